@@ -1,0 +1,10 @@
+//! lbstack: declarative AWS load balancing and auto scaling from one YAML stack file.
+//!
+//! The pipeline (see the README's design notes): `spec` loads and checks a stack file offline,
+//! `target` is the health-endpoint server that runs behind the load balancer.
+
+pub mod cli;
+pub mod diag;
+pub mod docs;
+pub mod spec;
+pub mod target;

@@ -1,0 +1,1390 @@
+//! The stack file format, version 1: one typed model that serde reads and schemars describes.
+//!
+//! Doc comments here are the field reference: they become the JSON Schema descriptions that
+//! editors show and that `docs/stack-format.md` is generated from.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub type Tags = IndexMap<String, String>;
+
+/// A stack: the load balancing and auto scaling of one service, owned by lbstack through tags.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stack {
+    /// Format version of this file. Only `1` exists.
+    pub version: u32,
+    /// Stack name: prefixes physical names and is stored in the `lbstack:stack` tag.
+    /// Letters, digits and hyphens, at most 24 characters. May use variables: `shop-${var.color}`.
+    pub stack: String,
+    /// AWS region; when omitted, the region of the AWS profile or `AWS_REGION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Tags added to every resource the stack creates.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+    /// Variables referenced as `${var.NAME}` in any string of the file and overridden with
+    /// `--var NAME=VALUE`. A plain value is the default.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub variables: IndexMap<String, Variable>,
+    /// Where the stack lives: the VPC and named groups of subnets.
+    #[serde(default)]
+    pub network: Network,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub security_groups: IndexMap<String, SecurityGroup>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub certificates: IndexMap<String, Certificate>,
+    /// WAFv2 IP sets, referenced by web ACL rules.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub ip_sets: IndexMap<String, IpSet>,
+    /// WAFv2 web ACLs (regional), attached to application load balancers with `web_acl`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub web_acls: IndexMap<String, WebAcl>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub target_groups: IndexMap<String, TargetGroup>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub load_balancers: IndexMap<String, LoadBalancer>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub launch_templates: IndexMap<String, LaunchTemplate>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub autoscaling_groups: IndexMap<String, AutoScalingGroup>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub scaling_policies: IndexMap<String, ScalingPolicy>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub scheduled_actions: IndexMap<String, ScheduledAction>,
+    /// CloudWatch metric alarms; named `<stack>-<key>` in AWS.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub alarms: IndexMap<String, Alarm>,
+    /// Route 53 records pointing at a load balancer of the stack.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub records: IndexMap<String, Record>,
+}
+
+/// A variable: a plain default value, or a declaration.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Variable {
+    Default(Scalar),
+    Declared(VariableDecl),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariableDecl {
+    /// Value used when `--var` does not set one. Without a default the variable is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The only values accepted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<Scalar>,
+}
+
+/// A string, number or boolean.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::String(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- network
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// `default` (the region's default VPC, also when omitted), a VPC id, or `{tags: {...}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<VpcRef>,
+    /// Named groups of subnets that load balancers and groups select with `subnets: NAME`.
+    /// Without a `subnets` setting a resource uses every subnet of the VPC.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub subnet_groups: IndexMap<String, SubnetGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VpcRef {
+    /// `default` or a VPC id (`vpc-...`).
+    Id(String),
+    Lookup(TagLookup),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagLookup {
+    /// Every tag must match.
+    pub tags: Tags,
+}
+
+/// Subnets by id or by tags (exactly one of the two).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetGroup {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+// ---------------------------------------------------------------- security groups
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ingress: Vec<SgRule>,
+    /// Outbound rules. When omitted, all outbound traffic is allowed (the AWS default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Vec<SgRule>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+/// One rule: a protocol and ports, and at least one source (ingress) or destination (egress).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SgRule {
+    #[serde(default)]
+    pub protocol: SgProtocol,
+    /// A port (`443`), a range (`"8000-8100"`), or omitted for all ports (required for tcp/udp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Ports>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cidrs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_cidrs: Vec<String>,
+    /// Security groups of this stack (by key) or existing ones (`sg-...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SgProtocol {
+    #[default]
+    Tcp,
+    Udp,
+    Icmp,
+    All,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Ports {
+    One(u16),
+    Range(String),
+}
+
+// ---------------------------------------------------------------- certificates
+
+/// An ACM certificate: requested with DNS validation (`domain`), imported (`import`), or an
+/// existing one (`arn`). Exactly one of the three.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    /// Domain to request a certificate for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternative_names: Vec<String>,
+    /// Route 53 hosted zone where lbstack writes the DNS validation records (required with `domain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<CertificateImport>,
+    /// An existing certificate, used as is and never modified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+/// PEM files, relative to the stack file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateImport {
+    pub certificate: String,
+    pub private_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+}
+
+// ---------------------------------------------------------------- WAF
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpSet {
+    /// CIDR blocks (`203.0.113.0/24`, `2001:db8::/32`), all of one IP version.
+    pub addresses: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebAcl {
+    /// What happens to requests no rule matched.
+    pub default_action: WafDefaultAction,
+    /// Evaluated in priority order; priority defaults to the position in the list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<WafRule>,
+    /// CloudWatch metrics and sampled requests for the ACL and each rule.
+    #[serde(default = "yes")]
+    pub metrics: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WafDefaultAction {
+    Allow,
+    Block,
+}
+
+/// A web ACL rule: exactly one of `managed`, `rate_limit`, `ip_set`, `geo`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WafRule {
+    /// Rule name, unique in the ACL.
+    #[schemars(length(min = 1, max = 128))]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// Action for rate_limit, ip_set and geo rules (default `block`); not for managed groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<WafRuleAction>,
+    /// For managed groups: `none` keeps the group's own actions, `count` only counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_action: Option<WafOverride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<ManagedRuleGroup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    /// An IP set of this stack (by key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_set: Option<String>,
+    /// Two-letter country codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WafRuleAction {
+    Allow,
+    Block,
+    Count,
+    Captcha,
+    Challenge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WafOverride {
+    None,
+    Count,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedRuleGroup {
+    /// e.g. `AWSManagedRulesCommonRuleSet`.
+    pub name: String,
+    #[serde(default = "aws_vendor")]
+    pub vendor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Rules of the group that only count instead of acting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_rules: Vec<String>,
+}
+
+fn aws_vendor() -> String {
+    "AWS".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed per window from one client.
+    #[schemars(range(min = 10, max = 2_000_000_000))]
+    pub limit: u64,
+    /// Window in seconds: 60, 120, 300 or 600.
+    #[serde(default = "default_rate_window")]
+    pub window: u32,
+    #[serde(default)]
+    pub aggregate_by: RateAggregate,
+}
+
+fn default_rate_window() -> u32 {
+    300
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RateAggregate {
+    #[default]
+    Ip,
+    ForwardedIp,
+}
+
+// ---------------------------------------------------------------- target groups
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroup {
+    /// Required except for `target_type: lambda`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    /// Required except for `target_type: lambda`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    #[serde(default)]
+    pub target_type: TargetType,
+    /// For HTTP/HTTPS target groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<ProtocolVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stickiness: Option<Stickiness>,
+    /// Load balancing algorithm (application load balancers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<Algorithm>,
+    /// Seconds to drain a deregistered target (0–3600; AWS default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 3600))]
+    pub deregistration_delay: Option<u32>,
+    /// Seconds a new target ramps up its share (0 = off, or 30–900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 900))]
+    pub slow_start: Option<u32>,
+    /// Fixed targets: instance ids, IP addresses, a Lambda ARN or an ALB ARN. A target group
+    /// filled by an auto-scaling group must not list targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Http,
+    Https,
+    Tcp,
+    Tls,
+    Udp,
+    #[serde(rename = "TCP_UDP")]
+    TcpUdp,
+    Geneve,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+            Protocol::Tcp => "TCP",
+            Protocol::Tls => "TLS",
+            Protocol::Udp => "UDP",
+            Protocol::TcpUdp => "TCP_UDP",
+            Protocol::Geneve => "GENEVE",
+        }
+    }
+    /// Protocols an ALB, NLB or GWLB listener (and its target groups) may use.
+    pub fn fits(self, lb: LbType) -> bool {
+        match lb {
+            LbType::Application => matches!(self, Protocol::Http | Protocol::Https),
+            LbType::Network => matches!(self, Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp),
+            LbType::Gateway => self == Protocol::Geneve,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetType {
+    #[default]
+    Instance,
+    Ip,
+    Lambda,
+    Alb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ProtocolVersion {
+    Http1,
+    Http2,
+    Grpc,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Defaults to the target group's protocol (HTTP for GENEVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<HealthCheckProtocol>,
+    /// HTTP(S) path, starting with `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024))]
+    pub path: Option<String>,
+    /// `traffic-port` (default) or a port number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<HealthCheckPort>,
+    /// Seconds between checks (5–300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 5, max = 300))]
+    pub interval: Option<u32>,
+    /// Seconds before a check fails (2–120), shorter than `interval`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120))]
+    pub timeout: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 10))]
+    pub healthy_threshold: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 10))]
+    pub unhealthy_threshold: Option<u32>,
+    /// HTTP codes (`200`, `200-299`, `200,302`) or gRPC codes (`0-99`) of a healthy answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HealthCheckProtocol {
+    Http,
+    Https,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum HealthCheckPort {
+    Port(u32),
+    /// `traffic-port`
+    Named(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Stickiness {
+    #[serde(rename = "type")]
+    pub kind: StickinessType,
+    /// Cookie lifetime in seconds (1–604800) for `lb_cookie` and `app_cookie`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 604_800))]
+    pub duration: Option<u32>,
+    /// The application's cookie, for `app_cookie`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StickinessType {
+    LbCookie,
+    AppCookie,
+    SourceIp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    RoundRobin,
+    LeastOutstandingRequests,
+    WeightedRandom,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Instance id, IP address, Lambda function ARN or ALB ARN.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// For IP targets outside the VPC: `all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+}
+
+// ---------------------------------------------------------------- load balancers
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    #[serde(rename = "type", default)]
+    pub kind: LbType,
+    #[serde(default)]
+    pub scheme: Scheme,
+    /// A subnet group of `network.subnet_groups`; every subnet of the VPC when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnets: Option<String>,
+    /// Security groups of this stack (by key) or existing ones (`sg-...`); not for gateway.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// A web ACL of this stack; application load balancers only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_acl: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<IpAddressType>,
+    #[serde(default)]
+    pub attributes: LbAttributes,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub listeners: IndexMap<String, Listener>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LbType {
+    #[default]
+    Application,
+    Network,
+    Gateway,
+}
+
+impl LbType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LbType::Application => "application",
+            LbType::Network => "network",
+            LbType::Gateway => "gateway",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    #[default]
+    InternetFacing,
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IpAddressType {
+    Ipv4,
+    Dualstack,
+}
+
+/// Load balancer attributes; only the ones set are managed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LbAttributes {
+    /// Refuse deletion. `destroy` turns it off only when the stack sets it to false first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    /// Seconds an idle connection stays open (1–4000; application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 4000))]
+    pub idle_timeout: Option<u32>,
+    /// Cross-zone load balancing (network and gateway; always on for application).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_zone: Option<bool>,
+    /// HTTP/2 (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http2: Option<bool>,
+    /// Drop requests with invalid header fields (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_invalid_headers: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<AccessLogs>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessLogs {
+    pub bucket: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Listener {
+    /// Required except on gateway load balancers, whose listeners have no port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// HTTP/HTTPS (application), TCP/TLS/UDP/TCP_UDP (network), GENEVE (gateway, implied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    /// For HTTPS and TLS: certificates of this stack (by key) or ACM ARNs; the first is the default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<String>,
+    /// TLS security policy, e.g. `ELBSecurityPolicy-TLS13-1-2-2021-06` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
+    /// ALPN policy for TLS listeners: HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred, None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpn_policy: Option<String>,
+    /// What the listener does with requests no rule matched.
+    pub default_action: Action,
+    /// Routing rules (application load balancers). Priority defaults to 10 × position.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+}
+
+/// Exactly one of `forward`, `redirect`, `fixed_response`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<Forward>,
+    /// Seconds a client sticks to one target group of a weighted forward (1–604800).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 604_800))]
+    pub stickiness: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<Redirect>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_response: Option<FixedResponse>,
+}
+
+/// A target group of the stack, or a map of target groups to weights (0–999).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Forward {
+    One(String),
+    Weighted(IndexMap<String, u32>),
+}
+
+impl Forward {
+    pub fn target_groups(&self) -> Vec<&str> {
+        match self {
+            Forward::One(s) => vec![s.as_str()],
+            Forward::Weighted(m) => m.keys().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Redirect; unset parts keep the request's (`#{protocol}`, `#{host}`, ...).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Redirect {
+    /// `HTTP`, `HTTPS` or `#{protocol}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<RedirectPort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// 301 (permanent, the default) or 302.
+    #[serde(default = "default_redirect_status")]
+    pub status: u32,
+}
+
+fn default_redirect_status() -> u32 {
+    301
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum RedirectPort {
+    Number(u32),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FixedResponse {
+    /// 2XX, 4XX or 5XX.
+    pub status: u32,
+    /// text/plain (default), text/css, text/html, application/javascript, application/json.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// At most 1024 bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// A listener rule: conditions (all must match) and one action.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// 1–50000, unique on the listener; lower runs first. Defaults to 10 × position in the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 50000))]
+    pub priority: Option<u32>,
+    /// Path patterns (`/api/*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<OneOrMany>,
+    /// Host patterns (`*.example.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<OneOrMany>,
+    /// Header name to accepted value patterns.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub header: IndexMap<String, OneOrMany>,
+    /// Query string key to value pattern.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, String>,
+    /// Client CIDR blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<OneOrMany>,
+    /// HTTP methods (`GET`, `POST`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<Forward>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 604_800))]
+    pub stickiness: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<Redirect>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_response: Option<FixedResponse>,
+}
+
+impl Rule {
+    pub fn action(&self) -> Action {
+        Action {
+            forward: self.forward.clone(),
+            stickiness: self.stickiness,
+            redirect: self.redirect.clone(),
+            fixed_response: self.fixed_response.clone(),
+        }
+    }
+    pub fn has_condition(&self) -> bool {
+        self.path.is_some()
+            || self.host.is_some()
+            || !self.header.is_empty()
+            || !self.query.is_empty()
+            || self.source_ip.is_some()
+            || self.method.is_some()
+    }
+}
+
+// ---------------------------------------------------------------- launch templates
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchTemplate {
+    /// An AMI id, or a lookup resolved at plan time (newest match).
+    pub image: Image,
+    pub instance_type: String,
+    /// Security groups of this stack (by key) or existing ones (`sg-...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// IAM instance profile name or ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    /// User data script, a file path relative to the stack file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    /// Instance metadata: `required` (IMDSv2 only, the default) or `optional`.
+    #[serde(default)]
+    pub imds: Imds,
+    /// Request spot instances (use `mixed_instances` on the group for a spot/on-demand mix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot: Option<SpotOptions>,
+    /// Detailed (1-minute) CloudWatch monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_volume: Option<RootVolume>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Image {
+    /// `ami-...`
+    Id(String),
+    Lookup(ImageLookup),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageLookup {
+    /// Name pattern with `*` wildcards, e.g. `al2023-ami-2023.*-x86_64`.
+    pub name: String,
+    /// Account id or alias (`amazon`, `self`).
+    #[serde(default = "amazon")]
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+}
+
+fn amazon() -> String {
+    "amazon".into()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Imds {
+    #[default]
+    Required,
+    Optional,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpotOptions {
+    /// Highest hourly price in USD; on-demand price when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption: Option<SpotInterruption>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpotInterruption {
+    Terminate,
+    Stop,
+    Hibernate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootVolume {
+    /// GiB (1–16384).
+    #[schemars(range(min = 1, max = 16384))]
+    pub size: u32,
+    #[serde(rename = "type", default = "gp3")]
+    pub kind: String,
+    #[serde(default = "yes")]
+    pub encrypted: bool,
+}
+
+fn gp3() -> String {
+    "gp3".into()
+}
+
+// ---------------------------------------------------------------- auto scaling
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScalingGroup {
+    pub min: u32,
+    pub max: u32,
+    /// Capacity at creation (default `min`). Afterwards scaling owns it, unless `pin_desired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<u32>,
+    /// Keep enforcing `desired` on every apply, overriding what scaling did.
+    #[serde(default)]
+    pub pin_desired: bool,
+    /// A subnet group of `network.subnet_groups`; every subnet of the VPC when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnets: Option<String>,
+    /// A launch template of this stack, optionally with a version (`latest`, `default` or a number).
+    pub launch_template: LaunchTemplateRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed_instances: Option<MixedInstances>,
+    /// Target groups of this stack the group registers its instances in. The group is their only owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<AsgHealthCheck>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub termination_policies: Vec<TerminationPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_rebalance: Option<bool>,
+    /// Seconds a new instance needs before its metrics count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_instance_warmup: Option<u32>,
+    /// Seconds (0 or 86400–31536000) after which instances are replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_instance_lifetime: Option<u32>,
+    /// How instances are replaced when the launch template changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_refresh: Option<InstanceRefresh>,
+    /// Delete the group even with instances running (terminating them).
+    #[serde(default)]
+    pub force_delete: bool,
+    /// Tags of the group, propagated to its instances.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum LaunchTemplateRef {
+    Name(String),
+    Versioned(LaunchTemplateVersion),
+}
+
+impl LaunchTemplateRef {
+    pub fn name(&self) -> &str {
+        match self {
+            LaunchTemplateRef::Name(n) => n,
+            LaunchTemplateRef::Versioned(v) => &v.name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchTemplateVersion {
+    pub name: String,
+    /// `latest` (the default), `default`, or a version number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Scalar>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MixedInstances {
+    /// Instance types to choose from (1–40), overriding the template's.
+    pub types: Vec<String>,
+    /// On-demand instances before any spot.
+    #[serde(default)]
+    pub on_demand_base: u32,
+    /// Share of on-demand above the base, in percent (0–100; 100 = no spot).
+    #[serde(default = "hundred")]
+    #[schemars(range(max = 100))]
+    pub on_demand_percentage: u32,
+    #[serde(default)]
+    pub spot_strategy: SpotStrategy,
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpotStrategy {
+    #[default]
+    PriceCapacityOptimized,
+    CapacityOptimized,
+    LowestPrice,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AsgHealthCheck {
+    /// `ec2` (the default) or `elb` (replace instances the load balancer finds unhealthy).
+    #[serde(rename = "type", default)]
+    pub kind: AsgHealthCheckType,
+    /// Seconds after launch before health checks count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AsgHealthCheckType {
+    #[default]
+    Ec2,
+    Elb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TerminationPolicy {
+    Default,
+    OldestInstance,
+    NewestInstance,
+    OldestLaunchTemplate,
+    ClosestToNextInstanceHour,
+    AllocationStrategy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceRefresh {
+    /// Share of capacity that stays in service (0–100, default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 100))]
+    pub min_healthy_percentage: Option<u32>,
+    /// Upper bound while replacing (100–200); above 100 launches before terminating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 200))]
+    pub max_healthy_percentage: Option<u32>,
+    /// Seconds before a new instance counts as healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_warmup: Option<u32>,
+    /// Leave instances that already run the target template alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_matching: Option<bool>,
+    /// Percentages at which to pause (ascending, ending at 100).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<u32>,
+    /// Seconds to wait at each checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_delay: Option<u32>,
+}
+
+/// A scaling policy of one group: exactly one of `target_tracking`, `step`, `simple`, `predictive`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingPolicy {
+    /// The auto-scaling group (by key).
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_tracking: Option<TargetTracking>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepScaling>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simple: Option<SimpleScaling>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictive: Option<PredictiveScaling>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PredefinedMetric {
+    /// ASGAverageCPUUtilization
+    Cpu,
+    /// ASGAverageNetworkIn
+    NetworkIn,
+    /// ASGAverageNetworkOut
+    NetworkOut,
+    /// ALBRequestCountPerTarget; needs `target_group`.
+    AlbRequestsPerTarget,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetTracking {
+    /// A predefined metric, or `custom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<PredefinedMetric>,
+    /// For `alb_requests_per_target`: a target group of the stack attached to this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<CustomMetric>,
+    /// The value to hold the metric at (CPU percent, requests per target, bytes).
+    pub target: f64,
+    #[serde(default)]
+    pub disable_scale_in: bool,
+    /// Seconds before a new instance's metrics count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CustomMetric {
+    pub namespace: String,
+    pub name: String,
+    /// Average, Minimum, Maximum, SampleCount or Sum.
+    #[serde(default = "average")]
+    pub statistic: String,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub dimensions: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+fn average() -> String {
+    "Average".into()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentType {
+    #[default]
+    ChangeInCapacity,
+    PercentChangeInCapacity,
+    ExactCapacity,
+}
+
+/// Step scaling, triggered by an alarm of the stack that names this policy in `actions`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StepScaling {
+    #[serde(default)]
+    pub adjustment_type: AdjustmentType,
+    /// Bounds are relative to the alarm threshold; they must not overlap or leave gaps, and
+    /// exactly one step is open-ended upward (scale out) or downward (scale in).
+    pub steps: Vec<Step>,
+    /// Average (default), Minimum or Maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_adjustment_magnitude: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper: Option<f64>,
+    /// Capacity change (negative to scale in).
+    pub adjust: i32,
+}
+
+/// Simple scaling, triggered by an alarm of the stack that names this policy in `actions`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SimpleScaling {
+    #[serde(default)]
+    pub adjustment_type: AdjustmentType,
+    pub adjust: i32,
+    /// Seconds after an activity before another may start (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_adjustment_magnitude: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PredictiveScaling {
+    pub metric: PredefinedMetric,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    pub target: f64,
+    #[serde(default)]
+    pub mode: PredictiveMode,
+    /// Seconds to launch ahead of the forecast (0–3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 3600))]
+    pub buffer_time: Option<u32>,
+    #[serde(default)]
+    pub max_capacity_behavior: MaxCapacityBehavior,
+    /// Percent above max allowed with `increase_max_capacity` (0–100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 100))]
+    pub max_capacity_buffer: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PredictiveMode {
+    #[default]
+    ForecastOnly,
+    ForecastAndScale,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaxCapacityBehavior {
+    #[default]
+    HonorMaxCapacity,
+    IncreaseMaxCapacity,
+}
+
+/// A scheduled change of a group's sizes. At least one of min, max, desired.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledAction {
+    pub group: String,
+    /// Cron expression (minute hour day-of-month month day-of-week), e.g. `0 8 * * 1-5`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<String>,
+    /// IANA time zone of the recurrence, e.g. `Europe/Paris` (default UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// ISO 8601 time of the first (or only) run, e.g. `2026-12-01T08:00:00Z`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<u32>,
+}
+
+// ---------------------------------------------------------------- alarms
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alarm {
+    /// Metric name, e.g. `CPUUtilization`, `TargetResponseTime`, `HTTPCode_Target_5XX_Count`.
+    pub metric: String,
+    /// Defaults from the dimensions: AWS/ApplicationELB, AWS/NetworkELB, AWS/GatewayELB or AWS/EC2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Average (default), Sum, Minimum, Maximum, SampleCount, or a percentile such as `p99`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<String>,
+    /// Seconds: 10, 30, or a multiple of 60.
+    #[serde(default = "sixty")]
+    pub period: u32,
+    #[serde(default = "one")]
+    #[schemars(range(min = 1))]
+    pub evaluation_periods: u32,
+    /// M of N: how many of the evaluation periods must breach (default all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub datapoints_to_alarm: Option<u32>,
+    pub threshold: f64,
+    pub comparison: Comparison,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_data: Option<MissingData>,
+    #[serde(default)]
+    pub dimensions: AlarmDimensions,
+    /// On ALARM: scaling policies of this stack (step or simple, by key) or SNS topic ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+    /// On OK: SNS topic ARNs or policies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ok_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insufficient_data_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+fn sixty() -> u32 {
+    60
+}
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Comparison {
+    #[serde(rename = ">")]
+    Greater,
+    #[serde(rename = ">=")]
+    GreaterOrEqual,
+    #[serde(rename = "<")]
+    Less,
+    #[serde(rename = "<=")]
+    LessOrEqual,
+}
+
+impl Comparison {
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            Comparison::Greater => "GreaterThanThreshold",
+            Comparison::GreaterOrEqual => "GreaterThanOrEqualToThreshold",
+            Comparison::Less => "LessThanThreshold",
+            Comparison::LessOrEqual => "LessThanOrEqualToThreshold",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingData {
+    Missing,
+    Ignore,
+    Breaching,
+    NotBreaching,
+}
+
+/// Dimensions by reference to the stack's resources, plus literal ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmDimensions {
+    /// A load balancer of the stack (dimension `LoadBalancer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
+    /// A target group of the stack (dimension `TargetGroup`; needs `load_balancer` too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    /// An auto-scaling group of the stack (dimension `AutoScalingGroupName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling_group: Option<String>,
+    /// Literal dimensions, name to value.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub other: IndexMap<String, String>,
+}
+
+// ---------------------------------------------------------------- Route 53
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Hosted zone name (`example.com`) or id (`Z...`).
+    pub zone: String,
+    /// Fully qualified record name, inside the zone.
+    pub name: String,
+    /// `CNAME` (default), or `A`/`AAAA` as an alias to the load balancer.
+    #[serde(rename = "type", default)]
+    pub kind: RecordType,
+    /// A load balancer of this stack.
+    pub target: String,
+    /// Seconds (CNAME only; default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u32>,
+    /// Weighted routing: 0–255; needs `set_identifier` (default: the stack name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 255))]
+    pub weight: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_identifier: Option<String>,
+    /// Alias records: let Route 53 check the load balancer's health (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluate_target_health: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum RecordType {
+    #[default]
+    #[serde(rename = "CNAME")]
+    Cname,
+    A,
+    #[serde(rename = "AAAA")]
+    Aaaa,
+}

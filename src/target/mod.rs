@@ -1,0 +1,1 @@
+//! The health-endpoint server (see src/bin/lbstack-target.rs).
