@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod diag;
 pub mod docs;
+pub mod live;
 pub mod spec;
 pub mod target;

@@ -57,6 +57,15 @@ impl<'a> Checker<'a> {
 
     fn walk(&mut self, schema: &'a Value, value: &mut Value, pointer: &str) {
         let schema = self.resolve(schema);
+        // `port:` with nothing after it: a forgotten value, never a way to ask for the default.
+        if value.is_null() && !pointer.is_empty() {
+            let mut d = Diagnostic::error(format!("{} has no value", field(pointer))).path(display_path(pointer)).hint("give it a value, or remove the key to use the default");
+            if let Some(span) = self.index.key(pointer) {
+                d = d.at(span);
+            }
+            self.diags.push(d);
+            return;
+        }
         if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
             self.walk_alternatives(schema, branches, value, pointer);
             return;

@@ -8,7 +8,7 @@ pub mod values;
 pub mod vars;
 pub mod yaml;
 
-use crate::diag::{Diagnostic, Report, SourceFile};
+use crate::diag::{Diagnostic, Report, SourceFile, Span};
 pub use model::Stack;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -51,9 +51,7 @@ impl Loaded {
 pub fn json_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let mut schema = serde_json::to_value(schemars::schema_for!(Stack)).expect("schema serializes");
-        schema["$id"] = Value::from("https://lbstack.dev/schema/stack-v1.json");
-        schema
+        serde_json::to_value(schemars::schema_for!(Stack)).expect("schema serializes")
     })
 }
 
@@ -78,16 +76,22 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, St
     let file = SourceFile::new(name, text);
     let (root, mut diags) = yaml::parse(text);
     let mut index = SpanIndex::default();
+    if root.is_none() && diags.is_empty() {
+        diags.push(Diagnostic::error("the file is empty").hint("a stack starts with `version: 1` and `stack: NAME`"));
+    }
     let stack = root.and_then(|mut root| {
         if !matches!(root.kind, yaml::NodeKind::Map(_)) {
             diags.push(Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span));
             return None;
         }
-        diags.extend(vars::apply(&mut root, vars, text));
+        let var_diags = vars::apply(&mut root, vars, text);
+        // A value with a broken `${...}` is already reported; checks of its remains would only echo it.
+        let var_errors: Vec<Span> = var_diags.iter().filter_map(|d| d.span).collect();
+        diags.extend(var_diags);
         let mut value = values::to_json(&root, &mut index);
         let mut checker = check::Checker::new(json_schema(), &index);
         checker.check(&mut value);
-        let structural = checker.diags;
+        let structural = without_echoes(checker.diags, &var_errors);
         let broken = drop_broken_entries(&mut value, &structural);
         let top_level_broken = structural.iter().any(|d| !broken.iter().any(|b| d.path.as_deref().is_some_and(|p| p == b || p.starts_with(&format!("{b}.")))));
         diags.extend(structural);
@@ -96,7 +100,7 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, St
         }
         match serde_json::from_value::<Stack>(value) {
             Ok(stack) => {
-                diags.extend(validate::validate(&stack, &index, base, &broken));
+                diags.extend(without_echoes(validate::validate(&stack, &index, base, &broken), &var_errors));
                 Some(stack)
             }
             Err(e) => {
@@ -109,6 +113,10 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, St
     let mut report = Report { file, diagnostics: diags };
     report.sort();
     Loaded { stack, report, index }
+}
+
+fn without_echoes(diags: Vec<Diagnostic>, var_errors: &[Span]) -> Vec<Diagnostic> {
+    diags.into_iter().filter(|d| !d.span.is_some_and(|s| var_errors.iter().any(|v| s.start <= v.start && v.end <= s.end))).collect()
 }
 
 /// Removes keyed entries that have structural errors and returns their `section.key` paths.

@@ -110,6 +110,14 @@ pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &Hash
     names.insert(Kind::ScheduledAction, s.scheduled_actions.keys().cloned().collect());
     names.insert(Kind::Alarm, s.alarms.keys().cloned().collect());
     names.insert(Kind::Record, s.records.keys().cloned().collect());
+    // Entries dropped for structural errors still count as declared names.
+    for entry in broken {
+        if let Some((section, key)) = entry.split_once('.') {
+            if let Some(kind) = Kind::ALL.iter().find(|k| k.section() == section) {
+                names.get_mut(kind).expect("every kind has a list").push(key.to_string());
+            }
+        }
+    }
     let mut v = V { s, index, base, broken, names, diags: Vec::new() };
     v.run();
     v.diags
@@ -153,7 +161,7 @@ impl<'a> V<'a> {
     }
 
     fn exists(&self, kind: Kind, name: &str) -> bool {
-        self.names[&kind].iter().any(|n| n == name) || self.broken.contains(&format!("{}.{name}", kind.section()))
+        self.names[&kind].iter().any(|n| n == name)
     }
 
     /// A reference by key to a resource of `kind`; reports unknown names and names of another kind.
@@ -217,7 +225,10 @@ impl<'a> V<'a> {
         self.scheduled_actions();
         self.alarms();
         self.records();
-        self.unused();
+        // With entries dropped, what uses what is unknown: "unused" would be a false alarm.
+        if self.broken.is_empty() {
+            self.unused();
+        }
     }
 
     fn stack_name(&mut self) {
@@ -601,7 +612,7 @@ impl<'a> V<'a> {
                     if !proto.fits(*lb_type) && reported.insert(*lb_type) {
                         self.err(
                             &format!("{tp}/protocol"),
-                            format!("target group `{name}` uses {} but listener `{listener}` is on a {} load balancer", proto.as_str(), lb_type.as_str()),
+                            format!("target group `{name}` uses {} but listener `{listener}` is on {}", proto.as_str(), lb_phrase(*lb_type)),
                             allowed_protocols(*lb_type),
                         );
                     }
@@ -708,12 +719,12 @@ impl<'a> V<'a> {
                         self.err(&format!("{lsp}/port"), format!("port {port} is already used by listener `{other}`"), "each listener of a load balancer needs its own port");
                     }
                 }
-                self.listener(&lsp, name, lb, l);
+                self.listener(&lsp, &format!("{name}.{l_name}"), lb, l);
             }
         }
     }
 
-    fn listener(&mut self, lsp: &str, lb_name: &str, lb: &LoadBalancer, l: &Listener) {
+    fn listener(&mut self, lsp: &str, listener_name: &str, lb: &LoadBalancer, l: &Listener) {
         let gateway = lb.kind == LbType::Gateway;
         if gateway {
             if l.port.is_some() {
@@ -730,7 +741,7 @@ impl<'a> V<'a> {
                 None => self.err_key(lsp, "listener needs a `protocol`", allowed_protocols(lb.kind)),
                 Some(proto) if !proto.fits(lb.kind) => self.err(
                     &format!("{lsp}/protocol"),
-                    format!("a {} load balancer cannot have a {} listener", lb.kind.as_str(), proto.as_str()),
+                    format!("{} listeners are not possible on {}", proto.as_str(), lb_phrase(lb.kind)),
                     allowed_protocols(lb.kind),
                 ),
                 _ => {}
@@ -780,7 +791,7 @@ impl<'a> V<'a> {
                 let explain = if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
                 self.err(
                     &format!("{rp}/priority"),
-                    format!("priority {priority} is already used by rule {} of listener `{lb_name}`{explain}", first + 1),
+                    format!("priority {priority} is already used by rule {} of listener `{listener_name}`{explain}", first + 1),
                     "rule priorities must be unique on a listener",
                 );
             }
@@ -1324,6 +1335,14 @@ impl<'a> V<'a> {
                 }
             }
         }
+    }
+}
+
+fn lb_phrase(lb: LbType) -> &'static str {
+    match lb {
+        LbType::Application => "an application load balancer",
+        LbType::Network => "a network load balancer",
+        LbType::Gateway => "a gateway load balancer",
     }
 }
 

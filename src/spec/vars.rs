@@ -73,9 +73,15 @@ pub fn apply(root: &mut Node, overrides: &[(String, String)], source: &str) -> V
 
 fn substitute(node: &mut Node, vars: &BTreeMap<String, Declared>, source: &str, diags: &mut Vec<Diagnostic>, top: bool) {
     match &mut node.kind {
-        NodeKind::Scalar { value, .. } => {
+        NodeKind::Scalar { value, plain } => {
             if value.contains('$') {
+                // A value that is exactly one `${var.X}` takes the variable's type, quoted or not,
+                // so `port: "${var.port}"` (quoting needed inside `{...}`) is still a number.
+                let whole = value.trim().strip_prefix("${").and_then(|r| r.strip_suffix('}')).is_some_and(|inner| !inner.contains(['{', '}', '$']));
                 *value = interpolate(value, node.span, vars, source, diags);
+                if whole {
+                    *plain = true;
+                }
             }
         }
         NodeKind::Seq(items) => items.iter_mut().for_each(|n| substitute(n, vars, source, diags, false)),

@@ -26,6 +26,8 @@ pub enum NodeKind {
 pub struct Key {
     pub name: String,
     pub span: Span,
+    /// Came from a `<<` merge: an explicit key of the same name replaces it.
+    pub merged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,11 +87,14 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
             Some(Ok(e)) => e,
             Some(Err(err)) => {
                 let at = offsets.byte(err.marker().index());
-                diags.push(
-                    Diagnostic::error(format!("YAML syntax error: {}", err.info()))
-                        .at(Span::new(at, at + 1))
-                        .hint("check indentation, quoting and `key: value` spacing near this point"),
-                );
+                let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = text[at.min(text.len())..].find('\n').map_or(text.len(), |i| at + i);
+                let hint = if text[line_start..line_end].contains("${") && err.info().contains("flow") {
+                    "inside `{...}` or `[...]`, quote a value that uses a variable: `port: \"${var.port}\"` (it keeps the variable's type)"
+                } else {
+                    "check indentation, quoting and `key: value` spacing near this point"
+                };
+                diags.push(Diagnostic::error(format!("YAML syntax error: {}", err.info())).at(Span::new(at, at + 1)).hint(hint));
                 return (None, diags);
             }
         };
@@ -228,20 +233,23 @@ fn add_entry(entries: &mut Vec<(Key, Node)>, key_node: Node, value: Node, diags:
             if let NodeKind::Map(src) = &source.kind {
                 for (k, v) in src {
                     if !entries.iter().any(|(e, _)| e.name == k.name) {
-                        entries.push((k.clone(), v.clone()));
+                        entries.push((Key { merged: true, ..k.clone() }, v.clone()));
                     }
                 }
             }
         }
         return;
     }
-    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
-        let line_hint = format!("`{name}` is already set above; YAML keeps one value per key, so remove one of them");
-        diags.push(Diagnostic::error(format!("duplicate key `{name}`")).at(key_node.span).hint(line_hint).label("set again here"));
-        let _ = first;
+    if let Some(slot) = entries.iter_mut().find(|(k, _)| k.name == name) {
+        if slot.0.merged {
+            *slot = (Key { name, span: key_node.span, merged: false }, value);
+        } else {
+            let hint = format!("`{name}` is already set above; YAML keeps one value per key, so remove one of them");
+            diags.push(Diagnostic::error(format!("duplicate key `{name}`")).at(key_node.span).hint(hint).label("set again here"));
+        }
         return;
     }
-    entries.push((Key { name, span: key_node.span }, value));
+    entries.push((Key { name, span: key_node.span, merged: false }, value));
 }
 
 #[cfg(test)]

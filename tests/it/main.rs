@@ -1,1 +1,6 @@
+//! All integration tests live in this one binary (each extra test binary re-links the AWS SDK).
 
+mod cli;
+mod emulator;
+mod support;
+mod validate;

@@ -1,0 +1,76 @@
+//! The `lbstack` binary: exit codes, JSON diagnostics with ranges, schema and docs output.
+
+use crate::support::{lbstack, repo_root};
+use serde_json::Value;
+
+#[test]
+fn validate_exit_codes() {
+    let ok = lbstack().args(["validate", "stacks/shop.yaml", "examples/nlb.yaml"]).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    let bad = lbstack().args(["validate", "stacks/shop.yaml", "tests/fixtures/invalid/08-unknown-reference.yaml"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let text = String::from_utf8(bad.stdout).unwrap();
+    assert!(text.contains("stacks/shop.yaml: valid"), "{text}");
+    assert!(text.contains("08-unknown-reference.yaml:14:35"), "{text}");
+    assert!(text.contains("help: did you mean `app`?") || text.contains("unknown target group `ap`"), "{text}");
+}
+
+#[test]
+fn validate_json_has_ranges() {
+    let out = lbstack().args(["validate", "--output", "json", "tests/fixtures/invalid/11-port-out-of-range.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["valid"], false);
+    let d = &doc["files"][0]["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["path"], "load_balancers.web.listeners.http.port");
+    assert_eq!(d["range"]["start"]["line"], 12);
+    assert_eq!(d["range"]["start"]["column"], 15);
+    assert_eq!(d["range"]["end"]["column"], 20);
+}
+
+#[test]
+fn strict_turns_warnings_into_failure() {
+    let dir = tempdir();
+    let file = dir.join("unused.yaml");
+    std::fs::write(&file, "version: 1\nstack: u\ntarget_groups:\n  lonely: {protocol: HTTP, port: 80}\n").unwrap();
+    let relaxed = lbstack().args(["validate"]).arg(&file).output().unwrap();
+    assert_eq!(relaxed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&relaxed.stdout).contains("1 warning"));
+    let strict = lbstack().args(["validate", "--strict"]).arg(&file).output().unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn unreadable_file_is_a_clear_error() {
+    let out = lbstack().args(["validate", "does/not/exist.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cannot read the file"));
+}
+
+#[test]
+fn schema_is_valid_json_and_describes_the_format() {
+    let out = lbstack().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert!(schema["properties"]["load_balancers"].is_object());
+    assert!(schema["$defs"]["TargetGroup"]["properties"]["health_check"].is_object());
+    assert_eq!(schema["$defs"]["HealthCheck"]["properties"]["interval"]["maximum"], 300);
+}
+
+#[test]
+fn committed_docs_and_schema_are_current() {
+    let docs = lbstack().arg("docs").output().unwrap();
+    let committed = std::fs::read_to_string(repo_root().join("docs/stack-format.md")).unwrap();
+    assert!(committed == String::from_utf8(docs.stdout).unwrap(), "docs/stack-format.md is stale: run `cargo run -- docs > docs/stack-format.md`");
+    let schema = lbstack().arg("schema").output().unwrap();
+    let committed = std::fs::read_to_string(repo_root().join("docs/stack-schema.json")).unwrap();
+    assert!(committed == String::from_utf8(schema.stdout).unwrap(), "docs/stack-schema.json is stale: run `cargo run -- schema > docs/stack-schema.json`");
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lbstack-cli-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,62 @@
+//! `validate` on every fixture: invalid stacks produce exactly the snapshotted diagnostics (with
+//! positions); the reference stack and every example are clean.
+
+use crate::support::repo_root;
+use lbstack::spec;
+
+#[test]
+fn invalid_fixtures_report_their_mistakes() {
+    insta::glob!("../fixtures/invalid", "*.yaml", |path| {
+        let rel = path.strip_prefix(repo_root()).unwrap();
+        let loaded = spec::load_file(rel, &[]);
+        assert!(loaded.report.has_errors(), "{} should not validate", rel.display());
+        let text = format!("{}\n{}", loaded.report.render_short(), loaded.report.render_human(false));
+        insta::assert_snapshot!(text);
+    });
+}
+
+#[test]
+fn reference_stack_and_examples_are_clean() {
+    let mut files = vec![repo_root().join("stacks/shop.yaml")];
+    for entry in std::fs::read_dir(repo_root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            files.push(path);
+        }
+    }
+    assert!(files.len() >= 5, "the reference stack and at least four examples");
+    for file in files {
+        let loaded = spec::load_file(&file, &[]);
+        assert!(loaded.stack.is_some(), "{} loads", file.display());
+        assert!(loaded.report.diagnostics.is_empty(), "{}:\n{}", file.display(), loaded.report.render_short());
+    }
+}
+
+#[test]
+fn both_colours_of_the_reference_stack_are_clean() {
+    for color in ["blue", "green"] {
+        let loaded = spec::load_file(&repo_root().join("stacks/shop.yaml"), &[("color".into(), color.into())]);
+        let stack = loaded.stack.expect("loads");
+        assert_eq!(stack.stack, format!("shop-{color}"));
+        assert!(loaded.report.diagnostics.is_empty(), "{}", loaded.report.render_short());
+    }
+}
+
+#[test]
+fn variables_keep_their_types() {
+    let text = "version: 1\nstack: v-${var.port}\nvariables:\n  port: 8080\n  tls: \"443\"\ntarget_groups:\n  a:\n    protocol: HTTP\n    port: ${var.port}\n  b: {protocol: HTTP, port: \"${var.tls}\"}\n";
+    let loaded = spec::load_str("v.yaml", text, None, &[("port".into(), "9090".into())]);
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+    let stack = loaded.stack.expect("loads");
+    // Unquoted in block style, and quoted alone inside a flow map: both keep the number type.
+    assert_eq!(stack.target_groups["a"].port, Some(9090));
+    assert_eq!(stack.target_groups["b"].port, Some(443));
+    // Inside a longer string, the value is text.
+    assert_eq!(stack.stack, "v-9090");
+
+    let unquoted_in_flow = "version: 1\nstack: v\nvariables: {p: 1}\ntarget_groups:\n  a: {protocol: HTTP, port: ${var.p}}\n";
+    let loaded = spec::load_str("flow.yaml", unquoted_in_flow, None, &[]);
+    let d = &loaded.report.diagnostics[0];
+    assert!(d.summary.starts_with("YAML syntax error"));
+    assert!(d.hint.as_deref().unwrap().contains("quote a value that uses a variable"), "{d:?}");
+}
