@@ -3,4 +3,5 @@
 mod cli;
 mod emulator;
 mod support;
+mod target;
 mod validate;
