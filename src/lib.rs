@@ -3,9 +3,12 @@
 //! The pipeline (see the README's design notes): `spec` loads and checks a stack file offline,
 //! `target` is the health-endpoint server that runs behind the load balancer.
 
+pub mod apply;
 pub mod cli;
 pub mod diag;
 pub mod docs;
 pub mod live;
+pub mod ops;
+pub mod plan;
 pub mod spec;
 pub mod target;

@@ -33,10 +33,83 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Show what apply would change: read live AWS state and diff it against the stack.
+    Plan {
+        file: PathBuf,
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        #[arg(long, short, value_enum, default_value_t = Output::Human)]
+        output: Output,
+        /// Exit 0 when there are no changes, 2 when there are (1 on errors).
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Save the plan; `lbstack apply FILE` executes exactly it, refusing if live state moved.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Plan the removal of everything the stack owns.
+        #[arg(long)]
+        destroy: bool,
+        /// Print the AWS API calls made, by operation.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Make live AWS match the stack (or execute a plan saved with `plan --out`).
+    Apply {
+        /// A stack file, or a plan file written by `plan --out`.
+        file: PathBuf,
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Do not ask for confirmation (required when not run from a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Most changes in flight at once.
+        #[arg(long, default_value_t = 8)]
+        parallelism: usize,
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Delete everything the stack owns, in reverse dependency order.
+    Destroy {
+        file: PathBuf,
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        #[arg(long)]
+        auto_approve: bool,
+        #[arg(long, default_value_t = 8)]
+        parallelism: usize,
+        #[arg(long)]
+        stats: bool,
+    },
     /// Print the JSON Schema of the stack format (for editors: yaml-language-server).
     Schema,
     /// Print the field reference of the stack format as Markdown.
     Docs,
+}
+
+/// Where AWS is: the SDK's usual environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) unless set here.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AwsArgs {
+    /// Send every AWS call to this endpoint (LocalStack, the embedded emulator, ...).
+    #[arg(long, env = "LBSTACK_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region (default: the stack's `region`, then the SDK's lookup).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+impl AwsArgs {
+    fn options(&self) -> crate::live::AwsOptions {
+        crate::live::AwsOptions { endpoint_url: self.endpoint_url.clone(), region: self.region.clone(), profile: self.profile.clone() }
+    }
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -73,6 +146,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
+        Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats } => {
+            runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, cli.color))
+        }
+        Command::Apply { file, vars, aws, auto_approve, parallelism, stats } => runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, false, cli.color)),
+        Command::Destroy { file, vars, aws, auto_approve, parallelism, stats } => runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, true, cli.color)),
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
             println!("{text}");
@@ -120,4 +198,154 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+/// Load and check a stack; on errors print them and return None (nothing touches AWS).
+fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color) -> Option<spec::Stack> {
+    let loaded = spec::load_file(file, vars);
+    let errors = loaded.report.has_errors();
+    let use_color = color.enabled(std::io::stderr().is_terminal());
+    if errors || !loaded.report.diagnostics.is_empty() {
+        eprint!("{}", loaded.report.render_human(use_color));
+    }
+    if errors {
+        eprintln!("{}: the stack has errors; nothing was read or changed in AWS", file.display());
+        return None;
+    }
+    let stack = loaded.stack?;
+    let unmanaged = crate::plan::desired::unmanaged_sections(&stack);
+    if !unmanaged.is_empty() {
+        eprintln!("note: this version does not plan {} yet; they are left out of the plan", unmanaged.join(", "));
+    }
+    Some(stack)
+}
+
+fn print_stats(clients: &crate::live::Clients) {
+    let ops = clients.calls.by_operation();
+    eprintln!("AWS API calls: {} ({} writes)", clients.calls.total(), clients.calls.writes());
+    for (op, n) in ops {
+        eprintln!("  {n:>5}  {op}");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_plan(
+    file: &std::path::Path,
+    vars: &[(String, String)],
+    aws: &AwsArgs,
+    output: Output,
+    detailed: bool,
+    out: Option<&std::path::Path>,
+    destroy: bool,
+    stats: bool,
+    color: Color,
+) -> ExitCode {
+    let Some(stack) = load_checked(file, vars, color) else { return ExitCode::from(1) };
+    let clients = crate::ops::clients(&aws.options(), &stack).await;
+    let planned = match crate::ops::plan(&clients, &stack, destroy).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    match output {
+        Output::Human => print!("{}", crate::plan::render::human(&planned.plan, color.enabled(std::io::stdout().is_terminal()))),
+        Output::Json => {
+            let extra = serde_json::json!({ "fingerprint": planned.fingerprint, "api_calls": { "total": clients.calls.total(), "by_operation": clients.calls.by_operation() } });
+            println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(&planned.plan, extra)).expect("json"));
+        }
+    }
+    if stats {
+        print_stats(&clients);
+    }
+    if let Some(path) = out {
+        let saved = crate::ops::SavedPlan {
+            format: crate::ops::SAVED_PLAN_FORMAT.into(),
+            stack_file: file.display().to_string(),
+            vars: vars.to_vec(),
+            fingerprint: planned.fingerprint.clone(),
+            context: planned.context.clone(),
+            plan: planned.plan.clone(),
+        };
+        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+        eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
+    }
+    if detailed && planned.plan.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS }
+}
+
+fn confirm(question: &str) -> bool {
+    eprint!("{question} Only 'yes' will be accepted: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_apply(file: &std::path::Path, vars: &[(String, String)], aws: &AwsArgs, auto_approve: bool, parallelism: usize, stats: bool, destroy: bool, color: Color) -> ExitCode {
+    let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
+    if !auto_approve && !interactive {
+        eprintln!("error: not running in a terminal: pass --auto-approve to {} without a prompt", if destroy { "destroy" } else { "apply" });
+        return ExitCode::from(1);
+    }
+    // A saved plan: re-plan from the same file and variables and refuse if live state moved.
+    let saved: Option<crate::ops::SavedPlan> = std::fs::read_to_string(file).ok().and_then(|t| serde_json::from_str(&t).ok()).filter(|s: &crate::ops::SavedPlan| s.format == crate::ops::SAVED_PLAN_FORMAT);
+    let (stack_file, vars) = match &saved {
+        Some(s) => (PathBuf::from(&s.stack_file), s.vars.clone()),
+        None => (file.to_path_buf(), vars.to_vec()),
+    };
+    let Some(stack) = load_checked(&stack_file, &vars, color) else { return ExitCode::from(1) };
+    let clients = crate::ops::clients(&aws.options(), &stack).await;
+    let planned = match crate::ops::plan(&clients, &stack, destroy).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    let (plan, context) = match saved {
+        Some(s) if s.fingerprint != planned.fingerprint => {
+            eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
+            return ExitCode::from(1);
+        }
+        Some(s) => (s.plan, s.context),
+        None => (planned.plan, planned.context),
+    };
+    let use_color = color.enabled(std::io::stdout().is_terminal());
+    print!("{}", crate::plan::render::human(&plan, use_color));
+    if !plan.has_changes() {
+        return ExitCode::SUCCESS;
+    }
+    if !auto_approve && !confirm(&format!("\nDo you want to perform these actions on stack `{}`?", stack.stack)) {
+        eprintln!("Apply cancelled.");
+        return ExitCode::from(1);
+    }
+    println!();
+    let outcome = crate::ops::apply(&clients, &stack, &plan, &context, parallelism, |line| eprintln!("{line}")).await;
+    if stats {
+        print_stats(&clients);
+    }
+    let summary = plan.summary();
+    if outcome.failed() {
+        println!("\nApply failed. What happened, step by step:");
+        for s in &outcome.steps {
+            let status = match &s.status {
+                crate::apply::StepStatus::Done => "done".to_string(),
+                crate::apply::StepStatus::Failed(e) => format!("FAILED: {e}"),
+                crate::apply::StepStatus::Skipped(why) => format!("skipped: {why}"),
+            };
+            println!("  {} {:?}: {status}", s.address, s.op);
+        }
+        println!("Fix the cause and run apply again: it continues from what exists.");
+        return ExitCode::from(1);
+    }
+    let verb = if destroy { "Destroy" } else { "Apply" };
+    println!("\n{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
+    ExitCode::SUCCESS
 }

@@ -1,8 +1,24 @@
 //! Reading AWS: one SdkConfig for every client, honouring the default credential chain,
 //! profiles, region and `AWS_ENDPOINT_URL` (LocalStack, the embedded emulator, any endpoint).
+//! Every API call is counted by an interceptor, so plans can report what reading cost.
 
+pub mod ec2;
+pub mod elbv2;
+pub mod network;
+
+use crate::plan::LiveState;
+use crate::plan::desired::Context;
+use crate::spec::model::Stack;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Connection settings from flags; unset fields fall back to the SDK's own environment lookup.
 #[derive(Debug, Clone, Default)]
@@ -28,15 +44,84 @@ pub async fn sdk_config(opts: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
+/// Calls per `Service.Operation`, shared by every client of one run.
+#[derive(Debug, Clone, Default)]
+pub struct ApiCalls(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl ApiCalls {
+    pub fn total(&self) -> u64 {
+        self.0.lock().expect("counter lock").values().sum()
+    }
+    pub fn by_operation(&self) -> BTreeMap<String, u64> {
+        self.0.lock().expect("counter lock").clone()
+    }
+    /// Calls that change something (everything but Describe/List/Get).
+    pub fn writes(&self) -> u64 {
+        self.by_operation()
+            .iter()
+            .filter(|(op, _)| {
+                let name = op.rsplit('.').next().unwrap_or("");
+                !(name.starts_with("Describe") || name.starts_with("List") || name.starts_with("Get"))
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+#[derive(Debug)]
+struct CountCalls(ApiCalls);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "lbstack::CountCalls"
+    }
+    // Serialization happens once per operation, before the retry loop: retries are not counted.
+    fn read_before_serialization(&self, _ctx: &BeforeSerializationInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+        *self.0.0.lock().expect("counter lock").entry(op).or_default() += 1;
+        Ok(())
+    }
+}
+
 /// The AWS clients lbstack uses, all built from one config. Clients are cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub calls: ApiCalls,
 }
 
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
-        Clients { elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config), ec2: aws_sdk_ec2::Client::new(config) }
+        let calls = ApiCalls::default();
+        let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let ec2 = aws_sdk_ec2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        Clients {
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
+            ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            calls,
+        }
     }
+}
+
+/// An SDK error with its whole chain of causes, for messages people read.
+pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {}", aws_smithy_types::error::display::DisplayErrorContext(&e))
+}
+
+/// Everything the plan needs from AWS: the network context and the resources the stack owns.
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
+    let context = network::resolve(clients, stack).await?;
+    let (sgs, lbs) = tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack));
+    let (sgs, sg_conflicts) = sgs?;
+    let (mut resources, mut conflicts) = lbs?;
+    // Owned security groups are referenced by id from load balancers: map ids to addresses.
+    let sg_ids: BTreeMap<String, String> = sgs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
+    for r in resources.iter_mut() {
+        elbv2::link_security_groups(r, &sg_ids);
+    }
+    resources.extend(sgs);
+    conflicts.extend(sg_conflicts);
+    resources.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok((context, LiveState { resources, conflicts }))
 }

@@ -1,0 +1,538 @@
+//! Target groups, load balancers, listeners and listener rules.
+
+use super::{StepContext, set_diff, tag_diff};
+use crate::live::err;
+use crate::plan::Change;
+use aws_sdk_elasticloadbalancingv2::client::Waiters;
+use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
+    HttpRequestMethodConditionConfig, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
+    PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum,
+    RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig,
+    TargetGroupTuple, TargetTypeEnum,
+};
+use serde_json::Value;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(600);
+
+fn tags(v: &Value) -> Vec<Tag> {
+    v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
+    sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
+}
+
+fn changed(c: &Change, prefix: &str) -> bool {
+    c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
+}
+
+async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()> {
+    let after = c.after.as_ref().expect("desired attributes");
+    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    if !remove.is_empty() {
+        sc.clients.elbv2.remove_tags().resource_arns(arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+    }
+    if !add.is_empty() {
+        let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        sc.clients.elbv2.add_tags().resource_arns(arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ target groups
+
+fn attributes_tg(v: &Value) -> Vec<TargetGroupAttribute> {
+    v.as_object().into_iter().flatten().map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+}
+
+fn targets(v: &[Value]) -> Vec<TargetDescription> {
+    v.iter()
+        .map(|t| {
+            TargetDescription::builder()
+                .id(t["id"].as_str().unwrap_or_default())
+                .set_port(t["port"].as_i64().map(|p| p as i32))
+                .set_availability_zone(t["availability_zone"].as_str().map(str::to_string))
+                .build()
+        })
+        .collect()
+}
+
+pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = c.after.as_ref().expect("desired attributes");
+    let hc = &a["health_check"];
+    let mut req = sc
+        .clients
+        .elbv2
+        .create_target_group()
+        .name(&c.name)
+        .target_type(TargetTypeEnum::from(a["target_type"].as_str().unwrap_or("instance")))
+        .set_tags(Some(tags(&a["tags"])));
+    if let Some(p) = a["protocol"].as_str() {
+        req = req.protocol(ProtocolEnum::from(p)).set_port(a["port"].as_i64().map(|p| p as i32)).vpc_id(a["vpc"].as_str().unwrap_or_default());
+    }
+    if let Some(v) = a["protocol_version"].as_str() {
+        req = req.protocol_version(v);
+    }
+    req = req
+        .set_health_check_enabled(hc["enabled"].as_bool())
+        .set_health_check_protocol(hc["protocol"].as_str().map(ProtocolEnum::from))
+        .set_health_check_path(hc["path"].as_str().map(str::to_string))
+        .set_health_check_port(hc["port"].as_str().map(str::to_string))
+        .set_health_check_interval_seconds(hc["interval"].as_i64().map(|v| v as i32))
+        .set_health_check_timeout_seconds(hc["timeout"].as_i64().map(|v| v as i32))
+        .set_healthy_threshold_count(hc["healthy_threshold"].as_i64().map(|v| v as i32))
+        .set_unhealthy_threshold_count(hc["unhealthy_threshold"].as_i64().map(|v| v as i32))
+        .set_matcher(matcher(a, hc));
+    let out = req.send().await.map_err(|e| err(&format!("creating target group {}", c.name), e))?;
+    let arn = out.target_groups().first().and_then(|t| t.target_group_arn()).ok_or_else(|| anyhow::anyhow!("CreateTargetGroup returned no ARN"))?.to_string();
+    sc.ids.set(&c.address, arn.clone());
+    sc.clients
+        .elbv2
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .set_attributes(Some(attributes_tg(&a["attributes"])))
+        .send()
+        .await
+        .map_err(|e| err("setting target group attributes", e))?;
+    if let Some(list) = a["targets"].as_array().filter(|l| !l.is_empty()) {
+        sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(list))).send().await.map_err(|e| err("registering targets", e))?;
+    }
+    Ok(())
+}
+
+fn matcher(a: &Value, hc: &Value) -> Option<Matcher> {
+    let m = hc["matcher"].as_str()?;
+    Some(if a["protocol_version"] == "GRPC" { Matcher::builder().grpc_code(m).build() } else { Matcher::builder().http_code(m).build() })
+}
+
+pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = id(sc, c)?;
+    let a = c.after.as_ref().expect("desired attributes");
+    if changed(c, "health_check") {
+        let hc = &a["health_check"];
+        sc.clients
+            .elbv2
+            .modify_target_group()
+            .target_group_arn(&arn)
+            .set_health_check_enabled(hc["enabled"].as_bool())
+            .set_health_check_protocol(hc["protocol"].as_str().map(ProtocolEnum::from))
+            .set_health_check_path(hc["path"].as_str().map(str::to_string))
+            .set_health_check_port(hc["port"].as_str().map(str::to_string))
+            .set_health_check_interval_seconds(hc["interval"].as_i64().map(|v| v as i32))
+            .set_health_check_timeout_seconds(hc["timeout"].as_i64().map(|v| v as i32))
+            .set_healthy_threshold_count(hc["healthy_threshold"].as_i64().map(|v| v as i32))
+            .set_unhealthy_threshold_count(hc["unhealthy_threshold"].as_i64().map(|v| v as i32))
+            .set_matcher(matcher(a, hc))
+            .send()
+            .await
+            .map_err(|e| err("modifying the health check", e))?;
+    }
+    if changed(c, "attributes") {
+        // Only the changed keys: some attributes may not be sent together with others.
+        let changed_keys: serde_json::Map<String, Value> = a["attributes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| c.diffs.iter().any(|d| d.path == format!("attributes.{k}")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        sc.clients
+            .elbv2
+            .modify_target_group_attributes()
+            .target_group_arn(&arn)
+            .set_attributes(Some(attributes_tg(&Value::Object(changed_keys))))
+            .send()
+            .await
+            .map_err(|e| err("modifying target group attributes", e))?;
+    }
+    if let Some(want) = a["targets"].as_array() {
+        let have = c.before.as_ref().and_then(|b| b["targets"].as_array().cloned()).unwrap_or_default();
+        let (add, remove) = set_diff(want, &have);
+        if !remove.is_empty() {
+            sc.clients.elbv2.deregister_targets().target_group_arn(&arn).set_targets(Some(targets(&remove))).send().await.map_err(|e| err("deregistering targets", e))?;
+        }
+        if !add.is_empty() {
+            sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(&add))).send().await.map_err(|e| err("registering targets", e))?;
+        }
+    }
+    if changed(c, "tags") {
+        sync_tags(sc, &arn, c).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    // A listener that was just repointed can still hold the group for a moment.
+    let mut delay = Duration::from_secs(1);
+    for attempt in 0..8 {
+        match sc.clients.elbv2.delete_target_group().target_group_arn(&arn).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.code() == Some("TargetGroupNotFound") => return Ok(()),
+            Err(e) if e.code() == Some("ResourceInUse") && attempt < 7 => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(15));
+            }
+            Err(e) => return Err(err(&format!("deleting target group {arn}"), e)),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+// ------------------------------------------------------------------ load balancers
+
+fn attributes_lb(v: &Value, only: Option<&Change>) -> Vec<LoadBalancerAttribute> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| only.is_none_or(|c| c.diffs.iter().any(|d| d.path == format!("attributes.{k}"))))
+        .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build())
+        .collect()
+}
+
+pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let kind = a["type"].as_str().unwrap_or("application");
+    let mut req = sc
+        .clients
+        .elbv2
+        .create_load_balancer()
+        .name(&c.name)
+        .r#type(LoadBalancerTypeEnum::from(kind))
+        .set_subnets(Some(strs(&a["subnets"])))
+        .ip_address_type(IpAddressType::from(a["ip_address_type"].as_str().unwrap_or("ipv4")))
+        .set_tags(Some(tags(&a["tags"])));
+    if let Some(s) = a["scheme"].as_str() {
+        req = req.scheme(LoadBalancerSchemeEnum::from(s));
+    }
+    let groups = strs(&a["security_groups"]);
+    if !groups.is_empty() {
+        req = req.set_security_groups(Some(groups));
+    }
+    let out = req.send().await.map_err(|e| err(&format!("creating load balancer {}", c.name), e))?;
+    let arn = out.load_balancers().first().and_then(|l| l.load_balancer_arn()).ok_or_else(|| anyhow::anyhow!("CreateLoadBalancer returned no ARN"))?.to_string();
+    sc.ids.set(&c.address, arn.clone());
+    // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
+    sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer", e))?;
+    sc.clients
+        .elbv2
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(&arn)
+        .set_attributes(Some(attributes_lb(&a["attributes"], None)))
+        .send()
+        .await
+        .map_err(|e| err("setting load balancer attributes", e))?;
+    Ok(())
+}
+
+pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = id(sc, c)?;
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let lb = &sc.clients.elbv2;
+    if changed(c, "security_groups") {
+        lb.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(strs(&a["security_groups"]))).send().await.map_err(|e| err("setting security groups", e))?;
+    }
+    if changed(c, "subnets") {
+        lb.set_subnets().load_balancer_arn(&arn).set_subnets(Some(strs(&a["subnets"]))).send().await.map_err(|e| err("setting subnets", e))?;
+    }
+    if changed(c, "ip_address_type") {
+        lb.set_ip_address_type()
+            .load_balancer_arn(&arn)
+            .ip_address_type(IpAddressType::from(a["ip_address_type"].as_str().unwrap_or("ipv4")))
+            .send()
+            .await
+            .map_err(|e| err("setting the IP address type", e))?;
+    }
+    if changed(c, "attributes") {
+        lb.modify_load_balancer_attributes()
+            .load_balancer_arn(&arn)
+            .set_attributes(Some(attributes_lb(&a["attributes"], Some(c))))
+            .send()
+            .await
+            .map_err(|e| err("modifying load balancer attributes", e))?;
+    }
+    if changed(c, "tags") {
+        sync_tags(sc, &arn, c).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let protected = c.before.as_ref().and_then(|b| b["attributes"]["deletion_protection.enabled"].as_str()) == Some("true");
+    if protected {
+        anyhow::bail!("deletion protection is on: set `attributes: {{deletion_protection: false}}` in the stack and apply before removing it");
+    }
+    match sc.clients.elbv2.delete_load_balancer().load_balancer_arn(&arn).send().await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("LoadBalancerNotFound") => return Ok(()),
+        Err(e) => return Err(err(&format!("deleting load balancer {arn}"), e)),
+    }
+    sc.clients.elbv2.wait_until_load_balancers_deleted().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer to go", e))?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ listeners
+
+/// A normalised action (references already resolved to ARNs) as the API's type.
+fn action(v: &Value) -> Action {
+    match v["type"].as_str().unwrap_or("forward") {
+        "redirect" => Action::builder()
+            .r#type(ActionTypeEnum::Redirect)
+            .redirect_config(
+                RedirectActionConfig::builder()
+                    .protocol(v["protocol"].as_str().unwrap_or("#{protocol}"))
+                    .port(v["port"].as_str().unwrap_or("#{port}"))
+                    .host(v["host"].as_str().unwrap_or("#{host}"))
+                    .path(v["path"].as_str().unwrap_or("/#{path}"))
+                    .query(v["query"].as_str().unwrap_or("#{query}"))
+                    .status_code(RedirectActionStatusCodeEnum::from(v["status"].as_str().unwrap_or("HTTP_301")))
+                    .build(),
+            )
+            .build(),
+        "fixed-response" => Action::builder()
+            .r#type(ActionTypeEnum::FixedResponse)
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .status_code(v["status"].as_str().unwrap_or("200"))
+                    .content_type(v["content_type"].as_str().unwrap_or("text/plain"))
+                    .message_body(v["body"].as_str().unwrap_or_default())
+                    .build(),
+            )
+            .build(),
+        _ => {
+            let groups = v["target_groups"].as_array().cloned().unwrap_or_default();
+            let sticky = v["stickiness"].as_i64();
+            if groups.len() == 1 && sticky.is_none() {
+                return Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(groups[0]["target_group"].as_str().unwrap_or_default()).build();
+            }
+            let tuples = groups
+                .iter()
+                .map(|g| TargetGroupTuple::builder().target_group_arn(g["target_group"].as_str().unwrap_or_default()).set_weight(g["weight"].as_i64().map(|w| w as i32)).build())
+                .collect();
+            let mut cfg = ForwardActionConfig::builder().set_target_groups(Some(tuples));
+            if let Some(secs) = sticky {
+                cfg = cfg.target_group_stickiness_config(TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(secs as i32).build());
+            }
+            Action::builder().r#type(ActionTypeEnum::Forward).forward_config(cfg.build()).build()
+        }
+    }
+}
+
+fn certificate(arn: &str) -> Certificate {
+    Certificate::builder().certificate_arn(arn).build()
+}
+
+pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let mut req = sc
+        .clients
+        .elbv2
+        .create_listener()
+        .load_balancer_arn(a["load_balancer"].as_str().unwrap_or_default())
+        .default_actions(action(&a["default_action"]))
+        .set_port(a["port"].as_i64().map(|p| p as i32))
+        .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
+        .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string));
+    if let Some(cert) = a["certificate"].as_str() {
+        req = req.certificates(certificate(cert));
+    }
+    if let Some(alpn) = a["alpn_policy"].as_str() {
+        req = req.alpn_policy(alpn);
+    }
+    let out = req.send().await.map_err(|e| err(&format!("creating listener {}", c.name), e))?;
+    let arn = out.listeners().first().and_then(|l| l.listener_arn()).ok_or_else(|| anyhow::anyhow!("CreateListener returned no ARN"))?.to_string();
+    sc.ids.set(&c.address, arn.clone());
+    let extra = strs(&a["extra_certificates"]);
+    if !extra.is_empty() {
+        sc.clients
+            .elbv2
+            .add_listener_certificates()
+            .listener_arn(&arn)
+            .set_certificates(Some(extra.iter().map(|a| certificate(a)).collect()))
+            .send()
+            .await
+            .map_err(|e| err("adding listener certificates", e))?;
+    }
+    Ok(())
+}
+
+pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = id(sc, c)?;
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let main_fields = ["port", "protocol", "ssl_policy", "certificate", "alpn_policy", "default_action"];
+    let dependency_moved = c.diffs.is_empty(); // only repointed to a replaced dependency
+    if dependency_moved || main_fields.iter().any(|f| changed(c, f)) {
+        let mut req = sc
+            .clients
+            .elbv2
+            .modify_listener()
+            .listener_arn(&arn)
+            .default_actions(action(&a["default_action"]))
+            .set_port(a["port"].as_i64().map(|p| p as i32))
+            .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
+            .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string));
+        if let Some(cert) = a["certificate"].as_str() {
+            req = req.certificates(certificate(cert));
+        }
+        if let Some(alpn) = a["alpn_policy"].as_str() {
+            req = req.alpn_policy(alpn);
+        }
+        req.send().await.map_err(|e| err(&format!("modifying listener {}", c.name), e))?;
+    }
+    // Extra certificates as a set: add the new before removing the old, so none is ever missing.
+    if changed(c, "extra_certificates") {
+        let want: Vec<Value> = a["extra_certificates"].as_array().cloned().unwrap_or_default();
+        let have: Vec<Value> = c.before.as_ref().and_then(|b| b["extra_certificates"].as_array().cloned()).unwrap_or_default();
+        let (add, remove) = set_diff(&want, &have);
+        let certs = |v: &[Value]| v.iter().filter_map(Value::as_str).map(certificate).collect::<Vec<_>>();
+        if !add.is_empty() {
+            sc.clients.elbv2.add_listener_certificates().listener_arn(&arn).set_certificates(Some(certs(&add))).send().await.map_err(|e| err("adding listener certificates", e))?;
+        }
+        if !remove.is_empty() {
+            sc.clients
+                .elbv2
+                .remove_listener_certificates()
+                .listener_arn(&arn)
+                .set_certificates(Some(certs(&remove)))
+                .send()
+                .await
+                .map_err(|e| err("removing listener certificates", e))?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    match sc.clients.elbv2.delete_listener().listener_arn(&arn).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ListenerNotFound") => Ok(()),
+        Err(e) => Err(err(&format!("deleting listener {arn}"), e)),
+    }
+}
+
+// ------------------------------------------------------------------ rules
+
+fn condition_list(v: &Value) -> Vec<RuleCondition> {
+    let mut out = Vec::new();
+    let list = |x: &Value| Some(strs(x));
+    if let Some(p) = v.get("path") {
+        out.push(RuleCondition::builder().field("path-pattern").path_pattern_config(PathPatternConditionConfig::builder().set_values(list(p)).build()).build());
+    }
+    if let Some(h) = v.get("host") {
+        out.push(RuleCondition::builder().field("host-header").host_header_config(HostHeaderConditionConfig::builder().set_values(list(h)).build()).build());
+    }
+    if let Some(Value::Object(headers)) = v.get("header") {
+        for (name, values) in headers {
+            out.push(
+                RuleCondition::builder()
+                    .field("http-header")
+                    .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(name).set_values(list(values)).build())
+                    .build(),
+            );
+        }
+    }
+    if let Some(Value::Array(pairs)) = v.get("query") {
+        let kvs = pairs.iter().map(|p| QueryStringKeyValuePair::builder().key(p["key"].as_str().unwrap_or_default()).value(p["value"].as_str().unwrap_or_default()).build()).collect();
+        out.push(RuleCondition::builder().field("query-string").query_string_config(QueryStringConditionConfig::builder().set_values(Some(kvs)).build()).build());
+    }
+    if let Some(s) = v.get("source_ip") {
+        out.push(RuleCondition::builder().field("source-ip").source_ip_config(SourceIpConditionConfig::builder().set_values(list(s)).build()).build());
+    }
+    if let Some(m) = v.get("method") {
+        out.push(RuleCondition::builder().field("http-request-method").http_request_method_config(HttpRequestMethodConditionConfig::builder().set_values(list(m)).build()).build());
+    }
+    out
+}
+
+/// Reconcile every rule of one listener: match wanted rules to live ones by their conditions (then
+/// by priority), modify what differs, delete the rest, move priorities in one SetRulePriorities
+/// call, and create what is new. A reorder never deletes and recreates a rule.
+pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let listener = a["listener"].as_str().unwrap_or_default().to_string();
+    let want: Vec<Value> = a["rules"].as_array().cloned().unwrap_or_default();
+    let before = match &c.before {
+        Some(b) => sc.ids.resolve(b)?,
+        None => Value::Null,
+    };
+    let have: Vec<Value> = before["rules"].as_array().cloned().unwrap_or_default();
+    let arns = before["rule_arns"].as_object().cloned().unwrap_or_default();
+    let arn_of = |r: &Value| arns.get(&r["priority"].to_string()).and_then(Value::as_str).map(str::to_string);
+
+    let mut unmatched_have: Vec<&Value> = have.iter().collect();
+    let mut pairs: Vec<(&Value, &Value)> = Vec::new();
+    let mut unmatched_want: Vec<&Value> = Vec::new();
+    for w in &want {
+        if let Some(i) = unmatched_have.iter().position(|h| h["conditions"] == w["conditions"]) {
+            pairs.push((w, unmatched_have.remove(i)));
+        } else {
+            unmatched_want.push(w);
+        }
+    }
+    let mut creates = Vec::new();
+    for w in unmatched_want {
+        match unmatched_have.iter().position(|h| h["priority"] == w["priority"]) {
+            Some(i) => pairs.push((w, unmatched_have.remove(i))),
+            None => creates.push(w),
+        }
+    }
+    let elb = &sc.clients.elbv2;
+    for h in &unmatched_have {
+        if let Some(arn) = arn_of(h) {
+            elb.delete_rule().rule_arn(arn).send().await.map_err(|e| err("deleting a rule", e))?;
+        }
+    }
+    let mut moves = Vec::new();
+    for (w, h) in &pairs {
+        let arn = arn_of(h).ok_or_else(|| anyhow::anyhow!("no ARN for the rule at priority {}", h["priority"]))?;
+        if w["conditions"] != h["conditions"] || w["action"] != h["action"] {
+            elb.modify_rule()
+                .rule_arn(&arn)
+                .set_conditions(Some(condition_list(&w["conditions"])))
+                .actions(action(&w["action"]))
+                .send()
+                .await
+                .map_err(|e| err(&format!("modifying the rule at priority {}", w["priority"]), e))?;
+        }
+        if w["priority"] != h["priority"] {
+            moves.push(RulePriorityPair::builder().rule_arn(arn).priority(w["priority"].as_i64().unwrap_or(0) as i32).build());
+        }
+    }
+    if !moves.is_empty() {
+        elb.set_rule_priorities().set_rule_priorities(Some(moves)).send().await.map_err(|e| err("reordering rules", e))?;
+    }
+    for w in creates {
+        elb.create_rule()
+            .listener_arn(&listener)
+            .priority(w["priority"].as_i64().unwrap_or(0) as i32)
+            .set_conditions(Some(condition_list(&w["conditions"])))
+            .actions(action(&w["action"]))
+            .send()
+            .await
+            .map_err(|e| err(&format!("creating the rule at priority {}", w["priority"]), e))?;
+    }
+    sc.ids.set(&c.address, listener);
+    Ok(())
+}
+
+pub async fn delete_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let Some(before) = &c.before else { return Ok(()) };
+    for arn in before["rule_arns"].as_object().into_iter().flatten().filter_map(|(_, v)| v.as_str()) {
+        match sc.clients.elbv2.delete_rule().rule_arn(arn).send().await {
+            Ok(_) => {}
+            // Gone with its listener.
+            Err(e) if matches!(e.code(), Some("RuleNotFound" | "ListenerNotFound")) => {}
+            Err(e) => return Err(err("deleting a rule", e)),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,353 @@
+//! Executing a plan: each change becomes one or two steps (a replacement creates and deletes),
+//! steps wait for the steps they depend on, independent ones run in parallel (bounded), and a
+//! failure skips only what depends on it while in-flight steps finish.
+
+mod ec2;
+mod elbv2;
+
+use crate::live::Clients;
+use crate::plan::desired::{Context, collect_refs};
+use crate::plan::{Action, Address, Change, Kind, Plan};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Update,
+    /// Security-group rules, after every group exists (groups may reference each other).
+    SyncRules,
+    Delete,
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    change: usize,
+    op: Op,
+    deps: Vec<usize>,
+}
+
+/// Ids (ARNs, group ids) by address: live ones at the start, new ones as they are created.
+#[derive(Debug, Default, Clone)]
+pub struct Ids(Arc<Mutex<HashMap<Address, String>>>);
+
+impl Ids {
+    pub fn get(&self, a: &Address) -> Option<String> {
+        self.0.lock().expect("ids lock").get(a).cloned()
+    }
+    fn set(&self, a: &Address, id: String) {
+        self.0.lock().expect("ids lock").insert(a.clone(), id);
+    }
+    /// Replace every `{"$ref": ...}` in `v` by the referenced resource's id.
+    pub fn resolve(&self, v: &Value) -> anyhow::Result<Value> {
+        if let Some(a) = crate::plan::as_reference(v) {
+            return self.get(&a).map(Value::from).ok_or_else(|| anyhow::anyhow!("{a} has no id yet"));
+        }
+        Ok(match v {
+            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| Ok((k.clone(), self.resolve(x)?))).collect::<anyhow::Result<_>>()?),
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x)).collect::<anyhow::Result<_>>()?),
+            other => other.clone(),
+        })
+    }
+}
+
+/// What a step needs besides its change.
+#[derive(Clone)]
+pub struct StepContext {
+    pub clients: Clients,
+    pub ids: Ids,
+    pub ctx: Context,
+    pub stack: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepStatus {
+    Done,
+    Failed(String),
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub address: Address,
+    pub op: Op,
+    pub status: StepStatus,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub steps: Vec<StepReport>,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> bool {
+        self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
+    }
+}
+
+fn op_word(op: Op, done: bool) -> &'static str {
+    match (op, done) {
+        (Op::Create, false) => "creating",
+        (Op::Create, true) => "created",
+        (Op::Update, false) => "updating",
+        (Op::Update, true) => "updated",
+        (Op::SyncRules, false) => "setting rules",
+        (Op::SyncRules, true) => "rules set",
+        (Op::Delete, false) => "destroying",
+        (Op::Delete, true) => "destroyed",
+    }
+}
+
+fn steps_for(plan: &Plan) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut by_change: HashMap<usize, Vec<usize>> = HashMap::new();
+    let index: HashMap<&Address, usize> = plan.changes.iter().enumerate().map(|(i, c)| (&c.address, i)).collect();
+    let mut push = |change: usize, op: Op| {
+        steps.push(Step { change, op, deps: Vec::new() });
+        by_change.entry(change).or_default().push(steps.len() - 1);
+        steps.len() - 1
+    };
+    for (i, c) in plan.changes.iter().enumerate() {
+        match c.action {
+            Action::NoOp => {}
+            Action::Create => {
+                push(i, Op::Create);
+            }
+            Action::Update => {
+                push(i, Op::Update);
+            }
+            Action::Delete => {
+                push(i, Op::Delete);
+            }
+            Action::CreateDelete => {
+                push(i, Op::Create);
+                push(i, Op::Delete);
+            }
+            Action::DeleteCreate => {
+                push(i, Op::Delete);
+                push(i, Op::Create);
+            }
+        }
+        if c.address.kind == Kind::SecurityGroup && matches!(c.action, Action::Create | Action::CreateDelete | Action::DeleteCreate) {
+            push(i, Op::SyncRules);
+        }
+    }
+    let op_of = |steps: &Vec<Step>, change: usize, op: Op| by_change.get(&change).into_iter().flatten().copied().find(|s| steps[*s].op == op);
+    // Who references whom, in live state (for deletes) and desired state (for creates).
+    let live_refs: Vec<Vec<Address>> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            let mut v = Vec::new();
+            if let Some(b) = &c.before {
+                collect_refs(b, &mut v);
+            }
+            v
+        })
+        .collect();
+    let all_sg_creates: Vec<usize> = steps.iter().enumerate().filter(|(_, s)| s.op == Op::Create && plan.changes[s.change].address.kind == Kind::SecurityGroup).map(|(i, _)| i).collect();
+    for s in 0..steps.len() {
+        let (ci, op) = (steps[s].change, steps[s].op);
+        let c = &plan.changes[ci];
+        let mut deps = Vec::new();
+        match op {
+            Op::Create | Op::Update => {
+                for d in c.deps.iter().chain(c.parent.iter()) {
+                    if let Some(&di) = index.get(d) {
+                        // Security groups only need each other for their rules, not to exist.
+                        if c.address.kind == Kind::SecurityGroup && d.kind == Kind::SecurityGroup {
+                            continue;
+                        }
+                        deps.extend(op_of(&steps, di, Op::Create));
+                        deps.extend(op_of(&steps, di, Op::SyncRules));
+                        deps.extend(op_of(&steps, di, Op::Update));
+                    }
+                }
+                if c.action == Action::DeleteCreate && op == Op::Create {
+                    deps.extend(op_of(&steps, ci, Op::Delete));
+                }
+            }
+            Op::SyncRules => {
+                deps.extend(all_sg_creates.iter().copied());
+                deps.extend(op_of(&steps, ci, Op::Create));
+            }
+            Op::Delete => {
+                // Everything that uses this resource now must stop first: repointed, replaced or gone.
+                for (oi, other) in plan.changes.iter().enumerate() {
+                    if oi == ci {
+                        continue;
+                    }
+                    let uses_now = live_refs[oi].contains(&c.address) || other.parent.as_ref() == Some(&c.address);
+                    if uses_now {
+                        for o in [Op::Update, Op::Delete, Op::Create] {
+                            deps.extend(op_of(&steps, oi, o));
+                        }
+                    }
+                }
+                if c.action == Action::CreateDelete {
+                    deps.extend(op_of(&steps, ci, Op::Create));
+                    deps.extend(op_of(&steps, ci, Op::SyncRules));
+                }
+            }
+        }
+        deps.retain(|d| *d != s);
+        deps.sort();
+        deps.dedup();
+        steps[s].deps = deps;
+    }
+    // A delete-before-create child and its parent's create could wait on each other; the child's
+    // delete never needs the parent's new version.
+    break_cycles(&mut steps);
+    steps
+}
+
+fn break_cycles(steps: &mut [Step]) {
+    // Kahn's algorithm; any step left over sits on a cycle: drop its deps on other leftovers.
+    loop {
+        let mut indeg: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
+        let mut done = vec![false; steps.len()];
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for i in 0..steps.len() {
+                if !done[i] && indeg[i] == 0 {
+                    done[i] = true;
+                    progress = true;
+                    for (j, s) in steps.iter().enumerate() {
+                        if s.deps.contains(&i) {
+                            indeg[j] -= 1;
+                        }
+                    }
+                }
+            }
+        }
+        let stuck: Vec<usize> = (0..steps.len()).filter(|i| !done[*i]).collect();
+        let Some(&first) = stuck.first() else { return };
+        steps[first].deps.retain(|d| !stuck.contains(d));
+    }
+}
+
+/// Run every step of the plan. `progress` receives one line per event.
+pub async fn run(plan: &Plan, sc: StepContext, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> Outcome {
+    for c in &plan.changes {
+        if let Some(id) = &c.id {
+            sc.ids.set(&c.address, id.clone());
+        }
+    }
+    let steps = steps_for(plan);
+    let progress = Arc::new(progress);
+    let changes: Arc<Vec<Change>> = Arc::new(plan.changes.clone());
+    let mut status: Vec<Option<StepStatus>> = vec![None; steps.len()];
+    let mut seconds = vec![0.0; steps.len()];
+    let mut running: HashSet<usize> = HashSet::new();
+    let mut set: JoinSet<(usize, anyhow::Result<()>, f64)> = JoinSet::new();
+    let parallelism = parallelism.max(1);
+    loop {
+        // Skip what depends on a failure; start what is ready.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for i in 0..steps.len() {
+                if status[i].is_some() || running.contains(&i) {
+                    continue;
+                }
+                if let Some(bad) = steps[i].deps.iter().find(|d| matches!(status[**d], Some(StepStatus::Failed(_) | StepStatus::Skipped(_)))) {
+                    let why = format!("{} did not complete", changes[steps[*bad].change].address);
+                    status[i] = Some(StepStatus::Skipped(why));
+                    changed = true;
+                }
+            }
+        }
+        for i in 0..steps.len() {
+            if running.len() >= parallelism {
+                break;
+            }
+            if status[i].is_some() || running.contains(&i) || !steps[i].deps.iter().all(|d| status[*d] == Some(StepStatus::Done)) {
+                continue;
+            }
+            running.insert(i);
+            let (change, op) = (steps[i].change, steps[i].op);
+            let sc = sc.clone();
+            let changes = changes.clone();
+            let progress = progress.clone();
+            set.spawn(async move {
+                let c = &changes[change];
+                progress(format!("{}: {}...", c.address, op_word(op, false)));
+                let start = Instant::now();
+                let result = execute(&sc, c, op).await;
+                (i, result, start.elapsed().as_secs_f64())
+            });
+        }
+        let Some(joined) = set.join_next().await else { break };
+        let (i, result, secs) = match joined {
+            Ok(r) => r,
+            Err(e) => panic!("an apply step panicked: {e}"),
+        };
+        running.remove(&i);
+        seconds[i] = secs;
+        let c = &changes[steps[i].change];
+        match result {
+            Ok(()) => {
+                progress(format!("{}: {} [{secs:.1}s]", c.address, op_word(steps[i].op, true)));
+                status[i] = Some(StepStatus::Done);
+            }
+            Err(e) => {
+                progress(format!("{}: FAILED {}: {e:#}", c.address, op_word(steps[i].op, false)));
+                status[i] = Some(StepStatus::Failed(format!("{e:#}")));
+            }
+        }
+    }
+    let steps_report = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepReport {
+            address: changes[s.change].address.clone(),
+            op: s.op,
+            status: status[i].clone().unwrap_or_else(|| StepStatus::Skipped("never became ready".into())),
+            seconds: seconds[i],
+        })
+        .collect();
+    Outcome { steps: steps_report }
+}
+
+async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
+    match (c.address.kind, op) {
+        (Kind::SecurityGroup, Op::Create) => ec2::create_group(sc, c).await,
+        (Kind::SecurityGroup, Op::SyncRules) => ec2::sync_rules(sc, c, true).await,
+        (Kind::SecurityGroup, Op::Update) => ec2::update_group(sc, c).await,
+        (Kind::SecurityGroup, Op::Delete) => ec2::delete_group(sc, c).await,
+        (Kind::TargetGroup, Op::Create) => elbv2::create_target_group(sc, c).await,
+        (Kind::TargetGroup, Op::Update) => elbv2::update_target_group(sc, c).await,
+        (Kind::TargetGroup, Op::Delete) => elbv2::delete_target_group(sc, c).await,
+        (Kind::LoadBalancer, Op::Create) => elbv2::create_load_balancer(sc, c).await,
+        (Kind::LoadBalancer, Op::Update) => elbv2::update_load_balancer(sc, c).await,
+        (Kind::LoadBalancer, Op::Delete) => elbv2::delete_load_balancer(sc, c).await,
+        (Kind::Listener, Op::Create) => elbv2::create_listener(sc, c).await,
+        (Kind::Listener, Op::Update) => elbv2::update_listener(sc, c).await,
+        (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
+        (Kind::ListenerRules, Op::Create | Op::Update) => elbv2::sync_rules(sc, c).await,
+        (Kind::ListenerRules, Op::Delete) => elbv2::delete_rules(sc, c).await,
+        (_, Op::SyncRules) => Ok(()),
+    }
+}
+
+/// Set-difference of two JSON lists: (to add, to remove).
+pub fn set_diff(want: &[Value], have: &[Value]) -> (Vec<Value>, Vec<Value>) {
+    let add = want.iter().filter(|w| !have.contains(w)).cloned().collect();
+    let remove = have.iter().filter(|h| !want.contains(h)).cloned().collect();
+    (add, remove)
+}
+
+/// Tags to add (changed or new) and keys to remove, lbstack's own included in both maps.
+pub fn tag_diff(want: &Value, have: Option<&Value>) -> (Vec<(String, String)>, Vec<String>) {
+    let empty = serde_json::Map::new();
+    let w = want.as_object().unwrap_or(&empty);
+    let h = have.and_then(Value::as_object).unwrap_or(&empty);
+    let add = w.iter().filter(|(k, v)| h.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+    let remove = h.keys().filter(|k| !w.contains_key(*k)).cloned().collect();
+    (add, remove)
+}

@@ -1,0 +1,124 @@
+//! Security groups the stack owns (found by tag, server-side filter), normalised like the desired state.
+
+use super::{Clients, err};
+use crate::plan::desired::{Context, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sg_permission, sorted};
+use crate::plan::names;
+use crate::plan::{Address, Conflict, Kind, Live};
+use crate::spec::model::Stack;
+use aws_sdk_ec2::types::{Filter, IpPermission, SecurityGroup, Tag};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub fn tags_json(tags: &[Tag]) -> Value {
+    let mut m = Map::new();
+    let mut pairs: Vec<(&str, &str)> = tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))).filter(|(k, _)| !k.starts_with("aws:")).collect();
+    pairs.sort();
+    for (k, v) in pairs {
+        m.insert(k.into(), Value::from(v));
+    }
+    Value::Object(m)
+}
+
+fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+    tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+}
+
+pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Context) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let owned_req = clients
+        .ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name(format!("tag:{OWNER_STACK_TAG}")).values(&stack.stack).build())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
+    let wanted: BTreeMap<String, &str> = stack.security_groups.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let named_req = async {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        clients
+            .ec2
+            .describe_security_groups()
+            .filters(Filter::builder().name("group-name").set_values(Some(wanted.keys().cloned().collect())).build())
+            .filters(Filter::builder().name("vpc-id").values(&ctx.vpc_id).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+    };
+    let (owned, named) = tokio::join!(owned_req, named_req);
+    let owned: Vec<SecurityGroup> = owned.map_err(|e| err("listing security groups", e))?;
+    let named = named.map_err(|e| err("looking up security group names", e))?;
+
+    let mut ids: BTreeMap<String, Address> = BTreeMap::new();
+    for g in &owned {
+        if let (Some(id), Some(addr)) = (g.group_id(), tag(g.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)) {
+            ids.insert(id.to_string(), addr);
+        }
+    }
+    let mut live = Vec::new();
+    for g in &owned {
+        let Some(address) = tag(g.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse) else { continue };
+        let attrs = json!({
+            "description": g.description().unwrap_or_default(),
+            "vpc": g.vpc_id().unwrap_or_default(),
+            "ingress": permissions(g.ip_permissions(), &ids),
+            "egress": permissions(g.ip_permissions_egress(), &ids),
+            "tags": tags_json(g.tags()),
+        });
+        live.push(Live { address, id: g.group_id().unwrap_or_default().to_string(), name: g.group_name().unwrap_or_default().to_string(), attrs });
+    }
+    let conflicts = named
+        .iter()
+        .filter(|g| tag(g.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str()))
+        .filter_map(|g| {
+            let key = wanted.get(g.group_name()?)?;
+            Some(Conflict {
+                address: Address::new(Kind::SecurityGroup, *key),
+                name: g.group_name()?.to_string(),
+                id: g.group_id().unwrap_or_default().to_string(),
+                reason: foreign_reason(tag(g.tags(), OWNER_STACK_TAG)),
+            })
+        })
+        .collect();
+    Ok((live, conflicts))
+}
+
+pub fn foreign_reason(owner: Option<&str>) -> String {
+    match owner {
+        Some(other) => format!("belongs to lbstack stack `{other}`"),
+        None => "exists without lbstack ownership tags".into(),
+    }
+}
+
+/// AWS groups sources under one permission; lbstack compares one entry per (ports, source).
+fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Value {
+    let mut out = Vec::new();
+    for p in perms {
+        let proto = match p.ip_protocol().unwrap_or("-1") {
+            "-1" | "all" => "all",
+            "6" => "tcp",
+            "17" => "udp",
+            "1" => "icmp",
+            other => other,
+        };
+        let (from, to) = match proto {
+            "all" => (0, 65535),
+            _ => (p.from_port().unwrap_or(0) as i64, p.to_port().unwrap_or(65535) as i64),
+        };
+        for r in p.ip_ranges() {
+            out.push(sg_permission(proto, from, to, Value::from(format!("cidr:{}", r.cidr_ip().unwrap_or_default())), r.description().unwrap_or_default()));
+        }
+        for r in p.ipv6_ranges() {
+            out.push(sg_permission(proto, from, to, Value::from(format!("cidr6:{}", r.cidr_ipv6().unwrap_or_default())), r.description().unwrap_or_default()));
+        }
+        for g in p.user_id_group_pairs() {
+            let id = g.group_id().unwrap_or_default();
+            let source = owned.get(id).map(Address::reference).unwrap_or_else(|| Value::from(id));
+            out.push(sg_permission(proto, from, to, source, g.description().unwrap_or_default()));
+        }
+    }
+    sorted(out)
+}

@@ -1,0 +1,384 @@
+//! Load balancers, target groups, listeners and rules the stack owns, normalised like the desired
+//! state. Tags are read 20 ARNs per call; per-resource reads run concurrently.
+
+use super::ec2::foreign_reason;
+use super::{Clients, err};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, lb_attribute_default, sorted, tg_attribute_default};
+use crate::plan::names;
+use crate::plan::{Address, Conflict, Kind, Live, as_reference};
+use crate::spec::model::{LbType, Protocol, Stack, TargetType};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup,
+};
+use futures_util::future::try_join_all;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+type Tags = BTreeMap<String, String>;
+
+async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap<String, Tags>> {
+    let chunks: Vec<Vec<String>> = arns.chunks(20).map(<[String]>::to_vec).collect();
+    let results = try_join_all(chunks.into_iter().map(|chunk| async move {
+        clients.elbv2.describe_tags().set_resource_arns(Some(chunk)).send().await.map_err(|e| err("reading load balancer tags", e))
+    }))
+    .await?;
+    let mut out = HashMap::new();
+    for r in results {
+        for TagDescription { resource_arn, tags, .. } in r.tag_descriptions().iter().cloned() {
+            let tags: Tags = tags.unwrap_or_default().into_iter().filter_map(|t| Some((t.key?, t.value.unwrap_or_default()))).collect();
+            if let Some(arn) = resource_arn {
+                out.insert(arn, tags);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn tags_json(tags: &Tags) -> Value {
+    Value::Object(tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
+}
+
+/// What the stack owns (by tag) and which of the names it wants are taken by others.
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let lbs_req = clients.elbv2.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let tgs_req = clients.elbv2.describe_target_groups().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let (lbs, tgs) = tokio::join!(lbs_req, tgs_req);
+    let lbs: Vec<LoadBalancer> = lbs.map_err(|e| err("listing load balancers", e))?;
+    let tgs: Vec<TargetGroup> = tgs.map_err(|e| err("listing target groups", e))?;
+    let arns: Vec<String> = lbs.iter().filter_map(|l| l.load_balancer_arn().map(str::to_string)).chain(tgs.iter().filter_map(|t| t.target_group_arn().map(str::to_string))).collect();
+    let tags = tags_of(clients, arns).await?;
+    let owner = |arn: Option<&str>| -> Option<(Address, &Tags)> {
+        let t = tags.get(arn?)?;
+        (t.get(OWNER_STACK_TAG) == Some(&stack.stack)).then_some(())?;
+        Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?)?, t))
+    };
+
+    // Conflicts: a name this stack would give, held by something it does not own.
+    let mut conflicts = Vec::new();
+    let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::physical(&stack.stack, k, 32), k.as_str())).collect();
+    let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::physical(&stack.stack, k, 32), k.as_str())).collect();
+    for lb in &lbs {
+        if let (None, Some(key)) = (owner(lb.load_balancer_arn()), lb.load_balancer_name().and_then(|n| want_lb.get(n))) {
+            let other = lb.load_balancer_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
+            conflicts.push(Conflict { address: Address::new(Kind::LoadBalancer, *key), name: lb.load_balancer_name().unwrap_or_default().into(), id: lb.load_balancer_arn().unwrap_or_default().into(), reason: foreign_reason(other) });
+        }
+    }
+    for tg in &tgs {
+        if let (None, Some(key)) = (owner(tg.target_group_arn()), tg.target_group_name().and_then(|n| want_tg.get(n))) {
+            let other = tg.target_group_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
+            conflicts.push(Conflict { address: Address::new(Kind::TargetGroup, *key), name: tg.target_group_name().unwrap_or_default().into(), id: tg.target_group_arn().unwrap_or_default().into(), reason: foreign_reason(other) });
+        }
+    }
+
+    let owned_tgs: Vec<(Address, &Tags, &TargetGroup)> = tgs.iter().filter_map(|t| owner(t.target_group_arn()).map(|(a, tags)| (a, tags, t))).collect();
+    let owned_lbs: Vec<(Address, &Tags, &LoadBalancer)> = lbs.iter().filter_map(|l| owner(l.load_balancer_arn()).map(|(a, tags)| (a, tags, l))).collect();
+    // Owned target group ARNs become references in listener actions.
+    let tg_refs: HashMap<String, Address> = owned_tgs.iter().map(|(a, _, t)| (t.target_group_arn().unwrap_or_default().to_string(), a.clone())).collect();
+    let asg_owned: Vec<&str> = stack.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
+
+    let tg_reads = try_join_all(owned_tgs.iter().map(|(address, tags, tg)| {
+        let managed_targets = !asg_owned.contains(&address.key.as_str());
+        read_target_group(clients, address.clone(), tags, tg, managed_targets)
+    }));
+    let lb_reads = try_join_all(owned_lbs.iter().map(|(address, tags, lb)| read_load_balancer(clients, stack, address.clone(), tags, lb, &tg_refs)));
+    let (tg_live, lb_live) = tokio::join!(tg_reads, lb_reads);
+    let mut live: Vec<Live> = tg_live?;
+    live.extend(lb_live?.into_iter().flatten());
+    Ok((live, conflicts))
+}
+
+async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg: &TargetGroup, managed_targets: bool) -> anyhow::Result<Live> {
+    let arn = tg.target_group_arn().unwrap_or_default().to_string();
+    let attrs_req = clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send();
+    let health_req = async {
+        if managed_targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) }
+    };
+    let (attrs_out, health_out) = tokio::join!(attrs_req, health_req);
+    let attrs_out = attrs_out.map_err(|e| err(&format!("attributes of {arn}"), e))?;
+    let target_type = tg.target_type().map(|t| t.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
+    let protocol = tg.protocol().map(|p| p.as_str().to_string());
+    let mut m = Map::new();
+    m.insert("target_type".into(), Value::from(target_type.as_str()));
+    if target_type != "lambda" {
+        m.insert("protocol".into(), json!(protocol));
+        m.insert("port".into(), json!(tg.port()));
+        m.insert("vpc".into(), json!(tg.vpc_id()));
+    }
+    if matches!(protocol.as_deref(), Some("HTTP" | "HTTPS")) {
+        m.insert("protocol_version".into(), Value::from(tg.protocol_version().unwrap_or("HTTP1")));
+    }
+    // Health check, in the desired shape: the path and matcher only for HTTP(S) checks.
+    let spec_protocol = protocol.as_deref().and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
+    let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type.as_str())).unwrap_or(TargetType::Instance);
+    let defaults = health_check_defaults(spec_protocol, spec_type);
+    let mut hc = Map::new();
+    hc.insert("enabled".into(), Value::from(tg.health_check_enabled().unwrap_or(true)));
+    if spec_type != TargetType::Lambda || tg.health_check_enabled() == Some(true) {
+        let hc_proto = tg.health_check_protocol().map(|p| p.as_str().to_string()).or_else(|| defaults["protocol"].as_str().map(str::to_string));
+        let http_check = matches!(hc_proto.as_deref(), Some("HTTP" | "HTTPS"));
+        hc.insert("protocol".into(), json!(hc_proto));
+        if http_check {
+            hc.insert("path".into(), Value::from(tg.health_check_path().unwrap_or("/")));
+        }
+        hc.insert("port".into(), Value::from(tg.health_check_port().unwrap_or("traffic-port")));
+        hc.insert("interval".into(), json!(tg.health_check_interval_seconds().or(defaults["interval"].as_i64().map(|v| v as i32))));
+        hc.insert("timeout".into(), json!(tg.health_check_timeout_seconds().or(defaults["timeout"].as_i64().map(|v| v as i32))));
+        hc.insert("healthy_threshold".into(), json!(tg.healthy_threshold_count()));
+        hc.insert("unhealthy_threshold".into(), json!(tg.unhealthy_threshold_count()));
+        if http_check {
+            let matcher = tg.matcher().and_then(|m| m.http_code().or(m.grpc_code())).unwrap_or("200");
+            hc.insert("matcher".into(), Value::from(matcher));
+        }
+    }
+    m.insert("health_check".into(), Value::Object(hc));
+    let mut attributes: Map<String, Value> = attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    for key in ["deregistration_delay.timeout_seconds", "stickiness.enabled", "slow_start.duration_seconds", "load_balancing.algorithm.type", "stickiness.lb_cookie.duration_seconds", "stickiness.app_cookie.duration_seconds"] {
+        if let Some(d) = tg_attribute_default(key) {
+            attributes.entry(key).or_insert(Value::from(d));
+        }
+    }
+    m.insert("attributes".into(), Value::Object(attributes));
+    if let Some(health) = health_out.map_err(|e| err(&format!("targets of {arn}"), e))? {
+        let targets: Vec<Value> = health
+            .target_health_descriptions()
+            .iter()
+            .filter_map(|d| d.target())
+            .map(|t| json!({ "id": t.id(), "port": t.port(), "availability_zone": t.availability_zone() }))
+            .collect();
+        m.insert("targets".into(), sorted(targets));
+    }
+    m.insert("tags".into(), tags_json(tags));
+    Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: Value::Object(m) })
+}
+
+async fn read_load_balancer(clients: &Clients, stack: &Stack, address: Address, tags: &Tags, lb: &LoadBalancer, tg_refs: &HashMap<String, Address>) -> anyhow::Result<Vec<Live>> {
+    let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+    let (attrs_out, listeners_out) = tokio::join!(
+        clients.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
+        clients.elbv2.describe_listeners().load_balancer_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>()
+    );
+    let attrs_out = attrs_out.map_err(|e| err(&format!("attributes of {arn}"), e))?;
+    let listeners: Vec<Listener> = listeners_out.map_err(|e| err(&format!("listeners of {arn}"), e))?;
+    // The emulator reports NLB/GWLB ARNs as `app/`: trust the Type field, never the ARN.
+    let kind = lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| "application".into());
+    let mut m = Map::new();
+    m.insert("type".into(), Value::from(kind.as_str()));
+    if kind != "gateway" {
+        m.insert("scheme".into(), json!(lb.scheme().map(|s| s.as_str())));
+    }
+    m.insert("subnets".into(), sorted(lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(Value::from).collect()));
+    if kind != "gateway" {
+        m.insert("security_groups".into(), sorted(lb.security_groups().iter().map(|g| Value::from(g.as_str())).collect()));
+    }
+    m.insert("ip_address_type".into(), Value::from(lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4")));
+    let mut attributes: Map<String, Value> = attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    for key in [
+        "deletion_protection.enabled",
+        "idle_timeout.timeout_seconds",
+        "routing.http2.enabled",
+        "routing.http.drop_invalid_header_fields.enabled",
+        "load_balancing.cross_zone.enabled",
+        "access_logs.s3.enabled",
+        "access_logs.s3.bucket",
+        "access_logs.s3.prefix",
+    ] {
+        if let Some(d) = lb_attribute_default(key) {
+            attributes.entry(key).or_insert(Value::from(d));
+        }
+    }
+    m.insert("attributes".into(), Value::Object(attributes));
+    m.insert("tags".into(), tags_json(tags));
+    let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: Value::Object(m) }];
+
+    // Listeners are matched to the stack's by port (gateway load balancers have one listener).
+    let spec_lb = stack.load_balancers.get(&address.key);
+    let listener_reads = listeners.iter().map(|l| {
+        let key = spec_lb
+            .and_then(|slb| slb.listeners.iter().find(|(_, sl)| if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() }).map(|(k, _)| k.clone()))
+            .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)));
+        read_listener(clients, &address, key, &kind, l, tg_refs)
+    });
+    for lives in try_join_all(listener_reads).await? {
+        out.extend(lives);
+    }
+    Ok(out)
+}
+
+async fn read_listener(clients: &Clients, lb: &Address, key: String, lb_kind: &str, l: &Listener, tg_refs: &HashMap<String, Address>) -> anyhow::Result<Vec<Live>> {
+    let arn = l.listener_arn().unwrap_or_default().to_string();
+    let protocol = l.protocol().map(|p| p.as_str().to_string());
+    let tls = matches!(protocol.as_deref(), Some("HTTPS" | "TLS"));
+    let certs_req = async {
+        if tls { clients.elbv2.describe_listener_certificates().listener_arn(&arn).send().await.map(Some) } else { Ok(None) }
+    };
+    let rules_req = async {
+        if lb_kind == "application" { clients.elbv2.describe_rules().listener_arn(&arn).send().await.map(Some) } else { Ok(None) }
+    };
+    let (certs, rules) = tokio::join!(certs_req, rules_req);
+    let certs = certs.map_err(|e| err(&format!("certificates of {arn}"), e))?;
+    let rules = rules.map_err(|e| err(&format!("rules of {arn}"), e))?;
+    let address = Address::new(Kind::Listener, format!("{}.{key}", lb.key));
+    let mut m = Map::new();
+    m.insert("load_balancer".into(), lb.reference());
+    if lb_kind != "gateway" {
+        m.insert("port".into(), json!(l.port()));
+        m.insert("protocol".into(), json!(protocol));
+    }
+    if tls {
+        m.insert("ssl_policy".into(), json!(l.ssl_policy()));
+        let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
+        m.insert("certificate".into(), json!(default));
+        let extra: Vec<Value> = certs
+            .map(|c| c.certificates().iter().filter(|c| c.is_default() != Some(true)).filter_map(|c| c.certificate_arn()).filter(|a| Some(*a) != default.as_deref()).map(Value::from).collect())
+            .unwrap_or_default();
+        m.insert("extra_certificates".into(), sorted(extra));
+    }
+    if protocol.as_deref() == Some("TLS") {
+        m.insert("alpn_policy".into(), Value::from(l.alpn_policy().first().map(String::as_str).unwrap_or("None")));
+    }
+    m.insert("default_action".into(), action(l.default_actions().first(), tg_refs));
+    let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: format!("{}:{}", lb.key, l.port().map_or("geneve".into(), |p| p.to_string())), attrs: Value::Object(m) }];
+    if let Some(rules) = rules.filter(|r| r.rules().iter().any(|r| r.is_default() != Some(true))) {
+        let mut list: Vec<Value> = rules
+            .rules()
+            .iter()
+            .filter(|r| r.is_default() != Some(true))
+            .map(|r| rule(r, tg_refs))
+            .collect();
+        list.sort_by_key(|r| r["priority"].as_u64());
+        // Rule ARNs by priority, for apply to modify and delete them.
+        let ids: Map<String, Value> = rules.rules().iter().filter(|r| r.is_default() != Some(true)).filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?)))).collect();
+        out.push(Live {
+            address: Address::new(Kind::ListenerRules, address.key.clone()),
+            id: arn,
+            name: format!("{} rules", out[0].name),
+            attrs: json!({ "listener": address.reference(), "rules": list, "rule_arns": ids }),
+        });
+    }
+    Ok(out)
+}
+
+fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> Value {
+    json!({
+        "priority": r.priority().and_then(|p| p.parse::<u64>().ok()),
+        "conditions": conditions(r.conditions()),
+        "action": action(r.actions().first(), tg_refs),
+    })
+}
+
+fn conditions(conds: &[RuleCondition]) -> Value {
+    let mut m = Map::new();
+    let values = |c: &RuleCondition, nested: Option<&[String]>| -> Value {
+        let v: Vec<Value> = nested.filter(|n| !n.is_empty()).unwrap_or(c.values()).iter().map(|s| Value::from(s.as_str())).collect();
+        sorted(v)
+    };
+    for c in conds {
+        match c.field().unwrap_or_default() {
+            "path-pattern" => {
+                m.insert("path".into(), values(c, c.path_pattern_config().map(|p| p.values())));
+            }
+            "host-header" => {
+                m.insert("host".into(), values(c, c.host_header_config().map(|p| p.values())));
+            }
+            "http-header" => {
+                if let Some(h) = c.http_header_config() {
+                    let entry = m.entry("header").or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(hm) = entry {
+                        hm.insert(h.http_header_name().unwrap_or_default().to_ascii_lowercase(), sorted(h.values().iter().map(|s| Value::from(s.as_str())).collect()));
+                    }
+                }
+            }
+            "query-string" => {
+                let pairs: Vec<Value> = c.query_string_config().map(|q| q.values().iter().map(|kv| json!({ "key": kv.key().unwrap_or_default(), "value": kv.value().unwrap_or_default() })).collect()).unwrap_or_default();
+                m.insert("query".into(), sorted(pairs));
+            }
+            "source-ip" => {
+                m.insert("source_ip".into(), values(c, c.source_ip_config().map(|p| p.values())));
+            }
+            "http-request-method" => {
+                m.insert("method".into(), values(c, c.http_request_method_config().map(|p| p.values())));
+            }
+            _ => {}
+        }
+    }
+    Value::Object(m)
+}
+
+fn tg_value(arn: &str, tg_refs: &HashMap<String, Address>) -> Value {
+    tg_refs.get(arn).map(Address::reference).unwrap_or_else(|| Value::from(arn))
+}
+
+pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> Value {
+    let Some(a) = a else { return Value::Null };
+    match a.r#type() {
+        Some(ActionTypeEnum::Forward) => {
+            let mut groups: Vec<Value> = a
+                .forward_config()
+                .map(|f| f.target_groups().iter().filter_map(|t| Some(json!({ "target_group": tg_value(t.target_group_arn()?, tg_refs), "weight": t.weight().unwrap_or(1) }))).collect())
+                .unwrap_or_default();
+            if groups.is_empty() {
+                if let Some(arn) = a.target_group_arn() {
+                    groups.push(json!({ "target_group": tg_value(arn, tg_refs), "weight": 1 }));
+                }
+            }
+            let stickiness = a
+                .forward_config()
+                .and_then(|f| f.target_group_stickiness_config())
+                .filter(|s| s.enabled() == Some(true))
+                .and_then(|s| s.duration_seconds());
+            json!({ "type": "forward", "target_groups": sorted(groups), "stickiness": stickiness })
+        }
+        Some(ActionTypeEnum::Redirect) => {
+            let r = a.redirect_config();
+            json!({
+                "type": "redirect",
+                "protocol": r.and_then(|r| r.protocol()).unwrap_or("#{protocol}"),
+                "port": r.and_then(|r| r.port()).unwrap_or("#{port}"),
+                "host": r.and_then(|r| r.host()).unwrap_or("#{host}"),
+                "path": r.and_then(|r| r.path()).unwrap_or("/#{path}"),
+                "query": r.and_then(|r| r.query()).unwrap_or("#{query}"),
+                "status": r.and_then(|r| r.status_code()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "HTTP_301".into()),
+            })
+        }
+        Some(ActionTypeEnum::FixedResponse) => {
+            let f = a.fixed_response_config();
+            json!({
+                "type": "fixed-response",
+                "status": f.and_then(|f| f.status_code()).unwrap_or("200"),
+                "content_type": f.and_then(|f| f.content_type()).unwrap_or("text/plain"),
+                "body": f.and_then(|f| f.message_body()).unwrap_or(""),
+            })
+        }
+        other => json!({ "type": other.map(|t| t.as_str().to_string()) }),
+    }
+}
+
+/// Security group ids of owned groups become references (done once all groups are known).
+pub fn link_security_groups(live: &mut Live, sg_ids: &BTreeMap<String, String>) {
+    if live.address.kind != Kind::LoadBalancer {
+        return;
+    }
+    if let Some(Value::Array(groups)) = live.attrs.get_mut("security_groups") {
+        let linked: Vec<Value> = groups
+            .iter()
+            .map(|g| match g.as_str().and_then(|id| sg_ids.get(id)) {
+                Some(addr) if as_reference(g).is_none() => json!({ "$ref": addr }),
+                _ => g.clone(),
+            })
+            .collect();
+        *groups = match sorted(linked) {
+            Value::Array(a) => a,
+            _ => unreachable!(),
+        };
+    }
+}
+
+/// Map a load balancer type from the spec to the API's.
+pub fn lb_type(kind: LbType) -> aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum {
+    use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum as T;
+    match kind {
+        LbType::Application => T::Application,
+        LbType::Network => T::Network,
+        LbType::Gateway => T::Gateway,
+    }
+}

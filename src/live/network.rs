@@ -1,0 +1,91 @@
+//! The VPC and subnets a stack lives in, resolved from `network:` before planning.
+
+use super::{Clients, err};
+use crate::plan::desired::Context;
+use crate::spec::model::{Stack, Tags, VpcRef};
+use aws_sdk_ec2::types::{Filter, Subnet};
+use std::collections::BTreeMap;
+
+fn tag_filters(tags: &Tags) -> Vec<Filter> {
+    tags.iter().map(|(k, v)| Filter::builder().name(format!("tag:{k}")).values(v).build()).collect()
+}
+
+pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context> {
+    let ec2 = &clients.ec2;
+    let vpc_id = match &stack.network.vpc {
+        None => default_vpc(clients).await?,
+        Some(VpcRef::Id(id)) if id == "default" => default_vpc(clients).await?,
+        Some(VpcRef::Id(id)) => {
+            let out = ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| err(&format!("VPC {id}"), e))?;
+            out.vpcs().first().and_then(|v| v.vpc_id()).ok_or_else(|| anyhow::anyhow!("VPC {id} does not exist"))?.to_string()
+        }
+        Some(VpcRef::Lookup(l)) => {
+            let out = ec2.describe_vpcs().set_filters(Some(tag_filters(&l.tags))).send().await.map_err(|e| err("looking up the VPC", e))?;
+            match out.vpcs() {
+                [one] => one.vpc_id().unwrap_or_default().to_string(),
+                [] => anyhow::bail!("no VPC has the tags {:?}", l.tags),
+                many => anyhow::bail!("{} VPCs have the tags {:?}; add a tag that picks one", many.len(), l.tags),
+            }
+        }
+    };
+    let subnets: Vec<Subnet> = ec2
+        .describe_subnets()
+        .filters(Filter::builder().name("vpc-id").values(&vpc_id).build())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing subnets", e))?;
+    if subnets.is_empty() {
+        anyhow::bail!("VPC {vpc_id} has no subnets");
+    }
+    let mut groups = BTreeMap::new();
+    for (name, group) in &stack.network.subnet_groups {
+        let chosen: Vec<&Subnet> = if !group.ids.is_empty() {
+            let found: Vec<&Subnet> = subnets.iter().filter(|s| group.ids.iter().any(|id| Some(id.as_str()) == s.subnet_id())).collect();
+            if let Some(missing) = group.ids.iter().find(|id| !found.iter().any(|s| s.subnet_id() == Some(id.as_str()))) {
+                anyhow::bail!("subnet group `{name}`: {missing} is not a subnet of {vpc_id}");
+            }
+            found
+        } else {
+            subnets.iter().filter(|s| group.tags.iter().all(|(k, v)| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v)))).collect()
+        };
+        if chosen.is_empty() {
+            anyhow::bail!("subnet group `{name}` matches no subnet of {vpc_id}");
+        }
+        groups.insert(name.clone(), one_per_zone(&chosen));
+    }
+    let all: Vec<&Subnet> = subnets.iter().collect();
+    Ok(Context { vpc_id, vpc_subnets: one_per_zone(&all), subnet_groups: groups })
+}
+
+async fn default_vpc(clients: &Clients) -> anyhow::Result<String> {
+    let out = clients
+        .ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .map_err(|e| err("looking up the default VPC", e))?;
+    out.vpcs()
+        .first()
+        .and_then(|v| v.vpc_id())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("this region has no default VPC; name one under `network.vpc`"))
+}
+
+/// Load balancers take at most one subnet per availability zone: the first by id in each.
+fn one_per_zone(subnets: &[&Subnet]) -> Vec<String> {
+    let mut by_zone: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in subnets {
+        let (Some(zone), Some(id)) = (s.availability_zone(), s.subnet_id()) else { continue };
+        let slot = by_zone.entry(zone).or_insert(id);
+        if id < *slot {
+            *slot = id;
+        }
+    }
+    let mut ids: Vec<String> = by_zone.into_values().map(str::to_string).collect();
+    ids.sort();
+    ids
+}

@@ -1,0 +1,79 @@
+//! The operations behind the commands: plan a stack against live AWS, apply a plan, destroy.
+//! The CLI parses flags and prints; this module holds the sequence.
+
+use crate::live::{self, AwsOptions, Clients};
+use crate::plan::desired::{self, Context};
+use crate::plan::{self, Action, Kind, LiveState, Plan, names};
+use crate::spec::model::Stack;
+use serde::{Deserialize, Serialize};
+
+/// A computed plan with what it was computed from.
+pub struct Planned {
+    pub plan: Plan,
+    pub context: Context,
+    pub live: LiveState,
+    pub fingerprint: String,
+}
+
+/// A plan written by `plan --out`, applied later by `apply FILE` unless live state moved.
+#[derive(Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format: String,
+    pub stack_file: String,
+    pub vars: Vec<(String, String)>,
+    pub fingerprint: String,
+    pub context: Context,
+    pub plan: Plan,
+}
+
+pub const SAVED_PLAN_FORMAT: &str = "lbstack-plan/1";
+
+pub async fn clients(opts: &AwsOptions, stack: &Stack) -> Clients {
+    let mut opts = opts.clone();
+    if opts.region.is_none() {
+        opts.region = stack.region.clone();
+    }
+    Clients::new(&live::sdk_config(&opts).await)
+}
+
+/// Read live state and diff. `destroy` plans the removal of everything the stack owns.
+pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Result<Planned> {
+    let (context, live) = live::read(clients, stack).await?;
+    let wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
+    let mut plan = plan::diff(&stack.stack, &wanted, &live);
+    name_replacements(&mut plan, &live, &stack.stack);
+    let fingerprint = fingerprint(&context, &live);
+    Ok(Planned { plan, context, live, fingerprint })
+}
+
+/// A replacement created before its original is deleted needs a name of its own.
+fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &str) {
+    for c in plan.changes.iter_mut().filter(|c| c.action == Action::CreateDelete) {
+        let max = match c.address.kind {
+            Kind::TargetGroup | Kind::LoadBalancer => 32,
+            Kind::SecurityGroup => 255,
+            _ => continue,
+        };
+        let current = live.resources.iter().find(|l| l.address == c.address).map(|l| l.name.as_str()).unwrap_or_default();
+        if c.name == current || names::physical(stack, &c.address.key, max) == current {
+            let salt = serde_json::to_string(&c.after).unwrap_or_default();
+            c.name = names::replacement(stack, &c.address.key, max, current, &salt);
+        }
+    }
+}
+
+/// Identifies the live state a plan was computed from (order-independent: resources are sorted).
+pub fn fingerprint(context: &Context, live: &LiveState) -> String {
+    let text = serde_json::to_string(&(context, live)).unwrap_or_default();
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+pub async fn apply(clients: &Clients, stack: &Stack, planned: &Plan, context: &Context, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> crate::apply::Outcome {
+    let sc = crate::apply::StepContext { clients: clients.clone(), ids: Default::default(), ctx: context.clone(), stack: stack.stack.clone() };
+    crate::apply::run(planned, sc, parallelism, progress).await
+}

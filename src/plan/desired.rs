@@ -1,0 +1,530 @@
+//! The stack as normalised attribute maps. Every managed field gets a value: the declared one or
+//! AWS's default, so removing a setting from the file resets it and a plan right after apply
+//! compares equal. Live readers produce the same shapes (see `src/live`).
+
+use super::model::{Address, Desired, Kind, as_reference};
+use super::names;
+use crate::spec::model::*;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// Facts about the account resolved before planning: the VPC and its subnets.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Context {
+    pub vpc_id: String,
+    /// Every subnet of the VPC, one per availability zone first (load balancers take one per AZ).
+    pub vpc_subnets: Vec<String>,
+    pub subnet_groups: BTreeMap<String, Vec<String>>,
+}
+
+pub const OWNER_STACK_TAG: &str = "lbstack:stack";
+pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
+
+/// Kinds of the stack format that the plan engine does not manage yet; the plan says so.
+pub fn unmanaged_sections(s: &Stack) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let checks: [(&str, bool); 9] = [
+        ("certificates", !s.certificates.is_empty()),
+        ("ip_sets", !s.ip_sets.is_empty()),
+        ("web_acls", !s.web_acls.is_empty()),
+        ("launch_templates", !s.launch_templates.is_empty()),
+        ("autoscaling_groups", !s.autoscaling_groups.is_empty()),
+        ("scaling_policies", !s.scaling_policies.is_empty()),
+        ("scheduled_actions", !s.scheduled_actions.is_empty()),
+        ("alarms", !s.alarms.is_empty()),
+        ("records", !s.records.is_empty()),
+    ];
+    for (name, present) in checks {
+        if present {
+            out.push(name);
+        }
+    }
+    out
+}
+
+pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
+    let mut m = Map::new();
+    for (k, v) in s.tags.iter().chain(own.iter()) {
+        m.insert(k.clone(), Value::from(v.as_str()));
+    }
+    m.insert(OWNER_STACK_TAG.into(), Value::from(s.stack.as_str()));
+    m.insert(OWNER_ADDRESS_TAG.into(), Value::from(address.to_string()));
+    Value::Object(m)
+}
+
+pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
+    let mut out = Vec::new();
+    for (key, sg) in &s.security_groups {
+        out.push(security_group(s, ctx, key, sg));
+    }
+    let asg_owned: Vec<&str> = s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
+    for (key, tg) in &s.target_groups {
+        out.push(target_group(s, ctx, key, tg, asg_owned.contains(&key.as_str())));
+    }
+    for (key, lb) in &s.load_balancers {
+        out.push(load_balancer(s, ctx, key, lb)?);
+        for (lkey, l) in &lb.listeners {
+            out.push(listener(s, key, lb, lkey, l)?);
+            // No rules, no resource: an owned rule set left in AWS then plans as a delete.
+            if lb.kind == LbType::Application && !l.rules.is_empty() {
+                out.push(listener_rules(key, lkey, l));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn finish(address: Address, name: String, attrs: Value, parent: Option<Address>) -> Desired {
+    let mut deps = Vec::new();
+    collect_refs(&attrs, &mut deps);
+    deps.sort();
+    deps.dedup();
+    Desired { address, name, attrs, deps, parent }
+}
+
+pub fn collect_refs(v: &Value, out: &mut Vec<Address>) {
+    if let Some(a) = as_reference(v) {
+        out.push(a);
+        return;
+    }
+    match v {
+        Value::Object(m) => m.values().for_each(|x| collect_refs(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// A security group of the stack by key becomes a reference; an `sg-` id stays literal.
+fn sg_ref(name: &str) -> Value {
+    if name.starts_with("sg-") { Value::from(name) } else { Address::new(Kind::SecurityGroup, name).reference() }
+}
+
+fn tg_ref(name: &str) -> Value {
+    Address::new(Kind::TargetGroup, name).reference()
+}
+
+/// Sort a list of JSON values by their text, so lists that are sets compare equal.
+pub fn sorted(mut v: Vec<Value>) -> Value {
+    v.sort_by_key(|x| x.to_string());
+    v.dedup();
+    Value::Array(v)
+}
+
+// ------------------------------------------------------------------ security groups
+
+pub fn sg_permission(protocol: &str, from: i64, to: i64, source: Value, description: &str) -> Value {
+    json!({ "protocol": protocol, "from": from, "to": to, "source": source, "description": description })
+}
+
+fn sg_rules(rules: &[SgRule]) -> Value {
+    let mut out = Vec::new();
+    for r in rules {
+        let (protocol, from, to) = match (r.protocol, &r.ports) {
+            (SgProtocol::All, _) => ("all", 0, 65535),
+            (SgProtocol::Icmp, None) => ("icmp", -1, -1),
+            (p, Some(Ports::One(n))) => (proto_name(p), *n as i64, *n as i64),
+            (p, Some(Ports::Range(r))) => {
+                let (a, b) = crate::spec::validate::parse_port_range(r).unwrap_or((0, 65535));
+                (proto_name(p), a as i64, b as i64)
+            }
+            (p, None) => (proto_name(p), 0, 65535),
+        };
+        let description = r.description.clone().unwrap_or_default();
+        for c in &r.cidrs {
+            out.push(sg_permission(protocol, from, to, Value::from(format!("cidr:{c}")), &description));
+        }
+        for c in &r.ipv6_cidrs {
+            out.push(sg_permission(protocol, from, to, Value::from(format!("cidr6:{c}")), &description));
+        }
+        for g in &r.groups {
+            out.push(sg_permission(protocol, from, to, sg_ref(g), &description));
+        }
+    }
+    sorted(out)
+}
+
+fn proto_name(p: SgProtocol) -> &'static str {
+    match p {
+        SgProtocol::Tcp => "tcp",
+        SgProtocol::Udp => "udp",
+        SgProtocol::Icmp => "icmp",
+        SgProtocol::All => "all",
+    }
+}
+
+fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> Desired {
+    let address = Address::new(Kind::SecurityGroup, key);
+    let egress = match &sg.egress {
+        Some(rules) => sg_rules(rules),
+        None => sorted(vec![sg_permission("all", 0, 65535, Value::from("cidr:0.0.0.0/0"), "")]),
+    };
+    let attrs = json!({
+        "description": sg.description.clone().unwrap_or_else(|| format!("{key} (lbstack stack {})", s.stack)),
+        "vpc": ctx.vpc_id,
+        "ingress": sg_rules(&sg.ingress),
+        "egress": egress,
+        "tags": tags(s, &address, &sg.tags),
+    });
+    finish(address, names::physical(&s.stack, key, 255), attrs, None)
+}
+
+// ------------------------------------------------------------------ target groups
+
+/// AWS's health-check defaults for a target group of this protocol and type.
+pub fn health_check_defaults(protocol: Option<Protocol>, target_type: TargetType) -> Value {
+    if target_type == TargetType::Lambda {
+        return json!({ "enabled": false });
+    }
+    match protocol {
+        Some(Protocol::Http | Protocol::Https) => json!({
+            "enabled": true,
+            "protocol": protocol.map(Protocol::as_str),
+            "path": "/",
+            "port": "traffic-port",
+            "interval": 30,
+            "timeout": 5,
+            "healthy_threshold": 5,
+            "unhealthy_threshold": 2,
+            "matcher": "200",
+        }),
+        Some(Protocol::Geneve) => json!({
+            "enabled": true,
+            "protocol": "TCP",
+            "port": "80",
+            "interval": 10,
+            "timeout": 5,
+            "healthy_threshold": 5,
+            "unhealthy_threshold": 2,
+        }),
+        _ => json!({
+            "enabled": true,
+            "protocol": "TCP",
+            "port": "traffic-port",
+            "interval": 30,
+            "timeout": 10,
+            "healthy_threshold": 5,
+            "unhealthy_threshold": 2,
+        }),
+    }
+}
+
+fn health_check(tg: &TargetGroup) -> Value {
+    let mut hc = health_check_defaults(tg.protocol, tg.target_type);
+    let Some(d) = &tg.health_check else { return hc };
+    let m = hc.as_object_mut().expect("defaults are an object");
+    if let Some(p) = d.protocol {
+        let name = match p {
+            HealthCheckProtocol::Http => "HTTP",
+            HealthCheckProtocol::Https => "HTTPS",
+            HealthCheckProtocol::Tcp => "TCP",
+        };
+        m.insert("protocol".into(), Value::from(name));
+        // Switching a TCP check to HTTP(S) brings the HTTP defaults along.
+        if p != HealthCheckProtocol::Tcp {
+            m.entry("path").or_insert(Value::from("/"));
+            m.entry("matcher").or_insert(Value::from(if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) { "200" } else { "200-399" }));
+        } else {
+            m.remove("path");
+            m.remove("matcher");
+        }
+    }
+    let set = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.into(), v);
+        }
+    };
+    set(m, "enabled", d.enabled.map(Value::from));
+    set(m, "path", d.path.clone().map(Value::from));
+    set(
+        m,
+        "port",
+        d.port.as_ref().map(|p| match p {
+            HealthCheckPort::Port(n) => Value::from(n.to_string()),
+            HealthCheckPort::Named(s) => Value::from(s.as_str()),
+        }),
+    );
+    set(m, "interval", d.interval.map(Value::from));
+    set(m, "timeout", d.timeout.map(Value::from));
+    set(m, "healthy_threshold", d.healthy_threshold.map(Value::from));
+    set(m, "unhealthy_threshold", d.unhealthy_threshold.map(Value::from));
+    set(m, "matcher", d.matcher.clone().map(Value::from));
+    hc
+}
+
+/// Target-group attributes lbstack manages, with AWS defaults for those not declared.
+fn tg_attributes(tg: &TargetGroup) -> Value {
+    let mut m = Map::new();
+    let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
+    if tg.target_type != TargetType::Lambda {
+        m.insert("deregistration_delay.timeout_seconds".into(), Value::from(tg.deregistration_delay.unwrap_or(300).to_string()));
+    }
+    match &tg.stickiness {
+        Some(st) => {
+            m.insert("stickiness.enabled".into(), Value::from("true"));
+            let kind = match st.kind {
+                StickinessType::LbCookie => "lb_cookie",
+                StickinessType::AppCookie => "app_cookie",
+                StickinessType::SourceIp => "source_ip",
+            };
+            m.insert("stickiness.type".into(), Value::from(kind));
+            match st.kind {
+                StickinessType::LbCookie => {
+                    m.insert("stickiness.lb_cookie.duration_seconds".into(), Value::from(st.duration.unwrap_or(86400).to_string()));
+                }
+                StickinessType::AppCookie => {
+                    m.insert("stickiness.app_cookie.duration_seconds".into(), Value::from(st.duration.unwrap_or(86400).to_string()));
+                    m.insert("stickiness.app_cookie.cookie_name".into(), Value::from(st.cookie_name.clone().unwrap_or_default()));
+                }
+                StickinessType::SourceIp => {}
+            }
+        }
+        None if tg.target_type != TargetType::Lambda => {
+            m.insert("stickiness.enabled".into(), Value::from("false"));
+        }
+        None => {}
+    }
+    if http {
+        m.insert("slow_start.duration_seconds".into(), Value::from(tg.slow_start.unwrap_or(0).to_string()));
+        let algo = match tg.algorithm.unwrap_or(Algorithm::RoundRobin) {
+            Algorithm::RoundRobin => "round_robin",
+            Algorithm::LeastOutstandingRequests => "least_outstanding_requests",
+            Algorithm::WeightedRandom => "weighted_random",
+        };
+        m.insert("load_balancing.algorithm.type".into(), Value::from(algo));
+    }
+    Value::Object(m)
+}
+
+/// Defaults filled into live attribute maps that an endpoint leaves out (the emulator returns
+/// only attributes that were set).
+pub fn tg_attribute_default(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "deregistration_delay.timeout_seconds" => "300",
+        "stickiness.enabled" => "false",
+        "slow_start.duration_seconds" => "0",
+        "load_balancing.algorithm.type" => "round_robin",
+        "stickiness.lb_cookie.duration_seconds" | "stickiness.app_cookie.duration_seconds" => "86400",
+        _ => return None,
+    })
+}
+
+fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned: bool) -> Desired {
+    let address = Address::new(Kind::TargetGroup, key);
+    let mut attrs = Map::new();
+    attrs.insert("target_type".into(), Value::from(target_type_name(tg.target_type)));
+    if tg.target_type != TargetType::Lambda {
+        attrs.insert("protocol".into(), Value::from(tg.protocol.map(Protocol::as_str).unwrap_or("HTTP")));
+        attrs.insert("port".into(), Value::from(tg.port.unwrap_or(80)));
+        attrs.insert("vpc".into(), Value::from(ctx.vpc_id.as_str()));
+    }
+    if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) {
+        let v = match tg.protocol_version.unwrap_or(ProtocolVersion::Http1) {
+            ProtocolVersion::Http1 => "HTTP1",
+            ProtocolVersion::Http2 => "HTTP2",
+            ProtocolVersion::Grpc => "GRPC",
+        };
+        attrs.insert("protocol_version".into(), Value::from(v));
+    }
+    attrs.insert("health_check".into(), health_check(tg));
+    attrs.insert("attributes".into(), tg_attributes(tg));
+    if !asg_owned {
+        // The group's own targets; when an auto-scaling group fills it, that group owns them.
+        let targets: Vec<Value> = tg
+            .targets
+            .iter()
+            .map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone }))
+            .collect();
+        attrs.insert("targets".into(), sorted(targets));
+    }
+    attrs.insert("tags".into(), tags(s, &address, &tg.tags));
+    finish(address, names::physical(&s.stack, key, 32), Value::Object(attrs), None)
+}
+
+pub fn target_type_name(t: TargetType) -> &'static str {
+    match t {
+        TargetType::Instance => "instance",
+        TargetType::Ip => "ip",
+        TargetType::Lambda => "lambda",
+        TargetType::Alb => "alb",
+    }
+}
+
+// ------------------------------------------------------------------ load balancers
+
+fn lb_attributes(lb: &LoadBalancer) -> Value {
+    let a = &lb.attributes;
+    let mut m = Map::new();
+    let b = |v: Option<bool>, default: bool| Value::from(v.unwrap_or(default).to_string());
+    m.insert("deletion_protection.enabled".into(), b(a.deletion_protection, false));
+    match lb.kind {
+        LbType::Application => {
+            m.insert("idle_timeout.timeout_seconds".into(), Value::from(a.idle_timeout.unwrap_or(60).to_string()));
+            m.insert("routing.http2.enabled".into(), b(a.http2, true));
+            m.insert("routing.http.drop_invalid_header_fields.enabled".into(), b(a.drop_invalid_headers, false));
+        }
+        LbType::Network | LbType::Gateway => {
+            m.insert("load_balancing.cross_zone.enabled".into(), b(a.cross_zone, false));
+        }
+    }
+    if lb.kind != LbType::Gateway {
+        match &a.access_logs {
+            Some(logs) => {
+                m.insert("access_logs.s3.enabled".into(), Value::from("true"));
+                m.insert("access_logs.s3.bucket".into(), Value::from(logs.bucket.as_str()));
+                m.insert("access_logs.s3.prefix".into(), Value::from(logs.prefix.clone().unwrap_or_default()));
+            }
+            None => {
+                m.insert("access_logs.s3.enabled".into(), Value::from("false"));
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+pub fn lb_attribute_default(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "deletion_protection.enabled" | "routing.http.drop_invalid_header_fields.enabled" | "load_balancing.cross_zone.enabled" | "access_logs.s3.enabled" => "false",
+        "idle_timeout.timeout_seconds" => "60",
+        "routing.http2.enabled" => "true",
+        "access_logs.s3.bucket" | "access_logs.s3.prefix" => "",
+        _ => return None,
+    })
+}
+
+fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Result<Desired, String> {
+    let address = Address::new(Kind::LoadBalancer, key);
+    let subnets = match &lb.subnets {
+        Some(group) => ctx.subnet_groups.get(group).cloned().ok_or_else(|| format!("subnet group `{group}` was not resolved"))?,
+        None => ctx.vpc_subnets.clone(),
+    };
+    let mut attrs = Map::new();
+    attrs.insert("type".into(), Value::from(lb.kind.as_str()));
+    if lb.kind != LbType::Gateway {
+        attrs.insert("scheme".into(), Value::from(if lb.scheme == Scheme::Internal { "internal" } else { "internet-facing" }));
+    }
+    attrs.insert("subnets".into(), sorted(subnets.into_iter().map(Value::from).collect()));
+    if lb.kind != LbType::Gateway {
+        attrs.insert("security_groups".into(), sorted(lb.security_groups.iter().map(|g| sg_ref(g)).collect()));
+    }
+    let ip = match lb.ip_address_type {
+        Some(IpAddressType::Dualstack) => "dualstack",
+        _ => "ipv4",
+    };
+    attrs.insert("ip_address_type".into(), Value::from(ip));
+    attrs.insert("attributes".into(), lb_attributes(lb));
+    attrs.insert("tags".into(), tags(s, &address, &lb.tags));
+    Ok(finish(address, names::physical(&s.stack, key, 32), Value::Object(attrs), None))
+}
+
+// ------------------------------------------------------------------ listeners and rules
+
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+fn listener(s: &Stack, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener) -> Result<Desired, String> {
+    let address = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
+    let lb_addr = Address::new(Kind::LoadBalancer, lb_key);
+    let mut attrs = Map::new();
+    attrs.insert("load_balancer".into(), lb_addr.reference());
+    if lb.kind != LbType::Gateway {
+        attrs.insert("port".into(), Value::from(l.port.unwrap_or(80)));
+        attrs.insert("protocol".into(), Value::from(l.protocol.map(Protocol::as_str).unwrap_or("HTTP")));
+    }
+    if matches!(l.protocol, Some(Protocol::Https | Protocol::Tls)) {
+        attrs.insert("ssl_policy".into(), Value::from(l.ssl_policy.clone().unwrap_or_else(|| DEFAULT_SSL_POLICY.into())));
+        let mut certs = Vec::new();
+        for c in &l.certificates {
+            if c.starts_with("arn:") {
+                certs.push(Value::from(c.as_str()));
+            } else {
+                let Some(cert) = s.certificates.get(c) else { return Err(format!("certificate `{c}` is not declared")) };
+                match &cert.arn {
+                    Some(arn) => certs.push(Value::from(arn.as_str())),
+                    None => return Err(format!("certificate `{c}` is requested or imported, which this version cannot manage yet; give its `arn`")),
+                }
+            }
+        }
+        // The first is the default certificate; the rest are a set.
+        let default = certs.first().cloned().unwrap_or(Value::Null);
+        attrs.insert("certificate".into(), default);
+        attrs.insert("extra_certificates".into(), sorted(certs.into_iter().skip(1).collect()));
+    }
+    if l.protocol == Some(Protocol::Tls) {
+        attrs.insert("alpn_policy".into(), Value::from(l.alpn_policy.clone().unwrap_or_else(|| "None".into())));
+    }
+    attrs.insert("default_action".into(), action(&l.default_action));
+    Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), Value::Object(attrs), Some(lb_addr)))
+}
+
+pub fn action(a: &Action) -> Value {
+    if let Some(f) = &a.forward {
+        let groups: Vec<Value> = match f {
+            Forward::One(tg) => vec![json!({ "target_group": tg_ref(tg), "weight": 1 })],
+            Forward::Weighted(m) => m.iter().map(|(tg, w)| json!({ "target_group": tg_ref(tg), "weight": w })).collect(),
+        };
+        return json!({ "type": "forward", "target_groups": sorted(groups), "stickiness": a.stickiness });
+    }
+    if let Some(r) = &a.redirect {
+        let port = match &r.port {
+            Some(RedirectPort::Number(n)) => n.to_string(),
+            Some(RedirectPort::Text(t)) => t.clone(),
+            None => "#{port}".into(),
+        };
+        return json!({
+            "type": "redirect",
+            "protocol": r.protocol.clone().unwrap_or_else(|| "#{protocol}".into()),
+            "port": port,
+            "host": r.host.clone().unwrap_or_else(|| "#{host}".into()),
+            "path": r.path.clone().unwrap_or_else(|| "/#{path}".into()),
+            "query": r.query.clone().unwrap_or_else(|| "#{query}".into()),
+            "status": if r.status == 302 { "HTTP_302" } else { "HTTP_301" },
+        });
+    }
+    if let Some(fr) = &a.fixed_response {
+        return json!({
+            "type": "fixed-response",
+            "status": fr.status.to_string(),
+            "content_type": fr.content_type.clone().unwrap_or_else(|| "text/plain".into()),
+            "body": fr.body.clone().unwrap_or_default(),
+        });
+    }
+    Value::Null
+}
+
+pub fn conditions(r: &Rule) -> Value {
+    let mut m = Map::new();
+    let list = |v: &Option<OneOrMany>| -> Option<Value> { v.as_ref().map(|v| sorted(v.to_vec().into_iter().map(Value::from).collect())) };
+    if let Some(v) = list(&r.path) {
+        m.insert("path".into(), v);
+    }
+    if let Some(v) = list(&r.host) {
+        m.insert("host".into(), v);
+    }
+    if !r.header.is_empty() {
+        let h: Map<String, Value> = r.header.iter().map(|(k, v)| (k.to_ascii_lowercase(), sorted(v.to_vec().into_iter().map(Value::from).collect()))).collect();
+        m.insert("header".into(), Value::Object(h));
+    }
+    if !r.query.is_empty() {
+        m.insert("query".into(), sorted(r.query.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect()));
+    }
+    if let Some(v) = list(&r.source_ip) {
+        m.insert("source_ip".into(), v);
+    }
+    if let Some(v) = list(&r.method) {
+        m.insert("method".into(), v);
+    }
+    Value::Object(m)
+}
+
+fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
+    let listener = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
+    let address = Address::new(Kind::ListenerRules, format!("{lb_key}.{key}"));
+    let mut rules: Vec<Value> = l
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| json!({ "priority": r.priority.unwrap_or(10 * (i as u32 + 1)), "conditions": conditions(r), "action": action(&r.action()) }))
+        .collect();
+    rules.sort_by_key(|r| r["priority"].as_u64());
+    let attrs = json!({ "listener": listener.reference(), "rules": rules });
+    finish(address, format!("{lb_key}:{key} rules"), attrs, Some(listener))
+}

@@ -1,0 +1,289 @@
+//! The pure diff: desired resources and live state in, an ordered plan out. No I/O.
+
+use super::model::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What live reading found: owned resources and name conflicts.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LiveState {
+    pub resources: Vec<Live>,
+    pub conflicts: Vec<Conflict>,
+}
+
+pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
+    let live_by: HashMap<&Address, &Live> = live.resources.iter().map(|l| (&l.address, l)).collect();
+    let conflicted: BTreeSet<&Address> = live.conflicts.iter().map(|c| &c.address).collect();
+    let mut changes: BTreeMap<Address, Change> = BTreeMap::new();
+
+    for d in desired {
+        if conflicted.contains(&d.address) {
+            continue;
+        }
+        let change = match live_by.get(&d.address) {
+            None => Change {
+                address: d.address.clone(),
+                action: Action::Create,
+                reason: None,
+                name: d.name.clone(),
+                id: None,
+                before: None,
+                after: Some(d.attrs.clone()),
+                diffs: Vec::new(),
+                deps: d.deps.clone(),
+                parent: d.parent.clone(),
+            },
+            Some(l) => {
+                let mut diffs = Vec::new();
+                compare("", &d.attrs, Some(&l.attrs), d.address.kind, &mut diffs);
+                let forces = diffs.iter().any(|x| x.forces_replacement);
+                let action = if diffs.is_empty() {
+                    Action::NoOp
+                } else if forces {
+                    if d.address.kind.create_before_destroy() { Action::CreateDelete } else { Action::DeleteCreate }
+                } else {
+                    Action::Update
+                };
+                let reason = forces.then(|| {
+                    let paths: Vec<&str> = diffs.iter().filter(|x| x.forces_replacement).map(|x| x.path.as_str()).collect();
+                    format!("{} cannot change in place", paths.join(", "))
+                });
+                Change {
+                    address: d.address.clone(),
+                    action,
+                    reason,
+                    name: if action.is_replace() { d.name.clone() } else { l.name.clone() },
+                    id: Some(l.id.clone()),
+                    before: Some(l.attrs.clone()),
+                    after: Some(d.attrs.clone()),
+                    diffs,
+                    deps: d.deps.clone(),
+                    parent: d.parent.clone(),
+                }
+            }
+        };
+        changes.insert(d.address.clone(), change);
+    }
+
+    // Replacing a parent replaces what lives inside it; replacing anything repoints its users.
+    let order = topological(&changes);
+    for addr in &order {
+        let (parent_replaced, replaced_deps) = {
+            let c = &changes[addr];
+            let parent_replaced = c.parent.as_ref().and_then(|p| changes.get(p)).is_some_and(|p| p.action.is_replace());
+            let replaced: Vec<Address> = c.deps.iter().filter(|d| changes.get(*d).is_some_and(|x| x.action.is_replace())).cloned().collect();
+            (parent_replaced, replaced)
+        };
+        let c = changes.get_mut(addr).expect("ordered from the same map");
+        if parent_replaced && matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some() {
+            c.action = Action::DeleteCreate;
+            c.reason = Some(format!("{} is replaced", c.parent.as_ref().expect("has parent")));
+        } else if !replaced_deps.is_empty() && c.action == Action::NoOp {
+            c.action = Action::Update;
+            let names: Vec<String> = replaced_deps.iter().map(ToString::to_string).collect();
+            c.reason = Some(format!("repoint to the replacement of {}", names.join(", ")));
+        }
+    }
+
+    // Owned resources the stack no longer declares.
+    let mut deletes: Vec<Change> = live
+        .resources
+        .iter()
+        .filter(|l| !changes.contains_key(&l.address))
+        .map(|l| Change {
+            address: l.address.clone(),
+            action: Action::Delete,
+            reason: Some("not in the stack any more".into()),
+            name: l.name.clone(),
+            id: Some(l.id.clone()),
+            before: Some(l.attrs.clone()),
+            after: None,
+            diffs: Vec::new(),
+            deps: Vec::new(),
+            parent: None,
+        })
+        .collect();
+    // Delete dependents before what they depend on: children (rules, listeners) before parents.
+    deletes.sort_by_key(|c| std::cmp::Reverse(delete_rank(c.address.kind)));
+
+    let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
+    ordered.extend(deletes);
+    Plan { stack: stack.to_string(), changes: ordered, conflicts: live.conflicts.clone() }
+}
+
+/// Position of a kind in the creation order (deletes go the other way).
+pub fn delete_rank(kind: Kind) -> u8 {
+    match kind {
+        Kind::SecurityGroup => 0,
+        Kind::TargetGroup => 1,
+        Kind::LoadBalancer => 2,
+        Kind::Listener => 3,
+        Kind::ListenerRules => 4,
+    }
+}
+
+/// Dependencies first; ties by kind order then address, so plans read the same every time.
+fn topological(changes: &BTreeMap<Address, Change>) -> Vec<Address> {
+    let mut out = Vec::new();
+    let mut state: HashMap<&Address, u8> = HashMap::new(); // 1 visiting, 2 done
+    let mut keys: Vec<&Address> = changes.keys().collect();
+    keys.sort_by_key(|a| (delete_rank(a.kind), (*a).clone()));
+    fn visit<'a>(a: &'a Address, changes: &'a BTreeMap<Address, Change>, state: &mut HashMap<&'a Address, u8>, out: &mut Vec<Address>) {
+        match state.get(a) {
+            Some(2) => return,
+            Some(1) => return, // a cycle cannot come from a validated stack; break it rather than loop
+            _ => {}
+        }
+        state.insert(a, 1);
+        if let Some(c) = changes.get(a) {
+            for d in c.deps.iter().chain(c.parent.iter()) {
+                if changes.contains_key(d) {
+                    visit(d, changes, state, out);
+                }
+            }
+        }
+        state.insert(a, 2);
+        out.push(a.clone());
+    }
+    for k in keys {
+        visit(k, changes, &mut state, &mut out);
+    }
+    out
+}
+
+/// Compares only what the stack declares: every leaf of `want`.
+fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut Vec<AttrDiff>) {
+    let forces = |p: &str| kind.replace_paths().iter().any(|r| p == *r || p.starts_with(&format!("{r}.")));
+    match (want, have) {
+        (Value::Object(w), Some(Value::Object(h))) if as_reference(want).is_none() => {
+            for (k, v) in w {
+                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                compare(&child, v, h.get(k), kind, out);
+            }
+        }
+        (Value::Array(w), Some(Value::Array(h))) if w.len() == h.len() && w.iter().any(|x| x.is_object()) => {
+            for (i, (wv, hv)) in w.iter().zip(h).enumerate() {
+                compare(&format!("{path}[{i}]"), wv, Some(hv), kind, out);
+            }
+        }
+        _ => {
+            if !same(want, have) {
+                out.push(AttrDiff { path: path.to_string(), before: have.cloned(), after: Some(want.clone()), forces_replacement: forces(path) });
+            }
+        }
+    }
+}
+
+/// Equality that treats `5` and `5.0`, and a missing value and null, as the same.
+fn same(want: &Value, have: Option<&Value>) -> bool {
+    match (want, have) {
+        (Value::Null, None) => true,
+        (Value::Number(a), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
+        (w, Some(h)) => w == h,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Desired {
+        Desired { address: Address::new(kind, key), name: key.into(), attrs, deps: deps.to_vec(), parent }
+    }
+    fn live(kind: Kind, key: &str, attrs: Value) -> Live {
+        Live { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }
+    }
+    fn actions(p: &Plan) -> Vec<(String, Action)> {
+        p.changes.iter().map(|c| (c.address.to_string(), c.action)).collect()
+    }
+
+    #[test]
+    fn create_update_noop_delete_in_dependency_order() {
+        let tg = Address::new(Kind::TargetGroup, "api");
+        let lb = Address::new(Kind::LoadBalancer, "web");
+        let d = vec![
+            desired(Kind::Listener, "web.http", json!({"port": 80, "default_action": {"target_groups": [{"target_group": tg.reference()}]}}), &[tg.clone(), lb.clone()], Some(lb.clone())),
+            desired(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 10}}), &[], None),
+            desired(Kind::LoadBalancer, "web", json!({"type": "application"}), &[], None),
+        ];
+        let l = LiveState {
+            resources: vec![
+                live(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 30, "timeout": 5}})),
+                live(Kind::LoadBalancer, "web", json!({"type": "application", "dns": "x"})),
+                live(Kind::TargetGroup, "old", json!({"port": 81})),
+            ],
+            conflicts: vec![],
+        };
+        let p = diff("s", &d, &l);
+        assert_eq!(
+            actions(&p),
+            vec![
+                ("target_group.api".into(), Action::Update),
+                ("load_balancer.web".into(), Action::NoOp),
+                ("listener.web.http".into(), Action::Create),
+                ("target_group.old".into(), Action::Delete),
+            ]
+        );
+        let upd = &p.changes[0];
+        assert_eq!(upd.diffs.len(), 1, "only declared leaves are compared: {:?}", upd.diffs);
+        assert_eq!(upd.diffs[0].path, "health_check.interval");
+        assert_eq!(p.summary(), Summary { add: 1, change: 1, destroy: 1 });
+    }
+
+    #[test]
+    fn replacing_a_target_group_repoints_its_listener() {
+        let tg = Address::new(Kind::TargetGroup, "api");
+        let fwd = json!({"default_action": {"target_groups": [{"target_group": tg.reference(), "weight": 1}]}});
+        let d = vec![
+            desired(Kind::TargetGroup, "api", json!({"protocol": "HTTPS", "port": 8443}), &[], None),
+            desired(Kind::Listener, "web.http", fwd.clone(), &[tg.clone()], None),
+        ];
+        let l = LiveState {
+            resources: vec![live(Kind::TargetGroup, "api", json!({"protocol": "HTTP", "port": 8443})), live(Kind::Listener, "web.http", fwd)],
+            conflicts: vec![],
+        };
+        let p = diff("s", &d, &l);
+        assert_eq!(p.changes[0].action, Action::CreateDelete);
+        assert_eq!(p.changes[0].reason.as_deref(), Some("protocol cannot change in place"));
+        assert!(p.changes[0].diffs[0].forces_replacement);
+        assert_eq!(p.changes[1].action, Action::Update);
+        assert_eq!(p.changes[1].reason.as_deref(), Some("repoint to the replacement of target_group.api"));
+    }
+
+    #[test]
+    fn replacing_a_load_balancer_replaces_its_listeners() {
+        let lb = Address::new(Kind::LoadBalancer, "web");
+        let d = vec![
+            desired(Kind::LoadBalancer, "web", json!({"scheme": "internal"}), &[], None),
+            desired(Kind::Listener, "web.http", json!({"port": 80}), &[lb.clone()], Some(lb.clone())),
+        ];
+        let l = LiveState {
+            resources: vec![live(Kind::LoadBalancer, "web", json!({"scheme": "internet-facing"})), live(Kind::Listener, "web.http", json!({"port": 80}))],
+            conflicts: vec![],
+        };
+        let p = diff("s", &d, &l);
+        assert_eq!(actions(&p), vec![("load_balancer.web".into(), Action::CreateDelete), ("listener.web.http".into(), Action::DeleteCreate)]);
+    }
+
+    #[test]
+    fn conflicts_are_left_alone() {
+        let d = vec![desired(Kind::TargetGroup, "api", json!({"port": 80}), &[], None)];
+        let l = LiveState {
+            resources: vec![],
+            conflicts: vec![Conflict { address: Address::new(Kind::TargetGroup, "api"), name: "s-api".into(), id: "arn:x".into(), reason: "no ownership tags".into() }],
+        };
+        let p = diff("s", &d, &l);
+        assert!(p.changes.is_empty());
+        assert_eq!(p.conflicts.len(), 1);
+        assert!(!p.has_changes());
+    }
+
+    #[test]
+    fn numbers_and_missing_nulls_compare_equal() {
+        let d = vec![desired(Kind::TargetGroup, "a", json!({"interval": 5, "stickiness": null}), &[], None)];
+        let l = LiveState { resources: vec![live(Kind::TargetGroup, "a", json!({"interval": 5.0}))], conflicts: vec![] };
+        assert_eq!(diff("s", &d, &l).changes[0].action, Action::NoOp);
+    }
+}

@@ -1,0 +1,222 @@
+//! Plan vocabulary: addresses, resources as normalised attribute maps, changes and plans.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// The resource kinds the plan engine manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    SecurityGroup,
+    TargetGroup,
+    LoadBalancer,
+    Listener,
+    /// All rules of one listener, reconciled together (one SetRulePriorities for reorders).
+    ListenerRules,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SecurityGroup => "security_group",
+            Kind::TargetGroup => "target_group",
+            Kind::LoadBalancer => "load_balancer",
+            Kind::Listener => "listener",
+            Kind::ListenerRules => "listener_rules",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::SecurityGroup, Kind::TargetGroup, Kind::LoadBalancer, Kind::Listener, Kind::ListenerRules].into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Attribute paths whose change cannot be made in place.
+    pub fn replace_paths(self) -> &'static [&'static str] {
+        match self {
+            Kind::SecurityGroup => &["description", "vpc"],
+            Kind::TargetGroup => &["protocol", "port", "vpc", "target_type", "protocol_version"],
+            Kind::LoadBalancer => &["type", "scheme"],
+            Kind::Listener => &["load_balancer"],
+            Kind::ListenerRules => &["listener"],
+        }
+    }
+
+    /// Whether a replacement can create the new one before deleting the old (a second name can live).
+    pub fn create_before_destroy(self) -> bool {
+        matches!(self, Kind::TargetGroup | Kind::SecurityGroup | Kind::LoadBalancer)
+    }
+}
+
+/// `target_group.api`, `listener.public.https`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Address {
+    pub kind: Kind,
+    pub key: String,
+}
+
+impl Address {
+    pub fn new(kind: Kind, key: impl Into<String>) -> Self {
+        Address { kind, key: key.into() }
+    }
+    pub fn parse(s: &str) -> Option<Address> {
+        let (kind, key) = s.split_once('.')?;
+        Some(Address::new(Kind::parse(kind)?, key))
+    }
+    /// The JSON form of a reference to this resource inside another's attributes.
+    pub fn reference(&self) -> Value {
+        serde_json::json!({ "$ref": self.to_string() })
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind.as_str(), self.key)
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Address::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("not a resource address: {s}")))
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The reference inside `{"$ref": "..."}`, if `v` is one.
+pub fn as_reference(v: &Value) -> Option<Address> {
+    v.as_object().filter(|o| o.len() == 1).and_then(|o| o.get("$ref")).and_then(Value::as_str).and_then(Address::parse)
+}
+
+/// A resource as the stack wants it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub address: Address,
+    /// The physical name lbstack gives it (`shop-api`), not compared: identity is the address tag.
+    pub name: String,
+    /// Normalised attributes: every managed field, declared or defaulted.
+    pub attrs: Value,
+    /// Resources it references (must exist before it).
+    pub deps: Vec<Address>,
+    /// The resource it lives inside (a listener's load balancer): replacing the parent replaces it.
+    pub parent: Option<Address>,
+}
+
+/// A resource as AWS has it, found through this stack's ownership tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Live {
+    pub address: Address,
+    /// ARN or id.
+    pub id: String,
+    pub name: String,
+    pub attrs: Value,
+}
+
+/// A resource that holds a name this stack would use but lacks its ownership tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub address: Address,
+    pub name: String,
+    pub id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    /// Delete, then create (`-/+`).
+    DeleteCreate,
+    /// Create the replacement, repoint dependents, then delete (`+/-`).
+    CreateDelete,
+    Delete,
+}
+
+impl Action {
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Update => &["update"],
+            Action::DeleteCreate => &["delete", "create"],
+            Action::CreateDelete => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteCreate | Action::CreateDelete)
+    }
+}
+
+/// One changed leaf attribute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrDiff {
+    pub path: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub forces_replacement: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: Address,
+    pub action: Action,
+    /// Why, in words, for replacements, deletes and dependent updates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub name: String,
+    /// Id of the live resource (absent for creates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub diffs: Vec<AttrDiff>,
+    pub deps: Vec<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Address>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub stack: String,
+    /// Every declared or owned resource, creates and updates in dependency order, then deletes.
+    pub changes: Vec<Change>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::NoOp => {}
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Delete => s.destroy += 1,
+                Action::DeleteCreate | Action::CreateDelete => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+}

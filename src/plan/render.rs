@@ -1,0 +1,246 @@
+//! Plans for people (Terraform's symbols and summary line) and for machines (versioned JSON).
+
+use super::model::*;
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+
+pub const FORMAT_VERSION: &str = "1.0";
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    fn symbol(&self, a: Action) -> String {
+        match a {
+            Action::Create => self.paint("32", "+"),
+            Action::Update => self.paint("33", "~"),
+            Action::Delete => self.paint("31", "-"),
+            Action::DeleteCreate => format!("{}/{}", self.paint("31", "-"), self.paint("32", "+")),
+            Action::CreateDelete => format!("{}/{}", self.paint("32", "+"), self.paint("31", "-")),
+            Action::NoOp => " ".into(),
+        }
+    }
+}
+
+/// A value as it reads in a plan: strings quoted, references by address.
+pub fn show(v: &Value) -> String {
+    if let Some(a) = as_reference(v) {
+        return a.to_string();
+    }
+    match v {
+        Value::Array(items) if items.is_empty() => "[]".into(),
+        Value::Array(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// Leaves of an attribute map as `path = value` pairs, in the map's own order.
+fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) if as_reference(v).is_none() && !m.is_empty() => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                leaves(&p, x, out);
+            }
+        }
+        Value::Null => {}
+        other => out.push((prefix.to_string(), show(other))),
+    }
+}
+
+fn count_leaves(v: &Value) -> usize {
+    let mut out = Vec::new();
+    leaves("", v, &mut out);
+    out.len()
+}
+
+pub fn human(plan: &Plan, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let acting: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    if !plan.conflicts.is_empty() {
+        let _ = writeln!(out, "{}", st.paint("1;31", "Conflicts: these names are taken by resources without this stack's ownership tags. lbstack leaves them alone:"));
+        for c in &plan.conflicts {
+            let _ = writeln!(out, "  ! {} \"{}\" ({}): {}", c.address, c.name, c.id, c.reason);
+        }
+        out.push('\n');
+    }
+    if acting.is_empty() {
+        let _ = writeln!(out, "No changes. Live AWS matches stack `{}`.", plan.stack);
+        return out;
+    }
+    let _ = writeln!(out, "lbstack will change stack `{}`. Resource actions are indicated with the following symbols:", plan.stack);
+    let legend = [
+        (Action::Create, "create"),
+        (Action::Update, "update in-place"),
+        (Action::DeleteCreate, "destroy and then create replacement"),
+        (Action::CreateDelete, "create replacement and then destroy"),
+        (Action::Delete, "destroy"),
+    ];
+    for (a, text) in legend {
+        if acting.iter().any(|c| c.action == a) {
+            let _ = writeln!(out, "  {} {text}", st.symbol(a));
+        }
+    }
+    out.push_str("\nlbstack will perform the following actions:\n");
+    for c in acting {
+        out.push('\n');
+        let what = match c.action {
+            Action::Create => "will be created",
+            Action::Update => "will be updated in-place",
+            Action::Delete => "will be destroyed",
+            Action::DeleteCreate | Action::CreateDelete => "must be replaced",
+            Action::NoOp => unreachable!(),
+        };
+        let _ = writeln!(out, "  {} {what}", st.paint("1", &format!("# {}", c.address)));
+        if let Some(r) = &c.reason {
+            let _ = writeln!(out, "  # ({r})");
+        }
+        let _ = writeln!(out, "{:>3} {} \"{}\" {{", st.symbol(c.action), c.address, c.name);
+        match c.action {
+            Action::Create => {
+                let mut ls = Vec::new();
+                leaves("", c.after.as_ref().unwrap_or(&Value::Null), &mut ls);
+                for (p, v) in ls {
+                    let _ = writeln!(out, "      {} {p} = {v}", st.paint("32", "+"));
+                }
+            }
+            Action::Delete => {
+                if let Some(id) = &c.id {
+                    let _ = writeln!(out, "      {} id = {}", st.paint("31", "-"), show(&Value::from(id.as_str())));
+                }
+            }
+            _ => {
+                for d in &c.diffs {
+                    let before = d.before.as_ref().map_or("null".to_string(), show);
+                    let after = d.after.as_ref().map_or("null".to_string(), show);
+                    let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
+                    let _ = writeln!(out, "      {} {} = {before} -> {after}{forces}", st.paint("33", "~"), d.path);
+                }
+                let total = c.after.as_ref().map_or(0, count_leaves);
+                let hidden = total.saturating_sub(c.diffs.len());
+                if hidden > 0 {
+                    let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+                }
+            }
+        }
+        out.push_str("    }\n");
+    }
+    let s = plan.summary();
+    let _ = writeln!(out, "\n{} {} to add, {} to change, {} to destroy.", st.paint("1", "Plan:"), s.add, s.change, s.destroy);
+    out
+}
+
+/// The machine-readable plan. `extra` adds fields such as the live-state fingerprint and API call counts.
+pub fn json(plan: &Plan, extra: Value) -> Value {
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "address": c.address,
+                "kind": c.address.kind,
+                "name": c.name,
+                "id": c.id,
+                "actions": c.action.json_actions(),
+                "reason": c.reason,
+                "before": c.before,
+                "after": c.after,
+                "diffs": c.diffs,
+                "replace_paths": c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.path.as_str()).collect::<Vec<_>>(),
+                "depends_on": c.deps,
+            })
+        })
+        .collect();
+    let mut doc = json!({
+        "format_version": FORMAT_VERSION,
+        "stack": plan.stack,
+        "has_changes": plan.has_changes(),
+        "summary": plan.summary(),
+        "resource_changes": changes,
+        "conflicts": plan.conflicts,
+    });
+    if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
+        d.extend(e);
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Plan {
+        let tg = Address::new(Kind::TargetGroup, "api");
+        Plan {
+            stack: "shop-blue".into(),
+            changes: vec![
+                Change {
+                    address: tg.clone(),
+                    action: Action::CreateDelete,
+                    reason: Some("protocol cannot change in place".into()),
+                    name: "shop-blue-api-0a1b2c3".into(),
+                    id: Some("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/shop-blue-api/1".into()),
+                    before: Some(json!({"protocol": "HTTP", "port": 8080})),
+                    after: Some(json!({"protocol": "HTTPS", "port": 8080})),
+                    diffs: vec![AttrDiff { path: "protocol".into(), before: Some(json!("HTTP")), after: Some(json!("HTTPS")), forces_replacement: true }],
+                    deps: vec![],
+                    parent: None,
+                },
+                Change {
+                    address: Address::new(Kind::Listener, "public.http"),
+                    action: Action::Create,
+                    reason: None,
+                    name: "public:80".into(),
+                    id: None,
+                    before: None,
+                    after: Some(json!({"load_balancer": {"$ref": "load_balancer.public"}, "port": 80, "default_action": {"type": "forward", "target_groups": [{"target_group": tg.reference(), "weight": 1}], "stickiness": null}})),
+                    diffs: vec![],
+                    deps: vec![tg],
+                    parent: None,
+                },
+                Change {
+                    address: Address::new(Kind::SecurityGroup, "old"),
+                    action: Action::Delete,
+                    reason: Some("not in the stack any more".into()),
+                    name: "shop-blue-old".into(),
+                    id: Some("sg-0123".into()),
+                    before: Some(json!({})),
+                    after: None,
+                    diffs: vec![],
+                    deps: vec![],
+                    parent: None,
+                },
+            ],
+            conflicts: vec![Conflict { address: Address::new(Kind::LoadBalancer, "public"), name: "shop-blue-public".into(), id: "arn:lb".into(), reason: "exists without lbstack ownership tags".into() }],
+        }
+    }
+
+    #[test]
+    fn human_plan() {
+        insta::assert_snapshot!(human(&sample(), false));
+    }
+
+    #[test]
+    fn no_changes() {
+        let p = Plan { stack: "s".into(), changes: vec![], conflicts: vec![] };
+        assert_eq!(human(&p, false), "No changes. Live AWS matches stack `s`.\n");
+    }
+
+    #[test]
+    fn json_plan() {
+        insta::assert_json_snapshot!(json(&sample(), json!({"api_calls": 7})));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert!(!human(&sample(), false).contains('\x1b'));
+        assert!(human(&sample(), true).contains("\x1b[32m+\x1b[0m"));
+    }
+}
