@@ -41,7 +41,7 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     for direction in ["ingress", "egress"] {
         let want = sc.ids.resolve(&after[direction])?;
         let have = match before {
-            Some(b) => sc.ids.resolve(&b[direction])?,
+            Some(b) => sc.ids.resolve_before(&b[direction])?,
             // A new group starts with one rule: all outbound traffic allowed.
             None if direction == "egress" => serde_json::json!([{"protocol": "all", "from": 0, "to": 65535, "source": "cidr:0.0.0.0/0", "description": ""}]),
             None => Value::Array(vec![]),

@@ -232,17 +232,28 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     Ok(())
 }
 
+/// Desired attributes with today's ids and live ones with the ids they had: a field differs also
+/// when only a referenced resource was replaced.
+fn resolved(sc: &StepContext, c: &Change) -> anyhow::Result<(Value, Value)> {
+    let after = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let before = match &c.before {
+        Some(b) => sc.ids.resolve_before(b)?,
+        None => Value::Null,
+    };
+    Ok((before, after))
+}
+
 pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let (b, a) = resolved(sc, c)?;
     let lb = &sc.clients.elbv2;
-    if changed(c, "security_groups") {
+    if b["security_groups"] != a["security_groups"] {
         lb.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(strs(&a["security_groups"]))).send().await.map_err(|e| err("setting security groups", e))?;
     }
-    if changed(c, "subnets") {
+    if b["subnets"] != a["subnets"] {
         lb.set_subnets().load_balancer_arn(&arn).set_subnets(Some(strs(&a["subnets"]))).send().await.map_err(|e| err("setting subnets", e))?;
     }
-    if changed(c, "ip_address_type") {
+    if b["ip_address_type"] != a["ip_address_type"] {
         lb.set_ip_address_type()
             .load_balancer_arn(&arn)
             .ip_address_type(IpAddressType::from(a["ip_address_type"].as_str().unwrap_or("ipv4")))
@@ -366,10 +377,9 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 
 pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let (b, a) = resolved(sc, c)?;
     let main_fields = ["port", "protocol", "ssl_policy", "certificate", "alpn_policy", "default_action"];
-    let dependency_moved = c.diffs.is_empty(); // only repointed to a replaced dependency
-    if dependency_moved || main_fields.iter().any(|f| changed(c, f)) {
+    if main_fields.iter().any(|f| b[f] != a[f]) {
         let mut req = sc
             .clients
             .elbv2
@@ -461,7 +471,7 @@ pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let listener = a["listener"].as_str().unwrap_or_default().to_string();
     let want: Vec<Value> = a["rules"].as_array().cloned().unwrap_or_default();
     let before = match &c.before {
-        Some(b) => sc.ids.resolve(b)?,
+        Some(b) => sc.ids.resolve_before(b)?,
         None => Value::Null,
     };
     let have: Vec<Value> = before["rules"].as_array().cloned().unwrap_or_default();
@@ -508,7 +518,7 @@ pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         }
     }
     if !moves.is_empty() {
-        elb.set_rule_priorities().set_rule_priorities(Some(moves)).send().await.map_err(|e| err("reordering rules", e))?;
+        set_priorities(sc, moves, &have).await?;
     }
     for w in creates {
         elb.create_rule()
@@ -521,6 +531,27 @@ pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .map_err(|e| err(&format!("creating the rule at priority {}", w["priority"]), e))?;
     }
     sc.ids.set(&c.address, listener);
+    Ok(())
+}
+
+/// One SetRulePriorities call, which AWS validates against the final order (swaps included).
+/// Endpoints that check each new priority against the current ones (the emulator) refuse a swap
+/// with PriorityInUse; then park the moving rules on free priorities first and move them again.
+async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[Value]) -> anyhow::Result<()> {
+    let elb = &sc.clients.elbv2;
+    match elb.set_rule_priorities().set_rule_priorities(Some(moves.clone())).send().await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.code() == Some("PriorityInUse") => {}
+        Err(e) => return Err(err("reordering rules", e)),
+    }
+    let taken: Vec<i64> = have.iter().filter_map(|r| r["priority"].as_i64()).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).collect();
+    let mut free = (1..=50_000i64).rev().filter(|p| !taken.contains(p));
+    let parked: Vec<RulePriorityPair> = moves
+        .iter()
+        .map(|m| RulePriorityPair::builder().set_rule_arn(m.rule_arn().map(str::to_string)).priority(free.next().unwrap_or(50_000) as i32).build())
+        .collect();
+    elb.set_rule_priorities().set_rule_priorities(Some(parked)).send().await.map_err(|e| err("reordering rules (parking)", e))?;
+    elb.set_rule_priorities().set_rule_priorities(Some(moves)).send().await.map_err(|e| err("reordering rules", e))?;
     Ok(())
 }
 

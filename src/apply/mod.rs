@@ -31,27 +31,46 @@ struct Step {
 }
 
 /// Ids (ARNs, group ids) by address: live ones at the start, new ones as they are created.
+/// The ids at the start are kept apart: a resource's `before` refers to what its references were
+/// then, so a repoint to a replacement shows up as a change.
 #[derive(Debug, Default, Clone)]
-pub struct Ids(Arc<Mutex<HashMap<Address, String>>>);
+pub struct Ids {
+    current: Arc<Mutex<HashMap<Address, String>>>,
+    initial: Arc<Mutex<HashMap<Address, String>>>,
+}
 
 impl Ids {
     pub fn get(&self, a: &Address) -> Option<String> {
-        self.0.lock().expect("ids lock").get(a).cloned()
+        self.current.lock().expect("ids lock").get(a).cloned()
     }
     fn set(&self, a: &Address, id: String) {
-        self.0.lock().expect("ids lock").insert(a.clone(), id);
+        self.current.lock().expect("ids lock").insert(a.clone(), id);
     }
-    /// Replace every `{"$ref": ...}` in `v` by the referenced resource's id.
+    fn set_initial(&self, a: &Address, id: String) {
+        self.initial.lock().expect("ids lock").insert(a.clone(), id.clone());
+        self.set(a, id);
+    }
+    /// Replace every `{"$ref": ...}` in desired attributes by the referenced resource's id now.
     pub fn resolve(&self, v: &Value) -> anyhow::Result<Value> {
-        if let Some(a) = crate::plan::as_reference(v) {
-            return self.get(&a).map(Value::from).ok_or_else(|| anyhow::anyhow!("{a} has no id yet"));
-        }
-        Ok(match v {
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| Ok((k.clone(), self.resolve(x)?))).collect::<anyhow::Result<_>>()?),
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x)).collect::<anyhow::Result<_>>()?),
-            other => other.clone(),
-        })
+        let map = self.current.lock().expect("ids lock").clone();
+        resolve_in(&map, v)
     }
+    /// The same for live attributes, with the ids they had when the plan was made.
+    pub fn resolve_before(&self, v: &Value) -> anyhow::Result<Value> {
+        let map = self.initial.lock().expect("ids lock").clone();
+        resolve_in(&map, v)
+    }
+}
+
+fn resolve_in(map: &HashMap<Address, String>, v: &Value) -> anyhow::Result<Value> {
+    if let Some(a) = crate::plan::as_reference(v) {
+        return map.get(&a).cloned().map(Value::from).ok_or_else(|| anyhow::anyhow!("{a} has no id yet"));
+    }
+    Ok(match v {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| Ok((k.clone(), resolve_in(map, x)?))).collect::<anyhow::Result<_>>()?),
+        Value::Array(a) => Value::Array(a.iter().map(|x| resolve_in(map, x)).collect::<anyhow::Result<_>>()?),
+        other => other.clone(),
+    })
 }
 
 /// What a step needs besides its change.
@@ -158,8 +177,13 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
             Op::Create | Op::Update => {
                 for d in c.deps.iter().chain(c.parent.iter()) {
                     if let Some(&di) = index.get(d) {
-                        // Security groups only need each other for their rules, not to exist.
+                        // Creating a group needs no other group (its rules come in SyncRules, after
+                        // every create, so groups may reference each other); updating its rules
+                        // needs the groups they name to exist.
                         if c.address.kind == Kind::SecurityGroup && d.kind == Kind::SecurityGroup {
+                            if op == Op::Update {
+                                deps.extend(op_of(&steps, di, Op::Create));
+                            }
                             continue;
                         }
                         deps.extend(op_of(&steps, di, Op::Create));
@@ -235,7 +259,7 @@ fn break_cycles(steps: &mut [Step]) {
 pub async fn run(plan: &Plan, sc: StepContext, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> Outcome {
     for c in &plan.changes {
         if let Some(id) = &c.id {
-            sc.ids.set(&c.address, id.clone());
+            sc.ids.set_initial(&c.address, id.clone());
         }
     }
     let steps = steps_for(plan);

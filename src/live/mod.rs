@@ -88,6 +88,7 @@ impl Intercept for CountCalls {
 pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub acm: aws_sdk_acm::Client,
     pub calls: ApiCalls,
 }
 
@@ -96,9 +97,11 @@ impl Clients {
         let calls = ApiCalls::default();
         let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let ec2 = aws_sdk_ec2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let acm = aws_sdk_acm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            acm: aws_sdk_acm::Client::from_conf(acm),
             calls,
         }
     }

@@ -13,7 +13,7 @@ use checks::{Check, Checker};
 use clap::Parser;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -98,6 +98,8 @@ struct State {
     identity: Identity,
     started: Instant,
     draining: AtomicBool,
+    /// Accepting has stopped: every response closes its connection.
+    closing: AtomicBool,
     metrics: Metrics,
     checker: Checker,
     health_path: String,
@@ -146,6 +148,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         identity,
         started: Instant::now(),
         draining: AtomicBool::new(false),
+        closing: AtomicBool::new(false),
         metrics: Metrics::default(),
         checker: Checker::new(config.checks.clone(), Duration::from_millis(config.check_timeout_ms), Duration::from_millis(config.check_cache_ms)),
         health_path: config.health_path.clone(),
@@ -181,6 +184,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let why = accept_until(&listener, &state, &graceful, &permits, header_timeout, drain).await;
     drop(listener);
     eprintln!("lbstack-target: {why}: stopped accepting; finishing in-flight requests");
+    // Closing a keep-alive connection while its client is sending the next request loses that
+    // request. So first answer whatever arrives, each answer with `Connection: close`, and give
+    // idle connections a moment; only then close what is left.
+    state.closing.store(true, Relaxed);
+    let grace = Duration::from_millis(1000).min(Duration::from_secs(config.shutdown_timeout_seconds));
+    let waited = Instant::now();
+    while state.metrics.connections.load(Relaxed) > 0 && waited.elapsed() < grace {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     match tokio::time::timeout(Duration::from_secs(config.shutdown_timeout_seconds), graceful.shutdown()).await {
         Ok(()) => eprintln!("lbstack-target: all connections closed; exiting"),
         Err(_) => eprintln!("lbstack-target: connections still open after {} s; exiting anyway", config.shutdown_timeout_seconds),
@@ -273,7 +285,11 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> 
         }
     };
     state.metrics.record(route, resp.status().as_u16(), start.elapsed());
-    Ok(if head { strip_body(resp) } else { resp })
+    let mut resp = if head { strip_body(resp) } else { resp };
+    if state.closing.load(Relaxed) {
+        resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    Ok(resp)
 }
 
 fn strip_body(resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {

@@ -50,3 +50,80 @@ pub async fn emulator_config() -> aws_config::SdkConfig {
     };
     lbstack::live::sdk_config(&opts).await
 }
+
+/// A stack name no other test (or earlier run against the same emulator) uses.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    format!("{prefix}-{:05x}", (nanos ^ (std::process::id() << 8) ^ (n << 20)) & 0xfffff)
+}
+
+pub async fn clients() -> lbstack::live::Clients {
+    lbstack::live::Clients::new(&emulator_config().await)
+}
+
+pub fn load(yaml: &str) -> lbstack::spec::Stack {
+    let loaded = lbstack::spec::load_str("test.yaml", yaml, None, &[]);
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+    loaded.stack.expect("the stack loads")
+}
+
+pub async fn plan(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> lbstack::plan::Plan {
+    lbstack::ops::plan(c, s, false).await.expect("plan").plan
+}
+
+/// Plan, apply, and check the stack converged: a second plan has no changes.
+pub async fn apply_converges(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> lbstack::plan::Plan {
+    apply_mode(c, s, false).await
+}
+
+pub async fn destroy_converges(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> lbstack::plan::Plan {
+    apply_mode(c, s, true).await
+}
+
+async fn apply_mode(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool) -> lbstack::plan::Plan {
+    let planned = lbstack::ops::plan(c, s, destroy).await.expect("plan");
+    let outcome = lbstack::ops::apply(c, s, &planned.plan, &planned.context, 4, |_| {}).await;
+    assert!(!outcome.failed(), "apply failed: {:#?}", outcome.steps);
+    let again = lbstack::ops::plan(c, s, destroy).await.expect("re-plan");
+    assert!(!again.plan.has_changes(), "the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
+    planned.plan
+}
+
+pub fn actions(p: &lbstack::plan::Plan) -> Vec<(String, lbstack::plan::Action)> {
+    p.changes.iter().filter(|c| c.action != lbstack::plan::Action::NoOp).map(|c| (c.address.to_string(), c.action)).collect()
+}
+
+/// A throwaway self-signed certificate and key (PEM), made with openssl.
+pub fn self_signed(domain: &str) -> (String, String) {
+    let dir = std::env::temp_dir().join(format!("lbstack-cert-{}-{domain}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj"])
+        .arg(format!("/CN={domain}"))
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    (std::fs::read_to_string(cert).unwrap(), std::fs::read_to_string(key).unwrap())
+}
+
+/// Import a self-signed certificate into the emulator's ACM; returns its ARN.
+pub async fn imported_certificate(c: &lbstack::live::Clients, domain: &str) -> String {
+    let (cert, key) = self_signed(domain);
+    let out = c
+        .acm
+        .import_certificate()
+        .certificate(aws_sdk_acm::primitives::Blob::new(cert.into_bytes()))
+        .private_key(aws_sdk_acm::primitives::Blob::new(key.into_bytes()))
+        .send()
+        .await
+        .expect("ImportCertificate");
+    out.certificate_arn().unwrap().to_string()
+}

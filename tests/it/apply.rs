@@ -1,0 +1,302 @@
+//! plan/apply/destroy against the emulator: every resource kind is created, updated, replaced
+//! and deleted, and every apply ends with an empty re-plan (`apply_converges`).
+
+use crate::support::{actions, apply_converges, clients, destroy_converges, load, plan, unique};
+use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
+use lbstack::plan::Action::{self, *};
+
+fn alb_stack(name: &str, tg_extra: &str, lb_extra: &str, listener_extra: &str) -> String {
+    format!(
+        r#"version: 1
+stack: {name}
+security_groups:
+  lb:
+    ingress: [{{ports: 80, cidrs: [0.0.0.0/0]}}]
+target_groups:
+  app:
+    protocol: HTTP
+    port: 8080
+    health_check: {{path: /health}}
+{tg_extra}
+load_balancers:
+  web:
+    security_groups: [lb]
+{lb_extra}
+    listeners:
+      http:
+        port: 80
+        protocol: HTTP
+        default_action: {{forward: app}}
+{listener_extra}
+"#
+    )
+}
+
+fn find<'a>(p: &'a lbstack::plan::Plan, address: &str) -> &'a lbstack::plan::Change {
+    p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} is not in the plan"))
+}
+
+#[tokio::test]
+async fn target_group_create_update_replace_delete() {
+    let c = clients().await;
+    let name = unique("tg");
+
+    // Create.
+    let s = load(&alb_stack(&name, "", "", ""));
+    let p = apply_converges(&c, &s).await;
+    assert_eq!(p.summary().add, 4, "{:?}", actions(&p));
+
+    // Update in place: health check and attributes.
+    let s = load(&alb_stack(&name, "    deregistration_delay: 15\n    stickiness: {type: lb_cookie, duration: 600}\n", "", "").replace("{path: /health}", "{path: /ready, interval: 10, timeout: 3, matcher: 200-299}"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("target_group.app".to_string(), Update)]);
+    let paths: Vec<&str> = find(&p, "target_group.app").diffs.iter().map(|d| d.path.as_str()).collect();
+    for expected in ["health_check.path", "health_check.interval", "health_check.timeout", "health_check.matcher", "attributes.deregistration_delay.timeout_seconds", "attributes.stickiness.enabled"] {
+        assert!(paths.contains(&expected), "{expected} missing from {paths:?}");
+    }
+    apply_converges(&c, &s).await;
+
+    // Replace: the protocol cannot change in place. A new group under a second name, the listener
+    // repointed, then the old group deleted (what Terraform users hit ResourceInUse on).
+    let old_arn = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
+    let s = load(&alb_stack(&name, "    deregistration_delay: 15\n    stickiness: {type: lb_cookie, duration: 600}\n", "", "").replace("{path: /health}", "{path: /ready, interval: 10, timeout: 3, matcher: 200-299}").replace("protocol: HTTP\n    port: 8080", "protocol: HTTPS\n    port: 8080"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("target_group.app".to_string(), CreateDelete), ("listener.web.http".to_string(), Update)]);
+    let tg = find(&p, "target_group.app");
+    assert!(tg.diffs.iter().any(|d| d.path == "protocol" && d.forces_replacement));
+    assert_ne!(tg.name, format!("{name}-app"), "the replacement needs a second name while the first lives");
+    apply_converges(&c, &s).await;
+    let gone = c.elbv2.describe_target_groups().target_group_arns(&old_arn).send().await;
+    assert!(gone.is_err() || gone.unwrap().target_groups().is_empty(), "the old target group is deleted");
+    let new = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
+    let listeners = c.elbv2.describe_listeners().load_balancer_arn(find(&plan(&c, &s).await, "load_balancer.web").id.clone().unwrap()).send().await.unwrap();
+    let forwarded = listeners.listeners()[0].default_actions()[0].target_group_arn().map(str::to_string).or_else(|| {
+        listeners.listeners()[0].default_actions()[0].forward_config().and_then(|f| f.target_groups().first()).and_then(|t| t.target_group_arn()).map(str::to_string)
+    });
+    assert_eq!(forwarded.as_deref(), Some(new.as_str()), "the listener forwards to the replacement");
+
+    // Delete: the listener answers by itself and the group goes.
+    let s = load(&format!(
+        "version: 1\nstack: {name}\nsecurity_groups:\n  lb:\n    ingress: [{{ports: 80, cidrs: [0.0.0.0/0]}}]\nload_balancers:\n  web:\n    security_groups: [lb]\n    listeners:\n      http:\n        port: 80\n        protocol: HTTP\n        default_action: {{fixed_response: {{status: 503}}}}\n"
+    ));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("listener.web.http".to_string(), Update), ("target_group.app".to_string(), Delete)]);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
+
+#[tokio::test]
+async fn load_balancer_and_listener_lifecycle() {
+    let c = clients().await;
+    let name = unique("lb");
+    let s = load(&alb_stack(&name, "", "    attributes: {idle_timeout: 60}\n", ""));
+    apply_converges(&c, &s).await;
+
+    // Update in place: attributes, and a second security group.
+    let yaml = alb_stack(&name, "", "    attributes: {idle_timeout: 120, drop_invalid_headers: true}\n", "")
+        .replace("security_groups:\n  lb:", "security_groups:\n  extra:\n    ingress: [{ports: 81, cidrs: [10.0.0.0/8]}]\n  lb:")
+        .replace("security_groups: [lb]", "security_groups: [lb, extra]");
+    let s = load(&yaml);
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "load_balancer.web").action, Update);
+    assert_eq!(find(&p, "security_group.extra").action, Create);
+    apply_converges(&c, &s).await;
+
+    // Listener update in place (port) and a new listener.
+    let yaml2 = yaml.replace("        default_action: {forward: app}\n", "        default_action: {forward: app}\n      other:\n        port: 8081\n        protocol: HTTP\n        default_action: {fixed_response: {status: 404, body: nope}}\n");
+    let s = load(&yaml2);
+    assert_eq!(actions(&plan(&c, &s).await), vec![("listener.web.other".to_string(), Create)]);
+    apply_converges(&c, &s).await;
+    let s = load(&yaml2.replace("port: 8081", "port: 8082").replace("body: nope", "body: gone"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p).len(), 2, "{:?}", actions(&p)); // the listener on 8081 goes, one on 8082 comes
+    apply_converges(&c, &s).await;
+
+    // Replace: the scheme cannot change in place; the listeners move with it.
+    let s = load(&yaml2.replace("port: 8081", "port: 8082").replace("body: nope", "body: gone").replace("    attributes: {idle_timeout: 120", "    scheme: internal\n    attributes: {idle_timeout: 120"));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "load_balancer.web").action, CreateDelete);
+    assert_eq!(find(&p, "listener.web.http").action, DeleteCreate);
+    apply_converges(&c, &s).await;
+
+    // Delete everything the stack owns.
+    let p = destroy_converges(&c, &s).await;
+    assert!(p.changes.iter().all(|ch| ch.action == Action::Delete));
+    let owned = lbstack::live::read(&c, &s).await.unwrap().1;
+    assert!(owned.resources.is_empty(), "nothing owned remains: {:?}", owned.resources);
+}
+
+#[tokio::test]
+async fn listener_rules_reorder_with_one_call() {
+    let c = clients().await;
+    let name = unique("rules");
+    let rules = "        rules:\n          - {priority: 10, path: /api/*, forward: app}\n          - {priority: 20, path: /static/*, fixed_response: {status: 200, body: static}}\n          - {priority: 30, host: admin.example.com, forward: app}\n";
+    let s = load(&alb_stack(&name, "", "", rules));
+    apply_converges(&c, &s).await;
+
+    // Swap two priorities: one SetRulePriorities, no rule deleted or created.
+    let swapped = rules.replace("priority: 10, path: /api/*", "priority: 20, path: /api/*").replace("priority: 20, path: /static/*", "priority: 10, path: /static/*");
+    let s = load(&alb_stack(&name, "", "", &swapped));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("listener_rules.web.http".to_string(), Update)]);
+    let before = c.calls.by_operation();
+    apply_converges(&c, &s).await;
+    let after = c.calls.by_operation();
+    let delta = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    // One call on AWS; the emulator refuses a swap in one call, so there it takes three.
+    assert!((1..=3).contains(&delta("Elastic Load Balancing v2.SetRulePriorities")));
+    assert_eq!(delta("Elastic Load Balancing v2.DeleteRule"), 0);
+    assert_eq!(delta("Elastic Load Balancing v2.CreateRule"), 0);
+
+    // Change a condition and an action, add one, drop one.
+    let changed = swapped.replace("host: admin.example.com, forward: app", "host: [admin.example.com, ops.example.com], method: GET, forward: app").replace(
+        "          - {priority: 20, path: /api/*, forward: app}\n",
+        "          - {priority: 40, header: {X-Canary: \"1\"}, query: {v: \"2\"}, source_ip: 10.0.0.0/8, fixed_response: {status: 418}}\n",
+    );
+    let s = load(&alb_stack(&name, "", "", &changed));
+    apply_converges(&c, &s).await;
+
+    // Remove every rule: the rule set is deleted, the listener stays.
+    let s = load(&alb_stack(&name, "", "", ""));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("listener_rules.web.http".to_string(), Delete)]);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
+
+#[tokio::test]
+async fn security_groups_reference_each_other_and_are_replaced_in_use() {
+    let c = clients().await;
+    let name = unique("sg");
+    let yaml = format!(
+        r#"version: 1
+stack: {name}
+security_groups:
+  lb:
+    ingress: [{{ports: 80, cidrs: [0.0.0.0/0], description: web}}]
+    egress: [{{ports: 8080, groups: [app]}}]
+  app:
+    ingress:
+      - {{ports: 8080, groups: [lb]}}
+      - {{protocol: udp, ports: "9000-9100", cidrs: [10.0.0.0/8], ipv6_cidrs: ["::/0"]}}
+load_balancers:
+  web:
+    security_groups: [lb]
+    listeners:
+      http: {{port: 80, protocol: HTTP, default_action: {{fixed_response: {{status: 200}}}}}}
+"#
+    );
+    let s = load(&yaml);
+    apply_converges(&c, &s).await;
+
+    // Rule changes are made in place.
+    let s = load(&yaml.replace("ports: 80, cidrs: [0.0.0.0/0], description: web", "ports: 443, cidrs: [0.0.0.0/0], description: tls"));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("security_group.lb".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+
+    // The description cannot change: a new group, the load balancer moved to it, the old one deleted.
+    let s = load(&yaml.replace("  lb:\n    ingress", "  lb:\n    description: public entry\n    ingress"));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "security_group.lb").action, CreateDelete);
+    assert_eq!(find(&p, "load_balancer.web").action, Update);
+    assert_eq!(find(&p, "security_group.app").action, Update, "app's rule references lb");
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
+
+#[tokio::test]
+async fn network_and_gateway_load_balancers() {
+    let c = clients().await;
+    for (file, prefix) in [("examples/nlb.yaml", "nlb"), ("examples/gwlb.yaml", "gw")] {
+        let text = std::fs::read_to_string(crate::support::repo_root().join(file)).unwrap();
+        let name = unique(prefix);
+        let text = text.replace("stack: edge-nlb", &format!("stack: {name}")).replace("stack: inspection", &format!("stack: {name}"));
+        // The gateway example looks its VPC and subnets up by tag; the emulator has the default VPC.
+        let text = text.replace("  vpc: {tags: {Name: security}}\n  subnet_groups:\n    appliances: {tags: {tier: inspection}}\n", "  vpc: default\n");
+        let text = text.replace("    subnets: appliances\n", "");
+        // The emulator checks that listener certificates exist: use a real (self-signed) one.
+        let arn = crate::support::imported_certificate(&c, "edge.example.com").await;
+        let text = text.replace("arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000", &arn);
+        let s = load(&text);
+        apply_converges(&c, &s).await;
+        destroy_converges(&c, &s).await;
+    }
+}
+
+#[tokio::test]
+async fn foreign_resources_are_conflicts_and_untouched() {
+    let c = clients().await;
+    let name = unique("foreign");
+    let s = load(&alb_stack(&name, "", "", ""));
+    let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
+    // Someone else's target group holds the name lbstack would use.
+    let theirs = c
+        .elbv2
+        .create_target_group()
+        .name(format!("{name}-app"))
+        .protocol(ProtocolEnum::Http)
+        .port(9999)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let p = plan(&c, &s).await;
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].address.to_string(), "target_group.app");
+    assert!(lbstack::plan::render::human(&p, false).contains("exists without lbstack ownership tags"));
+    assert!(!p.changes.iter().any(|ch| ch.address.to_string() == "target_group.app"), "no action on a conflicting name");
+    // Destroy of the stack never touches it.
+    destroy_converges(&c, &s).await;
+    let still = c.elbv2.describe_target_groups().target_group_arns(&theirs).send().await.unwrap();
+    assert_eq!(still.target_groups()[0].port(), Some(9999));
+    c.elbv2.delete_target_group().target_group_arn(theirs).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn drift_is_planned_back_and_second_apply_writes_nothing() {
+    let c = clients().await;
+    let name = unique("drift");
+    let s = load(&alb_stack(&name, "", "", "").replace("{path: /health}", "{path: /health, interval: 15}"));
+    apply_converges(&c, &s).await;
+
+    // Someone edits the health check in the console.
+    let arn = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
+    c.elbv2.modify_target_group().target_group_arn(&arn).health_check_interval_seconds(45).health_check_path("/other").send().await.unwrap();
+    let p = plan(&c, &s).await;
+    let tg = find(&p, "target_group.app");
+    assert_eq!(tg.action, Update);
+    let interval = tg.diffs.iter().find(|d| d.path == "health_check.interval").expect("interval drift");
+    assert_eq!((interval.before.clone().unwrap(), interval.after.clone().unwrap()), (serde_json::json!(45), serde_json::json!(15)));
+    apply_converges(&c, &s).await;
+
+    // A second apply of an unchanged stack makes no write call at all.
+    let before = c.calls.writes();
+    let planned = lbstack::ops::plan(&c, &s, false).await.unwrap();
+    assert!(!planned.plan.has_changes());
+    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, &planned.context, 4, |_| {}).await;
+    assert!(outcome.steps.is_empty());
+    assert_eq!(c.calls.writes(), before, "no write calls for an unchanged stack");
+    destroy_converges(&c, &s).await;
+}
+
+#[tokio::test]
+async fn deletion_protection_blocks_removal_until_turned_off() {
+    let c = clients().await;
+    let name = unique("prot");
+    let s = load(&alb_stack(&name, "", "    attributes: {deletion_protection: true}\n", ""));
+    apply_converges(&c, &s).await;
+    let planned = lbstack::ops::plan(&c, &s, true).await.unwrap();
+    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, &planned.context, 4, |_| {}).await;
+    assert!(outcome.failed());
+    let failure = outcome.steps.iter().find(|st| matches!(st.status, lbstack::apply::StepStatus::Failed(_))).unwrap();
+    assert_eq!(failure.address.to_string(), "load_balancer.web");
+    assert!(format!("{:?}", failure.status).contains("deletion protection is on"));
+    // What depended on the load balancer's removal was skipped, not half-done.
+    assert!(outcome.steps.iter().any(|st| st.address.to_string() == "security_group.lb" && matches!(st.status, lbstack::apply::StepStatus::Skipped(_))));
+    // Turning it off in the stack, then destroying, works.
+    let s = load(&alb_stack(&name, "", "    attributes: {deletion_protection: false}\n", ""));
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
