@@ -41,6 +41,11 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
     let (context, live) = live::read(clients, stack).await?;
     let wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
+    if destroy {
+        for c in plan.changes.iter_mut() {
+            c.reason = Some("the stack is being destroyed".into());
+        }
+    }
     name_replacements(&mut plan, &live, &stack.stack);
     let fingerprint = fingerprint(&context, &live);
     Ok(Planned { plan, context, live, fingerprint })

@@ -2,6 +2,7 @@
 
 mod apply;
 mod cli;
+mod cli_aws;
 mod emulator;
 mod support;
 mod target;

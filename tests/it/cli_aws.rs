@@ -1,0 +1,109 @@
+//! `lbstack plan/apply/destroy` as a user runs them, against the emulator.
+
+use crate::support::{emulator_endpoint, lbstack, unique};
+use serde_json::Value;
+use std::process::{Command, Output, Stdio};
+
+fn aws(cmd: &mut Command) -> &mut Command {
+    cmd.env("LBSTACK_ENDPOINT_URL", emulator_endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+}
+
+fn run(args: &[&str]) -> Output {
+    aws(&mut lbstack()).args(args).output().expect("run lbstack")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn stack_file(name: &str, idle: u32) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lbstack-cli-aws-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("stack.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    attributes: {{idle_timeout: {idle}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn plan_apply_replan_destroy() {
+    let name = unique("cli");
+    let file = stack_file(&name, 60);
+    let f = file.to_str().unwrap();
+
+    let o = run(&["plan", f, "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("Plan: 3 to add, 0 to change, 0 to destroy."), "{}", text(&o));
+
+    let o = run(&["plan", f, "--output", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["summary"]["add"], 3);
+    let actions: Vec<&Value> = doc["resource_changes"].as_array().unwrap().iter().map(|c| &c["actions"]).collect();
+    assert!(actions.iter().all(|a| *a == &serde_json::json!(["create"])));
+    assert!(doc["api_calls"]["total"].as_u64().unwrap() > 0);
+    assert!(doc["fingerprint"].is_string());
+
+    // Not a terminal and no --auto-approve: refuse, change nothing.
+    let o = run(&["apply", f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("--auto-approve"), "{}", text(&o));
+    assert_eq!(run(&["plan", f, "--detailed-exitcode"]).status.code(), Some(2), "nothing was created");
+
+    let o = run(&["apply", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."), "{}", text(&o));
+    let o = run(&["plan", f, "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("No changes."));
+
+    // A saved plan applies exactly, unless live state moved since.
+    let saved = file.with_file_name("plan.json");
+    let s = saved.to_str().unwrap();
+    stack_file(&name, 90);
+    assert_eq!(run(&["plan", f, "--out", s]).status.code(), Some(0));
+    stack_file(&name, 120);
+    assert_eq!(run(&["apply", f, "--auto-approve"]).status.code(), Some(0), "someone else applies 120 meanwhile");
+    let o = run(&["apply", s, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("plan is stale"), "{}", text(&o));
+    stack_file(&name, 90);
+    assert_eq!(run(&["plan", f, "--out", s]).status.code(), Some(0));
+    let o = run(&["apply", s, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("0 added, 1 changed, 0 destroyed"), "{}", text(&o));
+    assert_eq!(run(&["plan", f, "--detailed-exitcode"]).status.code(), Some(0));
+
+    let o = run(&["destroy", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("Destroy complete! Resources: 0 added, 0 changed, 3 destroyed."), "{}", text(&o));
+    assert_eq!(run(&["plan", f, "--destroy", "--detailed-exitcode"]).status.code(), Some(0), "nothing owned is left");
+}
+
+#[test]
+fn an_invalid_stack_never_reaches_aws() {
+    // An endpoint where nothing listens: any AWS call would fail with a connection error.
+    let o = lbstack()
+        .args(["apply", "tests/fixtures/invalid/08-unknown-reference.yaml", "--auto-approve", "--endpoint-url", "http://127.0.0.1:9"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("unknown target group `ap`"), "{t}");
+    assert!(t.contains("nothing was read or changed in AWS"), "{t}");
+    assert!(!t.to_lowercase().contains("connect"), "{t}");
+}
