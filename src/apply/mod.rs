@@ -2,6 +2,7 @@
 //! steps wait for the steps they depend on, independent ones run in parallel (bounded), and a
 //! failure skips only what depends on it while in-flight steps finish.
 
+mod acm;
 mod ec2;
 mod elbv2;
 
@@ -80,6 +81,8 @@ pub struct StepContext {
     pub ids: Ids,
     pub ctx: Context,
     pub stack: String,
+    /// Progress lines for long waits (certificate validation, instance refreshes).
+    pub progress: Arc<dyn Fn(String) + Send + Sync>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,14 +259,15 @@ fn break_cycles(steps: &mut [Step]) {
 }
 
 /// Run every step of the plan. `progress` receives one line per event.
-pub async fn run(plan: &Plan, sc: StepContext, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> Outcome {
+pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> Outcome {
     for c in &plan.changes {
         if let Some(id) = &c.id {
             sc.ids.set_initial(&c.address, id.clone());
         }
     }
     let steps = steps_for(plan);
-    let progress = Arc::new(progress);
+    let progress: Arc<dyn Fn(String) + Send + Sync> = Arc::new(progress);
+    sc.progress = progress.clone();
     let changes: Arc<Vec<Change>> = Arc::new(plan.changes.clone());
     let mut status: Vec<Option<StepStatus>> = vec![None; steps.len()];
     let mut seconds = vec![0.0; steps.len()];
@@ -344,6 +348,9 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::SecurityGroup, Op::SyncRules) => ec2::sync_rules(sc, c, true).await,
         (Kind::SecurityGroup, Op::Update) => ec2::update_group(sc, c).await,
         (Kind::SecurityGroup, Op::Delete) => ec2::delete_group(sc, c).await,
+        (Kind::Certificate, Op::Create) => acm::create_certificate(sc, c).await,
+        (Kind::Certificate, Op::Update) => acm::update_certificate(sc, c).await,
+        (Kind::Certificate, Op::Delete) => acm::delete_certificate(sc, c).await,
         (Kind::TargetGroup, Op::Create) => elbv2::create_target_group(sc, c).await,
         (Kind::TargetGroup, Op::Update) => elbv2::update_target_group(sc, c).await,
         (Kind::TargetGroup, Op::Delete) => elbv2::delete_target_group(sc, c).await,

@@ -2,6 +2,7 @@
 //! profiles, region and `AWS_ENDPOINT_URL` (LocalStack, the embedded emulator, any endpoint).
 //! Every API call is counted by an interceptor, so plans can report what reading cost.
 
+pub mod acm;
 pub mod ec2;
 pub mod elbv2;
 pub mod network;
@@ -89,6 +90,7 @@ pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub acm: aws_sdk_acm::Client,
+    pub route53: aws_sdk_route53::Client,
     pub calls: ApiCalls,
 }
 
@@ -98,10 +100,12 @@ impl Clients {
         let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let ec2 = aws_sdk_ec2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let acm = aws_sdk_acm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let route53 = aws_sdk_route53::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             acm: aws_sdk_acm::Client::from_conf(acm),
+            route53: aws_sdk_route53::Client::from_conf(route53),
             calls,
         }
     }
@@ -115,15 +119,19 @@ pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> an
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
     let context = network::resolve(clients, stack).await?;
-    let (sgs, lbs) = tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack));
+    let (sgs, lbs, certs) = tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack), acm::read(clients, stack));
     let (sgs, sg_conflicts) = sgs?;
     let (mut resources, mut conflicts) = lbs?;
-    // Owned security groups are referenced by id from load balancers: map ids to addresses.
+    let certs = certs?;
+    // Owned security groups and certificates are referenced by id: map ids to addresses.
     let sg_ids: BTreeMap<String, String> = sgs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
+    let cert_ids: BTreeMap<String, String> = certs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
     for r in resources.iter_mut() {
         elbv2::link_security_groups(r, &sg_ids);
+        acm::link_certificates(r, &cert_ids);
     }
     resources.extend(sgs);
+    resources.extend(certs);
     conflicts.extend(sg_conflicts);
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     Ok((context, LiveState { resources, conflicts }))

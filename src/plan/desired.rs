@@ -23,8 +23,7 @@ pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
 /// Kinds of the stack format that the plan engine does not manage yet; the plan says so.
 pub fn unmanaged_sections(s: &Stack) -> Vec<&'static str> {
     let mut out = Vec::new();
-    let checks: [(&str, bool); 9] = [
-        ("certificates", !s.certificates.is_empty()),
+    let checks: [(&str, bool); 8] = [
         ("ip_sets", !s.ip_sets.is_empty()),
         ("web_acls", !s.web_acls.is_empty()),
         ("launch_templates", !s.launch_templates.is_empty()),
@@ -56,6 +55,12 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     let mut out = Vec::new();
     for (key, sg) in &s.security_groups {
         out.push(security_group(s, ctx, key, sg));
+    }
+    for (key, c) in &s.certificates {
+        // An `arn:` certificate is used, never managed.
+        if c.arn.is_none() {
+            out.push(certificate(s, key, c)?);
+        }
     }
     let asg_owned: Vec<&str> = s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
     for (key, tg) in &s.target_groups {
@@ -166,6 +171,54 @@ fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> De
         "tags": tags(s, &address, &sg.tags),
     });
     finish(address, names::physical(&s.stack, key, 255), attrs, None)
+}
+
+// ------------------------------------------------------------------ certificates
+
+/// Identifies a PEM certificate by the base64 of its first block (FNV-1a, hex): for change
+/// detection, not security.
+pub fn pem_fingerprint(pem: &str) -> Option<String> {
+    let start = pem.find("-----BEGIN CERTIFICATE-----")? + "-----BEGIN CERTIFICATE-----".len();
+    let end = start + pem[start..].find("-----END CERTIFICATE-----")?;
+    let body: String = pem[start..end].chars().filter(|c| !c.is_whitespace()).collect();
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in body.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    Some(format!("{h:016x}"))
+}
+
+fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String> {
+    let address = Address::new(Kind::Certificate, key);
+    let attrs = if let Some(domain) = &c.domain {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        let sans: Vec<Value> = c.alternative_names.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()).filter(|n| *n != domain).map(Value::from).collect();
+        json!({
+            "type": "requested",
+            "domain": domain,
+            "alternative_names": sorted(sans),
+            "_validation_zone": c.validation_zone.clone().unwrap_or_default(),
+            "tags": tags(s, &address, &c.tags),
+        })
+    } else if let Some(imp) = &c.import {
+        let base = s.base_dir.clone().unwrap_or_default();
+        let path = |f: &str| base.join(f);
+        let cert_path = path(&imp.certificate);
+        let pem = std::fs::read_to_string(&cert_path).map_err(|e| format!("certificate `{key}`: cannot read {}: {e}", cert_path.display()))?;
+        let fingerprint = pem_fingerprint(&pem).ok_or_else(|| format!("certificate `{key}`: {} holds no PEM certificate", cert_path.display()))?;
+        json!({
+            "type": "imported",
+            "fingerprint": fingerprint,
+            "_certificate_file": cert_path,
+            "_private_key_file": path(&imp.private_key),
+            "_chain_file": imp.chain.as_ref().map(|c| path(c)),
+            "tags": tags(s, &address, &c.tags),
+        })
+    } else {
+        return Err(format!("certificate `{key}` has neither `domain` nor `import`"));
+    };
+    Ok(finish(address, names::physical(&s.stack, key, 255), attrs, None))
 }
 
 // ------------------------------------------------------------------ target groups
@@ -439,7 +492,7 @@ fn listener(s: &Stack, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener)
                 let Some(cert) = s.certificates.get(c) else { return Err(format!("certificate `{c}` is not declared")) };
                 match &cert.arn {
                     Some(arn) => certs.push(Value::from(arn.as_str())),
-                    None => return Err(format!("certificate `{c}` is requested or imported, which this version cannot manage yet; give its `arn`")),
+                    None => certs.push(Address::new(Kind::Certificate, c).reference()),
                 }
             }
         }

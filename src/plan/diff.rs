@@ -115,6 +115,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 pub fn delete_rank(kind: Kind) -> u8 {
     match kind {
         Kind::SecurityGroup => 0,
+        Kind::Certificate => 1,
         Kind::TargetGroup => 1,
         Kind::LoadBalancer => 2,
         Kind::Listener => 3,
@@ -156,7 +157,8 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
     let forces = |p: &str| kind.replace_paths().iter().any(|r| p == *r || p.starts_with(&format!("{r}.")));
     match (want, have) {
         (Value::Object(w), Some(Value::Object(h))) if as_reference(want).is_none() => {
-            for (k, v) in w {
+            // `_`-prefixed keys are inputs for apply (file paths, a validation zone), not state.
+            for (k, v) in w.iter().filter(|(k, _)| !k.starts_with('_')) {
                 let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                 compare(&child, v, h.get(k), kind, out);
             }

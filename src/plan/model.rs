@@ -9,6 +9,7 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     SecurityGroup,
+    Certificate,
     TargetGroup,
     LoadBalancer,
     Listener,
@@ -20,6 +21,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::SecurityGroup => "security_group",
+            Kind::Certificate => "certificate",
             Kind::TargetGroup => "target_group",
             Kind::LoadBalancer => "load_balancer",
             Kind::Listener => "listener",
@@ -28,13 +30,14 @@ impl Kind {
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::SecurityGroup, Kind::TargetGroup, Kind::LoadBalancer, Kind::Listener, Kind::ListenerRules].into_iter().find(|k| k.as_str() == s)
+        [Kind::SecurityGroup, Kind::Certificate, Kind::TargetGroup, Kind::LoadBalancer, Kind::Listener, Kind::ListenerRules].into_iter().find(|k| k.as_str() == s)
     }
 
     /// Attribute paths whose change cannot be made in place.
     pub fn replace_paths(self) -> &'static [&'static str] {
         match self {
             Kind::SecurityGroup => &["description", "vpc"],
+            Kind::Certificate => &["type", "domain", "alternative_names"],
             Kind::TargetGroup => &["protocol", "port", "vpc", "target_type", "protocol_version"],
             Kind::LoadBalancer => &["type", "scheme"],
             Kind::Listener => &["load_balancer"],
@@ -44,7 +47,7 @@ impl Kind {
 
     /// Whether a replacement can create the new one before deleting the old (a second name can live).
     pub fn create_before_destroy(self) -> bool {
-        matches!(self, Kind::TargetGroup | Kind::SecurityGroup | Kind::LoadBalancer)
+        matches!(self, Kind::TargetGroup | Kind::SecurityGroup | Kind::LoadBalancer | Kind::Certificate)
     }
 }
 

@@ -99,7 +99,8 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, St
             return None;
         }
         match serde_json::from_value::<Stack>(value) {
-            Ok(stack) => {
+            Ok(mut stack) => {
+                stack.base_dir = base.map(Path::to_path_buf);
                 diags.extend(without_echoes(validate::validate(&stack, &index, base, &broken), &var_errors));
                 Some(stack)
             }

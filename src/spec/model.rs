@@ -59,6 +59,9 @@ pub struct Stack {
     /// Route 53 records pointing at a load balancer of the stack.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub records: IndexMap<String, Record>,
+    /// The stack file's folder, for relative file references (set by the loader, not in YAML).
+    #[serde(skip)]
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 /// A variable: a plain default value, or a declaration.

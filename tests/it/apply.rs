@@ -300,3 +300,65 @@ async fn deletion_protection_blocks_removal_until_turned_off() {
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
+
+#[tokio::test]
+async fn certificates_imported_reimported_then_requested_with_dns_validation() {
+    let c = clients().await;
+    let name = unique("cert");
+    let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write_pair = |domain: &str| {
+        let (cert, key) = crate::support::self_signed(domain);
+        std::fs::write(dir.join("cert.pem"), cert).unwrap();
+        std::fs::write(dir.join("key.pem"), key).unwrap();
+    };
+    let zone = format!("{name}.example.com");
+    let https = |cert_block: &str| {
+        format!(
+            "version: 1\nstack: {name}\ncertificates:\n  site:\n{cert_block}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [site]\n        default_action: {{forward: app}}\n"
+        )
+    };
+    let load_in_dir = |yaml: String| {
+        let loaded = lbstack::spec::load_str("stack.yaml", &yaml, Some(&dir), &[]);
+        assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+        loaded.stack.unwrap()
+    };
+    let imported = "    import: {certificate: cert.pem, private_key: key.pem}";
+
+    write_pair(&format!("www.{zone}"));
+    let s = load_in_dir(https(imported));
+    apply_converges(&c, &s).await;
+    let first_arn = find(&plan(&c, &s).await, "certificate.site").id.clone().unwrap();
+
+    // New PEM files: re-imported in place, the ARN (and so the listener) stays.
+    write_pair(&format!("www.{zone}"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("certificate.site".to_string(), Update)]);
+    assert_eq!(find(&p, "certificate.site").diffs[0].path, "fingerprint");
+    apply_converges(&c, &s).await;
+    assert_eq!(find(&plan(&c, &s).await, "certificate.site").id.as_deref(), Some(first_arn.as_str()));
+
+    // From imported to requested: a new certificate validated through DNS, the listener moved to
+    // it, then the old one deleted (never a listener without its certificate).
+    c.route53.create_hosted_zone().name(&zone).caller_reference(&name).send().await.unwrap();
+    let requested = format!("    domain: www.{zone}\n    alternative_names: [api.{zone}]\n    validation_zone: {zone}");
+    let s = load_in_dir(https(&requested));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("certificate.site".to_string(), CreateDelete), ("listener.web.https".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    let gone = c.acm.describe_certificate().certificate_arn(&first_arn).send().await;
+    assert!(gone.is_err(), "the imported certificate is deleted");
+    let new_arn = find(&plan(&c, &s).await, "certificate.site").id.clone().unwrap();
+    let detail = c.acm.describe_certificate().certificate_arn(&new_arn).send().await.unwrap();
+    assert_eq!(detail.certificate().unwrap().status().map(|s| s.as_str()), Some("ISSUED"));
+    // The validation records are in the zone.
+    let zone_id = c.route53.list_hosted_zones_by_name().dns_name(&zone).send().await.unwrap().hosted_zones()[0].id().to_string();
+    let records = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
+    assert!(records.resource_record_sets().iter().any(|r| r.r#type().as_str() == "CNAME"), "validation CNAMEs were written");
+
+    // Another name on the certificate: replaced again.
+    let s = load_in_dir(https(&requested.replace("[api.", "[api2.")));
+    assert_eq!(find(&plan(&c, &s).await, "certificate.site").action, CreateDelete);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}

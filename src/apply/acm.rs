@@ -1,0 +1,196 @@
+//! Certificates: requested with DNS validation (records written to the Route 53 zone, then the
+//! SDK's waiter until ISSUED) or imported from PEM files (re-imported in place when they change,
+//! so the ARN and the listeners using it stay).
+
+use super::{StepContext, tag_diff};
+use crate::live::err;
+use crate::plan::Change;
+use crate::plan::desired::pem_fingerprint;
+use aws_sdk_acm::client::Waiters;
+use aws_sdk_acm::primitives::Blob;
+use aws_sdk_acm::types::{Tag, ValidationMethod};
+use aws_sdk_route53::types::{Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
+use serde_json::Value;
+use std::time::Duration;
+
+fn tags(v: &Value) -> Vec<Tag> {
+    v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build().expect("key is set")).collect()
+}
+
+/// Files named in the plan, checked against the fingerprint the plan was made with.
+fn material(a: &Value) -> anyhow::Result<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
+    let read = |k: &str| -> anyhow::Result<Vec<u8>> {
+        let p = a[k].as_str().ok_or_else(|| anyhow::anyhow!("no {k} in the plan"))?;
+        std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read {p}: {e}"))
+    };
+    let cert = read("_certificate_file")?;
+    if pem_fingerprint(&String::from_utf8_lossy(&cert)).as_deref() != a["fingerprint"].as_str() {
+        anyhow::bail!("{} changed since the plan was made; plan again", a["_certificate_file"].as_str().unwrap_or_default());
+    }
+    let chain = if a["_chain_file"].is_string() { Some(read("_chain_file")?) } else { None };
+    Ok((cert, read("_private_key_file")?, chain))
+}
+
+pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = c.after.as_ref().expect("desired attributes");
+    if a["type"] == "imported" {
+        let (cert, key, chain) = material(a)?;
+        let out = sc
+            .clients
+            .acm
+            .import_certificate()
+            .certificate(Blob::new(cert))
+            .private_key(Blob::new(key))
+            .set_certificate_chain(chain.map(Blob::new))
+            .set_tags(Some(tags(&a["tags"])))
+            .send()
+            .await
+            .map_err(|e| err("importing the certificate", e))?;
+        sc.ids.set(&c.address, out.certificate_arn().unwrap_or_default().to_string());
+        return Ok(());
+    }
+    let domain = a["domain"].as_str().unwrap_or_default();
+    let sans: Vec<String> = a["alternative_names"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    // Same token for the same stack, key and names: a re-run after a crash gets the same request.
+    let token = crate::plan::names::hash7(&format!("{}|{}|{domain}|{sans:?}", sc.stack, c.address));
+    let mut req = sc
+        .clients
+        .acm
+        .request_certificate()
+        .domain_name(domain)
+        .validation_method(ValidationMethod::Dns)
+        .idempotency_token(format!("lbstack{token}"))
+        .set_tags(Some(tags(&a["tags"])));
+    if !sans.is_empty() {
+        req = req.set_subject_alternative_names(Some(std::iter::once(domain.to_string()).chain(sans).collect()));
+    }
+    let arn = req.send().await.map_err(|e| err(&format!("requesting a certificate for {domain}"), e))?.certificate_arn().unwrap_or_default().to_string();
+    sc.ids.set(&c.address, arn.clone());
+    validate(sc, &arn, a["_validation_zone"].as_str().unwrap_or_default()).await
+}
+
+/// Write the DNS validation records into the zone and wait until ACM issues the certificate.
+async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()> {
+    // ACM adds the records to the description shortly after the request.
+    let mut records = Vec::new();
+    for _ in 0..30 {
+        let d = sc.clients.acm.describe_certificate().certificate_arn(arn).send().await.map_err(|e| err("describing the certificate", e))?;
+        let options = d.certificate().map(|c| c.domain_validation_options().to_vec()).unwrap_or_default();
+        if !options.is_empty() && options.iter().all(|o| o.resource_record().is_some()) {
+            records = options.iter().filter_map(|o| o.resource_record()).map(|r| (r.name().to_string(), r.value().to_string())).collect();
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    if records.is_empty() {
+        anyhow::bail!("ACM gave no DNS validation records for {arn}");
+    }
+    records.sort();
+    records.dedup();
+    let zone_id = hosted_zone_id(sc, zone).await?;
+    let changes = records
+        .iter()
+        .map(|(name, value)| {
+            DnsChange::builder()
+                .action(ChangeAction::Upsert)
+                .resource_record_set(
+                    ResourceRecordSet::builder()
+                        .name(name)
+                        .r#type(RrType::Cname)
+                        .ttl(300)
+                        .resource_records(ResourceRecord::builder().value(value).build().expect("value is set"))
+                        .build()
+                        .expect("name and type are set"),
+                )
+                .build()
+                .expect("action and set are set")
+        })
+        .collect();
+    sc.clients
+        .route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .change_batch(ChangeBatch::builder().set_changes(Some(changes)).comment("lbstack: ACM DNS validation").build().expect("changes are set"))
+        .send()
+        .await
+        .map_err(|e| err(&format!("writing validation records in {zone}"), e))?;
+    let names: Vec<&str> = records.iter().map(|(n, _)| n.as_str()).collect();
+    (sc.progress)(format!("  waiting for ACM to validate {arn} through CNAME {} in {zone}", names.join(", ")));
+    sc.clients
+        .acm
+        .wait_until_certificate_validated()
+        .certificate_arn(arn)
+        .wait(Duration::from_secs(45 * 60))
+        .await
+        .map_err(|e| err("waiting for the certificate to be issued", e))?;
+    Ok(())
+}
+
+pub async fn hosted_zone_id(sc: &StepContext, zone: &str) -> anyhow::Result<String> {
+    if zone.starts_with('Z') && !zone.contains('.') {
+        return Ok(zone.to_string());
+    }
+    let want = format!("{}.", zone.trim_end_matches('.').to_ascii_lowercase());
+    let out = sc.clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
+    out.hosted_zones()
+        .iter()
+        .find(|z| z.name().to_ascii_lowercase() == want && !z.config().is_some_and(|c| c.private_zone()))
+        .or_else(|| out.hosted_zones().iter().find(|z| z.name().to_ascii_lowercase() == want))
+        .map(|z| z.id().trim_start_matches("/hostedzone/").to_string())
+        .ok_or_else(|| anyhow::anyhow!("no Route 53 hosted zone named {zone}"))
+}
+
+pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let a = c.after.as_ref().expect("desired attributes");
+    let reimport = c.diffs.iter().any(|d| d.path == "fingerprint");
+    if reimport {
+        let (cert, key, chain) = material(a)?;
+        sc.clients
+            .acm
+            .import_certificate()
+            .certificate_arn(&arn)
+            .certificate(Blob::new(cert))
+            .private_key(Blob::new(key))
+            .set_certificate_chain(chain.map(Blob::new))
+            .send()
+            .await
+            .map_err(|e| err("re-importing the certificate", e))?;
+    }
+    // Some endpoints drop tags on re-import (AWS keeps them): then set them all again, or the
+    // certificate would stop being owned.
+    let before_tags = if reimport { None } else { c.before.as_ref().map(|b| &b["tags"]) };
+    let (add, remove) = tag_diff(&a["tags"], before_tags);
+    if !remove.is_empty() {
+        let keys = remove.iter().map(|k| Tag::builder().key(k).build().expect("key is set")).collect();
+        sc.clients.acm.remove_tags_from_certificate().certificate_arn(&arn).set_tags(Some(keys)).send().await.map_err(|e| err("removing tags", e))?;
+    }
+    if !add.is_empty() {
+        let t = add.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key is set")).collect();
+        sc.clients.acm.add_tags_to_certificate().certificate_arn(&arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    // Listeners that just moved to the replacement can hold the old one for a moment.
+    let mut delay = Duration::from_secs(2);
+    for attempt in 0..8 {
+        match sc.clients.acm.delete_certificate().certificate_arn(&arn).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let code = aws_sdk_acm::error::ProvideErrorMetadata::code(&e).unwrap_or_default().to_string();
+                if code == "ResourceNotFoundException" {
+                    return Ok(());
+                }
+                if code != "ResourceInUseException" || attempt == 7 {
+                    return Err(err(&format!("deleting certificate {arn}"), e));
+                }
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+    unreachable!("the loop returns")
+}

@@ -1,0 +1,78 @@
+//! Certificates the stack owns (requested or imported), normalised like the desired state.
+
+use super::{Clients, err};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint, sorted};
+use crate::plan::{Address, Live};
+use crate::spec::model::Stack;
+use aws_sdk_acm::types::CertificateType;
+use futures_util::future::try_join_all;
+use serde_json::{Map, Value, json};
+
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
+    let summaries = clients
+        .acm
+        .list_certificates()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing certificates", e))?;
+    let tagged = try_join_all(summaries.iter().filter_map(|s| s.certificate_arn()).map(|arn| async move {
+        let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| err(&format!("tags of {arn}"), e))?;
+        let map: Map<String, Value> = tags.tags().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value().unwrap_or_default()))).collect();
+        anyhow::Ok((arn.to_string(), map))
+    }))
+    .await?;
+    let owned: Vec<(Address, String, Map<String, Value>)> = tagged
+        .into_iter()
+        .filter(|(_, t)| t.get(OWNER_STACK_TAG).and_then(Value::as_str) == Some(stack.stack.as_str()))
+        .filter_map(|(arn, t)| Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?.as_str()?)?, arn, t)))
+        .collect();
+    try_join_all(owned.into_iter().map(|(address, arn, tags)| async move {
+        let d = clients.acm.describe_certificate().certificate_arn(&arn).send().await.map_err(|e| err(&format!("certificate {arn}"), e))?;
+        let cert = d.certificate().ok_or_else(|| anyhow::anyhow!("certificate {arn} has no details"))?;
+        let attrs = if cert.r#type() == Some(&CertificateType::Imported) {
+            let pem = clients.acm.get_certificate().certificate_arn(&arn).send().await.map_err(|e| err(&format!("certificate body of {arn}"), e))?;
+            json!({
+                "type": "imported",
+                "fingerprint": pem.certificate().and_then(pem_fingerprint),
+                "tags": Value::Object(tags),
+            })
+        } else {
+            let domain = cert.domain_name().unwrap_or_default().to_ascii_lowercase();
+            let sans: Vec<Value> = cert.subject_alternative_names().iter().map(|n| n.to_ascii_lowercase()).filter(|n| *n != domain).map(Value::from).collect();
+            json!({
+                "type": "requested",
+                "domain": domain,
+                "alternative_names": sorted(sans),
+                "status": cert.status().map(|s| s.as_str().to_string()),
+                "tags": Value::Object(tags),
+            })
+        };
+        anyhow::Ok(Live { address, name: cert.domain_name().unwrap_or_default().to_string(), id: arn, attrs })
+    }))
+    .await
+}
+
+/// Listener certificate ARNs of owned certificates become references.
+pub fn link_certificates(live: &mut Live, cert_ids: &std::collections::BTreeMap<String, String>) {
+    if live.address.kind != crate::plan::Kind::Listener {
+        return;
+    }
+    let link = |v: &mut Value| {
+        if let Some(addr) = v.as_str().and_then(|arn| cert_ids.get(arn)) {
+            *v = json!({ "$ref": addr });
+        }
+    };
+    if let Some(v) = live.attrs.get_mut("certificate") {
+        link(v);
+    }
+    if let Some(Value::Array(extra)) = live.attrs.get_mut("extra_certificates") {
+        extra.iter_mut().for_each(link);
+        let resorted = sorted(std::mem::take(extra));
+        if let Value::Array(a) = resorted {
+            *extra = a;
+        }
+    }
+}
