@@ -39,7 +39,7 @@ start() {
   install
   # Fixed account and fast ACM validation keep tests deterministic.
   MOTO_ACCOUNT_ID=${MOTO_ACCOUNT_ID:-000000000000} MOTO_ACM_VALIDATION_WAIT=${MOTO_ACM_VALIDATION_WAIT:-0} \
-    nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+    nohup "$venv/bin/python" "$here/moto_server.py" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if answers; then echo "emulator: moto server on $url (pid $(cat "$pidfile"), log $logfile)" >&2; return 0; fi

@@ -57,6 +57,7 @@ fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &str) {
         let max = match c.address.kind {
             Kind::TargetGroup | Kind::LoadBalancer => 32,
             Kind::SecurityGroup => 255,
+            Kind::IpSet => 128,
             _ => continue,
         };
         let current = live.resources.iter().find(|l| l.address == c.address).map(|l| l.name.as_str()).unwrap_or_default();

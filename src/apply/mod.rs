@@ -5,6 +5,7 @@
 mod acm;
 mod ec2;
 mod elbv2;
+mod wafv2;
 
 use crate::live::Clients;
 use crate::plan::desired::{Context, collect_refs};
@@ -351,6 +352,14 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Certificate, Op::Create) => acm::create_certificate(sc, c).await,
         (Kind::Certificate, Op::Update) => acm::update_certificate(sc, c).await,
         (Kind::Certificate, Op::Delete) => acm::delete_certificate(sc, c).await,
+        (Kind::IpSet, Op::Create) => wafv2::create_ip_set(sc, c).await,
+        (Kind::IpSet, Op::Update) => wafv2::update_ip_set(sc, c).await,
+        (Kind::IpSet, Op::Delete) => wafv2::delete_ip_set(sc, c).await,
+        (Kind::WebAcl, Op::Create) => wafv2::create_web_acl(sc, c).await,
+        (Kind::WebAcl, Op::Update) => wafv2::update_web_acl(sc, c).await,
+        (Kind::WebAcl, Op::Delete) => wafv2::delete_web_acl(sc, c).await,
+        (Kind::WebAclAssociation, Op::Create | Op::Update) => wafv2::associate(sc, c).await,
+        (Kind::WebAclAssociation, Op::Delete) => wafv2::disassociate(sc, c).await,
         (Kind::TargetGroup, Op::Create) => elbv2::create_target_group(sc, c).await,
         (Kind::TargetGroup, Op::Update) => elbv2::update_target_group(sc, c).await,
         (Kind::TargetGroup, Op::Delete) => elbv2::delete_target_group(sc, c).await,

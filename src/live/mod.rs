@@ -6,6 +6,7 @@ pub mod acm;
 pub mod ec2;
 pub mod elbv2;
 pub mod network;
+pub mod wafv2;
 
 use crate::plan::LiveState;
 use crate::plan::desired::Context;
@@ -91,6 +92,7 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub acm: aws_sdk_acm::Client,
     pub route53: aws_sdk_route53::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
     pub calls: ApiCalls,
 }
 
@@ -101,11 +103,13 @@ impl Clients {
         let ec2 = aws_sdk_ec2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let acm = aws_sdk_acm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let route53 = aws_sdk_route53::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let wafv2 = aws_sdk_wafv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             acm: aws_sdk_acm::Client::from_conf(acm),
             route53: aws_sdk_route53::Client::from_conf(route53),
+            wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
             calls,
         }
     }
@@ -119,10 +123,20 @@ pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> an
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
     let context = network::resolve(clients, stack).await?;
-    let (sgs, lbs, certs) = tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack), acm::read(clients, stack));
+    let (sgs, lbs, certs, waf) = tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack), acm::read(clients, stack), wafv2::read(clients, stack));
     let (sgs, sg_conflicts) = sgs?;
     let (mut resources, mut conflicts) = lbs?;
     let certs = certs?;
+    let waf = waf?;
+    // Which web ACL each owned application load balancer uses.
+    let albs: Vec<(crate::plan::Address, String)> = resources
+        .iter()
+        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer && r.attrs["type"] == "application")
+        .map(|r| (r.address.clone(), r.id.clone()))
+        .collect();
+    let acl_ids: BTreeMap<String, String> = waf.iter().filter(|l| l.address.kind == crate::plan::Kind::WebAcl).map(|l| (l.id.clone(), l.address.to_string())).collect();
+    resources.extend(wafv2::read_associations(clients, &albs, &acl_ids).await?);
+    resources.extend(waf);
     // Owned security groups and certificates are referenced by id: map ids to addresses.
     let sg_ids: BTreeMap<String, String> = sgs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
     let cert_ids: BTreeMap<String, String> = certs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();

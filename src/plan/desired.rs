@@ -23,9 +23,7 @@ pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
 /// Kinds of the stack format that the plan engine does not manage yet; the plan says so.
 pub fn unmanaged_sections(s: &Stack) -> Vec<&'static str> {
     let mut out = Vec::new();
-    let checks: [(&str, bool); 8] = [
-        ("ip_sets", !s.ip_sets.is_empty()),
-        ("web_acls", !s.web_acls.is_empty()),
+    let checks: [(&str, bool); 6] = [
         ("launch_templates", !s.launch_templates.is_empty()),
         ("autoscaling_groups", !s.autoscaling_groups.is_empty()),
         ("scaling_policies", !s.scaling_policies.is_empty()),
@@ -62,12 +60,23 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             out.push(certificate(s, key, c)?);
         }
     }
+    for (key, set) in &s.ip_sets {
+        out.push(ip_set(s, key, set));
+    }
+    for (key, acl) in &s.web_acls {
+        out.push(web_acl(s, key, acl));
+    }
     let asg_owned: Vec<&str> = s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
     for (key, tg) in &s.target_groups {
         out.push(target_group(s, ctx, key, tg, asg_owned.contains(&key.as_str())));
     }
     for (key, lb) in &s.load_balancers {
         out.push(load_balancer(s, ctx, key, lb)?);
+        if let Some(acl) = &lb.web_acl {
+            let lb_addr = Address::new(Kind::LoadBalancer, key);
+            let attrs = json!({ "load_balancer": lb_addr.reference(), "web_acl": Address::new(Kind::WebAcl, acl).reference() });
+            out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs, Some(lb_addr)));
+        }
         for (lkey, l) in &lb.listeners {
             out.push(listener(s, key, lb, lkey, l)?);
             // No rules, no resource: an owned rule set left in AWS then plans as a delete.
@@ -219,6 +228,79 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
         return Err(format!("certificate `{key}` has neither `domain` nor `import`"));
     };
     Ok(finish(address, names::physical(&s.stack, key, 255), attrs, None))
+}
+
+// ------------------------------------------------------------------ WAF
+
+fn ip_set(s: &Stack, key: &str, set: &IpSet) -> Desired {
+    let address = Address::new(Kind::IpSet, key);
+    let v6 = set.addresses.iter().any(|a| a.contains(':'));
+    let attrs = json!({
+        "ip_version": if v6 { "IPV6" } else { "IPV4" },
+        "addresses": sorted(set.addresses.iter().map(|a| Value::from(a.as_str())).collect()),
+        "description": set.description.clone().unwrap_or_default(),
+        "tags": tags(s, &address, &Tags::new()),
+    });
+    finish(address, names::physical(&s.stack, key, 128), attrs, None)
+}
+
+fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
+    let address = Address::new(Kind::WebAcl, key);
+    let mut rules: Vec<Value> = acl
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let statement = if let Some(m) = &r.managed {
+                let mut excluded = m.excluded_rules.clone();
+                excluded.sort();
+                json!({ "managed": { "vendor": m.vendor, "name": m.name, "version": m.version, "excluded_rules": excluded } })
+            } else if let Some(rl) = &r.rate_limit {
+                let agg = match rl.aggregate_by {
+                    RateAggregate::Ip => "IP",
+                    RateAggregate::ForwardedIp => "FORWARDED_IP",
+                };
+                json!({ "rate_limit": { "limit": rl.limit, "window": rl.window, "aggregate": agg } })
+            } else if let Some(set) = &r.ip_set {
+                json!({ "ip_set": Address::new(Kind::IpSet, set).reference() })
+            } else {
+                let mut codes = r.geo.clone().unwrap_or_default();
+                codes.sort();
+                json!({ "geo": codes })
+            };
+            let (action, override_action) = if r.managed.is_some() {
+                (Value::Null, Value::from(match r.override_action.unwrap_or(WafOverride::None) {
+                    WafOverride::None => "none",
+                    WafOverride::Count => "count",
+                }))
+            } else {
+                let a = match r.action.unwrap_or(WafRuleAction::Block) {
+                    WafRuleAction::Allow => "allow",
+                    WafRuleAction::Block => "block",
+                    WafRuleAction::Count => "count",
+                    WafRuleAction::Captcha => "captcha",
+                    WafRuleAction::Challenge => "challenge",
+                };
+                (Value::from(a), Value::Null)
+            };
+            json!({
+                "name": r.name,
+                "priority": r.priority.unwrap_or(i as u32),
+                "action": action,
+                "override_action": override_action,
+                "statement": statement,
+            })
+        })
+        .collect();
+    rules.sort_by_key(|r| r["priority"].as_u64());
+    let attrs = json!({
+        "default_action": match acl.default_action { WafDefaultAction::Allow => "allow", WafDefaultAction::Block => "block" },
+        "description": acl.description.clone().unwrap_or_default(),
+        "metrics": acl.metrics,
+        "rules": rules,
+        "tags": tags(s, &address, &acl.tags),
+    });
+    finish(address, names::physical(&s.stack, key, 128), attrs, None)
 }
 
 // ------------------------------------------------------------------ target groups

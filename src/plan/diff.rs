@@ -114,11 +114,10 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 /// Position of a kind in the creation order (deletes go the other way).
 pub fn delete_rank(kind: Kind) -> u8 {
     match kind {
-        Kind::SecurityGroup => 0,
-        Kind::Certificate => 1,
-        Kind::TargetGroup => 1,
+        Kind::SecurityGroup | Kind::IpSet => 0,
+        Kind::Certificate | Kind::TargetGroup | Kind::WebAcl => 1,
         Kind::LoadBalancer => 2,
-        Kind::Listener => 3,
+        Kind::Listener | Kind::WebAclAssociation => 3,
         Kind::ListenerRules => 4,
     }
 }

@@ -10,11 +10,15 @@ use std::fmt;
 pub enum Kind {
     SecurityGroup,
     Certificate,
+    IpSet,
+    WebAcl,
     TargetGroup,
     LoadBalancer,
     Listener,
     /// All rules of one listener, reconciled together (one SetRulePriorities for reorders).
     ListenerRules,
+    /// The link between a load balancer and its web ACL.
+    WebAclAssociation,
 }
 
 impl Kind {
@@ -22,6 +26,9 @@ impl Kind {
         match self {
             Kind::SecurityGroup => "security_group",
             Kind::Certificate => "certificate",
+            Kind::IpSet => "ip_set",
+            Kind::WebAcl => "web_acl",
+            Kind::WebAclAssociation => "web_acl_association",
             Kind::TargetGroup => "target_group",
             Kind::LoadBalancer => "load_balancer",
             Kind::Listener => "listener",
@@ -30,7 +37,17 @@ impl Kind {
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::SecurityGroup, Kind::Certificate, Kind::TargetGroup, Kind::LoadBalancer, Kind::Listener, Kind::ListenerRules].into_iter().find(|k| k.as_str() == s)
+        [
+            Kind::SecurityGroup,
+            Kind::Certificate,
+            Kind::IpSet,
+            Kind::WebAcl,
+            Kind::TargetGroup,
+            Kind::LoadBalancer,
+            Kind::Listener,
+            Kind::ListenerRules,
+            Kind::WebAclAssociation,
+        ].into_iter().find(|k| k.as_str() == s)
     }
 
     /// Attribute paths whose change cannot be made in place.
@@ -38,6 +55,9 @@ impl Kind {
         match self {
             Kind::SecurityGroup => &["description", "vpc"],
             Kind::Certificate => &["type", "domain", "alternative_names"],
+            Kind::IpSet => &["ip_version"],
+            Kind::WebAcl => &[],
+            Kind::WebAclAssociation => &["load_balancer"],
             Kind::TargetGroup => &["protocol", "port", "vpc", "target_type", "protocol_version"],
             Kind::LoadBalancer => &["type", "scheme"],
             Kind::Listener => &["load_balancer"],
@@ -47,7 +67,7 @@ impl Kind {
 
     /// Whether a replacement can create the new one before deleting the old (a second name can live).
     pub fn create_before_destroy(self) -> bool {
-        matches!(self, Kind::TargetGroup | Kind::SecurityGroup | Kind::LoadBalancer | Kind::Certificate)
+        matches!(self, Kind::TargetGroup | Kind::SecurityGroup | Kind::LoadBalancer | Kind::Certificate | Kind::IpSet)
     }
 }
 

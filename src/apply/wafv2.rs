@@ -1,0 +1,291 @@
+//! WAFv2 IP sets, web ACLs and their association with load balancers (regional scope).
+//! Updates fetch a fresh lock token and retry on optimistic-lock conflicts; associating right
+//! after creating the ACL or the load balancer retries while WAF reports the entity unavailable.
+
+use super::{StepContext, tag_diff};
+use crate::live::err;
+use crate::live::wafv2::name_and_id;
+use crate::plan::Change;
+use aws_sdk_wafv2::error::ProvideErrorMetadata;
+use aws_sdk_wafv2::types::{
+    AllowAction, BlockAction, CaptchaAction, ChallengeAction, CountAction, CountryCode, DefaultAction, ExcludedRule, FallbackBehavior, ForwardedIpConfig,
+    GeoMatchStatement, IpAddressVersion, IpSetReferenceStatement, ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement,
+    RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig,
+};
+use serde_json::Value;
+use std::time::Duration;
+
+fn tags(v: &Value) -> anyhow::Result<Vec<Tag>> {
+    v.as_object().into_iter().flatten().map(|(k, v)| Ok(Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()?)).collect()
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+fn metric_name(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).take(128).collect()
+}
+
+fn visibility(name: &str, on: bool) -> anyhow::Result<VisibilityConfig> {
+    Ok(VisibilityConfig::builder().sampled_requests_enabled(on).cloud_watch_metrics_enabled(on).metric_name(metric_name(name)).build()?)
+}
+
+fn is(e: &impl ProvideErrorMetadata, code: &str) -> bool {
+    e.code().is_some_and(|c| c.contains(code))
+}
+
+// ------------------------------------------------------------------ IP sets
+
+pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = c.after.as_ref().expect("desired attributes");
+    let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+    let out = sc
+        .clients
+        .wafv2
+        .create_ip_set()
+        .name(&c.name)
+        .scope(Scope::Regional)
+        .ip_address_version(IpAddressVersion::from(a["ip_version"].as_str().unwrap_or("IPV4")))
+        .set_addresses(Some(strs(&a["addresses"])))
+        .set_description(description)
+        .set_tags(Some(tags(&a["tags"])?))
+        .send()
+        .await
+        .map_err(|e| err(&format!("creating IP set {}", c.name), e))?;
+    sc.ids.set(&c.address, out.summary().and_then(|s| s.arn()).unwrap_or_default().to_string());
+    Ok(())
+}
+
+pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let (name, id) = name_and_id(&arn);
+    let a = c.after.as_ref().expect("desired attributes");
+    for attempt in 0..5 {
+        let current = sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the IP set", e))?;
+        let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+        match sc
+            .clients
+            .wafv2
+            .update_ip_set()
+            .name(&name)
+            .id(&id)
+            .scope(Scope::Regional)
+            .set_addresses(Some(strs(&a["addresses"])))
+            .set_description(description)
+            .lock_token(current.lock_token().unwrap_or_default())
+            .send()
+            .await
+        {
+            Ok(_) => break,
+            Err(e) if is(&e, "OptimisticLock") && attempt < 4 => continue,
+            Err(e) => return Err(err(&format!("updating IP set {name}"), e)),
+        }
+    }
+    sync_tags(sc, &arn, c).await
+}
+
+pub async fn delete_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let (name, id) = name_and_id(&arn);
+    for attempt in 0..8 {
+        let current = match sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await {
+            Ok(c) => c,
+            Err(e) if is(&e, "NonexistentItem") => return Ok(()),
+            Err(e) => return Err(err("reading the IP set", e)),
+        };
+        match sc.clients.wafv2.delete_ip_set().name(&name).id(&id).scope(Scope::Regional).lock_token(current.lock_token().unwrap_or_default()).send().await {
+            Ok(_) => return Ok(()),
+            // Still referenced by an ACL that is being updated, or a concurrent change.
+            Err(e) if (is(&e, "AssociatedItem") || is(&e, "OptimisticLock")) && attempt < 7 => tokio::time::sleep(Duration::from_secs(2)).await,
+            Err(e) => return Err(err(&format!("deleting IP set {name}"), e)),
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ web ACLs
+
+fn rule_action(name: &str) -> RuleAction {
+    let b = RuleAction::builder();
+    match name {
+        "allow" => b.allow(AllowAction::builder().build()),
+        "count" => b.count(CountAction::builder().build()),
+        "captcha" => b.captcha(CaptchaAction::builder().build()),
+        "challenge" => b.challenge(ChallengeAction::builder().build()),
+        _ => b.block(BlockAction::builder().build()),
+    }
+    .build()
+}
+
+fn statement(st: &Value) -> anyhow::Result<Statement> {
+    let b = Statement::builder();
+    Ok(if let Some(m) = st.get("managed") {
+        let excluded = strs(&m["excluded_rules"]).into_iter().map(|n| ExcludedRule::builder().name(n).build()).collect::<Result<Vec<_>, _>>()?;
+        let mut g = ManagedRuleGroupStatement::builder().vendor_name(m["vendor"].as_str().unwrap_or("AWS")).name(m["name"].as_str().unwrap_or_default()).set_version(m["version"].as_str().map(str::to_string));
+        if !excluded.is_empty() {
+            g = g.set_excluded_rules(Some(excluded));
+        }
+        b.managed_rule_group_statement(g.build()?).build()
+    } else if let Some(r) = st.get("rate_limit") {
+        let agg = r["aggregate"].as_str().unwrap_or("IP");
+        let mut rb = RateBasedStatement::builder()
+            .limit(r["limit"].as_i64().unwrap_or(2000))
+            .evaluation_window_sec(r["window"].as_i64().unwrap_or(300))
+            .aggregate_key_type(RateBasedStatementAggregateKeyType::from(agg));
+        if agg == "FORWARDED_IP" {
+            rb = rb.forwarded_ip_config(ForwardedIpConfig::builder().header_name("X-Forwarded-For").fallback_behavior(FallbackBehavior::Match).build()?);
+        }
+        b.rate_based_statement(rb.build()?).build()
+    } else if let Some(arn) = st.get("ip_set").and_then(Value::as_str) {
+        b.ip_set_reference_statement(IpSetReferenceStatement::builder().arn(arn).build()?).build()
+    } else {
+        let codes = strs(&st["geo"]).into_iter().map(|c| CountryCode::from(c.as_str())).collect();
+        b.geo_match_statement(GeoMatchStatement::builder().set_country_codes(Some(codes)).build()).build()
+    })
+}
+
+/// Desired (resolved) attributes as the API's rules, default action and visibility.
+fn acl_parts(name: &str, a: &Value) -> anyhow::Result<(DefaultAction, VisibilityConfig, Vec<Rule>)> {
+    let metrics = a["metrics"].as_bool().unwrap_or(true);
+    let default = if a["default_action"] == "block" {
+        DefaultAction::builder().block(BlockAction::builder().build()).build()
+    } else {
+        DefaultAction::builder().allow(AllowAction::builder().build()).build()
+    };
+    let mut rules = Vec::new();
+    for r in a["rules"].as_array().into_iter().flatten() {
+        let rname = r["name"].as_str().unwrap_or_default();
+        let mut rb = Rule::builder().name(rname).priority(r["priority"].as_i64().unwrap_or(0) as i32).statement(statement(&r["statement"])?).visibility_config(visibility(&format!("{name}-{rname}"), metrics)?);
+        if let Some(o) = r["override_action"].as_str() {
+            let ob = OverrideAction::builder();
+            rb = rb.override_action(if o == "count" { ob.count(CountAction::builder().build()) } else { ob.none(NoneAction::builder().build()) }.build());
+        } else {
+            rb = rb.action(rule_action(r["action"].as_str().unwrap_or("block")));
+        }
+        rules.push(rb.build()?);
+    }
+    Ok((default, visibility(name, metrics)?, rules))
+}
+
+pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let (default, vis, rules) = acl_parts(&c.name, &a)?;
+    let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+    let out = sc
+        .clients
+        .wafv2
+        .create_web_acl()
+        .name(&c.name)
+        .scope(Scope::Regional)
+        .default_action(default)
+        .visibility_config(vis)
+        .set_rules(Some(rules))
+        .set_description(description)
+        .set_tags(Some(tags(&a["tags"])?))
+        .send()
+        .await
+        .map_err(|e| err(&format!("creating web ACL {}", c.name), e))?;
+    sc.ids.set(&c.address, out.summary().and_then(|s| s.arn()).unwrap_or_default().to_string());
+    Ok(())
+}
+
+pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let (name, id) = name_and_id(&arn);
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let b = c.before.as_ref().map(|b| sc.ids.resolve_before(b)).transpose()?.unwrap_or(Value::Null);
+    let body_changed = ["default_action", "description", "metrics", "rules"].iter().any(|f| b[f] != a[f]);
+    if body_changed {
+        for attempt in 0..5 {
+            let current = sc.clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the web ACL", e))?;
+            let (default, vis, rules) = acl_parts(&name, &a)?;
+            let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+            match sc
+                .clients
+                .wafv2
+                .update_web_acl()
+                .name(&name)
+                .id(&id)
+                .scope(Scope::Regional)
+                .default_action(default)
+                .visibility_config(vis)
+                .set_rules(Some(rules))
+                .set_description(description)
+                .lock_token(current.lock_token().unwrap_or_default())
+                .send()
+                .await
+            {
+                Ok(_) => break,
+                Err(e) if is(&e, "OptimisticLock") && attempt < 4 => continue,
+                Err(e) => return Err(err(&format!("updating web ACL {name}"), e)),
+            }
+        }
+    }
+    sync_tags(sc, &arn, c).await
+}
+
+pub async fn delete_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let (name, id) = name_and_id(&arn);
+    for attempt in 0..8 {
+        let current = match sc.clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await {
+            Ok(c) => c,
+            Err(e) if is(&e, "NonexistentItem") => return Ok(()),
+            Err(e) => return Err(err("reading the web ACL", e)),
+        };
+        match sc.clients.wafv2.delete_web_acl().name(&name).id(&id).scope(Scope::Regional).lock_token(current.lock_token().unwrap_or_default()).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if (is(&e, "AssociatedItem") || is(&e, "OptimisticLock")) && attempt < 7 => tokio::time::sleep(Duration::from_secs(2)).await,
+            Err(e) => return Err(err(&format!("deleting web ACL {name}"), e)),
+        }
+    }
+    Ok(())
+}
+
+async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()> {
+    let after = c.after.as_ref().expect("desired attributes");
+    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    if !remove.is_empty() {
+        sc.clients.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+    }
+    if !add.is_empty() {
+        let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
+        sc.clients.wafv2.tag_resource().resource_arn(arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ associations
+
+/// Associate (also replaces a previous association of the load balancer).
+pub async fn associate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let (lb, acl) = (a["load_balancer"].as_str().unwrap_or_default(), a["web_acl"].as_str().unwrap_or_default());
+    let mut delay = Duration::from_secs(2);
+    for attempt in 0..10 {
+        match sc.clients.wafv2.associate_web_acl().web_acl_arn(acl).resource_arn(lb).send().await {
+            Ok(_) => {
+                sc.ids.set(&c.address, lb.to_string());
+                return Ok(());
+            }
+            // Right after the ACL or the load balancer is created, WAF may not see it yet.
+            Err(e) if is(&e, "UnavailableEntity") && attempt < 9 => {
+                (sc.progress)(format!("  {}: waiting for WAF to see {lb}", c.address));
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(20));
+            }
+            Err(e) => return Err(err("associating the web ACL", e)),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+pub async fn disassociate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let lb = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    match sc.clients.wafv2.disassociate_web_acl().resource_arn(&lb).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if is(&e, "NonexistentItem") => Ok(()),
+        Err(e) => Err(err("removing the web ACL from the load balancer", e)),
+    }
+}

@@ -1,0 +1,144 @@
+//! WAFv2 IP sets and web ACLs the stack owns (regional scope), and which web ACL each owned
+//! load balancer uses, normalised like the desired state.
+
+use super::{Clients, err};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
+use crate::plan::{Address, Kind, Live};
+use crate::spec::model::Stack;
+use aws_sdk_wafv2::types::{Rule, Scope};
+use futures_util::future::try_join_all;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// `(name, id)` from `arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/NAME/ID`.
+pub fn name_and_id(arn: &str) -> (String, String) {
+    let mut parts = arn.rsplit('/');
+    let id = parts.next().unwrap_or_default().to_string();
+    let name = parts.next().unwrap_or_default().to_string();
+    (name, id)
+}
+
+async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Value>> {
+    let out = clients.wafv2.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| err(&format!("tags of {arn}"), e))?;
+    Ok(out.tag_info_for_resource().map(|t| t.tag_list().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value()))).collect()).unwrap_or_default())
+}
+
+fn owner(stack: &Stack, tags: &Map<String, Value>) -> Option<Address> {
+    (tags.get(OWNER_STACK_TAG).and_then(Value::as_str) == Some(stack.stack.as_str())).then_some(())?;
+    Address::parse(tags.get(OWNER_ADDRESS_TAG)?.as_str()?)
+}
+
+/// Owned IP sets and web ACLs.
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
+    let mut set_arns = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = clients.wafv2.list_ip_sets().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing IP sets", e))?;
+        set_arns.extend(out.ip_sets().iter().filter_map(|s| s.arn().map(str::to_string)));
+        match out.next_marker() {
+            Some(m) if !m.is_empty() && out.ip_sets().len() == 100 => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    let mut acl_arns = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = clients.wafv2.list_web_acls().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing web ACLs", e))?;
+        acl_arns.extend(out.web_acls().iter().filter_map(|s| s.arn().map(str::to_string)));
+        match out.next_marker() {
+            Some(m) if !m.is_empty() && out.web_acls().len() == 100 => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    let sets = try_join_all(set_arns.iter().map(|arn| async move { anyhow::Ok((arn.clone(), tags(clients, arn).await?)) }));
+    let acls = try_join_all(acl_arns.iter().map(|arn| async move { anyhow::Ok((arn.clone(), tags(clients, arn).await?)) }));
+    let (sets, acls) = tokio::join!(sets, acls);
+    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets?.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls?.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let set_refs: BTreeMap<String, Address> = owned_sets.iter().map(|(a, arn, _)| (arn.clone(), a.clone())).collect();
+
+    let set_reads = try_join_all(owned_sets.into_iter().map(|(address, arn, tags)| async move {
+        let (name, id) = name_and_id(&arn);
+        let out = clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err(&format!("IP set {name}"), e))?;
+        let set = out.ip_set().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
+        let attrs = json!({
+            "ip_version": set.ip_address_version().as_str(),
+            "addresses": sorted(set.addresses().iter().map(|a| Value::from(a.as_str())).collect()),
+            "description": set.description().unwrap_or_default(),
+            "tags": Value::Object(tags),
+        });
+        anyhow::Ok(Live { address, id: arn, name, attrs })
+    }));
+    let set_refs = &set_refs;
+    let acl_reads = try_join_all(owned_acls.into_iter().map(|(address, arn, tags)| async move {
+        let (name, id) = name_and_id(&arn);
+        let out = clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err(&format!("web ACL {name}"), e))?;
+        let acl = out.web_acl().ok_or_else(|| anyhow::anyhow!("web ACL {name} has no body"))?;
+        let mut rules: Vec<Value> = acl.rules().iter().map(|r| rule(r, set_refs)).collect();
+        rules.sort_by_key(|r| r["priority"].as_u64());
+        let attrs = json!({
+            "default_action": if acl.default_action().and_then(|d| d.block()).is_some() { "block" } else { "allow" },
+            "description": acl.description().unwrap_or_default(),
+            "metrics": acl.visibility_config().map(|v| v.cloud_watch_metrics_enabled()).unwrap_or(true),
+            "rules": rules,
+            "tags": Value::Object(tags),
+        });
+        anyhow::Ok(Live { address, id: arn, name, attrs })
+    }));
+    let (sets, acls) = tokio::join!(set_reads, acl_reads);
+    let mut out = sets?;
+    out.extend(acls?);
+    Ok(out)
+}
+
+fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> Value {
+    let st = r.statement();
+    let statement = if let Some(m) = st.and_then(|s| s.managed_rule_group_statement()) {
+        let mut excluded: Vec<String> = m.excluded_rules().iter().map(|e| e.name().to_string()).collect();
+        excluded.sort();
+        json!({ "managed": { "vendor": m.vendor_name(), "name": m.name(), "version": m.version(), "excluded_rules": excluded } })
+    } else if let Some(rl) = st.and_then(|s| s.rate_based_statement()) {
+        let window = if rl.evaluation_window_sec() == 0 { 300 } else { rl.evaluation_window_sec() };
+        json!({ "rate_limit": { "limit": rl.limit(), "window": window, "aggregate": rl.aggregate_key_type().as_str() } })
+    } else if let Some(ip) = st.and_then(|s| s.ip_set_reference_statement()) {
+        json!({ "ip_set": set_refs.get(ip.arn()).map(Address::reference).unwrap_or_else(|| Value::from(ip.arn())) })
+    } else if let Some(g) = st.and_then(|s| s.geo_match_statement()) {
+        let mut codes: Vec<String> = g.country_codes().iter().map(|c| c.as_str().to_string()).collect();
+        codes.sort();
+        json!({ "geo": codes })
+    } else {
+        json!({ "unsupported": true })
+    };
+    let action = r.action().map(|a| {
+        if a.allow().is_some() {
+            "allow"
+        } else if a.count().is_some() {
+            "count"
+        } else if a.captcha().is_some() {
+            "captcha"
+        } else if a.challenge().is_some() {
+            "challenge"
+        } else {
+            "block"
+        }
+    });
+    let override_action = r.override_action().map(|o| if o.count().is_some() { "count" } else { "none" });
+    json!({ "name": r.name(), "priority": r.priority(), "action": action, "override_action": override_action, "statement": statement })
+}
+
+/// The web ACL of each owned application load balancer: one association per load balancer.
+pub async fn read_associations(clients: &Clients, lbs: &[(Address, String)], acl_refs: &BTreeMap<String, String>) -> anyhow::Result<Vec<Live>> {
+    let found = try_join_all(lbs.iter().map(|(address, arn)| async move {
+        let out = clients.wafv2.get_web_acl_for_resource().resource_arn(arn).send().await.map_err(|e| err(&format!("web ACL of {arn}"), e))?;
+        let Some(acl_arn) = out.web_acl().map(|w| w.arn().to_string()) else { return anyhow::Ok(None) };
+        let acl = acl_refs.get(&acl_arn).map(|a| json!({ "$ref": a })).unwrap_or_else(|| Value::from(acl_arn.as_str()));
+        Ok(Some(Live {
+            address: Address::new(Kind::WebAclAssociation, address.key.clone()),
+            id: arn.clone(),
+            name: format!("{} web ACL", address.key),
+            attrs: json!({ "load_balancer": address.reference(), "web_acl": acl }),
+        }))
+    }))
+    .await?;
+    Ok(found.into_iter().flatten().collect())
+}
