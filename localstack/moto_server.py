@@ -7,6 +7,8 @@ AWS behaviour it restores; everything else is moto as pinned in requirements-mot
 import sys
 
 from moto.elbv2.models import ELBv2Backend
+from moto.route53.exceptions import InvalidInput, ResourceRecordAlreadyExists
+from moto.route53.models import ChangeList, FakeZone, Route53Backend
 from moto.server import main
 from moto.wafv2.models import WAFV2Backend
 
@@ -42,7 +44,64 @@ def set_rule_priorities(self, rule_priorities):
         raise
 
 
+_change_record_sets = Route53Backend.change_resource_record_sets
+_delete_by_id = FakeZone.delete_rrset_by_id
+
+
+class _Journal(ChangeList):
+    """moto's change journal, minus the membership test its inexact CREATE check relies on."""
+
+    def __contains__(self, item):
+        return False
+
+
+def change_resource_record_sets(self, zoneid, change_list):
+    # AWS: a CREATE fails when a record with that exact name, type and set identifier exists once
+    # the batch's earlier changes are applied, so DELETE + CREATE in one batch replaces a record.
+    # moto matched against its change journal and any later-sorting record, before the DELETEs.
+    zone = self.get_hosted_zone(zoneid)
+    key = lambda name, kind, set_id: (name.rstrip(".").lower(), kind, set_id)
+    deleted = set()
+    for change in change_list:
+        rr = change["ResourceRecordSet"]
+        k = key(rr["Name"], rr["Type"], rr.get("SetIdentifier"))
+        if change["Action"] == "DELETE":
+            deleted.add(k)
+        elif change["Action"] == "CREATE" and k not in deleted:
+            if any(key(r.name, r.type, r.set_identifier) == k for r in zone.rrsets):
+                raise ResourceRecordAlreadyExists(name=rr["Name"], _type=rr["Type"])
+    if not isinstance(zone.rr_changes, _Journal):
+        zone.rr_changes = _Journal(zone.rr_changes)
+    # A DELETE must match what was written (moto checks its journal); check them all before
+    # anything changes, then apply in order so a weighted DELETE knows its name and type.
+    for change in change_list:
+        rr = change["ResourceRecordSet"]
+        if change["Action"] == "DELETE" and not zone.rr_changes.has_insert_or_update(rr):
+            raise InvalidInput(
+                "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or "
+                f"TrafficPolicyInstanceId], but found none in Change with [Action=DELETE, Name={rr['Name']}, Type={rr['Type']}]"
+            )
+    try:
+        for change in change_list:
+            zone._lbstack_current = change["ResourceRecordSet"]
+            _change_record_sets(self, zoneid, [change])
+    finally:
+        zone._lbstack_current = None
+
+
+def delete_rrset_by_id(self, set_identifier):
+    # AWS: a weighted record is identified by name, type and set identifier. moto deleted every
+    # record with the set identifier, whatever its name.
+    current = getattr(self, "_lbstack_current", None)
+    if current is None:
+        return _delete_by_id(self, set_identifier)
+    k = (current["Name"].rstrip(".").lower(), current["Type"])
+    self.rrsets = [r for r in self.rrsets if not (r.set_identifier == set_identifier and (r.name.rstrip(".").lower(), r.type) == k)]
+
+
 WAFV2Backend.associate_web_acl = associate_web_acl
+Route53Backend.change_resource_record_sets = change_resource_record_sets
+FakeZone.delete_rrset_by_id = delete_rrset_by_id
 ELBv2Backend.set_rule_priorities = set_rule_priorities
 
 if __name__ == "__main__":

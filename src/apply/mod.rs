@@ -5,6 +5,7 @@
 mod acm;
 mod ec2;
 mod elbv2;
+mod route53;
 mod wafv2;
 
 use crate::live::Clients;
@@ -360,6 +361,9 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::WebAcl, Op::Delete) => wafv2::delete_web_acl(sc, c).await,
         (Kind::WebAclAssociation, Op::Create | Op::Update) => wafv2::associate(sc, c).await,
         (Kind::WebAclAssociation, Op::Delete) => wafv2::disassociate(sc, c).await,
+        (Kind::Record, Op::Create) => route53::create_record(sc, c).await,
+        (Kind::Record, Op::Update) => route53::update_record(sc, c).await,
+        (Kind::Record, Op::Delete) => route53::delete_record(sc, c).await,
         (Kind::TargetGroup, Op::Create) => elbv2::create_target_group(sc, c).await,
         (Kind::TargetGroup, Op::Update) => elbv2::update_target_group(sc, c).await,
         (Kind::TargetGroup, Op::Delete) => elbv2::delete_target_group(sc, c).await,

@@ -188,6 +188,9 @@ async fn read_load_balancer(clients: &Clients, stack: &Stack, address: Address, 
     }
     m.insert("attributes".into(), Value::Object(attributes));
     m.insert("tags".into(), tags_json(tags));
+    // Read by Route 53 records; not declared, so never compared.
+    m.insert("dns_name".into(), json!(lb.dns_name()));
+    m.insert("canonical_zone".into(), json!(lb.canonical_hosted_zone_id()));
     let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: Value::Object(m) }];
 
     // Listeners are matched to the stack's by port (gateway load balancers have one listener).

@@ -6,6 +6,7 @@ pub mod acm;
 pub mod ec2;
 pub mod elbv2;
 pub mod network;
+pub mod route53;
 pub mod wafv2;
 
 use crate::plan::LiveState;
@@ -135,7 +136,16 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, 
         .map(|r| (r.address.clone(), r.id.clone()))
         .collect();
     let acl_ids: BTreeMap<String, String> = waf.iter().filter(|l| l.address.kind == crate::plan::Kind::WebAcl).map(|l| (l.id.clone(), l.address.to_string())).collect();
-    resources.extend(wafv2::read_associations(clients, &albs, &acl_ids).await?);
+    let lb_dns: BTreeMap<String, String> = resources
+        .iter()
+        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)
+        .filter_map(|r| Some((r.attrs["dns_name"].as_str()?.trim_end_matches('.').to_ascii_lowercase(), r.address.to_string())))
+        .collect();
+    let (assoc, records) = tokio::join!(wafv2::read_associations(clients, &albs, &acl_ids), route53::read(clients, stack, &lb_dns));
+    resources.extend(assoc?);
+    let (records, record_conflicts) = records?;
+    resources.extend(records);
+    conflicts.extend(record_conflicts);
     resources.extend(waf);
     // Owned security groups and certificates are referenced by id: map ids to addresses.
     let sg_ids: BTreeMap<String, String> = sgs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();

@@ -23,13 +23,12 @@ pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
 /// Kinds of the stack format that the plan engine does not manage yet; the plan says so.
 pub fn unmanaged_sections(s: &Stack) -> Vec<&'static str> {
     let mut out = Vec::new();
-    let checks: [(&str, bool); 6] = [
+    let checks: [(&str, bool); 5] = [
         ("launch_templates", !s.launch_templates.is_empty()),
         ("autoscaling_groups", !s.autoscaling_groups.is_empty()),
         ("scaling_policies", !s.scaling_policies.is_empty()),
         ("scheduled_actions", !s.scheduled_actions.is_empty()),
         ("alarms", !s.alarms.is_empty()),
-        ("records", !s.records.is_empty()),
     ];
     for (name, present) in checks {
         if present {
@@ -85,7 +84,39 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             }
         }
     }
+    for (key, r) in &s.records {
+        out.push(record(s, key, r));
+    }
     Ok(out)
+}
+
+/// `shop.example.com.`: lower case with the trailing dot, as Route 53 answers.
+pub fn fqdn(name: &str) -> String {
+    format!("{}.", name.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn record(s: &Stack, key: &str, r: &Record) -> Desired {
+    let address = Address::new(Kind::Record, key);
+    let kind = match r.kind {
+        RecordType::Cname => "CNAME",
+        RecordType::A => "A",
+        RecordType::Aaaa => "AAAA",
+    };
+    let zone = if r.zone.starts_with('Z') && !r.zone.contains('.') { r.zone.clone() } else { fqdn(&r.zone) };
+    let mut attrs = Map::new();
+    attrs.insert("zone".into(), Value::from(zone));
+    attrs.insert("name".into(), Value::from(fqdn(&r.name)));
+    attrs.insert("type".into(), Value::from(kind));
+    attrs.insert("target".into(), Address::new(Kind::LoadBalancer, &r.target).reference());
+    if r.kind == RecordType::Cname {
+        attrs.insert("ttl".into(), Value::from(r.ttl.unwrap_or(60)));
+    } else {
+        attrs.insert("evaluate_target_health".into(), Value::from(r.evaluate_target_health.unwrap_or(true)));
+    }
+    attrs.insert("weight".into(), json!(r.weight));
+    let set = r.weight.map(|_| r.set_identifier.clone().unwrap_or_else(|| s.stack.clone()));
+    attrs.insert("set_identifier".into(), json!(set));
+    finish(address, fqdn(&r.name), Value::Object(attrs), None)
 }
 
 fn finish(address: Address, name: String, attrs: Value, parent: Option<Address>) -> Desired {

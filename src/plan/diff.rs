@@ -117,7 +117,7 @@ pub fn delete_rank(kind: Kind) -> u8 {
         Kind::SecurityGroup | Kind::IpSet => 0,
         Kind::Certificate | Kind::TargetGroup | Kind::WebAcl => 1,
         Kind::LoadBalancer => 2,
-        Kind::Listener | Kind::WebAclAssociation => 3,
+        Kind::Listener | Kind::WebAclAssociation | Kind::Record => 3,
         Kind::ListenerRules => 4,
     }
 }

@@ -19,6 +19,8 @@ pub enum Kind {
     ListenerRules,
     /// The link between a load balancer and its web ACL.
     WebAclAssociation,
+    /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
+    Record,
 }
 
 impl Kind {
@@ -29,6 +31,7 @@ impl Kind {
             Kind::IpSet => "ip_set",
             Kind::WebAcl => "web_acl",
             Kind::WebAclAssociation => "web_acl_association",
+            Kind::Record => "record",
             Kind::TargetGroup => "target_group",
             Kind::LoadBalancer => "load_balancer",
             Kind::Listener => "listener",
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Listener,
             Kind::ListenerRules,
             Kind::WebAclAssociation,
+            Kind::Record,
         ].into_iter().find(|k| k.as_str() == s)
     }
 
@@ -58,6 +62,7 @@ impl Kind {
             Kind::IpSet => &["ip_version"],
             Kind::WebAcl => &[],
             Kind::WebAclAssociation => &["load_balancer"],
+            Kind::Record => &["zone", "name", "type", "set_identifier"],
             Kind::TargetGroup => &["protocol", "port", "vpc", "target_type", "protocol_version"],
             Kind::LoadBalancer => &["type", "scheme"],
             Kind::Listener => &["load_balancer"],

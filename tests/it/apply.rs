@@ -428,3 +428,82 @@ load_balancers:
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
+
+#[tokio::test]
+async fn route53_records_owned_through_the_zone_index() {
+    let c = clients().await;
+    let name = unique("dns");
+    let zone = format!("{name}.example.com");
+    let zone_id = c.route53.create_hosted_zone().name(&zone).caller_reference(&name).send().await.unwrap().hosted_zone().unwrap().id().to_string();
+    // Someone else's record, at a name the stack will also declare.
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .change_batch(
+            aws_sdk_route53::types::ChangeBatch::builder()
+                .changes(
+                    aws_sdk_route53::types::Change::builder()
+                        .action(aws_sdk_route53::types::ChangeAction::Create)
+                        .resource_record_set(
+                            aws_sdk_route53::types::ResourceRecordSet::builder()
+                                .name(format!("theirs.{zone}"))
+                                .r#type(aws_sdk_route53::types::RrType::Cname)
+                                .ttl(300)
+                                .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("elsewhere.example.net").build().unwrap())
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let stack = |records: &str, scheme: &str| {
+        format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n{scheme}    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\nrecords:\n{records}"
+        )
+    };
+    let base = format!(
+        "  www: {{zone: {zone}, name: www.{zone}, target: web, ttl: 60}}\n  apex: {{zone: {zone}, name: {zone}, type: A, target: web}}\n  canary: {{zone: {zone}, name: app.{zone}, target: web, weight: 10}}\n"
+    );
+    let s = load(&stack(&base, ""));
+    apply_converges(&c, &s).await;
+    let index = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).start_record_name(format!("_lbstack-{name}.{zone}")).start_record_type(aws_sdk_route53::types::RrType::Txt).max_items(1).send().await.unwrap();
+    assert_eq!(index.resource_record_sets()[0].resource_records().len(), 3, "the index lists the three records");
+
+    // TTL and weight change in place; a new name replaces.
+    let changed = base.replace("ttl: 60", "ttl: 120").replace("weight: 10", "weight: 50").replace(&format!("name: app.{zone}"), &format!("name: api.{zone}"));
+    let s = load(&stack(&changed, ""));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "record.www").action, Update);
+    assert_eq!(find(&p, "record.canary").action, DeleteCreate);
+    apply_converges(&c, &s).await;
+
+    // A declared name held by someone else's record: a conflict, left alone.
+    let with_theirs = format!("{changed}  theirs: {{zone: {zone}, name: theirs.{zone}, target: web}}\n");
+    let p = plan(&c, &load(&stack(&with_theirs, ""))).await;
+    assert_eq!(p.conflicts.len(), 1, "{:?}", p.conflicts);
+    assert_eq!(p.conflicts[0].address.to_string(), "record.theirs");
+
+    // A record removed from the file is found through the index and deleted.
+    let fewer = changed.lines().filter(|l| !l.contains("canary")).map(|l| format!("{l}\n")).collect::<String>();
+    let s = load(&stack(&fewer, ""));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("record.canary".to_string(), Delete)]);
+    apply_converges(&c, &s).await;
+
+    // The load balancer is replaced: its records follow it.
+    let s = load(&stack(&fewer, "    scheme: internal\n"));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "record.www").action, Update);
+    assert_eq!(find(&p, "record.apex").action, Update);
+    apply_converges(&c, &s).await;
+
+    destroy_converges(&c, &s).await;
+    let left = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
+    let kinds: Vec<String> = left.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
+    assert!(kinds.iter().all(|k| k.ends_with(" NS") || k.ends_with(" SOA") || k.starts_with("theirs.")), "only the zone's own records and theirs remain: {kinds:?}");
+}

@@ -1,0 +1,138 @@
+//! Route 53 records. Every write changes the record and the stack's index in the zone in one
+//! change batch, so a crash never leaves a record without its ownership entry. The index is
+//! replaced with an exact DELETE of what was read: if another writer changed it meanwhile the
+//! batch fails and is retried on the fresh index. Writes to one zone go one at a time.
+
+use super::StepContext;
+use crate::live::err;
+use crate::live::route53::{IndexEntry, index_name, read_index};
+use crate::plan::Change;
+use crate::plan::desired::fqdn;
+use aws_sdk_route53::types::{AliasTarget, Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+static ZONE_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+
+fn zone_lock(zone_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+    ZONE_LOCKS.lock().expect("zone locks").entry(zone_id.to_string()).or_default().clone()
+}
+
+/// `(zone id, zone name with trailing dot)` from either.
+async fn resolve_zone(sc: &StepContext, zone: &str) -> anyhow::Result<(String, String)> {
+    if zone.starts_with('Z') && !zone.contains('.') {
+        let out = sc.clients.route53.get_hosted_zone().id(zone).send().await.map_err(|e| err(&format!("zone {zone}"), e))?;
+        let name = out.hosted_zone().map(|z| fqdn(z.name())).unwrap_or_default();
+        return Ok((zone.to_string(), name));
+    }
+    Ok((super::acm::hosted_zone_id(sc, zone).await?, fqdn(zone)))
+}
+
+fn rrset(name: &str, kind: &str, set: Option<&str>, weight: Option<i64>, ttl: Option<i64>, values: &[String], alias: Option<(String, String, bool)>) -> anyhow::Result<ResourceRecordSet> {
+    let mut b = ResourceRecordSet::builder().name(name).r#type(RrType::from(kind)).set_set_identifier(set.map(str::to_string)).set_weight(weight);
+    match alias {
+        Some((zone, dns, evaluate)) => b = b.alias_target(AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(evaluate).build()?),
+        None => {
+            b = b.set_ttl(ttl);
+            for v in values {
+                b = b.resource_records(ResourceRecord::builder().value(v).build()?);
+            }
+        }
+    }
+    Ok(b.build()?)
+}
+
+fn change(action: ChangeAction, set: ResourceRecordSet) -> anyhow::Result<DnsChange> {
+    Ok(DnsChange::builder().action(action).resource_record_set(set).build()?)
+}
+
+/// The record the stack wants, pointing at its load balancer as it is now.
+async fn desired_set(sc: &StepContext, a: &Value) -> anyhow::Result<ResourceRecordSet> {
+    let lb_arn = a["target"].as_str().unwrap_or_default();
+    let out = sc.clients.elbv2.describe_load_balancers().load_balancer_arns(lb_arn).send().await.map_err(|e| err("reading the record's load balancer", e))?;
+    let lb = out.load_balancers().first().ok_or_else(|| anyhow::anyhow!("load balancer {lb_arn} not found"))?;
+    let dns = lb.dns_name().unwrap_or_default().to_string();
+    let kind = a["type"].as_str().unwrap_or("CNAME");
+    let alias = (kind != "CNAME").then(|| (lb.canonical_hosted_zone_id().unwrap_or_default().to_string(), dns.clone(), a["evaluate_target_health"].as_bool().unwrap_or(true)));
+    rrset(a["name"].as_str().unwrap_or_default(), kind, a["set_identifier"].as_str(), a["weight"].as_i64(), a["ttl"].as_i64(), &[dns], alias)
+}
+
+fn entry(c: &Change, a: &Value) -> IndexEntry {
+    IndexEntry {
+        address: c.address.to_string(),
+        name: a["name"].as_str().unwrap_or_default().to_string(),
+        kind: a["type"].as_str().unwrap_or_default().to_string(),
+        set: a["set_identifier"].as_str().map(str::to_string),
+    }
+}
+
+/// Submit `record_changes` with the index edited by `edit`, in one batch.
+async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edit: impl Fn(&mut Vec<IndexEntry>)) -> anyhow::Result<()> {
+    let (zone_id, zone_name) = resolve_zone(sc, zone).await?;
+    let lock = zone_lock(&zone_id);
+    let _guard = lock.lock().await;
+    for attempt in 0..5 {
+        let (entries, current) = read_index(&sc.clients, &zone_id, &zone_name, &sc.stack).await?;
+        let mut wanted = entries.clone();
+        edit(&mut wanted);
+        wanted.sort();
+        wanted.dedup();
+        let mut changes = record_changes.clone();
+        if wanted != entries {
+            if let Some(current) = current {
+                changes.push(change(ChangeAction::Delete, current)?);
+            }
+            if !wanted.is_empty() {
+                let values: Vec<String> = wanted.iter().map(IndexEntry::to_txt).collect();
+                changes.push(change(ChangeAction::Create, rrset(&index_name(&sc.stack, &zone_name), "TXT", None, None, Some(300), &values, None)?)?);
+            }
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let batch = ChangeBatch::builder().set_changes(Some(changes)).comment(format!("lbstack stack {}", sc.stack)).build()?;
+        match sc.clients.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let code = aws_sdk_route53::error::ProvideErrorMetadata::code(&e).unwrap_or_default().to_string();
+                // The index moved under us (another writer): read it again and retry.
+                let raced = code.contains("InvalidChangeBatch") || code.contains("InvalidInput");
+                if !raced || attempt == 4 {
+                    return Err(err(&format!("changing records in {zone_name}"), e));
+                }
+            }
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+pub async fn create_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let set = desired_set(sc, &a).await?;
+    let e = entry(c, &a);
+    // CREATE, not UPSERT: a record that appeared since the plan is not ours to overwrite.
+    write(sc, a["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Create, set)?], move |entries| entries.push(e.clone())).await?;
+    sc.ids.set(&c.address, format!("{}|{}", a["zone"].as_str().unwrap_or_default(), a["name"].as_str().unwrap_or_default()));
+    Ok(())
+}
+
+pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let set = desired_set(sc, &a).await?;
+    write(sc, a["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Upsert, set)?], |_| {}).await
+}
+
+pub async fn delete_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let b = c.before.as_ref().expect("live attributes");
+    let raw = &b["raw"];
+    let values: Vec<String> = raw["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let alias = raw["alias"].as_object().map(|a| (a["zone"].as_str().unwrap_or_default().to_string(), a["dns"].as_str().unwrap_or_default().to_string(), a["evaluate"].as_bool().unwrap_or(false)));
+    let set = rrset(b["name"].as_str().unwrap_or_default(), b["type"].as_str().unwrap_or_default(), b["set_identifier"].as_str(), b["weight"].as_i64(), raw["ttl"].as_i64(), &values, alias)?;
+    let address = c.address.to_string();
+    let (name, kind) = (b["name"].as_str().unwrap_or_default().to_string(), b["type"].as_str().unwrap_or_default().to_string());
+    write(sc, b["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Delete, set)?], move |entries| {
+        entries.retain(|e| !(e.address == address || (e.name == name && e.kind == kind)));
+    })
+    .await
+}

@@ -1,0 +1,180 @@
+//! Route 53 records the stack owns. Records carry no tags: each hosted zone holds one TXT index
+//! per stack, `_lbstack-<stack>.<zone>`, listing the records the stack created there. A record
+//! at a declared name that the index does not list belongs to someone else.
+
+use super::{Clients, err};
+use crate::plan::desired::fqdn;
+use crate::plan::{Address, Conflict, Kind, Live};
+use crate::spec::model::Stack;
+use aws_sdk_route53::types::{HostedZone, ResourceRecordSet, RrType};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// One owned record as listed in a zone's index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexEntry {
+    pub address: String,
+    pub name: String,
+    pub kind: String,
+    pub set: Option<String>,
+}
+
+impl IndexEntry {
+    pub fn to_txt(&self) -> String {
+        format!("\"address={} name={} type={} set={}\"", self.address, self.name, self.kind, self.set.as_deref().unwrap_or("-"))
+    }
+    fn parse(txt: &str) -> Option<IndexEntry> {
+        let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
+        for part in txt.trim_matches('"').split_whitespace() {
+            let (k, v) = part.split_once('=')?;
+            fields.insert(k, v);
+        }
+        Some(IndexEntry {
+            address: fields.get("address")?.to_string(),
+            name: fields.get("name")?.to_string(),
+            kind: fields.get("type")?.to_string(),
+            set: fields.get("set").filter(|s| **s != "-").map(|s| s.to_string()),
+        })
+    }
+}
+
+pub fn index_name(stack: &str, zone_name: &str) -> String {
+    format!("_lbstack-{}.{}", stack.to_ascii_lowercase(), fqdn(zone_name))
+}
+
+/// The stack's index in one zone: its entries and the TXT record as it is (for an exact DELETE).
+pub async fn read_index(clients: &Clients, zone_id: &str, zone_name: &str, stack: &str) -> anyhow::Result<(Vec<IndexEntry>, Option<ResourceRecordSet>)> {
+    let name = index_name(stack, zone_name);
+    let out = clients
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(&name)
+        .start_record_type(RrType::Txt)
+        .max_items(1)
+        .send()
+        .await
+        .map_err(|e| err(&format!("reading the lbstack index in {zone_name}"), e))?;
+    let Some(set) = out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type() == &RrType::Txt) else {
+        return Ok((Vec::new(), None));
+    };
+    let entries = set.resource_records().iter().filter_map(|r| IndexEntry::parse(r.value())).collect();
+    Ok((entries, Some(set.clone())))
+}
+
+async fn record_sets(clients: &Clients, zone_id: &str, name: &str, kind: &str) -> anyhow::Result<Vec<ResourceRecordSet>> {
+    let out = clients
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(name)
+        .start_record_type(RrType::from(kind))
+        .max_items(100)
+        .send()
+        .await
+        .map_err(|e| err(&format!("reading {name}"), e))?;
+    Ok(out.resource_record_sets().iter().filter(|r| r.name().eq_ignore_ascii_case(name) && r.r#type().as_str() == kind).cloned().collect())
+}
+
+fn zone_key(z: &HostedZone) -> (String, String) {
+    (z.id().trim_start_matches("/hostedzone/").to_string(), fqdn(z.name()))
+}
+
+/// Owned records and conflicts. `lb_dns`: owned load balancers' DNS names → addresses.
+pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let zones: Vec<HostedZone> = clients
+        .route53
+        .list_hosted_zones()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing hosted zones", e))?;
+    // Every zone's index (one call each, 16 at a time): records removed from the file are found too.
+    let indexes: Vec<anyhow::Result<(String, String, Vec<IndexEntry>)>> = futures_util::stream::iter(zones.iter().map(zone_key))
+        .map(|(id, name)| async move {
+            let (entries, _) = read_index(clients, &id, &name, &stack.stack).await?;
+            Ok((id, name, entries))
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let mut owned_entries: Vec<(String, String, IndexEntry)> = Vec::new();
+    for i in indexes {
+        let (id, name, entries) = i?;
+        owned_entries.extend(entries.into_iter().map(|e| (id.clone(), name.clone(), e)));
+    }
+    let zone_of = |zone: &str| -> Option<(String, String)> {
+        zones.iter().map(zone_key).find(|(id, name)| id == zone || *name == fqdn(zone))
+    };
+    let mut live = Vec::new();
+    let mut conflicts = Vec::new();
+    for (zone_id, zone_name, e) in &owned_entries {
+        let sets = record_sets(clients, zone_id, &e.name, &e.kind).await?;
+        let Some(set) = sets.iter().find(|r| r.set_identifier() == e.set.as_deref()) else { continue };
+        let Some(address) = Address::parse(&e.address) else { continue };
+        live.push(Live { address, id: format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or("")), name: e.name.clone(), attrs: attrs(zone_name, set, lb_dns) });
+    }
+    // Declared records at a name that exists but is not in this stack's index are someone else's.
+    for (key, r) in &stack.records {
+        let Some((zone_id, _)) = zone_of(&r.zone) else { continue };
+        let kind = match r.kind {
+            crate::spec::model::RecordType::Cname => "CNAME",
+            crate::spec::model::RecordType::A => "A",
+            crate::spec::model::RecordType::Aaaa => "AAAA",
+        };
+        let name = fqdn(&r.name);
+        let set = r.weight.map(|_| r.set_identifier.clone().unwrap_or_else(|| stack.stack.clone()));
+        let ours = owned_entries.iter().any(|(z, _, e)| *z == zone_id && e.name == name && e.kind == kind && e.set == set);
+        if ours {
+            continue;
+        }
+        let existing = record_sets(clients, &zone_id, &name, kind).await?;
+        // A weighted record only collides with the same set identifier; a simple one with any.
+        if existing.iter().any(|x| set.is_none() || x.set_identifier() == set.as_deref()) {
+            conflicts.push(Conflict {
+                address: Address::new(Kind::Record, key),
+                name: name.clone(),
+                id: zone_id.clone(),
+                reason: "a record with this name and type exists and is not in this stack's lbstack index".into(),
+            });
+        }
+    }
+    Ok((live, conflicts))
+}
+
+fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>) -> Value {
+    let target = |dns: &str| -> Value {
+        let key = dns.trim_end_matches('.').to_ascii_lowercase();
+        let key = key.strip_prefix("dualstack.").unwrap_or(&key).to_string();
+        lb_dns.get(&key).map(|a| json!({ "$ref": a })).unwrap_or_else(|| Value::from(key))
+    };
+    let mut m = serde_json::Map::new();
+    m.insert("zone".into(), Value::from(zone_name));
+    m.insert("name".into(), Value::from(fqdn(set.name())));
+    m.insert("type".into(), Value::from(set.r#type().as_str()));
+    match set.alias_target() {
+        Some(alias) => {
+            m.insert("target".into(), target(alias.dns_name()));
+            m.insert("evaluate_target_health".into(), Value::from(alias.evaluate_target_health()));
+        }
+        None => {
+            m.insert("target".into(), set.resource_records().first().map(|r| target(r.value())).unwrap_or(Value::Null));
+            m.insert("ttl".into(), json!(set.ttl()));
+        }
+    }
+    m.insert("weight".into(), json!(set.weight()));
+    m.insert("set_identifier".into(), json!(set.set_identifier()));
+    // The record exactly as it is, for an exact DELETE; not declared, so never compared.
+    m.insert(
+        "raw".into(),
+        json!({
+            "ttl": set.ttl(),
+            "values": set.resource_records().iter().map(|r| r.value()).collect::<Vec<_>>(),
+            "alias": set.alias_target().map(|a| json!({ "zone": a.hosted_zone_id(), "dns": a.dns_name(), "evaluate": a.evaluate_target_health() })),
+        }),
+    );
+    Value::Object(m)
+}
