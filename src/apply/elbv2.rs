@@ -401,7 +401,9 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     if changed(c, "extra_certificates") {
         let want: Vec<Value> = a["extra_certificates"].as_array().cloned().unwrap_or_default();
         let have: Vec<Value> = c.before.as_ref().and_then(|b| b["extra_certificates"].as_array().cloned()).unwrap_or_default();
-        let (add, remove) = set_diff(&want, &have);
+        let (add, mut remove) = set_diff(&want, &have);
+        // An extra that just became the default stays: removing it would detach the default.
+        remove.retain(|c| *c != a["certificate"]);
         let certs = |v: &[Value]| v.iter().filter_map(Value::as_str).map(certificate).collect::<Vec<_>>();
         if !add.is_empty() {
             sc.clients.elbv2.add_listener_certificates().listener_arn(&arn).set_certificates(Some(certs(&add))).send().await.map_err(|e| err("adding listener certificates", e))?;

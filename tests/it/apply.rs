@@ -507,3 +507,30 @@ async fn route53_records_owned_through_the_zone_index() {
     let kinds: Vec<String> = left.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
     assert!(kinds.iter().all(|k| k.ends_with(" NS") || k.ends_with(" SOA") || k.starts_with("theirs.")), "only the zone's own records and theirs remain: {kinds:?}");
 }
+
+#[tokio::test]
+async fn listener_certificates_are_a_set_beside_the_default() {
+    let c = clients().await;
+    let name = unique("lcert");
+    let (a, b, d) = (
+        crate::support::imported_certificate(&c, "a.example.com").await,
+        crate::support::imported_certificate(&c, "b.example.com").await,
+        crate::support::imported_certificate(&c, "d.example.com").await,
+    );
+    let stack = |certs: &[&str]| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [{}]\n        default_action: {{forward: app}}\n",
+            certs.join(", ")
+        ))
+    };
+    apply_converges(&c, &stack(&[&a, &b])).await;
+    // Another extra certificate: the new one is added before the old one is removed.
+    let p = plan(&c, &stack(&[&a, &d])).await;
+    let l = find(&p, "listener.web.https");
+    assert_eq!(l.action, Update);
+    assert_eq!(l.diffs.iter().map(|x| x.path.as_str()).collect::<Vec<_>>(), vec!["extra_certificates"]);
+    apply_converges(&c, &stack(&[&a, &d])).await;
+    // A new default certificate, and no extras.
+    apply_converges(&c, &stack(&[&d])).await;
+    destroy_converges(&c, &stack(&[&d])).await;
+}

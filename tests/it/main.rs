@@ -4,6 +4,7 @@ mod apply;
 mod cli;
 mod cli_aws;
 mod emulator;
+mod reference;
 mod support;
 mod target;
 mod validate;
