@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # lbstack-target against nginx on /health, side by side in one run, then a drain under load.
-#   bash bench/target.sh [seconds per run, default 15] [connections, default 100]
+#   bash bench/target.sh [seconds per run, default 10] [connections, default 100] [rounds, default 3]
+# The two servers are measured in alternating rounds and the medians reported: on a small machine
+# where wrk shares the cores, single runs vary by 10-20%.
 # Installs wrk and nginx (Debian packages) when missing. Everything listens on 127.0.0.1 only.
 # Writes bench/results/target.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-15}
+secs=${1:-10}
 conns=${2:-100}
+rounds=${3:-3}
 threads=2
 work=$(mktemp -d)
 pids=()
@@ -54,19 +57,42 @@ target_port=$(free_port)
 pids+=($!)
 wait_port "$nginx_port"; wait_port "$target_port"
 
-run() { # name url -> "rps p50 p99"
-  wrk -t"$threads" -c"$conns" -d2s "$2" >/dev/null # warm-up
+run() { # name url -> appends "rps p50 p99" to $work/name.rows
   wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$2" > "$work/$1.txt"
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/$1.txt")
   p50=$(awk '$1=="50%" {print $2}' "$work/$1.txt")
   p99=$(awk '$1=="99%" {print $2}' "$work/$1.txt")
   errors=$(awk '/Socket errors|Non-2xx/ {print}' "$work/$1.txt" | tr '\n' ' ')
-  echo "$rps $p50 $p99 ${errors:-none}"
+  echo "$rps $p50 $p99 ${errors:-none}" >> "$work/$1.rows"
+}
+median() { # file column -> median value (numeric sort, keeps units)
+  python3 - "$1" "$2" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+col = int(sys.argv[2])
+def val(s):
+    for unit, f in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if s.endswith(unit): return float(s[:-len(unit)]) * f
+    return float(s)
+vals = sorted(rows, key=lambda r: val(r[col]))
+print(vals[len(vals) // 2][col])
+PY
 }
 
-echo "== throughput: wrk -t$threads -c$conns -d${secs}s --latency /health (same machine, loopback)"
-read -r t_rps t_p50 t_p99 t_err < <(run lbstack-target "http://127.0.0.1:$target_port/health")
-read -r n_rps n_p50 n_p99 n_err < <(run nginx "http://127.0.0.1:$nginx_port/health")
+echo "== throughput: $rounds alternating rounds of wrk -t$threads -c$conns -d${secs}s --latency /health"
+wrk -t"$threads" -c"$conns" -d2s "http://127.0.0.1:$target_port/health" >/dev/null # warm-up
+wrk -t"$threads" -c"$conns" -d2s "http://127.0.0.1:$nginx_port/health" >/dev/null
+for r in $(seq 1 "$rounds"); do
+  run lbstack-target "http://127.0.0.1:$target_port/health"
+  run nginx "http://127.0.0.1:$nginx_port/health"
+  echo "  round $r: lbstack-target $(tail -1 "$work/lbstack-target.rows" | cut -d' ' -f1,3) | nginx $(tail -1 "$work/nginx.rows" | cut -d' ' -f1,3)"
+done
+t_rps=$(median "$work/lbstack-target.rows" 0); t_p50=$(median "$work/lbstack-target.rows" 1); t_p99=$(median "$work/lbstack-target.rows" 2)
+n_rps=$(median "$work/nginx.rows" 0); n_p50=$(median "$work/nginx.rows" 1); n_p99=$(median "$work/nginx.rows" 2)
+t_err=$(cut -d' ' -f4- "$work/lbstack-target.rows" | sort -u | tr '\n' ' ')
+n_err=$(cut -d' ' -f4- "$work/nginx.rows" | sort -u | tr '\n' ' ')
+t_all=$(cut -d' ' -f1 "$work/lbstack-target.rows" | tr '\n' ' ')
+n_all=$(cut -d' ' -f1 "$work/nginx.rows" | tr '\n' ' ')
 ratio=$(python3 -c "print(f'{$t_rps/$n_rps:.2f}')")
 
 # Drain under load: SIGTERM 3 s into a wrk run; a prober records /health every 100 ms.
@@ -104,9 +130,10 @@ report=$(cat <<EOF
 # lbstack-target vs nginx on /health
 
 $(date -u +%Y-%m-%d), $(nproc) cores, wrk and both servers on the same machine over loopback.
-Command: \`bash bench/target.sh $secs $conns\` (wrk -t$threads -c$conns -d${secs}s --latency, after a 2 s warm-up).
+Command: \`bash bench/target.sh $secs $conns $rounds\`: $rounds alternating rounds of wrk -t$threads -c$conns -d${secs}s --latency
+after a 2 s warm-up each; medians shown (all rounds, requests/s: lbstack-target $t_all; nginx $n_all).
 
-| server | requests/s | p50 | p99 | errors |
+| server | requests/s (median) | p50 | p99 | errors |
 |---|---|---|---|---|
 | lbstack-target (release) | $t_rps | $t_p50 | $t_p99 | $t_err |
 | nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*\///'), fixed 200) | $n_rps | $n_p50 | $n_p99 | $n_err |

@@ -220,6 +220,7 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     let arn = out.load_balancers().first().and_then(|l| l.load_balancer_arn()).ok_or_else(|| anyhow::anyhow!("CreateLoadBalancer returned no ARN"))?.to_string();
     sc.ids.set(&c.address, arn.clone());
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
+    (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
     sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer", e))?;
     sc.clients
         .elbv2
@@ -286,6 +287,7 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         Err(e) if e.code() == Some("LoadBalancerNotFound") => return Ok(()),
         Err(e) => return Err(err(&format!("deleting load balancer {arn}"), e)),
     }
+    (sc.progress)(format!("  {}: waiting until {} is gone", c.address, c.name));
     sc.clients.elbv2.wait_until_load_balancers_deleted().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer to go", e))?;
     Ok(())
 }

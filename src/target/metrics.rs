@@ -1,4 +1,6 @@
-//! Prometheus counters kept in fixed arrays of atomics: no lock on the request path.
+//! Prometheus counters kept in fixed arrays of atomics: no lock on the request path. Each worker
+//! thread writes its own cache-line-aligned shard, so the two cores never fight over one line;
+//! reading /metrics sums the shards.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
@@ -39,21 +41,65 @@ struct RouteStats {
     sum_micros: AtomicU64,
 }
 
-pub struct Metrics {
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard {
     routes: [RouteStats; Route::ALL.len()],
-    pub in_flight: AtomicI64,
-    pub connections: AtomicI64,
+    in_flight: AtomicI64,
+    connections: AtomicI64,
+}
+
+const SHARDS: usize = 16;
+
+thread_local! {
+    static SHARD: usize = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, Relaxed) % SHARDS
+    };
+}
+
+fn shard_index() -> usize {
+    SHARD.with(|s| *s)
+}
+
+pub struct Metrics {
+    shards: Box<[Shard]>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics { routes: Default::default(), in_flight: AtomicI64::new(0), connections: AtomicI64::new(0) }
+        Metrics { shards: (0..SHARDS).map(|_| Shard::default()).collect() }
     }
 }
 
 impl Metrics {
+    fn mine(&self) -> &Shard {
+        &self.shards[shard_index()]
+    }
+    pub fn request_started(&self) {
+        self.mine().in_flight.fetch_add(1, Relaxed);
+    }
+    pub fn request_finished(&self) {
+        self.mine().in_flight.fetch_sub(1, Relaxed);
+    }
+    pub fn connection_opened(&self) {
+        self.mine().connections.fetch_add(1, Relaxed);
+    }
+    pub fn connection_closed(&self) {
+        self.mine().connections.fetch_sub(1, Relaxed);
+    }
+    pub fn in_flight(&self) -> i64 {
+        self.shards.iter().map(|s| s.in_flight.load(Relaxed)).sum()
+    }
+    pub fn connections(&self) -> i64 {
+        self.shards.iter().map(|s| s.connections.load(Relaxed)).sum()
+    }
+    fn sum(&self, f: impl Fn(&RouteStats) -> u64, route: Route) -> u64 {
+        self.shards.iter().map(|s| f(&s.routes[route as usize])).sum()
+    }
+
     pub fn record(&self, route: Route, status: u16, elapsed: Duration) {
-        let stats = &self.routes[route as usize];
+        let stats = &self.mine().routes[route as usize];
         let slot = STATUSES.iter().position(|s| *s == status).unwrap_or(STATUSES.len() - 1);
         stats.by_status[slot].fetch_add(1, Relaxed);
         let secs = elapsed.as_secs_f64();
@@ -62,18 +108,13 @@ impl Metrics {
         stats.sum_micros.fetch_add(elapsed.as_micros() as u64, Relaxed);
     }
 
-    pub fn requests(&self, route: Route, status: u16) -> u64 {
-        let slot = STATUSES.iter().position(|s| *s == status).unwrap_or(STATUSES.len() - 1);
-        self.routes[route as usize].by_status[slot].load(Relaxed)
-    }
-
     /// Prometheus text exposition format 0.0.4. `checks` are (name, healthy, latency) of the last deep check.
     pub fn render(&self, checks: &[(String, bool, Duration)], draining: bool) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP lbstack_target_requests_total Requests served, by route and status.\n# TYPE lbstack_target_requests_total counter\n");
         for route in Route::ALL {
             for (i, status) in STATUSES.iter().enumerate() {
-                let n = self.routes[route as usize].by_status[i].load(Relaxed);
+                let n = self.sum(|r| r.by_status[i].load(Relaxed), route);
                 if n > 0 {
                     let status = if *status == 0 { "other".to_string() } else { status.to_string() };
                     let _ = writeln!(out, "lbstack_target_requests_total{{path=\"{}\",status=\"{status}\"}} {n}", route.label());
@@ -82,22 +123,21 @@ impl Metrics {
         }
         out.push_str("# HELP lbstack_target_request_duration_seconds Time to answer a request.\n# TYPE lbstack_target_request_duration_seconds histogram\n");
         for route in Route::ALL {
-            let stats = &self.routes[route as usize];
-            let total: u64 = stats.buckets.iter().map(|b| b.load(Relaxed)).sum();
+            let total: u64 = (0..=BUCKETS.len()).map(|i| self.sum(|r| r.buckets[i].load(Relaxed), route)).sum();
             if total == 0 {
                 continue;
             }
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
-                cumulative += stats.buckets[i].load(Relaxed);
+                cumulative += self.sum(|r| r.buckets[i].load(Relaxed), route);
                 let _ = writeln!(out, "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"{bound}\"}} {cumulative}", route.label());
             }
             let _ = writeln!(out, "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"+Inf\"}} {total}", route.label());
-            let _ = writeln!(out, "lbstack_target_request_duration_seconds_sum{{path=\"{}\"}} {}", route.label(), stats.sum_micros.load(Relaxed) as f64 / 1e6);
+            let _ = writeln!(out, "lbstack_target_request_duration_seconds_sum{{path=\"{}\"}} {}", route.label(), self.sum(|r| r.sum_micros.load(Relaxed), route) as f64 / 1e6);
             let _ = writeln!(out, "lbstack_target_request_duration_seconds_count{{path=\"{}\"}} {total}", route.label());
         }
-        let _ = writeln!(out, "# HELP lbstack_target_in_flight_requests Requests being answered now.\n# TYPE lbstack_target_in_flight_requests gauge\nlbstack_target_in_flight_requests {}", self.in_flight.load(Relaxed));
-        let _ = writeln!(out, "# HELP lbstack_target_open_connections Client connections open now.\n# TYPE lbstack_target_open_connections gauge\nlbstack_target_open_connections {}", self.connections.load(Relaxed));
+        let _ = writeln!(out, "# HELP lbstack_target_in_flight_requests Requests being answered now.\n# TYPE lbstack_target_in_flight_requests gauge\nlbstack_target_in_flight_requests {}", self.in_flight());
+        let _ = writeln!(out, "# HELP lbstack_target_open_connections Client connections open now.\n# TYPE lbstack_target_open_connections gauge\nlbstack_target_open_connections {}", self.connections());
         let _ = writeln!(out, "# HELP lbstack_target_draining 1 while draining after SIGTERM.\n# TYPE lbstack_target_draining gauge\nlbstack_target_draining {}", u8::from(draining));
         if !checks.is_empty() {
             out.push_str("# HELP lbstack_target_dependency_up Result of the last dependency check (1 healthy).\n# TYPE lbstack_target_dependency_up gauge\n");

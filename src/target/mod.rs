@@ -5,6 +5,7 @@
 //! in-flight requests finish (bounded by `--shutdown-timeout-seconds`) → exit 0.
 
 pub mod checks;
+pub mod guard;
 pub mod identity;
 pub mod metrics;
 
@@ -17,7 +18,8 @@ use hyper::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HeaderValue}
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use guard::{ConnGuard, Reaper, Watched};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use identity::{Identity, ImdsMode};
 use metrics::{Metrics, Route};
@@ -77,6 +79,11 @@ pub struct Config {
     /// A client must send its request headers within this many milliseconds (slow-client guard).
     #[arg(long, env = "LBSTACK_TARGET_HEADER_READ_TIMEOUT_MS", default_value_t = 5000)]
     pub header_read_timeout_ms: u64,
+    /// Close keep-alive connections idle this long. Keep it above the load balancer's idle
+    /// timeout (60 s by default on an ALB), or the load balancer may reuse a closing connection
+    /// and answer 502.
+    #[arg(long, env = "LBSTACK_TARGET_IDLE_TIMEOUT_SECONDS", default_value_t = 75)]
+    pub idle_timeout_seconds: u64,
     /// Instance id to report; skips instance metadata.
     #[arg(long, env = "LBSTACK_TARGET_INSTANCE_ID")]
     pub instance_id: Option<String>,
@@ -162,7 +169,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let header_timeout = Duration::from_millis(config.header_read_timeout_ms.max(1));
+    let reaper = Reaper::start(Duration::from_millis(config.header_read_timeout_ms.max(1)), Duration::from_secs(config.idle_timeout_seconds.max(1)));
 
     let first = async {
         tokio::select! {
@@ -170,7 +177,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             _ = int.recv() => "SIGINT",
         }
     };
-    let why = accept_until(&listener, &state, &graceful, &permits, header_timeout, first).await;
+    let why = accept_until(&listener, &state, &graceful, &permits, &reaper, first).await;
 
     state.draining.store(true, Relaxed);
     eprintln!("lbstack-target: {why}: draining for {} s (health answers 503)", config.drain_seconds);
@@ -181,7 +188,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             _ = int.recv() => "second SIGINT",
         }
     };
-    let why = accept_until(&listener, &state, &graceful, &permits, header_timeout, drain).await;
+    let why = accept_until(&listener, &state, &graceful, &permits, &reaper, drain).await;
     drop(listener);
     eprintln!("lbstack-target: {why}: stopped accepting; finishing in-flight requests");
     // Closing a keep-alive connection while its client is sending the next request loses that
@@ -190,7 +197,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     state.closing.store(true, Relaxed);
     let grace = Duration::from_millis(1000).min(Duration::from_secs(config.shutdown_timeout_seconds));
     let waited = Instant::now();
-    while state.metrics.connections.load(Relaxed) > 0 && waited.elapsed() < grace {
+    while state.metrics.connections() > 0 && waited.elapsed() < grace {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     match tokio::time::timeout(Duration::from_secs(config.shutdown_timeout_seconds), graceful.shutdown()).await {
@@ -205,7 +212,7 @@ async fn accept_until<F: std::future::Future<Output = &'static str>>(
     state: &Arc<State>,
     graceful: &GracefulShutdown,
     permits: &Arc<Semaphore>,
-    header_timeout: Duration,
+    reaper: &Arc<Reaper>,
     until: F,
 ) -> &'static str {
     tokio::pin!(until);
@@ -228,34 +235,38 @@ async fn accept_until<F: std::future::Future<Output = &'static str>>(
         };
         let _ = stream.set_nodelay(true);
         let conn_state = state.clone();
-        let service = service_fn(move |req| handle(conn_state.clone(), peer, req));
-        let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
+        let guard = reaper.register();
+        let service_guard = guard.clone();
+        let service = service_fn(move |req| handle(conn_state.clone(), service_guard.clone(), peer, req));
+        // No per-request timer: the reaper closes connections stuck in headers or idle too long.
+        let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(Watched::new(stream, guard.clone())), service);
         let conn = graceful.watch(conn);
         let task_state = state.clone();
-        task_state.metrics.connections.fetch_add(1, Relaxed);
+        task_state.metrics.connection_opened();
         tokio::spawn(async move {
-            let _ = conn.await;
-            task_state.metrics.connections.fetch_sub(1, Relaxed);
+            tokio::select! {
+                _ = conn => {}
+                _ = guard.close.notified() => {}
+            }
+            task_state.metrics.connection_closed();
             drop(permit);
         });
     }
 }
 
-struct InFlight<'a>(&'a Metrics);
+struct InFlight<'a>(&'a Metrics, &'a ConnGuard);
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Relaxed);
+        self.0.request_finished();
+        self.1.request_finished();
     }
 }
 
-async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<State>, conn: Arc<ConnGuard>, peer: SocketAddr, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let start = Instant::now();
-    state.metrics.in_flight.fetch_add(1, Relaxed);
-    let _guard = InFlight(&state.metrics);
+    state.metrics.request_started();
+    conn.request_started();
+    let _guard = InFlight(&state.metrics, &conn);
     let path = req.uri().path();
     let route = if path == state.health_path {
         Route::Health

@@ -290,3 +290,23 @@ fn sigterm_drains_then_exits_after_in_flight_requests() {
     assert_eq!(t.wait_exit(Duration::from_secs(5)), Some(0));
     assert!(TcpStream::connect(addr).is_err(), "nothing listens after exit");
 }
+
+#[test]
+fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
+    let t = Target::start(&["--instance-id", "i-idle", "--idle-timeout-seconds", "1"]);
+    let mut s = TcpStream::connect(t.addr).unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 1024];
+    assert!(s.read(&mut buf).unwrap() > 0, "answered, connection kept open");
+    // Still open well within the timeout: a second request is served on it.
+    thread::sleep(Duration::from_millis(300));
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert!(s.read(&mut buf).unwrap() > 0);
+    // Then idle past the timeout: the server closes it.
+    let start = Instant::now();
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "closed by the server");
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(3), "closed after about a second, not {waited:?}");
+}
