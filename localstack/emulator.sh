@@ -64,6 +64,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) answers ;;
-  env) printf 'export AWS_ENDPOINT_URL=%s\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\n' "$url" ;;
+  env) printf 'export AWS_ENDPOINT_URL=%s\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n' "$url" ;;
   *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
 esac

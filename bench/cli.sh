@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# lbstack's own speed: validate (offline) and plan of the applied reference stack against the
+# embedded emulator, with the AWS API calls a plan makes. Installs hyperfine when missing.
+#   bash bench/cli.sh        writes bench/results/cli.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine; }
+cargo build --quiet --release --bin lbstack
+bin=target/release/lbstack
+bash localstack/emulator.sh install
+bash localstack/emulator.sh start
+eval "$(bash localstack/emulator.sh env)"
+emu_python=${EMU_HOME:-.venv/emulator}/venv/bin/python
+work=$(mktemp -d)
+zone=bench-$$.example.com
+# The hosted zone the reference stack validates its certificate in.
+"$emu_python" -c 'import sys, boto3; boto3.client("route53").create_hosted_zone(Name=sys.argv[1], CallerReference=sys.argv[1])' "$zone"
+vars=(--var color=blue --var "zone=$zone" --var "domain=shop.$zone")
+hyperfine --warmup 5 --runs 50 -N --export-markdown "$work/validate.md" "$bin validate stacks/shop.yaml" >/dev/null
+$bin apply stacks/shop.yaml "${vars[@]}" --auto-approve >/dev/null 2>&1
+hyperfine --warmup 2 --runs 10 --export-markdown "$work/plan.md" "$bin plan stacks/shop.yaml ${vars[*]}" >/dev/null
+$bin plan stacks/shop.yaml "${vars[@]}" --stats > /dev/null 2> "$work/stats.txt"
+$bin destroy stacks/shop.yaml "${vars[@]}" --auto-approve >/dev/null 2>&1
+{
+  echo "# lbstack validate and plan"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, release build, embedded emulator on loopback. Command: \`bash bench/cli.sh\`."
+  echo
+  echo "## validate of the reference stack (offline)"
+  cat "$work/validate.md"
+  echo
+  echo "## plan of the applied reference stack (no changes; 19 resources)"
+  cat "$work/plan.md"
+  echo
+  echo '```'
+  grep -v "^note:" "$work/stats.txt"
+  echo '```'
+} > bench/results/cli.md
+cat bench/results/cli.md
+rm -rf "$work"
