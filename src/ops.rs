@@ -79,7 +79,20 @@ pub fn fingerprint(context: &Context, live: &LiveState) -> String {
     format!("{h:016x}")
 }
 
-pub async fn apply(clients: &Clients, stack: &Stack, planned: &Plan, context: &Context, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> crate::apply::Outcome {
-    let sc = crate::apply::StepContext { clients: clients.clone(), ids: Default::default(), ctx: context.clone(), stack: stack.stack.clone(), progress: std::sync::Arc::new(|_| {}) };
+pub async fn apply(
+    clients: &Clients,
+    stack: &Stack,
+    planned: &Plan,
+    context: &Context,
+    parallelism: usize,
+    progress: impl Fn(String) + Send + Sync + 'static,
+) -> crate::apply::Outcome {
+    let sc = crate::apply::StepContext {
+        clients: clients.clone(),
+        ids: Default::default(),
+        ctx: context.clone(),
+        stack: stack.stack.clone(),
+        progress: std::sync::Arc::new(|_| {}),
+    };
     crate::apply::run(planned, sc, parallelism, progress).await
 }

@@ -17,8 +17,15 @@ fn tags(v: &Value) -> Vec<Tag> {
     v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build().expect("key is set")).collect()
 }
 
+/// Certificate, private key and optional chain, as PEM bytes.
+struct Material {
+    cert: Vec<u8>,
+    key: Vec<u8>,
+    chain: Option<Vec<u8>>,
+}
+
 /// Files named in the plan, checked against the fingerprint the plan was made with.
-fn material(a: &Value) -> anyhow::Result<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
+fn material(a: &Value) -> anyhow::Result<Material> {
     let read = |k: &str| -> anyhow::Result<Vec<u8>> {
         let p = a[k].as_str().ok_or_else(|| anyhow::anyhow!("no {k} in the plan"))?;
         std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read {p}: {e}"))
@@ -28,13 +35,13 @@ fn material(a: &Value) -> anyhow::Result<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
         anyhow::bail!("{} changed since the plan was made; plan again", a["_certificate_file"].as_str().unwrap_or_default());
     }
     let chain = if a["_chain_file"].is_string() { Some(read("_chain_file")?) } else { None };
-    Ok((cert, read("_private_key_file")?, chain))
+    Ok(Material { cert, key: read("_private_key_file")?, chain })
 }
 
 pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after.as_ref().expect("desired attributes");
     if a["type"] == "imported" {
-        let (cert, key, chain) = material(a)?;
+        let Material { cert, key, chain } = material(a)?;
         let out = sc
             .clients
             .acm
@@ -145,7 +152,7 @@ pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     let a = c.after.as_ref().expect("desired attributes");
     let reimport = c.diffs.iter().any(|d| d.path == "fingerprint");
     if reimport {
-        let (cert, key, chain) = material(a)?;
+        let Material { cert, key, chain } = material(a)?;
         sc.clients
             .acm
             .import_certificate()

@@ -50,18 +50,50 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
         if !remove.is_empty() {
             let perms: Vec<IpPermission> = remove.iter().map(permission).collect();
             let r = if direction == "ingress" {
-                sc.clients.ec2.revoke_security_group_ingress().group_id(&group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| err("revoking ingress", e))
+                sc.clients
+                    .ec2
+                    .revoke_security_group_ingress()
+                    .group_id(&group)
+                    .set_ip_permissions(Some(perms))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| err("revoking ingress", e))
             } else {
-                sc.clients.ec2.revoke_security_group_egress().group_id(&group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| err("revoking egress", e))
+                sc.clients
+                    .ec2
+                    .revoke_security_group_egress()
+                    .group_id(&group)
+                    .set_ip_permissions(Some(perms))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| err("revoking egress", e))
             };
             r?;
         }
         if !add.is_empty() {
             let perms: Vec<IpPermission> = add.iter().map(permission).collect();
             let r = if direction == "ingress" {
-                sc.clients.ec2.authorize_security_group_ingress().group_id(&group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| err("authorizing ingress", e))
+                sc.clients
+                    .ec2
+                    .authorize_security_group_ingress()
+                    .group_id(&group)
+                    .set_ip_permissions(Some(perms))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| err("authorizing ingress", e))
             } else {
-                sc.clients.ec2.authorize_security_group_egress().group_id(&group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| err("authorizing egress", e))
+                sc.clients
+                    .ec2
+                    .authorize_security_group_egress()
+                    .group_id(&group)
+                    .set_ip_permissions(Some(perms))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| err("authorizing egress", e))
             };
             r?;
         }

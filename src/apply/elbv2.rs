@@ -7,10 +7,9 @@ use aws_sdk_elasticloadbalancingv2::client::Waiters;
 use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
-    HttpRequestMethodConditionConfig, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
-    PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig,
-    TargetGroupTuple, TargetTypeEnum,
+    HttpRequestMethodConditionConfig, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, PathPatternConditionConfig,
+    ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum, RuleCondition, RulePriorityPair,
+    SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -156,10 +155,24 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
         let have = c.before.as_ref().and_then(|b| b["targets"].as_array().cloned()).unwrap_or_default();
         let (add, remove) = set_diff(want, &have);
         if !remove.is_empty() {
-            sc.clients.elbv2.deregister_targets().target_group_arn(&arn).set_targets(Some(targets(&remove))).send().await.map_err(|e| err("deregistering targets", e))?;
+            sc.clients
+                .elbv2
+                .deregister_targets()
+                .target_group_arn(&arn)
+                .set_targets(Some(targets(&remove)))
+                .send()
+                .await
+                .map_err(|e| err("deregistering targets", e))?;
         }
         if !add.is_empty() {
-            sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(&add))).send().await.map_err(|e| err("registering targets", e))?;
+            sc.clients
+                .elbv2
+                .register_targets()
+                .target_group_arn(&arn)
+                .set_targets(Some(targets(&add)))
+                .send()
+                .await
+                .map_err(|e| err("registering targets", e))?;
         }
     }
     if changed(c, "tags") {
@@ -217,7 +230,8 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         req = req.set_security_groups(Some(groups));
     }
     let out = req.send().await.map_err(|e| err(&format!("creating load balancer {}", c.name), e))?;
-    let arn = out.load_balancers().first().and_then(|l| l.load_balancer_arn()).ok_or_else(|| anyhow::anyhow!("CreateLoadBalancer returned no ARN"))?.to_string();
+    let arn =
+        out.load_balancers().first().and_then(|l| l.load_balancer_arn()).ok_or_else(|| anyhow::anyhow!("CreateLoadBalancer returned no ARN"))?.to_string();
     sc.ids.set(&c.address, arn.clone());
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
@@ -249,7 +263,12 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     let (b, a) = resolved(sc, c)?;
     let lb = &sc.clients.elbv2;
     if b["security_groups"] != a["security_groups"] {
-        lb.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(strs(&a["security_groups"]))).send().await.map_err(|e| err("setting security groups", e))?;
+        lb.set_security_groups()
+            .load_balancer_arn(&arn)
+            .set_security_groups(Some(strs(&a["security_groups"])))
+            .send()
+            .await
+            .map_err(|e| err("setting security groups", e))?;
     }
     if b["subnets"] != a["subnets"] {
         lb.set_subnets().load_balancer_arn(&arn).set_subnets(Some(strs(&a["subnets"]))).send().await.map_err(|e| err("setting subnets", e))?;
@@ -288,7 +307,13 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         Err(e) => return Err(err(&format!("deleting load balancer {arn}"), e)),
     }
     (sc.progress)(format!("  {}: waiting until {} is gone", c.address, c.name));
-    sc.clients.elbv2.wait_until_load_balancers_deleted().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer to go", e))?;
+    sc.clients
+        .elbv2
+        .wait_until_load_balancers_deleted()
+        .load_balancer_arns(&arn)
+        .wait(WAIT)
+        .await
+        .map_err(|e| err("waiting for the load balancer to go", e))?;
     Ok(())
 }
 
@@ -328,7 +353,12 @@ fn action(v: &Value) -> Action {
             }
             let tuples = groups
                 .iter()
-                .map(|g| TargetGroupTuple::builder().target_group_arn(g["target_group"].as_str().unwrap_or_default()).set_weight(g["weight"].as_i64().map(|w| w as i32)).build())
+                .map(|g| {
+                    TargetGroupTuple::builder()
+                        .target_group_arn(g["target_group"].as_str().unwrap_or_default())
+                        .set_weight(g["weight"].as_i64().map(|w| w as i32))
+                        .build()
+                })
                 .collect();
             let mut cfg = ForwardActionConfig::builder().set_target_groups(Some(tuples));
             if let Some(secs) = sticky {
@@ -408,7 +438,14 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         remove.retain(|c| *c != a["certificate"]);
         let certs = |v: &[Value]| v.iter().filter_map(Value::as_str).map(certificate).collect::<Vec<_>>();
         if !add.is_empty() {
-            sc.clients.elbv2.add_listener_certificates().listener_arn(&arn).set_certificates(Some(certs(&add))).send().await.map_err(|e| err("adding listener certificates", e))?;
+            sc.clients
+                .elbv2
+                .add_listener_certificates()
+                .listener_arn(&arn)
+                .set_certificates(Some(certs(&add)))
+                .send()
+                .await
+                .map_err(|e| err("adding listener certificates", e))?;
         }
         if !remove.is_empty() {
             sc.clients
@@ -455,14 +492,24 @@ fn condition_list(v: &Value) -> Vec<RuleCondition> {
         }
     }
     if let Some(Value::Array(pairs)) = v.get("query") {
-        let kvs = pairs.iter().map(|p| QueryStringKeyValuePair::builder().key(p["key"].as_str().unwrap_or_default()).value(p["value"].as_str().unwrap_or_default()).build()).collect();
-        out.push(RuleCondition::builder().field("query-string").query_string_config(QueryStringConditionConfig::builder().set_values(Some(kvs)).build()).build());
+        let kvs = pairs
+            .iter()
+            .map(|p| QueryStringKeyValuePair::builder().key(p["key"].as_str().unwrap_or_default()).value(p["value"].as_str().unwrap_or_default()).build())
+            .collect();
+        out.push(
+            RuleCondition::builder().field("query-string").query_string_config(QueryStringConditionConfig::builder().set_values(Some(kvs)).build()).build(),
+        );
     }
     if let Some(s) = v.get("source_ip") {
         out.push(RuleCondition::builder().field("source-ip").source_ip_config(SourceIpConditionConfig::builder().set_values(list(s)).build()).build());
     }
     if let Some(m) = v.get("method") {
-        out.push(RuleCondition::builder().field("http-request-method").http_request_method_config(HttpRequestMethodConditionConfig::builder().set_values(list(m)).build()).build());
+        out.push(
+            RuleCondition::builder()
+                .field("http-request-method")
+                .http_request_method_config(HttpRequestMethodConditionConfig::builder().set_values(list(m)).build())
+                .build(),
+        );
     }
     out
 }

@@ -173,7 +173,8 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
             v
         })
         .collect();
-    let all_sg_creates: Vec<usize> = steps.iter().enumerate().filter(|(_, s)| s.op == Op::Create && plan.changes[s.change].address.kind == Kind::SecurityGroup).map(|(i, _)| i).collect();
+    let all_sg_creates: Vec<usize> =
+        steps.iter().enumerate().filter(|(_, s)| s.op == Op::Create && plan.changes[s.change].address.kind == Kind::SecurityGroup).map(|(i, _)| i).collect();
     for s in 0..steps.len() {
         let (ci, op) = (steps[s].change, steps[s].op);
         let c = &plan.changes[ci];

@@ -29,7 +29,15 @@ async fn resolve_zone(sc: &StepContext, zone: &str) -> anyhow::Result<(String, S
     Ok((super::acm::hosted_zone_id(sc, zone).await?, fqdn(zone)))
 }
 
-fn rrset(name: &str, kind: &str, set: Option<&str>, weight: Option<i64>, ttl: Option<i64>, values: &[String], alias: Option<(String, String, bool)>) -> anyhow::Result<ResourceRecordSet> {
+fn rrset(
+    name: &str,
+    kind: &str,
+    set: Option<&str>,
+    weight: Option<i64>,
+    ttl: Option<i64>,
+    values: &[String],
+    alias: Option<(String, String, bool)>,
+) -> anyhow::Result<ResourceRecordSet> {
     let mut b = ResourceRecordSet::builder().name(name).r#type(RrType::from(kind)).set_set_identifier(set.map(str::to_string)).set_weight(weight);
     match alias {
         Some((zone, dns, evaluate)) => b = b.alias_target(AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(evaluate).build()?),
@@ -54,7 +62,8 @@ async fn desired_set(sc: &StepContext, a: &Value) -> anyhow::Result<ResourceReco
     let lb = out.load_balancers().first().ok_or_else(|| anyhow::anyhow!("load balancer {lb_arn} not found"))?;
     let dns = lb.dns_name().unwrap_or_default().to_string();
     let kind = a["type"].as_str().unwrap_or("CNAME");
-    let alias = (kind != "CNAME").then(|| (lb.canonical_hosted_zone_id().unwrap_or_default().to_string(), dns.clone(), a["evaluate_target_health"].as_bool().unwrap_or(true)));
+    let alias = (kind != "CNAME")
+        .then(|| (lb.canonical_hosted_zone_id().unwrap_or_default().to_string(), dns.clone(), a["evaluate_target_health"].as_bool().unwrap_or(true)));
     rrset(a["name"].as_str().unwrap_or_default(), kind, a["set_identifier"].as_str(), a["weight"].as_i64(), a["ttl"].as_i64(), &[dns], alias)
 }
 
@@ -127,8 +136,18 @@ pub async fn delete_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let b = c.before.as_ref().expect("live attributes");
     let raw = &b["raw"];
     let values: Vec<String> = raw["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
-    let alias = raw["alias"].as_object().map(|a| (a["zone"].as_str().unwrap_or_default().to_string(), a["dns"].as_str().unwrap_or_default().to_string(), a["evaluate"].as_bool().unwrap_or(false)));
-    let set = rrset(b["name"].as_str().unwrap_or_default(), b["type"].as_str().unwrap_or_default(), b["set_identifier"].as_str(), b["weight"].as_i64(), raw["ttl"].as_i64(), &values, alias)?;
+    let alias = raw["alias"].as_object().map(|a| {
+        (a["zone"].as_str().unwrap_or_default().to_string(), a["dns"].as_str().unwrap_or_default().to_string(), a["evaluate"].as_bool().unwrap_or(false))
+    });
+    let set = rrset(
+        b["name"].as_str().unwrap_or_default(),
+        b["type"].as_str().unwrap_or_default(),
+        b["set_identifier"].as_str(),
+        b["weight"].as_i64(),
+        raw["ttl"].as_i64(),
+        &values,
+        alias,
+    )?;
     let address = c.address.to_string();
     let (name, kind) = (b["name"].as_str().unwrap_or_default().to_string(), b["type"].as_str().unwrap_or_default().to_string());
     write(sc, b["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Delete, set)?], move |entries| {

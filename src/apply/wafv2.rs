@@ -122,7 +122,10 @@ fn statement(st: &Value) -> anyhow::Result<Statement> {
     let b = Statement::builder();
     Ok(if let Some(m) = st.get("managed") {
         let excluded = strs(&m["excluded_rules"]).into_iter().map(|n| ExcludedRule::builder().name(n).build()).collect::<Result<Vec<_>, _>>()?;
-        let mut g = ManagedRuleGroupStatement::builder().vendor_name(m["vendor"].as_str().unwrap_or("AWS")).name(m["name"].as_str().unwrap_or_default()).set_version(m["version"].as_str().map(str::to_string));
+        let mut g = ManagedRuleGroupStatement::builder()
+            .vendor_name(m["vendor"].as_str().unwrap_or("AWS"))
+            .name(m["name"].as_str().unwrap_or_default())
+            .set_version(m["version"].as_str().map(str::to_string));
         if !excluded.is_empty() {
             g = g.set_excluded_rules(Some(excluded));
         }
@@ -156,7 +159,11 @@ fn acl_parts(name: &str, a: &Value) -> anyhow::Result<(DefaultAction, Visibility
     let mut rules = Vec::new();
     for r in a["rules"].as_array().into_iter().flatten() {
         let rname = r["name"].as_str().unwrap_or_default();
-        let mut rb = Rule::builder().name(rname).priority(r["priority"].as_i64().unwrap_or(0) as i32).statement(statement(&r["statement"])?).visibility_config(visibility(&format!("{name}-{rname}"), metrics)?);
+        let mut rb = Rule::builder()
+            .name(rname)
+            .priority(r["priority"].as_i64().unwrap_or(0) as i32)
+            .statement(statement(&r["statement"])?)
+            .visibility_config(visibility(&format!("{name}-{rname}"), metrics)?);
         if let Some(o) = r["override_action"].as_str() {
             let ob = OverrideAction::builder();
             rb = rb.override_action(if o == "count" { ob.count(CountAction::builder().build()) } else { ob.none(NoneAction::builder().build()) }.build());

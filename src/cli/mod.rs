@@ -149,8 +149,12 @@ pub fn main() -> ExitCode {
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats } => {
             runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, cli.color))
         }
-        Command::Apply { file, vars, aws, auto_approve, parallelism, stats } => runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, false, cli.color)),
-        Command::Destroy { file, vars, aws, auto_approve, parallelism, stats } => runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, true, cli.color)),
+        Command::Apply { file, vars, aws, auto_approve, parallelism, stats } => {
+            runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, false, cli.color))
+        }
+        Command::Destroy { file, vars, aws, auto_approve, parallelism, stats } => {
+            runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, true, cli.color))
+        }
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
             println!("{text}");
@@ -288,14 +292,26 @@ fn confirm(question: &str) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run_apply(file: &std::path::Path, vars: &[(String, String)], aws: &AwsArgs, auto_approve: bool, parallelism: usize, stats: bool, destroy: bool, color: Color) -> ExitCode {
+async fn run_apply(
+    file: &std::path::Path,
+    vars: &[(String, String)],
+    aws: &AwsArgs,
+    auto_approve: bool,
+    parallelism: usize,
+    stats: bool,
+    destroy: bool,
+    color: Color,
+) -> ExitCode {
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !auto_approve && !interactive {
         eprintln!("error: not running in a terminal: pass --auto-approve to {} without a prompt", if destroy { "destroy" } else { "apply" });
         return ExitCode::from(1);
     }
     // A saved plan: re-plan from the same file and variables and refuse if live state moved.
-    let saved: Option<crate::ops::SavedPlan> = std::fs::read_to_string(file).ok().and_then(|t| serde_json::from_str(&t).ok()).filter(|s: &crate::ops::SavedPlan| s.format == crate::ops::SAVED_PLAN_FORMAT);
+    let saved: Option<crate::ops::SavedPlan> = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .filter(|s: &crate::ops::SavedPlan| s.format == crate::ops::SAVED_PLAN_FORMAT);
     let (stack_file, vars) = match &saved {
         Some(s) => (PathBuf::from(&s.stack_file), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),

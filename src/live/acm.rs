@@ -9,18 +9,12 @@ use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
-    let summaries = clients
-        .acm
-        .list_certificates()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| err("listing certificates", e))?;
+    let summaries =
+        clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
     let tagged = try_join_all(summaries.iter().filter_map(|s| s.certificate_arn()).map(|arn| async move {
         let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| err(&format!("tags of {arn}"), e))?;
-        let map: Map<String, Value> = tags.tags().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value().unwrap_or_default()))).collect();
+        let map: Map<String, Value> =
+            tags.tags().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value().unwrap_or_default()))).collect();
         anyhow::Ok((arn.to_string(), map))
     }))
     .await?;

@@ -7,9 +7,7 @@ use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defa
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live, as_reference};
 use crate::spec::model::{LbType, Protocol, Stack, TargetType};
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup,
-};
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
 use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -45,7 +43,11 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
     let (lbs, tgs) = tokio::join!(lbs_req, tgs_req);
     let lbs: Vec<LoadBalancer> = lbs.map_err(|e| err("listing load balancers", e))?;
     let tgs: Vec<TargetGroup> = tgs.map_err(|e| err("listing target groups", e))?;
-    let arns: Vec<String> = lbs.iter().filter_map(|l| l.load_balancer_arn().map(str::to_string)).chain(tgs.iter().filter_map(|t| t.target_group_arn().map(str::to_string))).collect();
+    let arns: Vec<String> = lbs
+        .iter()
+        .filter_map(|l| l.load_balancer_arn().map(str::to_string))
+        .chain(tgs.iter().filter_map(|t| t.target_group_arn().map(str::to_string)))
+        .collect();
     let tags = tags_of(clients, arns).await?;
     let owner = |arn: Option<&str>| -> Option<(Address, &Tags)> {
         let t = tags.get(arn?)?;
@@ -60,13 +62,23 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
     for lb in &lbs {
         if let (None, Some(key)) = (owner(lb.load_balancer_arn()), lb.load_balancer_name().and_then(|n| want_lb.get(n))) {
             let other = lb.load_balancer_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
-            conflicts.push(Conflict { address: Address::new(Kind::LoadBalancer, *key), name: lb.load_balancer_name().unwrap_or_default().into(), id: lb.load_balancer_arn().unwrap_or_default().into(), reason: foreign_reason(other) });
+            conflicts.push(Conflict {
+                address: Address::new(Kind::LoadBalancer, *key),
+                name: lb.load_balancer_name().unwrap_or_default().into(),
+                id: lb.load_balancer_arn().unwrap_or_default().into(),
+                reason: foreign_reason(other),
+            });
         }
     }
     for tg in &tgs {
         if let (None, Some(key)) = (owner(tg.target_group_arn()), tg.target_group_name().and_then(|n| want_tg.get(n))) {
             let other = tg.target_group_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
-            conflicts.push(Conflict { address: Address::new(Kind::TargetGroup, *key), name: tg.target_group_name().unwrap_or_default().into(), id: tg.target_group_arn().unwrap_or_default().into(), reason: foreign_reason(other) });
+            conflicts.push(Conflict {
+                address: Address::new(Kind::TargetGroup, *key),
+                name: tg.target_group_name().unwrap_or_default().into(),
+                id: tg.target_group_arn().unwrap_or_default().into(),
+                reason: foreign_reason(other),
+            });
         }
     }
 
@@ -90,9 +102,7 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
 async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg: &TargetGroup, managed_targets: bool) -> anyhow::Result<Live> {
     let arn = tg.target_group_arn().unwrap_or_default().to_string();
     let attrs_req = clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send();
-    let health_req = async {
-        if managed_targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) }
-    };
+    let health_req = async { if managed_targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
     let (attrs_out, health_out) = tokio::join!(attrs_req, health_req);
     let attrs_out = attrs_out.map_err(|e| err(&format!("attributes of {arn}"), e))?;
     let target_type = tg.target_type().map(|t| t.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
@@ -131,8 +141,16 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
         }
     }
     m.insert("health_check".into(), Value::Object(hc));
-    let mut attributes: Map<String, Value> = attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
-    for key in ["deregistration_delay.timeout_seconds", "stickiness.enabled", "slow_start.duration_seconds", "load_balancing.algorithm.type", "stickiness.lb_cookie.duration_seconds", "stickiness.app_cookie.duration_seconds"] {
+    let mut attributes: Map<String, Value> =
+        attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    for key in [
+        "deregistration_delay.timeout_seconds",
+        "stickiness.enabled",
+        "slow_start.duration_seconds",
+        "load_balancing.algorithm.type",
+        "stickiness.lb_cookie.duration_seconds",
+        "stickiness.app_cookie.duration_seconds",
+    ] {
         if let Some(d) = tg_attribute_default(key) {
             attributes.entry(key).or_insert(Value::from(d));
         }
@@ -151,7 +169,14 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
     Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: Value::Object(m) })
 }
 
-async fn read_load_balancer(clients: &Clients, stack: &Stack, address: Address, tags: &Tags, lb: &LoadBalancer, tg_refs: &HashMap<String, Address>) -> anyhow::Result<Vec<Live>> {
+async fn read_load_balancer(
+    clients: &Clients,
+    stack: &Stack,
+    address: Address,
+    tags: &Tags,
+    lb: &LoadBalancer,
+    tg_refs: &HashMap<String, Address>,
+) -> anyhow::Result<Vec<Live>> {
     let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
     let (attrs_out, listeners_out) = tokio::join!(
         clients.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
@@ -171,7 +196,8 @@ async fn read_load_balancer(clients: &Clients, stack: &Stack, address: Address, 
         m.insert("security_groups".into(), sorted(lb.security_groups().iter().map(|g| Value::from(g.as_str())).collect()));
     }
     m.insert("ip_address_type".into(), Value::from(lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4")));
-    let mut attributes: Map<String, Value> = attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    let mut attributes: Map<String, Value> =
+        attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
     for key in [
         "deletion_protection.enabled",
         "idle_timeout.timeout_seconds",
@@ -191,13 +217,19 @@ async fn read_load_balancer(clients: &Clients, stack: &Stack, address: Address, 
     // Read by Route 53 records; not declared, so never compared.
     m.insert("dns_name".into(), json!(lb.dns_name()));
     m.insert("canonical_zone".into(), json!(lb.canonical_hosted_zone_id()));
-    let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: Value::Object(m) }];
+    let mut out =
+        vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: Value::Object(m) }];
 
     // Listeners are matched to the stack's by port (gateway load balancers have one listener).
     let spec_lb = stack.load_balancers.get(&address.key);
     let listener_reads = listeners.iter().map(|l| {
         let key = spec_lb
-            .and_then(|slb| slb.listeners.iter().find(|(_, sl)| if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() }).map(|(k, _)| k.clone()))
+            .and_then(|slb| {
+                slb.listeners
+                    .iter()
+                    .find(|(_, sl)| if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() })
+                    .map(|(k, _)| k.clone())
+            })
             .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)));
         read_listener(clients, &address, key, &kind, l, tg_refs)
     });
@@ -207,16 +239,19 @@ async fn read_load_balancer(clients: &Clients, stack: &Stack, address: Address, 
     Ok(out)
 }
 
-async fn read_listener(clients: &Clients, lb: &Address, key: String, lb_kind: &str, l: &Listener, tg_refs: &HashMap<String, Address>) -> anyhow::Result<Vec<Live>> {
+async fn read_listener(
+    clients: &Clients,
+    lb: &Address,
+    key: String,
+    lb_kind: &str,
+    l: &Listener,
+    tg_refs: &HashMap<String, Address>,
+) -> anyhow::Result<Vec<Live>> {
     let arn = l.listener_arn().unwrap_or_default().to_string();
     let protocol = l.protocol().map(|p| p.as_str().to_string());
     let tls = matches!(protocol.as_deref(), Some("HTTPS" | "TLS"));
-    let certs_req = async {
-        if tls { clients.elbv2.describe_listener_certificates().listener_arn(&arn).send().await.map(Some) } else { Ok(None) }
-    };
-    let rules_req = async {
-        if lb_kind == "application" { clients.elbv2.describe_rules().listener_arn(&arn).send().await.map(Some) } else { Ok(None) }
-    };
+    let certs_req = async { if tls { clients.elbv2.describe_listener_certificates().listener_arn(&arn).send().await.map(Some) } else { Ok(None) } };
+    let rules_req = async { if lb_kind == "application" { clients.elbv2.describe_rules().listener_arn(&arn).send().await.map(Some) } else { Ok(None) } };
     let (certs, rules) = tokio::join!(certs_req, rules_req);
     let certs = certs.map_err(|e| err(&format!("certificates of {arn}"), e))?;
     let rules = rules.map_err(|e| err(&format!("rules of {arn}"), e))?;
@@ -232,7 +267,15 @@ async fn read_listener(clients: &Clients, lb: &Address, key: String, lb_kind: &s
         let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
         m.insert("certificate".into(), json!(default));
         let extra: Vec<Value> = certs
-            .map(|c| c.certificates().iter().filter(|c| c.is_default() != Some(true)).filter_map(|c| c.certificate_arn()).filter(|a| Some(*a) != default.as_deref()).map(Value::from).collect())
+            .map(|c| {
+                c.certificates()
+                    .iter()
+                    .filter(|c| c.is_default() != Some(true))
+                    .filter_map(|c| c.certificate_arn())
+                    .filter(|a| Some(*a) != default.as_deref())
+                    .map(Value::from)
+                    .collect()
+            })
             .unwrap_or_default();
         m.insert("extra_certificates".into(), sorted(extra));
     }
@@ -240,17 +283,22 @@ async fn read_listener(clients: &Clients, lb: &Address, key: String, lb_kind: &s
         m.insert("alpn_policy".into(), Value::from(l.alpn_policy().first().map(String::as_str).unwrap_or("None")));
     }
     m.insert("default_action".into(), action(l.default_actions().first(), tg_refs));
-    let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: format!("{}:{}", lb.key, l.port().map_or("geneve".into(), |p| p.to_string())), attrs: Value::Object(m) }];
+    let mut out = vec![Live {
+        address: address.clone(),
+        id: arn.clone(),
+        name: format!("{}:{}", lb.key, l.port().map_or("geneve".into(), |p| p.to_string())),
+        attrs: Value::Object(m),
+    }];
     if let Some(rules) = rules.filter(|r| r.rules().iter().any(|r| r.is_default() != Some(true))) {
-        let mut list: Vec<Value> = rules
+        let mut list: Vec<Value> = rules.rules().iter().filter(|r| r.is_default() != Some(true)).map(|r| rule(r, tg_refs)).collect();
+        list.sort_by_key(|r| r["priority"].as_u64());
+        // Rule ARNs by priority, for apply to modify and delete them.
+        let ids: Map<String, Value> = rules
             .rules()
             .iter()
             .filter(|r| r.is_default() != Some(true))
-            .map(|r| rule(r, tg_refs))
+            .filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?))))
             .collect();
-        list.sort_by_key(|r| r["priority"].as_u64());
-        // Rule ARNs by priority, for apply to modify and delete them.
-        let ids: Map<String, Value> = rules.rules().iter().filter(|r| r.is_default() != Some(true)).filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?)))).collect();
         out.push(Live {
             address: Address::new(Kind::ListenerRules, address.key.clone()),
             id: arn,
@@ -287,12 +335,18 @@ fn conditions(conds: &[RuleCondition]) -> Value {
                 if let Some(h) = c.http_header_config() {
                     let entry = m.entry("header").or_insert_with(|| Value::Object(Map::new()));
                     if let Value::Object(hm) = entry {
-                        hm.insert(h.http_header_name().unwrap_or_default().to_ascii_lowercase(), sorted(h.values().iter().map(|s| Value::from(s.as_str())).collect()));
+                        hm.insert(
+                            h.http_header_name().unwrap_or_default().to_ascii_lowercase(),
+                            sorted(h.values().iter().map(|s| Value::from(s.as_str())).collect()),
+                        );
                     }
                 }
             }
             "query-string" => {
-                let pairs: Vec<Value> = c.query_string_config().map(|q| q.values().iter().map(|kv| json!({ "key": kv.key().unwrap_or_default(), "value": kv.value().unwrap_or_default() })).collect()).unwrap_or_default();
+                let pairs: Vec<Value> = c
+                    .query_string_config()
+                    .map(|q| q.values().iter().map(|kv| json!({ "key": kv.key().unwrap_or_default(), "value": kv.value().unwrap_or_default() })).collect())
+                    .unwrap_or_default();
                 m.insert("query".into(), sorted(pairs));
             }
             "source-ip" => {
@@ -317,18 +371,20 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> Value {
         Some(ActionTypeEnum::Forward) => {
             let mut groups: Vec<Value> = a
                 .forward_config()
-                .map(|f| f.target_groups().iter().filter_map(|t| Some(json!({ "target_group": tg_value(t.target_group_arn()?, tg_refs), "weight": t.weight().unwrap_or(1) }))).collect())
+                .map(|f| {
+                    f.target_groups()
+                        .iter()
+                        .filter_map(|t| Some(json!({ "target_group": tg_value(t.target_group_arn()?, tg_refs), "weight": t.weight().unwrap_or(1) })))
+                        .collect()
+                })
                 .unwrap_or_default();
-            if groups.is_empty() {
-                if let Some(arn) = a.target_group_arn() {
-                    groups.push(json!({ "target_group": tg_value(arn, tg_refs), "weight": 1 }));
-                }
+            if groups.is_empty()
+                && let Some(arn) = a.target_group_arn()
+            {
+                groups.push(json!({ "target_group": tg_value(arn, tg_refs), "weight": 1 }));
             }
-            let stickiness = a
-                .forward_config()
-                .and_then(|f| f.target_group_stickiness_config())
-                .filter(|s| s.enabled() == Some(true))
-                .and_then(|s| s.duration_seconds());
+            let stickiness =
+                a.forward_config().and_then(|f| f.target_group_stickiness_config()).filter(|s| s.enabled() == Some(true)).and_then(|s| s.duration_seconds());
             json!({ "type": "forward", "target_groups": sorted(groups), "stickiness": stickiness })
         }
         Some(ActionTypeEnum::Redirect) => {

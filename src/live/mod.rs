@@ -79,7 +79,12 @@ impl Intercept for CountCalls {
         "lbstack::CountCalls"
     }
     // Serialization happens once per operation, before the retry loop: retries are not counted.
-    fn read_before_serialization(&self, _ctx: &BeforeSerializationInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_serialization(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
         *self.0.0.lock().expect("counter lock").entry(op).or_default() += 1;
         Ok(())
@@ -124,7 +129,8 @@ pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> an
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
     let context = network::resolve(clients, stack).await?;
-    let (sgs, lbs, certs, waf) = tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack), acm::read(clients, stack), wafv2::read(clients, stack));
+    let (sgs, lbs, certs, waf) =
+        tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack), acm::read(clients, stack), wafv2::read(clients, stack));
     let (sgs, sg_conflicts) = sgs?;
     let (mut resources, mut conflicts) = lbs?;
     let certs = certs?;
@@ -135,7 +141,8 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, 
         .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer && r.attrs["type"] == "application")
         .map(|r| (r.address.clone(), r.id.clone()))
         .collect();
-    let acl_ids: BTreeMap<String, String> = waf.iter().filter(|l| l.address.kind == crate::plan::Kind::WebAcl).map(|l| (l.id.clone(), l.address.to_string())).collect();
+    let acl_ids: BTreeMap<String, String> =
+        waf.iter().filter(|l| l.address.kind == crate::plan::Kind::WebAcl).map(|l| (l.id.clone(), l.address.to_string())).collect();
     let lb_dns: BTreeMap<String, String> = resources
         .iter()
         .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)

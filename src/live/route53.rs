@@ -83,15 +83,8 @@ fn zone_key(z: &HostedZone) -> (String, String) {
 
 /// Owned records and conflicts. `lb_dns`: owned load balancers' DNS names → addresses.
 pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let zones: Vec<HostedZone> = clients
-        .route53
-        .list_hosted_zones()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| err("listing hosted zones", e))?;
+    let zones: Vec<HostedZone> =
+        clients.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
     // Every zone's index (one call each, 16 at a time): records removed from the file are found too.
     let indexes: Vec<anyhow::Result<(String, String, Vec<IndexEntry>)>> = futures_util::stream::iter(zones.iter().map(zone_key))
         .map(|(id, name)| async move {
@@ -106,16 +99,19 @@ pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, St
         let (id, name, entries) = i?;
         owned_entries.extend(entries.into_iter().map(|e| (id.clone(), name.clone(), e)));
     }
-    let zone_of = |zone: &str| -> Option<(String, String)> {
-        zones.iter().map(zone_key).find(|(id, name)| id == zone || *name == fqdn(zone))
-    };
+    let zone_of = |zone: &str| -> Option<(String, String)> { zones.iter().map(zone_key).find(|(id, name)| id == zone || *name == fqdn(zone)) };
     let mut live = Vec::new();
     let mut conflicts = Vec::new();
     for (zone_id, zone_name, e) in &owned_entries {
         let sets = record_sets(clients, zone_id, &e.name, &e.kind).await?;
         let Some(set) = sets.iter().find(|r| r.set_identifier() == e.set.as_deref()) else { continue };
         let Some(address) = Address::parse(&e.address) else { continue };
-        live.push(Live { address, id: format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or("")), name: e.name.clone(), attrs: attrs(zone_name, set, lb_dns) });
+        live.push(Live {
+            address,
+            id: format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or("")),
+            name: e.name.clone(),
+            attrs: attrs(zone_name, set, lb_dns),
+        });
     }
     // Declared records at a name that exists but is not in this stack's index are someone else's.
     for (key, r) in &stack.records {

@@ -20,7 +20,10 @@ pub fn name_and_id(arn: &str) -> (String, String) {
 
 async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Value>> {
     let out = clients.wafv2.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| err(&format!("tags of {arn}"), e))?;
-    Ok(out.tag_info_for_resource().map(|t| t.tag_list().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value()))).collect()).unwrap_or_default())
+    Ok(out
+        .tag_info_for_resource()
+        .map(|t| t.tag_list().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value()))).collect())
+        .unwrap_or_default())
 }
 
 fn owner(stack: &Stack, tags: &Map<String, Value>) -> Option<Address> {
@@ -33,7 +36,15 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
     let mut set_arns = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let out = clients.wafv2.list_ip_sets().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing IP sets", e))?;
+        let out = clients
+            .wafv2
+            .list_ip_sets()
+            .scope(Scope::Regional)
+            .limit(100)
+            .set_next_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| err("listing IP sets", e))?;
         set_arns.extend(out.ip_sets().iter().filter_map(|s| s.arn().map(str::to_string)));
         match out.next_marker() {
             Some(m) if !m.is_empty() && out.ip_sets().len() == 100 => marker = Some(m.to_string()),
@@ -43,7 +54,15 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
     let mut acl_arns = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let out = clients.wafv2.list_web_acls().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing web ACLs", e))?;
+        let out = clients
+            .wafv2
+            .list_web_acls()
+            .scope(Scope::Regional)
+            .limit(100)
+            .set_next_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| err("listing web ACLs", e))?;
         acl_arns.extend(out.web_acls().iter().filter_map(|s| s.arn().map(str::to_string)));
         match out.next_marker() {
             Some(m) if !m.is_empty() && out.web_acls().len() == 100 => marker = Some(m.to_string()),

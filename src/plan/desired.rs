@@ -233,7 +233,8 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
     let address = Address::new(Kind::Certificate, key);
     let attrs = if let Some(domain) = &c.domain {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        let sans: Vec<Value> = c.alternative_names.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()).filter(|n| *n != domain).map(Value::from).collect();
+        let sans: Vec<Value> =
+            c.alternative_names.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()).filter(|n| *n != domain).map(Value::from).collect();
         json!({
             "type": "requested",
             "domain": domain,
@@ -300,10 +301,13 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
                 json!({ "geo": codes })
             };
             let (action, override_action) = if r.managed.is_some() {
-                (Value::Null, Value::from(match r.override_action.unwrap_or(WafOverride::None) {
-                    WafOverride::None => "none",
-                    WafOverride::Count => "count",
-                }))
+                (
+                    Value::Null,
+                    Value::from(match r.override_action.unwrap_or(WafOverride::None) {
+                        WafOverride::None => "none",
+                        WafOverride::Count => "count",
+                    }),
+                )
             } else {
                 let a = match r.action.unwrap_or(WafRuleAction::Block) {
                     WafRuleAction::Allow => "allow",
@@ -495,11 +499,8 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
     attrs.insert("attributes".into(), tg_attributes(tg));
     if !asg_owned {
         // The group's own targets; when an auto-scaling group fills it, that group owns them.
-        let targets: Vec<Value> = tg
-            .targets
-            .iter()
-            .map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone }))
-            .collect();
+        let targets: Vec<Value> =
+            tg.targets.iter().map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone })).collect();
         attrs.insert("targets".into(), sorted(targets));
     }
     attrs.insert("tags".into(), tags(s, &address, &tg.tags));
@@ -549,7 +550,9 @@ fn lb_attributes(lb: &LoadBalancer) -> Value {
 
 pub fn lb_attribute_default(key: &str) -> Option<&'static str> {
     Some(match key {
-        "deletion_protection.enabled" | "routing.http.drop_invalid_header_fields.enabled" | "load_balancing.cross_zone.enabled" | "access_logs.s3.enabled" => "false",
+        "deletion_protection.enabled" | "routing.http.drop_invalid_header_fields.enabled" | "load_balancing.cross_zone.enabled" | "access_logs.s3.enabled" => {
+            "false"
+        }
         "idle_timeout.timeout_seconds" => "60",
         "routing.http2.enabled" => "true",
         "access_logs.s3.bucket" | "access_logs.s3.prefix" => "",

@@ -205,7 +205,13 @@ mod tests {
         let tg = Address::new(Kind::TargetGroup, "api");
         let lb = Address::new(Kind::LoadBalancer, "web");
         let d = vec![
-            desired(Kind::Listener, "web.http", json!({"port": 80, "default_action": {"target_groups": [{"target_group": tg.reference()}]}}), &[tg.clone(), lb.clone()], Some(lb.clone())),
+            desired(
+                Kind::Listener,
+                "web.http",
+                json!({"port": 80, "default_action": {"target_groups": [{"target_group": tg.reference()}]}}),
+                &[tg.clone(), lb.clone()],
+                Some(lb.clone()),
+            ),
             desired(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 10}}), &[], None),
             desired(Kind::LoadBalancer, "web", json!({"type": "application"}), &[], None),
         ];
@@ -239,7 +245,7 @@ mod tests {
         let fwd = json!({"default_action": {"target_groups": [{"target_group": tg.reference(), "weight": 1}]}});
         let d = vec![
             desired(Kind::TargetGroup, "api", json!({"protocol": "HTTPS", "port": 8443}), &[], None),
-            desired(Kind::Listener, "web.http", fwd.clone(), &[tg.clone()], None),
+            desired(Kind::Listener, "web.http", fwd.clone(), std::slice::from_ref(&tg), None),
         ];
         let l = LiveState {
             resources: vec![live(Kind::TargetGroup, "api", json!({"protocol": "HTTP", "port": 8443})), live(Kind::Listener, "web.http", fwd)],
@@ -258,7 +264,7 @@ mod tests {
         let lb = Address::new(Kind::LoadBalancer, "web");
         let d = vec![
             desired(Kind::LoadBalancer, "web", json!({"scheme": "internal"}), &[], None),
-            desired(Kind::Listener, "web.http", json!({"port": 80}), &[lb.clone()], Some(lb.clone())),
+            desired(Kind::Listener, "web.http", json!({"port": 80}), std::slice::from_ref(&lb), Some(lb.clone())),
         ];
         let l = LiveState {
             resources: vec![live(Kind::LoadBalancer, "web", json!({"scheme": "internet-facing"})), live(Kind::Listener, "web.http", json!({"port": 80}))],
@@ -273,7 +279,12 @@ mod tests {
         let d = vec![desired(Kind::TargetGroup, "api", json!({"port": 80}), &[], None)];
         let l = LiveState {
             resources: vec![],
-            conflicts: vec![Conflict { address: Address::new(Kind::TargetGroup, "api"), name: "s-api".into(), id: "arn:x".into(), reason: "no ownership tags".into() }],
+            conflicts: vec![Conflict {
+                address: Address::new(Kind::TargetGroup, "api"),
+                name: "s-api".into(),
+                id: "arn:x".into(),
+                reason: "no ownership tags".into(),
+            }],
         };
         let p = diff("s", &d, &l);
         assert!(p.changes.is_empty());

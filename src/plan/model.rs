@@ -51,7 +51,9 @@ impl Kind {
             Kind::ListenerRules,
             Kind::WebAclAssociation,
             Kind::Record,
-        ].into_iter().find(|k| k.as_str() == s)
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// Attribute paths whose change cannot be made in place.

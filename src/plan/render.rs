@@ -65,7 +65,11 @@ pub fn human(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
     let acting: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     if !plan.conflicts.is_empty() {
-        let _ = writeln!(out, "{}", st.paint("1;31", "Conflicts: these names are taken by resources without this stack's ownership tags. lbstack leaves them alone:"));
+        let _ = writeln!(
+            out,
+            "{}",
+            st.paint("1;31", "Conflicts: these names are taken by resources without this stack's ownership tags. lbstack leaves them alone:")
+        );
         for c in &plan.conflicts {
             let _ = writeln!(out, "  ! {} \"{}\" ({}): {}", c.address, c.name, c.id, c.reason);
         }
@@ -200,7 +204,9 @@ mod tests {
                     name: "public:80".into(),
                     id: None,
                     before: None,
-                    after: Some(json!({"load_balancer": {"$ref": "load_balancer.public"}, "port": 80, "default_action": {"type": "forward", "target_groups": [{"target_group": tg.reference(), "weight": 1}], "stickiness": null}})),
+                    after: Some(
+                        json!({"load_balancer": {"$ref": "load_balancer.public"}, "port": 80, "default_action": {"type": "forward", "target_groups": [{"target_group": tg.reference(), "weight": 1}], "stickiness": null}}),
+                    ),
                     diffs: vec![],
                     deps: vec![tg],
                     parent: None,
@@ -218,7 +224,12 @@ mod tests {
                     parent: None,
                 },
             ],
-            conflicts: vec![Conflict { address: Address::new(Kind::LoadBalancer, "public"), name: "shop-blue-public".into(), id: "arn:lb".into(), reason: "exists without lbstack ownership tags".into() }],
+            conflicts: vec![Conflict {
+                address: Address::new(Kind::LoadBalancer, "public"),
+                name: "shop-blue-public".into(),
+                id: "arn:lb".into(),
+                reason: "exists without lbstack ownership tags".into(),
+            }],
         }
     }
 

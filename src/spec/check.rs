@@ -59,7 +59,9 @@ impl<'a> Checker<'a> {
         let schema = self.resolve(schema);
         // `port:` with nothing after it: a forgotten value, never a way to ask for the default.
         if value.is_null() && !pointer.is_empty() {
-            let mut d = Diagnostic::error(format!("{} has no value", field(pointer))).path(display_path(pointer)).hint("give it a value, or remove the key to use the default");
+            let mut d = Diagnostic::error(format!("{} has no value", field(pointer)))
+                .path(display_path(pointer))
+                .hint("give it a value, or remove the key to use the default");
             if let Some(span) = self.index.key(pointer) {
                 d = d.at(span);
             }
@@ -91,24 +93,24 @@ impl<'a> Checker<'a> {
                         self.walk(item_schema, item, &format!("{pointer}/{i}"));
                     }
                 }
-                if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-                    if (items.len() as u64) < min {
-                        self.error(pointer, format!("{} needs at least {min} item(s)", field(pointer)), None);
-                    }
+                if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                    && (items.len() as u64) < min
+                {
+                    self.error(pointer, format!("{} needs at least {min} item(s)", field(pointer)), None);
                 }
             }
             Value::Number(n) => self.check_range(schema, n.as_f64().unwrap_or(0.0), pointer),
             Value::String(s) => {
                 let len = s.chars().count() as u64;
-                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-                    if len > max {
-                        self.error(pointer, format!("{} is {len} characters long; the limit is {max}", field(pointer)), None);
-                    }
+                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+                    && len > max
+                {
+                    self.error(pointer, format!("{} is {len} characters long; the limit is {max}", field(pointer)), None);
                 }
-                if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-                    if len < min {
-                        self.error(pointer, format!("{} must not be empty", field(pointer)), None);
-                    }
+                if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+                    && len < min
+                {
+                    self.error(pointer, format!("{} must not be empty", field(pointer)), None);
                 }
             }
             _ => {}
@@ -149,7 +151,7 @@ impl<'a> Checker<'a> {
             Some((score, diags, _)) if score < 1000 => self.diags.extend(diags),
             _ => {
                 let expected = describe_schema(self, schema, &branches);
-                let hint = schema.get("description").and_then(Value::as_str).map(|d| first_sentence(d));
+                let hint = schema.get("description").and_then(Value::as_str).map(first_sentence);
                 self.error(pointer, format!("{} must be {expected}, found {}", field(pointer), describe(value)), hint);
             }
         }
@@ -189,9 +191,7 @@ impl<'a> Checker<'a> {
         }
         let expected = types.iter().filter(|t| **t != "null").map(|t| article(t)).collect::<Vec<_>>().join(" or ");
         let hint = match (types.as_slice(), &*value) {
-            (t, Value::String(s)) if t.contains(&"boolean") && matches!(s.as_str(), "yes" | "no" | "on" | "off") => {
-                Some("write `true` or `false`".to_string())
-            }
+            (t, Value::String(s)) if t.contains(&"boolean") && matches!(s.as_str(), "yes" | "no" | "on" | "off") => Some("write `true` or `false`".to_string()),
             (t, Value::Number(_)) if t.contains(&"integer") => Some("use a whole number".to_string()),
             (_, Value::Null) => Some("the key is present but has no value".to_string()),
             _ => schema.get("description").and_then(Value::as_str).map(first_sentence),

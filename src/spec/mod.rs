@@ -50,9 +50,7 @@ impl Loaded {
 /// The JSON Schema of the stack format (draft 2020-12), computed once.
 pub fn json_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        serde_json::to_value(schemars::schema_for!(Stack)).expect("schema serializes")
-    })
+    SCHEMA.get_or_init(|| serde_json::to_value(schemars::schema_for!(Stack)).expect("schema serializes"))
 }
 
 pub fn load_file(path: &Path, vars: &[(String, String)]) -> Loaded {
@@ -126,13 +124,12 @@ fn drop_broken_entries(value: &mut Value, diags: &[Diagnostic]) -> HashSet<Strin
     for d in diags {
         let Some(path) = &d.path else { continue };
         let mut parts = path.splitn(3, '.');
-        if let (Some(section), Some(key)) = (parts.next(), parts.next()) {
-            if KEYED_SECTIONS.contains(&section) {
-                if let Some(Value::Object(entries)) = value.get_mut(section) {
-                    entries.shift_remove(key);
-                    broken.insert(format!("{section}.{key}"));
-                }
-            }
+        if let (Some(section), Some(key)) = (parts.next(), parts.next())
+            && KEYED_SECTIONS.contains(&section)
+            && let Some(Value::Object(entries)) = value.get_mut(section)
+        {
+            entries.shift_remove(key);
+            broken.insert(format!("{section}.{key}"));
         }
     }
     broken

@@ -798,20 +798,10 @@ pub struct Rule {
 
 impl Rule {
     pub fn action(&self) -> Action {
-        Action {
-            forward: self.forward.clone(),
-            stickiness: self.stickiness,
-            redirect: self.redirect.clone(),
-            fixed_response: self.fixed_response.clone(),
-        }
+        Action { forward: self.forward.clone(), stickiness: self.stickiness, redirect: self.redirect.clone(), fixed_response: self.fixed_response.clone() }
     }
     pub fn has_condition(&self) -> bool {
-        self.path.is_some()
-            || self.host.is_some()
-            || !self.header.is_empty()
-            || !self.query.is_empty()
-            || self.source_ip.is_some()
-            || self.method.is_some()
+        self.path.is_some() || self.host.is_some() || !self.header.is_empty() || !self.query.is_empty() || self.source_ip.is_some() || self.method.is_some()
     }
 }
 

@@ -112,10 +112,10 @@ pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &Hash
     names.insert(Kind::Record, s.records.keys().cloned().collect());
     // Entries dropped for structural errors still count as declared names.
     for entry in broken {
-        if let Some((section, key)) = entry.split_once('.') {
-            if let Some(kind) = Kind::ALL.iter().find(|k| k.section() == section) {
-                names.get_mut(kind).expect("every kind has a list").push(key.to_string());
-            }
+        if let Some((section, key)) = entry.split_once('.')
+            && let Some(kind) = Kind::ALL.iter().find(|k| k.section() == section)
+        {
+            names.get_mut(kind).expect("every kind has a list").push(key.to_string());
         }
     }
     let mut v = V { s, index, base, broken, names, diags: Vec::new() };
@@ -206,10 +206,10 @@ impl<'a> V<'a> {
             self.err("/version", format!("unsupported format version {}", s.version), "this lbstack reads `version: 1`");
         }
         self.stack_name();
-        if let Some(region) = &s.region {
-            if !is_region(region) {
-                self.err("/region", format!("`{region}` is not an AWS region name"), "for example `us-east-1` or `eu-west-3`");
-            }
+        if let Some(region) = &s.region
+            && !is_region(region)
+        {
+            self.err("/region", format!("`{region}` is not an AWS region name"), "for example `us-east-1` or `eu-west-3`");
         }
         self.tags("/tags", &s.tags);
         self.keys();
@@ -289,15 +289,16 @@ impl<'a> V<'a> {
 
     fn network(&mut self) {
         let net = &self.s.network;
-        if let Some(VpcRef::Id(id)) = &net.vpc {
-            if id != "default" && !id.starts_with("vpc-") {
-                self.err("/network/vpc", format!("`{id}` is neither `default` nor a VPC id"), "write `default`, `vpc-0123...`, or `{tags: {Name: main}}`");
-            }
+        if let Some(VpcRef::Id(id)) = &net.vpc
+            && id != "default"
+            && !id.starts_with("vpc-")
+        {
+            self.err("/network/vpc", format!("`{id}` is neither `default` nor a VPC id"), "write `default`, `vpc-0123...`, or `{tags: {Name: main}}`");
         }
-        if let Some(VpcRef::Lookup(l)) = &net.vpc {
-            if l.tags.is_empty() {
-                self.err("/network/vpc/tags", "a VPC lookup needs at least one tag", "");
-            }
+        if let Some(VpcRef::Lookup(l)) = &net.vpc
+            && l.tags.is_empty()
+        {
+            self.err("/network/vpc/tags", "a VPC lookup needs at least one tag", "");
         }
         for (name, g) in &net.subnet_groups {
             let gp = p(&["network", "subnet_groups", name]);
@@ -334,10 +335,8 @@ impl<'a> V<'a> {
                         "a port (`443`) or a range (`\"8000-8100\"`); use `\"0-65535\"` for all",
                     ),
                     (SgProtocol::All, Some(_)) => self.err(&format!("{rp}/ports"), "`protocol: all` covers every port", "remove `ports`"),
-                    (_, Some(Ports::Range(r))) => {
-                        if parse_port_range(r).is_none() {
-                            self.err(&format!("{rp}/ports"), format!("`{r}` is not a port range"), "write `\"FROM-TO\"` with 0 ≤ FROM ≤ TO ≤ 65535");
-                        }
+                    (_, Some(Ports::Range(r))) if parse_port_range(r).is_none() => {
+                        self.err(&format!("{rp}/ports"), format!("`{r}` is not a port range"), "write `\"FROM-TO\"` with 0 ≤ FROM ≤ TO ≤ 65535");
                     }
                     _ => {}
                 }
@@ -380,7 +379,11 @@ impl<'a> V<'a> {
                     self.err(&format!("{cp}/domain"), format!("`{domain}` is not a domain name"), "for example `shop.example.com` or `*.example.com`");
                 }
                 if c.validation_zone.is_none() {
-                    self.err_key(&cp, format!("certificate `{name}` requests `{domain}` but has no `validation_zone`"), "name the Route 53 zone where lbstack writes the DNS validation records");
+                    self.err_key(
+                        &cp,
+                        format!("certificate `{name}` requests `{domain}` but has no `validation_zone`"),
+                        "name the Route 53 zone where lbstack writes the DNS validation records",
+                    );
                 }
                 for (i, alt) in c.alternative_names.iter().enumerate() {
                     if !is_domain(alt, true) {
@@ -395,10 +398,14 @@ impl<'a> V<'a> {
                     self.err(&format!("{cp}/validation_zone"), "`validation_zone` only applies when requesting with `domain`", "");
                 }
             }
-            if let Some(arn) = &c.arn {
-                if !arn.starts_with("arn:aws") || !arn.contains(":acm:") {
-                    self.err(&format!("{cp}/arn"), format!("`{}` is not an ACM certificate ARN", truncate(arn)), "ACM ARNs look like `arn:aws:acm:REGION:ACCOUNT:certificate/ID`");
-                }
+            if let Some(arn) = &c.arn
+                && (!arn.starts_with("arn:aws") || !arn.contains(":acm:"))
+            {
+                self.err(
+                    &format!("{cp}/arn"),
+                    format!("`{}` is not an ACM certificate ARN", truncate(arn)),
+                    "ACM ARNs look like `arn:aws:acm:REGION:ACCOUNT:certificate/ID`",
+                );
             }
             if let Some(imp) = &c.import {
                 let files = [("certificate", Some(&imp.certificate)), ("private_key", Some(&imp.private_key)), ("chain", imp.chain.as_ref())];
@@ -454,7 +461,11 @@ impl<'a> V<'a> {
                 }
                 let priority = r.priority.unwrap_or(i as u32);
                 if let Some(first) = priorities.insert(priority, i) {
-                    self.err(&format!("{rp}/priority"), format!("priority {priority} is already used by rule `{}`", acl.rules[first].name), "WAF rule priorities must be unique within the ACL");
+                    self.err(
+                        &format!("{rp}/priority"),
+                        format!("priority {priority} is already used by rule `{}`", acl.rules[first].name),
+                        "WAF rule priorities must be unique within the ACL",
+                    );
                 }
                 let kinds = [r.managed.is_some(), r.rate_limit.is_some(), r.ip_set.is_some(), r.geo.is_some()].iter().filter(|b| **b).count();
                 if kinds != 1 {
@@ -463,15 +474,19 @@ impl<'a> V<'a> {
                 }
                 if r.managed.is_some() {
                     if r.action.is_some() {
-                        self.err(&format!("{rp}/action"), "a managed rule group takes `override_action`, not `action`", "`override_action: count` only counts; `none` keeps the group's actions");
+                        self.err(
+                            &format!("{rp}/action"),
+                            "a managed rule group takes `override_action`, not `action`",
+                            "`override_action: count` only counts; `none` keeps the group's actions",
+                        );
                     }
                 } else if r.override_action.is_some() {
                     self.err(&format!("{rp}/override_action"), "`override_action` only applies to managed rule groups", "use `action`");
                 }
-                if let Some(rl) = &r.rate_limit {
-                    if ![60, 120, 300, 600].contains(&rl.window) {
-                        self.err(&format!("{rp}/rate_limit/window"), format!("rate window {} is not allowed", rl.window), "one of 60, 120, 300, 600 seconds");
-                    }
+                if let Some(rl) = &r.rate_limit
+                    && ![60, 120, 300, 600].contains(&rl.window)
+                {
+                    self.err(&format!("{rp}/rate_limit/window"), format!("rate window {} is not allowed", rl.window), "one of 60, 120, 300, 600 seconds");
                 }
                 if let Some(set) = &r.ip_set {
                     self.reference(&format!("{rp}/ip_set"), Kind::IpSet, set);
@@ -479,7 +494,11 @@ impl<'a> V<'a> {
                 if let Some(geo) = &r.geo {
                     for (j, c) in geo.iter().enumerate() {
                         if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-                            self.err(&format!("{rp}/geo/{j}"), format!("`{c}` is not a two-letter country code"), "ISO 3166 codes in capitals, e.g. `US`, `FR`");
+                            self.err(
+                                &format!("{rp}/geo/{j}"),
+                                format!("`{c}` is not a two-letter country code"),
+                                "ISO 3166 codes in capitals, e.g. `US`, `FR`",
+                            );
                         }
                     }
                 }
@@ -509,12 +528,8 @@ impl<'a> V<'a> {
 
     fn target_groups(&mut self) {
         let users = self.tg_users();
-        let asg_owned: HashMap<&str, &str> = self
-            .s
-            .autoscaling_groups
-            .iter()
-            .flat_map(|(a, g)| g.target_groups.iter().map(move |t| (t.as_str(), a.as_str())))
-            .collect();
+        let asg_owned: HashMap<&str, &str> =
+            self.s.autoscaling_groups.iter().flat_map(|(a, g)| g.target_groups.iter().map(move |t| (t.as_str(), a.as_str()))).collect();
         for (name, tg) in &self.s.target_groups {
             let tp = p(&["target_groups", name]);
             self.tags(&format!("{tp}/tags"), &tg.tags);
@@ -525,7 +540,11 @@ impl<'a> V<'a> {
                 }
             } else {
                 if tg.protocol.is_none() {
-                    self.err_key(&tp, format!("target group `{name}` needs a `protocol`"), "HTTP or HTTPS behind an application load balancer, TCP/TLS/UDP/TCP_UDP behind a network one, GENEVE behind a gateway one");
+                    self.err_key(
+                        &tp,
+                        format!("target group `{name}` needs a `protocol`"),
+                        "HTTP or HTTPS behind an application load balancer, TCP/TLS/UDP/TCP_UDP behind a network one, GENEVE behind a gateway one",
+                    );
                 }
                 if tg.port.is_none() {
                     self.err_key(&tp, format!("target group `{name}` needs a `port`"), "the port targets receive traffic on");
@@ -536,7 +555,11 @@ impl<'a> V<'a> {
                 self.err(&format!("{tp}/port"), "GENEVE target groups use port 6081", "");
             }
             if tg.target_type == TargetType::Alb && tg.protocol.is_some_and(|p| p != Protocol::Tcp) {
-                self.err(&format!("{tp}/protocol"), "a target group of type alb must use TCP", "an ALB can only be the target of a network load balancer's TCP listener");
+                self.err(
+                    &format!("{tp}/protocol"),
+                    "a target group of type alb must use TCP",
+                    "an ALB can only be the target of a network load balancer's TCP listener",
+                );
             }
             if tg.protocol_version.is_some() && !http {
                 self.err(&format!("{tp}/protocol_version"), "`protocol_version` applies to HTTP and HTTPS target groups only", "");
@@ -548,7 +571,11 @@ impl<'a> V<'a> {
                 let sp = format!("{tp}/stickiness");
                 match st.kind {
                     StickinessType::LbCookie | StickinessType::AppCookie if !http && !lambda => {
-                        self.err(&format!("{sp}/type"), "cookie stickiness needs an HTTP or HTTPS target group", "network load balancers stick with `type: source_ip`");
+                        self.err(
+                            &format!("{sp}/type"),
+                            "cookie stickiness needs an HTTP or HTTPS target group",
+                            "network load balancers stick with `type: source_ip`",
+                        );
                     }
                     StickinessType::SourceIp if http || lambda => {
                         self.err(&format!("{sp}/type"), "`source_ip` stickiness is for network load balancer target groups", "use `lb_cookie` or `app_cookie`");
@@ -590,7 +617,11 @@ impl<'a> V<'a> {
                         TargetType::Lambda => "a Lambda function ARN",
                         TargetType::Alb => "an application load balancer ARN",
                     };
-                    self.err(&format!("{tp}/targets/{i}/id"), format!("`{}` is not {want}", truncate(&t.id)), format!("the target group's target_type is {:?}", tg.target_type).to_lowercase());
+                    self.err(
+                        &format!("{tp}/targets/{i}/id"),
+                        format!("`{}` is not {want}", truncate(&t.id)),
+                        format!("the target group's target_type is {:?}", tg.target_type).to_lowercase(),
+                    );
                 }
             }
             if let Some(asg) = asg_owned.get(name.as_str()) {
@@ -602,7 +633,11 @@ impl<'a> V<'a> {
                     );
                 }
                 if tg.target_type != TargetType::Instance {
-                    self.err(&format!("{tp}/target_type"), format!("auto-scaling group `{asg}` registers instances, but this target group takes {:?} targets", tg.target_type).to_lowercase(), "use `target_type: instance`");
+                    self.err(
+                        &format!("{tp}/target_type"),
+                        format!("auto-scaling group `{asg}` registers instances, but this target group takes {:?} targets", tg.target_type).to_lowercase(),
+                        "use `target_type: instance`",
+                    );
                 }
             }
             // The protocol must fit every load balancer that forwards here.
@@ -627,10 +662,10 @@ impl<'a> V<'a> {
             Some(Protocol::Http | Protocol::Geneve) | None => HealthCheckProtocol::Http,
             _ => HealthCheckProtocol::Tcp,
         });
-        if let (Some(t), Some(i)) = (hc.timeout, hc.interval) {
-            if t >= i {
-                self.err(&format!("{hp}/timeout"), format!("health check timeout ({t} s) must be shorter than the interval ({i} s)"), "");
-            }
+        if let (Some(t), Some(i)) = (hc.timeout, hc.interval)
+            && t >= i
+        {
+            self.err(&format!("{hp}/timeout"), format!("health check timeout ({t} s) must be shorter than the interval ({i} s)"), "");
         }
         if proto == HealthCheckProtocol::Tcp {
             if hc.path.is_some() {
@@ -643,20 +678,20 @@ impl<'a> V<'a> {
                 self.err(&format!("{hp}/protocol"), "HTTP and HTTPS target groups check health over HTTP or HTTPS", "");
             }
         }
-        if let Some(path) = &hc.path {
-            if !path.starts_with('/') {
-                self.err(&format!("{hp}/path"), format!("health check path `{path}` must start with `/`"), "");
-            }
+        if let Some(path) = &hc.path
+            && !path.starts_with('/')
+        {
+            self.err(&format!("{hp}/path"), format!("health check path `{path}` must start with `/`"), "");
         }
-        if let Some(HealthCheckPort::Named(n)) = &hc.port {
-            if n != "traffic-port" {
-                self.err(&format!("{hp}/port"), format!("`{n}` is not a port"), "a port number, or `traffic-port` for the target's own port");
-            }
+        if let Some(HealthCheckPort::Named(n)) = &hc.port
+            && n != "traffic-port"
+        {
+            self.err(&format!("{hp}/port"), format!("`{n}` is not a port"), "a port number, or `traffic-port` for the target's own port");
         }
-        if let Some(HealthCheckPort::Port(n)) = &hc.port {
-            if !(1..=65535).contains(n) {
-                self.err(&format!("{hp}/port"), format!("port {n} is outside 1–65535"), "");
-            }
+        if let Some(HealthCheckPort::Port(n)) = &hc.port
+            && !(1..=65535).contains(n)
+        {
+            self.err(&format!("{hp}/port"), format!("port {n} is outside 1–65535"), "");
         }
         if let Some(m) = &hc.matcher {
             let grpc = tg.protocol_version == Some(ProtocolVersion::Grpc);
@@ -696,14 +731,19 @@ impl<'a> V<'a> {
             }
             let a = &lb.attributes;
             let ap = format!("{lp}/attributes");
-            let app_only = [("idle_timeout", a.idle_timeout.is_some()), ("http2", a.http2.is_some()), ("drop_invalid_headers", a.drop_invalid_headers.is_some())];
+            let app_only =
+                [("idle_timeout", a.idle_timeout.is_some()), ("http2", a.http2.is_some()), ("drop_invalid_headers", a.drop_invalid_headers.is_some())];
             for (attr, set) in app_only {
                 if set && lb.kind != LbType::Application {
                     self.err(&format!("{ap}/{attr}"), format!("`{attr}` applies to application load balancers only"), "");
                 }
             }
             if a.cross_zone.is_some() && lb.kind == LbType::Application {
-                self.err(&format!("{ap}/cross_zone"), "application load balancers always balance across zones", "remove `cross_zone`, or set it on a network or gateway load balancer");
+                self.err(
+                    &format!("{ap}/cross_zone"),
+                    "application load balancers always balance across zones",
+                    "remove `cross_zone`, or set it on a network or gateway load balancer",
+                );
             }
             if a.access_logs.is_some() && lb.kind == LbType::Gateway {
                 self.err(&format!("{ap}/access_logs"), "gateway load balancers have no access logs", "");
@@ -714,10 +754,14 @@ impl<'a> V<'a> {
             let mut ports: HashMap<u32, &str> = HashMap::new();
             for (l_name, l) in &lb.listeners {
                 let lsp = format!("{lp}/listeners/{}", escape(l_name));
-                if let Some(port) = l.port {
-                    if let Some(other) = ports.insert(port, l_name) {
-                        self.err(&format!("{lsp}/port"), format!("port {port} is already used by listener `{other}`"), "each listener of a load balancer needs its own port");
-                    }
+                if let Some(port) = l.port
+                    && let Some(other) = ports.insert(port, l_name)
+                {
+                    self.err(
+                        &format!("{lsp}/port"),
+                        format!("port {port} is already used by listener `{other}`"),
+                        "each listener of a load balancer needs its own port",
+                    );
                 }
                 self.listener(&lsp, &format!("{name}.{l_name}"), lb, l);
             }
@@ -766,21 +810,29 @@ impl<'a> V<'a> {
         for (i, c) in l.certificates.iter().enumerate() {
             self.reference_or_id(&format!("{lsp}/certificates/{i}"), Kind::Certificate, c, "arn:");
         }
-        if let Some(policy) = &l.ssl_policy {
-            if !policy.starts_with("ELBSecurityPolicy-") {
-                self.err(&format!("{lsp}/ssl_policy"), format!("`{policy}` is not an ELB security policy"), "for example `ELBSecurityPolicy-TLS13-1-2-2021-06`");
-            }
+        if let Some(policy) = &l.ssl_policy
+            && !policy.starts_with("ELBSecurityPolicy-")
+        {
+            self.err(&format!("{lsp}/ssl_policy"), format!("`{policy}` is not an ELB security policy"), "for example `ELBSecurityPolicy-TLS13-1-2-2021-06`");
         }
         if let Some(alpn) = &l.alpn_policy {
             if l.protocol != Some(Protocol::Tls) {
                 self.err(&format!("{lsp}/alpn_policy"), "`alpn_policy` applies to TLS listeners only", "");
             } else if !["HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None"].contains(&alpn.as_str()) {
-                self.err(&format!("{lsp}/alpn_policy"), format!("`{alpn}` is not an ALPN policy"), "HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred or None");
+                self.err(
+                    &format!("{lsp}/alpn_policy"),
+                    format!("`{alpn}` is not an ALPN policy"),
+                    "HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred or None",
+                );
             }
         }
         self.action(&format!("{lsp}/default_action"), lb, &l.default_action, true);
         if !l.rules.is_empty() && lb.kind != LbType::Application {
-            self.err(&format!("{lsp}/rules"), format!("{} load balancers have no listener rules", lb.kind.as_str()), "route with rules on an application load balancer");
+            self.err(
+                &format!("{lsp}/rules"),
+                format!("{} load balancers have no listener rules", lb.kind.as_str()),
+                "route with rules on an application load balancer",
+            );
             return;
         }
         let mut priorities: BTreeMap<u32, usize> = BTreeMap::new();
@@ -788,7 +840,8 @@ impl<'a> V<'a> {
             let rp = format!("{lsp}/rules/{i}");
             let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
             if let Some(first) = priorities.insert(priority, i) {
-                let explain = if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
+                let explain =
+                    if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
                 self.err(
                     &format!("{rp}/priority"),
                     format!("priority {priority} is already used by rule {} of listener `{listener_name}`{explain}", first + 1),
@@ -796,7 +849,11 @@ impl<'a> V<'a> {
                 );
             }
             if !r.has_condition() {
-                self.err(&rp, "a rule needs at least one condition", "`path`, `host`, `header`, `query`, `source_ip` or `method`; the listener's default_action covers everything else");
+                self.err(
+                    &rp,
+                    "a rule needs at least one condition",
+                    "`path`, `host`, `header`, `query`, `source_ip` or `method`; the listener's default_action covers everything else",
+                );
             }
             let values = [&r.path, &r.host, &r.source_ip, &r.method].iter().filter_map(|o| o.as_ref()).map(|v| v.to_vec().len()).sum::<usize>()
                 + r.header.values().map(|v| v.to_vec().len()).sum::<usize>()
@@ -837,7 +894,11 @@ impl<'a> V<'a> {
         }
         if lb.kind != LbType::Application && (a.redirect.is_some() || a.fixed_response.is_some()) {
             let which = if a.redirect.is_some() { "redirect" } else { "fixed_response" };
-            self.err(&format!("{ap}/{which}"), format!("{which} is an application load balancer action"), format!("a {} load balancer can only forward", lb.kind.as_str()));
+            self.err(
+                &format!("{ap}/{which}"),
+                format!("{which} is an application load balancer action"),
+                format!("a {} load balancer can only forward", lb.kind.as_str()),
+            );
         }
         if let Some(f) = &a.forward {
             match f {
@@ -878,15 +939,15 @@ impl<'a> V<'a> {
             if r.status != 301 && r.status != 302 {
                 self.err(&format!("{rp}/status"), format!("redirect status {} is not allowed", r.status), "301 (permanent) or 302 (temporary)");
             }
-            if let Some(proto) = &r.protocol {
-                if !["HTTP", "HTTPS", "#{protocol}"].contains(&proto.as_str()) {
-                    self.err(&format!("{rp}/protocol"), format!("`{proto}` is not a redirect protocol"), "HTTP, HTTPS or #{protocol}");
-                }
+            if let Some(proto) = &r.protocol
+                && !["HTTP", "HTTPS", "#{protocol}"].contains(&proto.as_str())
+            {
+                self.err(&format!("{rp}/protocol"), format!("`{proto}` is not a redirect protocol"), "HTTP, HTTPS or #{protocol}");
             }
-            if let Some(RedirectPort::Number(n)) = &r.port {
-                if !(1..=65535).contains(n) {
-                    self.err(&format!("{rp}/port"), format!("port {n} is outside 1–65535"), "");
-                }
+            if let Some(RedirectPort::Number(n)) = &r.port
+                && !(1..=65535).contains(n)
+            {
+                self.err(&format!("{rp}/port"), format!("port {n} is outside 1–65535"), "");
             }
             if r.protocol.is_none() && r.port.is_none() && r.host.is_none() && r.path.is_none() && r.query.is_none() {
                 self.err(&rp, "this redirect sends clients to the same URL, in a loop", "set at least one of protocol, port, host, path, query");
@@ -897,10 +958,14 @@ impl<'a> V<'a> {
             if !(200..=299).contains(&fr.status) && !(400..=599).contains(&fr.status) {
                 self.err(&format!("{fp}/status"), format!("fixed response status {} is not allowed", fr.status), "a 2XX, 4XX or 5XX code");
             }
-            if let Some(ct) = &fr.content_type {
-                if !["text/plain", "text/css", "text/html", "application/javascript", "application/json"].contains(&ct.as_str()) {
-                    self.err(&format!("{fp}/content_type"), format!("`{ct}` is not allowed"), "text/plain, text/css, text/html, application/javascript or application/json");
-                }
+            if let Some(ct) = &fr.content_type
+                && !["text/plain", "text/css", "text/html", "application/javascript", "application/json"].contains(&ct.as_str())
+            {
+                self.err(
+                    &format!("{fp}/content_type"),
+                    format!("`{ct}` is not allowed"),
+                    "text/plain, text/css, text/html, application/javascript or application/json",
+                );
             }
             if fr.body.as_ref().is_some_and(|b| b.len() > 1024) {
                 self.err(&format!("{fp}/body"), "a fixed response body is at most 1024 bytes", "");
@@ -914,7 +979,11 @@ impl<'a> V<'a> {
             self.tags(&format!("{lp}/tags"), &lt.tags);
             match &lt.image {
                 Image::Id(id) if !id.starts_with("ami-") => {
-                    self.err(&format!("{lp}/image"), format!("`{id}` is not an AMI id"), "give `ami-...`, or look one up: `{name: \"al2023-ami-*-x86_64\", owner: amazon}`");
+                    self.err(
+                        &format!("{lp}/image"),
+                        format!("`{id}` is not an AMI id"),
+                        "give `ami-...`, or look one up: `{name: \"al2023-ami-*-x86_64\", owner: amazon}`",
+                    );
                 }
                 Image::Lookup(l) if l.name.trim().is_empty() => self.err(&format!("{lp}/image/name"), "image name pattern is empty", ""),
                 _ => {}
@@ -928,10 +997,10 @@ impl<'a> V<'a> {
             if let Some(ud) = &lt.user_data {
                 self.file_exists(&format!("{lp}/user_data"), ud, 16 * 1024);
             }
-            if let Some(rv) = &lt.root_volume {
-                if !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&rv.kind.as_str()) {
-                    self.err(&format!("{lp}/root_volume/type"), format!("`{}` is not an EBS volume type", rv.kind), "gp3, gp2, io1, io2, st1, sc1 or standard");
-                }
+            if let Some(rv) = &lt.root_volume
+                && !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&rv.kind.as_str())
+            {
+                self.err(&format!("{lp}/root_volume/type"), format!("`{}` is not an EBS volume type", rv.kind), "gp3, gp2, io1, io2, st1, sc1 or standard");
             }
         }
     }
@@ -957,23 +1026,26 @@ impl<'a> V<'a> {
             let ltp = format!("{gp}/launch_template");
             let lt_name = g.launch_template.name().to_string();
             let lt_pointer = if matches!(g.launch_template, LaunchTemplateRef::Versioned(_)) { format!("{ltp}/name") } else { ltp.clone() };
-            if self.reference(&lt_pointer, Kind::LaunchTemplate, &lt_name) {
-                if let (Some(lt), Some(_)) = (self.s.launch_templates.get(&lt_name), &g.mixed_instances) {
-                    if lt.spot.is_some() {
-                        self.err(
-                            &format!("{gp}/mixed_instances"),
-                            format!("launch template `{lt_name}` requests spot instances, which AWS refuses in a mixed instances group"),
-                            "remove `spot` from the template and set the spot share here with `on_demand_percentage`",
-                        );
-                    }
-                }
+            if self.reference(&lt_pointer, Kind::LaunchTemplate, &lt_name)
+                && let (Some(lt), Some(_)) = (self.s.launch_templates.get(&lt_name), &g.mixed_instances)
+                && lt.spot.is_some()
+            {
+                self.err(
+                    &format!("{gp}/mixed_instances"),
+                    format!("launch template `{lt_name}` requests spot instances, which AWS refuses in a mixed instances group"),
+                    "remove `spot` from the template and set the spot share here with `on_demand_percentage`",
+                );
             }
             if let LaunchTemplateRef::Versioned(v) = &g.launch_template {
                 match &v.version {
                     None => {}
                     Some(Scalar::Int(n)) if *n >= 1 => {}
                     Some(Scalar::String(s)) if s == "latest" || s == "default" => {}
-                    Some(other) => self.err(&format!("{ltp}/version"), format!("`{other}` is not a launch template version"), "`latest`, `default`, or a version number from 1"),
+                    Some(other) => self.err(
+                        &format!("{ltp}/version"),
+                        format!("`{other}` is not a launch template version"),
+                        "`latest`, `default`, or a version number from 1",
+                    ),
                 }
             }
             if let Some(m) = &g.mixed_instances {
@@ -992,21 +1064,31 @@ impl<'a> V<'a> {
                     self.warn_key(&tgp, format!("target group `{tg}` is not forwarded to by any listener"), "its instances will receive no traffic");
                 }
             }
-            if let Some(hc) = &g.health_check {
-                if hc.kind == AsgHealthCheckType::Elb && g.target_groups.is_empty() {
-                    self.err(&format!("{gp}/health_check/type"), "`type: elb` needs target groups", "the load balancer's health checks come from the group's target groups");
-                }
+            if let Some(hc) = &g.health_check
+                && hc.kind == AsgHealthCheckType::Elb
+                && g.target_groups.is_empty()
+            {
+                self.err(
+                    &format!("{gp}/health_check/type"),
+                    "`type: elb` needs target groups",
+                    "the load balancer's health checks come from the group's target groups",
+                );
             }
-            if let Some(life) = g.max_instance_lifetime {
-                if life != 0 && !(86_400..=31_536_000).contains(&life) {
-                    self.err(&format!("{gp}/max_instance_lifetime"), format!("{life} s is not allowed"), "0 (off) or 86400–31536000 seconds (1 to 365 days)");
-                }
+            if let Some(life) = g.max_instance_lifetime
+                && life != 0
+                && !(86_400..=31_536_000).contains(&life)
+            {
+                self.err(&format!("{gp}/max_instance_lifetime"), format!("{life} s is not allowed"), "0 (off) or 86400–31536000 seconds (1 to 365 days)");
             }
             if let Some(r) = &g.instance_refresh {
-                if let (Some(min), Some(max)) = (r.min_healthy_percentage, r.max_healthy_percentage) {
-                    if max - min > 100 || max < min {
-                        self.err(&format!("{gp}/instance_refresh"), format!("min_healthy_percentage {min} and max_healthy_percentage {max} are more than 100 apart"), "AWS allows a spread of at most 100");
-                    }
+                if let (Some(min), Some(max)) = (r.min_healthy_percentage, r.max_healthy_percentage)
+                    && (max - min > 100 || max < min)
+                {
+                    self.err(
+                        &format!("{gp}/instance_refresh"),
+                        format!("min_healthy_percentage {min} and max_healthy_percentage {max} are more than 100 apart"),
+                        "AWS allows a spread of at most 100",
+                    );
                 }
                 if !r.checkpoints.is_empty() {
                     let ascending = r.checkpoints.windows(2).all(|w| w[0] < w[1]);
@@ -1019,7 +1101,8 @@ impl<'a> V<'a> {
     }
 
     fn scaling_policies(&mut self) {
-        let triggered: HashSet<&str> = self.s.alarms.values().flat_map(|a| a.actions.iter().chain(&a.ok_actions).chain(&a.insufficient_data_actions)).map(String::as_str).collect();
+        let triggered: HashSet<&str> =
+            self.s.alarms.values().flat_map(|a| a.actions.iter().chain(&a.ok_actions).chain(&a.insufficient_data_actions)).map(String::as_str).collect();
         for (name, pol) in &self.s.scaling_policies {
             let pp = p(&["scaling_policies", name]);
             let group_ok = self.reference(&format!("{pp}/group"), Kind::AutoScalingGroup, &pol.group);
@@ -1032,7 +1115,9 @@ impl<'a> V<'a> {
             if let Some(tt) = &pol.target_tracking {
                 let tp = format!("{pp}/target_tracking");
                 match (&tt.metric, &tt.custom) {
-                    (None, None) => self.err(&tp, "target tracking needs `metric` or `custom`", "metric: cpu, network_in, network_out or alb_requests_per_target"),
+                    (None, None) => {
+                        self.err(&tp, "target tracking needs `metric` or `custom`", "metric: cpu, network_in, network_out or alb_requests_per_target")
+                    }
                     (Some(_), Some(_)) => self.err(&tp, "target tracking takes `metric` or `custom`, not both", ""),
                     _ => {}
                 }
@@ -1058,14 +1143,18 @@ impl<'a> V<'a> {
                 let sp = format!("{pp}/step");
                 self.steps(&sp, st);
             }
-            if let Some(si) = &pol.simple {
-                if si.adjust == 0 {
-                    self.err(&format!("{pp}/simple/adjust"), "an adjustment of 0 changes nothing", "");
-                }
+            if let Some(si) = &pol.simple
+                && si.adjust == 0
+            {
+                self.err(&format!("{pp}/simple/adjust"), "an adjustment of 0 changes nothing", "");
             }
             let alarm_driven = pol.step.is_some() || pol.simple.is_some();
             if alarm_driven && !triggered.contains(name.as_str()) {
-                self.warn_key(&pp, format!("scaling policy `{name}` is not triggered by any alarm"), "step and simple policies act only when an alarm names them in `actions`");
+                self.warn_key(
+                    &pp,
+                    format!("scaling policy `{name}` is not triggered by any alarm"),
+                    "step and simple policies act only when an alarm names them in `actions`",
+                );
             }
         }
     }
@@ -1078,14 +1167,22 @@ impl<'a> V<'a> {
             (Some(PredefinedMetric::AlbRequestsPerTarget), Some(tg)) => {
                 let tgp = format!("{tp}/target_group");
                 if self.reference(&tgp, Kind::TargetGroup, tg) {
-                    if let Some(g) = group {
-                        if !g.target_groups.iter().any(|t| t == tg) {
-                            self.err(&tgp, format!("target group `{tg}` is not attached to auto-scaling group `{group_name}`"), format!("add it to `autoscaling_groups.{group_name}.target_groups`"));
-                        }
+                    if let Some(g) = group
+                        && !g.target_groups.iter().any(|t| t == tg)
+                    {
+                        self.err(
+                            &tgp,
+                            format!("target group `{tg}` is not attached to auto-scaling group `{group_name}`"),
+                            format!("add it to `autoscaling_groups.{group_name}.target_groups`"),
+                        );
                     }
                     let forwarded = self.tg_users().get(tg).is_some_and(|u| u.iter().any(|(t, _)| *t == LbType::Application));
                     if !forwarded && self.s.target_groups.contains_key(tg) {
-                        self.err(&tgp, format!("no application load balancer forwards to target group `{tg}`"), "ALBRequestCountPerTarget is measured by an application load balancer");
+                        self.err(
+                            &tgp,
+                            format!("no application load balancer forwards to target group `{tg}`"),
+                            "ALBRequestCountPerTarget is measured by an application load balancer",
+                        );
                     }
                 }
             }
@@ -1104,10 +1201,10 @@ impl<'a> V<'a> {
             if s.lower.is_none() && s.upper.is_none() && st.steps.len() > 1 {
                 self.err(&format!("{sp}/steps/{i}"), "only a single step may be unbounded on both sides", "");
             }
-            if let (Some(lo), Some(hi)) = (s.lower, s.upper) {
-                if lo >= hi {
-                    self.err(&format!("{sp}/steps/{i}"), format!("lower bound {lo} is not below upper bound {hi}"), "");
-                }
+            if let (Some(lo), Some(hi)) = (s.lower, s.upper)
+                && lo >= hi
+            {
+                self.err(&format!("{sp}/steps/{i}"), format!("lower bound {lo} is not below upper bound {hi}"), "");
             }
         }
         steps.sort_by(|a, b| a.1.lower.unwrap_or(f64::NEG_INFINITY).total_cmp(&b.1.lower.unwrap_or(f64::NEG_INFINITY)));
@@ -1117,16 +1214,20 @@ impl<'a> V<'a> {
             match (a.upper, b.lower) {
                 (Some(u), Some(l)) if u != l => {
                     let what = if u < l { "a gap" } else { "an overlap" };
-                    self.err(&format!("{sp}/steps/{j}"), format!("{what} between steps: one ends at {u}, the next starts at {l}"), "each step's lower bound must equal the previous step's upper bound");
+                    self.err(
+                        &format!("{sp}/steps/{j}"),
+                        format!("{what} between steps: one ends at {u}, the next starts at {l}"),
+                        "each step's lower bound must equal the previous step's upper bound",
+                    );
                 }
                 (None, _) => self.err(&format!("{sp}/steps/{j}"), "a step follows one that has no upper bound", "only the last step may be open upward"),
                 _ => {}
             }
         }
-        if let Some(agg) = &st.aggregation {
-            if !["Average", "Minimum", "Maximum"].contains(&agg.as_str()) {
-                self.err(&format!("{sp}/aggregation"), format!("`{agg}` is not a metric aggregation"), "Average, Minimum or Maximum");
-            }
+        if let Some(agg) = &st.aggregation
+            && !["Average", "Minimum", "Maximum"].contains(&agg.as_str())
+        {
+            self.err(&format!("{sp}/aggregation"), format!("`{agg}` is not a metric aggregation"), "Average, Minimum or Maximum");
         }
     }
 
@@ -1137,42 +1238,52 @@ impl<'a> V<'a> {
             if a.min.is_none() && a.max.is_none() && a.desired.is_none() {
                 self.err_key(&ap, format!("scheduled action `{name}` changes nothing"), "set at least one of `min`, `max`, `desired`");
             }
-            if let (Some(min), Some(max)) = (a.min, a.max) {
-                if min > max {
-                    self.err(&format!("{ap}/min"), format!("min ({min}) is greater than max ({max})"), "");
-                }
+            if let (Some(min), Some(max)) = (a.min, a.max)
+                && min > max
+            {
+                self.err(&format!("{ap}/min"), format!("min ({min}) is greater than max ({max})"), "");
             }
-            if let Some(d) = a.desired {
-                if a.min.is_some_and(|m| d < m) || a.max.is_some_and(|m| d > m) {
-                    self.err(&format!("{ap}/desired"), format!("desired ({d}) is outside the min–max this action sets"), "");
-                }
+            if let Some(d) = a.desired
+                && (a.min.is_some_and(|m| d < m) || a.max.is_some_and(|m| d > m))
+            {
+                self.err(&format!("{ap}/desired"), format!("desired ({d}) is outside the min–max this action sets"), "");
             }
             if a.recurrence.is_none() && a.start.is_none() {
                 self.err_key(&ap, format!("scheduled action `{name}` never runs"), "give `recurrence` (cron) to repeat, or `start` to run once");
             }
-            if let Some(cron) = &a.recurrence {
-                if let Err(e) = check_cron(cron) {
-                    self.err(&format!("{ap}/recurrence"), format!("`{cron}` is not a valid cron expression: {e}"), "five fields: minute hour day-of-month month day-of-week, e.g. `0 8 * * 1-5`");
-                }
+            if let Some(cron) = &a.recurrence
+                && let Err(e) = check_cron(cron)
+            {
+                self.err(
+                    &format!("{ap}/recurrence"),
+                    format!("`{cron}` is not a valid cron expression: {e}"),
+                    "five fields: minute hour day-of-month month day-of-week, e.g. `0 8 * * 1-5`",
+                );
             }
             if let Some(tz) = &a.time_zone {
                 if a.recurrence.is_none() {
                     self.err(&format!("{ap}/time_zone"), "`time_zone` applies to a `recurrence`", "");
                 } else if !is_time_zone(tz) {
-                    self.err(&format!("{ap}/time_zone"), format!("`{tz}` is not an IANA time zone name"), "for example `UTC`, `Europe/Paris`, `America/New_York`");
+                    self.err(
+                        &format!("{ap}/time_zone"),
+                        format!("`{tz}` is not an IANA time zone name"),
+                        "for example `UTC`, `Europe/Paris`, `America/New_York`",
+                    );
                 }
             }
             for (field, v) in [("start", &a.start), ("end", &a.end)] {
-                if let Some(t) = v {
-                    if !is_iso_time(t) {
-                        self.err(&format!("{ap}/{field}"), format!("`{t}` is not an ISO 8601 time"), "for example `2026-12-01T08:00:00Z`");
-                    }
+                if let Some(t) = v
+                    && !is_iso_time(t)
+                {
+                    self.err(&format!("{ap}/{field}"), format!("`{t}` is not an ISO 8601 time"), "for example `2026-12-01T08:00:00Z`");
                 }
             }
-            if let (Some(s), Some(e)) = (&a.start, &a.end) {
-                if is_iso_time(s) && is_iso_time(e) && e <= s {
-                    self.err(&format!("{ap}/end"), "`end` is not after `start`", "");
-                }
+            if let (Some(s), Some(e)) = (&a.start, &a.end)
+                && is_iso_time(s)
+                && is_iso_time(e)
+                && e <= s
+            {
+                self.err(&format!("{ap}/end"), "`end` is not after `start`", "");
             }
         }
     }
@@ -1193,15 +1304,23 @@ impl<'a> V<'a> {
             if window > limit {
                 self.err(&format!("{ap}/evaluation_periods"), format!("period × evaluation_periods is {window} s; the limit is {limit} s"), "");
             }
-            if let Some(d) = al.datapoints_to_alarm {
-                if d > al.evaluation_periods {
-                    self.err(&format!("{ap}/datapoints_to_alarm"), format!("datapoints_to_alarm ({d}) exceeds evaluation_periods ({})", al.evaluation_periods), "the alarm could never fire");
-                }
+            if let Some(d) = al.datapoints_to_alarm
+                && d > al.evaluation_periods
+            {
+                self.err(
+                    &format!("{ap}/datapoints_to_alarm"),
+                    format!("datapoints_to_alarm ({d}) exceeds evaluation_periods ({})", al.evaluation_periods),
+                    "the alarm could never fire",
+                );
             }
-            if let Some(stat) = &al.statistic {
-                if !is_statistic(stat) {
-                    self.err(&format!("{ap}/statistic"), format!("`{stat}` is not a statistic"), "Average, Sum, Minimum, Maximum, SampleCount, or a percentile such as p99 or p99.9");
-                }
+            if let Some(stat) = &al.statistic
+                && !is_statistic(stat)
+            {
+                self.err(
+                    &format!("{ap}/statistic"),
+                    format!("`{stat}` is not a statistic"),
+                    "Average, Sum, Minimum, Maximum, SampleCount, or a percentile such as p99 or p99.9",
+                );
             }
             let d = &al.dimensions;
             let dp = format!("{ap}/dimensions");
@@ -1211,7 +1330,11 @@ impl<'a> V<'a> {
             if let Some(tg) = &d.target_group {
                 self.reference(&format!("{dp}/target_group"), Kind::TargetGroup, tg);
                 if d.load_balancer.is_none() {
-                    self.err(&format!("{dp}/target_group"), "a `target_group` dimension needs `load_balancer` too", "load balancer metrics per target group carry both dimensions");
+                    self.err(
+                        &format!("{dp}/target_group"),
+                        "a `target_group` dimension needs `load_balancer` too",
+                        "load balancer metrics per target group carry both dimensions",
+                    );
                 }
             }
             if let Some(g) = &d.autoscaling_group {
@@ -1225,15 +1348,22 @@ impl<'a> V<'a> {
                     let actp = format!("{ap}/{field}/{i}");
                     if act.starts_with("arn:") {
                         if !(act.contains(":sns:") || act.contains(":autoscaling:") || act.starts_with("arn:aws:automate:") || act.contains(":ssm")) {
-                            self.err(&actp, format!("`{}` is not an alarm action ARN", truncate(act)), "an SNS topic ARN, or a scaling policy of this stack by key");
+                            self.err(
+                                &actp,
+                                format!("`{}` is not an alarm action ARN", truncate(act)),
+                                "an SNS topic ARN, or a scaling policy of this stack by key",
+                            );
                         }
-                    } else if self.reference(&actp, Kind::ScalingPolicy, act) {
-                        if let Some(pol) = self.s.scaling_policies.get(act) {
-                            if pol.target_tracking.is_some() || pol.predictive.is_some() {
-                                let kind = if pol.target_tracking.is_some() { "target tracking" } else { "predictive" };
-                                self.err(&actp, format!("`{act}` is a {kind} policy, which alarms cannot trigger"), "target tracking creates and manages its own alarms; alarms trigger step and simple policies");
-                            }
-                        }
+                    } else if self.reference(&actp, Kind::ScalingPolicy, act)
+                        && let Some(pol) = self.s.scaling_policies.get(act)
+                        && (pol.target_tracking.is_some() || pol.predictive.is_some())
+                    {
+                        let kind = if pol.target_tracking.is_some() { "target tracking" } else { "predictive" };
+                        self.err(
+                            &actp,
+                            format!("`{act}` is a {kind} policy, which alarms cannot trigger"),
+                            "target tracking creates and manages its own alarms; alarms trigger step and simple policies",
+                        );
                     }
                 }
             }
@@ -1264,12 +1394,15 @@ impl<'a> V<'a> {
             if r.kind == RecordType::Cname && r.evaluate_target_health.is_some() {
                 self.err(&format!("{rp}/evaluate_target_health"), "`evaluate_target_health` applies to alias (A/AAAA) records", "");
             }
-            if r.kind == RecordType::Aaaa {
-                if let Some(lb) = self.s.load_balancers.get(&r.target) {
-                    if lb.ip_address_type != Some(IpAddressType::Dualstack) {
-                        self.err(&format!("{rp}/type"), format!("an AAAA record needs a dualstack load balancer, and `{}` is IPv4 only", r.target), format!("set `ip_address_type: dualstack` on `{}`", r.target));
-                    }
-                }
+            if r.kind == RecordType::Aaaa
+                && let Some(lb) = self.s.load_balancers.get(&r.target)
+                && lb.ip_address_type != Some(IpAddressType::Dualstack)
+            {
+                self.err(
+                    &format!("{rp}/type"),
+                    format!("an AAAA record needs a dualstack load balancer, and `{}` is IPv4 only", r.target),
+                    format!("set `ip_address_type: dualstack` on `{}`", r.target),
+                );
             }
             if r.set_identifier.is_some() && r.weight.is_none() {
                 self.err(&format!("{rp}/set_identifier"), "`set_identifier` applies to weighted records", "add `weight`");
@@ -1331,7 +1464,11 @@ impl<'a> V<'a> {
             for key in keys {
                 if !used.contains(&(kind, key.as_str())) {
                     let pointer = format!("{}/{}", kind.pointer(), escape(key));
-                    self.warn_key(&pointer, format!("{} `{key}` is not used by anything in the stack", kind.noun()), "it will still be created; remove it if it is left over");
+                    self.warn_key(
+                        &pointer,
+                        format!("{} `{key}` is not used by anything in the stack", kind.noun()),
+                        "it will still be created; remove it if it is left over",
+                    );
                 }
             }
         }
@@ -1391,7 +1528,11 @@ fn is_domain(d: &str, allow_wildcard: bool) -> bool {
     labels.len() >= 2
         && labels.iter().enumerate().all(|(i, l)| {
             (allow_wildcard && i == 0 && *l == "*")
-                || (!l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                || (!l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         })
 }
 
@@ -1433,7 +1574,9 @@ fn is_time_zone(tz: &str) -> bool {
     let parts: Vec<&str> = tz.split('/').collect();
     parts.len() >= 2
         && ["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"].contains(&parts[0])
-        && parts[1..].iter().all(|p| !p.is_empty() && p.starts_with(|c: char| c.is_ascii_uppercase()) && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        && parts[1..]
+            .iter()
+            .all(|p| !p.is_empty() && p.starts_with(|c: char| c.is_ascii_uppercase()) && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
 }
 
 fn is_iso_time(t: &str) -> bool {
@@ -1465,25 +1608,25 @@ pub fn check_cron(expr: &str) -> Result<(), String> {
                 Some((r, s)) => (r, Some(s)),
                 None => (part, None),
             };
-            if let Some(s) = step {
-                if s.parse::<u32>().map_or(true, |n| n == 0) {
-                    return Err(format!("bad step `{s}` in the {what} field"));
-                }
+            if let Some(s) = step
+                && s.parse::<u32>().map_or(true, |n| n == 0)
+            {
+                return Err(format!("bad step `{s}` in the {what} field"));
             }
             if range == "*" {
                 continue;
             }
             let value = |v: &str| -> Option<u32> {
                 let upper = v.to_ascii_uppercase();
-                if what == "month" {
-                    if let Some(i) = MONTHS.iter().position(|m| *m == upper) {
-                        return Some(i as u32 + 1);
-                    }
+                if what == "month"
+                    && let Some(i) = MONTHS.iter().position(|m| *m == upper)
+                {
+                    return Some(i as u32 + 1);
                 }
-                if what == "day of week" {
-                    if let Some(i) = DAYS.iter().position(|d| *d == upper) {
-                        return Some(i as u32);
-                    }
+                if what == "day of week"
+                    && let Some(i) = DAYS.iter().position(|d| *d == upper)
+                {
+                    return Some(i as u32);
                 }
                 v.parse().ok()
             };

@@ -52,9 +52,7 @@ fn convert(node: &Node, pointer: String, index: &mut SpanIndex) -> Value {
         NodeKind::Null => Value::Null,
         NodeKind::Scalar { value, plain: true } => resolve_plain(value),
         NodeKind::Scalar { value, plain: false } => Value::String(value.clone()),
-        NodeKind::Seq(items) => {
-            Value::Array(items.iter().enumerate().map(|(i, item)| convert(item, format!("{pointer}/{i}"), index)).collect())
-        }
+        NodeKind::Seq(items) => Value::Array(items.iter().enumerate().map(|(i, item)| convert(item, format!("{pointer}/{i}"), index)).collect()),
         NodeKind::Map(entries) => {
             let mut map = Map::new();
             for (key, v) in entries {
@@ -78,15 +76,15 @@ pub fn resolve_plain(s: &str) -> Value {
         _ => {}
     }
     let digits = |t: &str, radix| !t.is_empty() && t.chars().all(|c| c.is_digit(radix));
-    if let Some(hex) = s.strip_prefix("0x").filter(|t| digits(t, 16)) {
-        if let Ok(n) = u64::from_str_radix(hex, 16) {
-            return Value::Number(n.into());
-        }
+    if let Some(hex) = s.strip_prefix("0x").filter(|t| digits(t, 16))
+        && let Ok(n) = u64::from_str_radix(hex, 16)
+    {
+        return Value::Number(n.into());
     }
-    if let Some(oct) = s.strip_prefix("0o").filter(|t| digits(t, 8)) {
-        if let Ok(n) = u64::from_str_radix(oct, 8) {
-            return Value::Number(n.into());
-        }
+    if let Some(oct) = s.strip_prefix("0o").filter(|t| digits(t, 8))
+        && let Ok(n) = u64::from_str_radix(oct, 8)
+    {
+        return Value::Number(n.into());
     }
     let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
     if digits(unsigned, 10) {
@@ -97,10 +95,10 @@ pub fn resolve_plain(s: &str) -> Value {
             return Value::Number(n.into());
         }
     }
-    if looks_like_float(unsigned) {
-        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
-        }
+    if looks_like_float(unsigned)
+        && let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64)
+    {
+        return Value::Number(n);
     }
     Value::String(s.to_string())
 }
@@ -114,9 +112,7 @@ fn looks_like_float(s: &str) -> bool {
     let mut parts = mantissa.splitn(2, '.');
     let int = parts.next().unwrap_or("");
     let frac = parts.next().unwrap_or("");
-    let ok_mantissa = int.chars().all(|c| c.is_ascii_digit())
-        && frac.chars().all(|c| c.is_ascii_digit())
-        && !(int.is_empty() && frac.is_empty());
+    let ok_mantissa = int.chars().all(|c| c.is_ascii_digit()) && frac.chars().all(|c| c.is_ascii_digit()) && !(int.is_empty() && frac.is_empty());
     let ok_exp = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['-', '+']).unwrap_or(e);
         !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())

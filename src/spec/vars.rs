@@ -57,14 +57,15 @@ pub fn apply(root: &mut Node, overrides: &[(String, String)], source: &str) -> V
         }
     }
     for (name, d) in &declared {
-        if let Some(v) = &d.value {
-            if !d.allowed.is_empty() && !d.allowed.contains(v) {
-                diags.push(
-                    Diagnostic::error(format!("variable `{name}` is `{v}`, which is not allowed"))
-                        .at(d.span)
-                        .hint(format!("allowed values: {}", d.allowed.join(", "))),
-                );
-            }
+        if let Some(v) = &d.value
+            && !d.allowed.is_empty()
+            && !d.allowed.contains(v)
+        {
+            diags.push(
+                Diagnostic::error(format!("variable `{name}` is `{v}`, which is not allowed"))
+                    .at(d.span)
+                    .hint(format!("allowed values: {}", d.allowed.join(", "))),
+            );
         }
     }
     substitute(root, &declared, source, &mut diags, true);
@@ -120,9 +121,7 @@ fn interpolate(text: &str, span: Span, vars: &BTreeMap<String, Declared>, source
                     Some(Declared { value: Some(v), .. }) => out.push_str(v),
                     Some(Declared { value: None, .. }) => {
                         diags.push(
-                            Diagnostic::error(format!("variable `{name}` has no value"))
-                                .at(at)
-                                .hint(format!("pass `--var {name}=...` or give it a default")),
+                            Diagnostic::error(format!("variable `{name}` has no value")).at(at).hint(format!("pass `--var {name}=...` or give it a default")),
                         );
                     }
                     None => {
@@ -135,11 +134,7 @@ fn interpolate(text: &str, span: Span, vars: &BTreeMap<String, Declared>, source
                     }
                 },
                 None => {
-                    diags.push(
-                        Diagnostic::error(format!("unknown expression `${{{expr}}}`"))
-                            .at(at)
-                            .hint("only variables can be interpolated: `${var.NAME}`"),
-                    );
+                    diags.push(Diagnostic::error(format!("unknown expression `${{{expr}}}`")).at(at).hint("only variables can be interpolated: `${var.NAME}`"));
                 }
             }
             rest = &tail[end + 1..];

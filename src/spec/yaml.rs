@@ -16,7 +16,10 @@ const MAX_DEPTH: usize = 64;
 pub enum NodeKind {
     Null,
     /// `plain` is true for unquoted scalars, whose type (number, bool, null) is resolved later.
-    Scalar { value: String, plain: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys are strings; their spans are kept for "unknown key" errors.
     Map(Vec<(Key, Node)>),
@@ -105,9 +108,7 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                 documents += 1;
                 if documents == 2 {
                     diags.push(
-                        Diagnostic::error("a stack file holds exactly one YAML document")
-                            .at(span)
-                            .hint("move the second document into a file of its own"),
+                        Diagnostic::error("a stack file holds exactly one YAML document").at(span).hint("move the second document into a file of its own"),
                     );
                 }
                 continue;

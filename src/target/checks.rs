@@ -93,10 +93,10 @@ impl Checker {
     /// for its result (the lock is held across the run).
     pub async fn snapshot(&self) -> Snapshot {
         let mut cache = self.cache.lock().await;
-        if let Some(s) = cache.as_ref() {
-            if s.taken.elapsed() < self.cache_for {
-                return s.clone();
-            }
+        if let Some(s) = cache.as_ref()
+            && s.taken.elapsed() < self.cache_for
+        {
+            return s.clone();
         }
         let results = futures_util::future::join_all(self.checks.iter().map(|c| self.run(c))).await;
         let snap = Snapshot { results, taken: Instant::now() };
@@ -123,13 +123,7 @@ impl Checker {
         })
         .await
         .unwrap_or_else(|_| Err(format!("timed out after {} ms", self.timeout.as_millis())));
-        CheckResult {
-            name: check.name.clone(),
-            required: check.required,
-            healthy: outcome.is_ok(),
-            latency: start.elapsed(),
-            error: outcome.err(),
-        }
+        CheckResult { name: check.name.clone(), required: check.required, healthy: outcome.is_ok(), latency: start.elapsed(), error: outcome.err() }
     }
 }
 

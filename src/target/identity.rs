@@ -35,10 +35,8 @@ pub async fn resolve(instance_id: Option<String>, az: Option<String>, mode: Imds
         ImdsMode::Never => false,
         ImdsMode::Auto => looks_like_ec2(),
     };
-    if ask {
-        if let Some((id, zone)) = from_imds(endpoint, timeout).await {
-            return Identity { instance_id: id, availability_zone: az.unwrap_or(zone), hostname, source: "imds" };
-        }
+    if ask && let Some((id, zone)) = from_imds(endpoint, timeout).await {
+        return Identity { instance_id: id, availability_zone: az.unwrap_or(zone), hostname, source: "imds" };
     }
     Identity { instance_id: hostname.clone(), availability_zone: az.unwrap_or_else(|| "unknown".into()), hostname, source: "hostname" }
 }
@@ -84,12 +82,8 @@ async fn from_imds(endpoint: &str, timeout: Duration) -> Option<(String, String)
             .ok()?,
     )
     .await?;
-    let get = |path: &str| {
-        Request::builder()
-            .uri(format!("{base}/latest/meta-data/{path}"))
-            .header("X-aws-ec2-metadata-token", token.as_str())
-            .body(Full::default())
-    };
+    let get =
+        |path: &str| Request::builder().uri(format!("{base}/latest/meta-data/{path}")).header("X-aws-ec2-metadata-token", token.as_str()).body(Full::default());
     let id = call(get("instance-id").ok()?).await?;
     let zone = call(get("placement/availability-zone").ok()?).await.unwrap_or_else(|| "unknown".into());
     Some((id, zone))

@@ -133,12 +133,29 @@ impl Metrics {
                 let _ = writeln!(out, "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"{bound}\"}} {cumulative}", route.label());
             }
             let _ = writeln!(out, "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"+Inf\"}} {total}", route.label());
-            let _ = writeln!(out, "lbstack_target_request_duration_seconds_sum{{path=\"{}\"}} {}", route.label(), self.sum(|r| r.sum_micros.load(Relaxed), route) as f64 / 1e6);
+            let _ = writeln!(
+                out,
+                "lbstack_target_request_duration_seconds_sum{{path=\"{}\"}} {}",
+                route.label(),
+                self.sum(|r| r.sum_micros.load(Relaxed), route) as f64 / 1e6
+            );
             let _ = writeln!(out, "lbstack_target_request_duration_seconds_count{{path=\"{}\"}} {total}", route.label());
         }
-        let _ = writeln!(out, "# HELP lbstack_target_in_flight_requests Requests being answered now.\n# TYPE lbstack_target_in_flight_requests gauge\nlbstack_target_in_flight_requests {}", self.in_flight());
-        let _ = writeln!(out, "# HELP lbstack_target_open_connections Client connections open now.\n# TYPE lbstack_target_open_connections gauge\nlbstack_target_open_connections {}", self.connections());
-        let _ = writeln!(out, "# HELP lbstack_target_draining 1 while draining after SIGTERM.\n# TYPE lbstack_target_draining gauge\nlbstack_target_draining {}", u8::from(draining));
+        let _ = writeln!(
+            out,
+            "# HELP lbstack_target_in_flight_requests Requests being answered now.\n# TYPE lbstack_target_in_flight_requests gauge\nlbstack_target_in_flight_requests {}",
+            self.in_flight()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lbstack_target_open_connections Client connections open now.\n# TYPE lbstack_target_open_connections gauge\nlbstack_target_open_connections {}",
+            self.connections()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lbstack_target_draining 1 while draining after SIGTERM.\n# TYPE lbstack_target_draining gauge\nlbstack_target_draining {}",
+            u8::from(draining)
+        );
         if !checks.is_empty() {
             out.push_str("# HELP lbstack_target_dependency_up Result of the last dependency check (1 healthy).\n# TYPE lbstack_target_dependency_up gauge\n");
             for (name, ok, _) in checks {

@@ -12,13 +12,13 @@ pub mod metrics;
 use bytes::Bytes;
 use checks::{Check, Checker};
 use clap::Parser;
+use guard::{ConnGuard, Reaper, Watched};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use guard::{ConnGuard, Reaper, Watched};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use identity::{Identity, ImdsMode};
@@ -137,14 +137,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
 
-    let identity = identity::resolve(
-        config.instance_id.clone(),
-        config.availability_zone.clone(),
-        config.imds,
-        &config.imds_endpoint,
-        Duration::from_millis(500),
-    )
-    .await;
+    let identity =
+        identity::resolve(config.instance_id.clone(), config.availability_zone.clone(), config.imds, &config.imds_endpoint, Duration::from_millis(500)).await;
     let health_tail = format!(
         ",\"instance_id\":{},\"availability_zone\":{},\"version\":\"{}\",\"uptime_seconds\":",
         serde_json::Value::from(identity.instance_id.as_str()),
@@ -354,7 +348,13 @@ async fn deep(state: &State) -> Response<Full<Bytes>> {
             })
         })
         .collect();
-    let status_word = if draining { "draining" } else if healthy { "ok" } else { "failing" };
+    let status_word = if draining {
+        "draining"
+    } else if healthy {
+        "ok"
+    } else {
+        "failing"
+    };
     let body = serde_json::json!({
         "status": status_word,
         "instance_id": state.identity.instance_id,
@@ -394,13 +394,7 @@ async fn metrics_page(state: &State) -> Response<Full<Bytes>> {
 }
 
 async fn work(query: Option<&str>) -> Response<Full<Bytes>> {
-    let ms = query
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("ms="))
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
-        .min(60_000);
+    let ms = query.unwrap_or("").split('&').find_map(|kv| kv.strip_prefix("ms=")).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0).min(60_000);
     tokio::time::sleep(Duration::from_millis(ms)).await;
     json(StatusCode::OK, format!("{{\"slept_ms\":{ms}}}"))
 }

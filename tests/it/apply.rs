@@ -47,11 +47,21 @@ async fn target_group_create_update_replace_delete() {
     assert_eq!(p.summary().add, 4, "{:?}", actions(&p));
 
     // Update in place: health check and attributes.
-    let s = load(&alb_stack(&name, "    deregistration_delay: 15\n    stickiness: {type: lb_cookie, duration: 600}\n", "", "").replace("{path: /health}", "{path: /ready, interval: 10, timeout: 3, matcher: 200-299}"));
+    let s = load(
+        &alb_stack(&name, "    deregistration_delay: 15\n    stickiness: {type: lb_cookie, duration: 600}\n", "", "")
+            .replace("{path: /health}", "{path: /ready, interval: 10, timeout: 3, matcher: 200-299}"),
+    );
     let p = plan(&c, &s).await;
     assert_eq!(actions(&p), vec![("target_group.app".to_string(), Update)]);
     let paths: Vec<&str> = find(&p, "target_group.app").diffs.iter().map(|d| d.path.as_str()).collect();
-    for expected in ["health_check.path", "health_check.interval", "health_check.timeout", "health_check.matcher", "attributes.deregistration_delay.timeout_seconds", "attributes.stickiness.enabled"] {
+    for expected in [
+        "health_check.path",
+        "health_check.interval",
+        "health_check.timeout",
+        "health_check.matcher",
+        "attributes.deregistration_delay.timeout_seconds",
+        "attributes.stickiness.enabled",
+    ] {
         assert!(paths.contains(&expected), "{expected} missing from {paths:?}");
     }
     apply_converges(&c, &s).await;
@@ -59,7 +69,11 @@ async fn target_group_create_update_replace_delete() {
     // Replace: the protocol cannot change in place. A new group under a second name, the listener
     // repointed, then the old group deleted (what Terraform users hit ResourceInUse on).
     let old_arn = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
-    let s = load(&alb_stack(&name, "    deregistration_delay: 15\n    stickiness: {type: lb_cookie, duration: 600}\n", "", "").replace("{path: /health}", "{path: /ready, interval: 10, timeout: 3, matcher: 200-299}").replace("protocol: HTTP\n    port: 8080", "protocol: HTTPS\n    port: 8080"));
+    let s = load(
+        &alb_stack(&name, "    deregistration_delay: 15\n    stickiness: {type: lb_cookie, duration: 600}\n", "", "")
+            .replace("{path: /health}", "{path: /ready, interval: 10, timeout: 3, matcher: 200-299}")
+            .replace("protocol: HTTP\n    port: 8080", "protocol: HTTPS\n    port: 8080"),
+    );
     let p = plan(&c, &s).await;
     assert_eq!(actions(&p), vec![("target_group.app".to_string(), CreateDelete), ("listener.web.http".to_string(), Update)]);
     let tg = find(&p, "target_group.app");
@@ -71,7 +85,11 @@ async fn target_group_create_update_replace_delete() {
     let new = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
     let listeners = c.elbv2.describe_listeners().load_balancer_arn(find(&plan(&c, &s).await, "load_balancer.web").id.clone().unwrap()).send().await.unwrap();
     let forwarded = listeners.listeners()[0].default_actions()[0].target_group_arn().map(str::to_string).or_else(|| {
-        listeners.listeners()[0].default_actions()[0].forward_config().and_then(|f| f.target_groups().first()).and_then(|t| t.target_group_arn()).map(str::to_string)
+        listeners.listeners()[0].default_actions()[0]
+            .forward_config()
+            .and_then(|f| f.target_groups().first())
+            .and_then(|t| t.target_group_arn())
+            .map(str::to_string)
     });
     assert_eq!(forwarded.as_deref(), Some(new.as_str()), "the listener forwards to the replacement");
 
@@ -113,7 +131,12 @@ async fn load_balancer_and_listener_lifecycle() {
     apply_converges(&c, &s).await;
 
     // Replace: the scheme cannot change in place; the listeners move with it.
-    let s = load(&yaml2.replace("port: 8081", "port: 8082").replace("body: nope", "body: gone").replace("    attributes: {idle_timeout: 120", "    scheme: internal\n    attributes: {idle_timeout: 120"));
+    let s = load(
+        &yaml2
+            .replace("port: 8081", "port: 8082")
+            .replace("body: nope", "body: gone")
+            .replace("    attributes: {idle_timeout: 120", "    scheme: internal\n    attributes: {idle_timeout: 120"),
+    );
     let p = plan(&c, &s).await;
     assert_eq!(find(&p, "load_balancer.web").action, CreateDelete);
     assert_eq!(find(&p, "listener.web.http").action, DeleteCreate);
@@ -135,7 +158,8 @@ async fn listener_rules_reorder_with_one_call() {
     apply_converges(&c, &s).await;
 
     // Swap two priorities: one SetRulePriorities, no rule deleted or created.
-    let swapped = rules.replace("priority: 10, path: /api/*", "priority: 20, path: /api/*").replace("priority: 20, path: /static/*", "priority: 10, path: /static/*");
+    let swapped =
+        rules.replace("priority: 10, path: /api/*", "priority: 20, path: /api/*").replace("priority: 20, path: /static/*", "priority: 10, path: /static/*");
     let s = load(&alb_stack(&name, "", "", &swapped));
     assert_eq!(actions(&plan(&c, &s).await), vec![("listener_rules.web.http".to_string(), Update)]);
     let before = c.calls.by_operation();
@@ -234,20 +258,11 @@ async fn foreign_resources_are_conflicts_and_untouched() {
     let s = load(&alb_stack(&name, "", "", ""));
     let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
     // Someone else's target group holds the name lbstack would use.
-    let theirs = c
-        .elbv2
-        .create_target_group()
-        .name(format!("{name}-app"))
-        .protocol(ProtocolEnum::Http)
-        .port(9999)
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap()
-        .target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
+    let theirs =
+        c.elbv2.create_target_group().name(format!("{name}-app")).protocol(ProtocolEnum::Http).port(9999).vpc_id(&vpc).send().await.unwrap().target_groups()[0]
+            .target_group_arn()
+            .unwrap()
+            .to_string();
     let p = plan(&c, &s).await;
     assert_eq!(p.conflicts.len(), 1);
     assert_eq!(p.conflicts[0].address.to_string(), "target_group.app");
@@ -405,7 +420,13 @@ load_balancers:
     assert_eq!(find(&p, "web_acl_association.web").action, Create);
 
     // Rules, addresses and the default action change in place.
-    let s = load(&waf("203.0.113.0/24, 198.51.100.7/32", 5000, "block", "    web_acl: edge", "      - {name: bad-inputs, managed: {name: AWSManagedRulesKnownBadInputsRuleSet}, override_action: count}"));
+    let s = load(&waf(
+        "203.0.113.0/24, 198.51.100.7/32",
+        5000,
+        "block",
+        "    web_acl: edge",
+        "      - {name: bad-inputs, managed: {name: AWSManagedRulesKnownBadInputsRuleSet}, override_action: count}",
+    ));
     let p = plan(&c, &s).await;
     assert_eq!(actions(&p), vec![("ip_set.blocked".to_string(), Update), ("web_acl.edge".to_string(), Update)]);
     apply_converges(&c, &s).await;
@@ -472,7 +493,16 @@ async fn route53_records_owned_through_the_zone_index() {
     );
     let s = load(&stack(&base, ""));
     apply_converges(&c, &s).await;
-    let index = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).start_record_name(format!("_lbstack-{name}.{zone}")).start_record_type(aws_sdk_route53::types::RrType::Txt).max_items(1).send().await.unwrap();
+    let index = c
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .start_record_name(format!("_lbstack-{name}.{zone}"))
+        .start_record_type(aws_sdk_route53::types::RrType::Txt)
+        .max_items(1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(index.resource_record_sets()[0].resource_records().len(), 3, "the index lists the three records");
 
     // TTL and weight change in place; a new name replaces.
@@ -505,7 +535,10 @@ async fn route53_records_owned_through_the_zone_index() {
     destroy_converges(&c, &s).await;
     let left = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
     let kinds: Vec<String> = left.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
-    assert!(kinds.iter().all(|k| k.ends_with(" NS") || k.ends_with(" SOA") || k.starts_with("theirs.")), "only the zone's own records and theirs remain: {kinds:?}");
+    assert!(
+        kinds.iter().all(|k| k.ends_with(" NS") || k.ends_with(" SOA") || k.starts_with("theirs.")),
+        "only the zone's own records and theirs remain: {kinds:?}"
+    );
 }
 
 #[tokio::test]

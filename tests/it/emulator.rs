@@ -8,26 +8,11 @@ use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
 async fn elbv2_and_ec2_reach_the_emulator() {
     let config = emulator_config().await;
     let clients = lbstack::live::Clients::new(&config);
-    let vpcs = clients
-        .ec2
-        .describe_vpcs()
-        .filters(Filter::builder().name("is-default").values("true").build())
-        .send()
-        .await
-        .expect("DescribeVpcs answers");
+    let vpcs = clients.ec2.describe_vpcs().filters(Filter::builder().name("is-default").values("true").build()).send().await.expect("DescribeVpcs answers");
     let vpc = vpcs.vpcs()[0].vpc_id().expect("the default VPC has an id").to_string();
 
     let name = format!("smoke-{}", std::process::id());
-    clients
-        .elbv2
-        .create_target_group()
-        .name(&name)
-        .protocol(ProtocolEnum::Http)
-        .port(80)
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .expect("CreateTargetGroup");
+    clients.elbv2.create_target_group().name(&name).protocol(ProtocolEnum::Http).port(80).vpc_id(&vpc).send().await.expect("CreateTargetGroup");
     let found = clients.elbv2.describe_target_groups().names(&name).send().await.expect("DescribeTargetGroups");
     assert_eq!(found.target_groups().len(), 1);
     assert_eq!(found.target_groups()[0].port(), Some(80));

@@ -43,11 +43,7 @@ pub async fn emulator_config() -> aws_config::SdkConfig {
         std::env::set_var("AWS_ACCESS_KEY_ID", "test");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
     }
-    let opts = lbstack::live::AwsOptions {
-        endpoint_url: Some(emulator_endpoint().to_string()),
-        region: Some("us-east-1".into()),
-        profile: None,
-    };
+    let opts = lbstack::live::AwsOptions { endpoint_url: Some(emulator_endpoint().to_string()), region: Some("us-east-1".into()), profile: None };
     lbstack::live::sdk_config(&opts).await
 }
 
