@@ -5,7 +5,7 @@
 set -euo pipefail
 ARTIFACT=${ARTIFACT:-s3://my-artifacts/lbstack-target/latest/lbstack-target}
 PORT=8080
-DRAIN_SECONDS=30
+DRAIN_SECONDS=30 # keep equal to the target group's deregistration_delay
 
 if [[ $ARTIFACT == s3://* ]]; then
   aws s3 cp "$ARTIFACT" /usr/local/bin/lbstack-target

@@ -47,6 +47,22 @@ async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()
 
 // ------------------------------------------------------------------ target groups
 
+/// The health-check fields, set the same way on CreateTargetGroup and ModifyTargetGroup (two
+/// builder types with the same setters).
+macro_rules! with_health_check {
+    ($req:expr, $a:expr, $hc:expr) => {
+        $req.set_health_check_enabled($hc["enabled"].as_bool())
+            .set_health_check_protocol($hc["protocol"].as_str().map(ProtocolEnum::from))
+            .set_health_check_path($hc["path"].as_str().map(str::to_string))
+            .set_health_check_port($hc["port"].as_str().map(str::to_string))
+            .set_health_check_interval_seconds($hc["interval"].as_i64().map(|v| v as i32))
+            .set_health_check_timeout_seconds($hc["timeout"].as_i64().map(|v| v as i32))
+            .set_healthy_threshold_count($hc["healthy_threshold"].as_i64().map(|v| v as i32))
+            .set_unhealthy_threshold_count($hc["unhealthy_threshold"].as_i64().map(|v| v as i32))
+            .set_matcher(matcher($a, $hc))
+    };
+}
+
 fn attributes_tg(v: &Value) -> Vec<TargetGroupAttribute> {
     v.as_object().into_iter().flatten().map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
 }
@@ -79,16 +95,7 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     if let Some(v) = a["protocol_version"].as_str() {
         req = req.protocol_version(v);
     }
-    req = req
-        .set_health_check_enabled(hc["enabled"].as_bool())
-        .set_health_check_protocol(hc["protocol"].as_str().map(ProtocolEnum::from))
-        .set_health_check_path(hc["path"].as_str().map(str::to_string))
-        .set_health_check_port(hc["port"].as_str().map(str::to_string))
-        .set_health_check_interval_seconds(hc["interval"].as_i64().map(|v| v as i32))
-        .set_health_check_timeout_seconds(hc["timeout"].as_i64().map(|v| v as i32))
-        .set_healthy_threshold_count(hc["healthy_threshold"].as_i64().map(|v| v as i32))
-        .set_unhealthy_threshold_count(hc["unhealthy_threshold"].as_i64().map(|v| v as i32))
-        .set_matcher(matcher(a, hc));
+    req = with_health_check!(req, a, hc);
     let out = req.send().await.map_err(|e| err(&format!("creating target group {}", c.name), e))?;
     let arn = out.target_groups().first().and_then(|t| t.target_group_arn()).ok_or_else(|| anyhow::anyhow!("CreateTargetGroup returned no ARN"))?.to_string();
     sc.ids.set(&c.address, arn.clone());
@@ -116,22 +123,8 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     let a = c.after.as_ref().expect("desired attributes");
     if changed(c, "health_check") {
         let hc = &a["health_check"];
-        sc.clients
-            .elbv2
-            .modify_target_group()
-            .target_group_arn(&arn)
-            .set_health_check_enabled(hc["enabled"].as_bool())
-            .set_health_check_protocol(hc["protocol"].as_str().map(ProtocolEnum::from))
-            .set_health_check_path(hc["path"].as_str().map(str::to_string))
-            .set_health_check_port(hc["port"].as_str().map(str::to_string))
-            .set_health_check_interval_seconds(hc["interval"].as_i64().map(|v| v as i32))
-            .set_health_check_timeout_seconds(hc["timeout"].as_i64().map(|v| v as i32))
-            .set_healthy_threshold_count(hc["healthy_threshold"].as_i64().map(|v| v as i32))
-            .set_unhealthy_threshold_count(hc["unhealthy_threshold"].as_i64().map(|v| v as i32))
-            .set_matcher(matcher(a, hc))
-            .send()
-            .await
-            .map_err(|e| err("modifying the health check", e))?;
+        let req = sc.clients.elbv2.modify_target_group().target_group_arn(&arn);
+        with_health_check!(req, a, hc).send().await.map_err(|e| err("modifying the health check", e))?;
     }
     if changed(c, "attributes") {
         // Only the changed keys: some attributes may not be sent together with others.

@@ -56,40 +56,33 @@ pub enum Command {
         stats: bool,
     },
     /// Make live AWS match the stack (or execute a plan saved with `plan --out`).
-    Apply {
-        /// A stack file, or a plan file written by `plan --out`.
-        file: PathBuf,
-        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-        vars: Vec<(String, String)>,
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// Do not ask for confirmation (required when not run from a terminal).
-        #[arg(long)]
-        auto_approve: bool,
-        /// Most changes in flight at once.
-        #[arg(long, default_value_t = 8)]
-        parallelism: usize,
-        #[arg(long)]
-        stats: bool,
-    },
+    Apply(ApplyArgs),
     /// Delete everything the stack owns, in reverse dependency order.
-    Destroy {
-        file: PathBuf,
-        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-        vars: Vec<(String, String)>,
-        #[command(flatten)]
-        aws: AwsArgs,
-        #[arg(long)]
-        auto_approve: bool,
-        #[arg(long, default_value_t = 8)]
-        parallelism: usize,
-        #[arg(long)]
-        stats: bool,
-    },
+    Destroy(ApplyArgs),
     /// Print the JSON Schema of the stack format (for editors: yaml-language-server).
     Schema,
     /// Print the field reference of the stack format as Markdown.
     Docs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ApplyArgs {
+    /// A stack file (for apply, also a plan file written by `plan --out`).
+    pub file: PathBuf,
+    /// Set a variable: `--var color=green` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Do not ask for confirmation (required when not run from a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Most changes in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub parallelism: usize,
+    /// Print the AWS API calls made, by operation.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Where AWS is: the SDK's usual environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) unless set here.
@@ -149,12 +142,8 @@ pub fn main() -> ExitCode {
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats } => {
             runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, cli.color))
         }
-        Command::Apply { file, vars, aws, auto_approve, parallelism, stats } => {
-            runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, false, cli.color))
-        }
-        Command::Destroy { file, vars, aws, auto_approve, parallelism, stats } => {
-            runtime().block_on(run_apply(&file, &vars, &aws, auto_approve, parallelism, stats, true, cli.color))
-        }
+        Command::Apply(args) => runtime().block_on(run_apply(&args, false, cli.color)),
+        Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
             println!("{text}");
@@ -291,17 +280,9 @@ fn confirm(question: &str) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_apply(
-    file: &std::path::Path,
-    vars: &[(String, String)],
-    aws: &AwsArgs,
-    auto_approve: bool,
-    parallelism: usize,
-    stats: bool,
-    destroy: bool,
-    color: Color,
-) -> ExitCode {
+async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
+    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats } = args;
+    let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !auto_approve && !interactive {
         eprintln!("error: not running in a terminal: pass --auto-approve to {} without a prompt", if destroy { "destroy" } else { "apply" });
