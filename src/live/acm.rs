@@ -1,6 +1,6 @@
 //! Certificates the stack owns (requested or imported), normalised like the desired state.
 
-use super::{Clients, err};
+use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint, sorted};
 use crate::plan::{Address, Live};
 use crate::spec::model::Stack;
@@ -12,22 +12,30 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
     let summaries =
         clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
     let tagged = try_join_all(summaries.iter().filter_map(|s| s.certificate_arn()).map(|arn| async move {
-        let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| err(&format!("tags of {arn}"), e))?;
+        let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| read_err(&format!("tags of {arn}"), e));
+        let Some(tags) = skip_gone(tags)? else { return anyhow::Ok(None) };
         let map: Map<String, Value> =
             tags.tags().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value().unwrap_or_default()))).collect();
-        anyhow::Ok((arn.to_string(), map))
+        anyhow::Ok(Some((arn.to_string(), map)))
     }))
     .await?;
     let owned: Vec<(Address, String, Map<String, Value>)> = tagged
         .into_iter()
+        .flatten()
         .filter(|(_, t)| t.get(OWNER_STACK_TAG).and_then(Value::as_str) == Some(stack.stack.as_str()))
         .filter_map(|(arn, t)| Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?.as_str()?)?, arn, t)))
         .collect();
-    try_join_all(owned.into_iter().map(|(address, arn, tags)| async move {
-        let d = clients.acm.describe_certificate().certificate_arn(&arn).send().await.map_err(|e| err(&format!("certificate {arn}"), e))?;
+    let read =
+        try_join_all(owned.into_iter().map(|(address, arn, tags)| async move { skip_gone(read_certificate(clients, address, arn, tags).await) })).await?;
+    Ok(read.into_iter().flatten().collect())
+}
+
+async fn read_certificate(clients: &Clients, address: Address, arn: String, tags: Map<String, Value>) -> anyhow::Result<Live> {
+    {
+        let d = clients.acm.describe_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate {arn}"), e))?;
         let cert = d.certificate().ok_or_else(|| anyhow::anyhow!("certificate {arn} has no details"))?;
         let attrs = if cert.r#type() == Some(&CertificateType::Imported) {
-            let pem = clients.acm.get_certificate().certificate_arn(&arn).send().await.map_err(|e| err(&format!("certificate body of {arn}"), e))?;
+            let pem = clients.acm.get_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate body of {arn}"), e))?;
             json!({
                 "type": "imported",
                 "fingerprint": pem.certificate().and_then(pem_fingerprint),
@@ -44,9 +52,8 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
                 "tags": Value::Object(tags),
             })
         };
-        anyhow::Ok(Live { address, name: cert.domain_name().unwrap_or_default().to_string(), id: arn, attrs })
-    }))
-    .await
+        Ok(Live { address, name: cert.domain_name().unwrap_or_default().to_string(), id: arn, attrs })
+    }
 }
 
 /// Listener certificate ARNs of owned certificates become references.

@@ -2,7 +2,7 @@
 //! state. Tags are read 20 ARNs per call; per-resource reads run concurrently.
 
 use super::ec2::foreign_reason;
-use super::{Clients, err};
+use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, lb_attribute_default, sorted, tg_attribute_default};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live, as_reference};
@@ -15,13 +15,24 @@ use std::collections::{BTreeMap, HashMap};
 type Tags = BTreeMap<String, String>;
 
 async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap<String, Tags>> {
+    let describe = |chunk: Vec<String>| async move {
+        clients.elbv2.describe_tags().set_resource_arns(Some(chunk)).send().await.map_err(|e| read_err("reading load balancer tags", e))
+    };
     let chunks: Vec<Vec<String>> = arns.chunks(20).map(<[String]>::to_vec).collect();
     let results = try_join_all(chunks.into_iter().map(|chunk| async move {
-        clients.elbv2.describe_tags().set_resource_arns(Some(chunk)).send().await.map_err(|e| err("reading load balancer tags", e))
+        match describe(chunk.clone()).await {
+            Ok(out) => Ok(vec![out]),
+            // One ARN of the batch was deleted since the listing: ask for each on its own.
+            Err(e) if e.is::<super::Gone>() => {
+                let each = try_join_all(chunk.into_iter().map(|arn| async move { skip_gone(describe(vec![arn]).await) })).await?;
+                Ok(each.into_iter().flatten().collect())
+            }
+            Err(e) => Err(e),
+        }
     }))
     .await?;
     let mut out = HashMap::new();
-    for r in results {
+    for r in results.into_iter().flatten() {
         for TagDescription { resource_arn, tags, .. } in r.tag_descriptions().iter().cloned() {
             let tags: Tags = tags.unwrap_or_default().into_iter().filter_map(|t| Some((t.key?, t.value.unwrap_or_default()))).collect();
             if let Some(arn) = resource_arn {
@@ -90,12 +101,14 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
 
     let tg_reads = try_join_all(owned_tgs.iter().map(|(address, tags, tg)| {
         let managed_targets = !asg_owned.contains(&address.key.as_str());
-        read_target_group(clients, address.clone(), tags, tg, managed_targets)
+        async move { skip_gone(read_target_group(clients, address.clone(), tags, tg, managed_targets).await) }
     }));
-    let lb_reads = try_join_all(owned_lbs.iter().map(|(address, tags, lb)| read_load_balancer(clients, stack, address.clone(), tags, lb, &tg_refs)));
+    let lb_reads = try_join_all(
+        owned_lbs.iter().map(|(address, tags, lb)| async { skip_gone(read_load_balancer(clients, stack, address.clone(), tags, lb, &tg_refs).await) }),
+    );
     let (tg_live, lb_live) = tokio::join!(tg_reads, lb_reads);
-    let mut live: Vec<Live> = tg_live?;
-    live.extend(lb_live?.into_iter().flatten());
+    let mut live: Vec<Live> = tg_live?.into_iter().flatten().collect();
+    live.extend(lb_live?.into_iter().flatten().flatten());
     Ok((live, conflicts))
 }
 
@@ -104,7 +117,7 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
     let attrs_req = clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send();
     let health_req = async { if managed_targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
     let (attrs_out, health_out) = tokio::join!(attrs_req, health_req);
-    let attrs_out = attrs_out.map_err(|e| err(&format!("attributes of {arn}"), e))?;
+    let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
     let target_type = tg.target_type().map(|t| t.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
     let protocol = tg.protocol().map(|p| p.as_str().to_string());
     let mut m = Map::new();
@@ -156,7 +169,7 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
         }
     }
     m.insert("attributes".into(), Value::Object(attributes));
-    if let Some(health) = health_out.map_err(|e| err(&format!("targets of {arn}"), e))? {
+    if let Some(health) = health_out.map_err(|e| read_err(&format!("targets of {arn}"), e))? {
         let targets: Vec<Value> = health
             .target_health_descriptions()
             .iter()
@@ -182,8 +195,8 @@ async fn read_load_balancer(
         clients.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
         clients.elbv2.describe_listeners().load_balancer_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>()
     );
-    let attrs_out = attrs_out.map_err(|e| err(&format!("attributes of {arn}"), e))?;
-    let listeners: Vec<Listener> = listeners_out.map_err(|e| err(&format!("listeners of {arn}"), e))?;
+    let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
+    let listeners: Vec<Listener> = listeners_out.map_err(|e| read_err(&format!("listeners of {arn}"), e))?;
     // The emulator reports NLB/GWLB ARNs as `app/`: trust the Type field, never the ARN.
     let kind = lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| "application".into());
     let mut m = Map::new();
@@ -231,9 +244,9 @@ async fn read_load_balancer(
                     .map(|(k, _)| k.clone())
             })
             .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)));
-        read_listener(clients, &address, key, &kind, l, tg_refs)
+        async { skip_gone(read_listener(clients, &address, key, &kind, l, tg_refs).await) }
     });
-    for lives in try_join_all(listener_reads).await? {
+    for lives in try_join_all(listener_reads).await?.into_iter().flatten() {
         out.extend(lives);
     }
     Ok(out)
@@ -253,8 +266,8 @@ async fn read_listener(
     let certs_req = async { if tls { clients.elbv2.describe_listener_certificates().listener_arn(&arn).send().await.map(Some) } else { Ok(None) } };
     let rules_req = async { if lb_kind == "application" { clients.elbv2.describe_rules().listener_arn(&arn).send().await.map(Some) } else { Ok(None) } };
     let (certs, rules) = tokio::join!(certs_req, rules_req);
-    let certs = certs.map_err(|e| err(&format!("certificates of {arn}"), e))?;
-    let rules = rules.map_err(|e| err(&format!("rules of {arn}"), e))?;
+    let certs = certs.map_err(|e| read_err(&format!("certificates of {arn}"), e))?;
+    let rules = rules.map_err(|e| read_err(&format!("rules of {arn}"), e))?;
     let address = Address::new(Kind::Listener, format!("{}.{key}", lb.key));
     let mut m = Map::new();
     m.insert("load_balancer".into(), lb.reference());

@@ -121,6 +121,37 @@ impl Clients {
     }
 }
 
+/// A resource listed a moment ago that no longer exists (someone deleted it meanwhile): the
+/// reader skips it instead of failing the whole plan.
+#[derive(Debug)]
+pub struct Gone;
+
+impl std::fmt::Display for Gone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the resource no longer exists")
+    }
+}
+
+impl std::error::Error for Gone {}
+
+/// Like `err`, but an error that says the resource does not exist becomes `Gone`.
+pub fn read_err<E>(what: &str, e: E) -> anyhow::Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = e.code().unwrap_or_default();
+    if code.contains("NotFound") || code.contains("Nonexistent") || code.starts_with("NoSuch") { anyhow::Error::new(Gone) } else { err(what, e) }
+}
+
+/// `Ok(None)` for a resource that went away while being read.
+pub fn skip_gone<T>(r: anyhow::Result<T>) -> anyhow::Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is::<Gone>() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// An SDK error with its whole chain of causes, for messages people read.
 pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> anyhow::Error {
     anyhow::anyhow!("{what}: {}", aws_smithy_types::error::display::DisplayErrorContext(&e))

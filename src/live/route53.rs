@@ -2,7 +2,7 @@
 //! per stack, `_lbstack-<stack>.<zone>`, listing the records the stack created there. A record
 //! at a declared name that the index does not list belongs to someone else.
 
-use super::{Clients, err};
+use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::fqdn;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
@@ -55,7 +55,9 @@ pub async fn read_index(clients: &Clients, zone_id: &str, zone_name: &str, stack
         .max_items(1)
         .send()
         .await
-        .map_err(|e| err(&format!("reading the lbstack index in {zone_name}"), e))?;
+        .map_err(|e| read_err(&format!("reading the lbstack index in {zone_name}"), e));
+    // A zone deleted since it was listed holds no index.
+    let Some(out) = skip_gone(out)? else { return Ok((Vec::new(), None)) };
     let Some(set) = out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type() == &RrType::Txt) else {
         return Ok((Vec::new(), None));
     };
@@ -73,7 +75,8 @@ async fn record_sets(clients: &Clients, zone_id: &str, name: &str, kind: &str) -
         .max_items(100)
         .send()
         .await
-        .map_err(|e| err(&format!("reading {name}"), e))?;
+        .map_err(|e| read_err(&format!("reading {name}"), e));
+    let Some(out) = skip_gone(out)? else { return Ok(Vec::new()) };
     Ok(out.resource_record_sets().iter().filter(|r| r.name().eq_ignore_ascii_case(name) && r.r#type().as_str() == kind).cloned().collect())
 }
 

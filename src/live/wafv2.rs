@@ -1,7 +1,7 @@
 //! WAFv2 IP sets and web ACLs the stack owns (regional scope), and which web ACL each owned
 //! load balancer uses, normalised like the desired state.
 
-use super::{Clients, err};
+use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
 use crate::plan::{Address, Kind, Live};
 use crate::spec::model::Stack;
@@ -19,7 +19,7 @@ pub fn name_and_id(arn: &str) -> (String, String) {
 }
 
 async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Value>> {
-    let out = clients.wafv2.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| err(&format!("tags of {arn}"), e))?;
+    let out = clients.wafv2.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("tags of {arn}"), e))?;
     Ok(out
         .tag_info_for_resource()
         .map(|t| t.tag_list().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value()))).collect())
@@ -69,16 +69,17 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
             _ => break,
         }
     }
-    let sets = try_join_all(set_arns.iter().map(|arn| async move { anyhow::Ok((arn.clone(), tags(clients, arn).await?)) }));
-    let acls = try_join_all(acl_arns.iter().map(|arn| async move { anyhow::Ok((arn.clone(), tags(clients, arn).await?)) }));
+    let sets = try_join_all(set_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
+    let acls = try_join_all(acl_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let (sets, acls) = tokio::join!(sets, acls);
-    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets?.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
-    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls?.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets?.into_iter().flatten().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls?.into_iter().flatten().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
     let set_refs: BTreeMap<String, Address> = owned_sets.iter().map(|(a, arn, _)| (arn.clone(), a.clone())).collect();
 
     let set_reads = try_join_all(owned_sets.into_iter().map(|(address, arn, tags)| async move {
         let (name, id) = name_and_id(&arn);
-        let out = clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err(&format!("IP set {name}"), e))?;
+        let got = clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| read_err(&format!("IP set {name}"), e));
+        let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let set = out.ip_set().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
         let attrs = json!({
             "ip_version": set.ip_address_version().as_str(),
@@ -86,12 +87,13 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
             "description": set.description().unwrap_or_default(),
             "tags": Value::Object(tags),
         });
-        anyhow::Ok(Live { address, id: arn, name, attrs })
+        anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let set_refs = &set_refs;
     let acl_reads = try_join_all(owned_acls.into_iter().map(|(address, arn, tags)| async move {
         let (name, id) = name_and_id(&arn);
-        let out = clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err(&format!("web ACL {name}"), e))?;
+        let got = clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| read_err(&format!("web ACL {name}"), e));
+        let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let acl = out.web_acl().ok_or_else(|| anyhow::anyhow!("web ACL {name} has no body"))?;
         let mut rules: Vec<Value> = acl.rules().iter().map(|r| rule(r, set_refs)).collect();
         rules.sort_by_key(|r| r["priority"].as_u64());
@@ -102,11 +104,11 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
             "rules": rules,
             "tags": Value::Object(tags),
         });
-        anyhow::Ok(Live { address, id: arn, name, attrs })
+        anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let (sets, acls) = tokio::join!(set_reads, acl_reads);
-    let mut out = sets?;
-    out.extend(acls?);
+    let mut out: Vec<Live> = sets?.into_iter().flatten().collect();
+    out.extend(acls?.into_iter().flatten());
     Ok(out)
 }
 
@@ -148,7 +150,8 @@ fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> Value {
 /// The web ACL of each owned application load balancer: one association per load balancer.
 pub async fn read_associations(clients: &Clients, lbs: &[(Address, String)], acl_refs: &BTreeMap<String, String>) -> anyhow::Result<Vec<Live>> {
     let found = try_join_all(lbs.iter().map(|(address, arn)| async move {
-        let out = clients.wafv2.get_web_acl_for_resource().resource_arn(arn).send().await.map_err(|e| err(&format!("web ACL of {arn}"), e))?;
+        let got = clients.wafv2.get_web_acl_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("web ACL of {arn}"), e));
+        let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let Some(acl_arn) = out.web_acl().map(|w| w.arn().to_string()) else { return anyhow::Ok(None) };
         let acl = acl_refs.get(&acl_arn).map(|a| json!({ "$ref": a })).unwrap_or_else(|| Value::from(acl_arn.as_str()));
         Ok(Some(Live {

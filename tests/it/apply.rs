@@ -567,3 +567,40 @@ async fn listener_certificates_are_a_set_beside_the_default() {
     apply_converges(&c, &stack(&[&d])).await;
     destroy_converges(&c, &stack(&[&d])).await;
 }
+
+#[tokio::test]
+async fn plans_survive_resources_vanishing_while_they_read() {
+    let c = clients().await;
+    let name = unique("race");
+    let s = load(&alb_stack(&name, "", "", ""));
+    apply_converges(&c, &s).await;
+    let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
+    // Someone else keeps creating and deleting certificates and target groups in the account.
+    let churn = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            for i in 0..25 {
+                let arn = crate::support::imported_certificate(&c, "churn.example.com").await;
+                let tg = c
+                    .elbv2
+                    .create_target_group()
+                    .name(format!("churn-{}-{i}", std::process::id()))
+                    .protocol(ProtocolEnum::Http)
+                    .port(80)
+                    .vpc_id(&vpc)
+                    .send()
+                    .await
+                    .unwrap();
+                tokio::task::yield_now().await;
+                c.acm.delete_certificate().certificate_arn(arn).send().await.unwrap();
+                c.elbv2.delete_target_group().target_group_arn(tg.target_groups()[0].target_group_arn().unwrap()).send().await.unwrap();
+            }
+        })
+    };
+    for _ in 0..15 {
+        let p = lbstack::ops::plan(&c, &s, false).await.expect("a plan does not fail because something unrelated went away");
+        assert!(!p.plan.has_changes());
+    }
+    churn.await.unwrap();
+    destroy_converges(&c, &s).await;
+}
