@@ -217,6 +217,25 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color)
     Some(stack)
 }
 
+/// Load and check the stack, read live AWS and diff; errors are printed and give None.
+async fn load_and_plan(
+    file: &std::path::Path,
+    vars: &[(String, String)],
+    aws: &AwsArgs,
+    destroy: bool,
+    color: Color,
+) -> Option<(spec::Stack, crate::live::Clients, crate::ops::Planned)> {
+    let stack = load_checked(file, vars, color)?;
+    let clients = crate::ops::clients(&aws.options(), &stack).await;
+    match crate::ops::plan(&clients, &stack, destroy).await {
+        Ok(planned) => Some((stack, clients, planned)),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            None
+        }
+    }
+}
+
 fn print_stats(clients: &crate::live::Clients) {
     let ops = clients.calls.by_operation();
     eprintln!("AWS API calls: {} ({} writes)", clients.calls.total(), clients.calls.writes());
@@ -237,15 +256,7 @@ async fn run_plan(
     stats: bool,
     color: Color,
 ) -> ExitCode {
-    let Some(stack) = load_checked(file, vars, color) else { return ExitCode::from(1) };
-    let clients = crate::ops::clients(&aws.options(), &stack).await;
-    let planned = match crate::ops::plan(&clients, &stack, destroy).await {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(1);
-        }
-    };
+    let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, color).await else { return ExitCode::from(1) };
     match output {
         Output::Human => print!("{}", crate::plan::render::human(&planned.plan, color.enabled(std::io::stdout().is_terminal()))),
         Output::Json => {
@@ -297,15 +308,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         Some(s) => (PathBuf::from(&s.stack_file), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),
     };
-    let Some(stack) = load_checked(&stack_file, &vars, color) else { return ExitCode::from(1) };
-    let clients = crate::ops::clients(&aws.options(), &stack).await;
-    let planned = match crate::ops::plan(&clients, &stack, destroy).await {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(1);
-        }
-    };
+    let Some((stack, clients, planned)) = load_and_plan(&stack_file, &vars, aws, destroy, color).await else { return ExitCode::from(1) };
     let (plan, context) = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {
             eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");

@@ -92,6 +92,8 @@ struct V<'a> {
     /// Entries dropped because their structure was wrong: references to them still resolve.
     broken: &'a HashSet<String>,
     names: HashMap<Kind, Vec<String>>,
+    /// Which listeners (and on which load balancer type) forward to each target group.
+    users: std::rc::Rc<HashMap<&'a str, Vec<(LbType, String)>>>,
     diags: Vec<Diagnostic>,
 }
 
@@ -118,7 +120,8 @@ pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &Hash
             names.get_mut(kind).expect("every kind has a list").push(key.to_string());
         }
     }
-    let mut v = V { s, index, base, broken, names, diags: Vec::new() };
+    let users = std::rc::Rc::new(tg_users(s));
+    let mut v = V { s, index, base, broken, names, users, diags: Vec::new() };
     v.run();
     v.diags
 }
@@ -506,28 +509,8 @@ impl<'a> V<'a> {
         }
     }
 
-    /// Load balancer types whose listeners forward to each target group.
-    fn tg_users(&self) -> HashMap<&'a str, Vec<(LbType, String)>> {
-        let mut users: HashMap<&str, Vec<(LbType, String)>> = HashMap::new();
-        for (lb_name, lb) in &self.s.load_balancers {
-            for (l_name, l) in &lb.listeners {
-                let actions = std::iter::once(l.default_action.clone()).chain(l.rules.iter().map(Rule::action));
-                for a in actions {
-                    if let Some(f) = &a.forward {
-                        for tg in f.target_groups() {
-                            if let Some((k, _)) = self.s.target_groups.get_key_value(tg) {
-                                users.entry(k.as_str()).or_default().push((lb.kind, format!("{lb_name}.{l_name}")));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        users
-    }
-
     fn target_groups(&mut self) {
-        let users = self.tg_users();
+        let users = self.users.clone();
         let asg_owned: HashMap<&str, &str> =
             self.s.autoscaling_groups.iter().flat_map(|(a, g)| g.target_groups.iter().map(move |t| (t.as_str(), a.as_str()))).collect();
         for (name, tg) in &self.s.target_groups {
@@ -1006,7 +989,7 @@ impl<'a> V<'a> {
     }
 
     fn autoscaling_groups(&mut self) {
-        let lb_tgs: HashSet<&str> = self.tg_users().keys().copied().collect();
+        let lb_tgs: HashSet<&str> = self.users.keys().copied().collect();
         for (name, g) in &self.s.autoscaling_groups {
             let gp = p(&["autoscaling_groups", name]);
             self.tags(&format!("{gp}/tags"), &g.tags);
@@ -1176,7 +1159,8 @@ impl<'a> V<'a> {
                             format!("add it to `autoscaling_groups.{group_name}.target_groups`"),
                         );
                     }
-                    let forwarded = self.tg_users().get(tg).is_some_and(|u| u.iter().any(|(t, _)| *t == LbType::Application));
+                    let users = self.users.clone();
+                    let forwarded = users.get(tg).is_some_and(|u| u.iter().any(|(t, _)| *t == LbType::Application));
                     if !forwarded && self.s.target_groups.contains_key(tg) {
                         self.err(
                             &tgp,
@@ -1433,8 +1417,9 @@ impl<'a> V<'a> {
                 });
             }
         }
-        for (k, _) in self.tg_users() {
-            used.insert((Kind::TargetGroup, k));
+        let users = self.users.clone();
+        for k in users.keys() {
+            used.insert((Kind::TargetGroup, *k));
         }
         for lt in s.launch_templates.values() {
             lt.security_groups.iter().for_each(|g| {
@@ -1473,6 +1458,26 @@ impl<'a> V<'a> {
             }
         }
     }
+}
+
+/// Load balancer types whose listeners forward to each target group.
+fn tg_users(s: &Stack) -> HashMap<&str, Vec<(LbType, String)>> {
+    let mut users: HashMap<&str, Vec<(LbType, String)>> = HashMap::new();
+    for (lb_name, lb) in &s.load_balancers {
+        for (l_name, l) in &lb.listeners {
+            let actions = std::iter::once(l.default_action.clone()).chain(l.rules.iter().map(Rule::action));
+            for a in actions {
+                if let Some(f) = &a.forward {
+                    for tg in f.target_groups() {
+                        if let Some((k, _)) = s.target_groups.get_key_value(tg) {
+                            users.entry(k.as_str()).or_default().push((lb.kind, format!("{lb_name}.{l_name}")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    users
 }
 
 fn lb_phrase(lb: LbType) -> &'static str {
