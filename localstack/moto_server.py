@@ -7,6 +7,7 @@ AWS behaviour it restores; everything else is moto as pinned in requirements-mot
 import sys
 
 from moto.elbv2.models import ELBv2Backend
+from moto.elbv2.responses import ELBV2Response
 from moto.route53.exceptions import InvalidInput, ResourceRecordAlreadyExists
 from moto.route53.models import ChangeList, FakeZone, Route53Backend
 from moto.server import main
@@ -99,7 +100,22 @@ def delete_rrset_by_id(self, set_identifier):
     self.rrsets = [r for r in self.rrsets if not (r.set_identifier == set_identifier and (r.name.rstrip(".").lower(), r.type) == k)]
 
 
+_modify_target_group = ELBV2Response.modify_target_group
+
+
+def modify_target_group(self):
+    # AWS: ModifyTargetGroup takes Matcher.GrpcCode for gRPC target groups; moto read only
+    # Matcher.HttpCode and dropped the gRPC one.
+    result = _modify_target_group(self)
+    grpc = self._get_param("Matcher.GrpcCode")
+    target_group = self.elbv2_backend.target_groups.get(self._get_param("TargetGroupArn"))
+    if grpc is not None and target_group is not None:
+        target_group.matcher = {"GrpcCode": grpc}
+    return result
+
+
 WAFV2Backend.associate_web_acl = associate_web_acl
+ELBV2Response.modify_target_group = modify_target_group
 Route53Backend.change_resource_record_sets = change_resource_record_sets
 FakeZone.delete_rrset_by_id = delete_rrset_by_id
 ELBv2Backend.set_rule_priorities = set_rule_priorities

@@ -604,3 +604,25 @@ async fn plans_survive_resources_vanishing_while_they_read() {
     churn.await.unwrap();
     destroy_converges(&c, &s).await;
 }
+
+#[tokio::test]
+async fn kitchen_sink_applies_changes_everywhere_and_converges() {
+    let c = clients().await;
+    let name = unique("sink");
+    let read = |f: &str| std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f)).unwrap().replace("stack: sink", &format!("stack: {name}"));
+    let s = load(&read("kitchen-sink.yaml"));
+    apply_converges(&c, &s).await;
+    let s = load(&read("kitchen-sink-changed.yaml"));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "listener_rules.edge.alt").action, Update);
+    assert_eq!(find(&p, "listener.nlb.port-80").action, Delete);
+    let before = c.calls.by_operation();
+    apply_converges(&c, &s).await;
+    let after = c.calls.by_operation();
+    let delta = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    // A rule inserted first shifts every priority: one new rule, one reorder, nothing recreated.
+    assert_eq!(delta("Elastic Load Balancing v2.CreateRule"), 1);
+    assert_eq!(delta("Elastic Load Balancing v2.DeleteRule"), 0);
+    assert_eq!(delta("Elastic Load Balancing v2.SetRulePriorities"), 1);
+    destroy_converges(&c, &s).await;
+}
