@@ -162,7 +162,9 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
                 compare(&child, v, h.get(k), kind, out);
             }
         }
-        (Value::Array(w), Some(Value::Array(h))) if w.len() == h.len() && w.iter().any(|x| x.is_object()) => {
+        // Rule lists are compared whole: a position is not an identity (the renderer matches
+        // listener rules by their conditions and WAF rules by name).
+        (Value::Array(w), Some(Value::Array(h))) if path != "rules" && w.len() == h.len() && w.iter().any(|x| x.is_object()) => {
             for (i, (wv, hv)) in w.iter().zip(h).enumerate() {
                 compare(&format!("{path}[{i}]"), wv, Some(hv), kind, out);
             }

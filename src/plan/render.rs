@@ -122,6 +122,10 @@ pub fn human(plan: &Plan, color: bool) -> String {
             }
             _ => {
                 for d in &c.diffs {
+                    if d.path == "rules" {
+                        rule_lines(&st, c.address.kind, d, &mut out);
+                        continue;
+                    }
                     let before = d.before.as_ref().map_or("null".to_string(), show);
                     let after = d.after.as_ref().map_or("null".to_string(), show);
                     let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
@@ -139,6 +143,87 @@ pub fn human(plan: &Plan, color: bool) -> String {
     let s = plan.summary();
     let _ = writeln!(out, "\n{} {} to add, {} to change, {} to destroy.", st.paint("1", "Plan:"), s.add, s.change, s.destroy);
     out
+}
+
+/// One line per added, removed, moved or changed rule. Listener rules are matched by their
+/// conditions (what they catch), WAF rules by name.
+fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
+    let empty = Vec::new();
+    let before = d.before.as_ref().and_then(Value::as_array).unwrap_or(&empty);
+    let after = d.after.as_ref().and_then(Value::as_array).unwrap_or(&empty);
+    let identity = |r: &Value| if kind == Kind::WebAcl { r["name"].clone() } else { r["conditions"].clone() };
+    let label = |r: &Value| if kind == Kind::WebAcl { format!("rule {}", show(&r["name"])) } else { format!("rule {}", conditions_text(&r["conditions"])) };
+    let what = |r: &Value| if kind == Kind::WebAcl { waf_text(r) } else { action_text(&r["action"]) };
+    let _ = writeln!(out, "      {} rules:", st.paint("33", "~"));
+    for b in before {
+        if !after.iter().any(|a| identity(a) == identity(b)) {
+            let _ = writeln!(out, "          {} {} {}: {}", st.paint("31", "-"), b["priority"], label(b), what(b));
+        }
+    }
+    for a in after {
+        match before.iter().find(|b| identity(b) == identity(a)) {
+            None => {
+                let _ = writeln!(out, "          {} {} {}: {}", st.paint("32", "+"), a["priority"], label(a), what(a));
+            }
+            Some(b) if b != a => {
+                let mut parts = Vec::new();
+                if b["priority"] != a["priority"] {
+                    parts.push(format!("priority {} -> {}", b["priority"], a["priority"]));
+                }
+                if what(b) != what(a) {
+                    parts.push(format!("{} -> {}", what(b), what(a)));
+                }
+                let _ = writeln!(out, "          {} {}: {}", st.paint("33", "~"), label(a), parts.join(", "));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+fn list_text(v: &Value) -> String {
+    match v {
+        Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| show(i))).collect::<Vec<_>>().join("|"),
+        other => other.as_str().map(str::to_string).unwrap_or_else(|| show(other)),
+    }
+}
+
+fn conditions_text(c: &Value) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in c.as_object().into_iter().flatten() {
+        match (k.as_str(), v) {
+            ("header", Value::Object(h)) => parts.extend(h.iter().map(|(name, vals)| format!("header {name}={}", list_text(vals)))),
+            ("query", Value::Array(q)) => parts.extend(q.iter().map(|kv| format!("query {}={}", list_text(&kv["key"]), list_text(&kv["value"])))),
+            (k, v) => parts.push(format!("{k}={}", list_text(v))),
+        }
+    }
+    format!("[{}]", parts.join(" "))
+}
+
+fn action_text(a: &Value) -> String {
+    match a["type"].as_str().unwrap_or_default() {
+        "forward" => {
+            let groups: Vec<String> =
+                a["target_groups"].as_array().into_iter().flatten().map(|g| format!("{}:{}", show(&g["target_group"]), g["weight"])).collect();
+            let sticky = a["stickiness"].as_u64().map(|s| format!(" (sticky {s}s)")).unwrap_or_default();
+            format!("forward {}{sticky}", groups.join(" "))
+        }
+        "redirect" => format!(
+            "redirect {}://{}:{}{}?{} {}",
+            list_text(&a["protocol"]),
+            list_text(&a["host"]),
+            list_text(&a["port"]),
+            list_text(&a["path"]),
+            list_text(&a["query"]),
+            list_text(&a["status"])
+        ),
+        "fixed-response" => format!("fixed-response {} {}", list_text(&a["status"]), list_text(&a["content_type"])),
+        other => other.to_string(),
+    }
+}
+
+fn waf_text(r: &Value) -> String {
+    let action = r["action"].as_str().or(r["override_action"].as_str()).unwrap_or("-");
+    format!("{} {}", show(&r["statement"]), action)
 }
 
 /// The machine-readable plan. `extra` adds fields such as the live-state fingerprint and API call counts.
@@ -247,6 +332,43 @@ mod tests {
     #[test]
     fn json_plan() {
         insta::assert_json_snapshot!(json(&sample(), json!({"api_calls": 7})));
+    }
+
+    #[test]
+    fn rule_lists_render_rule_by_rule() {
+        let tg = Address::new(Kind::TargetGroup, "api").reference();
+        let fwd = json!({"type": "forward", "target_groups": [{"target_group": tg, "weight": 1}], "stickiness": null});
+        let fixed = json!({"type": "fixed-response", "status": "404", "content_type": "text/plain", "body": ""});
+        let before = json!([
+            {"priority": 10, "conditions": {"path": ["/api/*"]}, "action": fwd},
+            {"priority": 20, "conditions": {"host": ["old.example.com"]}, "action": fwd},
+            {"priority": 30, "conditions": {"path": ["/static/*"]}, "action": fwd},
+        ]);
+        let after = json!([
+            {"priority": 10, "conditions": {"header": {"x-canary": ["1"]}, "method": ["GET"]}, "action": fixed},
+            {"priority": 20, "conditions": {"path": ["/api/*"]}, "action": fwd},
+            {"priority": 30, "conditions": {"path": ["/static/*"]}, "action": fixed},
+        ]);
+        let change = |kind: Kind, before: Value, after: Value| Change {
+            address: Address::new(kind, "web.https"),
+            action: Action::Update,
+            reason: None,
+            name: "x".into(),
+            id: Some("arn:x".into()),
+            before: Some(json!({ "rules": before })),
+            after: Some(json!({ "rules": after })),
+            diffs: vec![AttrDiff { path: "rules".into(), before: Some(before.clone()), after: Some(after.clone()), forces_replacement: false }],
+            deps: vec![],
+            parent: None,
+        };
+        let waf_before = json!([{"name": "common", "priority": 0, "action": null, "override_action": "none", "statement": {"managed": {"name": "Common"}}}, {"name": "old", "priority": 1, "action": "block", "override_action": null, "statement": {"geo": ["CN"]}}]);
+        let waf_after = json!([{"name": "common", "priority": 1, "action": null, "override_action": "count", "statement": {"managed": {"name": "Common"}}}, {"name": "limit", "priority": 0, "action": "block", "override_action": null, "statement": {"rate_limit": {"limit": 100}}}]);
+        let plan = Plan {
+            stack: "s".into(),
+            changes: vec![change(Kind::ListenerRules, before, after), change(Kind::WebAcl, waf_before, waf_after)],
+            conflicts: vec![],
+        };
+        insta::assert_snapshot!(human(&plan, false));
     }
 
     #[test]

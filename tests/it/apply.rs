@@ -609,7 +609,9 @@ async fn plans_survive_resources_vanishing_while_they_read() {
 async fn kitchen_sink_applies_changes_everywhere_and_converges() {
     let c = clients().await;
     let name = unique("sink");
-    let read = |f: &str| std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f)).unwrap().replace("stack: sink", &format!("stack: {name}"));
+    let read = |f: &str| {
+        std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f)).unwrap().replace("stack: sink", &format!("stack: {name}"))
+    };
     let s = load(&read("kitchen-sink.yaml"));
     apply_converges(&c, &s).await;
     let s = load(&read("kitchen-sink-changed.yaml"));
