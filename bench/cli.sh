@@ -17,6 +17,11 @@ zone=bench-$$.example.com
 "$emu_python" -c 'import sys, boto3; boto3.client("route53").create_hosted_zone(Name=sys.argv[1], CallerReference=sys.argv[1])' "$zone"
 vars=(--var color=blue --var "zone=$zone" --var "domain=shop.$zone")
 hyperfine --warmup 5 --runs 50 -N --export-markdown "$work/validate.md" "$bin validate stacks/shop.yaml" >/dev/null
+# A hostile size: 20,000 target groups, each drawing an "unused" warning with a snippet.
+python3 -c "
+print('version: 1\nstack: big\ntarget_groups:')
+for i in range(20000): print(f'  tg{i}: {{protocol: HTTP, port: {i % 65535 + 1}}}')" > "$work/big.yaml"
+hyperfine --warmup 1 --runs 5 -N -i --export-markdown "$work/big.md" "$bin validate $work/big.yaml" >/dev/null
 $bin apply stacks/shop.yaml "${vars[@]}" --auto-approve >/dev/null 2>&1
 hyperfine --warmup 2 --runs 10 --export-markdown "$work/plan.md" "$bin plan stacks/shop.yaml ${vars[*]}" >/dev/null
 $bin plan stacks/shop.yaml "${vars[@]}" --stats > /dev/null 2> "$work/stats.txt"
@@ -28,6 +33,9 @@ $bin destroy stacks/shop.yaml "${vars[@]}" --auto-approve >/dev/null 2>&1
   echo
   echo "## validate of the reference stack (offline)"
   cat "$work/validate.md"
+  echo
+  echo "## validate of a 20,000-target-group stack (1 MB, 20,000 warnings rendered)"
+  sed "s|$work/||" "$work/big.md"
   echo
   echo "## plan of the applied reference stack (no changes; 19 resources)"
   cat "$work/plan.md"

@@ -130,12 +130,21 @@ impl Report {
             let text = self.file.text.as_str();
             let first = match d.span {
                 Some(span) => {
+                    // Only the lines the span covers: handing the whole file to every diagnostic
+                    // made rendering quadratic in big files.
                     let range = clamp_to_char_boundaries(text, span);
-                    let mut ann = AnnotationKind::Primary.span(range);
+                    // A span at the very end, after the final newline, belongs to the last line.
+                    let anchor = if range.start == text.len() && text.ends_with('\n') { range.start - 1 } else { range.start };
+                    let from = text[..anchor].rfind('\n').map_or(0, |i| i + 1);
+                    // Through the line after the span, as the renderer would see in the whole file.
+                    let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+                    let to = line_end(line_end(range.end).min(text.len()));
+                    let line = self.file.position(from).line;
+                    let mut ann = AnnotationKind::Primary.span(range.start - from..range.end - from);
                     if let Some(label) = &d.label {
                         ann = ann.label(label.as_str());
                     }
-                    title.element(Snippet::source(text).path(self.file.name.as_str()).annotation(ann))
+                    title.element(Snippet::source(&text[from..to]).line_start(line).path(self.file.name.as_str()).annotation(ann))
                 }
                 None => title.element(annotate_snippets::Origin::path(self.file.name.as_str())),
             };

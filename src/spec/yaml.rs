@@ -68,8 +68,19 @@ impl Offsets {
 }
 
 enum Frame {
-    Seq { start: Span, anchor: usize, items: Vec<Node> },
-    Map { start: Span, anchor: usize, entries: Vec<(Key, Node)>, pending_key: Option<Node> },
+    Seq {
+        start: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    /// `positions`: where each key sits in `entries`, so duplicate checks stay linear overall.
+    Map {
+        start: Span,
+        anchor: usize,
+        entries: Vec<(Key, Node)>,
+        positions: HashMap<String, usize>,
+        pending_key: Option<Node>,
+    },
 }
 
 /// Parse one YAML document. Returns the root (None when the file is empty or unreadable)
@@ -94,6 +105,8 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                 let line_end = text[at.min(text.len())..].find('\n').map_or(text.len(), |i| at + i);
                 let hint = if text[line_start..line_end].contains("${") && err.info().contains("flow") {
                     "inside `{...}` or `[...]`, quote a value that uses a variable: `port: \"${var.port}\"` (it keeps the variable's type)"
+                } else if err.info().contains("tab") {
+                    "YAML indents with spaces; replace the tab characters"
                 } else {
                     "check indentation, quoting and `key: value` spacing near this point"
                 };
@@ -126,7 +139,7 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                     diags.push(Diagnostic::error(format!("nesting deeper than {MAX_DEPTH} levels")).at(span));
                     return (None, diags);
                 }
-                stack.push(Frame::Map { start: span, anchor, entries: Vec::new(), pending_key: None });
+                stack.push(Frame::Map { start: span, anchor, entries: Vec::new(), positions: HashMap::new(), pending_key: None });
                 continue;
             }
             Event::SequenceEnd => {
@@ -180,9 +193,9 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, positions, pending_key, .. }) => match pending_key.take() {
                 None => *pending_key = Some(node),
-                Some(key_node) => add_entry(entries, key_node, node, &mut diags),
+                Some(key_node) => add_entry(entries, positions, key_node, node, &mut diags),
             },
         }
     }
@@ -207,7 +220,7 @@ fn is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
 }
 
-fn add_entry(entries: &mut Vec<(Key, Node)>, key_node: Node, value: Node, diags: &mut Vec<Diagnostic>) {
+fn add_entry(entries: &mut Vec<(Key, Node)>, positions: &mut HashMap<String, usize>, key_node: Node, value: Node, diags: &mut Vec<Diagnostic>) {
     let name = match &key_node.kind {
         NodeKind::Scalar { value, .. } => value.clone(),
         NodeKind::Null => {
@@ -233,7 +246,8 @@ fn add_entry(entries: &mut Vec<(Key, Node)>, key_node: Node, value: Node, diags:
         for source in sources {
             if let NodeKind::Map(src) = &source.kind {
                 for (k, v) in src {
-                    if !entries.iter().any(|(e, _)| e.name == k.name) {
+                    if !positions.contains_key(&k.name) {
+                        positions.insert(k.name.clone(), entries.len());
                         entries.push((Key { merged: true, ..k.clone() }, v.clone()));
                     }
                 }
@@ -241,7 +255,7 @@ fn add_entry(entries: &mut Vec<(Key, Node)>, key_node: Node, value: Node, diags:
         }
         return;
     }
-    if let Some(slot) = entries.iter_mut().find(|(k, _)| k.name == name) {
+    if let Some(slot) = positions.get(&name).map(|i| &mut entries[*i]) {
         if slot.0.merged {
             *slot = (Key { name, span: key_node.span, merged: false }, value);
         } else {
@@ -250,6 +264,7 @@ fn add_entry(entries: &mut Vec<(Key, Node)>, key_node: Node, value: Node, diags:
         }
         return;
     }
+    positions.insert(name.clone(), entries.len());
     entries.push((Key { name, span: key_node.span, merged: false }, value));
 }
 
