@@ -11,7 +11,8 @@ eval "$(bash localstack/emulator.sh env)"
 cargo build --quiet --bin lbstack
 lbstack=target/debug/lbstack
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 step "validate (offline)"
 $lbstack validate stacks/shop.yaml examples/*.yaml
 step "plan $stack"
