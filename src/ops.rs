@@ -7,11 +7,9 @@ use crate::plan::{self, Action, Kind, LiveState, Plan, names};
 use crate::spec::model::Stack;
 use serde::{Deserialize, Serialize};
 
-/// A computed plan with what it was computed from.
+/// A computed plan and the fingerprint of the live state it was computed from.
 pub struct Planned {
     pub plan: Plan,
-    pub context: Context,
-    pub live: LiveState,
     pub fingerprint: String,
 }
 
@@ -22,7 +20,6 @@ pub struct SavedPlan {
     pub stack_file: String,
     pub vars: Vec<(String, String)>,
     pub fingerprint: String,
-    pub context: Context,
     pub plan: Plan,
 }
 
@@ -48,7 +45,7 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
     }
     name_replacements(&mut plan, &live, &stack.stack);
     let fingerprint = fingerprint(&context, &live);
-    Ok(Planned { plan, context, live, fingerprint })
+    Ok(Planned { plan, fingerprint })
 }
 
 /// A replacement created before its original is deleted needs a name of its own.
@@ -83,16 +80,9 @@ pub async fn apply(
     clients: &Clients,
     stack: &Stack,
     planned: &Plan,
-    context: &Context,
     parallelism: usize,
     progress: impl Fn(String) + Send + Sync + 'static,
 ) -> crate::apply::Outcome {
-    let sc = crate::apply::StepContext {
-        clients: clients.clone(),
-        ids: Default::default(),
-        ctx: context.clone(),
-        stack: stack.stack.clone(),
-        progress: std::sync::Arc::new(|_| {}),
-    };
+    let sc = crate::apply::StepContext { clients: clients.clone(), ids: Default::default(), stack: stack.stack.clone(), progress: std::sync::Arc::new(|_| {}) };
     crate::apply::run(planned, sc, parallelism, progress).await
 }

@@ -9,7 +9,7 @@ mod route53;
 mod wafv2;
 
 use crate::live::Clients;
-use crate::plan::desired::{Context, collect_refs};
+use crate::plan::desired::collect_refs;
 use crate::plan::{Action, Address, Change, Kind, Plan};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -81,7 +81,6 @@ fn resolve_in(map: &HashMap<Address, String>, v: &Value) -> anyhow::Result<Value
 pub struct StepContext {
     pub clients: Clients,
     pub ids: Ids,
-    pub ctx: Context,
     pub stack: String,
     /// Progress lines for long waits (certificate validation, instance refreshes).
     pub progress: Arc<dyn Fn(String) + Send + Sync>,

@@ -273,7 +273,6 @@ async fn run_plan(
             stack_file: file.display().to_string(),
             vars: vars.to_vec(),
             fingerprint: planned.fingerprint.clone(),
-            context: planned.context.clone(),
             plan: planned.plan.clone(),
         };
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
@@ -309,13 +308,13 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         None => (file.to_path_buf(), vars.to_vec()),
     };
     let Some((stack, clients, planned)) = load_and_plan(&stack_file, &vars, aws, destroy, color).await else { return ExitCode::from(1) };
-    let (plan, context) = match saved {
+    let plan = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {
             eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
             return ExitCode::from(1);
         }
-        Some(s) => (s.plan, s.context),
-        None => (planned.plan, planned.context),
+        Some(s) => s.plan,
+        None => planned.plan,
     };
     let use_color = color.enabled(std::io::stdout().is_terminal());
     print!("{}", crate::plan::render::human(&plan, use_color));
@@ -327,7 +326,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         return ExitCode::from(1);
     }
     println!();
-    let outcome = crate::ops::apply(&clients, &stack, &plan, &context, parallelism, |line| eprintln!("{line}")).await;
+    let outcome = crate::ops::apply(&clients, &stack, &plan, parallelism, |line| eprintln!("{line}")).await;
     if stats {
         print_stats(&clients);
     }

@@ -444,13 +444,3 @@ pub fn link_security_groups(live: &mut Live, sg_ids: &BTreeMap<String, String>) 
         };
     }
 }
-
-/// Map a load balancer type from the spec to the API's.
-pub fn lb_type(kind: LbType) -> aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum {
-    use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum as T;
-    match kind {
-        LbType::Application => T::Application,
-        LbType::Network => T::Network,
-        LbType::Gateway => T::Gateway,
-    }
-}

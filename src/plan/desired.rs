@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// Facts about the account resolved before planning: the VPC and its subnets.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Context {
     pub vpc_id: String,
     /// Every subnet of the VPC, one per availability zone first (load balancers take one per AZ).

@@ -41,12 +41,6 @@ pub struct Loaded {
     pub index: SpanIndex,
 }
 
-impl Loaded {
-    pub fn is_valid(&self) -> bool {
-        self.stack.is_some() && !self.report.has_errors()
-    }
-}
-
 /// The JSON Schema of the stack format (draft 2020-12), computed once.
 pub fn json_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();

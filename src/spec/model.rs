@@ -1306,17 +1306,6 @@ pub enum Comparison {
     LessOrEqual,
 }
 
-impl Comparison {
-    pub fn aws_name(self) -> &'static str {
-        match self {
-            Comparison::Greater => "GreaterThanThreshold",
-            Comparison::GreaterOrEqual => "GreaterThanOrEqualToThreshold",
-            Comparison::Less => "LessThanThreshold",
-            Comparison::LessOrEqual => "LessThanOrEqualToThreshold",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingData {

@@ -296,7 +296,7 @@ async fn drift_is_planned_back_and_second_apply_writes_nothing() {
     let before = c.calls.writes();
     let planned = lbstack::ops::plan(&c, &s, false).await.unwrap();
     assert!(!planned.plan.has_changes());
-    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, &planned.context, 4, |_| {}).await;
+    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
     assert!(outcome.steps.is_empty());
     assert_eq!(c.calls.writes(), before, "no write calls for an unchanged stack");
     destroy_converges(&c, &s).await;
@@ -309,7 +309,7 @@ async fn deletion_protection_blocks_removal_until_turned_off() {
     let s = load(&alb_stack(&name, "", "    attributes: {deletion_protection: true}\n", ""));
     apply_converges(&c, &s).await;
     let planned = lbstack::ops::plan(&c, &s, true).await.unwrap();
-    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, &planned.context, 4, |_| {}).await;
+    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
     assert!(outcome.failed());
     let failure = outcome.steps.iter().find(|st| matches!(st.status, lbstack::apply::StepStatus::Failed(_))).unwrap();
     assert_eq!(failure.address.to_string(), "load_balancer.web");

@@ -19,20 +19,20 @@ async fn reference_stack_applies_converges_and_destroys() {
     // groups, 2 load balancers, 3 listeners, 1 rule set and 1 record.
     assert_eq!(summary.add, 19, "{:?}", crate::support::actions(&first.plan));
     assert_eq!((summary.change, summary.destroy), (0, 0));
-    let outcome = lbstack::ops::apply(&c, &s, &first.plan, &first.context, 8, |_| {}).await;
+    let outcome = lbstack::ops::apply(&c, &s, &first.plan, 8, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps.iter().filter(|s| s.status != lbstack::apply::StepStatus::Done).collect::<Vec<_>>());
 
     // Empty re-plan, and a second apply that writes nothing.
     let again = lbstack::ops::plan(&c, &s, false).await.expect("re-plan");
     assert!(!again.plan.has_changes(), "{}", lbstack::plan::render::human(&again.plan, false));
     let writes = c.calls.writes();
-    let outcome = lbstack::ops::apply(&c, &s, &again.plan, &again.context, 8, |_| {}).await;
+    let outcome = lbstack::ops::apply(&c, &s, &again.plan, 8, |_| {}).await;
     assert!(outcome.steps.is_empty());
     assert_eq!(c.calls.writes(), writes, "the second apply makes no write call");
 
     // Destroy leaves nothing the stack owns.
     let gone = lbstack::ops::plan(&c, &s, true).await.expect("destroy plan");
-    let outcome = lbstack::ops::apply(&c, &s, &gone.plan, &gone.context, 8, |_| {}).await;
+    let outcome = lbstack::ops::apply(&c, &s, &gone.plan, 8, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     let (_, live) = lbstack::live::read(&c, &s).await.unwrap();
     assert!(live.resources.is_empty(), "owned after destroy: {:?}", live.resources.iter().map(|r| r.address.to_string()).collect::<Vec<_>>());

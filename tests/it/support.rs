@@ -81,7 +81,7 @@ pub async fn destroy_converges(c: &lbstack::live::Clients, s: &lbstack::spec::St
 
 async fn apply_mode(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool) -> lbstack::plan::Plan {
     let planned = lbstack::ops::plan(c, s, destroy).await.expect("plan");
-    let outcome = lbstack::ops::apply(c, s, &planned.plan, &planned.context, 4, |_| {}).await;
+    let outcome = lbstack::ops::apply(c, s, &planned.plan, 4, |_| {}).await;
     assert!(!outcome.failed(), "apply failed: {:#?}", outcome.steps);
     let again = lbstack::ops::plan(c, s, destroy).await.expect("re-plan");
     assert!(!again.plan.has_changes(), "the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
