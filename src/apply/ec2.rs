@@ -129,6 +129,23 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Revoke every rule of a group about to be deleted (see Op::ClearRules).
+pub async fn clear_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let group = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let before = sc.ids.resolve_before(c.before.as_ref().expect("live attributes"))?;
+    let perms = |direction: &str| -> Option<Vec<IpPermission>> {
+        let list: Vec<IpPermission> = before[direction].as_array().into_iter().flatten().map(permission).collect();
+        (!list.is_empty()).then_some(list)
+    };
+    if let Some(p) = perms("ingress") {
+        sc.clients.ec2.revoke_security_group_ingress().group_id(&group).set_ip_permissions(Some(p)).send().await.map_err(|e| err("revoking ingress", e))?;
+    }
+    if let Some(p) = perms("egress") {
+        sc.clients.ec2.revoke_security_group_egress().group_id(&group).set_ip_permissions(Some(p)).send().await.map_err(|e| err("revoking egress", e))?;
+    }
+    Ok(())
+}
+
 /// Deleting right after a load balancer goes can fail while its network interfaces linger:
 /// retry DependencyViolation for a while, naming the cause if it persists.
 pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

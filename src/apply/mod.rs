@@ -23,6 +23,9 @@ pub enum Op {
     Update,
     /// Security-group rules, after every group exists (groups may reference each other).
     SyncRules,
+    /// Revoke a security group's rules before it is deleted, so that groups referencing each
+    /// other can all be deleted (AWS refuses to delete a group another group's rule names).
+    ClearRules,
     Delete,
 }
 
@@ -120,6 +123,8 @@ fn op_word(op: Op, done: bool) -> &'static str {
         (Op::Update, true) => "updated",
         (Op::SyncRules, false) => "setting rules",
         (Op::SyncRules, true) => "rules set",
+        (Op::ClearRules, false) => "clearing rules",
+        (Op::ClearRules, true) => "rules cleared",
         (Op::Delete, false) => "destroying",
         (Op::Delete, true) => "destroyed",
     }
@@ -144,6 +149,9 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 push(i, Op::Update);
             }
             Action::Delete => {
+                if c.address.kind == Kind::SecurityGroup && references_a_group(c) {
+                    push(i, Op::ClearRules);
+                }
                 push(i, Op::Delete);
             }
             Action::CreateDelete => {
@@ -204,18 +212,30 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 deps.extend(all_sg_creates.iter().copied());
                 deps.extend(op_of(&steps, ci, Op::Create));
             }
-            Op::Delete => {
+            Op::Delete | Op::ClearRules => {
                 // Everything that uses this resource now must stop first: repointed, replaced or gone.
+                // A group that names it only has to clear its rules (it may be deleted later).
                 for (oi, other) in plan.changes.iter().enumerate() {
                     if oi == ci {
                         continue;
                     }
                     let uses_now = live_refs[oi].contains(&c.address) || other.parent.as_ref() == Some(&c.address);
-                    if uses_now {
-                        for o in [Op::Update, Op::Delete, Op::Create] {
-                            deps.extend(op_of(&steps, oi, o));
+                    if !uses_now {
+                        continue;
+                    }
+                    let group_referrer = other.address.kind == Kind::SecurityGroup;
+                    match op_of(&steps, oi, Op::ClearRules) {
+                        Some(clear) if group_referrer && op == Op::Delete => deps.push(clear),
+                        _ if group_referrer && op == Op::ClearRules => {}
+                        _ => {
+                            for o in [Op::Update, Op::Delete, Op::Create] {
+                                deps.extend(op_of(&steps, oi, o));
+                            }
                         }
                     }
+                }
+                if op == Op::Delete {
+                    deps.extend(op_of(&steps, ci, Op::ClearRules));
                 }
                 if c.action == Action::CreateDelete {
                     deps.extend(op_of(&steps, ci, Op::Create));
@@ -228,36 +248,16 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
         deps.dedup();
         steps[s].deps = deps;
     }
-    // A delete-before-create child and its parent's create could wait on each other; the child's
-    // delete never needs the parent's new version.
-    break_cycles(&mut steps);
     steps
 }
 
-fn break_cycles(steps: &mut [Step]) {
-    // Kahn's algorithm; any step left over sits on a cycle: drop its deps on other leftovers.
-    loop {
-        let mut indeg: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
-        let mut done = vec![false; steps.len()];
-        let mut progress = true;
-        while progress {
-            progress = false;
-            for i in 0..steps.len() {
-                if !done[i] && indeg[i] == 0 {
-                    done[i] = true;
-                    progress = true;
-                    for (j, s) in steps.iter().enumerate() {
-                        if s.deps.contains(&i) {
-                            indeg[j] -= 1;
-                        }
-                    }
-                }
-            }
-        }
-        let stuck: Vec<usize> = (0..steps.len()).filter(|i| !done[*i]).collect();
-        let Some(&first) = stuck.first() else { return };
-        steps[first].deps.retain(|d| !stuck.contains(d));
+/// Whether a security group's live rules name another group of the stack.
+fn references_a_group(c: &Change) -> bool {
+    let mut refs = Vec::new();
+    if let Some(b) = &c.before {
+        collect_refs(b, &mut refs);
     }
+    refs.iter().any(|a| a.kind == Kind::SecurityGroup && *a != c.address)
 }
 
 /// Run every step of the plan. `progress` receives one line per event.
@@ -350,6 +350,7 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::SecurityGroup, Op::SyncRules) => ec2::sync_rules(sc, c, true).await,
         (Kind::SecurityGroup, Op::Update) => ec2::update_group(sc, c).await,
         (Kind::SecurityGroup, Op::Delete) => ec2::delete_group(sc, c).await,
+        (Kind::SecurityGroup, Op::ClearRules) => ec2::clear_rules(sc, c).await,
         (Kind::Certificate, Op::Create) => acm::create_certificate(sc, c).await,
         (Kind::Certificate, Op::Update) => acm::update_certificate(sc, c).await,
         (Kind::Certificate, Op::Delete) => acm::delete_certificate(sc, c).await,
@@ -375,7 +376,7 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
         (Kind::ListenerRules, Op::Create | Op::Update) => elbv2::sync_rules(sc, c).await,
         (Kind::ListenerRules, Op::Delete) => elbv2::delete_rules(sc, c).await,
-        (_, Op::SyncRules) => Ok(()),
+        (_, Op::SyncRules | Op::ClearRules) => Ok(()),
     }
 }
 
@@ -394,4 +395,63 @@ pub fn tag_diff(want: &Value, have: Option<&Value>) -> (Vec<(String, String)>, V
     let add = w.iter().filter(|(k, v)| h.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
     let remove = h.keys().filter(|k| !w.contains_key(*k)).cloned().collect();
     (add, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn delete(kind: Kind, key: &str, before: Value) -> Change {
+        Change {
+            address: Address::new(kind, key),
+            action: Action::Delete,
+            reason: None,
+            name: key.into(),
+            id: Some(format!("id-{key}")),
+            before: Some(before),
+            after: None,
+            diffs: vec![],
+            deps: vec![],
+            parent: None,
+        }
+    }
+
+    /// Every step's dependencies come earlier in some order: no cycle.
+    fn acyclic(steps: &[Step]) -> bool {
+        let mut done = vec![false; steps.len()];
+        for _ in 0..steps.len() {
+            for i in 0..steps.len() {
+                if !done[i] && steps[i].deps.iter().all(|d| done[*d]) {
+                    done[i] = true;
+                }
+            }
+        }
+        done.iter().all(|d| *d)
+    }
+
+    #[test]
+    fn groups_naming_each_other_clear_their_rules_before_either_is_deleted() {
+        let a = Address::new(Kind::SecurityGroup, "a");
+        let b = Address::new(Kind::SecurityGroup, "b");
+        let plan = Plan {
+            stack: "s".into(),
+            changes: vec![
+                delete(Kind::LoadBalancer, "web", json!({ "security_groups": [a.reference()] })),
+                delete(Kind::SecurityGroup, "a", json!({ "egress": [{ "source": b.reference() }] })),
+                delete(Kind::SecurityGroup, "b", json!({ "ingress": [{ "source": a.reference() }] })),
+            ],
+            conflicts: vec![],
+        };
+        let steps = steps_for(&plan);
+        assert!(acyclic(&steps), "{steps:?}");
+        let find = |change: usize, op: Op| steps.iter().position(|s| s.change == change && s.op == op).unwrap();
+        let (lb, clear_a, del_a, clear_b, del_b) =
+            (find(0, Op::Delete), find(1, Op::ClearRules), find(1, Op::Delete), find(2, Op::ClearRules), find(2, Op::Delete));
+        // a's rules stay until the load balancer using a is gone; each group goes after the other's
+        // rules that name it are cleared.
+        assert!(steps[clear_a].deps.contains(&lb));
+        assert!(steps[del_a].deps.contains(&clear_b) && steps[del_a].deps.contains(&lb));
+        assert!(steps[del_b].deps.contains(&clear_a));
+    }
 }
