@@ -94,7 +94,7 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
     }
     records.sort();
     records.dedup();
-    let zone_id = hosted_zone_id(sc, zone).await?;
+    let zone_id = super::route53::hosted_zone_id(sc, zone).await?;
     let changes = records
         .iter()
         .map(|(name, value)| {
@@ -131,20 +131,6 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
         .await
         .map_err(|e| err("waiting for the certificate to be issued", e))?;
     Ok(())
-}
-
-pub async fn hosted_zone_id(sc: &StepContext, zone: &str) -> anyhow::Result<String> {
-    if zone.starts_with('Z') && !zone.contains('.') {
-        return Ok(zone.to_string());
-    }
-    let want = format!("{}.", zone.trim_end_matches('.').to_ascii_lowercase());
-    let out = sc.clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
-    out.hosted_zones()
-        .iter()
-        .find(|z| z.name().to_ascii_lowercase() == want && !z.config().is_some_and(|c| c.private_zone()))
-        .or_else(|| out.hosted_zones().iter().find(|z| z.name().to_ascii_lowercase() == want))
-        .map(|z| z.id().trim_start_matches("/hostedzone/").to_string())
-        .ok_or_else(|| anyhow::anyhow!("no Route 53 hosted zone named {zone}"))
 }
 
 pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

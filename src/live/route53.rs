@@ -8,6 +8,7 @@ use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use aws_sdk_route53::types::{HostedZone, ResourceRecordSet, RrType};
 use futures_util::StreamExt;
+use futures_util::future::try_join_all;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -103,44 +104,35 @@ pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, St
         owned_entries.extend(entries.into_iter().map(|e| (id.clone(), name.clone(), e)));
     }
     let zone_of = |zone: &str| -> Option<(String, String)> { zones.iter().map(zone_key).find(|(id, name)| id == zone || *name == fqdn(zone)) };
-    let mut live = Vec::new();
-    let mut conflicts = Vec::new();
-    for (zone_id, zone_name, e) in &owned_entries {
+    // Owned records, all read at once.
+    let owned = try_join_all(owned_entries.iter().map(|(zone_id, zone_name, e)| async move {
         let sets = record_sets(clients, zone_id, &e.name, &e.kind).await?;
-        let Some(set) = sets.iter().find(|r| r.set_identifier() == e.set.as_deref()) else { continue };
-        let Some(address) = Address::parse(&e.address) else { continue };
-        live.push(Live {
-            address,
-            id: format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or("")),
-            name: e.name.clone(),
-            attrs: attrs(zone_name, set, lb_dns),
-        });
-    }
-    // Declared records at a name that exists but is not in this stack's index are someone else's.
-    for (key, r) in &stack.records {
-        let Some((zone_id, _)) = zone_of(&r.zone) else { continue };
-        let kind = match r.kind {
-            crate::spec::model::RecordType::Cname => "CNAME",
-            crate::spec::model::RecordType::A => "A",
-            crate::spec::model::RecordType::Aaaa => "AAAA",
+        let (Some(set), Some(address)) = (sets.iter().find(|r| r.set_identifier() == e.set.as_deref()), Address::parse(&e.address)) else {
+            return anyhow::Ok(None);
         };
-        let name = fqdn(&r.name);
-        let set = r.weight.map(|_| r.set_identifier.clone().unwrap_or_else(|| stack.stack.clone()));
+        let id = format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or(""));
+        Ok(Some(Live { address, id, name: e.name.clone(), attrs: attrs(zone_name, set, lb_dns) }))
+    }));
+    // Declared records at a name that exists but is not in this stack's index are someone else's.
+    let foreign = try_join_all(stack.records.iter().filter_map(|(key, r)| {
+        let (zone_id, _) = zone_of(&r.zone)?;
+        let (name, kind, set) = (fqdn(&r.name), r.kind.as_str(), r.set_identifier_for(&stack.stack));
         let ours = owned_entries.iter().any(|(z, _, e)| *z == zone_id && e.name == name && e.kind == kind && e.set == set);
-        if ours {
-            continue;
-        }
-        let existing = record_sets(clients, &zone_id, &name, kind).await?;
-        // A weighted record only collides with the same set identifier; a simple one with any.
-        if existing.iter().any(|x| set.is_none() || x.set_identifier() == set.as_deref()) {
-            conflicts.push(Conflict {
+        (!ours).then_some(async move {
+            let existing = record_sets(clients, &zone_id, &name, kind).await?;
+            // A weighted record only collides with the same set identifier; a simple one with any.
+            let taken = existing.iter().any(|x| set.is_none() || x.set_identifier() == set.as_deref());
+            anyhow::Ok(taken.then(|| Conflict {
                 address: Address::new(Kind::Record, key),
-                name: name.clone(),
-                id: zone_id.clone(),
+                name,
+                id: zone_id,
                 reason: "a record with this name and type exists and is not in this stack's lbstack index".into(),
-            });
-        }
-    }
+            }))
+        })
+    }));
+    let (owned, foreign) = tokio::join!(owned, foreign);
+    let live = owned?.into_iter().flatten().collect();
+    let conflicts = foreign?.into_iter().flatten().collect();
     Ok((live, conflicts))
 }
 

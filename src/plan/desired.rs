@@ -97,16 +97,11 @@ pub fn fqdn(name: &str) -> String {
 
 fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     let address = Address::new(Kind::Record, key);
-    let kind = match r.kind {
-        RecordType::Cname => "CNAME",
-        RecordType::A => "A",
-        RecordType::Aaaa => "AAAA",
-    };
     let zone = if r.zone.starts_with('Z') && !r.zone.contains('.') { r.zone.clone() } else { fqdn(&r.zone) };
     let mut attrs = Map::new();
     attrs.insert("zone".into(), Value::from(zone));
     attrs.insert("name".into(), Value::from(fqdn(&r.name)));
-    attrs.insert("type".into(), Value::from(kind));
+    attrs.insert("type".into(), Value::from(r.kind.as_str()));
     attrs.insert("target".into(), Address::new(Kind::LoadBalancer, &r.target).reference());
     if r.kind == RecordType::Cname {
         attrs.insert("ttl".into(), Value::from(r.ttl.unwrap_or(60)));
@@ -114,8 +109,7 @@ fn record(s: &Stack, key: &str, r: &Record) -> Desired {
         attrs.insert("evaluate_target_health".into(), Value::from(r.evaluate_target_health.unwrap_or(true)));
     }
     attrs.insert("weight".into(), json!(r.weight));
-    let set = r.weight.map(|_| r.set_identifier.clone().unwrap_or_else(|| s.stack.clone()));
-    attrs.insert("set_identifier".into(), json!(set));
+    attrs.insert("set_identifier".into(), json!(r.set_identifier_for(&s.stack)));
     finish(address, fqdn(&r.name), Value::Object(attrs), None)
 }
 

@@ -150,7 +150,7 @@ impl<'a> Checker<'a> {
         match best {
             Some((score, diags, _)) if score < 1000 => self.diags.extend(diags),
             _ => {
-                let expected = describe_schema(self, schema, &branches);
+                let expected = describe_schema(self, &branches);
                 let hint = schema.get("description").and_then(Value::as_str).map(first_sentence);
                 self.error(pointer, format!("{} must be {expected}, found {}", field(pointer), describe(value)), hint);
             }
@@ -304,8 +304,7 @@ fn type_fits(schema: &Value, v: &Value) -> bool {
     }
 }
 
-fn describe_schema(checker: &Checker, schema: &Value, branches: &[&Value]) -> String {
-    let _ = schema;
+fn describe_schema(checker: &Checker, branches: &[&Value]) -> String {
     let mut parts: Vec<String> = Vec::new();
     for b in branches {
         let b = checker.resolve(b);

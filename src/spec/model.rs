@@ -1361,6 +1361,14 @@ pub struct Record {
     pub evaluate_target_health: Option<bool>,
 }
 
+impl Record {
+    /// The set identifier of a weighted record: the declared one, else the stack name (so blue
+    /// and green stacks of one file get distinct ones). None for a simple record.
+    pub fn set_identifier_for(&self, stack: &str) -> Option<String> {
+        self.weight.map(|_| self.set_identifier.clone().unwrap_or_else(|| stack.to_string()))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum RecordType {
     #[default]
@@ -1369,4 +1377,14 @@ pub enum RecordType {
     A,
     #[serde(rename = "AAAA")]
     Aaaa,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Cname => "CNAME",
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+        }
+    }
 }
