@@ -4,8 +4,22 @@ Started by localstack/emulator.sh instead of the plain `moto_server` script. Eac
 AWS behaviour it restores; everything else is moto as pinned in requirements-moto.lock.
 """
 
+import io
+import os
+import re
 import sys
+import urllib.parse
+import time
+import uuid
+from datetime import datetime, timezone
 
+from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.responses import ActionResult
+from moto.core.types import Base64EncodedString
+from moto.ec2.models.launch_templates import LaunchTemplate
+from moto.ec2.utils import parse_user_data
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.elbv2.models import ELBv2Backend
 from moto.elbv2.responses import ELBV2Response
 from moto.route53.exceptions import InvalidInput, ResourceRecordAlreadyExists
@@ -114,6 +128,232 @@ def modify_target_group(self):
     return result
 
 
+_create_version = LaunchTemplate.create_version
+
+
+def create_version(self, data, description):
+    # AWS launches a new template version's instances with its user data. moto stored the user
+    # data of CreateLaunchTemplateVersion as plain text, and launching from that version failed.
+    if data.get("UserData") is not None and not isinstance(data["UserData"], Base64EncodedString):
+        data = dict(data, UserData=parse_user_data(data["UserData"]))
+    return _create_version(self, data, description)
+
+
+# AWS lists a launch template's current tags. moto copied them once at creation, so CreateTags
+# and DeleteTags on a template never showed in DescribeLaunchTemplates.
+_template_tags = property(lambda self: self.get_tags(), lambda self, value: None)
+
+_create_group = AutoScalingResponse.create_auto_scaling_group
+_update_group = AutoScalingResponse.update_auto_scaling_group
+
+
+def _group_settings(self, group, creating):
+    # AWS stores DefaultInstanceWarmup and MaxInstanceLifetime (moto dropped both) and updates
+    # TerminationPolicies and CapacityRebalance in place (moto kept the values from creation).
+    warmup = self._get_int_param("DefaultInstanceWarmup")
+    if warmup is not None:
+        group.default_instance_warmup = None if warmup < 0 else warmup
+    lifetime = self._get_int_param("MaxInstanceLifetime")
+    if lifetime is not None:
+        group.max_instance_lifetime = lifetime or None
+    if not creating:
+        policies = self._get_param("TerminationPolicies", [])
+        if policies:
+            group.termination_policies = policies
+        rebalance = self._get_bool_param("CapacityRebalance")
+        if rebalance is not None:
+            group.capacity_rebalance = rebalance
+
+
+def create_auto_scaling_group(self):
+    result = _create_group(self)
+    _group_settings(self, self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")], True)
+    return result
+
+
+def update_auto_scaling_group(self):
+    result = _update_group(self)
+    _group_settings(self, self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")], False)
+    return result
+
+
+class InstanceRefreshInProgress(AutoscalingClientError):
+    code = "InstanceRefreshInProgress"
+
+
+class ActiveInstanceRefreshNotFound(AutoscalingClientError):
+    code = "ActiveInstanceRefreshNotFound"
+
+
+# Instance refreshes (moto has none). A refresh replaces the instances that were in the group when
+# it started, one every EMU_REFRESH_SECONDS_PER_INSTANCE seconds (default 0.5), terminating the
+# old instance and launching one from the group's current launch template; progress is worked
+# out when the refresh is described. Newest first, as AWS lists them.
+_REFRESHES = {}  # group name -> [refresh dict]
+_SECONDS_PER_INSTANCE = float(os.environ.get("EMU_REFRESH_SECONDS_PER_INSTANCE", "0.5"))
+
+
+def _advance(backend, refresh):
+    if refresh["Status"] not in ("Pending", "InProgress"):
+        return
+    group = backend.autoscaling_groups.get(refresh["AutoScalingGroupName"])
+    if group is None:
+        refresh.update(Status="Failed", StatusReason="The Auto Scaling group was deleted.", EndTime=datetime.now(timezone.utc))
+        return
+    refresh["Status"] = "InProgress"
+    total = len(refresh["_old"])
+    due = total if _SECONDS_PER_INSTANCE <= 0 else min(total, int((time.time() - refresh["_started"]) / _SECONDS_PER_INSTANCE))
+    while refresh["_replaced"] < due:
+        old_id = refresh["_old"][refresh["_replaced"]]
+        states = [s for s in group.instance_states if s.instance.id == old_id]
+        if states:
+            # Launch the replacement first: a failed launch must not leave the group short.
+            group.replace_autoscaling_group_instances(1, group.get_propagated_tags())
+            backend.ec2_backend.terminate_instances([old_id])
+            group.instance_states = [s for s in group.instance_states if s.instance.id != old_id]
+        refresh["_replaced"] += 1
+    backend.update_attached_target_groups(group.name)
+    refresh["PercentageComplete"] = 100 if total == 0 else int(100 * refresh["_replaced"] / total)
+    refresh["InstancesToUpdate"] = total - refresh["_replaced"]
+    if refresh["_replaced"] >= total:
+        refresh.update(Status="Successful", StatusReason="", EndTime=datetime.now(timezone.utc))
+
+
+def start_instance_refresh(self):
+    name = self._get_param("AutoScalingGroupName")
+    backend = self.autoscaling_backend
+    group = backend.autoscaling_groups.get(name)
+    if group is None:
+        raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+    for r in _REFRESHES.get(name, []):
+        _advance(backend, r)
+        if r["Status"] in ("Pending", "InProgress", "Cancelling"):
+            raise InstanceRefreshInProgress(f"An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.")
+    refresh = {
+        "InstanceRefreshId": str(uuid.uuid4()),
+        "AutoScalingGroupName": name,
+        "Status": "Pending",
+        "StatusReason": "",
+        "StartTime": datetime.now(timezone.utc),
+        "PercentageComplete": 0,
+        "InstancesToUpdate": len(group.instance_states),
+        "Preferences": self._get_params().get("Preferences") or {},
+        "_started": time.time(),
+        "_old": [s.instance.id for s in group.instance_states],
+        "_replaced": 0,
+    }
+    _REFRESHES.setdefault(name, []).insert(0, refresh)
+    return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+
+
+def _public(refresh):
+    return {k: v for k, v in refresh.items() if not k.startswith("_")}
+
+
+def describe_instance_refreshes(self):
+    name = self._get_param("AutoScalingGroupName")
+    ids = self._get_param("InstanceRefreshIds", [])
+    refreshes = [r for r in _REFRESHES.get(name, []) if not ids or r["InstanceRefreshId"] in ids]
+    for r in refreshes:
+        _advance(self.autoscaling_backend, r)
+    limit = self._get_int_param("MaxRecords")
+    if limit:
+        refreshes = refreshes[:limit]
+    return ActionResult({"InstanceRefreshes": [_public(r) for r in refreshes]})
+
+
+def cancel_instance_refresh(self):
+    name = self._get_param("AutoScalingGroupName")
+    for r in _REFRESHES.get(name, []):
+        _advance(self.autoscaling_backend, r)
+        if r["Status"] in ("Pending", "InProgress"):
+            r.update(Status="Cancelled", StatusReason="Cancelled by request.", EndTime=datetime.now(timezone.utc))
+            return ActionResult({"InstanceRefreshId": r["InstanceRefreshId"]})
+    raise ActiveInstanceRefreshNotFound("No in progress or pending Instance Refresh found for Auto Scaling group " + name)
+
+
+# CloudWatch over Smithy RPC v2 CBOR. Current AWS SDKs (Rust included) call CloudWatch with
+# `POST /service/GraniteServiceVersion20100801/operation/<Op>` and CBOR bodies; moto serves only
+# the query protocol. AWS accepts both, so each CBOR call is translated to query with botocore's
+# model of the service, handed to moto, and its XML answer re-encoded as CBOR.
+_CBOR_PATH = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(\w+)$")
+_dispatch = DomainDispatcherApplication.__call__
+_cloudwatch_model = None
+
+
+def _cbor_text_map(pairs):
+    # A CBOR map of short text strings (error bodies).
+    out = bytearray([0xA0 | len(pairs)])
+    for k, v in pairs.items():
+        for text in (k, v):
+            data = text.encode()
+            if len(data) < 24:
+                out.append(0x60 | len(data))
+            elif len(data) < 256:
+                out += bytes([0x78, len(data)])
+            else:
+                out += bytes([0x79]) + len(data).to_bytes(2, "big")
+            out += data
+    return bytes(out)
+
+
+def _cloudwatch_cbor(app, environ, start_response, operation):
+    global _cloudwatch_model
+    import botocore.session
+    from botocore.parsers import QueryParser, RpcV2CBORParser
+    from botocore.serialize import QuerySerializer, RpcV2CBORSerializer
+
+    if _cloudwatch_model is None:
+        _cloudwatch_model = botocore.session.get_session().get_service_model("cloudwatch")
+    op = _cloudwatch_model.operation_model(operation)
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    params = RpcV2CBORParser()._initial_body_parse(body) or {}
+    form = urllib.parse.urlencode(QuerySerializer().serialize_to_request(params, op)["body"]).encode()
+    inner = dict(environ)
+    inner.update({"PATH_INFO": "/", "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(form)), "wsgi.input": io.BytesIO(form)})
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"] = status
+        return lambda data: None
+
+    xml = b"".join(_dispatch(app, inner, capture))
+    code = int(captured["status"].split()[0])
+    headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
+    if code < 300:
+        out = bytearray()
+        if op.output_shape is None:
+            out += b"\xa0"
+        else:
+            parsed = QueryParser().parse({"body": xml, "headers": {}, "status_code": code}, op.output_shape)
+            parsed.pop("ResponseMetadata", None)
+            RpcV2CBORSerializer()._serialize_data_item(out, parsed, op.output_shape)
+        payload = bytes(out)
+    else:
+        error = QueryParser().parse({"body": xml, "headers": {}, "status_code": code}, None).get("Error", {})
+        name = error.get("Code") or str(code)
+        payload = _cbor_text_map({"__type": f"com.amazonaws.cloudwatch#{name}", "message": error.get("Message", "")})
+        headers.append(("x-amzn-query-error", f"{name};{'Sender' if code < 500 else 'Receiver'}"))
+    headers.append(("Content-Length", str(len(payload))))
+    start_response(captured["status"], headers)
+    return [payload]
+
+
+def dispatch(self, environ, start_response):
+    match = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
+    if match is None:
+        return _dispatch(self, environ, start_response)
+    return _cloudwatch_cbor(self, environ, start_response, match.group(1))
+
+
+DomainDispatcherApplication.__call__ = dispatch
+LaunchTemplate.create_version = create_version
+LaunchTemplate.tags = _template_tags
+AutoScalingResponse.create_auto_scaling_group = create_auto_scaling_group
+AutoScalingResponse.update_auto_scaling_group = update_auto_scaling_group
+AutoScalingResponse.start_instance_refresh = start_instance_refresh
+AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
+AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
 WAFV2Backend.associate_web_acl = associate_web_acl
 ELBV2Response.modify_target_group = modify_target_group
 Route53Backend.change_resource_record_sets = change_resource_record_sets

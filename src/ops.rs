@@ -44,6 +44,7 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
         }
     }
     name_replacements(&mut plan, &live, &stack.stack);
+    plan::autoscaling::annotate(&mut plan);
     let fingerprint = fingerprint(&context, &live);
     Ok(Planned { plan, fingerprint })
 }
@@ -83,6 +84,13 @@ pub async fn apply(
     parallelism: usize,
     progress: impl Fn(String) + Send + Sync + 'static,
 ) -> crate::apply::Outcome {
-    let sc = crate::apply::StepContext { clients: clients.clone(), ids: Default::default(), stack: stack.stack.clone(), progress: std::sync::Arc::new(|_| {}) };
+    let force_delete = stack.autoscaling_groups.iter().filter(|(_, g)| g.force_delete).map(|(k, _)| k.clone()).collect();
+    let sc = crate::apply::StepContext {
+        clients: clients.clone(),
+        ids: Default::default(),
+        stack: stack.stack.clone(),
+        progress: std::sync::Arc::new(|_| {}),
+        force_delete: std::sync::Arc::new(force_delete),
+    };
     crate::apply::run(planned, sc, parallelism, progress).await
 }

@@ -3,6 +3,8 @@
 //! failure skips only what depends on it while in-flight steps finish.
 
 mod acm;
+mod autoscaling;
+mod cloudwatch;
 mod ec2;
 mod elbv2;
 mod route53;
@@ -87,6 +89,9 @@ pub struct StepContext {
     pub stack: String,
     /// Progress lines for long waits (certificate validation, instance refreshes).
     pub progress: Arc<dyn Fn(String) + Send + Sync>,
+    /// Keys of auto-scaling groups the stack deletes with `force_delete` (a deleted group's
+    /// change has no desired attributes to carry it).
+    pub force_delete: Arc<HashSet<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,6 +381,19 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
         (Kind::ListenerRules, Op::Create | Op::Update) => elbv2::sync_rules(sc, c).await,
         (Kind::ListenerRules, Op::Delete) => elbv2::delete_rules(sc, c).await,
+        (Kind::LaunchTemplate, Op::Create) => autoscaling::create_template(sc, c).await,
+        (Kind::LaunchTemplate, Op::Update) => autoscaling::update_template(sc, c).await,
+        (Kind::LaunchTemplate, Op::Delete) => autoscaling::delete_template(sc, c).await,
+        (Kind::AutoScalingGroup, Op::Create) => autoscaling::create_group(sc, c).await,
+        (Kind::AutoScalingGroup, Op::Update) => autoscaling::update_group(sc, c).await,
+        (Kind::AutoScalingGroup, Op::Delete) => autoscaling::delete_group(sc, c).await,
+        (Kind::ScalingPolicy, Op::Create | Op::Update) => autoscaling::put_policy(sc, c).await,
+        (Kind::ScalingPolicy, Op::Delete) => autoscaling::delete_policy(sc, c).await,
+        (Kind::ScheduledAction, Op::Create | Op::Update) => autoscaling::put_schedule(sc, c).await,
+        (Kind::ScheduledAction, Op::Delete) => autoscaling::delete_schedule(sc, c).await,
+        (Kind::Alarm, Op::Create) => cloudwatch::create_alarm(sc, c).await,
+        (Kind::Alarm, Op::Update) => cloudwatch::update_alarm(sc, c).await,
+        (Kind::Alarm, Op::Delete) => cloudwatch::delete_alarm(sc, c).await,
         (_, Op::SyncRules | Op::ClearRules) => Ok(()),
     }
 }
@@ -442,6 +460,7 @@ mod tests {
                 delete(Kind::SecurityGroup, "b", json!({ "ingress": [{ "source": a.reference() }] })),
             ],
             conflicts: vec![],
+            warnings: vec![],
         };
         let steps = steps_for(&plan);
         assert!(acyclic(&steps), "{steps:?}");

@@ -209,12 +209,7 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color)
         eprintln!("{}: the stack has errors; nothing was read or changed in AWS", file.display());
         return None;
     }
-    let stack = loaded.stack?;
-    let unmanaged = crate::plan::desired::unmanaged_sections(&stack);
-    if !unmanaged.is_empty() {
-        eprintln!("note: this version does not plan {} yet; they are left out of the plan", unmanaged.join(", "));
-    }
-    Some(stack)
+    loaded.stack
 }
 
 /// Load and check the stack, read live AWS and diff; errors are printed and give None.

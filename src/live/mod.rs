@@ -3,6 +3,8 @@
 //! Every API call is counted by an interceptor, so plans can report what reading cost.
 
 pub mod acm;
+pub mod autoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod elbv2;
 pub mod network;
@@ -99,6 +101,8 @@ pub struct Clients {
     pub acm: aws_sdk_acm::Client,
     pub route53: aws_sdk_route53::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub calls: ApiCalls,
 }
 
@@ -110,12 +114,16 @@ impl Clients {
         let acm = aws_sdk_acm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let route53 = aws_sdk_route53::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let wafv2 = aws_sdk_wafv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             acm: aws_sdk_acm::Client::from_conf(acm),
             route53: aws_sdk_route53::Client::from_conf(route53),
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
             calls,
         }
     }
@@ -159,11 +167,24 @@ pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> an
 
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
-    let context = network::resolve(clients, stack).await?;
-    let (sgs, lbs, certs, waf) =
-        tokio::join!(ec2::read_security_groups(clients, stack, &context), elbv2::read(clients, stack), acm::read(clients, stack), wafv2::read(clients, stack));
+    let (context, images) = tokio::join!(network::resolve(clients, stack), autoscaling::resolve_images(clients, stack));
+    let mut context = context?;
+    context.images = images?;
+    let (sgs, lbs, certs, waf, templates, groups, alarms) = tokio::join!(
+        ec2::read_security_groups(clients, stack, &context),
+        elbv2::read(clients, stack),
+        acm::read(clients, stack),
+        wafv2::read(clients, stack),
+        autoscaling::read_launch_templates(clients, stack),
+        autoscaling::read_groups(clients, stack),
+        cloudwatch::read(clients, stack)
+    );
     let (sgs, sg_conflicts) = sgs?;
     let (mut resources, mut conflicts) = lbs?;
+    for part in [templates?, groups?, alarms?] {
+        resources.extend(part.0);
+        conflicts.extend(part.1);
+    }
     let certs = certs?;
     let waf = waf?;
     // Which web ACL each owned application load balancer uses.
@@ -195,6 +216,7 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, 
     resources.extend(sgs);
     resources.extend(certs);
     conflicts.extend(sg_conflicts);
+    autoscaling::link(&mut resources);
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     Ok((context, LiveState { resources, conflicts }))
 }

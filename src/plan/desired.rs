@@ -15,28 +15,12 @@ pub struct Context {
     /// Every subnet of the VPC, one per availability zone first (load balancers take one per AZ).
     pub vpc_subnets: Vec<String>,
     pub subnet_groups: BTreeMap<String, Vec<String>>,
+    /// The AMI of each launch template (by key), ids checked and lookups resolved.
+    pub images: BTreeMap<String, super::autoscaling::ResolvedImage>,
 }
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
 pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
-
-/// Kinds of the stack format that the plan engine does not manage yet; the plan says so.
-pub fn unmanaged_sections(s: &Stack) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    let checks: [(&str, bool); 5] = [
-        ("launch_templates", !s.launch_templates.is_empty()),
-        ("autoscaling_groups", !s.autoscaling_groups.is_empty()),
-        ("scaling_policies", !s.scaling_policies.is_empty()),
-        ("scheduled_actions", !s.scheduled_actions.is_empty()),
-        ("alarms", !s.alarms.is_empty()),
-    ];
-    for (name, present) in checks {
-        if present {
-            out.push(name);
-        }
-    }
-    out
-}
 
 pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
     let mut m = Map::new();
@@ -84,6 +68,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             }
         }
     }
+    super::autoscaling::build(s, ctx, &mut out)?;
     for (key, r) in &s.records {
         out.push(record(s, key, r));
     }
@@ -113,7 +98,7 @@ fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     finish(address, fqdn(&r.name), Value::Object(attrs), None)
 }
 
-fn finish(address: Address, name: String, attrs: Value, parent: Option<Address>) -> Desired {
+pub(super) fn finish(address: Address, name: String, attrs: Value, parent: Option<Address>) -> Desired {
     let mut deps = Vec::new();
     collect_refs(&attrs, &mut deps);
     deps.sort();
@@ -491,10 +476,10 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
     }
     attrs.insert("health_check".into(), health_check(tg));
     attrs.insert("attributes".into(), tg_attributes(tg));
-    if !asg_owned {
-        // The group's own targets; when an auto-scaling group fills it, that group owns them.
-        let targets: Vec<Value> =
-            tg.targets.iter().map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone })).collect();
+    // Targets the stack lists; an auto-scaling group (or anything else) owns the registrations of
+    // a group that lists none, and a group moving between the two is not fought over.
+    if let Some(listed) = tg.targets.as_ref().filter(|_| !asg_owned) {
+        let targets: Vec<Value> = listed.iter().map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone })).collect();
         attrs.insert("targets".into(), sorted(targets));
     }
     attrs.insert("tags".into(), tags(s, &address, &tg.tags));

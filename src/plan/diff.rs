@@ -108,17 +108,18 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 
     let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
     ordered.extend(deletes);
-    Plan { stack: stack.to_string(), changes: ordered, conflicts: live.conflicts.clone() }
+    Plan { stack: stack.to_string(), changes: ordered, conflicts: live.conflicts.clone(), warnings: Vec::new() }
 }
 
 /// Position of a kind in the creation order (deletes go the other way).
 pub fn delete_rank(kind: Kind) -> u8 {
     match kind {
         Kind::SecurityGroup | Kind::IpSet => 0,
-        Kind::Certificate | Kind::TargetGroup | Kind::WebAcl => 1,
+        Kind::Certificate | Kind::TargetGroup | Kind::WebAcl | Kind::LaunchTemplate => 1,
         Kind::LoadBalancer => 2,
-        Kind::Listener | Kind::WebAclAssociation | Kind::Record => 3,
-        Kind::ListenerRules => 4,
+        Kind::Listener | Kind::WebAclAssociation | Kind::Record | Kind::AutoScalingGroup => 3,
+        Kind::ListenerRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,
+        Kind::Alarm => 5,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Planning: the desired state from the stack, the pure diff against live state, and rendering.
 
+pub mod autoscaling;
 pub mod desired;
 pub mod diff;
 pub mod model;

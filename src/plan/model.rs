@@ -21,7 +21,34 @@ pub enum Kind {
     WebAclAssociation,
     /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
     Record,
+    /// An EC2 launch template; a change becomes a new version.
+    LaunchTemplate,
+    AutoScalingGroup,
+    /// A scaling policy of an owned group (policies carry no tags: the group and the name prefix own it).
+    ScalingPolicy,
+    /// A scheduled action of an owned group (owned like policies).
+    ScheduledAction,
+    /// A CloudWatch metric alarm, owned by tags and the `<stack>-` name prefix.
+    Alarm,
 }
+
+pub const ALL_KINDS: [Kind; 15] = [
+    Kind::SecurityGroup,
+    Kind::Certificate,
+    Kind::IpSet,
+    Kind::WebAcl,
+    Kind::TargetGroup,
+    Kind::LoadBalancer,
+    Kind::Listener,
+    Kind::ListenerRules,
+    Kind::WebAclAssociation,
+    Kind::Record,
+    Kind::LaunchTemplate,
+    Kind::AutoScalingGroup,
+    Kind::ScalingPolicy,
+    Kind::ScheduledAction,
+    Kind::Alarm,
+];
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
@@ -36,24 +63,16 @@ impl Kind {
             Kind::LoadBalancer => "load_balancer",
             Kind::Listener => "listener",
             Kind::ListenerRules => "listener_rules",
+            Kind::LaunchTemplate => "launch_template",
+            Kind::AutoScalingGroup => "autoscaling_group",
+            Kind::ScalingPolicy => "scaling_policy",
+            Kind::ScheduledAction => "scheduled_action",
+            Kind::Alarm => "alarm",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [
-            Kind::SecurityGroup,
-            Kind::Certificate,
-            Kind::IpSet,
-            Kind::WebAcl,
-            Kind::TargetGroup,
-            Kind::LoadBalancer,
-            Kind::Listener,
-            Kind::ListenerRules,
-            Kind::WebAclAssociation,
-            Kind::Record,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        ALL_KINDS.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Attribute paths whose change cannot be made in place.
@@ -69,6 +88,11 @@ impl Kind {
             Kind::LoadBalancer => &["type", "scheme"],
             Kind::Listener => &["load_balancer"],
             Kind::ListenerRules => &["listener"],
+            Kind::LaunchTemplate => &[],
+            Kind::AutoScalingGroup => &[],
+            Kind::ScalingPolicy => &["group", "type"],
+            Kind::ScheduledAction => &["group"],
+            Kind::Alarm => &[],
         }
     }
 
@@ -226,6 +250,9 @@ pub struct Plan {
     /// Every declared or owned resource, creates and updates in dependency order, then deletes.
     pub changes: Vec<Change>,
     pub conflicts: Vec<Conflict>,
+    /// Things to know before applying (capacity that would drop, instances to be replaced).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Plan {

@@ -44,13 +44,30 @@ pub fn show(v: &Value) -> String {
 fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(m) if as_reference(v).is_none() && !m.is_empty() => {
-            for (k, x) in m {
+            // `_` keys are inputs for apply, not state; two of them explain a value.
+            for (k, x) in m.iter().filter(|(k, _)| !k.starts_with('_') || *k == "_desired") {
                 let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 leaves(&p, x, out);
             }
         }
         Value::Null => {}
+        // Multi-line text (user data) reads as a heredoc, as Terraform shows it.
+        Value::String(text) if text.contains('\n') => {
+            let body: String = text.lines().map(|l| format!("          {l}\n")).collect();
+            out.push((prefix.to_string(), format!("<<EOT\n{body}        EOT")));
+        }
         other => out.push((prefix.to_string(), show(other))),
+    }
+}
+
+/// A comment after an attribute's value: the AMI a lookup resolved to, or what an unpinned
+/// desired capacity means.
+fn annotation(attrs: Option<&Value>, path: &str) -> String {
+    let Some(a) = attrs else { return String::new() };
+    match path {
+        "image" => a["_image"].as_str().map(|s| format!("  # {s}")).unwrap_or_default(),
+        "_desired" => "  # at creation; scaling owns it afterwards".into(),
+        _ => String::new(),
     }
 }
 
@@ -77,6 +94,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
     }
     if acting.is_empty() {
         let _ = writeln!(out, "No changes. Live AWS matches stack `{}`.", plan.stack);
+        warnings(&st, plan, &mut out);
         return out;
     }
     let _ = writeln!(out, "lbstack will change stack `{}`. Resource actions are indicated with the following symbols:", plan.stack);
@@ -112,7 +130,9 @@ pub fn human(plan: &Plan, color: bool) -> String {
                 let mut ls = Vec::new();
                 leaves("", c.after.as_ref().unwrap_or(&Value::Null), &mut ls);
                 for (p, v) in ls {
-                    let _ = writeln!(out, "      {} {p} = {v}", st.paint("32", "+"));
+                    let note = annotation(c.after.as_ref(), &p);
+                    let p = p.strip_prefix('_').unwrap_or(&p);
+                    let _ = writeln!(out, "      {} {p} = {v}{note}", st.paint("32", "+"));
                 }
             }
             Action::Delete => {
@@ -126,10 +146,17 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         rule_lines(&st, c.address.kind, d, &mut out);
                         continue;
                     }
+                    if let (Some(Value::String(b)), Some(Value::String(a))) = (&d.before, &d.after)
+                        && (b.contains('\n') || a.contains('\n'))
+                    {
+                        text_lines(&st, &d.path, b, a, &mut out);
+                        continue;
+                    }
                     let before = d.before.as_ref().map_or("null".to_string(), show);
                     let after = d.after.as_ref().map_or("null".to_string(), show);
                     let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
-                    let _ = writeln!(out, "      {} {} = {before} -> {after}{forces}", st.paint("33", "~"), d.path);
+                    let note = annotation(c.after.as_ref(), &d.path);
+                    let _ = writeln!(out, "      {} {} = {before} -> {after}{forces}{note}", st.paint("33", "~"), d.path);
                 }
                 let total = c.after.as_ref().map_or(0, count_leaves);
                 let hidden = total.saturating_sub(c.diffs.len());
@@ -140,6 +167,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
         }
         out.push_str("    }\n");
     }
+    warnings(&st, plan, &mut out);
     let s = plan.summary();
     let _ = writeln!(out, "\n{} {} to add, {} to change, {} to destroy.", st.paint("1", "Plan:"), s.add, s.change, s.destroy);
     out
@@ -176,6 +204,30 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
                 let _ = writeln!(out, "          {} {}: {}", st.paint("33", "~"), label(a), parts.join(", "));
             }
             Some(_) => {}
+        }
+    }
+}
+
+fn warnings(st: &Style, plan: &Plan, out: &mut String) {
+    for w in &plan.warnings {
+        let _ = writeln!(out, "\n{} {w}", st.paint("1;33", "Warning:"));
+    }
+}
+
+/// Multi-line text (user data) as a line diff, not one long escaped string.
+fn text_lines(st: &Style, path: &str, before: &str, after: &str, out: &mut String) {
+    let _ = writeln!(out, "      {} {path}:", st.paint("33", "~"));
+    let diff = similar::TextDiff::from_lines(before, after);
+    for group in diff.grouped_ops(2) {
+        for op in group {
+            for change in diff.iter_changes(&op) {
+                let line = change.value().trim_end_matches('\n');
+                let _ = match change.tag() {
+                    similar::ChangeTag::Delete => writeln!(out, "          {} {line}", st.paint("31", "-")),
+                    similar::ChangeTag::Insert => writeln!(out, "          {} {line}", st.paint("32", "+")),
+                    similar::ChangeTag::Equal => writeln!(out, "            {line}"),
+                };
+            }
         }
     }
 }
@@ -254,6 +306,7 @@ pub fn json(plan: &Plan, extra: Value) -> Value {
         "summary": plan.summary(),
         "resource_changes": changes,
         "conflicts": plan.conflicts,
+        "warnings": plan.warnings,
     });
     if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
         d.extend(e);
@@ -315,6 +368,7 @@ mod tests {
                 id: "arn:lb".into(),
                 reason: "exists without lbstack ownership tags".into(),
             }],
+            warnings: vec!["autoscaling_group.web: max 2 is below the 4 instances running now; 2 will be terminated".into()],
         }
     }
 
@@ -325,7 +379,7 @@ mod tests {
 
     #[test]
     fn no_changes() {
-        let p = Plan { stack: "s".into(), changes: vec![], conflicts: vec![] };
+        let p = Plan { stack: "s".into(), changes: vec![], conflicts: vec![], warnings: vec![] };
         assert_eq!(human(&p, false), "No changes. Live AWS matches stack `s`.\n");
     }
 
@@ -367,6 +421,7 @@ mod tests {
             stack: "s".into(),
             changes: vec![change(Kind::ListenerRules, before, after), change(Kind::WebAcl, waf_before, waf_after)],
             conflicts: vec![],
+            warnings: vec![],
         };
         insta::assert_snapshot!(human(&plan, false));
     }

@@ -408,10 +408,12 @@ pub struct TargetGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(max = 900))]
     pub slow_start: Option<u32>,
-    /// Fixed targets: instance ids, IP addresses, a Lambda ARN or an ALB ARN. A target group
-    /// filled by an auto-scaling group must not list targets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<Target>,
+    /// Fixed targets: instance ids, IP addresses, a Lambda ARN or an ALB ARN, registered and kept
+    /// as listed (`targets: []` deregisters every target). Without `targets`, registrations belong
+    /// to whoever makes them (an auto-scaling group, ECS) and lbstack leaves them alone. A target
+    /// group filled by an auto-scaling group must not list targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<Target>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tags: Tags,
 }

@@ -586,7 +586,7 @@ impl<'a> V<'a> {
                     self.err(&format!("{tp}/slow_start"), "slow start cannot be combined with `least_outstanding_requests`", "");
                 }
             }
-            for (i, t) in tg.targets.iter().enumerate() {
+            for (i, t) in tg.targets.iter().flatten().enumerate() {
                 let ok = match tg.target_type {
                     TargetType::Instance => t.id.starts_with("i-"),
                     TargetType::Ip => t.id.parse::<IpAddr>().is_ok(),
@@ -608,7 +608,7 @@ impl<'a> V<'a> {
                 }
             }
             if let Some(asg) = asg_owned.get(name.as_str()) {
-                if !tg.targets.is_empty() {
+                if tg.targets.is_some() {
                     self.err(
                         &format!("{tp}/targets"),
                         format!("target group `{name}` lists targets but auto-scaling group `{asg}` also registers its instances in it"),
@@ -1131,13 +1131,32 @@ impl<'a> V<'a> {
             {
                 self.err(&format!("{pp}/simple/adjust"), "an adjustment of 0 changes nothing", "");
             }
-            let alarm_driven = pol.step.is_some() || pol.simple.is_some();
-            if alarm_driven && !triggered.contains(name.as_str()) {
+            // A step policy's bounds are relative to its alarm's threshold: without one it means nothing.
+            if pol.step.is_some() && !triggered.contains(name.as_str()) {
+                self.err_key(
+                    &pp,
+                    format!("step scaling policy `{name}` has no alarm"),
+                    format!("add an alarm with `actions: [{name}]`; its threshold is what the step bounds are relative to"),
+                );
+            }
+            if pol.simple.is_some() && !triggered.contains(name.as_str()) {
                 self.warn_key(
                     &pp,
                     format!("scaling policy `{name}` is not triggered by any alarm"),
-                    "step and simple policies act only when an alarm names them in `actions`",
+                    "simple policies act only when an alarm names them in `actions`",
                 );
+            }
+            if let (Some(si), Some(g)) = (&pol.simple, group) {
+                let cooldown = si.cooldown.unwrap_or(300);
+                let warmup = g.default_instance_warmup;
+                if let Some(w) = warmup.filter(|w| cooldown < *w) {
+                    let at = if si.cooldown.is_some() { format!("{pp}/simple/cooldown") } else { format!("{pp}/simple") };
+                    self.warn_key(
+                        &at,
+                        format!("cooldown {cooldown} s is shorter than the {w} s instances of `{}` need to warm up", pol.group),
+                        "the policy can fire again before the instances it added count, and overshoot; make the cooldown at least the warmup",
+                    );
+                }
             }
         }
     }

@@ -15,12 +15,16 @@ async fn reference_stack_applies_converges_and_destroys() {
 
     let first = lbstack::ops::plan(&c, &s, false).await.expect("plan");
     let summary = first.plan.summary();
-    // 3 security groups, a certificate, an IP set, a web ACL and its association, 5 target
-    // groups, 2 load balancers, 3 listeners, 1 rule set and 1 record.
-    assert_eq!(summary.add, 19, "{:?}", crate::support::actions(&first.plan));
+    // Load balancing: 3 security groups, a certificate, an IP set, a web ACL and its association,
+    // 5 target groups, 2 load balancers, 3 listeners, 1 rule set and 1 record (19). Auto scaling:
+    // 2 launch templates, 2 groups, 5 policies, 2 scheduled actions and 5 alarms (16).
+    assert_eq!(summary.add, 35, "{:?}", crate::support::actions(&first.plan));
     assert_eq!((summary.change, summary.destroy), (0, 0));
     let outcome = lbstack::ops::apply(&c, &s, &first.plan, 8, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps.iter().filter(|s| s.status != lbstack::apply::StepStatus::Done).collect::<Vec<_>>());
+    let groups = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names("shop-green-web").send().await.unwrap();
+    let web = &groups.auto_scaling_groups()[0];
+    assert_eq!((web.instances().len(), web.target_group_arns().len(), web.health_check_type()), (2, 4, Some("ELB")));
 
     // Empty re-plan, and a second apply that writes nothing.
     let again = lbstack::ops::plan(&c, &s, false).await.expect("re-plan");

@@ -63,3 +63,14 @@ fn variables_keep_their_types() {
     assert!(d.summary.starts_with("YAML syntax error"));
     assert!(d.hint.as_deref().unwrap().contains("quote a value that uses a variable"), "{d:?}");
 }
+
+#[test]
+fn a_cooldown_shorter_than_the_warmup_is_a_warning_at_the_cooldown() {
+    let text = "version: 1\nstack: w\nlaunch_templates:\n  lt: {image: ami-0123456789abcdef0, instance_type: t3.micro}\nautoscaling_groups:\n  app: {min: 1, max: 4, launch_template: lt, default_instance_warmup: 300}\nscaling_policies:\n  in:\n    group: app\n    simple: {adjust: -1, cooldown: 60}\nalarms:\n  low: {metric: CPUUtilization, dimensions: {autoscaling_group: app}, threshold: 10, comparison: \"<\", actions: [in]}\n";
+    let loaded = spec::load_str("w.yaml", text, None, &[]);
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+    let d = &loaded.report.diagnostics;
+    assert_eq!(d.len(), 1, "{}", loaded.report.render_short());
+    assert!(d[0].summary.contains("cooldown 60 s is shorter than the 300 s"), "{:?}", d[0]);
+    assert!(loaded.report.render_short().contains("w.yaml:10:"), "{}", loaded.report.render_short());
+}

@@ -1,0 +1,593 @@
+//! Launch templates (a change is a new version, made the default), auto-scaling groups (created
+//! with their capacity, then left to scaling; instance refreshes when their template changes;
+//! drained before deletion), scaling policies and scheduled actions.
+
+use super::{StepContext, set_diff, tag_diff};
+use crate::live::err;
+use crate::plan::Change;
+use crate::plan::autoscaling::makes_new_version;
+use aws_sdk_autoscaling::client::Waiters;
+use aws_sdk_autoscaling::error::ProvideErrorMetadata;
+use aws_sdk_autoscaling::types as asg;
+use aws_sdk_ec2::types as ec2;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(900);
+/// Instance refreshes replace instances one warmup at a time: allow hours.
+const REFRESH_LIMIT: Duration = Duration::from_secs(4 * 3600);
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+fn int(v: &Value) -> Option<i32> {
+    v.as_i64().map(|n| n as i32)
+}
+
+fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
+    sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
+}
+
+fn changed(c: &Change, prefix: &str) -> bool {
+    c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
+}
+
+/// Polls `check` with a delay growing from 1 s to 15 s until it returns a value or `limit` passes.
+async fn poll<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if start.elapsed() > limit {
+            anyhow::bail!("gave up {what} after {} s", limit.as_secs());
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(15));
+    }
+}
+
+// ------------------------------------------------------------------ launch templates
+
+fn template_data(a: &Value) -> ec2::RequestLaunchTemplateData {
+    let mut d = ec2::RequestLaunchTemplateData::builder()
+        .set_image_id(a["image"].as_str().map(str::to_string))
+        .set_instance_type(a["instance_type"].as_str().map(ec2::InstanceType::from))
+        .set_security_group_ids(Some(strs(&a["security_groups"])).filter(|v| !v.is_empty()))
+        .set_key_name(a["key_name"].as_str().map(str::to_string))
+        .set_user_data(a["user_data"].as_str().map(|t| aws_smithy_types::base64::encode(t.as_bytes())))
+        .metadata_options(
+            ec2::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                .http_endpoint(ec2::LaunchTemplateInstanceMetadataEndpointState::Enabled)
+                .http_tokens(if a["imds"] == "optional" { ec2::LaunchTemplateHttpTokensState::Optional } else { ec2::LaunchTemplateHttpTokensState::Required })
+                .build(),
+        )
+        .monitoring(ec2::LaunchTemplatesMonitoringRequest::builder().enabled(a["monitoring"].as_bool().unwrap_or(false)).build());
+    if let Some(p) = a["instance_profile"].as_str() {
+        let spec = ec2::LaunchTemplateIamInstanceProfileSpecificationRequest::builder();
+        d = d.iam_instance_profile(if p.starts_with("arn:") { spec.arn(p) } else { spec.name(p) }.build());
+    }
+    if a["spot"].is_object() {
+        let spot = ec2::LaunchTemplateSpotMarketOptionsRequest::builder()
+            .set_max_price(a["spot"]["max_price"].as_str().map(str::to_string))
+            .set_instance_interruption_behavior(a["spot"]["interruption"].as_str().map(ec2::InstanceInterruptionBehavior::from))
+            .build();
+        d = d.instance_market_options(ec2::LaunchTemplateInstanceMarketOptionsRequest::builder().market_type(ec2::MarketType::Spot).spot_options(spot).build());
+    }
+    if let Some(rv) = a["root_volume"].as_object() {
+        let ebs = ec2::LaunchTemplateEbsBlockDeviceRequest::builder()
+            .set_volume_size(rv.get("size").and_then(int))
+            .set_volume_type(rv.get("type").and_then(Value::as_str).map(ec2::VolumeType::from))
+            .set_encrypted(rv.get("encrypted").and_then(Value::as_bool))
+            .delete_on_termination(true)
+            .build();
+        d = d.block_device_mappings(
+            ec2::LaunchTemplateBlockDeviceMappingRequest::builder()
+                .set_device_name(rv.get("device").and_then(Value::as_str).map(str::to_string))
+                .ebs(ebs)
+                .build(),
+        );
+    }
+    d.build()
+}
+
+fn ec2_tags(v: &Value) -> Vec<ec2::Tag> {
+    v.as_object().into_iter().flatten().map(|(k, v)| ec2::Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+}
+
+pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let out = sc
+        .clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name(&c.name)
+        .launch_template_data(template_data(&a))
+        .tag_specifications(ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(ec2_tags(&a["tags"]))).build())
+        .send()
+        .await
+        .map_err(|e| err(&format!("creating launch template {}", c.name), e))?;
+    let id = out.launch_template().and_then(|t| t.launch_template_id()).ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?;
+    sc.ids.set(&c.address, id.to_string());
+    Ok(())
+}
+
+/// A new version with the whole desired configuration, made the default (so groups following
+/// `default` move too), then tags.
+pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let lt = id(sc, c)?;
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    if makes_new_version(&c.diffs) {
+        let out = sc
+            .clients
+            .ec2
+            .create_launch_template_version()
+            .launch_template_id(&lt)
+            .launch_template_data(template_data(&a))
+            .send()
+            .await
+            .map_err(|e| err(&format!("creating a version of launch template {}", c.name), e))?;
+        let version = out.launch_template_version().and_then(|v| v.version_number()).ok_or_else(|| anyhow::anyhow!("no version number returned"))?;
+        sc.clients
+            .ec2
+            .modify_launch_template()
+            .launch_template_id(&lt)
+            .default_version(version.to_string())
+            .send()
+            .await
+            .map_err(|e| err("making the new version the default", e))?;
+        (sc.progress)(format!("{}: version {version} is the default", c.address));
+    }
+    let (add, remove) = tag_diff(&a["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    if !remove.is_empty() {
+        let keys = remove.into_iter().map(|k| ec2::Tag::builder().key(k).build()).collect();
+        sc.clients.ec2.delete_tags().resources(&lt).set_tags(Some(keys)).send().await.map_err(|e| err("removing tags", e))?;
+    }
+    if !add.is_empty() {
+        let t = add.into_iter().map(|(k, v)| ec2::Tag::builder().key(k).value(v).build()).collect();
+        sc.clients.ec2.create_tags().resources(&lt).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let lt = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    match sc.clients.ec2.delete_launch_template().launch_template_id(&lt).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if aws_sdk_ec2::error::ProvideErrorMetadata::code(&e).is_some_and(|c| c.contains("NotFound")) => Ok(()),
+        Err(e) => Err(err(&format!("deleting launch template {lt}"), e)),
+    }
+}
+
+// ------------------------------------------------------------------ groups
+
+fn template_spec(a: &Value) -> asg::LaunchTemplateSpecification {
+    asg::LaunchTemplateSpecification::builder()
+        .set_launch_template_id(a["launch_template"]["template"].as_str().map(str::to_string))
+        .set_version(a["launch_template"]["version"].as_str().map(str::to_string))
+        .build()
+}
+
+fn mixed_policy(a: &Value) -> Option<asg::MixedInstancesPolicy> {
+    let m = a["mixed_instances"].as_object()?;
+    let overrides = strs(&m["types"]).into_iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).build()).collect();
+    Some(
+        asg::MixedInstancesPolicy::builder()
+            .launch_template(asg::LaunchTemplate::builder().launch_template_specification(template_spec(a)).set_overrides(Some(overrides)).build())
+            .instances_distribution(
+                asg::InstancesDistribution::builder()
+                    .set_on_demand_base_capacity(m.get("on_demand_base").and_then(int))
+                    .set_on_demand_percentage_above_base_capacity(m.get("on_demand_percentage").and_then(int))
+                    .set_spot_allocation_strategy(m.get("spot_strategy").and_then(Value::as_str).map(str::to_string))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn group_tags(name: &str, v: &Value) -> Vec<asg::Tag> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            asg::Tag::builder()
+                .resource_id(name)
+                .resource_type("auto-scaling-group")
+                .key(k)
+                .value(v.as_str().unwrap_or_default())
+                .propagate_at_launch(true)
+                .build()
+        })
+        .collect()
+}
+
+pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let mut req = sc
+        .clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&c.name)
+        .set_min_size(int(&a["min"]))
+        .set_max_size(int(&a["max"]))
+        .set_desired_capacity(int(&a["_desired"]))
+        .vpc_zone_identifier(strs(&a["subnets"]).join(","))
+        .set_target_group_arns(Some(strs(&a["target_groups"])))
+        .set_health_check_type(a["health_check_type"].as_str().map(str::to_string))
+        .set_health_check_grace_period(int(&a["health_check_grace_period"]))
+        .set_termination_policies(Some(strs(&a["termination_policies"])))
+        .set_capacity_rebalance(a["capacity_rebalance"].as_bool())
+        .set_default_instance_warmup(int(&a["default_instance_warmup"]))
+        .set_max_instance_lifetime(int(&a["max_instance_lifetime"]).filter(|n| *n > 0))
+        .set_tags(Some(group_tags(&c.name, &a["tags"])));
+    req = match mixed_policy(&a) {
+        Some(m) => req.mixed_instances_policy(m),
+        None => req.launch_template(template_spec(&a)),
+    };
+    req.send().await.map_err(|e| err(&format!("creating auto-scaling group {}", c.name), e))?;
+    sc.ids.set(&c.address, c.name.clone());
+    (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a["min"], if a["min"] == 1 { "" } else { "s" }));
+    sc.clients
+        .autoscaling
+        .wait_until_group_in_service()
+        .auto_scaling_group_names(&c.name)
+        .wait(WAIT)
+        .await
+        .map_err(|e| err(&format!("waiting for {} to reach its minimum size in service", c.name), e))?;
+    Ok(())
+}
+
+/// Paths UpdateAutoScalingGroup sets; tags, target groups and refreshes have calls of their own.
+const GROUP_SETTINGS: [&str; 12] = [
+    "min",
+    "max",
+    "desired",
+    "subnets",
+    "launch_template",
+    "mixed_instances",
+    "health_check_type",
+    "health_check_grace_period",
+    "termination_policies",
+    "capacity_rebalance",
+    "default_instance_warmup",
+    "max_instance_lifetime",
+];
+
+pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let name = id(sc, c)?;
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let b = sc.ids.resolve_before(c.before.as_ref().unwrap_or(&Value::Null))?;
+    // Attach new target groups before anything else changes, detach old ones last.
+    let (attach, detach) =
+        set_diff(a["target_groups"].as_array().map(Vec::as_slice).unwrap_or_default(), b["target_groups"].as_array().map(Vec::as_slice).unwrap_or_default());
+    if !attach.is_empty() {
+        sc.clients
+            .autoscaling
+            .attach_load_balancer_target_groups()
+            .auto_scaling_group_name(&name)
+            .set_target_group_arns(Some(attach.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()))
+            .send()
+            .await
+            .map_err(|e| err("attaching target groups", e))?;
+    }
+    if GROUP_SETTINGS.iter().any(|p| changed(c, p)) {
+        let mut req = sc
+            .clients
+            .autoscaling
+            .update_auto_scaling_group()
+            .auto_scaling_group_name(&name)
+            .set_min_size(int(&a["min"]))
+            .set_max_size(int(&a["max"]))
+            // Only a pinned capacity is set: otherwise AWS keeps it within the new min and max.
+            .set_desired_capacity(int(&a["desired"]))
+            .vpc_zone_identifier(strs(&a["subnets"]).join(","))
+            .set_health_check_type(a["health_check_type"].as_str().map(str::to_string))
+            .set_health_check_grace_period(int(&a["health_check_grace_period"]))
+            .set_termination_policies(Some(strs(&a["termination_policies"])))
+            .set_capacity_rebalance(a["capacity_rebalance"].as_bool())
+            // -1 clears a warmup the stack no longer sets.
+            .default_instance_warmup(int(&a["default_instance_warmup"]).unwrap_or(-1))
+            .max_instance_lifetime(int(&a["max_instance_lifetime"]).unwrap_or(0));
+        req = match mixed_policy(&a) {
+            Some(m) => req.mixed_instances_policy(m),
+            None => req.launch_template(template_spec(&a)),
+        };
+        req.send().await.map_err(|e| err(&format!("updating auto-scaling group {name}"), e))?;
+    }
+    if !detach.is_empty() {
+        sc.clients
+            .autoscaling
+            .detach_load_balancer_target_groups()
+            .auto_scaling_group_name(&name)
+            .set_target_group_arns(Some(detach.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()))
+            .send()
+            .await
+            .map_err(|e| err("detaching target groups", e))?;
+    }
+    let (add, remove) = tag_diff(&a["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    if !remove.is_empty() {
+        let t = remove.into_iter().map(|k| asg::Tag::builder().resource_id(&name).resource_type("auto-scaling-group").key(k).build()).collect();
+        sc.clients.autoscaling.delete_tags().set_tags(Some(t)).send().await.map_err(|e| err("removing tags", e))?;
+    }
+    if !add.is_empty() {
+        let t = group_tags(&name, &Value::Object(add.into_iter().map(|(k, v)| (k, Value::from(v))).collect()));
+        sc.clients.autoscaling.create_or_update_tags().set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+    }
+    if changed(c, "instance_refresh") {
+        refresh(sc, c, &name, &a["_instance_refresh"]).await?;
+    }
+    Ok(())
+}
+
+/// Start an instance refresh with the stack's preferences and follow it to the end.
+async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &Value) -> anyhow::Result<()> {
+    let checkpoints: Vec<i32> = prefs["checkpoints"].as_array().into_iter().flatten().filter_map(int).collect();
+    let preferences = asg::RefreshPreferences::builder()
+        .set_min_healthy_percentage(int(&prefs["min_healthy_percentage"]))
+        .set_max_healthy_percentage(int(&prefs["max_healthy_percentage"]))
+        .set_instance_warmup(int(&prefs["instance_warmup"]))
+        .set_skip_matching(prefs["skip_matching"].as_bool())
+        .set_checkpoint_percentages(Some(checkpoints).filter(|v| !v.is_empty()))
+        .set_checkpoint_delay(int(&prefs["checkpoint_delay"]))
+        .build();
+    let started = sc.clients.autoscaling.start_instance_refresh().auto_scaling_group_name(name).preferences(preferences).send().await;
+    let refresh_id = match started {
+        Ok(out) => out.instance_refresh_id().unwrap_or_default().to_string(),
+        Err(e) if e.code() == Some("InstanceRefreshInProgress") => {
+            anyhow::bail!("an instance refresh is already running on {name}; let it finish (or cancel it) and apply again")
+        }
+        Err(e) => return Err(err(&format!("starting an instance refresh of {name}"), e)),
+    };
+    (sc.progress)(format!("{}: instance refresh {refresh_id} started", c.address));
+    let last = std::sync::Mutex::new(String::new());
+    poll(REFRESH_LIMIT, "waiting for the instance refresh", || async {
+        let out = sc
+            .clients
+            .autoscaling
+            .describe_instance_refreshes()
+            .auto_scaling_group_name(name)
+            .instance_refresh_ids(&refresh_id)
+            .send()
+            .await
+            .map_err(|e| err("reading the instance refresh", e))?;
+        let Some(r) = out.instance_refreshes().first() else { anyhow::bail!("instance refresh {refresh_id} disappeared") };
+        let status = r.status().map(|s| s.as_str()).unwrap_or("Pending");
+        let line = format!("instance refresh {status}: {}% done, {} instance(s) to update", r.percentage_complete().unwrap_or(0), r.instances_to_update().unwrap_or(0));
+        let mut last = last.lock().expect("progress lock");
+        if line != *last {
+            (sc.progress)(format!("{}: {line}", c.address));
+            *last = line;
+        }
+        match status {
+            "Successful" => Ok(Some(())),
+            "Failed" | "Cancelled" | "RollbackSuccessful" | "RollbackFailed" => {
+                let reason = r.status_reason().filter(|s| !s.is_empty()).unwrap_or("no reason given");
+                anyhow::bail!("the instance refresh of {name} ended {status}: {reason}; instances may still run the previous configuration (the next plan starts a new refresh)")
+            }
+            _ => Ok(None),
+        }
+    })
+    .await
+}
+
+/// Without `force_delete`, the group is scaled to zero and its instances are waited out first, so
+/// they finish their lifecycle (deregistration, draining) instead of being killed.
+pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let name = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let gone = |e: &dyn std::fmt::Debug| format!("{e:?}").contains("not found");
+    let force = sc.force_delete.contains(&c.address.key);
+    if !force {
+        let scaled = sc.clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&name).min_size(0).max_size(0).desired_capacity(0).send().await;
+        if let Err(e) = scaled {
+            if gone(&e) {
+                return Ok(());
+            }
+            return Err(err(&format!("scaling {name} to zero"), e));
+        }
+        let last = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        poll(WAIT, "waiting for the group's instances to terminate", || async {
+            let out =
+                sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&name).send().await.map_err(|e| err("reading the group", e))?;
+            let left = out.auto_scaling_groups().first().map_or(0, |g| g.instances().len());
+            if left > 0 && last.swap(left, std::sync::atomic::Ordering::Relaxed) != left {
+                (sc.progress)(format!("{}: waiting for {left} instance{} to terminate", c.address, if left == 1 { "" } else { "s" }));
+            }
+            Ok((left == 0).then_some(()))
+        })
+        .await?;
+    }
+    match sc.clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(force).send().await {
+        Ok(_) => {}
+        Err(e) if gone(&e) => return Ok(()),
+        Err(e) => return Err(err(&format!("deleting auto-scaling group {name}"), e)),
+    }
+    sc.clients
+        .autoscaling
+        .wait_until_group_not_exists()
+        .auto_scaling_group_names(&name)
+        .wait(WAIT)
+        .await
+        .map_err(|e| err(&format!("waiting for {name} to be deleted"), e))?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ policies
+
+/// `app/<lb>/<id>/targetgroup/<tg>/<id>` from the two ARNs.
+fn resource_label(lb: &Value, tg: &Value) -> Option<String> {
+    let lb = lb.as_str()?.split_once("loadbalancer/")?.1;
+    let tg = tg.as_str()?.rsplit_once(':')?.1;
+    Some(format!("{lb}/{tg}"))
+}
+
+pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let group = a["group"].as_str().unwrap_or_default().to_string();
+    let kind = a["type"].as_str().unwrap_or_default();
+    let mut req =
+        sc.clients.autoscaling.put_scaling_policy().auto_scaling_group_name(&group).policy_name(&c.name).policy_type(kind).set_enabled(a["enabled"].as_bool());
+    match kind {
+        "TargetTrackingScaling" => {
+            let t = &a["target_tracking"];
+            let mut conf = asg::TargetTrackingConfiguration::builder()
+                .set_target_value(t["target"].as_f64())
+                .disable_scale_in(t["disable_scale_in"].as_bool().unwrap_or(false));
+            if let Some(metric) = t["metric"].as_str() {
+                conf = conf.predefined_metric_specification(
+                    asg::PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(asg::MetricType::from(metric))
+                        .set_resource_label(resource_label(&t["load_balancer"], &t["target_group"]))
+                        .build(),
+                );
+            }
+            if let Some(m) = t["custom"].as_object() {
+                let dims = m["dimensions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|d| {
+                        asg::MetricDimension::builder()
+                            .set_name(d["name"].as_str().map(str::to_string))
+                            .set_value(d["value"].as_str().map(str::to_string))
+                            .build()
+                    })
+                    .collect::<Vec<_>>();
+                conf = conf.customized_metric_specification(
+                    asg::CustomizedMetricSpecification::builder()
+                        .set_namespace(m["namespace"].as_str().map(str::to_string))
+                        .set_metric_name(m["name"].as_str().map(str::to_string))
+                        .set_statistic(m["statistic"].as_str().map(asg::MetricStatistic::from))
+                        .set_dimensions(Some(dims).filter(|d| !d.is_empty()))
+                        .set_unit(m["unit"].as_str().map(str::to_string))
+                        .build(),
+                );
+            }
+            req = req.target_tracking_configuration(conf.build()).set_estimated_instance_warmup(int(&a["warmup"]));
+        }
+        "StepScaling" => {
+            let s = &a["step"];
+            let steps = s["steps"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|x| {
+                    asg::StepAdjustment::builder()
+                        .set_metric_interval_lower_bound(x["lower"].as_f64())
+                        .set_metric_interval_upper_bound(x["upper"].as_f64())
+                        .set_scaling_adjustment(int(&x["adjust"]))
+                        .build()
+                })
+                .collect::<Vec<_>>();
+            req = req
+                .set_adjustment_type(s["adjustment_type"].as_str().map(str::to_string))
+                .set_metric_aggregation_type(s["aggregation"].as_str().map(str::to_string))
+                .set_min_adjustment_magnitude(int(&s["min_adjustment_magnitude"]))
+                .set_step_adjustments(Some(steps))
+                .set_estimated_instance_warmup(int(&a["warmup"]));
+        }
+        "SimpleScaling" => {
+            let s = &a["simple"];
+            req = req
+                .set_adjustment_type(s["adjustment_type"].as_str().map(str::to_string))
+                .set_scaling_adjustment(int(&s["adjust"]))
+                .set_cooldown(int(&s["cooldown"]))
+                .set_min_adjustment_magnitude(int(&s["min_adjustment_magnitude"]));
+        }
+        "PredictiveScaling" => {
+            let p = &a["predictive"];
+            let pair = asg::PredictiveScalingPredefinedMetricPair::builder()
+                .set_predefined_metric_type(p["metric"].as_str().map(asg::PredefinedMetricPairType::from))
+                .set_resource_label(resource_label(&p["load_balancer"], &p["target_group"]))
+                .build();
+            let spec =
+                asg::PredictiveScalingMetricSpecification::builder().set_target_value(p["target"].as_f64()).predefined_metric_pair_specification(pair).build();
+            let conf = asg::PredictiveScalingConfiguration::builder()
+                .metric_specifications(spec)
+                .set_mode(p["mode"].as_str().map(asg::PredictiveScalingMode::from))
+                .set_scheduling_buffer_time(int(&p["buffer_time"]))
+                .set_max_capacity_breach_behavior(p["max_capacity_behavior"].as_str().map(asg::PredictiveScalingMaxCapacityBreachBehavior::from))
+                .set_max_capacity_buffer(int(&p["max_capacity_buffer"]))
+                .build();
+            req = req.predictive_scaling_configuration(conf);
+        }
+        other => anyhow::bail!("unknown policy type {other}"),
+    }
+    let out = req.send().await.map_err(|e| err(&format!("putting scaling policy {}", c.name), e))?;
+    // Some endpoints leave PolicyARN out of the answer: read it back.
+    let arn = match out.policy_arn() {
+        Some(arn) => arn.to_string(),
+        None => sc
+            .clients
+            .autoscaling
+            .describe_policies()
+            .auto_scaling_group_name(&group)
+            .policy_names(&c.name)
+            .send()
+            .await
+            .map_err(|e| err("reading the policy back", e))?
+            .scaling_policies()
+            .first()
+            .and_then(|p| p.policy_arn())
+            .ok_or_else(|| anyhow::anyhow!("policy {} not found after it was put", c.name))?
+            .to_string(),
+    };
+    sc.ids.set(&c.address, arn);
+    Ok(())
+}
+
+fn group_of(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
+    let before = sc.ids.resolve_before(c.before.as_ref().unwrap_or(&Value::Null))?;
+    before["group"].as_str().map(str::to_string).ok_or_else(|| anyhow::anyhow!("{} has no group", c.address))
+}
+
+pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let group = group_of(sc, c)?;
+    match sc.clients.autoscaling.delete_policy().auto_scaling_group_name(&group).policy_name(&c.name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if format!("{e:?}").contains("not found") => Ok(()),
+        Err(e) => Err(err(&format!("deleting scaling policy {}", c.name), e)),
+    }
+}
+
+// ------------------------------------------------------------------ scheduled actions
+
+fn time(v: &Value) -> anyhow::Result<Option<aws_smithy_types::DateTime>> {
+    use aws_smithy_types::date_time::Format;
+    v.as_str().map(|t| aws_smithy_types::DateTime::from_str(t, Format::DateTime).map_err(|e| anyhow::anyhow!("bad time {t}: {e}"))).transpose()
+}
+
+pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    sc.clients
+        .autoscaling
+        .put_scheduled_update_group_action()
+        .auto_scaling_group_name(a["group"].as_str().unwrap_or_default())
+        .scheduled_action_name(&c.name)
+        .set_recurrence(a["recurrence"].as_str().map(str::to_string))
+        .set_time_zone(a["time_zone"].as_str().map(str::to_string))
+        .set_start_time(time(&a["start"])?)
+        .set_end_time(time(&a["end"])?)
+        .set_min_size(int(&a["min"]))
+        .set_max_size(int(&a["max"]))
+        .set_desired_capacity(int(&a["desired"]))
+        .send()
+        .await
+        .map_err(|e| err(&format!("putting scheduled action {}", c.name), e))?;
+    sc.ids.set(&c.address, c.name.clone());
+    Ok(())
+}
+
+pub async fn delete_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let group = group_of(sc, c)?;
+    match sc.clients.autoscaling.delete_scheduled_action().auto_scaling_group_name(&group).scheduled_action_name(&c.name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if format!("{e:?}").contains("not found") => Ok(()),
+        Err(e) => Err(err(&format!("deleting scheduled action {}", c.name), e)),
+    }
+}

@@ -1,0 +1,93 @@
+//! CloudWatch metric alarms: PutMetricAlarm creates and overwrites; tags are diffed separately
+//! (AWS ignores the tags of a PutMetricAlarm that updates an existing alarm).
+
+use super::{StepContext, tag_diff};
+use crate::live::err;
+use crate::plan::Change;
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StandardUnit, Statistic, Tag};
+use serde_json::Value;
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+/// CloudWatch names a load balancer `app/<name>/<id>` and a target group `targetgroup/<name>/<id>`:
+/// the tails of their ARNs. Group names and literal values pass through.
+fn dimension_value(v: &str) -> String {
+    if let Some((_, tail)) = v.split_once(":loadbalancer/") {
+        return tail.to_string();
+    }
+    if v.contains(":targetgroup/") {
+        return v.rsplit_once(':').map_or(v, |(_, t)| t).to_string();
+    }
+    v.to_string()
+}
+
+async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
+    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let stat = a["statistic"].as_str().unwrap_or("Average");
+    let percentile = stat.starts_with('p') || stat.starts_with("tm") || stat.starts_with("wm") || stat.starts_with("tc") || stat.starts_with("ts");
+    let dims: Vec<Dimension> = a["dimensions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| Dimension::builder().set_name(d["name"].as_str().map(str::to_string)).value(dimension_value(d["value"].as_str().unwrap_or_default())).build())
+        .collect();
+    let mut req = sc
+        .clients
+        .cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&c.name)
+        .set_namespace(a["namespace"].as_str().map(str::to_string))
+        .set_metric_name(a["metric"].as_str().map(str::to_string))
+        .set_dimensions(Some(dims))
+        .set_period(a["period"].as_i64().map(|n| n as i32))
+        .set_evaluation_periods(a["evaluation_periods"].as_i64().map(|n| n as i32))
+        .set_datapoints_to_alarm(a["datapoints_to_alarm"].as_i64().map(|n| n as i32))
+        .set_threshold(a["threshold"].as_f64())
+        .set_comparison_operator(a["comparison"].as_str().map(ComparisonOperator::from))
+        .set_treat_missing_data(a["missing_data"].as_str().map(str::to_string))
+        .set_alarm_actions(Some(strs(&a["actions"])))
+        .set_ok_actions(Some(strs(&a["ok_actions"])))
+        .set_insufficient_data_actions(Some(strs(&a["insufficient_data_actions"])))
+        .alarm_description(a["description"].as_str().unwrap_or_default())
+        .set_unit(a["unit"].as_str().map(StandardUnit::from))
+        .actions_enabled(true);
+    req = if percentile { req.extended_statistic(stat) } else { req.statistic(Statistic::from(stat)) };
+    if with_tags {
+        let tags = a["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
+        req = req.set_tags(Some(tags));
+    }
+    req.send().await.map_err(|e| err(&format!("putting alarm {}", c.name), e))?;
+    Ok(())
+}
+
+pub async fn create_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    put(sc, c, true).await?;
+    let out = sc.clients.cloudwatch.describe_alarms().alarm_names(&c.name).send().await.map_err(|e| err("reading the alarm back", e))?;
+    let arn = out.metric_alarms().first().and_then(|a| a.alarm_arn()).ok_or_else(|| anyhow::anyhow!("alarm {} not found after it was put", c.name))?;
+    sc.ids.set(&c.address, arn.to_string());
+    Ok(())
+}
+
+pub async fn update_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    if c.diffs.iter().any(|d| d.path != "tags" && !d.path.starts_with("tags.")) {
+        put(sc, c, false).await?;
+    }
+    let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
+    let after = c.after.as_ref().expect("desired attributes");
+    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    if !remove.is_empty() {
+        sc.clients.cloudwatch.untag_resource().resource_arn(&arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+    }
+    if !add.is_empty() {
+        let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        sc.clients.cloudwatch.tag_resource().resource_arn(&arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    sc.clients.cloudwatch.delete_alarms().alarm_names(&c.name).send().await.map_err(|e| err(&format!("deleting alarm {}", c.name), e))?;
+    Ok(())
+}

@@ -1,0 +1,510 @@
+//! Launch templates, auto-scaling groups and what lives on them (scaling policies, scheduled
+//! actions), and the AMIs the stack's launch templates name.
+//!
+//! Templates and groups are owned by tag (server-side filters). Policies and scheduled actions
+//! carry no tags: those on an owned group whose name starts with `<stack>-` are the stack's.
+
+use super::ec2::{foreign_reason, tags_json};
+use super::{Clients, err, read_err, skip_gone};
+use crate::plan::autoscaling::ResolvedImage;
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
+use crate::plan::names;
+use crate::plan::{Address, Conflict, Kind, Live};
+use crate::spec::model::{Image, Stack};
+use aws_sdk_autoscaling::types::{AutoScalingGroup, ScalingPolicy, ScheduledUpdateGroupAction};
+use aws_sdk_ec2::types::{Filter, LaunchTemplate};
+use aws_smithy_types::date_time::Format;
+use futures_util::future::try_join_all;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// The AMI of every launch template: ids are checked to exist, name lookups take the newest match.
+pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<BTreeMap<String, ResolvedImage>> {
+    let ids: Vec<&str> = stack
+        .launch_templates
+        .values()
+        .filter_map(|lt| match &lt.image {
+            Image::Id(id) => Some(id.as_str()),
+            Image::Lookup(_) => None,
+        })
+        .collect();
+    let by_id = async {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut unique: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        unique.sort();
+        unique.dedup();
+        match clients.ec2.describe_images().set_image_ids(Some(unique.clone())).send().await {
+            Ok(out) => Ok(out.images().to_vec()),
+            Err(e) if aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => {
+                anyhow::bail!("image {} does not exist in this region (or is not shared with this account)", unique.join(", "))
+            }
+            Err(e) => Err(err("looking up images", e)),
+        }
+    };
+    let lookups = stack.launch_templates.iter().filter_map(|(key, lt)| match &lt.image {
+        Image::Lookup(l) => Some((key.clone(), l.clone())),
+        Image::Id(_) => None,
+    });
+    let lookups = try_join_all(lookups.map(|(key, l)| async move {
+        let mut req = clients
+            .ec2
+            .describe_images()
+            .owners(&l.owner)
+            .filters(Filter::builder().name("name").values(&l.name).build())
+            .filters(Filter::builder().name("state").values("available").build());
+        if let Some(arch) = &l.architecture {
+            req = req.filters(Filter::builder().name("architecture").values(arch).build());
+        }
+        let out = req.send().await.map_err(|e| err(&format!("looking up image `{}`", l.name), e))?;
+        // Newest first; the name breaks ties so the choice is stable.
+        let newest = out
+            .images()
+            .iter()
+            .max_by(|a, b| (a.creation_date(), a.name()).cmp(&(b.creation_date(), b.name())))
+            .ok_or_else(|| anyhow::anyhow!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner))?;
+        Ok::<_, anyhow::Error>((key, resolved(newest)))
+    }));
+    let (found, looked_up) = tokio::try_join!(by_id, lookups)?;
+    let mut out = BTreeMap::new();
+    for (key, lt) in &stack.launch_templates {
+        if let Image::Id(id) = &lt.image {
+            let image = found
+                .iter()
+                .find(|i| i.image_id() == Some(id.as_str()))
+                .ok_or_else(|| anyhow::anyhow!("launch template `{key}`: image {id} does not exist in this region"))?;
+            out.insert(key.clone(), resolved(image));
+        }
+    }
+    out.extend(looked_up);
+    Ok(out)
+}
+
+fn resolved(i: &aws_sdk_ec2::types::Image) -> ResolvedImage {
+    ResolvedImage {
+        id: i.image_id().unwrap_or_default().to_string(),
+        name: i.name().unwrap_or_default().to_string(),
+        root_device: i.root_device_name().unwrap_or("/dev/xvda").to_string(),
+    }
+}
+
+// ------------------------------------------------------------------ launch templates
+
+pub async fn read_launch_templates(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::physical(&stack.stack, k, 128), k.as_str())).collect();
+    let owned = clients
+        .ec2
+        .describe_launch_templates()
+        .filters(Filter::builder().name(format!("tag:{OWNER_STACK_TAG}")).values(&stack.stack).build())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<LaunchTemplate>, _>>();
+    let named = async {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        clients
+            .ec2
+            .describe_launch_templates()
+            .filters(Filter::builder().name("launch-template-name").set_values(Some(wanted.keys().cloned().collect())).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<LaunchTemplate>, _>>()
+            .await
+    };
+    let (owned, named) = tokio::join!(owned, named);
+    let owned = owned.map_err(|e| err("listing launch templates", e))?;
+    let named = named.map_err(|e| err("looking up launch template names", e))?;
+    let live = try_join_all(owned.iter().map(|t| async move { skip_gone(read_template(clients, t).await) })).await?;
+    let conflicts = named
+        .iter()
+        .filter(|t| ec2_tag(t.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str()))
+        .filter_map(|t| {
+            let key = wanted.get(t.launch_template_name()?)?;
+            Some(Conflict {
+                address: Address::new(Kind::LaunchTemplate, *key),
+                name: t.launch_template_name()?.to_string(),
+                id: t.launch_template_id().unwrap_or_default().to_string(),
+                reason: foreign_reason(ec2_tag(t.tags(), OWNER_STACK_TAG)),
+            })
+        })
+        .collect();
+    Ok((live.into_iter().flatten().collect(), conflicts))
+}
+
+fn ec2_tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
+    tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+}
+
+async fn read_template(clients: &Clients, t: &LaunchTemplate) -> anyhow::Result<Live> {
+    let id = t.launch_template_id().unwrap_or_default();
+    let Some(address) = ec2_tag(t.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse) else { return Err(anyhow::Error::new(super::Gone)) };
+    let out = clients
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(id)
+        .versions("$Latest")
+        .send()
+        .await
+        .map_err(|e| read_err(&format!("reading launch template {id}"), e))?;
+    let version = out.launch_template_versions().first().ok_or_else(|| anyhow::Error::new(super::Gone))?;
+    let empty = aws_sdk_ec2::types::ResponseLaunchTemplateData::builder().build();
+    let d = version.launch_template_data().unwrap_or(&empty);
+    let user_data = d.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let spot = d.instance_market_options().and_then(|m| m.spot_options()).map(|s| {
+        json!({
+            "max_price": s.max_price(),
+            "interruption": s.instance_interruption_behavior().map(|b| b.as_str().to_string()).unwrap_or_else(|| "terminate".into()),
+        })
+    });
+    let root = d.block_device_mappings().iter().find_map(|b| {
+        let ebs = b.ebs()?;
+        Some(json!({
+            "device": b.device_name(),
+            "size": ebs.volume_size(),
+            "type": ebs.volume_type().map(|v| v.as_str()),
+            "encrypted": ebs.encrypted().unwrap_or(false),
+        }))
+    });
+    let profile = d.iam_instance_profile().and_then(|p| p.name().or(p.arn()));
+    let imds = match d.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()) {
+        Some("required") => "required",
+        _ => "optional",
+    };
+    let attrs = json!({
+        "image": d.image_id(),
+        "instance_type": d.instance_type().map(|t| t.as_str()),
+        "security_groups": sorted(d.security_group_ids().iter().map(|s| Value::from(s.as_str())).collect()),
+        "instance_profile": profile,
+        "key_name": d.key_name(),
+        "user_data": user_data,
+        "imds": imds,
+        "spot": spot,
+        "monitoring": d.monitoring().and_then(|m| m.enabled()).unwrap_or(false),
+        "root_volume": root,
+        "tags": tags_json(t.tags()),
+        "_version": version.version_number(),
+    });
+    Ok(Live { address, id: id.to_string(), name: t.launch_template_name().unwrap_or_default().to_string(), attrs })
+}
+
+// ------------------------------------------------------------------ groups, policies, schedules
+
+fn asg_tag<'a>(g: &'a AutoScalingGroup, key: &str) -> Option<&'a str> {
+    g.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+}
+
+pub async fn read_groups(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let owned = clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .filters(aws_sdk_autoscaling::types::Filter::builder().name(format!("tag:{OWNER_STACK_TAG}")).values(&stack.stack).build())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<AutoScalingGroup>, _>>();
+    let named = async {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        clients
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .set_auto_scaling_group_names(Some(wanted.keys().cloned().collect()))
+            .include_instances(false)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<AutoScalingGroup>, _>>()
+            .await
+    };
+    let (owned, named) = tokio::join!(owned, named);
+    let owned = owned.map_err(|e| err("listing auto-scaling groups", e))?;
+    let named = named.map_err(|e| err("looking up auto-scaling group names", e))?;
+    let per_group =
+        try_join_all(owned.iter().filter(|g| asg_tag(g, OWNER_ADDRESS_TAG).and_then(Address::parse).is_some()).map(|g| read_group(clients, stack, g))).await?;
+    let conflicts = named
+        .iter()
+        .filter(|g| asg_tag(g, OWNER_STACK_TAG) != Some(stack.stack.as_str()))
+        .filter_map(|g| {
+            let name = g.auto_scaling_group_name()?;
+            Some(Conflict {
+                address: Address::new(Kind::AutoScalingGroup, *wanted.get(name)?),
+                name: name.to_string(),
+                id: name.to_string(),
+                reason: foreign_reason(asg_tag(g, OWNER_STACK_TAG)),
+            })
+        })
+        .collect();
+    Ok((per_group.into_iter().flatten().collect(), conflicts))
+}
+
+/// One owned group with its policies and scheduled actions (three reads, concurrently).
+async fn read_group(clients: &Clients, stack: &Stack, g: &AutoScalingGroup) -> anyhow::Result<Vec<Live>> {
+    let name = g.auto_scaling_group_name().unwrap_or_default();
+    let address = asg_tag(g, OWNER_ADDRESS_TAG).and_then(Address::parse).expect("filtered on a parsable address");
+    let policies =
+        clients.autoscaling.describe_policies().auto_scaling_group_name(name).into_paginator().items().send().collect::<Result<Vec<ScalingPolicy>, _>>();
+    let schedules = clients
+        .autoscaling
+        .describe_scheduled_actions()
+        .auto_scaling_group_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<ScheduledUpdateGroupAction>, _>>();
+    let refresh = clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(name).max_records(1).send();
+    let (policies, schedules, refresh) = tokio::join!(policies, schedules, refresh);
+    let policies = policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?;
+    let schedules = schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?;
+    // An endpoint without instance refreshes answers an error: treat it as "none yet".
+    let last_refresh = refresh.ok().and_then(|r| r.instance_refreshes().first().and_then(|x| x.status()).map(|s| s.as_str().to_string()));
+
+    let mut out = vec![group_live(g, address.clone(), last_refresh)];
+    let group_ref = address.reference();
+    let prefix = format!("{}-", stack.stack);
+    let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    for p in &policies {
+        let Some(pname) = p.policy_name() else { continue };
+        let Some(key) = owned_key(pname, &policy_keys, &prefix) else { continue };
+        out.push(Live {
+            address: Address::new(Kind::ScalingPolicy, key),
+            id: p.policy_arn().unwrap_or_default().to_string(),
+            name: pname.to_string(),
+            attrs: policy_attrs(p, &group_ref),
+        });
+    }
+    let schedule_keys: BTreeMap<String, &str> = stack.scheduled_actions.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    for a in &schedules {
+        let Some(aname) = a.scheduled_action_name() else { continue };
+        let Some(key) = owned_key(aname, &schedule_keys, &prefix) else { continue };
+        out.push(Live {
+            address: Address::new(Kind::ScheduledAction, key),
+            id: aname.to_string(),
+            name: aname.to_string(),
+            attrs: schedule_attrs(a, &group_ref),
+        });
+    }
+    Ok(out)
+}
+
+/// The key of a policy or scheduled action on an owned group: a declared name, or any name with
+/// the stack's prefix (left over from a key the stack no longer has). Others are someone else's.
+fn owned_key(name: &str, declared: &BTreeMap<String, &str>, prefix: &str) -> Option<String> {
+    if let Some(k) = declared.get(name) {
+        return Some(k.to_string());
+    }
+    name.strip_prefix(prefix).filter(|k| !k.is_empty()).map(str::to_string)
+}
+
+fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<String>) -> Live {
+    let name = g.auto_scaling_group_name().unwrap_or_default();
+    let mixed = g.mixed_instances_policy();
+    let spec = g.launch_template().or_else(|| mixed.and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
+    let template = json!({
+        "template": spec.and_then(|s| s.launch_template_id()),
+        "version": spec.and_then(|s| s.version()).unwrap_or("$Default"),
+    });
+    let mixed = mixed.map(|m| {
+        let types: Vec<&str> = m.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).collect()).unwrap_or_default();
+        let dist = m.instances_distribution();
+        json!({
+            "types": types,
+            "on_demand_base": dist.and_then(|d| d.on_demand_base_capacity()).unwrap_or(0),
+            "on_demand_percentage": dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).unwrap_or(100),
+            "spot_strategy": dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price"),
+        })
+    });
+    let subnets: Vec<Value> = g.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(|s| Value::from(s.trim())).collect();
+    let mut tags = Map::new();
+    let mut pairs: Vec<(&str, &str)> =
+        g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))).filter(|(k, _)| !k.starts_with("aws:")).collect();
+    pairs.sort();
+    for (k, v) in pairs {
+        tags.insert(k.into(), Value::from(v));
+    }
+    let in_service = g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
+    let attrs = json!({
+        "min": g.min_size(),
+        "max": g.max_size(),
+        "desired": g.desired_capacity(),
+        "subnets": sorted(subnets),
+        "launch_template": template,
+        "mixed_instances": mixed,
+        "target_groups": sorted(g.target_group_arns().iter().map(|a| Value::from(a.as_str())).collect()),
+        "health_check_type": g.health_check_type(),
+        "health_check_grace_period": g.health_check_grace_period(),
+        "termination_policies": g.termination_policies(),
+        "capacity_rebalance": g.capacity_rebalance().unwrap_or(false),
+        "default_instance_warmup": g.default_instance_warmup(),
+        "max_instance_lifetime": g.max_instance_lifetime().unwrap_or(0),
+        "tags": Value::Object(tags),
+        "_desired_capacity": g.desired_capacity(),
+        "_instances": g.instances().len(),
+        "_in_service": in_service,
+        "_last_refresh": last_refresh,
+    });
+    Live { address, id: name.to_string(), name: name.to_string(), attrs }
+}
+
+/// `app/<lb>/<id>/targetgroup/<tg>/<id>` into the two ARN tails that `link` maps to references.
+fn split_label(label: Option<&str>) -> (Value, Value) {
+    match label.and_then(|l| l.split_once("/targetgroup/")) {
+        Some((lb, tg)) => (Value::from(format!("targetgroup/{tg}")), Value::from(lb)),
+        None => (Value::Null, Value::Null),
+    }
+}
+
+fn policy_attrs(p: &ScalingPolicy, group: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("group".into(), group.clone());
+    m.insert("enabled".into(), Value::from(p.enabled().unwrap_or(true)));
+    let kind = p.policy_type().unwrap_or("SimpleScaling");
+    m.insert("type".into(), Value::from(kind));
+    match kind {
+        "TargetTrackingScaling" => {
+            let c = p.target_tracking_configuration();
+            let predefined = c.and_then(|c| c.predefined_metric_specification());
+            let (tg, lb) = split_label(predefined.and_then(|p| p.resource_label()));
+            let custom = c.and_then(|c| c.customized_metric_specification()).map(|cm| {
+                let dims: Vec<Value> = cm.dimensions().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
+                json!({
+                    "namespace": cm.namespace(),
+                    "name": cm.metric_name(),
+                    "statistic": cm.statistic().map(|s| s.as_str()),
+                    "dimensions": sorted(dims),
+                    "unit": cm.unit(),
+                })
+            });
+            m.insert(
+                "target_tracking".into(),
+                json!({
+                    "metric": predefined.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str()),
+                    "target_group": tg,
+                    "load_balancer": lb,
+                    "custom": custom,
+                    "target": c.map(|c| c.target_value()),
+                    "disable_scale_in": c.and_then(|c| c.disable_scale_in()).unwrap_or(false),
+                }),
+            );
+            m.insert("warmup".into(), json!(p.estimated_instance_warmup()));
+        }
+        "StepScaling" => {
+            let mut steps: Vec<(f64, Value)> = p
+                .step_adjustments()
+                .iter()
+                .map(|s| {
+                    let lower = s.metric_interval_lower_bound();
+                    (lower.unwrap_or(f64::NEG_INFINITY), json!({ "lower": lower, "upper": s.metric_interval_upper_bound(), "adjust": s.scaling_adjustment() }))
+                })
+                .collect();
+            steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+            m.insert(
+                "step".into(),
+                json!({
+                    "adjustment_type": p.adjustment_type(),
+                    "aggregation": p.metric_aggregation_type().unwrap_or("Average"),
+                    "min_adjustment_magnitude": p.min_adjustment_magnitude(),
+                    "steps": steps.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+                }),
+            );
+            m.insert("warmup".into(), json!(p.estimated_instance_warmup()));
+        }
+        "PredictiveScaling" => {
+            let c = p.predictive_scaling_configuration();
+            let spec = c.and_then(|c| c.metric_specifications().first());
+            let pair = spec.and_then(|s| s.predefined_metric_pair_specification());
+            let (tg, lb) = split_label(pair.and_then(|p| p.resource_label()));
+            m.insert(
+                "predictive".into(),
+                json!({
+                    "metric": pair.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str()),
+                    "target_group": tg,
+                    "load_balancer": lb,
+                    "target": spec.map(|s| s.target_value()),
+                    "mode": c.and_then(|c| c.mode()).map(|m| m.as_str()).unwrap_or("ForecastOnly"),
+                    "buffer_time": c.and_then(|c| c.scheduling_buffer_time()).unwrap_or(300),
+                    "max_capacity_behavior": c.and_then(|c| c.max_capacity_breach_behavior()).map(|b| b.as_str()).unwrap_or("HonorMaxCapacity"),
+                    "max_capacity_buffer": c.and_then(|c| c.max_capacity_buffer()),
+                }),
+            );
+        }
+        _ => {
+            m.insert(
+                "simple".into(),
+                json!({
+                    "adjustment_type": p.adjustment_type(),
+                    "adjust": p.scaling_adjustment(),
+                    "cooldown": p.cooldown().unwrap_or(300),
+                    "min_adjustment_magnitude": p.min_adjustment_magnitude(),
+                }),
+            );
+        }
+    }
+    Value::Object(m)
+}
+
+fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Value) -> Value {
+    let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok());
+    json!({
+        "group": group,
+        "recurrence": a.recurrence(),
+        "time_zone": a.time_zone(),
+        "start": time(a.start_time()),
+        "end": time(a.end_time()),
+        "min": a.min_size(),
+        "max": a.max_size(),
+        "desired": a.desired_capacity(),
+    })
+}
+
+/// Replace ids in the auto-scaling kinds' attributes by references to the owned resources they
+/// name: template ids, group names, policy ARNs, target-group and load-balancer ARNs, and the
+/// ARN tails CloudWatch dimensions and resource labels use (`app/...`, `targetgroup/...`).
+pub fn link(resources: &mut [Live]) {
+    let ids: Vec<(String, Address)> = resources.iter().map(|r| (r.id.clone(), r.address.clone())).collect();
+    let find = |s: &str| -> Option<Value> {
+        if let Some((_, a)) = ids.iter().find(|(id, _)| id == s) {
+            return Some(a.reference());
+        }
+        let tail = if s.starts_with("app/") || s.starts_with("net/") || s.starts_with("gwy/") {
+            format!("loadbalancer/{s}")
+        } else if s.starts_with("targetgroup/") {
+            format!(":{s}")
+        } else {
+            return None;
+        };
+        ids.iter().find(|(id, a)| matches!(a.kind, Kind::LoadBalancer | Kind::TargetGroup) && id.ends_with(&tail)).map(|(_, a)| a.reference())
+    };
+    /// Whether anything inside `v` became a reference.
+    fn walk(v: &mut Value, find: &dyn Fn(&str) -> Option<Value>) -> bool {
+        match v {
+            Value::String(s) => match find(s) {
+                Some(r) => {
+                    *v = r;
+                    true
+                }
+                None => false,
+            },
+            Value::Array(items) => {
+                let changed = items.iter_mut().fold(false, |acc, x| walk(x, find) | acc);
+                // These lists are sets sorted by text, and a reference sorts apart from the id it replaced.
+                if changed {
+                    items.sort_by_key(|x| x.to_string());
+                }
+                changed
+            }
+            Value::Object(m) => m.iter_mut().filter(|(k, _)| *k != "tags" && !k.starts_with('_')).fold(false, |acc, (_, x)| walk(x, find) | acc),
+            _ => false,
+        }
+    }
+    for r in resources.iter_mut() {
+        if matches!(r.address.kind, Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::ScalingPolicy | Kind::ScheduledAction | Kind::Alarm) {
+            walk(&mut r.attrs, &find);
+        }
+    }
+}

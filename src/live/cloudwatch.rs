@@ -1,0 +1,88 @@
+//! CloudWatch metric alarms: listed by the stack's `<stack>-` name prefix, owned by tag.
+
+use super::{Clients, err, read_err, skip_gone};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
+use crate::plan::names;
+use crate::plan::{Address, Conflict, Kind, Live};
+use crate::spec::model::Stack;
+use aws_sdk_cloudwatch::types::{AlarmType, MetricAlarm};
+use futures_util::future::try_join_all;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let alarms: Vec<MetricAlarm> = clients
+        .cloudwatch
+        .describe_alarms()
+        .alarm_name_prefix(format!("{}-", stack.stack))
+        .alarm_types(AlarmType::MetricAlarm)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing alarms", e))?
+        .into_iter()
+        .flat_map(|page| page.metric_alarms().to_vec())
+        .collect();
+    // The prefix also matches other stacks (`shop-` and `shop-green-`): tags decide.
+    let tagged = try_join_all(alarms.iter().map(|a| async move {
+        let arn = a.alarm_arn().unwrap_or_default();
+        let out = clients.cloudwatch.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("reading tags of alarm {arn}"), e));
+        Ok::<_, anyhow::Error>(skip_gone(out)?.map(|o| (a, o.tags().to_vec())))
+    }))
+    .await?;
+    let wanted: BTreeMap<String, &str> = stack.alarms.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let mut live = Vec::new();
+    let mut conflicts = Vec::new();
+    for (a, tags) in tagged.into_iter().flatten() {
+        let tag = |k: &str| tags.iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
+        let name = a.alarm_name().unwrap_or_default();
+        let owner = tag(OWNER_STACK_TAG);
+        if owner == Some(stack.stack.as_str())
+            && let Some(address) = tag(OWNER_ADDRESS_TAG).and_then(Address::parse)
+        {
+            let mut tag_map = Map::new();
+            let mut pairs: Vec<(&str, &str)> =
+                tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))).filter(|(k, _)| !k.starts_with("aws:")).collect();
+            pairs.sort();
+            for (k, v) in pairs {
+                tag_map.insert(k.into(), Value::from(v));
+            }
+            live.push(Live { address, id: a.alarm_arn().unwrap_or_default().to_string(), name: name.to_string(), attrs: attrs(a, Value::Object(tag_map)) });
+        } else if let Some(key) = wanted.get(name) {
+            conflicts.push(Conflict {
+                address: Address::new(Kind::Alarm, *key),
+                name: name.to_string(),
+                id: a.alarm_arn().unwrap_or_default().to_string(),
+                reason: super::ec2::foreign_reason(owner),
+            });
+        }
+    }
+    Ok((live, conflicts))
+}
+
+fn attrs(a: &MetricAlarm, tags: Value) -> Value {
+    let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
+    let dims: Vec<Value> = a.dimensions().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
+    let statistic = a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
+    let evaluation = a.evaluation_periods();
+    json!({
+        "namespace": a.namespace(),
+        "metric": a.metric_name(),
+        "statistic": statistic,
+        "dimensions": sorted(dims),
+        "period": a.period(),
+        "evaluation_periods": evaluation,
+        "datapoints_to_alarm": a.datapoints_to_alarm().or(evaluation),
+        "threshold": a.threshold(),
+        "comparison": a.comparison_operator().map(|c| c.as_str()),
+        "missing_data": a.treat_missing_data().unwrap_or("missing"),
+        "actions": list(a.alarm_actions()),
+        "ok_actions": list(a.ok_actions()),
+        "insufficient_data_actions": list(a.insufficient_data_actions()),
+        "description": a.alarm_description().unwrap_or_default(),
+        "unit": a.unit().map(|u| u.as_str()),
+        "tags": tags,
+        "_state": a.state_value().map(|s| s.as_str()),
+    })
+}

@@ -1,0 +1,442 @@
+//! The auto-scaling half of the desired state (launch templates, groups, policies, scheduled
+//! actions, alarms) and the plan pass that turns launch-template changes into instance refreshes
+//! and warns about capacity a change would take away.
+
+use super::desired::{Context, finish, sorted, tags};
+use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan, as_reference};
+use super::names;
+use crate::spec::model::*;
+use serde_json::{Map, Value, json};
+
+/// The AMI a launch template resolved to at plan time.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ResolvedImage {
+    pub id: String,
+    pub name: String,
+    /// Device of the root volume (`/dev/xvda`, `/dev/sda1`): where a `root_volume` goes.
+    pub root_device: String,
+}
+
+pub fn build(s: &Stack, ctx: &Context, out: &mut Vec<Desired>) -> Result<(), String> {
+    for (key, lt) in &s.launch_templates {
+        out.push(launch_template(s, ctx, key, lt)?);
+    }
+    for (key, g) in &s.autoscaling_groups {
+        out.push(group(s, ctx, key, g)?);
+    }
+    for (key, p) in &s.scaling_policies {
+        out.push(policy(s, key, p));
+    }
+    for (key, a) in &s.scheduled_actions {
+        out.push(scheduled_action(s, key, a)?);
+    }
+    for (key, a) in &s.alarms {
+        out.push(alarm(s, key, a));
+    }
+    Ok(())
+}
+
+fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn sg_ref(name: &str) -> Value {
+    if name.starts_with("sg-") { Value::from(name) } else { Address::new(Kind::SecurityGroup, name).reference() }
+}
+
+// ------------------------------------------------------------------ launch templates
+
+fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> Result<Desired, String> {
+    let address = Address::new(Kind::LaunchTemplate, key);
+    let image = ctx.images.get(key).ok_or_else(|| format!("launch template `{key}`: its image was not resolved"))?;
+    let user_data = match &lt.user_data {
+        Some(file) => {
+            let path = s.base_dir.clone().unwrap_or_default().join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("launch template `{key}`: cannot read {}: {e}", path.display()))?;
+            Value::from(text)
+        }
+        None => Value::Null,
+    };
+    let spot = lt.spot.as_ref().map(|sp| {
+        let interruption = match sp.interruption.unwrap_or(SpotInterruption::Terminate) {
+            SpotInterruption::Terminate => "terminate",
+            SpotInterruption::Stop => "stop",
+            SpotInterruption::Hibernate => "hibernate",
+        };
+        json!({ "max_price": sp.max_price, "interruption": interruption })
+    });
+    let root = lt.root_volume.as_ref().map(|rv| json!({ "device": image.root_device, "size": rv.size, "type": rv.kind, "encrypted": rv.encrypted }));
+    let shown = match &lt.image {
+        Image::Id(_) => image.name.clone(),
+        Image::Lookup(l) => format!("{} (newest `{}` owned by {})", image.name, l.name, l.owner),
+    };
+    let attrs = json!({
+        "image": image.id,
+        "_image": shown,
+        "instance_type": lt.instance_type,
+        "security_groups": sorted(lt.security_groups.iter().map(|g| sg_ref(g)).collect()),
+        "instance_profile": lt.instance_profile,
+        "key_name": lt.key_name,
+        "user_data": user_data,
+        "imds": if lt.imds == Imds::Optional { "optional" } else { "required" },
+        "spot": spot,
+        "monitoring": lt.monitoring.unwrap_or(false),
+        "root_volume": root,
+        "tags": tags(s, &address, &lt.tags),
+    });
+    Ok(finish(address, names::physical(&s.stack, key, 128), attrs, None))
+}
+
+/// Whether a launch template change makes a new version (anything but its tags).
+pub fn makes_new_version(diffs: &[AttrDiff]) -> bool {
+    diffs.iter().any(|d| d.path != "tags" && !d.path.starts_with("tags."))
+}
+
+// ------------------------------------------------------------------ groups
+
+pub fn version_of(r: &LaunchTemplateRef) -> String {
+    match r {
+        LaunchTemplateRef::Name(_) => "$Latest".into(),
+        LaunchTemplateRef::Versioned(v) => match &v.version {
+            None => "$Latest".into(),
+            Some(Scalar::String(s)) if s == "latest" => "$Latest".into(),
+            Some(Scalar::String(s)) if s == "default" => "$Default".into(),
+            Some(other) => other.to_string(),
+        },
+    }
+}
+
+fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<Desired, String> {
+    let address = Address::new(Kind::AutoScalingGroup, key);
+    let subnets = match &g.subnets {
+        Some(name) => ctx.subnet_groups.get(name).cloned().ok_or_else(|| format!("subnet group `{name}` was not resolved"))?,
+        None => ctx.vpc_subnets.clone(),
+    };
+    let mut attrs = Map::new();
+    attrs.insert("min".into(), Value::from(g.min));
+    attrs.insert("max".into(), Value::from(g.max));
+    // Scaling owns the desired capacity once the group exists, unless the stack pins it.
+    if g.pin_desired {
+        attrs.insert("desired".into(), Value::from(g.desired.unwrap_or(g.min)));
+    }
+    attrs.insert("_desired".into(), Value::from(g.desired.unwrap_or(g.min)));
+    attrs.insert("subnets".into(), sorted(subnets.into_iter().map(Value::from).collect()));
+    attrs.insert(
+        "launch_template".into(),
+        json!({ "template": Address::new(Kind::LaunchTemplate, g.launch_template.name()).reference(), "version": version_of(&g.launch_template) }),
+    );
+    let mixed = g.mixed_instances.as_ref().map(|m| {
+        let strategy = match m.spot_strategy {
+            SpotStrategy::PriceCapacityOptimized => "price-capacity-optimized",
+            SpotStrategy::CapacityOptimized => "capacity-optimized",
+            SpotStrategy::LowestPrice => "lowest-price",
+        };
+        // Order matters: it is the on-demand priority.
+        json!({ "types": m.types, "on_demand_base": m.on_demand_base, "on_demand_percentage": m.on_demand_percentage, "spot_strategy": strategy })
+    });
+    attrs.insert("mixed_instances".into(), opt(&mixed));
+    attrs.insert("target_groups".into(), sorted(g.target_groups.iter().map(|t| Address::new(Kind::TargetGroup, t).reference()).collect()));
+    let hc = g.health_check.clone().unwrap_or(AsgHealthCheck { kind: AsgHealthCheckType::Ec2, grace_period: None });
+    attrs.insert("health_check_type".into(), Value::from(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }));
+    attrs.insert("health_check_grace_period".into(), Value::from(hc.grace_period.unwrap_or(300)));
+    let policies: Vec<Value> = if g.termination_policies.is_empty() {
+        vec![Value::from("Default")]
+    } else {
+        g.termination_policies.iter().map(|p| serde_json::to_value(p).unwrap_or(Value::Null)).collect()
+    };
+    attrs.insert("termination_policies".into(), Value::Array(policies));
+    attrs.insert("capacity_rebalance".into(), Value::from(g.capacity_rebalance.unwrap_or(false)));
+    attrs.insert("default_instance_warmup".into(), opt(&g.default_instance_warmup));
+    attrs.insert("max_instance_lifetime".into(), Value::from(g.max_instance_lifetime.unwrap_or(0)));
+    attrs.insert("_instance_refresh".into(), opt(&g.instance_refresh));
+    attrs.insert("_force_delete".into(), Value::from(g.force_delete));
+    attrs.insert("tags".into(), tags(s, &address, &g.tags));
+    Ok(finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None))
+}
+
+// ------------------------------------------------------------------ policies
+
+/// The application load balancer that forwards to a target group (for request-count metrics).
+fn alb_forwarding_to<'a>(s: &'a Stack, tg: &str) -> Option<&'a str> {
+    s.load_balancers.iter().find_map(|(key, lb)| {
+        let forwards = lb.kind == LbType::Application
+            && lb.listeners.values().any(|l| {
+                l.default_action.forward.as_ref().is_some_and(|f| f.target_groups().contains(&tg))
+                    || l.rules.iter().any(|r| r.action().forward.as_ref().is_some_and(|f| f.target_groups().contains(&tg)))
+            });
+        forwards.then_some(key.as_str())
+    })
+}
+
+fn label_refs(s: &Stack, tg: Option<&str>) -> (Value, Value) {
+    match tg {
+        Some(tg) => (
+            Address::new(Kind::TargetGroup, tg).reference(),
+            alb_forwarding_to(s, tg).map(|lb| Address::new(Kind::LoadBalancer, lb).reference()).unwrap_or(Value::Null),
+        ),
+        None => (Value::Null, Value::Null),
+    }
+}
+
+fn adjustment(t: AdjustmentType) -> &'static str {
+    match t {
+        AdjustmentType::ChangeInCapacity => "ChangeInCapacity",
+        AdjustmentType::PercentChangeInCapacity => "PercentChangeInCapacity",
+        AdjustmentType::ExactCapacity => "ExactCapacity",
+    }
+}
+
+fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
+    let address = Address::new(Kind::ScalingPolicy, key);
+    let mut attrs = Map::new();
+    attrs.insert("group".into(), Address::new(Kind::AutoScalingGroup, &p.group).reference());
+    attrs.insert("enabled".into(), Value::from(p.enabled.unwrap_or(true)));
+    if let Some(tt) = &p.target_tracking {
+        let metric = tt.metric.map(|m| match m {
+            PredefinedMetric::Cpu => "ASGAverageCPUUtilization",
+            PredefinedMetric::NetworkIn => "ASGAverageNetworkIn",
+            PredefinedMetric::NetworkOut => "ASGAverageNetworkOut",
+            PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
+        });
+        let (tg, lb) = label_refs(s, tt.target_group.as_deref());
+        let custom = tt.custom.as_ref().map(|c| {
+            let dims: Vec<Value> = c.dimensions.iter().map(|(k, v)| json!({ "name": k, "value": v })).collect();
+            json!({ "namespace": c.namespace, "name": c.name, "statistic": c.statistic, "dimensions": sorted(dims), "unit": c.unit })
+        });
+        attrs.insert("type".into(), Value::from("TargetTrackingScaling"));
+        attrs.insert(
+            "target_tracking".into(),
+            json!({ "metric": metric, "target_group": tg, "load_balancer": lb, "custom": custom, "target": tt.target, "disable_scale_in": tt.disable_scale_in }),
+        );
+        attrs.insert("warmup".into(), opt(&tt.warmup));
+    } else if let Some(st) = &p.step {
+        let mut steps: Vec<&Step> = st.steps.iter().collect();
+        steps.sort_by(|a, b| a.lower.unwrap_or(f64::NEG_INFINITY).total_cmp(&b.lower.unwrap_or(f64::NEG_INFINITY)));
+        let steps: Vec<Value> = steps.iter().map(|x| json!({ "lower": x.lower, "upper": x.upper, "adjust": x.adjust })).collect();
+        attrs.insert("type".into(), Value::from("StepScaling"));
+        attrs.insert(
+            "step".into(),
+            json!({
+                "adjustment_type": adjustment(st.adjustment_type),
+                "aggregation": st.aggregation.clone().unwrap_or_else(|| "Average".into()),
+                "min_adjustment_magnitude": st.min_adjustment_magnitude,
+                "steps": steps,
+            }),
+        );
+        attrs.insert("warmup".into(), opt(&st.warmup));
+    } else if let Some(si) = &p.simple {
+        attrs.insert("type".into(), Value::from("SimpleScaling"));
+        attrs.insert(
+            "simple".into(),
+            json!({
+                "adjustment_type": adjustment(si.adjustment_type),
+                "adjust": si.adjust,
+                "cooldown": si.cooldown.unwrap_or(300),
+                "min_adjustment_magnitude": si.min_adjustment_magnitude,
+            }),
+        );
+    } else if let Some(pr) = &p.predictive {
+        let metric = match pr.metric {
+            PredefinedMetric::Cpu => "ASGCPUUtilization",
+            PredefinedMetric::NetworkIn => "ASGNetworkIn",
+            PredefinedMetric::NetworkOut => "ASGNetworkOut",
+            PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
+        };
+        let (tg, lb) = label_refs(s, pr.target_group.as_deref());
+        attrs.insert("type".into(), Value::from("PredictiveScaling"));
+        attrs.insert(
+            "predictive".into(),
+            json!({
+                "metric": metric,
+                "target_group": tg,
+                "load_balancer": lb,
+                "target": pr.target,
+                "mode": if pr.mode == PredictiveMode::ForecastAndScale { "ForecastAndScale" } else { "ForecastOnly" },
+                "buffer_time": pr.buffer_time.unwrap_or(300),
+                "max_capacity_behavior": if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity { "IncreaseMaxCapacity" } else { "HonorMaxCapacity" },
+                "max_capacity_buffer": pr.max_capacity_buffer,
+            }),
+        );
+    }
+    finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None)
+}
+
+// ------------------------------------------------------------------ scheduled actions
+
+/// `2026-12-01T08:00:00Z` as AWS answers it (UTC, whole seconds).
+pub fn normalise_time(t: &str) -> Result<String, String> {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    let parsed = DateTime::from_str(t, Format::DateTime).map_err(|e| format!("`{t}` is not an ISO 8601 time: {e}"))?;
+    let whole = DateTime::from_secs(parsed.secs());
+    whole.fmt(Format::DateTime).map_err(|e| e.to_string())
+}
+
+fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired, String> {
+    let address = Address::new(Kind::ScheduledAction, key);
+    let mut attrs = Map::new();
+    attrs.insert("group".into(), Address::new(Kind::AutoScalingGroup, &a.group).reference());
+    attrs.insert("recurrence".into(), opt(&a.recurrence));
+    attrs.insert("time_zone".into(), opt(&a.time_zone));
+    // AWS fills in the next run as the start of a recurring action: compared only when declared.
+    if let Some(t) = &a.start {
+        attrs.insert("start".into(), Value::from(normalise_time(t).map_err(|e| format!("scheduled action `{key}`: {e}"))?));
+    }
+    attrs.insert(
+        "end".into(),
+        match &a.end {
+            Some(t) => Value::from(normalise_time(t).map_err(|e| format!("scheduled action `{key}`: {e}"))?),
+            None => Value::Null,
+        },
+    );
+    attrs.insert("min".into(), opt(&a.min));
+    attrs.insert("max".into(), opt(&a.max));
+    attrs.insert("desired".into(), opt(&a.desired));
+    Ok(finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None))
+}
+
+// ------------------------------------------------------------------ alarms
+
+pub fn comparison_name(c: Comparison) -> &'static str {
+    match c {
+        Comparison::Greater => "GreaterThanThreshold",
+        Comparison::GreaterOrEqual => "GreaterThanOrEqualToThreshold",
+        Comparison::Less => "LessThanThreshold",
+        Comparison::LessOrEqual => "LessThanOrEqualToThreshold",
+    }
+}
+
+fn namespace_for(s: &Stack, a: &Alarm) -> String {
+    if let Some(ns) = &a.namespace {
+        return ns.clone();
+    }
+    match a.dimensions.load_balancer.as_ref().and_then(|lb| s.load_balancers.get(lb)).map(|lb| lb.kind) {
+        Some(LbType::Network) => "AWS/NetworkELB".into(),
+        Some(LbType::Gateway) => "AWS/GatewayELB".into(),
+        Some(LbType::Application) => "AWS/ApplicationELB".into(),
+        None => "AWS/EC2".into(),
+    }
+}
+
+/// An action by key is a scaling policy of the stack; an ARN stays as written.
+fn action_ref(a: &str) -> Value {
+    if a.starts_with("arn:") { Value::from(a) } else { Address::new(Kind::ScalingPolicy, a).reference() }
+}
+
+fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
+    let address = Address::new(Kind::Alarm, key);
+    let d = &a.dimensions;
+    let mut dims: Vec<Value> = Vec::new();
+    if let Some(lb) = &d.load_balancer {
+        dims.push(json!({ "name": "LoadBalancer", "value": Address::new(Kind::LoadBalancer, lb).reference() }));
+    }
+    if let Some(tg) = &d.target_group {
+        dims.push(json!({ "name": "TargetGroup", "value": Address::new(Kind::TargetGroup, tg).reference() }));
+    }
+    if let Some(g) = &d.autoscaling_group {
+        dims.push(json!({ "name": "AutoScalingGroupName", "value": Address::new(Kind::AutoScalingGroup, g).reference() }));
+    }
+    for (k, v) in &d.other {
+        dims.push(json!({ "name": k, "value": v }));
+    }
+    let missing = match a.missing_data.unwrap_or(MissingData::Missing) {
+        MissingData::Missing => "missing",
+        MissingData::Ignore => "ignore",
+        MissingData::Breaching => "breaching",
+        MissingData::NotBreaching => "notBreaching",
+    };
+    let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(x)).collect());
+    let attrs = json!({
+        "namespace": namespace_for(s, a),
+        "metric": a.metric,
+        "statistic": a.statistic.clone().unwrap_or_else(|| "Average".into()),
+        "dimensions": sorted(dims),
+        "period": a.period,
+        "evaluation_periods": a.evaluation_periods,
+        "datapoints_to_alarm": a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
+        "threshold": a.threshold,
+        "comparison": comparison_name(a.comparison),
+        "missing_data": missing,
+        "actions": list(&a.actions),
+        "ok_actions": list(&a.ok_actions),
+        "insufficient_data_actions": list(&a.insufficient_data_actions),
+        "description": a.description.clone().unwrap_or_default(),
+        "unit": a.unit,
+        "tags": tags(s, &address, &a.tags),
+    });
+    finish(address, names::physical(&s.stack, key, 255), attrs, None)
+}
+
+// ------------------------------------------------------------------ the plan pass
+
+/// Refresh statuses after which the group's instances may still run an old configuration.
+const UNFINISHED_REFRESH: [&str; 4] = ["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"];
+
+/// Groups whose instances must be replaced get an `instance_refresh` change (apply starts one and
+/// waits for it); changes that take running capacity away get a warning.
+pub fn annotate(plan: &mut Plan) {
+    let new_version: Vec<Address> = plan
+        .changes
+        .iter()
+        .filter(|c| c.address.kind == Kind::LaunchTemplate && (c.action.is_replace() || (c.action == Action::Update && makes_new_version(&c.diffs))))
+        .map(|c| c.address.clone())
+        .collect();
+    let mut warnings = Vec::new();
+    for c in plan.changes.iter_mut().filter(|c| c.address.kind == Kind::AutoScalingGroup) {
+        let running = c.before.as_ref().and_then(|b| b["_instances"].as_u64()).unwrap_or(0);
+        if c.action == Action::Delete {
+            if running > 0 {
+                warnings.push(format!("{}: {running} running instance{} will be terminated", c.address, plural(running)));
+            }
+            continue;
+        }
+        let (Some(before), Some(after)) = (c.before.clone(), c.after.clone()) else { continue };
+        let template = as_reference(&after["launch_template"]["template"]);
+        let follows_template = matches!(after["launch_template"]["version"].as_str(), Some("$Latest" | "$Default"));
+        let mut why = Vec::new();
+        if let Some(t) = template.filter(|t| follows_template && new_version.contains(t)) {
+            why.push(format!("{t} gets a new version"));
+        }
+        if c.diffs.iter().any(|d| d.path.starts_with("launch_template") || d.path.starts_with("mixed_instances")) {
+            why.push("the group's launch template or instance types change".into());
+        }
+        if let Some(status) = before["_last_refresh"].as_str().filter(|s| UNFINISHED_REFRESH.contains(s)) {
+            why.push(format!("the last instance refresh ended {status}"));
+        }
+        if !why.is_empty() && running > 0 {
+            let prefs = &after["_instance_refresh"];
+            c.diffs.push(AttrDiff {
+                path: "instance_refresh".into(),
+                before: None,
+                after: Some(json!({ "replaces": running, "min_healthy_percentage": prefs["min_healthy_percentage"].as_u64().unwrap_or(90) })),
+                forces_replacement: false,
+            });
+            let reason = format!("{}: an instance refresh replaces {running} instance{}", why.join("; "), plural(running));
+            warnings.push(format!("{}: {reason}", c.address));
+            c.reason = Some(reason);
+            if c.action == Action::NoOp {
+                c.action = Action::Update;
+            }
+        }
+        let current = before["_desired_capacity"].as_u64().unwrap_or(running);
+        if let Some(max) = after["max"].as_u64().filter(|m| *m < current) {
+            warnings.push(format!(
+                "{}: max {max} is below the current capacity of {current}; {} instance{} will be terminated",
+                c.address,
+                current - max,
+                plural(current - max)
+            ));
+        } else if let Some(pinned) = after["desired"].as_u64().filter(|d| *d < current) {
+            warnings.push(format!(
+                "{}: pinned desired capacity {pinned} is below the current {current}; {} instance{} will be terminated",
+                c.address,
+                current - pinned,
+                plural(current - pinned)
+            ));
+        }
+    }
+    plan.warnings.extend(warnings);
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

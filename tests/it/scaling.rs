@@ -1,0 +1,423 @@
+//! Auto scaling against the emulator: launch templates, groups, instance refreshes, every policy
+//! type, scheduled actions and alarms; created, updated, replaced and deleted, each apply ending
+//! with an empty re-plan.
+
+use crate::support::{actions, apply_converges, clients, destroy_converges, load, plan, unique};
+use lbstack::plan::Action::*;
+use lbstack::plan::{Change, Plan};
+
+fn find<'a>(p: &'a Plan, address: &str) -> &'a Change {
+    p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} is not in the plan"))
+}
+
+fn user_data(name: &str, text: &str) -> String {
+    let path = std::env::temp_dir().join(format!("lbstack-ud-{name}.sh"));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// A group of `desired` instances behind a target group, with `group_extra` and `lt_extra` lines.
+fn group_stack(name: &str, instance_type: &str, ud: &str, group_extra: &str, lt_extra: &str) -> String {
+    format!(
+        r#"version: 1
+stack: {name}
+target_groups:
+  app: {{protocol: HTTP, port: 8080, health_check: {{path: /health}}}}
+  spare: {{protocol: HTTP, port: 8081}}
+load_balancers:
+  web:
+    listeners:
+      http: {{port: 80, protocol: HTTP, default_action: {{forward: {{app: 1, spare: 1}}}}}}
+launch_templates:
+  app:
+    image: {{name: "al2023-ami-2023.*-x86_64", owner: amazon}}
+    instance_type: {instance_type}
+    user_data: {ud}
+{lt_extra}
+autoscaling_groups:
+  app:
+    min: 1
+    max: 4
+    desired: 2
+    launch_template: app
+    target_groups: [app]
+{group_extra}
+"#
+    )
+}
+
+async fn group(c: &lbstack::live::Clients, name: &str) -> aws_sdk_autoscaling::types::AutoScalingGroup {
+    let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("{name}-app")).send().await.unwrap();
+    out.auto_scaling_groups().first().cloned().expect("the group exists")
+}
+
+#[tokio::test]
+async fn launch_template_and_group_lifecycle() {
+    let c = clients().await;
+    let name = unique("asg");
+    let ud1 = user_data(&name, "#!/bin/bash\necho one\nsystemctl start app\n");
+
+    // Create: the group starts at its declared capacity, registered in its target group.
+    let s = load(&group_stack(&name, "t3.micro", &ud1, "", ""));
+    let p = apply_converges(&c, &s).await;
+    assert!(actions(&p).contains(&("autoscaling_group.app".into(), Create)), "{:?}", actions(&p));
+    let g = group(&c, &name).await;
+    assert_eq!((g.min_size(), g.max_size(), g.desired_capacity(), g.instances().len()), (Some(1), Some(4), Some(2), 2));
+    assert_eq!(g.target_group_arns().len(), 1);
+    let lt = &c.ec2.describe_launch_templates().launch_template_names(format!("{name}-app")).send().await.unwrap().launch_templates()[0].clone();
+    let version = c.ec2.describe_launch_template_versions().launch_template_id(lt.launch_template_id().unwrap()).versions("$Latest").send().await.unwrap();
+    let data = version.launch_template_versions()[0].launch_template_data().unwrap().clone();
+    assert_eq!(data.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()), Some("required"), "IMDSv2 is required by default");
+
+    // Scaling by hand (what a policy does) is not drift: desired is not pinned.
+    c.autoscaling.set_desired_capacity().auto_scaling_group_name(format!("{name}-app")).desired_capacity(3).send().await.unwrap();
+    assert!(!plan(&c, &s).await.has_changes(), "a scaled group must not plan a change back");
+
+    // Pinned: apply enforces it, and the plan warns that capacity drops.
+    let s = load(&group_stack(&name, "t3.micro", &ud1, "    pin_desired: true", ""));
+    let p = plan(&c, &s).await;
+    let d = &find(&p, "autoscaling_group.app").diffs;
+    assert!(d.iter().any(|x| x.path == "desired"), "{d:?}");
+    assert!(p.warnings.iter().any(|w| w.contains("pinned desired capacity 2 is below the current 3")), "{:?}", p.warnings);
+    apply_converges(&c, &s).await;
+    assert_eq!(group(&c, &name).await.desired_capacity(), Some(2));
+
+    // A new template version and an instance refresh, in one apply. The plan shows the user data
+    // as a text diff and says how many instances are replaced.
+    let old_instances: Vec<String> = group(&c, &name).await.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+    let ud2 = user_data(&name, "#!/bin/bash\necho two\nsystemctl start app\n");
+    let s = load(&group_stack(&name, "t3.small", &ud2, "    pin_desired: true\n    instance_refresh: {min_healthy_percentage: 50, instance_warmup: 30}", ""));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "launch_template.app").action, Update);
+    let g = find(&p, "autoscaling_group.app");
+    assert_eq!(g.action, Update);
+    assert!(g.reason.as_deref().unwrap_or_default().contains("launch_template.app gets a new version"), "{:?}", g.reason);
+    assert!(p.warnings.iter().any(|w| w.contains("an instance refresh replaces 2 instances")), "{:?}", p.warnings);
+    let text = lbstack::plan::render::human(&p, false);
+    assert!(text.contains("          - echo one") && text.contains("          + echo two"), "user data is diffed as text:\n{text}");
+    assert!(!text.contains("IyEvYmlu"), "no base64 in the plan:\n{text}");
+    apply_converges(&c, &s).await;
+    let g = group(&c, &name).await;
+    assert_eq!(g.instances().len(), 2);
+    assert!(g.instances().iter().all(|i| !old_instances.contains(&i.instance_id().unwrap().to_string())), "every instance was replaced");
+    assert!(g.instances().iter().all(|i| i.instance_type() == Some("t3.small")));
+    let lt = &c.ec2.describe_launch_templates().launch_template_names(format!("{name}-app")).send().await.unwrap().launch_templates()[0].clone();
+    assert_eq!((lt.latest_version_number(), lt.default_version_number()), (Some(2), Some(2)), "a change is a new default version");
+
+    // Settings in place: sizes, health check, termination policies, a second target group, tags.
+    let s = load(
+        &group_stack(
+            &name,
+            "t3.small",
+            &ud2,
+            "    health_check: {type: elb, grace_period: 90}\n    termination_policies: [OldestInstance]\n    default_instance_warmup: 60\n    tags: {team: web}",
+            "    tags: {team: web}",
+        )
+        .replace("max: 4", "max: 6")
+        .replace("target_groups: [app]", "target_groups: [app, spare]"),
+    );
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("launch_template.app".into(), Update), ("autoscaling_group.app".into(), Update)], "tags only: no new version, no refresh");
+    assert!(!find(&p, "autoscaling_group.app").diffs.iter().any(|d| d.path == "instance_refresh"));
+    apply_converges(&c, &s).await;
+    let g = group(&c, &name).await;
+    assert_eq!((g.max_size(), g.health_check_type(), g.health_check_grace_period()), (Some(6), Some("ELB"), Some(90)));
+    assert_eq!(g.target_group_arns().len(), 2);
+    assert_eq!(g.termination_policies(), ["OldestInstance"]);
+
+    // Mixed instances: the instance types change, so instances are refreshed.
+    let s = load(
+        &group_stack(&name, "t3.small", &ud2, "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50}", "")
+            .replace("max: 4", "max: 6"),
+    );
+    let p = plan(&c, &s).await;
+    assert!(find(&p, "autoscaling_group.app").diffs.iter().any(|d| d.path == "instance_refresh"), "{:?}", find(&p, "autoscaling_group.app").diffs);
+    apply_converges(&c, &s).await;
+
+    // Delete: the group is drained (scaled to zero, instances waited out), then the template goes.
+    let before = c.calls.by_operation();
+    let s = load(&format!("version: 1\nstack: {name}\n"));
+    let p = apply_converges(&c, &s).await;
+    assert!(actions(&p).contains(&("autoscaling_group.app".into(), Delete)) && actions(&p).contains(&("launch_template.app".into(), Delete)));
+    assert!(p.warnings.iter().any(|w| w.contains("running instances will be terminated")), "{:?}", p.warnings);
+    let after = c.calls.by_operation();
+    let updates = |m: &std::collections::BTreeMap<String, u64>| m.iter().filter(|(k, _)| k.ends_with("UpdateAutoScalingGroup")).map(|(_, v)| *v).sum::<u64>();
+    assert_eq!(updates(&after) - updates(&before), 1, "scaled to zero before the delete");
+    let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("{name}-app")).send().await.unwrap();
+    assert!(out.auto_scaling_groups().is_empty());
+}
+
+#[tokio::test]
+async fn force_delete_skips_the_drain() {
+    let c = clients().await;
+    let name = unique("fd");
+    let ud = user_data(&name, "#!/bin/bash\n");
+    let s = load(&group_stack(&name, "t3.micro", &ud, "    force_delete: true", ""));
+    apply_converges(&c, &s).await;
+    let before = c.calls.by_operation();
+    destroy_converges(&c, &s).await;
+    let after = c.calls.by_operation();
+    let updates = |m: &std::collections::BTreeMap<String, u64>| m.iter().filter(|(k, _)| k.ends_with("UpdateAutoScalingGroup")).map(|(_, v)| *v).sum::<u64>();
+    assert_eq!(updates(&after), updates(&before), "no scale-to-zero with force_delete");
+}
+
+#[tokio::test]
+async fn a_cancelled_refresh_fails_the_apply_and_the_next_plan_refreshes_again() {
+    let c = clients().await;
+    let name = unique("rf");
+    let ud = user_data(&name, "#!/bin/bash\n");
+    let s = load(&group_stack(&name, "t3.micro", &ud, "    pin_desired: true", "").replace("desired: 2", "desired: 4"));
+    apply_converges(&c, &s).await;
+
+    let s = load(&group_stack(&name, "t3.small", &ud, "    pin_desired: true", "").replace("desired: 4", "desired: 4"));
+    let planned = lbstack::ops::plan(&c, &s, false).await.unwrap();
+    let group_name = format!("{name}-app");
+    let canceller = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                let out = c.autoscaling.describe_instance_refreshes().auto_scaling_group_name(&group_name).send().await.unwrap();
+                if out.instance_refreshes().first().and_then(|r| r.status()).map(|s| s.as_str()) == Some("InProgress") {
+                    c.autoscaling.cancel_instance_refresh().auto_scaling_group_name(&group_name).send().await.unwrap();
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            false
+        })
+    };
+    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
+    assert!(canceller.await.unwrap(), "the refresh was seen in progress and cancelled");
+    let failed: Vec<String> =
+        outcome.steps.iter().filter_map(|s| if let lbstack::apply::StepStatus::Failed(e) = &s.status { Some(e.clone()) } else { None }).collect();
+    assert!(failed.iter().any(|e| e.contains("ended Cancelled")), "{failed:?}");
+
+    let p = plan(&c, &s).await;
+    let g = find(&p, "autoscaling_group.app");
+    assert!(g.reason.as_deref().unwrap_or_default().contains("the last instance refresh ended Cancelled"), "{:?}", g.reason);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
+
+fn policies_stack(name: &str, body: &str) -> String {
+    format!(
+        r#"version: 1
+stack: {name}
+target_groups:
+  app: {{protocol: HTTP, port: 8080}}
+load_balancers:
+  web:
+    listeners:
+      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}
+launch_templates:
+  app:
+    image: {{name: "al2023-ami-2023.*-x86_64", owner: amazon}}
+    instance_type: t3.micro
+autoscaling_groups:
+  app:
+    min: 1
+    max: 10
+    launch_template: app
+    target_groups: [app]
+{body}
+"#
+    )
+}
+
+const POLICIES_V1: &str = r#"scaling_policies:
+  cpu:
+    group: app
+    target_tracking: {metric: cpu, target: 50, warmup: 60}
+  requests:
+    group: app
+    target_tracking: {metric: alb_requests_per_target, target_group: app, target: 1000}
+  queue:
+    group: app
+    target_tracking:
+      custom: {namespace: Jobs, name: Backlog, statistic: Average, dimensions: {Queue: jobs}}
+      target: 100
+      disable_scale_in: true
+  out:
+    group: app
+    step:
+      adjustment_type: change_in_capacity
+      steps:
+        - {lower: 0, upper: 20, adjust: 1}
+        - {lower: 20, adjust: 3}
+  in:
+    group: app
+    simple: {adjust: -1, cooldown: 300}
+  forecast:
+    group: app
+    predictive: {metric: cpu, target: 50, mode: forecast_only}
+scheduled_actions:
+  morning:
+    group: app
+    recurrence: "0 8 * * 1-5"
+    time_zone: Europe/Paris
+    min: 3
+  launch-day:
+    group: app
+    start: 2030-01-15T08:00:00Z
+    end: 2030-01-16T08:00:00Z
+    min: 5
+    max: 10
+alarms:
+  cpu-high:
+    metric: CPUUtilization
+    dimensions: {autoscaling_group: app}
+    period: 60
+    evaluation_periods: 3
+    threshold: 75
+    comparison: ">"
+    actions: [out]
+  cpu-low:
+    metric: CPUUtilization
+    dimensions: {autoscaling_group: app}
+    period: 300
+    evaluation_periods: 2
+    threshold: 20
+    comparison: "<"
+    actions: [in]
+  slow:
+    metric: TargetResponseTime
+    dimensions: {load_balancer: web, target_group: app}
+    statistic: p99
+    period: 60
+    evaluation_periods: 5
+    datapoints_to_alarm: 3
+    threshold: 1.5
+    comparison: ">"
+    missing_data: not_breaching
+    actions: ["arn:aws:sns:us-east-1:000000000000:oncall"]
+"#;
+
+#[tokio::test]
+async fn every_policy_type_scheduled_actions_and_alarms() {
+    let c = clients().await;
+    let name = unique("pol");
+
+    // Create all of them; alarms point at the policies' ARNs and at the group, load balancer and
+    // target group by their CloudWatch dimension names.
+    let s = load(&policies_stack(&name, POLICIES_V1));
+    let p = apply_converges(&c, &s).await;
+    assert_eq!(p.summary().add, 16, "{:?}", actions(&p));
+    let alarm = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu-high")).send().await.unwrap().metric_alarms()[0].clone();
+    let out_arn = c
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(format!("{name}-app"))
+        .policy_names(format!("{name}-out"))
+        .send()
+        .await
+        .unwrap()
+        .scaling_policies()[0]
+        .policy_arn()
+        .unwrap()
+        .to_string();
+    assert_eq!(alarm.alarm_actions(), [out_arn]);
+    let slow = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-slow")).send().await.unwrap().metric_alarms()[0].clone();
+    let dims: Vec<String> = slow.dimensions().iter().map(|d| format!("{}={}", d.name().unwrap(), d.value().unwrap())).collect();
+    assert!(dims.iter().any(|d| d.starts_with("LoadBalancer=app/") && d.contains(&format!("/{name}-web/"))), "{dims:?}");
+    assert!(dims.iter().any(|d| d.starts_with("TargetGroup=targetgroup/")), "{dims:?}");
+    assert_eq!(slow.extended_statistic(), Some("p99"));
+    let requests = c
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(format!("{name}-app"))
+        .policy_names(format!("{name}-requests"))
+        .send()
+        .await
+        .unwrap()
+        .scaling_policies()[0]
+        .clone();
+    let label = requests.target_tracking_configuration().unwrap().predefined_metric_specification().unwrap().resource_label().unwrap().to_string();
+    assert!(label.starts_with("app/") && label.contains("/targetgroup/"), "{label}");
+
+    // Update every kind in place.
+    let v2 = POLICIES_V1
+        .replace("target: 50, warmup: 60", "target: 40, warmup: 90")
+        .replace("target: 1000", "target: 1200")
+        .replace("{lower: 20, adjust: 3}", "{lower: 20, upper: 40, adjust: 3}\n        - {lower: 40, adjust: 5}")
+        .replace("simple: {adjust: -1, cooldown: 300}", "simple: {adjust: -2, cooldown: 600}")
+        .replace("mode: forecast_only", "mode: forecast_and_scale, buffer_time: 600")
+        .replace("\"0 8 * * 1-5\"", "\"30 7 * * 1-5\"")
+        .replace("max: 10\nalarms", "max: 8\nalarms")
+        .replace("threshold: 75", "threshold: 80\n    tags: {severity: page}");
+    let s = load(&policies_stack(&name, &v2));
+    let p = plan(&c, &s).await;
+    let mut changed: Vec<String> = actions(&p).into_iter().map(|(a, act)| format!("{a}:{act:?}")).collect();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            "alarm.cpu-high:Update",
+            "scaling_policy.cpu:Update",
+            "scaling_policy.forecast:Update",
+            "scaling_policy.in:Update",
+            "scaling_policy.out:Update",
+            "scaling_policy.requests:Update",
+            "scheduled_action.launch-day:Update",
+            "scheduled_action.morning:Update",
+        ]
+    );
+    apply_converges(&c, &s).await;
+
+    // A policy moves to another type: replaced under the same name. Remove a schedule and an alarm.
+    let queue_v1 = "  queue:\n    group: app\n    target_tracking:\n      custom: {namespace: Jobs, name: Backlog, statistic: Average, dimensions: {Queue: jobs}}\n      target: 100\n      disable_scale_in: true\n";
+    let launch_day = "  launch-day:\n    group: app\n    start: 2030-01-15T08:00:00Z\n    end: 2030-01-16T08:00:00Z\n    min: 5\n    max: 8\n";
+    assert!(v2.contains(queue_v1) && v2.contains(launch_day));
+    let v3 = v2.replace(queue_v1, "  queue:\n    group: app\n    simple: {adjust: 1}\n").replace(launch_day, "");
+    let v3 = v3[..v3.find("  slow:").unwrap()].to_string()
+        + "  queue-high:\n    metric: Backlog\n    namespace: Jobs\n    period: 60\n    threshold: 500\n    comparison: \">\"\n    actions: [queue]\n";
+    let s = load(&policies_stack(&name, &v3));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "scaling_policy.queue").action, DeleteCreate, "type changes replace: {:?}", find(&p, "scaling_policy.queue").diffs);
+    assert_eq!(find(&p, "scheduled_action.launch-day").action, Delete);
+    assert_eq!(find(&p, "alarm.slow").action, Delete);
+    apply_converges(&c, &s).await;
+
+    // Destroy: alarms, then policies and schedules, then the group.
+    let p = destroy_converges(&c, &s).await;
+    let order: Vec<String> = p.changes.iter().map(|c| c.address.to_string()).collect();
+    let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
+    assert!(pos("alarm.cpu-high") < pos("scaling_policy.out") && pos("scaling_policy.out") < pos("autoscaling_group.app"), "{order:?}");
+}
+
+#[tokio::test]
+async fn a_foreign_group_with_the_stacks_name_is_a_conflict() {
+    let c = clients().await;
+    let name = unique("fg");
+    let s = load(&policies_stack(&name, ""));
+    let lt = c
+        .ec2
+        .create_launch_template()
+        .launch_template_name(format!("{name}-foreign"))
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-03c3da4cfa8e8943a").instance_type("t3.micro".into()).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let subnets = c.ec2.describe_subnets().send().await.unwrap();
+    c.autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(format!("{name}-app"))
+        .min_size(0)
+        .max_size(1)
+        .vpc_zone_identifier(subnets.subnets()[0].subnet_id().unwrap())
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_id(lt.launch_template().unwrap().launch_template_id().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let p = plan(&c, &s).await;
+    assert!(p.conflicts.iter().any(|x| x.address.to_string() == "autoscaling_group.app"), "{:?}", p.conflicts);
+    assert!(!p.changes.iter().any(|x| x.address.to_string() == "autoscaling_group.app"));
+    // Destroying the stack leaves the foreign group alone.
+    destroy_converges(&c, &s).await;
+    assert_eq!(group(&c, &name).await.max_size(), Some(1));
+}
