@@ -11,4 +11,6 @@ pub mod live;
 pub mod ops;
 pub mod plan;
 pub mod spec;
+pub mod status;
+pub mod swap;
 pub mod target;

@@ -94,7 +94,7 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
     }
     records.sort();
     records.dedup();
-    let zone_id = super::route53::hosted_zone_id(sc, zone).await?;
+    let zone_id = super::route53::hosted_zone_id(&sc.clients, zone).await?;
     let changes = records
         .iter()
         .map(|(name, value)| {

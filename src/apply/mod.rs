@@ -7,7 +7,7 @@ mod autoscaling;
 mod cloudwatch;
 mod ec2;
 mod elbv2;
-mod route53;
+pub(crate) mod route53;
 mod wafv2;
 
 use crate::live::Clients;

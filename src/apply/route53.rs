@@ -26,15 +26,15 @@ async fn resolve_zone(sc: &StepContext, zone: &str) -> anyhow::Result<(String, S
         let name = out.hosted_zone().map(|z| fqdn(z.name())).unwrap_or_default();
         return Ok((zone.to_string(), name));
     }
-    Ok((hosted_zone_id(sc, zone).await?, fqdn(zone)))
+    Ok((hosted_zone_id(&sc.clients, zone).await?, fqdn(zone)))
 }
 
-pub async fn hosted_zone_id(sc: &StepContext, zone: &str) -> anyhow::Result<String> {
+pub async fn hosted_zone_id(clients: &crate::live::Clients, zone: &str) -> anyhow::Result<String> {
     if zone.starts_with('Z') && !zone.contains('.') {
         return Ok(zone.to_string());
     }
     let want = format!("{}.", zone.trim_end_matches('.').to_ascii_lowercase());
-    let out = sc.clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
+    let out = clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
     out.hosted_zones()
         .iter()
         .find(|z| z.name().to_ascii_lowercase() == want && !z.config().is_some_and(|c| c.private_zone()))
@@ -43,7 +43,7 @@ pub async fn hosted_zone_id(sc: &StepContext, zone: &str) -> anyhow::Result<Stri
         .ok_or_else(|| anyhow::anyhow!("no Route 53 hosted zone named {zone}"))
 }
 
-fn rrset(
+pub(crate) fn rrset(
     name: &str,
     kind: &str,
     set: Option<&str>,

@@ -1,5 +1,7 @@
 //! Command-line definitions and the mapping of outcomes to exit codes; the work happens elsewhere.
 
+mod bluegreen;
+
 use crate::spec;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -59,6 +61,11 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the stack owns, in reverse dependency order.
     Destroy(ApplyArgs),
+    /// Point a Route 53 name at this stack's load balancer (blue-green), after a health gate; at
+    /// once or in weighted steps watched by alarms. Exit 3 when an alarm rolled the shift back.
+    Swap(bluegreen::SwapArgs),
+    /// A stack's load balancers, target health, group capacity, alarm states and live colour.
+    Status(bluegreen::StatusArgs),
     /// Print the JSON Schema of the stack format (for editors: yaml-language-server).
     Schema,
     /// Print the field reference of the stack format as Markdown.
@@ -144,6 +151,8 @@ pub fn main() -> ExitCode {
         }
         Command::Apply(args) => runtime().block_on(run_apply(&args, false, cli.color)),
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
+        Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
+        Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
             println!("{text}");

@@ -346,6 +346,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         "_desired_capacity": g.desired_capacity(),
         "_instances": g.instances().len(),
         "_in_service": in_service,
+        "_pending": g.instances().iter().filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str().starts_with("Pending"))).count(),
         "_last_refresh": last_refresh,
     });
     Live { address, id: name.to_string(), name: name.to_string(), attrs }

@@ -7,5 +7,6 @@ mod emulator;
 mod reference;
 mod scaling;
 mod support;
+mod swap;
 mod target;
 mod validate;
