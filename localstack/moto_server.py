@@ -13,6 +13,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from moto.acm.models import AWSCertificateManagerBackend
 from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
@@ -126,6 +127,19 @@ def modify_target_group(self):
     if grpc is not None and target_group is not None:
         target_group.matcher = {"GrpcCode": grpc}
     return result
+
+
+_token_arn = AWSCertificateManagerBackend._get_arn_from_idempotency_token
+
+
+def _get_arn_from_idempotency_token(self, token):
+    # An idempotency token whose certificate was deleted starts a new request. moto returned the
+    # deleted certificate's ARN and then failed looking it up (HTTP 500).
+    arn = _token_arn(self, token)
+    if arn is not None and arn not in self._certificates:
+        self._idempotency_tokens.pop(token, None)
+        return None
+    return arn
 
 
 _create_version = LaunchTemplate.create_version
@@ -348,6 +362,7 @@ def dispatch(self, environ, start_response):
 
 DomainDispatcherApplication.__call__ = dispatch
 LaunchTemplate.create_version = create_version
+AWSCertificateManagerBackend._get_arn_from_idempotency_token = _get_arn_from_idempotency_token
 LaunchTemplate.tags = _template_tags
 AutoScalingResponse.create_auto_scaling_group = create_auto_scaling_group
 AutoScalingResponse.update_auto_scaling_group = update_auto_scaling_group

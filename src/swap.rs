@@ -190,7 +190,7 @@ pub fn actor() -> String {
     if let Ok(a) = std::env::var("GITHUB_ACTOR") {
         return clean(format!("github:{a}"));
     }
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
     clean(format!("{user}@{host}"))
 }

@@ -252,5 +252,22 @@ async fn a_lock_left_by_a_crashed_swap_is_reported_and_can_be_broken() {
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&["swap", &file, "--zone", &zone, "--name", &live]);
     assert!(o.status.success(), "{}", text(&o));
+
+    // An alias A record at the zone apex (where a CNAME cannot be).
+    let o = run(&["swap", &file, "--zone", &zone, "--name", &zone, "--type", "alias"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let apex = format!("{zone}.");
+    let out = c
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .start_record_name(&apex)
+        .start_record_type(aws_sdk_route53::types::RrType::A)
+        .send()
+        .await
+        .unwrap();
+    let alias =
+        out.resource_record_sets().iter().find(|r| r.name() == apex && r.r#type().as_str() == "A").and_then(|r| r.alias_target()).expect("an alias A record");
+    assert_eq!(alias.dns_name().trim_end_matches('.').to_ascii_lowercase(), lb_dns(&c, &format!("{name}-web")).await);
     destroy(&c, &load(&body)).await;
 }
