@@ -7,6 +7,7 @@ pub mod apply;
 pub mod cli;
 pub mod diag;
 pub mod docs;
+pub mod graph;
 pub mod live;
 pub mod ops;
 pub mod plan;

@@ -66,6 +66,19 @@ pub enum Command {
     Swap(bluegreen::SwapArgs),
     /// A stack's load balancers, target health, group capacity, alarm states and live colour.
     Status(bluegreen::StatusArgs),
+    /// Draw the stack (Mermaid, or Graphviz DOT); with `--plan`, mark what a plan would change.
+    Graph {
+        file: PathBuf,
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Read live AWS and mark created, changed, replaced and deleted resources.
+        #[arg(long)]
+        plan: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Print the JSON Schema of the stack format (for editors: yaml-language-server).
     Schema,
     /// Print the field reference of the stack format as Markdown.
@@ -119,6 +132,14 @@ pub enum Output {
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Mermaid flowchart (renders in GitHub markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Color {
     Auto,
     Always,
@@ -153,6 +174,7 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
         Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
         Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
+        Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
             println!("{text}");
@@ -196,6 +218,24 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphFormat, with_plan: bool, aws: &AwsArgs, color: Color) -> ExitCode {
+    let g = if with_plan {
+        let Some((stack, _, planned)) = load_and_plan(file, vars, aws, false, color).await else { return ExitCode::from(1) };
+        let mut g = crate::graph::Graph::from_stack(&stack);
+        g.mark(&planned.plan);
+        g
+    } else {
+        let Some(stack) = load_checked(file, vars, color) else { return ExitCode::from(1) };
+        crate::graph::Graph::from_stack(&stack)
+    };
+    let text = match format {
+        GraphFormat::Mermaid => g.mermaid(),
+        GraphFormat::Dot => g.dot(),
+    };
+    print!("{text}");
+    ExitCode::SUCCESS
 }
 
 fn plural(n: usize) -> &'static str {

@@ -239,7 +239,7 @@ fn list_text(v: &Value) -> String {
     }
 }
 
-fn conditions_text(c: &Value) -> String {
+pub fn conditions_text(c: &Value) -> String {
     let mut parts = Vec::new();
     for (k, v) in c.as_object().into_iter().flatten() {
         match (k.as_str(), v) {

@@ -4,6 +4,7 @@ mod apply;
 mod cli;
 mod cli_aws;
 mod emulator;
+mod graph;
 mod reference;
 mod scaling;
 mod support;

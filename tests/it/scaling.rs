@@ -169,7 +169,7 @@ async fn a_cancelled_refresh_fails_the_apply_and_the_next_plan_refreshes_again()
     let s = load(&group_stack(&name, "t3.micro", &ud, "    pin_desired: true", "").replace("desired: 2", "desired: 4"));
     apply_converges(&c, &s).await;
 
-    let s = load(&group_stack(&name, "t3.small", &ud, "    pin_desired: true", "").replace("desired: 4", "desired: 4"));
+    let s = load(&group_stack(&name, "t3.small", &ud, "    pin_desired: true", "").replace("desired: 2", "desired: 4"));
     let planned = lbstack::ops::plan(&c, &s, false).await.unwrap();
     let group_name = format!("{name}-app");
     let canceller = {

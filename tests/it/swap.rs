@@ -187,7 +187,7 @@ async fn weighted_shift_ends_at_100_and_an_alarm_rolls_it_back() {
         .send()
         .await
         .unwrap();
-    let mut child = aws(&mut lbstack())
+    let child = aws(&mut lbstack())
         .args(["swap", &file_a, "--zone", &zone, "--name", &live, "--steps", "20,60,100", "--interval", "30s", "--rollback-alarm", &alarm])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
