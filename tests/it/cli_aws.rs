@@ -1,25 +1,7 @@
 //! `lbstack plan/apply/destroy` as a user runs them, against the emulator.
 
-use crate::support::{emulator_endpoint, lbstack, unique};
+use crate::support::{lbstack, output_text as text, run_aws as run, unique};
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
-
-fn aws(cmd: &mut Command) -> &mut Command {
-    cmd.env("LBSTACK_ENDPOINT_URL", emulator_endpoint())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-}
-
-fn run(args: &[&str]) -> Output {
-    aws(&mut lbstack()).args(args).output().expect("run lbstack")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 fn stack_file(name: &str, idle: u32) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("lbstack-cli-aws-{name}"));

@@ -14,6 +14,26 @@ pub fn lbstack() -> Command {
     cmd
 }
 
+/// `lbstack` pointed at the emulator with dummy credentials, as a user in CI runs it.
+pub fn lbstack_aws(cmd: &mut Command) -> &mut Command {
+    cmd.env("LBSTACK_ENDPOINT_URL", emulator_endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("LBSTACK_ACTOR", "tester")
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::null())
+}
+
+pub fn run_aws(args: &[&str]) -> std::process::Output {
+    lbstack_aws(&mut lbstack()).args(args).output().expect("run lbstack")
+}
+
+/// stdout then stderr, for assertions and failure messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
 /// The endpoint the AWS tests talk to. `LBSTACK_TEST_ENDPOINT` points them at an emulator the
 /// user already runs (LocalStack, say); otherwise the embedded moto server is started on
 /// 127.0.0.1:$EMU_PORT (default 4566) unless it already answers there.

@@ -1,26 +1,8 @@
 //! Blue-green with `lbstack swap` and `lbstack status`, as a user runs them, on the emulator.
 
-use crate::support::{clients, emulator_endpoint, lbstack, load, repo_root, unique};
+use crate::support::{clients, lbstack, lbstack_aws as aws, load, output_text as text, repo_root, run_aws as run, unique};
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
-
-fn aws(cmd: &mut Command) -> &mut Command {
-    cmd.env("LBSTACK_ENDPOINT_URL", emulator_endpoint())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("LBSTACK_ACTOR", "tester")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-}
-
-fn run(args: &[&str]) -> Output {
-    aws(&mut lbstack()).args(args).output().expect("run lbstack")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use std::process::Stdio;
 
 async fn zone(c: &lbstack::live::Clients, prefix: &str) -> (String, String) {
     let zone = format!("{}.example.com", unique(prefix));
