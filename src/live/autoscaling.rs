@@ -43,11 +43,16 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
             Err(e) => Err(err("looking up images", e)),
         }
     };
-    let lookups = stack.launch_templates.iter().filter_map(|(key, lt)| match &lt.image {
-        Image::Lookup(l) => Some((key.clone(), l.clone())),
-        Image::Id(_) => None,
-    });
-    let lookups = try_join_all(lookups.map(|(key, l)| async move {
+    // One DescribeImages per distinct lookup, however many templates share it.
+    let mut distinct: Vec<crate::spec::model::ImageLookup> = Vec::new();
+    for lt in stack.launch_templates.values() {
+        if let Image::Lookup(l) = &lt.image
+            && !distinct.contains(l)
+        {
+            distinct.push(l.clone());
+        }
+    }
+    let lookups = try_join_all(distinct.into_iter().map(|l| async move {
         let mut req = clients
             .ec2
             .describe_images()
@@ -59,12 +64,8 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         }
         let out = req.send().await.map_err(|e| err(&format!("looking up image `{}`", l.name), e))?;
         // Newest first; the name breaks ties so the choice is stable.
-        let newest = out
-            .images()
-            .iter()
-            .max_by(|a, b| (a.creation_date(), a.name()).cmp(&(b.creation_date(), b.name())))
-            .ok_or_else(|| anyhow::anyhow!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner))?;
-        Ok::<_, anyhow::Error>((key, resolved(newest)))
+        let newest = out.images().iter().max_by(|a, b| (a.creation_date(), a.name()).cmp(&(b.creation_date(), b.name()))).map(resolved);
+        Ok::<_, anyhow::Error>((l, newest))
     }));
     let (found, looked_up) = tokio::try_join!(by_id, lookups)?;
     let mut out = BTreeMap::new();
@@ -77,7 +78,16 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
             out.insert(key.clone(), resolved(image));
         }
     }
-    out.extend(looked_up);
+    for (key, lt) in &stack.launch_templates {
+        if let Image::Lookup(l) = &lt.image {
+            let image = looked_up
+                .iter()
+                .find(|(x, _)| x == l)
+                .and_then(|(_, i)| i.clone())
+                .ok_or_else(|| anyhow::anyhow!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner))?;
+            out.insert(key.clone(), image);
+        }
+    }
     Ok(out)
 }
 
