@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod docs;
 pub mod graph;
+pub mod lint;
 pub mod live;
 pub mod ops;
 pub mod plan;

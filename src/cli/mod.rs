@@ -66,6 +66,22 @@ pub enum Command {
     Swap(bluegreen::SwapArgs),
     /// A stack's load balancers, target health, group capacity, alarm states and live colour.
     Status(bluegreen::StatusArgs),
+    /// Best-practice rules for load balancing and auto scaling (offline). Exit 1 on errors, and on
+    /// warnings with --strict.
+    Lint {
+        #[arg(required_unless_present = "rules")]
+        files: Vec<PathBuf>,
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        #[arg(long, short, value_enum, default_value_t = LintOutput::Human)]
+        output: LintOutput,
+        /// Warnings fail too.
+        #[arg(long)]
+        strict: bool,
+        /// List the rules and exit.
+        #[arg(long)]
+        rules: bool,
+    },
     /// Draw the stack (Mermaid, or Graphviz DOT); with `--plan`, mark what a plan would change.
     Graph {
         file: PathBuf,
@@ -132,6 +148,14 @@ pub enum Output {
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum LintOutput {
+    Human,
+    Json,
+    /// SARIF 2.1.0, for code scanning in CI.
+    Sarif,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum GraphFormat {
     /// Mermaid flowchart (renders in GitHub markdown).
     Mermaid,
@@ -174,6 +198,7 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
         Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
         Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
+        Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, cli.color),
         Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
@@ -216,6 +241,58 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
     if output == Output::Json {
         let doc = serde_json::json!({ "format_version": "1.0", "valid": !failed, "files": json_reports });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
+    }
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict: bool, list: bool, color: Color) -> ExitCode {
+    if list {
+        for r in crate::lint::RULES {
+            let sev = if r.severity == crate::diag::Severity::Error { "error" } else { "warning" };
+            let scope = if r.production_only { " (production)" } else { "" };
+            println!("{:<9} {:<7} {:<36} {}{scope}", r.id, sev, r.name, r.why);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut failed = false;
+    let mut docs = Vec::new();
+    let use_color = color.enabled(std::io::stdout().is_terminal());
+    for file in files {
+        let loaded = spec::load_file(file, vars);
+        let Some(stack) = loaded.stack.as_ref().filter(|_| !loaded.report.has_errors()) else {
+            eprint!("{}", loaded.report.render_human(color.enabled(std::io::stderr().is_terminal())));
+            eprintln!("{}: the stack has errors; run `lbstack validate` first", file.display());
+            failed = true;
+            continue;
+        };
+        let (findings, problems, silenced) = crate::lint::apply_ignores(stack, crate::lint::check(stack));
+        let report = crate::lint::to_report(loaded.report.clone(), &findings, problems, &loaded.index);
+        let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = report.diagnostics.len() - errors;
+        failed |= errors > 0 || (strict && warnings > 0);
+        match output {
+            LintOutput::Human => {
+                print!("{}", report.render_human(use_color));
+                println!("{}: {errors} error{}, {warnings} warning{}, {silenced} silenced", file.display(), plural(errors), plural(warnings));
+            }
+            LintOutput::Json => {
+                let mut doc = report.to_json();
+                doc["silenced"] = serde_json::json!(silenced);
+                docs.push(doc);
+            }
+            LintOutput::Sarif => docs.push(crate::lint::sarif(&report, &findings)),
+        }
+    }
+    match output {
+        LintOutput::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "format_version": "1.0", "files": docs })).expect("json")),
+        // One SARIF log with one run per file.
+        LintOutput::Sarif => {
+            let mut log = docs.first().cloned().unwrap_or_else(|| crate::lint::sarif(&spec::load_str("-", "", None, &[]).report, &[]));
+            let runs: Vec<serde_json::Value> = docs.iter().flat_map(|d| d["runs"].as_array().cloned().unwrap_or_default()).collect();
+            log["runs"] = serde_json::Value::Array(runs);
+            println!("{}", serde_json::to_string_pretty(&log).expect("json"));
+        }
+        LintOutput::Human => {}
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

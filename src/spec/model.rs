@@ -59,9 +59,42 @@ pub struct Stack {
     /// Route 53 records pointing at a load balancer of the stack.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub records: IndexMap<String, Record>,
+    /// Settings of `lbstack lint`: production rules, and findings silenced with a reason.
+    #[serde(default, skip_serializing_if = "LintSettings::is_empty")]
+    pub lint: LintSettings,
     /// The stack file's folder, for relative file references (set by the loader, not in YAML).
     #[serde(skip)]
     pub base_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintSettings {
+    /// Apply the production rules (also on when the stack's tags say `environment: production`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<bool>,
+    /// Findings the team accepted, each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<LintIgnore>,
+}
+
+impl LintSettings {
+    pub fn is_empty(&self) -> bool {
+        self.production.is_none() && self.ignore.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintIgnore {
+    /// A rule id, e.g. `LB004`.
+    pub rule: String,
+    /// Why the finding is accepted (required).
+    #[schemars(length(min = 1))]
+    pub reason: String,
+    /// Only for this resource, e.g. `load_balancers.public`; every resource when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// A variable: a plain default value, or a declaration.
@@ -471,7 +504,7 @@ pub enum ProtocolVersion {
     Grpc,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,6 +5,7 @@ mod cli;
 mod cli_aws;
 mod emulator;
 mod graph;
+mod lint;
 mod reference;
 mod scaling;
 mod support;
