@@ -12,6 +12,7 @@ pub mod lint;
 pub mod live;
 pub mod ops;
 pub mod plan;
+pub mod simulate;
 pub mod spec;
 pub mod status;
 pub mod swap;

@@ -1,6 +1,7 @@
 //! Command-line definitions and the mapping of outcomes to exit codes; the work happens elsewhere.
 
 mod bluegreen;
+mod simulate;
 
 use crate::spec;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -66,6 +67,8 @@ pub enum Command {
     Swap(bluegreen::SwapArgs),
     /// A stack's load balancers, target health, group capacity, alarm states and live colour.
     Status(bluegreen::StatusArgs),
+    /// Replay a demand curve through a group's scaling configuration, minute by minute (offline).
+    Simulate(simulate::SimulateArgs),
     /// Best-practice rules for load balancing and auto scaling (offline). Exit 1 on errors, and on
     /// warnings with --strict.
     Lint {
@@ -198,6 +201,7 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
         Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
         Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
+        Command::Simulate(args) => simulate::run(&args, cli.color),
         Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, cli.color),
         Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
         Command::Schema => {

@@ -59,12 +59,29 @@ pub struct Stack {
     /// Route 53 records pointing at a load balancer of the stack.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub records: IndexMap<String, Record>,
+    /// Settings of `lbstack simulate`: what one instance serves, which group, the price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulate: Option<SimulateSettings>,
     /// Settings of `lbstack lint`: production rules, and findings silenced with a reason.
     #[serde(default, skip_serializing_if = "LintSettings::is_empty")]
     pub lint: LintSettings,
     /// The stack file's folder, for relative file references (set by the loader, not in YAML).
     #[serde(skip)]
     pub base_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateSettings {
+    /// Requests per second one instance serves at 100% CPU.
+    #[schemars(range(min = 0.001))]
+    pub capacity: f64,
+    /// The auto-scaling group to simulate (default: the stack's only one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Price of one instance-hour in USD, for the cost estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -8,6 +8,7 @@ mod graph;
 mod lint;
 mod reference;
 mod scaling;
+mod simulate;
 mod support;
 mod swap;
 mod target;
