@@ -1591,16 +1591,9 @@ fn is_statistic(s: &str) -> bool {
     s.strip_prefix('p').and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| n > 0.0 && n < 100.0)
 }
 
+/// A name of the IANA time zone database (as AWS accepts for scheduled actions).
 fn is_time_zone(tz: &str) -> bool {
-    if tz == "UTC" || tz == "GMT" || tz.starts_with("Etc/") {
-        return true;
-    }
-    let parts: Vec<&str> = tz.split('/').collect();
-    parts.len() >= 2
-        && ["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"].contains(&parts[0])
-        && parts[1..]
-            .iter()
-            .all(|p| !p.is_empty() && p.starts_with(|c: char| c.is_ascii_uppercase()) && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    tz.parse::<chrono_tz::Tz>().is_ok()
 }
 
 fn is_iso_time(t: &str) -> bool {
