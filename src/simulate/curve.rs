@@ -9,6 +9,9 @@
 
 use std::f64::consts::PI;
 
+/// The longest simulation: a year of minutes.
+pub const MAX_MINUTES: usize = 366 * 1440;
+
 /// Load per minute, and the default length of the simulation for the shape.
 #[derive(Debug, Clone)]
 pub struct Curve {
@@ -35,6 +38,9 @@ fn params(spec: &str) -> Result<std::collections::BTreeMap<String, f64>, String>
 /// `minutes`: length when the caller asks for one; each shape has its own default otherwise.
 /// `start_weekday_hour`: for each minute, (weekday 0 = Monday, hour of day) at the simulation's time zone.
 pub fn parse(spec: &str, minutes: Option<usize>, local: &dyn Fn(usize) -> (u32, f64)) -> Result<Curve, String> {
+    if let Some(m) = minutes.filter(|m| *m == 0 || *m > MAX_MINUTES) {
+        return Err(format!("{m} minutes: simulate from 1 minute to a year ({MAX_MINUTES})"));
+    }
     let (name, rest) = spec.split_once(':').unwrap_or((spec, ""));
     let known = ["steady", "spike", "ramp", "diurnal", "business-hours"];
     if !known.contains(&name) {
@@ -112,6 +118,9 @@ fn from_csv(path: &str, minutes: Option<usize>) -> Result<Curve, String> {
     }
     points.sort_by_key(|p| p.0);
     let last = points.last().map(|p| p.0).unwrap_or(0) + 1;
+    if minutes.is_none() && last > MAX_MINUTES {
+        return Err(format!("{path}: minute {} is beyond a year; pass --minutes to cut the curve", last - 1));
+    }
     let n = minutes.unwrap_or(last);
     let mut load = Vec::with_capacity(n);
     let mut j = 0;
@@ -146,5 +155,16 @@ mod tests {
         let c = parse("business-hours", None, &utc).unwrap();
         assert_eq!((c.load[10 * 60], c.load[5 * 1440 + 10 * 60]), (1500.0, 100.0), "Monday 10:00 high, Saturday low");
         assert!(parse("spike:peek=3", None, &utc).unwrap_err().contains("not `peek`"));
+    }
+
+    #[test]
+    fn csv_rows_hold_until_the_next_and_a_cpu_header_marks_cpu_demand() {
+        let path = std::env::temp_dir().join(format!("lbstack-curve-{}.csv", std::process::id()));
+        std::fs::write(&path, "minute,cpu\n0,50\n# a comment\n3,250\n5,100\n").unwrap();
+        let c = parse(path.to_str().unwrap(), None, &utc).unwrap();
+        assert!(c.cpu);
+        assert_eq!(c.load, vec![50.0, 50.0, 50.0, 250.0, 250.0, 100.0]);
+        std::fs::write(&path, "0,10\n2,-5\n").unwrap();
+        assert!(parse(path.to_str().unwrap(), None, &utc).unwrap_err().contains(":2:"));
     }
 }
