@@ -94,8 +94,9 @@ pub fn svg(o: &Outcome, title: &str) -> String {
     s.push_str(&polyline(&load, "#1f5fbf", 1.6, ""));
     let cpu = sampled(&|m| yp(m.cpu));
     s.push_str(&polyline(&cpu, "#c0661a", 1.2, " stroke-dasharray=\"4 3\""));
-    // Scaling actions as ticks on the time axis.
-    for (i, m) in o.timeline.iter().enumerate().filter(|(_, m)| !m.events.is_empty()) {
+    // Scaling actions as ticks on the time axis (unless there are too many to tell apart).
+    let eventful = o.timeline.iter().filter(|m| !m.events.is_empty()).count();
+    for (i, m) in o.timeline.iter().enumerate().filter(|(_, m)| !m.events.is_empty() && eventful <= 400) {
         let _ =
             writeln!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#555\"><title>{}</title></circle>", x(i), H - BOTTOM, escape(&m.events.join("; ")));
     }
