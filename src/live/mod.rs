@@ -167,19 +167,25 @@ pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> an
 
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
-    let (context, images) = tokio::join!(network::resolve(clients, stack), autoscaling::resolve_images(clients, stack));
-    let mut context = context?;
-    context.images = images?;
-    let (sgs, lbs, certs, waf, templates, groups, alarms) = tokio::join!(
-        ec2::read_security_groups(clients, stack, &context),
+    // Only security groups need the network context; everything else reads beside it.
+    let sgs = async {
+        let context = network::resolve(clients, stack).await?;
+        let sgs = ec2::read_security_groups(clients, stack, &context).await?;
+        Ok::<_, anyhow::Error>((context, sgs))
+    };
+    let (sgs, lbs, certs, waf, templates, groups, alarms, images) = tokio::join!(
+        sgs,
         elbv2::read(clients, stack),
         acm::read(clients, stack),
         wafv2::read(clients, stack),
         autoscaling::read_launch_templates(clients, stack),
         autoscaling::read_groups(clients, stack),
-        cloudwatch::read(clients, stack)
+        cloudwatch::read(clients, stack),
+        autoscaling::resolve_images(clients, stack)
     );
-    let (sgs, sg_conflicts) = sgs?;
+    let (mut context, sgs) = sgs?;
+    context.images = images?;
+    let (sgs, sg_conflicts) = sgs;
     let (mut resources, mut conflicts) = lbs?;
     for part in [templates?, groups?, alarms?] {
         resources.extend(part.0);
