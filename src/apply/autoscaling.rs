@@ -85,6 +85,8 @@ fn template_data(a: &Value) -> ec2::RequestLaunchTemplateData {
             .set_volume_size(rv.get("size").and_then(int))
             .set_volume_type(rv.get("type").and_then(Value::as_str).map(ec2::VolumeType::from))
             .set_encrypted(rv.get("encrypted").and_then(Value::as_bool))
+            .set_iops(rv.get("iops").and_then(int))
+            .set_throughput(rv.get("throughput").and_then(int))
             .delete_on_termination(true)
             .build();
         d = d.block_device_mappings(

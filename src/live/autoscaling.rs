@@ -177,6 +177,8 @@ async fn read_template(clients: &Clients, t: &LaunchTemplate) -> anyhow::Result<
             "size": ebs.volume_size(),
             "type": ebs.volume_type().map(|v| v.as_str()),
             "encrypted": ebs.encrypted().unwrap_or(false),
+            "iops": ebs.iops(),
+            "throughput": ebs.throughput(),
         }))
     });
     let profile = d.iam_instance_profile().and_then(|p| p.name().or(p.arn()));

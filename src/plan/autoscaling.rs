@@ -65,7 +65,9 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         };
         json!({ "max_price": sp.max_price, "interruption": interruption })
     });
-    let root = lt.root_volume.as_ref().map(|rv| json!({ "device": image.root_device, "size": rv.size, "type": rv.kind, "encrypted": rv.encrypted }));
+    let root = lt.root_volume.as_ref().map(
+        |rv| json!({ "device": image.root_device, "size": rv.size, "type": rv.kind, "encrypted": rv.encrypted, "iops": rv.iops, "throughput": rv.throughput }),
+    );
     let shown = match &lt.image {
         Image::Id(_) => image.name.clone(),
         Image::Lookup(l) => format!("{} (newest `{}` owned by {})", image.name, l.name, l.owner),

@@ -951,6 +951,12 @@ pub struct RootVolume {
     pub kind: String,
     #[serde(default = "yes")]
     pub encrypted: bool,
+    /// Provisioned IOPS: required for io1/io2, optional for gp3 (3000–16000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iops: Option<u32>,
+    /// Throughput in MiB/s, gp3 only (125–1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<u32>,
 }
 
 fn gp3() -> String {

@@ -980,10 +980,31 @@ impl<'a> V<'a> {
             if let Some(ud) = &lt.user_data {
                 self.file_exists(&format!("{lp}/user_data"), ud, 16 * 1024);
             }
-            if let Some(rv) = &lt.root_volume
-                && !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&rv.kind.as_str())
-            {
-                self.err(&format!("{lp}/root_volume/type"), format!("`{}` is not an EBS volume type", rv.kind), "gp3, gp2, io1, io2, st1, sc1 or standard");
+            if let Some(rv) = &lt.root_volume {
+                let rp = format!("{lp}/root_volume");
+                let kind = rv.kind.as_str();
+                if !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&kind) {
+                    self.err(&format!("{rp}/type"), format!("`{}` is not an EBS volume type", rv.kind), "gp3, gp2, io1, io2, st1, sc1 or standard");
+                } else if matches!(kind, "io1" | "io2") && rv.iops.is_none() {
+                    self.err(
+                        &format!("{rp}/type"),
+                        format!("an {kind} volume needs `iops`"),
+                        "provisioned IOPS volumes are created with their IOPS: add `iops: 3000`, or use gp3",
+                    );
+                } else if rv.iops.is_some() && !matches!(kind, "io1" | "io2" | "gp3") {
+                    self.err(&format!("{rp}/iops"), format!("`iops` does not apply to {kind} volumes"), "io1, io2 and gp3 take provisioned IOPS");
+                }
+                if rv.throughput.is_some() && kind != "gp3" {
+                    self.err(&format!("{rp}/throughput"), format!("`throughput` does not apply to {kind} volumes"), "only gp3 takes a throughput");
+                }
+                if let Some(t) = rv.throughput.filter(|t| !(125..=1000).contains(t)) {
+                    self.err(&format!("{rp}/throughput"), format!("{t} MiB/s is outside 125–1000"), "");
+                }
+                if let (Some(i), "gp3") = (rv.iops, kind)
+                    && !(3000..=16000).contains(&i)
+                {
+                    self.err(&format!("{rp}/iops"), format!("{i} IOPS is outside 3000–16000 for gp3"), "");
+                }
             }
         }
     }

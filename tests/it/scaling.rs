@@ -421,3 +421,25 @@ async fn a_foreign_group_with_the_stacks_name_is_a_conflict() {
     destroy_converges(&c, &s).await;
     assert_eq!(group(&c, &name).await.max_size(), Some(1));
 }
+
+#[tokio::test]
+async fn kitchen_sink_of_auto_scaling_settings_converges_changed_everywhere() {
+    let c = clients().await;
+    let name = unique("sinkasg");
+    let dir = crate::support::repo_root().join("tests/fixtures/valid");
+    let read = |f: &str| {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap().replace("stack: sink-asg", &format!("stack: {name}"));
+        let loaded = lbstack::spec::load_str(f, &text, Some(&dir), &[]);
+        assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+        loaded.stack.unwrap()
+    };
+    let s = read("kitchen-sink-asg.yaml");
+    apply_converges(&c, &s).await;
+    let s = read("kitchen-sink-asg-changed.yaml");
+    let p = plan(&c, &s).await;
+    assert_eq!(p.summary().change, 11, "{:?}", actions(&p));
+    // The spot group moves to the template's version 2, which the same apply creates.
+    assert!(find(&p, "autoscaling_group.spot").diffs.iter().any(|d| d.path == "launch_template.version"));
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
