@@ -242,6 +242,15 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 if op == Op::Delete {
                     deps.extend(op_of(&steps, ci, Op::ClearRules));
                 }
+                // Instances keep a security group until an instance refresh replaces them: a group
+                // goes only after the auto-scaling groups' changes (refreshes included) are done.
+                if op == Op::Delete && c.address.kind == Kind::SecurityGroup {
+                    for (gi, _) in plan.changes.iter().enumerate().filter(|(_, g)| g.address.kind == Kind::AutoScalingGroup) {
+                        for o in [Op::Update, Op::Create, Op::Delete] {
+                            deps.extend(op_of(&steps, gi, o));
+                        }
+                    }
+                }
                 if c.action == Action::CreateDelete {
                     deps.extend(op_of(&steps, ci, Op::Create));
                     deps.extend(op_of(&steps, ci, Op::SyncRules));
@@ -446,6 +455,28 @@ mod tests {
             }
         }
         done.iter().all(|d| *d)
+    }
+
+    #[test]
+    fn a_security_group_outlives_the_instance_refresh_that_moves_instances_off_it() {
+        let old = Address::new(Kind::SecurityGroup, "app");
+        let lt = Address::new(Kind::LaunchTemplate, "web");
+        let update = |kind: Kind, key: &str, before: Value| Change { action: Action::Update, after: Some(json!({})), ..delete(kind, key, before) };
+        let plan = Plan {
+            stack: "s".into(),
+            changes: vec![
+                update(Kind::LaunchTemplate, "web", json!({ "security_groups": [old.reference()] })),
+                update(Kind::AutoScalingGroup, "web", json!({ "launch_template": { "template": lt.reference() } })),
+                delete(Kind::SecurityGroup, "app", json!({})),
+            ],
+            conflicts: vec![],
+            warnings: vec![],
+        };
+        let steps = steps_for(&plan);
+        let find = |change: usize, op: Op| steps.iter().position(|s| s.change == change && s.op == op).unwrap();
+        let del = find(2, Op::Delete);
+        assert!(steps[del].deps.contains(&find(0, Op::Update)), "after the template stops naming it");
+        assert!(steps[del].deps.contains(&find(1, Op::Update)), "after the group's refresh");
     }
 
     #[test]
