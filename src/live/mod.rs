@@ -192,7 +192,8 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, 
         conflicts.extend(part.1);
     }
     let certs = certs?;
-    let waf = waf?;
+    let (waf, waf_conflicts) = waf?;
+    conflicts.extend(waf_conflicts);
     // Which web ACL each owned application load balancer uses.
     let albs: Vec<(crate::plan::Address, String)> = resources
         .iter()

@@ -3,7 +3,7 @@
 
 use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
-use crate::plan::{Address, Kind, Live};
+use crate::plan::{Address, Conflict, Kind, Live, names};
 use crate::spec::model::Stack;
 use aws_sdk_wafv2::types::{Rule, Scope};
 use futures_util::future::try_join_all;
@@ -31,8 +31,8 @@ fn owner(stack: &Stack, tags: &Map<String, Value>) -> Option<Address> {
     Address::parse(tags.get(OWNER_ADDRESS_TAG)?.as_str()?)
 }
 
-/// Owned IP sets and web ACLs.
-pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
+/// Owned IP sets and web ACLs, and foreign ones holding a name the stack would use.
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let mut set_arns = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -72,8 +72,25 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
     let sets = try_join_all(set_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let acls = try_join_all(acl_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let (sets, acls) = tokio::join!(sets, acls);
-    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets?.into_iter().flatten().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
-    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls?.into_iter().flatten().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let (sets, acls): (Vec<_>, Vec<_>) = (sets?.into_iter().flatten().collect(), acls?.into_iter().flatten().collect());
+    // A name the stack would use, held by a resource without its tags: WAF names are unique per
+    // region, so creating ours would fail.
+    let mut conflicts = Vec::new();
+    for (kind, found, keys) in [(Kind::IpSet, &sets, stack.ip_sets.keys().collect::<Vec<_>>()), (Kind::WebAcl, &acls, stack.web_acls.keys().collect())] {
+        for key in keys {
+            let wanted = names::physical(&stack.stack, key, 128);
+            if let Some((arn, t)) = found.iter().find(|(arn, t)| name_and_id(arn).0 == wanted && owner(stack, t).is_none()) {
+                conflicts.push(Conflict {
+                    address: Address::new(kind, key.as_str()),
+                    name: wanted,
+                    id: arn.clone(),
+                    reason: super::ec2::foreign_reason(t.get(OWNER_STACK_TAG).and_then(Value::as_str)),
+                });
+            }
+        }
+    }
+    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
     let set_refs: BTreeMap<String, Address> = owned_sets.iter().map(|(a, arn, _)| (arn.clone(), a.clone())).collect();
 
     let set_reads = try_join_all(owned_sets.into_iter().map(|(address, arn, tags)| async move {
@@ -109,7 +126,7 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
     let (sets, acls) = tokio::join!(set_reads, acl_reads);
     let mut out: Vec<Live> = sets?.into_iter().flatten().collect();
     out.extend(acls?.into_iter().flatten());
-    Ok(out)
+    Ok((out, conflicts))
 }
 
 fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> Value {

@@ -628,3 +628,27 @@ async fn kitchen_sink_applies_changes_everywhere_and_converges() {
     assert_eq!(delta("Elastic Load Balancing v2.SetRulePriorities"), 1);
     destroy_converges(&c, &s).await;
 }
+
+#[tokio::test]
+async fn a_foreign_web_acl_with_the_stacks_name_is_a_conflict_at_plan_time() {
+    use aws_sdk_wafv2::types::{DefaultAction, Scope, VisibilityConfig};
+    let c = clients().await;
+    let name = unique("wafx");
+    let s = load(&format!(
+        "version: 1\nstack: {name}\nip_sets:\n  blocked: {{addresses: [192.0.2.0/24]}}\nweb_acls:\n  edge:\n    default_action: allow\n    rules: [{{name: bad, ip_set: blocked, action: block}}]\n"
+    ));
+    let visibility = VisibilityConfig::builder().sampled_requests_enabled(false).cloud_watch_metrics_enabled(false).metric_name("x").build().unwrap();
+    c.wafv2
+        .create_web_acl()
+        .name(format!("{name}-edge"))
+        .scope(Scope::Regional)
+        .default_action(DefaultAction::builder().allow(aws_sdk_wafv2::types::AllowAction::builder().build()).build())
+        .visibility_config(visibility)
+        .send()
+        .await
+        .unwrap();
+    let p = plan(&c, &s).await;
+    let conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
+    assert_eq!(conflicts, ["web_acl.edge"]);
+    assert_eq!(actions(&p), vec![("ip_set.blocked".to_string(), Create)], "the IP set is still planned; the web ACL is not");
+}
