@@ -376,7 +376,10 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .default_actions(action(&a["default_action"]))
         .set_port(a["port"].as_i64().map(|p| p as i32))
         .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
-        .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string));
+        .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string))
+        // The address tag identifies the listener across port changes (ModifyListener, not a new one).
+        .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
+        .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
     if let Some(cert) = a["certificate"].as_str() {
         req = req.certificates(certificate(cert));
     }

@@ -212,6 +212,15 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 if c.action == Action::DeleteCreate && op == Op::Create {
                     deps.extend(op_of(&steps, ci, Op::Delete));
                 }
+                // A listener leaving a load balancer frees its port for one arriving (a renamed key).
+                if c.address.kind == Kind::Listener && op == Op::Create {
+                    let lb = c.after.as_ref().map(|a| &a["load_balancer"]);
+                    for (oi, other) in plan.changes.iter().enumerate() {
+                        if oi != ci && other.address.kind == Kind::Listener && other.before.as_ref().map(|b| &b["load_balancer"]) == lb {
+                            deps.extend(op_of(&steps, oi, Op::Delete));
+                        }
+                    }
+                }
             }
             Op::SyncRules => {
                 deps.extend(all_sg_creates.iter().copied());

@@ -233,17 +233,36 @@ async fn read_load_balancer(
     let mut out =
         vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: Value::Object(m) }];
 
-    // Listeners are matched to the stack's by port (gateway load balancers have one listener).
+    // Listeners are known by their address tag (so a port change is an update); listeners without
+    // one (made by earlier versions) are matched by port (gateway load balancers have one listener).
+    let arns: Vec<String> = listeners.iter().filter_map(|l| l.listener_arn().map(str::to_string)).collect();
+    let mut tagged: HashMap<String, String> = HashMap::new();
+    for chunk in arns.chunks(20) {
+        let out = clients.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send().await.map_err(|e| read_err("listener tags", e))?;
+        for d in out.tag_descriptions() {
+            let tag = |k: &str| d.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
+            let prefix = format!("listener.{}.", address.key);
+            if tag(OWNER_STACK_TAG) == Some(stack.stack.as_str())
+                && let (Some(arn), Some(key)) = (d.resource_arn(), tag(OWNER_ADDRESS_TAG).and_then(|a| a.strip_prefix(&prefix)))
+            {
+                tagged.insert(arn.to_string(), key.to_string());
+            }
+        }
+    }
     let spec_lb = stack.load_balancers.get(&address.key);
     let listener_reads = listeners.iter().map(|l| {
-        let key = spec_lb
-            .and_then(|slb| {
-                slb.listeners
-                    .iter()
-                    .find(|(_, sl)| if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() })
-                    .map(|(k, _)| k.clone())
-            })
-            .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)));
+        let by_tag = l.listener_arn().and_then(|arn| tagged.get(arn)).cloned();
+        let key = by_tag.unwrap_or_else(|| {
+            spec_lb
+                .and_then(|slb| {
+                    slb.listeners
+                        .iter()
+                        .filter(|(k, _)| !tagged.values().any(|t| t == *k))
+                        .find(|(_, sl)| if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() })
+                        .map(|(k, _)| k.clone())
+                })
+                .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)))
+        });
         async { skip_gone(read_listener(clients, &address, key, &kind, l, tg_refs).await) }
     });
     for lives in try_join_all(listener_reads).await?.into_iter().flatten() {

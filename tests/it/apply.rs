@@ -127,7 +127,9 @@ async fn load_balancer_and_listener_lifecycle() {
     apply_converges(&c, &s).await;
     let s = load(&yaml2.replace("port: 8081", "port: 8082").replace("body: nope", "body: gone"));
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p).len(), 2, "{:?}", actions(&p)); // the listener on 8081 goes, one on 8082 comes
+    // The listener is known by its tag, not its port: one ModifyListener.
+    assert_eq!(actions(&p), vec![("listener.web.other".to_string(), Update)]);
+    assert!(find(&p, "listener.web.other").diffs.iter().any(|d| d.path == "port"));
     apply_converges(&c, &s).await;
 
     // Replace: the scheme cannot change in place; the listeners move with it.
@@ -617,7 +619,7 @@ async fn kitchen_sink_applies_changes_everywhere_and_converges() {
     let s = load(&read("kitchen-sink-changed.yaml"));
     let p = plan(&c, &s).await;
     assert_eq!(find(&p, "listener_rules.edge.alt").action, Update);
-    assert_eq!(find(&p, "listener.nlb.port-80").action, Delete);
+    assert_eq!(find(&p, "listener.nlb.chain").action, Delete);
     let before = c.calls.by_operation();
     apply_converges(&c, &s).await;
     let after = c.calls.by_operation();
@@ -651,4 +653,19 @@ async fn a_foreign_web_acl_with_the_stacks_name_is_a_conflict_at_plan_time() {
     let conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
     assert_eq!(conflicts, ["web_acl.edge"]);
     assert_eq!(actions(&p), vec![("ip_set.blocked".to_string(), Create)], "the IP set is still planned; the web ACL is not");
+}
+
+#[tokio::test]
+async fn a_listener_keeps_its_identity_when_its_port_changes() {
+    let c = clients().await;
+    let name = unique("lport");
+    let s = load(&alb_stack(&name, "", "", ""));
+    apply_converges(&c, &s).await;
+    let arn = find(&plan(&c, &s).await, "listener.web.http").id.clone().unwrap();
+    let s = load(&alb_stack(&name, "", "", "").replace("port: 80\n", "port: 8080\n"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("listener.web.http".to_string(), Update)], "ModifyListener, not a new listener");
+    apply_converges(&c, &s).await;
+    assert_eq!(find(&plan(&c, &s).await, "listener.web.http").id.as_deref(), Some(arn.as_str()));
+    destroy_converges(&c, &s).await;
 }

@@ -4,6 +4,7 @@ use crate::support::{clients, repo_root};
 
 #[tokio::test]
 async fn reference_stack_applies_converges_and_destroys() {
+    let _only_user = crate::support::reference_stack_lock();
     let c = clients().await;
     // A zone of its own, so runs against a long-lived emulator do not meet each other.
     let zone = format!("{}.example.com", crate::support::unique("shop"));
@@ -12,6 +13,9 @@ async fn reference_stack_applies_converges_and_destroys() {
     let loaded = lbstack::spec::load_file(&repo_root().join("stacks/shop.yaml"), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
+    // An earlier run that stopped halfway may have left `shop-green` resources: start clean.
+    let leftovers = lbstack::ops::plan(&c, &s, true).await.expect("destroy plan");
+    assert!(!lbstack::ops::apply(&c, &s, &leftovers.plan, 8, |_| {}).await.failed());
 
     let first = lbstack::ops::plan(&c, &s, false).await.expect("plan");
     let summary = first.plan.summary();
