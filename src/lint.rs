@@ -250,7 +250,7 @@ pub fn check(s: &Stack) -> Vec<Finding> {
                 }
                 let port = tg.port.unwrap_or(80);
                 let hc_port = match tg.health_check.as_ref().and_then(|h| h.port.clone()) {
-                    Some(HealthCheckPort::Port(n)) => n as u32,
+                    Some(HealthCheckPort::Port(n)) => n,
                     _ => port,
                 };
                 for want in [port, hc_port] {

@@ -120,7 +120,7 @@ struct AlarmModel<'a> {
 impl AlarmModel<'_> {
     /// Re-evaluate at the end of minute `t`; returns the latest datapoint when the alarm is in ALARM.
     fn evaluate(&mut self, t: usize, s: &Series) -> Option<f64> {
-        if (t + 1) % self.period != 0 {
+        if !(t + 1).is_multiple_of(self.period) {
             return None;
         }
         let series = s.metric(&self.alarm.metric)?;

@@ -4,7 +4,7 @@ use crate::support::{clients, repo_root};
 
 #[tokio::test]
 async fn reference_stack_applies_converges_and_destroys() {
-    let _only_user = crate::support::reference_stack_lock();
+    let _only_user = crate::support::reference_stack_lock().await;
     let c = clients().await;
     // A zone of its own, so runs against a long-lived emulator do not meet each other.
     let zone = format!("{}.example.com", crate::support::unique("shop"));

@@ -146,7 +146,7 @@ pub async fn imported_certificate(c: &lbstack::live::Clients, domain: &str) -> S
 
 /// Tests that apply the reference stack use the fixed names `shop-blue` and `shop-green`: they
 /// take this lock so they never run at the same time.
-pub fn reference_stack_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+pub async fn reference_stack_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }

@@ -43,7 +43,7 @@ async fn destroy(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) {
 
 #[tokio::test]
 async fn reference_stack_blue_green_rollback_cycle() {
-    let _only_user = crate::support::reference_stack_lock();
+    let _only_user = crate::support::reference_stack_lock().await;
     let c = clients().await;
     let (zone, zone_id) = zone(&c, "bg").await;
     let domain = format!("shop.{zone}");
