@@ -396,7 +396,16 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         poll(WAIT, "waiting for the group's instances to terminate", || async {
             let out =
                 sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&name).send().await.map_err(|e| err("reading the group", e))?;
-            let left = out.auto_scaling_groups().first().map_or(0, |g| g.instances().len());
+            let instances = out.auto_scaling_groups().first().map(|g| g.instances().to_vec()).unwrap_or_default();
+            let left = instances.len();
+            // Scale-in protection keeps instances through a scale to zero: waiting would never end.
+            if left > 0 && instances.iter().all(|i| i.protected_from_scale_in() == Some(true)) {
+                anyhow::bail!(
+                    "{left} instance{} of {name} {} protected from scale-in and will not terminate; remove the protection, or set `force_delete: true` to terminate them with the group",
+                    if left == 1 { "" } else { "s" },
+                    if left == 1 { "is" } else { "are" }
+                );
+            }
             if left > 0 && last.swap(left, std::sync::atomic::Ordering::Relaxed) != left {
                 (sc.progress)(format!("{}: waiting for {left} instance{} to terminate", c.address, if left == 1 { "" } else { "s" }));
             }

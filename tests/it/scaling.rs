@@ -443,3 +443,31 @@ async fn kitchen_sink_of_auto_scaling_settings_converges_changed_everywhere() {
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
+
+#[tokio::test]
+async fn deleting_a_group_of_protected_instances_says_why_instead_of_waiting() {
+    let c = clients().await;
+    let name = unique("prot");
+    let ud = user_data(&name, "#!/bin/bash\n");
+    let s = load(&group_stack(&name, "t3.micro", &ud, "", ""));
+    apply_converges(&c, &s).await;
+    let ids: Vec<String> = group(&c, &name).await.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+    c.autoscaling
+        .set_instance_protection()
+        .auto_scaling_group_name(format!("{name}-app"))
+        .set_instance_ids(Some(ids))
+        .protected_from_scale_in(true)
+        .send()
+        .await
+        .unwrap();
+
+    let planned = lbstack::ops::plan(&c, &s, true).await.unwrap();
+    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
+    let failed: Vec<String> =
+        outcome.steps.iter().filter_map(|s| if let lbstack::apply::StepStatus::Failed(e) = &s.status { Some(e.clone()) } else { None }).collect();
+    assert!(failed.iter().any(|e| e.contains("protected from scale-in") && e.contains("force_delete")), "{failed:?}");
+
+    // With force_delete the stack can go.
+    let s = load(&group_stack(&name, "t3.micro", &ud, "    force_delete: true", ""));
+    destroy_converges(&c, &s).await;
+}
