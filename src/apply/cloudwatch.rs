@@ -67,6 +67,11 @@ pub async fn create_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let out = sc.clients.cloudwatch.describe_alarms().alarm_names(&c.name).send().await.map_err(|e| err("reading the alarm back", e))?;
     let arn = out.metric_alarms().first().and_then(|a| a.alarm_arn()).ok_or_else(|| anyhow::anyhow!("alarm {} not found after it was put", c.name))?;
     sc.ids.set(&c.address, arn.to_string());
+    // Ownership lives in the tags. Some endpoints (LocalStack) drop PutMetricAlarm's tags: set
+    // them again on the ARN, which AWS takes as a no-op.
+    let after = c.after.as_ref().expect("desired attributes");
+    let tags = after["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
+    sc.clients.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.map_err(|e| err("tagging the alarm", e))?;
     Ok(())
 }
 
