@@ -2,7 +2,7 @@
 //! with their capacity, then left to scaling; instance refreshes when their template changes;
 //! drained before deletion), scaling policies and scheduled actions.
 
-use super::{StepContext, set_diff, tag_diff};
+use super::{StepContext, changed, id, set_diff, strs, tag_diff};
 use crate::live::err;
 use crate::plan::Change;
 use crate::plan::autoscaling::makes_new_version;
@@ -17,20 +17,8 @@ const WAIT: Duration = Duration::from_secs(900);
 /// Instance refreshes replace instances one warmup at a time: allow hours.
 const REFRESH_LIMIT: Duration = Duration::from_secs(4 * 3600);
 
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
-}
-
 fn int(v: &Value) -> Option<i32> {
     v.as_i64().map(|n| n as i32)
-}
-
-fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
-    sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
-}
-
-fn changed(c: &Change, prefix: &str) -> bool {
-    c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
 }
 
 /// Polls `check` with a delay growing from 1 s to 15 s until it returns a value or `limit` passes.
@@ -99,10 +87,6 @@ fn template_data(a: &Value) -> ec2::RequestLaunchTemplateData {
     d.build()
 }
 
-fn ec2_tags(v: &Value) -> Vec<ec2::Tag> {
-    v.as_object().into_iter().flatten().map(|(k, v)| ec2::Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
-}
-
 pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
     let out = sc
@@ -111,7 +95,9 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .create_launch_template()
         .launch_template_name(&c.name)
         .launch_template_data(template_data(&a))
-        .tag_specifications(ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(ec2_tags(&a["tags"]))).build())
+        .tag_specifications(
+            ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(super::ec2::tags(&a["tags"]))).build(),
+        )
         .send()
         .await
         .map_err(|e| err(&format!("creating launch template {}", c.name), e))?;

@@ -1,15 +1,10 @@
 //! CloudWatch metric alarms: PutMetricAlarm creates and overwrites; tags are diffed separately
 //! (AWS ignores the tags of a PutMetricAlarm that updates an existing alarm).
 
-use super::{StepContext, tag_diff};
+use super::{StepContext, strs, tag_diff};
 use crate::live::err;
 use crate::plan::Change;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StandardUnit, Statistic, Tag};
-use serde_json::Value;
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
-}
 
 /// CloudWatch names a load balancer `app/<name>/<id>` and a target group `targetgroup/<name>/<id>`:
 /// the tails of their ARNs. Group names and literal values pass through.

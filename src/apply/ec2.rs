@@ -1,19 +1,16 @@
 //! Security groups: created empty and tagged in the same call, then their rules synchronised once
 //! every group exists (groups of a stack may reference each other).
 
-use super::{StepContext, set_diff, tag_diff};
+use super::{StepContext, id, set_diff, tag_diff};
 use crate::live::err;
 use crate::plan::Change;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair};
 use serde_json::Value;
 use std::time::Duration;
 
-fn tags(v: &Value) -> Vec<Tag> {
+/// EC2 tags from an attribute map's `tags` (security groups, launch templates).
+pub(super) fn tags(v: &Value) -> Vec<Tag> {
     v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
-}
-
-fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
-    sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
 }
 
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

@@ -1,6 +1,6 @@
 //! Target groups, load balancers, listeners and listener rules.
 
-use super::{StepContext, set_diff, tag_diff};
+use super::{StepContext, changed, id, set_diff, strs, tag_diff};
 use crate::live::err;
 use crate::plan::Change;
 use aws_sdk_elasticloadbalancingv2::client::Waiters;
@@ -18,18 +18,6 @@ const WAIT: Duration = Duration::from_secs(600);
 
 fn tags(v: &Value) -> Vec<Tag> {
     v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
-}
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
-}
-
-fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
-    sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
-}
-
-fn changed(c: &Change, prefix: &str) -> bool {
-    c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
 }
 
 async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()> {

@@ -416,6 +416,21 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
     }
 }
 
+/// The strings of a JSON list.
+pub(crate) fn strs(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+/// The id of the change's resource now: live, or set by its create step.
+fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
+    sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
+}
+
+/// Whether an attribute at or under `prefix` changes.
+fn changed(c: &Change, prefix: &str) -> bool {
+    c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
+}
+
 /// Set-difference of two JSON lists: (to add, to remove).
 pub fn set_diff(want: &[Value], have: &[Value]) -> (Vec<Value>, Vec<Value>) {
     let add = want.iter().filter(|w| !have.contains(w)).cloned().collect();

@@ -2,7 +2,7 @@
 //! Updates fetch a fresh lock token and retry on optimistic-lock conflicts; associating right
 //! after creating the ACL or the load balancer retries while WAF reports the entity unavailable.
 
-use super::{StepContext, tag_diff};
+use super::{StepContext, strs, tag_diff};
 use crate::live::err;
 use crate::live::wafv2::name_and_id;
 use crate::plan::Change;
@@ -17,10 +17,6 @@ use std::time::Duration;
 
 fn tags(v: &Value) -> anyhow::Result<Vec<Tag>> {
     v.as_object().into_iter().flatten().map(|(k, v)| Ok(Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()?)).collect()
-}
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
 }
 
 fn metric_name(s: &str) -> String {
