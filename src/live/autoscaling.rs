@@ -4,7 +4,7 @@
 //! Templates and groups are owned by tag (server-side filters). Policies and scheduled actions
 //! carry no tags: those on an owned group whose name starts with `<stack>-` are the stack's.
 
-use super::ec2::{foreign_reason, tags_json};
+use super::ec2::{foreign_reason, tag as ec2_tag, tags_json};
 use super::{Clients, err, read_err, skip_gone};
 use crate::plan::autoscaling::ResolvedImage;
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
@@ -143,10 +143,6 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack) -> anyhow::
         })
         .collect();
     Ok((live.into_iter().flatten().collect(), conflicts))
-}
-
-fn ec2_tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
-    tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
 async fn read_template(clients: &Clients, t: &LaunchTemplate) -> anyhow::Result<Live> {
@@ -332,13 +328,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         })
     });
     let subnets: Vec<Value> = g.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(|s| Value::from(s.trim())).collect();
-    let mut tags = Map::new();
-    let mut pairs: Vec<(&str, &str)> =
-        g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))).filter(|(k, _)| !k.starts_with("aws:")).collect();
-    pairs.sort();
-    for (k, v) in pairs {
-        tags.insert(k.into(), Value::from(v));
-    }
+    let tags = super::tag_map(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
     let in_service = g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
     let attrs = json!({
         "min": g.min_size(),
@@ -354,7 +344,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         "capacity_rebalance": g.capacity_rebalance().unwrap_or(false),
         "default_instance_warmup": g.default_instance_warmup(),
         "max_instance_lifetime": g.max_instance_lifetime().unwrap_or(0),
-        "tags": Value::Object(tags),
+        "tags": tags,
         "_desired_capacity": g.desired_capacity(),
         "_instances": g.instances().len(),
         "_in_service": in_service,

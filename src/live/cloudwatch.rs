@@ -7,7 +7,7 @@ use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use aws_sdk_cloudwatch::types::{AlarmType, MetricAlarm};
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
@@ -41,14 +41,8 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
         if owner == Some(stack.stack.as_str())
             && let Some(address) = tag(OWNER_ADDRESS_TAG).and_then(Address::parse)
         {
-            let mut tag_map = Map::new();
-            let mut pairs: Vec<(&str, &str)> =
-                tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))).filter(|(k, _)| !k.starts_with("aws:")).collect();
-            pairs.sort();
-            for (k, v) in pairs {
-                tag_map.insert(k.into(), Value::from(v));
-            }
-            live.push(Live { address, id: a.alarm_arn().unwrap_or_default().to_string(), name: name.to_string(), attrs: attrs(a, Value::Object(tag_map)) });
+            let tag_map = super::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
+            live.push(Live { address, id: a.alarm_arn().unwrap_or_default().to_string(), name: name.to_string(), attrs: attrs(a, tag_map) });
         } else if let Some(key) = wanted.get(name) {
             conflicts.push(Conflict {
                 address: Address::new(Kind::Alarm, *key),

@@ -6,20 +6,14 @@ use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use aws_sdk_ec2::types::{Filter, IpPermission, SecurityGroup, Tag};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub fn tags_json(tags: &[Tag]) -> Value {
-    let mut m = Map::new();
-    let mut pairs: Vec<(&str, &str)> = tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))).filter(|(k, _)| !k.starts_with("aws:")).collect();
-    pairs.sort();
-    for (k, v) in pairs {
-        m.insert(k.into(), Value::from(v));
-    }
-    Value::Object(m)
+    super::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))))
 }
 
-fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
