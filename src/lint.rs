@@ -97,19 +97,8 @@ fn covers(r: &SgRule, port: u32) -> bool {
     }
 }
 
-fn forwards_to(lb: &LoadBalancer) -> Vec<String> {
-    let mut out = Vec::new();
-    for l in lb.listeners.values() {
-        if let Some(f) = &l.default_action.forward {
-            out.extend(f.target_groups().into_iter().map(str::to_string));
-        }
-        for r in &l.rules {
-            if let Some(f) = &r.action().forward {
-                out.extend(f.target_groups().into_iter().map(str::to_string));
-            }
-        }
-    }
-    out
+fn forwards_to(lb: &LoadBalancer) -> Vec<&str> {
+    lb.listeners.values().flat_map(Listener::target_groups).collect()
 }
 
 fn single_subnet<'a>(s: &'a Stack, name: &'a Option<String>) -> Option<&'a String> {
@@ -244,7 +233,7 @@ pub fn check(s: &Stack) -> Vec<Finding> {
         }
         for tgk in &g.target_groups {
             let Some(tg) = s.target_groups.get(tgk) else { continue };
-            for (lbk, lb) in s.load_balancers.iter().filter(|(_, lb)| forwards_to(lb).contains(tgk)) {
+            for (lbk, lb) in s.load_balancers.iter().filter(|(_, lb)| forwards_to(lb).contains(&tgk.as_str())) {
                 if lb.kind != LbType::Application && lb.security_groups.is_empty() {
                     continue; // NLBs without security groups pass client addresses through
                 }

@@ -161,11 +161,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
 /// The application load balancer that forwards to a target group (for request-count metrics).
 fn alb_forwarding_to<'a>(s: &'a Stack, tg: &str) -> Option<&'a str> {
     s.load_balancers.iter().find_map(|(key, lb)| {
-        let forwards = lb.kind == LbType::Application
-            && lb.listeners.values().any(|l| {
-                l.default_action.forward.as_ref().is_some_and(|f| f.target_groups().contains(&tg))
-                    || l.rules.iter().any(|r| r.action().forward.as_ref().is_some_and(|f| f.target_groups().contains(&tg)))
-            });
+        let forwards = lb.kind == LbType::Application && lb.listeners.values().any(|l| l.target_groups().contains(&tg));
         forwards.then_some(key.as_str())
     })
 }

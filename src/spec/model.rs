@@ -734,6 +734,20 @@ pub struct Listener {
     pub rules: Vec<Rule>,
 }
 
+impl Listener {
+    /// Target groups the default action and the rules forward to, in order, each once.
+    pub fn target_groups(&self) -> Vec<&str> {
+        let forwards = std::iter::once(&self.default_action.forward).chain(self.rules.iter().map(|r| &r.forward));
+        let mut out: Vec<&str> = Vec::new();
+        for tg in forwards.flatten().flat_map(Forward::target_groups) {
+            if !out.contains(&tg) {
+                out.push(tg);
+            }
+        }
+        out
+    }
+}
+
 /// Exactly one of `forward`, `redirect`, `fixed_response`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]

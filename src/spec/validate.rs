@@ -1505,14 +1505,9 @@ fn tg_users(s: &Stack) -> HashMap<&str, Vec<(LbType, String)>> {
     let mut users: HashMap<&str, Vec<(LbType, String)>> = HashMap::new();
     for (lb_name, lb) in &s.load_balancers {
         for (l_name, l) in &lb.listeners {
-            let actions = std::iter::once(l.default_action.clone()).chain(l.rules.iter().map(Rule::action));
-            for a in actions {
-                if let Some(f) = &a.forward {
-                    for tg in f.target_groups() {
-                        if let Some((k, _)) = s.target_groups.get_key_value(tg) {
-                            users.entry(k.as_str()).or_default().push((lb.kind, format!("{lb_name}.{l_name}")));
-                        }
-                    }
+            for tg in l.target_groups() {
+                if let Some((k, _)) = s.target_groups.get_key_value(tg) {
+                    users.entry(k.as_str()).or_default().push((lb.kind, format!("{lb_name}.{l_name}")));
                 }
             }
         }
