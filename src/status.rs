@@ -103,12 +103,7 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
         })
         .collect();
     let target_groups = futures_util::future::try_join_all(elb.iter().filter(|r| r.address.kind == Kind::TargetGroup).map(|r| async move {
-        let health = clients.elbv2.describe_target_health().target_group_arn(&r.id).send().await.map_err(|e| err("reading target health", e))?;
-        let mut targets = BTreeMap::new();
-        for t in health.target_health_descriptions() {
-            let s = t.target_health().and_then(|h| h.state()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into());
-            *targets.entry(s).or_insert(0) += 1;
-        }
+        let targets = crate::swap::target_states(clients, &r.id).await?;
         Ok::<_, anyhow::Error>(TargetGroupStatus { address: r.address.to_string(), name: r.name.clone(), targets })
     }))
     .await?;

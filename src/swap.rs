@@ -121,12 +121,7 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
     arns.dedup();
     let owned = &owned;
     let groups = futures_util::future::try_join_all(arns.iter().map(|arn| async move {
-        let health = clients.elbv2.describe_target_health().target_group_arn(arn).send().await.map_err(|e| err("reading target health", e))?;
-        let mut states = BTreeMap::new();
-        for t in health.target_health_descriptions() {
-            let s = t.target_health().and_then(|h| h.state()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into());
-            *states.entry(s).or_insert(0) += 1;
-        }
+        let states = target_states(clients, arn).await?;
         let name = owned.iter().find(|r| &r.id == arn).map(|r| r.name.clone()).unwrap_or_else(|| arn.rsplit(':').next().unwrap_or(arn).to_string());
         Ok::<_, anyhow::Error>(GroupHealth { name, arn: arn.clone(), healthy: states.get("healthy").copied().unwrap_or(0), states })
     }))
@@ -140,6 +135,17 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
         state: desc.state().and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or_else(|| "unknown".into()),
         target_groups: groups,
     })
+}
+
+/// A target group's targets counted by health state (`healthy`, `unhealthy`, `draining`, ...).
+pub async fn target_states(clients: &Clients, arn: &str) -> anyhow::Result<BTreeMap<String, usize>> {
+    let health = clients.elbv2.describe_target_health().target_group_arn(arn).send().await.map_err(|e| err("reading target health", e))?;
+    let mut states = BTreeMap::new();
+    for t in health.target_health_descriptions() {
+        let s = t.target_health().and_then(|h| h.state()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into());
+        *states.entry(s).or_insert(0) += 1;
+    }
+    Ok(states)
 }
 
 // ------------------------------------------------------------------ history
@@ -394,7 +400,8 @@ pub async fn lock<'a>(clients: &'a Clients, zone_id: &str, rec: &SwapRecord, wha
     }
 }
 
-async fn read_lock(clients: &Clients, zone_id: &str, rec: &SwapRecord) -> anyhow::Result<String> {
+/// The lock record, when a swap holds it.
+async fn find_lock(clients: &Clients, zone_id: &str, rec: &SwapRecord) -> anyhow::Result<Option<ResourceRecordSet>> {
     let name = fqdn(&lock_name(&rec.name));
     let out = clients
         .route53
@@ -405,30 +412,18 @@ async fn read_lock(clients: &Clients, zone_id: &str, rec: &SwapRecord) -> anyhow
         .send()
         .await
         .map_err(|e| err("reading the lock", e))?;
-    Ok(out
-        .resource_record_sets()
-        .iter()
-        .find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type().as_str() == "TXT")
-        .and_then(|r| r.resource_records().first())
-        .map(|v| untxt(v.value()))
-        .unwrap_or_default())
+    Ok(out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type().as_str() == "TXT").cloned())
+}
+
+/// Who holds the lock and since when (the lock record's text).
+async fn read_lock(clients: &Clients, zone_id: &str, rec: &SwapRecord) -> anyhow::Result<String> {
+    let set = find_lock(clients, zone_id, rec).await?;
+    Ok(set.as_ref().and_then(|r| r.resource_records().first()).map(|v| untxt(v.value())).unwrap_or_default())
 }
 
 pub async fn break_lock(clients: &Clients, zone: &str, rec: &SwapRecord) -> anyhow::Result<bool> {
     let zone_id = hosted_zone_id(clients, zone).await?;
-    let name = fqdn(&lock_name(&rec.name));
-    let out = clients
-        .route53
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .start_record_name(&name)
-        .max_items(1)
-        .send()
-        .await
-        .map_err(|e| err("reading the lock", e))?;
-    let Some(set) = out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type().as_str() == "TXT").cloned() else {
-        return Ok(false);
-    };
+    let Some(set) = find_lock(clients, &zone_id, rec).await? else { return Ok(false) };
     submit(clients, &zone_id, vec![change(ChangeAction::Delete, set)?], "lbstack swap: lock broken").await?;
     Ok(true)
 }
