@@ -1,6 +1,6 @@
 //! `lbstack swap` and `lbstack status`: flags in, the work in `crate::swap` and `crate::status`.
 
-use super::{AwsArgs, Color, Output, load_checked, parse_var};
+use super::{AwsArgs, Color, Output, fail, load_checked, parse_var};
 use crate::swap::{self, ShiftPlan, SwapRecord};
 use clap::ValueEnum;
 use std::path::PathBuf;
@@ -206,11 +206,6 @@ fn report(output: Output, json: &serde_json::Value, text: &str, code: ExitCode) 
         Output::Human => println!("{text}"),
     }
     code
-}
-
-fn fail(e: anyhow::Error) -> ExitCode {
-    eprintln!("error: {e:#}");
-    ExitCode::from(1)
 }
 
 pub async fn run_status(a: &StatusArgs, color: Color) -> ExitCode {

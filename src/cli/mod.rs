@@ -319,6 +319,12 @@ async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphF
     ExitCode::SUCCESS
 }
 
+/// An error for the user (with its causes), exit 1.
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(1)
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

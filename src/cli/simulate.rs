@@ -1,6 +1,6 @@
 //! `lbstack simulate`: flags in, the model in `crate::simulate`.
 
-use super::{Color, Output, load_checked, parse_var};
+use super::{Color, Output, fail, load_checked, parse_var};
 use crate::simulate::{self, Inputs, chart, curve};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,11 +44,6 @@ pub struct SimulateArgs {
     pub fail_if: Vec<String>,
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(1)
 }
 
 pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {

@@ -2,7 +2,7 @@
 //! actions, alarms) and the plan pass that turns launch-template changes into instance refreshes
 //! and warns about capacity a change would take away.
 
-use super::desired::{Context, finish, sorted, tags};
+use super::desired::{Context, finish, sg_ref, sorted, tags};
 use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan, as_reference};
 use super::names;
 use crate::spec::model::*;
@@ -38,10 +38,6 @@ pub fn build(s: &Stack, ctx: &Context, out: &mut Vec<Desired>) -> Result<(), Str
 
 fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-fn sg_ref(name: &str) -> Value {
-    if name.starts_with("sg-") { Value::from(name) } else { Address::new(Kind::SecurityGroup, name).reference() }
 }
 
 // ------------------------------------------------------------------ launch templates

@@ -119,7 +119,7 @@ pub fn collect_refs(v: &Value, out: &mut Vec<Address>) {
 }
 
 /// A security group of the stack by key becomes a reference; an `sg-` id stays literal.
-fn sg_ref(name: &str) -> Value {
+pub(super) fn sg_ref(name: &str) -> Value {
     if name.starts_with("sg-") { Value::from(name) } else { Address::new(Kind::SecurityGroup, name).reference() }
 }
 
