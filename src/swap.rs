@@ -100,21 +100,24 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
         owned.iter().find(|r| r.address == address).ok_or_else(|| anyhow::anyhow!("stack {} has not been applied: {address} does not exist", stack.stack))?;
     let out = clients.elbv2.describe_load_balancers().load_balancer_arns(&lb.id).send().await.map_err(|e| err("reading the load balancer", e))?;
     let desc = out.load_balancers().first().ok_or_else(|| anyhow::anyhow!("load balancer {} disappeared", lb.name))?;
-    let listeners = clients.elbv2.describe_listeners().load_balancer_arn(&lb.id).send().await.map_err(|e| err("reading listeners", e))?;
+    // The listeners and rules were read with the load balancer: the target groups they forward
+    // to (with weight) come from their attributes, owned ones as references.
+    let prefix = format!("{lb_key}.");
     let mut arns: Vec<String> = Vec::new();
-    let mut collect = |actions: &[aws_sdk_elasticloadbalancingv2::types::Action]| {
-        for a in actions {
-            arns.extend(a.target_group_arn().map(str::to_string));
-            if let Some(f) = a.forward_config() {
-                arns.extend(f.target_groups().iter().filter(|t| t.weight().unwrap_or(1) > 0).filter_map(|t| t.target_group_arn().map(str::to_string)));
-            }
+    let mut forwarded = |action: &serde_json::Value| {
+        for g in action["target_groups"].as_array().into_iter().flatten().filter(|g| g["weight"].as_i64().unwrap_or(1) > 0) {
+            let arn = match crate::plan::as_reference(&g["target_group"]) {
+                Some(tg) => owned.iter().find(|r| r.address == tg).map(|r| r.id.clone()),
+                None => g["target_group"].as_str().map(str::to_string),
+            };
+            arns.extend(arn);
         }
     };
-    for l in listeners.listeners() {
-        collect(l.default_actions());
-        let rules = clients.elbv2.describe_rules().set_listener_arn(l.listener_arn().map(str::to_string)).send().await.map_err(|e| err("reading rules", e))?;
-        for r in rules.rules() {
-            collect(r.actions());
+    for r in owned.iter().filter(|r| r.address.key.starts_with(&prefix)) {
+        match r.address.kind {
+            Kind::Listener => forwarded(&r.attrs["default_action"]),
+            Kind::ListenerRules => r.attrs["rules"].as_array().into_iter().flatten().for_each(|rule| forwarded(&rule["action"])),
+            _ => {}
         }
     }
     arns.sort();
