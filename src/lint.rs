@@ -5,7 +5,7 @@
 use crate::diag::{Diagnostic, Report, Severity};
 use crate::spec::SpanIndex;
 use crate::spec::model::*;
-use crate::spec::values::escape;
+use crate::spec::values::pointer as p;
 use serde_json::{Value, json};
 
 #[derive(Debug)]
@@ -71,10 +71,6 @@ pub struct Finding {
     /// JSON pointer of the place in the stack.
     pub pointer: String,
     pub message: String,
-}
-
-fn p(parts: &[&str]) -> String {
-    parts.iter().map(|s| format!("/{}", escape(s))).collect()
 }
 
 pub fn is_production(s: &Stack) -> bool {
@@ -379,7 +375,7 @@ pub fn apply_ignores(s: &Stack, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Di
             !s.lint.ignore.iter().any(|ig| {
                 ig.rule == f.rule.id
                     && ig.resource.as_ref().is_none_or(|r| {
-                        let prefix: String = r.split('.').map(|x| format!("/{}", escape(x))).collect();
+                        let prefix = p(&r.split('.').collect::<Vec<_>>());
                         f.pointer == prefix || f.pointer.starts_with(&format!("{prefix}/"))
                     })
             })

@@ -3,7 +3,7 @@
 
 use super::check::{did_you_mean, display_path};
 use super::model::*;
-use super::values::{SpanIndex, escape};
+use super::values::{SpanIndex, escape, pointer as p};
 use crate::diag::Diagnostic;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -124,10 +124,6 @@ pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &Hash
     let mut v = V { s, index, base, broken, names, users, diags: Vec::new() };
     v.run();
     v.diags
-}
-
-fn p(parts: &[&str]) -> String {
-    parts.iter().map(|s| format!("/{}", escape(s))).collect()
 }
 
 impl<'a> V<'a> {

@@ -43,6 +43,11 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// The JSON pointer of a path: `["load_balancers", "web"]` is `/load_balancers/web`.
+pub fn pointer(parts: &[&str]) -> String {
+    parts.iter().map(|s| format!("/{}", escape(s))).collect()
+}
+
 pub fn to_json(node: &Node, index: &mut SpanIndex) -> Value {
     convert(node, String::new(), index)
 }
