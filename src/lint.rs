@@ -408,8 +408,8 @@ pub fn to_report(mut report: Report, findings: &[Finding], problems: Vec<Diagnos
     report
 }
 
-/// SARIF 2.1.0 for code scanning.
-pub fn sarif(report: &Report, findings: &[Finding]) -> Value {
+/// One SARIF 2.1.0 run: the findings of one file.
+pub fn sarif_run(report: &Report, findings: &[Finding]) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -446,11 +446,12 @@ pub fn sarif(report: &Report, findings: &[Finding]) -> Value {
         })
         .collect();
     json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": { "name": "lbstack", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
-            "results": results,
-        }],
+        "tool": { "driver": { "name": "lbstack", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+        "results": results,
     })
+}
+
+/// A SARIF 2.1.0 log for code scanning: one run per file.
+pub fn sarif_log(runs: Vec<Value>) -> Value {
+    json!({ "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": runs })
 }

@@ -284,18 +284,13 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
                 doc["silenced"] = serde_json::json!(silenced);
                 docs.push(doc);
             }
-            LintOutput::Sarif => docs.push(crate::lint::sarif(&report, &findings)),
+            LintOutput::Sarif => docs.push(crate::lint::sarif_run(&report, &findings)),
         }
     }
     match output {
         LintOutput::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "format_version": "1.0", "files": docs })).expect("json")),
         // One SARIF log with one run per file.
-        LintOutput::Sarif => {
-            let mut log = docs.first().cloned().unwrap_or_else(|| crate::lint::sarif(&spec::load_str("-", "", None, &[]).report, &[]));
-            let runs: Vec<serde_json::Value> = docs.iter().flat_map(|d| d["runs"].as_array().cloned().unwrap_or_default()).collect();
-            log["runs"] = serde_json::Value::Array(runs);
-            println!("{}", serde_json::to_string_pretty(&log).expect("json"));
-        }
+        LintOutput::Sarif => println!("{}", serde_json::to_string_pretty(&crate::lint::sarif_log(docs)).expect("json")),
         LintOutput::Human => {}
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
