@@ -4,6 +4,7 @@
 //! `target` is the health-endpoint server that runs behind the load balancer.
 
 pub mod apply;
+pub mod aws_error;
 pub mod cli;
 pub mod diag;
 pub mod docs;
@@ -12,6 +13,7 @@ pub mod lint;
 pub mod live;
 pub mod ops;
 pub mod plan;
+pub mod retry;
 pub mod simulate;
 pub mod spec;
 pub mod status;

@@ -3,9 +3,12 @@
 //! so the ARN and the listeners using it stay).
 
 use super::{StepContext, tag_diff};
+use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
 use crate::plan::desired::pem_fingerprint;
+use crate::retry::{self, Backoff};
+use aws_config::retry::RetryConfig;
 use aws_sdk_acm::client::Waiters;
 use aws_sdk_acm::primitives::Blob;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
@@ -41,19 +44,8 @@ fn material(a: &Value) -> anyhow::Result<Material> {
 pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after.as_ref().expect("desired attributes");
     if a["type"] == "imported" {
-        let Material { cert, key, chain } = material(a)?;
-        let out = sc
-            .clients
-            .acm
-            .import_certificate()
-            .certificate(Blob::new(cert))
-            .private_key(Blob::new(key))
-            .set_certificate_chain(chain.map(Blob::new))
-            .set_tags(Some(tags(&a["tags"])))
-            .send()
-            .await
-            .map_err(|e| err("importing the certificate", e))?;
-        sc.ids.set(&c.address, out.certificate_arn().unwrap_or_default().to_string());
+        let arn = import(sc, c, &material(a)?, &a["tags"]).await?;
+        sc.ids.set(&c.address, arn);
         return Ok(());
     }
     let domain = a["domain"].as_str().unwrap_or_default();
@@ -76,22 +68,58 @@ pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     validate(sc, &arn, a["_validation_zone"].as_str().unwrap_or_default()).await
 }
 
+/// ImportCertificate has no idempotency token: an SDK retry after a lost answer would import a
+/// second copy. So the SDK does not retry it; before trying again, lbstack looks for the copy
+/// the lost attempt made (it carries this stack's tags).
+async fn import(sc: &StepContext, c: &Change, m: &Material, tag_map: &Value) -> anyhow::Result<String> {
+    let tried = std::sync::atomic::AtomicBool::new(false);
+    let attempt = || async {
+        if tried.swap(true, std::sync::atomic::Ordering::SeqCst)
+            && let Some(arn) = find_owned(sc, c).await?
+        {
+            return Ok(arn);
+        }
+        let out = sc
+            .clients
+            .acm
+            .import_certificate()
+            .certificate(Blob::new(m.cert.clone()))
+            .private_key(Blob::new(m.key.clone()))
+            .set_certificate_chain(m.chain.clone().map(Blob::new))
+            .set_tags(Some(tags(tag_map)))
+            .customize()
+            .config_override(aws_sdk_acm::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(|e| err("importing the certificate", e))?;
+        Ok(out.certificate_arn().unwrap_or_default().to_string())
+    };
+    retry::retry(Backoff::SHORT, attempt, retry::is(&[Class::Unreachable, Class::Timeout, Class::ServiceFault, Class::Throttled])).await
+}
+
+/// A certificate tagged as this change's resource, if one exists.
+async fn find_owned(sc: &StepContext, c: &Change) -> anyhow::Result<Option<String>> {
+    let all = sc.clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
+    for arn in all.iter().filter_map(|s| s.certificate_arn()) {
+        let Ok(out) = sc.clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await else { continue };
+        let t: Vec<(&str, &str)> = out.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default())).collect();
+        if super::owned_by(&t, &sc.stack, &c.address) {
+            return Ok(Some(arn.to_string()));
+        }
+    }
+    Ok(None)
+}
+
 /// Write the DNS validation records into the zone and wait until ACM issues the certificate.
 async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()> {
     // ACM adds the records to the description shortly after the request.
-    let mut records = Vec::new();
-    for _ in 0..30 {
+    let mut records: Vec<(String, String)> = retry::poll(Backoff::new(Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(90)), &format!("waiting for ACM's DNS validation records of {arn}"), || async {
         let d = sc.clients.acm.describe_certificate().certificate_arn(arn).send().await.map_err(|e| err("describing the certificate", e))?;
         let options = d.certificate().map(|c| c.domain_validation_options().to_vec()).unwrap_or_default();
-        if !options.is_empty() && options.iter().all(|o| o.resource_record().is_some()) {
-            records = options.iter().filter_map(|o| o.resource_record()).map(|r| (r.name().to_string(), r.value().to_string())).collect();
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-    if records.is_empty() {
-        anyhow::bail!("ACM gave no DNS validation records for {arn}");
-    }
+        let ready = !options.is_empty() && options.iter().all(|o| o.resource_record().is_some());
+        Ok(ready.then(|| options.iter().filter_map(|o| o.resource_record()).map(|r| (r.name().to_string(), r.value().to_string())).collect()))
+    })
+    .await?;
     records.sort();
     records.dedup();
     let zone_id = super::route53::hosted_zone_id(&sc.clients, zone).await?;
@@ -168,22 +196,11 @@ pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
 pub async fn delete_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     // Listeners that just moved to the replacement can hold the old one for a moment.
-    let mut delay = Duration::from_secs(2);
-    for attempt in 0..8 {
+    let delete = || async {
         match sc.clients.acm.delete_certificate().certificate_arn(&arn).send().await {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                let code = aws_sdk_acm::error::ProvideErrorMetadata::code(&e).unwrap_or_default().to_string();
-                if code == "ResourceNotFoundException" {
-                    return Ok(());
-                }
-                if code != "ResourceInUseException" || attempt == 7 {
-                    return Err(err(&format!("deleting certificate {arn}"), e));
-                }
-            }
+            Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting certificate {arn}"), e)),
+            _ => Ok(()),
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
-    }
-    unreachable!("the loop returns")
+    };
+    retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse])).await
 }

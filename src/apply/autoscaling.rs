@@ -3,42 +3,32 @@
 //! drained before deletion), scaling policies and scheduled actions.
 
 use super::{StepContext, changed, id, set_diff, strs, tag_diff};
+use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
 use crate::plan::autoscaling::makes_new_version;
+use crate::retry::{Backoff, poll};
 use aws_sdk_autoscaling::client::Waiters;
-use aws_sdk_autoscaling::error::ProvideErrorMetadata;
 use aws_sdk_autoscaling::types as asg;
 use aws_sdk_ec2::types as ec2;
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(900);
+/// Waiting for instances to terminate: checks every 0.5 s at first, then every 15 s.
+const TERMINATION: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), WAIT);
 /// Instance refreshes replace instances one warmup at a time: allow hours.
-const REFRESH_LIMIT: Duration = Duration::from_secs(4 * 3600);
+const REFRESH: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), Duration::from_secs(4 * 3600));
 
 fn int(v: &Value) -> Option<i32> {
     v.as_i64().map(|n| n as i32)
 }
 
-/// Polls `check` with a delay growing from 1 s to 15 s until it returns a value or `limit` passes.
-async fn poll<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(500);
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        if start.elapsed() > limit {
-            anyhow::bail!("gave up {what} after {} s", limit.as_secs());
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(15));
-    }
+/// Whether the group `name` still exists: a delete that failed may have found it gone (Auto
+/// Scaling answers a missing group with a ValidationError, the code of every bad request).
+async fn group_exists(sc: &StepContext, name: &str) -> anyhow::Result<bool> {
+    let out = sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(name).send().await.map_err(|e| err("reading the group", e))?;
+    Ok(!out.auto_scaling_groups().is_empty())
 }
 
 // ------------------------------------------------------------------ launch templates
@@ -89,7 +79,7 @@ fn template_data(a: &Value) -> ec2::RequestLaunchTemplateData {
 
 pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let out = sc
+    let sent = sc
         .clients
         .ec2
         .create_launch_template()
@@ -99,10 +89,26 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(super::ec2::tags(&a["tags"]))).build(),
         )
         .send()
-        .await
-        .map_err(|e| err(&format!("creating launch template {}", c.name), e))?;
-    let id = out.launch_template().and_then(|t| t.launch_template_id()).ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?;
-    sc.ids.set(&c.address, id.to_string());
+        .await;
+    let doing = format!("creating launch template {}", c.name);
+    let id = match sent {
+        Ok(out) => out.launch_template().and_then(|t| t.launch_template_id()).ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?.to_string(),
+        // The retry of a create whose answer was lost meets the template it made: ours by its tags.
+        Err(e) if class_of(&e) == Class::AlreadyExists => {
+            let failure = err(&doing, e);
+            let found = sc.clients.ec2.describe_launch_templates().launch_template_names(&c.name).send().await.map_err(|e| err("looking up the launch template", e))?;
+            let ours = found.launch_templates().iter().find(|t| {
+                let tags: Vec<(&str, &str)> = t.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+                super::owned_by(&tags, &sc.stack, &c.address)
+            });
+            match ours.and_then(|t| t.launch_template_id()) {
+                Some(id) => id.to_string(),
+                None => return Err(failure.context("it exists without this stack's ownership tags; run plan again")),
+            }
+        }
+        Err(e) => return Err(err(&doing, e)),
+    };
+    sc.ids.set(&c.address, id);
     Ok(())
 }
 
@@ -112,11 +118,15 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     let lt = id(sc, c)?;
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
     if makes_new_version(&c.diffs) {
+        // The same token for the same configuration: a retry after a lost answer gets the
+        // version the first attempt made instead of a second one.
+        let token = crate::plan::names::hash7(&format!("{lt}|{}", serde_json::to_string(&a).unwrap_or_default()));
         let out = sc
             .clients
             .ec2
             .create_launch_template_version()
             .launch_template_id(&lt)
+            .client_token(format!("lbstack-{token}"))
             .launch_template_data(template_data(&a))
             .send()
             .await
@@ -147,9 +157,8 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 pub async fn delete_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let lt = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     match sc.clients.ec2.delete_launch_template().launch_template_id(&lt).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if aws_sdk_ec2::error::ProvideErrorMetadata::code(&e).is_some_and(|c| c.contains("NotFound")) => Ok(()),
-        Err(e) => Err(err(&format!("deleting launch template {lt}"), e)),
+        Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting launch template {lt}"), e)),
+        _ => Ok(()),
     }
 }
 
@@ -218,7 +227,22 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         Some(m) => req.mixed_instances_policy(m),
         None => req.launch_template(template_spec(&a)),
     };
-    req.send().await.map_err(|e| err(&format!("creating auto-scaling group {}", c.name), e))?;
+    match req.send().await {
+        Ok(_) => {}
+        // The retry of a create whose answer was lost meets the group it made: ours by its tags.
+        Err(e) if class_of(&e) == Class::AlreadyExists => {
+            let failure = err(&format!("creating auto-scaling group {}", c.name), e);
+            let found = sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&c.name).send().await.map_err(|e| err("reading the group", e))?;
+            let ours = found.auto_scaling_groups().first().is_some_and(|g| {
+                let tags: Vec<(&str, &str)> = g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+                super::owned_by(&tags, &sc.stack, &c.address)
+            });
+            if !ours {
+                return Err(failure.context("it exists without this stack's ownership tags; run plan again"));
+            }
+        }
+        Err(e) => return Err(err(&format!("creating auto-scaling group {}", c.name), e)),
+    }
     sc.ids.set(&c.address, c.name.clone());
     (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a["min"], if a["min"] == 1 { "" } else { "s" }));
     sc.clients
@@ -324,17 +348,23 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &Value) -> any
         .set_checkpoint_percentages(Some(checkpoints).filter(|v| !v.is_empty()))
         .set_checkpoint_delay(int(&prefs["checkpoint_delay"]))
         .build();
+    let asked = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
     let started = sc.clients.autoscaling.start_instance_refresh().auto_scaling_group_name(name).preferences(preferences).send().await;
     let refresh_id = match started {
         Ok(out) => out.instance_refresh_id().unwrap_or_default().to_string(),
-        Err(e) if e.code() == Some("InstanceRefreshInProgress") => {
-            anyhow::bail!("an instance refresh is already running on {name}; let it finish (or cancel it) and apply again")
+        // A refresh that started since this step asked is the one a lost answer started.
+        Err(e) if class_of(&e) == Class::Conflict => {
+            let out = sc.clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(name).max_records(1).send().await.map_err(|e| err("reading instance refreshes", e))?;
+            match out.instance_refreshes().first().filter(|r| r.start_time().is_some_and(|t| t.secs() >= asked.secs())).and_then(|r| r.instance_refresh_id()) {
+                Some(id) => id.to_string(),
+                None => anyhow::bail!("an instance refresh is already running on {name}; let it finish (or cancel it) and apply again"),
+            }
         }
         Err(e) => return Err(err(&format!("starting an instance refresh of {name}"), e)),
     };
     (sc.progress)(format!("{}: instance refresh {refresh_id} started", c.address));
     let last = std::sync::Mutex::new(String::new());
-    poll(REFRESH_LIMIT, "waiting for the instance refresh", || async {
+    poll(REFRESH, "waiting for the instance refresh", || async {
         let out = sc
             .clients
             .autoscaling
@@ -368,18 +398,15 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &Value) -> any
 /// they finish their lifecycle (deregistration, draining) instead of being killed.
 pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let name = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let gone = |e: &dyn std::fmt::Debug| format!("{e:?}").contains("not found");
     let force = sc.force_delete.contains(&c.address.key);
     if !force {
         let scaled = sc.clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&name).min_size(0).max_size(0).desired_capacity(0).send().await;
         if let Err(e) = scaled {
-            if gone(&e) {
-                return Ok(());
-            }
-            return Err(err(&format!("scaling {name} to zero"), e));
+            let failure = err(&format!("scaling {name} to zero"), e);
+            return if group_exists(sc, &name).await? { Err(failure) } else { Ok(()) };
         }
         let last = std::sync::atomic::AtomicUsize::new(usize::MAX);
-        poll(WAIT, "waiting for the group's instances to terminate", || async {
+        poll(TERMINATION, "waiting for the group's instances to terminate", || async {
             let out =
                 sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&name).send().await.map_err(|e| err("reading the group", e))?;
             let instances = out.auto_scaling_groups().first().map(|g| g.instances().to_vec()).unwrap_or_default();
@@ -399,10 +426,9 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         })
         .await?;
     }
-    match sc.clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(force).send().await {
-        Ok(_) => {}
-        Err(e) if gone(&e) => return Ok(()),
-        Err(e) => return Err(err(&format!("deleting auto-scaling group {name}"), e)),
+    if let Err(e) = sc.clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(force).send().await {
+        let failure = err(&format!("deleting auto-scaling group {name}"), e);
+        return if group_exists(sc, &name).await? { Err(failure) } else { Ok(()) };
     }
     sc.clients
         .autoscaling
@@ -545,11 +571,14 @@ fn group_of(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
 
 pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = group_of(sc, c)?;
-    match sc.clients.autoscaling.delete_policy().auto_scaling_group_name(&group).policy_name(&c.name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if format!("{e:?}").contains("not found") => Ok(()),
-        Err(e) => Err(err(&format!("deleting scaling policy {}", c.name), e)),
+    let Err(e) = sc.clients.autoscaling.delete_policy().auto_scaling_group_name(&group).policy_name(&c.name).send().await else { return Ok(()) };
+    // A retried delete (or one whose group went first) finds nothing: that is done.
+    let failure = err(&format!("deleting scaling policy {}", c.name), e);
+    if !group_exists(sc, &group).await? {
+        return Ok(());
     }
+    let left = sc.clients.autoscaling.describe_policies().auto_scaling_group_name(&group).policy_names(&c.name).send().await.map_err(|e| err("reading the policy", e))?;
+    if left.scaling_policies().is_empty() { Ok(()) } else { Err(failure) }
 }
 
 // ------------------------------------------------------------------ scheduled actions
@@ -582,9 +611,21 @@ pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 pub async fn delete_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = group_of(sc, c)?;
-    match sc.clients.autoscaling.delete_scheduled_action().auto_scaling_group_name(&group).scheduled_action_name(&c.name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if format!("{e:?}").contains("not found") => Ok(()),
-        Err(e) => Err(err(&format!("deleting scheduled action {}", c.name), e)),
+    let Err(e) = sc.clients.autoscaling.delete_scheduled_action().auto_scaling_group_name(&group).scheduled_action_name(&c.name).send().await else {
+        return Ok(());
+    };
+    let failure = err(&format!("deleting scheduled action {}", c.name), e);
+    if !group_exists(sc, &group).await? {
+        return Ok(());
     }
+    let left = sc
+        .clients
+        .autoscaling
+        .describe_scheduled_actions()
+        .auto_scaling_group_name(&group)
+        .scheduled_action_names(&c.name)
+        .send()
+        .await
+        .map_err(|e| err("reading the scheduled action", e))?;
+    if left.scheduled_update_group_actions().is_empty() { Ok(()) } else { Err(failure) }
 }

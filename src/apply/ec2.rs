@@ -2,11 +2,12 @@
 //! every group exists (groups of a stack may reference each other).
 
 use super::{StepContext, id, set_diff, tag_diff};
+use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
-use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair};
+use crate::retry::{self, Backoff};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair};
 use serde_json::Value;
-use std::time::Duration;
 
 /// EC2 tags from an attribute map's `tags` (security groups, launch templates).
 pub(super) fn tags(v: &Value) -> Vec<Tag> {
@@ -15,19 +16,76 @@ pub(super) fn tags(v: &Value) -> Vec<Tag> {
 
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let after = c.after.as_ref().expect("a create has desired attributes");
-    let out = sc
+    let vpc = after["vpc"].as_str().unwrap_or_default();
+    let sent = sc
         .clients
         .ec2
         .create_security_group()
         .group_name(&c.name)
         .description(after["description"].as_str().unwrap_or_default())
-        .vpc_id(after["vpc"].as_str().unwrap_or_default())
+        .vpc_id(vpc)
         .tag_specifications(TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tags(&after["tags"]))).build())
         .send()
-        .await
-        .map_err(|e| err(&format!("creating security group {}", c.name), e))?;
-    sc.ids.set(&c.address, out.group_id().unwrap_or_default().to_string());
+        .await;
+    let doing = format!("creating security group {}", c.name);
+    let id = match sent {
+        Ok(out) => out.group_id().unwrap_or_default().to_string(),
+        // A retry of a create whose answer was lost meets the group it made: ours by its tags.
+        Err(e) if class_of(&e) == Class::AlreadyExists => {
+            let failure = err(&doing, e);
+            let found = sc
+                .clients
+                .ec2
+                .describe_security_groups()
+                .filters(Filter::builder().name("group-name").values(&c.name).build())
+                .filters(Filter::builder().name("vpc-id").values(vpc).build())
+                .send()
+                .await
+                .map_err(|e| err("looking up the security group", e))?;
+            let ours = found.security_groups().iter().find(|g| {
+                let t: Vec<(&str, &str)> = g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+                super::owned_by(&t, &sc.stack, &c.address)
+            });
+            match ours.and_then(|g| g.group_id()) {
+                Some(id) => id.to_string(),
+                None => return Err(failure.context("it exists without this stack's ownership tags; run plan again")),
+            }
+        }
+        Err(e) => return Err(err(&doing, e)),
+    };
+    sc.ids.set(&c.address, id);
     Ok(())
+}
+
+/// Authorise or revoke permissions on a group. A batch that meets a rule already there (or
+/// already gone: a retried call whose first answer was lost) is applied one rule at a time, and
+/// those rules are skipped.
+async fn permissions_call(sc: &StepContext, group: &str, direction: &str, grant: bool, perms: Vec<IpPermission>) -> anyhow::Result<()> {
+    let send = |perms: Vec<IpPermission>| async move {
+        let ec2 = &sc.clients.ec2;
+        let done = match (direction, grant) {
+            ("ingress", true) => ec2.authorize_security_group_ingress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("authorizing ingress", e))),
+            ("ingress", false) => ec2.revoke_security_group_ingress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("revoking ingress", e))),
+            (_, true) => ec2.authorize_security_group_egress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("authorizing egress", e))),
+            (_, false) => ec2.revoke_security_group_egress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("revoking egress", e))),
+        };
+        done
+    };
+    let settled = if grant { Class::AlreadyExists } else { Class::NotFound };
+    match send(perms.clone()).await {
+        Ok(()) => Ok(()),
+        Err((class, _)) if class == settled && perms.len() > 1 => {
+            for p in perms {
+                match send(vec![p]).await {
+                    Err((class, e)) if class != settled => return Err(e),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Err((class, _)) if class == settled => Ok(()),
+        Err((_, e)) => Err(e),
+    }
 }
 
 /// Make the group's rules match. `fresh`: the group was just created with AWS's default egress.
@@ -45,54 +103,10 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
         };
         let (add, remove) = set_diff(want.as_array().map(Vec::as_slice).unwrap_or_default(), have.as_array().map(Vec::as_slice).unwrap_or_default());
         if !remove.is_empty() {
-            let perms: Vec<IpPermission> = remove.iter().map(permission).collect();
-            let r = if direction == "ingress" {
-                sc.clients
-                    .ec2
-                    .revoke_security_group_ingress()
-                    .group_id(&group)
-                    .set_ip_permissions(Some(perms))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| err("revoking ingress", e))
-            } else {
-                sc.clients
-                    .ec2
-                    .revoke_security_group_egress()
-                    .group_id(&group)
-                    .set_ip_permissions(Some(perms))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| err("revoking egress", e))
-            };
-            r?;
+            permissions_call(sc, &group, direction, false, remove.iter().map(permission).collect()).await?;
         }
         if !add.is_empty() {
-            let perms: Vec<IpPermission> = add.iter().map(permission).collect();
-            let r = if direction == "ingress" {
-                sc.clients
-                    .ec2
-                    .authorize_security_group_ingress()
-                    .group_id(&group)
-                    .set_ip_permissions(Some(perms))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| err("authorizing ingress", e))
-            } else {
-                sc.clients
-                    .ec2
-                    .authorize_security_group_egress()
-                    .group_id(&group)
-                    .set_ip_permissions(Some(perms))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| err("authorizing egress", e))
-            };
-            r?;
+            permissions_call(sc, &group, direction, true, add.iter().map(permission).collect()).await?;
         }
     }
     Ok(())
@@ -134,11 +148,10 @@ pub async fn clear_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         let list: Vec<IpPermission> = before[direction].as_array().into_iter().flatten().map(permission).collect();
         (!list.is_empty()).then_some(list)
     };
-    if let Some(p) = perms("ingress") {
-        sc.clients.ec2.revoke_security_group_ingress().group_id(&group).set_ip_permissions(Some(p)).send().await.map_err(|e| err("revoking ingress", e))?;
-    }
-    if let Some(p) = perms("egress") {
-        sc.clients.ec2.revoke_security_group_egress().group_id(&group).set_ip_permissions(Some(p)).send().await.map_err(|e| err("revoking egress", e))?;
+    for direction in ["ingress", "egress"] {
+        if let Some(p) = perms(direction) {
+            permissions_call(sc, &group, direction, false, p).await?;
+        }
     }
     Ok(())
 }
@@ -147,24 +160,13 @@ pub async fn clear_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// retry DependencyViolation for a while, naming the cause if it persists.
 pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let mut delay = Duration::from_secs(2);
-    for attempt in 0..12 {
+    let delete = || async {
         match sc.clients.ec2.delete_security_group().group_id(&group).send().await {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                let code = aws_sdk_ec2::error::ProvideErrorMetadata::code(&e).unwrap_or_default().to_string();
-                if code == "InvalidGroup.NotFound" {
-                    return Ok(());
-                }
-                if code != "DependencyViolation" || attempt == 11 {
-                    return Err(err(&format!("deleting security group {group}"), e));
-                }
-            }
+            Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting security group {group}"), e)),
+            _ => Ok(()),
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
-    }
-    unreachable!("the loop returns")
+    };
+    retry::retry(Backoff::LINGER, delete, retry::is(&[Class::InUse])).await
 }
 
 /// One normalised permission (`{protocol, from, to, source, description}`) as the API's type.

@@ -1,10 +1,11 @@
 //! Target groups, load balancers, listeners and listener rules.
 
 use super::{StepContext, changed, id, set_diff, strs, tag_diff};
+use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
+use crate::retry::{self, Backoff};
 use aws_sdk_elasticloadbalancingv2::client::Waiters;
-use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
     HttpRequestMethodConditionConfig, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, PathPatternConditionConfig,
@@ -31,6 +32,36 @@ async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()
         sc.clients.elbv2.add_tags().resource_arns(arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
     }
     Ok(())
+}
+
+/// Whether the resource at `arn` carries this change's ownership tags: a create whose response
+/// was lost made it, and the retry that met AlreadyExists found it.
+async fn carries_our_tags(sc: &StepContext, c: &Change, arn: &str) -> anyhow::Result<bool> {
+    let out = sc.clients.elbv2.describe_tags().resource_arns(arn).send().await.map_err(|e| err("reading tags", e))?;
+    let tags: Vec<(&str, &str)> =
+        out.tag_descriptions().iter().flat_map(|d| d.tags()).filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+    Ok(super::owned_by(&tags, &sc.stack, &c.address))
+}
+
+/// The ARN a create returned, or, when it met AlreadyExists, the ARN `lookup` finds if that
+/// resource is ours (made by an earlier attempt whose response was lost).
+async fn created_or_ours<O, E, L, LF>(sc: &StepContext, c: &Change, doing: &str, sent: Result<O, E>, arn_of: impl Fn(&O) -> Option<String>, lookup: L) -> anyhow::Result<String>
+where
+    E: crate::aws_error::Failure,
+    L: FnOnce() -> LF,
+    LF: std::future::Future<Output = anyhow::Result<Option<String>>>,
+{
+    match sent {
+        Ok(out) => arn_of(&out).ok_or_else(|| anyhow::anyhow!("{doing}: the answer holds no ARN")),
+        Err(e) if class_of(&e) == Class::AlreadyExists => {
+            let failure = err(doing, e);
+            match lookup().await? {
+                Some(arn) if carries_our_tags(sc, c, &arn).await? => Ok(arn),
+                _ => Err(failure.context("it exists without this stack's ownership tags (created since the plan?); run plan again")),
+            }
+        }
+        Err(e) => Err(err(doing, e)),
+    }
 }
 
 // ------------------------------------------------------------------ target groups
@@ -84,8 +115,19 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
         req = req.protocol_version(v);
     }
     req = with_health_check!(req, a, hc);
-    let out = req.send().await.map_err(|e| err(&format!("creating target group {}", c.name), e))?;
-    let arn = out.target_groups().first().and_then(|t| t.target_group_arn()).ok_or_else(|| anyhow::anyhow!("CreateTargetGroup returned no ARN"))?.to_string();
+    let doing = format!("creating target group {}", c.name);
+    let arn = created_or_ours(
+        sc,
+        c,
+        &doing,
+        req.send().await,
+        |out| out.target_groups().first().and_then(|t| t.target_group_arn()).map(str::to_string),
+        || async {
+            let found = sc.clients.elbv2.describe_target_groups().names(&c.name).send().await;
+            Ok(found.ok().and_then(|o| o.target_groups().first().and_then(|t| t.target_group_arn()).map(str::to_string)))
+        },
+    )
+    .await?;
     sc.ids.set(&c.address, arn.clone());
     sc.clients
         .elbv2
@@ -165,19 +207,13 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
 pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     // A listener that was just repointed can still hold the group for a moment.
-    let mut delay = Duration::from_secs(1);
-    for attempt in 0..8 {
+    let delete = || async {
         match sc.clients.elbv2.delete_target_group().target_group_arn(&arn).send().await {
-            Ok(_) => return Ok(()),
-            Err(e) if e.code() == Some("TargetGroupNotFound") => return Ok(()),
-            Err(e) if e.code() == Some("ResourceInUse") && attempt < 7 => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(15));
-            }
-            Err(e) => return Err(err(&format!("deleting target group {arn}"), e)),
+            Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting target group {arn}"), e)),
+            _ => Ok(()),
         }
-    }
-    unreachable!("the loop returns")
+    };
+    retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse])).await
 }
 
 // ------------------------------------------------------------------ load balancers
@@ -210,9 +246,19 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     if !groups.is_empty() {
         req = req.set_security_groups(Some(groups));
     }
-    let out = req.send().await.map_err(|e| err(&format!("creating load balancer {}", c.name), e))?;
-    let arn =
-        out.load_balancers().first().and_then(|l| l.load_balancer_arn()).ok_or_else(|| anyhow::anyhow!("CreateLoadBalancer returned no ARN"))?.to_string();
+    let doing = format!("creating load balancer {}", c.name);
+    let arn = created_or_ours(
+        sc,
+        c,
+        &doing,
+        req.send().await,
+        |out| out.load_balancers().first().and_then(|l| l.load_balancer_arn()).map(str::to_string),
+        || async {
+            let found = sc.clients.elbv2.describe_load_balancers().names(&c.name).send().await;
+            Ok(found.ok().and_then(|o| o.load_balancers().first().and_then(|l| l.load_balancer_arn()).map(str::to_string)))
+        },
+    )
+    .await?;
     sc.ids.set(&c.address, arn.clone());
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
@@ -284,7 +330,7 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     }
     match sc.clients.elbv2.delete_load_balancer().load_balancer_arn(&arn).send().await {
         Ok(_) => {}
-        Err(e) if e.code() == Some("LoadBalancerNotFound") => return Ok(()),
+        Err(e) if class_of(&e) == Class::NotFound => return Ok(()),
         Err(e) => return Err(err(&format!("deleting load balancer {arn}"), e)),
     }
     (sc.progress)(format!("  {}: waiting until {} is gone", c.address, c.name));
@@ -374,8 +420,21 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     if let Some(alpn) = a["alpn_policy"].as_str() {
         req = req.alpn_policy(alpn);
     }
-    let out = req.send().await.map_err(|e| err(&format!("creating listener {}", c.name), e))?;
-    let arn = out.listeners().first().and_then(|l| l.listener_arn()).ok_or_else(|| anyhow::anyhow!("CreateListener returned no ARN"))?.to_string();
+    let doing = format!("creating listener {}", c.name);
+    let (lb_arn, port) = (a["load_balancer"].as_str().unwrap_or_default(), a["port"].as_i64());
+    let arn = created_or_ours(
+        sc,
+        c,
+        &doing,
+        req.send().await,
+        |out| out.listeners().first().and_then(|l| l.listener_arn()).map(str::to_string),
+        || async {
+            let found = sc.clients.elbv2.describe_listeners().load_balancer_arn(lb_arn).send().await;
+            let listeners = found.map(|o| o.listeners().to_vec()).unwrap_or_default();
+            Ok(listeners.iter().find(|l| l.port().map(i64::from) == port).and_then(|l| l.listener_arn()).map(str::to_string))
+        },
+    )
+    .await?;
     sc.ids.set(&c.address, arn.clone());
     let extra = strs(&a["extra_certificates"]);
     if !extra.is_empty() {
@@ -448,9 +507,8 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 pub async fn delete_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     match sc.clients.elbv2.delete_listener().listener_arn(&arn).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("ListenerNotFound") => Ok(()),
-        Err(e) => Err(err(&format!("deleting listener {arn}"), e)),
+        Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting listener {arn}"), e)),
+        _ => Ok(()),
     }
 }
 
@@ -533,7 +591,7 @@ pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let elb = &sc.clients.elbv2;
     for h in &unmatched_have {
         if let Some(arn) = arn_of(h) {
-            elb.delete_rule().rule_arn(arn).send().await.map_err(|e| err("deleting a rule", e))?;
+            delete_rule(sc, &arn).await?;
         }
     }
     let mut moves = Vec::new();
@@ -556,17 +614,34 @@ pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         set_priorities(sc, moves, &have).await?;
     }
     for w in creates {
-        elb.create_rule()
+        let priority = w["priority"].as_i64().unwrap_or(0) as i32;
+        let sent = elb
+            .create_rule()
             .listener_arn(&listener)
-            .priority(w["priority"].as_i64().unwrap_or(0) as i32)
+            .priority(priority)
             .set_conditions(Some(condition_list(&w["conditions"])))
             .actions(action(&w["action"]))
+            .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
+            .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build())
             .send()
-            .await
-            .map_err(|e| err(&format!("creating the rule at priority {}", w["priority"]), e))?;
+            .await;
+        let doing = format!("creating the rule at priority {priority}");
+        created_or_ours(sc, c, &doing, sent, |out| out.rules().first().and_then(|r| r.rule_arn()).map(str::to_string), || async {
+            let rules = elb.describe_rules().listener_arn(&listener).send().await.map_err(|e| err("reading the listener's rules", e))?;
+            Ok(rules.rules().iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn()).map(str::to_string))
+        })
+        .await?;
     }
     sc.ids.set(&c.address, listener);
     Ok(())
+}
+
+async fn delete_rule(sc: &StepContext, arn: &str) -> anyhow::Result<()> {
+    match sc.clients.elbv2.delete_rule().rule_arn(arn).send().await {
+        // Gone already, or with its listener.
+        Err(e) if class_of(&e) != Class::NotFound => Err(err("deleting a rule", e)),
+        _ => Ok(()),
+    }
 }
 
 /// One SetRulePriorities call, which AWS validates against the final order (swaps included).
@@ -576,7 +651,7 @@ async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[
     let elb = &sc.clients.elbv2;
     match elb.set_rule_priorities().set_rule_priorities(Some(moves.clone())).send().await {
         Ok(_) => return Ok(()),
-        Err(e) if e.code() == Some("PriorityInUse") => {}
+        Err(e) if class_of(&e) == Class::AlreadyExists => {}
         Err(e) => return Err(err("reordering rules", e)),
     }
     let taken: Vec<i64> = have.iter().filter_map(|r| r["priority"].as_i64()).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).collect();
@@ -593,12 +668,7 @@ async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[
 pub async fn delete_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let Some(before) = &c.before else { return Ok(()) };
     for arn in before["rule_arns"].as_object().into_iter().flatten().filter_map(|(_, v)| v.as_str()) {
-        match sc.clients.elbv2.delete_rule().rule_arn(arn).send().await {
-            Ok(_) => {}
-            // Gone with its listener.
-            Err(e) if matches!(e.code(), Some("RuleNotFound" | "ListenerNotFound")) => {}
-            Err(e) => return Err(err("deleting a rule", e)),
-        }
+        delete_rule(sc, arn).await?;
     }
     Ok(())
 }

@@ -431,6 +431,13 @@ fn changed(c: &Change, prefix: &str) -> bool {
     c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
 }
 
+/// Whether tags say a resource belongs to this stack at this address: how a create whose
+/// response was lost is recognised when its retry meets AlreadyExists.
+pub(crate) fn owned_by(tags: &[(&str, &str)], stack: &str, address: &Address) -> bool {
+    let get = |key: &str| tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    get(crate::plan::desired::OWNER_STACK_TAG) == Some(stack) && get(crate::plan::desired::OWNER_ADDRESS_TAG) == Some(address.to_string().as_str())
+}
+
 /// Set-difference of two JSON lists: (to add, to remove).
 pub fn set_diff(want: &[Value], have: &[Value]) -> (Vec<Value>, Vec<Value>) {
     let add = want.iter().filter(|w| !have.contains(w)).cloned().collect();

@@ -4,7 +4,9 @@
 //! batch fails and is retried on the fresh index. Writes to one zone go one at a time.
 
 use super::StepContext;
+use crate::aws_error::{Class, class_of};
 use crate::live::err;
+use crate::retry::{self, Backoff};
 use crate::live::route53::{IndexEntry, index_name, read_index};
 use crate::plan::Change;
 use crate::plan::desired::fqdn;
@@ -90,18 +92,58 @@ fn entry(c: &Change, a: &Value) -> IndexEntry {
     }
 }
 
+/// The same record: name, type, set identifier, weight, TTL, values and alias target.
+fn same_record(a: &ResourceRecordSet, b: &ResourceRecordSet) -> bool {
+    let name = |r: &ResourceRecordSet| fqdn(r.name());
+    let values = |r: &ResourceRecordSet| {
+        let mut v: Vec<String> = r.resource_records().iter().map(|x| x.value().to_string()).collect();
+        v.sort();
+        v
+    };
+    let alias = |r: &ResourceRecordSet| r.alias_target().map(|t| (t.hosted_zone_id().to_string(), fqdn(t.dns_name()), t.evaluate_target_health()));
+    name(a) == name(b)
+        && a.r#type() == b.r#type()
+        && a.set_identifier() == b.set_identifier()
+        && a.weight() == b.weight()
+        && a.ttl() == b.ttl()
+        && values(a) == values(b)
+        && alias(a) == alias(b)
+}
+
+/// Which record changes are still to do, after a batch was refused: a CREATE whose record is
+/// there as wanted, or a DELETE whose record is gone, was done by an attempt whose answer was
+/// lost. A CREATE that meets a different record is someone else's.
+async fn still_to_do(sc: &StepContext, zone_id: &str, changes: &[DnsChange]) -> anyhow::Result<Vec<DnsChange>> {
+    let mut out = Vec::new();
+    for ch in changes {
+        let want = ch.resource_record_set().expect("changes carry a record");
+        let found = crate::live::route53::record_sets(&sc.clients, zone_id, &fqdn(want.name()), want.r#type().as_str()).await?;
+        let existing = found.iter().find(|r| r.set_identifier() == want.set_identifier());
+        match (ch.action(), existing) {
+            (ChangeAction::Create, Some(r)) if same_record(r, want) => {}
+            (ChangeAction::Create, Some(_)) => anyhow::bail!("{} {} exists with other values and is not this stack's; run plan again", want.name(), want.r#type().as_str()),
+            (ChangeAction::Delete, None) => {}
+            _ => out.push(ch.clone()),
+        }
+    }
+    Ok(out)
+}
+
 /// Submit `record_changes` with the index edited by `edit`, in one batch.
 async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edit: impl Fn(&mut Vec<IndexEntry>)) -> anyhow::Result<()> {
     let (zone_id, zone_name) = resolve_zone(sc, zone).await?;
     let lock = zone_lock(&zone_id);
     let _guard = lock.lock().await;
-    for attempt in 0..5 {
+    let refused = std::sync::atomic::AtomicBool::new(false);
+    let attempt = || async {
         let (entries, current) = read_index(&sc.clients, &zone_id, &zone_name, &sc.stack).await?;
         let mut wanted = entries.clone();
         edit(&mut wanted);
         wanted.sort();
         wanted.dedup();
-        let mut changes = record_changes.clone();
+        // After a refusal, what the batch asked may be done already (its answer was lost) or the
+        // index may have moved under another writer: both show in a fresh read.
+        let mut changes = if refused.load(std::sync::atomic::Ordering::SeqCst) { still_to_do(sc, &zone_id, &record_changes).await? } else { record_changes.clone() };
         if wanted != entries {
             if let Some(current) = current {
                 changes.push(change(ChangeAction::Delete, current)?);
@@ -115,19 +157,19 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
             return Ok(());
         }
         let batch = ChangeBatch::builder().set_changes(Some(changes)).comment(format!("lbstack stack {}", sc.stack)).build()?;
-        match sc.clients.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                let code = aws_sdk_route53::error::ProvideErrorMetadata::code(&e).unwrap_or_default().to_string();
-                // The index moved under us (another writer): read it again and retry.
-                let raced = code.contains("InvalidChangeBatch") || code.contains("InvalidInput");
-                if !raced || attempt == 4 {
-                    return Err(err(&format!("changing records in {zone_name}"), e));
-                }
-            }
+        let sent = sc.clients.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await;
+        if sent.as_ref().is_err_and(|e| matches!(class_of(e), Class::Conflict | Class::Invalid)) {
+            refused.store(true, std::sync::atomic::Ordering::SeqCst);
         }
-    }
-    unreachable!("the loop returns")
+        sent.map(|_| ()).map_err(|e| err(&format!("changing records in {zone_name}"), e))
+    };
+    // InvalidChangeBatch (the emulator: InvalidInput) when the index or a record moved: read
+    // again, a few times (a refusal for a reason of its own stays refused).
+    let retries = std::sync::atomic::AtomicU32::new(0);
+    let passing = |e: &anyhow::Error| {
+        retry::is(&[Class::Conflict, Class::Invalid])(e) && retries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4
+    };
+    retry::retry(Backoff::RACE, attempt, passing).await
 }
 
 pub async fn create_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

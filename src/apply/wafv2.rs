@@ -3,17 +3,17 @@
 //! after creating the ACL or the load balancer retries while WAF reports the entity unavailable.
 
 use super::{StepContext, strs, tag_diff};
+use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::live::wafv2::name_and_id;
 use crate::plan::Change;
-use aws_sdk_wafv2::error::ProvideErrorMetadata;
+use crate::retry::{self, Backoff};
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, CaptchaAction, ChallengeAction, CountAction, CountryCode, DefaultAction, ExcludedRule, FallbackBehavior, ForwardedIpConfig,
     GeoMatchStatement, IpAddressVersion, IpSetReferenceStatement, ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement,
     RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig,
 };
 use serde_json::Value;
-use std::time::Duration;
 
 fn tags(v: &Value) -> anyhow::Result<Vec<Tag>> {
     v.as_object().into_iter().flatten().map(|(k, v)| Ok(Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()?)).collect()
@@ -27,8 +27,31 @@ fn visibility(name: &str, on: bool) -> anyhow::Result<VisibilityConfig> {
     Ok(VisibilityConfig::builder().sampled_requests_enabled(on).cloud_watch_metrics_enabled(on).metric_name(metric_name(name)).build()?)
 }
 
-fn is(e: &impl ProvideErrorMetadata, code: &str) -> bool {
-    e.code().is_some_and(|c| c.contains(code))
+/// The ARN of this stack's IP set or web ACL named `name`, when a create met WAFDuplicateItem:
+/// an earlier attempt whose answer was lost made it (it carries this change's tags).
+async fn ours_by_name(sc: &StepContext, c: &Change, ip_set: bool) -> anyhow::Result<Option<String>> {
+    let arns: Vec<String> = crate::live::wafv2::list(&sc.clients, ip_set).await?.into_iter().filter(|(n, _)| *n == c.name).map(|(_, a)| a).collect();
+    for arn in arns {
+        let out = sc.clients.wafv2.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| err("reading tags", e))?;
+        let t: Vec<(&str, &str)> = out.tag_info_for_resource().map(|i| i.tag_list().iter().map(|t| (t.key(), t.value())).collect()).unwrap_or_default();
+        if super::owned_by(&t, &sc.stack, &c.address) {
+            return Ok(Some(arn));
+        }
+    }
+    Ok(None)
+}
+
+/// A create's ARN, or on WAFDuplicateItem the ARN of the copy a lost attempt made.
+async fn created<O, E: crate::aws_error::Failure>(sc: &StepContext, c: &Change, ip_set: bool, sent: Result<O, E>, arn: impl Fn(&O) -> Option<&str>) -> anyhow::Result<String> {
+    let doing = format!("creating {} {}", if ip_set { "IP set" } else { "web ACL" }, c.name);
+    match sent {
+        Ok(out) => Ok(arn(&out).unwrap_or_default().to_string()),
+        Err(e) if class_of(&e) == Class::AlreadyExists => match ours_by_name(sc, c, ip_set).await? {
+            Some(arn) => Ok(arn),
+            None => Err(err(&doing, e).context("the name is taken by a resource without this stack's ownership tags; run plan again")),
+        },
+        Err(e) => Err(err(&doing, e)),
+    }
 }
 
 // ------------------------------------------------------------------ IP sets
@@ -36,7 +59,7 @@ fn is(e: &impl ProvideErrorMetadata, code: &str) -> bool {
 pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after.as_ref().expect("desired attributes");
     let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
-    let out = sc
+    let sent = sc
         .clients
         .wafv2
         .create_ip_set()
@@ -47,9 +70,9 @@ pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .set_description(description)
         .set_tags(Some(tags(&a["tags"])?))
         .send()
-        .await
-        .map_err(|e| err(&format!("creating IP set {}", c.name), e))?;
-    sc.ids.set(&c.address, out.summary().and_then(|s| s.arn()).unwrap_or_default().to_string());
+        .await;
+    let arn = created(sc, c, true, sent, |o| o.summary().and_then(|s| s.arn())).await?;
+    sc.ids.set(&c.address, arn);
     Ok(())
 }
 
@@ -57,11 +80,11 @@ pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
     let a = c.after.as_ref().expect("desired attributes");
-    for attempt in 0..5 {
+    // WAF updates carry the lock token of a fresh read; a concurrent change makes it stale.
+    let update = || async {
         let current = sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the IP set", e))?;
         let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
-        match sc
-            .clients
+        sc.clients
             .wafv2
             .update_ip_set()
             .name(&name)
@@ -72,32 +95,29 @@ pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .lock_token(current.lock_token().unwrap_or_default())
             .send()
             .await
-        {
-            Ok(_) => break,
-            Err(e) if is(&e, "OptimisticLock") && attempt < 4 => continue,
-            Err(e) => return Err(err(&format!("updating IP set {name}"), e)),
-        }
-    }
+            .map(|_| ())
+            .map_err(|e| err(&format!("updating IP set {name}"), e))
+    };
+    retry::retry(Backoff::RACE, update, retry::is(&[Class::Conflict])).await?;
     sync_tags(sc, &arn, c).await
 }
 
 pub async fn delete_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
-    for attempt in 0..8 {
+    let delete = || async {
         let current = match sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await {
             Ok(c) => c,
-            Err(e) if is(&e, "NonexistentItem") => return Ok(()),
+            Err(e) if class_of(&e) == Class::NotFound => return Ok(()),
             Err(e) => return Err(err("reading the IP set", e)),
         };
         match sc.clients.wafv2.delete_ip_set().name(&name).id(&id).scope(Scope::Regional).lock_token(current.lock_token().unwrap_or_default()).send().await {
-            Ok(_) => return Ok(()),
-            // Still referenced by an ACL that is being updated, or a concurrent change.
-            Err(e) if (is(&e, "AssociatedItem") || is(&e, "OptimisticLock")) && attempt < 7 => tokio::time::sleep(Duration::from_secs(2)).await,
-            Err(e) => return Err(err(&format!("deleting IP set {name}"), e)),
+            Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting IP set {name}"), e)),
+            _ => Ok(()),
         }
-    }
-    Ok(())
+    };
+    // Still referenced by an ACL that is being updated, or a concurrent change.
+    retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse, Class::Conflict])).await
 }
 
 // ------------------------------------------------------------------ web ACLs
@@ -175,7 +195,7 @@ pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
     let (default, vis, rules) = acl_parts(&c.name, &a)?;
     let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
-    let out = sc
+    let sent = sc
         .clients
         .wafv2
         .create_web_acl()
@@ -187,9 +207,9 @@ pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
         .set_description(description)
         .set_tags(Some(tags(&a["tags"])?))
         .send()
-        .await
-        .map_err(|e| err(&format!("creating web ACL {}", c.name), e))?;
-    sc.ids.set(&c.address, out.summary().and_then(|s| s.arn()).unwrap_or_default().to_string());
+        .await;
+    let arn = created(sc, c, false, sent, |o| o.summary().and_then(|s| s.arn())).await?;
+    sc.ids.set(&c.address, arn);
     Ok(())
 }
 
@@ -200,12 +220,11 @@ pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
     let b = c.before.as_ref().map(|b| sc.ids.resolve_before(b)).transpose()?.unwrap_or(Value::Null);
     let body_changed = ["default_action", "description", "metrics", "rules"].iter().any(|f| b[f] != a[f]);
     if body_changed {
-        for attempt in 0..5 {
+        let update = || async {
             let current = sc.clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the web ACL", e))?;
             let (default, vis, rules) = acl_parts(&name, &a)?;
             let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
-            match sc
-                .clients
+            sc.clients
                 .wafv2
                 .update_web_acl()
                 .name(&name)
@@ -218,12 +237,10 @@ pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
                 .lock_token(current.lock_token().unwrap_or_default())
                 .send()
                 .await
-            {
-                Ok(_) => break,
-                Err(e) if is(&e, "OptimisticLock") && attempt < 4 => continue,
-                Err(e) => return Err(err(&format!("updating web ACL {name}"), e)),
-            }
-        }
+                .map(|_| ())
+                .map_err(|e| err(&format!("updating web ACL {name}"), e))
+        };
+        retry::retry(Backoff::RACE, update, retry::is(&[Class::Conflict])).await?;
     }
     sync_tags(sc, &arn, c).await
 }
@@ -231,19 +248,18 @@ pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
 pub async fn delete_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
-    for attempt in 0..8 {
+    let delete = || async {
         let current = match sc.clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await {
             Ok(c) => c,
-            Err(e) if is(&e, "NonexistentItem") => return Ok(()),
+            Err(e) if class_of(&e) == Class::NotFound => return Ok(()),
             Err(e) => return Err(err("reading the web ACL", e)),
         };
         match sc.clients.wafv2.delete_web_acl().name(&name).id(&id).scope(Scope::Regional).lock_token(current.lock_token().unwrap_or_default()).send().await {
-            Ok(_) => return Ok(()),
-            Err(e) if (is(&e, "AssociatedItem") || is(&e, "OptimisticLock")) && attempt < 7 => tokio::time::sleep(Duration::from_secs(2)).await,
-            Err(e) => return Err(err(&format!("deleting web ACL {name}"), e)),
+            Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting web ACL {name}"), e)),
+            _ => Ok(()),
         }
-    }
-    Ok(())
+    };
+    retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse, Class::Conflict])).await
 }
 
 async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()> {
@@ -265,30 +281,23 @@ async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()
 pub async fn associate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
     let (lb, acl) = (a["load_balancer"].as_str().unwrap_or_default(), a["web_acl"].as_str().unwrap_or_default());
-    let mut delay = Duration::from_secs(2);
-    for attempt in 0..10 {
-        match sc.clients.wafv2.associate_web_acl().web_acl_arn(acl).resource_arn(lb).send().await {
-            Ok(_) => {
-                sc.ids.set(&c.address, lb.to_string());
-                return Ok(());
-            }
-            // Right after the ACL or the load balancer is created, WAF may not see it yet.
-            Err(e) if is(&e, "UnavailableEntity") && attempt < 9 => {
-                (sc.progress)(format!("  {}: waiting for WAF to see {lb}", c.address));
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(20));
-            }
-            Err(e) => return Err(err("associating the web ACL", e)),
+    // Right after the ACL or the load balancer is created, WAF may not see it yet.
+    let associate = || async {
+        let sent = sc.clients.wafv2.associate_web_acl().web_acl_arn(acl).resource_arn(lb).send().await;
+        if sent.as_ref().is_err_and(|e| class_of(e) == Class::NotReady) {
+            (sc.progress)(format!("  {}: waiting for WAF to see {lb}", c.address));
         }
-    }
-    unreachable!("the loop returns")
+        sent.map(|_| ()).map_err(|e| err("associating the web ACL", e))
+    };
+    retry::retry(Backoff::LINGER, associate, retry::is(&[Class::NotReady])).await?;
+    sc.ids.set(&c.address, lb.to_string());
+    Ok(())
 }
 
 pub async fn disassociate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let lb = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     match sc.clients.wafv2.disassociate_web_acl().resource_arn(&lb).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if is(&e, "NonexistentItem") => Ok(()),
-        Err(e) => Err(err("removing the web ACL from the load balancer", e)),
+        Err(e) if class_of(&e) != Class::NotFound => Err(err("removing the web ACL from the load balancer", e)),
+        _ => Ok(()),
     }
 }

@@ -150,12 +150,8 @@ impl std::fmt::Display for Gone {
 impl std::error::Error for Gone {}
 
 /// Like `err`, but an error that says the resource does not exist becomes `Gone`.
-pub fn read_err<E>(what: &str, e: E) -> anyhow::Error
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let code = e.code().unwrap_or_default();
-    if code.contains("NotFound") || code.contains("Nonexistent") || code.starts_with("NoSuch") { anyhow::Error::new(Gone) } else { err(what, e) }
+pub fn read_err(what: &str, e: impl crate::aws_error::Failure) -> anyhow::Error {
+    if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound { anyhow::Error::new(Gone) } else { err(what, e) }
 }
 
 /// `Ok(None)` for a resource that went away while being read.
@@ -167,10 +163,7 @@ pub fn skip_gone<T>(r: anyhow::Result<T>) -> anyhow::Result<Option<T>> {
     }
 }
 
-/// An SDK error with its whole chain of causes, for messages people read.
-pub fn err<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> anyhow::Error {
-    anyhow::anyhow!("{what}: {}", aws_smithy_types::error::display::DisplayErrorContext(&e))
-}
+pub use crate::aws_error::err;
 
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {

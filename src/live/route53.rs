@@ -66,7 +66,7 @@ pub async fn read_index(clients: &Clients, zone_id: &str, zone_name: &str, stack
     Ok((entries, Some(set.clone())))
 }
 
-async fn record_sets(clients: &Clients, zone_id: &str, name: &str, kind: &str) -> anyhow::Result<Vec<ResourceRecordSet>> {
+pub(crate) async fn record_sets(clients: &Clients, zone_id: &str, name: &str, kind: &str) -> anyhow::Result<Vec<ResourceRecordSet>> {
     let out = clients
         .route53
         .list_resource_record_sets()

@@ -31,44 +31,31 @@ fn owner(stack: &Stack, tags: &Map<String, Value>) -> Option<Address> {
     Address::parse(tags.get(OWNER_ADDRESS_TAG)?.as_str()?)
 }
 
+/// `(name, ARN)` of every regional IP set (`ip_sets`) or web ACL, following the markers.
+pub async fn list(clients: &Clients, ip_sets: bool) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let (page, next) = if ip_sets {
+            let o = clients.wafv2.list_ip_sets().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing IP sets", e))?;
+            (o.ip_sets().iter().filter_map(|s| Some((s.name()?.to_string(), s.arn()?.to_string()))).collect::<Vec<_>>(), o.next_marker().map(str::to_string))
+        } else {
+            let o = clients.wafv2.list_web_acls().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing web ACLs", e))?;
+            (o.web_acls().iter().filter_map(|s| Some((s.name()?.to_string(), s.arn()?.to_string()))).collect::<Vec<_>>(), o.next_marker().map(str::to_string))
+        };
+        let full = page.len() == 100;
+        out.extend(page);
+        match next {
+            Some(m) if !m.is_empty() && full => marker = Some(m),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// Owned IP sets and web ACLs, and foreign ones holding a name the stack would use.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let mut set_arns = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = clients
-            .wafv2
-            .list_ip_sets()
-            .scope(Scope::Regional)
-            .limit(100)
-            .set_next_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| err("listing IP sets", e))?;
-        set_arns.extend(out.ip_sets().iter().filter_map(|s| s.arn().map(str::to_string)));
-        match out.next_marker() {
-            Some(m) if !m.is_empty() && out.ip_sets().len() == 100 => marker = Some(m.to_string()),
-            _ => break,
-        }
-    }
-    let mut acl_arns = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = clients
-            .wafv2
-            .list_web_acls()
-            .scope(Scope::Regional)
-            .limit(100)
-            .set_next_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| err("listing web ACLs", e))?;
-        acl_arns.extend(out.web_acls().iter().filter_map(|s| s.arn().map(str::to_string)));
-        match out.next_marker() {
-            Some(m) if !m.is_empty() && out.web_acls().len() == 100 => marker = Some(m.to_string()),
-            _ => break,
-        }
-    }
+    let (set_arns, acl_arns) = tokio::try_join!(list(clients, true), list(clients, false))?;
+    let (set_arns, acl_arns): (Vec<String>, Vec<String>) = (set_arns.into_iter().map(|(_, a)| a).collect(), acl_arns.into_iter().map(|(_, a)| a).collect());
     let sets = try_join_all(set_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let acls = try_join_all(acl_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let (sets, acls) = tokio::join!(sets, acls);
