@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from moto.acm.models import AWSCertificateManagerBackend
 from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
+from moto.autoscaling.models import AutoScalingBackend
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 from moto.core.types import Base64EncodedString
@@ -26,7 +27,10 @@ from moto.elbv2.responses import ELBV2Response
 from moto.route53.exceptions import InvalidInput, ResourceRecordAlreadyExists
 from moto.route53.models import ChangeList, FakeZone, Route53Backend
 from moto.server import main
+from moto.wafv2.exceptions import WAFv2ClientError
 from moto.wafv2.models import WAFV2Backend
+from moto.elbv2.exceptions import DuplicateListenerError, DuplicateLoadBalancerName, DuplicateTargetGroupName
+import threading
 
 _associate = WAFV2Backend.associate_web_acl
 
@@ -199,6 +203,103 @@ class ActiveInstanceRefreshNotFound(AutoscalingClientError):
     code = "ActiveInstanceRefreshNotFound"
 
 
+# Creates that meet what exists answer like AWS. lbstack relies on these when a create's answer is
+# lost and the SDK sends it again: the retry must find the resource, not make a second one.
+
+_create_lb = ELBv2Backend.create_load_balancer
+
+
+def create_load_balancer(self, name, security_groups, subnet_ids, subnet_mappings=None, scheme="internet-facing", loadbalancer_type=None, ip_address_type="ipv4", tags=None):
+    # AWS: a CreateLoadBalancer with the name and settings of an existing one returns it; other
+    # settings fail with DuplicateLoadBalancerName. moto made a second load balancer.
+    for lb in self.load_balancers.values():
+        if lb.name == name:
+            if (lb.scheme, lb.type) == (scheme, loadbalancer_type or "application"):
+                return lb
+            raise DuplicateLoadBalancerName()
+    return _create_lb(self, name, security_groups, subnet_ids, subnet_mappings, scheme, loadbalancer_type, ip_address_type, tags)
+
+
+_create_tg = ELBv2Backend.create_target_group
+
+
+def create_target_group(self, name, **kwargs):
+    # AWS: a CreateTargetGroup with the name and settings of an existing one returns it. moto
+    # refused every repeat with DuplicateTargetGroupName.
+    for tg in self.target_groups.values():
+        if tg.name == name:
+            same = str(tg.protocol) == str(kwargs.get("protocol")) and str(tg.port) == str(kwargs.get("port")) and tg.vpc_id == kwargs.get("vpc_id")
+            if same:
+                return tg
+            raise DuplicateTargetGroupName()
+    return _create_tg(self, name, **kwargs)
+
+
+_create_listener = ELBv2Backend.create_listener
+
+
+def create_listener(self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, alpn_policy=None, tags=None):
+    # AWS: one listener per port; the same CreateListener again returns it, another protocol on
+    # the port fails with DuplicateListener. moto keyed listeners by ARN and took any port twice.
+    balancer = self.load_balancers.get(load_balancer_arn)
+    if balancer is not None:
+        for listener in balancer.listeners.values():
+            if str(listener.port) == str(port):
+                if listener.protocol == protocol:
+                    return listener
+                raise DuplicateListenerError()
+    return _create_listener(self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, alpn_policy, tags)
+
+
+class AlreadyExistsFault(AutoscalingClientError):
+    code = "AlreadyExists"
+
+
+_create_asg_backend = AutoScalingBackend.create_auto_scaling_group
+
+
+def create_auto_scaling_group_backend(self, name, *args, **kwargs):
+    # AWS: CreateAutoScalingGroup with a taken name fails with AlreadyExists. moto replaced the group.
+    if name in self.autoscaling_groups:
+        raise AlreadyExistsFault(f"AutoScalingGroup by this name already exists - A group with the name {name} already exists")
+    return _create_asg_backend(self, name, *args, **kwargs)
+
+
+class WAFDuplicateItem(WAFv2ClientError):
+    # The modelled code; moto answered `WafV2DuplicateItem`, which no SDK knows.
+    def __init__(self):
+        super().__init__("WAFDuplicateItemException", "AWS WAF could not perform the operation because some resource in your request is a duplicate of an existing one.")
+
+
+_create_ip_set = WAFV2Backend.create_ip_set
+_create_web_acl = WAFV2Backend.create_web_acl
+
+
+def create_ip_set(self, name, scope, *args, **kwargs):
+    # AWS: IP set names are unique per scope (WAFDuplicateItemException). moto made a second one.
+    if any(s.name == name and s.scope == scope for s in self.ip_sets.values()):
+        raise WAFDuplicateItem()
+    return _create_ip_set(self, name, scope, *args, **kwargs)
+
+
+def create_web_acl(self, name, *args, **kwargs):
+    if self._is_duplicate_name(name):
+        raise WAFDuplicateItem()
+    return _create_web_acl(self, name, *args, **kwargs)
+
+
+_request_certificate = AWSCertificateManagerBackend.request_certificate
+_acm_lock = threading.Lock()
+
+
+def request_certificate(self, *args, **kwargs):
+    # AWS: requests with one idempotency token give one certificate, however close together.
+    # moto checked and recorded the token in two steps, so two threads could both create one.
+    with _acm_lock:
+        return _request_certificate(self, *args, **kwargs)
+
+
+
 # Instance refreshes (moto has none). A refresh replaces the instances that were in the group when
 # it started, one every EMU_REFRESH_SECONDS_PER_INSTANCE seconds (default 0.5), terminating the
 # old instance and launching one from the group's current launch template; progress is worked
@@ -361,6 +462,13 @@ def dispatch(self, environ, start_response):
 
 
 DomainDispatcherApplication.__call__ = dispatch
+ELBv2Backend.create_load_balancer = create_load_balancer
+ELBv2Backend.create_target_group = create_target_group
+ELBv2Backend.create_listener = create_listener
+AutoScalingBackend.create_auto_scaling_group = create_auto_scaling_group_backend
+WAFV2Backend.create_ip_set = create_ip_set
+WAFV2Backend.create_web_acl = create_web_acl
+AWSCertificateManagerBackend.request_certificate = request_certificate
 LaunchTemplate.create_version = create_version
 AWSCertificateManagerBackend._get_arn_from_idempotency_token = _get_arn_from_idempotency_token
 LaunchTemplate.tags = _template_tags

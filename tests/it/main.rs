@@ -3,8 +3,11 @@
 mod apply;
 mod cli;
 mod cli_aws;
+mod contract;
 mod emulator;
+mod faults;
 mod graph;
+mod inventory;
 mod lint;
 mod reference;
 mod scaling;

@@ -1,0 +1,216 @@
+//! A fault-injecting HTTP proxy between lbstack and the emulator: it can throttle, answer with a
+//! server error, reset the connection before a call reaches AWS, or let a call execute and drop
+//! its answer (the fault that duplicates resources in tools that do not recognise their own).
+//!
+//! Every call is logged with its operation name (from the query `Action`, the JSON target, the
+//! CBOR path, or Route 53's method and path) and whether it writes.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Pass,
+    /// Execute the call, then close the connection instead of answering.
+    DropAnswer,
+    /// Close the connection before the call reaches the emulator.
+    Reset,
+    /// 503 without reaching the emulator.
+    ServerError,
+    /// The service's throttling error without reaching the emulator.
+    Throttle,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub operation: String,
+    pub write: bool,
+    /// The position of this call among writes (first attempts and retries alike).
+    pub write_index: Option<usize>,
+    pub fault: Fault,
+}
+
+/// Decides the fault of each call from the calls before it.
+pub type Schedule = Box<dyn FnMut(&[Call], &str, bool) -> Fault + Send>;
+
+struct State {
+    schedule: Schedule,
+    log: Vec<Call>,
+}
+
+pub struct FaultProxy {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FaultProxy {
+    pub async fn start(upstream: &str, schedule: Schedule) -> FaultProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State { schedule, log: Vec::new() }));
+        let upstream = upstream.trim_end_matches('/').to_string();
+        let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let (st, client, upstream) = (st.clone(), client.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(st.clone(), client.clone(), upstream.clone(), req));
+                    // A service error closes the connection without an answer: that is the fault.
+                    let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        });
+        FaultProxy { url, state }
+    }
+
+    pub fn set_schedule(&self, schedule: Schedule) {
+        let mut s = self.state.lock().unwrap();
+        s.schedule = schedule;
+        s.log.clear();
+    }
+
+    pub fn log(&self) -> Vec<Call> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    /// lbstack's clients, pointed at this proxy.
+    pub async fn clients(&self) -> lbstack::live::Clients {
+        let _ = crate::support::emulator_config().await; // sets the dummy credentials
+        let opts = lbstack::live::AwsOptions { endpoint_url: Some(self.url.clone()), region: Some("us-east-1".into()), profile: None };
+        lbstack::live::Clients::new(&lbstack::live::sdk_config(&opts).await)
+    }
+}
+
+/// Pass everything.
+pub fn pass() -> Schedule {
+    Box::new(|_, _, _| Fault::Pass)
+}
+
+/// Drop the answer of the `n`-th write (counting from 0).
+pub fn drop_nth_write(n: usize) -> Schedule {
+    Box::new(move |log, _, write| {
+        let index = log.iter().filter(|c| c.write).count();
+        if write && index == n { Fault::DropAnswer } else { Fault::Pass }
+    })
+}
+
+/// Drop the first answer of every write: each write is retried once by the SDK.
+pub fn drop_every_first_write_answer() -> Schedule {
+    Box::new(|log, _, write| {
+        let retry = log.last().is_some_and(|c| c.fault == Fault::DropAnswer);
+        if write && !retry { Fault::DropAnswer } else { Fault::Pass }
+    })
+}
+
+/// A seeded mix of faults on every call: throttling, server errors, resets and lost answers.
+pub fn chaos(seed: u64, percent: u64) -> Schedule {
+    let mut x = seed | 1;
+    Box::new(move |log, _, write| {
+        // A call that just failed goes through on its retry, so every call ends up answered.
+        if log.last().is_some_and(|c| c.fault != Fault::Pass) {
+            return Fault::Pass;
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x % 100 >= percent {
+            return Fault::Pass;
+        }
+        match (x / 100) % 4 {
+            0 => Fault::Throttle,
+            1 => Fault::ServerError,
+            2 => Fault::Reset,
+            _ if write => Fault::DropAnswer,
+            _ => Fault::ServerError,
+        }
+    })
+}
+
+fn operation(method: &hyper::Method, path: &str, headers: &hyper::HeaderMap, body: &[u8]) -> String {
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return target.rsplit('.').next().unwrap_or(target).to_string();
+    }
+    if let Some(op) = path.split("/operation/").nth(1) {
+        return op.to_string();
+    }
+    if path.starts_with("/2013-04-01/") {
+        let shape = if path.ends_with("/rrset") || path.ends_with("/rrset/") { "ChangeResourceRecordSets" } else { "Route53" };
+        return if method == hyper::Method::GET { format!("Get{shape}") } else { shape.to_string() };
+    }
+    let text = String::from_utf8_lossy(body);
+    text.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("Unknown").to_string()
+}
+
+fn is_write(op: &str) -> bool {
+    !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get"))
+}
+
+fn throttled(headers: &hyper::HeaderMap, op: &str) -> Response<Full<Bytes>> {
+    let json = headers.get("x-amz-target").is_some();
+    let (ctype, body) = if json {
+        ("application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string())
+    } else if op.starts_with("Get") && op.contains("Route53") || op == "ChangeResourceRecordSets" {
+        ("text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>".to_string())
+    } else {
+        // Query protocol (ELBv2, Auto Scaling, STS); EC2's own shape differs but shares the code idea.
+        ("text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>".to_string())
+    };
+    Response::builder().status(400).header("content-type", ctype).body(Full::new(Bytes::from(body))).unwrap()
+}
+
+async fn handle(
+    state: Arc<Mutex<State>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    upstream: String,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let op = operation(&parts.method, parts.uri.path(), &parts.headers, &body);
+    let write = is_write(&op);
+    let fault = {
+        let mut s = state.lock().unwrap();
+        let State { schedule, log } = &mut *s;
+        let fault = schedule(log, &op, write);
+        let write_index = write.then(|| log.iter().filter(|c| c.write).count());
+        log.push(Call { operation: op.clone(), write, write_index, fault });
+        fault
+    };
+    // CloudWatch speaks CBOR, which this proxy does not encode: it gets server errors instead.
+    let cbor = parts.headers.get("smithy-protocol").is_some();
+    match fault {
+        Fault::Reset => return Err(std::io::Error::other("reset by the fault proxy")),
+        Fault::ServerError => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
+        Fault::Throttle if cbor => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
+        Fault::Throttle => return Ok(throttled(&parts.headers, &op)),
+        Fault::Pass | Fault::DropAnswer => {}
+    }
+    let mut forward = Request::builder().method(parts.method.clone()).uri(format!("{upstream}{path}"));
+    for (k, v) in parts.headers.iter() {
+        forward = forward.header(k, v);
+    }
+    let answer = client.request(forward.body(Full::new(body)).unwrap()).await.map_err(std::io::Error::other)?;
+    let (aparts, abody) = answer.into_parts();
+    let abody = abody.collect().await.map(|b| b.to_bytes()).map_err(std::io::Error::other)?;
+    if fault == Fault::DropAnswer {
+        return Err(std::io::Error::other("answer dropped by the fault proxy"));
+    }
+    let mut out = Response::builder().status(aparts.status);
+    for (k, v) in aparts.headers.iter() {
+        if k != hyper::header::TRANSFER_ENCODING {
+            out = out.header(k, v);
+        }
+    }
+    Ok(out.body(Full::new(abody)).unwrap())
+}
