@@ -327,13 +327,14 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
             let sc = sc.clone();
             let changes = changes.clone();
             let progress = progress.clone();
-            set.spawn(async move {
+            let address = changes[change].address.to_string();
+            set.spawn(crate::live::STEP.scope(address, async move {
                 let c = &changes[change];
                 progress(format!("{}: {}...", c.address, op_word(op, false)));
                 let start = Instant::now();
                 let result = execute(&sc, c, op).await;
                 (i, result, start.elapsed().as_secs_f64())
-            });
+            }));
         }
         let Some(joined) = set.join_next().await else { break };
         let (i, result, secs) = match joined {

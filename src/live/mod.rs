@@ -49,32 +49,83 @@ pub async fn sdk_config(opts: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
-/// Calls per `Service.Operation`, shared by every client of one run.
+/// Every AWS call of one run: counted per `Service.Operation`, and recorded with the apply step
+/// that made it and the tag keys it removed, so tests can check that each write belongs to a
+/// change the plan showed (`audit`).
 #[derive(Debug, Clone, Default)]
-pub struct ApiCalls(Arc<Mutex<BTreeMap<String, u64>>>);
+pub struct ApiCalls {
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    records: Arc<Mutex<Vec<CallRecord>>>,
+}
+
+/// One AWS call: its operation, the plan address of the apply step that made it (none outside
+/// apply steps: plan reads, the apply lock), and the tag keys it removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub operation: String,
+    pub step: Option<String>,
+    pub removed_tags: Vec<String>,
+}
+
+impl CallRecord {
+    pub fn is_write(&self) -> bool {
+        is_write(&self.operation)
+    }
+}
+
+tokio::task_local! {
+    /// The address of the apply step running on this task, for the call record.
+    pub static STEP: String;
+}
+
+fn is_write(operation: &str) -> bool {
+    let name = operation.rsplit('.').next().unwrap_or("");
+    !(name.starts_with("Describe") || name.starts_with("List") || name.starts_with("Get"))
+}
 
 impl ApiCalls {
     pub fn total(&self) -> u64 {
-        self.0.lock().expect("counter lock").values().sum()
+        self.counts.lock().expect("counter lock").values().sum()
     }
     pub fn by_operation(&self) -> BTreeMap<String, u64> {
-        self.0.lock().expect("counter lock").clone()
+        self.counts.lock().expect("counter lock").clone()
     }
     /// Calls that change something (everything but Describe/List/Get).
     pub fn writes(&self) -> u64 {
-        self.by_operation()
-            .iter()
-            .filter(|(op, _)| {
-                let name = op.rsplit('.').next().unwrap_or("");
-                !(name.starts_with("Describe") || name.starts_with("List") || name.starts_with("Get"))
-            })
-            .map(|(_, n)| n)
-            .sum()
+        self.by_operation().iter().filter(|(op, _)| is_write(op)).map(|(_, n)| n).sum()
+    }
+    /// Every call so far, in order.
+    pub fn records(&self) -> Vec<CallRecord> {
+        self.records.lock().expect("records lock").clone()
     }
 }
 
 #[derive(Debug)]
 struct CountCalls(ApiCalls);
+
+/// The tag keys a tag-removing call removes, whatever the service.
+fn removed_tags(input: &aws_smithy_runtime_api::client::interceptors::context::Input) -> Vec<String> {
+    use aws_sdk_elasticloadbalancingv2 as elb;
+    if let Some(i) = input.downcast_ref::<elb::operation::remove_tags::RemoveTagsInput>() {
+        return i.tag_keys().to_vec();
+    }
+    if let Some(i) = input.downcast_ref::<aws_sdk_ec2::operation::delete_tags::DeleteTagsInput>() {
+        return i.tags().iter().filter_map(|t| t.key().map(str::to_string)).collect();
+    }
+    if let Some(i) = input.downcast_ref::<aws_sdk_acm::operation::remove_tags_from_certificate::RemoveTagsFromCertificateInput>() {
+        return i.tags().iter().map(|t| t.key().to_string()).collect();
+    }
+    if let Some(i) = input.downcast_ref::<aws_sdk_wafv2::operation::untag_resource::UntagResourceInput>() {
+        return i.tag_keys().to_vec();
+    }
+    if let Some(i) = input.downcast_ref::<aws_sdk_autoscaling::operation::delete_tags::DeleteTagsInput>() {
+        return i.tags().iter().filter_map(|t| t.key().map(str::to_string)).collect();
+    }
+    if let Some(i) = input.downcast_ref::<aws_sdk_cloudwatch::operation::untag_resource::UntagResourceInput>() {
+        return i.tag_keys().to_vec();
+    }
+    Vec::new()
+}
 
 impl Intercept for CountCalls {
     fn name(&self) -> &'static str {
@@ -83,12 +134,14 @@ impl Intercept for CountCalls {
     // Serialization happens once per operation, before the retry loop: retries are not counted.
     fn read_before_serialization(
         &self,
-        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        ctx: &BeforeSerializationInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
-        *self.0.0.lock().expect("counter lock").entry(op).or_default() += 1;
+        *self.0.counts.lock().expect("counter lock").entry(op.clone()).or_default() += 1;
+        let record = CallRecord { step: STEP.try_with(Clone::clone).ok(), removed_tags: removed_tags(ctx.input()), operation: op };
+        self.0.records.lock().expect("records lock").push(record);
         Ok(())
     }
 }

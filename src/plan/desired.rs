@@ -21,15 +21,62 @@ pub struct Context {
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
 pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
+/// The tag keys the stack declares on a resource, comma-separated (AWS tag keys hold no comma),
+/// continued in `lbstack:tags:2`, `:3`, ... past AWS's 256 characters per value. Without a state
+/// file this is how lbstack knows which tags are its own: those listed here or declared now. Any
+/// other tag was added by someone else and is neither shown nor removed.
+pub const MANAGED_TAGS_TAG: &str = "lbstack:tags";
+/// Tags lbstack keeps for itself; all of them are managed.
+pub const OWN_TAG_PREFIX: &str = "lbstack:";
 
 pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
     let mut m = Map::new();
     for (k, v) in s.tags.iter().chain(own.iter()) {
         m.insert(k.clone(), Value::from(v.as_str()));
     }
+    let mut declared: Vec<&str> = m.keys().map(String::as_str).collect();
+    declared.sort();
+    let listed = if declared.is_empty() { Vec::new() } else { managed_tag_values(&declared) };
+    for (i, value) in listed.into_iter().enumerate() {
+        let key = if i == 0 { MANAGED_TAGS_TAG.to_string() } else { format!("{MANAGED_TAGS_TAG}:{}", i + 1) };
+        m.insert(key, Value::from(value));
+    }
     m.insert(OWNER_STACK_TAG.into(), Value::from(s.stack.as_str()));
     m.insert(OWNER_ADDRESS_TAG.into(), Value::from(address.to_string()));
     Value::Object(m)
+}
+
+/// Declared keys as tag values of at most 256 characters, split between keys.
+fn managed_tag_values(keys: &[&str]) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for k in keys {
+        let last = out.last_mut().expect("one value at least");
+        if !last.is_empty() && last.chars().count() + 1 + k.chars().count() > 256 {
+            out.push(k.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(',');
+            }
+            last.push_str(k);
+        }
+    }
+    out
+}
+
+/// The tags of a live resource as lbstack sees them: its own (`lbstack:*`), those the stack
+/// declares now, and those the managed-tags record says it declared before (so a tag removed
+/// from the stack shows as removed). Tags someone else added are left out: never shown, never
+/// removed.
+pub fn managed_view(declared: &Value, live: &Value) -> Value {
+    let Some(live) = live.as_object() else { return live.clone() };
+    let recorded: Vec<&str> = live
+        .iter()
+        .filter(|(k, _)| k.as_str() == MANAGED_TAGS_TAG || k.starts_with(&format!("{MANAGED_TAGS_TAG}:")))
+        .flat_map(|(_, v)| v.as_str().unwrap_or_default().split(','))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let keep = |k: &str| k.starts_with(OWN_TAG_PREFIX) || recorded.contains(&k) || declared.get(k).is_some();
+    Value::Object(live.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {

@@ -34,8 +34,9 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                 parent: d.parent.clone(),
             },
             Some(l) => {
+                let live_attrs = managed(&d.attrs, &l.attrs);
                 let mut diffs = Vec::new();
-                compare("", &d.attrs, Some(&l.attrs), d.address.kind, &mut diffs);
+                compare("", &d.attrs, Some(&live_attrs), d.address.kind, &mut diffs);
                 let forces = diffs.iter().any(|x| x.forces_replacement);
                 let action = if diffs.is_empty() {
                     Action::NoOp
@@ -54,7 +55,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                     reason,
                     name: if action.is_replace() { d.name.clone() } else { l.name.clone() },
                     id: Some(l.id.clone()),
-                    before: Some(l.attrs.clone()),
+                    before: Some(live_attrs),
                     after: Some(d.attrs.clone()),
                     diffs,
                     deps: d.deps.clone(),
@@ -152,7 +153,17 @@ fn topological(changes: &BTreeMap<Address, Change>) -> Vec<Address> {
     out
 }
 
-/// Compares only what the stack declares: every leaf of `want`.
+/// Live attributes with only the tags lbstack manages (see `desired::managed_view`).
+fn managed(want: &Value, have: &Value) -> Value {
+    let mut have = have.clone();
+    if let (Some(w), Some(h)) = (want.get("tags"), have.get_mut("tags")) {
+        *h = super::desired::managed_view(w, h);
+    }
+    have
+}
+
+/// Compares only what the stack declares: every leaf of `want`. Tags are compared as a whole
+/// map (after `managed`): a managed tag the stack no longer declares is a removal.
 fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut Vec<AttrDiff>) {
     let forces = |p: &str| kind.replace_paths().iter().any(|r| p == *r || p.starts_with(&format!("{r}.")));
     match (want, have) {
@@ -161,6 +172,11 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
             for (k, v) in w.iter().filter(|(k, _)| !k.starts_with('_')) {
                 let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                 compare(&child, v, h.get(k), kind, out);
+            }
+            if path == "tags" {
+                for (k, v) in h.iter().filter(|(k, _)| !w.contains_key(*k)) {
+                    out.push(AttrDiff { path: format!("tags.{k}"), before: Some(v.clone()), after: None, forces_replacement: false });
+                }
             }
         }
         // Rule lists are compared whole: a position is not an identity (the renderer matches

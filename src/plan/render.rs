@@ -152,11 +152,21 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         text_lines(&st, &d.path, b, a, &mut out);
                         continue;
                     }
-                    let before = d.before.as_ref().map_or("null".to_string(), show);
-                    let after = d.after.as_ref().map_or("null".to_string(), show);
                     let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
                     let note = annotation(c.after.as_ref(), &d.path);
-                    let _ = writeln!(out, "      {} {} = {before} -> {after}{forces}{note}", st.paint("33", "~"), d.path);
+                    match (&d.before, &d.after) {
+                        (Some(b), None) => {
+                            let _ = writeln!(out, "      {} {} = {}{forces}", st.paint("31", "-"), d.path, show(b));
+                        }
+                        (None, Some(a)) if d.path.starts_with("tags.") => {
+                            let _ = writeln!(out, "      {} {} = {}{forces}{note}", st.paint("32", "+"), d.path, show(a));
+                        }
+                        _ => {
+                            let before = d.before.as_ref().map_or("null".to_string(), show);
+                            let after = d.after.as_ref().map_or("null".to_string(), show);
+                            let _ = writeln!(out, "      {} {} = {before} -> {after}{forces}{note}", st.paint("33", "~"), d.path);
+                        }
+                    }
                 }
                 let total = c.after.as_ref().map_or(0, count_leaves);
                 let hidden = total.saturating_sub(c.diffs.len());

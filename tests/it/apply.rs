@@ -384,6 +384,7 @@ async fn certificates_imported_reimported_then_requested_with_dns_validation() {
     assert_eq!(find(&plan(&c, &s).await, "certificate.site").action, CreateDelete);
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
+    crate::support::drop_zone(&c, &zone).await;
 }
 
 #[tokio::test]
@@ -541,6 +542,7 @@ async fn route53_records_owned_through_the_zone_index() {
         kinds.iter().all(|k| k.ends_with(" NS") || k.ends_with(" SOA") || k.starts_with("theirs.")),
         "only the zone's own records and theirs remain: {kinds:?}"
     );
+    crate::support::drop_zone(&c, &zone).await;
 }
 
 #[tokio::test]

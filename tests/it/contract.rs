@@ -6,7 +6,8 @@ use crate::inventory;
 use crate::support::{clients, repo_root, unique};
 
 /// The reference stack as its own stack (`shop-<colour>` with a colour no other run uses) in a
-/// zone of its own, so runs can go side by side.
+/// zone of its own, so runs can go side by side. `drop_zone` removes the zone afterwards (plans
+/// read every zone of the account).
 async fn reference(c: &lbstack::live::Clients) -> lbstack::spec::Stack {
     let color = unique("f").replace('-', "");
     let zone = format!("{color}.example.com");
@@ -45,6 +46,7 @@ async fn lose_answer(direct: &lbstack::live::Clients, n: usize) -> (bool, bool) 
     let dropped_destroy = proxy.log().iter().any(|x| x.fault == faults::Fault::DropAnswer);
     let left = inventory::of(direct, &s.stack).await;
     assert!(left.is_empty(), "write {n} lost in destroy: left {:?}", left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>());
+    crate::support::drop_zone(direct, &s.records["colour"].zone).await;
     (dropped_apply, dropped_destroy)
 }
 
@@ -60,6 +62,7 @@ async fn a_lost_answer_to_any_write_of_the_reference_stack_is_recognised() {
     proxy.set_schedule(faults::pass());
     apply(&c, &s, true).await.unwrap();
     let writes_destroy = proxy.log().iter().filter(|x| x.write).count();
+    crate::support::drop_zone(&direct, &s.records["colour"].zone).await;
     eprintln!("reference stack: {writes_apply} writes to apply, {writes_destroy} to destroy");
     let runs = writes_apply.max(writes_destroy);
     let start = std::time::Instant::now();
@@ -80,4 +83,97 @@ async fn a_lost_answer_to_any_write_of_the_reference_stack_is_recognised() {
     }
     eprintln!("{runs} runs in {:.0?}", start.elapsed());
     assert_eq!(dropped, (writes_apply, writes_destroy), "every write's answer was lost once");
+}
+
+fn tagged_stack(name: &str, tags: &str) -> String {
+    format!(
+        r#"version: 1
+stack: {name}
+tags: {{{tags}}}
+security_groups:
+  web: {{ingress: [{{ports: 80, cidrs: [10.0.0.0/8]}}]}}
+target_groups:
+  app: {{protocol: HTTP, port: 8080}}
+ip_sets:
+  blocked: {{addresses: [203.0.113.0/24]}}
+launch_templates:
+  app:
+    image: {{name: "al2023-ami-2023.*-x86_64", owner: amazon}}
+    instance_type: t3.micro
+autoscaling_groups:
+  app: {{min: 0, max: 2, launch_template: app}}
+alarms:
+  busy:
+    metric: CPUUtilization
+    namespace: AWS/EC2
+    dimensions: {{autoscaling_group: app}}
+    period: 60
+    evaluation_periods: 1
+    threshold: 90
+    comparison: ">"
+"#
+    )
+}
+
+/// Adds `outsider=hand` to every resource of the stack, the way a person or another tool would.
+async fn tag_by_hand(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) {
+    let (_, live) = lbstack::live::read(c, s).await.unwrap();
+    for r in &live.resources {
+        let id = r.id.as_str();
+        match r.address.kind {
+            lbstack::plan::Kind::SecurityGroup | lbstack::plan::Kind::LaunchTemplate => {
+                c.ec2.create_tags().resources(id).tags(aws_sdk_ec2::types::Tag::builder().key("outsider").value("hand").build()).send().await.unwrap();
+            }
+            lbstack::plan::Kind::TargetGroup => {
+                let t = aws_sdk_elasticloadbalancingv2::types::Tag::builder().key("outsider").value("hand").build();
+                c.elbv2.add_tags().resource_arns(id).tags(t).send().await.unwrap();
+            }
+            lbstack::plan::Kind::IpSet => {
+                let t = aws_sdk_wafv2::types::Tag::builder().key("outsider").value("hand").build().unwrap();
+                c.wafv2.tag_resource().resource_arn(id).tags(t).send().await.unwrap();
+            }
+            lbstack::plan::Kind::AutoScalingGroup => {
+                let t = aws_sdk_autoscaling::types::Tag::builder().resource_id(id).resource_type("auto-scaling-group").key("outsider").value("hand").build();
+                c.autoscaling.create_or_update_tags().tags(t).send().await.unwrap();
+            }
+            lbstack::plan::Kind::Alarm => {
+                let t = aws_sdk_cloudwatch::types::Tag::builder().key("outsider").value("hand").build();
+                c.cloudwatch.tag_resource().resource_arn(id).tags(t).send().await.unwrap();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn tags_added_outside_are_never_shown_or_removed_and_removed_tags_are_shown() {
+    let c = clients().await;
+    let name = unique("tags");
+    let s = crate::support::load(&tagged_stack(&name, "team: web, env: test"));
+    crate::support::apply_converges(&c, &s).await;
+    tag_by_hand(&c, &s).await;
+    // Someone else's tag is not drift.
+    let p = crate::support::plan(&c, &s).await;
+    assert!(!p.has_changes(), "{}", lbstack::plan::render::human(&p, false));
+
+    // A changed value and a removed key: every resource shows `~ tags.team` and `- tags.env`;
+    // apply (audited: it removes no tag the plan did not show) keeps the outsider's tag.
+    let s = crate::support::load(&tagged_stack(&name, "team: platform"));
+    let p = crate::support::plan(&c, &s).await;
+    let text = lbstack::plan::render::human(&p, false);
+    let tagged = p.changes.iter().filter(|c| c.action == lbstack::plan::Action::Update).count();
+    assert_eq!(tagged, 6, "{text}");
+    for ch in p.changes.iter().filter(|c| c.action == lbstack::plan::Action::Update) {
+        assert!(ch.diffs.iter().any(|d| d.path == "tags.env" && d.after.is_none()), "{} does not show env removed:\n{text}", ch.address);
+        assert!(ch.diffs.iter().all(|d| d.path != "tags.outsider"), "{text}");
+    }
+    assert!(text.contains("- tags.env = \"test\""), "{text}");
+    crate::support::apply_converges(&c, &s).await;
+    let (_, live) = lbstack::live::read(&c, &s).await.unwrap();
+    for r in live.resources.iter().filter(|r| r.attrs.get("tags").is_some()) {
+        assert_eq!(r.attrs["tags"]["outsider"], "hand", "{} lost the outsider's tag", r.address);
+        assert!(r.attrs["tags"].get("env").is_none(), "{} kept env", r.address);
+        assert_eq!(r.attrs["tags"]["team"], "platform");
+    }
+    crate::support::destroy_converges(&c, &s).await;
 }

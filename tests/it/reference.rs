@@ -44,4 +44,5 @@ async fn reference_stack_applies_converges_and_destroys() {
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     let (_, live) = lbstack::live::read(&c, &s).await.unwrap();
     assert!(live.resources.is_empty(), "owned after destroy: {:?}", live.resources.iter().map(|r| r.address.to_string()).collect::<Vec<_>>());
+    crate::support::drop_zone(&c, &zone).await;
 }

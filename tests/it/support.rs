@@ -101,11 +101,27 @@ pub async fn destroy_converges(c: &lbstack::live::Clients, s: &lbstack::spec::St
 
 async fn apply_mode(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool) -> lbstack::plan::Plan {
     let planned = lbstack::ops::plan(c, s, destroy).await.expect("plan");
+    let before = c.calls.records().len();
     let outcome = lbstack::ops::apply(c, s, &planned.plan, 4, |_| {}).await;
     assert!(!outcome.failed(), "apply failed: {:#?}", outcome.steps);
+    audit(&planned.plan, &c.calls.records()[before..]);
     let again = lbstack::ops::plan(c, s, destroy).await.expect("re-plan");
     assert!(!again.plan.has_changes(), "the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
     planned.plan
+}
+
+/// The plan is the contract: every write call apply made belongs to a change the plan showed
+/// (by the address of the step that made it), and every tag it removed was shown as removed.
+pub fn audit(plan: &lbstack::plan::Plan, calls: &[lbstack::live::CallRecord]) {
+    for call in calls.iter().filter(|c| c.is_write()) {
+        let step = call.step.as_deref().unwrap_or_else(|| panic!("{} was made outside any apply step", call.operation));
+        let change = plan.changes.iter().find(|c| c.address.to_string() == step).unwrap_or_else(|| panic!("{} by {step}, which the plan does not hold", call.operation));
+        assert_ne!(change.action, lbstack::plan::Action::NoOp, "{} by {step}, which the plan showed unchanged", call.operation);
+        for key in &call.removed_tags {
+            let shown = change.diffs.iter().any(|d| d.path == format!("tags.{key}") && d.after.is_none());
+            assert!(shown, "{} removed tag `{key}` of {step}, which the plan did not show as removed", call.operation);
+        }
+    }
 }
 
 pub fn actions(p: &lbstack::plan::Plan) -> Vec<(String, lbstack::plan::Action)> {
@@ -149,4 +165,25 @@ pub async fn imported_certificate(c: &lbstack::live::Clients, domain: &str) -> S
 pub async fn reference_stack_lock() -> tokio::sync::MutexGuard<'static, ()> {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     LOCK.lock().await
+}
+
+/// Delete a hosted zone a test made, with the records left in it (ACM validation records): plans
+/// read every zone of the account, so zones left behind slow every later test down.
+pub async fn drop_zone(c: &lbstack::live::Clients, name: &str) {
+    let want = format!("{}.", name.trim_end_matches('.'));
+    let zones = c.route53.list_hosted_zones_by_name().dns_name(&want).send().await.unwrap();
+    let Some(zone) = zones.hosted_zones().iter().find(|z| z.name() == want) else { return };
+    let id = zone.id().trim_start_matches("/hostedzone/").to_string();
+    let sets = c.route53.list_resource_record_sets().hosted_zone_id(&id).send().await.unwrap();
+    let changes: Vec<_> = sets
+        .resource_record_sets()
+        .iter()
+        .filter(|r| !matches!(r.r#type().as_str(), "NS" | "SOA"))
+        .map(|r| aws_sdk_route53::types::Change::builder().action(aws_sdk_route53::types::ChangeAction::Delete).resource_record_set(r.clone()).build().unwrap())
+        .collect();
+    if !changes.is_empty() {
+        let batch = aws_sdk_route53::types::ChangeBatch::builder().set_changes(Some(changes)).build().unwrap();
+        c.route53.change_resource_record_sets().hosted_zone_id(&id).change_batch(batch).send().await.unwrap();
+    }
+    c.route53.delete_hosted_zone().id(&id).send().await.unwrap();
 }

@@ -101,6 +101,7 @@ async fn reference_stack_blue_green_rollback_cycle() {
 
     destroy(&c, &green).await;
     destroy(&c, &blue).await;
+    crate::support::drop_zone(&c, &zone).await;
 }
 
 /// A colour with one target group; `targets` decides what the health gate sees.
@@ -133,6 +134,7 @@ async fn the_health_gate_refuses_a_colour_without_healthy_targets_and_changes_no
     let o = run(&["swap", &file, "--zone", &zone, "--name", &live, "--min-healthy", "0"]);
     assert!(o.status.success(), "{}", text(&o));
     destroy(&c, &load(&body)).await;
+    crate::support::drop_zone(&c, &zone).await;
 }
 
 #[tokio::test]
@@ -201,6 +203,7 @@ async fn weighted_shift_ends_at_100_and_an_alarm_rolls_it_back() {
     assert_eq!(records(&c, &zone_id, &live).await, vec![(Some(a.clone()), dns_a, Some(100)), (Some(b.clone()), dns_b, Some(0))]);
     destroy(&c, &load(&body_a)).await;
     destroy(&c, &load(&body_b)).await;
+    crate::support::drop_zone(&c, &zone).await;
 }
 
 #[tokio::test]
@@ -253,4 +256,5 @@ async fn a_lock_left_by_a_crashed_swap_is_reported_and_can_be_broken() {
         out.resource_record_sets().iter().find(|r| r.name() == apex && r.r#type().as_str() == "A").and_then(|r| r.alias_target()).expect("an alias A record");
     assert_eq!(alias.dns_name().trim_end_matches('.').to_ascii_lowercase(), lb_dns(&c, &format!("{name}-web")).await);
     destroy(&c, &load(&body)).await;
+    crate::support::drop_zone(&c, &zone).await;
 }
