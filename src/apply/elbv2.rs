@@ -558,14 +558,15 @@ fn condition_list(v: &Value) -> Vec<RuleCondition> {
 
 /// Reconcile every rule of one listener: match wanted rules to live ones by their conditions (then
 /// by priority), modify what differs, delete the rest, move priorities in one SetRulePriorities
-/// call, and create what is new. A reorder never deletes and recreates a rule.
-pub async fn sync_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+/// call, and create what is new. A reorder never deletes and recreates a rule. `fresh`: the
+/// listener is new (created, or replaced with its load balancer) and holds no rules yet.
+pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
     let listener = a["listener"].as_str().unwrap_or_default().to_string();
     let want: Vec<Value> = a["rules"].as_array().cloned().unwrap_or_default();
     let before = match &c.before {
-        Some(b) => sc.ids.resolve_before(b)?,
-        None => Value::Null,
+        Some(b) if !fresh => sc.ids.resolve_before(b)?,
+        _ => Value::Null,
     };
     let have: Vec<Value> = before["rules"].as_array().cloned().unwrap_or_default();
     let arns = before["rule_arns"].as_object().cloned().unwrap_or_default();

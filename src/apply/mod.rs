@@ -212,8 +212,10 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 if c.action == Action::DeleteCreate && op == Op::Create {
                     deps.extend(op_of(&steps, ci, Op::Delete));
                 }
-                // A listener leaving a load balancer frees its port for one arriving (a renamed key).
-                if c.address.kind == Kind::Listener && op == Op::Create {
+                // A listener leaving a load balancer frees its port for one arriving (a renamed
+                // key). Not when the load balancer is replaced: the new one starts empty.
+                let parent_replaced = c.parent.as_ref().and_then(|p| index.get(p)).is_some_and(|pi| plan.changes[*pi].action.is_replace());
+                if c.address.kind == Kind::Listener && op == Op::Create && !parent_replaced {
                     let lb = c.after.as_ref().map(|a| &a["load_balancer"]);
                     for (oi, other) in plan.changes.iter().enumerate() {
                         if oi != ci && other.address.kind == Kind::Listener && other.before.as_ref().map(|b| &b["load_balancer"]) == lb {
@@ -238,12 +240,17 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                         continue;
                     }
                     let group_referrer = other.address.kind == Kind::SecurityGroup;
+                    // A user stops using it by moving off (update) or going (delete); the copy a
+                    // replaced user gets is made for the replacement, so its create is not waited
+                    // for. Deleted before its replacement exists (`-/+`), it cannot wait for users
+                    // to move: they move to the replacement after it is made.
+                    let moves = if c.action == Action::DeleteCreate { &[Op::Delete][..] } else { &[Op::Update, Op::Delete][..] };
                     match op_of(&steps, oi, Op::ClearRules) {
                         Some(clear) if group_referrer && op == Op::Delete => deps.push(clear),
                         _ if group_referrer && op == Op::ClearRules => {}
                         _ => {
-                            for o in [Op::Update, Op::Delete, Op::Create] {
-                                deps.extend(op_of(&steps, oi, o));
+                            for o in moves {
+                                deps.extend(op_of(&steps, oi, *o));
                             }
                         }
                     }
@@ -398,7 +405,8 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Listener, Op::Create) => elbv2::create_listener(sc, c).await,
         (Kind::Listener, Op::Update) => elbv2::update_listener(sc, c).await,
         (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
-        (Kind::ListenerRules, Op::Create | Op::Update) => elbv2::sync_rules(sc, c).await,
+        (Kind::ListenerRules, Op::Create) => elbv2::sync_rules(sc, c, true).await,
+        (Kind::ListenerRules, Op::Update) => elbv2::sync_rules(sc, c, false).await,
         (Kind::ListenerRules, Op::Delete) => elbv2::delete_rules(sc, c).await,
         (Kind::LaunchTemplate, Op::Create) => autoscaling::create_template(sc, c).await,
         (Kind::LaunchTemplate, Op::Update) => autoscaling::update_template(sc, c).await,

@@ -35,8 +35,11 @@ pub struct AwsOptions {
 
 pub async fn sdk_config(opts: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        // Adaptive retry: the SDK backs off on throttling and retries 5xx on its own.
-        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
+        // Standard retry: exponential backoff with jitter on throttling, 5xx and lost
+        // connections. Not adaptive: its client-side rate limiter cut the rate to a crawl after a
+        // few throttled calls (the reference stack with 5% of calls throttled applied in 49 s
+        // instead of 4.5 s).
+        .retry_config(RetryConfig::standard().with_max_attempts(8));
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
     }

@@ -398,12 +398,8 @@ pub fn annotate(plan: &mut Plan) {
         }
         if !why.is_empty() && running > 0 {
             let prefs = &after["_instance_refresh"];
-            c.diffs.push(AttrDiff {
-                path: "instance_refresh".into(),
-                before: None,
-                after: Some(json!({ "replaces": running, "min_healthy_percentage": prefs["min_healthy_percentage"].as_u64().unwrap_or(90) })),
-                forces_replacement: false,
-            });
+            let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs["min_healthy_percentage"].as_u64().unwrap_or(90) });
+            c.diffs.push(AttrDiff::new("instance_refresh", None, Some(refresh)));
             let reason = format!("{}: an instance refresh replaces {running} instance{}", why.join("; "), plural(running));
             warnings.push(format!("{}: {reason}", c.address));
             c.reason = Some(reason);

@@ -79,10 +79,20 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         if parent_replaced && matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some() {
             c.action = Action::DeleteCreate;
             c.reason = Some(format!("{} is replaced", c.parent.as_ref().expect("has parent")));
-        } else if !replaced_deps.is_empty() && c.action == Action::NoOp {
-            c.action = Action::Update;
+        } else if !replaced_deps.is_empty() && c.id.is_some() && !c.action.is_replace() {
+            // Every value naming a replaced resource changes (same reference, new id): shown in
+            // the plan, and seen by the executors that act on changed paths.
+            let mut repoints = Vec::new();
+            if let Some(after) = &c.after {
+                repointed("", after, &replaced_deps, &mut repoints);
+            }
+            repoints.retain(|r| !c.diffs.iter().any(|d| d.path == r.path));
+            c.diffs.extend(repoints);
             let names: Vec<String> = replaced_deps.iter().map(ToString::to_string).collect();
-            c.reason = Some(format!("repoint to the replacement of {}", names.join(", ")));
+            if c.action == Action::NoOp {
+                c.action = Action::Update;
+                c.reason = Some(format!("repoint to the replacement of {}", names.join(", ")));
+            }
         }
     }
 
@@ -110,6 +120,30 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
     let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
     ordered.extend(deletes);
     Plan { stack: stack.to_string(), changes: ordered, conflicts: live.conflicts.clone(), warnings: Vec::new() }
+}
+
+/// The leaves of `v` (at the paths `compare` uses) that name one of `replaced`.
+fn repointed(path: &str, v: &Value, replaced: &[Address], out: &mut Vec<AttrDiff>) {
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let names_replaced = |x: &Value| {
+        let mut refs = Vec::new();
+        super::desired::collect_refs(x, &mut refs);
+        refs.iter().any(|r| replaced.contains(r))
+    };
+    match v {
+        Value::Object(m) if as_reference(v).is_none() => {
+            for (k, x) in m.iter().filter(|(k, _)| !k.starts_with('_')) {
+                repointed(&join(k), x, replaced, out);
+            }
+        }
+        Value::Array(items) if path != "rules" && items.iter().any(Value::is_object) => {
+            for (i, x) in items.iter().enumerate() {
+                repointed(&format!("{path}[{i}]"), x, replaced, out);
+            }
+        }
+        _ if names_replaced(v) => out.push(AttrDiff { repoint: true, ..AttrDiff::new(path, Some(v.clone()), Some(v.clone())) }),
+        _ => {}
+    }
 }
 
 /// Position of a kind in the creation order (deletes go the other way).
@@ -175,7 +209,7 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
             }
             if path == "tags" {
                 for (k, v) in h.iter().filter(|(k, _)| !w.contains_key(*k)) {
-                    out.push(AttrDiff { path: format!("tags.{k}"), before: Some(v.clone()), after: None, forces_replacement: false });
+                    out.push(AttrDiff::new(format!("tags.{k}"), Some(v.clone()), None));
                 }
             }
         }
@@ -188,7 +222,7 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
         }
         _ => {
             if !same(want, have) {
-                out.push(AttrDiff { path: path.to_string(), before: have.cloned(), after: Some(want.clone()), forces_replacement: forces(path) });
+                out.push(AttrDiff { forces_replacement: forces(path), ..AttrDiff::new(path, have.cloned(), Some(want.clone())) });
             }
         }
     }

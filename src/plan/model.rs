@@ -216,6 +216,15 @@ pub struct AttrDiff {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub forces_replacement: bool,
+    /// The value names a resource that is being replaced: the same reference, a new id.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repoint: bool,
+}
+
+impl AttrDiff {
+    pub fn new(path: impl Into<String>, before: Option<Value>, after: Option<Value>) -> Self {
+        AttrDiff { path: path.into(), before, after, forces_replacement: false, repoint: false }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -142,6 +142,10 @@ pub fn human(plan: &Plan, color: bool) -> String {
             }
             _ => {
                 for d in &c.diffs {
+                    if d.path == "rules" && d.repoint {
+                        let _ = writeln!(out, "      {} rules: forward to the replacement", st.paint("33", "~"));
+                        continue;
+                    }
                     if d.path == "rules" {
                         rule_lines(&st, c.address.kind, d, &mut out);
                         continue;
@@ -160,6 +164,9 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         }
                         (None, Some(a)) if d.path.starts_with("tags.") => {
                             let _ = writeln!(out, "      {} {} = {}{forces}{note}", st.paint("32", "+"), d.path, show(a));
+                        }
+                        (Some(b), Some(_)) if d.repoint => {
+                            let _ = writeln!(out, "      {} {} = {} -> {} (the replacement)", st.paint("33", "~"), d.path, show(b), show(b));
                         }
                         _ => {
                             let before = d.before.as_ref().map_or("null".to_string(), show);
@@ -341,7 +348,7 @@ mod tests {
                     id: Some("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/shop-blue-api/1".into()),
                     before: Some(json!({"protocol": "HTTP", "port": 8080})),
                     after: Some(json!({"protocol": "HTTPS", "port": 8080})),
-                    diffs: vec![AttrDiff { path: "protocol".into(), before: Some(json!("HTTP")), after: Some(json!("HTTPS")), forces_replacement: true }],
+                    diffs: vec![AttrDiff { forces_replacement: true, ..AttrDiff::new("protocol", Some(json!("HTTP")), Some(json!("HTTPS"))) }],
                     deps: vec![],
                     parent: None,
                 },
@@ -421,7 +428,7 @@ mod tests {
             id: Some("arn:x".into()),
             before: Some(json!({ "rules": before })),
             after: Some(json!({ "rules": after })),
-            diffs: vec![AttrDiff { path: "rules".into(), before: Some(before.clone()), after: Some(after.clone()), forces_replacement: false }],
+            diffs: vec![AttrDiff::new("rules", Some(before.clone()), Some(after.clone()))],
             deps: vec![],
             parent: None,
         };

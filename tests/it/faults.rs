@@ -104,14 +104,6 @@ pub fn drop_nth_write(n: usize) -> Schedule {
     })
 }
 
-/// Drop the first answer of every write: each write is retried once by the SDK.
-pub fn drop_every_first_write_answer() -> Schedule {
-    Box::new(|log, _, write| {
-        let retry = log.last().is_some_and(|c| c.fault == Fault::DropAnswer);
-        if write && !retry { Fault::DropAnswer } else { Fault::Pass }
-    })
-}
-
 /// A seeded mix of faults on every call: throttling, server errors, resets and lost answers.
 pub fn chaos(seed: u64, percent: u64) -> Schedule {
     let mut x = seed | 1;
@@ -155,15 +147,20 @@ fn is_write(op: &str) -> bool {
     !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get"))
 }
 
-fn throttled(headers: &hyper::HeaderMap, op: &str) -> Response<Full<Bytes>> {
-    let json = headers.get("x-amz-target").is_some();
-    let (ctype, body) = if json {
-        ("application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string())
-    } else if op.starts_with("Get") && op.contains("Route53") || op == "ChangeResourceRecordSets" {
-        ("text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>".to_string())
+/// The service a request is for, from its SigV4 credential scope.
+fn service(headers: &hyper::HeaderMap) -> String {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).unwrap_or_default().to_string()
+}
+
+/// The service's throttling error in its own protocol.
+fn throttled(headers: &hyper::HeaderMap) -> Response<Full<Bytes>> {
+    let (ctype, body) = if headers.get("x-amz-target").is_some() {
+        ("application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+    } else if service(headers) == "ec2" {
+        ("text/xml", "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault</RequestID></Response>")
     } else {
-        // Query protocol (ELBv2, Auto Scaling, STS); EC2's own shape differs but shares the code idea.
-        ("text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>".to_string())
+        ("text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>")
     };
     Response::builder().status(400).header("content-type", ctype).body(Full::new(Bytes::from(body))).unwrap()
 }
@@ -193,7 +190,7 @@ async fn handle(
         Fault::Reset => return Err(std::io::Error::other("reset by the fault proxy")),
         Fault::ServerError => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
         Fault::Throttle if cbor => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
-        Fault::Throttle => return Ok(throttled(&parts.headers, &op)),
+        Fault::Throttle => return Ok(throttled(&parts.headers)),
         Fault::Pass | Fault::DropAnswer => {}
     }
     let mut forward = Request::builder().method(parts.method.clone()).uri(format!("{upstream}{path}"));
