@@ -175,6 +175,7 @@ const CLOUDWATCH: &[(&str, Class)] = &[
 
 const SSM: &[(&str, Class)] = &[
     ("ParameterNotFound", NotFound),
+    ("ParameterVersionNotFound", NotFound),
     ("ParameterAlreadyExists", AlreadyExists),
     ("ParameterLimitExceeded", LimitExceeded),
     ("TooManyUpdates", Throttled),

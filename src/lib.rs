@@ -10,6 +10,7 @@ pub mod diag;
 pub mod docs;
 pub mod graph;
 pub mod lint;
+pub mod lock;
 pub mod live;
 pub mod ops;
 pub mod plan;

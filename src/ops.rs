@@ -36,7 +36,8 @@ pub async fn clients(opts: &AwsOptions, stack: &Stack) -> Clients {
 /// Read live state and diff. `destroy` plans the removal of everything the stack owns.
 pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Result<Planned> {
     let (context, live) = live::read(clients, stack).await?;
-    let wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
+    let mut wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
+    plan::autoscaling::keep_scheduled_sizes(stack, &mut wanted, &live.resources);
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
     if destroy {
         for c in plan.changes.iter_mut() {

@@ -392,7 +392,8 @@ pub async fn lock<'a>(clients: &'a Clients, zone_id: &str, rec: &SwapRecord, wha
     let batch = ChangeBatch::builder().comment("lbstack swap: lock").changes(change(ChangeAction::Create, set.clone())?).build()?;
     match clients.route53.change_resource_record_sets().hosted_zone_id(zone_id).change_batch(batch).send().await {
         Ok(_) => Ok(Lock { clients, zone_id: zone_id.to_string(), set }),
-        Err(e) if format!("{e:?}").contains("already exists") || format!("{e:?}").contains("InvalidChangeBatch") => {
+        // A CREATE of a record that exists is an InvalidChangeBatch: the lock is held.
+        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::Conflict => {
             let holder = read_lock(clients, zone_id, rec).await.unwrap_or_default();
             anyhow::bail!(
                 "another swap of {} is in progress ({holder}); wait for it to finish. If it died, remove the lock with `lbstack swap --break-lock`",

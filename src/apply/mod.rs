@@ -112,11 +112,13 @@ pub struct StepReport {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub steps: Vec<StepReport>,
+    /// Why nothing was done at all (a plan with conflicts is not applyable).
+    pub refused: Option<String>,
 }
 
 impl Outcome {
     pub fn failed(&self) -> bool {
-        self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
+        self.refused.is_some() || self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
     }
 }
 
@@ -292,6 +294,10 @@ fn references_a_group(c: &Change) -> bool {
 
 /// Run every step of the plan. `progress` receives one line per event.
 pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> Outcome {
+    if !plan.applyable() {
+        let names: Vec<String> = plan.conflicts.iter().map(|c| c.address.to_string()).collect();
+        return Outcome { steps: Vec::new(), refused: Some(format!("the plan has conflicts ({}): nothing was changed", names.join(", "))) };
+    }
     for c in &plan.changes {
         if let Some(id) = &c.id {
             sc.ids.set_initial(&c.address, id.clone());
@@ -372,7 +378,7 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
             seconds: seconds[i],
         })
         .collect();
-    Outcome { steps: steps_report }
+    Outcome { steps: steps_report, refused: None }
 }
 
 async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {

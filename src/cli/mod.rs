@@ -122,6 +122,9 @@ pub struct ApplyArgs {
     /// Print the AWS API calls made, by operation.
     #[arg(long)]
     pub stats: bool,
+    /// Remove the stack's lock left by a run that crashed (it says who held it), then stop.
+    #[arg(long)]
+    pub break_lock: bool,
 }
 
 /// Where AWS is: the SDK's usual environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) unless set here.
@@ -417,11 +420,12 @@ fn confirm(question: &str) -> bool {
 }
 
 async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
-    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats } = args;
+    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock } = args;
     let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
+    let verb = if destroy { "destroy" } else { "apply" };
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
-    if !auto_approve && !interactive {
-        eprintln!("error: not running in a terminal: pass --auto-approve to {} without a prompt", if destroy { "destroy" } else { "apply" });
+    if !auto_approve && !interactive && !break_lock {
+        eprintln!("error: not running in a terminal: pass --auto-approve to {verb} without a prompt");
         return ExitCode::from(1);
     }
     // A saved plan: re-plan from the same file and variables and refuse if live state moved.
@@ -433,7 +437,63 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         Some(s) => (PathBuf::from(&s.stack_file), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),
     };
-    let Some((stack, clients, planned)) = load_and_plan(&stack_file, &vars, aws, destroy, color).await else { return ExitCode::from(1) };
+    let Some(stack) = load_checked(&stack_file, &vars, color) else { return ExitCode::from(1) };
+    let clients = crate::ops::clients(&aws.options(), &stack).await;
+    if *break_lock {
+        return match crate::lock::break_lock(&clients, &stack.stack).await {
+            Ok(Some(h)) => {
+                eprintln!("Removed the lock of stack `{}`, held by {h}.", stack.stack);
+                ExitCode::SUCCESS
+            }
+            Ok(None) => {
+                eprintln!("Stack `{}` was not locked.", stack.stack);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
+    // One apply or destroy of a stack at a time: taken before the first read, released on every
+    // way out, Ctrl-C included.
+    let lock = match crate::lock::acquire(&clients, &stack.stack, verb).await {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is::<crate::lock::Locked>() {
+                eprintln!("hint: wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`", stack_file.display());
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let run = locked_apply(&clients, &stack, saved, destroy, auto_approve, parallelism, stats, color);
+    let code = tokio::select! {
+        code = run => code,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\nInterrupted: steps in flight may have finished. Run {verb} again: it continues from what exists.");
+            ExitCode::from(130)
+        }
+    };
+    if let Err(e) = lock.release().await {
+        eprintln!("warning: {e:#}; remove the lock with `lbstack {verb} {} --break-lock`", stack_file.display());
+    }
+    code
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn locked_apply(
+    clients: &crate::live::Clients,
+    stack: &spec::Stack,
+    saved: Option<crate::ops::SavedPlan>,
+    destroy: bool,
+    auto_approve: bool,
+    parallelism: usize,
+    stats: bool,
+    color: Color,
+) -> ExitCode {
+    let verb = if destroy { "Destroy" } else { "Apply" };
+    let planned = match crate::ops::plan(clients, stack, destroy).await {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
     let plan = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {
             eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
@@ -444,21 +504,33 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     };
     let use_color = color.enabled(std::io::stdout().is_terminal());
     print!("{}", crate::plan::render::human(&plan, use_color));
+    // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
+    if !plan.conflicts.is_empty() {
+        eprintln!("\nerror: {verb} refused: {} name{} the stack needs {} taken (listed above); nothing was changed.", plan.conflicts.len(), plural(plan.conflicts.len()), if plan.conflicts.len() == 1 { "is" } else { "are" });
+        eprintln!("hint: delete or rename the resource holding the name, or give the stack's resource another key; resources of another stack stay theirs");
+        if stats {
+            print_stats(clients);
+        }
+        return ExitCode::from(1);
+    }
     if !plan.has_changes() {
+        if stats {
+            print_stats(clients);
+        }
         return ExitCode::SUCCESS;
     }
     if !auto_approve && !confirm(&format!("\nDo you want to perform these actions on stack `{}`?", stack.stack)) {
-        eprintln!("Apply cancelled.");
+        eprintln!("{verb} cancelled.");
         return ExitCode::from(1);
     }
     println!();
-    let outcome = crate::ops::apply(&clients, &stack, &plan, parallelism, |line| eprintln!("{line}")).await;
+    let outcome = crate::ops::apply(clients, stack, &plan, parallelism, |line| eprintln!("{line}")).await;
     if stats {
-        print_stats(&clients);
+        print_stats(clients);
     }
     let summary = plan.summary();
     if outcome.failed() {
-        println!("\nApply failed. What happened, step by step:");
+        println!("\n{verb} failed. What happened, step by step:");
         for s in &outcome.steps {
             let status = match &s.status {
                 crate::apply::StepStatus::Done => "done".to_string(),
@@ -467,10 +539,9 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
             };
             println!("  {} {:?}: {status}", s.address, s.op);
         }
-        println!("Fix the cause and run apply again: it continues from what exists.");
+        println!("Fix the cause and run {} again: it continues from what exists.", verb.to_lowercase());
         return ExitCode::from(1);
     }
-    let verb = if destroy { "Destroy" } else { "Apply" };
     println!("\n{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
     ExitCode::SUCCESS
 }

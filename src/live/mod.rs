@@ -159,6 +159,8 @@ pub struct Clients {
     pub wafv2: aws_sdk_wafv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The apply lock's parameter (`crate::lock`).
+    pub ssm: aws_sdk_ssm::Client,
     pub calls: ApiCalls,
 }
 
@@ -172,6 +174,7 @@ impl Clients {
         let wafv2 = aws_sdk_wafv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
@@ -180,6 +183,7 @@ impl Clients {
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
             autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+            ssm: aws_sdk_ssm::Client::from_conf(ssm),
             calls,
         }
     }
@@ -281,5 +285,30 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, 
     conflicts.extend(sg_conflicts);
     autoscaling::link(&mut resources);
     resources.sort_by(|a, b| a.address.cmp(&b.address));
+    conflicts.extend(duplicates(&mut resources));
     Ok((context, LiveState { resources, conflicts }))
+}
+
+/// Two live resources carrying one address are a conflict naming both, never merged into one:
+/// which of them the stack means is the user's call. Both leave the owned resources, so the plan
+/// neither changes nor deletes either. `resources` is sorted by address.
+fn duplicates(resources: &mut Vec<crate::plan::Live>) -> Vec<crate::plan::Conflict> {
+    let mut conflicts = Vec::new();
+    let mut i = 0;
+    while i < resources.len() {
+        let same = resources[i..].iter().take_while(|r| r.address == resources[i].address).count();
+        if same > 1 {
+            let dups: Vec<crate::plan::Live> = resources.drain(i..i + same).collect();
+            let ids: Vec<&str> = dups.iter().map(|d| d.id.as_str()).collect();
+            conflicts.push(crate::plan::Conflict {
+                address: dups[0].address.clone(),
+                name: dups[0].name.clone(),
+                id: ids.join(", "),
+                reason: format!("{} resources carry the tag lbstack:address={}: delete the extra one, or remove its lbstack tags", same, dups[0].address),
+            });
+        } else {
+            i += 1;
+        }
+    }
+    conflicts
 }

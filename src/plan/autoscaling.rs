@@ -148,8 +148,45 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
     attrs.insert("max_instance_lifetime".into(), Value::from(g.max_instance_lifetime.unwrap_or(0)));
     attrs.insert("_instance_refresh".into(), opt(&g.instance_refresh));
     attrs.insert("_force_delete".into(), Value::from(g.force_delete));
-    attrs.insert("tags".into(), tags(s, &address, &g.tags));
+    let mut tag_map = tags(s, &address, &g.tags);
+    if s.scheduled_actions.values().any(|a| a.group == key) {
+        tag_map[SIZES_TAG] = Value::from(sizes_record(&attrs));
+    }
+    attrs.insert("tags".into(), tag_map);
     Ok(finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None))
+}
+
+/// On a group with scheduled actions: the sizes the stack declared when lbstack last set them,
+/// `min=2,max=10[,desired=3]`.
+pub const SIZES_TAG: &str = "lbstack:sizes";
+
+fn sizes_record(attrs: &Map<String, Value>) -> String {
+    ["min", "max", "desired"].iter().filter_map(|f| attrs.get(*f).map(|v| format!("{f}={v}"))).collect::<Vec<_>>().join(",")
+}
+
+/// The stack's own schedules are not drift. Between applies, a group's scheduled actions change
+/// its min, max (and a pinned desired capacity): for each size some schedule of the group sets,
+/// while the stack still declares the value recorded in `lbstack:sizes` at the last apply, the
+/// live value stands (no change shown, none made). A value edited in the stack differs from the
+/// record and is planned as usual. Without a record (a group from before), the stack's value wins.
+pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::model::Live]) {
+    for d in wanted.iter_mut().filter(|d| d.address.kind == Kind::AutoScalingGroup) {
+        let Some(l) = live.iter().find(|l| l.address == d.address) else { continue };
+        let Some(record) = l.attrs["tags"][SIZES_TAG].as_str() else { continue };
+        let recorded: Map<String, Value> =
+            record.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null))).collect();
+        let schedules: Vec<&ScheduledAction> = s.scheduled_actions.values().filter(|a| a.group == d.address.key).collect();
+        for (field, set_by_schedule) in [
+            ("min", schedules.iter().any(|a| a.min.is_some())),
+            ("max", schedules.iter().any(|a| a.max.is_some())),
+            ("desired", schedules.iter().any(|a| a.desired.is_some())),
+        ] {
+            let unchanged = d.attrs.get(field).is_some_and(|declared| recorded.get(field) == Some(declared));
+            if set_by_schedule && unchanged && let Some(now) = l.attrs.get(field).filter(|v| !v.is_null()) {
+                d.attrs[field] = now.clone();
+            }
+        }
+    }
 }
 
 // ------------------------------------------------------------------ policies

@@ -285,4 +285,10 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
     }
+
+    /// Whether apply may execute it: a name the stack needs held by someone else stops everything
+    /// (even the changes that do not depend on it), as Terraform's `applyable`.
+    pub fn applyable(&self) -> bool {
+        self.conflicts.is_empty()
+    }
 }

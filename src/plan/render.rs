@@ -85,7 +85,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            st.paint("1;31", "Conflicts: these names are taken by resources without this stack's ownership tags. lbstack leaves them alone:")
+            st.paint("1;31", "Conflicts: these are not this stack's to change. lbstack leaves them alone, and apply changes nothing until they are resolved:")
         );
         for c in &plan.conflicts {
             let _ = writeln!(out, "  ! {} \"{}\" ({}): {}", c.address, c.name, c.id, c.reason);
@@ -320,6 +320,7 @@ pub fn json(plan: &Plan, extra: Value) -> Value {
         "format_version": FORMAT_VERSION,
         "stack": plan.stack,
         "has_changes": plan.has_changes(),
+        "applyable": plan.applyable(),
         "summary": plan.summary(),
         "resource_changes": changes,
         "conflicts": plan.conflicts,

@@ -293,3 +293,184 @@ async fn the_reference_stack_converges_through_throttling_errors_resets_and_lost
         crate::support::drop_zone(&direct, &s.records["colour"].zone).await;
     }
 }
+
+fn write_stack(name: &str, body: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lbstack-contract-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("stack.yaml");
+    std::fs::write(&path, format!("version: 1\nstack: {name}\n{body}")).unwrap();
+    path
+}
+
+const TWO_GROUPS: &str = "security_groups:\n  web: {ingress: [{ports: 80, cidrs: [10.0.0.0/8]}]}\ntarget_groups:\n  app: {protocol: HTTP, port: 8080}\n";
+
+/// A plan with a conflict is not applyable: apply refuses before any write (the security group,
+/// which does not depend on the conflict, is not created either) and says what to do.
+#[tokio::test]
+async fn a_conflict_stops_apply_before_any_write() {
+    use crate::support::{output_text, run_aws};
+    let c = clients().await;
+    let name = unique("conf");
+    let file = write_stack(&name, TWO_GROUPS);
+    let f = file.to_str().unwrap();
+    let s = crate::support::load(&std::fs::read_to_string(&file).unwrap());
+    let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
+    let theirs = c
+        .elbv2
+        .create_target_group()
+        .name(format!("{name}-app"))
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(9999)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let o = run_aws(&["plan", f, "--output", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["applyable"], false);
+    assert_eq!(doc["conflicts"][0]["address"], "target_group.app");
+    let o = run_aws(&["apply", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    let text = output_text(&o);
+    assert!(text.contains("target_group.app") && text.contains("refused") && text.contains("nothing was changed"), "{text}");
+    let items = inventory::of(&c, &name).await;
+    assert!(items.iter().all(|i| i.id == theirs), "apply wrote something: {items:?}");
+    c.elbv2.delete_target_group().target_group_arn(theirs).send().await.unwrap();
+}
+
+/// Two live resources with one address: a conflict naming both ids, neither managed nor deleted.
+#[tokio::test]
+async fn two_resources_with_one_address_are_a_conflict_naming_both() {
+    let c = clients().await;
+    let name = unique("dup");
+    let s = crate::support::load(&format!("version: 1\nstack: {name}\n{TWO_GROUPS}"));
+    crate::support::apply_converges(&c, &s).await;
+    // A copy made by hand, carrying the same ownership tags under another name.
+    let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
+    let tag = |k: &str, v: &str| aws_sdk_elasticloadbalancingv2::types::Tag::builder().key(k).value(v).build();
+    let copy = c
+        .elbv2
+        .create_target_group()
+        .name(format!("{name}-copy"))
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&vpc)
+        .tags(tag("lbstack:stack", &name))
+        .tags(tag("lbstack:address", "target_group.app"))
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let p = crate::support::plan(&c, &s).await;
+    let conflict = p.conflicts.iter().find(|x| x.address.to_string() == "target_group.app").expect("a conflict");
+    assert!(conflict.id.contains(&copy) && conflict.id.split(", ").count() == 2, "{conflict:?}");
+    assert!(!p.applyable());
+    assert!(p.changes.iter().all(|x| x.address.to_string() != "target_group.app"), "neither copy is managed");
+    // Destroy leaves both alone too.
+    let d = lbstack::ops::plan(&c, &s, true).await.unwrap();
+    assert!(d.plan.changes.iter().all(|x| x.address.to_string() != "target_group.app"));
+    c.elbv2.delete_target_group().target_group_arn(&copy).send().await.unwrap();
+    crate::support::destroy_converges(&c, &s).await;
+}
+
+/// One apply at a time: a second apply or destroy refuses at once, naming the holder; a crashed
+/// holder's lock is broken explicitly; two applies started together never duplicate anything.
+#[tokio::test]
+async fn one_apply_at_a_time() {
+    use crate::support::{lbstack_aws, output_text};
+    let c = clients().await;
+    let name = unique("lock");
+    let file = write_stack(&name, TWO_GROUPS);
+    let f = file.to_str().unwrap();
+    let held = lbstack::lock::acquire(&c, &name, "apply").await.unwrap();
+    for verb in ["apply", "destroy"] {
+        let o = lbstack_aws(&mut crate::support::lbstack()).env("LBSTACK_ACTOR", "second").args([verb, f, "--auto-approve"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let text = output_text(&o);
+        assert!(text.contains(&format!("stack `{name}` is locked by")) && text.contains("(apply)") && text.contains("--break-lock"), "{text}");
+    }
+    assert!(inventory::of(&c, &name).await.is_empty(), "a refused apply wrote nothing");
+    // The holder crashed: break its lock, then apply works.
+    std::mem::forget(held);
+    let o = crate::support::run_aws(&["apply", f, "--break-lock"]);
+    assert!(o.status.success() && output_text(&o).contains("Removed the lock"), "{}", output_text(&o));
+    // Two at once: one applies, the other refuses or finds nothing left to do.
+    let start = || {
+        let mut cmd = crate::support::lbstack();
+        lbstack_aws(&mut cmd).args(["apply", f, "--auto-approve"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let (a, b) = (start(), start());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() || b.status.success(), "{}\n{}", output_text(&a), output_text(&b));
+    for o in [&a, &b] {
+        assert!(o.status.success() || output_text(o).contains("is locked by"), "{}", output_text(o));
+    }
+    inventory::assert_clean(&inventory::of(&c, &name).await, &name);
+    assert!(lbstack::lock::holder(&c, &name).await.unwrap().is_none(), "both runs released the lock");
+    // Nothing to do: --stats still says what reading cost.
+    let o = crate::support::run_aws(&["apply", f, "--auto-approve", "--stats"]);
+    assert!(o.status.success() && output_text(&o).contains("No changes.") && output_text(&o).contains("AWS API calls:"), "{}", output_text(&o));
+    let o = crate::support::run_aws(&["destroy", f, "--auto-approve"]);
+    assert!(o.status.success(), "{}", output_text(&o));
+}
+
+/// A destroy that fails says so as a destroy, step by step.
+#[test]
+fn a_failed_destroy_is_reported_as_one() {
+    use crate::support::{output_text, run_aws};
+    let name = unique("faildestroy");
+    let protected = |on: bool| {
+        format!("target_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    attributes: {{deletion_protection: {on}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n")
+    };
+    let file = write_stack(&name, &protected(true));
+    let f = file.to_str().unwrap();
+    assert!(run_aws(&["apply", f, "--auto-approve"]).status.success());
+    let o = run_aws(&["destroy", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = output_text(&o);
+    assert!(text.contains("Destroy failed.") && text.contains("deletion protection is on") && text.contains("run destroy again"), "{text}");
+    write_stack(&name, &protected(false));
+    assert!(run_aws(&["apply", f, "--auto-approve"]).status.success());
+    assert!(run_aws(&["destroy", f, "--auto-approve"]).status.success());
+}
+
+/// A scheduled action of the stack changed the group's sizes: that is not drift, and apply does
+/// not undo it. A size edited in the stack is planned.
+#[tokio::test]
+async fn the_stacks_own_schedules_are_not_drift() {
+    let c = clients().await;
+    let name = unique("sched");
+    let body = |min: u32| {
+        format!(
+            "launch_templates:\n  app:\n    image: {{name: \"al2023-ami-2023.*-x86_64\", owner: amazon}}\n    instance_type: t3.micro\nautoscaling_groups:\n  app: {{min: {min}, max: 6, launch_template: app}}\nscheduled_actions:\n  morning: {{group: app, recurrence: \"0 8 * * *\", min: 3}}\n"
+        )
+    };
+    let s = crate::support::load(&format!("version: 1\nstack: {name}\n{}", body(1)));
+    crate::support::apply_converges(&c, &s).await;
+    // The morning schedule fires.
+    let group = format!("{name}-app");
+    c.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&group).min_size(3).send().await.unwrap();
+    let p = crate::support::plan(&c, &s).await;
+    assert!(!p.has_changes(), "{}", lbstack::plan::render::human(&p, false));
+    let min = || async { c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await.unwrap().auto_scaling_groups()[0].min_size() };
+    // The stack's min changes from 1 to 2: planned and applied.
+    let s = crate::support::load(&format!("version: 1\nstack: {name}\n{}", body(2)));
+    let p = crate::support::plan(&c, &s).await;
+    let g = p.changes.iter().find(|x| x.address.to_string() == "autoscaling_group.app").unwrap();
+    assert!(g.diffs.iter().any(|d| d.path == "min" && d.before == Some(serde_json::json!(3)) && d.after == Some(serde_json::json!(2))), "{:?}", g.diffs);
+    crate::support::apply_converges(&c, &s).await;
+    assert_eq!(min().await, Some(2));
+    // Fires again, and a change elsewhere in the group (a tag) leaves the schedule's size alone.
+    c.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&group).min_size(3).send().await.unwrap();
+    let s = crate::support::load(&format!("version: 1\nstack: {name}\ntags: {{team: web}}\n{}", body(2)));
+    crate::support::apply_converges(&c, &s).await;
+    assert_eq!(min().await, Some(3), "apply undid the schedule");
+    crate::support::destroy_converges(&c, &s).await;
+}

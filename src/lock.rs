@@ -1,0 +1,134 @@
+//! One apply or destroy of a stack at a time, without a state file.
+//!
+//! The lock is the SSM parameter `/lbstack/locks/<stack>`, created with `Overwrite=false`: AWS
+//! creates it for exactly one caller and answers every other with ParameterAlreadyExists, so two
+//! runs on two machines cannot both take it. It needs nothing set up beforehand (no table, no
+//! bucket), lives in the account and region of the resources it guards, and costs nothing in the
+//! standard tier. Its value says who holds it, where, since when and doing what, so a refused run
+//! can name the holder. A crashed holder's lock is removed with `--break-lock`.
+//!
+//! IAM: `ssm:PutParameter`, `ssm:GetParameter` and `ssm:DeleteParameter` on
+//! `arn:aws:ssm:*:*:parameter/lbstack/locks/*`.
+
+use crate::aws_error::{Class, class_of};
+use crate::live::{Clients, err};
+use serde::{Deserialize, Serialize};
+
+/// Who holds a lock: the run's actor (`$LBSTACK_ACTOR`, the CI's actor, or user@host), host,
+/// process, start time and operation. `token` tells this run's lock from another's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub who: String,
+    pub host: String,
+    pub pid: u32,
+    pub since: String,
+    pub operation: String,
+    pub token: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}) on {}, process {}, since {}", self.who, self.operation, self.host, self.pid, self.since)
+    }
+}
+
+/// Another run holds the stack's lock.
+#[derive(Debug)]
+pub struct Locked {
+    pub stack: String,
+    pub holder: Option<Holder>,
+}
+
+impl std::fmt::Display for Locked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.holder {
+            Some(h) => write!(f, "stack `{}` is locked by {h}", self.stack),
+            None => write!(f, "stack `{}` is locked by another run", self.stack),
+        }
+    }
+}
+
+impl std::error::Error for Locked {}
+
+pub fn parameter_name(stack: &str) -> String {
+    format!("/lbstack/locks/{stack}")
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".into())
+}
+
+fn now() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now()).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+}
+
+/// The held lock; `release` it on every way out.
+#[derive(Debug)]
+pub struct Lock {
+    clients: Clients,
+    stack: String,
+    token: String,
+}
+
+/// Take the stack's lock, or fail with `Locked` naming the holder.
+pub async fn acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow::Result<Lock> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let token = crate::plan::names::hash7(&format!("{nanos}|{}|{stack}", std::process::id()));
+    let me = Holder { who: crate::swap::actor(), host: host(), pid: std::process::id(), since: now(), operation: operation.to_string(), token: token.clone() };
+    let value = serde_json::to_string(&me).expect("holder serializes");
+    let sent = clients
+        .ssm
+        .put_parameter()
+        .name(parameter_name(stack))
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .overwrite(false)
+        .description("lbstack: a run holds this stack's apply lock")
+        .send()
+        .await;
+    match sent {
+        Ok(_) => Ok(Lock { clients: clients.clone(), stack: stack.to_string(), token }),
+        Err(e) if class_of(&e) == Class::AlreadyExists => {
+            let holder = holder(clients, stack).await?;
+            // The SDK retried a put whose answer was lost: the lock it found is this run's.
+            if holder.as_ref().is_some_and(|h| h.token == token) {
+                return Ok(Lock { clients: clients.clone(), stack: stack.to_string(), token });
+            }
+            Err(anyhow::Error::new(Locked { stack: stack.to_string(), holder }))
+        }
+        Err(e) => Err(err(&format!("taking the lock of stack `{stack}` (SSM parameter {})", parameter_name(stack)), e)),
+    }
+}
+
+/// Who holds the stack's lock, if anyone.
+pub async fn holder(clients: &Clients, stack: &str) -> anyhow::Result<Option<Holder>> {
+    match clients.ssm.get_parameter().name(parameter_name(stack)).send().await {
+        Ok(out) => Ok(out.parameter().and_then(|p| p.value()).and_then(|v| serde_json::from_str(v).ok())),
+        Err(e) if class_of(&e) == Class::NotFound => Ok(None),
+        Err(e) => Err(err("reading the stack's lock", e)),
+    }
+}
+
+/// Remove the lock whoever holds it (a crashed run's); returns who held it.
+pub async fn break_lock(clients: &Clients, stack: &str) -> anyhow::Result<Option<Holder>> {
+    let held = holder(clients, stack).await?;
+    delete(clients, stack).await?;
+    Ok(held)
+}
+
+async fn delete(clients: &Clients, stack: &str) -> anyhow::Result<()> {
+    match clients.ssm.delete_parameter().name(parameter_name(stack)).send().await {
+        Err(e) if class_of(&e) != Class::NotFound => Err(err("removing the stack's lock", e)),
+        _ => Ok(()),
+    }
+}
+
+impl Lock {
+    /// Give the lock up, unless someone broke it and another run holds it now.
+    pub async fn release(self) -> anyhow::Result<()> {
+        match holder(&self.clients, &self.stack).await? {
+            Some(h) if h.token == self.token => delete(&self.clients, &self.stack).await,
+            _ => Ok(()),
+        }
+    }
+}
