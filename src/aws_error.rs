@@ -340,7 +340,12 @@ where
             SdkError::TimeoutError(_) => (Timeout, None, Some(causes(self).0), None),
             SdkError::ResponseError(r) => {
                 let status = r.raw().status().as_u16();
-                (ServiceFault, None, Some(format!("the endpoint answered HTTP {status} with a body that is not an AWS response")), self.request_id().map(str::to_string))
+                (
+                    ServiceFault,
+                    None,
+                    Some(format!("the endpoint answered HTTP {status} with a body that is not an AWS response")),
+                    self.request_id().map(str::to_string),
+                )
             }
             SdkError::ConstructionFailure(_) => (Invalid, None, Some(causes(self).0), None),
             _ => (Other, None, Some(causes(self).0), None),

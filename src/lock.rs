@@ -70,8 +70,32 @@ pub struct Lock {
     token: String,
 }
 
-/// Take the stack's lock, or fail with `Locked` naming the holder.
+/// Whether a holder is a process of this machine that no longer runs (killed, crashed): its lock
+/// is stale and can be taken over without asking. Holders on other machines cannot be checked.
+fn gone_from_this_host(h: &Holder) -> bool {
+    h.host == host()
+        && h.pid != std::process::id()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new(&format!("/proc/{}", h.pid)).exists()
+}
+
+/// Take the stack's lock, or fail with `Locked` naming the holder. A lock left by a process of
+/// this machine that is gone (killed in the middle of an apply) is taken over, with a note.
 pub async fn acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow::Result<Lock> {
+    match try_acquire(clients, stack, operation).await {
+        Err(e) if e.downcast_ref::<Locked>().and_then(|l| l.holder.as_ref()).is_some_and(gone_from_this_host) => {
+            let held = holder(clients, stack).await?;
+            if let Some(h) = held.filter(gone_from_this_host) {
+                eprintln!("note: the lock of stack `{stack}` was held by {h}, which no longer runs: taking it over");
+                delete(clients, stack).await?;
+            }
+            try_acquire(clients, stack, operation).await
+        }
+        other => other,
+    }
+}
+
+async fn try_acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow::Result<Lock> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let token = crate::plan::names::hash7(&format!("{nanos}|{}|{stack}", std::process::id()));
     let me = Holder { who: crate::swap::actor(), host: host(), pid: std::process::id(), since: now(), operation: operation.to_string(), token: token.clone() };

@@ -43,6 +43,11 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
         for c in plan.changes.iter_mut() {
             c.reason = Some("the stack is being destroyed".into());
         }
+        // Destroy takes no name, so a name held by someone else stands in its way no more: what it
+        // leaves alone is said, not refused.
+        for c in std::mem::take(&mut plan.conflicts) {
+            plan.warnings.push(format!("{}: left alone: {} ({})", c.address, c.reason, c.id));
+        }
     }
     name_replacements(&mut plan, &live, &stack.stack);
     plan::autoscaling::annotate(&mut plan);

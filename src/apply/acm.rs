@@ -99,7 +99,8 @@ async fn import(sc: &StepContext, c: &Change, m: &Material, tag_map: &Value) -> 
 
 /// A certificate tagged as this change's resource, if one exists.
 async fn find_owned(sc: &StepContext, c: &Change) -> anyhow::Result<Option<String>> {
-    let all = sc.clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
+    let all =
+        sc.clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
     for arn in all.iter().filter_map(|s| s.certificate_arn()) {
         let Ok(out) = sc.clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await else { continue };
         let t: Vec<(&str, &str)> = out.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default())).collect();
@@ -113,12 +114,16 @@ async fn find_owned(sc: &StepContext, c: &Change) -> anyhow::Result<Option<Strin
 /// Write the DNS validation records into the zone and wait until ACM issues the certificate.
 async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()> {
     // ACM adds the records to the description shortly after the request.
-    let mut records: Vec<(String, String)> = retry::poll(Backoff::new(Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(90)), &format!("waiting for ACM's DNS validation records of {arn}"), || async {
-        let d = sc.clients.acm.describe_certificate().certificate_arn(arn).send().await.map_err(|e| err("describing the certificate", e))?;
-        let options = d.certificate().map(|c| c.domain_validation_options().to_vec()).unwrap_or_default();
-        let ready = !options.is_empty() && options.iter().all(|o| o.resource_record().is_some());
-        Ok(ready.then(|| options.iter().filter_map(|o| o.resource_record()).map(|r| (r.name().to_string(), r.value().to_string())).collect()))
-    })
+    let mut records: Vec<(String, String)> = retry::poll(
+        Backoff::new(Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(90)),
+        &format!("waiting for ACM's DNS validation records of {arn}"),
+        || async {
+            let d = sc.clients.acm.describe_certificate().certificate_arn(arn).send().await.map_err(|e| err("describing the certificate", e))?;
+            let options = d.certificate().map(|c| c.domain_validation_options().to_vec()).unwrap_or_default();
+            let ready = !options.is_empty() && options.iter().all(|o| o.resource_record().is_some());
+            Ok(ready.then(|| options.iter().filter_map(|o| o.resource_record()).map(|r| (r.name().to_string(), r.value().to_string())).collect()))
+        },
+    )
     .await?;
     records.sort();
     records.dedup();

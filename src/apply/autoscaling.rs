@@ -92,11 +92,14 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .await;
     let doing = format!("creating launch template {}", c.name);
     let id = match sent {
-        Ok(out) => out.launch_template().and_then(|t| t.launch_template_id()).ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?.to_string(),
+        Ok(out) => {
+            out.launch_template().and_then(|t| t.launch_template_id()).ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?.to_string()
+        }
         // The retry of a create whose answer was lost meets the template it made: ours by its tags.
         Err(e) if class_of(&e) == Class::AlreadyExists => {
             let failure = err(&doing, e);
-            let found = sc.clients.ec2.describe_launch_templates().launch_template_names(&c.name).send().await.map_err(|e| err("looking up the launch template", e))?;
+            let found =
+                sc.clients.ec2.describe_launch_templates().launch_template_names(&c.name).send().await.map_err(|e| err("looking up the launch template", e))?;
             let ours = found.launch_templates().iter().find(|t| {
                 let tags: Vec<(&str, &str)> = t.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
                 super::owned_by(&tags, &sc.stack, &c.address)
@@ -232,7 +235,14 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         // The retry of a create whose answer was lost meets the group it made: ours by its tags.
         Err(e) if class_of(&e) == Class::AlreadyExists => {
             let failure = err(&format!("creating auto-scaling group {}", c.name), e);
-            let found = sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&c.name).send().await.map_err(|e| err("reading the group", e))?;
+            let found = sc
+                .clients
+                .autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&c.name)
+                .send()
+                .await
+                .map_err(|e| err("reading the group", e))?;
             let ours = found.auto_scaling_groups().first().is_some_and(|g| {
                 let tags: Vec<(&str, &str)> = g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
                 super::owned_by(&tags, &sc.stack, &c.address)
@@ -354,7 +364,15 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &Value) -> any
         Ok(out) => out.instance_refresh_id().unwrap_or_default().to_string(),
         // A refresh that started since this step asked is the one a lost answer started.
         Err(e) if class_of(&e) == Class::Conflict => {
-            let out = sc.clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(name).max_records(1).send().await.map_err(|e| err("reading instance refreshes", e))?;
+            let out = sc
+                .clients
+                .autoscaling
+                .describe_instance_refreshes()
+                .auto_scaling_group_name(name)
+                .max_records(1)
+                .send()
+                .await
+                .map_err(|e| err("reading instance refreshes", e))?;
             match out.instance_refreshes().first().filter(|r| r.start_time().is_some_and(|t| t.secs() >= asked.secs())).and_then(|r| r.instance_refresh_id()) {
                 Some(id) => id.to_string(),
                 None => anyhow::bail!("an instance refresh is already running on {name}; let it finish (or cancel it) and apply again"),
@@ -577,7 +595,15 @@ pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     if !group_exists(sc, &group).await? {
         return Ok(());
     }
-    let left = sc.clients.autoscaling.describe_policies().auto_scaling_group_name(&group).policy_names(&c.name).send().await.map_err(|e| err("reading the policy", e))?;
+    let left = sc
+        .clients
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(&group)
+        .policy_names(&c.name)
+        .send()
+        .await
+        .map_err(|e| err("reading the policy", e))?;
     if left.scaling_policies().is_empty() { Ok(()) } else { Err(failure) }
 }
 

@@ -63,13 +63,40 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 async fn permissions_call(sc: &StepContext, group: &str, direction: &str, grant: bool, perms: Vec<IpPermission>) -> anyhow::Result<()> {
     let send = |perms: Vec<IpPermission>| async move {
         let ec2 = &sc.clients.ec2;
-        let done = match (direction, grant) {
-            ("ingress", true) => ec2.authorize_security_group_ingress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("authorizing ingress", e))),
-            ("ingress", false) => ec2.revoke_security_group_ingress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("revoking ingress", e))),
-            (_, true) => ec2.authorize_security_group_egress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("authorizing egress", e))),
-            (_, false) => ec2.revoke_security_group_egress().group_id(group).set_ip_permissions(Some(perms)).send().await.map(|_| ()).map_err(|e| (class_of(&e), err("revoking egress", e))),
-        };
-        done
+        match (direction, grant) {
+            ("ingress", true) => ec2
+                .authorize_security_group_ingress()
+                .group_id(group)
+                .set_ip_permissions(Some(perms))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| (class_of(&e), err("authorizing ingress", e))),
+            ("ingress", false) => ec2
+                .revoke_security_group_ingress()
+                .group_id(group)
+                .set_ip_permissions(Some(perms))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| (class_of(&e), err("revoking ingress", e))),
+            (_, true) => ec2
+                .authorize_security_group_egress()
+                .group_id(group)
+                .set_ip_permissions(Some(perms))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| (class_of(&e), err("authorizing egress", e))),
+            (_, false) => ec2
+                .revoke_security_group_egress()
+                .group_id(group)
+                .set_ip_permissions(Some(perms))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| (class_of(&e), err("revoking egress", e))),
+        }
     };
     let settled = if grant { Class::AlreadyExists } else { Class::NotFound };
     match send(perms.clone()).await {

@@ -45,7 +45,14 @@ async fn carries_our_tags(sc: &StepContext, c: &Change, arn: &str) -> anyhow::Re
 
 /// The ARN a create returned, or, when it met AlreadyExists, the ARN `lookup` finds if that
 /// resource is ours (made by an earlier attempt whose response was lost).
-async fn created_or_ours<O, E, L, LF>(sc: &StepContext, c: &Change, doing: &str, sent: Result<O, E>, arn_of: impl Fn(&O) -> Option<String>, lookup: L) -> anyhow::Result<String>
+async fn created_or_ours<O, E, L, LF>(
+    sc: &StepContext,
+    c: &Change,
+    doing: &str,
+    sent: Result<O, E>,
+    arn_of: impl Fn(&O) -> Option<String>,
+    lookup: L,
+) -> anyhow::Result<String>
 where
     E: crate::aws_error::Failure,
     L: FnOnce() -> LF,
@@ -627,10 +634,17 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
             .send()
             .await;
         let doing = format!("creating the rule at priority {priority}");
-        created_or_ours(sc, c, &doing, sent, |out| out.rules().first().and_then(|r| r.rule_arn()).map(str::to_string), || async {
-            let rules = elb.describe_rules().listener_arn(&listener).send().await.map_err(|e| err("reading the listener's rules", e))?;
-            Ok(rules.rules().iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn()).map(str::to_string))
-        })
+        created_or_ours(
+            sc,
+            c,
+            &doing,
+            sent,
+            |out| out.rules().first().and_then(|r| r.rule_arn()).map(str::to_string),
+            || async {
+                let rules = elb.describe_rules().listener_arn(&listener).send().await.map_err(|e| err("reading the listener's rules", e))?;
+                Ok(rules.rules().iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn()).map(str::to_string))
+            },
+        )
         .await?;
     }
     sc.ids.set(&c.address, listener);

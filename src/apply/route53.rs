@@ -6,10 +6,10 @@
 use super::StepContext;
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
-use crate::retry::{self, Backoff};
 use crate::live::route53::{IndexEntry, index_name, read_index};
 use crate::plan::Change;
 use crate::plan::desired::fqdn;
+use crate::retry::{self, Backoff};
 use aws_sdk_route53::types::{AliasTarget, Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -121,7 +121,9 @@ async fn still_to_do(sc: &StepContext, zone_id: &str, changes: &[DnsChange]) -> 
         let existing = found.iter().find(|r| r.set_identifier() == want.set_identifier());
         match (ch.action(), existing) {
             (ChangeAction::Create, Some(r)) if same_record(r, want) => {}
-            (ChangeAction::Create, Some(_)) => anyhow::bail!("{} {} exists with other values and is not this stack's; run plan again", want.name(), want.r#type().as_str()),
+            (ChangeAction::Create, Some(_)) => {
+                anyhow::bail!("{} {} exists with other values and is not this stack's; run plan again", want.name(), want.r#type().as_str())
+            }
             (ChangeAction::Delete, None) => {}
             _ => out.push(ch.clone()),
         }
@@ -143,7 +145,8 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
         wanted.dedup();
         // After a refusal, what the batch asked may be done already (its answer was lost) or the
         // index may have moved under another writer: both show in a fresh read.
-        let mut changes = if refused.load(std::sync::atomic::Ordering::SeqCst) { still_to_do(sc, &zone_id, &record_changes).await? } else { record_changes.clone() };
+        let mut changes =
+            if refused.load(std::sync::atomic::Ordering::SeqCst) { still_to_do(sc, &zone_id, &record_changes).await? } else { record_changes.clone() };
         if wanted != entries {
             if let Some(current) = current {
                 changes.push(change(ChangeAction::Delete, current)?);
@@ -166,9 +169,7 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
     // InvalidChangeBatch (the emulator: InvalidInput) when the index or a record moved: read
     // again, a few times (a refusal for a reason of its own stays refused).
     let retries = std::sync::atomic::AtomicU32::new(0);
-    let passing = |e: &anyhow::Error| {
-        retry::is(&[Class::Conflict, Class::Invalid])(e) && retries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4
-    };
+    let passing = |e: &anyhow::Error| retry::is(&[Class::Conflict, Class::Invalid])(e) && retries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4;
     retry::retry(Backoff::RACE, attempt, passing).await
 }
 

@@ -42,7 +42,13 @@ async fn ours_by_name(sc: &StepContext, c: &Change, ip_set: bool) -> anyhow::Res
 }
 
 /// A create's ARN, or on WAFDuplicateItem the ARN of the copy a lost attempt made.
-async fn created<O, E: crate::aws_error::Failure>(sc: &StepContext, c: &Change, ip_set: bool, sent: Result<O, E>, arn: impl Fn(&O) -> Option<&str>) -> anyhow::Result<String> {
+async fn created<O, E: crate::aws_error::Failure>(
+    sc: &StepContext,
+    c: &Change,
+    ip_set: bool,
+    sent: Result<O, E>,
+    arn: impl Fn(&O) -> Option<&str>,
+) -> anyhow::Result<String> {
     let doing = format!("creating {} {}", if ip_set { "IP set" } else { "web ACL" }, c.name);
     match sent {
         Ok(out) => Ok(arn(&out).unwrap_or_default().to_string()),

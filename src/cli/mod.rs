@@ -506,7 +506,12 @@ async fn locked_apply(
     print!("{}", crate::plan::render::human(&plan, use_color));
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {
-        eprintln!("\nerror: {verb} refused: {} name{} the stack needs {} taken (listed above); nothing was changed.", plan.conflicts.len(), plural(plan.conflicts.len()), if plan.conflicts.len() == 1 { "is" } else { "are" });
+        eprintln!(
+            "\nerror: {verb} refused: {} name{} the stack needs {} taken (listed above); nothing was changed.",
+            plan.conflicts.len(),
+            plural(plan.conflicts.len()),
+            if plan.conflicts.len() == 1 { "is" } else { "are" }
+        );
         eprintln!("hint: delete or rename the resource holding the name, or give the stack's resource another key; resources of another stack stay theirs");
         if stats {
             print_stats(clients);

@@ -37,10 +37,26 @@ pub async fn list(clients: &Clients, ip_sets: bool) -> anyhow::Result<Vec<(Strin
     let mut marker: Option<String> = None;
     loop {
         let (page, next) = if ip_sets {
-            let o = clients.wafv2.list_ip_sets().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing IP sets", e))?;
+            let o = clients
+                .wafv2
+                .list_ip_sets()
+                .scope(Scope::Regional)
+                .limit(100)
+                .set_next_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| err("listing IP sets", e))?;
             (o.ip_sets().iter().filter_map(|s| Some((s.name()?.to_string(), s.arn()?.to_string()))).collect::<Vec<_>>(), o.next_marker().map(str::to_string))
         } else {
-            let o = clients.wafv2.list_web_acls().scope(Scope::Regional).limit(100).set_next_marker(marker.clone()).send().await.map_err(|e| err("listing web ACLs", e))?;
+            let o = clients
+                .wafv2
+                .list_web_acls()
+                .scope(Scope::Regional)
+                .limit(100)
+                .set_next_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| err("listing web ACLs", e))?;
             (o.web_acls().iter().filter_map(|s| Some((s.name()?.to_string(), s.arn()?.to_string()))).collect::<Vec<_>>(), o.next_marker().map(str::to_string))
         };
         let full = page.len() == 100;

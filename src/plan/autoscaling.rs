@@ -182,7 +182,10 @@ pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::mo
             ("desired", schedules.iter().any(|a| a.desired.is_some())),
         ] {
             let unchanged = d.attrs.get(field).is_some_and(|declared| recorded.get(field) == Some(declared));
-            if set_by_schedule && unchanged && let Some(now) = l.attrs.get(field).filter(|v| !v.is_null()) {
+            if set_by_schedule
+                && unchanged
+                && let Some(now) = l.attrs.get(field).filter(|v| !v.is_null())
+            {
                 d.attrs[field] = now.clone();
             }
         }

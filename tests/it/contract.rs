@@ -40,16 +40,19 @@ async fn lose_answer(direct: &lbstack::live::Clients, n: usize) -> (bool, bool) 
     let proxy = FaultProxy::start(crate::support::emulator_endpoint(), faults::drop_nth_write(n)).await;
     let c = proxy.clients().await;
     let s = reference(direct).await;
-    apply(&c, &s, false).await.unwrap_or_else(|e| panic!("apply with write {n}'s answer lost failed: {e}"));
-    let dropped_apply = proxy.log().iter().any(|x| x.fault == faults::Fault::DropAnswer);
+    let lost = |log: Vec<faults::Call>| log.into_iter().find(|x| x.fault == faults::Fault::DropAnswer).map(|x| x.operation).unwrap_or_default();
+    apply(&c, &s, false).await.unwrap_or_else(|e| panic!("apply with write {n}'s answer ({}) lost failed: {e}", lost(proxy.log())));
+    let dropped = lost(proxy.log());
+    let dropped_apply = !dropped.is_empty();
     let again = lbstack::ops::plan(direct, &s, false).await.unwrap();
-    assert!(!again.plan.has_changes(), "write {n} lost: the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
+    assert!(!again.plan.has_changes(), "write {n} ({dropped}) lost: the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
     inventory::assert_clean(&inventory::of(direct, &s.stack).await, &s.stack);
     proxy.set_schedule(faults::drop_nth_write(n));
-    apply(&c, &s, true).await.unwrap_or_else(|e| panic!("destroy with write {n}'s answer lost failed: {e}"));
-    let dropped_destroy = proxy.log().iter().any(|x| x.fault == faults::Fault::DropAnswer);
+    apply(&c, &s, true).await.unwrap_or_else(|e| panic!("destroy with write {n}'s answer ({}) lost failed: {e}", lost(proxy.log())));
+    let dropped = lost(proxy.log());
+    let dropped_destroy = !dropped.is_empty();
     let left = inventory::of(direct, &s.stack).await;
-    assert!(left.is_empty(), "write {n} lost in destroy: left {:?}", left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>());
+    assert!(left.is_empty(), "write {n} ({dropped}) lost in destroy: left {:?}", left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>());
     crate::support::drop_zone(direct, &s.records["colour"].zone).await;
     (dropped_apply, dropped_destroy)
 }
@@ -414,6 +417,21 @@ async fn one_apply_at_a_time() {
     }
     inventory::assert_clean(&inventory::of(&c, &name).await, &name);
     assert!(lbstack::lock::holder(&c, &name).await.unwrap().is_none(), "both runs released the lock");
+    // A run killed on this machine left its lock: the next run sees the process is gone and takes over.
+    let mut dead = std::process::Command::new("true").spawn().unwrap();
+    dead.wait().unwrap();
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    let stale = serde_json::json!({"who": "killed", "host": host, "pid": dead.id(), "since": "2026-01-01T00:00:00Z", "operation": "apply", "token": "old"});
+    c.ssm
+        .put_parameter()
+        .name(lbstack::lock::parameter_name(&name))
+        .value(stale.to_string())
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    let o = crate::support::run_aws(&["apply", f, "--auto-approve"]);
+    assert!(o.status.success() && output_text(&o).contains("which no longer runs: taking it over"), "{}", output_text(&o));
     // Nothing to do: --stats still says what reading cost.
     let o = crate::support::run_aws(&["apply", f, "--auto-approve", "--stats"]);
     assert!(o.status.success() && output_text(&o).contains("No changes.") && output_text(&o).contains("AWS API calls:"), "{}", output_text(&o));
@@ -427,7 +445,9 @@ fn a_failed_destroy_is_reported_as_one() {
     use crate::support::{output_text, run_aws};
     let name = unique("faildestroy");
     let protected = |on: bool| {
-        format!("target_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    attributes: {{deletion_protection: {on}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n")
+        format!(
+            "target_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    attributes: {{deletion_protection: {on}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+        )
     };
     let file = write_stack(&name, &protected(true));
     let f = file.to_str().unwrap();
@@ -459,7 +479,8 @@ async fn the_stacks_own_schedules_are_not_drift() {
     c.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&group).min_size(3).send().await.unwrap();
     let p = crate::support::plan(&c, &s).await;
     assert!(!p.has_changes(), "{}", lbstack::plan::render::human(&p, false));
-    let min = || async { c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await.unwrap().auto_scaling_groups()[0].min_size() };
+    let min =
+        || async { c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await.unwrap().auto_scaling_groups()[0].min_size() };
     // The stack's min changes from 1 to 2: planned and applied.
     let s = crate::support::load(&format!("version: 1\nstack: {name}\n{}", body(2)));
     let p = crate::support::plan(&c, &s).await;

@@ -33,8 +33,6 @@ pub enum Fault {
 pub struct Call {
     pub operation: String,
     pub write: bool,
-    /// The position of this call among writes (first attempts and retries alike).
-    pub write_index: Option<usize>,
     pub fault: Fault,
 }
 
@@ -158,9 +156,15 @@ fn throttled(headers: &hyper::HeaderMap) -> Response<Full<Bytes>> {
     let (ctype, body) = if headers.get("x-amz-target").is_some() {
         ("application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
     } else if service(headers) == "ec2" {
-        ("text/xml", "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault</RequestID></Response>")
+        (
+            "text/xml",
+            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault</RequestID></Response>",
+        )
     } else {
-        ("text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>")
+        (
+            "text/xml",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>",
+        )
     };
     Response::builder().status(400).header("content-type", ctype).body(Full::new(Bytes::from(body))).unwrap()
 }
@@ -180,8 +184,7 @@ async fn handle(
         let mut s = state.lock().unwrap();
         let State { schedule, log } = &mut *s;
         let fault = schedule(log, &op, write);
-        let write_index = write.then(|| log.iter().filter(|c| c.write).count());
-        log.push(Call { operation: op.clone(), write, write_index, fault });
+        log.push(Call { operation: op.clone(), write, fault });
         fault
     };
     // CloudWatch speaks CBOR, which this proxy does not encode: it gets server errors instead.

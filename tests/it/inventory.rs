@@ -68,7 +68,8 @@ pub async fn of(c: &lbstack::live::Clients, stack: &str) -> Vec<Item> {
             tags.insert(d.resource_arn().unwrap().to_string(), map(d.tags().iter().map(|t| (t.key().unwrap(), t.value().unwrap_or_default()))));
         }
     }
-    let lb_of_ours: Vec<String> = lbs.iter().filter(|l| l.load_balancer_name().unwrap().starts_with(&prefix)).map(|l| l.load_balancer_name().unwrap().to_string()).collect();
+    let lb_of_ours: Vec<String> =
+        lbs.iter().filter(|l| l.load_balancer_name().unwrap().starts_with(&prefix)).map(|l| l.load_balancer_name().unwrap().to_string()).collect();
     for (kind, name, arn) in arns {
         let t = tags.remove(&arn).unwrap_or_default();
         let ours_by_name = match kind {
@@ -91,7 +92,12 @@ pub async fn of(c: &lbstack::live::Clients, stack: &str) -> Vec<Item> {
     for lt in lts {
         let t = map(lt.tags().iter().map(|t| (t.key().unwrap(), t.value().unwrap_or_default())));
         if lt.launch_template_name().unwrap_or_default().starts_with(&prefix) || t.get("lbstack:stack").map(String::as_str) == Some(stack) {
-            out.push(Item { kind: "launch_template", name: lt.launch_template_name().unwrap().to_string(), id: lt.launch_template_id().unwrap().to_string(), tags: t });
+            out.push(Item {
+                kind: "launch_template",
+                name: lt.launch_template_name().unwrap().to_string(),
+                id: lt.launch_template_id().unwrap().to_string(),
+                tags: t,
+            });
         }
     }
     // Auto-scaling groups with their policies and scheduled actions.
@@ -104,11 +110,21 @@ pub async fn of(c: &lbstack::live::Clients, stack: &str) -> Vec<Item> {
         }
         let policies = c.autoscaling.describe_policies().auto_scaling_group_name(&name).send().await.unwrap();
         for p in policies.scaling_policies() {
-            out.push(Item { kind: "scaling_policy", name: p.policy_name().unwrap().to_string(), id: p.policy_arn().unwrap_or_default().to_string(), tags: t.clone() });
+            out.push(Item {
+                kind: "scaling_policy",
+                name: p.policy_name().unwrap().to_string(),
+                id: p.policy_arn().unwrap_or_default().to_string(),
+                tags: t.clone(),
+            });
         }
         let schedules = c.autoscaling.describe_scheduled_actions().auto_scaling_group_name(&name).send().await.unwrap();
         for a in schedules.scheduled_update_group_actions() {
-            out.push(Item { kind: "scheduled_action", name: a.scheduled_action_name().unwrap().to_string(), id: a.scheduled_action_name().unwrap().to_string(), tags: t.clone() });
+            out.push(Item {
+                kind: "scheduled_action",
+                name: a.scheduled_action_name().unwrap().to_string(),
+                id: a.scheduled_action_name().unwrap().to_string(),
+                tags: t.clone(),
+            });
         }
         out.push(Item { kind: "autoscaling_group", id: name.clone(), name, tags: t });
     }
