@@ -37,7 +37,7 @@ async fn apply_with(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destro
 /// dropped. Both must succeed, the re-plan must be empty, and the emulator must hold exactly one
 /// tagged resource per address, then nothing.
 async fn lose_answer(direct: &lbstack::live::Clients, n: usize) -> (bool, bool) {
-    let proxy = FaultProxy::start(crate::support::emulator_endpoint(), faults::drop_nth_write(n)).await;
+    let proxy = FaultProxy::start(crate::support::spare_emulator_endpoint(), faults::drop_nth_write(n)).await;
     let c = proxy.clients().await;
     let s = reference(direct).await;
     let lost = |log: Vec<faults::Call>| log.into_iter().find(|x| x.fault == faults::Fault::DropAnswer).map(|x| x.operation).unwrap_or_default();
@@ -59,9 +59,10 @@ async fn lose_answer(direct: &lbstack::live::Clients, n: usize) -> (bool, bool) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lost_answer_to_any_write_of_the_reference_stack_is_recognised() {
-    let direct = clients().await;
+    // On an emulator of its own: it is most of the suite's work.
+    let direct = crate::support::clients_at(crate::support::spare_emulator_endpoint()).await;
     // How many writes a clean apply and destroy make (one step at a time: the same order each run).
-    let proxy = FaultProxy::start(crate::support::emulator_endpoint(), faults::pass()).await;
+    let proxy = FaultProxy::start(crate::support::spare_emulator_endpoint(), faults::pass()).await;
     let c = proxy.clients().await;
     let s = reference(&direct).await;
     apply(&c, &s, false).await.unwrap();

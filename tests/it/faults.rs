@@ -83,9 +83,7 @@ impl FaultProxy {
 
     /// lbstack's clients, pointed at this proxy.
     pub async fn clients(&self) -> lbstack::live::Clients {
-        let _ = crate::support::emulator_config().await; // sets the dummy credentials
-        let opts = lbstack::live::AwsOptions { endpoint_url: Some(self.url.clone()), region: Some("us-east-1".into()), profile: None };
-        lbstack::live::Clients::new(&lbstack::live::sdk_config(&opts).await)
+        crate::support::clients_at(&self.url).await
     }
 }
 

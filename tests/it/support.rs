@@ -43,16 +43,36 @@ pub fn emulator_endpoint() -> &'static str {
         if let Ok(url) = std::env::var("LBSTACK_TEST_ENDPOINT") {
             return url;
         }
-        let port = std::env::var("EMU_PORT").unwrap_or_else(|_| "4566".into());
-        let status = Command::new("bash")
-            .arg(repo_root().join("localstack/emulator.sh"))
-            .arg("start")
-            .env("EMU_PORT", &port)
-            .status()
-            .expect("run localstack/emulator.sh");
-        assert!(status.success(), "the embedded emulator did not start; see .venv/emulator/moto-{port}.log");
-        format!("http://127.0.0.1:{port}")
+        start_emulator(std::env::var("EMU_PORT").unwrap_or_else(|_| "4566".into()))
     })
+}
+
+/// A second embedded emulator (port EMU_PORT+1) for the heaviest test, so it does not queue
+/// behind every other test on the first (moto serves on one core). The user's own emulator
+/// (`LBSTACK_TEST_ENDPOINT`) serves both.
+pub fn spare_emulator_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("LBSTACK_TEST_ENDPOINT") {
+            return url;
+        }
+        let port: u16 = std::env::var("EMU_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4566);
+        start_emulator((port + 1).to_string())
+    })
+}
+
+fn start_emulator(port: String) -> String {
+    let status =
+        Command::new("bash").arg(repo_root().join("localstack/emulator.sh")).arg("start").env("EMU_PORT", &port).status().expect("run localstack/emulator.sh");
+    assert!(status.success(), "the embedded emulator did not start; see .venv/emulator/moto-{port}.log");
+    format!("http://127.0.0.1:{port}")
+}
+
+/// lbstack's clients pointed at an emulator.
+pub async fn clients_at(endpoint: &str) -> lbstack::live::Clients {
+    let _ = emulator_config().await; // sets the dummy credentials
+    let opts = lbstack::live::AwsOptions { endpoint_url: Some(endpoint.to_string()), region: Some("us-east-1".into()), profile: None };
+    lbstack::live::Clients::new(&lbstack::live::sdk_config(&opts).await)
 }
 
 /// lbstack's own AWS configuration, pointed at the emulator with dummy credentials.
