@@ -38,9 +38,21 @@ pub struct Diagnostic {
     pub span: Option<Span>,
 }
 
+/// Most diagnostics shown per file; the rest are counted ("and 12 more").
+pub const MAX_SHOWN: usize = 100;
+/// Longest summary or hint: messages quote what the file says, and a file is untrusted input.
+const MAX_MESSAGE: usize = 400;
+/// Lines longer than this are shown as a window around the problem.
+const MAX_SNIPPET_LINE: usize = 160;
+
+/// `text` cut to `max` characters, with `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max { text.to_string() } else { format!("{}…", text.chars().take(max).collect::<String>()) }
+}
+
 impl Diagnostic {
     pub fn error(summary: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), label: None, hint: None, path: None, span: None }
+        Diagnostic { severity: Severity::Error, summary: truncate(&summary.into(), MAX_MESSAGE), label: None, hint: None, path: None, span: None }
     }
     pub fn warning(summary: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary) }
@@ -50,7 +62,7 @@ impl Diagnostic {
         self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(truncate(&hint.into(), MAX_MESSAGE));
         self
     }
     pub fn at(mut self, span: Span) -> Self {
@@ -118,33 +130,40 @@ impl Report {
         self.diagnostics.sort_by_key(|d| (d.span.map(|s| s.start), d.severity));
     }
 
+    /// Diagnostics shown (at most `MAX_SHOWN`) and how many more there are.
+    fn shown(&self) -> (&[Diagnostic], usize) {
+        let n = self.diagnostics.len().min(MAX_SHOWN);
+        (&self.diagnostics[..n], self.diagnostics.len() - n)
+    }
+
     pub fn render_human(&self, color: bool) -> String {
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         let mut out = String::new();
-        for d in &self.diagnostics {
+        let (shown, more) = self.shown();
+        for d in shown {
             let level = match d.severity {
                 Severity::Error => Level::ERROR,
                 Severity::Warning => Level::WARNING,
             };
             let title = level.clone().primary_title(d.summary.as_str());
             let text = self.file.text.as_str();
+            let mut windowed = false;
             let first = match d.span {
                 Some(span) => {
-                    // Only the lines the span covers: handing the whole file to every diagnostic
-                    // made rendering quadratic in big files.
-                    let range = clamp_to_char_boundaries(text, span);
-                    // A span at the very end, after the final newline, belongs to the last line.
-                    let anchor = if range.start == text.len() && text.ends_with('\n') { range.start - 1 } else { range.start };
-                    let from = text[..anchor].rfind('\n').map_or(0, |i| i + 1);
-                    // Through the line after the span, as the renderer would see in the whole file.
-                    let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
-                    let to = line_end(line_end(range.end).min(text.len()));
-                    let line = self.file.position(from).line;
-                    let mut ann = AnnotationKind::Primary.span(range.start - from..range.end - from);
+                    let (source, line, range, origin) = self.snippet(text, span);
+                    let mut ann = AnnotationKind::Primary.span(range);
                     if let Some(label) = &d.label {
                         ann = ann.label(label.as_str());
                     }
-                    title.element(Snippet::source(&text[from..to]).line_start(line).path(self.file.name.as_str()).annotation(ann))
+                    let snippet = Snippet::source(source).line_start(line).annotation(ann);
+                    match origin {
+                        // A window of a long line: the origin says where, the window shows what.
+                        Some((line, column)) => {
+                            windowed = true;
+                            title.element(annotate_snippets::Origin::path(self.file.name.as_str()).line(line).char_column(column)).element(snippet)
+                        }
+                        None => title.element(snippet.path(self.file.name.as_str())),
+                    }
                 }
                 None => title.element(annotate_snippets::Origin::path(self.file.name.as_str())),
             };
@@ -152,14 +171,62 @@ impl Report {
             if let Some(hint) = &d.hint {
                 groups.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
             }
-            let _ = writeln!(out, "{}", renderer.render(&groups));
+            let mut rendered = renderer.render(&groups);
+            // A window's snippet has no path of its own: drop the empty `:::` line the renderer
+            // gives a pathless snippet after an origin.
+            if let Some(at) = rendered.find(":::").filter(|_| windowed) {
+                let start = rendered[..at].rfind('\n').map_or(0, |i| i + 1);
+                let end = rendered[at..].find('\n').map_or(rendered.len(), |i| at + i + 1);
+                rendered.replace_range(start..end, "");
+            }
+            let _ = writeln!(out, "{rendered}");
+        }
+        if more > 0 {
+            let _ = writeln!(out, "… and {more} more diagnostic{} in {} (fix these first)", if more == 1 { "" } else { "s" }, self.file.name);
         }
         out
     }
 
+    /// The source to show for a span: the lines it covers (through the next line, as the
+    /// renderer would show in the whole file), or for a long line a window of it. Returns the
+    /// text, its first line number, the span within it, and for a window the real line:column.
+    fn snippet<'t>(&self, text: &'t str, span: Span) -> (std::borrow::Cow<'t, str>, usize, std::ops::Range<usize>, Option<(usize, usize)>) {
+        // Only the lines the span covers: handing the whole file to every diagnostic made
+        // rendering quadratic in big files.
+        let range = clamp_to_char_boundaries(text, span);
+        // A span at the very end, after the final newline, belongs to the last line.
+        let anchor = if range.start == text.len() && text.ends_with('\n') { range.start - 1 } else { range.start };
+        let from = text[..anchor].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let first_line_end = line_end(from);
+        let line = self.file.position(from).line;
+        if first_line_end - from <= MAX_SNIPPET_LINE {
+            let to = line_end(line_end(range.end).min(text.len()));
+            return (std::borrow::Cow::Borrowed(&text[from..to]), line, range.start - from..range.end - from, None);
+        }
+        // A long line (minified YAML, generated files): the window around the span, so a file
+        // with thousands of problems on one line renders in linear time.
+        let line_text = text[from..first_line_end].trim_end_matches(['\n', '\r']);
+        let offset = range.start - from;
+        let mut start = offset.saturating_sub(MAX_SNIPPET_LINE / 2);
+        while !line_text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (offset + MAX_SNIPPET_LINE / 2).min(line_text.len()).max(start);
+        while !line_text.is_char_boundary(end) {
+            end += 1;
+        }
+        let prefix = if start > 0 { "…" } else { "" };
+        let window = format!("{prefix}{}{}", &line_text[start..end], if end < line_text.len() { "…" } else { "" });
+        let shift = prefix.len();
+        let span_end = (range.end - from).min(end).max(offset);
+        let position = self.file.position(range.start);
+        (std::borrow::Cow::Owned(window), line, offset - start + shift..span_end - start + shift, Some((position.line, position.column)))
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
-        let diagnostics: Vec<_> = self
-            .diagnostics
+        let (shown, more) = self.shown();
+        let diagnostics: Vec<_> = shown
             .iter()
             .map(|d| {
                 let range = d.span.map(|s| {
@@ -185,13 +252,15 @@ impl Report {
             "error_count": self.diagnostics.iter().filter(|d| d.is_error()).count(),
             "warning_count": self.diagnostics.iter().filter(|d| !d.is_error()).count(),
             "diagnostics": diagnostics,
+            "not_shown": more,
         })
     }
 
     /// One line per diagnostic: `file:line:col: severity: summary`. Used in snapshots and CI logs.
     pub fn render_short(&self) -> String {
         let mut out = String::new();
-        for d in &self.diagnostics {
+        let (shown, more) = self.shown();
+        for d in shown {
             let sev = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
@@ -209,6 +278,9 @@ impl Report {
                 let _ = write!(out, " (help: {h})");
             }
             out.push('\n');
+        }
+        if more > 0 {
+            let _ = writeln!(out, "{}: … and {more} more", self.file.name);
         }
         out
     }

@@ -45,7 +45,7 @@ impl<'a> Checker<'a> {
     }
 
     fn error(&mut self, pointer: &str, summary: String, hint: Option<String>) {
-        let mut d = Diagnostic::error(summary).path(display_path(pointer));
+        let mut d = Diagnostic::error(summary).path(pointer);
         if let Some(span) = self.index.value(pointer) {
             d = d.at(span);
         }
@@ -59,9 +59,8 @@ impl<'a> Checker<'a> {
         let schema = self.resolve(schema);
         // `port:` with nothing after it: a forgotten value, never a way to ask for the default.
         if value.is_null() && !pointer.is_empty() {
-            let mut d = Diagnostic::error(format!("{} has no value", field(pointer)))
-                .path(display_path(pointer))
-                .hint("give it a value, or remove the key to use the default");
+            let mut d =
+                Diagnostic::error(format!("{} has no value", field(pointer))).path(pointer).hint("give it a value, or remove the key to use the default");
             if let Some(span) = self.index.key(pointer) {
                 d = d.at(span);
             }
@@ -246,7 +245,8 @@ impl<'a> Checker<'a> {
                             None if known.is_empty() => "this object takes no keys".to_string(),
                             None => format!("known keys: {}", known.join(", ")),
                         };
-                        let mut d = Diagnostic::error(format!("unknown key `{key}`{}", context(pointer))).path(display_path(&child)).hint(hint);
+                        let mut d =
+                            Diagnostic::error(format!("unknown key `{}`{}", crate::diag::truncate(&key, 60), context(pointer))).path(child.as_str()).hint(hint);
                         if let Some(span) = self.index.key(&child) {
                             d = d.at(span);
                         }
@@ -262,7 +262,7 @@ impl<'a> Checker<'a> {
                 if !map.contains_key(name) {
                     let doc = props.get(name).map(|p| self.resolve(p)).and_then(|p| p.get("description")).and_then(Value::as_str);
                     let summary = format!("missing required key `{name}`{}", context(pointer));
-                    let mut d = Diagnostic::error(summary).path(display_path(pointer));
+                    let mut d = Diagnostic::error(summary).path(pointer);
                     if let Some(span) = self.index.key(pointer) {
                         d = d.at(span);
                     }

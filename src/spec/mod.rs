@@ -83,48 +83,101 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, St
         let mut value = values::to_json(&root, &mut index);
         let mut checker = check::Checker::new(json_schema(), &index);
         checker.check(&mut value);
-        let structural = without_echoes(checker.diags, &var_errors);
-        let broken = drop_broken_entries(&mut value, &structural);
-        let top_level_broken = structural.iter().any(|d| !broken.iter().any(|b| d.path.as_deref().is_some_and(|p| p == b || p.starts_with(&format!("{b}.")))));
-        diags.extend(structural);
+        // Entries with structural errors are dropped (echoes of a broken variable included), so
+        // the rest of the file still gets its semantic checks.
+        let mut broken = drop_broken_entries(&mut value, &checker.diags);
+        let top_level_broken = checker.diags.iter().any(|d| entry_of(d).is_none_or(|e| !broken.contains(&e)));
+        diags.extend(without_echoes(checker.diags, &var_errors));
         if top_level_broken {
             return None;
         }
-        match serde_json::from_value::<Stack>(value) {
-            Ok(mut stack) => {
-                stack.base_dir = base.map(Path::to_path_buf);
-                diags.extend(without_echoes(validate::validate(&stack, &index, base, &broken), &var_errors));
-                Some(stack)
+        let stack = match serde_json::from_value::<Stack>(value.clone()) {
+            Ok(stack) => stack,
+            // What the schema let through but the model refuses: drop those entries too, each
+            // with its position, and read the rest.
+            Err(_) => {
+                let refused = entries_the_model_refuses(&value);
+                for (section, key, why) in &refused {
+                    let pointer = values::pointer(&[section, key]);
+                    let mut d = Diagnostic::error(format!(
+                        "`{}` in `{section}` could not be read: {}",
+                        crate::diag::truncate(key, 60),
+                        crate::diag::truncate(why, 200)
+                    ))
+                    .path(pointer.as_str());
+                    if let Some(span) = index.key(&pointer) {
+                        d = d.at(span);
+                    }
+                    diags.push(d);
+                    if let Some(Value::Object(entries)) = value.get_mut(section.as_str()) {
+                        entries.shift_remove(key.as_str());
+                    }
+                    broken.insert((section.clone(), key.clone()));
+                }
+                match serde_json::from_value::<Stack>(value) {
+                    Ok(stack) => stack,
+                    Err(e) => {
+                        diags.push(Diagnostic::error(format!("the stack could not be read: {}", crate::diag::truncate(&e.to_string(), 200))).at(root.span));
+                        return None;
+                    }
+                }
             }
-            Err(e) => {
-                // The schema check accepted what serde refused: a gap between the two is a bug here.
-                diags.push(Diagnostic::error(format!("internal error: the checked stack did not load: {e}")).hint("please report this with the stack file"));
-                None
-            }
-        }
+        };
+        let mut stack = stack;
+        stack.base_dir = base.map(Path::to_path_buf);
+        diags.extend(without_echoes(validate::validate(&stack, &index, base, &broken), &var_errors));
+        Some(stack)
     });
     let mut report = Report { file, diagnostics: diags };
     report.sort();
     Loaded { stack, report, index }
 }
 
+/// Diagnostics minus those inside a value whose `${...}` is already reported (checks of its
+/// remains would only echo it). Linear: `var_errors` sorted once, one binary search each.
 fn without_echoes(diags: Vec<Diagnostic>, var_errors: &[Span]) -> Vec<Diagnostic> {
-    diags.into_iter().filter(|d| !d.span.is_some_and(|s| var_errors.iter().any(|v| s.start <= v.start && v.end <= s.end))).collect()
+    let mut spans: Vec<Span> = var_errors.to_vec();
+    spans.sort_by_key(|s| s.start);
+    diags
+        .into_iter()
+        .filter(|d| {
+            let Some(s) = d.span else { return true };
+            let first = spans.partition_point(|v| v.start < s.start);
+            !spans[first..].iter().take_while(|v| v.start <= s.end).any(|v| v.end <= s.end)
+        })
+        .collect()
 }
 
-/// Removes keyed entries that have structural errors and returns their `section.key` paths.
-fn drop_broken_entries(value: &mut Value, diags: &[Diagnostic]) -> HashSet<String> {
-    let mut broken = HashSet::new();
-    for d in diags {
-        let Some(path) = &d.path else { continue };
-        let mut parts = path.splitn(3, '.');
-        if let (Some(section), Some(key)) = (parts.next(), parts.next())
-            && KEYED_SECTIONS.contains(&section)
-            && let Some(Value::Object(entries)) = value.get_mut(section)
-        {
-            entries.shift_remove(key);
-            broken.insert(format!("{section}.{key}"));
+/// The keyed entry (`section`, `key`) a diagnostic's pointer falls in, if any.
+fn entry_of(d: &Diagnostic) -> Option<(String, String)> {
+    let mut parts = d.path.as_deref()?.strip_prefix('/')?.split('/').map(values::unescape);
+    let (section, key) = (parts.next()?, parts.next()?);
+    KEYED_SECTIONS.contains(&section.as_str()).then_some((section, key))
+}
+
+/// Removes keyed entries that have structural errors and returns their (section, key).
+fn drop_broken_entries(value: &mut Value, diags: &[Diagnostic]) -> HashSet<(String, String)> {
+    let broken: HashSet<(String, String)> = diags.iter().filter_map(entry_of).collect();
+    for section in KEYED_SECTIONS {
+        if let Some(Value::Object(entries)) = value.get_mut(section) {
+            entries.retain(|key, _| !broken.contains(&(section.to_string(), key.clone())));
         }
     }
     broken
+}
+
+/// Entries of keyed sections that the typed model refuses on their own: each is read alone
+/// inside an otherwise minimal stack.
+fn entries_the_model_refuses(value: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for section in KEYED_SECTIONS {
+        for (key, entry) in value.get(section).and_then(Value::as_object).into_iter().flatten() {
+            let mut alone = serde_json::json!({ "version": 1, "stack": "s" });
+            alone[section] = serde_json::json!({ key.clone(): entry.clone() });
+            if let Err(e) = serde_json::from_value::<Stack>(alone) {
+                out.push((section.to_string(), key.clone(), e.to_string()));
+            }
+        }
+    }
+    out
 }

@@ -1,7 +1,7 @@
 //! Checks on meaning, after the structure is known to be right: references resolve to the right
 //! kind, values fit AWS limits and each other, and every relationship has one owner.
 
-use super::check::{did_you_mean, display_path};
+use super::check::did_you_mean;
 use super::model::*;
 use super::values::{SpanIndex, escape, pointer as p};
 use crate::diag::Diagnostic;
@@ -90,14 +90,14 @@ struct V<'a> {
     index: &'a SpanIndex,
     base: Option<&'a Path>,
     /// Entries dropped because their structure was wrong: references to them still resolve.
-    broken: &'a HashSet<String>,
+    broken: &'a HashSet<(String, String)>,
     names: HashMap<Kind, Vec<String>>,
     /// Which listeners (and on which load balancer type) forward to each target group.
     users: std::rc::Rc<HashMap<&'a str, Vec<(LbType, String)>>>,
     diags: Vec<Diagnostic>,
 }
 
-pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &HashSet<String>) -> Vec<Diagnostic> {
+pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &HashSet<(String, String)>) -> Vec<Diagnostic> {
     let mut names: HashMap<Kind, Vec<String>> = HashMap::new();
     names.insert(Kind::SubnetGroup, s.network.subnet_groups.keys().cloned().collect());
     names.insert(Kind::SecurityGroup, s.security_groups.keys().cloned().collect());
@@ -113,10 +113,8 @@ pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &Hash
     names.insert(Kind::Alarm, s.alarms.keys().cloned().collect());
     names.insert(Kind::Record, s.records.keys().cloned().collect());
     // Entries dropped for structural errors still count as declared names.
-    for entry in broken {
-        if let Some((section, key)) = entry.split_once('.')
-            && let Some(kind) = Kind::ALL.iter().find(|k| k.section() == section)
-        {
+    for (section, key) in broken {
+        if let Some(kind) = Kind::ALL.iter().find(|k| k.section() == section) {
             names.get_mut(kind).expect("every kind has a list").push(key.to_string());
         }
     }
@@ -132,7 +130,7 @@ impl<'a> V<'a> {
         if let Some(span) = span {
             d = d.at(span);
         }
-        self.diags.push(d.path(display_path(pointer)));
+        self.diags.push(d.path(pointer));
     }
     fn err(&mut self, pointer: &str, summary: impl Into<String>, hint: impl Into<String>) {
         let hint = hint.into();

@@ -43,6 +43,10 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+pub fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// The JSON pointer of a path: `["load_balancers", "web"]` is `/load_balancers/web`.
 pub fn pointer(parts: &[&str]) -> String {
     parts.iter().map(|s| format!("/{}", escape(s))).collect()

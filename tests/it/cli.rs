@@ -23,7 +23,7 @@ fn validate_json_has_ranges() {
     assert_eq!(doc["valid"], false);
     let d = &doc["files"][0]["diagnostics"][0];
     assert_eq!(d["severity"], "error");
-    assert_eq!(d["path"], "load_balancers.web.listeners.http.port");
+    assert_eq!(d["path"], "/load_balancers/web/listeners/http/port", "a JSON pointer");
     assert_eq!(d["range"]["start"]["line"], 12);
     assert_eq!(d["range"]["start"]["column"], 15);
     assert_eq!(d["range"]["end"]["column"], 20);
