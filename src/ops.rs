@@ -97,6 +97,7 @@ pub async fn apply(
         stack: stack.stack.clone(),
         progress: std::sync::Arc::new(|_| {}),
         force_delete: std::sync::Arc::new(force_delete),
+        files: stack.files.clone(),
     };
     crate::apply::run(planned, sc, parallelism, progress).await
 }

@@ -27,24 +27,26 @@ struct Material {
     chain: Option<Vec<u8>>,
 }
 
-/// Files named in the plan, checked against the fingerprint the plan was made with.
-fn material(a: &Value) -> anyhow::Result<Material> {
+/// Files named in the plan, read through the stack's file fence and checked against the
+/// fingerprint the plan was made with.
+fn material(sc: &StepContext, c: &Change) -> anyhow::Result<Material> {
     let read = |k: &str| -> anyhow::Result<Vec<u8>> {
-        let p = a[k].as_str().ok_or_else(|| anyhow::anyhow!("no {k} in the plan"))?;
-        std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read {p}: {e}"))
+        let file = c.inputs.get(k).and_then(Value::as_str).ok_or_else(|| anyhow::anyhow!("no {k} in the plan"))?;
+        sc.files.read(file, crate::spec::pem::MAX_PEM_BYTES).map_err(|e| anyhow::anyhow!("`{file}`: {e}"))
     };
-    let cert = read("_certificate_file")?;
+    let cert = read("certificate_file")?;
+    let a = c.after.as_ref().expect("desired attributes");
     if pem_fingerprint(&String::from_utf8_lossy(&cert)).as_deref() != a["fingerprint"].as_str() {
-        anyhow::bail!("{} changed since the plan was made; plan again", a["_certificate_file"].as_str().unwrap_or_default());
+        anyhow::bail!("`{}` changed since the plan was made; plan again", c.inputs["certificate_file"].as_str().unwrap_or_default());
     }
-    let chain = if a["_chain_file"].is_string() { Some(read("_chain_file")?) } else { None };
-    Ok(Material { cert, key: read("_private_key_file")?, chain })
+    let chain = if c.inputs.get("chain_file").is_some_and(Value::is_string) { Some(read("chain_file")?) } else { None };
+    Ok(Material { cert, key: read("private_key_file")?, chain })
 }
 
 pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after.as_ref().expect("desired attributes");
     if a["type"] == "imported" {
-        let arn = import(sc, c, &material(a)?, &a["tags"]).await?;
+        let arn = import(sc, c, &material(sc, c)?, &a["tags"]).await?;
         sc.ids.set(&c.address, arn);
         return Ok(());
     }
@@ -65,7 +67,7 @@ pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     }
     let arn = req.send().await.map_err(|e| err(&format!("requesting a certificate for {domain}"), e))?.certificate_arn().unwrap_or_default().to_string();
     sc.ids.set(&c.address, arn.clone());
-    validate(sc, &arn, a["_validation_zone"].as_str().unwrap_or_default()).await
+    validate(sc, &arn, c.inputs.get("validation_zone").and_then(Value::as_str).unwrap_or_default()).await
 }
 
 /// ImportCertificate has no idempotency token: an SDK retry after a lost answer would import a
@@ -171,7 +173,7 @@ pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     let a = c.after.as_ref().expect("desired attributes");
     let reimport = c.diffs.iter().any(|d| d.path == "fingerprint");
     if reimport {
-        let Material { cert, key, chain } = material(a)?;
+        let Material { cert, key, chain } = material(sc, c)?;
         sc.clients
             .acm
             .import_certificate()

@@ -216,7 +216,7 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .auto_scaling_group_name(&c.name)
         .set_min_size(int(&a["min"]))
         .set_max_size(int(&a["max"]))
-        .set_desired_capacity(int(&a["_desired"]))
+        .set_desired_capacity(c.inputs.get("desired").and_then(int))
         .vpc_zone_identifier(strs(&a["subnets"]).join(","))
         .set_target_group_arns(Some(strs(&a["target_groups"])))
         .set_health_check_type(a["health_check_type"].as_str().map(str::to_string))
@@ -342,7 +342,7 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         sc.clients.autoscaling.create_or_update_tags().set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
     }
     if changed(c, "instance_refresh") {
-        refresh(sc, c, &name, &a["_instance_refresh"]).await?;
+        refresh(sc, c, &name, c.inputs.get("instance_refresh").unwrap_or(&Value::Null)).await?;
     }
     Ok(())
 }

@@ -92,6 +92,8 @@ pub struct StepContext {
     /// Keys of auto-scaling groups the stack deletes with `force_delete` (a deleted group's
     /// change has no desired attributes to carry it).
     pub force_delete: Arc<HashSet<String>>,
+    /// What files the stack may read (certificates to import), as when it was planned.
+    pub files: crate::spec::files::FileAccess,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -487,6 +489,7 @@ mod tests {
             diffs: vec![],
             deps: vec![],
             parent: None,
+            inputs: Default::default(),
         }
     }
 

@@ -15,6 +15,13 @@ pub struct Cli {
     /// Colour in human output: auto (terminals without NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Let stacks read files (user data, PEM) outside their own folder. Only for trusted stacks:
+    /// a stack from a pull request could name any file the run can read.
+    #[arg(long, global = true, env = "LBSTACK_ALLOW_FILES_OUTSIDE")]
+    pub allow_files_outside: bool,
+    /// Refuse stack files larger than this many bytes, before parsing them.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = spec::MAX_STACK_BYTES)]
+    pub max_stack_bytes: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -193,8 +200,18 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// How stacks are loaded in this run (from the global flags).
+static LOAD: std::sync::OnceLock<(bool, u64)> = std::sync::OnceLock::new();
+
+/// Load a stack file with this run's file access and size limit.
+pub(crate) fn load_file(file: &std::path::Path, vars: &[(String, String)]) -> spec::Loaded {
+    let (files_outside, max_bytes) = LOAD.get().copied().unwrap_or((false, spec::MAX_STACK_BYTES));
+    spec::load_file_with(file, &spec::Options { vars: vars.to_vec(), files_outside, max_bytes })
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = LOAD.set((cli.allow_files_outside, cli.max_stack_bytes));
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats } => {
@@ -226,7 +243,7 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
     let mut out = stdout.lock();
     let use_color = color.enabled(std::io::stdout().is_terminal());
     for file in files {
-        let loaded = spec::load_file(file, vars);
+        let loaded = load_file(file, vars);
         let report = &loaded.report;
         let has_warnings = report.diagnostics.iter().any(|d| !d.is_error());
         failed |= report.has_errors() || (strict && has_warnings);
@@ -265,7 +282,7 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
     let mut docs = Vec::new();
     let use_color = color.enabled(std::io::stdout().is_terminal());
     for file in files {
-        let loaded = spec::load_file(file, vars);
+        let loaded = load_file(file, vars);
         let Some(stack) = loaded.stack.as_ref().filter(|_| !loaded.report.has_errors()) else {
             eprint!("{}", loaded.report.render_human(color.enabled(std::io::stderr().is_terminal())));
             eprintln!("{}: the stack has errors; run `lbstack validate` first", file.display());
@@ -333,7 +350,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Load and check a stack; on errors print them and return None (nothing touches AWS).
 fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color) -> Option<spec::Stack> {
-    let loaded = spec::load_file(file, vars);
+    let loaded = load_file(file, vars);
     let errors = loaded.report.has_errors();
     let use_color = color.enabled(std::io::stderr().is_terminal());
     if errors || !loaded.report.diagnostics.is_empty() {

@@ -47,9 +47,8 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
     let image = ctx.images.get(key).ok_or_else(|| format!("launch template `{key}`: its image was not resolved"))?;
     let user_data = match &lt.user_data {
         Some(file) => {
-            let path = s.base_dir.clone().unwrap_or_default().join(file);
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("launch template `{key}`: cannot read {}: {e}", path.display()))?;
-            Value::from(text)
+            let bytes = s.files.read(file, crate::spec::validate::MAX_USER_DATA).map_err(|e| format!("launch template `{key}`: user data `{file}`: {e}"))?;
+            Value::from(String::from_utf8(bytes).map_err(|_| format!("launch template `{key}`: user data `{file}` is not UTF-8 text"))?)
         }
         None => Value::Null,
     };
@@ -437,7 +436,7 @@ pub fn annotate(plan: &mut Plan) {
             why.push(format!("the last instance refresh ended {status}"));
         }
         if !why.is_empty() && running > 0 {
-            let prefs = &after["_instance_refresh"];
+            let prefs = c.inputs.get("instance_refresh").unwrap_or(&Value::Null);
             let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs["min_healthy_percentage"].as_u64().unwrap_or(90) });
             c.diffs.push(AttrDiff::new("instance_refresh", None, Some(refresh)));
             let reason = format!("{}: an instance refresh replaces {running} instance{}", why.join("; "), plural(running));

@@ -145,12 +145,22 @@ fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     finish(address, fqdn(&r.name), Value::Object(attrs), None)
 }
 
-pub(super) fn finish(address: Address, name: String, attrs: Value, parent: Option<Address>) -> Desired {
+/// A desired resource from its attributes; top-level `_`-keys are apply-only inputs and move to
+/// `inputs` (without the underscore).
+pub(super) fn finish(address: Address, name: String, mut attrs: Value, parent: Option<Address>) -> Desired {
+    let mut inputs = Map::new();
+    if let Value::Object(m) = &mut attrs {
+        let keys: Vec<String> = m.keys().filter(|k| k.starts_with('_')).cloned().collect();
+        for k in keys {
+            let v = m.shift_remove(&k).expect("listed above");
+            inputs.insert(k[1..].to_string(), v);
+        }
+    }
     let mut deps = Vec::new();
     collect_refs(&attrs, &mut deps);
     deps.sort();
     deps.dedup();
-    Desired { address, name, attrs, deps, parent }
+    Desired { address, name, attrs, deps, parent, inputs }
 }
 
 pub fn collect_refs(v: &Value, out: &mut Vec<Address>) {
@@ -269,17 +279,16 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
             "tags": tags(s, &address, &c.tags),
         })
     } else if let Some(imp) = &c.import {
-        let base = s.base_dir.clone().unwrap_or_default();
-        let path = |f: &str| base.join(f);
-        let cert_path = path(&imp.certificate);
-        let pem = std::fs::read_to_string(&cert_path).map_err(|e| format!("certificate `{key}`: cannot read {}: {e}", cert_path.display()))?;
-        let fingerprint = pem_fingerprint(&pem).ok_or_else(|| format!("certificate `{key}`: {} holds no PEM certificate", cert_path.display()))?;
+        let pem = s.files.read(&imp.certificate, crate::spec::pem::MAX_PEM_BYTES).map_err(|e| format!("certificate `{key}`: `{}`: {e}", imp.certificate))?;
+        let fingerprint =
+            pem_fingerprint(&String::from_utf8_lossy(&pem)).ok_or_else(|| format!("certificate `{key}`: `{}` holds no PEM certificate", imp.certificate))?;
+        // File names as the stack gives them: apply reads them again, through the same fence.
         json!({
             "type": "imported",
             "fingerprint": fingerprint,
-            "_certificate_file": cert_path,
-            "_private_key_file": path(&imp.private_key),
-            "_chain_file": imp.chain.as_ref().map(|c| path(c)),
+            "_certificate_file": imp.certificate,
+            "_private_key_file": imp.private_key,
+            "_chain_file": imp.chain,
             "tags": tags(s, &address, &c.tags),
         })
     } else {

@@ -32,6 +32,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                 diffs: Vec::new(),
                 deps: d.deps.clone(),
                 parent: d.parent.clone(),
+                inputs: d.inputs.clone(),
             },
             Some(l) => {
                 let live_attrs = managed(&d.attrs, &l.attrs);
@@ -60,6 +61,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                     diffs,
                     deps: d.deps.clone(),
                     parent: d.parent.clone(),
+                    inputs: d.inputs.clone(),
                 }
             }
         };
@@ -112,6 +114,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
             diffs: Vec::new(),
             deps: Vec::new(),
             parent: None,
+            inputs: Default::default(),
         })
         .collect();
     // Delete dependents before what they depend on: children (rules, listeners) before parents.
@@ -244,7 +247,7 @@ mod tests {
     use serde_json::json;
 
     fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Desired {
-        Desired { address: Address::new(kind, key), name: key.into(), attrs, deps: deps.to_vec(), parent }
+        Desired { address: Address::new(kind, key), name: key.into(), attrs, deps: deps.to_vec(), parent, inputs: Default::default() }
     }
     fn live(kind: Kind, key: &str, attrs: Value) -> Live {
         Live { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }

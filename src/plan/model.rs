@@ -1,7 +1,7 @@
 //! Plan vocabulary: addresses, resources as normalised attribute maps, changes and plans.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// The resource kinds the plan engine manages.
@@ -159,6 +159,10 @@ pub struct Desired {
     pub deps: Vec<Address>,
     /// The resource it lives inside (a listener's load balancer): replacing the parent replaces it.
     pub parent: Option<Address>,
+    /// What apply needs but nobody compares: file names relative to the stack, the zone that
+    /// validates a certificate, the initial capacity of a group, the AMI's name. Kept out of the
+    /// attributes, so they never show as state nor travel in the JSON plan.
+    pub inputs: Map<String, Value>,
 }
 
 /// A resource as AWS has it, found through this stack's ownership tags.
@@ -244,6 +248,10 @@ pub struct Change {
     pub deps: Vec<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<Address>,
+    /// Apply-only inputs of the desired resource (see `Desired::inputs`); in saved plans, not in
+    /// the JSON plan.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub inputs: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -45,7 +45,7 @@ fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(m) if as_reference(v).is_none() && !m.is_empty() => {
             // `_` keys are inputs for apply, not state; two of them explain a value.
-            for (k, x) in m.iter().filter(|(k, _)| !k.starts_with('_') || *k == "_desired") {
+            for (k, x) in m.iter().filter(|(k, _)| !k.starts_with('_')) {
                 let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 leaves(&p, x, out);
             }
@@ -60,13 +60,10 @@ fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// A comment after an attribute's value: the AMI a lookup resolved to, or what an unpinned
-/// desired capacity means.
-fn annotation(attrs: Option<&Value>, path: &str) -> String {
-    let Some(a) = attrs else { return String::new() };
+/// A comment after an attribute's value: the AMI a lookup resolved to.
+fn annotation(c: &Change, path: &str) -> String {
     match path {
-        "image" => a["_image"].as_str().map(|s| format!("  # {s}")).unwrap_or_default(),
-        "_desired" => "  # at creation; scaling owns it afterwards".into(),
+        "image" => c.inputs.get("image").and_then(Value::as_str).map(|s| format!("  # {s}")).unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -129,9 +126,13 @@ pub fn human(plan: &Plan, color: bool) -> String {
             Action::Create => {
                 let mut ls = Vec::new();
                 leaves("", c.after.as_ref().unwrap_or(&Value::Null), &mut ls);
+                // A group's capacity at creation is an input, shown because it matters.
+                let pinned = c.after.as_ref().is_some_and(|a| a.get("desired").is_some());
+                if let Some(d) = c.inputs.get("desired").filter(|_| c.address.kind == Kind::AutoScalingGroup && !pinned) {
+                    ls.push(("desired".into(), format!("{}  # at creation; scaling owns it afterwards", show(d))));
+                }
                 for (p, v) in ls {
-                    let note = annotation(c.after.as_ref(), &p);
-                    let p = p.strip_prefix('_').unwrap_or(&p);
+                    let note = annotation(c, &p);
                     let _ = writeln!(out, "      {} {p} = {v}{note}", st.paint("32", "+"));
                 }
             }
@@ -157,7 +158,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         continue;
                     }
                     let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
-                    let note = annotation(c.after.as_ref(), &d.path);
+                    let note = annotation(c, &d.path);
                     match (&d.before, &d.after) {
                         (Some(b), None) => {
                             let _ = writeln!(out, "      {} {} = {}{forces}", st.paint("31", "-"), d.path, show(b));
@@ -352,6 +353,7 @@ mod tests {
                     diffs: vec![AttrDiff { forces_replacement: true, ..AttrDiff::new("protocol", Some(json!("HTTP")), Some(json!("HTTPS"))) }],
                     deps: vec![],
                     parent: None,
+                    inputs: Default::default(),
                 },
                 Change {
                     address: Address::new(Kind::Listener, "public.http"),
@@ -366,6 +368,7 @@ mod tests {
                     diffs: vec![],
                     deps: vec![tg],
                     parent: None,
+                    inputs: Default::default(),
                 },
                 Change {
                     address: Address::new(Kind::SecurityGroup, "old"),
@@ -378,6 +381,7 @@ mod tests {
                     diffs: vec![],
                     deps: vec![],
                     parent: None,
+                    inputs: Default::default(),
                 },
             ],
             conflicts: vec![Conflict {
@@ -432,6 +436,7 @@ mod tests {
             diffs: vec![AttrDiff::new("rules", Some(before.clone()), Some(after.clone()))],
             deps: vec![],
             parent: None,
+            inputs: Default::default(),
         };
         let waf_before = json!([{"name": "common", "priority": 0, "action": null, "override_action": "none", "statement": {"managed": {"name": "Common"}}}, {"name": "old", "priority": 1, "action": "block", "override_action": null, "statement": {"geo": ["CN"]}}]);
         let waf_after = json!([{"name": "common", "priority": 1, "action": null, "override_action": "count", "statement": {"managed": {"name": "Common"}}}, {"name": "limit", "priority": 0, "action": "block", "override_action": null, "statement": {"rate_limit": {"limit": 100}}}]);

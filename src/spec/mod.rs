@@ -2,7 +2,9 @@
 //! → typed model → checks on meaning. Every step adds to one list of diagnostics.
 
 pub mod check;
+pub mod files;
 pub mod model;
+pub mod pem;
 pub mod validate;
 pub mod values;
 pub mod vars;
@@ -47,14 +49,69 @@ pub fn json_schema() -> &'static Value {
     SCHEMA.get_or_init(|| serde_json::to_value(schemars::schema_for!(Stack)).expect("schema serializes"))
 }
 
+/// How a stack is loaded: variables from the command line, what files it may read, how large
+/// it may be.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub vars: Vec<(String, String)>,
+    /// `--allow-files-outside`: the stack may read files outside its folder.
+    pub files_outside: bool,
+    /// `--max-stack-bytes`: larger stack files are refused before they are parsed.
+    pub max_bytes: u64,
+}
+
+/// Default largest stack file: far above any real stack (the 35-resource reference stack is 7 KB).
+pub const MAX_STACK_BYTES: u64 = 4 * 1024 * 1024;
+
+impl Options {
+    pub fn with_vars(vars: &[(String, String)]) -> Self {
+        Options { vars: vars.to_vec(), files_outside: false, max_bytes: MAX_STACK_BYTES }
+    }
+}
+
 pub fn load_file(path: &Path, vars: &[(String, String)]) -> Loaded {
+    load_file_with(path, &Options::with_vars(vars))
+}
+
+/// Load a stack file. Anything but a regular file (a FIFO, `/dev/zero`) and anything over the size
+/// limit is refused before a byte is parsed.
+pub fn load_file_with(path: &Path, opts: &Options) -> Loaded {
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => load_str(&name, &text, path.parent(), vars),
-            Err(e) => failed(&name, Diagnostic::error(format!("the file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))),
-        },
-        Err(e) => failed(&name, Diagnostic::error(format!("cannot read the file: {e}"))),
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return failed(&name, Diagnostic::error(format!("cannot read the file: {e}"))),
+    };
+    if !meta.is_file() {
+        return failed(&name, Diagnostic::error("not a regular file (a device, a pipe or a folder): lbstack reads stacks from files"));
+    }
+    let bytes = match files::read_bounded(path, opts.max_bytes) {
+        Ok(b) => b,
+        Err(files::FileError::TooLarge { limit }) => {
+            return failed(
+                &name,
+                Diagnostic::error(format!("the file is larger than {limit} bytes"))
+                    .hint("a stack this large is likely not a stack; raise the limit with `--max-stack-bytes` if it is"),
+            );
+        }
+        Err(e) => return failed(&name, Diagnostic::error(format!("cannot read the file: {e}"))),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let mut loaded = load_text(&name, &text, path.parent(), opts);
+            if let Some(stack) = loaded.stack.as_mut() {
+                stack.files.outside = opts.files_outside;
+            }
+            loaded
+        }
+        Err(e) => {
+            // Where the bad byte is, as a position: everything before it is text.
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.into_bytes()[..at]).into_owned();
+            let file = SourceFile::new(&name, text.as_str());
+            let p = file.position(at);
+            let d = Diagnostic::error(format!("the file is not UTF-8 text: invalid byte at line {}, column {} (byte {at})", p.line, p.column));
+            Loaded { stack: None, report: Report { file, diagnostics: vec![d.at(Span::new(at, at))] }, index: SpanIndex::default() }
+        }
     }
 }
 
@@ -65,14 +122,35 @@ fn failed(name: &str, d: Diagnostic) -> Loaded {
 /// Load from text. `base` is the folder relative file references (user data, PEM files) resolve
 /// against; None skips those file checks.
 pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, String)]) -> Loaded {
+    load_text(name, text, base, &Options::with_vars(vars))
+}
+
+fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loaded {
+    let vars = opts.vars.as_slice();
+    // Key material never reaches a message or a snippet: it is masked before anything else
+    // reads the text (same length, same lines), and refused.
+    let (masked, keys) = files::mask_private_keys(text);
+    let text = masked.as_str();
     let file = SourceFile::new(name, text);
+    if text.trim_start().starts_with("-----BEGIN ") {
+        let d = Diagnostic::error("this file holds PEM material (a key or a certificate), not a stack")
+            .hint("a stack names PEM files under `certificates.<key>.import`");
+        return Loaded { stack: None, report: Report { file: SourceFile::new(name, ""), diagnostics: vec![d] }, index: SpanIndex::default() };
+    }
     let (root, mut diags) = yaml::parse(text);
+    for k in &keys {
+        diags.push(
+            Diagnostic::error("this looks like private key material: a stack never holds keys")
+                .at(Span::new(k.start, k.start + 10))
+                .hint("put the key in a file next to the stack and name it (`certificates.<key>.import.private_key: key.pem`); keep it out of version control"),
+        );
+    }
     let mut index = SpanIndex::default();
     if root.is_none() && diags.is_empty() {
         diags.push(Diagnostic::error("the file is empty").hint("a stack starts with `version: 1` and `stack: NAME`"));
     }
     let stack = root.and_then(|mut root| {
-        if !matches!(root.kind, yaml::NodeKind::Map(_)) {
+        if !matches!(*root.kind, yaml::NodeKind::Map(_)) {
             diags.push(Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span));
             return None;
         }
@@ -124,8 +202,8 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>, vars: &[(String, St
             }
         };
         let mut stack = stack;
-        stack.base_dir = base.map(Path::to_path_buf);
-        diags.extend(without_echoes(validate::validate(&stack, &index, base, &broken), &var_errors));
+        stack.files = files::FileAccess { base: base.map(Path::to_path_buf), outside: opts.files_outside };
+        diags.extend(without_echoes(validate::validate(&stack, &index, &broken), &var_errors));
         Some(stack)
     });
     let mut report = Report { file, diagnostics: diags };

@@ -65,9 +65,10 @@ pub struct Stack {
     /// Settings of `lbstack lint`: production rules, and findings silenced with a reason.
     #[serde(default, skip_serializing_if = "LintSettings::is_empty")]
     pub lint: LintSettings,
-    /// The stack file's folder, for relative file references (set by the loader, not in YAML).
+    /// What files the stack may read: its folder, and whether paths may leave it (set by the
+    /// loader from how lbstack was run, never by the file itself).
     #[serde(skip)]
-    pub base_dir: Option<std::path::PathBuf>,
+    pub files: super::files::FileAccess,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

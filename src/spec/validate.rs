@@ -4,10 +4,10 @@
 use super::check::did_you_mean;
 use super::model::*;
 use super::values::{SpanIndex, escape, pointer as p};
+use super::{files, pem};
 use crate::diag::Diagnostic;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
-use std::path::Path;
 
 pub const MAX_STACK_NAME: usize = 24;
 pub const MAX_KEY: usize = 64;
@@ -88,7 +88,6 @@ impl Kind {
 struct V<'a> {
     s: &'a Stack,
     index: &'a SpanIndex,
-    base: Option<&'a Path>,
     /// Entries dropped because their structure was wrong: references to them still resolve.
     broken: &'a HashSet<(String, String)>,
     names: HashMap<Kind, Vec<String>>,
@@ -97,7 +96,7 @@ struct V<'a> {
     diags: Vec<Diagnostic>,
 }
 
-pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &HashSet<(String, String)>) -> Vec<Diagnostic> {
+pub fn validate(s: &Stack, index: &SpanIndex, broken: &HashSet<(String, String)>) -> Vec<Diagnostic> {
     let mut names: HashMap<Kind, Vec<String>> = HashMap::new();
     names.insert(Kind::SubnetGroup, s.network.subnet_groups.keys().cloned().collect());
     names.insert(Kind::SecurityGroup, s.security_groups.keys().cloned().collect());
@@ -119,7 +118,7 @@ pub fn validate(s: &Stack, index: &SpanIndex, base: Option<&Path>, broken: &Hash
         }
     }
     let users = std::rc::Rc::new(tg_users(s));
-    let mut v = V { s, index, base, broken, names, users, diags: Vec::new() };
+    let mut v = V { s, index, broken, names, users, diags: Vec::new() };
     v.run();
     v.diags
 }
@@ -405,26 +404,40 @@ impl<'a> V<'a> {
                 );
             }
             if let Some(imp) = &c.import {
-                let files = [("certificate", Some(&imp.certificate)), ("private_key", Some(&imp.private_key)), ("chain", imp.chain.as_ref())];
-                for (field, file) in files {
-                    if let Some(file) = file {
-                        self.file_exists(&format!("{cp}/import/{field}"), file, 0);
-                    }
+                // What ImportCertificate would refuse: not PEM, not X.509, expired, a key that is
+                // not a key or not this certificate's, a chain that is not certificates.
+                let ip = format!("{cp}/import");
+                let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+                let cert = self.file(&format!("{ip}/certificate"), &imp.certificate, pem::MAX_PEM_BYTES).and_then(|bytes| {
+                    pem::check_certificate(&bytes, now)
+                        .map_err(|why| self.err(&format!("{ip}/certificate"), format!("`{}`: {why}", truncate(&imp.certificate)), ""))
+                        .ok()
+                });
+                if let Some(bytes) = self.file(&format!("{ip}/private_key"), &imp.private_key, pem::MAX_PEM_BYTES)
+                    && let Err(why) = pem::check_private_key(&bytes, cert.as_ref().map(|c| &c.key))
+                {
+                    self.err(&format!("{ip}/private_key"), format!("`{}`: {why}", truncate(&imp.private_key)), "");
+                }
+                if let Some(chain) = &imp.chain
+                    && let Some(bytes) = self.file(&format!("{ip}/chain"), chain, pem::MAX_PEM_BYTES)
+                    && let Err(why) = pem::check_chain(&bytes)
+                {
+                    self.err(&format!("{ip}/chain"), format!("`{}`: {why}", truncate(chain)), "");
                 }
             }
         }
     }
 
-    fn file_exists(&mut self, pointer: &str, file: &str, max_bytes: u64) {
-        let Some(base) = self.base else { return };
-        let path = base.join(file);
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => {
-                if max_bytes > 0 && m.len() > max_bytes {
-                    self.err(pointer, format!("`{file}` is {} bytes; the limit is {max_bytes}", m.len()), "");
-                }
+    /// The bytes of a file the stack names, read through the stack's file fence; an error at
+    /// `pointer` when it cannot be read. Stacks loaded from text (no folder) skip file checks.
+    fn file(&mut self, pointer: &str, file: &str, limit: u64) -> Option<Vec<u8>> {
+        self.s.files.base.as_ref()?;
+        match self.s.files.read(file, limit) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                self.err(pointer, format!("file `{}`: {e}", truncate(file)), e.hint());
+                None
             }
-            _ => self.err(pointer, format!("file `{file}` not found"), format!("paths are relative to the stack file's folder ({})", base.display())),
         }
     }
 
@@ -971,8 +984,19 @@ impl<'a> V<'a> {
             for (i, sg) in lt.security_groups.iter().enumerate() {
                 self.reference_or_id(&format!("{lp}/security_groups/{i}"), Kind::SecurityGroup, sg, "sg-");
             }
-            if let Some(ud) = &lt.user_data {
-                self.file_exists(&format!("{lp}/user_data"), ud, 16 * 1024);
+            if let Some(ud) = &lt.user_data
+                && let Some(bytes) = self.file(&format!("{lp}/user_data"), ud, MAX_USER_DATA)
+            {
+                let text = String::from_utf8_lossy(&bytes);
+                if !files::private_key_blocks(&text).is_empty() {
+                    self.err(
+                        &format!("{lp}/user_data"),
+                        format!("`{}` holds private key material", truncate(ud)),
+                        "user data is readable by anything on the instance and shown in plans: fetch keys at boot (Secrets Manager, SSM)",
+                    );
+                } else if std::str::from_utf8(&bytes).is_err() {
+                    self.err(&format!("{lp}/user_data"), format!("`{}` is not UTF-8 text", truncate(ud)), "");
+                }
             }
             if let Some(rv) = &lt.root_volume {
                 let rp = format!("{lp}/root_volume");
@@ -1600,6 +1624,9 @@ fn is_statistic(s: &str) -> bool {
     }
     s.strip_prefix('p').and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| n > 0.0 && n < 100.0)
 }
+
+/// AWS takes at most 16 KB of user data, before base64.
+pub const MAX_USER_DATA: u64 = 16 * 1024;
 
 /// A name of the IANA time zone database (as AWS accepts for scheduled actions).
 fn is_time_zone(tz: &str) -> bool {

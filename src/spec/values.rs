@@ -6,36 +6,55 @@ use crate::diag::Span;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
-/// Where each value (and each mapping key) of the file is, by JSON pointer.
+/// Where each value (and each mapping key) of the file is, by JSON pointer. Pointers are kept
+/// as 64-bit hashes built segment by segment, not as strings: a deep file with long keys would
+/// otherwise store its whole path once per value.
 #[derive(Debug, Default, Clone)]
 pub struct SpanIndex {
-    values: HashMap<String, Span>,
-    keys: HashMap<String, Span>,
+    values: HashMap<u64, Span>,
+    keys: HashMap<u64, Span>,
+}
+
+const ROOT: u64 = 0xcbf29ce484222325;
+
+/// The hash of `parent` + `/` + `segment` (an escaped pointer segment).
+fn child(parent: u64, segment: &str) -> u64 {
+    let mut h = parent ^ 0x2f; // the `/`
+    h = h.wrapping_mul(0x100000001b3);
+    for b in segment.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// The hashes of a pointer and of each of its ancestors, root first.
+fn prefixes(pointer: &str) -> Vec<u64> {
+    let mut out = vec![ROOT];
+    if let Some(rest) = pointer.strip_prefix('/') {
+        for segment in rest.split('/') {
+            let last = *out.last().expect("root is in");
+            out.push(child(last, segment));
+        }
+    }
+    out
 }
 
 impl SpanIndex {
     /// The value at `pointer`, or failing that its nearest ancestor in the file (a defaulted field
     /// is reported at the object that omits it).
     pub fn value(&self, pointer: &str) -> Option<Span> {
-        let mut p = pointer;
-        loop {
-            if let Some(s) = self.values.get(p) {
-                return Some(*s);
-            }
-            if p.is_empty() {
-                return None;
-            }
-            p = &p[..p.rfind('/').unwrap_or(0)];
-        }
+        prefixes(pointer).iter().rev().find_map(|h| self.values.get(h).copied())
     }
 
     /// The key naming the value at `pointer` (for maps), else the value itself.
     pub fn key(&self, pointer: &str) -> Option<Span> {
-        self.keys.get(pointer).copied().or_else(|| self.value(pointer))
+        let h = *prefixes(pointer).last().expect("root is in");
+        self.keys.get(&h).copied().or_else(|| self.value(pointer))
     }
 
     pub fn has(&self, pointer: &str) -> bool {
-        self.values.contains_key(pointer)
+        self.values.contains_key(prefixes(pointer).last().expect("root is in"))
     }
 }
 
@@ -53,20 +72,20 @@ pub fn pointer(parts: &[&str]) -> String {
 }
 
 pub fn to_json(node: &Node, index: &mut SpanIndex) -> Value {
-    convert(node, String::new(), index)
+    convert(node, ROOT, index)
 }
 
-fn convert(node: &Node, pointer: String, index: &mut SpanIndex) -> Value {
-    let value = match &node.kind {
+fn convert(node: &Node, pointer: u64, index: &mut SpanIndex) -> Value {
+    let value = match &*node.kind {
         NodeKind::Null => Value::Null,
         NodeKind::Scalar { value, plain: true } => resolve_plain(value),
         NodeKind::Scalar { value, plain: false } => Value::String(value.clone()),
-        NodeKind::Seq(items) => Value::Array(items.iter().enumerate().map(|(i, item)| convert(item, format!("{pointer}/{i}"), index)).collect()),
+        NodeKind::Seq(items) => Value::Array(items.iter().enumerate().map(|(i, item)| convert(item, child(pointer, &i.to_string()), index)).collect()),
         NodeKind::Map(entries) => {
             let mut map = Map::new();
             for (key, v) in entries {
-                let child = format!("{pointer}/{}", escape(&key.name));
-                index.keys.insert(child.clone(), key.span);
+                let child = child(pointer, &escape(&key.name));
+                index.keys.insert(child, key.span);
                 map.insert(key.name.clone(), convert(v, child, index));
             }
             Value::Object(map)

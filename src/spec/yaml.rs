@@ -7,9 +7,13 @@
 use crate::diag::{Diagnostic, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Upper bound on nodes after alias expansion: far above any real stack, far below a "billion laughs".
 const MAX_NODES: usize = 200_000;
+/// Upper bound on the text (scalars and keys) after alias expansion and variable substitution:
+/// an alias of a long string repeated thousands of times is small on disk and huge in memory.
+pub const MAX_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
 const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,19 +37,31 @@ pub struct Key {
     pub merged: bool,
 }
 
+/// A value of the file and where it is. Aliases share the anchored node's contents (`Rc`)
+/// instead of copying them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    pub kind: NodeKind,
+    pub kind: Rc<NodeKind>,
     pub span: Span,
 }
 
 impl Node {
+    pub fn new(kind: NodeKind, span: Span) -> Self {
+        Node { kind: Rc::new(kind), span }
+    }
     pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.kind {
+        match &*self.kind {
             NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
             _ => None,
         }
     }
+}
+
+/// What a node costs once expanded: values and bytes of text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
 }
 
 /// Translates the parser's character offsets into byte offsets.
@@ -89,10 +105,11 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
     let offsets = Offsets::new(text);
     let mut diags = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchors: HashMap<usize, (Node, Size)> = HashMap::new();
     let mut root: Option<Node> = None;
     let mut documents = 0usize;
     let mut nodes = 0usize;
+    let mut bytes = 0usize;
 
     let mut parser = Parser::new_from_str(text);
     loop {
@@ -144,26 +161,28 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
             }
             Event::SequenceEnd => {
                 let Some(Frame::Seq { start, anchor, items }) = stack.pop() else { unreachable!("parser balances sequences") };
-                let node = Node { kind: NodeKind::Seq(items), span: Span::new(start.start, span.end) };
+                let node = Node::new(NodeKind::Seq(items), Span::new(start.start, span.end));
                 remember(&mut anchors, anchor, &node);
                 node
             }
             Event::MappingEnd => {
                 let Some(Frame::Map { start, anchor, entries, .. }) = stack.pop() else { unreachable!("parser balances mappings") };
-                let node = Node { kind: NodeKind::Map(entries), span: Span::new(start.start, span.end) };
+                let node = Node::new(NodeKind::Map(entries), Span::new(start.start, span.end));
                 remember(&mut anchors, anchor, &node);
                 node
             }
             Event::Scalar(value, style, anchor, _tag) => {
                 let plain = matches!(style, ScalarStyle::Plain);
+                bytes += value.len();
                 let kind = if plain && is_null(&value) { NodeKind::Null } else { NodeKind::Scalar { value: value.into_owned(), plain } };
-                let node = Node { kind, span };
+                let node = Node::new(kind, span);
                 remember(&mut anchors, anchor, &node);
                 node
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(target) => {
-                    nodes += count(target);
+                Some((target, size)) => {
+                    nodes += size.nodes;
+                    bytes += size.bytes;
                     if nodes > MAX_NODES {
                         diags.push(
                             Diagnostic::error("aliases expand to too many values")
@@ -172,11 +191,20 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                         );
                         return (None, diags);
                     }
-                    Node { span, ..target.clone() }
+                    if bytes > MAX_EXPANDED_BYTES {
+                        diags.push(
+                            Diagnostic::error("aliases expand to too much text")
+                                .at(span)
+                                .hint(format!("a stack may hold at most {} MiB of text after expanding aliases", MAX_EXPANDED_BYTES >> 20)),
+                        );
+                        return (None, diags);
+                    }
+                    // The alias shares the anchored node's contents; only the position is its own.
+                    Node { kind: target.kind.clone(), span }
                 }
                 None => {
                     diags.push(Diagnostic::error("alias to an unknown anchor").at(span));
-                    Node { kind: NodeKind::Null, span }
+                    Node::new(NodeKind::Null, span)
                 }
             },
         };
@@ -202,17 +230,22 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
     (root, diags)
 }
 
-fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: &Node) {
+fn remember(anchors: &mut HashMap<usize, (Node, Size)>, anchor: usize, node: &Node) {
     if anchor != 0 {
-        anchors.insert(anchor, node.clone());
+        anchors.insert(anchor, (node.clone(), size(node)));
     }
 }
 
-fn count(node: &Node) -> usize {
-    match &node.kind {
-        NodeKind::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
-        NodeKind::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + count(v)).sum::<usize>(),
-        _ => 1,
+/// Values and text of a node, once: anchors remember it, so each alias adds it in O(1).
+fn size(node: &Node) -> Size {
+    match &*node.kind {
+        NodeKind::Seq(items) => items.iter().map(size).fold(Size { nodes: 1, bytes: 0 }, |a, b| Size { nodes: a.nodes + b.nodes, bytes: a.bytes + b.bytes }),
+        NodeKind::Map(entries) => entries.iter().fold(Size { nodes: 1, bytes: 0 }, |a, (k, v)| {
+            let b = size(v);
+            Size { nodes: a.nodes + 1 + b.nodes, bytes: a.bytes + k.name.len() + b.bytes }
+        }),
+        NodeKind::Scalar { value, .. } => Size { nodes: 1, bytes: value.len() },
+        NodeKind::Null => Size { nodes: 1, bytes: 0 },
     }
 }
 
@@ -221,7 +254,7 @@ fn is_null(s: &str) -> bool {
 }
 
 fn add_entry(entries: &mut Vec<(Key, Node)>, positions: &mut HashMap<String, usize>, key_node: Node, value: Node, diags: &mut Vec<Diagnostic>) {
-    let name = match &key_node.kind {
+    let name = match &*key_node.kind {
         NodeKind::Scalar { value, .. } => value.clone(),
         NodeKind::Null => {
             diags.push(Diagnostic::error("empty mapping key").at(key_node.span));
@@ -233,18 +266,18 @@ fn add_entry(entries: &mut Vec<(Key, Node)>, positions: &mut HashMap<String, usi
         }
     };
     // Merge key (`<<: *defaults`): entries of the merged map(s) that are not set explicitly.
-    if name == "<<" && matches!(key_node.kind, NodeKind::Scalar { plain: true, .. }) {
-        let sources: Vec<&Node> = match &value.kind {
+    if name == "<<" && matches!(*key_node.kind, NodeKind::Scalar { plain: true, .. }) {
+        let sources: Vec<&Node> = match &*value.kind {
             NodeKind::Map(_) => vec![&value],
             NodeKind::Seq(items) => items.iter().collect(),
             _ => vec![],
         };
-        if sources.is_empty() || sources.iter().any(|s| !matches!(s.kind, NodeKind::Map(_))) {
+        if sources.is_empty() || sources.iter().any(|s| !matches!(*s.kind, NodeKind::Map(_))) {
             diags.push(Diagnostic::error("`<<` merges a map or a list of maps").at(value.span));
             return;
         }
         for source in sources {
-            if let NodeKind::Map(src) = &source.kind {
+            if let NodeKind::Map(src) = &*source.kind {
                 for (k, v) in src {
                     if !positions.contains_key(&k.name) {
                         positions.insert(k.name.clone(), entries.len());
@@ -290,7 +323,7 @@ mod tests {
     fn merge_keys_fill_missing_entries_only() {
         let root = ok("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n");
         let thing = root.get("thing").unwrap();
-        let NodeKind::Scalar { value, .. } = &thing.get("y").unwrap().kind else { panic!() };
+        let NodeKind::Scalar { value, .. } = &*thing.get("y").unwrap().kind else { panic!() };
         assert_eq!(value, "3");
         assert!(thing.get("x").is_some());
     }

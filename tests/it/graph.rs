@@ -31,6 +31,7 @@ fn change(kind: Kind, key: &str, action: Action) -> Change {
         diffs: vec![],
         deps: vec![],
         parent: None,
+        inputs: Default::default(),
     }
 }
 

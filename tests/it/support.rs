@@ -100,8 +100,9 @@ pub async fn clients() -> lbstack::live::Clients {
     lbstack::live::Clients::new(&emulator_config().await)
 }
 
+/// A stack from text, as if its file were in the temporary folder (where tests write user data).
 pub fn load(yaml: &str) -> lbstack::spec::Stack {
-    let loaded = lbstack::spec::load_str("test.yaml", yaml, None, &[]);
+    let loaded = lbstack::spec::load_str("test.yaml", yaml, Some(&std::env::temp_dir()), &[]);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     loaded.stack.expect("the stack loads")
 }
