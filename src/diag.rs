@@ -99,8 +99,10 @@ pub struct Position {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
+        // Lines end at LF, CRLF or a lone CR (YAML takes all three).
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(bytes.iter().enumerate().filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))).map(|(i, _)| i + 1));
         SourceFile { name: name.into(), text, line_starts }
     }
 
@@ -112,6 +114,10 @@ impl SourceFile {
         Position { line: line + 1, column, byte }
     }
 }
+
+/// What a snippet shows: the text, its first line number, the span inside it, and for a window
+/// of a long line the real line and column.
+type Shown<'t> = (std::borrow::Cow<'t, str>, usize, std::ops::Range<usize>, Option<(usize, usize)>);
 
 /// All diagnostics of one file.
 #[derive(Debug, Clone)]
@@ -190,19 +196,27 @@ impl Report {
     /// The source to show for a span: the lines it covers (through the next line, as the
     /// renderer would show in the whole file), or for a long line a window of it. Returns the
     /// text, its first line number, the span within it, and for a window the real line:column.
-    fn snippet<'t>(&self, text: &'t str, span: Span) -> (std::borrow::Cow<'t, str>, usize, std::ops::Range<usize>, Option<(usize, usize)>) {
+    fn snippet<'t>(&self, text: &'t str, span: Span) -> Shown<'t> {
         // Only the lines the span covers: handing the whole file to every diagnostic made
         // rendering quadratic in big files.
         let range = clamp_to_char_boundaries(text, span);
-        // A span at the very end, after the final newline, belongs to the last line.
-        let anchor = if range.start == text.len() && text.ends_with('\n') { range.start - 1 } else { range.start };
-        let from = text[..anchor].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
-        let first_line_end = line_end(from);
-        let line = self.file.position(from).line;
+        let starts = &self.file.line_starts;
+        // A span at the very end, after the final line break, belongs to the last line.
+        let anchor = if range.start == text.len() && range.start > 0 && starts.last() == Some(&range.start) { range.start - 1 } else { range.start };
+        let line_of = |at: usize| starts.partition_point(|&s| s <= at) - 1;
+        let first = line_of(anchor);
+        let from = starts[first];
+        // The end of a line, line break included.
+        let line_end = |l: usize| starts.get(l + 1).copied().unwrap_or(text.len());
+        let first_line_end = line_end(first);
+        let line = first + 1;
         if first_line_end - from <= MAX_SNIPPET_LINE {
-            let to = line_end(line_end(range.end).min(text.len()));
-            return (std::borrow::Cow::Borrowed(&text[from..to]), line, range.start - from..range.end - from, None);
+            // Through the line after the span, as the renderer would show in the whole file.
+            let to = line_end((line_of(range.end.min(text.len().saturating_sub(1))) + 1).min(starts.len() - 1));
+            let to = to.max(first_line_end);
+            // The renderer knows LF only: a lone CR becomes one (same length, same offsets).
+            let shown = lone_cr_to_lf(&text[from..to]);
+            return (std::borrow::Cow::Owned(shown), line, range.start - from..range.end - from, None);
         }
         // A long line (minified YAML, generated files): the window around the span, so a file
         // with thousands of problems on one line renders in linear time.
@@ -286,6 +300,16 @@ impl Report {
     }
 }
 
+/// `text` with every CR that is not followed by LF made an LF.
+fn lone_cr_to_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') { '\n' } else { c });
+    }
+    out
+}
+
 fn clamp_to_char_boundaries(text: &str, span: Span) -> std::ops::Range<usize> {
     let mut start = span.start.min(text.len());
     while !text.is_char_boundary(start) {
@@ -309,5 +333,9 @@ mod tests {
         assert_eq!(f.position(5), Position { line: 2, column: 1, byte: 5 });
         // `:` after the two-byte é is the third character of line 2.
         assert_eq!(f.position(8).column, 3);
+        // Old Mac line ends (CR only) are lines too.
+        let f = SourceFile::new("s.yaml", "a: 1\rb: 2\r\nc: 3");
+        assert_eq!(f.position(5), Position { line: 2, column: 1, byte: 5 });
+        assert_eq!(f.position(11), Position { line: 3, column: 1, byte: 11 });
     }
 }

@@ -213,7 +213,7 @@ mod tests {
         assert!(matches!(access.read("/proc/self/environ", 100), Err(FileError::System(_))));
         let open = FileAccess { base: Some(dir.join("sub")), outside: true };
         assert!(matches!(open.read("/proc/self/environ", 100), Err(FileError::System(_))), "never /proc, even when allowed out");
-        assert!(matches!(open.read("../secret", 100), Ok(_)));
+        assert!(open.read("../secret", 100).is_ok());
         assert!(matches!(access.read("ud.sh", 3), Err(FileError::TooLarge { limit: 3 })));
         std::os::unix::fs::symlink("/proc/self/environ", dir.join("sub/link")).unwrap();
         assert!(matches!(open.read("link", 100), Err(FileError::System(_))), "a link into /proc is followed and refused");

@@ -129,14 +129,14 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
     let vars = opts.vars.as_slice();
     // Key material never reaches a message or a snippet: it is masked before anything else
     // reads the text (same length, same lines), and refused.
-    let (masked, keys) = files::mask_private_keys(text);
-    let text = masked.as_str();
-    let file = SourceFile::new(name, text);
     if text.trim_start().starts_with("-----BEGIN ") {
         let d = Diagnostic::error("this file holds PEM material (a key or a certificate), not a stack")
             .hint("a stack names PEM files under `certificates.<key>.import`");
         return Loaded { stack: None, report: Report { file: SourceFile::new(name, ""), diagnostics: vec![d] }, index: SpanIndex::default() };
     }
+    let (masked, keys) = files::mask_private_keys(text);
+    let text = masked.as_str();
+    let file = SourceFile::new(name, text);
     let (root, mut diags) = yaml::parse(text);
     for k in &keys {
         diags.push(

@@ -193,6 +193,17 @@ impl<'a> V<'a> {
     fn reference_or_id(&mut self, pointer: &str, kind: Kind, name: &str, id_prefix: &str) {
         if !name.starts_with(id_prefix) {
             self.reference(pointer, kind, name);
+        } else if id_prefix == "arn:" && kind == Kind::Certificate {
+            self.arn(pointer, name, "acm", &["certificate/"], "an ACM certificate ARN");
+        }
+    }
+
+    /// An error when `arn` is not an ARN of `service` (resource starting with one of `resources`)
+    /// in the stack's region; `what` says what the field takes.
+    fn arn(&mut self, pointer: &str, arn: &str, service: &str, resources: &[&str], what: &str) {
+        if let Some(why) = arn_problem(arn, service, resources, self.s.region.as_deref(), service == "iam") {
+            let example = format!("{what} looks like `arn:aws:{service}:{}:123456789012:{}...`", if service == "iam" { "" } else { "REGION" }, resources.first().unwrap_or(&""));
+            self.err(pointer, format!("`{}` is not {what}: {why}", truncate(arn)), example);
         }
     }
 
@@ -311,10 +322,23 @@ impl<'a> V<'a> {
         }
     }
 
+    /// EC2's rule for group and rule descriptions: at most 255 characters of
+    /// `a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*` (EC2 API reference, `IpRange.Description`).
+    fn sg_description(&mut self, pointer: &str, d: &str) {
+        if d.chars().count() > 255 {
+            self.err(pointer, format!("the description is {} characters long; EC2 takes 255", d.chars().count()), "");
+        } else if let Some(bad) = d.chars().find(|c| !(c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(*c))) {
+            self.err(pointer, format!("the description holds `{bad}`, which EC2 does not accept"), "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+        }
+    }
+
     fn security_groups(&mut self) {
         for (name, sg) in &self.s.security_groups {
             let sp = p(&["security_groups", name]);
             self.tags(&format!("{sp}/tags"), &sg.tags);
+            if let Some(d) = &sg.description {
+                self.sg_description(&format!("{sp}/description"), d);
+            }
             let rules: Vec<(&str, &SgRule, usize)> = sg
                 .ingress
                 .iter()
@@ -335,6 +359,9 @@ impl<'a> V<'a> {
                         self.err(&format!("{rp}/ports"), format!("`{r}` is not a port range"), "write `\"FROM-TO\"` with 0 ≤ FROM ≤ TO ≤ 65535");
                     }
                     _ => {}
+                }
+                if let Some(d) = &rule.description {
+                    self.sg_description(&format!("{rp}/description"), d);
                 }
                 if rule.cidrs.is_empty() && rule.ipv6_cidrs.is_empty() && rule.groups.is_empty() {
                     let what = if dir == "ingress" { "source" } else { "destination" };
@@ -394,14 +421,8 @@ impl<'a> V<'a> {
                     self.err(&format!("{cp}/validation_zone"), "`validation_zone` only applies when requesting with `domain`", "");
                 }
             }
-            if let Some(arn) = &c.arn
-                && (!arn.starts_with("arn:aws") || !arn.contains(":acm:"))
-            {
-                self.err(
-                    &format!("{cp}/arn"),
-                    format!("`{}` is not an ACM certificate ARN", truncate(arn)),
-                    "ACM ARNs look like `arn:aws:acm:REGION:ACCOUNT:certificate/ID`",
-                );
+            if let Some(arn) = &c.arn {
+                self.arn(&format!("{cp}/arn"), arn, "acm", &["certificate/"], "an ACM certificate ARN");
             }
             if let Some(imp) = &c.import {
                 // What ImportCertificate would refuse: not PEM, not X.509, expired, a key that is
@@ -597,8 +618,8 @@ impl<'a> V<'a> {
                 let ok = match tg.target_type {
                     TargetType::Instance => t.id.starts_with("i-"),
                     TargetType::Ip => t.id.parse::<IpAddr>().is_ok(),
-                    TargetType::Lambda => t.id.starts_with("arn:aws") && t.id.contains(":lambda:"),
-                    TargetType::Alb => t.id.starts_with("arn:aws") && t.id.contains(":elasticloadbalancing:"),
+                    TargetType::Lambda => arn_problem(&t.id, "lambda", &["function:"], self.s.region.as_deref(), false).is_none(),
+                    TargetType::Alb => arn_problem(&t.id, "elasticloadbalancing", &["loadbalancer/app/"], self.s.region.as_deref(), false).is_none(),
                 };
                 if !ok {
                     let want = match tg.target_type {
@@ -652,10 +673,16 @@ impl<'a> V<'a> {
             Some(Protocol::Http | Protocol::Geneve) | None => HealthCheckProtocol::Http,
             _ => HealthCheckProtocol::Tcp,
         });
-        if let (Some(t), Some(i)) = (hc.timeout, hc.interval)
-            && t >= i
+        // The interval the check runs at: declared, or AWS's default for the protocol.
+        let default_interval = if tg.protocol == Some(Protocol::Geneve) { 10 } else { 30 };
+        if let Some(t) = hc.timeout
+            && t >= hc.interval.unwrap_or(default_interval)
         {
-            self.err(&format!("{hp}/timeout"), format!("health check timeout ({t} s) must be shorter than the interval ({i} s)"), "");
+            let (i, whose) = match hc.interval {
+                Some(i) => (i, "the interval"),
+                None => (default_interval, "the default interval"),
+            };
+            self.err(&format!("{hp}/timeout"), format!("health check timeout ({t} s) must be shorter than {whose} ({i} s)"), "");
         }
         if proto == HealthCheckProtocol::Tcp {
             if hc.path.is_some() {
@@ -826,9 +853,19 @@ impl<'a> V<'a> {
             return;
         }
         let mut priorities: BTreeMap<u32, usize> = BTreeMap::new();
+        if l.rules.len() > 100 {
+            self.warn_key(
+                &format!("{lsp}/rules"),
+                format!("listener `{listener_name}` has {} rules; a listener holds 100 by default", l.rules.len()),
+                "raise the quota `Rules per Application Load Balancer` in Service Quotas first, or apply fails part way",
+            );
+        }
         for (i, r) in l.rules.iter().enumerate() {
             let rp = format!("{lsp}/rules/{i}");
             let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
+            if r.priority.is_none() && priority > 50_000 {
+                self.err(&rp, format!("this rule gets priority {priority} (10 × its position), above AWS's 50000"), "give rules explicit `priority` values");
+            }
             if let Some(first) = priorities.insert(priority, i) {
                 let explain =
                     if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
@@ -857,7 +894,11 @@ impl<'a> V<'a> {
                         self.err(&format!("{rp}/{field}"), format!("{field} pattern {} must be 1–128 characters", j + 1), "");
                     }
                     if field == "path" && !pat.starts_with('/') && !pat.starts_with('*') {
-                        self.err(&format!("{rp}/path"), format!("path pattern `{pat}` must start with `/`"), "");
+                        self.err(&format!("{rp}/path"), format!("path pattern `{}` must start with `/`", truncate(&pat)), "");
+                    }
+                    // ELB user guide, "Path conditions": A–Z, a–z, 0–9, _ - . $ / ~ " ' @ : + & * ?
+                    if field == "path" && let Some(bad) = pat.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(*c))) {
+                        self.err(&format!("{rp}/path"), format!("path pattern `{}` holds `{bad}`, which AWS does not accept", truncate(&pat)), "allowed: letters, digits and _ - . $ / ~ \" ' @ : + & * ?");
                     }
                 }
             }
@@ -977,6 +1018,13 @@ impl<'a> V<'a> {
                 }
                 Image::Lookup(l) if l.name.trim().is_empty() => self.err(&format!("{lp}/image/name"), "image name pattern is empty", ""),
                 _ => {}
+            }
+            if let Some(profile) = &lt.instance_profile {
+                if profile.starts_with("arn:") {
+                    self.arn(&format!("{lp}/instance_profile"), profile, "iam", &["instance-profile/"], "an instance profile ARN");
+                } else if profile.is_empty() || profile.len() > 128 || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+                    self.err(&format!("{lp}/instance_profile"), format!("`{}` is not an instance profile name", truncate(profile)), "1–128 of letters, digits and +=,.@_-");
+                }
             }
             if !is_instance_type(&lt.instance_type) {
                 self.err(&format!("{lp}/instance_type"), format!("`{}` is not an instance type", lt.instance_type), "for example `t3.micro` or `m7g.large`");
@@ -1389,12 +1437,18 @@ impl<'a> V<'a> {
                 for (i, act) in list.iter().enumerate() {
                     let actp = format!("{ap}/{field}/{i}");
                     if act.starts_with("arn:") {
-                        if !(act.contains(":sns:") || act.contains(":autoscaling:") || act.starts_with("arn:aws:automate:") || act.contains(":ssm")) {
-                            self.err(
-                                &actp,
-                                format!("`{}` is not an alarm action ARN", truncate(act)),
-                                "an SNS topic ARN, or a scaling policy of this stack by key",
-                            );
+                        let region = self.s.region.as_deref();
+                        let service = act.split(':').nth(2).unwrap_or_default();
+                        let problem = match service {
+                            "sns" => arn_problem(act, "sns", &[], region, false),
+                            "autoscaling" => arn_problem(act, "autoscaling", &["scalingPolicy:"], region, false),
+                            // `arn:aws:automate:REGION:ec2:stop` and friends carry no account.
+                            "automate" => (!act.split(':').nth(4).is_some_and(|p| p == "ec2")).then(|| "EC2 actions look like `arn:aws:automate:REGION:ec2:stop`".to_string()),
+                            "ssm" | "ssm-incidents" => None,
+                            _ => Some("an alarm acts through an SNS topic, a scaling policy, an EC2 action or Systems Manager".into()),
+                        };
+                        if let Some(why) = problem {
+                            self.err(&actp, format!("`{}` is not an alarm action ARN: {why}", truncate(act)), "an SNS topic ARN, or a scaling policy of this stack by key");
                         }
                     } else if self.reference(&actp, Kind::ScalingPolicy, act)
                         && let Some(pol) = self.s.scaling_policies.get(act)
@@ -1572,6 +1626,10 @@ pub fn parse_port_range(r: &str) -> Option<(u16, u16)> {
 fn is_cidr(c: &str, want_v6: Option<bool>) -> bool {
     let Some((addr, len)) = c.split_once('/') else { return false };
     let Ok(ip) = addr.parse::<IpAddr>() else { return false };
+    // Digits only: Rust would read `+8` as 8; AWS refuses it.
+    if len.is_empty() || len.len() > 3 || !len.bytes().all(|b| b.is_ascii_digit()) || (len.len() > 1 && len.starts_with('0')) {
+        return false;
+    }
     let Ok(len) = len.parse::<u8>() else { return false };
     let max = if ip.is_ipv6() { 128 } else { 32 };
     len <= max && want_v6.is_none_or(|v6| v6 == ip.is_ipv6())
@@ -1625,6 +1683,53 @@ fn is_statistic(s: &str) -> bool {
     s.strip_prefix('p').and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| n > 0.0 && n < 100.0)
 }
 
+/// AWS partitions, with the region prefix that goes with each (the first that matches wins).
+const PARTITIONS: [(&str, &str); 8] =
+    [("aws-cn", "cn-"), ("aws-us-gov", "us-gov-"), ("aws-iso-b", "us-isob-"), ("aws-iso-e", "eu-isoe-"), ("aws-iso-f", "us-isof-"), ("aws-iso", "us-iso-"), ("aws-eusc", "eusc-"), ("aws", "")];
+
+/// What is wrong with `arn` for a field that takes an ARN of `service` whose resource starts with
+/// one of `resources` (empty: any), in a stack of `region` (when known). `global`: the service
+/// has no regions in its ARNs (IAM).
+pub fn arn_problem(arn: &str, service: &str, resources: &[&str], region: Option<&str>, global: bool) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [head, partition, svc, arn_region, account, resource] = parts[..] else {
+        return Some("an ARN has six parts: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`".into());
+    };
+    if head != "arn" {
+        return Some("an ARN starts with `arn:`".into());
+    }
+    let Some((_, prefix)) = PARTITIONS.iter().find(|(p, _)| *p == partition) else {
+        return Some(format!("`{}` is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", truncate(partition)));
+    };
+    if svc != service {
+        return Some(format!("it names the `{}` service where `{service}` is needed", truncate(svc)));
+    }
+    if global {
+        if !arn_region.is_empty() {
+            return Some(format!("{service} ARNs have no region"));
+        }
+    } else {
+        if !is_region(arn_region) {
+            return Some(format!("`{}` is not a region", truncate(arn_region)));
+        }
+        if !prefix.is_empty() && !arn_region.starts_with(prefix) || prefix.is_empty() && PARTITIONS.iter().any(|(_, p)| !p.is_empty() && arn_region.starts_with(p)) {
+            return Some(format!("region `{arn_region}` is not in partition `{partition}`"));
+        }
+        if let Some(r) = region
+            && r != arn_region
+        {
+            return Some(format!("it is in {arn_region}, the stack in {r}: AWS uses resources of the stack's region only"));
+        }
+    }
+    if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) && !(service == "sns" && account.is_empty()) {
+        return Some(format!("`{}` is not an account id (12 digits)", truncate(account)));
+    }
+    if resource.is_empty() || (!resources.is_empty() && !resources.iter().any(|r| resource.starts_with(r))) {
+        return Some(format!("the resource must be {}", resources.iter().map(|r| format!("`{r}...`")).collect::<Vec<_>>().join(" or ")));
+    }
+    None
+}
+
 /// AWS takes at most 16 KB of user data, before base64.
 pub const MAX_USER_DATA: u64 = 16 * 1024;
 
@@ -1634,17 +1739,8 @@ fn is_time_zone(tz: &str) -> bool {
 }
 
 fn is_iso_time(t: &str) -> bool {
-    // YYYY-MM-DDTHH:MM(:SS)?(Z|±HH:MM)?
-    let b = t.as_bytes();
-    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    if b.len() < 16 || !(0..4).all(digit) || b[4] != b'-' || !digit(5) || !digit(6) || b[7] != b'-' || !digit(8) || !digit(9) || b[10] != b'T' {
-        return false;
-    }
-    if !digit(11) || !digit(12) || b[13] != b':' || !digit(14) || !digit(15) {
-        return false;
-    }
-    let num = |a: usize, n: usize| t[a..a + n].parse::<u32>().unwrap_or(99);
-    (1..=12).contains(&num(5, 2)) && (1..=31).contains(&num(8, 2)) && num(11, 2) < 24 && num(14, 2) < 60
+    // RFC 3339, as AWS takes it: the date must exist (no 30 February) and nothing may trail.
+    chrono::DateTime::parse_from_rfc3339(t).is_ok()
 }
 
 /// Five-field cron as Auto Scaling accepts it.

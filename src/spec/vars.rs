@@ -145,7 +145,8 @@ fn resolve_one(
     let span = if d.from_cli { None } else { Some(d.value_span) };
     let mut local = Vec::new();
     let known: Vec<&str> = declared.keys().map(String::as_str).collect();
-    let value = interpolate(&raw, span, &mut lookup, source, &mut local, budget, &format!("in the value of variable `{name}`"), &known);
+    let place = Place { span, source, context: &format!("in the value of variable `{name}`"), known: &known };
+    let value = interpolate(&raw, &place, &mut lookup, &mut local, budget);
     path.pop();
     let failed = used_failed.get() || local.iter().any(Diagnostic::is_error);
     diags.extend(local);
@@ -205,7 +206,8 @@ fn substitute(node: &mut Node, vars: &BTreeMap<String, Resolved>, source: &str, 
             let whole = value.trim().strip_prefix("${").and_then(|r| r.strip_suffix('}')).is_some_and(|inner| !inner.contains(['{', '}', '$']));
             let mut lookup = |name: &str| vars.get(name).map_or(Lookup::Undefined, Resolved::lookup);
             let known: Vec<&str> = vars.keys().map(String::as_str).collect();
-            *value = interpolate(value, Some(span), &mut lookup, source, diags, budget, "", &known);
+            let place = Place { span: Some(span), source, context: "", known: &known };
+            *value = interpolate(value, &place, &mut lookup, diags, budget);
             if whole {
                 *plain = true;
             }
@@ -223,18 +225,18 @@ fn substitute(node: &mut Node, vars: &BTreeMap<String, Resolved>, source: &str, 
     }
 }
 
-/// `text` with every `${var.X}` replaced. `span` is where the text is in the file (None for a
-/// value from the command line); `context` says where it is when that is not the file.
-fn interpolate(
-    text: &str,
+/// Where a text being interpolated is: its span in the file (None for a value from the command
+/// line), the file, what to say when it is not the file, and the variables there are.
+struct Place<'a> {
     span: Option<Span>,
-    lookup: &mut dyn FnMut(&str) -> Lookup,
-    source: &str,
-    diags: &mut Vec<Diagnostic>,
-    budget: &Budget,
-    context: &str,
-    known: &[&str],
-) -> String {
+    source: &'a str,
+    context: &'a str,
+    known: &'a [&'a str],
+}
+
+/// `text` with every `${var.X}` replaced.
+fn interpolate(text: &str, place: &Place<'_>, lookup: &mut dyn FnMut(&str) -> Lookup, diags: &mut Vec<Diagnostic>, budget: &Budget) -> String {
+    let Place { span, source, context, known } = *place;
     let at = |d: Diagnostic, needle: &str| match span {
         Some(s) => d.at(locate(source, s, needle)),
         None => d,

@@ -7,6 +7,7 @@ mod contract;
 mod emulator;
 mod faults;
 mod graph;
+mod hostile;
 mod inventory;
 mod lint;
 mod reference;

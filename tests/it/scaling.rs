@@ -10,10 +10,11 @@ fn find<'a>(p: &'a Plan, address: &str) -> &'a Change {
     p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} is not in the plan"))
 }
 
+/// A user-data file next to where `load` puts the stack (the temporary folder); its name.
 fn user_data(name: &str, text: &str) -> String {
-    let path = std::env::temp_dir().join(format!("lbstack-ud-{name}.sh"));
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    let file = format!("lbstack-ud-{name}.sh");
+    std::fs::write(std::env::temp_dir().join(&file), text).unwrap();
+    file
 }
 
 /// A group of `desired` instances behind a target group, with `group_extra` and `lt_extra` lines.
