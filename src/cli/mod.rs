@@ -376,10 +376,21 @@ async fn load_and_plan(
     match crate::ops::plan(&clients, &stack, destroy).await {
         Ok(planned) => Some((stack, clients, planned)),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            plan_failed(file, vars, e, color);
             None
         }
     }
+}
+
+/// Say why a plan failed: at the value's line and column when it is about a value of the stack
+/// (an image that does not exist, a subnet group that matches nothing), else as one line.
+fn plan_failed(file: &std::path::Path, vars: &[(String, String)], e: anyhow::Error, color: Color) -> ExitCode {
+    if let Some(at) = e.downcast_ref::<spec::At>() {
+        let report = load_file(file, vars).report_at(at);
+        eprint!("{}", report.render_human(color.enabled(std::io::stderr().is_terminal())));
+        return ExitCode::from(1);
+    }
+    fail(e)
 }
 
 fn print_stats(clients: &crate::live::Clients) {
@@ -481,7 +492,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let run = locked_apply(&clients, &stack, saved, destroy, auto_approve, parallelism, stats, color);
+    let run = locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, auto_approve, parallelism, stats, color);
     let code = tokio::select! {
         code = run => code,
         _ = tokio::signal::ctrl_c() => {
@@ -499,6 +510,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
 async fn locked_apply(
     clients: &crate::live::Clients,
     stack: &spec::Stack,
+    (stack_file, vars): (&std::path::Path, &[(String, String)]),
     saved: Option<crate::ops::SavedPlan>,
     destroy: bool,
     auto_approve: bool,
@@ -509,7 +521,7 @@ async fn locked_apply(
     let verb = if destroy { "Destroy" } else { "Apply" };
     let planned = match crate::ops::plan(clients, stack, destroy).await {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(e) => return plan_failed(stack_file, vars, e, color),
     };
     let plan = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {

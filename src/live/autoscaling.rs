@@ -35,10 +35,21 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         let mut unique: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
         unique.sort();
         unique.dedup();
+        let unknown = |e: &dyn crate::aws_error::Failure| matches!(e.describe().0, crate::aws_error::Class::NotFound | crate::aws_error::Class::Invalid);
         match clients.ec2.describe_images().set_image_ids(Some(unique.clone())).send().await {
             Ok(out) => Ok(out.images().to_vec()),
-            Err(e) if aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => {
-                anyhow::bail!("image {} does not exist in this region (or is not shared with this account)", unique.join(", "))
+            // One unknown id fails the whole call: ask for each alone, so the templates whose
+            // image exists are not blamed (the others are, below, where each id is written).
+            Err(e) if unknown(&e) => {
+                let each = try_join_all(unique.iter().map(|id| async move {
+                    match clients.ec2.describe_images().image_ids(id).send().await {
+                        Ok(out) => Ok(out.images().to_vec()),
+                        Err(e) if unknown(&e) => Ok(Vec::new()),
+                        Err(e) => Err(err("looking up images", e)),
+                    }
+                }))
+                .await?;
+                Ok(each.into_iter().flatten().collect())
             }
             Err(e) => Err(err("looking up images", e)),
         }
@@ -71,20 +82,23 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
     let mut out = BTreeMap::new();
     for (key, lt) in &stack.launch_templates {
         if let Image::Id(id) = &lt.image {
-            let image = found
-                .iter()
-                .find(|i| i.image_id() == Some(id.as_str()))
-                .ok_or_else(|| anyhow::anyhow!("launch template `{key}`: image {id} does not exist in this region"))?;
+            let image = found.iter().find(|i| i.image_id() == Some(id.as_str())).ok_or_else(|| {
+                crate::spec::At::error(
+                    crate::spec::values::pointer(&["launch_templates", key, "image"]),
+                    format!("launch template `{key}`: image {id} does not exist in this region (or is not shared with this account)"),
+                )
+            })?;
             out.insert(key.clone(), resolved(image));
         }
     }
     for (key, lt) in &stack.launch_templates {
         if let Image::Lookup(l) = &lt.image {
-            let image = looked_up
-                .iter()
-                .find(|(x, _)| x == l)
-                .and_then(|(_, i)| i.clone())
-                .ok_or_else(|| anyhow::anyhow!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner))?;
+            let image = looked_up.iter().find(|(x, _)| x == l).and_then(|(_, i)| i.clone()).ok_or_else(|| {
+                crate::spec::At::error(
+                    crate::spec::values::pointer(&["launch_templates", key, "image"]),
+                    format!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner),
+                )
+            })?;
             out.insert(key.clone(), image);
         }
     }

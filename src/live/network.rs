@@ -2,6 +2,7 @@
 
 use super::{Clients, err};
 use crate::plan::desired::Context;
+use crate::spec::At;
 use crate::spec::model::{Stack, Tags, VpcRef};
 use aws_sdk_ec2::types::{Filter, Subnet};
 use std::collections::BTreeMap;
@@ -17,14 +18,14 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         Some(VpcRef::Id(id)) if id == "default" => default_vpc(clients).await?,
         Some(VpcRef::Id(id)) => {
             let out = ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| err(&format!("VPC {id}"), e))?;
-            out.vpcs().first().and_then(|v| v.vpc_id()).ok_or_else(|| anyhow::anyhow!("VPC {id} does not exist"))?.to_string()
+            out.vpcs().first().and_then(|v| v.vpc_id()).ok_or_else(|| At::error("/network/vpc", format!("VPC {id} does not exist in this region")))?.to_string()
         }
         Some(VpcRef::Lookup(l)) => {
             let out = ec2.describe_vpcs().set_filters(Some(tag_filters(&l.tags))).send().await.map_err(|e| err("looking up the VPC", e))?;
             match out.vpcs() {
                 [one] => one.vpc_id().unwrap_or_default().to_string(),
-                [] => anyhow::bail!("no VPC has the tags {:?}", l.tags),
-                many => anyhow::bail!("{} VPCs have the tags {:?}; add a tag that picks one", many.len(), l.tags),
+                [] => return Err(At::error("/network/vpc", format!("no VPC has the tags {:?}", l.tags))),
+                many => return Err(At::error("/network/vpc", format!("{} VPCs have the tags {:?}; add a tag that picks one", many.len(), l.tags))),
             }
         }
     };
@@ -45,14 +46,20 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         let chosen: Vec<&Subnet> = if !group.ids.is_empty() {
             let found: Vec<&Subnet> = subnets.iter().filter(|s| group.ids.iter().any(|id| Some(id.as_str()) == s.subnet_id())).collect();
             if let Some(missing) = group.ids.iter().find(|id| !found.iter().any(|s| s.subnet_id() == Some(id.as_str()))) {
-                anyhow::bail!("subnet group `{name}`: {missing} is not a subnet of {vpc_id}");
+                return Err(At::error(
+                    crate::spec::values::pointer(&["network", "subnet_groups", name]),
+                    format!("subnet group `{name}`: {missing} is not a subnet of {vpc_id}"),
+                ));
             }
             found
         } else {
             subnets.iter().filter(|s| group.tags.iter().all(|(k, v)| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v)))).collect()
         };
         if chosen.is_empty() {
-            anyhow::bail!("subnet group `{name}` matches no subnet of {vpc_id}");
+            return Err(At::error(
+                crate::spec::values::pointer(&["network", "subnet_groups", name]),
+                format!("subnet group `{name}` matches no subnet of {vpc_id}"),
+            ));
         }
         groups.insert(name.clone(), one_per_zone(&chosen));
     }
@@ -72,7 +79,7 @@ async fn default_vpc(clients: &Clients) -> anyhow::Result<String> {
         .first()
         .and_then(|v| v.vpc_id())
         .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("this region has no default VPC; name one under `network.vpc`"))
+        .ok_or_else(|| At::error("/network", "this region has no default VPC; name one under `network.vpc`"))
 }
 
 /// Load balancers take at most one subnet per availability zone: the first by id in each.

@@ -36,6 +36,40 @@ const KEYED_SECTIONS: [&str; 13] = [
     "variables",
 ];
 
+/// A problem with a value of the stack file found after validation: while reading AWS (an image
+/// that does not exist, a subnet group that matches nothing) or planning. It carries the value's
+/// JSON pointer, so it is reported at its line and column like a validation error.
+#[derive(Debug, Clone)]
+pub struct At {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl At {
+    pub fn error(pointer: impl Into<String>, message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(At { pointer: pointer.into(), message: message.into() })
+    }
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for At {}
+
+impl Loaded {
+    /// A report of `at` against this file: the position of its value, or the file alone.
+    pub fn report_at(&self, at: &At) -> Report {
+        let mut d = Diagnostic::error(at.message.clone()).path(at.pointer.as_str());
+        if let Some(span) = self.index.value(&at.pointer) {
+            d = d.at(span);
+        }
+        Report { file: self.report.file.clone(), diagnostics: vec![d] }
+    }
+}
+
 pub struct Loaded {
     /// The model, when the file's structure allowed building one (possibly without broken entries).
     pub stack: Option<Stack>,

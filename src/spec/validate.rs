@@ -202,7 +202,11 @@ impl<'a> V<'a> {
     /// in the stack's region; `what` says what the field takes.
     fn arn(&mut self, pointer: &str, arn: &str, service: &str, resources: &[&str], what: &str) {
         if let Some(why) = arn_problem(arn, service, resources, self.s.region.as_deref(), service == "iam") {
-            let example = format!("{what} looks like `arn:aws:{service}:{}:123456789012:{}...`", if service == "iam" { "" } else { "REGION" }, resources.first().unwrap_or(&""));
+            let example = format!(
+                "{what} looks like `arn:aws:{service}:{}:123456789012:{}...`",
+                if service == "iam" { "" } else { "REGION" },
+                resources.first().unwrap_or(&"")
+            );
             self.err(pointer, format!("`{}` is not {what}: {why}", truncate(arn)), example);
         }
     }
@@ -897,8 +901,14 @@ impl<'a> V<'a> {
                         self.err(&format!("{rp}/path"), format!("path pattern `{}` must start with `/`", truncate(&pat)), "");
                     }
                     // ELB user guide, "Path conditions": A–Z, a–z, 0–9, _ - . $ / ~ " ' @ : + & * ?
-                    if field == "path" && let Some(bad) = pat.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(*c))) {
-                        self.err(&format!("{rp}/path"), format!("path pattern `{}` holds `{bad}`, which AWS does not accept", truncate(&pat)), "allowed: letters, digits and _ - . $ / ~ \" ' @ : + & * ?");
+                    if field == "path"
+                        && let Some(bad) = pat.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(*c)))
+                    {
+                        self.err(
+                            &format!("{rp}/path"),
+                            format!("path pattern `{}` holds `{bad}`, which AWS does not accept", truncate(&pat)),
+                            "allowed: letters, digits and _ - . $ / ~ \" ' @ : + & * ?",
+                        );
                     }
                 }
             }
@@ -1023,7 +1033,11 @@ impl<'a> V<'a> {
                 if profile.starts_with("arn:") {
                     self.arn(&format!("{lp}/instance_profile"), profile, "iam", &["instance-profile/"], "an instance profile ARN");
                 } else if profile.is_empty() || profile.len() > 128 || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
-                    self.err(&format!("{lp}/instance_profile"), format!("`{}` is not an instance profile name", truncate(profile)), "1–128 of letters, digits and +=,.@_-");
+                    self.err(
+                        &format!("{lp}/instance_profile"),
+                        format!("`{}` is not an instance profile name", truncate(profile)),
+                        "1–128 of letters, digits and +=,.@_-",
+                    );
                 }
             }
             if !is_instance_type(&lt.instance_type) {
@@ -1130,7 +1144,9 @@ impl<'a> V<'a> {
             }
             for (i, tg) in g.target_groups.iter().enumerate() {
                 let tgp = format!("{gp}/target_groups/{i}");
-                if self.reference(&tgp, Kind::TargetGroup, tg) && !lb_tgs.contains(tg.as_str()) && self.s.target_groups.contains_key(tg) {
+                // A load balancer dropped for its own mistake may be the one forwarding there.
+                let lb_dropped = self.broken.iter().any(|(section, _)| section == "load_balancers");
+                if self.reference(&tgp, Kind::TargetGroup, tg) && !lb_dropped && !lb_tgs.contains(tg.as_str()) && self.s.target_groups.contains_key(tg) {
                     self.warn_key(&tgp, format!("target group `{tg}` is not forwarded to by any listener"), "its instances will receive no traffic");
                 }
             }
@@ -1443,12 +1459,17 @@ impl<'a> V<'a> {
                             "sns" => arn_problem(act, "sns", &[], region, false),
                             "autoscaling" => arn_problem(act, "autoscaling", &["scalingPolicy:"], region, false),
                             // `arn:aws:automate:REGION:ec2:stop` and friends carry no account.
-                            "automate" => (!act.split(':').nth(4).is_some_and(|p| p == "ec2")).then(|| "EC2 actions look like `arn:aws:automate:REGION:ec2:stop`".to_string()),
+                            "automate" => (!act.split(':').nth(4).is_some_and(|p| p == "ec2"))
+                                .then(|| "EC2 actions look like `arn:aws:automate:REGION:ec2:stop`".to_string()),
                             "ssm" | "ssm-incidents" => None,
                             _ => Some("an alarm acts through an SNS topic, a scaling policy, an EC2 action or Systems Manager".into()),
                         };
                         if let Some(why) = problem {
-                            self.err(&actp, format!("`{}` is not an alarm action ARN: {why}", truncate(act)), "an SNS topic ARN, or a scaling policy of this stack by key");
+                            self.err(
+                                &actp,
+                                format!("`{}` is not an alarm action ARN: {why}", truncate(act)),
+                                "an SNS topic ARN, or a scaling policy of this stack by key",
+                            );
                         }
                     } else if self.reference(&actp, Kind::ScalingPolicy, act)
                         && let Some(pol) = self.s.scaling_policies.get(act)
@@ -1684,8 +1705,16 @@ fn is_statistic(s: &str) -> bool {
 }
 
 /// AWS partitions, with the region prefix that goes with each (the first that matches wins).
-const PARTITIONS: [(&str, &str); 8] =
-    [("aws-cn", "cn-"), ("aws-us-gov", "us-gov-"), ("aws-iso-b", "us-isob-"), ("aws-iso-e", "eu-isoe-"), ("aws-iso-f", "us-isof-"), ("aws-iso", "us-iso-"), ("aws-eusc", "eusc-"), ("aws", "")];
+const PARTITIONS: [(&str, &str); 8] = [
+    ("aws-cn", "cn-"),
+    ("aws-us-gov", "us-gov-"),
+    ("aws-iso-b", "us-isob-"),
+    ("aws-iso-e", "eu-isoe-"),
+    ("aws-iso-f", "us-isof-"),
+    ("aws-iso", "us-iso-"),
+    ("aws-eusc", "eusc-"),
+    ("aws", ""),
+];
 
 /// What is wrong with `arn` for a field that takes an ARN of `service` whose resource starts with
 /// one of `resources` (empty: any), in a stack of `region` (when known). `global`: the service
@@ -1712,7 +1741,9 @@ pub fn arn_problem(arn: &str, service: &str, resources: &[&str], region: Option<
         if !is_region(arn_region) {
             return Some(format!("`{}` is not a region", truncate(arn_region)));
         }
-        if !prefix.is_empty() && !arn_region.starts_with(prefix) || prefix.is_empty() && PARTITIONS.iter().any(|(_, p)| !p.is_empty() && arn_region.starts_with(p)) {
+        if !prefix.is_empty() && !arn_region.starts_with(prefix)
+            || prefix.is_empty() && PARTITIONS.iter().any(|(_, p)| !p.is_empty() && arn_region.starts_with(p))
+        {
             return Some(format!("region `{arn_region}` is not in partition `{partition}`"));
         }
         if let Some(r) = region

@@ -89,3 +89,22 @@ fn an_invalid_stack_never_reaches_aws() {
     assert!(t.contains("nothing was read or changed in AWS"), "{t}");
     assert!(!t.to_lowercase().contains("connect"), "{t}");
 }
+
+/// An error found only when reading AWS (an image that does not exist) is reported at the line
+/// and column of the value, like a validation error.
+#[test]
+fn plan_time_errors_point_at_the_value() {
+    let name = unique("noimg");
+    let dir = std::env::temp_dir().join(format!("lbstack-cli-aws-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(
+        &file,
+        format!("version: 1\nstack: {name}\nlaunch_templates:\n  app:\n    image: ami-0123456789abcdef0\n    instance_type: t3.micro\nautoscaling_groups:\n  app: {{min: 0, max: 1, launch_template: app}}\n"),
+    )
+    .unwrap();
+    let o = run(&["plan", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("image ami-0123456789abcdef0 does not exist") && t.contains("stack.yaml:5:12"), "{t}");
+}

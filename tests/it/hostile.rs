@@ -18,7 +18,8 @@ fn folder(name: &str) -> PathBuf {
 /// A stack that tries every way to get the process's environment or a key into lbstack's output.
 fn leaky_stack(dir: &Path, name: &str) -> PathBuf {
     std::os::unix::fs::symlink("/proc/self/environ", dir.join("environ-link")).ok();
-    std::fs::write(dir.join("key-in-user-data.sh"), "#!/bin/sh\ncat <<K\n-----BEGIN RSA PRIVATE KEY-----\nMIIBsecret\n-----END RSA PRIVATE KEY-----\nK\n").unwrap();
+    std::fs::write(dir.join("key-in-user-data.sh"), "#!/bin/sh\ncat <<K\n-----BEGIN RSA PRIVATE KEY-----\nMIIBsecret\n-----END RSA PRIVATE KEY-----\nK\n")
+        .unwrap();
     let file = dir.join("stack.yaml");
     std::fs::write(
         &file,
