@@ -107,7 +107,11 @@ impl SourceFile {
     }
 
     pub fn position(&self, byte: usize) -> Position {
-        let byte = byte.min(self.text.len());
+        let mut byte = byte.min(self.text.len());
+        // A span may end inside a character (a syntax error one byte past a multi-byte one).
+        while !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
         let line = self.line_starts.partition_point(|&s| s <= byte) - 1;
         let start = self.line_starts[line];
         let column = self.text[start..byte].chars().count() + 1;

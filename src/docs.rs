@@ -18,6 +18,9 @@ pub fn stack_format_markdown() -> String {
     for (name, def) in defs {
         section(&mut out, name, def);
     }
+    out.push_str("## What AWS takes in each field\n\n");
+    out.push_str("Every field, the AWS API member it becomes and what that member accepts, from the AWS API models. `validate` enforces the lengths and ranges of members that take the value as written; the others are checked by `validate`'s own rules (references, files, ARNs, CIDRs, times).\n\n");
+    out.push_str(&crate::spec::constraints::markdown());
     out
 }
 

@@ -20,12 +20,19 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 pub struct Checker<'a> {
     root: &'a Value,
     index: &'a SpanIndex,
+    /// The definition name of each object schema (by address), for the AWS constraints table.
+    defs: std::collections::HashMap<*const Value, &'a str>,
     pub diags: Vec<Diagnostic>,
 }
 
 impl<'a> Checker<'a> {
     pub fn new(root_schema: &'a Value, index: &'a SpanIndex) -> Self {
-        Checker { root: root_schema, index, diags: Vec::new() }
+        let mut defs: std::collections::HashMap<*const Value, &'a str> = std::collections::HashMap::new();
+        defs.insert(root_schema as *const Value, "Stack");
+        for (name, def) in root_schema.get("$defs").and_then(Value::as_object).into_iter().flatten() {
+            defs.insert(def as *const Value, name.as_str());
+        }
+        Checker { root: root_schema, index, defs, diags: Vec::new() }
     }
 
     pub fn check(&mut self, value: &mut Value) {
@@ -133,7 +140,7 @@ impl<'a> Checker<'a> {
         }
         let mut best: Option<(usize, Vec<Diagnostic>, Value)> = None;
         for branch in &branches {
-            let mut sub = Checker { root: self.root, index: self.index, diags: Vec::new() };
+            let mut sub = Checker { root: self.root, index: self.index, defs: self.defs.clone(), diags: Vec::new() };
             let mut candidate = value.clone();
             sub.walk(branch, &mut candidate, pointer);
             if sub.diags.is_empty() {
@@ -235,7 +242,15 @@ impl<'a> Checker<'a> {
             let child = format!("{pointer}/{}", escape(&key));
             let value = map.get_mut(&key).expect("key listed above");
             if let Some(prop_schema) = props.get(&key) {
+                let before = self.diags.len();
                 self.walk(prop_schema, value, &child);
+                // What AWS takes in this field (from its API models), once the shape is right.
+                if self.diags.len() == before
+                    && let Some(def) = self.defs.get(&(schema as *const Value))
+                    && let Some(why) = super::constraints::of(def, &key).and_then(|c| c.problem(value))
+                {
+                    self.error(&child, format!("{} {why}", field(&child)), None);
+                }
             } else {
                 match additional {
                     Some(Value::Bool(false)) => {

@@ -2,6 +2,7 @@
 //! → typed model → checks on meaning. Every step adds to one list of diagnostics.
 
 pub mod check;
+pub mod constraints;
 pub mod files;
 pub mod model;
 pub mod pem;

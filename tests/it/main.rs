@@ -6,6 +6,7 @@ mod cli_aws;
 mod contract;
 mod emulator;
 mod faults;
+mod fuzz;
 mod graph;
 mod hostile;
 mod inventory;
