@@ -1459,7 +1459,7 @@ impl<'a> V<'a> {
                             "sns" => arn_problem(act, "sns", &[], region, false),
                             "autoscaling" => arn_problem(act, "autoscaling", &["scalingPolicy:"], region, false),
                             // `arn:aws:automate:REGION:ec2:stop` and friends carry no account.
-                            "automate" => (!act.split(':').nth(4).is_some_and(|p| p == "ec2"))
+                            "automate" => act.split(':').nth(4).is_none_or(|p| p != "ec2")
                                 .then(|| "EC2 actions look like `arn:aws:automate:REGION:ec2:stop`".to_string()),
                             "ssm" | "ssm-incidents" => None,
                             _ => Some("an alarm acts through an SNS topic, a scaling policy, an EC2 action or Systems Manager".into()),
@@ -1752,7 +1752,7 @@ pub fn arn_problem(arn: &str, service: &str, resources: &[&str], region: Option<
             return Some(format!("it is in {arn_region}, the stack in {r}: AWS uses resources of the stack's region only"));
         }
     }
-    if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) && !(service == "sns" && account.is_empty()) {
+    if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
         return Some(format!("`{}` is not an account id (12 digits)", truncate(account)));
     }
     if resource.is_empty() || (!resources.is_empty() && !resources.iter().any(|r| resource.starts_with(r))) {
