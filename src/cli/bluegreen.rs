@@ -4,6 +4,7 @@ use super::{AwsArgs, Color, Output, fail, load_checked, parse_var};
 use crate::swap::{self, ShiftPlan, SwapRecord};
 use clap::ValueEnum;
 use std::path::PathBuf;
+use super::exit::Exit;
 use std::process::ExitCode;
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -122,22 +123,22 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
             return match swap::break_lock(&clients, &rec.zone, &rec).await {
                 Ok(true) => {
                     eprintln!("lock on {} removed", rec.name);
-                    ExitCode::SUCCESS
+                    Exit::Success.into()
                 }
                 Ok(false) => {
                     eprintln!("{} is not locked", rec.name);
-                    ExitCode::SUCCESS
+                    Exit::Success.into()
                 }
                 Err(e) => fail(e),
             };
         }
         return match swap::rollback(&clients, &rec, &progress).await {
-            Ok(o) => report(a.output, &serde_json::json!({ "outcome": o }), &format!("{}: live colour is {} again", rec.name, o.to.live), ExitCode::SUCCESS),
+            Ok(o) => report(a.output, &serde_json::json!({ "outcome": o }), &format!("{}: live colour is {} again", rec.name, o.to.live), Exit::Success.into()),
             Err(e) => fail(e),
         };
     }
     let file = a.file.as_ref().expect("clap requires the file");
-    let Some(stack) = load_checked(file, &a.vars, color) else { return ExitCode::from(1) };
+    let Some(stack) = load_checked(file, &a.vars, color) else { return Exit::Failure.into() };
     let clients = crate::ops::clients(&a.aws.options(), &stack).await;
     let lb_key = match swap::choose_load_balancer(&stack, a.load_balancer.as_deref()) {
         Ok(k) => k,
@@ -159,7 +160,7 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
     }
     if !refused.is_empty() {
         let text = format!("refused: nothing was changed\n{}", refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"));
-        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, ExitCode::from(1));
+        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, Exit::Failure.into());
     }
     let alarms: Vec<String> =
         a.rollback_alarms.iter().map(|n| if stack.alarms.contains_key(n) { crate::plan::names::physical(&stack.stack, n, 255) } else { n.clone() }).collect();
@@ -184,17 +185,17 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
             steps,
             if alarms.is_empty() { String::new() } else { format!(", watching {}", alarms.join(", ")) }
         );
-        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }), &text, ExitCode::SUCCESS);
+        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }), &text, Exit::Success.into());
     }
     let shift = a.steps.clone().map(|steps| ShiftPlan { steps: steps.0, interval: a.interval, rollback_alarms: alarms });
     match swap::swap(&clients, &rec, &target, shift.as_ref(), &progress).await {
         Ok(o) if o.rolled_back.is_some() => {
             let text = format!("rolled back: alarm {} fired; {} points at {} again", o.rolled_back.clone().unwrap_or_default(), rec.name, o.to.live);
-            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, ExitCode::from(3))
+            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::RolledBack.into())
         }
         Ok(o) => {
             let text = format!("{} now points at {} ({})", rec.name, o.to.live, o.to.target);
-            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, ExitCode::SUCCESS)
+            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::Success.into())
         }
         Err(e) => fail(e),
     }
@@ -209,7 +210,7 @@ fn report(output: Output, json: &serde_json::Value, text: &str, code: ExitCode) 
 }
 
 pub async fn run_status(a: &StatusArgs, color: Color) -> ExitCode {
-    let Some(stack) = load_checked(&a.file, &a.vars, color) else { return ExitCode::from(1) };
+    let Some(stack) = load_checked(&a.file, &a.vars, color) else { return Exit::Failure.into() };
     let clients = crate::ops::clients(&a.aws.options(), &stack).await;
     let rec = match (&a.zone, &a.name) {
         (Some(zone), Some(name)) => Some(SwapRecord { zone: zone.clone(), name: name.trim_end_matches('.').to_ascii_lowercase(), kind: "ANY".into(), ttl: 60 }),
@@ -221,7 +222,7 @@ pub async fn run_status(a: &StatusArgs, color: Color) -> ExitCode {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&s).expect("json")),
                 Output::Human => print!("{}", crate::status::human(&s)),
             }
-            ExitCode::SUCCESS
+            Exit::Success.into()
         }
         Err(e) => fail(e),
     }

@@ -1,7 +1,10 @@
 //! Command-line definitions and the mapping of outcomes to exit codes; the work happens elsewhere.
 
 mod bluegreen;
+pub mod exit;
 mod simulate;
+
+use exit::Exit;
 
 use crate::spec;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -183,13 +186,26 @@ pub enum Color {
     Never,
 }
 
+/// Which stream a text goes to (colour is decided per stream).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
+}
+
 impl Color {
-    fn enabled(self, stream_is_terminal: bool) -> bool {
-        match self {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
+    /// Whether to colour text for `stream`. Auto follows anstream's rules: a terminal, and none of
+    /// NO_COLOR, CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE colours anywhere.
+    fn enabled(self, stream: Stream) -> bool {
+        let choice = match self {
+            Color::Always => return true,
+            Color::Never => return false,
+            Color::Auto => match stream {
+                Stream::Out => anstream::AutoStream::choice(&std::io::stdout()),
+                Stream::Err => anstream::AutoStream::choice(&std::io::stderr()),
+            },
+        };
+        choice != anstream::ColorChoice::Never
     }
 }
 
@@ -210,7 +226,24 @@ pub(crate) fn load_file(file: &std::path::Path, vars: &[(String, String)]) -> sp
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A closed pipe (`lbstack schema | head`) ends the process quietly, as it does other tools,
+    // instead of a panic from the next print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // Usage errors exit 1: clap's own 2 would read as "changes present" to a CI gate.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Exit::Success.into(),
+                _ => Exit::Failure.into(),
+            };
+        }
+    };
     let _ = LOAD.set((cli.allow_files_outside, cli.max_stack_bytes));
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
@@ -227,11 +260,11 @@ pub fn main() -> ExitCode {
         Command::Schema => {
             let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
             println!("{text}");
-            ExitCode::SUCCESS
+            Exit::Success.into()
         }
         Command::Docs => {
             print!("{}", crate::docs::stack_format_markdown());
-            ExitCode::SUCCESS
+            Exit::Success.into()
         }
     }
 }
@@ -241,7 +274,7 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
     let mut json_reports = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let use_color = color.enabled(std::io::stdout().is_terminal());
+    let use_color = color.enabled(Stream::Out);
     for file in files {
         let loaded = load_file(file, vars);
         let report = &loaded.report;
@@ -266,7 +299,7 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
         let doc = serde_json::json!({ "format_version": "1.0", "valid": !failed, "files": json_reports });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
     }
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed { Exit::Failure.into() } else { Exit::Success.into() }
 }
 
 fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict: bool, list: bool, color: Color) -> ExitCode {
@@ -276,15 +309,15 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
             let scope = if r.production_only { " (production)" } else { "" };
             println!("{:<9} {:<7} {:<36} {}{scope}", r.id, sev, r.name, r.why);
         }
-        return ExitCode::SUCCESS;
+        return Exit::Success.into();
     }
     let mut failed = false;
     let mut docs = Vec::new();
-    let use_color = color.enabled(std::io::stdout().is_terminal());
+    let use_color = color.enabled(Stream::Out);
     for file in files {
         let loaded = load_file(file, vars);
         let Some(stack) = loaded.stack.as_ref().filter(|_| !loaded.report.has_errors()) else {
-            eprint!("{}", loaded.report.render_human(color.enabled(std::io::stderr().is_terminal())));
+            eprint!("{}", loaded.report.render_human(color.enabled(Stream::Err)));
             eprintln!("{}: the stack has errors; run `lbstack validate` first", file.display());
             failed = true;
             continue;
@@ -313,17 +346,17 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
         LintOutput::Sarif => println!("{}", serde_json::to_string_pretty(&crate::lint::sarif_log(docs)).expect("json")),
         LintOutput::Human => {}
     }
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed { Exit::Failure.into() } else { Exit::Success.into() }
 }
 
 async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphFormat, with_plan: bool, aws: &AwsArgs, color: Color) -> ExitCode {
     let g = if with_plan {
-        let Some((stack, _, planned)) = load_and_plan(file, vars, aws, false, color).await else { return ExitCode::from(1) };
+        let Some((stack, _, planned)) = load_and_plan(file, vars, aws, false, color).await else { return Exit::Failure.into() };
         let mut g = crate::graph::Graph::from_stack(&stack);
         g.mark(&planned.plan);
         g
     } else {
-        let Some(stack) = load_checked(file, vars, color) else { return ExitCode::from(1) };
+        let Some(stack) = load_checked(file, vars, color) else { return Exit::Failure.into() };
         crate::graph::Graph::from_stack(&stack)
     };
     let text = match format {
@@ -331,13 +364,13 @@ async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphF
         GraphFormat::Dot => g.dot(),
     };
     print!("{text}");
-    ExitCode::SUCCESS
+    Exit::Success.into()
 }
 
 /// An error for the user (with its causes), exit 1.
 fn fail(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {e:#}");
-    ExitCode::from(1)
+    Exit::Failure.into()
 }
 
 fn plural(n: usize) -> &'static str {
@@ -352,7 +385,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color) -> Option<spec::Stack> {
     let loaded = load_file(file, vars);
     let errors = loaded.report.has_errors();
-    let use_color = color.enabled(std::io::stderr().is_terminal());
+    let use_color = color.enabled(Stream::Err);
     if errors || !loaded.report.diagnostics.is_empty() {
         eprint!("{}", loaded.report.render_human(use_color));
     }
@@ -387,8 +420,8 @@ async fn load_and_plan(
 fn plan_failed(file: &std::path::Path, vars: &[(String, String)], e: anyhow::Error, color: Color) -> ExitCode {
     if let Some(at) = e.downcast_ref::<spec::At>() {
         let report = load_file(file, vars).report_at(at);
-        eprint!("{}", report.render_human(color.enabled(std::io::stderr().is_terminal())));
-        return ExitCode::from(1);
+        eprint!("{}", report.render_human(color.enabled(Stream::Err)));
+        return Exit::Failure.into();
     }
     fail(e)
 }
@@ -413,9 +446,9 @@ async fn run_plan(
     stats: bool,
     color: Color,
 ) -> ExitCode {
-    let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, color).await else { return ExitCode::from(1) };
+    let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, color).await else { return Exit::Failure.into() };
     match output {
-        Output::Human => print!("{}", crate::plan::render::human(&planned.plan, color.enabled(std::io::stdout().is_terminal()))),
+        Output::Human => print!("{}", crate::plan::render::human(&planned.plan, color.enabled(Stream::Out))),
         Output::Json => {
             let extra = serde_json::json!({ "fingerprint": planned.fingerprint, "api_calls": { "total": clients.calls.total(), "by_operation": clients.calls.by_operation() } });
             println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(&planned.plan, extra)).expect("json"));
@@ -434,11 +467,11 @@ async fn run_plan(
         };
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
             eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::from(1);
+            return Exit::Failure.into();
         }
         eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
     }
-    if detailed && planned.plan.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    if detailed && planned.plan.has_changes() { Exit::Changes.into() } else { Exit::Success.into() }
 }
 
 fn confirm(question: &str) -> bool {
@@ -454,7 +487,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !auto_approve && !interactive && !break_lock {
         eprintln!("error: not running in a terminal: pass --auto-approve to {verb} without a prompt");
-        return ExitCode::from(1);
+        return Exit::Failure.into();
     }
     // A saved plan: re-plan from the same file and variables and refuse if live state moved.
     let saved: Option<crate::ops::SavedPlan> = std::fs::read_to_string(file)
@@ -465,17 +498,17 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         Some(s) => (PathBuf::from(&s.stack_file), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),
     };
-    let Some(stack) = load_checked(&stack_file, &vars, color) else { return ExitCode::from(1) };
+    let Some(stack) = load_checked(&stack_file, &vars, color) else { return Exit::Failure.into() };
     let clients = crate::ops::clients(&aws.options(), &stack).await;
     if *break_lock {
         return match crate::lock::break_lock(&clients, &stack.stack).await {
             Ok(Some(h)) => {
                 eprintln!("Removed the lock of stack `{}`, held by {h}.", stack.stack);
-                ExitCode::SUCCESS
+                Exit::Success.into()
             }
             Ok(None) => {
                 eprintln!("Stack `{}` was not locked.", stack.stack);
-                ExitCode::SUCCESS
+                Exit::Success.into()
             }
             Err(e) => fail(e),
         };
@@ -489,7 +522,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
             if e.is::<crate::lock::Locked>() {
                 eprintln!("hint: wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`", stack_file.display());
             }
-            return ExitCode::from(1);
+            return Exit::Failure.into();
         }
     };
     let run = locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, auto_approve, parallelism, stats, color);
@@ -526,12 +559,12 @@ async fn locked_apply(
     let plan = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {
             eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
-            return ExitCode::from(1);
+            return Exit::Failure.into();
         }
         Some(s) => s.plan,
         None => planned.plan,
     };
-    let use_color = color.enabled(std::io::stdout().is_terminal());
+    let use_color = color.enabled(Stream::Out);
     print!("{}", crate::plan::render::human(&plan, use_color));
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {
@@ -545,17 +578,17 @@ async fn locked_apply(
         if stats {
             print_stats(clients);
         }
-        return ExitCode::from(1);
+        return Exit::Failure.into();
     }
     if !plan.has_changes() {
         if stats {
             print_stats(clients);
         }
-        return ExitCode::SUCCESS;
+        return Exit::Success.into();
     }
     if !auto_approve && !confirm(&format!("\nDo you want to perform these actions on stack `{}`?", stack.stack)) {
         eprintln!("{verb} cancelled.");
-        return ExitCode::from(1);
+        return Exit::Failure.into();
     }
     println!();
     let outcome = crate::ops::apply(clients, stack, &plan, parallelism, |line| eprintln!("{line}")).await;
@@ -574,8 +607,8 @@ async fn locked_apply(
             println!("  {} {:?}: {status}", s.address, s.op);
         }
         println!("Fix the cause and run {} again: it continues from what exists.", verb.to_lowercase());
-        return ExitCode::from(1);
+        return Exit::Failure.into();
     }
     println!("\n{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
-    ExitCode::SUCCESS
+    Exit::Success.into()
 }

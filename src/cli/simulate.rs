@@ -3,6 +3,7 @@
 use super::{Color, Output, fail, load_checked, parse_var};
 use crate::simulate::{self, Inputs, chart, curve};
 use std::path::PathBuf;
+use super::exit::Exit;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -47,7 +48,7 @@ pub struct SimulateArgs {
 }
 
 pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
-    let Some(stack) = load_checked(&a.file, &a.vars, color) else { return ExitCode::from(1) };
+    let Some(stack) = load_checked(&a.file, &a.vars, color) else { return Exit::Failure.into() };
     let settings = stack.simulate.clone();
     let group = match a.group.clone().or_else(|| settings.as_ref().and_then(|s| s.group.clone())) {
         Some(g) => g,
@@ -110,9 +111,9 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
     }
     if !broken.is_empty() {
         eprintln!("thresholds broken: {}", broken.join("; "));
-        return ExitCode::from(2);
+        return Exit::Changes.into();
     }
-    ExitCode::SUCCESS
+    Exit::Success.into()
 }
 
 fn human(stack: &str, load: &str, o: &simulate::Outcome, every: Option<usize>) -> String {

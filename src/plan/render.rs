@@ -11,8 +11,22 @@ struct Style {
 }
 
 impl Style {
+    /// `s` in the colour of an SGR code (`32` green, `1;31` bold red), through anstyle.
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if !self.color {
+            return s.to_string();
+        }
+        let mut style = anstyle::Style::new();
+        for part in code.split(';') {
+            style = match part {
+                "1" => style.bold(),
+                "31" => style.fg_color(Some(anstyle::AnsiColor::Red.into())),
+                "32" => style.fg_color(Some(anstyle::AnsiColor::Green.into())),
+                "33" => style.fg_color(Some(anstyle::AnsiColor::Yellow.into())),
+                _ => style,
+            };
+        }
+        format!("{}{s}{}", style.render(), style.render_reset())
     }
     fn symbol(&self, a: Action) -> String {
         match a {
@@ -23,6 +37,12 @@ impl Style {
             Action::CreateDelete => format!("{}/{}", self.paint("32", "+"), self.paint("31", "-")),
             Action::NoOp => " ".into(),
         }
+    }
+    /// The symbol right-aligned in three columns; padded by what shows, not by the escape codes
+    /// (which made headers drift right with `--color always`).
+    fn symbol_column(&self, a: Action) -> String {
+        let shown = if a.is_replace() { 3 } else { 1 };
+        format!("{}{}", " ".repeat(3 - shown), self.symbol(a))
     }
 }
 
@@ -121,7 +141,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
         if let Some(r) = &c.reason {
             let _ = writeln!(out, "  # ({r})");
         }
-        let _ = writeln!(out, "{:>3} {} \"{}\" {{", st.symbol(c.action), c.address, c.name);
+        let _ = writeln!(out, "{} {} \"{}\" {{", st.symbol_column(c.action), c.address, c.name);
         match c.action {
             Action::Create => {
                 let mut ls = Vec::new();
@@ -453,5 +473,7 @@ mod tests {
     fn colour_only_when_asked() {
         assert!(!human(&sample(), false).contains('\x1b'));
         assert!(human(&sample(), true).contains("\x1b[32m+\x1b[0m"));
+        // Colour adds escape codes and nothing else: the same text, aligned the same.
+        assert_eq!(anstream::adapter::strip_str(&human(&sample(), true)).to_string(), human(&sample(), false));
     }
 }
