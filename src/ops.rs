@@ -5,25 +5,12 @@ use crate::live::{self, AwsOptions, Clients};
 use crate::plan::desired::{self, Context};
 use crate::plan::{self, Action, Kind, LiveState, Plan, names};
 use crate::spec::model::Stack;
-use serde::{Deserialize, Serialize};
 
 /// A computed plan and the fingerprint of the live state it was computed from.
 pub struct Planned {
     pub plan: Plan,
     pub fingerprint: String,
 }
-
-/// A plan written by `plan --out`, applied later by `apply FILE` unless live state moved.
-#[derive(Serialize, Deserialize)]
-pub struct SavedPlan {
-    pub format: String,
-    pub stack_file: String,
-    pub vars: Vec<(String, String)>,
-    pub fingerprint: String,
-    pub plan: Plan,
-}
-
-pub const SAVED_PLAN_FORMAT: &str = "lbstack-plan/1";
 
 pub async fn clients(opts: &AwsOptions, stack: &Stack) -> Clients {
     let mut opts = opts.clone();
@@ -41,7 +28,7 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
     if destroy {
         for c in plan.changes.iter_mut() {
-            c.reason = Some("the stack is being destroyed".into());
+            c.reason = Some(plan::Reason::Destroying);
         }
         // Destroy takes no name, so a name held by someone else stands in its way no more: what it
         // leaves alone is said, not refused.

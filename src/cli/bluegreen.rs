@@ -1,10 +1,10 @@
 //! `lbstack swap` and `lbstack status`: flags in, the work in `crate::swap` and `crate::status`.
 
+use super::exit::Exit;
 use super::{AwsArgs, Color, Output, fail, load_checked, parse_var};
 use crate::swap::{self, ShiftPlan, SwapRecord};
 use clap::ValueEnum;
 use std::path::PathBuf;
-use super::exit::Exit;
 use std::process::ExitCode;
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]

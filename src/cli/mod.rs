@@ -48,13 +48,17 @@ pub enum Command {
     },
     /// Show what apply would change: read live AWS state and diff it against the stack.
     Plan {
+        /// The stack file.
         file: PathBuf,
+        /// Set a variable: `--var color=green` (repeatable).
         #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
         vars: Vec<(String, String)>,
         #[command(flatten)]
         aws: AwsArgs,
-        #[arg(long, short, value_enum, default_value_t = Output::Human)]
-        output: Output,
+        /// human (Terraform's symbols), json (the format `lbstack schema --plan` describes), or
+        /// markdown (for a pull-request comment or $GITHUB_STEP_SUMMARY).
+        #[arg(long, short, value_enum, default_value_t = PlanOutput::Human)]
+        output: PlanOutput,
         /// Exit 0 when there are no changes, 2 when there are (1 on errors).
         #[arg(long)]
         detailed_exitcode: bool,
@@ -70,6 +74,13 @@ pub enum Command {
     },
     /// Make live AWS match the stack (or execute a plan saved with `plan --out`).
     Apply(ApplyArgs),
+    /// Render a plan saved with `plan --out` (from any folder).
+    Show {
+        /// The saved plan.
+        plan: PathBuf,
+        #[arg(long, short, value_enum, default_value_t = PlanOutput::Human)]
+        output: PlanOutput,
+    },
     /// Delete everything the stack owns, in reverse dependency order.
     Destroy(ApplyArgs),
     /// Point a Route 53 name at this stack's load balancer (blue-green), after a health gate; at
@@ -108,8 +119,13 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
-    /// Print the JSON Schema of the stack format (for editors: yaml-language-server).
-    Schema,
+    /// Print the JSON Schema of the stack format (for editors: yaml-language-server), or with
+    /// `--plan` of the JSON plan format.
+    Schema {
+        /// The schema of `plan -o json` and saved plans instead.
+        #[arg(long)]
+        plan: bool,
+    },
     /// Print the field reference of the stack format as Markdown.
     Docs,
 }
@@ -161,6 +177,14 @@ impl AwsArgs {
 pub enum Output {
     Human,
     Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanOutput {
+    Human,
+    Json,
+    /// GitHub-flavoured Markdown: summary, table of changes, the full plan folded.
+    Markdown,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -257,11 +281,12 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args, cli.color),
         Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, cli.color),
         Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
-        Command::Schema => {
-            let text = serde_json::to_string_pretty(spec::json_schema()).expect("schema serializes");
-            println!("{text}");
+        Command::Schema { plan } => {
+            let schema = if plan { crate::plan::json::schema() } else { spec::json_schema().clone() };
+            println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
             Exit::Success.into()
         }
+        Command::Show { plan, output } => show(&plan, output, cli.color),
         Command::Docs => {
             print!("{}", crate::docs::stack_format_markdown());
             Exit::Success.into()
@@ -439,7 +464,7 @@ async fn run_plan(
     file: &std::path::Path,
     vars: &[(String, String)],
     aws: &AwsArgs,
-    output: Output,
+    output: PlanOutput,
     detailed: bool,
     out: Option<&std::path::Path>,
     destroy: bool,
@@ -447,24 +472,23 @@ async fn run_plan(
     color: Color,
 ) -> ExitCode {
     let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, color).await else { return Exit::Failure.into() };
-    match output {
-        Output::Human => print!("{}", crate::plan::render::human(&planned.plan, color.enabled(Stream::Out))),
-        Output::Json => {
-            let extra = serde_json::json!({ "fingerprint": planned.fingerprint, "api_calls": { "total": clients.calls.total(), "by_operation": clients.calls.by_operation() } });
-            println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(&planned.plan, extra)).expect("json"));
-        }
-    }
+    let api_calls = crate::plan::json::ApiCallCount { total: clients.calls.total(), by_operation: clients.calls.by_operation() };
+    let meta = crate::plan::json::Meta { fingerprint: planned.fingerprint.clone(), api_calls: Some(api_calls), ..Default::default() };
+    show_plan(&planned.plan, output, meta, color);
     if stats {
         print_stats(&clients);
     }
     if let Some(path) = out {
-        let saved = crate::ops::SavedPlan {
-            format: crate::ops::SAVED_PLAN_FORMAT.into(),
-            stack_file: file.display().to_string(),
-            vars: vars.to_vec(),
+        // The stack file by its absolute path: `apply PLAN` works from any folder.
+        let stack_file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf()).display().to_string();
+        let meta = crate::plan::json::Meta {
             fingerprint: planned.fingerprint.clone(),
-            plan: planned.plan.clone(),
+            stack_file: Some(stack_file),
+            vars: vars.to_vec(),
+            api_calls: None,
+            with_inputs: true,
         };
+        let saved = crate::plan::json::JsonPlan::new(&planned.plan, meta);
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Exit::Failure.into();
@@ -472,6 +496,40 @@ async fn run_plan(
         eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
     }
     if detailed && planned.plan.has_changes() { Exit::Changes.into() } else { Exit::Success.into() }
+}
+
+fn show_plan(plan: &crate::plan::Plan, output: PlanOutput, meta: crate::plan::json::Meta, color: Color) {
+    match output {
+        PlanOutput::Human => print!("{}", crate::plan::render::human(plan, color.enabled(Stream::Out))),
+        PlanOutput::Json => println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(plan, meta)).expect("json")),
+        PlanOutput::Markdown => print!("{}", crate::plan::render::markdown(plan)),
+    }
+}
+
+/// A plan saved with `plan --out`, if `file` is one.
+fn saved_plan(file: &std::path::Path) -> Option<crate::plan::json::JsonPlan> {
+    let text = std::fs::read_to_string(file).ok()?;
+    serde_json::from_str::<crate::plan::json::JsonPlan>(&text).ok().filter(|p| p.stack_file.is_some())
+}
+
+fn show(file: &std::path::Path, output: PlanOutput, color: Color) -> ExitCode {
+    let Some(saved) = saved_plan(file) else {
+        eprintln!("error: {} is not a plan saved with `lbstack plan --out`", file.display());
+        return Exit::Failure.into();
+    };
+    match saved.plan() {
+        Ok(plan) => {
+            let meta = crate::plan::json::Meta {
+                fingerprint: saved.fingerprint.clone(),
+                stack_file: saved.stack_file.clone(),
+                vars: saved.vars.clone(),
+                ..Default::default()
+            };
+            show_plan(&plan, output, meta, color);
+            Exit::Success.into()
+        }
+        Err(e) => fail(e),
+    }
 }
 
 fn confirm(question: &str) -> bool {
@@ -490,12 +548,9 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         return Exit::Failure.into();
     }
     // A saved plan: re-plan from the same file and variables and refuse if live state moved.
-    let saved: Option<crate::ops::SavedPlan> = std::fs::read_to_string(file)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .filter(|s: &crate::ops::SavedPlan| s.format == crate::ops::SAVED_PLAN_FORMAT);
+    let saved = saved_plan(file);
     let (stack_file, vars) = match &saved {
-        Some(s) => (PathBuf::from(&s.stack_file), s.vars.clone()),
+        Some(s) => (PathBuf::from(s.stack_file.clone().unwrap_or_default()), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),
     };
     let Some(stack) = load_checked(&stack_file, &vars, color) else { return Exit::Failure.into() };
@@ -544,7 +599,7 @@ async fn locked_apply(
     clients: &crate::live::Clients,
     stack: &spec::Stack,
     (stack_file, vars): (&std::path::Path, &[(String, String)]),
-    saved: Option<crate::ops::SavedPlan>,
+    saved: Option<crate::plan::json::JsonPlan>,
     destroy: bool,
     auto_approve: bool,
     parallelism: usize,
@@ -561,7 +616,10 @@ async fn locked_apply(
             eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
             return Exit::Failure.into();
         }
-        Some(s) => s.plan,
+        Some(s) => match s.plan() {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        },
         None => planned.plan,
     };
     let use_color = color.enabled(Stream::Out);

@@ -1,9 +1,9 @@
 //! `lbstack simulate`: flags in, the model in `crate::simulate`.
 
+use super::exit::Exit;
 use super::{Color, Output, fail, load_checked, parse_var};
 use crate::simulate::{self, Inputs, chart, curve};
 use std::path::PathBuf;
-use super::exit::Exit;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug, Clone)]

@@ -439,7 +439,7 @@ pub fn annotate(plan: &mut Plan) {
             let prefs = c.inputs.get("instance_refresh").unwrap_or(&Value::Null);
             let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs["min_healthy_percentage"].as_u64().unwrap_or(90) });
             c.diffs.push(AttrDiff::new("instance_refresh", None, Some(refresh)));
-            let reason = format!("{}: an instance refresh replaces {running} instance{}", why.join("; "), plural(running));
+            let reason = super::model::Reason::InstanceRefresh { why, replaces: running };
             warnings.push(format!("{}: {reason}", c.address));
             c.reason = Some(reason);
             if c.action == Action::NoOp {

@@ -46,10 +46,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                 } else {
                     Action::Update
                 };
-                let reason = forces.then(|| {
-                    let paths: Vec<&str> = diffs.iter().filter(|x| x.forces_replacement).map(|x| x.path.as_str()).collect();
-                    format!("{} cannot change in place", paths.join(", "))
-                });
+                let reason = forces.then(|| Reason::CannotUpdate { paths: diffs.iter().filter(|x| x.forces_replacement).map(|x| x.path.clone()).collect() });
                 Change {
                     address: d.address.clone(),
                     action,
@@ -80,7 +77,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         let c = changes.get_mut(addr).expect("ordered from the same map");
         if parent_replaced && matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some() {
             c.action = Action::DeleteCreate;
-            c.reason = Some(format!("{} is replaced", c.parent.as_ref().expect("has parent")));
+            c.reason = Some(Reason::ParentReplaced { parent: c.parent.as_ref().expect("has parent").to_string() });
         } else if !replaced_deps.is_empty() && c.id.is_some() && !c.action.is_replace() {
             // Every value naming a replaced resource changes (same reference, new id): shown in
             // the plan, and seen by the executors that act on changed paths.
@@ -90,10 +87,9 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
             }
             repoints.retain(|r| !c.diffs.iter().any(|d| d.path == r.path));
             c.diffs.extend(repoints);
-            let names: Vec<String> = replaced_deps.iter().map(ToString::to_string).collect();
             if c.action == Action::NoOp {
                 c.action = Action::Update;
-                c.reason = Some(format!("repoint to the replacement of {}", names.join(", ")));
+                c.reason = Some(Reason::Repoint { replaced: replaced_deps.iter().map(ToString::to_string).collect() });
             }
         }
     }
@@ -106,7 +102,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         .map(|l| Change {
             address: l.address.clone(),
             action: Action::Delete,
-            reason: Some("not in the stack any more".into()),
+            reason: Some(Reason::NotInStack),
             name: l.name.clone(),
             id: Some(l.id.clone()),
             before: Some(l.attrs.clone()),
@@ -309,10 +305,10 @@ mod tests {
         };
         let p = diff("s", &d, &l);
         assert_eq!(p.changes[0].action, Action::CreateDelete);
-        assert_eq!(p.changes[0].reason.as_deref(), Some("protocol cannot change in place"));
+        assert_eq!(p.changes[0].reason.as_ref().map(ToString::to_string).as_deref(), Some("protocol cannot change in place"));
         assert!(p.changes[0].diffs[0].forces_replacement);
         assert_eq!(p.changes[1].action, Action::Update);
-        assert_eq!(p.changes[1].reason.as_deref(), Some("repoint to the replacement of target_group.api"));
+        assert_eq!(p.changes[1].reason.as_ref().map(ToString::to_string).as_deref(), Some("repoint to the replacement of target_group.api"));
     }
 
     #[test]

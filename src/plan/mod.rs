@@ -3,6 +3,7 @@
 pub mod autoscaling;
 pub mod desired;
 pub mod diff;
+pub mod json;
 pub mod model;
 pub mod names;
 pub mod render;

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// The resource kinds the plan engine manages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     SecurityGroup,
@@ -136,6 +136,15 @@ impl<'de> Deserialize<'de> for Address {
     }
 }
 
+impl schemars::JsonSchema for Address {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Address".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "description": "`kind.key`, as `target_group.api`" })
+    }
+}
+
 impl Serialize for Address {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -176,7 +185,7 @@ pub struct Live {
 }
 
 /// A resource that holds a name this stack would use but lacks its ownership tags.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conflict {
     pub address: Address,
     pub name: String,
@@ -214,7 +223,7 @@ impl Action {
 }
 
 /// One changed leaf attribute.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AttrDiff {
     pub path: String,
     pub before: Option<Value>,
@@ -231,13 +240,47 @@ impl AttrDiff {
     }
 }
 
+/// Why a change is what it is, beyond "the stack says so" (Terraform's action reasons). Stable
+/// in the JSON plan (`{"kind": "cannot_update", "paths": [...]}`), words in the human plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// These attributes cannot change in place: the resource is replaced.
+    CannotUpdate { paths: Vec<String> },
+    /// The resource it lives in is replaced, so it is too.
+    ParentReplaced { parent: String },
+    /// It names resources that are replaced: it moves to the replacements.
+    Repoint { replaced: Vec<String> },
+    /// The stack no longer declares it.
+    NotInStack,
+    /// `destroy`.
+    Destroying,
+    /// Its instances run an old configuration: an instance refresh replaces them.
+    InstanceRefresh { why: Vec<String>, replaces: u64 },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::CannotUpdate { paths } => write!(f, "{} cannot change in place", paths.join(", ")),
+            Reason::ParentReplaced { parent } => write!(f, "{parent} is replaced"),
+            Reason::Repoint { replaced } => write!(f, "repoint to the replacement of {}", replaced.join(", ")),
+            Reason::NotInStack => write!(f, "not in the stack any more"),
+            Reason::Destroying => write!(f, "the stack is being destroyed"),
+            Reason::InstanceRefresh { why, replaces } => {
+                write!(f, "{}: an instance refresh replaces {replaces} instance{}", why.join("; "), if *replaces == 1 { "" } else { "s" })
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub address: Address,
     pub action: Action,
-    /// Why, in words, for replacements, deletes and dependent updates.
+    /// Why, for replacements, deletes and dependent updates.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub name: String,
     /// Id of the live resource (absent for creates).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -254,7 +297,7 @@ pub struct Change {
     pub inputs: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub add: usize,
     pub change: usize,

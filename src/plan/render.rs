@@ -1,10 +1,8 @@
 //! Plans for people (Terraform's symbols and summary line) and for machines (versioned JSON).
 
 use super::model::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::fmt::Write as _;
-
-pub const FORMAT_VERSION: &str = "1.0";
 
 struct Style {
     color: bool,
@@ -316,46 +314,71 @@ fn waf_text(r: &Value) -> String {
     format!("{} {}", show(&r["statement"]), action)
 }
 
-/// The machine-readable plan. `extra` adds fields such as the live-state fingerprint and API call counts.
-pub fn json(plan: &Plan, extra: Value) -> Value {
-    let changes: Vec<Value> = plan
-        .changes
-        .iter()
-        .map(|c| {
-            json!({
-                "address": c.address,
-                "kind": c.address.kind,
-                "name": c.name,
-                "id": c.id,
-                "actions": c.action.json_actions(),
-                "reason": c.reason,
-                "before": c.before,
-                "after": c.after,
-                "diffs": c.diffs,
-                "replace_paths": c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.path.as_str()).collect::<Vec<_>>(),
-                "depends_on": c.deps,
-            })
-        })
-        .collect();
-    let mut doc = json!({
-        "format_version": FORMAT_VERSION,
-        "stack": plan.stack,
-        "has_changes": plan.has_changes(),
-        "applyable": plan.applyable(),
-        "summary": plan.summary(),
-        "resource_changes": changes,
-        "conflicts": plan.conflicts,
-        "warnings": plan.warnings,
-    });
-    if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
-        d.extend(e);
+/// The machine-readable plan (see `json::JsonPlan`), without apply-only inputs.
+pub fn json(plan: &Plan, meta: super::json::Meta) -> Value {
+    serde_json::to_value(super::json::JsonPlan::new(plan, super::json::Meta { with_inputs: false, ..meta })).expect("plans serialize")
+}
+
+/// The plan for a pull-request comment or `$GITHUB_STEP_SUMMARY`: the summary, a table of what
+/// changes and why, and the full plan as a diff block (cut to fit GitHub's 65,536 characters).
+pub fn markdown(plan: &Plan) -> String {
+    const LIMIT: usize = 60_000;
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::new();
+    let s = plan.summary();
+    let _ = writeln!(out, "### lbstack plan for `{}`\n", plan.stack);
+    if !plan.conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **Not applyable**: {} conflict{}. Apply changes nothing until they are resolved.\n>",
+            plan.conflicts.len(),
+            if plan.conflicts.len() == 1 { "" } else { "s" }
+        );
+        for c in &plan.conflicts {
+            let _ = writeln!(out, "> - `{}` `{}`: {}", c.address, cell(&c.name), cell(&c.reason));
+        }
+        out.push('\n');
     }
-    doc
+    if !plan.has_changes() {
+        let _ = writeln!(out, "**No changes.** Live AWS matches the stack.");
+    } else {
+        let _ = writeln!(out, "**Plan: {} to add, {} to change, {} to destroy.**\n", s.add, s.change, s.destroy);
+        out.push_str("| | resource | action | why |\n|---|---|---|---|\n");
+        for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+            let (mark, word) = match c.action {
+                Action::Create => ("+", "create"),
+                Action::Update => ("~", "update in place"),
+                Action::Delete => ("-", "destroy"),
+                Action::DeleteCreate => ("-/+", "destroy, then create the replacement"),
+                Action::CreateDelete => ("+/-", "create the replacement, then destroy"),
+                Action::NoOp => continue,
+            };
+            let why = c.reason.as_ref().map(ToString::to_string).unwrap_or_default();
+            let _ = writeln!(out, "| `{mark}` | `{}` | {word} | {} |", c.address, cell(&why));
+        }
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "\n> [!WARNING]\n> {}", cell(w));
+    }
+    if plan.has_changes() {
+        let mut detail = human(plan, false);
+        if detail.len() > LIMIT {
+            let mut cut = LIMIT;
+            while !detail.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            detail.truncate(cut);
+            detail.push_str("\n… (cut to fit a comment: the JSON plan has everything)\n");
+        }
+        let _ = write!(out, "\n<details><summary>Full plan</summary>\n\n```diff\n{}```\n\n</details>\n", detail.replace("```", "` ` `"));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn sample() -> Plan {
         let tg = Address::new(Kind::TargetGroup, "api");
@@ -365,7 +388,7 @@ mod tests {
                 Change {
                     address: tg.clone(),
                     action: Action::CreateDelete,
-                    reason: Some("protocol cannot change in place".into()),
+                    reason: Some(Reason::CannotUpdate { paths: vec!["protocol".into()] }),
                     name: "shop-blue-api-0a1b2c3".into(),
                     id: Some("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/shop-blue-api/1".into()),
                     before: Some(json!({"protocol": "HTTP", "port": 8080})),
@@ -393,7 +416,7 @@ mod tests {
                 Change {
                     address: Address::new(Kind::SecurityGroup, "old"),
                     action: Action::Delete,
-                    reason: Some("not in the stack any more".into()),
+                    reason: Some(Reason::NotInStack),
                     name: "shop-blue-old".into(),
                     id: Some("sg-0123".into()),
                     before: Some(json!({})),
@@ -427,7 +450,24 @@ mod tests {
 
     #[test]
     fn json_plan() {
-        insta::assert_json_snapshot!(json(&sample(), json!({"api_calls": 7})));
+        let meta = crate::plan::json::Meta { fingerprint: "0123456789abcdef".into(), ..Default::default() };
+        insta::assert_json_snapshot!(json(&sample(), meta));
+    }
+
+    #[test]
+    fn markdown_plan() {
+        insta::assert_snapshot!(markdown(&sample()));
+    }
+
+    #[test]
+    fn json_plans_round_trip_and_keep_inputs_only_when_saved() {
+        let mut plan = sample();
+        plan.changes[0].inputs.insert("certificate_file".into(), json!("site.pem"));
+        let saved = crate::plan::json::JsonPlan::new(&plan, crate::plan::json::Meta { with_inputs: true, ..Default::default() });
+        let text = serde_json::to_string(&saved).unwrap();
+        let back: crate::plan::json::JsonPlan = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.plan().unwrap(), plan);
+        assert!(!json(&plan, Default::default()).to_string().contains("site.pem"), "no local file names in -o json");
     }
 
     #[test]

@@ -1459,8 +1459,9 @@ impl<'a> V<'a> {
                             "sns" => arn_problem(act, "sns", &[], region, false),
                             "autoscaling" => arn_problem(act, "autoscaling", &["scalingPolicy:"], region, false),
                             // `arn:aws:automate:REGION:ec2:stop` and friends carry no account.
-                            "automate" => act.split(':').nth(4).is_none_or(|p| p != "ec2")
-                                .then(|| "EC2 actions look like `arn:aws:automate:REGION:ec2:stop`".to_string()),
+                            "automate" => {
+                                act.split(':').nth(4).is_none_or(|p| p != "ec2").then(|| "EC2 actions look like `arn:aws:automate:REGION:ec2:stop`".to_string())
+                            }
                             "ssm" | "ssm-incidents" => None,
                             _ => Some("an alarm acts through an SNS topic, a scaling policy, an EC2 action or Systems Manager".into()),
                         };

@@ -30,7 +30,7 @@ fn plan_apply_replan_destroy() {
     let o = run(&["plan", f, "--output", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["format_version"], "2.0");
     assert_eq!(doc["summary"]["add"], 3);
     let actions: Vec<&Value> = doc["resource_changes"].as_array().unwrap().iter().map(|c| &c["actions"]).collect();
     assert!(actions.iter().all(|a| *a == &serde_json::json!(["create"])));
@@ -62,7 +62,16 @@ fn plan_apply_replan_destroy() {
     assert!(text(&o).contains("plan is stale"), "{}", text(&o));
     stack_file(&name, 90);
     assert_eq!(run(&["plan", f, "--out", s]).status.code(), Some(0));
-    let o = run(&["apply", s, "--auto-approve"]);
+    // A saved plan shows and applies from any folder: it records the stack file's absolute path.
+    let elsewhere = std::env::temp_dir();
+    let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["show", s]).output().unwrap();
+    assert!(o.status.success() && text(&o).contains("~ attributes.idle_timeout.timeout_seconds = \"120\" -> \"90\""), "{}", text(&o));
+    let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["show", s, "-o", "markdown"]).output().unwrap();
+    assert!(text(&o).contains("**Plan: 0 to add, 1 to change, 0 to destroy.**") && text(&o).contains("```diff"), "{}", text(&o));
+    let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["show", s, "-o", "json"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((doc["format_version"].as_str(), doc["summary"]["change"].as_u64()), (Some("2.0"), Some(1)));
+    let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["apply", s, "--auto-approve"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("0 added, 1 changed, 0 destroyed"), "{}", text(&o));
     assert_eq!(run(&["plan", f, "--detailed-exitcode"]).status.code(), Some(0));
@@ -71,6 +80,25 @@ fn plan_apply_replan_destroy() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("Destroy complete! Resources: 0 added, 0 changed, 3 destroyed."), "{}", text(&o));
     assert_eq!(run(&["plan", f, "--destroy", "--detailed-exitcode"]).status.code(), Some(0), "nothing owned is left");
+}
+
+/// What CI reads: usage errors exit 1 (never 2, "changes present"), help exits 0, a closed pipe
+/// ends quietly, and the plan's JSON Schema describes `plan -o json`.
+#[test]
+fn exit_codes_ci_can_trust() {
+    let o = lbstack().args(["plan", "--no-such-flag", "x.yaml"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(lbstack().args(["plan", "--help"]).output().unwrap().status.code(), Some(0));
+    assert_eq!(lbstack().args(["frobnicate"]).output().unwrap().status.code(), Some(1));
+    // A reader that stops early: no panic message, no error.
+    let mut child = lbstack().arg("docs").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&o.stderr));
+    let schema: Value = serde_json::from_slice(&lbstack().args(["schema", "--plan"]).output().unwrap().stdout).unwrap();
+    for field in ["format_version", "applyable", "resource_changes", "fingerprint"] {
+        assert!(schema["properties"].get(field).is_some(), "{field} missing from the plan schema");
+    }
 }
 
 #[test]

@@ -92,7 +92,7 @@ async fn launch_template_and_group_lifecycle() {
     assert_eq!(find(&p, "launch_template.app").action, Update);
     let g = find(&p, "autoscaling_group.app");
     assert_eq!(g.action, Update);
-    assert!(g.reason.as_deref().unwrap_or_default().contains("launch_template.app gets a new version"), "{:?}", g.reason);
+    assert!(g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("launch_template.app gets a new version"), "{:?}", g.reason);
     assert!(p.warnings.iter().any(|w| w.contains("an instance refresh replaces 2 instances")), "{:?}", p.warnings);
     let text = lbstack::plan::render::human(&p, false);
     assert!(text.contains("          - echo one") && text.contains("          + echo two"), "user data is diffed as text:\n{text}");
@@ -195,7 +195,7 @@ async fn a_cancelled_refresh_fails_the_apply_and_the_next_plan_refreshes_again()
 
     let p = plan(&c, &s).await;
     let g = find(&p, "autoscaling_group.app");
-    assert!(g.reason.as_deref().unwrap_or_default().contains("the last instance refresh ended Cancelled"), "{:?}", g.reason);
+    assert!(g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("the last instance refresh ended Cancelled"), "{:?}", g.reason);
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
