@@ -33,6 +33,8 @@ pub enum Class {
     BadCredentials,
     /// No credentials could be found or loaded.
     NoCredentials,
+    /// No region is set anywhere.
+    NoRegion,
     /// The endpoint could not be reached (refused connection, DNS failure, reset).
     Unreachable,
     Timeout,
@@ -242,6 +244,7 @@ impl AwsError {
                 "no AWS credentials found: set AWS_PROFILE (for IAM Identity Center run `aws sso login --profile NAME` first), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             }
             BadCredentials => "the credentials were refused: if they expired, sign in again (`aws sso login`), or pick others with --profile",
+            NoRegion => "set `region:` in the stack, pass --region, or set AWS_REGION (or a region in the AWS profile)",
             AccessDenied => "the credentials in use lack permission for this call: check their IAM policy, or use --profile",
             Unreachable => {
                 "check the endpoint, the network and the region (--endpoint-url, AWS_ENDPOINT_URL, --region); is the emulator running? `bash localstack/emulator.sh start`"
@@ -292,12 +295,10 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> (String, Option<Class>) {
     let mut credentials = None;
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        if let Some(c) = err.downcast_ref::<CredentialsError>() {
-            credentials = Some(match c {
-                CredentialsError::CredentialsNotLoaded(_) => NoCredentials,
-                CredentialsError::ProviderTimedOut(_) => NoCredentials,
-                _ => BadCredentials,
-            });
+        // Any failure of the credential chain means no usable credentials were loaded (the
+        // chain's last provider, often instance metadata, says why it could not).
+        if err.downcast_ref::<CredentialsError>().is_some() {
+            credentials = Some(NoCredentials);
         }
         let text = err.to_string();
         if !text.is_empty() {
@@ -328,7 +329,13 @@ where
                 (class, code, message, self.request_id().map(str::to_string))
             }
             SdkError::DispatchFailure(d) => {
-                let (cause, credentials) = causes(self);
+                let (mut cause, credentials) = causes(self);
+                // The chain lists every provider it tried: the first sentence says enough.
+                if credentials.is_some()
+                    && let Some(end) = cause.find(". ")
+                {
+                    cause.truncate(end);
+                }
                 let class = match (credentials, d.as_connector_error()) {
                     (Some(c), _) => c,
                     (None, Some(c)) if c.is_timeout() => Timeout,
@@ -377,6 +384,17 @@ pub fn err(doing: &str, e: impl Failure) -> anyhow::Error {
 /// The class of an SDK error, for decisions made before wrapping it.
 pub fn class_of(e: &impl Failure) -> Class {
     e.describe().0
+}
+
+/// An error as one line for people: the chain of what lbstack was doing, the AWS code and
+/// message, and the hint of its class when there is one.
+pub fn one_line_with_hint(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    let text = text.trim_end_matches('.').to_string();
+    match e.chain().find_map(|c| c.downcast_ref::<AwsError>()).and_then(AwsError::hint) {
+        Some(hint) => format!("{text}. Hint: {hint}"),
+        None => text,
+    }
 }
 
 /// The class of an error made by [`err`], if it is one.

@@ -20,6 +20,17 @@ pub async fn clients(opts: &AwsOptions, stack: &Stack) -> Clients {
     Clients::new(&live::sdk_config(&opts).await)
 }
 
+/// The clients of a run, after `live::preflight` checked region, endpoint and credentials.
+pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result<Clients> {
+    let mut opts = opts.clone();
+    if opts.region.is_none() {
+        opts.region = stack.and_then(|s| s.region.clone());
+    }
+    let config = live::sdk_config(&opts).await;
+    live::preflight(&config).await?;
+    Ok(Clients::new(&config))
+}
+
 /// Read live state and diff. `destroy` plans the removal of everything the stack owns.
 pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Result<Planned> {
     let (context, live) = live::read(clients, stack).await?;

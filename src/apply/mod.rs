@@ -365,8 +365,9 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
                 status[i] = Some(StepStatus::Done);
             }
             Err(e) => {
-                progress(format!("{}: FAILED {}: {e:#}", c.address, op_word(steps[i].op, false)));
-                status[i] = Some(StepStatus::Failed(format!("{e:#}")));
+                let line = crate::aws_error::one_line_with_hint(&e);
+                progress(format!("{}: FAILED {}: {line}", c.address, op_word(steps[i].op, false)));
+                status[i] = Some(StepStatus::Failed(line));
             }
         }
     }

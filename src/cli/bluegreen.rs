@@ -118,7 +118,10 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
     let rec = a.name.record();
     let progress = say(a.output);
     if a.rollback || a.break_lock {
-        let clients = crate::live::Clients::new(&crate::live::sdk_config(&a.aws.options()).await);
+        let clients = match crate::ops::connect(&a.aws.options(), None).await {
+            Ok(c) => c,
+            Err(e) => return fail(e),
+        };
         if a.break_lock {
             return match swap::break_lock(&clients, &rec.zone, &rec).await {
                 Ok(true) => {
@@ -139,7 +142,10 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
     }
     let file = a.file.as_ref().expect("clap requires the file");
     let Some(stack) = load_checked(file, &a.vars, color) else { return Exit::Failure.into() };
-    let clients = crate::ops::clients(&a.aws.options(), &stack).await;
+    let clients = match crate::ops::connect(&a.aws.options(), Some(&stack)).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let lb_key = match swap::choose_load_balancer(&stack, a.load_balancer.as_deref()) {
         Ok(k) => k,
         Err(e) => return fail(e),
@@ -211,7 +217,10 @@ fn report(output: Output, json: &serde_json::Value, text: &str, code: ExitCode) 
 
 pub async fn run_status(a: &StatusArgs, color: Color) -> ExitCode {
     let Some(stack) = load_checked(&a.file, &a.vars, color) else { return Exit::Failure.into() };
-    let clients = crate::ops::clients(&a.aws.options(), &stack).await;
+    let clients = match crate::ops::connect(&a.aws.options(), Some(&stack)).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let rec = match (&a.zone, &a.name) {
         (Some(zone), Some(name)) => Some(SwapRecord { zone: zone.clone(), name: name.trim_end_matches('.').to_ascii_lowercase(), kind: "ANY".into(), ttl: 60 }),
         _ => None,

@@ -392,10 +392,32 @@ async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphF
     Exit::Success.into()
 }
 
-/// An error for the user (with its causes), exit 1.
-fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e:#}");
+/// An error for the user as one line (what lbstack was doing, the AWS code and message, a
+/// hint), exit 1.
+fn fail(e: impl Into<ErrorLine>) -> ExitCode {
+    eprintln!("error: {}", e.into().0);
     Exit::Failure.into()
+}
+
+/// An error as the one line `fail` prints.
+struct ErrorLine(String);
+
+impl From<anyhow::Error> for ErrorLine {
+    fn from(e: anyhow::Error) -> Self {
+        ErrorLine(crate::aws_error::one_line_with_hint(&e))
+    }
+}
+
+impl From<String> for ErrorLine {
+    fn from(s: String) -> Self {
+        ErrorLine(s)
+    }
+}
+
+impl From<&str> for ErrorLine {
+    fn from(s: &str) -> Self {
+        ErrorLine(s.to_string())
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -430,7 +452,13 @@ async fn load_and_plan(
     color: Color,
 ) -> Option<(spec::Stack, crate::live::Clients, crate::ops::Planned)> {
     let stack = load_checked(file, vars, color)?;
-    let clients = crate::ops::clients(&aws.options(), &stack).await;
+    let clients = match crate::ops::connect(&aws.options(), Some(&stack)).await {
+        Ok(c) => c,
+        Err(e) => {
+            fail(e);
+            return None;
+        }
+    };
     match crate::ops::plan(&clients, &stack, destroy).await {
         Ok(planned) => Some((stack, clients, planned)),
         Err(e) => {
@@ -554,7 +582,10 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         None => (file.to_path_buf(), vars.to_vec()),
     };
     let Some(stack) = load_checked(&stack_file, &vars, color) else { return Exit::Failure.into() };
-    let clients = crate::ops::clients(&aws.options(), &stack).await;
+    let clients = match crate::ops::connect(&aws.options(), Some(&stack)).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     if *break_lock {
         return match crate::lock::break_lock(&clients, &stack.stack).await {
             Ok(Some(h)) => {

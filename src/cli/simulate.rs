@@ -53,24 +53,24 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
     let group = match a.group.clone().or_else(|| settings.as_ref().and_then(|s| s.group.clone())) {
         Some(g) => g,
         None if stack.autoscaling_groups.len() == 1 => stack.autoscaling_groups.keys().next().cloned().unwrap_or_default(),
-        None if stack.autoscaling_groups.is_empty() => return fail(format!("stack {} has no auto-scaling group to simulate", stack.stack)),
-        None => return fail(format!("choose a group with --group (the stack has {} auto-scaling groups)", stack.autoscaling_groups.len())),
+        None if stack.autoscaling_groups.is_empty() => return fail(anyhow::anyhow!("stack {} has no auto-scaling group to simulate", stack.stack)),
+        None => return fail(anyhow::anyhow!("choose a group with --group (the stack has {} auto-scaling groups)", stack.autoscaling_groups.len())),
     };
     let start = match &a.start {
         Some(s) => match chrono::DateTime::parse_from_rfc3339(s) {
             Ok(d) => d.with_timezone(&chrono::Utc),
-            Err(e) => return fail(format!("--start `{s}`: {e}")),
+            Err(e) => return fail(anyhow::anyhow!("--start `{s}`: {e}")),
         },
         None => simulate::default_start(),
     };
     let tz: chrono_tz::Tz = match a.tz.parse() {
         Ok(tz) => tz,
-        Err(_) => return fail(format!("--tz `{}` is not an IANA time zone", a.tz)),
+        Err(_) => return fail(anyhow::anyhow!("--tz `{}` is not an IANA time zone", a.tz)),
     };
     let clock = simulate::local_clock(start, tz);
     let curve = match curve::parse(&a.load, a.minutes, &clock) {
         Ok(c) => c,
-        Err(e) => return fail(format!("--load: {e}")),
+        Err(e) => return fail(anyhow::anyhow!("--load: {e}")),
     };
     // A CPU curve is in percent of one instance: one instance serves 100 of it.
     let capacity = if curve.cpu { Some(100.0) } else { a.capacity.or(settings.as_ref().map(|s| s.capacity)) };
@@ -99,7 +99,7 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
         match simulate::threshold_broken(&outcome.summary, expr) {
             Ok(true) => broken.push(expr.clone()),
             Ok(false) => {}
-            Err(e) => return fail(format!("--fail-if {e}")),
+            Err(e) => return fail(anyhow::anyhow!("--fail-if {e}")),
         }
     }
     match a.output {

@@ -52,6 +52,31 @@ pub async fn sdk_config(opts: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
+/// Who the credentials belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+}
+
+/// The first call of every run that touches AWS. A missing region, an endpoint that is down or
+/// unknown, missing or expired credentials: each fails here within about three seconds as one
+/// line with its cause and a hint, instead of after a minute of retries on the first read.
+pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
+    use crate::aws_error::{AwsError, Class};
+    use std::time::Duration;
+    if config.region().is_none() {
+        return Err(anyhow::Error::new(AwsError::new("connecting to AWS", Class::NoRegion, "no AWS region is set")));
+    }
+    let sts = aws_sdk_sts::config::Builder::from(config)
+        .retry_config(RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(200)))
+        .timeout_config(aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(3)).build())
+        .build();
+    let out =
+        aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await.map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;
+    Ok(Identity { account: out.account().unwrap_or_default().to_string(), arn: out.arn().unwrap_or_default().to_string() })
+}
+
 /// Every AWS call of one run: counted per `Service.Operation`, and recorded with the apply step
 /// that made it and the tag keys it removed, so tests can check that each write belongs to a
 /// change the plan showed (`audit`).

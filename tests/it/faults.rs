@@ -27,6 +27,9 @@ pub enum Fault {
     ServerError,
     /// The service's throttling error without reaching the emulator.
     Throttle,
+    /// The error with this code (HTTP 403 for access and credentials codes, else 400), without
+    /// reaching the emulator.
+    Refuse(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +88,11 @@ impl FaultProxy {
     pub async fn clients(&self) -> lbstack::live::Clients {
         crate::support::clients_at(&self.url).await
     }
+}
+
+/// Refuse calls of `operation` with `code`; pass the rest.
+pub fn refuse(operation: &'static str, code: &'static str) -> Schedule {
+    Box::new(move |_, op, _| if op == operation { Fault::Refuse(code) } else { Fault::Pass })
 }
 
 /// Pass everything.
@@ -149,22 +157,36 @@ fn service(headers: &hyper::HeaderMap) -> String {
     auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).unwrap_or_default().to_string()
 }
 
-/// The service's throttling error in its own protocol.
-fn throttled(headers: &hyper::HeaderMap) -> Response<Full<Bytes>> {
+/// An error with `code` in the service's own protocol.
+fn refused(headers: &hyper::HeaderMap, code: &str, message: &str, status: u16) -> Response<Full<Bytes>> {
     let (ctype, body) = if headers.get("x-amz-target").is_some() {
-        ("application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+        ("application/x-amz-json-1.1", format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
     } else if service(headers) == "ec2" {
         (
             "text/xml",
-            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault</RequestID></Response>",
+            format!("<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>req-fault-1</RequestID></Response>"),
         )
     } else {
         (
             "text/xml",
-            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>req-fault-1</RequestId></ErrorResponse>"
+            ),
         )
     };
-    Response::builder().status(400).header("content-type", ctype).body(Full::new(Bytes::from(body))).unwrap()
+    Response::builder().status(status).header("content-type", ctype).header("x-amzn-requestid", "req-fault-1").body(Full::new(Bytes::from(body))).unwrap()
+}
+
+/// The service's throttling error in its own protocol.
+fn throttled(headers: &hyper::HeaderMap) -> Response<Full<Bytes>> {
+    let code = if headers.get("x-amz-target").is_some() {
+        "ThrottlingException"
+    } else if service(headers) == "ec2" {
+        "RequestLimitExceeded"
+    } else {
+        "Throttling"
+    };
+    refused(headers, code, "Rate exceeded", 400)
 }
 
 async fn handle(
@@ -192,6 +214,15 @@ async fn handle(
         Fault::ServerError => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
         Fault::Throttle if cbor => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
         Fault::Throttle => return Ok(throttled(&parts.headers)),
+        Fault::Refuse(code) => {
+            let status = if code.contains("Denied") || code.contains("Token") || code.contains("Auth") { 403 } else { 400 };
+            let message = match code {
+                "ExpiredToken" => "The security token included in the request is expired",
+                "AccessDenied" => "User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform this action",
+                _ => "refused by the fault proxy",
+            };
+            return Ok(refused(&parts.headers, code, message, status));
+        }
         Fault::Pass | Fault::DropAnswer => {}
     }
     let mut forward = Request::builder().method(parts.method.clone()).uri(format!("{upstream}{path}"));

@@ -5,6 +5,7 @@ mod cli;
 mod cli_aws;
 mod contract;
 mod emulator;
+mod errors;
 mod faults;
 mod fuzz;
 mod graph;

@@ -1,0 +1,101 @@
+//! What a user sees when something is wrong outside the stack: one line each, within seconds,
+//! with what lbstack was doing, the AWS code and message (and request id), and a hint. Never the
+//! SDK's Debug dump.
+
+use crate::faults::{self, FaultProxy};
+use crate::support::{lbstack, unique};
+use std::time::{Duration, Instant};
+
+/// `lbstack plan|apply` of a small stack with this environment; stderr, checked to be fast and one line.
+fn failing(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = lbstack();
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap()).env("HOME", std::env::temp_dir().join("lbstack-no-home")).env("NO_COLOR", "1");
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true").current_dir(crate::support::repo_root());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let o = cmd.args(args).stdin(std::process::Stdio::null()).output().unwrap();
+    let took = start.elapsed();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(took < Duration::from_secs(3), "took {took:?}: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    for dump in ["ServiceError {", "DispatchFailure(", "ErrorMetadata", "SdkBody", "headers:"] {
+        assert!(!err.contains(dump), "a Debug dump: {err}");
+    }
+    lines[0].to_string()
+}
+
+const KEYS: [(&str, &str); 2] = [("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "example")];
+
+#[test]
+fn the_endpoint_is_down() {
+    let env = [KEYS[0], KEYS[1], ("AWS_REGION", "us-east-1"), ("LBSTACK_ENDPOINT_URL", "http://127.0.0.1:9")];
+    insta::assert_snapshot!(failing(&["plan", "examples/minimal-alb.yaml"], &env));
+}
+
+#[test]
+fn the_endpoint_does_not_resolve() {
+    let env = [KEYS[0], KEYS[1], ("AWS_REGION", "us-east-1"), ("LBSTACK_ENDPOINT_URL", "http://no-such-host.invalid:4566")];
+    insta::assert_snapshot!(failing(&["plan", "examples/minimal-alb.yaml"], &env));
+}
+
+#[test]
+fn there_are_no_credentials() {
+    let env = [("AWS_REGION", "us-east-1"), ("LBSTACK_ENDPOINT_URL", crate::support::emulator_endpoint())];
+    insta::assert_snapshot!(failing(&["plan", "examples/minimal-alb.yaml"], &env));
+}
+
+#[test]
+fn there_is_no_region() {
+    let env = [KEYS[0], KEYS[1], ("LBSTACK_ENDPOINT_URL", crate::support::emulator_endpoint())];
+    insta::assert_snapshot!(failing(&["plan", "examples/nlb.yaml"], &env));
+}
+
+/// A proxy that refuses one operation: the error line from a real-shaped AWS answer.
+fn refused_by(operation: &'static str, code: &'static str, args: &[&str]) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let proxy = rt.block_on(FaultProxy::start(crate::support::emulator_endpoint(), faults::refuse(operation, code)));
+    let env = [KEYS[0], KEYS[1], ("AWS_REGION", "us-east-1"), ("LBSTACK_ENDPOINT_URL", proxy.url.as_str())];
+    let line = failing(args, &env);
+    line.replace(&proxy.url, "http://[PROXY]")
+}
+
+#[test]
+fn the_session_token_expired() {
+    insta::assert_snapshot!(refused_by("GetCallerIdentity", "ExpiredToken", &["plan", "examples/minimal-alb.yaml"]));
+}
+
+#[test]
+fn access_is_denied() {
+    insta::assert_snapshot!(refused_by("DescribeLoadBalancers", "AccessDenied", &["plan", "examples/minimal-alb.yaml"]));
+}
+
+/// A failing step of an apply: its line in the report says the same, and nothing more.
+#[test]
+fn a_step_that_aws_refuses() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let proxy = rt.block_on(FaultProxy::start(crate::support::emulator_endpoint(), faults::refuse("CreateTargetGroup", "AccessDenied")));
+    let name = unique("denied");
+    let dir = std::env::temp_dir().join(format!("lbstack-errors-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(&file, format!("version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\n")).unwrap();
+    let mut cmd = lbstack();
+    crate::support::lbstack_aws(&mut cmd).env("LBSTACK_ENDPOINT_URL", &proxy.url);
+    let o = cmd.args(["apply", file.to_str().unwrap(), "--auto-approve"]).output().unwrap();
+    let out = crate::support::output_text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let failed: Vec<&str> = out.lines().filter(|l| l.contains("FAILED")).collect();
+    assert!(!failed.is_empty(), "{out}");
+    for line in &failed {
+        assert!(
+            line.contains("AccessDenied: User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized") && line.contains("(request id req-fault-1)"),
+            "{line}"
+        );
+        assert!(line.contains("Hint: the credentials in use lack permission"), "{line}");
+    }
+    assert!(!out.contains("ErrorMetadata") && !out.contains("SdkBody"), "{out}");
+}
