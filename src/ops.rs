@@ -86,7 +86,7 @@ pub async fn apply(
     stack: &Stack,
     planned: &Plan,
     parallelism: usize,
-    progress: impl Fn(String) + Send + Sync + 'static,
+    progress: impl Fn(crate::apply::Event) + Send + Sync + 'static,
 ) -> crate::apply::Outcome {
     let force_delete = stack.autoscaling_groups.iter().filter(|(_, g)| g.force_delete).map(|(k, _)| k.clone()).collect();
     let sc = crate::apply::StepContext {

@@ -294,8 +294,53 @@ fn references_a_group(c: &Change) -> bool {
     refs.iter().any(|a| a.kind == Kind::SecurityGroup && *a != c.address)
 }
 
-/// Run every step of the plan. `progress` receives one line per event.
-pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress: impl Fn(String) + Send + Sync + 'static) -> Outcome {
+/// What happens during an apply, step by step, for the views (lines, JSON events, a live view).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// The plan address of the step.
+    pub address: String,
+    /// `create`, `update`, `delete`, `set_rules`, `clear_rules`.
+    pub action: &'static str,
+    /// Seconds since the step started.
+    pub elapsed_seconds: f64,
+    /// The line for people: `target_group.api: creating...`.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Started,
+    /// Something the step waits for (a load balancer provisioning, a certificate's validation).
+    Waiting,
+    /// Every 10 s of a step that is still running.
+    StillRunning,
+    Done,
+    Failed,
+}
+
+fn action_name(op: Op) -> &'static str {
+    match op {
+        Op::Create => "create",
+        Op::Update => "update",
+        Op::Delete => "delete",
+        Op::SyncRules => "set_rules",
+        Op::ClearRules => "clear_rules",
+    }
+}
+
+/// `1m0s`, `45s`: elapsed time as Terraform prints it.
+pub fn elapsed_text(secs: u64) -> String {
+    if secs >= 60 { format!("{}m{}s", secs / 60, secs % 60) } else { format!("{secs}s") }
+}
+
+/// How often a running step says it still is.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Run every step of the plan. `progress` receives every event.
+pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress: impl Fn(Event) + Send + Sync + 'static) -> Outcome {
     if !plan.applyable() {
         let names: Vec<String> = plan.conflicts.iter().map(|c| c.address.to_string()).collect();
         return Outcome { steps: Vec::new(), refused: Some(format!("the plan has conflicts ({}): nothing was changed", names.join(", "))) };
@@ -306,9 +351,16 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
         }
     }
     let steps = steps_for(plan);
-    let progress: Arc<dyn Fn(String) + Send + Sync> = Arc::new(progress);
-    sc.progress = progress.clone();
+    let progress: Arc<dyn Fn(Event) + Send + Sync> = Arc::new(progress);
+    // What a step says while it waits: an event of the step running on this task.
+    let waits = progress.clone();
+    sc.progress = Arc::new(move |message: String| {
+        let address = crate::live::STEP.try_with(Clone::clone).unwrap_or_default();
+        waits(Event { kind: EventKind::Waiting, address, action: "wait", elapsed_seconds: 0.0, message: message.trim().to_string() });
+    });
     let changes: Arc<Vec<Change>> = Arc::new(plan.changes.clone());
+    let mut started: HashMap<usize, Instant> = HashMap::new();
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut status: Vec<Option<StepStatus>> = vec![None; steps.len()];
     let mut seconds = vec![0.0; steps.len()];
     let mut running: HashSet<usize> = HashSet::new();
@@ -338,20 +390,46 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
                 continue;
             }
             running.insert(i);
+            started.insert(i, Instant::now());
             let (change, op) = (steps[i].change, steps[i].op);
             let sc = sc.clone();
             let changes = changes.clone();
             let progress = progress.clone();
             let address = changes[change].address.to_string();
-            set.spawn(crate::live::STEP.scope(address, async move {
+            set.spawn(crate::live::STEP.scope(address.clone(), async move {
                 let c = &changes[change];
-                progress(format!("{}: {}...", c.address, op_word(op, false)));
+                progress(Event {
+                    kind: EventKind::Started,
+                    address,
+                    action: action_name(op),
+                    elapsed_seconds: 0.0,
+                    message: format!("{}: {}...", c.address, op_word(op, false)),
+                });
                 let start = Instant::now();
                 let result = execute(&sc, c, op).await;
                 (i, result, start.elapsed().as_secs_f64())
             }));
         }
-        let Some(joined) = set.join_next().await else { break };
+        if set.is_empty() {
+            break;
+        }
+        // A step finishing, or the heartbeat: every 10 s each running step says it still runs.
+        let joined = tokio::select! {
+            j = set.join_next() => j,
+            _ = heartbeat.tick() => {
+                for (&i, t) in &started {
+                    let secs = t.elapsed().as_secs();
+                    if running.contains(&i) && secs >= HEARTBEAT.as_secs() {
+                        let c = &changes[steps[i].change];
+                        let word = op_word(steps[i].op, false);
+                        let message = format!("{}: still {word}... [{} elapsed]", c.address, elapsed_text(secs));
+                        progress(Event { kind: EventKind::StillRunning, address: c.address.to_string(), action: action_name(steps[i].op), elapsed_seconds: secs as f64, message });
+                    }
+                }
+                continue;
+            }
+        };
+        let Some(joined) = joined else { break };
         let (i, result, secs) = match joined {
             Ok(r) => r,
             Err(e) => panic!("an apply step panicked: {e}"),
@@ -359,14 +437,18 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
         running.remove(&i);
         seconds[i] = secs;
         let c = &changes[steps[i].change];
+        started.remove(&i);
+        let (address, action) = (c.address.to_string(), action_name(steps[i].op));
         match result {
             Ok(()) => {
-                progress(format!("{}: {} [{secs:.1}s]", c.address, op_word(steps[i].op, true)));
+                let message = format!("{}: {} [{secs:.1}s]", c.address, op_word(steps[i].op, true));
+                progress(Event { kind: EventKind::Done, address, action, elapsed_seconds: secs, message });
                 status[i] = Some(StepStatus::Done);
             }
             Err(e) => {
                 let line = crate::aws_error::one_line_with_hint(&e);
-                progress(format!("{}: FAILED {}: {line}", c.address, op_word(steps[i].op, false)));
+                let message = format!("{}: FAILED {}: {line}", c.address, op_word(steps[i].op, false));
+                progress(Event { kind: EventKind::Failed, address, action, elapsed_seconds: secs, message });
                 status[i] = Some(StepStatus::Failed(line));
             }
         }

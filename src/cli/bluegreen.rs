@@ -24,6 +24,7 @@ pub struct SwapName {
     /// The name users reach, e.g. `shop.example.com`.
     #[arg(long)]
     pub name: String,
+    /// cname (a CNAME to the load balancer), or alias (an alias A record; works at a zone apex).
     #[arg(long = "type", value_enum, default_value_t = RecordType::Cname)]
     pub record_type: RecordType,
     /// TTL of a CNAME, seconds.
@@ -47,6 +48,7 @@ pub struct SwapArgs {
     /// The stack (colour) to send traffic to, e.g. `stacks/shop.yaml --var color=green`.
     #[arg(required_unless_present_any = ["rollback", "break_lock"])]
     pub file: Option<PathBuf>,
+    /// Set a variable: `--var color=green` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
     #[command(flatten)]
@@ -78,13 +80,16 @@ pub struct SwapArgs {
     /// Remove the lock a crashed swap left behind.
     #[arg(long, conflicts_with_all = ["file", "steps", "dry_run", "rollback"])]
     pub break_lock: bool,
+    /// human or json.
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 }
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct StatusArgs {
+    /// The stack file.
     pub file: PathBuf,
+    /// Set a variable: `--var color=green` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
     #[command(flatten)]
@@ -92,8 +97,10 @@ pub struct StatusArgs {
     /// Also show which colour a swap name points at (with `--name`).
     #[arg(long, requires = "name")]
     pub zone: Option<String>,
+    /// The swap name to report on (with `--zone`).
     #[arg(long, requires = "zone")]
     pub name: Option<String>,
+    /// human or json.
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 }

@@ -2,6 +2,7 @@
 
 mod bluegreen;
 pub mod exit;
+mod progress;
 mod simulate;
 
 use exit::Exit;
@@ -15,7 +16,8 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "lbstack", version, about = "Declarative AWS load balancing and auto scaling from one YAML stack file")]
 pub struct Cli {
-    /// Colour in human output: auto (terminals without NO_COLOR), always, never.
+    /// Colour in human output: auto (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb;
+    /// CLICOLOR_FORCE colours anywhere), always, never.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Let stacks read files (user data, PEM) outside their own folder. Only for trusted stacks:
@@ -78,6 +80,7 @@ pub enum Command {
     Show {
         /// The saved plan.
         plan: PathBuf,
+        /// human, json or markdown.
         #[arg(long, short, value_enum, default_value_t = PlanOutput::Human)]
         output: PlanOutput,
     },
@@ -93,10 +96,13 @@ pub enum Command {
     /// Best-practice rules for load balancing and auto scaling (offline). Exit 1 on errors, and on
     /// warnings with --strict.
     Lint {
+        /// Stack files.
         #[arg(required_unless_present = "rules")]
         files: Vec<PathBuf>,
+        /// Set a variable: `--var color=green` (repeatable).
         #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
         vars: Vec<(String, String)>,
+        /// human, json, or sarif (SARIF 2.1.0 for code scanning).
         #[arg(long, short, value_enum, default_value_t = LintOutput::Human)]
         output: LintOutput,
         /// Warnings fail too.
@@ -108,9 +114,12 @@ pub enum Command {
     },
     /// Draw the stack (Mermaid, or Graphviz DOT); with `--plan`, mark what a plan would change.
     Graph {
+        /// The stack file.
         file: PathBuf,
+        /// Set a variable: `--var color=green` (repeatable).
         #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
         vars: Vec<(String, String)>,
+        /// mermaid or dot.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
         /// Read live AWS and mark created, changed, replaced and deleted resources.
@@ -128,6 +137,14 @@ pub enum Command {
     },
     /// Print the field reference of the stack format as Markdown.
     Docs,
+    /// Print a shell completion script: `lbstack completions bash > /etc/bash_completion.d/lbstack`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `lbstack man > /usr/local/share/man/man1/lbstack.1`.
+    Man,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -151,6 +168,11 @@ pub struct ApplyArgs {
     /// Remove the stack's lock left by a run that crashed (it says who held it), then stop.
     #[arg(long)]
     pub break_lock: bool,
+    /// human: the plan, then progress (a live view on a terminal, lines with a heartbeat
+    /// elsewhere); json: one JSON object per line on stdout (planned changes, each step's start,
+    /// progress and end, the summary), like Terraform's `-json`.
+    #[arg(long, short, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
 }
 
 /// Where AWS is: the SDK's usual environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) unless set here.
@@ -160,7 +182,7 @@ pub struct AwsArgs {
     #[arg(long, env = "LBSTACK_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
     /// AWS region (default: the stack's `region`, then the SDK's lookup).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_region)]
     pub region: Option<String>,
     /// AWS profile.
     #[arg(long)]
@@ -233,6 +255,18 @@ impl Color {
     }
 }
 
+/// A region name: refused when of the wrong shape, warned about when AWS does not have it (yet).
+fn parse_region(s: &str) -> Result<String, String> {
+    match spec::validate::region_problem(s) {
+        Some((true, why)) => Err(why),
+        Some((false, why)) => {
+            eprintln!("warning: {why}");
+            Ok(s.to_string())
+        }
+        None => Ok(s.to_string()),
+    }
+}
+
 fn parse_var(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
@@ -287,6 +321,14 @@ pub fn main() -> ExitCode {
             Exit::Success.into()
         }
         Command::Show { plan, output } => show(&plan, output, cli.color),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lbstack", &mut std::io::stdout());
+            Exit::Success.into()
+        }
+        Command::Man => match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout()) {
+            Ok(()) => Exit::Success.into(),
+            Err(e) => fail(anyhow::Error::new(e)),
+        },
         Command::Docs => {
             print!("{}", crate::docs::stack_format_markdown());
             Exit::Success.into()
@@ -390,6 +432,14 @@ async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphF
     };
     print!("{text}");
     Exit::Success.into()
+}
+
+/// How an apply runs and reports.
+struct Settings {
+    auto_approve: bool,
+    parallelism: usize,
+    stats: bool,
+    json: bool,
 }
 
 /// An error for the user as one line (what lbstack was doing, the AWS code and message, a
@@ -567,7 +617,7 @@ fn confirm(question: &str) -> bool {
 }
 
 async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
-    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock } = args;
+    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock, output } = args;
     let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
     let verb = if destroy { "destroy" } else { "apply" };
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
@@ -611,7 +661,8 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    let run = locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, auto_approve, parallelism, stats, color);
+    let json = *output == Output::Json;
+    let run = locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { auto_approve, parallelism, stats, json }, color);
     let code = tokio::select! {
         code = run => code,
         _ = tokio::signal::ctrl_c() => {
@@ -632,9 +683,7 @@ async fn locked_apply(
     (stack_file, vars): (&std::path::Path, &[(String, String)]),
     saved: Option<crate::plan::json::JsonPlan>,
     destroy: bool,
-    auto_approve: bool,
-    parallelism: usize,
-    stats: bool,
+    Settings { auto_approve, parallelism, stats, json }: Settings,
     color: Color,
 ) -> ExitCode {
     let verb = if destroy { "Destroy" } else { "Apply" };
@@ -653,17 +702,58 @@ async fn locked_apply(
         },
         None => planned.plan,
     };
-    let use_color = color.enabled(Stream::Out);
-    print!("{}", crate::plan::render::human(&plan, use_color));
+    let operation = verb.to_lowercase();
+    let summary = plan.summary();
+    let counts = |op: &str| serde_json::json!({ "changes": { "add": summary.add, "change": summary.change, "remove": summary.destroy, "operation": op } });
+    if json {
+        println!(
+            "{}",
+            progress::json_line(
+                "info",
+                "version",
+                &format!("lbstack {}", env!("CARGO_PKG_VERSION")),
+                serde_json::json!({ "lbstack": env!("CARGO_PKG_VERSION") })
+            )
+        );
+        for c in plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp) {
+            let change =
+                serde_json::json!({ "change": { "resource": { "addr": c.address.to_string() }, "action": c.action.json_actions(), "reason": c.reason } });
+            println!("{}", progress::json_line("info", "planned_change", &format!("{}: planned {}", c.address, c.action.json_actions().join("-")), change));
+        }
+        println!(
+            "{}",
+            progress::json_line(
+                "info",
+                "change_summary",
+                &format!("Plan: {} to add, {} to change, {} to destroy.", summary.add, summary.change, summary.destroy),
+                counts("plan")
+            )
+        );
+    } else {
+        print!("{}", crate::plan::render::human(&plan, color.enabled(Stream::Out)));
+    }
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {
-        eprintln!(
-            "\nerror: {verb} refused: {} name{} the stack needs {} taken (listed above); nothing was changed.",
+        let why = format!(
+            "{verb} refused: {} name{} the stack needs {} taken; nothing was changed",
             plan.conflicts.len(),
             plural(plan.conflicts.len()),
             if plan.conflicts.len() == 1 { "is" } else { "are" }
         );
-        eprintln!("hint: delete or rename the resource holding the name, or give the stack's resource another key; resources of another stack stay theirs");
+        let hint = "delete or rename the resource holding the name, or give the stack's resource another key; resources of another stack stay theirs";
+        if json {
+            println!(
+                "{}",
+                progress::json_line(
+                    "error",
+                    "diagnostic",
+                    &why,
+                    serde_json::json!({ "diagnostic": { "severity": "error", "summary": why, "detail": hint, "conflicts": plan.conflicts } })
+                )
+            );
+        } else {
+            eprintln!("\nerror: {why} (listed above).\nhint: {hint}");
+        }
         if stats {
             print_stats(clients);
         }
@@ -679,13 +769,40 @@ async fn locked_apply(
         eprintln!("{verb} cancelled.");
         return Exit::Failure.into();
     }
-    println!();
-    let outcome = crate::ops::apply(clients, stack, &plan, parallelism, |line| eprintln!("{line}")).await;
+    if !json {
+        println!();
+    }
+    // A live view on a terminal; lines with a heartbeat in logs; JSON events with -o json.
+    let live = !json && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
+    let view = std::sync::Arc::new(progress::View::new(json, live));
+    let shown = view.clone();
+    let outcome = crate::ops::apply(clients, stack, &plan, parallelism, move |e| shown.event(&e)).await;
     if stats {
         print_stats(clients);
     }
-    let summary = plan.summary();
     if outcome.failed() {
+        if json {
+            for s in outcome.steps.iter().filter(|s| !matches!(s.status, crate::apply::StepStatus::Done)) {
+                let (level, what) = match &s.status {
+                    crate::apply::StepStatus::Failed(e) => ("error", format!("{}: {e}", s.address)),
+                    crate::apply::StepStatus::Skipped(why) => ("warn", format!("{}: skipped: {why}", s.address)),
+                    crate::apply::StepStatus::Done => continue,
+                };
+                println!(
+                    "{}",
+                    progress::json_line(
+                        level,
+                        "diagnostic",
+                        &what,
+                        serde_json::json!({ "diagnostic": { "severity": level, "summary": what, "address": s.address.to_string() } })
+                    )
+                );
+            }
+            let mut doc = counts(&operation);
+            doc["outcome"] = serde_json::json!("failed");
+            println!("{}", progress::json_line("error", "change_summary", &format!("{verb} failed."), doc));
+            return Exit::Failure.into();
+        }
         println!("\n{verb} failed. What happened, step by step:");
         for s in &outcome.steps {
             let status = match &s.status {
@@ -695,9 +812,40 @@ async fn locked_apply(
             };
             println!("  {} {:?}: {status}", s.address, s.op);
         }
-        println!("Fix the cause and run {} again: it continues from what exists.", verb.to_lowercase());
+        println!("Fix the cause and run {operation} again: it continues from what exists.");
         return Exit::Failure.into();
     }
-    println!("\n{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
+    let done = format!("{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
+    if json {
+        let mut doc = counts(&operation);
+        doc["outcome"] = serde_json::json!("success");
+        println!("{}", progress::json_line("info", "change_summary", &done, doc));
+    } else {
+        println!("\n{done}");
+    }
     Exit::Success.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every argument of every command says what it is for (`--help` and the man page show it).
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id != "help" && id != "version" && a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&<Cli as clap::CommandFactory>::command(), "lbstack", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }

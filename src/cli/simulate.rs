@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimulateArgs {
+    /// The stack file.
     pub file: PathBuf,
+    /// Set a variable: `--var color=green` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
     /// The demand: a CSV of `minute,rps` (or `minute,cpu`), or a shape: `steady:rps=300`,
@@ -43,6 +45,7 @@ pub struct SimulateArgs {
     /// Exit 2 when a summary number breaks this, e.g. `underprovisioned_minutes > 5` (repeatable).
     #[arg(long = "fail-if", value_name = "EXPR")]
     pub fail_if: Vec<String>,
+    /// human (events and a table) or json (every minute).
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 }

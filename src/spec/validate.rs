@@ -218,9 +218,14 @@ impl<'a> V<'a> {
         }
         self.stack_name();
         if let Some(region) = &s.region
-            && !is_region(region)
+            && let Some((error, why)) = region_problem(region)
         {
-            self.err("/region", format!("`{region}` is not an AWS region name"), "for example `us-east-1` or `eu-west-3`");
+            if error {
+                self.err("/region", why, "");
+            } else {
+                let d = Diagnostic::warning(why);
+                self.push(d, "/region", false);
+            }
         }
         self.tags("/tags", &s.tags);
         self.keys();
@@ -1629,10 +1634,67 @@ fn truncate(s: &str) -> String {
     if s.chars().count() > 48 { format!("{}…", s.chars().take(48).collect::<String>()) } else { s.to_string() }
 }
 
+/// Regions AWS has opened (late 2026). A region of the right shape that is not here draws a
+/// warning, not an error: new regions open every year.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "eusc-de-east-1",
+];
+
+/// What is wrong with a region name: an error for a name of the wrong shape, a warning for one
+/// AWS does not have (yet), with the closest known name.
+pub fn region_problem(r: &str) -> Option<(bool, String)> {
+    if KNOWN_REGIONS.contains(&r) {
+        return None;
+    }
+    let near = did_you_mean(r, KNOWN_REGIONS).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+    if !is_region(r) {
+        return Some((true, format!("`{}` is not an AWS region name (for example `us-east-1`){near}", truncate(r))));
+    }
+    Some((false, format!("`{r}` is not a region lbstack knows{near} (a region opened since works as it is)")))
+}
+
 fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts[0].len() == 2
+        && (2..=4).contains(&parts[0].len())
         && parts[0].chars().all(|c| c.is_ascii_lowercase())
         && parts.last().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
         && parts[1..parts.len() - 1].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))

@@ -74,3 +74,14 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = lbstack().args(["completions", shell]).output().unwrap();
+        assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("apply"), "{shell}");
+    }
+    let man = lbstack().arg("man").output().unwrap();
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(man.status.success() && text.contains(".TH lbstack 1") && text.contains("destroy"), "{text}");
+}

@@ -99,3 +99,29 @@ fn a_step_that_aws_refuses() {
     }
     assert!(!out.contains("ErrorMetadata") && !out.contains("SdkBody"), "{out}");
 }
+
+/// A step that takes long says so every 10 s, in lines and in JSON events.
+#[test]
+fn a_long_step_says_it_still_runs() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let proxy = rt.block_on(FaultProxy::start(crate::support::emulator_endpoint(), faults::delay("CreateTargetGroup", 11)));
+    let name = unique("slow");
+    let dir = std::env::temp_dir().join(format!("lbstack-errors-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(&file, format!("version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\n")).unwrap();
+    let f = file.to_str().unwrap();
+    let mut cmd = lbstack();
+    crate::support::lbstack_aws(&mut cmd).env("LBSTACK_ENDPOINT_URL", &proxy.url);
+    let o = cmd.args(["apply", f, "--auto-approve", "-o", "json"]).output().unwrap();
+    assert!(o.status.success(), "{}", crate::support::output_text(&o));
+    let events: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"version"));
+    assert_eq!(kinds.last(), Some(&"change_summary"));
+    let beat = events.iter().find(|e| e["type"] == "apply_progress" && e["@message"].as_str().unwrap_or_default().contains("still creating... [10s elapsed]"));
+    assert!(beat.is_some_and(|b| b["hook"]["resource"]["addr"] == "target_group.app"), "{kinds:?}");
+    assert!(events.iter().any(|e| e["type"] == "apply_complete" && e["hook"]["resource"]["addr"] == "target_group.app"));
+    assert!(crate::support::run_aws(&["destroy", f, "--auto-approve"]).status.success());
+}

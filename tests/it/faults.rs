@@ -30,6 +30,8 @@ pub enum Fault {
     /// The error with this code (HTTP 403 for access and credentials codes, else 400), without
     /// reaching the emulator.
     Refuse(&'static str),
+    /// Pass, after this many seconds.
+    Delay(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +95,11 @@ impl FaultProxy {
 /// Refuse calls of `operation` with `code`; pass the rest.
 pub fn refuse(operation: &'static str, code: &'static str) -> Schedule {
     Box::new(move |_, op, _| if op == operation { Fault::Refuse(code) } else { Fault::Pass })
+}
+
+/// Delay calls of `operation` by `secs`; pass the rest.
+pub fn delay(operation: &'static str, secs: u64) -> Schedule {
+    Box::new(move |_, op, _| if op == operation { Fault::Delay(secs) } else { Fault::Pass })
 }
 
 /// Pass everything.
@@ -223,6 +230,7 @@ async fn handle(
             };
             return Ok(refused(&parts.headers, code, message, status));
         }
+        Fault::Delay(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
         Fault::Pass | Fault::DropAnswer => {}
     }
     let mut forward = Request::builder().method(parts.method.clone()).uri(format!("{upstream}{path}"));
