@@ -76,19 +76,13 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
     let (alarms, _) = alarms?;
 
     let lb_arns: Vec<String> = elb.iter().filter(|r| r.address.kind == Kind::LoadBalancer).map(|r| r.id.clone()).collect();
-    let described = if lb_arns.is_empty() {
-        Vec::new()
-    } else {
-        clients
-            .elbv2
-            .describe_load_balancers()
-            .set_load_balancer_arns(Some(lb_arns))
-            .send()
-            .await
-            .map_err(|e| err("reading load balancers", e))?
-            .load_balancers()
-            .to_vec()
-    };
+    // DescribeLoadBalancers takes at most 20 ARNs a call.
+    let pages = futures_util::future::try_join_all(lb_arns.chunks(20).map(|chunk| async move {
+        let out = clients.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await;
+        out.map(|o| o.load_balancers().to_vec()).map_err(|e| err("reading load balancers", e))
+    }))
+    .await?;
+    let described: Vec<_> = pages.into_iter().flatten().collect();
     let load_balancers = elb
         .iter()
         .filter(|r| r.address.kind == Kind::LoadBalancer)

@@ -436,8 +436,8 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         req.send().await,
         |out| out.listeners().first().and_then(|l| l.listener_arn()).map(str::to_string),
         || async {
-            let found = sc.clients.elbv2.describe_listeners().load_balancer_arn(lb_arn).send().await;
-            let listeners = found.map(|o| o.listeners().to_vec()).unwrap_or_default();
+            let found = sc.clients.elbv2.describe_listeners().load_balancer_arn(lb_arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+            let listeners = found.unwrap_or_default();
             Ok(listeners.iter().find(|l| l.port().map(i64::from) == port).and_then(|l| l.listener_arn()).map(str::to_string))
         },
     )
@@ -641,8 +641,16 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
             sent,
             |out| out.rules().first().and_then(|r| r.rule_arn()).map(str::to_string),
             || async {
-                let rules = elb.describe_rules().listener_arn(&listener).send().await.map_err(|e| err("reading the listener's rules", e))?;
-                Ok(rules.rules().iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn()).map(str::to_string))
+                let rules = elb
+                    .describe_rules()
+                    .listener_arn(&listener)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| err("reading the listener's rules", e))?;
+                Ok(rules.iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn()).map(str::to_string))
             },
         )
         .await?;

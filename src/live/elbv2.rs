@@ -3,7 +3,10 @@
 
 use super::ec2::foreign_reason;
 use super::{Clients, err, read_err, skip_gone};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, lb_attribute_default, sorted, tg_attribute_default};
+use crate::plan::desired::{
+    ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, lb_attribute_default, sorted, tg_attribute_default, tg_attributes,
+    tg_sets_attributes,
+};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live, as_reference};
 use crate::spec::model::{LbType, Protocol, Stack, TargetType};
@@ -99,9 +102,20 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
     let tg_refs: HashMap<String, Address> = owned_tgs.iter().map(|(a, _, t)| (t.target_group_arn().unwrap_or_default().to_string(), a.clone())).collect();
     let asg_owned: Vec<&str> = stack.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
 
+    // Reads in proportion to what the stack declares: targets only where it lists them,
+    // attributes only where it sets one (or did at the last apply); a group leaving the stack
+    // is only deleted, so neither is read.
     let tg_reads = try_join_all(owned_tgs.iter().map(|(address, tags, tg)| {
-        let managed_targets = !asg_owned.contains(&address.key.as_str());
-        async move { skip_gone(read_target_group(clients, address.clone(), tags, tg, managed_targets).await) }
+        let declared = stack.target_groups.get(&address.key).filter(|_| address.kind == Kind::TargetGroup);
+        let reads = Reads {
+            targets: declared.is_some_and(|d| d.targets.is_some()) && !asg_owned.contains(&address.key.as_str()),
+            attributes: match declared {
+                Some(d) => tags.contains_key(ATTRIBUTES_TAG) || tg_sets_attributes(d),
+                None => false,
+            },
+            defaults: declared.map(tg_attributes),
+        };
+        async move { skip_gone(read_target_group(clients, address.clone(), tags, tg, reads).await) }
     }));
     let lb_reads = try_join_all(
         owned_lbs.iter().map(|(address, tags, lb)| async { skip_gone(read_load_balancer(clients, stack, address.clone(), tags, lb, &tg_refs).await) }),
@@ -112,10 +126,19 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
     Ok((live, conflicts))
 }
 
-async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg: &TargetGroup, managed_targets: bool) -> anyhow::Result<Live> {
+/// What a target group's reading needs beyond its description and tags.
+struct Reads {
+    targets: bool,
+    attributes: bool,
+    /// The attributes taken as live when they are not read: the defaults the stack declares.
+    defaults: Option<Value>,
+}
+
+async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg: &TargetGroup, reads: Reads) -> anyhow::Result<Live> {
     let arn = tg.target_group_arn().unwrap_or_default().to_string();
-    let attrs_req = clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send();
-    let health_req = async { if managed_targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
+    let attrs_req =
+        async { if reads.attributes { clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
+    let health_req = async { if reads.targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
     let (attrs_out, health_out) = tokio::join!(attrs_req, health_req);
     let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
     let target_type = tg.target_type().map(|t| t.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
@@ -154,8 +177,10 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
         }
     }
     m.insert("health_check".into(), Value::Object(hc));
-    let mut attributes: Map<String, Value> =
-        attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    let mut attributes: Map<String, Value> = match &attrs_out {
+        Some(out) => out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect(),
+        None => reads.defaults.as_ref().and_then(Value::as_object).cloned().unwrap_or_default(),
+    };
     for key in [
         "deregistration_delay.timeout_seconds",
         "stickiness.enabled",
@@ -282,8 +307,19 @@ async fn read_listener(
     let arn = l.listener_arn().unwrap_or_default().to_string();
     let protocol = l.protocol().map(|p| p.as_str().to_string());
     let tls = matches!(protocol.as_deref(), Some("HTTPS" | "TLS"));
-    let certs_req = async { if tls { clients.elbv2.describe_listener_certificates().listener_arn(&arn).send().await.map(Some) } else { Ok(None) } };
-    let rules_req = async { if lb_kind == "application" { clients.elbv2.describe_rules().listener_arn(&arn).send().await.map(Some) } else { Ok(None) } };
+    // Both lists are paged (the emulator and AWS page rules at 50 by default): follow every page.
+    let certs_req = async {
+        if !tls {
+            return Ok(None);
+        }
+        clients.elbv2.describe_listener_certificates().listener_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map(Some)
+    };
+    let rules_req = async {
+        if lb_kind != "application" {
+            return Ok(None);
+        }
+        clients.elbv2.describe_rules().listener_arn(&arn).page_size(400).into_paginator().items().send().collect::<Result<Vec<Rule>, _>>().await.map(Some)
+    };
     let (certs, rules) = tokio::join!(certs_req, rules_req);
     let certs = certs.map_err(|e| read_err(&format!("certificates of {arn}"), e))?;
     let rules = rules.map_err(|e| read_err(&format!("rules of {arn}"), e))?;
@@ -300,8 +336,7 @@ async fn read_listener(
         m.insert("certificate".into(), json!(default));
         let extra: Vec<Value> = certs
             .map(|c| {
-                c.certificates()
-                    .iter()
+                c.iter()
                     .filter(|c| c.is_default() != Some(true))
                     .filter_map(|c| c.certificate_arn())
                     .filter(|a| Some(*a) != default.as_deref())
@@ -321,16 +356,12 @@ async fn read_listener(
         name: format!("{}:{}", lb.key, l.port().map_or("geneve".into(), |p| p.to_string())),
         attrs: Value::Object(m),
     }];
-    if let Some(rules) = rules.filter(|r| r.rules().iter().any(|r| r.is_default() != Some(true))) {
-        let mut list: Vec<Value> = rules.rules().iter().filter(|r| r.is_default() != Some(true)).map(|r| rule(r, tg_refs)).collect();
+    if let Some(rules) = rules.filter(|r| r.iter().any(|r| r.is_default() != Some(true))) {
+        let mut list: Vec<Value> = rules.iter().filter(|r| r.is_default() != Some(true)).map(|r| rule(r, tg_refs)).collect();
         list.sort_by_key(|r| r["priority"].as_u64());
         // Rule ARNs by priority, for apply to modify and delete them.
-        let ids: Map<String, Value> = rules
-            .rules()
-            .iter()
-            .filter(|r| r.is_default() != Some(true))
-            .filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?))))
-            .collect();
+        let ids: Map<String, Value> =
+            rules.iter().filter(|r| r.is_default() != Some(true)).filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?)))).collect();
         out.push(Live {
             address: Address::new(Kind::ListenerRules, address.key.clone()),
             id: arn,

@@ -59,10 +59,10 @@ pub async fn list(clients: &Clients, ip_sets: bool) -> anyhow::Result<Vec<(Strin
                 .map_err(|e| err("listing web ACLs", e))?;
             (o.web_acls().iter().filter_map(|s| Some((s.name()?.to_string(), s.arn()?.to_string()))).collect::<Vec<_>>(), o.next_marker().map(str::to_string))
         };
-        let full = page.len() == 100;
         out.extend(page);
+        // AWS may answer a short page with a marker: only a missing (or repeated) marker ends the list.
         match next {
-            Some(m) if !m.is_empty() && full => marker = Some(m),
+            Some(m) if !m.is_empty() && marker.as_deref() != Some(m.as_str()) => marker = Some(m),
             _ => return Ok(out),
         }
     }

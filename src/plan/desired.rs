@@ -28,6 +28,10 @@ pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
 pub const MANAGED_TAGS_TAG: &str = "lbstack:tags";
 /// Tags lbstack keeps for itself; all of them are managed.
 pub const OWN_TAG_PREFIX: &str = "lbstack:";
+/// On a target group whose stack sets an attribute away from AWS's default. Only such groups (and
+/// those that carried it at the last apply, so a setting removed from the stack is put back) have
+/// their attributes read: a plan of a thousand default groups makes no call per group for them.
+pub const ATTRIBUTES_TAG: &str = "lbstack:attributes";
 
 pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
     let mut m = Map::new();
@@ -456,8 +460,13 @@ fn health_check(tg: &TargetGroup) -> Value {
     hc
 }
 
+/// Whether the stack sets any attribute of this group away from AWS's default.
+pub fn tg_sets_attributes(tg: &TargetGroup) -> bool {
+    tg_attributes(tg).as_object().is_some_and(|m| m.iter().any(|(k, v)| tg_attribute_default(k) != v.as_str()))
+}
+
 /// Target-group attributes lbstack manages, with AWS defaults for those not declared.
-fn tg_attributes(tg: &TargetGroup) -> Value {
+pub fn tg_attributes(tg: &TargetGroup) -> Value {
     let mut m = Map::new();
     let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
     if tg.target_type != TargetType::Lambda {
@@ -538,7 +547,11 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
         let targets: Vec<Value> = listed.iter().map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone })).collect();
         attrs.insert("targets".into(), sorted(targets));
     }
-    attrs.insert("tags".into(), tags(s, &address, &tg.tags));
+    let mut tag_map = tags(s, &address, &tg.tags);
+    if tg_sets_attributes(tg) {
+        tag_map[ATTRIBUTES_TAG] = Value::from("set");
+    }
+    attrs.insert("tags".into(), tag_map);
     finish(address, names::physical(&s.stack, key, 32), Value::Object(attrs), None)
 }
 

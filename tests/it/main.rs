@@ -13,6 +13,7 @@ mod hostile;
 mod inventory;
 mod lint;
 mod reference;
+mod scale;
 mod scaling;
 mod simulate;
 mod support;

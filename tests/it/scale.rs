@@ -1,0 +1,117 @@
+//! Lists longer than one page: every list lbstack reads follows its pages, so what sits on the
+//! second page is neither created twice nor forgotten. The emulator pages load balancers, rules and
+//! groups at 50 and WAF lists at the `Limit` asked (100), as AWS does.
+
+use crate::support::{apply_converges, clients, destroy_converges, load, unique};
+use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
+use futures_util::future::join_all;
+
+/// 60 rules on one listener (DescribeRules pages at 50), the stack's load balancer behind 50 others
+/// (DescribeLoadBalancers pages at 50) and its IP set behind 100 others (ListIPSets, 100 a page).
+#[tokio::test]
+async fn second_pages_are_read() {
+    let c = clients().await;
+    let name = unique("pages");
+    let subnets: Vec<String> = c
+        .ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .iter()
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .take(2)
+        .collect();
+    let others: Vec<String> = join_all((0..51).map(|i| {
+        let (c, subnets, name) = (&c, subnets.clone(), &name);
+        async move {
+            let out = c.elbv2.create_load_balancer().name(format!("{name}-o{i}")).set_subnets(Some(subnets)).send().await.unwrap();
+            out.load_balancers()[0].load_balancer_arn().unwrap().to_string()
+        }
+    }))
+    .await;
+    let ip_sets: Vec<(String, String, String)> = join_all((0..101).map(|i| {
+        let (c, name) = (&c, &name);
+        async move {
+            let n = format!("{name}-ip{i}");
+            let out = c
+                .wafv2
+                .create_ip_set()
+                .name(&n)
+                .scope(Scope::Regional)
+                .ip_address_version(IpAddressVersion::Ipv4)
+                .addresses("192.0.2.0/24")
+                .send()
+                .await
+                .unwrap();
+            let s = out.summary().unwrap();
+            (n, s.id().unwrap().to_string(), s.lock_token().unwrap().to_string())
+        }
+    }))
+    .await;
+
+    let rules: String = (1..=60).map(|i| format!("          - {{priority: {i}, path: /r{i}/*, fixed_response: {{status: 200, body: r{i}}}}}\n")).collect();
+    let yaml = format!(
+        "version: 1\nstack: {name}\nip_sets:\n  blocked: {{addresses: [198.51.100.0/24]}}\nload_balancers:\n  web:\n    listeners:\n      http:\n        port: 80\n        protocol: HTTP\n        default_action: {{fixed_response: {{status: 404}}}}\n        rules:\n{rules}"
+    );
+    let s = load(&yaml);
+    let first = apply_converges(&c, &s).await;
+    let rules_change = first.changes.iter().find(|ch| ch.address.to_string() == "listener_rules.web.http").expect("the rules are planned");
+    assert_eq!(rules_change.after.as_ref().unwrap()["rules"].as_array().unwrap().len(), 60);
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let read = live.resources.iter().find(|r| r.address.to_string() == "listener_rules.web.http").expect("the rules are read");
+    assert_eq!(read.attrs["rules"].as_array().unwrap().len(), 60, "all 60 rules read, past the first page of 50");
+    assert!(live.resources.iter().any(|r| r.address.to_string() == "ip_set.blocked"), "the IP set on the second page is read");
+    destroy_converges(&c, &s).await;
+
+    for arn in others {
+        c.elbv2.delete_load_balancer().load_balancer_arn(arn).send().await.unwrap();
+    }
+    for (n, id, token) in ip_sets {
+        c.wafv2.delete_ip_set().name(n).id(id).scope(Scope::Regional).lock_token(token).send().await.unwrap();
+    }
+}
+
+/// A no-op plan reads per target group only what the stack declares: attributes where it sets one
+/// (or set one at the last apply), targets where it lists them. Describe calls per group stay
+/// under 1.1 over 25 groups, and a setting removed from the stack is still put back.
+#[tokio::test]
+async fn reads_follow_what_the_stack_declares() {
+    let c = clients().await;
+    let name = unique("reads");
+    let groups: String = (0..25).map(|i| format!("  g{i}: {{protocol: HTTP, port: 80}}\n")).collect();
+    let stack = |custom: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n{groups}  custom: {{protocol: HTTP, port: 80{custom}}}\n  listed: {{protocol: HTTP, port: 80, targets: []}}\n"
+        ))
+    };
+    let s = stack(", deregistration_delay: 30");
+    apply_converges(&c, &s).await;
+
+    let before = c.calls.by_operation();
+    let p = crate::support::plan(&c, &s).await;
+    assert!(!p.has_changes());
+    let after = c.calls.by_operation();
+    // Operations are counted as `Service.Operation`.
+    let made = |op: &str| -> u64 { after.iter().filter(|(k, _)| k.ends_with(&format!(".{op}"))).map(|(k, n)| n - before.get(k).copied().unwrap_or(0)).sum() };
+    assert_eq!(made("DescribeTargetGroupAttributes"), 1, "only the group that sets an attribute");
+    assert_eq!(made("DescribeTargetHealth"), 1, "only the group that lists targets");
+    let per_group: u64 = after.iter().filter(|(k, _)| k.contains(".Describe")).map(|(k, n)| n - before.get(k).copied().unwrap_or(0)).sum();
+    assert!(per_group as f64 <= 1.1 * 27.0, "{per_group} describe calls for 27 groups");
+
+    // The setting leaves the stack: the plan puts AWS's default back, then reads nothing more.
+    let s = stack("");
+    let p = apply_converges(&c, &s).await;
+    let change = p.changes.iter().find(|ch| ch.address.to_string() == "target_group.custom").expect("the group changes");
+    let rendered = lbstack::plan::render::human(&p, false);
+    assert!(rendered.contains("deregistration_delay.timeout_seconds") && rendered.contains("\"300\""), "{rendered}");
+    assert_eq!(change.action, lbstack::plan::Action::Update);
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let custom = live.resources.iter().find(|r| r.address.to_string() == "target_group.custom").unwrap();
+    let attrs = c.elbv2.describe_target_group_attributes().target_group_arn(&custom.id).send().await.unwrap();
+    let delay = attrs.attributes().iter().find(|a| a.key() == Some("deregistration_delay.timeout_seconds")).and_then(|a| a.value());
+    assert_eq!(delay, Some("300"));
+    destroy_converges(&c, &s).await;
+}
