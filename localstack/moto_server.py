@@ -454,7 +454,96 @@ def _cloudwatch_cbor(app, environ, start_response, operation):
     return [payload]
 
 
+# AWS's request throttling, on demand (EMU_THROTTLE=aws). AWS limits each account and region with
+# token buckets per action class; a call that finds its bucket empty is refused. Buckets here:
+#   ELBv2 Describe*             40 tokens, 10 a second  (ELB user guide, "Request throttling for
+#                                                         the Elastic Load Balancing API")
+#   ELBv2 (De)RegisterTargets   20 tokens,  4 a second  (assumed; AWS does not publish them all)
+#   ELBv2 other writes          20 tokens,  2 a second  (assumed)
+#   EC2 Describe*              100 tokens, 20 a second  (EC2 API reference, "Request throttling")
+#   EC2 writes                 200 tokens,  5 a second  (same page, mutating actions)
+# EMU_THROTTLE_SCALE multiplies every refill rate (0.5 halves them). Refused calls answer as AWS
+# does (HTTP 400, `Throttling` for ELBv2, `RequestLimitExceeded` for EC2); GET /_emulator/throttled
+# counts them by action; POST /_emulator/throttle with body `aws` or `off` switches the mode (and
+# refills the buckets) while the server runs.
+_THROTTLE = os.environ.get("EMU_THROTTLE") == "aws"
+_THROTTLE_SCALE = float(os.environ.get("EMU_THROTTLE_SCALE", "1"))
+_BUCKET_SIZES = {
+    ("2015-12-01", "describe"): (40, 10),
+    ("2015-12-01", "register"): (20, 4),
+    ("2015-12-01", "write"): (20, 2),
+    ("2016-11-15", "describe"): (100, 20),
+    ("2016-11-15", "write"): (200, 5),
+}
+_buckets = {}
+_throttled = {}
+_throttle_lock = threading.Lock()
+
+
+def _take(version, action):
+    if action.startswith("Describe"):
+        kind = "describe"
+    elif version == "2015-12-01" and action in ("RegisterTargets", "DeregisterTargets"):
+        kind = "register"
+    else:
+        kind = "write"
+    size = _BUCKET_SIZES.get((version, kind))
+    if size is None:
+        return True
+    capacity, rate = size[0], size[1] * _THROTTLE_SCALE
+    now = time.monotonic()
+    with _throttle_lock:
+        tokens, last = _buckets.get((version, kind), (capacity, now))
+        tokens = min(capacity, tokens + (now - last) * rate)
+        if tokens >= 1:
+            _buckets[(version, kind)] = (tokens - 1, now)
+            return True
+        _buckets[(version, kind)] = (tokens, now)
+        _throttled[action] = _throttled.get(action, 0) + 1
+        return False
+
+
+def _throttle(environ, start_response):
+    """None when the call may go on; the throttling answer when its bucket is empty."""
+    if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
+        return None
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    action, version = form.get("Action", [""])[0], form.get("Version", [""])[0]
+    if _take(version, action):
+        return None
+    request_id = str(uuid.uuid4())
+    if version == "2016-11-15":
+        xml = f"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+    else:
+        xml = f"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    start_response("400 Bad Request", [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)])
+    return [xml.encode()]
+
+
 def dispatch(self, environ, start_response):
+    if environ.get("PATH_INFO") == "/_emulator/throttled":
+        import json
+
+        with _throttle_lock:
+            body = json.dumps(_throttled).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+    if environ.get("PATH_INFO") == "/_emulator/throttle" and environ.get("REQUEST_METHOD") == "POST":
+        global _THROTTLE
+        mode = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode().strip()
+        with _throttle_lock:
+            _THROTTLE = mode == "aws"
+            _buckets.clear()
+            _throttled.clear()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [mode.encode()]
+    if _THROTTLE:
+        refused = _throttle(environ, start_response)
+        if refused is not None:
+            return refused
     match = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
     if match is None:
         return _dispatch(self, environ, start_response)

@@ -26,6 +26,9 @@ pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result
     if opts.region.is_none() {
         opts.region = stack.and_then(|s| s.region.clone());
     }
+    if let Some(profile) = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())) {
+        live::check_profile(&profile).await?;
+    }
     let config = live::sdk_config(&opts).await;
     live::preflight(&config).await?;
     Ok(Clients::new(&config))

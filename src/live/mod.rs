@@ -9,6 +9,7 @@ pub mod ec2;
 pub mod elbv2;
 pub mod network;
 pub mod route53;
+pub mod shaping;
 pub mod wafv2;
 
 use crate::plan::LiveState;
@@ -50,6 +51,36 @@ pub async fn sdk_config(opts: &AwsOptions) -> SdkConfig {
         loader = loader.profile_name(profile);
     }
     loader.load().await
+}
+
+/// A named profile must exist: without this check the SDK skips a missing one silently and the
+/// run fails later for a reason that hides the typo ("no region is set").
+// aws_config::profile::load takes the deprecated alias; its replacement lives in aws-runtime,
+// which is not worth a dependency for one type name.
+#[allow(deprecated)]
+pub async fn check_profile(name: &str) -> anyhow::Result<()> {
+    use crate::aws_error::{AwsError, Class};
+    use aws_config::profile::profile_file::ProfileFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+    if name == "default" {
+        return Ok(());
+    }
+    // A config file that does not parse is the SDK's to report, with its own position.
+    let Ok(set) = aws_config::profile::load(&Fs::real(), &Env::real(), &ProfileFiles::default(), None).await else { return Ok(()) };
+    if set.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let known: Vec<&str> = set.profiles().collect();
+    let close =
+        known.iter().filter(|k| strsim::jaro_winkler(k, name) > 0.8).max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)));
+    let message = match (close, known.is_empty()) {
+        (Some(k), _) => format!("the AWS profile `{name}` is not in the AWS config files (did you mean `{k}`)"),
+        (None, true) => format!("the AWS profile `{name}` is not in the AWS config files (they define no profile)"),
+        (None, false) => {
+            format!("the AWS profile `{name}` is not in the AWS config files (profiles: {})", known.iter().take(10).copied().collect::<Vec<_>>().join(", "))
+        }
+    };
+    Err(anyhow::Error::new(AwsError::new("reading the AWS profile", Class::NoCredentials, message)))
 }
 
 /// Who the credentials belong to.
@@ -191,14 +222,20 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
+        use shaping::{Gate, Gated};
         let calls = ApiCalls::default();
-        let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
-        let ec2 = aws_sdk_ec2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
-        let acm = aws_sdk_acm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
-        let route53 = aws_sdk_route53::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
-        let wafv2 = aws_sdk_wafv2::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
-        let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
-        let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        // Each service's calls pass its own gate (`shaping`): a bound on calls in flight, and
+        // on AWS the service's published token buckets.
+        let inner = config.http_client().unwrap_or_else(shaping::default_client);
+        let shaped = shaping::shaped(config.endpoint_url().is_some());
+        let gate = |published: fn() -> Arc<Gate>| Gated { inner: inner.clone(), gate: if shaped { published() } else { Gate::unshaped() } };
+        let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config).http_client(gate(Gate::elbv2)).interceptor(CountCalls(calls.clone())).build();
+        let ec2 = aws_sdk_ec2::config::Builder::from(config).http_client(gate(Gate::ec2)).interceptor(CountCalls(calls.clone())).build();
+        let acm = aws_sdk_acm::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
+        let route53 = aws_sdk_route53::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
+        let wafv2 = aws_sdk_wafv2::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
+        let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
+        let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),

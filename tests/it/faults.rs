@@ -39,6 +39,8 @@ pub struct Call {
     pub operation: String,
     pub write: bool,
     pub fault: Fault,
+    /// The access key id the call was signed with (empty when unsigned).
+    pub access_key: String,
 }
 
 /// Decides the fault of each call from the calls before it.
@@ -196,6 +198,12 @@ fn throttled(headers: &hyper::HeaderMap) -> Response<Full<Bytes>> {
     refused(headers, code, "Rate exceeded", 400)
 }
 
+/// `Credential=AKID/date/region/service/aws4_request` of a SigV4 Authorization header.
+fn access_key(headers: &hyper::HeaderMap) -> String {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    auth.split("Credential=").nth(1).and_then(|c| c.split('/').next()).unwrap_or_default().to_string()
+}
+
 async fn handle(
     state: Arc<Mutex<State>>,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -211,7 +219,7 @@ async fn handle(
         let mut s = state.lock().unwrap();
         let State { schedule, log } = &mut *s;
         let fault = schedule(log, &op, write);
-        log.push(Call { operation: op.clone(), write, fault });
+        log.push(Call { operation: op.clone(), write, fault, access_key: access_key(&parts.headers) });
         fault
     };
     // CloudWatch speaks CBOR, which this proxy does not encode: it gets server errors instead.

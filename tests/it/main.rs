@@ -1,6 +1,7 @@
 //! All integration tests live in this one binary (each extra test binary re-links the AWS SDK).
 
 mod apply;
+mod ci_example;
 mod cli;
 mod cli_aws;
 mod contract;
@@ -15,6 +16,7 @@ mod lint;
 mod reference;
 mod scale;
 mod scaling;
+mod signin;
 mod simulate;
 mod support;
 mod swap;
