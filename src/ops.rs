@@ -1,7 +1,7 @@
 //! The operations behind the commands: plan a stack against live AWS, apply a plan, destroy.
 //! The CLI parses flags and prints; this module holds the sequence.
 
-use crate::live::{self, AwsOptions, Clients};
+use crate::live::{self, Adopt, AwsOptions, Clients};
 use crate::plan::desired::{self, Context};
 use crate::plan::{self, Action, Kind, LiveState, Plan, names};
 use crate::spec::model::Stack;
@@ -36,10 +36,48 @@ pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result
 
 /// Read live state and diff. `destroy` plans the removal of everything the stack owns.
 pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Result<Planned> {
-    let (context, live) = live::read(clients, stack).await?;
+    plan_adopting(clients, stack, destroy, &Adopt::None).await
+}
+
+/// `plan`, taking over the untagged resources `adopt` names (see `live::Adopt`). Each adopted
+/// resource is an update with the reason `Adopting`; an address asked for that holds nothing
+/// adoptable is an error, so a typo never passes silently.
+pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adopt: &Adopt) -> anyhow::Result<Planned> {
+    if let Adopt::Only(asked) = adopt
+        && let Some(bad) = asked.iter().find(|a| !plan::Address::parse(a).is_some_and(|a| live::ADOPTABLE.contains(&a.kind)))
+    {
+        let kinds: Vec<&str> = live::ADOPTABLE.iter().map(|k| k.as_str()).collect();
+        anyhow::bail!("cannot adopt `{bad}`: adoption takes an address of a {} (as the plan names it)", kinds.join(", "));
+    }
+    let (context, live) = live::read_adopting(clients, stack, adopt).await?;
     let mut wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
     plan::autoscaling::keep_scheduled_sizes(stack, &mut wanted, &live.resources);
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
+    // Read as the stack's but without its tags: adopted now (with an adopted load balancer, its
+    // listeners too).
+    let adopted: Vec<&plan::Address> =
+        live.resources.iter().filter(|l| l.attrs["tags"].as_object().is_some_and(|t| !t.contains_key(desired::OWNER_STACK_TAG))).map(|l| &l.address).collect();
+    for c in plan.changes.iter_mut().filter(|c| adopted.contains(&&c.address)) {
+        if c.reason.is_none() {
+            c.reason = Some(plan::Reason::Adopting);
+        } else if matches!(c.action, Action::DeleteCreate | Action::CreateDelete) && live::ADOPTABLE.contains(&c.address.kind) {
+            plan.warnings.push(format!(
+                "{}: adopting it replaces it ({}): the existing one is deleted",
+                c.address,
+                c.reason.as_ref().map(ToString::to_string).unwrap_or_default()
+            ));
+        }
+    }
+    if let Adopt::Only(asked) = adopt
+        && let Some(missing) = asked.iter().find(|a| !live.resources.iter().any(|l| l.address.to_string() == **a))
+    {
+        let why = plan
+            .conflicts
+            .iter()
+            .find(|c| c.address.to_string() == *missing)
+            .map_or("no resource without lbstack tags holds its name".to_string(), |c| c.reason.clone());
+        anyhow::bail!("cannot adopt `{missing}`: {why}");
+    }
     if destroy {
         for c in plan.changes.iter_mut() {
             c.reason = Some(plan::Reason::Destroying);
@@ -101,4 +139,68 @@ pub async fn apply(
         files: stack.files.clone(),
     };
     crate::apply::run(planned, sc, parallelism, progress).await
+}
+
+/// What `forget` removes lbstack's tags from: the resource at each address (of a kind a plan can
+/// adopt), with a load balancer its listeners and their rules. (address, id) pairs.
+pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<(plan::Address, String, Vec<String>)>> {
+    let mut out = Vec::new();
+    for asked in addresses {
+        let address = plan::Address::parse(asked).ok_or_else(|| anyhow::anyhow!("`{asked}` is not an address (kind.key, as the plan names it)"))?;
+        if !live::ADOPTABLE.contains(&address.kind) {
+            let kinds: Vec<&str> = live::ADOPTABLE.iter().map(|k| k.as_str()).collect();
+            anyhow::bail!("cannot forget `{asked}`: forget takes a {}", kinds.join(", "));
+        }
+        let Some(found) = live.resources.iter().find(|r| r.address == address) else {
+            anyhow::bail!("cannot forget `{asked}`: the stack owns no such resource");
+        };
+        out.push((found.address.clone(), found.id.clone(), own_tag_keys(&found.attrs)));
+        if address.kind == Kind::LoadBalancer {
+            let prefix = format!("{}.", address.key);
+            for r in live.resources.iter().filter(|r| r.address.key.starts_with(&prefix)) {
+                match r.address.kind {
+                    Kind::Listener => out.push((r.address.clone(), r.id.clone(), own_tag_keys(&r.attrs))),
+                    Kind::ListenerRules => {
+                        let keys = vec![desired::OWNER_STACK_TAG.to_string(), desired::OWNER_ADDRESS_TAG.to_string()];
+                        for arn in r.attrs["rule_arns"].as_object().into_iter().flat_map(|m| m.values()).filter_map(|v| v.as_str()) {
+                            out.push((r.address.clone(), arn.to_string(), keys.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn own_tag_keys(attrs: &serde_json::Value) -> Vec<String> {
+    attrs["tags"].as_object().map(|t| t.keys().filter(|k| k.starts_with(desired::OWN_TAG_PREFIX)).cloned().collect()).unwrap_or_default()
+}
+
+/// Remove lbstack's tags (only those) from each resource: it leaves the stack, untouched
+/// otherwise, for another tool or another stack to adopt.
+pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<String>)]) -> anyhow::Result<()> {
+    use crate::aws_error::err;
+    for (address, id, keys) in targets.iter().filter(|(_, _, k)| !k.is_empty()) {
+        let doing = format!("removing lbstack's tags from {address}");
+        match address.kind {
+            Kind::LoadBalancer | Kind::TargetGroup | Kind::Listener | Kind::ListenerRules => {
+                clients.elbv2.remove_tags().resource_arns(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+            }
+            Kind::SecurityGroup | Kind::LaunchTemplate => {
+                let tags = keys.iter().map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build()).collect();
+                clients.ec2.delete_tags().resources(id).set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
+            }
+            Kind::AutoScalingGroup => {
+                let tags = keys
+                    .iter()
+                    .map(|k| aws_sdk_autoscaling::types::Tag::builder().resource_id(id).resource_type("auto-scaling-group").key(k).build())
+                    .collect();
+                clients.autoscaling.delete_tags().set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
+            }
+            _ => anyhow::bail!("cannot forget {address}"),
+        }
+    }
+    Ok(())
 }

@@ -67,8 +67,8 @@ pub struct SwapStatus {
 
 pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -> anyhow::Result<Status> {
     let (elb, groups, alarms) = tokio::join!(
-        crate::live::elbv2::read(clients, stack),
-        crate::live::autoscaling::read_groups(clients, stack),
+        crate::live::elbv2::read(clients, stack, &crate::live::Adopt::None),
+        crate::live::autoscaling::read_groups(clients, stack, &crate::live::Adopt::None),
         crate::live::cloudwatch::read(clients, stack)
     );
     let (elb, _) = elb?;

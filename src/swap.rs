@@ -94,7 +94,7 @@ pub fn choose_load_balancer<'a>(stack: &'a Stack, key: Option<&'a str>) -> anyho
 /// Read a colour's load balancer (found by ownership tags), the target groups its listeners
 /// forward to, and their target health.
 pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::Result<Target> {
-    let (owned, _) = crate::live::elbv2::read(clients, stack).await?;
+    let (owned, _) = crate::live::elbv2::read(clients, stack, &crate::live::Adopt::None).await?;
     let address = Address::new(Kind::LoadBalancer, lb_key);
     let lb =
         owned.iter().find(|r| r.address == address).ok_or_else(|| anyhow::anyhow!("stack {} has not been applied: {address} does not exist", stack.stack))?;

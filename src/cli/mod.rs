@@ -73,6 +73,8 @@ pub enum Command {
         /// Print the AWS API calls made, by operation.
         #[arg(long)]
         stats: bool,
+        #[command(flatten)]
+        adopt: AdoptArgs,
     },
     /// Make live AWS match the stack (or execute a plan saved with `plan --out`).
     Apply(ApplyArgs),
@@ -86,6 +88,9 @@ pub enum Command {
     },
     /// Delete everything the stack owns, in reverse dependency order.
     Destroy(ApplyArgs),
+    /// Let resources leave the stack without deleting them: remove lbstack's tags (a load
+    /// balancer takes its listeners and rules along), for another tool or stack to take over.
+    Forget(ForgetArgs),
     /// Point a Route 53 name at this stack's load balancer (blue-green), after a health gate; at
     /// once or in weighted steps watched by alarms. Exit 3 when an alarm rolled the shift back.
     Swap(bluegreen::SwapArgs),
@@ -173,6 +178,49 @@ pub struct ApplyArgs {
     /// progress and end, the summary), like Terraform's `-json`.
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
+    #[command(flatten)]
+    pub adopt: AdoptArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ForgetArgs {
+    /// The stack file.
+    pub file: PathBuf,
+    /// Addresses as the plan names them (`load_balancer.web`, `target_group.api`).
+    #[arg(required = true, value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+    /// Set a variable: `--var color=green` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Do not ask for confirmation (required when not run from a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+}
+
+/// Taking over resources that exist without lbstack's tags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AdoptArgs {
+    /// Take over the resource the plan shows as a conflict at ADDRESS (`load_balancer.web`):
+    /// it gets the stack's tags and settings in place (repeatable). Never another stack's.
+    #[arg(long = "adopt", value_name = "ADDRESS")]
+    pub adopt: Vec<String>,
+    /// Take over every conflict that carries no lbstack tags.
+    #[arg(long)]
+    pub adopt_all: bool,
+}
+
+impl AdoptArgs {
+    pub fn choice(&self) -> crate::live::Adopt {
+        if self.adopt_all {
+            crate::live::Adopt::All
+        } else if self.adopt.is_empty() {
+            crate::live::Adopt::None
+        } else {
+            crate::live::Adopt::Only(self.adopt.iter().cloned().collect())
+        }
+    }
 }
 
 /// Where AWS is: the SDK's usual environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) unless set here.
@@ -305,11 +353,12 @@ pub fn main() -> ExitCode {
     let _ = LOAD.set((cli.allow_files_outside, cli.max_stack_bytes));
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
-        Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats } => {
-            runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, cli.color))
+        Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats, adopt } => {
+            runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, &adopt.choice(), cli.color))
         }
         Command::Apply(args) => runtime().block_on(run_apply(&args, false, cli.color)),
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
+        Command::Forget(args) => runtime().block_on(run_forget(&args, cli.color)),
         Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
         Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
         Command::Simulate(args) => simulate::run(&args, cli.color),
@@ -418,7 +467,7 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
 
 async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphFormat, with_plan: bool, aws: &AwsArgs, color: Color) -> ExitCode {
     let g = if with_plan {
-        let Some((stack, _, planned)) = load_and_plan(file, vars, aws, false, color).await else { return Exit::Failure.into() };
+        let Some((stack, _, planned)) = load_and_plan(file, vars, aws, false, &crate::live::Adopt::None, color).await else { return Exit::Failure.into() };
         let mut g = crate::graph::Graph::from_stack(&stack);
         g.mark(&planned.plan);
         g
@@ -436,6 +485,7 @@ async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphF
 
 /// How an apply runs and reports.
 struct Settings {
+    adopt: crate::live::Adopt,
     auto_approve: bool,
     parallelism: usize,
     stats: bool,
@@ -499,6 +549,7 @@ async fn load_and_plan(
     vars: &[(String, String)],
     aws: &AwsArgs,
     destroy: bool,
+    adopt: &crate::live::Adopt,
     color: Color,
 ) -> Option<(spec::Stack, crate::live::Clients, crate::ops::Planned)> {
     let stack = load_checked(file, vars, color)?;
@@ -509,7 +560,7 @@ async fn load_and_plan(
             return None;
         }
     };
-    match crate::ops::plan(&clients, &stack, destroy).await {
+    match crate::ops::plan_adopting(&clients, &stack, destroy, adopt).await {
         Ok(planned) => Some((stack, clients, planned)),
         Err(e) => {
             plan_failed(file, vars, e, color);
@@ -547,9 +598,10 @@ async fn run_plan(
     out: Option<&std::path::Path>,
     destroy: bool,
     stats: bool,
+    adopt: &crate::live::Adopt,
     color: Color,
 ) -> ExitCode {
-    let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, color).await else { return Exit::Failure.into() };
+    let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, adopt, color).await else { return Exit::Failure.into() };
     let api_calls = crate::plan::json::ApiCallCount { total: clients.calls.total(), by_operation: clients.calls.by_operation() };
     let meta = crate::plan::json::Meta { fingerprint: planned.fingerprint.clone(), api_calls: Some(api_calls), ..Default::default() };
     show_plan(&planned.plan, output, meta, color);
@@ -616,10 +668,54 @@ fn confirm(question: &str) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }
 
+async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
+    let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
+    if !args.auto_approve && !interactive {
+        eprintln!("error: not running in a terminal: pass --auto-approve to forget without a prompt");
+        return Exit::Failure.into();
+    }
+    let Some(stack) = load_checked(&args.file, &args.vars, color) else { return Exit::Failure.into() };
+    let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let lock = match crate::lock::acquire(&clients, &stack.stack, "forget").await {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let result = async {
+        let (_, live) = crate::live::read(&clients, &stack).await?;
+        let targets = crate::ops::forgettable(&live, &args.addresses)?;
+        for (address, id, _) in &targets {
+            eprintln!("  {address} ({id}) leaves stack `{}`; it is not deleted", stack.stack);
+        }
+        if !args.auto_approve && !confirm("Remove lbstack's tags from these resources?") {
+            anyhow::bail!("forget cancelled");
+        }
+        crate::ops::forget(&clients, &targets).await?;
+        anyhow::Ok(targets.len())
+    }
+    .await;
+    if let Err(e) = lock.release().await {
+        eprintln!("warning: {e:#}");
+    }
+    match result {
+        Ok(n) => {
+            eprintln!("Forgot {n} resource{}. A stack that declares them again sees conflicts it can `--adopt`.", if n == 1 { "" } else { "s" });
+            Exit::Success.into()
+        }
+        Err(e) => fail(e),
+    }
+}
+
 async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
-    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock, output } = args;
+    let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock, output, adopt } = args;
     let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
     let verb = if destroy { "destroy" } else { "apply" };
+    if destroy && adopt.choice() != crate::live::Adopt::None {
+        eprintln!("error: destroy does not adopt: it deletes only what the stack owns");
+        return Exit::Failure.into();
+    }
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !auto_approve && !interactive && !break_lock {
         eprintln!("error: not running in a terminal: pass --auto-approve to {verb} without a prompt");
@@ -662,7 +758,8 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         }
     };
     let json = *output == Output::Json;
-    let run = locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { auto_approve, parallelism, stats, json }, color);
+    let run =
+        locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { adopt: adopt.choice(), auto_approve, parallelism, stats, json }, color);
     let code = tokio::select! {
         code = run => code,
         _ = tokio::signal::ctrl_c() => {
@@ -683,11 +780,24 @@ async fn locked_apply(
     (stack_file, vars): (&std::path::Path, &[(String, String)]),
     saved: Option<crate::plan::json::JsonPlan>,
     destroy: bool,
-    Settings { auto_approve, parallelism, stats, json }: Settings,
+    Settings { adopt, auto_approve, parallelism, stats, json }: Settings,
     color: Color,
 ) -> ExitCode {
     let verb = if destroy { "Destroy" } else { "Apply" };
-    let planned = match crate::ops::plan(clients, stack, destroy).await {
+    // A saved plan adopts what it shows as adopted: read live state the way it was read then.
+    let adopt = match saved.as_ref().and_then(|s| s.plan().ok()) {
+        Some(p) => {
+            let asked: std::collections::BTreeSet<String> = p
+                .changes
+                .iter()
+                .filter(|c| c.reason == Some(crate::plan::Reason::Adopting) && crate::live::ADOPTABLE.contains(&c.address.kind))
+                .map(|c| c.address.to_string())
+                .collect();
+            if asked.is_empty() { crate::live::Adopt::None } else { crate::live::Adopt::Only(asked) }
+        }
+        None => adopt,
+    };
+    let planned = match crate::ops::plan_adopting(clients, stack, destroy, &adopt).await {
         Ok(p) => p,
         Err(e) => return plan_failed(stack_file, vars, e, color),
     };

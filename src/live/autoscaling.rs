@@ -4,7 +4,7 @@
 //! Templates and groups are owned by tag (server-side filters). Policies and scheduled actions
 //! carry no tags: those on an owned group whose name starts with `<stack>-` are the stack's.
 
-use super::ec2::{foreign_reason, tag as ec2_tag, tags_json};
+use super::ec2::{tag as ec2_tag, tags_json};
 use super::{Clients, err, read_err, skip_gone};
 use crate::plan::autoscaling::ResolvedImage;
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
@@ -115,7 +115,7 @@ fn resolved(i: &aws_sdk_ec2::types::Image) -> ResolvedImage {
 
 // ------------------------------------------------------------------ launch templates
 
-pub async fn read_launch_templates(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::physical(&stack.stack, k, 128), k.as_str())).collect();
     let owned = clients
         .ec2
@@ -142,26 +142,30 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack) -> anyhow::
     let (owned, named) = tokio::join!(owned, named);
     let owned = owned.map_err(|e| err("listing launch templates", e))?;
     let named = named.map_err(|e| err("looking up launch template names", e))?;
-    let live = try_join_all(owned.iter().map(|t| async move { skip_gone(read_template(clients, t).await) })).await?;
-    let conflicts = named
-        .iter()
-        .filter(|t| ec2_tag(t.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str()))
-        .filter_map(|t| {
-            let key = wanted.get(t.launch_template_name()?)?;
-            Some(Conflict {
-                address: Address::new(Kind::LaunchTemplate, *key),
-                name: t.launch_template_name()?.to_string(),
-                id: t.launch_template_id().unwrap_or_default().to_string(),
-                reason: foreign_reason(ec2_tag(t.tags(), OWNER_STACK_TAG)),
-            })
-        })
-        .collect();
+    let mut members: Vec<(Address, &LaunchTemplate)> =
+        owned.iter().filter_map(|t| Some((ec2_tag(t.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)?, t))).collect();
+    let mut conflicts = Vec::new();
+    for t in named.iter().filter(|t| ec2_tag(t.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str())) {
+        let Some(key) = t.launch_template_name().and_then(|n| wanted.get(n)) else { continue };
+        let address = Address::new(Kind::LaunchTemplate, *key);
+        let other = ec2_tag(t.tags(), OWNER_STACK_TAG);
+        if other.is_none() && adopt.wants(&address) {
+            members.push((address, t));
+            continue;
+        }
+        conflicts.push(Conflict {
+            reason: super::ec2::adoptable_reason(other, &address),
+            address,
+            name: t.launch_template_name().unwrap_or_default().to_string(),
+            id: t.launch_template_id().unwrap_or_default().to_string(),
+        });
+    }
+    let live = try_join_all(members.into_iter().map(|(address, t)| async move { skip_gone(read_template(clients, address, t).await) })).await?;
     Ok((live.into_iter().flatten().collect(), conflicts))
 }
 
-async fn read_template(clients: &Clients, t: &LaunchTemplate) -> anyhow::Result<Live> {
+async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate) -> anyhow::Result<Live> {
     let id = t.launch_template_id().unwrap_or_default();
-    let Some(address) = ec2_tag(t.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse) else { return Err(anyhow::Error::new(super::Gone)) };
     let out = clients
         .ec2
         .describe_launch_template_versions()
@@ -219,7 +223,7 @@ fn asg_tag<'a>(g: &'a AutoScalingGroup, key: &str) -> Option<&'a str> {
     g.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
-pub async fn read_groups(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read_groups(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
     let owned = clients
         .autoscaling
@@ -247,28 +251,27 @@ pub async fn read_groups(clients: &Clients, stack: &Stack) -> anyhow::Result<(Ve
     let (owned, named) = tokio::join!(owned, named);
     let owned = owned.map_err(|e| err("listing auto-scaling groups", e))?;
     let named = named.map_err(|e| err("looking up auto-scaling group names", e))?;
-    let per_group =
-        try_join_all(owned.iter().filter(|g| asg_tag(g, OWNER_ADDRESS_TAG).and_then(Address::parse).is_some()).map(|g| read_group(clients, stack, g))).await?;
-    let conflicts = named
-        .iter()
-        .filter(|g| asg_tag(g, OWNER_STACK_TAG) != Some(stack.stack.as_str()))
-        .filter_map(|g| {
-            let name = g.auto_scaling_group_name()?;
-            Some(Conflict {
-                address: Address::new(Kind::AutoScalingGroup, *wanted.get(name)?),
-                name: name.to_string(),
-                id: name.to_string(),
-                reason: foreign_reason(asg_tag(g, OWNER_STACK_TAG)),
-            })
-        })
-        .collect();
+    let mut members: Vec<(Address, &AutoScalingGroup)> =
+        owned.iter().filter_map(|g| Some((asg_tag(g, OWNER_ADDRESS_TAG).and_then(Address::parse)?, g))).collect();
+    let mut conflicts = Vec::new();
+    for g in named.iter().filter(|g| asg_tag(g, OWNER_STACK_TAG) != Some(stack.stack.as_str())) {
+        let Some(name) = g.auto_scaling_group_name() else { continue };
+        let Some(key) = wanted.get(name) else { continue };
+        let address = Address::new(Kind::AutoScalingGroup, *key);
+        let other = asg_tag(g, OWNER_STACK_TAG);
+        if other.is_none() && adopt.wants(&address) {
+            members.push((address, g));
+            continue;
+        }
+        conflicts.push(Conflict { reason: super::ec2::adoptable_reason(other, &address), address, name: name.to_string(), id: name.to_string() });
+    }
+    let per_group = try_join_all(members.into_iter().map(|(address, g)| read_group(clients, stack, address, g))).await?;
     Ok((per_group.into_iter().flatten().collect(), conflicts))
 }
 
 /// One owned group with its policies and scheduled actions (three reads, concurrently).
-async fn read_group(clients: &Clients, stack: &Stack, g: &AutoScalingGroup) -> anyhow::Result<Vec<Live>> {
+async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &AutoScalingGroup) -> anyhow::Result<Vec<Live>> {
     let name = g.auto_scaling_group_name().unwrap_or_default();
-    let address = asg_tag(g, OWNER_ADDRESS_TAG).and_then(Address::parse).expect("filtered on a parsable address");
     let policies =
         clients.autoscaling.describe_policies().auto_scaling_group_name(name).into_paginator().items().send().collect::<Result<Vec<ScalingPolicy>, _>>();
     let schedules = clients

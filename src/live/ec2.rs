@@ -17,7 +17,7 @@ pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
-pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Context) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Context, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let owned_req = clients
         .ec2
         .describe_security_groups()
@@ -46,15 +46,28 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
     let owned: Vec<SecurityGroup> = owned.map_err(|e| err("listing security groups", e))?;
     let named = named.map_err(|e| err("looking up security group names", e))?;
 
-    let mut ids: BTreeMap<String, Address> = BTreeMap::new();
-    for g in &owned {
-        if let (Some(id), Some(addr)) = (g.group_id(), tag(g.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)) {
-            ids.insert(id.to_string(), addr);
+    // The stack's groups: tagged as its own, or untagged and adopted.
+    let mut members: Vec<(Address, &SecurityGroup)> =
+        owned.iter().filter_map(|g| Some((tag(g.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)?, g))).collect();
+    let mut conflicts = Vec::new();
+    for g in named.iter().filter(|g| tag(g.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str())) {
+        let Some(key) = g.group_name().and_then(|n| wanted.get(n)) else { continue };
+        let address = Address::new(Kind::SecurityGroup, *key);
+        let other = tag(g.tags(), OWNER_STACK_TAG);
+        if other.is_none() && adopt.wants(&address) {
+            members.push((address, g));
+            continue;
         }
+        conflicts.push(Conflict {
+            reason: super::ec2::adoptable_reason(other, &address),
+            address,
+            name: g.group_name().unwrap_or_default().to_string(),
+            id: g.group_id().unwrap_or_default().to_string(),
+        });
     }
+    let ids: BTreeMap<String, Address> = members.iter().filter_map(|(a, g)| Some((g.group_id()?.to_string(), a.clone()))).collect();
     let mut live = Vec::new();
-    for g in &owned {
-        let Some(address) = tag(g.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse) else { continue };
+    for (address, g) in members {
         let attrs = json!({
             "description": g.description().unwrap_or_default(),
             "vpc": g.vpc_id().unwrap_or_default(),
@@ -64,19 +77,6 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
         });
         live.push(Live { address, id: g.group_id().unwrap_or_default().to_string(), name: g.group_name().unwrap_or_default().to_string(), attrs });
     }
-    let conflicts = named
-        .iter()
-        .filter(|g| tag(g.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str()))
-        .filter_map(|g| {
-            let key = wanted.get(g.group_name()?)?;
-            Some(Conflict {
-                address: Address::new(Kind::SecurityGroup, *key),
-                name: g.group_name()?.to_string(),
-                id: g.group_id().unwrap_or_default().to_string(),
-                reason: foreign_reason(tag(g.tags(), OWNER_STACK_TAG)),
-            })
-        })
-        .collect();
     Ok((live, conflicts))
 }
 
@@ -84,6 +84,14 @@ pub fn foreign_reason(owner: Option<&str>) -> String {
     match owner {
         Some(other) => format!("belongs to lbstack stack `{other}`"),
         None => "exists without lbstack ownership tags".into(),
+    }
+}
+
+/// `foreign_reason` for a kind a plan can adopt: says how.
+pub fn adoptable_reason(owner: Option<&str>, address: &Address) -> String {
+    match owner {
+        Some(_) => foreign_reason(owner),
+        None => format!("exists without lbstack ownership tags; `--adopt {address}` takes it over"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Load balancers, target groups, listeners and rules the stack owns, normalised like the desired
 //! state. Tags are read 20 ARNs per call; per-resource reads run concurrently.
 
-use super::ec2::foreign_reason;
+use super::ec2::adoptable_reason;
 use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::{
     ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, lb_attribute_default, sorted, tg_attribute_default, tg_attributes,
@@ -51,7 +51,7 @@ fn tags_json(tags: &Tags) -> Value {
 }
 
 /// What the stack owns (by tag) and which of the names it wants are taken by others.
-pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let lbs_req = clients.elbv2.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
     let tgs_req = clients.elbv2.describe_target_groups().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
     let (lbs, tgs) = tokio::join!(lbs_req, tgs_req);
@@ -69,32 +69,34 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
         Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?)?, t))
     };
 
-    // Conflicts: a name this stack would give, held by something it does not own.
+    // Conflicts: a name this stack would give, held by something it does not own, unless the
+    // plan adopts it (untagged, and asked for): then it is read as the stack's.
     let mut conflicts = Vec::new();
     let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::physical(&stack.stack, k, 32), k.as_str())).collect();
     let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::physical(&stack.stack, k, 32), k.as_str())).collect();
-    for lb in &lbs {
-        if let (None, Some(key)) = (owner(lb.load_balancer_arn()), lb.load_balancer_name().and_then(|n| want_lb.get(n))) {
-            let other = lb.load_balancer_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
-            conflicts.push(Conflict {
-                address: Address::new(Kind::LoadBalancer, *key),
-                name: lb.load_balancer_name().unwrap_or_default().into(),
-                id: lb.load_balancer_arn().unwrap_or_default().into(),
-                reason: foreign_reason(other),
-            });
+    static NO_TAGS: std::sync::LazyLock<Tags> = std::sync::LazyLock::new(Tags::new);
+    let mut adopted: HashMap<String, Address> = HashMap::new();
+    let found = lbs
+        .iter()
+        .map(|l| (Kind::LoadBalancer, l.load_balancer_arn(), l.load_balancer_name(), &want_lb))
+        .chain(tgs.iter().map(|t| (Kind::TargetGroup, t.target_group_arn(), t.target_group_name(), &want_tg)));
+    for (kind, arn, name, wanted) in found {
+        let (None, Some(key)) = (owner(arn), name.and_then(|n| wanted.get(n))) else { continue };
+        let address = Address::new(kind, *key);
+        let other = arn.and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
+        if other.is_none() && adopt.wants(&address) {
+            adopted.insert(arn.unwrap_or_default().to_string(), address);
+            continue;
         }
+        conflicts.push(Conflict {
+            reason: adoptable_reason(other, &address),
+            address,
+            name: name.unwrap_or_default().into(),
+            id: arn.unwrap_or_default().into(),
+        });
     }
-    for tg in &tgs {
-        if let (None, Some(key)) = (owner(tg.target_group_arn()), tg.target_group_name().and_then(|n| want_tg.get(n))) {
-            let other = tg.target_group_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(OWNER_STACK_TAG)).map(String::as_str);
-            conflicts.push(Conflict {
-                address: Address::new(Kind::TargetGroup, *key),
-                name: tg.target_group_name().unwrap_or_default().into(),
-                id: tg.target_group_arn().unwrap_or_default().into(),
-                reason: foreign_reason(other),
-            });
-        }
-    }
+    let owner =
+        |arn: Option<&str>| -> Option<(Address, &Tags)> { owner(arn).or_else(|| Some((adopted.get(arn?)?.clone(), tags.get(arn?).unwrap_or(&NO_TAGS)))) };
 
     let owned_tgs: Vec<(Address, &Tags, &TargetGroup)> = tgs.iter().filter_map(|t| owner(t.target_group_arn()).map(|(a, tags)| (a, tags, t))).collect();
     let owned_lbs: Vec<(Address, &Tags, &LoadBalancer)> = lbs.iter().filter_map(|l| owner(l.load_balancer_arn()).map(|(a, tags)| (a, tags, l))).collect();
@@ -227,7 +229,8 @@ async fn read_load_balancer(
     let mut m = Map::new();
     m.insert("type".into(), Value::from(kind.as_str()));
     if kind != "gateway" {
-        m.insert("scheme".into(), json!(lb.scheme().map(|s| s.as_str())));
+        // AWS always reports it; an endpoint that leaves it out means the default.
+        m.insert("scheme".into(), Value::from(lb.scheme().map_or("internet-facing", |s| s.as_str())));
     }
     m.insert("subnets".into(), sorted(lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(Value::from).collect()));
     if kind != "gateway" {

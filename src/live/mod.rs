@@ -26,6 +26,35 @@ use aws_smithy_types::config_bag::ConfigBag;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+/// Which resources holding a name the stack uses, but carrying no lbstack tags at all, a plan
+/// takes over (`--adopt ADDRESS`, `--adopt-all`). Never a resource tagged for another stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Adopt {
+    #[default]
+    None,
+    All,
+    Only(std::collections::BTreeSet<String>),
+}
+
+impl Adopt {
+    pub fn wants(&self, address: &crate::plan::Address) -> bool {
+        match self {
+            Adopt::None => false,
+            Adopt::All => true,
+            Adopt::Only(set) => set.contains(&address.to_string()),
+        }
+    }
+}
+
+/// Kinds a plan can adopt: those whose ownership is only tags on the resource itself.
+pub const ADOPTABLE: &[crate::plan::Kind] = &[
+    crate::plan::Kind::LoadBalancer,
+    crate::plan::Kind::TargetGroup,
+    crate::plan::Kind::SecurityGroup,
+    crate::plan::Kind::LaunchTemplate,
+    crate::plan::Kind::AutoScalingGroup,
+];
+
 /// Connection settings from flags; unset fields fall back to the SDK's own environment lookup.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
@@ -289,19 +318,25 @@ pub use crate::aws_error::err;
 
 /// Everything the plan needs from AWS: the network context and the resources the stack owns.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, LiveState)> {
+    read_adopting(clients, stack, &Adopt::None).await
+}
+
+/// `read`, taking over the untagged resources `adopt` names: they are read as the stack's, so
+/// the plan shows the tags they get and every setting that changes.
+pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> anyhow::Result<(Context, LiveState)> {
     // Only security groups need the network context; everything else reads beside it.
     let sgs = async {
         let context = network::resolve(clients, stack).await?;
-        let sgs = ec2::read_security_groups(clients, stack, &context).await?;
+        let sgs = ec2::read_security_groups(clients, stack, &context, adopt).await?;
         Ok::<_, anyhow::Error>((context, sgs))
     };
     let (sgs, lbs, certs, waf, templates, groups, alarms, images) = tokio::join!(
         sgs,
-        elbv2::read(clients, stack),
+        elbv2::read(clients, stack, adopt),
         acm::read(clients, stack),
         wafv2::read(clients, stack),
-        autoscaling::read_launch_templates(clients, stack),
-        autoscaling::read_groups(clients, stack),
+        autoscaling::read_launch_templates(clients, stack, adopt),
+        autoscaling::read_groups(clients, stack, adopt),
         cloudwatch::read(clients, stack),
         autoscaling::resolve_images(clients, stack)
     );

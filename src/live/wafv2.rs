@@ -71,7 +71,11 @@ pub async fn list(clients: &Clients, ip_sets: bool) -> anyhow::Result<Vec<(Strin
 /// Owned IP sets and web ACLs, and foreign ones holding a name the stack would use.
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let (set_arns, acl_arns) = tokio::try_join!(list(clients, true), list(clients, false))?;
-    let (set_arns, acl_arns): (Vec<String>, Vec<String>) = (set_arns.into_iter().map(|(_, a)| a).collect(), acl_arns.into_iter().map(|(_, a)| a).collect());
+    // WAF reads tags one resource a call: only those named like the stack's (`<stack>-<key>`;
+    // `shop-` also matches `shop-green-`, so tags still decide) are worth a call.
+    let prefix = format!("{}-", stack.stack);
+    let ours = |found: Vec<(String, String)>| -> Vec<String> { found.into_iter().filter(|(name, _)| name.starts_with(&prefix)).map(|(_, arn)| arn).collect() };
+    let (set_arns, acl_arns) = (ours(set_arns), ours(acl_arns));
     let sets = try_join_all(set_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let acls = try_join_all(acl_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let (sets, acls) = tokio::join!(sets, acls);

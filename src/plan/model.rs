@@ -257,6 +257,9 @@ pub enum Reason {
     Destroying,
     /// Its instances run an old configuration: an instance refresh replaces them.
     InstanceRefresh { why: Vec<String>, replaces: u64 },
+    /// It exists without lbstack's tags and the plan takes it over (`--adopt`): the tags are
+    /// added and the stack's settings applied in place.
+    Adopting,
 }
 
 impl fmt::Display for Reason {
@@ -267,6 +270,7 @@ impl fmt::Display for Reason {
             Reason::Repoint { replaced } => write!(f, "repoint to the replacement of {}", replaced.join(", ")),
             Reason::NotInStack => write!(f, "not in the stack any more"),
             Reason::Destroying => write!(f, "the stack is being destroyed"),
+            Reason::Adopting => write!(f, "adopted: it gets the stack's ownership tags"),
             Reason::InstanceRefresh { why, replaces } => {
                 write!(f, "{}: an instance refresh replaces {replaces} instance{}", why.join("; "), if *replaces == 1 { "" } else { "s" })
             }

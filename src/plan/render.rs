@@ -130,6 +130,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
         out.push('\n');
         let what = match c.action {
             Action::Create => "will be created",
+            Action::Update if c.reason == Some(Reason::Adopting) => "will be adopted",
             Action::Update => "will be updated in-place",
             Action::Delete => "will be destroyed",
             Action::DeleteCreate | Action::CreateDelete => "must be replaced",

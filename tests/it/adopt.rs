@@ -1,0 +1,139 @@
+//! Bringing what already runs under a stack (`--adopt`), and letting it go (`forget`).
+
+use crate::support::{apply_converges, clients, load, run_aws, unique};
+use lbstack::live::Adopt;
+use lbstack::plan::{Action, Reason};
+
+/// A load balancer, its listener and a target group made outside lbstack under the names the
+/// stack uses are conflicts; adopted, they get the ownership tags and the stack's settings in
+/// place (nothing replaced, same ARNs), and the re-plan is empty. A resource of another stack is
+/// never adopted.
+#[tokio::test]
+async fn existing_resources_are_adopted_in_place() {
+    let c = clients().await;
+    let name = unique("adopt");
+    let subnets: Vec<String> = c
+        .ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .iter()
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .collect();
+    let lb = c.elbv2.create_load_balancer().name(format!("{name}-web")).set_subnets(Some(subnets)).send().await.unwrap();
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let vpc = lb.load_balancers()[0].vpc_id().unwrap().to_string();
+    let tg = c
+        .elbv2
+        .create_target_group()
+        .name(format!("{name}-app"))
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap();
+    let tg_arn = tg.target_groups()[0].target_group_arn().unwrap().to_string();
+    // A tag of its own, which adoption keeps.
+    c.elbv2
+        .add_tags()
+        .resource_arns(&tg_arn)
+        .tags(aws_sdk_elasticloadbalancingv2::types::Tag::builder().key("team").value("payments").build())
+        .send()
+        .await
+        .unwrap();
+    let forward = aws_sdk_elasticloadbalancingv2::types::Action::builder()
+        .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+        .target_group_arn(&tg_arn)
+        .build();
+    c.elbv2
+        .create_listener()
+        .load_balancer_arn(&lb_arn)
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(80)
+        .default_actions(forward)
+        .send()
+        .await
+        .unwrap();
+
+    let yaml = format!(
+        "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080, deregistration_delay: 30}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+    );
+    let s = load(&yaml);
+    // Without asking: conflicts, and apply would refuse.
+    let p = lbstack::ops::plan(&c, &s, false).await.unwrap().plan;
+    let mut conflicted: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
+    conflicted.sort();
+    assert_eq!(conflicted, ["load_balancer.web", "target_group.app"]);
+    assert!(p.conflicts.iter().all(|x| x.reason.contains("--adopt")), "{:?}", p.conflicts);
+
+    // Adopting one leaves the other a conflict.
+    let only = Adopt::Only(["target_group.app".to_string()].into());
+    let p = lbstack::ops::plan_adopting(&c, &s, false, &only).await.unwrap().plan;
+    assert_eq!(p.conflicts.iter().map(|x| x.address.to_string()).collect::<Vec<_>>(), ["load_balancer.web"]);
+
+    let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    let adopted: Vec<String> = p.changes.iter().filter(|ch| matches!(ch.reason, Some(Reason::Adopting))).map(|ch| ch.address.to_string()).collect();
+    assert!(
+        adopted.contains(&"load_balancer.web".to_string()) && adopted.contains(&"target_group.app".to_string()),
+        "{adopted:?}\n{}",
+        lbstack::plan::render::human(&p, false)
+    );
+    assert!(
+        p.changes.iter().all(|ch| !matches!(ch.action, Action::Create | Action::Delete | Action::DeleteCreate | Action::CreateDelete)),
+        "adoption replaces nothing"
+    );
+    let rendered = lbstack::plan::render::human(&p, false);
+    assert!(rendered.contains("# target_group.app will be adopted") && rendered.contains("deregistration_delay.timeout_seconds"), "{rendered}");
+    let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
+    assert!(!outcome.failed(), "{:#?}", outcome.steps);
+
+    // Now the stack's: no conflict, same ARNs, the foreign tag kept, nothing more to do.
+    let again = apply_converges(&c, &s).await;
+    assert!(!again.has_changes());
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let id = |a: &str| live.resources.iter().find(|r| r.address.to_string() == a).map(|r| r.id.clone());
+    assert_eq!(id("load_balancer.web").as_deref(), Some(lb_arn.as_str()));
+    assert_eq!(id("target_group.app").as_deref(), Some(tg_arn.as_str()));
+    let tags = c.elbv2.describe_tags().resource_arns(&tg_arn).send().await.unwrap();
+    assert!(tags.tag_descriptions()[0].tags().iter().any(|t| t.key() == Some("team")));
+
+    // Forget the target group: it leaves the stack, untouched in AWS. The stack then sees a name
+    // it uses held by an untagged resource again.
+    let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    let o = run_aws(&["forget", file.to_str().unwrap(), "target_group.app", "--auto-approve"]);
+    assert!(o.status.success(), "{}", crate::support::output_text(&o));
+    let tags = c.elbv2.describe_tags().resource_arns(&tg_arn).send().await.unwrap();
+    let keys: Vec<&str> = tags.tag_descriptions()[0].tags().iter().filter_map(|t| t.key()).collect();
+    assert!(keys.iter().all(|k| !k.starts_with("lbstack:")) && keys.contains(&"team"), "{keys:?}");
+    let p = lbstack::ops::plan(&c, &s, false).await.unwrap().plan;
+    assert_eq!(p.conflicts.iter().map(|x| x.address.to_string()).collect::<Vec<_>>(), ["target_group.app"]);
+
+    // The rest goes with destroy; the forgotten group is not the stack's to delete.
+    let o = run_aws(&["destroy", file.to_str().unwrap(), "--auto-approve"]);
+    assert!(o.status.success(), "{}", crate::support::output_text(&o));
+    c.elbv2.describe_target_groups().target_group_arns(&tg_arn).send().await.expect("the forgotten group is still there");
+    c.elbv2.delete_target_group().target_group_arn(&tg_arn).send().await.unwrap();
+}
+
+/// A resource carrying another stack's tags is never adopted, even with `Adopt::All`.
+#[tokio::test]
+async fn another_stacks_resource_is_never_adopted() {
+    let c = clients().await;
+    let name = unique("adopt2");
+    // `{name}-x` with key `shared` and `{name}` with key `x-shared` want the same name.
+    let theirs = load(&format!("version: 1\nstack: {name}-x\ntarget_groups:\n  shared: {{protocol: HTTP, port: 80}}\n"));
+    apply_converges(&c, &theirs).await;
+    let ours = load(&format!("version: 1\nstack: {name}\ntarget_groups:\n  x-shared: {{protocol: HTTP, port: 80}}\n"));
+    let p = lbstack::ops::plan_adopting(&c, &ours, false, &Adopt::All).await.unwrap().plan;
+    assert_eq!(p.conflicts.len(), 1);
+    assert!(p.conflicts[0].reason.contains(&format!("belongs to lbstack stack `{name}-x`")), "{:?}", p.conflicts);
+    crate::support::destroy_converges(&c, &theirs).await;
+}
