@@ -24,7 +24,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
-[ -n "${LBSTACK_BENCH_NO_BUILD:-}" ] || cargo build --quiet --release --bin lbstack-target
+[ -n "${LBSTACK_BENCH_NO_BUILD:-}" ] || cargo build --quiet --release -p lbstack-target
 target_bin=target/release/lbstack-target
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -1,7 +1,9 @@
 //! lbstack: declarative AWS load balancing and auto scaling from one YAML stack file.
 //!
-//! The pipeline (see the README's design notes): `spec` loads and checks a stack file offline,
-//! `target` is the health-endpoint server that runs behind the load balancer.
+//! The pipeline (see the README's design notes): `spec` loads and checks a stack file offline
+//! (it never reads the network); `live` reads what the stack owns in AWS; `plan` diffs the two
+//! without calling AWS; `apply` executes a plan's changes in dependency order. `cli` is thin.
+//! The health server on the instances is the `lbstack-target` crate, apart, without the AWS SDK.
 
 pub mod apply;
 pub mod aws_error;
@@ -19,4 +21,3 @@ pub mod simulate;
 pub mod spec;
 pub mod status;
 pub mod swap;
-pub mod target;

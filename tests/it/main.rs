@@ -21,5 +21,4 @@ mod signin;
 mod simulate;
 mod support;
 mod swap;
-mod target;
 mod validate;

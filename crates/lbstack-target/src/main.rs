@@ -1,5 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    lbstack::target::main()
+    lbstack_target::main()
 }
