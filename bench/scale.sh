@@ -65,7 +65,7 @@ done
   echo "$(date -u +%Y-%m-%d), $(nproc) cores, release build, embedded emulator on loopback. Command: \`bash bench/scale.sh ${sizes[*]}\`."
   echo "Times in seconds. The no-op plan follows every page and reads per target group only what the stack declares;"
   echo "throttled: the emulator's AWS-like buckets on (ELBv2 Describe* 40, refilled at 10 a second), lbstack shaping its calls"
-  echo "to them (\`LBSTACK_API_RATE=aws\`, at nine tenths of the published rates); floor: (ELBv2 Describe* calls - 40) / 10 s;"
+  echo "to them (\`LBSTACK_API_RATE=aws\`, at 95% of the published figures); floor: (ELBv2 Describe* calls - 40) / 10 s;"
   echo "refused: calls the emulator throttled (the SDK retried them). Every re-plan is checked empty."
   echo
   echo "| N | load balancers | validate | apply | no-op plan | calls | ELBv2 Describe* | calls per group | throttled plan | floor | refused | destroy |"

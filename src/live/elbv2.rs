@@ -57,10 +57,14 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     let (lbs, tgs) = tokio::join!(lbs_req, tgs_req);
     let lbs: Vec<LoadBalancer> = lbs.map_err(|e| err("listing load balancers", e))?;
     let tgs: Vec<TargetGroup> = tgs.map_err(|e| err("listing target groups", e))?;
+    // Tags only of what may be the stack's: every name lbstack gives starts with the stack's
+    // prefix, so the rest of the account costs no tag read.
+    let prefix = names::owned_prefix(&stack.stack, 32);
     let arns: Vec<String> = lbs
         .iter()
+        .filter(|l| l.load_balancer_name().is_some_and(|n| n.starts_with(&prefix)))
         .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-        .chain(tgs.iter().filter_map(|t| t.target_group_arn().map(str::to_string)))
+        .chain(tgs.iter().filter(|t| t.target_group_name().is_some_and(|n| n.starts_with(&prefix))).filter_map(|t| t.target_group_arn().map(str::to_string)))
         .collect();
     let tags = tags_of(clients, arns).await?;
     let owner = |arn: Option<&str>| -> Option<(Address, &Tags)> {

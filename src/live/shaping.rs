@@ -95,10 +95,10 @@ impl Gate {
         Arc::new(Gate { in_flight: Semaphore::new(IN_FLIGHT), buckets: Gate::published([(100, 20.0), (200, 5.0), (200, 5.0)]) })
     }
 
-    /// Buckets at nine tenths of AWS's figures: network jitter (two calls sent 100 ms apart can
-    /// arrive closer) and other callers in the account share them.
+    /// Buckets at 95% of AWS's figures: network jitter (two calls sent 100 ms apart can arrive
+    /// closer) must not empty AWS's bucket before lbstack's.
     fn published(buckets: [(u32, f64); 3]) -> Option<[Bucket; 3]> {
-        Some(buckets.map(|(capacity, per_second)| Bucket::new(capacity * 9 / 10, per_second * 0.9)))
+        Some(buckets.map(|(capacity, per_second)| Bucket::new(capacity * 95 / 100, per_second * 0.95)))
     }
 
     async fn pass(&self, class: ActionClass) -> tokio::sync::SemaphorePermit<'_> {

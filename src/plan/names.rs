@@ -28,6 +28,14 @@ pub fn replacement(stack: &str, key: &str, max: usize, current: &str, salt: &str
     candidate
 }
 
+/// What every name `physical` and `replacement` give for this stack starts with (a long stack
+/// name is cut to leave room for the key and a hash), so readers can skip resources whose names
+/// cannot be the stack's instead of reading their tags.
+pub fn owned_prefix(stack: &str, max: usize) -> String {
+    let cut: String = stack.chars().take(max.saturating_sub(9)).collect();
+    cut.trim_end_matches('-').to_string()
+}
+
 fn with_suffix(base: &str, suffix: &str, max: usize) -> String {
     let keep = max.saturating_sub(suffix.len() + 1).min(base.len());
     let head = base[..keep].trim_end_matches('-');
@@ -37,6 +45,19 @@ fn with_suffix(base: &str, suffix: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_name_starts_with_the_owned_prefix() {
+        for stack in ["shop", "a-very-long-stack-name-for-tests", "edge-case-stack-name-23-", "x"] {
+            let prefix = owned_prefix(stack, 32);
+            for key in ["api", "a-key-that-is-quite-long-indeed", "k"] {
+                let name = physical(stack, key, 32);
+                assert!(name.starts_with(&prefix), "{name} / {prefix}");
+                let next = replacement(stack, key, 32, &name, "salt");
+                assert!(next.starts_with(&prefix), "{next} / {prefix}");
+            }
+        }
+    }
 
     #[test]
     fn names_fit_and_are_stable() {

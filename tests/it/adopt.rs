@@ -12,17 +12,7 @@ use lbstack::plan::{Action, Reason};
 async fn existing_resources_are_adopted_in_place() {
     let c = clients().await;
     let name = unique("adopt");
-    let subnets: Vec<String> = c
-        .ec2
-        .describe_subnets()
-        .filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build())
-        .send()
-        .await
-        .unwrap()
-        .subnets()
-        .iter()
-        .filter_map(|s| s.subnet_id().map(str::to_string))
-        .collect();
+    let subnets = crate::support::default_subnets(&c).await;
     let lb = c.elbv2.create_load_balancer().name(format!("{name}-web")).set_subnets(Some(subnets)).send().await.unwrap();
     let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
     let vpc = lb.load_balancers()[0].vpc_id().unwrap().to_string();

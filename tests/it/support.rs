@@ -209,3 +209,15 @@ pub async fn drop_zone(c: &lbstack::live::Clients, name: &str) {
     }
     c.route53.delete_hosted_zone().id(&id).send().await.unwrap();
 }
+
+/// The default VPC's default subnets (one per zone), for resources a test makes outside lbstack.
+pub async fn default_subnets(c: &lbstack::live::Clients) -> Vec<String> {
+    let out = c
+        .ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build())
+        .send()
+        .await
+        .expect("describe the default subnets");
+    out.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect()
+}
