@@ -37,9 +37,10 @@ for f in "$work"/*.yaml; do
   size=$(stat -c %s "$f")
   # GNU time: elapsed seconds and peak resident KiB of the run.
   /usr/bin/time -f "%e %M" -o "$work/time" "$bin" validate "$f" > "$work/out" 2>&1 || true
-  read -r secs kib < "$work/time"
+  # GNU time writes "Command exited with non-zero status" first when validate fails (it should).
+  read -r secs kib < <(tail -1 "$work/time")
   out=$(stat -c %s "$work/out")
-  rows+=("| $name | $(( size / 1024 )) KiB | $secs s | $(( kib / 1024 )) MiB | $(( out / 1024 )) KiB |")
+  rows+=("| $name | $size | $secs s | $(( kib / 1024 )) MiB | $out |")
 done
 {
   echo "# Hostile stack files"
@@ -47,7 +48,7 @@ done
   echo "$(date -u +%Y-%m-%d), $(nproc) cores, release build. Command: \`bash bench/hostile.sh\`. \`lbstack validate\` of each file;"
   echo "limits asserted in tests/it/hostile.rs: under 1 MB of input, at most 2 s and 200 MB."
   echo
-  echo "| input | size | time | peak memory | output |"
+  echo "| input | bytes | time | peak memory | output bytes |"
   echo "|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } > bench/results/hostile.md
