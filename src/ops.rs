@@ -46,8 +46,7 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
     if let Adopt::Only(asked) = adopt
         && let Some(bad) = asked.iter().find(|a| !plan::Address::parse(a).is_some_and(|a| live::ADOPTABLE.contains(&a.kind)))
     {
-        let kinds: Vec<&str> = live::ADOPTABLE.iter().map(|k| k.as_str()).collect();
-        anyhow::bail!("cannot adopt `{bad}`: adoption takes an address of a {} (as the plan names it)", kinds.join(", "));
+        anyhow::bail!("cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)", adoptable_kinds());
     }
     let (context, live) = live::read_adopting(clients, stack, adopt).await?;
     let mut wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
@@ -141,15 +140,18 @@ pub async fn apply(
     crate::apply::run(planned, sc, parallelism, progress).await
 }
 
+fn adoptable_kinds() -> String {
+    live::ADOPTABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+}
+
 /// What `forget` removes lbstack's tags from: the resource at each address (of a kind a plan can
-/// adopt), with a load balancer its listeners and their rules. (address, id) pairs.
+/// adopt), with a load balancer its listeners and their rules, as (address, id, tag keys).
 pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<(plan::Address, String, Vec<String>)>> {
     let mut out = Vec::new();
     for asked in addresses {
         let address = plan::Address::parse(asked).ok_or_else(|| anyhow::anyhow!("`{asked}` is not an address (kind.key, as the plan names it)"))?;
         if !live::ADOPTABLE.contains(&address.kind) {
-            let kinds: Vec<&str> = live::ADOPTABLE.iter().map(|k| k.as_str()).collect();
-            anyhow::bail!("cannot forget `{asked}`: forget takes a {}", kinds.join(", "));
+            anyhow::bail!("cannot forget `{asked}`: forget takes the address of a {}", adoptable_kinds());
         }
         let Some(found) = live.resources.iter().find(|r| r.address == address) else {
             anyhow::bail!("cannot forget `{asked}`: the stack owns no such resource");
@@ -203,4 +205,39 @@ pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<St
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Address, Live};
+    use serde_json::json;
+
+    fn live(kind: Kind, key: &str, id: &str, attrs: serde_json::Value) -> Live {
+        Live { address: Address::new(kind, key), id: id.into(), name: key.into(), attrs }
+    }
+
+    #[test]
+    fn forgetting_a_load_balancer_takes_its_listeners_and_rules_and_only_lbstack_tags() {
+        let tags = json!({"tags": {"lbstack:stack": "s", "lbstack:address": "x", "lbstack:tags": "team", "team": "a"}});
+        let state = LiveState {
+            resources: vec![
+                live(Kind::LoadBalancer, "web", "arn:lb", tags.clone()),
+                live(Kind::Listener, "web.http", "arn:listener", tags.clone()),
+                live(Kind::ListenerRules, "web.http", "arn:listener", json!({"rule_arns": {"10": "arn:rule10", "20": "arn:rule20"}})),
+                live(Kind::Listener, "api.http", "arn:other-listener", tags.clone()),
+                live(Kind::TargetGroup, "app", "arn:tg", tags),
+            ],
+            conflicts: Vec::new(),
+        };
+        let got = forgettable(&state, &["load_balancer.web".to_string()]).unwrap();
+        let ids: Vec<&str> = got.iter().map(|(_, id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["arn:lb", "arn:listener", "arn:rule10", "arn:rule20"]);
+        assert_eq!(got[0].2, ["lbstack:stack", "lbstack:address", "lbstack:tags"], "the team tag stays");
+
+        let err = forgettable(&state, &["target_group.nope".to_string()]).unwrap_err().to_string();
+        assert!(err.contains("owns no such resource"), "{err}");
+        let err = forgettable(&state, &["alarm.cpu".to_string()]).unwrap_err().to_string();
+        assert!(err.contains("forget takes the address of a load_balancer"), "{err}");
+    }
 }

@@ -2,7 +2,6 @@
 //! minute, before anything is deployed. The model is documented in the README ("Simulate").
 
 pub mod chart;
-pub mod cron;
 pub mod curve;
 
 use crate::spec::model::*;
@@ -228,12 +227,12 @@ pub fn run(inp: &Inputs) -> Result<Outcome, String> {
             not_simulated.push(format!("{name}: no alarm triggers it"));
         }
     }
-    let schedules: Vec<(&str, &ScheduledAction, Option<cron::Cron>, chrono_tz::Tz)> = s
+    let schedules: Vec<(&str, &ScheduledAction, Option<crate::spec::cron::Cron>, chrono_tz::Tz)> = s
         .scheduled_actions
         .iter()
         .filter(|(_, a)| a.group == inp.group)
         .map(|(k, a)| {
-            let cron = a.recurrence.as_deref().map(cron::Cron::parse).transpose().map_err(|e| format!("scheduled action `{k}`: {e}"))?;
+            let cron = a.recurrence.as_deref().map(crate::spec::cron::Cron::parse).transpose().map_err(|e| format!("scheduled action `{k}`: {e}"))?;
             let tz: chrono_tz::Tz = a.time_zone.as_deref().unwrap_or("UTC").parse().map_err(|_| format!("scheduled action `{k}`: unknown time zone"))?;
             Ok((k.as_str(), a, cron, tz))
         })

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod constraints;
+pub mod cron;
 pub mod files;
 pub mod model;
 pub mod pem;

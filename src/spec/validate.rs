@@ -1837,54 +1837,9 @@ fn is_iso_time(t: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(t).is_ok()
 }
 
-/// Five-field cron as Auto Scaling accepts it.
+/// Five-field cron as Auto Scaling accepts it (the parser `simulate` runs, too).
 pub fn check_cron(expr: &str) -> Result<(), String> {
-    let fields: Vec<&str> = expr.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(format!("{} fields instead of 5", fields.len()));
-    }
-    let limits = [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
-    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-    const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-    for (field, (what, lo, hi)) in fields.iter().zip(limits) {
-        for part in field.split(',') {
-            let (range, step) = match part.split_once('/') {
-                Some((r, s)) => (r, Some(s)),
-                None => (part, None),
-            };
-            if let Some(s) = step
-                && s.parse::<u32>().map_or(true, |n| n == 0)
-            {
-                return Err(format!("bad step `{s}` in the {what} field"));
-            }
-            if range == "*" {
-                continue;
-            }
-            let value = |v: &str| -> Option<u32> {
-                let upper = v.to_ascii_uppercase();
-                if what == "month"
-                    && let Some(i) = MONTHS.iter().position(|m| *m == upper)
-                {
-                    return Some(i as u32 + 1);
-                }
-                if what == "day of week"
-                    && let Some(i) = DAYS.iter().position(|d| *d == upper)
-                {
-                    return Some(i as u32);
-                }
-                v.parse().ok()
-            };
-            let (a, b) = match range.split_once('-') {
-                Some((a, b)) => (value(a), value(b)),
-                None => (value(range), value(range)),
-            };
-            match (a, b) {
-                (Some(a), Some(b)) if a >= lo && b <= hi && a <= b => {}
-                _ => return Err(format!("`{part}` is out of range for the {what} field ({lo}–{hi})")),
-            }
-        }
-    }
-    Ok(())
+    super::cron::Cron::parse(expr).map(|_| ())
 }
 
 #[cfg(test)]
