@@ -65,7 +65,8 @@ async fn second_pages_are_read() {
 
 /// A no-op plan reads per target group only what the stack declares: attributes where it sets one
 /// (or set one at the last apply), targets where it lists them. Describe calls per group stay
-/// under 1.1 over 25 groups, and a setting removed from the stack is still put back.
+/// under 1.1 over 25 groups, and a setting removed from the stack is still put back. Creating a
+/// group writes its attributes only when it sets one.
 #[tokio::test]
 async fn reads_follow_what_the_stack_declares() {
     let c = clients().await;
@@ -77,7 +78,16 @@ async fn reads_follow_what_the_stack_declares() {
         ))
     };
     let s = stack(", deregistration_delay: 30");
+    let writes_before = c.calls.by_operation();
     apply_converges(&c, &s).await;
+    let attribute_writes = c
+        .calls
+        .by_operation()
+        .iter()
+        .filter(|(k, _)| k.ends_with(".ModifyTargetGroupAttributes"))
+        .map(|(k, n)| n - writes_before.get(k).copied().unwrap_or(0))
+        .sum::<u64>();
+    assert_eq!(attribute_writes, 1, "new groups keep AWS's defaults without a call; only `custom` sets one");
 
     let before = c.calls.by_operation();
     let p = crate::support::plan(&c, &s).await;
