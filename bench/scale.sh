@@ -59,6 +59,23 @@ for n in "${sizes[@]}"; do
   rows+=("| $n | $((  (n + 99) / 100 )) | $validate | $apply | $plan | $calls | $elb_describes | $(python3 -c "print(f'{$calls / $n:.2f}')") | $throttled_plan | $floor | \`$refused\` | $destroy |")
   echo "${rows[-1]}" >&2
 done
+# Apply under the throttling buckets too, at one size (THROTTLED_APPLY_N, default 100; 0 skips it):
+# writes are shaped to the assumed write buckets, so this takes minutes by design.
+throttled_apply=""
+n=${THROTTLED_APPLY_N:-100}
+if [ "$n" -gt 0 ]; then
+  stack=scale-thr$n-$$
+  file=$work/$stack.yaml
+  generate "$n" "$stack" > "$file"
+  curl -s -X POST --data aws "$url/_emulator/throttle" >/dev/null
+  secs=$(LBSTACK_API_RATE=aws seconds "$bin" apply "$file" --auto-approve)
+  LBSTACK_API_RATE=aws "$bin" plan "$file" --detailed-exitcode >/dev/null 2>&1 || { echo "the re-plan after the throttled apply is not empty" >&2; exit 1; }
+  refused=$(curl -s "$url/_emulator/throttled")
+  curl -s -X POST --data off "$url/_emulator/throttle" >/dev/null
+  "$bin" destroy "$file" --auto-approve >/dev/null 2>&1
+  throttled_apply="Apply of N = $n under the throttling buckets (\`LBSTACK_API_RATE=aws\`): $secs s, refused: \`$refused\`; the re-plan after it is empty."
+  echo "$throttled_apply" >&2
+fi
 {
   echo "# Scale: N target groups and N rules"
   echo
@@ -71,5 +88,6 @@ done
   echo "| N | load balancers | validate | apply | no-op plan | calls | ELBv2 Describe* | calls per group | throttled plan | floor | refused | destroy |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
+  [ -z "$throttled_apply" ] || { echo; echo "$throttled_apply"; }
 } > bench/results/scale.md
 cat bench/results/scale.md
