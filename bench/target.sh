@@ -94,6 +94,15 @@ n_err=$(cut -d' ' -f4- "$work/nginx.rows" | sort -u | tr '\n' ' ')
 t_all=$(cut -d' ' -f1 "$work/lbstack-target.rows" | tr '\n' ' ')
 n_all=$(cut -d' ' -f1 "$work/nginx.rows" | tr '\n' ' ')
 ratio=$(python3 -c "print(f'{$t_rps/$n_rps:.2f}')")
+# How stable the ratio is: the ratio of each round (the two servers ran back to back in it).
+spread=$(python3 - "$work/lbstack-target.rows" "$work/nginx.rows" <<'PY'
+import sys, statistics
+t = [float(l.split()[0]) for l in open(sys.argv[1]) if l.strip()]
+n = [float(l.split()[0]) for l in open(sys.argv[2]) if l.strip()]
+r = sorted(a / b for a, b in zip(t, n))
+print(f"per round {min(r):.2f} to {max(r):.2f} (median {statistics.median(r):.2f}, {len(r)} rounds)")
+PY
+)
 
 # Drain under load: SIGTERM 3 s into a wrk run; a prober records /health every 100 ms.
 drain_port=$(free_port)
@@ -138,7 +147,7 @@ after a 2 s warm-up each; medians shown (all rounds, requests/s: lbstack-target 
 | lbstack-target (release) | $t_rps | $t_p50 | $t_p99 | $t_err |
 | nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*\///'), fixed 200) | $n_rps | $n_p50 | $n_p99 | $n_err |
 
-lbstack-target / nginx throughput: **$ratio**
+lbstack-target / nginx throughput: **$ratio** (of the medians; $spread)
 
 ## Drain under load
 
