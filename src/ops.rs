@@ -201,6 +201,12 @@ pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<St
                     .collect();
                 clients.autoscaling.delete_tags().set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
             }
+            Kind::IpSet | Kind::WebAcl => {
+                clients.wafv2.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+            }
+            Kind::Alarm => {
+                clients.cloudwatch.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+            }
             _ => anyhow::bail!("cannot forget {address}"),
         }
     }

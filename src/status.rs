@@ -69,7 +69,7 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
     let (elb, groups, alarms) = tokio::join!(
         crate::live::elbv2::read(clients, stack, &crate::live::Adopt::None),
         crate::live::autoscaling::read_groups(clients, stack, &crate::live::Adopt::None),
-        crate::live::cloudwatch::read(clients, stack)
+        crate::live::cloudwatch::read(clients, stack, &crate::live::Adopt::None)
     );
     let (elb, _) = elb?;
     let (groups, _) = groups?;

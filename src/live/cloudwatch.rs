@@ -10,7 +10,7 @@ use futures_util::future::try_join_all;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let alarms: Vec<MetricAlarm> = clients
         .cloudwatch
         .describe_alarms()
@@ -38,17 +38,19 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
         let tag = |k: &str| tags.iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
         let name = a.alarm_name().unwrap_or_default();
         let owner = tag(OWNER_STACK_TAG);
-        if owner == Some(stack.stack.as_str())
-            && let Some(address) = tag(OWNER_ADDRESS_TAG).and_then(Address::parse)
-        {
+        let ours = (owner == Some(stack.stack.as_str())).then(|| tag(OWNER_ADDRESS_TAG).and_then(Address::parse)).flatten();
+        // An untagged alarm with a name the stack uses is a conflict, unless the plan adopts it.
+        let claimed = wanted.get(name).map(|key| Address::new(Kind::Alarm, *key));
+        let address = ours.or_else(|| claimed.clone().filter(|a| owner.is_none() && adopt.wants(a)));
+        if let Some(address) = address {
             let tag_map = super::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
             live.push(Live { address, id: a.alarm_arn().unwrap_or_default().to_string(), name: name.to_string(), attrs: attrs(a, tag_map) });
-        } else if let Some(key) = wanted.get(name) {
+        } else if let Some(address) = claimed {
             conflicts.push(Conflict {
-                address: Address::new(Kind::Alarm, *key),
+                reason: super::ec2::adoptable_reason(owner, &address),
+                address,
                 name: name.to_string(),
                 id: a.alarm_arn().unwrap_or_default().to_string(),
-                reason: super::ec2::foreign_reason(owner),
             });
         }
     }

@@ -53,6 +53,9 @@ pub const ADOPTABLE: &[crate::plan::Kind] = &[
     crate::plan::Kind::SecurityGroup,
     crate::plan::Kind::LaunchTemplate,
     crate::plan::Kind::AutoScalingGroup,
+    crate::plan::Kind::IpSet,
+    crate::plan::Kind::WebAcl,
+    crate::plan::Kind::Alarm,
 ];
 
 /// Connection settings from flags; unset fields fall back to the SDK's own environment lookup.
@@ -334,10 +337,10 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         sgs,
         elbv2::read(clients, stack, adopt),
         acm::read(clients, stack),
-        wafv2::read(clients, stack),
+        wafv2::read(clients, stack, adopt),
         autoscaling::read_launch_templates(clients, stack, adopt),
         autoscaling::read_groups(clients, stack, adopt),
-        cloudwatch::read(clients, stack),
+        cloudwatch::read(clients, stack, adopt),
         autoscaling::resolve_images(clients, stack)
     );
     let (mut context, sgs) = sgs?;

@@ -69,7 +69,7 @@ pub async fn list(clients: &Clients, ip_sets: bool) -> anyhow::Result<Vec<(Strin
 }
 
 /// Owned IP sets and web ACLs, and foreign ones holding a name the stack would use.
-pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let (set_arns, acl_arns) = tokio::try_join!(list(clients, true), list(clients, false))?;
     // WAF reads tags one resource a call: only those named like the stack's (`<stack>-<key>`;
     // `shop-` also matches `shop-green-`, so tags still decide) are worth a call.
@@ -83,21 +83,24 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
     // A name the stack would use, held by a resource without its tags: WAF names are unique per
     // region, so creating ours would fail.
     let mut conflicts = Vec::new();
+    let mut adopted: BTreeMap<String, Address> = BTreeMap::new();
     for (kind, found, keys) in [(Kind::IpSet, &sets, stack.ip_sets.keys().collect::<Vec<_>>()), (Kind::WebAcl, &acls, stack.web_acls.keys().collect())] {
         for key in keys {
             let wanted = names::physical(&stack.stack, key, 128);
             if let Some((arn, t)) = found.iter().find(|(arn, t)| name_and_id(arn).0 == wanted && owner(stack, t).is_none()) {
-                conflicts.push(Conflict {
-                    address: Address::new(kind, key.as_str()),
-                    name: wanted,
-                    id: arn.clone(),
-                    reason: super::ec2::foreign_reason(t.get(OWNER_STACK_TAG).and_then(Value::as_str)),
-                });
+                let address = Address::new(kind, key.as_str());
+                let other = t.get(OWNER_STACK_TAG).and_then(Value::as_str);
+                if other.is_none() && adopt.wants(&address) {
+                    adopted.insert(arn.clone(), address);
+                    continue;
+                }
+                conflicts.push(Conflict { reason: super::ec2::adoptable_reason(other, &address), address, name: wanted, id: arn.clone() });
             }
         }
     }
-    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
-    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls.into_iter().filter_map(|(arn, t)| Some((owner(stack, &t)?, arn, t))).collect();
+    let member = |arn: &String, t: &Map<String, Value>| owner(stack, t).or_else(|| adopted.get(arn).cloned());
+    let owned_sets: Vec<(Address, String, Map<String, Value>)> = sets.into_iter().filter_map(|(arn, t)| Some((member(&arn, &t)?, arn, t))).collect();
+    let owned_acls: Vec<(Address, String, Map<String, Value>)> = acls.into_iter().filter_map(|(arn, t)| Some((member(&arn, &t)?, arn, t))).collect();
     let set_refs: BTreeMap<String, Address> = owned_sets.iter().map(|(a, arn, _)| (arn.clone(), a.clone())).collect();
 
     let set_reads = try_join_all(owned_sets.into_iter().map(|(address, arn, tags)| async move {

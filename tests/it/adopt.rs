@@ -127,3 +127,77 @@ async fn another_stacks_resource_is_never_adopted() {
     assert!(p.conflicts[0].reason.contains(&format!("belongs to lbstack stack `{name}-x`")), "{:?}", p.conflicts);
     crate::support::destroy_converges(&c, &theirs).await;
 }
+
+/// Alarms and WAF IP sets made outside lbstack are adopted in place too, and forgotten.
+#[tokio::test]
+async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
+    let c = clients().await;
+    let name = unique("adopt3");
+    c.cloudwatch
+        .put_metric_alarm()
+        .alarm_name(format!("{name}-cpu"))
+        .namespace("AWS/EC2")
+        .metric_name("CPUUtilization")
+        .statistic(Statistic::Average)
+        .period(60)
+        .evaluation_periods(3)
+        .threshold(70.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .send()
+        .await
+        .unwrap();
+    let set = c
+        .wafv2
+        .create_ip_set()
+        .name(format!("{name}-blocked"))
+        .scope(Scope::Regional)
+        .ip_address_version(IpAddressVersion::Ipv4)
+        .addresses("192.0.2.0/24")
+        .send()
+        .await
+        .unwrap();
+    let set_arn = set.summary().unwrap().arn().unwrap().to_string();
+    let yaml = format!(
+        "version: 1\nstack: {name}\nip_sets:\n  blocked: {{addresses: [192.0.2.0/24, 198.51.100.0/24]}}\nalarms:\n  cpu:\n    namespace: AWS/EC2\n    metric: CPUUtilization\n    period: 60\n    evaluation_periods: 2\n    threshold: 80\n    comparison: \">=\"\n"
+    );
+    let s = load(&yaml);
+    let p = lbstack::ops::plan(&c, &s, false).await.unwrap().plan;
+    let mut conflicted: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
+    conflicted.sort();
+    assert_eq!(conflicted, ["alarm.cpu", "ip_set.blocked"]);
+
+    let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    let mut adopted: Vec<String> = p.changes.iter().filter(|ch| ch.reason == Some(Reason::Adopting)).map(|ch| ch.address.to_string()).collect();
+    adopted.sort();
+    assert_eq!(adopted, ["alarm.cpu", "ip_set.blocked"]);
+    let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
+    assert!(!outcome.failed(), "{:#?}", outcome.steps);
+    apply_converges(&c, &s).await;
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    assert_eq!(live.resources.iter().find(|r| r.address.to_string() == "ip_set.blocked").map(|r| r.id.as_str()), Some(set_arn.as_str()), "adopted in place");
+
+    let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    let o = run_aws(&["forget", file.to_str().unwrap(), "alarm.cpu", "ip_set.blocked", "--auto-approve"]);
+    assert!(o.status.success(), "{}", crate::support::output_text(&o));
+    let p = lbstack::ops::plan(&c, &s, false).await.unwrap().plan;
+    assert_eq!(p.conflicts.len(), 2, "both left the stack: {:?}", p.conflicts);
+
+    // Clean up what is nobody's now.
+    c.cloudwatch.delete_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
+    let got = c.wafv2.get_ip_set().name(format!("{name}-blocked")).id(set.summary().unwrap().id().unwrap()).scope(Scope::Regional).send().await.unwrap();
+    c.wafv2
+        .delete_ip_set()
+        .name(format!("{name}-blocked"))
+        .id(set.summary().unwrap().id().unwrap())
+        .scope(Scope::Regional)
+        .lock_token(got.lock_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
