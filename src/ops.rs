@@ -243,7 +243,7 @@ mod tests {
 
         let err = forgettable(&state, &["target_group.nope".to_string()]).unwrap_err().to_string();
         assert!(err.contains("owns no such resource"), "{err}");
-        let err = forgettable(&state, &["alarm.cpu".to_string()]).unwrap_err().to_string();
+        let err = forgettable(&state, &["record.www".to_string()]).unwrap_err().to_string();
         assert!(err.contains("forget takes the address of a load_balancer"), "{err}");
     }
 }
