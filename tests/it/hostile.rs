@@ -109,6 +109,8 @@ fn no_secret_reaches_any_output() {
 fn output_and_peak_mib(cmd: &mut std::process::Command) -> (std::process::Output, u64) {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
+    // Reaped below by wait4, which reports the child's resource usage (`Child::wait` does not).
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
