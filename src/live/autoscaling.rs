@@ -144,22 +144,12 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &sup
     let named = named.map_err(|e| err("looking up launch template names", e))?;
     let mut members: Vec<(Address, &LaunchTemplate)> =
         owned.iter().filter_map(|t| Some((ec2_tag(t.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)?, t))).collect();
-    let mut conflicts = Vec::new();
-    for t in named.iter().filter(|t| ec2_tag(t.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str())) {
-        let Some(key) = t.launch_template_name().and_then(|n| wanted.get(n)) else { continue };
-        let address = Address::new(Kind::LaunchTemplate, *key);
-        let other = ec2_tag(t.tags(), OWNER_STACK_TAG);
-        if other.is_none() && adopt.wants(&address) {
-            members.push((address, t));
-            continue;
-        }
-        conflicts.push(Conflict {
-            reason: super::ec2::adoptable_reason(other, &address),
-            address,
-            name: t.launch_template_name().unwrap_or_default().to_string(),
-            id: t.launch_template_id().unwrap_or_default().to_string(),
-        });
-    }
+    let (adopted, conflicts) = super::claim(stack, Kind::LaunchTemplate, &wanted, adopt, &named, |t| super::Found {
+        name: t.launch_template_name().unwrap_or_default(),
+        id: t.launch_template_id().unwrap_or_default(),
+        stack: ec2_tag(t.tags(), OWNER_STACK_TAG),
+    });
+    members.extend(adopted);
     let live = try_join_all(members.into_iter().map(|(address, t)| async move { skip_gone(read_template(clients, address, t).await) })).await?;
     Ok((live.into_iter().flatten().collect(), conflicts))
 }
@@ -253,18 +243,11 @@ pub async fn read_groups(clients: &Clients, stack: &Stack, adopt: &super::Adopt)
     let named = named.map_err(|e| err("looking up auto-scaling group names", e))?;
     let mut members: Vec<(Address, &AutoScalingGroup)> =
         owned.iter().filter_map(|g| Some((asg_tag(g, OWNER_ADDRESS_TAG).and_then(Address::parse)?, g))).collect();
-    let mut conflicts = Vec::new();
-    for g in named.iter().filter(|g| asg_tag(g, OWNER_STACK_TAG) != Some(stack.stack.as_str())) {
-        let Some(name) = g.auto_scaling_group_name() else { continue };
-        let Some(key) = wanted.get(name) else { continue };
-        let address = Address::new(Kind::AutoScalingGroup, *key);
-        let other = asg_tag(g, OWNER_STACK_TAG);
-        if other.is_none() && adopt.wants(&address) {
-            members.push((address, g));
-            continue;
-        }
-        conflicts.push(Conflict { reason: super::ec2::adoptable_reason(other, &address), address, name: name.to_string(), id: name.to_string() });
-    }
+    let (adopted, conflicts) = super::claim(stack, Kind::AutoScalingGroup, &wanted, adopt, &named, |g| {
+        let name = g.auto_scaling_group_name().unwrap_or_default();
+        super::Found { name, id: name, stack: asg_tag(g, OWNER_STACK_TAG) }
+    });
+    members.extend(adopted);
     let per_group = try_join_all(members.into_iter().map(|(address, g)| read_group(clients, stack, address, g))).await?;
     Ok((per_group.into_iter().flatten().collect(), conflicts))
 }

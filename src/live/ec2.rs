@@ -49,22 +49,12 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
     // The stack's groups: tagged as its own, or untagged and adopted.
     let mut members: Vec<(Address, &SecurityGroup)> =
         owned.iter().filter_map(|g| Some((tag(g.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)?, g))).collect();
-    let mut conflicts = Vec::new();
-    for g in named.iter().filter(|g| tag(g.tags(), OWNER_STACK_TAG) != Some(stack.stack.as_str())) {
-        let Some(key) = g.group_name().and_then(|n| wanted.get(n)) else { continue };
-        let address = Address::new(Kind::SecurityGroup, *key);
-        let other = tag(g.tags(), OWNER_STACK_TAG);
-        if other.is_none() && adopt.wants(&address) {
-            members.push((address, g));
-            continue;
-        }
-        conflicts.push(Conflict {
-            reason: super::ec2::adoptable_reason(other, &address),
-            address,
-            name: g.group_name().unwrap_or_default().to_string(),
-            id: g.group_id().unwrap_or_default().to_string(),
-        });
-    }
+    let (adopted, conflicts) = super::claim(stack, Kind::SecurityGroup, &wanted, adopt, &named, |g| super::Found {
+        name: g.group_name().unwrap_or_default(),
+        id: g.group_id().unwrap_or_default(),
+        stack: tag(g.tags(), OWNER_STACK_TAG),
+    });
+    members.extend(adopted);
     let ids: BTreeMap<String, Address> = members.iter().filter_map(|(a, g)| Some((g.group_id()?.to_string(), a.clone()))).collect();
     let mut live = Vec::new();
     for (address, g) in members {

@@ -58,6 +58,39 @@ pub const ADOPTABLE: &[crate::plan::Kind] = &[
     crate::plan::Kind::Alarm,
 ];
 
+/// A resource found by name, as `claim` sees it.
+pub(crate) struct Found<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    /// Its `lbstack:stack` tag.
+    pub stack: Option<&'a str>,
+}
+
+/// Resources holding names the stack uses (`wanted`: name → key) that are not the stack's own:
+/// adopted when the plan asks for them and they carry no lbstack tags, conflicts otherwise.
+pub(crate) fn claim<'a, T>(
+    stack: &Stack,
+    kind: crate::plan::Kind,
+    wanted: &BTreeMap<String, &str>,
+    adopt: &Adopt,
+    named: &'a [T],
+    look: impl Fn(&'a T) -> Found<'a>,
+) -> (Vec<(crate::plan::Address, &'a T)>, Vec<crate::plan::Conflict>) {
+    let (mut adopted, mut conflicts) = (Vec::new(), Vec::new());
+    for item in named {
+        let found = look(item);
+        let Some(key) = wanted.get(found.name).filter(|_| found.stack != Some(stack.stack.as_str())) else { continue };
+        let address = crate::plan::Address::new(kind, *key);
+        if found.stack.is_none() && adopt.wants(&address) {
+            adopted.push((address, item));
+        } else {
+            let reason = ec2::adoptable_reason(found.stack, &address);
+            conflicts.push(crate::plan::Conflict { reason, address, name: found.name.to_string(), id: found.id.to_string() });
+        }
+    }
+    (adopted, conflicts)
+}
+
 /// Connection settings from flags; unset fields fall back to the SDK's own environment lookup.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
