@@ -138,26 +138,23 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     sc.ids.set(&c.address, arn.clone());
     // A new group has AWS's defaults already: only the attributes set away from them cost a call
     // (a thousand default groups apply with a thousand writes, not two thousand).
-    let set: serde_json::Map<String, Value> = a["attributes"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, v)| crate::plan::desired::tg_attribute_default(k) != v.as_str())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !set.is_empty() {
-        sc.clients
-            .elbv2
-            .modify_target_group_attributes()
-            .target_group_arn(&arn)
-            .set_attributes(Some(attributes_tg(&Value::Object(set))))
-            .send()
-            .await
-            .map_err(|e| err("setting target group attributes", e))?;
-    }
+    let away_from_default = |k: &str, v: &Value| crate::plan::desired::tg_attribute_default(k) != v.as_str();
+    set_tg_attributes(sc, &arn, &a["attributes"], away_from_default, "setting target group attributes").await?;
     if let Some(list) = a["targets"].as_array().filter(|l| !l.is_empty()) {
         sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(list))).send().await.map_err(|e| err("registering targets", e))?;
     }
+    Ok(())
+}
+
+/// ModifyTargetGroupAttributes with the attributes `keep` picks; no call when it picks none.
+async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep: impl Fn(&str, &Value) -> bool, doing: &str) -> anyhow::Result<()> {
+    let picked: serde_json::Map<String, Value> =
+        attributes.as_object().into_iter().flatten().filter(|(k, v)| keep(k, v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if picked.is_empty() {
+        return Ok(());
+    }
+    let req = sc.clients.elbv2.modify_target_group_attributes().target_group_arn(arn).set_attributes(Some(attributes_tg(&Value::Object(picked))));
+    req.send().await.map_err(|e| err(doing, e))?;
     Ok(())
 }
 
@@ -176,21 +173,8 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     }
     if changed(c, "attributes") {
         // Only the changed keys: some attributes may not be sent together with others.
-        let changed_keys: serde_json::Map<String, Value> = a["attributes"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| c.diffs.iter().any(|d| d.path == format!("attributes.{k}")))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        sc.clients
-            .elbv2
-            .modify_target_group_attributes()
-            .target_group_arn(&arn)
-            .set_attributes(Some(attributes_tg(&Value::Object(changed_keys))))
-            .send()
-            .await
-            .map_err(|e| err("modifying target group attributes", e))?;
+        let changed_key = |k: &str, _: &Value| c.diffs.iter().any(|d| d.path == format!("attributes.{k}"));
+        set_tg_attributes(sc, &arn, &a["attributes"], changed_key, "modifying target group attributes").await?;
     }
     if let Some(want) = a["targets"].as_array() {
         let have = c.before.as_ref().and_then(|b| b["targets"].as_array().cloned()).unwrap_or_default();
