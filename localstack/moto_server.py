@@ -5,6 +5,7 @@ AWS behaviour it restores; everything else is moto as pinned in requirements-mot
 """
 
 import io
+import json
 import os
 import re
 import sys
@@ -300,6 +301,32 @@ def request_certificate(self, *args, **kwargs):
 
 
 
+# Group metrics as AWS keeps them: EnableMetricsCollection adds to what is collected (moto replaced
+# the list, and an empty list, which means every metric, enabled none); DisableMetricsCollection,
+# which moto lacks, removes the metrics named, or all of them.
+_GROUP_METRICS = [
+    "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances",
+    "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances", "GroupInServiceCapacity",
+    "GroupPendingCapacity", "GroupStandbyCapacity", "GroupTerminatingCapacity", "GroupTotalCapacity",
+    "WarmPoolDesiredCapacity", "WarmPoolWarmedCapacity", "WarmPoolPendingCapacity", "WarmPoolTerminatingCapacity",
+    "WarmPoolTotalCapacity", "GroupAndWarmPoolDesiredCapacity", "GroupAndWarmPoolTotalCapacity", "WarmPoolMinSize",
+]
+
+
+def enable_metrics_collection(self):
+    group = self.autoscaling_backend.describe_auto_scaling_groups([self._get_param("AutoScalingGroupName")])[0]
+    wanted = self._get_param("Metrics") or _GROUP_METRICS
+    group.metrics = [m for m in _GROUP_METRICS if m in wanted or m in group.metrics]
+    return ActionResult({})
+
+
+def disable_metrics_collection(self):
+    group = self.autoscaling_backend.describe_auto_scaling_groups([self._get_param("AutoScalingGroupName")])[0]
+    unwanted = self._get_param("Metrics") or _GROUP_METRICS
+    group.metrics = [m for m in group.metrics if m not in unwanted]
+    return ActionResult({})
+
+
 # Instance refreshes (moto has none). A refresh replaces the instances that were in the group when
 # it started, one every EMU_REFRESH_SECONDS_PER_INSTANCE seconds (default 0.5), terminating the
 # old instance and launching one from the group's current launch template; progress is worked
@@ -432,7 +459,7 @@ def _cloudwatch_cbor(app, environ, start_response, operation):
         captured["status"] = status
         return lambda data: None
 
-    xml = b"".join(_dispatch(app, inner, capture))
+    xml = b"".join(_paged_dispatch(app, inner, capture))
     code = int(captured["status"].split()[0])
     headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
     if code < 300:
@@ -523,14 +550,187 @@ def _throttle(environ, start_response):
     return [xml.encode()]
 
 
+# Pages as AWS answers them. moto answers most lists in one piece and cuts DescribeLaunchTemplates
+# at 15 without a marker, so a caller that stopped early or never followed a marker looked right.
+# The emulator pages these lists itself, at AWS's page sizes, with an opaque marker. Small pages on
+# demand: EMU_PAGE_SIZE=N, or POST /_emulator/pages with a number (`off` ends it), caps every list
+# lbstack calls at N items a page, these and the ones moto pages itself. AWS may end any page early,
+# so a correct caller cannot tell. GET /_emulator/paged counts, by action, the requests that asked
+# for a page after the first: a test checks every list was followed to its end.
+#   action: (size parameter, AWS's default page size or None for all, marker parameter,
+#            marker element of the answer, list element, item element)
+_QUERY_LISTS = {
+    "DescribeTargetGroups": ("PageSize", 400, "Marker", "NextMarker", "TargetGroups", "member"),
+    "DescribeListeners": ("PageSize", 400, "Marker", "NextMarker", "Listeners", "member"),
+    "DescribeListenerCertificates": ("PageSize", 400, "Marker", "NextMarker", "Certificates", "member"),
+    "DescribePolicies": ("MaxRecords", 50, "NextToken", "NextToken", "ScalingPolicies", "member"),
+    "DescribeScheduledActions": ("MaxRecords", 50, "NextToken", "NextToken", "ScheduledUpdateGroupActions", "member"),
+    "DescribeAlarms": ("MaxRecords", 50, "NextToken", "NextToken", "MetricAlarms", "member"),
+    "DescribeSecurityGroups": ("MaxResults", None, "NextToken", "nextToken", "securityGroupInfo", "item"),
+    "DescribeSubnets": ("MaxResults", None, "NextToken", "nextToken", "subnetSet", "item"),
+    "DescribeLaunchTemplates": ("MaxResults", None, "NextToken", "nextToken", "launchTemplates", "item"),
+}
+# Lists moto pages itself: small pages only cap the size asked for. action: (size, marker parameter)
+_QUERY_CAPPED = {"DescribeLoadBalancers": ("PageSize", "Marker"), "DescribeRules": ("PageSize", "Marker"), "DescribeAutoScalingGroups": ("MaxRecords", "NextToken")}
+_JSON_CAPPED = {"AWSWAF_20190729.ListIPSets": ("Limit", "NextMarker"), "AWSWAF_20190729.ListWebACLs": ("Limit", "NextMarker")}
+_PAGE = int(os.environ.get("EMU_PAGE_SIZE") or 0)
+_continued = {}
+
+
+def _page_size(requested, default):
+    """Items in this page: what the caller asked for, else AWS's default, at most the small-page cap."""
+    size = requested or default
+    if _PAGE and (size is None or size > _PAGE):
+        size = _PAGE
+    return size
+
+
+def _count_continued(action):
+    with _throttle_lock:
+        _continued[action] = _continued.get(action, 0) + 1
+
+
+def _items(text, list_tag, item_tag):
+    """(start, end, items) of the first <list_tag> element's top-level items, or None."""
+    opened = re.search(rf"<{list_tag}>|<{list_tag}/>", text)
+    if opened is None or opened.group(0).endswith("/>"):
+        return None
+    items, depth, begin = [], 0, None
+    for m in re.finditer(rf"<(/?){item_tag}>|<{item_tag}/>|</{list_tag}>", text[opened.end():]):
+        at = opened.end() + m.start()
+        tag = m.group(0)
+        if tag == f"</{list_tag}>" and depth == 0:
+            return opened.end(), at, items
+        if tag == f"<{item_tag}/>":
+            if depth == 0:
+                items.append(tag)
+        elif m.group(1):
+            depth -= 1
+            if depth == 0:
+                items.append(text[begin : opened.end() + m.end()])
+        else:
+            if depth == 0:
+                begin = at
+            depth += 1
+    return None
+
+
+def _read_body(environ):
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _set_body(environ, body):
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
+def _call(app, environ):
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    body = b"".join(_dispatch(app, environ, capture))
+    return captured["status"], captured["headers"], body
+
+
+def _answer(start_response, status, headers, body):
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
+    start_response(status, headers)
+    return [body]
+
+
+def _paged_dispatch(app, environ, start_response):
+    """moto's answer, paged as AWS pages it."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target == "CertificateManager.ListCertificates":
+        return _paged_json(app, environ, start_response)
+    if target in _JSON_CAPPED:
+        size_key, marker_key = _JSON_CAPPED[target]
+        request = json.loads(_read_body(environ) or b"{}")
+        if request.get(marker_key):
+            _count_continued(target.split(".")[1])
+        size = _page_size(request.get(size_key), None)
+        if size:
+            request[size_key] = size
+            _set_body(environ, json.dumps(request).encode())
+        return _dispatch(app, environ, start_response)
+    if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").rstrip("/").endswith("/hostedzone"):
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        if query.get("marker"):
+            _count_continued("ListHostedZones")
+        size = _page_size(int(query.get("maxitems", ["0"])[0] or 0), None)
+        if size:
+            query["maxitems"] = [str(size)]
+            environ["QUERY_STRING"] = urllib.parse.urlencode(query, doseq=True)
+        return _dispatch(app, environ, start_response)
+    if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
+        return _dispatch(app, environ, start_response)
+    form = urllib.parse.parse_qs(_read_body(environ).decode("utf-8", "replace"), keep_blank_values=True)
+    action = form.get("Action", [""])[0]
+    if action in _QUERY_CAPPED:
+        size_key, marker_key = _QUERY_CAPPED[action]
+        if form.get(marker_key):
+            _count_continued(action)
+        size = _page_size(int(form.get(size_key, ["0"])[0] or 0), None)
+        if size:
+            form[size_key] = [str(size)]
+            _set_body(environ, urllib.parse.urlencode(form, doseq=True).encode())
+        return _dispatch(app, environ, start_response)
+    if action not in _QUERY_LISTS:
+        return _dispatch(app, environ, start_response)
+    size_key, default, marker_key, marker_tag, list_tag, item_tag = _QUERY_LISTS[action]
+    marker = form.pop(marker_key, [""])[0]
+    start = int(marker) if marker.isdigit() else 0
+    if start:
+        _count_continued(action)
+    size = _page_size(int(form.pop(size_key, ["0"])[0] or 0), default)
+    if action == "DescribeLaunchTemplates":
+        form["MaxResults"] = ["1000000"]
+    _set_body(environ, urllib.parse.urlencode(form, doseq=True).encode())
+    status, headers, body = _call(app, environ)
+    text = body.decode("utf-8")
+    found = _items(text, list_tag, item_tag) if status.startswith("2") else None
+    if found is not None:
+        begin, end, items = found
+        page = items[start : start + size] if size else items[start:]
+        text = re.sub(rf"<{marker_tag}>[^<]*</{marker_tag}>|<{marker_tag}/>", "", text[:begin] + "".join(page) + text[end:])
+        if size and start + size < len(items):
+            close = f"</{list_tag}>"
+            at = text.index(close, begin) + len(close)
+            text = f"{text[:at]}<{marker_tag}>{start + size}</{marker_tag}>{text[at:]}"
+        body = text.encode("utf-8")
+    return _answer(start_response, status, headers, body)
+
+
+def _paged_json(app, environ, start_response):
+    request = json.loads(_read_body(environ) or b"{}")
+    marker = str(request.pop("NextToken", "") or "")
+    start = int(marker) if marker.isdigit() else 0
+    if start:
+        _count_continued("ListCertificates")
+    size = _page_size(request.pop("MaxItems", None), None)
+    _set_body(environ, json.dumps(request).encode())
+    status, headers, body = _call(app, environ)
+    if status.startswith("2"):
+        answer = json.loads(body)
+        items = answer.get("CertificateSummaryList", [])
+        answer["CertificateSummaryList"] = items[start : start + size] if size else items[start:]
+        answer.pop("NextToken", None)
+        if size and start + size < len(items):
+            answer["NextToken"] = str(start + size)
+        body = json.dumps(answer).encode()
+    return _answer(start_response, status, headers, body)
+
+
 def dispatch(self, environ, start_response):
     if environ.get("PATH_INFO") == "/_emulator/throttled":
-        import json
-
         with _throttle_lock:
             body = json.dumps(_throttled).encode()
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [body]
+        return _answer(start_response, "200 OK", [("Content-Type", "application/json")], body)
     if environ.get("PATH_INFO") == "/_emulator/throttle" and environ.get("REQUEST_METHOD") == "POST":
         global _THROTTLE
         mode = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode().strip()
@@ -538,15 +738,25 @@ def dispatch(self, environ, start_response):
             _THROTTLE = mode == "aws"
             _buckets.clear()
             _throttled.clear()
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [mode.encode()]
+        return _answer(start_response, "200 OK", [("Content-Type", "text/plain")], mode.encode())
+    if environ.get("PATH_INFO") == "/_emulator/paged":
+        with _throttle_lock:
+            body = json.dumps(_continued).encode()
+        return _answer(start_response, "200 OK", [("Content-Type", "application/json")], body)
+    if environ.get("PATH_INFO") == "/_emulator/pages" and environ.get("REQUEST_METHOD") == "POST":
+        global _PAGE
+        mode = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode().strip()
+        with _throttle_lock:
+            _PAGE = int(mode) if mode.isdigit() else 0
+            _continued.clear()
+        return _answer(start_response, "200 OK", [("Content-Type", "text/plain")], mode.encode())
     if _THROTTLE:
         refused = _throttle(environ, start_response)
         if refused is not None:
             return refused
     match = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
     if match is None:
-        return _dispatch(self, environ, start_response)
+        return _paged_dispatch(self, environ, start_response)
     return _cloudwatch_cbor(self, environ, start_response, match.group(1))
 
 
@@ -579,6 +789,8 @@ AutoScalingResponse.update_auto_scaling_group = update_auto_scaling_group
 AutoScalingResponse.start_instance_refresh = start_instance_refresh
 AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
+AutoScalingResponse.enable_metrics_collection = enable_metrics_collection
+AutoScalingResponse.disable_metrics_collection = disable_metrics_collection
 WAFV2Backend.associate_web_acl = associate_web_acl
 ELBV2Response.modify_target_group = modify_target_group
 Route53Backend.change_resource_record_sets = change_resource_record_sets

@@ -118,3 +118,25 @@ async fn repeated_creates_answer_like_aws() {
     assert_eq!(arns.len(), 1, "{arns:?}");
     clients.acm.delete_certificate().certificate_arn(arns.first().unwrap()).send().await.unwrap();
 }
+
+/// moto cut DescribeLaunchTemplates at 15 templates without a marker, so a stack with a 16th
+/// planned it again; the emulator pages it as AWS does and every template is found.
+#[tokio::test]
+async fn launch_templates_are_listed_past_fifteen() {
+    use aws_sdk_ec2::types::RequestLaunchTemplateData;
+    use futures_util::TryStreamExt;
+    let clients = lbstack::live::Clients::new(&emulator_config().await);
+    let prefix = crate::support::unique("lt15");
+    for i in 0..20 {
+        let data = RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
+        clients.ec2.create_launch_template().launch_template_name(format!("{prefix}-{i}")).launch_template_data(data).send().await.unwrap();
+    }
+    let named = Filter::builder().name("launch-template-name").values(format!("{prefix}-*")).build();
+    let one_call = clients.ec2.describe_launch_templates().filters(named.clone()).send().await.unwrap();
+    assert_eq!(one_call.launch_templates().len(), 20, "without MaxResults AWS answers every template at once");
+    let paged: Vec<_> = clients.ec2.describe_launch_templates().filters(named).max_results(6).into_paginator().items().send().try_collect().await.unwrap();
+    assert_eq!(paged.len(), 20, "pages of 6 reach all 20");
+    for i in 0..20 {
+        clients.ec2.delete_launch_template().launch_template_name(format!("{prefix}-{i}")).send().await.unwrap();
+    }
+}

@@ -1,8 +1,9 @@
 //! Lists longer than one page: every list lbstack reads follows its pages, so what sits on the
-//! second page is neither created twice nor forgotten. The emulator pages load balancers, rules and
-//! groups at 50 and WAF lists at the `Limit` asked (100), as AWS does.
+//! second page is neither created twice nor forgotten. The emulator pages every list at AWS's page
+//! sizes (load balancers, rules and groups at 50, WAF lists at the `Limit` asked), and in pages of
+//! one item on demand.
 
-use crate::support::{apply_converges, clients, destroy_converges, load, unique};
+use crate::support::{apply_converges, clients, clients_at, destroy_converges, emulator_control, imported_certificate, load, own_emulator_endpoint, repo_root, unique};
 use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
 use futures_util::future::join_all;
 
@@ -61,6 +62,77 @@ async fn second_pages_are_read() {
     for (n, id, token) in ip_sets {
         c.wafv2.delete_ip_set().name(n).id(id).scope(Scope::Regional).lock_token(token).send().await.unwrap();
     }
+}
+
+/// Every list call lbstack makes, by the operation's name.
+const LIST_CALLS: [&str; 16] = [
+    "DescribeLoadBalancers",
+    "DescribeTargetGroups",
+    "DescribeListeners",
+    "DescribeListenerCertificates",
+    "DescribeRules",
+    "DescribeSecurityGroups",
+    "DescribeSubnets",
+    "DescribeLaunchTemplates",
+    "DescribeAutoScalingGroups",
+    "DescribePolicies",
+    "DescribeScheduledActions",
+    "DescribeAlarms",
+    "ListCertificates",
+    "ListHostedZones",
+    "ListIPSets",
+    "ListWebACLs",
+];
+
+/// Every list lbstack reads is followed past its first page. The emulator answers each list in
+/// pages of one item (AWS may end any page early, so this is a legal answer); the reference stack,
+/// with a second certificate on its HTTPS listener and a foreign certificate, zone, IP set and web
+/// ACL beside it, applies, plans again to nothing and is destroyed. The emulator counts requests
+/// for a later page, by operation: each list call lbstack made asked for one.
+#[tokio::test]
+async fn every_list_is_followed_past_its_first_page() {
+    use aws_sdk_wafv2::types::{AllowAction, DefaultAction, VisibilityConfig};
+    let Some(endpoint) = own_emulator_endpoint() else {
+        eprintln!("skipped: the user's emulator (LBSTACK_TEST_ENDPOINT) has no small-page mode");
+        return;
+    };
+    let c = clients_at(endpoint).await;
+    let zone = format!("{}.example.com", unique("paged"));
+    let foreign = unique("foreign");
+    for z in [zone.clone(), format!("{foreign}.example.org")] {
+        c.route53.create_hosted_zone().name(&z).caller_reference(&z).send().await.unwrap();
+    }
+    imported_certificate(&c, &format!("{foreign}.example.org")).await;
+    c.wafv2.create_ip_set().name(&foreign).scope(Scope::Regional).ip_address_version(IpAddressVersion::Ipv4).addresses("192.0.2.0/24").send().await.unwrap();
+    let visibility = VisibilityConfig::builder().sampled_requests_enabled(false).cloud_watch_metrics_enabled(false).metric_name("x").build().unwrap();
+    let allow = DefaultAction::builder().allow(AllowAction::builder().build()).build();
+    c.wafv2.create_web_acl().name(&foreign).scope(Scope::Regional).default_action(allow).visibility_config(visibility).send().await.unwrap();
+    emulator_control(endpoint, "POST", "/_emulator/pages", "1");
+
+    let shop = std::fs::read_to_string(repo_root().join("stacks/shop.yaml")).unwrap();
+    let text = shop.replace("certificates: [site]", "certificates: [site, www]").replace(
+        "certificates:\n  site:",
+        "certificates:\n  www:\n    domain: www2.${var.domain}\n    validation_zone: ${var.zone}\n  site:",
+    );
+    assert_eq!(text.matches("www2.").count(), 1, "the reference stack's certificates moved; update this test");
+    assert!(text.contains("certificates: [site, www]"), "the reference stack's listener moved; update this test");
+    let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
+    let loaded = lbstack::spec::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+    let s = loaded.stack.unwrap();
+    let p = apply_converges(&c, &s).await;
+    assert_eq!(p.summary().add, 36, "the reference stack and the second certificate");
+    destroy_converges(&c, &s).await;
+
+    let continued: std::collections::BTreeMap<String, u64> = serde_json::from_str(&emulator_control(endpoint, "GET", "/_emulator/paged", "")).unwrap();
+    emulator_control(endpoint, "POST", "/_emulator/pages", "off");
+    let made = c.calls.by_operation();
+    for op in LIST_CALLS {
+        assert!(made.keys().any(|k| k.ends_with(&format!(".{op}"))), "lbstack never called {op}: this test no longer covers it");
+        assert!(continued.get(op).copied().unwrap_or(0) > 0, "{op} was never asked for a second page; the emulator saw {continued:?}");
+    }
+    let unlisted: Vec<&String> = made.keys().filter(|k| k.contains(".List") || k.contains(".Describe")).filter(|k| !LIST_CALLS.iter().any(|op| k.ends_with(&format!(".{op}")))).collect();
+    eprintln!("reads that are not lists (by id or name): {unlisted:?}");
 }
 
 /// A no-op plan reads per target group only what the stack declares: attributes where it sets one

@@ -61,6 +61,33 @@ pub fn spare_emulator_endpoint() -> &'static str {
     })
 }
 
+/// A third embedded emulator (port EMU_PORT+2) for tests that switch a mode of the whole server
+/// (small pages), which would slow or disturb every other test on a shared one. None when the tests
+/// run against the user's own emulator, which has no such modes.
+pub fn own_emulator_endpoint() -> Option<&'static str> {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    if std::env::var_os("LBSTACK_TEST_ENDPOINT").is_some() {
+        return None;
+    }
+    Some(ENDPOINT.get_or_init(|| {
+        let port: u16 = std::env::var("EMU_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4566);
+        start_emulator((port + 2).to_string())
+    }))
+}
+
+/// A request to the embedded emulator's control endpoints (`/_emulator/...`): the answer's body.
+pub fn emulator_control(endpoint: &str, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to the emulator");
+    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"), "{method} {path}: {head}");
+    body.to_string()
+}
+
 fn start_emulator(port: String) -> String {
     let status =
         Command::new("bash").arg(repo_root().join("localstack/emulator.sh")).arg("start").env("EMU_PORT", &port).status().expect("run localstack/emulator.sh");
