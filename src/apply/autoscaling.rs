@@ -254,6 +254,11 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         Err(e) => return Err(err(&format!("creating auto-scaling group {}", c.name), e)),
     }
     sc.ids.set(&c.address, c.name.clone());
+    metrics_and_processes(sc, &c.name, &a, &Value::Null).await?;
+    if strs(&a["suspended_processes"]).iter().any(|p| p == "Launch") {
+        // With launches suspended the group may never reach its minimum: nothing to wait for.
+        return Ok(());
+    }
     (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a["min"], if a["min"] == 1 { "" } else { "s" }));
     sc.clients
         .autoscaling
@@ -341,8 +346,35 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         let t = group_tags(&name, &Value::Object(add.into_iter().map(|(k, v)| (k, Value::from(v))).collect()));
         sc.clients.autoscaling.create_or_update_tags().set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
     }
+    if changed(c, "metrics") || changed(c, "suspended_processes") {
+        metrics_and_processes(sc, &name, &a, &b).await?;
+    }
     if changed(c, "instance_refresh") {
         refresh(sc, c, &name, c.inputs.get("instance_refresh").unwrap_or(&Value::Null)).await?;
+    }
+    Ok(())
+}
+
+/// The metrics a group collects and the processes it keeps suspended: two sets, each changed by
+/// what the stack adds and removes (both calls take lists, and an empty list would mean all).
+async fn metrics_and_processes(sc: &StepContext, name: &str, a: &Value, b: &Value) -> anyhow::Result<()> {
+    let names = |v: Vec<Value>| -> Vec<String> { v.iter().filter_map(|x| x.as_str().map(str::to_string)).collect() };
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let (enable, disable) = set_diff(&list(&a["metrics"]), &list(&b["metrics"]));
+    let (suspend, resume) = set_diff(&list(&a["suspended_processes"]), &list(&b["suspended_processes"]));
+    let api = &sc.clients.autoscaling;
+    if !enable.is_empty() {
+        let req = api.enable_metrics_collection().auto_scaling_group_name(name).granularity("1Minute").set_metrics(Some(names(enable)));
+        req.send().await.map_err(|e| err("enabling group metrics", e))?;
+    }
+    if !disable.is_empty() {
+        api.disable_metrics_collection().auto_scaling_group_name(name).set_metrics(Some(names(disable))).send().await.map_err(|e| err("disabling group metrics", e))?;
+    }
+    if !suspend.is_empty() {
+        api.suspend_processes().auto_scaling_group_name(name).set_scaling_processes(Some(names(suspend))).send().await.map_err(|e| err("suspending processes", e))?;
+    }
+    if !resume.is_empty() {
+        api.resume_processes().auto_scaling_group_name(name).set_scaling_processes(Some(names(resume))).send().await.map_err(|e| err("resuming processes", e))?;
     }
     Ok(())
 }

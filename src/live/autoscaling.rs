@@ -344,6 +344,8 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         "capacity_rebalance": g.capacity_rebalance().unwrap_or(false),
         "default_instance_warmup": g.default_instance_warmup(),
         "max_instance_lifetime": g.max_instance_lifetime().unwrap_or(0),
+        "metrics": sorted(g.enabled_metrics().iter().filter_map(|m| m.metric()).map(Value::from).collect()),
+        "suspended_processes": sorted(g.suspended_processes().iter().filter_map(|p| p.process_name()).map(Value::from).collect()),
         "tags": tags,
         "_desired_capacity": g.desired_capacity(),
         "_instances": g.instances().len(),

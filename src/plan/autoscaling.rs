@@ -145,6 +145,8 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
     attrs.insert("capacity_rebalance".into(), Value::from(g.capacity_rebalance.unwrap_or(false)));
     attrs.insert("default_instance_warmup".into(), opt(&g.default_instance_warmup));
     attrs.insert("max_instance_lifetime".into(), Value::from(g.max_instance_lifetime.unwrap_or(0)));
+    attrs.insert("metrics".into(), sorted(g.collected_metrics().into_iter().map(Value::from).collect()));
+    attrs.insert("suspended_processes".into(), sorted(g.suspended_processes.iter().map(|p| Value::from(p.as_str())).collect()));
     attrs.insert("_instance_refresh".into(), opt(&g.instance_refresh));
     attrs.insert("_force_delete".into(), Value::from(g.force_delete));
     let mut tag_map = tags(s, &address, &g.tags);
@@ -341,6 +343,9 @@ pub fn comparison_name(c: Comparison) -> &'static str {
 fn namespace_for(s: &Stack, a: &Alarm) -> String {
     if let Some(ns) = &a.namespace {
         return ns.clone();
+    }
+    if a.dimensions.autoscaling_group.is_some() && GROUP_METRICS.contains(&a.metric.as_str()) {
+        return "AWS/AutoScaling".into();
     }
     match a.dimensions.load_balancer.as_ref().and_then(|lb| s.load_balancers.get(lb)).map(|lb| lb.kind) {
         Some(LbType::Network) => "AWS/NetworkELB".into(),

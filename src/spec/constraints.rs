@@ -155,9 +155,11 @@ pub const TABLE: &[Constraint] = &[
         "0, or 86400–31536000 seconds",
     ),
     c("AutoScalingGroup.min", Source::Api("autoscaling:CreateAutoScalingGroup.MinSize"), "integer", None, None, None, "at most max"),
+    c("AutoScalingGroup.metrics", Source::Mapped("autoscaling:EnableMetricsCollection.Metrics"), "list", None, None, None, "`all` or group metric names"),
     c("AutoScalingGroup.mixed_instances", Source::Nested, "", None, None, None, ""),
     c("AutoScalingGroup.pin_desired", Source::Lbstack, "", None, None, None, "whether the stack keeps setting the desired capacity"),
     c("AutoScalingGroup.subnets", Source::Reference, "", None, None, None, "subnet group"),
+    c("AutoScalingGroup.suspended_processes", Source::Api("autoscaling:SuspendProcesses.ScalingProcesses"), "list", None, None, None, "process names"),
     c("AutoScalingGroup.tags", Source::Api("autoscaling:CreateOrUpdateTags.Tags"), "structure", None, None, None, ""),
     c("AutoScalingGroup.target_groups", Source::Reference, "", None, None, None, "target group"),
     c(

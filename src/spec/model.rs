@@ -1016,12 +1016,74 @@ pub struct AutoScalingGroup {
     /// How instances are replaced when the launch template changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_refresh: Option<InstanceRefresh>,
+    /// Group metrics sent to CloudWatch (AWS/AutoScaling) every minute: `all`, or a list such as
+    /// `[GroupInServiceInstances, GroupTotalInstances]`. Off when omitted, as on AWS: an alarm on a
+    /// group metric then never gets data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "group_metrics_schema")]
+    pub metrics: Option<OneOrMany>,
+    /// Processes kept suspended, e.g. `[AZRebalance]`: Launch, Terminate, AddToLoadBalancer,
+    /// AlarmNotification, AZRebalance, HealthCheck, InstanceRefresh, ReplaceUnhealthy, ScheduledActions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "scaling_processes_schema")]
+    pub suspended_processes: Vec<String>,
     /// Delete the group even with instances running (terminating them).
     #[serde(default)]
     pub force_delete: bool,
     /// Tags of the group, propagated to its instances.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tags: Tags,
+}
+
+/// The metrics an auto-scaling group can send (AWS/AutoScaling); `metrics: all` means these.
+pub const GROUP_METRICS: [&str; 21] = [
+    "GroupMinSize",
+    "GroupMaxSize",
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupStandbyInstances",
+    "GroupTerminatingInstances",
+    "GroupTotalInstances",
+    "GroupInServiceCapacity",
+    "GroupPendingCapacity",
+    "GroupStandbyCapacity",
+    "GroupTerminatingCapacity",
+    "GroupTotalCapacity",
+    "WarmPoolDesiredCapacity",
+    "WarmPoolWarmedCapacity",
+    "WarmPoolPendingCapacity",
+    "WarmPoolTerminatingCapacity",
+    "WarmPoolTotalCapacity",
+    "GroupAndWarmPoolDesiredCapacity",
+    "GroupAndWarmPoolTotalCapacity",
+    "WarmPoolMinSize",
+];
+
+/// The processes of a group that can be suspended.
+pub const SCALING_PROCESSES: [&str; 9] =
+    ["Launch", "Terminate", "AddToLoadBalancer", "AlarmNotification", "AZRebalance", "HealthCheck", "InstanceRefresh", "ReplaceUnhealthy", "ScheduledActions"];
+
+fn group_metrics_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            { "type": "string", "enum": ["all"] },
+            { "type": "array", "items": { "type": "string", "enum": GROUP_METRICS }, "uniqueItems": true }
+        ]
+    })
+}
+
+fn scaling_processes_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "array", "items": { "type": "string", "enum": SCALING_PROCESSES }, "uniqueItems": true })
+}
+
+impl AutoScalingGroup {
+    /// The metrics the group collects, in AWS's order (`all` expanded); empty when off.
+    pub fn collected_metrics(&self) -> Vec<&'static str> {
+        let named = self.metrics.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
+        let all = named.iter().any(|m| m == "all");
+        GROUP_METRICS.into_iter().filter(|m| all || named.iter().any(|n| n == m)).collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -1321,7 +1383,8 @@ pub struct ScheduledAction {
 pub struct Alarm {
     /// Metric name, e.g. `CPUUtilization`, `TargetResponseTime`, `HTTPCode_Target_5XX_Count`.
     pub metric: String,
-    /// Defaults from the dimensions: AWS/ApplicationELB, AWS/NetworkELB, AWS/GatewayELB or AWS/EC2.
+    /// Defaults from the dimensions: AWS/ApplicationELB, AWS/NetworkELB, AWS/GatewayELB, AWS/AutoScaling
+    /// for a group metric (`Group*`, `WarmPool*`) of a group, else AWS/EC2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Average (default), Sum, Minimum, Maximum, SampleCount, or a percentile such as `p99`.

@@ -1450,6 +1450,18 @@ impl<'a> V<'a> {
             }
             if let Some(g) = &d.autoscaling_group {
                 self.reference(&format!("{dp}/autoscaling_group"), Kind::AutoScalingGroup, g);
+                let metric = al.metric.as_str();
+                if let Some(group) = self.s.autoscaling_groups.get(g)
+                    && GROUP_METRICS.contains(&metric)
+                    && al.namespace.as_deref().is_none_or(|n| n == "AWS/AutoScaling")
+                    && !group.collected_metrics().contains(&metric)
+                {
+                    self.warn_key(
+                        &format!("{ap}/metric"),
+                        format!("group `{g}` does not collect {metric}, so alarm `{name}` never gets data"),
+                        format!("add `metrics: all` (or `[{metric}]`) to autoscaling_groups.{g}"),
+                    );
+                }
             }
             if al.namespace.is_none() && d.load_balancer.is_none() && d.autoscaling_group.is_none() {
                 self.err_key(&ap, format!("alarm `{name}` needs a `namespace`"), "it cannot be derived without a load_balancer or autoscaling_group dimension");

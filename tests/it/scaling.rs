@@ -472,3 +472,47 @@ async fn deleting_a_group_of_protected_instances_says_why_instead_of_waiting() {
     let s = load(&group_stack(&name, "t3.micro", &ud, "    force_delete: true", ""));
     destroy_converges(&c, &s).await;
 }
+
+/// Group metrics and suspended processes: created with the group, changed as sets (added ones
+/// enabled or suspended, removed ones disabled or resumed), removed entirely, each apply ending
+/// with an empty re-plan. An alarm on a group metric lands in AWS/AutoScaling without a namespace.
+#[tokio::test]
+async fn group_metrics_and_suspended_processes_are_sets_kept_in_step() {
+    let c = clients().await;
+    let name = unique("gmetrics");
+    let ud = user_data(&name, "#!/bin/sh\n");
+    let alarm = "alarms:\n  crowded:\n    metric: GroupTotalInstances\n    dimensions: {autoscaling_group: app}\n    threshold: 3\n    comparison: \">\"\n";
+    let stack = |extra: &str| load(&format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, extra, "")));
+    let live = |g: aws_sdk_autoscaling::types::AutoScalingGroup| {
+        let mut metrics: Vec<String> = g.enabled_metrics().iter().filter_map(|m| m.metric().map(str::to_string)).collect();
+        let mut processes: Vec<String> = g.suspended_processes().iter().filter_map(|p| p.process_name().map(str::to_string)).collect();
+        metrics.sort();
+        processes.sort();
+        (metrics, processes)
+    };
+
+    apply_converges(&c, &stack("    metrics: [GroupTotalInstances, GroupInServiceInstances]\n    suspended_processes: [AZRebalance]\n")).await;
+    assert_eq!(live(group(&c, &name).await), (vec!["GroupInServiceInstances".to_string(), "GroupTotalInstances".into()], vec!["AZRebalance".to_string()]));
+    let alarms = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-crowded")).send().await.unwrap();
+    assert_eq!(alarms.metric_alarms()[0].namespace(), Some("AWS/AutoScaling"), "a group metric is not in AWS/EC2");
+
+    // `all` adds the other 19; one process more.
+    let s = stack("    metrics: all\n    suspended_processes: [AZRebalance, ScheduledActions]\n");
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![(format!("autoscaling_group.app"), Update)]);
+    let paths: Vec<&str> = find(&p, "autoscaling_group.app").diffs.iter().map(|d| d.path.as_str()).collect();
+    assert!(paths.iter().all(|p| p.starts_with("metrics") || p.starts_with("suspended_processes")), "{paths:?}");
+    apply_converges(&c, &s).await;
+    let (metrics, processes) = live(group(&c, &name).await);
+    assert_eq!((metrics.len(), processes), (21, vec!["AZRebalance".to_string(), "ScheduledActions".into()]));
+
+    // A smaller list disables the rest; no processes resumes them all.
+    apply_converges(&c, &stack("    metrics: [GroupTotalInstances]\n")).await;
+    assert_eq!(live(group(&c, &name).await), (vec!["GroupTotalInstances".to_string()], vec![]));
+    // Off: the alarm would get no data, and validate says so.
+    let loaded = lbstack::spec::load_str("test.yaml", &format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, "", "")), Some(&std::env::temp_dir()), &[]);
+    assert!(loaded.report.render_short().contains("does not collect GroupTotalInstances"), "{}", loaded.report.render_short());
+    apply_converges(&c, &loaded.stack.unwrap()).await;
+    assert_eq!(live(group(&c, &name).await), (vec![], vec![]));
+    destroy_converges(&c, &stack("")).await;
+}
