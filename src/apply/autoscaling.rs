@@ -368,13 +368,28 @@ async fn metrics_and_processes(sc: &StepContext, name: &str, a: &Value, b: &Valu
         req.send().await.map_err(|e| err("enabling group metrics", e))?;
     }
     if !disable.is_empty() {
-        api.disable_metrics_collection().auto_scaling_group_name(name).set_metrics(Some(names(disable))).send().await.map_err(|e| err("disabling group metrics", e))?;
+        api.disable_metrics_collection()
+            .auto_scaling_group_name(name)
+            .set_metrics(Some(names(disable)))
+            .send()
+            .await
+            .map_err(|e| err("disabling group metrics", e))?;
     }
     if !suspend.is_empty() {
-        api.suspend_processes().auto_scaling_group_name(name).set_scaling_processes(Some(names(suspend))).send().await.map_err(|e| err("suspending processes", e))?;
+        api.suspend_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(names(suspend)))
+            .send()
+            .await
+            .map_err(|e| err("suspending processes", e))?;
     }
     if !resume.is_empty() {
-        api.resume_processes().auto_scaling_group_name(name).set_scaling_processes(Some(names(resume))).send().await.map_err(|e| err("resuming processes", e))?;
+        api.resume_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(names(resume)))
+            .send()
+            .await
+            .map_err(|e| err("resuming processes", e))?;
     }
     Ok(())
 }

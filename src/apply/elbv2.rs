@@ -220,11 +220,12 @@ pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
 
 // ------------------------------------------------------------------ load balancers
 
-fn attributes_lb(v: &Value, only: Option<&Change>) -> Vec<LoadBalancerAttribute> {
+/// The attributes `keep` picks, as the API takes them.
+fn attributes_lb(v: &Value, keep: impl Fn(&str, &Value) -> bool) -> Vec<LoadBalancerAttribute> {
     v.as_object()
         .into_iter()
         .flatten()
-        .filter(|(k, _)| only.is_none_or(|c| c.diffs.iter().any(|d| d.path == format!("attributes.{k}"))))
+        .filter(|(k, v)| keep(k, v))
         .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build())
         .collect()
 }
@@ -265,14 +266,14 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
     sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer", e))?;
-    sc.clients
-        .elbv2
-        .modify_load_balancer_attributes()
-        .load_balancer_arn(&arn)
-        .set_attributes(Some(attributes_lb(&a["attributes"], None)))
-        .send()
-        .await
-        .map_err(|e| err("setting load balancer attributes", e))?;
+    // A new load balancer has AWS's defaults: only the attributes set away from them are sent
+    // (fewer keys, and endpoints that lack a newer key never meet it unless the stack sets it).
+    let away_from_default = |k: &str, v: &Value| crate::plan::desired::lb_attribute_default(k) != v.as_str();
+    let attributes = attributes_lb(&a["attributes"], away_from_default);
+    if !attributes.is_empty() {
+        let req = sc.clients.elbv2.modify_load_balancer_attributes().load_balancer_arn(&arn).set_attributes(Some(attributes));
+        req.send().await.map_err(|e| err("setting load balancer attributes", e))?;
+    }
     Ok(())
 }
 
@@ -313,7 +314,7 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     if changed(c, "attributes") {
         lb.modify_load_balancer_attributes()
             .load_balancer_arn(&arn)
-            .set_attributes(Some(attributes_lb(&a["attributes"], Some(c))))
+            .set_attributes(Some(attributes_lb(&a["attributes"], |k, _| c.diffs.iter().any(|d| d.path == format!("attributes.{k}")))))
             .send()
             .await
             .map_err(|e| err("modifying load balancer attributes", e))?;

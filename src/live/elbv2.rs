@@ -3,12 +3,10 @@
 
 use super::ec2::adoptable_reason;
 use super::{Clients, err, read_err, skip_gone};
-use crate::plan::desired::{
-    ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, lb_attribute_default, sorted, tg_attribute_default, tg_attributes,
-    tg_sets_attributes,
-};
+use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, sorted, tg_attributes, tg_sets_attributes};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live, as_reference};
+use crate::spec::attributes;
 use crate::spec::model::{LbType, Protocol, Stack, TargetType};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
 use futures_util::future::try_join_all;
@@ -187,16 +185,9 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
         Some(out) => out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect(),
         None => reads.defaults.as_ref().and_then(Value::as_object).cloned().unwrap_or_default(),
     };
-    for key in [
-        "deregistration_delay.timeout_seconds",
-        "stickiness.enabled",
-        "slow_start.duration_seconds",
-        "load_balancing.algorithm.type",
-        "stickiness.lb_cookie.duration_seconds",
-        "stickiness.app_cookie.duration_seconds",
-    ] {
-        if let Some(d) = tg_attribute_default(key) {
-            attributes.entry(key).or_insert(Value::from(d));
+    for a in attributes::TARGET_GROUP {
+        if let Some(default) = a.default {
+            attributes.entry(a.key).or_insert(Value::from(default));
         }
     }
     m.insert("attributes".into(), Value::Object(attributes));
@@ -243,18 +234,9 @@ async fn read_load_balancer(
     m.insert("ip_address_type".into(), Value::from(lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4")));
     let mut attributes: Map<String, Value> =
         attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
-    for key in [
-        "deletion_protection.enabled",
-        "idle_timeout.timeout_seconds",
-        "routing.http2.enabled",
-        "routing.http.drop_invalid_header_fields.enabled",
-        "load_balancing.cross_zone.enabled",
-        "access_logs.s3.enabled",
-        "access_logs.s3.bucket",
-        "access_logs.s3.prefix",
-    ] {
-        if let Some(d) = lb_attribute_default(key) {
-            attributes.entry(key).or_insert(Value::from(d));
+    for a in attributes::LOAD_BALANCER {
+        if let Some(default) = a.default {
+            attributes.entry(a.key).or_insert(Value::from(default));
         }
     }
     m.insert("attributes".into(), Value::Object(attributes));

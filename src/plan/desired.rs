@@ -506,20 +506,35 @@ pub fn tg_attributes(tg: &TargetGroup) -> Value {
         };
         m.insert("load_balancing.algorithm.type".into(), Value::from(algo));
     }
+    let mut put = |key: &str, value: Option<String>| {
+        let value = value.unwrap_or_else(|| tg_attribute_default(key).unwrap_or_default().to_string());
+        m.insert(key.to_string(), Value::from(value));
+    };
+    let flag = |v: Option<bool>| v.map(|b| b.to_string());
+    if matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp)) {
+        put("proxy_protocol_v2.enabled", flag(tg.proxy_protocol_v2));
+        put("deregistration_delay.connection_termination.enabled", flag(tg.connection_termination));
+        // AWS's default depends on the target type and protocol: managed only when set.
+        if let Some(keep) = tg.preserve_client_ip {
+            put("preserve_client_ip.enabled", Some(keep.to_string()));
+        }
+    }
+    if tg.target_type != TargetType::Lambda && tg.protocol != Some(Protocol::Geneve) {
+        put("load_balancing.cross_zone.enabled", flag(tg.cross_zone));
+        for (name, setting) in [("dns_failover", &tg.dns_failover), ("unhealthy_state_routing", &tg.unhealthy_state_routing)] {
+            let prefix = format!("target_group_health.{name}.minimum_healthy_targets");
+            put(&format!("{prefix}.count"), setting.as_ref().and_then(|h| h.count).map(|n| n.to_string()));
+            put(&format!("{prefix}.percentage"), setting.as_ref().and_then(|h| h.percent).map(|n| n.to_string()));
+        }
+    }
+    for (key, value) in &tg.other_attributes {
+        put(key, Some(value.to_string()));
+    }
     Value::Object(m)
 }
 
-/// Defaults filled into live attribute maps that an endpoint leaves out (the emulator returns
-/// only attributes that were set).
 pub fn tg_attribute_default(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "deregistration_delay.timeout_seconds" => "300",
-        "stickiness.enabled" => "false",
-        "slow_start.duration_seconds" => "0",
-        "load_balancing.algorithm.type" => "round_robin",
-        "stickiness.lb_cookie.duration_seconds" | "stickiness.app_cookie.duration_seconds" => "86400",
-        _ => return None,
-    })
+    crate::spec::attributes::default_of(crate::spec::attributes::TARGET_GROUP, key)
 }
 
 fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned: bool) -> Desired {
@@ -569,43 +584,60 @@ pub fn target_type_name(t: TargetType) -> &'static str {
 fn lb_attributes(lb: &LoadBalancer) -> Value {
     let a = &lb.attributes;
     let mut m = Map::new();
-    let b = |v: Option<bool>, default: bool| Value::from(v.unwrap_or(default).to_string());
-    m.insert("deletion_protection.enabled".into(), b(a.deletion_protection, false));
+    let mut put = |key: &str, value: Option<String>| {
+        let value = value.unwrap_or_else(|| lb_attribute_default(key).unwrap_or_default().to_string());
+        m.insert(key.to_string(), Value::from(value));
+    };
+    let flag = |v: Option<bool>| v.map(|b| b.to_string());
+    let word = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
+    put("deletion_protection.enabled", flag(a.deletion_protection));
     match lb.kind {
         LbType::Application => {
-            m.insert("idle_timeout.timeout_seconds".into(), Value::from(a.idle_timeout.unwrap_or(60).to_string()));
-            m.insert("routing.http2.enabled".into(), b(a.http2, true));
-            m.insert("routing.http.drop_invalid_header_fields.enabled".into(), b(a.drop_invalid_headers, false));
+            put("idle_timeout.timeout_seconds", a.idle_timeout.map(|n| n.to_string()));
+            put("routing.http2.enabled", flag(a.http2));
+            put("routing.http.drop_invalid_header_fields.enabled", flag(a.drop_invalid_headers));
+            put("client_keep_alive.seconds", a.client_keep_alive.map(|n| n.to_string()));
+            put("routing.http.desync_mitigation_mode", word(a.desync_mitigation.and_then(|d| serde_json::to_value(d).ok())));
+            put("routing.http.xff_header_processing.mode", word(a.xff_header_processing.and_then(|x| serde_json::to_value(x).ok())));
+            put("routing.http.xff_client_port.enabled", flag(a.xff_client_port));
+            put("routing.http.preserve_host_header.enabled", flag(a.preserve_host_header));
+            put("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", flag(a.tls_headers));
+            put("waf.fail_open.enabled", flag(a.waf_fail_open));
+            put("zonal_shift.config.enabled", flag(a.zonal_shift));
+            match &a.connection_logs {
+                Some(logs) => {
+                    put("connection_logs.s3.enabled", Some("true".into()));
+                    put("connection_logs.s3.bucket", Some(logs.bucket.clone()));
+                    put("connection_logs.s3.prefix", Some(logs.prefix.clone().unwrap_or_default()));
+                }
+                None => put("connection_logs.s3.enabled", None),
+            }
         }
-        LbType::Network | LbType::Gateway => {
-            m.insert("load_balancing.cross_zone.enabled".into(), b(a.cross_zone, false));
+        LbType::Network => {
+            put("load_balancing.cross_zone.enabled", flag(a.cross_zone));
+            put("zonal_shift.config.enabled", flag(a.zonal_shift));
+            put("dns_record.client_routing_policy", word(a.dns_client_routing.and_then(|d| serde_json::to_value(d).ok())));
         }
+        LbType::Gateway => put("load_balancing.cross_zone.enabled", flag(a.cross_zone)),
     }
     if lb.kind != LbType::Gateway {
         match &a.access_logs {
             Some(logs) => {
-                m.insert("access_logs.s3.enabled".into(), Value::from("true"));
-                m.insert("access_logs.s3.bucket".into(), Value::from(logs.bucket.as_str()));
-                m.insert("access_logs.s3.prefix".into(), Value::from(logs.prefix.clone().unwrap_or_default()));
+                put("access_logs.s3.enabled", Some("true".into()));
+                put("access_logs.s3.bucket", Some(logs.bucket.clone()));
+                put("access_logs.s3.prefix", Some(logs.prefix.clone().unwrap_or_default()));
             }
-            None => {
-                m.insert("access_logs.s3.enabled".into(), Value::from("false"));
-            }
+            None => put("access_logs.s3.enabled", None),
         }
+    }
+    for (key, value) in &a.other {
+        put(key, Some(value.to_string()));
     }
     Value::Object(m)
 }
 
 pub fn lb_attribute_default(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "deletion_protection.enabled" | "routing.http.drop_invalid_header_fields.enabled" | "load_balancing.cross_zone.enabled" | "access_logs.s3.enabled" => {
-            "false"
-        }
-        "idle_timeout.timeout_seconds" => "60",
-        "routing.http2.enabled" => "true",
-        "access_logs.s3.bucket" | "access_logs.s3.prefix" => "",
-        _ => return None,
-    })
+    crate::spec::attributes::default_of(crate::spec::attributes::LOAD_BALANCER, key)
 }
 
 fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Result<Desired, String> {

@@ -1,6 +1,7 @@
 //! Loading a stack file: YAML with spans → variables → structural checks against the JSON Schema
 //! → typed model → checks on meaning. Every step adds to one list of diagnostics.
 
+pub mod attributes;
 pub mod check;
 pub mod constraints;
 pub mod cron;

@@ -459,6 +459,30 @@ pub struct TargetGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(max = 900))]
     pub slow_start: Option<u32>,
+    /// Proxy protocol v2 headers to the targets (network load balancer groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_protocol_v2: Option<bool>,
+    /// Targets see the client's address (network groups). AWS's default depends on the target
+    /// type and protocol; when omitted lbstack leaves it as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preserve_client_ip: Option<bool>,
+    /// Close open connections when a target is deregistered, after the delay (network groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_termination: Option<bool>,
+    /// Cross-zone load balancing for this group; omitted, the load balancer's setting applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_zone: Option<bool>,
+    /// Below this many healthy targets the zone is taken out of DNS (`target_group_health.dns_failover`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_failover: Option<HealthyTargets>,
+    /// Below this many healthy targets, traffic goes to every target, healthy or not
+    /// (`target_group_health.unhealthy_state_routing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_state_routing: Option<HealthyTargets>,
+    /// Any other target-group attribute, by its AWS key (`key: value`), for attributes lbstack has
+    /// no field for yet. Removing a key leaves AWS's value as it is.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub other_attributes: IndexMap<String, Scalar>,
     /// Fixed targets: instance ids, IP addresses, a Lambda ARN or an ALB ARN, registered and kept
     /// as listed (`targets: []` deregisters every target). Without `targets`, registrations belong
     /// to whoever makes them (an auto-scaling group, ECS) and lbstack leaves them alone. A target
@@ -699,6 +723,79 @@ pub struct LbAttributes {
     pub drop_invalid_headers: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_logs: Option<AccessLogs>,
+    /// Connection logs (client TLS handshakes) to S3 (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_logs: Option<AccessLogs>,
+    /// Seconds a client connection may stay open in all (60–604800, default 3600; application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 60, max = 604800))]
+    pub client_keep_alive: Option<u32>,
+    /// How requests that may be HTTP desync attacks are handled (default `defensive`; application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desync_mitigation: Option<DesyncMitigation>,
+    /// The X-Forwarded-For header: `append` (default), `preserve` or `remove` (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xff_header_processing: Option<XffProcessing>,
+    /// Add the client's source port to X-Forwarded-For (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xff_client_port: Option<bool>,
+    /// Send the Host header as the client gave it, port included (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preserve_host_header: Option<bool>,
+    /// Add the x-amzn-tls-version and x-amzn-tls-cipher-suite headers (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_headers: Option<bool>,
+    /// Let requests through when the web ACL cannot be reached (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waf_fail_open: Option<bool>,
+    /// Let Route 53 ARC zonal shift move traffic away from a zone (application and network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zonal_shift: Option<bool>,
+    /// Which zones' addresses DNS answers with (network only; default `any_availability_zone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_client_routing: Option<DnsClientRouting>,
+    /// Any other load-balancer attribute, by its AWS key (`key: value`), for attributes lbstack
+    /// has no field for yet. Removing a key leaves AWS's value as it is.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub other: IndexMap<String, Scalar>,
+}
+
+/// A minimum of healthy targets, as a count, a share, or both (both must hold).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HealthyTargets {
+    /// At least this many healthy targets (1 to the group's size; AWS default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub count: Option<u32>,
+    /// At least this share of targets healthy, in percent (1–100; AWS default off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub percent: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum DesyncMitigation {
+    Monitor,
+    Defensive,
+    Strictest,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum XffProcessing {
+    Append,
+    Preserve,
+    Remove,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsClientRouting {
+    AnyAvailabilityZone,
+    AvailabilityZoneAffinity,
+    PartialAvailabilityZoneAffinity,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

@@ -3,6 +3,7 @@
 
 use super::check::did_you_mean;
 use super::model::*;
+
 use super::values::{SpanIndex, escape, pointer as p};
 use super::{files, pem};
 use crate::diag::Diagnostic;
@@ -615,6 +616,32 @@ impl<'a> V<'a> {
             if tg.algorithm.is_some() && !http {
                 self.err(&format!("{tp}/algorithm"), "`algorithm` applies to HTTP and HTTPS target groups only", "");
             }
+            let network = matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp));
+            for (field, set) in [
+                ("proxy_protocol_v2", tg.proxy_protocol_v2.is_some()),
+                ("preserve_client_ip", tg.preserve_client_ip.is_some()),
+                ("connection_termination", tg.connection_termination.is_some()),
+            ] {
+                if set && !network {
+                    self.err(&format!("{tp}/{field}"), format!("`{field}` applies to network load balancer target groups (TCP, TLS, UDP, TCP_UDP)"), "");
+                }
+            }
+            for (field, set) in [
+                ("cross_zone", tg.cross_zone.is_some()),
+                ("dns_failover", tg.dns_failover.is_some()),
+                ("unhealthy_state_routing", tg.unhealthy_state_routing.is_some()),
+            ] {
+                if set && (lambda || tg.protocol == Some(Protocol::Geneve)) {
+                    self.err(&format!("{tp}/{field}"), format!("`{field}` applies to target groups of application and network load balancers"), "");
+                }
+            }
+            for field in ["dns_failover", "unhealthy_state_routing"] {
+                let setting = if field == "dns_failover" { &tg.dns_failover } else { &tg.unhealthy_state_routing };
+                if setting.as_ref().is_some_and(|h| h.count.is_none() && h.percent.is_none()) {
+                    self.err(&format!("{tp}/{field}"), format!("`{field}` needs `count`, `percent` or both"), "");
+                }
+            }
+            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, super::attributes::TARGET_GROUP);
             if let Some(ss) = tg.slow_start {
                 if ss != 0 && !(30..=900).contains(&ss) {
                     self.err(&format!("{tp}/slow_start"), format!("slow start of {ss} s is not allowed"), "0 (off) or 30–900 seconds");
@@ -757,8 +784,26 @@ impl<'a> V<'a> {
             }
             let a = &lb.attributes;
             let ap = format!("{lp}/attributes");
-            let app_only =
-                [("idle_timeout", a.idle_timeout.is_some()), ("http2", a.http2.is_some()), ("drop_invalid_headers", a.drop_invalid_headers.is_some())];
+            let app_only = [
+                ("idle_timeout", a.idle_timeout.is_some()),
+                ("http2", a.http2.is_some()),
+                ("drop_invalid_headers", a.drop_invalid_headers.is_some()),
+                ("connection_logs", a.connection_logs.is_some()),
+                ("client_keep_alive", a.client_keep_alive.is_some()),
+                ("desync_mitigation", a.desync_mitigation.is_some()),
+                ("xff_header_processing", a.xff_header_processing.is_some()),
+                ("xff_client_port", a.xff_client_port.is_some()),
+                ("preserve_host_header", a.preserve_host_header.is_some()),
+                ("tls_headers", a.tls_headers.is_some()),
+                ("waf_fail_open", a.waf_fail_open.is_some()),
+            ];
+            if a.zonal_shift.is_some() && lb.kind == LbType::Gateway {
+                self.err(&format!("{ap}/zonal_shift"), "gateway load balancers have no zonal shift", "");
+            }
+            if a.dns_client_routing.is_some() && lb.kind != LbType::Network {
+                self.err(&format!("{ap}/dns_client_routing"), "`dns_client_routing` applies to network load balancers only", "");
+            }
+            self.other_attributes(&format!("{ap}/other"), &a.other, super::attributes::LOAD_BALANCER);
             for (attr, set) in app_only {
                 if set && lb.kind != LbType::Application {
                     self.err(&format!("{ap}/{attr}"), format!("`{attr}` applies to application load balancers only"), "");
@@ -1187,6 +1232,21 @@ impl<'a> V<'a> {
                         self.err(&format!("{gp}/instance_refresh/checkpoints"), "checkpoints must ascend from 1 and end at 100", "for example [20, 50, 100]");
                     }
                 }
+            }
+        }
+    }
+
+    /// Pass-through attributes: AWS keys (at most 256 characters of lowercase letters, digits,
+    /// dots and underscores; values at most 1024), none of them one lbstack has a field for.
+    fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[super::attributes::Attribute]) {
+        for (key, value) in other {
+            let kp = format!("{pointer}/{}", escape(key));
+            if let Some(field) = typed.iter().find(|a| a.key == key).map(|a| a.field) {
+                self.err_key(&kp, format!("`{key}` has a field of its own"), format!("set `{field}` instead"));
+            } else if key.is_empty() || key.len() > 256 || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_') {
+                self.err_key(&kp, "not an attribute key", "AWS attribute keys are lowercase words with dots and underscores, e.g. `routing.http2.enabled`");
+            } else if value.to_string().len() > 1024 {
+                self.err(&kp, "the value is longer than 1024 characters", "");
             }
         }
     }

@@ -671,3 +671,94 @@ async fn a_listener_keeps_its_identity_when_its_port_changes() {
     assert_eq!(find(&plan(&c, &s).await, "listener.web.http").id.as_deref(), Some(arn.as_str()));
     destroy_converges(&c, &s).await;
 }
+
+/// Every typed ELBv2 attribute, and the pass-through maps: set away from AWS's defaults (sent on
+/// create), changed in place, then left out (typed ones go back to AWS's defaults; a pass-through
+/// key keeps its value, as documented). Each apply ends with an empty re-plan.
+#[tokio::test]
+async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
+    let c = clients().await;
+    let name = unique("attrs");
+    let stack = |alb: &str, nlb: &str, tg: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  web: {{protocol: HTTP, port: 80}}\n  tcp: {{protocol: TCP, port: 9000{tg}}}\nload_balancers:\n  web:\n    attributes: {{{alb}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: web}}}}\n  tcp:\n    type: network\n    attributes: {{{nlb}}}\n    listeners:\n      tcp: {{port: 9000, protocol: TCP, default_action: {{forward: tcp}}}}\n"
+        ))
+    };
+    let lb_attrs = |arn: String| {
+        let c = &c;
+        async move {
+            let out = c.elbv2.describe_load_balancer_attributes().load_balancer_arn(arn).send().await.unwrap();
+            out.attributes().iter().map(|a| (a.key().unwrap().to_string(), a.value().unwrap_or_default().to_string())).collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let tg_attrs = |arn: String| {
+        let c = &c;
+        async move {
+            let out = c.elbv2.describe_target_group_attributes().target_group_arn(arn).send().await.unwrap();
+            out.attributes().iter().map(|a| (a.key().unwrap().to_string(), a.value().unwrap_or_default().to_string())).collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let arn_of = |s: &lbstack::spec::Stack, address: &str| {
+        let c = &c;
+        let (s, address) = (s.clone(), address.to_string());
+        async move { lbstack::live::read(c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
+    };
+
+    let alb = "client_keep_alive: 7200, desync_mitigation: strictest, xff_header_processing: preserve, xff_client_port: true, preserve_host_header: true, tls_headers: true, waf_fail_open: true, zonal_shift: true, connection_logs: {bucket: conn-logs, prefix: web}, other: {health_check_logs.s3.enabled: false}";
+    let nlb = "cross_zone: true, zonal_shift: true, dns_client_routing: availability_zone_affinity";
+    let tg = ", proxy_protocol_v2: true, connection_termination: true, preserve_client_ip: false, cross_zone: false, dns_failover: {count: 2}, unhealthy_state_routing: {percent: 50}, other_attributes: {target_health_state.unhealthy.connection_termination.enabled: false}";
+    let s = stack(alb, nlb, tg);
+    apply_converges(&c, &s).await;
+    let web = lb_attrs(arn_of(&s, "load_balancer.web").await).await;
+    for (k, v) in [
+        ("client_keep_alive.seconds", "7200"),
+        ("routing.http.desync_mitigation_mode", "strictest"),
+        ("routing.http.xff_header_processing.mode", "preserve"),
+        ("routing.http.xff_client_port.enabled", "true"),
+        ("routing.http.preserve_host_header.enabled", "true"),
+        ("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", "true"),
+        ("waf.fail_open.enabled", "true"),
+        ("zonal_shift.config.enabled", "true"),
+        ("connection_logs.s3.enabled", "true"),
+        ("connection_logs.s3.bucket", "conn-logs"),
+        ("health_check_logs.s3.enabled", "false"),
+    ] {
+        assert_eq!(web.get(k).map(String::as_str), Some(v), "{k}");
+    }
+    let tcp = lb_attrs(arn_of(&s, "load_balancer.tcp").await).await;
+    assert_eq!(tcp.get("dns_record.client_routing_policy").map(String::as_str), Some("availability_zone_affinity"));
+    let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
+    for (k, v) in [
+        ("proxy_protocol_v2.enabled", "true"),
+        ("deregistration_delay.connection_termination.enabled", "true"),
+        ("preserve_client_ip.enabled", "false"),
+        ("load_balancing.cross_zone.enabled", "false"),
+        ("target_group_health.dns_failover.minimum_healthy_targets.count", "2"),
+        ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "50"),
+        ("target_health_state.unhealthy.connection_termination.enabled", "false"),
+    ] {
+        assert_eq!(group.get(k).map(String::as_str), Some(v), "{k}");
+    }
+
+    // Changed in place: nothing is replaced.
+    let s = stack(&alb.replace("strictest", "monitor").replace("7200", "600"), &nlb.replace("availability_zone_affinity", "partial_availability_zone_affinity"), &tg.replace("{count: 2}", "{count: 3, percent: 25}"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("target_group.tcp".to_string(), Update), ("load_balancer.tcp".to_string(), Update), ("load_balancer.web".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
+    assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("25"));
+
+    // Left out: AWS's defaults come back.
+    let s = stack("", "", "");
+    apply_converges(&c, &s).await;
+    let web = lb_attrs(arn_of(&s, "load_balancer.web").await).await;
+    assert_eq!(web.get("routing.http.desync_mitigation_mode").map(String::as_str), Some("defensive"));
+    assert_eq!(web.get("client_keep_alive.seconds").map(String::as_str), Some("3600"));
+    assert_eq!(web.get("connection_logs.s3.enabled").map(String::as_str), Some("false"));
+    assert_eq!(web.get("health_check_logs.s3.enabled").map(String::as_str), Some("false"), "a pass-through key keeps its value");
+    let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
+    assert_eq!(group.get("proxy_protocol_v2.enabled").map(String::as_str), Some("false"));
+    assert_eq!(group.get("load_balancing.cross_zone.enabled").map(String::as_str), Some("use_load_balancer_configuration"));
+    assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("off"));
+    destroy_converges(&c, &s).await;
+}

@@ -3,7 +3,9 @@
 //! sizes (load balancers, rules and groups at 50, WAF lists at the `Limit` asked), and in pages of
 //! one item on demand.
 
-use crate::support::{apply_converges, clients, clients_at, destroy_converges, emulator_control, imported_certificate, load, own_emulator_endpoint, repo_root, unique};
+use crate::support::{
+    apply_converges, clients, clients_at, destroy_converges, emulator_control, imported_certificate, load, own_emulator_endpoint, repo_root, unique,
+};
 use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
 use futures_util::future::join_all;
 
@@ -110,10 +112,9 @@ async fn every_list_is_followed_past_its_first_page() {
     emulator_control(endpoint, "POST", "/_emulator/pages", "1");
 
     let shop = std::fs::read_to_string(repo_root().join("stacks/shop.yaml")).unwrap();
-    let text = shop.replace("certificates: [site]", "certificates: [site, www]").replace(
-        "certificates:\n  site:",
-        "certificates:\n  www:\n    domain: www2.${var.domain}\n    validation_zone: ${var.zone}\n  site:",
-    );
+    let text = shop
+        .replace("certificates: [site]", "certificates: [site, www]")
+        .replace("certificates:\n  site:", "certificates:\n  www:\n    domain: www2.${var.domain}\n    validation_zone: ${var.zone}\n  site:");
     assert_eq!(text.matches("www2.").count(), 1, "the reference stack's certificates moved; update this test");
     assert!(text.contains("certificates: [site, www]"), "the reference stack's listener moved; update this test");
     let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
@@ -131,7 +132,11 @@ async fn every_list_is_followed_past_its_first_page() {
         assert!(made.keys().any(|k| k.ends_with(&format!(".{op}"))), "lbstack never called {op}: this test no longer covers it");
         assert!(continued.get(op).copied().unwrap_or(0) > 0, "{op} was never asked for a second page; the emulator saw {continued:?}");
     }
-    let unlisted: Vec<&String> = made.keys().filter(|k| k.contains(".List") || k.contains(".Describe")).filter(|k| !LIST_CALLS.iter().any(|op| k.ends_with(&format!(".{op}")))).collect();
+    let unlisted: Vec<&String> = made
+        .keys()
+        .filter(|k| k.contains(".List") || k.contains(".Describe"))
+        .filter(|k| !LIST_CALLS.iter().any(|op| k.ends_with(&format!(".{op}"))))
+        .collect();
     eprintln!("reads that are not lists (by id or name): {unlisted:?}");
 }
 
