@@ -27,6 +27,10 @@ pub struct Cli {
     /// Refuse stack files larger than this many bytes, before parsing them.
     #[arg(long, global = true, value_name = "BYTES", default_value_t = spec::MAX_STACK_BYTES)]
     pub max_stack_bytes: u64,
+    /// Variables from a YAML file of `name: value` lines, e.g. one per environment (repeatable;
+    /// later files win, and `--var` wins over every file).
+    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -315,6 +319,21 @@ fn parse_region(s: &str) -> Result<String, String> {
     }
 }
 
+impl Command {
+    /// The variables a command loads its stack with.
+    fn vars_mut(&mut self) -> Option<&mut Vec<(String, String)>> {
+        match self {
+            Command::Validate { vars, .. } | Command::Plan { vars, .. } | Command::Lint { vars, .. } | Command::Graph { vars, .. } => Some(vars),
+            Command::Apply(args) | Command::Destroy(args) => Some(&mut args.vars),
+            Command::Forget(args) => Some(&mut args.vars),
+            Command::Swap(args) => Some(&mut args.vars),
+            Command::Status(args) => Some(&mut args.vars),
+            Command::Simulate(args) => Some(&mut args.vars),
+            _ => None,
+        }
+    }
+}
+
 fn parse_var(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
@@ -351,6 +370,29 @@ pub fn main() -> ExitCode {
         }
     };
     let _ = LOAD.set((cli.allow_files_outside, cli.max_stack_bytes));
+    let mut cli = cli;
+    if !cli.var_files.is_empty() {
+        let mut from_files = Vec::new();
+        for file in &cli.var_files {
+            match spec::vars::read_file(file, cli.max_stack_bytes) {
+                Ok(vars) => from_files.extend(vars),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Exit::Failure.into();
+                }
+            }
+        }
+        match cli.command.vars_mut() {
+            // Files first: a later `--var` of the same name wins.
+            Some(vars) => {
+                vars.splice(0..0, from_files);
+            }
+            None => {
+                eprintln!("error: this command takes no variables (`--var-file`)");
+                return Exit::Failure.into();
+            }
+        }
+    }
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats, adopt } => {

@@ -323,3 +323,41 @@ fn locate(source: &str, span: Span, needle: &str) -> Span {
         .map(|i| Span::new(span.start + i, span.start + i + needle.len()))
         .unwrap_or(span)
 }
+
+/// Variables from a file of `name: value` lines (`--var-file`, e.g. one per environment), in the
+/// file's order. Problems name the file, line and column but never quote it: values may be secret.
+pub fn read_file(path: &std::path::Path, max_bytes: u64) -> Result<Vec<(String, String)>, String> {
+    let name = path.display();
+    if !std::fs::metadata(path).map_err(|e| format!("{name}: cannot read the variables file: {e}"))?.is_file() {
+        return Err(format!("{name}: not a regular file (a device, a pipe or a folder)"));
+    }
+    let bytes = super::files::read_bounded(path, max_bytes).map_err(|e| match e {
+        super::files::FileError::TooLarge { limit } => format!("{name}: the variables file is larger than {limit} bytes"),
+        _ => format!("{name}: cannot read the variables file"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name}: the variables file is not UTF-8 text"))?;
+    let at = |span: Span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("{name}:{line}:{column}")
+    };
+    let (root, diags) = super::yaml::parse(&text);
+    if let Some(d) = diags.first() {
+        let place = d.span.map_or_else(|| name.to_string(), at);
+        return Err(format!("{place}: {}", d.summary));
+    }
+    let Some(root) = root else { return Ok(Vec::new()) };
+    let NodeKind::Map(entries) = &*root.kind else {
+        return Err(format!("{}: a variables file is a map of `name: value` lines", at(root.span)));
+    };
+    let mut out = Vec::new();
+    for (key, node) in entries {
+        match &*node.kind {
+            NodeKind::Scalar { value, .. } => out.push((key.name.clone(), value.clone())),
+            NodeKind::Null => out.push((key.name.clone(), String::new())),
+            _ => return Err(format!("{}: variable `{}` is not a string, number or boolean", at(node.span), crate::diag::truncate(&key.name, 60))),
+        }
+    }
+    Ok(out)
+}

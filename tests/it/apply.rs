@@ -688,14 +688,20 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
         let c = &c;
         async move {
             let out = c.elbv2.describe_load_balancer_attributes().load_balancer_arn(arn).send().await.unwrap();
-            out.attributes().iter().map(|a| (a.key().unwrap().to_string(), a.value().unwrap_or_default().to_string())).collect::<std::collections::BTreeMap<_, _>>()
+            out.attributes()
+                .iter()
+                .map(|a| (a.key().unwrap().to_string(), a.value().unwrap_or_default().to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
         }
     };
     let tg_attrs = |arn: String| {
         let c = &c;
         async move {
             let out = c.elbv2.describe_target_group_attributes().target_group_arn(arn).send().await.unwrap();
-            out.attributes().iter().map(|a| (a.key().unwrap().to_string(), a.value().unwrap_or_default().to_string())).collect::<std::collections::BTreeMap<_, _>>()
+            out.attributes()
+                .iter()
+                .map(|a| (a.key().unwrap().to_string(), a.value().unwrap_or_default().to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
         }
     };
     let arn_of = |s: &lbstack::spec::Stack, address: &str| {
@@ -741,9 +747,16 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     }
 
     // Changed in place: nothing is replaced.
-    let s = stack(&alb.replace("strictest", "monitor").replace("7200", "600"), &nlb.replace("availability_zone_affinity", "partial_availability_zone_affinity"), &tg.replace("{count: 2}", "{count: 3, percent: 25}"));
+    let s = stack(
+        &alb.replace("strictest", "monitor").replace("7200", "600"),
+        &nlb.replace("availability_zone_affinity", "partial_availability_zone_affinity"),
+        &tg.replace("{count: 2}", "{count: 3, percent: 25}"),
+    );
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("target_group.tcp".to_string(), Update), ("load_balancer.tcp".to_string(), Update), ("load_balancer.web".to_string(), Update)]);
+    assert_eq!(
+        actions(&p),
+        vec![("target_group.tcp".to_string(), Update), ("load_balancer.tcp".to_string(), Update), ("load_balancer.web".to_string(), Update)]
+    );
     apply_converges(&c, &s).await;
     let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
     assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("25"));

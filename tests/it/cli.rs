@@ -1,6 +1,6 @@
 //! The `lbstack` binary: exit codes, JSON diagnostics with ranges, schema and docs output.
 
-use crate::support::{lbstack, repo_root};
+use crate::support::{lbstack, output_text, repo_root};
 use serde_json::Value;
 
 #[test]
@@ -84,4 +84,46 @@ fn completions_and_man_page() {
     let man = lbstack().arg("man").output().unwrap();
     let text = String::from_utf8_lossy(&man.stdout);
     assert!(man.status.success() && text.contains(".TH lbstack 1") && text.contains("destroy"), "{text}");
+}
+
+/// `--var-file`: values from per-environment files, later files over earlier ones, `--var` over
+/// every file; a broken file is one line naming its file, line and column, without quoting it.
+#[test]
+fn var_files_set_variables_and_var_wins() {
+    let dir = tempdir();
+    let stack = dir.join("vars.yaml");
+    std::fs::write(&stack, "version: 1\nstack: vars-${var.env}\nvariables:\n  env: {allowed: [dev, prod]}\n  port: 80\ntarget_groups:\n  web: {protocol: HTTP, port: \"${var.port}\"}\n").unwrap();
+    std::fs::write(dir.join("dev.yaml"), "env: dev\nport: 8080\n").unwrap();
+    std::fs::write(dir.join("prod.yaml"), "env: prod\n").unwrap();
+    std::fs::write(dir.join("nested.yaml"), "env: dev\nport: {secret-looking: hunter2}\n").unwrap();
+    let plan_json = |args: &[&str]| {
+        let out = lbstack().arg("validate").arg(&stack).args(args).args(["-o", "json"]).output().unwrap();
+        (out.status.code(), output_text(&out))
+    };
+    let dev = dir.join("dev.yaml");
+    let prod = dir.join("prod.yaml");
+    assert_eq!(plan_json(&["--var-file", dev.to_str().unwrap()]).0, Some(0));
+    let (code, text) = plan_json(&[]);
+    assert_eq!(code, Some(1), "`env` has no default: {text}");
+    // The later file wins: its port is the one checked.
+    std::fs::write(dir.join("far.yaml"), "port: 70000\n").unwrap();
+    let far = dir.join("far.yaml");
+    let (code, text) = plan_json(&["--var-file", dev.to_str().unwrap(), "--var-file", far.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("70000"), "{text}");
+    assert_eq!(plan_json(&["--var-file", far.to_str().unwrap(), "--var-file", dev.to_str().unwrap()]).0, Some(0));
+    assert_eq!(plan_json(&["--var-file", prod.to_str().unwrap()]).0, Some(0));
+    // `--var` wins over the files.
+    let (code, text) = plan_json(&["--var-file", dev.to_str().unwrap(), "--var", "env=staging"]);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("`staging`, which is not allowed"), "{text}");
+
+    let nested = dir.join("nested.yaml");
+    let out = lbstack().arg("validate").arg(&stack).arg("--var-file").arg(&nested).output().unwrap();
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text.contains(&format!("{}:2:7: variable `port` is not a string, number or boolean", nested.display())), "{text}");
+    assert!(!text.contains("hunter2"), "the file is never quoted: {text}");
+    let out = lbstack().args(["schema", "--var-file"]).arg(&dev).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a command without variables refuses the file");
 }

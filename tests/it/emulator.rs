@@ -124,7 +124,6 @@ async fn repeated_creates_answer_like_aws() {
 #[tokio::test]
 async fn launch_templates_are_listed_past_fifteen() {
     use aws_sdk_ec2::types::RequestLaunchTemplateData;
-    use futures_util::TryStreamExt;
     let clients = lbstack::live::Clients::new(&emulator_config().await);
     let prefix = crate::support::unique("lt15");
     for i in 0..20 {

@@ -499,7 +499,7 @@ async fn group_metrics_and_suspended_processes_are_sets_kept_in_step() {
     // `all` adds the other 19; one process more.
     let s = stack("    metrics: all\n    suspended_processes: [AZRebalance, ScheduledActions]\n");
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![(format!("autoscaling_group.app"), Update)]);
+    assert_eq!(actions(&p), vec![("autoscaling_group.app".to_string(), Update)]);
     let paths: Vec<&str> = find(&p, "autoscaling_group.app").diffs.iter().map(|d| d.path.as_str()).collect();
     assert!(paths.iter().all(|p| p.starts_with("metrics") || p.starts_with("suspended_processes")), "{paths:?}");
     apply_converges(&c, &s).await;
