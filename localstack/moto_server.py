@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from moto.acm.models import AWSCertificateManagerBackend
 from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
-from moto.autoscaling.models import AutoScalingBackend
+from moto.autoscaling.models import AutoScalingBackend, LifecycleHook
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 from moto.core.types import Base64EncodedString
@@ -175,6 +175,11 @@ def _group_settings(self, group, creating):
     lifetime = self._get_int_param("MaxInstanceLifetime")
     if lifetime is not None:
         group.max_instance_lifetime = lifetime or None
+    # InstanceMaintenancePolicy (moto dropped it); -1 and -1 clear it.
+    policy = self._get_param("InstanceMaintenancePolicy")
+    if policy:
+        low, high = int(policy.get("MinHealthyPercentage", -1)), int(policy.get("MaxHealthyPercentage", -1))
+        group.instance_maintenance_policy = None if low < 0 else {"MinHealthyPercentage": low, "MaxHealthyPercentage": high}
     if not creating:
         policies = self._get_param("TerminationPolicies", [])
         if policies:
@@ -185,9 +190,69 @@ def _group_settings(self, group, creating):
 
 
 def create_auto_scaling_group(self):
+    name = self._get_param("AutoScalingGroupName")
     result = _create_group(self)
-    _group_settings(self, self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")], True)
+    _group_settings(self, self.autoscaling_backend.autoscaling_groups[name], True)
+    # A new group starts without the hooks and notifications of a deleted one of the same name.
+    backend = self.autoscaling_backend
+    for key in [k for k, h in backend.lifecycle_hooks.items() if h.auto_scaling_group_name == name]:
+        del backend.lifecycle_hooks[key]
+    for key in [k for k in _notifications(backend) if k[0] == name]:
+        del _notifications(backend)[key]
+    for spec in self._get_param("LifecycleHookSpecificationList", []) or []:
+        _put_hook(backend, name, spec)
     return result
+
+
+# Lifecycle hooks as AWS keeps them: moto answered a made-up target and role for every hook,
+# dropped the metadata, and ignored hooks given to CreateAutoScalingGroup.
+def _put_hook(backend, group, spec):
+    key = f"{group}_{spec['LifecycleHookName']}"
+    old = backend.lifecycle_hooks.get(key)
+    hook = LifecycleHook(
+        spec["LifecycleHookName"],
+        group,
+        spec.get("LifecycleTransition") or (old.lifecycle_transition if old else None),
+        int(spec["HeartbeatTimeout"]) if spec.get("HeartbeatTimeout") else None,
+        spec.get("DefaultResult"),
+    )
+    hook.role_arn = spec.get("RoleARN")
+    hook.notification_target_arn = spec.get("NotificationTargetARN")
+    hook.notification_metadata = spec.get("NotificationMetadata")
+    backend.lifecycle_hooks[key] = hook
+
+
+def put_lifecycle_hook(self):
+    spec = {k: self._get_param(k) for k in ("LifecycleHookName", "LifecycleTransition", "HeartbeatTimeout", "DefaultResult", "RoleARN", "NotificationTargetARN", "NotificationMetadata")}
+    _put_hook(self.autoscaling_backend, self._get_param("AutoScalingGroupName"), spec)
+    return ActionResult({})
+
+
+# Group notifications (moto has none): one list of notification types per group and SNS topic.
+def _notifications(backend):
+    return backend.__dict__.setdefault("_lbstack_notifications", {})
+
+
+def put_notification_configuration(self):
+    key = (self._get_param("AutoScalingGroupName"), self._get_param("TopicARN"))
+    _notifications(self.autoscaling_backend)[key] = list(self._get_param("NotificationTypes", []) or [])
+    return ActionResult({})
+
+
+def delete_notification_configuration(self):
+    _notifications(self.autoscaling_backend).pop((self._get_param("AutoScalingGroupName"), self._get_param("TopicARN")), None)
+    return ActionResult({})
+
+
+def describe_notification_configurations(self):
+    names = self._get_param("AutoScalingGroupNames", []) or []
+    found = [
+        {"AutoScalingGroupName": group, "TopicARN": topic, "NotificationType": kind}
+        for (group, topic), kinds in sorted(_notifications(self.autoscaling_backend).items())
+        if not names or group in names
+        for kind in kinds
+    ]
+    return ActionResult({"NotificationConfigurations": found})
 
 
 def update_auto_scaling_group(self):
@@ -791,6 +856,10 @@ AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
 AutoScalingResponse.enable_metrics_collection = enable_metrics_collection
 AutoScalingResponse.disable_metrics_collection = disable_metrics_collection
+AutoScalingResponse.put_lifecycle_hook = put_lifecycle_hook
+AutoScalingResponse.put_notification_configuration = put_notification_configuration
+AutoScalingResponse.delete_notification_configuration = delete_notification_configuration
+AutoScalingResponse.describe_notification_configurations = describe_notification_configurations
 WAFV2Backend.associate_web_acl = associate_web_acl
 ELBV2Response.modify_target_group = modify_target_group
 Route53Backend.change_resource_record_sets = change_resource_record_sets

@@ -225,6 +225,9 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .set_capacity_rebalance(a["capacity_rebalance"].as_bool())
         .set_default_instance_warmup(int(&a["default_instance_warmup"]))
         .set_max_instance_lifetime(int(&a["max_instance_lifetime"]).filter(|n| *n > 0))
+        .set_instance_maintenance_policy(maintenance(&a["instance_maintenance"]))
+        // Hooks come with the group, so its first instances already wait at a launch hook.
+        .set_lifecycle_hook_specification_list(Some(hooks(&a["lifecycle_hooks"]).into_values().map(|h| h.specification).collect()))
         .set_tags(Some(group_tags(&c.name, &a["tags"])));
     req = match mixed_policy(&a) {
         Some(m) => req.mixed_instances_policy(m),
@@ -255,6 +258,7 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     }
     sc.ids.set(&c.address, c.name.clone());
     metrics_and_processes(sc, &c.name, &a, &Value::Null).await?;
+    warm_pool_and_notifications(sc, &c.name, &a, &Value::Null).await?;
     if strs(&a["suspended_processes"]).iter().any(|p| p == "Launch") {
         // With launches suspended the group may never reach its minimum: nothing to wait for.
         return Ok(());
@@ -271,7 +275,8 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 }
 
 /// Paths UpdateAutoScalingGroup sets; tags, target groups and refreshes have calls of their own.
-const GROUP_SETTINGS: [&str; 12] = [
+const GROUP_SETTINGS: [&str; 13] = [
+    "instance_maintenance",
     "min",
     "max",
     "desired",
@@ -320,7 +325,12 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .set_capacity_rebalance(a["capacity_rebalance"].as_bool())
             // -1 clears a warmup the stack no longer sets.
             .default_instance_warmup(int(&a["default_instance_warmup"]).unwrap_or(-1))
-            .max_instance_lifetime(int(&a["max_instance_lifetime"]).unwrap_or(0));
+            .max_instance_lifetime(int(&a["max_instance_lifetime"]).unwrap_or(0))
+            // -1 and -1 clear a policy the stack no longer sets.
+            .instance_maintenance_policy(
+                maintenance(&a["instance_maintenance"])
+                    .unwrap_or_else(|| asg::InstanceMaintenancePolicy::builder().min_healthy_percentage(-1).max_healthy_percentage(-1).build()),
+            );
         req = match mixed_policy(&a) {
             Some(m) => req.mixed_instances_policy(m),
             None => req.launch_template(template_spec(&a)),
@@ -349,8 +359,122 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     if changed(c, "metrics") || changed(c, "suspended_processes") {
         metrics_and_processes(sc, &name, &a, &b).await?;
     }
+    if changed(c, "lifecycle_hooks") {
+        let (want, have) = (hooks(&a["lifecycle_hooks"]), hooks(&b["lifecycle_hooks"]));
+        for (hook, h) in &want {
+            if have.get(hook).is_none_or(|old| old.value != h.value) {
+                put_hook(sc, &name, &h.specification).await?;
+            }
+        }
+        for hook in have.keys().filter(|k| !want.contains_key(*k)) {
+            let req = sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
+            req.send().await.map_err(|e| err(&format!("deleting lifecycle hook {hook}"), e))?;
+        }
+    }
+    warm_pool_and_notifications(sc, &name, &a, &b).await?;
     if changed(c, "instance_refresh") {
         refresh(sc, c, &name, c.inputs.get("instance_refresh").unwrap_or(&Value::Null)).await?;
+    }
+    Ok(())
+}
+
+fn maintenance(v: &Value) -> Option<asg::InstanceMaintenancePolicy> {
+    v.is_object().then(|| {
+        asg::InstanceMaintenancePolicy::builder()
+            .set_min_healthy_percentage(int(&v["min_healthy_percentage"]))
+            .set_max_healthy_percentage(int(&v["max_healthy_percentage"]))
+            .build()
+    })
+}
+
+struct Hook {
+    value: Value,
+    specification: asg::LifecycleHookSpecification,
+}
+
+/// The stack's hooks by name, as the create call takes them.
+fn hooks(v: &Value) -> std::collections::BTreeMap<String, Hook> {
+    let text = |h: &Value, k: &str| h[k].as_str().map(str::to_string);
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| {
+            let specification = asg::LifecycleHookSpecification::builder()
+                .set_lifecycle_hook_name(text(h, "name"))
+                .set_lifecycle_transition(text(h, "transition"))
+                .set_heartbeat_timeout(int(&h["heartbeat"]))
+                .set_default_result(text(h, "default_result"))
+                .set_notification_target_arn(text(h, "notification_target"))
+                .set_role_arn(text(h, "role"))
+                .set_notification_metadata(text(h, "metadata"))
+                .build();
+            Some((text(h, "name")?, Hook { value: h.clone(), specification }))
+        })
+        .collect()
+}
+
+async fn put_hook(sc: &StepContext, group: &str, h: &asg::LifecycleHookSpecification) -> anyhow::Result<()> {
+    let name = h.lifecycle_hook_name().unwrap_or_default();
+    sc.clients
+        .autoscaling
+        .put_lifecycle_hook()
+        .auto_scaling_group_name(group)
+        .lifecycle_hook_name(name)
+        .set_lifecycle_transition(h.lifecycle_transition().map(str::to_string))
+        .set_heartbeat_timeout(h.heartbeat_timeout())
+        .set_default_result(h.default_result().map(str::to_string))
+        .set_notification_target_arn(h.notification_target_arn().map(str::to_string))
+        .set_role_arn(h.role_arn().map(str::to_string))
+        .set_notification_metadata(h.notification_metadata().map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| err(&format!("putting lifecycle hook {name}"), e))?;
+    Ok(())
+}
+
+/// The warm pool (put whole, or deleted) and the SNS notifications (per topic) as the stack has them.
+async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &Value, b: &Value) -> anyhow::Result<()> {
+    let api = &sc.clients.autoscaling;
+    let pool = &a["warm_pool"];
+    if pool != &b["warm_pool"] {
+        if pool.is_object() {
+            let state = pool["state"].as_str().map(asg::WarmPoolState::from);
+            let reuse = asg::InstanceReusePolicy::builder().reuse_on_scale_in(pool["reuse_on_scale_in"].as_bool().unwrap_or(false)).build();
+            api.put_warm_pool()
+                .auto_scaling_group_name(name)
+                .set_min_size(int(&pool["min_size"]))
+                .set_max_group_prepared_capacity(int(&pool["max_prepared"]))
+                .set_pool_state(state)
+                .instance_reuse_policy(reuse)
+                .send()
+                .await
+                .map_err(|e| err("putting the warm pool", e))?;
+        } else {
+            api.delete_warm_pool().auto_scaling_group_name(name).force_delete(true).send().await.map_err(|e| err("deleting the warm pool", e))?;
+        }
+    }
+    let topics = |v: &Value| -> std::collections::BTreeMap<String, Value> {
+        v.as_array().into_iter().flatten().filter_map(|n| Some((n["topic"].as_str()?.to_string(), n["events"].clone()))).collect()
+    };
+    let (want, have) = (topics(&a["notifications"]), topics(&b["notifications"]));
+    for (topic, events) in &want {
+        if have.get(topic) != Some(events) {
+            api.put_notification_configuration()
+                .auto_scaling_group_name(name)
+                .topic_arn(topic)
+                .set_notification_types(Some(strs(events)))
+                .send()
+                .await
+                .map_err(|e| err(&format!("setting notifications to {topic}"), e))?;
+        }
+    }
+    for topic in have.keys().filter(|t| !want.contains_key(*t)) {
+        api.delete_notification_configuration()
+            .auto_scaling_group_name(name)
+            .topic_arn(topic)
+            .send()
+            .await
+            .map_err(|e| err(&format!("removing notifications to {topic}"), e))?;
     }
     Ok(())
 }
@@ -464,6 +588,23 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &Value) -> any
 pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let name = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let force = sc.force_delete.contains(&c.address.key);
+    // A terminate hook would hold every instance through its heartbeat, and a warm pool keeps
+    // instances of its own: both go first.
+    let before = c.before.as_ref().unwrap_or(&Value::Null);
+    for hook in hooks(&before["lifecycle_hooks"]).keys() {
+        let req = sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
+        if let Err(e) = req.send().await
+            && class_of(&e) != Class::NotFound
+        {
+            return Err(err(&format!("deleting lifecycle hook {hook}"), e));
+        }
+    }
+    if before["warm_pool"].is_object()
+        && let Err(e) = sc.clients.autoscaling.delete_warm_pool().auto_scaling_group_name(&name).force_delete(true).send().await
+        && class_of(&e) != Class::NotFound
+    {
+        return Err(err("deleting the warm pool", e));
+    }
     if !force {
         let scaled = sc.clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&name).min_size(0).max_size(0).desired_capacity(0).send().await;
         if let Err(e) = scaled {

@@ -11,7 +11,7 @@ use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::{Image, Stack};
-use aws_sdk_autoscaling::types::{AutoScalingGroup, ScalingPolicy, ScheduledUpdateGroupAction};
+use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction};
 use aws_sdk_ec2::types::{Filter, LaunchTemplate};
 use aws_smithy_types::date_time::Format;
 use futures_util::future::try_join_all;
@@ -266,15 +266,64 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
         .send()
         .collect::<Result<Vec<ScheduledUpdateGroupAction>, _>>();
     let refresh = clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(name).max_records(1).send();
-    let (policies, schedules, refresh) = tokio::join!(policies, schedules, refresh);
+    let hooks = clients.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(name).send();
+    let warm_pool = clients.autoscaling.describe_warm_pool().auto_scaling_group_name(name).max_records(1).send();
+    let notifications = clients
+        .autoscaling
+        .describe_notification_configurations()
+        .auto_scaling_group_names(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<NotificationConfiguration>, _>>();
+    let (policies, schedules, refresh, hooks, warm_pool, notifications) = tokio::join!(policies, schedules, refresh, hooks, warm_pool, notifications);
     let policies = policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?;
     let schedules = schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?;
     // An endpoint without instance refreshes answers an error: treat it as "none yet".
     let last_refresh = refresh.ok().and_then(|r| r.instance_refreshes().first().and_then(|x| x.status()).map(|s| s.as_str().to_string()));
-
-    let mut out = vec![group_live(g, address.clone(), last_refresh)];
-    let group_ref = address.reference();
+    let hooks = hooks.map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?;
+    let warm_pool = warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?;
+    let notifications = notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?;
     let prefix = format!("{}-", stack.stack);
+    let extras = GroupExtras {
+        // Hooks named like the stack's are its own; others (another tool's) are left alone.
+        hooks: hooks
+            .lifecycle_hooks()
+            .iter()
+            .filter(|h| h.lifecycle_hook_name().is_some_and(|n| n.starts_with(&prefix)))
+            .map(|h| {
+                json!({
+                    "name": h.lifecycle_hook_name(),
+                    "transition": h.lifecycle_transition(),
+                    "heartbeat": h.heartbeat_timeout().unwrap_or(3600),
+                    "default_result": h.default_result().unwrap_or("ABANDON"),
+                    "notification_target": h.notification_target_arn(),
+                    "role": h.role_arn(),
+                    "metadata": h.notification_metadata(),
+                })
+            })
+            .collect(),
+        warm_pool: warm_pool.warm_pool_configuration().map(|w| {
+            json!({
+                "min_size": w.min_size().unwrap_or(0),
+                "max_prepared": w.max_group_prepared_capacity().unwrap_or(-1),
+                "state": w.pool_state().map_or("Stopped", |s| s.as_str()),
+                "reuse_on_scale_in": w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()).unwrap_or(false),
+            })
+        }),
+        notifications: {
+            let mut by_topic: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            for n in &notifications {
+                if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
+                    by_topic.entry(topic).or_default().push(Value::from(kind));
+                }
+            }
+            by_topic.into_iter().map(|(topic, events)| json!({ "topic": topic, "events": sorted(events) })).collect()
+        },
+    };
+
+    let mut out = vec![group_live(g, address.clone(), last_refresh, extras)];
+    let group_ref = address.reference();
     let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
     for p in &policies {
         let Some(pname) = p.policy_name() else { continue };
@@ -309,7 +358,14 @@ fn owned_key(name: &str, declared: &BTreeMap<String, &str>, prefix: &str) -> Opt
     name.strip_prefix(prefix).filter(|k| !k.is_empty()).map(str::to_string)
 }
 
-fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<String>) -> Live {
+/// What a group has beside its own description: each read with a call of its own.
+struct GroupExtras {
+    hooks: Vec<Value>,
+    warm_pool: Option<Value>,
+    notifications: Vec<Value>,
+}
+
+fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<String>, extras: GroupExtras) -> Live {
     let name = g.auto_scaling_group_name().unwrap_or_default();
     let mixed = g.mixed_instances_policy();
     let spec = g.launch_template().or_else(|| mixed.and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
@@ -346,6 +402,13 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         "max_instance_lifetime": g.max_instance_lifetime().unwrap_or(0),
         "metrics": sorted(g.enabled_metrics().iter().filter_map(|m| m.metric()).map(Value::from).collect()),
         "suspended_processes": sorted(g.suspended_processes().iter().filter_map(|p| p.process_name()).map(Value::from).collect()),
+        "lifecycle_hooks": sorted(extras.hooks),
+        "warm_pool": extras.warm_pool,
+        "notifications": sorted(extras.notifications),
+        "instance_maintenance": g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)).map(|p| json!({
+            "min_healthy_percentage": p.min_healthy_percentage(),
+            "max_healthy_percentage": p.max_healthy_percentage(),
+        })),
         "tags": tags,
         "_desired_capacity": g.desired_capacity(),
         "_instances": g.instances().len(),

@@ -145,6 +145,45 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
     attrs.insert("capacity_rebalance".into(), Value::from(g.capacity_rebalance.unwrap_or(false)));
     attrs.insert("default_instance_warmup".into(), opt(&g.default_instance_warmup));
     attrs.insert("max_instance_lifetime".into(), Value::from(g.max_instance_lifetime.unwrap_or(0)));
+    let hooks: Vec<Value> = g
+        .lifecycle_hooks
+        .iter()
+        .map(|(hook, h)| {
+            json!({
+                "name": names::physical(&s.stack, hook, 255),
+                "transition": match h.transition {
+                    HookTransition::Launch => "autoscaling:EC2_INSTANCE_LAUNCHING",
+                    HookTransition::Terminate => "autoscaling:EC2_INSTANCE_TERMINATING",
+                },
+                "heartbeat": h.heartbeat.unwrap_or(3600),
+                "default_result": if h.default_result == Some(HookResult::Continue) { "CONTINUE" } else { "ABANDON" },
+                "notification_target": h.notification_target,
+                "role": h.role,
+                "metadata": h.metadata,
+            })
+        })
+        .collect();
+    attrs.insert("lifecycle_hooks".into(), sorted(hooks));
+    let warm_pool = g.warm_pool.as_ref().map(|w| {
+        let state = match w.state.unwrap_or(WarmPoolState::Stopped) {
+            WarmPoolState::Stopped => "Stopped",
+            WarmPoolState::Running => "Running",
+            WarmPoolState::Hibernated => "Hibernated",
+        };
+        // -1: as many as the group's maximum (AWS's way of saying "not set").
+        json!({ "min_size": w.min_size.unwrap_or(0), "max_prepared": w.max_prepared.map_or(-1, i64::from), "state": state, "reuse_on_scale_in": w.reuse_on_scale_in.unwrap_or(false) })
+    });
+    attrs.insert("warm_pool".into(), opt(&warm_pool));
+    let notifications: Vec<Value> = g
+        .notifications
+        .iter()
+        .map(|n| {
+            let events = if n.events.is_empty() { GroupEvent::ALL.to_vec() } else { n.events.clone() };
+            json!({ "topic": n.topic, "events": sorted(events.into_iter().map(|e| Value::from(e.aws_name())).collect()) })
+        })
+        .collect();
+    attrs.insert("notifications".into(), sorted(notifications));
+    attrs.insert("instance_maintenance".into(), opt(&g.instance_maintenance));
     attrs.insert("metrics".into(), sorted(g.collected_metrics().into_iter().map(Value::from).collect()));
     attrs.insert("suspended_processes".into(), sorted(g.suspended_processes.iter().map(|p| Value::from(p.as_str())).collect()));
     attrs.insert("_instance_refresh".into(), opt(&g.instance_refresh));

@@ -1119,6 +1119,20 @@ pub struct AutoScalingGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "group_metrics_schema")]
     pub metrics: Option<OneOrMany>,
+    /// Hooks that hold instances at launch or termination until the instance (or a heartbeat
+    /// timeout) completes them: `drain: {transition: terminate, heartbeat: 300, default_result: continue}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub lifecycle_hooks: IndexMap<String, LifecycleHook>,
+    /// Pre-initialised instances kept beside the group, so scaling out starts faster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_pool: Option<WarmPool>,
+    /// SNS topics told about launches and terminations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<GroupNotification>,
+    /// Healthy capacity kept while AWS replaces instances (rebalancing, health replacements),
+    /// in percent of desired: 0–100 at least, 100–200 at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_maintenance: Option<InstanceMaintenance>,
     /// Processes kept suspended, e.g. `[AZRebalance]`: Launch, Terminate, AddToLoadBalancer,
     /// AlarmNotification, AZRebalance, HealthCheck, InstanceRefresh, ReplaceUnhealthy, ScheduledActions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1264,6 +1278,112 @@ pub enum TerminationPolicy {
     OldestLaunchTemplate,
     ClosestToNextInstanceHour,
     AllocationStrategy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleHook {
+    /// `launch` or `terminate`.
+    pub transition: HookTransition,
+    /// Seconds an instance waits for completion (30–7200, default 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 30, max = 7200))]
+    pub heartbeat: Option<u32>,
+    /// What happens when the heartbeat runs out: `abandon` (the default) or `continue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_result: Option<HookResult>,
+    /// An SNS topic or SQS queue ARN told when an instance reaches the hook (needs `role`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_target: Option<String>,
+    /// An IAM role ARN that lets Auto Scaling publish to `notification_target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Text passed along with each notification (up to 1023 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum HookTransition {
+    Launch,
+    Terminate,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum HookResult {
+    Continue,
+    Abandon,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WarmPool {
+    /// Instances kept in the pool at least (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<u32>,
+    /// Most instances in the group and the pool together; omitted, the group's `max`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_prepared: Option<u32>,
+    /// `stopped` (the default), `running` or `hibernated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<WarmPoolState>,
+    /// Return instances to the pool on scale-in instead of terminating them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reuse_on_scale_in: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum WarmPoolState {
+    Stopped,
+    Running,
+    Hibernated,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupNotification {
+    /// An SNS topic ARN.
+    pub topic: String,
+    /// Of `launch`, `launch_error`, `terminate`, `terminate_error` (default: all four).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<GroupEvent>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupEvent {
+    Launch,
+    LaunchError,
+    Terminate,
+    TerminateError,
+}
+
+impl GroupEvent {
+    pub const ALL: [GroupEvent; 4] = [GroupEvent::Launch, GroupEvent::LaunchError, GroupEvent::Terminate, GroupEvent::TerminateError];
+
+    /// The notification type's AWS name.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            GroupEvent::Launch => "autoscaling:EC2_INSTANCE_LAUNCH",
+            GroupEvent::LaunchError => "autoscaling:EC2_INSTANCE_LAUNCH_ERROR",
+            GroupEvent::Terminate => "autoscaling:EC2_INSTANCE_TERMINATE",
+            GroupEvent::TerminateError => "autoscaling:EC2_INSTANCE_TERMINATE_ERROR",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceMaintenance {
+    /// Healthy capacity kept at least, in percent of desired (0–100).
+    #[schemars(range(max = 100))]
+    pub min_healthy_percentage: u32,
+    /// Capacity allowed at most while replacing, in percent of desired (100–200).
+    #[schemars(range(min = 100, max = 200))]
+    pub max_healthy_percentage: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

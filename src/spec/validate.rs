@@ -1216,6 +1216,7 @@ impl<'a> V<'a> {
             {
                 self.err(&format!("{gp}/max_instance_lifetime"), format!("{life} s is not allowed"), "0 (off) or 86400–31536000 seconds (1 to 365 days)");
             }
+            self.group_extras(&gp, name, g);
             if let Some(r) = &g.instance_refresh {
                 if let (Some(min), Some(max)) = (r.min_healthy_percentage, r.max_healthy_percentage)
                     && (max - min > 100 || max < min)
@@ -1233,6 +1234,69 @@ impl<'a> V<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Lifecycle hooks, the warm pool, notifications and the maintenance policy of one group.
+    fn group_extras(&mut self, gp: &str, name: &str, g: &AutoScalingGroup) {
+        let region = self.s.region.clone();
+        for (hook, h) in &g.lifecycle_hooks {
+            let hp = format!("{gp}/lifecycle_hooks/{}", escape(hook));
+            let physical = format!("{}-{hook}", self.s.stack);
+            if physical.len() > 255 || !hook.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/')) {
+                self.err_key(
+                    &hp,
+                    format!("hook `{hook}` cannot be named `{physical}`"),
+                    "letters, digits, `-`, `_` and `/`; at most 255 characters with the stack's name",
+                );
+            }
+            if let Some(target) = &h.notification_target {
+                let service = target.split(':').nth(2).unwrap_or_default();
+                let problem = if matches!(service, "sns" | "sqs") {
+                    arn_problem(target, service, &[], region.as_deref(), false)
+                } else {
+                    Some("an SNS topic or SQS queue ARN".to_string())
+                };
+                if let Some(p) = problem {
+                    self.err(&format!("{hp}/notification_target"), format!("not a notification target: {p}"), "");
+                }
+                if h.role.is_none() {
+                    self.err_key(
+                        &hp,
+                        format!("hook `{hook}` has a `notification_target` but no `role`"),
+                        "Auto Scaling publishes with a role that may send to the target",
+                    );
+                }
+            }
+            if let Some(role) = &h.role
+                && let Some(p) = arn_problem(role, "iam", &["role/"], None, true)
+            {
+                self.err(&format!("{hp}/role"), format!("not a role ARN: {p}"), "");
+            }
+            if h.metadata.as_ref().is_some_and(|m| m.chars().count() > 1023) {
+                self.err(&format!("{hp}/metadata"), "metadata is at most 1023 characters", "");
+            }
+        }
+        if let Some(w) = &g.warm_pool
+            && let Some(max) = w.max_prepared
+            && max < w.min_size.unwrap_or(0)
+        {
+            self.err(&format!("{gp}/warm_pool/max_prepared"), format!("`max_prepared` {max} is below `min_size`"), "");
+        }
+        let mut topics: HashSet<&str> = HashSet::new();
+        for (i, n) in g.notifications.iter().enumerate() {
+            let np = format!("{gp}/notifications/{i}");
+            if let Some(p) = arn_problem(&n.topic, "sns", &[], region.as_deref(), false) {
+                self.err(&format!("{np}/topic"), format!("not an SNS topic ARN: {p}"), "");
+            }
+            if !topics.insert(n.topic.as_str()) {
+                self.err(&format!("{np}/topic"), format!("group `{name}` already notifies this topic"), "list every event of a topic in one entry");
+            }
+        }
+        if let Some(m) = &g.instance_maintenance
+            && (m.max_healthy_percentage < m.min_healthy_percentage || m.max_healthy_percentage - m.min_healthy_percentage > 100)
+        {
+            self.err(&format!("{gp}/instance_maintenance"), "the healthy percentages are more than 100 apart", "AWS allows a spread of at most 100");
         }
     }
 

@@ -516,3 +516,90 @@ async fn group_metrics_and_suspended_processes_are_sets_kept_in_step() {
     assert_eq!(live(group(&c, &name).await), (vec![], vec![]));
     destroy_converges(&c, &stack("")).await;
 }
+
+/// Lifecycle hooks (given to the create call, so the first instances already meet a launch
+/// hook), a warm pool, SNS notifications and the maintenance policy: created with the group,
+/// changed in place, removed, each apply ending with an empty re-plan. A hook another tool put on
+/// the group is left alone throughout.
+#[tokio::test]
+async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
+    let c = clients().await;
+    let name = unique("hooks");
+    let ud = user_data(&name, "#!/bin/sh\n");
+    let topic = "arn:aws:sns:us-east-1:000000000000:asg-events";
+    let stack = |extra: &str| load(&group_stack(&name, "t3.micro", &ud, extra, ""));
+    let first = format!(
+        "    lifecycle_hooks:\n      drain: {{transition: terminate, heartbeat: 300, default_result: continue}}\n    warm_pool: {{min_size: 1, state: stopped}}\n    notifications:\n      - {{topic: \"{topic}\", events: [launch_error, terminate_error]}}\n    instance_maintenance: {{min_healthy_percentage: 90, max_healthy_percentage: 120}}\n"
+    );
+    apply_converges(&c, &stack(&first)).await;
+    let group_name = format!("{name}-app");
+    let hooks = |c: &lbstack::live::Clients| {
+        let group_name = group_name.clone();
+        let c = c.clone();
+        async move {
+            let out = c.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(&group_name).send().await.unwrap();
+            let mut hooks: Vec<(String, i32, String)> = out
+                .lifecycle_hooks()
+                .iter()
+                .map(|h| (h.lifecycle_hook_name().unwrap().to_string(), h.heartbeat_timeout().unwrap(), h.default_result().unwrap().to_string()))
+                .collect();
+            hooks.sort();
+            hooks
+        }
+    };
+    assert_eq!(hooks(&c).await, vec![(format!("{name}-drain"), 300, "CONTINUE".to_string())]);
+    let g = group(&c, &name).await;
+    let policy = g.instance_maintenance_policy().expect("the maintenance policy is set");
+    assert_eq!((policy.min_healthy_percentage(), policy.max_healthy_percentage()), (Some(90), Some(120)));
+    let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
+    assert_eq!(pool.warm_pool_configuration().and_then(|w| w.min_size()), Some(1));
+    let notes = c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&group_name).send().await.unwrap();
+    assert_eq!(notes.notification_configurations().len(), 2);
+
+    // Another tool's hook on the group, named outside the stack's prefix: never touched.
+    c.autoscaling
+        .put_lifecycle_hook()
+        .auto_scaling_group_name(&group_name)
+        .lifecycle_hook_name("platform-audit")
+        .lifecycle_transition("autoscaling:EC2_INSTANCE_LAUNCHING")
+        .send()
+        .await
+        .unwrap();
+
+    let second = first
+        .replace("heartbeat: 300", "heartbeat: 600")
+        .replace("default_result: continue}", "default_result: continue}\n      warmup: {transition: launch}")
+        .replace("min_size: 1, state: stopped", "min_size: 2, max_prepared: 4, state: hibernated, reuse_on_scale_in: true")
+        .replace(", events: [launch_error, terminate_error]", "")
+        .replace("max_healthy_percentage: 120", "max_healthy_percentage: 150");
+    let s = stack(&second);
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("autoscaling_group.app".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    assert_eq!(
+        hooks(&c).await,
+        vec![
+            (format!("{name}-drain"), 600, "CONTINUE".to_string()),
+            (format!("{name}-warmup"), 3600, "ABANDON".into()),
+            ("platform-audit".into(), 3600, "ABANDON".into())
+        ]
+    );
+    let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
+    let w = pool.warm_pool_configuration().unwrap();
+    assert_eq!((w.min_size(), w.max_group_prepared_capacity(), w.pool_state().map(|s| s.as_str())), (Some(2), Some(4), Some("Hibernated")));
+    let notes = c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&group_name).send().await.unwrap();
+    assert_eq!(notes.notification_configurations().len(), 4, "no events listed means all four");
+
+    // Removed: the stack's hooks go, the other tool's stays; no pool, no notifications, no policy.
+    apply_converges(&c, &stack("")).await;
+    assert_eq!(hooks(&c).await, vec![("platform-audit".to_string(), 3600, "ABANDON".to_string())]);
+    let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
+    assert!(pool.warm_pool_configuration().is_none());
+    let notes = c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&group_name).send().await.unwrap();
+    assert!(notes.notification_configurations().is_empty());
+    assert!(group(&c, &name).await.instance_maintenance_policy().is_none());
+
+    // Destroy with hooks and a pool in place: they go first, the group after.
+    apply_converges(&c, &stack(&first)).await;
+    destroy_converges(&c, &stack(&first)).await;
+}
