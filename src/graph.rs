@@ -202,7 +202,7 @@ impl Graph {
         for (key, al) in &s.alarms {
             let a = addr(Kind::Alarm, key);
             let aid = node_id(&a);
-            g.node(Some(a), aid.clone(), format!("alarm {key}: {}", al.metric), Shape::Alarm);
+            g.node(Some(a), aid.clone(), format!("alarm {key}: {}", al.metric.as_deref().or(al.expression.as_deref()).unwrap_or_default()), Shape::Alarm);
             let d = &al.dimensions;
             let watched = d
                 .target_group

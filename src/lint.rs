@@ -311,16 +311,17 @@ pub fn check(s: &Stack) -> Vec<Finding> {
     let alarm_dir = |a: &Alarm| a.actions.iter().filter_map(|act| s.scaling_policies.get(act)).find_map(direction);
     for (ok, out_alarm) in s.alarms.iter().filter(|(_, a)| alarm_dir(a) == Some(1)) {
         for (ik, in_alarm) in s.alarms.iter().filter(|(_, a)| alarm_dir(a) == Some(-1)) {
-            if out_alarm.metric != in_alarm.metric || out_alarm.dimensions != in_alarm.dimensions {
+            if out_alarm.metric.is_none() || out_alarm.metric != in_alarm.metric || out_alarm.dimensions != in_alarm.dimensions {
                 continue;
             }
-            let gap = (out_alarm.threshold - in_alarm.threshold).abs();
-            let scale = out_alarm.threshold.abs().max(in_alarm.threshold.abs()).max(1.0);
+            let (Some(out_threshold), Some(in_threshold)) = (out_alarm.threshold, in_alarm.threshold) else { continue };
+            let gap = (out_threshold - in_threshold).abs();
+            let scale = out_threshold.abs().max(in_threshold.abs()).max(1.0);
             if gap / scale < 0.2 {
                 fire(
                     "SCALE001",
                     p(&["alarms", ik, "threshold"]),
-                    format!("scale-in alarm `{ik}` ({}) is within 20% of scale-out alarm `{ok}` ({})", in_alarm.threshold, out_alarm.threshold),
+                    format!("scale-in alarm `{ik}` ({in_threshold}) is within 20% of scale-out alarm `{ok}` ({out_threshold})"),
                 );
             }
         }
@@ -328,7 +329,12 @@ pub fn check(s: &Stack) -> Vec<Finding> {
 
     // MON: alarms an application load balancer should have.
     if let Some((k, _)) = s.load_balancers.iter().find(|(_, lb)| lb.kind == LbType::Application) {
-        let has = |names: &[&str]| s.alarms.values().any(|a| names.contains(&a.metric.as_str()));
+        let has = |names: &[&str]| {
+            s.alarms.values().any(|a| {
+                let watched = a.metric.iter().chain(a.metrics.values().map(|m| &m.metric));
+                watched.into_iter().any(|m| names.contains(&m.as_str()))
+            })
+        };
         let lbp = p(&["load_balancers", k]);
         if !has(&["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"]) {
             fire("MON001", lbp.clone(), format!("no alarm watches 5xx answers of load balancer `{k}`"));

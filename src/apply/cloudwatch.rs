@@ -4,7 +4,8 @@
 use super::{StepContext, strs, tag_diff};
 use crate::live::err;
 use crate::plan::Change;
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StandardUnit, Statistic, Tag};
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
+use serde_json::Value;
 
 /// CloudWatch names a load balancer `app/<name>/<id>` and a target group `targetgroup/<name>/<id>`:
 /// the tails of their ARNs. Group names and literal values pass through.
@@ -35,7 +36,7 @@ async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()
         .alarm_name(&c.name)
         .set_namespace(a["namespace"].as_str().map(str::to_string))
         .set_metric_name(a["metric"].as_str().map(str::to_string))
-        .set_dimensions(Some(dims))
+        .set_dimensions((!dims.is_empty()).then_some(dims))
         .set_period(a["period"].as_i64().map(|n| n as i32))
         .set_evaluation_periods(a["evaluation_periods"].as_i64().map(|n| n as i32))
         .set_datapoints_to_alarm(a["datapoints_to_alarm"].as_i64().map(|n| n as i32))
@@ -48,13 +49,37 @@ async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()
         .alarm_description(a["description"].as_str().unwrap_or_default())
         .set_unit(a["unit"].as_str().map(StandardUnit::from))
         .actions_enabled(true);
-    req = if percentile { req.extended_statistic(stat) } else { req.statistic(Statistic::from(stat)) };
+    let queries: Vec<MetricDataQuery> = a["queries"].as_array().into_iter().flatten().map(query).collect();
+    if queries.is_empty() {
+        req = if percentile { req.extended_statistic(stat) } else { req.statistic(Statistic::from(stat)) };
+    } else {
+        // Metric math and anomaly bands: the queries carry the metrics, periods and statistics.
+        req = req.set_metrics(Some(queries)).set_threshold_metric_id(a["threshold_metric"].as_str().map(str::to_string));
+    }
     if with_tags {
         let tags = a["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
         req = req.set_tags(Some(tags));
     }
     req.send().await.map_err(|e| err(&format!("putting alarm {}", c.name), e))?;
     Ok(())
+}
+
+/// One query of a math or anomaly alarm: an expression, or a metric with its statistic.
+fn query(q: &Value) -> MetricDataQuery {
+    let text = |k: &str| q[k].as_str().map(str::to_string);
+    let builder = MetricDataQuery::builder().set_id(text("id")).return_data(q["return"].as_bool().unwrap_or(true));
+    if q["expression"].is_string() {
+        return builder.set_expression(text("expression")).build();
+    }
+    let dims: Vec<Dimension> = q["dimensions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| Dimension::builder().set_name(d["name"].as_str().map(str::to_string)).value(dimension_value(d["value"].as_str().unwrap_or_default())).build())
+        .collect();
+    let metric = Metric::builder().set_namespace(text("namespace")).set_metric_name(text("metric")).set_dimensions(Some(dims)).build();
+    let stat = MetricStat::builder().metric(metric).set_period(q["period"].as_i64().map(|n| n as i32)).set_stat(text("statistic")).build();
+    builder.metric_stat(stat).build()
 }
 
 pub async fn create_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

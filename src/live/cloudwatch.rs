@@ -62,7 +62,31 @@ fn attrs(a: &MetricAlarm, tags: Value) -> Value {
     let dims: Vec<Value> = a.dimensions().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
     let statistic = a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
     let evaluation = a.evaluation_periods();
+    let mut queries: Vec<Value> = a
+        .metrics()
+        .iter()
+        .map(|q| match q.metric_stat() {
+            Some(stat) => {
+                let metric = stat.metric();
+                let dims: Vec<Value> =
+                    metric.map(|m| m.dimensions()).unwrap_or_default().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
+                json!({
+                    "id": q.id(),
+                    "namespace": metric.and_then(|m| m.namespace()),
+                    "metric": metric.and_then(|m| m.metric_name()),
+                    "dimensions": sorted(dims),
+                    "statistic": stat.stat(),
+                    "period": stat.period(),
+                    "return": q.return_data().unwrap_or(true),
+                })
+            }
+            None => json!({ "id": q.id(), "expression": q.expression(), "return": q.return_data().unwrap_or(true) }),
+        })
+        .collect();
+    queries.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
     json!({
+        "queries": queries,
+        "threshold_metric": a.threshold_metric_id(),
         "namespace": a.namespace(),
         "metric": a.metric_name(),
         "statistic": statistic,

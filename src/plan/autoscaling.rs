@@ -376,17 +376,20 @@ pub fn comparison_name(c: Comparison) -> &'static str {
         Comparison::GreaterOrEqual => "GreaterThanOrEqualToThreshold",
         Comparison::Less => "LessThanThreshold",
         Comparison::LessOrEqual => "LessThanOrEqualToThreshold",
+        Comparison::OutsideBand => "LessThanLowerOrGreaterThanUpperThreshold",
+        Comparison::AboveBand => "GreaterThanUpperThreshold",
+        Comparison::BelowBand => "LessThanLowerThreshold",
     }
 }
 
-fn namespace_for(s: &Stack, a: &Alarm) -> String {
-    if let Some(ns) = &a.namespace {
+fn namespace_for(s: &Stack, namespace: &Option<String>, metric: &str, d: &AlarmDimensions) -> String {
+    if let Some(ns) = namespace {
         return ns.clone();
     }
-    if a.dimensions.autoscaling_group.is_some() && GROUP_METRICS.contains(&a.metric.as_str()) {
+    if d.autoscaling_group.is_some() && GROUP_METRICS.contains(&metric) {
         return "AWS/AutoScaling".into();
     }
-    match a.dimensions.load_balancer.as_ref().and_then(|lb| s.load_balancers.get(lb)).map(|lb| lb.kind) {
+    match d.load_balancer.as_ref().and_then(|lb| s.load_balancers.get(lb)).map(|lb| lb.kind) {
         Some(LbType::Network) => "AWS/NetworkELB".into(),
         Some(LbType::Gateway) => "AWS/GatewayELB".into(),
         Some(LbType::Application) => "AWS/ApplicationELB".into(),
@@ -394,14 +397,8 @@ fn namespace_for(s: &Stack, a: &Alarm) -> String {
     }
 }
 
-/// An action by key is a scaling policy of the stack; an ARN stays as written.
-fn action_ref(a: &str) -> Value {
-    if a.starts_with("arn:") { Value::from(a) } else { Address::new(Kind::ScalingPolicy, a).reference() }
-}
-
-fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
-    let address = Address::new(Kind::Alarm, key);
-    let d = &a.dimensions;
+/// An alarm's dimensions, stack resources by reference.
+fn alarm_dimensions(d: &AlarmDimensions) -> Value {
     let mut dims: Vec<Value> = Vec::new();
     if let Some(lb) = &d.load_balancer {
         dims.push(json!({ "name": "LoadBalancer", "value": Address::new(Kind::LoadBalancer, lb).reference() }));
@@ -415,6 +412,52 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
     for (k, v) in &d.other {
         dims.push(json!({ "name": k, "value": v }));
     }
+    sorted(dims)
+}
+
+/// The id of the band query of an anomaly-detection alarm, and of the metric it is around.
+pub const BAND_QUERY: &str = "band";
+pub const BANDED_METRIC_QUERY: &str = "m1";
+/// The id of the query that holds an alarm's `expression`.
+pub const EXPRESSION_QUERY: &str = "expression";
+
+/// The metric queries of a math or anomaly alarm (none for a plain one), sorted by id.
+fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Value> {
+    let stat = |m: &str, namespace: &Option<String>, d: &AlarmDimensions, statistic: &Option<String>, period: u32, id: &str, returned: bool| {
+        json!({
+            "id": id,
+            "namespace": namespace_for(s, namespace, m, d),
+            "metric": m,
+            "dimensions": alarm_dimensions(d),
+            "statistic": statistic.clone().unwrap_or_else(|| "Average".into()),
+            "period": period,
+            "return": returned,
+        })
+    };
+    let mut queries = Vec::new();
+    if let Some(expression) = &a.expression {
+        queries.push(json!({ "id": EXPRESSION_QUERY, "expression": expression, "return": true }));
+        for (id, m) in &a.metrics {
+            queries.push(stat(&m.metric, &m.namespace, &m.dimensions, &m.statistic, m.period.unwrap_or(a.period), id, false));
+        }
+    } else if let (Some(band), Some(metric)) = (a.anomaly_band, &a.metric) {
+        queries.push(stat(metric, &a.namespace, &a.dimensions, &a.statistic, a.period, BANDED_METRIC_QUERY, true));
+        queries.push(json!({ "id": BAND_QUERY, "expression": format!("ANOMALY_DETECTION_BAND({BANDED_METRIC_QUERY}, {band})"), "return": true }));
+    }
+    queries.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    queries
+}
+
+/// An action by key is a scaling policy of the stack; an ARN stays as written.
+fn action_ref(a: &str) -> Value {
+    if a.starts_with("arn:") { Value::from(a) } else { Address::new(Kind::ScalingPolicy, a).reference() }
+}
+
+fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
+    let address = Address::new(Kind::Alarm, key);
+    // A plain alarm names its metric; a math or anomaly alarm has only queries.
+    let plain = a.expression.is_none() && a.anomaly_band.is_none();
+    let metric = a.metric.as_deref().filter(|_| plain);
     let missing = match a.missing_data.unwrap_or(MissingData::Missing) {
         MissingData::Missing => "missing",
         MissingData::Ignore => "ignore",
@@ -423,11 +466,13 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
     };
     let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(x)).collect());
     let attrs = json!({
-        "namespace": namespace_for(s, a),
-        "metric": a.metric,
-        "statistic": a.statistic.clone().unwrap_or_else(|| "Average".into()),
-        "dimensions": sorted(dims),
-        "period": a.period,
+        "namespace": metric.map(|m| namespace_for(s, &a.namespace, m, &a.dimensions)),
+        "metric": metric,
+        "statistic": metric.map(|_| a.statistic.clone().unwrap_or_else(|| "Average".into())),
+        "dimensions": if plain { alarm_dimensions(&a.dimensions) } else { json!([]) },
+        "period": metric.map(|_| a.period),
+        "queries": alarm_queries(s, a),
+        "threshold_metric": a.anomaly_band.map(|_| BAND_QUERY),
         "evaluation_periods": a.evaluation_periods,
         "datapoints_to_alarm": a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
         "threshold": a.threshold,
@@ -437,7 +482,7 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
         "ok_actions": list(&a.ok_actions),
         "insufficient_data_actions": list(&a.insufficient_data_actions),
         "description": a.description.clone().unwrap_or_default(),
-        "unit": a.unit,
+        "unit": if plain { a.unit.clone() } else { None },
         "tags": tags(s, &address, &a.tags),
     });
     finish(address, names::physical(&s.stack, key, 255), attrs, None)

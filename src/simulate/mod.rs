@@ -95,6 +95,8 @@ fn breaches(c: Comparison, v: f64, threshold: f64) -> bool {
         Comparison::GreaterOrEqual => v >= threshold,
         Comparison::Less => v < threshold,
         Comparison::LessOrEqual => v <= threshold,
+        // Bands are not modelled: such alarms are listed as not simulated.
+        Comparison::OutsideBand | Comparison::AboveBand | Comparison::BelowBand => false,
     }
 }
 
@@ -122,13 +124,13 @@ impl AlarmModel<'_> {
         if !(t + 1).is_multiple_of(self.period) {
             return None;
         }
-        let series = s.metric(&self.alarm.metric)?;
+        let series = s.metric(self.alarm.metric.as_deref()?)?;
         let periods = (t + 1) / self.period;
         let n = self.alarm.evaluation_periods as usize;
         let m = self.alarm.datapoints_to_alarm.unwrap_or(self.alarm.evaluation_periods) as usize;
         let stat = self.alarm.statistic.as_deref().unwrap_or("Average");
         let points: Vec<f64> = (periods.saturating_sub(n)..periods).map(|k| statistic(stat, &series[k * self.period..(k + 1) * self.period])).collect();
-        let breaching = points.iter().filter(|v| breaches(self.alarm.comparison, **v, self.alarm.threshold)).count();
+        let breaching = points.iter().filter(|v| breaches(self.alarm.comparison, **v, self.alarm.threshold.unwrap_or_default())).count();
         // Missing data (the first periods) counts as not breaching.
         self.in_alarm = breaching >= m;
         self.in_alarm.then(|| *points.last().unwrap_or(&0.0))
@@ -213,8 +215,12 @@ pub fn run(inp: &Inputs) -> Result<Outcome, String> {
         if policies.is_empty() {
             continue;
         }
-        if !["CPUUtilization", "RequestCountPerTarget", "RequestCount"].contains(&a.metric.as_str()) {
-            not_simulated.push(format!("alarm {name}: the model has no `{}`", a.metric));
+        let Some(metric) = a.metric.as_deref().filter(|_| a.threshold.is_some() && !a.comparison.is_band()) else {
+            not_simulated.push(format!("alarm {name}: metric math and anomaly bands are not modelled"));
+            continue;
+        };
+        if !["CPUUtilization", "RequestCountPerTarget", "RequestCount"].contains(&metric) {
+            not_simulated.push(format!("alarm {name}: the model has no `{metric}`"));
             continue;
         }
         for (pk, p) in &policies {
@@ -363,7 +369,7 @@ pub fn run(inp: &Inputs) -> Result<Outcome, String> {
                     simple_cooldown_until = t + (si.cooldown.unwrap_or(300) as usize).div_ceil(60);
                     want = Some((n, format!("{pk}: alarm {} ({value:.0}), adjust {}", model.name, si.adjust)));
                 } else if let Some(st) = &p.step {
-                    let breach = value - model.alarm.threshold;
+                    let breach = value - model.alarm.threshold.unwrap_or_default();
                     let step = st.steps.iter().find(|x| x.lower.is_none_or(|l| breach >= l) && x.upper.is_none_or(|u| breach < u));
                     let Some(step) = step else { continue };
                     // Instances launched by an earlier step still warming up count as added.

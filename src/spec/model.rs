@@ -1598,8 +1598,21 @@ pub struct ScheduledAction {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Alarm {
-    /// Metric name, e.g. `CPUUtilization`, `TargetResponseTime`, `HTTPCode_Target_5XX_Count`.
-    pub metric: String,
+    /// Metric name, e.g. `CPUUtilization`, `TargetResponseTime`, `HTTPCode_Target_5XX_Count`;
+    /// omitted when the alarm watches an `expression`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// Metric math over `metrics`, e.g. `100 * errors / requests`: the alarm watches its result
+    /// (an error rate rather than an absolute count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// The metrics `expression` names, by id (a lowercase letter first, then letters, digits and `_`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub metrics: IndexMap<String, AlarmMetric>,
+    /// Instead of a threshold: a band of this many standard deviations around the metric's
+    /// expected value (anomaly detection); `comparison` is then `outside`, `above` or `below`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anomaly_band: Option<f64>,
     /// Defaults from the dimensions: AWS/ApplicationELB, AWS/NetworkELB, AWS/GatewayELB, AWS/AutoScaling
     /// for a group metric (`Group*`, `WarmPool*`) of a group, else AWS/EC2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1617,7 +1630,10 @@ pub struct Alarm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub datapoints_to_alarm: Option<u32>,
-    pub threshold: f64,
+    /// The value compared with (not with `anomaly_band`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// `>`, `>=`, `<`, `<=`; with `anomaly_band`, `outside`, `above` or `below` the band.
     pub comparison: Comparison,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_data: Option<MissingData>,
@@ -1657,6 +1673,40 @@ pub enum Comparison {
     Less,
     #[serde(rename = "<=")]
     LessOrEqual,
+    /// Outside an anomaly band.
+    #[serde(rename = "outside")]
+    OutsideBand,
+    /// Above an anomaly band.
+    #[serde(rename = "above")]
+    AboveBand,
+    /// Below an anomaly band.
+    #[serde(rename = "below")]
+    BelowBand,
+}
+
+impl Comparison {
+    /// Whether this compares with an anomaly band rather than a threshold.
+    pub fn is_band(self) -> bool {
+        matches!(self, Comparison::OutsideBand | Comparison::AboveBand | Comparison::BelowBand)
+    }
+}
+
+/// One metric of an alarm's `expression`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmMetric {
+    pub metric: String,
+    /// Defaults from the dimensions, as for the alarm's own metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Average (default), Sum, Minimum, Maximum, SampleCount, or a percentile such as `p99`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<String>,
+    #[serde(default)]
+    pub dimensions: AlarmDimensions,
+    /// Seconds; the alarm's `period` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1237,6 +1237,124 @@ impl<'a> V<'a> {
         }
     }
 
+    /// What an alarm watches: one metric (against a threshold or an anomaly band), or metric math
+    /// over named metrics.
+    fn alarm_watches(&mut self, ap: &str, name: &str, al: &Alarm) {
+        match (&al.metric, &al.expression) {
+            (Some(_), Some(_)) => {
+                self.err_key(ap, format!("alarm `{name}` has both `metric` and `expression`"), "watch one metric, or an expression over `metrics`")
+            }
+            (None, None) => self.err_key(ap, format!("alarm `{name}` needs a `metric` or an `expression`"), ""),
+            _ => {}
+        }
+        if let Some(metric) = &al.metric {
+            self.alarm_metric(ap, name, metric, &al.namespace, &al.dimensions);
+        }
+        if al.expression.is_none() && !al.metrics.is_empty() {
+            self.err(&format!("{ap}/metrics"), "`metrics` are the inputs of an `expression`", "add `expression`, e.g. `100 * errors / requests`");
+        }
+        if let Some(expression) = &al.expression {
+            if al.metrics.is_empty() {
+                self.err(
+                    &format!("{ap}/expression"),
+                    "an expression needs the `metrics` it names",
+                    "e.g. `metrics: {errors: {metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {load_balancer: web}}}`",
+                );
+            }
+            if expression.is_empty() || expression.len() > 1024 {
+                self.err(&format!("{ap}/expression"), "an expression is 1 to 1024 characters", "");
+            }
+            for (id, m) in &al.metrics {
+                let mp = format!("{ap}/metrics/{}", escape(id));
+                let valid =
+                    id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && id.len() <= 255;
+                if !valid || id == crate::plan::autoscaling::EXPRESSION_QUERY {
+                    self.err_key(&mp, format!("`{id}` cannot name a metric"), "a lowercase letter first, then letters, digits and `_` (and not `expression`)");
+                }
+                if !expression.contains(id.as_str()) {
+                    self.warn_key(&mp, format!("the expression does not use metric `{id}`"), "remove it, or use it in `expression`");
+                }
+                if let Some(stat) = &m.statistic
+                    && !is_statistic(stat)
+                {
+                    self.err(
+                        &format!("{mp}/statistic"),
+                        format!("`{stat}` is not a statistic"),
+                        "Average, Sum, Minimum, Maximum, SampleCount, or a percentile such as p99",
+                    );
+                }
+                if let Some(period) = m.period
+                    && !(period == 10 || period == 30 || (period >= 60 && period % 60 == 0))
+                {
+                    self.err(&format!("{mp}/period"), format!("a period of {period} s is not allowed"), "10, 30, or a multiple of 60 seconds");
+                }
+                self.alarm_metric(&mp, name, &m.metric, &m.namespace, &m.dimensions);
+            }
+        }
+        match (al.anomaly_band, al.threshold, al.comparison.is_band()) {
+            (Some(_), _, _) if al.expression.is_some() => {
+                self.err(&format!("{ap}/anomaly_band"), "an anomaly band is drawn around `metric`, not an expression", "")
+            }
+            (Some(band), threshold, is_band) => {
+                if !(band > 0.0 && band.is_finite()) {
+                    self.err(&format!("{ap}/anomaly_band"), "the band is a positive number of standard deviations", "2 is a common start");
+                }
+                if threshold.is_some() {
+                    self.err(&format!("{ap}/threshold"), "an anomaly alarm compares with its band, not a threshold", "remove `threshold`");
+                }
+                if !is_band {
+                    self.err(&format!("{ap}/comparison"), "an anomaly alarm's comparison is `outside`, `above` or `below` the band", "");
+                }
+            }
+            (None, None, _) => self.err_key(ap, format!("alarm `{name}` needs a `threshold`"), "or an `anomaly_band` around its metric"),
+            (None, Some(_), true) => self.err(
+                &format!("{ap}/comparison"),
+                "`outside`, `above` and `below` compare with an `anomaly_band`",
+                "use `>`, `>=`, `<` or `<=` with a threshold",
+            ),
+            (None, Some(_), false) => {}
+        }
+    }
+
+    /// One metric an alarm watches: its dimensions, and a namespace that can be derived.
+    fn alarm_metric(&mut self, ap: &str, name: &str, metric: &str, namespace: &Option<String>, d: &AlarmDimensions) {
+        let dp = format!("{ap}/dimensions");
+        if let Some(lb) = &d.load_balancer {
+            self.reference(&format!("{dp}/load_balancer"), Kind::LoadBalancer, lb);
+        }
+        if let Some(tg) = &d.target_group {
+            self.reference(&format!("{dp}/target_group"), Kind::TargetGroup, tg);
+            if d.load_balancer.is_none() {
+                self.err(
+                    &format!("{dp}/target_group"),
+                    "a `target_group` dimension needs `load_balancer` too",
+                    "load balancer metrics per target group carry both dimensions",
+                );
+            }
+        }
+        if let Some(g) = &d.autoscaling_group {
+            self.reference(&format!("{dp}/autoscaling_group"), Kind::AutoScalingGroup, g);
+            if let Some(group) = self.s.autoscaling_groups.get(g)
+                && GROUP_METRICS.contains(&metric)
+                && namespace.as_deref().is_none_or(|n| n == "AWS/AutoScaling")
+                && !group.collected_metrics().contains(&metric)
+            {
+                self.warn_key(
+                    &format!("{ap}/metric"),
+                    format!("group `{g}` does not collect {metric}, so alarm `{name}` never gets data"),
+                    format!("add `metrics: all` (or `[{metric}]`) to autoscaling_groups.{g}"),
+                );
+            }
+        }
+        if namespace.is_none() && d.load_balancer.is_none() && d.autoscaling_group.is_none() {
+            self.err_key(
+                ap,
+                format!("alarm `{name}` needs a `namespace` for {metric}"),
+                "it cannot be derived without a load_balancer or autoscaling_group dimension",
+            );
+        }
+    }
+
     /// Lifecycle hooks, the warm pool, notifications and the maintenance policy of one group.
     fn group_extras(&mut self, gp: &str, name: &str, g: &AutoScalingGroup) {
         let region = self.s.region.clone();
@@ -1557,39 +1675,7 @@ impl<'a> V<'a> {
                     "Average, Sum, Minimum, Maximum, SampleCount, or a percentile such as p99 or p99.9",
                 );
             }
-            let d = &al.dimensions;
-            let dp = format!("{ap}/dimensions");
-            if let Some(lb) = &d.load_balancer {
-                self.reference(&format!("{dp}/load_balancer"), Kind::LoadBalancer, lb);
-            }
-            if let Some(tg) = &d.target_group {
-                self.reference(&format!("{dp}/target_group"), Kind::TargetGroup, tg);
-                if d.load_balancer.is_none() {
-                    self.err(
-                        &format!("{dp}/target_group"),
-                        "a `target_group` dimension needs `load_balancer` too",
-                        "load balancer metrics per target group carry both dimensions",
-                    );
-                }
-            }
-            if let Some(g) = &d.autoscaling_group {
-                self.reference(&format!("{dp}/autoscaling_group"), Kind::AutoScalingGroup, g);
-                let metric = al.metric.as_str();
-                if let Some(group) = self.s.autoscaling_groups.get(g)
-                    && GROUP_METRICS.contains(&metric)
-                    && al.namespace.as_deref().is_none_or(|n| n == "AWS/AutoScaling")
-                    && !group.collected_metrics().contains(&metric)
-                {
-                    self.warn_key(
-                        &format!("{ap}/metric"),
-                        format!("group `{g}` does not collect {metric}, so alarm `{name}` never gets data"),
-                        format!("add `metrics: all` (or `[{metric}]`) to autoscaling_groups.{g}"),
-                    );
-                }
-            }
-            if al.namespace.is_none() && d.load_balancer.is_none() && d.autoscaling_group.is_none() {
-                self.err_key(&ap, format!("alarm `{name}` needs a `namespace`"), "it cannot be derived without a load_balancer or autoscaling_group dimension");
-            }
+            self.alarm_watches(&ap, name, al);
             for (field, list) in [("actions", &al.actions), ("ok_actions", &al.ok_actions), ("insufficient_data_actions", &al.insufficient_data_actions)] {
                 for (i, act) in list.iter().enumerate() {
                     let actp = format!("{ap}/{field}/{i}");

@@ -603,3 +603,51 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
     apply_converges(&c, &stack(&first)).await;
     destroy_converges(&c, &stack(&first)).await;
 }
+
+/// Metric math (an error rate rather than a count) and an anomaly band: created, changed in
+/// place, the band alarm turned into a threshold alarm, each apply ending with an empty re-plan.
+#[tokio::test]
+async fn metric_math_and_anomaly_band_alarms_round_trip() {
+    let c = clients().await;
+    let name = unique("mathalarm");
+    let stack = |rate: &str, latency: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\nalarms:\n  error-rate:\n{rate}    metrics:\n      errors: {{metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {{load_balancer: web}}}}\n      requests: {{metric: RequestCount, statistic: Sum, dimensions: {{load_balancer: web}}}}\n    comparison: \">\"\n    evaluation_periods: 3\n  latency:\n    metric: TargetResponseTime\n    dimensions: {{load_balancer: web}}\n{latency}"
+        ))
+    };
+    let alarm = |suffix: &str| {
+        let (c, name) = (c.clone(), name.clone());
+        let suffix = suffix.to_string();
+        async move { c.cloudwatch.describe_alarms().alarm_names(format!("{name}-{suffix}")).send().await.unwrap().metric_alarms()[0].clone() }
+    };
+    let s = stack("    expression: \"100 * errors / requests\"\n    threshold: 1\n", "    anomaly_band: 2\n    comparison: above\n");
+    apply_converges(&c, &s).await;
+    let rate = alarm("error-rate").await;
+    let ids: Vec<&str> = rate.metrics().iter().filter_map(|q| q.id()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let expression = rate.metrics().iter().find_map(|q| q.expression()).unwrap();
+    assert_eq!((expression, rate.threshold()), ("100 * errors / requests", Some(1.0)));
+    let errors = rate.metrics().iter().find(|q| q.id() == Some("errors")).and_then(|q| q.metric_stat()).unwrap();
+    assert_eq!(errors.metric().and_then(|m| m.namespace()), Some("AWS/ApplicationELB"));
+    let dimension = errors.metric().unwrap().dimensions()[0].value().unwrap();
+    assert!(dimension.starts_with("app/"), "CloudWatch names the load balancer by its ARN's tail: {dimension}");
+    let latency = alarm("latency").await;
+    assert_eq!(latency.threshold_metric_id(), Some("band"));
+    assert_eq!(latency.comparison_operator().map(|c| c.as_str()), Some("GreaterThanUpperThreshold"));
+    assert_eq!(latency.metrics().iter().find_map(|q| q.expression()), Some("ANOMALY_DETECTION_BAND(m1, 2)"));
+
+    // Changed in place.
+    let s = stack("    expression: \"errors / requests\"\n    threshold: 0.01\n", "    anomaly_band: 3\n    comparison: outside\n");
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("alarm.error-rate".to_string(), Update), ("alarm.latency".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    assert_eq!(alarm("latency").await.metrics().iter().find_map(|q| q.expression()), Some("ANOMALY_DETECTION_BAND(m1, 3)"));
+
+    // The band gives way to a threshold: the queries go.
+    let s = stack("    expression: \"errors / requests\"\n    threshold: 0.01\n", "    threshold: 0.5\n    comparison: \">\"\n");
+    apply_converges(&c, &s).await;
+    let latency = alarm("latency").await;
+    assert!(latency.metrics().is_empty() && latency.threshold_metric_id().is_none());
+    assert_eq!((latency.metric_name(), latency.threshold()), (Some("TargetResponseTime"), Some(0.5)));
+    destroy_converges(&c, &s).await;
+}
