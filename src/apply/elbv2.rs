@@ -1,13 +1,14 @@
 //! Target groups, load balancers, listeners and listener rules.
 
-use super::{StepContext, changed, id, set_diff, strs, tag_diff};
+use super::{StepContext, changed, id, set_diff, state_of, strs, tag_diff};
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
 use crate::retry::{self, Backoff};
 use aws_sdk_elasticloadbalancingv2::client::Waiters;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
+    Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConditionalBehaviorEnum,
+    AuthenticateOidcActionConfig, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
     HttpRequestMethodConditionConfig, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, PathPatternConditionConfig,
     ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum, RuleCondition, RulePriorityPair,
     SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
@@ -349,7 +350,67 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 
 // ------------------------------------------------------------------ listeners
 
-/// A normalised action (references already resolved to ARNs) as the API's type.
+/// A normalised action (references already resolved to ARNs) as the API's list: the sign-in
+/// first when there is one. An OIDC client secret is read from its source here, and only here.
+fn actions(sc: &StepContext, v: &Value) -> anyhow::Result<Vec<Action>> {
+    let main = action(v);
+    let auth = &v["authenticate"];
+    if !auth.is_object() {
+        return Ok(vec![main]);
+    }
+    let text = |k: &str| auth[k].as_str().map(str::to_string);
+    let extra: Option<std::collections::HashMap<String, String>> =
+        auth["extra_params"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect());
+    let timeout = auth["session_timeout"].as_i64();
+    let first = if auth["type"] == "authenticate-cognito" {
+        let cfg = AuthenticateCognitoActionConfig::builder()
+            .set_user_pool_arn(text("user_pool"))
+            .set_user_pool_client_id(text("client_id"))
+            .set_user_pool_domain(text("domain"))
+            .set_scope(text("scope"))
+            .set_session_cookie_name(text("session_cookie"))
+            .set_session_timeout(timeout)
+            .set_on_unauthenticated_request(text("on_unauthenticated").map(|u| AuthenticateCognitoActionConditionalBehaviorEnum::from(u.as_str())))
+            .set_authentication_request_extra_params(extra)
+            .build();
+        Action::builder().r#type(ActionTypeEnum::AuthenticateCognito).authenticate_cognito_config(cfg).order(1).build()
+    } else {
+        let secret = client_secret(sc, &auth["_client_secret"])?;
+        let cfg = AuthenticateOidcActionConfig::builder()
+            .set_issuer(text("issuer"))
+            .set_authorization_endpoint(text("authorization_endpoint"))
+            .set_token_endpoint(text("token_endpoint"))
+            .set_user_info_endpoint(text("user_info_endpoint"))
+            .set_client_id(text("client_id"))
+            .client_secret(secret)
+            .set_scope(text("scope"))
+            .set_session_cookie_name(text("session_cookie"))
+            .set_session_timeout(timeout)
+            .set_on_unauthenticated_request(text("on_unauthenticated").map(|u| AuthenticateOidcActionConditionalBehaviorEnum::from(u.as_str())))
+            .set_authentication_request_extra_params(extra)
+            .build();
+        Action::builder().r#type(ActionTypeEnum::AuthenticateOidc).authenticate_oidc_config(cfg).order(1).build()
+    };
+    let mut main = main;
+    main.order = Some(2);
+    Ok(vec![first, main])
+}
+
+/// The OIDC client secret from its source (an environment variable or a file next to the stack).
+fn client_secret(sc: &StepContext, source: &Value) -> anyhow::Result<String> {
+    if let Some(name) = source["env"].as_str() {
+        return std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("the OIDC client secret's environment variable `{name}` is not set"));
+    }
+    let file = source["file"].as_str().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source"))?;
+    let bytes = sc.files.read(file, 4096).map_err(|e| anyhow::anyhow!("the OIDC client secret's file `{file}`: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("the OIDC client secret's file `{file}` is not UTF-8 text"))?;
+    Ok(text.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// The final action alone, as the API's type.
 fn action(v: &Value) -> Action {
     match v["type"].as_str().unwrap_or("forward") {
         "redirect" => Action::builder()
@@ -410,7 +471,7 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .elbv2
         .create_listener()
         .load_balancer_arn(a["load_balancer"].as_str().unwrap_or_default())
-        .default_actions(action(&a["default_action"]))
+        .set_default_actions(Some(actions(sc, &a["default_action"])?))
         .set_port(a["port"].as_i64().map(|p| p as i32))
         .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
         .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string))
@@ -457,13 +518,13 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     let arn = id(sc, c)?;
     let (b, a) = resolved(sc, c)?;
     let main_fields = ["port", "protocol", "ssl_policy", "certificate", "alpn_policy", "default_action"];
-    if main_fields.iter().any(|f| b[f] != a[f]) {
+    if main_fields.iter().any(|f| state_of(&b[f]) != state_of(&a[f])) {
         let mut req = sc
             .clients
             .elbv2
             .modify_listener()
             .listener_arn(&arn)
-            .default_actions(action(&a["default_action"]))
+            .set_default_actions(Some(actions(sc, &a["default_action"])?))
             .set_port(a["port"].as_i64().map(|p| p as i32))
             .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
             .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string));
@@ -601,11 +662,11 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     let mut moves = Vec::new();
     for (w, h) in &pairs {
         let arn = arn_of(h).ok_or_else(|| anyhow::anyhow!("no ARN for the rule at priority {}", h["priority"]))?;
-        if w["conditions"] != h["conditions"] || w["action"] != h["action"] {
+        if w["conditions"] != h["conditions"] || state_of(&w["action"]) != state_of(&h["action"]) {
             elb.modify_rule()
                 .rule_arn(&arn)
                 .set_conditions(Some(condition_list(&w["conditions"])))
-                .actions(action(&w["action"]))
+                .set_actions(Some(actions(sc, &w["action"])?))
                 .send()
                 .await
                 .map_err(|e| err(&format!("modifying the rule at priority {}", w["priority"]), e))?;
@@ -624,7 +685,7 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
             .listener_arn(&listener)
             .priority(priority)
             .set_conditions(Some(condition_list(&w["conditions"])))
-            .actions(action(&w["action"]))
+            .set_actions(Some(actions(sc, &w["action"])?))
             .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
             .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build())
             .send()

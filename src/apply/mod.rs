@@ -539,6 +539,15 @@ pub(crate) fn owned_by(tags: &[(&str, &str)], stack: &str, address: &Address) ->
 }
 
 /// Set-difference of two JSON lists: (to add, to remove).
+/// A value without its apply-only inputs (`_`-keys at any depth): what AWS holds of it.
+pub fn state_of(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, x)| (k.clone(), state_of(x))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(state_of).collect()),
+        other => other.clone(),
+    }
+}
+
 pub fn set_diff(want: &[Value], have: &[Value]) -> (Vec<Value>, Vec<Value>) {
     let add = want.iter().filter(|w| !have.contains(w)).cloned().collect();
     let remove = have.iter().filter(|h| !want.contains(h)).cloned().collect();

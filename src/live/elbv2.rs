@@ -338,7 +338,7 @@ async fn read_listener(
     if protocol.as_deref() == Some("TLS") {
         m.insert("alpn_policy".into(), Value::from(l.alpn_policy().first().map(String::as_str).unwrap_or("None")));
     }
-    m.insert("default_action".into(), action(l.default_actions().first(), tg_refs));
+    m.insert("default_action".into(), actions(l.default_actions(), tg_refs));
     let mut out = vec![Live {
         address: address.clone(),
         id: arn.clone(),
@@ -365,7 +365,7 @@ fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> Value {
     json!({
         "priority": r.priority().and_then(|p| p.parse::<u64>().ok()),
         "conditions": conditions(r.conditions()),
-        "action": action(r.actions().first(), tg_refs),
+        "action": actions(r.actions(), tg_refs),
     })
 }
 
@@ -415,6 +415,63 @@ fn conditions(conds: &[RuleCondition]) -> Value {
 
 fn tg_value(arn: &str, tg_refs: &HashMap<String, Address>) -> Value {
     tg_refs.get(arn).map(Address::reference).unwrap_or_else(|| Value::from(arn))
+}
+
+/// A listener's or rule's actions as the stack writes them: the final action, with the sign-in
+/// that comes before it (or null).
+pub fn actions(list: &[Action], tg_refs: &HashMap<String, Address>) -> Value {
+    let is_auth = |a: &Action| matches!(a.r#type(), Some(ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito));
+    let mut ordered: Vec<&Action> = list.iter().collect();
+    ordered.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
+    let mut main = action(ordered.iter().find(|a| !is_auth(a)).copied(), tg_refs);
+    let auth = ordered.iter().find(|a| is_auth(a)).map_or(Value::Null, |a| authenticate(a));
+    if let Value::Object(m) = &mut main {
+        m.insert("authenticate".into(), auth);
+    }
+    main
+}
+
+fn authenticate(a: &Action) -> Value {
+    let mut m = serde_json::Map::new();
+    let params = |p: Option<&HashMap<String, String>>| -> Value {
+        Value::Object(p.into_iter().flatten().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<BTreeMap<_, _>>().into_iter().collect())
+    };
+    let (scope, cookie, timeout, unauthenticated, extra) = if let Some(o) = a.authenticate_oidc_config() {
+        m.insert("type".into(), Value::from("authenticate-oidc"));
+        m.insert("issuer".into(), json!(o.issuer()));
+        m.insert("authorization_endpoint".into(), json!(o.authorization_endpoint()));
+        m.insert("token_endpoint".into(), json!(o.token_endpoint()));
+        m.insert("user_info_endpoint".into(), json!(o.user_info_endpoint()));
+        m.insert("client_id".into(), json!(o.client_id()));
+        (
+            o.scope(),
+            o.session_cookie_name(),
+            o.session_timeout(),
+            o.on_unauthenticated_request().map(|u| u.as_str()),
+            params(o.authentication_request_extra_params()),
+        )
+    } else if let Some(c) = a.authenticate_cognito_config() {
+        m.insert("type".into(), Value::from("authenticate-cognito"));
+        m.insert("user_pool".into(), json!(c.user_pool_arn()));
+        m.insert("client_id".into(), json!(c.user_pool_client_id()));
+        m.insert("domain".into(), json!(c.user_pool_domain()));
+        (
+            c.scope(),
+            c.session_cookie_name(),
+            c.session_timeout(),
+            c.on_unauthenticated_request().map(|u| u.as_str()),
+            params(c.authentication_request_extra_params()),
+        )
+    } else {
+        return Value::Null;
+    };
+    let default = |k: &str| crate::plan::desired::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v);
+    m.insert("scope".into(), Value::from(scope.unwrap_or(default("scope"))));
+    m.insert("session_cookie".into(), Value::from(cookie.unwrap_or(default("session_cookie"))));
+    m.insert("session_timeout".into(), Value::from(timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT as i64)));
+    m.insert("on_unauthenticated".into(), Value::from(unauthenticated.unwrap_or(default("on_unauthenticated"))));
+    m.insert("extra_params".into(), extra);
+    Value::Object(m)
 }
 
 pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> Value {

@@ -84,6 +84,7 @@ pub fn managed_view(declared: &Value, live: &Value) -> Value {
 }
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
+    check_secrets(s)?;
     let mut out = Vec::new();
     for (key, sg) in &s.security_groups {
         out.push(security_group(s, ctx, key, sg));
@@ -704,7 +705,74 @@ fn listener(s: &Stack, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener)
     Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), Value::Object(attrs), Some(lb_addr)))
 }
 
+/// A listener or rule action, with the sign-in before it (or null).
 pub fn action(a: &Action) -> Value {
+    let mut main = main_action(a);
+    if let Value::Object(m) = &mut main {
+        m.insert("authenticate".into(), a.authenticate.as_ref().map_or(Value::Null, authenticate));
+    }
+    main
+}
+
+/// AWS's defaults of an authenticate action's session settings.
+pub const AUTH_DEFAULTS: [(&str, &str); 3] = [("scope", "openid"), ("session_cookie", "AWSELBAuthSessionCookie"), ("on_unauthenticated", "authenticate")];
+pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
+
+/// An authenticate action. The client secret's source is an apply input (`_client_secret`): the
+/// secret itself is read only when the action is sent, and never compared or shown.
+fn authenticate(a: &Authenticate) -> Value {
+    let on_unauthenticated = match a.on_unauthenticated.unwrap_or(Unauthenticated::Authenticate) {
+        Unauthenticated::Authenticate => "authenticate",
+        Unauthenticated::Allow => "allow",
+        Unauthenticated::Deny => "deny",
+    };
+    let mut m = Map::new();
+    if let Some(o) = &a.oidc {
+        m.insert("type".into(), Value::from("authenticate-oidc"));
+        m.insert("issuer".into(), Value::from(o.issuer.as_str()));
+        m.insert("authorization_endpoint".into(), Value::from(o.authorization_endpoint.as_str()));
+        m.insert("token_endpoint".into(), Value::from(o.token_endpoint.as_str()));
+        m.insert("user_info_endpoint".into(), Value::from(o.user_info_endpoint.as_str()));
+        m.insert("client_id".into(), Value::from(o.client_id.as_str()));
+        m.insert("_client_secret".into(), json!({ "env": o.client_secret.env, "file": o.client_secret.file }));
+    } else if let Some(c) = &a.cognito {
+        m.insert("type".into(), Value::from("authenticate-cognito"));
+        m.insert("user_pool".into(), Value::from(c.user_pool.as_str()));
+        m.insert("client_id".into(), Value::from(c.client_id.as_str()));
+        m.insert("domain".into(), Value::from(c.domain.as_str()));
+    }
+    m.insert("scope".into(), Value::from(a.scope.clone().unwrap_or_else(|| "openid".into())));
+    m.insert("session_cookie".into(), Value::from(a.session_cookie.clone().unwrap_or_else(|| "AWSELBAuthSessionCookie".into())));
+    m.insert("session_timeout".into(), Value::from(a.session_timeout.unwrap_or(AUTH_SESSION_TIMEOUT)));
+    m.insert("on_unauthenticated".into(), Value::from(on_unauthenticated));
+    m.insert("extra_params".into(), Value::Object(a.extra_params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()));
+    Value::Object(m)
+}
+
+/// Whether every client secret the stack's sign-ins name can be read now (without reading it into
+/// anything): a plan whose apply would fail at the first sign-in is refused before it is shown.
+pub fn check_secrets(s: &Stack) -> Result<(), String> {
+    for (lb_key, lb) in &s.load_balancers {
+        for (l_key, l) in &lb.listeners {
+            let actions = std::iter::once(&l.default_action.authenticate).chain(l.rules.iter().map(|r| &r.authenticate));
+            for oidc in actions.flatten().filter_map(|a| a.oidc.as_ref()) {
+                let source = &oidc.client_secret;
+                let place = format!("load_balancers.{lb_key}.listeners.{l_key}");
+                if let Some(name) = &source.env
+                    && std::env::var_os(name).is_none_or(|v| v.is_empty())
+                {
+                    return Err(format!("{place}: the OIDC client secret's environment variable `{name}` is not set in this run"));
+                }
+                if let Some(file) = &source.file {
+                    s.files.resolve(file).map_err(|e| format!("{place}: the OIDC client secret's file `{file}`: {e}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main_action(a: &Action) -> Value {
     if let Some(f) = &a.forward {
         let groups: Vec<Value> = match f {
             Forward::One(tg) => vec![json!({ "target_group": tg_ref(tg), "weight": 1 })],

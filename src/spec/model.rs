@@ -860,6 +860,78 @@ pub struct Action {
     pub redirect: Option<Redirect>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_response: Option<FixedResponse>,
+    /// Sign users in (OpenID Connect or a Cognito user pool) before the action (HTTPS listeners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticate: Option<Authenticate>,
+}
+
+/// Exactly one of `oidc` or `cognito`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Authenticate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcAuth>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cognito: Option<CognitoAuth>,
+    /// `authenticate` (the default), `allow` or `deny` for requests without a session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_unauthenticated: Option<Unauthenticated>,
+    /// Space-separated scopes (default `openid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Session cookie name (default `AWSELBAuthSessionCookie`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_cookie: Option<String>,
+    /// Session lifetime in seconds (1–604800, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 604_800))]
+    pub session_timeout: Option<u32>,
+    /// Extra query parameters for the authorization request (at most 10).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra_params: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcAuth {
+    /// The identity provider's issuer URL (https).
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub user_info_endpoint: String,
+    pub client_id: String,
+    /// Where the client secret is read at apply time: never written in the stack, never shown
+    /// in a plan.
+    pub client_secret: SecretSource,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CognitoAuth {
+    /// The user pool's ARN.
+    pub user_pool: String,
+    /// The user pool app client id.
+    pub client_id: String,
+    /// The user pool's domain prefix or custom domain.
+    pub domain: String,
+}
+
+/// A secret's source: an environment variable of the run, or a file next to the stack.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Unauthenticated {
+    Authenticate,
+    Allow,
+    Deny,
 }
 
 /// A target group of the stack, or a map of target groups to weights (0–999).
@@ -958,11 +1030,20 @@ pub struct Rule {
     pub redirect: Option<Redirect>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_response: Option<FixedResponse>,
+    /// Sign users in before the rule's action (HTTPS listeners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticate: Option<Authenticate>,
 }
 
 impl Rule {
     pub fn action(&self) -> Action {
-        Action { forward: self.forward.clone(), stickiness: self.stickiness, redirect: self.redirect.clone(), fixed_response: self.fixed_response.clone() }
+        Action {
+            forward: self.forward.clone(),
+            stickiness: self.stickiness,
+            redirect: self.redirect.clone(),
+            fixed_response: self.fixed_response.clone(),
+            authenticate: self.authenticate.clone(),
+        }
     }
     pub fn has_condition(&self) -> bool {
         self.path.is_some() || self.host.is_some() || !self.header.is_empty() || !self.query.is_empty() || self.source_ip.is_some() || self.method.is_some()

@@ -897,7 +897,7 @@ impl<'a> V<'a> {
                 );
             }
         }
-        self.action(&format!("{lsp}/default_action"), lb, &l.default_action, true);
+        self.action(&format!("{lsp}/default_action"), lb, l, &l.default_action, true);
         if !l.rules.is_empty() && lb.kind != LbType::Application {
             self.err(
                 &format!("{lsp}/rules"),
@@ -972,11 +972,14 @@ impl<'a> V<'a> {
                     self.err(&format!("{rp}/source_ip"), format!("`{ip}` is not a CIDR block"), "");
                 }
             }
-            self.action(&rp, lb, &r.action(), false);
+            self.action(&rp, lb, l, &r.action(), false);
         }
     }
 
-    fn action(&mut self, ap: &str, lb: &LoadBalancer, a: &Action, default: bool) {
+    fn action(&mut self, ap: &str, lb: &LoadBalancer, l: &Listener, a: &Action, default: bool) {
+        if let Some(auth) = &a.authenticate {
+            self.authenticate(&format!("{ap}/authenticate"), l, auth);
+        }
         let kinds = [a.forward.is_some(), a.redirect.is_some(), a.fixed_response.is_some()].iter().filter(|b| **b).count();
         if kinds != 1 {
             let what = if default { "default_action" } else { "a rule" };
@@ -1233,6 +1236,54 @@ impl<'a> V<'a> {
                         self.err(&format!("{gp}/instance_refresh/checkpoints"), "checkpoints must ascend from 1 and end at 100", "for example [20, 50, 100]");
                     }
                 }
+            }
+        }
+    }
+
+    /// A sign-in before an action: one provider, https endpoints, a secret source, an HTTPS listener.
+    fn authenticate(&mut self, ap: &str, l: &Listener, a: &Authenticate) {
+        if l.protocol != Some(Protocol::Https) {
+            self.err_key(ap, "sign-in needs an HTTPS listener", "the load balancer signs users in over TLS only");
+        }
+        match (&a.oidc, &a.cognito) {
+            (Some(_), Some(_)) | (None, None) => self.err_key(ap, "`authenticate` takes exactly one of `oidc` or `cognito`", ""),
+            _ => {}
+        }
+        if let Some(o) = &a.oidc {
+            for (field, url) in [
+                ("issuer", &o.issuer),
+                ("authorization_endpoint", &o.authorization_endpoint),
+                ("token_endpoint", &o.token_endpoint),
+                ("user_info_endpoint", &o.user_info_endpoint),
+            ] {
+                if !url.starts_with("https://") || url.len() <= "https://".len() {
+                    self.err(&format!("{ap}/oidc/{field}"), format!("`{field}` is an https:// URL"), "");
+                }
+            }
+            let sp = format!("{ap}/oidc/client_secret");
+            match (&o.client_secret.env, &o.client_secret.file) {
+                (Some(name), None) => {
+                    let valid =
+                        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !valid {
+                        self.err(&format!("{sp}/env"), "not an environment variable name", "letters, digits and `_`, not starting with a digit");
+                    }
+                }
+                (None, Some(_)) => {}
+                _ => self.err(&sp, "the client secret comes from exactly one of `env` or `file`", "never write the secret itself in the stack"),
+            }
+        }
+        if let Some(c) = &a.cognito
+            && let Some(problem) = arn_problem(&c.user_pool, "cognito-idp", &["userpool/"], self.s.region.as_deref(), false)
+        {
+            self.err(&format!("{ap}/cognito/user_pool"), format!("not a user pool ARN: {problem}"), "");
+        }
+        if a.extra_params.len() > 10 {
+            self.err(&format!("{ap}/extra_params"), "at most 10 extra parameters", "");
+        }
+        for key in a.extra_params.keys() {
+            if ["response_type", "client_id", "redirect_uri", "state", "scope"].contains(&key.as_str()) {
+                self.err_key(&format!("{ap}/extra_params/{}", escape(key)), format!("`{key}` is set by the load balancer"), "");
             }
         }
     }

@@ -775,3 +775,65 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("off"));
     destroy_converges(&c, &s).await;
 }
+
+/// Sign-in before an action: OIDC on the default action with its client secret from an
+/// environment variable (read at apply, never in the plan, its JSON, or a saved plan), Cognito on
+/// a rule; changed in place, then removed, each apply ending with an empty re-plan. Without the
+/// secret in the run, the plan is refused before anything is shown.
+#[tokio::test]
+async fn oidc_and_cognito_sign_in_round_trip_without_showing_the_secret() {
+    let c = clients().await;
+    let name = unique("signin");
+    let cert = crate::support::imported_certificate(&c, "signin.example.com").await;
+    let secret = format!("canary-{name}-do-not-print");
+    let variable = format!("LBSTACK_TEST_OIDC_{}", name.replace('-', "_").to_uppercase());
+    // SAFETY: a variable only this test reads, set before anything reads it.
+    unsafe { std::env::set_var(&variable, &secret) };
+    let stack = |timeout: &str, auth: bool| {
+        let oidc = format!(
+            "          authenticate:\n            oidc: {{issuer: \"https://idp.example.com\", authorization_endpoint: \"https://idp.example.com/auth\", token_endpoint: \"https://idp.example.com/token\", user_info_endpoint: \"https://idp.example.com/userinfo\", client_id: lbstack, client_secret: {{env: {variable}}}}}\n            extra_params: {{prompt: login}}\n{timeout}"
+        );
+        let cognito = "            authenticate:\n              cognito: {user_pool: \"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc\", client_id: client, domain: auth.example.com}\n              on_unauthenticated: deny\n";
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [\"{cert}\"]\n        default_action:\n          forward: app\n{}        rules:\n          - path: /admin/*\n            forward: app\n{}",
+            if auth { oidc.as_str() } else { "" },
+            if auth { cognito } else { "" }
+        ))
+    };
+    let s = stack("", true);
+    let p = plan(&c, &s).await;
+    let shown = format!(
+        "{}{}",
+        lbstack::plan::render::human(&p, false),
+        lbstack::plan::render::json(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() })
+    );
+    assert!(!shown.contains(&secret), "the secret reached the plan");
+    assert!(shown.contains("authenticate-oidc"));
+    apply_converges(&c, &s).await;
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let listener = live.resources.iter().find(|r| r.address.to_string() == "listener.web.https").unwrap();
+    let out = c.elbv2.describe_listeners().listener_arns(&listener.id).send().await.unwrap();
+    let kinds: Vec<&str> = out.listeners()[0].default_actions().iter().filter_map(|a| a.r#type()).map(|t| t.as_str()).collect();
+    assert_eq!(kinds, ["authenticate-oidc", "forward"]);
+    let rules = c.elbv2.describe_rules().listener_arn(&listener.id).send().await.unwrap();
+    let admin = rules.rules().iter().find(|r| r.is_default() == Some(false)).unwrap();
+    let first = admin.actions().iter().min_by_key(|a| a.order()).unwrap();
+    assert_eq!(first.authenticate_cognito_config().and_then(|c| c.on_unauthenticated_request()).map(|u| u.as_str()), Some("deny"));
+
+    // Changed in place; then no sign-in at all.
+    let s = stack("            session_timeout: 3600\n", true);
+    assert_eq!(actions(&plan(&c, &s).await), vec![("listener.web.https".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    let s = stack("", false);
+    apply_converges(&c, &s).await;
+    let out = c.elbv2.describe_listeners().listener_arns(&listener.id).send().await.unwrap();
+    assert_eq!(out.listeners()[0].default_actions().len(), 1);
+
+    // The secret is missing from the run: the plan says which variable, and shows nothing.
+    let s = stack("", true);
+    // SAFETY: as above.
+    unsafe { std::env::remove_var(&variable) };
+    let refused = lbstack::ops::plan(&c, &s, false).await.err().expect("a plan without the secret is refused").to_string();
+    assert!(refused.contains(&variable), "{refused}");
+    destroy_converges(&c, &stack("", false)).await;
+}
