@@ -140,6 +140,34 @@ pub async fn apply(
     crate::apply::run(planned, sc, parallelism, progress).await
 }
 
+/// One output of the stack, from live state: None when its resource does not exist (yet).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutputValue {
+    pub name: String,
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The stack's outputs (validated `KIND.KEY.ATTRIBUTE`) read from what exists.
+pub fn outputs(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
+    stack
+        .outputs
+        .iter()
+        .map(|(name, out)| {
+            let mut parts = out.value.splitn(3, '.');
+            let (kind, key, attribute) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            let found = Kind::parse(kind).and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
+            let value = found.and_then(|r| match attribute {
+                "id" | "arn" => Some(r.id.clone()),
+                "name" => Some(r.name.clone()),
+                other => r.attrs.get(other).and_then(|v| v.as_str()).map(str::to_string),
+            });
+            OutputValue { name: name.clone(), value, description: out.description.clone() }
+        })
+        .collect()
+}
+
 fn adoptable_kinds() -> String {
     live::ADOPTABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }

@@ -95,6 +95,9 @@ pub enum Command {
     /// Let resources leave the stack without deleting them: remove lbstack's tags (a load
     /// balancer takes its listeners and rules along), for another tool or stack to take over.
     Forget(ForgetArgs),
+    /// Print the stack's outputs from what exists: `name = value` lines, one value alone when
+    /// named (for scripts: `$(lbstack output stack.yaml web_url)`), or a JSON object.
+    Output(OutputArgs),
     /// Point a Route 53 name at this stack's load balancer (blue-green), after a health gate; at
     /// once or in weighted steps watched by alarms. Exit 3 when an alarm rolled the shift back.
     Swap(bluegreen::SwapArgs),
@@ -184,6 +187,23 @@ pub struct ApplyArgs {
     pub output: Output,
     #[command(flatten)]
     pub adopt: AdoptArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// The stack file.
+    pub file: PathBuf,
+    /// One output: its value alone, nothing else on the line.
+    pub name: Option<String>,
+    /// Set a variable: `--var color=green` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// human: `name = value` lines; json: one object of name to value (null when its resource
+    /// does not exist).
+    #[arg(long, short, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
 }
 
 #[derive(Debug, clap::Args)]
@@ -326,6 +346,7 @@ impl Command {
             Command::Validate { vars, .. } | Command::Plan { vars, .. } | Command::Lint { vars, .. } | Command::Graph { vars, .. } => Some(vars),
             Command::Apply(args) | Command::Destroy(args) => Some(&mut args.vars),
             Command::Forget(args) => Some(&mut args.vars),
+            Command::Output(args) => Some(&mut args.vars),
             Command::Swap(args) => Some(&mut args.vars),
             Command::Status(args) => Some(&mut args.vars),
             Command::Simulate(args) => Some(&mut args.vars),
@@ -401,6 +422,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => runtime().block_on(run_apply(&args, false, cli.color)),
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
         Command::Forget(args) => runtime().block_on(run_forget(&args, cli.color)),
+        Command::Output(args) => runtime().block_on(run_output(&args, cli.color)),
         Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
         Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
         Command::Simulate(args) => simulate::run(&args, cli.color),
@@ -710,6 +732,65 @@ fn confirm(question: &str) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }
 
+async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
+    let Some(stack) = load_checked(&args.file, &args.vars, color) else { return Exit::Failure.into() };
+    if let Some(name) = &args.name
+        && !stack.outputs.contains_key(name)
+    {
+        let known: Vec<&str> = stack.outputs.keys().map(String::as_str).collect();
+        let hint = match crate::spec::check::did_you_mean(name, &known) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if known.is_empty() => "the stack declares no `outputs:`".to_string(),
+            None => format!("outputs of this stack: {}", known.join(", ")),
+        };
+        eprintln!("error: the stack has no output `{name}`\nhint: {hint}");
+        return Exit::Failure.into();
+    }
+    let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let live = match crate::live::read(&clients, &stack).await {
+        Ok((_, live)) => live,
+        Err(e) => return fail(e),
+    };
+    let outputs = crate::ops::outputs(&stack, &live);
+    if let Some(name) = &args.name {
+        let found = outputs.iter().find(|o| &o.name == name).and_then(|o| o.value.clone());
+        return match (found, args.output) {
+            (Some(v), Output::Human) => {
+                println!("{v}");
+                Exit::Success.into()
+            }
+            (Some(v), Output::Json) => {
+                println!("{}", serde_json::Value::from(v));
+                Exit::Success.into()
+            }
+            (None, _) => {
+                eprintln!("error: output `{name}` has no value: `{}` does not exist\nhint: apply the stack first", stack.outputs[name].value);
+                Exit::Failure.into()
+            }
+        };
+    }
+    print_outputs(&outputs, args.output == Output::Json, false);
+    Exit::Success.into()
+}
+
+/// Outputs as `name = value` lines (after apply, under a heading), or one JSON object.
+fn print_outputs(outputs: &[crate::ops::OutputValue], json: bool, heading: bool) {
+    if json {
+        let doc: serde_json::Map<String, serde_json::Value> = outputs.iter().map(|o| (o.name.clone(), serde_json::json!(o.value))).collect();
+        println!("{}", serde_json::Value::Object(doc));
+        return;
+    }
+    if heading && !outputs.is_empty() {
+        println!("\nOutputs:\n");
+    }
+    for o in outputs {
+        println!("{} = {}", o.name, o.value.as_deref().map_or("(not created)".to_string(), |v| format!("{v:?}")));
+    }
+}
+
 async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !args.auto_approve && !interactive {
@@ -915,6 +996,9 @@ async fn locked_apply(
         if stats {
             print_stats(clients);
         }
+        if !destroy {
+            show_outputs(clients, stack, json).await;
+        }
         return Exit::Success.into();
     }
     if !auto_approve && !confirm(&format!("\nDo you want to perform these actions on stack `{}`?", stack.stack)) {
@@ -975,7 +1059,31 @@ async fn locked_apply(
     } else {
         println!("\n{done}");
     }
+    if !destroy {
+        show_outputs(clients, stack, json).await;
+    }
     Exit::Success.into()
+}
+
+/// After an apply: the stack's outputs, read from what now exists (one read, only when the stack
+/// declares outputs). A failed read is a warning: the apply itself succeeded.
+async fn show_outputs(clients: &crate::live::Clients, stack: &crate::spec::Stack, json: bool) {
+    if stack.outputs.is_empty() {
+        return;
+    }
+    match crate::live::read(clients, stack).await {
+        Ok((_, live)) => {
+            let outputs = crate::ops::outputs(stack, &live);
+            if json {
+                let doc: serde_json::Map<String, serde_json::Value> =
+                    outputs.iter().map(|o| (o.name.clone(), serde_json::json!({ "value": o.value, "description": o.description }))).collect();
+                println!("{}", progress::json_line("info", "outputs", "Outputs", serde_json::json!({ "outputs": doc })));
+            } else {
+                print_outputs(&outputs, false, true);
+            }
+        }
+        Err(e) => eprintln!("warning: reading the outputs: {e:#}"),
+    }
 }
 
 #[cfg(test)]

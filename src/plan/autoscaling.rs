@@ -419,7 +419,7 @@ fn alarm_dimensions(d: &AlarmDimensions) -> Value {
 pub const BAND_QUERY: &str = "band";
 pub const BANDED_METRIC_QUERY: &str = "m1";
 /// The id of the query that holds an alarm's `expression`.
-pub const EXPRESSION_QUERY: &str = "expression";
+pub use crate::spec::model::EXPRESSION_QUERY;
 
 /// The metric queries of a math or anomaly alarm (none for a plain one), sorted by id.
 fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Value> {

@@ -21,23 +21,12 @@ use std::path::Path;
 use std::sync::OnceLock;
 pub use values::SpanIndex;
 
-/// Sections whose entries are keyed resources. A structural error inside one entry drops only
-/// that entry, so the rest of the file still gets its semantic checks.
-const KEYED_SECTIONS: [&str; 13] = [
-    "security_groups",
-    "certificates",
-    "ip_sets",
-    "web_acls",
-    "target_groups",
-    "load_balancers",
-    "launch_templates",
-    "autoscaling_groups",
-    "scaling_policies",
-    "scheduled_actions",
-    "alarms",
-    "records",
-    "variables",
-];
+/// Sections whose entries are keyed (the registry's resource sections, and `variables`). A
+/// structural error inside one entry drops only that entry, so the rest of the file still gets
+/// its semantic checks.
+fn keyed_sections() -> impl Iterator<Item = &'static str> {
+    crate::kinds::Kind::ALL.iter().filter_map(|k| k.section()).chain(["variables"])
+}
 
 /// A problem with a value of the stack file found after validation: while reading AWS (an image
 /// that does not exist, a subnet group that matches nothing) or planning. It carries the value's
@@ -267,13 +256,13 @@ fn without_echoes(diags: Vec<Diagnostic>, var_errors: &[Span]) -> Vec<Diagnostic
 fn entry_of(d: &Diagnostic) -> Option<(String, String)> {
     let mut parts = d.path.as_deref()?.strip_prefix('/')?.split('/').map(values::unescape);
     let (section, key) = (parts.next()?, parts.next()?);
-    KEYED_SECTIONS.contains(&section.as_str()).then_some((section, key))
+    keyed_sections().any(|k| k == section).then_some((section, key))
 }
 
 /// Removes keyed entries that have structural errors and returns their (section, key).
 fn drop_broken_entries(value: &mut Value, diags: &[Diagnostic]) -> HashSet<(String, String)> {
     let broken: HashSet<(String, String)> = diags.iter().filter_map(entry_of).collect();
-    for section in KEYED_SECTIONS {
+    for section in keyed_sections() {
         if let Some(Value::Object(entries)) = value.get_mut(section) {
             entries.retain(|key, _| !broken.contains(&(section.to_string(), key.clone())));
         }
@@ -285,7 +274,7 @@ fn drop_broken_entries(value: &mut Value, diags: &[Diagnostic]) -> HashSet<(Stri
 /// inside an otherwise minimal stack.
 fn entries_the_model_refuses(value: &Value) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for section in KEYED_SECTIONS {
+    for section in keyed_sections() {
         for (key, entry) in value.get(section).and_then(Value::as_object).into_iter().flatten() {
             let mut alone = serde_json::json!({ "version": 1, "stack": "s" });
             alone[section] = serde_json::json!({ key.clone(): entry.clone() });

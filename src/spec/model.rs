@@ -59,6 +59,10 @@ pub struct Stack {
     /// Route 53 records pointing at a load balancer of the stack.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub records: IndexMap<String, Record>,
+    /// Values printed after apply and by `lbstack output`, for scripts and other tools:
+    /// `web_url: {value: load_balancer.web.dns_name}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, Output>,
     /// Settings of `lbstack simulate`: what one instance serves, which group, the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulate: Option<SimulateSettings>,
@@ -1772,6 +1776,9 @@ impl Comparison {
     }
 }
 
+/// The id of the query that holds an alarm's `expression` (so no metric may take it).
+pub const EXPRESSION_QUERY: &str = "expression";
+
 /// One metric of an alarm's `expression`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -1818,6 +1825,29 @@ pub struct AlarmDimensions {
 }
 
 // ---------------------------------------------------------------- Route 53
+
+/// One output: an attribute of a resource of the stack.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// `KIND.KEY.ATTRIBUTE`, the resource as plans name it: `load_balancer.web.dns_name`,
+    /// `load_balancer.web.canonical_zone`, `target_group.api.arn`, `autoscaling_group.web.name`.
+    /// Every resource has `id` and `name`; those with an ARN have `arn`.
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The attributes an output may name, by kind (`arn` where the id is one).
+pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
+    use crate::kinds::Kind as K;
+    match kind {
+        K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
+        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::ScalingPolicy => &["id", "name", "arn"],
+        K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
+        K::Listener | K::ListenerRules | K::WebAclAssociation => &[],
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -3,6 +3,7 @@
 
 use super::check::did_you_mean;
 use super::model::*;
+use crate::kinds::Kind as K;
 
 use super::values::{SpanIndex, escape, pointer as p};
 use super::{files, pem};
@@ -13,74 +14,37 @@ use std::net::IpAddr;
 pub const MAX_STACK_NAME: usize = 24;
 pub const MAX_KEY: usize = 64;
 
-/// The kinds a name can refer to, with the section that declares them.
+/// What a name in the stack can refer to: a resource kind a section declares (the registry in
+/// `crate::kinds`), or a subnet group of `network`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     SubnetGroup,
-    SecurityGroup,
-    Certificate,
-    IpSet,
-    WebAcl,
-    TargetGroup,
-    LoadBalancer,
-    LaunchTemplate,
-    AutoScalingGroup,
-    ScalingPolicy,
-    ScheduledAction,
-    Alarm,
-    Record,
+    Of(K),
+}
+
+impl From<K> for Kind {
+    fn from(k: K) -> Kind {
+        Kind::Of(k)
+    }
 }
 
 impl Kind {
     fn noun(self) -> &'static str {
         match self {
             Kind::SubnetGroup => "subnet group",
-            Kind::SecurityGroup => "security group",
-            Kind::Certificate => "certificate",
-            Kind::IpSet => "IP set",
-            Kind::WebAcl => "web ACL",
-            Kind::TargetGroup => "target group",
-            Kind::LoadBalancer => "load balancer",
-            Kind::LaunchTemplate => "launch template",
-            Kind::AutoScalingGroup => "auto-scaling group",
-            Kind::ScalingPolicy => "scaling policy",
-            Kind::ScheduledAction => "scheduled action",
-            Kind::Alarm => "alarm",
-            Kind::Record => "record",
+            Kind::Of(k) => k.noun(),
         }
     }
     fn section(self) -> &'static str {
         match self {
             Kind::SubnetGroup => "network.subnet_groups",
-            Kind::SecurityGroup => "security_groups",
-            Kind::Certificate => "certificates",
-            Kind::IpSet => "ip_sets",
-            Kind::WebAcl => "web_acls",
-            Kind::TargetGroup => "target_groups",
-            Kind::LoadBalancer => "load_balancers",
-            Kind::LaunchTemplate => "launch_templates",
-            Kind::AutoScalingGroup => "autoscaling_groups",
-            Kind::ScalingPolicy => "scaling_policies",
-            Kind::ScheduledAction => "scheduled_actions",
-            Kind::Alarm => "alarms",
-            Kind::Record => "records",
+            Kind::Of(k) => k.section().unwrap_or_default(),
         }
     }
-    pub const ALL: [Kind; 13] = [
-        Kind::SubnetGroup,
-        Kind::SecurityGroup,
-        Kind::Certificate,
-        Kind::IpSet,
-        Kind::WebAcl,
-        Kind::TargetGroup,
-        Kind::LoadBalancer,
-        Kind::LaunchTemplate,
-        Kind::AutoScalingGroup,
-        Kind::ScalingPolicy,
-        Kind::ScheduledAction,
-        Kind::Alarm,
-        Kind::Record,
-    ];
+    /// Every kind a stack declares by key.
+    fn all() -> impl Iterator<Item = Kind> {
+        std::iter::once(Kind::SubnetGroup).chain(K::ALL.iter().filter(|k| k.section().is_some()).map(|k| Kind::Of(*k)))
+    }
     fn pointer(self) -> String {
         format!("/{}", self.section().replace('.', "/"))
     }
@@ -98,24 +62,15 @@ struct V<'a> {
 }
 
 pub fn validate(s: &Stack, index: &SpanIndex, broken: &HashSet<(String, String)>) -> Vec<Diagnostic> {
-    let mut names: HashMap<Kind, Vec<String>> = HashMap::new();
+    let mut names: HashMap<Kind, Vec<String>> = Kind::all().map(|k| (k, Vec::new())).collect();
     names.insert(Kind::SubnetGroup, s.network.subnet_groups.keys().cloned().collect());
-    names.insert(Kind::SecurityGroup, s.security_groups.keys().cloned().collect());
-    names.insert(Kind::Certificate, s.certificates.keys().cloned().collect());
-    names.insert(Kind::IpSet, s.ip_sets.keys().cloned().collect());
-    names.insert(Kind::WebAcl, s.web_acls.keys().cloned().collect());
-    names.insert(Kind::TargetGroup, s.target_groups.keys().cloned().collect());
-    names.insert(Kind::LoadBalancer, s.load_balancers.keys().cloned().collect());
-    names.insert(Kind::LaunchTemplate, s.launch_templates.keys().cloned().collect());
-    names.insert(Kind::AutoScalingGroup, s.autoscaling_groups.keys().cloned().collect());
-    names.insert(Kind::ScalingPolicy, s.scaling_policies.keys().cloned().collect());
-    names.insert(Kind::ScheduledAction, s.scheduled_actions.keys().cloned().collect());
-    names.insert(Kind::Alarm, s.alarms.keys().cloned().collect());
-    names.insert(Kind::Record, s.records.keys().cloned().collect());
+    for k in K::ALL.iter().filter(|k| k.section().is_some()) {
+        names.insert(Kind::Of(*k), k.declared(s));
+    }
     // Entries dropped for structural errors still count as declared names.
     for (section, key) in broken {
-        if let Some(kind) = Kind::ALL.iter().find(|k| k.section() == section) {
-            names.get_mut(kind).expect("every kind has a list").push(key.to_string());
+        if let Some(kind) = Kind::all().find(|k| k.section() == section) {
+            names.get_mut(&kind).expect("every kind has a list").push(key.to_string());
         }
     }
     let users = std::rc::Rc::new(tg_users(s));
@@ -157,16 +112,17 @@ impl<'a> V<'a> {
         self.push(d, pointer, true);
     }
 
-    fn exists(&self, kind: Kind, name: &str) -> bool {
-        self.names[&kind].iter().any(|n| n == name)
+    fn exists(&self, kind: impl Into<Kind>, name: &str) -> bool {
+        self.names[&kind.into()].iter().any(|n| n == name)
     }
 
     /// A reference by key to a resource of `kind`; reports unknown names and names of another kind.
-    fn reference(&mut self, pointer: &str, kind: Kind, name: &str) -> bool {
+    fn reference(&mut self, pointer: &str, kind: impl Into<Kind>, name: &str) -> bool {
+        let kind = kind.into();
         if self.exists(kind, name) {
             return true;
         }
-        let other = Kind::ALL.iter().find(|k| **k != kind && self.names[k].iter().any(|n| n == name)).copied();
+        let other = Kind::all().find(|k| *k != kind && self.names[k].iter().any(|n| n == name));
         let known: Vec<&str> = self.names[&kind].iter().map(String::as_str).collect();
         let (summary, hint) = match other {
             Some(o) => (
@@ -191,10 +147,10 @@ impl<'a> V<'a> {
     }
 
     /// A reference that may also be an existing AWS id (`sg-...`, `arn:...`).
-    fn reference_or_id(&mut self, pointer: &str, kind: Kind, name: &str, id_prefix: &str) {
+    fn reference_or_id(&mut self, pointer: &str, kind: K, name: &str, id_prefix: &str) {
         if !name.starts_with(id_prefix) {
             self.reference(pointer, kind, name);
-        } else if id_prefix == "arn:" && kind == Kind::Certificate {
+        } else if id_prefix == "arn:" && kind == K::Certificate {
             self.arn(pointer, name, "acm", &["certificate/"], "an ACM certificate ARN");
         }
     }
@@ -242,6 +198,7 @@ impl<'a> V<'a> {
         self.scheduled_actions();
         self.alarms();
         self.records();
+        self.outputs();
         // With entries dropped, what uses what is unknown: "unused" would be a false alarm.
         if self.broken.is_empty() {
             self.unused();
@@ -286,7 +243,7 @@ impl<'a> V<'a> {
     }
 
     fn keys(&mut self) {
-        for kind in Kind::ALL {
+        for kind in Kind::all() {
             let names = self.names[&kind].clone();
             for name in names {
                 let pointer = format!("{}/{}", kind.pointer(), escape(&name));
@@ -388,7 +345,7 @@ impl<'a> V<'a> {
                     }
                 }
                 for (j, g) in rule.groups.iter().enumerate() {
-                    self.reference_or_id(&format!("{rp}/groups/{j}"), Kind::SecurityGroup, g, "sg-");
+                    self.reference_or_id(&format!("{rp}/groups/{j}"), K::SecurityGroup, g, "sg-");
                 }
             }
         }
@@ -530,7 +487,7 @@ impl<'a> V<'a> {
                     self.err(&format!("{rp}/rate_limit/window"), format!("rate window {} is not allowed", rl.window), "one of 60, 120, 300, 600 seconds");
                 }
                 if let Some(set) = &r.ip_set {
-                    self.reference(&format!("{rp}/ip_set"), Kind::IpSet, set);
+                    self.reference(&format!("{rp}/ip_set"), K::IpSet, set);
                 }
                 if let Some(geo) = &r.geo {
                     for (j, c) in geo.iter().enumerate() {
@@ -770,13 +727,13 @@ impl<'a> V<'a> {
                 self.err(&format!("{lp}/security_groups"), "gateway load balancers take no security groups", "");
             }
             for (i, sg) in lb.security_groups.iter().enumerate() {
-                self.reference_or_id(&format!("{lp}/security_groups/{i}"), Kind::SecurityGroup, sg, "sg-");
+                self.reference_or_id(&format!("{lp}/security_groups/{i}"), K::SecurityGroup, sg, "sg-");
             }
             if let Some(acl) = &lb.web_acl {
                 if lb.kind != LbType::Application {
                     self.err(&format!("{lp}/web_acl"), format!("a web ACL protects application load balancers, not {} ones", lb.kind.as_str()), "");
                 } else {
-                    self.reference(&format!("{lp}/web_acl"), Kind::WebAcl, acl);
+                    self.reference(&format!("{lp}/web_acl"), K::WebAcl, acl);
                 }
             }
             if lb.kind == LbType::Gateway && lb.scheme == Scheme::Internal && self.index.has(&format!("{lp}/scheme")) {
@@ -879,7 +836,7 @@ impl<'a> V<'a> {
             }
         }
         for (i, c) in l.certificates.iter().enumerate() {
-            self.reference_or_id(&format!("{lsp}/certificates/{i}"), Kind::Certificate, c, "arn:");
+            self.reference_or_id(&format!("{lsp}/certificates/{i}"), K::Certificate, c, "arn:");
         }
         if let Some(policy) = &l.ssl_policy
             && !policy.starts_with("ELBSecurityPolicy-")
@@ -997,7 +954,7 @@ impl<'a> V<'a> {
         if let Some(f) = &a.forward {
             match f {
                 Forward::One(tg) => {
-                    self.reference(&format!("{ap}/forward"), Kind::TargetGroup, tg);
+                    self.reference(&format!("{ap}/forward"), K::TargetGroup, tg);
                     if a.stickiness.is_some() {
                         self.err(&format!("{ap}/stickiness"), "`stickiness` applies to weighted forwards (several target groups)", "");
                     }
@@ -1014,12 +971,12 @@ impl<'a> V<'a> {
                     }
                     for (tg, w) in map {
                         let wp = format!("{ap}/forward/{}", escape(tg));
-                        if self.exists(Kind::TargetGroup, tg) {
+                        if self.exists(K::TargetGroup, tg) {
                             if *w > 999 {
                                 self.err(&wp, format!("weight {w} is above 999"), "");
                             }
                         } else {
-                            self.reference(&wp, Kind::TargetGroup, tg);
+                            self.reference(&wp, K::TargetGroup, tg);
                         }
                     }
                     if !map.is_empty() && map.values().all(|w| *w == 0) {
@@ -1097,7 +1054,7 @@ impl<'a> V<'a> {
                 self.err(&format!("{lp}/instance_type"), format!("`{}` is not an instance type", lt.instance_type), "for example `t3.micro` or `m7g.large`");
             }
             for (i, sg) in lt.security_groups.iter().enumerate() {
-                self.reference_or_id(&format!("{lp}/security_groups/{i}"), Kind::SecurityGroup, sg, "sg-");
+                self.reference_or_id(&format!("{lp}/security_groups/{i}"), K::SecurityGroup, sg, "sg-");
             }
             if let Some(ud) = &lt.user_data
                 && let Some(bytes) = self.file(&format!("{lp}/user_data"), ud, MAX_USER_DATA)
@@ -1163,7 +1120,7 @@ impl<'a> V<'a> {
             let ltp = format!("{gp}/launch_template");
             let lt_name = g.launch_template.name().to_string();
             let lt_pointer = if matches!(g.launch_template, LaunchTemplateRef::Versioned(_)) { format!("{ltp}/name") } else { ltp.clone() };
-            if self.reference(&lt_pointer, Kind::LaunchTemplate, &lt_name)
+            if self.reference(&lt_pointer, K::LaunchTemplate, &lt_name)
                 && let (Some(lt), Some(_)) = (self.s.launch_templates.get(&lt_name), &g.mixed_instances)
                 && lt.spot.is_some()
             {
@@ -1199,7 +1156,7 @@ impl<'a> V<'a> {
                 let tgp = format!("{gp}/target_groups/{i}");
                 // A load balancer dropped for its own mistake may be the one forwarding there.
                 let lb_dropped = self.broken.iter().any(|(section, _)| section == "load_balancers");
-                if self.reference(&tgp, Kind::TargetGroup, tg) && !lb_dropped && !lb_tgs.contains(tg.as_str()) && self.s.target_groups.contains_key(tg) {
+                if self.reference(&tgp, K::TargetGroup, tg) && !lb_dropped && !lb_tgs.contains(tg.as_str()) && self.s.target_groups.contains_key(tg) {
                     self.warn_key(&tgp, format!("target group `{tg}` is not forwarded to by any listener"), "its instances will receive no traffic");
                 }
             }
@@ -1319,7 +1276,7 @@ impl<'a> V<'a> {
                 let mp = format!("{ap}/metrics/{}", escape(id));
                 let valid =
                     id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && id.len() <= 255;
-                if !valid || id == crate::plan::autoscaling::EXPRESSION_QUERY {
+                if !valid || id == EXPRESSION_QUERY {
                     self.err_key(&mp, format!("`{id}` cannot name a metric"), "a lowercase letter first, then letters, digits and `_` (and not `expression`)");
                 }
                 if !expression.contains(id.as_str()) {
@@ -1371,10 +1328,10 @@ impl<'a> V<'a> {
     fn alarm_metric(&mut self, ap: &str, name: &str, metric: &str, namespace: &Option<String>, d: &AlarmDimensions) {
         let dp = format!("{ap}/dimensions");
         if let Some(lb) = &d.load_balancer {
-            self.reference(&format!("{dp}/load_balancer"), Kind::LoadBalancer, lb);
+            self.reference(&format!("{dp}/load_balancer"), K::LoadBalancer, lb);
         }
         if let Some(tg) = &d.target_group {
-            self.reference(&format!("{dp}/target_group"), Kind::TargetGroup, tg);
+            self.reference(&format!("{dp}/target_group"), K::TargetGroup, tg);
             if d.load_balancer.is_none() {
                 self.err(
                     &format!("{dp}/target_group"),
@@ -1384,7 +1341,7 @@ impl<'a> V<'a> {
             }
         }
         if let Some(g) = &d.autoscaling_group {
-            self.reference(&format!("{dp}/autoscaling_group"), Kind::AutoScalingGroup, g);
+            self.reference(&format!("{dp}/autoscaling_group"), K::AutoScalingGroup, g);
             if let Some(group) = self.s.autoscaling_groups.get(g)
                 && GROUP_METRICS.contains(&metric)
                 && namespace.as_deref().is_none_or(|n| n == "AWS/AutoScaling")
@@ -1403,6 +1360,38 @@ impl<'a> V<'a> {
                 format!("alarm `{name}` needs a `namespace` for {metric}"),
                 "it cannot be derived without a load_balancer or autoscaling_group dimension",
             );
+        }
+    }
+
+    /// Outputs name an attribute of a resource the stack declares.
+    fn outputs(&mut self) {
+        for (name, out) in &self.s.outputs {
+            let op = format!("/outputs/{}", escape(name));
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                self.err_key(&op, format!("`{name}` cannot name an output"), "letters, digits, `_` and `-`");
+            }
+            let vp = format!("{op}/value");
+            let parts: Vec<&str> = out.value.splitn(3, '.').collect();
+            let [kind, key, attribute] = parts[..] else {
+                self.err(&vp, "an output is `KIND.KEY.ATTRIBUTE`", "e.g. `load_balancer.web.dns_name`");
+                continue;
+            };
+            let Some(kind) = K::parse(kind).filter(|k| k.section().is_some()) else {
+                let kinds: Vec<&str> = K::ALL.iter().filter(|k| k.section().is_some()).map(|k| k.as_str()).collect();
+                let hint = match did_you_mean(kind, &kinds) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("one of: {}", kinds.join(", ")),
+                };
+                self.err(&vp, format!("`{kind}` is not a kind of resource a stack declares"), hint);
+                continue;
+            };
+            if !self.reference(&vp, kind, key) {
+                continue;
+            }
+            let attributes = output_attributes(kind);
+            if !attributes.contains(&attribute) {
+                self.err(&vp, format!("a {} has no output `{attribute}`", kind.noun()), format!("one of: {}", attributes.join(", ")));
+            }
         }
     }
 
@@ -1489,7 +1478,7 @@ impl<'a> V<'a> {
             self.s.alarms.values().flat_map(|a| a.actions.iter().chain(&a.ok_actions).chain(&a.insufficient_data_actions)).map(String::as_str).collect();
         for (name, pol) in &self.s.scaling_policies {
             let pp = p(&["scaling_policies", name]);
-            let group_ok = self.reference(&format!("{pp}/group"), Kind::AutoScalingGroup, &pol.group);
+            let group_ok = self.reference(&format!("{pp}/group"), K::AutoScalingGroup, &pol.group);
             let group = self.s.autoscaling_groups.get(&pol.group);
             let kinds = [pol.target_tracking.is_some(), pol.step.is_some(), pol.simple.is_some(), pol.predictive.is_some()].iter().filter(|b| **b).count();
             if kinds != 1 {
@@ -1569,7 +1558,7 @@ impl<'a> V<'a> {
             }
             (Some(PredefinedMetric::AlbRequestsPerTarget), Some(tg)) => {
                 let tgp = format!("{tp}/target_group");
-                if self.reference(&tgp, Kind::TargetGroup, tg) {
+                if self.reference(&tgp, K::TargetGroup, tg) {
                     if let Some(g) = group
                         && !g.target_groups.iter().any(|t| t == tg)
                     {
@@ -1638,7 +1627,7 @@ impl<'a> V<'a> {
     fn scheduled_actions(&mut self) {
         for (name, a) in &self.s.scheduled_actions {
             let ap = p(&["scheduled_actions", name]);
-            self.reference(&format!("{ap}/group"), Kind::AutoScalingGroup, &a.group);
+            self.reference(&format!("{ap}/group"), K::AutoScalingGroup, &a.group);
             if a.min.is_none() && a.max.is_none() && a.desired.is_none() {
                 self.err_key(&ap, format!("scheduled action `{name}` changes nothing"), "set at least one of `min`, `max`, `desired`");
             }
@@ -1750,7 +1739,7 @@ impl<'a> V<'a> {
                                 "an SNS topic ARN, or a scaling policy of this stack by key",
                             );
                         }
-                    } else if self.reference(&actp, Kind::ScalingPolicy, act)
+                    } else if self.reference(&actp, K::ScalingPolicy, act)
                         && let Some(pol) = self.s.scaling_policies.get(act)
                         && (pol.target_tracking.is_some() || pol.predictive.is_some())
                     {
@@ -1769,7 +1758,7 @@ impl<'a> V<'a> {
     fn records(&mut self) {
         for (name, r) in &self.s.records {
             let rp = p(&["records", name]);
-            self.reference(&format!("{rp}/target"), Kind::LoadBalancer, &r.target);
+            self.reference(&format!("{rp}/target"), K::LoadBalancer, &r.target);
             let rname = r.name.trim_end_matches('.').to_ascii_lowercase();
             let zone = r.zone.trim_end_matches('.').to_ascii_lowercase();
             if !is_domain(&rname, true) {
@@ -1808,59 +1797,59 @@ impl<'a> V<'a> {
 
     fn unused(&mut self) {
         let s = self.s;
-        let mut used: HashSet<(Kind, &str)> = HashSet::new();
+        let mut used: HashSet<(K, &str)> = HashSet::new();
         for sg in s.security_groups.values() {
             for r in sg.ingress.iter().chain(sg.egress.iter().flatten()) {
                 r.groups.iter().for_each(|g| {
-                    used.insert((Kind::SecurityGroup, g));
+                    used.insert((K::SecurityGroup, g));
                 });
             }
         }
         for lb in s.load_balancers.values() {
             lb.security_groups.iter().for_each(|g| {
-                used.insert((Kind::SecurityGroup, g));
+                used.insert((K::SecurityGroup, g));
             });
             if let Some(w) = &lb.web_acl {
-                used.insert((Kind::WebAcl, w));
+                used.insert((K::WebAcl, w));
             }
             for l in lb.listeners.values() {
                 l.certificates.iter().for_each(|c| {
-                    used.insert((Kind::Certificate, c));
+                    used.insert((K::Certificate, c));
                 });
             }
         }
         let users = self.users.clone();
         for k in users.keys() {
-            used.insert((Kind::TargetGroup, *k));
+            used.insert((K::TargetGroup, *k));
         }
         for lt in s.launch_templates.values() {
             lt.security_groups.iter().for_each(|g| {
-                used.insert((Kind::SecurityGroup, g));
+                used.insert((K::SecurityGroup, g));
             });
         }
         for g in s.autoscaling_groups.values() {
-            used.insert((Kind::LaunchTemplate, g.launch_template.name()));
+            used.insert((K::LaunchTemplate, g.launch_template.name()));
             g.target_groups.iter().for_each(|t| {
-                used.insert((Kind::TargetGroup, t));
+                used.insert((K::TargetGroup, t));
             });
         }
         for acl in s.web_acls.values() {
             acl.rules.iter().filter_map(|r| r.ip_set.as_deref()).for_each(|i| {
-                used.insert((Kind::IpSet, i));
+                used.insert((K::IpSet, i));
             });
         }
         let checks = [
-            (Kind::SecurityGroup, s.security_groups.keys().collect::<Vec<_>>()),
-            (Kind::Certificate, s.certificates.keys().collect()),
-            (Kind::WebAcl, s.web_acls.keys().collect()),
-            (Kind::IpSet, s.ip_sets.keys().collect()),
-            (Kind::TargetGroup, s.target_groups.keys().collect()),
-            (Kind::LaunchTemplate, s.launch_templates.keys().collect()),
+            (K::SecurityGroup, s.security_groups.keys().collect::<Vec<_>>()),
+            (K::Certificate, s.certificates.keys().collect()),
+            (K::WebAcl, s.web_acls.keys().collect()),
+            (K::IpSet, s.ip_sets.keys().collect()),
+            (K::TargetGroup, s.target_groups.keys().collect()),
+            (K::LaunchTemplate, s.launch_templates.keys().collect()),
         ];
         for (kind, keys) in checks {
             for key in keys {
                 if !used.contains(&(kind, key.as_str())) {
-                    let pointer = format!("{}/{}", kind.pointer(), escape(key));
+                    let pointer = format!("{}/{}", Kind::from(kind).pointer(), escape(key));
                     self.warn_key(
                         &pointer,
                         format!("{} `{key}` is not used by anything in the stack", kind.noun()),

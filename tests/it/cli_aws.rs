@@ -136,3 +136,49 @@ fn plan_time_errors_point_at_the_value() {
     let t = text(&o);
     assert!(t.contains("image ami-0123456789abcdef0 does not exist") && t.contains("stack.yaml:5:12"), "{t}");
 }
+
+/// Outputs: printed after apply (and after an apply with nothing to do), one value alone for
+/// scripts, all of them as JSON; a named output the stack lacks is a clear error, and an output
+/// whose resource is gone has no value.
+#[test]
+fn outputs_after_apply_and_by_name() {
+    let name = unique("outputs");
+    let dir = std::env::temp_dir().join(format!("lbstack-cli-aws-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\noutputs:\n  web_url: {{value: load_balancer.web.dns_name, description: Where users go}}\n  zone: {{value: load_balancer.web.canonical_zone}}\n  app_arn: {{value: target_group.app.arn}}\n"
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = run(&["apply", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shown = text(&o);
+    assert!(shown.contains("Outputs:") && shown.contains("web_url = \"") && shown.contains("app_arn = \"arn:aws:elasticloadbalancing:"), "{shown}");
+
+    let o = run(&["output", f, "web_url"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let url = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(url.trim_end().contains(&format!("{name}-web")) && url.lines().count() == 1, "one bare value: {url:?}");
+
+    let o = run(&["output", f, "-o", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["web_url"].as_str(), Some(url.trim_end()));
+    assert!(doc["zone"].as_str().is_some_and(|z| !z.is_empty()));
+
+    let o = run(&["apply", f, "--auto-approve", "-o", "json"]);
+    let events: Vec<Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let outputs = events.iter().find(|e| e["type"] == "outputs").expect("an outputs event when nothing changed");
+    assert_eq!(outputs["outputs"]["web_url"]["description"], "Where users go");
+
+    let o = run(&["output", f, "web_ur1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("did you mean `web_url`?"), "{}", text(&o));
+    assert_eq!(run(&["destroy", f, "--auto-approve"]).status.code(), Some(0));
+    let o = run(&["output", f, "web_url"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("apply the stack first"), "{}", text(&o));
+}

@@ -1,0 +1,149 @@
+//! The one list of resource kinds. Each entry names a kind once: its address prefix in plans
+//! (`target_group.api`), the stack section that declares it (none for the kinds a plan derives:
+//! listeners' rule sets, web ACL associations), its noun in messages, the attribute paths that
+//! force a replacement, and whether a replacement may be created before the old one goes.
+//!
+//! The spec (sections, references, messages) and the plan (addresses, ordering, replacements)
+//! both read this table; readers and executors match on `Kind` without a wildcard, so adding an
+//! entry here makes the compiler point at every place that must handle the new kind.
+
+use crate::spec::model::Stack;
+
+macro_rules! kinds {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident {
+            address: $address:literal,
+            section: $section:expr,
+            noun: $noun:literal,
+            replace: [$($path:literal),* $(,)?],
+            create_before_destroy: $cbd:literal $(,)?
+        }
+    ),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Kind {
+            /// Every kind, in the order plans list them.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The address prefix: `target_group` in `target_group.api`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Kind::$variant => $address,)* }
+            }
+
+            /// The stack section declaring resources of this kind, e.g. `target_groups`.
+            pub fn section(self) -> Option<&'static str> {
+                match self { $(Kind::$variant => $section,)* }
+            }
+
+            /// How messages name one of these: `target group`.
+            pub fn noun(self) -> &'static str {
+                match self { $(Kind::$variant => $noun,)* }
+            }
+
+            /// Attribute paths whose change cannot be made in place.
+            pub fn replace_paths(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => &[$($path),*],)* }
+            }
+
+            /// Whether a replacement can create the new one before deleting the old (a second
+            /// name can live beside the first).
+            pub fn create_before_destroy(self) -> bool {
+                match self { $(Kind::$variant => $cbd,)* }
+            }
+        }
+    };
+}
+
+kinds! {
+    SecurityGroup { address: "security_group", section: Some("security_groups"), noun: "security group", replace: ["description", "vpc"], create_before_destroy: true },
+    Certificate { address: "certificate", section: Some("certificates"), noun: "certificate", replace: ["type", "domain", "alternative_names"], create_before_destroy: true },
+    IpSet { address: "ip_set", section: Some("ip_sets"), noun: "IP set", replace: ["ip_version"], create_before_destroy: true },
+    WebAcl { address: "web_acl", section: Some("web_acls"), noun: "web ACL", replace: [], create_before_destroy: false },
+    TargetGroup {
+        address: "target_group",
+        section: Some("target_groups"),
+        noun: "target group",
+        replace: ["protocol", "port", "vpc", "target_type", "protocol_version"],
+        create_before_destroy: true,
+    },
+    LoadBalancer { address: "load_balancer", section: Some("load_balancers"), noun: "load balancer", replace: ["type", "scheme"], create_before_destroy: true },
+    Listener { address: "listener", section: None, noun: "listener", replace: ["load_balancer"], create_before_destroy: false },
+    /// All rules of one listener, reconciled together (one SetRulePriorities for reorders).
+    ListenerRules { address: "listener_rules", section: None, noun: "listener rule set", replace: ["listener"], create_before_destroy: false },
+    /// The link between a load balancer and its web ACL.
+    WebAclAssociation { address: "web_acl_association", section: None, noun: "web ACL association", replace: ["load_balancer"], create_before_destroy: false },
+    /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
+    Record { address: "record", section: Some("records"), noun: "record", replace: ["zone", "name", "type", "set_identifier"], create_before_destroy: false },
+    /// An EC2 launch template; a change becomes a new version.
+    LaunchTemplate { address: "launch_template", section: Some("launch_templates"), noun: "launch template", replace: [], create_before_destroy: false },
+    AutoScalingGroup { address: "autoscaling_group", section: Some("autoscaling_groups"), noun: "auto-scaling group", replace: [], create_before_destroy: false },
+    /// A scaling policy of an owned group (policies carry no tags: the group and the name prefix own it).
+    ScalingPolicy { address: "scaling_policy", section: Some("scaling_policies"), noun: "scaling policy", replace: ["group", "type"], create_before_destroy: false },
+    /// A scheduled action of an owned group (owned like policies).
+    ScheduledAction { address: "scheduled_action", section: Some("scheduled_actions"), noun: "scheduled action", replace: ["group"], create_before_destroy: false },
+    /// A CloudWatch metric alarm, owned by tags and the `<stack>-` name prefix.
+    Alarm { address: "alarm", section: Some("alarms"), noun: "alarm", replace: [], create_before_destroy: false },
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    /// The kind a stack section declares.
+    pub fn of_section(section: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.section() == Some(section))
+    }
+
+    /// Keys the stack declares under this kind's section (none for derived kinds).
+    pub fn declared(self, s: &Stack) -> Vec<String> {
+        let keys = |m: Vec<&String>| m.into_iter().cloned().collect();
+        match self {
+            Kind::SecurityGroup => keys(s.security_groups.keys().collect()),
+            Kind::Certificate => keys(s.certificates.keys().collect()),
+            Kind::IpSet => keys(s.ip_sets.keys().collect()),
+            Kind::WebAcl => keys(s.web_acls.keys().collect()),
+            Kind::TargetGroup => keys(s.target_groups.keys().collect()),
+            Kind::LoadBalancer => keys(s.load_balancers.keys().collect()),
+            Kind::Record => keys(s.records.keys().collect()),
+            Kind::LaunchTemplate => keys(s.launch_templates.keys().collect()),
+            Kind::AutoScalingGroup => keys(s.autoscaling_groups.keys().collect()),
+            Kind::ScalingPolicy => keys(s.scaling_policies.keys().collect()),
+            Kind::ScheduledAction => keys(s.scheduled_actions.keys().collect()),
+            Kind::Alarm => keys(s.alarms.keys().collect()),
+            Kind::Listener | Kind::ListenerRules | Kind::WebAclAssociation => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn names_and_sections_are_unique_and_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+            if let Some(section) = k.section() {
+                assert_eq!(Kind::of_section(section), Some(*k));
+            }
+        }
+        let mut sections: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.section()).collect();
+        sections.sort();
+        sections.dedup();
+        assert_eq!(sections.len(), Kind::ALL.iter().filter(|k| k.section().is_some()).count());
+    }
+
+    #[test]
+    fn every_section_is_a_field_of_the_stack_format() {
+        let schema = crate::spec::json_schema();
+        for section in Kind::ALL.iter().filter_map(|k| k.section()) {
+            assert!(schema["properties"].get(section).is_some(), "`{section}` is not a section of the stack format");
+        }
+    }
+}
