@@ -53,7 +53,26 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
             }
             found
         } else {
-            subnets.iter().filter(|s| group.tags.iter().all(|(k, v)| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v)))).collect()
+            let tagged = |s: &Subnet, k: &str, v: &str| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v));
+            let in_zone = |s: &Subnet, z: &String| s.availability_zone() == Some(z.as_str()) || s.availability_zone_id() == Some(z.as_str());
+            let pointer = crate::spec::values::pointer(&["network", "subnet_groups", name]);
+            // Every zone and name asked for must find a subnet: a typo is an error, not a smaller group.
+            for zone in &group.zones {
+                if !subnets.iter().any(|s| in_zone(s, zone)) {
+                    return Err(At::error(pointer, format!("subnet group `{name}`: {vpc_id} has no subnet in zone {zone}")));
+                }
+            }
+            for wanted in &group.names {
+                if !subnets.iter().any(|s| tagged(s, "Name", wanted)) {
+                    return Err(At::error(pointer, format!("subnet group `{name}`: {vpc_id} has no subnet named `{wanted}`")));
+                }
+            }
+            subnets
+                .iter()
+                .filter(|s| group.tags.iter().all(|(k, v)| tagged(s, k, v)))
+                .filter(|s| group.zones.is_empty() || group.zones.iter().any(|z| in_zone(s, z)))
+                .filter(|s| group.names.is_empty() || group.names.iter().any(|n| tagged(s, "Name", n)))
+                .collect()
         };
         if chosen.is_empty() {
             return Err(At::error(

@@ -784,6 +784,8 @@ pub const TABLE: &[Constraint] = &[
     c("Stack.outputs", Source::Nested, "", None, None, None, ""),
     c("Output.value", Source::Lbstack, "", None, None, None, "`KIND.KEY.ATTRIBUTE` of a resource of the stack"),
     c("Output.description", Source::Lbstack, "", None, None, None, "shown beside the value"),
+    c("SubnetGroup.zones", Source::Mapped("ec2:DescribeSubnets.Filters"), "list", None, None, None, "zone names or zone ids"),
+    c("SubnetGroup.names", Source::Mapped("ec2:DescribeSubnets.Filters"), "list", None, None, None, "values of the subnets' `Name` tag"),
     c("LintIgnore.reason", Source::Lbstack, "", None, None, None, "why the finding is silenced"),
     c("LintIgnore.resource", Source::Lbstack, "", None, None, None, "the resource silenced"),
     c("LintIgnore.rule", Source::Lbstack, "", None, None, None, "a lint rule id"),

@@ -211,10 +211,18 @@ pub struct TagLookup {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubnetGroup {
+    /// Subnet ids, exactly (not combined with the selectors below).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ids: Vec<String>,
+    /// Subnets carrying every one of these tags.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tags: Tags,
+    /// Subnets in these availability zones, by name (`eu-west-1a`) or id (`euw1-az1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
+    /// Subnets by their `Name` tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
 }
 
 // ---------------------------------------------------------------- security groups

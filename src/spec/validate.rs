@@ -276,10 +276,38 @@ impl<'a> V<'a> {
         }
         for (name, g) in &net.subnet_groups {
             let gp = p(&["network", "subnet_groups", name]);
-            match (g.ids.is_empty(), g.tags.is_empty()) {
-                (true, true) => self.err_key(&gp, format!("subnet group `{name}` selects no subnets"), "give `ids: [subnet-...]` or `tags: {...}`"),
-                (false, false) => self.err_key(&gp, format!("subnet group `{name}` has both `ids` and `tags`"), "choose one way to select subnets"),
+            let selects = !g.tags.is_empty() || !g.zones.is_empty() || !g.names.is_empty();
+            match (g.ids.is_empty(), selects) {
+                (true, false) => {
+                    self.err_key(&gp, format!("subnet group `{name}` selects no subnets"), "give `ids: [subnet-...]`, or any of `tags`, `zones`, `names`")
+                }
+                (false, true) => self.err_key(
+                    &gp,
+                    format!("subnet group `{name}` has `ids` and selectors"),
+                    "ids name subnets exactly; `tags`, `zones` and `names` select them: choose one way",
+                ),
                 _ => {}
+            }
+            for (i, zone) in g.zones.iter().enumerate() {
+                // A zone name is the region and a letter (`eu-west-1a`); a zone id `euw1-az1`.
+                let zone_id = zone.split_once("-az").is_some_and(|(head, n)| {
+                    head.len() >= 3 && head.chars().all(|c| c.is_ascii_alphanumeric()) && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                });
+                let region = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
+                let zone_name =
+                    region.len() < zone.len() && region_problem(region).is_none_or(|(error, _)| !error) && region.ends_with(|c: char| c.is_ascii_digit());
+                if !zone_id && !zone_name {
+                    self.err(
+                        &format!("{gp}/zones/{i}"),
+                        format!("`{zone}` is not an availability zone"),
+                        "a zone name such as `eu-west-1a`, or a zone id such as `euw1-az1`",
+                    );
+                } else if zone_name
+                    && let Some(own) = &self.s.region
+                    && region != own
+                {
+                    self.err(&format!("{gp}/zones/{i}"), format!("zone `{zone}` is not in the stack's region {own}"), "");
+                }
             }
             for (i, id) in g.ids.iter().enumerate() {
                 if !id.starts_with("subnet-") {

@@ -837,3 +837,40 @@ async fn oidc_and_cognito_sign_in_round_trip_without_showing_the_secret() {
     assert!(refused.contains(&variable), "{refused}");
     destroy_converges(&c, &stack("", false)).await;
 }
+
+/// Subnet groups chosen by availability zone (name or id) and by `Name` tag: a load balancer in
+/// two zones applies and converges; a zone or a name that matches no subnet stops the plan at the
+/// group's line instead of quietly making the group smaller.
+#[tokio::test]
+async fn subnet_groups_by_zone_and_by_name() {
+    let c = clients().await;
+    let name = unique("zones");
+    let subnets = c.ec2.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build()).send().await.unwrap();
+    let zone_of = |zone: &str| subnets.subnets().iter().find(|s| s.availability_zone() == Some(zone)).cloned().expect("a default subnet in the zone");
+    let (a, b) = (zone_of("us-east-1a"), zone_of("us-east-1b"));
+    let tag = format!("{name}-named");
+    c.ec2.create_tags().resources(b.subnet_id().unwrap()).tags(aws_sdk_ec2::types::Tag::builder().key("Name").value(&tag).build()).send().await.unwrap();
+    let stack = |groups: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\nnetwork:\n  subnet_groups:\n{groups}target_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    subnets: two\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+        ))
+    };
+    let zone_id = b.availability_zone_id().expect("zone ids are listed");
+    let s = stack(&format!("    two: {{zones: [us-east-1a, {zone_id}]}}\n    named: {{names: [{tag}]}}\n"));
+    let p = apply_converges(&c, &s).await;
+    let lb = p.changes.iter().find(|ch| ch.address.to_string() == "load_balancer.web").unwrap();
+    let mut chosen: Vec<&str> = lb.after.as_ref().unwrap()["subnets"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    chosen.sort();
+    let mut want = vec![a.subnet_id().unwrap(), b.subnet_id().unwrap()];
+    want.sort();
+    assert_eq!(chosen, want);
+
+    for (groups, says) in
+        [("    two: {zones: [us-east-1a, us-east-1z]}\n", "no subnet in zone us-east-1z"), ("    two: {names: [nothing-is-called-this]}\n", "no subnet named")]
+    {
+        let refused = lbstack::ops::plan(&c, &stack(groups), false).await.err().expect("the plan is refused").to_string();
+        assert!(refused.contains(says), "{refused}");
+    }
+    destroy_converges(&c, &s).await;
+    c.ec2.delete_tags().resources(b.subnet_id().unwrap()).tags(aws_sdk_ec2::types::Tag::builder().key("Name").build()).send().await.unwrap();
+}
