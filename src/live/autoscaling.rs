@@ -6,6 +6,7 @@
 
 use super::ec2::{tag as ec2_tag, tags_json};
 use super::{Clients, err, read_err, skip_gone};
+use crate::aws_error::{Class, class_of};
 use crate::plan::autoscaling::ResolvedImage;
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
 use crate::plan::names;
@@ -25,7 +26,7 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         .values()
         .filter_map(|lt| match &lt.image {
             Image::Id(id) => Some(id.as_str()),
-            Image::Lookup(_) => None,
+            Image::Lookup(_) | Image::Parameter(_) => None,
         })
         .collect();
     let by_id = async {
@@ -78,7 +79,32 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         let newest = out.images().iter().max_by(|a, b| (a.creation_date(), a.name()).cmp(&(b.creation_date(), b.name()))).map(resolved);
         Ok::<_, anyhow::Error>((l, newest))
     }));
-    let (found, looked_up) = tokio::try_join!(by_id, lookups)?;
+    // One GetParameter and one DescribeImages per distinct parameter.
+    let mut parameters: Vec<&str> = stack
+        .launch_templates
+        .values()
+        .filter_map(|lt| match &lt.image {
+            Image::Parameter(p) => Some(p.ssm.as_str()),
+            _ => None,
+        })
+        .collect();
+    parameters.sort();
+    parameters.dedup();
+    let from_parameters = try_join_all(parameters.into_iter().map(|name| async move {
+        let value = match clients.ssm.get_parameter().name(name).send().await {
+            Ok(out) => out.parameter().and_then(|p| p.value()).map(str::to_string),
+            Err(e) if class_of(&e) == Class::NotFound => None,
+            Err(e) => return Err(err(&format!("reading SSM parameter {name}"), e)),
+        };
+        let Some(id) = value else { return Ok((name, Err(format!("SSM parameter {name} does not exist in this region")))) };
+        let image = match clients.ec2.describe_images().image_ids(&id).send().await {
+            Ok(out) => out.images().first().map(resolved),
+            Err(e) if matches!(class_of(&e), Class::NotFound | Class::Invalid) => None,
+            Err(e) => return Err(err(&format!("looking up image {id} of SSM parameter {name}"), e)),
+        };
+        Ok::<_, anyhow::Error>((name, image.ok_or_else(|| format!("SSM parameter {name} holds {id}, which is not an image this account can use here"))))
+    }));
+    let (found, looked_up, from_parameters) = tokio::try_join!(by_id, lookups, from_parameters)?;
     let mut out = BTreeMap::new();
     for (key, lt) in &stack.launch_templates {
         if let Image::Id(id) = &lt.image {
@@ -98,6 +124,13 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
                     crate::spec::values::pointer(&["launch_templates", key, "image"]),
                     format!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner),
                 )
+            })?;
+            out.insert(key.clone(), image);
+        }
+        if let Image::Parameter(p) = &lt.image {
+            let found = from_parameters.iter().find(|(name, _)| *name == p.ssm).map(|(_, i)| i.clone());
+            let image = found.unwrap_or_else(|| Err(format!("SSM parameter {} was not read", p.ssm))).map_err(|why| {
+                crate::spec::At::error(crate::spec::values::pointer(&["launch_templates", key, "image"]), format!("launch template `{key}`: {why}"))
             })?;
             out.insert(key.clone(), image);
         }

@@ -66,6 +66,7 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
     let shown = match &lt.image {
         Image::Id(_) => image.name.clone(),
         Image::Lookup(l) => format!("{} (newest `{}` owned by {})", image.name, l.name, l.owner),
+        Image::Parameter(p) => format!("{} (from SSM parameter {})", image.name, p.ssm),
     };
     let attrs = json!({
         "image": image.id,

@@ -786,6 +786,7 @@ pub const TABLE: &[Constraint] = &[
     c("Output.description", Source::Lbstack, "", None, None, None, "shown beside the value"),
     c("SubnetGroup.zones", Source::Mapped("ec2:DescribeSubnets.Filters"), "list", None, None, None, "zone names or zone ids"),
     c("SubnetGroup.names", Source::Mapped("ec2:DescribeSubnets.Filters"), "list", None, None, None, "values of the subnets' `Name` tag"),
+    c("ImageParameter.ssm", Source::Mapped("ssm:GetParameter.Name"), "string", Some(1.0), Some(2048.0), None, "read at plan; its value is the AMI id"),
     c("LintIgnore.reason", Source::Lbstack, "", None, None, None, "why the finding is silenced"),
     c("LintIgnore.resource", Source::Lbstack, "", None, None, None, "the resource silenced"),
     c("LintIgnore.rule", Source::Lbstack, "", None, None, None, "a lint rule id"),

@@ -8,6 +8,7 @@ pub mod cron;
 pub mod files;
 pub mod model;
 pub mod pem;
+pub mod repeat;
 pub mod validate;
 pub mod values;
 pub mod vars;
@@ -180,7 +181,9 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
             diags.push(Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span));
             return None;
         }
-        let var_diags = vars::apply(&mut root, vars, text);
+        let mut var_diags = vars::apply(&mut root, vars, text);
+        let sections: Vec<&str> = keyed_sections().filter(|s| *s != "variables").collect();
+        var_diags.extend(repeat::expand(&mut root, &sections));
         // A value with a broken `${...}` is already reported; checks of its remains would only echo it.
         let var_errors: Vec<Span> = var_diags.iter().filter_map(|d| d.span).collect();
         diags.extend(var_diags);

@@ -1102,6 +1102,16 @@ pub enum Image {
     /// `ami-...`
     Id(String),
     Lookup(ImageLookup),
+    Parameter(ImageParameter),
+}
+
+/// An AMI id held in an SSM parameter: AWS publishes the latest images this way
+/// (`/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`), and so can a build.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageParameter {
+    /// The parameter's name (or ARN).
+    pub ssm: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

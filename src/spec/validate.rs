@@ -1065,6 +1065,11 @@ impl<'a> V<'a> {
                     );
                 }
                 Image::Lookup(l) if l.name.trim().is_empty() => self.err(&format!("{lp}/image/name"), "image name pattern is empty", ""),
+                Image::Parameter(p) if !(p.ssm.starts_with('/') || p.ssm.starts_with("arn:")) || p.ssm.len() > 2048 => self.err(
+                    &format!("{lp}/image/ssm"),
+                    format!("`{}` is not an SSM parameter name", truncate(&p.ssm)),
+                    "a path such as `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`",
+                ),
                 _ => {}
             }
             if let Some(profile) = &lt.instance_profile {

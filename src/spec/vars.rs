@@ -258,6 +258,12 @@ fn interpolate(text: &str, place: &Place<'_>, lookup: &mut dyn FnMut(&str) -> Lo
             };
             let expr = tail[..end].trim();
             let whole = &after[..end + 3];
+            // `${each.key}` and `${each.value}` belong to `for_each`, which expands later.
+            if expr.starts_with("each.") {
+                out.push_str(whole);
+                rest = &tail[end + 1..];
+                continue;
+            }
             match expr.strip_prefix("var.") {
                 Some(name) => match lookup(name) {
                     Lookup::Value(v) => {

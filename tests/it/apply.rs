@@ -874,3 +874,31 @@ async fn subnet_groups_by_zone_and_by_name() {
     destroy_converges(&c, &s).await;
     c.ec2.delete_tags().resources(b.subnet_id().unwrap()).tags(aws_sdk_ec2::types::Tag::builder().key("Name").build()).send().await.unwrap();
 }
+
+/// `for_each` repeats an entry: a map of colours to ports makes `api-blue` and `api-green`, each
+/// with its own port and tag; adding an item adds a group, removing one deletes only that one.
+#[tokio::test]
+async fn for_each_repeats_an_entry_with_its_own_addresses() {
+    let c = clients().await;
+    let name = unique("foreach");
+    let stack = |items: &str, weights: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  api:\n    for_each: {{{items}}}\n    protocol: HTTP\n    port: ${{each.value}}\n    tags: {{color: \"${{each.key}}\"}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: {{{weights}}}}}}}\n"
+        ))
+    };
+    let s = stack("blue: 8080, green: 8081", "api-blue: 1, api-green: 1");
+    let p = apply_converges(&c, &s).await;
+    let green = find(&p, "target_group.api-green").after.as_ref().unwrap();
+    assert_eq!((green["port"].as_u64(), green["tags"]["color"].as_str()), (Some(8081), Some("green")));
+
+    let s = stack("blue: 8080, green: 8081, red: 8082", "api-blue: 1, api-green: 1, api-red: 1");
+    let p = plan(&c, &s).await;
+    assert!(actions(&p).contains(&("target_group.api-red".to_string(), Create)), "{:?}", actions(&p));
+    apply_converges(&c, &s).await;
+    let s = stack("green: 8081, red: 8082", "api-green: 1, api-red: 1");
+    let p = plan(&c, &s).await;
+    let deleted: Vec<String> = actions(&p).into_iter().filter(|(_, a)| *a == Delete).map(|(a, _)| a).collect();
+    assert_eq!(deleted, ["target_group.api-blue"]);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}

@@ -651,3 +651,37 @@ async fn metric_math_and_anomaly_band_alarms_round_trip() {
     assert_eq!((latency.metric_name(), latency.threshold()), (Some("TargetResponseTime"), Some(0.5)));
     destroy_converges(&c, &s).await;
 }
+
+/// A launch template's image from an SSM parameter, as AWS publishes the latest images: applied,
+/// then the parameter moves to another image and the plan makes a new template version; a
+/// parameter that does not exist stops the plan at the template's `image`.
+#[tokio::test]
+async fn an_image_from_an_ssm_parameter_follows_the_parameter() {
+    let c = clients().await;
+    let name = unique("paramami");
+    let public = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+    let published = c.ssm.get_parameter().name(public).send().await.unwrap().parameter().unwrap().value().unwrap().to_string();
+    let own = format!("/{name}/ami");
+    c.ssm.put_parameter().name(&own).value(&published).r#type(aws_sdk_ssm::types::ParameterType::String).send().await.unwrap();
+    let stack = |parameter: &str| {
+        load(&format!("version: 1\nstack: {name}\nlaunch_templates:\n  web:\n    image: {{ssm: \"{parameter}\"}}\n    instance_type: t3.micro\n"))
+    };
+    let p = apply_converges(&c, &stack(public)).await;
+    assert_eq!(find(&p, "launch_template.web").after.as_ref().unwrap()["image"], published.as_str());
+
+    // Another parameter, same image: nothing to do. Then the parameter moves on.
+    assert!(!plan(&c, &stack(&own)).await.has_changes());
+    let images = c.ec2.describe_images().owners("amazon").send().await.unwrap();
+    let other = images.images().iter().filter_map(|i| i.image_id()).find(|id| *id != published).expect("another image").to_string();
+    c.ssm.put_parameter().name(&own).value(&other).r#type(aws_sdk_ssm::types::ParameterType::String).overwrite(true).send().await.unwrap();
+    let p = plan(&c, &stack(&own)).await;
+    let change = find(&p, "launch_template.web");
+    assert_eq!(change.action, Update);
+    assert!(change.diffs.iter().any(|d| d.path == "image" && d.after.as_ref().and_then(|v| v.as_str()) == Some(other.as_str())), "{:?}", change.diffs);
+    apply_converges(&c, &stack(&own)).await;
+
+    let refused = lbstack::ops::plan(&c, &stack(&format!("/{name}/missing")), false).await.err().expect("refused").to_string();
+    assert!(refused.contains("does not exist"), "{refused}");
+    destroy_converges(&c, &stack(&own)).await;
+    c.ssm.delete_parameter().name(&own).send().await.unwrap();
+}
