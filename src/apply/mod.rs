@@ -1,6 +1,9 @@
 //! Executing a plan: each change becomes one or two steps (a replacement creates and deletes),
 //! steps wait for the steps they depend on, independent ones run in parallel (bounded), and a
 //! failure skips only what depends on it while in-flight steps finish.
+//!
+//! It writes only what the plan holds: every call belongs to a planned change (tests audit each
+//! one), and it never touches a resource without this stack's ownership tags.
 
 mod acm;
 mod autoscaling;

@@ -1,4 +1,5 @@
-//! Command-line definitions and the mapping of outcomes to exit codes; the work happens elsewhere.
+//! Command-line definitions and the mapping of outcomes to exit codes; the work happens elsewhere
+//! (`ops`, `swap`, `status`): this module parses, asks, prints, and holds no AWS logic of its own.
 
 mod bluegreen;
 pub mod exit;

@@ -1,6 +1,9 @@
 //! Reading AWS: one SdkConfig for every client, honouring the default credential chain,
 //! profiles, region and `AWS_ENDPOINT_URL` (LocalStack, the embedded emulator, any endpoint).
 //! Every API call is counted by an interceptor, so plans can report what reading cost.
+//!
+//! Readers only read: writes belong to `apply` (and the few of `lock`, `swap` and `forget`), and
+//! a reader never guesses ownership from a name alone; lbstack's tags decide.
 
 pub mod acm;
 pub mod autoscaling;

@@ -1,5 +1,8 @@
 //! Loading a stack file: YAML with spans → variables → structural checks against the JSON Schema
 //! → typed model → checks on meaning. Every step adds to one list of diagnostics.
+//!
+//! It never reads the network or AWS (`validate` runs offline, on untrusted files), and the only
+//! files it reads are the stack's own, through the file fence (`files.rs`).
 
 pub mod attributes;
 pub mod check;

@@ -3,6 +3,8 @@
 //! Lifecycle: serve → on SIGTERM/SIGINT drain (`/health` answers 503 so the load balancer stops
 //! routing here, everything else is still served) for `--drain-seconds` → stop accepting, let
 //! in-flight requests finish (bounded by `--shutdown-timeout-seconds`) → exit 0.
+//!
+//! It has no AWS SDK and never will: it must build small and static and run on any instance.
 
 pub mod checks;
 pub mod guard;

@@ -1,3 +1,5 @@
+//! The `lbstack-target` binary: everything lives in the library.
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
