@@ -36,6 +36,10 @@ pub struct Diagnostic {
     /// The JSON pointer of the offending value in the stack (e.g. `/load_balancers/web/listeners/https/port`).
     pub path: Option<String>,
     pub span: Option<Span>,
+    /// A stable code for the kind of problem: the lint rule's id, or the check that found it
+    /// (`yaml`, `schema`, `variable`, `reference`, a section such as `load-balancer`). SARIF's
+    /// `ruleId` and the JSON output carry it.
+    pub code: Option<&'static str>,
 }
 
 /// Most diagnostics shown per file; the rest are counted ("and 12 more").
@@ -52,7 +56,7 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: truncate(&summary.into(), MAX_MESSAGE), label: None, hint: None, path: None, span: None }
+        Diagnostic { severity: Severity::Error, summary: truncate(&summary.into(), MAX_MESSAGE), label: None, hint: None, path: None, span: None, code: None }
     }
     pub fn warning(summary: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary) }
@@ -75,6 +79,17 @@ impl Diagnostic {
     }
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+    pub fn code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
+    /// Give every diagnostic of `diags` without a code this one.
+    pub fn coded(mut diags: Vec<Diagnostic>, code: &'static str) -> Vec<Diagnostic> {
+        diags.iter_mut().for_each(|d| {
+            d.code.get_or_insert(code);
+        });
+        diags
     }
 }
 
@@ -256,6 +271,7 @@ impl Report {
                 });
                 serde_json::json!({
                     "severity": d.severity,
+                    "code": d.code,
                     "summary": d.summary,
                     "detail": d.label,
                     "hint": d.hint,

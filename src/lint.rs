@@ -371,7 +371,7 @@ pub fn apply_ignores(s: &Stack, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Di
                 Some(best) if strsim::levenshtein(best, &ig.rule) <= 2 => format!("did you mean `{best}`?"),
                 _ => "`lbstack lint --rules` lists them".to_string(),
             };
-            problems.push(Diagnostic::error(format!("`{}` is not a lint rule", ig.rule)).hint(hint).path(p(&["lint", "ignore", &i.to_string(), "rule"])));
+            problems.push(Diagnostic::error(format!("`{}` is not a lint rule", ig.rule)).hint(hint).path(p(&["lint", "ignore", &i.to_string(), "rule"])).code("lint"));
         }
     }
     let before = findings.len();
@@ -398,7 +398,8 @@ pub fn to_report(mut report: Report, findings: &[Finding], problems: Vec<Diagnos
         let span = index.key(&f.pointer).or_else(|| index.value(&f.pointer));
         let mut d = Diagnostic { severity: f.rule.severity, ..Diagnostic::error(format!("{} {}: {}", f.rule.id, f.rule.name, f.message)) }
             .hint(format!("{} (silence with `lint: {{ignore: [{{rule: {}, reason: ...}}]}}`)", f.rule.why, f.rule.id))
-            .path(f.pointer.clone());
+            .path(f.pointer.clone())
+            .code(f.rule.id);
         if let Some(span) = span {
             d = d.at(span);
         }
@@ -415,7 +416,7 @@ pub fn to_report(mut report: Report, findings: &[Finding], problems: Vec<Diagnos
 }
 
 /// One SARIF 2.1.0 run: the findings of one file.
-pub fn sarif_run(report: &Report, findings: &[Finding]) -> Value {
+pub fn sarif_run(report: &Report) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -432,8 +433,7 @@ pub fn sarif_run(report: &Report, findings: &[Finding]) -> Value {
         .diagnostics
         .iter()
         .map(|d| {
-            let rule_id =
-                findings.iter().find(|f| Some(&f.pointer) == d.path.as_ref() && d.summary.starts_with(f.rule.id)).map(|f| f.rule.id).unwrap_or("lbstack");
+            let rule_id = d.code.unwrap_or("lbstack");
             let mut result = json!({
                 "ruleId": rule_id,
                 "level": if d.is_error() { "error" } else { "warning" },

@@ -518,7 +518,7 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
                 doc["silenced"] = serde_json::json!(silenced);
                 docs.push(doc);
             }
-            LintOutput::Sarif => docs.push(crate::lint::sarif_run(&report, &findings)),
+            LintOutput::Sarif => docs.push(crate::lint::sarif_run(&report)),
         }
     }
     match output {

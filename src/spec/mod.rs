@@ -167,7 +167,8 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
     let (masked, keys) = files::mask_private_keys(text);
     let text = masked.as_str();
     let file = SourceFile::new(name, text);
-    let (root, mut diags) = yaml::parse(text);
+    let (root, diags) = yaml::parse(text);
+    let mut diags = Diagnostic::coded(diags, "yaml");
     for k in &keys {
         diags.push(
             Diagnostic::error("this looks like private key material: a stack never holds keys")
@@ -184,9 +185,9 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
             diags.push(Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span));
             return None;
         }
-        let mut var_diags = vars::apply(&mut root, vars, text);
+        let mut var_diags = Diagnostic::coded(vars::apply(&mut root, vars, text), "variable");
         let sections: Vec<&str> = keyed_sections().filter(|s| *s != "variables").collect();
-        var_diags.extend(repeat::expand(&mut root, &sections));
+        var_diags.extend(Diagnostic::coded(repeat::expand(&mut root, &sections), "for-each"));
         // A value with a broken `${...}` is already reported; checks of its remains would only echo it.
         let var_errors: Vec<Span> = var_diags.iter().filter_map(|d| d.span).collect();
         diags.extend(var_diags);
@@ -197,7 +198,7 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
         // the rest of the file still gets its semantic checks.
         let mut broken = drop_broken_entries(&mut value, &checker.diags);
         let top_level_broken = checker.diags.iter().any(|d| entry_of(d).is_none_or(|e| !broken.contains(&e)));
-        diags.extend(without_echoes(checker.diags, &var_errors));
+        diags.extend(without_echoes(Diagnostic::coded(checker.diags, "schema"), &var_errors));
         if top_level_broken {
             return None;
         }
@@ -238,7 +239,7 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
         diags.extend(without_echoes(validate::validate(&stack, &index, &broken), &var_errors));
         Some(stack)
     });
-    let mut report = Report { file, diagnostics: diags };
+    let mut report = Report { file, diagnostics: Diagnostic::coded(diags, "stack") };
     report.sort();
     Loaded { stack, report, index }
 }

@@ -85,7 +85,8 @@ impl<'a> V<'a> {
         if let Some(span) = span {
             d = d.at(span);
         }
-        self.diags.push(d.path(pointer));
+        let code = d.code.unwrap_or_else(|| code_of(pointer));
+        self.diags.push(d.path(pointer).code(code));
     }
     fn err(&mut self, pointer: &str, summary: impl Into<String>, hint: impl Into<String>) {
         let hint = hint.into();
@@ -142,7 +143,8 @@ impl<'a> V<'a> {
                 },
             ),
         };
-        self.err(pointer, summary, hint);
+        let d = Diagnostic::error(summary).hint(hint).code("reference");
+        self.push(d, pointer, false);
         false
     }
 
@@ -1975,6 +1977,24 @@ pub const KNOWN_REGIONS: &[&str] = &[
 
 /// What is wrong with a region name: an error for a name of the wrong shape, a warning for one
 /// AWS does not have (yet), with the closest known name.
+/// The code of a semantic check: the kind of resource the pointer is in (`load_balancer`), or the
+/// top-level field (`network`, `outputs`, `stack`).
+fn code_of(pointer: &str) -> &'static str {
+    let section = pointer.trim_start_matches('/').split('/').next().unwrap_or_default();
+    if let Some(kind) = K::of_section(section) {
+        return kind.as_str();
+    }
+    match section {
+        "network" => "network",
+        "outputs" => "output",
+        "variables" => "variable",
+        "tags" => "tags",
+        "lint" => "lint",
+        "simulate" => "simulate",
+        _ => "stack",
+    }
+}
+
 pub fn region_problem(r: &str) -> Option<(bool, String)> {
     if KNOWN_REGIONS.contains(&r) {
         return None;

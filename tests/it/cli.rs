@@ -27,6 +27,13 @@ fn validate_json_has_ranges() {
     assert_eq!(d["range"]["start"]["line"], 12);
     assert_eq!(d["range"]["start"]["column"], 15);
     assert_eq!(d["range"]["end"]["column"], 20);
+    assert_eq!(d["code"], "schema", "the check that found it");
+
+    // Every diagnostic carries a stable code: the check, or the kind of resource it is about.
+    let out = lbstack().args(["validate", "--output", "json", "tests/fixtures/invalid/85-output-names.yaml"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = doc["files"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().expect("a code")).collect();
+    assert!(codes.contains(&"output") && codes.contains(&"reference"), "{codes:?}");
 }
 
 #[test]
