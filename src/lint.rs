@@ -36,6 +36,13 @@ pub const RULES: &[Rule] = &[
     prod("LB005", "deletion-protection-off", Warning, "one wrong destroy or console click deletes a production load balancer and its DNS name"),
     prod("LB006", "no-access-logs", Warning, "without access logs there is no record of who was served what when something goes wrong"),
     rule("LB007", "invalid-headers-kept", Warning, "forwarding invalid HTTP headers leaves internet-facing targets open to request smuggling"),
+    rule(
+        "LB008",
+        "desync-monitor-only",
+        Warning,
+        "`monitor` desync mitigation lets requests that look like HTTP desync (request smuggling) through to the targets",
+    ),
+    prod("LB009", "waf-fail-open", Warning, "with WAF fail-open, requests reach the targets unfiltered whenever the web ACL cannot be consulted"),
     rule("TG001", "slow-failure-detection", Warning, "unhealthy threshold x interval above 60 s keeps sending traffic to a dead target for over a minute"),
     rule("TG002", "health-check-on-root", Warning, "a health check on `/` tests the home page, not the service's own readiness endpoint"),
     rule("TG003", "drain-longer-than-spot-notice", Warning, "spot instances get a 2-minute notice; a longer deregistration delay is cut off mid-drain"),
@@ -52,6 +59,7 @@ pub const RULES: &[Rule] = &[
     ),
     rule("ASG004", "ec2-health-check-behind-lb", Warning, "with EC2 health checks, instances the load balancer finds unhealthy are never replaced"),
     rule("ASG005", "few-spot-instance-types", Warning, "spot capacity with fewer than 3 instance types is interrupted and unavailable far more often"),
+    prod("ASG006", "no-group-metrics", Warning, "without group metrics there is no history of the group's size and no data for capacity alarms"),
     rule("SCALE001", "flapping-thresholds", Warning, "scale-out and scale-in thresholds close together make the group flap between sizes"),
     rule("SCALE002", "no-scale-in", Warning, "alarm-driven scale-out without any scale-in path keeps every instance it ever added"),
     rule("MON001", "no-5xx-alarm", Warning, "nobody is told when the load balancer or its targets answer with server errors"),
@@ -161,6 +169,16 @@ pub fn check(s: &Stack) -> Vec<Finding> {
         }
         if is_production(s) && lb.kind != LbType::Gateway && lb.attributes.access_logs.is_none() {
             fire("LB006", lbp.clone(), format!("production load balancer `{k}` writes no access logs"));
+        }
+        if alb && public && lb.attributes.desync_mitigation == Some(DesyncMitigation::Monitor) {
+            fire("LB008", format!("{lbp}/attributes/desync_mitigation"), format!("internet-facing load balancer `{k}` only monitors desync attempts"));
+        }
+        if alb && is_production(s) && lb.attributes.waf_fail_open == Some(true) {
+            fire(
+                "LB009",
+                format!("{lbp}/attributes/waf_fail_open"),
+                format!("production load balancer `{k}` lets requests past its web ACL when WAF is unreachable"),
+            );
         }
         if alb && public && lb.attributes.drop_invalid_headers != Some(true) {
             fire("LB007", lbp, format!("internet-facing load balancer `{k}` forwards invalid headers (`attributes.drop_invalid_headers: true` drops them)"));
@@ -298,6 +316,9 @@ pub fn check(s: &Stack) -> Vec<Finding> {
                 format!("group `{k}` buys spot with {} instance type{}", m.types.len(), if m.types.len() == 1 { "" } else { "s" }),
             );
         }
+        if is_production(s) && g.collected_metrics().is_empty() {
+            fire("ASG006", gp.clone(), format!("production group `{k}` collects no group metrics (`metrics: all`)"));
+        }
         let out_policies: Vec<&String> = policies.iter().filter(|(_, pol)| direction(pol) == Some(1)).map(|(pk, _)| *pk).collect();
         let scales_in = policies.iter().any(|(_, pol)| direction(pol) == Some(-1) || pol.target_tracking.as_ref().is_some_and(|t| !t.disable_scale_in));
         if let Some(first) = out_policies.first()
@@ -371,7 +392,9 @@ pub fn apply_ignores(s: &Stack, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Di
                 Some(best) if strsim::levenshtein(best, &ig.rule) <= 2 => format!("did you mean `{best}`?"),
                 _ => "`lbstack lint --rules` lists them".to_string(),
             };
-            problems.push(Diagnostic::error(format!("`{}` is not a lint rule", ig.rule)).hint(hint).path(p(&["lint", "ignore", &i.to_string(), "rule"])).code("lint"));
+            problems.push(
+                Diagnostic::error(format!("`{}` is not a lint rule", ig.rule)).hint(hint).path(p(&["lint", "ignore", &i.to_string(), "rule"])).code("lint"),
+            );
         }
     }
     let before = findings.len();
