@@ -1,0 +1,588 @@
+//! Load balancers, listeners, rules, actions, sign-in and target groups: what each load balancer type takes.
+
+use super::*;
+
+impl V<'_> {
+    pub(super) fn target_groups(&mut self) {
+        let users = self.users.clone();
+        let asg_owned: HashMap<&str, &str> =
+            self.s.autoscaling_groups.iter().flat_map(|(a, g)| g.target_groups.iter().map(move |t| (t.as_str(), a.as_str()))).collect();
+        for (name, tg) in &self.s.target_groups {
+            let tp = p(&["target_groups", name]);
+            self.tags(&format!("{tp}/tags"), &tg.tags);
+            let lambda = tg.target_type == TargetType::Lambda;
+            if lambda {
+                if tg.protocol.is_some() || tg.port.is_some() {
+                    self.err_key(&tp, format!("target group `{name}` has type lambda, which takes no `protocol` or `port`"), "remove them");
+                }
+            } else {
+                if tg.protocol.is_none() {
+                    self.err_key(
+                        &tp,
+                        format!("target group `{name}` needs a `protocol`"),
+                        "HTTP or HTTPS behind an application load balancer, TCP/TLS/UDP/TCP_UDP behind a network one, GENEVE behind a gateway one",
+                    );
+                }
+                if tg.port.is_none() {
+                    self.err_key(&tp, format!("target group `{name}` needs a `port`"), "the port targets receive traffic on");
+                }
+            }
+            let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
+            if tg.protocol == Some(Protocol::Geneve) && tg.port.is_some_and(|p| p != 6081) {
+                self.err(&format!("{tp}/port"), "GENEVE target groups use port 6081", "");
+            }
+            if tg.target_type == TargetType::Alb && tg.protocol.is_some_and(|p| p != Protocol::Tcp) {
+                self.err(
+                    &format!("{tp}/protocol"),
+                    "a target group of type alb must use TCP",
+                    "an ALB can only be the target of a network load balancer's TCP listener",
+                );
+            }
+            if tg.protocol_version.is_some() && !http {
+                self.err(&format!("{tp}/protocol_version"), "`protocol_version` applies to HTTP and HTTPS target groups only", "");
+            }
+            if let Some(hc) = &tg.health_check {
+                self.health_check(&format!("{tp}/health_check"), hc, tg);
+            }
+            if let Some(st) = &tg.stickiness {
+                let sp = format!("{tp}/stickiness");
+                match st.kind {
+                    StickinessType::LbCookie | StickinessType::AppCookie if !http && !lambda => {
+                        self.err(
+                            &format!("{sp}/type"),
+                            "cookie stickiness needs an HTTP or HTTPS target group",
+                            "network load balancers stick with `type: source_ip`",
+                        );
+                    }
+                    StickinessType::SourceIp if http || lambda => {
+                        self.err(&format!("{sp}/type"), "`source_ip` stickiness is for network load balancer target groups", "use `lb_cookie` or `app_cookie`");
+                    }
+                    _ => {}
+                }
+                if st.kind == StickinessType::AppCookie && st.cookie_name.is_none() {
+                    self.err(&sp, "`app_cookie` stickiness needs `cookie_name`", "the cookie your application sets");
+                }
+                if st.kind != StickinessType::AppCookie && st.cookie_name.is_some() {
+                    self.err(&format!("{sp}/cookie_name"), "`cookie_name` applies to `app_cookie` stickiness only", "");
+                }
+                if st.kind == StickinessType::SourceIp && st.duration.is_some() {
+                    self.err(&format!("{sp}/duration"), "`source_ip` stickiness has no duration", "");
+                }
+            }
+            if tg.algorithm.is_some() && !http {
+                self.err(&format!("{tp}/algorithm"), "`algorithm` applies to HTTP and HTTPS target groups only", "");
+            }
+            let network = matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp));
+            for (field, set) in [
+                ("proxy_protocol_v2", tg.proxy_protocol_v2.is_some()),
+                ("preserve_client_ip", tg.preserve_client_ip.is_some()),
+                ("connection_termination", tg.connection_termination.is_some()),
+            ] {
+                if set && !network {
+                    self.err(&format!("{tp}/{field}"), format!("`{field}` applies to network load balancer target groups (TCP, TLS, UDP, TCP_UDP)"), "");
+                }
+            }
+            for (field, set) in [
+                ("cross_zone", tg.cross_zone.is_some()),
+                ("dns_failover", tg.dns_failover.is_some()),
+                ("unhealthy_state_routing", tg.unhealthy_state_routing.is_some()),
+            ] {
+                if set && (lambda || tg.protocol == Some(Protocol::Geneve)) {
+                    self.err(&format!("{tp}/{field}"), format!("`{field}` applies to target groups of application and network load balancers"), "");
+                }
+            }
+            for field in ["dns_failover", "unhealthy_state_routing"] {
+                let setting = if field == "dns_failover" { &tg.dns_failover } else { &tg.unhealthy_state_routing };
+                if setting.as_ref().is_some_and(|h| h.count.is_none() && h.percent.is_none()) {
+                    self.err(&format!("{tp}/{field}"), format!("`{field}` needs `count`, `percent` or both"), "");
+                }
+            }
+            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, crate::spec::attributes::TARGET_GROUP);
+            if let Some(ss) = tg.slow_start {
+                if ss != 0 && !(30..=900).contains(&ss) {
+                    self.err(&format!("{tp}/slow_start"), format!("slow start of {ss} s is not allowed"), "0 (off) or 30–900 seconds");
+                }
+                if ss != 0 && tg.algorithm == Some(Algorithm::LeastOutstandingRequests) {
+                    self.err(&format!("{tp}/slow_start"), "slow start cannot be combined with `least_outstanding_requests`", "");
+                }
+            }
+            for (i, t) in tg.targets.iter().flatten().enumerate() {
+                let ok = match tg.target_type {
+                    TargetType::Instance => t.id.starts_with("i-"),
+                    TargetType::Ip => t.id.parse::<IpAddr>().is_ok(),
+                    TargetType::Lambda => arn_problem(&t.id, "lambda", &["function:"], self.s.region.as_deref(), false).is_none(),
+                    TargetType::Alb => arn_problem(&t.id, "elasticloadbalancing", &["loadbalancer/app/"], self.s.region.as_deref(), false).is_none(),
+                };
+                if !ok {
+                    let want = match tg.target_type {
+                        TargetType::Instance => "an instance id (`i-...`)",
+                        TargetType::Ip => "an IP address",
+                        TargetType::Lambda => "a Lambda function ARN",
+                        TargetType::Alb => "an application load balancer ARN",
+                    };
+                    self.err(
+                        &format!("{tp}/targets/{i}/id"),
+                        format!("`{}` is not {want}", truncate(&t.id)),
+                        format!("the target group's target_type is {:?}", tg.target_type).to_lowercase(),
+                    );
+                }
+            }
+            if let Some(asg) = asg_owned.get(name.as_str()) {
+                if tg.targets.is_some() {
+                    self.err(
+                        &format!("{tp}/targets"),
+                        format!("target group `{name}` lists targets but auto-scaling group `{asg}` also registers its instances in it"),
+                        "one owner per attachment: let the group register instances and remove `targets`",
+                    );
+                }
+                if tg.target_type != TargetType::Instance {
+                    self.err(
+                        &format!("{tp}/target_type"),
+                        format!("auto-scaling group `{asg}` registers instances, but this target group takes {:?} targets", tg.target_type).to_lowercase(),
+                        "use `target_type: instance`",
+                    );
+                }
+            }
+            // The protocol must fit every load balancer that forwards here.
+            if let (Some(proto), Some(uses)) = (tg.protocol, users.get(name.as_str())) {
+                let mut reported = HashSet::new();
+                for (lb_type, listener) in uses {
+                    if !proto.fits(*lb_type) && reported.insert(*lb_type) {
+                        self.err(
+                            &format!("{tp}/protocol"),
+                            format!("target group `{name}` uses {} but listener `{listener}` is on {}", proto.as_str(), lb_phrase(*lb_type)),
+                            allowed_protocols(*lb_type),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn health_check(&mut self, hp: &str, hc: &HealthCheck, tg: &TargetGroup) {
+        let proto = hc.protocol.unwrap_or(match tg.protocol {
+            Some(Protocol::Https) => HealthCheckProtocol::Https,
+            Some(Protocol::Http | Protocol::Geneve) | None => HealthCheckProtocol::Http,
+            _ => HealthCheckProtocol::Tcp,
+        });
+        // The interval the check runs at: declared, or AWS's default for the protocol.
+        let default_interval = if tg.protocol == Some(Protocol::Geneve) { 10 } else { 30 };
+        if let Some(t) = hc.timeout
+            && t >= hc.interval.unwrap_or(default_interval)
+        {
+            let (i, whose) = match hc.interval {
+                Some(i) => (i, "the interval"),
+                None => (default_interval, "the default interval"),
+            };
+            self.err(&format!("{hp}/timeout"), format!("health check timeout ({t} s) must be shorter than {whose} ({i} s)"), "");
+        }
+        if proto == HealthCheckProtocol::Tcp {
+            if hc.path.is_some() {
+                self.err(&format!("{hp}/path"), "a TCP health check has no path", "set `protocol: HTTP` to check a path");
+            }
+            if hc.matcher.is_some() {
+                self.err(&format!("{hp}/matcher"), "a TCP health check has no matcher", "");
+            }
+            if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) {
+                self.err(&format!("{hp}/protocol"), "HTTP and HTTPS target groups check health over HTTP or HTTPS", "");
+            }
+        }
+        if let Some(path) = &hc.path
+            && !path.starts_with('/')
+        {
+            self.err(&format!("{hp}/path"), format!("health check path `{path}` must start with `/`"), "");
+        }
+        if let Some(HealthCheckPort::Named(n)) = &hc.port
+            && n != "traffic-port"
+        {
+            self.err(&format!("{hp}/port"), format!("`{n}` is not a port"), "a port number, or `traffic-port` for the target's own port");
+        }
+        if let Some(HealthCheckPort::Port(n)) = &hc.port
+            && !(1..=65535).contains(n)
+        {
+            self.err(&format!("{hp}/port"), format!("port {n} is outside 1–65535"), "");
+        }
+        if let Some(m) = &hc.matcher {
+            let grpc = tg.protocol_version == Some(ProtocolVersion::Grpc);
+            let (lo, hi) = if grpc { (0, 99) } else { (200, 499) };
+            if !valid_codes(m, lo, hi) {
+                self.err(
+                    &format!("{hp}/matcher"),
+                    format!("`{m}` is not a valid {} matcher", if grpc { "gRPC" } else { "HTTP" }),
+                    format!("codes {lo}–{hi}, as `200`, `200-299` or `200,302`"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn load_balancers(&mut self) {
+        for (name, lb) in &self.s.load_balancers {
+            let lp = p(&["load_balancers", name]);
+            self.tags(&format!("{lp}/tags"), &lb.tags);
+            if let Some(sn) = &lb.subnets {
+                self.reference(&format!("{lp}/subnets"), Kind::SubnetGroup, sn);
+            }
+            if lb.kind == LbType::Gateway && !lb.security_groups.is_empty() {
+                self.err(&format!("{lp}/security_groups"), "gateway load balancers take no security groups", "");
+            }
+            for (i, sg) in lb.security_groups.iter().enumerate() {
+                self.reference_or_id(&format!("{lp}/security_groups/{i}"), K::SecurityGroup, sg, "sg-");
+            }
+            if let Some(acl) = &lb.web_acl {
+                if lb.kind != LbType::Application {
+                    self.err(&format!("{lp}/web_acl"), format!("a web ACL protects application load balancers, not {} ones", lb.kind.as_str()), "");
+                } else {
+                    self.reference(&format!("{lp}/web_acl"), K::WebAcl, acl);
+                }
+            }
+            if lb.kind == LbType::Gateway && lb.scheme == Scheme::Internal && self.index.has(&format!("{lp}/scheme")) {
+                self.err(&format!("{lp}/scheme"), "gateway load balancers have no scheme", "remove `scheme`");
+            }
+            let a = &lb.attributes;
+            let ap = format!("{lp}/attributes");
+            let app_only = [
+                ("idle_timeout", a.idle_timeout.is_some()),
+                ("http2", a.http2.is_some()),
+                ("drop_invalid_headers", a.drop_invalid_headers.is_some()),
+                ("connection_logs", a.connection_logs.is_some()),
+                ("client_keep_alive", a.client_keep_alive.is_some()),
+                ("desync_mitigation", a.desync_mitigation.is_some()),
+                ("xff_header_processing", a.xff_header_processing.is_some()),
+                ("xff_client_port", a.xff_client_port.is_some()),
+                ("preserve_host_header", a.preserve_host_header.is_some()),
+                ("tls_headers", a.tls_headers.is_some()),
+                ("waf_fail_open", a.waf_fail_open.is_some()),
+            ];
+            if a.zonal_shift.is_some() && lb.kind == LbType::Gateway {
+                self.err(&format!("{ap}/zonal_shift"), "gateway load balancers have no zonal shift", "");
+            }
+            if a.dns_client_routing.is_some() && lb.kind != LbType::Network {
+                self.err(&format!("{ap}/dns_client_routing"), "`dns_client_routing` applies to network load balancers only", "");
+            }
+            self.other_attributes(&format!("{ap}/other"), &a.other, crate::spec::attributes::LOAD_BALANCER);
+            for (attr, set) in app_only {
+                if set && lb.kind != LbType::Application {
+                    self.err(&format!("{ap}/{attr}"), format!("`{attr}` applies to application load balancers only"), "");
+                }
+            }
+            if a.cross_zone.is_some() && lb.kind == LbType::Application {
+                self.err(
+                    &format!("{ap}/cross_zone"),
+                    "application load balancers always balance across zones",
+                    "remove `cross_zone`, or set it on a network or gateway load balancer",
+                );
+            }
+            if a.access_logs.is_some() && lb.kind == LbType::Gateway {
+                self.err(&format!("{ap}/access_logs"), "gateway load balancers have no access logs", "");
+            }
+            if lb.kind == LbType::Gateway && lb.listeners.len() > 1 {
+                self.err(&format!("{lp}/listeners"), "a gateway load balancer has a single listener", "");
+            }
+            let mut ports: HashMap<u32, &str> = HashMap::new();
+            for (l_name, l) in &lb.listeners {
+                let lsp = format!("{lp}/listeners/{}", escape(l_name));
+                if let Some(port) = l.port
+                    && let Some(other) = ports.insert(port, l_name)
+                {
+                    self.err(
+                        &format!("{lsp}/port"),
+                        format!("port {port} is already used by listener `{other}`"),
+                        "each listener of a load balancer needs its own port",
+                    );
+                }
+                self.listener(&lsp, &format!("{name}.{l_name}"), lb, l);
+            }
+        }
+    }
+
+    pub(super) fn listener(&mut self, lsp: &str, listener_name: &str, lb: &LoadBalancer, l: &Listener) {
+        let gateway = lb.kind == LbType::Gateway;
+        if gateway {
+            if l.port.is_some() {
+                self.err(&format!("{lsp}/port"), "gateway load balancer listeners have no port", "they receive all IP traffic on GENEVE 6081; remove `port`");
+            }
+            if l.protocol.is_some_and(|p| p != Protocol::Geneve) {
+                self.err(&format!("{lsp}/protocol"), "gateway load balancer listeners use GENEVE", "");
+            }
+        } else {
+            if l.port.is_none() {
+                self.err_key(lsp, "listener needs a `port`", "");
+            }
+            match l.protocol {
+                None => self.err_key(lsp, "listener needs a `protocol`", allowed_protocols(lb.kind)),
+                Some(proto) if !proto.fits(lb.kind) => self.err(
+                    &format!("{lsp}/protocol"),
+                    format!("{} listeners are not possible on {}", proto.as_str(), lb_phrase(lb.kind)),
+                    allowed_protocols(lb.kind),
+                ),
+                _ => {}
+            }
+        }
+        let tls = matches!(l.protocol, Some(Protocol::Https | Protocol::Tls));
+        if tls && l.certificates.is_empty() {
+            self.err_key(
+                lsp,
+                format!("{} listener without a certificate", l.protocol.map(Protocol::as_str).unwrap_or_default()),
+                "add `certificates: [NAME]` with a certificate of this stack or an ACM ARN",
+            );
+        }
+        if !tls {
+            if !l.certificates.is_empty() {
+                self.err(&format!("{lsp}/certificates"), "certificates apply to HTTPS and TLS listeners only", "");
+            }
+            if l.ssl_policy.is_some() {
+                self.err(&format!("{lsp}/ssl_policy"), "`ssl_policy` applies to HTTPS and TLS listeners only", "");
+            }
+        }
+        for (i, c) in l.certificates.iter().enumerate() {
+            self.reference_or_id(&format!("{lsp}/certificates/{i}"), K::Certificate, c, "arn:");
+        }
+        if let Some(policy) = &l.ssl_policy
+            && !policy.starts_with("ELBSecurityPolicy-")
+        {
+            self.err(&format!("{lsp}/ssl_policy"), format!("`{policy}` is not an ELB security policy"), "for example `ELBSecurityPolicy-TLS13-1-2-2021-06`");
+        }
+        if let Some(alpn) = &l.alpn_policy {
+            if l.protocol != Some(Protocol::Tls) {
+                self.err(&format!("{lsp}/alpn_policy"), "`alpn_policy` applies to TLS listeners only", "");
+            } else if !["HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None"].contains(&alpn.as_str()) {
+                self.err(
+                    &format!("{lsp}/alpn_policy"),
+                    format!("`{alpn}` is not an ALPN policy"),
+                    "HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred or None",
+                );
+            }
+        }
+        self.action(&format!("{lsp}/default_action"), lb, l, &l.default_action, true);
+        if !l.rules.is_empty() && lb.kind != LbType::Application {
+            self.err(
+                &format!("{lsp}/rules"),
+                format!("{} load balancers have no listener rules", lb.kind.as_str()),
+                "route with rules on an application load balancer",
+            );
+            return;
+        }
+        let mut priorities: BTreeMap<u32, usize> = BTreeMap::new();
+        if l.rules.len() > 100 {
+            self.warn_key(
+                &format!("{lsp}/rules"),
+                format!("listener `{listener_name}` has {} rules; a listener holds 100 by default", l.rules.len()),
+                "raise the quota `Rules per Application Load Balancer` in Service Quotas first, or apply fails part way",
+            );
+        }
+        for (i, r) in l.rules.iter().enumerate() {
+            let rp = format!("{lsp}/rules/{i}");
+            let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
+            if r.priority.is_none() && priority > 50_000 {
+                self.err(&rp, format!("this rule gets priority {priority} (10 × its position), above AWS's 50000"), "give rules explicit `priority` values");
+            }
+            if let Some(first) = priorities.insert(priority, i) {
+                let explain =
+                    if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
+                self.err(
+                    &format!("{rp}/priority"),
+                    format!("priority {priority} is already used by rule {} of listener `{listener_name}`{explain}", first + 1),
+                    "rule priorities must be unique on a listener",
+                );
+            }
+            if !r.has_condition() {
+                self.err(
+                    &rp,
+                    "a rule needs at least one condition",
+                    "`path`, `host`, `header`, `query`, `source_ip` or `method`; the listener's default_action covers everything else",
+                );
+            }
+            let values = [&r.path, &r.host, &r.source_ip, &r.method].iter().filter_map(|o| o.as_ref()).map(|v| v.to_vec().len()).sum::<usize>()
+                + r.header.values().map(|v| v.to_vec().len()).sum::<usize>()
+                + r.query.len();
+            if values > 5 {
+                self.err(&rp, format!("this rule has {values} condition values; AWS allows 5"), "split it into several rules");
+            }
+            for (field, v) in [("path", &r.path), ("host", &r.host)] {
+                for (j, pat) in v.iter().flat_map(OneOrMany::to_vec).enumerate() {
+                    if pat.is_empty() || pat.len() > 128 {
+                        self.err(&format!("{rp}/{field}"), format!("{field} pattern {} must be 1–128 characters", j + 1), "");
+                    }
+                    if field == "path" && !pat.starts_with('/') && !pat.starts_with('*') {
+                        self.err(&format!("{rp}/path"), format!("path pattern `{}` must start with `/`", truncate(&pat)), "");
+                    }
+                    // ELB user guide, "Path conditions": A–Z, a–z, 0–9, _ - . $ / ~ " ' @ : + & * ?
+                    if field == "path"
+                        && let Some(bad) = pat.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(*c)))
+                    {
+                        self.err(
+                            &format!("{rp}/path"),
+                            format!("path pattern `{}` holds `{bad}`, which AWS does not accept", truncate(&pat)),
+                            "allowed: letters, digits and _ - . $ / ~ \" ' @ : + & * ?",
+                        );
+                    }
+                }
+            }
+            for m in r.method.iter().flat_map(OneOrMany::to_vec) {
+                if m.is_empty() || !m.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c == '-') {
+                    self.err(&format!("{rp}/method"), format!("`{m}` is not an HTTP method"), "write methods in capitals: GET, POST, ...");
+                }
+            }
+            for ip in r.source_ip.iter().flat_map(OneOrMany::to_vec) {
+                if !is_cidr(&ip, None) {
+                    self.err(&format!("{rp}/source_ip"), format!("`{ip}` is not a CIDR block"), "");
+                }
+            }
+            self.action(&rp, lb, l, &r.action(), false);
+        }
+    }
+
+    pub(super) fn action(&mut self, ap: &str, lb: &LoadBalancer, l: &Listener, a: &Action, default: bool) {
+        if let Some(auth) = &a.authenticate {
+            self.authenticate(&format!("{ap}/authenticate"), l, auth);
+        }
+        let kinds = [a.forward.is_some(), a.redirect.is_some(), a.fixed_response.is_some()].iter().filter(|b| **b).count();
+        if kinds != 1 {
+            let what = if default { "default_action" } else { "a rule" };
+            self.err(ap, format!("{what} needs exactly one of `forward`, `redirect`, `fixed_response`"), "");
+            return;
+        }
+        if lb.kind != LbType::Application && (a.redirect.is_some() || a.fixed_response.is_some()) {
+            let which = if a.redirect.is_some() { "redirect" } else { "fixed_response" };
+            self.err(
+                &format!("{ap}/{which}"),
+                format!("{which} is an application load balancer action"),
+                format!("a {} load balancer can only forward", lb.kind.as_str()),
+            );
+        }
+        if let Some(f) = &a.forward {
+            match f {
+                Forward::One(tg) => {
+                    self.reference(&format!("{ap}/forward"), K::TargetGroup, tg);
+                    if a.stickiness.is_some() {
+                        self.err(&format!("{ap}/stickiness"), "`stickiness` applies to weighted forwards (several target groups)", "");
+                    }
+                }
+                Forward::Weighted(map) => {
+                    if map.is_empty() {
+                        self.err(&format!("{ap}/forward"), "a weighted forward needs at least one target group", "");
+                    }
+                    if lb.kind != LbType::Application && map.len() > 1 {
+                        self.err(&format!("{ap}/forward"), format!("a {} load balancer forwards to one target group", lb.kind.as_str()), "");
+                    }
+                    if map.len() > 5 {
+                        self.err(&format!("{ap}/forward"), "a forward action takes at most 5 target groups", "");
+                    }
+                    for (tg, w) in map {
+                        let wp = format!("{ap}/forward/{}", escape(tg));
+                        if self.exists(K::TargetGroup, tg) {
+                            if *w > 999 {
+                                self.err(&wp, format!("weight {w} is above 999"), "");
+                            }
+                        } else {
+                            self.reference(&wp, K::TargetGroup, tg);
+                        }
+                    }
+                    if !map.is_empty() && map.values().all(|w| *w == 0) {
+                        self.err(&format!("{ap}/forward"), "every weight is 0, so no target group receives traffic", "");
+                    }
+                }
+            }
+        }
+        if let Some(r) = &a.redirect {
+            let rp = format!("{ap}/redirect");
+            if r.status != 301 && r.status != 302 {
+                self.err(&format!("{rp}/status"), format!("redirect status {} is not allowed", r.status), "301 (permanent) or 302 (temporary)");
+            }
+            if let Some(proto) = &r.protocol
+                && !["HTTP", "HTTPS", "#{protocol}"].contains(&proto.as_str())
+            {
+                self.err(&format!("{rp}/protocol"), format!("`{proto}` is not a redirect protocol"), "HTTP, HTTPS or #{protocol}");
+            }
+            if let Some(RedirectPort::Number(n)) = &r.port
+                && !(1..=65535).contains(n)
+            {
+                self.err(&format!("{rp}/port"), format!("port {n} is outside 1–65535"), "");
+            }
+            if r.protocol.is_none() && r.port.is_none() && r.host.is_none() && r.path.is_none() && r.query.is_none() {
+                self.err(&rp, "this redirect sends clients to the same URL, in a loop", "set at least one of protocol, port, host, path, query");
+            }
+        }
+        if let Some(fr) = &a.fixed_response {
+            let fp = format!("{ap}/fixed_response");
+            if !(200..=299).contains(&fr.status) && !(400..=599).contains(&fr.status) {
+                self.err(&format!("{fp}/status"), format!("fixed response status {} is not allowed", fr.status), "a 2XX, 4XX or 5XX code");
+            }
+            if let Some(ct) = &fr.content_type
+                && !["text/plain", "text/css", "text/html", "application/javascript", "application/json"].contains(&ct.as_str())
+            {
+                self.err(
+                    &format!("{fp}/content_type"),
+                    format!("`{ct}` is not allowed"),
+                    "text/plain, text/css, text/html, application/javascript or application/json",
+                );
+            }
+            if fr.body.as_ref().is_some_and(|b| b.len() > 1024) {
+                self.err(&format!("{fp}/body"), "a fixed response body is at most 1024 bytes", "");
+            }
+        }
+    }
+
+    /// A sign-in before an action: one provider, https endpoints, a secret source, an HTTPS listener.
+    pub(super) fn authenticate(&mut self, ap: &str, l: &Listener, a: &Authenticate) {
+        if l.protocol != Some(Protocol::Https) {
+            self.err_key(ap, "sign-in needs an HTTPS listener", "the load balancer signs users in over TLS only");
+        }
+        match (&a.oidc, &a.cognito) {
+            (Some(_), Some(_)) | (None, None) => self.err_key(ap, "`authenticate` takes exactly one of `oidc` or `cognito`", ""),
+            _ => {}
+        }
+        if let Some(o) = &a.oidc {
+            for (field, url) in [
+                ("issuer", &o.issuer),
+                ("authorization_endpoint", &o.authorization_endpoint),
+                ("token_endpoint", &o.token_endpoint),
+                ("user_info_endpoint", &o.user_info_endpoint),
+            ] {
+                if !url.starts_with("https://") || url.len() <= "https://".len() {
+                    self.err(&format!("{ap}/oidc/{field}"), format!("`{field}` is an https:// URL"), "");
+                }
+            }
+            let sp = format!("{ap}/oidc/client_secret");
+            match (&o.client_secret.env, &o.client_secret.file) {
+                (Some(name), None) => {
+                    let valid =
+                        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !valid {
+                        self.err(&format!("{sp}/env"), "not an environment variable name", "letters, digits and `_`, not starting with a digit");
+                    }
+                }
+                (None, Some(_)) => {}
+                _ => self.err(&sp, "the client secret comes from exactly one of `env` or `file`", "never write the secret itself in the stack"),
+            }
+        }
+        if let Some(c) = &a.cognito
+            && let Some(problem) = arn_problem(&c.user_pool, "cognito-idp", &["userpool/"], self.s.region.as_deref(), false)
+        {
+            self.err(&format!("{ap}/cognito/user_pool"), format!("not a user pool ARN: {problem}"), "");
+        }
+        if a.extra_params.len() > 10 {
+            self.err(&format!("{ap}/extra_params"), "at most 10 extra parameters", "");
+        }
+        for key in a.extra_params.keys() {
+            if ["response_type", "client_id", "redirect_uri", "state", "scope"].contains(&key.as_str()) {
+                self.err_key(&format!("{ap}/extra_params/{}", escape(key)), format!("`{key}` is set by the load balancer"), "");
+            }
+        }
+    }
+
+    /// Pass-through attributes: AWS keys (at most 256 characters of lowercase letters, digits,
+    /// dots and underscores; values at most 1024), none of them one lbstack has a field for.
+    pub(super) fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[crate::spec::attributes::Attribute]) {
+        for (key, value) in other {
+            let kp = format!("{pointer}/{}", escape(key));
+            if let Some(field) = typed.iter().find(|a| a.key == key).map(|a| a.field) {
+                self.err_key(&kp, format!("`{key}` has a field of its own"), format!("set `{field}` instead"));
+            } else if key.is_empty() || key.len() > 256 || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_') {
+                self.err_key(&kp, "not an attribute key", "AWS attribute keys are lowercase words with dots and underscores, e.g. `routing.http2.enabled`");
+            } else if value.to_string().len() > 1024 {
+                self.err(&kp, "the value is longer than 1024 characters", "");
+            }
+        }
+    }
+}
