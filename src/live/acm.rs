@@ -4,13 +4,16 @@ use super::{Clients, err, read_err, skip_gone};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint, sorted};
 use crate::plan::{Address, Live};
 use crate::spec::model::Stack;
-use aws_sdk_acm::types::CertificateType;
+use aws_sdk_acm::types::{CertificateStatus, CertificateSummary, CertificateType};
 use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
-pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
+/// The certificates the stack owns, and the ARNs of those it looks up (from the same listing).
+pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, BTreeMap<String, String>)> {
     let summaries =
         clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
+    let lookups = lookups(stack, &summaries)?;
     let tagged = try_join_all(summaries.iter().filter_map(|s| s.certificate_arn()).map(|arn| async move {
         let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| read_err(&format!("tags of {arn}"), e));
         let Some(tags) = skip_gone(tags)? else { return anyhow::Ok(None) };
@@ -27,7 +30,35 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>>
         .collect();
     let read =
         try_join_all(owned.into_iter().map(|(address, arn, tags)| async move { skip_gone(read_certificate(clients, address, arn, tags).await) })).await?;
-    Ok(read.into_iter().flatten().collect())
+    Ok((read.into_iter().flatten().collect(), lookups))
+}
+
+/// For each `lookup: {domain}`: the newest issued certificate with exactly that domain name.
+fn lookups(stack: &Stack, summaries: &[CertificateSummary]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (key, c) in &stack.certificates {
+        let Some(lookup) = &c.lookup else { continue };
+        let wanted = lookup.domain.trim_end_matches('.').to_ascii_lowercase();
+        let newest = summaries
+            .iter()
+            .filter(|s| s.status() == Some(&CertificateStatus::Issued))
+            .filter(|s| s.domain_name().is_some_and(|d| d.trim_end_matches('.').eq_ignore_ascii_case(&wanted)))
+            .max_by_key(|s| {
+                (s.issued_at().or(s.imported_at()).or(s.created_at()).map(|t| (t.secs(), t.subsec_nanos())), s.certificate_arn().map(str::to_string))
+            });
+        match newest.and_then(|s| s.certificate_arn()) {
+            Some(arn) => {
+                out.insert(key.clone(), arn.to_string());
+            }
+            None => {
+                return Err(crate::spec::At::error(
+                    crate::spec::values::pointer(&["certificates", key, "lookup", "domain"]),
+                    format!("certificate `{key}`: no issued certificate for `{}` in this region", lookup.domain),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn read_certificate(clients: &Clients, address: Address, arn: String, tags: Map<String, Value>) -> anyhow::Result<Live> {

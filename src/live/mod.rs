@@ -381,13 +381,14 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     );
     let (mut context, sgs) = sgs?;
     context.images = images?;
+    let (certs, looked_up) = certs?;
+    context.certificates = looked_up;
     let (sgs, sg_conflicts) = sgs;
     let (mut resources, mut conflicts) = lbs?;
     for part in [templates?, groups?, alarms?] {
         resources.extend(part.0);
         conflicts.extend(part.1);
     }
-    let certs = certs?;
     let (waf, waf_conflicts) = waf?;
     conflicts.extend(waf_conflicts);
     // Which web ACL each owned application load balancer uses.

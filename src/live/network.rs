@@ -83,7 +83,7 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         groups.insert(name.clone(), one_per_zone(&chosen));
     }
     let all: Vec<&Subnet> = subnets.iter().collect();
-    Ok(Context { vpc_id, vpc_subnets: one_per_zone(&all), subnet_groups: groups, images: BTreeMap::new() })
+    Ok(Context { vpc_id, vpc_subnets: one_per_zone(&all), subnet_groups: groups, ..Default::default() })
 }
 
 async fn default_vpc(clients: &Clients) -> anyhow::Result<String> {

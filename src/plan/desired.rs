@@ -17,6 +17,8 @@ pub struct Context {
     pub subnet_groups: BTreeMap<String, Vec<String>>,
     /// The AMI of each launch template (by key), ids checked and lookups resolved.
     pub images: BTreeMap<String, super::autoscaling::ResolvedImage>,
+    /// The ARN of each certificate the stack looks up (by key).
+    pub certificates: BTreeMap<String, String>,
 }
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
@@ -91,7 +93,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     }
     for (key, c) in &s.certificates {
         // An `arn:` certificate is used, never managed.
-        if c.arn.is_none() {
+        if !c.is_existing() {
             out.push(certificate(s, key, c)?);
         }
     }
@@ -113,7 +115,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs, Some(lb_addr)));
         }
         for (lkey, l) in &lb.listeners {
-            out.push(listener(s, key, lb, lkey, l)?);
+            out.push(listener(s, ctx, key, lb, lkey, l)?);
             // No rules, no resource: an owned rule set left in AWS then plans as a delete.
             if lb.kind == LbType::Application && !l.rules.is_empty() {
                 out.push(listener_rules(key, lkey, l));
@@ -670,7 +672,7 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
 
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-fn listener(s: &Stack, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener) -> Result<Desired, String> {
+fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener) -> Result<Desired, String> {
     let address = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let lb_addr = Address::new(Kind::LoadBalancer, lb_key);
     let mut attrs = Map::new();
@@ -687,9 +689,10 @@ fn listener(s: &Stack, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener)
                 certs.push(Value::from(c.as_str()));
             } else {
                 let Some(cert) = s.certificates.get(c) else { return Err(format!("certificate `{c}` is not declared")) };
-                match &cert.arn {
-                    Some(arn) => certs.push(Value::from(arn.as_str())),
-                    None => certs.push(Address::new(Kind::Certificate, c).reference()),
+                match (&cert.arn, ctx.certificates.get(c.as_str())) {
+                    (Some(arn), _) | (None, Some(arn)) => certs.push(Value::from(arn.as_str())),
+                    (None, None) if cert.lookup.is_some() => return Err(format!("certificate `{c}` was not looked up")),
+                    (None, None) => certs.push(Address::new(Kind::Certificate, c).reference()),
                 }
             }
         }

@@ -299,8 +299,26 @@ pub struct Certificate {
     /// An existing certificate, used as is and never modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
+    /// An existing certificate found when planning: the newest issued one whose domain name is
+    /// `domain` (exactly). Used as is and never modified, like `arn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<CertificateLookup>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateLookup {
+    /// The certificate's domain name, e.g. `example.com` or `*.example.com`.
+    pub domain: String,
+}
+
+impl Certificate {
+    /// Whether the stack only uses this certificate (an ARN or a lookup) rather than owning it.
+    pub fn is_existing(&self) -> bool {
+        self.arn.is_some() || self.lookup.is_some()
+    }
 }
 
 /// PEM files, relative to the stack file.

@@ -902,3 +902,29 @@ async fn for_each_repeats_an_entry_with_its_own_addresses() {
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
+
+/// A certificate found by its domain when planning: the newest issued one is used as is (never
+/// tagged, changed or deleted), and a domain without one stops the plan at the lookup.
+#[tokio::test]
+async fn an_existing_certificate_is_looked_up_by_domain_and_used_as_is() {
+    let c = clients().await;
+    let name = unique("certlookup");
+    let domain = format!("{name}.example.com");
+    let older = crate::support::imported_certificate(&c, &domain).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let newer = crate::support::imported_certificate(&c, &domain).await;
+    let stack = |domain: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ncertificates:\n  site: {{lookup: {{domain: \"{domain}\"}}}}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      https: {{port: 443, protocol: HTTPS, certificates: [site], default_action: {{forward: app}}}}\n"
+        ))
+    };
+    let p = apply_converges(&c, &stack(&domain)).await;
+    assert!(p.changes.iter().all(|ch| ch.address.kind != lbstack::plan::Kind::Certificate), "a looked-up certificate is not the stack's");
+    assert_eq!(find(&p, "listener.web.https").after.as_ref().unwrap()["certificate"], newer.as_str(), "the newest of the two ({older} is older)");
+    let refused = lbstack::ops::plan(&c, &stack("nothing.example.invalid"), false).await.err().expect("refused").to_string();
+    assert!(refused.contains("no issued certificate"), "{refused}");
+    destroy_converges(&c, &stack(&domain)).await;
+    for arn in [older, newer] {
+        c.acm.describe_certificate().certificate_arn(arn).send().await.expect("destroy leaves a looked-up certificate alone");
+    }
+}

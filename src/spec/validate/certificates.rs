@@ -7,12 +7,12 @@ impl V<'_> {
         for (name, c) in &self.s.certificates {
             let cp = p(&["certificates", name]);
             self.tags(&format!("{cp}/tags"), &c.tags);
-            let modes = [c.domain.is_some(), c.import.is_some(), c.arn.is_some()].iter().filter(|b| **b).count();
+            let modes = [c.domain.is_some(), c.import.is_some(), c.arn.is_some(), c.lookup.is_some()].iter().filter(|b| **b).count();
             if modes != 1 {
                 self.err_key(
                     &cp,
-                    format!("certificate `{name}` needs exactly one of `domain`, `import`, `arn`"),
-                    "`domain` requests one from ACM, `import` uploads PEM files, `arn` uses an existing certificate",
+                    format!("certificate `{name}` needs exactly one of `domain`, `import`, `arn`, `lookup`"),
+                    "`domain` requests one from ACM, `import` uploads PEM files, `arn` or `lookup: {domain: ...}` uses an existing certificate",
                 );
                 continue;
             }
@@ -42,6 +42,18 @@ impl V<'_> {
             }
             if let Some(arn) = &c.arn {
                 self.arn(&format!("{cp}/arn"), arn, "acm", &["certificate/"], "an ACM certificate ARN");
+            }
+            if let Some(lookup) = &c.lookup
+                && !is_domain(&lookup.domain, true)
+            {
+                self.err(
+                    &format!("{cp}/lookup/domain"),
+                    format!("`{}` is not a domain name", truncate(&lookup.domain)),
+                    "for example `shop.example.com` or `*.example.com`",
+                );
+            }
+            if c.is_existing() && !c.tags.is_empty() {
+                self.err(&format!("{cp}/tags"), "tags apply to certificates the stack owns", "an existing certificate (`arn`, `lookup`) is used as is");
             }
             if let Some(imp) = &c.import {
                 // What ImportCertificate would refuse: not PEM, not X.509, expired, a key that is
