@@ -242,8 +242,8 @@ pub fn check(s: &Stack) -> Vec<Finding> {
     for (gk, g) in &s.autoscaling_groups {
         let Some(lt) = s.launch_templates.get(g.launch_template.name()) else { continue };
         let instance_sgs: Vec<&SecurityGroup> = lt.security_groups.iter().filter_map(|sg| s.security_groups.get(sg)).collect();
-        if instance_sgs.len() != lt.security_groups.len() || instance_sgs.is_empty() {
-            continue; // existing `sg-` groups: not known offline
+        if instance_sgs.len() != lt.security_groups.len() || instance_sgs.is_empty() || instance_sgs.iter().any(|g| g.lookup.is_some()) {
+            continue; // existing groups (`sg-` ids, lookups): their rules are not known offline
         }
         for tgk in &g.target_groups {
             let Some(tg) = s.target_groups.get(tgk) else { continue };

@@ -17,6 +17,33 @@ pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
+/// The id of each security group the stack looks up: one group of the stack's VPC by name or by
+/// tags (none, or several, stop the plan at the lookup).
+pub async fn look_up_groups(clients: &Clients, stack: &Stack, vpc_id: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let lookups = stack.security_groups.iter().filter_map(|(k, g)| Some((k, g.lookup.as_ref()?)));
+    let found = futures_util::future::try_join_all(lookups.map(|(key, l)| async move {
+        let mut req = clients.ec2.describe_security_groups().filters(Filter::builder().name("vpc-id").values(vpc_id).build());
+        if let Some(name) = &l.name {
+            req = req.filters(Filter::builder().name("group-name").values(name).build());
+        }
+        for (k, v) in &l.tags {
+            req = req.filters(Filter::builder().name(format!("tag:{k}")).values(v).build());
+        }
+        let groups =
+            req.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err(&format!("looking up security group `{key}`"), e))?;
+        let at = crate::spec::values::pointer(&["security_groups", key, "lookup"]);
+        match groups.as_slice() {
+            [one] => Ok((key.clone(), one.group_id().unwrap_or_default().to_string())),
+            [] => Err(crate::spec::At::error(at, format!("security group `{key}`: no group of {vpc_id} matches the lookup"))),
+            many => {
+                Err(crate::spec::At::error(at, format!("security group `{key}`: {} groups of {vpc_id} match the lookup; add a tag that picks one", many.len())))
+            }
+        }
+    }))
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
 pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Context, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let owned_req = clients
         .ec2
@@ -26,7 +53,8 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
         .items()
         .send()
         .collect::<Result<Vec<_>, _>>();
-    let wanted: BTreeMap<String, &str> = stack.security_groups.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> =
+        stack.security_groups.iter().filter(|(_, g)| g.lookup.is_none()).map(|(k, _)| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
     let named_req = async {
         if wanted.is_empty() {
             return Ok(Vec::new());

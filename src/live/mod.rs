@@ -365,8 +365,10 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Context, 
 pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> anyhow::Result<(Context, LiveState)> {
     // Only security groups need the network context; everything else reads beside it.
     let sgs = async {
-        let context = network::resolve(clients, stack).await?;
-        let sgs = ec2::read_security_groups(clients, stack, &context, adopt).await?;
+        let mut context = network::resolve(clients, stack).await?;
+        let (sgs, looked_up) = tokio::join!(ec2::read_security_groups(clients, stack, &context, adopt), ec2::look_up_groups(clients, stack, &context.vpc_id));
+        let sgs = sgs?;
+        context.security_groups = looked_up?;
         Ok::<_, anyhow::Error>((context, sgs))
     };
     let (sgs, lbs, certs, waf, templates, groups, alarms, images) = tokio::join!(

@@ -19,6 +19,8 @@ pub struct Context {
     pub images: BTreeMap<String, super::autoscaling::ResolvedImage>,
     /// The ARN of each certificate the stack looks up (by key).
     pub certificates: BTreeMap<String, String>,
+    /// The id of each security group the stack looks up (by key).
+    pub security_groups: BTreeMap<String, String>,
 }
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
@@ -87,8 +89,10 @@ pub fn managed_view(declared: &Value, live: &Value) -> Value {
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     check_secrets(s)?;
+    let resolved = with_looked_up_groups(s, ctx)?;
+    let s = resolved.as_ref();
     let mut out = Vec::new();
-    for (key, sg) in &s.security_groups {
+    for (key, sg) in s.security_groups.iter().filter(|(_, g)| g.lookup.is_none()) {
         out.push(security_group(s, ctx, key, sg));
     }
     for (key, c) in &s.certificates {
@@ -706,6 +710,40 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
     }
     attrs.insert("default_action".into(), action(&l.default_action));
     Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), Value::Object(attrs), Some(lb_addr)))
+}
+
+/// The stack with every reference to a looked-up security group replaced by the group's id, so
+/// the rest of the plan sees an id (`sg-...`), as if the stack had written it.
+fn with_looked_up_groups<'a>(s: &'a Stack, ctx: &Context) -> Result<std::borrow::Cow<'a, Stack>, String> {
+    let looked_up: Vec<&String> = s.security_groups.iter().filter(|(_, g)| g.lookup.is_some()).map(|(k, _)| k).collect();
+    if looked_up.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(s));
+    }
+    let id = |key: &String| -> Result<String, String> {
+        if !looked_up.contains(&key) {
+            return Ok(key.clone());
+        }
+        ctx.security_groups.get(key).cloned().ok_or_else(|| format!("security group `{key}` was not looked up"))
+    };
+    let swap = |list: &mut Vec<String>| -> Result<(), String> {
+        for g in list.iter_mut() {
+            *g = id(g)?;
+        }
+        Ok(())
+    };
+    let mut out = s.clone();
+    for lb in out.load_balancers.values_mut() {
+        swap(&mut lb.security_groups)?;
+    }
+    for lt in out.launch_templates.values_mut() {
+        swap(&mut lt.security_groups)?;
+    }
+    for sg in out.security_groups.values_mut() {
+        for rule in sg.ingress.iter_mut().chain(sg.egress.iter_mut().flatten()) {
+            swap(&mut rule.groups)?;
+        }
+    }
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 /// A listener or rule action, with the sign-in before it (or null).

@@ -230,6 +230,10 @@ pub struct SubnetGroup {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityGroup {
+    /// An existing group of the stack's VPC, found when planning by its name or its tags, and
+    /// used as is (never changed or deleted): the other fields stay empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<GroupLookup>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 255))]
     pub description: Option<String>,
@@ -238,6 +242,16 @@ pub struct SecurityGroup {
     /// Outbound rules. When omitted, all outbound traffic is allowed (the AWS default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<SgRule>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+/// Exactly one of `name` or `tags`; the match must be a single group.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupLookup {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tags: Tags,
 }

@@ -928,3 +928,59 @@ async fn an_existing_certificate_is_looked_up_by_domain_and_used_as_is() {
         c.acm.describe_certificate().certificate_arn(arn).send().await.expect("destroy leaves a looked-up certificate alone");
     }
 }
+
+/// A security group found by name or by tags in the stack's VPC is used as is: the load balancer
+/// and the stack's own group's rules get its id, nothing of it is changed or deleted; a lookup
+/// that matches nothing stops the plan at the lookup.
+#[tokio::test]
+async fn existing_security_groups_are_looked_up_by_name_or_tags() {
+    let c = clients().await;
+    let name = unique("sglookup");
+    let vpc = c.ec2.describe_vpcs().filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
+    let platform = c.ec2.create_security_group().group_name(format!("{name}-platform")).description("platform").vpc_id(&vpc).send().await.unwrap();
+    let platform = platform.group_id().unwrap().to_string();
+    let tagged = c
+        .ec2
+        .create_security_group()
+        .group_name(format!("{name}-other"))
+        .description("other")
+        .vpc_id(&vpc)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+                .tags(aws_sdk_ec2::types::Tag::builder().key("team").value(&name).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tagged = tagged.group_id().unwrap().to_string();
+    let stack = |platform_lookup: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\nsecurity_groups:\n  platform: {{lookup: {platform_lookup}}}\n  shared: {{lookup: {{tags: {{team: {name}}}}}}}\n  app:\n    ingress: [{{ports: 8080, groups: [platform, shared]}}]\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    security_groups: [platform, shared]\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+        ))
+    };
+    let s = stack(&format!("{{name: {name}-platform}}"));
+    let p = apply_converges(&c, &s).await;
+    let mut used: Vec<String> = find(&p, "load_balancer.web").after.as_ref().unwrap()["security_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    used.sort();
+    let mut want = vec![platform.clone(), tagged.clone()];
+    want.sort();
+    assert_eq!(used, want);
+    assert!(p.changes.iter().filter(|ch| ch.address.kind == lbstack::plan::Kind::SecurityGroup).all(|ch| ch.address.key == "app"), "only `app` is the stack's");
+
+    let refused = lbstack::ops::plan(&c, &stack("{name: no-such-group}"), false).await.err().expect("refused").to_string();
+    assert!(refused.contains("no group of"), "{refused}");
+    destroy_converges(&c, &s).await;
+    for id in [platform, tagged] {
+        let out = c.ec2.describe_security_groups().group_ids(&id).send().await.expect("destroy leaves looked-up groups alone");
+        assert_eq!(out.security_groups().len(), 1);
+        c.ec2.delete_security_group().group_id(id).send().await.unwrap();
+    }
+}

@@ -72,6 +72,19 @@ impl V<'_> {
     pub(super) fn security_groups(&mut self) {
         for (name, sg) in &self.s.security_groups {
             let sp = p(&["security_groups", name]);
+            if let Some(l) = &sg.lookup {
+                if l.name.is_some() == !l.tags.is_empty() {
+                    self.err(&format!("{sp}/lookup"), "a lookup takes exactly one of `name` or `tags`", "");
+                }
+                if sg.description.is_some() || !sg.ingress.is_empty() || sg.egress.is_some() || !sg.tags.is_empty() {
+                    self.err_key(
+                        &sp,
+                        format!("security group `{name}` is looked up, so it has no settings of its own"),
+                        "an existing group is used as is; remove `description`, rules and `tags`",
+                    );
+                }
+                continue;
+            }
             self.tags(&format!("{sp}/tags"), &sg.tags);
             if let Some(d) = &sg.description {
                 self.sg_description(&format!("{sp}/description"), d);
