@@ -24,6 +24,7 @@ from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.utils import parse_user_data
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.elbv2.models import ELBv2Backend
+from moto.cloudwatch.responses import CloudWatchResponse
 from moto.elbv2.responses import ELBV2Response
 from moto.route53.exceptions import InvalidInput, ResourceRecordAlreadyExists
 from moto.route53.models import ChangeList, FakeZone, Route53Backend
@@ -865,6 +866,9 @@ ELBV2Response.modify_target_group = modify_target_group
 Route53Backend.change_resource_record_sets = change_resource_record_sets
 FakeZone.delete_rrset_by_id = delete_rrset_by_id
 ELBv2Backend.set_rule_priorities = set_rule_priorities
+# PutCompositeAlarm: moto stores a composite alarm through PutMetricAlarm's handler (it reads
+# AlarmRule) but never routed the action itself.
+CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -64,6 +64,7 @@ fn node_id(a: &Address) -> String {
         Kind::ScalingPolicy => "policy",
         Kind::ScheduledAction => "schedule",
         Kind::Alarm => "alarm",
+        Kind::CompositeAlarm => "composite",
         Kind::WebAcl => "waf",
         Kind::WebAclAssociation => "wafassoc",
         Kind::Certificate => "cert",

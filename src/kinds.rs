@@ -88,6 +88,8 @@ kinds! {
     ScheduledAction { address: "scheduled_action", section: Some("scheduled_actions"), noun: "scheduled action", replace: ["group"], create_before_destroy: false },
     /// A CloudWatch metric alarm, owned by tags and the `<stack>-` name prefix.
     Alarm { address: "alarm", section: Some("alarms"), noun: "alarm", replace: [], create_before_destroy: false },
+    /// A CloudWatch composite alarm: a rule over the stack's alarms, owned like them.
+    CompositeAlarm { address: "composite_alarm", section: Some("composite_alarms"), noun: "composite alarm", replace: [], create_before_destroy: false },
 }
 
 impl Kind {
@@ -116,6 +118,7 @@ impl Kind {
             Kind::ScalingPolicy => keys(s.scaling_policies.keys().collect()),
             Kind::ScheduledAction => keys(s.scheduled_actions.keys().collect()),
             Kind::Alarm => keys(s.alarms.keys().collect()),
+            Kind::CompositeAlarm => keys(s.composite_alarms.keys().collect()),
             Kind::Listener | Kind::ListenerRules | Kind::WebAclAssociation => Vec::new(),
         }
     }

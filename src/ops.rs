@@ -232,7 +232,7 @@ pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<St
             Kind::IpSet | Kind::WebAcl => {
                 clients.wafv2.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
             }
-            Kind::Alarm => {
+            Kind::Alarm | Kind::CompositeAlarm => {
                 clients.cloudwatch.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
             }
             _ => anyhow::bail!("cannot forget {address}"),

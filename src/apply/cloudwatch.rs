@@ -4,7 +4,7 @@
 use super::{StepContext, strs, tag_diff};
 use crate::live::err;
 use crate::plan::Change;
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
+use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
 use serde_json::Value;
 
 /// CloudWatch names a load balancer `app/<name>/<id>` and a target group `targetgroup/<name>/<id>`:
@@ -84,11 +84,27 @@ fn query(q: &Value) -> MetricDataQuery {
 
 pub async fn create_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     put(sc, c, true).await?;
-    let out = sc.clients.cloudwatch.describe_alarms().alarm_names(&c.name).send().await.map_err(|e| err("reading the alarm back", e))?;
-    let arn = out.metric_alarms().first().and_then(|a| a.alarm_arn()).ok_or_else(|| anyhow::anyhow!("alarm {} not found after it was put", c.name))?;
+    created(sc, c, AlarmType::MetricAlarm).await
+}
+
+pub async fn create_composite_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    put_composite(sc, c, true).await?;
+    created(sc, c, AlarmType::CompositeAlarm).await
+}
+
+/// After a put that created an alarm: its ARN, and its tags set again on the ARN.
+async fn created(sc: &StepContext, c: &Change, kind: AlarmType) -> anyhow::Result<()> {
+    let out = sc.clients.cloudwatch.describe_alarms().alarm_names(&c.name).alarm_types(kind).send().await.map_err(|e| err("reading the alarm back", e))?;
+    let arn = out
+        .metric_alarms()
+        .iter()
+        .filter_map(|a| a.alarm_arn())
+        .chain(out.composite_alarms().iter().filter_map(|a| a.alarm_arn()))
+        .find(|arn| arn.ends_with(&format!(":alarm:{}", c.name)))
+        .ok_or_else(|| anyhow::anyhow!("alarm {} not found after it was put", c.name))?;
     sc.ids.set(&c.address, arn.to_string());
-    // Ownership lives in the tags. Some endpoints (LocalStack) drop PutMetricAlarm's tags: set
-    // them again on the ARN, which AWS takes as a no-op.
+    // Ownership lives in the tags. Some endpoints (LocalStack) drop the put's tags: set them
+    // again on the ARN, which AWS takes as a no-op.
     let after = c.after.as_ref().expect("desired attributes");
     let tags = after["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
     sc.clients.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.map_err(|e| err("tagging the alarm", e))?;
@@ -96,9 +112,25 @@ pub async fn create_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 }
 
 pub async fn update_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    if c.diffs.iter().any(|d| d.path != "tags" && !d.path.starts_with("tags.")) {
+    if settings_changed(c) {
         put(sc, c, false).await?;
     }
+    retag(sc, c).await
+}
+
+pub async fn update_composite_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    if settings_changed(c) {
+        put_composite(sc, c, false).await?;
+    }
+    retag(sc, c).await
+}
+
+/// Whether anything but tags changed (a put overwrites the alarm; AWS ignores its tags then).
+fn settings_changed(c: &Change) -> bool {
+    c.diffs.iter().any(|d| d.path != "tags" && !d.path.starts_with("tags."))
+}
+
+async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let after = c.after.as_ref().expect("desired attributes");
     let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
@@ -109,6 +141,28 @@ pub async fn update_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
         sc.clients.cloudwatch.tag_resource().resource_arn(&arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
     }
+    Ok(())
+}
+
+/// PutCompositeAlarm with the rule and actions (and tags when creating).
+async fn put_composite(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
+    let a = c.after.as_ref().expect("desired attributes");
+    let mut req = sc
+        .clients
+        .cloudwatch
+        .put_composite_alarm()
+        .alarm_name(&c.name)
+        .alarm_rule(a["rule"].as_str().unwrap_or_default())
+        .set_alarm_actions(Some(strs(&a["actions"])))
+        .set_ok_actions(Some(strs(&a["ok_actions"])))
+        .set_insufficient_data_actions(Some(strs(&a["insufficient_data_actions"])))
+        .alarm_description(a["description"].as_str().unwrap_or_default())
+        .actions_enabled(true);
+    if with_tags {
+        let tags = a["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
+        req = req.set_tags(Some(tags));
+    }
+    req.send().await.map_err(|e| err(&format!("putting composite alarm {}", c.name), e))?;
     Ok(())
 }
 

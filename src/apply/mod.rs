@@ -514,7 +514,9 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::ScheduledAction, Op::Delete) => autoscaling::delete_schedule(sc, c).await,
         (Kind::Alarm, Op::Create) => cloudwatch::create_alarm(sc, c).await,
         (Kind::Alarm, Op::Update) => cloudwatch::update_alarm(sc, c).await,
-        (Kind::Alarm, Op::Delete) => cloudwatch::delete_alarm(sc, c).await,
+        (Kind::Alarm, Op::Delete) | (Kind::CompositeAlarm, Op::Delete) => cloudwatch::delete_alarm(sc, c).await,
+        (Kind::CompositeAlarm, Op::Create) => cloudwatch::create_composite_alarm(sc, c).await,
+        (Kind::CompositeAlarm, Op::Update) => cloudwatch::update_composite_alarm(sc, c).await,
         (_, Op::SyncRules | Op::ClearRules) => Ok(()),
     }
 }

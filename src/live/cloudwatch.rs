@@ -5,56 +5,109 @@ use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
-use aws_sdk_cloudwatch::types::{AlarmType, MetricAlarm};
+use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, MetricAlarm};
 use futures_util::future::try_join_all;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// A metric or composite alarm, as one listing returns both.
+enum Found<'a> {
+    Metric(&'a MetricAlarm),
+    Composite(&'a CompositeAlarm),
+}
+
+impl Found<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Found::Metric(a) => a.alarm_name().unwrap_or_default(),
+            Found::Composite(a) => a.alarm_name().unwrap_or_default(),
+        }
+    }
+    fn arn(&self) -> &str {
+        match self {
+            Found::Metric(a) => a.alarm_arn().unwrap_or_default(),
+            Found::Composite(a) => a.alarm_arn().unwrap_or_default(),
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            Found::Metric(_) => Kind::Alarm,
+            Found::Composite(_) => Kind::CompositeAlarm,
+        }
+    }
+    fn attrs(&self, tags: Value) -> Value {
+        match self {
+            Found::Metric(a) => attrs(a, tags),
+            Found::Composite(a) => composite_attrs(a, tags),
+        }
+    }
+}
+
 pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let alarms: Vec<MetricAlarm> = clients
+    let pages = clients
         .cloudwatch
         .describe_alarms()
         .alarm_name_prefix(format!("{}-", stack.stack))
         .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
         .into_paginator()
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(|e| err("listing alarms", e))?
-        .into_iter()
-        .flat_map(|page| page.metric_alarms().to_vec())
-        .collect();
+        .map_err(|e| err("listing alarms", e))?;
+    let mut found: Vec<Found> = Vec::new();
+    for page in &pages {
+        found.extend(page.metric_alarms().iter().map(Found::Metric));
+        found.extend(page.composite_alarms().iter().map(Found::Composite));
+    }
+    // An endpoint may repeat an alarm on every page (the emulator does for composites).
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|a| seen.insert(a.arn().to_string()));
     // The prefix also matches other stacks (`shop-` and `shop-green-`): tags decide.
-    let tagged = try_join_all(alarms.iter().map(|a| async move {
-        let arn = a.alarm_arn().unwrap_or_default();
+    let tagged = try_join_all(found.iter().map(|a| async move {
+        let arn = a.arn();
         let out = clients.cloudwatch.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("reading tags of alarm {arn}"), e));
         Ok::<_, anyhow::Error>(skip_gone(out)?.map(|o| (a, o.tags().to_vec())))
     }))
     .await?;
-    let wanted: BTreeMap<String, &str> = stack.alarms.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let wanted: BTreeMap<String, Address> = stack
+        .alarms
+        .keys()
+        .map(|k| Address::new(Kind::Alarm, k))
+        .chain(stack.composite_alarms.keys().map(|k| Address::new(Kind::CompositeAlarm, k)))
+        .map(|a| (names::physical(&stack.stack, &a.key, 255), a))
+        .collect();
     let mut live = Vec::new();
     let mut conflicts = Vec::new();
     for (a, tags) in tagged.into_iter().flatten() {
         let tag = |k: &str| tags.iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
-        let name = a.alarm_name().unwrap_or_default();
+        let name = a.name();
         let owner = tag(OWNER_STACK_TAG);
         let ours = (owner == Some(stack.stack.as_str())).then(|| tag(OWNER_ADDRESS_TAG).and_then(Address::parse)).flatten();
         // An untagged alarm with a name the stack uses is a conflict, unless the plan adopts it.
-        let claimed = wanted.get(name).map(|key| Address::new(Kind::Alarm, *key));
-        let address = ours.or_else(|| claimed.clone().filter(|a| owner.is_none() && adopt.wants(a)));
+        let claimed = wanted.get(name).filter(|w| w.kind == a.kind()).cloned();
+        let address = ours.or_else(|| claimed.clone().filter(|c| owner.is_none() && adopt.wants(c)));
         if let Some(address) = address {
             let tag_map = super::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
-            live.push(Live { address, id: a.alarm_arn().unwrap_or_default().to_string(), name: name.to_string(), attrs: attrs(a, tag_map) });
+            live.push(Live { address, id: a.arn().to_string(), name: name.to_string(), attrs: a.attrs(tag_map) });
         } else if let Some(address) = claimed {
-            conflicts.push(Conflict {
-                reason: super::ec2::adoptable_reason(owner, &address),
-                address,
-                name: name.to_string(),
-                id: a.alarm_arn().unwrap_or_default().to_string(),
-            });
+            conflicts.push(Conflict { reason: super::ec2::adoptable_reason(owner, &address), address, name: name.to_string(), id: a.arn().to_string() });
         }
     }
     Ok((live, conflicts))
+}
+
+fn composite_attrs(a: &CompositeAlarm, tags: Value) -> Value {
+    let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
+    json!({
+        "rule": a.alarm_rule(),
+        "actions": list(a.alarm_actions()),
+        "ok_actions": list(a.ok_actions()),
+        "insufficient_data_actions": list(a.insufficient_data_actions()),
+        "description": a.alarm_description().unwrap_or_default(),
+        "tags": tags,
+        "_state": a.state_value().map(|s| s.as_str()),
+    })
 }
 
 fn attrs(a: &MetricAlarm, tags: Value) -> Value {

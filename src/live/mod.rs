@@ -59,6 +59,7 @@ pub const ADOPTABLE: &[crate::plan::Kind] = &[
     crate::plan::Kind::IpSet,
     crate::plan::Kind::WebAcl,
     crate::plan::Kind::Alarm,
+    crate::plan::Kind::CompositeAlarm,
 ];
 
 /// A resource found by name, as `claim` sees it.

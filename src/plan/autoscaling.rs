@@ -33,7 +33,41 @@ pub fn build(s: &Stack, ctx: &Context, out: &mut Vec<Desired>) -> Result<(), Str
     for (key, a) in &s.alarms {
         out.push(alarm(s, key, a));
     }
+    for (key, c) in &s.composite_alarms {
+        out.push(composite_alarm(s, key, c));
+    }
     Ok(())
+}
+
+/// A composite alarm: its rule with the stack's keys written as the alarms' AWS names (quoted),
+/// as AWS keeps it; it depends on every alarm it names.
+fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
+    let address = Address::new(Kind::CompositeAlarm, key);
+    let mut rule = String::with_capacity(c.rule.len());
+    let mut last = 0;
+    let mut deps = Vec::new();
+    for (range, name) in c.references() {
+        rule.push_str(&c.rule[last..range.start]);
+        rule.push_str(&format!("\"{}\"", names::physical(&s.stack, &name, 255)));
+        last = range.end;
+        let kind = if s.composite_alarms.contains_key(&name) { Kind::CompositeAlarm } else { Kind::Alarm };
+        deps.push(Address::new(kind, &name));
+    }
+    rule.push_str(&c.rule[last..]);
+    let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
+    let attrs = json!({
+        "rule": rule,
+        "actions": list(&c.actions),
+        "ok_actions": list(&c.ok_actions),
+        "insufficient_data_actions": list(&c.insufficient_data_actions),
+        "description": c.description.clone().unwrap_or_default(),
+        "tags": tags(s, &address, &c.tags),
+    });
+    let mut d = finish(address, names::physical(&s.stack, key, 255), attrs, None);
+    d.deps.extend(deps);
+    d.deps.sort();
+    d.deps.dedup();
+    d
 }
 
 fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {

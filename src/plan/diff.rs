@@ -154,6 +154,7 @@ pub fn delete_rank(kind: Kind) -> u8 {
         Kind::Listener | Kind::WebAclAssociation | Kind::Record | Kind::AutoScalingGroup => 3,
         Kind::ListenerRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,
         Kind::Alarm => 5,
+        Kind::CompositeAlarm => 6,
     }
 }
 

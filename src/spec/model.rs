@@ -56,6 +56,10 @@ pub struct Stack {
     /// CloudWatch metric alarms; named `<stack>-<key>` in AWS.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub alarms: IndexMap<String, Alarm>,
+    /// CloudWatch composite alarms: a rule over the stack's alarms (`ALARM(errors) AND
+    /// ALARM(latency)`), so one page means one incident; named `<stack>-<key>` in AWS.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub composite_alarms: IndexMap<String, CompositeAlarm>,
     /// Route 53 records pointing at a load balancer of the stack.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub records: IndexMap<String, Record>,
@@ -1826,6 +1830,48 @@ impl Comparison {
     }
 }
 
+/// A composite alarm: in ALARM when its rule over other alarms holds.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompositeAlarm {
+    /// Alarms of this stack by key in `ALARM(key)`, `OK(key)` or `INSUFFICIENT_DATA(key)`,
+    /// combined with `AND`, `OR`, `NOT` and parentheses: `ALARM(errors) AND ALARM(latency)`.
+    pub rule: String,
+    /// On ALARM: SNS topic ARNs (composite alarms cannot scale groups).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ok_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insufficient_data_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+impl CompositeAlarm {
+    /// Each alarm the rule names, with where its name stands in the rule (the text between the
+    /// parentheses of `ALARM(...)`, `OK(...)`, `INSUFFICIENT_DATA(...)`, quotes removed).
+    pub fn references(&self) -> Vec<(std::ops::Range<usize>, String)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(open) = self.rule[at..].find('(').map(|i| at + i) {
+            let word_start = self.rule[..open].rfind(|c: char| !c.is_ascii_alphabetic() && c != '_').map_or(0, |i| i + 1);
+            let word = &self.rule[word_start..open];
+            let Some(close) = self.rule[open..].find(')').map(|i| open + i) else { break };
+            if ["ALARM", "OK", "INSUFFICIENT_DATA"].contains(&word) {
+                let inner = self.rule[open + 1..close].trim().trim_matches('"');
+                out.push((open + 1..close, inner.to_string()));
+                at = close + 1;
+            } else {
+                at = open + 1;
+            }
+        }
+        out
+    }
+}
+
 /// The id of the query that holds an alarm's `expression` (so no metric may take it).
 pub const EXPRESSION_QUERY: &str = "expression";
 
@@ -1893,7 +1939,7 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
     use crate::kinds::Kind as K;
     match kind {
         K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
-        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::ScalingPolicy => &["id", "name", "arn"],
+        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy => &["id", "name", "arn"],
         K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
         K::Listener | K::ListenerRules | K::WebAclAssociation => &[],
     }

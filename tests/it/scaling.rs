@@ -685,3 +685,42 @@ async fn an_image_from_an_ssm_parameter_follows_the_parameter() {
     destroy_converges(&c, &stack(&own)).await;
     c.ssm.delete_parameter().name(&own).send().await.unwrap();
 }
+
+/// A composite alarm over two of the stack's alarms: created after them with their AWS names in
+/// its rule, changed in place, and deleted before the alarms it names (AWS refuses the other
+/// order), each apply ending with an empty re-plan.
+#[tokio::test]
+async fn composite_alarms_combine_the_stacks_alarms() {
+    let c = clients().await;
+    let name = unique("composite");
+    let topic = "arn:aws:sns:us-east-1:000000000000:pager";
+    let stack = |composite: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\nalarms:\n  errors: {{metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {{load_balancer: web}}, threshold: 10, comparison: \">\"}}\n  latency: {{metric: TargetResponseTime, dimensions: {{load_balancer: web}}, threshold: 1, comparison: \">\"}}\n{composite}"
+        ))
+    };
+    let with =
+        |rule: &str| format!("composite_alarms:\n  incident:\n    rule: \"{rule}\"\n    actions: [\"{topic}\"]\n    description: one page per incident\n");
+    let p = apply_converges(&c, &stack(&with("ALARM(errors) AND ALARM(latency)"))).await;
+    let incident = find(&p, "composite_alarm.incident");
+    assert!(incident.deps.iter().any(|d| d.to_string() == "alarm.errors"), "created after the alarms it names");
+    let read = c
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(format!("{name}-incident"))
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::CompositeAlarm)
+        .send()
+        .await
+        .unwrap();
+    let composite = read.composite_alarms().first().expect("the composite alarm exists");
+    assert_eq!(composite.alarm_rule(), Some(format!("ALARM(\"{name}-errors\") AND ALARM(\"{name}-latency\")").as_str()));
+    assert_eq!(composite.alarm_actions(), [topic.to_string()]);
+
+    let s = stack(&with("ALARM(errors) OR ALARM(latency)"));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("composite_alarm.incident".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    let p = apply_converges(&c, &stack("")).await;
+    assert_eq!(actions(&p), vec![("composite_alarm.incident".to_string(), Delete)]);
+    apply_converges(&c, &stack(&with("ALARM(errors)"))).await;
+    destroy_converges(&c, &stack(&with("ALARM(errors)"))).await;
+}

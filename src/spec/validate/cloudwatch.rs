@@ -3,6 +3,45 @@
 use super::*;
 
 impl V<'_> {
+    /// Composite alarms: a rule naming alarms of the stack, actions that are SNS topics.
+    pub(super) fn composite_alarms(&mut self) {
+        for (name, c) in &self.s.composite_alarms {
+            let cp = p(&["composite_alarms", name]);
+            self.tags(&format!("{cp}/tags"), &c.tags);
+            let full = format!("{}-{name}", self.s.stack);
+            if full.len() > 255 || self.s.alarms.contains_key(name) {
+                let why = if full.len() > 255 { "is longer than 255 characters" } else { "is taken by an alarm of the same key" };
+                self.err_key(&cp, format!("alarm name `{}` {why}", truncate(&full)), "");
+            }
+            let rp = format!("{cp}/rule");
+            let references = c.references();
+            if c.rule.trim().is_empty() || c.rule.len() > 10240 || references.is_empty() {
+                self.err(&rp, "a rule names at least one alarm, in at most 10240 characters", "e.g. `ALARM(errors) AND ALARM(latency)`");
+            }
+            for (_, alarm) in &references {
+                if alarm == name {
+                    self.err(&rp, format!("composite alarm `{name}` names itself"), "");
+                } else if !self.exists(K::CompositeAlarm, alarm) {
+                    self.reference(&rp, K::Alarm, alarm);
+                }
+            }
+            for (field, list) in [("actions", &c.actions), ("ok_actions", &c.ok_actions), ("insufficient_data_actions", &c.insufficient_data_actions)] {
+                for (i, arn) in list.iter().enumerate() {
+                    if let Some(problem) = arn_problem(arn, "sns", &[], self.s.region.as_deref(), false) {
+                        self.err(
+                            &format!("{cp}/{field}/{i}"),
+                            format!("not an SNS topic ARN: {problem}"),
+                            "composite alarms notify; they cannot run scaling policies",
+                        );
+                    }
+                }
+            }
+            if c.description.as_ref().is_some_and(|d| d.chars().count() > 1024) {
+                self.err(&format!("{cp}/description"), "a description is at most 1024 characters", "");
+            }
+        }
+    }
+
     pub(super) fn alarms(&mut self) {
         for (name, al) in &self.s.alarms {
             let ap = p(&["alarms", name]);

@@ -101,29 +101,21 @@ impl<'a> V<'a> {
         let code = d.code.unwrap_or_else(|| code_of(pointer));
         self.diags.push(d.path(pointer).code(code));
     }
-    fn err(&mut self, pointer: &str, summary: impl Into<String>, hint: impl Into<String>) {
-        let hint = hint.into();
-        let mut d = Diagnostic::error(summary);
+    /// A diagnostic with a hint (none when empty), at the pointer's value or key.
+    fn report(&mut self, mut d: Diagnostic, pointer: &str, hint: String, at_key: bool) {
         if !hint.is_empty() {
             d = d.hint(hint);
         }
-        self.push(d, pointer, false);
+        self.push(d, pointer, at_key);
+    }
+    fn err(&mut self, pointer: &str, summary: impl Into<String>, hint: impl Into<String>) {
+        self.report(Diagnostic::error(summary), pointer, hint.into(), false);
     }
     fn err_key(&mut self, pointer: &str, summary: impl Into<String>, hint: impl Into<String>) {
-        let hint = hint.into();
-        let mut d = Diagnostic::error(summary);
-        if !hint.is_empty() {
-            d = d.hint(hint);
-        }
-        self.push(d, pointer, true);
+        self.report(Diagnostic::error(summary), pointer, hint.into(), true);
     }
     fn warn_key(&mut self, pointer: &str, summary: impl Into<String>, hint: impl Into<String>) {
-        let hint = hint.into();
-        let mut d = Diagnostic::warning(summary);
-        if !hint.is_empty() {
-            d = d.hint(hint);
-        }
-        self.push(d, pointer, true);
+        self.report(Diagnostic::warning(summary), pointer, hint.into(), true);
     }
 
     fn exists(&self, kind: impl Into<Kind>, name: &str) -> bool {
@@ -212,6 +204,7 @@ impl<'a> V<'a> {
         self.scaling_policies();
         self.scheduled_actions();
         self.alarms();
+        self.composite_alarms();
         self.records();
         self.outputs();
         // With entries dropped, what uses what is unknown: "unused" would be a false alarm.

@@ -73,7 +73,7 @@ impl V<'_> {
         for (name, sg) in &self.s.security_groups {
             let sp = p(&["security_groups", name]);
             if let Some(l) = &sg.lookup {
-                if l.name.is_some() == !l.tags.is_empty() {
+                if l.name.is_some() != l.tags.is_empty() {
                     self.err(&format!("{sp}/lookup"), "a lookup takes exactly one of `name` or `tags`", "");
                 }
                 if sg.description.is_some() || !sg.ingress.is_empty() || sg.egress.is_some() || !sg.tags.is_empty() {
