@@ -176,6 +176,15 @@ def _group_settings(self, group, creating):
     lifetime = self._get_int_param("MaxInstanceLifetime")
     if lifetime is not None:
         group.max_instance_lifetime = lifetime or None
+    # CapacityReservationSpecification (moto dropped it); preference `default` and no targets
+    # when the group has none.
+    spec = self._get_param("CapacityReservationSpecification")
+    if spec:
+        target = spec.get("CapacityReservationTarget") or {}
+        group.capacity_reservation_specification = {
+            "CapacityReservationPreference": spec.get("CapacityReservationPreference", "default"),
+            "CapacityReservationTarget": {k: v for k, v in target.items() if v},
+        }
     # InstanceMaintenancePolicy (moto dropped it); -1 and -1 clear it.
     policy = self._get_param("InstanceMaintenancePolicy")
     if policy:

@@ -226,6 +226,7 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .set_default_instance_warmup(int(&a["default_instance_warmup"]))
         .set_max_instance_lifetime(int(&a["max_instance_lifetime"]).filter(|n| *n > 0))
         .set_instance_maintenance_policy(maintenance(&a["instance_maintenance"]))
+        .capacity_reservation_specification(reservations(&a["capacity_reservations"]))
         // Hooks come with the group, so its first instances already wait at a launch hook.
         .set_lifecycle_hook_specification_list(Some(hooks(&a["lifecycle_hooks"]).into_values().map(|h| h.specification).collect()))
         .set_tags(Some(group_tags(&c.name, &a["tags"])));
@@ -275,8 +276,9 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 }
 
 /// Paths UpdateAutoScalingGroup sets; tags, target groups and refreshes have calls of their own.
-const GROUP_SETTINGS: [&str; 13] = [
+const GROUP_SETTINGS: [&str; 14] = [
     "instance_maintenance",
+    "capacity_reservations",
     "min",
     "max",
     "desired",
@@ -327,6 +329,7 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .default_instance_warmup(int(&a["default_instance_warmup"]).unwrap_or(-1))
             .max_instance_lifetime(int(&a["max_instance_lifetime"]).unwrap_or(0))
             // -1 and -1 clear a policy the stack no longer sets.
+            .capacity_reservation_specification(reservations(&a["capacity_reservations"]))
             .instance_maintenance_policy(
                 maintenance(&a["instance_maintenance"])
                     .unwrap_or_else(|| asg::InstanceMaintenancePolicy::builder().min_healthy_percentage(-1).max_healthy_percentage(-1).build()),
@@ -376,6 +379,17 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         refresh(sc, c, &name, c.inputs.get("instance_refresh").unwrap_or(&Value::Null)).await?;
     }
     Ok(())
+}
+
+/// The group's capacity reservation preference and targets (`default` when the stack sets none).
+fn reservations(v: &Value) -> asg::CapacityReservationSpecification {
+    let target = asg::CapacityReservationTarget::builder()
+        .set_capacity_reservation_ids(Some(strs(&v["ids"])).filter(|l| !l.is_empty()))
+        .set_capacity_reservation_resource_group_arns(Some(strs(&v["groups"])).filter(|l| !l.is_empty()))
+        .build();
+    let preference = v["preference"].as_str().unwrap_or("default");
+    let spec = asg::CapacityReservationSpecification::builder().capacity_reservation_preference(asg::CapacityReservationPreference::from(preference));
+    if preference.starts_with("capacity-reservations") { spec.capacity_reservation_target(target).build() } else { spec.build() }
 }
 
 fn maintenance(v: &Value) -> Option<asg::InstanceMaintenancePolicy> {

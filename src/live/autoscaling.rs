@@ -419,6 +419,13 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
     let subnets: Vec<Value> = g.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(|s| Value::from(s.trim())).collect();
     let tags = super::tag_map(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
     let in_service = g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
+    let spec = g.capacity_reservation_specification();
+    let target = spec.and_then(|s| s.capacity_reservation_target());
+    let reservations = json!({
+        "preference": spec.and_then(|s| s.capacity_reservation_preference()).map_or("default", |p| p.as_str()),
+        "ids": sorted(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default().iter().map(|x| Value::from(x.as_str())).collect()),
+        "groups": sorted(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default().iter().map(|x| Value::from(x.as_str())).collect()),
+    });
     let attrs = json!({
         "min": g.min_size(),
         "max": g.max_size(),
@@ -438,6 +445,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         "lifecycle_hooks": sorted(extras.hooks),
         "warm_pool": extras.warm_pool,
         "notifications": sorted(extras.notifications),
+        "capacity_reservations": reservations,
         "instance_maintenance": g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)).map(|p| json!({
             "min_healthy_percentage": p.min_healthy_percentage(),
             "max_healthy_percentage": p.max_healthy_percentage(),

@@ -219,6 +219,17 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         .collect();
     attrs.insert("notifications".into(), sorted(notifications));
     attrs.insert("instance_maintenance".into(), opt(&g.instance_maintenance));
+    let reservations = g.capacity_reservations.as_ref().map(|r| {
+        let preference = match r.preference.unwrap_or(ReservationPreference::First) {
+            ReservationPreference::First => "capacity-reservations-first",
+            ReservationPreference::Only => "capacity-reservations-only",
+            ReservationPreference::None => "none",
+        };
+        let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
+        json!({ "preference": preference, "ids": list(&r.ids), "groups": list(&r.groups) })
+    });
+    // Without a setting AWS reports the preference `default`.
+    attrs.insert("capacity_reservations".into(), reservations.unwrap_or_else(|| json!({ "preference": "default", "ids": [], "groups": [] })));
     attrs.insert("metrics".into(), sorted(g.collected_metrics().into_iter().map(Value::from).collect()));
     attrs.insert("suspended_processes".into(), sorted(g.suspended_processes.iter().map(|p| Value::from(p.as_str())).collect()));
     attrs.insert("_instance_refresh".into(), opt(&g.instance_refresh));

@@ -1272,6 +1272,9 @@ pub struct AutoScalingGroup {
     /// in percent of desired: 0–100 at least, 100–200 at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_maintenance: Option<InstanceMaintenance>,
+    /// On-Demand Capacity Reservations the group launches into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_reservations: Option<CapacityReservations>,
     /// Processes kept suspended, e.g. `[AZRebalance]`: Launch, Terminate, AddToLoadBalancer,
     /// AlarmNotification, AZRebalance, HealthCheck, InstanceRefresh, ReplaceUnhealthy, ScheduledActions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1512,6 +1515,29 @@ impl GroupEvent {
             GroupEvent::TerminateError => "autoscaling:EC2_INSTANCE_TERMINATE_ERROR",
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityReservations {
+    /// `first` (use the reservations, then on-demand; the default), `only` (launch nowhere
+    /// else), `none` (never use them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preference: Option<ReservationPreference>,
+    /// Reservation ids (`cr-...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    /// Capacity reservation resource group ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationPreference {
+    First,
+    Only,
+    None,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

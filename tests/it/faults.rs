@@ -120,10 +120,17 @@ pub fn drop_nth_write(n: usize) -> Schedule {
 /// A seeded mix of faults on every call: throttling, server errors, resets and lost answers.
 pub fn chaos(seed: u64, percent: u64) -> Schedule {
     let mut x = seed | 1;
+    let mut dropped = false;
     Box::new(move |log, _, write| {
         // A call that just failed goes through on its retry, so every call ends up answered.
         if log.last().is_some_and(|c| c.fault != Fault::Pass) {
             return Fault::Pass;
+        }
+        // Parallel steps make the order of calls vary between runs: the first write always loses
+        // its answer, so every run meets a lost answer whatever the mix draws after it.
+        if write && !dropped {
+            dropped = true;
+            return Fault::DropAnswer;
         }
         x ^= x << 13;
         x ^= x >> 7;

@@ -724,3 +724,27 @@ async fn composite_alarms_combine_the_stacks_alarms() {
     apply_converges(&c, &stack(&with("ALARM(errors)"))).await;
     destroy_converges(&c, &stack(&with("ALARM(errors)"))).await;
 }
+
+/// Capacity reservations: a group launched only into named reservations, then first into a
+/// resource group's, then back to AWS's default, each apply ending with an empty re-plan.
+#[tokio::test]
+async fn capacity_reservations_of_a_group_round_trip() {
+    let c = clients().await;
+    let name = unique("reserve");
+    let ud = user_data(&name, "#!/bin/sh\n");
+    let stack = |extra: &str| load(&group_stack(&name, "t3.micro", &ud, extra, ""));
+    let preference = |g: aws_sdk_autoscaling::types::AutoScalingGroup| {
+        let spec = g.capacity_reservation_specification().cloned();
+        let ids = spec.as_ref().and_then(|s| s.capacity_reservation_target()).map(|t| t.capacity_reservation_ids().to_vec()).unwrap_or_default();
+        (spec.and_then(|s| s.capacity_reservation_preference().map(|p| p.as_str().to_string())), ids)
+    };
+    apply_converges(&c, &stack("    capacity_reservations: {preference: only, ids: [cr-0123456789abcdef0]}\n")).await;
+    assert_eq!(preference(group(&c, &name).await), (Some("capacity-reservations-only".to_string()), vec!["cr-0123456789abcdef0".to_string()]));
+    let s = stack("    capacity_reservations: {groups: [\"arn:aws:resource-groups:us-east-1:123456789012:group/reserved\"]}\n");
+    assert_eq!(actions(&plan(&c, &s).await), vec![("autoscaling_group.app".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    assert_eq!(preference(group(&c, &name).await).0.as_deref(), Some("capacity-reservations-first"));
+    apply_converges(&c, &stack("")).await;
+    assert_eq!(preference(group(&c, &name).await).0.as_deref(), Some("default"));
+    destroy_converges(&c, &stack("")).await;
+}

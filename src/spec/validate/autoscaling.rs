@@ -237,6 +237,29 @@ impl V<'_> {
                 self.err(&format!("{np}/topic"), format!("group `{name}` already notifies this topic"), "list every event of a topic in one entry");
             }
         }
+        if let Some(r) = &g.capacity_reservations {
+            let rp = format!("{gp}/capacity_reservations");
+            for (i, id) in r.ids.iter().enumerate() {
+                if !id.starts_with("cr-") {
+                    self.err(&format!("{rp}/ids/{i}"), format!("`{}` is not a capacity reservation id", truncate(id)), "ids look like `cr-0123456789abcdef0`");
+                }
+            }
+            for (i, arn) in r.groups.iter().enumerate() {
+                if let Some(problem) = arn_problem(arn, "resource-groups", &["group/"], self.s.region.as_deref(), false) {
+                    self.err(&format!("{rp}/groups/{i}"), format!("not a resource group ARN: {problem}"), "");
+                }
+            }
+            let targets = !r.ids.is_empty() || !r.groups.is_empty();
+            match r.preference {
+                Some(ReservationPreference::None) if targets => {
+                    self.err(&format!("{rp}/preference"), "`none` uses no reservation, so `ids` and `groups` would be ignored", "")
+                }
+                Some(ReservationPreference::Only) if !targets => {
+                    self.err_key(&rp, "`only` launches into reservations alone, so it needs `ids` or `groups`", "")
+                }
+                _ => {}
+            }
+        }
         if let Some(m) = &g.instance_maintenance
             && (m.max_healthy_percentage < m.min_healthy_percentage || m.max_healthy_percentage - m.min_healthy_percentage > 100)
         {
