@@ -9,9 +9,10 @@ use aws_sdk_elasticloadbalancingv2::client::Waiters;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConditionalBehaviorEnum,
     AuthenticateOidcActionConfig, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
-    HttpRequestMethodConditionConfig, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, PathPatternConditionConfig,
-    ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum, RuleCondition, RulePriorityPair,
-    SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
+    HttpRequestMethodConditionConfig, IpAddressType, ListenerAttribute, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
+    PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum,
+    RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple,
+    TargetTypeEnum,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -511,12 +512,36 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             .await
             .map_err(|e| err("adding listener certificates", e))?;
     }
+    // A new listener has AWS's defaults: only the attributes set away from them are sent.
+    let away_from_default = |k: &str, v: &Value| crate::plan::desired::listener_attribute_default(k) != v.as_str();
+    set_listener_attributes(sc, &arn, &a["attributes"], away_from_default).await?;
+    Ok(())
+}
+
+/// ModifyListenerAttributes with the attributes `keep` picks; no call when it picks none.
+async fn set_listener_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep: impl Fn(&str, &Value) -> bool) -> anyhow::Result<()> {
+    let picked: Vec<ListenerAttribute> = attributes
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| keep(k, v))
+        .map(|(k, v)| ListenerAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build())
+        .collect();
+    if picked.is_empty() {
+        return Ok(());
+    }
+    let req = sc.clients.elbv2.modify_listener_attributes().listener_arn(arn).set_attributes(Some(picked));
+    req.send().await.map_err(|e| err("setting listener attributes", e))?;
     Ok(())
 }
 
 pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
     let (b, a) = resolved(sc, c)?;
+    if changed(c, "attributes") {
+        let changed_key = |k: &str, _: &Value| c.diffs.iter().any(|d| d.path == format!("attributes.{k}"));
+        set_listener_attributes(sc, &arn, &a["attributes"], changed_key).await?;
+    }
     let main_fields = ["port", "protocol", "ssl_policy", "certificate", "alpn_policy", "default_action"];
     if main_fields.iter().any(|f| state_of(&b[f]) != state_of(&a[f])) {
         let mut req = sc

@@ -277,7 +277,11 @@ async fn read_load_balancer(
                 })
                 .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)))
         });
-        async { skip_gone(read_listener(clients, &address, key, &kind, l, tg_refs).await) }
+        // Attributes are read where the stack manages them (a network TCP listener's idle timeout,
+        // or keys the stack sets), not for every listener.
+        let with_attributes = spec_lb.and_then(|slb| slb.listeners.get(&key).map(|sl| crate::plan::desired::listener_has_attributes(slb, sl))).unwrap_or(false);
+        let (address, kind) = (&address, &kind);
+        async move { skip_gone(read_listener(clients, address, key, kind, l, tg_refs, with_attributes).await) }
     });
     for lives in try_join_all(listener_reads).await?.into_iter().flatten() {
         out.extend(lives);
@@ -292,6 +296,7 @@ async fn read_listener(
     lb_kind: &str,
     l: &Listener,
     tg_refs: &HashMap<String, Address>,
+    with_attributes: bool,
 ) -> anyhow::Result<Vec<Live>> {
     let arn = l.listener_arn().unwrap_or_default().to_string();
     let protocol = l.protocol().map(|p| p.as_str().to_string());
@@ -309,7 +314,14 @@ async fn read_listener(
         }
         clients.elbv2.describe_rules().listener_arn(&arn).page_size(400).into_paginator().items().send().collect::<Result<Vec<Rule>, _>>().await.map(Some)
     };
-    let (certs, rules) = tokio::join!(certs_req, rules_req);
+    let attributes_req = async {
+        if !with_attributes {
+            return Ok(None);
+        }
+        clients.elbv2.describe_listener_attributes().listener_arn(&arn).send().await.map(Some)
+    };
+    let (certs, rules, attributes) = tokio::join!(certs_req, rules_req, attributes_req);
+    let attributes = attributes.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
     let certs = certs.map_err(|e| read_err(&format!("certificates of {arn}"), e))?;
     let rules = rules.map_err(|e| read_err(&format!("rules of {arn}"), e))?;
     let address = Address::new(Kind::Listener, format!("{}.{key}", lb.key));
@@ -339,6 +351,16 @@ async fn read_listener(
         m.insert("alpn_policy".into(), Value::from(l.alpn_policy().first().map(String::as_str).unwrap_or("None")));
     }
     m.insert("default_action".into(), actions(l.default_actions(), tg_refs));
+    if let Some(out) = attributes {
+        let mut map: Map<String, Value> =
+            out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+        for a in attributes::LISTENER {
+            if let Some(default) = a.default {
+                map.entry(a.key).or_insert(Value::from(default));
+            }
+        }
+        m.insert("attributes".into(), Value::Object(map));
+    }
     let mut out = vec![Live {
         address: address.clone(),
         id: arn.clone(),

@@ -709,7 +709,36 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
         attrs.insert("alpn_policy".into(), Value::from(l.alpn_policy.clone().unwrap_or_else(|| "None".into())));
     }
     attrs.insert("default_action".into(), action(&l.default_action));
+    if let Some(listener_attrs) = listener_attributes(lb, l) {
+        attrs.insert("attributes".into(), listener_attrs);
+    }
     Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), Value::Object(attrs), Some(lb_addr)))
+}
+
+pub fn listener_attribute_default(key: &str) -> Option<&'static str> {
+    crate::spec::attributes::default_of(crate::spec::attributes::LISTENER, key)
+}
+
+/// Whether lbstack manages this listener's attributes: a network TCP listener always (its idle
+/// timeout has a default to return to), any other only when the stack sets one.
+pub fn listener_has_attributes(lb: &LoadBalancer, l: &Listener) -> bool {
+    (lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp)) || !l.attributes.is_empty()
+}
+
+fn listener_attributes(lb: &LoadBalancer, l: &Listener) -> Option<Value> {
+    if !listener_has_attributes(lb, l) {
+        return None;
+    }
+    let mut m = Map::new();
+    if lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp) {
+        let key = "tcp.idle_timeout.seconds";
+        let value = l.tcp_idle_timeout.map(|n| n.to_string()).or_else(|| listener_attribute_default(key).map(str::to_string));
+        m.insert(key.into(), Value::from(value));
+    }
+    for (k, v) in &l.attributes {
+        m.insert(k.clone(), Value::from(v.to_string()));
+    }
+    Some(Value::Object(m))
 }
 
 /// The stack with every reference to a looked-up security group replaced by the group's id, so

@@ -53,6 +53,8 @@ pub const TARGET_GROUP: &[Attribute] = &[
     Attribute { key: "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", field: "unhealthy_state_routing", default: Some("off") },
 ];
 
+pub const LISTENER: &[Attribute] = &[Attribute { key: "tcp.idle_timeout.seconds", field: "tcp_idle_timeout", default: Some("350") }];
+
 /// AWS's default of `key` in `table`.
 pub fn default_of(table: &[Attribute], key: &str) -> Option<&'static str> {
     table.iter().find(|a| a.key == key).and_then(|a| a.default)

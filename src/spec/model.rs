@@ -873,6 +873,15 @@ pub struct Listener {
     /// ALPN policy for TLS listeners: HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred, None.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpn_policy: Option<String>,
+    /// Seconds a TCP connection may idle (network load balancer TCP listeners; 60–6000, default 350).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 60, max = 6000))]
+    pub tcp_idle_timeout: Option<u32>,
+    /// Any other listener attribute, by its AWS key (`key: value`), e.g. the response headers of
+    /// an application listener (`routing.http.response.strict_transport_security.header_value`).
+    /// Removing a key leaves AWS's value as it is.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub attributes: IndexMap<String, Scalar>,
     /// What the listener does with requests no rule matched.
     pub default_action: Action,
     /// Routing rules (application load balancers). Priority defaults to 10 × position.

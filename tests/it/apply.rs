@@ -984,3 +984,40 @@ async fn existing_security_groups_are_looked_up_by_name_or_tags() {
         c.ec2.delete_security_group().group_id(id).send().await.unwrap();
     }
 }
+
+/// Listener attributes: a network TCP listener's idle timeout (set, changed, and back to AWS's
+/// 350 s when left out) and a pass-through key on an application listener, each apply ending with
+/// an empty re-plan; listeners without either are not read for attributes.
+#[tokio::test]
+async fn listener_attributes_round_trip() {
+    let c = clients().await;
+    let name = unique("lattrs");
+    let stack = |tcp: &str, http: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\n  tcp: {{protocol: TCP, port: 9000}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}{http}}}\n  nlb:\n    type: network\n    listeners:\n      tcp: {{port: 9000, protocol: TCP, default_action: {{forward: tcp}}{tcp}}}\n"
+        ))
+    };
+    let value = |arn: String, key: &'static str| {
+        let c = c.clone();
+        async move {
+            let out = c.elbv2.describe_listener_attributes().listener_arn(arn).send().await.unwrap();
+            out.attributes().iter().find(|a| a.key() == Some(key)).and_then(|a| a.value()).map(str::to_string)
+        }
+    };
+    let arn_of = |s: &lbstack::spec::Stack, address: &'static str| {
+        let (c, s) = (c.clone(), s.clone());
+        async move { lbstack::live::read(&c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
+    };
+    let s = stack(", tcp_idle_timeout: 1200", ", attributes: {routing.http.response.server.enabled: false}");
+    apply_converges(&c, &s).await;
+    let tcp = arn_of(&s, "listener.nlb.tcp").await;
+    assert_eq!(value(tcp.clone(), "tcp.idle_timeout.seconds").await.as_deref(), Some("1200"));
+    assert_eq!(value(arn_of(&s, "listener.web.http").await, "routing.http.response.server.enabled").await.as_deref(), Some("false"));
+
+    let s = stack(", tcp_idle_timeout: 600", "");
+    assert_eq!(actions(&plan(&c, &s).await), vec![("listener.nlb.tcp".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    apply_converges(&c, &stack("", "")).await;
+    assert_eq!(value(tcp, "tcp.idle_timeout.seconds").await.as_deref(), Some("350"));
+    destroy_converges(&c, &stack("", "")).await;
+}

@@ -296,6 +296,10 @@ impl V<'_> {
     }
 
     pub(super) fn listener(&mut self, lsp: &str, listener_name: &str, lb: &LoadBalancer, l: &Listener) {
+        if l.tcp_idle_timeout.is_some() && !(lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp)) {
+            self.err(&format!("{lsp}/tcp_idle_timeout"), "`tcp_idle_timeout` applies to TCP listeners of network load balancers", "");
+        }
+        self.other_attributes(&format!("{lsp}/attributes"), &l.attributes, crate::spec::attributes::LISTENER);
         let gateway = lb.kind == LbType::Gateway;
         if gateway {
             if l.port.is_some() {
