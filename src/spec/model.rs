@@ -1892,7 +1892,9 @@ impl CompositeAlarm {
         let mut out = Vec::new();
         let mut at = 0;
         while let Some(open) = self.rule[at..].find('(').map(|i| at + i) {
-            let word_start = self.rule[..open].rfind(|c: char| !c.is_ascii_alphabetic() && c != '_').map_or(0, |i| i + 1);
+            // The function name before `(`: the run of letters and `_` that ends there (a rule is
+            // untrusted text: step over characters, not bytes).
+            let word_start = self.rule[..open].char_indices().rev().find(|(_, c)| !c.is_ascii_alphabetic() && *c != '_').map_or(0, |(i, c)| i + c.len_utf8());
             let word = &self.rule[word_start..open];
             let Some(close) = self.rule[open..].find(')').map(|i| open + i) else { break };
             if ["ALARM", "OK", "INSUFFICIENT_DATA"].contains(&word) {
@@ -2031,5 +2033,31 @@ impl RecordType {
             RecordType::A => "A",
             RecordType::Aaaa => "AAAA",
         }
+    }
+}
+
+#[cfg(test)]
+mod composite_rule_tests {
+    use super::CompositeAlarm;
+
+    fn refs(rule: &str) -> Vec<String> {
+        let c = CompositeAlarm {
+            rule: rule.into(),
+            actions: vec![],
+            ok_actions: vec![],
+            insufficient_data_actions: vec![],
+            description: None,
+            tags: Default::default(),
+        };
+        c.references().into_iter().map(|(_, name)| name).collect()
+    }
+
+    #[test]
+    fn references_are_the_names_inside_the_state_functions() {
+        assert_eq!(refs("ALARM(errors) AND (OK(\"latency\") OR NOT INSUFFICIENT_DATA( cpu ))"), ["errors", "latency", "cpu"]);
+        assert_eq!(refs("TRUE"), Vec::<String>::new());
+        assert_eq!(refs("éALARM(x)"), ["x"], "a multi-byte character before a function");
+        assert_eq!(refs("ALARM(unclosed"), Vec::<String>::new());
+        assert_eq!(refs("FOO(a) ALARM(b)"), ["b"], "only ALARM, OK and INSUFFICIENT_DATA name alarms");
     }
 }
