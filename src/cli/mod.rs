@@ -742,9 +742,9 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
         let hint = match crate::spec::check::did_you_mean(name, &known) {
             Some(s) => format!("did you mean `{s}`?"),
             None if known.is_empty() => "the stack declares no `outputs:`".to_string(),
-            None => format!("outputs of this stack: {}", known.join(", ")),
+            None => format!("outputs of this stack: {}", crate::diag::truncate(&known.join(", "), 200)),
         };
-        eprintln!("error: the stack has no output `{name}`\nhint: {hint}");
+        eprintln!("error: the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60));
         return Exit::Failure.into();
     }
     let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
