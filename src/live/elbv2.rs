@@ -58,11 +58,15 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     // Tags only of what may be the stack's: every name lbstack gives starts with the stack's
     // prefix, so the rest of the account costs no tag read.
     let prefix = names::owned_prefix(&stack.stack, 32);
+    let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::elbv2_name(stack, Kind::LoadBalancer, k), k.as_str())).collect();
+    let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::elbv2_name(stack, Kind::TargetGroup, k), k.as_str())).collect();
+    // Names given with `name:` (adopted resources) are the stack's too.
+    let may_own = |name: Option<&str>, wanted: &HashMap<String, &str>| name.is_some_and(|n| n.starts_with(&prefix) || wanted.contains_key(n));
     let arns: Vec<String> = lbs
         .iter()
-        .filter(|l| l.load_balancer_name().is_some_and(|n| n.starts_with(&prefix)))
+        .filter(|l| may_own(l.load_balancer_name(), &want_lb))
         .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-        .chain(tgs.iter().filter(|t| t.target_group_name().is_some_and(|n| n.starts_with(&prefix))).filter_map(|t| t.target_group_arn().map(str::to_string)))
+        .chain(tgs.iter().filter(|t| may_own(t.target_group_name(), &want_tg)).filter_map(|t| t.target_group_arn().map(str::to_string)))
         .collect();
     let tags = tags_of(clients, arns).await?;
     let owner = |arn: Option<&str>| -> Option<(Address, &Tags)> {
@@ -74,8 +78,6 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     // Conflicts: a name this stack would give, held by something it does not own, unless the
     // plan adopts it (untagged, and asked for): then it is read as the stack's.
     let mut conflicts = Vec::new();
-    let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::physical(&stack.stack, k, 32), k.as_str())).collect();
-    let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::physical(&stack.stack, k, 32), k.as_str())).collect();
     static NO_TAGS: std::sync::LazyLock<Tags> = std::sync::LazyLock::new(Tags::new);
     let mut adopted: HashMap<String, Address> = HashMap::new();
     let found = lbs

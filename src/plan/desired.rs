@@ -574,7 +574,7 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
         tag_map[ATTRIBUTES_TAG] = Value::from("set");
     }
     attrs.insert("tags".into(), tag_map);
-    finish(address, names::physical(&s.stack, key, 32), Value::Object(attrs), None)
+    finish(address, names::elbv2_name(s, Kind::TargetGroup, key), Value::Object(attrs), None)
 }
 
 pub fn target_type_name(t: TargetType) -> &'static str {
@@ -669,7 +669,7 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
     attrs.insert("ip_address_type".into(), Value::from(ip));
     attrs.insert("attributes".into(), lb_attributes(lb));
     attrs.insert("tags".into(), tags(s, &address, &lb.tags));
-    Ok(finish(address, names::physical(&s.stack, key, 32), Value::Object(attrs), None))
+    Ok(finish(address, names::elbv2_name(s, Kind::LoadBalancer, key), Value::Object(attrs), None))
 }
 
 // ------------------------------------------------------------------ listeners and rules

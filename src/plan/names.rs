@@ -31,6 +31,12 @@ pub fn replacement(stack: &str, key: &str, max: usize, current: &str, salt: &str
 /// What every name `physical` and `replacement` give for this stack starts with (a long stack
 /// name is cut to leave room for the key and a hash), so readers can skip resources whose names
 /// cannot be the stack's instead of reading their tags.
+/// The AWS name of a load balancer or target group of the stack: its `name:` when it has one
+/// (an adopted resource), else `<stack>-<key>`.
+pub fn elbv2_name(s: &crate::spec::model::Stack, kind: crate::kinds::Kind, key: &str) -> String {
+    s.given_name(kind, key).map_or_else(|| physical(&s.stack, key, 32), str::to_string)
+}
+
 pub fn owned_prefix(stack: &str, max: usize) -> String {
     let cut: String = stack.chars().take(max.saturating_sub(9)).collect();
     cut.trim_end_matches('-').to_string()

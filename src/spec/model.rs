@@ -332,6 +332,17 @@ pub struct CertificateLookup {
     pub domain: String,
 }
 
+impl Stack {
+    /// The AWS name an entry gives itself with `name:` (load balancers and target groups).
+    pub fn given_name(&self, kind: crate::kinds::Kind, key: &str) -> Option<&str> {
+        match kind {
+            crate::kinds::Kind::LoadBalancer => self.load_balancers.get(key)?.name.as_deref(),
+            crate::kinds::Kind::TargetGroup => self.target_groups.get(key)?.name.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl Certificate {
     /// Whether the stack only uses this certificate (an ARN or a lookup) rather than owning it.
     pub fn is_existing(&self) -> bool {
@@ -480,6 +491,10 @@ pub enum RateAggregate {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetGroup {
+    /// The AWS name when it is not `<stack>-<key>`: an existing group brought under the stack
+    /// with `--adopt` keeps its name. 1–32 letters, digits and hyphens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Required except for `target_type: lambda`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Protocol>,
@@ -692,6 +707,10 @@ pub struct Target {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancer {
+    /// The AWS name when it is not `<stack>-<key>`: an existing load balancer brought under the
+    /// stack with `--adopt` keeps its name (and its DNS name). 1–32 letters, digits and hyphens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(rename = "type", default)]
     pub kind: LbType,
     #[serde(default)]

@@ -201,3 +201,48 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
         .await
         .unwrap();
 }
+
+/// Resources whose names do not follow `<stack>-<key>` come under the stack with `name:` and
+/// `--adopt`: a load balancer and a target group made outside lbstack keep their names (and the
+/// load balancer its DNS name), get the stack's tags and settings, and plan to nothing afterwards;
+/// destroy deletes them as the stack's own.
+#[tokio::test]
+async fn resources_with_their_own_names_are_adopted_by_name() {
+    let c = clients().await;
+    let name = unique("byname");
+    let legacy = format!("legacy-{}", &name[name.len() - 5..]);
+    let subnets: Vec<String> = crate::support::default_subnets(&c).await.into_iter().take(2).collect();
+    let vpc = c.ec2.describe_vpcs().filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
+    let lb = c.elbv2.create_load_balancer().name(&legacy).set_subnets(Some(subnets)).send().await.unwrap();
+    let dns = lb.load_balancers()[0].dns_name().unwrap().to_string();
+    c.elbv2
+        .create_target_group()
+        .name(format!("{legacy}-tg"))
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let s = load(&format!(
+        "version: 1\nstack: {name}\ntarget_groups:\n  app: {{name: {legacy}-tg, protocol: HTTP, port: 80, deregistration_delay: 30}}\nload_balancers:\n  web:\n    name: {legacy}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\noutputs:\n  url: {{value: load_balancer.web.dns_name}}\n"
+    ));
+    // Without --adopt the names are taken: conflicts, nothing applies.
+    let p = crate::support::plan(&c, &s).await;
+    let mut conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
+    conflicts.sort();
+    assert_eq!(conflicts, ["load_balancer.web", "target_group.app"]);
+
+    let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
+    assert!(p.conflicts.is_empty());
+    let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
+    assert!(!outcome.failed(), "{:#?}", outcome.steps);
+    let again = crate::support::plan(&c, &s).await;
+    assert!(!again.has_changes(), "{}", lbstack::plan::render::human(&again, false));
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    assert_eq!(lbstack::ops::outputs(&s, &live)[0].value.as_deref(), Some(dns.as_str()), "the adopted load balancer keeps its DNS name");
+    crate::support::destroy_converges(&c, &s).await;
+    let gone = c.elbv2.describe_load_balancers().names(&legacy).send().await;
+    assert!(gone.is_err() || gone.unwrap().load_balancers().is_empty(), "destroy deletes what the stack adopted");
+}

@@ -3,6 +3,22 @@
 use super::*;
 
 impl V<'_> {
+    /// A `name:` as ELBv2 takes it, given to one resource of its kind only.
+    fn elbv2_name(&mut self, pointer: &str, name: &str, kind: K) {
+        let valid = (1..=32).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+            && !(kind == K::LoadBalancer && name.starts_with("internal-"));
+        if !valid {
+            self.err(pointer, format!("`{}` is not a {} name", truncate(name), kind.noun()), "1–32 letters, digits and hyphens, not at either end");
+        }
+        let others = kind.declared(self.s).into_iter().filter(|k| self.s.given_name(kind, k) == Some(name)).count();
+        if others > 1 {
+            self.err(pointer, format!("two {}s of the stack are named `{}`", kind.noun(), truncate(name)), "");
+        }
+    }
+
     pub(super) fn target_groups(&mut self) {
         let users = self.users.clone();
         let asg_owned: HashMap<&str, &str> =
@@ -10,6 +26,9 @@ impl V<'_> {
         for (name, tg) in &self.s.target_groups {
             let tp = p(&["target_groups", name]);
             self.tags(&format!("{tp}/tags"), &tg.tags);
+            if let Some(aws_name) = &tg.name {
+                self.elbv2_name(&format!("{tp}/name"), aws_name, K::TargetGroup);
+            }
             let lambda = tg.target_type == TargetType::Lambda;
             if lambda {
                 if tg.protocol.is_some() || tg.port.is_some() {
@@ -219,6 +238,9 @@ impl V<'_> {
         for (name, lb) in &self.s.load_balancers {
             let lp = p(&["load_balancers", name]);
             self.tags(&format!("{lp}/tags"), &lb.tags);
+            if let Some(aws_name) = &lb.name {
+                self.elbv2_name(&format!("{lp}/name"), aws_name, K::LoadBalancer);
+            }
             if let Some(sn) = &lb.subnets {
                 self.reference(&format!("{lp}/subnets"), Kind::SubnetGroup, sn);
             }
