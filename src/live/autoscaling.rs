@@ -149,7 +149,7 @@ fn resolved(i: &aws_sdk_ec2::types::Image) -> ResolvedImage {
 // ------------------------------------------------------------------ launch templates
 
 pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::physical(&stack.stack, k, 128), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::given(stack, Kind::LaunchTemplate, k, 128), k.as_str())).collect();
     let owned = clients
         .ec2
         .describe_launch_templates()
@@ -247,7 +247,7 @@ fn asg_tag<'a>(g: &'a AutoScalingGroup, key: &str) -> Option<&'a str> {
 }
 
 pub async fn read_groups(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::given(stack, Kind::AutoScalingGroup, k, 255), k.as_str())).collect();
     let owned = clients
         .autoscaling
         .describe_auto_scaling_groups()

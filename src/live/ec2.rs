@@ -54,7 +54,7 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
         .send()
         .collect::<Result<Vec<_>, _>>();
     let wanted: BTreeMap<String, &str> =
-        stack.security_groups.iter().filter(|(_, g)| g.lookup.is_none()).map(|(k, _)| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+        stack.security_groups.iter().filter(|(_, g)| g.lookup.is_none()).map(|(k, _)| (names::given(stack, Kind::SecurityGroup, k, 255), k.as_str())).collect();
     let named_req = async {
         if wanted.is_empty() {
             return Ok(Vec::new());

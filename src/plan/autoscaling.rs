@@ -116,7 +116,7 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         "root_volume": root,
         "tags": tags(s, &address, &lt.tags),
     });
-    Ok(finish(address, names::physical(&s.stack, key, 128), attrs, None))
+    Ok(finish(address, names::given(s, Kind::LaunchTemplate, key, 128), attrs, None))
 }
 
 /// Whether a launch template change makes a new version (anything but its tags).
@@ -239,7 +239,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         tag_map[SIZES_TAG] = Value::from(sizes_record(&attrs));
     }
     attrs.insert("tags".into(), tag_map);
-    Ok(finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None))
+    Ok(finish(address, names::given(s, Kind::AutoScalingGroup, key, 255), Value::Object(attrs), None))
 }
 
 /// On a group with scheduled actions: the sizes the stack declared when lbstack last set them,

@@ -257,7 +257,7 @@ fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> De
         "egress": egress,
         "tags": tags(s, &address, &sg.tags),
     });
-    finish(address, names::physical(&s.stack, key, 255), attrs, None)
+    finish(address, names::given(s, Kind::SecurityGroup, key, 255), attrs, None)
 }
 
 // ------------------------------------------------------------------ certificates

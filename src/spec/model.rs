@@ -234,6 +234,9 @@ pub struct SubnetGroup {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityGroup {
+    /// The AWS name when it is not `<stack>-<key>`: an existing group brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// An existing group of the stack's VPC, found when planning by its name or its tags, and
     /// used as is (never changed or deleted): the other fields stay empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,11 +336,15 @@ pub struct CertificateLookup {
 }
 
 impl Stack {
-    /// The AWS name an entry gives itself with `name:` (load balancers and target groups).
+    /// The AWS name an entry gives itself with `name:` (load balancers, target groups, security
+    /// groups, launch templates, auto-scaling groups).
     pub fn given_name(&self, kind: crate::kinds::Kind, key: &str) -> Option<&str> {
         match kind {
             crate::kinds::Kind::LoadBalancer => self.load_balancers.get(key)?.name.as_deref(),
             crate::kinds::Kind::TargetGroup => self.target_groups.get(key)?.name.as_deref(),
+            crate::kinds::Kind::SecurityGroup => self.security_groups.get(key)?.name.as_deref(),
+            crate::kinds::Kind::LaunchTemplate => self.launch_templates.get(key)?.name.as_deref(),
+            crate::kinds::Kind::AutoScalingGroup => self.autoscaling_groups.get(key)?.name.as_deref(),
             _ => None,
         }
     }
@@ -1131,6 +1138,9 @@ impl Rule {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LaunchTemplate {
+    /// The AWS name when it is not `<stack>-<key>`: an existing template brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// An AMI id, or a lookup resolved at plan time (newest match).
     pub image: Image,
     pub instance_type: String,
@@ -1247,6 +1257,9 @@ fn gp3() -> String {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoScalingGroup {
+    /// The AWS name when it is not `<stack>-<key>`: an existing group brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub min: u32,
     pub max: u32,
     /// Capacity at creation (default `min`). Afterwards scaling owns it, unless `pin_desired`.

@@ -246,3 +246,51 @@ async fn resources_with_their_own_names_are_adopted_by_name() {
     let gone = c.elbv2.describe_load_balancers().names(&legacy).send().await;
     assert!(gone.is_err() || gone.unwrap().load_balancers().is_empty(), "destroy deletes what the stack adopted");
 }
+
+/// A security group, a launch template and an auto-scaling group with names of their own come
+/// under the stack the same way (`name:` and `--adopt`), then plan to nothing.
+#[tokio::test]
+async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
+    let c = clients().await;
+    let name = unique("ec2names");
+    let suffix = &name[name.len() - 5..];
+    let vpc = c.ec2.describe_vpcs().filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
+    let sg_name = format!("legacy-sg-{suffix}");
+    c.ec2.create_security_group().group_name(&sg_name).description("legacy").vpc_id(&vpc).send().await.unwrap();
+    let lt_name = format!("legacy-lt-{suffix}");
+    let data =
+        aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).build();
+    c.ec2.create_launch_template().launch_template_name(&lt_name).launch_template_data(data).send().await.unwrap();
+    let asg_name = format!("legacy-asg-{suffix}");
+    let subnets = crate::support::default_subnets(&c).await.join(",");
+    c.autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&asg_name)
+        .min_size(0)
+        .max_size(2)
+        .vpc_zone_identifier(subnets)
+        .launch_template(aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_name(&lt_name).version("$Default").build())
+        .send()
+        .await
+        .unwrap();
+    let s = load(&format!(
+        "version: 1\nstack: {name}\nsecurity_groups:\n  app: {{name: {sg_name}, description: legacy, ingress: [{{ports: 8080, cidrs: [10.0.0.0/8]}}]}}\nlaunch_templates:\n  app: {{name: {lt_name}, image: ami-12c6146b, instance_type: t3.micro, security_groups: [app]}}\nautoscaling_groups:\n  app: {{name: {asg_name}, min: 0, max: 2, launch_template: app}}\n"
+    ));
+    let p = crate::support::plan(&c, &s).await;
+    let mut conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
+    conflicts.sort();
+    assert_eq!(conflicts, ["autoscaling_group.app", "launch_template.app", "security_group.app"]);
+    let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
+    assert!(p.conflicts.is_empty());
+    let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
+    assert!(!outcome.failed(), "{:#?}", outcome.steps);
+    let again = crate::support::plan(&c, &s).await;
+    assert!(!again.has_changes(), "{}", lbstack::plan::render::human(&again, false));
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let names: Vec<&str> = live.resources.iter().map(|r| r.name.as_str()).collect();
+    for n in [&sg_name, &lt_name, &asg_name] {
+        assert!(names.contains(&n.as_str()), "{n} is the stack's under its own name: {names:?}");
+    }
+    crate::support::destroy_converges(&c, &s).await;
+}

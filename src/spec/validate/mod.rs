@@ -207,6 +207,7 @@ impl<'a> V<'a> {
         self.composite_alarms();
         self.records();
         self.outputs();
+        self.given_names();
         // With entries dropped, what uses what is unknown: "unused" would be a false alarm.
         if self.broken.is_empty() {
             self.unused();
@@ -264,6 +265,38 @@ impl<'a> V<'a> {
                     );
                 } else if name.len() > MAX_KEY {
                     self.err_key(&pointer, format!("{} key `{}` is longer than {MAX_KEY} characters", kind.noun(), truncate(&name)), "");
+                }
+            }
+        }
+    }
+
+    /// `name:` of security groups, launch templates and groups: what EC2 and Auto Scaling take,
+    /// and one resource per name (load balancers and target groups are checked with ELBv2's rule).
+    fn given_names(&mut self) {
+        for kind in [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup] {
+            for key in kind.declared(self.s) {
+                let Some(name) = self.s.given_name(kind, &key) else { continue };
+                let pointer = format!("{}/{}/name", Kind::from(kind).pointer(), escape(&key));
+                let problem = match kind {
+                    K::SecurityGroup if name.starts_with("sg-") => Some("a security group name cannot start with `sg-`"),
+                    K::SecurityGroup
+                        if name.is_empty()
+                            || name.chars().count() > 255
+                            || !name.chars().all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c)) =>
+                    {
+                        Some("1–255 of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*")
+                    }
+                    K::LaunchTemplate if !(3..=128).contains(&name.len()) || !name.chars().all(|c| c.is_ascii_alphanumeric() || "().-/_".contains(c)) => {
+                        Some("3–128 letters, digits and ().-/_")
+                    }
+                    K::AutoScalingGroup if name.is_empty() || name.chars().count() > 255 || name.contains(':') => Some("1–255 characters, no `:`"),
+                    _ => None,
+                };
+                if let Some(why) = problem {
+                    self.err(&pointer, format!("`{}` is not a {} name", truncate(name), kind.noun()), why);
+                }
+                if kind.declared(self.s).iter().filter(|k| self.s.given_name(kind, k) == Some(name)).count() > 1 {
+                    self.err(&pointer, format!("two {}s of the stack are named `{}`", kind.noun(), truncate(name)), "");
                 }
             }
         }

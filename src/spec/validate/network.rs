@@ -76,7 +76,7 @@ impl V<'_> {
                 if l.name.is_some() != l.tags.is_empty() {
                     self.err(&format!("{sp}/lookup"), "a lookup takes exactly one of `name` or `tags`", "");
                 }
-                if sg.description.is_some() || !sg.ingress.is_empty() || sg.egress.is_some() || !sg.tags.is_empty() {
+                if sg.name.is_some() || sg.description.is_some() || !sg.ingress.is_empty() || sg.egress.is_some() || !sg.tags.is_empty() {
                     self.err_key(
                         &sp,
                         format!("security group `{name}` is looked up, so it has no settings of its own"),
