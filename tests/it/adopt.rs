@@ -202,6 +202,21 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
         .unwrap();
 }
 
+/// Without `--adopt` the names the stack gives are taken (exactly `conflicts`, nothing applies);
+/// with `--adopt-all` the plan has no conflict, applies, and plans to nothing afterwards.
+async fn adopt_all_by_name(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, conflicts: &[&str]) {
+    let p = crate::support::plan(c, s).await;
+    let mut taken: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
+    taken.sort();
+    assert_eq!(taken, conflicts);
+    let p = lbstack::ops::plan_adopting(c, s, false, &Adopt::All).await.unwrap().plan;
+    assert!(p.conflicts.is_empty());
+    let outcome = lbstack::ops::apply(c, s, &p, 4, |_| {}).await;
+    assert!(!outcome.failed(), "{:#?}", outcome.steps);
+    let again = crate::support::plan(c, s).await;
+    assert!(!again.has_changes(), "{}", lbstack::plan::render::human(&again, false));
+}
+
 /// Resources whose names do not follow `<stack>-<key>` come under the stack with `name:` and
 /// `--adopt`: a load balancer and a target group made outside lbstack keep their names (and the
 /// load balancer its DNS name), get the stack's tags and settings, and plan to nothing afterwards;
@@ -228,18 +243,7 @@ async fn resources_with_their_own_names_are_adopted_by_name() {
     let s = load(&format!(
         "version: 1\nstack: {name}\ntarget_groups:\n  app: {{name: {legacy}-tg, protocol: HTTP, port: 80, deregistration_delay: 30}}\nload_balancers:\n  web:\n    name: {legacy}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\noutputs:\n  url: {{value: load_balancer.web.dns_name}}\n"
     ));
-    // Without --adopt the names are taken: conflicts, nothing applies.
-    let p = crate::support::plan(&c, &s).await;
-    let mut conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
-    conflicts.sort();
-    assert_eq!(conflicts, ["load_balancer.web", "target_group.app"]);
-
-    let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
-    assert!(p.conflicts.is_empty());
-    let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
-    assert!(!outcome.failed(), "{:#?}", outcome.steps);
-    let again = crate::support::plan(&c, &s).await;
-    assert!(!again.has_changes(), "{}", lbstack::plan::render::human(&again, false));
+    adopt_all_by_name(&c, &s, &["load_balancer.web", "target_group.app"]).await;
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     assert_eq!(lbstack::ops::outputs(&s, &live)[0].value.as_deref(), Some(dns.as_str()), "the adopted load balancer keeps its DNS name");
     crate::support::destroy_converges(&c, &s).await;
@@ -277,16 +281,7 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
     let s = load(&format!(
         "version: 1\nstack: {name}\nsecurity_groups:\n  app: {{name: {sg_name}, description: legacy, ingress: [{{ports: 8080, cidrs: [10.0.0.0/8]}}]}}\nlaunch_templates:\n  app: {{name: {lt_name}, image: ami-12c6146b, instance_type: t3.micro, security_groups: [app]}}\nautoscaling_groups:\n  app: {{name: {asg_name}, min: 0, max: 2, launch_template: app}}\n"
     ));
-    let p = crate::support::plan(&c, &s).await;
-    let mut conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
-    conflicts.sort();
-    assert_eq!(conflicts, ["autoscaling_group.app", "launch_template.app", "security_group.app"]);
-    let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
-    assert!(p.conflicts.is_empty());
-    let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
-    assert!(!outcome.failed(), "{:#?}", outcome.steps);
-    let again = crate::support::plan(&c, &s).await;
-    assert!(!again.has_changes(), "{}", lbstack::plan::render::human(&again, false));
+    adopt_all_by_name(&c, &s, &["autoscaling_group.app", "launch_template.app", "security_group.app"]).await;
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let names: Vec<&str> = live.resources.iter().map(|r| r.name.as_str()).collect();
     for n in [&sg_name, &lt_name, &asg_name] {
