@@ -91,8 +91,16 @@ macro_rules! with_health_check {
     };
 }
 
-fn attributes_tg(v: &Value) -> Vec<TargetGroupAttribute> {
-    v.as_object().into_iter().flatten().map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+/// The attributes of an `attributes` map that `keep` picks, as key and value text: one picking
+/// for load balancers, target groups and listeners, each API taking them in its own type.
+fn picked(v: &Value, keep: impl Fn(&str, &Value) -> bool) -> Vec<(&str, &str)> {
+    v.as_object().into_iter().flatten().filter(|(k, v)| keep(k, v)).map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())).collect()
+}
+
+/// Whether the plan changes the attribute `key` of this change (only those are sent: some
+/// attributes may not be sent together with others).
+fn attribute_changed(c: &Change, key: &str) -> bool {
+    c.diffs.iter().any(|d| d.path == format!("attributes.{key}"))
 }
 
 fn targets(v: &[Value]) -> Vec<TargetDescription> {
@@ -150,12 +158,12 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
 
 /// ModifyTargetGroupAttributes with the attributes `keep` picks; no call when it picks none.
 async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep: impl Fn(&str, &Value) -> bool, doing: &str) -> anyhow::Result<()> {
-    let picked: serde_json::Map<String, Value> =
-        attributes.as_object().into_iter().flatten().filter(|(k, v)| keep(k, v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let picked: Vec<TargetGroupAttribute> =
+        picked(attributes, keep).into_iter().map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build()).collect();
     if picked.is_empty() {
         return Ok(());
     }
-    let req = sc.clients.elbv2.modify_target_group_attributes().target_group_arn(arn).set_attributes(Some(attributes_tg(&Value::Object(picked))));
+    let req = sc.clients.elbv2.modify_target_group_attributes().target_group_arn(arn).set_attributes(Some(picked));
     req.send().await.map_err(|e| err(doing, e))?;
     Ok(())
 }
@@ -175,7 +183,7 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     }
     if changed(c, "attributes") {
         // Only the changed keys: some attributes may not be sent together with others.
-        let changed_key = |k: &str, _: &Value| c.diffs.iter().any(|d| d.path == format!("attributes.{k}"));
+        let changed_key = |k: &str, _: &Value| attribute_changed(c, k);
         set_tg_attributes(sc, &arn, &a["attributes"], changed_key, "modifying target group attributes").await?;
     }
     if let Some(want) = a["targets"].as_array() {
@@ -224,12 +232,7 @@ pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
 
 /// The attributes `keep` picks, as the API takes them.
 fn attributes_lb(v: &Value, keep: impl Fn(&str, &Value) -> bool) -> Vec<LoadBalancerAttribute> {
-    v.as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, v)| keep(k, v))
-        .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build())
-        .collect()
+    picked(v, keep).into_iter().map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build()).collect()
 }
 
 pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -316,7 +319,7 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     if changed(c, "attributes") {
         lb.modify_load_balancer_attributes()
             .load_balancer_arn(&arn)
-            .set_attributes(Some(attributes_lb(&a["attributes"], |k, _| c.diffs.iter().any(|d| d.path == format!("attributes.{k}")))))
+            .set_attributes(Some(attributes_lb(&a["attributes"], |k, _| attribute_changed(c, k))))
             .send()
             .await
             .map_err(|e| err("modifying load balancer attributes", e))?;
@@ -520,13 +523,7 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 
 /// ModifyListenerAttributes with the attributes `keep` picks; no call when it picks none.
 async fn set_listener_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep: impl Fn(&str, &Value) -> bool) -> anyhow::Result<()> {
-    let picked: Vec<ListenerAttribute> = attributes
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, v)| keep(k, v))
-        .map(|(k, v)| ListenerAttribute::builder().key(k).value(v.as_str().unwrap_or_default()).build())
-        .collect();
+    let picked: Vec<ListenerAttribute> = picked(attributes, keep).into_iter().map(|(k, v)| ListenerAttribute::builder().key(k).value(v).build()).collect();
     if picked.is_empty() {
         return Ok(());
     }
@@ -539,7 +536,7 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     let arn = id(sc, c)?;
     let (b, a) = resolved(sc, c)?;
     if changed(c, "attributes") {
-        let changed_key = |k: &str, _: &Value| c.diffs.iter().any(|d| d.path == format!("attributes.{k}"));
+        let changed_key = |k: &str, _: &Value| attribute_changed(c, k);
         set_listener_attributes(sc, &arn, &a["attributes"], changed_key).await?;
     }
     let main_fields = ["port", "protocol", "ssl_policy", "certificate", "alpn_policy", "default_action"];

@@ -132,7 +132,7 @@ async fn another_stacks_resource_is_never_adopted() {
 #[tokio::test]
 async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
     use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
-    use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
+    use aws_sdk_wafv2::types::Scope;
     let c = clients().await;
     let name = unique("adopt3");
     c.cloudwatch
@@ -148,17 +148,8 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
         .send()
         .await
         .unwrap();
-    let set = c
-        .wafv2
-        .create_ip_set()
-        .name(format!("{name}-blocked"))
-        .scope(Scope::Regional)
-        .ip_address_version(IpAddressVersion::Ipv4)
-        .addresses("192.0.2.0/24")
-        .send()
-        .await
-        .unwrap();
-    let set_arn = set.summary().unwrap().arn().unwrap().to_string();
+    let set = crate::support::foreign_ip_set(&c, &format!("{name}-blocked")).await;
+    let set_arn = set.arn().unwrap().to_string();
     let yaml = format!(
         "version: 1\nstack: {name}\nip_sets:\n  blocked: {{addresses: [192.0.2.0/24, 198.51.100.0/24]}}\nalarms:\n  cpu:\n    namespace: AWS/EC2\n    metric: CPUUtilization\n    period: 60\n    evaluation_periods: 2\n    threshold: 80\n    comparison: \">=\"\n"
     );
@@ -190,11 +181,11 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
 
     // Clean up what is nobody's now.
     c.cloudwatch.delete_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
-    let got = c.wafv2.get_ip_set().name(format!("{name}-blocked")).id(set.summary().unwrap().id().unwrap()).scope(Scope::Regional).send().await.unwrap();
+    let got = c.wafv2.get_ip_set().name(format!("{name}-blocked")).id(set.id().unwrap()).scope(Scope::Regional).send().await.unwrap();
     c.wafv2
         .delete_ip_set()
         .name(format!("{name}-blocked"))
-        .id(set.summary().unwrap().id().unwrap())
+        .id(set.id().unwrap())
         .scope(Scope::Regional)
         .lock_token(got.lock_token().unwrap())
         .send()

@@ -6,7 +6,7 @@
 use crate::support::{
     apply_converges, clients, clients_at, destroy_converges, emulator_control, imported_certificate, load, own_emulator_endpoint, repo_root, unique,
 };
-use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
+use aws_sdk_wafv2::types::Scope;
 use futures_util::future::join_all;
 
 /// 60 rules on one listener (DescribeRules pages at 50), the stack's load balancer behind 50 others
@@ -28,17 +28,7 @@ async fn second_pages_are_read() {
         let (c, name) = (&c, &name);
         async move {
             let n = format!("{name}-ip{i}");
-            let out = c
-                .wafv2
-                .create_ip_set()
-                .name(&n)
-                .scope(Scope::Regional)
-                .ip_address_version(IpAddressVersion::Ipv4)
-                .addresses("192.0.2.0/24")
-                .send()
-                .await
-                .unwrap();
-            let s = out.summary().unwrap();
+            let s = crate::support::foreign_ip_set(c, &n).await;
             (n, s.id().unwrap().to_string(), s.lock_token().unwrap().to_string())
         }
     }))
@@ -105,7 +95,7 @@ async fn every_list_is_followed_past_its_first_page() {
         c.route53.create_hosted_zone().name(&z).caller_reference(&z).send().await.unwrap();
     }
     imported_certificate(&c, &format!("{foreign}.example.org")).await;
-    c.wafv2.create_ip_set().name(&foreign).scope(Scope::Regional).ip_address_version(IpAddressVersion::Ipv4).addresses("192.0.2.0/24").send().await.unwrap();
+    crate::support::foreign_ip_set(&c, &foreign).await;
     let visibility = VisibilityConfig::builder().sampled_requests_enabled(false).cloud_watch_metrics_enabled(false).metric_name("x").build().unwrap();
     let allow = DefaultAction::builder().allow(AllowAction::builder().build()).build();
     c.wafv2.create_web_acl().name(&foreign).scope(Scope::Regional).default_action(allow).visibility_config(visibility).send().await.unwrap();

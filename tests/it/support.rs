@@ -195,6 +195,13 @@ pub fn self_signed(domain: &str) -> (String, String) {
     (std::fs::read_to_string(cert).unwrap(), std::fs::read_to_string(key).unwrap())
 }
 
+/// A regional WAF IP set made outside lbstack (192.0.2.0/24); its summary (id, ARN, lock token).
+pub async fn foreign_ip_set(c: &lbstack::live::Clients, name: &str) -> aws_sdk_wafv2::types::IpSetSummary {
+    use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
+    let out = c.wafv2.create_ip_set().name(name).scope(Scope::Regional).ip_address_version(IpAddressVersion::Ipv4).addresses("192.0.2.0/24").send().await;
+    out.expect("CreateIPSet").summary().cloned().expect("an IP set summary")
+}
+
 /// Import a self-signed certificate into the emulator's ACM; returns its ARN.
 pub async fn imported_certificate(c: &lbstack::live::Clients, domain: &str) -> String {
     let (cert, key) = self_signed(domain);
