@@ -357,7 +357,7 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
 
     let mut out = vec![group_live(g, address.clone(), last_refresh, extras)];
     let group_ref = address.reference();
-    let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k, 255), k.as_str())).collect();
     for p in &policies {
         let Some(pname) = p.policy_name() else { continue };
         let Some(key) = owned_key(pname, &policy_keys, &prefix) else { continue };
@@ -368,7 +368,7 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             attrs: policy_attrs(p, &group_ref),
         });
     }
-    let schedule_keys: BTreeMap<String, &str> = stack.scheduled_actions.keys().map(|k| (names::physical(&stack.stack, k, 255), k.as_str())).collect();
+    let schedule_keys: BTreeMap<String, &str> = stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k, 255), k.as_str())).collect();
     for a in &schedules {
         let Some(aname) = a.scheduled_action_name() else { continue };
         let Some(key) = owned_key(aname, &schedule_keys, &prefix) else { continue };

@@ -55,6 +55,30 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(|e| err("listing alarms", e))?;
+    // Alarms kept under names of their own (`name:`, adopted) are not under the prefix: asked
+    // for by name, a hundred per call.
+    let prefix = format!("{}-", stack.stack);
+    let given: Vec<String> = stack
+        .alarms
+        .values()
+        .filter_map(|a| a.name.clone())
+        .chain(stack.composite_alarms.values().filter_map(|c| c.name.clone()))
+        .filter(|n| !n.starts_with(&prefix))
+        .collect();
+    let by_name = try_join_all(given.chunks(100).map(|names| {
+        clients
+            .cloudwatch
+            .describe_alarms()
+            .set_alarm_names(Some(names.to_vec()))
+            .alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+    }))
+    .await
+    .map_err(|e| err("reading alarms by name", e))?;
+    let pages: Vec<_> = pages.into_iter().chain(by_name.into_iter().flatten()).collect();
     let mut found: Vec<Found> = Vec::new();
     for page in &pages {
         found.extend(page.metric_alarms().iter().map(Found::Metric));
@@ -75,7 +99,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         .keys()
         .map(|k| Address::new(Kind::Alarm, k))
         .chain(stack.composite_alarms.keys().map(|k| Address::new(Kind::CompositeAlarm, k)))
-        .map(|a| (names::physical(&stack.stack, &a.key, 255), a))
+        .map(|a| (names::given(stack, a.kind, &a.key, 255), a))
         .collect();
     let mut live = Vec::new();
     let mut conflicts = Vec::new();

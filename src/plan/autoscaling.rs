@@ -48,9 +48,9 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
     let mut deps = Vec::new();
     for (range, name) in c.references() {
         rule.push_str(&c.rule[last..range.start]);
-        rule.push_str(&format!("\"{}\"", names::physical(&s.stack, &name, 255)));
-        last = range.end;
         let kind = if s.composite_alarms.contains_key(&name) { Kind::CompositeAlarm } else { Kind::Alarm };
+        rule.push_str(&format!("\"{}\"", names::given(s, kind, &name, 255)));
+        last = range.end;
         deps.push(Address::new(kind, &name));
     }
     rule.push_str(&c.rule[last..]);
@@ -63,7 +63,7 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
         "description": c.description.clone().unwrap_or_default(),
         "tags": tags(s, &address, &c.tags),
     });
-    let mut d = finish(address, names::physical(&s.stack, key, 255), attrs, None);
+    let mut d = finish(address, names::given(s, Kind::CompositeAlarm, key, 255), attrs, None);
     d.deps.extend(deps);
     d.deps.sort();
     d.deps.dedup();
@@ -378,7 +378,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             }),
         );
     }
-    finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None)
+    finish(address, names::given(s, Kind::ScalingPolicy, key, 255), Value::Object(attrs), None)
 }
 
 // ------------------------------------------------------------------ scheduled actions
@@ -411,7 +411,7 @@ fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired
     attrs.insert("min".into(), opt(&a.min));
     attrs.insert("max".into(), opt(&a.max));
     attrs.insert("desired".into(), opt(&a.desired));
-    Ok(finish(address, names::physical(&s.stack, key, 255), Value::Object(attrs), None))
+    Ok(finish(address, names::given(s, Kind::ScheduledAction, key, 255), Value::Object(attrs), None))
 }
 
 // ------------------------------------------------------------------ alarms
@@ -531,7 +531,7 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
         "unit": if plain { a.unit.clone() } else { None },
         "tags": tags(s, &address, &a.tags),
     });
-    finish(address, names::physical(&s.stack, key, 255), attrs, None)
+    finish(address, names::given(s, Kind::Alarm, key, 255), attrs, None)
 }
 
 // ------------------------------------------------------------------ the plan pass

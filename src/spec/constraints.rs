@@ -889,6 +889,18 @@ pub const TABLE: &[Constraint] = &[
         None,
         "an existing template's name, for `--adopt`",
     ),
+    c("ScalingPolicy.name", Source::Api("autoscaling:PutScalingPolicy.PolicyName"), "string", Some(1.0), Some(255.0), None, "an existing policy's name, for `--adopt`"),
+    c(
+        "ScheduledAction.name",
+        Source::Api("autoscaling:PutScheduledUpdateGroupAction.ScheduledActionName"),
+        "string",
+        Some(1.0),
+        Some(255.0),
+        None,
+        "an existing scheduled action's name, for `--adopt`",
+    ),
+    c("Alarm.name", Source::Api("cloudwatch:PutMetricAlarm.AlarmName"), "string", Some(1.0), Some(255.0), None, "an existing alarm's name, for `--adopt`"),
+    c("CompositeAlarm.name", Source::Api("cloudwatch:PutCompositeAlarm.AlarmName"), "string", Some(1.0), Some(255.0), None, "an existing alarm's name, for `--adopt`"),
     c(
         "AutoScalingGroup.name",
         Source::Api("autoscaling:CreateAutoScalingGroup.AutoScalingGroupName"),

@@ -345,6 +345,10 @@ impl Stack {
             crate::kinds::Kind::SecurityGroup => self.security_groups.get(key)?.name.as_deref(),
             crate::kinds::Kind::LaunchTemplate => self.launch_templates.get(key)?.name.as_deref(),
             crate::kinds::Kind::AutoScalingGroup => self.autoscaling_groups.get(key)?.name.as_deref(),
+            crate::kinds::Kind::ScalingPolicy => self.scaling_policies.get(key)?.name.as_deref(),
+            crate::kinds::Kind::ScheduledAction => self.scheduled_actions.get(key)?.name.as_deref(),
+            crate::kinds::Kind::Alarm => self.alarms.get(key)?.name.as_deref(),
+            crate::kinds::Kind::CompositeAlarm => self.composite_alarms.get(key)?.name.as_deref(),
             _ => None,
         }
     }
@@ -1621,6 +1625,9 @@ pub struct InstanceRefresh {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingPolicy {
+    /// The AWS name when it is not `<stack>-<key>`: an existing policy brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The auto-scaling group (by key).
     pub group: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1779,6 +1786,9 @@ pub enum MaxCapacityBehavior {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledAction {
+    /// The AWS name when it is not `<stack>-<key>`: an existing scheduled action brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub group: String,
     /// Cron expression (minute hour day-of-month month day-of-week), e.g. `0 8 * * 1-5`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1804,6 +1814,9 @@ pub struct ScheduledAction {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Alarm {
+    /// The AWS name when it is not `<stack>-<key>`: an existing alarm brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Metric name, e.g. `CPUUtilization`, `TargetResponseTime`, `HTTPCode_Target_5XX_Count`;
     /// omitted when the alarm watches an `expression`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1901,6 +1914,9 @@ impl Comparison {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompositeAlarm {
+    /// The AWS name when it is not `<stack>-<key>`: an existing alarm brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Alarms of this stack by key in `ALARM(key)`, `OK(key)` or `INSUFFICIENT_DATA(key)`,
     /// combined with `AND`, `OR`, `NOT` and parentheses: `ALARM(errors) AND ALARM(latency)`.
     pub rule: String,
@@ -2074,6 +2090,7 @@ mod composite_rule_tests {
 
     fn refs(rule: &str) -> Vec<String> {
         let c = CompositeAlarm {
+            name: None,
             rule: rule.into(),
             actions: vec![],
             ok_actions: vec![],

@@ -242,8 +242,9 @@ async fn resources_with_their_own_names_are_adopted_by_name() {
     assert!(gone.is_err() || gone.unwrap().load_balancers().is_empty(), "destroy deletes what the stack adopted");
 }
 
-/// A security group, a launch template and an auto-scaling group with names of their own come
-/// under the stack the same way (`name:` and `--adopt`), then plan to nothing.
+/// A security group, a launch template and an auto-scaling group with names of their own, and the
+/// group's policy, scheduled action and alarm, come under the stack the same way (`name:` and
+/// `--adopt`; the policy and the schedule belong to the adopted group), then plan to nothing.
 #[tokio::test]
 async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
     let c = clients().await;
@@ -269,13 +270,54 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
         .send()
         .await
         .unwrap();
+    // A policy, a scheduled action and an alarm of the group, each named as its owner chose.
+    let policy_name = format!("legacy-out-{suffix}");
+    c.autoscaling
+        .put_scaling_policy()
+        .auto_scaling_group_name(&asg_name)
+        .policy_name(&policy_name)
+        .policy_type("SimpleScaling")
+        .adjustment_type("ChangeInCapacity")
+        .scaling_adjustment(1)
+        .cooldown(120)
+        .send()
+        .await
+        .unwrap();
+    let policies = c.autoscaling.describe_policies().auto_scaling_group_name(&asg_name).send().await.unwrap();
+    let policy_arn = policies.scaling_policies()[0].policy_arn().unwrap().to_string();
+    let schedule_name = format!("legacy-night-{suffix}");
+    c.autoscaling
+        .put_scheduled_update_group_action()
+        .auto_scaling_group_name(&asg_name)
+        .scheduled_action_name(&schedule_name)
+        .recurrence("0 22 * * *")
+        .min_size(0)
+        .send()
+        .await
+        .unwrap();
+    let alarm_name = format!("legacy-cpu-{suffix}");
+    c.cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&alarm_name)
+        .namespace("AWS/EC2")
+        .metric_name("CPUUtilization")
+        .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("AutoScalingGroupName").value(&asg_name).build())
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(60)
+        .evaluation_periods(2)
+        .threshold(80.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .alarm_actions(&policy_arn)
+        .send()
+        .await
+        .unwrap();
     let s = load(&format!(
-        "version: 1\nstack: {name}\nsecurity_groups:\n  app: {{name: {sg_name}, description: legacy, ingress: [{{ports: 8080, cidrs: [10.0.0.0/8]}}]}}\nlaunch_templates:\n  app: {{name: {lt_name}, image: ami-12c6146b, instance_type: t3.micro, security_groups: [app]}}\nautoscaling_groups:\n  app: {{name: {asg_name}, min: 0, max: 2, launch_template: app}}\n"
+        "version: 1\nstack: {name}\nsecurity_groups:\n  app: {{name: {sg_name}, description: legacy, ingress: [{{ports: 8080, cidrs: [10.0.0.0/8]}}]}}\nlaunch_templates:\n  app: {{name: {lt_name}, image: ami-12c6146b, instance_type: t3.micro, security_groups: [app]}}\nautoscaling_groups:\n  app: {{name: {asg_name}, min: 0, max: 2, launch_template: app}}\nscaling_policies:\n  out: {{name: {policy_name}, group: app, simple: {{adjust: 1, cooldown: 120}}}}\nscheduled_actions:\n  night: {{name: {schedule_name}, group: app, recurrence: '0 22 * * *', min: 0}}\nalarms:\n  cpu: {{name: {alarm_name}, metric: CPUUtilization, dimensions: {{autoscaling_group: app}}, period: 60, evaluation_periods: 2, threshold: 80, comparison: '>=', actions: [out]}}\n"
     ));
-    adopt_all_by_name(&c, &s, &["autoscaling_group.app", "launch_template.app", "security_group.app"]).await;
+    adopt_all_by_name(&c, &s, &["alarm.cpu", "autoscaling_group.app", "launch_template.app", "security_group.app"]).await;
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let names: Vec<&str> = live.resources.iter().map(|r| r.name.as_str()).collect();
-    for n in [&sg_name, &lt_name, &asg_name] {
+    for n in [&sg_name, &lt_name, &asg_name, &policy_name, &schedule_name, &alarm_name] {
         assert!(names.contains(&n.as_str()), "{n} is the stack's under its own name: {names:?}");
     }
     crate::support::destroy_converges(&c, &s).await;

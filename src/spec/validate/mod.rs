@@ -270,10 +270,10 @@ impl<'a> V<'a> {
         }
     }
 
-    /// `name:` of security groups, launch templates and groups: what EC2 and Auto Scaling take,
+    /// `name:` of security groups, launch templates, groups, policies, scheduled actions and alarms: what EC2, Auto Scaling and CloudWatch take,
     /// and one resource per name (load balancers and target groups are checked with ELBv2's rule).
     fn given_names(&mut self) {
-        for kind in [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup] {
+        for kind in [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup, K::ScalingPolicy, K::ScheduledAction, K::Alarm, K::CompositeAlarm] {
             for key in kind.declared(self.s) {
                 let Some(name) = self.s.given_name(kind, &key) else { continue };
                 let pointer = format!("{}/{}/name", Kind::from(kind).pointer(), escape(&key));
@@ -290,10 +290,18 @@ impl<'a> V<'a> {
                         Some("3–128 letters, digits and ().-/_")
                     }
                     K::AutoScalingGroup if name.is_empty() || name.chars().count() > 255 || name.contains(':') => Some("1–255 characters, no `:`"),
+                    K::ScalingPolicy | K::ScheduledAction if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) => {
+                        Some("1–255 characters, no control characters")
+                    }
+                    // A composite rule quotes alarm names.
+                    K::Alarm | K::CompositeAlarm if name.is_empty() || name.chars().count() > 255 || name.chars().any(|c| c == '"' || c.is_control()) => {
+                        Some("1–255 characters, no `\"` or control characters")
+                    }
                     _ => None,
                 };
                 if let Some(why) = problem {
-                    self.err(&pointer, format!("`{}` is not a {} name", truncate(name), kind.noun()), why);
+                    let article = if kind.noun().starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                    self.err(&pointer, format!("`{}` is not {article} {} name", truncate(name), kind.noun()), why);
                 }
                 if kind.declared(self.s).iter().filter(|k| self.s.given_name(kind, k) == Some(name)).count() > 1 {
                     self.err(&pointer, format!("two {}s of the stack are named `{}`", kind.noun(), truncate(name)), "");
