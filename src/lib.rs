@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diag;
 pub mod docs;
 pub mod graph;
+pub mod import;
 pub mod kinds;
 pub mod lint;
 pub mod live;

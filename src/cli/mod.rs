@@ -99,6 +99,9 @@ pub enum Command {
     /// Print the stack's outputs from what exists: `name = value` lines, one value alone when
     /// named (for scripts: `$(lbstack output stack.yaml web_url)`), or a JSON object.
     Output(OutputArgs),
+    /// Write a stack file from load balancers and auto-scaling groups that already run (it only
+    /// reads AWS); `lbstack plan FILE --adopt-all` then takes them over in place.
+    Import(ImportArgs),
     /// Point a Route 53 name at this stack's load balancer (blue-green), after a health gate; at
     /// once or in weighted steps watched by alarms. Exit 3 when an alarm rolled the shift back.
     Swap(bluegreen::SwapArgs),
@@ -205,6 +208,33 @@ pub struct OutputArgs {
     /// does not exist).
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The stack's name in the file written (letters, digits and hyphens).
+    #[arg(long)]
+    pub stack: String,
+    /// A load balancer by name or ARN, with its listeners, rules, target groups and security
+    /// groups (repeatable).
+    #[arg(long = "load-balancer", value_name = "NAME|ARN")]
+    pub load_balancers: Vec<String>,
+    /// An auto-scaling group by name, with its launch template, policies, scheduled actions and
+    /// the alarms that drive its policies (repeatable).
+    #[arg(long = "autoscaling-group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// Every load balancer and group carrying this tag (repeatable: all must match).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_var)]
+    pub tags: Vec<(String, String)>,
+    /// Also write the targets registered in target groups no auto-scaling group fills.
+    #[arg(long)]
+    pub targets: bool,
+    /// Write the stack to FILE (user data beside it, under `files/`) instead of standard output.
+    /// An existing file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -424,6 +454,7 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
         Command::Forget(args) => runtime().block_on(run_forget(&args, cli.color)),
         Command::Output(args) => runtime().block_on(run_output(&args, cli.color)),
+        Command::Import(args) => runtime().block_on(run_import(&args, cli.color)),
         Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
         Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
         Command::Simulate(args) => simulate::run(&args, cli.color),
@@ -731,6 +762,89 @@ fn confirm(question: &str) -> bool {
     eprint!("{question} Only 'yes' will be accepted: ");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
+    if args.load_balancers.is_empty() && args.groups.is_empty() && args.tags.is_empty() {
+        eprintln!("error: nothing to import\nhint: name what runs: --load-balancer NAME, --autoscaling-group NAME or --tag KEY=VALUE");
+        return Exit::Failure.into();
+    }
+    if let Some(out) = &args.out
+        && out.exists()
+    {
+        eprintln!("error: {} exists; import never overwrites a file\nhint: choose another --out, or move the file away", out.display());
+        return Exit::Failure.into();
+    }
+    let clients = match crate::ops::connect(&args.aws.options(), None).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let request = crate::import::Request {
+        stack: args.stack.clone(),
+        load_balancers: args.load_balancers.clone(),
+        groups: args.groups.clone(),
+        tags: args.tags.clone(),
+        targets: args.targets,
+    };
+    let imported = match crate::import::run(&clients, &request).await {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    let header = "# Written by `lbstack import` from what runs in AWS. Every resource keeps its name (`name:`):\n\
+                  # `lbstack plan THIS_FILE --adopt-all` takes them over in place, adding lbstack's tags.\n";
+    let text = format!("{header}{}", imported.yaml);
+    let loaded = match &args.out {
+        Some(out) => {
+            if !imported.files.is_empty()
+                && let Some(taken) = imported.files.iter().map(|(p, _)| out.parent().unwrap_or(std::path::Path::new(".")).join(p)).find(|p| p.exists())
+            {
+                eprintln!("error: {} exists; import never overwrites a file", taken.display());
+                return Exit::Failure.into();
+            }
+            let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let written = (|| -> std::io::Result<()> {
+                for (path, bytes) in &imported.files {
+                    let at = dir.join(path);
+                    if let Some(parent) = at.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::write(at, bytes)?;
+                }
+                std::fs::write(out, &text)
+            })();
+            if let Err(e) = written {
+                eprintln!("error: writing {}: {e}", out.display());
+                return Exit::Failure.into();
+            }
+            load_file(out, &[])
+        }
+        None => {
+            if let Some((path, _)) = imported.files.first() {
+                eprintln!("error: a launch template has user data, which is written to a file beside the stack ({path})\nhint: pass --out FILE");
+                return Exit::Failure.into();
+            }
+            print!("{text}");
+            spec::load_str("import", &text, None, &[])
+        }
+    };
+    for note in &imported.notes {
+        eprintln!("note: {note}");
+    }
+    // The file is checked as `validate` would: anything it says is import's to fix.
+    if !loaded.report.diagnostics.is_empty() {
+        eprint!("{}", loaded.report.render_human(color.enabled(Stream::Err)));
+    }
+    let counts: Vec<String> = imported
+        .counts
+        .iter()
+        .map(|(section, n)| {
+            let noun = crate::kinds::Kind::of_section(section).map_or(section.as_str(), |k| k.noun());
+            format!("{n} {noun}{}", if *n == 1 { "" } else { "s" })
+        })
+        .collect();
+    let target = args.out.as_ref().map_or("the file".to_string(), |p| p.display().to_string());
+    eprintln!("Imported {}. Next: lbstack plan {target} --adopt-all", counts.join(", "));
+    if loaded.report.has_errors() { Exit::Failure.into() } else { Exit::Success.into() }
 }
 
 async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {

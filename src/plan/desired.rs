@@ -115,7 +115,9 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
         out.push(load_balancer(s, ctx, key, lb)?);
         if let Some(acl) = &lb.web_acl {
             let lb_addr = Address::new(Kind::LoadBalancer, key);
-            let attrs = json!({ "load_balancer": lb_addr.reference(), "web_acl": Address::new(Kind::WebAcl, acl).reference() });
+            // An ARN is a web ACL the stack uses but does not own.
+            let acl_value = if acl.starts_with("arn:") { Value::from(acl.as_str()) } else { Address::new(Kind::WebAcl, acl).reference() };
+            let attrs = json!({ "load_balancer": lb_addr.reference(), "web_acl": acl_value });
             out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs, Some(lb_addr)));
         }
         for (lkey, l) in &lb.listeners {

@@ -732,7 +732,8 @@ pub struct LoadBalancer {
     /// Security groups of this stack (by key) or existing ones (`sg-...`); not for gateway.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<String>,
-    /// A web ACL of this stack; application load balancers only.
+    /// A web ACL of this stack (by key), or an existing regional web ACL by ARN (attached, never
+    /// changed); application load balancers only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_acl: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

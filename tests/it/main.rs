@@ -11,6 +11,7 @@ mod errors;
 mod faults;
 mod fuzz;
 mod graph;
+mod import;
 mod hostile;
 mod inventory;
 mod lint;

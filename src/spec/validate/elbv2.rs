@@ -253,6 +253,8 @@ impl V<'_> {
             if let Some(acl) = &lb.web_acl {
                 if lb.kind != LbType::Application {
                     self.err(&format!("{lp}/web_acl"), format!("a web ACL protects application load balancers, not {} ones", lb.kind.as_str()), "");
+                } else if acl.starts_with("arn:") {
+                    self.arn(&format!("{lp}/web_acl"), acl, "wafv2", &["regional/webacl/"], "a regional WAFv2 web ACL ARN");
                 } else {
                     self.reference(&format!("{lp}/web_acl"), K::WebAcl, acl);
                 }

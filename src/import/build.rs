@@ -1,0 +1,1093 @@
+//! AWS descriptions into the stack format (pure). Every resource keeps its AWS name (`name:`), so
+//! `--adopt-all` finds it; values equal to AWS's defaults are left out; resources refer to each
+//! other by key where both are imported, by id or ARN otherwise.
+
+use super::Imported;
+use super::read::{Found, FoundGroup, FoundLb, FoundListener, FoundTemplate, FoundTg, Request, Tags};
+use crate::plan::desired::{AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, DEFAULT_SSL_POLICY, health_check_defaults};
+use crate::spec::attributes;
+use crate::spec::model::{Protocol, TargetType};
+use aws_sdk_autoscaling::types::ScalingPolicy;
+use aws_sdk_cloudwatch::types::MetricAlarm;
+use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
+use aws_sdk_elasticloadbalancingv2::types::{Action, Rule, TargetGroup};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Keys given so far, by section, and the key of each AWS id (ARN, group id, name).
+#[derive(Default)]
+struct Keys {
+    taken: BTreeMap<&'static str, BTreeSet<String>>,
+    by_id: BTreeMap<String, String>,
+}
+
+impl Keys {
+    /// A key for `name` in `section`: lowercase letters, digits and hyphens, unique in the section.
+    fn give(&mut self, section: &'static str, id: &str, name: &str) -> String {
+        let mut base = String::new();
+        for c in name.chars() {
+            let c = if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' };
+            if !(c == '-' && (base.is_empty() || base.ends_with('-'))) {
+                base.push(c);
+            }
+        }
+        let mut base: String = base.trim_end_matches('-').chars().take(crate::spec::validate::MAX_KEY - 4).collect();
+        base = base.trim_end_matches('-').to_string();
+        if base.is_empty() {
+            base = section.trim_end_matches('s').replace('_', "-");
+        }
+        let taken = self.taken.entry(section).or_default();
+        let mut key = base.clone();
+        let mut n = 2;
+        while taken.contains(&key) {
+            key = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(key.clone());
+        self.by_id.insert(id.to_string(), key.clone());
+        key
+    }
+
+    fn of(&self, id: &str) -> Option<&String> {
+        self.by_id.get(id)
+    }
+
+    /// The key of an imported resource, or the id itself (an existing resource used as is).
+    fn or_id(&self, id: &str) -> String {
+        self.of(id).cloned().unwrap_or_else(|| id.to_string())
+    }
+}
+
+struct Builder<'a> {
+    found: &'a Found,
+    keys: Keys,
+    notes: Vec<String>,
+    files: Vec<(String, Vec<u8>)>,
+    subnet_groups: Map<String, Value>,
+}
+
+pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported> {
+    let mut b = Builder { found, keys: Keys::default(), notes: Vec::new(), files: Vec::new(), subnet_groups: Map::new() };
+    // Keys first, so every reference below resolves whatever the order.
+    for sg in &found.security_groups {
+        b.keys.give("security_groups", sg.group_id().unwrap_or_default(), sg.group_name().unwrap_or_default());
+    }
+    for t in &found.target_groups {
+        b.keys.give("target_groups", t.tg.target_group_arn().unwrap_or_default(), t.tg.target_group_name().unwrap_or_default());
+    }
+    for l in &found.load_balancers {
+        b.keys.give("load_balancers", l.lb.load_balancer_arn().unwrap_or_default(), l.lb.load_balancer_name().unwrap_or_default());
+    }
+    for t in &found.templates {
+        b.keys.give("launch_templates", &t.id, &t.name);
+    }
+    for g in &found.groups {
+        let name = g.group.auto_scaling_group_name().unwrap_or_default();
+        b.keys.give("autoscaling_groups", name, name);
+        for p in &g.policies {
+            b.keys.give("scaling_policies", p.policy_arn().unwrap_or_default(), p.policy_name().unwrap_or_default());
+        }
+    }
+    for (a, _) in &found.alarms {
+        b.keys.give("alarms", a.alarm_arn().unwrap_or_default(), a.alarm_name().unwrap_or_default());
+    }
+
+    let vpcs: BTreeSet<&str> = found
+        .load_balancers
+        .iter()
+        .filter_map(|l| l.lb.vpc_id())
+        .chain(found.target_groups.iter().filter_map(|t| t.tg.vpc_id()))
+        .chain(found.security_groups.iter().filter_map(|s| s.vpc_id()))
+        .collect();
+    if vpcs.len() > 1 {
+        anyhow::bail!("what was asked for spans {} VPCs ({}): a stack lives in one VPC, so import each VPC's part separately", vpcs.len(), vpcs.into_iter().collect::<Vec<_>>().join(", "));
+    }
+
+    let mut root = Map::new();
+    root.insert("version".into(), json!(1));
+    root.insert("stack".into(), json!(request.stack));
+    let security_groups: Map<String, Value> = found.security_groups.iter().map(|sg| (b.key(sg.group_id()), b.security_group(sg))).collect();
+    let target_groups: Map<String, Value> = found.target_groups.iter().map(|t| (b.key(t.tg.target_group_arn()), b.target_group(t))).collect();
+    let load_balancers: Map<String, Value> = found.load_balancers.iter().map(|l| (b.key(l.lb.load_balancer_arn()), b.load_balancer(l))).collect();
+    let launch_templates: Map<String, Value> = found.templates.iter().map(|t| (b.key(Some(&t.id)), b.launch_template(t))).collect();
+    let mut groups = Map::new();
+    let mut policies = Map::new();
+    let mut schedules = Map::new();
+    for g in &found.groups {
+        let key = b.key(g.group.auto_scaling_group_name());
+        groups.insert(key.clone(), b.group(g));
+        for p in &g.policies {
+            if let Some(v) = b.policy(&key, p) {
+                policies.insert(b.key(p.policy_arn()), v);
+            }
+        }
+        for s in &g.schedules {
+            let name = s.scheduled_action_name().unwrap_or_default();
+            let skey = b.keys.give("scheduled_actions", &format!("schedule:{key}:{name}"), name);
+            schedules.insert(skey, b.schedule(&key, s));
+        }
+    }
+    let alarms: Map<String, Value> = found.alarms.iter().filter_map(|(a, tags)| Some((b.key(a.alarm_arn()), b.alarm(a, tags)?))).collect();
+
+    let mut network = Map::new();
+    if let Some(vpc) = vpcs.first() {
+        network.insert("vpc".into(), json!(vpc));
+    }
+    if !b.subnet_groups.is_empty() {
+        network.insert("subnet_groups".into(), Value::Object(std::mem::take(&mut b.subnet_groups)));
+    }
+    let mut counts = Vec::new();
+    if !network.is_empty() {
+        root.insert("network".into(), Value::Object(network));
+    }
+    for (section, map) in [
+        ("security_groups", security_groups),
+        ("target_groups", target_groups),
+        ("load_balancers", load_balancers),
+        ("launch_templates", launch_templates),
+        ("autoscaling_groups", groups),
+        ("scaling_policies", policies),
+        ("scheduled_actions", schedules),
+        ("alarms", alarms),
+    ] {
+        if !map.is_empty() {
+            counts.push((section.to_string(), map.len()));
+            root.insert(section.into(), Value::Object(map));
+        }
+    }
+    // What was built must be a stack: a mistake here is lbstack's, said before the file is written.
+    serde_json::from_value::<crate::spec::model::Stack>(Value::Object(root.clone())).map_err(|e| anyhow::anyhow!("import built a stack lbstack cannot read ({e}); please report it"))?;
+    Ok(Imported { yaml: super::emit::yaml(&root), files: b.files, notes: b.notes, counts })
+}
+
+/// Tags a stack may declare: not AWS's own (`aws:`) nor lbstack's.
+fn user_tags(tags: &Tags) -> Value {
+    Value::Object(
+        tags.iter()
+            .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with(crate::plan::desired::OWN_TAG_PREFIX))
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect(),
+    )
+}
+
+/// Inserts `value` under `key` unless it is null, an empty list or an empty map.
+fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
+    let empty = match &value {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        m.insert(key.into(), value);
+    }
+}
+
+/// One value alone, several as a list (the stack format's "one or many").
+fn one_or_many(values: &[String]) -> Value {
+    match values {
+        [one] => Value::from(one.as_str()),
+        many => Value::from(many.to_vec()),
+    }
+}
+
+/// An attribute's text as the stack writes it: a flag, a number, or a word.
+fn typed(text: &str) -> Value {
+    match text {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => text.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(text)),
+    }
+}
+
+impl Builder<'_> {
+    fn key(&self, id: Option<&str>) -> String {
+        self.keys.or_id(id.unwrap_or_default())
+    }
+
+    /// A subnet group holding exactly these subnets (one per distinct set), named after its first user.
+    fn subnet_group(&mut self, user: &str, subnets: Vec<String>) -> String {
+        let mut subnets = subnets;
+        subnets.sort();
+        subnets.dedup();
+        let ids = Value::from(subnets);
+        if let Some((name, _)) = self.subnet_groups.iter().find(|(_, g)| g["ids"] == ids) {
+            return name.clone();
+        }
+        let mut name = user.to_string();
+        let mut n = 2;
+        while self.subnet_groups.contains_key(&name) {
+            name = format!("{user}-{n}");
+            n += 1;
+        }
+        self.subnet_groups.insert(name.clone(), json!({ "ids": ids }));
+        name
+    }
+
+    // -------------------------------------------------------------- security groups
+
+    fn security_group(&self, sg: &SecurityGroup) -> Value {
+        let mut m = Map::new();
+        put(&mut m, "name", json!(sg.group_name()));
+        put(&mut m, "description", json!(sg.description()));
+        put(&mut m, "ingress", Value::from(self.sg_rules(sg.ip_permissions())));
+        let egress = sg.ip_permissions_egress();
+        let allow_all = egress.len() == 1
+            && egress[0].ip_protocol() == Some("-1")
+            && egress[0].ip_ranges().len() == 1
+            && egress[0].ip_ranges()[0].cidr_ip() == Some("0.0.0.0/0")
+            && egress[0].ip_ranges()[0].description().is_none_or(str::is_empty)
+            && egress[0].ipv6_ranges().is_empty()
+            && egress[0].user_id_group_pairs().is_empty();
+        if !allow_all {
+            // Written even when empty: `egress: []` is "no outbound traffic", unlike omitting it.
+            m.insert("egress".into(), Value::from(self.sg_rules(egress)));
+        }
+        put(&mut m, "tags", user_tags(&ec2_tags(sg.tags())));
+        Value::Object(m)
+    }
+
+    /// AWS's permissions as the stack's rules: one per protocol, ports and description, with
+    /// every source of that combination.
+    fn sg_rules(&self, permissions: &[IpPermission]) -> Vec<Value> {
+        let mut rules: Vec<(String, Value, String, Map<String, Value>)> = Vec::new();
+        for p in permissions {
+            let protocol = match p.ip_protocol().unwrap_or("-1") {
+                "-1" | "all" => "all",
+                "6" | "tcp" => "tcp",
+                "17" | "udp" => "udp",
+                "1" | "icmp" => "icmp",
+                _ => continue,
+            };
+            let ports = match (protocol, p.from_port(), p.to_port()) {
+                ("tcp" | "udp", Some(from), Some(to)) if from == to => json!(from),
+                ("tcp" | "udp", Some(from), Some(to)) if !(from == 0 && to == 65535) => json!(format!("{from}-{to}")),
+                _ => Value::Null,
+            };
+            let mut add = |description: Option<&str>, field: &str, source: String| {
+                let description = description.unwrap_or_default().to_string();
+                let at = rules.iter().position(|(p, ports_, d, _)| p == protocol && ports_ == &ports && d == &description);
+                let at = at.unwrap_or_else(|| {
+                    rules.push((protocol.to_string(), ports.clone(), description.clone(), Map::new()));
+                    rules.len() - 1
+                });
+                let list = rules[at].3.entry(field).or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = list {
+                    items.push(Value::from(source));
+                }
+            };
+            for r in p.ip_ranges() {
+                add(r.description(), "cidrs", r.cidr_ip().unwrap_or_default().to_string());
+            }
+            for r in p.ipv6_ranges() {
+                add(r.description(), "ipv6_cidrs", r.cidr_ipv6().unwrap_or_default().to_string());
+            }
+            for g in p.user_id_group_pairs() {
+                add(g.description(), "groups", self.keys.or_id(g.group_id().unwrap_or_default()));
+            }
+        }
+        rules
+            .into_iter()
+            .map(|(protocol, ports, description, sources)| {
+                let mut m = Map::new();
+                if protocol != "tcp" {
+                    m.insert("protocol".into(), Value::from(protocol));
+                }
+                put(&mut m, "ports", ports);
+                m.extend(sources);
+                if !description.is_empty() {
+                    m.insert("description".into(), Value::from(description));
+                }
+                Value::Object(m)
+            })
+            .collect()
+    }
+
+    // -------------------------------------------------------------- target groups
+
+    fn target_group(&self, t: &FoundTg) -> Value {
+        let tg = &t.tg;
+        let mut m = Map::new();
+        put(&mut m, "name", json!(tg.target_group_name()));
+        let target_type = tg.target_type().map(|x| x.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
+        let protocol = tg.protocol().map(|p| p.as_str().to_string());
+        if target_type != "lambda" {
+            put(&mut m, "protocol", json!(protocol));
+            put(&mut m, "port", json!(tg.port()));
+        }
+        if target_type != "instance" {
+            m.insert("target_type".into(), Value::from(target_type.as_str()));
+        }
+        if let Some(v) = tg.protocol_version().filter(|v| *v != "HTTP1" && matches!(protocol.as_deref(), Some("HTTP" | "HTTPS"))) {
+            m.insert("protocol_version".into(), Value::from(v));
+        }
+        put(&mut m, "health_check", health_check(tg, protocol.as_deref(), &target_type));
+        self.tg_attributes(&mut m, &t.attributes);
+        if let Some(targets) = &t.targets {
+            let list: Vec<Value> = targets
+                .iter()
+                .map(|x| {
+                    let mut t = Map::new();
+                    t.insert("id".into(), json!(x.id()));
+                    if tg.port() != x.port() {
+                        put(&mut t, "port", json!(x.port()));
+                    }
+                    put(&mut t, "availability_zone", json!(x.availability_zone()));
+                    Value::Object(t)
+                })
+                .collect();
+            m.insert("targets".into(), Value::from(list));
+        }
+        put(&mut m, "tags", user_tags(&t.tags));
+        Value::Object(m)
+    }
+
+    fn tg_attributes(&self, m: &mut Map<String, Value>, a: &BTreeMap<String, String>) {
+        let changed = |key: &str| a.get(key).filter(|v| Some(v.as_str()) != attributes::default_of(attributes::TARGET_GROUP, key)).map(String::as_str);
+        if let Some(v) = changed("deregistration_delay.timeout_seconds") {
+            m.insert("deregistration_delay".into(), typed(v));
+        }
+        if a.get("stickiness.enabled").map(String::as_str) == Some("true") {
+            let kind = a.get("stickiness.type").map(String::as_str).unwrap_or("lb_cookie");
+            let mut st = Map::new();
+            st.insert("type".into(), Value::from(kind));
+            let duration = match kind {
+                "lb_cookie" => changed("stickiness.lb_cookie.duration_seconds"),
+                "app_cookie" => changed("stickiness.app_cookie.duration_seconds"),
+                _ => None,
+            };
+            put(&mut st, "duration", duration.map_or(Value::Null, typed));
+            if kind == "app_cookie" {
+                put(&mut st, "cookie_name", json!(a.get("stickiness.app_cookie.cookie_name")));
+            }
+            m.insert("stickiness".into(), Value::Object(st));
+        }
+        for (key, field) in [
+            ("slow_start.duration_seconds", "slow_start"),
+            ("load_balancing.algorithm.type", "algorithm"),
+            ("proxy_protocol_v2.enabled", "proxy_protocol_v2"),
+            ("deregistration_delay.connection_termination.enabled", "connection_termination"),
+            ("load_balancing.cross_zone.enabled", "cross_zone"),
+        ] {
+            if let Some(v) = changed(key) {
+                m.insert(field.into(), typed(v));
+            }
+        }
+        for name in ["dns_failover", "unhealthy_state_routing"] {
+            let prefix = format!("target_group_health.{name}.minimum_healthy_targets");
+            let mut h = Map::new();
+            if let Some(v) = changed(&format!("{prefix}.count")) {
+                h.insert("count".into(), typed(v));
+            }
+            if let Some(v) = changed(&format!("{prefix}.percentage")) {
+                h.insert("percent".into(), typed(v));
+            }
+            put(m, name, Value::Object(h));
+        }
+    }
+
+    // -------------------------------------------------------------- load balancers
+
+    fn load_balancer(&mut self, l: &FoundLb) -> Value {
+        let lb = &l.lb;
+        let key = self.key(lb.load_balancer_arn());
+        let kind = lb.r#type().map_or("application", |t| t.as_str());
+        let mut m = Map::new();
+        put(&mut m, "name", json!(lb.load_balancer_name()));
+        if kind != "application" {
+            m.insert("type".into(), Value::from(kind));
+        }
+        if lb.scheme().map(|s| s.as_str()) == Some("internal") && kind != "gateway" {
+            m.insert("scheme".into(), Value::from("internal"));
+        }
+        let subnets: Vec<String> = lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect();
+        let group = self.subnet_group(&key, subnets);
+        m.insert("subnets".into(), Value::from(group));
+        if kind != "gateway" {
+            put(&mut m, "security_groups", Value::from(lb.security_groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
+        }
+        put(&mut m, "web_acl", json!(l.web_acl));
+        match lb.ip_address_type().map(|t| t.as_str()) {
+            Some("dualstack") => {
+                m.insert("ip_address_type".into(), Value::from("dualstack"));
+            }
+            Some(other) if other != "ipv4" => self.notes.push(format!("load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4")),
+            _ => {}
+        }
+        put(&mut m, "attributes", lb_attributes(kind, &l.attributes));
+        let mut listeners = Map::new();
+        let mut taken = BTreeSet::new();
+        for fl in &l.listeners {
+            let (lkey, value) = self.listener(&key, kind, fl);
+            let mut unique = lkey.clone();
+            let mut n = 2;
+            while !taken.insert(unique.clone()) {
+                unique = format!("{lkey}-{n}");
+                n += 1;
+            }
+            listeners.insert(unique, value);
+        }
+        m.insert("listeners".into(), Value::Object(listeners));
+        put(&mut m, "tags", user_tags(&l.tags));
+        Value::Object(m)
+    }
+
+    fn listener(&mut self, lb_key: &str, lb_kind: &str, fl: &FoundListener) -> (String, Value) {
+        let l = &fl.listener;
+        let protocol = l.protocol().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let port = l.port();
+        let key = match (lb_kind, protocol.as_str(), port) {
+            ("gateway", _, _) => "geneve".to_string(),
+            (_, "HTTP", Some(80)) => "http".into(),
+            (_, "HTTPS", Some(443)) => "https".into(),
+            (_, p, Some(port)) => format!("{}-{port}", p.to_ascii_lowercase().replace('_', "-")),
+            (_, p, None) => p.to_ascii_lowercase(),
+        };
+        let mut m = Map::new();
+        if lb_kind != "gateway" {
+            put(&mut m, "port", json!(port));
+            put(&mut m, "protocol", json!(protocol));
+        }
+        if matches!(protocol.as_str(), "HTTPS" | "TLS") {
+            let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
+            let certificates: Vec<String> = default.into_iter().chain(fl.extra_certificates.iter().cloned()).collect();
+            put(&mut m, "certificates", Value::from(certificates));
+            if let Some(policy) = l.ssl_policy().filter(|p| *p != DEFAULT_SSL_POLICY) {
+                m.insert("ssl_policy".into(), Value::from(policy));
+            }
+        }
+        if protocol == "TLS"
+            && let Some(alpn) = l.alpn_policy().first().filter(|a| a.as_str() != "None")
+        {
+            m.insert("alpn_policy".into(), Value::from(alpn.as_str()));
+        }
+        if let Some(v) = fl.attributes.get("tcp.idle_timeout.seconds").filter(|v| Some(v.as_str()) != attributes::default_of(attributes::LISTENER, "tcp.idle_timeout.seconds")) {
+            m.insert("tcp_idle_timeout".into(), typed(v));
+        }
+        let place = format!("load balancer `{lb_key}`, listener `{key}`");
+        m.insert("default_action".into(), Value::Object(self.actions(&place, l.default_actions())));
+        let mut rules: Vec<&Rule> = fl.rules.iter().collect();
+        rules.sort_by_key(|r| r.priority().and_then(|p| p.parse::<u32>().ok()).unwrap_or(u32::MAX));
+        let rules: Vec<Value> = rules.into_iter().map(|r| self.rule(&place, r)).collect();
+        put(&mut m, "rules", Value::from(rules));
+        (key, Value::Object(m))
+    }
+
+    fn rule(&mut self, place: &str, r: &Rule) -> Value {
+        let mut m = Map::new();
+        put(&mut m, "priority", r.priority().and_then(|p| p.parse::<u32>().ok()).map_or(Value::Null, Value::from));
+        let mut header = Map::new();
+        let mut query = Map::new();
+        for c in r.conditions() {
+            let values = |v: Option<&[String]>| one_or_many(v.unwrap_or(c.values()));
+            match c.field().unwrap_or_default() {
+                "path-pattern" => {
+                    m.insert("path".into(), values(c.path_pattern_config().map(|x| x.values())));
+                }
+                "host-header" => {
+                    m.insert("host".into(), values(c.host_header_config().map(|x| x.values())));
+                }
+                "http-request-method" => {
+                    m.insert("method".into(), values(c.http_request_method_config().map(|x| x.values())));
+                }
+                "source-ip" => {
+                    m.insert("source_ip".into(), values(c.source_ip_config().map(|x| x.values())));
+                }
+                "http-header" => {
+                    if let Some(h) = c.http_header_config() {
+                        header.insert(h.http_header_name().unwrap_or_default().to_string(), one_or_many(h.values()));
+                    }
+                }
+                "query-string" => {
+                    for pair in c.query_string_config().map(|q| q.values()).unwrap_or_default() {
+                        match pair.key() {
+                            Some(k) => {
+                                query.insert(k.to_string(), Value::from(pair.value().unwrap_or_default()));
+                            }
+                            None => self.notes.push(format!("{place}: a query-string condition on a value without a key is not in the stack format; left out")),
+                        }
+                    }
+                }
+                other => self.notes.push(format!("{place}: condition `{other}` is not in the stack format; left out")),
+            }
+        }
+        put(&mut m, "header", Value::Object(header));
+        put(&mut m, "query", Value::Object(query));
+        m.extend(self.actions(place, r.actions()));
+        Value::Object(m)
+    }
+
+    /// A listener's or rule's actions as the stack's fields: an optional `authenticate`, then one
+    /// of `forward` (with `stickiness`), `redirect` or `fixed_response`.
+    fn actions(&mut self, place: &str, actions: &[Action]) -> Map<String, Value> {
+        let mut actions: Vec<&Action> = actions.iter().collect();
+        actions.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
+        let mut m = Map::new();
+        for a in actions {
+            match a.r#type().map(|t| t.as_str()).unwrap_or_default() {
+                "forward" => {
+                    let tuples = a.forward_config().map(|f| f.target_groups()).unwrap_or_default();
+                    let forward = match tuples {
+                        [] => Value::from(self.keys.or_id(a.target_group_arn().unwrap_or_default())),
+                        [one] => Value::from(self.keys.or_id(one.target_group_arn().unwrap_or_default())),
+                        many => Value::Object(
+                            many.iter().map(|t| (self.keys.or_id(t.target_group_arn().unwrap_or_default()), Value::from(t.weight().unwrap_or(1)))).collect(),
+                        ),
+                    };
+                    m.insert("forward".into(), forward);
+                    let sticky = a.forward_config().and_then(|f| f.target_group_stickiness_config()).filter(|s| s.enabled() == Some(true));
+                    if let Some(duration) = sticky.and_then(|s| s.duration_seconds()) {
+                        m.insert("stickiness".into(), Value::from(duration));
+                    }
+                }
+                "redirect" => {
+                    let r = a.redirect_config();
+                    let mut red = Map::new();
+                    let part = |v: Option<&str>, default: &str| v.filter(|v| *v != default).map(str::to_string);
+                    put(&mut red, "protocol", json!(part(r.and_then(|r| r.protocol()), "#{protocol}")));
+                    if let Some(port) = part(r.and_then(|r| r.port()), "#{port}") {
+                        red.insert("port".into(), port.parse::<u32>().map(Value::from).unwrap_or(Value::from(port)));
+                    }
+                    put(&mut red, "host", json!(part(r.and_then(|r| r.host()), "#{host}")));
+                    put(&mut red, "path", json!(part(r.and_then(|r| r.path()), "/#{path}")));
+                    put(&mut red, "query", json!(part(r.and_then(|r| r.query()), "#{query}")));
+                    if r.and_then(|r| r.status_code()).map(|s| s.as_str()) == Some("HTTP_302") {
+                        red.insert("status".into(), Value::from(302));
+                    }
+                    m.insert("redirect".into(), Value::Object(red));
+                }
+                "fixed-response" => {
+                    let f = a.fixed_response_config();
+                    let mut fr = Map::new();
+                    fr.insert("status".into(), typed(f.and_then(|f| f.status_code()).unwrap_or("200")));
+                    put(&mut fr, "content_type", json!(f.and_then(|f| f.content_type()).filter(|c| *c != "text/plain")));
+                    put(&mut fr, "body", json!(f.and_then(|f| f.message_body()).filter(|b| !b.is_empty())));
+                    m.insert("fixed_response".into(), Value::Object(fr));
+                }
+                "authenticate-oidc" | "authenticate-cognito" => {
+                    m.insert("authenticate".into(), self.authenticate(place, a));
+                }
+                other => self.notes.push(format!("{place}: action `{other}` is not in the stack format; left out")),
+            }
+        }
+        m
+    }
+
+    fn authenticate(&mut self, place: &str, a: &Action) -> Value {
+        let mut m = Map::new();
+        let (scope, cookie, timeout, on_unauth, extra) = if let Some(o) = a.authenticate_oidc_config() {
+            let variable = format!("{}_CLIENT_SECRET", place.split('`').nth(1).unwrap_or("OIDC").to_ascii_uppercase().replace('-', "_"));
+            self.notes.push(format!("{place}: AWS never returns an OIDC client secret; set `{variable}` when planning and applying (or point `client_secret` at a file)"));
+            m.insert(
+                "oidc".into(),
+                json!({
+                    "issuer": o.issuer(),
+                    "authorization_endpoint": o.authorization_endpoint(),
+                    "token_endpoint": o.token_endpoint(),
+                    "user_info_endpoint": o.user_info_endpoint(),
+                    "client_id": o.client_id(),
+                    "client_secret": { "env": variable },
+                }),
+            );
+            (o.scope(), o.session_cookie_name(), o.session_timeout(), o.on_unauthenticated_request().map(|x| x.as_str().to_string()), o.authentication_request_extra_params())
+        } else if let Some(c) = a.authenticate_cognito_config() {
+            m.insert("cognito".into(), json!({ "user_pool": c.user_pool_arn(), "client_id": c.user_pool_client_id(), "domain": c.user_pool_domain() }));
+            (c.scope(), c.session_cookie_name(), c.session_timeout(), c.on_unauthenticated_request().map(|x| x.as_str().to_string()), c.authentication_request_extra_params())
+        } else {
+            return Value::Null;
+        };
+        for (field, value) in [("on_unauthenticated", on_unauth.as_deref()), ("scope", scope), ("session_cookie", cookie)] {
+            let default = AUTH_DEFAULTS.iter().find(|(f, _)| *f == field).map(|(_, d)| *d);
+            if let Some(v) = value.filter(|v| Some(*v) != default) {
+                m.insert(field.into(), Value::from(v));
+            }
+        }
+        if let Some(t) = timeout.filter(|t| *t != i64::from(AUTH_SESSION_TIMEOUT)) {
+            m.insert("session_timeout".into(), Value::from(t));
+        }
+        if let Some(extra) = extra.filter(|e| !e.is_empty()) {
+            let sorted: BTreeMap<&String, &String> = extra.iter().collect();
+            m.insert("extra_params".into(), json!(sorted));
+        }
+        Value::Object(m)
+    }
+
+    // -------------------------------------------------------------- launch templates
+
+    fn launch_template(&mut self, t: &FoundTemplate) -> Value {
+        let key = self.keys.or_id(&t.id);
+        let d = &t.data;
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(t.name.as_str()));
+        put(&mut m, "image", json!(d.image_id()));
+        put(&mut m, "instance_type", json!(d.instance_type().map(|i| i.as_str())));
+        put(&mut m, "security_groups", Value::from(d.security_group_ids().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
+        put(&mut m, "instance_profile", json!(d.iam_instance_profile().and_then(|p| p.name().or(p.arn()))));
+        put(&mut m, "key_name", json!(d.key_name()));
+        if let Some(bytes) = d.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()) {
+            let path = format!("files/{key}-user-data.sh");
+            m.insert("user_data".into(), Value::from(path.as_str()));
+            self.files.push((path, bytes));
+        }
+        if d.metadata_options().and_then(|o| o.http_tokens()).map(|t| t.as_str()) != Some("required") {
+            m.insert("imds".into(), Value::from("optional"));
+        }
+        if let Some(s) = d.instance_market_options().and_then(|o| o.spot_options()) {
+            let mut spot = Map::new();
+            put(&mut spot, "max_price", json!(s.max_price()));
+            if let Some(b) = s.instance_interruption_behavior().map(|b| b.as_str()).filter(|b| *b != "terminate") {
+                spot.insert("interruption".into(), Value::from(b));
+            }
+            m.insert("spot".into(), Value::Object(spot));
+        }
+        if d.monitoring().and_then(|x| x.enabled()) == Some(true) {
+            m.insert("monitoring".into(), Value::from(true));
+        }
+        if let Some(ebs) = d.block_device_mappings().iter().find_map(|b| b.ebs()) {
+            let mut root = Map::new();
+            put(&mut root, "size", json!(ebs.volume_size()));
+            if let Some(kind) = ebs.volume_type().map(|v| v.as_str()).filter(|v| *v != "gp3") {
+                root.insert("type".into(), Value::from(kind));
+            }
+            if ebs.encrypted() != Some(true) {
+                root.insert("encrypted".into(), Value::from(false));
+            }
+            put(&mut root, "iops", json!(ebs.iops()));
+            put(&mut root, "throughput", json!(ebs.throughput()));
+            if root.contains_key("size") {
+                m.insert("root_volume".into(), Value::Object(root));
+            } else {
+                self.notes.push(format!("launch template `{key}`: a root volume without a size is not in the stack format; left out"));
+            }
+        }
+        put(&mut m, "tags", user_tags(&t.tags));
+        Value::Object(m)
+    }
+
+    // -------------------------------------------------------------- groups and scaling
+
+    fn group(&mut self, fg: &FoundGroup) -> Value {
+        let g = &fg.group;
+        let name = g.auto_scaling_group_name().unwrap_or_default();
+        let key = self.keys.or_id(name);
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(name));
+        m.insert("min".into(), json!(g.min_size()));
+        m.insert("max".into(), json!(g.max_size()));
+        if g.desired_capacity() != g.min_size() {
+            put(&mut m, "desired", json!(g.desired_capacity()));
+        }
+        let subnets: Vec<String> = g.vpc_zone_identifier().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        if !subnets.is_empty() {
+            let group = self.subnet_group(&key, subnets);
+            m.insert("subnets".into(), Value::from(group));
+        }
+        let mixed = g.mixed_instances_policy();
+        let spec = g.launch_template().or_else(|| mixed.and_then(|x| x.launch_template()).and_then(|l| l.launch_template_specification()));
+        if let Some(spec) = spec {
+            let template = spec
+                .launch_template_id()
+                .and_then(|id| self.keys.of(id).cloned())
+                .or_else(|| self.found.templates.iter().find(|t| Some(t.name.as_str()) == spec.launch_template_name()).map(|t| self.keys.or_id(&t.id)))
+                .unwrap_or_default();
+            let version = match spec.version().unwrap_or("$Default") {
+                "$Latest" => Value::Null,
+                "$Default" => Value::from("default"),
+                n => n.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(n)),
+            };
+            let reference = if version.is_null() { Value::from(template) } else { json!({ "name": template, "version": version }) };
+            m.insert("launch_template".into(), reference);
+        }
+        if let Some(policy) = mixed {
+            let types: Vec<&str> = policy.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).collect()).unwrap_or_default();
+            let dist = policy.instances_distribution();
+            let mut mi = Map::new();
+            mi.insert("types".into(), json!(types));
+            if let Some(base) = dist.and_then(|d| d.on_demand_base_capacity()).filter(|b| *b != 0) {
+                mi.insert("on_demand_base".into(), Value::from(base));
+            }
+            if let Some(pct) = dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).filter(|p| *p != 100) {
+                mi.insert("on_demand_percentage".into(), Value::from(pct));
+            }
+            // AWS's default strategy is lowest-price; the stack format's is price-capacity-optimized.
+            mi.insert("spot_strategy".into(), Value::from(dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price")));
+            m.insert("mixed_instances".into(), Value::Object(mi));
+        }
+        put(&mut m, "target_groups", Value::from(g.target_group_arns().iter().map(|a| self.keys.or_id(a)).collect::<Vec<_>>()));
+        let elb = g.health_check_type() == Some("ELB");
+        let grace = g.health_check_grace_period().filter(|p| *p != 300);
+        if elb || grace.is_some() {
+            let mut hc = Map::new();
+            if elb {
+                hc.insert("type".into(), Value::from("elb"));
+            }
+            put(&mut hc, "grace_period", json!(grace));
+            m.insert("health_check".into(), Value::Object(hc));
+        }
+        let policies = g.termination_policies();
+        if !(policies.is_empty() || policies == ["Default"]) {
+            m.insert("termination_policies".into(), json!(policies));
+        }
+        if g.capacity_rebalance() == Some(true) {
+            m.insert("capacity_rebalance".into(), Value::from(true));
+        }
+        put(&mut m, "default_instance_warmup", json!(g.default_instance_warmup().filter(|w| *w >= 0)));
+        put(&mut m, "max_instance_lifetime", json!(g.max_instance_lifetime().filter(|l| *l != 0)));
+        let metrics: BTreeSet<&str> = g.enabled_metrics().iter().filter_map(|x| x.metric()).collect();
+        if metrics.len() == crate::spec::model::GROUP_METRICS.len() {
+            m.insert("metrics".into(), Value::from("all"));
+        } else if !metrics.is_empty() {
+            m.insert("metrics".into(), json!(metrics));
+        }
+        if let Some(w) = &fg.warm_pool {
+            let mut wp = Map::new();
+            put(&mut wp, "min_size", json!(w.min_size().filter(|n| *n != 0)));
+            put(&mut wp, "max_prepared", json!(w.max_group_prepared_capacity().filter(|n| *n >= 0)));
+            put(&mut wp, "state", json!(w.pool_state().map(|s| s.as_str().to_ascii_lowercase()).filter(|s| s != "stopped")));
+            if w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()) == Some(true) {
+                wp.insert("reuse_on_scale_in".into(), Value::from(true));
+            }
+            m.insert("warm_pool".into(), Value::Object(wp));
+        }
+        let mut by_topic: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+        for n in &fg.notifications {
+            if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
+                let event = crate::spec::model::GroupEvent::ALL.iter().find(|e| e.aws_name() == kind);
+                by_topic.entry(topic).or_default().extend(event.and_then(|e| serde_json::to_value(e).ok()));
+            }
+        }
+        let notifications: Vec<Value> = by_topic
+            .into_iter()
+            .map(|(topic, events)| if events.len() == 4 { json!({ "topic": topic }) } else { json!({ "topic": topic, "events": events }) })
+            .collect();
+        put(&mut m, "notifications", Value::from(notifications));
+        if let Some(p) = g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)) {
+            m.insert("instance_maintenance".into(), json!({ "min_healthy_percentage": p.min_healthy_percentage(), "max_healthy_percentage": p.max_healthy_percentage() }));
+        }
+        if let Some(spec) = g.capacity_reservation_specification() {
+            let preference = spec.capacity_reservation_preference().map(|p| p.as_str()).unwrap_or("default");
+            let target = spec.capacity_reservation_target();
+            let name = match preference {
+                "capacity-reservations-only" => Some("only"),
+                "none" => Some("none"),
+                "capacity-reservations-first" => Some("first"),
+                _ => None,
+            };
+            if let Some(name) = name {
+                let mut cr = Map::new();
+                if name != "first" {
+                    cr.insert("preference".into(), Value::from(name));
+                }
+                put(&mut cr, "ids", json!(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default()));
+                put(&mut cr, "groups", json!(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default()));
+                m.insert("capacity_reservations".into(), Value::Object(cr));
+            }
+        }
+        let suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
+        put(&mut m, "suspended_processes", json!(suspended));
+        let tags: Tags = g.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+        put(&mut m, "tags", user_tags(&tags));
+        Value::Object(m)
+    }
+
+    fn policy(&mut self, group: &str, p: &ScalingPolicy) -> Option<Value> {
+        let key = self.key(p.policy_arn());
+        let mut m = Map::new();
+        m.insert("name".into(), json!(p.policy_name()));
+        m.insert("group".into(), Value::from(group));
+        let adjustment = |t: Option<&str>| match t {
+            Some("PercentChangeInCapacity") => Some("percent_change_in_capacity"),
+            Some("ExactCapacity") => Some("exact_capacity"),
+            _ => None,
+        };
+        match p.policy_type().unwrap_or("SimpleScaling") {
+            "TargetTrackingScaling" => {
+                let c = p.target_tracking_configuration()?;
+                let mut tt = Map::new();
+                if let Some(pre) = c.predefined_metric_specification() {
+                    let metric = match pre.predefined_metric_type().map(|t| t.as_str()) {
+                        Some("ASGAverageCPUUtilization") => "cpu",
+                        Some("ASGAverageNetworkIn") => "network_in",
+                        Some("ASGAverageNetworkOut") => "network_out",
+                        Some("ALBRequestCountPerTarget") => "alb_requests_per_target",
+                        other => {
+                            self.notes.push(format!("scaling policy `{key}`: metric `{}` is not in the stack format; left out", other.unwrap_or_default()));
+                            return None;
+                        }
+                    };
+                    tt.insert("metric".into(), Value::from(metric));
+                    if let Some(tg) = self.label_target_group(pre.resource_label()) {
+                        tt.insert("target_group".into(), Value::from(tg));
+                    }
+                } else if let Some(cm) = c.customized_metric_specification() {
+                    let dims: Map<String, Value> = cm.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default()))).collect();
+                    let mut custom = Map::new();
+                    custom.insert("namespace".into(), json!(cm.namespace()));
+                    custom.insert("name".into(), json!(cm.metric_name()));
+                    if let Some(s) = cm.statistic().map(|s| s.as_str()).filter(|s| *s != "Average") {
+                        custom.insert("statistic".into(), Value::from(s));
+                    }
+                    put(&mut custom, "dimensions", Value::Object(dims));
+                    put(&mut custom, "unit", json!(cm.unit()));
+                    tt.insert("custom".into(), Value::Object(custom));
+                }
+                tt.insert("target".into(), json!(c.target_value()));
+                if c.disable_scale_in() == Some(true) {
+                    tt.insert("disable_scale_in".into(), Value::from(true));
+                }
+                put(&mut tt, "warmup", json!(p.estimated_instance_warmup()));
+                m.insert("target_tracking".into(), Value::Object(tt));
+            }
+            "StepScaling" => {
+                let mut st = Map::new();
+                put(&mut st, "adjustment_type", json!(adjustment(p.adjustment_type())));
+                let mut steps: Vec<_> = p.step_adjustments().iter().collect();
+                steps.sort_by(|a, b| a.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY).total_cmp(&b.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY)));
+                let steps: Vec<Value> = steps
+                    .into_iter()
+                    .map(|s| {
+                        let mut x = Map::new();
+                        put(&mut x, "lower", json!(s.metric_interval_lower_bound()));
+                        put(&mut x, "upper", json!(s.metric_interval_upper_bound()));
+                        x.insert("adjust".into(), json!(s.scaling_adjustment()));
+                        Value::Object(x)
+                    })
+                    .collect();
+                st.insert("steps".into(), Value::from(steps));
+                put(&mut st, "aggregation", json!(p.metric_aggregation_type().filter(|a| *a != "Average")));
+                put(&mut st, "min_adjustment_magnitude", json!(p.min_adjustment_magnitude()));
+                put(&mut st, "warmup", json!(p.estimated_instance_warmup()));
+                m.insert("step".into(), Value::Object(st));
+            }
+            "PredictiveScaling" => {
+                let c = p.predictive_scaling_configuration()?;
+                let spec = c.metric_specifications().first()?;
+                let Some(pair) = spec.predefined_metric_pair_specification() else {
+                    self.notes.push(format!("scaling policy `{key}`: predictive policies on custom metrics are not in the stack format; left out"));
+                    return None;
+                };
+                let metric = match pair.predefined_metric_type().map(|t| t.as_str()).unwrap_or_default() {
+                    "ASGCPUUtilization" => "cpu",
+                    "ASGNetworkIn" => "network_in",
+                    "ASGNetworkOut" => "network_out",
+                    "ALBRequestCount" => "alb_requests_per_target",
+                    other => {
+                        self.notes.push(format!("scaling policy `{key}`: metric `{other}` is not in the stack format; left out"));
+                        return None;
+                    }
+                };
+                let mut pr = Map::new();
+                pr.insert("metric".into(), Value::from(metric));
+                if let Some(tg) = self.label_target_group(pair.resource_label()) {
+                    pr.insert("target_group".into(), Value::from(tg));
+                }
+                pr.insert("target".into(), json!(spec.target_value()));
+                if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
+                    pr.insert("mode".into(), Value::from("forecast_and_scale"));
+                }
+                put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != 300)));
+                if c.max_capacity_breach_behavior().map(|b| b.as_str()) == Some("IncreaseMaxCapacity") {
+                    pr.insert("max_capacity_behavior".into(), Value::from("increase_max_capacity"));
+                }
+                put(&mut pr, "max_capacity_buffer", json!(c.max_capacity_buffer()));
+                m.insert("predictive".into(), Value::Object(pr));
+            }
+            _ => {
+                let mut si = Map::new();
+                put(&mut si, "adjustment_type", json!(adjustment(p.adjustment_type())));
+                si.insert("adjust".into(), json!(p.scaling_adjustment()));
+                put(&mut si, "cooldown", json!(p.cooldown().filter(|c| *c != 300)));
+                put(&mut si, "min_adjustment_magnitude", json!(p.min_adjustment_magnitude()));
+                m.insert("simple".into(), Value::Object(si));
+            }
+        }
+        if p.enabled() == Some(false) {
+            m.insert("enabled".into(), Value::from(false));
+        }
+        Some(Value::Object(m))
+    }
+
+    /// The target group a resource label (`app/<lb>/<id>/targetgroup/<tg>/<id>`) names: its key
+    /// when imported, else the label's tail.
+    fn label_target_group(&self, label: Option<&str>) -> Option<String> {
+        let tail = format!("targetgroup/{}", label?.split_once("/targetgroup/")?.1);
+        let arn = self.found.target_groups.iter().filter_map(|t| t.tg.target_group_arn()).find(|a| a.ends_with(&tail));
+        Some(arn.map_or(tail, |a| self.keys.or_id(a)))
+    }
+
+    fn schedule(&self, group: &str, a: &aws_sdk_autoscaling::types::ScheduledUpdateGroupAction) -> Value {
+        use aws_smithy_types::date_time::Format;
+        let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok());
+        let mut m = Map::new();
+        m.insert("name".into(), json!(a.scheduled_action_name()));
+        m.insert("group".into(), Value::from(group));
+        put(&mut m, "recurrence", json!(a.recurrence()));
+        put(&mut m, "time_zone", json!(a.time_zone()));
+        // For a recurring action AWS reports its next run as the start time: not the stack's.
+        if a.recurrence().is_none() {
+            put(&mut m, "start", json!(time(a.start_time())));
+        }
+        put(&mut m, "end", json!(time(a.end_time())));
+        put(&mut m, "min", json!(a.min_size()));
+        put(&mut m, "max", json!(a.max_size()));
+        put(&mut m, "desired", json!(a.desired_capacity()));
+        Value::Object(m)
+    }
+
+    fn alarm(&mut self, a: &MetricAlarm, tags: &Tags) -> Option<Value> {
+        let key = self.key(a.alarm_arn());
+        if !a.metrics().is_empty() {
+            self.notes.push(format!("alarm `{key}`: metric math alarms are not imported yet; left out (the policies it drives are imported)"));
+            return None;
+        }
+        let mut m = Map::new();
+        m.insert("name".into(), json!(a.alarm_name()));
+        m.insert("metric".into(), json!(a.metric_name()));
+        let mut dims = Map::new();
+        let mut other = Map::new();
+        for d in a.dimensions() {
+            let (name, value) = (d.name().unwrap_or_default(), d.value().unwrap_or_default());
+            let reference = match name {
+                "AutoScalingGroupName" => self.keys.of(value).filter(|_| self.found.groups.iter().any(|g| g.group.auto_scaling_group_name() == Some(value))).map(|k| ("autoscaling_group", k.clone())),
+                "LoadBalancer" => self.found.load_balancers.iter().filter_map(|l| l.lb.load_balancer_arn()).find(|arn| arn.ends_with(value)).map(|arn| ("load_balancer", self.keys.or_id(arn))),
+                "TargetGroup" => self.found.target_groups.iter().filter_map(|t| t.tg.target_group_arn()).find(|arn| arn.ends_with(value)).map(|arn| ("target_group", self.keys.or_id(arn))),
+                _ => None,
+            };
+            match reference {
+                Some((field, k)) => dims.insert(field.into(), Value::from(k)),
+                None => other.insert(name.to_string(), Value::from(value)),
+            };
+        }
+        put(&mut dims, "other", Value::Object(other));
+        // Always written: the default depends on the dimensions, and the file is clearer with it.
+        m.insert("namespace".into(), json!(a.namespace()));
+        put(&mut m, "dimensions", Value::Object(dims));
+        let statistic = a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
+        put(&mut m, "statistic", json!(statistic.filter(|s| s != "Average")));
+        put(&mut m, "period", json!(a.period().filter(|p| *p != 60)));
+        put(&mut m, "evaluation_periods", json!(a.evaluation_periods().filter(|p| *p != 1)));
+        put(&mut m, "datapoints_to_alarm", json!(a.datapoints_to_alarm().filter(|d| Some(*d) != a.evaluation_periods())));
+        m.insert("threshold".into(), json!(a.threshold()));
+        let comparison = match a.comparison_operator().map(|c| c.as_str()) {
+            Some("GreaterThanThreshold") => ">",
+            Some("GreaterThanOrEqualToThreshold") => ">=",
+            Some("LessThanThreshold") => "<",
+            Some("LessThanOrEqualToThreshold") => "<=",
+            other => {
+                self.notes.push(format!("alarm `{key}`: comparison `{}` is not imported yet; left out", other.unwrap_or_default()));
+                return None;
+            }
+        };
+        m.insert("comparison".into(), Value::from(comparison));
+        let missing = match a.treat_missing_data() {
+            Some("breaching") => Some("breaching"),
+            Some("notBreaching") => Some("not_breaching"),
+            Some("ignore") => Some("ignore"),
+            _ => None,
+        };
+        put(&mut m, "missing_data", json!(missing));
+        let actions = |list: &[String]| Value::from(list.iter().map(|x| self.keys.or_id(x)).collect::<Vec<_>>());
+        put(&mut m, "actions", actions(a.alarm_actions()));
+        put(&mut m, "ok_actions", actions(a.ok_actions()));
+        put(&mut m, "insufficient_data_actions", actions(a.insufficient_data_actions()));
+        put(&mut m, "description", json!(a.alarm_description().filter(|d| !d.is_empty())));
+        put(&mut m, "unit", json!(a.unit().map(|u| u.as_str())));
+        put(&mut m, "tags", user_tags(tags));
+        Some(Value::Object(m))
+    }
+}
+
+fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
+    tags.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect()
+}
+
+/// A target group's health check: only what differs from AWS's defaults for its protocol.
+fn health_check(tg: &TargetGroup, protocol: Option<&str>, target_type: &str) -> Value {
+    let spec_protocol = protocol.and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
+    let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type)).unwrap_or(TargetType::Instance);
+    let mut defaults = health_check_defaults(spec_protocol, spec_type);
+    let mut m = Map::new();
+    if tg.health_check_enabled() == Some(false) && defaults["enabled"] == json!(true) {
+        m.insert("enabled".into(), Value::from(false));
+        return Value::Object(m);
+    }
+    if spec_type == TargetType::Lambda && tg.health_check_enabled() != Some(true) {
+        return Value::Null;
+    }
+    if spec_type == TargetType::Lambda {
+        m.insert("enabled".into(), Value::from(true));
+    }
+    let check_protocol = tg.health_check_protocol().map(|p| p.as_str());
+    if let Some(p) = check_protocol.filter(|p| Some(*p) != defaults["protocol"].as_str()) {
+        m.insert("protocol".into(), Value::from(p));
+        // As the plan does: switching to HTTP(S) brings its path and matcher defaults along.
+        if p != "TCP" {
+            defaults["path"] = Value::from("/");
+            defaults["matcher"] = Value::from(if matches!(protocol, Some("HTTP" | "HTTPS")) { "200" } else { "200-399" });
+        }
+    }
+    let http_check = matches!(check_protocol.or(defaults["protocol"].as_str()), Some("HTTP" | "HTTPS"));
+    let differs = |field: &str, value: Value| (value != defaults[field] && !value.is_null()).then_some(value);
+    if http_check {
+        if let Some(v) = differs("path", json!(tg.health_check_path())) {
+            m.insert("path".into(), v);
+        }
+        if let Some(v) = differs("matcher", json!(tg.matcher().and_then(|x| x.http_code().or(x.grpc_code())))) {
+            m.insert("matcher".into(), v);
+        }
+    }
+    if let Some(port) = tg.health_check_port().filter(|p| Some(*p) != defaults["port"].as_str()) {
+        m.insert("port".into(), port.parse::<u32>().map(Value::from).unwrap_or_else(|_| Value::from(port)));
+    }
+    for (field, value) in [
+        ("interval", tg.health_check_interval_seconds()),
+        ("timeout", tg.health_check_timeout_seconds()),
+        ("healthy_threshold", tg.healthy_threshold_count()),
+        ("unhealthy_threshold", tg.unhealthy_threshold_count()),
+    ] {
+        if let Some(v) = differs(field, json!(value)) {
+            m.insert(field.into(), v);
+        }
+    }
+    Value::Object(m)
+}
+
+/// Load balancer attributes away from AWS's defaults, as the fields the stack has for its type.
+fn lb_attributes(kind: &str, a: &BTreeMap<String, String>) -> Value {
+    let fields: &[&str] = match kind {
+        "application" => &[
+            "deletion_protection",
+            "idle_timeout",
+            "http2",
+            "drop_invalid_headers",
+            "client_keep_alive",
+            "desync_mitigation",
+            "xff_header_processing",
+            "xff_client_port",
+            "preserve_host_header",
+            "tls_headers",
+            "waf_fail_open",
+            "zonal_shift",
+        ],
+        "network" => &["deletion_protection", "cross_zone", "zonal_shift", "dns_client_routing"],
+        _ => &["deletion_protection", "cross_zone"],
+    };
+    let mut m = Map::new();
+    for row in attributes::LOAD_BALANCER.iter().filter(|r| fields.contains(&r.field)) {
+        if let Some(v) = a.get(row.key).filter(|v| Some(v.as_str()) != row.default) {
+            m.insert(row.field.into(), typed(v));
+        }
+    }
+    for (field, prefix) in [("access_logs", "access_logs.s3"), ("connection_logs", "connection_logs.s3")] {
+        if field == "connection_logs" && kind != "application" || field == "access_logs" && kind == "gateway" {
+            continue;
+        }
+        if a.get(&format!("{prefix}.enabled")).map(String::as_str) == Some("true") {
+            let mut logs = Map::new();
+            logs.insert("bucket".into(), json!(a.get(&format!("{prefix}.bucket"))));
+            put(&mut logs, "prefix", json!(a.get(&format!("{prefix}.prefix")).filter(|p| !p.is_empty())));
+            m.insert(field.into(), Value::Object(logs));
+        }
+    }
+    Value::Object(m)
+}

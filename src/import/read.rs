@@ -1,0 +1,396 @@
+//! What `import` reads: the load balancers and groups asked for by name, ARN or tag, and
+//! everything they use (listeners, rules, target groups, security groups, launch templates,
+//! policies, scheduled actions, the alarms that drive the policies). Independent reads run
+//! together; lists follow every page.
+
+use crate::live::{Clients, err};
+use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction, WarmPoolConfiguration};
+use aws_sdk_cloudwatch::types::MetricAlarm;
+use aws_sdk_ec2::types::{ResponseLaunchTemplateData, SecurityGroup};
+use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, Rule, TargetDescription, TargetGroup};
+use futures_util::future::try_join_all;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to import.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The stack's name in the file written.
+    pub stack: String,
+    /// Load balancers by name or ARN.
+    pub load_balancers: Vec<String>,
+    /// Auto-scaling groups by name.
+    pub groups: Vec<String>,
+    /// Load balancers and groups carrying every one of these tags.
+    pub tags: Vec<(String, String)>,
+    /// Write the registered targets of target groups no group fills.
+    pub targets: bool,
+}
+
+pub type Tags = Vec<(String, String)>;
+
+#[derive(Default)]
+pub(super) struct Found {
+    pub load_balancers: Vec<FoundLb>,
+    pub target_groups: Vec<FoundTg>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub templates: Vec<FoundTemplate>,
+    pub groups: Vec<FoundGroup>,
+    pub alarms: Vec<(MetricAlarm, Tags)>,
+}
+
+pub(super) struct FoundLb {
+    pub lb: LoadBalancer,
+    pub attributes: BTreeMap<String, String>,
+    pub tags: Tags,
+    pub listeners: Vec<FoundListener>,
+    pub web_acl: Option<String>,
+}
+
+pub(super) struct FoundListener {
+    pub listener: Listener,
+    pub rules: Vec<Rule>,
+    /// Certificates beside the default one.
+    pub extra_certificates: Vec<String>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+pub(super) struct FoundTg {
+    pub tg: TargetGroup,
+    pub attributes: BTreeMap<String, String>,
+    pub tags: Tags,
+    pub targets: Option<Vec<TargetDescription>>,
+}
+
+pub(super) struct FoundTemplate {
+    pub id: String,
+    pub name: String,
+    pub data: ResponseLaunchTemplateData,
+    pub tags: Tags,
+}
+
+pub(super) struct FoundGroup {
+    pub group: AutoScalingGroup,
+    pub policies: Vec<ScalingPolicy>,
+    pub schedules: Vec<ScheduledUpdateGroupAction>,
+    pub warm_pool: Option<WarmPoolConfiguration>,
+    pub notifications: Vec<NotificationConfiguration>,
+}
+
+pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
+    let (lbs, groups) = tokio::join!(load_balancers(c, r), groups(c, r));
+    let (lbs, groups) = (lbs?, groups?);
+    if lbs.is_empty() && groups.is_empty() {
+        anyhow::bail!("nothing to import: no load balancer or auto-scaling group matched");
+    }
+    let lbs = try_join_all(lbs.into_iter().map(|lb| load_balancer(c, lb))).await?;
+
+    // Target groups the listeners forward to and the groups register in, each once.
+    let mut tg_arns: BTreeSet<String> = BTreeSet::new();
+    for lb in &lbs {
+        for l in &lb.listeners {
+            let actions = l.listener.default_actions().iter().chain(l.rules.iter().flat_map(|r| r.actions()));
+            for a in actions {
+                tg_arns.extend(a.target_group_arn().map(str::to_string));
+                let tuples = a.forward_config().map(|f| f.target_groups()).unwrap_or_default();
+                tg_arns.extend(tuples.iter().filter_map(|t| t.target_group_arn()).map(str::to_string));
+            }
+        }
+    }
+    for g in &groups {
+        tg_arns.extend(g.target_group_arns().iter().cloned());
+    }
+    let tg_arns: Vec<String> = tg_arns.into_iter().collect();
+    let filled_by_groups: BTreeSet<&String> = groups.iter().flat_map(|g| g.target_group_arns()).collect();
+    let tgs = target_groups(c, &tg_arns, r.targets, &filled_by_groups);
+    let templates = templates(c, &groups);
+    let group_reads = try_join_all(groups.iter().map(|g| group(c, g.clone())));
+    let (tgs, templates, groups) = tokio::join!(tgs, templates, group_reads);
+    let (tgs, templates, groups) = (tgs?, templates?, groups?);
+
+    // Security groups of the load balancers and templates, and those their rules name.
+    let mut sg_ids: BTreeSet<String> = lbs.iter().flat_map(|l| l.lb.security_groups().iter().cloned()).collect();
+    sg_ids.extend(templates.iter().flat_map(|t| t.data.security_group_ids().iter().cloned()));
+    let security_groups = security_groups(c, sg_ids).await?;
+    let alarms = alarms(c, &groups).await?;
+    Ok(Found { load_balancers: lbs, target_groups: tgs, security_groups, templates, groups, alarms })
+}
+
+async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBalancer>> {
+    let (arns, names): (Vec<String>, Vec<String>) = r.load_balancers.iter().cloned().partition(|n| n.starts_with("arn:"));
+    let mut out: Vec<LoadBalancer> = Vec::new();
+    for chunk in names.chunks(20) {
+        let page = c.elbv2.describe_load_balancers().set_names(Some(chunk.to_vec())).send().await.map_err(|e| err("reading load balancers by name", e))?;
+        out.extend(page.load_balancers().iter().cloned());
+    }
+    for chunk in arns.chunks(20) {
+        let page = c.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await.map_err(|e| err("reading load balancers by ARN", e))?;
+        out.extend(page.load_balancers().iter().cloned());
+    }
+    if !r.tags.is_empty() {
+        let all: Vec<LoadBalancer> =
+            c.elbv2.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing load balancers", e))?;
+        let arns: Vec<String> = all.iter().filter_map(|l| l.load_balancer_arn().map(str::to_string)).collect();
+        let tags = elbv2_tags(c, &arns).await?;
+        out.extend(all.into_iter().filter(|l| l.load_balancer_arn().and_then(|a| tags.get(a)).is_some_and(|t| carries(t, &r.tags))));
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|l| seen.insert(l.load_balancer_arn().unwrap_or_default().to_string()));
+    Ok(out)
+}
+
+fn carries(tags: &Tags, wanted: &[(String, String)]) -> bool {
+    wanted.iter().all(|(k, v)| tags.iter().any(|(tk, tv)| tk == k && tv == v))
+}
+
+async fn elbv2_tags(c: &Clients, arns: &[String]) -> anyhow::Result<BTreeMap<String, Tags>> {
+    let pages = try_join_all(arns.chunks(20).map(|chunk| c.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send()))
+        .await
+        .map_err(|e| err("reading tags of load balancers and target groups", e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.tag_descriptions())
+        .filter_map(|d| {
+            let tags = d.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+            Some((d.resource_arn()?.to_string(), tags))
+        })
+        .collect())
+}
+
+async fn groups(c: &Clients, r: &Request) -> anyhow::Result<Vec<AutoScalingGroup>> {
+    let mut out: Vec<AutoScalingGroup> = Vec::new();
+    if !r.groups.is_empty() {
+        let found = c
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .set_auto_scaling_group_names(Some(r.groups.clone()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| err("reading auto-scaling groups by name", e))?;
+        if let Some(missing) = r.groups.iter().find(|n| !found.iter().any(|g| g.auto_scaling_group_name() == Some(n.as_str()))) {
+            anyhow::bail!("no auto-scaling group is named `{missing}`");
+        }
+        out.extend(found);
+    }
+    if !r.tags.is_empty() {
+        let mut req = c.autoscaling.describe_auto_scaling_groups();
+        for (k, v) in &r.tags {
+            req = req.filters(aws_sdk_autoscaling::types::Filter::builder().name(format!("tag:{k}")).values(v).build());
+        }
+        let found = req.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing auto-scaling groups by tag", e))?;
+        out.extend(found);
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|g| seen.insert(g.auto_scaling_group_name().unwrap_or_default().to_string()));
+    Ok(out)
+}
+
+async fn load_balancer(c: &Clients, lb: LoadBalancer) -> anyhow::Result<FoundLb> {
+    let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+    let application = lb.r#type().is_none_or(|t| t.as_str() == "application");
+    let web_acl = async {
+        if !application {
+            return Ok(None);
+        }
+        match c.wafv2.get_web_acl_for_resource().resource_arn(&arn).send().await {
+            Ok(out) => Ok(out.web_acl().map(|w| w.arn().to_string())),
+            Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Ok(None),
+            Err(e) => Err(err(&format!("reading the web ACL of {arn}"), e)),
+        }
+    };
+    let (attributes, listeners, tags, web_acl) = tokio::join!(
+        c.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
+        c.elbv2.describe_listeners().load_balancer_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>(),
+        elbv2_tags(c, std::slice::from_ref(&arn)),
+        web_acl,
+    );
+    let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
+    let listeners = listeners.map_err(|e| err(&format!("reading listeners of {arn}"), e))?;
+    let network_tcp = |l: &Listener| lb.r#type().is_some_and(|t| t.as_str() == "network") && l.protocol().is_some_and(|p| p.as_str() == "TCP");
+    let listeners = try_join_all(listeners.into_iter().map(|l| {
+        let with_attributes = network_tcp(&l);
+        async move { listener(c, l, application, with_attributes).await }
+    }))
+    .await?;
+    Ok(FoundLb {
+        attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))),
+        tags: tags?.remove(&arn).unwrap_or_default(),
+        listeners,
+        web_acl: web_acl?,
+        lb,
+    })
+}
+
+fn pairs<'a>(items: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) -> BTreeMap<String, String> {
+    items.filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string()))).collect()
+}
+
+async fn listener(c: &Clients, listener: Listener, application: bool, with_attributes: bool) -> anyhow::Result<FoundListener> {
+    let arn = listener.listener_arn().unwrap_or_default().to_string();
+    let tls = listener.protocol().is_some_and(|p| matches!(p.as_str(), "HTTPS" | "TLS"));
+    let rules = async {
+        if !application {
+            return Ok(Vec::new());
+        }
+        c.elbv2.describe_rules().listener_arn(&arn).page_size(400).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await
+    };
+    let certificates = async {
+        if !tls {
+            return Ok(Vec::new());
+        }
+        c.elbv2.describe_listener_certificates().listener_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await
+    };
+    let attributes = async {
+        if !with_attributes {
+            return Ok(None);
+        }
+        c.elbv2.describe_listener_attributes().listener_arn(&arn).send().await.map(Some)
+    };
+    let (rules, certificates, attributes) = tokio::join!(rules, certificates, attributes);
+    let rules: Vec<Rule> = rules.map_err(|e| err(&format!("reading rules of {arn}"), e))?.into_iter().filter(|r| r.is_default() != Some(true)).collect();
+    let default = listener.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
+    let extra_certificates = certificates
+        .map_err(|e| err(&format!("reading certificates of {arn}"), e))?
+        .iter()
+        .filter(|c| c.is_default() != Some(true))
+        .filter_map(|c| c.certificate_arn())
+        .filter(|a| Some(*a) != default.as_deref())
+        .map(str::to_string)
+        .collect();
+    let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
+    let attributes = attributes.map(|a| pairs(a.attributes().iter().map(|x| (x.key(), x.value())))).unwrap_or_default();
+    Ok(FoundListener { listener, rules, extra_certificates, attributes })
+}
+
+async fn target_groups(c: &Clients, arns: &[String], targets: bool, filled: &BTreeSet<&String>) -> anyhow::Result<Vec<FoundTg>> {
+    let mut tgs: Vec<TargetGroup> = Vec::new();
+    for chunk in arns.chunks(20) {
+        let page = c.elbv2.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await.map_err(|e| err("reading target groups", e))?;
+        tgs.extend(page.target_groups().iter().cloned());
+    }
+    let tags = elbv2_tags(c, arns).await?;
+    try_join_all(tgs.into_iter().map(|tg| {
+        let arn = tg.target_group_arn().unwrap_or_default().to_string();
+        let tags = tags.get(&arn).cloned().unwrap_or_default();
+        let read_targets = targets && !filled.contains(&arn);
+        async move {
+            let attributes = c.elbv2.describe_target_group_attributes().target_group_arn(&arn).send();
+            let health = async {
+                if !read_targets {
+                    return Ok(None);
+                }
+                c.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some)
+            };
+            let (attributes, health) = tokio::join!(attributes, health);
+            let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
+            let health = health.map_err(|e| err(&format!("reading targets of {arn}"), e))?;
+            let targets = health.map(|h| h.target_health_descriptions().iter().filter_map(|d| d.target().cloned()).collect());
+            anyhow::Ok(FoundTg { attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))), tags, targets, tg })
+        }
+    }))
+    .await
+}
+
+/// The launch template each group launches from, at the version the group names.
+async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<Vec<FoundTemplate>> {
+    let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+    for g in groups {
+        let spec = g.launch_template().or_else(|| g.mixed_instances_policy().and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
+        let Some(spec) = spec else {
+            anyhow::bail!(
+                "auto-scaling group `{}` uses a launch configuration: lbstack manages launch templates only (migrate it first)",
+                g.auto_scaling_group_name().unwrap_or_default()
+            );
+        };
+        let id = match (spec.launch_template_id(), spec.launch_template_name()) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(name)) => {
+                let out = c.ec2.describe_launch_templates().launch_template_names(name).send().await.map_err(|e| err(&format!("reading launch template {name}"), e))?;
+                out.launch_templates().first().and_then(|t| t.launch_template_id()).unwrap_or_default().to_string()
+            }
+            _ => continue,
+        };
+        wanted.insert(id, spec.version().unwrap_or("$Default").to_string());
+    }
+    let ids: Vec<String> = wanted.keys().cloned().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let described = c.ec2.describe_launch_templates().set_launch_template_ids(Some(ids)).send().await.map_err(|e| err("reading launch templates", e))?;
+    try_join_all(described.launch_templates().iter().map(|t| {
+        let id = t.launch_template_id().unwrap_or_default().to_string();
+        let version = wanted.get(&id).cloned().unwrap_or_else(|| "$Default".into());
+        async move {
+            let out = c
+                .ec2
+                .describe_launch_template_versions()
+                .launch_template_id(&id)
+                .versions(&version)
+                .send()
+                .await
+                .map_err(|e| err(&format!("reading launch template {id}"), e))?;
+            let data = out.launch_template_versions().first().and_then(|v| v.launch_template_data()).cloned().unwrap_or_else(|| ResponseLaunchTemplateData::builder().build());
+            let tags = t.tags().iter().filter_map(|x| Some((x.key()?.to_string(), x.value().unwrap_or_default().to_string()))).collect();
+            anyhow::Ok(FoundTemplate { name: t.launch_template_name().unwrap_or_default().to_string(), id, data, tags })
+        }
+    }))
+    .await
+}
+
+async fn group(c: &Clients, group: AutoScalingGroup) -> anyhow::Result<FoundGroup> {
+    let name = group.auto_scaling_group_name().unwrap_or_default().to_string();
+    let policies = c.autoscaling.describe_policies().auto_scaling_group_name(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let schedules = c.autoscaling.describe_scheduled_actions().auto_scaling_group_name(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let warm_pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&name).max_records(1).send();
+    let notifications =
+        c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let (policies, schedules, warm_pool, notifications) = tokio::join!(policies, schedules, warm_pool, notifications);
+    Ok(FoundGroup {
+        policies: policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?,
+        schedules: schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?,
+        warm_pool: warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?.warm_pool_configuration().cloned(),
+        notifications: notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?,
+        group,
+    })
+}
+
+async fn security_groups(c: &Clients, ids: BTreeSet<String>) -> anyhow::Result<Vec<SecurityGroup>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    c.ec2
+        .describe_security_groups()
+        .set_group_ids(Some(ids.into_iter().collect()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("reading security groups", e))
+}
+
+/// The metric alarms whose actions include a policy of an imported group, with their tags.
+async fn alarms(c: &Clients, groups: &[FoundGroup]) -> anyhow::Result<Vec<(MetricAlarm, Tags)>> {
+    let policy_arns: BTreeSet<&str> = groups.iter().flat_map(|g| g.policies.iter().filter_map(|p| p.policy_arn())).collect();
+    if policy_arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pages = c.cloudwatch.describe_alarms().into_paginator().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing alarms", e))?;
+    let mut seen = BTreeSet::new();
+    let wired: Vec<MetricAlarm> = pages
+        .iter()
+        .flat_map(|p| p.metric_alarms())
+        .filter(|a| a.alarm_actions().iter().chain(a.ok_actions()).chain(a.insufficient_data_actions()).any(|x| policy_arns.contains(x.as_str())))
+        .filter(|a| seen.insert(a.alarm_arn().unwrap_or_default().to_string()))
+        .cloned()
+        .collect();
+    try_join_all(wired.into_iter().map(|a| async move {
+        let arn = a.alarm_arn().unwrap_or_default().to_string();
+        let out = c.cloudwatch.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| err(&format!("reading tags of alarm {arn}"), e))?;
+        let tags = out.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+        anyhow::Ok((a, tags))
+    }))
+    .await
+}
