@@ -58,6 +58,7 @@ fn node_id(a: &Address) -> String {
         Kind::LoadBalancer => "lb",
         Kind::Listener => "listener",
         Kind::ListenerRules => "rules",
+        Kind::SharedRules => "shared",
         Kind::TargetGroup => "tg",
         Kind::AutoScalingGroup => "asg",
         Kind::LaunchTemplate => "lt",

@@ -75,6 +75,9 @@ kinds! {
     Listener { address: "listener", section: None, noun: "listener", replace: ["load_balancer"], create_before_destroy: false },
     /// All rules of one listener, reconciled together (one SetRulePriorities for reorders).
     ListenerRules { address: "listener_rules", section: None, noun: "listener rule set", replace: ["listener"], create_before_destroy: false },
+    /// The stack's rules on a listener it does not own (`shared_listeners`), reconciled like a
+    /// listener rule set but owning only the rules tagged as its own.
+    SharedRules { address: "shared_listener", section: Some("shared_listeners"), noun: "shared listener", replace: ["listener"], create_before_destroy: false },
     /// The link between a load balancer and its web ACL.
     WebAclAssociation { address: "web_acl_association", section: None, noun: "web ACL association", replace: ["load_balancer"], create_before_destroy: false },
     /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
@@ -113,6 +116,7 @@ impl Kind {
             Kind::TargetGroup => keys(s.target_groups.keys().collect()),
             Kind::LoadBalancer => keys(s.load_balancers.keys().collect()),
             Kind::Record => keys(s.records.keys().collect()),
+            Kind::SharedRules => keys(s.shared_listeners.keys().collect()),
             Kind::LaunchTemplate => keys(s.launch_templates.keys().collect()),
             Kind::AutoScalingGroup => keys(s.autoscaling_groups.keys().collect()),
             Kind::ScalingPolicy => keys(s.scaling_policies.keys().collect()),

@@ -698,7 +698,9 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
         }
     }
     if !moves.is_empty() {
-        set_priorities(sc, moves, &have).await?;
+        // On a shared listener, the priorities others' rules hold are taken too.
+        let others: Vec<i64> = c.inputs.get("others").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_i64).collect();
+        set_priorities(sc, moves, &have, &others).await?;
     }
     for w in creates {
         let priority = w["priority"].as_i64().unwrap_or(0) as i32;
@@ -749,14 +751,15 @@ async fn delete_rule(sc: &StepContext, arn: &str) -> anyhow::Result<()> {
 /// One SetRulePriorities call, which AWS validates against the final order (swaps included).
 /// Endpoints that check each new priority against the current ones (the emulator) refuse a swap
 /// with PriorityInUse; then park the moving rules on free priorities first and move them again.
-async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[Value]) -> anyhow::Result<()> {
+async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[Value], others: &[i64]) -> anyhow::Result<()> {
     let elb = &sc.clients.elbv2;
     match elb.set_rule_priorities().set_rule_priorities(Some(moves.clone())).send().await {
         Ok(_) => return Ok(()),
         Err(e) if class_of(&e) == Class::AlreadyExists => {}
         Err(e) => return Err(err("reordering rules", e)),
     }
-    let taken: Vec<i64> = have.iter().filter_map(|r| r["priority"].as_i64()).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).collect();
+    let taken: Vec<i64> =
+        have.iter().filter_map(|r| r["priority"].as_i64()).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).chain(others.iter().copied()).collect();
     let mut free = (1..=50_000i64).rev().filter(|p| !taken.contains(p));
     let parked: Vec<RulePriorityPair> = moves
         .iter()

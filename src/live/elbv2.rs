@@ -564,3 +564,94 @@ pub fn link_security_groups(live: &mut Live, sg_ids: &BTreeMap<String, String>) 
         };
     }
 }
+
+/// The listeners of `shared_listeners`, found by ARN or by load balancer name and port: the
+/// rules tagged as this entry's are the stack's (one rule set per entry); every other rule is
+/// someone else's, and only its priority is kept, so the plan never takes one.
+pub async fn read_shared(
+    clients: &Clients,
+    stack: &Stack,
+    tg_refs: &HashMap<String, Address>,
+) -> anyhow::Result<(std::collections::BTreeMap<String, crate::plan::desired::SharedListenerState>, Vec<Live>)> {
+    let reads = try_join_all(stack.shared_listeners.iter().map(|(key, shared)| async move {
+        let arn = shared_listener_arn(clients, key, shared).await?;
+        let rules = clients
+            .elbv2
+            .describe_rules()
+            .listener_arn(&arn)
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<Rule>, _>>()
+            .await
+            .map_err(|e| err(&format!("reading the rules of shared listener `{key}`"), e))?;
+        let rules: Vec<Rule> = rules.into_iter().filter(|r| r.is_default() != Some(true)).collect();
+        let tags = tags_of(clients, rules.iter().filter_map(|r| r.rule_arn().map(str::to_string)).collect()).await?;
+        let address = Address::new(Kind::SharedRules, key);
+        let own = address.to_string();
+        let (ours, others): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| {
+            let t = r.rule_arn().and_then(|a| tags.get(a));
+            t.is_some_and(|t| t.get(OWNER_STACK_TAG) == Some(&stack.stack) && t.get(OWNER_ADDRESS_TAG) == Some(&own))
+        });
+        let priority = |r: &Rule| r.priority().and_then(|p| p.parse::<u32>().ok());
+        let mut list: Vec<Value> = ours.iter().map(|r| rule(r, tg_refs)).collect();
+        list.sort_by_key(|r| r["priority"].as_u64());
+        let state = crate::plan::desired::SharedListenerState {
+            arn: arn.clone(),
+            others: others.iter().filter_map(|r| priority(r)).collect(),
+            ours: ours.iter().filter_map(|r| Some((priority(r)?, conditions(r.conditions())))).collect(),
+        };
+        let live = (!ours.is_empty()).then(|| {
+            let ids: Map<String, Value> = ours.iter().filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?)))).collect();
+            Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: json!({ "listener": arn, "rules": list, "rule_arns": ids }) }
+        });
+        anyhow::Ok((key.clone(), state, live))
+    }))
+    .await?;
+    let mut states = std::collections::BTreeMap::new();
+    let mut live = Vec::new();
+    for (key, state, found) in reads {
+        states.insert(key, state);
+        live.extend(found);
+    }
+    Ok((states, live))
+}
+
+async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::spec::model::SharedListener) -> anyhow::Result<String> {
+    let missing = |what: String| anyhow::anyhow!("shared listener `{key}`: {what}");
+    if let Some(arn) = &shared.listener {
+        let found = clients.elbv2.describe_listeners().listener_arns(arn).send().await;
+        return match found {
+            Ok(out) if !out.listeners().is_empty() => Ok(arn.clone()),
+            Ok(_) => Err(missing(format!("no listener has the ARN {arn}"))),
+            Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Err(missing(format!("no listener has the ARN {arn}"))),
+            Err(e) => Err(err(&format!("reading shared listener `{key}`"), e)),
+        };
+    }
+    let (Some(name), Some(port)) = (&shared.load_balancer, shared.port) else { return Err(missing("no `listener`, nor `load_balancer` and `port`".into())) };
+    let lbs = match clients.elbv2.describe_load_balancers().names(name).send().await {
+        Ok(out) => out.load_balancers().to_vec(),
+        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Vec::new(),
+        Err(e) => return Err(err(&format!("reading the load balancer of shared listener `{key}`"), e)),
+    };
+    let lb = lbs.first().ok_or_else(|| missing(format!("no load balancer is named `{name}`")))?;
+    if lb.r#type().is_some_and(|t| t.as_str() != "application") {
+        return Err(missing(format!("`{name}` is a {} load balancer; only application load balancers have rules", lb.r#type().map_or("", |t| t.as_str()))));
+    }
+    let listeners = clients
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(lb.load_balancer_arn().unwrap_or_default())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<Listener>, _>>()
+        .await
+        .map_err(|e| err(&format!("reading the listeners of `{name}`"), e))?;
+    listeners
+        .iter()
+        .find(|l| l.port() == Some(port as i32))
+        .and_then(|l| l.listener_arn().map(str::to_string))
+        .ok_or_else(|| missing(format!("`{name}` has no listener on port {port}")))
+}

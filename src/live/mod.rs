@@ -407,7 +407,14 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)
         .filter_map(|r| Some((r.attrs["dns_name"].as_str()?.trim_end_matches('.').to_ascii_lowercase(), r.address.to_string())))
         .collect();
-    let (assoc, records) = tokio::join!(wafv2::read_associations(clients, &albs, &acl_ids), route53::read(clients, stack, &lb_dns));
+    // Owned target groups are referenced by the stack's rules on shared listeners.
+    let tg_refs: std::collections::HashMap<String, crate::plan::Address> =
+        resources.iter().filter(|r| r.address.kind == crate::plan::Kind::TargetGroup).map(|r| (r.id.clone(), r.address.clone())).collect();
+    let (assoc, records, shared) =
+        tokio::join!(wafv2::read_associations(clients, &albs, &acl_ids), route53::read(clients, stack, &lb_dns), elbv2::read_shared(clients, stack, &tg_refs));
+    let (shared_listeners, shared_rules) = shared?;
+    context.shared_listeners = shared_listeners;
+    resources.extend(shared_rules);
     resources.extend(assoc?);
     let (records, record_conflicts) = records?;
     resources.extend(records);

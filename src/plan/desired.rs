@@ -21,6 +21,19 @@ pub struct Context {
     pub certificates: BTreeMap<String, String>,
     /// The id of each security group the stack looks up (by key).
     pub security_groups: BTreeMap<String, String>,
+    /// Each listener of `shared_listeners` (by key): what its rules hold.
+    pub shared_listeners: BTreeMap<String, SharedListenerState>,
+}
+
+/// A listener the stack does not own, as planning needs it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SharedListenerState {
+    pub arn: String,
+    /// Priorities held by rules that are not this entry's.
+    pub others: Vec<u32>,
+    /// This entry's rules now: priority and conditions (desired shape), so a rule keeps the
+    /// priority it was given.
+    pub ours: Vec<(u32, Value)>,
 }
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
@@ -127,6 +140,9 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
                 out.push(listener_rules(key, lkey, l));
             }
         }
+    }
+    for (key, shared) in s.shared_listeners.iter().filter(|(_, sl)| !sl.rules.is_empty()) {
+        out.push(shared_rules(ctx, key, shared)?);
     }
     super::autoscaling::build(s, ctx, &mut out)?;
     for (key, r) in &s.records {
@@ -902,6 +918,44 @@ pub fn conditions(r: &Rule) -> Value {
         m.insert("method".into(), v);
     }
     Value::Object(m)
+}
+
+/// The stack's rules on a listener it does not own. A rule without `priority` keeps the one it
+/// has (same conditions), else takes the lowest priority no other rule holds; a declared priority
+/// another's rule holds is refused here, before anything is sent.
+fn shared_rules(ctx: &Context, key: &str, shared: &SharedListener) -> Result<Desired, String> {
+    let state = ctx.shared_listeners.get(key).ok_or_else(|| format!("shared listener `{key}` was not found"))?;
+    let mut used: std::collections::BTreeSet<u32> = state.others.iter().copied().collect();
+    for p in shared.rules.iter().filter_map(|r| r.priority) {
+        if used.contains(&p) {
+            return Err(format!("shared listener `{key}`: priority {p} is held by a rule this stack does not own; choose another, or leave `priority` out"));
+        }
+    }
+    used.extend(shared.rules.iter().filter_map(|r| r.priority));
+    // Rules that exist keep their priorities first, so a rule added to the list moves no other.
+    let mut chosen: Vec<Option<u32>> = shared.rules.iter().map(|r| r.priority).collect();
+    for (i, r) in shared.rules.iter().enumerate().filter(|(_, r)| r.priority.is_none()) {
+        let conds = conditions(r);
+        if let Some((p, _)) = state.ours.iter().find(|(p, c)| *c == conds && !used.contains(p)) {
+            chosen[i] = Some(*p);
+            used.insert(*p);
+        }
+    }
+    let mut rules = Vec::new();
+    for (r, priority) in shared.rules.iter().zip(chosen) {
+        let priority = match priority {
+            Some(p) => p,
+            None => {
+                let free = (1..=50_000).find(|p| !used.contains(p)).ok_or_else(|| format!("shared listener `{key}`: no rule priority is free"))?;
+                used.insert(free);
+                free
+            }
+        };
+        rules.push(json!({ "priority": priority, "conditions": conditions(r), "action": action(&r.action()) }));
+    }
+    rules.sort_by_key(|r| r["priority"].as_u64());
+    let attrs = json!({ "listener": state.arn, "rules": rules, "_others": state.others });
+    Ok(finish(Address::new(Kind::SharedRules, key), format!("{key} rules"), attrs, None))
 }
 
 fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {

@@ -152,7 +152,7 @@ pub fn delete_rank(kind: Kind) -> u8 {
         Kind::Certificate | Kind::TargetGroup | Kind::WebAcl | Kind::LaunchTemplate => 1,
         Kind::LoadBalancer => 2,
         Kind::Listener | Kind::WebAclAssociation | Kind::Record | Kind::AutoScalingGroup => 3,
-        Kind::ListenerRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,
+        Kind::ListenerRules | Kind::SharedRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,
         Kind::Alarm => 5,
         Kind::CompositeAlarm => 6,
     }

@@ -45,6 +45,11 @@ pub struct Stack {
     pub target_groups: IndexMap<String, TargetGroup>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub load_balancers: IndexMap<String, LoadBalancer>,
+    /// Rules on listeners the stack does not own (a load balancer another team or stack runs):
+    /// only the rules declared here are the stack's, tagged as such; the listener and every other
+    /// rule on it are left alone, and destroy removes only these rules.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub shared_listeners: IndexMap<String, SharedListener>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub launch_templates: IndexMap<String, LaunchTemplate>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -932,6 +937,27 @@ impl Listener {
         }
         out
     }
+}
+
+/// A listener of an application load balancer the stack does not own: by `listener` ARN, or by
+/// `load_balancer` name and `port`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedListener {
+    /// The listener's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener: Option<String>,
+    /// An existing application load balancer, by name (with `port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
+    /// The listener's port on `load_balancer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// The stack's rules on it. A rule without `priority` gets the lowest priority no other rule
+    /// of the listener holds (shown in the plan, kept on later applies); give one where order
+    /// against others' rules matters.
+    pub rules: Vec<Rule>,
 }
 
 /// Exactly one of `forward`, `redirect`, `fixed_response`.
@@ -2027,7 +2053,7 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
         K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
         K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy => &["id", "name", "arn"],
         K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
-        K::Listener | K::ListenerRules | K::WebAclAssociation => &[],
+        K::Listener | K::ListenerRules | K::WebAclAssociation | K::SharedRules => &[],
     }
 }
 

@@ -18,6 +18,7 @@ mod lint;
 mod reference;
 mod scale;
 mod scaling;
+mod shared;
 mod signin;
 mod simulate;
 mod support;

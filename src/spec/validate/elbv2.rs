@@ -390,6 +390,35 @@ impl V<'_> {
             );
             return;
         }
+        self.rules(lsp, listener_name, lb, l, true);
+    }
+
+    /// The stack's rules on listeners it does not own: the listener named one way, the rules
+    /// checked as any application listener's (their unset priorities are chosen when planning).
+    pub(super) fn shared_listeners(&mut self) {
+        // What the rules are checked against: an HTTPS listener of an application load balancer
+        // (sign-in needs HTTPS; the shared listener's protocol is known only when planning).
+        let lb: LoadBalancer = serde_json::from_value(serde_json::json!({ "listeners": {} })).expect("an empty load balancer");
+        for (key, shared) in &self.s.shared_listeners {
+            let sp = format!("/shared_listeners/{}", escape(key));
+            match (&shared.listener, &shared.load_balancer, shared.port) {
+                (Some(arn), None, None) => self.arn(&format!("{sp}/listener"), arn, "elasticloadbalancing", &["listener/app/"], "an application listener ARN"),
+                (None, Some(name), Some(_)) => {
+                    let own = self.s.load_balancers.keys().any(|k| crate::plan::names::elbv2_name(self.s, K::LoadBalancer, k) == *name);
+                    if own {
+                        self.err(&format!("{sp}/load_balancer"), format!("`{}` is a load balancer of this stack", truncate(name)), "put the rules on its own listener instead");
+                    }
+                }
+                _ => self.err_key(&sp, "a shared listener is named by `listener` (its ARN), or by `load_balancer` and `port`", ""),
+            }
+            let mut l: Listener = serde_json::from_value(serde_json::json!({ "protocol": "HTTPS", "default_action": {} })).expect("an empty listener");
+            l.rules = shared.rules.clone();
+            self.rules(&sp, key, &lb, &l, false);
+        }
+    }
+
+    /// A listener's rules; `positional`: a rule without `priority` gets 10 × its position.
+    fn rules(&mut self, lsp: &str, listener_name: &str, lb: &LoadBalancer, l: &Listener, positional: bool) {
         let mut priorities: BTreeMap<u32, usize> = BTreeMap::new();
         if l.rules.len() > 100 {
             self.warn_key(
@@ -400,11 +429,13 @@ impl V<'_> {
         }
         for (i, r) in l.rules.iter().enumerate() {
             let rp = format!("{lsp}/rules/{i}");
-            let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
-            if r.priority.is_none() && priority > 50_000 {
-                self.err(&rp, format!("this rule gets priority {priority} (10 × its position), above AWS's 50000"), "give rules explicit `priority` values");
+            let priority = if positional { Some(r.priority.unwrap_or(10 * (i as u32 + 1))) } else { r.priority };
+            if r.priority.is_none() && priority.is_some_and(|p| p > 50_000) {
+                self.err(&rp, format!("this rule gets priority {} (10 × its position), above AWS's 50000", priority.unwrap_or_default()), "give rules explicit `priority` values");
             }
-            if let Some(first) = priorities.insert(priority, i) {
+            if let Some(priority) = priority
+                && let Some(first) = priorities.insert(priority, i)
+            {
                 let explain =
                     if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
                 self.err(

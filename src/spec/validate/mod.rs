@@ -199,6 +199,7 @@ impl<'a> V<'a> {
         self.waf();
         self.target_groups();
         self.load_balancers();
+        self.shared_listeners();
         self.launch_templates();
         self.autoscaling_groups();
         self.scaling_policies();
@@ -416,6 +417,15 @@ fn tg_users(s: &Stack) -> HashMap<&str, Vec<(LbType, String)>> {
             for tg in l.target_groups() {
                 if let Some((k, _)) = s.target_groups.get_key_value(tg) {
                     users.entry(k.as_str()).or_default().push((lb.kind, format!("{lb_name}.{l_name}")));
+                }
+            }
+        }
+    }
+    for (key, shared) in &s.shared_listeners {
+        for r in &shared.rules {
+            for tg in r.forward.iter().flat_map(Forward::target_groups) {
+                if let Some((k, _)) = s.target_groups.get_key_value(tg) {
+                    users.entry(k.as_str()).or_default().push((LbType::Application, format!("shared_listeners.{key}")));
                 }
             }
         }
