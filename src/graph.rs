@@ -59,6 +59,7 @@ fn node_id(a: &Address) -> String {
         Kind::Listener => "listener",
         Kind::ListenerRules => "rules",
         Kind::SharedRules => "shared",
+        Kind::Topic => "topic",
         Kind::TargetGroup => "tg",
         Kind::AutoScalingGroup => "asg",
         Kind::LaunchTemplate => "lt",

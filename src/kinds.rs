@@ -89,6 +89,8 @@ kinds! {
     ScalingPolicy { address: "scaling_policy", section: Some("scaling_policies"), noun: "scaling policy", replace: ["group", "type"], create_before_destroy: false },
     /// A scheduled action of an owned group (owned like policies).
     ScheduledAction { address: "scheduled_action", section: Some("scheduled_actions"), noun: "scheduled action", replace: ["group"], create_before_destroy: false },
+    /// An SNS topic with its subscriptions, owned by tags.
+    Topic { address: "topic", section: Some("topics"), noun: "SNS topic", replace: [], create_before_destroy: false },
     /// A CloudWatch metric alarm, owned by tags and the `<stack>-` name prefix.
     Alarm { address: "alarm", section: Some("alarms"), noun: "alarm", replace: [], create_before_destroy: false },
     /// A CloudWatch composite alarm: a rule over the stack's alarms, owned like them.
@@ -117,6 +119,7 @@ impl Kind {
             Kind::LoadBalancer => keys(s.load_balancers.keys().collect()),
             Kind::Record => keys(s.records.keys().collect()),
             Kind::SharedRules => keys(s.shared_listeners.keys().collect()),
+            Kind::Topic => keys(s.topics.keys().collect()),
             Kind::LaunchTemplate => keys(s.launch_templates.keys().collect()),
             Kind::AutoScalingGroup => keys(s.autoscaling_groups.keys().collect()),
             Kind::ScalingPolicy => keys(s.scaling_policies.keys().collect()),

@@ -146,7 +146,8 @@ async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 /// PutCompositeAlarm with the rule and actions (and tags when creating).
 async fn put_composite(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
-    let a = c.after.as_ref().expect("desired attributes");
+    // Topics of the stack are references until resolved to their ARNs.
+    let a = &sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
     let mut req = sc
         .clients
         .cloudwatch

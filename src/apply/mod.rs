@@ -11,6 +11,7 @@ mod cloudwatch;
 mod ec2;
 mod elbv2;
 pub(crate) mod route53;
+mod sns;
 mod wafv2;
 
 use crate::live::Clients;
@@ -499,6 +500,9 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Listener, Op::Create) => elbv2::create_listener(sc, c).await,
         (Kind::Listener, Op::Update) => elbv2::update_listener(sc, c).await,
         (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
+        (Kind::Topic, Op::Create) => sns::create_topic(sc, c).await,
+        (Kind::Topic, Op::Update) => sns::update_topic(sc, c).await,
+        (Kind::Topic, Op::Delete) => sns::delete_topic(sc, c).await,
         (Kind::ListenerRules | Kind::SharedRules, Op::Create) => elbv2::sync_rules(sc, c, true).await,
         (Kind::ListenerRules | Kind::SharedRules, Op::Update) => elbv2::sync_rules(sc, c, false).await,
         (Kind::ListenerRules | Kind::SharedRules, Op::Delete) => elbv2::delete_rules(sc, c).await,

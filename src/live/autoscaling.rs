@@ -612,7 +612,7 @@ pub fn link(resources: &mut [Live]) {
         }
     }
     for r in resources.iter_mut() {
-        if matches!(r.address.kind, Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::ScalingPolicy | Kind::ScheduledAction | Kind::Alarm) {
+        if matches!(r.address.kind, Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::ScalingPolicy | Kind::ScheduledAction | Kind::Alarm | Kind::CompositeAlarm) {
             walk(&mut r.attrs, &find);
         }
     }

@@ -13,6 +13,7 @@ pub mod elbv2;
 pub mod network;
 pub mod route53;
 pub mod shaping;
+pub mod sns;
 pub mod wafv2;
 
 use crate::plan::LiveState;
@@ -60,6 +61,7 @@ pub const ADOPTABLE: &[crate::plan::Kind] = &[
     crate::plan::Kind::WebAcl,
     crate::plan::Kind::Alarm,
     crate::plan::Kind::CompositeAlarm,
+    crate::plan::Kind::Topic,
 ];
 
 /// A resource found by name, as `claim` sees it.
@@ -252,6 +254,9 @@ fn removed_tags(input: &aws_smithy_runtime_api::client::interceptors::context::I
     if let Some(i) = input.downcast_ref::<aws_sdk_cloudwatch::operation::untag_resource::UntagResourceInput>() {
         return i.tag_keys().to_vec();
     }
+    if let Some(i) = input.downcast_ref::<aws_sdk_sns::operation::untag_resource::UntagResourceInput>() {
+        return i.tag_keys().to_vec();
+    }
     Vec::new()
 }
 
@@ -284,6 +289,7 @@ pub struct Clients {
     pub wafv2: aws_sdk_wafv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
     /// The apply lock's parameter (`crate::lock`).
     pub ssm: aws_sdk_ssm::Client,
     pub calls: ApiCalls,
@@ -305,6 +311,7 @@ impl Clients {
         let wafv2 = aws_sdk_wafv2::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
+        let sns = aws_sdk_sns::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
@@ -314,6 +321,7 @@ impl Clients {
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
             autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+            sns: aws_sdk_sns::Client::from_conf(sns),
             ssm: aws_sdk_ssm::Client::from_conf(ssm),
             calls,
         }
@@ -372,7 +380,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         context.security_groups = looked_up?;
         Ok::<_, anyhow::Error>((context, sgs))
     };
-    let (sgs, lbs, certs, waf, templates, groups, alarms, images) = tokio::join!(
+    let (sgs, lbs, certs, waf, templates, groups, alarms, images, topics) = tokio::join!(
         sgs,
         elbv2::read(clients, stack, adopt),
         acm::read(clients, stack),
@@ -380,7 +388,8 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         autoscaling::read_launch_templates(clients, stack, adopt),
         autoscaling::read_groups(clients, stack, adopt),
         cloudwatch::read(clients, stack, adopt),
-        autoscaling::resolve_images(clients, stack)
+        autoscaling::resolve_images(clients, stack),
+        sns::read(clients, stack, adopt)
     );
     let (mut context, sgs) = sgs?;
     context.images = images?;
@@ -388,7 +397,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     context.certificates = looked_up;
     let (sgs, sg_conflicts) = sgs;
     let (mut resources, mut conflicts) = lbs?;
-    for part in [templates?, groups?, alarms?] {
+    for part in [templates?, groups?, alarms?, topics?] {
         resources.extend(part.0);
         conflicts.extend(part.1);
     }

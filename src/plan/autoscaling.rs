@@ -54,7 +54,7 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
         deps.push(Address::new(kind, &name));
     }
     rule.push_str(&c.rule[last..]);
-    let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
+    let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(s, x)).collect());
     let attrs = json!({
         "rule": rule,
         "actions": list(&c.actions),
@@ -214,7 +214,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         .iter()
         .map(|n| {
             let events = if n.events.is_empty() { GroupEvent::ALL.to_vec() } else { n.events.clone() };
-            json!({ "topic": n.topic, "events": sorted(events.into_iter().map(|e| Value::from(e.aws_name())).collect()) })
+            json!({ "topic": action_ref(s, &n.topic), "events": sorted(events.into_iter().map(|e| Value::from(e.aws_name())).collect()) })
         })
         .collect();
     attrs.insert("notifications".into(), sorted(notifications));
@@ -494,9 +494,15 @@ fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Value> {
     queries
 }
 
-/// An action by key is a scaling policy of the stack; an ARN stays as written.
-fn action_ref(a: &str) -> Value {
-    if a.starts_with("arn:") { Value::from(a) } else { Address::new(Kind::ScalingPolicy, a).reference() }
+/// An action by key is an SNS topic or a scaling policy of the stack; an ARN stays as written.
+fn action_ref(s: &Stack, a: &str) -> Value {
+    if a.starts_with("arn:") {
+        Value::from(a)
+    } else if s.topics.contains_key(a) {
+        Address::new(Kind::Topic, a).reference()
+    } else {
+        Address::new(Kind::ScalingPolicy, a).reference()
+    }
 }
 
 fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
@@ -510,7 +516,7 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
         MissingData::Breaching => "breaching",
         MissingData::NotBreaching => "notBreaching",
     };
-    let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(x)).collect());
+    let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(s, x)).collect());
     let attrs = json!({
         "namespace": metric.map(|m| namespace_for(s, &a.namespace, m, &a.dimensions)),
         "metric": metric,

@@ -100,6 +100,43 @@ pub fn managed_view(declared: &Value, live: &Value) -> Value {
     Value::Object(live.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
+/// A subscription endpoint as plans show and compare it: an HTTP(S) URL keeps its scheme and
+/// host, and its path and query (where webhook tokens live) become a short hash of the whole URL.
+pub fn shown_endpoint(protocol: &str, endpoint: &str) -> String {
+    if !matches!(protocol, "http" | "https") {
+        return endpoint.to_string();
+    }
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.len() == rest.len() {
+        return endpoint.to_string();
+    }
+    format!("{scheme}://{host}/… (#{})", names::hash7(endpoint))
+}
+
+fn topic(s: &Stack, key: &str, t: &Topic) -> Desired {
+    let address = Address::new(Kind::Topic, key);
+    let mut endpoints = Map::new();
+    let subscriptions: Vec<Value> = t
+        .subscriptions
+        .iter()
+        .map(|sub| {
+            let shown = shown_endpoint(sub.protocol.as_str(), &sub.endpoint);
+            if shown != sub.endpoint {
+                endpoints.insert(shown.clone(), Value::from(sub.endpoint.as_str()));
+            }
+            json!({ "protocol": sub.protocol.as_str(), "endpoint": shown })
+        })
+        .collect();
+    let attrs = json!({
+        "display_name": t.display_name.clone().unwrap_or_default(),
+        "subscriptions": sorted(subscriptions),
+        "tags": tags(s, &address, &t.tags),
+        "_endpoints": endpoints,
+    });
+    finish(address, names::given(s, Kind::Topic, key, 256), attrs, None)
+}
+
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     check_secrets(s)?;
     let resolved = with_looked_up_groups(s, ctx)?;
@@ -116,6 +153,9 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     }
     for (key, set) in &s.ip_sets {
         out.push(ip_set(s, key, set));
+    }
+    for (key, t) in &s.topics {
+        out.push(topic(s, key, t));
     }
     for (key, acl) in &s.web_acls {
         out.push(web_acl(s, key, acl));

@@ -58,6 +58,10 @@ pub struct Stack {
     pub scaling_policies: IndexMap<String, ScalingPolicy>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub scheduled_actions: IndexMap<String, ScheduledAction>,
+    /// SNS topics that alarms (`actions`) and groups (`notifications`) name by key, with who is
+    /// subscribed to them; named `<stack>-<key>` in AWS.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub topics: IndexMap<String, Topic>,
     /// CloudWatch metric alarms; named `<stack>-<key>` in AWS.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub alarms: IndexMap<String, Alarm>,
@@ -354,6 +358,7 @@ impl Stack {
             crate::kinds::Kind::ScheduledAction => self.scheduled_actions.get(key)?.name.as_deref(),
             crate::kinds::Kind::Alarm => self.alarms.get(key)?.name.as_deref(),
             crate::kinds::Kind::CompositeAlarm => self.composite_alarms.get(key)?.name.as_deref(),
+            crate::kinds::Kind::Topic => self.topics.get(key)?.name.as_deref(),
             _ => None,
         }
     }
@@ -1559,7 +1564,7 @@ pub enum WarmPoolState {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GroupNotification {
-    /// An SNS topic ARN.
+    /// An SNS topic of this stack (by key) or an existing topic's ARN.
     pub topic: String,
     /// Of `launch`, `launch_error`, `terminate`, `terminate_error` (default: all four).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1836,6 +1841,62 @@ pub struct ScheduledAction {
     pub desired: Option<u32>,
 }
 
+// ---------------------------------------------------------------- notifications
+
+/// An SNS topic of the stack.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// The AWS name when it is not `<stack>-<key>`: an existing topic brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The sender's name in e-mail and SMS notifications (at most 100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Who is told. An e-mail or HTTP(S) subscriber confirms before anything reaches it; until
+    /// then AWS keeps the subscription pending, and one removed from the stack while pending stays
+    /// until AWS lets it expire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<Subscription>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    pub protocol: SubscriptionProtocol,
+    /// By protocol: an e-mail address, an `https://` or `http://` URL, an SQS queue or Lambda
+    /// function ARN, or a phone number in E.164 form (`+15555550100`).
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubscriptionProtocol {
+    Email,
+    EmailJson,
+    Http,
+    Https,
+    Sqs,
+    Lambda,
+    Sms,
+}
+
+impl SubscriptionProtocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionProtocol::Email => "email",
+            SubscriptionProtocol::EmailJson => "email-json",
+            SubscriptionProtocol::Http => "http",
+            SubscriptionProtocol::Https => "https",
+            SubscriptionProtocol::Sqs => "sqs",
+            SubscriptionProtocol::Lambda => "lambda",
+            SubscriptionProtocol::Sms => "sms",
+        }
+    }
+}
+
 // ---------------------------------------------------------------- alarms
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -1885,10 +1946,10 @@ pub struct Alarm {
     pub missing_data: Option<MissingData>,
     #[serde(default)]
     pub dimensions: AlarmDimensions,
-    /// On ALARM: scaling policies of this stack (step or simple, by key) or SNS topic ARNs.
+    /// On ALARM: scaling policies (step or simple) or SNS topics of this stack by key, or ARNs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<String>,
-    /// On OK: SNS topic ARNs or policies.
+    /// On OK: SNS topics or policies, by key or ARN.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ok_actions: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1947,7 +2008,7 @@ pub struct CompositeAlarm {
     /// Alarms of this stack by key in `ALARM(key)`, `OK(key)` or `INSUFFICIENT_DATA(key)`,
     /// combined with `AND`, `OR`, `NOT` and parentheses: `ALARM(errors) AND ALARM(latency)`.
     pub rule: String,
-    /// On ALARM: SNS topic ARNs (composite alarms cannot scale groups).
+    /// On ALARM: SNS topics of this stack by key, or topic ARNs (composite alarms cannot scale groups).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -2051,7 +2112,7 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
     use crate::kinds::Kind as K;
     match kind {
         K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
-        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy => &["id", "name", "arn"],
+        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic => &["id", "name", "arn"],
         K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
         K::Listener | K::ListenerRules | K::WebAclAssociation | K::SharedRules => &[],
     }

@@ -748,3 +748,51 @@ async fn capacity_reservations_of_a_group_round_trip() {
     assert_eq!(preference(group(&c, &name).await).0.as_deref(), Some("default"));
     destroy_converges(&c, &stack("")).await;
 }
+
+/// SNS topics declared in the stack and named by key: an alarm's actions, a composite alarm's
+/// and a group's notifications reach them; subscriptions are added and removed, the display
+/// name and tags change in place; a webhook URL's path never shows in a plan; deleting the
+/// topic from the stack deletes it once nothing names it.
+#[tokio::test]
+async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
+    let c = clients().await;
+    let name = unique("topics");
+    let hook = "https://hooks.example.com/services/T000/B000/SECRETTOKEN";
+    let stack = |topics: &str, uses: bool| {
+        let wiring = if uses {
+            "    notifications: [{topic: pager, events: [launch_error]}]\nalarms:\n  cpu: {metric: CPUUtilization, dimensions: {autoscaling_group: app}, threshold: 90, comparison: \">\", actions: [pager], ok_actions: [pager]}\ncomposite_alarms:\n  incident: {rule: \"ALARM(cpu)\", actions: [pager]}\n"
+        } else {
+            ""
+        };
+        load(&policies_stack(&name, &format!("{wiring}{topics}")))
+    };
+    let v1 = format!("topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: \"{hook}\"}}\n");
+    let p = apply_converges(&c, &stack(&v1, true)).await;
+    let shown = lbstack::plan::render::human(&p, false);
+    assert!(!shown.contains("SECRETTOKEN") && shown.contains("https://hooks.example.com/…"), "the URL's path is masked:\n{shown}");
+    let json = serde_json::to_string(&lbstack::plan::json::JsonPlan::new(&p, Default::default())).unwrap();
+    assert!(!json.contains("SECRETTOKEN"), "nor in the JSON plan");
+    let topic_arn = format!("arn:aws:sns:us-east-1:000000000000:{name}-pager");
+    let alarms = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
+    assert_eq!(alarms.metric_alarms()[0].alarm_actions(), [topic_arn.clone()], "the alarm acts on the topic by its ARN");
+    let subs = c.sns.list_subscriptions_by_topic().topic_arn(&topic_arn).send().await.unwrap();
+    let mut endpoints: Vec<&str> = subs.subscriptions().iter().filter_map(|s| s.endpoint()).collect();
+    endpoints.sort();
+    assert_eq!(endpoints, [hook, "ops@example.com"], "subscribed with the real URL");
+
+    // Update in place: display name, a subscription swapped, a tag.
+    let v2 = "topics:\n  pager:\n    display_name: Paging\n    subscriptions:\n      - {protocol: email, endpoint: oncall@example.com}\n    tags: {team: ops}\n";
+    let s = stack(v2, true);
+    assert_eq!(actions(&plan(&c, &s).await), vec![("topic.pager".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    let subs = c.sns.list_subscriptions_by_topic().topic_arn(&topic_arn).send().await.unwrap();
+    assert_eq!(subs.subscriptions().iter().filter_map(|s| s.endpoint()).collect::<Vec<_>>(), ["oncall@example.com"]);
+
+    // Nothing names it any more, then it leaves the stack: deleted after what used it.
+    apply_converges(&c, &stack(v2, false)).await;
+    let p = apply_converges(&c, &stack("", false)).await;
+    assert_eq!(actions(&p), vec![("topic.pager".to_string(), Delete)]);
+    let left = c.sns.list_topics().send().await.unwrap();
+    assert!(!left.topics().iter().any(|t| t.topic_arn() == Some(topic_arn.as_str())), "the topic is deleted");
+    destroy_converges(&c, &stack("", false)).await;
+}

@@ -230,9 +230,7 @@ impl V<'_> {
         let mut topics: HashSet<&str> = HashSet::new();
         for (i, n) in g.notifications.iter().enumerate() {
             let np = format!("{gp}/notifications/{i}");
-            if let Some(p) = arn_problem(&n.topic, "sns", &[], region.as_deref(), false) {
-                self.err(&format!("{np}/topic"), format!("not an SNS topic ARN: {p}"), "");
-            }
+            self.topic_ref(&format!("{np}/topic"), &n.topic, "");
             if !topics.insert(n.topic.as_str()) {
                 self.err(&format!("{np}/topic"), format!("group `{name}` already notifies this topic"), "list every event of a topic in one entry");
             }

@@ -26,14 +26,8 @@ impl V<'_> {
                 }
             }
             for (field, list) in [("actions", &c.actions), ("ok_actions", &c.ok_actions), ("insufficient_data_actions", &c.insufficient_data_actions)] {
-                for (i, arn) in list.iter().enumerate() {
-                    if let Some(problem) = arn_problem(arn, "sns", &[], self.s.region.as_deref(), false) {
-                        self.err(
-                            &format!("{cp}/{field}/{i}"),
-                            format!("not an SNS topic ARN: {problem}"),
-                            "composite alarms notify; they cannot run scaling policies",
-                        );
-                    }
+                for (i, topic) in list.iter().enumerate() {
+                    self.topic_ref(&format!("{cp}/{field}/{i}"), topic, "composite alarms notify; they cannot run scaling policies");
                 }
             }
             if c.description.as_ref().is_some_and(|d| d.chars().count() > 1024) {
@@ -100,6 +94,8 @@ impl V<'_> {
                                 "an SNS topic ARN, or a scaling policy of this stack by key",
                             );
                         }
+                    } else if self.s.topics.contains_key(act) {
+                        // A topic of the stack, by key.
                     } else if self.reference(&actp, K::ScalingPolicy, act)
                         && let Some(pol) = self.s.scaling_policies.get(act)
                         && (pol.target_tracking.is_some() || pol.predictive.is_some())

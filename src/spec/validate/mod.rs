@@ -22,6 +22,7 @@ mod cloudwatch;
 mod elbv2;
 mod network;
 mod route53;
+mod sns;
 mod waf;
 
 pub const MAX_STACK_NAME: usize = 24;
@@ -204,6 +205,7 @@ impl<'a> V<'a> {
         self.autoscaling_groups();
         self.scaling_policies();
         self.scheduled_actions();
+        self.topics();
         self.alarms();
         self.composite_alarms();
         self.records();
