@@ -774,7 +774,7 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     assert!(!json.contains("SECRETTOKEN"), "nor in the JSON plan");
     let topic_arn = format!("arn:aws:sns:us-east-1:000000000000:{name}-pager");
     let alarms = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
-    assert_eq!(alarms.metric_alarms()[0].alarm_actions(), [topic_arn.clone()], "the alarm acts on the topic by its ARN");
+    assert_eq!(alarms.metric_alarms()[0].alarm_actions(), std::slice::from_ref(&topic_arn), "the alarm acts on the topic by its ARN");
     let subs = c.sns.list_subscriptions_by_topic().topic_arn(&topic_arn).send().await.unwrap();
     let mut endpoints: Vec<&str> = subs.subscriptions().iter().filter_map(|s| s.endpoint()).collect();
     endpoints.sort();
