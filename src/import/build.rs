@@ -819,7 +819,7 @@ impl Builder<'_> {
                     if let Some(tg) = self.label_target_group(pre.resource_label()) {
                         tt.insert("target_group".into(), Value::from(tg));
                     }
-                } else if let Some(cm) = c.customized_metric_specification() {
+                } else if let Some(cm) = c.customized_metric_specification().filter(|cm| cm.metric_name().is_some() && cm.namespace().is_some()) {
                     let dims: Map<String, Value> = cm.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default()))).collect();
                     let mut custom = Map::new();
                     custom.insert("namespace".into(), json!(cm.namespace()));
@@ -830,6 +830,10 @@ impl Builder<'_> {
                     put(&mut custom, "dimensions", Value::Object(dims));
                     put(&mut custom, "unit", json!(cm.unit()));
                     tt.insert("custom".into(), Value::Object(custom));
+                }
+                if tt.is_empty() {
+                    self.notes.push(format!("scaling policy `{key}`: target tracking on metric math is not in the stack format; left out"));
+                    return None;
                 }
                 tt.insert("target".into(), json!(c.target_value()));
                 if c.disable_scale_in() == Some(true) {
