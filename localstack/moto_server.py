@@ -879,5 +879,22 @@ ELBv2Backend.set_rule_priorities = set_rule_priorities
 # AlarmRule) but never routed the action itself.
 CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
 
+
+# Shield's DescribeSubscription: AWS answers timestamps as epoch seconds (awsJson); moto wrote
+# "30/11/2026, 03:55:14", which no SDK reads.
+from moto.shield.models import Subscription as ShieldSubscription
+
+_shield_subscription_dict = ShieldSubscription.to_dict
+
+
+def _shield_subscription_to_dict(self):
+    out = _shield_subscription_dict(self)
+    out["StartTime"] = self.start_time.timestamp()
+    out["EndTime"] = self.end_time.timestamp()
+    return out
+
+
+ShieldSubscription.to_dict = _shield_subscription_to_dict
+
 if __name__ == "__main__":
     sys.exit(main())

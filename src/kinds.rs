@@ -78,6 +78,8 @@ kinds! {
     /// The stack's rules on a listener it does not own (`shared_listeners`), reconciled like a
     /// listener rule set but owning only the rules tagged as its own.
     SharedRules { address: "shared_listener", section: Some("shared_listeners"), noun: "shared listener", replace: ["listener"], create_before_destroy: false },
+    /// Shield Advanced protection of a load balancer (`shield: true`), owned by its tags.
+    ShieldProtection { address: "shield_protection", section: None, noun: "Shield Advanced protection", replace: ["load_balancer"], create_before_destroy: false },
     /// The link between a load balancer and its web ACL.
     WebAclAssociation { address: "web_acl_association", section: None, noun: "web ACL association", replace: ["load_balancer"], create_before_destroy: false },
     /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
@@ -126,7 +128,7 @@ impl Kind {
             Kind::ScheduledAction => keys(s.scheduled_actions.keys().collect()),
             Kind::Alarm => keys(s.alarms.keys().collect()),
             Kind::CompositeAlarm => keys(s.composite_alarms.keys().collect()),
-            Kind::Listener | Kind::ListenerRules | Kind::WebAclAssociation => Vec::new(),
+            Kind::Listener | Kind::ListenerRules | Kind::WebAclAssociation | Kind::ShieldProtection => Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod cloudwatch;
 mod ec2;
 mod elbv2;
 pub(crate) mod route53;
+mod shield;
 mod sns;
 mod wafv2;
 
@@ -500,6 +501,9 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Listener, Op::Create) => elbv2::create_listener(sc, c).await,
         (Kind::Listener, Op::Update) => elbv2::update_listener(sc, c).await,
         (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
+        (Kind::ShieldProtection, Op::Create) => shield::create_protection(sc, c).await,
+        (Kind::ShieldProtection, Op::Update) => shield::update_protection(sc, c).await,
+        (Kind::ShieldProtection, Op::Delete) => shield::delete_protection(sc, c).await,
         (Kind::Topic, Op::Create) => sns::create_topic(sc, c).await,
         (Kind::Topic, Op::Update) => sns::update_topic(sc, c).await,
         (Kind::Topic, Op::Delete) => sns::delete_topic(sc, c).await,

@@ -13,6 +13,7 @@ pub mod elbv2;
 pub mod network;
 pub mod route53;
 pub mod shaping;
+pub mod shield;
 pub mod sns;
 pub mod wafv2;
 
@@ -257,6 +258,9 @@ fn removed_tags(input: &aws_smithy_runtime_api::client::interceptors::context::I
     if let Some(i) = input.downcast_ref::<aws_sdk_sns::operation::untag_resource::UntagResourceInput>() {
         return i.tag_keys().to_vec();
     }
+    if let Some(i) = input.downcast_ref::<aws_sdk_shield::operation::untag_resource::UntagResourceInput>() {
+        return i.tag_keys().to_vec();
+    }
     Vec::new()
 }
 
@@ -290,6 +294,7 @@ pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    pub shield: aws_sdk_shield::Client,
     /// The apply lock's parameter (`crate::lock`).
     pub ssm: aws_sdk_ssm::Client,
     pub calls: ApiCalls,
@@ -312,6 +317,7 @@ impl Clients {
         let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let sns = aws_sdk_sns::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
+        let shield = aws_sdk_shield::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
         let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
@@ -322,6 +328,7 @@ impl Clients {
             autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
             sns: aws_sdk_sns::Client::from_conf(sns),
+            shield: aws_sdk_shield::Client::from_conf(shield),
             ssm: aws_sdk_ssm::Client::from_conf(ssm),
             calls,
         }
@@ -419,8 +426,18 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Owned target groups are referenced by the stack's rules on shared listeners.
     let tg_refs: std::collections::HashMap<String, crate::plan::Address> =
         resources.iter().filter(|r| r.address.kind == crate::plan::Kind::TargetGroup).map(|r| (r.id.clone(), r.address.clone())).collect();
-    let (assoc, records, shared) =
-        tokio::join!(wafv2::read_associations(clients, &albs, &acl_ids), route53::read(clients, stack, &lb_dns), elbv2::read_shared(clients, stack, &tg_refs));
+    let lbs: Vec<(crate::plan::Address, String)> =
+        resources.iter().filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer).map(|r| (r.address.clone(), r.id.clone())).collect();
+    let (assoc, records, shared, shield) = tokio::join!(
+        wafv2::read_associations(clients, &albs, &acl_ids),
+        route53::read(clients, stack, &lb_dns),
+        elbv2::read_shared(clients, stack, &tg_refs),
+        shield::read(clients, stack, &lbs, adopt)
+    );
+    let (protections, shield_conflicts, subscribed) = shield?;
+    context.shield_subscribed = subscribed;
+    resources.extend(protections);
+    conflicts.extend(shield_conflicts);
     let (shared_listeners, shared_rules) = shared?;
     context.shared_listeners = shared_listeners;
     resources.extend(shared_rules);

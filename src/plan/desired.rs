@@ -21,6 +21,9 @@ pub struct Context {
     pub certificates: BTreeMap<String, String>,
     /// The id of each security group the stack looks up (by key).
     pub security_groups: BTreeMap<String, String>,
+    /// Whether the account has a Shield Advanced subscription (read only when the stack asks for
+    /// a protection).
+    pub shield_subscribed: Option<bool>,
     /// Each listener of `shared_listeners` (by key): what its rules hold.
     pub shared_listeners: BTreeMap<String, SharedListenerState>,
 }
@@ -172,6 +175,9 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             let acl_value = if acl.starts_with("arn:") { Value::from(acl.as_str()) } else { Address::new(Kind::WebAcl, acl).reference() };
             let attrs = json!({ "load_balancer": lb_addr.reference(), "web_acl": acl_value });
             out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs, Some(lb_addr)));
+        }
+        if lb.shield == Some(true) {
+            out.push(shield_protection(s, ctx, key)?);
         }
         for (lkey, l) in &lb.listeners {
             out.push(listener(s, ctx, key, lb, lkey, l)?);
@@ -960,6 +966,20 @@ pub fn conditions(r: &Rule) -> Value {
     Value::Object(m)
 }
 
+/// Shield Advanced protection of a load balancer: refused when planning if the account is not
+/// subscribed (AWS would refuse CreateProtection at apply).
+fn shield_protection(s: &Stack, ctx: &Context, key: &str) -> Result<Desired, String> {
+    if ctx.shield_subscribed == Some(false) {
+        return Err(format!(
+            "load balancer `{key}` asks for Shield Advanced protection (`shield: true`), but the account has no Shield Advanced subscription; subscribe first (AWS Shield console or CreateSubscription), or drop `shield`"
+        ));
+    }
+    let address = Address::new(Kind::ShieldProtection, key);
+    let lb = Address::new(Kind::LoadBalancer, key);
+    let attrs = json!({ "load_balancer": lb.reference(), "tags": tags(s, &address, &Tags::new()) });
+    Ok(finish(address, names::physical(&s.stack, key, 128), attrs, Some(lb)))
+}
+
 /// The stack's rules on a listener it does not own. A rule without `priority` keeps the one it
 /// has (same conditions), else takes the lowest priority no other rule holds; a declared priority
 /// another's rule holds is refused here, before anything is sent.
@@ -1010,4 +1030,54 @@ fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
     rules.sort_by_key(|r| r["priority"].as_u64());
     let attrs = json!({ "listener": listener.reference(), "rules": rules });
     finish(address, format!("{lb_key}:{key} rules"), attrs, Some(listener))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(text: &str) -> Stack {
+        let loaded = crate::spec::load_str("test.yaml", text, None, &[]);
+        assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+        loaded.stack.expect("a stack")
+    }
+
+    const SHIELDED: &str = "version: 1\nstack: shop\ntarget_groups:\n  app: {protocol: HTTP, port: 80}\nload_balancers:\n  web:\n    shield: true\n    listeners:\n      http: {port: 80, protocol: HTTP, default_action: {forward: app}}\n";
+
+    #[test]
+    fn shield_without_a_subscription_is_refused_when_planning() {
+        let s = stack(SHIELDED);
+        let ctx = Context { shield_subscribed: Some(false), ..Context::default() };
+        let refused = build(&s, &ctx).err().expect("refused");
+        assert!(refused.contains("no Shield Advanced subscription"), "{refused}");
+        let ctx = Context { shield_subscribed: Some(true), ..Context::default() };
+        let built = build(&s, &ctx).expect("built");
+        let protection = built.iter().find(|d| d.address.kind == Kind::ShieldProtection).expect("a protection");
+        assert_eq!(protection.parent, Some(Address::new(Kind::LoadBalancer, "web")));
+    }
+
+    fn shared(rules: &str) -> Stack {
+        stack(&format!(
+            "version: 1\nstack: shop\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nshared_listeners:\n  edge:\n    load_balancer: platform\n    port: 443\n    rules:\n{rules}"
+        ))
+    }
+
+    fn priorities(s: &Stack, state: SharedListenerState) -> Result<Vec<u64>, String> {
+        let ctx = Context { shared_listeners: [("edge".to_string(), state)].into_iter().collect(), ..Context::default() };
+        let built = build(s, &ctx)?;
+        let rules = built.iter().find(|d| d.address.kind == Kind::SharedRules).expect("the rule set");
+        Ok(rules.attrs["rules"].as_array().unwrap().iter().map(|r| r["priority"].as_u64().unwrap()).collect())
+    }
+
+    #[test]
+    fn shared_rules_take_free_priorities_and_keep_the_ones_they_have() {
+        let s = shared("      - {path: /a/*, forward: app}\n      - {path: /b/*, forward: app}\n      - {priority: 9, path: /c/*, forward: app}\n");
+        let state = |ours: Vec<(u32, Value)>| SharedListenerState { arn: "arn:listener".into(), others: vec![1, 2, 4], ours };
+        assert_eq!(priorities(&s, state(vec![])).unwrap(), [3, 5, 9], "around others' 1, 2 and 4, and the declared 9");
+        // `/b/*` already holds 7: it keeps it, and `/a/*` takes the lowest free one.
+        let b = conditions(&s.shared_listeners["edge"].rules[1]);
+        assert_eq!(priorities(&s, state(vec![(7, b)])).unwrap(), [3, 7, 9]);
+        let taken = shared("      - {priority: 4, path: /a/*, forward: app}\n");
+        assert!(priorities(&taken, state(vec![])).unwrap_err().contains("priority 4 is held by a rule this stack does not own"));
+    }
 }

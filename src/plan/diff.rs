@@ -151,7 +151,7 @@ pub fn delete_rank(kind: Kind) -> u8 {
         Kind::SecurityGroup | Kind::IpSet => 0,
         Kind::Certificate | Kind::TargetGroup | Kind::WebAcl | Kind::LaunchTemplate | Kind::Topic => 1,
         Kind::LoadBalancer => 2,
-        Kind::Listener | Kind::WebAclAssociation | Kind::Record | Kind::AutoScalingGroup => 3,
+        Kind::Listener | Kind::WebAclAssociation | Kind::ShieldProtection | Kind::Record | Kind::AutoScalingGroup => 3,
         Kind::ListenerRules | Kind::SharedRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,
         Kind::Alarm => 5,
         Kind::CompositeAlarm => 6,

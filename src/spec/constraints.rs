@@ -1328,6 +1328,7 @@ pub const TABLE: &[Constraint] = &[
     c("Stack.network", Source::Nested, "", None, None, None, ""),
     c("Stack.records", Source::Nested, "", None, None, None, ""),
     c("Stack.shared_listeners", Source::Nested, "", None, None, None, ""),
+    c("LoadBalancer.shield", Source::Mapped("shield:CreateProtection.ResourceArn"), "boolean", None, None, None, "a protection of the load balancer"),
     c("Stack.topics", Source::Nested, "", None, None, None, ""),
     c("Topic.name", Source::Api("sns:CreateTopic.Name"), "string", Some(1.0), Some(256.0), None, "an existing topic's name, for `--adopt`"),
     c("Topic.display_name", Source::Api("sns:CreateTopic.Attributes.DisplayName"), "string", None, Some(100.0), None, ""),

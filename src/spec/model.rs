@@ -748,6 +748,11 @@ pub struct LoadBalancer {
     pub web_acl: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<IpAddressType>,
+    /// Shield Advanced protection (application load balancers; the account must be subscribed to
+    /// Shield Advanced). `false` removes a protection lbstack added; omitted, whatever protection
+    /// exists is left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shield: Option<bool>,
     #[serde(default)]
     pub attributes: LbAttributes,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -2114,7 +2119,7 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
         K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
         K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic => &["id", "name", "arn"],
         K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
-        K::Listener | K::ListenerRules | K::WebAclAssociation | K::SharedRules => &[],
+        K::Listener | K::ListenerRules | K::WebAclAssociation | K::SharedRules | K::ShieldProtection => &[],
     }
 }
 

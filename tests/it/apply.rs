@@ -1021,3 +1021,38 @@ async fn listener_attributes_round_trip() {
     assert_eq!(value(tcp, "tcp.idle_timeout.seconds").await.as_deref(), Some("350"));
     destroy_converges(&c, &stack("", "")).await;
 }
+
+/// Shield Advanced: a protection added with `shield: true` (the account subscribed first), kept
+/// while the setting stays, removed with `shield: false`; a protection someone else made on the
+/// load balancer is theirs: never removed, and a conflict only for a stack that asks for one.
+#[tokio::test]
+async fn shield_advanced_protection_comes_and_goes_with_the_setting() {
+    let c = crate::support::clients().await;
+    c.shield.create_subscription().send().await.unwrap();
+    let name = crate::support::unique("shield");
+    let stack = |shield: &str| {
+        crate::support::load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n{shield}    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+        ))
+    };
+    let on = stack("    shield: true\n");
+    let p = crate::support::apply_converges(&c, &on).await;
+    assert!(p.changes.iter().any(|ch| ch.address.to_string() == "shield_protection.web" && ch.action == lbstack::plan::Action::Create));
+    let lb = c.elbv2.describe_load_balancers().names(format!("{name}-web")).send().await.unwrap();
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let protection = c.shield.describe_protection().resource_arn(&lb_arn).send().await.unwrap();
+    assert_eq!(protection.protection().and_then(|p| p.name()), Some(format!("{name}-web").as_str()));
+
+    let p = crate::support::apply_converges(&c, &stack("    shield: false\n")).await;
+    assert_eq!(crate::support::actions(&p), vec![("shield_protection.web".to_string(), lbstack::plan::Action::Delete)]);
+    assert!(c.shield.describe_protection().resource_arn(&lb_arn).send().await.is_err(), "the protection is gone");
+
+    // Someone else's protection: left alone by `shield: false`, a conflict for `shield: true`.
+    c.shield.create_protection().name("by-hand").resource_arn(&lb_arn).send().await.unwrap();
+    assert!(!crate::support::plan(&c, &stack("    shield: false\n")).await.has_changes());
+    let p = crate::support::plan(&c, &on).await;
+    assert_eq!(p.conflicts.iter().map(|x| x.address.to_string()).collect::<Vec<_>>(), ["shield_protection.web"]);
+    let theirs = c.shield.describe_protection().resource_arn(&lb_arn).send().await.unwrap();
+    c.shield.delete_protection().protection_id(theirs.protection().unwrap().id().unwrap()).send().await.unwrap();
+    crate::support::destroy_converges(&c, &stack("")).await;
+}

@@ -259,6 +259,13 @@ impl V<'_> {
                     self.reference(&format!("{lp}/web_acl"), K::WebAcl, acl);
                 }
             }
+            if lb.shield == Some(true) && lb.kind != LbType::Application {
+                self.err(
+                    &format!("{lp}/shield"),
+                    format!("Shield Advanced protects application load balancers, not {} ones", lb.kind.as_str()),
+                    "a network load balancer is protected through its Elastic IP addresses",
+                );
+            }
             if lb.kind == LbType::Gateway && lb.scheme == Scheme::Internal && self.index.has(&format!("{lp}/scheme")) {
                 self.err(&format!("{lp}/scheme"), "gateway load balancers have no scheme", "remove `scheme`");
             }
