@@ -896,5 +896,138 @@ def _shield_subscription_to_dict(self):
 
 ShieldSubscription.to_dict = _shield_subscription_to_dict
 
+
+# Trust stores for mutual TLS (moto has none): kept per backend by ARN. The CA bundle's S3
+# location is recorded, not fetched. Listeners keep their MutualAuthentication as given.
+from moto.elbv2.exceptions import ELBClientError
+
+
+class _ElbError(ELBClientError):
+    def __init__(self, code, message):
+        super().__init__(code, message)
+
+
+def _trust_stores(backend):
+    if not hasattr(backend, "lbstack_trust_stores"):
+        backend.lbstack_trust_stores = {}
+    return backend.lbstack_trust_stores
+
+
+def _trust_store(backend, arn):
+    store = _trust_stores(backend).get(arn)
+    if store is None:
+        raise _ElbError("TrustStoreNotFound", f"Trust store '{arn}' not found")
+    return store
+
+
+def _trust_store_view(store):
+    return {"Name": store["Name"], "TrustStoreArn": store["TrustStoreArn"], "Status": "ACTIVE", "NumberOfCaCertificates": 1, "TotalRevokedEntries": 0}
+
+
+def create_trust_store(self):
+    backend = self.elbv2_backend
+    name = self._get_param("Name")
+    stores = _trust_stores(backend)
+    if any(s["Name"] == name for s in stores.values()):
+        raise _ElbError("DuplicateTrustStoreName", f"A trust store with the name '{name}' already exists")
+    arn = f"arn:aws:elasticloadbalancing:{backend.region_name}:{backend.account_id}:truststore/{name}/{uuid.uuid4().hex[:16]}"
+    stores[arn] = {"Name": name, "TrustStoreArn": arn, "Bucket": self._get_param("CaCertificatesBundleS3Bucket"), "Key": self._get_param("CaCertificatesBundleS3Key")}
+    tags = self._get_params().get("Tags") or []
+    if tags:
+        backend.tagging_service.tag_resource(arn, tags)
+    return ActionResult({"TrustStores": [_trust_store_view(stores[arn])]})
+
+
+def describe_trust_stores(self):
+    backend = self.elbv2_backend
+    arns = self._get_param("TrustStoreArns", []) or []
+    names = self._get_param("Names", []) or []
+    stores = list(_trust_stores(backend).values())
+    for arn in arns:
+        _trust_store(backend, arn)
+    if arns:
+        stores = [s for s in stores if s["TrustStoreArn"] in arns]
+    if names:
+        stores = [s for s in stores if s["Name"] in names]
+        if not stores:
+            raise _ElbError("TrustStoreNotFound", "No trust store has one of these names")
+    return ActionResult({"TrustStores": [_trust_store_view(s) for s in stores]})
+
+
+def modify_trust_store(self):
+    store = _trust_store(self.elbv2_backend, self._get_param("TrustStoreArn"))
+    store["Bucket"] = self._get_param("CaCertificatesBundleS3Bucket")
+    store["Key"] = self._get_param("CaCertificatesBundleS3Key")
+    return ActionResult({"TrustStores": [_trust_store_view(store)]})
+
+
+def delete_trust_store(self):
+    backend = self.elbv2_backend
+    arn = self._get_param("TrustStoreArn")
+    _trust_store(backend, arn)
+    for balancer in backend.load_balancers.values():
+        for listener in balancer.listeners.values():
+            if (getattr(listener, "mutual_authentication", None) or {}).get("TrustStoreArn") == arn:
+                raise _ElbError("TrustStoreInUse", f"Trust store '{arn}' is in use")
+    del _trust_stores(backend)[arn]
+    return ActionResult({})
+
+
+_get_resource_by_arn = ELBv2Backend._get_resource_by_arn
+
+
+def get_resource_by_arn(self, arn):
+    if ":truststore/" in arn:
+        return _trust_store(self, arn)
+    return _get_resource_by_arn(self, arn)
+
+
+def _mutual_authentication(response, listener):
+    given = response._get_params().get("MutualAuthentication")
+    if given is None or listener is None:
+        return
+    mode = given.get("Mode", "off")
+    value = {"Mode": mode}
+    if mode == "verify":
+        store = given.get("TrustStoreArn")
+        _trust_store(response.elbv2_backend, store)
+        value["TrustStoreArn"] = store
+        value["IgnoreClientCertificateExpiry"] = str(given.get("IgnoreClientCertificateExpiry", "false")).lower() == "true"
+    listener.mutual_authentication = value
+
+
+_create_listener_response = ELBV2Response.create_listener
+_modify_listener_response = ELBV2Response.modify_listener
+
+
+def _listener_of(response):
+    arn = response._get_param("ListenerArn")
+    if arn:
+        return response.elbv2_backend.describe_listeners(load_balancer_arn=None, listener_arns=[arn])[0]
+    balancer = response.elbv2_backend.load_balancers.get(response._get_param("LoadBalancerArn"))
+    port = str(response._get_param("Port"))
+    return next((l for l in balancer.listeners.values() if str(l.port) == port), None) if balancer else None
+
+
+def create_listener_response(self):
+    result = _create_listener_response(self)
+    _mutual_authentication(self, _listener_of(self))
+    return result
+
+
+def modify_listener_response(self):
+    result = _modify_listener_response(self)
+    _mutual_authentication(self, _listener_of(self))
+    return result
+
+
+ELBV2Response.create_trust_store = create_trust_store
+ELBV2Response.describe_trust_stores = describe_trust_stores
+ELBV2Response.modify_trust_store = modify_trust_store
+ELBV2Response.delete_trust_store = delete_trust_store
+ELBV2Response.create_listener = create_listener_response
+ELBV2Response.modify_listener = modify_listener_response
+ELBv2Backend._get_resource_by_arn = get_resource_by_arn
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -60,6 +60,7 @@ fn node_id(a: &Address) -> String {
         Kind::ListenerRules => "rules",
         Kind::SharedRules => "shared",
         Kind::Topic => "topic",
+        Kind::TrustStore => "truststore",
         Kind::ShieldProtection => "shield",
         Kind::TargetGroup => "tg",
         Kind::AutoScalingGroup => "asg",

@@ -64,6 +64,8 @@ kinds! {
     Certificate { address: "certificate", section: Some("certificates"), noun: "certificate", replace: ["type", "domain", "alternative_names"], create_before_destroy: true },
     IpSet { address: "ip_set", section: Some("ip_sets"), noun: "IP set", replace: ["ip_version"], create_before_destroy: true },
     WebAcl { address: "web_acl", section: Some("web_acls"), noun: "web ACL", replace: [], create_before_destroy: false },
+    /// CA certificates for mutual TLS, owned by tags.
+    TrustStore { address: "trust_store", section: Some("trust_stores"), noun: "trust store", replace: [], create_before_destroy: false },
     TargetGroup {
         address: "target_group",
         section: Some("target_groups"),
@@ -122,6 +124,7 @@ impl Kind {
             Kind::Record => keys(s.records.keys().collect()),
             Kind::SharedRules => keys(s.shared_listeners.keys().collect()),
             Kind::Topic => keys(s.topics.keys().collect()),
+            Kind::TrustStore => keys(s.trust_stores.keys().collect()),
             Kind::LaunchTemplate => keys(s.launch_templates.keys().collect()),
             Kind::AutoScalingGroup => keys(s.autoscaling_groups.keys().collect()),
             Kind::ScalingPolicy => keys(s.scaling_policies.keys().collect()),

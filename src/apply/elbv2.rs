@@ -11,8 +11,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     AuthenticateOidcActionConfig, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
     HttpRequestMethodConditionConfig, IpAddressType, ListenerAttribute, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
     PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple,
-    TargetTypeEnum,
+    MutualAuthenticationAttributes, RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute,
+    TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -488,6 +488,9 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     if let Some(alpn) = a["alpn_policy"].as_str() {
         req = req.alpn_policy(alpn);
     }
+    if let Some(mtls) = mutual_authentication(&a["mutual_authentication"]) {
+        req = req.mutual_authentication(mtls);
+    }
     let doing = format!("creating listener {}", c.name);
     let (lb_arn, port) = (a["load_balancer"].as_str().unwrap_or_default(), a["port"].as_i64());
     let arn = created_or_ours(
@@ -557,6 +560,17 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             req = req.alpn_policy(alpn);
         }
         req.send().await.map_err(|e| err(&format!("modifying listener {}", c.name), e))?;
+    }
+    if changed(c, "mutual_authentication") {
+        let mtls = mutual_authentication(&a["mutual_authentication"]).unwrap_or_else(|| MutualAuthenticationAttributes::builder().mode("off").build());
+        sc.clients
+            .elbv2
+            .modify_listener()
+            .listener_arn(&arn)
+            .mutual_authentication(mtls)
+            .send()
+            .await
+            .map_err(|e| err(&format!("setting mutual TLS on listener {}", c.name), e))?;
     }
     // Extra certificates as a set: add the new before removing the old, so none is ever missing.
     if changed(c, "extra_certificates") {
@@ -775,5 +789,60 @@ pub async fn delete_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     for arn in before["rule_arns"].as_object().into_iter().flatten().filter_map(|(_, v)| v.as_str()) {
         delete_rule(sc, arn).await?;
     }
+    Ok(())
+}
+
+/// Mutual TLS as ELBv2 takes it; None for `off` (the default, nothing to send at creation).
+fn mutual_authentication(v: &Value) -> Option<MutualAuthenticationAttributes> {
+    let mode = v["mode"].as_str().filter(|m| *m != "off")?;
+    let mut b = MutualAuthenticationAttributes::builder().mode(mode);
+    if mode == "verify" {
+        b = b.set_trust_store_arn(v["trust_store"].as_str().map(str::to_string)).ignore_client_certificate_expiry(v["ignore_expiry"].as_bool().unwrap_or(false));
+    }
+    Some(b.build())
+}
+
+pub async fn create_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let a = c.after.as_ref().expect("desired attributes");
+    let text = |k: &str| c.inputs.get(k).and_then(Value::as_str).map(str::to_string);
+    let sent = sc
+        .clients
+        .elbv2
+        .create_trust_store()
+        .name(&c.name)
+        .set_ca_certificates_bundle_s3_bucket(text("bucket"))
+        .set_ca_certificates_bundle_s3_key(text("key"))
+        .set_ca_certificates_bundle_s3_object_version(text("version"))
+        .set_tags(Some(tags(&a["tags"])))
+        .send()
+        .await
+        .map_err(|e| err(&format!("creating trust store {}", c.name), e))?;
+    let arn = sent.trust_stores().first().and_then(|t| t.trust_store_arn()).ok_or_else(|| anyhow::anyhow!("trust store {} has no ARN", c.name))?;
+    sc.ids.set(&c.address, arn.to_string());
+    Ok(())
+}
+
+/// A new bundle location replaces the CA certificates; tags (the location among them) follow.
+pub async fn update_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = id(sc, c)?;
+    if changed(c, "bundle") {
+        let text = |k: &str| c.inputs.get(k).and_then(Value::as_str).map(str::to_string);
+        sc.clients
+            .elbv2
+            .modify_trust_store()
+            .trust_store_arn(&arn)
+            .set_ca_certificates_bundle_s3_bucket(text("bucket"))
+            .set_ca_certificates_bundle_s3_key(text("key"))
+            .set_ca_certificates_bundle_s3_object_version(text("version"))
+            .send()
+            .await
+            .map_err(|e| err(&format!("replacing the CA bundle of trust store {}", c.name), e))?;
+    }
+    sync_tags(sc, &arn, c).await
+}
+
+pub async fn delete_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = id(sc, c)?;
+    sc.clients.elbv2.delete_trust_store().trust_store_arn(&arn).send().await.map_err(|e| err(&format!("deleting trust store {}", c.name), e))?;
     Ok(())
 }

@@ -456,6 +456,16 @@ impl Builder<'_> {
                 m.insert("ssl_policy".into(), Value::from(policy));
             }
         }
+        // Mutual TLS, with the trust store by ARN (trust stores are not imported).
+        if let Some(mtls) = l.mutual_authentication().filter(|x| protocol == "HTTPS" && x.mode().is_some_and(|mode| mode != "off")) {
+            let mut v = Map::new();
+            v.insert("mode".into(), json!(mtls.mode()));
+            put(&mut v, "trust_store", json!(mtls.trust_store_arn()));
+            if mtls.ignore_client_certificate_expiry() == Some(true) {
+                v.insert("ignore_client_certificate_expiry".into(), Value::from(true));
+            }
+            m.insert("mutual_authentication".into(), Value::Object(v));
+        }
         if protocol == "TLS"
             && let Some(alpn) = l.alpn_policy().first().filter(|a| a.as_str() != "None")
         {

@@ -352,6 +352,19 @@ async fn read_listener(
     if protocol.as_deref() == Some("TLS") {
         m.insert("alpn_policy".into(), Value::from(l.alpn_policy().first().map(String::as_str).unwrap_or("None")));
     }
+    if protocol.as_deref() == Some("HTTPS") {
+        // An endpoint that leaves it out means off, as AWS reports it.
+        let mtls = l.mutual_authentication();
+        let value = match mtls.and_then(|x| x.mode()).unwrap_or("off") {
+            "verify" => json!({
+                "mode": "verify",
+                "trust_store": mtls.and_then(|x| x.trust_store_arn()),
+                "ignore_expiry": mtls.and_then(|x| x.ignore_client_certificate_expiry()).unwrap_or(false),
+            }),
+            mode => json!({ "mode": mode }),
+        };
+        m.insert("mutual_authentication".into(), value);
+    }
     m.insert("default_action".into(), actions(l.default_actions(), tg_refs));
     if let Some(out) = attributes {
         let mut map: Map<String, Value> =
@@ -654,4 +667,43 @@ async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::spec:
         .find(|l| l.port() == Some(port as i32))
         .and_then(|l| l.listener_arn().map(str::to_string))
         .ok_or_else(|| missing(format!("`{name}` has no listener on port {port}")))
+}
+
+/// Owned trust stores: listed, tags read for those named like the stack's (or every one when the
+/// stack declares trust stores: they have no other name to go by).
+pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
+    let listed = clients.elbv2.describe_trust_stores().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+    let stores = match listed {
+        Ok(stores) => stores,
+        // An endpoint without trust stores (some emulators) has none of the stack's either.
+        Err(_) if stack.trust_stores.is_empty() => return Ok(Vec::new()),
+        Err(e) => return Err(err("listing trust stores", e)),
+    };
+    let prefix = names::owned_prefix(&stack.stack, 32);
+    let candidates: Vec<&aws_sdk_elasticloadbalancingv2::types::TrustStore> =
+        stores.iter().filter(|t| t.name().is_some_and(|n| n.starts_with(&prefix))).collect();
+    let tags = tags_of(clients, candidates.iter().filter_map(|t| t.trust_store_arn().map(str::to_string)).collect()).await?;
+    let mut out = Vec::new();
+    for t in candidates {
+        let arn = t.trust_store_arn().unwrap_or_default();
+        let Some(tags) = tags.get(arn) else { continue };
+        if tags.get(OWNER_STACK_TAG) != Some(&stack.stack) {
+            continue;
+        }
+        let Some(address) = tags.get(OWNER_ADDRESS_TAG).and_then(|a| Address::parse(a)).filter(|a| a.kind == Kind::TrustStore) else { continue };
+        let attrs = json!({ "bundle": tags.get(crate::plan::desired::BUNDLE_TAG), "tags": tags_json(tags) });
+        out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
+    }
+    Ok(out)
+}
+
+/// A listener's trust store as a reference when the stack owns it.
+pub fn link_trust_stores(live: &mut Live, stores: &BTreeMap<String, String>) {
+    if live.address.kind != Kind::Listener {
+        return;
+    }
+    let arn = live.attrs["mutual_authentication"]["trust_store"].as_str().map(str::to_string);
+    if let Some(address) = arn.and_then(|a| stores.get(&a)) {
+        live.attrs["mutual_authentication"]["trust_store"] = json!({ "$ref": address });
+    }
 }

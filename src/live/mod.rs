@@ -387,7 +387,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         context.security_groups = looked_up?;
         Ok::<_, anyhow::Error>((context, sgs))
     };
-    let (sgs, lbs, certs, waf, templates, groups, alarms, images, topics) = tokio::join!(
+    let (sgs, lbs, certs, waf, templates, groups, alarms, images, topics, trust_stores) = tokio::join!(
         sgs,
         elbv2::read(clients, stack, adopt),
         acm::read(clients, stack),
@@ -396,7 +396,8 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         autoscaling::read_groups(clients, stack, adopt),
         cloudwatch::read(clients, stack, adopt),
         autoscaling::resolve_images(clients, stack),
-        sns::read(clients, stack, adopt)
+        sns::read(clients, stack, adopt),
+        elbv2::read_trust_stores(clients, stack)
     );
     let (mut context, sgs) = sgs?;
     context.images = images?;
@@ -449,10 +450,14 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Owned security groups and certificates are referenced by id: map ids to addresses.
     let sg_ids: BTreeMap<String, String> = sgs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
     let cert_ids: BTreeMap<String, String> = certs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
+    let trust_stores = trust_stores?;
+    let store_ids: BTreeMap<String, String> = trust_stores.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
     for r in resources.iter_mut() {
         elbv2::link_security_groups(r, &sg_ids);
         acm::link_certificates(r, &cert_ids);
+        elbv2::link_trust_stores(r, &store_ids);
     }
+    resources.extend(trust_stores);
     resources.extend(sgs);
     resources.extend(certs);
     conflicts.extend(sg_conflicts);

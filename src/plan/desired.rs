@@ -117,6 +117,43 @@ pub fn shown_endpoint(protocol: &str, endpoint: &str) -> String {
     format!("{scheme}://{host}/… (#{})", names::hash7(endpoint))
 }
 
+/// On a trust store: where its CA bundle came from (`s3://bucket/key?versionId=v`), since AWS
+/// does not say; a change of bundle is a change of this tag.
+pub const BUNDLE_TAG: &str = "lbstack:bundle";
+
+fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
+    let address = Address::new(Kind::TrustStore, key);
+    let mut location = format!("s3://{}/{}", t.bucket, t.key);
+    if let Some(v) = &t.version {
+        location.push_str(&format!("?versionId={v}"));
+    }
+    // A tag value holds 256 characters; a longer location is kept as its hash.
+    let bundle = if location.chars().count() <= 256 { location } else { format!("s3://{}/… (#{})", t.bucket, names::hash7(&location)) };
+    let mut tag_map = tags(s, &address, &t.tags);
+    tag_map[BUNDLE_TAG] = Value::from(bundle.as_str());
+    let attrs = json!({
+        "bundle": bundle,
+        "tags": tag_map,
+        "_bucket": t.bucket,
+        "_key": t.key,
+        "_version": t.version,
+    });
+    finish(address, names::physical(&s.stack, key, 32), attrs, None)
+}
+
+/// An HTTPS listener's mutual TLS as plans compare it (`off` when the stack sets none).
+fn mutual_authentication(m: &Option<MutualAuthentication>) -> Value {
+    match m {
+        None => json!({ "mode": "off" }),
+        Some(MutualAuthentication { mode: MtlsMode::Passthrough, .. }) => json!({ "mode": "passthrough" }),
+        Some(MutualAuthentication { mode: MtlsMode::Verify, trust_store, ignore_client_certificate_expiry }) => {
+            let store = trust_store.as_deref().unwrap_or_default();
+            let store = if store.starts_with("arn:") { Value::from(store) } else { Address::new(Kind::TrustStore, store).reference() };
+            json!({ "mode": "verify", "trust_store": store, "ignore_expiry": ignore_client_certificate_expiry.unwrap_or(false) })
+        }
+    }
+}
+
 fn topic(s: &Stack, key: &str, t: &Topic) -> Desired {
     let address = Address::new(Kind::Topic, key);
     let mut endpoints = Map::new();
@@ -164,6 +201,9 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
         out.push(web_acl(s, key, acl));
     }
     let asg_owned: Vec<&str> = s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
+    for (key, t) in &s.trust_stores {
+        out.push(trust_store(s, key, t));
+    }
     for (key, tg) in &s.target_groups {
         out.push(target_group(s, ctx, key, tg, asg_owned.contains(&key.as_str())));
     }
@@ -771,6 +811,9 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
     }
     if l.protocol == Some(Protocol::Tls) {
         attrs.insert("alpn_policy".into(), Value::from(l.alpn_policy.clone().unwrap_or_else(|| "None".into())));
+    }
+    if l.protocol == Some(Protocol::Https) {
+        attrs.insert("mutual_authentication".into(), mutual_authentication(&l.mutual_authentication));
     }
     attrs.insert("default_action".into(), action(&l.default_action));
     if let Some(listener_attrs) = listener_attributes(lb, l) {

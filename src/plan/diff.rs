@@ -149,7 +149,7 @@ fn repointed(path: &str, v: &Value, replaced: &[Address], out: &mut Vec<AttrDiff
 pub fn delete_rank(kind: Kind) -> u8 {
     match kind {
         Kind::SecurityGroup | Kind::IpSet => 0,
-        Kind::Certificate | Kind::TargetGroup | Kind::WebAcl | Kind::LaunchTemplate | Kind::Topic => 1,
+        Kind::Certificate | Kind::TargetGroup | Kind::WebAcl | Kind::LaunchTemplate | Kind::Topic | Kind::TrustStore => 1,
         Kind::LoadBalancer => 2,
         Kind::Listener | Kind::WebAclAssociation | Kind::ShieldProtection | Kind::Record | Kind::AutoScalingGroup => 3,
         Kind::ListenerRules | Kind::SharedRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,

@@ -41,6 +41,10 @@ pub struct Stack {
     /// WAFv2 web ACLs (regional), attached to application load balancers with `web_acl`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub web_acls: IndexMap<String, WebAcl>,
+    /// Trust stores of CA certificates for mutual TLS on HTTPS listeners
+    /// (`mutual_authentication`), each from a PEM bundle in S3.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub trust_stores: IndexMap<String, TrustStore>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub target_groups: IndexMap<String, TargetGroup>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -928,6 +932,10 @@ pub struct Listener {
     /// Removing a key leaves AWS's value as it is.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub attributes: IndexMap<String, Scalar>,
+    /// Mutual TLS on an HTTPS listener: `verify` client certificates against a trust store, or
+    /// `passthrough` them to the targets in headers. Off when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutual_authentication: Option<MutualAuthentication>,
     /// What the listener does with requests no rule matched.
     pub default_action: Action,
     /// Routing rules (application load balancers). Priority defaults to 10 × position.
@@ -947,6 +955,41 @@ impl Listener {
         }
         out
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MutualAuthentication {
+    pub mode: MtlsMode,
+    /// For `verify`: a trust store of this stack (by key) or an existing one's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_store: Option<String>,
+    /// For `verify`: accept client certificates past their expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_client_certificate_expiry: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MtlsMode {
+    Verify,
+    Passthrough,
+}
+
+/// A PEM bundle of CA certificates in S3; a new object version (`version`) replaces the bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustStore {
+    /// The S3 bucket holding the bundle (in the stack's region).
+    pub bucket: String,
+    /// The bundle's object key.
+    pub key: String,
+    /// The object version: set it to roll a new bundle out (without it, lbstack cannot see that
+    /// the object changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tags: Tags,
 }
 
 /// A listener of an application load balancer the stack does not own: by `listener` ARN, or by
@@ -2117,7 +2160,9 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
     use crate::kinds::Kind as K;
     match kind {
         K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
-        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic => &["id", "name", "arn"],
+        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic | K::TrustStore => {
+            &["id", "name", "arn"]
+        }
         K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
         K::Listener | K::ListenerRules | K::WebAclAssociation | K::SharedRules | K::ShieldProtection => &[],
     }

@@ -1056,3 +1056,39 @@ async fn shield_advanced_protection_comes_and_goes_with_the_setting() {
     c.shield.delete_protection().protection_id(theirs.protection().unwrap().id().unwrap()).send().await.unwrap();
     crate::support::destroy_converges(&c, &stack("")).await;
 }
+
+/// Mutual TLS: a trust store from a CA bundle in S3 verifies client certificates on an HTTPS
+/// listener; a new bundle version replaces the certificates in place; the listener moves to
+/// passthrough, then off, and the trust store leaves the stack only once nothing uses it.
+#[tokio::test]
+async fn mutual_tls_with_a_trust_store_round_trips() {
+    let c = crate::support::clients().await;
+    let name = crate::support::unique("mtls");
+    let cert = crate::support::imported_certificate(&c, &format!("{name}.example.com")).await;
+    let stack = |stores: &str, mtls: &str| {
+        crate::support::load(&format!(
+            "version: 1\nstack: {name}\n{stores}target_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [\"{cert}\"]\n{mtls}        default_action: {{forward: app}}\n"
+        ))
+    };
+    let store = |version: &str| format!("trust_stores:\n  clients: {{bucket: {name}-ca, key: bundle.pem, version: \"{version}\"}}\n");
+    let verify = "        mutual_authentication: {mode: verify, trust_store: clients}\n";
+    let p = crate::support::apply_converges(&c, &stack(&store("1"), verify)).await;
+    let created: Vec<String> = p.changes.iter().map(|ch| ch.address.to_string()).collect();
+    assert!(created.contains(&"trust_store.clients".to_string()), "{created:?}");
+    let lbs = c.elbv2.describe_load_balancers().names(format!("{name}-web")).send().await.unwrap();
+    let listeners = c.elbv2.describe_listeners().load_balancer_arn(lbs.load_balancers()[0].load_balancer_arn().unwrap()).send().await.unwrap();
+    let mtls = listeners.listeners()[0].mutual_authentication().expect("mutual TLS is set");
+    assert_eq!(mtls.mode(), Some("verify"));
+    assert!(mtls.trust_store_arn().is_some_and(|a| a.contains(":truststore/")), "{mtls:?}");
+
+    // A new bundle version: the trust store changes in place, the listener does not.
+    let s = stack(&store("2"), verify);
+    assert_eq!(crate::support::actions(&crate::support::plan(&c, &s).await), vec![("trust_store.clients".to_string(), lbstack::plan::Action::Update)]);
+    crate::support::apply_converges(&c, &s).await;
+
+    crate::support::apply_converges(&c, &stack(&store("2"), "        mutual_authentication: {mode: passthrough}\n")).await;
+    let p = crate::support::apply_converges(&c, &stack("", "")).await;
+    let actions = crate::support::actions(&p);
+    assert!(actions.contains(&("trust_store.clients".to_string(), lbstack::plan::Action::Delete)), "{actions:?}");
+    crate::support::destroy_converges(&c, &stack("", "")).await;
+}

@@ -388,6 +388,25 @@ impl V<'_> {
                 );
             }
         }
+        if let Some(m) = &l.mutual_authentication {
+            let mp = format!("{lsp}/mutual_authentication");
+            if l.protocol != Some(Protocol::Https) {
+                self.err(&mp, "mutual TLS is for HTTPS listeners", "");
+            }
+            match (m.mode, &m.trust_store) {
+                (MtlsMode::Verify, None) => self.err(&mp, "`verify` checks client certificates against a `trust_store`", "name a trust store of the stack, or an existing one's ARN"),
+                (MtlsMode::Verify, Some(store)) if store.starts_with("arn:") => {
+                    self.arn(&format!("{mp}/trust_store"), store, "elasticloadbalancing", &["truststore/"], "a trust store ARN")
+                }
+                (MtlsMode::Verify, Some(store)) => {
+                    self.reference(&format!("{mp}/trust_store"), K::TrustStore, store);
+                }
+                (MtlsMode::Passthrough, _) if m.trust_store.is_some() || m.ignore_client_certificate_expiry.is_some() => {
+                    self.err(&mp, "`passthrough` hands client certificates to the targets: it takes no trust store", "");
+                }
+                (MtlsMode::Passthrough, _) => {}
+            }
+        }
         self.action(&format!("{lsp}/default_action"), lb, l, &l.default_action, true);
         if !l.rules.is_empty() && lb.kind != LbType::Application {
             self.err(
@@ -398,6 +417,25 @@ impl V<'_> {
             return;
         }
         self.rules(lsp, listener_name, lb, l, true);
+    }
+
+    /// Trust stores: a CA bundle's S3 bucket and key as S3 names them.
+    pub(super) fn trust_stores(&mut self) {
+        for (key, t) in &self.s.trust_stores {
+            let tp = format!("/trust_stores/{}", escape(key));
+            self.tags(&format!("{tp}/tags"), &t.tags);
+            let b = &t.bucket;
+            let bucket_ok = (3..=63).contains(&b.len())
+                && b.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && b.ends_with(|c: char| c.is_ascii_alphanumeric());
+            if !bucket_ok {
+                self.err(&format!("{tp}/bucket"), format!("`{}` is not an S3 bucket name", truncate(b)), "3–63 lowercase letters, digits, dots and hyphens");
+            }
+            if t.key.is_empty() || t.key.len() > 1024 {
+                self.err(&format!("{tp}/key"), "an S3 object key is 1–1024 bytes", "");
+            }
+        }
     }
 
     /// The stack's rules on listeners it does not own: the listener named one way, the rules

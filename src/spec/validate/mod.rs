@@ -198,6 +198,7 @@ impl<'a> V<'a> {
         self.security_groups();
         self.certificates();
         self.waf();
+        self.trust_stores();
         self.target_groups();
         self.load_balancers();
         self.shared_listeners();
