@@ -91,6 +91,27 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     for (a, _) in &found.alarms {
         b.keys.give("alarms", a.alarm_arn().unwrap_or_default(), a.alarm_name().unwrap_or_default());
     }
+    // A web ACL is written out only when the stack format holds every rule of it; otherwise the
+    // load balancer keeps it by ARN.
+    let web_acls: Vec<&(aws_sdk_wafv2::types::WebAcl, Tags)> = found.web_acls.iter().filter(|(acl, _)| b.waf_expressible(acl)).collect();
+    for (acl, _) in &web_acls {
+        b.keys.give("web_acls", acl.arn(), acl.name());
+        for r in acl.rules() {
+            if let Some(set) = r.statement().and_then(|s| s.ip_set_reference_statement())
+                && b.keys.of(set.arn()).is_none()
+            {
+                let name = found.ip_sets.iter().find(|(s, _)| s.arn() == set.arn()).map_or("ip-set", |(s, _)| s.name());
+                b.keys.give("ip_sets", set.arn(), name);
+            }
+        }
+    }
+    let by_arn: Vec<String> = found
+        .web_acls
+        .iter()
+        .filter(|(acl, _)| !b.waf_expressible(acl))
+        .map(|(acl, _)| format!("web ACL `{}` has rules the stack format does not hold; the load balancer uses it by ARN", acl.name()))
+        .collect();
+    b.notes.extend(by_arn);
 
     let vpcs: BTreeSet<&str> = found
         .load_balancers
@@ -128,6 +149,20 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         }
     }
     let alarms: Map<String, Value> = found.alarms.iter().filter_map(|(a, tags)| Some((b.key(a.alarm_arn()), b.alarm(a, tags)?))).collect();
+    let ip_sets: Map<String, Value> = found
+        .ip_sets
+        .iter()
+        // IP sets carry only the stack's tags in the stack format; others stay as they are.
+        .filter_map(|(set, _)| {
+            let key = b.keys.of(set.arn())?.clone();
+            let mut m = Map::new();
+            m.insert("name".into(), Value::from(set.name()));
+            m.insert("addresses".into(), json!(set.addresses()));
+            put(&mut m, "description", json!(set.description().filter(|d| !d.is_empty())));
+            Some((key, Value::Object(m)))
+        })
+        .collect();
+    let web_acls: Map<String, Value> = web_acls.iter().map(|(acl, tags)| (b.keys.or_id(acl.arn()), b.web_acl(acl, tags))).collect();
 
     let mut network = Map::new();
     if let Some(vpc) = vpcs.first() {
@@ -142,6 +177,8 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     }
     for (section, map) in [
         ("security_groups", security_groups),
+        ("ip_sets", ip_sets),
+        ("web_acls", web_acls),
         ("target_groups", target_groups),
         ("load_balancers", load_balancers),
         ("launch_templates", launch_templates),
@@ -222,6 +259,100 @@ impl Builder<'_> {
         }
         self.subnet_groups.insert(name.clone(), json!({ "ids": ids }));
         name
+    }
+
+    // -------------------------------------------------------------- WAF
+
+    /// Whether every rule of the ACL is one the stack format holds (a managed group, a rate
+    /// limit, an IP set or a country match, without scope-down statements), and every IP set
+    /// it names was read.
+    fn waf_expressible(&self, acl: &aws_sdk_wafv2::types::WebAcl) -> bool {
+        acl.rules().iter().all(|r| {
+            let Some(st) = r.statement() else { return false };
+            if let Some(m) = st.managed_rule_group_statement() {
+                return m.scope_down_statement().is_none() && m.rule_action_overrides().is_empty() && m.managed_rule_group_configs().is_empty();
+            }
+            if let Some(rl) = st.rate_based_statement() {
+                return rl.scope_down_statement().is_none() && matches!(rl.aggregate_key_type().as_str(), "IP" | "FORWARDED_IP");
+            }
+            if let Some(set) = st.ip_set_reference_statement() {
+                let read = self.found.ip_sets.iter().find(|(s, _)| s.arn() == set.arn());
+                return set.ip_set_forwarded_ip_config().is_none()
+                    && read.is_some_and(|(s, _)| !s.addresses().is_empty() || s.ip_address_version().as_str() == "IPV4");
+            }
+            st.geo_match_statement().is_some_and(|g| g.forwarded_ip_config().is_none())
+        })
+    }
+
+    fn web_acl(&self, acl: &aws_sdk_wafv2::types::WebAcl, tags: &Tags) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(acl.name()));
+        let block = acl.default_action().and_then(|d| d.block()).is_some();
+        m.insert("default_action".into(), Value::from(if block { "block" } else { "allow" }));
+        let mut rules: Vec<&aws_sdk_wafv2::types::Rule> = acl.rules().iter().collect();
+        rules.sort_by_key(|r| r.priority());
+        let rules: Vec<Value> = rules
+            .into_iter()
+            .map(|r| {
+                let mut x = Map::new();
+                x.insert("name".into(), Value::from(r.name()));
+                x.insert("priority".into(), Value::from(r.priority()));
+                let st = r.statement().expect("checked by waf_expressible");
+                if let Some(mg) = st.managed_rule_group_statement() {
+                    if r.override_action().and_then(|o| o.count()).is_some() {
+                        x.insert("override_action".into(), Value::from("count"));
+                    }
+                    let mut managed = Map::new();
+                    managed.insert("name".into(), Value::from(mg.name()));
+                    if mg.vendor_name() != "AWS" {
+                        managed.insert("vendor".into(), Value::from(mg.vendor_name()));
+                    }
+                    put(&mut managed, "version", json!(mg.version()));
+                    put(&mut managed, "excluded_rules", json!(mg.excluded_rules().iter().map(|e| e.name()).collect::<Vec<_>>()));
+                    x.insert("managed".into(), Value::Object(managed));
+                } else {
+                    let action = r.action().map_or("block", |a| {
+                        if a.allow().is_some() {
+                            "allow"
+                        } else if a.count().is_some() {
+                            "count"
+                        } else if a.captcha().is_some() {
+                            "captcha"
+                        } else if a.challenge().is_some() {
+                            "challenge"
+                        } else {
+                            "block"
+                        }
+                    });
+                    if action != "block" {
+                        x.insert("action".into(), Value::from(action));
+                    }
+                    if let Some(rl) = st.rate_based_statement() {
+                        let mut limit = Map::new();
+                        limit.insert("limit".into(), Value::from(rl.limit()));
+                        if !matches!(rl.evaluation_window_sec(), 0 | 300) {
+                            limit.insert("window".into(), Value::from(rl.evaluation_window_sec()));
+                        }
+                        if rl.aggregate_key_type().as_str() == "FORWARDED_IP" {
+                            limit.insert("aggregate_by".into(), Value::from("forwarded_ip"));
+                        }
+                        x.insert("rate_limit".into(), Value::Object(limit));
+                    } else if let Some(set) = st.ip_set_reference_statement() {
+                        x.insert("ip_set".into(), Value::from(self.keys.or_id(set.arn())));
+                    } else if let Some(g) = st.geo_match_statement() {
+                        x.insert("geo".into(), json!(g.country_codes().iter().map(|c| c.as_str()).collect::<Vec<_>>()));
+                    }
+                }
+                Value::Object(x)
+            })
+            .collect();
+        put(&mut m, "rules", Value::from(rules));
+        if acl.visibility_config().is_some_and(|v| !v.cloud_watch_metrics_enabled()) {
+            m.insert("metrics".into(), Value::from(false));
+        }
+        put(&mut m, "description", json!(acl.description().filter(|d| !d.is_empty())));
+        put(&mut m, "tags", user_tags(tags));
+        Value::Object(m)
     }
 
     // -------------------------------------------------------------- security groups
@@ -406,7 +537,7 @@ impl Builder<'_> {
         if kind != "gateway" {
             put(&mut m, "security_groups", Value::from(lb.security_groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
         }
-        put(&mut m, "web_acl", json!(l.web_acl));
+        put(&mut m, "web_acl", json!(l.web_acl.as_ref().map(|acl| self.keys.or_id(acl.arn()))));
         match lb.ip_address_type().map(|t| t.as_str()) {
             Some("dualstack") => {
                 m.insert("ip_address_type".into(), Value::from("dualstack"));

@@ -36,6 +36,9 @@ pub(super) struct Found {
     pub templates: Vec<FoundTemplate>,
     pub groups: Vec<FoundGroup>,
     pub alarms: Vec<(MetricAlarm, Tags)>,
+    /// Web ACLs attached to the load balancers, and the IP sets their rules name, with tags.
+    pub web_acls: Vec<(aws_sdk_wafv2::types::WebAcl, Tags)>,
+    pub ip_sets: Vec<(aws_sdk_wafv2::types::IpSet, Tags)>,
 }
 
 pub(super) struct FoundLb {
@@ -43,7 +46,7 @@ pub(super) struct FoundLb {
     pub attributes: BTreeMap<String, String>,
     pub tags: Tags,
     pub listeners: Vec<FoundListener>,
-    pub web_acl: Option<String>,
+    pub web_acl: Option<aws_sdk_wafv2::types::WebAcl>,
 }
 
 pub(super) struct FoundListener {
@@ -110,9 +113,9 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
     // Security groups of the load balancers and templates, and those their rules name.
     let mut sg_ids: BTreeSet<String> = lbs.iter().flat_map(|l| l.lb.security_groups().iter().cloned()).collect();
     sg_ids.extend(templates.iter().flat_map(|t| t.data.security_group_ids().iter().cloned()));
-    let security_groups = security_groups(c, sg_ids).await?;
-    let alarms = alarms(c, &groups).await?;
-    Ok(Found { load_balancers: lbs, target_groups: tgs, security_groups, templates, groups, alarms })
+    let (security_groups, alarms, waf) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups), waf(c, &lbs));
+    let (web_acls, ip_sets) = waf?;
+    Ok(Found { load_balancers: lbs, target_groups: tgs, security_groups: security_groups?, templates, groups, alarms: alarms?, web_acls, ip_sets })
 }
 
 async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBalancer>> {
@@ -195,7 +198,7 @@ async fn load_balancer(c: &Clients, lb: LoadBalancer) -> anyhow::Result<FoundLb>
             return Ok(None);
         }
         match c.wafv2.get_web_acl_for_resource().resource_arn(&arn).send().await {
-            Ok(out) => Ok(out.web_acl().map(|w| w.arn().to_string())),
+            Ok(out) => Ok(out.web_acl().cloned()),
             Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Ok(None),
             Err(e) => Err(err(&format!("reading the web ACL of {arn}"), e)),
         }
@@ -393,4 +396,36 @@ async fn alarms(c: &Clients, groups: &[FoundGroup]) -> anyhow::Result<Vec<(Metri
         anyhow::Ok((a, tags))
     }))
     .await
+}
+
+fn waf_tags(tags: serde_json::Map<String, serde_json::Value>) -> Tags {
+    tags.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect()
+}
+
+/// The attached web ACLs (each once) with their tags, and the IP sets their rules name.
+async fn waf(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<(Vec<(aws_sdk_wafv2::types::WebAcl, Tags)>, Vec<(aws_sdk_wafv2::types::IpSet, Tags)>)> {
+    let mut seen = BTreeSet::new();
+    let acls: Vec<&aws_sdk_wafv2::types::WebAcl> = lbs.iter().filter_map(|l| l.web_acl.as_ref()).filter(|a| seen.insert(a.arn().to_string())).collect();
+    let set_arns: BTreeSet<String> = acls
+        .iter()
+        .flat_map(|a| a.rules())
+        .filter_map(|r| r.statement().and_then(|s| s.ip_set_reference_statement()).map(|i| i.arn().to_string()))
+        .collect();
+    let acl_reads = try_join_all(acls.into_iter().map(|a| async move { anyhow::Ok((a.clone(), waf_tags(crate::live::wafv2::tags(c, a.arn()).await?))) }));
+    let set_reads = try_join_all(set_arns.iter().map(|arn| async move {
+        let (name, id) = crate::live::wafv2::name_and_id(arn);
+        let out = c
+            .wafv2
+            .get_ip_set()
+            .name(&name)
+            .id(&id)
+            .scope(aws_sdk_wafv2::types::Scope::Regional)
+            .send()
+            .await
+            .map_err(|e| err(&format!("reading IP set {name}"), e))?;
+        let set = out.ip_set().cloned().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
+        anyhow::Ok((set, waf_tags(crate::live::wafv2::tags(c, arn).await?)))
+    }));
+    let (acls, sets) = tokio::join!(acl_reads, set_reads);
+    Ok((acls?, sets?))
 }

@@ -18,7 +18,7 @@ pub fn name_and_id(arn: &str) -> (String, String) {
     (name, id)
 }
 
-async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Value>> {
+pub async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Value>> {
     let out = clients.wafv2.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("tags of {arn}"), e))?;
     Ok(out
         .tag_info_for_resource()
@@ -74,7 +74,11 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     // WAF reads tags one resource a call: only those named like the stack's (`<stack>-<key>`;
     // `shop-` also matches `shop-green-`, so tags still decide) are worth a call.
     let prefix = format!("{}-", stack.stack);
-    let ours = |found: Vec<(String, String)>| -> Vec<String> { found.into_iter().filter(|(name, _)| name.starts_with(&prefix)).map(|(_, arn)| arn).collect() };
+    // Names given with `name:` (adopted resources) are the stack's too.
+    let given: Vec<&str> = stack.ip_sets.values().filter_map(|s| s.name.as_deref()).chain(stack.web_acls.values().filter_map(|a| a.name.as_deref())).collect();
+    let ours = |found: Vec<(String, String)>| -> Vec<String> {
+        found.into_iter().filter(|(name, _)| name.starts_with(&prefix) || given.contains(&name.as_str())).map(|(_, arn)| arn).collect()
+    };
     let (set_arns, acl_arns) = (ours(set_arns), ours(acl_arns));
     let sets = try_join_all(set_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
     let acls = try_join_all(acl_arns.iter().map(|arn| async move { skip_gone(tags(clients, arn).await.map(|t| (arn.clone(), t))) }));
@@ -86,7 +90,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     let mut adopted: BTreeMap<String, Address> = BTreeMap::new();
     for (kind, found, keys) in [(Kind::IpSet, &sets, stack.ip_sets.keys().collect::<Vec<_>>()), (Kind::WebAcl, &acls, stack.web_acls.keys().collect())] {
         for key in keys {
-            let wanted = names::physical(&stack.stack, key, 128);
+            let wanted = names::given(stack, kind, key, 128);
             if let Some((arn, t)) = found.iter().find(|(arn, t)| name_and_id(arn).0 == wanted && owner(stack, t).is_none()) {
                 let address = Address::new(kind, key.as_str());
                 let other = t.get(OWNER_STACK_TAG).and_then(Value::as_str);

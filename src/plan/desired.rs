@@ -423,7 +423,7 @@ fn ip_set(s: &Stack, key: &str, set: &IpSet) -> Desired {
         "description": set.description.clone().unwrap_or_default(),
         "tags": tags(s, &address, &Tags::new()),
     });
-    finish(address, names::physical(&s.stack, key, 128), attrs, None)
+    finish(address, names::given(s, Kind::IpSet, key, 128), attrs, None)
 }
 
 fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
@@ -485,7 +485,7 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
         "rules": rules,
         "tags": tags(s, &address, &acl.tags),
     });
-    finish(address, names::physical(&s.stack, key, 128), attrs, None)
+    finish(address, names::given(s, Kind::WebAcl, key, 128), attrs, None)
 }
 
 // ------------------------------------------------------------------ target groups

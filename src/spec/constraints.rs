@@ -1330,6 +1330,8 @@ pub const TABLE: &[Constraint] = &[
     c("Stack.shared_listeners", Source::Nested, "", None, None, None, ""),
     c("LoadBalancer.shield", Source::Mapped("shield:CreateProtection.ResourceArn"), "boolean", None, None, None, "a protection of the load balancer"),
     c("Stack.topics", Source::Nested, "", None, None, None, ""),
+    c("IpSet.name", Source::Api("wafv2:CreateIPSet.Name"), "string", Some(1.0), Some(128.0), None, "an existing IP set's name, for `--adopt`"),
+    c("WebAcl.name", Source::Api("wafv2:CreateWebACL.Name"), "string", Some(1.0), Some(128.0), None, "an existing web ACL's name, for `--adopt`"),
     c("Stack.trust_stores", Source::Nested, "", None, None, None, ""),
     c("TrustStore.bucket", Source::Api("elbv2:CreateTrustStore.CaCertificatesBundleS3Bucket"), "string", None, None, None, ""),
     c("TrustStore.key", Source::Api("elbv2:CreateTrustStore.CaCertificatesBundleS3Key"), "string", None, None, None, ""),

@@ -363,6 +363,8 @@ impl Stack {
             crate::kinds::Kind::Alarm => self.alarms.get(key)?.name.as_deref(),
             crate::kinds::Kind::CompositeAlarm => self.composite_alarms.get(key)?.name.as_deref(),
             crate::kinds::Kind::Topic => self.topics.get(key)?.name.as_deref(),
+            crate::kinds::Kind::IpSet => self.ip_sets.get(key)?.name.as_deref(),
+            crate::kinds::Kind::WebAcl => self.web_acls.get(key)?.name.as_deref(),
             _ => None,
         }
     }
@@ -390,6 +392,9 @@ pub struct CertificateImport {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IpSet {
+    /// The AWS name when it is not `<stack>-<key>`: an existing IP set brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// CIDR blocks (`203.0.113.0/24`, `2001:db8::/32`), all of one IP version.
     pub addresses: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -399,6 +404,9 @@ pub struct IpSet {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebAcl {
+    /// The AWS name when it is not `<stack>-<key>`: an existing web ACL brought under the stack with `--adopt` keeps its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// What happens to requests no rule matched.
     pub default_action: WafDefaultAction,
     /// Evaluated in priority order; priority defaults to the position in the list.

@@ -160,6 +160,42 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .await
         .unwrap();
 
+    // A web ACL on the ALB: a managed rule group and a block list from an IP set.
+    let blocked = crate::support::foreign_ip_set(&c, &format!("blocked-{tail}")).await;
+    {
+        use aws_sdk_wafv2::types::*;
+        let seen = |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(true).cloud_watch_metrics_enabled(true).metric_name(metric).build().unwrap();
+        let managed = Rule::builder()
+            .name("common")
+            .priority(0)
+            .statement(Statement::builder().managed_rule_group_statement(ManagedRuleGroupStatement::builder().vendor_name("AWS").name("AWSManagedRulesCommonRuleSet").build().unwrap()).build())
+            .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build())
+            .visibility_config(seen("common"))
+            .build()
+            .unwrap();
+        let block = Rule::builder()
+            .name("blocklist")
+            .priority(1)
+            .statement(Statement::builder().ip_set_reference_statement(IpSetReferenceStatement::builder().arn(blocked.arn().unwrap()).build().unwrap()).build())
+            .action(RuleAction::builder().block(BlockAction::builder().build()).build())
+            .visibility_config(seen("blocklist"))
+            .build()
+            .unwrap();
+        let acl = c
+            .wafv2
+            .create_web_acl()
+            .name(format!("edge-{tail}"))
+            .scope(Scope::Regional)
+            .default_action(DefaultAction::builder().allow(AllowAction::builder().build()).build())
+            .visibility_config(seen("edge"))
+            .rules(managed)
+            .rules(block)
+            .send()
+            .await
+            .unwrap();
+        c.wafv2.associate_web_acl().web_acl_arn(acl.summary().unwrap().arn().unwrap()).resource_arn(&alb_arn).send().await.unwrap();
+    }
+
     let nlb = c.elbv2.create_load_balancer().name(format!("edge-{tail}")).r#type(elb::LoadBalancerTypeEnum::Network).set_subnets(Some(subnets.clone())).send().await.unwrap();
     let nlb_arn = nlb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
     let nlb_listener =
@@ -292,6 +328,7 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(written.contains(&format!("name: {alb_name}")), "{written}");
     assert!(written.contains(&format!("groups: [edge-{tail}]")), "security groups refer to each other by key:\n{written}");
+    assert!(written.contains(&format!("web_acl: edge-{tail}")) && written.contains(&format!("ip_set: blocked-{tail}")), "{written}");
     assert!(written.contains(&format!("targets: [{{id: {instance}, port: 9091}}]")), "{written}");
     assert_eq!(std::fs::read_to_string(dir.join(format!("files/app-{tail}-user-data.sh"))).unwrap(), "#!/bin/sh\necho ready\n");
 
@@ -308,8 +345,9 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         assert!(paths.iter().all(|p| p.starts_with("tags")), "{}: nothing but tags changes ({paths:?})\n{shown}\n{written}", change.address);
     }
     let adopted = planned.changes.iter().filter(|c| c.reason == Some(lbstack::plan::Reason::Adopting)).count();
-    // 2 security groups, 3 target groups, 2 load balancers, the template, the group and 2 alarms.
-    assert_eq!(adopted, 11, "{shown}");
+    // 2 security groups, 3 target groups, 2 load balancers, the web ACL and its IP set, the
+    // template, the group and 2 alarms.
+    assert_eq!(adopted, 13, "{shown}");
     let outcome = lbstack::ops::apply(&c, &s, &planned, 4, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     let again = crate::support::plan(&c, &s).await;
@@ -353,8 +391,8 @@ async fn the_reference_stack_round_trips_through_import() {
     assert!(!lbstack::ops::apply(&c, &green, &leftovers.plan, 8, |_| {}).await.failed());
     crate::support::apply_converges(&c, &green).await;
 
-    // Everything import brings along leaves the stack; the certificate, the web ACL, its IP set,
-    // the record and the alarms that drive no policy stay (the import uses them by ARN, or not).
+    // Everything import brings along leaves the stack; the certificate, the record and the alarms
+    // that drive no policy stay (the import uses the certificate by ARN, and leaves the rest).
     let (_, live) = lbstack::live::read(&c, &green).await.unwrap();
     use lbstack::plan::Kind;
     let wired = |key: &str| green.alarms.get(key).is_some_and(|a| a.actions.iter().any(|x| green.scaling_policies.contains_key(x)));
@@ -362,7 +400,10 @@ async fn the_reference_stack_round_trips_through_import() {
         .resources
         .iter()
         .filter(|r| {
-            matches!(r.address.kind, Kind::LoadBalancer | Kind::TargetGroup | Kind::SecurityGroup | Kind::LaunchTemplate | Kind::AutoScalingGroup)
+            matches!(
+                r.address.kind,
+                Kind::LoadBalancer | Kind::TargetGroup | Kind::SecurityGroup | Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::WebAcl | Kind::IpSet
+            )
                 || r.address.kind == Kind::Alarm && wired(&r.address.key)
         })
         .map(|r| r.address.to_string())
@@ -381,6 +422,7 @@ async fn the_reference_stack_round_trips_through_import() {
     assert!(loaded.report.diagnostics.is_empty(), "{}\n{written}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
     assert_eq!((s.load_balancers.len(), s.autoscaling_groups.len(), s.scaling_policies.len(), s.scheduled_actions.len()), (2, 2, 5, 2), "{written}");
+    assert_eq!((s.web_acls.len(), s.ip_sets.len()), (1, 1), "the web ACL with its IP set:\n{written}");
 
     let planned = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
     let shown = lbstack::plan::render::human(&planned, false);

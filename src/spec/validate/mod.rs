@@ -277,7 +277,7 @@ impl<'a> V<'a> {
     /// `name:` of security groups, launch templates, groups, policies, scheduled actions and alarms: what EC2, Auto Scaling and CloudWatch take,
     /// and one resource per name (load balancers and target groups are checked with ELBv2's rule).
     fn given_names(&mut self) {
-        for kind in [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup, K::ScalingPolicy, K::ScheduledAction, K::Alarm, K::CompositeAlarm] {
+        for kind in [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup, K::ScalingPolicy, K::ScheduledAction, K::Alarm, K::CompositeAlarm, K::IpSet, K::WebAcl] {
             for key in kind.declared(self.s) {
                 let Some(name) = self.s.given_name(kind, &key) else { continue };
                 let pointer = format!("{}/{}/name", Kind::from(kind).pointer(), escape(&key));
@@ -294,6 +294,9 @@ impl<'a> V<'a> {
                         Some("3–128 letters, digits and ().-/_")
                     }
                     K::AutoScalingGroup if name.is_empty() || name.chars().count() > 255 || name.contains(':') => Some("1–255 characters, no `:`"),
+                    K::IpSet | K::WebAcl if name.is_empty() || name.len() > 128 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') => {
+                        Some("1–128 letters, digits, `_` and `-`")
+                    }
                     K::ScalingPolicy | K::ScheduledAction if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) => {
                         Some("1–255 characters, no control characters")
                     }
