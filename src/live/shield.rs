@@ -46,7 +46,8 @@ pub async fn read(clients: &Clients, stack: &Stack, lbs: &[(Address, String)], a
         let tag = |k: &str| tags.iter().find(|(tk, _)| tk == k).map(|(_, v)| v.as_str());
         let ours = tag(OWNER_STACK_TAG) == Some(stack.stack.as_str()) && tag(OWNER_ADDRESS_TAG) == Some(address.to_string().as_str());
         let name = p.name().unwrap_or_default().to_string();
-        if !ours && !(tag(OWNER_STACK_TAG).is_none() && adopt.wants(&address)) {
+        let adopted = tag(OWNER_STACK_TAG).is_none() && adopt.wants(&address);
+        if !(ours || adopted) {
             // Someone else protects the load balancer: never changed or removed by the stack,
             // and in the way only of a stack that asks for protection.
             if stack.load_balancers.get(&lb.key).is_some_and(|l| l.shield != Some(true)) {

@@ -1091,7 +1091,7 @@ mod tests {
     fn shield_without_a_subscription_is_refused_when_planning() {
         let s = stack(SHIELDED);
         let ctx = Context { shield_subscribed: Some(false), ..Context::default() };
-        let refused = build(&s, &ctx).err().expect("refused");
+        let refused = build(&s, &ctx).expect_err("refused");
         assert!(refused.contains("no Shield Advanced subscription"), "{refused}");
         let ctx = Context { shield_subscribed: Some(true), ..Context::default() };
         let built = build(&s, &ctx).expect("built");
