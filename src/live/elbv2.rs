@@ -675,8 +675,9 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
     let listed = clients.elbv2.describe_trust_stores().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
     let stores = match listed {
         Ok(stores) => stores,
-        // An endpoint without trust stores (some emulators) has none of the stack's either.
-        Err(_) if stack.trust_stores.is_empty() => return Ok(Vec::new()),
+        // A stack that declares none reads them only to find ones it left behind: an endpoint
+        // without trust stores (some emulators), or a role not allowed to list them, has none.
+        Err(e) if stack.trust_stores.is_empty() && crate::live::optional_read_refused(&e) => return Ok(Vec::new()),
         Err(e) => return Err(err("listing trust stores", e)),
     };
     let prefix = names::owned_prefix(&stack.stack, 32);

@@ -360,6 +360,14 @@ pub fn read_err(what: &str, e: impl crate::aws_error::Failure) -> anyhow::Error 
     if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound { anyhow::Error::new(Gone) } else { err(what, e) }
 }
 
+/// Whether a read the stack does not depend on was refused for good: not allowed, not an
+/// operation the endpoint knows, or a server error that outlasted the SDK's retries (emulators
+/// answer 501 for what they lack). Never throttling or a lost connection: those fail the plan.
+pub fn optional_read_refused(e: &impl crate::aws_error::Failure) -> bool {
+    use crate::aws_error::Class;
+    matches!(crate::aws_error::class_of(e), Class::AccessDenied | Class::Invalid | Class::ServiceFault)
+}
+
 /// `Ok(None)` for a resource that went away while being read.
 pub fn skip_gone<T>(r: anyhow::Result<T>) -> anyhow::Result<Option<T>> {
     match r {
