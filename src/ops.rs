@@ -155,8 +155,7 @@ pub fn outputs(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
         .outputs
         .iter()
         .map(|(name, out)| {
-            let mut parts = out.value.splitn(3, '.');
-            let (kind, key, attribute) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            let (kind, key, attribute) = crate::spec::model::output_parts(&out.value).unwrap_or_default();
             let found = Kind::parse(kind).and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
             let value = found.and_then(|r| match attribute {
                 "id" | "arn" => Some(r.id.clone()),
@@ -166,6 +165,55 @@ pub fn outputs(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
             OutputValue { name: name.clone(), value, description: out.description.clone() }
         })
         .collect()
+}
+
+/// The SSM parameter that holds a stack's outputs after each apply, for other stacks to read
+/// (`shared_listeners.*.from_stack`) and other tools (`aws ssm get-parameter`).
+pub fn outputs_parameter(stack: &str) -> String {
+    format!("/lbstack/outputs/{stack}")
+}
+
+/// Publish the outputs that have values, as one JSON object (`{"name": "value"}`).
+pub async fn publish_outputs(clients: &Clients, stack: &Stack, outputs: &[OutputValue]) -> anyhow::Result<()> {
+    let doc: serde_json::Map<String, serde_json::Value> =
+        outputs.iter().filter_map(|o| Some((o.name.clone(), serde_json::Value::from(o.value.clone()?)))).collect();
+    let text = serde_json::Value::Object(doc).to_string();
+    // Past the standard tier's 4 KB, the advanced tier's 8 KB.
+    let tier = if text.len() > 4096 { aws_sdk_ssm::types::ParameterTier::Advanced } else { aws_sdk_ssm::types::ParameterTier::Standard };
+    clients
+        .ssm
+        .put_parameter()
+        .name(outputs_parameter(&stack.stack))
+        .value(text)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .tier(tier)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| crate::live::err("publishing the outputs", e))?;
+    Ok(())
+}
+
+/// After a destroy: the outputs are gone with the resources.
+pub async fn unpublish_outputs(clients: &Clients, stack: &Stack) -> anyhow::Result<()> {
+    match clients.ssm.delete_parameter().name(outputs_parameter(&stack.stack)).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Ok(()),
+        Err(e) => Err(crate::live::err("removing the published outputs", e)),
+    }
+}
+
+/// The outputs another stack published, by name.
+pub async fn published_outputs(clients: &Clients, stack: &str) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let out = match clients.ssm.get_parameter().name(outputs_parameter(stack)).send().await {
+        Ok(out) => out,
+        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => {
+            anyhow::bail!("stack `{stack}` has published no outputs (they are published when it is applied with `outputs:`)")
+        }
+        Err(e) => return Err(crate::live::err(&format!("reading the outputs of stack `{stack}`"), e)),
+    };
+    let text = out.parameter().and_then(|p| p.value()).unwrap_or_default();
+    serde_json::from_str(text).map_err(|_| anyhow::anyhow!("the outputs stack `{stack}` published are not lbstack's (parameter {})", outputs_parameter(stack)))
 }
 
 fn adoptable_kinds() -> String {

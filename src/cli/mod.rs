@@ -1176,12 +1176,15 @@ async fn locked_apply(
     }
     if !destroy {
         show_outputs(clients, stack, json).await;
+    } else if let Err(e) = crate::ops::unpublish_outputs(clients, stack).await {
+        eprintln!("warning: {e:#}");
     }
     Exit::Success.into()
 }
 
 /// After an apply: the stack's outputs, read from what now exists (one read, only when the stack
-/// declares outputs). A failed read is a warning: the apply itself succeeded.
+/// declares outputs), printed and published for other stacks (`/lbstack/outputs/<stack>`). A
+/// failed read or publication is a warning: the apply itself succeeded.
 async fn show_outputs(clients: &crate::live::Clients, stack: &crate::spec::Stack, json: bool) {
     if stack.outputs.is_empty() {
         return;
@@ -1189,6 +1192,9 @@ async fn show_outputs(clients: &crate::live::Clients, stack: &crate::spec::Stack
     match crate::live::read(clients, stack).await {
         Ok((_, live)) => {
             let outputs = crate::ops::outputs(stack, &live);
+            if let Err(e) = crate::ops::publish_outputs(clients, stack, &outputs).await {
+                eprintln!("warning: {e:#}");
+            }
             if json {
                 let doc: serde_json::Map<String, serde_json::Value> =
                     outputs.iter().map(|o| (o.name.clone(), serde_json::json!({ "value": o.value, "description": o.description }))).collect();

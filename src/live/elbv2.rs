@@ -633,7 +633,18 @@ pub async fn read_shared(
 
 async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::spec::model::SharedListener) -> anyhow::Result<String> {
     let missing = |what: String| anyhow::anyhow!("shared listener `{key}`: {what}");
-    if let Some(arn) = &shared.listener {
+    let published = match (&shared.from_stack, &shared.output) {
+        (Some(other), Some(output)) => {
+            let outputs = crate::ops::published_outputs(clients, other).await.map_err(|e| missing(format!("{e:#}")))?;
+            let value = outputs.get(output).and_then(Value::as_str).ok_or_else(|| missing(format!("stack `{other}` publishes no output `{output}`")))?;
+            if !value.contains(":listener/") {
+                return Err(missing(format!("output `{output}` of stack `{other}` is not a listener ARN")));
+            }
+            Some(value.to_string())
+        }
+        _ => None,
+    };
+    if let Some(arn) = published.as_ref().or(shared.listener.as_ref()) {
         let found = clients.elbv2.describe_listeners().listener_arns(arn).send().await;
         return match found {
             Ok(out) if !out.listeners().is_empty() => Ok(arn.clone()),

@@ -1359,6 +1359,8 @@ pub const TABLE: &[Constraint] = &[
     c("SharedListener.load_balancer", Source::Mapped("elbv2:CreateRule.ListenerArn"), "string", Some(1.0), Some(32.0), None, "an existing load balancer's name"),
     c("SharedListener.port", Source::Mapped("elbv2:CreateRule.ListenerArn"), "integer", Some(1.0), Some(65535.0), None, "the listener's port on `load_balancer`"),
     c("SharedListener.rules", Source::Nested, "", None, None, None, ""),
+    c("SharedListener.from_stack", Source::Lbstack, "", Some(1.0), Some(24.0), None, "a stack name"),
+    c("SharedListener.output", Source::Lbstack, "", Some(1.0), None, None, "an output of `from_stack`"),
     c("Stack.region", Source::Lbstack, "", None, None, None, "a region name (`us-east-1`); checked by shape, unknown regions warned"),
     c("Stack.scaling_policies", Source::Nested, "", None, None, None, ""),
     c("Stack.scheduled_actions", Source::Nested, "", None, None, None, ""),

@@ -1000,8 +1000,8 @@ pub struct TrustStore {
     pub tags: Tags,
 }
 
-/// A listener of an application load balancer the stack does not own: by `listener` ARN, or by
-/// `load_balancer` name and `port`.
+/// A listener of an application load balancer the stack does not own: by `listener` ARN, by
+/// `load_balancer` name and `port`, or by an output another stack publishes (`from_stack` and `output`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SharedListener {
@@ -1015,6 +1015,13 @@ pub struct SharedListener {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
     pub port: Option<u32>,
+    /// Another stack that publishes the listener's ARN as an output (with `output`): its outputs
+    /// are published at each apply, and read when this stack is planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_stack: Option<String>,
+    /// The output of `from_stack` that holds the listener's ARN (`listener.web.https.arn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// The stack's rules on it. A rule without `priority` gets the lowest priority no other rule
     /// of the listener holds (shown in the plan, kept on later applies); give one where order
     /// against others' rules matters.
@@ -2163,6 +2170,13 @@ pub struct Output {
     pub description: Option<String>,
 }
 
+/// An output's `KIND.KEY.ATTRIBUTE` in its parts; a listener's key holds a dot (`web.https`).
+pub fn output_parts(value: &str) -> Option<(&str, &str, &str)> {
+    let (kind, rest) = value.split_once('.')?;
+    let (key, attribute) = rest.rsplit_once('.')?;
+    Some((kind, key, attribute))
+}
+
 /// The attributes an output may name, by kind (`arn` where the id is one).
 pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
     use crate::kinds::Kind as K;
@@ -2172,7 +2186,8 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
             &["id", "name", "arn"]
         }
         K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
-        K::Listener | K::ListenerRules | K::WebAclAssociation | K::SharedRules | K::ShieldProtection => &[],
+        K::Listener => &["id", "arn"],
+        K::ListenerRules | K::WebAclAssociation | K::SharedRules | K::ShieldProtection => &[],
     }
 }
 

@@ -104,3 +104,43 @@ async fn a_missing_shared_listener_is_named() {
     let refused = lbstack::ops::plan(&c, &s, false).await.err().expect("refused").to_string();
     assert!(refused.contains("shared listener `edge`: no load balancer is named `no-such-platform-lb`"), "{refused}");
 }
+
+/// A platform stack publishes its listener's ARN as an output when it is applied; a service
+/// stack attaches its rules to that listener through the output (`from_stack`), without knowing
+/// the platform's names; destroying the platform stack removes what it published.
+#[tokio::test]
+async fn a_listener_from_another_stacks_outputs() {
+    use crate::support::{output_text as text, run_aws as run};
+    let c = clients().await;
+    let platform = unique("platform");
+    let dir = std::env::temp_dir().join(format!("lbstack-{platform}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("platform.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "version: 1\nstack: {platform}\ntarget_groups:\n  home: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: home}}}}\noutputs:\n  listener: {{value: listener.web.http.arn, description: where services add rules}}\n"
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = run(&["apply", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let published = c.ssm.get_parameter().name(format!("/lbstack/outputs/{platform}")).send().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(published.parameter().unwrap().value().unwrap()).unwrap();
+    let listener = doc["listener"].as_str().expect("the listener's ARN is published").to_string();
+    assert!(listener.contains(":listener/app/"), "{doc}");
+
+    let service = load(&format!(
+        "version: 1\nstack: {platform}-svc\ntarget_groups:\n  orders: {{protocol: HTTP, port: 8080}}\nshared_listeners:\n  edge:\n    from_stack: {platform}\n    output: listener\n    rules: [{{path: /orders/*, forward: orders}}]\n"
+    ));
+    crate::support::apply_converges(&c, &service).await;
+    assert_eq!(rules_on(&c, &listener).await, vec![(1, "/orders/*".to_string())]);
+    crate::support::destroy_converges(&c, &service).await;
+
+    let o = run(&["destroy", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(c.ssm.get_parameter().name(format!("/lbstack/outputs/{platform}")).send().await.is_err(), "destroy removes the published outputs");
+    let missing = lbstack::ops::plan(&c, &service, false).await.err().expect("refused").to_string();
+    assert!(missing.contains(&format!("stack `{platform}` has published no outputs")), "{missing}");
+}

@@ -446,7 +446,16 @@ impl V<'_> {
         let lb: LoadBalancer = serde_json::from_value(serde_json::json!({ "listeners": {} })).expect("an empty load balancer");
         for (key, shared) in &self.s.shared_listeners {
             let sp = format!("/shared_listeners/{}", escape(key));
+            let from_output = shared.from_stack.is_some() || shared.output.is_some();
             match (&shared.listener, &shared.load_balancer, shared.port) {
+                (None, None, None) if from_output => {
+                    if shared.from_stack.is_none() || shared.output.is_none() {
+                        self.err_key(&sp, "a listener from another stack names both `from_stack` and `output`", "");
+                    } else if shared.from_stack.as_deref() == Some(self.s.stack.as_str()) {
+                        self.err(&format!("{sp}/from_stack"), "a stack's own listeners take rules directly", "put the rules on the listener itself");
+                    }
+                }
+                _ if from_output => self.err_key(&sp, "a shared listener is named one way: `listener`, `load_balancer` and `port`, or `from_stack` and `output`", ""),
                 (Some(arn), None, None) => self.arn(&format!("{sp}/listener"), arn, "elasticloadbalancing", &["listener/app/"], "an application listener ARN"),
                 (None, Some(name), Some(_)) => {
                     let own = self.s.load_balancers.keys().any(|k| crate::plan::names::elbv2_name(self.s, K::LoadBalancer, k) == *name);
@@ -454,7 +463,7 @@ impl V<'_> {
                         self.err(&format!("{sp}/load_balancer"), format!("`{}` is a load balancer of this stack", truncate(name)), "put the rules on its own listener instead");
                     }
                 }
-                _ => self.err_key(&sp, "a shared listener is named by `listener` (its ARN), or by `load_balancer` and `port`", ""),
+                _ => self.err_key(&sp, "a shared listener is named by `listener` (its ARN), by `load_balancer` and `port`, or by `from_stack` and `output`", ""),
             }
             let mut l: Listener = serde_json::from_value(serde_json::json!({ "protocol": "HTTPS", "default_action": {} })).expect("an empty listener");
             l.rules = shared.rules.clone();

@@ -325,11 +325,20 @@ impl<'a> V<'a> {
                 self.err_key(&op, format!("`{name}` cannot name an output"), "letters, digits, `_` and `-`");
             }
             let vp = format!("{op}/value");
-            let parts: Vec<&str> = out.value.splitn(3, '.').collect();
-            let [kind, key, attribute] = parts[..] else {
+            let Some((kind, key, attribute)) = output_parts(&out.value) else {
                 self.err(&vp, "an output is `KIND.KEY.ATTRIBUTE`", "e.g. `load_balancer.web.dns_name`");
                 continue;
             };
+            // A listener is `listener.LOAD_BALANCER.LISTENER.arn`.
+            if kind == K::Listener.as_str() {
+                let found = key.split_once('.').is_some_and(|(lb, l)| self.s.load_balancers.get(lb).is_some_and(|lb| lb.listeners.contains_key(l)));
+                if !found {
+                    self.err(&vp, format!("no listener `{}` in this stack", truncate(key)), "a listener is named `LOAD_BALANCER.LISTENER`, e.g. `listener.web.https.arn`");
+                } else if !output_attributes(K::Listener).contains(&attribute) {
+                    self.err(&vp, format!("a listener has no output `{attribute}`"), "one of: id, arn");
+                }
+                continue;
+            }
             let Some(kind) = K::parse(kind).filter(|k| k.section().is_some()) else {
                 let kinds: Vec<&str> = K::ALL.iter().filter(|k| k.section().is_some()).map(|k| k.as_str()).collect();
                 let hint = match did_you_mean(kind, &kinds) {
