@@ -311,19 +311,7 @@ impl Builder<'_> {
                     put(&mut managed, "excluded_rules", json!(mg.excluded_rules().iter().map(|e| e.name()).collect::<Vec<_>>()));
                     x.insert("managed".into(), Value::Object(managed));
                 } else {
-                    let action = r.action().map_or("block", |a| {
-                        if a.allow().is_some() {
-                            "allow"
-                        } else if a.count().is_some() {
-                            "count"
-                        } else if a.captcha().is_some() {
-                            "captcha"
-                        } else if a.challenge().is_some() {
-                            "challenge"
-                        } else {
-                            "block"
-                        }
-                    });
+                    let action = r.action().map_or("block", crate::live::wafv2::action_name);
                     if action != "block" {
                         x.insert("action".into(), Value::from(action));
                     }

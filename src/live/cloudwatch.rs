@@ -44,20 +44,13 @@ impl Found<'_> {
 }
 
 pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let pages = clients
-        .cloudwatch
-        .describe_alarms()
-        .alarm_name_prefix(format!("{}-", stack.stack))
-        .alarm_types(AlarmType::MetricAlarm)
-        .alarm_types(AlarmType::CompositeAlarm)
-        .into_paginator()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| err("listing alarms", e))?;
-    // Alarms kept under names of their own (`name:`, adopted) are not under the prefix: asked
-    // for by name, a hundred per call.
+    // Metric and composite alarms, every page.
+    let alarms = |req: aws_sdk_cloudwatch::operation::describe_alarms::builders::DescribeAlarmsFluentBuilder| {
+        req.alarm_types(AlarmType::MetricAlarm).alarm_types(AlarmType::CompositeAlarm).into_paginator().send().collect::<Result<Vec<_>, _>>()
+    };
     let prefix = format!("{}-", stack.stack);
+    // Alarms kept under names of their own (`name:`, adopted) are not under the prefix: asked
+    // for by name, a hundred per call, beside the listing.
     let given: Vec<String> = stack
         .alarms
         .values()
@@ -65,20 +58,12 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         .chain(stack.composite_alarms.values().filter_map(|c| c.name.clone()))
         .filter(|n| !n.starts_with(&prefix))
         .collect();
-    let by_name = try_join_all(given.chunks(100).map(|names| {
-        clients
-            .cloudwatch
-            .describe_alarms()
-            .set_alarm_names(Some(names.to_vec()))
-            .alarm_types(AlarmType::MetricAlarm)
-            .alarm_types(AlarmType::CompositeAlarm)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-    }))
-    .await
-    .map_err(|e| err("reading alarms by name", e))?;
-    let pages: Vec<_> = pages.into_iter().chain(by_name.into_iter().flatten()).collect();
+    let listed = alarms(clients.cloudwatch.describe_alarms().alarm_name_prefix(&prefix));
+    let by_name = try_join_all(given.chunks(100).map(|names| alarms(clients.cloudwatch.describe_alarms().set_alarm_names(Some(names.to_vec())))));
+    let (listed, by_name) = tokio::join!(listed, by_name);
+    let listed = listed.map_err(|e| err("listing alarms", e))?;
+    let by_name = by_name.map_err(|e| err("reading alarms by name", e))?;
+    let pages: Vec<_> = listed.into_iter().chain(by_name.into_iter().flatten()).collect();
     let mut found: Vec<Found> = Vec::new();
     for page in &pages {
         found.extend(page.metric_alarms().iter().map(Found::Metric));

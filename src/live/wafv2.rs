@@ -143,6 +143,21 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     Ok((out, conflicts))
 }
 
+/// A rule's action as the stack names it.
+pub fn action_name(a: &aws_sdk_wafv2::types::RuleAction) -> &'static str {
+    if a.allow().is_some() {
+        "allow"
+    } else if a.count().is_some() {
+        "count"
+    } else if a.captcha().is_some() {
+        "captcha"
+    } else if a.challenge().is_some() {
+        "challenge"
+    } else {
+        "block"
+    }
+}
+
 fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> Value {
     let st = r.statement();
     let statement = if let Some(m) = st.and_then(|s| s.managed_rule_group_statement()) {
@@ -161,19 +176,7 @@ fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> Value {
     } else {
         json!({ "unsupported": true })
     };
-    let action = r.action().map(|a| {
-        if a.allow().is_some() {
-            "allow"
-        } else if a.count().is_some() {
-            "count"
-        } else if a.captcha().is_some() {
-            "captcha"
-        } else if a.challenge().is_some() {
-            "challenge"
-        } else {
-            "block"
-        }
-    });
+    let action = r.action().map(action_name);
     let override_action = r.override_action().map(|o| if o.count().is_some() { "count" } else { "none" });
     json!({ "name": r.name(), "priority": r.priority(), "action": action, "override_action": override_action, "statement": statement })
 }
