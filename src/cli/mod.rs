@@ -1079,6 +1079,10 @@ async fn locked_apply(
         );
     } else {
         print!("{}", crate::plan::render::human(&plan, color.enabled(Stream::Out)));
+        // Not a resource of the plan, but a write all the same: said before it happens.
+        if !destroy && !stack.outputs.is_empty() && plan.conflicts.is_empty() {
+            println!("The outputs will be published to SSM parameter {} after the apply.", crate::ops::outputs_parameter(&stack.stack));
+        }
     }
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {

@@ -126,6 +126,7 @@ async fn a_listener_from_another_stacks_outputs() {
     let f = file.to_str().unwrap();
     let o = run(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(&format!("The outputs will be published to SSM parameter /lbstack/outputs/{platform} after the apply.")), "said before it happens:\n{}", text(&o));
     let published = c.ssm.get_parameter().name(format!("/lbstack/outputs/{platform}")).send().await.unwrap();
     let doc: serde_json::Value = serde_json::from_str(published.parameter().unwrap().value().unwrap()).unwrap();
     let listener = doc["listener"].as_str().expect("the listener's ARN is published").to_string();
