@@ -44,7 +44,7 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
 /// adoptable is an error, so a typo never passes silently.
 pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adopt: &Adopt) -> anyhow::Result<Planned> {
     if let Adopt::Only(asked) = adopt
-        && let Some(bad) = asked.iter().find(|a| !plan::Address::parse(a).is_some_and(|a| live::ADOPTABLE.contains(&a.kind)))
+        && let Some(bad) = asked.iter().find(|a| !plan::Address::parse(a).is_some_and(|a| live::adoptable(a.kind)))
     {
         anyhow::bail!("cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)", adoptable_kinds());
     }
@@ -54,12 +54,16 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
     // Read as the stack's but without its tags: adopted now (with an adopted load balancer, its
     // listeners too).
-    let adopted: Vec<&plan::Address> =
-        live.resources.iter().filter(|l| l.attrs["tags"].as_object().is_some_and(|t| !t.contains_key(desired::OWNER_STACK_TAG))).map(|l| &l.address).collect();
+    let adopted: Vec<&plan::Address> = live
+        .resources
+        .iter()
+        .filter(|l| l.attrs["tags"].as_object().is_some_and(|t| !t.contains_key(desired::OWNER_STACK_TAG)) || l.attrs["indexed"] == false)
+        .map(|l| &l.address)
+        .collect();
     for c in plan.changes.iter_mut().filter(|c| adopted.contains(&&c.address)) {
         if c.reason.is_none() {
             c.reason = Some(plan::Reason::Adopting);
-        } else if matches!(c.action, Action::DeleteCreate | Action::CreateDelete) && live::ADOPTABLE.contains(&c.address.kind) {
+        } else if matches!(c.action, Action::DeleteCreate | Action::CreateDelete) && live::adoptable(c.address.kind) {
             plan.warnings.push(format!(
                 "{}: adopting it replaces it ({}): the existing one is deleted",
                 c.address,

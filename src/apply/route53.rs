@@ -185,8 +185,16 @@ pub async fn create_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let set = desired_set(sc, &a).await?;
-    write(sc, a["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Upsert, set)?], |_| {}).await
+    // An adopted record joins the index; its values are written only when they change.
+    let adopting = c.before.as_ref().is_some_and(|b| b["indexed"] == false);
+    let records = if c.diffs.iter().any(|d| d.path != "indexed") { vec![change(ChangeAction::Upsert, desired_set(sc, &a).await?)?] } else { Vec::new() };
+    let e = entry(c, &a);
+    write(sc, a["zone"].as_str().unwrap_or_default(), records, move |entries| {
+        if adopting {
+            entries.push(e.clone());
+        }
+    })
+    .await
 }
 
 pub async fn delete_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

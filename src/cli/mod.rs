@@ -1028,7 +1028,7 @@ async fn locked_apply(
             let asked: std::collections::BTreeSet<String> = p
                 .changes
                 .iter()
-                .filter(|c| c.reason == Some(crate::plan::Reason::Adopting) && crate::live::ADOPTABLE.contains(&c.address.kind))
+                .filter(|c| c.reason == Some(crate::plan::Reason::Adopting) && crate::live::adoptable(c.address.kind))
                 .map(|c| c.address.to_string())
                 .collect();
             if asked.is_empty() { crate::live::Adopt::None } else { crate::live::Adopt::Only(asked) }

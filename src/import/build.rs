@@ -163,6 +163,14 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         })
         .collect();
     let web_acls: Map<String, Value> = web_acls.iter().map(|(acl, tags)| (b.keys.or_id(acl.arn()), b.web_acl(acl, tags))).collect();
+    let mut records = Map::new();
+    for (zone, r) in &found.records {
+        let label = r.name().trim_end_matches('.').strip_suffix(zone.trim_end_matches('.')).map(|l| l.trim_end_matches('.')).filter(|l| !l.is_empty()).unwrap_or("apex");
+        let key = b.keys.give("records", &format!("{zone}|{}|{}|{}", r.name(), r.r#type().as_str(), r.set_identifier().unwrap_or_default()), label);
+        if let Some(v) = b.record(zone, r) {
+            records.insert(key, v);
+        }
+    }
 
     let mut network = Map::new();
     if let Some(vpc) = vpcs.first() {
@@ -186,6 +194,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         ("scaling_policies", policies),
         ("scheduled_actions", schedules),
         ("alarms", alarms),
+        ("records", records),
     ] {
         if !map.is_empty() {
             counts.push((section.to_string(), map.len()));
@@ -259,6 +268,29 @@ impl Builder<'_> {
         }
         self.subnet_groups.insert(name.clone(), json!({ "ids": ids }));
         name
+    }
+
+    // -------------------------------------------------------------- Route 53
+
+    /// A record pointing at an imported load balancer, as the stack writes it.
+    fn record(&self, zone: &str, r: &aws_sdk_route53::types::ResourceRecordSet) -> Option<Value> {
+        let target = r.alias_target().map(|a| a.dns_name().to_string()).or_else(|| r.resource_records().first().map(|v| v.value().to_string()))?;
+        let lb = self.found.load_balancers.iter().find(|l| l.lb.dns_name().is_some_and(|d| super::read::dns_key(d) == super::read::dns_key(&target)))?;
+        let mut m = Map::new();
+        m.insert("zone".into(), Value::from(zone.trim_end_matches('.')));
+        m.insert("name".into(), Value::from(r.name().trim_end_matches('.')));
+        let kind = r.r#type().as_str();
+        if kind != "CNAME" {
+            m.insert("type".into(), Value::from(kind));
+        }
+        m.insert("target".into(), Value::from(self.keys.or_id(lb.lb.load_balancer_arn().unwrap_or_default())));
+        put(&mut m, "ttl", json!(r.ttl().filter(|t| kind == "CNAME" && *t != 60)));
+        put(&mut m, "weight", json!(r.weight()));
+        put(&mut m, "set_identifier", json!(r.set_identifier()));
+        if r.alias_target().is_some_and(|a| !a.evaluate_target_health()) {
+            m.insert("evaluate_target_health".into(), Value::from(false));
+        }
+        Some(Value::Object(m))
     }
 
     // -------------------------------------------------------------- WAF

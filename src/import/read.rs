@@ -39,6 +39,8 @@ pub(super) struct Found {
     /// Web ACLs attached to the load balancers, and the IP sets their rules name, with tags.
     pub web_acls: Vec<(aws_sdk_wafv2::types::WebAcl, Tags)>,
     pub ip_sets: Vec<(aws_sdk_wafv2::types::IpSet, Tags)>,
+    /// Route 53 records pointing at the load balancers, with their zone's name.
+    pub records: Vec<(String, aws_sdk_route53::types::ResourceRecordSet)>,
 }
 
 pub(super) struct FoundLb {
@@ -113,9 +115,9 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
     // Security groups of the load balancers and templates, and those their rules name.
     let mut sg_ids: BTreeSet<String> = lbs.iter().flat_map(|l| l.lb.security_groups().iter().cloned()).collect();
     sg_ids.extend(templates.iter().flat_map(|t| t.data.security_group_ids().iter().cloned()));
-    let (security_groups, alarms, waf) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups), waf(c, &lbs));
+    let (security_groups, alarms, waf, records) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups), waf(c, &lbs), records(c, &lbs));
     let (web_acls, ip_sets) = waf?;
-    Ok(Found { load_balancers: lbs, target_groups: tgs, security_groups: security_groups?, templates, groups, alarms: alarms?, web_acls, ip_sets })
+    Ok(Found { load_balancers: lbs, target_groups: tgs, security_groups: security_groups?, templates, groups, alarms: alarms?, web_acls, ip_sets, records: records? })
 }
 
 async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBalancer>> {
@@ -428,4 +430,66 @@ async fn waf(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<(Vec<(aws_sdk_wafv2
     }));
     let (acls, sets) = tokio::join!(acl_reads, set_reads);
     Ok((acls?, sets?))
+}
+
+/// A DNS name as records and load balancers are compared: lowercase, no final dot, no `dualstack.`.
+pub(super) fn dns_key(name: &str) -> String {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.strip_prefix("dualstack.").map(str::to_string).unwrap_or(name)
+}
+
+/// Records pointing at the load balancers: aliases (A, AAAA) and CNAMEs to their DNS names, in
+/// every hosted zone, every page.
+async fn records(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<Vec<(String, aws_sdk_route53::types::ResourceRecordSet)>> {
+    let dns: BTreeSet<String> = lbs.iter().filter_map(|l| l.lb.dns_name()).map(dns_key).collect();
+    if dns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let zones = c.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
+    let dns = &dns;
+    let per_zone = try_join_all(zones.iter().map(|z| async move {
+        let (id, zone) = (z.id().trim_start_matches("/hostedzone/").to_string(), z.name().to_string());
+        let mut out = Vec::new();
+        let (mut name, mut kind, mut identifier) = (None, None, None);
+        // A zone holds at most 10,000 records by default: 300 a page, so the bound is generous.
+        for _ in 0..1000 {
+            let page = c
+                .route53
+                .list_resource_record_sets()
+                .hosted_zone_id(&id)
+                .set_start_record_name(name.take())
+                .set_start_record_type(kind.take())
+                .set_start_record_identifier(identifier.take())
+                .send()
+                .await
+                .map_err(|e| err(&format!("reading the records of {zone}"), e))?;
+            for r in page.resource_record_sets() {
+                let target = match (r.alias_target(), r.r#type().as_str()) {
+                    (Some(alias), "A" | "AAAA") => Some(alias.dns_name().to_string()),
+                    (None, "CNAME") => r.resource_records().first().map(|v| v.value().to_string()),
+                    _ => None,
+                };
+                if target.is_some_and(|t| dns.contains(&dns_key(&t))) {
+                    out.push(r.clone());
+                }
+            }
+            if !page.is_truncated() || page.next_record_name().is_none() {
+                break;
+            }
+            name = page.next_record_name().map(str::to_string);
+            kind = page.next_record_type().cloned();
+            identifier = page.next_record_identifier().map(str::to_string);
+        }
+        if out.is_empty() {
+            return anyhow::Ok(Vec::new());
+        }
+        // A record some stack's lbstack index lists is that stack's: not imported.
+        let owned = crate::live::route53::indexed_records(c, &id, &zone).await?;
+        let owned_by_a_stack = |r: &aws_sdk_route53::types::ResourceRecordSet| {
+            owned.iter().any(|(_, e)| e.name.eq_ignore_ascii_case(&crate::plan::desired::fqdn(r.name())) && e.kind == r.r#type().as_str())
+        };
+        Ok(out.into_iter().filter(|r| !owned_by_a_stack(r)).map(|r| (zone.clone(), r)).collect())
+    }))
+    .await?;
+    Ok(per_zone.into_iter().flatten().collect())
 }

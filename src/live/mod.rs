@@ -65,6 +65,12 @@ pub const ADOPTABLE: &[crate::plan::Kind] = &[
     crate::plan::Kind::Topic,
 ];
 
+/// Whether `--adopt` may name a resource of this kind: those owned by their tags, and records
+/// (owned through the zone's lbstack index).
+pub fn adoptable(kind: crate::plan::Kind) -> bool {
+    ADOPTABLE.contains(&kind) || kind == crate::plan::Kind::Record
+}
+
 /// A resource found by name, as `claim` sees it.
 pub(crate) struct Found<'a> {
     pub name: &'a str,
@@ -439,7 +445,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         resources.iter().filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer).map(|r| (r.address.clone(), r.id.clone())).collect();
     let (assoc, records, shared, shield) = tokio::join!(
         wafv2::read_associations(clients, &albs, &acl_ids),
-        route53::read(clients, stack, &lb_dns),
+        route53::read(clients, stack, &lb_dns, adopt),
         elbv2::read_shared(clients, stack, &tg_refs),
         shield::read(clients, stack, &lbs, adopt)
     );

@@ -86,7 +86,7 @@ fn zone_key(z: &HostedZone) -> (String, String) {
 }
 
 /// Owned records and conflicts. `lb_dns`: owned load balancers' DNS names → addresses.
-pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let zones: Vec<HostedZone> =
         clients.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
     // Every zone's index (one call each, 16 at a time): records removed from the file are found too.
@@ -111,32 +111,70 @@ pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, St
             return anyhow::Ok(None);
         };
         let id = format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or(""));
-        Ok(Some(Live { address, id, name: e.name.clone(), attrs: attrs(zone_name, set, lb_dns) }))
+        Ok(Some(Live { address, id, name: e.name.clone(), attrs: attrs(zone_name, set, lb_dns, true) }))
     }));
     // Declared records at a name that exists but is not in this stack's index are someone else's.
     let foreign = try_join_all(stack.records.iter().filter_map(|(key, r)| {
-        let (zone_id, _) = zone_of(&r.zone)?;
+        let (zone_id, zone_name) = zone_of(&r.zone)?;
         let (name, kind, set) = (fqdn(&r.name), r.kind.as_str(), r.set_identifier_for(&stack.stack));
         let ours = owned_entries.iter().any(|(z, _, e)| *z == zone_id && e.name == name && e.kind == kind && e.set == set);
         (!ours).then_some(async move {
             let existing = record_sets(clients, &zone_id, &name, kind).await?;
             // A weighted record only collides with the same set identifier; a simple one with any.
-            let taken = existing.iter().any(|x| set.is_none() || x.set_identifier() == set.as_deref());
-            anyhow::Ok(taken.then(|| Conflict {
-                address: Address::new(Kind::Record, key),
-                name,
-                id: zone_id,
-                reason: "a record with this name and type exists and is not in this stack's lbstack index".into(),
-            }))
+            let Some(found) = existing.iter().find(|x| set.is_none() || x.set_identifier() == set.as_deref()) else { return anyhow::Ok(None) };
+            let address = Address::new(Kind::Record, key);
+            // Adopted when asked, unless another stack's index lists it: it joins this stack's
+            // index at apply (`indexed` goes from false to true).
+            if adopt.wants(&address) && !listed_by_another_stack(clients, &zone_id, &zone_name, &stack.stack, &name, kind).await? {
+                let id = format!("{zone_id}|{name}|{kind}|{}", set.as_deref().unwrap_or(""));
+                return Ok(Some(Err(Live { address, id, name: name.clone(), attrs: attrs(&zone_name, found, lb_dns, false) })));
+            }
+            let reason = "a record with this name and type exists and is not in this stack's lbstack index".into();
+            Ok(Some(Ok(Conflict { address, name, id: zone_id, reason })))
         })
     }));
     let (owned, foreign) = tokio::join!(owned, foreign);
-    let live = owned?.into_iter().flatten().collect();
-    let conflicts = foreign?.into_iter().flatten().collect();
+    let mut live: Vec<Live> = owned?.into_iter().flatten().collect();
+    let mut conflicts = Vec::new();
+    for found in foreign?.into_iter().flatten() {
+        match found {
+            Ok(conflict) => conflicts.push(conflict),
+            Err(adopted) => live.push(adopted),
+        }
+    }
     Ok((live, conflicts))
 }
 
-fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>) -> Value {
+/// Whether the lbstack index of another stack in the zone lists the record (read only when a
+/// record is to be adopted).
+async fn listed_by_another_stack(clients: &Clients, zone_id: &str, zone_name: &str, stack: &str, name: &str, kind: &str) -> anyhow::Result<bool> {
+    let own = index_name(stack, zone_name);
+    Ok(indexed_records(clients, zone_id, zone_name).await?.into_iter().any(|(index, e)| !index.eq_ignore_ascii_case(&own) && e.name == name && e.kind == kind))
+}
+
+/// Every record some stack's lbstack index lists in the zone (its `_lbstack-*` TXT records), with
+/// the index's name.
+pub(crate) async fn indexed_records(clients: &Clients, zone_id: &str, zone_name: &str) -> anyhow::Result<Vec<(String, IndexEntry)>> {
+    let start = format!("_lbstack-.{}", fqdn(zone_name));
+    let out = clients
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(&start)
+        .start_record_type(RrType::Txt)
+        .max_items(300)
+        .send()
+        .await
+        .map_err(|e| err(&format!("reading the lbstack indexes in {zone_name}"), e))?;
+    Ok(out
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.r#type() == &RrType::Txt && r.name().starts_with("_lbstack-"))
+        .flat_map(|r| r.resource_records().iter().filter_map(|v| IndexEntry::parse(v.value())).map(|e| (r.name().to_string(), e)))
+        .collect())
+}
+
+fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>, indexed: bool) -> Value {
     let target = |dns: &str| -> Value {
         let key = dns.trim_end_matches('.').to_ascii_lowercase();
         let key = key.strip_prefix("dualstack.").unwrap_or(&key).to_string();
@@ -158,6 +196,7 @@ fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, Str
     }
     m.insert("weight".into(), json!(set.weight()));
     m.insert("set_identifier".into(), json!(set.set_identifier()));
+    m.insert("indexed".into(), Value::from(indexed));
     // The record exactly as it is, for an exact DELETE; not declared, so never compared.
     m.insert(
         "raw".into(),

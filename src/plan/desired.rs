@@ -257,6 +257,8 @@ fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     }
     attrs.insert("weight".into(), json!(r.weight));
     attrs.insert("set_identifier".into(), json!(r.set_identifier_for(&s.stack)));
+    // Listed in the zone's lbstack index (records carry no tags): false only on a record being adopted.
+    attrs.insert("indexed".into(), Value::from(true));
     finish(address, fqdn(&r.name), Value::Object(attrs), None)
 }
 

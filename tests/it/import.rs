@@ -161,40 +161,11 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .unwrap();
 
     // A web ACL on the ALB: a managed rule group and a block list from an IP set.
-    let blocked = crate::support::foreign_ip_set(&c, &format!("blocked-{tail}")).await;
-    {
-        use aws_sdk_wafv2::types::*;
-        let seen = |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(true).cloud_watch_metrics_enabled(true).metric_name(metric).build().unwrap();
-        let managed = Rule::builder()
-            .name("common")
-            .priority(0)
-            .statement(Statement::builder().managed_rule_group_statement(ManagedRuleGroupStatement::builder().vendor_name("AWS").name("AWSManagedRulesCommonRuleSet").build().unwrap()).build())
-            .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build())
-            .visibility_config(seen("common"))
-            .build()
-            .unwrap();
-        let block = Rule::builder()
-            .name("blocklist")
-            .priority(1)
-            .statement(Statement::builder().ip_set_reference_statement(IpSetReferenceStatement::builder().arn(blocked.arn().unwrap()).build().unwrap()).build())
-            .action(RuleAction::builder().block(BlockAction::builder().build()).build())
-            .visibility_config(seen("blocklist"))
-            .build()
-            .unwrap();
-        let acl = c
-            .wafv2
-            .create_web_acl()
-            .name(format!("edge-{tail}"))
-            .scope(Scope::Regional)
-            .default_action(DefaultAction::builder().allow(AllowAction::builder().build()).build())
-            .visibility_config(seen("edge"))
-            .rules(managed)
-            .rules(block)
-            .send()
-            .await
-            .unwrap();
-        c.wafv2.associate_web_acl().web_acl_arn(acl.summary().unwrap().arn().unwrap()).resource_arn(&alb_arn).send().await.unwrap();
-    }
+    Box::pin(web_acl_on(&c, tail, &alb_arn)).await;
+
+    // A name in a zone of its own pointing at the ALB.
+    let zone = format!("{name}.example.com");
+    Box::pin(cname_to(&c, &zone, alb.dns_name().unwrap())).await;
 
     let nlb = c.elbv2.create_load_balancer().name(format!("edge-{tail}")).r#type(elb::LoadBalancerTypeEnum::Network).set_subnets(Some(subnets.clone())).send().await.unwrap();
     let nlb_arn = nlb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
@@ -329,26 +300,29 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     assert!(written.contains(&format!("name: {alb_name}")), "{written}");
     assert!(written.contains(&format!("groups: [edge-{tail}]")), "security groups refer to each other by key:\n{written}");
     assert!(written.contains(&format!("web_acl: edge-{tail}")) && written.contains(&format!("ip_set: blocked-{tail}")), "{written}");
+    assert!(written.contains(&format!("name: shop.{zone}\n    target: shop-{tail}\n    ttl: 300")), "the record, by its load balancer's key:\n{written}");
     assert!(written.contains(&format!("targets: [{{id: {instance}, port: 9091}}]")), "{written}");
     assert_eq!(std::fs::read_to_string(dir.join(format!("files/app-{tail}-user-data.sh"))).unwrap(), "#!/bin/sh\necho ready\n");
 
     let loaded = lbstack::spec::load_file(&file, &[]);
     assert!(loaded.report.diagnostics.is_empty(), "{}\n{written}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
-    let planned = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
+    let planned = Box::pin(lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All)).await.unwrap().plan;
     assert!(planned.conflicts.is_empty(), "{:?}", planned.conflicts);
     let shown = lbstack::plan::render::human(&planned, false);
     for change in &planned.changes {
         let action = change.action;
         assert!(matches!(action, lbstack::plan::Action::Update | lbstack::plan::Action::NoOp), "{}: {action:?}, only updates\n{shown}\n{written}", change.address);
         let paths: Vec<&str> = change.diffs.iter().map(|d| d.path.as_str()).collect();
-        assert!(paths.iter().all(|p| p.starts_with("tags")), "{}: nothing but tags changes ({paths:?})\n{shown}\n{written}", change.address);
+        // Records carry no tags: an adopted one joins the zone's lbstack index.
+        let ownership = |p: &&str| p.starts_with("tags") || *p == "indexed";
+        assert!(paths.iter().all(ownership), "{}: nothing but ownership changes ({paths:?})\n{shown}\n{written}", change.address);
     }
     let adopted = planned.changes.iter().filter(|c| c.reason == Some(lbstack::plan::Reason::Adopting)).count();
     // 2 security groups, 3 target groups, 2 load balancers, the web ACL and its IP set, the
-    // template, the group and 2 alarms.
-    assert_eq!(adopted, 13, "{shown}");
-    let outcome = lbstack::ops::apply(&c, &s, &planned, 4, |_| {}).await;
+    // template, the group, 2 alarms and the record.
+    assert_eq!(adopted, 14, "{shown}");
+    let outcome = Box::pin(lbstack::ops::apply(&c, &s, &planned, 4, |_| {})).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     let again = crate::support::plan(&c, &s).await;
     assert!(!again.has_changes(), "{}", lbstack::plan::render::human(&again, false));
@@ -362,6 +336,63 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("never overwrites"), "{}", text(&o));
     crate::support::destroy_converges(&c, &s).await;
+    crate::support::drop_zone(&c, &zone).await;
+}
+
+/// A web ACL on the load balancer: a managed rule group and a block list from an IP set.
+async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
+    let blocked = crate::support::foreign_ip_set(c, &format!("blocked-{tail}")).await;
+    {
+        use aws_sdk_wafv2::types::*;
+        let seen = |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(true).cloud_watch_metrics_enabled(true).metric_name(metric).build().unwrap();
+        let managed = Rule::builder()
+            .name("common")
+            .priority(0)
+            .statement(Statement::builder().managed_rule_group_statement(ManagedRuleGroupStatement::builder().vendor_name("AWS").name("AWSManagedRulesCommonRuleSet").build().unwrap()).build())
+            .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build())
+            .visibility_config(seen("common"))
+            .build()
+            .unwrap();
+        let block = Rule::builder()
+            .name("blocklist")
+            .priority(1)
+            .statement(Statement::builder().ip_set_reference_statement(IpSetReferenceStatement::builder().arn(blocked.arn().unwrap()).build().unwrap()).build())
+            .action(RuleAction::builder().block(BlockAction::builder().build()).build())
+            .visibility_config(seen("blocklist"))
+            .build()
+            .unwrap();
+        let acl = c
+            .wafv2
+            .create_web_acl()
+            .name(format!("edge-{tail}"))
+            .scope(Scope::Regional)
+            .default_action(DefaultAction::builder().allow(AllowAction::builder().build()).build())
+            .visibility_config(seen("edge"))
+            .rules(managed)
+            .rules(block)
+            .send()
+            .await
+            .unwrap();
+        c.wafv2.associate_web_acl().web_acl_arn(acl.summary().unwrap().arn().unwrap()).resource_arn(alb_arn).send().await.unwrap();
+    }
+
+}
+
+/// A CNAME `shop.ZONE` to `dns`, in a new hosted zone.
+async fn cname_to(c: &lbstack::live::Clients, zone: &str, dns: &str) {
+    c.route53.create_hosted_zone().name(zone).caller_reference(zone).send().await.unwrap();
+    let zones = c.route53.list_hosted_zones_by_name().dns_name(zone).send().await.unwrap();
+    let zone_id = zones.hosted_zones()[0].id().trim_start_matches("/hostedzone/").to_string();
+    use aws_sdk_route53::types::*;
+    let cname = ResourceRecordSet::builder()
+        .name(format!("shop.{zone}"))
+        .r#type(RrType::Cname)
+        .ttl(300)
+        .resource_records(ResourceRecord::builder().value(dns).build().unwrap())
+        .build()
+        .unwrap();
+    let batch = ChangeBatch::builder().changes(Change::builder().action(ChangeAction::Create).resource_record_set(cname).build().unwrap()).build().unwrap();
+    c.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await.unwrap();
 }
 
 /// Asking for nothing, or for what does not exist, is refused in one line each.
