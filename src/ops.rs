@@ -287,6 +287,9 @@ pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<St
             Kind::Alarm | Kind::CompositeAlarm => {
                 clients.cloudwatch.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
             }
+            Kind::Topic => {
+                clients.sns.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+            }
             _ => anyhow::bail!("cannot forget {address}"),
         }
     }

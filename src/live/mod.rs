@@ -65,10 +65,11 @@ pub const ADOPTABLE: &[crate::plan::Kind] = &[
     crate::plan::Kind::Topic,
 ];
 
-/// Whether `--adopt` may name a resource of this kind: those owned by their tags, and records
-/// (owned through the zone's lbstack index).
+/// Whether `--adopt` may name a resource of this kind: those owned by their tags, records (owned
+/// through the zone's lbstack index) and Shield protections (their id is not an ARN `forget` can
+/// untag by, so they are adopted but not forgotten).
 pub fn adoptable(kind: crate::plan::Kind) -> bool {
-    ADOPTABLE.contains(&kind) || kind == crate::plan::Kind::Record
+    ADOPTABLE.contains(&kind) || matches!(kind, crate::plan::Kind::Record | crate::plan::Kind::ShieldProtection)
 }
 
 /// A resource found by name, as `claim` sees it.

@@ -796,3 +796,25 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     assert!(!left.topics().iter().any(|t| t.topic_arn() == Some(topic_arn.as_str())), "the topic is deleted");
     destroy_converges(&c, &stack("", false)).await;
 }
+
+/// A topic made outside lbstack is adopted by name (`name:`, `--adopt`), then forgotten: it
+/// keeps its subscriptions and leaves the stack without being deleted.
+#[tokio::test]
+async fn a_topic_is_adopted_by_name_and_forgotten() {
+    let c = clients().await;
+    let name = unique("topicadopt");
+    let legacy = format!("legacy-{}", &name[name.len() - 5..]);
+    let arn = c.sns.create_topic().name(&legacy).send().await.unwrap().topic_arn().unwrap().to_string();
+    let s = load(&format!("version: 1\nstack: {name}\ntopics:\n  pager: {{name: {legacy}}}\n"));
+    let p = plan(&c, &s).await;
+    assert_eq!(p.conflicts.iter().map(|x| x.address.to_string()).collect::<Vec<_>>(), ["topic.pager"]);
+    let adopted = lbstack::ops::plan_adopting(&c, &s, false, &lbstack::live::Adopt::All).await.unwrap().plan;
+    assert_eq!(actions(&adopted), vec![("topic.pager".to_string(), Update)]);
+    assert!(!lbstack::ops::apply(&c, &s, &adopted, 4, |_| {}).await.failed());
+    assert!(!plan(&c, &s).await.has_changes());
+    let (_, live) = lbstack::live::read(&c, &s).await.unwrap();
+    let targets = lbstack::ops::forgettable(&live, &["topic.pager".to_string()]).unwrap();
+    lbstack::ops::forget(&c, &targets).await.unwrap();
+    assert_eq!(plan(&c, &s).await.conflicts.len(), 1, "forgotten: a conflict again, not deleted");
+    c.sns.delete_topic().topic_arn(&arn).send().await.unwrap();
+}
