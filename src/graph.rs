@@ -79,6 +79,31 @@ fn node_id(a: &Address) -> String {
     id(prefix, &a.key)
 }
 
+/// Edges from a listener or rule to where its action sends requests: target groups (with
+/// weights), a redirect, a fixed response.
+fn forward(g: &mut Graph, from: &str, a: &crate::spec::model::Action, label: &str) {
+    let addr = |k: Kind, key: &str| Address::new(k, key);
+    if let Some(f) = &a.forward {
+        let groups = f.target_groups();
+        for tg in groups.iter() {
+            let weight = match f {
+                crate::spec::model::Forward::Weighted(m) if m.len() > 1 => format!("weight {}", m[*tg]),
+                _ => String::new(),
+            };
+            let text = [label, weight.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(", ");
+            g.edge(from, &node_id(&addr(Kind::TargetGroup, tg)), &text, false);
+        }
+    } else if let Some(r) = &a.redirect {
+        let rid = format!("{from}_redirect");
+        g.node(None, rid.clone(), format!("redirect {}", r.protocol.clone().unwrap_or_else(|| "same protocol".into())), Shape::Rule);
+        g.edge(from, &rid, label, false);
+    } else if let Some(fr) = &a.fixed_response {
+        let rid = format!("{from}_fixed");
+        g.node(None, rid.clone(), format!("fixed {}", fr.status), Shape::Rule);
+        g.edge(from, &rid, label, false);
+    }
+}
+
 impl Graph {
     fn node(&mut self, address: Option<Address>, id: String, label: String, shape: Shape) {
         if !self.nodes.iter().any(|n| n.id == id) {
@@ -116,9 +141,21 @@ impl Graph {
                 g.edge("client", &lb_id, "", false);
             }
             if let Some(acl) = &lb.web_acl {
-                let w = addr(Kind::WebAcl, acl);
-                g.node(Some(w.clone()), node_id(&w), format!("WAF {acl}"), Shape::Attachment);
-                g.edge(&node_id(&w), &lb_id, "protects", true);
+                // An existing web ACL by ARN is used, not owned: no address.
+                let (w, wid, label) = if acl.starts_with("arn:") {
+                    (None, id("wafarn", acl), "WAF (ARN)".to_string())
+                } else {
+                    let w = addr(Kind::WebAcl, acl);
+                    let wid = node_id(&w);
+                    (Some(w), wid, format!("WAF {acl}"))
+                };
+                g.node(w, wid.clone(), label, Shape::Attachment);
+                g.edge(&wid, &lb_id, "protects", true);
+            }
+            if lb.shield == Some(true) {
+                let sa = addr(Kind::ShieldProtection, key);
+                g.node(Some(sa.clone()), node_id(&sa), "Shield Advanced".into(), Shape::Attachment);
+                g.edge(&node_id(&sa), &lb_id, "protects", true);
             }
             for (lkey, l) in &lb.listeners {
                 let la = addr(Kind::Listener, &format!("{key}.{lkey}"));
@@ -127,33 +164,23 @@ impl Graph {
                 let port = l.port.map(|p| format!(":{p}")).unwrap_or_default();
                 g.node(Some(la), lid.clone(), format!("{proto}{port}"), Shape::Listener);
                 g.edge(&lb_id, &lid, "", false);
+                if let Some(store) = l.mutual_authentication.as_ref().and_then(|m| m.trust_store.as_ref()) {
+                    let (t, tid, label) = if store.starts_with("arn:") {
+                        (None, id("truststorearn", store), "trust store (ARN)".to_string())
+                    } else {
+                        let t = addr(Kind::TrustStore, store);
+                        let tid = node_id(&t);
+                        (Some(t), tid, format!("trust store {store}"))
+                    };
+                    g.node(t, tid.clone(), label, Shape::Attachment);
+                    g.edge(&tid, &lid, "mTLS", true);
+                }
                 for c in &l.certificates {
                     let label = if c.starts_with("arn:") { "certificate (ARN)".to_string() } else { format!("cert {c}") };
                     let cid = if c.starts_with("arn:") { id("certarn", c) } else { node_id(&addr(Kind::Certificate, c)) };
                     g.node(if c.starts_with("arn:") { None } else { Some(addr(Kind::Certificate, c)) }, cid.clone(), label, Shape::Attachment);
                     g.edge(&cid, &lid, "TLS", true);
                 }
-                let forward = |g: &mut Graph, from: &str, a: &crate::spec::model::Action, label: &str| {
-                    if let Some(f) = &a.forward {
-                        let groups = f.target_groups();
-                        for tg in groups.iter() {
-                            let weight = match f {
-                                crate::spec::model::Forward::Weighted(m) if m.len() > 1 => format!("weight {}", m[*tg]),
-                                _ => String::new(),
-                            };
-                            let text = [label, weight.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(", ");
-                            g.edge(from, &node_id(&addr(Kind::TargetGroup, tg)), &text, false);
-                        }
-                    } else if let Some(r) = &a.redirect {
-                        let rid = format!("{from}_redirect");
-                        g.node(None, rid.clone(), format!("redirect {}", r.protocol.clone().unwrap_or_else(|| "same protocol".into())), Shape::Rule);
-                        g.edge(from, &rid, label, false);
-                    } else if let Some(fr) = &a.fixed_response {
-                        let rid = format!("{from}_fixed");
-                        g.node(None, rid.clone(), format!("fixed {}", fr.status), Shape::Rule);
-                        g.edge(from, &rid, label, false);
-                    }
-                };
                 for (i, r) in l.rules.iter().enumerate() {
                     let rid = format!("{lid}_rule{}", i + 1);
                     let cond = crate::plan::render::conditions_text(&crate::plan::desired::conditions(r));
@@ -164,6 +191,31 @@ impl Graph {
                 }
                 forward(&mut g, &lid, &l.default_action, if l.rules.is_empty() { "" } else { "default" });
             }
+        }
+        // Rules on listeners other stacks own: the listener as the stack names it, each rule
+        // with its declared priority (or `auto`: chosen when planning).
+        for (key, shared) in &s.shared_listeners {
+            let a = addr(Kind::SharedRules, key);
+            let sid = node_id(&a);
+            let on = match (&shared.load_balancer, shared.port, &shared.from_stack) {
+                (Some(lb), Some(port), _) => format!("{lb}:{port}"),
+                (_, _, Some(stack)) => format!("from stack {stack}"),
+                _ => "by ARN".to_string(),
+            };
+            g.node(Some(a.clone()), sid.clone(), format!("shared listener {key} ({on})"), Shape::Listener);
+            for (i, r) in shared.rules.iter().enumerate() {
+                let rid = format!("{sid}_rule{}", i + 1);
+                let cond = crate::plan::render::conditions_text(&crate::plan::desired::conditions(r));
+                let priority = r.priority.map_or("auto".to_string(), |p| p.to_string());
+                g.node(Some(a.clone()), rid.clone(), format!("{priority}: {cond}"), Shape::Rule);
+                g.edge(&sid, &rid, "", false);
+                forward(&mut g, &rid, &r.action(), "");
+            }
+        }
+        for (key, t) in &s.topics {
+            let a = addr(Kind::Topic, key);
+            let label = if t.subscriptions.is_empty() { format!("topic {key}") } else { format!("topic {key} ({} subscribed)", t.subscriptions.len()) };
+            g.node(Some(a.clone()), node_id(&a), label, Shape::Attachment);
         }
         for (key, tg) in &s.target_groups {
             let a = addr(Kind::TargetGroup, key);
@@ -219,7 +271,11 @@ impl Graph {
                 g.edge(&node_id(&w), &aid, "metric", true);
             }
             for act in al.actions.iter().filter(|x| !x.starts_with("arn:")) {
-                g.edge(&aid, &node_id(&addr(Kind::ScalingPolicy, act)), "triggers", true);
+                if s.topics.contains_key(act) {
+                    g.edge(&aid, &node_id(&addr(Kind::Topic, act)), "notifies", true);
+                } else {
+                    g.edge(&aid, &node_id(&addr(Kind::ScalingPolicy, act)), "triggers", true);
+                }
             }
         }
         g

@@ -10,8 +10,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConditionalBehaviorEnum,
     AuthenticateOidcActionConfig, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
     HttpRequestMethodConditionConfig, IpAddressType, ListenerAttribute, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
-    PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    MutualAuthenticationAttributes, RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute,
+    MutualAuthenticationAttributes, PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig,
+    RedirectActionStatusCodeEnum, RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute,
     TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
 use serde_json::Value;
@@ -772,8 +772,12 @@ async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[
         Err(e) if class_of(&e) == Class::AlreadyExists => {}
         Err(e) => return Err(err("reordering rules", e)),
     }
-    let taken: Vec<i64> =
-        have.iter().filter_map(|r| r["priority"].as_i64()).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).chain(others.iter().copied()).collect();
+    let taken: Vec<i64> = have
+        .iter()
+        .filter_map(|r| r["priority"].as_i64())
+        .chain(moves.iter().filter_map(|m| m.priority().map(i64::from)))
+        .chain(others.iter().copied())
+        .collect();
     let mut free = (1..=50_000i64).rev().filter(|p| !taken.contains(p));
     let parked: Vec<RulePriorityPair> = moves
         .iter()
@@ -797,7 +801,9 @@ fn mutual_authentication(v: &Value) -> Option<MutualAuthenticationAttributes> {
     let mode = v["mode"].as_str().filter(|m| *m != "off")?;
     let mut b = MutualAuthenticationAttributes::builder().mode(mode);
     if mode == "verify" {
-        b = b.set_trust_store_arn(v["trust_store"].as_str().map(str::to_string)).ignore_client_certificate_expiry(v["ignore_expiry"].as_bool().unwrap_or(false));
+        b = b
+            .set_trust_store_arn(v["trust_store"].as_str().map(str::to_string))
+            .ignore_client_certificate_expiry(v["ignore_expiry"].as_bool().unwrap_or(false));
     }
     Some(b.build())
 }

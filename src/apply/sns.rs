@@ -19,7 +19,12 @@ fn subscriptions(v: Option<&Value>) -> Vec<String> {
 
 pub async fn create_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after.as_ref().expect("desired attributes");
-    let tags = a["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect::<Result<Vec<_>, _>>()?;
+    let tags = a["tags"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build())
+        .collect::<Result<Vec<_>, _>>()?;
     let mut req = sc.clients.sns.create_topic().name(&c.name).set_tags(Some(tags));
     if let Some(display) = a["display_name"].as_str().filter(|d| !d.is_empty()) {
         req = req.attributes("DisplayName", display);

@@ -175,8 +175,11 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
         let text = format!("refused: nothing was changed\n{}", refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"));
         return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, Exit::Failure.into());
     }
-    let alarms: Vec<String> =
-        a.rollback_alarms.iter().map(|n| if stack.alarms.contains_key(n) { crate::plan::names::given(&stack, crate::kinds::Kind::Alarm, n, 255) } else { n.clone() }).collect();
+    let alarms: Vec<String> = a
+        .rollback_alarms
+        .iter()
+        .map(|n| if stack.alarms.contains_key(n) { crate::plan::names::given(&stack, crate::kinds::Kind::Alarm, n, 255) } else { n.clone() })
+        .collect();
     if a.dry_run {
         let zone_id = match crate::apply::route53::hosted_zone_id(&clients, &rec.zone).await {
             Ok(z) => z,

@@ -121,7 +121,11 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         .chain(found.security_groups.iter().filter_map(|s| s.vpc_id()))
         .collect();
     if vpcs.len() > 1 {
-        anyhow::bail!("what was asked for spans {} VPCs ({}): a stack lives in one VPC, so import each VPC's part separately", vpcs.len(), vpcs.into_iter().collect::<Vec<_>>().join(", "));
+        anyhow::bail!(
+            "what was asked for spans {} VPCs ({}): a stack lives in one VPC, so import each VPC's part separately",
+            vpcs.len(),
+            vpcs.into_iter().collect::<Vec<_>>().join(", ")
+        );
     }
 
     let mut root = Map::new();
@@ -165,7 +169,13 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     let web_acls: Map<String, Value> = web_acls.iter().map(|(acl, tags)| (b.keys.or_id(acl.arn()), b.web_acl(acl, tags))).collect();
     let mut records = Map::new();
     for (zone, r) in &found.records {
-        let label = r.name().trim_end_matches('.').strip_suffix(zone.trim_end_matches('.')).map(|l| l.trim_end_matches('.')).filter(|l| !l.is_empty()).unwrap_or("apex");
+        let label = r
+            .name()
+            .trim_end_matches('.')
+            .strip_suffix(zone.trim_end_matches('.'))
+            .map(|l| l.trim_end_matches('.'))
+            .filter(|l| !l.is_empty())
+            .unwrap_or("apex");
         let key = b.keys.give("records", &format!("{zone}|{}|{}|{}", r.name(), r.r#type().as_str(), r.set_identifier().unwrap_or_default()), label);
         if let Some(v) = b.record(zone, r) {
             records.insert(key, v);
@@ -202,7 +212,8 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         }
     }
     // What was built must be a stack: a mistake here is lbstack's, said before the file is written.
-    serde_json::from_value::<crate::spec::model::Stack>(Value::Object(root.clone())).map_err(|e| anyhow::anyhow!("import built a stack lbstack cannot read ({e}); please report it"))?;
+    serde_json::from_value::<crate::spec::model::Stack>(Value::Object(root.clone()))
+        .map_err(|e| anyhow::anyhow!("import built a stack lbstack cannot read ({e}); please report it"))?;
     Ok(Imported { yaml: super::emit::yaml(&root), files: b.files, notes: b.notes, counts })
 }
 
@@ -562,7 +573,9 @@ impl Builder<'_> {
             Some("dualstack") => {
                 m.insert("ip_address_type".into(), Value::from("dualstack"));
             }
-            Some(other) if other != "ipv4" => self.notes.push(format!("load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4")),
+            Some(other) if other != "ipv4" => {
+                self.notes.push(format!("load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4"))
+            }
             _ => {}
         }
         put(&mut m, "attributes", lb_attributes(kind, &l.attributes));
@@ -622,7 +635,11 @@ impl Builder<'_> {
         {
             m.insert("alpn_policy".into(), Value::from(alpn.as_str()));
         }
-        if let Some(v) = fl.attributes.get("tcp.idle_timeout.seconds").filter(|v| Some(v.as_str()) != attributes::default_of(attributes::LISTENER, "tcp.idle_timeout.seconds")) {
+        if let Some(v) = fl
+            .attributes
+            .get("tcp.idle_timeout.seconds")
+            .filter(|v| Some(v.as_str()) != attributes::default_of(attributes::LISTENER, "tcp.idle_timeout.seconds"))
+        {
             m.insert("tcp_idle_timeout".into(), typed(v));
         }
         let place = format!("load balancer `{lb_key}`, listener `{key}`");
@@ -738,7 +755,9 @@ impl Builder<'_> {
         let mut m = Map::new();
         let (scope, cookie, timeout, on_unauth, extra) = if let Some(o) = a.authenticate_oidc_config() {
             let variable = format!("{}_CLIENT_SECRET", place.split('`').nth(1).unwrap_or("OIDC").to_ascii_uppercase().replace('-', "_"));
-            self.notes.push(format!("{place}: AWS never returns an OIDC client secret; set `{variable}` when planning and applying (or point `client_secret` at a file)"));
+            self.notes.push(format!(
+                "{place}: AWS never returns an OIDC client secret; set `{variable}` when planning and applying (or point `client_secret` at a file)"
+            ));
             m.insert(
                 "oidc".into(),
                 json!({
@@ -750,10 +769,22 @@ impl Builder<'_> {
                     "client_secret": { "env": variable },
                 }),
             );
-            (o.scope(), o.session_cookie_name(), o.session_timeout(), o.on_unauthenticated_request().map(|x| x.as_str().to_string()), o.authentication_request_extra_params())
+            (
+                o.scope(),
+                o.session_cookie_name(),
+                o.session_timeout(),
+                o.on_unauthenticated_request().map(|x| x.as_str().to_string()),
+                o.authentication_request_extra_params(),
+            )
         } else if let Some(c) = a.authenticate_cognito_config() {
             m.insert("cognito".into(), json!({ "user_pool": c.user_pool_arn(), "client_id": c.user_pool_client_id(), "domain": c.user_pool_domain() }));
-            (c.scope(), c.session_cookie_name(), c.session_timeout(), c.on_unauthenticated_request().map(|x| x.as_str().to_string()), c.authentication_request_extra_params())
+            (
+                c.scope(),
+                c.session_cookie_name(),
+                c.session_timeout(),
+                c.on_unauthenticated_request().map(|x| x.as_str().to_string()),
+                c.authentication_request_extra_params(),
+            )
         } else {
             return Value::Null;
         };
@@ -838,7 +869,8 @@ impl Builder<'_> {
         if g.desired_capacity() != g.min_size() {
             put(&mut m, "desired", json!(g.desired_capacity()));
         }
-        let subnets: Vec<String> = g.vpc_zone_identifier().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let subnets: Vec<String> =
+            g.vpc_zone_identifier().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
         if !subnets.is_empty() {
             let group = self.subnet_group(&key, subnets);
             m.insert("subnets".into(), Value::from(group));
@@ -923,7 +955,10 @@ impl Builder<'_> {
             .collect();
         put(&mut m, "notifications", Value::from(notifications));
         if let Some(p) = g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)) {
-            m.insert("instance_maintenance".into(), json!({ "min_healthy_percentage": p.min_healthy_percentage(), "max_healthy_percentage": p.max_healthy_percentage() }));
+            m.insert(
+                "instance_maintenance".into(),
+                json!({ "min_healthy_percentage": p.min_healthy_percentage(), "max_healthy_percentage": p.max_healthy_percentage() }),
+            );
         }
         if let Some(spec) = g.capacity_reservation_specification() {
             let preference = spec.capacity_reservation_preference().map(|p| p.as_str()).unwrap_or("default");
@@ -981,7 +1016,8 @@ impl Builder<'_> {
                         tt.insert("target_group".into(), Value::from(tg));
                     }
                 } else if let Some(cm) = c.customized_metric_specification().filter(|cm| cm.metric_name().is_some() && cm.namespace().is_some()) {
-                    let dims: Map<String, Value> = cm.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default()))).collect();
+                    let dims: Map<String, Value> =
+                        cm.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default()))).collect();
                     let mut custom = Map::new();
                     custom.insert("namespace".into(), json!(cm.namespace()));
                     custom.insert("name".into(), json!(cm.metric_name()));
@@ -1007,7 +1043,9 @@ impl Builder<'_> {
                 let mut st = Map::new();
                 put(&mut st, "adjustment_type", json!(adjustment(p.adjustment_type())));
                 let mut steps: Vec<_> = p.step_adjustments().iter().collect();
-                steps.sort_by(|a, b| a.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY).total_cmp(&b.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY)));
+                steps.sort_by(|a, b| {
+                    a.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY).total_cmp(&b.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY))
+                });
                 let steps: Vec<Value> = steps
                     .into_iter()
                     .map(|s| {
@@ -1113,9 +1151,25 @@ impl Builder<'_> {
         for d in a.dimensions() {
             let (name, value) = (d.name().unwrap_or_default(), d.value().unwrap_or_default());
             let reference = match name {
-                "AutoScalingGroupName" => self.keys.of(value).filter(|_| self.found.groups.iter().any(|g| g.group.auto_scaling_group_name() == Some(value))).map(|k| ("autoscaling_group", k.clone())),
-                "LoadBalancer" => self.found.load_balancers.iter().filter_map(|l| l.lb.load_balancer_arn()).find(|arn| arn.ends_with(value)).map(|arn| ("load_balancer", self.keys.or_id(arn))),
-                "TargetGroup" => self.found.target_groups.iter().filter_map(|t| t.tg.target_group_arn()).find(|arn| arn.ends_with(value)).map(|arn| ("target_group", self.keys.or_id(arn))),
+                "AutoScalingGroupName" => self
+                    .keys
+                    .of(value)
+                    .filter(|_| self.found.groups.iter().any(|g| g.group.auto_scaling_group_name() == Some(value)))
+                    .map(|k| ("autoscaling_group", k.clone())),
+                "LoadBalancer" => self
+                    .found
+                    .load_balancers
+                    .iter()
+                    .filter_map(|l| l.lb.load_balancer_arn())
+                    .find(|arn| arn.ends_with(value))
+                    .map(|arn| ("load_balancer", self.keys.or_id(arn))),
+                "TargetGroup" => self
+                    .found
+                    .target_groups
+                    .iter()
+                    .filter_map(|t| t.tg.target_group_arn())
+                    .find(|arn| arn.ends_with(value))
+                    .map(|arn| ("target_group", self.keys.or_id(arn))),
                 _ => None,
             };
             match reference {

@@ -146,7 +146,9 @@ mod tests {
         match &*node.kind {
             NodeKind::Null => Value::Null,
             NodeKind::Scalar { value, plain: false } => Value::from(value.as_str()),
-            NodeKind::Scalar { value, plain: true } => serde_json::from_str::<Value>(value).ok().filter(|v| !v.is_string()).unwrap_or(Value::from(value.as_str())),
+            NodeKind::Scalar { value, plain: true } => {
+                serde_json::from_str::<Value>(value).ok().filter(|v| !v.is_string()).unwrap_or(Value::from(value.as_str()))
+            }
             NodeKind::Seq(items) => Value::Array(items.iter().map(read_back).collect()),
             NodeKind::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), read_back(v))).collect()),
         }
@@ -154,7 +156,29 @@ mod tests {
 
     #[test]
     fn what_is_written_reads_back_the_same() {
-        let tricky = ["true", "No", "8080", "1.5", "0 22 * * *", "*.example.com", "a: b", "#{host}", "x #y", "-1", "[x]", "{y}", "it's", "say \"hi\"", "line\nbreak", "=", "<=", "~", "@x", "%y", " padded "];
+        let tricky = [
+            "true",
+            "No",
+            "8080",
+            "1.5",
+            "0 22 * * *",
+            "*.example.com",
+            "a: b",
+            "#{host}",
+            "x #y",
+            "-1",
+            "[x]",
+            "{y}",
+            "it's",
+            "say \"hi\"",
+            "line\nbreak",
+            "=",
+            "<=",
+            "~",
+            "@x",
+            "%y",
+            " padded ",
+        ];
         let v = json!({
             "plain": tricky,
             "as_keys": tricky.iter().map(|t| (t.to_string(), json!(1))).collect::<Map<String, Value>>(),

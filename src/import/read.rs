@@ -117,7 +117,17 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
     sg_ids.extend(templates.iter().flat_map(|t| t.data.security_group_ids().iter().cloned()));
     let (security_groups, alarms, waf, records) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups), waf(c, &lbs), records(c, &lbs));
     let (web_acls, ip_sets) = waf?;
-    Ok(Found { load_balancers: lbs, target_groups: tgs, security_groups: security_groups?, templates, groups, alarms: alarms?, web_acls, ip_sets, records: records? })
+    Ok(Found {
+        load_balancers: lbs,
+        target_groups: tgs,
+        security_groups: security_groups?,
+        templates,
+        groups,
+        alarms: alarms?,
+        web_acls,
+        ip_sets,
+        records: records?,
+    })
 }
 
 async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBalancer>> {
@@ -128,12 +138,20 @@ async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBala
         out.extend(page.load_balancers().iter().cloned());
     }
     for chunk in arns.chunks(20) {
-        let page = c.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await.map_err(|e| err("reading load balancers by ARN", e))?;
+        let page =
+            c.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await.map_err(|e| err("reading load balancers by ARN", e))?;
         out.extend(page.load_balancers().iter().cloned());
     }
     if !r.tags.is_empty() {
-        let all: Vec<LoadBalancer> =
-            c.elbv2.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing load balancers", e))?;
+        let all: Vec<LoadBalancer> = c
+            .elbv2
+            .describe_load_balancers()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| err("listing load balancers", e))?;
         let arns: Vec<String> = all.iter().filter_map(|l| l.load_balancer_arn().map(str::to_string)).collect();
         let tags = elbv2_tags(c, &arns).await?;
         out.extend(all.into_iter().filter(|l| l.load_balancer_arn().and_then(|a| tags.get(a)).is_some_and(|t| carries(t, &r.tags))));
@@ -312,7 +330,13 @@ async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<V
         let id = match (spec.launch_template_id(), spec.launch_template_name()) {
             (Some(id), _) => id.to_string(),
             (None, Some(name)) => {
-                let out = c.ec2.describe_launch_templates().launch_template_names(name).send().await.map_err(|e| err(&format!("reading launch template {name}"), e))?;
+                let out = c
+                    .ec2
+                    .describe_launch_templates()
+                    .launch_template_names(name)
+                    .send()
+                    .await
+                    .map_err(|e| err(&format!("reading launch template {name}"), e))?;
                 out.launch_templates().first().and_then(|t| t.launch_template_id()).unwrap_or_default().to_string()
             }
             _ => continue,
@@ -336,7 +360,12 @@ async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<V
                 .send()
                 .await
                 .map_err(|e| err(&format!("reading launch template {id}"), e))?;
-            let data = out.launch_template_versions().first().and_then(|v| v.launch_template_data()).cloned().unwrap_or_else(|| ResponseLaunchTemplateData::builder().build());
+            let data = out
+                .launch_template_versions()
+                .first()
+                .and_then(|v| v.launch_template_data())
+                .cloned()
+                .unwrap_or_else(|| ResponseLaunchTemplateData::builder().build());
             let tags = t.tags().iter().filter_map(|x| Some((x.key()?.to_string(), x.value().unwrap_or_default().to_string()))).collect();
             anyhow::Ok(FoundTemplate { name: t.launch_template_name().unwrap_or_default().to_string(), id, data, tags })
         }
@@ -408,11 +437,8 @@ fn waf_tags(tags: serde_json::Map<String, serde_json::Value>) -> Tags {
 async fn waf(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<(Vec<(aws_sdk_wafv2::types::WebAcl, Tags)>, Vec<(aws_sdk_wafv2::types::IpSet, Tags)>)> {
     let mut seen = BTreeSet::new();
     let acls: Vec<&aws_sdk_wafv2::types::WebAcl> = lbs.iter().filter_map(|l| l.web_acl.as_ref()).filter(|a| seen.insert(a.arn().to_string())).collect();
-    let set_arns: BTreeSet<String> = acls
-        .iter()
-        .flat_map(|a| a.rules())
-        .filter_map(|r| r.statement().and_then(|s| s.ip_set_reference_statement()).map(|i| i.arn().to_string()))
-        .collect();
+    let set_arns: BTreeSet<String> =
+        acls.iter().flat_map(|a| a.rules()).filter_map(|r| r.statement().and_then(|s| s.ip_set_reference_statement()).map(|i| i.arn().to_string())).collect();
     let acl_reads = try_join_all(acls.into_iter().map(|a| async move { anyhow::Ok((a.clone(), waf_tags(crate::live::wafv2::tags(c, a.arn()).await?))) }));
     let set_reads = try_join_all(set_arns.iter().map(|arn| async move {
         let (name, id) = crate::live::wafv2::name_and_id(arn);
@@ -445,7 +471,8 @@ async fn records(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<Vec<(String, aw
     if dns.is_empty() {
         return Ok(Vec::new());
     }
-    let zones = c.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
+    let zones =
+        c.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
     let dns = &dns;
     let per_zone = try_join_all(zones.iter().map(|z| async move {
         let (id, zone) = (z.id().trim_start_matches("/hostedzone/").to_string(), z.name().to_string());

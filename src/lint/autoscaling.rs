@@ -17,14 +17,18 @@ pub const MIN_BELOW_TWO: Rule =
         }
     });
 
-pub const FIXED_SIZE_WITH_POLICIES: Rule = rule("ASG002", "fixed-size-with-policies", Warning, "max equal to min leaves scaling policies nothing to do", |s, out| {
-    for (k, g) in s.autoscaling_groups.iter().filter(|(_, g)| g.max == g.min) {
-        let n = policies_of(s, k).len();
-        if n > 0 {
-            out.fire(p(&["autoscaling_groups", k, "max"]), format!("group `{k}` has max = min = {} but {n} scaling polic{}", g.max, if n == 1 { "y" } else { "ies" }));
+pub const FIXED_SIZE_WITH_POLICIES: Rule =
+    rule("ASG002", "fixed-size-with-policies", Warning, "max equal to min leaves scaling policies nothing to do", |s, out| {
+        for (k, g) in s.autoscaling_groups.iter().filter(|(_, g)| g.max == g.min) {
+            let n = policies_of(s, k).len();
+            if n > 0 {
+                out.fire(
+                    p(&["autoscaling_groups", k, "max"]),
+                    format!("group `{k}` has max = min = {} but {n} scaling polic{}", g.max, if n == 1 { "y" } else { "ies" }),
+                );
+            }
         }
-    }
-});
+    });
 
 pub const PREDICTIVE_WITHOUT_TARGET_TRACKING: Rule = rule(
     "ASG003",
@@ -43,18 +47,27 @@ pub const PREDICTIVE_WITHOUT_TARGET_TRACKING: Rule = rule(
     },
 );
 
-pub const EC2_HEALTH_CHECK_BEHIND_LB: Rule =
-    rule("ASG004", "ec2-health-check-behind-lb", Warning, "with EC2 health checks, instances the load balancer finds unhealthy are never replaced", |s, out| {
+pub const EC2_HEALTH_CHECK_BEHIND_LB: Rule = rule(
+    "ASG004",
+    "ec2-health-check-behind-lb",
+    Warning,
+    "with EC2 health checks, instances the load balancer finds unhealthy are never replaced",
+    |s, out| {
         for (k, g) in &s.autoscaling_groups {
             if !g.target_groups.is_empty() && g.health_check.as_ref().is_none_or(|h| h.kind == AsgHealthCheckType::Ec2) {
                 let at = if g.health_check.is_some() { p(&["autoscaling_groups", k, "health_check"]) } else { p(&["autoscaling_groups", k]) };
                 out.fire(at, format!("group `{k}` serves target groups but replaces instances only on EC2 status checks (`health_check: {{type: elb}}`)"));
             }
         }
-    });
+    },
+);
 
-pub const FEW_SPOT_INSTANCE_TYPES: Rule =
-    rule("ASG005", "few-spot-instance-types", Warning, "spot capacity with fewer than 3 instance types is interrupted and unavailable far more often", |s, out| {
+pub const FEW_SPOT_INSTANCE_TYPES: Rule = rule(
+    "ASG005",
+    "few-spot-instance-types",
+    Warning,
+    "spot capacity with fewer than 3 instance types is interrupted and unavailable far more often",
+    |s, out| {
         for (k, g) in &s.autoscaling_groups {
             if let Some(m) = &g.mixed_instances
                 && m.on_demand_percentage < 100
@@ -66,7 +79,8 @@ pub const FEW_SPOT_INSTANCE_TYPES: Rule =
                 );
             }
         }
-    });
+    },
+);
 
 pub const NO_GROUP_METRICS: Rule =
     prod("ASG006", "no-group-metrics", Warning, "without group metrics there is no history of the group's size and no data for capacity alarms", |s, out| {
@@ -96,15 +110,16 @@ pub const FLAPPING_THRESHOLDS: Rule =
         }
     });
 
-pub const NO_SCALE_IN: Rule = rule("SCALE002", "no-scale-in", Warning, "alarm-driven scale-out without any scale-in path keeps every instance it ever added", |s, out| {
-    for k in s.autoscaling_groups.keys() {
-        let policies = policies_of(s, k);
-        let scales_out = policies.iter().find(|(_, pol)| direction(pol) == Some(1)).map(|(pk, _)| *pk);
-        let scales_in = policies.iter().any(|(_, pol)| direction(pol) == Some(-1) || pol.target_tracking.as_ref().is_some_and(|t| !t.disable_scale_in));
-        if let Some(first) = scales_out
-            && !scales_in
-        {
-            out.fire(p(&["scaling_policies", first]), format!("group `{k}` scales out with `{first}` but nothing scales it in"));
+pub const NO_SCALE_IN: Rule =
+    rule("SCALE002", "no-scale-in", Warning, "alarm-driven scale-out without any scale-in path keeps every instance it ever added", |s, out| {
+        for k in s.autoscaling_groups.keys() {
+            let policies = policies_of(s, k);
+            let scales_out = policies.iter().find(|(_, pol)| direction(pol) == Some(1)).map(|(pk, _)| *pk);
+            let scales_in = policies.iter().any(|(_, pol)| direction(pol) == Some(-1) || pol.target_tracking.as_ref().is_some_and(|t| !t.disable_scale_in));
+            if let Some(first) = scales_out
+                && !scales_in
+            {
+                out.fire(p(&["scaling_policies", first]), format!("group `{k}` scales out with `{first}` but nothing scales it in"));
+            }
         }
-    }
-});
+    });

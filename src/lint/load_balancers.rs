@@ -35,7 +35,10 @@ pub const HTTP_NOT_REDIRECTED: Rule =
             }
             for (lk, l) in &lb.listeners {
                 if l.protocol.unwrap_or(Protocol::Http) == Protocol::Http && l.default_action.redirect.is_none() {
-                    out.fire(p(&["load_balancers", k, "listeners", lk, "default_action"]), format!("listener `{k}.{lk}` serves HTTP beside HTTPS without redirecting"));
+                    out.fire(
+                        p(&["load_balancers", k, "listeners", lk, "default_action"]),
+                        format!("listener `{k}.{lk}` serves HTTP beside HTTPS without redirecting"),
+                    );
                 }
             }
         }
@@ -56,14 +59,19 @@ pub const OUTDATED_TLS_POLICY: Rule =
         }
     });
 
-pub const PUBLIC_ALB_WITHOUT_WAF: Rule =
-    rule("LB004", "public-alb-without-waf", Warning, "an internet-facing application load balancer without a web ACL takes every request unfiltered", |s, out| {
+pub const PUBLIC_ALB_WITHOUT_WAF: Rule = rule(
+    "LB004",
+    "public-alb-without-waf",
+    Warning,
+    "an internet-facing application load balancer without a web ACL takes every request unfiltered",
+    |s, out| {
         for (k, lb) in public_albs(s) {
             if lb.web_acl.is_none() {
                 out.fire(p(&["load_balancers", k]), format!("internet-facing load balancer `{k}` has no `web_acl`"));
             }
         }
-    });
+    },
+);
 
 pub const DELETION_PROTECTION_OFF: Rule =
     prod("LB005", "deletion-protection-off", Warning, "one wrong destroy or console click deletes a production load balancer and its DNS name", |s, out| {
@@ -103,7 +111,10 @@ pub const DESYNC_MONITOR_ONLY: Rule = rule(
     |s, out| {
         for (k, lb) in public_albs(s) {
             if lb.attributes.desync_mitigation == Some(DesyncMitigation::Monitor) {
-                out.fire(p(&["load_balancers", k, "attributes", "desync_mitigation"]), format!("internet-facing load balancer `{k}` only monitors desync attempts"));
+                out.fire(
+                    p(&["load_balancers", k, "attributes", "desync_mitigation"]),
+                    format!("internet-facing load balancer `{k}` only monitors desync attempts"),
+                );
             }
         }
     },
@@ -156,9 +167,13 @@ pub const LONG_SIGN_IN_SESSION: Rule = prod(
     |s, out| {
         for (k, lb) in albs(s) {
             for (lk, l) in &lb.listeners {
-                let actions = std::iter::once((p(&["load_balancers", k, "listeners", lk, "default_action", "authenticate"]), &l.default_action.authenticate)).chain(
-                    l.rules.iter().enumerate().map(|(i, r)| (p(&["load_balancers", k, "listeners", lk, "rules", &i.to_string(), "authenticate"]), &r.authenticate)),
-                );
+                let actions = std::iter::once((p(&["load_balancers", k, "listeners", lk, "default_action", "authenticate"]), &l.default_action.authenticate))
+                    .chain(
+                        l.rules
+                            .iter()
+                            .enumerate()
+                            .map(|(i, r)| (p(&["load_balancers", k, "listeners", lk, "rules", &i.to_string(), "authenticate"]), &r.authenticate)),
+                    );
                 for (at, auth) in actions {
                     let Some(auth) = auth else { continue };
                     let timeout = auth.session_timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT);

@@ -12,11 +12,12 @@ fn unwatched<'a>(s: &'a Stack, metrics: &[&str]) -> Option<&'a String> {
     (!watched).then_some(k)
 }
 
-pub const NO_5XX_ALARM: Rule = rule("MON001", "no-5xx-alarm", Warning, "nobody is told when the load balancer or its targets answer with server errors", |s, out| {
-    if let Some(k) = unwatched(s, &["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"]) {
-        out.fire(p(&["load_balancers", k]), format!("no alarm watches 5xx answers of load balancer `{k}`"));
-    }
-});
+pub const NO_5XX_ALARM: Rule =
+    rule("MON001", "no-5xx-alarm", Warning, "nobody is told when the load balancer or its targets answer with server errors", |s, out| {
+        if let Some(k) = unwatched(s, &["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"]) {
+            out.fire(p(&["load_balancers", k]), format!("no alarm watches 5xx answers of load balancer `{k}`"));
+        }
+    });
 
 pub const NO_LATENCY_ALARM: Rule = rule("MON002", "no-latency-alarm", Warning, "nobody is told when responses slow down", |s, out| {
     if let Some(k) = unwatched(s, &["TargetResponseTime"]) {
@@ -24,8 +25,9 @@ pub const NO_LATENCY_ALARM: Rule = rule("MON002", "no-latency-alarm", Warning, "
     }
 });
 
-pub const NO_UNHEALTHY_HOSTS_ALARM: Rule = rule("MON003", "no-unhealthy-hosts-alarm", Warning, "nobody is told when targets fail their health checks", |s, out| {
-    if let Some(k) = unwatched(s, &["UnHealthyHostCount", "HealthyHostCount"]) {
-        out.fire(p(&["load_balancers", k]), format!("no alarm watches unhealthy targets behind load balancer `{k}`"));
-    }
-});
+pub const NO_UNHEALTHY_HOSTS_ALARM: Rule =
+    rule("MON003", "no-unhealthy-hosts-alarm", Warning, "nobody is told when targets fail their health checks", |s, out| {
+        if let Some(k) = unwatched(s, &["UnHealthyHostCount", "HealthyHostCount"]) {
+            out.fire(p(&["load_balancers", k]), format!("no alarm watches unhealthy targets behind load balancer `{k}`"));
+        }
+    });

@@ -5,8 +5,12 @@ use crate::diag::Severity::Error;
 use crate::spec::model::*;
 use crate::spec::values::pointer as p;
 
-pub const TARGET_UNREACHABLE_FROM_LB: Rule =
-    rule("SG001", "target-unreachable-from-lb", Error, "the instances' security groups do not admit the load balancer's on the traffic or health-check port", |s, out| {
+pub const TARGET_UNREACHABLE_FROM_LB: Rule = rule(
+    "SG001",
+    "target-unreachable-from-lb",
+    Error,
+    "the instances' security groups do not admit the load balancer's on the traffic or health-check port",
+    |s, out| {
         for (gk, g) in &s.autoscaling_groups {
             let Some(lt) = s.launch_templates.get(g.launch_template.name()) else { continue };
             let instance_sgs: Vec<&SecurityGroup> = lt.security_groups.iter().filter_map(|sg| s.security_groups.get(sg)).collect();
@@ -41,14 +45,16 @@ pub const TARGET_UNREACHABLE_FROM_LB: Rule =
                 }
             }
         }
-    });
+    },
+);
 
-pub const SSH_OPEN_TO_WORLD: Rule = rule("SG002", "ssh-open-to-world", Error, "SSH open to 0.0.0.0/0 invites brute force; use SSM Session Manager or a bastion", |s, out| {
-    for (k, sg) in &s.security_groups {
-        for (i, r) in sg.ingress.iter().enumerate() {
-            if covers(r, 22) && (r.cidrs.iter().any(|c| c == "0.0.0.0/0") || r.ipv6_cidrs.iter().any(|c| c == "::/0")) {
-                out.fire(p(&["security_groups", k, "ingress", &i.to_string()]), format!("security group `{k}` admits SSH (port 22) from anywhere"));
+pub const SSH_OPEN_TO_WORLD: Rule =
+    rule("SG002", "ssh-open-to-world", Error, "SSH open to 0.0.0.0/0 invites brute force; use SSM Session Manager or a bastion", |s, out| {
+        for (k, sg) in &s.security_groups {
+            for (i, r) in sg.ingress.iter().enumerate() {
+                if covers(r, 22) && (r.cidrs.iter().any(|c| c == "0.0.0.0/0") || r.ipv6_cidrs.iter().any(|c| c == "::/0")) {
+                    out.fire(p(&["security_groups", k, "ingress", &i.to_string()]), format!("security group `{k}` admits SSH (port 22) from anywhere"));
+                }
             }
         }
-    }
-});
+    });

@@ -15,8 +15,12 @@ fn health_check_at(k: &str, tg: &TargetGroup) -> String {
     if tg.health_check.is_some() { p(&["target_groups", k, "health_check"]) } else { p(&["target_groups", k]) }
 }
 
-pub const SLOW_FAILURE_DETECTION: Rule =
-    rule("TG001", "slow-failure-detection", Warning, "unhealthy threshold x interval above 60 s keeps sending traffic to a dead target for over a minute", |s, out| {
+pub const SLOW_FAILURE_DETECTION: Rule = rule(
+    "TG001",
+    "slow-failure-detection",
+    Warning,
+    "unhealthy threshold x interval above 60 s keeps sending traffic to a dead target for over a minute",
+    |s, out| {
         for (k, tg) in checked(s) {
             let hc = tg.health_check.clone().unwrap_or_default();
             let interval = hc.interval.unwrap_or(if tg.protocol == Some(Protocol::Geneve) { 10 } else { 30 });
@@ -24,11 +28,15 @@ pub const SLOW_FAILURE_DETECTION: Rule =
             if interval * unhealthy > 60 {
                 out.fire(
                     health_check_at(k, tg),
-                    format!("target group `{k}` needs {unhealthy} failed checks {interval} s apart ({} s) to stop sending traffic to a dead target", interval * unhealthy),
+                    format!(
+                        "target group `{k}` needs {unhealthy} failed checks {interval} s apart ({} s) to stop sending traffic to a dead target",
+                        interval * unhealthy
+                    ),
                 );
             }
         }
-    });
+    },
+);
 
 pub const HEALTH_CHECK_ON_ROOT: Rule =
     rule("TG002", "health-check-on-root", Warning, "a health check on `/` tests the home page, not the service's own readiness endpoint", |s, out| {
@@ -42,8 +50,12 @@ pub const HEALTH_CHECK_ON_ROOT: Rule =
         }
     });
 
-pub const DRAIN_LONGER_THAN_SPOT_NOTICE: Rule =
-    rule("TG003", "drain-longer-than-spot-notice", Warning, "spot instances get a 2-minute notice; a longer deregistration delay is cut off mid-drain", |s, out| {
+pub const DRAIN_LONGER_THAN_SPOT_NOTICE: Rule = rule(
+    "TG003",
+    "drain-longer-than-spot-notice",
+    Warning,
+    "spot instances get a 2-minute notice; a longer deregistration delay is cut off mid-drain",
+    |s, out| {
         for (k, tg) in checked(s) {
             let delay = tg.deregistration_delay.unwrap_or(300);
             let spot = groups_of(s, k).any(|(_, g)| {
@@ -55,7 +67,8 @@ pub const DRAIN_LONGER_THAN_SPOT_NOTICE: Rule =
                 out.fire(at, format!("target group `{k}` drains for {delay} s, but its spot instances get a 120 s notice"));
             }
         }
-    });
+    },
+);
 
 pub const STICKY_WITH_AGGRESSIVE_SCALE_IN: Rule = rule(
     "TG004",
@@ -75,7 +88,10 @@ pub const STICKY_WITH_AGGRESSIVE_SCALE_IN: Rule = rule(
                     })
                 });
                 if aggressive {
-                    out.fire(p(&["target_groups", k, "stickiness"]), format!("target group `{k}` is sticky and group `{gk}` removes several instances at once"));
+                    out.fire(
+                        p(&["target_groups", k, "stickiness"]),
+                        format!("target group `{k}` is sticky and group `{gk}` removes several instances at once"),
+                    );
                 }
             }
         }

@@ -368,7 +368,8 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             attrs: policy_attrs(p, &group_ref),
         });
     }
-    let schedule_keys: BTreeMap<String, &str> = stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k, 255), k.as_str())).collect();
+    let schedule_keys: BTreeMap<String, &str> =
+        stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k, 255), k.as_str())).collect();
     for a in &schedules {
         let Some(aname) = a.scheduled_action_name() else { continue };
         let Some(key) = owned_key(aname, &schedule_keys, &prefix) else { continue };
@@ -612,7 +613,10 @@ pub fn link(resources: &mut [Live]) {
         }
     }
     for r in resources.iter_mut() {
-        if matches!(r.address.kind, Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::ScalingPolicy | Kind::ScheduledAction | Kind::Alarm | Kind::CompositeAlarm) {
+        if matches!(
+            r.address.kind,
+            Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::ScalingPolicy | Kind::ScheduledAction | Kind::Alarm | Kind::CompositeAlarm
+        ) {
             walk(&mut r.attrs, &find);
         }
     }

@@ -12,7 +12,12 @@ use serde_json::json;
 
 /// The protections of `lbs` (owned load balancers: address and ARN), and whether the account
 /// has a Shield Advanced subscription (None when the stack asks for no protection).
-pub async fn read(clients: &Clients, stack: &Stack, lbs: &[(Address, String)], adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>, Option<bool>)> {
+pub async fn read(
+    clients: &Clients,
+    stack: &Stack,
+    lbs: &[(Address, String)],
+    adopt: &super::Adopt,
+) -> anyhow::Result<(Vec<Live>, Vec<Conflict>, Option<bool>)> {
     let declared: Vec<&(Address, String)> = lbs.iter().filter(|(a, _)| stack.load_balancers.get(&a.key).is_some_and(|lb| lb.shield.is_some())).collect();
     if declared.is_empty() {
         return Ok((Vec::new(), Vec::new(), None));

@@ -29,8 +29,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         .collect();
     let tagged = try_join_all(named.iter().map(|(name, arn)| async move {
         let out = clients.sns.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("reading tags of topic {name}"), e));
-        let tags: Option<BTreeMap<String, String>> =
-            skip_gone(out)?.map(|o| o.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+        let tags: Option<BTreeMap<String, String>> = skip_gone(out)?.map(|o| o.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
         anyhow::Ok(tags.map(|t| (name.as_str(), arn.as_str(), t)))
     }))
     .await?;

@@ -64,7 +64,12 @@ impl<'a> Policies<'a> {
             if let Some(tt) = &pol.target_tracking {
                 match tt.metric {
                     Some(PredefinedMetric::Cpu) | Some(PredefinedMetric::AlbRequestsPerTarget) => {
-                        p.tracking.push(Tracking { name, cpu: tt.metric == Some(PredefinedMetric::Cpu), target: tt.target, disable_scale_in: tt.disable_scale_in });
+                        p.tracking.push(Tracking {
+                            name,
+                            cpu: tt.metric == Some(PredefinedMetric::Cpu),
+                            target: tt.target,
+                            disable_scale_in: tt.disable_scale_in,
+                        });
                         p.warmup_secs = p.warmup_secs.or(tt.warmup);
                         simulated.push(format!("{name}: target tracking"));
                     }

@@ -2,7 +2,7 @@
 //! (daylight saving included), or once at its start time, and sets the group's sizes.
 
 use crate::spec::cron::Cron;
-use crate::spec::model::{Stack, ScheduledAction};
+use crate::spec::model::{ScheduledAction, Stack};
 use chrono::{DateTime, Utc};
 
 /// The group's sizes as schedules and policies change them.

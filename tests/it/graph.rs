@@ -64,3 +64,52 @@ fn the_cli_draws_dot() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("digraph stack {") && text.contains("lb_public -> listener_public_https"), "{text}");
 }
+
+/// Topics, rules on a shared listener, Shield, trust stores and a web ACL by ARN are drawn as
+/// what they are: an alarm that notifies a topic points at the topic, not at a policy of that
+/// name.
+#[test]
+fn topics_shared_listeners_and_attachments_are_drawn() {
+    let text = r#"version: 1
+stack: shop
+topics:
+  pager: {subscriptions: [{protocol: email, endpoint: ops@example.com}]}
+trust_stores:
+  clients: {bucket: shop-ca, key: bundle.pem}
+target_groups:
+  app: {protocol: HTTP, port: 80}
+load_balancers:
+  web:
+    shield: true
+    web_acl: "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/edge/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
+    listeners:
+      https:
+        port: 443
+        protocol: HTTPS
+        certificates: ["arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"]
+        mutual_authentication: {mode: verify, trust_store: clients}
+        default_action: {forward: app}
+shared_listeners:
+  platform:
+    load_balancer: platform-public
+    port: 443
+    rules: [{path: /orders/*, forward: app}]
+alarms:
+  errors: {metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {load_balancer: web}, threshold: 10, comparison: ">", actions: [pager]}
+"#;
+    let loaded = lbstack::spec::load_str("graph.yaml", text, None, &[]);
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
+    let mermaid = Graph::from_stack(&loaded.stack.unwrap()).mermaid();
+    for expected in [
+        r#"alarm_errors -.->|"notifies"| topic_pager"#,
+        r#"shield_web -.->|"protects"| lb_web"#,
+        r#"truststore_clients -.->|"mTLS"| listener_web_https"#,
+        r#"shared_platform(["shared listener platform (platform-public:443)"])"#,
+        r#"shared_platform_rule1["auto: [path=/orders/*]"]"#,
+        "shared_platform_rule1 --> tg_app",
+        r#">"WAF (ARN)"]"#,
+    ] {
+        assert!(mermaid.contains(expected), "`{expected}` in:\n{mermaid}");
+    }
+    assert!(!mermaid.contains("policy_pager"), "no policy is made up for a topic:\n{mermaid}");
+}

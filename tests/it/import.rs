@@ -89,7 +89,18 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .await
         .unwrap();
     let web = web.target_groups()[0].target_group_arn().unwrap().to_string();
-    tg_attributes(&c, &web, &[("deregistration_delay.timeout_seconds", "30"), ("stickiness.enabled", "true"), ("stickiness.type", "lb_cookie"), ("stickiness.lb_cookie.duration_seconds", "3600"), ("slow_start.duration_seconds", "60")]).await;
+    tg_attributes(
+        &c,
+        &web,
+        &[
+            ("deregistration_delay.timeout_seconds", "30"),
+            ("stickiness.enabled", "true"),
+            ("stickiness.type", "lb_cookie"),
+            ("stickiness.lb_cookie.duration_seconds", "3600"),
+            ("slow_start.duration_seconds", "60"),
+        ],
+    )
+    .await;
     let api = c.elbv2.create_target_group().name(format!("api-{tail}")).protocol(elb::ProtocolEnum::Http).port(9090).vpc_id(&vpc).send().await.unwrap();
     let api = api.target_groups()[0].target_group_arn().unwrap().to_string();
     let tcp = c.elbv2.create_target_group().name(format!("tcp-{tail}")).protocol(elb::ProtocolEnum::Tcp).port(5000).vpc_id(&vpc).send().await.unwrap();
@@ -124,7 +135,11 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .listener_arn(&listener)
         .priority(10)
         .conditions(condition("path-pattern").path_pattern_config(elb::PathPatternConditionConfig::builder().values("/api/*").build()).build())
-        .conditions(condition("http-request-method").http_request_method_config(elb::HttpRequestMethodConditionConfig::builder().values("GET").values("POST").build()).build())
+        .conditions(
+            condition("http-request-method")
+                .http_request_method_config(elb::HttpRequestMethodConditionConfig::builder().values("GET").values("POST").build())
+                .build(),
+        )
         .actions(forward(&api))
         .send()
         .await
@@ -139,7 +154,9 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .listener_arn(&listener)
         .priority(20)
         .conditions(condition("host-header").host_header_config(elb::HostHeaderConditionConfig::builder().values("*.example.com").build()).build())
-        .conditions(condition("http-header").http_header_config(elb::HttpHeaderConditionConfig::builder().http_header_name("X-Env").values("blue").build()).build())
+        .conditions(
+            condition("http-header").http_header_config(elb::HttpHeaderConditionConfig::builder().http_header_name("X-Env").values("blue").build()).build(),
+        )
         .actions(elb::Action::builder().r#type(elb::ActionTypeEnum::Forward).forward_config(weighted).build())
         .send()
         .await
@@ -151,7 +168,9 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .priority(30)
         .conditions(
             condition("query-string")
-                .query_string_config(elb::QueryStringConditionConfig::builder().values(elb::QueryStringKeyValuePair::builder().key("debug").value("1").build()).build())
+                .query_string_config(
+                    elb::QueryStringConditionConfig::builder().values(elb::QueryStringKeyValuePair::builder().key("debug").value("1").build()).build(),
+                )
                 .build(),
         )
         .conditions(condition("source-ip").source_ip_config(elb::SourceIpConditionConfig::builder().values("10.0.0.0/8").build()).build())
@@ -167,7 +186,15 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     let zone = format!("{name}.example.com");
     Box::pin(cname_to(&c, &zone, alb.dns_name().unwrap())).await;
 
-    let nlb = c.elbv2.create_load_balancer().name(format!("edge-{tail}")).r#type(elb::LoadBalancerTypeEnum::Network).set_subnets(Some(subnets.clone())).send().await.unwrap();
+    let nlb = c
+        .elbv2
+        .create_load_balancer()
+        .name(format!("edge-{tail}"))
+        .r#type(elb::LoadBalancerTypeEnum::Network)
+        .set_subnets(Some(subnets.clone()))
+        .send()
+        .await
+        .unwrap();
     let nlb_arn = nlb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
     let nlb_listener =
         c.elbv2.create_listener().load_balancer_arn(&nlb_arn).protocol(elb::ProtocolEnum::Tcp).port(5000).default_actions(forward(&tcp)).send().await.unwrap();
@@ -215,7 +242,9 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     c.autoscaling.enable_metrics_collection().auto_scaling_group_name(&group).metrics("GroupInServiceInstances").granularity("1Minute").send().await.unwrap();
     c.autoscaling.suspend_processes().auto_scaling_group_name(&group).scaling_processes("AZRebalance").send().await.unwrap();
     let cpu = asg::TargetTrackingConfiguration::builder()
-        .predefined_metric_specification(asg::PredefinedMetricSpecification::builder().predefined_metric_type(asg::MetricType::AsgAverageCpuUtilization).build())
+        .predefined_metric_specification(
+            asg::PredefinedMetricSpecification::builder().predefined_metric_type(asg::MetricType::AsgAverageCpuUtilization).build(),
+        )
         .target_value(50.0)
         .build();
     c.autoscaling
@@ -312,7 +341,11 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     let shown = lbstack::plan::render::human(&planned, false);
     for change in &planned.changes {
         let action = change.action;
-        assert!(matches!(action, lbstack::plan::Action::Update | lbstack::plan::Action::NoOp), "{}: {action:?}, only updates\n{shown}\n{written}", change.address);
+        assert!(
+            matches!(action, lbstack::plan::Action::Update | lbstack::plan::Action::NoOp),
+            "{}: {action:?}, only updates\n{shown}\n{written}",
+            change.address
+        );
         let paths: Vec<&str> = change.diffs.iter().map(|d| d.path.as_str()).collect();
         // Records carry no tags: an adopted one joins the zone's lbstack index.
         let ownership = |p: &&str| p.starts_with("tags") || *p == "indexed";
@@ -344,11 +377,16 @@ async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
     let blocked = crate::support::foreign_ip_set(c, &format!("blocked-{tail}")).await;
     {
         use aws_sdk_wafv2::types::*;
-        let seen = |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(true).cloud_watch_metrics_enabled(true).metric_name(metric).build().unwrap();
+        let seen =
+            |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(true).cloud_watch_metrics_enabled(true).metric_name(metric).build().unwrap();
         let managed = Rule::builder()
             .name("common")
             .priority(0)
-            .statement(Statement::builder().managed_rule_group_statement(ManagedRuleGroupStatement::builder().vendor_name("AWS").name("AWSManagedRulesCommonRuleSet").build().unwrap()).build())
+            .statement(
+                Statement::builder()
+                    .managed_rule_group_statement(ManagedRuleGroupStatement::builder().vendor_name("AWS").name("AWSManagedRulesCommonRuleSet").build().unwrap())
+                    .build(),
+            )
             .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build())
             .visibility_config(seen("common"))
             .build()
@@ -375,7 +413,6 @@ async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
             .unwrap();
         c.wafv2.associate_web_acl().web_acl_arn(acl.summary().unwrap().arn().unwrap()).resource_arn(alb_arn).send().await.unwrap();
     }
-
 }
 
 /// A CNAME `shop.ZONE` to `dns`, in a new hosted zone.
@@ -434,8 +471,7 @@ async fn the_reference_stack_round_trips_through_import() {
             matches!(
                 r.address.kind,
                 Kind::LoadBalancer | Kind::TargetGroup | Kind::SecurityGroup | Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::WebAcl | Kind::IpSet
-            )
-                || r.address.kind == Kind::Alarm && wired(&r.address.key)
+            ) || r.address.kind == Kind::Alarm && wired(&r.address.key)
         })
         .map(|r| r.address.to_string())
         .collect();
@@ -461,7 +497,11 @@ async fn the_reference_stack_round_trips_through_import() {
     for change in &planned.changes {
         let paths: Vec<&str> = change.diffs.iter().map(|d| d.path.as_str()).collect();
         let only_tags = paths.iter().all(|p| p.starts_with("tags"));
-        assert!(matches!(change.action, lbstack::plan::Action::Update | lbstack::plan::Action::NoOp) && only_tags, "{}: {paths:?}\n{shown}\n{written}", change.address);
+        assert!(
+            matches!(change.action, lbstack::plan::Action::Update | lbstack::plan::Action::NoOp) && only_tags,
+            "{}: {paths:?}\n{shown}\n{written}",
+            change.address
+        );
     }
     let adopted = planned.changes.iter().filter(|c| c.reason == Some(lbstack::plan::Reason::Adopting)).count();
     assert_eq!(adopted, leaving.len(), "every resource that left comes back: {leaving:?}\n{shown}");

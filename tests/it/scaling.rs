@@ -766,7 +766,9 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
         };
         load(&policies_stack(&name, &format!("{wiring}{topics}")))
     };
-    let v1 = format!("topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: \"{hook}\"}}\n");
+    let v1 = format!(
+        "topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: \"{hook}\"}}\n"
+    );
     let p = apply_converges(&c, &stack(&v1, true)).await;
     let shown = lbstack::plan::render::human(&p, false);
     assert!(!shown.contains("SECRETTOKEN") && shown.contains("https://hooks.example.com/…"), "the URL's path is masked:\n{shown}");
@@ -781,7 +783,8 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     assert_eq!(endpoints, [hook, "ops@example.com"], "subscribed with the real URL");
 
     // Update in place: display name, a subscription swapped, a tag.
-    let v2 = "topics:\n  pager:\n    display_name: Paging\n    subscriptions:\n      - {protocol: email, endpoint: oncall@example.com}\n    tags: {team: ops}\n";
+    let v2 =
+        "topics:\n  pager:\n    display_name: Paging\n    subscriptions:\n      - {protocol: email, endpoint: oncall@example.com}\n    tags: {team: ops}\n";
     let s = stack(v2, true);
     assert_eq!(actions(&plan(&c, &s).await), vec![("topic.pager".to_string(), Update)]);
     apply_converges(&c, &s).await;

@@ -45,7 +45,8 @@ async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
     let platform = format!("platform-{tail}");
     let lb = c.elbv2.create_load_balancer().name(&platform).set_subnets(Some(subnets)).send().await.unwrap();
     let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let listener = c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
+    let listener =
+        c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
     let listener = listener.listeners()[0].listener_arn().unwrap().to_string();
     // The platform's own rules, at the lowest priorities.
     for (priority, pattern) in [(1, "/ping"), (2, "/status")] {
@@ -76,10 +77,11 @@ async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
     let plan = crate::support::plan(&c, &a).await;
     assert_eq!(planned_priorities(&plan, "shared_listener.platform"), [3, 4, 6]);
     crate::support::apply_converges(&c, &a).await;
-    let expected: Vec<(u32, String)> = [(1, "/ping"), (2, "/status"), (3, "/orders/*"), (4, "/cart/*"), (5, "/billing/*"), (6, "/returns/*"), (500, "/invoices/*")]
-        .iter()
-        .map(|(p, s)| (*p, s.to_string()))
-        .collect();
+    let expected: Vec<(u32, String)> =
+        [(1, "/ping"), (2, "/status"), (3, "/orders/*"), (4, "/cart/*"), (5, "/billing/*"), (6, "/returns/*"), (500, "/invoices/*")]
+            .iter()
+            .map(|(p, s)| (*p, s.to_string()))
+            .collect();
     assert_eq!(rules_on(&c, &listener).await, expected);
 
     // A priority another's rule holds is refused when planning, before anything is sent.
@@ -100,7 +102,9 @@ async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
 #[tokio::test]
 async fn a_missing_shared_listener_is_named() {
     let c = clients().await;
-    let s = load("version: 1\nstack: lost\ntarget_groups:\n  app: {protocol: HTTP, port: 80}\nshared_listeners:\n  edge:\n    load_balancer: no-such-platform-lb\n    port: 443\n    rules: [{path: /x/*, forward: app}]\n");
+    let s = load(
+        "version: 1\nstack: lost\ntarget_groups:\n  app: {protocol: HTTP, port: 80}\nshared_listeners:\n  edge:\n    load_balancer: no-such-platform-lb\n    port: 443\n    rules: [{path: /x/*, forward: app}]\n",
+    );
     let refused = lbstack::ops::plan(&c, &s, false).await.err().expect("refused").to_string();
     assert!(refused.contains("shared listener `edge`: no load balancer is named `no-such-platform-lb`"), "{refused}");
 }
@@ -126,7 +130,11 @@ async fn a_listener_from_another_stacks_outputs() {
     let f = file.to_str().unwrap();
     let o = run(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains(&format!("The outputs will be published to SSM parameter /lbstack/outputs/{platform} after the apply.")), "said before it happens:\n{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("The outputs will be published to SSM parameter /lbstack/outputs/{platform} after the apply.")),
+        "said before it happens:\n{}",
+        text(&o)
+    );
     let published = c.ssm.get_parameter().name(format!("/lbstack/outputs/{platform}")).send().await.unwrap();
     let doc: serde_json::Value = serde_json::from_str(published.parameter().unwrap().value().unwrap()).unwrap();
     let listener = doc["listener"].as_str().expect("the listener's ARN is published").to_string();

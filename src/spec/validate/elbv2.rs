@@ -394,7 +394,9 @@ impl V<'_> {
                 self.err(&mp, "mutual TLS is for HTTPS listeners", "");
             }
             match (m.mode, &m.trust_store) {
-                (MtlsMode::Verify, None) => self.err(&mp, "`verify` checks client certificates against a `trust_store`", "name a trust store of the stack, or an existing one's ARN"),
+                (MtlsMode::Verify, None) => {
+                    self.err(&mp, "`verify` checks client certificates against a `trust_store`", "name a trust store of the stack, or an existing one's ARN")
+                }
                 (MtlsMode::Verify, Some(store)) if store.starts_with("arn:") => {
                     self.arn(&format!("{mp}/trust_store"), store, "elasticloadbalancing", &["truststore/"], "a trust store ARN")
                 }
@@ -455,15 +457,23 @@ impl V<'_> {
                         self.err(&format!("{sp}/from_stack"), "a stack's own listeners take rules directly", "put the rules on the listener itself");
                     }
                 }
-                _ if from_output => self.err_key(&sp, "a shared listener is named one way: `listener`, `load_balancer` and `port`, or `from_stack` and `output`", ""),
+                _ if from_output => {
+                    self.err_key(&sp, "a shared listener is named one way: `listener`, `load_balancer` and `port`, or `from_stack` and `output`", "")
+                }
                 (Some(arn), None, None) => self.arn(&format!("{sp}/listener"), arn, "elasticloadbalancing", &["listener/app/"], "an application listener ARN"),
                 (None, Some(name), Some(_)) => {
                     let own = self.s.load_balancers.keys().any(|k| crate::plan::names::elbv2_name(self.s, K::LoadBalancer, k) == *name);
                     if own {
-                        self.err(&format!("{sp}/load_balancer"), format!("`{}` is a load balancer of this stack", truncate(name)), "put the rules on its own listener instead");
+                        self.err(
+                            &format!("{sp}/load_balancer"),
+                            format!("`{}` is a load balancer of this stack", truncate(name)),
+                            "put the rules on its own listener instead",
+                        );
                     }
                 }
-                _ => self.err_key(&sp, "a shared listener is named by `listener` (its ARN), by `load_balancer` and `port`, or by `from_stack` and `output`", ""),
+                _ => {
+                    self.err_key(&sp, "a shared listener is named by `listener` (its ARN), by `load_balancer` and `port`, or by `from_stack` and `output`", "")
+                }
             }
             let mut l: Listener = serde_json::from_value(serde_json::json!({ "protocol": "HTTPS", "default_action": {} })).expect("an empty listener");
             l.rules = shared.rules.clone();
@@ -485,7 +495,11 @@ impl V<'_> {
             let rp = format!("{lsp}/rules/{i}");
             let priority = if positional { Some(r.priority.unwrap_or(10 * (i as u32 + 1))) } else { r.priority };
             if r.priority.is_none() && priority.is_some_and(|p| p > 50_000) {
-                self.err(&rp, format!("this rule gets priority {} (10 × its position), above AWS's 50000", priority.unwrap_or_default()), "give rules explicit `priority` values");
+                self.err(
+                    &rp,
+                    format!("this rule gets priority {} (10 × its position), above AWS's 50000", priority.unwrap_or_default()),
+                    "give rules explicit `priority` values",
+                );
             }
             if let Some(priority) = priority
                 && let Some(first) = priorities.insert(priority, i)

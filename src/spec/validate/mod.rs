@@ -277,7 +277,9 @@ impl<'a> V<'a> {
     /// `name:` of security groups, launch templates, groups, policies, scheduled actions and alarms: what EC2, Auto Scaling and CloudWatch take,
     /// and one resource per name (load balancers and target groups are checked with ELBv2's rule).
     fn given_names(&mut self) {
-        for kind in [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup, K::ScalingPolicy, K::ScheduledAction, K::Alarm, K::CompositeAlarm, K::IpSet, K::WebAcl] {
+        for kind in
+            [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup, K::ScalingPolicy, K::ScheduledAction, K::Alarm, K::CompositeAlarm, K::IpSet, K::WebAcl]
+        {
             for key in kind.declared(self.s) {
                 let Some(name) = self.s.given_name(kind, &key) else { continue };
                 let pointer = format!("{}/{}/name", Kind::from(kind).pointer(), escape(&key));
@@ -333,7 +335,11 @@ impl<'a> V<'a> {
             if kind == K::Listener.as_str() {
                 let found = key.split_once('.').is_some_and(|(lb, l)| self.s.load_balancers.get(lb).is_some_and(|lb| lb.listeners.contains_key(l)));
                 if !found {
-                    self.err(&vp, format!("no listener `{}` in this stack", truncate(key)), "a listener is named `LOAD_BALANCER.LISTENER`, e.g. `listener.web.https.arn`");
+                    self.err(
+                        &vp,
+                        format!("no listener `{}` in this stack", truncate(key)),
+                        "a listener is named `LOAD_BALANCER.LISTENER`, e.g. `listener.web.https.arn`",
+                    );
                 } else if !output_attributes(K::Listener).contains(&attribute) {
                     self.err(&vp, format!("a listener has no output `{attribute}`"), "one of: id, arn");
                 }

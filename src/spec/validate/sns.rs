@@ -33,7 +33,8 @@ impl V<'_> {
                     }
                     SubscriptionProtocol::Sms => {
                         let digits = e.strip_prefix('+').unwrap_or_default();
-                        (digits.is_empty() || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit())).then(|| "a phone number in E.164 form, e.g. +15555550100".to_string())
+                        (digits.is_empty() || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()))
+                            .then(|| "a phone number in E.164 form, e.g. +15555550100".to_string())
                     }
                 };
                 if let Some(what) = problem {
