@@ -114,6 +114,20 @@ impl Graph {
         self.edges.push(Edge { from: from.into(), to: to.into(), label: label.into(), dashed });
     }
 
+    /// A resource attached to node `to` with a dashed edge: the stack's by key (`noun KEY`), or an
+    /// existing one by ARN, used and not owned, so with no address (`arn_id`, `arn_label`).
+    fn attach(&mut self, kind: Kind, key_or_arn: &str, (noun, arn_id, arn_label): (&str, &str, &str), to: &str, label: &str) {
+        let (address, node, text) = if key_or_arn.starts_with("arn:") {
+            (None, id(arn_id, key_or_arn), arn_label.to_string())
+        } else {
+            let a = Address::new(kind, key_or_arn);
+            let node = node_id(&a);
+            (Some(a), node, format!("{noun} {key_or_arn}"))
+        };
+        self.node(address, node.clone(), text, Shape::Attachment);
+        self.edge(&node, to, label, true);
+    }
+
     pub fn from_stack(s: &Stack) -> Graph {
         let mut g = Graph::default();
         let addr = |k: Kind, key: &str| Address::new(k, key);
@@ -141,16 +155,7 @@ impl Graph {
                 g.edge("client", &lb_id, "", false);
             }
             if let Some(acl) = &lb.web_acl {
-                // An existing web ACL by ARN is used, not owned: no address.
-                let (w, wid, label) = if acl.starts_with("arn:") {
-                    (None, id("wafarn", acl), "WAF (ARN)".to_string())
-                } else {
-                    let w = addr(Kind::WebAcl, acl);
-                    let wid = node_id(&w);
-                    (Some(w), wid, format!("WAF {acl}"))
-                };
-                g.node(w, wid.clone(), label, Shape::Attachment);
-                g.edge(&wid, &lb_id, "protects", true);
+                g.attach(Kind::WebAcl, acl, ("WAF", "wafarn", "WAF (ARN)"), &lb_id, "protects");
             }
             if lb.shield == Some(true) {
                 let sa = addr(Kind::ShieldProtection, key);
@@ -165,21 +170,10 @@ impl Graph {
                 g.node(Some(la), lid.clone(), format!("{proto}{port}"), Shape::Listener);
                 g.edge(&lb_id, &lid, "", false);
                 if let Some(store) = l.mutual_authentication.as_ref().and_then(|m| m.trust_store.as_ref()) {
-                    let (t, tid, label) = if store.starts_with("arn:") {
-                        (None, id("truststorearn", store), "trust store (ARN)".to_string())
-                    } else {
-                        let t = addr(Kind::TrustStore, store);
-                        let tid = node_id(&t);
-                        (Some(t), tid, format!("trust store {store}"))
-                    };
-                    g.node(t, tid.clone(), label, Shape::Attachment);
-                    g.edge(&tid, &lid, "mTLS", true);
+                    g.attach(Kind::TrustStore, store, ("trust store", "truststorearn", "trust store (ARN)"), &lid, "mTLS");
                 }
                 for c in &l.certificates {
-                    let label = if c.starts_with("arn:") { "certificate (ARN)".to_string() } else { format!("cert {c}") };
-                    let cid = if c.starts_with("arn:") { id("certarn", c) } else { node_id(&addr(Kind::Certificate, c)) };
-                    g.node(if c.starts_with("arn:") { None } else { Some(addr(Kind::Certificate, c)) }, cid.clone(), label, Shape::Attachment);
-                    g.edge(&cid, &lid, "TLS", true);
+                    g.attach(Kind::Certificate, c, ("cert", "certarn", "certificate (ARN)"), &lid, "TLS");
                 }
                 for (i, r) in l.rules.iter().enumerate() {
                     let rid = format!("{lid}_rule{}", i + 1);
