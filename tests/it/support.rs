@@ -217,10 +217,22 @@ pub async fn imported_certificate(c: &lbstack::live::Clients, domain: &str) -> S
 }
 
 /// Tests that apply the reference stack use the fixed names `shop-blue` and `shop-green`: they
-/// take this lock so they never run at the same time.
-pub async fn reference_stack_lock() -> tokio::sync::MutexGuard<'static, ()> {
+/// take this lock so they never run at the same time, in one process (`cargo test`) or in one
+/// process each (nextest): a mutex, then an exclusive lock on a file, released when it closes.
+pub async fn reference_stack_lock() -> (tokio::sync::MutexGuard<'static, ()>, std::fs::File) {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    LOCK.lock().await
+    let guard = LOCK.lock().await;
+    let path = std::env::temp_dir().join("lbstack-tests-reference-stack.lock");
+    let file = tokio::task::spawn_blocking(move || {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).expect("lock file");
+        // SAFETY: flock on a descriptor this closure owns; the lock lives as long as the file.
+        assert_eq!(unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) }, 0, "locking {}", path.display());
+        file
+    })
+    .await
+    .expect("lock task");
+    (guard, file)
 }
 
 /// Delete a hosted zone a test made, with the records left in it (ACM validation records): plans
