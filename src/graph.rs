@@ -54,29 +54,7 @@ fn id(kind: &str, key: &str) -> String {
 }
 
 fn node_id(a: &Address) -> String {
-    let prefix = match a.kind {
-        Kind::LoadBalancer => "lb",
-        Kind::Listener => "listener",
-        Kind::ListenerRules => "rules",
-        Kind::SharedRules => "shared",
-        Kind::Topic => "topic",
-        Kind::TrustStore => "truststore",
-        Kind::ShieldProtection => "shield",
-        Kind::TargetGroup => "tg",
-        Kind::AutoScalingGroup => "asg",
-        Kind::LaunchTemplate => "lt",
-        Kind::ScalingPolicy => "policy",
-        Kind::ScheduledAction => "schedule",
-        Kind::Alarm => "alarm",
-        Kind::CompositeAlarm => "composite",
-        Kind::WebAcl => "waf",
-        Kind::WebAclAssociation => "wafassoc",
-        Kind::Certificate => "cert",
-        Kind::Record => "record",
-        Kind::SecurityGroup => "sg",
-        Kind::IpSet => "ipset",
-    };
-    id(prefix, &a.key)
+    id(a.kind.graph_prefix(), &a.key)
 }
 
 /// Edges from a listener or rule to where its action sends requests: target groups (with
@@ -177,7 +155,7 @@ impl Graph {
                 }
                 for (i, r) in l.rules.iter().enumerate() {
                     let rid = format!("{lid}_rule{}", i + 1);
-                    let cond = crate::plan::render::conditions_text(&crate::plan::desired::conditions(r));
+                    let cond = crate::plan::render::conditions_text(&serde_json::to_value(crate::plan::desired::conditions(r)).unwrap_or_default());
                     let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
                     g.node(Some(addr(Kind::ListenerRules, &format!("{key}.{lkey}"))), rid.clone(), format!("{priority}: {cond}"), Shape::Rule);
                     g.edge(&lid, &rid, "", false);
@@ -199,7 +177,7 @@ impl Graph {
             g.node(Some(a.clone()), sid.clone(), format!("shared listener {key} ({on})"), Shape::Listener);
             for (i, r) in shared.rules.iter().enumerate() {
                 let rid = format!("{sid}_rule{}", i + 1);
-                let cond = crate::plan::render::conditions_text(&crate::plan::desired::conditions(r));
+                let cond = crate::plan::render::conditions_text(&serde_json::to_value(crate::plan::desired::conditions(r)).unwrap_or_default());
                 let priority = r.priority.map_or("auto".to_string(), |p| p.to_string());
                 g.node(Some(a.clone()), rid.clone(), format!("{priority}: {cond}"), Shape::Rule);
                 g.edge(&sid, &rid, "", false);

@@ -1,12 +1,13 @@
 //! The one list of resource kinds. Each entry names a kind once: its address prefix in plans
 //! (`target_group.api`), the stack section that declares it (none for the kinds a plan derives:
 //! listeners' rule sets, web ACL associations), its noun in messages, the attribute paths that
-//! force a replacement, and whether a replacement may be created before the old one goes.
+//! force a replacement (read from the kind's attribute struct in `crate::attrs`), and whether a replacement may be created before the old one goes.
 //!
 //! The spec (sections, references, messages) and the plan (addresses, ordering, replacements)
 //! both read this table; readers and executors match on `Kind` without a wildcard, so adding an
 //! entry here makes the compiler point at every place that must handle the new kind.
 
+use crate::attrs::{self, Attributes};
 use crate::spec::model::Stack;
 
 macro_rules! kinds {
@@ -16,8 +17,10 @@ macro_rules! kinds {
             address: $address:literal,
             section: $section:expr,
             noun: $noun:literal,
-            replace: [$($path:literal),* $(,)?],
-            create_before_destroy: $cbd:literal $(,)?
+            replace: $replace:expr,
+            create_before_destroy: $cbd:literal,
+            rank: $rank:literal,
+            graph: $graph:literal $(,)?
         }
     ),* $(,)?) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -47,7 +50,7 @@ macro_rules! kinds {
 
             /// Attribute paths whose change cannot be made in place.
             pub fn replace_paths(self) -> &'static [&'static str] {
-                match self { $(Kind::$variant => &[$($path),*],)* }
+                match self { $(Kind::$variant => $replace,)* }
             }
 
             /// Whether a replacement can create the new one before deleting the old (a second
@@ -55,50 +58,61 @@ macro_rules! kinds {
             pub fn create_before_destroy(self) -> bool {
                 match self { $(Kind::$variant => $cbd,)* }
             }
+
+            /// Position in the creation order: what a kind may reference ranks lower (deletes go
+            /// the other way).
+            pub fn rank(self) -> u8 {
+                match self { $(Kind::$variant => $rank,)* }
+            }
+
+            /// The prefix of its node ids in `lbstack graph` (`tg_api`).
+            pub fn graph_prefix(self) -> &'static str {
+                match self { $(Kind::$variant => $graph,)* }
+            }
         }
     };
 }
 
 kinds! {
-    SecurityGroup { address: "security_group", section: Some("security_groups"), noun: "security group", replace: ["description", "vpc"], create_before_destroy: true },
-    Certificate { address: "certificate", section: Some("certificates"), noun: "certificate", replace: ["type", "domain", "alternative_names"], create_before_destroy: true },
-    IpSet { address: "ip_set", section: Some("ip_sets"), noun: "IP set", replace: ["ip_version"], create_before_destroy: true },
-    WebAcl { address: "web_acl", section: Some("web_acls"), noun: "web ACL", replace: [], create_before_destroy: false },
+    SecurityGroup { address: "security_group", section: Some("security_groups"), noun: "security group", replace: attrs::SecurityGroupAttrs::REPLACE, create_before_destroy: true, rank: 0, graph: "sg" },
+    Certificate { address: "certificate", section: Some("certificates"), noun: "certificate", replace: attrs::CertificateAttrs::REPLACE, create_before_destroy: true, rank: 1, graph: "cert" },
+    IpSet { address: "ip_set", section: Some("ip_sets"), noun: "IP set", replace: attrs::IpSetAttrs::REPLACE, create_before_destroy: true, rank: 0, graph: "ipset" },
+    WebAcl { address: "web_acl", section: Some("web_acls"), noun: "web ACL", replace: attrs::WebAclAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "waf" },
     /// CA certificates for mutual TLS, owned by tags.
-    TrustStore { address: "trust_store", section: Some("trust_stores"), noun: "trust store", replace: [], create_before_destroy: false },
+    TrustStore { address: "trust_store", section: Some("trust_stores"), noun: "trust store", replace: attrs::TrustStoreAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "truststore" },
     TargetGroup {
         address: "target_group",
         section: Some("target_groups"),
         noun: "target group",
-        replace: ["protocol", "port", "vpc", "target_type", "protocol_version"],
-        create_before_destroy: true,
+        replace: attrs::TargetGroupAttrs::REPLACE,
+        create_before_destroy: true, rank: 1, graph: "tg",
     },
-    LoadBalancer { address: "load_balancer", section: Some("load_balancers"), noun: "load balancer", replace: ["type", "scheme"], create_before_destroy: true },
-    Listener { address: "listener", section: None, noun: "listener", replace: ["load_balancer"], create_before_destroy: false },
+    LoadBalancer { address: "load_balancer", section: Some("load_balancers"), noun: "load balancer", replace: attrs::LoadBalancerAttrs::REPLACE, create_before_destroy: true, rank: 2, graph: "lb" },
+    Listener { address: "listener", section: None, noun: "listener", replace: attrs::ListenerAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "listener" },
     /// All rules of one listener, reconciled together (one SetRulePriorities for reorders).
-    ListenerRules { address: "listener_rules", section: None, noun: "listener rule set", replace: ["listener"], create_before_destroy: false },
+    ListenerRules { address: "listener_rules", section: None, noun: "listener rule set", replace: attrs::ListenerRulesAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "rules" },
     /// The stack's rules on a listener it does not own (`shared_listeners`), reconciled like a
     /// listener rule set but owning only the rules tagged as its own.
-    SharedRules { address: "shared_listener", section: Some("shared_listeners"), noun: "shared listener", replace: ["listener"], create_before_destroy: false },
+    SharedRules { address: "shared_listener", section: Some("shared_listeners"), noun: "shared listener", replace: attrs::SharedRulesAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "shared" },
     /// Shield Advanced protection of a load balancer (`shield: true`), owned by its tags.
-    ShieldProtection { address: "shield_protection", section: None, noun: "Shield Advanced protection", replace: ["load_balancer"], create_before_destroy: false },
+    ShieldProtection { address: "shield_protection", section: None, noun: "Shield Advanced protection", replace: attrs::ShieldProtectionAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "shield" },
     /// The link between a load balancer and its web ACL.
-    WebAclAssociation { address: "web_acl_association", section: None, noun: "web ACL association", replace: ["load_balancer"], create_before_destroy: false },
+    WebAclAssociation { address: "web_acl_association", section: None, noun: "web ACL association", replace: attrs::WebAclAssociationAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "wafassoc" },
     /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
-    Record { address: "record", section: Some("records"), noun: "record", replace: ["zone", "name", "type", "set_identifier"], create_before_destroy: false },
+    Record { address: "record", section: Some("records"), noun: "record", replace: attrs::RecordAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "record" },
     /// An EC2 launch template; a change becomes a new version.
-    LaunchTemplate { address: "launch_template", section: Some("launch_templates"), noun: "launch template", replace: [], create_before_destroy: false },
-    AutoScalingGroup { address: "autoscaling_group", section: Some("autoscaling_groups"), noun: "auto-scaling group", replace: [], create_before_destroy: false },
+    LaunchTemplate { address: "launch_template", section: Some("launch_templates"), noun: "launch template", replace: attrs::LaunchTemplateAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "lt" },
+    AutoScalingGroup { address: "autoscaling_group", section: Some("autoscaling_groups"), noun: "auto-scaling group", replace: attrs::AutoScalingGroupAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "asg" },
     /// A scaling policy of an owned group (policies carry no tags: the group and the name prefix own it).
-    ScalingPolicy { address: "scaling_policy", section: Some("scaling_policies"), noun: "scaling policy", replace: ["group", "type"], create_before_destroy: false },
+    ScalingPolicy { address: "scaling_policy", section: Some("scaling_policies"), noun: "scaling policy", replace: attrs::ScalingPolicyAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "policy" },
     /// A scheduled action of an owned group (owned like policies).
-    ScheduledAction { address: "scheduled_action", section: Some("scheduled_actions"), noun: "scheduled action", replace: ["group"], create_before_destroy: false },
+    ScheduledAction { address: "scheduled_action", section: Some("scheduled_actions"), noun: "scheduled action", replace: attrs::ScheduledActionAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "schedule" },
     /// An SNS topic with its subscriptions, owned by tags.
-    Topic { address: "topic", section: Some("topics"), noun: "SNS topic", replace: [], create_before_destroy: false },
+    Topic { address: "topic", section: Some("topics"), noun: "SNS topic", replace: attrs::TopicAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "topic" },
     /// A CloudWatch metric alarm, owned by tags and the `<stack>-` name prefix.
-    Alarm { address: "alarm", section: Some("alarms"), noun: "alarm", replace: [], create_before_destroy: false },
+    Alarm { address: "alarm", section: Some("alarms"), noun: "alarm", replace: attrs::AlarmAttrs::REPLACE, create_before_destroy: false, rank: 5, graph: "alarm" },
     /// A CloudWatch composite alarm: a rule over the stack's alarms, owned like them.
-    CompositeAlarm { address: "composite_alarm", section: Some("composite_alarms"), noun: "composite alarm", replace: [], create_before_destroy: false },
+    CompositeAlarm { address: "composite_alarm", section: Some("composite_alarms"), noun: "composite alarm", replace: attrs::CompositeAlarmAttrs::REPLACE, create_before_destroy: false, rank: 6, graph: "composite" },
 }
 
 impl Kind {

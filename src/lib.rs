@@ -6,6 +6,7 @@
 //! The health server on the instances is the `lbstack-target` crate, apart, without the AWS SDK.
 
 pub mod apply;
+pub mod attrs;
 pub mod aws_error;
 pub mod cli;
 pub mod diag;

@@ -2,7 +2,9 @@
 //! SDK's waiter until ISSUED) or imported from PEM files (re-imported in place when they change,
 //! so the ARN and the listeners using it stay).
 
-use super::{StepContext, tag_diff};
+use super::{StepContext, tags_changed};
+use crate::attrs::acm::{CertificateAttrs, CertificateInputs};
+use crate::attrs::{Attributes, TagMap, inputs_of};
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
@@ -13,11 +15,10 @@ use aws_sdk_acm::client::Waiters;
 use aws_sdk_acm::primitives::Blob;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
 use aws_sdk_route53::types::{Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
-use serde_json::Value;
 use std::time::Duration;
 
-fn tags(v: &Value) -> Vec<Tag> {
-    v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build().expect("key is set")).collect()
+fn tags(tags: &TagMap) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key is set")).collect()
 }
 
 /// Certificate, private key and optional chain, as PEM bytes.
@@ -29,29 +30,29 @@ struct Material {
 
 /// Files named in the plan, read through the stack's file fence and checked against the
 /// fingerprint the plan was made with.
-fn material(sc: &StepContext, c: &Change) -> anyhow::Result<Material> {
-    let read = |k: &str| -> anyhow::Result<Vec<u8>> {
-        let file = c.inputs.get(k).and_then(Value::as_str).ok_or_else(|| anyhow::anyhow!("no {k} in the plan"))?;
+fn material(sc: &StepContext, c: &Change, a: &CertificateAttrs) -> anyhow::Result<Material> {
+    let inputs: CertificateInputs = inputs_of(c)?;
+    let read = |file: &Option<String>, what: &str| -> anyhow::Result<Vec<u8>> {
+        let file = file.as_deref().ok_or_else(|| anyhow::anyhow!("no {what} file in the plan"))?;
         sc.files.read(file, crate::spec::pem::MAX_PEM_BYTES).map_err(|e| anyhow::anyhow!("`{file}`: {e}"))
     };
-    let cert = read("certificate_file")?;
-    let a = c.after.as_ref().expect("desired attributes");
-    if pem_fingerprint(&String::from_utf8_lossy(&cert)).as_deref() != a["fingerprint"].as_str() {
-        anyhow::bail!("`{}` changed since the plan was made; plan again", c.inputs["certificate_file"].as_str().unwrap_or_default());
+    let cert = read(&inputs.certificate_file, "certificate")?;
+    if pem_fingerprint(&String::from_utf8_lossy(&cert)) != a.fingerprint {
+        anyhow::bail!("`{}` changed since the plan was made; plan again", inputs.certificate_file.unwrap_or_default());
     }
-    let chain = if c.inputs.get("chain_file").is_some_and(Value::is_string) { Some(read("chain_file")?) } else { None };
-    Ok(Material { cert, key: read("private_key_file")?, chain })
+    let chain = if inputs.chain_file.is_some() { Some(read(&inputs.chain_file, "chain")?) } else { None };
+    Ok(Material { cert, key: read(&inputs.private_key_file, "private key")?, chain })
 }
 
 pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = c.after.as_ref().expect("desired attributes");
-    if a["type"] == "imported" {
-        let arn = import(sc, c, &material(sc, c)?, &a["tags"]).await?;
+    let a = CertificateAttrs::after(c)?;
+    if a.r#type == "imported" {
+        let arn = import(sc, c, &material(sc, c, &a)?, &a.tags).await?;
         sc.ids.set(&c.address, arn);
         return Ok(());
     }
-    let domain = a["domain"].as_str().unwrap_or_default();
-    let sans: Vec<String> = a["alternative_names"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let domain = a.domain.as_deref().unwrap_or_default();
+    let sans = a.alternative_names.clone().unwrap_or_default();
     // Same token for the same stack, key and names: a re-run after a crash gets the same request.
     let token = crate::plan::names::hash7(&format!("{}|{}|{domain}|{sans:?}", sc.stack, c.address));
     let mut req = sc
@@ -61,19 +62,20 @@ pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
         .domain_name(domain)
         .validation_method(ValidationMethod::Dns)
         .idempotency_token(format!("lbstack{token}"))
-        .set_tags(Some(tags(&a["tags"])));
+        .set_tags(Some(tags(&a.tags)));
     if !sans.is_empty() {
         req = req.set_subject_alternative_names(Some(std::iter::once(domain.to_string()).chain(sans).collect()));
     }
     let arn = req.send().await.map_err(|e| err(&format!("requesting a certificate for {domain}"), e))?.certificate_arn().unwrap_or_default().to_string();
     sc.ids.set(&c.address, arn.clone());
-    validate(sc, &arn, c.inputs.get("validation_zone").and_then(Value::as_str).unwrap_or_default()).await
+    let inputs: CertificateInputs = inputs_of(c)?;
+    validate(sc, &arn, inputs.validation_zone.as_deref().unwrap_or_default()).await
 }
 
 /// ImportCertificate has no idempotency token: an SDK retry after a lost answer would import a
 /// second copy. So the SDK does not retry it; before trying again, lbstack looks for the copy
 /// the lost attempt made (it carries this stack's tags).
-async fn import(sc: &StepContext, c: &Change, m: &Material, tag_map: &Value) -> anyhow::Result<String> {
+async fn import(sc: &StepContext, c: &Change, m: &Material, tag_map: &TagMap) -> anyhow::Result<String> {
     let tried = std::sync::atomic::AtomicBool::new(false);
     let attempt = || async {
         if tried.swap(true, std::sync::atomic::Ordering::SeqCst)
@@ -170,10 +172,10 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
 
 pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let a = c.after.as_ref().expect("desired attributes");
+    let a = CertificateAttrs::after(c)?;
     let reimport = c.diffs.iter().any(|d| d.path == "fingerprint");
     if reimport {
-        let Material { cert, key, chain } = material(sc, c)?;
+        let Material { cert, key, chain } = material(sc, c, &a)?;
         sc.clients
             .acm
             .import_certificate()
@@ -187,8 +189,8 @@ pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     }
     // Some endpoints drop tags on re-import (AWS keeps them): then set them all again, or the
     // certificate would stop being owned.
-    let before_tags = if reimport { None } else { c.before.as_ref().map(|b| &b["tags"]) };
-    let (add, remove) = tag_diff(&a["tags"], before_tags);
+    let before_tags = if reimport { None } else { CertificateAttrs::before(c)?.map(|b| b.tags) };
+    let (add, remove) = tags_changed(&a.tags, before_tags.as_ref());
     if !remove.is_empty() {
         let keys = remove.iter().map(|k| Tag::builder().key(k).build().expect("key is set")).collect();
         sc.clients.acm.remove_tags_from_certificate().certificate_arn(&arn).set_tags(Some(keys)).send().await.map_err(|e| err("removing tags", e))?;

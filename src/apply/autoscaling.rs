@@ -2,16 +2,20 @@
 //! with their capacity, then left to scaling; instance refreshes when their template changes;
 //! drained before deletion), scaling policies and scheduled actions.
 
-use super::{StepContext, changed, id, set_diff, strs, tag_diff};
+use super::{Ids, StepContext, changed, id, set_diff, tags_changed};
+use crate::attrs::autoscaling::{
+    AutoScalingGroupAttrs, CapacityReservations, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook, Notification, RefreshPreferences,
+    ScalingPolicyAttrs, ScheduledActionAttrs,
+};
+use crate::attrs::{Attributes, RefOrId, inputs_of};
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
-use crate::plan::Change;
 use crate::plan::autoscaling::makes_new_version;
+use crate::plan::{Change, Kind};
 use crate::retry::{Backoff, poll};
 use aws_sdk_autoscaling::client::Waiters;
 use aws_sdk_autoscaling::types as asg;
 use aws_sdk_ec2::types as ec2;
-use serde_json::Value;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(900);
@@ -19,10 +23,6 @@ const WAIT: Duration = Duration::from_secs(900);
 const TERMINATION: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), WAIT);
 /// Instance refreshes replace instances one warmup at a time: allow hours.
 const REFRESH: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), Duration::from_secs(4 * 3600));
-
-fn int(v: &Value) -> Option<i32> {
-    v.as_i64().map(|n| n as i32)
-}
 
 /// Whether the group `name` still exists: a delete that failed may have found it gone (Auto
 /// Scaling answers a missing group with a ValidationError, the code of every bad request).
@@ -33,60 +33,59 @@ async fn group_exists(sc: &StepContext, name: &str) -> anyhow::Result<bool> {
 
 // ------------------------------------------------------------------ launch templates
 
-fn template_data(a: &Value) -> ec2::RequestLaunchTemplateData {
+/// The template's data, its security groups as ids now.
+fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec2::RequestLaunchTemplateData> {
+    let groups = a.security_groups.iter().map(|g| sc.ids.id_of(g)).collect::<anyhow::Result<Vec<_>>>()?;
+    let int = |n: Option<i64>| n.map(|n| n as i32);
+    let tokens = if a.imds == "optional" { ec2::LaunchTemplateHttpTokensState::Optional } else { ec2::LaunchTemplateHttpTokensState::Required };
     let mut d = ec2::RequestLaunchTemplateData::builder()
-        .set_image_id(a["image"].as_str().map(str::to_string))
-        .set_instance_type(a["instance_type"].as_str().map(ec2::InstanceType::from))
-        .set_security_group_ids(Some(strs(&a["security_groups"])).filter(|v| !v.is_empty()))
-        .set_key_name(a["key_name"].as_str().map(str::to_string))
-        .set_user_data(a["user_data"].as_str().map(|t| aws_smithy_types::base64::encode(t.as_bytes())))
+        .set_image_id(a.image.clone())
+        .set_instance_type(a.instance_type.as_deref().map(ec2::InstanceType::from))
+        .set_security_group_ids(Some(groups).filter(|v| !v.is_empty()))
+        .set_key_name(a.key_name.clone())
+        .set_user_data(a.user_data.as_ref().map(|t| aws_smithy_types::base64::encode(t.as_bytes())))
         .metadata_options(
             ec2::LaunchTemplateInstanceMetadataOptionsRequest::builder()
                 .http_endpoint(ec2::LaunchTemplateInstanceMetadataEndpointState::Enabled)
-                .http_tokens(if a["imds"] == "optional" { ec2::LaunchTemplateHttpTokensState::Optional } else { ec2::LaunchTemplateHttpTokensState::Required })
+                .http_tokens(tokens)
                 .build(),
         )
-        .monitoring(ec2::LaunchTemplatesMonitoringRequest::builder().enabled(a["monitoring"].as_bool().unwrap_or(false)).build());
-    if let Some(p) = a["instance_profile"].as_str() {
+        .monitoring(ec2::LaunchTemplatesMonitoringRequest::builder().enabled(a.monitoring).build());
+    if let Some(p) = &a.instance_profile {
         let spec = ec2::LaunchTemplateIamInstanceProfileSpecificationRequest::builder();
         d = d.iam_instance_profile(if p.starts_with("arn:") { spec.arn(p) } else { spec.name(p) }.build());
     }
-    if a["spot"].is_object() {
+    if let Some(spot) = &a.spot {
         let spot = ec2::LaunchTemplateSpotMarketOptionsRequest::builder()
-            .set_max_price(a["spot"]["max_price"].as_str().map(str::to_string))
-            .set_instance_interruption_behavior(a["spot"]["interruption"].as_str().map(ec2::InstanceInterruptionBehavior::from))
+            .set_max_price(spot.max_price.clone())
+            .instance_interruption_behavior(ec2::InstanceInterruptionBehavior::from(spot.interruption.as_str()))
             .build();
         d = d.instance_market_options(ec2::LaunchTemplateInstanceMarketOptionsRequest::builder().market_type(ec2::MarketType::Spot).spot_options(spot).build());
     }
-    if let Some(rv) = a["root_volume"].as_object() {
+    if let Some(rv) = &a.root_volume {
         let ebs = ec2::LaunchTemplateEbsBlockDeviceRequest::builder()
-            .set_volume_size(rv.get("size").and_then(int))
-            .set_volume_type(rv.get("type").and_then(Value::as_str).map(ec2::VolumeType::from))
-            .set_encrypted(rv.get("encrypted").and_then(Value::as_bool))
-            .set_iops(rv.get("iops").and_then(int))
-            .set_throughput(rv.get("throughput").and_then(int))
+            .set_volume_size(int(rv.size))
+            .set_volume_type(rv.r#type.as_deref().map(ec2::VolumeType::from))
+            .encrypted(rv.encrypted)
+            .set_iops(int(rv.iops))
+            .set_throughput(int(rv.throughput))
             .delete_on_termination(true)
             .build();
-        d = d.block_device_mappings(
-            ec2::LaunchTemplateBlockDeviceMappingRequest::builder()
-                .set_device_name(rv.get("device").and_then(Value::as_str).map(str::to_string))
-                .ebs(ebs)
-                .build(),
-        );
+        d = d.block_device_mappings(ec2::LaunchTemplateBlockDeviceMappingRequest::builder().set_device_name(rv.device.clone()).ebs(ebs).build());
     }
-    d.build()
+    Ok(d.build())
 }
 
 pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = LaunchTemplateAttrs::after(c)?;
     let sent = sc
         .clients
         .ec2
         .create_launch_template()
         .launch_template_name(&c.name)
-        .launch_template_data(template_data(&a))
+        .launch_template_data(template_data(sc, &a)?)
         .tag_specifications(
-            ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(super::ec2::tags(&a["tags"]))).build(),
+            ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(super::ec2::tag_list(&a.tags))).build(),
         )
         .send()
         .await;
@@ -119,18 +118,19 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 /// `default` move too), then tags.
 pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let lt = id(sc, c)?;
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = LaunchTemplateAttrs::after(c)?;
     if makes_new_version(&c.diffs) {
+        let data = template_data(sc, &a)?;
         // The same token for the same configuration: a retry after a lost answer gets the
         // version the first attempt made instead of a second one.
-        let token = crate::plan::names::hash7(&format!("{lt}|{}", serde_json::to_string(&a).unwrap_or_default()));
+        let token = crate::plan::names::hash7(&format!("{lt}|{data:?}"));
         let out = sc
             .clients
             .ec2
             .create_launch_template_version()
             .launch_template_id(&lt)
             .client_token(format!("lbstack-{token}"))
-            .launch_template_data(template_data(&a))
+            .launch_template_data(data)
             .send()
             .await
             .map_err(|e| err(&format!("creating a version of launch template {}", c.name), e))?;
@@ -145,7 +145,8 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             .map_err(|e| err("making the new version the default", e))?;
         (sc.progress)(format!("{}: version {version} is the default", c.address));
     }
-    let (add, remove) = tag_diff(&a["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    let before = LaunchTemplateAttrs::before(c)?;
+    let (add, remove) = tags_changed(&a.tags, before.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
         let keys = remove.into_iter().map(|k| ec2::Tag::builder().key(k).build()).collect();
         sc.clients.ec2.delete_tags().resources(&lt).set_tags(Some(keys)).send().await.map_err(|e| err("removing tags", e))?;
@@ -167,73 +168,72 @@ pub async fn delete_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 
 // ------------------------------------------------------------------ groups
 
-fn template_spec(a: &Value) -> asg::LaunchTemplateSpecification {
-    asg::LaunchTemplateSpecification::builder()
-        .set_launch_template_id(a["launch_template"]["template"].as_str().map(str::to_string))
-        .set_version(a["launch_template"]["version"].as_str().map(str::to_string))
-        .build()
+fn template_spec(sc: &StepContext, a: &AutoScalingGroupAttrs) -> anyhow::Result<asg::LaunchTemplateSpecification> {
+    Ok(asg::LaunchTemplateSpecification::builder()
+        .set_launch_template_id(a.launch_template.template.as_ref().map(|t| sc.ids.id_of(t)).transpose()?)
+        .version(&a.launch_template.version)
+        .build())
 }
 
-fn mixed_policy(a: &Value) -> Option<asg::MixedInstancesPolicy> {
-    let m = a["mixed_instances"].as_object()?;
-    let overrides = strs(&m["types"]).into_iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).build()).collect();
-    Some(
-        asg::MixedInstancesPolicy::builder()
-            .launch_template(asg::LaunchTemplate::builder().launch_template_specification(template_spec(a)).set_overrides(Some(overrides)).build())
-            .instances_distribution(
-                asg::InstancesDistribution::builder()
-                    .set_on_demand_base_capacity(m.get("on_demand_base").and_then(int))
-                    .set_on_demand_percentage_above_base_capacity(m.get("on_demand_percentage").and_then(int))
-                    .set_spot_allocation_strategy(m.get("spot_strategy").and_then(Value::as_str).map(str::to_string))
-                    .build(),
-            )
-            .build(),
-    )
+/// The launch template alone, or with instance types and a spot mix.
+fn template_or_mix(
+    sc: &StepContext,
+    a: &AutoScalingGroupAttrs,
+) -> anyhow::Result<(Option<asg::LaunchTemplateSpecification>, Option<asg::MixedInstancesPolicy>)> {
+    let spec = template_spec(sc, a)?;
+    let Some(m) = &a.mixed_instances else { return Ok((Some(spec), None)) };
+    let overrides = m.types.iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).build()).collect();
+    let mix = asg::MixedInstancesPolicy::builder()
+        .launch_template(asg::LaunchTemplate::builder().launch_template_specification(spec).set_overrides(Some(overrides)).build())
+        .instances_distribution(
+            asg::InstancesDistribution::builder()
+                .on_demand_base_capacity(m.on_demand_base as i32)
+                .on_demand_percentage_above_base_capacity(m.on_demand_percentage as i32)
+                .spot_allocation_strategy(&m.spot_strategy)
+                .build(),
+        )
+        .build();
+    Ok((None, Some(mix)))
 }
 
-fn group_tags(name: &str, v: &Value) -> Vec<asg::Tag> {
-    v.as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            asg::Tag::builder()
-                .resource_id(name)
-                .resource_type("auto-scaling-group")
-                .key(k)
-                .value(v.as_str().unwrap_or_default())
-                .propagate_at_launch(true)
-                .build()
-        })
+fn group_tags<'a>(name: &str, tags: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<asg::Tag> {
+    tags.into_iter()
+        .map(|(k, v)| asg::Tag::builder().resource_id(name).resource_type("auto-scaling-group").key(k).value(v).propagate_at_launch(true).build())
         .collect()
 }
 
+fn arns(sc: &StepContext, list: &[RefOrId], id: impl Fn(&Ids, &RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Vec<String>> {
+    list.iter().map(|r| id(&sc.ids, r)).collect()
+}
+
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let mut req = sc
+    let a = AutoScalingGroupAttrs::after(c)?;
+    let inputs: GroupInputs = inputs_of(c)?;
+    let int = |n: Option<i64>| n.map(|n| n as i32);
+    let (template, mix) = template_or_mix(sc, &a)?;
+    let req = sc
         .clients
         .autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(&c.name)
-        .set_min_size(int(&a["min"]))
-        .set_max_size(int(&a["max"]))
-        .set_desired_capacity(c.inputs.get("desired").and_then(int))
-        .vpc_zone_identifier(strs(&a["subnets"]).join(","))
-        .set_target_group_arns(Some(strs(&a["target_groups"])))
-        .set_health_check_type(a["health_check_type"].as_str().map(str::to_string))
-        .set_health_check_grace_period(int(&a["health_check_grace_period"]))
-        .set_termination_policies(Some(strs(&a["termination_policies"])))
-        .set_capacity_rebalance(a["capacity_rebalance"].as_bool())
-        .set_default_instance_warmup(int(&a["default_instance_warmup"]))
-        .set_max_instance_lifetime(int(&a["max_instance_lifetime"]).filter(|n| *n > 0))
-        .set_instance_maintenance_policy(maintenance(&a["instance_maintenance"]))
-        .capacity_reservation_specification(reservations(&a["capacity_reservations"]))
+        .min_size(a.min as i32)
+        .max_size(a.max as i32)
+        .desired_capacity(inputs.desired as i32)
+        .vpc_zone_identifier(a.subnets.join(","))
+        .set_target_group_arns(Some(arns(sc, &a.target_groups, Ids::id_of)?))
+        .set_health_check_type(a.health_check_type.clone())
+        .set_health_check_grace_period(int(a.health_check_grace_period))
+        .set_termination_policies(Some(a.termination_policies.clone()))
+        .capacity_rebalance(a.capacity_rebalance)
+        .set_default_instance_warmup(int(a.default_instance_warmup))
+        .set_max_instance_lifetime(Some(a.max_instance_lifetime as i32).filter(|n| *n > 0))
+        .set_instance_maintenance_policy(a.instance_maintenance.as_ref().map(maintenance))
+        .capacity_reservation_specification(reservations(&a.capacity_reservations))
         // Hooks come with the group, so its first instances already wait at a launch hook.
-        .set_lifecycle_hook_specification_list(Some(hooks(&a["lifecycle_hooks"]).into_values().map(|h| h.specification).collect()))
-        .set_tags(Some(group_tags(&c.name, &a["tags"])));
-    req = match mixed_policy(&a) {
-        Some(m) => req.mixed_instances_policy(m),
-        None => req.launch_template(template_spec(&a)),
-    };
+        .set_lifecycle_hook_specification_list(Some(hooks(&a.lifecycle_hooks).into_values().map(|h| h.specification).collect()))
+        .set_tags(Some(group_tags(&c.name, &a.tags)))
+        .set_launch_template(template)
+        .set_mixed_instances_policy(mix);
     match req.send().await {
         Ok(_) => {}
         // The retry of a create whose answer was lost meets the group it made: ours by its tags.
@@ -258,13 +258,13 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         Err(e) => return Err(err(&format!("creating auto-scaling group {}", c.name), e)),
     }
     sc.ids.set(&c.address, c.name.clone());
-    metrics_and_processes(sc, &c.name, &a, &Value::Null).await?;
-    warm_pool_and_notifications(sc, &c.name, &a, &Value::Null).await?;
-    if strs(&a["suspended_processes"]).iter().any(|p| p == "Launch") {
+    metrics_and_processes(sc, &c.name, &a, None).await?;
+    warm_pool_and_notifications(sc, &c.name, &a, None).await?;
+    if a.suspended_processes.iter().any(|p| p == "Launch") {
         // With launches suspended the group may never reach its minimum: nothing to wait for.
         return Ok(());
     }
-    (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a["min"], if a["min"] == 1 { "" } else { "s" }));
+    (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a.min, if a.min == 1 { "" } else { "s" }));
     sc.clients
         .autoscaling
         .wait_until_group_in_service()
@@ -295,49 +295,52 @@ const GROUP_SETTINGS: [&str; 14] = [
 
 pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let name = id(sc, c)?;
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let b = sc.ids.resolve_before(c.before.as_ref().unwrap_or(&Value::Null))?;
+    let a = AutoScalingGroupAttrs::after(c)?;
+    let b = AutoScalingGroupAttrs::before(c)?;
+    let int = |n: Option<i64>| n.map(|n| n as i32);
     // Attach new target groups before anything else changes, detach old ones last.
-    let (attach, detach) =
-        set_diff(a["target_groups"].as_array().map(Vec::as_slice).unwrap_or_default(), b["target_groups"].as_array().map(Vec::as_slice).unwrap_or_default());
+    let want_groups = arns(sc, &a.target_groups, Ids::id_of)?;
+    let have_groups = arns(sc, b.as_ref().map(|b| b.target_groups.as_slice()).unwrap_or_default(), Ids::id_before)?;
+    let (attach, detach) = set_diff(&want_groups, &have_groups);
     if !attach.is_empty() {
         sc.clients
             .autoscaling
             .attach_load_balancer_target_groups()
             .auto_scaling_group_name(&name)
-            .set_target_group_arns(Some(attach.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()))
+            .set_target_group_arns(Some(attach))
             .send()
             .await
             .map_err(|e| err("attaching target groups", e))?;
     }
     if GROUP_SETTINGS.iter().any(|p| changed(c, p)) {
-        let mut req = sc
+        let (template, mix) = template_or_mix(sc, &a)?;
+        let req = sc
             .clients
             .autoscaling
             .update_auto_scaling_group()
             .auto_scaling_group_name(&name)
-            .set_min_size(int(&a["min"]))
-            .set_max_size(int(&a["max"]))
+            .min_size(a.min as i32)
+            .max_size(a.max as i32)
             // Only a pinned capacity is set: otherwise AWS keeps it within the new min and max.
-            .set_desired_capacity(int(&a["desired"]))
-            .vpc_zone_identifier(strs(&a["subnets"]).join(","))
-            .set_health_check_type(a["health_check_type"].as_str().map(str::to_string))
-            .set_health_check_grace_period(int(&a["health_check_grace_period"]))
-            .set_termination_policies(Some(strs(&a["termination_policies"])))
-            .set_capacity_rebalance(a["capacity_rebalance"].as_bool())
+            .set_desired_capacity(int(a.desired))
+            .vpc_zone_identifier(a.subnets.join(","))
+            .set_health_check_type(a.health_check_type.clone())
+            .set_health_check_grace_period(int(a.health_check_grace_period))
+            .set_termination_policies(Some(a.termination_policies.clone()))
+            .capacity_rebalance(a.capacity_rebalance)
             // -1 clears a warmup the stack no longer sets.
-            .default_instance_warmup(int(&a["default_instance_warmup"]).unwrap_or(-1))
-            .max_instance_lifetime(int(&a["max_instance_lifetime"]).unwrap_or(0))
+            .default_instance_warmup(int(a.default_instance_warmup).unwrap_or(-1))
+            .max_instance_lifetime(a.max_instance_lifetime as i32)
+            .capacity_reservation_specification(reservations(&a.capacity_reservations))
             // -1 and -1 clear a policy the stack no longer sets.
-            .capacity_reservation_specification(reservations(&a["capacity_reservations"]))
             .instance_maintenance_policy(
-                maintenance(&a["instance_maintenance"])
+                a.instance_maintenance
+                    .as_ref()
+                    .map(maintenance)
                     .unwrap_or_else(|| asg::InstanceMaintenancePolicy::builder().min_healthy_percentage(-1).max_healthy_percentage(-1).build()),
-            );
-        req = match mixed_policy(&a) {
-            Some(m) => req.mixed_instances_policy(m),
-            None => req.launch_template(template_spec(&a)),
-        };
+            )
+            .set_launch_template(template)
+            .set_mixed_instances_policy(mix);
         req.send().await.map_err(|e| err(&format!("updating auto-scaling group {name}"), e))?;
     }
     if !detach.is_empty() {
@@ -345,25 +348,25 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .autoscaling
             .detach_load_balancer_target_groups()
             .auto_scaling_group_name(&name)
-            .set_target_group_arns(Some(detach.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()))
+            .set_target_group_arns(Some(detach))
             .send()
             .await
             .map_err(|e| err("detaching target groups", e))?;
     }
-    let (add, remove) = tag_diff(&a["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    let (add, remove) = tags_changed(&a.tags, b.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
         let t = remove.into_iter().map(|k| asg::Tag::builder().resource_id(&name).resource_type("auto-scaling-group").key(k).build()).collect();
         sc.clients.autoscaling.delete_tags().set_tags(Some(t)).send().await.map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
-        let t = group_tags(&name, &Value::Object(add.into_iter().map(|(k, v)| (k, Value::from(v))).collect()));
+        let t = group_tags(&name, add.iter().map(|(k, v)| (k, v)));
         sc.clients.autoscaling.create_or_update_tags().set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
     }
     if changed(c, "metrics") || changed(c, "suspended_processes") {
-        metrics_and_processes(sc, &name, &a, &b).await?;
+        metrics_and_processes(sc, &name, &a, b.as_ref()).await?;
     }
     if changed(c, "lifecycle_hooks") {
-        let (want, have) = (hooks(&a["lifecycle_hooks"]), hooks(&b["lifecycle_hooks"]));
+        let (want, have) = (hooks(&a.lifecycle_hooks), hooks(b.as_ref().map(|b| b.lifecycle_hooks.as_slice()).unwrap_or_default()));
         for (hook, h) in &want {
             if have.get(hook).is_none_or(|old| old.value != h.value) {
                 put_hook(sc, &name, &h.specification).await?;
@@ -374,55 +377,51 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             req.send().await.map_err(|e| err(&format!("deleting lifecycle hook {hook}"), e))?;
         }
     }
-    warm_pool_and_notifications(sc, &name, &a, &b).await?;
+    warm_pool_and_notifications(sc, &name, &a, b.as_ref()).await?;
     if changed(c, "instance_refresh") {
-        refresh(sc, c, &name, c.inputs.get("instance_refresh").unwrap_or(&Value::Null)).await?;
+        let inputs: GroupInputs = inputs_of(c)?;
+        refresh(sc, c, &name, &inputs.instance_refresh.unwrap_or_default()).await?;
     }
     Ok(())
 }
 
 /// The group's capacity reservation preference and targets (`default` when the stack sets none).
-fn reservations(v: &Value) -> asg::CapacityReservationSpecification {
+fn reservations(r: &CapacityReservations) -> asg::CapacityReservationSpecification {
     let target = asg::CapacityReservationTarget::builder()
-        .set_capacity_reservation_ids(Some(strs(&v["ids"])).filter(|l| !l.is_empty()))
-        .set_capacity_reservation_resource_group_arns(Some(strs(&v["groups"])).filter(|l| !l.is_empty()))
+        .set_capacity_reservation_ids(Some(r.ids.clone()).filter(|l| !l.is_empty()))
+        .set_capacity_reservation_resource_group_arns(Some(r.groups.clone()).filter(|l| !l.is_empty()))
         .build();
-    let preference = v["preference"].as_str().unwrap_or("default");
-    let spec = asg::CapacityReservationSpecification::builder().capacity_reservation_preference(asg::CapacityReservationPreference::from(preference));
-    if preference.starts_with("capacity-reservations") { spec.capacity_reservation_target(target).build() } else { spec.build() }
+    let spec =
+        asg::CapacityReservationSpecification::builder().capacity_reservation_preference(asg::CapacityReservationPreference::from(r.preference.as_str()));
+    if r.preference.starts_with("capacity-reservations") { spec.capacity_reservation_target(target).build() } else { spec.build() }
 }
 
-fn maintenance(v: &Value) -> Option<asg::InstanceMaintenancePolicy> {
-    v.is_object().then(|| {
-        asg::InstanceMaintenancePolicy::builder()
-            .set_min_healthy_percentage(int(&v["min_healthy_percentage"]))
-            .set_max_healthy_percentage(int(&v["max_healthy_percentage"]))
-            .build()
-    })
+fn maintenance(m: &InstanceMaintenance) -> asg::InstanceMaintenancePolicy {
+    asg::InstanceMaintenancePolicy::builder()
+        .set_min_healthy_percentage(m.min_healthy_percentage.map(|n| n as i32))
+        .set_max_healthy_percentage(m.max_healthy_percentage.map(|n| n as i32))
+        .build()
 }
 
 struct Hook {
-    value: Value,
+    value: LifecycleHook,
     specification: asg::LifecycleHookSpecification,
 }
 
 /// The stack's hooks by name, as the create call takes them.
-fn hooks(v: &Value) -> std::collections::BTreeMap<String, Hook> {
-    let text = |h: &Value, k: &str| h[k].as_str().map(str::to_string);
-    v.as_array()
-        .into_iter()
-        .flatten()
+fn hooks(list: &[LifecycleHook]) -> std::collections::BTreeMap<String, Hook> {
+    list.iter()
         .filter_map(|h| {
             let specification = asg::LifecycleHookSpecification::builder()
-                .set_lifecycle_hook_name(text(h, "name"))
-                .set_lifecycle_transition(text(h, "transition"))
-                .set_heartbeat_timeout(int(&h["heartbeat"]))
-                .set_default_result(text(h, "default_result"))
-                .set_notification_target_arn(text(h, "notification_target"))
-                .set_role_arn(text(h, "role"))
-                .set_notification_metadata(text(h, "metadata"))
+                .set_lifecycle_hook_name(h.name.clone())
+                .set_lifecycle_transition(h.transition.clone())
+                .heartbeat_timeout(h.heartbeat as i32)
+                .default_result(&h.default_result)
+                .set_notification_target_arn(h.notification_target.clone())
+                .set_role_arn(h.role.clone())
+                .set_notification_metadata(h.metadata.clone())
                 .build();
-            Some((text(h, "name")?, Hook { value: h.clone(), specification }))
+            Some((h.name.clone()?, Hook { value: h.clone(), specification }))
         })
         .collect()
 }
@@ -447,36 +446,40 @@ async fn put_hook(sc: &StepContext, group: &str, h: &asg::LifecycleHookSpecifica
 }
 
 /// The warm pool (put whole, or deleted) and the SNS notifications (per topic) as the stack has them.
-async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &Value, b: &Value) -> anyhow::Result<()> {
+async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &AutoScalingGroupAttrs, b: Option<&AutoScalingGroupAttrs>) -> anyhow::Result<()> {
     let api = &sc.clients.autoscaling;
-    let pool = &a["warm_pool"];
-    if pool != &b["warm_pool"] {
-        if pool.is_object() {
-            let state = pool["state"].as_str().map(asg::WarmPoolState::from);
-            let reuse = asg::InstanceReusePolicy::builder().reuse_on_scale_in(pool["reuse_on_scale_in"].as_bool().unwrap_or(false)).build();
-            api.put_warm_pool()
-                .auto_scaling_group_name(name)
-                .set_min_size(int(&pool["min_size"]))
-                .set_max_group_prepared_capacity(int(&pool["max_prepared"]))
-                .set_pool_state(state)
-                .instance_reuse_policy(reuse)
-                .send()
-                .await
-                .map_err(|e| err("putting the warm pool", e))?;
-        } else {
-            api.delete_warm_pool().auto_scaling_group_name(name).force_delete(true).send().await.map_err(|e| err("deleting the warm pool", e))?;
+    let had_pool = b.and_then(|b| b.warm_pool.as_ref());
+    if a.warm_pool.as_ref() != had_pool {
+        match &a.warm_pool {
+            Some(pool) => {
+                let reuse = asg::InstanceReusePolicy::builder().reuse_on_scale_in(pool.reuse_on_scale_in).build();
+                api.put_warm_pool()
+                    .auto_scaling_group_name(name)
+                    .min_size(pool.min_size as i32)
+                    .max_group_prepared_capacity(pool.max_prepared as i32)
+                    .pool_state(asg::WarmPoolState::from(pool.state.as_str()))
+                    .instance_reuse_policy(reuse)
+                    .send()
+                    .await
+                    .map_err(|e| err("putting the warm pool", e))?;
+            }
+            None => {
+                api.delete_warm_pool().auto_scaling_group_name(name).force_delete(true).send().await.map_err(|e| err("deleting the warm pool", e))?;
+            }
         }
     }
-    let topics = |v: &Value| -> std::collections::BTreeMap<String, Value> {
-        v.as_array().into_iter().flatten().filter_map(|n| Some((n["topic"].as_str()?.to_string(), n["events"].clone()))).collect()
+    // Topics as ARNs now, and as they were when the plan was made.
+    let topics = |list: &[Notification], id: &dyn Fn(&RefOrId) -> anyhow::Result<String>| -> anyhow::Result<std::collections::BTreeMap<String, Vec<String>>> {
+        list.iter().map(|n| Ok((id(&n.topic)?, n.events.clone()))).collect()
     };
-    let (want, have) = (topics(&a["notifications"]), topics(&b["notifications"]));
+    let want = topics(&a.notifications, &|t| sc.ids.id_of(t))?;
+    let have = topics(b.map(|b| b.notifications.as_slice()).unwrap_or_default(), &|t| sc.ids.id_before(t))?;
     for (topic, events) in &want {
         if have.get(topic) != Some(events) {
             api.put_notification_configuration()
                 .auto_scaling_group_name(name)
                 .topic_arn(topic)
-                .set_notification_types(Some(strs(events)))
+                .set_notification_types(Some(events.clone()))
                 .send()
                 .await
                 .map_err(|e| err(&format!("setting notifications to {topic}"), e))?;
@@ -495,53 +498,43 @@ async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &Value, b:
 
 /// The metrics a group collects and the processes it keeps suspended: two sets, each changed by
 /// what the stack adds and removes (both calls take lists, and an empty list would mean all).
-async fn metrics_and_processes(sc: &StepContext, name: &str, a: &Value, b: &Value) -> anyhow::Result<()> {
-    let names = |v: Vec<Value>| -> Vec<String> { v.iter().filter_map(|x| x.as_str().map(str::to_string)).collect() };
-    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
-    let (enable, disable) = set_diff(&list(&a["metrics"]), &list(&b["metrics"]));
-    let (suspend, resume) = set_diff(&list(&a["suspended_processes"]), &list(&b["suspended_processes"]));
+async fn metrics_and_processes(sc: &StepContext, name: &str, a: &AutoScalingGroupAttrs, b: Option<&AutoScalingGroupAttrs>) -> anyhow::Result<()> {
+    let none = Vec::new();
+    let (enable, disable) = set_diff(&a.metrics, b.map_or(&none, |b| &b.metrics));
+    let (suspend, resume) = set_diff(&a.suspended_processes, b.map_or(&none, |b| &b.suspended_processes));
     let api = &sc.clients.autoscaling;
     if !enable.is_empty() {
-        let req = api.enable_metrics_collection().auto_scaling_group_name(name).granularity("1Minute").set_metrics(Some(names(enable)));
+        let req = api.enable_metrics_collection().auto_scaling_group_name(name).granularity("1Minute").set_metrics(Some(enable));
         req.send().await.map_err(|e| err("enabling group metrics", e))?;
     }
     if !disable.is_empty() {
         api.disable_metrics_collection()
             .auto_scaling_group_name(name)
-            .set_metrics(Some(names(disable)))
+            .set_metrics(Some(disable))
             .send()
             .await
             .map_err(|e| err("disabling group metrics", e))?;
     }
     if !suspend.is_empty() {
-        api.suspend_processes()
-            .auto_scaling_group_name(name)
-            .set_scaling_processes(Some(names(suspend)))
-            .send()
-            .await
-            .map_err(|e| err("suspending processes", e))?;
+        api.suspend_processes().auto_scaling_group_name(name).set_scaling_processes(Some(suspend)).send().await.map_err(|e| err("suspending processes", e))?;
     }
     if !resume.is_empty() {
-        api.resume_processes()
-            .auto_scaling_group_name(name)
-            .set_scaling_processes(Some(names(resume)))
-            .send()
-            .await
-            .map_err(|e| err("resuming processes", e))?;
+        api.resume_processes().auto_scaling_group_name(name).set_scaling_processes(Some(resume)).send().await.map_err(|e| err("resuming processes", e))?;
     }
     Ok(())
 }
 
 /// Start an instance refresh with the stack's preferences and follow it to the end.
-async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &Value) -> anyhow::Result<()> {
-    let checkpoints: Vec<i32> = prefs["checkpoints"].as_array().into_iter().flatten().filter_map(int).collect();
+async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &RefreshPreferences) -> anyhow::Result<()> {
+    let int = |n: Option<i64>| n.map(|n| n as i32);
+    let checkpoints: Vec<i32> = prefs.checkpoints.iter().map(|n| *n as i32).collect();
     let preferences = asg::RefreshPreferences::builder()
-        .set_min_healthy_percentage(int(&prefs["min_healthy_percentage"]))
-        .set_max_healthy_percentage(int(&prefs["max_healthy_percentage"]))
-        .set_instance_warmup(int(&prefs["instance_warmup"]))
-        .set_skip_matching(prefs["skip_matching"].as_bool())
+        .set_min_healthy_percentage(int(prefs.min_healthy_percentage))
+        .set_max_healthy_percentage(int(prefs.max_healthy_percentage))
+        .set_instance_warmup(int(prefs.instance_warmup))
+        .set_skip_matching(prefs.skip_matching)
         .set_checkpoint_percentages(Some(checkpoints).filter(|v| !v.is_empty()))
-        .set_checkpoint_delay(int(&prefs["checkpoint_delay"]))
+        .set_checkpoint_delay(int(prefs.checkpoint_delay))
         .build();
     let asked = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
     let started = sc.clients.autoscaling.start_instance_refresh().auto_scaling_group_name(name).preferences(preferences).send().await;
@@ -604,8 +597,8 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let force = sc.force_delete.contains(&c.address.key);
     // A terminate hook would hold every instance through its heartbeat, and a warm pool keeps
     // instances of its own: both go first.
-    let before = c.before.as_ref().unwrap_or(&Value::Null);
-    for hook in hooks(&before["lifecycle_hooks"]).keys() {
+    let before = AutoScalingGroupAttrs::before(c)?;
+    for hook in hooks(before.as_ref().map(|b| b.lifecycle_hooks.as_slice()).unwrap_or_default()).keys() {
         let req = sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
         if let Err(e) = req.send().await
             && class_of(&e) != Class::NotFound
@@ -613,7 +606,7 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             return Err(err(&format!("deleting lifecycle hook {hook}"), e));
         }
     }
-    if before["warm_pool"].is_object()
+    if before.as_ref().is_some_and(|b| b.warm_pool.is_some())
         && let Err(e) = sc.clients.autoscaling.delete_warm_pool().auto_scaling_group_name(&name).force_delete(true).send().await
         && class_of(&e) != Class::NotFound
     {
@@ -663,103 +656,83 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 // ------------------------------------------------------------------ policies
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>` from the two ARNs.
-fn resource_label(lb: &Value, tg: &Value) -> Option<String> {
-    let lb = lb.as_str()?.split_once("loadbalancer/")?.1;
-    let tg = tg.as_str()?.rsplit_once(':')?.1;
-    Some(format!("{lb}/{tg}"))
+fn resource_label(sc: &StepContext, lb: &Option<RefOrId>, tg: &Option<RefOrId>) -> anyhow::Result<Option<String>> {
+    let (Some(lb), Some(tg)) = (lb, tg) else { return Ok(None) };
+    let (lb, tg) = (sc.ids.id_of(lb)?, sc.ids.id_of(tg)?);
+    let tails = lb.split_once("loadbalancer/").map(|(_, l)| l).zip(tg.rsplit_once(':').map(|(_, t)| t));
+    Ok(tails.map(|(lb, tg)| format!("{lb}/{tg}")))
 }
 
 pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let group = a["group"].as_str().unwrap_or_default().to_string();
-    let kind = a["type"].as_str().unwrap_or_default();
-    let mut req =
-        sc.clients.autoscaling.put_scaling_policy().auto_scaling_group_name(&group).policy_name(&c.name).policy_type(kind).set_enabled(a["enabled"].as_bool());
-    match kind {
-        "TargetTrackingScaling" => {
-            let t = &a["target_tracking"];
-            let mut conf = asg::TargetTrackingConfiguration::builder()
-                .set_target_value(t["target"].as_f64())
-                .disable_scale_in(t["disable_scale_in"].as_bool().unwrap_or(false));
-            if let Some(metric) = t["metric"].as_str() {
-                conf = conf.predefined_metric_specification(
-                    asg::PredefinedMetricSpecification::builder()
-                        .predefined_metric_type(asg::MetricType::from(metric))
-                        .set_resource_label(resource_label(&t["load_balancer"], &t["target_group"]))
-                        .build(),
-                );
-            }
-            if let Some(m) = t["custom"].as_object() {
-                let dims = m["dimensions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|d| {
-                        asg::MetricDimension::builder()
-                            .set_name(d["name"].as_str().map(str::to_string))
-                            .set_value(d["value"].as_str().map(str::to_string))
-                            .build()
-                    })
-                    .collect::<Vec<_>>();
-                conf = conf.customized_metric_specification(
-                    asg::CustomizedMetricSpecification::builder()
-                        .set_namespace(m["namespace"].as_str().map(str::to_string))
-                        .set_metric_name(m["name"].as_str().map(str::to_string))
-                        .set_statistic(m["statistic"].as_str().map(asg::MetricStatistic::from))
-                        .set_dimensions(Some(dims).filter(|d| !d.is_empty()))
-                        .set_unit(m["unit"].as_str().map(str::to_string))
-                        .build(),
-                );
-            }
-            req = req.target_tracking_configuration(conf.build()).set_estimated_instance_warmup(int(&a["warmup"]));
+    let a = ScalingPolicyAttrs::after(c)?;
+    let group = sc.ids.id_of_ref(&a.group)?;
+    let warmup = a.warmup.flatten().map(|n| n as i32);
+    let int = |n: Option<i64>| n.map(|n| n as i32);
+    let mut req = sc.clients.autoscaling.put_scaling_policy().auto_scaling_group_name(&group).policy_name(&c.name).policy_type(&a.r#type).enabled(a.enabled);
+    if let Some(t) = &a.target_tracking {
+        let mut conf = asg::TargetTrackingConfiguration::builder().set_target_value(t.target).disable_scale_in(t.disable_scale_in);
+        if let Some(metric) = &t.metric {
+            conf = conf.predefined_metric_specification(
+                asg::PredefinedMetricSpecification::builder()
+                    .predefined_metric_type(asg::MetricType::from(metric.as_str()))
+                    .set_resource_label(resource_label(sc, &t.load_balancer, &t.target_group)?)
+                    .build(),
+            );
         }
-        "StepScaling" => {
-            let s = &a["step"];
-            let steps = s["steps"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|x| {
-                    asg::StepAdjustment::builder()
-                        .set_metric_interval_lower_bound(x["lower"].as_f64())
-                        .set_metric_interval_upper_bound(x["upper"].as_f64())
-                        .set_scaling_adjustment(int(&x["adjust"]))
-                        .build()
-                })
-                .collect::<Vec<_>>();
-            req = req
-                .set_adjustment_type(s["adjustment_type"].as_str().map(str::to_string))
-                .set_metric_aggregation_type(s["aggregation"].as_str().map(str::to_string))
-                .set_min_adjustment_magnitude(int(&s["min_adjustment_magnitude"]))
-                .set_step_adjustments(Some(steps))
-                .set_estimated_instance_warmup(int(&a["warmup"]));
+        if let Some(m) = &t.custom {
+            let dims: Vec<asg::MetricDimension> =
+                m.dimensions.iter().map(|d| asg::MetricDimension::builder().set_name(d.name.clone()).set_value(d.value.clone()).build()).collect();
+            conf = conf.customized_metric_specification(
+                asg::CustomizedMetricSpecification::builder()
+                    .set_namespace(m.namespace.clone())
+                    .set_metric_name(m.name.clone())
+                    .set_statistic(m.statistic.as_deref().map(asg::MetricStatistic::from))
+                    .set_dimensions(Some(dims).filter(|d| !d.is_empty()))
+                    .set_unit(m.unit.clone())
+                    .build(),
+            );
         }
-        "SimpleScaling" => {
-            let s = &a["simple"];
-            req = req
-                .set_adjustment_type(s["adjustment_type"].as_str().map(str::to_string))
-                .set_scaling_adjustment(int(&s["adjust"]))
-                .set_cooldown(int(&s["cooldown"]))
-                .set_min_adjustment_magnitude(int(&s["min_adjustment_magnitude"]));
-        }
-        "PredictiveScaling" => {
-            let p = &a["predictive"];
-            let pair = asg::PredictiveScalingPredefinedMetricPair::builder()
-                .set_predefined_metric_type(p["metric"].as_str().map(asg::PredefinedMetricPairType::from))
-                .set_resource_label(resource_label(&p["load_balancer"], &p["target_group"]))
-                .build();
-            let spec =
-                asg::PredictiveScalingMetricSpecification::builder().set_target_value(p["target"].as_f64()).predefined_metric_pair_specification(pair).build();
-            let conf = asg::PredictiveScalingConfiguration::builder()
-                .metric_specifications(spec)
-                .set_mode(p["mode"].as_str().map(asg::PredictiveScalingMode::from))
-                .set_scheduling_buffer_time(int(&p["buffer_time"]))
-                .set_max_capacity_breach_behavior(p["max_capacity_behavior"].as_str().map(asg::PredictiveScalingMaxCapacityBreachBehavior::from))
-                .set_max_capacity_buffer(int(&p["max_capacity_buffer"]))
-                .build();
-            req = req.predictive_scaling_configuration(conf);
-        }
-        other => anyhow::bail!("unknown policy type {other}"),
+        req = req.target_tracking_configuration(conf.build()).set_estimated_instance_warmup(warmup);
+    } else if let Some(s) = &a.step {
+        let steps = s
+            .steps
+            .iter()
+            .map(|x| {
+                asg::StepAdjustment::builder()
+                    .set_metric_interval_lower_bound(x.lower)
+                    .set_metric_interval_upper_bound(x.upper)
+                    .set_scaling_adjustment(int(x.adjust))
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        req = req
+            .set_adjustment_type(s.adjustment_type.clone())
+            .metric_aggregation_type(&s.aggregation)
+            .set_min_adjustment_magnitude(int(s.min_adjustment_magnitude))
+            .set_step_adjustments(Some(steps))
+            .set_estimated_instance_warmup(warmup);
+    } else if let Some(s) = &a.simple {
+        req = req
+            .set_adjustment_type(s.adjustment_type.clone())
+            .set_scaling_adjustment(int(s.adjust))
+            .cooldown(s.cooldown as i32)
+            .set_min_adjustment_magnitude(int(s.min_adjustment_magnitude));
+    } else if let Some(p) = &a.predictive {
+        let pair = asg::PredictiveScalingPredefinedMetricPair::builder()
+            .set_predefined_metric_type(p.metric.as_deref().map(asg::PredefinedMetricPairType::from))
+            .set_resource_label(resource_label(sc, &p.load_balancer, &p.target_group)?)
+            .build();
+        let spec = asg::PredictiveScalingMetricSpecification::builder().set_target_value(p.target).predefined_metric_pair_specification(pair).build();
+        let conf = asg::PredictiveScalingConfiguration::builder()
+            .metric_specifications(spec)
+            .mode(asg::PredictiveScalingMode::from(p.mode.as_str()))
+            .scheduling_buffer_time(p.buffer_time as i32)
+            .max_capacity_breach_behavior(asg::PredictiveScalingMaxCapacityBreachBehavior::from(p.max_capacity_behavior.as_str()))
+            .set_max_capacity_buffer(int(p.max_capacity_buffer))
+            .build();
+        req = req.predictive_scaling_configuration(conf);
+    } else {
+        anyhow::bail!("{}: policy type {} has no settings", c.address, a.r#type);
     }
     let out = req.send().await.map_err(|e| err(&format!("putting scaling policy {}", c.name), e))?;
     // Some endpoints leave PolicyARN out of the answer: read it back.
@@ -784,9 +757,14 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The group a policy or scheduled action was on when the plan was made.
 fn group_of(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
-    let before = sc.ids.resolve_before(c.before.as_ref().unwrap_or(&Value::Null))?;
-    before["group"].as_str().map(str::to_string).ok_or_else(|| anyhow::anyhow!("{} has no group", c.address))
+    let group = match c.address.kind {
+        Kind::ScalingPolicy => ScalingPolicyAttrs::before(c)?.map(|p| p.group),
+        _ => ScheduledActionAttrs::before(c)?.map(|a| a.group),
+    };
+    let group = group.ok_or_else(|| anyhow::anyhow!("{} has no group", c.address))?;
+    sc.ids.id_before(&RefOrId::Ref(group))
 }
 
 pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -811,25 +789,26 @@ pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 // ------------------------------------------------------------------ scheduled actions
 
-fn time(v: &Value) -> anyhow::Result<Option<aws_smithy_types::DateTime>> {
+fn time(t: &Option<String>) -> anyhow::Result<Option<aws_smithy_types::DateTime>> {
     use aws_smithy_types::date_time::Format;
-    v.as_str().map(|t| aws_smithy_types::DateTime::from_str(t, Format::DateTime).map_err(|e| anyhow::anyhow!("bad time {t}: {e}"))).transpose()
+    t.as_deref().map(|t| aws_smithy_types::DateTime::from_str(t, Format::DateTime).map_err(|e| anyhow::anyhow!("bad time {t}: {e}"))).transpose()
 }
 
 pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = ScheduledActionAttrs::after(c)?;
+    let int = |n: Option<i64>| n.map(|n| n as i32);
     sc.clients
         .autoscaling
         .put_scheduled_update_group_action()
-        .auto_scaling_group_name(a["group"].as_str().unwrap_or_default())
+        .auto_scaling_group_name(sc.ids.id_of_ref(&a.group)?)
         .scheduled_action_name(&c.name)
-        .set_recurrence(a["recurrence"].as_str().map(str::to_string))
-        .set_time_zone(a["time_zone"].as_str().map(str::to_string))
-        .set_start_time(time(&a["start"])?)
-        .set_end_time(time(&a["end"])?)
-        .set_min_size(int(&a["min"]))
-        .set_max_size(int(&a["max"]))
-        .set_desired_capacity(int(&a["desired"]))
+        .set_recurrence(a.recurrence.clone())
+        .set_time_zone(a.time_zone.clone())
+        .set_start_time(time(&a.start)?)
+        .set_end_time(time(&a.end)?)
+        .set_min_size(int(a.min))
+        .set_max_size(int(a.max))
+        .set_desired_capacity(int(a.desired))
         .send()
         .await
         .map_err(|e| err(&format!("putting scheduled action {}", c.name), e))?;

@@ -1,11 +1,12 @@
 //! CloudWatch metric alarms: PutMetricAlarm creates and overwrites; tags are diffed separately
 //! (AWS ignores the tags of a PutMetricAlarm that updates an existing alarm).
 
-use super::{StepContext, strs, tag_diff};
+use super::{StepContext, tags_changed};
+use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
+use crate::attrs::{Attributes, RefOrId, TagMap};
 use crate::live::err;
-use crate::plan::Change;
-use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
-use serde_json::Value;
+use crate::plan::{Change, Kind};
+use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension as CwDimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
 
 /// CloudWatch names a load balancer `app/<name>/<id>` and a target group `targetgroup/<name>/<id>`:
 /// the tails of their ARNs. Group names and literal values pass through.
@@ -19,67 +20,68 @@ fn dimension_value(v: &str) -> String {
     v.to_string()
 }
 
+fn tag_list(tags: &TagMap) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn dimension_list(sc: &StepContext, dims: &[Dimension]) -> anyhow::Result<Vec<CwDimension>> {
+    dims.iter().map(|d| Ok(CwDimension::builder().name(&d.name).value(dimension_value(&sc.ids.id_of(&d.value)?)).build())).collect()
+}
+
+fn arns(sc: &StepContext, list: &[RefOrId]) -> anyhow::Result<Vec<String>> {
+    list.iter().map(|r| sc.ids.id_of(r)).collect()
+}
+
 async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let stat = a["statistic"].as_str().unwrap_or("Average");
+    let a = AlarmAttrs::after(c)?;
+    let stat = a.statistic.as_deref().unwrap_or("Average");
     let percentile = stat.starts_with('p') || stat.starts_with("tm") || stat.starts_with("wm") || stat.starts_with("tc") || stat.starts_with("ts");
-    let dims: Vec<Dimension> = a["dimensions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| Dimension::builder().set_name(d["name"].as_str().map(str::to_string)).value(dimension_value(d["value"].as_str().unwrap_or_default())).build())
-        .collect();
+    let dims = dimension_list(sc, &a.dimensions)?;
+    let int = |n: Option<i64>| n.map(|n| n as i32);
     let mut req = sc
         .clients
         .cloudwatch
         .put_metric_alarm()
         .alarm_name(&c.name)
-        .set_namespace(a["namespace"].as_str().map(str::to_string))
-        .set_metric_name(a["metric"].as_str().map(str::to_string))
+        .set_namespace(a.namespace.clone())
+        .set_metric_name(a.metric.clone())
         .set_dimensions((!dims.is_empty()).then_some(dims))
-        .set_period(a["period"].as_i64().map(|n| n as i32))
-        .set_evaluation_periods(a["evaluation_periods"].as_i64().map(|n| n as i32))
-        .set_datapoints_to_alarm(a["datapoints_to_alarm"].as_i64().map(|n| n as i32))
-        .set_threshold(a["threshold"].as_f64())
-        .set_comparison_operator(a["comparison"].as_str().map(ComparisonOperator::from))
-        .set_treat_missing_data(a["missing_data"].as_str().map(str::to_string))
-        .set_alarm_actions(Some(strs(&a["actions"])))
-        .set_ok_actions(Some(strs(&a["ok_actions"])))
-        .set_insufficient_data_actions(Some(strs(&a["insufficient_data_actions"])))
-        .alarm_description(a["description"].as_str().unwrap_or_default())
-        .set_unit(a["unit"].as_str().map(StandardUnit::from))
+        .set_period(int(a.period))
+        .evaluation_periods(a.evaluation_periods as i32)
+        .set_datapoints_to_alarm(int(a.datapoints_to_alarm))
+        .set_threshold(a.threshold)
+        .set_comparison_operator(a.comparison.as_deref().map(ComparisonOperator::from))
+        .treat_missing_data(&a.missing_data)
+        .set_alarm_actions(Some(arns(sc, &a.actions)?))
+        .set_ok_actions(Some(arns(sc, &a.ok_actions)?))
+        .set_insufficient_data_actions(Some(arns(sc, &a.insufficient_data_actions)?))
+        .alarm_description(&a.description)
+        .set_unit(a.unit.as_deref().map(StandardUnit::from))
         .actions_enabled(true);
-    let queries: Vec<MetricDataQuery> = a["queries"].as_array().into_iter().flatten().map(query).collect();
+    let queries: Vec<MetricDataQuery> = a.queries.iter().map(|q| query(sc, q)).collect::<anyhow::Result<_>>()?;
     if queries.is_empty() {
         req = if percentile { req.extended_statistic(stat) } else { req.statistic(Statistic::from(stat)) };
     } else {
         // Metric math and anomaly bands: the queries carry the metrics, periods and statistics.
-        req = req.set_metrics(Some(queries)).set_threshold_metric_id(a["threshold_metric"].as_str().map(str::to_string));
+        req = req.set_metrics(Some(queries)).set_threshold_metric_id(a.threshold_metric.clone());
     }
     if with_tags {
-        let tags = a["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
-        req = req.set_tags(Some(tags));
+        req = req.set_tags(Some(tag_list(&a.tags)));
     }
     req.send().await.map_err(|e| err(&format!("putting alarm {}", c.name), e))?;
     Ok(())
 }
 
 /// One query of a math or anomaly alarm: an expression, or a metric with its statistic.
-fn query(q: &Value) -> MetricDataQuery {
-    let text = |k: &str| q[k].as_str().map(str::to_string);
-    let builder = MetricDataQuery::builder().set_id(text("id")).return_data(q["return"].as_bool().unwrap_or(true));
-    if q["expression"].is_string() {
-        return builder.set_expression(text("expression")).build();
+fn query(sc: &StepContext, q: &Query) -> anyhow::Result<MetricDataQuery> {
+    let builder = MetricDataQuery::builder().id(&q.id).return_data(q.returned);
+    if q.expression.is_some() {
+        return Ok(builder.set_expression(q.expression.clone()).build());
     }
-    let dims: Vec<Dimension> = q["dimensions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| Dimension::builder().set_name(d["name"].as_str().map(str::to_string)).value(dimension_value(d["value"].as_str().unwrap_or_default())).build())
-        .collect();
-    let metric = Metric::builder().set_namespace(text("namespace")).set_metric_name(text("metric")).set_dimensions(Some(dims)).build();
-    let stat = MetricStat::builder().metric(metric).set_period(q["period"].as_i64().map(|n| n as i32)).set_stat(text("statistic")).build();
-    builder.metric_stat(stat).build()
+    let dims = dimension_list(sc, q.dimensions.as_deref().unwrap_or_default())?;
+    let metric = Metric::builder().set_namespace(q.namespace.clone()).set_metric_name(q.metric.clone()).set_dimensions(Some(dims)).build();
+    let stat = MetricStat::builder().metric(metric).set_period(q.period.map(|n| n as i32)).set_stat(q.statistic.clone()).build();
+    Ok(builder.metric_stat(stat).build())
 }
 
 pub async fn create_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -105,9 +107,8 @@ async fn created(sc: &StepContext, c: &Change, kind: AlarmType) -> anyhow::Resul
     sc.ids.set(&c.address, arn.to_string());
     // Ownership lives in the tags. Some endpoints (LocalStack) drop the put's tags: set them
     // again on the ARN, which AWS takes as a no-op.
-    let after = c.after.as_ref().expect("desired attributes");
-    let tags = after["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
-    sc.clients.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.map_err(|e| err("tagging the alarm", e))?;
+    let (tags, _) = alarm_tags(c)?;
+    sc.clients.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(tag_list(&tags))).send().await.map_err(|e| err("tagging the alarm", e))?;
     Ok(())
 }
 
@@ -132,8 +133,8 @@ fn settings_changed(c: &Change) -> bool {
 
 async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let after = c.after.as_ref().expect("desired attributes");
-    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    let (want, have) = alarm_tags(c)?;
+    let (add, remove) = tags_changed(&want, have.as_ref());
     if !remove.is_empty() {
         sc.clients.cloudwatch.untag_resource().resource_arn(&arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
     }
@@ -144,24 +145,30 @@ async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A metric or composite alarm's tags: desired, and live when it exists.
+fn alarm_tags(c: &Change) -> anyhow::Result<(TagMap, Option<TagMap>)> {
+    Ok(match c.address.kind {
+        Kind::CompositeAlarm => (CompositeAlarmAttrs::after(c)?.tags, CompositeAlarmAttrs::before(c)?.map(|b| b.tags)),
+        _ => (AlarmAttrs::after(c)?.tags, AlarmAttrs::before(c)?.map(|b| b.tags)),
+    })
+}
+
 /// PutCompositeAlarm with the rule and actions (and tags when creating).
 async fn put_composite(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
-    // Topics of the stack are references until resolved to their ARNs.
-    let a = &sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = CompositeAlarmAttrs::after(c)?;
     let mut req = sc
         .clients
         .cloudwatch
         .put_composite_alarm()
         .alarm_name(&c.name)
-        .alarm_rule(a["rule"].as_str().unwrap_or_default())
-        .set_alarm_actions(Some(strs(&a["actions"])))
-        .set_ok_actions(Some(strs(&a["ok_actions"])))
-        .set_insufficient_data_actions(Some(strs(&a["insufficient_data_actions"])))
-        .alarm_description(a["description"].as_str().unwrap_or_default())
+        .alarm_rule(&a.rule)
+        .set_alarm_actions(Some(arns(sc, &a.actions)?))
+        .set_ok_actions(Some(arns(sc, &a.ok_actions)?))
+        .set_insufficient_data_actions(Some(arns(sc, &a.insufficient_data_actions)?))
+        .alarm_description(&a.description)
         .actions_enabled(true);
     if with_tags {
-        let tags = a["tags"].as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect();
-        req = req.set_tags(Some(tags));
+        req = req.set_tags(Some(tag_list(&a.tags)));
     }
     req.send().await.map_err(|e| err(&format!("putting composite alarm {}", c.name), e))?;
     Ok(())

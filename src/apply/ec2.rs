@@ -1,30 +1,31 @@
 //! Security groups: created empty and tagged in the same call, then their rules synchronised once
 //! every group exists (groups of a stack may reference each other).
 
-use super::{StepContext, id, set_diff, tag_diff};
+use super::{StepContext, id, set_diff, tags_changed};
+use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
+use crate::attrs::{Attributes, RefOrId, TagMap};
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
 use crate::retry::{self, Backoff};
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair};
-use serde_json::Value;
 
-/// EC2 tags from an attribute map's `tags` (security groups, launch templates).
-pub(super) fn tags(v: &Value) -> Vec<Tag> {
-    v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+/// EC2 tags (security groups, launch templates).
+pub(super) fn tag_list(tags: &TagMap) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let after = c.after.as_ref().expect("a create has desired attributes");
-    let vpc = after["vpc"].as_str().unwrap_or_default();
+    let after = SecurityGroupAttrs::after(c)?;
+    let vpc = after.vpc.as_str();
     let sent = sc
         .clients
         .ec2
         .create_security_group()
         .group_name(&c.name)
-        .description(after["description"].as_str().unwrap_or_default())
+        .description(&after.description)
         .vpc_id(vpc)
-        .tag_specifications(TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tags(&after["tags"]))).build())
+        .tag_specifications(TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(&after.tags))).build())
         .send()
         .await;
     let doing = format!("creating security group {}", c.name);
@@ -118,17 +119,20 @@ async fn permissions_call(sc: &StepContext, group: &str, direction: &str, grant:
 /// Make the group's rules match. `fresh`: the group was just created with AWS's default egress.
 pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
     let group = id(sc, c)?;
-    let after = c.after.as_ref().expect("desired attributes");
-    let before = if fresh { None } else { c.before.as_ref() };
-    for direction in ["ingress", "egress"] {
-        let want = sc.ids.resolve(&after[direction])?;
-        let have = match before {
-            Some(b) => sc.ids.resolve_before(&b[direction])?,
-            // A new group starts with one rule: all outbound traffic allowed.
-            None if direction == "egress" => serde_json::json!([{"protocol": "all", "from": 0, "to": 65535, "source": "cidr:0.0.0.0/0", "description": ""}]),
-            None => Value::Array(vec![]),
+    let after = SecurityGroupAttrs::after(c)?;
+    let before = if fresh { None } else { SecurityGroupAttrs::before(c)? };
+    for (direction, want, have) in [
+        ("ingress", &after.ingress, before.as_ref().map(|b| &b.ingress)),
+        // A new group starts with one rule: all outbound traffic allowed.
+        ("egress", &after.egress, before.as_ref().map(|b| &b.egress)),
+    ] {
+        let want = resolved(want, |r| sc.ids.id_of(r))?;
+        let have = match have {
+            Some(have) => resolved(have, |r| sc.ids.id_before(r))?,
+            None if direction == "egress" => resolved(&[Permission::all_outbound()], |r| sc.ids.id_of(r))?,
+            None => Vec::new(),
         };
-        let (add, remove) = set_diff(want.as_array().map(Vec::as_slice).unwrap_or_default(), have.as_array().map(Vec::as_slice).unwrap_or_default());
+        let (add, remove) = set_diff(&want, &have);
         if !remove.is_empty() {
             permissions_call(sc, &group, direction, false, remove.iter().map(permission).collect()).await?;
         }
@@ -139,11 +143,17 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     Ok(())
 }
 
+/// Permissions with their sources as ids (`id` resolves a group of the stack).
+fn resolved(perms: &[Permission], id: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Vec<Permission<String>>> {
+    perms.iter().map(|p| Ok(p.with_source(id(&p.source)?))).collect()
+}
+
 pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = id(sc, c)?;
     sync_rules(sc, c, false).await?;
-    let after = c.after.as_ref().expect("desired attributes");
-    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    let after = SecurityGroupAttrs::after(c)?;
+    let before = SecurityGroupAttrs::before(c)?;
+    let (add, remove) = tags_changed(&after.tags, before.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
         sc.clients
             .ec2
@@ -170,14 +180,11 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// Revoke every rule of a group about to be deleted (see Op::ClearRules).
 pub async fn clear_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let before = sc.ids.resolve_before(c.before.as_ref().expect("live attributes"))?;
-    let perms = |direction: &str| -> Option<Vec<IpPermission>> {
-        let list: Vec<IpPermission> = before[direction].as_array().into_iter().flatten().map(permission).collect();
-        (!list.is_empty()).then_some(list)
-    };
-    for direction in ["ingress", "egress"] {
-        if let Some(p) = perms(direction) {
-            permissions_call(sc, &group, direction, false, p).await?;
+    let before = SecurityGroupAttrs::before(c)?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
+    for (direction, perms) in [("ingress", &before.ingress), ("egress", &before.egress)] {
+        let perms = resolved(perms, |r| sc.ids.id_before(r))?;
+        if !perms.is_empty() {
+            permissions_call(sc, &group, direction, false, perms.iter().map(permission).collect()).await?;
         }
     }
     Ok(())
@@ -196,21 +203,21 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     retry::retry(Backoff::LINGER, delete, retry::is(&[Class::InUse])).await
 }
 
-/// One normalised permission (`{protocol, from, to, source, description}`) as the API's type.
-fn permission(p: &Value) -> IpPermission {
-    let proto = p["protocol"].as_str().unwrap_or("tcp");
+/// One permission, its source resolved to an id, as the API's type.
+fn permission(p: &Permission<String>) -> IpPermission {
+    let proto = p.protocol.as_str();
     let mut b = IpPermission::builder().ip_protocol(if proto == "all" { "-1" } else { proto });
     if proto != "all" {
-        b = b.from_port(p["from"].as_i64().unwrap_or(0) as i32).to_port(p["to"].as_i64().unwrap_or(0) as i32);
+        b = b.from_port(p.from as i32).to_port(p.to as i32);
     }
-    let description = p["description"].as_str().filter(|d| !d.is_empty());
-    let source = p["source"].as_str().unwrap_or_default();
+    let description = Some(p.description.clone()).filter(|d| !d.is_empty());
+    let source = p.source.as_str();
     if let Some(cidr) = source.strip_prefix("cidr:") {
-        b = b.ip_ranges(IpRange::builder().cidr_ip(cidr).set_description(description.map(str::to_string)).build());
+        b = b.ip_ranges(IpRange::builder().cidr_ip(cidr).set_description(description).build());
     } else if let Some(cidr) = source.strip_prefix("cidr6:") {
-        b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr).set_description(description.map(str::to_string)).build());
+        b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr).set_description(description).build());
     } else {
-        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).set_description(description.map(str::to_string)).build());
+        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).set_description(description).build());
     }
     b.build()
 }

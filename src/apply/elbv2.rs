@@ -1,9 +1,15 @@
 //! Target groups, load balancers, listeners and listener rules.
 
-use super::{StepContext, changed, id, set_diff, state_of, strs, tag_diff};
+use super::{Ids, StepContext, changed, id, set_diff, tags_changed};
+use crate::attrs::elbv2::{
+    Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication, RuleAttrs, SecretSource,
+    SharedRulesAttrs, SharedRulesInputs, Target, TargetGroupAttrs, TrustStoreAttrs, TrustStoreInputs,
+};
+use crate::attrs::{AttributeMap, Attributes, RefOrId, TagMap, inputs_of};
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::plan::Change;
+use crate::plan::Kind;
 use crate::retry::{self, Backoff};
 use aws_sdk_elasticloadbalancingv2::client::Waiters;
 use aws_sdk_elasticloadbalancingv2::types::{
@@ -14,18 +20,18 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionStatusCodeEnum, RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute,
     TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
-use serde_json::Value;
+use indexmap::IndexMap;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(600);
 
-fn tags(v: &Value) -> Vec<Tag> {
-    v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+fn tag_list(tags: &TagMap) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()> {
-    let after = c.after.as_ref().expect("desired attributes");
-    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+/// AddTags and RemoveTags for the tags that differ.
+async fn set_tags(sc: &StepContext, arn: &str, want: &TagMap, have: Option<&TagMap>) -> anyhow::Result<()> {
+    let (add, remove) = tags_changed(want, have);
     if !remove.is_empty() {
         sc.clients.elbv2.remove_tags().resource_arns(arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
     }
@@ -78,23 +84,25 @@ where
 /// The health-check fields, set the same way on CreateTargetGroup and ModifyTargetGroup (two
 /// builder types with the same setters).
 macro_rules! with_health_check {
-    ($req:expr, $a:expr, $hc:expr) => {
-        $req.set_health_check_enabled($hc["enabled"].as_bool())
-            .set_health_check_protocol($hc["protocol"].as_str().map(ProtocolEnum::from))
-            .set_health_check_path($hc["path"].as_str().map(str::to_string))
-            .set_health_check_port($hc["port"].as_str().map(str::to_string))
-            .set_health_check_interval_seconds($hc["interval"].as_i64().map(|v| v as i32))
-            .set_health_check_timeout_seconds($hc["timeout"].as_i64().map(|v| v as i32))
-            .set_healthy_threshold_count($hc["healthy_threshold"].as_i64().map(|v| v as i32))
-            .set_unhealthy_threshold_count($hc["unhealthy_threshold"].as_i64().map(|v| v as i32))
-            .set_matcher(matcher($a, $hc))
-    };
+    ($req:expr, $a:expr) => {{
+        let hc: &HealthCheck = &$a.health_check;
+        let int = |n: Option<i64>| n.map(|v| v as i32);
+        $req.health_check_enabled(hc.enabled)
+            .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
+            .set_health_check_path(hc.path.clone())
+            .set_health_check_port(hc.port.clone())
+            .set_health_check_interval_seconds(int(hc.interval))
+            .set_health_check_timeout_seconds(int(hc.timeout))
+            .set_healthy_threshold_count(int(hc.healthy_threshold))
+            .set_unhealthy_threshold_count(int(hc.unhealthy_threshold))
+            .set_matcher(matcher($a))
+    }};
 }
 
-/// The attributes of an `attributes` map that `keep` picks, as key and value text: one picking
-/// for load balancers, target groups and listeners, each API taking them in its own type.
-fn picked(v: &Value, keep: impl Fn(&str, &Value) -> bool) -> Vec<(&str, &str)> {
-    v.as_object().into_iter().flatten().filter(|(k, v)| keep(k, v)).map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())).collect()
+/// The attributes `keep` picks, as key and value text: one picking for load balancers, target
+/// groups and listeners, each API taking them in its own type.
+fn picked<'a>(attributes: &'a AttributeMap, keep: impl Fn(&str) -> bool) -> impl Iterator<Item = (&'a str, &'a str)> {
+    attributes.iter().filter(move |(k, _)| keep(k)).map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// Whether the plan changes the attribute `key` of this change (only those are sent: some
@@ -103,35 +111,21 @@ fn attribute_changed(c: &Change, key: &str) -> bool {
     c.diffs.iter().any(|d| d.path == format!("attributes.{key}"))
 }
 
-fn targets(v: &[Value]) -> Vec<TargetDescription> {
-    v.iter()
-        .map(|t| {
-            TargetDescription::builder()
-                .id(t["id"].as_str().unwrap_or_default())
-                .set_port(t["port"].as_i64().map(|p| p as i32))
-                .set_availability_zone(t["availability_zone"].as_str().map(str::to_string))
-                .build()
-        })
+fn targets(list: &[Target]) -> Vec<TargetDescription> {
+    list.iter()
+        .map(|t| TargetDescription::builder().id(&t.id).set_port(t.port.map(|p| p as i32)).set_availability_zone(t.availability_zone.clone()).build())
         .collect()
 }
 
 pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = c.after.as_ref().expect("desired attributes");
-    let hc = &a["health_check"];
-    let mut req = sc
-        .clients
-        .elbv2
-        .create_target_group()
-        .name(&c.name)
-        .target_type(TargetTypeEnum::from(a["target_type"].as_str().unwrap_or("instance")))
-        .set_tags(Some(tags(&a["tags"])));
-    if let Some(p) = a["protocol"].as_str() {
-        req = req.protocol(ProtocolEnum::from(p)).set_port(a["port"].as_i64().map(|p| p as i32)).vpc_id(a["vpc"].as_str().unwrap_or_default());
+    let a = TargetGroupAttrs::after(c)?;
+    let mut req =
+        sc.clients.elbv2.create_target_group().name(&c.name).target_type(TargetTypeEnum::from(a.target_type.as_str())).set_tags(Some(tag_list(&a.tags)));
+    if let Some(p) = &a.protocol {
+        req = req.protocol(ProtocolEnum::from(p.as_str())).set_port(a.port.map(|p| p as i32)).set_vpc_id(a.vpc.clone());
     }
-    if let Some(v) = a["protocol_version"].as_str() {
-        req = req.protocol_version(v);
-    }
-    req = with_health_check!(req, a, hc);
+    req = req.set_protocol_version(a.protocol_version.clone());
+    req = with_health_check!(req, &a);
     let doing = format!("creating target group {}", c.name);
     let arn = created_or_ours(
         sc,
@@ -148,18 +142,17 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     sc.ids.set(&c.address, arn.clone());
     // A new group has AWS's defaults already: only the attributes set away from them cost a call
     // (a thousand default groups apply with a thousand writes, not two thousand).
-    let away_from_default = |k: &str, v: &Value| crate::plan::desired::tg_attribute_default(k) != v.as_str();
-    set_tg_attributes(sc, &arn, &a["attributes"], away_from_default, "setting target group attributes").await?;
-    if let Some(list) = a["targets"].as_array().filter(|l| !l.is_empty()) {
+    let away_from_default = |k: &str| crate::plan::desired::tg_attribute_default(k) != a.attributes.get(k).map(String::as_str);
+    set_tg_attributes(sc, &arn, &a.attributes, away_from_default, "setting target group attributes").await?;
+    if let Some(list) = a.targets.as_ref().filter(|l| !l.is_empty()) {
         sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(list))).send().await.map_err(|e| err("registering targets", e))?;
     }
     Ok(())
 }
 
 /// ModifyTargetGroupAttributes with the attributes `keep` picks; no call when it picks none.
-async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep: impl Fn(&str, &Value) -> bool, doing: &str) -> anyhow::Result<()> {
-    let picked: Vec<TargetGroupAttribute> =
-        picked(attributes, keep).into_iter().map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build()).collect();
+async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &AttributeMap, keep: impl Fn(&str) -> bool, doing: &str) -> anyhow::Result<()> {
+    let picked: Vec<TargetGroupAttribute> = picked(attributes, keep).map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build()).collect();
     if picked.is_empty() {
         return Ok(());
     }
@@ -168,26 +161,26 @@ async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep
     Ok(())
 }
 
-fn matcher(a: &Value, hc: &Value) -> Option<Matcher> {
-    let m = hc["matcher"].as_str()?;
-    Some(if a["protocol_version"] == "GRPC" { Matcher::builder().grpc_code(m).build() } else { Matcher::builder().http_code(m).build() })
+fn matcher(a: &TargetGroupAttrs) -> Option<Matcher> {
+    let m = a.health_check.matcher.as_deref()?;
+    Some(if a.protocol_version.as_deref() == Some("GRPC") { Matcher::builder().grpc_code(m).build() } else { Matcher::builder().http_code(m).build() })
 }
 
 pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let a = c.after.as_ref().expect("desired attributes");
+    let a = TargetGroupAttrs::after(c)?;
+    let before = TargetGroupAttrs::before(c)?;
     if changed(c, "health_check") {
-        let hc = &a["health_check"];
         let req = sc.clients.elbv2.modify_target_group().target_group_arn(&arn);
-        with_health_check!(req, a, hc).send().await.map_err(|e| err("modifying the health check", e))?;
+        with_health_check!(req, &a).send().await.map_err(|e| err("modifying the health check", e))?;
     }
     if changed(c, "attributes") {
         // Only the changed keys: some attributes may not be sent together with others.
-        let changed_key = |k: &str, _: &Value| attribute_changed(c, k);
-        set_tg_attributes(sc, &arn, &a["attributes"], changed_key, "modifying target group attributes").await?;
+        let changed_key = |k: &str| attribute_changed(c, k);
+        set_tg_attributes(sc, &arn, &a.attributes, changed_key, "modifying target group attributes").await?;
     }
-    if let Some(want) = a["targets"].as_array() {
-        let have = c.before.as_ref().and_then(|b| b["targets"].as_array().cloned()).unwrap_or_default();
+    if let Some(want) = &a.targets {
+        let have = before.as_ref().and_then(|b| b.targets.clone()).unwrap_or_default();
         let (add, remove) = set_diff(want, &have);
         if !remove.is_empty() {
             sc.clients
@@ -211,7 +204,7 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
         }
     }
     if changed(c, "tags") {
-        sync_tags(sc, &arn, c).await?;
+        set_tags(sc, &arn, &a.tags, before.as_ref().map(|b| &b.tags)).await?;
     }
     Ok(())
 }
@@ -231,26 +224,27 @@ pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
 // ------------------------------------------------------------------ load balancers
 
 /// The attributes `keep` picks, as the API takes them.
-fn attributes_lb(v: &Value, keep: impl Fn(&str, &Value) -> bool) -> Vec<LoadBalancerAttribute> {
-    picked(v, keep).into_iter().map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build()).collect()
+fn attributes_lb(attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> Vec<LoadBalancerAttribute> {
+    picked(attributes, keep).map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build()).collect()
+}
+
+fn ids(sc: &StepContext, list: &[RefOrId], id: impl Fn(&Ids, &RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Vec<String>> {
+    list.iter().map(|r| id(&sc.ids, r)).collect()
 }
 
 pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let kind = a["type"].as_str().unwrap_or("application");
+    let a = LoadBalancerAttrs::after(c)?;
     let mut req = sc
         .clients
         .elbv2
         .create_load_balancer()
         .name(&c.name)
-        .r#type(LoadBalancerTypeEnum::from(kind))
-        .set_subnets(Some(strs(&a["subnets"])))
-        .ip_address_type(IpAddressType::from(a["ip_address_type"].as_str().unwrap_or("ipv4")))
-        .set_tags(Some(tags(&a["tags"])));
-    if let Some(s) = a["scheme"].as_str() {
-        req = req.scheme(LoadBalancerSchemeEnum::from(s));
-    }
-    let groups = strs(&a["security_groups"]);
+        .r#type(LoadBalancerTypeEnum::from(a.r#type.as_str()))
+        .set_subnets(Some(a.subnets.clone()))
+        .ip_address_type(IpAddressType::from(a.ip_address_type.as_str()))
+        .set_tags(Some(tag_list(&a.tags)))
+        .set_scheme(a.scheme.as_deref().map(LoadBalancerSchemeEnum::from));
+    let groups = ids(sc, a.security_groups.as_deref().unwrap_or_default(), Ids::id_of)?;
     if !groups.is_empty() {
         req = req.set_security_groups(Some(groups));
     }
@@ -273,8 +267,8 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer", e))?;
     // A new load balancer has AWS's defaults: only the attributes set away from them are sent
     // (fewer keys, and endpoints that lack a newer key never meet it unless the stack sets it).
-    let away_from_default = |k: &str, v: &Value| crate::plan::desired::lb_attribute_default(k) != v.as_str();
-    let attributes = attributes_lb(&a["attributes"], away_from_default);
+    let away_from_default = |k: &str| crate::plan::desired::lb_attribute_default(k) != a.attributes.get(k).map(String::as_str);
+    let attributes = attributes_lb(&a.attributes, away_from_default);
     if !attributes.is_empty() {
         let req = sc.clients.elbv2.modify_load_balancer_attributes().load_balancer_arn(&arn).set_attributes(Some(attributes));
         req.send().await.map_err(|e| err("setting load balancer attributes", e))?;
@@ -282,36 +276,27 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     Ok(())
 }
 
-/// Desired attributes with today's ids and live ones with the ids they had: a field differs also
-/// when only a referenced resource was replaced.
-fn resolved(sc: &StepContext, c: &Change) -> anyhow::Result<(Value, Value)> {
-    let after = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let before = match &c.before {
-        Some(b) => sc.ids.resolve_before(b)?,
-        None => Value::Null,
-    };
-    Ok((before, after))
-}
-
 pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let (b, a) = resolved(sc, c)?;
+    let a = LoadBalancerAttrs::after(c)?;
+    let b = LoadBalancerAttrs::before(c)?;
     let lb = &sc.clients.elbv2;
-    if b["security_groups"] != a["security_groups"] {
-        lb.set_security_groups()
-            .load_balancer_arn(&arn)
-            .set_security_groups(Some(strs(&a["security_groups"])))
-            .send()
-            .await
-            .map_err(|e| err("setting security groups", e))?;
+    // Groups with today's ids against the ids they had: a group replaced since is a change too.
+    let want_groups = ids(sc, a.security_groups.as_deref().unwrap_or_default(), Ids::id_of)?;
+    let have_groups = match b.as_ref().and_then(|b| b.security_groups.as_deref()) {
+        Some(groups) => Some(ids(sc, groups, Ids::id_before)?),
+        None => None,
+    };
+    if have_groups.as_ref() != Some(&want_groups) {
+        lb.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(want_groups)).send().await.map_err(|e| err("setting security groups", e))?;
     }
-    if b["subnets"] != a["subnets"] {
-        lb.set_subnets().load_balancer_arn(&arn).set_subnets(Some(strs(&a["subnets"]))).send().await.map_err(|e| err("setting subnets", e))?;
+    if b.as_ref().map(|b| &b.subnets) != Some(&a.subnets) {
+        lb.set_subnets().load_balancer_arn(&arn).set_subnets(Some(a.subnets.clone())).send().await.map_err(|e| err("setting subnets", e))?;
     }
-    if b["ip_address_type"] != a["ip_address_type"] {
+    if b.as_ref().map(|b| &b.ip_address_type) != Some(&a.ip_address_type) {
         lb.set_ip_address_type()
             .load_balancer_arn(&arn)
-            .ip_address_type(IpAddressType::from(a["ip_address_type"].as_str().unwrap_or("ipv4")))
+            .ip_address_type(IpAddressType::from(a.ip_address_type.as_str()))
             .send()
             .await
             .map_err(|e| err("setting the IP address type", e))?;
@@ -319,20 +304,20 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     if changed(c, "attributes") {
         lb.modify_load_balancer_attributes()
             .load_balancer_arn(&arn)
-            .set_attributes(Some(attributes_lb(&a["attributes"], |k, _| attribute_changed(c, k))))
+            .set_attributes(Some(attributes_lb(&a.attributes, |k| attribute_changed(c, k))))
             .send()
             .await
             .map_err(|e| err("modifying load balancer attributes", e))?;
     }
     if changed(c, "tags") {
-        sync_tags(sc, &arn, c).await?;
+        set_tags(sc, &arn, &a.tags, b.as_ref().map(|b| &b.tags)).await?;
     }
     Ok(())
 }
 
 pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let protected = c.before.as_ref().and_then(|b| b["attributes"]["deletion_protection.enabled"].as_str()) == Some("true");
+    let protected = LoadBalancerAttrs::before(c)?.and_then(|b| b.attributes.get("deletion_protection.enabled").cloned()).as_deref() == Some("true");
     if protected {
         anyhow::bail!("deletion protection is on: set `attributes: {{deletion_protection: false}}` in the stack and apply before removing it");
     }
@@ -354,44 +339,38 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 
 // ------------------------------------------------------------------ listeners
 
-/// A normalised action (references already resolved to ARNs) as the API's list: the sign-in
-/// first when there is one. An OIDC client secret is read from its source here, and only here.
-fn actions(sc: &StepContext, v: &Value) -> anyhow::Result<Vec<Action>> {
-    let main = action(v);
-    let auth = &v["authenticate"];
-    if !auth.is_object() {
-        return Ok(vec![main]);
-    }
-    let text = |k: &str| auth[k].as_str().map(str::to_string);
-    let extra: Option<std::collections::HashMap<String, String>> =
-        auth["extra_params"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect());
-    let timeout = auth["session_timeout"].as_i64();
-    let first = if auth["type"] == "authenticate-cognito" {
+/// An action as the API's list: the sign-in first when there is one. Target groups are resolved
+/// to their ARNs now; an OIDC client secret is read from its source here, and only here.
+fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<Vec<Action>> {
+    let main = action(sc, &v.main)?;
+    let Some(auth) = &v.authenticate else { return Ok(vec![main]) };
+    let extra: std::collections::HashMap<String, String> = auth.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let first = if auth.r#type == "authenticate-cognito" {
         let cfg = AuthenticateCognitoActionConfig::builder()
-            .set_user_pool_arn(text("user_pool"))
-            .set_user_pool_client_id(text("client_id"))
-            .set_user_pool_domain(text("domain"))
-            .set_scope(text("scope"))
-            .set_session_cookie_name(text("session_cookie"))
-            .set_session_timeout(timeout)
-            .set_on_unauthenticated_request(text("on_unauthenticated").map(|u| AuthenticateCognitoActionConditionalBehaviorEnum::from(u.as_str())))
-            .set_authentication_request_extra_params(extra)
+            .set_user_pool_arn(auth.user_pool.clone())
+            .set_user_pool_client_id(auth.client_id.clone())
+            .set_user_pool_domain(auth.domain.clone())
+            .scope(&auth.scope)
+            .session_cookie_name(&auth.session_cookie)
+            .session_timeout(auth.session_timeout)
+            .on_unauthenticated_request(AuthenticateCognitoActionConditionalBehaviorEnum::from(auth.on_unauthenticated.as_str()))
+            .set_authentication_request_extra_params(Some(extra))
             .build();
         Action::builder().r#type(ActionTypeEnum::AuthenticateCognito).authenticate_cognito_config(cfg).order(1).build()
     } else {
-        let secret = client_secret(sc, &auth["_client_secret"])?;
+        let source = auth.client_secret.as_ref().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source in the plan"))?;
         let cfg = AuthenticateOidcActionConfig::builder()
-            .set_issuer(text("issuer"))
-            .set_authorization_endpoint(text("authorization_endpoint"))
-            .set_token_endpoint(text("token_endpoint"))
-            .set_user_info_endpoint(text("user_info_endpoint"))
-            .set_client_id(text("client_id"))
-            .client_secret(secret)
-            .set_scope(text("scope"))
-            .set_session_cookie_name(text("session_cookie"))
-            .set_session_timeout(timeout)
-            .set_on_unauthenticated_request(text("on_unauthenticated").map(|u| AuthenticateOidcActionConditionalBehaviorEnum::from(u.as_str())))
-            .set_authentication_request_extra_params(extra)
+            .set_issuer(auth.issuer.clone())
+            .set_authorization_endpoint(auth.authorization_endpoint.clone())
+            .set_token_endpoint(auth.token_endpoint.clone())
+            .set_user_info_endpoint(auth.user_info_endpoint.clone())
+            .set_client_id(auth.client_id.clone())
+            .client_secret(client_secret(sc, source)?)
+            .scope(&auth.scope)
+            .session_cookie_name(&auth.session_cookie)
+            .session_timeout(auth.session_timeout)
+            .on_unauthenticated_request(AuthenticateOidcActionConditionalBehaviorEnum::from(auth.on_unauthenticated.as_str()))
+            .set_authentication_request_extra_params(Some(extra))
             .build();
         Action::builder().r#type(ActionTypeEnum::AuthenticateOidc).authenticate_oidc_config(cfg).order(1).build()
     };
@@ -401,67 +380,53 @@ fn actions(sc: &StepContext, v: &Value) -> anyhow::Result<Vec<Action>> {
 }
 
 /// The OIDC client secret from its source (an environment variable or a file next to the stack).
-fn client_secret(sc: &StepContext, source: &Value) -> anyhow::Result<String> {
-    if let Some(name) = source["env"].as_str() {
+fn client_secret(sc: &StepContext, source: &SecretSource) -> anyhow::Result<String> {
+    if let Some(name) = &source.env {
         return std::env::var(name)
             .ok()
             .filter(|v| !v.is_empty())
             .ok_or_else(|| anyhow::anyhow!("the OIDC client secret's environment variable `{name}` is not set"));
     }
-    let file = source["file"].as_str().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source"))?;
+    let file = source.file.as_deref().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source"))?;
     let bytes = sc.files.read(file, 4096).map_err(|e| anyhow::anyhow!("the OIDC client secret's file `{file}`: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("the OIDC client secret's file `{file}` is not UTF-8 text"))?;
     Ok(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// The final action alone, as the API's type.
-fn action(v: &Value) -> Action {
-    match v["type"].as_str().unwrap_or("forward") {
-        "redirect" => Action::builder()
+fn action(sc: &StepContext, main: &MainAction) -> anyhow::Result<Action> {
+    Ok(match main {
+        MainAction::Redirect { protocol, port, host, path, query, status } => Action::builder()
             .r#type(ActionTypeEnum::Redirect)
             .redirect_config(
                 RedirectActionConfig::builder()
-                    .protocol(v["protocol"].as_str().unwrap_or("#{protocol}"))
-                    .port(v["port"].as_str().unwrap_or("#{port}"))
-                    .host(v["host"].as_str().unwrap_or("#{host}"))
-                    .path(v["path"].as_str().unwrap_or("/#{path}"))
-                    .query(v["query"].as_str().unwrap_or("#{query}"))
-                    .status_code(RedirectActionStatusCodeEnum::from(v["status"].as_str().unwrap_or("HTTP_301")))
+                    .protocol(protocol)
+                    .port(port)
+                    .host(host)
+                    .path(path)
+                    .query(query)
+                    .status_code(RedirectActionStatusCodeEnum::from(status.as_str()))
                     .build(),
             )
             .build(),
-        "fixed-response" => Action::builder()
+        MainAction::FixedResponse { status, content_type, body } => Action::builder()
             .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code(v["status"].as_str().unwrap_or("200"))
-                    .content_type(v["content_type"].as_str().unwrap_or("text/plain"))
-                    .message_body(v["body"].as_str().unwrap_or_default())
-                    .build(),
-            )
+            .fixed_response_config(FixedResponseActionConfig::builder().status_code(status).content_type(content_type).message_body(body).build())
             .build(),
-        _ => {
-            let groups = v["target_groups"].as_array().cloned().unwrap_or_default();
-            let sticky = v["stickiness"].as_i64();
-            if groups.len() == 1 && sticky.is_none() {
-                return Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(groups[0]["target_group"].as_str().unwrap_or_default()).build();
+        MainAction::Forward { target_groups, stickiness } => {
+            let groups = target_groups.iter().map(|g| Ok((sc.ids.id_of(&g.target_group)?, g.weight))).collect::<anyhow::Result<Vec<_>>>()?;
+            if let ([(arn, _)], None) = (groups.as_slice(), stickiness) {
+                return Ok(Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(arn).build());
             }
-            let tuples = groups
-                .iter()
-                .map(|g| {
-                    TargetGroupTuple::builder()
-                        .target_group_arn(g["target_group"].as_str().unwrap_or_default())
-                        .set_weight(g["weight"].as_i64().map(|w| w as i32))
-                        .build()
-                })
-                .collect();
+            let tuples = groups.iter().map(|(arn, weight)| TargetGroupTuple::builder().target_group_arn(arn).weight(*weight as i32).build()).collect();
             let mut cfg = ForwardActionConfig::builder().set_target_groups(Some(tuples));
-            if let Some(secs) = sticky {
-                cfg = cfg.target_group_stickiness_config(TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(secs as i32).build());
+            if let Some(secs) = stickiness {
+                cfg = cfg.target_group_stickiness_config(TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(*secs as i32).build());
             }
             Action::builder().r#type(ActionTypeEnum::Forward).forward_config(cfg.build()).build()
         }
-    }
+        MainAction::Unsupported => anyhow::bail!("an action of a type lbstack cannot write"),
+    })
 }
 
 fn certificate(arn: &str) -> Certificate {
@@ -469,30 +434,29 @@ fn certificate(arn: &str) -> Certificate {
 }
 
 pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = ListenerAttrs::after(c)?;
+    let lb_arn = sc.ids.id_of_ref(&a.load_balancer)?;
     let mut req = sc
         .clients
         .elbv2
         .create_listener()
-        .load_balancer_arn(a["load_balancer"].as_str().unwrap_or_default())
-        .set_default_actions(Some(actions(sc, &a["default_action"])?))
-        .set_port(a["port"].as_i64().map(|p| p as i32))
-        .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
-        .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string))
+        .load_balancer_arn(&lb_arn)
+        .set_default_actions(Some(actions(sc, &a.default_action)?))
+        .set_port(a.port.map(|p| p as i32))
+        .set_protocol(a.protocol.as_deref().map(ProtocolEnum::from))
+        .set_ssl_policy(a.ssl_policy.clone())
+        .set_alpn_policy(a.alpn_policy.clone().map(|p| vec![p]))
         // The address tag identifies the listener across port changes (ModifyListener, not a new one).
         .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
         .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
-    if let Some(cert) = a["certificate"].as_str() {
-        req = req.certificates(certificate(cert));
+    if let Some(cert) = &a.certificate {
+        req = req.certificates(certificate(&sc.ids.id_of(cert)?));
     }
-    if let Some(alpn) = a["alpn_policy"].as_str() {
-        req = req.alpn_policy(alpn);
-    }
-    if let Some(mtls) = mutual_authentication(&a["mutual_authentication"]) {
+    if let Some(mtls) = mutual_authentication(sc, a.mutual_authentication.as_ref())? {
         req = req.mutual_authentication(mtls);
     }
     let doing = format!("creating listener {}", c.name);
-    let (lb_arn, port) = (a["load_balancer"].as_str().unwrap_or_default(), a["port"].as_i64());
+    let port = a.port;
     let arn = created_or_ours(
         sc,
         c,
@@ -500,14 +464,14 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         req.send().await,
         |out| out.listeners().first().and_then(|l| l.listener_arn()).map(str::to_string),
         || async {
-            let found = sc.clients.elbv2.describe_listeners().load_balancer_arn(lb_arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+            let found = sc.clients.elbv2.describe_listeners().load_balancer_arn(&lb_arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
             let listeners = found.unwrap_or_default();
             Ok(listeners.iter().find(|l| l.port().map(i64::from) == port).and_then(|l| l.listener_arn()).map(str::to_string))
         },
     )
     .await?;
     sc.ids.set(&c.address, arn.clone());
-    let extra = strs(&a["extra_certificates"]);
+    let extra = ids(sc, a.extra_certificates.as_deref().unwrap_or_default(), Ids::id_of)?;
     if !extra.is_empty() {
         sc.clients
             .elbv2
@@ -519,14 +483,16 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             .map_err(|e| err("adding listener certificates", e))?;
     }
     // A new listener has AWS's defaults: only the attributes set away from them are sent.
-    let away_from_default = |k: &str, v: &Value| crate::plan::desired::listener_attribute_default(k) != v.as_str();
-    set_listener_attributes(sc, &arn, &a["attributes"], away_from_default).await?;
+    if let Some(attributes) = &a.attributes {
+        let away_from_default = |k: &str| crate::plan::desired::listener_attribute_default(k) != attributes.get(k).map(String::as_str);
+        set_listener_attributes(sc, &arn, attributes, away_from_default).await?;
+    }
     Ok(())
 }
 
 /// ModifyListenerAttributes with the attributes `keep` picks; no call when it picks none.
-async fn set_listener_attributes(sc: &StepContext, arn: &str, attributes: &Value, keep: impl Fn(&str, &Value) -> bool) -> anyhow::Result<()> {
-    let picked: Vec<ListenerAttribute> = picked(attributes, keep).into_iter().map(|(k, v)| ListenerAttribute::builder().key(k).value(v).build()).collect();
+async fn set_listener_attributes(sc: &StepContext, arn: &str, attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> anyhow::Result<()> {
+    let picked: Vec<ListenerAttribute> = picked(attributes, keep).map(|(k, v)| ListenerAttribute::builder().key(k).value(v).build()).collect();
     if picked.is_empty() {
         return Ok(());
     }
@@ -535,34 +501,61 @@ async fn set_listener_attributes(sc: &StepContext, arn: &str, attributes: &Value
     Ok(())
 }
 
+/// What ModifyListener sends, with the ids references have (`id`): compared before and after,
+/// so a certificate or target group replaced since is a change under the same reference.
+#[derive(PartialEq)]
+struct ListenerMain {
+    port: Option<i64>,
+    protocol: Option<String>,
+    ssl_policy: Option<String>,
+    certificate: Option<String>,
+    alpn_policy: Option<String>,
+    default_action: ListenerAction,
+}
+
+fn listener_main(a: &ListenerAttrs, id: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<ListenerMain> {
+    Ok(ListenerMain {
+        port: a.port,
+        protocol: a.protocol.clone(),
+        ssl_policy: a.ssl_policy.clone(),
+        certificate: a.certificate.as_ref().map(&id).transpose()?,
+        alpn_policy: a.alpn_policy.clone(),
+        default_action: a.default_action.with_ids(&id)?.state(),
+    })
+}
+
 pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let (b, a) = resolved(sc, c)?;
-    if changed(c, "attributes") {
-        let changed_key = |k: &str, _: &Value| attribute_changed(c, k);
-        set_listener_attributes(sc, &arn, &a["attributes"], changed_key).await?;
+    let a = ListenerAttrs::after(c)?;
+    let b = ListenerAttrs::before(c)?;
+    if changed(c, "attributes")
+        && let Some(attributes) = &a.attributes
+    {
+        set_listener_attributes(sc, &arn, attributes, |k| attribute_changed(c, k)).await?;
     }
-    let main_fields = ["port", "protocol", "ssl_policy", "certificate", "alpn_policy", "default_action"];
-    if main_fields.iter().any(|f| state_of(&b[f]) != state_of(&a[f])) {
+    let main_changed = match &b {
+        Some(b) => listener_main(&a, |r| sc.ids.id_of(r))? != listener_main(b, |r| sc.ids.id_before(r))?,
+        None => true,
+    };
+    if main_changed {
         let mut req = sc
             .clients
             .elbv2
             .modify_listener()
             .listener_arn(&arn)
-            .set_default_actions(Some(actions(sc, &a["default_action"])?))
-            .set_port(a["port"].as_i64().map(|p| p as i32))
-            .set_protocol(a["protocol"].as_str().map(ProtocolEnum::from))
-            .set_ssl_policy(a["ssl_policy"].as_str().map(str::to_string));
-        if let Some(cert) = a["certificate"].as_str() {
-            req = req.certificates(certificate(cert));
-        }
-        if let Some(alpn) = a["alpn_policy"].as_str() {
-            req = req.alpn_policy(alpn);
+            .set_default_actions(Some(actions(sc, &a.default_action)?))
+            .set_port(a.port.map(|p| p as i32))
+            .set_protocol(a.protocol.as_deref().map(ProtocolEnum::from))
+            .set_ssl_policy(a.ssl_policy.clone())
+            .set_alpn_policy(a.alpn_policy.clone().map(|p| vec![p]));
+        if let Some(cert) = &a.certificate {
+            req = req.certificates(certificate(&sc.ids.id_of(cert)?));
         }
         req.send().await.map_err(|e| err(&format!("modifying listener {}", c.name), e))?;
     }
     if changed(c, "mutual_authentication") {
-        let mtls = mutual_authentication(&a["mutual_authentication"]).unwrap_or_else(|| MutualAuthenticationAttributes::builder().mode("off").build());
+        let mtls =
+            mutual_authentication(sc, a.mutual_authentication.as_ref())?.unwrap_or_else(|| MutualAuthenticationAttributes::builder().mode("off").build());
         sc.clients
             .elbv2
             .modify_listener()
@@ -574,12 +567,13 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     }
     // Extra certificates as a set: add the new before removing the old, so none is ever missing.
     if changed(c, "extra_certificates") {
-        let want: Vec<Value> = a["extra_certificates"].as_array().cloned().unwrap_or_default();
-        let have: Vec<Value> = c.before.as_ref().and_then(|b| b["extra_certificates"].as_array().cloned()).unwrap_or_default();
+        let want = ids(sc, a.extra_certificates.as_deref().unwrap_or_default(), Ids::id_of)?;
+        let have = ids(sc, b.as_ref().and_then(|b| b.extra_certificates.as_deref()).unwrap_or_default(), Ids::id_before)?;
         let (add, mut remove) = set_diff(&want, &have);
         // An extra that just became the default stays: removing it would detach the default.
-        remove.retain(|c| *c != a["certificate"]);
-        let certs = |v: &[Value]| v.iter().filter_map(Value::as_str).map(certificate).collect::<Vec<_>>();
+        let default = a.certificate.as_ref().map(|c| sc.ids.id_of(c)).transpose()?;
+        remove.retain(|c| Some(c) != default.as_ref());
+        let certs = |v: &[String]| v.iter().map(|a| certificate(a)).collect::<Vec<_>>();
         if !add.is_empty() {
             sc.clients
                 .elbv2
@@ -614,46 +608,82 @@ pub async fn delete_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 
 // ------------------------------------------------------------------ rules
 
-fn condition_list(v: &Value) -> Vec<RuleCondition> {
+fn condition_list(v: &Conditions) -> Vec<RuleCondition> {
     let mut out = Vec::new();
-    let list = |x: &Value| Some(strs(x));
-    if let Some(p) = v.get("path") {
-        out.push(RuleCondition::builder().field("path-pattern").path_pattern_config(PathPatternConditionConfig::builder().set_values(list(p)).build()).build());
+    if let Some(p) = &v.path {
+        out.push(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(PathPatternConditionConfig::builder().set_values(Some(p.clone())).build())
+                .build(),
+        );
     }
-    if let Some(h) = v.get("host") {
-        out.push(RuleCondition::builder().field("host-header").host_header_config(HostHeaderConditionConfig::builder().set_values(list(h)).build()).build());
+    if let Some(h) = &v.host {
+        out.push(
+            RuleCondition::builder().field("host-header").host_header_config(HostHeaderConditionConfig::builder().set_values(Some(h.clone())).build()).build(),
+        );
     }
-    if let Some(Value::Object(headers)) = v.get("header") {
-        for (name, values) in headers {
-            out.push(
-                RuleCondition::builder()
-                    .field("http-header")
-                    .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(name).set_values(list(values)).build())
-                    .build(),
-            );
-        }
+    for (name, values) in v.header.iter().flatten() {
+        out.push(
+            RuleCondition::builder()
+                .field("http-header")
+                .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(name).set_values(Some(values.clone())).build())
+                .build(),
+        );
     }
-    if let Some(Value::Array(pairs)) = v.get("query") {
-        let kvs = pairs
-            .iter()
-            .map(|p| QueryStringKeyValuePair::builder().key(p["key"].as_str().unwrap_or_default()).value(p["value"].as_str().unwrap_or_default()).build())
-            .collect();
+    if let Some(pairs) = &v.query {
+        let kvs = pairs.iter().map(|p| QueryStringKeyValuePair::builder().key(&p.key).value(&p.value).build()).collect();
         out.push(
             RuleCondition::builder().field("query-string").query_string_config(QueryStringConditionConfig::builder().set_values(Some(kvs)).build()).build(),
         );
     }
-    if let Some(s) = v.get("source_ip") {
-        out.push(RuleCondition::builder().field("source-ip").source_ip_config(SourceIpConditionConfig::builder().set_values(list(s)).build()).build());
+    if let Some(s) = &v.source_ip {
+        out.push(RuleCondition::builder().field("source-ip").source_ip_config(SourceIpConditionConfig::builder().set_values(Some(s.clone())).build()).build());
     }
-    if let Some(m) = v.get("method") {
+    if let Some(m) = &v.method {
         out.push(
             RuleCondition::builder()
                 .field("http-request-method")
-                .http_request_method_config(HttpRequestMethodConditionConfig::builder().set_values(list(m)).build())
+                .http_request_method_config(HttpRequestMethodConditionConfig::builder().set_values(Some(m.clone())).build())
                 .build(),
         );
     }
     out
+}
+
+/// A listener's rules, the stack's own listener's or a shared one's: the listener, the rules,
+/// and (read from AWS) each rule's ARN by priority.
+struct RuleSet {
+    listener: RefOrId,
+    rules: Vec<RuleAttrs>,
+    rule_arns: IndexMap<String, String>,
+}
+
+impl RuleSet {
+    fn after(c: &Change) -> anyhow::Result<RuleSet> {
+        Ok(match c.address.kind {
+            Kind::SharedRules => SharedRulesAttrs::after(c)?.into(),
+            _ => ListenerRulesAttrs::after(c)?.into(),
+        })
+    }
+    fn before(c: &Change) -> anyhow::Result<Option<RuleSet>> {
+        Ok(match c.address.kind {
+            Kind::SharedRules => SharedRulesAttrs::before(c)?.map(Into::into),
+            _ => ListenerRulesAttrs::before(c)?.map(Into::into),
+        })
+    }
+}
+
+impl From<ListenerRulesAttrs> for RuleSet {
+    fn from(a: ListenerRulesAttrs) -> RuleSet {
+        RuleSet { listener: RefOrId::Ref(a.listener), rules: a.rules, rule_arns: a.rule_arns.unwrap_or_default() }
+    }
+}
+
+impl From<SharedRulesAttrs> for RuleSet {
+    fn from(a: SharedRulesAttrs) -> RuleSet {
+        RuleSet { listener: RefOrId::Id(a.listener), rules: a.rules, rule_arns: a.rule_arns.unwrap_or_default() }
+    }
 }
 
 /// Reconcile every rule of one listener: match wanted rules to live ones by their conditions (then
@@ -661,22 +691,21 @@ fn condition_list(v: &Value) -> Vec<RuleCondition> {
 /// call, and create what is new. A reorder never deletes and recreates a rule. `fresh`: the
 /// listener is new (created, or replaced with its load balancer) and holds no rules yet.
 pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let listener = a["listener"].as_str().unwrap_or_default().to_string();
-    let want: Vec<Value> = a["rules"].as_array().cloned().unwrap_or_default();
-    let before = match &c.before {
-        Some(b) if !fresh => sc.ids.resolve_before(b)?,
-        _ => Value::Null,
-    };
-    let have: Vec<Value> = before["rules"].as_array().cloned().unwrap_or_default();
-    let arns = before["rule_arns"].as_object().cloned().unwrap_or_default();
-    let arn_of = |r: &Value| arns.get(&r["priority"].to_string()).and_then(Value::as_str).map(str::to_string);
+    let a = RuleSet::after(c)?;
+    let listener = sc.ids.id_of(&a.listener)?;
+    let want = &a.rules;
+    let before = if fresh { None } else { RuleSet::before(c)? };
+    let have: &[RuleAttrs] = before.as_ref().map(|b| b.rules.as_slice()).unwrap_or_default();
+    let arn_of = |r: &RuleAttrs| before.as_ref().and_then(|b| b.rule_arns.get(&r.priority.unwrap_or_default().to_string())).cloned();
+    // Actions as AWS holds them, target groups as their ARNs then and now.
+    let now = |r: &RuleAttrs| r.action.with_ids(|t| sc.ids.id_of(t)).map(ListenerAction::state);
+    let then = |r: &RuleAttrs| r.action.with_ids(|t| sc.ids.id_before(t)).map(ListenerAction::state);
 
-    let mut unmatched_have: Vec<&Value> = have.iter().collect();
-    let mut pairs: Vec<(&Value, &Value)> = Vec::new();
-    let mut unmatched_want: Vec<&Value> = Vec::new();
-    for w in &want {
-        if let Some(i) = unmatched_have.iter().position(|h| h["conditions"] == w["conditions"]) {
+    let mut unmatched_have: Vec<&RuleAttrs> = have.iter().collect();
+    let mut pairs: Vec<(&RuleAttrs, &RuleAttrs)> = Vec::new();
+    let mut unmatched_want: Vec<&RuleAttrs> = Vec::new();
+    for w in want {
+        if let Some(i) = unmatched_have.iter().position(|h| h.conditions == w.conditions) {
             pairs.push((w, unmatched_have.remove(i)));
         } else {
             unmatched_want.push(w);
@@ -684,7 +713,7 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     }
     let mut creates = Vec::new();
     for w in unmatched_want {
-        match unmatched_have.iter().position(|h| h["priority"] == w["priority"]) {
+        match unmatched_have.iter().position(|h| h.priority == w.priority) {
             Some(i) => pairs.push((w, unmatched_have.remove(i))),
             None => creates.push(w),
         }
@@ -695,35 +724,36 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
             delete_rule(sc, &arn).await?;
         }
     }
+    let priority_of = |r: &RuleAttrs| r.priority.unwrap_or_default();
     let mut moves = Vec::new();
     for (w, h) in &pairs {
-        let arn = arn_of(h).ok_or_else(|| anyhow::anyhow!("no ARN for the rule at priority {}", h["priority"]))?;
-        if w["conditions"] != h["conditions"] || state_of(&w["action"]) != state_of(&h["action"]) {
+        let arn = arn_of(h).ok_or_else(|| anyhow::anyhow!("no ARN for the rule at priority {}", priority_of(h)))?;
+        if w.conditions != h.conditions || now(w)? != then(h)? {
             elb.modify_rule()
                 .rule_arn(&arn)
-                .set_conditions(Some(condition_list(&w["conditions"])))
-                .set_actions(Some(actions(sc, &w["action"])?))
+                .set_conditions(Some(condition_list(&w.conditions)))
+                .set_actions(Some(actions(sc, &w.action)?))
                 .send()
                 .await
-                .map_err(|e| err(&format!("modifying the rule at priority {}", w["priority"]), e))?;
+                .map_err(|e| err(&format!("modifying the rule at priority {}", priority_of(w)), e))?;
         }
-        if w["priority"] != h["priority"] {
-            moves.push(RulePriorityPair::builder().rule_arn(arn).priority(w["priority"].as_i64().unwrap_or(0) as i32).build());
+        if w.priority != h.priority {
+            moves.push(RulePriorityPair::builder().rule_arn(arn).priority(priority_of(w) as i32).build());
         }
     }
     if !moves.is_empty() {
         // On a shared listener, the priorities others' rules hold are taken too.
-        let others: Vec<i64> = c.inputs.get("others").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_i64).collect();
-        set_priorities(sc, moves, &have, &others).await?;
+        let others = if c.address.kind == Kind::SharedRules { inputs_of::<SharedRulesInputs>(c)?.others } else { Vec::new() };
+        set_priorities(sc, moves, have, &others).await?;
     }
     for w in creates {
-        let priority = w["priority"].as_i64().unwrap_or(0) as i32;
+        let priority = priority_of(w) as i32;
         let sent = elb
             .create_rule()
             .listener_arn(&listener)
             .priority(priority)
-            .set_conditions(Some(condition_list(&w["conditions"])))
-            .set_actions(Some(actions(sc, &w["action"])?))
+            .set_conditions(Some(condition_list(&w.conditions)))
+            .set_actions(Some(actions(sc, &w.action)?))
             .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
             .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build())
             .send()
@@ -765,19 +795,15 @@ async fn delete_rule(sc: &StepContext, arn: &str) -> anyhow::Result<()> {
 /// One SetRulePriorities call, which AWS validates against the final order (swaps included).
 /// Endpoints that check each new priority against the current ones (the emulator) refuse a swap
 /// with PriorityInUse; then park the moving rules on free priorities first and move them again.
-async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[Value], others: &[i64]) -> anyhow::Result<()> {
+async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[RuleAttrs], others: &[i64]) -> anyhow::Result<()> {
     let elb = &sc.clients.elbv2;
     match elb.set_rule_priorities().set_rule_priorities(Some(moves.clone())).send().await {
         Ok(_) => return Ok(()),
         Err(e) if class_of(&e) == Class::AlreadyExists => {}
         Err(e) => return Err(err("reordering rules", e)),
     }
-    let taken: Vec<i64> = have
-        .iter()
-        .filter_map(|r| r["priority"].as_i64())
-        .chain(moves.iter().filter_map(|m| m.priority().map(i64::from)))
-        .chain(others.iter().copied())
-        .collect();
+    let taken: Vec<i64> =
+        have.iter().filter_map(|r| r.priority).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).chain(others.iter().copied()).collect();
     let mut free = (1..=50_000i64).rev().filter(|p| !taken.contains(p));
     let parked: Vec<RulePriorityPair> = moves
         .iter()
@@ -789,37 +815,37 @@ async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[
 }
 
 pub async fn delete_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let Some(before) = &c.before else { return Ok(()) };
-    for arn in before["rule_arns"].as_object().into_iter().flatten().filter_map(|(_, v)| v.as_str()) {
+    let Some(before) = RuleSet::before(c)? else { return Ok(()) };
+    for arn in before.rule_arns.values() {
         delete_rule(sc, arn).await?;
     }
     Ok(())
 }
 
 /// Mutual TLS as ELBv2 takes it; None for `off` (the default, nothing to send at creation).
-fn mutual_authentication(v: &Value) -> Option<MutualAuthenticationAttributes> {
-    let mode = v["mode"].as_str().filter(|m| *m != "off")?;
-    let mut b = MutualAuthenticationAttributes::builder().mode(mode);
-    if mode == "verify" {
+fn mutual_authentication(sc: &StepContext, v: Option<&MutualAuthentication>) -> anyhow::Result<Option<MutualAuthenticationAttributes>> {
+    let Some(v) = v.filter(|m| m.mode != "off") else { return Ok(None) };
+    let mut b = MutualAuthenticationAttributes::builder().mode(&v.mode);
+    if v.mode == "verify" {
         b = b
-            .set_trust_store_arn(v["trust_store"].as_str().map(str::to_string))
-            .ignore_client_certificate_expiry(v["ignore_expiry"].as_bool().unwrap_or(false));
+            .set_trust_store_arn(v.trust_store.as_ref().map(|t| sc.ids.id_of(t)).transpose()?)
+            .ignore_client_certificate_expiry(v.ignore_expiry.unwrap_or(false));
     }
-    Some(b.build())
+    Ok(Some(b.build()))
 }
 
 pub async fn create_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = c.after.as_ref().expect("desired attributes");
-    let text = |k: &str| c.inputs.get(k).and_then(Value::as_str).map(str::to_string);
+    let a = TrustStoreAttrs::after(c)?;
+    let bundle: TrustStoreInputs = inputs_of(c)?;
     let sent = sc
         .clients
         .elbv2
         .create_trust_store()
         .name(&c.name)
-        .set_ca_certificates_bundle_s3_bucket(text("bucket"))
-        .set_ca_certificates_bundle_s3_key(text("key"))
-        .set_ca_certificates_bundle_s3_object_version(text("version"))
-        .set_tags(Some(tags(&a["tags"])))
+        .ca_certificates_bundle_s3_bucket(&bundle.bucket)
+        .ca_certificates_bundle_s3_key(&bundle.key)
+        .set_ca_certificates_bundle_s3_object_version(bundle.version)
+        .set_tags(Some(tag_list(&a.tags)))
         .send()
         .await
         .map_err(|e| err(&format!("creating trust store {}", c.name), e))?;
@@ -832,19 +858,20 @@ pub async fn create_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<
 pub async fn update_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
     if changed(c, "bundle") {
-        let text = |k: &str| c.inputs.get(k).and_then(Value::as_str).map(str::to_string);
+        let bundle: TrustStoreInputs = inputs_of(c)?;
         sc.clients
             .elbv2
             .modify_trust_store()
             .trust_store_arn(&arn)
-            .set_ca_certificates_bundle_s3_bucket(text("bucket"))
-            .set_ca_certificates_bundle_s3_key(text("key"))
-            .set_ca_certificates_bundle_s3_object_version(text("version"))
+            .ca_certificates_bundle_s3_bucket(&bundle.bucket)
+            .ca_certificates_bundle_s3_key(&bundle.key)
+            .set_ca_certificates_bundle_s3_object_version(bundle.version)
             .send()
             .await
             .map_err(|e| err(&format!("replacing the CA bundle of trust store {}", c.name), e))?;
     }
-    sync_tags(sc, &arn, c).await
+    let (a, b) = (TrustStoreAttrs::after(c)?, TrustStoreAttrs::before(c)?);
+    set_tags(sc, &arn, &a.tags, b.as_ref().map(|b| &b.tags)).await
 }
 
 pub async fn delete_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {

@@ -15,6 +15,8 @@ mod shield;
 mod sns;
 mod wafv2;
 
+use crate::attrs::elbv2::ListenerAttrs;
+use crate::attrs::{Attributes, Ref, RefOrId, TagMap};
 use crate::live::Clients;
 use crate::plan::desired::collect_refs;
 use crate::plan::{Action, Address, Change, Kind, Plan};
@@ -63,27 +65,24 @@ impl Ids {
         self.initial.lock().expect("ids lock").insert(a.clone(), id.clone());
         self.set(a, id);
     }
-    /// Replace every `{"$ref": ...}` in desired attributes by the referenced resource's id now.
-    pub fn resolve(&self, v: &Value) -> anyhow::Result<Value> {
-        let map = self.current.lock().expect("ids lock").clone();
-        resolve_in(&map, v)
+    /// The id a typed reference names now: the referenced resource's, or the literal one.
+    pub fn id_of(&self, r: &RefOrId) -> anyhow::Result<String> {
+        match r {
+            RefOrId::Id(id) => Ok(id.clone()),
+            RefOrId::Ref(Ref(a)) => self.get(a).ok_or_else(|| anyhow::anyhow!("{a} has no id yet")),
+        }
     }
-    /// The same for live attributes, with the ids they had when the plan was made.
-    pub fn resolve_before(&self, v: &Value) -> anyhow::Result<Value> {
-        let map = self.initial.lock().expect("ids lock").clone();
-        resolve_in(&map, v)
+    /// The id of a resource of the stack now.
+    pub fn id_of_ref(&self, Ref(a): &Ref) -> anyhow::Result<String> {
+        self.get(a).ok_or_else(|| anyhow::anyhow!("{a} has no id yet"))
     }
-}
-
-fn resolve_in(map: &HashMap<Address, String>, v: &Value) -> anyhow::Result<Value> {
-    if let Some(a) = crate::plan::as_reference(v) {
-        return map.get(&a).cloned().map(Value::from).ok_or_else(|| anyhow::anyhow!("{a} has no id yet"));
+    /// The same with the ids references had when the plan was made (for live attributes).
+    pub fn id_before(&self, r: &RefOrId) -> anyhow::Result<String> {
+        match r {
+            RefOrId::Id(id) => Ok(id.clone()),
+            RefOrId::Ref(Ref(a)) => self.initial.lock().expect("ids lock").get(a).cloned().ok_or_else(|| anyhow::anyhow!("{a} has no id yet")),
+        }
     }
-    Ok(match v {
-        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| Ok((k.clone(), resolve_in(map, x)?))).collect::<anyhow::Result<_>>()?),
-        Value::Array(a) => Value::Array(a.iter().map(|x| resolve_in(map, x)).collect::<anyhow::Result<_>>()?),
-        other => other.clone(),
-    })
 }
 
 /// What a step needs besides its change.
@@ -225,9 +224,10 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // key). Not when the load balancer is replaced: the new one starts empty.
                 let parent_replaced = c.parent.as_ref().and_then(|p| index.get(p)).is_some_and(|pi| plan.changes[*pi].action.is_replace());
                 if c.address.kind == Kind::Listener && op == Op::Create && !parent_replaced {
-                    let lb = c.after.as_ref().map(|a| &a["load_balancer"]);
+                    let lb_of = |c: &Change, v: &Option<Value>| v.as_ref().and_then(|_| ListenerAttrs::read(c, v.as_ref()).ok()).map(|l| l.load_balancer);
+                    let lb = lb_of(c, &c.after);
                     for (oi, other) in plan.changes.iter().enumerate() {
-                        if oi != ci && other.address.kind == Kind::Listener && other.before.as_ref().map(|b| &b["load_balancer"]) == lb {
+                        if oi != ci && other.address.kind == Kind::Listener && lb.is_some() && lb_of(other, &other.before) == lb {
                             deps.extend(op_of(&steps, oi, Op::Delete));
                         }
                     }
@@ -532,11 +532,6 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
     }
 }
 
-/// The strings of a JSON list.
-pub(crate) fn strs(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
-}
-
 /// The id of the change's resource now: live, or set by its create step.
 fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
     sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))
@@ -555,28 +550,18 @@ pub(crate) fn owned_by(tags: &[(&str, &str)], stack: &str, address: &Address) ->
 }
 
 /// Set-difference of two JSON lists: (to add, to remove).
-/// A value without its apply-only inputs (`_`-keys at any depth): what AWS holds of it.
-pub fn state_of(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, x)| (k.clone(), state_of(x))).collect()),
-        Value::Array(items) => Value::Array(items.iter().map(state_of).collect()),
-        other => other.clone(),
-    }
-}
-
-pub fn set_diff(want: &[Value], have: &[Value]) -> (Vec<Value>, Vec<Value>) {
+pub fn set_diff<T: PartialEq + Clone>(want: &[T], have: &[T]) -> (Vec<T>, Vec<T>) {
     let add = want.iter().filter(|w| !have.contains(w)).cloned().collect();
     let remove = have.iter().filter(|h| !want.contains(h)).cloned().collect();
     (add, remove)
 }
 
 /// Tags to add (changed or new) and keys to remove, lbstack's own included in both maps.
-pub fn tag_diff(want: &Value, have: Option<&Value>) -> (Vec<(String, String)>, Vec<String>) {
-    let empty = serde_json::Map::new();
-    let w = want.as_object().unwrap_or(&empty);
-    let h = have.and_then(Value::as_object).unwrap_or(&empty);
-    let add = w.iter().filter(|(k, v)| h.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
-    let remove = h.keys().filter(|k| !w.contains_key(*k)).cloned().collect();
+pub fn tags_changed(want: &TagMap, have: Option<&TagMap>) -> (Vec<(String, String)>, Vec<String>) {
+    let empty = TagMap::new();
+    let have = have.unwrap_or(&empty);
+    let add = want.iter().filter(|(k, v)| have.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let remove = have.keys().filter(|k| !want.contains_key(*k)).cloned().collect();
     (add, remove)
 }
 

@@ -4,6 +4,8 @@
 //! batch fails and is retried on the fresh index. Writes to one zone go one at a time.
 
 use super::StepContext;
+use crate::attrs::Attributes;
+use crate::attrs::route53::RecordAttrs;
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::live::route53::{IndexEntry, index_name, read_index};
@@ -11,7 +13,6 @@ use crate::plan::Change;
 use crate::plan::desired::fqdn;
 use crate::retry::{self, Backoff};
 use aws_sdk_route53::types::{AliasTarget, Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -72,24 +73,18 @@ fn change(action: ChangeAction, set: ResourceRecordSet) -> anyhow::Result<DnsCha
 }
 
 /// The record the stack wants, pointing at its load balancer as it is now.
-async fn desired_set(sc: &StepContext, a: &Value) -> anyhow::Result<ResourceRecordSet> {
-    let lb_arn = a["target"].as_str().unwrap_or_default();
-    let out = sc.clients.elbv2.describe_load_balancers().load_balancer_arns(lb_arn).send().await.map_err(|e| err("reading the record's load balancer", e))?;
+async fn desired_set(sc: &StepContext, a: &RecordAttrs) -> anyhow::Result<ResourceRecordSet> {
+    let lb_arn = sc.ids.id_of(&a.target)?;
+    let out = sc.clients.elbv2.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.map_err(|e| err("reading the record's load balancer", e))?;
     let lb = out.load_balancers().first().ok_or_else(|| anyhow::anyhow!("load balancer {lb_arn} not found"))?;
     let dns = lb.dns_name().unwrap_or_default().to_string();
-    let kind = a["type"].as_str().unwrap_or("CNAME");
-    let alias = (kind != "CNAME")
-        .then(|| (lb.canonical_hosted_zone_id().unwrap_or_default().to_string(), dns.clone(), a["evaluate_target_health"].as_bool().unwrap_or(true)));
-    rrset(a["name"].as_str().unwrap_or_default(), kind, a["set_identifier"].as_str(), a["weight"].as_i64(), a["ttl"].as_i64(), &[dns], alias)
+    let alias =
+        (a.r#type != "CNAME").then(|| (lb.canonical_hosted_zone_id().unwrap_or_default().to_string(), dns.clone(), a.evaluate_target_health.unwrap_or(true)));
+    rrset(&a.name, &a.r#type, a.set_identifier.as_deref(), a.weight, a.ttl, &[dns], alias)
 }
 
-fn entry(c: &Change, a: &Value) -> IndexEntry {
-    IndexEntry {
-        address: c.address.to_string(),
-        name: a["name"].as_str().unwrap_or_default().to_string(),
-        kind: a["type"].as_str().unwrap_or_default().to_string(),
-        set: a["set_identifier"].as_str().map(str::to_string),
-    }
+fn entry(c: &Change, a: &RecordAttrs) -> IndexEntry {
+    IndexEntry { address: c.address.to_string(), name: a.name.clone(), kind: a.r#type.clone(), set: a.set_identifier.clone() }
 }
 
 /// The same record: name, type, set identifier, weight, TTL, values and alias target.
@@ -174,22 +169,22 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
 }
 
 pub async fn create_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = RecordAttrs::after(c)?;
     let set = desired_set(sc, &a).await?;
     let e = entry(c, &a);
     // CREATE, not UPSERT: a record that appeared since the plan is not ours to overwrite.
-    write(sc, a["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Create, set)?], move |entries| entries.push(e.clone())).await?;
-    sc.ids.set(&c.address, format!("{}|{}", a["zone"].as_str().unwrap_or_default(), a["name"].as_str().unwrap_or_default()));
+    write(sc, &a.zone, vec![change(ChangeAction::Create, set)?], move |entries| entries.push(e.clone())).await?;
+    sc.ids.set(&c.address, format!("{}|{}", a.zone, a.name));
     Ok(())
 }
 
 pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
+    let a = RecordAttrs::after(c)?;
     // An adopted record joins the index; its values are written only when they change.
-    let adopting = c.before.as_ref().is_some_and(|b| b["indexed"] == false);
+    let adopting = RecordAttrs::before(c)?.is_some_and(|b| !b.indexed);
     let records = if c.diffs.iter().any(|d| d.path != "indexed") { vec![change(ChangeAction::Upsert, desired_set(sc, &a).await?)?] } else { Vec::new() };
     let e = entry(c, &a);
-    write(sc, a["zone"].as_str().unwrap_or_default(), records, move |entries| {
+    write(sc, &a.zone, records, move |entries| {
         if adopting {
             entries.push(e.clone());
         }
@@ -198,24 +193,13 @@ pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 }
 
 pub async fn delete_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let b = c.before.as_ref().expect("live attributes");
-    let raw = &b["raw"];
-    let values: Vec<String> = raw["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
-    let alias = raw["alias"].as_object().map(|a| {
-        (a["zone"].as_str().unwrap_or_default().to_string(), a["dns"].as_str().unwrap_or_default().to_string(), a["evaluate"].as_bool().unwrap_or(false))
-    });
-    let set = rrset(
-        b["name"].as_str().unwrap_or_default(),
-        b["type"].as_str().unwrap_or_default(),
-        b["set_identifier"].as_str(),
-        b["weight"].as_i64(),
-        raw["ttl"].as_i64(),
-        &values,
-        alias,
-    )?;
+    let b = RecordAttrs::before(c)?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
+    let raw = b.raw.clone().ok_or_else(|| anyhow::anyhow!("{} was read without its record", c.address))?;
+    let alias = raw.alias.map(|a| (a.zone, a.dns, a.evaluate));
+    let set = rrset(&b.name, &b.r#type, b.set_identifier.as_deref(), b.weight, raw.ttl, &raw.values, alias)?;
     let address = c.address.to_string();
-    let (name, kind) = (b["name"].as_str().unwrap_or_default().to_string(), b["type"].as_str().unwrap_or_default().to_string());
-    write(sc, b["zone"].as_str().unwrap_or_default(), vec![change(ChangeAction::Delete, set)?], move |entries| {
+    let (name, kind) = (b.name.clone(), b.r#type.clone());
+    write(sc, &b.zone, vec![change(ChangeAction::Delete, set)?], move |entries| {
         entries.retain(|e| !(e.address == address || (e.name == name && e.kind == kind)));
     })
     .await

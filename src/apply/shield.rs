@@ -1,25 +1,28 @@
 //! Shield Advanced protections of load balancers: created with the stack's tags, retagged in
 //! place, deleted by their id (the tail of their ARN).
 
-use super::{StepContext, tag_diff};
+use super::{StepContext, tags_changed};
+use crate::attrs::shield::ShieldProtectionAttrs;
+use crate::attrs::{Attributes, TagMap};
 use crate::live::err;
 use crate::plan::Change;
 use aws_sdk_shield::types::Tag;
 
-fn tags(v: &serde_json::Value) -> Vec<Tag> {
-    v.as_object().into_iter().flatten().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect()
+fn tags(tags: &TagMap) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 pub async fn create_protection(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let lb = a["load_balancer"].as_str().unwrap_or_default();
+    let a = ShieldProtectionAttrs::after(c)?;
+    let lb = sc.ids.id_of_ref(&a.load_balancer)?;
+    let lb = lb.as_str();
     let out = sc
         .clients
         .shield
         .create_protection()
         .name(&c.name)
         .resource_arn(lb)
-        .set_tags(Some(tags(&a["tags"])))
+        .set_tags(Some(tags(&a.tags)))
         .send()
         .await
         .map_err(|e| err(&format!("protecting {lb} with Shield Advanced"), e))?;
@@ -28,9 +31,10 @@ pub async fn create_protection(sc: &StepContext, c: &Change) -> anyhow::Result<(
 }
 
 pub async fn update_protection(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let arn = c.before.as_ref().and_then(|b| b["arn"].as_str()).ok_or_else(|| anyhow::anyhow!("{} has no ARN", c.address))?.to_string();
-    let after = c.after.as_ref().expect("desired attributes");
-    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+    let before = ShieldProtectionAttrs::before(c)?;
+    let arn = before.as_ref().and_then(|b| b.arn.clone()).ok_or_else(|| anyhow::anyhow!("{} has no ARN", c.address))?;
+    let after = ShieldProtectionAttrs::after(c)?;
+    let (add, remove) = tags_changed(&after.tags, before.as_ref().map(|b| &b.tags));
     let shield = &sc.clients.shield;
     if !remove.is_empty() {
         shield.untag_resource().resource_arn(&arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;

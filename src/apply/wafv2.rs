@@ -2,7 +2,9 @@
 //! Updates fetch a fresh lock token and retry on optimistic-lock conflicts; associating right
 //! after creating the ACL or the load balancer retries while WAF reports the entity unavailable.
 
-use super::{StepContext, strs, tag_diff};
+use super::{StepContext, tags_changed};
+use crate::attrs::wafv2::{IpSetAttrs, Statement as WafStatement, WebAclAssociationAttrs, WebAclAttrs};
+use crate::attrs::{Attributes, RefOrId, TagMap};
 use crate::aws_error::{Class, class_of};
 use crate::live::err;
 use crate::live::wafv2::name_and_id;
@@ -13,10 +15,13 @@ use aws_sdk_wafv2::types::{
     GeoMatchStatement, IpAddressVersion, IpSetReferenceStatement, ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement,
     RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig,
 };
-use serde_json::Value;
 
-fn tags(v: &Value) -> anyhow::Result<Vec<Tag>> {
-    v.as_object().into_iter().flatten().map(|(k, v)| Ok(Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()?)).collect()
+fn tags(tags: &TagMap) -> anyhow::Result<Vec<Tag>> {
+    tags.iter().map(|(k, v)| Ok(Tag::builder().key(k).value(v).build()?)).collect()
+}
+
+fn description(text: &str) -> Option<String> {
+    Some(text.to_string()).filter(|d| !d.is_empty())
 }
 
 fn metric_name(s: &str) -> String {
@@ -63,18 +68,17 @@ async fn created<O, E: crate::aws_error::Failure>(
 // ------------------------------------------------------------------ IP sets
 
 pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = c.after.as_ref().expect("desired attributes");
-    let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+    let a = IpSetAttrs::after(c)?;
     let sent = sc
         .clients
         .wafv2
         .create_ip_set()
         .name(&c.name)
         .scope(Scope::Regional)
-        .ip_address_version(IpAddressVersion::from(a["ip_version"].as_str().unwrap_or("IPV4")))
-        .set_addresses(Some(strs(&a["addresses"])))
-        .set_description(description)
-        .set_tags(Some(tags(&a["tags"])?))
+        .ip_address_version(IpAddressVersion::from(a.ip_version.as_str()))
+        .set_addresses(Some(a.addresses.clone()))
+        .set_description(description(&a.description))
+        .set_tags(Some(tags(&a.tags)?))
         .send()
         .await;
     let arn = created(sc, c, true, sent, |o| o.summary().and_then(|s| s.arn())).await?;
@@ -85,19 +89,18 @@ pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
-    let a = c.after.as_ref().expect("desired attributes");
+    let a = IpSetAttrs::after(c)?;
     // WAF updates carry the lock token of a fresh read; a concurrent change makes it stale.
     let update = || async {
         let current = sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the IP set", e))?;
-        let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
         sc.clients
             .wafv2
             .update_ip_set()
             .name(&name)
             .id(&id)
             .scope(Scope::Regional)
-            .set_addresses(Some(strs(&a["addresses"])))
-            .set_description(description)
+            .set_addresses(Some(a.addresses.clone()))
+            .set_description(description(&a.description))
             .lock_token(current.lock_token().unwrap_or_default())
             .send()
             .await
@@ -105,7 +108,7 @@ pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .map_err(|e| err(&format!("updating IP set {name}"), e))
     };
     retry::retry(Backoff::RACE, update, retry::is(&[Class::Conflict])).await?;
-    sync_tags(sc, &arn, c).await
+    sync_tags(sc, &arn, &a.tags, IpSetAttrs::before(c)?.map(|b| b.tags).as_ref()).await
 }
 
 pub async fn delete_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -140,67 +143,65 @@ fn rule_action(name: &str) -> RuleAction {
     .build()
 }
 
-fn statement(st: &Value) -> anyhow::Result<Statement> {
+/// A statement as the API takes it; `ip_set` is the IP set's ARN now.
+fn statement(st: &WafStatement, ip_set: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Statement> {
     let b = Statement::builder();
-    Ok(if let Some(m) = st.get("managed") {
-        let excluded = strs(&m["excluded_rules"]).into_iter().map(|n| ExcludedRule::builder().name(n).build()).collect::<Result<Vec<_>, _>>()?;
-        let mut g = ManagedRuleGroupStatement::builder()
-            .vendor_name(m["vendor"].as_str().unwrap_or("AWS"))
-            .name(m["name"].as_str().unwrap_or_default())
-            .set_version(m["version"].as_str().map(str::to_string));
-        if !excluded.is_empty() {
-            g = g.set_excluded_rules(Some(excluded));
+    Ok(match st {
+        WafStatement::Managed(m) => {
+            let excluded = m.excluded_rules.iter().map(|n| ExcludedRule::builder().name(n).build()).collect::<Result<Vec<_>, _>>()?;
+            let mut g = ManagedRuleGroupStatement::builder().vendor_name(&m.vendor).name(&m.name).set_version(m.version.clone());
+            if !excluded.is_empty() {
+                g = g.set_excluded_rules(Some(excluded));
+            }
+            b.managed_rule_group_statement(g.build()?).build()
         }
-        b.managed_rule_group_statement(g.build()?).build()
-    } else if let Some(r) = st.get("rate_limit") {
-        let agg = r["aggregate"].as_str().unwrap_or("IP");
-        let mut rb = RateBasedStatement::builder()
-            .limit(r["limit"].as_i64().unwrap_or(2000))
-            .evaluation_window_sec(r["window"].as_i64().unwrap_or(300))
-            .aggregate_key_type(RateBasedStatementAggregateKeyType::from(agg));
-        if agg == "FORWARDED_IP" {
-            rb = rb.forwarded_ip_config(ForwardedIpConfig::builder().header_name("X-Forwarded-For").fallback_behavior(FallbackBehavior::Match).build()?);
+        WafStatement::RateLimit(r) => {
+            let mut rb = RateBasedStatement::builder()
+                .limit(r.limit)
+                .evaluation_window_sec(r.window)
+                .aggregate_key_type(RateBasedStatementAggregateKeyType::from(r.aggregate.as_str()));
+            if r.aggregate == "FORWARDED_IP" {
+                rb = rb.forwarded_ip_config(ForwardedIpConfig::builder().header_name("X-Forwarded-For").fallback_behavior(FallbackBehavior::Match).build()?);
+            }
+            b.rate_based_statement(rb.build()?).build()
         }
-        b.rate_based_statement(rb.build()?).build()
-    } else if let Some(arn) = st.get("ip_set").and_then(Value::as_str) {
-        b.ip_set_reference_statement(IpSetReferenceStatement::builder().arn(arn).build()?).build()
-    } else {
-        let codes = strs(&st["geo"]).into_iter().map(|c| CountryCode::from(c.as_str())).collect();
-        b.geo_match_statement(GeoMatchStatement::builder().set_country_codes(Some(codes)).build()).build()
+        WafStatement::IpSet(set) => b.ip_set_reference_statement(IpSetReferenceStatement::builder().arn(ip_set(set)?).build()?).build(),
+        WafStatement::Geo(codes) => {
+            let codes = codes.iter().map(|c| CountryCode::from(c.as_str())).collect();
+            b.geo_match_statement(GeoMatchStatement::builder().set_country_codes(Some(codes)).build()).build()
+        }
+        WafStatement::Unsupported(_) => anyhow::bail!("a rule of this web ACL has a statement lbstack cannot write"),
     })
 }
 
-/// Desired (resolved) attributes as the API's rules, default action and visibility.
-fn acl_parts(name: &str, a: &Value) -> anyhow::Result<(DefaultAction, VisibilityConfig, Vec<Rule>)> {
-    let metrics = a["metrics"].as_bool().unwrap_or(true);
-    let default = if a["default_action"] == "block" {
+/// The attributes as the API's rules, default action and visibility (`ip_set` resolves IP sets).
+fn acl_parts(name: &str, a: &WebAclAttrs, ip_set: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<(DefaultAction, VisibilityConfig, Vec<Rule>)> {
+    let default = if a.default_action == "block" {
         DefaultAction::builder().block(BlockAction::builder().build()).build()
     } else {
         DefaultAction::builder().allow(AllowAction::builder().build()).build()
     };
     let mut rules = Vec::new();
-    for r in a["rules"].as_array().into_iter().flatten() {
-        let rname = r["name"].as_str().unwrap_or_default();
+    for r in &a.rules {
         let mut rb = Rule::builder()
-            .name(rname)
-            .priority(r["priority"].as_i64().unwrap_or(0) as i32)
-            .statement(statement(&r["statement"])?)
-            .visibility_config(visibility(&format!("{name}-{rname}"), metrics)?);
-        if let Some(o) = r["override_action"].as_str() {
+            .name(&r.name)
+            .priority(r.priority as i32)
+            .statement(statement(&r.statement, &ip_set)?)
+            .visibility_config(visibility(&format!("{name}-{}", r.name), a.metrics)?);
+        if let Some(o) = &r.override_action {
             let ob = OverrideAction::builder();
             rb = rb.override_action(if o == "count" { ob.count(CountAction::builder().build()) } else { ob.none(NoneAction::builder().build()) }.build());
         } else {
-            rb = rb.action(rule_action(r["action"].as_str().unwrap_or("block")));
+            rb = rb.action(rule_action(r.action.as_deref().unwrap_or("block")));
         }
         rules.push(rb.build()?);
     }
-    Ok((default, visibility(name, metrics)?, rules))
+    Ok((default, visibility(name, a.metrics)?, rules))
 }
 
 pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let (default, vis, rules) = acl_parts(&c.name, &a)?;
-    let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+    let a = WebAclAttrs::after(c)?;
+    let (default, vis, rules) = acl_parts(&c.name, &a, |r| sc.ids.id_of(r))?;
     let sent = sc
         .clients
         .wafv2
@@ -210,8 +211,8 @@ pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
         .default_action(default)
         .visibility_config(vis)
         .set_rules(Some(rules))
-        .set_description(description)
-        .set_tags(Some(tags(&a["tags"])?))
+        .set_description(description(&a.description))
+        .set_tags(Some(tags(&a.tags)?))
         .send()
         .await;
     let arn = created(sc, c, false, sent, |o| o.summary().and_then(|s| s.arn())).await?;
@@ -222,14 +223,26 @@ pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
 pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let b = c.before.as_ref().map(|b| sc.ids.resolve_before(b)).transpose()?.unwrap_or(Value::Null);
-    let body_changed = ["default_action", "description", "metrics", "rules"].iter().any(|f| b[f] != a[f]);
+    let a = WebAclAttrs::after(c)?;
+    let b = WebAclAttrs::before(c)?;
+    // Rules with their IP sets as ARNs: an IP set replaced since is a change under the same reference.
+    let body = |acl: &WebAclAttrs, id: &dyn Fn(&RefOrId) -> anyhow::Result<String>| -> anyhow::Result<WebAclAttrs> {
+        let mut rules = acl.rules.clone();
+        for r in &mut rules {
+            if let WafStatement::IpSet(set) = &r.statement {
+                r.statement = WafStatement::IpSet(RefOrId::Id(id(set)?));
+            }
+        }
+        Ok(WebAclAttrs { rules, tags: TagMap::new(), ..acl.clone() })
+    };
+    let body_changed = match &b {
+        Some(b) => body(&a, &|r| sc.ids.id_of(r))? != body(b, &|r| sc.ids.id_before(r))?,
+        None => true,
+    };
     if body_changed {
         let update = || async {
             let current = sc.clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the web ACL", e))?;
-            let (default, vis, rules) = acl_parts(&name, &a)?;
-            let description = a["description"].as_str().filter(|d| !d.is_empty()).map(str::to_string);
+            let (default, vis, rules) = acl_parts(&name, &a, |r| sc.ids.id_of(r))?;
             sc.clients
                 .wafv2
                 .update_web_acl()
@@ -239,7 +252,7 @@ pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
                 .default_action(default)
                 .visibility_config(vis)
                 .set_rules(Some(rules))
-                .set_description(description)
+                .set_description(description(&a.description))
                 .lock_token(current.lock_token().unwrap_or_default())
                 .send()
                 .await
@@ -248,7 +261,7 @@ pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
         };
         retry::retry(Backoff::RACE, update, retry::is(&[Class::Conflict])).await?;
     }
-    sync_tags(sc, &arn, c).await
+    sync_tags(sc, &arn, &a.tags, b.map(|b| b.tags).as_ref()).await
 }
 
 pub async fn delete_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -268,9 +281,8 @@ pub async fn delete_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
     retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse, Class::Conflict])).await
 }
 
-async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()> {
-    let after = c.after.as_ref().expect("desired attributes");
-    let (add, remove) = tag_diff(&after["tags"], c.before.as_ref().map(|b| &b["tags"]));
+async fn sync_tags(sc: &StepContext, arn: &str, want: &TagMap, have: Option<&TagMap>) -> anyhow::Result<()> {
+    let (add, remove) = tags_changed(want, have);
     if !remove.is_empty() {
         sc.clients.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
     }
@@ -285,8 +297,9 @@ async fn sync_tags(sc: &StepContext, arn: &str, c: &Change) -> anyhow::Result<()
 
 /// Associate (also replaces a previous association of the load balancer).
 pub async fn associate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = sc.ids.resolve(c.after.as_ref().expect("desired attributes"))?;
-    let (lb, acl) = (a["load_balancer"].as_str().unwrap_or_default(), a["web_acl"].as_str().unwrap_or_default());
+    let a = WebAclAssociationAttrs::after(c)?;
+    let (lb, acl) = (sc.ids.id_of_ref(&a.load_balancer)?, sc.ids.id_of(&a.web_acl)?);
+    let (lb, acl) = (lb.as_str(), acl.as_str());
     // Right after the ACL or the load balancer is created, WAF may not see it yet.
     let associate = || async {
         let sent = sc.clients.wafv2.associate_web_acl().web_acl_arn(acl).resource_arn(lb).send().await;

@@ -1224,7 +1224,7 @@ fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
 fn health_check(tg: &TargetGroup, protocol: Option<&str>, target_type: &str) -> Value {
     let spec_protocol = protocol.and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
     let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type)).unwrap_or(TargetType::Instance);
-    let mut defaults = health_check_defaults(spec_protocol, spec_type);
+    let mut defaults = serde_json::to_value(health_check_defaults(spec_protocol, spec_type)).expect("health checks serialise");
     let mut m = Map::new();
     if tg.health_check_enabled() == Some(false) && defaults["enabled"] == json!(true) {
         m.insert("enabled".into(), Value::from(false));

@@ -1,6 +1,8 @@
 //! Certificates the stack owns (requested or imported), normalised like the desired state.
 
 use super::{Clients, err, read_err, skip_gone};
+use crate::attrs::acm::CertificateAttrs;
+use crate::attrs::{Attributes, TagMap, set_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint, sorted};
 use crate::plan::{Address, Live};
 use crate::spec::model::Stack;
@@ -65,24 +67,30 @@ async fn read_certificate(clients: &Clients, address: Address, arn: String, tags
     {
         let d = clients.acm.describe_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate {arn}"), e))?;
         let cert = d.certificate().ok_or_else(|| anyhow::anyhow!("certificate {arn} has no details"))?;
+        let tags: TagMap = tags.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
         let attrs = if cert.r#type() == Some(&CertificateType::Imported) {
             let pem = clients.acm.get_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate body of {arn}"), e))?;
-            json!({
-                "type": "imported",
-                "fingerprint": pem.certificate().and_then(pem_fingerprint),
-                "tags": Value::Object(tags),
-            })
+            CertificateAttrs {
+                r#type: "imported".into(),
+                domain: None,
+                alternative_names: None,
+                fingerprint: pem.certificate().and_then(pem_fingerprint),
+                status: None,
+                tags,
+            }
         } else {
             let domain = cert.domain_name().unwrap_or_default().to_ascii_lowercase();
-            let sans: Vec<Value> = cert.subject_alternative_names().iter().map(|n| n.to_ascii_lowercase()).filter(|n| *n != domain).map(Value::from).collect();
-            json!({
-                "type": "requested",
-                "domain": domain,
-                "alternative_names": sorted(sans),
-                "status": cert.status().map(|s| s.as_str().to_string()),
-                "tags": Value::Object(tags),
-            })
-        };
+            let sans: Vec<String> = cert.subject_alternative_names().iter().map(|n| n.to_ascii_lowercase()).filter(|n| *n != domain).collect();
+            CertificateAttrs {
+                r#type: "requested".into(),
+                domain: Some(domain),
+                alternative_names: Some(set_of(sans)),
+                fingerprint: None,
+                status: cert.status().map(|s| s.as_str().to_string()),
+                tags,
+            }
+        }
+        .to_value();
         Ok(Live { address, name: cert.domain_name().unwrap_or_default().to_string(), id: arn, attrs })
     }
 }

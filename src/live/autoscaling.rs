@@ -4,11 +4,17 @@
 //! Templates and groups are owned by tag (server-side filters). Policies and scheduled actions
 //! carry no tags: those on an owned group whose name starts with `<stack>-` are the stack's.
 
-use super::ec2::{tag as ec2_tag, tags_json};
+use super::ec2::tag as ec2_tag;
 use super::{Clients, err, read_err, skip_gone};
+use crate::attrs::autoscaling::{
+    AutoScalingGroupAttrs, CapacityReservations, CustomMetric, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook, MetricDimension, MixedInstances,
+    Notification, PredictiveScaling, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling, Spot, Step as StepBounds, StepScaling,
+    TargetTracking, TemplateVersion, WarmPool,
+};
+use crate::attrs::{Attributes, Ref, RefOrId, set_of};
 use crate::aws_error::{Class, class_of};
 use crate::plan::autoscaling::ResolvedImage;
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::{Image, Stack};
@@ -16,7 +22,7 @@ use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, Sc
 use aws_sdk_ec2::types::{Filter, LaunchTemplate};
 use aws_smithy_types::date_time::Format;
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The AMI of every launch template: ids are checked to exist, name lookups take the newest match.
@@ -201,42 +207,41 @@ async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate) 
     let empty = aws_sdk_ec2::types::ResponseLaunchTemplateData::builder().build();
     let d = version.launch_template_data().unwrap_or(&empty);
     let user_data = d.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-    let spot = d.instance_market_options().and_then(|m| m.spot_options()).map(|s| {
-        json!({
-            "max_price": s.max_price(),
-            "interruption": s.instance_interruption_behavior().map(|b| b.as_str().to_string()).unwrap_or_else(|| "terminate".into()),
-        })
+    let spot = d.instance_market_options().and_then(|m| m.spot_options()).map(|s| Spot {
+        max_price: s.max_price().map(str::to_string),
+        interruption: s.instance_interruption_behavior().map(|b| b.as_str().to_string()).unwrap_or_else(|| "terminate".into()),
     });
-    let root = d.block_device_mappings().iter().find_map(|b| {
+    let root_volume = d.block_device_mappings().iter().find_map(|b| {
         let ebs = b.ebs()?;
-        Some(json!({
-            "device": b.device_name(),
-            "size": ebs.volume_size(),
-            "type": ebs.volume_type().map(|v| v.as_str()),
-            "encrypted": ebs.encrypted().unwrap_or(false),
-            "iops": ebs.iops(),
-            "throughput": ebs.throughput(),
-        }))
+        Some(RootVolume {
+            device: b.device_name().map(str::to_string),
+            size: ebs.volume_size().map(i64::from),
+            r#type: ebs.volume_type().map(|v| v.as_str().to_string()),
+            encrypted: ebs.encrypted().unwrap_or(false),
+            iops: ebs.iops().map(i64::from),
+            throughput: ebs.throughput().map(i64::from),
+        })
     });
     let profile = d.iam_instance_profile().and_then(|p| p.name().or(p.arn()));
     let imds = match d.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()) {
         Some("required") => "required",
         _ => "optional",
     };
-    let attrs = json!({
-        "image": d.image_id(),
-        "instance_type": d.instance_type().map(|t| t.as_str()),
-        "security_groups": sorted(d.security_group_ids().iter().map(|s| Value::from(s.as_str())).collect()),
-        "instance_profile": profile,
-        "key_name": d.key_name(),
-        "user_data": user_data,
-        "imds": imds,
-        "spot": spot,
-        "monitoring": d.monitoring().and_then(|m| m.enabled()).unwrap_or(false),
-        "root_volume": root,
-        "tags": tags_json(t.tags()),
-        "_version": version.version_number(),
-    });
+    let attrs = LaunchTemplateAttrs {
+        image: d.image_id().map(str::to_string),
+        instance_type: d.instance_type().map(|t| t.as_str().to_string()),
+        security_groups: set_of(d.security_group_ids().iter().map(|s| RefOrId::Id(s.clone())).collect()),
+        instance_profile: profile.map(str::to_string),
+        key_name: d.key_name().map(str::to_string),
+        user_data,
+        imds: imds.into(),
+        spot,
+        monitoring: d.monitoring().and_then(|m| m.enabled()).unwrap_or(false),
+        root_volume,
+        tags: super::ec2::tags_of(t.tags()),
+        version: version.version_number(),
+    }
+    .to_value();
     Ok(Live { address, id: id.to_string(), name: t.launch_template_name().unwrap_or_default().to_string(), attrs })
 }
 
@@ -324,39 +329,34 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             .lifecycle_hooks()
             .iter()
             .filter(|h| h.lifecycle_hook_name().is_some_and(|n| n.starts_with(&prefix)))
-            .map(|h| {
-                json!({
-                    "name": h.lifecycle_hook_name(),
-                    "transition": h.lifecycle_transition(),
-                    "heartbeat": h.heartbeat_timeout().unwrap_or(3600),
-                    "default_result": h.default_result().unwrap_or("ABANDON"),
-                    "notification_target": h.notification_target_arn(),
-                    "role": h.role_arn(),
-                    "metadata": h.notification_metadata(),
-                })
+            .map(|h| LifecycleHook {
+                name: h.lifecycle_hook_name().map(str::to_string),
+                transition: h.lifecycle_transition().map(str::to_string),
+                heartbeat: h.heartbeat_timeout().map_or(3600, i64::from),
+                default_result: h.default_result().unwrap_or("ABANDON").into(),
+                notification_target: h.notification_target_arn().map(str::to_string),
+                role: h.role_arn().map(str::to_string),
+                metadata: h.notification_metadata().map(str::to_string),
             })
             .collect(),
-        warm_pool: warm_pool.warm_pool_configuration().map(|w| {
-            json!({
-                "min_size": w.min_size().unwrap_or(0),
-                "max_prepared": w.max_group_prepared_capacity().unwrap_or(-1),
-                "state": w.pool_state().map_or("Stopped", |s| s.as_str()),
-                "reuse_on_scale_in": w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()).unwrap_or(false),
-            })
+        warm_pool: warm_pool.warm_pool_configuration().map(|w| WarmPool {
+            min_size: w.min_size().map_or(0, i64::from),
+            max_prepared: w.max_group_prepared_capacity().map_or(-1, i64::from),
+            state: w.pool_state().map_or("Stopped", |s| s.as_str()).into(),
+            reuse_on_scale_in: w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()).unwrap_or(false),
         }),
         notifications: {
-            let mut by_topic: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            let mut by_topic: BTreeMap<&str, Vec<String>> = BTreeMap::new();
             for n in &notifications {
                 if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
-                    by_topic.entry(topic).or_default().push(Value::from(kind));
+                    by_topic.entry(topic).or_default().push(kind.to_string());
                 }
             }
-            by_topic.into_iter().map(|(topic, events)| json!({ "topic": topic, "events": sorted(events) })).collect()
+            by_topic.into_iter().map(|(topic, events)| Notification { topic: RefOrId::Id(topic.to_string()), events: set_of(events) }).collect()
         },
     };
 
     let mut out = vec![group_live(g, address.clone(), last_refresh, extras)];
-    let group_ref = address.reference();
     let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k, 255), k.as_str())).collect();
     for p in &policies {
         let Some(pname) = p.policy_name() else { continue };
@@ -365,7 +365,7 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             address: Address::new(Kind::ScalingPolicy, key),
             id: p.policy_arn().unwrap_or_default().to_string(),
             name: pname.to_string(),
-            attrs: policy_attrs(p, &group_ref),
+            attrs: policy_attrs(p, &address),
         });
     }
     let schedule_keys: BTreeMap<String, &str> =
@@ -377,7 +377,7 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             address: Address::new(Kind::ScheduledAction, key),
             id: aname.to_string(),
             name: aname.to_string(),
-            attrs: schedule_attrs(a, &group_ref),
+            attrs: schedule_attrs(a, &address),
         });
     }
     Ok(out)
@@ -394,182 +394,176 @@ fn owned_key(name: &str, declared: &BTreeMap<String, &str>, prefix: &str) -> Opt
 
 /// What a group has beside its own description: each read with a call of its own.
 struct GroupExtras {
-    hooks: Vec<Value>,
-    warm_pool: Option<Value>,
-    notifications: Vec<Value>,
+    hooks: Vec<LifecycleHook>,
+    warm_pool: Option<WarmPool>,
+    notifications: Vec<Notification>,
 }
 
 fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<String>, extras: GroupExtras) -> Live {
     let name = g.auto_scaling_group_name().unwrap_or_default();
     let mixed = g.mixed_instances_policy();
     let spec = g.launch_template().or_else(|| mixed.and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
-    let template = json!({
-        "template": spec.and_then(|s| s.launch_template_id()),
-        "version": spec.and_then(|s| s.version()).unwrap_or("$Default"),
-    });
-    let mixed = mixed.map(|m| {
-        let types: Vec<&str> = m.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).collect()).unwrap_or_default();
+    let launch_template = TemplateVersion {
+        template: spec.and_then(|s| s.launch_template_id()).map(|id| RefOrId::Id(id.to_string())),
+        version: spec.and_then(|s| s.version()).unwrap_or("$Default").into(),
+    };
+    let mixed_instances = mixed.map(|m| {
+        let types: Vec<String> =
+            m.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).map(str::to_string).collect()).unwrap_or_default();
         let dist = m.instances_distribution();
-        json!({
-            "types": types,
-            "on_demand_base": dist.and_then(|d| d.on_demand_base_capacity()).unwrap_or(0),
-            "on_demand_percentage": dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).unwrap_or(100),
-            "spot_strategy": dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price"),
-        })
+        MixedInstances {
+            types,
+            on_demand_base: dist.and_then(|d| d.on_demand_base_capacity()).map_or(0, i64::from),
+            on_demand_percentage: dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).map_or(100, i64::from),
+            spot_strategy: dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price").into(),
+        }
     });
-    let subnets: Vec<Value> = g.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(|s| Value::from(s.trim())).collect();
-    let tags = super::tag_map(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
+    let subnets: Vec<String> = g.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(|s| s.trim().to_string()).collect();
     let in_service = g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
     let spec = g.capacity_reservation_specification();
     let target = spec.and_then(|s| s.capacity_reservation_target());
-    let reservations = json!({
-        "preference": spec.and_then(|s| s.capacity_reservation_preference()).map_or("default", |p| p.as_str()),
-        "ids": sorted(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default().iter().map(|x| Value::from(x.as_str())).collect()),
-        "groups": sorted(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default().iter().map(|x| Value::from(x.as_str())).collect()),
-    });
-    let attrs = json!({
-        "min": g.min_size(),
-        "max": g.max_size(),
-        "desired": g.desired_capacity(),
-        "subnets": sorted(subnets),
-        "launch_template": template,
-        "mixed_instances": mixed,
-        "target_groups": sorted(g.target_group_arns().iter().map(|a| Value::from(a.as_str())).collect()),
-        "health_check_type": g.health_check_type(),
-        "health_check_grace_period": g.health_check_grace_period(),
-        "termination_policies": g.termination_policies(),
-        "capacity_rebalance": g.capacity_rebalance().unwrap_or(false),
-        "default_instance_warmup": g.default_instance_warmup(),
-        "max_instance_lifetime": g.max_instance_lifetime().unwrap_or(0),
-        "metrics": sorted(g.enabled_metrics().iter().filter_map(|m| m.metric()).map(Value::from).collect()),
-        "suspended_processes": sorted(g.suspended_processes().iter().filter_map(|p| p.process_name()).map(Value::from).collect()),
-        "lifecycle_hooks": sorted(extras.hooks),
-        "warm_pool": extras.warm_pool,
-        "notifications": sorted(extras.notifications),
-        "capacity_reservations": reservations,
-        "instance_maintenance": g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)).map(|p| json!({
-            "min_healthy_percentage": p.min_healthy_percentage(),
-            "max_healthy_percentage": p.max_healthy_percentage(),
-        })),
-        "tags": tags,
-        "_desired_capacity": g.desired_capacity(),
-        "_instances": g.instances().len(),
-        "_in_service": in_service,
-        "_pending": g.instances().iter().filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str().starts_with("Pending"))).count(),
-        "_last_refresh": last_refresh,
-    });
-    Live { address, id: name.to_string(), name: name.to_string(), attrs }
+    let attrs = AutoScalingGroupAttrs {
+        min: g.min_size().map_or(0, i64::from),
+        max: g.max_size().map_or(0, i64::from),
+        desired: g.desired_capacity().map(i64::from),
+        subnets: set_of(subnets),
+        launch_template,
+        mixed_instances,
+        target_groups: set_of(g.target_group_arns().iter().map(|a| RefOrId::Id(a.clone())).collect()),
+        health_check_type: g.health_check_type().map(str::to_string),
+        health_check_grace_period: g.health_check_grace_period().map(i64::from),
+        termination_policies: g.termination_policies().to_vec(),
+        capacity_rebalance: g.capacity_rebalance().unwrap_or(false),
+        default_instance_warmup: g.default_instance_warmup().map(i64::from),
+        max_instance_lifetime: g.max_instance_lifetime().map_or(0, i64::from),
+        lifecycle_hooks: set_of(extras.hooks),
+        warm_pool: extras.warm_pool,
+        notifications: set_of(extras.notifications),
+        instance_maintenance: g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)).map(|p| InstanceMaintenance {
+            min_healthy_percentage: p.min_healthy_percentage().map(i64::from),
+            max_healthy_percentage: p.max_healthy_percentage().map(i64::from),
+        }),
+        capacity_reservations: CapacityReservations {
+            preference: spec.and_then(|s| s.capacity_reservation_preference()).map_or("default", |p| p.as_str()).into(),
+            ids: set_of(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default().to_vec()),
+            groups: set_of(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default().to_vec()),
+        },
+        metrics: set_of(g.enabled_metrics().iter().filter_map(|m| m.metric()).map(str::to_string).collect()),
+        suspended_processes: set_of(g.suspended_processes().iter().filter_map(|p| p.process_name()).map(str::to_string).collect()),
+        tags: super::tags_of(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or(""))))),
+        desired_capacity: g.desired_capacity().map(i64::from),
+        instances: Some(g.instances().len() as u64),
+        in_service: Some(in_service as u64),
+        pending: Some(g.instances().iter().filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str().starts_with("Pending"))).count() as u64),
+        last_refresh,
+    };
+    Live { address, id: name.to_string(), name: name.to_string(), attrs: attrs.to_value() }
 }
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>` into the two ARN tails that `link` maps to references.
-fn split_label(label: Option<&str>) -> (Value, Value) {
+fn split_label(label: Option<&str>) -> (Option<RefOrId>, Option<RefOrId>) {
     match label.and_then(|l| l.split_once("/targetgroup/")) {
-        Some((lb, tg)) => (Value::from(format!("targetgroup/{tg}")), Value::from(lb)),
-        None => (Value::Null, Value::Null),
+        Some((lb, tg)) => (Some(RefOrId::Id(format!("targetgroup/{tg}"))), Some(RefOrId::Id(lb.to_string()))),
+        None => (None, None),
     }
 }
 
-fn policy_attrs(p: &ScalingPolicy, group: &Value) -> Value {
-    let mut m = Map::new();
-    m.insert("group".into(), group.clone());
-    m.insert("enabled".into(), Value::from(p.enabled().unwrap_or(true)));
+fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
     let kind = p.policy_type().unwrap_or("SimpleScaling");
-    m.insert("type".into(), Value::from(kind));
+    let mut attrs = ScalingPolicyAttrs {
+        group: Ref(group.clone()),
+        enabled: p.enabled().unwrap_or(true),
+        r#type: kind.into(),
+        target_tracking: None,
+        step: None,
+        simple: None,
+        predictive: None,
+        warmup: None,
+    };
     match kind {
         "TargetTrackingScaling" => {
             let c = p.target_tracking_configuration();
             let predefined = c.and_then(|c| c.predefined_metric_specification());
-            let (tg, lb) = split_label(predefined.and_then(|p| p.resource_label()));
-            let custom = c.and_then(|c| c.customized_metric_specification()).map(|cm| {
-                let dims: Vec<Value> = cm.dimensions().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
-                json!({
-                    "namespace": cm.namespace(),
-                    "name": cm.metric_name(),
-                    "statistic": cm.statistic().map(|s| s.as_str()),
-                    "dimensions": sorted(dims),
-                    "unit": cm.unit(),
-                })
+            let (target_group, load_balancer) = split_label(predefined.and_then(|p| p.resource_label()));
+            let custom = c.and_then(|c| c.customized_metric_specification()).map(|cm| CustomMetric {
+                namespace: cm.namespace().map(str::to_string),
+                name: cm.metric_name().map(str::to_string),
+                statistic: cm.statistic().map(|s| s.as_str().to_string()),
+                dimensions: set_of(
+                    cm.dimensions().iter().map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(str::to_string) }).collect(),
+                ),
+                unit: cm.unit().map(str::to_string),
             });
-            m.insert(
-                "target_tracking".into(),
-                json!({
-                    "metric": predefined.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str()),
-                    "target_group": tg,
-                    "load_balancer": lb,
-                    "custom": custom,
-                    "target": c.map(|c| c.target_value()),
-                    "disable_scale_in": c.and_then(|c| c.disable_scale_in()).unwrap_or(false),
-                }),
-            );
-            m.insert("warmup".into(), json!(p.estimated_instance_warmup()));
+            attrs.target_tracking = Some(TargetTracking {
+                metric: predefined.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str().to_string()),
+                target_group,
+                load_balancer,
+                custom,
+                target: c.and_then(|c| c.target_value()),
+                disable_scale_in: c.and_then(|c| c.disable_scale_in()).unwrap_or(false),
+            });
+            attrs.warmup = Some(p.estimated_instance_warmup().map(i64::from));
         }
         "StepScaling" => {
-            let mut steps: Vec<(f64, Value)> = p
+            let mut steps: Vec<StepBounds> = p
                 .step_adjustments()
                 .iter()
-                .map(|s| {
-                    let lower = s.metric_interval_lower_bound();
-                    (lower.unwrap_or(f64::NEG_INFINITY), json!({ "lower": lower, "upper": s.metric_interval_upper_bound(), "adjust": s.scaling_adjustment() }))
+                .map(|s| StepBounds {
+                    lower: s.metric_interval_lower_bound(),
+                    upper: s.metric_interval_upper_bound(),
+                    adjust: s.scaling_adjustment().map(i64::from),
                 })
                 .collect();
-            steps.sort_by(|a, b| a.0.total_cmp(&b.0));
-            m.insert(
-                "step".into(),
-                json!({
-                    "adjustment_type": p.adjustment_type(),
-                    "aggregation": p.metric_aggregation_type().unwrap_or("Average"),
-                    "min_adjustment_magnitude": p.min_adjustment_magnitude(),
-                    "steps": steps.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-                }),
-            );
-            m.insert("warmup".into(), json!(p.estimated_instance_warmup()));
+            steps.sort_by(|a, b| a.lower.unwrap_or(f64::NEG_INFINITY).total_cmp(&b.lower.unwrap_or(f64::NEG_INFINITY)));
+            attrs.step = Some(StepScaling {
+                adjustment_type: p.adjustment_type().map(str::to_string),
+                aggregation: p.metric_aggregation_type().unwrap_or("Average").into(),
+                min_adjustment_magnitude: p.min_adjustment_magnitude().map(i64::from),
+                steps,
+            });
+            attrs.warmup = Some(p.estimated_instance_warmup().map(i64::from));
         }
         "PredictiveScaling" => {
             let c = p.predictive_scaling_configuration();
             let spec = c.and_then(|c| c.metric_specifications().first());
             let pair = spec.and_then(|s| s.predefined_metric_pair_specification());
-            let (tg, lb) = split_label(pair.and_then(|p| p.resource_label()));
-            m.insert(
-                "predictive".into(),
-                json!({
-                    "metric": pair.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str()),
-                    "target_group": tg,
-                    "load_balancer": lb,
-                    "target": spec.map(|s| s.target_value()),
-                    "mode": c.and_then(|c| c.mode()).map(|m| m.as_str()).unwrap_or("ForecastOnly"),
-                    "buffer_time": c.and_then(|c| c.scheduling_buffer_time()).unwrap_or(300),
-                    "max_capacity_behavior": c.and_then(|c| c.max_capacity_breach_behavior()).map(|b| b.as_str()).unwrap_or("HonorMaxCapacity"),
-                    "max_capacity_buffer": c.and_then(|c| c.max_capacity_buffer()),
-                }),
-            );
+            let (target_group, load_balancer) = split_label(pair.and_then(|p| p.resource_label()));
+            attrs.predictive = Some(PredictiveScaling {
+                metric: pair.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str().to_string()),
+                target_group,
+                load_balancer,
+                target: spec.and_then(|s| s.target_value()),
+                mode: c.and_then(|c| c.mode()).map(|m| m.as_str()).unwrap_or("ForecastOnly").into(),
+                buffer_time: c.and_then(|c| c.scheduling_buffer_time()).map_or(300, i64::from),
+                max_capacity_behavior: c.and_then(|c| c.max_capacity_breach_behavior()).map(|b| b.as_str()).unwrap_or("HonorMaxCapacity").into(),
+                max_capacity_buffer: c.and_then(|c| c.max_capacity_buffer()).map(i64::from),
+            });
         }
         _ => {
-            m.insert(
-                "simple".into(),
-                json!({
-                    "adjustment_type": p.adjustment_type(),
-                    "adjust": p.scaling_adjustment(),
-                    "cooldown": p.cooldown().unwrap_or(300),
-                    "min_adjustment_magnitude": p.min_adjustment_magnitude(),
-                }),
-            );
+            attrs.simple = Some(SimpleScaling {
+                adjustment_type: p.adjustment_type().map(str::to_string),
+                adjust: p.scaling_adjustment().map(i64::from),
+                cooldown: p.cooldown().map_or(300, i64::from),
+                min_adjustment_magnitude: p.min_adjustment_magnitude().map(i64::from),
+            });
         }
     }
-    Value::Object(m)
+    attrs.to_value()
 }
 
-fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Value) -> Value {
+fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Value {
     let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok());
-    json!({
-        "group": group,
-        "recurrence": a.recurrence(),
-        "time_zone": a.time_zone(),
-        "start": time(a.start_time()),
-        "end": time(a.end_time()),
-        "min": a.min_size(),
-        "max": a.max_size(),
-        "desired": a.desired_capacity(),
-    })
+    ScheduledActionAttrs {
+        group: Ref(group.clone()),
+        recurrence: a.recurrence().map(str::to_string),
+        time_zone: a.time_zone().map(str::to_string),
+        start: time(a.start_time()),
+        end: time(a.end_time()),
+        min: a.min_size().map(i64::from),
+        max: a.max_size().map(i64::from),
+        desired: a.desired_capacity().map(i64::from),
+    }
+    .to_value()
 }
 
 /// Replace ids in the auto-scaling kinds' attributes by references to the owned resources they

@@ -1,13 +1,15 @@
 //! CloudWatch metric alarms: listed by the stack's `<stack>-` name prefix, owned by tag.
 
 use super::{Clients, err, read_err, skip_gone};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
+use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
+use crate::attrs::{Attributes, RefOrId, TagMap, set_of};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, MetricAlarm};
 use futures_util::future::try_join_all;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A metric or composite alarm, as one listing returns both.
@@ -35,7 +37,7 @@ impl Found<'_> {
             Found::Composite(_) => Kind::CompositeAlarm,
         }
     }
-    fn attrs(&self, tags: Value) -> Value {
+    fn attrs(&self, tags: TagMap) -> Value {
         match self {
             Found::Metric(a) => attrs(a, tags),
             Found::Composite(a) => composite_attrs(a, tags),
@@ -97,7 +99,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         let claimed = wanted.get(name).filter(|w| w.kind == a.kind()).cloned();
         let address = ours.or_else(|| claimed.clone().filter(|c| owner.is_none() && adopt.wants(c)));
         if let Some(address) = address {
-            let tag_map = super::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
+            let tag_map = super::tags_of(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
             live.push(Live { address, id: a.arn().to_string(), name: name.to_string(), attrs: a.attrs(tag_map) });
         } else if let Some(address) = claimed {
             conflicts.push(Conflict { reason: super::ec2::adoptable_reason(owner, &address), address, name: name.to_string(), id: a.arn().to_string() });
@@ -106,65 +108,80 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     Ok((live, conflicts))
 }
 
-fn composite_attrs(a: &CompositeAlarm, tags: Value) -> Value {
-    let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
-    json!({
-        "rule": a.alarm_rule(),
-        "actions": list(a.alarm_actions()),
-        "ok_actions": list(a.ok_actions()),
-        "insufficient_data_actions": list(a.insufficient_data_actions()),
-        "description": a.alarm_description().unwrap_or_default(),
-        "tags": tags,
-        "_state": a.state_value().map(|s| s.as_str()),
-    })
+/// Literal values: the link step (`super::autoscaling::link`) makes references of the stack's own.
+fn ids(v: &[String]) -> Vec<RefOrId> {
+    set_of(v.iter().map(|x| RefOrId::Id(x.clone())).collect())
 }
 
-fn attrs(a: &MetricAlarm, tags: Value) -> Value {
-    let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
-    let dims: Vec<Value> = a.dimensions().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
+fn dimensions(dims: &[aws_sdk_cloudwatch::types::Dimension]) -> Vec<Dimension> {
+    set_of(dims.iter().map(|d| Dimension { name: d.name().unwrap_or_default().into(), value: RefOrId::Id(d.value().unwrap_or_default().into()) }).collect())
+}
+
+fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Value {
+    CompositeAlarmAttrs {
+        rule: a.alarm_rule().unwrap_or_default().into(),
+        actions: ids(a.alarm_actions()),
+        ok_actions: ids(a.ok_actions()),
+        insufficient_data_actions: ids(a.insufficient_data_actions()),
+        description: a.alarm_description().unwrap_or_default().into(),
+        tags,
+        state: a.state_value().map(|s| s.as_str().to_string()),
+    }
+    .to_value()
+}
+
+fn attrs(a: &MetricAlarm, tags: TagMap) -> Value {
     let statistic = a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
     let evaluation = a.evaluation_periods();
-    let mut queries: Vec<Value> = a
+    let mut queries: Vec<Query> = a
         .metrics()
         .iter()
-        .map(|q| match q.metric_stat() {
-            Some(stat) => {
-                let metric = stat.metric();
-                let dims: Vec<Value> =
-                    metric.map(|m| m.dimensions()).unwrap_or_default().iter().map(|d| json!({ "name": d.name(), "value": d.value() })).collect();
-                json!({
-                    "id": q.id(),
-                    "namespace": metric.and_then(|m| m.namespace()),
-                    "metric": metric.and_then(|m| m.metric_name()),
-                    "dimensions": sorted(dims),
-                    "statistic": stat.stat(),
-                    "period": stat.period(),
-                    "return": q.return_data().unwrap_or(true),
-                })
+        .map(|q| {
+            let mut query = Query {
+                id: q.id().unwrap_or_default().into(),
+                expression: None,
+                namespace: None,
+                metric: None,
+                dimensions: None,
+                statistic: None,
+                period: None,
+                returned: q.return_data().unwrap_or(true),
+            };
+            match q.metric_stat() {
+                Some(stat) => {
+                    let metric = stat.metric();
+                    query.namespace = metric.and_then(|m| m.namespace()).map(str::to_string);
+                    query.metric = metric.and_then(|m| m.metric_name()).map(str::to_string);
+                    query.dimensions = Some(dimensions(metric.map(|m| m.dimensions()).unwrap_or_default()));
+                    query.statistic = stat.stat().map(str::to_string);
+                    query.period = stat.period().map(i64::from);
+                }
+                None => query.expression = q.expression().map(str::to_string),
             }
-            None => json!({ "id": q.id(), "expression": q.expression(), "return": q.return_data().unwrap_or(true) }),
+            query
         })
         .collect();
-    queries.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
-    json!({
-        "queries": queries,
-        "threshold_metric": a.threshold_metric_id(),
-        "namespace": a.namespace(),
-        "metric": a.metric_name(),
-        "statistic": statistic,
-        "dimensions": sorted(dims),
-        "period": a.period(),
-        "evaluation_periods": evaluation,
-        "datapoints_to_alarm": a.datapoints_to_alarm().or(evaluation),
-        "threshold": a.threshold(),
-        "comparison": a.comparison_operator().map(|c| c.as_str()),
-        "missing_data": a.treat_missing_data().unwrap_or("missing"),
-        "actions": list(a.alarm_actions()),
-        "ok_actions": list(a.ok_actions()),
-        "insufficient_data_actions": list(a.insufficient_data_actions()),
-        "description": a.alarm_description().unwrap_or_default(),
-        "unit": a.unit().map(|u| u.as_str()),
-        "tags": tags,
-        "_state": a.state_value().map(|s| s.as_str()),
-    })
+    queries.sort_by(|x, y| x.id.cmp(&y.id));
+    AlarmAttrs {
+        namespace: a.namespace().map(str::to_string),
+        metric: a.metric_name().map(str::to_string),
+        statistic,
+        dimensions: dimensions(a.dimensions()),
+        period: a.period().map(i64::from),
+        queries,
+        threshold_metric: a.threshold_metric_id().map(str::to_string),
+        evaluation_periods: evaluation.map(i64::from).unwrap_or_default(),
+        datapoints_to_alarm: a.datapoints_to_alarm().or(evaluation).map(i64::from),
+        threshold: a.threshold(),
+        comparison: a.comparison_operator().map(|c| c.as_str().to_string()),
+        missing_data: a.treat_missing_data().unwrap_or("missing").into(),
+        actions: ids(a.alarm_actions()),
+        ok_actions: ids(a.ok_actions()),
+        insufficient_data_actions: ids(a.insufficient_data_actions()),
+        description: a.alarm_description().unwrap_or_default().into(),
+        unit: a.unit().map(|u| u.as_str().to_string()),
+        tags,
+        state: a.state_value().map(|s| s.as_str().to_string()),
+    }
+    .to_value()
 }

@@ -1,16 +1,22 @@
 //! Security groups the stack owns (found by tag, server-side filter), normalised like the desired state.
 
 use super::{Clients, err};
-use crate::plan::desired::{Context, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sg_permission, sorted};
+use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
+use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
+use crate::plan::desired::{Context, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use aws_sdk_ec2::types::{Filter, IpPermission, SecurityGroup, Tag};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub fn tags_json(tags: &[Tag]) -> Value {
-    super::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))))
+    serde_json::to_value(tags_of(tags)).expect("tags are strings")
+}
+
+pub fn tags_of(tags: &[Tag]) -> TagMap {
+    super::tags_of(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))))
 }
 
 pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
@@ -86,13 +92,14 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
     let ids: BTreeMap<String, Address> = members.iter().filter_map(|(a, g)| Some((g.group_id()?.to_string(), a.clone()))).collect();
     let mut live = Vec::new();
     for (address, g) in members {
-        let attrs = json!({
-            "description": g.description().unwrap_or_default(),
-            "vpc": g.vpc_id().unwrap_or_default(),
-            "ingress": permissions(g.ip_permissions(), &ids),
-            "egress": permissions(g.ip_permissions_egress(), &ids),
-            "tags": tags_json(g.tags()),
-        });
+        let attrs = SecurityGroupAttrs {
+            description: g.description().unwrap_or_default().to_string(),
+            vpc: g.vpc_id().unwrap_or_default().to_string(),
+            ingress: permissions(g.ip_permissions(), &ids),
+            egress: permissions(g.ip_permissions_egress(), &ids),
+            tags: tags_of(g.tags()),
+        }
+        .to_value();
         live.push(Live { address, id: g.group_id().unwrap_or_default().to_string(), name: g.group_name().unwrap_or_default().to_string(), attrs });
     }
     Ok((live, conflicts))
@@ -114,7 +121,7 @@ pub fn adoptable_reason(owner: Option<&str>, address: &Address) -> String {
 }
 
 /// AWS groups sources under one permission; lbstack compares one entry per (ports, source).
-fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Value {
+fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Vec<Permission> {
     let mut out = Vec::new();
     for p in perms {
         let proto = match p.ip_protocol().unwrap_or("-1") {
@@ -129,16 +136,17 @@ fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Val
             _ => (p.from_port().unwrap_or(0) as i64, p.to_port().unwrap_or(65535) as i64),
         };
         for r in p.ip_ranges() {
-            out.push(sg_permission(proto, from, to, Value::from(format!("cidr:{}", r.cidr_ip().unwrap_or_default())), r.description().unwrap_or_default()));
+            out.push(Permission::new(proto, from, to, RefOrId::Id(format!("cidr:{}", r.cidr_ip().unwrap_or_default())), r.description().unwrap_or_default()));
         }
         for r in p.ipv6_ranges() {
-            out.push(sg_permission(proto, from, to, Value::from(format!("cidr6:{}", r.cidr_ipv6().unwrap_or_default())), r.description().unwrap_or_default()));
+            let source = RefOrId::Id(format!("cidr6:{}", r.cidr_ipv6().unwrap_or_default()));
+            out.push(Permission::new(proto, from, to, source, r.description().unwrap_or_default()));
         }
         for g in p.user_id_group_pairs() {
             let id = g.group_id().unwrap_or_default();
-            let source = owned.get(id).map(Address::reference).unwrap_or_else(|| Value::from(id));
-            out.push(sg_permission(proto, from, to, source, g.description().unwrap_or_default()));
+            let source = owned.get(id).map(|a| RefOrId::Ref(Ref(a.clone()))).unwrap_or_else(|| RefOrId::Id(id.to_string()));
+            out.push(Permission::new(proto, from, to, source, g.description().unwrap_or_default()));
         }
     }
-    sorted(out)
+    set_of(out)
 }

@@ -3,6 +3,11 @@
 
 use super::ec2::adoptable_reason;
 use super::{Clients, err, read_err, skip_gone};
+use crate::attrs::elbv2::{
+    Authenticate as SignIn, Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication,
+    QueryPair, RuleAttrs, SharedRulesAttrs, Target, TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
+};
+use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
 use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, sorted, tg_attributes, tg_sets_attributes};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live, as_reference};
@@ -10,7 +15,8 @@ use crate::spec::attributes;
 use crate::spec::model::{LbType, Protocol, Stack, TargetType};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value, json};
+use indexmap::IndexMap;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 type Tags = BTreeMap<String, String>;
@@ -44,8 +50,8 @@ async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap
     Ok(out)
 }
 
-fn tags_json(tags: &Tags) -> Value {
-    Value::Object(tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
+fn tag_map(tags: &Tags) -> TagMap {
+    super::tags_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 /// What the stack owns (by tag) and which of the names it wants are taken by others.
@@ -137,7 +143,7 @@ struct Reads {
     targets: bool,
     attributes: bool,
     /// The attributes taken as live when they are not read: the defaults the stack declares.
-    defaults: Option<Value>,
+    defaults: Option<AttributeMap>,
 }
 
 async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg: &TargetGroup, reads: Reads) -> anyhow::Result<Live> {
@@ -148,62 +154,64 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
     let (attrs_out, health_out) = tokio::join!(attrs_req, health_req);
     let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
     let target_type = tg.target_type().map(|t| t.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
+    let lambda = target_type == "lambda";
     let protocol = tg.protocol().map(|p| p.as_str().to_string());
-    let mut m = Map::new();
-    m.insert("target_type".into(), Value::from(target_type.as_str()));
-    if target_type != "lambda" {
-        m.insert("protocol".into(), json!(protocol));
-        m.insert("port".into(), json!(tg.port()));
-        m.insert("vpc".into(), json!(tg.vpc_id()));
-    }
-    if matches!(protocol.as_deref(), Some("HTTP" | "HTTPS")) {
-        m.insert("protocol_version".into(), Value::from(tg.protocol_version().unwrap_or("HTTP1")));
-    }
     // Health check, in the desired shape: the path and matcher only for HTTP(S) checks.
     let spec_protocol = protocol.as_deref().and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
     let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type.as_str())).unwrap_or(TargetType::Instance);
     let defaults = health_check_defaults(spec_protocol, spec_type);
-    let mut hc = Map::new();
-    hc.insert("enabled".into(), Value::from(tg.health_check_enabled().unwrap_or(true)));
+    let mut health_check = HealthCheck { enabled: tg.health_check_enabled().unwrap_or(true), ..HealthCheck::default() };
     if spec_type != TargetType::Lambda || tg.health_check_enabled() == Some(true) {
-        let hc_proto = tg.health_check_protocol().map(|p| p.as_str().to_string()).or_else(|| defaults["protocol"].as_str().map(str::to_string));
+        let hc_proto = tg.health_check_protocol().map(|p| p.as_str().to_string()).or(defaults.protocol);
         let http_check = matches!(hc_proto.as_deref(), Some("HTTP" | "HTTPS"));
-        hc.insert("protocol".into(), json!(hc_proto));
-        if http_check {
-            hc.insert("path".into(), Value::from(tg.health_check_path().unwrap_or("/")));
-        }
-        hc.insert("port".into(), Value::from(tg.health_check_port().unwrap_or("traffic-port")));
-        hc.insert("interval".into(), json!(tg.health_check_interval_seconds().or(defaults["interval"].as_i64().map(|v| v as i32))));
-        hc.insert("timeout".into(), json!(tg.health_check_timeout_seconds().or(defaults["timeout"].as_i64().map(|v| v as i32))));
-        hc.insert("healthy_threshold".into(), json!(tg.healthy_threshold_count()));
-        hc.insert("unhealthy_threshold".into(), json!(tg.unhealthy_threshold_count()));
-        if http_check {
-            let matcher = tg.matcher().and_then(|m| m.http_code().or(m.grpc_code())).unwrap_or("200");
-            hc.insert("matcher".into(), Value::from(matcher));
-        }
+        health_check = HealthCheck {
+            protocol: hc_proto,
+            path: http_check.then(|| tg.health_check_path().unwrap_or("/").to_string()),
+            port: Some(tg.health_check_port().unwrap_or("traffic-port").to_string()),
+            interval: tg.health_check_interval_seconds().map(i64::from).or(defaults.interval),
+            timeout: tg.health_check_timeout_seconds().map(i64::from).or(defaults.timeout),
+            healthy_threshold: tg.healthy_threshold_count().map(i64::from),
+            unhealthy_threshold: tg.unhealthy_threshold_count().map(i64::from),
+            matcher: http_check.then(|| tg.matcher().and_then(|m| m.http_code().or(m.grpc_code())).unwrap_or("200").to_string()),
+            ..health_check
+        };
     }
-    m.insert("health_check".into(), Value::Object(hc));
-    let mut attributes: Map<String, Value> = match &attrs_out {
-        Some(out) => out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect(),
-        None => reads.defaults.as_ref().and_then(Value::as_object).cloned().unwrap_or_default(),
+    let mut attributes: AttributeMap = match &attrs_out {
+        Some(out) => out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string()))).collect(),
+        None => reads.defaults.unwrap_or_default(),
     };
     for a in attributes::TARGET_GROUP {
         if let Some(default) = a.default {
-            attributes.entry(a.key).or_insert(Value::from(default));
+            attributes.entry(a.key.to_string()).or_insert_with(|| default.to_string());
         }
     }
-    m.insert("attributes".into(), Value::Object(attributes));
-    if let Some(health) = health_out.map_err(|e| read_err(&format!("targets of {arn}"), e))? {
-        let targets: Vec<Value> = health
-            .target_health_descriptions()
-            .iter()
-            .filter_map(|d| d.target())
-            .map(|t| json!({ "id": t.id(), "port": t.port(), "availability_zone": t.availability_zone() }))
-            .collect();
-        m.insert("targets".into(), sorted(targets));
-    }
-    m.insert("tags".into(), tags_json(tags));
-    Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: Value::Object(m) })
+    let targets = match health_out.map_err(|e| read_err(&format!("targets of {arn}"), e))? {
+        Some(health) => Some(set_of(
+            health
+                .target_health_descriptions()
+                .iter()
+                .filter_map(|d| d.target())
+                .map(|t| Target {
+                    id: t.id().unwrap_or_default().to_string(),
+                    port: t.port().map(i64::from),
+                    availability_zone: t.availability_zone().map(str::to_string),
+                })
+                .collect(),
+        )),
+        None => None,
+    };
+    let attrs = TargetGroupAttrs {
+        protocol: if lambda { None } else { protocol.clone() },
+        port: if lambda { None } else { tg.port().map(i64::from) },
+        vpc: if lambda { None } else { tg.vpc_id().map(str::to_string) },
+        protocol_version: matches!(protocol.as_deref(), Some("HTTP" | "HTTPS")).then(|| tg.protocol_version().unwrap_or("HTTP1").to_string()),
+        target_type,
+        health_check,
+        attributes,
+        targets,
+        tags: tag_map(tags),
+    };
+    Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: attrs.to_value() })
 }
 
 async fn read_load_balancer(
@@ -223,31 +231,27 @@ async fn read_load_balancer(
     let listeners: Vec<Listener> = listeners_out.map_err(|e| read_err(&format!("listeners of {arn}"), e))?;
     // The emulator reports NLB/GWLB ARNs as `app/`: trust the Type field, never the ARN.
     let kind = lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| "application".into());
-    let mut m = Map::new();
-    m.insert("type".into(), Value::from(kind.as_str()));
-    if kind != "gateway" {
-        // AWS always reports it; an endpoint that leaves it out means the default.
-        m.insert("scheme".into(), Value::from(lb.scheme().map_or("internet-facing", |s| s.as_str())));
-    }
-    m.insert("subnets".into(), sorted(lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(Value::from).collect()));
-    if kind != "gateway" {
-        m.insert("security_groups".into(), sorted(lb.security_groups().iter().map(|g| Value::from(g.as_str())).collect()));
-    }
-    m.insert("ip_address_type".into(), Value::from(lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4")));
-    let mut attributes: Map<String, Value> =
-        attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    let gateway = kind == "gateway";
+    let mut attributes: AttributeMap =
+        attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string()))).collect();
     for a in attributes::LOAD_BALANCER {
         if let Some(default) = a.default {
-            attributes.entry(a.key).or_insert(Value::from(default));
+            attributes.entry(a.key.to_string()).or_insert_with(|| default.to_string());
         }
     }
-    m.insert("attributes".into(), Value::Object(attributes));
-    m.insert("tags".into(), tags_json(tags));
-    // Read by Route 53 records; not declared, so never compared.
-    m.insert("dns_name".into(), json!(lb.dns_name()));
-    m.insert("canonical_zone".into(), json!(lb.canonical_hosted_zone_id()));
-    let mut out =
-        vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: Value::Object(m) }];
+    let m = LoadBalancerAttrs {
+        // AWS always reports the scheme; an endpoint that leaves it out means the default.
+        scheme: (!gateway).then(|| lb.scheme().map_or("internet-facing", |s| s.as_str()).to_string()),
+        subnets: set_of(lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect()),
+        security_groups: (!gateway).then(|| set_of(lb.security_groups().iter().map(|g| RefOrId::Id(g.clone())).collect())),
+        ip_address_type: lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4").into(),
+        attributes,
+        tags: tag_map(tags),
+        dns_name: lb.dns_name().map(str::to_string),
+        canonical_zone: lb.canonical_hosted_zone_id().map(str::to_string),
+        r#type: kind.clone(),
+    };
+    let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: m.to_value() }];
 
     // Listeners are known by their address tag (so a port change is an update); listeners without
     // one (made by earlier versions) are matched by port (gateway load balancers have one listener).
@@ -327,234 +331,217 @@ async fn read_listener(
     let certs = certs.map_err(|e| read_err(&format!("certificates of {arn}"), e))?;
     let rules = rules.map_err(|e| read_err(&format!("rules of {arn}"), e))?;
     let address = Address::new(Kind::Listener, format!("{}.{key}", lb.key));
-    let mut m = Map::new();
-    m.insert("load_balancer".into(), lb.reference());
-    if lb_kind != "gateway" {
-        m.insert("port".into(), json!(l.port()));
-        m.insert("protocol".into(), json!(protocol));
-    }
-    if tls {
-        m.insert("ssl_policy".into(), json!(l.ssl_policy()));
-        let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
-        m.insert("certificate".into(), json!(default));
-        let extra: Vec<Value> = certs
-            .map(|c| {
-                c.iter()
-                    .filter(|c| c.is_default() != Some(true))
-                    .filter_map(|c| c.certificate_arn())
-                    .filter(|a| Some(*a) != default.as_deref())
-                    .map(Value::from)
-                    .collect()
-            })
-            .unwrap_or_default();
-        m.insert("extra_certificates".into(), sorted(extra));
-    }
-    if protocol.as_deref() == Some("TLS") {
-        m.insert("alpn_policy".into(), Value::from(l.alpn_policy().first().map(String::as_str).unwrap_or("None")));
-    }
-    if protocol.as_deref() == Some("HTTPS") {
-        // An endpoint that leaves it out means off, as AWS reports it.
-        let mtls = l.mutual_authentication();
-        let value = match mtls.and_then(|x| x.mode()).unwrap_or("off") {
-            "verify" => json!({
-                "mode": "verify",
-                "trust_store": mtls.and_then(|x| x.trust_store_arn()),
-                "ignore_expiry": mtls.and_then(|x| x.ignore_client_certificate_expiry()).unwrap_or(false),
-            }),
-            mode => json!({ "mode": mode }),
-        };
-        m.insert("mutual_authentication".into(), value);
-    }
-    m.insert("default_action".into(), actions(l.default_actions(), tg_refs));
-    if let Some(out) = attributes {
-        let mut map: Map<String, Value> =
-            out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), Value::from(a.value().unwrap_or_default())))).collect();
+    let gateway = lb_kind == "gateway";
+    let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
+    let extra: Vec<RefOrId> = certs
+        .map(|c| {
+            c.iter()
+                .filter(|c| c.is_default() != Some(true))
+                .filter_map(|c| c.certificate_arn())
+                .filter(|a| Some(*a) != default.as_deref())
+                .map(|a| RefOrId::Id(a.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // An endpoint that leaves mutual TLS out means off, as AWS reports it.
+    let mtls = l.mutual_authentication();
+    let mutual_authentication = match mtls.and_then(|x| x.mode()).unwrap_or("off") {
+        "verify" => MutualAuthentication {
+            mode: "verify".into(),
+            trust_store: mtls.and_then(|x| x.trust_store_arn()).map(|a| RefOrId::Id(a.to_string())),
+            ignore_expiry: Some(mtls.and_then(|x| x.ignore_client_certificate_expiry()).unwrap_or(false)),
+        },
+        mode => MutualAuthentication { mode: mode.into(), trust_store: None, ignore_expiry: None },
+    };
+    let attributes = attributes.map(|out| {
+        let mut map: AttributeMap = out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string()))).collect();
         for a in attributes::LISTENER {
             if let Some(default) = a.default {
-                map.entry(a.key).or_insert(Value::from(default));
+                map.entry(a.key.to_string()).or_insert_with(|| default.to_string());
             }
         }
-        m.insert("attributes".into(), Value::Object(map));
-    }
+        map
+    });
+    let m = ListenerAttrs {
+        load_balancer: Ref(lb.clone()),
+        port: if gateway { None } else { l.port().map(i64::from) },
+        protocol: if gateway { None } else { protocol.clone() },
+        ssl_policy: if tls { l.ssl_policy().map(str::to_string) } else { None },
+        certificate: if tls { default.map(RefOrId::Id) } else { None },
+        extra_certificates: tls.then(|| set_of(extra)),
+        alpn_policy: (protocol.as_deref() == Some("TLS")).then(|| l.alpn_policy().first().map(String::as_str).unwrap_or("None").to_string()),
+        mutual_authentication: (protocol.as_deref() == Some("HTTPS")).then_some(mutual_authentication),
+        default_action: actions(l.default_actions(), tg_refs),
+        attributes,
+    };
     let mut out = vec![Live {
         address: address.clone(),
         id: arn.clone(),
         name: format!("{}:{}", lb.key, l.port().map_or("geneve".into(), |p| p.to_string())),
-        attrs: Value::Object(m),
+        attrs: m.to_value(),
     }];
     if let Some(rules) = rules.filter(|r| r.iter().any(|r| r.is_default() != Some(true))) {
-        let mut list: Vec<Value> = rules.iter().filter(|r| r.is_default() != Some(true)).map(|r| rule(r, tg_refs)).collect();
-        list.sort_by_key(|r| r["priority"].as_u64());
-        // Rule ARNs by priority, for apply to modify and delete them.
-        let ids: Map<String, Value> =
-            rules.iter().filter(|r| r.is_default() != Some(true)).filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?)))).collect();
+        let mut list: Vec<RuleAttrs> = rules.iter().filter(|r| r.is_default() != Some(true)).map(|r| rule(r, tg_refs)).collect();
+        list.sort_by_key(|r| r.priority);
+        let attrs = ListenerRulesAttrs { listener: Ref(address.clone()), rules: list, rule_arns: Some(rule_arns(&rules)) };
         out.push(Live {
             address: Address::new(Kind::ListenerRules, address.key.clone()),
             id: arn,
             name: format!("{} rules", out[0].name),
-            attrs: json!({ "listener": address.reference(), "rules": list, "rule_arns": ids }),
+            attrs: attrs.to_value(),
         });
     }
     Ok(out)
 }
 
-fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> Value {
-    json!({
-        "priority": r.priority().and_then(|p| p.parse::<u64>().ok()),
-        "conditions": conditions(r.conditions()),
-        "action": actions(r.actions(), tg_refs),
-    })
+/// Rule ARNs by priority, for apply to modify and delete them.
+fn rule_arns<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> IndexMap<String, String> {
+    rules.into_iter().filter(|r| r.is_default() != Some(true)).filter_map(|r| Some((r.priority()?.to_string(), r.rule_arn()?.to_string()))).collect()
 }
 
-fn conditions(conds: &[RuleCondition]) -> Value {
-    let mut m = Map::new();
-    let values = |c: &RuleCondition, nested: Option<&[String]>| -> Value {
-        let v: Vec<Value> = nested.filter(|n| !n.is_empty()).unwrap_or(c.values()).iter().map(|s| Value::from(s.as_str())).collect();
-        sorted(v)
-    };
+fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> RuleAttrs {
+    RuleAttrs { priority: r.priority().and_then(|p| p.parse::<i64>().ok()), conditions: conditions(r.conditions()), action: actions(r.actions(), tg_refs) }
+}
+
+fn conditions(conds: &[RuleCondition]) -> Conditions {
+    let mut out = Conditions::default();
+    let values =
+        |c: &RuleCondition, nested: Option<&[String]>| -> Option<Vec<String>> { Some(set_of(nested.filter(|n| !n.is_empty()).unwrap_or(c.values()).to_vec())) };
     for c in conds {
         match c.field().unwrap_or_default() {
-            "path-pattern" => {
-                m.insert("path".into(), values(c, c.path_pattern_config().map(|p| p.values())));
-            }
-            "host-header" => {
-                m.insert("host".into(), values(c, c.host_header_config().map(|p| p.values())));
-            }
+            "path-pattern" => out.path = values(c, c.path_pattern_config().map(|p| p.values())),
+            "host-header" => out.host = values(c, c.host_header_config().map(|p| p.values())),
             "http-header" => {
                 if let Some(h) = c.http_header_config() {
-                    let entry = m.entry("header").or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(hm) = entry {
-                        hm.insert(
-                            h.http_header_name().unwrap_or_default().to_ascii_lowercase(),
-                            sorted(h.values().iter().map(|s| Value::from(s.as_str())).collect()),
-                        );
-                    }
+                    out.header.get_or_insert_default().insert(h.http_header_name().unwrap_or_default().to_ascii_lowercase(), set_of(h.values().to_vec()));
                 }
             }
             "query-string" => {
-                let pairs: Vec<Value> = c
+                let pairs = c
                     .query_string_config()
-                    .map(|q| q.values().iter().map(|kv| json!({ "key": kv.key().unwrap_or_default(), "value": kv.value().unwrap_or_default() })).collect())
+                    .map(|q| {
+                        q.values()
+                            .iter()
+                            .map(|kv| QueryPair { key: kv.key().unwrap_or_default().into(), value: kv.value().unwrap_or_default().into() })
+                            .collect()
+                    })
                     .unwrap_or_default();
-                m.insert("query".into(), sorted(pairs));
+                out.query = Some(set_of(pairs));
             }
-            "source-ip" => {
-                m.insert("source_ip".into(), values(c, c.source_ip_config().map(|p| p.values())));
-            }
-            "http-request-method" => {
-                m.insert("method".into(), values(c, c.http_request_method_config().map(|p| p.values())));
-            }
+            "source-ip" => out.source_ip = values(c, c.source_ip_config().map(|p| p.values())),
+            "http-request-method" => out.method = values(c, c.http_request_method_config().map(|p| p.values())),
             _ => {}
         }
     }
-    Value::Object(m)
+    out
 }
 
-fn tg_value(arn: &str, tg_refs: &HashMap<String, Address>) -> Value {
-    tg_refs.get(arn).map(Address::reference).unwrap_or_else(|| Value::from(arn))
+fn tg_value(arn: &str, tg_refs: &HashMap<String, Address>) -> RefOrId {
+    tg_refs.get(arn).map(|a| RefOrId::Ref(Ref(a.clone()))).unwrap_or_else(|| RefOrId::Id(arn.to_string()))
 }
 
 /// A listener's or rule's actions as the stack writes them: the final action, with the sign-in
-/// that comes before it (or null).
-pub fn actions(list: &[Action], tg_refs: &HashMap<String, Address>) -> Value {
+/// that comes before it.
+pub fn actions(list: &[Action], tg_refs: &HashMap<String, Address>) -> ListenerAction {
     let is_auth = |a: &Action| matches!(a.r#type(), Some(ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito));
     let mut ordered: Vec<&Action> = list.iter().collect();
     ordered.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
-    let mut main = action(ordered.iter().find(|a| !is_auth(a)).copied(), tg_refs);
-    let auth = ordered.iter().find(|a| is_auth(a)).map_or(Value::Null, |a| authenticate(a));
-    if let Value::Object(m) = &mut main {
-        m.insert("authenticate".into(), auth);
+    ListenerAction {
+        main: action(ordered.iter().find(|a| !is_auth(a)).copied(), tg_refs),
+        authenticate: ordered.iter().find(|a| is_auth(a)).and_then(|a| authenticate(a)),
     }
-    main
 }
 
-fn authenticate(a: &Action) -> Value {
-    let mut m = serde_json::Map::new();
-    let params = |p: Option<&HashMap<String, String>>| -> Value {
-        Value::Object(p.into_iter().flatten().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<BTreeMap<_, _>>().into_iter().collect())
+fn authenticate(a: &Action) -> Option<SignIn> {
+    let params = |p: Option<&HashMap<String, String>>| -> IndexMap<String, String> {
+        p.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>().into_iter().collect()
     };
-    let (scope, cookie, timeout, unauthenticated, extra) = if let Some(o) = a.authenticate_oidc_config() {
-        m.insert("type".into(), Value::from("authenticate-oidc"));
-        m.insert("issuer".into(), json!(o.issuer()));
-        m.insert("authorization_endpoint".into(), json!(o.authorization_endpoint()));
-        m.insert("token_endpoint".into(), json!(o.token_endpoint()));
-        m.insert("user_info_endpoint".into(), json!(o.user_info_endpoint()));
-        m.insert("client_id".into(), json!(o.client_id()));
-        (
-            o.scope(),
-            o.session_cookie_name(),
-            o.session_timeout(),
-            o.on_unauthenticated_request().map(|u| u.as_str()),
-            params(o.authentication_request_extra_params()),
-        )
-    } else if let Some(c) = a.authenticate_cognito_config() {
-        m.insert("type".into(), Value::from("authenticate-cognito"));
-        m.insert("user_pool".into(), json!(c.user_pool_arn()));
-        m.insert("client_id".into(), json!(c.user_pool_client_id()));
-        m.insert("domain".into(), json!(c.user_pool_domain()));
-        (
-            c.scope(),
-            c.session_cookie_name(),
-            c.session_timeout(),
-            c.on_unauthenticated_request().map(|u| u.as_str()),
-            params(c.authentication_request_extra_params()),
-        )
-    } else {
-        return Value::Null;
+    let text = |s: Option<&str>| s.map(str::to_string);
+    let default = |k: &str| crate::plan::desired::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v).to_string();
+    let settings = |scope: Option<&str>, cookie: Option<&str>, timeout: Option<i64>, unauthenticated: Option<&str>, extra| SignIn {
+        r#type: String::new(),
+        issuer: None,
+        authorization_endpoint: None,
+        token_endpoint: None,
+        user_info_endpoint: None,
+        user_pool: None,
+        client_id: None,
+        domain: None,
+        client_secret: None,
+        scope: text(scope).unwrap_or_else(|| default("scope")),
+        session_cookie: text(cookie).unwrap_or_else(|| default("session_cookie")),
+        session_timeout: timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT as i64),
+        on_unauthenticated: text(unauthenticated).unwrap_or_else(|| default("on_unauthenticated")),
+        extra_params: extra,
     };
-    let default = |k: &str| crate::plan::desired::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v);
-    m.insert("scope".into(), Value::from(scope.unwrap_or(default("scope"))));
-    m.insert("session_cookie".into(), Value::from(cookie.unwrap_or(default("session_cookie"))));
-    m.insert("session_timeout".into(), Value::from(timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT as i64)));
-    m.insert("on_unauthenticated".into(), Value::from(unauthenticated.unwrap_or(default("on_unauthenticated"))));
-    m.insert("extra_params".into(), extra);
-    Value::Object(m)
+    if let Some(o) = a.authenticate_oidc_config() {
+        let unauthenticated = o.on_unauthenticated_request().map(|u| u.as_str());
+        return Some(SignIn {
+            r#type: "authenticate-oidc".into(),
+            issuer: text(o.issuer()),
+            authorization_endpoint: text(o.authorization_endpoint()),
+            token_endpoint: text(o.token_endpoint()),
+            user_info_endpoint: text(o.user_info_endpoint()),
+            client_id: text(o.client_id()),
+            ..settings(o.scope(), o.session_cookie_name(), o.session_timeout(), unauthenticated, params(o.authentication_request_extra_params()))
+        });
+    }
+    let c = a.authenticate_cognito_config()?;
+    let unauthenticated = c.on_unauthenticated_request().map(|u| u.as_str());
+    Some(SignIn {
+        r#type: "authenticate-cognito".into(),
+        user_pool: text(c.user_pool_arn()),
+        client_id: text(c.user_pool_client_id()),
+        domain: text(c.user_pool_domain()),
+        ..settings(c.scope(), c.session_cookie_name(), c.session_timeout(), unauthenticated, params(c.authentication_request_extra_params()))
+    })
 }
 
-pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> Value {
-    let Some(a) = a else { return Value::Null };
+pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAction {
+    let Some(a) = a else { return MainAction::Unsupported };
     match a.r#type() {
         Some(ActionTypeEnum::Forward) => {
-            let mut groups: Vec<Value> = a
+            let mut groups: Vec<WeightedGroup> = a
                 .forward_config()
                 .map(|f| {
                     f.target_groups()
                         .iter()
-                        .filter_map(|t| Some(json!({ "target_group": tg_value(t.target_group_arn()?, tg_refs), "weight": t.weight().unwrap_or(1) })))
+                        .filter_map(|t| {
+                            Some(WeightedGroup { target_group: tg_value(t.target_group_arn()?, tg_refs), weight: i64::from(t.weight().unwrap_or(1)) })
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
             if groups.is_empty()
                 && let Some(arn) = a.target_group_arn()
             {
-                groups.push(json!({ "target_group": tg_value(arn, tg_refs), "weight": 1 }));
+                groups.push(WeightedGroup { target_group: tg_value(arn, tg_refs), weight: 1 });
             }
             let stickiness =
                 a.forward_config().and_then(|f| f.target_group_stickiness_config()).filter(|s| s.enabled() == Some(true)).and_then(|s| s.duration_seconds());
-            json!({ "type": "forward", "target_groups": sorted(groups), "stickiness": stickiness })
+            MainAction::Forward { target_groups: set_of(groups), stickiness: stickiness.map(i64::from) }
         }
         Some(ActionTypeEnum::Redirect) => {
             let r = a.redirect_config();
-            json!({
-                "type": "redirect",
-                "protocol": r.and_then(|r| r.protocol()).unwrap_or("#{protocol}"),
-                "port": r.and_then(|r| r.port()).unwrap_or("#{port}"),
-                "host": r.and_then(|r| r.host()).unwrap_or("#{host}"),
-                "path": r.and_then(|r| r.path()).unwrap_or("/#{path}"),
-                "query": r.and_then(|r| r.query()).unwrap_or("#{query}"),
-                "status": r.and_then(|r| r.status_code()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "HTTP_301".into()),
-            })
+            let text = |v: Option<&str>, default: &str| v.unwrap_or(default).to_string();
+            MainAction::Redirect {
+                protocol: text(r.and_then(|r| r.protocol()), "#{protocol}"),
+                port: text(r.and_then(|r| r.port()), "#{port}"),
+                host: text(r.and_then(|r| r.host()), "#{host}"),
+                path: text(r.and_then(|r| r.path()), "/#{path}"),
+                query: text(r.and_then(|r| r.query()), "#{query}"),
+                status: r.and_then(|r| r.status_code()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "HTTP_301".into()),
+            }
         }
         Some(ActionTypeEnum::FixedResponse) => {
             let f = a.fixed_response_config();
-            json!({
-                "type": "fixed-response",
-                "status": f.and_then(|f| f.status_code()).unwrap_or("200"),
-                "content_type": f.and_then(|f| f.content_type()).unwrap_or("text/plain"),
-                "body": f.and_then(|f| f.message_body()).unwrap_or(""),
-            })
+            MainAction::FixedResponse {
+                status: f.and_then(|f| f.status_code()).unwrap_or("200").into(),
+                content_type: f.and_then(|f| f.content_type()).unwrap_or("text/plain").into(),
+                body: f.and_then(|f| f.message_body()).unwrap_or("").into(),
+            }
         }
-        other => json!({ "type": other.map(|t| t.as_str().to_string()) }),
+        _ => MainAction::Unsupported,
     }
 }
 
@@ -608,16 +595,16 @@ pub async fn read_shared(
             t.is_some_and(|t| t.get(OWNER_STACK_TAG) == Some(&stack.stack) && t.get(OWNER_ADDRESS_TAG) == Some(&own))
         });
         let priority = |r: &Rule| r.priority().and_then(|p| p.parse::<u32>().ok());
-        let mut list: Vec<Value> = ours.iter().map(|r| rule(r, tg_refs)).collect();
-        list.sort_by_key(|r| r["priority"].as_u64());
+        let mut list: Vec<RuleAttrs> = ours.iter().map(|r| rule(r, tg_refs)).collect();
+        list.sort_by_key(|r| r.priority);
         let state = crate::plan::desired::SharedListenerState {
             arn: arn.clone(),
             others: others.iter().filter_map(|r| priority(r)).collect(),
             ours: ours.iter().filter_map(|r| Some((priority(r)?, conditions(r.conditions())))).collect(),
         };
         let live = (!ours.is_empty()).then(|| {
-            let ids: Map<String, Value> = ours.iter().filter_map(|r| Some((r.priority()?.to_string(), Value::from(r.rule_arn()?)))).collect();
-            Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: json!({ "listener": arn, "rules": list, "rule_arns": ids }) }
+            let attrs = SharedRulesAttrs { listener: arn.clone(), rules: list, rule_arns: Some(rule_arns(ours.iter().copied())) };
+            Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: attrs.to_value() }
         });
         anyhow::Ok((key.clone(), state, live))
     }))
@@ -703,7 +690,7 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
             continue;
         }
         let Some(address) = tags.get(OWNER_ADDRESS_TAG).and_then(|a| Address::parse(a)).filter(|a| a.kind == Kind::TrustStore) else { continue };
-        let attrs = json!({ "bundle": tags.get(crate::plan::desired::BUNDLE_TAG), "tags": tags_json(tags) });
+        let attrs = TrustStoreAttrs { bundle: tags.get(crate::plan::desired::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.to_value();
         out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
     }
     Ok(out)

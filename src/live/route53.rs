@@ -3,13 +3,15 @@
 //! at a declared name that the index does not list belongs to someone else.
 
 use super::{Clients, err, read_err, skip_gone};
+use crate::attrs::route53::{RawAlias, RawRecord, RecordAttrs};
+use crate::attrs::{Attributes, Ref, RefOrId};
 use crate::plan::desired::fqdn;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use aws_sdk_route53::types::{HostedZone, ResourceRecordSet, RrType};
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One owned record as listed in a zone's index.
@@ -175,36 +177,33 @@ pub(crate) async fn indexed_records(clients: &Clients, zone_id: &str, zone_name:
 }
 
 fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>, indexed: bool) -> Value {
-    let target = |dns: &str| -> Value {
+    let target = |dns: &str| -> RefOrId {
         let key = dns.trim_end_matches('.').to_ascii_lowercase();
         let key = key.strip_prefix("dualstack.").unwrap_or(&key).to_string();
-        lb_dns.get(&key).map(|a| json!({ "$ref": a })).unwrap_or_else(|| Value::from(key))
+        match lb_dns.get(&key).and_then(|a| Address::parse(a)) {
+            Some(a) => RefOrId::Ref(Ref(a)),
+            None => RefOrId::Id(key),
+        }
     };
-    let mut m = serde_json::Map::new();
-    m.insert("zone".into(), Value::from(zone_name));
-    m.insert("name".into(), Value::from(fqdn(set.name())));
-    m.insert("type".into(), Value::from(set.r#type().as_str()));
-    match set.alias_target() {
-        Some(alias) => {
-            m.insert("target".into(), target(alias.dns_name()));
-            m.insert("evaluate_target_health".into(), Value::from(alias.evaluate_target_health()));
-        }
-        None => {
-            m.insert("target".into(), set.resource_records().first().map(|r| target(r.value())).unwrap_or(Value::Null));
-            m.insert("ttl".into(), json!(set.ttl()));
-        }
-    }
-    m.insert("weight".into(), json!(set.weight()));
-    m.insert("set_identifier".into(), json!(set.set_identifier()));
-    m.insert("indexed".into(), Value::from(indexed));
-    // The record exactly as it is, for an exact DELETE; not declared, so never compared.
-    m.insert(
-        "raw".into(),
-        json!({
-            "ttl": set.ttl(),
-            "values": set.resource_records().iter().map(|r| r.value()).collect::<Vec<_>>(),
-            "alias": set.alias_target().map(|a| json!({ "zone": a.hosted_zone_id(), "dns": a.dns_name(), "evaluate": a.evaluate_target_health() })),
+    let alias = set.alias_target();
+    RecordAttrs {
+        zone: zone_name.into(),
+        name: fqdn(set.name()),
+        r#type: set.r#type().as_str().into(),
+        target: match alias {
+            Some(alias) => target(alias.dns_name()),
+            None => target(set.resource_records().first().map(|r| r.value()).unwrap_or_default()),
+        },
+        ttl: if alias.is_none() { set.ttl() } else { None },
+        evaluate_target_health: alias.map(|a| a.evaluate_target_health()),
+        weight: set.weight(),
+        set_identifier: set.set_identifier().map(str::to_string),
+        indexed,
+        raw: Some(RawRecord {
+            ttl: set.ttl(),
+            values: set.resource_records().iter().map(|r| r.value().to_string()).collect(),
+            alias: alias.map(|a| RawAlias { zone: a.hosted_zone_id().into(), dns: a.dns_name().into(), evaluate: a.evaluate_target_health() }),
         }),
-    );
-    Value::Object(m)
+    }
+    .to_value()
 }

@@ -3,12 +3,13 @@
 //! whether the account is subscribed at all when the stack asks for protection.
 
 use super::{Clients, err};
+use crate::attrs::shield::ShieldProtectionAttrs;
+use crate::attrs::{Attributes, Ref};
 use crate::aws_error::{Class, class_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use futures_util::future::try_join_all;
-use serde_json::json;
 
 /// The protections of `lbs` (owned load balancers: address and ARN), and whether the account
 /// has a Shield Advanced subscription (None when the stack asks for no protection).
@@ -61,11 +62,12 @@ pub async fn read(
             conflicts.push(Conflict { reason: super::ec2::adoptable_reason(tag(OWNER_STACK_TAG), &address), address, name, id: protection_arn });
             continue;
         }
-        let attrs = json!({
-            "load_balancer": lb.reference(),
-            "tags": super::tag_map(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-            "arn": protection_arn,
-        });
+        let attrs = ShieldProtectionAttrs {
+            load_balancer: Ref(lb.clone()),
+            tags: super::tags_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            arn: Some(protection_arn),
+        }
+        .to_value();
         live.push(Live { address, id: p.id().unwrap_or_default().to_string(), name, attrs });
     }
     Ok((live, conflicts, subscribed?))

@@ -2,12 +2,14 @@
 //! ownership is the tags. An owned topic's display name and subscriptions are read beside it.
 
 use super::{Clients, err, read_err, skip_gone};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, shown_endpoint, sorted};
+use crate::attrs::sns::{Subscription, TopicAttrs};
+use crate::attrs::{Attributes, set_of};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, shown_endpoint};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::model::Stack;
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value, json};
+use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
 pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
@@ -58,20 +60,20 @@ async fn read_topic(clients: &Clients, address: Address, name: &str, arn: &str, 
     let attributes = attributes.map_err(|e| read_err(&format!("reading topic {name}"), e))?;
     let subscriptions = subscriptions.map_err(|e| read_err(&format!("reading the subscriptions of topic {name}"), e))?;
     let mut list = Vec::new();
-    let mut arns = Map::new();
+    let mut arns = IndexMap::new();
     for s in &subscriptions {
         let protocol = s.protocol().unwrap_or_default();
         let shown = shown_endpoint(protocol, s.endpoint().unwrap_or_default());
-        arns.insert(format!("{protocol} {shown}"), Value::from(s.subscription_arn().unwrap_or_default()));
-        list.push(json!({ "protocol": protocol, "endpoint": shown }));
+        arns.insert(format!("{protocol} {shown}"), s.subscription_arn().unwrap_or_default().to_string());
+        list.push(Subscription { protocol: protocol.into(), endpoint: shown });
     }
     let display = attributes.attributes().and_then(|a| a.get("DisplayName")).cloned().unwrap_or_default();
-    let attrs = json!({
-        "display_name": display,
-        "subscriptions": sorted(list),
-        "tags": super::tag_map(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-        // For apply to unsubscribe what leaves the stack; not compared.
-        "subscription_arns": arns,
-    });
+    let attrs = TopicAttrs {
+        display_name: display,
+        subscriptions: set_of(list),
+        tags: super::tags_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        subscription_arns: Some(arns),
+    }
+    .to_value();
     Ok(Live { address, id: arn.to_string(), name: name.to_string(), attrs })
 }

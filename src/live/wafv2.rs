@@ -2,12 +2,14 @@
 //! load balancer uses, normalised like the desired state.
 
 use super::{Clients, err, read_err, skip_gone};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, sorted};
+use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
+use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live, names};
 use crate::spec::model::Stack;
 use aws_sdk_wafv2::types::{Rule, Scope};
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// `(name, id)` from `arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/NAME/ID`.
@@ -24,6 +26,11 @@ pub async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Va
         .tag_info_for_resource()
         .map(|t| t.tag_list().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value()))).collect())
         .unwrap_or_default())
+}
+
+/// Tags as the attribute structs hold them.
+fn tag_map(tags: &Map<String, Value>) -> TagMap {
+    tags.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
 }
 
 fn owner(stack: &Stack, tags: &Map<String, Value>) -> Option<Address> {
@@ -112,12 +119,13 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         let got = clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| read_err(&format!("IP set {name}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let set = out.ip_set().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
-        let attrs = json!({
-            "ip_version": set.ip_address_version().as_str(),
-            "addresses": sorted(set.addresses().iter().map(|a| Value::from(a.as_str())).collect()),
-            "description": set.description().unwrap_or_default(),
-            "tags": Value::Object(tags),
-        });
+        let attrs = IpSetAttrs {
+            ip_version: set.ip_address_version().as_str().into(),
+            addresses: set_of(set.addresses().to_vec()),
+            description: set.description().unwrap_or_default().into(),
+            tags: tag_map(&tags),
+        }
+        .to_value();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let set_refs = &set_refs;
@@ -126,15 +134,16 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         let got = clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| read_err(&format!("web ACL {name}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let acl = out.web_acl().ok_or_else(|| anyhow::anyhow!("web ACL {name} has no body"))?;
-        let mut rules: Vec<Value> = acl.rules().iter().map(|r| rule(r, set_refs)).collect();
-        rules.sort_by_key(|r| r["priority"].as_u64());
-        let attrs = json!({
-            "default_action": if acl.default_action().and_then(|d| d.block()).is_some() { "block" } else { "allow" },
-            "description": acl.description().unwrap_or_default(),
-            "metrics": acl.visibility_config().map(|v| v.cloud_watch_metrics_enabled()).unwrap_or(true),
-            "rules": rules,
-            "tags": Value::Object(tags),
-        });
+        let mut rules: Vec<WafRule> = acl.rules().iter().map(|r| rule(r, set_refs)).collect();
+        rules.sort_by_key(|r| r.priority);
+        let attrs = WebAclAttrs {
+            default_action: if acl.default_action().and_then(|d| d.block()).is_some() { "block" } else { "allow" }.into(),
+            description: acl.description().unwrap_or_default().into(),
+            metrics: acl.visibility_config().map(|v| v.cloud_watch_metrics_enabled()).unwrap_or(true),
+            rules,
+            tags: tag_map(&tags),
+        }
+        .to_value();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let (sets, acls) = tokio::join!(set_reads, acl_reads);
@@ -158,27 +167,36 @@ pub fn action_name(a: &aws_sdk_wafv2::types::RuleAction) -> &'static str {
     }
 }
 
-fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> Value {
+fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> WafRule {
     let st = r.statement();
     let statement = if let Some(m) = st.and_then(|s| s.managed_rule_group_statement()) {
         let mut excluded: Vec<String> = m.excluded_rules().iter().map(|e| e.name().to_string()).collect();
         excluded.sort();
-        json!({ "managed": { "vendor": m.vendor_name(), "name": m.name(), "version": m.version(), "excluded_rules": excluded } })
+        Statement::Managed(ManagedGroup {
+            vendor: m.vendor_name().into(),
+            name: m.name().into(),
+            version: m.version().map(str::to_string),
+            excluded_rules: excluded,
+        })
     } else if let Some(rl) = st.and_then(|s| s.rate_based_statement()) {
         let window = if rl.evaluation_window_sec() == 0 { 300 } else { rl.evaluation_window_sec() };
-        json!({ "rate_limit": { "limit": rl.limit(), "window": window, "aggregate": rl.aggregate_key_type().as_str() } })
+        Statement::RateLimit(RateLimit { limit: rl.limit(), window, aggregate: rl.aggregate_key_type().as_str().into() })
     } else if let Some(ip) = st.and_then(|s| s.ip_set_reference_statement()) {
-        json!({ "ip_set": set_refs.get(ip.arn()).map(Address::reference).unwrap_or_else(|| Value::from(ip.arn())) })
+        Statement::IpSet(set_refs.get(ip.arn()).map(|a| RefOrId::Ref(Ref(a.clone()))).unwrap_or_else(|| RefOrId::Id(ip.arn().into())))
     } else if let Some(g) = st.and_then(|s| s.geo_match_statement()) {
         let mut codes: Vec<String> = g.country_codes().iter().map(|c| c.as_str().to_string()).collect();
         codes.sort();
-        json!({ "geo": codes })
+        Statement::Geo(codes)
     } else {
-        json!({ "unsupported": true })
+        Statement::Unsupported(true)
     };
-    let action = r.action().map(action_name);
-    let override_action = r.override_action().map(|o| if o.count().is_some() { "count" } else { "none" });
-    json!({ "name": r.name(), "priority": r.priority(), "action": action, "override_action": override_action, "statement": statement })
+    WafRule {
+        name: r.name().into(),
+        priority: i64::from(r.priority()),
+        action: r.action().map(action_name).map(str::to_string),
+        override_action: r.override_action().map(|o| if o.count().is_some() { "count" } else { "none" }.to_string()),
+        statement,
+    }
 }
 
 /// The web ACL of each owned application load balancer: one association per load balancer.
@@ -187,12 +205,15 @@ pub async fn read_associations(clients: &Clients, lbs: &[(Address, String)], acl
         let got = clients.wafv2.get_web_acl_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("web ACL of {arn}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let Some(acl_arn) = out.web_acl().map(|w| w.arn().to_string()) else { return anyhow::Ok(None) };
-        let acl = acl_refs.get(&acl_arn).map(|a| json!({ "$ref": a })).unwrap_or_else(|| Value::from(acl_arn.as_str()));
+        let web_acl = match acl_refs.get(&acl_arn).and_then(|a| Address::parse(a)) {
+            Some(a) => RefOrId::Ref(Ref(a)),
+            None => RefOrId::Id(acl_arn),
+        };
         Ok(Some(Live {
             address: Address::new(Kind::WebAclAssociation, address.key.clone()),
             id: arn.clone(),
             name: format!("{} web ACL", address.key),
-            attrs: json!({ "load_balancer": address.reference(), "web_acl": acl }),
+            attrs: WebAclAssociationAttrs { load_balancer: Ref(address.clone()), web_acl }.to_value(),
         }))
     }))
     .await?;

@@ -2,9 +2,16 @@
 //! actions, alarms) and the plan pass that turns launch-template changes into instance refreshes
 //! and warns about capacity a change would take away.
 
-use super::desired::{Context, finish, sg_ref, sorted, tags};
-use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan, as_reference};
+use super::desired::{Context, finish, sg_source, tag_map};
+use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan};
 use super::names;
+use crate::attrs::autoscaling::{
+    AutoScalingGroupAttrs, CapacityReservations, CustomMetric, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LaunchTemplateInputs, LifecycleHook,
+    MetricDimension, MixedInstances, Notification, PredictiveScaling, RefreshPreferences, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling,
+    Spot, Step as StepBounds, StepScaling, TargetTracking, TemplateVersion, WarmPool,
+};
+use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
+use crate::attrs::{Attributes, Ref, RefOrId, set_of};
 use crate::spec::model::*;
 use serde_json::{Map, Value, json};
 
@@ -54,24 +61,20 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
         deps.push(Address::new(kind, &name));
     }
     rule.push_str(&c.rule[last..]);
-    let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(s, x)).collect());
-    let attrs = json!({
-        "rule": rule,
-        "actions": list(&c.actions),
-        "ok_actions": list(&c.ok_actions),
-        "insufficient_data_actions": list(&c.insufficient_data_actions),
-        "description": c.description.clone().unwrap_or_default(),
-        "tags": tags(s, &address, &c.tags),
-    });
-    let mut d = finish(address, names::given(s, Kind::CompositeAlarm, key, 255), attrs, None);
+    let attrs = CompositeAlarmAttrs {
+        rule,
+        actions: action_targets(s, &c.actions),
+        ok_actions: action_targets(s, &c.ok_actions),
+        insufficient_data_actions: action_targets(s, &c.insufficient_data_actions),
+        description: c.description.clone().unwrap_or_default(),
+        tags: tag_map(s, &address, &c.tags),
+        state: None,
+    };
+    let mut d = finish(address, names::given(s, Kind::CompositeAlarm, key, 255), attrs.to_value(), None);
     d.deps.extend(deps);
     d.deps.sort();
     d.deps.dedup();
     d
-}
-
-fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 // ------------------------------------------------------------------ launch templates
@@ -82,9 +85,9 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
     let user_data = match &lt.user_data {
         Some(file) => {
             let bytes = s.files.read(file, crate::spec::validate::MAX_USER_DATA).map_err(|e| format!("launch template `{key}`: user data `{file}`: {e}"))?;
-            Value::from(String::from_utf8(bytes).map_err(|_| format!("launch template `{key}`: user data `{file}` is not UTF-8 text"))?)
+            Some(String::from_utf8(bytes).map_err(|_| format!("launch template `{key}`: user data `{file}` is not UTF-8 text"))?)
         }
-        None => Value::Null,
+        None => None,
     };
     let spot = lt.spot.as_ref().map(|sp| {
         let interruption = match sp.interruption.unwrap_or(SpotInterruption::Terminate) {
@@ -92,31 +95,36 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
             SpotInterruption::Stop => "stop",
             SpotInterruption::Hibernate => "hibernate",
         };
-        json!({ "max_price": sp.max_price, "interruption": interruption })
+        Spot { max_price: sp.max_price.clone(), interruption: interruption.into() }
     });
-    let root = lt.root_volume.as_ref().map(
-        |rv| json!({ "device": image.root_device, "size": rv.size, "type": rv.kind, "encrypted": rv.encrypted, "iops": rv.iops, "throughput": rv.throughput }),
-    );
+    let root_volume = lt.root_volume.as_ref().map(|rv| RootVolume {
+        device: Some(image.root_device.clone()),
+        size: Some(i64::from(rv.size)),
+        r#type: Some(rv.kind.clone()),
+        encrypted: rv.encrypted,
+        iops: rv.iops.map(i64::from),
+        throughput: rv.throughput.map(i64::from),
+    });
     let shown = match &lt.image {
         Image::Id(_) => image.name.clone(),
         Image::Lookup(l) => format!("{} (newest `{}` owned by {})", image.name, l.name, l.owner),
         Image::Parameter(p) => format!("{} (from SSM parameter {})", image.name, p.ssm),
     };
-    let attrs = json!({
-        "image": image.id,
-        "_image": shown,
-        "instance_type": lt.instance_type,
-        "security_groups": sorted(lt.security_groups.iter().map(|g| sg_ref(g)).collect()),
-        "instance_profile": lt.instance_profile,
-        "key_name": lt.key_name,
-        "user_data": user_data,
-        "imds": if lt.imds == Imds::Optional { "optional" } else { "required" },
-        "spot": spot,
-        "monitoring": lt.monitoring.unwrap_or(false),
-        "root_volume": root,
-        "tags": tags(s, &address, &lt.tags),
-    });
-    Ok(finish(address, names::given(s, Kind::LaunchTemplate, key, 128), attrs, None))
+    let attrs = LaunchTemplateAttrs {
+        image: Some(image.id.clone()),
+        instance_type: Some(lt.instance_type.clone()),
+        security_groups: set_of(lt.security_groups.iter().map(|g| sg_source(g)).collect()),
+        instance_profile: lt.instance_profile.clone(),
+        key_name: lt.key_name.clone(),
+        user_data,
+        imds: if lt.imds == Imds::Optional { "optional" } else { "required" }.into(),
+        spot,
+        monitoring: lt.monitoring.unwrap_or(false),
+        root_volume,
+        tags: tag_map(s, &address, &lt.tags),
+        version: None,
+    };
+    Ok(Desired::of(address, names::given(s, Kind::LaunchTemplate, key, 128), &attrs, &LaunchTemplateInputs { image: shown }, None))
 }
 
 /// Whether a launch template change makes a new version (anything but its tags).
@@ -144,61 +152,45 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         Some(name) => ctx.subnet_groups.get(name).cloned().ok_or_else(|| format!("subnet group `{name}` was not resolved"))?,
         None => ctx.vpc_subnets.clone(),
     };
-    let mut attrs = Map::new();
-    attrs.insert("min".into(), Value::from(g.min));
-    attrs.insert("max".into(), Value::from(g.max));
-    // Scaling owns the desired capacity once the group exists, unless the stack pins it.
-    if g.pin_desired {
-        attrs.insert("desired".into(), Value::from(g.desired.unwrap_or(g.min)));
-    }
-    attrs.insert("_desired".into(), Value::from(g.desired.unwrap_or(g.min)));
-    attrs.insert("subnets".into(), sorted(subnets.into_iter().map(Value::from).collect()));
-    attrs.insert(
-        "launch_template".into(),
-        json!({ "template": Address::new(Kind::LaunchTemplate, g.launch_template.name()).reference(), "version": version_of(&g.launch_template) }),
-    );
-    let mixed = g.mixed_instances.as_ref().map(|m| {
+    let mixed_instances = g.mixed_instances.as_ref().map(|m| {
         let strategy = match m.spot_strategy {
             SpotStrategy::PriceCapacityOptimized => "price-capacity-optimized",
             SpotStrategy::CapacityOptimized => "capacity-optimized",
             SpotStrategy::LowestPrice => "lowest-price",
         };
         // Order matters: it is the on-demand priority.
-        json!({ "types": m.types, "on_demand_base": m.on_demand_base, "on_demand_percentage": m.on_demand_percentage, "spot_strategy": strategy })
+        MixedInstances {
+            types: m.types.clone(),
+            on_demand_base: i64::from(m.on_demand_base),
+            on_demand_percentage: i64::from(m.on_demand_percentage),
+            spot_strategy: strategy.into(),
+        }
     });
-    attrs.insert("mixed_instances".into(), opt(&mixed));
-    attrs.insert("target_groups".into(), sorted(g.target_groups.iter().map(|t| Address::new(Kind::TargetGroup, t).reference()).collect()));
     let hc = g.health_check.clone().unwrap_or(AsgHealthCheck { kind: AsgHealthCheckType::Ec2, grace_period: None });
-    attrs.insert("health_check_type".into(), Value::from(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }));
-    attrs.insert("health_check_grace_period".into(), Value::from(hc.grace_period.unwrap_or(300)));
-    let policies: Vec<Value> = if g.termination_policies.is_empty() {
-        vec![Value::from("Default")]
+    let termination_policies: Vec<String> = if g.termination_policies.is_empty() {
+        vec!["Default".into()]
     } else {
-        g.termination_policies.iter().map(|p| serde_json::to_value(p).unwrap_or(Value::Null)).collect()
+        g.termination_policies.iter().filter_map(|p| serde_json::to_value(p).ok()?.as_str().map(str::to_string)).collect()
     };
-    attrs.insert("termination_policies".into(), Value::Array(policies));
-    attrs.insert("capacity_rebalance".into(), Value::from(g.capacity_rebalance.unwrap_or(false)));
-    attrs.insert("default_instance_warmup".into(), opt(&g.default_instance_warmup));
-    attrs.insert("max_instance_lifetime".into(), Value::from(g.max_instance_lifetime.unwrap_or(0)));
-    let hooks: Vec<Value> = g
+    let hooks: Vec<LifecycleHook> = g
         .lifecycle_hooks
         .iter()
-        .map(|(hook, h)| {
-            json!({
-                "name": names::physical(&s.stack, hook, 255),
-                "transition": match h.transition {
+        .map(|(hook, h)| LifecycleHook {
+            name: Some(names::physical(&s.stack, hook, 255)),
+            transition: Some(
+                match h.transition {
                     HookTransition::Launch => "autoscaling:EC2_INSTANCE_LAUNCHING",
                     HookTransition::Terminate => "autoscaling:EC2_INSTANCE_TERMINATING",
-                },
-                "heartbeat": h.heartbeat.unwrap_or(3600),
-                "default_result": if h.default_result == Some(HookResult::Continue) { "CONTINUE" } else { "ABANDON" },
-                "notification_target": h.notification_target,
-                "role": h.role,
-                "metadata": h.metadata,
-            })
+                }
+                .into(),
+            ),
+            heartbeat: i64::from(h.heartbeat.unwrap_or(3600)),
+            default_result: if h.default_result == Some(HookResult::Continue) { "CONTINUE" } else { "ABANDON" }.into(),
+            notification_target: h.notification_target.clone(),
+            role: h.role.clone(),
+            metadata: h.metadata.clone(),
         })
         .collect();
-    attrs.insert("lifecycle_hooks".into(), sorted(hooks));
     let warm_pool = g.warm_pool.as_ref().map(|w| {
         let state = match w.state.unwrap_or(WarmPoolState::Stopped) {
             WarmPoolState::Stopped => "Stopped",
@@ -206,48 +198,96 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             WarmPoolState::Hibernated => "Hibernated",
         };
         // -1: as many as the group's maximum (AWS's way of saying "not set").
-        json!({ "min_size": w.min_size.unwrap_or(0), "max_prepared": w.max_prepared.map_or(-1, i64::from), "state": state, "reuse_on_scale_in": w.reuse_on_scale_in.unwrap_or(false) })
+        WarmPool {
+            min_size: i64::from(w.min_size.unwrap_or(0)),
+            max_prepared: w.max_prepared.map_or(-1, i64::from),
+            state: state.into(),
+            reuse_on_scale_in: w.reuse_on_scale_in.unwrap_or(false),
+        }
     });
-    attrs.insert("warm_pool".into(), opt(&warm_pool));
-    let notifications: Vec<Value> = g
+    let notifications: Vec<Notification> = g
         .notifications
         .iter()
         .map(|n| {
             let events = if n.events.is_empty() { GroupEvent::ALL.to_vec() } else { n.events.clone() };
-            json!({ "topic": action_ref(s, &n.topic), "events": sorted(events.into_iter().map(|e| Value::from(e.aws_name())).collect()) })
+            Notification { topic: action_target(s, &n.topic), events: set_of(events.into_iter().map(|e| e.aws_name().to_string()).collect()) }
         })
         .collect();
-    attrs.insert("notifications".into(), sorted(notifications));
-    attrs.insert("instance_maintenance".into(), opt(&g.instance_maintenance));
-    let reservations = g.capacity_reservations.as_ref().map(|r| {
-        let preference = match r.preference.unwrap_or(ReservationPreference::First) {
-            ReservationPreference::First => "capacity-reservations-first",
-            ReservationPreference::Only => "capacity-reservations-only",
-            ReservationPreference::None => "none",
-        };
-        let list = |v: &[String]| sorted(v.iter().map(|x| Value::from(x.as_str())).collect());
-        json!({ "preference": preference, "ids": list(&r.ids), "groups": list(&r.groups) })
-    });
-    // Without a setting AWS reports the preference `default`.
-    attrs.insert("capacity_reservations".into(), reservations.unwrap_or_else(|| json!({ "preference": "default", "ids": [], "groups": [] })));
-    attrs.insert("metrics".into(), sorted(g.collected_metrics().into_iter().map(Value::from).collect()));
-    attrs.insert("suspended_processes".into(), sorted(g.suspended_processes.iter().map(|p| Value::from(p.as_str())).collect()));
-    attrs.insert("_instance_refresh".into(), opt(&g.instance_refresh));
-    attrs.insert("_force_delete".into(), Value::from(g.force_delete));
-    let mut tag_map = tags(s, &address, &g.tags);
+    let capacity_reservations = match &g.capacity_reservations {
+        Some(r) => {
+            let preference = match r.preference.unwrap_or(ReservationPreference::First) {
+                ReservationPreference::First => "capacity-reservations-first",
+                ReservationPreference::Only => "capacity-reservations-only",
+                ReservationPreference::None => "none",
+            };
+            CapacityReservations { preference: preference.into(), ids: set_of(r.ids.clone()), groups: set_of(r.groups.clone()) }
+        }
+        // Without a setting AWS reports the preference `default`.
+        None => CapacityReservations { preference: "default".into(), ids: Vec::new(), groups: Vec::new() },
+    };
+    let mut attrs = AutoScalingGroupAttrs {
+        min: i64::from(g.min),
+        max: i64::from(g.max),
+        // Scaling owns the desired capacity once the group exists, unless the stack pins it.
+        desired: g.pin_desired.then(|| i64::from(g.desired.unwrap_or(g.min))),
+        subnets: set_of(subnets),
+        launch_template: TemplateVersion {
+            template: Some(RefOrId::Ref(Ref::to(Kind::LaunchTemplate, g.launch_template.name()))),
+            version: version_of(&g.launch_template),
+        },
+        mixed_instances,
+        target_groups: set_of(g.target_groups.iter().map(|t| RefOrId::Ref(Ref::to(Kind::TargetGroup, t))).collect()),
+        health_check_type: Some(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }.into()),
+        health_check_grace_period: Some(i64::from(hc.grace_period.unwrap_or(300))),
+        termination_policies,
+        capacity_rebalance: g.capacity_rebalance.unwrap_or(false),
+        default_instance_warmup: g.default_instance_warmup.map(i64::from),
+        max_instance_lifetime: i64::from(g.max_instance_lifetime.unwrap_or(0)),
+        lifecycle_hooks: set_of(hooks),
+        warm_pool,
+        notifications: set_of(notifications),
+        instance_maintenance: g.instance_maintenance.as_ref().map(|m| InstanceMaintenance {
+            min_healthy_percentage: Some(i64::from(m.min_healthy_percentage)),
+            max_healthy_percentage: Some(i64::from(m.max_healthy_percentage)),
+        }),
+        capacity_reservations,
+        metrics: set_of(g.collected_metrics().into_iter().map(str::to_string).collect()),
+        suspended_processes: set_of(g.suspended_processes.iter().map(|p| p.as_str().to_string()).collect()),
+        tags: tag_map(s, &address, &g.tags),
+        desired_capacity: None,
+        instances: None,
+        in_service: None,
+        pending: None,
+        last_refresh: None,
+    };
     if s.scheduled_actions.values().any(|a| a.group == key) {
-        tag_map[SIZES_TAG] = Value::from(sizes_record(&attrs));
+        attrs.tags.insert(SIZES_TAG.into(), sizes_record(&attrs));
     }
-    attrs.insert("tags".into(), tag_map);
-    Ok(finish(address, names::given(s, Kind::AutoScalingGroup, key, 255), Value::Object(attrs), None))
+    let inputs = GroupInputs {
+        desired: i64::from(g.desired.unwrap_or(g.min)),
+        instance_refresh: g.instance_refresh.as_ref().map(|r| RefreshPreferences {
+            min_healthy_percentage: r.min_healthy_percentage.map(i64::from),
+            max_healthy_percentage: r.max_healthy_percentage.map(i64::from),
+            instance_warmup: r.instance_warmup.map(i64::from),
+            skip_matching: r.skip_matching,
+            checkpoints: r.checkpoints.iter().map(|c| i64::from(*c)).collect(),
+            checkpoint_delay: r.checkpoint_delay.map(i64::from),
+        }),
+        force_delete: g.force_delete,
+    };
+    Ok(Desired::of(address, names::given(s, Kind::AutoScalingGroup, key, 255), &attrs, &inputs, None))
 }
 
 /// On a group with scheduled actions: the sizes the stack declared when lbstack last set them,
 /// `min=2,max=10[,desired=3]`.
 pub const SIZES_TAG: &str = "lbstack:sizes";
 
-fn sizes_record(attrs: &Map<String, Value>) -> String {
-    ["min", "max", "desired"].iter().filter_map(|f| attrs.get(*f).map(|v| format!("{f}={v}"))).collect::<Vec<_>>().join(",")
+fn sizes_record(a: &AutoScalingGroupAttrs) -> String {
+    let mut record = format!("min={},max={}", a.min, a.max);
+    if let Some(d) = a.desired {
+        record.push_str(&format!(",desired={d}"));
+    }
+    record
 }
 
 /// The stack's own schedules are not drift. Between applies, a group's scheduled actions change
@@ -288,13 +328,10 @@ fn alb_forwarding_to<'a>(s: &'a Stack, tg: &str) -> Option<&'a str> {
     })
 }
 
-fn label_refs(s: &Stack, tg: Option<&str>) -> (Value, Value) {
+fn label_refs(s: &Stack, tg: Option<&str>) -> (Option<RefOrId>, Option<RefOrId>) {
     match tg {
-        Some(tg) => (
-            Address::new(Kind::TargetGroup, tg).reference(),
-            alb_forwarding_to(s, tg).map(|lb| Address::new(Kind::LoadBalancer, lb).reference()).unwrap_or(Value::Null),
-        ),
-        None => (Value::Null, Value::Null),
+        Some(tg) => (Some(RefOrId::Ref(Ref::to(Kind::TargetGroup, tg))), alb_forwarding_to(s, tg).map(|lb| RefOrId::Ref(Ref::to(Kind::LoadBalancer, lb)))),
+        None => (None, None),
     }
 }
 
@@ -308,9 +345,16 @@ fn adjustment(t: AdjustmentType) -> &'static str {
 
 fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
     let address = Address::new(Kind::ScalingPolicy, key);
-    let mut attrs = Map::new();
-    attrs.insert("group".into(), Address::new(Kind::AutoScalingGroup, &p.group).reference());
-    attrs.insert("enabled".into(), Value::from(p.enabled.unwrap_or(true)));
+    let mut attrs = ScalingPolicyAttrs {
+        group: Ref::to(Kind::AutoScalingGroup, &p.group),
+        enabled: p.enabled.unwrap_or(true),
+        r#type: String::new(),
+        target_tracking: None,
+        step: None,
+        simple: None,
+        predictive: None,
+        warmup: None,
+    };
     if let Some(tt) = &p.target_tracking {
         let metric = tt.metric.map(|m| match m {
             PredefinedMetric::Cpu => "ASGAverageCPUUtilization",
@@ -318,43 +362,43 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             PredefinedMetric::NetworkOut => "ASGAverageNetworkOut",
             PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
         });
-        let (tg, lb) = label_refs(s, tt.target_group.as_deref());
-        let custom = tt.custom.as_ref().map(|c| {
-            let dims: Vec<Value> = c.dimensions.iter().map(|(k, v)| json!({ "name": k, "value": v })).collect();
-            json!({ "namespace": c.namespace, "name": c.name, "statistic": c.statistic, "dimensions": sorted(dims), "unit": c.unit })
+        let (target_group, load_balancer) = label_refs(s, tt.target_group.as_deref());
+        let custom = tt.custom.as_ref().map(|c| CustomMetric {
+            namespace: Some(c.namespace.clone()),
+            name: Some(c.name.clone()),
+            statistic: Some(c.statistic.clone()),
+            dimensions: set_of(c.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(v.clone()) }).collect()),
+            unit: c.unit.clone(),
         });
-        attrs.insert("type".into(), Value::from("TargetTrackingScaling"));
-        attrs.insert(
-            "target_tracking".into(),
-            json!({ "metric": metric, "target_group": tg, "load_balancer": lb, "custom": custom, "target": tt.target, "disable_scale_in": tt.disable_scale_in }),
-        );
-        attrs.insert("warmup".into(), opt(&tt.warmup));
+        attrs.r#type = "TargetTrackingScaling".into();
+        attrs.target_tracking = Some(TargetTracking {
+            metric: metric.map(str::to_string),
+            target_group,
+            load_balancer,
+            custom,
+            target: Some(tt.target),
+            disable_scale_in: tt.disable_scale_in,
+        });
+        attrs.warmup = Some(tt.warmup.map(i64::from));
     } else if let Some(st) = &p.step {
         let mut steps: Vec<&Step> = st.steps.iter().collect();
         steps.sort_by(|a, b| a.lower.unwrap_or(f64::NEG_INFINITY).total_cmp(&b.lower.unwrap_or(f64::NEG_INFINITY)));
-        let steps: Vec<Value> = steps.iter().map(|x| json!({ "lower": x.lower, "upper": x.upper, "adjust": x.adjust })).collect();
-        attrs.insert("type".into(), Value::from("StepScaling"));
-        attrs.insert(
-            "step".into(),
-            json!({
-                "adjustment_type": adjustment(st.adjustment_type),
-                "aggregation": st.aggregation.clone().unwrap_or_else(|| "Average".into()),
-                "min_adjustment_magnitude": st.min_adjustment_magnitude,
-                "steps": steps,
-            }),
-        );
-        attrs.insert("warmup".into(), opt(&st.warmup));
+        attrs.r#type = "StepScaling".into();
+        attrs.step = Some(StepScaling {
+            adjustment_type: Some(adjustment(st.adjustment_type).into()),
+            aggregation: st.aggregation.clone().unwrap_or_else(|| "Average".into()),
+            min_adjustment_magnitude: st.min_adjustment_magnitude.map(i64::from),
+            steps: steps.iter().map(|x| StepBounds { lower: x.lower, upper: x.upper, adjust: Some(i64::from(x.adjust)) }).collect(),
+        });
+        attrs.warmup = Some(st.warmup.map(i64::from));
     } else if let Some(si) = &p.simple {
-        attrs.insert("type".into(), Value::from("SimpleScaling"));
-        attrs.insert(
-            "simple".into(),
-            json!({
-                "adjustment_type": adjustment(si.adjustment_type),
-                "adjust": si.adjust,
-                "cooldown": si.cooldown.unwrap_or(300),
-                "min_adjustment_magnitude": si.min_adjustment_magnitude,
-            }),
-        );
+        attrs.r#type = "SimpleScaling".into();
+        attrs.simple = Some(SimpleScaling {
+            adjustment_type: Some(adjustment(si.adjustment_type).into()),
+            adjust: Some(i64::from(si.adjust)),
+            cooldown: i64::from(si.cooldown.unwrap_or(300)),
+            min_adjustment_magnitude: si.min_adjustment_magnitude.map(i64::from),
+        });
     } else if let Some(pr) = &p.predictive {
         let metric = match pr.metric {
             PredefinedMetric::Cpu => "ASGCPUUtilization",
@@ -362,23 +406,25 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             PredefinedMetric::NetworkOut => "ASGNetworkOut",
             PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
         };
-        let (tg, lb) = label_refs(s, pr.target_group.as_deref());
-        attrs.insert("type".into(), Value::from("PredictiveScaling"));
-        attrs.insert(
-            "predictive".into(),
-            json!({
-                "metric": metric,
-                "target_group": tg,
-                "load_balancer": lb,
-                "target": pr.target,
-                "mode": if pr.mode == PredictiveMode::ForecastAndScale { "ForecastAndScale" } else { "ForecastOnly" },
-                "buffer_time": pr.buffer_time.unwrap_or(300),
-                "max_capacity_behavior": if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity { "IncreaseMaxCapacity" } else { "HonorMaxCapacity" },
-                "max_capacity_buffer": pr.max_capacity_buffer,
-            }),
-        );
+        let (target_group, load_balancer) = label_refs(s, pr.target_group.as_deref());
+        attrs.r#type = "PredictiveScaling".into();
+        attrs.predictive = Some(PredictiveScaling {
+            metric: Some(metric.into()),
+            target_group,
+            load_balancer,
+            target: Some(pr.target),
+            mode: if pr.mode == PredictiveMode::ForecastAndScale { "ForecastAndScale" } else { "ForecastOnly" }.into(),
+            buffer_time: i64::from(pr.buffer_time.unwrap_or(300)),
+            max_capacity_behavior: if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity {
+                "IncreaseMaxCapacity"
+            } else {
+                "HonorMaxCapacity"
+            }
+            .into(),
+            max_capacity_buffer: pr.max_capacity_buffer.map(i64::from),
+        });
     }
-    finish(address, names::given(s, Kind::ScalingPolicy, key, 255), Value::Object(attrs), None)
+    finish(address, names::given(s, Kind::ScalingPolicy, key, 255), attrs.to_value(), None)
 }
 
 // ------------------------------------------------------------------ scheduled actions
@@ -393,25 +439,18 @@ pub fn normalise_time(t: &str) -> Result<String, String> {
 
 fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired, String> {
     let address = Address::new(Kind::ScheduledAction, key);
-    let mut attrs = Map::new();
-    attrs.insert("group".into(), Address::new(Kind::AutoScalingGroup, &a.group).reference());
-    attrs.insert("recurrence".into(), opt(&a.recurrence));
-    attrs.insert("time_zone".into(), opt(&a.time_zone));
-    // AWS fills in the next run as the start of a recurring action: compared only when declared.
-    if let Some(t) = &a.start {
-        attrs.insert("start".into(), Value::from(normalise_time(t).map_err(|e| format!("scheduled action `{key}`: {e}"))?));
-    }
-    attrs.insert(
-        "end".into(),
-        match &a.end {
-            Some(t) => Value::from(normalise_time(t).map_err(|e| format!("scheduled action `{key}`: {e}"))?),
-            None => Value::Null,
-        },
-    );
-    attrs.insert("min".into(), opt(&a.min));
-    attrs.insert("max".into(), opt(&a.max));
-    attrs.insert("desired".into(), opt(&a.desired));
-    Ok(finish(address, names::given(s, Kind::ScheduledAction, key, 255), Value::Object(attrs), None))
+    let time = |t: &Option<String>| t.as_deref().map(normalise_time).transpose().map_err(|e| format!("scheduled action `{key}`: {e}"));
+    let attrs = ScheduledActionAttrs {
+        group: Ref::to(Kind::AutoScalingGroup, &a.group),
+        recurrence: a.recurrence.clone(),
+        time_zone: a.time_zone.clone(),
+        start: time(&a.start)?,
+        end: time(&a.end)?,
+        min: a.min.map(i64::from),
+        max: a.max.map(i64::from),
+        desired: a.desired.map(i64::from),
+    };
+    Ok(finish(address, names::given(s, Kind::ScheduledAction, key, 255), attrs.to_value(), None))
 }
 
 // ------------------------------------------------------------------ alarms
@@ -444,21 +483,22 @@ fn namespace_for(s: &Stack, namespace: &Option<String>, metric: &str, d: &AlarmD
 }
 
 /// An alarm's dimensions, stack resources by reference.
-fn alarm_dimensions(d: &AlarmDimensions) -> Value {
-    let mut dims: Vec<Value> = Vec::new();
+fn alarm_dimensions(d: &AlarmDimensions) -> Vec<Dimension> {
+    let mut dims = Vec::new();
+    let of = |name: &str, kind: Kind, key: &str| Dimension { name: name.into(), value: RefOrId::Ref(Ref::to(kind, key)) };
     if let Some(lb) = &d.load_balancer {
-        dims.push(json!({ "name": "LoadBalancer", "value": Address::new(Kind::LoadBalancer, lb).reference() }));
+        dims.push(of("LoadBalancer", Kind::LoadBalancer, lb));
     }
     if let Some(tg) = &d.target_group {
-        dims.push(json!({ "name": "TargetGroup", "value": Address::new(Kind::TargetGroup, tg).reference() }));
+        dims.push(of("TargetGroup", Kind::TargetGroup, tg));
     }
     if let Some(g) = &d.autoscaling_group {
-        dims.push(json!({ "name": "AutoScalingGroupName", "value": Address::new(Kind::AutoScalingGroup, g).reference() }));
+        dims.push(of("AutoScalingGroupName", Kind::AutoScalingGroup, g));
     }
     for (k, v) in &d.other {
-        dims.push(json!({ "name": k, "value": v }));
+        dims.push(Dimension { name: k.clone(), value: RefOrId::Id(v.clone()) });
     }
-    sorted(dims)
+    set_of(dims)
 }
 
 /// The id of the band query of an anomaly-detection alarm, and of the metric it is around.
@@ -468,41 +508,50 @@ pub const BANDED_METRIC_QUERY: &str = "m1";
 pub use crate::spec::model::EXPRESSION_QUERY;
 
 /// The metric queries of a math or anomaly alarm (none for a plain one), sorted by id.
-fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Value> {
-    let stat = |m: &str, namespace: &Option<String>, d: &AlarmDimensions, statistic: &Option<String>, period: u32, id: &str, returned: bool| {
-        json!({
-            "id": id,
-            "namespace": namespace_for(s, namespace, m, d),
-            "metric": m,
-            "dimensions": alarm_dimensions(d),
-            "statistic": statistic.clone().unwrap_or_else(|| "Average".into()),
-            "period": period,
-            "return": returned,
-        })
+fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Query> {
+    let stat = |m: &str, namespace: &Option<String>, d: &AlarmDimensions, statistic: &Option<String>, period: u32, id: &str, returned: bool| Query {
+        id: id.into(),
+        expression: None,
+        namespace: Some(namespace_for(s, namespace, m, d)),
+        metric: Some(m.into()),
+        dimensions: Some(alarm_dimensions(d)),
+        statistic: Some(statistic.clone().unwrap_or_else(|| "Average".into())),
+        period: Some(i64::from(period)),
+        returned,
+    };
+    let expression = |id: &str, expression: String| Query {
+        id: id.into(),
+        expression: Some(expression),
+        namespace: None,
+        metric: None,
+        dimensions: None,
+        statistic: None,
+        period: None,
+        returned: true,
     };
     let mut queries = Vec::new();
-    if let Some(expression) = &a.expression {
-        queries.push(json!({ "id": EXPRESSION_QUERY, "expression": expression, "return": true }));
+    if let Some(e) = &a.expression {
+        queries.push(expression(EXPRESSION_QUERY, e.clone()));
         for (id, m) in &a.metrics {
             queries.push(stat(&m.metric, &m.namespace, &m.dimensions, &m.statistic, m.period.unwrap_or(a.period), id, false));
         }
     } else if let (Some(band), Some(metric)) = (a.anomaly_band, &a.metric) {
         queries.push(stat(metric, &a.namespace, &a.dimensions, &a.statistic, a.period, BANDED_METRIC_QUERY, true));
-        queries.push(json!({ "id": BAND_QUERY, "expression": format!("ANOMALY_DETECTION_BAND({BANDED_METRIC_QUERY}, {band})"), "return": true }));
+        queries.push(expression(BAND_QUERY, format!("ANOMALY_DETECTION_BAND({BANDED_METRIC_QUERY}, {band})")));
     }
-    queries.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    queries.sort_by(|x, y| x.id.cmp(&y.id));
     queries
 }
 
 /// An action by key is an SNS topic or a scaling policy of the stack; an ARN stays as written.
-fn action_ref(s: &Stack, a: &str) -> Value {
-    if a.starts_with("arn:") {
-        Value::from(a)
-    } else if s.topics.contains_key(a) {
-        Address::new(Kind::Topic, a).reference()
-    } else {
-        Address::new(Kind::ScalingPolicy, a).reference()
-    }
+fn action_target(s: &Stack, a: &str) -> RefOrId {
+    let kind = if s.topics.contains_key(a) { Kind::Topic } else { Kind::ScalingPolicy };
+    RefOrId::named(kind, a, a.starts_with("arn:"))
+}
+
+/// Alarm actions, a set.
+fn action_targets(s: &Stack, list: &[String]) -> Vec<RefOrId> {
+    set_of(list.iter().map(|x| action_target(s, x)).collect())
 }
 
 fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
@@ -516,28 +565,28 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
         MissingData::Breaching => "breaching",
         MissingData::NotBreaching => "notBreaching",
     };
-    let list = |v: &[String]| sorted(v.iter().map(|x| action_ref(s, x)).collect());
-    let attrs = json!({
-        "namespace": metric.map(|m| namespace_for(s, &a.namespace, m, &a.dimensions)),
-        "metric": metric,
-        "statistic": metric.map(|_| a.statistic.clone().unwrap_or_else(|| "Average".into())),
-        "dimensions": if plain { alarm_dimensions(&a.dimensions) } else { json!([]) },
-        "period": metric.map(|_| a.period),
-        "queries": alarm_queries(s, a),
-        "threshold_metric": a.anomaly_band.map(|_| BAND_QUERY),
-        "evaluation_periods": a.evaluation_periods,
-        "datapoints_to_alarm": a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
-        "threshold": a.threshold,
-        "comparison": comparison_name(a.comparison),
-        "missing_data": missing,
-        "actions": list(&a.actions),
-        "ok_actions": list(&a.ok_actions),
-        "insufficient_data_actions": list(&a.insufficient_data_actions),
-        "description": a.description.clone().unwrap_or_default(),
-        "unit": if plain { a.unit.clone() } else { None },
-        "tags": tags(s, &address, &a.tags),
-    });
-    finish(address, names::given(s, Kind::Alarm, key, 255), attrs, None)
+    let attrs = AlarmAttrs {
+        namespace: metric.map(|m| namespace_for(s, &a.namespace, m, &a.dimensions)),
+        metric: metric.map(str::to_string),
+        statistic: metric.map(|_| a.statistic.clone().unwrap_or_else(|| "Average".into())),
+        dimensions: if plain { alarm_dimensions(&a.dimensions) } else { Vec::new() },
+        period: metric.map(|_| i64::from(a.period)),
+        queries: alarm_queries(s, a),
+        threshold_metric: a.anomaly_band.map(|_| BAND_QUERY.to_string()),
+        evaluation_periods: i64::from(a.evaluation_periods),
+        datapoints_to_alarm: Some(i64::from(a.datapoints_to_alarm.unwrap_or(a.evaluation_periods))),
+        threshold: a.threshold,
+        comparison: Some(comparison_name(a.comparison).into()),
+        missing_data: missing.into(),
+        actions: action_targets(s, &a.actions),
+        ok_actions: action_targets(s, &a.ok_actions),
+        insufficient_data_actions: action_targets(s, &a.insufficient_data_actions),
+        description: a.description.clone().unwrap_or_default(),
+        unit: if plain { a.unit.clone() } else { None },
+        tags: tag_map(s, &address, &a.tags),
+        state: None,
+    };
+    finish(address, names::given(s, Kind::Alarm, key, 255), attrs.to_value(), None)
 }
 
 // ------------------------------------------------------------------ the plan pass
@@ -556,16 +605,22 @@ pub fn annotate(plan: &mut Plan) {
         .collect();
     let mut warnings = Vec::new();
     for c in plan.changes.iter_mut().filter(|c| c.address.kind == Kind::AutoScalingGroup) {
-        let running = c.before.as_ref().and_then(|b| b["_instances"].as_u64()).unwrap_or(0);
+        let (Ok(before), Ok(after)) = (AutoScalingGroupAttrs::before(c), c.after.as_ref().map(|_| AutoScalingGroupAttrs::after(c)).transpose()) else {
+            continue;
+        };
+        let running = before.as_ref().and_then(|b| b.instances).unwrap_or(0);
         if c.action == Action::Delete {
             if running > 0 {
                 warnings.push(format!("{}: {running} running instance{} will be terminated", c.address, plural(running)));
             }
             continue;
         }
-        let (Some(before), Some(after)) = (c.before.clone(), c.after.clone()) else { continue };
-        let template = as_reference(&after["launch_template"]["template"]);
-        let follows_template = matches!(after["launch_template"]["version"].as_str(), Some("$Latest" | "$Default"));
+        let (Some(before), Some(after)) = (before, after) else { continue };
+        let template = match &after.launch_template.template {
+            Some(RefOrId::Ref(Ref(t))) => Some(t),
+            _ => None,
+        };
+        let follows_template = matches!(after.launch_template.version.as_str(), "$Latest" | "$Default");
         let mut why = Vec::new();
         if let Some(t) = template.filter(|t| follows_template && new_version.contains(t)) {
             why.push(format!("{t} gets a new version"));
@@ -573,12 +628,12 @@ pub fn annotate(plan: &mut Plan) {
         if c.diffs.iter().any(|d| d.path.starts_with("launch_template") || d.path.starts_with("mixed_instances")) {
             why.push("the group's launch template or instance types change".into());
         }
-        if let Some(status) = before["_last_refresh"].as_str().filter(|s| UNFINISHED_REFRESH.contains(s)) {
+        if let Some(status) = before.last_refresh.as_deref().filter(|s| UNFINISHED_REFRESH.contains(s)) {
             why.push(format!("the last instance refresh ended {status}"));
         }
         if !why.is_empty() && running > 0 {
-            let prefs = c.inputs.get("instance_refresh").unwrap_or(&Value::Null);
-            let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs["min_healthy_percentage"].as_u64().unwrap_or(90) });
+            let prefs = crate::attrs::inputs_of::<GroupInputs>(c).ok().and_then(|i| i.instance_refresh).unwrap_or_default();
+            let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs.min_healthy_percentage.unwrap_or(90) });
             c.diffs.push(AttrDiff::new("instance_refresh", None, Some(refresh)));
             let reason = super::model::Reason::InstanceRefresh { why, replaces: running };
             warnings.push(format!("{}: {reason}", c.address));
@@ -587,15 +642,15 @@ pub fn annotate(plan: &mut Plan) {
                 c.action = Action::Update;
             }
         }
-        let current = before["_desired_capacity"].as_u64().unwrap_or(running);
-        if let Some(max) = after["max"].as_u64().filter(|m| *m < current) {
+        let current = before.desired_capacity.map_or(running, |d| d as u64);
+        if let Some(max) = Some(after.max as u64).filter(|m| *m < current) {
             warnings.push(format!(
                 "{}: max {max} is below the current capacity of {current}; {} instance{} will be terminated",
                 c.address,
                 current - max,
                 plural(current - max)
             ));
-        } else if let Some(pinned) = after["desired"].as_u64().filter(|d| *d < current) {
+        } else if let Some(pinned) = after.desired.map(|d| d as u64).filter(|d| *d < current) {
             warnings.push(format!(
                 "{}: pinned desired capacity {pinned} is below the current {current}; {} instance{} will be terminated",
                 c.address,

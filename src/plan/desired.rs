@@ -4,8 +4,20 @@
 
 use super::model::{Address, Desired, Kind, as_reference};
 use super::names;
+use crate::attrs::acm::{CertificateAttrs, CertificateInputs};
+use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
+use crate::attrs::elbv2::{
+    Authenticate as SignIn, Conditions, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication as MutualTls,
+    QueryPair, RuleAttrs, SecretSource, SharedRulesAttrs, SharedRulesInputs, TrustStoreAttrs, TrustStoreInputs, WeightedGroup,
+};
+use crate::attrs::elbv2::{HealthCheck, Target as Registered, TargetGroupAttrs};
+use crate::attrs::route53::RecordAttrs;
+use crate::attrs::shield::ShieldProtectionAttrs;
+use crate::attrs::sns::{Subscription, TopicAttrs, TopicInputs};
+use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
+use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
 use crate::spec::model::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Facts about the account resolved before planning: the VPC and its subnets.
@@ -36,7 +48,7 @@ pub struct SharedListenerState {
     pub others: Vec<u32>,
     /// This entry's rules now: priority and conditions (desired shape), so a rule keeps the
     /// priority it was given.
-    pub ours: Vec<(u32, Value)>,
+    pub ours: Vec<(u32, Conditions)>,
 }
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
@@ -54,20 +66,26 @@ pub const OWN_TAG_PREFIX: &str = "lbstack:";
 pub const ATTRIBUTES_TAG: &str = "lbstack:attributes";
 
 pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
-    let mut m = Map::new();
+    serde_json::to_value(tag_map(s, address, own)).expect("tags are strings")
+}
+
+/// The tags lbstack writes on a resource: the stack's and the resource's own, the record of
+/// which keys those are, and the ownership tags.
+pub fn tag_map(s: &Stack, address: &Address, own: &Tags) -> TagMap {
+    let mut m = TagMap::new();
     for (k, v) in s.tags.iter().chain(own.iter()) {
-        m.insert(k.clone(), Value::from(v.as_str()));
+        m.insert(k.clone(), v.clone());
     }
     let mut declared: Vec<&str> = m.keys().map(String::as_str).collect();
     declared.sort();
     let listed = if declared.is_empty() { Vec::new() } else { managed_tag_values(&declared) };
     for (i, value) in listed.into_iter().enumerate() {
         let key = if i == 0 { MANAGED_TAGS_TAG.to_string() } else { format!("{MANAGED_TAGS_TAG}:{}", i + 1) };
-        m.insert(key, Value::from(value));
+        m.insert(key, value);
     }
-    m.insert(OWNER_STACK_TAG.into(), Value::from(s.stack.as_str()));
-    m.insert(OWNER_ADDRESS_TAG.into(), Value::from(address.to_string()));
-    Value::Object(m)
+    m.insert(OWNER_STACK_TAG.into(), s.stack.clone());
+    m.insert(OWNER_ADDRESS_TAG.into(), address.to_string());
+    m
 }
 
 /// Declared keys as tag values of at most 256 characters, split between keys.
@@ -129,52 +147,51 @@ fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     }
     // A tag value holds 256 characters; a longer location is kept as its hash.
     let bundle = if location.chars().count() <= 256 { location } else { format!("s3://{}/… (#{})", t.bucket, names::hash7(&location)) };
-    let mut tag_map = tags(s, &address, &t.tags);
-    tag_map[BUNDLE_TAG] = Value::from(bundle.as_str());
-    let attrs = json!({
-        "bundle": bundle,
-        "tags": tag_map,
-        "_bucket": t.bucket,
-        "_key": t.key,
-        "_version": t.version,
-    });
-    finish(address, names::physical(&s.stack, key, 32), attrs, None)
+    let mut tags = tag_map(s, &address, &t.tags);
+    tags.insert(BUNDLE_TAG.into(), bundle.clone());
+    let attrs = TrustStoreAttrs { bundle: Some(bundle), tags };
+    let inputs = TrustStoreInputs { bucket: t.bucket.clone(), key: t.key.clone(), version: t.version.clone() };
+    Desired::of(address, names::physical(&s.stack, key, 32), &attrs, &inputs, None)
 }
 
 /// An HTTPS listener's mutual TLS as plans compare it (`off` when the stack sets none).
-fn mutual_authentication(m: &Option<MutualAuthentication>) -> Value {
+fn mutual_authentication(m: &Option<MutualAuthentication>) -> MutualTls {
+    let mode = |mode: &str| MutualTls { mode: mode.into(), trust_store: None, ignore_expiry: None };
     match m {
-        None => json!({ "mode": "off" }),
-        Some(MutualAuthentication { mode: MtlsMode::Passthrough, .. }) => json!({ "mode": "passthrough" }),
+        None => mode("off"),
+        Some(MutualAuthentication { mode: MtlsMode::Passthrough, .. }) => mode("passthrough"),
         Some(MutualAuthentication { mode: MtlsMode::Verify, trust_store, ignore_client_certificate_expiry }) => {
             let store = trust_store.as_deref().unwrap_or_default();
-            let store = if store.starts_with("arn:") { Value::from(store) } else { Address::new(Kind::TrustStore, store).reference() };
-            json!({ "mode": "verify", "trust_store": store, "ignore_expiry": ignore_client_certificate_expiry.unwrap_or(false) })
+            MutualTls {
+                mode: "verify".into(),
+                trust_store: Some(RefOrId::named(Kind::TrustStore, store, store.starts_with("arn:"))),
+                ignore_expiry: Some(ignore_client_certificate_expiry.unwrap_or(false)),
+            }
         }
     }
 }
 
 fn topic(s: &Stack, key: &str, t: &Topic) -> Desired {
     let address = Address::new(Kind::Topic, key);
-    let mut endpoints = Map::new();
-    let subscriptions: Vec<Value> = t
+    let mut inputs = TopicInputs::default();
+    let subscriptions: Vec<Subscription> = t
         .subscriptions
         .iter()
         .map(|sub| {
             let shown = shown_endpoint(sub.protocol.as_str(), &sub.endpoint);
             if shown != sub.endpoint {
-                endpoints.insert(shown.clone(), Value::from(sub.endpoint.as_str()));
+                inputs.endpoints.insert(shown.clone(), sub.endpoint.clone());
             }
-            json!({ "protocol": sub.protocol.as_str(), "endpoint": shown })
+            Subscription { protocol: sub.protocol.as_str().into(), endpoint: shown }
         })
         .collect();
-    let attrs = json!({
-        "display_name": t.display_name.clone().unwrap_or_default(),
-        "subscriptions": sorted(subscriptions),
-        "tags": tags(s, &address, &t.tags),
-        "_endpoints": endpoints,
-    });
-    finish(address, names::given(s, Kind::Topic, key, 256), attrs, None)
+    let attrs = TopicAttrs {
+        display_name: t.display_name.clone().unwrap_or_default(),
+        subscriptions: set_of(subscriptions),
+        tags: tag_map(s, &address, &t.tags),
+        subscription_arns: None,
+    };
+    Desired::of(address, names::given(s, Kind::Topic, key, 256), &attrs, &inputs, None)
 }
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
@@ -212,9 +229,8 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
         if let Some(acl) = &lb.web_acl {
             let lb_addr = Address::new(Kind::LoadBalancer, key);
             // An ARN is a web ACL the stack uses but does not own.
-            let acl_value = if acl.starts_with("arn:") { Value::from(acl.as_str()) } else { Address::new(Kind::WebAcl, acl).reference() };
-            let attrs = json!({ "load_balancer": lb_addr.reference(), "web_acl": acl_value });
-            out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs, Some(lb_addr)));
+            let attrs = WebAclAssociationAttrs { load_balancer: Ref(lb_addr.clone()), web_acl: RefOrId::named(Kind::WebAcl, acl, acl.starts_with("arn:")) };
+            out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs.to_value(), Some(lb_addr)));
         }
         if lb.shield == Some(true) {
             out.push(shield_protection(s, ctx, key)?);
@@ -245,21 +261,20 @@ pub fn fqdn(name: &str) -> String {
 fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     let address = Address::new(Kind::Record, key);
     let zone = if r.zone.starts_with('Z') && !r.zone.contains('.') { r.zone.clone() } else { fqdn(&r.zone) };
-    let mut attrs = Map::new();
-    attrs.insert("zone".into(), Value::from(zone));
-    attrs.insert("name".into(), Value::from(fqdn(&r.name)));
-    attrs.insert("type".into(), Value::from(r.kind.as_str()));
-    attrs.insert("target".into(), Address::new(Kind::LoadBalancer, &r.target).reference());
-    if r.kind == RecordType::Cname {
-        attrs.insert("ttl".into(), Value::from(r.ttl.unwrap_or(60)));
-    } else {
-        attrs.insert("evaluate_target_health".into(), Value::from(r.evaluate_target_health.unwrap_or(true)));
-    }
-    attrs.insert("weight".into(), json!(r.weight));
-    attrs.insert("set_identifier".into(), json!(r.set_identifier_for(&s.stack)));
-    // Listed in the zone's lbstack index (records carry no tags): false only on a record being adopted.
-    attrs.insert("indexed".into(), Value::from(true));
-    finish(address, fqdn(&r.name), Value::Object(attrs), None)
+    let cname = r.kind == RecordType::Cname;
+    let attrs = RecordAttrs {
+        zone,
+        name: fqdn(&r.name),
+        r#type: r.kind.as_str().into(),
+        target: RefOrId::Ref(Ref::to(Kind::LoadBalancer, &r.target)),
+        ttl: cname.then(|| i64::from(r.ttl.unwrap_or(60))),
+        evaluate_target_health: (!cname).then(|| r.evaluate_target_health.unwrap_or(true)),
+        weight: r.weight.map(i64::from),
+        set_identifier: r.set_identifier_for(&s.stack),
+        indexed: true,
+        raw: None,
+    };
+    finish(address, fqdn(&r.name), attrs.to_value(), None)
 }
 
 /// A desired resource from its attributes; top-level `_`-keys are apply-only inputs and move to
@@ -292,13 +307,9 @@ pub fn collect_refs(v: &Value, out: &mut Vec<Address>) {
     }
 }
 
-/// A security group of the stack by key becomes a reference; an `sg-` id stays literal.
-pub(super) fn sg_ref(name: &str) -> Value {
-    if name.starts_with("sg-") { Value::from(name) } else { Address::new(Kind::SecurityGroup, name).reference() }
-}
-
-fn tg_ref(name: &str) -> Value {
-    Address::new(Kind::TargetGroup, name).reference()
+/// A security group of the stack by key is a reference; an `sg-` id stays literal.
+pub(super) fn sg_source(name: &str) -> RefOrId {
+    RefOrId::named(Kind::SecurityGroup, name, name.starts_with("sg-"))
 }
 
 /// Sort a list of JSON values by their text, so lists that are sets compare equal.
@@ -310,11 +321,7 @@ pub fn sorted(mut v: Vec<Value>) -> Value {
 
 // ------------------------------------------------------------------ security groups
 
-pub fn sg_permission(protocol: &str, from: i64, to: i64, source: Value, description: &str) -> Value {
-    json!({ "protocol": protocol, "from": from, "to": to, "source": source, "description": description })
-}
-
-fn sg_rules(rules: &[SgRule]) -> Value {
+fn sg_rules(rules: &[SgRule]) -> Vec<Permission> {
     let mut out = Vec::new();
     for r in rules {
         let (protocol, from, to) = match (r.protocol, &r.ports) {
@@ -329,16 +336,16 @@ fn sg_rules(rules: &[SgRule]) -> Value {
         };
         let description = r.description.clone().unwrap_or_default();
         for c in &r.cidrs {
-            out.push(sg_permission(protocol, from, to, Value::from(format!("cidr:{c}")), &description));
+            out.push(Permission::new(protocol, from, to, RefOrId::Id(format!("cidr:{c}")), &description));
         }
         for c in &r.ipv6_cidrs {
-            out.push(sg_permission(protocol, from, to, Value::from(format!("cidr6:{c}")), &description));
+            out.push(Permission::new(protocol, from, to, RefOrId::Id(format!("cidr6:{c}")), &description));
         }
         for g in &r.groups {
-            out.push(sg_permission(protocol, from, to, sg_ref(g), &description));
+            out.push(Permission::new(protocol, from, to, sg_source(g), &description));
         }
     }
-    sorted(out)
+    set_of(out)
 }
 
 fn proto_name(p: SgProtocol) -> &'static str {
@@ -352,18 +359,17 @@ fn proto_name(p: SgProtocol) -> &'static str {
 
 fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> Desired {
     let address = Address::new(Kind::SecurityGroup, key);
-    let egress = match &sg.egress {
-        Some(rules) => sg_rules(rules),
-        None => sorted(vec![sg_permission("all", 0, 65535, Value::from("cidr:0.0.0.0/0"), "")]),
+    let attrs = SecurityGroupAttrs {
+        description: sg.description.clone().unwrap_or_else(|| format!("{key} (lbstack stack {})", s.stack)),
+        vpc: ctx.vpc_id.clone(),
+        ingress: sg_rules(&sg.ingress),
+        egress: match &sg.egress {
+            Some(rules) => sg_rules(rules),
+            None => vec![Permission::all_outbound()],
+        },
+        tags: tag_map(s, &address, &sg.tags),
     };
-    let attrs = json!({
-        "description": sg.description.clone().unwrap_or_else(|| format!("{key} (lbstack stack {})", s.stack)),
-        "vpc": ctx.vpc_id,
-        "ingress": sg_rules(&sg.ingress),
-        "egress": egress,
-        "tags": tags(s, &address, &sg.tags),
-    });
-    finish(address, names::given(s, Kind::SecurityGroup, key, 255), attrs, None)
+    finish(address, names::given(s, Kind::SecurityGroup, key, 255), attrs.to_value(), None)
 }
 
 // ------------------------------------------------------------------ certificates
@@ -384,34 +390,30 @@ pub fn pem_fingerprint(pem: &str) -> Option<String> {
 
 fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String> {
     let address = Address::new(Kind::Certificate, key);
-    let attrs = if let Some(domain) = &c.domain {
+    let tags = tag_map(s, &address, &c.tags);
+    let (attrs, inputs) = if let Some(domain) = &c.domain {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        let sans: Vec<Value> =
-            c.alternative_names.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()).filter(|n| *n != domain).map(Value::from).collect();
-        json!({
-            "type": "requested",
-            "domain": domain,
-            "alternative_names": sorted(sans),
-            "_validation_zone": c.validation_zone.clone().unwrap_or_default(),
-            "tags": tags(s, &address, &c.tags),
-        })
+        let sans: Vec<String> = c.alternative_names.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()).filter(|n| *n != domain).collect();
+        let attrs =
+            CertificateAttrs { r#type: "requested".into(), domain: Some(domain), alternative_names: Some(set_of(sans)), fingerprint: None, status: None, tags };
+        (attrs, CertificateInputs { validation_zone: Some(c.validation_zone.clone().unwrap_or_default()), ..CertificateInputs::default() })
     } else if let Some(imp) = &c.import {
         let pem = s.files.read(&imp.certificate, crate::spec::pem::MAX_PEM_BYTES).map_err(|e| format!("certificate `{key}`: `{}`: {e}", imp.certificate))?;
         let fingerprint =
             pem_fingerprint(&String::from_utf8_lossy(&pem)).ok_or_else(|| format!("certificate `{key}`: `{}` holds no PEM certificate", imp.certificate))?;
+        let attrs = CertificateAttrs { r#type: "imported".into(), domain: None, alternative_names: None, fingerprint: Some(fingerprint), status: None, tags };
         // File names as the stack gives them: apply reads them again, through the same fence.
-        json!({
-            "type": "imported",
-            "fingerprint": fingerprint,
-            "_certificate_file": imp.certificate,
-            "_private_key_file": imp.private_key,
-            "_chain_file": imp.chain,
-            "tags": tags(s, &address, &c.tags),
-        })
+        let inputs = CertificateInputs {
+            validation_zone: None,
+            certificate_file: Some(imp.certificate.clone()),
+            private_key_file: Some(imp.private_key.clone()),
+            chain_file: imp.chain.clone(),
+        };
+        (attrs, inputs)
     } else {
         return Err(format!("certificate `{key}` has neither `domain` nor `import`"));
     };
-    Ok(finish(address, names::physical(&s.stack, key, 255), attrs, None))
+    Ok(Desired::of(address, names::physical(&s.stack, key, 255), &attrs, &inputs, None))
 }
 
 // ------------------------------------------------------------------ WAF
@@ -419,18 +421,18 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
 fn ip_set(s: &Stack, key: &str, set: &IpSet) -> Desired {
     let address = Address::new(Kind::IpSet, key);
     let v6 = set.addresses.iter().any(|a| a.contains(':'));
-    let attrs = json!({
-        "ip_version": if v6 { "IPV6" } else { "IPV4" },
-        "addresses": sorted(set.addresses.iter().map(|a| Value::from(a.as_str())).collect()),
-        "description": set.description.clone().unwrap_or_default(),
-        "tags": tags(s, &address, &Tags::new()),
-    });
-    finish(address, names::given(s, Kind::IpSet, key, 128), attrs, None)
+    let attrs = IpSetAttrs {
+        ip_version: if v6 { "IPV6" } else { "IPV4" }.into(),
+        addresses: set_of(set.addresses.clone()),
+        description: set.description.clone().unwrap_or_default(),
+        tags: tag_map(s, &address, &Tags::new()),
+    };
+    finish(address, names::given(s, Kind::IpSet, key, 128), attrs.to_value(), None)
 }
 
 fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
     let address = Address::new(Kind::WebAcl, key);
-    let mut rules: Vec<Value> = acl
+    let mut rules: Vec<WafRule> = acl
         .rules
         .iter()
         .enumerate()
@@ -438,28 +440,26 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
             let statement = if let Some(m) = &r.managed {
                 let mut excluded = m.excluded_rules.clone();
                 excluded.sort();
-                json!({ "managed": { "vendor": m.vendor, "name": m.name, "version": m.version, "excluded_rules": excluded } })
+                Statement::Managed(ManagedGroup { vendor: m.vendor.clone(), name: m.name.clone(), version: m.version.clone(), excluded_rules: excluded })
             } else if let Some(rl) = &r.rate_limit {
-                let agg = match rl.aggregate_by {
+                let aggregate = match rl.aggregate_by {
                     RateAggregate::Ip => "IP",
                     RateAggregate::ForwardedIp => "FORWARDED_IP",
                 };
-                json!({ "rate_limit": { "limit": rl.limit, "window": rl.window, "aggregate": agg } })
+                Statement::RateLimit(WafRateLimit { limit: rl.limit as i64, window: i64::from(rl.window), aggregate: aggregate.into() })
             } else if let Some(set) = &r.ip_set {
-                json!({ "ip_set": Address::new(Kind::IpSet, set).reference() })
+                Statement::IpSet(RefOrId::Ref(Ref::to(Kind::IpSet, set)))
             } else {
                 let mut codes = r.geo.clone().unwrap_or_default();
                 codes.sort();
-                json!({ "geo": codes })
+                Statement::Geo(codes)
             };
             let (action, override_action) = if r.managed.is_some() {
-                (
-                    Value::Null,
-                    Value::from(match r.override_action.unwrap_or(WafOverride::None) {
-                        WafOverride::None => "none",
-                        WafOverride::Count => "count",
-                    }),
-                )
+                let o = match r.override_action.unwrap_or(WafOverride::None) {
+                    WafOverride::None => "none",
+                    WafOverride::Count => "count",
+                };
+                (None, Some(o.to_string()))
             } else {
                 let a = match r.action.unwrap_or(WafRuleAction::Block) {
                     WafRuleAction::Allow => "allow",
@@ -468,160 +468,137 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
                     WafRuleAction::Captcha => "captcha",
                     WafRuleAction::Challenge => "challenge",
                 };
-                (Value::from(a), Value::Null)
+                (Some(a.to_string()), None)
             };
-            json!({
-                "name": r.name,
-                "priority": r.priority.unwrap_or(i as u32),
-                "action": action,
-                "override_action": override_action,
-                "statement": statement,
-            })
+            WafRule { name: r.name.clone(), priority: i64::from(r.priority.unwrap_or(i as u32)), action, override_action, statement }
         })
         .collect();
-    rules.sort_by_key(|r| r["priority"].as_u64());
-    let attrs = json!({
-        "default_action": match acl.default_action { WafDefaultAction::Allow => "allow", WafDefaultAction::Block => "block" },
-        "description": acl.description.clone().unwrap_or_default(),
-        "metrics": acl.metrics,
-        "rules": rules,
-        "tags": tags(s, &address, &acl.tags),
-    });
-    finish(address, names::given(s, Kind::WebAcl, key, 128), attrs, None)
+    rules.sort_by_key(|r| r.priority);
+    let attrs = WebAclAttrs {
+        default_action: match acl.default_action {
+            WafDefaultAction::Allow => "allow",
+            WafDefaultAction::Block => "block",
+        }
+        .into(),
+        description: acl.description.clone().unwrap_or_default(),
+        metrics: acl.metrics,
+        rules,
+        tags: tag_map(s, &address, &acl.tags),
+    };
+    finish(address, names::given(s, Kind::WebAcl, key, 128), attrs.to_value(), None)
 }
 
 // ------------------------------------------------------------------ target groups
 
 /// AWS's health-check defaults for a target group of this protocol and type.
-pub fn health_check_defaults(protocol: Option<Protocol>, target_type: TargetType) -> Value {
+pub fn health_check_defaults(protocol: Option<Protocol>, target_type: TargetType) -> HealthCheck {
     if target_type == TargetType::Lambda {
-        return json!({ "enabled": false });
+        return HealthCheck { enabled: false, ..HealthCheck::default() };
     }
+    let text = |s: &str| Some(s.to_string());
+    let check = |protocol: &str, port: &str, interval: i64, timeout: i64| HealthCheck {
+        enabled: true,
+        protocol: text(protocol),
+        port: text(port),
+        interval: Some(interval),
+        timeout: Some(timeout),
+        healthy_threshold: Some(5),
+        unhealthy_threshold: Some(2),
+        ..HealthCheck::default()
+    };
     match protocol {
-        Some(Protocol::Http | Protocol::Https) => json!({
-            "enabled": true,
-            "protocol": protocol.map(Protocol::as_str),
-            "path": "/",
-            "port": "traffic-port",
-            "interval": 30,
-            "timeout": 5,
-            "healthy_threshold": 5,
-            "unhealthy_threshold": 2,
-            "matcher": "200",
-        }),
-        Some(Protocol::Geneve) => json!({
-            "enabled": true,
-            "protocol": "TCP",
-            "port": "80",
-            "interval": 10,
-            "timeout": 5,
-            "healthy_threshold": 5,
-            "unhealthy_threshold": 2,
-        }),
-        _ => json!({
-            "enabled": true,
-            "protocol": "TCP",
-            "port": "traffic-port",
-            "interval": 30,
-            "timeout": 10,
-            "healthy_threshold": 5,
-            "unhealthy_threshold": 2,
-        }),
+        Some(p @ (Protocol::Http | Protocol::Https)) => HealthCheck { path: text("/"), matcher: text("200"), ..check(p.as_str(), "traffic-port", 30, 5) },
+        Some(Protocol::Geneve) => check("TCP", "80", 10, 5),
+        _ => check("TCP", "traffic-port", 30, 10),
     }
 }
 
-fn health_check(tg: &TargetGroup) -> Value {
+fn health_check(tg: &TargetGroup) -> HealthCheck {
     let mut hc = health_check_defaults(tg.protocol, tg.target_type);
     let Some(d) = &tg.health_check else { return hc };
-    let m = hc.as_object_mut().expect("defaults are an object");
     if let Some(p) = d.protocol {
         let name = match p {
             HealthCheckProtocol::Http => "HTTP",
             HealthCheckProtocol::Https => "HTTPS",
             HealthCheckProtocol::Tcp => "TCP",
         };
-        m.insert("protocol".into(), Value::from(name));
+        hc.protocol = Some(name.into());
         // Switching a TCP check to HTTP(S) brings the HTTP defaults along.
         if p != HealthCheckProtocol::Tcp {
-            m.entry("path").or_insert(Value::from("/"));
-            m.entry("matcher").or_insert(Value::from(if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) { "200" } else { "200-399" }));
+            hc.path.get_or_insert_with(|| "/".into());
+            hc.matcher.get_or_insert_with(|| if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) { "200" } else { "200-399" }.into());
         } else {
-            m.remove("path");
-            m.remove("matcher");
+            hc.path = None;
+            hc.matcher = None;
         }
     }
-    let set = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            m.insert(k.into(), v);
-        }
-    };
-    set(m, "enabled", d.enabled.map(Value::from));
-    set(m, "path", d.path.clone().map(Value::from));
-    set(
-        m,
-        "port",
-        d.port.as_ref().map(|p| match p {
-            HealthCheckPort::Port(n) => Value::from(n.to_string()),
-            HealthCheckPort::Named(s) => Value::from(s.as_str()),
-        }),
-    );
-    set(m, "interval", d.interval.map(Value::from));
-    set(m, "timeout", d.timeout.map(Value::from));
-    set(m, "healthy_threshold", d.healthy_threshold.map(Value::from));
-    set(m, "unhealthy_threshold", d.unhealthy_threshold.map(Value::from));
-    set(m, "matcher", d.matcher.clone().map(Value::from));
+    hc.enabled = d.enabled.unwrap_or(hc.enabled);
+    hc.path = d.path.clone().or(hc.path);
+    hc.port = d
+        .port
+        .as_ref()
+        .map(|p| match p {
+            HealthCheckPort::Port(n) => n.to_string(),
+            HealthCheckPort::Named(s) => s.clone(),
+        })
+        .or(hc.port);
+    hc.interval = d.interval.map(i64::from).or(hc.interval);
+    hc.timeout = d.timeout.map(i64::from).or(hc.timeout);
+    hc.healthy_threshold = d.healthy_threshold.map(i64::from).or(hc.healthy_threshold);
+    hc.unhealthy_threshold = d.unhealthy_threshold.map(i64::from).or(hc.unhealthy_threshold);
+    hc.matcher = d.matcher.clone().or(hc.matcher);
     hc
 }
 
 /// Whether the stack sets any attribute of this group away from AWS's default.
 pub fn tg_sets_attributes(tg: &TargetGroup) -> bool {
-    tg_attributes(tg).as_object().is_some_and(|m| m.iter().any(|(k, v)| tg_attribute_default(k) != v.as_str()))
+    tg_attributes(tg).iter().any(|(k, v)| tg_attribute_default(k) != Some(v.as_str()))
 }
 
 /// Target-group attributes lbstack manages, with AWS defaults for those not declared.
-pub fn tg_attributes(tg: &TargetGroup) -> Value {
-    let mut m = Map::new();
+pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
+    let mut m = AttributeMap::new();
     let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
     if tg.target_type != TargetType::Lambda {
-        m.insert("deregistration_delay.timeout_seconds".into(), Value::from(tg.deregistration_delay.unwrap_or(300).to_string()));
+        m.insert("deregistration_delay.timeout_seconds".into(), tg.deregistration_delay.unwrap_or(300).to_string());
     }
     match &tg.stickiness {
         Some(st) => {
-            m.insert("stickiness.enabled".into(), Value::from("true"));
+            m.insert("stickiness.enabled".into(), "true".to_string());
             let kind = match st.kind {
                 StickinessType::LbCookie => "lb_cookie",
                 StickinessType::AppCookie => "app_cookie",
                 StickinessType::SourceIp => "source_ip",
             };
-            m.insert("stickiness.type".into(), Value::from(kind));
+            m.insert("stickiness.type".into(), kind.to_string());
             match st.kind {
                 StickinessType::LbCookie => {
-                    m.insert("stickiness.lb_cookie.duration_seconds".into(), Value::from(st.duration.unwrap_or(86400).to_string()));
+                    m.insert("stickiness.lb_cookie.duration_seconds".into(), st.duration.unwrap_or(86400).to_string());
                 }
                 StickinessType::AppCookie => {
-                    m.insert("stickiness.app_cookie.duration_seconds".into(), Value::from(st.duration.unwrap_or(86400).to_string()));
-                    m.insert("stickiness.app_cookie.cookie_name".into(), Value::from(st.cookie_name.clone().unwrap_or_default()));
+                    m.insert("stickiness.app_cookie.duration_seconds".into(), st.duration.unwrap_or(86400).to_string());
+                    m.insert("stickiness.app_cookie.cookie_name".into(), st.cookie_name.clone().unwrap_or_default());
                 }
                 StickinessType::SourceIp => {}
             }
         }
         None if tg.target_type != TargetType::Lambda => {
-            m.insert("stickiness.enabled".into(), Value::from("false"));
+            m.insert("stickiness.enabled".into(), "false".to_string());
         }
         None => {}
     }
     if http {
-        m.insert("slow_start.duration_seconds".into(), Value::from(tg.slow_start.unwrap_or(0).to_string()));
+        m.insert("slow_start.duration_seconds".into(), tg.slow_start.unwrap_or(0).to_string());
         let algo = match tg.algorithm.unwrap_or(Algorithm::RoundRobin) {
             Algorithm::RoundRobin => "round_robin",
             Algorithm::LeastOutstandingRequests => "least_outstanding_requests",
             Algorithm::WeightedRandom => "weighted_random",
         };
-        m.insert("load_balancing.algorithm.type".into(), Value::from(algo));
+        m.insert("load_balancing.algorithm.type".into(), algo.to_string());
     }
     let mut put = |key: &str, value: Option<String>| {
         let value = value.unwrap_or_else(|| tg_attribute_default(key).unwrap_or_default().to_string());
-        m.insert(key.to_string(), Value::from(value));
+        m.insert(key.to_string(), value);
     };
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
     if matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp)) {
@@ -643,7 +620,7 @@ pub fn tg_attributes(tg: &TargetGroup) -> Value {
     for (key, value) in &tg.other_attributes {
         put(key, Some(value.to_string()));
     }
-    Value::Object(m)
+    m
 }
 
 pub fn tg_attribute_default(key: &str) -> Option<&'static str> {
@@ -652,35 +629,41 @@ pub fn tg_attribute_default(key: &str) -> Option<&'static str> {
 
 fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned: bool) -> Desired {
     let address = Address::new(Kind::TargetGroup, key);
-    let mut attrs = Map::new();
-    attrs.insert("target_type".into(), Value::from(target_type_name(tg.target_type)));
-    if tg.target_type != TargetType::Lambda {
-        attrs.insert("protocol".into(), Value::from(tg.protocol.map(Protocol::as_str).unwrap_or("HTTP")));
-        attrs.insert("port".into(), Value::from(tg.port.unwrap_or(80)));
-        attrs.insert("vpc".into(), Value::from(ctx.vpc_id.as_str()));
-    }
-    if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) {
-        let v = match tg.protocol_version.unwrap_or(ProtocolVersion::Http1) {
+    let lambda = tg.target_type == TargetType::Lambda;
+    let protocol_version = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)).then(|| {
+        match tg.protocol_version.unwrap_or(ProtocolVersion::Http1) {
             ProtocolVersion::Http1 => "HTTP1",
             ProtocolVersion::Http2 => "HTTP2",
             ProtocolVersion::Grpc => "GRPC",
-        };
-        attrs.insert("protocol_version".into(), Value::from(v));
-    }
-    attrs.insert("health_check".into(), health_check(tg));
-    attrs.insert("attributes".into(), tg_attributes(tg));
+        }
+        .to_string()
+    });
     // Targets the stack lists; an auto-scaling group (or anything else) owns the registrations of
     // a group that lists none, and a group moving between the two is not fought over.
-    if let Some(listed) = tg.targets.as_ref().filter(|_| !asg_owned) {
-        let targets: Vec<Value> = listed.iter().map(|t| json!({ "id": t.id, "port": t.port.or(tg.port), "availability_zone": t.availability_zone })).collect();
-        attrs.insert("targets".into(), sorted(targets));
-    }
-    let mut tag_map = tags(s, &address, &tg.tags);
+    let targets = tg.targets.as_ref().filter(|_| !asg_owned).map(|listed| {
+        set_of(
+            listed
+                .iter()
+                .map(|t| Registered { id: t.id.clone(), port: t.port.or(tg.port).map(i64::from), availability_zone: t.availability_zone.clone() })
+                .collect(),
+        )
+    });
+    let mut tags = tag_map(s, &address, &tg.tags);
     if tg_sets_attributes(tg) {
-        tag_map[ATTRIBUTES_TAG] = Value::from("set");
+        tags.insert(ATTRIBUTES_TAG.into(), "set".into());
     }
-    attrs.insert("tags".into(), tag_map);
-    finish(address, names::elbv2_name(s, Kind::TargetGroup, key), Value::Object(attrs), None)
+    let attrs = TargetGroupAttrs {
+        target_type: target_type_name(tg.target_type).into(),
+        protocol: (!lambda).then(|| tg.protocol.map(Protocol::as_str).unwrap_or("HTTP").to_string()),
+        port: (!lambda).then(|| i64::from(tg.port.unwrap_or(80))),
+        vpc: (!lambda).then(|| ctx.vpc_id.clone()),
+        protocol_version,
+        health_check: health_check(tg),
+        attributes: tg_attributes(tg),
+        targets,
+        tags,
+    };
+    finish(address, names::elbv2_name(s, Kind::TargetGroup, key), attrs.to_value(), None)
 }
 
 pub fn target_type_name(t: TargetType) -> &'static str {
@@ -694,12 +677,12 @@ pub fn target_type_name(t: TargetType) -> &'static str {
 
 // ------------------------------------------------------------------ load balancers
 
-fn lb_attributes(lb: &LoadBalancer) -> Value {
+fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
     let a = &lb.attributes;
-    let mut m = Map::new();
+    let mut m = AttributeMap::new();
     let mut put = |key: &str, value: Option<String>| {
         let value = value.unwrap_or_else(|| lb_attribute_default(key).unwrap_or_default().to_string());
-        m.insert(key.to_string(), Value::from(value));
+        m.insert(key.to_string(), value);
     };
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
     let word = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
@@ -746,7 +729,7 @@ fn lb_attributes(lb: &LoadBalancer) -> Value {
     for (key, value) in &a.other {
         put(key, Some(value.to_string()));
     }
-    Value::Object(m)
+    m
 }
 
 pub fn lb_attribute_default(key: &str) -> Option<&'static str> {
@@ -759,23 +742,23 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
         Some(group) => ctx.subnet_groups.get(group).cloned().ok_or_else(|| format!("subnet group `{group}` was not resolved"))?,
         None => ctx.vpc_subnets.clone(),
     };
-    let mut attrs = Map::new();
-    attrs.insert("type".into(), Value::from(lb.kind.as_str()));
-    if lb.kind != LbType::Gateway {
-        attrs.insert("scheme".into(), Value::from(if lb.scheme == Scheme::Internal { "internal" } else { "internet-facing" }));
-    }
-    attrs.insert("subnets".into(), sorted(subnets.into_iter().map(Value::from).collect()));
-    if lb.kind != LbType::Gateway {
-        attrs.insert("security_groups".into(), sorted(lb.security_groups.iter().map(|g| sg_ref(g)).collect()));
-    }
-    let ip = match lb.ip_address_type {
-        Some(IpAddressType::Dualstack) => "dualstack",
-        _ => "ipv4",
+    let gateway = lb.kind == LbType::Gateway;
+    let attrs = LoadBalancerAttrs {
+        r#type: lb.kind.as_str().into(),
+        scheme: (!gateway).then(|| if lb.scheme == Scheme::Internal { "internal" } else { "internet-facing" }.into()),
+        subnets: set_of(subnets),
+        security_groups: (!gateway).then(|| set_of(lb.security_groups.iter().map(|g| sg_source(g)).collect())),
+        ip_address_type: match lb.ip_address_type {
+            Some(IpAddressType::Dualstack) => "dualstack",
+            _ => "ipv4",
+        }
+        .into(),
+        attributes: lb_attributes(lb),
+        tags: tag_map(s, &address, &lb.tags),
+        dns_name: None,
+        canonical_zone: None,
     };
-    attrs.insert("ip_address_type".into(), Value::from(ip));
-    attrs.insert("attributes".into(), lb_attributes(lb));
-    attrs.insert("tags".into(), tags(s, &address, &lb.tags));
-    Ok(finish(address, names::elbv2_name(s, Kind::LoadBalancer, key), Value::Object(attrs), None))
+    Ok(finish(address, names::elbv2_name(s, Kind::LoadBalancer, key), attrs.to_value(), None))
 }
 
 // ------------------------------------------------------------------ listeners and rules
@@ -785,43 +768,36 @@ pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener) -> Result<Desired, String> {
     let address = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let lb_addr = Address::new(Kind::LoadBalancer, lb_key);
-    let mut attrs = Map::new();
-    attrs.insert("load_balancer".into(), lb_addr.reference());
-    if lb.kind != LbType::Gateway {
-        attrs.insert("port".into(), Value::from(l.port.unwrap_or(80)));
-        attrs.insert("protocol".into(), Value::from(l.protocol.map(Protocol::as_str).unwrap_or("HTTP")));
-    }
-    if matches!(l.protocol, Some(Protocol::Https | Protocol::Tls)) {
-        attrs.insert("ssl_policy".into(), Value::from(l.ssl_policy.clone().unwrap_or_else(|| DEFAULT_SSL_POLICY.into())));
-        let mut certs = Vec::new();
-        for c in &l.certificates {
-            if c.starts_with("arn:") {
-                certs.push(Value::from(c.as_str()));
-            } else {
-                let Some(cert) = s.certificates.get(c) else { return Err(format!("certificate `{c}` is not declared")) };
-                match (&cert.arn, ctx.certificates.get(c.as_str())) {
-                    (Some(arn), _) | (None, Some(arn)) => certs.push(Value::from(arn.as_str())),
-                    (None, None) if cert.lookup.is_some() => return Err(format!("certificate `{c}` was not looked up")),
-                    (None, None) => certs.push(Address::new(Kind::Certificate, c).reference()),
-                }
+    let gateway = lb.kind == LbType::Gateway;
+    let tls = matches!(l.protocol, Some(Protocol::Https | Protocol::Tls));
+    let mut certs = Vec::new();
+    for c in l.certificates.iter().filter(|_| tls) {
+        if c.starts_with("arn:") {
+            certs.push(RefOrId::Id(c.clone()));
+        } else {
+            let Some(cert) = s.certificates.get(c) else { return Err(format!("certificate `{c}` is not declared")) };
+            match (&cert.arn, ctx.certificates.get(c.as_str())) {
+                (Some(arn), _) | (None, Some(arn)) => certs.push(RefOrId::Id(arn.clone())),
+                (None, None) if cert.lookup.is_some() => return Err(format!("certificate `{c}` was not looked up")),
+                (None, None) => certs.push(RefOrId::Ref(Ref::to(Kind::Certificate, c))),
             }
         }
-        // The first is the default certificate; the rest are a set.
-        let default = certs.first().cloned().unwrap_or(Value::Null);
-        attrs.insert("certificate".into(), default);
-        attrs.insert("extra_certificates".into(), sorted(certs.into_iter().skip(1).collect()));
     }
-    if l.protocol == Some(Protocol::Tls) {
-        attrs.insert("alpn_policy".into(), Value::from(l.alpn_policy.clone().unwrap_or_else(|| "None".into())));
-    }
-    if l.protocol == Some(Protocol::Https) {
-        attrs.insert("mutual_authentication".into(), mutual_authentication(&l.mutual_authentication));
-    }
-    attrs.insert("default_action".into(), action(&l.default_action));
-    if let Some(listener_attrs) = listener_attributes(lb, l) {
-        attrs.insert("attributes".into(), listener_attrs);
-    }
-    Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), Value::Object(attrs), Some(lb_addr)))
+    // The first is the default certificate; the rest are a set.
+    let certificate = certs.first().cloned();
+    let attrs = ListenerAttrs {
+        load_balancer: Ref(lb_addr.clone()),
+        port: (!gateway).then(|| i64::from(l.port.unwrap_or(80))),
+        protocol: (!gateway).then(|| l.protocol.map(Protocol::as_str).unwrap_or("HTTP").to_string()),
+        ssl_policy: tls.then(|| l.ssl_policy.clone().unwrap_or_else(|| DEFAULT_SSL_POLICY.into())),
+        certificate,
+        extra_certificates: tls.then(|| set_of(certs.into_iter().skip(1).collect())),
+        alpn_policy: (l.protocol == Some(Protocol::Tls)).then(|| l.alpn_policy.clone().unwrap_or_else(|| "None".into())),
+        mutual_authentication: (l.protocol == Some(Protocol::Https)).then(|| mutual_authentication(&l.mutual_authentication)),
+        default_action: action(&l.default_action),
+        attributes: listener_attributes(lb, l),
+    };
+    Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), attrs.to_value(), Some(lb_addr)))
 }
 
 pub fn listener_attribute_default(key: &str) -> Option<&'static str> {
@@ -834,20 +810,20 @@ pub fn listener_has_attributes(lb: &LoadBalancer, l: &Listener) -> bool {
     (lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp)) || !l.attributes.is_empty()
 }
 
-fn listener_attributes(lb: &LoadBalancer, l: &Listener) -> Option<Value> {
+fn listener_attributes(lb: &LoadBalancer, l: &Listener) -> Option<AttributeMap> {
     if !listener_has_attributes(lb, l) {
         return None;
     }
-    let mut m = Map::new();
+    let mut m = AttributeMap::new();
     if lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp) {
         let key = "tcp.idle_timeout.seconds";
         let value = l.tcp_idle_timeout.map(|n| n.to_string()).or_else(|| listener_attribute_default(key).map(str::to_string));
-        m.insert(key.into(), Value::from(value));
+        m.insert(key.into(), value.unwrap_or_default());
     }
     for (k, v) in &l.attributes {
-        m.insert(k.clone(), Value::from(v.to_string()));
+        m.insert(k.clone(), v.to_string());
     }
-    Some(Value::Object(m))
+    Some(m)
 }
 
 /// The stack with every reference to a looked-up security group replaced by the group's id, so
@@ -884,13 +860,9 @@ fn with_looked_up_groups<'a>(s: &'a Stack, ctx: &Context) -> Result<std::borrow:
     Ok(std::borrow::Cow::Owned(out))
 }
 
-/// A listener or rule action, with the sign-in before it (or null).
-pub fn action(a: &Action) -> Value {
-    let mut main = main_action(a);
-    if let Value::Object(m) = &mut main {
-        m.insert("authenticate".into(), a.authenticate.as_ref().map_or(Value::Null, authenticate));
-    }
-    main
+/// A listener or rule action, with the sign-in before it.
+pub fn action(a: &Action) -> ListenerAction {
+    ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(authenticate) }
 }
 
 /// AWS's defaults of an authenticate action's session settings.
@@ -899,33 +871,43 @@ pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
 
 /// An authenticate action. The client secret's source is an apply input (`_client_secret`): the
 /// secret itself is read only when the action is sent, and never compared or shown.
-fn authenticate(a: &Authenticate) -> Value {
+fn authenticate(a: &Authenticate) -> SignIn {
     let on_unauthenticated = match a.on_unauthenticated.unwrap_or(Unauthenticated::Authenticate) {
         Unauthenticated::Authenticate => "authenticate",
         Unauthenticated::Allow => "allow",
         Unauthenticated::Deny => "deny",
     };
-    let mut m = Map::new();
+    let mut sign_in = SignIn {
+        r#type: String::new(),
+        issuer: None,
+        authorization_endpoint: None,
+        token_endpoint: None,
+        user_info_endpoint: None,
+        user_pool: None,
+        client_id: None,
+        domain: None,
+        client_secret: None,
+        scope: a.scope.clone().unwrap_or_else(|| "openid".into()),
+        session_cookie: a.session_cookie.clone().unwrap_or_else(|| "AWSELBAuthSessionCookie".into()),
+        session_timeout: i64::from(a.session_timeout.unwrap_or(AUTH_SESSION_TIMEOUT)),
+        on_unauthenticated: on_unauthenticated.into(),
+        extra_params: a.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
     if let Some(o) = &a.oidc {
-        m.insert("type".into(), Value::from("authenticate-oidc"));
-        m.insert("issuer".into(), Value::from(o.issuer.as_str()));
-        m.insert("authorization_endpoint".into(), Value::from(o.authorization_endpoint.as_str()));
-        m.insert("token_endpoint".into(), Value::from(o.token_endpoint.as_str()));
-        m.insert("user_info_endpoint".into(), Value::from(o.user_info_endpoint.as_str()));
-        m.insert("client_id".into(), Value::from(o.client_id.as_str()));
-        m.insert("_client_secret".into(), json!({ "env": o.client_secret.env, "file": o.client_secret.file }));
+        sign_in.r#type = "authenticate-oidc".into();
+        sign_in.issuer = Some(o.issuer.clone());
+        sign_in.authorization_endpoint = Some(o.authorization_endpoint.clone());
+        sign_in.token_endpoint = Some(o.token_endpoint.clone());
+        sign_in.user_info_endpoint = Some(o.user_info_endpoint.clone());
+        sign_in.client_id = Some(o.client_id.clone());
+        sign_in.client_secret = Some(SecretSource { env: o.client_secret.env.clone(), file: o.client_secret.file.clone() });
     } else if let Some(c) = &a.cognito {
-        m.insert("type".into(), Value::from("authenticate-cognito"));
-        m.insert("user_pool".into(), Value::from(c.user_pool.as_str()));
-        m.insert("client_id".into(), Value::from(c.client_id.as_str()));
-        m.insert("domain".into(), Value::from(c.domain.as_str()));
+        sign_in.r#type = "authenticate-cognito".into();
+        sign_in.user_pool = Some(c.user_pool.clone());
+        sign_in.client_id = Some(c.client_id.clone());
+        sign_in.domain = Some(c.domain.clone());
     }
-    m.insert("scope".into(), Value::from(a.scope.clone().unwrap_or_else(|| "openid".into())));
-    m.insert("session_cookie".into(), Value::from(a.session_cookie.clone().unwrap_or_else(|| "AWSELBAuthSessionCookie".into())));
-    m.insert("session_timeout".into(), Value::from(a.session_timeout.unwrap_or(AUTH_SESSION_TIMEOUT)));
-    m.insert("on_unauthenticated".into(), Value::from(on_unauthenticated));
-    m.insert("extra_params".into(), Value::Object(a.extra_params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()));
-    Value::Object(m)
+    sign_in
 }
 
 /// Whether every client secret the stack's sign-ins name can be read now (without reading it into
@@ -951,13 +933,14 @@ pub fn check_secrets(s: &Stack) -> Result<(), String> {
     Ok(())
 }
 
-fn main_action(a: &Action) -> Value {
+fn main_action(a: &Action) -> MainAction {
+    let tg_ref = |tg: &str| RefOrId::Ref(Ref::to(Kind::TargetGroup, tg));
     if let Some(f) = &a.forward {
-        let groups: Vec<Value> = match f {
-            Forward::One(tg) => vec![json!({ "target_group": tg_ref(tg), "weight": 1 })],
-            Forward::Weighted(m) => m.iter().map(|(tg, w)| json!({ "target_group": tg_ref(tg), "weight": w })).collect(),
+        let groups: Vec<WeightedGroup> = match f {
+            Forward::One(tg) => vec![WeightedGroup { target_group: tg_ref(tg), weight: 1 }],
+            Forward::Weighted(m) => m.iter().map(|(tg, w)| WeightedGroup { target_group: tg_ref(tg), weight: i64::from(*w) }).collect(),
         };
-        return json!({ "type": "forward", "target_groups": sorted(groups), "stickiness": a.stickiness });
+        return MainAction::Forward { target_groups: set_of(groups), stickiness: a.stickiness.map(i64::from) };
     }
     if let Some(r) = &a.redirect {
         let port = match &r.port {
@@ -965,50 +948,35 @@ fn main_action(a: &Action) -> Value {
             Some(RedirectPort::Text(t)) => t.clone(),
             None => "#{port}".into(),
         };
-        return json!({
-            "type": "redirect",
-            "protocol": r.protocol.clone().unwrap_or_else(|| "#{protocol}".into()),
-            "port": port,
-            "host": r.host.clone().unwrap_or_else(|| "#{host}".into()),
-            "path": r.path.clone().unwrap_or_else(|| "/#{path}".into()),
-            "query": r.query.clone().unwrap_or_else(|| "#{query}".into()),
-            "status": if r.status == 302 { "HTTP_302" } else { "HTTP_301" },
-        });
+        return MainAction::Redirect {
+            protocol: r.protocol.clone().unwrap_or_else(|| "#{protocol}".into()),
+            port,
+            host: r.host.clone().unwrap_or_else(|| "#{host}".into()),
+            path: r.path.clone().unwrap_or_else(|| "/#{path}".into()),
+            query: r.query.clone().unwrap_or_else(|| "#{query}".into()),
+            status: if r.status == 302 { "HTTP_302" } else { "HTTP_301" }.into(),
+        };
     }
     if let Some(fr) = &a.fixed_response {
-        return json!({
-            "type": "fixed-response",
-            "status": fr.status.to_string(),
-            "content_type": fr.content_type.clone().unwrap_or_else(|| "text/plain".into()),
-            "body": fr.body.clone().unwrap_or_default(),
-        });
+        return MainAction::FixedResponse {
+            status: fr.status.to_string(),
+            content_type: fr.content_type.clone().unwrap_or_else(|| "text/plain".into()),
+            body: fr.body.clone().unwrap_or_default(),
+        };
     }
-    Value::Null
+    MainAction::Unsupported
 }
 
-pub fn conditions(r: &Rule) -> Value {
-    let mut m = Map::new();
-    let list = |v: &Option<OneOrMany>| -> Option<Value> { v.as_ref().map(|v| sorted(v.to_vec().into_iter().map(Value::from).collect())) };
-    if let Some(v) = list(&r.path) {
-        m.insert("path".into(), v);
+pub fn conditions(r: &Rule) -> Conditions {
+    let list = |v: &Option<OneOrMany>| v.as_ref().map(|v| set_of(v.to_vec()));
+    Conditions {
+        path: list(&r.path),
+        host: list(&r.host),
+        header: (!r.header.is_empty()).then(|| r.header.iter().map(|(k, v)| (k.to_ascii_lowercase(), set_of(v.to_vec()))).collect()),
+        query: (!r.query.is_empty()).then(|| set_of(r.query.iter().map(|(k, v)| QueryPair { key: k.clone(), value: v.clone() }).collect())),
+        source_ip: list(&r.source_ip),
+        method: list(&r.method),
     }
-    if let Some(v) = list(&r.host) {
-        m.insert("host".into(), v);
-    }
-    if !r.header.is_empty() {
-        let h: Map<String, Value> = r.header.iter().map(|(k, v)| (k.to_ascii_lowercase(), sorted(v.to_vec().into_iter().map(Value::from).collect()))).collect();
-        m.insert("header".into(), Value::Object(h));
-    }
-    if !r.query.is_empty() {
-        m.insert("query".into(), sorted(r.query.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect()));
-    }
-    if let Some(v) = list(&r.source_ip) {
-        m.insert("source_ip".into(), v);
-    }
-    if let Some(v) = list(&r.method) {
-        m.insert("method".into(), v);
-    }
-    Value::Object(m)
 }
 
 /// Shield Advanced protection of a load balancer: refused when planning if the account is not
@@ -1021,8 +989,8 @@ fn shield_protection(s: &Stack, ctx: &Context, key: &str) -> Result<Desired, Str
     }
     let address = Address::new(Kind::ShieldProtection, key);
     let lb = Address::new(Kind::LoadBalancer, key);
-    let attrs = json!({ "load_balancer": lb.reference(), "tags": tags(s, &address, &Tags::new()) });
-    Ok(finish(address, names::physical(&s.stack, key, 128), attrs, Some(lb)))
+    let attrs = ShieldProtectionAttrs { load_balancer: Ref(lb.clone()), tags: tag_map(s, &address, &Tags::new()), arn: None };
+    Ok(finish(address, names::physical(&s.stack, key, 128), attrs.to_value(), Some(lb)))
 }
 
 /// The stack's rules on a listener it does not own. A rule without `priority` keeps the one it
@@ -1056,25 +1024,30 @@ fn shared_rules(ctx: &Context, key: &str, shared: &SharedListener) -> Result<Des
                 free
             }
         };
-        rules.push(json!({ "priority": priority, "conditions": conditions(r), "action": action(&r.action()) }));
+        rules.push(RuleAttrs { priority: Some(i64::from(priority)), conditions: conditions(r), action: action(&r.action()) });
     }
-    rules.sort_by_key(|r| r["priority"].as_u64());
-    let attrs = json!({ "listener": state.arn, "rules": rules, "_others": state.others });
-    Ok(finish(Address::new(Kind::SharedRules, key), format!("{key} rules"), attrs, None))
+    rules.sort_by_key(|r| r.priority);
+    let attrs = SharedRulesAttrs { listener: state.arn.clone(), rules, rule_arns: None };
+    let inputs = SharedRulesInputs { others: state.others.iter().map(|p| i64::from(*p)).collect() };
+    Ok(Desired::of(Address::new(Kind::SharedRules, key), format!("{key} rules"), &attrs, &inputs, None))
 }
 
 fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
     let listener = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let address = Address::new(Kind::ListenerRules, format!("{lb_key}.{key}"));
-    let mut rules: Vec<Value> = l
+    let mut rules: Vec<RuleAttrs> = l
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| json!({ "priority": r.priority.unwrap_or(10 * (i as u32 + 1)), "conditions": conditions(r), "action": action(&r.action()) }))
+        .map(|(i, r)| RuleAttrs {
+            priority: Some(i64::from(r.priority.unwrap_or(10 * (i as u32 + 1)))),
+            conditions: conditions(r),
+            action: action(&r.action()),
+        })
         .collect();
-    rules.sort_by_key(|r| r["priority"].as_u64());
-    let attrs = json!({ "listener": listener.reference(), "rules": rules });
-    finish(address, format!("{lb_key}:{key} rules"), attrs, Some(listener))
+    rules.sort_by_key(|r| r.priority);
+    let attrs = ListenerRulesAttrs { listener: Ref(listener.clone()), rules, rule_arns: None };
+    finish(address, format!("{lb_key}:{key} rules"), attrs.to_value(), Some(listener))
 }
 
 #[cfg(test)]
@@ -1117,7 +1090,7 @@ mod tests {
     #[test]
     fn shared_rules_take_free_priorities_and_keep_the_ones_they_have() {
         let s = shared("      - {path: /a/*, forward: app}\n      - {path: /b/*, forward: app}\n      - {priority: 9, path: /c/*, forward: app}\n");
-        let state = |ours: Vec<(u32, Value)>| SharedListenerState { arn: "arn:listener".into(), others: vec![1, 2, 4], ours };
+        let state = |ours: Vec<(u32, Conditions)>| SharedListenerState { arn: "arn:listener".into(), others: vec![1, 2, 4], ours };
         assert_eq!(priorities(&s, state(vec![])).unwrap(), [3, 5, 9], "around others' 1, 2 and 4, and the declared 9");
         // `/b/*` already holds 7: it keeps it, and `/a/*` takes the lowest free one.
         let b = conditions(&s.shared_listeners["edge"].rules[1]);

@@ -114,7 +114,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         })
         .collect();
     // Delete dependents before what they depend on: children (rules, listeners) before parents.
-    deletes.sort_by_key(|c| std::cmp::Reverse(delete_rank(c.address.kind)));
+    deletes.sort_by_key(|c| std::cmp::Reverse(c.address.kind.rank()));
 
     let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
     ordered.extend(deletes);
@@ -145,25 +145,12 @@ fn repointed(path: &str, v: &Value, replaced: &[Address], out: &mut Vec<AttrDiff
     }
 }
 
-/// Position of a kind in the creation order (deletes go the other way).
-pub fn delete_rank(kind: Kind) -> u8 {
-    match kind {
-        Kind::SecurityGroup | Kind::IpSet => 0,
-        Kind::Certificate | Kind::TargetGroup | Kind::WebAcl | Kind::LaunchTemplate | Kind::Topic | Kind::TrustStore => 1,
-        Kind::LoadBalancer => 2,
-        Kind::Listener | Kind::WebAclAssociation | Kind::ShieldProtection | Kind::Record | Kind::AutoScalingGroup => 3,
-        Kind::ListenerRules | Kind::SharedRules | Kind::ScalingPolicy | Kind::ScheduledAction => 4,
-        Kind::Alarm => 5,
-        Kind::CompositeAlarm => 6,
-    }
-}
-
 /// Dependencies first; ties by kind order then address, so plans read the same every time.
 fn topological(changes: &BTreeMap<Address, Change>) -> Vec<Address> {
     let mut out = Vec::new();
     let mut state: HashMap<&Address, u8> = HashMap::new(); // 1 visiting, 2 done
     let mut keys: Vec<&Address> = changes.keys().collect();
-    keys.sort_by_key(|a| (delete_rank(a.kind), (*a).clone()));
+    keys.sort_by_key(|a| (a.kind.rank(), (*a).clone()));
     fn visit<'a>(a: &'a Address, changes: &'a BTreeMap<Address, Change>, state: &mut HashMap<&'a Address, u8>, out: &mut Vec<Address>) {
         match state.get(a) {
             Some(2) => return,

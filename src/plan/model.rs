@@ -79,6 +79,16 @@ pub struct Desired {
     pub inputs: Map<String, Value>,
 }
 
+impl Desired {
+    /// A desired resource from its typed attributes and apply-only inputs; what it references
+    /// (its dependencies) is read from the attributes.
+    pub fn of<A: crate::attrs::Attributes, I: Serialize>(address: Address, name: String, attrs: &A, inputs: &I, parent: Option<Address>) -> Desired {
+        let mut d = super::desired::finish(address, name, attrs.to_value(), parent);
+        d.inputs = crate::attrs::inputs_map(inputs);
+        d
+    }
+}
+
 /// A resource as AWS has it, found through this stack's ownership tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Live {

@@ -1,0 +1,307 @@
+//! Target groups, load balancers, listeners, their rules, and trust stores.
+
+use super::{AttributeMap, Ref, RefOrId, TagMap};
+use crate::attributes;
+use serde::{Deserialize, Serialize};
+
+attributes! {
+    TargetGroup => pub struct TargetGroupAttrs {
+        /// `instance`, `ip`, `lambda` or `alb`.
+        pub target_type: String => replace,
+        /// None for Lambda targets, as `port` and `vpc`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub protocol: Option<String> => replace,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub port: Option<i64> => replace,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub vpc: Option<String> => replace,
+        /// HTTP(S) groups only: `HTTP1`, `HTTP2` or `GRPC`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub protocol_version: Option<String> => replace,
+        pub health_check: HealthCheck,
+        /// AWS's key-value attributes (`deregistration_delay.timeout_seconds`), AWS's defaults for
+        /// those the stack does not set.
+        pub attributes: AttributeMap,
+        /// The registered targets, when the stack lists them (a set); none when an auto-scaling
+        /// group or someone else registers them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub targets: Option<Vec<Target>>,
+        pub tags: TagMap,
+    }
+}
+
+/// A target group's health check; the path and matcher only for HTTP(S) checks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `traffic-port` or a number, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+}
+
+/// A registered target: an instance id, an IP address, a Lambda or load balancer ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub id: String,
+    pub port: Option<i64>,
+    pub availability_zone: Option<String>,
+}
+
+attributes! {
+    TrustStore => pub struct TrustStoreAttrs {
+        /// Where the CA bundle came from (`s3://bucket/key?versionId=v`), also kept in the
+        /// `lbstack:bundle` tag since AWS does not say.
+        pub bundle: Option<String>,
+        pub tags: TagMap,
+    }
+}
+
+/// What apply needs besides the attributes: the bundle's S3 object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrustStoreInputs {
+    pub bucket: String,
+    pub key: String,
+    pub version: Option<String>,
+}
+
+attributes! {
+    LoadBalancer => pub struct LoadBalancerAttrs {
+        /// `application`, `network` or `gateway`.
+        pub r#type: String => replace,
+        /// `internet-facing` or `internal`; none for gateway load balancers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub scheme: Option<String> => replace,
+        /// A set of subnet ids.
+        pub subnets: Vec<String>,
+        /// A set: groups of the stack, or `sg-` ids; none for gateway load balancers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub security_groups: Option<Vec<RefOrId>>,
+        /// `ipv4` or `dualstack`.
+        pub ip_address_type: String,
+        pub attributes: AttributeMap,
+        pub tags: TagMap,
+        /// Read from AWS for the Route 53 records, never compared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub dns_name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub canonical_zone: Option<String>,
+    }
+}
+
+attributes! {
+    Listener => pub struct ListenerAttrs {
+        pub load_balancer: Ref => replace,
+        /// None on a gateway load balancer's listener, as `protocol`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub port: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub protocol: Option<String>,
+        /// HTTPS and TLS listeners only, as the certificates.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub ssl_policy: Option<String>,
+        /// The default certificate: one of the stack, or an ARN.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub certificate: Option<RefOrId>,
+        /// A set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub extra_certificates: Option<Vec<RefOrId>>,
+        /// TLS listeners only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub alpn_policy: Option<String>,
+        /// HTTPS listeners only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub mutual_authentication: Option<MutualAuthentication>,
+        pub default_action: ListenerAction,
+        /// Only where lbstack manages them (see `plan::desired::listener_has_attributes`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub attributes: Option<AttributeMap>,
+    }
+}
+
+/// An HTTPS listener's mutual TLS: `off`, `passthrough`, or `verify` against a trust store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MutualAuthentication {
+    pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_store: Option<RefOrId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_expiry: Option<bool>,
+}
+
+/// A listener's or rule's action: what it does, with the sign-in before it, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListenerAction {
+    #[serde(flatten)]
+    pub main: MainAction,
+    pub authenticate: Option<Authenticate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum MainAction {
+    Forward {
+        /// A set: groups of the stack, or ARNs.
+        target_groups: Vec<WeightedGroup>,
+        /// Seconds of group stickiness, when on.
+        stickiness: Option<i64>,
+    },
+    Redirect {
+        protocol: String,
+        port: String,
+        host: String,
+        path: String,
+        query: String,
+        /// `HTTP_301` or `HTTP_302`.
+        status: String,
+    },
+    FixedResponse {
+        status: String,
+        content_type: String,
+        body: String,
+    },
+    /// An action type the stack format has no words for (read from AWS only).
+    #[serde(other)]
+    Unsupported,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightedGroup {
+    pub target_group: RefOrId,
+    pub weight: i64,
+}
+
+/// Signing users in before the action: OIDC or Cognito.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authenticate {
+    /// `authenticate-oidc` or `authenticate-cognito`.
+    pub r#type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_info_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Where apply reads the OIDC client secret: an apply input, never compared or shown, and
+    /// never the secret itself.
+    #[serde(rename = "_client_secret", default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<SecretSource>,
+    pub scope: String,
+    pub session_cookie: String,
+    pub session_timeout: i64,
+    /// `authenticate`, `allow` or `deny`.
+    pub on_unauthenticated: String,
+    pub extra_params: indexmap::IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretSource {
+    pub env: Option<String>,
+    pub file: Option<String>,
+}
+
+/// A rule's conditions; each list a set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conditions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Vec<String>>,
+    /// By header name, lower case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<indexmap::IndexMap<String, Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Vec<QueryPair>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryPair {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleAttrs {
+    pub priority: Option<i64>,
+    pub conditions: Conditions,
+    pub action: ListenerAction,
+}
+
+attributes! {
+    /// All rules of one listener of the stack.
+    ListenerRules => pub struct ListenerRulesAttrs {
+        pub listener: Ref => replace,
+        /// By priority.
+        pub rules: Vec<RuleAttrs>,
+        /// Each rule's ARN by its priority, for apply: read from AWS, never compared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub rule_arns: Option<indexmap::IndexMap<String, String>>,
+    }
+}
+
+attributes! {
+    /// The stack's rules on a listener it does not own.
+    SharedRules => pub struct SharedRulesAttrs {
+        /// The listener's ARN.
+        pub listener: String => replace,
+        pub rules: Vec<RuleAttrs>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub rule_arns: Option<indexmap::IndexMap<String, String>>,
+    }
+}
+
+/// What apply needs besides a shared listener's rules: the priorities others' rules hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SharedRulesInputs {
+    pub others: Vec<i64>,
+}
+
+impl ListenerAction {
+    /// The same action with its target groups as ids (`id` resolves those of the stack).
+    pub fn with_ids(&self, id: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<ListenerAction> {
+        let main = match &self.main {
+            MainAction::Forward { target_groups, stickiness } => MainAction::Forward {
+                target_groups: target_groups
+                    .iter()
+                    .map(|g| Ok(WeightedGroup { target_group: RefOrId::Id(id(&g.target_group)?), weight: g.weight }))
+                    .collect::<anyhow::Result<_>>()?,
+                stickiness: *stickiness,
+            },
+            other => other.clone(),
+        };
+        Ok(ListenerAction { main, authenticate: self.authenticate.clone() })
+    }
+
+    /// What AWS holds of it: without the client secret's source (an apply input).
+    pub fn state(mut self) -> ListenerAction {
+        if let Some(a) = &mut self.authenticate {
+            a.client_secret = None;
+        }
+        self
+    }
+}
