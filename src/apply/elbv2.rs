@@ -101,7 +101,7 @@ macro_rules! with_health_check {
 
 /// The attributes `keep` picks, as key and value text: one picking for load balancers, target
 /// groups and listeners, each API taking them in its own type.
-fn picked<'a>(attributes: &'a AttributeMap, keep: impl Fn(&str) -> bool) -> impl Iterator<Item = (&'a str, &'a str)> {
+fn picked(attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> impl Iterator<Item = (&str, &str)> {
     attributes.iter().filter(move |(k, _)| keep(k)).map(|(k, v)| (k.as_str(), v.as_str()))
 }
 

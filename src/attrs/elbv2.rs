@@ -215,6 +215,35 @@ pub struct Authenticate {
     pub extra_params: indexmap::IndexMap<String, String>,
 }
 
+impl Authenticate {
+    /// A sign-in with its session settings and no provider yet (the caller sets `type` and the
+    /// provider's fields).
+    pub fn session(
+        scope: String,
+        session_cookie: String,
+        session_timeout: i64,
+        on_unauthenticated: String,
+        extra_params: indexmap::IndexMap<String, String>,
+    ) -> Self {
+        Authenticate {
+            r#type: String::new(),
+            issuer: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            user_info_endpoint: None,
+            user_pool: None,
+            client_id: None,
+            domain: None,
+            client_secret: None,
+            scope,
+            session_cookie,
+            session_timeout,
+            on_unauthenticated,
+            extra_params,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretSource {
     pub env: Option<String>,

@@ -185,8 +185,8 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
             attributes.entry(a.key.to_string()).or_insert_with(|| default.to_string());
         }
     }
-    let targets = match health_out.map_err(|e| read_err(&format!("targets of {arn}"), e))? {
-        Some(health) => Some(set_of(
+    let targets = health_out.map_err(|e| read_err(&format!("targets of {arn}"), e))?.map(|health| {
+        set_of(
             health
                 .target_health_descriptions()
                 .iter()
@@ -197,9 +197,8 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
                     availability_zone: t.availability_zone().map(str::to_string),
                 })
                 .collect(),
-        )),
-        None => None,
-    };
+        )
+    });
     let attrs = TargetGroupAttrs {
         protocol: if lambda { None } else { protocol.clone() },
         port: if lambda { None } else { tg.port().map(i64::from) },
@@ -458,21 +457,14 @@ fn authenticate(a: &Action) -> Option<SignIn> {
     };
     let text = |s: Option<&str>| s.map(str::to_string);
     let default = |k: &str| crate::plan::desired::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v).to_string();
-    let settings = |scope: Option<&str>, cookie: Option<&str>, timeout: Option<i64>, unauthenticated: Option<&str>, extra| SignIn {
-        r#type: String::new(),
-        issuer: None,
-        authorization_endpoint: None,
-        token_endpoint: None,
-        user_info_endpoint: None,
-        user_pool: None,
-        client_id: None,
-        domain: None,
-        client_secret: None,
-        scope: text(scope).unwrap_or_else(|| default("scope")),
-        session_cookie: text(cookie).unwrap_or_else(|| default("session_cookie")),
-        session_timeout: timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT as i64),
-        on_unauthenticated: text(unauthenticated).unwrap_or_else(|| default("on_unauthenticated")),
-        extra_params: extra,
+    let settings = |scope: Option<&str>, cookie: Option<&str>, timeout: Option<i64>, unauthenticated: Option<&str>, extra| {
+        SignIn::session(
+            text(scope).unwrap_or_else(|| default("scope")),
+            text(cookie).unwrap_or_else(|| default("session_cookie")),
+            timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT as i64),
+            text(unauthenticated).unwrap_or_else(|| default("on_unauthenticated")),
+            extra,
+        )
     };
     if let Some(o) = a.authenticate_oidc_config() {
         let unauthenticated = o.on_unauthenticated_request().map(|u| u.as_str());

@@ -2,7 +2,7 @@
 //! actions, alarms) and the plan pass that turns launch-template changes into instance refreshes
 //! and warns about capacity a change would take away.
 
-use super::desired::{Context, finish, sg_source, tag_map};
+use super::desired::{Context, sg_source, tag_map};
 use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan};
 use super::names;
 use crate::attrs::autoscaling::{
@@ -70,7 +70,7 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
         tags: tag_map(s, &address, &c.tags),
         state: None,
     };
-    let mut d = finish(address, names::given(s, Kind::CompositeAlarm, key, 255), attrs.to_value(), None);
+    let mut d = Desired::new(address, names::given(s, Kind::CompositeAlarm, key, 255), &attrs, None);
     d.deps.extend(deps);
     d.deps.sort();
     d.deps.dedup();
@@ -124,7 +124,7 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         tags: tag_map(s, &address, &lt.tags),
         version: None,
     };
-    Ok(Desired::of(address, names::given(s, Kind::LaunchTemplate, key, 128), &attrs, &LaunchTemplateInputs { image: shown }, None))
+    Ok(Desired::new(address, names::given(s, Kind::LaunchTemplate, key, 128), &attrs, None).with_inputs(&LaunchTemplateInputs { image: shown }))
 }
 
 /// Whether a launch template change makes a new version (anything but its tags).
@@ -275,7 +275,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         }),
         force_delete: g.force_delete,
     };
-    Ok(Desired::of(address, names::given(s, Kind::AutoScalingGroup, key, 255), &attrs, &inputs, None))
+    Ok(Desired::new(address, names::given(s, Kind::AutoScalingGroup, key, 255), &attrs, None).with_inputs(&inputs))
 }
 
 /// On a group with scheduled actions: the sizes the stack declared when lbstack last set them,
@@ -424,7 +424,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             max_capacity_buffer: pr.max_capacity_buffer.map(i64::from),
         });
     }
-    finish(address, names::given(s, Kind::ScalingPolicy, key, 255), attrs.to_value(), None)
+    Desired::new(address, names::given(s, Kind::ScalingPolicy, key, 255), &attrs, None)
 }
 
 // ------------------------------------------------------------------ scheduled actions
@@ -450,7 +450,7 @@ fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired
         max: a.max.map(i64::from),
         desired: a.desired.map(i64::from),
     };
-    Ok(finish(address, names::given(s, Kind::ScheduledAction, key, 255), attrs.to_value(), None))
+    Ok(Desired::new(address, names::given(s, Kind::ScheduledAction, key, 255), &attrs, None))
 }
 
 // ------------------------------------------------------------------ alarms
@@ -586,7 +586,7 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
         tags: tag_map(s, &address, &a.tags),
         state: None,
     };
-    finish(address, names::given(s, Kind::Alarm, key, 255), attrs.to_value(), None)
+    Desired::new(address, names::given(s, Kind::Alarm, key, 255), &attrs, None)
 }
 
 // ------------------------------------------------------------------ the plan pass

@@ -15,9 +15,9 @@ use crate::attrs::route53::RecordAttrs;
 use crate::attrs::shield::ShieldProtectionAttrs;
 use crate::attrs::sns::{Subscription, TopicAttrs, TopicInputs};
 use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
-use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
+use crate::attrs::{AttributeMap, Ref, RefOrId, TagMap, set_of};
 use crate::spec::model::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Facts about the account resolved before planning: the VPC and its subnets.
@@ -151,7 +151,7 @@ fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     tags.insert(BUNDLE_TAG.into(), bundle.clone());
     let attrs = TrustStoreAttrs { bundle: Some(bundle), tags };
     let inputs = TrustStoreInputs { bucket: t.bucket.clone(), key: t.key.clone(), version: t.version.clone() };
-    Desired::of(address, names::physical(&s.stack, key, 32), &attrs, &inputs, None)
+    Desired::new(address, names::physical(&s.stack, key, 32), &attrs, None).with_inputs(&inputs)
 }
 
 /// An HTTPS listener's mutual TLS as plans compare it (`off` when the stack sets none).
@@ -191,7 +191,7 @@ fn topic(s: &Stack, key: &str, t: &Topic) -> Desired {
         tags: tag_map(s, &address, &t.tags),
         subscription_arns: None,
     };
-    Desired::of(address, names::given(s, Kind::Topic, key, 256), &attrs, &inputs, None)
+    Desired::new(address, names::given(s, Kind::Topic, key, 256), &attrs, None).with_inputs(&inputs)
 }
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
@@ -230,7 +230,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             let lb_addr = Address::new(Kind::LoadBalancer, key);
             // An ARN is a web ACL the stack uses but does not own.
             let attrs = WebAclAssociationAttrs { load_balancer: Ref(lb_addr.clone()), web_acl: RefOrId::named(Kind::WebAcl, acl, acl.starts_with("arn:")) };
-            out.push(finish(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), attrs.to_value(), Some(lb_addr)));
+            out.push(Desired::new(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), &attrs, Some(lb_addr)));
         }
         if lb.shield == Some(true) {
             out.push(shield_protection(s, ctx, key)?);
@@ -274,25 +274,7 @@ fn record(s: &Stack, key: &str, r: &Record) -> Desired {
         indexed: true,
         raw: None,
     };
-    finish(address, fqdn(&r.name), attrs.to_value(), None)
-}
-
-/// A desired resource from its attributes; top-level `_`-keys are apply-only inputs and move to
-/// `inputs` (without the underscore).
-pub(super) fn finish(address: Address, name: String, mut attrs: Value, parent: Option<Address>) -> Desired {
-    let mut inputs = Map::new();
-    if let Value::Object(m) = &mut attrs {
-        let keys: Vec<String> = m.keys().filter(|k| k.starts_with('_')).cloned().collect();
-        for k in keys {
-            let v = m.shift_remove(&k).expect("listed above");
-            inputs.insert(k[1..].to_string(), v);
-        }
-    }
-    let mut deps = Vec::new();
-    collect_refs(&attrs, &mut deps);
-    deps.sort();
-    deps.dedup();
-    Desired { address, name, attrs, deps, parent, inputs }
+    Desired::new(address, fqdn(&r.name), &attrs, None)
 }
 
 pub fn collect_refs(v: &Value, out: &mut Vec<Address>) {
@@ -369,7 +351,7 @@ fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> De
         },
         tags: tag_map(s, &address, &sg.tags),
     };
-    finish(address, names::given(s, Kind::SecurityGroup, key, 255), attrs.to_value(), None)
+    Desired::new(address, names::given(s, Kind::SecurityGroup, key, 255), &attrs, None)
 }
 
 // ------------------------------------------------------------------ certificates
@@ -413,7 +395,7 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
     } else {
         return Err(format!("certificate `{key}` has neither `domain` nor `import`"));
     };
-    Ok(Desired::of(address, names::physical(&s.stack, key, 255), &attrs, &inputs, None))
+    Ok(Desired::new(address, names::physical(&s.stack, key, 255), &attrs, None).with_inputs(&inputs))
 }
 
 // ------------------------------------------------------------------ WAF
@@ -427,7 +409,7 @@ fn ip_set(s: &Stack, key: &str, set: &IpSet) -> Desired {
         description: set.description.clone().unwrap_or_default(),
         tags: tag_map(s, &address, &Tags::new()),
     };
-    finish(address, names::given(s, Kind::IpSet, key, 128), attrs.to_value(), None)
+    Desired::new(address, names::given(s, Kind::IpSet, key, 128), &attrs, None)
 }
 
 fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
@@ -485,7 +467,7 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
         rules,
         tags: tag_map(s, &address, &acl.tags),
     };
-    finish(address, names::given(s, Kind::WebAcl, key, 128), attrs.to_value(), None)
+    Desired::new(address, names::given(s, Kind::WebAcl, key, 128), &attrs, None)
 }
 
 // ------------------------------------------------------------------ target groups
@@ -663,7 +645,7 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
         targets,
         tags,
     };
-    finish(address, names::elbv2_name(s, Kind::TargetGroup, key), attrs.to_value(), None)
+    Desired::new(address, names::elbv2_name(s, Kind::TargetGroup, key), &attrs, None)
 }
 
 pub fn target_type_name(t: TargetType) -> &'static str {
@@ -758,7 +740,7 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
         dns_name: None,
         canonical_zone: None,
     };
-    Ok(finish(address, names::elbv2_name(s, Kind::LoadBalancer, key), attrs.to_value(), None))
+    Ok(Desired::new(address, names::elbv2_name(s, Kind::LoadBalancer, key), &attrs, None))
 }
 
 // ------------------------------------------------------------------ listeners and rules
@@ -797,7 +779,7 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
         default_action: action(&l.default_action),
         attributes: listener_attributes(lb, l),
     };
-    Ok(finish(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), attrs.to_value(), Some(lb_addr)))
+    Ok(Desired::new(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), &attrs, Some(lb_addr)))
 }
 
 pub fn listener_attribute_default(key: &str) -> Option<&'static str> {
@@ -877,22 +859,13 @@ fn authenticate(a: &Authenticate) -> SignIn {
         Unauthenticated::Allow => "allow",
         Unauthenticated::Deny => "deny",
     };
-    let mut sign_in = SignIn {
-        r#type: String::new(),
-        issuer: None,
-        authorization_endpoint: None,
-        token_endpoint: None,
-        user_info_endpoint: None,
-        user_pool: None,
-        client_id: None,
-        domain: None,
-        client_secret: None,
-        scope: a.scope.clone().unwrap_or_else(|| "openid".into()),
-        session_cookie: a.session_cookie.clone().unwrap_or_else(|| "AWSELBAuthSessionCookie".into()),
-        session_timeout: i64::from(a.session_timeout.unwrap_or(AUTH_SESSION_TIMEOUT)),
-        on_unauthenticated: on_unauthenticated.into(),
-        extra_params: a.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-    };
+    let mut sign_in = SignIn::session(
+        a.scope.clone().unwrap_or_else(|| "openid".into()),
+        a.session_cookie.clone().unwrap_or_else(|| "AWSELBAuthSessionCookie".into()),
+        i64::from(a.session_timeout.unwrap_or(AUTH_SESSION_TIMEOUT)),
+        on_unauthenticated.into(),
+        a.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    );
     if let Some(o) = &a.oidc {
         sign_in.r#type = "authenticate-oidc".into();
         sign_in.issuer = Some(o.issuer.clone());
@@ -990,7 +963,7 @@ fn shield_protection(s: &Stack, ctx: &Context, key: &str) -> Result<Desired, Str
     let address = Address::new(Kind::ShieldProtection, key);
     let lb = Address::new(Kind::LoadBalancer, key);
     let attrs = ShieldProtectionAttrs { load_balancer: Ref(lb.clone()), tags: tag_map(s, &address, &Tags::new()), arn: None };
-    Ok(finish(address, names::physical(&s.stack, key, 128), attrs.to_value(), Some(lb)))
+    Ok(Desired::new(address, names::physical(&s.stack, key, 128), &attrs, Some(lb)))
 }
 
 /// The stack's rules on a listener it does not own. A rule without `priority` keeps the one it
@@ -1029,7 +1002,7 @@ fn shared_rules(ctx: &Context, key: &str, shared: &SharedListener) -> Result<Des
     rules.sort_by_key(|r| r.priority);
     let attrs = SharedRulesAttrs { listener: state.arn.clone(), rules, rule_arns: None };
     let inputs = SharedRulesInputs { others: state.others.iter().map(|p| i64::from(*p)).collect() };
-    Ok(Desired::of(Address::new(Kind::SharedRules, key), format!("{key} rules"), &attrs, &inputs, None))
+    Ok(Desired::new(Address::new(Kind::SharedRules, key), format!("{key} rules"), &attrs, None).with_inputs(&inputs))
 }
 
 fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
@@ -1047,7 +1020,7 @@ fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
         .collect();
     rules.sort_by_key(|r| r.priority);
     let attrs = ListenerRulesAttrs { listener: Ref(listener.clone()), rules, rule_arns: None };
-    finish(address, format!("{lb_key}:{key} rules"), attrs.to_value(), Some(listener))
+    Desired::new(address, format!("{lb_key}:{key} rules"), &attrs, Some(listener))
 }
 
 #[cfg(test)]

@@ -80,12 +80,21 @@ pub struct Desired {
 }
 
 impl Desired {
-    /// A desired resource from its typed attributes and apply-only inputs; what it references
-    /// (its dependencies) is read from the attributes.
-    pub fn of<A: crate::attrs::Attributes, I: Serialize>(address: Address, name: String, attrs: &A, inputs: &I, parent: Option<Address>) -> Desired {
-        let mut d = super::desired::finish(address, name, attrs.to_value(), parent);
-        d.inputs = crate::attrs::inputs_map(inputs);
-        d
+    /// A desired resource from its typed attributes; what it references (its dependencies) is
+    /// read from them.
+    pub fn new<A: crate::attrs::Attributes>(address: Address, name: String, attrs: &A, parent: Option<Address>) -> Desired {
+        let attrs = attrs.to_value();
+        let mut deps = Vec::new();
+        super::desired::collect_refs(&attrs, &mut deps);
+        deps.sort();
+        deps.dedup();
+        Desired { address, name, attrs, deps, parent, inputs: Map::new() }
+    }
+
+    /// With the apply-only inputs of its kind.
+    pub fn with_inputs<I: Serialize>(mut self, inputs: &I) -> Desired {
+        self.inputs = crate::attrs::inputs_map(inputs);
+        self
     }
 }
 
