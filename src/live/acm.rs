@@ -3,12 +3,12 @@
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::acm::CertificateAttrs;
 use crate::attrs::{Attributes, TagMap, set_of};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint, sorted};
+use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint};
 use crate::plan::{Address, Live};
 use crate::spec::model::Stack;
 use aws_sdk_acm::types::{CertificateStatus, CertificateSummary, CertificateType};
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// The certificates the stack owns, and the ARNs of those it looks up (from the same listing).
@@ -92,27 +92,5 @@ async fn read_certificate(clients: &Clients, address: Address, arn: String, tags
         }
         .to_value();
         Ok(Live { address, name: cert.domain_name().unwrap_or_default().to_string(), id: arn, attrs })
-    }
-}
-
-/// Listener certificate ARNs of owned certificates become references.
-pub fn link_certificates(live: &mut Live, cert_ids: &std::collections::BTreeMap<String, String>) {
-    if live.address.kind != crate::plan::Kind::Listener {
-        return;
-    }
-    let link = |v: &mut Value| {
-        if let Some(addr) = v.as_str().and_then(|arn| cert_ids.get(arn)) {
-            *v = json!({ "$ref": addr });
-        }
-    };
-    if let Some(v) = live.attrs.get_mut("certificate") {
-        link(v);
-    }
-    if let Some(Value::Array(extra)) = live.attrs.get_mut("extra_certificates") {
-        extra.iter_mut().for_each(link);
-        let resorted = sorted(std::mem::take(extra));
-        if let Value::Array(a) = resorted {
-            *extra = a;
-        }
     }
 }

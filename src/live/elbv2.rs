@@ -8,15 +8,15 @@ use crate::attrs::elbv2::{
     QueryPair, RuleAttrs, SharedRulesAttrs, Target, TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
 };
 use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
-use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, sorted, tg_attributes, tg_sets_attributes};
+use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, tg_attributes, tg_sets_attributes};
 use crate::plan::names;
-use crate::plan::{Address, Conflict, Kind, Live, as_reference};
+use crate::plan::{Address, Conflict, Kind, Live};
 use crate::spec::attributes;
 use crate::spec::model::{LbType, Protocol, Stack, TargetType};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
 use futures_util::future::try_join_all;
 use indexmap::IndexMap;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 type Tags = BTreeMap<String, String>;
@@ -537,24 +537,48 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAct
     }
 }
 
-/// Security group ids of owned groups become references (done once all groups are known).
-pub fn link_security_groups(live: &mut Live, sg_ids: &BTreeMap<String, String>) {
-    if live.address.kind != Kind::LoadBalancer {
-        return;
+/// Ids of the stack's own resources (group ids, certificate and trust store ARNs) by which a
+/// load balancer or listener names them, with the address each stands for.
+#[derive(Default)]
+pub struct OwnedIds {
+    pub security_groups: BTreeMap<String, Address>,
+    pub certificates: BTreeMap<String, Address>,
+    pub trust_stores: BTreeMap<String, Address>,
+}
+
+/// An id of one of the stack's own resources as a reference (done once they are all known).
+fn linked(r: &RefOrId, ids: &BTreeMap<String, Address>) -> RefOrId {
+    match r {
+        RefOrId::Id(id) => ids.get(id).map_or_else(|| r.clone(), |a| RefOrId::Ref(Ref(a.clone()))),
+        RefOrId::Ref(_) => r.clone(),
     }
-    if let Some(Value::Array(groups)) = live.attrs.get_mut("security_groups") {
-        let linked: Vec<Value> = groups
-            .iter()
-            .map(|g| match g.as_str().and_then(|id| sg_ids.get(id)) {
-                Some(addr) if as_reference(g).is_none() => json!({ "$ref": addr }),
-                _ => g.clone(),
-            })
-            .collect();
-        *groups = match sorted(linked) {
-            Value::Array(a) => a,
-            _ => unreachable!(),
-        };
+}
+
+/// A load balancer's security groups, and a listener's certificates and trust store, as
+/// references where the stack owns them.
+pub fn link(live: &mut Live, owned: &OwnedIds) -> anyhow::Result<()> {
+    match live.address.kind {
+        Kind::LoadBalancer => {
+            let mut a: LoadBalancerAttrs = serde_json::from_value(live.attrs.clone())?;
+            if let Some(groups) = &mut a.security_groups {
+                *groups = set_of(groups.iter().map(|g| linked(g, &owned.security_groups)).collect());
+            }
+            live.attrs = a.to_value();
+        }
+        Kind::Listener => {
+            let mut a: ListenerAttrs = serde_json::from_value(live.attrs.clone())?;
+            a.certificate = a.certificate.map(|c| linked(&c, &owned.certificates));
+            if let Some(extra) = &mut a.extra_certificates {
+                *extra = set_of(extra.iter().map(|c| linked(c, &owned.certificates)).collect());
+            }
+            if let Some(store) = a.mutual_authentication.as_mut().and_then(|m| m.trust_store.as_mut()) {
+                *store = linked(store, &owned.trust_stores);
+            }
+            live.attrs = a.to_value();
+        }
+        _ => {}
     }
+    Ok(())
 }
 
 /// The listeners of `shared_listeners`, found by ARN or by load balancer name and port: the
@@ -686,15 +710,4 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
         out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
     }
     Ok(out)
-}
-
-/// A listener's trust store as a reference when the stack owns it.
-pub fn link_trust_stores(live: &mut Live, stores: &BTreeMap<String, String>) {
-    if live.address.kind != Kind::Listener {
-        return;
-    }
-    let arn = live.attrs["mutual_authentication"]["trust_store"].as_str().map(str::to_string);
-    if let Some(address) = arn.and_then(|a| stores.get(&a)) {
-        live.attrs["mutual_authentication"]["trust_store"] = json!({ "$ref": address });
-    }
 }

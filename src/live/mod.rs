@@ -467,15 +467,12 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     resources.extend(records);
     conflicts.extend(record_conflicts);
     resources.extend(waf);
-    // Owned security groups and certificates are referenced by id: map ids to addresses.
-    let sg_ids: BTreeMap<String, String> = sgs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
-    let cert_ids: BTreeMap<String, String> = certs.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
+    // Owned security groups, certificates and trust stores are named by id: map ids to addresses.
     let trust_stores = trust_stores?;
-    let store_ids: BTreeMap<String, String> = trust_stores.iter().map(|l| (l.id.clone(), l.address.to_string())).collect();
+    let ids = |found: &[crate::plan::Live]| found.iter().map(|l| (l.id.clone(), l.address.clone())).collect();
+    let owned = elbv2::OwnedIds { security_groups: ids(&sgs), certificates: ids(&certs), trust_stores: ids(&trust_stores) };
     for r in resources.iter_mut() {
-        elbv2::link_security_groups(r, &sg_ids);
-        acm::link_certificates(r, &cert_ids);
-        elbv2::link_trust_stores(r, &store_ids);
+        elbv2::link(r, &owned).map_err(|e| anyhow::anyhow!("{}: {e}", r.address))?;
     }
     resources.extend(trust_stores);
     resources.extend(sgs);

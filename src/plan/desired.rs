@@ -294,13 +294,6 @@ pub(super) fn sg_source(name: &str) -> RefOrId {
     RefOrId::named(Kind::SecurityGroup, name, name.starts_with("sg-"))
 }
 
-/// Sort a list of JSON values by their text, so lists that are sets compare equal.
-pub fn sorted(mut v: Vec<Value>) -> Value {
-    v.sort_by_key(|x| x.to_string());
-    v.dedup();
-    Value::Array(v)
-}
-
 // ------------------------------------------------------------------ security groups
 
 fn sg_rules(rules: &[SgRule]) -> Vec<Permission> {
