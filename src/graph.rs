@@ -53,6 +53,11 @@ fn id(kind: &str, key: &str) -> String {
     format!("{kind}_{clean}")
 }
 
+/// A rule's conditions as plans write them (`path /api/*`).
+fn rule_conditions(r: &crate::spec::model::Rule) -> String {
+    crate::plan::render::conditions_text(&serde_json::to_value(crate::plan::desired::conditions(r)).unwrap_or_default())
+}
+
 fn node_id(a: &Address) -> String {
     id(a.kind.graph_prefix(), &a.key)
 }
@@ -155,7 +160,7 @@ impl Graph {
                 }
                 for (i, r) in l.rules.iter().enumerate() {
                     let rid = format!("{lid}_rule{}", i + 1);
-                    let cond = crate::plan::render::conditions_text(&serde_json::to_value(crate::plan::desired::conditions(r)).unwrap_or_default());
+                    let cond = rule_conditions(r);
                     let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
                     g.node(Some(addr(Kind::ListenerRules, &format!("{key}.{lkey}"))), rid.clone(), format!("{priority}: {cond}"), Shape::Rule);
                     g.edge(&lid, &rid, "", false);
@@ -177,7 +182,7 @@ impl Graph {
             g.node(Some(a.clone()), sid.clone(), format!("shared listener {key} ({on})"), Shape::Listener);
             for (i, r) in shared.rules.iter().enumerate() {
                 let rid = format!("{sid}_rule{}", i + 1);
-                let cond = crate::plan::render::conditions_text(&serde_json::to_value(crate::plan::desired::conditions(r)).unwrap_or_default());
+                let cond = rule_conditions(r);
                 let priority = r.priority.map_or("auto".to_string(), |p| p.to_string());
                 g.node(Some(a.clone()), rid.clone(), format!("{priority}: {cond}"), Shape::Rule);
                 g.edge(&sid, &rid, "", false);

@@ -69,7 +69,7 @@ impl Ids {
     pub fn id_of(&self, r: &RefOrId) -> anyhow::Result<String> {
         match r {
             RefOrId::Id(id) => Ok(id.clone()),
-            RefOrId::Ref(Ref(a)) => self.get(a).ok_or_else(|| anyhow::anyhow!("{a} has no id yet")),
+            RefOrId::Ref(r) => self.id_of_ref(r),
         }
     }
     /// The id of a resource of the stack now.
@@ -224,10 +224,10 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // key). Not when the load balancer is replaced: the new one starts empty.
                 let parent_replaced = c.parent.as_ref().and_then(|p| index.get(p)).is_some_and(|pi| plan.changes[*pi].action.is_replace());
                 if c.address.kind == Kind::Listener && op == Op::Create && !parent_replaced {
-                    let lb_of = |c: &Change, v: &Option<Value>| v.as_ref().and_then(|_| ListenerAttrs::read(c, v.as_ref()).ok()).map(|l| l.load_balancer);
-                    let lb = lb_of(c, &c.after);
+                    let lb_of = |c: &Change, v: Option<&Value>| v.and_then(|v| ListenerAttrs::read(c, v).ok()).map(|l| l.load_balancer);
+                    let lb = lb_of(c, c.after.as_ref());
                     for (oi, other) in plan.changes.iter().enumerate() {
-                        if oi != ci && other.address.kind == Kind::Listener && lb.is_some() && lb_of(other, &other.before) == lb {
+                        if oi != ci && other.address.kind == Kind::Listener && lb.is_some() && lb_of(other, other.before.as_ref()) == lb {
                             deps.extend(op_of(&steps, oi, Op::Delete));
                         }
                     }
@@ -549,7 +549,7 @@ pub(crate) fn owned_by(tags: &[(&str, &str)], stack: &str, address: &Address) ->
     get(crate::plan::desired::OWNER_STACK_TAG) == Some(stack) && get(crate::plan::desired::OWNER_ADDRESS_TAG) == Some(address.to_string().as_str())
 }
 
-/// Set-difference of two JSON lists: (to add, to remove).
+/// Set-difference of two lists: (to add, to remove).
 pub fn set_diff<T: PartialEq + Clone>(want: &[T], have: &[T]) -> (Vec<T>, Vec<T>) {
     let add = want.iter().filter(|w| !have.contains(w)).cloned().collect();
     let remove = have.iter().filter(|h| !want.contains(h)).cloned().collect();

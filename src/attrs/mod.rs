@@ -100,17 +100,17 @@ pub trait Attributes: Serialize + DeserializeOwned {
 
     /// The desired attributes of a change (creates and updates), as the plan holds them.
     fn after(c: &Change) -> anyhow::Result<Self> {
-        Self::read(c, c.after.as_ref())
+        let v = c.after.as_ref().ok_or_else(|| anyhow::anyhow!("{} has no desired attributes in the plan", c.address))?;
+        Self::read(c, v)
     }
 
     /// The live attributes of a change, when there were any.
     fn before(c: &Change) -> anyhow::Result<Option<Self>> {
-        c.before.as_ref().map(|v| Self::read(c, Some(v))).transpose()
+        c.before.as_ref().map(|v| Self::read(c, v)).transpose()
     }
 
     /// One side of a change.
-    fn read(c: &Change, v: Option<&Value>) -> anyhow::Result<Self> {
-        let v = v.ok_or_else(|| anyhow::anyhow!("{} has no attributes in the plan", c.address))?;
+    fn read(c: &Change, v: &Value) -> anyhow::Result<Self> {
         serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("the plan's attributes of {} are not a {}'s: {e}", c.address, Self::KIND.noun()))
     }
 }
