@@ -425,7 +425,7 @@ fn action(sc: &StepContext, main: &MainAction) -> anyhow::Result<Action> {
             }
             Action::builder().r#type(ActionTypeEnum::Forward).forward_config(cfg.build()).build()
         }
-        MainAction::Unsupported => anyhow::bail!("an action of a type lbstack cannot write"),
+        MainAction::Unsupported { r#type } => anyhow::bail!("an action of type `{type}` lbstack cannot write", type = r#type),
     })
 }
 

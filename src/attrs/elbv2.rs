@@ -173,9 +173,12 @@ pub enum MainAction {
         content_type: String,
         body: String,
     },
-    /// An action type the stack format has no words for (read from AWS only).
-    #[serde(other)]
-    Unsupported,
+    /// An action type the stack format has no words for (read from AWS only), by its AWS name.
+    #[serde(untagged)]
+    Unsupported {
+        #[serde(default)]
+        r#type: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

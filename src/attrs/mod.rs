@@ -235,9 +235,11 @@ mod tests {
         );
         assert_eq!(serde_json::to_value(&typed).unwrap(), action);
         assert_eq!(typed.clone().state().authenticate.unwrap().client_secret, None, "the secret's source is an apply input, not state");
-        // An action type the stack format has no words for still reads (from AWS), as unsupported.
-        let other: elbv2::ListenerAction = serde_json::from_value(json!({ "type": "authenticate-oidc", "authenticate": null })).unwrap();
-        assert_eq!(other.main, elbv2::MainAction::Unsupported);
+        // An action type the stack format has no words for still reads (from AWS), keeping its name.
+        let written = json!({ "type": "jwt-validation", "authenticate": null });
+        let other: elbv2::ListenerAction = serde_json::from_value(written.clone()).unwrap();
+        assert_eq!(other.main, elbv2::MainAction::Unsupported { r#type: "jwt-validation".into() });
+        assert_eq!(serde_json::to_value(&other).unwrap(), written);
     }
 
     #[test]

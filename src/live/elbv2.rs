@@ -490,7 +490,7 @@ fn authenticate(a: &Action) -> Option<SignIn> {
 }
 
 pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAction {
-    let Some(a) = a else { return MainAction::Unsupported };
+    let Some(a) = a else { return MainAction::Unsupported { r#type: String::new() } };
     match a.r#type() {
         Some(ActionTypeEnum::Forward) => {
             let mut groups: Vec<WeightedGroup> = a
@@ -533,7 +533,7 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAct
                 body: f.and_then(|f| f.message_body()).unwrap_or("").into(),
             }
         }
-        _ => MainAction::Unsupported,
+        other => MainAction::Unsupported { r#type: other.map(|t| t.as_str().to_string()).unwrap_or_default() },
     }
 }
 

@@ -930,7 +930,7 @@ fn main_action(a: &Action) -> MainAction {
             body: fr.body.clone().unwrap_or_default(),
         };
     }
-    MainAction::Unsupported
+    MainAction::Unsupported { r#type: String::new() }
 }
 
 pub fn conditions(r: &Rule) -> Conditions {
