@@ -2,7 +2,7 @@
 //! with their capacity, then left to scaling; instance refreshes when their template changes;
 //! drained before deletion), scaling policies and scheduled actions.
 
-use super::{Ids, StepContext, changed, id, set_diff, tags_changed};
+use super::{StepContext, changed, id, int, set_diff, tags_changed};
 use crate::attrs::autoscaling::{
     AutoScalingGroupAttrs, CapacityReservations, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook, Notification, RefreshPreferences,
     ScalingPolicyAttrs, ScheduledActionAttrs,
@@ -35,8 +35,7 @@ async fn group_exists(sc: &StepContext, name: &str) -> anyhow::Result<bool> {
 
 /// The template's data, its security groups as ids now.
 fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec2::RequestLaunchTemplateData> {
-    let groups = a.security_groups.iter().map(|g| sc.ids.id_of(g)).collect::<anyhow::Result<Vec<_>>>()?;
-    let int = |n: Option<i64>| n.map(|n| n as i32);
+    let groups = sc.ids.ids_of(&a.security_groups)?;
     let tokens = if a.imds == "optional" { ec2::LaunchTemplateHttpTokensState::Optional } else { ec2::LaunchTemplateHttpTokensState::Required };
     let mut d = ec2::RequestLaunchTemplateData::builder()
         .set_image_id(a.image.clone())
@@ -202,14 +201,9 @@ fn group_tags<'a>(name: &str, tags: impl IntoIterator<Item = (&'a String, &'a St
         .collect()
 }
 
-fn arns(sc: &StepContext, list: &[RefOrId], id: impl Fn(&Ids, &RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Vec<String>> {
-    list.iter().map(|r| id(&sc.ids, r)).collect()
-}
-
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = AutoScalingGroupAttrs::after(c)?;
     let inputs: GroupInputs = inputs_of(c)?;
-    let int = |n: Option<i64>| n.map(|n| n as i32);
     let (template, mix) = template_or_mix(sc, &a)?;
     let req = sc
         .clients
@@ -220,7 +214,7 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .max_size(a.max as i32)
         .desired_capacity(inputs.desired as i32)
         .vpc_zone_identifier(a.subnets.join(","))
-        .set_target_group_arns(Some(arns(sc, &a.target_groups, Ids::id_of)?))
+        .set_target_group_arns(Some(sc.ids.ids_of(&a.target_groups)?))
         .set_health_check_type(a.health_check_type.clone())
         .set_health_check_grace_period(int(a.health_check_grace_period))
         .set_termination_policies(Some(a.termination_policies.clone()))
@@ -297,10 +291,9 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let name = id(sc, c)?;
     let a = AutoScalingGroupAttrs::after(c)?;
     let b = AutoScalingGroupAttrs::before(c)?;
-    let int = |n: Option<i64>| n.map(|n| n as i32);
     // Attach new target groups before anything else changes, detach old ones last.
-    let want_groups = arns(sc, &a.target_groups, Ids::id_of)?;
-    let have_groups = arns(sc, b.as_ref().map(|b| b.target_groups.as_slice()).unwrap_or_default(), Ids::id_before)?;
+    let want_groups = sc.ids.ids_of(&a.target_groups)?;
+    let have_groups = sc.ids.ids_before(b.as_ref().map(|b| b.target_groups.as_slice()).unwrap_or_default())?;
     let (attach, detach) = set_diff(&want_groups, &have_groups);
     if !attach.is_empty() {
         sc.clients
@@ -526,7 +519,6 @@ async fn metrics_and_processes(sc: &StepContext, name: &str, a: &AutoScalingGrou
 
 /// Start an instance refresh with the stack's preferences and follow it to the end.
 async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &RefreshPreferences) -> anyhow::Result<()> {
-    let int = |n: Option<i64>| n.map(|n| n as i32);
     let checkpoints: Vec<i32> = prefs.checkpoints.iter().map(|n| *n as i32).collect();
     let preferences = asg::RefreshPreferences::builder()
         .set_min_healthy_percentage(int(prefs.min_healthy_percentage))
@@ -667,7 +659,6 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = ScalingPolicyAttrs::after(c)?;
     let group = sc.ids.id_of_ref(&a.group)?;
     let warmup = a.warmup.flatten().map(|n| n as i32);
-    let int = |n: Option<i64>| n.map(|n| n as i32);
     let mut req = sc.clients.autoscaling.put_scaling_policy().auto_scaling_group_name(&group).policy_name(&c.name).policy_type(&a.r#type).enabled(a.enabled);
     if let Some(t) = &a.target_tracking {
         let mut conf = asg::TargetTrackingConfiguration::builder().set_target_value(t.target).disable_scale_in(t.disable_scale_in);
@@ -796,7 +787,6 @@ fn time(t: &Option<String>) -> anyhow::Result<Option<aws_smithy_types::DateTime>
 
 pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = ScheduledActionAttrs::after(c)?;
-    let int = |n: Option<i64>| n.map(|n| n as i32);
     sc.clients
         .autoscaling
         .put_scheduled_update_group_action()

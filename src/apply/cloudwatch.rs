@@ -1,9 +1,9 @@
 //! CloudWatch metric alarms: PutMetricAlarm creates and overwrites; tags are diffed separately
 //! (AWS ignores the tags of a PutMetricAlarm that updates an existing alarm).
 
-use super::{StepContext, tags_changed};
+use super::{StepContext, int, tags_changed};
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
-use crate::attrs::{Attributes, RefOrId, TagMap};
+use crate::attrs::{Attributes, TagMap};
 use crate::live::err;
 use crate::plan::{Change, Kind};
 use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension as CwDimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
@@ -28,16 +28,11 @@ fn dimension_list(sc: &StepContext, dims: &[Dimension]) -> anyhow::Result<Vec<Cw
     dims.iter().map(|d| Ok(CwDimension::builder().name(&d.name).value(dimension_value(&sc.ids.id_of(&d.value)?)).build())).collect()
 }
 
-fn arns(sc: &StepContext, list: &[RefOrId]) -> anyhow::Result<Vec<String>> {
-    list.iter().map(|r| sc.ids.id_of(r)).collect()
-}
-
 async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
     let a = AlarmAttrs::after(c)?;
     let stat = a.statistic.as_deref().unwrap_or("Average");
     let percentile = stat.starts_with('p') || stat.starts_with("tm") || stat.starts_with("wm") || stat.starts_with("tc") || stat.starts_with("ts");
     let dims = dimension_list(sc, &a.dimensions)?;
-    let int = |n: Option<i64>| n.map(|n| n as i32);
     let mut req = sc
         .clients
         .cloudwatch
@@ -52,9 +47,9 @@ async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()
         .set_threshold(a.threshold)
         .set_comparison_operator(a.comparison.as_deref().map(ComparisonOperator::from))
         .treat_missing_data(&a.missing_data)
-        .set_alarm_actions(Some(arns(sc, &a.actions)?))
-        .set_ok_actions(Some(arns(sc, &a.ok_actions)?))
-        .set_insufficient_data_actions(Some(arns(sc, &a.insufficient_data_actions)?))
+        .set_alarm_actions(Some(sc.ids.ids_of(&a.actions)?))
+        .set_ok_actions(Some(sc.ids.ids_of(&a.ok_actions)?))
+        .set_insufficient_data_actions(Some(sc.ids.ids_of(&a.insufficient_data_actions)?))
         .alarm_description(&a.description)
         .set_unit(a.unit.as_deref().map(StandardUnit::from))
         .actions_enabled(true);
@@ -162,9 +157,9 @@ async fn put_composite(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow:
         .put_composite_alarm()
         .alarm_name(&c.name)
         .alarm_rule(&a.rule)
-        .set_alarm_actions(Some(arns(sc, &a.actions)?))
-        .set_ok_actions(Some(arns(sc, &a.ok_actions)?))
-        .set_insufficient_data_actions(Some(arns(sc, &a.insufficient_data_actions)?))
+        .set_alarm_actions(Some(sc.ids.ids_of(&a.actions)?))
+        .set_ok_actions(Some(sc.ids.ids_of(&a.ok_actions)?))
+        .set_insufficient_data_actions(Some(sc.ids.ids_of(&a.insufficient_data_actions)?))
         .alarm_description(&a.description)
         .actions_enabled(true);
     if with_tags {

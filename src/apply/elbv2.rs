@@ -1,6 +1,6 @@
 //! Target groups, load balancers, listeners and listener rules.
 
-use super::{Ids, StepContext, changed, id, set_diff, tags_changed};
+use super::{StepContext, changed, id, int, set_diff, tags_changed};
 use crate::attrs::elbv2::{
     Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication, RuleAttrs, SecretSource,
     SharedRulesAttrs, SharedRulesInputs, Target, TargetGroupAttrs, TrustStoreAttrs, TrustStoreInputs,
@@ -86,7 +86,6 @@ where
 macro_rules! with_health_check {
     ($req:expr, $a:expr) => {{
         let hc: &HealthCheck = &$a.health_check;
-        let int = |n: Option<i64>| n.map(|v| v as i32);
         $req.health_check_enabled(hc.enabled)
             .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
             .set_health_check_path(hc.path.clone())
@@ -228,10 +227,6 @@ fn attributes_lb(attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> Vec<
     picked(attributes, keep).map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build()).collect()
 }
 
-fn ids(sc: &StepContext, list: &[RefOrId], id: impl Fn(&Ids, &RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Vec<String>> {
-    list.iter().map(|r| id(&sc.ids, r)).collect()
-}
-
 pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = LoadBalancerAttrs::after(c)?;
     let mut req = sc
@@ -244,7 +239,7 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         .ip_address_type(IpAddressType::from(a.ip_address_type.as_str()))
         .set_tags(Some(tag_list(&a.tags)))
         .set_scheme(a.scheme.as_deref().map(LoadBalancerSchemeEnum::from));
-    let groups = ids(sc, a.security_groups.as_deref().unwrap_or_default(), Ids::id_of)?;
+    let groups = sc.ids.ids_of(a.security_groups.as_deref().unwrap_or_default())?;
     if !groups.is_empty() {
         req = req.set_security_groups(Some(groups));
     }
@@ -282,9 +277,9 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     let b = LoadBalancerAttrs::before(c)?;
     let lb = &sc.clients.elbv2;
     // Groups with today's ids against the ids they had: a group replaced since is a change too.
-    let want_groups = ids(sc, a.security_groups.as_deref().unwrap_or_default(), Ids::id_of)?;
+    let want_groups = sc.ids.ids_of(a.security_groups.as_deref().unwrap_or_default())?;
     let have_groups = match b.as_ref().and_then(|b| b.security_groups.as_deref()) {
-        Some(groups) => Some(ids(sc, groups, Ids::id_before)?),
+        Some(groups) => Some(sc.ids.ids_before(groups)?),
         None => None,
     };
     if have_groups.as_ref() != Some(&want_groups) {
@@ -471,7 +466,7 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     )
     .await?;
     sc.ids.set(&c.address, arn.clone());
-    let extra = ids(sc, a.extra_certificates.as_deref().unwrap_or_default(), Ids::id_of)?;
+    let extra = sc.ids.ids_of(a.extra_certificates.as_deref().unwrap_or_default())?;
     if !extra.is_empty() {
         sc.clients
             .elbv2
@@ -567,8 +562,8 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     }
     // Extra certificates as a set: add the new before removing the old, so none is ever missing.
     if changed(c, "extra_certificates") {
-        let want = ids(sc, a.extra_certificates.as_deref().unwrap_or_default(), Ids::id_of)?;
-        let have = ids(sc, b.as_ref().and_then(|b| b.extra_certificates.as_deref()).unwrap_or_default(), Ids::id_before)?;
+        let want = sc.ids.ids_of(a.extra_certificates.as_deref().unwrap_or_default())?;
+        let have = sc.ids.ids_before(b.as_ref().and_then(|b| b.extra_certificates.as_deref()).unwrap_or_default())?;
         let (add, mut remove) = set_diff(&want, &have);
         // An extra that just became the default stays: removing it would detach the default.
         let default = a.certificate.as_ref().map(|c| sc.ids.id_of(c)).transpose()?;

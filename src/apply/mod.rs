@@ -76,6 +76,14 @@ impl Ids {
     pub fn id_of_ref(&self, Ref(a): &Ref) -> anyhow::Result<String> {
         self.get(a).ok_or_else(|| anyhow::anyhow!("{a} has no id yet"))
     }
+    /// The ids a list of references names now.
+    pub fn ids_of(&self, list: &[RefOrId]) -> anyhow::Result<Vec<String>> {
+        list.iter().map(|r| self.id_of(r)).collect()
+    }
+    /// The ids a list of live references named when the plan was made.
+    pub fn ids_before(&self, list: &[RefOrId]) -> anyhow::Result<Vec<String>> {
+        list.iter().map(|r| self.id_before(r)).collect()
+    }
     /// The same with the ids references had when the plan was made (for live attributes).
     pub fn id_before(&self, r: &RefOrId) -> anyhow::Result<String> {
         match r {
@@ -530,6 +538,11 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::CompositeAlarm, Op::Update) => cloudwatch::update_composite_alarm(sc, c).await,
         (_, Op::SyncRules | Op::ClearRules) => Ok(()),
     }
+}
+
+/// An attribute's integer as the SDK takes it.
+pub(crate) fn int(n: Option<i64>) -> Option<i32> {
+    n.map(|n| n as i32)
 }
 
 /// The id of the change's resource now: live, or set by its create step.
