@@ -8,7 +8,6 @@ use crate::plan::{Address, Live};
 use crate::spec::model::Stack;
 use aws_sdk_acm::types::{CertificateStatus, CertificateSummary, CertificateType};
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// The certificates the stack owns, and the ARNs of those it looks up (from the same listing).
@@ -19,16 +18,15 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
     let tagged = try_join_all(summaries.iter().filter_map(|s| s.certificate_arn()).map(|arn| async move {
         let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| read_err(&format!("tags of {arn}"), e));
         let Some(tags) = skip_gone(tags)? else { return anyhow::Ok(None) };
-        let map: Map<String, Value> =
-            tags.tags().iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), Value::from(t.value().unwrap_or_default()))).collect();
+        let map = super::tags_of(tags.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default())));
         anyhow::Ok(Some((arn.to_string(), map)))
     }))
     .await?;
-    let owned: Vec<(Address, String, Map<String, Value>)> = tagged
+    let owned: Vec<(Address, String, TagMap)> = tagged
         .into_iter()
         .flatten()
-        .filter(|(_, t)| t.get(OWNER_STACK_TAG).and_then(Value::as_str) == Some(stack.stack.as_str()))
-        .filter_map(|(arn, t)| Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?.as_str()?)?, arn, t)))
+        .filter(|(_, t)| t.get(OWNER_STACK_TAG) == Some(&stack.stack))
+        .filter_map(|(arn, t)| Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?)?, arn, t)))
         .collect();
     let read =
         try_join_all(owned.into_iter().map(|(address, arn, tags)| async move { skip_gone(read_certificate(clients, address, arn, tags).await) })).await?;
@@ -63,11 +61,10 @@ fn lookups(stack: &Stack, summaries: &[CertificateSummary]) -> anyhow::Result<BT
     Ok(out)
 }
 
-async fn read_certificate(clients: &Clients, address: Address, arn: String, tags: Map<String, Value>) -> anyhow::Result<Live> {
+async fn read_certificate(clients: &Clients, address: Address, arn: String, tags: TagMap) -> anyhow::Result<Live> {
     {
         let d = clients.acm.describe_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate {arn}"), e))?;
         let cert = d.certificate().ok_or_else(|| anyhow::anyhow!("certificate {arn} has no details"))?;
-        let tags: TagMap = tags.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
         let attrs = if cert.r#type() == Some(&CertificateType::Imported) {
             let pem = clients.acm.get_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate body of {arn}"), e))?;
             CertificateAttrs {
