@@ -53,10 +53,11 @@ pub struct SharedListenerState {
 
 pub const OWNER_STACK_TAG: &str = "lbstack:stack";
 pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
-/// The tag keys the stack declares on a resource, comma-separated (AWS tag keys hold no comma),
-/// continued in `lbstack:tags:2`, `:3`, ... past AWS's 256 characters per value. Without a state
-/// file this is how lbstack knows which tags are its own: those listed here or declared now. Any
-/// other tag was added by someone else and is neither shown nor removed.
+/// The tag keys the stack declares on a resource, separated by `/` (a `/` or `+` in a key is
+/// written `+/` or `++`: ELBv2, ACM and WAF take only letters, digits, spaces and `_.:/=+-@` in a
+/// tag value), continued in `lbstack:tags:2`, `:3`, ... past AWS's 256 characters per value.
+/// Without a state file this is how lbstack knows which tags are its own: those listed here or
+/// declared now. Any other tag was added by someone else and is neither shown nor removed.
 pub const MANAGED_TAGS_TAG: &str = "lbstack:tags";
 /// Tags lbstack keeps for itself; all of them are managed.
 pub const OWN_TAG_PREFIX: &str = "lbstack:";
@@ -92,17 +93,33 @@ pub fn tag_map(s: &Stack, address: &Address, own: &Tags) -> TagMap {
 fn managed_tag_values(keys: &[&str]) -> Vec<String> {
     let mut out = vec![String::new()];
     for k in keys {
+        let k = k.replace('+', "++").replace('/', "+/");
         let last = out.last_mut().expect("one value at least");
         if !last.is_empty() && last.chars().count() + 1 + k.chars().count() > 256 {
-            out.push(k.to_string());
+            out.push(k);
         } else {
             if !last.is_empty() {
-                last.push(',');
+                last.push('/');
             }
-            last.push_str(k);
+            last.push_str(&k);
         }
     }
     out
+}
+
+/// The keys one managed-tags value lists (the inverse of `managed_tag_values`).
+fn managed_tag_keys(value: &str) -> Vec<String> {
+    let (mut keys, mut key, mut chars) = (Vec::new(), String::new(), value.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            '+' => key.extend(chars.next()),
+            '/' => keys.push(std::mem::take(&mut key)),
+            c => key.push(c),
+        }
+    }
+    keys.push(key);
+    keys.retain(|k| !k.is_empty());
+    keys
 }
 
 /// The tags of a live resource as lbstack sees them: its own (`lbstack:*`), those the stack
@@ -111,13 +128,12 @@ fn managed_tag_values(keys: &[&str]) -> Vec<String> {
 /// removed.
 pub fn managed_view(declared: &Value, live: &Value) -> Value {
     let Some(live) = live.as_object() else { return live.clone() };
-    let recorded: Vec<&str> = live
+    let recorded: Vec<String> = live
         .iter()
         .filter(|(k, _)| k.as_str() == MANAGED_TAGS_TAG || k.starts_with(&format!("{MANAGED_TAGS_TAG}:")))
-        .flat_map(|(_, v)| v.as_str().unwrap_or_default().split(','))
-        .filter(|k| !k.is_empty())
+        .flat_map(|(_, v)| managed_tag_keys(v.as_str().unwrap_or_default()))
         .collect();
-    let keep = |k: &str| k.starts_with(OWN_TAG_PREFIX) || recorded.contains(&k) || declared.get(k).is_some();
+    let keep = |k: &str| k.starts_with(OWN_TAG_PREFIX) || recorded.iter().any(|r| r == k) || declared.get(k).is_some();
     Value::Object(live.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
@@ -135,18 +151,19 @@ pub fn shown_endpoint(protocol: &str, endpoint: &str) -> String {
     format!("{scheme}://{host}/… (#{})", names::hash7(endpoint))
 }
 
-/// On a trust store: where its CA bundle came from (`s3://bucket/key?versionId=v`), since AWS
-/// does not say; a change of bundle is a change of this tag.
+/// On a trust store: where its CA bundle came from (`s3://bucket/key@v`), since AWS does not
+/// say; a change of bundle is a change of this tag. A location a tag value cannot hold (longer
+/// than 256 characters, or with characters ELBv2 refuses in tags) is kept as its hash.
 pub const BUNDLE_TAG: &str = "lbstack:bundle";
 
 fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     let address = Address::new(Kind::TrustStore, key);
     let mut location = format!("s3://{}/{}", t.bucket, t.key);
     if let Some(v) = &t.version {
-        location.push_str(&format!("?versionId={v}"));
+        location.push_str(&format!("@{v}"));
     }
-    // A tag value holds 256 characters; a longer location is kept as its hash.
-    let bundle = if location.chars().count() <= 256 { location } else { format!("s3://{}/… (#{})", t.bucket, names::hash7(&location)) };
+    let plain = location.chars().count() <= 256 && !t.key.contains('@') && location.chars().all(crate::spec::validate::tag_char);
+    let bundle = if plain { location } else { format!("s3://{}/sha-{}", t.bucket, names::hash7(&location)) };
     let mut tags = tag_map(s, &address, &t.tags);
     tags.insert(BUNDLE_TAG.into(), bundle.clone());
     let attrs = TrustStoreAttrs { bundle: Some(bundle), tags };
@@ -1024,6 +1041,21 @@ mod tests {
         let loaded = crate::spec::load_str("test.yaml", text, None, &[]);
         assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
         loaded.stack.expect("a stack")
+    }
+
+    #[test]
+    fn the_managed_tags_record_fits_elbv2_tags_and_reads_back() {
+        let keys = ["team", "cost/center", "a+b", "kubernetes.io/cluster/x", "plain key"];
+        let values = managed_tag_values(&keys);
+        assert_eq!(values, ["team/cost+/center/a++b/kubernetes.io+/cluster+/x/plain key"]);
+        assert!(values.iter().all(|v| v.chars().all(crate::spec::validate::tag_char)), "{values:?}");
+        assert_eq!(values.iter().flat_map(|v| managed_tag_keys(v)).collect::<Vec<_>>(), keys);
+        // Past 256 characters the record continues in a second value, split between keys.
+        let long: Vec<String> = (0..40).map(|i| format!("key-number-{i:02}")).collect();
+        let long: Vec<&str> = long.iter().map(String::as_str).collect();
+        let values = managed_tag_values(&long);
+        assert!(values.len() > 1 && values.iter().all(|v| v.chars().count() <= 256));
+        assert_eq!(values.iter().flat_map(|v| managed_tag_keys(v)).collect::<Vec<_>>(), long);
     }
 
     const SHIELDED: &str = "version: 1\nstack: shop\ntarget_groups:\n  app: {protocol: HTTP, port: 80}\nload_balancers:\n  web:\n    shield: true\n    listeners:\n      http: {port: 80, protocol: HTTP, default_action: {forward: app}}\n";

@@ -239,6 +239,22 @@ impl<'a> V<'a> {
     }
 
     fn tags(&mut self, pointer: &str, tags: &Tags) {
+        // Load balancing, certificates and WAF take fewer characters in tags than EC2 does; the
+        // stack's own tags land on whatever it declares.
+        let s = self.s;
+        let restricted = match pointer.split('/').nth(1).unwrap_or_default() {
+            "load_balancers" | "target_groups" | "certificates" | "web_acls" | "ip_sets" | "trust_stores" => true,
+            "tags" => {
+                !(s.load_balancers.is_empty()
+                    && s.target_groups.is_empty()
+                    && s.certificates.is_empty()
+                    && s.web_acls.is_empty()
+                    && s.ip_sets.is_empty()
+                    && s.trust_stores.is_empty()
+                    && s.shared_listeners.is_empty())
+            }
+            _ => false,
+        };
         for (k, v) in tags {
             let tp = format!("{pointer}/{}", escape(k));
             if k.starts_with("aws:") || k.starts_with("lbstack:") {
@@ -248,6 +264,13 @@ impl<'a> V<'a> {
             }
             if v.chars().count() > 256 {
                 self.err(&tp, format!("the value of tag `{k}` is longer than 256 characters"), "");
+            }
+            for (what, text) in [("key", k), ("value", v)] {
+                if let Some(bad) = text.chars().find(|c| !tag_char(*c)).filter(|_| restricted) {
+                    let summary = format!("the {what} of tag `{}` has `{bad}`, which load balancing, ACM and WAF refuse in tags", truncate(k));
+                    let hint = "tags there take letters, digits, spaces and `_ . : / = + - @`";
+                    if what == "key" { self.err_key(&tp, summary, hint) } else { self.err(&tp, summary, hint) }
+                }
             }
         }
         if tags.len() > 48 {
@@ -468,6 +491,12 @@ fn allowed_protocols(lb: LbType) -> String {
         LbType::Network => "network load balancers use TCP, TLS, UDP or TCP_UDP".into(),
         LbType::Gateway => "gateway load balancers use GENEVE".into(),
     }
+}
+
+/// A character ELBv2, ACM and WAF take in tag keys and values (their API models' pattern
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`).
+pub fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
 }
 
 fn truncate(s: &str) -> String {
