@@ -34,6 +34,9 @@ from moto.wafv2.models import WAFV2Backend
 from moto.elbv2.exceptions import DuplicateListenerError, DuplicateLoadBalancerName, DuplicateTargetGroupName
 import threading
 
+import aws_rules
+import aws_shapes
+
 _associate = WAFV2Backend.associate_web_acl
 
 
@@ -649,6 +652,7 @@ _QUERY_LISTS = {
 _QUERY_CAPPED = {"DescribeLoadBalancers": ("PageSize", "Marker"), "DescribeRules": ("PageSize", "Marker"), "DescribeAutoScalingGroups": ("MaxRecords", "NextToken")}
 _JSON_CAPPED = {"AWSWAF_20190729.ListIPSets": ("Limit", "NextMarker"), "AWSWAF_20190729.ListWebACLs": ("Limit", "NextMarker")}
 _PAGE = int(os.environ.get("EMU_PAGE_SIZE") or 0)
+_long_markers = {}
 _continued = {}
 
 
@@ -718,6 +722,62 @@ def _answer(start_response, status, headers, body):
     return [body]
 
 
+def _strict_dispatch(app, environ, start_response, pipeline):
+    """moto's answer, after AWS's own checks: the request against its API model (aws_shapes), then
+    AWS's refusals on the state it meets (aws_rules); what AWS remembers after a success is
+    recorded once moto has answered."""
+    service = aws_shapes.service_of(environ)
+    if service is None:
+        return pipeline(app, environ, start_response)
+    body = _read_body(environ)
+    cbor = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
+    if cbor is not None:
+        from botocore.parsers import RpcV2CBORParser
+
+        op = aws_shapes.model(service).operation_model(cbor.group(1))
+        params = RpcV2CBORParser()._initial_body_parse(body) or {}
+    else:
+        op, params = aws_shapes.request_params(service, environ, body)
+    if op is None:
+        return pipeline(app, environ, start_response)
+
+    def refuse(code, text, status=400):
+        if cbor is None:
+            return _answer(start_response, *aws_shapes.error_answer(service, code, text, status, json_body="HTTP_X_AMZ_TARGET" in environ))
+        payload = _cbor_text_map({"__type": f"com.amazonaws.{service}#{code}", "message": text})
+        headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-query-error", f"{code};Sender")]
+        return _answer(start_response, f"{status} Bad Request", headers, payload)
+
+    if "model" not in aws_rules.LENIENT and op.input_shape is not None:
+        found = aws_shapes.problems(op.input_shape, params)
+        if found:
+            return refuse(aws_shapes.CODES[service], aws_shapes.message(found[:10]))
+    region = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    account = os.environ.get("MOTO_ACCOUNT_ID") or environ.get("HTTP_X_MOTO_ACCOUNT_ID") or "123456789012"
+    request = aws_rules.Request(service, op.name, params, account, region.group(1) if region else "us-east-1")
+    try:
+        aws_rules.check(request)
+    except aws_rules.Refusal as refusal:
+        return refuse(refusal.code, refusal.message, refusal.status)
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    out = b"".join(pipeline(app, environ, capture))
+    if captured["status"].startswith("2"):
+        aws_rules.succeeded(request)
+    return _answer(start_response, captured["status"], captured["headers"], out)
+
+
+def _pipeline(app, environ, start_response):
+    match = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
+    if match is None:
+        return _paged_dispatch(app, environ, start_response)
+    return _cloudwatch_cbor(app, environ, start_response, match.group(1))
+
+
 def _paged_dispatch(app, environ, start_response):
     """moto's answer, paged as AWS pages it."""
     target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -737,11 +797,21 @@ def _paged_dispatch(app, environ, start_response):
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         if query.get("marker"):
             _count_continued("ListHostedZones")
+            # AWS's markers are zone ids (at most 64 characters, the model says); moto's are long
+            # base64 tokens, so the emulator hands out short ones and keeps moto's behind them.
+            query["marker"] = [_long_markers.get(query["marker"][0], query["marker"][0])]
         size = _page_size(int(query.get("maxitems", ["0"])[0] or 0), None)
         if size:
             query["maxitems"] = [str(size)]
-            environ["QUERY_STRING"] = urllib.parse.urlencode(query, doseq=True)
-        return _dispatch(app, environ, start_response)
+        environ["QUERY_STRING"] = urllib.parse.urlencode(query, doseq=True)
+        status, headers, body = _call(app, environ)
+
+        def short(m):
+            token = "Z" + uuid.uuid4().hex[:20].upper()
+            _long_markers[token] = m.group(1).decode()
+            return f"<NextMarker>{token}</NextMarker>".encode()
+
+        return _answer(start_response, status, headers, re.sub(rb"<NextMarker>([^<]*)</NextMarker>", short, body))
     if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
         return _dispatch(app, environ, start_response)
     form = urllib.parse.parse_qs(_read_body(environ).decode("utf-8", "replace"), keep_blank_values=True)
@@ -814,6 +884,14 @@ def dispatch(self, environ, start_response):
             _buckets.clear()
             _throttled.clear()
         return _answer(start_response, "200 OK", [("Content-Type", "text/plain")], mode.encode())
+    if environ.get("PATH_INFO") == "/_emulator/lenient" and environ.get("REQUEST_METHOD") == "POST":
+        names = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode().strip()
+        aws_rules.LENIENT.clear()
+        aws_rules.LENIENT.update(n.strip() for n in names.split(",") if n.strip())
+        return _answer(start_response, "200 OK", [("Content-Type", "text/plain")], ",".join(sorted(aws_rules.LENIENT)).encode())
+    if environ.get("PATH_INFO") == "/_emulator/rules":
+        body = json.dumps({"rules": aws_rules.names(), "lenient": sorted(aws_rules.LENIENT), "time_scale": aws_rules.SCALE, "durations": aws_rules.DURATIONS}).encode()
+        return _answer(start_response, "200 OK", [("Content-Type", "application/json")], body)
     if environ.get("PATH_INFO") == "/_emulator/paged":
         with _throttle_lock:
             body = json.dumps(_continued).encode()
@@ -829,10 +907,7 @@ def dispatch(self, environ, start_response):
         refused = _throttle(environ, start_response)
         if refused is not None:
             return refused
-    match = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
-    if match is None:
-        return _paged_dispatch(self, environ, start_response)
-    return _cloudwatch_cbor(self, environ, start_response, match.group(1))
+    return _strict_dispatch(self, environ, start_response, _pipeline)
 
 
 DomainDispatcherApplication.__call__ = dispatch
@@ -1028,6 +1103,27 @@ ELBV2Response.delete_trust_store = delete_trust_store
 ELBV2Response.create_listener = create_listener_response
 ELBV2Response.modify_listener = modify_listener_response
 ELBv2Backend._get_resource_by_arn = get_resource_by_arn
+
+# WAF lock tokens are UUIDs (the model's LockToken pattern); moto gave IP sets six hex digits,
+# which AWS's own validation of the next UpdateIPSet or DeleteIPSet refuses.
+from moto.wafv2.models import FakeIPSet
+
+_ip_set_init, _ip_set_update = FakeIPSet.__init__, FakeIPSet.update
+
+
+def _ip_set_init_uuid(self, *args, **kwargs):
+    _ip_set_init(self, *args, **kwargs)
+    self.lock_token = str(uuid.uuid4())
+
+
+def _ip_set_update_uuid(self, *args, **kwargs):
+    _ip_set_update(self, *args, **kwargs)
+    self.lock_token = str(uuid.uuid4())
+
+
+FakeIPSet.__init__, FakeIPSet.update = _ip_set_init_uuid, _ip_set_update_uuid
+
+aws_rules.install_clock()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod attrs;
 pub mod aws_error;
 pub mod cli;
+pub mod clock;
 pub mod diag;
 pub mod docs;
 pub mod graph;

@@ -44,7 +44,7 @@ where
         match attempt().await {
             Ok(v) => return Ok(v),
             Err(e) if passing(&e) && start.elapsed() + delay <= backoff.limit => {
-                tokio::time::sleep(delay).await;
+                crate::clock::sleep(delay).await;
                 delay = (delay * 2).min(backoff.max);
             }
             Err(e) => return Err(e),
@@ -67,7 +67,7 @@ where
         if start.elapsed() > backoff.limit {
             anyhow::bail!("gave up {what} after {} s", backoff.limit.as_secs());
         }
-        tokio::time::sleep(delay).await;
+        crate::clock::sleep(delay).await;
         delay = (delay * 2).min(backoff.max);
     }
 }

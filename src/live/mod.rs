@@ -120,6 +120,9 @@ pub async fn sdk_config(opts: &AwsOptions) -> SdkConfig {
         // few throttled calls (the reference stack with 5% of calls throttled applied in 49 s
         // instead of 4.5 s).
         .retry_config(RetryConfig::standard().with_max_attempts(8));
+    if crate::clock::scale() < 1.0 {
+        loader = loader.sleep_impl(crate::clock::ScaledSleep);
+    }
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
     }

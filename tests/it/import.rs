@@ -411,7 +411,12 @@ async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
             .send()
             .await
             .unwrap();
-        c.wafv2.associate_web_acl().web_acl_arn(acl.summary().unwrap().arn().unwrap()).resource_arn(alb_arn).send().await.unwrap();
+        // WAF sees a new load balancer once it is active, and a new web ACL once it propagated.
+        let acl_arn = acl.summary().unwrap().arn().unwrap().to_string();
+        crate::support::settled("associating the web ACL", &[lbstack::aws_error::Class::NotReady, lbstack::aws_error::Class::NotFound], || {
+            c.wafv2.associate_web_acl().web_acl_arn(&acl_arn).resource_arn(alb_arn).send()
+        })
+        .await;
     }
 }
 

@@ -43,6 +43,12 @@ pub fn emulator_endpoint() -> &'static str {
         if let Ok(url) = std::env::var("LBSTACK_TEST_ENDPOINT") {
             return url;
         }
+        // The embedded emulator runs AWS's clock fast (EMU_TIME_SCALE, 0.01 unless set): lbstack
+        // waits on the same clock, in this process and in the ones it starts.
+        let scale = std::env::var("EMU_TIME_SCALE").unwrap_or_else(|_| "0.01".into());
+        // SAFETY: set once, before any AWS client of the tests reads it (clock::scale reads it on
+        // first use, after this initialiser ran).
+        unsafe { std::env::set_var("LBSTACK_TIME_SCALE", scale) };
         start_emulator(std::env::var("EMU_PORT").unwrap_or_else(|_| "4566".into()))
     })
 }
@@ -56,6 +62,7 @@ pub fn spare_emulator_endpoint() -> &'static str {
         if let Ok(url) = std::env::var("LBSTACK_TEST_ENDPOINT") {
             return url;
         }
+        let _ = emulator_endpoint(); // the clock settings, and the first emulator's port
         let port: u16 = std::env::var("EMU_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4566);
         start_emulator((port + 1).to_string())
     })
@@ -70,6 +77,7 @@ pub fn own_emulator_endpoint() -> Option<&'static str> {
         return None;
     }
     Some(ENDPOINT.get_or_init(|| {
+        let _ = emulator_endpoint();
         let port: u16 = std::env::var("EMU_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4566);
         start_emulator((port + 2).to_string())
     }))
@@ -266,4 +274,21 @@ pub async fn default_subnets(c: &lbstack::live::Clients) -> Vec<String> {
         .await
         .expect("describe the default subnets");
     out.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect()
+}
+
+/// A call a test makes outside lbstack, retried while AWS is still settling, as lbstack's own
+/// steps retry it (a load balancer WAF cannot see yet, a web ACL still propagating, network
+/// interfaces of a deleted load balancer holding its security group): errors of `classes` are
+/// retried for up to two minutes of AWS's clock.
+pub async fn settled<T, E, F, Fut>(what: &str, classes: &'static [lbstack::aws_error::Class], mut call: F) -> T
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>>,
+{
+    let attempt = || {
+        let fut = call();
+        async move { fut.await.map_err(|e| lbstack::aws_error::err(what, e)) }
+    };
+    lbstack::retry::retry(lbstack::retry::Backoff::LINGER, attempt, lbstack::retry::is(classes)).await.unwrap_or_else(|e| panic!("{e:#}"))
 }
