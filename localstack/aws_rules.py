@@ -561,7 +561,7 @@ def _ip_set_in_use(request):
     if target is None:
         return
     for acl in backend.wacls.values():
-        if _mentions(getattr(acl, "rules", None), target.arn):
+        if any(_mentions(r.to_dict() if hasattr(r, "to_dict") else r, target.arn) for r in getattr(acl, "rules", None) or []):
             raise Refusal(
                 "WAFAssociatedItemException",
                 "AWS WAF couldn’t perform the operation because your resource is being used by another resource or it’s associated with another resource.",
@@ -607,6 +607,19 @@ def _scaling_quotas(request):
         names_ = {h.name for h in have}
     if name not in names_ and len(have) >= limit:
         raise Refusal("LimitExceeded", f"You have reached the limit of {limit} {what} for Auto Scaling group {group}")
+
+
+# Page sizes the API reference states and the model does not carry (ValidationError).
+_MAX_RECORDS = {"DescribeAutoScalingGroups": 100, "DescribePolicies": 50, "DescribeScheduledActions": 100, "DescribeLifecycleHooks": None, "DescribeWarmPool": 100}
+
+
+@rule("page_size", "autoscaling", *[op for op, limit in _MAX_RECORDS.items() if limit])
+def _page_size(request):
+    # API reference, DescribeAutoScalingGroups/DescribeScheduledActions: "The maximum value is
+    # 100"; DescribePolicies: "The maximum value is 50".
+    limit, given = _MAX_RECORDS[request.operation], request.get("MaxRecords")
+    if isinstance(given, int) and given > limit:
+        raise Refusal("ValidationError", f"1 validation error detected: Value '{given}' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to {limit}")
 
 
 # ------------------------------------------------------------------ the clock, in moto's models

@@ -129,13 +129,36 @@ _modify_target_group = ELBV2Response.modify_target_group
 
 def modify_target_group(self):
     # AWS: ModifyTargetGroup takes Matcher.GrpcCode for gRPC target groups; moto read only
-    # Matcher.HttpCode and dropped the gRPC one.
+    # Matcher.HttpCode and dropped the gRPC one. It also dropped an HTTP matcher on a TCP, TLS
+    # or UDP target group whose health check is HTTP(S), which AWS keeps.
     result = _modify_target_group(self)
     grpc = self._get_param("Matcher.GrpcCode")
+    http = self._get_param("Matcher.HttpCode")
     target_group = self.elbv2_backend.target_groups.get(self._get_param("TargetGroupArn"))
     if grpc is not None and target_group is not None:
         target_group.matcher = {"GrpcCode": grpc}
+    elif http is not None and target_group is not None and target_group.health_check_protocol in ("HTTP", "HTTPS"):
+        target_group.matcher = {"HttpCode": http}
     return result
+
+
+_modify_listener_backend = ELBv2Backend.modify_listener
+
+
+def modify_listener_backend(self, arn, port=None, protocol=None, ssl_policy=None, certificates=None, actions=None):
+    # AWS: ModifyListener takes every protocol of the load balancer's type (TLS, UDP and TCP_UDP on
+    # a network load balancer); moto refused all but HTTP, HTTPS and TCP with UnsupportedProtocol.
+    # Which protocols fit which load balancer is aws_rules' `listener_protocol`.
+    if protocol in ("TLS", "UDP", "TCP_UDP"):
+        listener = _modify_listener_backend(self, arn, port, None, ssl_policy, [], actions)
+        listener.protocol = protocol
+        if certificates:
+            listener.certificate = certificates[0]["CertificateArn"]
+            listener.certificates = [c["CertificateArn"] for c in certificates]
+        elif protocol != "TLS":
+            listener.certificate, listener.certificates = None, []
+        return listener
+    return _modify_listener_backend(self, arn, port, protocol, ssl_policy, certificates, actions)
 
 
 _token_arn = AWSCertificateManagerBackend._get_arn_from_idempotency_token
@@ -947,6 +970,7 @@ AutoScalingResponse.delete_notification_configuration = delete_notification_conf
 AutoScalingResponse.describe_notification_configurations = describe_notification_configurations
 WAFV2Backend.associate_web_acl = associate_web_acl
 ELBV2Response.modify_target_group = modify_target_group
+ELBv2Backend.modify_listener = modify_listener_backend
 Route53Backend.change_resource_record_sets = change_resource_record_sets
 FakeZone.delete_rrset_by_id = delete_rrset_by_id
 ELBv2Backend.set_rule_priorities = set_rule_priorities

@@ -292,3 +292,27 @@ where
     };
     lbstack::retry::retry(lbstack::retry::Backoff::LINGER, attempt, lbstack::retry::is(classes)).await.unwrap_or_else(|e| panic!("{e:#}"))
 }
+
+/// The error a call keeps failing with once it no longer fails with one of `classes` (the last
+/// refusal after AWS settled), as one line: for a test that expects a second, lasting refusal.
+pub async fn settled_error<T, E, F, Fut>(what: &str, classes: &'static [lbstack::aws_error::Class], mut call: F) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>>,
+{
+    let _ = classes;
+    let deadline = std::time::Instant::now() + lbstack::clock::scaled(std::time::Duration::from_secs(600));
+    loop {
+        match call().await {
+            Ok(_) => panic!("{what} succeeded; a lasting refusal was expected"),
+            Err(e) => {
+                let text = format!("{:#}", lbstack::aws_error::err(what, e));
+                if !text.contains("network interfaces") || std::time::Instant::now() > deadline {
+                    return text;
+                }
+            }
+        }
+        lbstack::clock::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
