@@ -40,10 +40,12 @@ where
 {
     let start = Instant::now();
     let mut delay = backoff.first;
+    // Delays and the limit are AWS's time; both run on the clock in use.
+    let limit = crate::clock::scaled(backoff.limit);
     loop {
         match attempt().await {
             Ok(v) => return Ok(v),
-            Err(e) if passing(&e) && start.elapsed() + delay <= backoff.limit => {
+            Err(e) if passing(&e) && start.elapsed() + crate::clock::scaled(delay) <= limit => {
                 crate::clock::sleep(delay).await;
                 delay = (delay * 2).min(backoff.max);
             }
@@ -64,7 +66,7 @@ where
         if let Some(v) = check().await? {
             return Ok(v);
         }
-        if start.elapsed() > backoff.limit {
+        if start.elapsed() > crate::clock::scaled(backoff.limit) {
             anyhow::bail!("gave up {what} after {} s", backoff.limit.as_secs());
         }
         crate::clock::sleep(delay).await;

@@ -326,7 +326,7 @@ async fn wait_insync(clients: &Clients, change_id: &str) -> anyhow::Result<()> {
         .route53
         .wait_until_resource_record_sets_changed()
         .id(change_id.trim_start_matches("/change/"))
-        .wait(Duration::from_secs(600))
+        .wait(crate::clock::scaled(Duration::from_secs(600)))
         .await
         .map_err(|e| err("waiting for the change to be INSYNC", e))?;
     Ok(())

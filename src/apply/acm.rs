@@ -164,7 +164,7 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
         .acm
         .wait_until_certificate_validated()
         .certificate_arn(arn)
-        .wait(Duration::from_secs(45 * 60))
+        .wait(crate::clock::scaled(Duration::from_secs(45 * 60)))
         .await
         .map_err(|e| err("waiting for the certificate to be issued", e))?;
     Ok(())

@@ -263,7 +263,7 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .autoscaling
         .wait_until_group_in_service()
         .auto_scaling_group_names(&c.name)
-        .wait(WAIT)
+        .wait(crate::clock::scaled(WAIT))
         .await
         .map_err(|e| err(&format!("waiting for {} to reach its minimum size in service", c.name), e))?;
     Ok(())
@@ -639,7 +639,7 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .autoscaling
         .wait_until_group_not_exists()
         .auto_scaling_group_names(&name)
-        .wait(WAIT)
+        .wait(crate::clock::scaled(WAIT))
         .await
         .map_err(|e| err(&format!("waiting for {name} to be deleted"), e))?;
     Ok(())

@@ -173,7 +173,7 @@ pub struct Identity {
 }
 
 /// The first call of every run that touches AWS. A missing region, an endpoint that is down or
-/// unknown, missing or expired credentials: each fails here within about three seconds as one
+/// unknown, missing or expired credentials: each fails here in seconds (a refused or silent connection within two) as one
 /// line with its cause and a hint, instead of after a minute of retries on the first read.
 pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
     use crate::aws_error::{AwsError, Class};
@@ -183,7 +183,10 @@ pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
     }
     let sts = aws_sdk_sts::config::Builder::from(config)
         .retry_config(RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(200)))
-        .timeout_config(aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(3)).build())
+        // A dead endpoint fails at connect (2 s); a busy one that answers is given time.
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build(),
+        )
         .build();
     let out =
         aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await.map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;

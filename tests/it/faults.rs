@@ -41,6 +41,8 @@ pub struct Call {
     pub fault: Fault,
     /// The access key id the call was signed with (empty when unsigned).
     pub access_key: String,
+    /// The emulator answered 2xx (set once the answer is in; false while in flight).
+    pub accepted: bool,
 }
 
 /// Decides the fault of each call from the calls before it.
@@ -109,10 +111,13 @@ pub fn pass() -> Schedule {
     Box::new(|_, _, _| Fault::Pass)
 }
 
-/// Drop the answer of the `n`-th write (counting from 0).
+/// Drop the answer of the `n`-th write AWS accepts (counting from 0). Writes AWS refuses (a group
+/// still in use for a moment, a load balancer WAF cannot see yet) are retried a varying number of
+/// times, so they are not counted: the n-th accepted write is the same call every run. A refused
+/// write chosen here is answered as it was, and the next accepted one loses its answer.
 pub fn drop_nth_write(n: usize) -> Schedule {
     Box::new(move |log, _, write| {
-        let index = log.iter().filter(|c| c.write).count();
+        let index = log.iter().filter(|c| c.write && c.accepted).count();
         if write && index == n { Fault::DropAnswer } else { Fault::Pass }
     })
 }
@@ -222,12 +227,12 @@ async fn handle(
     let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let op = operation(&parts.method, parts.uri.path(), &parts.headers, &body);
     let write = is_write(&op);
-    let fault = {
+    let (fault, entry) = {
         let mut s = state.lock().unwrap();
         let State { schedule, log } = &mut *s;
         let fault = schedule(log, &op, write);
-        log.push(Call { operation: op.clone(), write, fault, access_key: access_key(&parts.headers) });
-        fault
+        log.push(Call { operation: op.clone(), write, fault, access_key: access_key(&parts.headers), accepted: false });
+        (fault, log.len() - 1)
     };
     // CloudWatch speaks CBOR, which this proxy does not encode: it gets server errors instead.
     let cbor = parts.headers.get("smithy-protocol").is_some();
@@ -255,7 +260,17 @@ async fn handle(
     let answer = client.request(forward.body(Full::new(body)).unwrap()).await.map_err(std::io::Error::other)?;
     let (aparts, abody) = answer.into_parts();
     let abody = abody.collect().await.map(|b| b.to_bytes()).map_err(std::io::Error::other)?;
-    if fault == Fault::DropAnswer {
+    let accepted = aparts.status.is_success();
+    {
+        let mut s = state.lock().unwrap();
+        if let Some(call) = s.log.get_mut(entry) {
+            call.accepted = accepted;
+            if !accepted && call.fault == Fault::DropAnswer {
+                call.fault = Fault::Pass;
+            }
+        }
+    }
+    if fault == Fault::DropAnswer && accepted {
         return Err(std::io::Error::other("answer dropped by the fault proxy"));
     }
     let mut out = Response::builder().status(aparts.status);
