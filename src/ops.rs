@@ -91,15 +91,17 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
             plan.warnings.push(format!("{}: left alone: {} ({})", c.address, c.reason, c.id));
         }
     }
-    name_replacements(&mut plan, &live, &stack.stack);
+    plan::diff::refuse_protected(&mut plan);
+    name_replacements(&mut plan, &live, stack);
     plan::autoscaling::annotate(&mut plan);
     let fingerprint = fingerprint(&context, &live);
     Ok(Planned { plan, fingerprint })
 }
 
 /// A replacement created before its original is deleted needs a name of its own.
-fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &str) {
-    for c in plan.changes.iter_mut().filter(|c| c.action == Action::CreateDelete) {
+fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &Stack) {
+    // A fixed name (`name:`) is kept: the plan replaced it delete-first, or refused it.
+    for c in plan.changes.iter_mut().filter(|c| c.action == Action::CreateDelete && stack.given_name(c.address.kind, &c.address.key).is_none()) {
         let max = match c.address.kind {
             Kind::TargetGroup | Kind::LoadBalancer => 32,
             Kind::SecurityGroup => 255,
@@ -107,9 +109,9 @@ fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &str) {
             _ => continue,
         };
         let current = live.resources.iter().find(|l| l.address == c.address).map(|l| l.name.as_str()).unwrap_or_default();
-        if c.name == current || names::physical(stack, &c.address.key, max) == current {
+        if c.name == current || names::physical(&stack.stack, &c.address.key, max) == current {
             let salt = serde_json::to_string(&c.after).unwrap_or_default();
-            c.name = names::replacement(stack, &c.address.key, max, current, &salt);
+            c.name = names::replacement(&stack.stack, &c.address.key, max, current, &salt);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{StepContext, changed, id, int, set_diff, tags_changed};
 use crate::attrs::elbv2::{
-    Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication, RuleAttrs, SecretSource,
+    Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication, RuleAttrs,
     SharedRulesAttrs, SharedRulesInputs, Target, TargetGroupAttrs, TrustStoreAttrs, TrustStoreInputs,
 };
 use crate::attrs::{AttributeMap, Attributes, RefOrId, TagMap, inputs_of};
@@ -259,7 +259,13 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     sc.ids.set(&c.address, arn.clone());
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
-    sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(WAIT).await.map_err(|e| err("waiting for the load balancer", e))?;
+    sc.clients
+        .elbv2
+        .wait_until_load_balancer_available()
+        .load_balancer_arns(&arn)
+        .wait(crate::clock::scaled(WAIT))
+        .await
+        .map_err(|e| err("waiting for the load balancer", e))?;
     // A new load balancer has AWS's defaults: only the attributes set away from them are sent
     // (fewer keys, and endpoints that lack a newer key never meet it unless the stack sets it).
     let away_from_default = |k: &str| crate::plan::desired::lb_attribute_default(k) != a.attributes.get(k).map(String::as_str);
@@ -326,7 +332,7 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         .elbv2
         .wait_until_load_balancers_deleted()
         .load_balancer_arns(&arn)
-        .wait(WAIT)
+        .wait(crate::clock::scaled(WAIT))
         .await
         .map_err(|e| err("waiting for the load balancer to go", e))?;
     Ok(())
@@ -335,10 +341,12 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 // ------------------------------------------------------------------ listeners
 
 /// An action as the API's list: the sign-in first when there is one. Target groups are resolved
-/// to their ARNs now; an OIDC client secret is read from its source here, and only here.
-fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<Vec<Action>> {
+/// to their ARNs now; an OIDC client secret is read from its source here (and for its digest
+/// when planning), and its digest returned for the `lbstack:client-secret` tag.
+fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>, Option<String>)> {
     let main = action(sc, &v.main)?;
-    let Some(auth) = &v.authenticate else { return Ok(vec![main]) };
+    let Some(auth) = &v.authenticate else { return Ok((vec![main], None)) };
+    let mut digest = None;
     let extra: std::collections::HashMap<String, String> = auth.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let first = if auth.r#type == "authenticate-cognito" {
         let cfg = AuthenticateCognitoActionConfig::builder()
@@ -354,13 +362,15 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<Vec<Action>> 
         Action::builder().r#type(ActionTypeEnum::AuthenticateCognito).authenticate_cognito_config(cfg).order(1).build()
     } else {
         let source = auth.client_secret.as_ref().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source in the plan"))?;
+        let secret = crate::plan::secrets::read(source, &sc.files)?;
+        digest = Some(crate::plan::secrets::digest(&sc.stack, &secret));
         let cfg = AuthenticateOidcActionConfig::builder()
             .set_issuer(auth.issuer.clone())
             .set_authorization_endpoint(auth.authorization_endpoint.clone())
             .set_token_endpoint(auth.token_endpoint.clone())
             .set_user_info_endpoint(auth.user_info_endpoint.clone())
             .set_client_id(auth.client_id.clone())
-            .client_secret(client_secret(sc, source)?)
+            .client_secret(secret)
             .scope(&auth.scope)
             .session_cookie_name(&auth.session_cookie)
             .session_timeout(auth.session_timeout)
@@ -371,21 +381,7 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<Vec<Action>> 
     };
     let mut main = main;
     main.order = Some(2);
-    Ok(vec![first, main])
-}
-
-/// The OIDC client secret from its source (an environment variable or a file next to the stack).
-fn client_secret(sc: &StepContext, source: &SecretSource) -> anyhow::Result<String> {
-    if let Some(name) = &source.env {
-        return std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| anyhow::anyhow!("the OIDC client secret's environment variable `{name}` is not set"));
-    }
-    let file = source.file.as_deref().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source"))?;
-    let bytes = sc.files.read(file, 4096).map_err(|e| anyhow::anyhow!("the OIDC client secret's file `{file}`: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("the OIDC client secret's file `{file}` is not UTF-8 text"))?;
-    Ok(text.trim_end_matches(['\r', '\n']).to_string())
+    Ok((vec![first, main], digest))
 }
 
 /// The final action alone, as the API's type.
@@ -428,15 +424,36 @@ fn certificate(arn: &str) -> Certificate {
     Certificate::builder().certificate_arn(arn).build()
 }
 
+/// The tag that records the digest of the OIDC client secret a listener or rule was sent (a
+/// stale one, after a sign-in is removed, is never read: it is left).
+fn secret_tag(digest: &str) -> Tag {
+    Tag::builder().key(crate::plan::secrets::CLIENT_SECRET_TAG).value(digest).build()
+}
+
+/// After a listener or rule was sent a (new) OIDC client secret: record its digest.
+async fn record_secret(sc: &StepContext, arn: &str, sent: Option<String>, had: Option<&str>) -> anyhow::Result<()> {
+    if let Some(digest) = sent.filter(|d| Some(d.as_str()) != had) {
+        let req = sc.clients.elbv2.add_tags().resource_arns(arn).tags(secret_tag(&digest));
+        req.send().await.map_err(|e| err("recording the client secret's digest", e))?;
+    }
+    Ok(())
+}
+
+/// The digest of the secret an action was last sent, as the plan read it.
+fn recorded_secret(a: &ListenerAction) -> Option<&str> {
+    a.authenticate.as_ref().and_then(|x| x.client_secret_digest.as_deref())
+}
+
 pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = ListenerAttrs::after(c)?;
     let lb_arn = sc.ids.id_of_ref(&a.load_balancer)?;
+    let (default_actions, secret) = actions(sc, &a.default_action)?;
     let mut req = sc
         .clients
         .elbv2
         .create_listener()
         .load_balancer_arn(&lb_arn)
-        .set_default_actions(Some(actions(sc, &a.default_action)?))
+        .set_default_actions(Some(default_actions))
         .set_port(a.port.map(|p| p as i32))
         .set_protocol(a.protocol.as_deref().map(ProtocolEnum::from))
         .set_ssl_policy(a.ssl_policy.clone())
@@ -444,6 +461,9 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         // The address tag identifies the listener across port changes (ModifyListener, not a new one).
         .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
         .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
+    if let Some(digest) = &secret {
+        req = req.tags(secret_tag(digest));
+    }
     if let Some(cert) = &a.certificate {
         req = req.certificates(certificate(&sc.ids.id_of(cert)?));
     }
@@ -533,12 +553,13 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         None => true,
     };
     if main_changed {
+        let (default_actions, secret) = actions(sc, &a.default_action)?;
         let mut req = sc
             .clients
             .elbv2
             .modify_listener()
             .listener_arn(&arn)
-            .set_default_actions(Some(actions(sc, &a.default_action)?))
+            .set_default_actions(Some(default_actions))
             .set_port(a.port.map(|p| p as i32))
             .set_protocol(a.protocol.as_deref().map(ProtocolEnum::from))
             .set_ssl_policy(a.ssl_policy.clone())
@@ -547,6 +568,7 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             req = req.certificates(certificate(&sc.ids.id_of(cert)?));
         }
         req.send().await.map_err(|e| err(&format!("modifying listener {}", c.name), e))?;
+        record_secret(sc, &arn, secret, b.as_ref().and_then(|b| recorded_secret(&b.default_action))).await?;
     }
     if changed(c, "mutual_authentication") {
         let mtls =
@@ -724,13 +746,15 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     for (w, h) in &pairs {
         let arn = arn_of(h).ok_or_else(|| anyhow::anyhow!("no ARN for the rule at priority {}", priority_of(h)))?;
         if w.conditions != h.conditions || now(w)? != then(h)? {
+            let (sent, secret) = actions(sc, &w.action)?;
             elb.modify_rule()
                 .rule_arn(&arn)
                 .set_conditions(Some(condition_list(&w.conditions)))
-                .set_actions(Some(actions(sc, &w.action)?))
+                .set_actions(Some(sent))
                 .send()
                 .await
                 .map_err(|e| err(&format!("modifying the rule at priority {}", priority_of(w)), e))?;
+            record_secret(sc, &arn, secret, recorded_secret(&h.action)).await?;
         }
         if w.priority != h.priority {
             moves.push(RulePriorityPair::builder().rule_arn(arn).priority(priority_of(w) as i32).build());
@@ -743,16 +767,19 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     }
     for w in creates {
         let priority = priority_of(w) as i32;
-        let sent = elb
+        let (sent, secret) = actions(sc, &w.action)?;
+        let mut req = elb
             .create_rule()
             .listener_arn(&listener)
             .priority(priority)
             .set_conditions(Some(condition_list(&w.conditions)))
-            .set_actions(Some(actions(sc, &w.action)?))
+            .set_actions(Some(sent))
             .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
-            .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build())
-            .send()
-            .await;
+            .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
+        if let Some(digest) = &secret {
+            req = req.tags(secret_tag(digest));
+        }
+        let sent = req.send().await;
         let doing = format!("creating the rule at priority {priority}");
         created_or_ours(
             sc,

@@ -210,6 +210,11 @@ pub struct Authenticate {
     /// never the secret itself.
     #[serde(rename = "_client_secret", default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<SecretSource>,
+    /// A keyed digest of the OIDC client secret (`plan::secrets::digest`), compared so that a
+    /// rotated secret is planned and sent; AWS never returns the secret, so lbstack keeps the
+    /// digest of the one it sent in the `lbstack:client-secret` tag. Shown only as `(changed)`.
+    #[serde(rename = "client_secret", default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_digest: Option<String>,
     pub scope: String,
     pub session_cookie: String,
     pub session_timeout: i64,
@@ -238,6 +243,7 @@ impl Authenticate {
             client_id: None,
             domain: None,
             client_secret: None,
+            client_secret_digest: None,
             scope,
             session_cookie,
             session_timeout,

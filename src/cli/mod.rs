@@ -721,7 +721,14 @@ async fn run_plan(
         }
         eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
     }
-    if detailed && planned.plan.has_changes() { Exit::Changes.into() } else { Exit::Success.into() }
+    // A plan apply would refuse is neither "in sync" nor "changes to apply" for CI.
+    if detailed && !planned.plan.applyable() {
+        Exit::Failure.into()
+    } else if detailed && planned.plan.has_changes() {
+        Exit::Changes.into()
+    } else {
+        Exit::Success.into()
+    }
 }
 
 fn show_plan(plan: &crate::plan::Plan, output: PlanOutput, meta: crate::plan::json::Meta, color: Color) {

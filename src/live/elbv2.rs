@@ -256,10 +256,15 @@ async fn read_load_balancer(
     // one (made by earlier versions) are matched by port (gateway load balancers have one listener).
     let arns: Vec<String> = listeners.iter().filter_map(|l| l.listener_arn().map(str::to_string)).collect();
     let mut tagged: HashMap<String, String> = HashMap::new();
+    // The digest of the OIDC client secret each listener was last sent (`plan::secrets`).
+    let mut secrets: HashMap<String, String> = HashMap::new();
     for chunk in arns.chunks(20) {
         let out = clients.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send().await.map_err(|e| read_err("listener tags", e))?;
         for d in out.tag_descriptions() {
             let tag = |k: &str| d.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
+            if let (Some(arn), Some(digest)) = (d.resource_arn(), tag(crate::plan::secrets::CLIENT_SECRET_TAG)) {
+                secrets.insert(arn.to_string(), digest.to_string());
+            }
             let prefix = format!("listener.{}.", address.key);
             if tag(OWNER_STACK_TAG) == Some(stack.stack.as_str())
                 && let (Some(arn), Some(key)) = (d.resource_arn(), tag(OWNER_ADDRESS_TAG).and_then(|a| a.strip_prefix(&prefix)))
@@ -286,7 +291,9 @@ async fn read_load_balancer(
         // or keys the stack sets), not for every listener.
         let with_attributes = spec_lb.and_then(|slb| slb.listeners.get(&key).map(|sl| crate::plan::desired::listener_has_attributes(slb, sl))).unwrap_or(false);
         let (address, kind) = (&address, &kind);
-        async move { skip_gone(read_listener(clients, address, key, kind, l, tg_refs, with_attributes).await) }
+        let secret = l.listener_arn().and_then(|arn| secrets.get(arn)).cloned();
+        let found = FoundListener { key, with_attributes, secret };
+        async move { skip_gone(read_listener(clients, address, kind, l, tg_refs, found).await) }
     });
     for lives in try_join_all(listener_reads).await?.into_iter().flatten() {
         out.extend(lives);
@@ -294,15 +301,25 @@ async fn read_load_balancer(
     Ok(out)
 }
 
+/// What the load balancer's read learned about one of its listeners before reading it.
+struct FoundListener {
+    /// The stack's key for the listener (from its tag, its port, or `port-N`).
+    key: String,
+    /// Whether the stack manages attributes of this listener, so they are worth a call.
+    with_attributes: bool,
+    /// The digest of the sign-in client secret recorded in the listener's tags.
+    secret: Option<String>,
+}
+
 async fn read_listener(
     clients: &Clients,
     lb: &Address,
-    key: String,
     lb_kind: &str,
     l: &Listener,
     tg_refs: &HashMap<String, Address>,
-    with_attributes: bool,
+    found: FoundListener,
 ) -> anyhow::Result<Vec<Live>> {
+    let FoundListener { key, with_attributes, secret } = found;
     let arn = l.listener_arn().unwrap_or_default().to_string();
     let protocol = l.protocol().map(|p| p.as_str().to_string());
     let tls = matches!(protocol.as_deref(), Some("HTTPS" | "TLS"));
@@ -370,7 +387,7 @@ async fn read_listener(
         extra_certificates: tls.then(|| set_of(extra)),
         alpn_policy: (protocol.as_deref() == Some("TLS")).then(|| l.alpn_policy().first().map(String::as_str).unwrap_or("None").to_string()),
         mutual_authentication: (protocol.as_deref() == Some("HTTPS")).then_some(mutual_authentication),
-        default_action: actions(l.default_actions(), tg_refs),
+        default_action: with_secret(actions(l.default_actions(), tg_refs), secret),
         attributes,
     };
     let mut out = vec![Live {
@@ -380,7 +397,22 @@ async fn read_listener(
         attrs: m.to_value(),
     }];
     if let Some(rules) = rules.filter(|r| r.iter().any(|r| r.is_default() != Some(true))) {
-        let mut list: Vec<RuleAttrs> = rules.iter().filter(|r| r.is_default() != Some(true)).map(|r| rule(r, tg_refs)).collect();
+        // Rules that sign users in with OIDC: the digest of the secret each was last sent.
+        let oidc: Vec<String> = rules
+            .iter()
+            .filter(|r| r.actions().iter().any(|a| a.authenticate_oidc_config().is_some()))
+            .filter_map(|r| r.rule_arn().map(str::to_string))
+            .collect();
+        let secrets = if oidc.is_empty() { HashMap::new() } else { tags_of(clients, oidc).await? };
+        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| secrets.get(a)).and_then(|t| t.get(crate::plan::secrets::CLIENT_SECRET_TAG)).cloned();
+        let mut list: Vec<RuleAttrs> = rules
+            .iter()
+            .filter(|r| r.is_default() != Some(true))
+            .map(|r| {
+                let read = rule(r, tg_refs);
+                RuleAttrs { action: with_secret(read.action, secret_of(r)), ..read }
+            })
+            .collect();
         list.sort_by_key(|r| r.priority);
         let attrs = ListenerRulesAttrs { listener: Ref(address.clone()), rules: list, rule_arns: Some(rule_arns(&rules)) };
         out.push(Live {
@@ -391,6 +423,14 @@ async fn read_listener(
         });
     }
     Ok(out)
+}
+
+/// An action read from AWS with the digest of the OIDC client secret it was last sent.
+fn with_secret(mut action: ListenerAction, digest: Option<String>) -> ListenerAction {
+    if let Some(a) = action.authenticate.as_mut().filter(|a| a.r#type == "authenticate-oidc") {
+        a.client_secret_digest = digest;
+    }
+    action
 }
 
 /// Rule ARNs by priority, for apply to modify and delete them.
@@ -611,7 +651,14 @@ pub async fn read_shared(
             t.is_some_and(|t| t.get(OWNER_STACK_TAG) == Some(&stack.stack) && t.get(OWNER_ADDRESS_TAG) == Some(&own))
         });
         let priority = |r: &Rule| r.priority().and_then(|p| p.parse::<u32>().ok());
-        let mut list: Vec<RuleAttrs> = ours.iter().map(|r| rule(r, tg_refs)).collect();
+        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(crate::plan::secrets::CLIENT_SECRET_TAG)).cloned();
+        let mut list: Vec<RuleAttrs> = ours
+            .iter()
+            .map(|r| {
+                let read = rule(r, tg_refs);
+                RuleAttrs { action: with_secret(read.action, secret_of(r)), ..read }
+            })
+            .collect();
         list.sort_by_key(|r| r.priority);
         let state = crate::plan::desired::SharedListenerState {
             arn: arn.clone(),

@@ -256,16 +256,19 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
             out.push(listener(s, ctx, key, lb, lkey, l)?);
             // No rules, no resource: an owned rule set left in AWS then plans as a delete.
             if lb.kind == LbType::Application && !l.rules.is_empty() {
-                out.push(listener_rules(key, lkey, l));
+                out.push(listener_rules(s, key, lkey, l));
             }
         }
     }
     for (key, shared) in s.shared_listeners.iter().filter(|(_, sl)| !sl.rules.is_empty()) {
-        out.push(shared_rules(ctx, key, shared)?);
+        out.push(shared_rules(s, ctx, key, shared)?);
     }
     super::autoscaling::build(s, ctx, &mut out)?;
     for (key, r) in &s.records {
         out.push(record(s, key, r));
+    }
+    for d in &mut out {
+        d.fixed_name = s.given_name(d.address.kind, &d.address.key).is_some();
     }
     Ok(out)
 }
@@ -786,7 +789,7 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
         extra_certificates: tls.then(|| set_of(certs.into_iter().skip(1).collect())),
         alpn_policy: (l.protocol == Some(Protocol::Tls)).then(|| l.alpn_policy.clone().unwrap_or_else(|| "None".into())),
         mutual_authentication: (l.protocol == Some(Protocol::Https)).then(|| mutual_authentication(&l.mutual_authentication)),
-        default_action: action(&l.default_action),
+        default_action: action(s, &l.default_action),
         attributes: listener_attributes(lb, l),
     };
     Ok(Desired::new(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), &attrs, Some(lb_addr)))
@@ -853,8 +856,8 @@ fn with_looked_up_groups<'a>(s: &'a Stack, ctx: &Context) -> Result<std::borrow:
 }
 
 /// A listener or rule action, with the sign-in before it.
-pub fn action(a: &Action) -> ListenerAction {
-    ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(authenticate) }
+pub fn action(s: &Stack, a: &Action) -> ListenerAction {
+    ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(|x| authenticate(s, x)) }
 }
 
 /// AWS's defaults of an authenticate action's session settings.
@@ -862,8 +865,9 @@ pub const AUTH_DEFAULTS: [(&str, &str); 3] = [("scope", "openid"), ("session_coo
 pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
 
 /// An authenticate action. The client secret's source is an apply input (`_client_secret`): the
-/// secret itself is read only when the action is sent, and never compared or shown.
-fn authenticate(a: &Authenticate) -> SignIn {
+/// secret is read to compare its keyed digest (`plan::secrets`), sent only by apply, and never
+/// stored or shown.
+fn authenticate(s: &Stack, a: &Authenticate) -> SignIn {
     let on_unauthenticated = match a.on_unauthenticated.unwrap_or(Unauthenticated::Authenticate) {
         Unauthenticated::Authenticate => "authenticate",
         Unauthenticated::Allow => "allow",
@@ -883,7 +887,9 @@ fn authenticate(a: &Authenticate) -> SignIn {
         sign_in.token_endpoint = Some(o.token_endpoint.clone());
         sign_in.user_info_endpoint = Some(o.user_info_endpoint.clone());
         sign_in.client_id = Some(o.client_id.clone());
-        sign_in.client_secret = Some(SecretSource { env: o.client_secret.env.clone(), file: o.client_secret.file.clone() });
+        let source = SecretSource { env: o.client_secret.env.clone(), file: o.client_secret.file.clone() };
+        sign_in.client_secret_digest = super::secrets::read(&source, &s.files).ok().map(|secret| super::secrets::digest(&s.stack, &secret));
+        sign_in.client_secret = Some(source);
     } else if let Some(c) = &a.cognito {
         sign_in.r#type = "authenticate-cognito".into();
         sign_in.user_pool = Some(c.user_pool.clone());
@@ -896,12 +902,19 @@ fn authenticate(a: &Authenticate) -> SignIn {
 /// Whether every client secret the stack's sign-ins name can be read now (without reading it into
 /// anything): a plan whose apply would fail at the first sign-in is refused before it is shown.
 pub fn check_secrets(s: &Stack) -> Result<(), String> {
-    for (lb_key, lb) in &s.load_balancers {
-        for (l_key, l) in &lb.listeners {
-            let actions = std::iter::once(&l.default_action.authenticate).chain(l.rules.iter().map(|r| &r.authenticate));
-            for oidc in actions.flatten().filter_map(|a| a.oidc.as_ref()) {
+    let listeners = s.load_balancers.iter().flat_map(|(lb_key, lb)| {
+        lb.listeners.iter().map(move |(l_key, l)| {
+            (
+                format!("load_balancers.{lb_key}.listeners.{l_key}"),
+                std::iter::once(&l.default_action.authenticate).chain(l.rules.iter().map(|r| &r.authenticate)).collect::<Vec<_>>(),
+            )
+        })
+    });
+    let shared = s.shared_listeners.iter().map(|(key, sl)| (format!("shared_listeners.{key}"), sl.rules.iter().map(|r| &r.authenticate).collect::<Vec<_>>()));
+    for (place, actions) in listeners.chain(shared) {
+        {
+            for oidc in actions.into_iter().flatten().filter_map(|a| a.oidc.as_ref()) {
                 let source = &oidc.client_secret;
-                let place = format!("load_balancers.{lb_key}.listeners.{l_key}");
                 if let Some(name) = &source.env
                     && std::env::var_os(name).is_none_or(|v| v.is_empty())
                 {
@@ -979,7 +992,7 @@ fn shield_protection(s: &Stack, ctx: &Context, key: &str) -> Result<Desired, Str
 /// The stack's rules on a listener it does not own. A rule without `priority` keeps the one it
 /// has (same conditions), else takes the lowest priority no other rule holds; a declared priority
 /// another's rule holds is refused here, before anything is sent.
-fn shared_rules(ctx: &Context, key: &str, shared: &SharedListener) -> Result<Desired, String> {
+fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) -> Result<Desired, String> {
     let state = ctx.shared_listeners.get(key).ok_or_else(|| format!("shared listener `{key}` was not found"))?;
     let mut used: std::collections::BTreeSet<u32> = state.others.iter().copied().collect();
     for p in shared.rules.iter().filter_map(|r| r.priority) {
@@ -1007,7 +1020,7 @@ fn shared_rules(ctx: &Context, key: &str, shared: &SharedListener) -> Result<Des
                 free
             }
         };
-        rules.push(RuleAttrs { priority: Some(i64::from(priority)), conditions: conditions(r), action: action(&r.action()) });
+        rules.push(RuleAttrs { priority: Some(i64::from(priority)), conditions: conditions(r), action: action(s, &r.action()) });
     }
     rules.sort_by_key(|r| r.priority);
     let attrs = SharedRulesAttrs { listener: state.arn.clone(), rules, rule_arns: None };
@@ -1015,7 +1028,7 @@ fn shared_rules(ctx: &Context, key: &str, shared: &SharedListener) -> Result<Des
     Ok(Desired::new(Address::new(Kind::SharedRules, key), format!("{key} rules"), &attrs, None).with_inputs(&inputs))
 }
 
-fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
+fn listener_rules(s: &Stack, lb_key: &str, key: &str, l: &Listener) -> Desired {
     let listener = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let address = Address::new(Kind::ListenerRules, format!("{lb_key}.{key}"));
     let mut rules: Vec<RuleAttrs> = l
@@ -1025,7 +1038,7 @@ fn listener_rules(lb_key: &str, key: &str, l: &Listener) -> Desired {
         .map(|(i, r)| RuleAttrs {
             priority: Some(i64::from(r.priority.unwrap_or(10 * (i as u32 + 1)))),
             conditions: conditions(r),
-            action: action(&r.action()),
+            action: action(s, &r.action()),
         })
         .collect();
     rules.sort_by_key(|r| r.priority);

@@ -15,6 +15,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
     let live_by: HashMap<&Address, &Live> = live.resources.iter().map(|l| (&l.address, l)).collect();
     let conflicted: BTreeSet<&Address> = live.conflicts.iter().map(|c| &c.address).collect();
     let mut changes: BTreeMap<Address, Change> = BTreeMap::new();
+    let (mut refused, mut warnings) = (Vec::new(), Vec::new());
 
     for d in desired {
         if conflicted.contains(&d.address) {
@@ -37,12 +38,32 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
             Some(l) => {
                 let live_attrs = managed(&d.attrs, &l.attrs);
                 let mut diffs = Vec::new();
+                if d.fixed_name && l.name != d.name {
+                    // AWS renames none of these: another name is another resource.
+                    diffs.push(AttrDiff {
+                        forces_replacement: true,
+                        ..AttrDiff::new("name", Some(Value::from(l.name.clone())), Some(Value::from(d.name.clone())))
+                    });
+                }
                 compare("", &d.attrs, Some(&live_attrs), d.address.kind, &mut diffs);
                 let forces = diffs.iter().any(|x| x.forces_replacement);
+                let mut before_destroy = d.address.kind.create_before_destroy();
+                if forces && before_destroy && d.fixed_name && l.name == d.name {
+                    match fixed_name_replacement(d, l) {
+                        Ok(warning) => {
+                            warnings.push(warning);
+                            before_destroy = false;
+                        }
+                        Err(conflict) => {
+                            refused.push(conflict);
+                            continue;
+                        }
+                    }
+                }
                 let action = if diffs.is_empty() {
                     Action::NoOp
                 } else if forces {
-                    if d.address.kind.create_before_destroy() { Action::CreateDelete } else { Action::DeleteCreate }
+                    if before_destroy { Action::CreateDelete } else { Action::DeleteCreate }
                 } else {
                     Action::Update
                 };
@@ -118,7 +139,52 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 
     let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
     ordered.extend(deletes);
-    Plan { stack: stack.to_string(), changes: ordered, conflicts: live.conflicts.clone(), warnings: Vec::new() }
+    let mut conflicts = live.conflicts.clone();
+    conflicts.extend(refused);
+    Plan { stack: stack.to_string(), changes: ordered, conflicts, warnings }
+}
+
+/// A resource with a fixed name (`name:`) that must be replaced: no second resource can hold its
+/// name while the first lives. A load balancer is replaced delete-first, and the plan says what
+/// that costs; anything else is refused (others use it: it cannot go first).
+fn fixed_name_replacement(d: &Desired, l: &Live) -> Result<String, Conflict> {
+    if d.address.kind == Kind::LoadBalancer {
+        return Ok(format!(
+            "{}: its name `{}` is fixed (`name:`), so it is deleted before its replacement is created: it serves no traffic in between, and the replacement has a new DNS name",
+            d.address, d.name
+        ));
+    }
+    Err(Conflict {
+        address: d.address.clone(),
+        name: l.name.clone(),
+        id: l.id.clone(),
+        reason: format!(
+            "it must be replaced, but its name `{}` is fixed (`name:`) and a {} in use cannot be deleted before its replacement exists: remove `name:` to let lbstack name the replacement, or give a new name",
+            d.name,
+            d.address.kind.noun()
+        ),
+    })
+}
+
+/// Refuse, before any write, a plan that deletes a load balancer with deletion protection on
+/// (removed from the stack, replaced, or destroyed): AWS would refuse the delete only after its
+/// listeners and target groups were gone.
+pub fn refuse_protected(plan: &mut Plan) {
+    for c in
+        plan.changes.iter().filter(|c| c.address.kind == Kind::LoadBalancer && matches!(c.action, Action::Delete | Action::DeleteCreate | Action::CreateDelete))
+    {
+        let protected = c.before.as_ref().and_then(|b| b.pointer("/attributes/deletion_protection.enabled")).and_then(Value::as_str) == Some("true");
+        if protected {
+            plan.conflicts.push(Conflict {
+                address: c.address.clone(),
+                name: c.name.clone(),
+                id: c.id.clone().unwrap_or_default(),
+                reason:
+                    "deletion protection is on: set `attributes: {deletion_protection: false}` on it in the stack and apply, then remove, replace or destroy it"
+                        .into(),
+            });
+        }
+    }
 }
 
 /// The leaves of `v` (at the paths `compare` uses) that name one of `replaced`.
@@ -208,10 +274,24 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
             }
         }
         _ => {
-            if !same(want, have) {
-                out.push(AttrDiff { forces_replacement: forces(path), ..AttrDiff::new(path, have.cloned(), Some(want.clone())) });
+            // What is compared as a whole (a rule list) is compared as state: without the inputs
+            // (`_` keys: a sign-in's secret source) it carries for apply.
+            let want = state(want);
+            if !same(&want, have) {
+                out.push(AttrDiff { forces_replacement: forces(path), ..AttrDiff::new(path, have.cloned(), Some(want)) });
             }
         }
+    }
+}
+
+/// A value without its `_`-keyed inputs, at any depth.
+fn state(v: &Value) -> Value {
+    match v {
+        Value::Object(m) if as_reference(v).is_none() => {
+            Value::Object(m.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, x)| (k.clone(), state(x))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(state).collect()),
+        other => other.clone(),
     }
 }
 
@@ -231,7 +311,7 @@ mod tests {
     use serde_json::json;
 
     fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Desired {
-        Desired { address: Address::new(kind, key), name: key.into(), attrs, deps: deps.to_vec(), parent, inputs: Default::default() }
+        Desired { address: Address::new(kind, key), name: key.into(), attrs, deps: deps.to_vec(), parent, inputs: Default::default(), fixed_name: false }
     }
     fn live(kind: Kind, key: &str, attrs: Value) -> Live {
         Live { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }

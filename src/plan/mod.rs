@@ -10,6 +10,7 @@ pub mod json;
 pub mod model;
 pub mod names;
 pub mod render;
+pub mod secrets;
 
 pub use diff::{LiveState, diff};
 pub use model::*;

@@ -77,6 +77,9 @@ pub struct Desired {
     /// validates a certificate, the initial capacity of a group, the AMI's name. Kept out of the
     /// attributes, so they never show as state nor travel in the JSON plan.
     pub inputs: Map<String, Value>,
+    /// The name comes from `name:` in the stack: the user's contract. A live name that differs
+    /// is drift (a replacement), and no replacement takes a generated name instead.
+    pub fixed_name: bool,
 }
 
 impl Desired {
@@ -88,7 +91,7 @@ impl Desired {
         super::desired::collect_refs(&attrs, &mut deps);
         deps.sort();
         deps.dedup();
-        Desired { address, name, attrs, deps, parent, inputs: Map::new() }
+        Desired { address, name, attrs, deps, parent, inputs: Map::new(), fixed_name: false }
     }
 
     /// With the apply-only inputs of its kind.

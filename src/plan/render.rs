@@ -97,18 +97,18 @@ pub fn human(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
     let acting: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     if !plan.conflicts.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.paint("1;31", "Conflicts: these are not this stack's to change. lbstack leaves them alone, and apply changes nothing until they are resolved:")
-        );
+        let _ = writeln!(out, "{}", st.paint("1;31", "Conflicts: apply changes nothing until these are resolved:"));
         for c in &plan.conflicts {
             let _ = writeln!(out, "  ! {} \"{}\" ({}): {}", c.address, c.name, c.id, c.reason);
         }
         out.push('\n');
     }
     if acting.is_empty() {
-        let _ = writeln!(out, "No changes. Live AWS matches stack `{}`.", plan.stack);
+        if plan.conflicts.is_empty() {
+            let _ = writeln!(out, "No changes. Live AWS matches stack `{}`.", plan.stack);
+        } else {
+            let _ = writeln!(out, "Apply would refuse this plan: resolve the conflicts above first.");
+        }
         warnings(&st, plan, &mut out);
         return out;
     }
@@ -176,6 +176,11 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         text_lines(&st, &d.path, b, a, &mut out);
                         continue;
                     }
+                    // A client secret's digest tells a change, never a value worth reading.
+                    if d.path.ends_with("client_secret") {
+                        let _ = writeln!(out, "      {} {} (changed)", st.paint("33", "~"), d.path);
+                        continue;
+                    }
                     let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
                     let note = annotation(c, &d.path);
                     match (&d.before, &d.after) {
@@ -237,6 +242,20 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
                 }
                 if what(b) != what(a) {
                     parts.push(format!("{} -> {}", what(b), what(a)));
+                } else if kind != Kind::WebAcl && b["action"]["authenticate"] != a["action"]["authenticate"] {
+                    let (sb, sa) = (&b["action"]["authenticate"], &a["action"]["authenticate"]);
+                    let mut settings = (sb.clone(), sa.clone());
+                    for v in [&mut settings.0, &mut settings.1] {
+                        if let Some(m) = v.as_object_mut() {
+                            m.remove("client_secret");
+                        }
+                    }
+                    if settings.0 != settings.1 {
+                        parts.push("sign-in settings changed".into());
+                    }
+                    if sb["client_secret"] != sa["client_secret"] {
+                        parts.push("client_secret (changed)".into());
+                    }
                 }
                 let _ = writeln!(out, "          {} {}: {}", st.paint("33", "~"), label(a), parts.join(", "));
             }
@@ -289,6 +308,14 @@ pub fn conditions_text(c: &Value) -> String {
 }
 
 fn action_text(a: &Value) -> String {
+    let main = main_action_text(a);
+    match a["authenticate"]["type"].as_str() {
+        Some(kind) => format!("{} then {main}", kind.trim_start_matches("authenticate-")),
+        None => main,
+    }
+}
+
+fn main_action_text(a: &Value) -> String {
     match a["type"].as_str().unwrap_or_default() {
         "forward" => {
             let groups: Vec<String> =
@@ -340,8 +367,10 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
-    if !plan.has_changes() {
+    if !plan.has_changes() && plan.conflicts.is_empty() {
         let _ = writeln!(out, "**No changes.** Live AWS matches the stack.");
+    } else if !plan.has_changes() {
+        let _ = writeln!(out, "**Apply would refuse this plan**: resolve the conflicts first.");
     } else {
         let _ = writeln!(out, "**Plan: {} to add, {} to change, {} to destroy.**\n", s.add, s.change, s.destroy);
         out.push_str("| | resource | action | why |\n|---|---|---|---|\n");
@@ -447,6 +476,15 @@ mod tests {
     fn no_changes() {
         let p = Plan { stack: "s".into(), changes: vec![], conflicts: vec![], warnings: vec![] };
         assert_eq!(human(&p, false), "No changes. Live AWS matches stack `s`.\n");
+    }
+
+    #[test]
+    fn a_plan_of_conflicts_alone_is_not_no_changes() {
+        let conflicts = sample().conflicts;
+        let p = Plan { stack: "s".into(), changes: vec![], conflicts, warnings: vec![] };
+        let text = human(&p, false);
+        assert!(!text.contains("No changes") && text.contains("Apply would refuse this plan"), "{text}");
+        assert!(!markdown(&p).contains("No changes"));
     }
 
     #[test]

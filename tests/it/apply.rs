@@ -310,14 +310,29 @@ async fn deletion_protection_blocks_removal_until_turned_off() {
     let name = unique("prot");
     let s = load(&alb_stack(&name, "", "    attributes: {deletion_protection: true}\n", ""));
     apply_converges(&c, &s).await;
-    let planned = lbstack::ops::plan(&c, &s, true).await.unwrap();
-    let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
-    assert!(outcome.failed());
-    let failure = outcome.steps.iter().find(|st| matches!(st.status, lbstack::apply::StepStatus::Failed(_))).unwrap();
-    assert_eq!(failure.address.to_string(), "load_balancer.web");
-    assert!(format!("{:?}", failure.status).contains("deletion protection is on"));
-    // What depended on the load balancer's removal was skipped, not half-done.
-    assert!(outcome.steps.iter().any(|st| st.address.to_string() == "security_group.lb" && matches!(st.status, lbstack::apply::StepStatus::Skipped(_))));
+    // Destroying it, or replacing it (internal instead of internet-facing), is refused when
+    // planning, before any write: its listeners, target groups and rules stay as they are.
+    let before = c.calls.records().len();
+    let scheme = load(&alb_stack(
+        &name,
+        "",
+        "    attributes: {deletion_protection: true}
+    scheme: internal
+",
+        "",
+    ));
+    for (stack, destroy) in [(&s, true), (&scheme, false)] {
+        let planned = lbstack::ops::plan(&c, stack, destroy).await.unwrap();
+        assert!(!planned.plan.applyable());
+        let refused = planned.plan.conflicts.iter().find(|x| x.address.to_string() == "load_balancer.web").expect("the load balancer is refused");
+        assert!(refused.reason.contains("deletion protection is on"), "{}", refused.reason);
+        let outcome = lbstack::ops::apply(&c, stack, &planned.plan, 4, |_| {}).await;
+        assert!(outcome.failed() && outcome.steps.is_empty(), "{:?}", outcome.refused);
+        let text = lbstack::plan::render::human(&planned.plan, false);
+        assert!(!text.contains("No changes"), "{text}");
+    }
+    assert!(c.calls.records()[before..].iter().all(|call| !call.is_write()), "nothing was written");
+    assert!(!plan(&c, &s).await.has_changes(), "everything is still there");
     // Turning it off in the stack, then destroying, works.
     let s = load(&alb_stack(&name, "", "    attributes: {deletion_protection: false}\n", ""));
     apply_converges(&c, &s).await;
@@ -836,6 +851,61 @@ async fn oidc_and_cognito_sign_in_round_trip_without_showing_the_secret() {
     let refused = lbstack::ops::plan(&c, &s, false).await.err().expect("a plan without the secret is refused").to_string();
     assert!(refused.contains(&variable), "{refused}");
     destroy_converges(&c, &stack("", false)).await;
+}
+
+/// OIDC sign-in on a rule (not only on a default action) re-plans empty; a rotated client secret
+/// is planned as `client_secret (changed)` on the listener and on the rule, sent, and recorded as
+/// a digest in the `lbstack:client-secret` tag; no plan, JSON plan or saved plan holds the secret.
+#[tokio::test]
+async fn a_rotated_oidc_secret_is_planned_and_sent_without_being_shown() {
+    let c = clients().await;
+    let name = unique("rotate");
+    let cert = crate::support::imported_certificate(&c, "rotate.example.com").await;
+    let variable = format!("LBSTACK_TEST_OIDC_{}", name.replace('-', "_").to_uppercase());
+    let first = format!("canary-{name}-first");
+    // SAFETY: a variable only this test reads, set before anything reads it.
+    unsafe { std::env::set_var(&variable, &first) };
+    let oidc = |indent: &str| {
+        format!(
+            "{indent}authenticate:\n{indent}  oidc: {{issuer: \"https://idp.example.com\", authorization_endpoint: \"https://idp.example.com/auth\", token_endpoint: \"https://idp.example.com/token\", user_info_endpoint: \"https://idp.example.com/userinfo\", client_id: lbstack, client_secret: {{env: {variable}}}}}\n"
+        )
+    };
+    let s = load(&format!(
+        "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\n  admin: {{protocol: HTTP, port: 81}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [\"{cert}\"]\n        default_action:\n          forward: app\n{}        rules:\n          - path: /admin/*\n            forward: {{admin: 90, app: 10}}\n{}",
+        oidc("          "),
+        oidc("            ")
+    ));
+    apply_converges(&c, &s).await;
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let listener = live.resources.iter().find(|r| r.address.to_string() == "listener.web.https").unwrap().id.clone();
+    let rules = c.elbv2.describe_rules().listener_arn(&listener).send().await.unwrap();
+    let rule = rules.rules().iter().find(|r| r.is_default() == Some(false)).unwrap().rule_arn().unwrap().to_string();
+    let digests = || async {
+        let out = c.elbv2.describe_tags().resource_arns(&listener).resource_arns(&rule).send().await.unwrap();
+        out.tag_descriptions()
+            .iter()
+            .map(|d| d.tags().iter().find(|t| t.key() == Some("lbstack:client-secret")).and_then(|t| t.value()).unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    let before = digests().await;
+    assert!(before.iter().all(|d| d.starts_with("hmac-sha256:")), "{before:?}");
+
+    // Rotated: both places planned as changed, the secret shown nowhere.
+    let second = format!("canary-{name}-second");
+    // SAFETY: as above.
+    unsafe { std::env::set_var(&variable, &second) };
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("listener.web.https".to_string(), Update), ("listener_rules.web.https".to_string(), Update)]);
+    let text = lbstack::plan::render::human(&p, false);
+    let json = lbstack::plan::render::json(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() }).to_string();
+    assert!(text.contains("default_action.authenticate.client_secret (changed)") && text.contains("client_secret (changed)"), "{text}");
+    for shown in [&text, &json] {
+        assert!(!shown.contains(&first) && !shown.contains(&second), "a secret reached the plan");
+    }
+    apply_converges(&c, &s).await;
+    let after = digests().await;
+    assert!(after.iter().zip(&before).all(|(a, b)| a != b && a.starts_with("hmac-sha256:")), "{before:?} -> {after:?}");
+    destroy_converges(&c, &s).await;
 }
 
 /// Subnet groups chosen by availability zone (name or id) and by `Name` tag: a load balancer in

@@ -66,10 +66,10 @@ async fn a_lost_answer_to_any_write_of_the_reference_stack_is_recognised() {
     let c = proxy.clients().await;
     let s = reference(&direct).await;
     apply(&c, &s, false).await.unwrap();
-    let writes_apply = proxy.log().iter().filter(|x| x.write).count();
+    let writes_apply = proxy.log().iter().filter(|x| x.write && x.accepted).count();
     proxy.set_schedule(faults::pass());
     apply(&c, &s, true).await.unwrap();
-    let writes_destroy = proxy.log().iter().filter(|x| x.write).count();
+    let writes_destroy = proxy.log().iter().filter(|x| x.write && x.accepted).count();
     crate::support::drop_zone(&direct, &s.records["colour"].zone).await;
     eprintln!("reference stack: {writes_apply} writes to apply, {writes_destroy} to destroy");
     let runs = writes_apply.max(writes_destroy);
@@ -334,9 +334,12 @@ async fn a_conflict_stops_apply_before_any_write() {
         .unwrap()
         .to_string();
     let o = run_aws(&["plan", f, "--output", "json"]);
-    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", output_text(&o)));
     assert_eq!(doc["applyable"], false);
     assert_eq!(doc["conflicts"][0]["address"], "target_group.app");
+    // CI reads a refused plan as a failure: neither "in sync" (0) nor "changes to apply" (2).
+    let o = run_aws(&["plan", f, "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     let o = run_aws(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     let text = output_text(&o);
@@ -440,26 +443,52 @@ async fn one_apply_at_a_time() {
     assert!(o.status.success(), "{}", output_text(&o));
 }
 
-/// A destroy that fails says so as a destroy, step by step.
-#[test]
-fn a_failed_destroy_is_reported_as_one() {
+/// A destroy that fails says so as a destroy, step by step: here a security group another
+/// group's rule still names (outside the stack) cannot go. A protected load balancer is refused
+/// before anything is deleted.
+#[tokio::test]
+async fn a_failed_destroy_is_reported_as_one() {
     use crate::support::{output_text, run_aws};
+    let c = clients().await;
     let name = unique("faildestroy");
-    let protected = |on: bool| {
+    let body = |on: bool| {
         format!(
-            "target_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    attributes: {{deletion_protection: {on}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+            "security_groups:\n  lb: {{ingress: [{{ports: 80, cidrs: [0.0.0.0/0]}}]}}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    security_groups: [lb]\n    attributes: {{deletion_protection: {on}}}\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
         )
     };
-    let file = write_stack(&name, &protected(true));
+    let file = write_stack(&name, &body(true));
     let f = file.to_str().unwrap();
     assert!(run_aws(&["apply", f, "--auto-approve"]).status.success());
     let o = run_aws(&["destroy", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(1));
     let text = output_text(&o);
-    assert!(text.contains("Destroy failed.") && text.contains("deletion protection is on") && text.contains("run destroy again"), "{text}");
-    write_stack(&name, &protected(false));
+    assert!(text.contains("deletion protection is on") && text.contains("nothing was changed"), "{text}");
+    write_stack(&name, &body(false));
     assert!(run_aws(&["apply", f, "--auto-approve"]).status.success());
+
+    // A group outside the stack lets the stack's group in: AWS keeps the stack's group.
+    let s = crate::support::load(&std::fs::read_to_string(&file).unwrap());
+    let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
+    let ours = c
+        .ec2
+        .describe_security_groups()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values(format!("{name}-lb")).build())
+        .send()
+        .await
+        .unwrap();
+    let ours = ours.security_groups()[0].group_id().unwrap().to_string();
+    let theirs = c.ec2.create_security_group().group_name(format!("{name}-theirs")).description("outside the stack").vpc_id(&vpc).send().await.unwrap();
+    let theirs = theirs.group_id().unwrap().to_string();
+    let pair = aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(&ours).build();
+    let rule = aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(8080).to_port(8080).user_id_group_pairs(pair).build();
+    c.ec2.authorize_security_group_ingress().group_id(&theirs).ip_permissions(rule.clone()).send().await.unwrap();
+    let o = run_aws(&["destroy", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = output_text(&o);
+    assert!(text.contains("Destroy failed.") && text.contains("DependencyViolation") && text.contains("run destroy again"), "{text}");
+    c.ec2.revoke_security_group_ingress().group_id(&theirs).ip_permissions(rule).send().await.unwrap();
     assert!(run_aws(&["destroy", f, "--auto-approve"]).status.success());
+    c.ec2.delete_security_group().group_id(&theirs).send().await.unwrap();
 }
 
 /// A scheduled action of the stack changed the group's sizes: that is not drift, and apply does
@@ -495,4 +524,45 @@ async fn the_stacks_own_schedules_are_not_drift() {
     crate::support::apply_converges(&c, &s).await;
     assert_eq!(min().await, Some(3), "apply undid the schedule");
     crate::support::destroy_converges(&c, &s).await;
+}
+
+/// A fixed name (`name:`) is the user's contract. A target group in use that must be replaced
+/// cannot keep it (AWS holds one name once, and a group in use cannot go first): the plan is
+/// refused with the way out. A new `name:` is drift: the replacement takes it. A load balancer
+/// with a fixed name is replaced delete-first, and the plan says what that costs.
+#[tokio::test]
+async fn a_fixed_name_is_never_dropped_by_a_replacement() {
+    let c = clients().await;
+    let name = unique("fixed");
+    let stack = |tg_name: &str, port: u16, lb: &str| {
+        crate::support::load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  api: {{name: {name}-{tg_name}, protocol: HTTP, port: {port}}}\nload_balancers:\n  web:\n    name: {name}-edge\n{lb}    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: api}}}}\n"
+        ))
+    };
+    crate::support::apply_converges(&c, &stack("corp", 8080, "")).await;
+
+    // The port cannot change in place: refused, naming the fixed name and what to do.
+    let p = crate::support::plan(&c, &stack("corp", 9090, "")).await;
+    let refused = p.conflicts.iter().find(|x| x.address.to_string() == "target_group.api").expect("refused");
+    assert!(refused.reason.contains(&format!("`{name}-corp` is fixed")) && refused.reason.contains("remove `name:`"), "{}", refused.reason);
+    assert!(!p.applyable());
+
+    // A new name is the way: the replacement takes it, the listener moves, the old one goes.
+    let p = crate::support::apply_converges(&c, &stack("corp2", 9090, "")).await;
+    let tg = p.changes.iter().find(|x| x.address.to_string() == "target_group.api").unwrap();
+    assert_eq!(tg.action, lbstack::plan::Action::CreateDelete);
+    assert_eq!(tg.name, format!("{name}-corp2"));
+    let live = c.elbv2.describe_target_groups().names(format!("{name}-corp2")).send().await.unwrap();
+    assert_eq!(live.target_groups()[0].port(), Some(9090));
+
+    // The load balancer, internal now: replaced delete-first under its fixed name, with a warning.
+    let internal = stack("corp2", 9090, "    scheme: internal\n");
+    let p = crate::support::plan(&c, &internal).await;
+    let lb = p.changes.iter().find(|x| x.address.to_string() == "load_balancer.web").unwrap();
+    assert_eq!((lb.action, lb.name.as_str()), (lbstack::plan::Action::DeleteCreate, format!("{name}-edge").as_str()));
+    assert!(p.warnings.iter().any(|w| w.contains("serves no traffic in between")), "{:?}", p.warnings);
+    crate::support::apply_converges(&c, &internal).await;
+    let live = c.elbv2.describe_load_balancers().names(format!("{name}-edge")).send().await.unwrap();
+    assert_eq!(live.load_balancers()[0].scheme().map(|s| s.as_str()), Some("internal"));
+    crate::support::destroy_converges(&c, &internal).await;
 }
