@@ -10,6 +10,7 @@ mod emulator;
 mod errors;
 mod faults;
 mod fuzz;
+mod generative;
 mod graph;
 mod hostile;
 mod import;
