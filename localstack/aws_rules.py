@@ -386,8 +386,31 @@ def _health_check_conflict(protocol, timeout, interval):
     return None
 
 
-@rule("health_check_timeout", "elbv2", "ModifyTargetGroup")
+def _health_check_defaults(protocol, target_type, check_protocol):
+    """AWS's default (interval, timeout) for a new target group (API reference, CreateTargetGroup;
+    ALB and NLB user guides, health check settings)."""
+    if target_type == "lambda":
+        return 35, 30
+    if protocol == "GENEVE":
+        return 10, 5
+    if protocol in ("HTTP", "HTTPS"):
+        return 30, 5
+    # Network load balancer target groups: 6 s for an HTTP check, 10 s for TCP and HTTPS.
+    return 30, 6 if check_protocol == "HTTP" else 10
+
+
+@rule("health_check_timeout", "elbv2", "CreateTargetGroup", "ModifyTargetGroup")
 def _health_check_timeout(request):
+    if request.operation == "CreateTargetGroup":
+        protocol = request.get("Protocol")
+        check = request.get("HealthCheckProtocol") or ("HTTP" if protocol in ("HTTP", "HTTPS") else "TCP")
+        interval, timeout = _health_check_defaults(protocol, request.get("TargetType"), check)
+        timeout = request.get("HealthCheckTimeoutSeconds", default=timeout)
+        interval = request.get("HealthCheckIntervalSeconds", default=interval)
+        problem = _health_check_conflict(protocol, timeout, interval)
+        if problem:
+            raise Refusal("ValidationError", problem)
+        return
     tg = request.elbv2().target_groups.get(request.get("TargetGroupArn"))
     if tg is None:
         return

@@ -147,7 +147,32 @@ async fn delete(clients: &Clients, stack: &str) -> anyhow::Result<()> {
     }
 }
 
+/// A step panicked while the lock was held: the message, for the one line the user sees.
+#[derive(Debug)]
+pub struct Panicked(pub String);
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "lbstack stopped on an internal error: {}", self.0)
+    }
+}
+
 impl Lock {
+    /// Run `work` holding the lock, then release it, on every way out: finished, failed or
+    /// panicked (a panic is caught and returned, so the lock never outlives the run).
+    pub async fn around<T>(self, work: impl std::future::Future<Output = T>) -> (Result<T, Panicked>, anyhow::Result<()>) {
+        use futures_util::FutureExt;
+        let outcome = std::panic::AssertUnwindSafe(work).catch_unwind().await.map_err(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a step panicked".into());
+            Panicked(message)
+        });
+        (outcome, self.release().await)
+    }
+
     /// Give the lock up, unless someone broke it and another run holds it now.
     pub async fn release(self) -> anyhow::Result<()> {
         match holder(&self.clients, &self.stack).await? {

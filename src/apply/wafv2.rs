@@ -295,20 +295,33 @@ async fn sync_tags(sc: &StepContext, arn: &str, want: &TagMap, have: Option<&Tag
 
 // ------------------------------------------------------------------ associations
 
+/// How long a web ACL just created may stay unknown to the association API.
+const ACL_PROPAGATION: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// Associate (also replaces a previous association of the load balancer).
 pub async fn associate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = WebAclAssociationAttrs::after(c)?;
     let (lb, acl) = (sc.ids.id_of_ref(&a.load_balancer)?, sc.ids.id_of(&a.web_acl)?);
     let (lb, acl) = (lb.as_str(), acl.as_str());
-    // Right after the ACL or the load balancer is created, WAF may not see it yet.
+    // Right after the ACL or the load balancer is created, WAF may not see it yet: it answers
+    // WAFUnavailableEntityException (the load balancer is not ready) or, while the new ACL
+    // propagates, WAFNonexistentItemException. The first passes with time; the second is waited
+    // on for a bounded while only, since an ACL deleted behind the stack's back never appears.
+    let started = std::time::Instant::now();
+    let propagation = crate::clock::scaled(ACL_PROPAGATION);
     let associate = || async {
         let sent = sc.clients.wafv2.associate_web_acl().web_acl_arn(acl).resource_arn(lb).send().await;
-        if sent.as_ref().is_err_and(|e| class_of(e) == Class::NotReady) {
+        if sent.as_ref().is_err_and(|e| matches!(class_of(e), Class::NotReady | Class::NotFound)) {
             (sc.progress)(format!("  {}: waiting for WAF to see {lb}", c.address));
         }
         sent.map(|_| ()).map_err(|e| err("associating the web ACL", e))
     };
-    retry::retry(Backoff::LINGER, associate, retry::is(&[Class::NotReady])).await?;
+    let passing = |e: &anyhow::Error| match crate::aws_error::class(e) {
+        Some(Class::NotReady) => true,
+        Some(Class::NotFound) => started.elapsed() < propagation,
+        _ => false,
+    };
+    retry::retry(Backoff::LINGER, associate, passing).await?;
     sc.ids.set(&c.address, lb.to_string());
     Ok(())
 }

@@ -928,7 +928,7 @@ async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
         Ok(lock) => lock,
         Err(e) => return fail(e),
     };
-    let result = async {
+    let work = async {
         let (_, live) = crate::live::read(&clients, &stack).await?;
         let targets = crate::ops::forgettable(&live, &args.addresses)?;
         for (address, id, _) in &targets {
@@ -939,12 +939,12 @@ async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
         }
         crate::ops::forget(&clients, &targets).await?;
         anyhow::Ok(targets.len())
-    }
-    .await;
-    if let Err(e) = lock.release().await {
+    };
+    let (outcome, released) = lock.around(work).await;
+    if let Err(e) = released {
         eprintln!("warning: {e:#}");
     }
-    match result {
+    match outcome.map_err(anyhow::Error::msg).and_then(|r| r) {
         Ok(n) => {
             eprintln!("Forgot {n} resource{}. A stack that declares them again sees conflicts it can `--adopt`.", if n == 1 { "" } else { "s" });
             Exit::Success.into()
@@ -1005,17 +1005,23 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     let json = *output == Output::Json;
     let run =
         locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { adopt: adopt.choice(), auto_approve, parallelism, stats, json }, color);
-    let code = tokio::select! {
-        code = run => code,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("\nInterrupted: steps in flight may have finished. Run {verb} again: it continues from what exists.");
-            ExitCode::from(130)
+    let interruptible = async {
+        tokio::select! {
+            code = run => code,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("\nInterrupted: steps in flight may have finished. Run {verb} again: it continues from what exists.");
+                ExitCode::from(130)
+            }
         }
     };
-    if let Err(e) = lock.release().await {
+    let (outcome, released) = lock.around(interruptible).await;
+    if let Err(e) = released {
         eprintln!("warning: {e:#}; remove the lock with `lbstack {verb} {} --break-lock`", stack_file.display());
     }
-    code
+    outcome.unwrap_or_else(|panicked| {
+        eprintln!("error: {panicked}. Hint: the lock is released; run {verb} again, it continues from what exists (and please report this)");
+        ExitCode::from(101)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

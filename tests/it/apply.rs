@@ -465,6 +465,13 @@ load_balancers:
     let s = load(&waf("\"2001:db8::/32\"", 5000, "block", "", ""));
     assert_eq!(actions(&plan(&c, &s).await), vec![("web_acl_association.web".to_string(), Delete)]);
     apply_converges(&c, &s).await;
+
+    // An ACL created in the same apply is associated once WAF knows it (the emulator, as AWS,
+    // answers WAFNonexistentItemException while a new ACL propagates).
+    let s = load(&waf("\"2001:db8::/32\"", 5000, "block", "    web_acl: late", "  late:\n    default_action: allow"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("web_acl.late".to_string(), Create), ("web_acl_association.web".to_string(), Create)]);
+    apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
 

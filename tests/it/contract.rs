@@ -387,6 +387,24 @@ async fn two_resources_with_one_address_are_a_conflict_naming_both() {
     crate::support::destroy_converges(&c, &s).await;
 }
 
+/// A step that panics while the lock is held does not leave the lock behind: the next apply
+/// takes it without `--break-lock`.
+#[tokio::test]
+async fn a_panicking_step_releases_the_lock() {
+    let c = clients().await;
+    let name = unique("panic");
+    let lock = lbstack::lock::acquire(&c, &name, "apply").await.unwrap();
+    let (outcome, released) = lock.around(async { panic!("a step broke") }).await;
+    released.unwrap();
+    let panicked = outcome.map(|()| ()).unwrap_err();
+    assert_eq!(panicked.to_string(), "lbstack stopped on an internal error: a step broke");
+    assert!(lbstack::lock::holder(&c, &name).await.unwrap().is_none(), "the lock is released");
+    let again = lbstack::lock::acquire(&c, &name, "apply").await.unwrap();
+    let (outcome, released) = again.around(async { 7 }).await;
+    assert_eq!((outcome.unwrap(), released.is_ok()), (7, true));
+    assert!(lbstack::lock::holder(&c, &name).await.unwrap().is_none());
+}
+
 /// One apply at a time: a second apply or destroy refuses at once, naming the holder; a crashed
 /// holder's lock is broken explicitly; two applies started together never duplicate anything.
 #[tokio::test]

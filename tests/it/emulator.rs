@@ -220,6 +220,9 @@ async fn load_balancers_refuse_what_aws_refuses() {
     // Health checks: a timeout not below an HTTP group's interval, a TCP check of an HTTP group.
     let modify = c.elbv2.modify_target_group().target_group_arn(&web).health_check_timeout_seconds(30).send().await;
     assert_eq!(code(&modify.unwrap_err()), "ValidationError");
+    // On create, against AWS's default timeout: 5 s for an HTTP group, so an interval of 5 is refused.
+    let fast = c.elbv2.create_target_group().name(format!("{name}-fast")).protocol(ProtocolEnum::Http).port(80).vpc_id(&vpc);
+    assert_eq!(code(&fast.health_check_interval_seconds(5).send().await.unwrap_err()), "ValidationError");
     let modify = c.elbv2.modify_target_group().target_group_arn(&web).health_check_protocol(ProtocolEnum::Tcp).send().await;
     assert_eq!(code(&modify.unwrap_err()), "InvalidConfigurationRequest");
     // A TCP group with an HTTP check keeps its matcher.

@@ -44,16 +44,17 @@ pub async fn of(c: &lbstack::live::Clients, stack: &str) -> Vec<Item> {
     for lb in &lbs {
         let listeners = c.elbv2.describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap()).send().await.unwrap();
         for l in listeners.listeners() {
-            arns.push(("listener", format!("{}:{}", lb.load_balancer_name().unwrap(), l.port().unwrap_or(0)), l.listener_arn().unwrap().to_string()));
-            listener_arns.push((lb.load_balancer_name().unwrap().to_string(), l.listener_arn().unwrap().to_string()));
+            let listener = format!("{}:{}", lb.load_balancer_name().unwrap(), l.port().unwrap_or(0));
+            arns.push(("listener", listener.clone(), l.listener_arn().unwrap().to_string()));
+            listener_arns.push((listener, l.listener_arn().unwrap().to_string()));
         }
     }
-    for (lb, l) in &listener_arns {
+    for (listener, l) in &listener_arns {
         let mut marker = None;
         loop {
             let rules = c.elbv2.describe_rules().listener_arn(l).set_marker(marker).send().await.unwrap();
             for r in rules.rules().iter().filter(|r| r.is_default() != Some(true)) {
-                arns.push(("rule", format!("{lb}#{}", r.priority().unwrap_or_default()), r.rule_arn().unwrap().to_string()));
+                arns.push(("rule", format!("{listener}#{}", r.priority().unwrap_or_default()), r.rule_arn().unwrap().to_string()));
             }
             marker = rules.next_marker().map(str::to_string);
             if marker.is_none() {

@@ -76,6 +76,11 @@ impl V<'_> {
                     StickinessType::SourceIp if http || lambda => {
                         self.err(&format!("{sp}/type"), "`source_ip` stickiness is for network load balancer target groups", "use `lb_cookie` or `app_cookie`");
                     }
+                    // NLB user guide: "Sticky sessions are not supported with TLS listeners and
+                    // TLS target groups."
+                    _ if tg.protocol == Some(Protocol::Tls) => {
+                        self.err(&sp, "TLS target groups take no stickiness", "remove `stickiness`, or use a TCP target group");
+                    }
                     _ => {}
                 }
                 if st.kind == StickinessType::AppCookie && st.cookie_name.is_none() {
@@ -184,16 +189,24 @@ impl V<'_> {
             Some(Protocol::Http | Protocol::Geneve) | None => HealthCheckProtocol::Http,
             _ => HealthCheckProtocol::Tcp,
         });
-        // The interval the check runs at: declared, or AWS's default for the protocol.
-        let default_interval = if tg.protocol == Some(Protocol::Geneve) { 10 } else { 30 };
-        if let Some(t) = hc.timeout
-            && t >= hc.interval.unwrap_or(default_interval)
-        {
-            let (i, whose) = match hc.interval {
-                Some(i) => (i, "the interval"),
-                None => (default_interval, "the default interval"),
+        // AWS compares the timeout with the interval, each declared or AWS's default for the
+        // target group: an HTTP or HTTPS group's timeout must be shorter, a network one's no longer.
+        let (default_interval, default_timeout) = health_check_defaults(tg, proto);
+        let (interval, timeout) = (hc.interval.unwrap_or(default_interval), hc.timeout.unwrap_or(default_timeout));
+        let strict = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) || tg.target_type == TargetType::Lambda;
+        if (hc.timeout.is_some() || hc.interval.is_some()) && (timeout > interval || (strict && timeout == interval)) {
+            let than = if strict { "shorter than" } else { "no longer than" };
+            let (at, message, hint) = match (hc.timeout, hc.interval) {
+                (Some(t), Some(i)) => ("timeout", format!("health check timeout ({t} s) must be {than} the interval ({i} s)"), String::new()),
+                (Some(t), None) => ("timeout", format!("health check timeout ({t} s) must be {than} the default interval ({interval} s)"), format!("declare `interval:` above {t}")),
+                (None, Some(i)) => (
+                    "interval",
+                    format!("health check interval ({i} s) must be longer than the default timeout ({timeout} s) of this target group"),
+                    format!("declare a `timeout:` {than} {i}"),
+                ),
+                (None, None) => unreachable!("one of them is declared"),
             };
-            self.err(&format!("{hp}/timeout"), format!("health check timeout ({t} s) must be shorter than {whose} ({i} s)"), "");
+            self.err(&format!("{hp}/{at}"), message, hint);
         }
         if proto == HealthCheckProtocol::Tcp {
             if hc.path.is_some() {
@@ -711,5 +724,20 @@ impl V<'_> {
                 self.err(&kp, "the value is longer than 1024 characters", "");
             }
         }
+    }
+}
+
+/// AWS's default health check (interval, timeout) of a target group, in seconds (API reference,
+/// CreateTargetGroup; ALB and NLB user guides): a Lambda group 35/30, GENEVE 10/5, HTTP and HTTPS
+/// 30/5, a network group 30 with 6 for an HTTP check and 10 for TCP and HTTPS.
+pub(crate) fn health_check_defaults(tg: &TargetGroup, check: HealthCheckProtocol) -> (u32, u32) {
+    if tg.target_type == TargetType::Lambda {
+        return (35, 30);
+    }
+    match tg.protocol {
+        Some(Protocol::Geneve) => (10, 5),
+        Some(Protocol::Http | Protocol::Https) | None => (30, 5),
+        _ if check == HealthCheckProtocol::Http => (30, 6),
+        _ => (30, 10),
     }
 }
