@@ -48,7 +48,7 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
     {
         anyhow::bail!("cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)", adoptable_kinds());
     }
-    let (context, live) = live::read_adopting(clients, stack, adopt).await?;
+    let ((context, live), published) = tokio::try_join!(live::read_adopting(clients, stack, adopt), read_published(clients, &stack.stack))?;
     let mut wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
     plan::autoscaling::keep_scheduled_sizes(stack, &mut wanted, &live.resources);
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
@@ -94,6 +94,7 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
     plan::diff::refuse_protected(&mut plan);
     name_replacements(&mut plan, &live, stack);
     plan::autoscaling::annotate(&mut plan);
+    plan.outputs = plan::outputs::changes(stack, &plan, &live, published.as_ref(), destroy);
     let fingerprint = fingerprint(&context, &live);
     Ok(Planned { plan, fingerprint })
 }
@@ -146,31 +147,11 @@ pub async fn apply(
     crate::apply::run(planned, sc, parallelism, progress).await
 }
 
-/// One output of the stack, from live state: None when its resource does not exist (yet).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct OutputValue {
-    pub name: String,
-    pub value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
+pub use crate::plan::outputs::OutputValue;
 
-/// The stack's outputs (validated `KIND.KEY.ATTRIBUTE`) read from what exists.
+/// The stack's outputs read from what exists.
 pub fn outputs(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
-    stack
-        .outputs
-        .iter()
-        .map(|(name, out)| {
-            let (kind, key, attribute) = crate::spec::model::output_parts(&out.value).unwrap_or_default();
-            let found = Kind::parse(kind).and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
-            let value = found.and_then(|r| match attribute {
-                "id" | "arn" => Some(r.id.clone()),
-                "name" => Some(r.name.clone()),
-                other => r.attrs.get(other).and_then(|v| v.as_str()).map(str::to_string),
-            });
-            OutputValue { name: name.clone(), value, description: out.description.clone() }
-        })
-        .collect()
+    crate::plan::outputs::values(stack, live)
 }
 
 /// The SSM parameter that holds a stack's outputs after each apply, for other stacks to read
@@ -200,6 +181,43 @@ pub async fn publish_outputs(clients: &Clients, stack: &Stack, outputs: &[Output
     Ok(())
 }
 
+/// Make the published outputs what the plan said: the values as they are after the apply, or
+/// no parameter at all when no output is left.
+pub async fn publish_planned_outputs(clients: &Clients, stack: &Stack, plan: &Plan, destroy: bool) -> anyhow::Result<Vec<OutputValue>> {
+    if plan.outputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    if destroy || stack.outputs.is_empty() {
+        unpublish_outputs(clients, stack).await?;
+        return Ok(Vec::new());
+    }
+    let (_, live) = live::read(clients, stack).await?;
+    let values = outputs(stack, &live);
+    publish_outputs(clients, stack, &values).await?;
+    Ok(values)
+}
+
+/// What the stack has published, as `name -> value` (None: nothing is published).
+pub async fn read_published(clients: &Clients, stack: &str) -> anyhow::Result<Option<std::collections::BTreeMap<String, String>>> {
+    match published_outputs(clients, stack).await {
+        Ok(map) => Ok(Some(map.into_iter().map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())),
+        Err(e) if e.downcast_ref::<NothingPublished>().is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A stack has published no outputs.
+#[derive(Debug)]
+pub struct NothingPublished(String);
+
+impl std::fmt::Display for NothingPublished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stack `{}` has published no outputs (they are published when it is applied with `outputs:`)", self.0)
+    }
+}
+
+impl std::error::Error for NothingPublished {}
+
 /// After a destroy: the outputs are gone with the resources.
 pub async fn unpublish_outputs(clients: &Clients, stack: &Stack) -> anyhow::Result<()> {
     match clients.ssm.delete_parameter().name(outputs_parameter(&stack.stack)).send().await {
@@ -213,9 +231,7 @@ pub async fn unpublish_outputs(clients: &Clients, stack: &Stack) -> anyhow::Resu
 pub async fn published_outputs(clients: &Clients, stack: &str) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
     let out = match clients.ssm.get_parameter().name(outputs_parameter(stack)).send().await {
         Ok(out) => out,
-        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => {
-            anyhow::bail!("stack `{stack}` has published no outputs (they are published when it is applied with `outputs:`)")
-        }
+        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => return Err(NothingPublished(stack.to_string()).into()),
         Err(e) => return Err(crate::live::err(&format!("reading the outputs of stack `{stack}`"), e)),
     };
     let text = out.parameter().and_then(|p| p.value()).unwrap_or_default();

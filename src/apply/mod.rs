@@ -626,6 +626,7 @@ mod tests {
             ],
             conflicts: vec![],
             warnings: vec![],
+            outputs: vec![],
         };
         let steps = steps_for(&plan);
         let find = |change: usize, op: Op| steps.iter().position(|s| s.change == change && s.op == op).unwrap();
@@ -647,6 +648,7 @@ mod tests {
             ],
             conflicts: vec![],
             warnings: vec![],
+            outputs: vec![],
         };
         let steps = steps_for(&plan);
         assert!(acyclic(&steps), "{steps:?}");

@@ -1092,10 +1092,6 @@ async fn locked_apply(
         );
     } else {
         print!("{}", crate::plan::render::human(&plan, color.enabled(Stream::Out)));
-        // Not a resource of the plan, but a write all the same: said before it happens.
-        if !destroy && !stack.outputs.is_empty() && plan.conflicts.is_empty() {
-            println!("The outputs will be published to SSM parameter {} after the apply.", crate::ops::outputs_parameter(&stack.stack));
-        }
     }
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {
@@ -1191,35 +1187,38 @@ async fn locked_apply(
     } else {
         println!("\n{done}");
     }
-    if !destroy {
-        show_outputs(clients, stack, json).await;
-    } else if let Err(e) = crate::ops::unpublish_outputs(clients, stack).await {
-        eprintln!("warning: {e:#}");
+    // The published outputs change as the plan said, and only then.
+    match crate::ops::publish_planned_outputs(clients, stack, &plan, destroy).await {
+        Ok(values) if !values.is_empty() => print_output_values(&values, json),
+        Ok(_) if !destroy => show_outputs(clients, stack, json).await,
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("error: {e:#}\nhint: the resources are applied; run {operation} again to publish the outputs");
+            return Exit::Failure.into();
+        }
     }
     Exit::Success.into()
 }
 
-/// After an apply: the stack's outputs, read from what now exists (one read, only when the stack
-/// declares outputs), printed and published for other stacks (`/lbstack/outputs/<stack>`). A
-/// failed read or publication is a warning: the apply itself succeeded.
+fn print_output_values(outputs: &[crate::ops::OutputValue], json: bool) {
+    if json {
+        let doc: serde_json::Map<String, serde_json::Value> =
+            outputs.iter().map(|o| (o.name.clone(), serde_json::json!({ "value": o.value, "description": o.description }))).collect();
+        println!("{}", progress::json_line("info", "outputs", "Outputs", serde_json::json!({ "outputs": doc })));
+    } else {
+        print_outputs(outputs, false, true);
+    }
+}
+
+/// After an apply that left the published outputs as they were: the stack's outputs, read from
+/// what exists (one read, only when the stack declares outputs), printed. A failed read is a
+/// warning: the apply itself succeeded.
 async fn show_outputs(clients: &crate::live::Clients, stack: &crate::spec::Stack, json: bool) {
     if stack.outputs.is_empty() {
         return;
     }
     match crate::live::read(clients, stack).await {
-        Ok((_, live)) => {
-            let outputs = crate::ops::outputs(stack, &live);
-            if let Err(e) = crate::ops::publish_outputs(clients, stack, &outputs).await {
-                eprintln!("warning: {e:#}");
-            }
-            if json {
-                let doc: serde_json::Map<String, serde_json::Value> =
-                    outputs.iter().map(|o| (o.name.clone(), serde_json::json!({ "value": o.value, "description": o.description }))).collect();
-                println!("{}", progress::json_line("info", "outputs", "Outputs", serde_json::json!({ "outputs": doc })));
-            } else {
-                print_outputs(&outputs, false, true);
-            }
-        }
+        Ok((_, live)) => print_output_values(&crate::ops::outputs(stack, &live), json),
         Err(e) => eprintln!("warning: reading the outputs: {e:#}"),
     }
 }

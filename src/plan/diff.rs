@@ -141,7 +141,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
     ordered.extend(deletes);
     let mut conflicts = live.conflicts.clone();
     conflicts.extend(refused);
-    Plan { stack: stack.to_string(), changes: ordered, conflicts, warnings }
+    Plan { stack: stack.to_string(), changes: ordered, conflicts, warnings, outputs: vec![] }
 }
 
 /// A resource with a fixed name (`name:`) that must be replaced: no second resource can hold its

@@ -32,6 +32,9 @@ pub struct JsonPlan {
     pub conflicts: Vec<Conflict>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The outputs whose published value apply changes (`/lbstack/outputs/<stack>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub output_changes: Vec<OutputChange>,
     /// AWS calls made to plan, by operation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_calls: Option<ApiCallCount>,
@@ -130,6 +133,7 @@ impl JsonPlan {
             resource_changes,
             conflicts: plan.conflicts.clone(),
             warnings: plan.warnings.clone(),
+            output_changes: plan.outputs.clone(),
             api_calls: meta.api_calls,
         }
     }
@@ -160,7 +164,13 @@ impl JsonPlan {
                 })
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Plan { stack: self.stack.clone(), changes, conflicts: self.conflicts.clone(), warnings: self.warnings.clone() })
+        Ok(Plan {
+            stack: self.stack.clone(),
+            changes,
+            conflicts: self.conflicts.clone(),
+            warnings: self.warnings.clone(),
+            outputs: self.output_changes.clone(),
+        })
     }
 }
 

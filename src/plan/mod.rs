@@ -9,6 +9,7 @@ pub mod diff;
 pub mod json;
 pub mod model;
 pub mod names;
+pub mod outputs;
 pub mod render;
 pub mod secrets;
 

@@ -244,6 +244,21 @@ pub struct Plan {
     /// Things to know before applying (capacity that would drop, instances to be replaced).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Changes to the outputs the stack publishes (`/lbstack/outputs/<stack>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<OutputChange>,
+}
+
+/// One output whose published value apply changes: added (`before` None), changed, or removed
+/// (`after` None). A value apply cannot know before it runs (the ARN of a resource it creates) is
+/// `known_after_apply`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OutputChange {
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub known_after_apply: bool,
 }
 
 impl Plan {
@@ -264,8 +279,9 @@ impl Plan {
         s
     }
 
+    /// Whether apply writes anything: a resource change, or the published outputs.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.outputs.is_empty()
     }
 
     /// Whether apply may execute it: a name the stack needs held by someone else stops everything

@@ -103,13 +103,20 @@ pub fn human(plan: &Plan, color: bool) -> String {
         }
         out.push('\n');
     }
-    if acting.is_empty() {
+    if acting.is_empty() && plan.outputs.is_empty() {
         if plan.conflicts.is_empty() {
             let _ = writeln!(out, "No changes. Live AWS matches stack `{}`.", plan.stack);
         } else {
             let _ = writeln!(out, "Apply would refuse this plan: resolve the conflicts above first.");
         }
         warnings(&st, plan, &mut out);
+        return out;
+    }
+    if acting.is_empty() {
+        let _ = writeln!(out, "lbstack will change the outputs of stack `{}`; no resource changes.", plan.stack);
+        output_lines(&st, plan, &mut out);
+        warnings(&st, plan, &mut out);
+        let _ = writeln!(out, "\n{} 0 to add, 0 to change, 0 to destroy.", st.paint("1", "Plan:"));
         return out;
     }
     let _ = writeln!(out, "lbstack will change stack `{}`. Resource actions are indicated with the following symbols:", plan.stack);
@@ -209,10 +216,28 @@ pub fn human(plan: &Plan, color: bool) -> String {
         }
         out.push_str("    }\n");
     }
+    output_lines(&st, plan, &mut out);
     warnings(&st, plan, &mut out);
     let s = plan.summary();
     let _ = writeln!(out, "\n{} {} to add, {} to change, {} to destroy.", st.paint("1", "Plan:"), s.add, s.change, s.destroy);
     out
+}
+
+/// "Changes to Outputs", as Terraform says it: the published copy apply writes.
+fn output_lines(st: &Style, plan: &Plan, out: &mut String) {
+    if plan.outputs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nChanges to Outputs (published to SSM parameter /lbstack/outputs/{}):", plan.stack);
+    let shown = |v: &Option<String>| v.as_ref().map_or("null".to_string(), |v| show(&Value::from(v.as_str())));
+    for o in &plan.outputs {
+        let after = if o.known_after_apply { "(known after apply)".to_string() } else { shown(&o.after) };
+        let _ = match (&o.before, &o.after, o.known_after_apply) {
+            (None, _, _) => writeln!(out, "  {} {} = {after}", st.paint("32", "+"), o.name),
+            (Some(_), None, false) => writeln!(out, "  {} {} = {} -> null", st.paint("31", "-"), o.name, shown(&o.before)),
+            _ => writeln!(out, "  {} {} = {} -> {after}", st.paint("33", "~"), o.name, shown(&o.before)),
+        };
+    }
 }
 
 /// One line per added, removed, moved or changed rule. Listener rules are matched by their
@@ -386,6 +411,14 @@ pub fn markdown(plan: &Plan) -> String {
             let why = c.reason.as_ref().map(ToString::to_string).unwrap_or_default();
             let _ = writeln!(out, "| `{mark}` | `{}` | {word} | {} |", c.address, cell(&why));
         }
+        for o in &plan.outputs {
+            let (mark, word) = match (&o.before, &o.after) {
+                (None, _) => ("+", "publish"),
+                (Some(_), None) if !o.known_after_apply => ("-", "unpublish"),
+                _ => ("~", "publish the new value"),
+            };
+            let _ = writeln!(out, "| `{mark}` | output `{}` | {word} | |", cell(&o.name));
+        }
     }
     for w in &plan.warnings {
         let _ = writeln!(out, "\n> [!WARNING]\n> {}", cell(w));
@@ -464,6 +497,10 @@ mod tests {
                 reason: "exists without lbstack ownership tags".into(),
             }],
             warnings: vec!["autoscaling_group.web: max 2 is below the 4 instances running now; 2 will be terminated".into()],
+            outputs: vec![
+                OutputChange { name: "url".into(), before: Some("old.elb.amazonaws.com".into()), after: None, known_after_apply: true },
+                OutputChange { name: "api_group".into(), before: None, after: Some("shop-blue-api".into()), known_after_apply: false },
+            ],
         }
     }
 
@@ -474,14 +511,14 @@ mod tests {
 
     #[test]
     fn no_changes() {
-        let p = Plan { stack: "s".into(), changes: vec![], conflicts: vec![], warnings: vec![] };
+        let p = Plan { stack: "s".into(), changes: vec![], conflicts: vec![], warnings: vec![], outputs: vec![] };
         assert_eq!(human(&p, false), "No changes. Live AWS matches stack `s`.\n");
     }
 
     #[test]
     fn a_plan_of_conflicts_alone_is_not_no_changes() {
         let conflicts = sample().conflicts;
-        let p = Plan { stack: "s".into(), changes: vec![], conflicts, warnings: vec![] };
+        let p = Plan { stack: "s".into(), changes: vec![], conflicts, warnings: vec![], outputs: vec![] };
         let text = human(&p, false);
         assert!(!text.contains("No changes") && text.contains("Apply would refuse this plan"), "{text}");
         assert!(!markdown(&p).contains("No changes"));
@@ -544,6 +581,7 @@ mod tests {
             changes: vec![change(Kind::ListenerRules, before, after), change(Kind::WebAcl, waf_before, waf_after)],
             conflicts: vec![],
             warnings: vec![],
+            outputs: vec![],
         };
         insta::assert_snapshot!(human(&plan, false));
     }

@@ -174,6 +174,26 @@ fn outputs_after_apply_and_by_name() {
     let outputs = events.iter().find(|e| e["type"] == "outputs").expect("an outputs event when nothing changed");
     assert_eq!(outputs["outputs"]["web_url"]["description"], "Where users go");
 
+    // An output added to a stack that exists is a planned write: shown, counted as a change,
+    // published by apply, and then the plan is empty.
+    let declared = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{declared}  app_name: {{value: target_group.app.name}}\n")).unwrap();
+    let o = run(&["plan", f, "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains(&format!("+ app_name = \"{name}-app\"")) && text(&o).contains("no resource changes"), "{}", text(&o));
+    let o = run(&["apply", f, "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(&format!("app_name = \"{name}-app\"")), "{}", text(&o));
+    assert_eq!(run(&["plan", f, "--detailed-exitcode"]).status.code(), Some(0), "the published outputs match");
+    // Outputs removed from the stack leave the published copy: planned, then removed.
+    std::fs::write(&file, declared.split("outputs:").next().unwrap()).unwrap();
+    let o = run(&["plan", f, "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("- web_url = \"") && text(&o).contains("-> null"), "{}", text(&o));
+    assert_eq!(run(&["apply", f, "--auto-approve"]).status.code(), Some(0));
+    assert_eq!(run(&["plan", f, "--detailed-exitcode"]).status.code(), Some(0), "nothing is published any more");
+    std::fs::write(&file, &declared).unwrap();
+
     let o = run(&["output", f, "web_ur1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("did you mean `web_url`?"), "{}", text(&o));

@@ -50,6 +50,7 @@ fn a_plan_marks_its_nodes() {
         ],
         conflicts: vec![],
         warnings: vec![],
+        outputs: vec![],
     });
     let text = g.mermaid();
     assert!(text.contains(&format!("class lb_{} update", first_lb.replace('-', "_"))), "{text}");

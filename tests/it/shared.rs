@@ -131,7 +131,8 @@ async fn a_listener_from_another_stacks_outputs() {
     let o = run(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains(&format!("The outputs will be published to SSM parameter /lbstack/outputs/{platform} after the apply.")),
+        text(&o).contains(&format!("Changes to Outputs (published to SSM parameter /lbstack/outputs/{platform}):"))
+            && text(&o).contains("+ listener = (known after apply)"),
         "said before it happens:\n{}",
         text(&o)
     );
