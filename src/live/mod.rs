@@ -469,9 +469,10 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     context.shared_listeners = shared_listeners;
     resources.extend(shared_rules);
     resources.extend(assoc?);
-    let (records, record_conflicts) = records?;
-    resources.extend(records);
-    conflicts.extend(record_conflicts);
+    let records = records?;
+    resources.extend(records.live);
+    conflicts.extend(records.conflicts);
+    context.missing_zones = records.missing_zones;
     resources.extend(waf);
     // Owned security groups, certificates and trust stores are named by id: map ids to addresses.
     let trust_stores = trust_stores?;

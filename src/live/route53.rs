@@ -87,10 +87,27 @@ fn zone_key(z: &HostedZone) -> (String, String) {
     (z.id().trim_start_matches("/hostedzone/").to_string(), fqdn(z.name()))
 }
 
+/// What the stack's records are in the account: owned records, names held by others, and the
+/// hosted zones the stack names that do not exist (`what -> zone`).
+pub struct Records {
+    pub live: Vec<Live>,
+    pub conflicts: Vec<Conflict>,
+    pub missing_zones: BTreeMap<String, String>,
+}
+
 /// Owned records and conflicts. `lb_dns`: owned load balancers' DNS names → addresses.
-pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>, adopt: &super::Adopt) -> anyhow::Result<Records> {
     let zones: Vec<HostedZone> =
         clients.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
+    let known = |zone: &str| zones.iter().map(zone_key).any(|(id, name)| id == zone || name == fqdn(zone));
+    let named = stack.records.iter().map(|(key, r)| (format!("record `{key}`"), r.zone.clone())).chain(
+        stack
+            .certificates
+            .iter()
+            .filter(|(_, c)| c.domain.is_some())
+            .filter_map(|(key, c)| Some((format!("certificate `{key}` (validation_zone)"), c.validation_zone.clone()?))),
+    );
+    let missing_zones = named.filter(|(_, zone)| !known(zone)).collect();
     // Every zone's index (one call each, 16 at a time): records removed from the file are found too.
     let indexes: Vec<anyhow::Result<(String, String, Vec<IndexEntry>)>> = futures_util::stream::iter(zones.iter().map(zone_key))
         .map(|(id, name)| async move {
@@ -144,7 +161,7 @@ pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, St
             Err(adopted) => live.push(adopted),
         }
     }
-    Ok((live, conflicts))
+    Ok(Records { live, conflicts, missing_zones })
 }
 
 /// Whether the lbstack index of another stack in the zone lists the record (read only when a

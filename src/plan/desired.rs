@@ -38,6 +38,9 @@ pub struct Context {
     pub shield_subscribed: Option<bool>,
     /// Each listener of `shared_listeners` (by key): what its rules hold.
     pub shared_listeners: BTreeMap<String, SharedListenerState>,
+    /// Hosted zones the stack names (records, certificate validation) that the account lacks,
+    /// as `what -> zone`: the plan is refused, before apply creates anything.
+    pub missing_zones: BTreeMap<String, String>,
 }
 
 /// A listener the stack does not own, as planning needs it.
@@ -213,6 +216,13 @@ fn topic(s: &Stack, key: &str, t: &Topic) -> Desired {
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     check_secrets(s)?;
+    if let Some((what, zone)) = ctx.missing_zones.iter().next() {
+        let more = ctx.missing_zones.len() - 1;
+        let others = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+        return Err(format!(
+            "{what}: no Route 53 hosted zone `{zone}` in this account{others}; create the zone, or correct the name (nothing was changed)"
+        ));
+    }
     let resolved = with_looked_up_groups(s, ctx)?;
     let s = resolved.as_ref();
     let mut out = Vec::new();

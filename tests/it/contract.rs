@@ -349,6 +349,29 @@ async fn a_conflict_stops_apply_before_any_write() {
     c.elbv2.delete_target_group().target_group_arn(theirs).send().await.unwrap();
 }
 
+/// A hosted zone the stack names (a record's, a certificate's validation zone) that does not
+/// exist fails the plan, and apply, before anything is created.
+#[tokio::test]
+async fn a_missing_zone_fails_the_plan_before_any_write() {
+    use crate::support::{output_text, run_aws};
+    let c = clients().await;
+    let name = unique("nozone");
+    let body = format!(
+        "{TWO_GROUPS}load_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\nrecords:\n  www: {{zone: {name}.invalid, name: www.{name}.invalid, target: web}}\n"
+    );
+    let file = write_stack(&name, &body);
+    let f = file.to_str().unwrap();
+    for verb in ["plan", "apply"] {
+        let o = run_aws(&[verb, f, "--auto-approve"][..if verb == "plan" { 2 } else { 3 }]);
+        assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+        let text = output_text(&o);
+        assert!(text.contains(&format!("record `www`: no Route 53 hosted zone `{name}.invalid` in this account")), "{text}");
+    }
+    assert!(inventory::of(&c, &name).await.is_empty(), "nothing was created");
+    // Destroy does not need the zone.
+    assert_eq!(run_aws(&["destroy", f, "--auto-approve"]).status.code(), Some(0));
+}
+
 /// Two live resources with one address: a conflict naming both ids, neither managed nor deleted.
 #[tokio::test]
 async fn two_resources_with_one_address_are_a_conflict_naming_both() {
@@ -396,7 +419,7 @@ async fn a_panicking_step_releases_the_lock() {
     let lock = lbstack::lock::acquire(&c, &name, "apply").await.unwrap();
     let (outcome, released) = lock.around(async { panic!("a step broke") }).await;
     released.unwrap();
-    let panicked = outcome.map(|()| ()).unwrap_err();
+    let panicked = outcome.unwrap_err();
     assert_eq!(panicked.to_string(), "lbstack stopped on an internal error: a step broke");
     assert!(lbstack::lock::holder(&c, &name).await.unwrap().is_none(), "the lock is released");
     let again = lbstack::lock::acquire(&c, &name, "apply").await.unwrap();
