@@ -135,16 +135,7 @@ pub async fn apply(
     parallelism: usize,
     progress: impl Fn(crate::apply::Event) + Send + Sync + 'static,
 ) -> crate::apply::Outcome {
-    let force_delete = stack.autoscaling_groups.iter().filter(|(_, g)| g.force_delete).map(|(k, _)| k.clone()).collect();
-    let sc = crate::apply::StepContext {
-        clients: clients.clone(),
-        ids: Default::default(),
-        stack: stack.stack.clone(),
-        progress: std::sync::Arc::new(|_| {}),
-        force_delete: std::sync::Arc::new(force_delete),
-        files: stack.files.clone(),
-    };
-    crate::apply::run(planned, sc, parallelism, progress).await
+    crate::apply::run(planned, step_context(clients, stack), parallelism, progress).await
 }
 
 pub use crate::plan::outputs::OutputValue;
@@ -242,32 +233,71 @@ fn adoptable_kinds() -> String {
     live::ADOPTABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-/// What `forget` removes lbstack's tags from: the resource at each address (of a kind a plan can
-/// adopt), with a load balancer its listeners and their rules, as (address, id, tag keys).
-pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<(plan::Address, String, Vec<String>)>> {
+/// One resource `forget` takes out of the stack, and how: the lbstack tags to remove from it, or
+/// (a record) its entry in the zone's lbstack index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forgotten {
+    pub address: plan::Address,
+    /// What to untag: the resource's ARN or id (a rule's ARN; a protection's ARN; for a record,
+    /// the zone whose index lists it).
+    pub id: String,
+    pub tag_keys: Vec<String>,
+}
+
+/// Why a kind cannot be forgotten by itself, or None when it can.
+fn not_forgettable(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::ScalingPolicy | Kind::ScheduledAction => {
+            Some("it has no tags of its own and belongs to its auto-scaling group: forget the group (`autoscaling_group.KEY`), which takes it along")
+        }
+        Kind::Listener | Kind::ListenerRules => {
+            Some("a listener and its rules belong to their load balancer: forget the load balancer (`load_balancer.KEY`), which takes them along")
+        }
+        Kind::WebAclAssociation => Some("an association has no tags: forget the load balancer or the web ACL, or remove `web_acl:` from the load balancer"),
+        _ => None,
+    }
+}
+
+/// The resources `forget` takes out of the stack for these addresses: every address a plan names,
+/// except the kinds that belong to another (said, with what to forget instead). A load
+/// balancer takes its listeners and rules; an auto-scaling group its policies and schedules.
+pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<Forgotten>> {
+    let rule_keys = || vec![desired::OWNER_STACK_TAG.to_string(), desired::OWNER_ADDRESS_TAG.to_string(), crate::plan::secrets::CLIENT_SECRET_TAG.to_string()];
+    let of = |r: &plan::Live| -> Vec<Forgotten> {
+        match r.address.kind {
+            Kind::ListenerRules | Kind::SharedRules => r.attrs["rule_arns"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter_map(|v| v.as_str())
+                .map(|arn| Forgotten { address: r.address.clone(), id: arn.to_string(), tag_keys: rule_keys() })
+                .collect(),
+            Kind::ShieldProtection => {
+                vec![Forgotten { address: r.address.clone(), id: r.attrs["arn"].as_str().unwrap_or_default().to_string(), tag_keys: own_tag_keys(&r.attrs) }]
+            }
+            // A record is untied by its zone's index: its id here is the zone.
+            Kind::Record => vec![Forgotten { address: r.address.clone(), id: r.attrs["zone"].as_str().unwrap_or_default().to_string(), tag_keys: Vec::new() }],
+            _ => vec![Forgotten { address: r.address.clone(), id: r.id.clone(), tag_keys: own_tag_keys(&r.attrs) }],
+        }
+    };
     let mut out = Vec::new();
     for asked in addresses {
         let address = plan::Address::parse(asked).ok_or_else(|| anyhow::anyhow!("`{asked}` is not an address (kind.key, as the plan names it)"))?;
-        if !live::ADOPTABLE.contains(&address.kind) {
-            anyhow::bail!("cannot forget `{asked}`: forget takes the address of a {}", adoptable_kinds());
+        if let Some(why) = not_forgettable(address.kind) {
+            anyhow::bail!("cannot forget `{asked}`: {why}");
         }
         let Some(found) = live.resources.iter().find(|r| r.address == address) else {
             anyhow::bail!("cannot forget `{asked}`: the stack owns no such resource");
         };
-        out.push((found.address.clone(), found.id.clone(), own_tag_keys(&found.attrs)));
+        out.extend(of(found));
         if address.kind == Kind::LoadBalancer {
             let prefix = format!("{}.", address.key);
-            for r in live.resources.iter().filter(|r| r.address.key.starts_with(&prefix)) {
-                match r.address.kind {
-                    Kind::Listener => out.push((r.address.clone(), r.id.clone(), own_tag_keys(&r.attrs))),
-                    Kind::ListenerRules => {
-                        let keys = vec![desired::OWNER_STACK_TAG.to_string(), desired::OWNER_ADDRESS_TAG.to_string()];
-                        for arn in r.attrs["rule_arns"].as_object().into_iter().flat_map(|m| m.values()).filter_map(|v| v.as_str()) {
-                            out.push((r.address.clone(), arn.to_string(), keys.clone()));
-                        }
-                    }
-                    _ => {}
-                }
+            let belongs = |r: &&plan::Live| {
+                (r.address.key.starts_with(&prefix) && matches!(r.address.kind, Kind::Listener | Kind::ListenerRules))
+                    || (r.address.key == address.key && r.address.kind == Kind::ShieldProtection)
+            };
+            for r in live.resources.iter().filter(belongs) {
+                out.extend(of(r));
             }
         }
     }
@@ -278,14 +308,15 @@ fn own_tag_keys(attrs: &serde_json::Value) -> Vec<String> {
     attrs["tags"].as_object().map(|t| t.keys().filter(|k| k.starts_with(desired::OWN_TAG_PREFIX)).cloned().collect()).unwrap_or_default()
 }
 
-/// Remove lbstack's tags (only those) from each resource: it leaves the stack, untouched
-/// otherwise, for another tool or another stack to adopt.
-pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<String>)]) -> anyhow::Result<()> {
+/// Remove lbstack's tags (only those) from each resource, or a record's entry from the zone's
+/// lbstack index: it leaves the stack, untouched otherwise, for another tool or another stack to
+/// adopt.
+pub async fn forget(clients: &Clients, stack: &Stack, targets: &[Forgotten]) -> anyhow::Result<()> {
     use crate::aws_error::err;
-    for (address, id, keys) in targets.iter().filter(|(_, _, k)| !k.is_empty()) {
+    for Forgotten { address, id, tag_keys: keys } in targets.iter().filter(|t| !t.tag_keys.is_empty() || t.address.kind == Kind::Record) {
         let doing = format!("removing lbstack's tags from {address}");
         match address.kind {
-            Kind::LoadBalancer | Kind::TargetGroup | Kind::Listener | Kind::ListenerRules => {
+            Kind::LoadBalancer | Kind::TargetGroup | Kind::Listener | Kind::ListenerRules | Kind::SharedRules | Kind::TrustStore => {
                 clients.elbv2.remove_tags().resource_arns(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
             }
             Kind::SecurityGroup | Kind::LaunchTemplate => {
@@ -308,10 +339,34 @@ pub async fn forget(clients: &Clients, targets: &[(plan::Address, String, Vec<St
             Kind::Topic => {
                 clients.sns.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
             }
-            _ => anyhow::bail!("cannot forget {address}"),
+            Kind::Certificate => {
+                let tags = keys.iter().map(|k| aws_sdk_acm::types::Tag::builder().key(k).build()).collect::<Result<Vec<_>, _>>()?;
+                clients.acm.remove_tags_from_certificate().certificate_arn(id).set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
+            }
+            Kind::ShieldProtection => {
+                clients.shield.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+            }
+            Kind::Record => {
+                crate::apply::route53::leave_index(&step_context(clients, stack), id, &address.to_string()).await?;
+            }
+            Kind::ScalingPolicy | Kind::ScheduledAction | Kind::WebAclAssociation => {
+                anyhow::bail!("cannot forget {address}: {}", not_forgettable(address.kind).unwrap_or_default())
+            }
         }
     }
     Ok(())
+}
+
+fn step_context(clients: &Clients, stack: &Stack) -> crate::apply::StepContext {
+    let force_delete = stack.autoscaling_groups.iter().filter(|(_, g)| g.force_delete).map(|(k, _)| k.clone()).collect();
+    crate::apply::StepContext {
+        clients: clients.clone(),
+        ids: Default::default(),
+        stack: stack.stack.clone(),
+        progress: std::sync::Arc::new(|_| {}),
+        force_delete: std::sync::Arc::new(force_delete),
+        files: stack.files.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -338,13 +393,15 @@ mod tests {
             conflicts: Vec::new(),
         };
         let got = forgettable(&state, &["load_balancer.web".to_string()]).unwrap();
-        let ids: Vec<&str> = got.iter().map(|(_, id, _)| id.as_str()).collect();
+        let ids: Vec<&str> = got.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["arn:lb", "arn:listener", "arn:rule10", "arn:rule20"]);
-        assert_eq!(got[0].2, ["lbstack:stack", "lbstack:address", "lbstack:tags"], "the team tag stays");
+        assert_eq!(got[0].tag_keys, ["lbstack:stack", "lbstack:address", "lbstack:tags"], "the team tag stays");
 
         let err = forgettable(&state, &["target_group.nope".to_string()]).unwrap_err().to_string();
         assert!(err.contains("owns no such resource"), "{err}");
-        let err = forgettable(&state, &["record.www".to_string()]).unwrap_err().to_string();
-        assert!(err.contains("forget takes the address of a load_balancer"), "{err}");
+        let err = forgettable(&state, &["scaling_policy.cpu".to_string()]).unwrap_err().to_string();
+        assert!(err.contains("belongs to its auto-scaling group"), "{err}");
+        let err = forgettable(&state, &["web_acl_association.web".to_string()]).unwrap_err().to_string();
+        assert!(err.contains("an association has no tags"), "{err}");
     }
 }

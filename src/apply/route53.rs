@@ -192,6 +192,12 @@ pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     .await
 }
 
+/// Take a record out of the stack's index without touching the record (`forget`).
+pub async fn leave_index(sc: &StepContext, zone: &str, address: &str) -> anyhow::Result<()> {
+    let address = address.to_string();
+    write(sc, zone, Vec::new(), move |entries| entries.retain(|e| e.address != address)).await
+}
+
 pub async fn delete_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let b = RecordAttrs::before(c)?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
     let raw = b.raw.clone().ok_or_else(|| anyhow::anyhow!("{} was read without its record", c.address))?;

@@ -931,13 +931,13 @@ async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
     let work = async {
         let (_, live) = crate::live::read(&clients, &stack).await?;
         let targets = crate::ops::forgettable(&live, &args.addresses)?;
-        for (address, id, _) in &targets {
+        for crate::ops::Forgotten { address, id, .. } in &targets {
             eprintln!("  {address} ({id}) leaves stack `{}`; it is not deleted", stack.stack);
         }
         if !args.auto_approve && !confirm("Remove lbstack's tags from these resources?") {
             anyhow::bail!("forget cancelled");
         }
-        crate::ops::forget(&clients, &targets).await?;
+        crate::ops::forget(&clients, &stack, &targets).await?;
         anyhow::Ok(targets.len())
     };
     let (outcome, released) = lock.around(work).await;

@@ -322,3 +322,58 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
     }
     crate::support::destroy_converges(&c, &s).await;
 }
+
+/// `forget` takes every address a plan names: a certificate, a record (its entry in the zone's
+/// index); kinds that belong to another resource (a listener's rules, a policy) are refused with
+/// what to forget instead. Forgotten resources stay in AWS; the stack plans conflicts, never deletes.
+#[tokio::test]
+async fn certificates_and_records_are_forgotten_and_parts_say_what_to_forget() {
+    use crate::support::{output_text, run_aws};
+    let c = clients().await;
+    let name = unique("forget");
+    let zone = format!("{name}.example.com");
+    c.route53.create_hosted_zone().name(&zone).caller_reference(&name).send().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = crate::support::self_signed(&format!("site.{zone}"));
+    std::fs::write(dir.join("site.pem"), cert).unwrap();
+    std::fs::write(dir.join("site.key"), key).unwrap();
+    let yaml = format!(
+        "version: 1\nstack: {name}\ncertificates:\n  site: {{import: {{certificate: site.pem, private_key: site.key}}}}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [site]\n        default_action: {{forward: app}}\n        rules: [{{path: /api/*, forward: app}}]\nrecords:\n  www: {{zone: {zone}, name: www.{zone}, target: web}}\n"
+    );
+    let file = dir.join("stack.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    let f = file.to_str().unwrap();
+    let s = lbstack::spec::load_file(&file, &[]).stack.unwrap();
+    apply_converges(&c, &s).await;
+
+    let refused = [
+        ("scaling_policy.cpu", "belongs to its auto-scaling group"),
+        ("web_acl_association.web", "an association has no tags"),
+        ("listener_rules.web.https", "belong to their load balancer"),
+    ];
+    for (address, why) in refused {
+        let o = run_aws(&["forget", f, address, "--auto-approve"]);
+        assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+        assert!(output_text(&o).contains(why), "{}", output_text(&o));
+    }
+    let (_, before) = lbstack::live::read(&c, &s).await.unwrap();
+    let id_of = |live: &lbstack::plan::diff::LiveState, a: &str| live.resources.iter().find(|r| r.address.to_string() == a).map(|r| r.id.clone());
+    let cert_arn = id_of(&before, "certificate.site").expect("the certificate is the stack's");
+    let o = run_aws(&["forget", f, "certificate.site", "record.www", "--auto-approve"]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let (_, after) = lbstack::live::read(&c, &s).await.unwrap();
+    for a in ["certificate.site", "record.www"] {
+        assert!(id_of(&after, a).is_none(), "{a} left the stack");
+    }
+    // Still in AWS: the certificate, and the record (now a name another owner holds).
+    c.acm.describe_certificate().certificate_arn(&cert_arn).send().await.expect("the certificate is not deleted");
+    let p = lbstack::ops::plan(&c, &s, false).await.unwrap().plan;
+    assert!(p.conflicts.iter().any(|x| x.address.to_string() == "record.www"), "{:?}", p.conflicts);
+    assert!(p.changes.iter().all(|ch| ch.action != lbstack::plan::Action::Delete), "nothing forgotten is deleted");
+
+    // Clean up: the load balancer and the rest go with destroy; the forgotten ones by hand.
+    crate::support::destroy_converges(&c, &s).await;
+    crate::support::drop_zone(&c, &zone).await;
+    let _ = c.acm.delete_certificate().certificate_arn(&cert_arn).send().await;
+}

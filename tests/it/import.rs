@@ -481,7 +481,7 @@ async fn the_reference_stack_round_trips_through_import() {
         .map(|r| r.address.to_string())
         .collect();
     let targets = lbstack::ops::forgettable(&live, &leaving).unwrap();
-    lbstack::ops::forget(&c, &targets).await.unwrap();
+    lbstack::ops::forget(&c, &green, &targets).await.unwrap();
 
     let name = unique("shopimp");
     let dir = std::env::temp_dir().join(format!("lbstack-{name}"));

@@ -817,7 +817,7 @@ async fn a_topic_is_adopted_by_name_and_forgotten() {
     assert!(!plan(&c, &s).await.has_changes());
     let (_, live) = lbstack::live::read(&c, &s).await.unwrap();
     let targets = lbstack::ops::forgettable(&live, &["topic.pager".to_string()]).unwrap();
-    lbstack::ops::forget(&c, &targets).await.unwrap();
+    lbstack::ops::forget(&c, &s, &targets).await.unwrap();
     assert_eq!(plan(&c, &s).await.conflicts.len(), 1, "forgotten: a conflict again, not deleted");
     c.sns.delete_topic().topic_arn(&arn).send().await.unwrap();
 }
