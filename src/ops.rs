@@ -93,6 +93,7 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
     }
     plan::diff::refuse_protected(&mut plan);
     name_replacements(&mut plan, &live, stack);
+    plan::ports::stage_port_swaps(&mut plan);
     plan::autoscaling::annotate(&mut plan);
     plan.outputs = plan::outputs::changes(stack, &plan, &live, published.as_ref(), destroy);
     let fingerprint = fingerprint(&context, &live);

@@ -539,6 +539,21 @@ fn listener_main(a: &ListenerAttrs, id: impl Fn(&RefOrId) -> anyhow::Result<Stri
     })
 }
 
+/// Move a listener to the free port the plan chose, so another can take its port (a swap).
+pub async fn stage_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
+    let arn = id(sc, c)?;
+    let port = c.inputs.get(crate::plan::ports::STAGE_PORT_INPUT).and_then(serde_json::Value::as_i64).ok_or_else(|| anyhow::anyhow!("{} has no port to step aside to", c.address))?;
+    sc.clients
+        .elbv2
+        .modify_listener()
+        .listener_arn(&arn)
+        .port(port as i32)
+        .send()
+        .await
+        .map_err(|e| err(&format!("moving listener {} aside to port {port}", c.name), e))?;
+    Ok(())
+}
+
 pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
     let a = ListenerAttrs::after(c)?;

@@ -35,6 +35,8 @@ pub enum Op {
     /// Revoke a security group's rules before it is deleted, so that groups referencing each
     /// other can all be deleted (AWS refuses to delete a group another group's rule names).
     ClearRules,
+    /// A listener steps aside to a free port so listeners can swap ports (see `plan::ports`).
+    Stage,
     Delete,
 }
 
@@ -146,6 +148,8 @@ fn op_word(op: Op, done: bool) -> &'static str {
         (Op::SyncRules, true) => "rules set",
         (Op::ClearRules, false) => "clearing rules",
         (Op::ClearRules, true) => "rules cleared",
+        (Op::Stage, false) => "stepping aside to a free port",
+        (Op::Stage, true) => "stepped aside",
         (Op::Delete, false) => "destroying",
         (Op::Delete, true) => "destroyed",
     }
@@ -167,6 +171,9 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 push(i, Op::Create);
             }
             Action::Update => {
+                if c.inputs.contains_key(crate::plan::ports::STAGE_PORT_INPUT) {
+                    push(i, Op::Stage);
+                }
                 push(i, Op::Update);
             }
             Action::Delete => {
@@ -201,6 +208,7 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
             v
         })
         .collect();
+    let port_holders = crate::plan::ports::holders(plan);
     let all_sg_creates: Vec<usize> =
         steps.iter().enumerate().filter(|(_, s)| s.op == Op::Create && plan.changes[s.change].address.kind == Kind::SecurityGroup).map(|(i, _)| i).collect();
     for s in 0..steps.len() {
@@ -240,7 +248,16 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                         }
                     }
                 }
+                // A listener arriving on a port waits for the one there to step aside, move off
+                // or go (AWS refuses two listeners on one port).
+                if c.address.kind == Kind::Listener && !parent_replaced {
+                    for &(_, holder) in port_holders.iter().filter(|(arriving, _)| *arriving == ci) {
+                        let first = [Op::Stage, Op::Update, Op::Delete].into_iter().find_map(|o| op_of(&steps, holder, o));
+                        deps.extend(first);
+                    }
+                }
             }
+            Op::Stage => {}
             Op::SyncRules => {
                 deps.extend(all_sg_creates.iter().copied());
                 deps.extend(op_of(&steps, ci, Op::Create));
@@ -341,6 +358,7 @@ fn action_name(op: Op) -> &'static str {
         Op::Delete => "delete",
         Op::SyncRules => "set_rules",
         Op::ClearRules => "clear_rules",
+        Op::Stage => "stage",
     }
 }
 
@@ -508,6 +526,7 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::LoadBalancer, Op::Delete) => elbv2::delete_load_balancer(sc, c).await,
         (Kind::Listener, Op::Create) => elbv2::create_listener(sc, c).await,
         (Kind::Listener, Op::Update) => elbv2::update_listener(sc, c).await,
+        (Kind::Listener, Op::Stage) => elbv2::stage_listener(sc, c).await,
         (Kind::Listener, Op::Delete) => elbv2::delete_listener(sc, c).await,
         (Kind::ShieldProtection, Op::Create) => shield::create_protection(sc, c).await,
         (Kind::ShieldProtection, Op::Update) => shield::update_protection(sc, c).await,
@@ -536,7 +555,7 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Alarm, Op::Delete) | (Kind::CompositeAlarm, Op::Delete) => cloudwatch::delete_alarm(sc, c).await,
         (Kind::CompositeAlarm, Op::Create) => cloudwatch::create_composite_alarm(sc, c).await,
         (Kind::CompositeAlarm, Op::Update) => cloudwatch::update_composite_alarm(sc, c).await,
-        (_, Op::SyncRules | Op::ClearRules) => Ok(()),
+        (_, Op::SyncRules | Op::ClearRules | Op::Stage) => Ok(()),
     }
 }
 

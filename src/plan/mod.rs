@@ -10,6 +10,7 @@ pub mod json;
 pub mod model;
 pub mod names;
 pub mod outputs;
+pub mod ports;
 pub mod render;
 pub mod secrets;
 

@@ -694,6 +694,43 @@ async fn a_listener_keeps_its_identity_when_its_port_changes() {
     destroy_converges(&c, &s).await;
 }
 
+/// Listeners swap ports, rotate them, and take a port a deleted listener frees: AWS refuses two
+/// listeners on one port at any moment, so apply orders the moves (one listener steps aside to a
+/// free port for a swap, as the plan says) and every apply converges.
+#[tokio::test]
+async fn listeners_swap_rotate_and_take_freed_ports() {
+    let c = clients().await;
+    let name = unique("swapport");
+    let stack = |ports: &[(&str, u16)]| {
+        let listeners: String =
+            ports.iter().map(|(key, port)| format!("      {key}: {{port: {port}, protocol: HTTP, default_action: {{forward: app}}}}\n")).collect();
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n{listeners}"
+        ))
+    };
+    apply_converges(&c, &stack(&[("a", 80), ("b", 81), ("c", 82)])).await;
+    let arns = |p: &lbstack::plan::Plan| ["a", "b", "c"].map(|k| find(p, &format!("listener.web.{k}")).id.clone());
+    let before = arns(&plan(&c, &stack(&[("a", 80), ("b", 81), ("c", 82)])).await);
+
+    // A swap: one steps aside, the plan says which.
+    let s = stack(&[("a", 81), ("b", 80), ("c", 82)]);
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("listener.web.a".to_string(), Update), ("listener.web.b".to_string(), Update)]);
+    assert!(p.warnings.iter().any(|w| w.starts_with("listener.web.a: listeners of load_balancer.web swap ports")), "{:?}", p.warnings);
+    apply_converges(&c, &s).await;
+    // A rotation of three.
+    let s = stack(&[("a", 82), ("b", 81), ("c", 80)]);
+    apply_converges(&c, &stack(&[("a", 80), ("b", 82), ("c", 81)])).await;
+    apply_converges(&c, &s).await;
+    assert_eq!(arns(&plan(&c, &s).await), before, "moved in place, never recreated");
+    // A listener deleted frees its port for a new one and for a moved one in the same apply.
+    let s = stack(&[("b", 82), ("d", 81)]);
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "listener.web.c").action, Delete);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}
+
 /// Every typed ELBv2 attribute, and the pass-through maps: set away from AWS's defaults (sent on
 /// create), changed in place, then left out (typed ones go back to AWS's defaults; a pass-through
 /// key keeps its value, as documented). Each apply ends with an empty re-plan.
