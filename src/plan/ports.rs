@@ -105,7 +105,7 @@ mod tests {
             port.map(|p| json!({"load_balancer": {"$ref": "load_balancer.web"}, "port": p, "protocol": "HTTP", "default_action": {"type": "fixed-response", "status": "404", "content_type": "text/plain", "body": "", "authenticate": null}}))
         };
         Change {
-            address: Address::new(Kind::Listener, &format!("web.{key}")),
+            address: Address::new(Kind::Listener, format!("web.{key}")),
             action,
             reason: None,
             name: key.into(),
