@@ -542,7 +542,11 @@ fn listener_main(a: &ListenerAttrs, id: impl Fn(&RefOrId) -> anyhow::Result<Stri
 /// Move a listener to the free port the plan chose, so another can take its port (a swap).
 pub async fn stage_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let port = c.inputs.get(crate::plan::ports::STAGE_PORT_INPUT).and_then(serde_json::Value::as_i64).ok_or_else(|| anyhow::anyhow!("{} has no port to step aside to", c.address))?;
+    let port = c
+        .inputs
+        .get(crate::plan::ports::STAGE_PORT_INPUT)
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| anyhow::anyhow!("{} has no port to step aside to", c.address))?;
     sc.clients
         .elbv2
         .modify_listener()
@@ -780,45 +784,82 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
         let others = if c.address.kind == Kind::SharedRules { inputs_of::<SharedRulesInputs>(c)?.others } else { Vec::new() };
         set_priorities(sc, moves, have, &others).await?;
     }
+    // On a shared listener another stack may take a priority the plan chose between plan and
+    // apply: a rule declared without one then takes the lowest free priority from there on (its
+    // order among this stack's rules kept, as creates go in priority order).
+    let chosen = if c.address.kind == Kind::SharedRules { inputs_of::<SharedRulesInputs>(c)?.chosen } else { Vec::new() };
     for w in creates {
-        let priority = priority_of(w) as i32;
-        let (sent, secret) = actions(sc, &w.action)?;
-        let mut req = elb
-            .create_rule()
-            .listener_arn(&listener)
-            .priority(priority)
-            .set_conditions(Some(condition_list(&w.conditions)))
-            .set_actions(Some(sent))
-            .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
-            .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
-        if let Some(digest) = &secret {
-            req = req.tags(secret_tag(digest));
+        let planned = priority_of(w);
+        let mut priority = planned as i32;
+        for _ in 0..10 {
+            match create_rule(sc, c, &listener, priority, w).await {
+                Err(e) if chosen.contains(&planned) && crate::aws_error::class(&e) == Some(Class::AlreadyExists) => {
+                    let held: Vec<i32> = listener_rules_now(sc, &listener).await?.iter().filter_map(|r| r.priority()?.parse().ok()).collect();
+                    let Some(free) = (priority..=50_000).find(|p| !held.contains(p)) else { return Err(e) };
+                    (sc.progress)(format!("  {}: priority {priority} was taken since the plan; the rule takes {free}", c.address));
+                    priority = free;
+                }
+                Err(e) if crate::aws_error::class(&e) == Some(Class::AlreadyExists) => {
+                    return Err(e.context(format!(
+                        "priority {priority} is held by a rule this stack does not own, created since the plan (another stack applying at the same time?); run plan again, or leave `priority` out"
+                    )));
+                }
+                other => {
+                    other?;
+                    break;
+                }
+            }
         }
-        let sent = req.send().await;
-        let doing = format!("creating the rule at priority {priority}");
-        created_or_ours(
-            sc,
-            c,
-            &doing,
-            sent,
-            |out| out.rules().first().and_then(|r| r.rule_arn()).map(str::to_string),
-            || async {
-                let rules = elb
-                    .describe_rules()
-                    .listener_arn(&listener)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| err("reading the listener's rules", e))?;
-                Ok(rules.iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn()).map(str::to_string))
-            },
-        )
-        .await?;
     }
     sc.ids.set(&c.address, listener);
     Ok(())
+}
+
+async fn listener_rules_now(sc: &StepContext, listener: &str) -> anyhow::Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>> {
+    sc.clients
+        .elbv2
+        .describe_rules()
+        .listener_arn(listener)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("reading the listener's rules", e))
+}
+
+/// Create one rule of the stack at `priority`, tagged as the stack's. A create whose answer was
+/// lost is recognised by its tags; a priority held by anyone else is the AWS error, for the
+/// caller to decide.
+async fn create_rule(sc: &StepContext, c: &Change, listener: &str, priority: i32, w: &RuleAttrs) -> anyhow::Result<()> {
+    let elb = &sc.clients.elbv2;
+    let (sent, secret) = actions(sc, &w.action)?;
+    let mut req = elb
+        .create_rule()
+        .listener_arn(listener)
+        .priority(priority)
+        .set_conditions(Some(condition_list(&w.conditions)))
+        .set_actions(Some(sent))
+        .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
+        .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
+    if let Some(digest) = &secret {
+        req = req.tags(secret_tag(digest));
+    }
+    let doing = format!("creating the rule at priority {priority}");
+    match req.send().await {
+        Ok(_) => Ok(()),
+        Err(e) if class_of(&e) == Class::AlreadyExists => {
+            let failure = err(&doing, e);
+            let rules = listener_rules_now(sc, listener).await?;
+            let at = rules.iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn());
+            match at {
+                // An earlier attempt made it; its answer was lost.
+                Some(arn) if carries_our_tags(sc, c, arn).await? => Ok(()),
+                _ => Err(failure),
+            }
+        }
+        Err(e) => Err(err(&doing, e)),
+    }
 }
 
 async fn delete_rule(sc: &StepContext, arn: &str) -> anyhow::Result<()> {

@@ -317,6 +317,10 @@ attributes! {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SharedRulesInputs {
     pub others: Vec<i64>,
+    /// The priorities the plan chose for rules declared without one: another stack may take one
+    /// first, and then the rule takes the next free one instead.
+    #[serde(default)]
+    pub chosen: Vec<i64>,
 }
 
 impl ListenerAction {

@@ -219,9 +219,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     if let Some((what, zone)) = ctx.missing_zones.iter().next() {
         let more = ctx.missing_zones.len() - 1;
         let others = if more > 0 { format!(" (and {more} more)") } else { String::new() };
-        return Err(format!(
-            "{what}: no Route 53 hosted zone `{zone}` in this account{others}; create the zone, or correct the name (nothing was changed)"
-        ));
+        return Err(format!("{what}: no Route 53 hosted zone `{zone}` in this account{others}; create the zone, or correct the name (nothing was changed)"));
     }
     let resolved = with_looked_up_groups(s, ctx)?;
     let s = resolved.as_ref();
@@ -1021,12 +1019,14 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
         }
     }
     let mut rules = Vec::new();
+    let mut auto = Vec::new();
     for (r, priority) in shared.rules.iter().zip(chosen) {
         let priority = match priority {
             Some(p) => p,
             None => {
                 let free = (1..=50_000).find(|p| !used.contains(p)).ok_or_else(|| format!("shared listener `{key}`: no rule priority is free"))?;
                 used.insert(free);
+                auto.push(i64::from(free));
                 free
             }
         };
@@ -1034,7 +1034,7 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
     }
     rules.sort_by_key(|r| r.priority);
     let attrs = SharedRulesAttrs { listener: state.arn.clone(), rules, rule_arns: None };
-    let inputs = SharedRulesInputs { others: state.others.iter().map(|p| i64::from(*p)).collect() };
+    let inputs = SharedRulesInputs { others: state.others.iter().map(|p| i64::from(*p)).collect(), chosen: auto };
     Ok(Desired::new(Address::new(Kind::SharedRules, key), format!("{key} rules"), &attrs, None).with_inputs(&inputs))
 }
 

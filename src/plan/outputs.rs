@@ -99,7 +99,8 @@ mod tests {
     }
 
     fn live() -> LiveState {
-        let lb = Live { address: Address::new(Kind::LoadBalancer, "edge"), id: "arn:lb".into(), name: "s-edge".into(), attrs: json!({"dns_name": "edge.example"}) };
+        let lb =
+            Live { address: Address::new(Kind::LoadBalancer, "edge"), id: "arn:lb".into(), name: "s-edge".into(), attrs: json!({"dns_name": "edge.example"}) };
         let api = Live { address: Address::new(Kind::TargetGroup, "api"), id: "arn:api".into(), name: "s-api".into(), attrs: json!({}) };
         let web = Live { address: Address::new(Kind::TargetGroup, "web"), id: "arn:web".into(), name: "s-web".into(), attrs: json!({}) };
         LiveState { resources: vec![lb, api, web], conflicts: vec![] }

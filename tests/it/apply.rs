@@ -704,9 +704,7 @@ async fn listeners_swap_rotate_and_take_freed_ports() {
     let stack = |ports: &[(&str, u16)]| {
         let listeners: String =
             ports.iter().map(|(key, port)| format!("      {key}: {{port: {port}, protocol: HTTP, default_action: {{forward: app}}}}\n")).collect();
-        load(&format!(
-            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n{listeners}"
-        ))
+        load(&format!("version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n{listeners}"))
     };
     apply_converges(&c, &stack(&[("a", 80), ("b", 81), ("c", 82)])).await;
     let arns = |p: &lbstack::plan::Plan| ["a", "b", "c"].map(|k| find(p, &format!("listener.web.{k}")).id.clone());

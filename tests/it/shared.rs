@@ -154,3 +154,64 @@ async fn a_listener_from_another_stacks_outputs() {
     let missing = lbstack::ops::plan(&c, &service, false).await.err().expect("refused").to_string();
     assert!(missing.contains(&format!("stack `{platform}` has published no outputs")), "{missing}");
 }
+
+/// Four stacks add rules without priorities to one platform listener at the same moment, all
+/// planned before any applies (so every plan chose the same free priorities): each takes the
+/// next free priority when another got there first, every apply succeeds, every re-plan is
+/// empty, and no rule is lost. A declared priority taken since the plan is refused by name.
+#[tokio::test]
+async fn stacks_adding_rules_to_one_listener_at_once_all_succeed() {
+    let c = clients().await;
+    let tail = unique("race");
+    let tail = &tail[tail.len() - 5..];
+    let subnets: Vec<String> = crate::support::default_subnets(&c).await.into_iter().take(2).collect();
+    let platform = format!("plat-{tail}");
+    let lb = c.elbv2.create_load_balancer().name(&platform).set_subnets(Some(subnets)).send().await.unwrap();
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let listener =
+        c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
+    let listener = listener.listeners()[0].listener_arn().unwrap().to_string();
+    let service = |n: usize, priority: &str| {
+        load(&format!(
+            "version: 1\nstack: svc{n}-{tail}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nshared_listeners:\n  platform:\n    load_balancer: {platform}\n    port: 80\n    rules:\n      - {{path: /svc{n}/a/*, forward: app{priority}}}\n      - {{path: /svc{n}/b/*, forward: app}}\n"
+        ))
+    };
+    let stacks: Vec<_> = (0..4).map(|n| service(n, "")).collect();
+    let mut plans = Vec::new();
+    for s in &stacks {
+        plans.push(lbstack::ops::plan(&c, s, false).await.unwrap().plan);
+    }
+    for p in &plans {
+        assert_eq!(planned_priorities(p, "shared_listener.platform"), [1, 2], "every plan chose the same priorities");
+    }
+    let outcomes = futures_util::future::join_all(stacks.iter().zip(&plans).map(|(s, p)| lbstack::ops::apply(&c, s, p, 4, |_| {}))).await;
+    for o in &outcomes {
+        assert!(!o.failed(), "{:#?}", o.steps);
+    }
+    let rules = rules_on(&c, &listener).await;
+    assert_eq!(rules.len(), 8, "{rules:?}");
+    // Each stack's rules keep their order.
+    for n in 0..4 {
+        let at = |p: &str| rules.iter().find(|(_, x)| x == &format!("/svc{n}/{p}/*")).unwrap().0;
+        assert!(at("a") < at("b"), "{rules:?}");
+    }
+    for s in &stacks {
+        let p = lbstack::ops::plan(&c, s, false).await.unwrap().plan;
+        assert!(!p.has_changes(), "{}", lbstack::plan::render::human(&p, false));
+    }
+    // A declared priority someone took since the plan: refused, saying so.
+    let late = service(9, ", priority: 40");
+    let p = lbstack::ops::plan(&c, &late, false).await.unwrap().plan;
+    c.elbv2.create_rule().listener_arn(&listener).priority(40).conditions(path("/theirs")).actions(fixed("200")).send().await.unwrap();
+    let o = lbstack::ops::apply(&c, &late, &p, 4, |_| {}).await;
+    let failed = o.steps.iter().find_map(|s| match &s.status {
+        lbstack::apply::StepStatus::Failed(e) => Some(e.clone()),
+        _ => None,
+    });
+    let failed = failed.expect("the taken priority is refused");
+    assert!(failed.contains("priority 40 is held by a rule this stack does not own, created since the plan"), "{failed}");
+    for s in stacks.iter().chain([&late]) {
+        crate::support::destroy_converges(&c, s).await;
+    }
+    c.elbv2.delete_load_balancer().load_balancer_arn(&lb_arn).send().await.unwrap();
+}

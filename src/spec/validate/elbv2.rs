@@ -198,7 +198,11 @@ impl V<'_> {
             let than = if strict { "shorter than" } else { "no longer than" };
             let (at, message, hint) = match (hc.timeout, hc.interval) {
                 (Some(t), Some(i)) => ("timeout", format!("health check timeout ({t} s) must be {than} the interval ({i} s)"), String::new()),
-                (Some(t), None) => ("timeout", format!("health check timeout ({t} s) must be {than} the default interval ({interval} s)"), format!("declare `interval:` above {t}")),
+                (Some(t), None) => (
+                    "timeout",
+                    format!("health check timeout ({t} s) must be {than} the default interval ({interval} s)"),
+                    format!("declare `interval:` above {t}"),
+                ),
                 (None, Some(i)) => (
                     "interval",
                     format!("health check interval ({i} s) must be longer than the default timeout ({timeout} s) of this target group"),
