@@ -268,7 +268,11 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
         }
         // Rule lists are compared whole: a position is not an identity (the renderer matches
         // listener rules by their conditions and WAF rules by name).
-        (Value::Array(w), Some(Value::Array(h))) if path != "rules" && w.len() == h.len() && w.iter().any(|x| x.is_object()) => {
+        // Lists of references (a group's target groups) are sets: compared whole, and shown as
+        // elements added and removed, never as renames position by position.
+        (Value::Array(w), Some(Value::Array(h)))
+            if path != "rules" && w.len() == h.len() && w.iter().any(|x| x.is_object() && as_reference(x).is_none()) =>
+        {
             for (i, (wv, hv)) in w.iter().zip(h).enumerate() {
                 compare(&format!("{path}[{i}]"), wv, Some(hv), kind, out);
             }

@@ -183,6 +183,19 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         text_lines(&st, &d.path, b, a, &mut out);
                         continue;
                     }
+                    // A set of plain values or references: what joins it and what leaves it.
+                    if let (Some(Value::Array(b)), Some(Value::Array(a))) = (&d.before, &d.after)
+                        && a.iter().chain(b).all(|v| !v.is_object() || super::model::as_reference(v).is_some())
+                    {
+                        let added: Vec<String> = a.iter().filter(|v| !b.contains(v)).map(show).collect();
+                        let removed: Vec<String> = b.iter().filter(|v| !a.contains(v)).map(show).collect();
+                        if !added.is_empty() || !removed.is_empty() {
+                            let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
+                            let parts: Vec<String> = removed.iter().map(|r| format!("{} {r}", st.paint("31", "-"))).chain(added.iter().map(|x| format!("{} {x}", st.paint("32", "+")))).collect();
+                            let _ = writeln!(out, "      {} {}: {}{forces}", st.paint("33", "~"), d.path, parts.join(", "));
+                            continue;
+                        }
+                    }
                     // A client secret's digest tells a change, never a value worth reading.
                     if d.path.ends_with("client_secret") {
                         let _ = writeln!(out, "      {} {} (changed)", st.paint("33", "~"), d.path);
@@ -240,8 +253,9 @@ fn output_lines(st: &Style, plan: &Plan, out: &mut String) {
     }
 }
 
-/// One line per added, removed, moved or changed rule. Listener rules are matched by their
-/// conditions (what they catch), WAF rules by name.
+/// One line per added, removed, moved or changed rule, paired as apply pairs them: listener rules
+/// by their conditions (what they catch), then what is left by priority (a rule whose conditions
+/// change is modified in place, keeping its ARN); WAF rules by name.
 fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
     let empty = Vec::new();
     let before = d.before.as_ref().and_then(Value::as_array).unwrap_or(&empty);
@@ -249,19 +263,34 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
     let identity = |r: &Value| if kind == Kind::WebAcl { r["name"].clone() } else { r["conditions"].clone() };
     let label = |r: &Value| if kind == Kind::WebAcl { format!("rule {}", show(&r["name"])) } else { format!("rule {}", conditions_text(&r["conditions"])) };
     let what = |r: &Value| if kind == Kind::WebAcl { waf_text(r) } else { action_text(&r["action"]) };
-    let _ = writeln!(out, "      {} rules:", st.paint("33", "~"));
-    for b in before {
-        if !after.iter().any(|a| identity(a) == identity(b)) {
-            let _ = writeln!(out, "          {} {} {}: {}", st.paint("31", "-"), b["priority"], label(b), what(b));
+    // Pair after with before: same identity first, then (listener rules) same priority.
+    let mut unpaired: Vec<&Value> = before.iter().collect();
+    let mut pairs: Vec<(&Value, Option<&Value>)> = Vec::new();
+    for a in after {
+        let found = unpaired.iter().position(|b| identity(b) == identity(a));
+        pairs.push((a, found.map(|i| unpaired.remove(i))));
+    }
+    if kind != Kind::WebAcl {
+        for (a, paired) in pairs.iter_mut().filter(|(_, p)| p.is_none()) {
+            if let Some(i) = unpaired.iter().position(|b| b["priority"] == a["priority"]) {
+                *paired = Some(unpaired.remove(i));
+            }
         }
     }
-    for a in after {
-        match before.iter().find(|b| identity(b) == identity(a)) {
+    let _ = writeln!(out, "      {} rules:", st.paint("33", "~"));
+    for b in &unpaired {
+        let _ = writeln!(out, "          {} {} {}: {}", st.paint("31", "-"), b["priority"], label(b), what(b));
+    }
+    for (a, paired) in pairs {
+        match paired {
             None => {
                 let _ = writeln!(out, "          {} {} {}: {}", st.paint("32", "+"), a["priority"], label(a), what(a));
             }
             Some(b) if b != a => {
                 let mut parts = Vec::new();
+                if identity(b) != identity(a) {
+                    parts.push(format!("{} -> {}", conditions_text(&b["conditions"]), conditions_text(&a["conditions"])));
+                }
                 if b["priority"] != a["priority"] {
                     parts.push(format!("priority {} -> {}", b["priority"], a["priority"]));
                 }
@@ -282,7 +311,8 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
                         parts.push("client_secret (changed)".into());
                     }
                 }
-                let _ = writeln!(out, "          {} {}: {}", st.paint("33", "~"), label(a), parts.join(", "));
+                let shown = if identity(b) != identity(a) { format!("{} rule", a["priority"]) } else { label(a) };
+                let _ = writeln!(out, "          {} {shown}: {}", st.paint("33", "~"), parts.join(", "));
             }
             Some(_) => {}
         }
@@ -555,11 +585,13 @@ mod tests {
             {"priority": 10, "conditions": {"path": ["/api/*"]}, "action": fwd},
             {"priority": 20, "conditions": {"host": ["old.example.com"]}, "action": fwd},
             {"priority": 30, "conditions": {"path": ["/static/*"]}, "action": fwd},
+            {"priority": 40, "conditions": {"path": ["/old/*"]}, "action": fwd},
         ]);
         let after = json!([
             {"priority": 10, "conditions": {"header": {"x-canary": ["1"]}, "method": ["GET"]}, "action": fixed},
             {"priority": 20, "conditions": {"path": ["/api/*"]}, "action": fwd},
             {"priority": 30, "conditions": {"path": ["/static/*"]}, "action": fixed},
+            {"priority": 40, "conditions": {"path": ["/new/*"]}, "action": fwd},
         ]);
         let change = |kind: Kind, before: Value, after: Value| Change {
             address: Address::new(kind, "web.https"),
@@ -584,6 +616,28 @@ mod tests {
             outputs: vec![],
         };
         insta::assert_snapshot!(human(&plan, false));
+    }
+
+    #[test]
+    fn a_set_shows_what_joins_and_what_leaves() {
+        let r = |k: &str| Address::new(Kind::TargetGroup, k).reference();
+        let (before, after) = (json!([r("a"), r("b")]), json!([r("b"), r("c")]));
+        let change = Change {
+            address: Address::new(Kind::AutoScalingGroup, "web"),
+            action: Action::Update,
+            reason: None,
+            name: "s-web".into(),
+            id: Some("s-web".into()),
+            before: Some(json!({ "target_groups": before })),
+            after: Some(json!({ "target_groups": after })),
+            diffs: vec![AttrDiff::new("target_groups", Some(before.clone()), Some(after.clone()))],
+            deps: vec![],
+            parent: None,
+            inputs: Default::default(),
+        };
+        let plan = Plan { stack: "s".into(), changes: vec![change], conflicts: vec![], warnings: vec![], outputs: vec![] };
+        let text = human(&plan, false);
+        assert!(text.contains("~ target_groups: - target_group.a, + target_group.c\n"), "{text}");
     }
 
     #[test]
