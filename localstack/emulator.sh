@@ -65,6 +65,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) answers ;;
-  env) printf 'export AWS_ENDPOINT_URL=%s\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n' "$url" ;;
+  # lbstack waits on the emulator's clock (LBSTACK_TIME_SCALE), as fast as the emulator runs AWS's.
+  env) printf 'export AWS_ENDPOINT_URL=%s\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\nexport LBSTACK_TIME_SCALE=%s\n' "$url" "${EMU_TIME_SCALE:-0.01}" ;;
   *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
 esac

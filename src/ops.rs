@@ -136,7 +136,14 @@ pub async fn apply(
     parallelism: usize,
     progress: impl Fn(crate::apply::Event) + Send + Sync + 'static,
 ) -> crate::apply::Outcome {
-    crate::apply::run(planned, step_context(clients, stack), parallelism, progress).await
+    let mut outcome = crate::apply::run(planned, step_context(clients, stack), parallelism, progress).await;
+    // The published outputs change last, as the plan said, once every step succeeded.
+    if !outcome.failed()
+        && let Err(e) = live::STEP.scope(OUTPUTS_STEP.to_string(), publish_planned_outputs(clients, stack, planned)).await
+    {
+        outcome.outputs_failed = Some(format!("{e:#}"));
+    }
+    outcome
 }
 
 pub use crate::plan::outputs::OutputValue;
@@ -173,20 +180,30 @@ pub async fn publish_outputs(clients: &Clients, stack: &Stack, outputs: &[Output
     Ok(())
 }
 
-/// Make the published outputs what the plan said: the values as they are after the apply, or
-/// no parameter at all when no output is left.
-pub async fn publish_planned_outputs(clients: &Clients, stack: &Stack, plan: &Plan, destroy: bool) -> anyhow::Result<Vec<OutputValue>> {
+/// The step name of the outputs' publication in call records (beside the changes' addresses).
+pub const OUTPUTS_STEP: &str = "outputs";
+
+/// Make the published outputs what the plan said: each change the plan shows, applied to what is
+/// published (a value known only after apply is read from what now exists); no parameter at all
+/// when no output is left.
+pub async fn publish_planned_outputs(clients: &Clients, stack: &Stack, plan: &Plan) -> anyhow::Result<()> {
     if plan.outputs.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    if destroy || stack.outputs.is_empty() {
-        unpublish_outputs(clients, stack).await?;
-        return Ok(Vec::new());
+    let mut doc = read_published(clients, &stack.stack).await?.unwrap_or_default();
+    let now = if plan.outputs.iter().any(|o| o.known_after_apply) { outputs(stack, &live::read(clients, stack).await?.1) } else { Vec::new() };
+    for o in &plan.outputs {
+        let value = if o.known_after_apply { now.iter().find(|v| v.name == o.name).and_then(|v| v.value.clone()) } else { o.after.clone() };
+        match value {
+            Some(v) => doc.insert(o.name.clone(), v),
+            None => doc.remove(&o.name),
+        };
     }
-    let (_, live) = live::read(clients, stack).await?;
-    let values = outputs(stack, &live);
-    publish_outputs(clients, stack, &values).await?;
-    Ok(values)
+    if doc.is_empty() {
+        return unpublish_outputs(clients, stack).await;
+    }
+    let values: Vec<OutputValue> = doc.into_iter().map(|(name, value)| OutputValue { name, value: Some(value), description: None }).collect();
+    publish_outputs(clients, stack, &values).await
 }
 
 /// What the stack has published, as `name -> value` (None: nothing is published).
@@ -367,6 +384,7 @@ fn step_context(clients: &Clients, stack: &Stack) -> crate::apply::StepContext {
         progress: std::sync::Arc::new(|_| {}),
         force_delete: std::sync::Arc::new(force_delete),
         files: stack.files.clone(),
+        endpoints: std::sync::Arc::new(crate::plan::secrets::shown_endpoints(stack)),
     }
 }
 

@@ -108,6 +108,8 @@ pub struct StepContext {
     pub force_delete: Arc<HashSet<String>>,
     /// What files the stack may read (certificates to import), as when it was planned.
     pub files: crate::spec::files::FileAccess,
+    /// Subscription endpoints plans show as a hash, by how they show them: what to send.
+    pub endpoints: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,11 +132,13 @@ pub struct Outcome {
     pub steps: Vec<StepReport>,
     /// Why nothing was done at all (a plan with conflicts is not applyable).
     pub refused: Option<String>,
+    /// Why the outputs the plan changed were not published, after every step succeeded.
+    pub outputs_failed: Option<String>,
 }
 
 impl Outcome {
     pub fn failed(&self) -> bool {
-        self.refused.is_some() || self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
+        self.refused.is_some() || self.outputs_failed.is_some() || self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
     }
 }
 
@@ -374,7 +378,11 @@ const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress: impl Fn(Event) + Send + Sync + 'static) -> Outcome {
     if !plan.applyable() {
         let names: Vec<String> = plan.conflicts.iter().map(|c| c.address.to_string()).collect();
-        return Outcome { steps: Vec::new(), refused: Some(format!("the plan has conflicts ({}): nothing was changed", names.join(", "))) };
+        return Outcome {
+            steps: Vec::new(),
+            refused: Some(format!("the plan has conflicts ({}): nothing was changed", names.join(", "))),
+            outputs_failed: None,
+        };
     }
     for c in &plan.changes {
         if let Some(id) = &c.id {
@@ -494,7 +502,7 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
             seconds: seconds[i],
         })
         .collect();
-    Outcome { steps: steps_report, refused: None }
+    Outcome { steps: steps_report, refused: None, outputs_failed: None }
 }
 
 async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {

@@ -2,8 +2,8 @@
 //! display name, the tags and the subscriptions that differ.
 
 use super::{StepContext, tags_changed};
-use crate::attrs::sns::{Subscription, TopicAttrs, TopicInputs};
-use crate::attrs::{Attributes, inputs_of};
+use crate::attrs::sns::{Subscription, TopicAttrs};
+use crate::attrs::Attributes;
 use crate::live::err;
 use crate::plan::Change;
 use aws_sdk_sns::types::Tag;
@@ -22,7 +22,7 @@ pub async fn create_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let out = req.send().await.map_err(|e| err(&format!("creating SNS topic {}", c.name), e))?;
     let arn = out.topic_arn().ok_or_else(|| anyhow::anyhow!("SNS returned no ARN for topic {}", c.name))?.to_string();
     sc.ids.set(&c.address, arn.clone());
-    subscribe(sc, c, &arn, &subscriptions(Some(&a))).await
+    subscribe(sc, &arn, &subscriptions(Some(&a))).await
 }
 
 pub async fn update_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -49,7 +49,7 @@ pub async fn update_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     }
     let (want, have) = (subscriptions(Some(&after)), subscriptions(before.as_ref()));
     let new: Vec<String> = want.iter().filter(|s| !have.contains(s)).cloned().collect();
-    subscribe(sc, c, &arn, &new).await?;
+    subscribe(sc, &arn, &new).await?;
     // Subscriptions by `protocol endpoint`, as the reader found them. A pending one has no ARN
     // yet and cannot be removed: AWS lets it expire.
     let arns = before.and_then(|b| b.subscription_arns).unwrap_or_default();
@@ -60,12 +60,18 @@ pub async fn update_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Subscribes each `protocol endpoint`, with the real endpoint the plan carries as an apply input.
-async fn subscribe(sc: &StepContext, c: &Change, arn: &str, list: &[String]) -> anyhow::Result<()> {
-    let real: TopicInputs = inputs_of(c)?;
+/// Subscribes each `protocol endpoint`: an endpoint the plan shows as a hash is the one the stack
+/// gives now (read again from its source, never carried in the plan).
+async fn subscribe(sc: &StepContext, arn: &str, list: &[String]) -> anyhow::Result<()> {
     for s in list {
         let (protocol, shown) = s.split_once(' ').unwrap_or((s, ""));
-        let endpoint = real.endpoints.get(shown).map(String::as_str).unwrap_or(shown);
+        let endpoint = match sc.endpoints.get(shown) {
+            Some(real) => real.as_str(),
+            None if crate::plan::desired::is_hashed_endpoint(shown) => {
+                anyhow::bail!("the {protocol} endpoint shown as `{shown}` is no longer what the stack gives (its source changed or cannot be read); run plan again")
+            }
+            None => shown,
+        };
         sc.clients
             .sns
             .subscribe()

@@ -32,10 +32,3 @@ impl Subscription {
         format!("{} {}", self.protocol, self.endpoint)
     }
 }
-
-/// What apply needs besides the attributes: the real URL of each endpoint shown as a hash.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TopicInputs {
-    #[serde(default)]
-    pub endpoints: IndexMap<String, String>,
-}

@@ -1162,6 +1162,10 @@ async fn locked_apply(
                     )
                 );
             }
+            if let Some(e) = &outcome.outputs_failed {
+                let what = format!("publishing the outputs: {e}");
+                println!("{}", progress::json_line("error", "diagnostic", &what, serde_json::json!({ "diagnostic": { "severity": "error", "summary": what } })));
+            }
             let mut doc = counts(&operation);
             doc["outcome"] = serde_json::json!("failed");
             println!("{}", progress::json_line("error", "change_summary", &format!("{verb} failed."), doc));
@@ -1176,6 +1180,9 @@ async fn locked_apply(
             };
             println!("  {} {:?}: {status}", s.address, s.op);
         }
+        if let Some(e) = &outcome.outputs_failed {
+            println!("  outputs: FAILED publishing them: {e}");
+        }
         println!("Fix the cause and run {operation} again: it continues from what exists.");
         return Exit::Failure.into();
     }
@@ -1187,15 +1194,8 @@ async fn locked_apply(
     } else {
         println!("\n{done}");
     }
-    // The published outputs change as the plan said, and only then.
-    match crate::ops::publish_planned_outputs(clients, stack, &plan, destroy).await {
-        Ok(values) if !values.is_empty() => print_output_values(&values, json),
-        Ok(_) if !destroy => show_outputs(clients, stack, json).await,
-        Ok(_) => {}
-        Err(e) => {
-            eprintln!("error: {e:#}\nhint: the resources are applied; run {operation} again to publish the outputs");
-            return Exit::Failure.into();
-        }
+    if !destroy {
+        show_outputs(clients, stack, json).await;
     }
     Exit::Success.into()
 }

@@ -13,7 +13,7 @@ use crate::attrs::elbv2::{
 use crate::attrs::elbv2::{HealthCheck, Target as Registered, TargetGroupAttrs};
 use crate::attrs::route53::RecordAttrs;
 use crate::attrs::shield::ShieldProtectionAttrs;
-use crate::attrs::sns::{Subscription, TopicAttrs, TopicInputs};
+use crate::attrs::sns::{Subscription, TopicAttrs};
 use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
 use crate::attrs::{AttributeMap, Ref, RefOrId, TagMap, set_of};
 use crate::spec::model::*;
@@ -154,6 +154,11 @@ pub fn shown_endpoint(protocol: &str, endpoint: &str) -> String {
     format!("{scheme}://{host}/… (#{})", names::hash7(endpoint))
 }
 
+/// Whether an endpoint as shown is an HTTP(S) URL cut to its host and a hash.
+pub fn is_hashed_endpoint(shown: &str) -> bool {
+    shown.contains("/… (#") && shown.ends_with(')')
+}
+
 /// On a trust store: where its CA bundle came from (`s3://bucket/key@v`), since AWS does not
 /// say; a change of bundle is a change of this tag. A location a tag value cannot hold (longer
 /// than 256 characters, or with characters ELBv2 refuses in tags) is kept as its hash.
@@ -191,27 +196,25 @@ fn mutual_authentication(m: &Option<MutualAuthentication>) -> MutualTls {
     }
 }
 
-fn topic(s: &Stack, key: &str, t: &Topic) -> Desired {
+/// A topic. An endpoint read from a secret's source is read now, to compare: plans hold only how
+/// it is shown; apply reads it again (`secrets::shown_endpoints`).
+fn topic(s: &Stack, key: &str, t: &Topic) -> Result<Desired, String> {
     let address = Address::new(Kind::Topic, key);
-    let mut inputs = TopicInputs::default();
     let subscriptions: Vec<Subscription> = t
         .subscriptions
         .iter()
         .map(|sub| {
-            let shown = shown_endpoint(sub.protocol.as_str(), &sub.endpoint);
-            if shown != sub.endpoint {
-                inputs.endpoints.insert(shown.clone(), sub.endpoint.clone());
-            }
-            Subscription { protocol: sub.protocol.as_str().into(), endpoint: shown }
+            let real = super::secrets::endpoint(&sub.endpoint, &s.files).map_err(|e| format!("topics.{key}: {e:#}"))?;
+            Ok(Subscription { protocol: sub.protocol.as_str().into(), endpoint: shown_endpoint(sub.protocol.as_str(), &real) })
         })
-        .collect();
+        .collect::<Result<_, String>>()?;
     let attrs = TopicAttrs {
         display_name: t.display_name.clone().unwrap_or_default(),
         subscriptions: set_of(subscriptions),
         tags: tag_map(s, &address, &t.tags),
         subscription_arns: None,
     };
-    Desired::new(address, names::given(s, Kind::Topic, key, 256), &attrs, None).with_inputs(&inputs)
+    Ok(Desired::new(address, names::given(s, Kind::Topic, key, 256), &attrs, None))
 }
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
@@ -237,7 +240,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
         out.push(ip_set(s, key, set));
     }
     for (key, t) in &s.topics {
-        out.push(topic(s, key, t));
+        out.push(topic(s, key, t)?);
     }
     for (key, acl) in &s.web_acls {
         out.push(web_acl(s, key, acl));

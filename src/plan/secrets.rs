@@ -15,18 +15,45 @@ pub const CLIENT_SECRET_TAG: &str = "lbstack:client-secret";
 
 /// The secret a source names, now.
 pub fn read(source: &SecretSource, files: &FileAccess) -> anyhow::Result<String> {
-    if let Some(name) = &source.env {
-        return std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| anyhow::anyhow!("the OIDC client secret's environment variable `{name}` is not set"));
+    read_from(source.env.as_deref(), source.file.as_deref(), files, "the OIDC client secret")
+}
+
+/// A secret from the run's environment variable `env` or the file `file` next to the stack
+/// (bounded, trailing newline dropped); `what` names it in errors, which never hold its value.
+pub fn read_from(env: Option<&str>, file: Option<&str>, files: &FileAccess, what: &str) -> anyhow::Result<String> {
+    if let Some(name) = env {
+        return std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or_else(|| anyhow::anyhow!("{what}'s environment variable `{name}` is not set"));
     }
-    if let Some(file) = &source.file {
-        let bytes = files.read(file, 4096).map_err(|e| anyhow::anyhow!("the OIDC client secret's file `{file}`: {e}"))?;
-        let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("the OIDC client secret's file `{file}` is not UTF-8 text"))?;
+    if let Some(file) = file {
+        let bytes = files.read(file, 4096).map_err(|e| anyhow::anyhow!("{what}'s file `{file}`: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{what}'s file `{file}` is not UTF-8 text"))?;
         return Ok(text.trim_end_matches(['\r', '\n']).to_string());
     }
-    anyhow::bail!("the OIDC client secret has no source")
+    anyhow::bail!("{what} has no source")
+}
+
+/// A subscription's endpoint: as written, or read from its secret's source.
+pub fn endpoint(endpoint: &crate::spec::model::Endpoint, files: &FileAccess) -> anyhow::Result<String> {
+    match endpoint {
+        crate::spec::model::Endpoint::Literal(value) => Ok(value.clone()),
+        crate::spec::model::Endpoint::Secret(source) => read_from(source.env.as_deref(), source.file.as_deref(), files, "the subscription endpoint"),
+    }
+}
+
+/// Each subscription endpoint of the stack that plans show as a hash, by how they show it: what
+/// apply sends, read from the stack when it runs (never carried in a plan). An endpoint whose
+/// source cannot be read is left out; the apply step that needs it says so.
+pub fn shown_endpoints(stack: &crate::spec::Stack) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for sub in stack.topics.values().flat_map(|t| &t.subscriptions) {
+        if let Ok(real) = endpoint(&sub.endpoint, &stack.files) {
+            let shown = super::desired::shown_endpoint(sub.protocol.as_str(), &real);
+            if shown != real {
+                out.insert(shown, real);
+            }
+        }
+    }
+    out
 }
 
 /// `hmac-sha256:<32 hex digits>` of `secret` under the stack's key.

@@ -1930,8 +1930,28 @@ pub struct Topic {
 pub struct Subscription {
     pub protocol: SubscriptionProtocol,
     /// By protocol: an e-mail address, an `https://` or `http://` URL, an SQS queue or Lambda
-    /// function ARN, or a phone number in E.164 form (`+15555550100`).
-    pub endpoint: String,
+    /// function ARN, or a phone number in E.164 form (`+15555550100`). A URL that carries a token
+    /// (a chat webhook) comes from where a secret does, `{env: NAME}` or `{file: path}`: it is read
+    /// when planning and applying, and plans (saved ones too) show only its host and a hash.
+    pub endpoint: Endpoint,
+}
+
+/// A subscription endpoint: written in the stack, or read from a secret's source.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Endpoint {
+    Literal(String),
+    Secret(SecretSource),
+}
+
+impl Endpoint {
+    /// The endpoint as written in the stack (None when it comes from a secret's source).
+    pub fn literal(&self) -> Option<&str> {
+        match self {
+            Endpoint::Literal(s) => Some(s),
+            Endpoint::Secret(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

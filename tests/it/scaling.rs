@@ -772,8 +772,8 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     let p = apply_converges(&c, &stack(&v1, true)).await;
     let shown = lbstack::plan::render::human(&p, false);
     assert!(!shown.contains("SECRETTOKEN") && shown.contains("https://hooks.example.com/…"), "the URL's path is masked:\n{shown}");
-    let json = serde_json::to_string(&lbstack::plan::json::JsonPlan::new(&p, Default::default())).unwrap();
-    assert!(!json.contains("SECRETTOKEN"), "nor in the JSON plan");
+    let saved = lbstack::plan::json::JsonPlan::new(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() });
+    assert!(!serde_json::to_string(&saved).unwrap().contains("SECRETTOKEN"), "nor in a saved plan, apply inputs included");
     let topic_arn = format!("arn:aws:sns:us-east-1:000000000000:{name}-pager");
     let alarms = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
     assert_eq!(alarms.metric_alarms()[0].alarm_actions(), std::slice::from_ref(&topic_arn), "the alarm acts on the topic by its ARN");
@@ -781,6 +781,22 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     let mut endpoints: Vec<&str> = subs.subscriptions().iter().filter_map(|s| s.endpoint()).collect();
     endpoints.sort();
     assert_eq!(endpoints, [hook, "ops@example.com"], "subscribed with the real URL");
+
+    // The URL from the run's environment instead: the same subscription (no change); a rotated
+    // token is planned as one subscription out and one in, and sent, never shown.
+    let variable = format!("LBSTACK_TEST_HOOK_{}", name.replace('-', "_").to_uppercase());
+    unsafe { std::env::set_var(&variable, hook) };
+    let from_env = |v: &str| {
+        format!("topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: {{env: {v}}}}}\n")
+    };
+    assert!(!plan(&c, &stack(&from_env(&variable), true)).await.has_changes(), "the same URL from the environment is no change");
+    let rotated = "https://hooks.example.com/services/T000/B000/ROTATEDTOKEN";
+    unsafe { std::env::set_var(&variable, rotated) };
+    let p = apply_converges(&c, &stack(&from_env(&variable), true)).await;
+    let saved = serde_json::to_string(&lbstack::plan::json::JsonPlan::new(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() })).unwrap();
+    assert!(!saved.contains("ROTATEDTOKEN") && !saved.contains("SECRETTOKEN"), "{saved}");
+    let subs = c.sns.list_subscriptions_by_topic().topic_arn(&topic_arn).send().await.unwrap();
+    assert!(subs.subscriptions().iter().any(|s| s.endpoint() == Some(rotated)), "the rotated URL is subscribed");
 
     // Update in place: display name, a subscription swapped, a tag.
     let v2 =

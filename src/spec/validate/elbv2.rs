@@ -183,6 +183,21 @@ impl V<'_> {
         }
     }
 
+    /// A secret read from the run's environment or a file next to the stack: exactly one of them.
+    pub(super) fn secret_source(&mut self, sp: &str, source: &SecretSource, what: &str) {
+        match (&source.env, &source.file) {
+            (Some(name), None) => {
+                let valid =
+                    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    self.err(&format!("{sp}/env"), "not an environment variable name", "letters, digits and `_`, not starting with a digit");
+                }
+            }
+            (None, Some(_)) => {}
+            _ => self.err(sp, format!("{what} comes from exactly one of `env` or `file`"), "never write the secret itself in the stack"),
+        }
+    }
+
     pub(super) fn health_check(&mut self, hp: &str, hc: &HealthCheck, tg: &TargetGroup) {
         let proto = hc.protocol.unwrap_or(match tg.protocol {
             Some(Protocol::Https) => HealthCheckProtocol::Https,
@@ -687,18 +702,7 @@ impl V<'_> {
                     self.err(&format!("{ap}/oidc/{field}"), format!("`{field}` is an https:// URL"), "");
                 }
             }
-            let sp = format!("{ap}/oidc/client_secret");
-            match (&o.client_secret.env, &o.client_secret.file) {
-                (Some(name), None) => {
-                    let valid =
-                        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                    if !valid {
-                        self.err(&format!("{sp}/env"), "not an environment variable name", "letters, digits and `_`, not starting with a digit");
-                    }
-                }
-                (None, Some(_)) => {}
-                _ => self.err(&sp, "the client secret comes from exactly one of `env` or `file`", "never write the secret itself in the stack"),
-            }
+            self.secret_source(&format!("{ap}/oidc/client_secret"), &o.client_secret, "the client secret");
         }
         if let Some(c) = &a.cognito
             && let Some(problem) = arn_problem(&c.user_pool, "cognito-idp", &["userpool/"], self.s.region.as_deref(), false)

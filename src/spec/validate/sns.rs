@@ -19,7 +19,12 @@ impl V<'_> {
             let mut seen: HashSet<(SubscriptionProtocol, &str)> = HashSet::new();
             for (i, s) in t.subscriptions.iter().enumerate() {
                 let ep = format!("{tp}/subscriptions/{i}/endpoint");
-                let e = s.endpoint.as_str();
+                let Some(e) = s.endpoint.literal() else {
+                    if let crate::spec::model::Endpoint::Secret(source) = &s.endpoint {
+                        self.secret_source(&ep, source, "an endpoint");
+                    }
+                    continue;
+                };
                 let problem = match s.protocol {
                     SubscriptionProtocol::Email | SubscriptionProtocol::EmailJson => {
                         let ok = e.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace));
