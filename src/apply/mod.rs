@@ -240,6 +240,15 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 if c.action == Action::DeleteCreate && op == Op::Create {
                     deps.extend(op_of(&steps, ci, Op::Delete));
                 }
+                // What points at a load balancer replaced create-first (a record) moves once the
+                // replacement has its listeners and rules, not when it merely exists.
+                for d in &c.deps {
+                    if let Some(&di) = index.get(d).filter(|di| create_first(&plan.changes[**di]) && !inside(plan, c, &plan.changes[**di].address)) {
+                        for (oi, _) in plan.changes.iter().enumerate().filter(|(_, o)| inside(plan, o, &plan.changes[di].address)) {
+                            deps.extend(op_of(&steps, oi, Op::Create));
+                        }
+                    }
+                }
                 // A listener leaving a load balancer frees its port for one arriving (a renamed
                 // key). Not when the load balancer is replaced: the new one starts empty.
                 let parent_replaced = c.parent.as_ref().and_then(|p| index.get(p)).is_some_and(|pi| plan.changes[*pi].action.is_replace());
@@ -296,6 +305,19 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 if op == Op::Delete {
                     deps.extend(op_of(&steps, ci, Op::ClearRules));
                 }
+                // The old listeners of a load balancer replaced create-first serve until what
+                // points at it (records) has moved to the replacement.
+                if op == Op::Delete && c.action == Action::CreateDelete {
+                    let lb = plan.changes.iter().find(|p| create_first(p) && inside(plan, c, &p.address)).map(|p| p.address.clone());
+                    if let Some(lb) = lb {
+                        for (oi, other) in plan.changes.iter().enumerate() {
+                            if oi != ci && live_refs[oi].contains(&lb) && !inside(plan, other, &lb) {
+                                deps.extend(op_of(&steps, oi, Op::Update));
+                                deps.extend(op_of(&steps, oi, Op::Delete));
+                            }
+                        }
+                    }
+                }
                 // Instances keep a security group until an instance refresh replaces them: a group
                 // goes only after the auto-scaling groups' changes (refreshes included) are done.
                 if op == Op::Delete && c.address.kind == Kind::SecurityGroup {
@@ -317,6 +339,20 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
         steps[s].deps = deps;
     }
     steps
+}
+
+/// A load balancer replaced with its replacement made first.
+fn create_first(c: &Change) -> bool {
+    c.address.kind == Kind::LoadBalancer && c.action == Action::CreateDelete
+}
+
+/// Whether `c` lives inside `parent` (a listener of it, or a listener's rules).
+fn inside(plan: &Plan, c: &Change, parent: &Address) -> bool {
+    match &c.parent {
+        Some(p) if p == parent => true,
+        Some(p) => plan.changes.iter().find(|x| &x.address == p).is_some_and(|x| x.parent.as_ref() == Some(parent)),
+        None => false,
+    }
 }
 
 /// Whether a security group's live rules name another group of the stack.
@@ -637,6 +673,53 @@ mod tests {
             }
         }
         done.iter().all(|d| *d)
+    }
+
+    /// A load balancer replaced create-first: the record moves only once the replacement has its
+    /// listener, and the old listener goes only after the record moved; no cycle.
+    #[test]
+    fn a_replaced_load_balancer_serves_until_its_records_moved() {
+        let lb = Address::new(Kind::LoadBalancer, "web");
+        let tg = Address::new(Kind::TargetGroup, "app");
+        let replace = |kind: Kind, key: &str, before: Value, deps: Vec<Address>, parent: Option<Address>| Change {
+            action: Action::CreateDelete,
+            after: Some(json!({})),
+            deps,
+            parent,
+            ..delete(kind, key, before)
+        };
+        let listener = replace(
+            Kind::Listener,
+            "web.http",
+            json!({ "load_balancer": lb.reference(), "default_action": tg.reference() }),
+            vec![lb.clone(), tg.clone()],
+            Some(lb.clone()),
+        );
+        let record = Change {
+            action: Action::Update,
+            after: Some(json!({ "target": lb.reference() })),
+            deps: vec![lb.clone()],
+            ..delete(Kind::Record, "www", json!({ "target": lb.reference() }))
+        };
+        let plan = Plan {
+            stack: "s".into(),
+            changes: vec![
+                replace(Kind::TargetGroup, "app", json!({}), vec![], None),
+                replace(Kind::LoadBalancer, "web", json!({}), vec![], None),
+                listener,
+                record,
+            ],
+            conflicts: vec![],
+            warnings: vec![],
+            outputs: vec![],
+        };
+        let steps = steps_for(&plan);
+        assert!(acyclic(&steps));
+        let find = |change: usize, op: Op| steps.iter().position(|s| s.change == change && s.op == op).unwrap();
+        assert!(steps[find(3, Op::Update)].deps.contains(&find(2, Op::Create)), "the record waits for the new listener");
+        assert!(steps[find(2, Op::Delete)].deps.contains(&find(3, Op::Update)), "the old listener waits for the record");
+        assert!(steps[find(1, Op::Delete)].deps.contains(&find(2, Op::Delete)), "the old load balancer goes last");
+        assert!(steps[find(0, Op::Delete)].deps.contains(&find(2, Op::Delete)), "the old target group after the old listener");
     }
 
     #[test]

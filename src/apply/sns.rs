@@ -2,8 +2,8 @@
 //! display name, the tags and the subscriptions that differ.
 
 use super::{StepContext, tags_changed};
-use crate::attrs::sns::{Subscription, TopicAttrs};
 use crate::attrs::Attributes;
+use crate::attrs::sns::{Subscription, TopicAttrs};
 use crate::live::err;
 use crate::plan::Change;
 use aws_sdk_sns::types::Tag;
@@ -68,7 +68,9 @@ async fn subscribe(sc: &StepContext, arn: &str, list: &[String]) -> anyhow::Resu
         let endpoint = match sc.endpoints.get(shown) {
             Some(real) => real.as_str(),
             None if crate::plan::desired::is_hashed_endpoint(shown) => {
-                anyhow::bail!("the {protocol} endpoint shown as `{shown}` is no longer what the stack gives (its source changed or cannot be read); run plan again")
+                anyhow::bail!(
+                    "the {protocol} endpoint shown as `{shown}` is no longer what the stack gives (its source changed or cannot be read); run plan again"
+                )
             }
             None => shown,
         };

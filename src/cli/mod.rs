@@ -1164,7 +1164,10 @@ async fn locked_apply(
             }
             if let Some(e) = &outcome.outputs_failed {
                 let what = format!("publishing the outputs: {e}");
-                println!("{}", progress::json_line("error", "diagnostic", &what, serde_json::json!({ "diagnostic": { "severity": "error", "summary": what } })));
+                println!(
+                    "{}",
+                    progress::json_line("error", "diagnostic", &what, serde_json::json!({ "diagnostic": { "severity": "error", "summary": what } }))
+                );
             }
             let mut doc = counts(&operation);
             doc["outcome"] = serde_json::json!("failed");

@@ -86,6 +86,8 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         changes.insert(d.address.clone(), change);
     }
 
+    let create_first = replace_load_balancers_create_first(desired, &mut changes, &mut warnings);
+
     // Replacing a parent replaces what lives inside it; replacing anything repoints its users.
     let order = topological(&changes);
     for addr in &order {
@@ -97,7 +99,10 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         };
         let c = changes.get_mut(addr).expect("ordered from the same map");
         if parent_replaced && matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some() {
-            c.action = Action::DeleteCreate;
+            // Inside a load balancer replaced create-first, its listeners and rules are made on
+            // the replacement before the old ones go; otherwise they go first.
+            let first = c.parent.as_ref().is_some_and(|p| create_first.contains(p));
+            c.action = if first { Action::CreateDelete } else { Action::DeleteCreate };
             c.reason = Some(Reason::ParentReplaced { parent: c.parent.as_ref().expect("has parent").to_string() });
         } else if !replaced_deps.is_empty() && c.id.is_some() && !c.action.is_replace() {
             // Every value naming a replaced resource changes (same reference, new id): shown in
@@ -147,6 +152,46 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 /// A resource with a fixed name (`name:`) that must be replaced: no second resource can hold its
 /// name while the first lives. A load balancer is replaced delete-first, and the plan says what
 /// that costs; anything else is refused (others use it: it cannot go first).
+/// A load balancer replaced create-first keeps serving until its replacement has listeners and
+/// the stack's records point at it. Its listeners and rules are then made on the replacement
+/// first; the target groups they forward to are replaced with it, since a target group serves one
+/// load balancer (TargetGroupAssociationLimit). Where a target group's name is fixed (`name:`)
+/// that cannot be, and its listeners go before their replacements are made, as the plan warns.
+/// Returns the parents (load balancers, and their listeners) whose children are made first.
+fn replace_load_balancers_create_first(desired: &[Desired], changes: &mut BTreeMap<Address, Change>, warnings: &mut Vec<String>) -> BTreeSet<Address> {
+    let mut first = BTreeSet::new();
+    let replaced: Vec<Address> =
+        changes.values().filter(|c| c.address.kind == Kind::LoadBalancer && c.action == Action::CreateDelete).map(|c| c.address.clone()).collect();
+    for lb in replaced {
+        let listeners: Vec<Address> = changes.values().filter(|c| c.parent.as_ref() == Some(&lb)).map(|c| c.address.clone()).collect();
+        let inside: Vec<Address> =
+            changes.values().filter(|c| c.parent.as_ref().is_some_and(|p| *p == lb || listeners.contains(p))).map(|c| c.address.clone()).collect();
+        let groups: BTreeSet<Address> = inside.iter().flat_map(|a| changes[a].deps.iter()).filter(|d| d.kind == Kind::TargetGroup).cloned().collect();
+        let fixed: Vec<&Address> = groups.iter().filter(|g| desired.iter().any(|d| &d.address == *g && d.fixed_name)).collect();
+        if !fixed.is_empty() {
+            let names: Vec<String> = fixed.iter().map(ToString::to_string).collect();
+            warnings.push(format!(
+                "{lb} is replaced: its listeners are deleted before the replacement's are made, because {} keep{} a fixed name (`name:`) and a target group serves one load balancer: it serves no traffic in between",
+                names.join(", "),
+                if names.len() == 1 { "s" } else { "" }
+            ));
+            continue;
+        }
+        for g in &groups {
+            if let Some(c) = changes.get_mut(g).filter(|c| matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some()) {
+                c.action = Action::CreateDelete;
+                c.reason = Some(Reason::ServesReplacement { load_balancer: lb.to_string() });
+            }
+        }
+        warnings.push(format!(
+            "{lb} is replaced: traffic moves to a new DNS name. The replacement and its listeners are made first, the stack's records then point at it, and the old one is deleted last; clients that use the old DNS name directly must move"
+        ));
+        first.insert(lb.clone());
+        first.extend(listeners);
+    }
+    first
+}
+
 fn fixed_name_replacement(d: &Desired, l: &Live) -> Result<String, Conflict> {
     if d.address.kind == Kind::LoadBalancer {
         return Ok(format!(
@@ -270,9 +315,7 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
         // listener rules by their conditions and WAF rules by name).
         // Lists of references (a group's target groups) are sets: compared whole, and shown as
         // elements added and removed, never as renames position by position.
-        (Value::Array(w), Some(Value::Array(h)))
-            if path != "rules" && w.len() == h.len() && w.iter().any(|x| x.is_object() && as_reference(x).is_none()) =>
-        {
+        (Value::Array(w), Some(Value::Array(h))) if path != "rules" && w.len() == h.len() && w.iter().any(|x| x.is_object() && as_reference(x).is_none()) => {
             for (i, (wv, hv)) in w.iter().zip(h).enumerate() {
                 compare(&format!("{path}[{i}]"), wv, Some(hv), kind, out);
             }

@@ -178,6 +178,8 @@ pub enum Reason {
     ParentReplaced { parent: String },
     /// It names resources that are replaced: it moves to the replacements.
     Repoint { replaced: Vec<String> },
+    /// A target group serves one load balancer: the replacement of this one needs its own.
+    ServesReplacement { load_balancer: String },
     /// The stack no longer declares it.
     NotInStack,
     /// `destroy`.
@@ -195,6 +197,9 @@ impl fmt::Display for Reason {
             Reason::CannotUpdate { paths } => write!(f, "{} cannot change in place", paths.join(", ")),
             Reason::ParentReplaced { parent } => write!(f, "{parent} is replaced"),
             Reason::Repoint { replaced } => write!(f, "repoint to the replacement of {}", replaced.join(", ")),
+            Reason::ServesReplacement { load_balancer } => {
+                write!(f, "the replacement of {load_balancer} needs a target group of its own (a target group serves one load balancer)")
+            }
             Reason::NotInStack => write!(f, "not in the stack any more"),
             Reason::Destroying => write!(f, "the stack is being destroyed"),
             Reason::Adopting => write!(f, "adopted: it gets the stack's ownership tags"),

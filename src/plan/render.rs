@@ -191,7 +191,11 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         let removed: Vec<String> = b.iter().filter(|v| !a.contains(v)).map(show).collect();
                         if !added.is_empty() || !removed.is_empty() {
                             let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
-                            let parts: Vec<String> = removed.iter().map(|r| format!("{} {r}", st.paint("31", "-"))).chain(added.iter().map(|x| format!("{} {x}", st.paint("32", "+")))).collect();
+                            let parts: Vec<String> = removed
+                                .iter()
+                                .map(|r| format!("{} {r}", st.paint("31", "-")))
+                                .chain(added.iter().map(|x| format!("{} {x}", st.paint("32", "+"))))
+                                .collect();
                             let _ = writeln!(out, "      {} {}: {}{forces}", st.paint("33", "~"), d.path, parts.join(", "));
                             continue;
                         }

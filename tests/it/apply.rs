@@ -141,7 +141,10 @@ async fn load_balancer_and_listener_lifecycle() {
     );
     let p = plan(&c, &s).await;
     assert_eq!(find(&p, "load_balancer.web").action, CreateDelete);
-    assert_eq!(find(&p, "listener.web.http").action, DeleteCreate);
+    // Made on the replacement before the old ones go, with target groups of their own.
+    assert_eq!(find(&p, "listener.web.http").action, CreateDelete);
+    assert!(p.changes.iter().filter(|ch| ch.address.kind == lbstack::plan::Kind::TargetGroup).all(|ch| ch.action == CreateDelete), "{:?}", actions(&p));
+    assert!(p.warnings.iter().any(|w| w.starts_with("load_balancer.web is replaced: traffic moves to a new DNS name")), "{:?}", p.warnings);
     apply_converges(&c, &s).await;
 
     // Delete everything the stack owns.

@@ -466,7 +466,8 @@ async fn a_rule_can_be_turned_off_by_name() {
     // The README's table of enforced rules names exactly the emulator's rules.
     let readme = std::fs::read_to_string(crate::support::repo_root().join("README.md")).unwrap();
     let table = readme.split("### AWS's rules and AWS's clock").nth(1).unwrap().split("\n\n").nth(2).unwrap();
-    let mut documented: Vec<&str> = table.lines().skip(2).flat_map(|l| l.split('|').nth(1).unwrap_or_default().split(',')).map(|n| n.trim().trim_matches('`')).collect();
+    let mut documented: Vec<&str> =
+        table.lines().skip(2).flat_map(|l| l.split('|').nth(1).unwrap_or_default().split(',')).map(|n| n.trim().trim_matches('`')).collect();
     documented.sort();
     let mut served = names.clone();
     served.sort();

@@ -787,7 +787,9 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     let variable = format!("LBSTACK_TEST_HOOK_{}", name.replace('-', "_").to_uppercase());
     unsafe { std::env::set_var(&variable, hook) };
     let from_env = |v: &str| {
-        format!("topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: {{env: {v}}}}}\n")
+        format!(
+            "topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: {{env: {v}}}}}\n"
+        )
     };
     assert!(!plan(&c, &stack(&from_env(&variable), true)).await.has_changes(), "the same URL from the environment is no change");
     let rotated = "https://hooks.example.com/services/T000/B000/ROTATEDTOKEN";
