@@ -978,6 +978,23 @@ ELBv2Backend.set_rule_priorities = set_rule_priorities
 # AlarmRule) but never routed the action itself.
 CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
 
+from moto.cloudwatch.models import CloudWatchBackend  # noqa: E402
+
+_delete_alarms = CloudWatchBackend.delete_alarms
+
+
+def delete_alarms(self, alarm_names):
+    # AWS: an alarm's tags go with it; moto kept them by ARN, so an alarm made again under the
+    # same name came back with the deleted one's tags.
+    for name in alarm_names:
+        alarm = self.alarms.get(name)
+        if alarm is not None:
+            self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
+    return _delete_alarms(self, alarm_names)
+
+
+CloudWatchBackend.delete_alarms = delete_alarms
+
 
 # Shield's DescribeSubscription: AWS answers timestamps as epoch seconds (awsJson); moto wrote
 # "30/11/2026, 03:55:14", which no SDK reads.

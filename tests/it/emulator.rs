@@ -485,3 +485,33 @@ async fn a_rule_can_be_turned_off_by_name() {
     crate::support::emulator_control(endpoint, "POST", "/_emulator/lenient", "");
     deleted.expect("with the rule off, a protected load balancer is deleted");
 }
+
+/// An alarm's tags go with it: made again under the same name, it has only the tags it is made
+/// with (moto kept the deleted alarm's).
+#[tokio::test]
+async fn a_deleted_alarms_tags_go_with_it() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
+    let c = lbstack::live::Clients::new(&emulator_config().await);
+    let name = crate::support::unique("alarmtags");
+    let put = |tag: Option<Tag>| {
+        c.cloudwatch
+            .put_metric_alarm()
+            .alarm_name(&name)
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .statistic(Statistic::Average)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(90.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .set_tags(tag.map(|t| vec![t]))
+            .send()
+    };
+    put(Some(Tag::builder().key("env").value("prod").build())).await.unwrap();
+    c.cloudwatch.delete_alarms().alarm_names(&name).send().await.unwrap();
+    put(None).await.unwrap();
+    let arn = c.cloudwatch.describe_alarms().alarm_names(&name).send().await.unwrap().metric_alarms()[0].alarm_arn().unwrap().to_string();
+    let tags = c.cloudwatch.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+    assert!(tags.tags().is_empty(), "{:?}", tags.tags());
+    c.cloudwatch.delete_alarms().alarm_names(&name).send().await.unwrap();
+}

@@ -494,9 +494,11 @@ fn edit(rng: &mut Rng, s: &mut Map<String, Value>, secret_env: &str) -> String {
                     return format!("load balancer {lb}: listeners {a} and {b} swap ports");
                 }
                 let Some(k) = with_port.first() else { continue };
+                let taken: Vec<i64> = listeners.values().filter_map(|l| l["port"].as_i64()).collect();
                 let port = listeners[k]["port"].as_i64().unwrap_or(80);
-                listeners[k]["port"] = json!(port + 1);
-                return format!("load balancer {lb}: listener {k} moves to port {}", port + 1);
+                let to = (port + 1..).find(|p| !taken.contains(p)).expect("a free port");
+                listeners[k]["port"] = json!(to);
+                return format!("load balancer {lb}: listener {k} moves to port {to}");
             }
             6 if !lbs.is_empty() => {
                 let lb = rng.pick(&lbs).clone();
@@ -896,6 +898,9 @@ async fn one(c: &lbstack::live::Clients, seed: u64, report: &mut Report, budget_
         Err(first) => {
             // Shrink: keep the smallest scenario that still fails, on fresh stack names.
             let mut best = (sc.clone(), first);
+            // The stack name the best scenario runs under: each candidate gets a fresh one, since
+            // a failed run leaves its resources behind.
+            let mut best_name = name.clone();
             let mut tries = 0;
             let mut improved = true;
             while improved && tries < 25 && budget_left() {
@@ -906,12 +911,13 @@ async fn one(c: &lbstack::live::Clients, seed: u64, report: &mut Report, budget_
                         break;
                     }
                     let fresh = unique("gen");
-                    let cand = rename(&candidate, &name, &fresh);
+                    let cand = rename(&candidate, &best_name, &fresh);
                     let env = Env { dir: env.dir.clone(), secret_env: env.secret_env.clone(), zone: env.zone.clone() };
                     if let Err(f) = run(c, &cand, &env).await
                         && !f.what.starts_with("the generator wrote")
                     {
                         best = (cand, f);
+                        best_name = fresh;
                         improved = true;
                         break;
                     }
