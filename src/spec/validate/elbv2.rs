@@ -183,6 +183,22 @@ impl V<'_> {
         }
     }
 
+    /// A target group another load balancer of the stack already forwards to: AWS refuses it
+    /// (TargetGroupAssociationLimit: a target group serves one load balancer). Protocols are
+    /// checked with the listener.
+    fn forward_targets(&mut self, fp: &str, lb: &LoadBalancer, f: &Forward) {
+        let this = self.s.load_balancers.iter().find(|(_, x)| std::ptr::eq(*x, lb)).map(|(k, _)| k.clone()).unwrap_or_default();
+        for tg_key in f.target_groups() {
+            if !self.s.target_groups.contains_key(tg_key) {
+                continue;
+            }
+            let first_user = self.s.load_balancers.iter().find(|(_, other)| other.listeners.values().any(|l| l.target_groups().contains(&tg_key))).map(|(k, _)| k);
+            if let Some(first) = first_user.filter(|k| **k != this) {
+                self.err(fp, format!("target group `{tg_key}` is already used by load balancer `{first}`"), "a target group serves one load balancer: give this one its own");
+            }
+        }
+    }
+
     /// A secret read from the run's environment or a file next to the stack: exactly one of them.
     pub(super) fn secret_source(&mut self, sp: &str, source: &SecretSource, what: &str) {
         match (&source.env, &source.file) {
@@ -610,6 +626,7 @@ impl V<'_> {
             );
         }
         if let Some(f) = &a.forward {
+            self.forward_targets(&format!("{ap}/forward"), lb, f);
             match f {
                 Forward::One(tg) => {
                     self.reference(&format!("{ap}/forward"), K::TargetGroup, tg);
