@@ -1,5 +1,6 @@
 //! All integration tests live in this one binary (each extra test binary re-links the AWS SDK).
 
+mod acceptance;
 mod adopt;
 mod apply;
 mod ci_example;
