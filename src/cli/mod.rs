@@ -14,6 +14,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `report_error` with `format!` arguments.
+macro_rules! error_line {
+    ($($arg:tt)*) => { report_error(&format!($($arg)*)) };
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "lbstack", version, about = "Declarative AWS load balancing and auto scaling from one YAML stack file")]
 pub struct Cli {
@@ -429,7 +434,7 @@ pub fn main() -> ExitCode {
             match spec::vars::read_file(file, cli.max_stack_bytes) {
                 Ok(vars) => from_files.extend(vars),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    error_line!("{e}");
                     return Exit::Failure.into();
                 }
             }
@@ -440,11 +445,18 @@ pub fn main() -> ExitCode {
                 vars.splice(0..0, from_files);
             }
             None => {
-                eprintln!("error: this command takes no variables (`--var-file`)");
+                error_line!("this command takes no variables (`--var-file`)");
                 return Exit::Failure.into();
             }
         }
     }
+    let json = match &cli.command {
+        Command::Plan { output, .. } => *output == PlanOutput::Json,
+        Command::Apply(args) | Command::Destroy(args) => args.output == Output::Json,
+        Command::Output(args) => args.output == Output::Json,
+        _ => false,
+    };
+    JSON_DIAGNOSTICS.store(json, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats, adopt } => {
@@ -590,8 +602,30 @@ struct Settings {
 
 /// An error for the user as one line (what lbstack was doing, the AWS code and message, a
 /// hint), exit 1.
+/// Whether the command runs with `--output json`: every error is then also one `diagnostic`
+/// event on stdout (as Terraform's machine UI), before the plan as after it.
+static JSON_DIAGNOSTICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn json_diagnostics() -> bool {
+    JSON_DIAGNOSTICS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// One error for the user: a line on stderr (with its hint), and under `--output json` a
+/// `diagnostic` event on stdout with the same words.
+fn report_error(message: &str) {
+    eprintln!("error: {message}");
+    if json_diagnostics() {
+        let (summary, detail) = match message.split_once("\nhint: ") {
+            Some((s, h)) => (s, Some(h)),
+            None => (message, None),
+        };
+        let event = serde_json::json!({ "diagnostic": { "severity": "error", "summary": summary, "detail": detail } });
+        println!("{}", progress::json_line("error", "diagnostic", summary, event));
+    }
+}
+
 fn fail(e: impl Into<ErrorLine>) -> ExitCode {
-    eprintln!("error: {}", e.into().0);
+    report_error(&e.into().0);
     Exit::Failure.into()
 }
 
@@ -631,6 +665,12 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color)
     let use_color = color.enabled(Stream::Err);
     if errors || !loaded.report.diagnostics.is_empty() {
         eprint!("{}", loaded.report.render_human(use_color));
+    }
+    if json_diagnostics() {
+        for d in loaded.report.to_json()["diagnostics"].as_array().into_iter().flatten() {
+            let level = if d["severity"] == "error" { "error" } else { "warn" };
+            println!("{}", progress::json_line(level, "diagnostic", d["summary"].as_str().unwrap_or_default(), serde_json::json!({ "diagnostic": d })));
+        }
     }
     if errors {
         eprintln!("{}: the stack has errors; nothing was read or changed in AWS", file.display());
@@ -716,7 +756,7 @@ async fn run_plan(
         };
         let saved = crate::plan::json::JsonPlan::new(&planned.plan, meta);
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            error_line!("cannot write {}: {e}", path.display());
             return Exit::Failure.into();
         }
         eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
@@ -747,7 +787,7 @@ fn saved_plan(file: &std::path::Path) -> Option<crate::plan::json::JsonPlan> {
 
 fn show(file: &std::path::Path, output: PlanOutput, color: Color) -> ExitCode {
     let Some(saved) = saved_plan(file) else {
-        eprintln!("error: {} is not a plan saved with `lbstack plan --out`", file.display());
+        error_line!("{} is not a plan saved with `lbstack plan --out`", file.display());
         return Exit::Failure.into();
     };
     match saved.plan() {
@@ -773,13 +813,13 @@ fn confirm(question: &str) -> bool {
 
 async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
     if args.load_balancers.is_empty() && args.groups.is_empty() && args.tags.is_empty() {
-        eprintln!("error: nothing to import\nhint: name what runs: --load-balancer NAME, --autoscaling-group NAME or --tag KEY=VALUE");
+        error_line!("nothing to import\nhint: name what runs: --load-balancer NAME, --autoscaling-group NAME or --tag KEY=VALUE");
         return Exit::Failure.into();
     }
     if let Some(out) = &args.out
         && out.exists()
     {
-        eprintln!("error: {} exists; import never overwrites a file\nhint: choose another --out, or move the file away", out.display());
+        error_line!("{} exists; import never overwrites a file\nhint: choose another --out, or move the file away", out.display());
         return Exit::Failure.into();
     }
     let clients = match crate::ops::connect(&args.aws.options(), None).await {
@@ -805,7 +845,7 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
             if !imported.files.is_empty()
                 && let Some(taken) = imported.files.iter().map(|(p, _)| out.parent().unwrap_or(std::path::Path::new(".")).join(p)).find(|p| p.exists())
             {
-                eprintln!("error: {} exists; import never overwrites a file", taken.display());
+                error_line!("{} exists; import never overwrites a file", taken.display());
                 return Exit::Failure.into();
             }
             let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
@@ -820,14 +860,14 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
                 std::fs::write(out, &text)
             })();
             if let Err(e) = written {
-                eprintln!("error: writing {}: {e}", out.display());
+                error_line!("writing {}: {e}", out.display());
                 return Exit::Failure.into();
             }
             load_file(out, &[])
         }
         None => {
             if let Some((path, _)) = imported.files.first() {
-                eprintln!("error: a launch template has user data, which is written to a file beside the stack ({path})\nhint: pass --out FILE");
+                error_line!("a launch template has user data, which is written to a file beside the stack ({path})\nhint: pass --out FILE");
                 return Exit::Failure.into();
             }
             print!("{text}");
@@ -865,7 +905,7 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
             None if known.is_empty() => "the stack declares no `outputs:`".to_string(),
             None => format!("outputs of this stack: {}", crate::diag::truncate(&known.join(", "), 200)),
         };
-        eprintln!("error: the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60));
+        error_line!("the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60));
         return Exit::Failure.into();
     }
     let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
@@ -889,7 +929,7 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
                 Exit::Success.into()
             }
             (None, _) => {
-                eprintln!("error: output `{name}` has no value: `{}` does not exist\nhint: apply the stack first", stack.outputs[name].value);
+                error_line!("output `{name}` has no value: `{}` does not exist\nhint: apply the stack first", stack.outputs[name].value);
                 Exit::Failure.into()
             }
         };
@@ -916,7 +956,7 @@ fn print_outputs(outputs: &[crate::ops::OutputValue], json: bool, heading: bool)
 async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !args.auto_approve && !interactive {
-        eprintln!("error: not running in a terminal: pass --auto-approve to forget without a prompt");
+        error_line!("not running in a terminal: pass --auto-approve to forget without a prompt");
         return Exit::Failure.into();
     }
     let Some(stack) = load_checked(&args.file, &args.vars, color) else { return Exit::Failure.into() };
@@ -958,12 +998,12 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
     let verb = if destroy { "destroy" } else { "apply" };
     if destroy && adopt.choice() != crate::live::Adopt::None {
-        eprintln!("error: destroy does not adopt: it deletes only what the stack owns");
+        error_line!("destroy does not adopt: it deletes only what the stack owns");
         return Exit::Failure.into();
     }
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !auto_approve && !interactive && !break_lock {
-        eprintln!("error: not running in a terminal: pass --auto-approve to {verb} without a prompt");
+        error_line!("not running in a terminal: pass --auto-approve to {verb} without a prompt");
         return Exit::Failure.into();
     }
     // A saved plan: re-plan from the same file and variables and refuse if live state moved.
@@ -995,7 +1035,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     let lock = match crate::lock::acquire(&clients, &stack.stack, verb).await {
         Ok(lock) => lock,
         Err(e) => {
-            eprintln!("error: {e}");
+            error_line!("{e}");
             if e.is::<crate::lock::Locked>() {
                 eprintln!("hint: wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`", stack_file.display());
             }
@@ -1019,7 +1059,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         eprintln!("warning: {e:#}; remove the lock with `lbstack {verb} {} --break-lock`", stack_file.display());
     }
     outcome.unwrap_or_else(|panicked| {
-        eprintln!("error: {panicked}. Hint: the lock is released; run {verb} again, it continues from what exists (and please report this)");
+        error_line!("{panicked}. Hint: the lock is released; run {verb} again, it continues from what exists (and please report this)");
         ExitCode::from(101)
     })
 }
@@ -1054,7 +1094,7 @@ async fn locked_apply(
     };
     let plan = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {
-            eprintln!("error: the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
+            error_line!("the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
             return Exit::Failure.into();
         }
         Some(s) => match s.plan() {

@@ -1,5 +1,6 @@
-//! examples/ci/github-actions.yml, run as GitHub would run its `run:` steps (bash -eo pipefail,
-//! GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), against the embedded emulator. Steps that
+//! examples/ci/github-actions.yml, run as GitHub would run its `run:` steps (`bash -e` by default,
+//! `bash -eo pipefail` under `shell: bash`; GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), against
+//! the embedded emulator. Steps that
 //! `uses:` an action are GitHub's; `gh` is a stand-in that records what it was asked.
 
 use crate::support::{emulator_endpoint, repo_root, unique};
@@ -39,11 +40,18 @@ fn run_steps(workflow: &str) -> Vec<(String, String, String)> {
     steps
 }
 
-fn run_step(dir: &Path, stack: &Path, script: &str) -> std::process::Output {
+/// How GitHub runs a `run:` step on Linux: `bash -e {0}` when no shell is named, and
+/// `bash --noprofile --norc -eo pipefail {0}` under `shell: bash` (the workflow's defaults here).
+fn shell_flags(workflow: &str) -> &'static [&'static str] {
+    if workflow.contains("defaults:\n  run:\n    shell: bash\n") { &["--noprofile", "--norc", "-eo", "pipefail", "-c"] } else { &["-e", "-c"] }
+}
+
+fn run_step(dir: &Path, stack: &Path, flags: &[&str], script: &str, endpoint: &str) -> std::process::Output {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_lbstack")).parent().unwrap().to_path_buf();
     let path = format!("{}:{}:{}", dir.join("bin").display(), bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     Command::new("bash")
-        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .args(flags)
+        .arg(script)
         .current_dir(dir)
         .env("PATH", path)
         .env("STACK", stack)
@@ -52,7 +60,7 @@ fn run_step(dir: &Path, stack: &Path, script: &str) -> std::process::Output {
         .env("PR", "7")
         .env("GH_TOKEN", "not-a-token")
         .env("NO_COLOR", "1")
-        .env("LBSTACK_ENDPOINT_URL", emulator_endpoint())
+        .env("LBSTACK_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
@@ -95,8 +103,18 @@ fn the_github_actions_example_runs() {
     std::fs::write(&gh, "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/../gh_calls\"\ncase \"$*\" in *--edit-last*) exit 1;; esac\n").unwrap();
     std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 
+    let flags = shell_flags(&workflow);
+    // A failed apply fails its step (the endpoint is down here): a pipe into `tee` must not hide it.
+    let apply = &steps.iter().find(|(_, n, _)| n == "Apply").unwrap().2;
+    let o = run_step(&dir, &stack, flags, apply, "http://127.0.0.1:9");
+    assert!(!o.status.success(), "the Apply step passed with the endpoint down:\n{}", crate::support::output_text(&o));
+    // And the failure before any plan is an event of the JSON log too.
+    let log = std::fs::read_to_string(dir.join("apply.jsonl")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(log.lines().last().expect("one event")).unwrap();
+    assert_eq!((event["type"].as_str(), event["diagnostic"]["severity"].as_str()), (Some("diagnostic"), Some("error")), "{log}");
+    assert!(event["diagnostic"]["summary"].as_str().unwrap().contains("GetCallerIdentity"), "{log}");
     for (job, step, script) in steps.iter().filter(|(_, n, _)| n != "Install lbstack") {
-        let o = run_step(&dir, &stack, script);
+        let o = run_step(&dir, &stack, flags, script, emulator_endpoint());
         assert!(o.status.success(), "{job} / {step} failed:\n{}", crate::support::output_text(&o));
     }
 
