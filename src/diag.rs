@@ -156,9 +156,16 @@ impl Report {
     }
 
     /// Diagnostics shown (at most `MAX_SHOWN`) and how many more there are.
-    fn shown(&self) -> (&[Diagnostic], usize) {
+    /// Past `MAX_SHOWN`, errors come first (each severity in file order): a file with thousands
+    /// of warnings still shows its errors.
+    fn shown(&self) -> (Vec<&Diagnostic>, usize) {
         let n = self.diagnostics.len().min(MAX_SHOWN);
-        (&self.diagnostics[..n], self.diagnostics.len() - n)
+        let mut all: Vec<&Diagnostic> = self.diagnostics.iter().collect();
+        if self.diagnostics.len() > MAX_SHOWN {
+            all.sort_by_key(|d| d.severity != Severity::Error);
+        }
+        all.truncate(n);
+        (all, self.diagnostics.len() - n)
     }
 
     pub fn render_human(&self, color: bool) -> String {
@@ -345,6 +352,20 @@ fn clamp_to_char_boundaries(text: &str, span: Span) -> std::ops::Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Past the number shown, errors come first: warnings never hide an error.
+    #[test]
+    fn errors_are_shown_before_warnings_when_there_are_too_many() {
+        let mut text = String::from("version: 1\nstack: many\ntarget_groups:\n");
+        for i in 0..150 {
+            text.push_str(&format!("  tg{i}: {{protocol: HTTP, port: 80}}\n"));
+        }
+        text.push_str("  last: {protocol: HTTP, port: 80, health_check: {path: health}}\n");
+        let loaded = crate::spec::load_str("many.yaml", &text, None, &[]);
+        let short = loaded.report.render_short();
+        assert!(short.lines().next().unwrap().contains("error: health check path `health` must start with `/`"), "{short}");
+        assert!(short.contains("… and"), "{short}");
+    }
 
     #[test]
     fn positions_count_lines_and_characters() {

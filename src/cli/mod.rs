@@ -407,6 +407,18 @@ pub(crate) fn load_file(file: &std::path::Path, vars: &[(String, String)]) -> sp
     spec::load_file_with(file, &spec::Options { vars: vars.to_vec(), files_outside, max_bytes })
 }
 
+/// A Terraform-style option (one dash, a long name) and what lbstack takes instead.
+fn terraform_habit(arg: &str) -> Option<String> {
+    let rest = arg.strip_prefix('-').filter(|r| !r.starts_with('-'))?;
+    let name = rest.split('=').next().unwrap_or_default();
+    let known = ["var", "var-file", "auto-approve", "out", "destroy", "detailed-exitcode", "json", "parallelism", "help", "version"];
+    if !known.contains(&name) {
+        return None;
+    }
+    let ours = if name == "json" { "--output json".to_string() } else { format!("--{name}") };
+    Some(format!("lbstack takes `{ours}` (two dashes), not Terraform's `-{name}`\nhint: for example `lbstack plan stack.yaml --var env=prod --out plan.json`"))
+}
+
 pub fn main() -> ExitCode {
     // A closed pipe (`lbstack schema | head`) ends the process quietly, as it does other tools,
     // instead of a panic from the next print.
@@ -419,6 +431,12 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // Terraform's single-dash long options (`-var`, `-auto-approve`, `-out=FILE`): clap
+            // would suggest `-- -v`; say what lbstack takes instead.
+            if let Some(habit) = std::env::args().skip(1).find_map(|a| terraform_habit(&a)) {
+                error_line!("{habit}");
+                return Exit::Failure.into();
+            }
             let _ = e.print();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Exit::Success.into(),
@@ -908,6 +926,14 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
         error_line!("the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60));
         return Exit::Failure.into();
     }
+    // Nothing to read: said, rather than an empty answer a script takes for one.
+    if stack.outputs.is_empty() {
+        if args.output == Output::Json {
+            println!("{{}}");
+        }
+        eprintln!("The stack declares no `outputs:`; add them to read values such as a load balancer's DNS name (see `lbstack docs`).");
+        return Exit::Success.into();
+    }
     let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -1001,13 +1027,15 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         error_line!("destroy does not adopt: it deletes only what the stack owns");
         return Exit::Failure.into();
     }
+    // A saved plan: re-plan from the same file and variables and refuse if live state moved. As
+    // in Terraform, the saved plan was the approval: applying it asks nothing.
+    let saved = saved_plan(file);
+    let auto_approve = auto_approve || saved.is_some();
     let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
     if !auto_approve && !interactive && !break_lock {
         error_line!("not running in a terminal: pass --auto-approve to {verb} without a prompt");
         return Exit::Failure.into();
     }
-    // A saved plan: re-plan from the same file and variables and refuse if live state moved.
-    let saved = saved_plan(file);
     let (stack_file, vars) = match &saved {
         Some(s) => (PathBuf::from(s.stack_file.clone().unwrap_or_default()), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),

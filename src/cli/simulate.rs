@@ -100,8 +100,8 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
     let mut broken = Vec::new();
     for expr in &a.fail_if {
         match simulate::threshold_broken(&outcome.summary, expr) {
-            Ok(true) => broken.push(expr.clone()),
-            Ok(false) => {}
+            Ok((true, actual)) => broken.push(format!("{} (actual {})", expr.trim(), (actual * 100.0).round() / 100.0)),
+            Ok((false, _)) => {}
             Err(e) => return fail(anyhow::anyhow!("--fail-if {e}")),
         }
     }

@@ -426,19 +426,46 @@ mod tests {
         assert_eq!(p.changes[1].reason.as_ref().map(ToString::to_string).as_deref(), Some("repoint to the replacement of target_group.api"));
     }
 
+    /// A load balancer replaced create-first: its listeners are made on the replacement first,
+    /// with target groups of their own; a fixed-name group makes the listeners go first instead.
     #[test]
-    fn replacing_a_load_balancer_replaces_its_listeners() {
+    fn replacing_a_load_balancer_replaces_its_listeners_and_their_groups() {
         let lb = Address::new(Kind::LoadBalancer, "web");
-        let d = vec![
-            desired(Kind::LoadBalancer, "web", json!({"scheme": "internal"}), &[], None),
-            desired(Kind::Listener, "web.http", json!({"port": 80}), std::slice::from_ref(&lb), Some(lb.clone())),
-        ];
+        let tg = Address::new(Kind::TargetGroup, "app");
+        let d = |fixed: bool| {
+            vec![
+                Desired { fixed_name: fixed, ..desired(Kind::TargetGroup, "app", json!({"port": 80}), &[], None) },
+                desired(Kind::LoadBalancer, "web", json!({"scheme": "internal"}), &[], None),
+                desired(Kind::Listener, "web.http", json!({"port": 80}), &[lb.clone(), tg.clone()], Some(lb.clone())),
+            ]
+        };
         let l = LiveState {
-            resources: vec![live(Kind::LoadBalancer, "web", json!({"scheme": "internet-facing"})), live(Kind::Listener, "web.http", json!({"port": 80}))],
+            resources: vec![
+                live(Kind::TargetGroup, "app", json!({"port": 80})),
+                live(Kind::LoadBalancer, "web", json!({"scheme": "internet-facing"})),
+                live(Kind::Listener, "web.http", json!({"port": 80})),
+            ],
             conflicts: vec![],
         };
-        let p = diff("s", &d, &l);
-        assert_eq!(actions(&p), vec![("load_balancer.web".into(), Action::CreateDelete), ("listener.web.http".into(), Action::DeleteCreate)]);
+        let p = diff("s", &d(false), &l);
+        let mut got = actions(&p);
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            vec![
+                ("listener.web.http".into(), Action::CreateDelete),
+                ("load_balancer.web".into(), Action::CreateDelete),
+                ("target_group.app".into(), Action::CreateDelete)
+            ]
+        );
+        let tg_change = p.changes.iter().find(|c| c.address == tg).unwrap();
+        assert_eq!(tg_change.reason, Some(Reason::ServesReplacement { load_balancer: "load_balancer.web".into() }));
+        assert!(p.warnings[0].contains("traffic moves to a new DNS name"), "{:?}", p.warnings);
+
+        let p = diff("s", &d(true), &l);
+        let listener = p.changes.iter().find(|c| c.address.kind == Kind::Listener).unwrap();
+        assert_eq!(listener.action, Action::DeleteCreate, "the fixed-name group stays: its listener goes first");
+        assert!(p.warnings[0].contains("serves no traffic in between"), "{:?}", p.warnings);
     }
 
     #[test]

@@ -467,7 +467,33 @@ pub fn markdown(plan: &Plan) -> String {
             detail.truncate(cut);
             detail.push_str("\n… (cut to fit a comment: the JSON plan has everything)\n");
         }
-        let _ = write!(out, "\n<details><summary>Full plan</summary>\n\n```diff\n{}```\n\n</details>\n", detail.replace("```", "` ` `"));
+        let _ = write!(out, "\n<details><summary>Full plan</summary>\n\n```diff\n{}```\n\n</details>\n", diff_columns(&detail).replace("```", "` ` `"));
+    }
+    out
+}
+
+/// A plan's lines with their `+`, `-` and `~` moved to column 0 (`~` as `!`), where code hosts'
+/// diff highlighting looks for them; the rest of the line keeps its place.
+fn diff_columns(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        match body.chars().next() {
+            // A replacement (`-/+`, `+/-`) is a change: marked `!`, its own symbol kept.
+            Some('+' | '-') if indent > 0 && (body.starts_with("-/+") || body.starts_with("+/-")) => {
+                out.push('!');
+                out.push_str(&line[1..]);
+            }
+            Some(c @ ('+' | '-' | '~')) if indent > 0 => {
+                out.push(if c == '~' { '!' } else { c });
+                out.push_str(&line[1..indent]);
+                out.push(' ');
+                out.push_str(&body[c.len_utf8()..]);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
     }
     out
 }

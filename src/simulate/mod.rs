@@ -198,7 +198,9 @@ pub fn local_clock(start: DateTime<Utc>, tz: chrono_tz::Tz) -> impl Fn(usize) ->
 }
 
 /// `underprovisioned_minutes > 5`: true when the summary breaks the threshold.
-pub fn threshold_broken(summary: &Summary, expr: &str) -> Result<bool, String> {
+/// Whether `metric OP number` holds for the summary (the gate is broken when it does), with the
+/// metric's actual value.
+pub fn threshold_broken(summary: &Summary, expr: &str) -> Result<(bool, f64), String> {
     let ops = [">=", "<=", "==", "!=", ">", "<"];
     let (name, op, value) = ops
         .iter()
@@ -210,14 +212,15 @@ pub fn threshold_broken(summary: &Summary, expr: &str) -> Result<bool, String> {
         format!("`{name}` is not a summary number; one of {}", names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
     })?;
     let v: f64 = value.parse().map_err(|_| format!("`{value}` is not a number"))?;
-    Ok(match op {
+    let holds = match op {
         ">=" => actual >= v,
         "<=" => actual <= v,
         "==" => (actual - v).abs() < 1e-9,
         "!=" => (actual - v).abs() >= 1e-9,
         ">" => actual > v,
         _ => actual < v,
-    })
+    };
+    Ok((holds, actual))
 }
 
 /// The default start: a Monday at midnight UTC, so weekday shapes line up.

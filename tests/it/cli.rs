@@ -134,3 +134,18 @@ fn var_files_set_variables_and_var_wins() {
     let out = lbstack().args(["schema", "--var-file"]).arg(&dev).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "a command without variables refuses the file");
 }
+
+/// Terraform's single-dash options get a plain answer, not clap's `-- -v` tip; and `output` on a
+/// stack without outputs says so instead of printing nothing.
+#[test]
+fn terraform_habits_and_a_stack_without_outputs_are_answered_plainly() {
+    for (arg, ours) in [("-var", "--var"), ("-auto-approve", "--auto-approve"), ("-out=plan.json", "--out")] {
+        let o = lbstack().args(["plan", "examples/minimal-alb.yaml", arg, "x=1"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&format!("lbstack takes `{ours}` (two dashes)")) && !err.contains("-- -"), "{err}");
+    }
+    let o = lbstack().args(["output", "examples/minimal-alb.yaml"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("declares no `outputs:`"), "{}", String::from_utf8_lossy(&o.stderr));
+}

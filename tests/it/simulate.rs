@@ -140,8 +140,9 @@ fn the_command_writes_charts_json_and_gates_on_thresholds() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "the spike is more than max capacity serves");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(doc["outcome"]["summary"]["underprovisioned_minutes"].as_u64().unwrap() > 5);
-    assert_eq!(doc["failed_thresholds"][0], "underprovisioned_minutes > 5");
+    let actual = doc["outcome"]["summary"]["underprovisioned_minutes"].as_u64().unwrap();
+    assert!(actual > 5);
+    assert_eq!(doc["failed_thresholds"][0], format!("underprovisioned_minutes > 5 (actual {actual})"), "the actual value beside the threshold");
     assert_eq!(doc["outcome"]["timeline"].as_array().unwrap().len(), 90);
 
     let out = lbstack().args(["simulate", "stacks/shop.yaml", "--load", "steady", "--fail-if", "bogus > 1"]).output().unwrap();

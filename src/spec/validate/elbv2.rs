@@ -192,9 +192,14 @@ impl V<'_> {
             if !self.s.target_groups.contains_key(tg_key) {
                 continue;
             }
-            let first_user = self.s.load_balancers.iter().find(|(_, other)| other.listeners.values().any(|l| l.target_groups().contains(&tg_key))).map(|(k, _)| k);
+            let first_user =
+                self.s.load_balancers.iter().find(|(_, other)| other.listeners.values().any(|l| l.target_groups().contains(&tg_key))).map(|(k, _)| k);
             if let Some(first) = first_user.filter(|k| **k != this) {
-                self.err(fp, format!("target group `{tg_key}` is already used by load balancer `{first}`"), "a target group serves one load balancer: give this one its own");
+                self.err(
+                    fp,
+                    format!("target group `{tg_key}` is already used by load balancer `{first}`"),
+                    "a target group serves one load balancer: give this one its own",
+                );
             }
         }
     }
