@@ -463,15 +463,15 @@ async fn a_rule_can_be_turned_off_by_name() {
     let Some(endpoint) = crate::support::own_emulator_endpoint() else { return };
     let rules: serde_json::Value = serde_json::from_str(&crate::support::emulator_control(endpoint, "GET", "/_emulator/rules", "")).unwrap();
     let names: Vec<&str> = rules["rules"].as_array().unwrap().iter().filter_map(|r| r.as_str()).collect();
-    // The README's table of enforced rules names exactly the emulator's rules.
-    let readme = std::fs::read_to_string(crate::support::repo_root().join("README.md")).unwrap();
-    let table = readme.split("### AWS's rules and AWS's clock").nth(1).unwrap().split("\n\n").nth(2).unwrap();
+    // The guide's table of enforced rules names exactly the emulator's rules.
+    let guide = std::fs::read_to_string(crate::support::repo_root().join("docs/emulator.md")).unwrap();
+    let table = guide.split("## AWS's rules and AWS's clock").nth(1).unwrap().split("\n\n").nth(2).unwrap();
     let mut documented: Vec<&str> =
         table.lines().skip(2).flat_map(|l| l.split('|').nth(1).unwrap_or_default().split(',')).map(|n| n.trim().trim_matches('`')).collect();
     documented.sort();
     let mut served = names.clone();
     served.sort();
-    assert_eq!(documented, served, "README.md's rule table and GET /_emulator/rules");
+    assert_eq!(documented, served, "docs/emulator.md's rule table and GET /_emulator/rules");
     assert_eq!(rules["time_scale"].as_f64(), Some(0.01));
     let c = crate::support::clients_at(endpoint).await;
     let (subnets, _) = network(&c).await;

@@ -7,6 +7,7 @@ mod ci_example;
 mod cli;
 mod cli_aws;
 mod contract;
+mod docs;
 mod emulator;
 mod errors;
 mod faults;
