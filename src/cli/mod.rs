@@ -491,7 +491,7 @@ pub fn main() -> ExitCode {
         Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, cli.color),
         Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
         Command::Schema { plan } => {
-            let schema = if plan { crate::plan::json::schema() } else { spec::json_schema().clone() };
+            let schema = if plan { crate::plan::json::schema() } else { spec::editor_schema().clone() };
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
             Exit::Success.into()
         }

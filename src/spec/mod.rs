@@ -79,6 +79,62 @@ pub fn json_schema() -> &'static Value {
     SCHEMA.get_or_init(|| serde_json::to_value(schemars::schema_for!(Stack)).expect("schema serializes"))
 }
 
+/// The schema editors get (`lbstack schema`, docs/stack-schema.json): the model's schema, for the
+/// file as written rather than as resolved. A number or boolean may be a whole `${var.x}` (it
+/// keeps its type when substituted); a string may be written as a number (`matcher: 200`), as
+/// `validate` reads it; `version` is 1; the stack's name and region have the shape `validate`
+/// requires, with `${...}` allowed in them. What needs more than a shape (a region lbstack does
+/// not know, a name past its length once variables are substituted) stays with `validate`.
+pub fn editor_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut schema = json_schema().clone();
+        for_editors(&mut schema);
+        let var = "\\$\\{[^}]+\\}";
+        let props = &mut schema["properties"];
+        props["version"]["const"] = 1.into();
+        props["stack"]["type"] = "string".into();
+        props["stack"]["pattern"] = format!("^([A-Za-z]|{var})([A-Za-z0-9]|{var}|-([A-Za-z0-9]|{var}))*$").into();
+        props["region"]["pattern"] = format!("^([a-z]{{2,4}}(-[a-z]+)+-[0-9]+|{var})$").into();
+        schema
+    })
+}
+
+fn for_editors(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for child in m.values_mut() {
+                for_editors(child);
+            }
+            let types: Vec<String> = match m.get("type") {
+                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+                _ => return,
+            };
+            let scalar = types.iter().any(|t| matches!(t.as_str(), "integer" | "number" | "boolean"));
+            if types.iter().any(|t| t == "string") && !m.contains_key("enum") && !m.contains_key("const") {
+                let mut widened = types.clone();
+                widened.push("number".into());
+                m.insert("type".into(), Value::from(widened));
+            }
+            if scalar {
+                // `${var.x}` alone in a number field: its value comes in with its type.
+                let inner = Value::Object(std::mem::take(m));
+                let description = inner.get("description").cloned();
+                let mut wrapped = serde_json::Map::new();
+                if let Some(d) = description {
+                    wrapped.insert("description".into(), d);
+                }
+                let variable = serde_json::json!({ "type": "string", "pattern": "^\\$\\{[^}]+\\}$" });
+                wrapped.insert("anyOf".into(), Value::Array(vec![inner, variable]));
+                *m = wrapped;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(for_editors),
+        _ => {}
+    }
+}
+
 /// How a stack is loaded: variables from the command line, what files it may read, how large
 /// it may be.
 #[derive(Debug, Clone)]

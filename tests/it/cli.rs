@@ -63,7 +63,8 @@ fn schema_is_valid_json_and_describes_the_format() {
     assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
     assert!(schema["properties"]["load_balancers"].is_object());
     assert!(schema["$defs"]["TargetGroup"]["properties"]["health_check"].is_object());
-    assert_eq!(schema["$defs"]["HealthCheck"]["properties"]["interval"]["maximum"], 300);
+    // A number field also takes a whole `${var.x}`; its range stays.
+    assert_eq!(schema["$defs"]["HealthCheck"]["properties"]["interval"]["anyOf"][0]["maximum"], 300);
 }
 
 #[test]
@@ -148,4 +149,45 @@ fn terraform_habits_and_a_stack_without_outputs_are_answered_plainly() {
     let o = lbstack().args(["output", "examples/minimal-alb.yaml"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("declares no `outputs:`"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The editor schema (`lbstack schema`) agrees with `validate`, checked with a JSON Schema
+/// validator of its own: every valid stack of the repository passes it as written (variables,
+/// numbers written for strings and all), and invalid fixtures whose mistake is one of shape fail.
+#[test]
+fn the_editor_schema_agrees_with_validate() {
+    let out = lbstack().arg("schema").output().unwrap();
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let as_written = |path: &std::path::Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (node, _) = lbstack::spec::yaml::parse(&text);
+        lbstack::spec::values::to_json(&node.expect("parses"), &mut Default::default())
+    };
+    let mut valid = vec![repo_root().join("stacks/shop.yaml")];
+    for dir in ["examples", "tests/fixtures/valid"] {
+        for entry in std::fs::read_dir(repo_root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                valid.push(path);
+            }
+        }
+    }
+    for path in &valid {
+        let errors: Vec<String> = validator.iter_errors(&as_written(path)).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{} fails the editor schema: {errors:#?}", path.display());
+    }
+    // Shapes validate refuses, the editor refuses too.
+    for yaml in [
+        "version: 2\nstack: shop\n",
+        "version: 1\nstack: \"bad name!\"\n",
+        "version: 1\nstack: shop\nregion: mars\n",
+        "version: 1\nstack: shop\ntarget_groups:\n  app: {protocol: HTTP, port: eighty}\n",
+        "version: 1\nstack: shop\ntarget_grups: {}\n",
+    ] {
+        let (node, _) = lbstack::spec::yaml::parse(yaml);
+        let doc = lbstack::spec::values::to_json(&node.unwrap(), &mut Default::default());
+        assert!(!validator.is_valid(&doc), "the editor schema accepts:\n{yaml}");
+        assert!(lbstack::spec::load_str("s.yaml", yaml, None, &[]).report.has_errors(), "validate accepts:\n{yaml}");
+    }
 }
