@@ -35,6 +35,8 @@ pub enum Class {
     NoCredentials,
     /// No region is set anywhere.
     NoRegion,
+    /// The AWS profile asked for is defined nowhere.
+    UnknownProfile,
     /// The endpoint could not be reached (refused connection, DNS failure, reset).
     Unreachable,
     Timeout,
@@ -245,6 +247,7 @@ impl AwsError {
             }
             BadCredentials => "the credentials were refused: if they expired, sign in again (`aws sso login`), or pick others with --profile",
             NoRegion => "set `region:` in the stack, pass --region, or set AWS_REGION (or a region in the AWS profile)",
+            UnknownProfile => "name a profile of ~/.aws/config or ~/.aws/credentials (`aws configure list-profiles`), or unset AWS_PROFILE",
             AccessDenied => "the credentials in use lack permission for this call: check their IAM policy, or use --profile",
             Unreachable => {
                 "check the endpoint, the network and the region (--endpoint-url, AWS_ENDPOINT_URL, --region); is the emulator running? `bash localstack/emulator.sh start`"

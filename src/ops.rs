@@ -30,7 +30,21 @@ pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result
         live::check_profile(&profile).await?;
     }
     let config = live::sdk_config(&opts).await;
+    // `--region` and the stack's `region:` are checked where they are read; one from AWS_REGION
+    // or the profile is checked here the same way.
+    let region = config.region().map(|r| r.to_string());
+    let unknown = region.as_deref().and_then(crate::spec::validate::region_problem);
+    if let (Some((fatal, why)), None) = (&unknown, &opts.region) {
+        if *fatal {
+            let e = crate::aws_error::AwsError::new("reading the region (AWS_REGION or the AWS profile)", crate::aws_error::Class::NoRegion, why.clone());
+            return Err(anyhow::Error::new(e));
+        }
+        eprintln!("warning: the region (AWS_REGION or the AWS profile): {why}");
+    }
     live::preflight(&config).await?;
+    if unknown.is_some() {
+        live::probe_region(&config).await?;
+    }
     Ok(Clients::new(&config))
 }
 

@@ -475,6 +475,7 @@ pub fn main() -> ExitCode {
         _ => false,
     };
     JSON_DIAGNOSTICS.store(json, std::sync::atomic::Ordering::Relaxed);
+    JSON_STREAM.store(json && matches!(cli.command, Command::Apply(_) | Command::Destroy(_)), std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats, adopt } => {
@@ -623,6 +624,9 @@ struct Settings {
 /// Whether the command runs with `--output json`: every error is then also one `diagnostic`
 /// event on stdout (as Terraform's machine UI), before the plan as after it.
 static JSON_DIAGNOSTICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Whether stdout is a stream of JSON events (apply, destroy), where warnings are events too; a
+/// single JSON document (a plan, outputs) gets only the errors that replace it.
+static JSON_STREAM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn json_diagnostics() -> bool {
     JSON_DIAGNOSTICS.load(std::sync::atomic::Ordering::Relaxed)
@@ -685,7 +689,8 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color)
         eprint!("{}", loaded.report.render_human(use_color));
     }
     if json_diagnostics() {
-        for d in loaded.report.to_json()["diagnostics"].as_array().into_iter().flatten() {
+        let stream = JSON_STREAM.load(std::sync::atomic::Ordering::Relaxed);
+        for d in loaded.report.to_json()["diagnostics"].as_array().into_iter().flatten().filter(|d| stream || d["severity"] == "error") {
             let level = if d["severity"] == "error" { "error" } else { "warn" };
             println!("{}", progress::json_line(level, "diagnostic", d["summary"].as_str().unwrap_or_default(), serde_json::json!({ "diagnostic": d })));
         }
@@ -1022,6 +1027,11 @@ async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
 async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock, output, adopt } = args;
     let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
+    // The event stream starts with the version (Terraform's machine UI), before any diagnostic.
+    if *output == Output::Json {
+        let version = serde_json::json!({ "lbstack": env!("CARGO_PKG_VERSION") });
+        println!("{}", progress::json_line("info", "version", &format!("lbstack {}", env!("CARGO_PKG_VERSION")), version));
+    }
     let verb = if destroy { "destroy" } else { "apply" };
     if destroy && adopt.choice() != crate::live::Adopt::None {
         error_line!("destroy does not adopt: it deletes only what the stack owns");
@@ -1135,15 +1145,6 @@ async fn locked_apply(
     let summary = plan.summary();
     let counts = |op: &str| serde_json::json!({ "changes": { "add": summary.add, "change": summary.change, "remove": summary.destroy, "operation": op } });
     if json {
-        println!(
-            "{}",
-            progress::json_line(
-                "info",
-                "version",
-                &format!("lbstack {}", env!("CARGO_PKG_VERSION")),
-                serde_json::json!({ "lbstack": env!("CARGO_PKG_VERSION") })
-            )
-        );
         for c in plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp) {
             let change =
                 serde_json::json!({ "change": { "resource": { "addr": c.address.to_string() }, "action": c.action.json_actions(), "reason": c.reason } });

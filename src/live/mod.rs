@@ -162,7 +162,7 @@ pub async fn check_profile(name: &str) -> anyhow::Result<()> {
             format!("the AWS profile `{name}` is not in the AWS config files (profiles: {})", known.iter().take(10).copied().collect::<Vec<_>>().join(", "))
         }
     };
-    Err(anyhow::Error::new(AwsError::new("reading the AWS profile", Class::NoCredentials, message)))
+    Err(anyhow::Error::new(AwsError::new("reading the AWS profile", Class::UnknownProfile, message)))
 }
 
 /// Who the credentials belong to.
@@ -191,6 +191,31 @@ pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
     let out =
         aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await.map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;
     Ok(Identity { account: out.account().unwrap_or_default().to_string(), arn: out.arn().unwrap_or_default().to_string() })
+}
+
+/// For a region lbstack does not know: one cheap regional call (two attempts, seconds), so a
+/// region the endpoint does not serve fails now, as a region problem, rather than after every
+/// read's retries as a server fault.
+pub async fn probe_region(config: &SdkConfig) -> anyhow::Result<()> {
+    use crate::aws_error::{AwsError, Class};
+    use std::time::Duration;
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
+        .retry_config(RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(200)))
+        .timeout_config(aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build())
+        .build();
+    match aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2).describe_load_balancers().page_size(1).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(crate::aws_error::class_of(&e), Class::ServiceFault | Class::Unreachable | Class::Timeout) => {
+            let near = crate::spec::check::did_you_mean(&region, crate::spec::validate::KNOWN_REGIONS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+            Err(anyhow::Error::new(AwsError::new(
+                format!("trying region `{region}`"),
+                Class::NoRegion,
+                format!("the endpoint does not serve region `{region}`{near}"),
+            )))
+        }
+        Err(_) => Ok(()),
+    }
 }
 
 /// Every AWS call of one run: counted per `Service.Operation`, and recorded with the apply step

@@ -125,3 +125,17 @@ fn a_long_step_says_it_still_runs() {
     assert!(events.iter().any(|e| e["type"] == "apply_complete" && e["hook"]["resource"]["addr"] == "target_group.app"));
     assert!(crate::support::run_aws(&["destroy", f, "--auto-approve"]).status.success());
 }
+
+#[test]
+fn a_region_that_is_no_region_name_fails_at_once() {
+    let env = [KEYS[0], KEYS[1], ("AWS_REGION", "mars-1"), ("LBSTACK_ENDPOINT_URL", crate::support::emulator_endpoint())];
+    insta::assert_snapshot!(failing(&["plan", "examples/nlb.yaml"], &env));
+}
+
+/// A region of the right shape that the endpoint does not serve fails in seconds, as a region
+/// problem (not a server fault to retry).
+#[test]
+fn a_region_the_endpoint_does_not_serve_is_named() {
+    let env = [KEYS[0], KEYS[1], ("LBSTACK_ENDPOINT_URL", crate::support::emulator_endpoint())];
+    insta::assert_snapshot!(failing(&["plan", "examples/nlb.yaml", "--region", "us-est-1"], &env));
+}
