@@ -62,7 +62,8 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
     {
         anyhow::bail!("cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)", adoptable_kinds());
     }
-    let ((context, live), published) = tokio::try_join!(live::read_adopting(clients, stack, adopt), read_published(clients, &stack.stack))?;
+    // Boxed: the readers' futures are large, and callers' stacks are not (a test's thread).
+    let ((context, live), published) = tokio::try_join!(Box::pin(live::read_adopting(clients, stack, adopt)), read_published(clients, &stack.stack))?;
     let mut wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
     plan::autoscaling::keep_scheduled_sizes(stack, &mut wanted, &live.resources);
     let mut plan = plan::diff(&stack.stack, &wanted, &live);
@@ -153,7 +154,7 @@ pub async fn apply(
     let mut outcome = crate::apply::run(planned, step_context(clients, stack), parallelism, progress).await;
     // The published outputs change last, as the plan said, once every step succeeded.
     if !outcome.failed()
-        && let Err(e) = live::STEP.scope(OUTPUTS_STEP.to_string(), publish_planned_outputs(clients, stack, planned)).await
+        && let Err(e) = live::STEP.scope(OUTPUTS_STEP.to_string(), Box::pin(publish_planned_outputs(clients, stack, planned))).await
     {
         outcome.outputs_failed = Some(format!("{e:#}"));
     }

@@ -79,6 +79,7 @@ trust_stores:
   clients: {bucket: shop-ca, key: bundle.pem}
 target_groups:
   app: {protocol: HTTP, port: 80}
+  orders: {protocol: HTTP, port: 8080}
 load_balancers:
   web:
     shield: true
@@ -94,7 +95,7 @@ shared_listeners:
   platform:
     load_balancer: platform-public
     port: 443
-    rules: [{path: /orders/*, forward: app}]
+    rules: [{path: /orders/*, forward: orders}]
 alarms:
   errors: {metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {load_balancer: web}, threshold: 10, comparison: ">", actions: [pager]}
 "#;
@@ -107,7 +108,7 @@ alarms:
         r#"truststore_clients -.->|"mTLS"| listener_web_https"#,
         r#"shared_platform(["shared listener platform (platform-public:443)"])"#,
         r#"shared_platform_rule1["auto: [path=/orders/*]"]"#,
-        "shared_platform_rule1 --> tg_app",
+        "shared_platform_rule1 --> tg_orders",
         r#">"WAF (ARN)"]"#,
     ] {
         assert!(mermaid.contains(expected), "`{expected}` in:\n{mermaid}");
