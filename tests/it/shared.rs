@@ -36,18 +36,24 @@ fn planned_priorities(p: &lbstack::plan::Plan, address: &str) -> Vec<u64> {
     change.after.as_ref().unwrap()["rules"].as_array().unwrap().iter().map(|r| r["priority"].as_u64().unwrap()).collect()
 }
 
+/// A platform's load balancer made outside lbstack, named `name`, with an HTTP listener on port
+/// 80 answering 404: (load balancer ARN, listener ARN).
+async fn platform_listener(c: &lbstack::live::Clients, name: &str) -> (String, String) {
+    let subnets: Vec<String> = crate::support::default_subnets(c).await.into_iter().take(2).collect();
+    let lb = c.elbv2.create_load_balancer().name(name).set_subnets(Some(subnets)).send().await.unwrap();
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let listener =
+        c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
+    (lb_arn, listener.listeners()[0].listener_arn().unwrap().to_string())
+}
+
 #[tokio::test]
 async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
     let c = clients().await;
     let tail = unique("share");
     let tail = &tail[tail.len() - 5..];
-    let subnets: Vec<String> = crate::support::default_subnets(&c).await.into_iter().take(2).collect();
     let platform = format!("platform-{tail}");
-    let lb = c.elbv2.create_load_balancer().name(&platform).set_subnets(Some(subnets)).send().await.unwrap();
-    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let listener =
-        c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
-    let listener = listener.listeners()[0].listener_arn().unwrap().to_string();
+    let (lb_arn, listener) = platform_listener(&c, &platform).await;
     // The platform's own rules, at the lowest priorities.
     for (priority, pattern) in [(1, "/ping"), (2, "/status")] {
         c.elbv2.create_rule().listener_arn(&listener).priority(priority).conditions(path(pattern)).actions(fixed("200")).send().await.unwrap();
@@ -164,13 +170,8 @@ async fn stacks_adding_rules_to_one_listener_at_once_all_succeed() {
     let c = clients().await;
     let tail = unique("race");
     let tail = &tail[tail.len() - 5..];
-    let subnets: Vec<String> = crate::support::default_subnets(&c).await.into_iter().take(2).collect();
     let platform = format!("plat-{tail}");
-    let lb = c.elbv2.create_load_balancer().name(&platform).set_subnets(Some(subnets)).send().await.unwrap();
-    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let listener =
-        c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
-    let listener = listener.listeners()[0].listener_arn().unwrap().to_string();
+    let (lb_arn, listener) = platform_listener(&c, &platform).await;
     let service = |n: usize, priority: &str| {
         load(&format!(
             "version: 1\nstack: svc{n}-{tail}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nshared_listeners:\n  platform:\n    load_balancer: {platform}\n    port: 80\n    rules:\n      - {{path: /svc{n}/a/*, forward: app{priority}}}\n      - {{path: /svc{n}/b/*, forward: app}}\n"
