@@ -20,6 +20,7 @@ pub mod live;
 pub mod lock;
 pub mod ops;
 pub mod plan;
+pub mod policy;
 pub mod retry;
 pub mod simulate;
 pub mod spec;

@@ -133,6 +133,18 @@ pub enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// The least IAM policy a CI role needs to plan, or to apply, the stack (offline): print it,
+    /// then attach it to the role that runs lbstack.
+    Policy {
+        /// The stack file.
+        file: PathBuf,
+        /// Set a variable: `--var color=green` (repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        /// plan (reads only) or apply (reads and writes; destroy included).
+        #[arg(long = "for", value_enum, default_value_t = crate::policy::PolicyFor::Apply)]
+        purpose: crate::policy::PolicyFor,
+    },
     /// Draw the stack (Mermaid, or Graphviz DOT); with `--plan`, mark what a plan would change.
     Graph {
         /// The stack file.
@@ -379,7 +391,11 @@ impl Command {
     /// The variables a command loads its stack with.
     fn vars_mut(&mut self) -> Option<&mut Vec<(String, String)>> {
         match self {
-            Command::Validate { vars, .. } | Command::Plan { vars, .. } | Command::Lint { vars, .. } | Command::Graph { vars, .. } => Some(vars),
+            Command::Validate { vars, .. }
+            | Command::Plan { vars, .. }
+            | Command::Lint { vars, .. }
+            | Command::Graph { vars, .. }
+            | Command::Policy { vars, .. } => Some(vars),
             Command::Apply(args) | Command::Destroy(args) => Some(&mut args.vars),
             Command::Forget(args) => Some(&mut args.vars),
             Command::Output(args) => Some(&mut args.vars),
@@ -491,6 +507,11 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args, cli.color),
         Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, cli.color),
         Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
+        Command::Policy { file, vars, purpose } => {
+            let Some(stack) = load_checked(&file, &vars, cli.color) else { return Exit::Failure.into() };
+            println!("{}", serde_json::to_string_pretty(&crate::policy::document(&stack, purpose)).expect("policy serializes"));
+            Exit::Success.into()
+        }
         Command::Schema { plan } => {
             let schema = if plan { crate::plan::json::schema() } else { spec::editor_schema().clone() };
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));

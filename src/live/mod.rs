@@ -202,12 +202,15 @@ pub async fn probe_region(config: &SdkConfig) -> anyhow::Result<()> {
     let region = config.region().map(|r| r.to_string()).unwrap_or_default();
     let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
         .retry_config(RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(200)))
-        .timeout_config(aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build(),
+        )
         .build();
     match aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2).describe_load_balancers().page_size(1).send().await {
         Ok(_) => Ok(()),
         Err(e) if matches!(crate::aws_error::class_of(&e), Class::ServiceFault | Class::Unreachable | Class::Timeout) => {
-            let near = crate::spec::check::did_you_mean(&region, crate::spec::validate::KNOWN_REGIONS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+            let near =
+                crate::spec::check::did_you_mean(&region, crate::spec::validate::KNOWN_REGIONS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
             Err(anyhow::Error::new(AwsError::new(
                 format!("trying region `{region}`"),
                 Class::NoRegion,

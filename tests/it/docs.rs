@@ -26,7 +26,9 @@ fn blocks(text: &str) -> Vec<(String, usize, String)> {
     for (n, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
         match &mut open {
-            None if trimmed.starts_with("```") => open = Some((trimmed.trim_start_matches('`').trim().to_string(), n + 2, Vec::new(), line.len() - trimmed.len())),
+            None if trimmed.starts_with("```") => {
+                open = Some((trimmed.trim_start_matches('`').trim().to_string(), n + 2, Vec::new(), line.len() - trimmed.len()))
+            }
             Some((lang, start, body, _)) if trimmed.starts_with("```") => {
                 out.push((lang.clone(), *start, body.join("\n")));
                 open = None;

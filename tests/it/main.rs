@@ -18,6 +18,7 @@ mod hostile;
 mod import;
 mod inventory;
 mod lint;
+mod policy;
 mod reference;
 mod scale;
 mod scaling;
