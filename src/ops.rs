@@ -107,6 +107,7 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
         }
     }
     plan::diff::refuse_protected(&mut plan);
+    plan::diff::refuse_names_still_held(&mut plan);
     name_replacements(&mut plan, &live, stack);
     plan::ports::stage_port_swaps(&mut plan);
     plan::autoscaling::annotate(&mut plan);

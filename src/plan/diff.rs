@@ -232,6 +232,28 @@ pub fn refuse_protected(plan: &mut Plan) {
     }
 }
 
+/// A resource created under a name that a resource the plan deletes still holds (a key renamed
+/// while `name:` stays): AWS would refuse the create, or (load balancers, target groups) hand back
+/// the existing resource, which the delete then removes. Refused in the plan.
+pub fn refuse_names_still_held(plan: &mut Plan) {
+    let deleted: Vec<(Kind, &str, &Address)> =
+        plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| (c.address.kind, c.name.as_str(), &c.address)).collect();
+    let mut refused = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.action == Action::Create) {
+        if let Some((_, _, holder)) = deleted.iter().find(|(k, n, a)| *k == c.address.kind && *n == c.name && **a != c.address) {
+            refused.push(Conflict {
+                address: c.address.clone(),
+                name: c.name.clone(),
+                id: String::new(),
+                reason: format!(
+                    "the name is fixed (`name:`) and still held by {holder}, which this plan deletes: AWS cannot have both at once. Keep the old key, or remove `name:` for one apply (the new one is then made beside the old)"
+                ),
+            });
+        }
+    }
+    plan.conflicts.extend(refused);
+}
+
 /// The leaves of `v` (at the paths `compare` uses) that name one of `replaced`.
 fn repointed(path: &str, v: &Value, replaced: &[Address], out: &mut Vec<AttrDiff>) {
     let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
@@ -466,6 +488,19 @@ mod tests {
         let listener = p.changes.iter().find(|c| c.address.kind == Kind::Listener).unwrap();
         assert_eq!(listener.action, Action::DeleteCreate, "the fixed-name group stays: its listener goes first");
         assert!(p.warnings[0].contains("serves no traffic in between"), "{:?}", p.warnings);
+    }
+
+    /// A key renamed while its fixed name stays: the create would meet the old resource.
+    #[test]
+    fn a_fixed_name_still_held_by_a_deleted_resource_is_refused() {
+        let d = vec![Desired { fixed_name: true, name: "corp-tg".into(), ..desired(Kind::TargetGroup, "renamed", json!({"port": 80}), &[], None) }];
+        let mut old = live(Kind::TargetGroup, "old", json!({"port": 80}));
+        old.name = "corp-tg".into();
+        let mut p = diff("s", &d, &LiveState { resources: vec![old], conflicts: vec![] });
+        refuse_names_still_held(&mut p);
+        assert_eq!(p.conflicts.len(), 1);
+        assert_eq!(p.conflicts[0].address, Address::new(Kind::TargetGroup, "renamed"));
+        assert!(p.conflicts[0].reason.contains("still held by target_group.old"), "{}", p.conflicts[0].reason);
     }
 
     #[test]
