@@ -44,6 +44,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check stack files offline (no AWS call, no credentials) and report every problem at once.
+    #[command(
+        after_help = "Examples:\n  lbstack validate stacks/shop.yaml\n  lbstack validate stacks/*.yaml --var color=green --strict\n  lbstack validate stack.yaml --output json"
+    )]
     Validate {
         /// Stack files to check.
         #[arg(required = true)]
@@ -59,6 +62,9 @@ pub enum Command {
         strict: bool,
     },
     /// Show what apply would change: read live AWS state and diff it against the stack.
+    #[command(
+        after_help = "Examples:\n  lbstack plan stack.yaml\n  lbstack plan stack.yaml --var-file prod.yaml --detailed-exitcode   # 0 in sync, 2 changes, 1 error\n  lbstack plan stack.yaml --out plan.json -o markdown > plan.md     # save for apply, comment on a pull request"
+    )]
     Plan {
         /// The stack file.
         file: PathBuf,
@@ -87,6 +93,9 @@ pub enum Command {
         adopt: AdoptArgs,
     },
     /// Make live AWS match the stack (or execute a plan saved with `plan --out`).
+    #[command(
+        after_help = "Examples:\n  lbstack apply stack.yaml\n  lbstack apply stack.yaml --auto-approve -o json | tee apply.jsonl\n  lbstack apply plan.json                    # a saved plan: applied as shown, no prompt"
+    )]
     Apply(ApplyArgs),
     /// Render a plan saved with `plan --out` (from any folder).
     Show {
@@ -97,6 +106,7 @@ pub enum Command {
         output: PlanOutput,
     },
     /// Delete everything the stack owns, in reverse dependency order.
+    #[command(after_help = "Examples:\n  lbstack plan stack.yaml --destroy          # what destroy would delete\n  lbstack destroy stack.yaml --auto-approve")]
     Destroy(ApplyArgs),
     /// Let resources leave the stack without deleting them: remove lbstack's tags (a load
     /// balancer takes its listeners and rules along), for another tool or stack to take over.
@@ -135,6 +145,7 @@ pub enum Command {
     },
     /// The least IAM policy a CI role needs to plan, or to apply, the stack (offline): print it,
     /// then attach it to the role that runs lbstack.
+    #[command(after_help = "Examples:\n  lbstack policy stack.yaml --for plan > plan-role.json\n  lbstack policy stack.yaml --for apply > apply-role.json")]
     Policy {
         /// The stack file.
         file: PathBuf,

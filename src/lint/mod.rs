@@ -205,6 +205,9 @@ pub fn to_report(mut report: Report, findings: &[Finding], problems: Vec<Diagnos
     report
 }
 
+/// Where SARIF viewers send a reader for a rule: the lint guide's rule table.
+pub const LINT_GUIDE: &str = "https://github.com/lbstack/lbstack/blob/main/docs/lint.md";
+
 /// One SARIF 2.1.0 run: the findings of one file.
 pub fn sarif_run(report: &Report) -> Value {
     let rules: Vec<Value> = RULES
@@ -214,6 +217,8 @@ pub fn sarif_run(report: &Report) -> Value {
                 "id": r.id,
                 "name": r.name,
                 "shortDescription": { "text": r.why },
+                "help": { "text": format!("{}: {}", r.name, r.why), "markdown": format!("**{}** (`{}`): {}. See the rule table of the lint guide.", r.name, r.id, r.why) },
+                "helpUri": LINT_GUIDE,
                 "defaultConfiguration": { "level": if r.severity == Severity::Error { "error" } else { "warning" } },
                 "properties": { "production_only": r.production_only },
             })

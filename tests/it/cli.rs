@@ -191,3 +191,19 @@ fn the_editor_schema_agrees_with_validate() {
         assert!(lbstack::spec::load_str("s.yaml", yaml, None, &[]).report.has_errors(), "validate accepts:\n{yaml}");
     }
 }
+
+/// The main commands' help ends with examples, and every flag an example uses exists.
+#[test]
+fn help_has_examples_that_work() {
+    for sub in ["validate", "plan", "apply", "destroy", "policy"] {
+        let help = String::from_utf8(lbstack().args([sub, "--help"]).output().unwrap().stdout).unwrap();
+        let examples = help.split("Examples:").nth(1).unwrap_or_else(|| panic!("`lbstack {sub} --help` has no examples:\n{help}"));
+        for line in examples.lines().map(str::trim).filter(|l| l.starts_with("lbstack ")) {
+            let words: Vec<&str> = line.split(" #").next().unwrap().split_whitespace().collect();
+            let help_of = String::from_utf8(lbstack().args([words[1], "--help"]).output().unwrap().stdout).unwrap();
+            for flag in words.iter().filter(|w| w.starts_with("--")) {
+                assert!(help_of.contains(flag), "`{line}`: `lbstack {}` has no `{flag}`", words[1]);
+            }
+        }
+    }
+}

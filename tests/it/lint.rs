@@ -90,6 +90,12 @@ fn exit_codes_json_and_sarif() {
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"].as_array().unwrap().len(), 2);
     assert!(sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len() >= 20);
+    // Each rule says how to read it: help text and the guide's page.
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap() {
+        assert!(rule["help"]["text"].as_str().is_some_and(|t| t.len() > 20), "{rule}");
+        assert_eq!(rule["helpUri"], lbstack::lint::LINT_GUIDE);
+    }
+    assert!(std::path::Path::new(&crate::support::repo_root().join("docs/lint.md")).exists(), "the page helpUri names");
     let result = &sarif["runs"][1]["results"][0];
     assert_eq!(result["ruleId"], "SG001");
     assert_eq!(result["level"], "error");
