@@ -74,8 +74,24 @@ fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
             let body: String = text.lines().map(|l| format!("          {l}\n")).collect();
             out.push((prefix.to_string(), format!("<<EOT\n{body}        EOT")));
         }
+        // A list of several structured elements (security group rules) reads one per line.
+        Value::Array(items) if items.len() > 1 && items.iter().any(|i| i.is_object() && as_reference(i).is_none()) => {
+            let body: String = items.iter().map(|i| format!("          {},\n", show(i))).collect();
+            out.push((prefix.to_string(), format!("[\n{body}        ]")));
+        }
         other => out.push((prefix.to_string(), show(other))),
     }
+}
+
+/// The tags lbstack keeps on what it owns (`lbstack:stack`, `lbstack:address`, ...): said once
+/// at the top of a plan, not on every resource.
+fn internal_tag(path: &str) -> bool {
+    path.starts_with("tags.lbstack:")
+}
+
+/// A value a create shows nothing by: empty text, an empty list or map.
+fn empty_default(value: &str) -> bool {
+    matches!(value, "\"\"" | "[]" | "{}")
 }
 
 /// A comment after an attribute's value: the AMI a lookup resolved to.
@@ -132,6 +148,9 @@ pub fn human(plan: &Plan, color: bool) -> String {
             let _ = writeln!(out, "  {} {text}", st.symbol(a));
         }
     }
+    if acting.iter().any(|c| matches!(c.action, Action::Create | Action::CreateDelete | Action::DeleteCreate)) {
+        out.push_str("\nWhat lbstack creates carries its `lbstack:stack` and `lbstack:address` tags (and `lbstack:tags`, the\ntags it manages): that is how it finds what the stack owns. They are not repeated below.\n");
+    }
     out.push_str("\nlbstack will perform the following actions:\n");
     for c in acting {
         out.push('\n');
@@ -152,6 +171,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
             Action::Create => {
                 let mut ls = Vec::new();
                 leaves("", c.after.as_ref().unwrap_or(&Value::Null), &mut ls);
+                ls.retain(|(p, v)| !internal_tag(p) && !empty_default(v));
                 // A group's capacity at creation is an input, shown because it matters.
                 let pinned = c.after.as_ref().is_some_and(|a| a.get("desired").is_some());
                 if let Some(d) = c.inputs.get("desired").filter(|_| c.address.kind == Kind::AutoScalingGroup && !pinned) {
@@ -168,7 +188,11 @@ pub fn human(plan: &Plan, color: bool) -> String {
                 }
             }
             _ => {
-                for d in &c.diffs {
+                // lbstack's own tags change with the others (a tag declared, a resource adopted):
+                // shown only when nothing else changes.
+                let shown: Vec<&AttrDiff> = c.diffs.iter().filter(|d| !internal_tag(&d.path)).collect();
+                let diffs: Vec<&AttrDiff> = if shown.is_empty() { c.diffs.iter().collect() } else { shown };
+                for d in diffs {
                     if d.path == "rules" && d.repoint {
                         let _ = writeln!(out, "      {} rules: forward to the replacement", st.paint("33", "~"));
                         continue;
