@@ -183,9 +183,10 @@ pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
     }
     let sts = aws_sdk_sts::config::Builder::from(config)
         .retry_config(RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(200)))
-        // A dead endpoint fails at connect (2 s); a busy one that answers is given time.
+        // A dead endpoint fails at connect (2 s); a busy one that answers is given time (a loaded
+        // CI machine's emulator took over 10 s).
         .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build(),
+            aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(30)).build(),
         )
         .build();
     let out =

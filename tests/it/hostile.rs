@@ -103,34 +103,28 @@ fn no_secret_reaches_any_output() {
     assert!(text.contains("PEM material") && !text.contains("MII"), "{text}");
 }
 
-/// Run `cmd` to the end and return its output with its own peak memory in MiB. `wait4` reports
-/// the one child reaped (RUSAGE_CHILDREN would include every test's children: `cargo test` runs
-/// them all in one process).
+/// Run `cmd` to the end and return its output with its own peak memory in MiB. Measured one
+/// process down: on Linux a child spawned from this test process shares its memory until exec
+/// and starts with its peak (which grows over a long `cargo test`), so python, small, runs the
+/// command and reports its children's peak (RUSAGE_CHILDREN) into a file.
 fn output_and_peak_mib(cmd: &mut std::process::Command) -> (std::process::Output, u64) {
-    use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
-    // Reaped below by wait4, which reports the child's resource usage (`Child::wait` does not).
-    #[allow(clippy::zombie_processes)]
-    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        out.read_to_end(&mut v).unwrap();
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        err.read_to_end(&mut v).unwrap();
-        v
-    });
-    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
-    // SAFETY: wait4 writes only the status and the struct it is given; the pid is our child's.
-    let reaped = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, child.id() as libc::pid_t, "wait4 failed");
-    let output =
-        std::process::Output { status: std::process::ExitStatus::from_raw(status), stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap() };
-    (output, usage.ru_maxrss as u64 / 1024)
+    const MEASURE: &str = "import resource, subprocess, sys\nrc = subprocess.call(sys.argv[2:])\nopen(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\nsys.exit(rc)";
+    let report = std::env::temp_dir().join(format!("lbstack-peak-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let mut measured = std::process::Command::new("python3");
+    measured.arg("-c").arg(MEASURE).arg(&report).arg(cmd.get_program()).args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        measured.current_dir(dir);
+    }
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => measured.env(k, v),
+            None => measured.env_remove(k),
+        };
+    }
+    let output = measured.output().unwrap();
+    let kib: u64 = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("the peak was not reported ({e}): {}", output_text(&output))).trim().parse().unwrap();
+    let _ = std::fs::remove_file(&report);
+    (output, kib / 1024)
 }
 
 /// `validate` of `text` (written to a file) ends within `limit` with exit 1, bounded output and
