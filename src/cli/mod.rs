@@ -187,8 +187,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): `lbstack man > /usr/local/share/man/man1/lbstack.1`.
-    Man,
+    /// Print the man page (roff): `lbstack man > /usr/local/share/man/man1/lbstack.1`; with
+    /// `--out DIR`, write a page for lbstack and one for each command (`lbstack-plan.1`, ...).
+    Man {
+        /// Write every page into this folder instead of printing lbstack's.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -533,7 +538,7 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lbstack", &mut std::io::stdout());
             Exit::Success.into()
         }
-        Command::Man => match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout()) {
+        Command::Man { out } => match man_pages(out.as_deref()) {
             Ok(()) => Exit::Success.into(),
             Err(e) => fail(anyhow::Error::new(e)),
         },
@@ -542,6 +547,59 @@ pub fn main() -> ExitCode {
             Exit::Success.into()
         }
     }
+}
+
+/// EXIT STATUS and ENVIRONMENT, the same on every page (roff).
+const MAN_COMMON: &str = r#".SH "EXIT STATUS"
+.TP
+0
+Success; with \fB--detailed-exitcode\fR, no changes.
+.TP
+1
+Any error (usage errors included), or a plan apply would refuse.
+.TP
+2
+Changes (\fBplan --detailed-exitcode\fR), or a broken \fBsimulate --fail-if\fR threshold.
+.TP
+3
+A swap rolled back by an alarm.
+.SH ENVIRONMENT
+.TP
+AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+Credentials and region, read as the AWS CLI reads them.
+.TP
+AWS_ENDPOINT_URL, LBSTACK_ENDPOINT_URL
+Send every AWS call to this endpoint (an emulator).
+.TP
+LBSTACK_ACTOR
+Who holds the apply lock, as the lock names the holder.
+.TP
+NO_COLOR, CLICOLOR_FORCE, TERM
+Colour, unless \fB--color\fR says otherwise.
+.SH "SEE ALSO"
+The guide: https://github.com/lbstack/lbstack/tree/main/docs
+"#;
+
+/// The man pages: lbstack's, printed; or with `out`, lbstack's and one per command, written there.
+fn man_pages(out: Option<&std::path::Path>) -> std::io::Result<()> {
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    let page = |c: clap::Command| -> std::io::Result<Vec<u8>> {
+        let mut text = Vec::new();
+        clap_mangen::Man::new(c).render(&mut text)?;
+        text.extend_from_slice(MAN_COMMON.as_bytes());
+        Ok(text)
+    };
+    let Some(dir) = out else {
+        return std::io::stdout().write_all(&page(cmd)?);
+    };
+    std::fs::create_dir_all(dir)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect::<Vec<_>>() {
+        let name = clap_mangen::Man::new(sub.clone()).get_filename();
+        std::fs::write(dir.join(name), page(sub)?)?;
+    }
+    std::fs::write(dir.join(clap_mangen::Man::new(cmd.clone()).get_filename()), page(cmd)?)?;
+    Ok(())
 }
 
 fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict: bool, color: Color) -> ExitCode {

@@ -207,3 +207,33 @@ fn help_has_examples_that_work() {
         }
     }
 }
+
+/// `lbstack man --out DIR` writes every page lbstack's own page names (`lbstack-plan(1)`, ...),
+/// each with its exit status and environment.
+#[test]
+fn man_pages_exist_for_every_command() {
+    let dir = std::env::temp_dir().join(format!("lbstack-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = lbstack().args(["man", "--out", dir.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let main = std::fs::read_to_string(dir.join("lbstack.1")).unwrap();
+    let help = String::from_utf8(lbstack().arg("--help").output().unwrap().stdout).unwrap();
+    let commands: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.len() > 10, "{commands:?}");
+    for sub in commands.iter().filter(|c| **c != "help") {
+        let page = std::fs::read_to_string(dir.join(format!("lbstack-{sub}.1"))).unwrap_or_else(|e| panic!("lbstack-{sub}.1: {e}"));
+        assert!(page.contains(".SH \"EXIT STATUS\"") && page.contains(".SH ENVIRONMENT"), "lbstack-{sub}.1");
+        assert!(main.contains(&format!("lbstack\\-{sub}(1)")), "lbstack.1 names lbstack-{sub}(1)");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -122,7 +122,8 @@ fn output_and_peak_mib(cmd: &mut std::process::Command) -> (std::process::Output
         };
     }
     let output = measured.output().unwrap();
-    let kib: u64 = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("the peak was not reported ({e}): {}", output_text(&output))).trim().parse().unwrap();
+    let kib: u64 =
+        std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("the peak was not reported ({e}): {}", output_text(&output))).trim().parse().unwrap();
     let _ = std::fs::remove_file(&report);
     (output, kib / 1024)
 }
