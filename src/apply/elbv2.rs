@@ -794,7 +794,11 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
         for _ in 0..10 {
             match create_rule(sc, c, &listener, priority, w).await {
                 Err(e) if chosen.contains(&planned) && crate::aws_error::class(&e) == Some(Class::AlreadyExists) => {
-                    let held: Vec<i32> = listener_rules_now(sc, &listener).await?.iter().filter_map(|r| r.priority()?.parse().ok()).collect();
+                    let held: Vec<i32> = crate::live::elbv2::rules_of(&sc.clients, &listener, "reading the listener's rules")
+                        .await?
+                        .iter()
+                        .filter_map(|r| r.priority()?.parse().ok())
+                        .collect();
                     let Some(free) = (priority..=50_000).find(|p| !held.contains(p)) else { return Err(e) };
                     (sc.progress)(format!("  {}: priority {priority} was taken since the plan; the rule takes {free}", c.address));
                     priority = free;
@@ -813,19 +817,6 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     }
     sc.ids.set(&c.address, listener);
     Ok(())
-}
-
-async fn listener_rules_now(sc: &StepContext, listener: &str) -> anyhow::Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>> {
-    sc.clients
-        .elbv2
-        .describe_rules()
-        .listener_arn(listener)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| err("reading the listener's rules", e))
 }
 
 /// Create one rule of the stack at `priority`, tagged as the stack's. A create whose answer was
@@ -850,7 +841,7 @@ async fn create_rule(sc: &StepContext, c: &Change, listener: &str, priority: i32
         Ok(_) => Ok(()),
         Err(e) if class_of(&e) == Class::AlreadyExists => {
             let failure = err(&doing, e);
-            let rules = listener_rules_now(sc, listener).await?;
+            let rules = crate::live::elbv2::rules_of(&sc.clients, listener, "reading the listener's rules").await?;
             let at = rules.iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn());
             match at {
                 // An earlier attempt made it; its answer was lost.

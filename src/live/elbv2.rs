@@ -621,6 +621,22 @@ pub fn link(live: &mut Live, owned: &OwnedIds) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every rule of a listener, default included, in AWS's largest pages; `doing` names the read in
+/// an error.
+pub async fn rules_of(clients: &Clients, listener: &str, doing: &str) -> anyhow::Result<Vec<Rule>> {
+    clients
+        .elbv2
+        .describe_rules()
+        .listener_arn(listener)
+        .page_size(400)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<Rule>, _>>()
+        .await
+        .map_err(|e| err(doing, e))
+}
+
 /// The listeners of `shared_listeners`, found by ARN or by load balancer name and port: the
 /// rules tagged as this entry's are the stack's (one rule set per entry); every other rule is
 /// someone else's, and only its priority is kept, so the plan never takes one.
@@ -631,17 +647,7 @@ pub async fn read_shared(
 ) -> anyhow::Result<(std::collections::BTreeMap<String, crate::plan::desired::SharedListenerState>, Vec<Live>)> {
     let reads = try_join_all(stack.shared_listeners.iter().map(|(key, shared)| async move {
         let arn = shared_listener_arn(clients, key, shared).await?;
-        let rules = clients
-            .elbv2
-            .describe_rules()
-            .listener_arn(&arn)
-            .page_size(400)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<Rule>, _>>()
-            .await
-            .map_err(|e| err(&format!("reading the rules of shared listener `{key}`"), e))?;
+        let rules = rules_of(clients, &arn, &format!("reading the rules of shared listener `{key}`")).await?;
         let rules: Vec<Rule> = rules.into_iter().filter(|r| r.is_default() != Some(true)).collect();
         let tags = tags_of(clients, rules.iter().filter_map(|r| r.rule_arn().map(str::to_string)).collect()).await?;
         let address = Address::new(Kind::SharedRules, key);
