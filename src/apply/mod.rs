@@ -243,8 +243,8 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // What points at a load balancer replaced create-first (a record) moves once the
                 // replacement has its listeners and rules, not when it merely exists.
                 for d in &c.deps {
-                    if let Some(&di) = index.get(d).filter(|di| create_first(&plan.changes[**di]) && !inside(plan, c, &plan.changes[**di].address)) {
-                        for (oi, _) in plan.changes.iter().enumerate().filter(|(_, o)| inside(plan, o, &plan.changes[di].address)) {
+                    if let Some(&di) = index.get(d).filter(|di| create_first(&plan.changes[**di]) && !inside(plan, &index, c, &plan.changes[**di].address)) {
+                        for (oi, _) in plan.changes.iter().enumerate().filter(|(_, o)| inside(plan, &index, o, &plan.changes[di].address)) {
                             deps.extend(op_of(&steps, oi, Op::Create));
                         }
                     }
@@ -308,10 +308,10 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // The old listeners of a load balancer replaced create-first serve until what
                 // points at it (records) has moved to the replacement.
                 if op == Op::Delete && c.action == Action::CreateDelete {
-                    let lb = plan.changes.iter().find(|p| create_first(p) && inside(plan, c, &p.address)).map(|p| p.address.clone());
+                    let lb = plan.changes.iter().find(|p| create_first(p) && inside(plan, &index, c, &p.address)).map(|p| p.address.clone());
                     if let Some(lb) = lb {
                         for (oi, other) in plan.changes.iter().enumerate() {
-                            if oi != ci && live_refs[oi].contains(&lb) && !inside(plan, other, &lb) {
+                            if oi != ci && live_refs[oi].contains(&lb) && !inside(plan, &index, other, &lb) {
                                 deps.extend(op_of(&steps, oi, Op::Update));
                                 deps.extend(op_of(&steps, oi, Op::Delete));
                             }
@@ -346,11 +346,12 @@ fn create_first(c: &Change) -> bool {
     c.address.kind == Kind::LoadBalancer && c.action == Action::CreateDelete
 }
 
-/// Whether `c` lives inside `parent` (a listener of it, or a listener's rules).
-fn inside(plan: &Plan, c: &Change, parent: &Address) -> bool {
+/// Whether `c` lives inside `parent` (a listener of it, or a listener's rules); `index` finds a
+/// change by address.
+fn inside(plan: &Plan, index: &HashMap<&Address, usize>, c: &Change, parent: &Address) -> bool {
     match &c.parent {
         Some(p) if p == parent => true,
-        Some(p) => plan.changes.iter().find(|x| &x.address == p).is_some_and(|x| x.parent.as_ref() == Some(parent)),
+        Some(p) => index.get(p).is_some_and(|i| plan.changes[*i].parent.as_ref() == Some(parent)),
         None => false,
     }
 }
