@@ -18,6 +18,7 @@ pub mod kinds;
 pub mod lint;
 pub mod live;
 pub mod lock;
+pub mod logging;
 pub mod ops;
 pub mod plan;
 pub mod policy;

@@ -46,6 +46,7 @@ where
         match attempt().await {
             Ok(v) => return Ok(v),
             Err(e) if passing(&e) && start.elapsed() + crate::clock::scaled(delay) <= limit => {
+                tracing::debug!(target: "lbstack::wait", "{e:#}; trying again in {:.1} s", crate::clock::scaled(delay).as_secs_f64());
                 crate::clock::sleep(delay).await;
                 delay = (delay * 2).min(backoff.max);
             }
@@ -69,6 +70,7 @@ where
         if start.elapsed() > crate::clock::scaled(backoff.limit) {
             anyhow::bail!("gave up {what} after {} s", backoff.limit.as_secs());
         }
+        tracing::debug!(target: "lbstack::wait", "still {what}; next check in {:.1} s", crate::clock::scaled(delay).as_secs_f64());
         crate::clock::sleep(delay).await;
         delay = (delay * 2).min(backoff.max);
     }

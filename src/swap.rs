@@ -322,13 +322,12 @@ async fn submit(clients: &Clients, zone_id: &str, changes: Vec<Change>, comment:
 }
 
 async fn wait_insync(clients: &Clients, change_id: &str) -> anyhow::Result<()> {
-    clients
+    let wait = clients
         .route53
         .wait_until_resource_record_sets_changed()
         .id(change_id.trim_start_matches("/change/"))
-        .wait(crate::clock::scaled(Duration::from_secs(600)))
-        .await
-        .map_err(|e| err("waiting for the change to be INSYNC", e))?;
+        .wait(crate::clock::scaled(Duration::from_secs(600)));
+    crate::logging::waiting(&format!("for Route 53 change {change_id} to be INSYNC"), wait).await.map_err(|e| err("waiting for the change to be INSYNC", e))?;
     Ok(())
 }
 

@@ -160,13 +160,8 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
         .map_err(|e| err(&format!("writing validation records in {zone}"), e))?;
     let names: Vec<&str> = records.iter().map(|(n, _)| n.as_str()).collect();
     (sc.progress)(format!("  waiting for ACM to validate {arn} through CNAME {} in {zone}", names.join(", ")));
-    sc.clients
-        .acm
-        .wait_until_certificate_validated()
-        .certificate_arn(arn)
-        .wait(crate::clock::scaled(Duration::from_secs(45 * 60)))
-        .await
-        .map_err(|e| err("waiting for the certificate to be issued", e))?;
+    let wait = sc.clients.acm.wait_until_certificate_validated().certificate_arn(arn).wait(crate::clock::scaled(Duration::from_secs(45 * 60)));
+    crate::logging::waiting(&format!("for ACM to issue {arn}"), wait).await.map_err(|e| err("waiting for the certificate to be issued", e))?;
     Ok(())
 }
 

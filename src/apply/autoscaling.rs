@@ -259,11 +259,8 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         return Ok(());
     }
     (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a.min, if a.min == 1 { "" } else { "s" }));
-    sc.clients
-        .autoscaling
-        .wait_until_group_in_service()
-        .auto_scaling_group_names(&c.name)
-        .wait(crate::clock::scaled(WAIT))
+    let wait = sc.clients.autoscaling.wait_until_group_in_service().auto_scaling_group_names(&c.name).wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("for {}'s instances in service", c.name), wait)
         .await
         .map_err(|e| err(&format!("waiting for {} to reach its minimum size in service", c.name), e))?;
     Ok(())
@@ -635,13 +632,8 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         let failure = err(&format!("deleting auto-scaling group {name}"), e);
         return if group_exists(sc, &name).await? { Err(failure) } else { Ok(()) };
     }
-    sc.clients
-        .autoscaling
-        .wait_until_group_not_exists()
-        .auto_scaling_group_names(&name)
-        .wait(crate::clock::scaled(WAIT))
-        .await
-        .map_err(|e| err(&format!("waiting for {name} to be deleted"), e))?;
+    let wait = sc.clients.autoscaling.wait_until_group_not_exists().auto_scaling_group_names(&name).wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("until {name} is deleted"), wait).await.map_err(|e| err(&format!("waiting for {name} to be deleted"), e))?;
     Ok(())
 }
 

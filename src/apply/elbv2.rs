@@ -259,13 +259,8 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     sc.ids.set(&c.address, arn.clone());
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
-    sc.clients
-        .elbv2
-        .wait_until_load_balancer_available()
-        .load_balancer_arns(&arn)
-        .wait(crate::clock::scaled(WAIT))
-        .await
-        .map_err(|e| err("waiting for the load balancer", e))?;
+    let wait = sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("until {} is active", c.name), wait).await.map_err(|e| err("waiting for the load balancer", e))?;
     // A new load balancer has AWS's defaults: only the attributes set away from them are sent
     // (fewer keys, and endpoints that lack a newer key never meet it unless the stack sets it).
     let away_from_default = |k: &str| crate::plan::desired::lb_attribute_default(k) != a.attributes.get(k).map(String::as_str);
@@ -328,13 +323,8 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         Err(e) => return Err(err(&format!("deleting load balancer {arn}"), e)),
     }
     (sc.progress)(format!("  {}: waiting until {} is gone", c.address, c.name));
-    sc.clients
-        .elbv2
-        .wait_until_load_balancers_deleted()
-        .load_balancer_arns(&arn)
-        .wait(crate::clock::scaled(WAIT))
-        .await
-        .map_err(|e| err("waiting for the load balancer to go", e))?;
+    let wait = sc.clients.elbv2.wait_until_load_balancers_deleted().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("until {} is gone", c.name), wait).await.map_err(|e| err("waiting for the load balancer to go", e))?;
     Ok(())
 }
 

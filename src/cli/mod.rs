@@ -37,6 +37,10 @@ pub struct Cli {
     /// later files win, and `--var` wins over every file).
     #[arg(long = "var-file", global = true, value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// Log each AWS call, retry and wait on stderr with its timing (`-vv`: also the rate limit's
+    /// waits). Never a body, header or secret. `LBSTACK_LOG=debug` (or `trace`) does the same.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -460,7 +464,7 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     // Usage errors exit 1: clap's own 2 would read as "changes present" to a CI gate.
-    let cli = match Cli::try_parse() {
+    let cli = match command().try_get_matches().and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => {
             // Terraform's single-dash long options (`-var`, `-auto-approve`, `-out=FILE`): clap
@@ -476,6 +480,13 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    match crate::logging::level(cli.verbose, std::env::var("LBSTACK_LOG").ok().as_deref()) {
+        Ok(level) => crate::logging::init(level),
+        Err(e) => {
+            error_line!("{e}");
+            return Exit::Failure.into();
+        }
+    }
     let _ = LOAD.set((cli.allow_files_outside, cli.max_stack_bytes));
     let mut cli = cli;
     if !cli.var_files.is_empty() {
@@ -535,7 +546,7 @@ pub fn main() -> ExitCode {
         }
         Command::Show { plan, output } => show(&plan, output, cli.color),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lbstack", &mut std::io::stdout());
+            clap_complete::generate(shell, &mut command(), "lbstack", &mut std::io::stdout());
             Exit::Success.into()
         }
         Command::Man { out } => match man_pages(out.as_deref()) {
@@ -571,6 +582,9 @@ Credentials and region, read as the AWS CLI reads them.
 AWS_ENDPOINT_URL, LBSTACK_ENDPOINT_URL
 Send every AWS call to this endpoint (an emulator).
 .TP
+LBSTACK_LOG
+debug (as \fB-v\fR) or trace (as \fB-vv\fR): log each AWS call, retry and wait on stderr. Never a body or secret.
+.TP
 LBSTACK_ACTOR
 Who holds the apply lock, as the lock names the holder.
 .TP
@@ -580,10 +594,42 @@ Colour, unless \fB--color\fR says otherwise.
 The guide: https://github.com/lbstack/lbstack/tree/main/docs
 "#;
 
+/// The command line as parsed, completed and documented: clap's definitions, with the global
+/// options hidden from the help of the commands they mean nothing to (they are still accepted
+/// there, as globals are). Stack options show where a stack is read (the command takes `--var`),
+/// `--verbose` where AWS is called (it takes `--region`), `--color` where something is coloured.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    let globals: Vec<clap::Arg> = cmd.get_arguments().filter(|a| a.is_global_set()).cloned().collect();
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |mut sub| {
+            let has = |id: &str| sub.get_arguments().any(|a| a.get_id() == id);
+            let (reads_stack, calls_aws) = (has("vars"), has("region"));
+            let uncoloured = matches!(sub.get_name(), "schema" | "docs" | "completions" | "man");
+            for global in &globals {
+                let hide = match global.get_id().as_str() {
+                    "var_files" | "allow_files_outside" | "max_stack_bytes" => !reads_stack,
+                    "verbose" => !calls_aws,
+                    "color" => uncoloured,
+                    _ => false,
+                };
+                // A subcommand's own copy of a global is kept when globals are propagated:
+                // the same option, accepted as before, left out of this command's help.
+                if hide {
+                    sub = sub.arg(global.clone().hide(true));
+                }
+            }
+            sub
+        });
+    }
+    cmd.build();
+    cmd
+}
+
 /// The man pages: lbstack's, printed; or with `out`, lbstack's and one per command, written there.
 fn man_pages(out: Option<&std::path::Path>) -> std::io::Result<()> {
-    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
-    cmd.build();
+    let cmd = command();
     let page = |c: clap::Command| -> std::io::Result<Vec<u8>> {
         let mut text = Vec::new();
         clap_mangen::Man::new(c).render(&mut text)?;
@@ -1296,7 +1342,7 @@ async fn locked_apply(
         println!();
     }
     // A live view on a terminal; lines with a heartbeat in logs; JSON events with -o json.
-    let live = !json && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
+    let live = !json && !crate::logging::verbose() && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
     let view = std::sync::Arc::new(progress::View::new(json, live));
     let shown = view.clone();
     let outcome = crate::ops::apply(clients, stack, &plan, parallelism, move |e| shown.event(&e)).await;
@@ -1391,6 +1437,24 @@ mod tests {
 
     /// Every argument of every command says what it is for (`--help` and the man page show it).
     #[test]
+    fn global_options_show_only_where_they_mean_something() {
+        let mut cmd = command();
+        let mut help = |name: &str| cmd.find_subcommand_mut(name).unwrap_or_else(|| panic!("{name}")).render_help().to_string();
+        let shown = |text: &str, flag: &str| text.lines().any(|l| l.trim_start().starts_with(flag) || l.contains(&format!(", {flag}")));
+        let (schema, validate, plan, man, simulate) = (help("schema"), help("validate"), help("plan"), help("man"), help("simulate"));
+        for flag in ["--var-file", "--allow-files-outside", "--max-stack-bytes", "--verbose", "--color"] {
+            assert!(!shown(&schema, flag) && !shown(&man, flag), "{flag} in schema's or man's help");
+            assert!(shown(&plan, flag), "{flag} missing from plan's help:\n{plan}");
+        }
+        for flag in ["--var-file", "--max-stack-bytes", "--color"] {
+            assert!(shown(&validate, flag) && shown(&simulate, flag), "{flag} missing from validate's or simulate's help");
+        }
+        assert!(!shown(&validate, "--verbose") && !shown(&simulate, "--verbose"), "offline commands make no AWS call to log");
+        // Hidden, not refused: a global still parses anywhere.
+        assert!(command().try_get_matches_from(["lbstack", "schema", "--color", "never", "-v"]).is_ok());
+    }
+
+    #[test]
     fn every_argument_has_help() {
         fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
             for a in cmd.get_arguments() {
@@ -1404,7 +1468,7 @@ mod tests {
             }
         }
         let mut missing = Vec::new();
-        walk(&<Cli as clap::CommandFactory>::command(), "lbstack", &mut missing);
+        walk(&command(), "lbstack", &mut missing);
         assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 }

@@ -188,6 +188,7 @@ pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(30)).build(),
         )
+        .interceptor(crate::logging::LogCalls)
         .build();
     let out =
         aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await.map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;
@@ -351,16 +352,52 @@ impl Clients {
         let inner = config.http_client().unwrap_or_else(shaping::default_client);
         let shaped = shaping::shaped(config.endpoint_url().is_some());
         let gate = |published: fn() -> Arc<Gate>| Gated { inner: inner.clone(), gate: if shaped { published() } else { Gate::unshaped() } };
-        let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config).http_client(gate(Gate::elbv2)).interceptor(CountCalls(calls.clone())).build();
-        let ec2 = aws_sdk_ec2::config::Builder::from(config).http_client(gate(Gate::ec2)).interceptor(CountCalls(calls.clone())).build();
-        let acm = aws_sdk_acm::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let route53 = aws_sdk_route53::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let wafv2 = aws_sdk_wafv2::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let autoscaling = aws_sdk_autoscaling::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let sns = aws_sdk_sns::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let shield = aws_sdk_shield::config::Builder::from(config).http_client(gate(Gate::unshaped)).interceptor(CountCalls(calls.clone())).build();
-        let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).build();
+        let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
+            .http_client(gate(Gate::elbv2))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let ec2 = aws_sdk_ec2::config::Builder::from(config)
+            .http_client(gate(Gate::ec2))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let acm = aws_sdk_acm::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let route53 = aws_sdk_route53::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let wafv2 = aws_sdk_wafv2::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let autoscaling = aws_sdk_autoscaling::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let sns = aws_sdk_sns::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let shield = aws_sdk_shield::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
+        let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).interceptor(crate::logging::LogCalls).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),

@@ -43,6 +43,7 @@ impl Bucket {
                 *state = (tokens, now);
                 Duration::from_secs_f64((1.0 - tokens) / self.per_second)
             };
+            tracing::trace!(target: "lbstack::gate", "rate limit: waiting {} ms for a token", wait.as_millis());
             tokio::time::sleep(wait).await;
         }
     }

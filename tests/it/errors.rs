@@ -139,3 +139,56 @@ fn a_region_the_endpoint_does_not_serve_is_named() {
     let env = [KEYS[0], KEYS[1], ("LBSTACK_ENDPOINT_URL", crate::support::emulator_endpoint())];
     insta::assert_snapshot!(failing(&["plan", "examples/nlb.yaml", "--region", "us-est-1"], &env));
 }
+
+/// `-v` shows what a slow run is doing: each AWS call with its status and time, the SDK's retry
+/// of a throttled call, and each wait, on stderr; never the credentials or a request body.
+#[test]
+fn verbose_logs_calls_retries_and_waits_and_no_secret() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The first CreateTargetGroup is throttled; the SDK's retry goes through.
+    let throttle_once: faults::Schedule =
+        Box::new(|log, op, _| if op == "CreateTargetGroup" && !log.iter().any(|c| c.operation == op) { faults::Fault::Throttle } else { faults::Fault::Pass });
+    let proxy = rt.block_on(FaultProxy::start(crate::support::emulator_endpoint(), throttle_once));
+    let name = unique("verbose");
+    let dir = std::env::temp_dir().join(format!("lbstack-errors-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stack.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
+        ),
+    )
+    .unwrap();
+    let (secret, token) = ("verbose-secret-key-7f3a", "verbose-session-token-91c2");
+    let run = |args: &[&str]| {
+        let mut cmd = lbstack();
+        crate::support::lbstack_aws(&mut cmd).env("LBSTACK_ENDPOINT_URL", &proxy.url).env("AWS_SECRET_ACCESS_KEY", secret).env("AWS_SESSION_TOKEN", token);
+        cmd.args(args).arg(file.to_str().unwrap()).output().unwrap()
+    };
+    let o = run(&["apply", "-v", "--auto-approve"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.lines().any(|l| l.contains("DEBUG lbstack::aws: STS.GetCallerIdentity HTTP 200 in ")), "{err}");
+    let retried =
+        err.lines().find(|l| l.contains("CreateTargetGroup [target_group.app] retry, attempt 2, after HTTP 400 in ")).unwrap_or_else(|| panic!("{err}"));
+    assert!(retried.contains("Throttling"), "{retried}");
+    assert!(err.lines().any(|l| l.contains("CreateTargetGroup [target_group.app] HTTP 200 in ") && l.ends_with("ms (2 attempts)")), "{err}");
+    assert!(err.contains(&format!("waiting until {name}-web is active [load_balancer.web]")), "{err}");
+    assert!(err.lines().any(|l| l.contains(&format!("done waiting until {name}-web is active [load_balancer.web] after "))), "{err}");
+    for hidden in [secret, token, "Authorization", "x-amz-security-token", "Action="] {
+        assert!(!err.contains(hidden), "{hidden} in the log: {err}");
+    }
+    // Without -v, none of it; and the retried apply converged.
+    let o = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::support::output_text(&o));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("DEBUG"), "{}", String::from_utf8_lossy(&o.stderr));
+    // LBSTACK_LOG takes a level, and only a level: the SDK's own trace events print requests.
+    let mut cmd = lbstack();
+    crate::support::lbstack_aws(&mut cmd).env("LBSTACK_LOG", "aws_smithy_runtime=trace");
+    let o = cmd.args(["plan", file.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a level"));
+    let o = run(&["destroy", "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}
