@@ -96,6 +96,7 @@ pub fn editor_schema() -> &'static Value {
         props["stack"]["type"] = "string".into();
         props["stack"]["pattern"] = format!("^([A-Za-z]|{var})([A-Za-z0-9]|{var}|-([A-Za-z0-9]|{var}))*$").into();
         props["region"]["pattern"] = format!("^([a-z]{{2,4}}(-[a-z]+)+-[0-9]+|{var})$").into();
+        schema["patternProperties"] = serde_json::json!({ format!("^{EXTENSION_PREFIX}"): {} });
         schema
     })
 }
@@ -145,6 +146,9 @@ pub struct Options {
     /// `--max-stack-bytes`: larger stack files are refused before they are parsed.
     pub max_bytes: u64,
 }
+
+/// Top-level keys with this prefix are ignored (docker-compose's extension fields).
+pub const EXTENSION_PREFIX: &str = "x-";
 
 /// Default largest stack file: far above any real stack (the 35-resource reference stack is 7 KB).
 pub const MAX_STACK_BYTES: u64 = 4 * 1024 * 1024;
@@ -240,6 +244,15 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
         if !matches!(*root.kind, yaml::NodeKind::Map(_)) {
             diags.push(Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span));
             return None;
+        }
+        // Top-level `x-` keys are the file's own (docker-compose's convention): a place to define
+        // YAML anchors once. Their aliases are already resolved; the keys themselves are dropped
+        // before anything reads the stack, variables included.
+        if let Some(yaml::NodeKind::Map(entries)) = std::rc::Rc::get_mut(&mut root.kind) {
+            entries.retain(|(k, _)| !k.name.starts_with(EXTENSION_PREFIX));
+        } else if let yaml::NodeKind::Map(entries) = &*root.kind {
+            let kept = entries.iter().filter(|(k, _)| !k.name.starts_with(EXTENSION_PREFIX)).cloned().collect();
+            root = yaml::Node::new(yaml::NodeKind::Map(kept), root.span);
         }
         let mut var_diags = Diagnostic::coded(vars::apply(&mut root, vars, text), "variable");
         let sections: Vec<&str> = keyed_sections().filter(|s| *s != "variables").collect();

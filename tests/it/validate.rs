@@ -74,3 +74,18 @@ fn a_cooldown_shorter_than_the_warmup_is_a_warning_at_the_cooldown() {
     assert!(d[0].summary.contains("cooldown 60 s is shorter than the 300 s"), "{:?}", d[0]);
     assert!(loaded.report.render_short().contains("w.yaml:10:"), "{}", loaded.report.render_short());
 }
+
+#[test]
+fn top_level_x_keys_hold_anchors_and_are_ignored() {
+    let loaded = spec::load_file(&repo_root().join("tests/fixtures/valid/extension-fields.yaml"), &[]);
+    assert!(loaded.report.diagnostics.is_empty(), "{}", loaded.report.render_short());
+    let stack = loaded.stack.expect("loads");
+    let (api, web) = (&stack.target_groups["api"], &stack.target_groups["web"]);
+    assert_eq!((api.port, web.port), (Some(8080), Some(8081)));
+    let paths = [api, web].map(|g| g.health_check.as_ref().and_then(|h| h.path.clone()));
+    assert_eq!(paths, [Some("/health".to_string()), Some("/".to_string())]);
+    // Only at the top level: elsewhere an `x-` key is as unknown as any other.
+    let nested = "version: 1\nstack: n\ntarget_groups:\n  a: {protocol: HTTP, port: 80, x-note: hi}\n";
+    let loaded = spec::load_str("n.yaml", nested, None, &[]);
+    assert!(loaded.report.render_short().contains("x-note"), "{}", loaded.report.render_short());
+}
