@@ -12,6 +12,9 @@ attributes! {
         pub ingress: Vec<Permission>,
         pub egress: Vec<Permission>,
         pub tags: TagMap,
+        /// Read from AWS for outputs, never compared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub arn: Option<String>,
     }
 }
 

@@ -98,6 +98,7 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
             ingress: permissions(g.ip_permissions(), &ids),
             egress: permissions(g.ip_permissions_egress(), &ids),
             tags: tags_of(g.tags()),
+            arn: security_group_arn(clients, g),
         }
         .to_value();
         live.push(Live { address, id: g.group_id().unwrap_or_default().to_string(), name: g.group_name().unwrap_or_default().to_string(), attrs });
@@ -149,4 +150,15 @@ fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Vec
         }
     }
     set_of(out)
+}
+
+/// A group's ARN: as EC2 returns it, or built from its owner, the region and its id where an
+/// endpoint leaves it out.
+fn security_group_arn(clients: &Clients, g: &SecurityGroup) -> Option<String> {
+    if let Some(arn) = g.security_group_arn() {
+        return Some(arn.to_string());
+    }
+    let region = clients.ec2.config().region()?.to_string();
+    let partition = crate::spec::validate::partition_of(&region);
+    Some(format!("arn:{partition}:ec2:{region}:{}:security-group/{}", g.owner_id()?, g.group_id()?))
 }

@@ -374,6 +374,7 @@ fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> De
             None => vec![Permission::all_outbound()],
         },
         tags: tag_map(s, &address, &sg.tags),
+        arn: None,
     };
     Desired::new(address, names::given(s, Kind::SecurityGroup, key, 255), &attrs, None)
 }

@@ -27,13 +27,23 @@ pub fn values(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
             let (kind, key, attribute) = crate::spec::model::output_parts(&out.value).unwrap_or_default();
             let found = Kind::parse(kind).and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
             let value = found.and_then(|r| match attribute {
-                "id" | "arn" => Some(r.id.clone()),
+                "id" => Some(r.id.clone()),
+                "arn" if r.id.starts_with("arn:") => Some(r.id.clone()),
+                // What CloudWatch's LoadBalancer and TargetGroup dimensions take: `app/NAME/ID`.
+                "arn_suffix" => arn_suffix(&r.id).map(str::to_string),
                 "name" => Some(r.name.clone()),
                 other => r.attrs.get(other).and_then(|v| v.as_str()).map(str::to_string),
             });
             OutputValue { name: name.clone(), value, description: out.description.clone() }
         })
         .collect()
+}
+
+/// The part of a load balancer's or target group's ARN after `loadbalancer/` (`app/web/50dc6c49...`)
+/// or from `targetgroup/` on (`targetgroup/api/73e2d6bc...`), as CloudWatch dimensions name them.
+pub fn arn_suffix(arn: &str) -> Option<&str> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    resource.strip_prefix("loadbalancer/").or_else(|| resource.starts_with("targetgroup/").then_some(resource))
 }
 
 /// The published outputs as the plan leaves them, compared with what is published now (`None`:
@@ -75,6 +85,15 @@ mod tests {
     use super::*;
     use crate::plan::model::{Address, Change, Live};
     use serde_json::json;
+
+    #[test]
+    fn arn_suffixes_are_what_cloudwatch_dimensions_take() {
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+        let tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/73e2d6bc24d8a067";
+        assert_eq!(arn_suffix(lb), Some("app/web/50dc6c495c0c9188"));
+        assert_eq!(arn_suffix(tg), Some("targetgroup/api/73e2d6bc24d8a067"));
+        assert_eq!(arn_suffix("sg-0123"), None);
+    }
 
     fn stack() -> Stack {
         let text = "version: 1\nstack: s\ntarget_groups:\n  api: {protocol: HTTP, port: 80}\n  web: {protocol: HTTP, port: 80}\nload_balancers:\n  edge:\n    listeners:\n      http: {port: 80, protocol: HTTP, default_action: {forward: api}}\n      alt: {port: 81, protocol: HTTP, default_action: {forward: web}}\noutputs:\n  dns: {value: load_balancer.edge.dns_name}\n  api_name: {value: target_group.api.name}\n  web_arn: {value: target_group.web.arn}\n";

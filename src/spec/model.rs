@@ -2184,7 +2184,8 @@ pub struct AlarmDimensions {
 pub struct Output {
     /// `KIND.KEY.ATTRIBUTE`, the resource as plans name it: `load_balancer.web.dns_name`,
     /// `load_balancer.web.canonical_zone`, `target_group.api.arn`, `autoscaling_group.web.name`.
-    /// Every resource has `id` and `name`; those with an ARN have `arn`.
+    /// Every resource has `id` and `name`; those with an ARN have `arn` (security groups too);
+    /// load balancers and target groups have `arn_suffix`, what CloudWatch dimensions take.
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -2201,11 +2202,11 @@ pub fn output_parts(value: &str) -> Option<(&str, &str, &str)> {
 pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
     use crate::kinds::Kind as K;
     match kind {
-        K::LoadBalancer => &["id", "name", "arn", "dns_name", "canonical_zone"],
-        K::TargetGroup | K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic | K::TrustStore => {
-            &["id", "name", "arn"]
-        }
-        K::SecurityGroup | K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
+        K::LoadBalancer => &["id", "name", "arn", "arn_suffix", "dns_name", "canonical_zone"],
+        K::TargetGroup => &["id", "name", "arn", "arn_suffix"],
+        K::SecurityGroup => &["id", "name", "arn"],
+        K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic | K::TrustStore => &["id", "name", "arn"],
+        K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
         K::Listener => &["id", "arn"],
         K::ListenerRules | K::WebAclAssociation | K::SharedRules | K::ShieldProtection => &[],
     }

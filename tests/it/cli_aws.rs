@@ -150,7 +150,7 @@ fn outputs_after_apply_and_by_name() {
     std::fs::write(
         &file,
         format!(
-            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\noutputs:\n  web_url: {{value: load_balancer.web.dns_name, description: Where users go}}\n  zone: {{value: load_balancer.web.canonical_zone}}\n  app_arn: {{value: target_group.app.arn}}\n"
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nsecurity_groups:\n  web:\n    ingress: [{{ports: 80, cidrs: [0.0.0.0/0]}}]\nload_balancers:\n  web:\n    security_groups: [web]\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\noutputs:\n  web_url: {{value: load_balancer.web.dns_name, description: Where users go}}\n  zone: {{value: load_balancer.web.canonical_zone}}\n  app_arn: {{value: target_group.app.arn}}\n  web_suffix: {{value: load_balancer.web.arn_suffix}}\n  app_suffix: {{value: target_group.app.arn_suffix}}\n  sg_arn: {{value: security_group.web.arn}}\n"
         ),
     )
     .unwrap();
@@ -169,6 +169,10 @@ fn outputs_after_apply_and_by_name() {
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["web_url"].as_str(), Some(url.trim_end()));
     assert!(doc["zone"].as_str().is_some_and(|z| !z.is_empty()));
+    // What CloudWatch dimensions take, and a security group's ARN (for IAM conditions, say).
+    assert!(doc["web_suffix"].as_str().is_some_and(|s| s.starts_with(&format!("app/{name}-web/"))), "{doc}");
+    assert!(doc["app_suffix"].as_str().is_some_and(|s| s.starts_with(&format!("targetgroup/{name}-app/"))), "{doc}");
+    assert!(doc["sg_arn"].as_str().is_some_and(|s| s.starts_with("arn:aws:ec2:us-east-1:") && s.contains(":security-group/sg-")), "{doc}");
 
     let o = run(&["apply", f, "--auto-approve", "-o", "json"]);
     let events: Vec<Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();

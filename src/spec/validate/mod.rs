@@ -666,6 +666,11 @@ const PARTITIONS: [(&str, &str); 8] = [
     ("aws", ""),
 ];
 
+/// The partition of a region (`aws-cn` for `cn-north-1`), for ARNs lbstack builds.
+pub fn partition_of(region: &str) -> &'static str {
+    PARTITIONS.iter().find(|(_, prefix)| region.starts_with(prefix)).map(|(p, _)| *p).unwrap_or("aws")
+}
+
 /// What is wrong with `arn` for a field that takes an ARN of `service` whose resource starts with
 /// one of `resources` (empty: any), in a stack of `region` (when known). `global`: the service
 /// has no regions in its ARNs (IAM).
