@@ -1089,6 +1089,71 @@ def delete_trust_store(self):
     return ActionResult({})
 
 
+# AWS (2025): path, host and header conditions take RegexValues in place of Values, rules take
+# Transforms (a host-header rewrite and a URL rewrite, kept by ModifyRule unless ResetTransforms),
+# and actions include jwt-validation. moto read only Values (a KeyError, HTTP 500), dropped
+# Transforms, and refused jwt-validation with InvalidActionTypeError.
+from moto.elbv2 import models as _elbv2_models  # noqa: E402
+from moto.elbv2.exceptions import InvalidConditionValueError  # noqa: E402
+
+if "jwt-validation" not in _elbv2_models.ALLOWED_ACTIONS:
+    _elbv2_models.ALLOWED_ACTIONS.append("jwt-validation")
+
+
+def _regex_or(original, config_key, field):
+    def validate(self, condition):
+        config = condition.get(config_key) or {}
+        regex = config.get("RegexValues") or []
+        if regex and not config.get("Values"):
+            for value in regex:
+                if not 1 <= len(value) <= 128:
+                    raise InvalidConditionValueError(f"The '{field}' regular expression must be 1-128 characters")
+            return None
+        return original(self, condition)
+
+    return validate
+
+
+for _field, _key in (("host-header", "HostHeaderConfig"), ("path-pattern", "PathPatternConfig"), ("http-header", "HttpHeaderConfig")):
+    _name = "_validate_" + _field.replace("-", "_") + "_condition"
+    setattr(ELBv2Backend, _name, _regex_or(getattr(ELBv2Backend, _name), _key, _field))
+
+_validate_actions = ELBv2Backend._validate_actions
+
+
+def validate_actions(self, actions):
+    return _validate_actions(self, [a for a in actions if a.type != "jwt-validation"])
+
+
+def create_rule_response(self):
+    params = self._get_params()
+    rule = self.elbv2_backend.create_rule(
+        listener_arn=params["ListenerArn"],
+        conditions=params["Conditions"],
+        priority=params["Priority"],
+        actions=params["Actions"],
+        tags=params.get("Tags"),
+    )
+    rule.transforms = params.get("Transforms") or []
+    return ActionResult({"Rules": [rule]})
+
+
+def modify_rule_response(self):
+    params = self._get_params()
+    rule = self.elbv2_backend.modify_rule(rule_arn=params["RuleArn"], conditions=params.get("Conditions", []), actions=params.get("Actions", []))
+    if params.get("ResetTransforms") in (True, "true"):
+        rule.transforms = []
+    elif params.get("Transforms"):
+        rule.transforms = params["Transforms"]
+    return ActionResult({"Rules": [rule]})
+
+
+ELBv2Backend._validate_actions = validate_actions
+ELBV2Response.create_rule = create_rule_response
+ELBV2Response.modify_rule = modify_rule_response
+# AWS's attributes of an application load balancer's health-check logs (moto knew `enabled` only).
+_elbv2_models.FakeLoadBalancer.VALID_ATTRS |= {"health_check_logs.s3.bucket", "health_check_logs.s3.prefix"}
+
 _get_resource_by_arn = ELBv2Backend._get_resource_by_arn
 
 

@@ -335,6 +335,11 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 /// when planning), and its digest returned for the `lbstack:client-secret` tag.
 fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>, Option<String>)> {
     let main = action(sc, &v.main)?;
+    if let Some(jwt) = &v.jwt {
+        let mut main = main;
+        main.order = Some(2);
+        return Ok((vec![jwt_validation(jwt), main], None));
+    }
     let Some(auth) = &v.authenticate else { return Ok((vec![main], None)) };
     let mut digest = None;
     let extra: std::collections::HashMap<String, String> = auth.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -372,6 +377,41 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>,
     let mut main = main;
     main.order = Some(2);
     Ok((vec![first, main], digest))
+}
+
+/// JWT validation, the first action of two.
+fn jwt_validation(j: &crate::attrs::elbv2::JwtValidation) -> Action {
+    use aws_sdk_elasticloadbalancingv2::types::{JwtValidationActionAdditionalClaim, JwtValidationActionAdditionalClaimFormatEnum, JwtValidationActionConfig};
+    let claims = j
+        .claims
+        .iter()
+        .map(|(name, c)| {
+            JwtValidationActionAdditionalClaim::builder()
+                .name(name)
+                .format(JwtValidationActionAdditionalClaimFormatEnum::from(c.format.as_str()))
+                .set_values(Some(c.values.clone()))
+                .build()
+        })
+        .collect::<Vec<_>>();
+    let cfg =
+        JwtValidationActionConfig::builder().issuer(&j.issuer).jwks_endpoint(&j.jwks_endpoint).set_additional_claims((!claims.is_empty()).then_some(claims));
+    Action::builder().r#type(ActionTypeEnum::JwtValidation).jwt_validation_config(cfg.build()).order(1).build()
+}
+
+/// A rule's transforms as the API takes them (empty: none).
+fn transforms(r: Option<&crate::attrs::elbv2::Rewrite>) -> Vec<aws_sdk_elasticloadbalancingv2::types::RuleTransform> {
+    use aws_sdk_elasticloadbalancingv2::types::{HostHeaderRewriteConfig, RewriteConfig, RuleTransform, TransformTypeEnum, UrlRewriteConfig};
+    let rewrite = |x: &crate::attrs::elbv2::RewriteRule| RewriteConfig::builder().regex(&x.regex).replace(&x.replace).build();
+    let mut out = Vec::new();
+    if let Some(host) = r.and_then(|r| r.host.as_ref()) {
+        let cfg = HostHeaderRewriteConfig::builder().rewrites(rewrite(host)).build();
+        out.push(RuleTransform::builder().r#type(TransformTypeEnum::HostHeaderRewrite).host_header_rewrite_config(cfg).build());
+    }
+    if let Some(url) = r.and_then(|r| r.url.as_ref()) {
+        let cfg = UrlRewriteConfig::builder().rewrites(rewrite(url)).build();
+        out.push(RuleTransform::builder().r#type(TransformTypeEnum::UrlRewrite).url_rewrite_config(cfg).build());
+    }
+    out
 }
 
 /// The final action alone, as the API's type.
@@ -666,6 +706,31 @@ fn condition_list(v: &Conditions) -> Vec<RuleCondition> {
     if let Some(s) = &v.source_ip {
         out.push(RuleCondition::builder().field("source-ip").source_ip_config(SourceIpConditionConfig::builder().set_values(Some(s.clone())).build()).build());
     }
+    // Regular expressions: the same condition fields, with RegexValues.
+    if let Some(p) = &v.path_regex {
+        out.push(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(PathPatternConditionConfig::builder().set_regex_values(Some(p.clone())).build())
+                .build(),
+        );
+    }
+    if let Some(h) = &v.host_regex {
+        out.push(
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(HostHeaderConditionConfig::builder().set_regex_values(Some(h.clone())).build())
+                .build(),
+        );
+    }
+    for (name, values) in v.header_regex.iter().flatten() {
+        out.push(
+            RuleCondition::builder()
+                .field("http-header")
+                .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(name).set_regex_values(Some(values.clone())).build())
+                .build(),
+        );
+    }
     if let Some(m) = &v.method {
         out.push(
             RuleCondition::builder()
@@ -754,12 +819,17 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     let mut moves = Vec::new();
     for (w, h) in &pairs {
         let arn = arn_of(h).ok_or_else(|| anyhow::anyhow!("no ARN for the rule at priority {}", priority_of(h)))?;
-        if w.conditions != h.conditions || now(w)? != then(h)? {
+        if w.conditions != h.conditions || now(w)? != then(h)? || w.rewrite != h.rewrite {
             let (sent, secret) = actions(sc, &w.action)?;
+            let sent_transforms = transforms(w.rewrite.as_ref());
+            // No transforms left: ModifyRule keeps the old ones unless told to reset them.
+            let reset = sent_transforms.is_empty() && h.rewrite.is_some();
             elb.modify_rule()
                 .rule_arn(&arn)
                 .set_conditions(Some(condition_list(&w.conditions)))
                 .set_actions(Some(sent))
+                .set_transforms((!sent_transforms.is_empty()).then_some(sent_transforms))
+                .set_reset_transforms(reset.then_some(true))
                 .send()
                 .await
                 .map_err(|e| err(&format!("modifying the rule at priority {}", priority_of(w)), e))?;
@@ -821,6 +891,7 @@ async fn create_rule(sc: &StepContext, c: &Change, listener: &str, priority: i32
         .priority(priority)
         .set_conditions(Some(condition_list(&w.conditions)))
         .set_actions(Some(sent))
+        .set_transforms(Some(transforms(w.rewrite.as_ref())).filter(|t| !t.is_empty()))
         .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
         .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
     if let Some(digest) = &secret {

@@ -148,6 +148,10 @@ pub struct ListenerAction {
     #[serde(flatten)]
     pub main: MainAction,
     pub authenticate: Option<Authenticate>,
+    /// Null when absent, as `authenticate`: the diff compares what the stack declares, so a
+    /// token check removed must be declared as none.
+    #[serde(default)]
+    pub jwt: Option<JwtValidation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -275,6 +279,44 @@ pub struct Conditions {
     pub source_ip: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<Vec<String>>,
+    /// Regular expressions (AWS's `RegexValues`) of the path, host and headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_regex: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_regex: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_regex: Option<indexmap::IndexMap<String, Vec<String>>>,
+}
+
+/// A rule's transforms: a regular-expression rewrite of the host header and of the URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rewrite {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<RewriteRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<RewriteRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewriteRule {
+    pub regex: String,
+    pub replace: String,
+}
+
+/// JWT validation before the action (`jwt-validation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JwtValidation {
+    pub issuer: String,
+    pub jwks_endpoint: String,
+    /// By claim name: its format and (a set of) values.
+    #[serde(default, skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    pub claims: indexmap::IndexMap<String, JwtClaim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JwtClaim {
+    pub format: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +330,8 @@ pub struct RuleAttrs {
     pub priority: Option<i64>,
     pub conditions: Conditions,
     pub action: ListenerAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<Rewrite>,
 }
 
 attributes! {
@@ -336,7 +380,7 @@ impl ListenerAction {
             },
             other => other.clone(),
         };
-        Ok(ListenerAction { main, authenticate: self.authenticate.clone() })
+        Ok(ListenerAction { main, authenticate: self.authenticate.clone(), jwt: self.jwt.clone() })
     }
 
     /// What AWS holds of it: without the client secret's source (an apply input).

@@ -535,6 +535,16 @@ impl Builder<'_> {
                 m.insert(field.into(), typed(v));
             }
         }
+        let mut state = Map::new();
+        for (key, field) in [
+            ("target_health_state.unhealthy.connection_termination.enabled", "connection_termination"),
+            ("target_health_state.unhealthy.draining_interval_seconds", "draining_interval"),
+        ] {
+            if let Some(v) = changed(key) {
+                state.insert(field.into(), typed(v));
+            }
+        }
+        put(m, "target_health_state", Value::Object(state));
         for name in ["dns_failover", "unhealthy_state_routing"] {
             let prefix = format!("target_group_health.{name}.minimum_healthy_targets");
             let mut h = Map::new();
@@ -655,16 +665,20 @@ impl Builder<'_> {
         let mut m = Map::new();
         put(&mut m, "priority", r.priority().and_then(|p| p.parse::<u32>().ok()).map_or(Value::Null, Value::from));
         let mut header = Map::new();
+        let mut header_regex = Map::new();
         let mut query = Map::new();
         for c in r.conditions() {
             let values = |v: Option<&[String]>| one_or_many(v.unwrap_or(c.values()));
             match c.field().unwrap_or_default() {
-                "path-pattern" => {
-                    m.insert("path".into(), values(c.path_pattern_config().map(|x| x.values())));
-                }
-                "host-header" => {
-                    m.insert("host".into(), values(c.host_header_config().map(|x| x.values())));
-                }
+                // By regular expressions (RegexValues) or by patterns.
+                "path-pattern" => match c.path_pattern_config().map(|x| x.regex_values()).filter(|r| !r.is_empty()) {
+                    Some(regex) => _ = m.insert("path_regex".into(), one_or_many(regex)),
+                    None => _ = m.insert("path".into(), values(c.path_pattern_config().map(|x| x.values()))),
+                },
+                "host-header" => match c.host_header_config().map(|x| x.regex_values()).filter(|r| !r.is_empty()) {
+                    Some(regex) => _ = m.insert("host_regex".into(), one_or_many(regex)),
+                    None => _ = m.insert("host".into(), values(c.host_header_config().map(|x| x.values()))),
+                },
                 "http-request-method" => {
                     m.insert("method".into(), values(c.http_request_method_config().map(|x| x.values())));
                 }
@@ -673,7 +687,11 @@ impl Builder<'_> {
                 }
                 "http-header" => {
                     if let Some(h) = c.http_header_config() {
-                        header.insert(h.http_header_name().unwrap_or_default().to_string(), one_or_many(h.values()));
+                        let name = h.http_header_name().unwrap_or_default().to_string();
+                        match h.regex_values() {
+                            [] => header.insert(name, one_or_many(h.values())),
+                            regex => header_regex.insert(name, one_or_many(regex)),
+                        };
                     }
                 }
                 "query-string" => {
@@ -690,8 +708,24 @@ impl Builder<'_> {
             }
         }
         put(&mut m, "header", Value::Object(header));
+        put(&mut m, "header_regex", Value::Object(header_regex));
         put(&mut m, "query", Value::Object(query));
         m.extend(self.actions(place, r.actions()));
+        let mut rewrite = Map::new();
+        for t in r.transforms() {
+            let (part, rewrites) = match t.r#type().map(|t| t.as_str()) {
+                Some("host-header-rewrite") => ("host", t.host_header_rewrite_config().map(|c| c.rewrites())),
+                Some("url-rewrite") => ("url", t.url_rewrite_config().map(|c| c.rewrites())),
+                other => {
+                    self.notes.push(format!("{place}: transform `{}` is not in the stack format; left out", other.unwrap_or_default()));
+                    continue;
+                }
+            };
+            if let Some(first) = rewrites.and_then(<[_]>::first) {
+                rewrite.insert(part.into(), json!({ "regex": first.regex(), "replace": first.replace() }));
+            }
+        }
+        put(&mut m, "rewrite", Value::Object(rewrite));
         Value::Object(m)
     }
 
@@ -744,6 +778,27 @@ impl Builder<'_> {
                 }
                 "authenticate-oidc" | "authenticate-cognito" => {
                     m.insert("authenticate".into(), self.authenticate(place, a));
+                }
+                "jwt-validation" => {
+                    let j = a.jwt_validation_config();
+                    let mut v = Map::new();
+                    v.insert("issuer".into(), json!(j.and_then(|j| j.issuer())));
+                    v.insert("jwks_endpoint".into(), json!(j.and_then(|j| j.jwks_endpoint())));
+                    let claims: Map<String, Value> = j
+                        .map(|j| j.additional_claims())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|c| {
+                            let mut claim = Map::new();
+                            if let Some(format) = c.format().map(|f| f.as_str()).filter(|f| *f != "single-string") {
+                                claim.insert("format".into(), Value::from(format));
+                            }
+                            claim.insert("values".into(), one_or_many(c.values()));
+                            (c.name().unwrap_or_default().to_string(), Value::Object(claim))
+                        })
+                        .collect();
+                    put(&mut v, "claims", Value::Object(claims));
+                    m.insert("validate_jwt".into(), Value::Object(v));
                 }
                 other => self.notes.push(format!("{place}: action `{other}` is not in the stack format; left out")),
             }
@@ -1297,8 +1352,8 @@ fn lb_attributes(kind: &str, a: &BTreeMap<String, String>) -> Value {
             m.insert(row.field.into(), typed(v));
         }
     }
-    for (field, prefix) in [("access_logs", "access_logs.s3"), ("connection_logs", "connection_logs.s3")] {
-        if field == "connection_logs" && kind != "application" || field == "access_logs" && kind == "gateway" {
+    for (field, prefix) in [("access_logs", "access_logs.s3"), ("connection_logs", "connection_logs.s3"), ("health_check_logs", "health_check_logs.s3")] {
+        if field != "access_logs" && kind != "application" || field == "access_logs" && kind == "gateway" {
             continue;
         }
         if a.get(&format!("{prefix}.enabled")).map(String::as_str) == Some("true") {

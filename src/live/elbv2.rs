@@ -7,6 +7,7 @@ use crate::attrs::elbv2::{
     Authenticate as SignIn, Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication,
     QueryPair, RuleAttrs, SharedRulesAttrs, Target, TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
 };
+use crate::attrs::elbv2::{JwtClaim, JwtValidation, Rewrite, RewriteRule};
 use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
 use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, tg_attributes, tg_sets_attributes};
 use crate::plan::names;
@@ -439,7 +440,29 @@ fn rule_arns<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> IndexMap<String, 
 }
 
 fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> RuleAttrs {
-    RuleAttrs { priority: r.priority().and_then(|p| p.parse::<i64>().ok()), conditions: conditions(r.conditions()), action: actions(r.actions(), tg_refs) }
+    RuleAttrs {
+        priority: r.priority().and_then(|p| p.parse::<i64>().ok()),
+        conditions: conditions(r.conditions()),
+        action: actions(r.actions(), tg_refs),
+        rewrite: rewrite(r.transforms()),
+    }
+}
+
+/// A rule's transforms as the stack writes them: one rewrite each of the host and the URL.
+fn rewrite(transforms: &[aws_sdk_elasticloadbalancingv2::types::RuleTransform]) -> Option<Rewrite> {
+    use aws_sdk_elasticloadbalancingv2::types::TransformTypeEnum;
+    let first = |rewrites: &[aws_sdk_elasticloadbalancingv2::types::RewriteConfig]| {
+        rewrites.first().map(|r| RewriteRule { regex: r.regex().unwrap_or_default().to_string(), replace: r.replace().unwrap_or_default().to_string() })
+    };
+    let mut out = Rewrite::default();
+    for t in transforms {
+        match t.r#type() {
+            Some(TransformTypeEnum::HostHeaderRewrite) => out.host = t.host_header_rewrite_config().and_then(|c| first(c.rewrites())),
+            Some(TransformTypeEnum::UrlRewrite) => out.url = t.url_rewrite_config().and_then(|c| first(c.rewrites())),
+            _ => {}
+        }
+    }
+    (out != Rewrite::default()).then_some(out)
 }
 
 fn conditions(conds: &[RuleCondition]) -> Conditions {
@@ -448,11 +471,22 @@ fn conditions(conds: &[RuleCondition]) -> Conditions {
         |c: &RuleCondition, nested: Option<&[String]>| -> Option<Vec<String>> { Some(set_of(nested.filter(|n| !n.is_empty()).unwrap_or(c.values()).to_vec())) };
     for c in conds {
         match c.field().unwrap_or_default() {
-            "path-pattern" => out.path = values(c, c.path_pattern_config().map(|p| p.values())),
-            "host-header" => out.host = values(c, c.host_header_config().map(|p| p.values())),
+            // A condition matches by patterns or, with RegexValues, by regular expressions.
+            "path-pattern" => match c.path_pattern_config().map(|p| p.regex_values()).filter(|r| !r.is_empty()) {
+                Some(regex) => out.path_regex = Some(set_of(regex.to_vec())),
+                None => out.path = values(c, c.path_pattern_config().map(|p| p.values())),
+            },
+            "host-header" => match c.host_header_config().map(|p| p.regex_values()).filter(|r| !r.is_empty()) {
+                Some(regex) => out.host_regex = Some(set_of(regex.to_vec())),
+                None => out.host = values(c, c.host_header_config().map(|p| p.values())),
+            },
             "http-header" => {
                 if let Some(h) = c.http_header_config() {
-                    out.header.get_or_insert_default().insert(h.http_header_name().unwrap_or_default().to_ascii_lowercase(), set_of(h.values().to_vec()));
+                    let name = h.http_header_name().unwrap_or_default().to_ascii_lowercase();
+                    match h.regex_values() {
+                        [] => out.header.get_or_insert_default().insert(name, set_of(h.values().to_vec())),
+                        regex => out.header_regex.get_or_insert_default().insert(name, set_of(regex.to_vec())),
+                    };
                 }
             }
             "query-string" => {
@@ -482,12 +516,33 @@ fn tg_value(arn: &str, tg_refs: &HashMap<String, Address>) -> RefOrId {
 /// A listener's or rule's actions as the stack writes them: the final action, with the sign-in
 /// that comes before it.
 pub fn actions(list: &[Action], tg_refs: &HashMap<String, Address>) -> ListenerAction {
-    let is_auth = |a: &Action| matches!(a.r#type(), Some(ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito));
+    let is_auth =
+        |a: &Action| matches!(a.r#type(), Some(ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito | ActionTypeEnum::JwtValidation));
     let mut ordered: Vec<&Action> = list.iter().collect();
     ordered.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
     ListenerAction {
         main: action(ordered.iter().find(|a| !is_auth(a)).copied(), tg_refs),
         authenticate: ordered.iter().find(|a| is_auth(a)).and_then(|a| authenticate(a)),
+        jwt: ordered.iter().find_map(|a| a.jwt_validation_config()).map(jwt_validation),
+    }
+}
+
+fn jwt_validation(j: &aws_sdk_elasticloadbalancingv2::types::JwtValidationActionConfig) -> JwtValidation {
+    JwtValidation {
+        issuer: j.issuer().unwrap_or_default().to_string(),
+        jwks_endpoint: j.jwks_endpoint().unwrap_or_default().to_string(),
+        claims: j
+            .additional_claims()
+            .iter()
+            .map(|c| {
+                (
+                    c.name().unwrap_or_default().to_string(),
+                    JwtClaim { format: c.format().map_or("single-string", |f| f.as_str()).to_string(), values: set_of(c.values().to_vec()) },
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -6,11 +6,11 @@ use super::model::{Address, Desired, Kind, as_reference};
 use super::names;
 use crate::attrs::acm::{CertificateAttrs, CertificateInputs};
 use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
+use crate::attrs::elbv2::{self as elb, HealthCheck, Target as Registered, TargetGroupAttrs};
 use crate::attrs::elbv2::{
     Authenticate as SignIn, Conditions, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication as MutualTls,
     QueryPair, RuleAttrs, SecretSource, SharedRulesAttrs, SharedRulesInputs, TrustStoreAttrs, TrustStoreInputs, WeightedGroup,
 };
-use crate::attrs::elbv2::{HealthCheck, Target as Registered, TargetGroupAttrs};
 use crate::attrs::route53::RecordAttrs;
 use crate::attrs::shield::ShieldProtectionAttrs;
 use crate::attrs::sns::{Subscription, TopicAttrs};
@@ -615,6 +615,14 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
         if let Some(keep) = tg.preserve_client_ip {
             put("preserve_client_ip.enabled", Some(keep.to_string()));
         }
+        if let Some(state) = &tg.target_health_state {
+            if let Some(close) = state.connection_termination {
+                put("target_health_state.unhealthy.connection_termination.enabled", Some(close.to_string()));
+            }
+            if let Some(seconds) = state.draining_interval {
+                put("target_health_state.unhealthy.draining_interval_seconds", Some(seconds.to_string()));
+            }
+        }
     }
     if tg.target_type != TargetType::Lambda && tg.protocol != Some(Protocol::Geneve) {
         put("load_balancing.cross_zone.enabled", flag(tg.cross_zone));
@@ -707,13 +715,15 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
             put("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", flag(a.tls_headers));
             put("waf.fail_open.enabled", flag(a.waf_fail_open));
             put("zonal_shift.config.enabled", flag(a.zonal_shift));
-            match &a.connection_logs {
-                Some(logs) => {
-                    put("connection_logs.s3.enabled", Some("true".into()));
-                    put("connection_logs.s3.bucket", Some(logs.bucket.clone()));
-                    put("connection_logs.s3.prefix", Some(logs.prefix.clone().unwrap_or_default()));
+            for (prefix, logs) in [("connection_logs.s3", &a.connection_logs), ("health_check_logs.s3", &a.health_check_logs)] {
+                match logs {
+                    Some(logs) => {
+                        put(&format!("{prefix}.enabled"), Some("true".into()));
+                        put(&format!("{prefix}.bucket"), Some(logs.bucket.clone()));
+                        put(&format!("{prefix}.prefix"), Some(logs.prefix.clone().unwrap_or_default()));
+                    }
+                    None => put(&format!("{prefix}.enabled"), None),
                 }
-                None => put("connection_logs.s3.enabled", None),
             }
         }
         LbType::Network => {
@@ -869,7 +879,7 @@ fn with_looked_up_groups<'a>(s: &'a Stack, ctx: &Context) -> Result<std::borrow:
 
 /// A listener or rule action, with the sign-in before it.
 pub fn action(s: &Stack, a: &Action) -> ListenerAction {
-    ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(|x| authenticate(s, x)) }
+    ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(|x| authenticate(s, x)), jwt: a.validate_jwt.as_ref().map(jwt_validation) }
 }
 
 /// AWS's defaults of an authenticate action's session settings.
@@ -975,12 +985,39 @@ fn main_action(a: &Action) -> MainAction {
     MainAction::Unsupported { r#type: String::new() }
 }
 
+fn jwt_validation(j: &crate::spec::model::JwtValidation) -> elb::JwtValidation {
+    elb::JwtValidation {
+        issuer: j.issuer.clone(),
+        jwks_endpoint: j.jwks_endpoint.clone(),
+        claims: j
+            .claims
+            .iter()
+            .map(|(name, c)| (name.clone(), elb::JwtClaim { format: c.format.as_str().into(), values: set_of(c.values.to_vec()) }))
+            .collect(),
+    }
+}
+
+fn rewrite(r: &Rule) -> Option<elb::Rewrite> {
+    let rule = |x: &Option<crate::spec::model::RewriteRule>| x.as_ref().map(|x| elb::RewriteRule { regex: x.regex.clone(), replace: x.replace.clone() });
+    r.rewrite.as_ref().map(|w| elb::Rewrite { host: rule(&w.host), url: rule(&w.url) })
+}
+
+/// A rule of the stack as its listener holds it.
+fn rule_attrs(s: &Stack, r: &Rule, priority: u32) -> RuleAttrs {
+    RuleAttrs { priority: Some(i64::from(priority)), conditions: conditions(r), action: action(s, &r.action()), rewrite: rewrite(r) }
+}
+
 pub fn conditions(r: &Rule) -> Conditions {
     let list = |v: &Option<OneOrMany>| v.as_ref().map(|v| set_of(v.to_vec()));
+    let headers =
+        |h: &indexmap::IndexMap<String, OneOrMany>| (!h.is_empty()).then(|| h.iter().map(|(k, v)| (k.to_ascii_lowercase(), set_of(v.to_vec()))).collect());
     Conditions {
+        path_regex: list(&r.path_regex),
+        host_regex: list(&r.host_regex),
+        header_regex: headers(&r.header_regex),
         path: list(&r.path),
         host: list(&r.host),
-        header: (!r.header.is_empty()).then(|| r.header.iter().map(|(k, v)| (k.to_ascii_lowercase(), set_of(v.to_vec()))).collect()),
+        header: headers(&r.header),
         query: (!r.query.is_empty()).then(|| set_of(r.query.iter().map(|(k, v)| QueryPair { key: k.clone(), value: v.clone() }).collect())),
         source_ip: list(&r.source_ip),
         method: list(&r.method),
@@ -1034,7 +1071,7 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
                 free
             }
         };
-        rules.push(RuleAttrs { priority: Some(i64::from(priority)), conditions: conditions(r), action: action(s, &r.action()) });
+        rules.push(rule_attrs(s, r, priority));
     }
     rules.sort_by_key(|r| r.priority);
     let attrs = SharedRulesAttrs { listener: state.arn.clone(), rules, rule_arns: None };
@@ -1045,16 +1082,7 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
 fn listener_rules(s: &Stack, lb_key: &str, key: &str, l: &Listener) -> Desired {
     let listener = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let address = Address::new(Kind::ListenerRules, format!("{lb_key}.{key}"));
-    let mut rules: Vec<RuleAttrs> = l
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RuleAttrs {
-            priority: Some(i64::from(r.priority.unwrap_or(10 * (i as u32 + 1)))),
-            conditions: conditions(r),
-            action: action(s, &r.action()),
-        })
-        .collect();
+    let mut rules: Vec<RuleAttrs> = l.rules.iter().enumerate().map(|(i, r)| rule_attrs(s, r, r.priority.unwrap_or(10 * (i as u32 + 1)))).collect();
     rules.sort_by_key(|r| r.priority);
     let attrs = ListenerRulesAttrs { listener: Ref(listener.clone()), rules, rule_arns: None };
     Desired::new(address, format!("{lb_key}:{key} rules"), &attrs, Some(listener))

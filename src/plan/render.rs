@@ -290,7 +290,7 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
     let after = d.after.as_ref().and_then(Value::as_array).unwrap_or(&empty);
     let identity = |r: &Value| if kind == Kind::WebAcl { r["name"].clone() } else { r["conditions"].clone() };
     let label = |r: &Value| if kind == Kind::WebAcl { format!("rule {}", show(&r["name"])) } else { format!("rule {}", conditions_text(&r["conditions"])) };
-    let what = |r: &Value| if kind == Kind::WebAcl { waf_text(r) } else { action_text(&r["action"]) };
+    let what = |r: &Value| if kind == Kind::WebAcl { waf_text(r) } else { rule_text(r) };
     // Pair after with before: same identity first, then (listener rules) same priority.
     let mut unpaired: Vec<&Value> = before.iter().collect();
     let mut pairs: Vec<(&Value, Option<&Value>)> = Vec::new();
@@ -392,10 +392,26 @@ pub fn conditions_text(c: &Value) -> String {
 
 fn action_text(a: &Value) -> String {
     let main = main_action_text(a);
+    if let Some(issuer) = a["jwt"]["issuer"].as_str() {
+        return format!("jwt from {issuer} then {main}");
+    }
     match a["authenticate"]["type"].as_str() {
         Some(kind) => format!("{} then {main}", kind.trim_start_matches("authenticate-")),
         None => main,
     }
+}
+
+/// A rule's action, with the rewrites before it.
+fn rule_text(r: &Value) -> String {
+    let mut rewrites = Vec::new();
+    for part in ["host", "url"] {
+        let w = &r["rewrite"][part];
+        if let (Some(regex), Some(replace)) = (w["regex"].as_str(), w["replace"].as_str()) {
+            rewrites.push(format!("rewrite {part} {regex} => {replace}"));
+        }
+    }
+    let action = action_text(&r["action"]);
+    if rewrites.is_empty() { action } else { format!("{}, {action}", rewrites.join(", ")) }
 }
 
 fn main_action_text(a: &Value) -> String {

@@ -32,6 +32,9 @@ pub const LOAD_BALANCER: &[Attribute] = &[
     Attribute { key: "connection_logs.s3.enabled", field: "connection_logs", default: Some("false") },
     Attribute { key: "connection_logs.s3.bucket", field: "connection_logs", default: Some("") },
     Attribute { key: "connection_logs.s3.prefix", field: "connection_logs", default: Some("") },
+    Attribute { key: "health_check_logs.s3.enabled", field: "health_check_logs", default: Some("false") },
+    Attribute { key: "health_check_logs.s3.bucket", field: "health_check_logs", default: Some("") },
+    Attribute { key: "health_check_logs.s3.prefix", field: "health_check_logs", default: Some("") },
 ];
 
 pub const TARGET_GROUP: &[Attribute] = &[
@@ -51,6 +54,9 @@ pub const TARGET_GROUP: &[Attribute] = &[
     Attribute { key: "target_group_health.dns_failover.minimum_healthy_targets.percentage", field: "dns_failover", default: Some("off") },
     Attribute { key: "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", field: "unhealthy_state_routing", default: Some("1") },
     Attribute { key: "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", field: "unhealthy_state_routing", default: Some("off") },
+    // Defaults, but managed only when the stack sets them: UDP groups may differ.
+    Attribute { key: "target_health_state.unhealthy.connection_termination.enabled", field: "target_health_state", default: Some("true") },
+    Attribute { key: "target_health_state.unhealthy.draining_interval_seconds", field: "target_health_state", default: Some("0") },
 ];
 
 pub const LISTENER: &[Attribute] = &[Attribute { key: "tcp.idle_timeout.seconds", field: "tcp_idle_timeout", default: Some("350") }];

@@ -565,6 +565,11 @@ pub struct TargetGroup {
     /// Close open connections when a target is deregistered, after the delay (network groups).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_termination: Option<bool>,
+    /// What happens to an unhealthy target's connections (network groups): closed at once (AWS's
+    /// default) or, with `connection_termination: false`, drained. Omitted, AWS's value is left
+    /// as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_health_state: Option<UnhealthyTargetState>,
     /// Cross-zone load balancing for this group; omitted, the load balancer's setting applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_zone: Option<bool>,
@@ -832,6 +837,9 @@ pub struct LbAttributes {
     /// Connection logs (client TLS handshakes) to S3 (application only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_logs: Option<AccessLogs>,
+    /// Health-check logs (each check's result and reason) to S3 (application only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_logs: Option<AccessLogs>,
     /// Seconds a client connection may stay open in all (60–604800, default 3600; application only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 60, max = 604800))]
@@ -864,6 +872,20 @@ pub struct LbAttributes {
     /// has no field for yet. Removing a key leaves AWS's value as it is.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub other: IndexMap<String, Scalar>,
+}
+
+/// `target_health_state.unhealthy.*` of a network target group.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UnhealthyTargetState {
+    /// Close an unhealthy target's connections (AWS default true; not on UDP and TCP_UDP groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_termination: Option<bool>,
+    /// Seconds an unhealthy target drains before it is `unhealthy` (0–360000, AWS default 0); only
+    /// with `connection_termination: false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 360000))]
+    pub draining_interval: Option<u32>,
 }
 
 /// A minimum of healthy targets, as a count, a share, or both (both must hold).
@@ -1045,6 +1067,9 @@ pub struct Action {
     /// Sign users in (OpenID Connect or a Cognito user pool) before the action (HTTPS listeners).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authenticate: Option<Authenticate>,
+    /// Check the request's JWT bearer token before the action (HTTPS listeners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_jwt: Option<JwtValidation>,
 }
 
 /// Exactly one of `oidc` or `cognito`.
@@ -1194,6 +1219,15 @@ pub struct Rule {
     /// Header name to accepted value patterns.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub header: IndexMap<String, OneOrMany>,
+    /// Host as regular expressions (`^api-[0-9]+\.example\.com$`), instead of `host` patterns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_regex: Option<OneOrMany>,
+    /// Path as regular expressions (`^/v[0-9]+/`), instead of `path` patterns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_regex: Option<OneOrMany>,
+    /// Header name to regular expressions of its value, for a header not under `header`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub header_regex: IndexMap<String, OneOrMany>,
     /// Query string key to value pattern.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub query: IndexMap<String, String>,
@@ -1215,6 +1249,79 @@ pub struct Rule {
     /// Sign users in before the rule's action (HTTPS listeners).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authenticate: Option<Authenticate>,
+    /// Check the request's JWT bearer token before the rule's action (HTTPS listeners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_jwt: Option<JwtValidation>,
+    /// Rewrite the request's host header or URL before it reaches the targets (application load
+    /// balancers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<Rewrite>,
+}
+
+/// A rule's transforms: one regular-expression rewrite of the host header, one of the URL.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rewrite {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<RewriteRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<RewriteRule>,
+}
+
+/// Replace what `regex` matches with `replace` (`$1`, `$2` name capture groups).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RewriteRule {
+    #[schemars(length(min = 1, max = 1024))]
+    pub regex: String,
+    #[schemars(length(max = 1024))]
+    pub replace: String,
+}
+
+/// Validate a JWT access token (the `Authorization: Bearer` header) before the action: its
+/// signature against the issuer's keys, `exp`, `iss`, `nbf` and `iat`, and any other claims.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JwtValidation {
+    /// The token's issuer (`iss`), at most 256 characters.
+    #[schemars(length(min = 1, max = 256))]
+    pub issuer: String,
+    /// The https:// URL of the issuer's JSON Web Key Set, at most 256 characters.
+    #[schemars(length(min = 1, max = 256))]
+    pub jwks_endpoint: String,
+    /// Other claims the token must carry, by name (not `exp`, `iss`, `nbf` or `iat`; at most 10).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub claims: IndexMap<String, JwtClaim>,
+}
+
+/// A claim's accepted values and how the token writes them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JwtClaim {
+    /// `single-string` (default), `string-array` or `space-separated-values`.
+    #[serde(default)]
+    pub format: JwtClaimFormat,
+    /// 1–10 values of at most 256 characters.
+    pub values: OneOrMany,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum JwtClaimFormat {
+    #[default]
+    SingleString,
+    StringArray,
+    SpaceSeparatedValues,
+}
+
+impl JwtClaimFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwtClaimFormat::SingleString => "single-string",
+            JwtClaimFormat::StringArray => "string-array",
+            JwtClaimFormat::SpaceSeparatedValues => "space-separated-values",
+        }
+    }
 }
 
 impl Rule {
@@ -1225,10 +1332,19 @@ impl Rule {
             redirect: self.redirect.clone(),
             fixed_response: self.fixed_response.clone(),
             authenticate: self.authenticate.clone(),
+            validate_jwt: self.validate_jwt.clone(),
         }
     }
     pub fn has_condition(&self) -> bool {
-        self.path.is_some() || self.host.is_some() || !self.header.is_empty() || !self.query.is_empty() || self.source_ip.is_some() || self.method.is_some()
+        self.path.is_some()
+            || self.host.is_some()
+            || self.path_regex.is_some()
+            || self.host_regex.is_some()
+            || !self.header.is_empty()
+            || !self.header_regex.is_empty()
+            || !self.query.is_empty()
+            || self.source_ip.is_some()
+            || self.method.is_some()
     }
 }
 

@@ -770,9 +770,9 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
         async move { lbstack::live::read(c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
     };
 
-    let alb = "client_keep_alive: 7200, desync_mitigation: strictest, xff_header_processing: preserve, xff_client_port: true, preserve_host_header: true, tls_headers: true, waf_fail_open: true, zonal_shift: true, connection_logs: {bucket: conn-logs, prefix: web}, other: {health_check_logs.s3.enabled: false}";
+    let alb = "client_keep_alive: 7200, desync_mitigation: strictest, xff_header_processing: preserve, xff_client_port: true, preserve_host_header: true, tls_headers: true, waf_fail_open: true, zonal_shift: true, connection_logs: {bucket: conn-logs, prefix: web}, health_check_logs: {bucket: hc-logs, prefix: web}, other: {ipv6.deny_all_igw_traffic: true}";
     let nlb = "cross_zone: true, zonal_shift: true, dns_client_routing: availability_zone_affinity";
-    let tg = ", proxy_protocol_v2: true, connection_termination: true, preserve_client_ip: false, cross_zone: false, dns_failover: {count: 2}, unhealthy_state_routing: {percent: 50}, other_attributes: {target_health_state.unhealthy.connection_termination.enabled: false}";
+    let tg = ", proxy_protocol_v2: true, connection_termination: true, preserve_client_ip: false, cross_zone: false, dns_failover: {count: 2}, unhealthy_state_routing: {percent: 50}, target_health_state: {connection_termination: false, draining_interval: 30}, other_attributes: {load_balancing.algorithm.anomaly_mitigation: \"off\"}";
     let s = stack(alb, nlb, tg);
     apply_converges(&c, &s).await;
     let web = lb_attrs(arn_of(&s, "load_balancer.web").await).await;
@@ -787,7 +787,10 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
         ("zonal_shift.config.enabled", "true"),
         ("connection_logs.s3.enabled", "true"),
         ("connection_logs.s3.bucket", "conn-logs"),
-        ("health_check_logs.s3.enabled", "false"),
+        ("health_check_logs.s3.enabled", "true"),
+        ("health_check_logs.s3.bucket", "hc-logs"),
+        ("health_check_logs.s3.prefix", "web"),
+        ("ipv6.deny_all_igw_traffic", "true"),
     ] {
         assert_eq!(web.get(k).map(String::as_str), Some(v), "{k}");
     }
@@ -802,6 +805,8 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
         ("target_group_health.dns_failover.minimum_healthy_targets.count", "2"),
         ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "50"),
         ("target_health_state.unhealthy.connection_termination.enabled", "false"),
+        ("target_health_state.unhealthy.draining_interval_seconds", "30"),
+        ("load_balancing.algorithm.anomaly_mitigation", "off"),
     ] {
         assert_eq!(group.get(k).map(String::as_str), Some(v), "{k}");
     }
@@ -810,7 +815,7 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     let s = stack(
         &alb.replace("strictest", "monitor").replace("7200", "600"),
         &nlb.replace("availability_zone_affinity", "partial_availability_zone_affinity"),
-        &tg.replace("{count: 2}", "{count: 3, percent: 25}"),
+        &tg.replace("{count: 2}", "{count: 3, percent: 25}").replace("draining_interval: 30", "draining_interval: 60"),
     );
     let p = plan(&c, &s).await;
     assert_eq!(
@@ -820,6 +825,7 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     apply_converges(&c, &s).await;
     let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
     assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("25"));
+    assert_eq!(group.get("target_health_state.unhealthy.draining_interval_seconds").map(String::as_str), Some("60"));
 
     // Left out: AWS's defaults come back.
     let s = stack("", "", "");
@@ -828,7 +834,8 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     assert_eq!(web.get("routing.http.desync_mitigation_mode").map(String::as_str), Some("defensive"));
     assert_eq!(web.get("client_keep_alive.seconds").map(String::as_str), Some("3600"));
     assert_eq!(web.get("connection_logs.s3.enabled").map(String::as_str), Some("false"));
-    assert_eq!(web.get("health_check_logs.s3.enabled").map(String::as_str), Some("false"), "a pass-through key keeps its value");
+    assert_eq!(web.get("health_check_logs.s3.enabled").map(String::as_str), Some("false"));
+    assert_eq!(web.get("ipv6.deny_all_igw_traffic").map(String::as_str), Some("true"), "a pass-through key keeps its value");
     let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
     assert_eq!(group.get("proxy_protocol_v2.enabled").map(String::as_str), Some("false"));
     assert_eq!(group.get("load_balancing.cross_zone.enabled").map(String::as_str), Some("use_load_balancer_configuration"));
@@ -1207,4 +1214,83 @@ async fn mutual_tls_with_a_trust_store_round_trips() {
     let actions = crate::support::actions(&p);
     assert!(actions.contains(&("trust_store.clients".to_string(), lbstack::plan::Action::Delete)), "{actions:?}");
     crate::support::destroy_converges(&c, &stack("", "")).await;
+}
+
+/// Rules that match by regular expression, rewrite the request, and validate a JWT first: created,
+/// changed in place, their rewrites and token checks removed (ResetTransforms), each apply ending
+/// with an empty re-plan.
+#[tokio::test]
+async fn regex_conditions_rewrites_and_jwt_validation_round_trip() {
+    let c = clients().await;
+    let name = unique("rewrite");
+    let cert = crate::support::imported_certificate(&c, "rewrite.example.com").await;
+    let stack = |host_regex: &str, rewrite: &str, jwt: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [\"{cert}\"]\n        default_action:\n          forward: app\n{jwt}        rules:\n          - host_regex: '{host_regex}'\n            forward: app\n{rewrite}          - path_regex: '^/v[0-9]+/legacy'\n            header_regex: {{x-client: '^beta-[a-z]+$'}}\n            fixed_response: {{status: 410}}\n"
+        ))
+    };
+    let rewrite = "            rewrite:\n              host: {regex: '^(.+)\\.example\\.com$', replace: '$1.internal'}\n              url: {regex: '^/api/(.*)$', replace: '/$1'}\n";
+    let jwt = "          validate_jwt:\n            issuer: https://idp.example.com\n            jwks_endpoint: https://idp.example.com/.well-known/jwks.json\n            claims: {scope: {format: space-separated-values, values: [read, write]}}\n";
+    let s = stack("^api-[0-9]+\\.example\\.com$", rewrite, jwt);
+    let p = plan(&c, &s).await;
+    let shown = lbstack::plan::render::human(&p, false);
+    assert!(shown.contains("host_regex") && shown.contains("rewrite") && shown.contains("jwt"), "{shown}");
+    apply_converges(&c, &s).await;
+
+    let live = lbstack::live::read(&c, &s).await.unwrap().1;
+    let listener = live.resources.iter().find(|r| r.address.to_string() == "listener.web.https").unwrap().id.clone();
+    let read_rules = || async {
+        let out = c.elbv2.describe_rules().listener_arn(&listener).send().await.unwrap();
+        let mut rules: Vec<_> = out.rules().iter().filter(|r| r.is_default() == Some(false)).cloned().collect();
+        rules.sort_by_key(|r| r.priority().unwrap_or_default().parse::<u32>().unwrap_or_default());
+        rules
+    };
+    let rules = read_rules().await;
+    let host = rules[0].conditions().iter().find_map(|c| c.host_header_config()).unwrap();
+    assert_eq!(host.regex_values(), ["^api-[0-9]+\\.example\\.com$"]);
+    assert!(host.values().is_empty());
+    let kinds: Vec<&str> = rules[0].transforms().iter().filter_map(|t| t.r#type()).map(|t| t.as_str()).collect();
+    assert_eq!(kinds, ["host-header-rewrite", "url-rewrite"]);
+    let header = rules[1].conditions().iter().find_map(|c| c.http_header_config()).unwrap();
+    assert_eq!((header.http_header_name(), header.regex_values()), (Some("x-client"), ["^beta-[a-z]+$".to_string()].as_slice()));
+    let out = c.elbv2.describe_listeners().listener_arns(&listener).send().await.unwrap();
+    let first = out.listeners()[0].default_actions().iter().min_by_key(|a| a.order()).unwrap();
+    let claims = first.jwt_validation_config().map(|j| j.additional_claims().to_vec()).unwrap_or_default();
+    assert_eq!(claims.len(), 1, "{first:?}");
+    assert_eq!(claims[0].values(), ["read", "write"]);
+    // `import` writes all three back in the stack format, and what it writes validates.
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let lb_name = format!("{name}-web");
+    let o = crate::support::run_aws(&["import", "--stack", &format!("{name}-copy"), "--load-balancer", &lb_name, "--out", file.to_str().unwrap()]);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    for part in [
+        "host_regex: \"^api-[0-9]+\\\\.example\\\\.com$\"",
+        "rewrite:",
+        "url: {regex: ^/api/(.*)$, replace: /$1}",
+        "validate_jwt:",
+        "format: space-separated-values",
+        "x-client: \"^beta-[a-z]+$\"",
+    ] {
+        assert!(written.contains(part), "{part} not in:\n{written}");
+    }
+    let loaded = lbstack::spec::load_file(&file, &[]);
+    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
+
+    // Changed in place: one update of the rules, one of the listener.
+    let s = stack("^web-[0-9]+\\.example\\.com$", &rewrite.replace("'/$1'", "'/v2/$1'"), &jwt.replace("[read, write]", "[read]"));
+    let p = plan(&c, &s).await;
+    assert_eq!(actions(&p), vec![("listener.web.https".to_string(), Update), ("listener_rules.web.https".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    assert_eq!(read_rules().await[0].conditions().iter().find_map(|c| c.host_header_config()).unwrap().regex_values(), ["^web-[0-9]+\\.example\\.com$"]);
+
+    // Without rewrites and token checks: the transforms are reset, the listener forwards alone.
+    let s = stack("^web-[0-9]+\\.example\\.com$", "", "");
+    apply_converges(&c, &s).await;
+    assert!(read_rules().await[0].transforms().is_empty());
+    let out = c.elbv2.describe_listeners().listener_arns(&listener).send().await.unwrap();
+    assert_eq!(out.listeners()[0].default_actions().len(), 1, "{:?}", out.listeners()[0].default_actions());
+    destroy_converges(&c, &s).await;
 }

@@ -101,9 +101,27 @@ impl V<'_> {
                 ("proxy_protocol_v2", tg.proxy_protocol_v2.is_some()),
                 ("preserve_client_ip", tg.preserve_client_ip.is_some()),
                 ("connection_termination", tg.connection_termination.is_some()),
+                ("target_health_state", tg.target_health_state.is_some()),
             ] {
                 if set && !network {
                     self.err(&format!("{tp}/{field}"), format!("`{field}` applies to network load balancer target groups (TCP, TLS, UDP, TCP_UDP)"), "");
+                }
+            }
+            if let Some(state) = &tg.target_health_state {
+                let sp = format!("{tp}/target_health_state");
+                if state.connection_termination == Some(true) && matches!(tg.protocol, Some(Protocol::Udp | Protocol::TcpUdp)) {
+                    self.err(
+                        &format!("{sp}/connection_termination"),
+                        "UDP and TCP_UDP target groups cannot close an unhealthy target's connections",
+                        "leave `connection_termination` out",
+                    );
+                }
+                if state.draining_interval.is_some() && state.connection_termination != Some(false) {
+                    self.err(
+                        &format!("{sp}/draining_interval"),
+                        "`draining_interval` applies only when connections of unhealthy targets are kept",
+                        "set `connection_termination: false` beside it",
+                    );
                 }
             }
             for (field, set) in [
@@ -329,6 +347,7 @@ impl V<'_> {
                 ("http2", a.http2.is_some()),
                 ("drop_invalid_headers", a.drop_invalid_headers.is_some()),
                 ("connection_logs", a.connection_logs.is_some()),
+                ("health_check_logs", a.health_check_logs.is_some()),
                 ("client_keep_alive", a.client_keep_alive.is_some()),
                 ("desync_mitigation", a.desync_mitigation.is_some()),
                 ("xff_header_processing", a.xff_header_processing.is_some()),
@@ -572,8 +591,12 @@ impl V<'_> {
                     "`path`, `host`, `header`, `query`, `source_ip` or `method`; the listener's default_action covers everything else",
                 );
             }
-            let values = [&r.path, &r.host, &r.source_ip, &r.method].iter().filter_map(|o| o.as_ref()).map(|v| v.to_vec().len()).sum::<usize>()
-                + r.header.values().map(|v| v.to_vec().len()).sum::<usize>()
+            let values = [&r.path, &r.host, &r.path_regex, &r.host_regex, &r.source_ip, &r.method]
+                .iter()
+                .filter_map(|o| o.as_ref())
+                .map(|v| v.to_vec().len())
+                .sum::<usize>()
+                + r.header.values().chain(r.header_regex.values()).map(|v| v.to_vec().len()).sum::<usize>()
                 + r.query.len();
             if values > 5 {
                 self.err(&rp, format!("this rule has {values} condition values; AWS allows 5"), "split it into several rules");
@@ -598,6 +621,16 @@ impl V<'_> {
                     }
                 }
             }
+            self.regex_conditions(&rp, r);
+            if let Some(w) = &r.rewrite {
+                let wp = format!("{rp}/rewrite");
+                if lb.kind != LbType::Application {
+                    self.err_key(&wp, "rewrites are transforms of application load balancer rules", "");
+                }
+                if w.host.is_none() && w.url.is_none() {
+                    self.err_key(&wp, "`rewrite` needs `host`, `url` or both", "");
+                }
+            }
             for m in r.method.iter().flat_map(OneOrMany::to_vec) {
                 if m.is_empty() || !m.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c == '-') {
                     self.err(&format!("{rp}/method"), format!("`{m}` is not an HTTP method"), "write methods in capitals: GET, POST, ...");
@@ -615,6 +648,16 @@ impl V<'_> {
     pub(super) fn action(&mut self, ap: &str, lb: &LoadBalancer, l: &Listener, a: &Action, default: bool) {
         if let Some(auth) = &a.authenticate {
             self.authenticate(&format!("{ap}/authenticate"), l, auth);
+        }
+        if let Some(jwt) = &a.validate_jwt {
+            self.validate_jwt(&format!("{ap}/validate_jwt"), l, jwt);
+            if a.authenticate.is_some() {
+                self.err_key(
+                    &format!("{ap}/validate_jwt"),
+                    "an action either signs users in (`authenticate`) or validates their token (`validate_jwt`), not both",
+                    "",
+                );
+            }
         }
         let kinds = [a.forward.is_some(), a.redirect.is_some(), a.fixed_response.is_some()].iter().filter(|b| **b).count();
         if kinds != 1 {
@@ -705,6 +748,80 @@ impl V<'_> {
     }
 
     /// A sign-in before an action: one provider, https endpoints, a secret source, an HTTPS listener.
+    /// Path, host and header conditions by regular expression: each field matches by patterns or
+    /// by regular expressions, not both (a rule holds one condition of each field, a header one
+    /// per name); AWS takes expressions of 1–128 characters.
+    fn regex_conditions(&mut self, rp: &str, r: &crate::spec::model::Rule) {
+        for (field, patterns, regex) in [("path", &r.path, &r.path_regex), ("host", &r.host, &r.host_regex)] {
+            if patterns.is_some() && regex.is_some() {
+                self.err_key(
+                    &format!("{rp}/{field}_regex"),
+                    format!("a rule matches the {field} by patterns (`{field}`) or by regular expressions (`{field}_regex`), not both"),
+                    "split it into two rules",
+                );
+            }
+        }
+        for name in r.header_regex.keys() {
+            if r.header.keys().any(|h| h.eq_ignore_ascii_case(name)) {
+                self.err_key(
+                    &format!("{rp}/header_regex/{}", escape(name)),
+                    format!("header `{}` is matched by patterns under `header` already", truncate(name)),
+                    "match a header by patterns or by regular expressions, not both",
+                );
+            }
+        }
+        let fields = [
+            ("path_regex", r.path_regex.iter().flat_map(OneOrMany::to_vec).collect::<Vec<_>>()),
+            ("host_regex", r.host_regex.iter().flat_map(OneOrMany::to_vec).collect()),
+        ];
+        let headers = r.header_regex.iter().map(|(name, v)| (format!("header_regex/{}", escape(name)), v.to_vec()));
+        for (field, values) in fields.into_iter().map(|(f, v)| (f.to_string(), v)).chain(headers) {
+            for (j, regex) in values.iter().enumerate() {
+                if regex.is_empty() || regex.chars().count() > 128 {
+                    self.err(&format!("{rp}/{field}"), format!("regular expression {} must be 1–128 characters", j + 1), "");
+                }
+            }
+        }
+    }
+
+    fn validate_jwt(&mut self, jp: &str, l: &Listener, j: &crate::spec::model::JwtValidation) {
+        if l.protocol != Some(Protocol::Https) {
+            self.err_key(jp, "JWT validation needs an HTTPS listener", "");
+        }
+        if !j.jwks_endpoint.starts_with("https://") || j.jwks_endpoint.len() <= "https://".len() {
+            self.err(
+                &format!("{jp}/jwks_endpoint"),
+                "`jwks_endpoint` is an https:// URL",
+                "the issuer's JSON Web Key Set, e.g. https://idp.example.com/.well-known/jwks.json",
+            );
+        }
+        if j.claims.len() > 10 {
+            self.err(&format!("{jp}/claims"), format!("{} claims; AWS validates at most 10 besides the standard ones", j.claims.len()), "");
+        }
+        for (name, claim) in &j.claims {
+            let cp = format!("{jp}/claims/{}", escape(name));
+            if ["exp", "iss", "nbf", "iat"].contains(&name.as_str()) {
+                self.err_key(&cp, format!("`{name}` is validated already"), "the load balancer checks exp, iss, nbf and iat on every token");
+            }
+            let values = claim.values.to_vec();
+            if values.is_empty() || values.len() > 10 {
+                self.err(&format!("{cp}/values"), "a claim takes 1–10 values", "");
+            }
+            for v in &values {
+                if v.chars().count() > 256 {
+                    self.err(&format!("{cp}/values"), "a claim value is at most 256 characters", "");
+                }
+                if claim.format == crate::spec::model::JwtClaimFormat::SpaceSeparatedValues && v.contains(' ') {
+                    self.err(
+                        &format!("{cp}/values"),
+                        format!("`{}` holds a space, which separates the values of this format", truncate(v)),
+                        "list each value on its own",
+                    );
+                }
+            }
+        }
+    }
+
     pub(super) fn authenticate(&mut self, ap: &str, l: &Listener, a: &Authenticate) {
         if l.protocol != Some(Protocol::Https) {
             self.err_key(ap, "sign-in needs an HTTPS listener", "the load balancer signs users in over TLS only");
