@@ -227,7 +227,8 @@ mod tests {
                 "type": "authenticate-oidc", "issuer": "https://idp", "client_id": "app",
                 "_client_secret": { "env": "OIDC_SECRET", "file": null },
                 "scope": "openid", "session_cookie": "c", "session_timeout": 3600, "on_unauthenticated": "authenticate", "extra_params": {}
-            }
+            },
+            "jwt": null
         });
         let typed: elbv2::ListenerAction = serde_json::from_value(action.clone()).unwrap();
         assert!(
@@ -236,9 +237,9 @@ mod tests {
         assert_eq!(serde_json::to_value(&typed).unwrap(), action);
         assert_eq!(typed.clone().state().authenticate.unwrap().client_secret, None, "the secret's source is an apply input, not state");
         // An action type the stack format has no words for still reads (from AWS), keeping its name.
-        let written = json!({ "type": "jwt-validation", "authenticate": null });
+        let written = json!({ "type": "weighted-random-fallback", "authenticate": null, "jwt": null });
         let other: elbv2::ListenerAction = serde_json::from_value(written.clone()).unwrap();
-        assert_eq!(other.main, elbv2::MainAction::Unsupported { r#type: "jwt-validation".into() });
+        assert_eq!(other.main, elbv2::MainAction::Unsupported { r#type: "weighted-random-fallback".into() });
         assert_eq!(serde_json::to_value(&other).unwrap(), written);
     }
 
