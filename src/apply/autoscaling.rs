@@ -181,7 +181,8 @@ fn template_or_mix(
 ) -> anyhow::Result<(Option<asg::LaunchTemplateSpecification>, Option<asg::MixedInstancesPolicy>)> {
     let spec = template_spec(sc, a)?;
     let Some(m) = &a.mixed_instances else { return Ok((Some(spec), None)) };
-    let overrides = m.types.iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).build()).collect();
+    let weight = |t: &str| m.weighted_capacity.as_ref().and_then(|w| w.get(t)).map(|w| w.to_string());
+    let overrides = m.types.iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).set_weighted_capacity(weight(t)).build()).collect();
     let mix = asg::MixedInstancesPolicy::builder()
         .launch_template(asg::LaunchTemplate::builder().launch_template_specification(spec).set_overrides(Some(overrides)).build())
         .instances_distribution(

@@ -219,6 +219,10 @@ pub struct MixedInstances {
     pub on_demand_base: i64,
     pub on_demand_percentage: i64,
     pub spot_strategy: String,
+    /// Units each type counts as, by type; null when the stack weighs none (so weights removed
+    /// are compared, and put back to one instance each).
+    #[serde(default)]
+    pub weighted_capacity: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -951,6 +951,14 @@ impl Builder<'_> {
             let dist = policy.instances_distribution();
             let mut mi = Map::new();
             mi.insert("types".into(), json!(types));
+            let weights: Map<String, Value> = policy
+                .launch_template()
+                .map(|l| l.overrides())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|o| Some((o.instance_type()?.to_string(), Value::from(o.weighted_capacity()?.parse::<u32>().ok()?))))
+                .collect();
+            put(&mut mi, "weighted_capacity", Value::Object(weights));
             if let Some(base) = dist.and_then(|d| d.on_demand_base_capacity()).filter(|b| *b != 0) {
                 mi.insert("on_demand_base".into(), Value::from(base));
             }
@@ -987,6 +995,25 @@ impl Builder<'_> {
         } else if !metrics.is_empty() {
             m.insert("metrics".into(), json!(metrics));
         }
+        // Hooks keep their names (`name:`), keyed by a form of it the stack format takes.
+        let mut hooks = Map::new();
+        for h in &fg.hooks {
+            let Some(hook_name) = h.lifecycle_hook_name() else { continue };
+            let mut hm = Map::new();
+            hm.insert("name".into(), Value::from(hook_name));
+            let transition = if h.lifecycle_transition() == Some("autoscaling:EC2_INSTANCE_TERMINATING") { "terminate" } else { "launch" };
+            hm.insert("transition".into(), Value::from(transition));
+            put(&mut hm, "heartbeat", json!(h.heartbeat_timeout().filter(|t| *t != 3600)));
+            if h.default_result() == Some("CONTINUE") {
+                hm.insert("default_result".into(), Value::from("continue"));
+            }
+            put(&mut hm, "notification_target", json!(h.notification_target_arn()));
+            put(&mut hm, "role", json!(h.role_arn()));
+            put(&mut hm, "metadata", json!(h.notification_metadata()));
+            let key: String = hook_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+            hooks.insert(key, Value::Object(hm));
+        }
+        put(&mut m, "lifecycle_hooks", Value::Object(hooks));
         if let Some(w) = &fg.warm_pool {
             let mut wp = Map::new();
             put(&mut wp, "min_size", json!(w.min_size().filter(|n| *n != 0)));

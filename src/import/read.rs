@@ -4,7 +4,9 @@
 //! together; lists follow every page.
 
 use crate::live::{Clients, err};
-use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction, WarmPoolConfiguration};
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup, LifecycleHook, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction, WarmPoolConfiguration,
+};
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{ResponseLaunchTemplateData, SecurityGroup};
 use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, Rule, TargetDescription, TargetGroup};
@@ -79,6 +81,7 @@ pub(super) struct FoundGroup {
     pub schedules: Vec<ScheduledUpdateGroupAction>,
     pub warm_pool: Option<WarmPoolConfiguration>,
     pub notifications: Vec<NotificationConfiguration>,
+    pub hooks: Vec<LifecycleHook>,
 }
 
 pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
@@ -380,8 +383,10 @@ async fn group(c: &Clients, group: AutoScalingGroup) -> anyhow::Result<FoundGrou
     let warm_pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&name).max_records(1).send();
     let notifications =
         c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
-    let (policies, schedules, warm_pool, notifications) = tokio::join!(policies, schedules, warm_pool, notifications);
+    let hooks = c.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(&name).send();
+    let (policies, schedules, warm_pool, notifications, hooks) = tokio::join!(policies, schedules, warm_pool, notifications, hooks);
     Ok(FoundGroup {
+        hooks: hooks.map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?.lifecycle_hooks().to_vec(),
         policies: policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?,
         schedules: schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?,
         warm_pool: warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?.warm_pool_configuration().cloned(),

@@ -323,12 +323,17 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
     let warm_pool = warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?;
     let notifications = notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?;
     let prefix = format!("{}-", stack.stack);
+    // Hooks named like the stack's are its own, and so are those it names (`name:`), now or at the
+    // last apply (the group's `lbstack:hooks` tag); others (another tool's) are left alone.
+    let mut given = crate::plan::autoscaling::given_hooks(asg_tag(g, crate::plan::autoscaling::GIVEN_HOOKS_TAG));
+    if let Some(declared) = stack.autoscaling_groups.get(&address.key) {
+        given.extend(declared.lifecycle_hooks.values().filter_map(|h| h.name.clone()));
+    }
     let extras = GroupExtras {
-        // Hooks named like the stack's are its own; others (another tool's) are left alone.
         hooks: hooks
             .lifecycle_hooks()
             .iter()
-            .filter(|h| h.lifecycle_hook_name().is_some_and(|n| n.starts_with(&prefix)))
+            .filter(|h| h.lifecycle_hook_name().is_some_and(|n| n.starts_with(&prefix) || given.iter().any(|g| g == n)))
             .map(|h| LifecycleHook {
                 name: h.lifecycle_hook_name().map(str::to_string),
                 transition: h.lifecycle_transition().map(str::to_string),
@@ -411,7 +416,15 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         let types: Vec<String> =
             m.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).map(str::to_string).collect()).unwrap_or_default();
         let dist = m.instances_distribution();
+        let weights: std::collections::BTreeMap<String, i64> = m
+            .launch_template()
+            .map(|l| l.overrides())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|o| Some((o.instance_type()?.to_string(), o.weighted_capacity()?.parse().ok()?)))
+            .collect();
         MixedInstances {
+            weighted_capacity: (!weights.is_empty()).then_some(weights),
             types,
             on_demand_base: dist.and_then(|d| d.on_demand_base_capacity()).map_or(0, i64::from),
             on_demand_percentage: dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).map_or(100, i64::from),

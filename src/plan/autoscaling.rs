@@ -146,6 +146,25 @@ pub fn version_of(r: &LaunchTemplateRef) -> String {
     }
 }
 
+/// Hooks named as the stack gives them: recorded on the group, so a hook that loses its entry is
+/// still known as the stack's and deleted (hooks carry no tags of their own).
+pub const GIVEN_HOOKS_TAG: &str = "lbstack:hooks";
+
+/// The hook names a group's `lbstack:hooks` tag records.
+pub fn given_hooks(tag: Option<&str>) -> Vec<String> {
+    tag.into_iter().flat_map(|t| t.split(',')).filter(|n| !n.is_empty()).map(str::to_string).collect()
+}
+
+fn group_tags(s: &Stack, address: &Address, g: &AutoScalingGroup) -> crate::attrs::TagMap {
+    let mut tags = tag_map(s, address, &g.tags);
+    let mut given: Vec<&str> = g.lifecycle_hooks.values().filter_map(|h| h.name.as_deref()).collect();
+    given.sort();
+    if !given.is_empty() {
+        tags.insert(GIVEN_HOOKS_TAG.into(), given.join(","));
+    }
+    tags
+}
+
 fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<Desired, String> {
     let address = Address::new(Kind::AutoScalingGroup, key);
     let subnets = match &g.subnets {
@@ -164,6 +183,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             on_demand_base: i64::from(m.on_demand_base),
             on_demand_percentage: i64::from(m.on_demand_percentage),
             spot_strategy: strategy.into(),
+            weighted_capacity: (!m.weighted_capacity.is_empty()).then(|| m.weighted_capacity.iter().map(|(t, w)| (t.clone(), i64::from(*w))).collect()),
         }
     });
     let hc = g.health_check.clone().unwrap_or(AsgHealthCheck { kind: AsgHealthCheckType::Ec2, grace_period: None });
@@ -176,7 +196,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         .lifecycle_hooks
         .iter()
         .map(|(hook, h)| LifecycleHook {
-            name: Some(names::physical(&s.stack, hook, 255)),
+            name: Some(h.name.clone().unwrap_or_else(|| names::physical(&s.stack, hook, 255))),
             transition: Some(
                 match h.transition {
                     HookTransition::Launch => "autoscaling:EC2_INSTANCE_LAUNCHING",
@@ -253,7 +273,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         capacity_reservations,
         metrics: set_of(g.collected_metrics().into_iter().map(str::to_string).collect()),
         suspended_processes: set_of(g.suspended_processes.iter().map(|p| p.as_str().to_string()).collect()),
-        tags: tag_map(s, &address, &g.tags),
+        tags: group_tags(s, &address, g),
         desired_capacity: None,
         instances: None,
         in_service: None,

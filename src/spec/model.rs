@@ -1634,6 +1634,10 @@ pub struct MixedInstances {
     pub on_demand_percentage: u32,
     #[serde(default)]
     pub spot_strategy: SpotStrategy,
+    /// Units of capacity each type counts as (1–999), by type: `{m5.large: 1, m5.2xlarge: 4}`.
+    /// Every type or none; with weights, `min`, `max` and `desired` count units, not instances.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub weighted_capacity: IndexMap<String, u32>,
 }
 
 fn hundred() -> u32 {
@@ -1681,6 +1685,11 @@ pub enum TerminationPolicy {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleHook {
+    /// The hook's AWS name when it is not `<stack>-<key>` (what instance scripts and
+    /// `complete-lifecycle-action` name it): letters, digits, `-`, `_` and `/`, up to 255.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255))]
+    pub name: Option<String>,
     /// `launch` or `terminate`.
     pub transition: HookTransition,
     /// Seconds an instance waits for completion (30–7200, default 3600).

@@ -134,6 +134,23 @@ async fn launch_template_and_group_lifecycle() {
     let p = plan(&c, &s).await;
     assert!(find(&p, "autoscaling_group.app").diffs.iter().any(|d| d.path == "instance_refresh"), "{:?}", find(&p, "autoscaling_group.app").diffs);
     apply_converges(&c, &s).await;
+    // Weighted: each type counts as its units of capacity; then the weights are removed again.
+    let weighted =
+        "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50, weighted_capacity: {t3.small: 1, t3a.small: 2}}";
+    let s = load(&group_stack(&name, "t3.small", &ud2, weighted, "").replace("max: 4", "max: 6"));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("autoscaling_group.app".into(), Update)]);
+    apply_converges(&c, &s).await;
+    let weights = |g: aws_sdk_autoscaling::types::AutoScalingGroup| -> Vec<Option<String>> {
+        let policy = g.mixed_instances_policy().and_then(|m| m.launch_template()).map(|l| l.overrides().to_vec()).unwrap_or_default();
+        policy.iter().map(|o| o.weighted_capacity().map(str::to_string)).collect()
+    };
+    assert_eq!(weights(group(&c, &name).await), [Some("1".to_string()), Some("2".to_string())]);
+    let s = load(
+        &group_stack(&name, "t3.small", &ud2, "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50}", "")
+            .replace("max: 4", "max: 6"),
+    );
+    apply_converges(&c, &s).await;
+    assert_eq!(weights(group(&c, &name).await), [None, None]);
 
     // Delete: the group is drained (scaled to zero, instances waited out), then the template goes.
     let before = c.calls.by_operation();
@@ -568,7 +585,10 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
 
     let second = first
         .replace("heartbeat: 300", "heartbeat: 600")
-        .replace("default_result: continue}", "default_result: continue}\n      warmup: {transition: launch}")
+        .replace(
+            "default_result: continue}",
+            "default_result: continue}\n      warmup: {transition: launch}\n      ready: {name: ops-ready, transition: launch}",
+        )
         .replace("min_size: 1, state: stopped", "min_size: 2, max_prepared: 4, state: hibernated, reuse_on_scale_in: true")
         .replace(", events: [launch_error, terminate_error]", "")
         .replace("max_healthy_percentage: 120", "max_healthy_percentage: 150");
@@ -581,9 +601,14 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
         vec![
             (format!("{name}-drain"), 600, "CONTINUE".to_string()),
             (format!("{name}-warmup"), 3600, "ABANDON".into()),
+            ("ops-ready".into(), 3600, "ABANDON".into()),
             ("platform-audit".into(), 3600, "ABANDON".into())
         ]
     );
+    // The hook named as given is recorded on the group, so it is known as the stack's when its
+    // entry goes (below) as well as while it is declared.
+    let tags = group(&c, &name).await.tags().iter().find(|t| t.key() == Some("lbstack:hooks")).and_then(|t| t.value().map(str::to_string));
+    assert_eq!(tags.as_deref(), Some("ops-ready"));
     let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
     let w = pool.warm_pool_configuration().unwrap();
     assert_eq!((w.min_size(), w.max_group_prepared_capacity(), w.pool_state().map(|s| s.as_str())), (Some(2), Some(4), Some("Hibernated")));

@@ -135,6 +135,24 @@ impl V<'_> {
                         self.err(&format!("{gp}/mixed_instances/types/{i}"), format!("`{t}` is not an instance type"), "");
                     }
                 }
+                let wp = format!("{gp}/mixed_instances/weighted_capacity");
+                for (t, w) in &m.weighted_capacity {
+                    if !m.types.contains(t) {
+                        self.err_key(
+                            &format!("{wp}/{}", escape(t)),
+                            format!("`{}` is not one of the group's `types`", truncate(t)),
+                            "weigh the types the group lists",
+                        );
+                    }
+                    if !(1..=999).contains(w) {
+                        self.err(&format!("{wp}/{}", escape(t)), format!("weight {w} is outside 1–999"), "");
+                    }
+                }
+                if !m.weighted_capacity.is_empty()
+                    && let Some(t) = m.types.iter().find(|t| !m.weighted_capacity.contains_key(*t))
+                {
+                    self.err_key(&wp, format!("`{}` has no weight", truncate(t)), "AWS takes a weight for every type or for none");
+                }
             }
             for (i, tg) in g.target_groups.iter().enumerate() {
                 let tgp = format!("{gp}/target_groups/{i}");
@@ -184,15 +202,32 @@ impl V<'_> {
     /// Lifecycle hooks, the warm pool, notifications and the maintenance policy of one group.
     pub(super) fn group_extras(&mut self, gp: &str, name: &str, g: &AutoScalingGroup) {
         let region = self.s.region.clone();
+        let mut names: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+        let given: Vec<&str> = g.lifecycle_hooks.values().filter_map(|h| h.name.as_deref()).collect();
+        if given.iter().map(|n| n.len() + 1).sum::<usize>() > 257 {
+            self.err(
+                &format!("{gp}/lifecycle_hooks"),
+                "the hooks' given names are more than 256 characters together, more than the group's `lbstack:hooks` tag records",
+                "leave `name` out of some hooks (they are then `<stack>-<key>`)",
+            );
+        }
         for (hook, h) in &g.lifecycle_hooks {
             let hp = format!("{gp}/lifecycle_hooks/{}", escape(hook));
-            let physical = format!("{}-{hook}", self.s.stack);
-            if physical.len() > 255 || !hook.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/')) {
-                self.err_key(
+            let physical = h.name.clone().unwrap_or_else(|| format!("{}-{hook}", self.s.stack));
+            let allowed = |n: &str| n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'));
+            match &h.name {
+                Some(given) if !allowed(given) || given.is_empty() || given.len() > 255 => {
+                    self.err(&format!("{hp}/name"), format!("`{}` is not a hook name", truncate(given)), "letters, digits, `-`, `_` and `/`; 1–255 characters")
+                }
+                None if physical.len() > 255 || !allowed(hook) => self.err_key(
                     &hp,
                     format!("hook `{hook}` cannot be named `{physical}`"),
                     "letters, digits, `-`, `_` and `/`; at most 255 characters with the stack's name",
-                );
+                ),
+                _ => {}
+            }
+            if let Some(first) = names.insert(physical.clone(), hook) {
+                self.err_key(&hp, format!("hooks `{first}` and `{hook}` are both named `{}`", truncate(&physical)), "a group's hook names are unique");
             }
             if let Some(target) = &h.notification_target {
                 let service = target.split(':').nth(2).unwrap_or_default();
