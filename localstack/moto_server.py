@@ -1151,6 +1151,21 @@ def modify_rule_response(self):
 ELBv2Backend._validate_actions = validate_actions
 ELBV2Response.create_rule = create_rule_response
 ELBV2Response.modify_rule = modify_rule_response
+# AWS: SetIpAddressType takes `dualstack-without-public-ipv4` for internet-facing application load
+# balancers (API reference, SetIpAddressType); moto allowed only ipv4 and dualstack.
+from moto.elbv2.exceptions import InvalidConfigurationRequest, LoadBalancerNotFoundError  # noqa: E402
+
+
+def set_ip_address_type(self, arn, ip_type):
+    balancer = self.load_balancers.get(arn)
+    if balancer is None:
+        raise LoadBalancerNotFoundError()
+    if ip_type == "dualstack-without-public-ipv4" and (balancer.type != "application" or balancer.scheme == "internal"):
+        raise InvalidConfigurationRequest("dualstack-without-public-ipv4 is for internet-facing application load balancers")
+    balancer.ip_address_type = ip_type
+
+
+ELBv2Backend.set_ip_address_type = set_ip_address_type
 # AWS's attributes of an application load balancer's health-check logs (moto knew `enabled` only).
 _elbv2_models.FakeLoadBalancer.VALID_ATTRS |= {"health_check_logs.s3.bucket", "health_check_logs.s3.prefix"}
 

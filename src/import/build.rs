@@ -580,8 +580,8 @@ impl Builder<'_> {
         }
         put(&mut m, "web_acl", json!(l.web_acl.as_ref().map(|acl| self.keys.or_id(acl.arn()))));
         match lb.ip_address_type().map(|t| t.as_str()) {
-            Some("dualstack") => {
-                m.insert("ip_address_type".into(), Value::from("dualstack"));
+            Some(t @ ("dualstack" | "dualstack-without-public-ipv4")) => {
+                m.insert("ip_address_type".into(), Value::from(t));
             }
             Some(other) if other != "ipv4" => {
                 self.notes.push(format!("load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4"))

@@ -765,11 +765,7 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
         scheme: (!gateway).then(|| if lb.scheme == Scheme::Internal { "internal" } else { "internet-facing" }.into()),
         subnets: set_of(subnets),
         security_groups: (!gateway).then(|| set_of(lb.security_groups.iter().map(|g| sg_source(g)).collect())),
-        ip_address_type: match lb.ip_address_type {
-            Some(IpAddressType::Dualstack) => "dualstack",
-            _ => "ipv4",
-        }
-        .into(),
+        ip_address_type: lb.ip_address_type.unwrap_or(IpAddressType::Ipv4).as_str().into(),
         attributes: lb_attributes(lb),
         tags: tag_map(s, &address, &lb.tags),
         dns_name: None,

@@ -810,6 +810,21 @@ pub enum Scheme {
 pub enum IpAddressType {
     Ipv4,
     Dualstack,
+    /// IPv6 to the internet, IPv4 inside the VPC only: no public IPv4 addresses to pay for
+    /// (internet-facing application load balancers).
+    #[serde(rename = "dualstack-without-public-ipv4")]
+    DualstackWithoutPublicIpv4,
+}
+
+impl IpAddressType {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpAddressType::Ipv4 => "ipv4",
+            IpAddressType::Dualstack => "dualstack",
+            IpAddressType::DualstackWithoutPublicIpv4 => "dualstack-without-public-ipv4",
+        }
+    }
 }
 
 /// Load balancer attributes; only the ones set are managed.

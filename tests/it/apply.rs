@@ -553,6 +553,25 @@ async fn route53_records_owned_through_the_zone_index() {
     assert_eq!(actions(&plan(&c, &s).await), vec![("record.canary".to_string(), Delete)]);
     apply_converges(&c, &s).await;
 
+    // AAAA aliases need a dual-stack load balancer: first one without public IPv4 addresses, then
+    // plain dualstack, each changed in place (SetIpAddressType).
+    let with_v6 = format!("{fewer}  apex6: {{zone: {zone}, name: {zone}, type: AAAA, target: web}}\n");
+    let lb_type = || async {
+        let out = c.elbv2.describe_load_balancers().names(format!("{name}-web")).send().await.unwrap();
+        out.load_balancers()[0].ip_address_type().map(|t| t.as_str().to_string())
+    };
+    let s = load(&stack(&with_v6, "    ip_address_type: dualstack-without-public-ipv4\n"));
+    let p = plan(&c, &s).await;
+    assert_eq!((find(&p, "load_balancer.web").action, find(&p, "record.apex6").action), (Update, Create));
+    apply_converges(&c, &s).await;
+    assert_eq!(lb_type().await.as_deref(), Some("dualstack-without-public-ipv4"));
+    let aaaa = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
+    assert!(aaaa.resource_record_sets().iter().any(|r| r.r#type().as_str() == "AAAA" && r.alias_target().is_some()), "{aaaa:?}");
+    let s = load(&stack(&with_v6, "    ip_address_type: dualstack\n"));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("load_balancer.web".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    assert_eq!(lb_type().await.as_deref(), Some("dualstack"));
+
     // The load balancer is replaced: its records follow it.
     let s = load(&stack(&fewer, "    scheme: internal\n"));
     let p = plan(&c, &s).await;

@@ -337,6 +337,13 @@ impl V<'_> {
                     "a network load balancer is protected through its Elastic IP addresses",
                 );
             }
+            if lb.ip_address_type == Some(IpAddressType::DualstackWithoutPublicIpv4) && (lb.kind != LbType::Application || lb.scheme == Scheme::Internal) {
+                self.err(
+                    &format!("{lp}/ip_address_type"),
+                    "`dualstack-without-public-ipv4` is for internet-facing application load balancers",
+                    "use `dualstack`",
+                );
+            }
             if lb.kind == LbType::Gateway && lb.scheme == Scheme::Internal && self.index.has(&format!("{lp}/scheme")) {
                 self.err(&format!("{lp}/scheme"), "gateway load balancers have no scheme", "remove `scheme`");
             }

@@ -27,13 +27,15 @@ impl V<'_> {
             if r.kind == RecordType::Cname && r.evaluate_target_health.is_some() {
                 self.err(&format!("{rp}/evaluate_target_health"), "`evaluate_target_health` applies to alias (A/AAAA) records", "");
             }
+            // Route 53 takes an AAAA alias to any load balancer; to an IPv4-only one it answers
+            // no address, which is rarely what was meant.
             if r.kind == RecordType::Aaaa
                 && let Some(lb) = self.s.load_balancers.get(&r.target)
-                && lb.ip_address_type != Some(IpAddressType::Dualstack)
+                && !matches!(lb.ip_address_type, Some(IpAddressType::Dualstack | IpAddressType::DualstackWithoutPublicIpv4))
             {
-                self.err(
+                self.warn_key(
                     &format!("{rp}/type"),
-                    format!("an AAAA record needs a dualstack load balancer, and `{}` is IPv4 only", r.target),
+                    format!("an AAAA alias to `{}`, which is IPv4 only, answers no address", r.target),
                     format!("set `ip_address_type: dualstack` on `{}`", r.target),
                 );
             }
