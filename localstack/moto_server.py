@@ -1166,6 +1166,49 @@ def set_ip_address_type(self, arn, ip_type):
 
 
 ELBv2Backend.set_ip_address_type = set_ip_address_type
+# AWS launches from a template whose block device mappings suppress a device (NoDevice); moto
+# read every mapping's Ebs when launching (a KeyError, HTTP 500). Launches see the template
+# without the suppressed mappings; the template itself keeps them, as AWS does.
+from moto.ec2.models.instances import InstanceBackend  # noqa: E402
+
+_template_from_args = InstanceBackend._get_template_from_args
+
+
+class _LaunchedTemplate:
+    def __init__(self, version):
+        self._version = version
+        self.data = dict(version.data)
+        if "BlockDeviceMappings" in self.data:
+            self.data["BlockDeviceMappings"] = [m for m in self.data["BlockDeviceMappings"] or [] if "Ebs" in m]
+
+    def __getattr__(self, name):
+        return getattr(self._version, name)
+
+
+def get_template_from_args(self, launch_template_arg):
+    return _LaunchedTemplate(_template_from_args(self, launch_template_arg))
+
+
+InstanceBackend._get_template_from_args = get_template_from_args
+
+# AWS keeps CreateLaunchTemplate's TagSpecifications (the template's own tags) on the template, not
+# in its launch data; moto copied them into the data, as if instances were to be tagged so.
+from moto.ec2.models.launch_templates import LaunchTemplateBackend  # noqa: E402
+
+_create_template = LaunchTemplateBackend.create_launch_template
+
+
+def create_launch_template_backend(self, name, description, template_data, tag_spec):
+    specs = [t for t in template_data.get("TagSpecifications") or [] if t.get("ResourceType") != "launch-template"]
+    if "TagSpecifications" in template_data:
+        template_data["TagSpecifications"] = specs
+        if not specs:
+            del template_data["TagSpecifications"]
+    return _create_template(self, name, description, template_data, tag_spec)
+
+
+LaunchTemplateBackend.create_launch_template = create_launch_template_backend
+
 # AWS's attributes of an application load balancer's health-check logs (moto knew `enabled` only).
 _elbv2_models.FakeLoadBalancer.VALID_ATTRS |= {"health_check_logs.s3.bucket", "health_check_logs.s3.prefix"}
 

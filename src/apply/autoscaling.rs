@@ -37,6 +37,8 @@ async fn group_exists(sc: &StepContext, name: &str) -> anyhow::Result<bool> {
 fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec2::RequestLaunchTemplateData> {
     let groups = sc.ids.ids_of(&a.security_groups)?;
     let tokens = if a.imds == "optional" { ec2::LaunchTemplateHttpTokensState::Optional } else { ec2::LaunchTemplateHttpTokensState::Required };
+    let metadata_tags =
+        a.imds_tags.map(|on| if on { ec2::LaunchTemplateInstanceMetadataTagsState::Enabled } else { ec2::LaunchTemplateInstanceMetadataTagsState::Disabled });
     let mut d = ec2::RequestLaunchTemplateData::builder()
         .set_image_id(a.image.clone())
         .set_instance_type(a.instance_type.as_deref().map(ec2::InstanceType::from))
@@ -47,9 +49,68 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
             ec2::LaunchTemplateInstanceMetadataOptionsRequest::builder()
                 .http_endpoint(ec2::LaunchTemplateInstanceMetadataEndpointState::Enabled)
                 .http_tokens(tokens)
+                .set_http_put_response_hop_limit(int(a.imds_hop_limit))
+                .set_instance_metadata_tags(metadata_tags)
                 .build(),
         )
-        .monitoring(ec2::LaunchTemplatesMonitoringRequest::builder().enabled(a.monitoring).build());
+        .monitoring(ec2::LaunchTemplatesMonitoringRequest::builder().enabled(a.monitoring).build())
+        .set_ebs_optimized(a.ebs_optimized);
+    if let Some(credits) = &a.cpu_credits {
+        d = d.credit_specification(ec2::CreditSpecificationRequest::builder().cpu_credits(credits).build());
+    }
+    if let Some(cpu) = &a.cpu_options {
+        d = d.cpu_options(
+            ec2::LaunchTemplateCpuOptionsRequest::builder().set_core_count(int(cpu.core_count)).set_threads_per_core(int(cpu.threads_per_core)).build(),
+        );
+    }
+    if let Some(recovery) = &a.auto_recovery {
+        let state = ec2::LaunchTemplateAutoRecoveryState::from(recovery.as_str());
+        d = d.maintenance_options(ec2::LaunchTemplateInstanceMaintenanceOptionsRequest::builder().auto_recovery(state).build());
+    }
+    if let Some(p) = &a.placement {
+        d = d.placement(
+            ec2::LaunchTemplatePlacementRequest::builder()
+                .set_group_name(p.group.clone())
+                .set_tenancy(p.tenancy.as_deref().map(ec2::Tenancy::from))
+                .set_partition_number(int(p.partition))
+                .build(),
+        );
+    }
+    if let Some(preference) = &a.capacity_reservation {
+        let preference = ec2::CapacityReservationPreference::from(preference.as_str());
+        d = d.capacity_reservation_specification(
+            ec2::LaunchTemplateCapacityReservationSpecificationRequest::builder().capacity_reservation_preference(preference).build(),
+        );
+    }
+    for (kind, tags) in a.resource_tags.iter().flatten() {
+        d = d.tag_specifications(
+            ec2::LaunchTemplateTagSpecificationRequest::builder()
+                .resource_type(ec2::ResourceType::from(kind.as_str()))
+                .set_tags(Some(super::ec2::tag_list(tags)))
+                .build(),
+        );
+    }
+    for n in a.network_interfaces.iter().flatten() {
+        let tracking = (n.tcp_established_timeout.is_some() || n.udp_timeout.is_some() || n.udp_stream_timeout.is_some()).then(|| {
+            ec2::ConnectionTrackingSpecificationRequest::builder()
+                .set_tcp_established_timeout(int(n.tcp_established_timeout))
+                .set_udp_timeout(int(n.udp_timeout))
+                .set_udp_stream_timeout(int(n.udp_stream_timeout))
+                .build()
+        });
+        let groups = sc.ids.ids_of(&n.security_groups)?;
+        d = d.network_interfaces(
+            ec2::LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
+                .device_index(n.device_index as i32)
+                .set_network_card_index(int(n.network_card))
+                .set_interface_type(n.interface_type.clone())
+                .set_associate_public_ip_address(n.public_ip)
+                .set_groups(Some(groups).filter(|g| !g.is_empty()))
+                .delete_on_termination(true)
+                .set_connection_tracking_specification(tracking)
+                .build(),
+        );
+    }
     if let Some(p) = &a.instance_profile {
         let spec = ec2::LaunchTemplateIamInstanceProfileSpecificationRequest::builder();
         d = d.iam_instance_profile(if p.starts_with("arn:") { spec.arn(p) } else { spec.name(p) }.build());
@@ -72,6 +133,26 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
             .build();
         d = d.block_device_mappings(ec2::LaunchTemplateBlockDeviceMappingRequest::builder().set_device_name(rv.device.clone()).ebs(ebs).build());
     }
+    // Root first: the reader takes the first mapping the stack does not name as the root.
+    for (device, v) in a.volumes.iter().flatten() {
+        let mapping = ec2::LaunchTemplateBlockDeviceMappingRequest::builder().device_name(device);
+        let mapping = if v.no_device {
+            mapping.no_device("")
+        } else {
+            mapping.ebs(
+                ec2::LaunchTemplateEbsBlockDeviceRequest::builder()
+                    .set_volume_size(int(v.size))
+                    .set_volume_type(v.r#type.as_deref().map(ec2::VolumeType::from))
+                    .set_encrypted(v.encrypted)
+                    .set_iops(int(v.iops))
+                    .set_throughput(int(v.throughput))
+                    .set_snapshot_id(v.snapshot.clone())
+                    .set_delete_on_termination(v.delete_on_termination)
+                    .build(),
+            )
+        };
+        d = d.block_device_mappings(mapping.build());
+    }
     Ok(d.build())
 }
 
@@ -83,6 +164,7 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .create_launch_template()
         .launch_template_name(&c.name)
         .launch_template_data(template_data(sc, &a)?)
+        .set_version_description(a.description.clone())
         .tag_specifications(
             ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(super::ec2::tag_list(&a.tags))).build(),
         )
@@ -130,6 +212,7 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             .launch_template_id(&lt)
             .client_token(format!("lbstack-{token}"))
             .launch_template_data(data)
+            .set_version_description(a.description.clone())
             .send()
             .await
             .map_err(|e| err(&format!("creating a version of launch template {}", c.name), e))?;

@@ -126,6 +126,23 @@ attributes! {
         pub spot: Option<Spot>,
         pub monitoring: bool,
         pub root_volume: Option<RootVolume>,
+        /// By device name; a set of settings each.
+        pub volumes: Option<std::collections::BTreeMap<String, ExtraVolume>>,
+        pub network_interfaces: Option<Vec<NetworkInterface>>,
+        pub description: Option<String>,
+        pub ebs_optimized: Option<bool>,
+        /// `standard` or `unlimited`.
+        pub cpu_credits: Option<String>,
+        pub cpu_options: Option<CpuOptions>,
+        /// `default` or `disabled`.
+        pub auto_recovery: Option<String>,
+        pub placement: Option<Placement>,
+        /// `open` or `none`.
+        pub capacity_reservation: Option<String>,
+        pub imds_hop_limit: Option<i64>,
+        pub imds_tags: Option<bool>,
+        /// By AWS resource type (`instance`, `volume`, `network-interface`, `spot-instances-request`).
+        pub resource_tags: Option<std::collections::BTreeMap<String, super::TagMap>>,
         pub tags: super::TagMap,
         /// The latest version's number: read from AWS, never compared.
         #[serde(rename = "_version", default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +166,44 @@ pub struct RootVolume {
     pub encrypted: bool,
     pub iops: Option<i64>,
     pub throughput: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraVolume {
+    pub no_device: bool,
+    pub size: Option<i64>,
+    pub r#type: Option<String>,
+    pub encrypted: Option<bool>,
+    pub iops: Option<i64>,
+    pub throughput: Option<i64>,
+    pub snapshot: Option<String>,
+    pub delete_on_termination: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInterface {
+    pub device_index: i64,
+    pub network_card: Option<i64>,
+    pub interface_type: Option<String>,
+    pub public_ip: Option<bool>,
+    /// A set: groups of the stack, or `sg-` ids.
+    pub security_groups: Vec<RefOrId>,
+    pub tcp_established_timeout: Option<i64>,
+    pub udp_timeout: Option<i64>,
+    pub udp_stream_timeout: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuOptions {
+    pub core_count: Option<i64>,
+    pub threads_per_core: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub group: Option<String>,
+    pub tenancy: Option<String>,
+    pub partition: Option<i64>,
 }
 
 /// What apply shows besides the attributes: the AMI's name and how it was found.

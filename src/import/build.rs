@@ -890,7 +890,93 @@ impl Builder<'_> {
         if d.monitoring().and_then(|x| x.enabled()) == Some(true) {
             m.insert("monitoring".into(), Value::from(true));
         }
-        if let Some(ebs) = d.block_device_mappings().iter().find_map(|b| b.ebs()) {
+        // The first mapping with a volume is the root (as lbstack writes templates); the others are
+        // `volumes` by device.
+        let root_at = d.block_device_mappings().iter().position(|b| b.ebs().is_some());
+        let mut volumes = Map::new();
+        for (_, b) in d.block_device_mappings().iter().enumerate().filter(|(i, _)| Some(*i) != root_at) {
+            let Some(device) = b.device_name() else { continue };
+            let mut v = Map::new();
+            if b.no_device().is_some() {
+                v.insert("no_device".into(), Value::from(true));
+            } else if let Some(ebs) = b.ebs() {
+                put(&mut v, "size", json!(ebs.volume_size()));
+                put(&mut v, "type", json!(ebs.volume_type().map(|t| t.as_str()).filter(|t| *t != "gp3")));
+                if ebs.encrypted() == Some(false) {
+                    v.insert("encrypted".into(), Value::from(false));
+                }
+                put(&mut v, "iops", json!(ebs.iops()));
+                put(&mut v, "throughput", json!(ebs.throughput()));
+                put(&mut v, "snapshot", json!(ebs.snapshot_id()));
+                if ebs.delete_on_termination() == Some(false) {
+                    v.insert("delete_on_termination".into(), Value::from(false));
+                }
+            }
+            volumes.insert(device.into(), Value::Object(v));
+        }
+        put(&mut m, "volumes", Value::Object(volumes));
+        let interfaces: Vec<Value> = d
+            .network_interfaces()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut v = Map::new();
+                put(&mut v, "device_index", json!(n.device_index().filter(|d| *d as usize != i)));
+                put(&mut v, "network_card", json!(n.network_card_index()));
+                put(&mut v, "interface_type", json!(n.interface_type().filter(|t| *t != "interface")));
+                put(&mut v, "public_ip", json!(n.associate_public_ip_address()));
+                put(&mut v, "security_groups", Value::from(n.groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
+                if let Some(t) = n.connection_tracking_specification() {
+                    let mut ct = Map::new();
+                    put(&mut ct, "tcp_established", json!(t.tcp_established_timeout()));
+                    put(&mut ct, "udp", json!(t.udp_timeout()));
+                    put(&mut ct, "udp_stream", json!(t.udp_stream_timeout()));
+                    put(&mut v, "connection_tracking", Value::Object(ct));
+                }
+                Value::Object(v)
+            })
+            .collect();
+        put(&mut m, "network_interfaces", Value::from(interfaces));
+        put(&mut m, "ebs_optimized", json!(d.ebs_optimized().filter(|e| *e)));
+        put(&mut m, "cpu_credits", json!(d.credit_specification().and_then(|c| c.cpu_credits())));
+        if let Some(cpu) = d.cpu_options() {
+            let mut v = Map::new();
+            put(&mut v, "core_count", json!(cpu.core_count()));
+            put(&mut v, "threads_per_core", json!(cpu.threads_per_core()));
+            put(&mut m, "cpu_options", Value::Object(v));
+        }
+        put(&mut m, "auto_recovery", json!(d.maintenance_options().and_then(|o| o.auto_recovery()).map(|r| r.as_str()).filter(|r| *r != "default")));
+        if let Some(p) = d.placement() {
+            let mut v = Map::new();
+            put(&mut v, "group", json!(p.group_name()));
+            put(&mut v, "tenancy", json!(p.tenancy().map(|t| t.as_str()).filter(|t| *t != "default")));
+            put(&mut v, "partition", json!(p.partition_number()));
+            put(&mut m, "placement", Value::Object(v));
+        }
+        put(
+            &mut m,
+            "capacity_reservation",
+            json!(d.capacity_reservation_specification().and_then(|c| c.capacity_reservation_preference()).map(|p| p.as_str()).filter(|p| *p != "open")),
+        );
+        put(&mut m, "imds_hop_limit", json!(d.metadata_options().and_then(|o| o.http_put_response_hop_limit())));
+        if d.metadata_options().and_then(|o| o.instance_metadata_tags()).map(|t| t.as_str()) == Some("enabled") {
+            m.insert("imds_tags".into(), Value::from(true));
+        }
+        let mut resource_tags = Map::new();
+        for spec in d.tag_specifications() {
+            let field = match spec.resource_type().map(|t| t.as_str()) {
+                Some("instance") => "instance",
+                Some("volume") => "volume",
+                Some("network-interface") => "network_interface",
+                Some("spot-instances-request") => "spot_instances_request",
+                _ => continue,
+            };
+            let tags: Map<String, Value> =
+                spec.tags().iter().filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value().unwrap_or_default())))).collect();
+            put(&mut resource_tags, field, Value::Object(tags));
+        }
+        put(&mut m, "resource_tags", Value::Object(resource_tags));
+        if let Some(ebs) = root_at.and_then(|i| d.block_device_mappings()[i].ebs()) {
             let mut root = Map::new();
             put(&mut root, "size", json!(ebs.volume_size()));
             if let Some(kind) = ebs.volume_type().map(|v| v.as_str()).filter(|v| *v != "gp3") {

@@ -7,9 +7,9 @@
 use super::ec2::tag as ec2_tag;
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::autoscaling::{
-    AutoScalingGroupAttrs, CapacityReservations, CustomMetric, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook, MetricDimension, MixedInstances,
-    Notification, PredictiveScaling, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling, Spot, Step as StepBounds, StepScaling,
-    TargetTracking, TemplateVersion, WarmPool,
+    AutoScalingGroupAttrs, CapacityReservations, CpuOptions, CustomMetric, ExtraVolume, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook,
+    MetricDimension, MixedInstances, NetworkInterface, Notification, Placement, PredictiveScaling, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs,
+    SimpleScaling, Spot, Step as StepBounds, StepScaling, TargetTracking, TemplateVersion, WarmPool,
 };
 use crate::attrs::{Attributes, Ref, RefOrId, set_of};
 use crate::aws_error::{Class, class_of};
@@ -189,11 +189,17 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &sup
         stack: ec2_tag(t.tags(), OWNER_STACK_TAG),
     });
     members.extend(adopted);
-    let live = try_join_all(members.into_iter().map(|(address, t)| async move { skip_gone(read_template(clients, address, t).await) })).await?;
+    let live = try_join_all(members.into_iter().map(|(address, t)| async move {
+        let declared: Vec<&str> = stack.launch_templates.get(&address.key).map(|lt| lt.volumes.keys().map(String::as_str).collect()).unwrap_or_default();
+        skip_gone(read_template(clients, address, t, &declared).await)
+    }))
+    .await?;
     Ok((live.into_iter().flatten().collect(), conflicts))
 }
 
-async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate) -> anyhow::Result<Live> {
+/// One template's latest version. `declared`: the devices the stack maps besides the root; the
+/// root volume is the first other mapping (lbstack sends it first).
+async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate, declared: &[&str]) -> anyhow::Result<Live> {
     let id = t.launch_template_id().unwrap_or_default();
     let out = clients
         .ec2
@@ -211,7 +217,50 @@ async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate) 
         max_price: s.max_price().map(str::to_string),
         interruption: s.instance_interruption_behavior().map(|b| b.as_str().to_string()).unwrap_or_else(|| "terminate".into()),
     });
-    let root_volume = d.block_device_mappings().iter().find_map(|b| {
+    let mappings = d.block_device_mappings();
+    let root_at = mappings.iter().position(|b| b.ebs().is_some() && !b.device_name().is_some_and(|n| declared.contains(&n)));
+    let volumes: std::collections::BTreeMap<String, ExtraVolume> = mappings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != root_at)
+        .filter_map(|(_, b)| {
+            let ebs = b.ebs();
+            Some((
+                b.device_name()?.to_string(),
+                ExtraVolume {
+                    no_device: b.no_device().is_some(),
+                    size: ebs.and_then(|e| e.volume_size()).map(i64::from),
+                    r#type: ebs.and_then(|e| e.volume_type()).map(|v| v.as_str().to_string()),
+                    encrypted: ebs.and_then(|e| e.encrypted()),
+                    iops: ebs.and_then(|e| e.iops()).map(i64::from),
+                    throughput: ebs.and_then(|e| e.throughput()).map(i64::from),
+                    snapshot: ebs.and_then(|e| e.snapshot_id()).map(str::to_string),
+                    delete_on_termination: ebs.and_then(|e| e.delete_on_termination()),
+                },
+            ))
+        })
+        .collect();
+    let interfaces: Vec<NetworkInterface> = d
+        .network_interfaces()
+        .iter()
+        .map(|n| NetworkInterface {
+            device_index: n.device_index().map_or(0, i64::from),
+            network_card: n.network_card_index().map(i64::from),
+            interface_type: n.interface_type().map(str::to_string),
+            public_ip: n.associate_public_ip_address(),
+            security_groups: set_of(n.groups().iter().map(|g| RefOrId::Id(g.clone())).collect()),
+            tcp_established_timeout: n.connection_tracking_specification().and_then(|c| c.tcp_established_timeout()).map(i64::from),
+            udp_timeout: n.connection_tracking_specification().and_then(|c| c.udp_timeout()).map(i64::from),
+            udp_stream_timeout: n.connection_tracking_specification().and_then(|c| c.udp_stream_timeout()).map(i64::from),
+        })
+        .collect();
+    let resource_tags: std::collections::BTreeMap<String, crate::attrs::TagMap> = d
+        .tag_specifications()
+        .iter()
+        .filter_map(|t| Some((t.resource_type()?.as_str().to_string(), super::ec2::tags_of(t.tags()))))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    let root_volume = root_at.and_then(|i| mappings.get(i)).and_then(|b| {
         let ebs = b.ebs()?;
         Some(RootVolume {
             device: b.device_name().map(str::to_string),
@@ -238,6 +287,25 @@ async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate) 
         spot,
         monitoring: d.monitoring().and_then(|m| m.enabled()).unwrap_or(false),
         root_volume,
+        volumes: (!volumes.is_empty()).then_some(volumes),
+        network_interfaces: (!interfaces.is_empty()).then_some(interfaces),
+        description: version.version_description().filter(|d| !d.is_empty()).map(str::to_string),
+        ebs_optimized: d.ebs_optimized(),
+        cpu_credits: d.credit_specification().and_then(|c| c.cpu_credits()).map(str::to_string),
+        cpu_options: d
+            .cpu_options()
+            .filter(|c| c.core_count().is_some() || c.threads_per_core().is_some())
+            .map(|c| CpuOptions { core_count: c.core_count().map(i64::from), threads_per_core: c.threads_per_core().map(i64::from) }),
+        auto_recovery: d.maintenance_options().and_then(|m| m.auto_recovery()).map(|r| r.as_str().to_string()),
+        placement: d.placement().filter(|p| p.group_name().is_some() || p.tenancy().is_some() || p.partition_number().is_some()).map(|p| Placement {
+            group: p.group_name().map(str::to_string),
+            tenancy: p.tenancy().map(|t| t.as_str().to_string()),
+            partition: p.partition_number().map(i64::from),
+        }),
+        capacity_reservation: d.capacity_reservation_specification().and_then(|c| c.capacity_reservation_preference()).map(|p| p.as_str().to_string()),
+        imds_hop_limit: d.metadata_options().and_then(|m| m.http_put_response_hop_limit()).map(i64::from),
+        imds_tags: d.metadata_options().and_then(|m| m.instance_metadata_tags()).map(|t| t.as_str() == "enabled"),
+        resource_tags: (!resource_tags.is_empty()).then_some(resource_tags),
         tags: super::ec2::tags_of(t.tags()),
         version: version.version_number(),
     }

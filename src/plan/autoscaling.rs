@@ -121,6 +121,68 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         spot,
         monitoring: lt.monitoring.unwrap_or(false),
         root_volume,
+        volumes: (!lt.volumes.is_empty()).then(|| {
+            lt.volumes
+                .iter()
+                .map(|(device, v)| {
+                    let volume = crate::attrs::autoscaling::ExtraVolume {
+                        no_device: v.no_device,
+                        size: v.size.map(i64::from),
+                        r#type: v.kind.clone().or_else(|| (!v.no_device).then(|| "gp3".into())),
+                        encrypted: v.encrypted.or((!v.no_device && v.snapshot.is_none()).then_some(true)),
+                        iops: v.iops.map(i64::from),
+                        throughput: v.throughput.map(i64::from),
+                        snapshot: v.snapshot.clone(),
+                        delete_on_termination: v.delete_on_termination.or((!v.no_device).then_some(true)),
+                    };
+                    (device.clone(), volume)
+                })
+                .collect()
+        }),
+        network_interfaces: (!lt.network_interfaces.is_empty()).then(|| {
+            lt.network_interfaces
+                .iter()
+                .enumerate()
+                .map(|(i, n)| crate::attrs::autoscaling::NetworkInterface {
+                    device_index: i64::from(n.device_index.unwrap_or(i as u32)),
+                    network_card: n.network_card.map(i64::from),
+                    interface_type: n.interface_type.and_then(|t| serde_json::to_value(t).ok()).and_then(|v| v.as_str().map(str::to_string)),
+                    public_ip: n.public_ip,
+                    security_groups: set_of(n.security_groups.iter().map(|g| super::desired::sg_source(g)).collect()),
+                    tcp_established_timeout: n.connection_tracking.as_ref().and_then(|t| t.tcp_established).map(i64::from),
+                    udp_timeout: n.connection_tracking.as_ref().and_then(|t| t.udp).map(i64::from),
+                    udp_stream_timeout: n.connection_tracking.as_ref().and_then(|t| t.udp_stream).map(i64::from),
+                })
+                .collect()
+        }),
+        description: lt.description.clone(),
+        ebs_optimized: lt.ebs_optimized,
+        cpu_credits: lt.cpu_credits.map(|c| if c == CpuCredits::Unlimited { "unlimited" } else { "standard" }.into()),
+        cpu_options: lt
+            .cpu_options
+            .as_ref()
+            .map(|c| crate::attrs::autoscaling::CpuOptions { core_count: c.core_count.map(i64::from), threads_per_core: c.threads_per_core.map(i64::from) }),
+        auto_recovery: lt.auto_recovery.map(|r| if r == AutoRecovery::Disabled { "disabled" } else { "default" }.into()),
+        placement: lt.placement.as_ref().map(|p| crate::attrs::autoscaling::Placement {
+            group: p.group.clone(),
+            tenancy: p.tenancy.and_then(|t| serde_json::to_value(t).ok()).and_then(|v| v.as_str().map(str::to_string)),
+            partition: p.partition.map(i64::from),
+        }),
+        capacity_reservation: lt.capacity_reservation.map(|c| if c == CapacityReservationUse::None { "none" } else { "open" }.into()),
+        imds_hop_limit: lt.imds_hop_limit.map(i64::from),
+        imds_tags: lt.imds_tags,
+        resource_tags: lt.resource_tags.as_ref().map(|r| {
+            [
+                ("instance", &r.instance),
+                ("volume", &r.volume),
+                ("network-interface", &r.network_interface),
+                ("spot-instances-request", &r.spot_instances_request),
+            ]
+            .into_iter()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(kind, t)| (kind.to_string(), t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+            .collect()
+        }),
         tags: tag_map(s, &address, &lt.tags),
         version: None,
     };

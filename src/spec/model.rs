@@ -1396,8 +1396,192 @@ pub struct LaunchTemplate {
     pub monitoring: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_volume: Option<RootVolume>,
+    /// Volumes besides the root, by device name (`/dev/sdf`); `no_device: true` suppresses one
+    /// the image maps.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub volumes: IndexMap<String, ExtraVolume>,
+    /// Network interfaces, first the primary (device 0); with them, security groups are set per
+    /// interface, not at the top.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_interfaces: Vec<NetworkInterface>,
+    /// The template version's description, up to 255 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
+    pub description: Option<String>,
+    /// EBS-optimized instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<bool>,
+    /// CPU credits of burstable (T) instances: `standard` or `unlimited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_credits: Option<CpuCredits>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_options: Option<CpuOptions>,
+    /// Recover an instance on a system failure: `default` (AWS's) or `disabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_recovery: Option<AutoRecovery>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    /// Launch into open capacity reservations (`open`, AWS's default) or never (`none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation: Option<CapacityReservationUse>,
+    /// Hops an instance metadata response may travel (1–64; 2 lets containers on the instance reach it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 64))]
+    pub imds_hop_limit: Option<u32>,
+    /// The instance's tags readable from instance metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imds_tags: Option<bool>,
+    /// Tags given to what instances launch with, by resource type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_tags: Option<ResourceTags>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tags: Tags,
+}
+
+/// An EBS volume besides the root, or a device the image maps suppressed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraVolume {
+    /// Suppress the image's mapping of this device (no other field with it).
+    #[serde(default)]
+    pub no_device: bool,
+    /// GiB (1–16384); omitted with `snapshot`, the snapshot's size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 16384))]
+    pub size: Option<u32>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iops: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<u32>,
+    /// A snapshot to make the volume from (`snap-...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// Delete the volume with the instance (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    /// The interface's device index (default: its position in the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 31))]
+    pub device_index: Option<u32>,
+    /// The network card it sits on (instances with several cards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_card: Option<u32>,
+    /// `efa` (Elastic Fabric Adapter), `efa-only` or `interface` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<InterfaceType>,
+    /// A public IPv4 address (primary interface only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<bool>,
+    /// Security groups of this stack (by key) or existing ones (`sg-...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// Idle timeouts of tracked connections, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_tracking: Option<ConnectionTracking>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterfaceType {
+    Interface,
+    Efa,
+    EfaOnly,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionTracking {
+    /// 60–432000 (AWS default 432000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 60, max = 432000))]
+    pub tcp_established: Option<u32>,
+    /// 30–180 (AWS default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 30, max = 180))]
+    pub udp: Option<u32>,
+    /// 60–180 (AWS default 180).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 60, max = 180))]
+    pub udp_stream: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CpuCredits {
+    Standard,
+    Unlimited,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CpuOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub core_count: Option<u32>,
+    /// 1 turns simultaneous multithreading off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2))]
+    pub threads_per_core: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoRecovery {
+    Default,
+    Disabled,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Placement {
+    /// A placement group's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `default`, `dedicated` or `host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<Tenancy>,
+    /// The partition of a partition placement group (1–7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 7))]
+    pub partition: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Tenancy {
+    Default,
+    Dedicated,
+    Host,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CapacityReservationUse {
+    Open,
+    None,
+}
+
+/// Tags of the resources instances launch with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceTags {
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub instance: Tags,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub volume: Tags,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub network_interface: Tags,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub spot_instances_request: Tags,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

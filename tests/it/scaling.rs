@@ -864,3 +864,80 @@ async fn a_topic_is_adopted_by_name_and_forgotten() {
     assert_eq!(plan(&c, &s).await.conflicts.len(), 1, "forgotten: a conflict again, not deleted");
     c.sns.delete_topic().topic_arn(&arn).send().await.unwrap();
 }
+
+/// A launch template with what production templates carry besides the basics: extra volumes (one
+/// suppressed), network interfaces with EFA and connection tracking, CPU and credit options,
+/// placement, maintenance, capacity reservations, metadata hop limit and tags, per-resource
+/// tags and a description. Created, changed (a new version), trimmed back, each apply ending
+/// with an empty re-plan; instances launch from it.
+#[tokio::test]
+async fn launch_template_fields_round_trip() {
+    let c = clients().await;
+    let name = unique("ltfields");
+    let stack = |lt_extra: &str, sgs: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\nsecurity_groups:\n  app: {{ingress: [{{ports: 80, cidrs: [10.0.0.0/8]}}]}}\n  data: {{}}\nlaunch_templates:\n  app:\n    image: {{name: \"al2023-ami-2023.*-x86_64\", owner: amazon}}\n    instance_type: t3.micro\n{sgs}{lt_extra}autoscaling_groups:\n  app: {{min: 1, max: 2, launch_template: app}}\n"
+        ))
+    };
+    let full = "    description: web tier\n    ebs_optimized: true\n    cpu_credits: unlimited\n    cpu_options: {core_count: 1, threads_per_core: 1}\n    auto_recovery: disabled\n    placement: {tenancy: default}\n    capacity_reservation: none\n    imds_hop_limit: 2\n    imds_tags: true\n    root_volume: {size: 20}\n    volumes:\n      /dev/sdf: {size: 100, type: gp3, throughput: 250}\n      /dev/sdg: {no_device: true}\n    network_interfaces:\n      - {public_ip: true, security_groups: [app], connection_tracking: {tcp_established: 3600, udp: 60}}\n      - {network_card: 0, device_index: 1, interface_type: efa, security_groups: [data]}\n    resource_tags:\n      instance: {team: web}\n      volume: {backup: daily}\n";
+    let s = stack(full, "");
+    apply_converges(&c, &s).await;
+    let data = |c: &lbstack::live::Clients| {
+        let (c, template) = (c.clone(), format!("{name}-app"));
+        async move {
+            let out = c.ec2.describe_launch_template_versions().launch_template_name(template).versions("$Latest").send().await.unwrap();
+            let v = out.launch_template_versions()[0].clone();
+            (v.version_description().map(str::to_string), v.launch_template_data().cloned().unwrap())
+        }
+    };
+    let (description, d) = data(&c).await;
+    assert_eq!(description.as_deref(), Some("web tier"));
+    assert_eq!((d.ebs_optimized(), d.credit_specification().and_then(|c| c.cpu_credits())), (Some(true), Some("unlimited")));
+    assert_eq!(d.cpu_options().and_then(|c| c.threads_per_core()), Some(1));
+    assert_eq!(d.metadata_options().and_then(|m| m.http_put_response_hop_limit()), Some(2));
+    let devices: Vec<&str> = d.block_device_mappings().iter().filter_map(|b| b.device_name()).collect();
+    assert_eq!(devices.len(), 3, "root, /dev/sdf and the suppressed /dev/sdg: {devices:?}");
+    assert!(d.block_device_mappings().iter().any(|b| b.device_name() == Some("/dev/sdg") && b.no_device().is_some()));
+    let interfaces = d.network_interfaces();
+    assert_eq!(interfaces.len(), 2);
+    assert_eq!(interfaces[1].interface_type(), Some("efa"));
+    assert_eq!(interfaces[0].connection_tracking_specification().and_then(|t| t.tcp_established_timeout()), Some(3600));
+    let kinds: Vec<&str> = d.tag_specifications().iter().filter_map(|t| t.resource_type()).map(|t| t.as_str()).collect();
+    assert_eq!(kinds, ["instance", "volume"]);
+    // `import` of the group writes the template's fields back, and what it writes validates.
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let o = crate::support::run_aws(&[
+        "import",
+        "--stack",
+        &format!("{name}-copy"),
+        "--autoscaling-group",
+        &format!("{name}-app"),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    for part in
+        ["/dev/sdg: {no_device: true}", "interface_type: efa", "cpu_credits: unlimited", "imds_hop_limit: 2", "capacity_reservation: none", "backup: daily"]
+    {
+        assert!(written.contains(part), "{part} not in:\n{written}");
+    }
+    let loaded = lbstack::spec::load_file(&file, &[]);
+    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
+
+    // Changed: a new version, the group follows it.
+    let changed = full.replace("imds_hop_limit: 2", "imds_hop_limit: 3").replace("size: 100", "size: 200").replace("backup: daily", "backup: weekly");
+    let p = plan(&c, &stack(&changed, "")).await;
+    assert!(actions(&p).contains(&("launch_template.app".to_string(), Update)), "{:?}", actions(&p));
+    apply_converges(&c, &stack(&changed, "")).await;
+    let (_, d) = data(&c).await;
+    assert_eq!(d.metadata_options().and_then(|m| m.http_put_response_hop_limit()), Some(3));
+
+    // Trimmed back to the basics: every extra goes with the next version.
+    apply_converges(&c, &stack("", "    security_groups: [app]\n")).await;
+    let (description, d) = data(&c).await;
+    assert!(description.is_none() && d.network_interfaces().is_empty() && d.block_device_mappings().is_empty() && d.tag_specifications().is_empty());
+    destroy_converges(&c, &stack("", "    security_groups: [app]\n")).await;
+}

@@ -54,6 +54,7 @@ impl V<'_> {
                     self.err(&format!("{lp}/user_data"), format!("`{}` is not UTF-8 text", truncate(ud)), "");
                 }
             }
+            self.template_extras(&lp, lt);
             if let Some(rv) = &lt.root_volume {
                 let rp = format!("{lp}/root_volume");
                 let kind = rv.kind.as_str();
@@ -79,6 +80,78 @@ impl V<'_> {
                 {
                     self.err(&format!("{rp}/iops"), format!("{i} IOPS is outside 3000–16000 for gp3"), "");
                 }
+            }
+        }
+    }
+
+    /// Extra volumes, network interfaces and the template's other settings.
+    fn template_extras(&mut self, lp: &str, lt: &crate::spec::model::LaunchTemplate) {
+        for (device, v) in &lt.volumes {
+            let vp = format!("{lp}/volumes/{}", escape(device));
+            if !device.starts_with("/dev/") && !device.starts_with("xvd") {
+                self.err_key(&vp, format!("`{}` is not a device name", truncate(device)), "for example `/dev/sdf` or `/dev/xvdb`");
+            }
+            let set = [v.size.is_some(), v.kind.is_some(), v.encrypted.is_some(), v.iops.is_some(), v.throughput.is_some(), v.snapshot.is_some()];
+            if v.no_device && set.iter().any(|b| *b) {
+                self.err_key(&vp, "`no_device` suppresses the device: it takes no volume settings", "");
+            }
+            if !v.no_device && v.size.is_none() && v.snapshot.is_none() {
+                self.err_key(&vp, "a volume needs `size` or `snapshot`", "");
+            }
+            if let Some(kind) = v.kind.as_deref() {
+                if !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&kind) {
+                    self.err(&format!("{vp}/type"), format!("`{kind}` is not an EBS volume type"), "gp3, gp2, io1, io2, st1, sc1 or standard");
+                } else if matches!(kind, "io1" | "io2") && v.iops.is_none() {
+                    self.err(&format!("{vp}/type"), format!("an {kind} volume needs `iops`"), "");
+                }
+                if v.throughput.is_some() && kind != "gp3" {
+                    self.err(&format!("{vp}/throughput"), format!("`throughput` does not apply to {kind} volumes"), "only gp3 takes a throughput");
+                }
+            }
+            if let Some(snap) = &v.snapshot
+                && !snap.starts_with("snap-")
+            {
+                self.err(&format!("{vp}/snapshot"), format!("`{}` is not a snapshot id", truncate(snap)), "`snap-...`");
+            }
+        }
+        if !lt.network_interfaces.is_empty() && !lt.security_groups.is_empty() {
+            self.err(
+                &format!("{lp}/security_groups"),
+                "with `network_interfaces`, security groups are set on each interface",
+                "move `security_groups` into the primary interface",
+            );
+        }
+        let mut indexes = std::collections::BTreeSet::new();
+        for (i, n) in lt.network_interfaces.iter().enumerate() {
+            let np = format!("{lp}/network_interfaces/{i}");
+            let index = (n.network_card.unwrap_or(0), n.device_index.unwrap_or(i as u32));
+            if !indexes.insert(index) {
+                self.err_key(&np, format!("device index {} is used twice on network card {}", index.1, index.0), "");
+            }
+            if n.public_ip.is_some() && index != (0, 0) {
+                self.err(&format!("{np}/public_ip"), "only the primary interface (device 0) takes a public IP address", "");
+            }
+            for (j, sg) in n.security_groups.iter().enumerate() {
+                self.reference_or_id(&format!("{np}/security_groups/{j}"), K::SecurityGroup, sg, "sg-");
+            }
+        }
+        if lt.cpu_credits.is_some() && !lt.instance_type.starts_with('t') {
+            self.err(&format!("{lp}/cpu_credits"), format!("CPU credits are for burstable (T) instances, not {}", lt.instance_type), "");
+        }
+        if let Some(p) = &lt.placement
+            && p.partition.is_some()
+            && p.group.is_none()
+        {
+            self.err(&format!("{lp}/placement/partition"), "a partition is one of a placement group's", "add `group`");
+        }
+        if let Some(r) = &lt.resource_tags {
+            for (kind, tags) in [
+                ("instance", &r.instance),
+                ("volume", &r.volume),
+                ("network_interface", &r.network_interface),
+                ("spot_instances_request", &r.spot_instances_request),
+            ] {
+                self.tags(&format!("{lp}/resource_tags/{kind}"), tags);
             }
         }
     }
