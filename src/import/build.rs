@@ -91,6 +91,9 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     for (a, _) in &found.alarms {
         b.keys.give("alarms", a.alarm_arn().unwrap_or_default(), a.alarm_name().unwrap_or_default());
     }
+    for t in &found.topics {
+        b.keys.give("topics", &t.arn, t.arn.rsplit(':').next().unwrap_or_default());
+    }
     // A web ACL is written out only when the stack format holds every rule of it; otherwise the
     // load balancer keeps it by ARN.
     let web_acls: Vec<&(aws_sdk_wafv2::types::WebAcl, Tags)> = found.web_acls.iter().filter(|(acl, _)| b.waf_expressible(acl)).collect();
@@ -153,6 +156,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         }
     }
     let alarms: Map<String, Value> = found.alarms.iter().filter_map(|(a, tags)| Some((b.key(a.alarm_arn()), b.alarm(a, tags)?))).collect();
+    let topics: Map<String, Value> = found.topics.iter().map(|t| (b.key(Some(t.arn.as_str())), b.topic(t))).collect();
     let ip_sets: Map<String, Value> = found
         .ip_sets
         .iter()
@@ -204,6 +208,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         ("scaling_policies", policies),
         ("scheduled_actions", schedules),
         ("alarms", alarms),
+        ("topics", topics),
         ("records", records),
     ] {
         if !map.is_empty() {
@@ -1302,6 +1307,31 @@ impl Builder<'_> {
         put(&mut m, "min", json!(a.min_size()));
         put(&mut m, "max", json!(a.max_size()));
         put(&mut m, "desired", json!(a.desired_capacity()));
+        Value::Object(m)
+    }
+
+    /// A topic with its subscriptions. An HTTP(S) endpoint may carry a token (a chat webhook):
+    /// it is never written into the file, but read from an environment variable the note names.
+    fn topic(&mut self, t: &super::read::FoundTopic) -> Value {
+        let key = self.key(Some(t.arn.as_str()));
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(t.arn.rsplit(':').next().unwrap_or_default()));
+        put(&mut m, "display_name", json!(t.display_name));
+        let mut subscriptions = Vec::new();
+        for (i, (protocol, endpoint)) in t.subscriptions.iter().enumerate() {
+            let endpoint = if matches!(protocol.as_str(), "http" | "https") {
+                let variable = format!("{}_ENDPOINT_{}", key.to_ascii_uppercase().replace(['-', '.'], "_"), i + 1);
+                self.notes.push(format!(
+                    "topic `{key}`: an {protocol} subscription's URL is never written into the file; set `{variable}` when planning and applying"
+                ));
+                json!({ "env": variable })
+            } else {
+                Value::from(endpoint.as_str())
+            };
+            subscriptions.push(json!({ "protocol": protocol, "endpoint": endpoint }));
+        }
+        put(&mut m, "subscriptions", Value::from(subscriptions));
+        put(&mut m, "tags", user_tags(&t.tags));
         Value::Object(m)
     }
 

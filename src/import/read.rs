@@ -43,6 +43,16 @@ pub(super) struct Found {
     pub ip_sets: Vec<(aws_sdk_wafv2::types::IpSet, Tags)>,
     /// Route 53 records pointing at the load balancers, with their zone's name.
     pub records: Vec<(String, aws_sdk_route53::types::ResourceRecordSet)>,
+    /// SNS topics the alarms and groups notify that no stack owns.
+    pub topics: Vec<FoundTopic>,
+}
+
+pub(super) struct FoundTopic {
+    pub arn: String,
+    pub display_name: Option<String>,
+    /// (protocol, endpoint) of each subscription.
+    pub subscriptions: Vec<(String, String)>,
+    pub tags: Tags,
 }
 
 pub(super) struct FoundLb {
@@ -118,15 +128,33 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
     // Security groups of the load balancers and templates, and those their rules name.
     let mut sg_ids: BTreeSet<String> = lbs.iter().flat_map(|l| l.lb.security_groups().iter().cloned()).collect();
     sg_ids.extend(templates.iter().flat_map(|t| t.data.security_group_ids().iter().cloned()));
-    let (security_groups, alarms, waf, records) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups), waf(c, &lbs), records(c, &lbs));
+    let (security_groups, alarms, waf, records) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups, &lbs, &tgs), waf(c, &lbs), records(c, &lbs));
     let (web_acls, ip_sets) = waf?;
+    let alarms = alarms?;
+    // Topics the alarms and the groups' notifications tell, each once.
+    let mut topic_arns: BTreeSet<String> = BTreeSet::new();
+    for (a, _) in &alarms {
+        topic_arns.extend(
+            a.alarm_actions()
+                .iter()
+                .chain(a.ok_actions())
+                .chain(a.insufficient_data_actions())
+                .filter(|x| x.starts_with("arn:aws") && x.contains(":sns:"))
+                .cloned(),
+        );
+    }
+    for g in &groups {
+        topic_arns.extend(g.notifications.iter().filter_map(|n| n.topic_arn()).map(str::to_string));
+    }
+    let topics = topics(c, topic_arns).await?;
     Ok(Found {
+        topics,
         load_balancers: lbs,
         target_groups: tgs,
         security_groups: security_groups?,
         templates,
         groups,
-        alarms: alarms?,
+        alarms,
         web_acls,
         ip_sets,
         records: records?,
@@ -410,28 +438,70 @@ async fn security_groups(c: &Clients, ids: BTreeSet<String>) -> anyhow::Result<V
         .map_err(|e| err("reading security groups", e))
 }
 
-/// The metric alarms whose actions include a policy of an imported group, with their tags.
-async fn alarms(c: &Clients, groups: &[FoundGroup]) -> anyhow::Result<Vec<(MetricAlarm, Tags)>> {
+/// The metric alarms whose actions include a policy of an imported group, and those on an
+/// imported load balancer's, target group's or group's metrics (the ones that page people), with
+/// their tags. Target-tracking policies' own alarms are AWS's, made and removed with the policy.
+async fn alarms(c: &Clients, groups: &[FoundGroup], lbs: &[FoundLb], tgs: &[FoundTg]) -> anyhow::Result<Vec<(MetricAlarm, Tags)>> {
     let policy_arns: BTreeSet<&str> = groups.iter().flat_map(|g| g.policies.iter().filter_map(|p| p.policy_arn())).collect();
-    if policy_arns.is_empty() {
+    // CloudWatch names a load balancer or target group by the end of its ARN (`app/web/123`).
+    let suffix = |arn: &str| crate::plan::outputs::arn_suffix(arn).map(str::to_string);
+    let mut watched: BTreeSet<(String, String)> = BTreeSet::new();
+    watched.extend(lbs.iter().filter_map(|l| Some(("LoadBalancer".to_string(), suffix(l.lb.load_balancer_arn()?)?))));
+    watched.extend(tgs.iter().filter_map(|t| Some(("TargetGroup".to_string(), suffix(t.tg.target_group_arn()?)?))));
+    watched.extend(groups.iter().filter_map(|g| Some(("AutoScalingGroupName".to_string(), g.group.auto_scaling_group_name()?.to_string()))));
+    if policy_arns.is_empty() && watched.is_empty() {
         return Ok(Vec::new());
     }
     let pages = c.cloudwatch.describe_alarms().into_paginator().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing alarms", e))?;
     let mut seen = BTreeSet::new();
+    let on_imported = |a: &MetricAlarm| {
+        !a.alarm_name().unwrap_or_default().starts_with("TargetTracking-")
+            && a.dimensions().iter().any(|d| watched.contains(&(d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())))
+    };
     let wired: Vec<MetricAlarm> = pages
         .iter()
         .flat_map(|p| p.metric_alarms())
-        .filter(|a| a.alarm_actions().iter().chain(a.ok_actions()).chain(a.insufficient_data_actions()).any(|x| policy_arns.contains(x.as_str())))
+        .filter(|a| {
+            on_imported(a) || a.alarm_actions().iter().chain(a.ok_actions()).chain(a.insufficient_data_actions()).any(|x| policy_arns.contains(x.as_str()))
+        })
         .filter(|a| seen.insert(a.alarm_arn().unwrap_or_default().to_string()))
         .cloned()
         .collect();
-    try_join_all(wired.into_iter().map(|a| async move {
+    let tagged = try_join_all(wired.into_iter().map(|a| async move {
         let arn = a.alarm_arn().unwrap_or_default().to_string();
         let out = c.cloudwatch.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| err(&format!("reading tags of alarm {arn}"), e))?;
-        let tags = out.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+        let tags: Tags = out.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
         anyhow::Ok((a, tags))
     }))
-    .await
+    .await?;
+    // An alarm another stack owns stays that stack's.
+    Ok(tagged.into_iter().filter(|(_, tags)| !tags.iter().any(|(k, _)| k == crate::plan::desired::OWNER_STACK_TAG)).collect())
+}
+
+/// The topics no stack owns (no `lbstack:stack` tag), with their display names and subscriptions.
+async fn topics(c: &Clients, arns: BTreeSet<String>) -> anyhow::Result<Vec<FoundTopic>> {
+    let read = try_join_all(arns.into_iter().map(|arn| async move {
+        let tags = c.sns.list_tags_for_resource().resource_arn(&arn).send();
+        let attributes = c.sns.get_topic_attributes().topic_arn(&arn).send();
+        let subscriptions = c.sns.list_subscriptions_by_topic().topic_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+        let (tags, attributes, subscriptions) = tokio::join!(tags, attributes, subscriptions);
+        // A topic that is gone, or in an account this run cannot read, stays an ARN in the alarm.
+        let (Ok(tags), Ok(attributes)) = (tags, attributes) else { return anyhow::Ok(None) };
+        let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+        if tags.iter().any(|(k, _)| k == crate::plan::desired::OWNER_STACK_TAG) {
+            return Ok(None);
+        }
+        let subscriptions = subscriptions.map_err(|e| err(&format!("reading the subscriptions of {arn}"), e))?;
+        let display_name = attributes.attributes().and_then(|a| a.get("DisplayName")).filter(|d| !d.is_empty()).cloned();
+        Ok(Some(FoundTopic {
+            subscriptions: subscriptions.iter().filter_map(|s| Some((s.protocol()?.to_string(), s.endpoint()?.to_string()))).collect(),
+            arn,
+            display_name,
+            tags,
+        }))
+    }))
+    .await?;
+    Ok(read.into_iter().flatten().collect())
 }
 
 fn waf_tags(tags: serde_json::Map<String, serde_json::Value>) -> Tags {

@@ -189,6 +189,9 @@ pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
             aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(30)).build(),
         )
         .interceptor(crate::logging::LogCalls)
+        // Network timeouts are the machine's time, not AWS's: never scaled (a loaded CI machine's
+        // emulator took over 0.3 s to answer when they were).
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .build();
     let out =
         aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await.map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;
@@ -207,6 +210,7 @@ pub async fn probe_region(config: &SdkConfig) -> anyhow::Result<()> {
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build(),
         )
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .build();
     match aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2).describe_load_balancers().page_size(1).send().await {
         Ok(_) => Ok(()),

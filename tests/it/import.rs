@@ -311,6 +311,38 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
             .unwrap();
     }
 
+    // What pages people: an alarm on the load balancer's metric telling a topic (an e-mail and a
+    // webhook subscriber), and a lifecycle hook on the group, both made by hand.
+    let topic = c.sns.create_topic().name(format!("pager-{tail}")).send().await.unwrap().topic_arn().unwrap().to_string();
+    c.sns.subscribe().topic_arn(&topic).protocol("email").endpoint("oncall@example.com").send().await.unwrap();
+    let webhook = format!("https://hooks.example.com/services/T000/{tail}/secret-token");
+    c.sns.subscribe().topic_arn(&topic).protocol("https").endpoint(&webhook).send().await.unwrap();
+    let alb_suffix = alb_arn.split(":loadbalancer/").nth(1).unwrap().to_string();
+    c.cloudwatch
+        .put_metric_alarm()
+        .alarm_name(format!("edge-{tail} 5xx"))
+        .namespace("AWS/ApplicationELB")
+        .metric_name("HTTPCode_ELB_5XX_Count")
+        .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("LoadBalancer").value(&alb_suffix).build())
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(10.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .alarm_actions(&topic)
+        .send()
+        .await
+        .unwrap();
+    c.autoscaling
+        .put_lifecycle_hook()
+        .auto_scaling_group_name(&group)
+        .lifecycle_hook_name(format!("drain-{tail}"))
+        .lifecycle_transition("autoscaling:EC2_INSTANCE_TERMINATING")
+        .heartbeat_timeout(300)
+        .send()
+        .await
+        .unwrap();
+
     // A target registered by hand in a group no auto-scaling group fills.
     let groups = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await.unwrap();
     let instance = groups.auto_scaling_groups()[0].instances()[0].instance_id().unwrap().to_string();
@@ -332,6 +364,13 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     assert!(written.contains(&format!("name: shop.{zone}\n    target: shop-{tail}\n    ttl: 300")), "the record, by its load balancer's key:\n{written}");
     assert!(written.contains(&format!("targets: [{{id: {instance}, port: 9091}}]")), "{written}");
     assert_eq!(std::fs::read_to_string(dir.join(format!("files/app-{tail}-user-data.sh"))).unwrap(), "#!/bin/sh\necho ready\n");
+    assert!(written.contains(&format!("name: pager-{tail}")) && written.contains("endpoint: oncall@example.com"), "the topic:\n{written}");
+    assert!(!written.contains("secret-token"), "a webhook URL is never written:\n{written}");
+    assert!(written.contains(&format!("name: drain-{tail}")), "the hook, by its name:\n{written}");
+    let variable =
+        text(&o).split('`').find(|w| w.ends_with("_ENDPOINT_2") || w.ends_with("_ENDPOINT_1")).map(str::to_string).unwrap_or_else(|| panic!("{}", text(&o)));
+    // SAFETY: a variable only this test reads, set before anything reads it.
+    unsafe { std::env::set_var(&variable, &webhook) };
 
     let loaded = lbstack::spec::load_file(&file, &[]);
     assert!(loaded.report.diagnostics.is_empty(), "{}\n{written}", loaded.report.render_short());
@@ -353,8 +392,8 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     }
     let adopted = planned.changes.iter().filter(|c| c.reason == Some(lbstack::plan::Reason::Adopting)).count();
     // 2 security groups, 3 target groups, 2 load balancers, the web ACL and its IP set, the
-    // template, the group, 2 alarms and the record.
-    assert_eq!(adopted, 14, "{shown}");
+    // template, the group, 3 alarms, the topic and the record.
+    assert_eq!(adopted, 16, "{shown}");
     let outcome = Box::pin(lbstack::ops::apply(&c, &s, &planned, 4, |_| {})).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     let again = crate::support::plan(&c, &s).await;
