@@ -608,6 +608,10 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &RefreshPrefer
         .set_skip_matching(prefs.skip_matching)
         .set_checkpoint_percentages(Some(checkpoints).filter(|v| !v.is_empty()))
         .set_checkpoint_delay(int(prefs.checkpoint_delay))
+        .set_auto_rollback(prefs.auto_rollback)
+        .set_alarm_specification(Some(asg::AlarmSpecification::builder().set_alarms(Some(prefs.alarms.clone())).build()).filter(|_| !prefs.alarms.is_empty()))
+        .set_scale_in_protected_instances(prefs.scale_in_protected_instances.as_deref().map(asg::ScaleInProtectedInstances::from))
+        .set_standby_instances(prefs.standby_instances.as_deref().map(asg::StandbyInstances::from))
         .build();
     let asked = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
     let started = sc.clients.autoscaling.start_instance_refresh().auto_scaling_group_name(name).preferences(preferences).send().await;

@@ -341,4 +341,18 @@ pub struct RefreshPreferences {
     #[serde(default)]
     pub checkpoints: Vec<i64>,
     pub checkpoint_delay: Option<i64>,
+    #[serde(default)]
+    pub auto_rollback: Option<bool>,
+    /// Alarm names.
+    #[serde(default)]
+    pub alarms: Vec<String>,
+    /// `Refresh`, `Ignore` or `Wait`.
+    #[serde(default)]
+    pub scale_in_protected_instances: Option<String>,
+    /// `Terminate`, `Ignore` or `Wait`.
+    #[serde(default)]
+    pub standby_instances: Option<String>,
+    /// A change of the group's tags starts a refresh.
+    #[serde(default)]
+    pub on_tags: bool,
 }

@@ -354,6 +354,25 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             skip_matching: r.skip_matching,
             checkpoints: r.checkpoints.iter().map(|c| i64::from(*c)).collect(),
             checkpoint_delay: r.checkpoint_delay.map(i64::from),
+            auto_rollback: r.auto_rollback,
+            alarms: r.alarms.iter().map(|a| if s.alarms.contains_key(a) { names::given(s, Kind::Alarm, a, 255) } else { a.clone() }).collect(),
+            scale_in_protected_instances: r.scale_in_protected_instances.map(|b| {
+                match b {
+                    RefreshInstanceBehaviour::Refresh => "Refresh",
+                    RefreshInstanceBehaviour::Ignore => "Ignore",
+                    RefreshInstanceBehaviour::Wait => "Wait",
+                }
+                .to_string()
+            }),
+            standby_instances: r.standby_instances.map(|b| {
+                match b {
+                    StandbyBehaviour::Terminate => "Terminate",
+                    StandbyBehaviour::Ignore => "Ignore",
+                    StandbyBehaviour::Wait => "Wait",
+                }
+                .to_string()
+            }),
+            on_tags: r.triggers.contains(&RefreshTrigger::Tags),
         }),
         force_delete: g.force_delete,
     };
@@ -710,11 +729,17 @@ pub fn annotate(plan: &mut Plan) {
         if c.diffs.iter().any(|d| d.path.starts_with("launch_template") || d.path.starts_with("mixed_instances")) {
             why.push("the group's launch template or instance types change".into());
         }
+        let prefs = crate::attrs::inputs_of::<GroupInputs>(c).ok().and_then(|i| i.instance_refresh).unwrap_or_default();
+        // Tags reach instances at launch: with `triggers: [tags]`, a change of the group's own
+        // tags (not lbstack's) replaces them too.
+        let user_tag = |p: &str| p.strip_prefix("tags.").is_some_and(|k| !k.starts_with(crate::plan::desired::OWN_TAG_PREFIX));
+        if prefs.on_tags && c.diffs.iter().any(|d| user_tag(&d.path)) {
+            why.push("the group's tags change".into());
+        }
         if let Some(status) = before.last_refresh.as_deref().filter(|s| UNFINISHED_REFRESH.contains(s)) {
             why.push(format!("the last instance refresh ended {status}"));
         }
         if !why.is_empty() && running > 0 {
-            let prefs = crate::attrs::inputs_of::<GroupInputs>(c).ok().and_then(|i| i.instance_refresh).unwrap_or_default();
             let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs.min_healthy_percentage.unwrap_or(90) });
             c.diffs.push(AttrDiff::new("instance_refresh", None, Some(refresh)));
             let reason = super::model::Reason::InstanceRefresh { why, replaces: running };

@@ -2038,6 +2038,45 @@ pub struct InstanceRefresh {
     /// Seconds to wait at each checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint_delay: Option<u32>,
+    /// Roll back to the previous template when the refresh fails (or an alarm below goes off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_rollback: Option<bool>,
+    /// Alarms that stop the refresh (and roll it back with `auto_rollback`): alarms of this
+    /// stack by key, or existing alarms by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<String>,
+    /// Instances protected from scale-in: `refresh` them (AWS's default), `ignore` them, or `wait`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_protected_instances: Option<RefreshInstanceBehaviour>,
+    /// Instances on standby: `terminate` them (AWS's default), `ignore` them, or `wait`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standby_instances: Option<StandbyBehaviour>,
+    /// What starts a refresh besides a new launch template version or instance types (always):
+    /// `tags`, a change of the group's tags (instances get tags at launch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<RefreshTrigger>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshInstanceBehaviour {
+    Refresh,
+    Ignore,
+    Wait,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StandbyBehaviour {
+    Terminate,
+    Ignore,
+    Wait,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshTrigger {
+    Tags,
 }
 
 /// A scaling policy of one group: exactly one of `target_tracking`, `step`, `simple`, `predictive`.

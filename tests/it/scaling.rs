@@ -105,6 +105,20 @@ async fn launch_template_and_group_lifecycle() {
     let lt = &c.ec2.describe_launch_templates().launch_template_names(format!("{name}-app")).send().await.unwrap().launch_templates()[0].clone();
     assert_eq!((lt.latest_version_number(), lt.default_version_number()), (Some(2), Some(2)), "a change is a new default version");
 
+    // A refresh on the group's tags, with rollback, a stopping alarm and what to do with
+    // protected and standby instances: the tags change alone starts it, with those preferences.
+    let prefs = "    pin_desired: true\n    instance_refresh: {min_healthy_percentage: 50, auto_rollback: true, alarms: [refresh-guard], scale_in_protected_instances: ignore, standby_instances: wait, triggers: [tags]}\n    tags: {release: r2}";
+    let s = load(&group_stack(&name, "t3.small", &ud2, prefs, ""));
+    let p = plan(&c, &s).await;
+    let g = find(&p, "autoscaling_group.app");
+    assert!(g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("the group's tags change"), "{:?}", g.reason);
+    apply_converges(&c, &s).await;
+    let out = c.autoscaling.describe_instance_refreshes().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
+    let sent = out.instance_refreshes()[0].preferences().cloned().expect("the preferences are kept");
+    assert_eq!((sent.auto_rollback(), sent.scale_in_protected_instances().map(|x| x.as_str())), (Some(true), Some("Ignore")));
+    assert_eq!(sent.standby_instances().map(|x| x.as_str()), Some("Wait"));
+    assert_eq!(sent.alarm_specification().map(|a| a.alarms().to_vec()), Some(vec!["refresh-guard".to_string()]));
+
     // Settings in place: sizes, health check, termination policies, a second target group, tags.
     let s = load(
         &group_stack(

@@ -199,6 +199,16 @@ impl V<'_> {
                     ),
                 }
             }
+            if let Some(r) = &g.instance_refresh {
+                for (i, alarm) in r.alarms.iter().enumerate() {
+                    if alarm.is_empty() || alarm.len() > 255 {
+                        self.err(&format!("{gp}/instance_refresh/alarms/{i}"), "an alarm name is 1–255 characters", "");
+                    }
+                }
+                if r.alarms.len() > 10 {
+                    self.err(&format!("{gp}/instance_refresh/alarms"), "an instance refresh is stopped by at most 10 alarms", "");
+                }
+            }
             if let Some(m) = &g.mixed_instances {
                 if m.types.is_empty() || m.types.len() > 40 {
                     self.err(&format!("{gp}/mixed_instances/types"), "a mixed instances group lists 1 to 40 instance types", "");
