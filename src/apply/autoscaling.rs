@@ -735,6 +735,13 @@ fn resource_label(sc: &StepContext, lb: &Option<RefOrId>, tg: &Option<RefOrId>) 
     Ok(tails.map(|(lb, tg)| format!("{lb}/{tg}")))
 }
 
+/// Metric dimensions as CloudWatch takes them, a group of the stack by its name now.
+fn dimensions(sc: &StepContext, dims: &[crate::attrs::autoscaling::MetricDimension]) -> anyhow::Result<Vec<asg::MetricDimension>> {
+    dims.iter()
+        .map(|d| Ok(asg::MetricDimension::builder().set_name(d.name.clone()).set_value(d.value.as_ref().map(|v| sc.ids.id_of(v)).transpose()?).build()))
+        .collect()
+}
+
 pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = ScalingPolicyAttrs::after(c)?;
     let group = sc.ids.id_of_ref(&a.group)?;
@@ -751,8 +758,7 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             );
         }
         if let Some(m) = &t.custom {
-            let dims: Vec<asg::MetricDimension> =
-                m.dimensions.iter().map(|d| asg::MetricDimension::builder().set_name(d.name.clone()).set_value(d.value.clone()).build()).collect();
+            let dims = dimensions(sc, &m.dimensions)?;
             conf = conf.customized_metric_specification(
                 asg::CustomizedMetricSpecification::builder()
                     .set_namespace(m.namespace.clone())
@@ -762,6 +768,20 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
                     .set_unit(m.unit.clone())
                     .build(),
             );
+        }
+        if let Some(math) = &t.math {
+            let mut queries: Vec<asg::TargetTrackingMetricDataQuery> = math
+                .metrics
+                .iter()
+                .map(|(id, m)| {
+                    let dims = dimensions(sc, &m.dimensions)?;
+                    let metric = asg::Metric::builder().set_namespace(m.namespace.clone()).set_metric_name(m.name.clone()).set_dimensions(Some(dims)).build();
+                    let stat = asg::TargetTrackingMetricStat::builder().metric(metric).set_stat(m.statistic.clone()).set_unit(m.unit.clone()).build();
+                    Ok(asg::TargetTrackingMetricDataQuery::builder().id(id).metric_stat(stat).return_data(false).build())
+                })
+                .collect::<anyhow::Result<_>>()?;
+            queries.push(asg::TargetTrackingMetricDataQuery::builder().id("tracked").expression(&math.expression).return_data(true).build());
+            conf = conf.customized_metric_specification(asg::CustomizedMetricSpecification::builder().set_metrics(Some(queries)).build());
         }
         req = req.target_tracking_configuration(conf.build()).set_estimated_instance_warmup(warmup);
     } else if let Some(s) = &a.step {

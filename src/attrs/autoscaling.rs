@@ -53,8 +53,18 @@ pub struct TargetTracking {
     pub target_group: Option<RefOrId>,
     pub load_balancer: Option<RefOrId>,
     pub custom: Option<CustomMetric>,
+    /// Metric math: null when the policy tracks one metric, so a change either way is compared.
+    #[serde(default)]
+    pub math: Option<MetricMath>,
     pub target: Option<f64>,
     pub disable_scale_in: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricMath {
+    pub expression: String,
+    /// By id.
+    pub metrics: std::collections::BTreeMap<String, CustomMetric>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,7 +80,8 @@ pub struct CustomMetric {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricDimension {
     pub name: Option<String>,
-    pub value: Option<String>,
+    /// A group of the stack by reference (its name changes with a replacement), or a value.
+    pub value: Option<RefOrId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1200,9 +1200,41 @@ impl Builder<'_> {
                     put(&mut custom, "dimensions", Value::Object(dims));
                     put(&mut custom, "unit", json!(cm.unit()));
                     tt.insert("custom".into(), Value::Object(custom));
+                } else if let Some(expression) = c.customized_metric_specification().and_then(|cm| cm.metrics().iter().find_map(|q| q.expression())) {
+                    // Metric math: the queries with a metric are the inputs, by id; a group's
+                    // name is written as its key when the group is imported too.
+                    let mut metrics = Map::new();
+                    for q in c.customized_metric_specification().map(|cm| cm.metrics()).unwrap_or_default() {
+                        let (Some(id), Some(stat)) = (q.id(), q.metric_stat()) else { continue };
+                        let Some(metric) = stat.metric() else { continue };
+                        let dims: Map<String, Value> = metric
+                            .dimensions()
+                            .iter()
+                            .map(|d| {
+                                let value = d.value().unwrap_or_default();
+                                let value = if d.name() == Some("AutoScalingGroupName") {
+                                    self.keys.of(value).cloned().unwrap_or_else(|| value.to_string())
+                                } else {
+                                    value.to_string()
+                                };
+                                (d.name().unwrap_or_default().to_string(), Value::from(value))
+                            })
+                            .collect();
+                        let mut one = Map::new();
+                        one.insert("namespace".into(), json!(metric.namespace()));
+                        one.insert("name".into(), json!(metric.metric_name()));
+                        if let Some(s) = stat.stat().filter(|s| *s != "Average") {
+                            one.insert("statistic".into(), Value::from(s));
+                        }
+                        put(&mut one, "dimensions", Value::Object(dims));
+                        put(&mut one, "unit", json!(stat.unit()));
+                        metrics.insert(id.to_string(), Value::Object(one));
+                    }
+                    tt.insert("expression".into(), Value::from(expression));
+                    tt.insert("metrics".into(), Value::Object(metrics));
                 }
                 if tt.is_empty() {
-                    self.notes.push(format!("scaling policy `{key}`: target tracking on metric math is not in the stack format; left out"));
+                    self.notes.push(format!("scaling policy `{key}`: this target tracking metric is not in the stack format; left out"));
                     return None;
                 }
                 tt.insert("target".into(), json!(c.target_value()));

@@ -571,15 +571,46 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
                 name: cm.metric_name().map(str::to_string),
                 statistic: cm.statistic().map(|s| s.as_str().to_string()),
                 dimensions: set_of(
-                    cm.dimensions().iter().map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(str::to_string) }).collect(),
+                    cm.dimensions()
+                        .iter()
+                        .map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(|v| RefOrId::Id(v.to_string())) })
+                        .collect(),
                 ),
                 unit: cm.unit().map(str::to_string),
             });
+            // Metric math: the queries with a metric are the inputs, the one that returns data
+            // (the expression) is the value tracked.
+            let queries = c.and_then(|c| c.customized_metric_specification()).map(|cm| cm.metrics()).unwrap_or_default();
+            let math = queries.iter().find(|q| q.expression().is_some()).map(|e| crate::attrs::autoscaling::MetricMath {
+                expression: e.expression().unwrap_or_default().to_string(),
+                metrics: queries
+                    .iter()
+                    .filter_map(|q| {
+                        let stat = q.metric_stat()?;
+                        let m = stat.metric()?;
+                        let metric = CustomMetric {
+                            namespace: m.namespace().map(str::to_string),
+                            name: m.metric_name().map(str::to_string),
+                            statistic: stat.stat().map(str::to_string),
+                            dimensions: set_of(
+                                m.dimensions()
+                                    .iter()
+                                    .map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(|v| RefOrId::Id(v.to_string())) })
+                                    .collect(),
+                            ),
+                            unit: stat.unit().map(str::to_string),
+                        };
+                        Some((q.id().unwrap_or_default().to_string(), metric))
+                    })
+                    .collect(),
+            });
+            let custom = custom.filter(|_| math.is_none());
             attrs.target_tracking = Some(TargetTracking {
                 metric: predefined.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str().to_string()),
                 target_group,
                 load_balancer,
                 custom,
+                math,
                 target: c.and_then(|c| c.target_value()),
                 disable_scale_in: c.and_then(|c| c.disable_scale_in()).unwrap_or(false),
             });

@@ -208,6 +208,16 @@ pub fn version_of(r: &LaunchTemplateRef) -> String {
     }
 }
 
+/// A metric dimension's value: a group of the stack named by key is referenced (its AWS name is
+/// sent), anything else is the value as written.
+fn dimension_value(s: &Stack, name: &str, value: &str) -> RefOrId {
+    if name == "AutoScalingGroupName" && s.autoscaling_groups.contains_key(value) {
+        RefOrId::Ref(Ref::to(Kind::AutoScalingGroup, value))
+    } else {
+        RefOrId::Id(value.to_string())
+    }
+}
+
 /// Hooks named as the stack gives them: recorded on the group, so a hook that loses its entry is
 /// still known as the stack's and deleted (hooks carry no tags of their own).
 pub const GIVEN_HOOKS_TAG: &str = "lbstack:hooks";
@@ -468,8 +478,27 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             namespace: Some(c.namespace.clone()),
             name: Some(c.name.clone()),
             statistic: Some(c.statistic.clone()),
-            dimensions: set_of(c.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(v.clone()) }).collect()),
+            dimensions: set_of(c.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect()),
             unit: c.unit.clone(),
+        });
+        let math = tt.expression.as_ref().map(|expression| crate::attrs::autoscaling::MetricMath {
+            expression: expression.clone(),
+            metrics: tt
+                .metrics
+                .iter()
+                .map(|(id, m)| {
+                    let metric = CustomMetric {
+                        namespace: Some(m.namespace.clone()),
+                        name: Some(m.name.clone()),
+                        statistic: Some(m.statistic.clone()),
+                        dimensions: set_of(
+                            m.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect(),
+                        ),
+                        unit: m.unit.clone(),
+                    };
+                    (id.clone(), metric)
+                })
+                .collect(),
         });
         attrs.r#type = "TargetTrackingScaling".into();
         attrs.target_tracking = Some(TargetTracking {
@@ -477,6 +506,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             target_group,
             load_balancer,
             custom,
+            math,
             target: Some(tt.target),
             disable_scale_in: tt.disable_scale_in,
         });

@@ -2124,6 +2124,15 @@ pub struct TargetTracking {
     pub target_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<CustomMetric>,
+    /// Metric math over `metrics` (for example the queue backlog per instance,
+    /// `backlog / instances`): the value tracked, instead of `metric` or `custom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub expression: Option<String>,
+    /// The metrics `expression` names, by id (a lowercase letter first). A dimension
+    /// `AutoScalingGroupName` naming a group of this stack by key is given its AWS name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub metrics: IndexMap<String, CustomMetric>,
     /// The value to hold the metric at (CPU percent, requests per target, bytes).
     pub target: f64,
     #[serde(default)]

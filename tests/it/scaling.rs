@@ -955,3 +955,59 @@ async fn launch_template_fields_round_trip() {
     assert!(description.is_none() && d.network_interfaces().is_empty() && d.block_device_mappings().is_empty() && d.tag_specifications().is_empty());
     destroy_converges(&c, &stack("", "    security_groups: [app]\n")).await;
 }
+
+/// Target tracking over metric math (the queue backlog per instance): created, its expression
+/// changed, then turned into a predefined-metric policy, each apply ending with an empty re-plan.
+#[tokio::test]
+async fn target_tracking_over_metric_math_round_trips() {
+    let c = clients().await;
+    let name = unique("ttmath");
+    let ud = user_data(&name, "#!/bin/sh\n");
+    let policy = |tracking: &str| {
+        load(&format!("{}scaling_policies:\n  backlog:\n    group: app\n    target_tracking:\n{tracking}", group_stack(&name, "t3.micro", &ud, "", "")))
+    };
+    let math = "      expression: backlog / instances\n      metrics:\n        backlog: {namespace: AWS/SQS, name: ApproximateNumberOfMessagesVisible, statistic: Sum, dimensions: {QueueName: jobs}}\n        instances: {namespace: AWS/AutoScaling, name: GroupInServiceInstances, dimensions: {AutoScalingGroupName: app}}\n      target: 100\n";
+    apply_converges(&c, &policy(math)).await;
+    let queries = || async {
+        let out = c.autoscaling.describe_policies().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
+        let tt = out.scaling_policies()[0].target_tracking_configuration().cloned().unwrap();
+        tt.customized_metric_specification().map(|m| m.metrics().to_vec()).unwrap_or_default()
+    };
+    let sent = queries().await;
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(sent.iter().find(|q| q.return_data() == Some(true)).and_then(|q| q.expression()), Some("backlog / instances"));
+    let group_dim = sent
+        .iter()
+        .find(|q| q.id() == Some("instances"))
+        .and_then(|q| q.metric_stat())
+        .and_then(|s| s.metric())
+        .map(|m| m.dimensions()[0].value().unwrap_or_default().to_string());
+    assert_eq!(group_dim, Some(format!("{name}-app")), "the group's key is given its AWS name");
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let o = crate::support::run_aws(&[
+        "import",
+        "--stack",
+        &format!("{name}-copy"),
+        "--autoscaling-group",
+        &format!("{name}-app"),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    assert!(written.contains("expression: backlog / instances") && written.contains(&format!("AutoScalingGroupName: {name}-app")), "{written}");
+    let loaded = lbstack::spec::load_file(&file, &[]);
+    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
+
+    let s = policy(&math.replace("backlog / instances", "backlog / (instances + 1)"));
+    assert_eq!(actions(&plan(&c, &s).await), vec![("scaling_policy.backlog".to_string(), Update)]);
+    apply_converges(&c, &s).await;
+    assert!(queries().await.iter().any(|q| q.expression() == Some("backlog / (instances + 1)")));
+
+    let s = policy("      metric: cpu\n      target: 50\n");
+    apply_converges(&c, &s).await;
+    assert!(queries().await.is_empty());
+    destroy_converges(&c, &s).await;
+}

@@ -397,12 +397,36 @@ impl V<'_> {
             }
             if let Some(tt) = &pol.target_tracking {
                 let tp = format!("{pp}/target_tracking");
-                match (&tt.metric, &tt.custom) {
-                    (None, None) => {
-                        self.err(&tp, "target tracking needs `metric` or `custom`", "metric: cpu, network_in, network_out or alb_requests_per_target")
+                match [tt.metric.is_some(), tt.custom.is_some(), tt.expression.is_some()].iter().filter(|b| **b).count() {
+                    0 => self.err(
+                        &tp,
+                        "target tracking needs `metric`, `custom` or `expression`",
+                        "metric: cpu, network_in, network_out or alb_requests_per_target",
+                    ),
+                    1 => {}
+                    _ => self.err(&tp, "target tracking takes one of `metric`, `custom` or `expression`", ""),
+                }
+                if tt.expression.is_some() != !tt.metrics.is_empty() {
+                    self.err(&tp, "`expression` and `metrics` go together: the expression is computed from the metrics", "");
+                }
+                if tt.metrics.len() > 10 {
+                    self.err(&format!("{tp}/metrics"), "metric math takes at most 10 metrics", "");
+                }
+                for id in tt.metrics.keys() {
+                    let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !ok || id == "tracked" {
+                        self.err_key(
+                            &format!("{tp}/metrics/{}", escape(id)),
+                            format!("`{}` is not a metric id", truncate(id)),
+                            "a lowercase letter, then letters, digits and `_` (`tracked` is lbstack's own)",
+                        );
                     }
-                    (Some(_), Some(_)) => self.err(&tp, "target tracking takes `metric` or `custom`, not both", ""),
-                    _ => {}
+                }
+                if let Some(expr) = &tt.expression {
+                    let named = |id: &str| expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == id);
+                    if let Some(unused) = tt.metrics.keys().find(|id| !named(id)) {
+                        self.err_key(&format!("{tp}/metrics/{}", escape(unused)), format!("`{}` is not used by the expression", truncate(unused)), "");
+                    }
                 }
                 if tt.metric == Some(PredefinedMetric::Cpu) && tt.target > 100.0 {
                     self.err(&format!("{tp}/target"), format!("a CPU target of {}% cannot be reached", tt.target), "");
