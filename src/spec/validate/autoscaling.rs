@@ -406,7 +406,7 @@ impl V<'_> {
                     1 => {}
                     _ => self.err(&tp, "target tracking takes one of `metric`, `custom` or `expression`", ""),
                 }
-                if tt.expression.is_some() != !tt.metrics.is_empty() {
+                if tt.expression.is_some() == tt.metrics.is_empty() {
                     self.err(&tp, "`expression` and `metrics` go together: the expression is computed from the metrics", "");
                 }
                 if tt.metrics.len() > 10 {
