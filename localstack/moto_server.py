@@ -319,7 +319,22 @@ def create_load_balancer(self, name, security_groups, subnet_ids, subnet_mapping
             if (lb.scheme, lb.type) == (scheme, loadbalancer_type or "application"):
                 return lb
             raise DuplicateLoadBalancerName()
-    return _create_lb(self, name, security_groups, subnet_ids, subnet_mappings, scheme, loadbalancer_type, ip_address_type, tags)
+    # AWS: `dualstack-without-public-ipv4` is an IP address type of internet-facing application load
+    # balancers; moto took only ipv4 and dualstack.
+    without_public = ip_address_type == "dualstack-without-public-ipv4"
+    if without_public and ((loadbalancer_type or "application") != "application" or scheme == "internal"):
+        raise InvalidConfigurationRequest("dualstack-without-public-ipv4 is for internet-facing application load balancers")
+    lb = _create_lb(self, name, security_groups, subnet_ids, subnet_mappings, scheme, loadbalancer_type, "dualstack" if without_public else ip_address_type, tags)
+    if without_public:
+        lb.ip_address_type = ip_address_type
+    # AWS keeps a subnet mapping's Elastic IP, private IPv4 and IPv6 address and lists them under
+    # AvailabilityZones[].LoadBalancerAddresses; moto dropped them.
+    lb._lbstack_addresses = {
+        m["SubnetId"]: {k: m[k] for k in ("AllocationId", "PrivateIPv4Address", "IPv6Address") if m.get(k)}
+        for m in subnet_mappings or []
+        if any(m.get(k) for k in ("AllocationId", "PrivateIPv4Address", "IPv6Address"))
+    }
+    return lb
 
 
 _create_tg = ELBv2Backend.create_target_group
@@ -1209,6 +1224,19 @@ def create_launch_template_backend(self, name, description, template_data, tag_s
 
 LaunchTemplateBackend.create_launch_template = create_launch_template_backend
 
+_zones = _elbv2_models.FakeLoadBalancer.availability_zones
+
+
+def _zones_with_addresses(self):
+    zones = _zones.fget(self)
+    for zone in zones:
+        address = getattr(self, "_lbstack_addresses", {}).get(zone.subnet_id)
+        if address:
+            zone.load_balancer_addresses = [address]
+    return zones
+
+
+_elbv2_models.FakeLoadBalancer.availability_zones = property(_zones_with_addresses)
 # AWS's attributes of an application load balancer's health-check logs (moto knew `enabled` only).
 _elbv2_models.FakeLoadBalancer.VALID_ATTRS |= {"health_check_logs.s3.bucket", "health_check_logs.s3.prefix"}
 

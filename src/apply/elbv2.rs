@@ -227,6 +227,22 @@ fn attributes_lb(attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> Vec<
     picked(attributes, keep).map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build()).collect()
 }
 
+/// Every subnet with the addresses the stack fixes in it; none when it fixes no address (then the
+/// subnets are sent as a plain list).
+fn subnet_mappings(a: &LoadBalancerAttrs) -> Option<Vec<aws_sdk_elasticloadbalancingv2::types::SubnetMapping>> {
+    let addresses = a.addresses.as_ref()?;
+    let mapping = |subnet: &String| {
+        let fixed = addresses.get(subnet);
+        aws_sdk_elasticloadbalancingv2::types::SubnetMapping::builder()
+            .subnet_id(subnet)
+            .set_allocation_id(fixed.and_then(|f| f.elastic_ip.clone()))
+            .set_private_ipv4_address(fixed.and_then(|f| f.private_ipv4.clone()))
+            .set_ipv6_address(fixed.and_then(|f| f.ipv6.clone()))
+            .build()
+    };
+    Some(a.subnets.iter().map(mapping).collect())
+}
+
 pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = LoadBalancerAttrs::after(c)?;
     let mut req = sc
@@ -235,7 +251,8 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         .create_load_balancer()
         .name(&c.name)
         .r#type(LoadBalancerTypeEnum::from(a.r#type.as_str()))
-        .set_subnets(Some(a.subnets.clone()))
+        .set_subnets(a.addresses.is_none().then(|| a.subnets.clone()))
+        .set_subnet_mappings(subnet_mappings(&a))
         .ip_address_type(IpAddressType::from(a.ip_address_type.as_str()))
         .set_tags(Some(tag_list(&a.tags)))
         .set_scheme(a.scheme.as_deref().map(LoadBalancerSchemeEnum::from));
@@ -287,7 +304,13 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         lb.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(want_groups)).send().await.map_err(|e| err("setting security groups", e))?;
     }
     if b.as_ref().map(|b| &b.subnets) != Some(&a.subnets) {
-        lb.set_subnets().load_balancer_arn(&arn).set_subnets(Some(a.subnets.clone())).send().await.map_err(|e| err("setting subnets", e))?;
+        lb.set_subnets()
+            .load_balancer_arn(&arn)
+            .set_subnets(a.addresses.is_none().then(|| a.subnets.clone()))
+            .set_subnet_mappings(subnet_mappings(&a))
+            .send()
+            .await
+            .map_err(|e| err("setting subnets", e))?;
     }
     if b.as_ref().map(|b| &b.ip_address_type) != Some(&a.ip_address_type) {
         lb.set_ip_address_type()

@@ -87,6 +87,10 @@ attributes! {
         pub scheme: Option<String> => replace,
         /// A set of subnet ids.
         pub subnets: Vec<String>,
+        /// Fixed addresses by subnet id: compared only where the stack sets them (AWS assigns the
+        /// others), and set at creation only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub addresses: Option<std::collections::BTreeMap<String, SubnetAddress>> => replace,
         /// A set: groups of the stack, or `sg-` ids; none for gateway load balancers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub security_groups: Option<Vec<RefOrId>>,
@@ -130,6 +134,17 @@ attributes! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub attributes: Option<AttributeMap>,
     }
+}
+
+/// A load balancer's addresses in one subnet; only those set are compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubnetAddress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elastic_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ipv4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<String>,
 }
 
 /// An HTTPS listener's mutual TLS: `off`, `passthrough`, or `verify` against a trust store.

@@ -584,6 +584,13 @@ impl Builder<'_> {
             put(&mut m, "security_groups", Value::from(lb.security_groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
         }
         put(&mut m, "web_acl", json!(l.web_acl.as_ref().map(|acl| self.keys.or_id(acl.arn()))));
+        // Elastic IPs are chosen, so written; addresses AWS assigned are left to it.
+        let eips: Map<String, Value> = lb
+            .availability_zones()
+            .iter()
+            .filter_map(|z| Some((z.subnet_id()?.to_string(), json!({ "elastic_ip": z.load_balancer_addresses().first()?.allocation_id()? }))))
+            .collect();
+        put(&mut m, "addresses", Value::Object(eips));
         match lb.ip_address_type().map(|t| t.as_str()) {
             Some(t @ ("dualstack" | "dualstack-without-public-ipv4")) => {
                 m.insert("ip_address_type".into(), Value::from(t));

@@ -243,6 +243,22 @@ async fn read_load_balancer(
         // AWS always reports the scheme; an endpoint that leaves it out means the default.
         scheme: (!gateway).then(|| lb.scheme().map_or("internet-facing", |s| s.as_str()).to_string()),
         subnets: set_of(lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect()),
+        addresses: {
+            let found: BTreeMap<String, crate::attrs::elbv2::SubnetAddress> = lb
+                .availability_zones()
+                .iter()
+                .filter_map(|z| {
+                    let a = z.load_balancer_addresses().first()?;
+                    let address = crate::attrs::elbv2::SubnetAddress {
+                        elastic_ip: a.allocation_id().map(str::to_string),
+                        private_ipv4: a.private_ipv4_address().map(str::to_string),
+                        ipv6: a.ipv6_address().map(str::to_string),
+                    };
+                    Some((z.subnet_id()?.to_string(), address))
+                })
+                .collect();
+            (!found.is_empty()).then_some(found)
+        },
         security_groups: (!gateway).then(|| set_of(lb.security_groups().iter().map(|g| RefOrId::Id(g.clone())).collect())),
         ip_address_type: lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4").into(),
         attributes,

@@ -760,7 +760,20 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
         None => ctx.vpc_subnets.clone(),
     };
     let gateway = lb.kind == LbType::Gateway;
+    if let Some(subnet) = lb.addresses.keys().find(|s| !subnets.contains(s)) {
+        return Err(format!("load balancer `{key}`: `addresses` names subnet {subnet}, which is not one of its subnets ({})", subnets.join(", ")));
+    }
     let attrs = LoadBalancerAttrs {
+        addresses: (!lb.addresses.is_empty()).then(|| {
+            lb.addresses
+                .iter()
+                .map(|(subnet, a)| {
+                    let address =
+                        crate::attrs::elbv2::SubnetAddress { elastic_ip: a.elastic_ip.clone(), private_ipv4: a.private_ipv4.clone(), ipv6: a.ipv6.clone() };
+                    (subnet.clone(), address)
+                })
+                .collect()
+        }),
         r#type: lb.kind.as_str().into(),
         scheme: (!gateway).then(|| if lb.scheme == Scheme::Internal { "internal" } else { "internet-facing" }.into()),
         subnets: set_of(subnets),

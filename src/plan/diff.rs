@@ -48,6 +48,15 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                 compare("", &d.attrs, Some(&live_attrs), d.address.kind, &mut diffs);
                 let forces = diffs.iter().any(|x| x.forces_replacement);
                 let mut before_destroy = d.address.kind.create_before_destroy();
+                let kept = kept_addresses(&d.attrs, &live_attrs);
+                if forces && before_destroy && !kept.is_empty() {
+                    warnings.push(format!(
+                        "{}: its fixed addresses ({}) go to the replacement, so it is deleted before the replacement is created: it serves no traffic in between",
+                        d.address,
+                        kept.join(", ")
+                    ));
+                    before_destroy = false;
+                }
                 if forces && before_destroy && d.fixed_name && l.name == d.name {
                     match fixed_name_replacement(d, l) {
                         Ok(warning) => {
@@ -190,6 +199,22 @@ fn replace_load_balancers_create_first(desired: &[Desired], changes: &mut BTreeM
         first.extend(listeners);
     }
     first
+}
+
+/// The fixed addresses (Elastic IPs, private and IPv6 addresses) a load balancer holds now and its
+/// replacement would take: one address cannot be on both at once.
+fn kept_addresses(want: &Value, have: &Value) -> Vec<String> {
+    let values = |v: &Value| -> Vec<String> {
+        v["addresses"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .flat_map(|a| a.as_object().into_iter().flat_map(|o| o.values()))
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    let held = values(have);
+    values(want).into_iter().filter(|a| held.contains(a)).collect()
 }
 
 fn fixed_name_replacement(d: &Desired, l: &Live) -> Result<String, Conflict> {

@@ -756,6 +756,11 @@ pub struct LoadBalancer {
     /// A subnet group of `network.subnet_groups`; every subnet of the VPC when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<String>,
+    /// Fixed addresses in some of its subnets, by subnet id (network load balancers): an Elastic
+    /// IP (`eipalloc-...`, internet-facing), a private IPv4 address (internal) or an IPv6 address
+    /// (dualstack). Set at creation: a change replaces the load balancer.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub addresses: IndexMap<String, SubnetAddress>,
     /// Security groups of this stack (by key) or existing ones (`sg-...`); not for gateway.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<String>,
@@ -825,6 +830,19 @@ impl IpAddressType {
             IpAddressType::DualstackWithoutPublicIpv4 => "dualstack-without-public-ipv4",
         }
     }
+}
+
+/// A network load balancer's fixed addresses in one subnet.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetAddress {
+    /// An Elastic IP's allocation id (`eipalloc-...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elastic_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ipv4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<String>,
 }
 
 /// Load balancer attributes; only the ones set are managed.

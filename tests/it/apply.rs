@@ -1313,3 +1313,60 @@ async fn regex_conditions_rewrites_and_jwt_validation_round_trip() {
     assert_eq!(out.listeners()[0].default_actions().len(), 1, "{:?}", out.listeners()[0].default_actions());
     destroy_converges(&c, &s).await;
 }
+
+/// A network load balancer on fixed Elastic IPs: created with them, re-planned empty, replaced
+/// when one changes (AWS sets addresses at creation only), imported with them; and an application
+/// load balancer created without public IPv4 addresses.
+#[tokio::test]
+async fn fixed_addresses_and_address_types_at_creation() {
+    let c = clients().await;
+    let name = unique("eip");
+    let subnets = crate::support::default_subnets(&c).await;
+    let (first, second) = (subnets[0].clone(), subnets[1].clone());
+    let eip = |c: &lbstack::live::Clients| {
+        let c = c.clone();
+        async move { c.ec2.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).send().await.unwrap().allocation_id().unwrap().to_string() }
+    };
+    let (a, b) = (eip(&c).await, eip(&c).await);
+    let stack = |addresses: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\nnetwork:\n  subnet_groups:\n    edge: {{ids: [{first}, {second}]}}\ntarget_groups:\n  tcp: {{protocol: TCP, port: 80}}\n  web: {{protocol: HTTP, port: 80}}\nload_balancers:\n  nlb:\n    type: network\n    subnets: edge\n    addresses:\n{addresses}    listeners:\n      tcp: {{port: 80, protocol: TCP, default_action: {{forward: tcp}}}}\n  v6:\n    ip_address_type: dualstack-without-public-ipv4\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: web}}}}\n"
+        ))
+    };
+    let s = stack(&format!("      {first}: {{elastic_ip: {a}}}\n"));
+    apply_converges(&c, &s).await;
+    let read = || async {
+        let out = c.elbv2.describe_load_balancers().names(format!("{name}-nlb")).names(format!("{name}-v6")).send().await.unwrap();
+        out.load_balancers().to_vec()
+    };
+    let lbs = read().await;
+    let nlb = lbs.iter().find(|l| l.load_balancer_name() == Some(&format!("{name}-nlb"))).unwrap();
+    let allocated: Vec<&str> = nlb.availability_zones().iter().flat_map(|z| z.load_balancer_addresses()).filter_map(|x| x.allocation_id()).collect();
+    assert_eq!(allocated, [a.as_str()]);
+    let v6 = lbs.iter().find(|l| l.load_balancer_name() == Some(&format!("{name}-v6"))).unwrap();
+    assert_eq!(v6.ip_address_type().map(|t| t.as_str()), Some("dualstack-without-public-ipv4"));
+
+    // Import writes the Elastic IP back by subnet.
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let o =
+        crate::support::run_aws(&["import", "--stack", &format!("{name}-copy"), "--load-balancer", &format!("{name}-nlb"), "--out", file.to_str().unwrap()]);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    assert!(written.contains(&format!("{first}: {{elastic_ip: {a}}}")), "{written}");
+
+    // Another Elastic IP: AWS sets them at creation only, so the load balancer is replaced.
+    let s = stack(&format!("      {first}: {{elastic_ip: {b}}}\n"));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "load_balancer.nlb").action, CreateDelete, "{:?}", find(&p, "load_balancer.nlb").diffs);
+    apply_converges(&c, &s).await;
+    // A replacement that keeps an Elastic IP cannot be made while the old one holds it: the old
+    // one goes first, and the plan says so.
+    let s = stack(&format!("      {first}: {{elastic_ip: {b}}}\n      {second}: {{elastic_ip: {a}}}\n"));
+    let p = plan(&c, &s).await;
+    assert_eq!(find(&p, "load_balancer.nlb").action, DeleteCreate);
+    assert!(p.warnings.iter().any(|w| w.contains("its fixed addresses") && w.contains(&b)), "{:?}", p.warnings);
+    apply_converges(&c, &s).await;
+    destroy_converges(&c, &s).await;
+}

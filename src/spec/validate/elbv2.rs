@@ -337,6 +337,42 @@ impl V<'_> {
                     "a network load balancer is protected through its Elastic IP addresses",
                 );
             }
+            for (subnet, a) in &lb.addresses {
+                let ap = format!("{lp}/addresses/{}", escape(subnet));
+                if lb.kind != LbType::Network {
+                    self.err_key(&ap, "fixed addresses are for network load balancers", "");
+                }
+                if !subnet.starts_with("subnet-") {
+                    self.err_key(&ap, format!("`{}` is not a subnet id", truncate(subnet)), "`subnet-...`: one of the load balancer's subnets");
+                }
+                if a.elastic_ip.is_none() && a.private_ipv4.is_none() && a.ipv6.is_none() {
+                    self.err_key(&ap, "an address entry needs `elastic_ip`, `private_ipv4` or `ipv6`", "");
+                }
+                if let Some(eip) = &a.elastic_ip {
+                    if !eip.starts_with("eipalloc-") {
+                        self.err(&format!("{ap}/elastic_ip"), format!("`{}` is not an Elastic IP allocation id", truncate(eip)), "`eipalloc-...`");
+                    }
+                    if lb.scheme == Scheme::Internal {
+                        self.err(&format!("{ap}/elastic_ip"), "an internal load balancer takes no Elastic IP", "use `private_ipv4`");
+                    }
+                }
+                if let Some(ip) = &a.private_ipv4 {
+                    if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                        self.err(&format!("{ap}/private_ipv4"), format!("`{}` is not an IPv4 address", truncate(ip)), "");
+                    }
+                    if lb.scheme != Scheme::Internal {
+                        self.err(&format!("{ap}/private_ipv4"), "a private IPv4 address is for internal load balancers", "use `elastic_ip`");
+                    }
+                }
+                if let Some(ip) = &a.ipv6 {
+                    if ip.parse::<std::net::Ipv6Addr>().is_err() {
+                        self.err(&format!("{ap}/ipv6"), format!("`{}` is not an IPv6 address", truncate(ip)), "");
+                    }
+                    if lb.ip_address_type != Some(IpAddressType::Dualstack) {
+                        self.err(&format!("{ap}/ipv6"), "an IPv6 address needs `ip_address_type: dualstack`", "");
+                    }
+                }
+            }
             if lb.ip_address_type == Some(IpAddressType::DualstackWithoutPublicIpv4) && (lb.kind != LbType::Application || lb.scheme == Scheme::Internal) {
                 self.err(
                     &format!("{lp}/ip_address_type"),
