@@ -345,6 +345,39 @@ def _target_group_association(request):
         _check_association(request, balancer, request.get("Actions"))
 
 
+@rule("lambda_target_permission", "elbv2", "RegisterTargets")
+def _lambda_target_permission(request):
+    # ELB user guide, "Lambda functions as targets": the function must grant
+    # elasticloadbalancing.amazonaws.com lambda:InvokeFunction for the target group before it is
+    # registered, else RegisterTargets fails with AccessDenied.
+    import json
+
+    from moto.awslambda.models import lambda_backends
+
+    group = request.elbv2().target_groups.get(request.get("TargetGroupArn"))
+    if group is None or group.target_type != "lambda":
+        return
+    backend = lambda_backends[request.account][request.region]
+    for target in request.get("Targets", default=[]) or []:
+        function = target.get("Id", "")
+        try:
+            # moto answers GetPolicy's whole body: the policy document is a string inside it.
+            policy = json.loads(json.loads(backend.get_policy(function))["Policy"])
+        except Exception:
+            policy = {"Statement": []}
+        allowed = any(
+            s.get("Principal", {}).get("Service") == "elasticloadbalancing.amazonaws.com"
+            and (s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") in (None, group.arn))
+            for s in policy.get("Statement", [])
+        )
+        if not allowed:
+            raise Refusal(
+                "AccessDenied",
+                f"elasticloadbalancing principal does not have permission to invoke {function} from target group {group.arn}",
+                403,
+            )
+
+
 @rule("too_many_rules", "elbv2", "CreateRule")
 def _too_many_rules(request):
     # Application Load Balancer quotas: 100 rules per load balancer, default rules excluded

@@ -186,6 +186,14 @@ const SSM: &[(&str, Class)] = &[
     ("ValidationException", Invalid),
 ];
 
+const LAMBDA: &[(&str, Class)] = &[
+    ("ResourceConflictException", Conflict),
+    ("InvalidParameterValueException", Invalid),
+    ("PolicyLengthExceededException", LimitExceeded),
+    ("PreconditionFailedException", Conflict),
+    ("ServiceException", ServiceFault),
+];
+
 /// Codes every AWS service shares (authentication, authorisation, throttling, server faults).
 const COMMON: &[(&str, Class)] = &[
     ("Throttling", Throttled),
@@ -217,7 +225,7 @@ const COMMON: &[(&str, Class)] = &[
     ("Unavailable", ServiceFault),
 ];
 
-const TABLES: &[&[(&str, Class)]] = &[ELBV2, EC2, AUTOSCALING, ACM, WAFV2, ROUTE53, CLOUDWATCH, SSM, COMMON];
+const TABLES: &[&[(&str, Class)]] = &[ELBV2, EC2, AUTOSCALING, ACM, WAFV2, ROUTE53, CLOUDWATCH, SSM, LAMBDA, COMMON];
 
 /// The class of an AWS error code; `Other` for codes no table lists.
 pub fn classify(code: &str) -> Class {

@@ -187,6 +187,7 @@ pub fn iam_prefix(sdk_service: &str) -> Option<&'static str> {
         "cloudwatch" => "cloudwatch",
         "sns" => "sns",
         "shield" => "shield",
+        "lambda" => "lambda",
         "ssm" => "ssm",
         "sts" => "sts",
         _ => return None,
@@ -223,6 +224,14 @@ pub fn document(stack: &Stack, purpose: PolicyFor) -> Value {
         statements.push(
             json!({ "Sid": "LockAndPublish", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"], "Resource": own }),
         );
+        // A Lambda target's function lets its target group invoke it; apply adds and removes
+        // only the statement it names after the group.
+        statements.push(json!({
+            "Sid": "LambdaTargetPermissions",
+            "Effect": "Allow",
+            "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
+            "Resource": "arn:aws:lambda:*:*:function:*"
+        }));
     }
     json!({ "Version": "2012-10-17", "Statement": statements })
 }

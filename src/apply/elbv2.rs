@@ -144,9 +144,60 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     let away_from_default = |k: &str| crate::plan::desired::tg_attribute_default(k) != a.attributes.get(k).map(String::as_str);
     set_tg_attributes(sc, &arn, &a.attributes, away_from_default, "setting target group attributes").await?;
     if let Some(list) = a.targets.as_ref().filter(|l| !l.is_empty()) {
+        allow_invoke(sc, &a, &arn, list).await?;
         sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(list))).send().await.map_err(|e| err("registering targets", e))?;
     }
     Ok(())
+}
+
+/// The statement that lets this target group invoke a Lambda function: one per group, so a
+/// function behind several groups keeps each group's.
+fn invoke_statement(tg_arn: &str) -> String {
+    format!("lbstack-elb-{}", crate::plan::names::hash7(tg_arn))
+}
+
+/// Lambda functions among `list` when the group is of type lambda.
+fn functions<'a>(a: &TargetGroupAttrs, list: &'a [Target]) -> Vec<&'a str> {
+    if a.target_type != "lambda" {
+        return Vec::new();
+    }
+    list.iter().map(|t| t.id.as_str()).collect()
+}
+
+/// AWS refuses to register a Lambda target until the function lets Elastic Load Balancing invoke
+/// it for this group (`lambda:AddPermission`, principal elasticloadbalancing.amazonaws.com,
+/// scoped to the group's ARN). A statement left by an attempt whose answer was lost is replaced.
+async fn allow_invoke(sc: &StepContext, a: &TargetGroupAttrs, tg_arn: &str, list: &[Target]) -> anyhow::Result<()> {
+    for function in functions(a, list) {
+        let add = || {
+            sc.clients
+                .lambda
+                .add_permission()
+                .function_name(function)
+                .statement_id(invoke_statement(tg_arn))
+                .action("lambda:InvokeFunction")
+                .principal("elasticloadbalancing.amazonaws.com")
+                .source_arn(tg_arn)
+                .send()
+        };
+        match add().await {
+            Ok(_) => {}
+            Err(e) if class_of(&e) == Class::Conflict => {
+                revoke_invoke(sc, tg_arn, function).await?;
+                add().await.map_err(|e| err(&format!("letting {tg_arn} invoke {function}"), e))?;
+            }
+            Err(e) => return Err(err(&format!("letting {tg_arn} invoke {function}"), e)),
+        }
+    }
+    Ok(())
+}
+
+/// Take back the group's invoke permission from a function that left it (gone already is fine).
+async fn revoke_invoke(sc: &StepContext, tg_arn: &str, function: &str) -> anyhow::Result<()> {
+    match sc.clients.lambda.remove_permission().function_name(function).statement_id(invoke_statement(tg_arn)).send().await {
+        Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("removing {tg_arn}'s permission to invoke {function}"), e)),
+        _ => Ok(()),
+    }
 }
 
 /// ModifyTargetGroupAttributes with the attributes `keep` picks; no call when it picks none.
@@ -190,8 +241,12 @@ pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
                 .send()
                 .await
                 .map_err(|e| err("deregistering targets", e))?;
+            for function in functions(&a, &remove) {
+                revoke_invoke(sc, &arn, function).await?;
+            }
         }
         if !add.is_empty() {
+            allow_invoke(sc, &a, &arn, &add).await?;
             sc.clients
                 .elbv2
                 .register_targets()
@@ -217,7 +272,14 @@ pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
             _ => Ok(()),
         }
     };
-    retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse])).await
+    retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse])).await?;
+    // Its functions no longer need to let it invoke them.
+    if let Some(before) = TargetGroupAttrs::before(c)? {
+        for function in functions(&before, before.targets.as_deref().unwrap_or_default()) {
+            revoke_invoke(sc, &arn, function).await?;
+        }
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------------ load balancers

@@ -342,6 +342,8 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
     pub shield: aws_sdk_shield::Client,
+    /// Invoke permissions of Lambda targets.
+    pub lambda: aws_sdk_lambda::Client,
     /// The apply lock's parameter (`crate::lock`).
     pub ssm: aws_sdk_ssm::Client,
     pub calls: ApiCalls,
@@ -401,6 +403,11 @@ impl Clients {
             .interceptor(CountCalls(calls.clone()))
             .interceptor(crate::logging::LogCalls)
             .build();
+        let lambda = aws_sdk_lambda::config::Builder::from(config)
+            .http_client(gate(Gate::unshaped))
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
         let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).interceptor(crate::logging::LogCalls).build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
@@ -412,6 +419,7 @@ impl Clients {
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
             sns: aws_sdk_sns::Client::from_conf(sns),
             shield: aws_sdk_shield::Client::from_conf(shield),
+            lambda: aws_sdk_lambda::Client::from_conf(lambda),
             ssm: aws_sdk_ssm::Client::from_conf(ssm),
             calls,
         }

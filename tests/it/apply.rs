@@ -1370,3 +1370,65 @@ async fn fixed_addresses_and_address_types_at_creation() {
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
+
+/// A Lambda function made outside the stack (an IAM role and the function, with boto3 from the
+/// emulator's own environment: lbstack has no IAM or Lambda create calls).
+pub fn lambda_function(endpoint: &str, name: &str) -> String {
+    let script = format!(
+        r#"
+import boto3, io, zipfile
+kw = dict(endpoint_url="{endpoint}", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+role = boto3.client("iam", **kw).create_role(RoleName="{name}", AssumeRolePolicyDocument="{{}}")["Role"]["Arn"]
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("index.py", "def handler(event, context):\n    return {{'statusCode': 200}}\n")
+fn = boto3.client("lambda", **kw).create_function(FunctionName="{name}", Runtime="python3.12", Role=role, Handler="index.handler", Code={{"ZipFile": buf.getvalue()}})
+print(fn["FunctionArn"])
+"#
+    );
+    let python = crate::support::repo_root().join(".venv/emulator/venv/bin/python");
+    let o = std::process::Command::new(python).arg("-c").arg(script).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// A Lambda target: the function lets the target group invoke it before it is registered (the
+/// emulator refuses the registration otherwise, as AWS does), the permission moves with the
+/// target, and goes with the group; each apply ends with an empty re-plan.
+#[tokio::test]
+async fn lambda_targets_carry_their_invoke_permission() {
+    let c = clients().await;
+    let name = unique("fn");
+    let endpoint = crate::support::emulator_endpoint();
+    let (first, second) = (lambda_function(endpoint, &format!("{name}-a")), lambda_function(endpoint, &format!("{name}-b")));
+    let stack = |target: &str| {
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  fn:\n    target_type: lambda\n    targets: [{{id: \"{target}\"}}]\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: fn}}}}\n"
+        ))
+    };
+    let statements = |function: &str| {
+        let (c, function) = (c.clone(), function.to_string());
+        async move {
+            match c.lambda.get_policy().function_name(&function).send().await {
+                Ok(out) => {
+                    let policy: serde_json::Value = serde_json::from_str(out.policy().unwrap_or("{}")).unwrap();
+                    policy["Statement"].as_array().cloned().unwrap_or_default()
+                }
+                Err(_) => Vec::new(),
+            }
+        }
+    };
+    apply_converges(&c, &stack(&first)).await;
+    let granted = statements(&first).await;
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    assert_eq!(granted[0]["Principal"]["Service"], "elasticloadbalancing.amazonaws.com");
+    assert!(granted[0]["Condition"]["ArnLike"]["AWS:SourceArn"].as_str().is_some_and(|a| a.contains(":targetgroup/")), "{granted:?}");
+
+    // Another function: registered after its permission, the first one's permission taken back.
+    apply_converges(&c, &stack(&second)).await;
+    assert!(statements(&first).await.is_empty());
+    assert_eq!(statements(&second).await.len(), 1);
+
+    destroy_converges(&c, &stack(&second)).await;
+    assert!(statements(&second).await.is_empty(), "the permission goes with the group");
+}

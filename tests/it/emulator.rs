@@ -515,3 +515,29 @@ async fn a_deleted_alarms_tags_go_with_it() {
     assert!(tags.tags().is_empty(), "{:?}", tags.tags());
     c.cloudwatch.delete_alarms().alarm_names(&name).send().await.unwrap();
 }
+
+/// AWS refuses to register a Lambda function in a target group the function does not let invoke
+/// it; once the permission names the group, the same registration goes through.
+#[tokio::test]
+async fn a_lambda_target_needs_its_invoke_permission_first() {
+    let c = crate::support::clients().await;
+    let name = crate::support::unique("fnperm");
+    let function = crate::apply::lambda_function(crate::support::emulator_endpoint(), &name);
+    let tg = c.elbv2.create_target_group().name(&name).target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Lambda).send().await.unwrap();
+    let tg = tg.target_groups()[0].target_group_arn().unwrap().to_string();
+    let target = aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder().id(&function).build();
+    let refused = c.elbv2.register_targets().target_group_arn(&tg).targets(target.clone()).send().await.expect_err("no permission yet");
+    assert_eq!(code(&refused), "AccessDenied");
+    c.lambda
+        .add_permission()
+        .function_name(&function)
+        .statement_id("elb")
+        .action("lambda:InvokeFunction")
+        .principal("elasticloadbalancing.amazonaws.com")
+        .source_arn(&tg)
+        .send()
+        .await
+        .unwrap();
+    c.elbv2.register_targets().target_group_arn(&tg).targets(target).send().await.expect("registered once permitted");
+    c.elbv2.delete_target_group().target_group_arn(&tg).send().await.unwrap();
+}
