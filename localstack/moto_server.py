@@ -211,6 +211,10 @@ def _group_settings(self, group, creating):
             "CapacityReservationPreference": spec.get("CapacityReservationPreference", "default"),
             "CapacityReservationTarget": {k: v for k, v in target.items() if v},
         }
+    # DesiredCapacityType (moto dropped it): what the sizes count.
+    capacity_type = self._get_param("DesiredCapacityType")
+    if capacity_type:
+        group.desired_capacity_type = capacity_type
     # InstanceMaintenancePolicy (moto dropped it); -1 and -1 clear it.
     policy = self._get_param("InstanceMaintenancePolicy")
     if policy:

@@ -257,6 +257,23 @@ fn template_spec(sc: &StepContext, a: &AutoScalingGroupAttrs) -> anyhow::Result<
         .build())
 }
 
+/// Attribute-based instance type selection as the API takes it.
+fn requirements(r: &crate::attrs::autoscaling::InstanceRequirements) -> asg::InstanceRequirements {
+    let strings = |v: &[String]| Some(v.to_vec()).filter(|v| !v.is_empty());
+    let mut b = asg::InstanceRequirements::builder()
+        .v_cpu_count(asg::VCpuCountRequest::builder().set_min(int(r.vcpus.0)).set_max(int(r.vcpus.1)).build())
+        .memory_mib(asg::MemoryMiBRequest::builder().set_min(int(r.memory_mib.0)).set_max(int(r.memory_mib.1)).build())
+        .set_cpu_manufacturers(strings(&r.cpu_manufacturers).map(|v| v.iter().map(|m| asg::CpuManufacturer::from(m.as_str())).collect()))
+        .set_accelerator_types(strings(&r.accelerator_types).map(|v| v.iter().map(|t| asg::AcceleratorType::from(t.as_str())).collect()))
+        .set_burstable_performance(r.burstable.as_deref().map(asg::BurstablePerformance::from))
+        .set_allowed_instance_types(strings(&r.allowed_types))
+        .set_excluded_instance_types(strings(&r.excluded_types));
+    if let Some((min, max)) = r.accelerator_count {
+        b = b.accelerator_count(asg::AcceleratorCountRequest::builder().set_min(int(min)).set_max(int(max)).build());
+    }
+    b.build()
+}
+
 /// The launch template alone, or with instance types and a spot mix.
 fn template_or_mix(
     sc: &StepContext,
@@ -265,7 +282,11 @@ fn template_or_mix(
     let spec = template_spec(sc, a)?;
     let Some(m) = &a.mixed_instances else { return Ok((Some(spec), None)) };
     let weight = |t: &str| m.weighted_capacity.as_ref().and_then(|w| w.get(t)).map(|w| w.to_string());
-    let overrides = m.types.iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).set_weighted_capacity(weight(t)).build()).collect();
+    let mut overrides: Vec<asg::LaunchTemplateOverrides> =
+        m.types.iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).set_weighted_capacity(weight(t)).build()).collect();
+    if let Some(r) = &m.requirements {
+        overrides.push(asg::LaunchTemplateOverrides::builder().instance_requirements(requirements(r)).build());
+    }
     let mix = asg::MixedInstancesPolicy::builder()
         .launch_template(asg::LaunchTemplate::builder().launch_template_specification(spec).set_overrides(Some(overrides)).build())
         .instances_distribution(
@@ -311,7 +332,8 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .set_lifecycle_hook_specification_list(Some(hooks(&a.lifecycle_hooks).into_values().map(|h| h.specification).collect()))
         .set_tags(Some(group_tags(&c.name, &a.tags)))
         .set_launch_template(template)
-        .set_mixed_instances_policy(mix);
+        .set_mixed_instances_policy(mix)
+        .set_desired_capacity_type(a.desired_capacity_type.clone());
     match req.send().await {
         Ok(_) => {}
         // The retry of a create whose answer was lost meets the group it made: ours by its tags.
@@ -414,7 +436,8 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
                     .unwrap_or_else(|| asg::InstanceMaintenancePolicy::builder().min_healthy_percentage(-1).max_healthy_percentage(-1).build()),
             )
             .set_launch_template(template)
-            .set_mixed_instances_policy(mix);
+            .set_mixed_instances_policy(mix)
+            .set_desired_capacity_type(a.desired_capacity_type.clone());
         req.send().await.map_err(|e| err(&format!("updating auto-scaling group {name}"), e))?;
     }
     if !detach.is_empty() {

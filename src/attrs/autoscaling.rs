@@ -234,6 +234,9 @@ attributes! {
         pub subnets: Vec<String>,
         pub launch_template: TemplateVersion,
         pub mixed_instances: Option<MixedInstances>,
+        /// `units`, `vcpu` or `memory-mib`: compared only when the stack sets it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub desired_capacity_type: Option<String>,
         /// A set: groups of the stack, or ARNs.
         pub target_groups: Vec<RefOrId>,
         pub health_check_type: Option<String>,
@@ -289,6 +292,22 @@ pub struct MixedInstances {
     /// are compared, and put back to one instance each).
     #[serde(default)]
     pub weighted_capacity: Option<std::collections::BTreeMap<String, i64>>,
+    /// Attribute-based type selection; null when the types are listed.
+    #[serde(default)]
+    pub requirements: Option<InstanceRequirements>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceRequirements {
+    pub vcpus: (Option<i64>, Option<i64>),
+    pub memory_mib: (Option<i64>, Option<i64>),
+    /// Sets, as the API lists them.
+    pub cpu_manufacturers: Vec<String>,
+    pub accelerator_count: Option<(Option<i64>, Option<i64>)>,
+    pub accelerator_types: Vec<String>,
+    pub burstable: Option<String>,
+    pub allowed_types: Vec<String>,
+    pub excluded_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

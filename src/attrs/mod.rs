@@ -211,7 +211,7 @@ mod tests {
     fn the_fields_marked_replace_are_the_kinds_replace_paths() {
         assert_eq!(TargetGroupAttrs::REPLACE, ["target_type", "protocol", "port", "vpc", "protocol_version"]);
         assert_eq!(RecordAttrs::REPLACE, ["zone", "name", "type", "set_identifier"]);
-        assert_eq!(LoadBalancerAttrs::REPLACE, ["type", "scheme"]);
+        assert_eq!(LoadBalancerAttrs::REPLACE, ["type", "scheme", "addresses"]);
         assert!(WebAclAttrs::REPLACE.is_empty());
         assert_eq!(Kind::Certificate.replace_paths(), CertificateAttrs::REPLACE);
         assert_eq!(Kind::ScalingPolicy.replace_paths(), ["group", "type"]);

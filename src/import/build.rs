@@ -1057,6 +1057,29 @@ impl Builder<'_> {
                 .filter_map(|o| Some((o.instance_type()?.to_string(), Value::from(o.weighted_capacity()?.parse::<u32>().ok()?))))
                 .collect();
             put(&mut mi, "weighted_capacity", Value::Object(weights));
+            if let Some(r) = policy.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements())) {
+                let range = |lo: Option<i32>, hi: Option<i32>| {
+                    let mut m = Map::new();
+                    put(&mut m, "min", json!(lo));
+                    put(&mut m, "max", json!(hi));
+                    Value::Object(m)
+                };
+                let mut req = Map::new();
+                req.insert("vcpus".into(), range(r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())));
+                req.insert("memory_mib".into(), range(r.memory_mib().and_then(|v| v.min()), r.memory_mib().and_then(|v| v.max())));
+                put(&mut req, "cpu_manufacturers", json!(r.cpu_manufacturers().iter().map(|m| m.as_str()).collect::<Vec<_>>()));
+                if let Some(a) = r.accelerator_count() {
+                    req.insert("accelerator_count".into(), range(a.min(), a.max()));
+                }
+                put(&mut req, "accelerator_types", json!(r.accelerator_types().iter().map(|t| t.as_str()).collect::<Vec<_>>()));
+                put(&mut req, "burstable", json!(r.burstable_performance().map(|b| b.as_str())));
+                put(&mut req, "allowed_types", json!(r.allowed_instance_types()));
+                put(&mut req, "excluded_types", json!(r.excluded_instance_types()));
+                mi.insert("requirements".into(), Value::Object(req));
+                if types.is_empty() {
+                    mi.remove("types");
+                }
+            }
             if let Some(base) = dist.and_then(|d| d.on_demand_base_capacity()).filter(|b| *b != 0) {
                 mi.insert("on_demand_base".into(), Value::from(base));
             }
@@ -1067,6 +1090,7 @@ impl Builder<'_> {
             mi.insert("spot_strategy".into(), Value::from(dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price")));
             m.insert("mixed_instances".into(), Value::Object(mi));
         }
+        put(&mut m, "desired_capacity_type", json!(g.desired_capacity_type().filter(|t| *t != "units")));
         put(&mut m, "target_groups", Value::from(g.target_group_arns().iter().map(|a| self.keys.or_id(a)).collect::<Vec<_>>()));
         let elb = g.health_check_type() == Some("ELB");
         let grace = g.health_check_grace_period().filter(|p| *p != 300);

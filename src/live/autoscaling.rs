@@ -491,7 +491,21 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
             .iter()
             .filter_map(|o| Some((o.instance_type()?.to_string(), o.weighted_capacity()?.parse().ok()?)))
             .collect();
+        let requirements = m.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements())).map(|r| {
+            let strings = |v: Vec<String>| set_of(v);
+            crate::attrs::autoscaling::InstanceRequirements {
+                vcpus: r.v_cpu_count().map_or((None, None), |v| (v.min().map(i64::from), v.max().map(i64::from))),
+                memory_mib: r.memory_mib().map_or((None, None), |v| (v.min().map(i64::from), v.max().map(i64::from))),
+                cpu_manufacturers: strings(r.cpu_manufacturers().iter().map(|m| m.as_str().to_string()).collect()),
+                accelerator_count: r.accelerator_count().map(|v| (v.min().map(i64::from), v.max().map(i64::from))),
+                accelerator_types: strings(r.accelerator_types().iter().map(|t| t.as_str().to_string()).collect()),
+                burstable: r.burstable_performance().map(|b| b.as_str().to_string()),
+                allowed_types: strings(r.allowed_instance_types().to_vec()),
+                excluded_types: strings(r.excluded_instance_types().to_vec()),
+            }
+        });
         MixedInstances {
+            requirements,
             weighted_capacity: (!weights.is_empty()).then_some(weights),
             types,
             on_demand_base: dist.and_then(|d| d.on_demand_base_capacity()).map_or(0, i64::from),
@@ -510,6 +524,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         subnets: set_of(subnets),
         launch_template,
         mixed_instances,
+        desired_capacity_type: g.desired_capacity_type().map(str::to_string),
         target_groups: set_of(g.target_group_arns().iter().map(|a| RefOrId::Id(a.clone())).collect()),
         health_check_type: g.health_check_type().map(str::to_string),
         health_check_grace_period: g.health_check_grace_period().map(i64::from),

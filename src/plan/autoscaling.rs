@@ -256,6 +256,19 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             on_demand_percentage: i64::from(m.on_demand_percentage),
             spot_strategy: strategy.into(),
             weighted_capacity: (!m.weighted_capacity.is_empty()).then(|| m.weighted_capacity.iter().map(|(t, w)| (t.clone(), i64::from(*w))).collect()),
+            requirements: m.requirements.as_ref().map(|r| {
+                let range = |x: &crate::spec::model::Range| (x.min.map(i64::from), x.max.map(i64::from));
+                crate::attrs::autoscaling::InstanceRequirements {
+                    vcpus: range(&r.vcpus),
+                    memory_mib: range(&r.memory_mib),
+                    cpu_manufacturers: set_of(r.cpu_manufacturers.clone()),
+                    accelerator_count: r.accelerator_count.as_ref().map(range),
+                    accelerator_types: set_of(r.accelerator_types.clone()),
+                    burstable: r.burstable.clone(),
+                    allowed_types: set_of(r.allowed_types.clone()),
+                    excluded_types: set_of(r.excluded_types.clone()),
+                }
+            }),
         }
     });
     let hc = g.health_check.clone().unwrap_or(AsgHealthCheck { kind: AsgHealthCheckType::Ec2, grace_period: None });
@@ -328,6 +341,14 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             version: version_of(&g.launch_template),
         },
         mixed_instances,
+        desired_capacity_type: g.desired_capacity_type.map(|t| {
+            match t {
+                DesiredCapacityType::Units => "units",
+                DesiredCapacityType::Vcpu => "vcpu",
+                DesiredCapacityType::MemoryMib => "memory-mib",
+            }
+            .to_string()
+        }),
         target_groups: set_of(g.target_groups.iter().map(|t| RefOrId::Ref(Ref::to(Kind::TargetGroup, t))).collect()),
         health_check_type: Some(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }.into()),
         health_check_grace_period: Some(i64::from(hc.grace_period.unwrap_or(300))),

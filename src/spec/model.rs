@@ -1719,6 +1719,10 @@ pub struct AutoScalingGroup {
     /// Seconds a new instance needs before its metrics count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_instance_warmup: Option<u32>,
+    /// What `min`, `max` and `desired` count: `units` (instances, or the weights of
+    /// `weighted_capacity`; the default), `vcpu` or `memory-mib` (with `requirements`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_capacity_type: Option<DesiredCapacityType>,
     /// Seconds (0 or 86400–31536000) after which instances are replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_instance_lifetime: Option<u32>,
@@ -1840,8 +1844,13 @@ pub struct LaunchTemplateVersion {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MixedInstances {
-    /// Instance types to choose from (1–40), overriding the template's.
+    /// Instance types to choose from (1–40), overriding the template's; or `requirements`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<String>,
+    /// Instance types chosen by their attributes (attribute-based instance type selection): every
+    /// type that meets them, new ones included as AWS adds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<InstanceRequirements>,
     /// On-demand instances before any spot.
     #[serde(default)]
     pub on_demand_base: u32,
@@ -1857,8 +1866,52 @@ pub struct MixedInstances {
     pub weighted_capacity: IndexMap<String, u32>,
 }
 
+/// What an instance type must have.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceRequirements {
+    pub vcpus: Range,
+    pub memory_mib: Range,
+    /// `intel`, `amd`, `amazon-web-services` or `apple`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_manufacturers: Vec<String>,
+    /// Accelerators (GPUs, FPGAs, inference chips) per instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator_count: Option<Range>,
+    /// `gpu`, `fpga` or `inference`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accelerator_types: Vec<String>,
+    /// Burstable (T) types: `included`, `excluded` (AWS's default) or `required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burstable: Option<String>,
+    /// Only these types (wildcards such as `m5*`), or
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_types: Vec<String>,
+    /// every type but these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_types: Vec<String>,
+}
+
+/// A range; an end left out is open.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+}
+
 fn hundred() -> u32 {
     100
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesiredCapacityType {
+    Units,
+    Vcpu,
+    MemoryMib,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1011,3 +1011,49 @@ async fn target_tracking_over_metric_math_round_trips() {
     assert!(queries().await.is_empty());
     destroy_converges(&c, &s).await;
 }
+
+/// Attribute-based instance type selection, with sizes counted in vCPUs: created, its
+/// requirements changed, then back to listed types counted in instances; each apply ends with an
+/// empty re-plan.
+#[tokio::test]
+async fn attribute_based_instance_selection_round_trips() {
+    let c = clients().await;
+    let name = unique("abis");
+    let ud = user_data(&name, "#!/bin/sh\n");
+    let by_attributes = "    desired_capacity_type: vcpu\n    mixed_instances:\n      requirements: {vcpus: {min: 2, max: 8}, memory_mib: {min: 4096}, cpu_manufacturers: [intel, amd], burstable: excluded}\n      on_demand_percentage: 50";
+    let s = load(&group_stack(&name, "t3.micro", &ud, by_attributes, ""));
+    apply_converges(&c, &s).await;
+    let g = group(&c, &name).await;
+    assert_eq!(g.desired_capacity_type(), Some("vcpu"));
+    let overrides = g.mixed_instances_policy().and_then(|m| m.launch_template()).map(|l| l.overrides().to_vec()).unwrap_or_default();
+    let r = overrides[0].instance_requirements().expect("requirements, not types");
+    assert_eq!((r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())), (Some(2), Some(8)));
+    assert_eq!(r.memory_mib().and_then(|m| m.max()), None, "an open end stays open");
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let o = crate::support::run_aws(&[
+        "import",
+        "--stack",
+        &format!("{name}-copy"),
+        "--autoscaling-group",
+        &format!("{name}-app"),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    assert!(written.contains("desired_capacity_type: vcpu") && written.contains("vcpus: {min: 2, max: 8}"), "{written}");
+    let loaded = lbstack::spec::load_file(&file, &[]);
+    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
+
+    let s = load(&group_stack(&name, "t3.micro", &ud, &by_attributes.replace("max: 8", "max: 16"), ""));
+    assert!(actions(&plan(&c, &s).await).contains(&("autoscaling_group.app".to_string(), Update)));
+    apply_converges(&c, &s).await;
+
+    let s = load(&group_stack(&name, "t3.micro", &ud, "    desired_capacity_type: units\n    mixed_instances: {types: [t3.micro, t3a.micro]}", ""));
+    apply_converges(&c, &s).await;
+    let g = group(&c, &name).await;
+    assert_eq!(g.desired_capacity_type(), Some("units"));
+    destroy_converges(&c, &s).await;
+}

@@ -199,6 +199,15 @@ impl V<'_> {
                     ),
                 }
             }
+            if matches!(g.desired_capacity_type, Some(DesiredCapacityType::Vcpu | DesiredCapacityType::MemoryMib))
+                && g.mixed_instances.as_ref().is_none_or(|m| m.requirements.is_none())
+            {
+                self.err(
+                    &format!("{gp}/desired_capacity_type"),
+                    "sizes in vCPUs or memory need attribute-based type selection",
+                    "give `mixed_instances.requirements`, or count `units`",
+                );
+            }
             if let Some(r) = &g.instance_refresh {
                 for (i, alarm) in r.alarms.iter().enumerate() {
                     if alarm.is_empty() || alarm.len() > 255 {
@@ -210,8 +219,42 @@ impl V<'_> {
                 }
             }
             if let Some(m) = &g.mixed_instances {
-                if m.types.is_empty() || m.types.len() > 40 {
-                    self.err(&format!("{gp}/mixed_instances/types"), "a mixed instances group lists 1 to 40 instance types", "");
+                match (&m.requirements, m.types.len()) {
+                    (None, 0) => self.err_key(&format!("{gp}/mixed_instances"), "a mixed instances group lists `types` or gives `requirements`", ""),
+                    (Some(_), n) if n > 0 => {
+                        self.err_key(&format!("{gp}/mixed_instances/requirements"), "`requirements` choose the types: leave `types` out", "")
+                    }
+                    (None, n) if n > 40 => self.err(&format!("{gp}/mixed_instances/types"), "a mixed instances group lists 1 to 40 instance types", ""),
+                    _ => {}
+                }
+                if let Some(r) = &m.requirements {
+                    let rp = format!("{gp}/mixed_instances/requirements");
+                    for (field, range) in [("vcpus", Some(&r.vcpus)), ("memory_mib", Some(&r.memory_mib)), ("accelerator_count", r.accelerator_count.as_ref())]
+                    {
+                        if let Some(range) = range
+                            && let (Some(lo), Some(hi)) = (range.min, range.max)
+                            && lo > hi
+                        {
+                            self.err(&format!("{rp}/{field}"), format!("min {lo} is above max {hi}"), "");
+                        }
+                    }
+                    if r.vcpus.min.is_none() || r.memory_mib.min.is_none() {
+                        self.err(&rp, "`vcpus` and `memory_mib` need a `min` (AWS requires one)", "");
+                    }
+                    if !r.allowed_types.is_empty() && !r.excluded_types.is_empty() {
+                        self.err(&format!("{rp}/allowed_types"), "`allowed_types` and `excluded_types` do not go together", "");
+                    }
+                    for (field, values, allowed) in [
+                        ("cpu_manufacturers", &r.cpu_manufacturers, &["intel", "amd", "amazon-web-services", "apple"][..]),
+                        ("accelerator_types", &r.accelerator_types, &["gpu", "fpga", "inference"][..]),
+                    ] {
+                        if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str())) {
+                            self.err(&format!("{rp}/{field}"), format!("`{}` is not one of {}", truncate(bad), allowed.join(", ")), "");
+                        }
+                    }
+                    if let Some(b) = r.burstable.as_deref().filter(|b| !["included", "excluded", "required"].contains(b)) {
+                        self.err(&format!("{rp}/burstable"), format!("`{}` is not included, excluded or required", truncate(b)), "");
+                    }
                 }
                 for (i, t) in m.types.iter().enumerate() {
                     if !is_instance_type(t) {
