@@ -1228,6 +1228,27 @@ def create_launch_template_backend(self, name, description, template_data, tag_s
 
 LaunchTemplateBackend.create_launch_template = create_launch_template_backend
 
+# AWS: SetSecurityGroups takes EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic (network load
+# balancers with security groups; `on` by default) and DescribeLoadBalancers reports it; moto
+# dropped it.
+def set_security_groups_response(self):
+    arn = self._get_param("LoadBalancerArn")
+    groups = self._get_param("SecurityGroups", [])
+    self.elbv2_backend.set_security_groups(arn, groups)
+    enforce = self._get_param("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
+    balancer = self.elbv2_backend.load_balancers.get(arn)
+    if enforce and balancer is not None:
+        if balancer.type != "network":
+            raise InvalidConfigurationRequest("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic applies to network load balancers")
+        balancer.enforce_security_group_inbound_rules_on_private_link_traffic = enforce
+    result = {"SecurityGroups": groups}
+    if enforce:
+        result["EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"] = enforce
+    return ActionResult(result)
+
+
+ELBV2Response.set_security_groups = set_security_groups_response
+
 _zones = _elbv2_models.FakeLoadBalancer.availability_zones
 
 

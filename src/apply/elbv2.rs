@@ -289,6 +289,11 @@ fn attributes_lb(attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> Vec<
     picked(attributes, keep).map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build()).collect()
 }
 
+/// Whether the security groups filter PrivateLink traffic, as the API takes it.
+fn privatelink(a: &LoadBalancerAttrs) -> Option<aws_sdk_elasticloadbalancingv2::types::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum> {
+    a.privatelink_inbound_rules.as_deref().map(aws_sdk_elasticloadbalancingv2::types::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum::from)
+}
+
 /// Every subnet with the addresses the stack fixes in it; none when it fixes no address (then the
 /// subnets are sent as a plain list).
 fn subnet_mappings(a: &LoadBalancerAttrs) -> Option<Vec<aws_sdk_elasticloadbalancingv2::types::SubnetMapping>> {
@@ -336,6 +341,12 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     )
     .await?;
     sc.ids.set(&c.address, arn.clone());
+    // CreateLoadBalancer does not take the PrivateLink setting: it follows with the groups.
+    if let Some(enforce) = privatelink(&a) {
+        let groups = sc.ids.ids_of(a.security_groups.as_deref().unwrap_or_default())?;
+        let req = sc.clients.elbv2.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(groups));
+        req.enforce_security_group_inbound_rules_on_private_link_traffic(enforce).send().await.map_err(|e| err("setting PrivateLink inbound rules", e))?;
+    }
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
     let wait = sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
@@ -362,8 +373,14 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         Some(groups) => Some(sc.ids.ids_before(groups)?),
         None => None,
     };
-    if have_groups.as_ref() != Some(&want_groups) {
-        lb.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(want_groups)).send().await.map_err(|e| err("setting security groups", e))?;
+    if have_groups.as_ref() != Some(&want_groups) || changed(c, "privatelink_inbound_rules") {
+        lb.set_security_groups()
+            .load_balancer_arn(&arn)
+            .set_security_groups(Some(want_groups))
+            .set_enforce_security_group_inbound_rules_on_private_link_traffic(privatelink(&a))
+            .send()
+            .await
+            .map_err(|e| err("setting security groups", e))?;
     }
     if b.as_ref().map(|b| &b.subnets) != Some(&a.subnets) {
         lb.set_subnets()

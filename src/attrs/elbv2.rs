@@ -94,6 +94,9 @@ attributes! {
         /// A set: groups of the stack, or `sg-` ids; none for gateway load balancers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub security_groups: Option<Vec<RefOrId>>,
+        /// `on` or `off`: compared only when the stack sets it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub privatelink_inbound_rules: Option<String>,
         /// `ipv4` or `dualstack`.
         pub ip_address_type: String,
         pub attributes: AttributeMap,

@@ -260,6 +260,7 @@ async fn read_load_balancer(
             (!found.is_empty()).then_some(found)
         },
         security_groups: (!gateway).then(|| set_of(lb.security_groups().iter().map(|g| RefOrId::Id(g.clone())).collect())),
+        privatelink_inbound_rules: lb.enforce_security_group_inbound_rules_on_private_link_traffic().map(str::to_string),
         ip_address_type: lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4").into(),
         attributes,
         tags: tag_map(tags),

@@ -764,6 +764,7 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
         return Err(format!("load balancer `{key}`: `addresses` names subnet {subnet}, which is not one of its subnets ({})", subnets.join(", ")));
     }
     let attrs = LoadBalancerAttrs {
+        privatelink_inbound_rules: lb.privatelink_inbound_rules.map(|on| if on { "on" } else { "off" }.to_string()),
         addresses: (!lb.addresses.is_empty()).then(|| {
             lb.addresses
                 .iter()

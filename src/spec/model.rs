@@ -756,6 +756,10 @@ pub struct LoadBalancer {
     /// A subnet group of `network.subnet_groups`; every subnet of the VPC when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<String>,
+    /// Whether the security groups filter PrivateLink traffic too (network load balancers with
+    /// security groups; AWS's default `true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privatelink_inbound_rules: Option<bool>,
     /// Fixed addresses in some of its subnets, by subnet id (network load balancers): an Elastic
     /// IP (`eipalloc-...`, internet-facing), a private IPv4 address (internal) or an IPv6 address
     /// (dualstack). Set at creation: a change replaces the load balancer.

@@ -1330,7 +1330,7 @@ async fn fixed_addresses_and_address_types_at_creation() {
     let (a, b) = (eip(&c).await, eip(&c).await);
     let stack = |addresses: &str| {
         load(&format!(
-            "version: 1\nstack: {name}\nnetwork:\n  subnet_groups:\n    edge: {{ids: [{first}, {second}]}}\ntarget_groups:\n  tcp: {{protocol: TCP, port: 80}}\n  web: {{protocol: HTTP, port: 80}}\nload_balancers:\n  nlb:\n    type: network\n    subnets: edge\n    addresses:\n{addresses}    listeners:\n      tcp: {{port: 80, protocol: TCP, default_action: {{forward: tcp}}}}\n  v6:\n    ip_address_type: dualstack-without-public-ipv4\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: web}}}}\n"
+            "version: 1\nstack: {name}\nnetwork:\n  subnet_groups:\n    edge: {{ids: [{first}, {second}]}}\ntarget_groups:\n  tcp: {{protocol: TCP, port: 80}}\n  tcp2: {{protocol: TCP, port: 81}}\n  web: {{protocol: HTTP, port: 80}}\nload_balancers:\n  nlb:\n    type: network\n    subnets: edge\n    addresses:\n{addresses}    listeners:\n      tcp: {{port: 80, protocol: TCP, default_action: {{forward: tcp}}}}\n  v6:\n    ip_address_type: dualstack-without-public-ipv4\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: web}}}}\n  pl:\n    type: network\n    security_groups: [edge]\n    privatelink_inbound_rules: false\n    listeners:\n      tcp: {{port: 81, protocol: TCP, default_action: {{forward: tcp2}}}}\nsecurity_groups:\n  edge: {{ingress: [{{ports: 81, cidrs: [10.0.0.0/8]}}]}}\n"
         ))
     };
     let s = stack(&format!("      {first}: {{elastic_ip: {a}}}\n"));
@@ -1345,6 +1345,8 @@ async fn fixed_addresses_and_address_types_at_creation() {
     assert_eq!(allocated, [a.as_str()]);
     let v6 = lbs.iter().find(|l| l.load_balancer_name() == Some(&format!("{name}-v6"))).unwrap();
     assert_eq!(v6.ip_address_type().map(|t| t.as_str()), Some("dualstack-without-public-ipv4"));
+    let out = c.elbv2.describe_load_balancers().names(format!("{name}-pl")).send().await.unwrap();
+    assert_eq!(out.load_balancers()[0].enforce_security_group_inbound_rules_on_private_link_traffic(), Some("off"), "PrivateLink traffic passes the groups");
 
     // Import writes the Elastic IP back by subnet.
     let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));

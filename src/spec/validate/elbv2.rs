@@ -337,6 +337,9 @@ impl V<'_> {
                     "a network load balancer is protected through its Elastic IP addresses",
                 );
             }
+            if lb.privatelink_inbound_rules.is_some() && (lb.kind != LbType::Network || lb.security_groups.is_empty()) {
+                self.err(&format!("{lp}/privatelink_inbound_rules"), "`privatelink_inbound_rules` applies to network load balancers with security groups", "");
+            }
             for (subnet, a) in &lb.addresses {
                 let ap = format!("{lp}/addresses/{}", escape(subnet));
                 if lb.kind != LbType::Network {
