@@ -832,11 +832,32 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .cooldown(s.cooldown as i32)
             .set_min_adjustment_magnitude(int(s.min_adjustment_magnitude));
     } else if let Some(p) = &a.predictive {
-        let pair = asg::PredictiveScalingPredefinedMetricPair::builder()
-            .set_predefined_metric_type(p.metric.as_deref().map(asg::PredefinedMetricPairType::from))
-            .set_resource_label(resource_label(sc, &p.load_balancer, &p.target_group)?)
-            .build();
-        let spec = asg::PredictiveScalingMetricSpecification::builder().set_target_value(p.target).predefined_metric_pair_specification(pair).build();
+        let mut spec = asg::PredictiveScalingMetricSpecification::builder().set_target_value(p.target);
+        if p.metric.is_some() {
+            let pair = asg::PredictiveScalingPredefinedMetricPair::builder()
+                .set_predefined_metric_type(p.metric.as_deref().map(asg::PredefinedMetricPairType::from))
+                .set_resource_label(resource_label(sc, &p.load_balancer, &p.target_group)?)
+                .build();
+            spec = spec.predefined_metric_pair_specification(pair);
+        }
+        // A custom metric is one query returning its values.
+        let query = |m: &crate::attrs::autoscaling::CustomMetric| -> anyhow::Result<asg::MetricDataQuery> {
+            let metric = asg::Metric::builder()
+                .set_namespace(m.namespace.clone())
+                .set_metric_name(m.name.clone())
+                .set_dimensions(Some(dimensions(sc, &m.dimensions)?))
+                .build();
+            let stat = asg::MetricStat::builder().metric(metric).set_stat(m.statistic.clone()).set_unit(m.unit.clone()).build();
+            Ok(asg::MetricDataQuery::builder().id("metric").metric_stat(stat).return_data(true).build())
+        };
+        if let Some(m) = &p.scaling_metric {
+            spec =
+                spec.customized_scaling_metric_specification(asg::PredictiveScalingCustomizedScalingMetric::builder().metric_data_queries(query(m)?).build());
+        }
+        if let Some(m) = &p.load_metric {
+            spec = spec.customized_load_metric_specification(asg::PredictiveScalingCustomizedLoadMetric::builder().metric_data_queries(query(m)?).build());
+        }
+        let spec = spec.build();
         let conf = asg::PredictiveScalingConfiguration::builder()
             .metric_specifications(spec)
             .mode(asg::PredictiveScalingMode::from(p.mode.as_str()))

@@ -111,6 +111,11 @@ pub struct SimpleScaling {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PredictiveScaling {
     pub metric: Option<String>,
+    /// Custom scaling and load metrics, null with a predefined pair.
+    #[serde(default)]
+    pub scaling_metric: Option<CustomMetric>,
+    #[serde(default)]
+    pub load_metric: Option<CustomMetric>,
     pub target_group: Option<RefOrId>,
     pub load_balancer: Option<RefOrId>,
     pub target: Option<f64>,

@@ -1301,9 +1301,40 @@ impl Builder<'_> {
             "PredictiveScaling" => {
                 let c = p.predictive_scaling_configuration()?;
                 let spec = c.metric_specifications().first()?;
+                let custom = |queries: &[aws_sdk_autoscaling::types::MetricDataQuery]| -> Option<Value> {
+                    let stat = queries.iter().find_map(|q| q.metric_stat())?;
+                    let metric = stat.metric()?;
+                    let mut one = Map::new();
+                    one.insert("namespace".into(), json!(metric.namespace()));
+                    one.insert("name".into(), json!(metric.metric_name()));
+                    if let Some(s) = stat.stat().filter(|s| *s != "Average") {
+                        one.insert("statistic".into(), Value::from(s));
+                    }
+                    let dims: Map<String, Value> = metric.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), json!(d.value()))).collect();
+                    put(&mut one, "dimensions", Value::Object(dims));
+                    put(&mut one, "unit", json!(stat.unit()));
+                    Some(Value::Object(one))
+                };
                 let Some(pair) = spec.predefined_metric_pair_specification() else {
-                    self.notes.push(format!("scaling policy `{key}`: predictive policies on custom metrics are not in the stack format; left out"));
-                    return None;
+                    let scaling = spec.customized_scaling_metric_specification().and_then(|c| custom(c.metric_data_queries()));
+                    let load = spec.customized_load_metric_specification().and_then(|c| custom(c.metric_data_queries()));
+                    let (Some(scaling), Some(load)) = (scaling, load) else {
+                        self.notes.push(format!("scaling policy `{key}`: this predictive policy's metrics are not in the stack format; left out"));
+                        return None;
+                    };
+                    let mut pr = Map::new();
+                    pr.insert("scaling_metric".into(), scaling);
+                    pr.insert("load_metric".into(), load);
+                    pr.insert("target".into(), json!(spec.target_value()));
+                    if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
+                        pr.insert("mode".into(), Value::from("forecast_and_scale"));
+                    }
+                    put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != 300)));
+                    m.insert("predictive".into(), Value::Object(pr));
+                    if p.enabled() == Some(false) {
+                        m.insert("enabled".into(), Value::from(false));
+                    }
+                    return Some(Value::Object(m));
                 };
                 let metric = match pair.predefined_metric_type().map(|t| t.as_str()).unwrap_or_default() {
                     "ASGCPUUtilization" => "cpu",

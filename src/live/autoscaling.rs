@@ -655,7 +655,25 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
             let spec = c.and_then(|c| c.metric_specifications().first());
             let pair = spec.and_then(|s| s.predefined_metric_pair_specification());
             let (target_group, load_balancer) = split_label(pair.and_then(|p| p.resource_label()));
+            let custom = |queries: &[aws_sdk_autoscaling::types::MetricDataQuery]| {
+                let stat = queries.iter().find_map(|q| q.metric_stat())?;
+                let m = stat.metric()?;
+                Some(CustomMetric {
+                    namespace: m.namespace().map(str::to_string),
+                    name: m.metric_name().map(str::to_string),
+                    statistic: stat.stat().map(str::to_string),
+                    dimensions: set_of(
+                        m.dimensions()
+                            .iter()
+                            .map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(|v| RefOrId::Id(v.to_string())) })
+                            .collect(),
+                    ),
+                    unit: stat.unit().map(str::to_string),
+                })
+            };
             attrs.predictive = Some(PredictiveScaling {
+                scaling_metric: spec.and_then(|s| s.customized_scaling_metric_specification()).and_then(|c| custom(c.metric_data_queries())),
+                load_metric: spec.and_then(|s| s.customized_load_metric_specification()).and_then(|c| custom(c.metric_data_queries())),
                 metric: pair.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str().to_string()),
                 target_group,
                 load_balancer,

@@ -552,16 +552,25 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             min_adjustment_magnitude: si.min_adjustment_magnitude.map(i64::from),
         });
     } else if let Some(pr) = &p.predictive {
-        let metric = match pr.metric {
+        let metric = pr.metric.map(|m| match m {
             PredefinedMetric::Cpu => "ASGCPUUtilization",
             PredefinedMetric::NetworkIn => "ASGNetworkIn",
             PredefinedMetric::NetworkOut => "ASGNetworkOut",
             PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
+        });
+        let custom = |c: &crate::spec::model::CustomMetric| CustomMetric {
+            namespace: Some(c.namespace.clone()),
+            name: Some(c.name.clone()),
+            statistic: Some(c.statistic.clone()),
+            dimensions: set_of(c.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect()),
+            unit: c.unit.clone(),
         };
         let (target_group, load_balancer) = label_refs(s, pr.target_group.as_deref());
         attrs.r#type = "PredictiveScaling".into();
         attrs.predictive = Some(PredictiveScaling {
-            metric: Some(metric.into()),
+            metric: metric.map(str::to_string),
+            scaling_metric: pr.scaling_metric.as_ref().map(custom),
+            load_metric: pr.load_metric.as_ref().map(custom),
             target_group,
             load_balancer,
             target: Some(pr.target),

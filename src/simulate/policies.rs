@@ -78,14 +78,14 @@ impl<'a> Policies<'a> {
             }
             if let Some(pr) = &pol.predictive {
                 match pr.metric {
-                    PredefinedMetric::Cpu | PredefinedMetric::AlbRequestsPerTarget => {
+                    Some(PredefinedMetric::Cpu | PredefinedMetric::AlbRequestsPerTarget) => {
                         simulated.push(format!(
                             "{name}: predictive ({})",
                             if pr.mode == PredictiveMode::ForecastAndScale { "forecast and scale" } else { "forecast only" }
                         ));
                         p.predictive.push((name.as_str(), pr));
                     }
-                    _ => not_simulated.push(format!("{name}: the model has no network metrics")),
+                    _ => not_simulated.push(format!("{name}: the model has no network or custom metrics")),
                 }
             }
         }
@@ -204,7 +204,7 @@ impl<'a> Policies<'a> {
                 continue;
             }
             let forecast = days.iter().sum::<f64>() / days.len() as f64;
-            let needed = if pr.metric == PredefinedMetric::Cpu { forecast / (capacity * pr.target / 100.0) } else { forecast * 60.0 / pr.target };
+            let needed = if pr.metric == Some(PredefinedMetric::Cpu) { forecast / (capacity * pr.target / 100.0) } else { forecast * 60.0 / pr.target };
             let mut cap = sizes.max as f64;
             if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity {
                 cap *= 1.0 + pr.max_capacity_buffer.unwrap_or(0) as f64 / 100.0;

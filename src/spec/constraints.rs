@@ -1247,6 +1247,8 @@ pub const TABLE: &[Constraint] = &[
     c("Rule.priority", Source::Api("elbv2:CreateRule.Priority"), "integer", Some(1.0), Some(50000.0), None, "unique per listener; 10 × position by default"),
     c("Rule.query", Source::Mapped("elbv2:CreateRule.Conditions.QueryStringConfig.Values.Key"), "string", None, None, None, ""),
     c("Rule.redirect", Source::Nested, "", None, None, None, ""),
+    c("PredictiveScaling.scaling_metric", Source::Nested, "", None, None, None, "`CustomizedScalingMetricSpecification`"),
+    c("PredictiveScaling.load_metric", Source::Nested, "", None, None, None, "`CustomizedLoadMetricSpecification`"),
     c(
         "LoadBalancer.privatelink_inbound_rules",
         Source::Mapped("elbv2:SetSecurityGroups.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"),

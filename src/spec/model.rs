@@ -2290,7 +2290,16 @@ pub struct SimpleScaling {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PredictiveScaling {
-    pub metric: PredefinedMetric,
+    /// A predefined metric pair; or `scaling_metric` and `load_metric`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<PredefinedMetric>,
+    /// What the target holds per instance (for example requests per instance), instead of a
+    /// predefined pair, with `load_metric`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling_metric: Option<CustomMetric>,
+    /// The group's whole load the forecast is made from (for example all requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_metric: Option<CustomMetric>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<String>,
     pub target: f64,

@@ -1057,3 +1057,55 @@ async fn attribute_based_instance_selection_round_trips() {
     assert_eq!(g.desired_capacity_type(), Some("units"));
     destroy_converges(&c, &s).await;
 }
+
+/// Predictive scaling on custom scaling and load metrics: created, a metric changed, then back to
+/// a predefined pair; each apply ends with an empty re-plan.
+#[tokio::test]
+async fn predictive_scaling_on_custom_metrics_round_trips() {
+    let c = clients().await;
+    let name = unique("predict");
+    let ud = user_data(&name, "#!/bin/sh\n");
+    let policy = |predictive: &str| {
+        load(&format!("{}scaling_policies:\n  forecast:\n    group: app\n    predictive:\n{predictive}", group_stack(&name, "t3.micro", &ud, "", "")))
+    };
+    let custom = "      scaling_metric: {namespace: MyApp, name: RequestsPerInstance, statistic: Average, dimensions: {AutoScalingGroupName: app}}\n      load_metric: {namespace: MyApp, name: Requests, statistic: Sum}\n      target: 1000\n";
+    apply_converges(&c, &policy(custom)).await;
+    let spec = || async {
+        let out = c.autoscaling.describe_policies().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
+        out.scaling_policies()[0].predictive_scaling_configuration().unwrap().metric_specifications()[0].clone()
+    };
+    let s = spec().await;
+    let load_name = s
+        .customized_load_metric_specification()
+        .and_then(|l| l.metric_data_queries()[0].metric_stat())
+        .and_then(|m| m.metric())
+        .and_then(|m| m.metric_name().map(str::to_string));
+    assert_eq!(load_name.as_deref(), Some("Requests"));
+    assert!(s.predefined_metric_pair_specification().is_none());
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let o = crate::support::run_aws(&[
+        "import",
+        "--stack",
+        &format!("{name}-copy"),
+        "--autoscaling-group",
+        &format!("{name}-app"),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    assert!(written.contains("load_metric: {namespace: MyApp, name: Requests, statistic: Sum}"), "{written}");
+    let loaded = lbstack::spec::load_file(&file, &[]);
+    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
+
+    let changed = policy(&custom.replace("name: Requests,", "name: AllRequests,"));
+    assert_eq!(actions(&plan(&c, &changed).await), vec![("scaling_policy.forecast".to_string(), Update)]);
+    apply_converges(&c, &changed).await;
+
+    let predefined = policy("      metric: cpu\n      target: 40\n");
+    apply_converges(&c, &predefined).await;
+    assert!(spec().await.customized_load_metric_specification().is_none());
+    destroy_converges(&c, &predefined).await;
+}

@@ -487,7 +487,12 @@ impl V<'_> {
                 if pr.max_capacity_buffer.is_some() && pr.max_capacity_behavior != MaxCapacityBehavior::IncreaseMaxCapacity {
                     self.err(&format!("{tp}/max_capacity_buffer"), "`max_capacity_buffer` needs `max_capacity_behavior: increase_max_capacity`", "");
                 }
-                self.metric_target_group(&tp, Some(pr.metric), pr.target_group.as_deref(), group_ok.then_some(()).and(group), &pol.group);
+                match (pr.metric.is_some(), pr.scaling_metric.is_some(), pr.load_metric.is_some()) {
+                    (true, false, false) | (false, true, true) => {}
+                    (true, _, _) => self.err(&tp, "predictive scaling takes a predefined `metric` or custom `scaling_metric` and `load_metric`, not both", ""),
+                    _ => self.err(&tp, "predictive scaling needs `metric`, or both `scaling_metric` and `load_metric`", ""),
+                }
+                self.metric_target_group(&tp, pr.metric, pr.target_group.as_deref(), group_ok.then_some(()).and(group), &pol.group);
             }
             if let Some(st) = &pol.step {
                 let sp = format!("{pp}/step");
