@@ -146,9 +146,18 @@ fn target_group(rng: &mut Rng, owner: &'static str) -> Value {
 }
 
 fn condition(rng: &mut Rng, rule: &mut Map<String, Value>, n: usize) {
-    match rng.below(6) {
+    match rng.below(7) {
         0 => {
             rule.insert("path".into(), json!(format!("/{}{n}/*", rng.pick(&["api", "admin", "static", "v2"]))));
+        }
+        6 => {
+            // Regular expressions (RegexValues) of the host or a header and the path.
+            if rng.chance(50) {
+                rule.insert("host_regex".into(), json!(format!("^{}-[0-9]+{n}\\.example\\.com$", rng.pick(&["api", "web"]))));
+            } else {
+                rule.insert("header_regex".into(), json!({"x-client": format!("^{}{n}-[a-z]+$", rng.pick(&["beta", "canary"]))}));
+                rule.insert("path_regex".into(), json!(format!("^/v[0-9]+/r{n}")));
+            }
         }
         1 => {
             rule.insert("host".into(), json!(format!("{}{n}.example.com", rng.pick(&["www", "api", "*"]))));
@@ -264,6 +273,9 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
                     let mut rule = Map::new();
                     condition(rng, &mut rule, n);
                     action(rng, &mut rule, &mine, true);
+                    if rng.chance(25) {
+                        rule.insert("rewrite".into(), json!({"url": {"regex": "^/old/(.*)$", "replace": format!("/new{n}/$1")}}));
+                    }
                     rules.push(Value::Object(rule));
                 }
                 if !rules.is_empty() {
@@ -278,6 +290,12 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
                         default.insert(
                             "authenticate".into(),
                             json!({"oidc": {"issuer": "https://idp.example.com", "authorization_endpoint": "https://idp.example.com/auth", "token_endpoint": "https://idp.example.com/token", "user_info_endpoint": "https://idp.example.com/userinfo", "client_id": "lbstack", "client_secret": {"env": secret_env}}}),
+                        );
+                    }
+                    if !default.contains_key("authenticate") && rng.chance(25) {
+                        default.insert(
+                            "validate_jwt".into(),
+                            json!({"issuer": "https://idp.example.com", "jwks_endpoint": "https://idp.example.com/jwks.json", "claims": {"scope": {"format": "space-separated-values", "values": [rng.pick(&["read", "write"])]}}}),
                         );
                     }
                     https.insert("default_action".into(), Value::Object(default));
@@ -628,9 +646,9 @@ fn write_certificates(dir: &Path, certs: &[String], name: &str) {
     }
 }
 
-fn load(env: &Env, s: &Value) -> Result<lbstack::spec::Stack, String> {
+fn load(env: &Env, s: &Value) -> Result<lbstack::stack_format::Stack, String> {
     let text = lbstack::import::emit::yaml(s.as_object().expect("a stack is a map"));
-    let loaded = lbstack::spec::load_str("stack.yaml", &text, Some(&env.dir), &[]);
+    let loaded = lbstack::stack_format::load_str("stack.yaml", &text, Some(&env.dir), &[]);
     if loaded.report.has_errors() {
         return Err(format!("the generator wrote a stack validate refuses:\n{}\n{text}", loaded.report.render_short()));
     }
@@ -644,7 +662,7 @@ fn expected_refusal(reason: &str) -> bool {
 
 /// The independent read: one tagged resource per declared address of the kinds that carry tags,
 /// nothing untagged, no address twice, and each load balancer's declared listener count.
-async fn agrees(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> Result<(), String> {
+async fn agrees(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) -> Result<(), String> {
     let items = crate::inventory::of(c, &s.stack).await;
     let clean = std::panic::catch_unwind(|| crate::inventory::assert_clean(&items, &s.stack));
     if clean.is_err() {
@@ -686,7 +704,7 @@ async fn agrees(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> Result<
 }
 
 /// Plan, apply, audit, re-plan and read independently: one step of a scenario.
-async fn step(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool) -> Result<bool, String> {
+async fn step(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, destroy: bool) -> Result<bool, String> {
     let planned = lbstack::ops::plan(c, s, destroy).await.map_err(|e| format!("plan: {e:#}"))?;
     if !planned.plan.applyable() {
         if let Some(bad) = planned.plan.conflicts.iter().find(|x| !expected_refusal(&x.reason)) {
