@@ -361,7 +361,7 @@ mod tests {
             text.push_str(&format!("  tg{i}: {{protocol: HTTP, port: 80}}\n"));
         }
         text.push_str("  last: {protocol: HTTP, port: 80, health_check: {path: health}}\n");
-        let loaded = crate::spec::load_str("many.yaml", &text, None, &[]);
+        let loaded = crate::stack_format::load_str("many.yaml", &text, None, &[]);
         let short = loaded.report.render_short();
         assert!(short.lines().next().unwrap().contains("error: health check path `health` must start with `/`"), "{short}");
         assert!(short.contains("… and"), "{short}");

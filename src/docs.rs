@@ -2,7 +2,7 @@
 //! cannot drift from what `validate` accepts. `docs/stack-format.md` is this output; a test keeps
 //! the committed copy current.
 
-use crate::spec::json_schema;
+use crate::stack_format::json_schema;
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -22,7 +22,7 @@ pub fn stack_format_markdown() -> String {
     }
     out.push_str("## What AWS takes in each field\n\n");
     out.push_str("Every field, the AWS API member it becomes and what that member accepts, from the AWS API models. `validate` enforces the lengths and ranges of members that take the value as written; the others are checked by `validate`'s own rules (references, files, ARNs, CIDRs, times).\n\n");
-    out.push_str(&crate::spec::constraints::markdown());
+    out.push_str(&crate::stack_format::constraints::markdown());
     out
 }
 

@@ -4,7 +4,7 @@
 //! off what they act on. With a plan, nodes are marked created, changed, replaced or deleted.
 
 use crate::plan::{Action, Address, Kind, Plan};
-use crate::spec::model::{LbType, Scheme, Stack};
+use crate::stack_format::model::{LbType, Scheme, Stack};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -54,7 +54,7 @@ fn id(kind: &str, key: &str) -> String {
 }
 
 /// A rule's conditions as plans write them (`path /api/*`).
-fn rule_conditions(r: &crate::spec::model::Rule) -> String {
+fn rule_conditions(r: &crate::stack_format::model::Rule) -> String {
     crate::plan::render::conditions_text(&serde_json::to_value(crate::plan::desired::conditions(r)).unwrap_or_default())
 }
 
@@ -64,13 +64,13 @@ fn node_id(a: &Address) -> String {
 
 /// Edges from a listener or rule to where its action sends requests: target groups (with
 /// weights), a redirect, a fixed response.
-fn forward(g: &mut Graph, from: &str, a: &crate::spec::model::Action, label: &str) {
+fn forward(g: &mut Graph, from: &str, a: &crate::stack_format::model::Action, label: &str) {
     let addr = |k: Kind, key: &str| Address::new(k, key);
     if let Some(f) = &a.forward {
         let groups = f.target_groups();
         for tg in groups.iter() {
             let weight = match f {
-                crate::spec::model::Forward::Weighted(m) if m.len() > 1 => format!("weight {}", m[*tg]),
+                crate::stack_format::model::Forward::Weighted(m) if m.len() > 1 => format!("weight {}", m[*tg]),
                 _ => String::new(),
             };
             let text = [label, weight.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(", ");

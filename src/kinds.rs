@@ -8,7 +8,7 @@
 //! entry here makes the compiler point at every place that must handle the new kind.
 
 use crate::attrs::{self, Attributes};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 
 macro_rules! kinds {
     ($(
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_section_is_a_field_of_the_stack_format() {
-        let schema = crate::spec::json_schema();
+        let schema = crate::stack_format::json_schema();
         for section in Kind::ALL.iter().filter_map(|k| k.section()) {
             assert!(schema["properties"].get(section).is_some(), "`{section}` is not a section of the stack format");
         }

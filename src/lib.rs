@@ -1,6 +1,6 @@
 //! lbstack: declarative AWS load balancing and auto scaling from one YAML stack file.
 //!
-//! The pipeline (see the README's design notes): `spec` loads and checks a stack file offline
+//! The pipeline (see the README's design notes): `stack_format` loads and checks a stack file offline
 //! (it never reads the network); `live` reads what the stack owns in AWS; `plan` diffs the two
 //! without calling AWS; `apply` executes a plan's changes in dependency order. `cli` is thin.
 //! The health server on the instances is the `lbstack-target` crate, apart, without the AWS SDK.
@@ -24,6 +24,6 @@ pub mod plan;
 pub mod policy;
 pub mod retry;
 pub mod simulate;
-pub mod spec;
+pub mod stack_format;
 pub mod status;
 pub mod swap;

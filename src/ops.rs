@@ -4,7 +4,7 @@
 use crate::live::{self, Adopt, AwsOptions, Clients};
 use crate::plan::desired::{self, Context};
 use crate::plan::{self, Action, Kind, LiveState, Plan, names};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 
 /// A computed plan and the fingerprint of the live state it was computed from.
 pub struct Planned {
@@ -33,7 +33,7 @@ pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result
     // `--region` and the stack's `region:` are checked where they are read; one from AWS_REGION
     // or the profile is checked here the same way.
     let region = config.region().map(|r| r.to_string());
-    let unknown = region.as_deref().and_then(crate::spec::validate::region_problem);
+    let unknown = region.as_deref().and_then(crate::stack_format::validate::region_problem);
     if let (Some((fatal, why)), None) = (&unknown, &opts.region) {
         if *fatal {
             let e = crate::aws_error::AwsError::new("reading the region (AWS_REGION or the AWS profile)", crate::aws_error::Class::NoRegion, why.clone());

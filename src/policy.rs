@@ -8,7 +8,7 @@
 //! offers per action differ too much to scope creates and tag writes safely. GetCallerIdentity
 //! needs no permission.
 
-use crate::spec::Stack;
+use crate::stack_format::Stack;
 use serde_json::{Value, json};
 
 /// What the policy is for: `plan` (reads only) or `apply` (reads and writes, destroy included).
@@ -246,7 +246,7 @@ mod tests {
     use super::*;
 
     fn stack() -> Stack {
-        crate::spec::load_str("s.yaml", "version: 1\nstack: shop\n", None, &[]).stack.expect("loads")
+        crate::stack_format::load_str("s.yaml", "version: 1\nstack: shop\n", None, &[]).stack.expect("loads")
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::live::{Clients, err};
 use crate::plan::Kind;
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use crate::swap::{Current, SwapRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;

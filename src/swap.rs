@@ -10,7 +10,7 @@ use crate::apply::route53::{hosted_zone_id, rrset};
 use crate::live::{Clients, err};
 use crate::plan::desired::fqdn;
 use crate::plan::{Address, Kind};
-use crate::spec::model::{LbType, Scheme, Stack};
+use crate::stack_format::model::{LbType, Scheme, Stack};
 use aws_sdk_route53::client::Waiters;
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet};
 use serde::Serialize;

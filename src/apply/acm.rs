@@ -34,7 +34,7 @@ fn material(sc: &StepContext, c: &Change, a: &CertificateAttrs) -> anyhow::Resul
     let inputs: CertificateInputs = inputs_of(c)?;
     let read = |file: &Option<String>, what: &str| -> anyhow::Result<Vec<u8>> {
         let file = file.as_deref().ok_or_else(|| anyhow::anyhow!("no {what} file in the plan"))?;
-        sc.files.read(file, crate::spec::pem::MAX_PEM_BYTES).map_err(|e| anyhow::anyhow!("`{file}`: {e}"))
+        sc.files.read(file, crate::stack_format::pem::MAX_PEM_BYTES).map_err(|e| anyhow::anyhow!("`{file}`: {e}"))
     };
     let cert = read(&inputs.certificate_file, "certificate")?;
     if pem_fingerprint(&String::from_utf8_lossy(&cert)) != a.fingerprint {

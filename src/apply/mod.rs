@@ -107,7 +107,7 @@ pub struct StepContext {
     /// change has no desired attributes to carry it).
     pub force_delete: Arc<HashSet<String>>,
     /// What files the stack may read (certificates to import), as when it was planned.
-    pub files: crate::spec::files::FileAccess,
+    pub files: crate::stack_format::files::FileAccess,
     /// Subscription endpoints plans show as a hash, by how they show them: what to send.
     pub endpoints: Arc<std::collections::BTreeMap<String, String>>,
 }

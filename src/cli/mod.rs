@@ -8,7 +8,7 @@ mod simulate;
 
 use exit::Exit;
 
-use crate::spec;
+use crate::stack_format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "LBSTACK_ALLOW_FILES_OUTSIDE")]
     pub allow_files_outside: bool,
     /// Refuse stack files larger than this many bytes, before parsing them.
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = spec::MAX_STACK_BYTES)]
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = stack_format::MAX_STACK_BYTES)]
     pub max_stack_bytes: u64,
     /// Variables from a YAML file of `name: value` lines, e.g. one per environment (repeatable;
     /// later files win, and `--var` wins over every file).
@@ -397,7 +397,7 @@ impl Color {
 
 /// A region name: refused when of the wrong shape, warned about when AWS does not have it (yet).
 fn parse_region(s: &str) -> Result<String, String> {
-    match spec::validate::region_problem(s) {
+    match stack_format::validate::region_problem(s) {
         Some((true, why)) => Err(why),
         Some((false, why)) => {
             eprintln!("warning: {why}");
@@ -438,9 +438,9 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 static LOAD: std::sync::OnceLock<(bool, u64)> = std::sync::OnceLock::new();
 
 /// Load a stack file with this run's file access and size limit.
-pub(crate) fn load_file(file: &std::path::Path, vars: &[(String, String)]) -> spec::Loaded {
-    let (files_outside, max_bytes) = LOAD.get().copied().unwrap_or((false, spec::MAX_STACK_BYTES));
-    spec::load_file_with(file, &spec::Options { vars: vars.to_vec(), files_outside, max_bytes })
+pub(crate) fn load_file(file: &std::path::Path, vars: &[(String, String)]) -> stack_format::Loaded {
+    let (files_outside, max_bytes) = LOAD.get().copied().unwrap_or((false, stack_format::MAX_STACK_BYTES));
+    stack_format::load_file_with(file, &stack_format::Options { vars: vars.to_vec(), files_outside, max_bytes })
 }
 
 /// A Terraform-style option (one dash, a long name) and what lbstack takes instead.
@@ -492,7 +492,7 @@ pub fn main() -> ExitCode {
     if !cli.var_files.is_empty() {
         let mut from_files = Vec::new();
         for file in &cli.var_files {
-            match spec::vars::read_file(file, cli.max_stack_bytes) {
+            match stack_format::vars::read_file(file, cli.max_stack_bytes) {
                 Ok(vars) => from_files.extend(vars),
                 Err(e) => {
                     error_line!("{e}");
@@ -540,7 +540,7 @@ pub fn main() -> ExitCode {
             Exit::Success.into()
         }
         Command::Schema { plan } => {
-            let schema = if plan { crate::plan::json::schema() } else { spec::editor_schema().clone() };
+            let schema = if plan { crate::plan::json::schema() } else { stack_format::editor_schema().clone() };
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
             Exit::Success.into()
         }
@@ -817,7 +817,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Load and check a stack; on errors print them and return None (nothing touches AWS).
-fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color) -> Option<spec::Stack> {
+fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color) -> Option<stack_format::Stack> {
     let loaded = load_file(file, vars);
     let errors = loaded.report.has_errors();
     let use_color = color.enabled(Stream::Err);
@@ -846,7 +846,7 @@ async fn load_and_plan(
     destroy: bool,
     adopt: &crate::live::Adopt,
     color: Color,
-) -> Option<(spec::Stack, crate::live::Clients, crate::ops::Planned)> {
+) -> Option<(stack_format::Stack, crate::live::Clients, crate::ops::Planned)> {
     let stack = load_checked(file, vars, color)?;
     let clients = match crate::ops::connect(&aws.options(), Some(&stack)).await {
         Ok(c) => c,
@@ -867,7 +867,7 @@ async fn load_and_plan(
 /// Say why a plan failed: at the value's line and column when it is about a value of the stack
 /// (an image that does not exist, a subnet group that matches nothing), else as one line.
 fn plan_failed(file: &std::path::Path, vars: &[(String, String)], e: anyhow::Error, color: Color) -> ExitCode {
-    if let Some(at) = e.downcast_ref::<spec::At>() {
+    if let Some(at) = e.downcast_ref::<stack_format::At>() {
         let report = load_file(file, vars).report_at(at);
         eprint!("{}", report.render_human(color.enabled(Stream::Err)));
         return Exit::Failure.into();
@@ -1030,7 +1030,7 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
                 return Exit::Failure.into();
             }
             print!("{text}");
-            spec::load_str("import", &text, None, &[])
+            stack_format::load_str("import", &text, None, &[])
         }
     };
     for note in &imported.notes {
@@ -1059,7 +1059,7 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
         && !stack.outputs.contains_key(name)
     {
         let known: Vec<&str> = stack.outputs.keys().map(String::as_str).collect();
-        let hint = match crate::spec::check::did_you_mean(name, &known) {
+        let hint = match crate::stack_format::check::did_you_mean(name, &known) {
             Some(s) => format!("did you mean `{s}`?"),
             None if known.is_empty() => "the stack declares no `outputs:`".to_string(),
             None => format!("outputs of this stack: {}", crate::diag::truncate(&known.join(", "), 200)),
@@ -1241,7 +1241,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
 #[allow(clippy::too_many_arguments)]
 async fn locked_apply(
     clients: &crate::live::Clients,
-    stack: &spec::Stack,
+    stack: &stack_format::Stack,
     (stack_file, vars): (&std::path::Path, &[(String, String)]),
     saved: Option<crate::plan::json::JsonPlan>,
     destroy: bool,
@@ -1421,7 +1421,7 @@ fn print_output_values(outputs: &[crate::ops::OutputValue], json: bool) {
 /// After an apply that left the published outputs as they were: the stack's outputs, read from
 /// what exists (one read, only when the stack declares outputs), printed. A failed read is a
 /// warning: the apply itself succeeded.
-async fn show_outputs(clients: &crate::live::Clients, stack: &crate::spec::Stack, json: bool) {
+async fn show_outputs(clients: &crate::live::Clients, stack: &crate::stack_format::Stack, json: bool) {
     if stack.outputs.is_empty() {
         return;
     }

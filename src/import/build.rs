@@ -5,8 +5,8 @@
 use super::Imported;
 use super::read::{Found, FoundGroup, FoundLb, FoundListener, FoundTemplate, FoundTg, Request, Tags};
 use crate::plan::desired::{AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, DEFAULT_SSL_POLICY, health_check_defaults};
-use crate::spec::attributes;
-use crate::spec::model::{Protocol, TargetType};
+use crate::stack_format::attributes;
+use crate::stack_format::model::{Protocol, TargetType};
 use aws_sdk_autoscaling::types::ScalingPolicy;
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
@@ -31,7 +31,7 @@ impl Keys {
                 base.push(c);
             }
         }
-        let mut base: String = base.trim_end_matches('-').chars().take(crate::spec::validate::MAX_KEY - 4).collect();
+        let mut base: String = base.trim_end_matches('-').chars().take(crate::stack_format::validate::MAX_KEY - 4).collect();
         base = base.trim_end_matches('-').to_string();
         if base.is_empty() {
             base = section.trim_end_matches('s').replace('_', "-");
@@ -217,7 +217,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         }
     }
     // What was built must be a stack: a mistake here is lbstack's, said before the file is written.
-    serde_json::from_value::<crate::spec::model::Stack>(Value::Object(root.clone()))
+    serde_json::from_value::<crate::stack_format::model::Stack>(Value::Object(root.clone()))
         .map_err(|e| anyhow::anyhow!("import built a stack lbstack cannot read ({e}); please report it"))?;
     Ok(Imported { yaml: super::emit::yaml(&root), files: b.files, notes: b.notes, counts })
 }
@@ -1112,7 +1112,7 @@ impl Builder<'_> {
         put(&mut m, "default_instance_warmup", json!(g.default_instance_warmup().filter(|w| *w >= 0)));
         put(&mut m, "max_instance_lifetime", json!(g.max_instance_lifetime().filter(|l| *l != 0)));
         let metrics: BTreeSet<&str> = g.enabled_metrics().iter().filter_map(|x| x.metric()).collect();
-        if metrics.len() == crate::spec::model::GROUP_METRICS.len() {
+        if metrics.len() == crate::stack_format::model::GROUP_METRICS.len() {
             m.insert("metrics".into(), Value::from("all"));
         } else if !metrics.is_empty() {
             m.insert("metrics".into(), json!(metrics));
@@ -1149,7 +1149,7 @@ impl Builder<'_> {
         let mut by_topic: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
         for n in &fg.notifications {
             if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
-                let event = crate::spec::model::GroupEvent::ALL.iter().find(|e| e.aws_name() == kind);
+                let event = crate::stack_format::model::GroupEvent::ALL.iter().find(|e| e.aws_name() == kind);
                 by_topic.entry(topic).or_default().extend(event.and_then(|e| serde_json::to_value(e).ok()));
             }
         }

@@ -141,8 +141,8 @@ mod tests {
     }
 
     /// What YAML reads back from the text: plain scalars typed as the stack loader types them.
-    fn read_back(node: &crate::spec::yaml::Node) -> Value {
-        use crate::spec::yaml::NodeKind;
+    fn read_back(node: &crate::stack_format::yaml::Node) -> Value {
+        use crate::stack_format::yaml::NodeKind;
         match &*node.kind {
             NodeKind::Null => Value::Null,
             NodeKind::Scalar { value, plain: false } => Value::from(value.as_str()),
@@ -186,7 +186,7 @@ mod tests {
             "empty": {"list": [], "map": {}},
         });
         let text = yaml(v.as_object().unwrap());
-        let (root, diags) = crate::spec::yaml::parse(&text);
+        let (root, diags) = crate::stack_format::yaml::parse(&text);
         assert!(diags.is_empty(), "{diags:?}\n{text}");
         assert_eq!(read_back(&root.unwrap()), v, "{text}");
     }

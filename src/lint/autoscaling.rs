@@ -3,8 +3,8 @@
 
 use super::{Rule, direction, prod, rule};
 use crate::diag::Severity::Warning;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 
 fn policies_of<'a>(s: &'a Stack, group: &'a str) -> Vec<(&'a String, &'a ScalingPolicy)> {
     s.scaling_policies.iter().filter(|(_, pol)| pol.group == group).collect()

@@ -2,8 +2,8 @@
 
 use super::{Rule, rule};
 use crate::diag::Severity::Warning;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 
 pub const IMDSV1_ALLOWED: Rule =
     rule("LT001", "imdsv1-allowed", Warning, "IMDSv1 lets SSRF bugs read instance credentials; require IMDSv2 tokens", |s, out| {

@@ -2,8 +2,8 @@
 
 use super::{Rule, prod, rule, single_subnet};
 use crate::diag::Severity::Warning;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 
 fn albs(s: &Stack) -> impl Iterator<Item = (&String, &LoadBalancer)> {
     s.load_balancers.iter().filter(|(_, lb)| lb.kind == LbType::Application)

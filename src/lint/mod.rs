@@ -3,9 +3,9 @@
 //! silences one with `lint.ignore` and a reason. Output: human, JSON, SARIF 2.1.0.
 
 use crate::diag::{Diagnostic, Report, Severity};
-use crate::spec::SpanIndex;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::SpanIndex;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 use serde_json::{Value, json};
 
 mod autoscaling;
@@ -112,7 +112,7 @@ fn covers(r: &SgRule, port: u32) -> bool {
         (SgProtocol::All, _) | (SgProtocol::Tcp, None) => true,
         (SgProtocol::Tcp, Some(Ports::One(n))) => *n as u32 == port,
         (SgProtocol::Tcp, Some(Ports::Range(range))) => {
-            crate::spec::validate::parse_port_range(range).is_some_and(|(a, b)| (a as u32) <= port && port <= b as u32)
+            crate::stack_format::validate::parse_port_range(range).is_some_and(|(a, b)| (a as u32) <= port && port <= b as u32)
         }
         _ => false,
     }

@@ -2,8 +2,8 @@
 
 use super::{Rule, rule};
 use crate::diag::Severity::Warning;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 
 /// The first application load balancer, and whether any alarm watches one of `metrics`.
 fn unwatched<'a>(s: &'a Stack, metrics: &[&str]) -> Option<&'a String> {

@@ -2,8 +2,8 @@
 
 use super::{Rule, covers, forwards_to, rule};
 use crate::diag::Severity::Error;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 
 pub const TARGET_UNREACHABLE_FROM_LB: Rule = rule(
     "SG001",

@@ -2,8 +2,8 @@
 
 use super::{Rule, groups_of, rule};
 use crate::diag::Severity::Warning;
-use crate::spec::model::*;
-use crate::spec::values::pointer as p;
+use crate::stack_format::model::*;
+use crate::stack_format::values::pointer as p;
 
 /// Target groups with health checks and targets of their own (not Lambda functions).
 fn checked(s: &Stack) -> impl Iterator<Item = (&String, &TargetGroup)> {

@@ -5,7 +5,7 @@ use crate::attrs::acm::CertificateAttrs;
 use crate::attrs::{Attributes, TagMap, set_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint};
 use crate::plan::{Address, Live};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use aws_sdk_acm::types::{CertificateStatus, CertificateSummary, CertificateType};
 use futures_util::future::try_join_all;
 use std::collections::BTreeMap;
@@ -51,8 +51,8 @@ fn lookups(stack: &Stack, summaries: &[CertificateSummary]) -> anyhow::Result<BT
                 out.insert(key.clone(), arn.to_string());
             }
             None => {
-                return Err(crate::spec::At::error(
-                    crate::spec::values::pointer(&["certificates", key, "lookup", "domain"]),
+                return Err(crate::stack_format::At::error(
+                    crate::stack_format::values::pointer(&["certificates", key, "lookup", "domain"]),
                     format!("certificate `{key}`: no issued certificate for `{}` in this region", lookup.domain),
                 ));
             }

@@ -17,7 +17,7 @@ use crate::plan::autoscaling::ResolvedImage;
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::model::{Image, Stack};
+use crate::stack_format::model::{Image, Stack};
 use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction};
 use aws_sdk_ec2::types::{Filter, LaunchTemplate};
 use aws_smithy_types::date_time::Format;
@@ -62,7 +62,7 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         }
     };
     // One DescribeImages per distinct lookup, however many templates share it.
-    let mut distinct: Vec<crate::spec::model::ImageLookup> = Vec::new();
+    let mut distinct: Vec<crate::stack_format::model::ImageLookup> = Vec::new();
     for lt in stack.launch_templates.values() {
         if let Image::Lookup(l) = &lt.image
             && !distinct.contains(l)
@@ -115,8 +115,8 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
     for (key, lt) in &stack.launch_templates {
         if let Image::Id(id) = &lt.image {
             let image = found.iter().find(|i| i.image_id() == Some(id.as_str())).ok_or_else(|| {
-                crate::spec::At::error(
-                    crate::spec::values::pointer(&["launch_templates", key, "image"]),
+                crate::stack_format::At::error(
+                    crate::stack_format::values::pointer(&["launch_templates", key, "image"]),
                     format!("launch template `{key}`: image {id} does not exist in this region (or is not shared with this account)"),
                 )
             })?;
@@ -126,8 +126,8 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
     for (key, lt) in &stack.launch_templates {
         if let Image::Lookup(l) = &lt.image {
             let image = looked_up.iter().find(|(x, _)| x == l).and_then(|(_, i)| i.clone()).ok_or_else(|| {
-                crate::spec::At::error(
-                    crate::spec::values::pointer(&["launch_templates", key, "image"]),
+                crate::stack_format::At::error(
+                    crate::stack_format::values::pointer(&["launch_templates", key, "image"]),
                     format!("launch template `{key}`: no available image named `{}` owned by {}", l.name, l.owner),
                 )
             })?;
@@ -136,7 +136,10 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         if let Image::Parameter(p) = &lt.image {
             let found = from_parameters.iter().find(|(name, _)| *name == p.ssm).map(|(_, i)| i.clone());
             let image = found.unwrap_or_else(|| Err(format!("SSM parameter {} was not read", p.ssm))).map_err(|why| {
-                crate::spec::At::error(crate::spec::values::pointer(&["launch_templates", key, "image"]), format!("launch template `{key}`: {why}"))
+                crate::stack_format::At::error(
+                    crate::stack_format::values::pointer(&["launch_templates", key, "image"]),
+                    format!("launch template `{key}`: {why}"),
+                )
             })?;
             out.insert(key.clone(), image);
         }

@@ -6,7 +6,7 @@ use crate::attrs::{Attributes, RefOrId, TagMap, set_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, MetricAlarm};
 use futures_util::future::try_join_all;
 use serde_json::Value;

@@ -6,7 +6,7 @@ use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
 use crate::plan::desired::{Context, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use aws_sdk_ec2::types::{Filter, IpPermission, SecurityGroup, Tag};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -37,13 +37,14 @@ pub async fn look_up_groups(clients: &Clients, stack: &Stack, vpc_id: &str) -> a
         }
         let groups =
             req.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err(&format!("looking up security group `{key}`"), e))?;
-        let at = crate::spec::values::pointer(&["security_groups", key, "lookup"]);
+        let at = crate::stack_format::values::pointer(&["security_groups", key, "lookup"]);
         match groups.as_slice() {
             [one] => Ok((key.clone(), one.group_id().unwrap_or_default().to_string())),
-            [] => Err(crate::spec::At::error(at, format!("security group `{key}`: no group of {vpc_id} matches the lookup"))),
-            many => {
-                Err(crate::spec::At::error(at, format!("security group `{key}`: {} groups of {vpc_id} match the lookup; add a tag that picks one", many.len())))
-            }
+            [] => Err(crate::stack_format::At::error(at, format!("security group `{key}`: no group of {vpc_id} matches the lookup"))),
+            many => Err(crate::stack_format::At::error(
+                at,
+                format!("security group `{key}`: {} groups of {vpc_id} match the lookup; add a tag that picks one", many.len()),
+            )),
         }
     }))
     .await?;
@@ -159,6 +160,6 @@ fn security_group_arn(clients: &Clients, g: &SecurityGroup) -> Option<String> {
         return Some(arn.to_string());
     }
     let region = clients.ec2.config().region()?.to_string();
-    let partition = crate::spec::validate::partition_of(&region);
+    let partition = crate::stack_format::validate::partition_of(&region);
     Some(format!("arn:{partition}:ec2:{region}:{}:security-group/{}", g.owner_id()?, g.group_id()?))
 }

@@ -12,8 +12,8 @@ use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
 use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, tg_attributes, tg_sets_attributes};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::attributes;
-use crate::spec::model::{LbType, Protocol, Stack, TargetType};
+use crate::stack_format::attributes;
+use crate::stack_format::model::{LbType, Protocol, Stack, TargetType};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
 use futures_util::future::try_join_all;
 use indexmap::IndexMap;
@@ -759,7 +759,7 @@ pub async fn read_shared(
     Ok((states, live))
 }
 
-async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::spec::model::SharedListener) -> anyhow::Result<String> {
+async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::stack_format::model::SharedListener) -> anyhow::Result<String> {
     let missing = |what: String| anyhow::anyhow!("shared listener `{key}`: {what}");
     let published = match (&shared.from_stack, &shared.output) {
         (Some(other), Some(output)) => {

@@ -19,7 +19,7 @@ pub mod wafv2;
 
 use crate::plan::LiveState;
 use crate::plan::desired::Context;
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -215,8 +215,9 @@ pub async fn probe_region(config: &SdkConfig) -> anyhow::Result<()> {
     match aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2).describe_load_balancers().page_size(1).send().await {
         Ok(_) => Ok(()),
         Err(e) if matches!(crate::aws_error::class_of(&e), Class::ServiceFault | Class::Unreachable | Class::Timeout) => {
-            let near =
-                crate::spec::check::did_you_mean(&region, crate::spec::validate::KNOWN_REGIONS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+            let near = crate::stack_format::check::did_you_mean(&region, crate::stack_format::validate::KNOWN_REGIONS)
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
             Err(anyhow::Error::new(AwsError::new(
                 format!("trying region `{region}`"),
                 Class::NoRegion,

@@ -2,8 +2,8 @@
 
 use super::{Clients, err};
 use crate::plan::desired::Context;
-use crate::spec::At;
-use crate::spec::model::{Stack, Tags, VpcRef};
+use crate::stack_format::At;
+use crate::stack_format::model::{Stack, Tags, VpcRef};
 use aws_sdk_ec2::types::{Filter, Subnet};
 use std::collections::BTreeMap;
 
@@ -47,7 +47,7 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
             let found: Vec<&Subnet> = subnets.iter().filter(|s| group.ids.iter().any(|id| Some(id.as_str()) == s.subnet_id())).collect();
             if let Some(missing) = group.ids.iter().find(|id| !found.iter().any(|s| s.subnet_id() == Some(id.as_str()))) {
                 return Err(At::error(
-                    crate::spec::values::pointer(&["network", "subnet_groups", name]),
+                    crate::stack_format::values::pointer(&["network", "subnet_groups", name]),
                     format!("subnet group `{name}`: {missing} is not a subnet of {vpc_id}"),
                 ));
             }
@@ -55,7 +55,7 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         } else {
             let tagged = |s: &Subnet, k: &str, v: &str| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v));
             let in_zone = |s: &Subnet, z: &String| s.availability_zone() == Some(z.as_str()) || s.availability_zone_id() == Some(z.as_str());
-            let pointer = crate::spec::values::pointer(&["network", "subnet_groups", name]);
+            let pointer = crate::stack_format::values::pointer(&["network", "subnet_groups", name]);
             // Every zone and name asked for must find a subnet: a typo is an error, not a smaller group.
             for zone in &group.zones {
                 if !subnets.iter().any(|s| in_zone(s, zone)) {
@@ -76,7 +76,7 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         };
         if chosen.is_empty() {
             return Err(At::error(
-                crate::spec::values::pointer(&["network", "subnet_groups", name]),
+                crate::stack_format::values::pointer(&["network", "subnet_groups", name]),
                 format!("subnet group `{name}` matches no subnet of {vpc_id}"),
             ));
         }

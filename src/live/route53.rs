@@ -7,7 +7,7 @@ use crate::attrs::route53::{RawAlias, RawRecord, RecordAttrs};
 use crate::attrs::{Attributes, Ref, RefOrId};
 use crate::plan::desired::fqdn;
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use aws_sdk_route53::types::{HostedZone, ResourceRecordSet, RrType};
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;

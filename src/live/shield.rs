@@ -8,7 +8,7 @@ use crate::attrs::{Attributes, Ref};
 use crate::aws_error::{Class, class_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use futures_util::future::try_join_all;
 
 /// The protections of `lbs` (owned load balancers: address and ARN), and whether the account

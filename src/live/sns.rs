@@ -7,7 +7,7 @@ use crate::attrs::{Attributes, set_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, shown_endpoint};
 use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use futures_util::future::try_join_all;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@ use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit, Statement, WafRul
 use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
 use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live, names};
-use crate::spec::model::Stack;
+use crate::stack_format::model::Stack;
 use aws_sdk_wafv2::types::{Rule, Scope};
 use futures_util::future::try_join_all;
 use serde_json::{Map, Value};

@@ -12,7 +12,7 @@ use crate::attrs::autoscaling::{
 };
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
 use crate::attrs::{Attributes, Ref, RefOrId, set_of};
-use crate::spec::model::*;
+use crate::stack_format::model::*;
 use serde_json::{Map, Value, json};
 
 /// The AMI a launch template resolved to at plan time.
@@ -84,7 +84,8 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
     let image = ctx.images.get(key).ok_or_else(|| format!("launch template `{key}`: its image was not resolved"))?;
     let user_data = match &lt.user_data {
         Some(file) => {
-            let bytes = s.files.read(file, crate::spec::validate::MAX_USER_DATA).map_err(|e| format!("launch template `{key}`: user data `{file}`: {e}"))?;
+            let bytes =
+                s.files.read(file, crate::stack_format::validate::MAX_USER_DATA).map_err(|e| format!("launch template `{key}`: user data `{file}`: {e}"))?;
             Some(String::from_utf8(bytes).map_err(|_| format!("launch template `{key}`: user data `{file}` is not UTF-8 text"))?)
         }
         None => None,
@@ -257,7 +258,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             spot_strategy: strategy.into(),
             weighted_capacity: (!m.weighted_capacity.is_empty()).then(|| m.weighted_capacity.iter().map(|(t, w)| (t.clone(), i64::from(*w))).collect()),
             requirements: m.requirements.as_ref().map(|r| {
-                let range = |x: &crate::spec::model::Range| (x.min.map(i64::from), x.max.map(i64::from));
+                let range = |x: &crate::stack_format::model::Range| (x.min.map(i64::from), x.max.map(i64::from));
                 crate::attrs::autoscaling::InstanceRequirements {
                     vcpus: range(&r.vcpus),
                     memory_mib: range(&r.memory_mib),
@@ -558,7 +559,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             PredefinedMetric::NetworkOut => "ASGNetworkOut",
             PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
         });
-        let custom = |c: &crate::spec::model::CustomMetric| CustomMetric {
+        let custom = |c: &crate::stack_format::model::CustomMetric| CustomMetric {
             namespace: Some(c.namespace.clone()),
             name: Some(c.name.clone()),
             statistic: Some(c.statistic.clone()),
@@ -666,7 +667,7 @@ fn alarm_dimensions(d: &AlarmDimensions) -> Vec<Dimension> {
 pub const BAND_QUERY: &str = "band";
 pub const BANDED_METRIC_QUERY: &str = "m1";
 /// The id of the query that holds an alarm's `expression`.
-pub use crate::spec::model::EXPRESSION_QUERY;
+pub use crate::stack_format::model::EXPRESSION_QUERY;
 
 /// The metric queries of a math or anomaly alarm (none for a plain one), sorted by id.
 fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Query> {

@@ -16,7 +16,7 @@ use crate::attrs::shield::ShieldProtectionAttrs;
 use crate::attrs::sns::{Subscription, TopicAttrs};
 use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
 use crate::attrs::{AttributeMap, Ref, RefOrId, TagMap, set_of};
-use crate::spec::model::*;
+use crate::stack_format::model::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -170,7 +170,7 @@ fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     if let Some(v) = &t.version {
         location.push_str(&format!("@{v}"));
     }
-    let plain = location.chars().count() <= 256 && !t.key.contains('@') && location.chars().all(crate::spec::validate::tag_char);
+    let plain = location.chars().count() <= 256 && !t.key.contains('@') && location.chars().all(crate::stack_format::validate::tag_char);
     let bundle = if plain { location } else { format!("s3://{}/sha-{}", t.bucket, names::hash7(&location)) };
     let mut tags = tag_map(s, &address, &t.tags);
     tags.insert(BUNDLE_TAG.into(), bundle.clone());
@@ -335,7 +335,7 @@ fn sg_rules(rules: &[SgRule]) -> Vec<Permission> {
             (SgProtocol::Icmp, None) => ("icmp", -1, -1),
             (p, Some(Ports::One(n))) => (proto_name(p), *n as i64, *n as i64),
             (p, Some(Ports::Range(r))) => {
-                let (a, b) = crate::spec::validate::parse_port_range(r).unwrap_or((0, 65535));
+                let (a, b) = crate::stack_format::validate::parse_port_range(r).unwrap_or((0, 65535));
                 (proto_name(p), a as i64, b as i64)
             }
             (p, None) => (proto_name(p), 0, 65535),
@@ -405,7 +405,8 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
             CertificateAttrs { r#type: "requested".into(), domain: Some(domain), alternative_names: Some(set_of(sans)), fingerprint: None, status: None, tags };
         (attrs, CertificateInputs { validation_zone: Some(c.validation_zone.clone().unwrap_or_default()), ..CertificateInputs::default() })
     } else if let Some(imp) = &c.import {
-        let pem = s.files.read(&imp.certificate, crate::spec::pem::MAX_PEM_BYTES).map_err(|e| format!("certificate `{key}`: `{}`: {e}", imp.certificate))?;
+        let pem =
+            s.files.read(&imp.certificate, crate::stack_format::pem::MAX_PEM_BYTES).map_err(|e| format!("certificate `{key}`: `{}`: {e}", imp.certificate))?;
         let fingerprint =
             pem_fingerprint(&String::from_utf8_lossy(&pem)).ok_or_else(|| format!("certificate `{key}`: `{}` holds no PEM certificate", imp.certificate))?;
         let attrs = CertificateAttrs { r#type: "imported".into(), domain: None, alternative_names: None, fingerprint: Some(fingerprint), status: None, tags };
@@ -639,7 +640,7 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
 }
 
 pub fn tg_attribute_default(key: &str) -> Option<&'static str> {
-    crate::spec::attributes::default_of(crate::spec::attributes::TARGET_GROUP, key)
+    crate::stack_format::attributes::default_of(crate::stack_format::attributes::TARGET_GROUP, key)
 }
 
 fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned: bool) -> Desired {
@@ -750,7 +751,7 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
 }
 
 pub fn lb_attribute_default(key: &str) -> Option<&'static str> {
-    crate::spec::attributes::default_of(crate::spec::attributes::LOAD_BALANCER, key)
+    crate::stack_format::attributes::default_of(crate::stack_format::attributes::LOAD_BALANCER, key)
 }
 
 fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Result<Desired, String> {
@@ -828,7 +829,7 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
 }
 
 pub fn listener_attribute_default(key: &str) -> Option<&'static str> {
-    crate::spec::attributes::default_of(crate::spec::attributes::LISTENER, key)
+    crate::stack_format::attributes::default_of(crate::stack_format::attributes::LISTENER, key)
 }
 
 /// Whether lbstack manages this listener's attributes: a network TCP listener always (its idle
@@ -995,7 +996,7 @@ fn main_action(a: &Action) -> MainAction {
     MainAction::Unsupported { r#type: String::new() }
 }
 
-fn jwt_validation(j: &crate::spec::model::JwtValidation) -> elb::JwtValidation {
+fn jwt_validation(j: &crate::stack_format::model::JwtValidation) -> elb::JwtValidation {
     elb::JwtValidation {
         issuer: j.issuer.clone(),
         jwks_endpoint: j.jwks_endpoint.clone(),
@@ -1008,7 +1009,8 @@ fn jwt_validation(j: &crate::spec::model::JwtValidation) -> elb::JwtValidation {
 }
 
 fn rewrite(r: &Rule) -> Option<elb::Rewrite> {
-    let rule = |x: &Option<crate::spec::model::RewriteRule>| x.as_ref().map(|x| elb::RewriteRule { regex: x.regex.clone(), replace: x.replace.clone() });
+    let rule =
+        |x: &Option<crate::stack_format::model::RewriteRule>| x.as_ref().map(|x| elb::RewriteRule { regex: x.regex.clone(), replace: x.replace.clone() });
     r.rewrite.as_ref().map(|w| elb::Rewrite { host: rule(&w.host), url: rule(&w.url) })
 }
 
@@ -1103,7 +1105,7 @@ mod tests {
     use super::*;
 
     fn stack(text: &str) -> Stack {
-        let loaded = crate::spec::load_str("test.yaml", text, None, &[]);
+        let loaded = crate::stack_format::load_str("test.yaml", text, None, &[]);
         assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
         loaded.stack.expect("a stack")
     }
@@ -1113,7 +1115,7 @@ mod tests {
         let keys = ["team", "cost/center", "a+b", "kubernetes.io/cluster/x", "plain key"];
         let values = managed_tag_values(&keys);
         assert_eq!(values, ["team/cost+/center/a++b/kubernetes.io+/cluster+/x/plain key"]);
-        assert!(values.iter().all(|v| v.chars().all(crate::spec::validate::tag_char)), "{values:?}");
+        assert!(values.iter().all(|v| v.chars().all(crate::stack_format::validate::tag_char)), "{values:?}");
         assert_eq!(values.iter().flat_map(|v| managed_tag_keys(v)).collect::<Vec<_>>(), keys);
         // Past 256 characters the record continues in a second value, split between keys.
         let long: Vec<String> = (0..40).map(|i| format!("key-number-{i:02}")).collect();

@@ -33,13 +33,13 @@ pub fn replacement(stack: &str, key: &str, max: usize, current: &str, salt: &str
 /// cannot be the stack's instead of reading their tags.
 /// The AWS name of a load balancer or target group of the stack: its `name:` when it has one
 /// (an adopted resource), else `<stack>-<key>`.
-pub fn elbv2_name(s: &crate::spec::model::Stack, kind: crate::kinds::Kind, key: &str) -> String {
+pub fn elbv2_name(s: &crate::stack_format::model::Stack, kind: crate::kinds::Kind, key: &str) -> String {
     given(s, kind, key, 32)
 }
 
 /// The AWS name of an entry: its `name:` when it has one (an adopted resource), else
 /// `<stack>-<key>` within `max` characters.
-pub fn given(s: &crate::spec::model::Stack, kind: crate::kinds::Kind, key: &str, max: usize) -> String {
+pub fn given(s: &crate::stack_format::model::Stack, kind: crate::kinds::Kind, key: &str, max: usize) -> String {
     s.given_name(kind, key).map_or_else(|| physical(&s.stack, key, max), str::to_string)
 }
 

@@ -6,7 +6,7 @@
 use super::diff::LiveState;
 use super::model::{Action, OutputChange, Plan};
 use crate::kinds::Kind;
-use crate::spec::Stack;
+use crate::stack_format::Stack;
 use std::collections::BTreeMap;
 
 /// One output of the stack, from live state: None when its resource does not exist (yet).
@@ -24,7 +24,7 @@ pub fn values(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
         .outputs
         .iter()
         .map(|(name, out)| {
-            let (kind, key, attribute) = crate::spec::model::output_parts(&out.value).unwrap_or_default();
+            let (kind, key, attribute) = crate::stack_format::model::output_parts(&out.value).unwrap_or_default();
             let found = Kind::parse(kind).and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
             let value = found.and_then(|r| match attribute {
                 "id" => Some(r.id.clone()),
@@ -56,7 +56,7 @@ pub fn changes(stack: &Stack, plan: &Plan, live: &LiveState, published: Option<&
     if !destroy {
         let now = values(stack, live);
         for (name, out) in &stack.outputs {
-            let (kind, key, attribute) = crate::spec::model::output_parts(&out.value).unwrap_or_default();
+            let (kind, key, attribute) = crate::stack_format::model::output_parts(&out.value).unwrap_or_default();
             let change = Kind::parse(kind).and_then(|k| plan.changes.iter().find(|c| c.address.kind == k && c.address.key == key));
             let current = now.iter().find(|v| &v.name == name).and_then(|v| v.value.clone());
             let after = match change.map(|c| c.action) {
@@ -97,7 +97,7 @@ mod tests {
 
     fn stack() -> Stack {
         let text = "version: 1\nstack: s\ntarget_groups:\n  api: {protocol: HTTP, port: 80}\n  web: {protocol: HTTP, port: 80}\nload_balancers:\n  edge:\n    listeners:\n      http: {port: 80, protocol: HTTP, default_action: {forward: api}}\n      alt: {port: 81, protocol: HTTP, default_action: {forward: web}}\noutputs:\n  dns: {value: load_balancer.edge.dns_name}\n  api_name: {value: target_group.api.name}\n  web_arn: {value: target_group.web.arn}\n";
-        let loaded = crate::spec::load_str("s.yaml", text, None, &[]);
+        let loaded = crate::stack_format::load_str("s.yaml", text, None, &[]);
         loaded.stack.expect("the stack loads")
     }
 

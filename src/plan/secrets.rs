@@ -7,7 +7,7 @@
 //! key keeps two stacks' digests of one secret apart.
 
 use crate::attrs::elbv2::SecretSource;
-use crate::spec::files::FileAccess;
+use crate::stack_format::files::FileAccess;
 use hmac::{Hmac, Mac};
 
 /// The tag that records the digest of the secret a listener or rule was sent.
@@ -33,17 +33,17 @@ pub fn read_from(env: Option<&str>, file: Option<&str>, files: &FileAccess, what
 }
 
 /// A subscription's endpoint: as written, or read from its secret's source.
-pub fn endpoint(endpoint: &crate::spec::model::Endpoint, files: &FileAccess) -> anyhow::Result<String> {
+pub fn endpoint(endpoint: &crate::stack_format::model::Endpoint, files: &FileAccess) -> anyhow::Result<String> {
     match endpoint {
-        crate::spec::model::Endpoint::Literal(value) => Ok(value.clone()),
-        crate::spec::model::Endpoint::Secret(source) => read_from(source.env.as_deref(), source.file.as_deref(), files, "the subscription endpoint"),
+        crate::stack_format::model::Endpoint::Literal(value) => Ok(value.clone()),
+        crate::stack_format::model::Endpoint::Secret(source) => read_from(source.env.as_deref(), source.file.as_deref(), files, "the subscription endpoint"),
     }
 }
 
 /// Each subscription endpoint of the stack that plans show as a hash, by how they show it: what
 /// apply sends, read from the stack when it runs (never carried in a plan). An endpoint whose
 /// source cannot be read is left out; the apply step that needs it says so.
-pub fn shown_endpoints(stack: &crate::spec::Stack) -> std::collections::BTreeMap<String, String> {
+pub fn shown_endpoints(stack: &crate::stack_format::Stack) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
     for sub in stack.topics.values().flat_map(|t| &t.subscriptions) {
         if let Ok(real) = endpoint(&sub.endpoint, &stack.files) {
@@ -76,6 +76,6 @@ mod tests {
         assert_ne!(a, digest("shop", "s3cr3t-valuf"), "a rotated secret differs");
         assert_ne!(a, digest("other", "s3cr3t-value"), "keyed by stack");
         assert!(!a.contains("s3cr3t") && a.len() == "hmac-sha256:".len() + 32);
-        assert!(a.chars().all(crate::spec::validate::tag_char), "fits an ELBv2 tag");
+        assert!(a.chars().all(crate::stack_format::validate::tag_char), "fits an ELBv2 tag");
     }
 }

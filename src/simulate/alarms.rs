@@ -1,7 +1,7 @@
 //! Alarms in the simulation: per-minute metric series, CloudWatch's statistics over a period, and
 //! an alarm's M-of-N evaluation at the end of each of its periods.
 
-use crate::spec::model::{Alarm, Comparison};
+use crate::stack_format::model::{Alarm, Comparison};
 
 /// Per-minute metric series the alarms read.
 #[derive(Default)]

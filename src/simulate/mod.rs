@@ -10,7 +10,7 @@ mod fleet;
 mod policies;
 mod schedules;
 
-use crate::spec::model::*;
+use crate::stack_format::model::*;
 use alarms::Series;
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
 use fleet::Fleet;

@@ -5,7 +5,7 @@
 
 use super::alarms::{AlarmModel, MODELLED, Series};
 use super::schedules::Sizes;
-use crate::spec::model::*;
+use crate::stack_format::model::*;
 
 pub(super) struct Tracking<'a> {
     pub name: &'a str,

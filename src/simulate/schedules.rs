@@ -1,8 +1,8 @@
 //! Scheduled actions in the simulation: each runs at its cron minute in its own time zone
 //! (daylight saving included), or once at its start time, and sets the group's sizes.
 
-use crate::spec::cron::Cron;
-use crate::spec::model::{ScheduledAction, Stack};
+use crate::stack_format::cron::Cron;
+use crate::stack_format::model::{ScheduledAction, Stack};
 use chrono::{DateTime, Utc};
 
 /// The group's sizes as schedules and policies change them.
@@ -67,7 +67,7 @@ mod tests {
         let text = format!(
             "version: 1\nstack: s\nlaunch_templates:\n  app: {{image: ami-12345678, instance_type: t3.micro}}\nautoscaling_groups:\n  app: {{min: 1, max: 10, launch_template: app}}\nscheduled_actions:\n{actions}"
         );
-        crate::spec::load_str("s.yaml", &text, None, &[]).stack.expect("a stack")
+        crate::stack_format::load_str("s.yaml", &text, None, &[]).stack.expect("a stack")
     }
 
     #[test]

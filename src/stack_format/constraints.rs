@@ -2131,7 +2131,7 @@ mod tests {
     /// without saying what AWS takes there fails here.
     #[test]
     fn every_field_of_the_format_is_in_the_table() {
-        let schema = crate::spec::json_schema();
+        let schema = crate::stack_format::json_schema();
         let mut fields: Vec<String> = Vec::new();
         let mut add = |def: &str, d: &Value| {
             for f in d.get("properties").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {

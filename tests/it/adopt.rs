@@ -195,7 +195,7 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
 
 /// Without `--adopt` the names the stack gives are taken (exactly `conflicts`, nothing applies);
 /// with `--adopt-all` the plan has no conflict, applies, and plans to nothing afterwards.
-async fn adopt_all_by_name(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, conflicts: &[&str]) {
+async fn adopt_all_by_name(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, conflicts: &[&str]) {
     let p = crate::support::plan(c, s).await;
     let mut taken: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
     taken.sort();
@@ -344,7 +344,7 @@ async fn certificates_and_records_are_forgotten_and_parts_say_what_to_forget() {
     let file = dir.join("stack.yaml");
     std::fs::write(&file, &yaml).unwrap();
     let f = file.to_str().unwrap();
-    let s = lbstack::spec::load_file(&file, &[]).stack.unwrap();
+    let s = lbstack::stack_format::load_file(&file, &[]).stack.unwrap();
     apply_converges(&c, &s).await;
 
     let refused = [

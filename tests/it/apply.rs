@@ -360,7 +360,7 @@ async fn certificates_imported_reimported_then_requested_with_dns_validation() {
         )
     };
     let load_in_dir = |yaml: String| {
-        let loaded = lbstack::spec::load_str("stack.yaml", &yaml, Some(&dir), &[]);
+        let loaded = lbstack::stack_format::load_str("stack.yaml", &yaml, Some(&dir), &[]);
         assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
         loaded.stack.unwrap()
     };
@@ -783,7 +783,7 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
                 .collect::<std::collections::BTreeMap<_, _>>()
         }
     };
-    let arn_of = |s: &lbstack::spec::Stack, address: &str| {
+    let arn_of = |s: &lbstack::stack_format::Stack, address: &str| {
         let c = &c;
         let (s, address) = (s.clone(), address.to_string());
         async move { lbstack::live::read(c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
@@ -1146,7 +1146,7 @@ async fn listener_attributes_round_trip() {
             out.attributes().iter().find(|a| a.key() == Some(key)).and_then(|a| a.value()).map(str::to_string)
         }
     };
-    let arn_of = |s: &lbstack::spec::Stack, address: &'static str| {
+    let arn_of = |s: &lbstack::stack_format::Stack, address: &'static str| {
         let (c, s) = (c.clone(), s.clone());
         async move { lbstack::live::read(&c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
     };
@@ -1295,7 +1295,7 @@ async fn regex_conditions_rewrites_and_jwt_validation_round_trip() {
     ] {
         assert!(written.contains(part), "{part} not in:\n{written}");
     }
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     // Changed in place: one update of the rules, one of the listener.

@@ -161,8 +161,8 @@ fn the_editor_schema_agrees_with_validate() {
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let as_written = |path: &std::path::Path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let (node, _) = lbstack::spec::yaml::parse(&text);
-        lbstack::spec::values::to_json(&node.expect("parses"), &mut Default::default())
+        let (node, _) = lbstack::stack_format::yaml::parse(&text);
+        lbstack::stack_format::values::to_json(&node.expect("parses"), &mut Default::default())
     };
     let mut valid = vec![repo_root().join("stacks/shop.yaml")];
     for dir in ["examples", "tests/fixtures/valid"] {
@@ -185,10 +185,10 @@ fn the_editor_schema_agrees_with_validate() {
         "version: 1\nstack: shop\ntarget_groups:\n  app: {protocol: HTTP, port: eighty}\n",
         "version: 1\nstack: shop\ntarget_grups: {}\n",
     ] {
-        let (node, _) = lbstack::spec::yaml::parse(yaml);
-        let doc = lbstack::spec::values::to_json(&node.unwrap(), &mut Default::default());
+        let (node, _) = lbstack::stack_format::yaml::parse(yaml);
+        let doc = lbstack::stack_format::values::to_json(&node.unwrap(), &mut Default::default());
         assert!(!validator.is_valid(&doc), "the editor schema accepts:\n{yaml}");
-        assert!(lbstack::spec::load_str("s.yaml", yaml, None, &[]).report.has_errors(), "validate accepts:\n{yaml}");
+        assert!(lbstack::stack_format::load_str("s.yaml", yaml, None, &[]).report.has_errors(), "validate accepts:\n{yaml}");
     }
 }
 

@@ -8,23 +8,23 @@ use crate::support::{clients, repo_root, unique};
 /// The reference stack as its own stack (`shop-<colour>` with a colour no other run uses) in a
 /// zone of its own, so runs can go side by side. `drop_zone` removes the zone afterwards (plans
 /// read every zone of the account).
-async fn reference(c: &lbstack::live::Clients) -> lbstack::spec::Stack {
+async fn reference(c: &lbstack::live::Clients) -> lbstack::stack_format::Stack {
     let color = unique("f").replace('-', "");
     let zone = format!("{color}.example.com");
     c.route53.create_hosted_zone().name(&zone).caller_reference(&zone).send().await.unwrap();
     let text = std::fs::read_to_string(repo_root().join("stacks/shop.yaml")).unwrap().replace("    allowed: [blue, green]\n", "");
     let vars = vec![("color".to_string(), color), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
-    let loaded = lbstack::spec::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
+    let loaded = lbstack::stack_format::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     loaded.stack.unwrap()
 }
 
 /// Plan and apply through `c` (one step at a time, so the n-th write is the same call every run).
-async fn apply(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool) -> Result<(), String> {
+async fn apply(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, destroy: bool) -> Result<(), String> {
     apply_with(c, s, destroy, 1).await
 }
 
-async fn apply_with(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool, parallelism: usize) -> Result<(), String> {
+async fn apply_with(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, destroy: bool, parallelism: usize) -> Result<(), String> {
     let planned = lbstack::ops::plan(c, s, destroy).await.map_err(|e| format!("{e:#}"))?;
     let outcome = lbstack::ops::apply(c, s, &planned.plan, parallelism, |_| {}).await;
     if outcome.failed() {
@@ -124,7 +124,7 @@ alarms:
 }
 
 /// Adds `outsider=hand` to every resource of the stack, the way a person or another tool would.
-async fn tag_by_hand(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) {
+async fn tag_by_hand(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) {
     let (_, live) = lbstack::live::read(c, s).await.unwrap();
     for r in &live.resources {
         let id = r.id.as_str();
@@ -188,7 +188,7 @@ async fn tags_added_outside_are_never_shown_or_removed_and_removed_tags_are_show
 
 /// Changes `address` in `s` so that it must be replaced; None for kinds that are never replaced
 /// (a listener is replaced with its load balancer).
-fn force_replacement(s: &mut lbstack::spec::Stack, address: &lbstack::plan::Address, round: usize) -> Option<()> {
+fn force_replacement(s: &mut lbstack::stack_format::Stack, address: &lbstack::plan::Address, round: usize) -> Option<()> {
     use lbstack::plan::Kind;
     let key = address.key.as_str();
     match address.kind {
@@ -209,8 +209,8 @@ fn force_replacement(s: &mut lbstack::spec::Stack, address: &lbstack::plan::Addr
         Kind::LoadBalancer => {
             let lb = s.load_balancers.get_mut(key)?;
             lb.scheme = match lb.scheme {
-                lbstack::spec::model::Scheme::Internal => lbstack::spec::model::Scheme::InternetFacing,
-                _ => lbstack::spec::model::Scheme::Internal,
+                lbstack::stack_format::model::Scheme::Internal => lbstack::stack_format::model::Scheme::InternetFacing,
+                _ => lbstack::stack_format::model::Scheme::Internal,
             };
         }
         Kind::ScalingPolicy => {

@@ -78,7 +78,7 @@ fn every_stack_shown_validates() {
             if lang != "yaml" || !body.lines().any(|l| l.starts_with("version: 1")) {
                 continue;
             }
-            let loaded = lbstack::spec::load_str("shown.yaml", &body, Some(&repo_root()), &[]);
+            let loaded = lbstack::stack_format::load_str("shown.yaml", &body, Some(&repo_root()), &[]);
             assert!(!loaded.report.has_errors(), "{}:{line}: the stack shown does not validate:\n{}", page.display(), loaded.report.render_short());
             checked += 1;
         }

@@ -153,7 +153,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 fn check(name: &str, text: &str, base: &std::path::Path) -> Option<String> {
     let start = Instant::now();
     let result = std::panic::catch_unwind(|| {
-        let loaded = lbstack::spec::load_str(name, text, Some(base), &[("color".into(), "blue".into())]);
+        let loaded = lbstack::stack_format::load_str(name, text, Some(base), &[("color".into(), "blue".into())]);
         // Render as validate does: the renderer meets the same input.
         let human = loaded.report.render_human(false);
         let json = loaded.report.to_json().to_string();

@@ -5,8 +5,8 @@ use crate::support::{lbstack, repo_root};
 use lbstack::graph::Graph;
 use lbstack::plan::{Action, Address, Change, Kind, Plan};
 
-fn stack(path: &std::path::Path) -> lbstack::spec::Stack {
-    let loaded = lbstack::spec::load_file(path, &[]);
+fn stack(path: &std::path::Path) -> lbstack::stack_format::Stack {
+    let loaded = lbstack::stack_format::load_file(path, &[]);
     loaded.stack.unwrap_or_else(|| panic!("{} loads", path.display()))
 }
 
@@ -99,7 +99,7 @@ shared_listeners:
 alarms:
   errors: {metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {load_balancer: web}, threshold: 10, comparison: ">", actions: [pager]}
 "#;
-    let loaded = lbstack::spec::load_str("graph.yaml", text, None, &[]);
+    let loaded = lbstack::stack_format::load_str("graph.yaml", text, None, &[]);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let mermaid = Graph::from_stack(&loaded.stack.unwrap()).mermaid();
     for expected in [

@@ -372,7 +372,7 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     // SAFETY: a variable only this test reads, set before anything reads it.
     unsafe { std::env::set_var(&variable, &webhook) };
 
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(loaded.report.diagnostics.is_empty(), "{}\n{written}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
     let planned = Box::pin(lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All)).await.unwrap().plan;
@@ -497,7 +497,7 @@ async fn the_reference_stack_round_trips_through_import() {
     let zone = format!("{}.example.com", unique("shop"));
     c.route53.create_hosted_zone().name(&zone).caller_reference(&zone).send().await.unwrap();
     let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
-    let loaded = lbstack::spec::load_file(&crate::support::repo_root().join("stacks/shop.yaml"), &vars);
+    let loaded = lbstack::stack_format::load_file(&crate::support::repo_root().join("stacks/shop.yaml"), &vars);
     let green = loaded.stack.unwrap();
     let leftovers = lbstack::ops::plan(&c, &green, true).await.unwrap();
     assert!(!lbstack::ops::apply(&c, &green, &leftovers.plan, 8, |_| {}).await.failed());
@@ -529,7 +529,7 @@ async fn the_reference_stack_round_trips_through_import() {
     let o = run(&["import", "--stack", &name, "--tag", "team=storefront", "--out", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let written = std::fs::read_to_string(&file).unwrap();
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(loaded.report.diagnostics.is_empty(), "{}\n{written}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
     assert_eq!((s.load_balancers.len(), s.autoscaling_groups.len(), s.scaling_policies.len(), s.scheduled_actions.len()), (2, 2, 5, 2), "{written}");

@@ -6,7 +6,7 @@ use lbstack::lint;
 use serde_json::Value;
 
 fn findings(path: &std::path::Path) -> Vec<&'static str> {
-    let loaded = lbstack::spec::load_file(path, &[]);
+    let loaded = lbstack::stack_format::load_file(path, &[]);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let stack = loaded.stack.unwrap();
     let (kept, problems, _) = lint::apply_ignores(&stack, lint::check(&stack));
@@ -20,7 +20,7 @@ fn findings(path: &std::path::Path) -> Vec<&'static str> {
 #[test]
 fn the_clean_stack_is_silent_for_every_rule() {
     let path = repo_root().join("tests/fixtures/lint/clean.yaml");
-    let s = lbstack::spec::load_file(&path, &[]).stack.unwrap();
+    let s = lbstack::stack_format::load_file(&path, &[]).stack.unwrap();
     assert!(lint::is_production(&s), "production rules are on for the clean stack");
     assert_eq!(findings(&path), Vec::<&str>::new());
 }
@@ -42,7 +42,7 @@ fn every_rule_fires_on_its_fixture_and_nothing_else_does() {
 
 fn with_ignore(fixture: &str, ignore: &str) -> Vec<&'static str> {
     let text = std::fs::read_to_string(repo_root().join(format!("tests/fixtures/lint/fires/{fixture}.yaml"))).unwrap() + ignore;
-    let loaded = lbstack::spec::load_str("t.yaml", &text, None, &[]);
+    let loaded = lbstack::stack_format::load_str("t.yaml", &text, None, &[]);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let stack = loaded.stack.unwrap();
     let (kept, _, _) = lint::apply_ignores(&stack, lint::check(&stack));
@@ -61,9 +61,9 @@ fn findings_are_silenced_with_a_reason_per_rule_or_resource() {
 
     // A silence without a reason, or of an unknown rule, is an error with a position.
     let text = std::fs::read_to_string(repo_root().join("tests/fixtures/lint/clean.yaml")).unwrap();
-    let loaded = lbstack::spec::load_str("t.yaml", &(text.clone() + "lint:\n  ignore:\n    - {rule: LB004, reason: \"\"}\n"), None, &[]);
+    let loaded = lbstack::stack_format::load_str("t.yaml", &(text.clone() + "lint:\n  ignore:\n    - {rule: LB004, reason: \"\"}\n"), None, &[]);
     assert!(loaded.report.has_errors(), "an empty reason is refused");
-    let loaded = lbstack::spec::load_str("t.yaml", &(text + "lint:\n  ignore:\n    - {rule: LB04, reason: typo}\n"), None, &[]);
+    let loaded = lbstack::stack_format::load_str("t.yaml", &(text + "lint:\n  ignore:\n    - {rule: LB04, reason: typo}\n"), None, &[]);
     let stack = loaded.stack.unwrap();
     let (_, problems, _) = lint::apply_ignores(&stack, lint::check(&stack));
     let report = lint::to_report(loaded.report.clone(), &[], problems, &loaded.index);

@@ -10,7 +10,7 @@ async fn reference_stack_applies_converges_and_destroys() {
     let zone = format!("{}.example.com", crate::support::unique("shop"));
     c.route53.create_hosted_zone().name(&zone).caller_reference(&zone).send().await.unwrap();
     let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
-    let loaded = lbstack::spec::load_file(&repo_root().join("stacks/shop.yaml"), &vars);
+    let loaded = lbstack::stack_format::load_file(&repo_root().join("stacks/shop.yaml"), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
     // An earlier run that stopped halfway may have left `shop-green` resources: start clean.

@@ -108,7 +108,7 @@ async fn every_list_is_followed_past_its_first_page() {
     assert_eq!(text.matches("www2.").count(), 1, "the reference stack's certificates moved; update this test");
     assert!(text.contains("certificates: [site, www]"), "the reference stack's listener moved; update this test");
     let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
-    let loaded = lbstack::spec::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
+    let loaded = lbstack::stack_format::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
     let p = apply_converges(&c, &s).await;

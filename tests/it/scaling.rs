@@ -461,7 +461,7 @@ async fn kitchen_sink_of_auto_scaling_settings_converges_changed_everywhere() {
     let dir = crate::support::repo_root().join("tests/fixtures/valid");
     let read = |f: &str| {
         let text = std::fs::read_to_string(dir.join(f)).unwrap().replace("stack: sink-asg", &format!("stack: {name}"));
-        let loaded = lbstack::spec::load_str(f, &text, Some(&dir), &[]);
+        let loaded = lbstack::stack_format::load_str(f, &text, Some(&dir), &[]);
         assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
         loaded.stack.unwrap()
     };
@@ -541,7 +541,8 @@ async fn group_metrics_and_suspended_processes_are_sets_kept_in_step() {
     apply_converges(&c, &stack("    metrics: [GroupTotalInstances]\n")).await;
     assert_eq!(live(group(&c, &name).await), (vec!["GroupTotalInstances".to_string()], vec![]));
     // Off: the alarm would get no data, and validate says so.
-    let loaded = lbstack::spec::load_str("test.yaml", &format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, "", "")), Some(&std::env::temp_dir()), &[]);
+    let loaded =
+        lbstack::stack_format::load_str("test.yaml", &format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, "", "")), Some(&std::env::temp_dir()), &[]);
     assert!(loaded.report.render_short().contains("does not collect GroupTotalInstances"), "{}", loaded.report.render_short());
     apply_converges(&c, &loaded.stack.unwrap()).await;
     assert_eq!(live(group(&c, &name).await), (vec![], vec![]));
@@ -938,7 +939,7 @@ async fn launch_template_fields_round_trip() {
     {
         assert!(written.contains(part), "{part} not in:\n{written}");
     }
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     // Changed: a new version, the group follows it.
@@ -998,7 +999,7 @@ async fn target_tracking_over_metric_math_round_trips() {
     ]);
     let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
     assert!(written.contains("expression: backlog / instances") && written.contains(&format!("AutoScalingGroupName: {name}-app")), "{written}");
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     let s = policy(&math.replace("backlog / instances", "backlog / (instances + 1)"));
@@ -1044,7 +1045,7 @@ async fn attribute_based_instance_selection_round_trips() {
     ]);
     let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
     assert!(written.contains("desired_capacity_type: vcpu") && written.contains("vcpus: {min: 2, max: 8}"), "{written}");
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     let s = load(&group_stack(&name, "t3.micro", &ud, &by_attributes.replace("max: 8", "max: 16"), ""));
@@ -1097,7 +1098,7 @@ async fn predictive_scaling_on_custom_metrics_round_trips() {
     ]);
     let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
     assert!(written.contains("load_metric: {namespace: MyApp, name: Requests, statistic: Sum}"), "{written}");
-    let loaded = lbstack::spec::load_file(&file, &[]);
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     let changed = policy(&custom.replace("name: Requests,", "name: AllRequests,"));

@@ -136,26 +136,26 @@ pub async fn clients() -> lbstack::live::Clients {
 }
 
 /// A stack from text, as if its file were in the temporary folder (where tests write user data).
-pub fn load(yaml: &str) -> lbstack::spec::Stack {
-    let loaded = lbstack::spec::load_str("test.yaml", yaml, Some(&std::env::temp_dir()), &[]);
+pub fn load(yaml: &str) -> lbstack::stack_format::Stack {
+    let loaded = lbstack::stack_format::load_str("test.yaml", yaml, Some(&std::env::temp_dir()), &[]);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     loaded.stack.expect("the stack loads")
 }
 
-pub async fn plan(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> lbstack::plan::Plan {
+pub async fn plan(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) -> lbstack::plan::Plan {
     lbstack::ops::plan(c, s, false).await.expect("plan").plan
 }
 
 /// Plan, apply, and check the stack converged: a second plan has no changes.
-pub async fn apply_converges(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> lbstack::plan::Plan {
+pub async fn apply_converges(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) -> lbstack::plan::Plan {
     apply_mode(c, s, false).await
 }
 
-pub async fn destroy_converges(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) -> lbstack::plan::Plan {
+pub async fn destroy_converges(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) -> lbstack::plan::Plan {
     apply_mode(c, s, true).await
 }
 
-async fn apply_mode(c: &lbstack::live::Clients, s: &lbstack::spec::Stack, destroy: bool) -> lbstack::plan::Plan {
+async fn apply_mode(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, destroy: bool) -> lbstack::plan::Plan {
     let planned = lbstack::ops::plan(c, s, destroy).await.expect("plan");
     let before = c.calls.records().len();
     let outcome = lbstack::ops::apply(c, s, &planned.plan, 4, |_| {}).await;

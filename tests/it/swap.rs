@@ -29,13 +29,13 @@ async fn lb_dns(c: &lbstack::live::Clients, name: &str) -> String {
     out.load_balancers()[0].dns_name().unwrap().to_ascii_lowercase()
 }
 
-async fn apply(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) {
+async fn apply(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) {
     let planned = lbstack::ops::plan(c, s, false).await.unwrap();
     let outcome = lbstack::ops::apply(c, s, &planned.plan, 8, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
 }
 
-async fn destroy(c: &lbstack::live::Clients, s: &lbstack::spec::Stack) {
+async fn destroy(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) {
     let planned = lbstack::ops::plan(c, s, true).await.unwrap();
     let outcome = lbstack::ops::apply(c, s, &planned.plan, 8, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
@@ -49,8 +49,8 @@ async fn reference_stack_blue_green_rollback_cycle() {
     let domain = format!("shop.{zone}");
     let shop = repo_root().join("stacks/shop.yaml").display().to_string();
     let vars = |color: &str| vec![("color".to_string(), color.to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), domain.clone())];
-    let blue = lbstack::spec::load_file(std::path::Path::new(&shop), &vars("blue")).stack.unwrap();
-    let green = lbstack::spec::load_file(std::path::Path::new(&shop), &vars("green")).stack.unwrap();
+    let blue = lbstack::stack_format::load_file(std::path::Path::new(&shop), &vars("blue")).stack.unwrap();
+    let green = lbstack::stack_format::load_file(std::path::Path::new(&shop), &vars("green")).stack.unwrap();
     // Both colours side by side, from one file.
     apply(&c, &blue).await;
     apply(&c, &green).await;

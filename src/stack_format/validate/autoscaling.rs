@@ -85,7 +85,7 @@ impl V<'_> {
     }
 
     /// Extra volumes, network interfaces and the template's other settings.
-    fn template_extras(&mut self, lp: &str, lt: &crate::spec::model::LaunchTemplate) {
+    fn template_extras(&mut self, lp: &str, lt: &crate::stack_format::model::LaunchTemplate) {
         for (device, v) in &lt.volumes {
             let vp = format!("{lp}/volumes/{}", escape(device));
             if !device.starts_with("/dev/") && !device.starts_with("xvd") {

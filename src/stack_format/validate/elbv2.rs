@@ -139,7 +139,7 @@ impl V<'_> {
                     self.err(&format!("{tp}/{field}"), format!("`{field}` needs `count`, `percent` or both"), "");
                 }
             }
-            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, crate::spec::attributes::TARGET_GROUP);
+            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, crate::stack_format::attributes::TARGET_GROUP);
             if let Some(ss) = tg.slow_start {
                 if ss != 0 && !(30..=900).contains(&ss) {
                     self.err(&format!("{tp}/slow_start"), format!("slow start of {ss} s is not allowed"), "0 (off) or 30–900 seconds");
@@ -408,7 +408,7 @@ impl V<'_> {
             if a.dns_client_routing.is_some() && lb.kind != LbType::Network {
                 self.err(&format!("{ap}/dns_client_routing"), "`dns_client_routing` applies to network load balancers only", "");
             }
-            self.other_attributes(&format!("{ap}/other"), &a.other, crate::spec::attributes::LOAD_BALANCER);
+            self.other_attributes(&format!("{ap}/other"), &a.other, crate::stack_format::attributes::LOAD_BALANCER);
             for (attr, set) in app_only {
                 if set && lb.kind != LbType::Application {
                     self.err(&format!("{ap}/{attr}"), format!("`{attr}` applies to application load balancers only"), "");
@@ -448,7 +448,7 @@ impl V<'_> {
         if l.tcp_idle_timeout.is_some() && !(lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp)) {
             self.err(&format!("{lsp}/tcp_idle_timeout"), "`tcp_idle_timeout` applies to TCP listeners of network load balancers", "");
         }
-        self.other_attributes(&format!("{lsp}/attributes"), &l.attributes, crate::spec::attributes::LISTENER);
+        self.other_attributes(&format!("{lsp}/attributes"), &l.attributes, crate::stack_format::attributes::LISTENER);
         let gateway = lb.kind == LbType::Gateway;
         if gateway {
             if l.port.is_some() {
@@ -797,7 +797,7 @@ impl V<'_> {
     /// Path, host and header conditions by regular expression: each field matches by patterns or
     /// by regular expressions, not both (a rule holds one condition of each field, a header one
     /// per name); AWS takes expressions of 1–128 characters.
-    fn regex_conditions(&mut self, rp: &str, r: &crate::spec::model::Rule) {
+    fn regex_conditions(&mut self, rp: &str, r: &crate::stack_format::model::Rule) {
         for (field, patterns, regex) in [("path", &r.path, &r.path_regex), ("host", &r.host, &r.host_regex)] {
             if patterns.is_some() && regex.is_some() {
                 self.err_key(
@@ -830,7 +830,7 @@ impl V<'_> {
         }
     }
 
-    fn validate_jwt(&mut self, jp: &str, l: &Listener, j: &crate::spec::model::JwtValidation) {
+    fn validate_jwt(&mut self, jp: &str, l: &Listener, j: &crate::stack_format::model::JwtValidation) {
         if l.protocol != Some(Protocol::Https) {
             self.err_key(jp, "JWT validation needs an HTTPS listener", "");
         }
@@ -857,7 +857,7 @@ impl V<'_> {
                 if v.chars().count() > 256 {
                     self.err(&format!("{cp}/values"), "a claim value is at most 256 characters", "");
                 }
-                if claim.format == crate::spec::model::JwtClaimFormat::SpaceSeparatedValues && v.contains(' ') {
+                if claim.format == crate::stack_format::model::JwtClaimFormat::SpaceSeparatedValues && v.contains(' ') {
                     self.err(
                         &format!("{cp}/values"),
                         format!("`{}` holds a space, which separates the values of this format", truncate(v)),
@@ -906,7 +906,7 @@ impl V<'_> {
 
     /// Pass-through attributes: AWS keys (at most 256 characters of lowercase letters, digits,
     /// dots and underscores; values at most 1024), none of them one lbstack has a field for.
-    pub(super) fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[crate::spec::attributes::Attribute]) {
+    pub(super) fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[crate::stack_format::attributes::Attribute]) {
         for (key, value) in other {
             let kp = format!("{pointer}/{}", escape(key));
             if let Some(field) = typed.iter().find(|a| a.key == key).map(|a| a.field) {

@@ -20,7 +20,7 @@ impl V<'_> {
             for (i, s) in t.subscriptions.iter().enumerate() {
                 let ep = format!("{tp}/subscriptions/{i}/endpoint");
                 let Some(e) = s.endpoint.literal() else {
-                    if let crate::spec::model::Endpoint::Secret(source) = &s.endpoint {
+                    if let crate::stack_format::model::Endpoint::Secret(source) = &s.endpoint {
                         self.secret_source(&ep, source, "an endpoint");
                     }
                     continue;
