@@ -594,6 +594,13 @@ Colour, unless \fB--color\fR says otherwise.
 The guide: https://github.com/lbstack/lbstack/tree/main/docs
 "#;
 
+/// Whether the run is a CI job (`CI` set to anything but empty or `false`, as CI services set
+/// it): no prompts, no live view. Read once.
+fn in_ci() -> bool {
+    static CI: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CI.get_or_init(|| std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false"))
+}
+
 /// The command line as parsed, completed and documented: clap's definitions, with the global
 /// options hidden from the help of the commands they mean nothing to (they are still accepted
 /// there, as globals are). Stack options show where a stack is read (the command takes `--var`),
@@ -1121,7 +1128,7 @@ fn print_outputs(outputs: &[crate::ops::OutputValue], json: bool, heading: bool)
 }
 
 async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
-    let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
+    let interactive = std::io::stdin().is_terminal() && !in_ci();
     if !args.auto_approve && !interactive {
         error_line!("not running in a terminal: pass --auto-approve to forget without a prompt");
         return Exit::Failure.into();
@@ -1177,7 +1184,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     // in Terraform, the saved plan was the approval: applying it asks nothing.
     let saved = saved_plan(file);
     let auto_approve = auto_approve || saved.is_some();
-    let interactive = std::io::stdin().is_terminal() && std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false");
+    let interactive = std::io::stdin().is_terminal() && !in_ci();
     if !auto_approve && !interactive && !break_lock {
         error_line!("not running in a terminal: pass --auto-approve to {verb} without a prompt");
         return Exit::Failure.into();
@@ -1342,7 +1349,7 @@ async fn locked_apply(
         println!();
     }
     // A live view on a terminal; lines with a heartbeat in logs; JSON events with -o json.
-    let live = !json && !crate::logging::verbose() && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false");
+    let live = !json && !crate::logging::verbose() && std::io::stderr().is_terminal() && !in_ci();
     let view = std::sync::Arc::new(progress::View::new(json, live));
     let shown = view.clone();
     let outcome = crate::ops::apply(clients, stack, &plan, parallelism, move |e| shown.event(&e)).await;
