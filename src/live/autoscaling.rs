@@ -605,20 +605,7 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
                     .iter()
                     .filter_map(|q| {
                         let stat = q.metric_stat()?;
-                        let m = stat.metric()?;
-                        let metric = CustomMetric {
-                            namespace: m.namespace().map(str::to_string),
-                            name: m.metric_name().map(str::to_string),
-                            statistic: stat.stat().map(str::to_string),
-                            dimensions: set_of(
-                                m.dimensions()
-                                    .iter()
-                                    .map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(|v| RefOrId::Id(v.to_string())) })
-                                    .collect(),
-                            ),
-                            unit: stat.unit().map(str::to_string),
-                        };
-                        Some((q.id().unwrap_or_default().to_string(), metric))
+                        Some((q.id().unwrap_or_default().to_string(), custom_metric(stat.metric()?, stat.stat(), stat.unit())))
                     })
                     .collect(),
             });
@@ -660,19 +647,7 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
             let (target_group, load_balancer) = split_label(pair.and_then(|p| p.resource_label()));
             let custom = |queries: &[aws_sdk_autoscaling::types::MetricDataQuery]| {
                 let stat = queries.iter().find_map(|q| q.metric_stat())?;
-                let m = stat.metric()?;
-                Some(CustomMetric {
-                    namespace: m.namespace().map(str::to_string),
-                    name: m.metric_name().map(str::to_string),
-                    statistic: stat.stat().map(str::to_string),
-                    dimensions: set_of(
-                        m.dimensions()
-                            .iter()
-                            .map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(|v| RefOrId::Id(v.to_string())) })
-                            .collect(),
-                    ),
-                    unit: stat.unit().map(str::to_string),
-                })
+                Some(custom_metric(stat.metric()?, stat.stat(), stat.unit()))
             };
             attrs.predictive = Some(PredictiveScaling {
                 scaling_metric: spec.and_then(|s| s.customized_scaling_metric_specification()).and_then(|c| custom(c.metric_data_queries())),
@@ -712,6 +687,21 @@ fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Value {
         desired: a.desired_capacity().map(i64::from),
     }
     .to_value()
+}
+
+/// A metric of a metric query (target tracking's math, predictive scaling's custom metrics).
+fn custom_metric(m: &aws_sdk_autoscaling::types::Metric, statistic: Option<&str>, unit: Option<&str>) -> CustomMetric {
+    let dimension = |d: &aws_sdk_autoscaling::types::MetricDimension| MetricDimension {
+        name: d.name().map(str::to_string),
+        value: d.value().map(|v| RefOrId::Id(v.to_string())),
+    };
+    CustomMetric {
+        namespace: m.namespace().map(str::to_string),
+        name: m.metric_name().map(str::to_string),
+        statistic: statistic.map(str::to_string),
+        dimensions: set_of(m.dimensions().iter().map(dimension).collect()),
+        unit: unit.map(str::to_string),
+    }
 }
 
 /// Replace ids in the auto-scaling kinds' attributes by references to the owned resources they

@@ -920,27 +920,12 @@ async fn launch_template_fields_round_trip() {
     let kinds: Vec<&str> = d.tag_specifications().iter().filter_map(|t| t.resource_type()).map(|t| t.as_str()).collect();
     assert_eq!(kinds, ["instance", "volume"]);
     // `import` of the group writes the template's fields back, and what it writes validates.
-    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("imported.yaml");
-    let _ = std::fs::remove_file(&file);
-    let o = crate::support::run_aws(&[
-        "import",
-        "--stack",
-        &format!("{name}-copy"),
-        "--autoscaling-group",
-        &format!("{name}-app"),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
     for part in
         ["/dev/sdg: {no_device: true}", "interface_type: efa", "cpu_credits: unlimited", "imds_hop_limit: 2", "capacity_reservation: none", "backup: daily"]
     {
         assert!(written.contains(part), "{part} not in:\n{written}");
     }
-    let loaded = lbstack::stack_format::load_file(&file, &[]);
-    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     // Changed: a new version, the group follows it.
     let changed = full.replace("imds_hop_limit: 2", "imds_hop_limit: 3").replace("size: 100", "size: 200").replace("backup: daily", "backup: weekly");
@@ -984,23 +969,8 @@ async fn target_tracking_over_metric_math_round_trips() {
         .and_then(|s| s.metric())
         .map(|m| m.dimensions()[0].value().unwrap_or_default().to_string());
     assert_eq!(group_dim, Some(format!("{name}-app")), "the group's key is given its AWS name");
-    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("imported.yaml");
-    let _ = std::fs::remove_file(&file);
-    let o = crate::support::run_aws(&[
-        "import",
-        "--stack",
-        &format!("{name}-copy"),
-        "--autoscaling-group",
-        &format!("{name}-app"),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
     assert!(written.contains("expression: backlog / instances") && written.contains(&format!("AutoScalingGroupName: {name}-app")), "{written}");
-    let loaded = lbstack::stack_format::load_file(&file, &[]);
-    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     let s = policy(&math.replace("backlog / instances", "backlog / (instances + 1)"));
     assert_eq!(actions(&plan(&c, &s).await), vec![("scaling_policy.backlog".to_string(), Update)]);
@@ -1030,23 +1000,8 @@ async fn attribute_based_instance_selection_round_trips() {
     let r = overrides[0].instance_requirements().expect("requirements, not types");
     assert_eq!((r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())), (Some(2), Some(8)));
     assert_eq!(r.memory_mib().and_then(|m| m.max()), None, "an open end stays open");
-    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("imported.yaml");
-    let _ = std::fs::remove_file(&file);
-    let o = crate::support::run_aws(&[
-        "import",
-        "--stack",
-        &format!("{name}-copy"),
-        "--autoscaling-group",
-        &format!("{name}-app"),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
     assert!(written.contains("desired_capacity_type: vcpu") && written.contains("vcpus: {min: 2, max: 8}"), "{written}");
-    let loaded = lbstack::stack_format::load_file(&file, &[]);
-    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     let s = load(&group_stack(&name, "t3.micro", &ud, &by_attributes.replace("max: 8", "max: 16"), ""));
     assert!(actions(&plan(&c, &s).await).contains(&("autoscaling_group.app".to_string(), Update)));
@@ -1083,23 +1038,8 @@ async fn predictive_scaling_on_custom_metrics_round_trips() {
         .and_then(|m| m.metric_name().map(str::to_string));
     assert_eq!(load_name.as_deref(), Some("Requests"));
     assert!(s.predefined_metric_pair_specification().is_none());
-    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("imported.yaml");
-    let _ = std::fs::remove_file(&file);
-    let o = crate::support::run_aws(&[
-        "import",
-        "--stack",
-        &format!("{name}-copy"),
-        "--autoscaling-group",
-        &format!("{name}-app"),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", crate::support::output_text(&o)));
+    let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
     assert!(written.contains("load_metric: {namespace: MyApp, name: Requests, statistic: Sum}"), "{written}");
-    let loaded = lbstack::stack_format::load_file(&file, &[]);
-    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
 
     let changed = policy(&custom.replace("name: Requests,", "name: AllRequests,"));
     assert_eq!(actions(&plan(&c, &changed).await), vec![("scaling_policy.forecast".to_string(), Update)]);

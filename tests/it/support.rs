@@ -320,3 +320,21 @@ where
         lbstack::clock::sleep(std::time::Duration::from_secs(5)).await;
     }
 }
+
+/// `lbstack import --stack NAME-copy ARGS` into a fresh folder: the stack it wrote, which must
+/// validate without errors.
+pub fn imported(name: &str, args: &[&str]) -> String {
+    let dir = std::env::temp_dir().join(format!("lbstack-import-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("imported.yaml");
+    let _ = std::fs::remove_file(&file);
+    let copy = format!("{name}-copy");
+    let mut all = vec!["import", "--stack", copy.as_str()];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", file.to_str().unwrap()]);
+    let o = run_aws(&all);
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{}", output_text(&o)));
+    let loaded = lbstack::stack_format::load_file(&file, &[]);
+    assert!(!loaded.report.has_errors(), "{}\n{written}", loaded.report.render_short());
+    written
+}
