@@ -606,7 +606,12 @@ fn in_ci() -> bool {
 /// there, as globals are). Stack options show where a stack is read (the command takes `--var`),
 /// `--verbose` where AWS is called (it takes `--region`), `--color` where something is coloured.
 pub fn command() -> clap::Command {
-    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    command_with(true)
+}
+
+/// `command`, with or without the `help` subcommand (`lbstack help plan`; a man page has none).
+fn command_with(help_subcommand: bool) -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(!help_subcommand);
     let globals: Vec<clap::Arg> = cmd.get_arguments().filter(|a| a.is_global_set()).cloned().collect();
     let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
     for name in names {
@@ -636,7 +641,7 @@ pub fn command() -> clap::Command {
 
 /// The man pages: lbstack's, printed; or with `out`, lbstack's and one per command, written there.
 fn man_pages(out: Option<&std::path::Path>) -> std::io::Result<()> {
-    let cmd = command();
+    let cmd = command_with(false);
     let page = |c: clap::Command| -> std::io::Result<Vec<u8>> {
         let mut text = Vec::new();
         clap_mangen::Man::new(c).render(&mut text)?;
@@ -1459,6 +1464,9 @@ mod tests {
         assert!(!shown(&validate, "--verbose") && !shown(&simulate, "--verbose"), "offline commands make no AWS call to log");
         // Hidden, not refused: a global still parses anywhere.
         assert!(command().try_get_matches_from(["lbstack", "schema", "--color", "never", "-v"]).is_ok());
+        // `lbstack help plan`, as git and cargo take it.
+        let e = command().try_get_matches_from(["lbstack", "help", "plan"]).expect_err("help is shown, not run");
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
     }
 
     #[test]
