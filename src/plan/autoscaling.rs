@@ -209,6 +209,18 @@ pub fn version_of(r: &LaunchTemplateRef) -> String {
     }
 }
 
+/// A CloudWatch metric of the stack (target tracking's custom metric and math, predictive
+/// scaling's custom metrics) as the attributes hold it.
+fn custom_metric(s: &Stack, m: &crate::stack_format::model::CustomMetric) -> CustomMetric {
+    CustomMetric {
+        namespace: Some(m.namespace.clone()),
+        name: Some(m.name.clone()),
+        statistic: Some(m.statistic.clone()),
+        dimensions: set_of(m.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect()),
+        unit: m.unit.clone(),
+    }
+}
+
 /// A metric dimension's value: a group of the stack named by key is referenced (its AWS name is
 /// sent), anything else is the value as written.
 fn dimension_value(s: &Stack, name: &str, value: &str) -> RefOrId {
@@ -496,31 +508,10 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
         });
         let (target_group, load_balancer) = label_refs(s, tt.target_group.as_deref());
-        let custom = tt.custom.as_ref().map(|c| CustomMetric {
-            namespace: Some(c.namespace.clone()),
-            name: Some(c.name.clone()),
-            statistic: Some(c.statistic.clone()),
-            dimensions: set_of(c.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect()),
-            unit: c.unit.clone(),
-        });
+        let custom = tt.custom.as_ref().map(|c| custom_metric(s, c));
         let math = tt.expression.as_ref().map(|expression| crate::attrs::autoscaling::MetricMath {
             expression: expression.clone(),
-            metrics: tt
-                .metrics
-                .iter()
-                .map(|(id, m)| {
-                    let metric = CustomMetric {
-                        namespace: Some(m.namespace.clone()),
-                        name: Some(m.name.clone()),
-                        statistic: Some(m.statistic.clone()),
-                        dimensions: set_of(
-                            m.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect(),
-                        ),
-                        unit: m.unit.clone(),
-                    };
-                    (id.clone(), metric)
-                })
-                .collect(),
+            metrics: tt.metrics.iter().map(|(id, m)| (id.clone(), custom_metric(s, m))).collect(),
         });
         attrs.r#type = "TargetTrackingScaling".into();
         attrs.target_tracking = Some(TargetTracking {
@@ -559,19 +550,12 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             PredefinedMetric::NetworkOut => "ASGNetworkOut",
             PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
         });
-        let custom = |c: &crate::stack_format::model::CustomMetric| CustomMetric {
-            namespace: Some(c.namespace.clone()),
-            name: Some(c.name.clone()),
-            statistic: Some(c.statistic.clone()),
-            dimensions: set_of(c.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect()),
-            unit: c.unit.clone(),
-        };
         let (target_group, load_balancer) = label_refs(s, pr.target_group.as_deref());
         attrs.r#type = "PredictiveScaling".into();
         attrs.predictive = Some(PredictiveScaling {
             metric: metric.map(str::to_string),
-            scaling_metric: pr.scaling_metric.as_ref().map(custom),
-            load_metric: pr.load_metric.as_ref().map(custom),
+            scaling_metric: pr.scaling_metric.as_ref().map(|m| custom_metric(s, m)),
+            load_metric: pr.load_metric.as_ref().map(|m| custom_metric(s, m)),
             target_group,
             load_balancer,
             target: Some(pr.target),
