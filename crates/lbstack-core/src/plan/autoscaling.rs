@@ -577,10 +577,8 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
 
 /// `2026-12-01T08:00:00Z` as AWS answers it (UTC, whole seconds).
 pub fn normalise_time(t: &str) -> Result<String, String> {
-    use aws_smithy_types::date_time::{DateTime, Format};
-    let parsed = DateTime::from_str(t, Format::DateTime).map_err(|e| format!("`{t}` is not an ISO 8601 time: {e}"))?;
-    let whole = DateTime::from_secs(parsed.secs());
-    whole.fmt(Format::DateTime).map_err(|e| e.to_string())
+    let parsed = chrono::DateTime::parse_from_rfc3339(t).map_err(|e| format!("`{t}` is not an ISO 8601 time: {e}"))?;
+    Ok(parsed.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired, String> {
