@@ -10,8 +10,9 @@
 //! IAM: `ssm:PutParameter`, `ssm:GetParameter` and `ssm:DeleteParameter` on
 //! `arn:aws:ssm:*:*:parameter/lbstack/locks/*`.
 
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::{Clients, err};
+use crate::live::Clients;
 use serde::{Deserialize, Serialize};
 
 /// Who holds a lock: the run's actor (`$LBSTACK_ACTOR`, the CI's actor, or user@host), host,
@@ -97,8 +98,8 @@ pub async fn acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow:
 
 async fn try_acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow::Result<Lock> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let token = crate::plan::names::hash7(&format!("{nanos}|{}|{stack}", std::process::id()));
-    let me = Holder { who: crate::swap::actor(), host: host(), pid: std::process::id(), since: now(), operation: operation.to_string(), token: token.clone() };
+    let token = crate::ownership::names::hash7(&format!("{nanos}|{}|{stack}", std::process::id()));
+    let me = Holder { who: actor(), host: host(), pid: std::process::id(), since: now(), operation: operation.to_string(), token: token.clone() };
     let value = serde_json::to_string(&me).expect("holder serializes");
     let sent = clients
         .ssm
@@ -180,4 +181,20 @@ impl Lock {
             _ => Ok(()),
         }
     }
+}
+
+/// Who runs lbstack, as the lock and the swap history record it: `$LBSTACK_ACTOR`, else the
+/// CI's actor, else user@host.
+pub fn actor() -> String {
+    // One short token: it goes into a TXT string of at most 255 characters.
+    let clean = |s: String| s.chars().map(|c| if c.is_whitespace() || c == '"' || c == '=' { '_' } else { c }).take(48).collect::<String>();
+    if let Ok(a) = std::env::var("LBSTACK_ACTOR") {
+        return clean(a);
+    }
+    if let Ok(a) = std::env::var("GITHUB_ACTOR") {
+        return clean(format!("github:{a}"));
+    }
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    clean(format!("{user}@{host}"))
 }

@@ -1,9 +1,11 @@
 //! The operations behind the commands: plan a stack against live AWS, apply a plan, destroy.
 //! The CLI parses flags and prints; this module holds the sequence.
 
+use crate::attrs::elbv2::{ListenerRulesAttrs, SharedListenerAttrs};
+use crate::attrs::{RecordAttrs, ShieldProtectionAttrs};
 use crate::live::{self, Adopt, AwsOptions, Clients};
-use crate::plan::desired::{self, Context};
-use crate::plan::{self, Action, Kind, LiveState, Plan, names};
+use crate::plan::desired::Context;
+use crate::plan::{self, Kind, LiveState, Plan};
 use crate::stack_format::model::Stack;
 
 /// A computed plan and the fingerprint of the live state it was computed from.
@@ -57,81 +59,18 @@ pub async fn plan(clients: &Clients, stack: &Stack, destroy: bool) -> anyhow::Re
 /// resource is an update with the reason `Adopting`; an address asked for that holds nothing
 /// adoptable is an error, so a typo never passes silently.
 pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adopt: &Adopt) -> anyhow::Result<Planned> {
-    if let Adopt::Only(asked) = adopt
-        && let Some(bad) = asked.iter().find(|a| !plan::Address::parse(a).is_some_and(|a| live::adoptable(a.kind)))
-    {
-        anyhow::bail!("cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)", adoptable_kinds());
+    let adopt_only = match adopt {
+        Adopt::Only(asked) => Some(asked),
+        _ => None,
+    };
+    if let Some(asked) = adopt_only {
+        plan::build::check_adoptable(asked).map_err(anyhow::Error::msg)?;
     }
     // Boxed: the readers' futures are large, and callers' stacks are not (a test's thread).
     let ((context, live), published) = tokio::try_join!(Box::pin(live::read_adopting(clients, stack, adopt)), read_published(clients, &stack.stack))?;
-    let mut wanted = if destroy { Vec::new() } else { desired::build(stack, &context).map_err(anyhow::Error::msg)? };
-    plan::autoscaling::keep_scheduled_sizes(stack, &mut wanted, &live.resources);
-    let mut plan = plan::diff(&stack.stack, &wanted, &live);
-    // Read as the stack's but without its tags: adopted now (with an adopted load balancer, its
-    // listeners too).
-    let adopted: Vec<&plan::Address> = live
-        .resources
-        .iter()
-        .filter(|l| l.attrs["tags"].as_object().is_some_and(|t| !t.contains_key(desired::OWNER_STACK_TAG)) || l.attrs["indexed"] == false)
-        .map(|l| &l.address)
-        .collect();
-    for c in plan.changes.iter_mut().filter(|c| adopted.contains(&&c.address)) {
-        if c.reason.is_none() {
-            c.reason = Some(plan::Reason::Adopting);
-        } else if matches!(c.action, Action::DeleteCreate | Action::CreateDelete) && live::adoptable(c.address.kind) {
-            plan.warnings.push(format!(
-                "{}: adopting it replaces it ({}): the existing one is deleted",
-                c.address,
-                c.reason.as_ref().map(ToString::to_string).unwrap_or_default()
-            ));
-        }
-    }
-    if let Adopt::Only(asked) = adopt
-        && let Some(missing) = asked.iter().find(|a| !live.resources.iter().any(|l| l.address.to_string() == **a))
-    {
-        let why = plan
-            .conflicts
-            .iter()
-            .find(|c| c.address.to_string() == *missing)
-            .map_or("no resource without lbstack tags holds its name".to_string(), |c| c.reason.clone());
-        anyhow::bail!("cannot adopt `{missing}`: {why}");
-    }
-    if destroy {
-        for c in plan.changes.iter_mut() {
-            c.reason = Some(plan::Reason::Destroying);
-        }
-        // Destroy takes no name, so a name held by someone else stands in its way no more: what it
-        // leaves alone is said, not refused.
-        for c in std::mem::take(&mut plan.conflicts) {
-            plan.warnings.push(format!("{}: left alone: {} ({})", c.address, c.reason, c.id));
-        }
-    }
-    plan::diff::refuse_protected(&mut plan);
-    plan::diff::refuse_names_still_held(&mut plan);
-    name_replacements(&mut plan, &live, stack);
-    plan::ports::stage_port_swaps(&mut plan);
-    plan::autoscaling::annotate(&mut plan);
-    plan.outputs = plan::outputs::changes(stack, &plan, &live, published.as_ref(), destroy);
+    let plan = plan::build(stack, &context, &live, published.as_ref(), plan::Options { destroy, adopt_only }).map_err(anyhow::Error::msg)?;
     let fingerprint = fingerprint(&context, &live);
     Ok(Planned { plan, fingerprint })
-}
-
-/// A replacement created before its original is deleted needs a name of its own.
-fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &Stack) {
-    // A fixed name (`name:`) is kept: the plan replaced it delete-first, or refused it.
-    for c in plan.changes.iter_mut().filter(|c| c.action == Action::CreateDelete && stack.given_name(c.address.kind, &c.address.key).is_none()) {
-        let max = match c.address.kind {
-            Kind::TargetGroup | Kind::LoadBalancer => 32,
-            Kind::SecurityGroup => 255,
-            Kind::IpSet => 128,
-            _ => continue,
-        };
-        let current = live.resources.iter().find(|l| l.address == c.address).map(|l| l.name.as_str()).unwrap_or_default();
-        if c.name == current || names::physical(&stack.stack, &c.address.key, max) == current {
-            let salt = serde_json::to_string(&c.after).unwrap_or_default();
-            c.name = names::replacement(&stack.stack, &c.address.key, max, current, &salt);
-        }
-    }
 }
 
 /// Identifies the live state a plan was computed from (order-independent: resources are sorted).
@@ -162,17 +101,12 @@ pub async fn apply(
     outcome
 }
 
+pub use crate::live::outputs::{NothingPublished, outputs_parameter, published_outputs, read_published};
 pub use crate::plan::outputs::OutputValue;
 
 /// The stack's outputs read from what exists.
 pub fn outputs(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
     crate::plan::outputs::values(stack, live)
-}
-
-/// The SSM parameter that holds a stack's outputs after each apply, for other stacks to read
-/// (`shared_listeners.*.from_stack`) and other tools (`aws ssm get-parameter`).
-pub fn outputs_parameter(stack: &str) -> String {
-    format!("/lbstack/outputs/{stack}")
 }
 
 /// Publish the outputs that have values, as one JSON object (`{"name": "value"}`).
@@ -192,7 +126,7 @@ pub async fn publish_outputs(clients: &Clients, stack: &Stack, outputs: &[Output
         .overwrite(true)
         .send()
         .await
-        .map_err(|e| crate::live::err("publishing the outputs", e))?;
+        .map_err(|e| crate::aws_error::err("publishing the outputs", e))?;
     Ok(())
 }
 
@@ -222,49 +156,13 @@ pub async fn publish_planned_outputs(clients: &Clients, stack: &Stack, plan: &Pl
     publish_outputs(clients, stack, &values).await
 }
 
-/// What the stack has published, as `name -> value` (None: nothing is published).
-pub async fn read_published(clients: &Clients, stack: &str) -> anyhow::Result<Option<std::collections::BTreeMap<String, String>>> {
-    match published_outputs(clients, stack).await {
-        Ok(map) => Ok(Some(map.into_iter().map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())),
-        Err(e) if e.downcast_ref::<NothingPublished>().is_some() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// A stack has published no outputs.
-#[derive(Debug)]
-pub struct NothingPublished(String);
-
-impl std::fmt::Display for NothingPublished {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "stack `{}` has published no outputs (they are published when it is applied with `outputs:`)", self.0)
-    }
-}
-
-impl std::error::Error for NothingPublished {}
-
 /// After a destroy: the outputs are gone with the resources.
 pub async fn unpublish_outputs(clients: &Clients, stack: &Stack) -> anyhow::Result<()> {
     match clients.ssm.delete_parameter().name(outputs_parameter(&stack.stack)).send().await {
         Ok(_) => Ok(()),
         Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Ok(()),
-        Err(e) => Err(crate::live::err("removing the published outputs", e)),
+        Err(e) => Err(crate::aws_error::err("removing the published outputs", e)),
     }
-}
-
-/// The outputs another stack published, by name.
-pub async fn published_outputs(clients: &Clients, stack: &str) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
-    let out = match clients.ssm.get_parameter().name(outputs_parameter(stack)).send().await {
-        Ok(out) => out,
-        Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => return Err(NothingPublished(stack.to_string()).into()),
-        Err(e) => return Err(crate::live::err(&format!("reading the outputs of stack `{stack}`"), e)),
-    };
-    let text = out.parameter().and_then(|p| p.value()).unwrap_or_default();
-    serde_json::from_str(text).map_err(|_| anyhow::anyhow!("the outputs stack `{stack}` published are not lbstack's (parameter {})", outputs_parameter(stack)))
-}
-
-fn adoptable_kinds() -> String {
-    live::ADOPTABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// One resource `forget` takes out of the stack, and how: the lbstack tags to remove from it, or
@@ -278,46 +176,57 @@ pub struct Forgotten {
     pub tag_keys: Vec<String>,
 }
 
-/// Why a kind cannot be forgotten by itself, or None when it can.
-fn not_forgettable(kind: Kind) -> Option<&'static str> {
-    match kind {
-        Kind::ScalingPolicy | Kind::ScheduledAction => {
-            Some("it has no tags of its own and belongs to its auto-scaling group: forget the group (`autoscaling_group.KEY`), which takes it along")
-        }
-        Kind::Listener | Kind::ListenerRules => {
-            Some("a listener and its rules belong to their load balancer: forget the load balancer (`load_balancer.KEY`), which takes them along")
-        }
-        Kind::WebAclAssociation => Some("an association has no tags: forget the load balancer or the web ACL, or remove `web_acl:` from the load balancer"),
-        _ => None,
-    }
-}
-
 /// The resources `forget` takes out of the stack for these addresses: every address a plan names,
 /// except the kinds that belong to another (said, with what to forget instead). A load
 /// balancer takes its listeners and rules; an auto-scaling group its policies and schedules.
 pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<Forgotten>> {
-    let rule_keys = || vec![desired::OWNER_STACK_TAG.to_string(), desired::OWNER_ADDRESS_TAG.to_string(), crate::plan::secrets::CLIENT_SECRET_TAG.to_string()];
+    let rule_keys = || {
+        vec![crate::ownership::OWNER_STACK_TAG.to_string(), crate::ownership::OWNER_ADDRESS_TAG.to_string(), crate::ownership::CLIENT_SECRET_TAG.to_string()]
+    };
     let of = |r: &plan::Live| -> Vec<Forgotten> {
         match r.address.kind {
-            Kind::ListenerRules | Kind::SharedRules => r.attrs["rule_arns"]
-                .as_object()
-                .into_iter()
-                .flat_map(|m| m.values())
-                .filter_map(|v| v.as_str())
-                .map(|arn| Forgotten { address: r.address.clone(), id: arn.to_string(), tag_keys: rule_keys() })
-                .collect(),
+            Kind::ListenerRules | Kind::SharedListener => {
+                let rule_arns = match r.address.kind {
+                    Kind::SharedListener => r.attrs_as::<SharedListenerAttrs>().ok().and_then(|a| a.rule_arns),
+                    _ => r.attrs_as::<ListenerRulesAttrs>().ok().and_then(|a| a.rule_arns),
+                };
+                rule_arns
+                    .into_iter()
+                    .flat_map(|m| m.into_values())
+                    .map(|arn| Forgotten { address: r.address.clone(), id: arn, tag_keys: rule_keys() })
+                    .collect()
+            }
             Kind::ShieldProtection => {
-                vec![Forgotten { address: r.address.clone(), id: r.attrs["arn"].as_str().unwrap_or_default().to_string(), tag_keys: own_tag_keys(&r.attrs) }]
+                let arn = r.attrs_as::<ShieldProtectionAttrs>().ok().and_then(|a| a.arn).unwrap_or_default();
+                vec![Forgotten { address: r.address.clone(), id: arn, tag_keys: own_tag_keys(r) }]
             }
             // A record is untied by its zone's index: its id here is the zone.
-            Kind::Record => vec![Forgotten { address: r.address.clone(), id: r.attrs["zone"].as_str().unwrap_or_default().to_string(), tag_keys: Vec::new() }],
-            _ => vec![Forgotten { address: r.address.clone(), id: r.id.clone(), tag_keys: own_tag_keys(&r.attrs) }],
+            Kind::Record => {
+                let zone = r.attrs_as::<RecordAttrs>().map(|a| a.zone).unwrap_or_default();
+                vec![Forgotten { address: r.address.clone(), id: zone, tag_keys: Vec::new() }]
+            }
+            Kind::SecurityGroup
+            | Kind::Certificate
+            | Kind::IpSet
+            | Kind::WebAcl
+            | Kind::TrustStore
+            | Kind::TargetGroup
+            | Kind::LoadBalancer
+            | Kind::Listener
+            | Kind::WebAclAssociation
+            | Kind::LaunchTemplate
+            | Kind::AutoScalingGroup
+            | Kind::ScalingPolicy
+            | Kind::ScheduledAction
+            | Kind::Topic
+            | Kind::Alarm
+            | Kind::CompositeAlarm => vec![Forgotten { address: r.address.clone(), id: r.id.clone(), tag_keys: own_tag_keys(r) }],
         }
     };
     let mut out = Vec::new();
     for asked in addresses {
         let address = plan::Address::parse(asked).ok_or_else(|| anyhow::anyhow!("`{asked}` is not an address (kind.key, as the plan names it)"))?;
-        if let Some(why) = not_forgettable(address.kind) {
+        if let Some(why) = Kind::not_forgettable(address.kind) {
             anyhow::bail!("cannot forget `{asked}`: {why}");
         }
         let Some(found) = live.resources.iter().find(|r| r.address == address) else {
@@ -338,8 +247,8 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
     Ok(out)
 }
 
-fn own_tag_keys(attrs: &serde_json::Value) -> Vec<String> {
-    attrs["tags"].as_object().map(|t| t.keys().filter(|k| k.starts_with(desired::OWN_TAG_PREFIX)).cloned().collect()).unwrap_or_default()
+fn own_tag_keys(r: &plan::Live) -> Vec<String> {
+    r.tags().map(|t| t.keys().filter(|k| k.starts_with(crate::ownership::OWN_TAG_PREFIX)).cloned().collect()).unwrap_or_default()
 }
 
 /// Remove lbstack's tags (only those) from each resource, or a record's entry from the zone's
@@ -350,7 +259,7 @@ pub async fn forget(clients: &Clients, stack: &Stack, targets: &[Forgotten]) -> 
     for Forgotten { address, id, tag_keys: keys } in targets.iter().filter(|t| !t.tag_keys.is_empty() || t.address.kind == Kind::Record) {
         let doing = format!("removing lbstack's tags from {address}");
         match address.kind {
-            Kind::LoadBalancer | Kind::TargetGroup | Kind::Listener | Kind::ListenerRules | Kind::SharedRules | Kind::TrustStore => {
+            Kind::LoadBalancer | Kind::TargetGroup | Kind::Listener | Kind::ListenerRules | Kind::SharedListener | Kind::TrustStore => {
                 clients.elbv2.remove_tags().resource_arns(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
             }
             Kind::SecurityGroup | Kind::LaunchTemplate => {
@@ -384,7 +293,7 @@ pub async fn forget(clients: &Clients, stack: &Stack, targets: &[Forgotten]) -> 
                 crate::apply::route53::leave_index(&step_context(clients, stack), id, &address.to_string()).await?;
             }
             Kind::ScalingPolicy | Kind::ScheduledAction | Kind::WebAclAssociation => {
-                anyhow::bail!("cannot forget {address}: {}", not_forgettable(address.kind).unwrap_or_default())
+                anyhow::bail!("cannot forget {address}: {}", Kind::not_forgettable(address.kind).unwrap_or_default())
             }
         }
     }
@@ -407,6 +316,7 @@ fn step_context(clients: &Clients, stack: &Stack) -> crate::apply::StepContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::Attributes;
     use crate::plan::{Address, Live};
     use serde_json::json;
 
@@ -417,11 +327,13 @@ mod tests {
     #[test]
     fn forgetting_a_load_balancer_takes_its_listeners_and_rules_and_only_lbstack_tags() {
         let tags = json!({"tags": {"lbstack:stack": "s", "lbstack:address": "x", "lbstack:tags": "team", "team": "a"}});
+        let rule_arns = [("10", "arn:rule10"), ("20", "arn:rule20")].into_iter().map(|(p, arn)| (p.to_string(), arn.to_string())).collect();
+        let rules = ListenerRulesAttrs { listener: crate::attrs::Ref::to(Kind::Listener, "web.http"), rules: Vec::new(), rule_arns: Some(rule_arns) };
         let state = LiveState {
             resources: vec![
                 live(Kind::LoadBalancer, "web", "arn:lb", tags.clone()),
                 live(Kind::Listener, "web.http", "arn:listener", tags.clone()),
-                live(Kind::ListenerRules, "web.http", "arn:listener", json!({"rule_arns": {"10": "arn:rule10", "20": "arn:rule20"}})),
+                live(Kind::ListenerRules, "web.http", "arn:listener", rules.to_value()),
                 live(Kind::Listener, "api.http", "arn:other-listener", tags.clone()),
                 live(Kind::TargetGroup, "app", "arn:tg", tags),
             ],

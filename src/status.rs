@@ -1,7 +1,9 @@
 //! `lbstack status`: how a stack is doing right now. Load balancers, target health, group
 //! capacity, alarm states, and which colour a swap name points at.
 
-use crate::live::{Clients, err};
+use crate::attrs::{AlarmAttrs, AutoScalingGroupAttrs, CompositeAlarmAttrs};
+use crate::aws_error::err;
+use crate::live::Clients;
 use crate::plan::Kind;
 use crate::stack_format::model::Stack;
 use crate::swap::{Current, SwapRecord};
@@ -104,31 +106,37 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
     let autoscaling_groups = groups
         .iter()
         .filter(|r| r.address.kind == Kind::AutoScalingGroup)
-        .map(|r| {
-            let n = |k: &str| r.attrs[k].as_i64().unwrap_or(0);
-            let total = n("_instances") as usize;
-            let in_service = n("_in_service") as usize;
-            let pending = n("_pending") as usize;
+        .filter_map(|r| Some((r, r.attrs_as::<AutoScalingGroupAttrs>().ok()?)))
+        .map(|(r, g)| {
+            let total = g.instances.unwrap_or(0) as usize;
+            let in_service = g.in_service.unwrap_or(0) as usize;
+            let pending = g.pending.unwrap_or(0) as usize;
             GroupStatus {
                 address: r.address.to_string(),
                 name: r.name.clone(),
-                min: n("min") as i32,
-                max: n("max") as i32,
-                desired: n("_desired_capacity") as i32,
+                min: g.min as i32,
+                max: g.max as i32,
+                desired: g.desired_capacity.unwrap_or(0) as i32,
                 in_service,
                 pending,
                 other: total.saturating_sub(in_service + pending),
-                last_refresh: r.attrs["_last_refresh"].as_str().map(str::to_string),
+                last_refresh: g.last_refresh,
             }
         })
         .collect();
     let alarms = alarms
         .iter()
-        .map(|r| AlarmStatus { address: r.address.to_string(), name: r.name.clone(), state: r.attrs["_state"].as_str().unwrap_or("unknown").to_string() })
+        .map(|r| {
+            let state = match r.address.kind {
+                Kind::CompositeAlarm => r.attrs_as::<CompositeAlarmAttrs>().ok().and_then(|a| a.state),
+                _ => r.attrs_as::<AlarmAttrs>().ok().and_then(|a| a.state),
+            };
+            AlarmStatus { address: r.address.to_string(), name: r.name.clone(), state: state.unwrap_or_else(|| "unknown".into()) }
+        })
         .collect();
     let swap = match swap {
         Some(rec) => {
-            let zone_id = crate::apply::route53::hosted_zone_id(clients, &rec.zone).await?;
+            let zone_id = crate::live::route53::hosted_zone_id(clients, &rec.zone).await?;
             let current = crate::swap::read_current(clients, &zone_id, rec).await?;
             let live = current.live().map(|e| e.live.clone());
             Some(SwapStatus { name: rec.name.clone(), this_stack_is_live: live.as_deref() == Some(stack.stack.as_str()), live, current })

@@ -6,9 +6,13 @@
 //! - The lock is a TXT record `_lbstack-swap-lock.<name>`, taken with a Route 53 `CREATE` (which
 //!   fails when it exists, so two machines cannot both take it) and deleted when the swap ends.
 
-use crate::apply::route53::{hosted_zone_id, rrset};
-use crate::live::{Clients, err};
-use crate::plan::desired::fqdn;
+use crate::attrs::RefOrId;
+use crate::attrs::elbv2::{ListenerAction, ListenerAttrs, ListenerRulesAttrs, MainAction};
+use crate::aws_error::err;
+use crate::live::Clients;
+use crate::live::route53::{hosted_zone_id, rrset};
+use crate::lock::actor;
+use crate::ownership::fqdn;
 use crate::plan::{Address, Kind};
 use crate::stack_format::model::{LbType, Scheme, Stack};
 use aws_sdk_route53::client::Waiters;
@@ -104,19 +108,20 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
     // to (with weight) come from their attributes, owned ones as references.
     let prefix = format!("{lb_key}.");
     let mut arns: Vec<String> = Vec::new();
-    let mut forwarded = |action: &serde_json::Value| {
-        for g in action["target_groups"].as_array().into_iter().flatten().filter(|g| g["weight"].as_i64().unwrap_or(1) > 0) {
-            let arn = match crate::plan::as_reference(&g["target_group"]) {
-                Some(tg) => owned.iter().find(|r| r.address == tg).map(|r| r.id.clone()),
-                None => g["target_group"].as_str().map(str::to_string),
+    let mut forwarded = |action: &ListenerAction| {
+        let MainAction::Forward { target_groups, .. } = &action.main else { return };
+        for g in target_groups.iter().filter(|g| g.weight > 0) {
+            let arn = match &g.target_group {
+                RefOrId::Ref(tg) => owned.iter().find(|r| r.address == tg.0).map(|r| r.id.clone()),
+                RefOrId::Id(arn) => Some(arn.clone()),
             };
             arns.extend(arn);
         }
     };
     for r in owned.iter().filter(|r| r.address.key.starts_with(&prefix)) {
         match r.address.kind {
-            Kind::Listener => forwarded(&r.attrs["default_action"]),
-            Kind::ListenerRules => r.attrs["rules"].as_array().into_iter().flatten().for_each(|rule| forwarded(&rule["action"])),
+            Kind::Listener => forwarded(&r.attrs_as::<ListenerAttrs>()?.default_action),
+            Kind::ListenerRules => r.attrs_as::<ListenerRulesAttrs>()?.rules.iter().for_each(|rule| forwarded(&rule.action)),
             _ => {}
         }
     }
@@ -187,21 +192,6 @@ impl Entry {
             event: fields.get("event").unwrap_or(&"swap").to_string(),
         })
     }
-}
-
-/// Who is swapping: `$LBSTACK_ACTOR`, else the CI's actor, else user@host.
-pub fn actor() -> String {
-    // One short token: it goes into a TXT string of at most 255 characters.
-    let clean = |s: String| s.chars().map(|c| if c.is_whitespace() || c == '"' || c == '=' { '_' } else { c }).take(48).collect::<String>();
-    if let Ok(a) = std::env::var("LBSTACK_ACTOR") {
-        return clean(a);
-    }
-    if let Ok(a) = std::env::var("GITHUB_ACTOR") {
-        return clean(format!("github:{a}"));
-    }
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
-    clean(format!("{user}@{host}"))
 }
 
 fn now() -> String {

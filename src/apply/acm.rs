@@ -3,12 +3,12 @@
 //! so the ARN and the listeners using it stay).
 
 use super::{StepContext, tags_changed};
+use crate::attrs::TagMap;
 use crate::attrs::acm::{CertificateAttrs, CertificateInputs};
-use crate::attrs::{Attributes, TagMap, inputs_of};
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::err;
+use crate::ownership::pem_fingerprint;
 use crate::plan::Change;
-use crate::plan::desired::pem_fingerprint;
 use crate::retry::{self, Backoff};
 use aws_config::retry::RetryConfig;
 use aws_sdk_acm::client::Waiters;
@@ -31,7 +31,7 @@ struct Material {
 /// Files named in the plan, read through the stack's file fence and checked against the
 /// fingerprint the plan was made with.
 fn material(sc: &StepContext, c: &Change, a: &CertificateAttrs) -> anyhow::Result<Material> {
-    let inputs: CertificateInputs = inputs_of(c)?;
+    let inputs: CertificateInputs = c.inputs_as()?;
     let read = |file: &Option<String>, what: &str| -> anyhow::Result<Vec<u8>> {
         let file = file.as_deref().ok_or_else(|| anyhow::anyhow!("no {what} file in the plan"))?;
         sc.files.read(file, crate::stack_format::pem::MAX_PEM_BYTES).map_err(|e| anyhow::anyhow!("`{file}`: {e}"))
@@ -45,7 +45,7 @@ fn material(sc: &StepContext, c: &Change, a: &CertificateAttrs) -> anyhow::Resul
 }
 
 pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = CertificateAttrs::after(c)?;
+    let a = c.after_as::<CertificateAttrs>()?;
     if a.r#type == "imported" {
         let arn = import(sc, c, &material(sc, c, &a)?, &a.tags).await?;
         sc.ids.set(&c.address, arn);
@@ -54,7 +54,7 @@ pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     let domain = a.domain.as_deref().unwrap_or_default();
     let sans = a.alternative_names.clone().unwrap_or_default();
     // Same token for the same stack, key and names: a re-run after a crash gets the same request.
-    let token = crate::plan::names::hash7(&format!("{}|{}|{domain}|{sans:?}", sc.stack, c.address));
+    let token = crate::ownership::names::hash7(&format!("{}|{}|{domain}|{sans:?}", sc.stack, c.address));
     let mut req = sc
         .clients
         .acm
@@ -68,7 +68,7 @@ pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     }
     let arn = req.send().await.map_err(|e| err(&format!("requesting a certificate for {domain}"), e))?.certificate_arn().unwrap_or_default().to_string();
     sc.ids.set(&c.address, arn.clone());
-    let inputs: CertificateInputs = inputs_of(c)?;
+    let inputs: CertificateInputs = c.inputs_as()?;
     validate(sc, &arn, inputs.validation_zone.as_deref().unwrap_or_default()).await
 }
 
@@ -131,7 +131,7 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
     .await?;
     records.sort();
     records.dedup();
-    let zone_id = super::route53::hosted_zone_id(&sc.clients, zone).await?;
+    let zone_id = crate::live::route53::hosted_zone_id(&sc.clients, zone).await?;
     let changes = records
         .iter()
         .map(|(name, value)| {
@@ -167,7 +167,7 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
 
 pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let a = CertificateAttrs::after(c)?;
+    let a = c.after_as::<CertificateAttrs>()?;
     let reimport = c.diffs.iter().any(|d| d.path == "fingerprint");
     if reimport {
         let Material { cert, key, chain } = material(sc, c, &a)?;
@@ -184,7 +184,7 @@ pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     }
     // Some endpoints drop tags on re-import (AWS keeps them): then set them all again, or the
     // certificate would stop being owned.
-    let before_tags = if reimport { None } else { CertificateAttrs::before(c)?.map(|b| b.tags) };
+    let before_tags = if reimport { None } else { c.before_as::<CertificateAttrs>()?.map(|b| b.tags) };
     let (add, remove) = tags_changed(&a.tags, before_tags.as_ref());
     if !remove.is_empty() {
         let keys = remove.iter().map(|k| Tag::builder().key(k).build().expect("key is set")).collect();

@@ -3,13 +3,13 @@
 //! drained before deletion), scaling policies and scheduled actions.
 
 use super::{StepContext, changed, id, int, set_diff, tags_changed};
+use crate::attrs::RefOrId;
 use crate::attrs::autoscaling::{
     AutoScalingGroupAttrs, CapacityReservations, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook, Notification, RefreshPreferences,
     ScalingPolicyAttrs, ScheduledActionAttrs,
 };
-use crate::attrs::{Attributes, RefOrId, inputs_of};
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::err;
 use crate::plan::autoscaling::makes_new_version;
 use crate::plan::{Change, Kind};
 use crate::retry::{Backoff, poll};
@@ -157,7 +157,7 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
 }
 
 pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = LaunchTemplateAttrs::after(c)?;
+    let a = c.after_as::<LaunchTemplateAttrs>()?;
     let sent = sc
         .clients
         .ec2
@@ -199,12 +199,12 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
 /// `default` move too), then tags.
 pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let lt = id(sc, c)?;
-    let a = LaunchTemplateAttrs::after(c)?;
+    let a = c.after_as::<LaunchTemplateAttrs>()?;
     if makes_new_version(&c.diffs) {
         let data = template_data(sc, &a)?;
         // The same token for the same configuration: a retry after a lost answer gets the
         // version the first attempt made instead of a second one.
-        let token = crate::plan::names::hash7(&format!("{lt}|{data:?}"));
+        let token = crate::ownership::names::hash7(&format!("{lt}|{data:?}"));
         let out = sc
             .clients
             .ec2
@@ -227,7 +227,7 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             .map_err(|e| err("making the new version the default", e))?;
         (sc.progress)(format!("{}: version {version} is the default", c.address));
     }
-    let before = LaunchTemplateAttrs::before(c)?;
+    let before = c.before_as::<LaunchTemplateAttrs>()?;
     let (add, remove) = tags_changed(&a.tags, before.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
         let keys = remove.into_iter().map(|k| ec2::Tag::builder().key(k).build()).collect();
@@ -307,8 +307,8 @@ fn group_tags<'a>(name: &str, tags: impl IntoIterator<Item = (&'a String, &'a St
 }
 
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = AutoScalingGroupAttrs::after(c)?;
-    let inputs: GroupInputs = inputs_of(c)?;
+    let a = c.after_as::<AutoScalingGroupAttrs>()?;
+    let inputs: GroupInputs = c.inputs_as()?;
     let (template, mix) = template_or_mix(sc, &a)?;
     let req = sc
         .clients
@@ -392,8 +392,8 @@ const GROUP_SETTINGS: [&str; 14] = [
 
 pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let name = id(sc, c)?;
-    let a = AutoScalingGroupAttrs::after(c)?;
-    let b = AutoScalingGroupAttrs::before(c)?;
+    let a = c.after_as::<AutoScalingGroupAttrs>()?;
+    let b = c.before_as::<AutoScalingGroupAttrs>()?;
     // Attach new target groups before anything else changes, detach old ones last.
     let want_groups = sc.ids.ids_of(&a.target_groups)?;
     let have_groups = sc.ids.ids_before(b.as_ref().map(|b| b.target_groups.as_slice()).unwrap_or_default())?;
@@ -476,7 +476,7 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     }
     warm_pool_and_notifications(sc, &name, &a, b.as_ref()).await?;
     if changed(c, "instance_refresh") {
-        let inputs: GroupInputs = inputs_of(c)?;
+        let inputs: GroupInputs = c.inputs_as()?;
         refresh(sc, c, &name, &inputs.instance_refresh.unwrap_or_default()).await?;
     }
     Ok(())
@@ -697,7 +697,7 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let force = sc.force_delete.contains(&c.address.key);
     // A terminate hook would hold every instance through its heartbeat, and a warm pool keeps
     // instances of its own: both go first.
-    let before = AutoScalingGroupAttrs::before(c)?;
+    let before = c.before_as::<AutoScalingGroupAttrs>()?;
     for hook in hooks(before.as_ref().map(|b| b.lifecycle_hooks.as_slice()).unwrap_or_default()).keys() {
         let req = sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
         if let Err(e) = req.send().await
@@ -766,7 +766,7 @@ fn dimensions(sc: &StepContext, dims: &[crate::attrs::autoscaling::MetricDimensi
 }
 
 pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = ScalingPolicyAttrs::after(c)?;
+    let a = c.after_as::<ScalingPolicyAttrs>()?;
     let group = sc.ids.id_of_ref(&a.group)?;
     let warmup = a.warmup.flatten().map(|n| n as i32);
     let mut req = sc.clients.autoscaling.put_scaling_policy().auto_scaling_group_name(&group).policy_name(&c.name).policy_type(&a.r#type).enabled(a.enabled);
@@ -895,8 +895,8 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// The group a policy or scheduled action was on when the plan was made.
 fn group_of(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
     let group = match c.address.kind {
-        Kind::ScalingPolicy => ScalingPolicyAttrs::before(c)?.map(|p| p.group),
-        _ => ScheduledActionAttrs::before(c)?.map(|a| a.group),
+        Kind::ScalingPolicy => c.before_as::<ScalingPolicyAttrs>()?.map(|p| p.group),
+        _ => c.before_as::<ScheduledActionAttrs>()?.map(|a| a.group),
     };
     let group = group.ok_or_else(|| anyhow::anyhow!("{} has no group", c.address))?;
     sc.ids.id_before(&RefOrId::Ref(group))
@@ -930,7 +930,7 @@ fn time(t: &Option<String>) -> anyhow::Result<Option<aws_smithy_types::DateTime>
 }
 
 pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = ScheduledActionAttrs::after(c)?;
+    let a = c.after_as::<ScheduledActionAttrs>()?;
     sc.clients
         .autoscaling
         .put_scheduled_update_group_action()

@@ -2,9 +2,9 @@
 //! (AWS ignores the tags of a PutMetricAlarm that updates an existing alarm).
 
 use super::{StepContext, int, tags_changed};
+use crate::attrs::TagMap;
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
-use crate::attrs::{Attributes, TagMap};
-use crate::live::err;
+use crate::aws_error::err;
 use crate::plan::{Change, Kind};
 use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension as CwDimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
 
@@ -29,7 +29,7 @@ fn dimension_list(sc: &StepContext, dims: &[Dimension]) -> anyhow::Result<Vec<Cw
 }
 
 async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
-    let a = AlarmAttrs::after(c)?;
+    let a = c.after_as::<AlarmAttrs>()?;
     let stat = a.statistic.as_deref().unwrap_or("Average");
     let percentile = stat.starts_with('p') || stat.starts_with("tm") || stat.starts_with("wm") || stat.starts_with("tc") || stat.starts_with("ts");
     let dims = dimension_list(sc, &a.dimensions)?;
@@ -143,14 +143,14 @@ async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// A metric or composite alarm's tags: desired, and live when it exists.
 fn alarm_tags(c: &Change) -> anyhow::Result<(TagMap, Option<TagMap>)> {
     Ok(match c.address.kind {
-        Kind::CompositeAlarm => (CompositeAlarmAttrs::after(c)?.tags, CompositeAlarmAttrs::before(c)?.map(|b| b.tags)),
-        _ => (AlarmAttrs::after(c)?.tags, AlarmAttrs::before(c)?.map(|b| b.tags)),
+        Kind::CompositeAlarm => (c.after_as::<CompositeAlarmAttrs>()?.tags, c.before_as::<CompositeAlarmAttrs>()?.map(|b| b.tags)),
+        _ => (c.after_as::<AlarmAttrs>()?.tags, c.before_as::<AlarmAttrs>()?.map(|b| b.tags)),
     })
 }
 
 /// PutCompositeAlarm with the rule and actions (and tags when creating).
 async fn put_composite(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
-    let a = CompositeAlarmAttrs::after(c)?;
+    let a = c.after_as::<CompositeAlarmAttrs>()?;
     let mut req = sc
         .clients
         .cloudwatch

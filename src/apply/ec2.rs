@@ -3,9 +3,9 @@
 
 use super::{StepContext, id, set_diff, tags_changed};
 use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
-use crate::attrs::{Attributes, RefOrId, TagMap};
+use crate::attrs::{RefOrId, TagMap};
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::err;
 use crate::plan::Change;
 use crate::retry::{self, Backoff};
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair};
@@ -16,7 +16,7 @@ pub(super) fn tag_list(tags: &TagMap) -> Vec<Tag> {
 }
 
 pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let after = SecurityGroupAttrs::after(c)?;
+    let after = c.after_as::<SecurityGroupAttrs>()?;
     let vpc = after.vpc.as_str();
     let sent = sc
         .clients
@@ -117,10 +117,10 @@ async fn permissions_call(sc: &StepContext, group: &str, direction: &str, grant:
 }
 
 /// Make the group's rules match. `fresh`: the group was just created with AWS's default egress.
-pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
+pub async fn sync_security_group_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
     let group = id(sc, c)?;
-    let after = SecurityGroupAttrs::after(c)?;
-    let before = if fresh { None } else { SecurityGroupAttrs::before(c)? };
+    let after = c.after_as::<SecurityGroupAttrs>()?;
+    let before = if fresh { None } else { c.before_as::<SecurityGroupAttrs>()? };
     for (direction, want, have) in [
         ("ingress", &after.ingress, before.as_ref().map(|b| &b.ingress)),
         // A new group starts with one rule: all outbound traffic allowed.
@@ -150,9 +150,9 @@ fn resolved(perms: &[Permission], id: impl Fn(&RefOrId) -> anyhow::Result<String
 
 pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = id(sc, c)?;
-    sync_rules(sc, c, false).await?;
-    let after = SecurityGroupAttrs::after(c)?;
-    let before = SecurityGroupAttrs::before(c)?;
+    sync_security_group_rules(sc, c, false).await?;
+    let after = c.after_as::<SecurityGroupAttrs>()?;
+    let before = c.before_as::<SecurityGroupAttrs>()?;
     let (add, remove) = tags_changed(&after.tags, before.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
         sc.clients
@@ -180,7 +180,7 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// Revoke every rule of a group about to be deleted (see Op::ClearRules).
 pub async fn clear_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let before = SecurityGroupAttrs::before(c)?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
+    let before = c.before_as::<SecurityGroupAttrs>()?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
     for (direction, perms) in [("ingress", &before.ingress), ("egress", &before.egress)] {
         let perms = resolved(perms, |r| sc.ids.id_before(r))?;
         if !perms.is_empty() {

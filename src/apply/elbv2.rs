@@ -3,11 +3,11 @@
 use super::{StepContext, changed, id, int, set_diff, tags_changed};
 use crate::attrs::elbv2::{
     Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication, RuleAttrs,
-    SharedRulesAttrs, SharedRulesInputs, Target, TargetGroupAttrs, TrustStoreAttrs, TrustStoreInputs,
+    SharedListenerAttrs, SharedListenerInputs, Target, TargetGroupAttrs, TrustStoreAttrs, TrustStoreInputs,
 };
-use crate::attrs::{AttributeMap, Attributes, RefOrId, TagMap, inputs_of};
+use crate::attrs::{AttributeMap, RefOrId, TagMap};
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::err;
 use crate::plan::Change;
 use crate::plan::Kind;
 use crate::retry::{self, Backoff};
@@ -117,7 +117,7 @@ fn targets(list: &[Target]) -> Vec<TargetDescription> {
 }
 
 pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = TargetGroupAttrs::after(c)?;
+    let a = c.after_as::<TargetGroupAttrs>()?;
     let mut req =
         sc.clients.elbv2.create_target_group().name(&c.name).target_type(TargetTypeEnum::from(a.target_type.as_str())).set_tags(Some(tag_list(&a.tags)));
     if let Some(p) = &a.protocol {
@@ -141,7 +141,8 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     sc.ids.set(&c.address, arn.clone());
     // A new group has AWS's defaults already: only the attributes set away from them cost a call
     // (a thousand default groups apply with a thousand writes, not two thousand).
-    let away_from_default = |k: &str| crate::plan::desired::tg_attribute_default(k) != a.attributes.get(k).map(String::as_str);
+    let away_from_default =
+        |k: &str| crate::defaults::attributes::default_of(crate::defaults::attributes::TARGET_GROUP, k) != a.attributes.get(k).map(String::as_str);
     set_tg_attributes(sc, &arn, &a.attributes, away_from_default, "setting target group attributes").await?;
     if let Some(list) = a.targets.as_ref().filter(|l| !l.is_empty()) {
         allow_invoke(sc, &a, &arn, list).await?;
@@ -153,7 +154,7 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
 /// The statement that lets this target group invoke a Lambda function: one per group, so a
 /// function behind several groups keeps each group's.
 fn invoke_statement(tg_arn: &str) -> String {
-    format!("lbstack-elb-{}", crate::plan::names::hash7(tg_arn))
+    format!("lbstack-elb-{}", crate::ownership::names::hash7(tg_arn))
 }
 
 /// Lambda functions among `list` when the group is of type lambda.
@@ -218,8 +219,8 @@ fn matcher(a: &TargetGroupAttrs) -> Option<Matcher> {
 
 pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let a = TargetGroupAttrs::after(c)?;
-    let before = TargetGroupAttrs::before(c)?;
+    let a = c.after_as::<TargetGroupAttrs>()?;
+    let before = c.before_as::<TargetGroupAttrs>()?;
     if changed(c, "health_check") {
         let req = sc.clients.elbv2.modify_target_group().target_group_arn(&arn);
         with_health_check!(req, &a).send().await.map_err(|e| err("modifying the health check", e))?;
@@ -274,7 +275,7 @@ pub async fn delete_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
     };
     retry::retry(Backoff::SHORT, delete, retry::is(&[Class::InUse])).await?;
     // Its functions no longer need to let it invoke them.
-    if let Some(before) = TargetGroupAttrs::before(c)? {
+    if let Some(before) = c.before_as::<TargetGroupAttrs>()? {
         for function in functions(&before, before.targets.as_deref().unwrap_or_default()) {
             revoke_invoke(sc, &arn, function).await?;
         }
@@ -311,7 +312,7 @@ fn subnet_mappings(a: &LoadBalancerAttrs) -> Option<Vec<aws_sdk_elasticloadbalan
 }
 
 pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = LoadBalancerAttrs::after(c)?;
+    let a = c.after_as::<LoadBalancerAttrs>()?;
     let mut req = sc
         .clients
         .elbv2
@@ -353,7 +354,8 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     crate::logging::waiting(&format!("until {} is active", c.name), wait).await.map_err(|e| err("waiting for the load balancer", e))?;
     // A new load balancer has AWS's defaults: only the attributes set away from them are sent
     // (fewer keys, and endpoints that lack a newer key never meet it unless the stack sets it).
-    let away_from_default = |k: &str| crate::plan::desired::lb_attribute_default(k) != a.attributes.get(k).map(String::as_str);
+    let away_from_default =
+        |k: &str| crate::defaults::attributes::default_of(crate::defaults::attributes::LOAD_BALANCER, k) != a.attributes.get(k).map(String::as_str);
     let attributes = attributes_lb(&a.attributes, away_from_default);
     if !attributes.is_empty() {
         let req = sc.clients.elbv2.modify_load_balancer_attributes().load_balancer_arn(&arn).set_attributes(Some(attributes));
@@ -364,8 +366,8 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 
 pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let a = LoadBalancerAttrs::after(c)?;
-    let b = LoadBalancerAttrs::before(c)?;
+    let a = c.after_as::<LoadBalancerAttrs>()?;
+    let b = c.before_as::<LoadBalancerAttrs>()?;
     let lb = &sc.clients.elbv2;
     // Groups with today's ids against the ids they had: a group replaced since is a change too.
     let want_groups = sc.ids.ids_of(a.security_groups.as_deref().unwrap_or_default())?;
@@ -415,7 +417,7 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 
 pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let protected = LoadBalancerAttrs::before(c)?.and_then(|b| b.attributes.get("deletion_protection.enabled").cloned()).as_deref() == Some("true");
+    let protected = c.before_as::<LoadBalancerAttrs>()?.and_then(|b| b.attributes.get("deletion_protection.enabled").cloned()).as_deref() == Some("true");
     if protected {
         anyhow::bail!("deletion protection is on: set `attributes: {{deletion_protection: false}}` in the stack and apply before removing it");
     }
@@ -559,7 +561,7 @@ fn certificate(arn: &str) -> Certificate {
 /// The tag that records the digest of the OIDC client secret a listener or rule was sent (a
 /// stale one, after a sign-in is removed, is never read: it is left).
 fn secret_tag(digest: &str) -> Tag {
-    Tag::builder().key(crate::plan::secrets::CLIENT_SECRET_TAG).value(digest).build()
+    Tag::builder().key(crate::ownership::CLIENT_SECRET_TAG).value(digest).build()
 }
 
 /// After a listener or rule was sent a (new) OIDC client secret: record its digest.
@@ -577,7 +579,7 @@ fn recorded_secret(a: &ListenerAction) -> Option<&str> {
 }
 
 pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = ListenerAttrs::after(c)?;
+    let a = c.after_as::<ListenerAttrs>()?;
     let lb_arn = sc.ids.id_of_ref(&a.load_balancer)?;
     let (default_actions, secret) = actions(sc, &a.default_action)?;
     let mut req = sc
@@ -591,8 +593,8 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .set_ssl_policy(a.ssl_policy.clone())
         .set_alpn_policy(a.alpn_policy.clone().map(|p| vec![p]))
         // The address tag identifies the listener across port changes (ModifyListener, not a new one).
-        .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
-        .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
+        .tags(Tag::builder().key(crate::ownership::OWNER_STACK_TAG).value(&sc.stack).build())
+        .tags(Tag::builder().key(crate::ownership::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
     if let Some(digest) = &secret {
         req = req.tags(secret_tag(digest));
     }
@@ -631,7 +633,8 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     }
     // A new listener has AWS's defaults: only the attributes set away from them are sent.
     if let Some(attributes) = &a.attributes {
-        let away_from_default = |k: &str| crate::plan::desired::listener_attribute_default(k) != attributes.get(k).map(String::as_str);
+        let away_from_default =
+            |k: &str| crate::defaults::attributes::default_of(crate::defaults::attributes::LISTENER, k) != attributes.get(k).map(String::as_str);
         set_listener_attributes(sc, &arn, attributes, away_from_default).await?;
     }
     Ok(())
@@ -692,8 +695,8 @@ pub async fn stage_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
 
 pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    let a = ListenerAttrs::after(c)?;
-    let b = ListenerAttrs::before(c)?;
+    let a = c.after_as::<ListenerAttrs>()?;
+    let b = c.before_as::<ListenerAttrs>()?;
     if changed(c, "attributes")
         && let Some(attributes) = &a.attributes
     {
@@ -855,14 +858,14 @@ struct RuleSet {
 impl RuleSet {
     fn after(c: &Change) -> anyhow::Result<RuleSet> {
         Ok(match c.address.kind {
-            Kind::SharedRules => SharedRulesAttrs::after(c)?.into(),
-            _ => ListenerRulesAttrs::after(c)?.into(),
+            Kind::SharedListener => c.after_as::<SharedListenerAttrs>()?.into(),
+            _ => c.after_as::<ListenerRulesAttrs>()?.into(),
         })
     }
     fn before(c: &Change) -> anyhow::Result<Option<RuleSet>> {
         Ok(match c.address.kind {
-            Kind::SharedRules => SharedRulesAttrs::before(c)?.map(Into::into),
-            _ => ListenerRulesAttrs::before(c)?.map(Into::into),
+            Kind::SharedListener => c.before_as::<SharedListenerAttrs>()?.map(Into::into),
+            _ => c.before_as::<ListenerRulesAttrs>()?.map(Into::into),
         })
     }
 }
@@ -873,8 +876,8 @@ impl From<ListenerRulesAttrs> for RuleSet {
     }
 }
 
-impl From<SharedRulesAttrs> for RuleSet {
-    fn from(a: SharedRulesAttrs) -> RuleSet {
+impl From<SharedListenerAttrs> for RuleSet {
+    fn from(a: SharedListenerAttrs) -> RuleSet {
         RuleSet { listener: RefOrId::Id(a.listener), rules: a.rules, rule_arns: a.rule_arns.unwrap_or_default() }
     }
 }
@@ -883,7 +886,7 @@ impl From<SharedRulesAttrs> for RuleSet {
 /// by priority), modify what differs, delete the rest, move priorities in one SetRulePriorities
 /// call, and create what is new. A reorder never deletes and recreates a rule. `fresh`: the
 /// listener is new (created, or replaced with its load balancer) and holds no rules yet.
-pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
+pub async fn sync_listener_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Result<()> {
     let a = RuleSet::after(c)?;
     let listener = sc.ids.id_of(&a.listener)?;
     let want = &a.rules;
@@ -943,13 +946,13 @@ pub async fn sync_rules(sc: &StepContext, c: &Change, fresh: bool) -> anyhow::Re
     }
     if !moves.is_empty() {
         // On a shared listener, the priorities others' rules hold are taken too.
-        let others = if c.address.kind == Kind::SharedRules { inputs_of::<SharedRulesInputs>(c)?.others } else { Vec::new() };
+        let others = if c.address.kind == Kind::SharedListener { c.inputs_as::<SharedListenerInputs>()?.others } else { Vec::new() };
         set_priorities(sc, moves, have, &others).await?;
     }
     // On a shared listener another stack may take a priority the plan chose between plan and
     // apply: a rule declared without one then takes the lowest free priority from there on (its
     // order among this stack's rules kept, as creates go in priority order).
-    let chosen = if c.address.kind == Kind::SharedRules { inputs_of::<SharedRulesInputs>(c)?.chosen } else { Vec::new() };
+    let chosen = if c.address.kind == Kind::SharedListener { c.inputs_as::<SharedListenerInputs>()?.chosen } else { Vec::new() };
     for w in creates {
         let planned = priority_of(w);
         let mut priority = planned as i32;
@@ -994,8 +997,8 @@ async fn create_rule(sc: &StepContext, c: &Change, listener: &str, priority: i32
         .set_conditions(Some(condition_list(&w.conditions)))
         .set_actions(Some(sent))
         .set_transforms(Some(transforms(w.rewrite.as_ref())).filter(|t| !t.is_empty()))
-        .tags(Tag::builder().key(crate::plan::desired::OWNER_STACK_TAG).value(&sc.stack).build())
-        .tags(Tag::builder().key(crate::plan::desired::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
+        .tags(Tag::builder().key(crate::ownership::OWNER_STACK_TAG).value(&sc.stack).build())
+        .tags(Tag::builder().key(crate::ownership::OWNER_ADDRESS_TAG).value(c.address.to_string()).build());
     if let Some(digest) = &secret {
         req = req.tags(secret_tag(digest));
     }
@@ -1067,8 +1070,8 @@ fn mutual_authentication(sc: &StepContext, v: Option<&MutualAuthentication>) -> 
 }
 
 pub async fn create_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = TrustStoreAttrs::after(c)?;
-    let bundle: TrustStoreInputs = inputs_of(c)?;
+    let a = c.after_as::<TrustStoreAttrs>()?;
+    let bundle: TrustStoreInputs = c.inputs_as()?;
     let sent = sc
         .clients
         .elbv2
@@ -1090,7 +1093,7 @@ pub async fn create_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<
 pub async fn update_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
     if changed(c, "bundle") {
-        let bundle: TrustStoreInputs = inputs_of(c)?;
+        let bundle: TrustStoreInputs = c.inputs_as()?;
         sc.clients
             .elbv2
             .modify_trust_store()
@@ -1102,7 +1105,7 @@ pub async fn update_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<
             .await
             .map_err(|e| err(&format!("replacing the CA bundle of trust store {}", c.name), e))?;
     }
-    let (a, b) = (TrustStoreAttrs::after(c)?, TrustStoreAttrs::before(c)?);
+    let (a, b) = (c.after_as::<TrustStoreAttrs>()?, c.before_as::<TrustStoreAttrs>()?);
     set_tags(sc, &arn, &a.tags, b.as_ref().map(|b| &b.tags)).await
 }
 

@@ -16,11 +16,10 @@ mod sns;
 mod wafv2;
 
 use crate::attrs::elbv2::ListenerAttrs;
-use crate::attrs::{Attributes, Ref, RefOrId, TagMap};
+use crate::attrs::{Ref, RefOrId, TagMap};
 use crate::live::Clients;
 use crate::plan::desired::collect_refs;
 use crate::plan::{Action, Address, Change, Kind, Plan};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -253,10 +252,13 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // key). Not when the load balancer is replaced: the new one starts empty.
                 let parent_replaced = c.parent.as_ref().and_then(|p| index.get(p)).is_some_and(|pi| plan.changes[*pi].action.is_replace());
                 if c.address.kind == Kind::Listener && op == Op::Create && !parent_replaced {
-                    let lb_of = |c: &Change, v: Option<&Value>| v.and_then(|v| ListenerAttrs::read(c, v).ok()).map(|l| l.load_balancer);
-                    let lb = lb_of(c, c.after.as_ref());
+                    let lb = c.after_as::<ListenerAttrs>().ok().map(|l| l.load_balancer);
                     for (oi, other) in plan.changes.iter().enumerate() {
-                        if oi != ci && other.address.kind == Kind::Listener && lb.is_some() && lb_of(other, other.before.as_ref()) == lb {
+                        if oi != ci
+                            && other.address.kind == Kind::Listener
+                            && lb.is_some()
+                            && other.before_as::<ListenerAttrs>().ok().flatten().map(|l| l.load_balancer) == lb
+                        {
                             deps.extend(op_of(&steps, oi, Op::Delete));
                         }
                     }
@@ -545,7 +547,7 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
 async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
     match (c.address.kind, op) {
         (Kind::SecurityGroup, Op::Create) => ec2::create_group(sc, c).await,
-        (Kind::SecurityGroup, Op::SyncRules) => ec2::sync_rules(sc, c, true).await,
+        (Kind::SecurityGroup, Op::SyncRules) => ec2::sync_security_group_rules(sc, c, true).await,
         (Kind::SecurityGroup, Op::Update) => ec2::update_group(sc, c).await,
         (Kind::SecurityGroup, Op::Delete) => ec2::delete_group(sc, c).await,
         (Kind::SecurityGroup, Op::ClearRules) => ec2::clear_rules(sc, c).await,
@@ -582,9 +584,9 @@ async fn execute(sc: &StepContext, c: &Change, op: Op) -> anyhow::Result<()> {
         (Kind::Topic, Op::Create) => sns::create_topic(sc, c).await,
         (Kind::Topic, Op::Update) => sns::update_topic(sc, c).await,
         (Kind::Topic, Op::Delete) => sns::delete_topic(sc, c).await,
-        (Kind::ListenerRules | Kind::SharedRules, Op::Create) => elbv2::sync_rules(sc, c, true).await,
-        (Kind::ListenerRules | Kind::SharedRules, Op::Update) => elbv2::sync_rules(sc, c, false).await,
-        (Kind::ListenerRules | Kind::SharedRules, Op::Delete) => elbv2::delete_rules(sc, c).await,
+        (Kind::ListenerRules | Kind::SharedListener, Op::Create) => elbv2::sync_listener_rules(sc, c, true).await,
+        (Kind::ListenerRules | Kind::SharedListener, Op::Update) => elbv2::sync_listener_rules(sc, c, false).await,
+        (Kind::ListenerRules | Kind::SharedListener, Op::Delete) => elbv2::delete_rules(sc, c).await,
         (Kind::LaunchTemplate, Op::Create) => autoscaling::create_template(sc, c).await,
         (Kind::LaunchTemplate, Op::Update) => autoscaling::update_template(sc, c).await,
         (Kind::LaunchTemplate, Op::Delete) => autoscaling::delete_template(sc, c).await,
@@ -623,7 +625,7 @@ fn changed(c: &Change, prefix: &str) -> bool {
 /// response was lost is recognised when its retry meets AlreadyExists.
 pub(crate) fn owned_by(tags: &[(&str, &str)], stack: &str, address: &Address) -> bool {
     let get = |key: &str| tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-    get(crate::plan::desired::OWNER_STACK_TAG) == Some(stack) && get(crate::plan::desired::OWNER_ADDRESS_TAG) == Some(address.to_string().as_str())
+    get(crate::ownership::OWNER_STACK_TAG) == Some(stack) && get(crate::ownership::OWNER_ADDRESS_TAG) == Some(address.to_string().as_str())
 }
 
 /// Set-difference of two lists: (to add, to remove).
@@ -645,6 +647,7 @@ pub fn tags_changed(want: &TagMap, have: Option<&TagMap>) -> (Vec<(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
     fn delete(kind: Kind, key: &str, before: Value) -> Change {
@@ -660,6 +663,7 @@ mod tests {
             deps: vec![],
             parent: None,
             inputs: Default::default(),
+            adopting: false,
         }
     }
 

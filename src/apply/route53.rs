@@ -4,15 +4,14 @@
 //! batch fails and is retried on the fresh index. Writes to one zone go one at a time.
 
 use super::StepContext;
-use crate::attrs::Attributes;
 use crate::attrs::route53::RecordAttrs;
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::err;
-use crate::live::route53::{IndexEntry, index_name, read_index};
+use crate::live::route53::{IndexEntry, hosted_zone_id, index_name, read_index, rrset};
+use crate::ownership::fqdn;
 use crate::plan::Change;
-use crate::plan::desired::fqdn;
 use crate::retry::{self, Backoff};
-use aws_sdk_route53::types::{AliasTarget, Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
+use aws_sdk_route53::types::{Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecordSet};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -30,42 +29,6 @@ async fn resolve_zone(sc: &StepContext, zone: &str) -> anyhow::Result<(String, S
         return Ok((zone.to_string(), name));
     }
     Ok((hosted_zone_id(&sc.clients, zone).await?, fqdn(zone)))
-}
-
-pub async fn hosted_zone_id(clients: &crate::live::Clients, zone: &str) -> anyhow::Result<String> {
-    if zone.starts_with('Z') && !zone.contains('.') {
-        return Ok(zone.to_string());
-    }
-    let want = format!("{}.", zone.trim_end_matches('.').to_ascii_lowercase());
-    let out = clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
-    out.hosted_zones()
-        .iter()
-        .find(|z| z.name().to_ascii_lowercase() == want && !z.config().is_some_and(|c| c.private_zone()))
-        .or_else(|| out.hosted_zones().iter().find(|z| z.name().to_ascii_lowercase() == want))
-        .map(|z| z.id().trim_start_matches("/hostedzone/").to_string())
-        .ok_or_else(|| anyhow::anyhow!("no Route 53 hosted zone named {zone}"))
-}
-
-pub(crate) fn rrset(
-    name: &str,
-    kind: &str,
-    set: Option<&str>,
-    weight: Option<i64>,
-    ttl: Option<i64>,
-    values: &[String],
-    alias: Option<(String, String, bool)>,
-) -> anyhow::Result<ResourceRecordSet> {
-    let mut b = ResourceRecordSet::builder().name(name).r#type(RrType::from(kind)).set_set_identifier(set.map(str::to_string)).set_weight(weight);
-    match alias {
-        Some((zone, dns, evaluate)) => b = b.alias_target(AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(evaluate).build()?),
-        None => {
-            b = b.set_ttl(ttl);
-            for v in values {
-                b = b.resource_records(ResourceRecord::builder().value(v).build()?);
-            }
-        }
-    }
-    Ok(b.build()?)
 }
 
 fn change(action: ChangeAction, set: ResourceRecordSet) -> anyhow::Result<DnsChange> {
@@ -169,7 +132,7 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
 }
 
 pub async fn create_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = RecordAttrs::after(c)?;
+    let a = c.after_as::<RecordAttrs>()?;
     let set = desired_set(sc, &a).await?;
     let e = entry(c, &a);
     // CREATE, not UPSERT: a record that appeared since the plan is not ours to overwrite.
@@ -179,9 +142,9 @@ pub async fn create_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 }
 
 pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = RecordAttrs::after(c)?;
+    let a = c.after_as::<RecordAttrs>()?;
     // An adopted record joins the index; its values are written only when they change.
-    let adopting = RecordAttrs::before(c)?.is_some_and(|b| !b.indexed);
+    let adopting = c.before_as::<RecordAttrs>()?.is_some_and(|b| !b.indexed);
     let records = if c.diffs.iter().any(|d| d.path != "indexed") { vec![change(ChangeAction::Upsert, desired_set(sc, &a).await?)?] } else { Vec::new() };
     let e = entry(c, &a);
     write(sc, &a.zone, records, move |entries| {
@@ -199,7 +162,7 @@ pub async fn leave_index(sc: &StepContext, zone: &str, address: &str) -> anyhow:
 }
 
 pub async fn delete_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let b = RecordAttrs::before(c)?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
+    let b = c.before_as::<RecordAttrs>()?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
     let raw = b.raw.clone().ok_or_else(|| anyhow::anyhow!("{} was read without its record", c.address))?;
     let alias = raw.alias.map(|a| (a.zone, a.dns, a.evaluate));
     let set = rrset(&b.name, &b.r#type, b.set_identifier.as_deref(), b.weight, raw.ttl, &raw.values, alias)?;

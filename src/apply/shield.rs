@@ -2,9 +2,9 @@
 //! place, deleted by their id (the tail of their ARN).
 
 use super::{StepContext, tags_changed};
+use crate::attrs::TagMap;
 use crate::attrs::shield::ShieldProtectionAttrs;
-use crate::attrs::{Attributes, TagMap};
-use crate::live::err;
+use crate::aws_error::err;
 use crate::plan::Change;
 use aws_sdk_shield::types::Tag;
 
@@ -13,7 +13,7 @@ fn tags(tags: &TagMap) -> Vec<Tag> {
 }
 
 pub async fn create_protection(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = ShieldProtectionAttrs::after(c)?;
+    let a = c.after_as::<ShieldProtectionAttrs>()?;
     let lb = sc.ids.id_of_ref(&a.load_balancer)?;
     let lb = lb.as_str();
     let out = sc
@@ -31,9 +31,9 @@ pub async fn create_protection(sc: &StepContext, c: &Change) -> anyhow::Result<(
 }
 
 pub async fn update_protection(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let before = ShieldProtectionAttrs::before(c)?;
+    let before = c.before_as::<ShieldProtectionAttrs>()?;
     let arn = before.as_ref().and_then(|b| b.arn.clone()).ok_or_else(|| anyhow::anyhow!("{} has no ARN", c.address))?;
-    let after = ShieldProtectionAttrs::after(c)?;
+    let after = c.after_as::<ShieldProtectionAttrs>()?;
     let (add, remove) = tags_changed(&after.tags, before.as_ref().map(|b| &b.tags));
     let shield = &sc.clients.shield;
     if !remove.is_empty() {

@@ -2,9 +2,8 @@
 //! display name, the tags and the subscriptions that differ.
 
 use super::{StepContext, tags_changed};
-use crate::attrs::Attributes;
 use crate::attrs::sns::{Subscription, TopicAttrs};
-use crate::live::err;
+use crate::aws_error::err;
 use crate::plan::Change;
 use aws_sdk_sns::types::Tag;
 
@@ -13,7 +12,7 @@ fn subscriptions(a: Option<&TopicAttrs>) -> Vec<String> {
 }
 
 pub async fn create_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = TopicAttrs::after(c)?;
+    let a = c.after_as::<TopicAttrs>()?;
     let tags = a.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
     let mut req = sc.clients.sns.create_topic().name(&c.name).set_tags(Some(tags));
     if !a.display_name.is_empty() {
@@ -27,8 +26,8 @@ pub async fn create_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 pub async fn update_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let after = TopicAttrs::after(c)?;
-    let before = TopicAttrs::before(c)?;
+    let after = c.after_as::<TopicAttrs>()?;
+    let before = c.before_as::<TopicAttrs>()?;
     let sns = &sc.clients.sns;
     if before.as_ref().map(|b| &b.display_name) != Some(&after.display_name) {
         sns.set_topic_attributes()
@@ -67,7 +66,7 @@ async fn subscribe(sc: &StepContext, arn: &str, list: &[String]) -> anyhow::Resu
         let (protocol, shown) = s.split_once(' ').unwrap_or((s, ""));
         let endpoint = match sc.endpoints.get(shown) {
             Some(real) => real.as_str(),
-            None if crate::plan::desired::is_hashed_endpoint(shown) => {
+            None if crate::ownership::is_hashed_endpoint(shown) => {
                 anyhow::bail!(
                     "the {protocol} endpoint shown as `{shown}` is no longer what the stack gives (its source changed or cannot be read); run plan again"
                 )

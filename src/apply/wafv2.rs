@@ -4,9 +4,9 @@
 
 use super::{StepContext, tags_changed};
 use crate::attrs::wafv2::{IpSetAttrs, Statement as WafStatement, WebAclAssociationAttrs, WebAclAttrs};
-use crate::attrs::{Attributes, RefOrId, TagMap};
+use crate::attrs::{RefOrId, TagMap};
+use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::live::err;
 use crate::live::wafv2::name_and_id;
 use crate::plan::Change;
 use crate::retry::{self, Backoff};
@@ -68,7 +68,7 @@ async fn created<O, E: crate::aws_error::Failure>(
 // ------------------------------------------------------------------ IP sets
 
 pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = IpSetAttrs::after(c)?;
+    let a = c.after_as::<IpSetAttrs>()?;
     let sent = sc
         .clients
         .wafv2
@@ -89,7 +89,7 @@ pub async fn create_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
-    let a = IpSetAttrs::after(c)?;
+    let a = c.after_as::<IpSetAttrs>()?;
     // WAF updates carry the lock token of a fresh read; a concurrent change makes it stale.
     let update = || async {
         let current = sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the IP set", e))?;
@@ -108,7 +108,7 @@ pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .map_err(|e| err(&format!("updating IP set {name}"), e))
     };
     retry::retry(Backoff::RACE, update, retry::is(&[Class::Conflict])).await?;
-    sync_tags(sc, &arn, &a.tags, IpSetAttrs::before(c)?.map(|b| b.tags).as_ref()).await
+    sync_tags(sc, &arn, &a.tags, c.before_as::<IpSetAttrs>()?.map(|b| b.tags).as_ref()).await
 }
 
 pub async fn delete_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -200,7 +200,7 @@ fn acl_parts(name: &str, a: &WebAclAttrs, ip_set: impl Fn(&RefOrId) -> anyhow::R
 }
 
 pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = WebAclAttrs::after(c)?;
+    let a = c.after_as::<WebAclAttrs>()?;
     let (default, vis, rules) = acl_parts(&c.name, &a, |r| sc.ids.id_of(r))?;
     let sent = sc
         .clients
@@ -223,8 +223,8 @@ pub async fn create_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
 pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = sc.ids.get(&c.address).ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     let (name, id) = name_and_id(&arn);
-    let a = WebAclAttrs::after(c)?;
-    let b = WebAclAttrs::before(c)?;
+    let a = c.after_as::<WebAclAttrs>()?;
+    let b = c.before_as::<WebAclAttrs>()?;
     // Rules with their IP sets as ARNs: an IP set replaced since is a change under the same reference.
     let body = |acl: &WebAclAttrs, id: &dyn Fn(&RefOrId) -> anyhow::Result<String>| -> anyhow::Result<WebAclAttrs> {
         let mut rules = acl.rules.clone();
@@ -300,7 +300,7 @@ const ACL_PROPAGATION: std::time::Duration = std::time::Duration::from_secs(180)
 
 /// Associate (also replaces a previous association of the load balancer).
 pub async fn associate(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    let a = WebAclAssociationAttrs::after(c)?;
+    let a = c.after_as::<WebAclAssociationAttrs>()?;
     let (lb, acl) = (sc.ids.id_of_ref(&a.load_balancer)?, sc.ids.id_of(&a.web_acl)?);
     let (lb, acl) = (lb.as_str(), acl.as_str());
     // Right after the ACL or the load balancer is created, WAF may not see it yet: it answers

@@ -1,23 +1,20 @@
 //! Command-line definitions and the mapping of outcomes to exit codes; the work happens elsewhere
 //! (`ops`, `swap`, `status`): this module parses, asks, prints, and holds no AWS logic of its own.
 
-mod bluegreen;
 pub mod exit;
 mod progress;
 mod simulate;
+mod status;
+mod swap;
+mod views;
 
-use exit::Exit;
+use exit::{Exit, Failed, Outcome};
 
 use crate::stack_format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// `report_error` with `format!` arguments.
-macro_rules! error_line {
-    ($($arg:tt)*) => { report_error(&format!($($arg)*)) };
-}
 
 #[derive(Parser, Debug)]
 #[command(name = "lbstack", version, about = "Declarative AWS load balancing and auto scaling from one YAML stack file")]
@@ -123,9 +120,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Point a Route 53 name at this stack's load balancer (blue-green), after a health gate; at
     /// once or in weighted steps watched by alarms. Exit 3 when an alarm rolled the shift back.
-    Swap(bluegreen::SwapArgs),
+    Swap(swap::SwapArgs),
     /// A stack's load balancers, target health, group capacity, alarm states and live colour.
-    Status(bluegreen::StatusArgs),
+    Status(status::StatusArgs),
     /// Replay a demand curve through a group's scaling configuration, minute by minute (offline).
     Simulate(simulate::SimulateArgs),
     /// Best-practice rules for load balancing and auto scaling (offline). Exit 1 on errors, and on
@@ -434,13 +431,50 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// How stacks are loaded in this run (from the global flags).
-static LOAD: std::sync::OnceLock<(bool, u64)> = std::sync::OnceLock::new();
+/// How this run speaks to its user and reads stacks, from the global flags: handed to every
+/// command, so nothing about a run lives in process-global state.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    color: Color,
+    /// `--output json`: every error is also one `diagnostic` event on stdout (as Terraform's
+    /// machine UI), before the plan as after it.
+    json_diagnostics: bool,
+    /// stdout is a stream of JSON events (apply, destroy), where warnings are events too; a single
+    /// JSON document (a plan, outputs) gets only the errors that replace it.
+    json_stream: bool,
+    /// `--allow-files-outside`.
+    files_outside: bool,
+    /// `--max-stack-bytes`.
+    max_stack_bytes: u64,
+}
+
+impl Ui {
+    fn of(cli: &Cli) -> Ui {
+        let json = match &cli.command {
+            Command::Plan { output, .. } => *output == PlanOutput::Json,
+            Command::Apply(args) | Command::Destroy(args) => args.output == Output::Json,
+            Command::Output(args) => args.output == Output::Json,
+            _ => false,
+        };
+        Ui {
+            color: cli.color,
+            json_diagnostics: json,
+            json_stream: json && matches!(cli.command, Command::Apply(_) | Command::Destroy(_)),
+            files_outside: cli.allow_files_outside,
+            max_stack_bytes: cli.max_stack_bytes,
+        }
+    }
+
+    /// Before the command line parsed: plain text.
+    fn of_nothing() -> Ui {
+        Ui { color: Color::Auto, json_diagnostics: false, json_stream: false, files_outside: false, max_stack_bytes: stack_format::MAX_STACK_BYTES }
+    }
+}
 
 /// Load a stack file with this run's file access and size limit.
-pub(crate) fn load_file(file: &std::path::Path, vars: &[(String, String)]) -> stack_format::Loaded {
-    let (files_outside, max_bytes) = LOAD.get().copied().unwrap_or((false, stack_format::MAX_STACK_BYTES));
-    stack_format::load_file_with(file, &stack_format::Options { vars: vars.to_vec(), files_outside, max_bytes })
+fn load_file(ui: Ui, file: &std::path::Path, vars: &[(String, String)]) -> stack_format::Loaded {
+    let options = stack_format::Options { vars: vars.to_vec(), files_outside: ui.files_outside, max_bytes: ui.max_stack_bytes };
+    stack_format::load_file_with(file, &options)
 }
 
 /// A Terraform-style option (one dash, a long name) and what lbstack takes instead.
@@ -463,41 +497,58 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    // Usage errors exit 1: clap's own 2 would read as "changes present" to a CI gate.
-    let cli = match command().try_get_matches().and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
-        Ok(cli) => cli,
-        Err(e) => {
-            // Terraform's single-dash long options (`-var`, `-auto-approve`, `-out=FILE`): clap
-            // would suggest `-- -v`; say what lbstack takes instead.
-            if let Some(habit) = std::env::args().skip(1).find_map(|a| terraform_habit(&a)) {
-                error_line!("{habit}");
-                return Exit::Failure.into();
-            }
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Exit::Success.into(),
-                _ => Exit::Failure.into(),
-            };
+    let (outcome, ui) = match parse() {
+        Ok(cli) => {
+            let ui = Ui::of(&cli);
+            (run(cli, ui), ui)
         }
+        Err(ended) => (ended, Ui::of_nothing()),
     };
-    match crate::logging::level(cli.verbose, std::env::var("LBSTACK_LOG").ok().as_deref()) {
-        Ok(level) => crate::logging::init(level),
-        Err(e) => {
-            error_line!("{e}");
-            return Exit::Failure.into();
+    // Errors are printed here, once, whichever command failed.
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(Failed::Line(message)) => {
+            report_error(ui, &message);
+            Exit::Failure.into()
+        }
+        Err(Failed::Shown) => Exit::Failure.into(),
+        Err(Failed::Panicked(message)) => {
+            report_error(ui, &message);
+            Exit::Panicked.into()
         }
     }
-    let _ = LOAD.set((cli.allow_files_outside, cli.max_stack_bytes));
+}
+
+/// The command line, or how the run ends without a command: help, the version, a usage error.
+fn parse() -> Result<Cli, Outcome> {
+    // Usage errors exit 1: clap's own 2 would read as "changes present" to a CI gate.
+    command().try_get_matches().and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)).map_err(|e| {
+        // Terraform's single-dash long options (`-var`, `-auto-approve`, `-out=FILE`): clap
+        // would suggest `-- -v`; say what lbstack takes instead.
+        if let Some(habit) = std::env::args().skip(1).find_map(|a| terraform_habit(&a)) {
+            return Err(Failed::Line(habit));
+        }
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Ok(Exit::Success),
+            _ => Ok(Exit::Failure),
+        }
+    })
+}
+
+/// Run the command the line names.
+fn run(cli: Cli, ui: Ui) -> Outcome {
+    match crate::logging::level(cli.verbose, std::env::var("LBSTACK_LOG").ok().as_deref()) {
+        Ok(level) => crate::logging::init(level),
+        Err(e) => return Err(Failed::Line(e.to_string())),
+    }
     let mut cli = cli;
     if !cli.var_files.is_empty() {
         let mut from_files = Vec::new();
         for file in &cli.var_files {
             match stack_format::vars::read_file(file, cli.max_stack_bytes) {
                 Ok(vars) => from_files.extend(vars),
-                Err(e) => {
-                    error_line!("{e}");
-                    return Exit::Failure.into();
-                }
+                Err(e) => return Err(Failed::Line(e.to_string())),
             }
         }
         match cli.command.vars_mut() {
@@ -505,57 +556,46 @@ pub fn main() -> ExitCode {
             Some(vars) => {
                 vars.splice(0..0, from_files);
             }
-            None => {
-                error_line!("this command takes no variables (`--var-file`)");
-                return Exit::Failure.into();
-            }
+            None => return Err("this command takes no variables (`--var-file`)".into()),
         }
     }
-    let json = match &cli.command {
-        Command::Plan { output, .. } => *output == PlanOutput::Json,
-        Command::Apply(args) | Command::Destroy(args) => args.output == Output::Json,
-        Command::Output(args) => args.output == Output::Json,
-        _ => false,
-    };
-    JSON_DIAGNOSTICS.store(json, std::sync::atomic::Ordering::Relaxed);
-    JSON_STREAM.store(json && matches!(cli.command, Command::Apply(_) | Command::Destroy(_)), std::sync::atomic::Ordering::Relaxed);
     match cli.command {
-        Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, cli.color),
+        Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, ui),
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats, adopt } => {
-            runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, &adopt.choice(), cli.color))
+            runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, &adopt.choice(), ui))
         }
-        Command::Apply(args) => runtime().block_on(run_apply(&args, false, cli.color)),
-        Command::Destroy(args) => runtime().block_on(run_apply(&args, true, cli.color)),
-        Command::Forget(args) => runtime().block_on(run_forget(&args, cli.color)),
-        Command::Output(args) => runtime().block_on(run_output(&args, cli.color)),
-        Command::Import(args) => runtime().block_on(run_import(&args, cli.color)),
-        Command::Swap(args) => runtime().block_on(bluegreen::run_swap(&args, cli.color)),
-        Command::Status(args) => runtime().block_on(bluegreen::run_status(&args, cli.color)),
-        Command::Simulate(args) => simulate::run(&args, cli.color),
-        Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, cli.color),
-        Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, cli.color)),
+        Command::Apply(args) => runtime().block_on(run_apply(&args, false, ui)),
+        Command::Destroy(args) => runtime().block_on(run_apply(&args, true, ui)),
+        Command::Forget(args) => runtime().block_on(run_forget(&args, ui)),
+        Command::Output(args) => runtime().block_on(run_output(&args, ui)),
+        Command::Import(args) => runtime().block_on(run_import(&args, ui)),
+        Command::Swap(args) => runtime().block_on(swap::run_swap(&args, ui)),
+        Command::Status(args) => runtime().block_on(status::run_status(&args, ui)),
+        Command::Simulate(args) => simulate::run(&args, ui),
+        Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, ui),
+        Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, ui)),
         Command::Policy { file, vars, purpose } => {
-            let Some(stack) = load_checked(&file, &vars, cli.color) else { return Exit::Failure.into() };
+            let stack = load_checked(&file, &vars, ui)?;
             println!("{}", serde_json::to_string_pretty(&crate::policy::document(&stack, purpose)).expect("policy serializes"));
-            Exit::Success.into()
+            Ok(Exit::Success)
         }
         Command::Schema { plan } => {
             let schema = if plan { crate::plan::json::schema() } else { stack_format::editor_schema().clone() };
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
-            Exit::Success.into()
+            Ok(Exit::Success)
         }
-        Command::Show { plan, output } => show(&plan, output, cli.color),
+        Command::Show { plan, output } => show(&plan, output, ui),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut command(), "lbstack", &mut std::io::stdout());
-            Exit::Success.into()
+            Ok(Exit::Success)
         }
         Command::Man { out } => match man_pages(out.as_deref()) {
-            Ok(()) => Exit::Success.into(),
-            Err(e) => fail(anyhow::Error::new(e)),
+            Ok(()) => Ok(Exit::Success),
+            Err(e) => Err(Failed::from(anyhow::Error::new(e))),
         },
         Command::Docs => {
             print!("{}", crate::docs::stack_format_markdown());
-            Exit::Success.into()
+            Ok(Exit::Success)
         }
     }
 }
@@ -574,6 +614,12 @@ Changes (\fBplan --detailed-exitcode\fR), or a broken \fBsimulate --fail-if\fR t
 .TP
 3
 A swap rolled back by an alarm.
+.TP
+130
+An apply interrupted with Ctrl-C.
+.TP
+101
+An apply step that panicked (the lock is released).
 .SH ENVIRONMENT
 .TP
 AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
@@ -660,14 +706,14 @@ fn man_pages(out: Option<&std::path::Path>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict: bool, color: Color) -> ExitCode {
+fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict: bool, ui: Ui) -> Outcome {
     let mut failed = false;
     let mut json_reports = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let use_color = color.enabled(Stream::Out);
+    let use_color = ui.color.enabled(Stream::Out);
     for file in files {
-        let loaded = load_file(file, vars);
+        let loaded = load_file(ui, file, vars);
         let report = &loaded.report;
         let has_warnings = report.diagnostics.iter().any(|d| !d.is_error());
         failed |= report.has_errors() || (strict && has_warnings);
@@ -690,25 +736,25 @@ fn validate(files: &[PathBuf], vars: &[(String, String)], output: Output, strict
         let doc = serde_json::json!({ "format_version": "1.0", "valid": !failed, "files": json_reports });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
     }
-    if failed { Exit::Failure.into() } else { Exit::Success.into() }
+    if failed { Ok(Exit::Failure) } else { Ok(Exit::Success) }
 }
 
-fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict: bool, list: bool, color: Color) -> ExitCode {
+fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict: bool, list: bool, ui: Ui) -> Outcome {
     if list {
         for r in crate::lint::RULES {
             let sev = if r.severity == crate::diag::Severity::Error { "error" } else { "warning" };
             let scope = if r.production_only { " (production)" } else { "" };
             println!("{:<9} {:<7} {:<36} {}{scope}", r.id, sev, r.name, r.why);
         }
-        return Exit::Success.into();
+        return Ok(Exit::Success);
     }
     let mut failed = false;
     let mut docs = Vec::new();
-    let use_color = color.enabled(Stream::Out);
+    let use_color = ui.color.enabled(Stream::Out);
     for file in files {
-        let loaded = load_file(file, vars);
+        let loaded = load_file(ui, file, vars);
         let Some(stack) = loaded.stack.as_ref().filter(|_| !loaded.report.has_errors()) else {
-            eprint!("{}", loaded.report.render_human(color.enabled(Stream::Err)));
+            eprint!("{}", loaded.report.render_human(ui.color.enabled(Stream::Err)));
             eprintln!("{}: the stack has errors; run `lbstack validate` first", file.display());
             failed = true;
             continue;
@@ -737,17 +783,17 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
         LintOutput::Sarif => println!("{}", serde_json::to_string_pretty(&crate::lint::sarif_log(docs)).expect("json")),
         LintOutput::Human => {}
     }
-    if failed { Exit::Failure.into() } else { Exit::Success.into() }
+    if failed { Ok(Exit::Failure) } else { Ok(Exit::Success) }
 }
 
-async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphFormat, with_plan: bool, aws: &AwsArgs, color: Color) -> ExitCode {
+async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphFormat, with_plan: bool, aws: &AwsArgs, ui: Ui) -> Outcome {
     let g = if with_plan {
-        let Some((stack, _, planned)) = load_and_plan(file, vars, aws, false, &crate::live::Adopt::None, color).await else { return Exit::Failure.into() };
+        let (stack, _, planned) = load_and_plan(file, vars, aws, false, &crate::live::Adopt::None, ui).await?;
         let mut g = crate::graph::Graph::from_stack(&stack);
         g.mark(&planned.plan);
         g
     } else {
-        let Some(stack) = load_checked(file, vars, color) else { return Exit::Failure.into() };
+        let stack = load_checked(file, vars, ui)?;
         crate::graph::Graph::from_stack(&stack)
     };
     let text = match format {
@@ -755,7 +801,7 @@ async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphF
         GraphFormat::Dot => g.dot(),
     };
     print!("{text}");
-    Exit::Success.into()
+    Ok(Exit::Success)
 }
 
 /// How an apply runs and reports.
@@ -769,54 +815,17 @@ struct Settings {
 
 /// An error for the user as one line (what lbstack was doing, the AWS code and message, a
 /// hint), exit 1.
-/// Whether the command runs with `--output json`: every error is then also one `diagnostic`
-/// event on stdout (as Terraform's machine UI), before the plan as after it.
-static JSON_DIAGNOSTICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-/// Whether stdout is a stream of JSON events (apply, destroy), where warnings are events too; a
-/// single JSON document (a plan, outputs) gets only the errors that replace it.
-static JSON_STREAM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn json_diagnostics() -> bool {
-    JSON_DIAGNOSTICS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// One error for the user: a line on stderr (with its hint), and under `--output json` a
 /// `diagnostic` event on stdout with the same words.
-fn report_error(message: &str) {
+fn report_error(ui: Ui, message: &str) {
     eprintln!("error: {message}");
-    if json_diagnostics() {
+    if ui.json_diagnostics {
         let (summary, detail) = match message.split_once("\nhint: ") {
             Some((s, h)) => (s, Some(h)),
             None => (message, None),
         };
         let event = serde_json::json!({ "diagnostic": { "severity": "error", "summary": summary, "detail": detail } });
         println!("{}", progress::json_line("error", "diagnostic", summary, event));
-    }
-}
-
-fn fail(e: impl Into<ErrorLine>) -> ExitCode {
-    report_error(&e.into().0);
-    Exit::Failure.into()
-}
-
-/// An error as the one line `fail` prints.
-struct ErrorLine(String);
-
-impl From<anyhow::Error> for ErrorLine {
-    fn from(e: anyhow::Error) -> Self {
-        ErrorLine(crate::aws_error::one_line_with_hint(&e))
-    }
-}
-
-impl From<String> for ErrorLine {
-    fn from(s: String) -> Self {
-        ErrorLine(s)
-    }
-}
-
-impl From<&str> for ErrorLine {
-    fn from(s: &str) -> Self {
-        ErrorLine(s.to_string())
     }
 }
 
@@ -828,16 +837,16 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
 }
 
-/// Load and check a stack; on errors print them and return None (nothing touches AWS).
-fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color) -> Option<stack_format::Stack> {
-    let loaded = load_file(file, vars);
+/// Load and check a stack, printing what validation says; with errors nothing touches AWS.
+fn load_checked(file: &std::path::Path, vars: &[(String, String)], ui: Ui) -> Result<stack_format::Stack, Failed> {
+    let loaded = load_file(ui, file, vars);
     let errors = loaded.report.has_errors();
-    let use_color = color.enabled(Stream::Err);
+    let use_color = ui.color.enabled(Stream::Err);
     if errors || !loaded.report.diagnostics.is_empty() {
         eprint!("{}", loaded.report.render_human(use_color));
     }
-    if json_diagnostics() {
-        let stream = JSON_STREAM.load(std::sync::atomic::Ordering::Relaxed);
+    if ui.json_diagnostics {
+        let stream = ui.json_stream;
         for d in loaded.report.to_json()["diagnostics"].as_array().into_iter().flatten().filter(|d| stream || d["severity"] == "error") {
             let level = if d["severity"] == "error" { "error" } else { "warn" };
             println!("{}", progress::json_line(level, "diagnostic", d["summary"].as_str().unwrap_or_default(), serde_json::json!({ "diagnostic": d })));
@@ -845,46 +854,37 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], color: Color)
     }
     if errors {
         eprintln!("{}: the stack has errors; nothing was read or changed in AWS", file.display());
-        return None;
+        return Err(Failed::Shown);
     }
-    loaded.stack
+    loaded.stack.ok_or(Failed::Shown)
 }
 
-/// Load and check the stack, read live AWS and diff; errors are printed and give None.
+/// Load and check the stack, read live AWS and diff.
 async fn load_and_plan(
     file: &std::path::Path,
     vars: &[(String, String)],
     aws: &AwsArgs,
     destroy: bool,
     adopt: &crate::live::Adopt,
-    color: Color,
-) -> Option<(stack_format::Stack, crate::live::Clients, crate::ops::Planned)> {
-    let stack = load_checked(file, vars, color)?;
-    let clients = match crate::ops::connect(&aws.options(), Some(&stack)).await {
-        Ok(c) => c,
-        Err(e) => {
-            fail(e);
-            return None;
-        }
-    };
+    ui: Ui,
+) -> Result<(stack_format::Stack, crate::live::Clients, crate::ops::Planned), Failed> {
+    let stack = load_checked(file, vars, ui)?;
+    let clients = crate::ops::connect(&aws.options(), Some(&stack)).await?;
     match crate::ops::plan_adopting(&clients, &stack, destroy, adopt).await {
-        Ok(planned) => Some((stack, clients, planned)),
-        Err(e) => {
-            plan_failed(file, vars, e, color);
-            None
-        }
+        Ok(planned) => Ok((stack, clients, planned)),
+        Err(e) => Err(plan_failed(file, vars, e, ui)),
     }
 }
 
 /// Say why a plan failed: at the value's line and column when it is about a value of the stack
 /// (an image that does not exist, a subnet group that matches nothing), else as one line.
-fn plan_failed(file: &std::path::Path, vars: &[(String, String)], e: anyhow::Error, color: Color) -> ExitCode {
+fn plan_failed(file: &std::path::Path, vars: &[(String, String)], e: anyhow::Error, ui: Ui) -> Failed {
     if let Some(at) = e.downcast_ref::<stack_format::At>() {
-        let report = load_file(file, vars).report_at(at);
-        eprint!("{}", report.render_human(color.enabled(Stream::Err)));
-        return Exit::Failure.into();
+        let report = load_file(ui, file, vars).report_at(at);
+        eprint!("{}", report.render_human(ui.color.enabled(Stream::Err)));
+        return Failed::Shown;
     }
-    fail(e)
+    e.into()
 }
 
 fn print_stats(clients: &crate::live::Clients) {
@@ -906,12 +906,12 @@ async fn run_plan(
     destroy: bool,
     stats: bool,
     adopt: &crate::live::Adopt,
-    color: Color,
-) -> ExitCode {
-    let Some((_, clients, planned)) = load_and_plan(file, vars, aws, destroy, adopt, color).await else { return Exit::Failure.into() };
+    ui: Ui,
+) -> Outcome {
+    let (_, clients, planned) = load_and_plan(file, vars, aws, destroy, adopt, ui).await?;
     let api_calls = crate::plan::json::ApiCallCount { total: clients.calls.total(), by_operation: clients.calls.by_operation() };
     let meta = crate::plan::json::Meta { fingerprint: planned.fingerprint.clone(), api_calls: Some(api_calls), ..Default::default() };
-    show_plan(&planned.plan, output, meta, color);
+    show_plan(&planned.plan, output, meta, ui);
     if stats {
         print_stats(&clients);
     }
@@ -927,24 +927,23 @@ async fn run_plan(
         };
         let saved = crate::plan::json::JsonPlan::new(&planned.plan, meta);
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
-            error_line!("cannot write {}: {e}", path.display());
-            return Exit::Failure.into();
+            return Err(Failed::Line(format!("cannot write {}: {e}", path.display())));
         }
         eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
     }
     // A plan apply would refuse is neither "in sync" nor "changes to apply" for CI.
     if detailed && !planned.plan.applyable() {
-        Exit::Failure.into()
+        Ok(Exit::Failure)
     } else if detailed && planned.plan.has_changes() {
-        Exit::Changes.into()
+        Ok(Exit::Changes)
     } else {
-        Exit::Success.into()
+        Ok(Exit::Success)
     }
 }
 
-fn show_plan(plan: &crate::plan::Plan, output: PlanOutput, meta: crate::plan::json::Meta, color: Color) {
+fn show_plan(plan: &crate::plan::Plan, output: PlanOutput, meta: crate::plan::json::Meta, ui: Ui) {
     match output {
-        PlanOutput::Human => print!("{}", crate::plan::render::human(plan, color.enabled(Stream::Out))),
+        PlanOutput::Human => print!("{}", crate::plan::render::human(plan, ui.color.enabled(Stream::Out))),
         PlanOutput::Json => println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(plan, meta)).expect("json")),
         PlanOutput::Markdown => print!("{}", crate::plan::render::markdown(plan)),
     }
@@ -956,10 +955,9 @@ fn saved_plan(file: &std::path::Path) -> Option<crate::plan::json::JsonPlan> {
     serde_json::from_str::<crate::plan::json::JsonPlan>(&text).ok().filter(|p| p.stack_file.is_some())
 }
 
-fn show(file: &std::path::Path, output: PlanOutput, color: Color) -> ExitCode {
+fn show(file: &std::path::Path, output: PlanOutput, ui: Ui) -> Outcome {
     let Some(saved) = saved_plan(file) else {
-        error_line!("{} is not a plan saved with `lbstack plan --out`", file.display());
-        return Exit::Failure.into();
+        return Err(Failed::Line(format!("{} is not a plan saved with `lbstack plan --out`", file.display())));
     };
     match saved.plan() {
         Ok(plan) => {
@@ -969,10 +967,10 @@ fn show(file: &std::path::Path, output: PlanOutput, color: Color) -> ExitCode {
                 vars: saved.vars.clone(),
                 ..Default::default()
             };
-            show_plan(&plan, output, meta, color);
-            Exit::Success.into()
+            show_plan(&plan, output, meta, ui);
+            Ok(Exit::Success)
         }
-        Err(e) => fail(e),
+        Err(e) => Err(Failed::from(e)),
     }
 }
 
@@ -982,21 +980,16 @@ fn confirm(question: &str) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }
 
-async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
+async fn run_import(args: &ImportArgs, ui: Ui) -> Outcome {
     if args.load_balancers.is_empty() && args.groups.is_empty() && args.tags.is_empty() {
-        error_line!("nothing to import\nhint: name what runs: --load-balancer NAME, --autoscaling-group NAME or --tag KEY=VALUE");
-        return Exit::Failure.into();
+        return Err("nothing to import\nhint: name what runs: --load-balancer NAME, --autoscaling-group NAME or --tag KEY=VALUE".into());
     }
     if let Some(out) = &args.out
         && out.exists()
     {
-        error_line!("{} exists; import never overwrites a file\nhint: choose another --out, or move the file away", out.display());
-        return Exit::Failure.into();
+        return Err(Failed::Line(format!("{} exists; import never overwrites a file\nhint: choose another --out, or move the file away", out.display())));
     }
-    let clients = match crate::ops::connect(&args.aws.options(), None).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+    let clients = crate::ops::connect(&args.aws.options(), None).await?;
     let request = crate::import::Request {
         stack: args.stack.clone(),
         load_balancers: args.load_balancers.clone(),
@@ -1004,10 +997,7 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
         tags: args.tags.clone(),
         targets: args.targets,
     };
-    let imported = match crate::import::run(&clients, &request).await {
-        Ok(i) => i,
-        Err(e) => return fail(e),
-    };
+    let imported = crate::import::run(&clients, &request).await?;
     let header = "# Written by `lbstack import` from what runs in AWS. Every resource keeps its name (`name:`):\n\
                   # `lbstack plan THIS_FILE --adopt-all` takes them over in place, adding lbstack's tags.\n";
     let text = format!("{header}{}", imported.yaml);
@@ -1016,8 +1006,7 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
             if !imported.files.is_empty()
                 && let Some(taken) = imported.files.iter().map(|(p, _)| out.parent().unwrap_or(std::path::Path::new(".")).join(p)).find(|p| p.exists())
             {
-                error_line!("{} exists; import never overwrites a file", taken.display());
-                return Exit::Failure.into();
+                return Err(Failed::Line(format!("{} exists; import never overwrites a file", taken.display())));
             }
             let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
             let written = (|| -> std::io::Result<()> {
@@ -1031,15 +1020,15 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
                 std::fs::write(out, &text)
             })();
             if let Err(e) = written {
-                error_line!("writing {}: {e}", out.display());
-                return Exit::Failure.into();
+                return Err(Failed::Line(format!("writing {}: {e}", out.display())));
             }
-            load_file(out, &[])
+            load_file(ui, out, &[])
         }
         None => {
             if let Some((path, _)) = imported.files.first() {
-                error_line!("a launch template has user data, which is written to a file beside the stack ({path})\nhint: pass --out FILE");
-                return Exit::Failure.into();
+                return Err(Failed::Line(format!(
+                    "a launch template has user data, which is written to a file beside the stack ({path})\nhint: pass --out FILE"
+                )));
             }
             print!("{text}");
             stack_format::load_str("import", &text, None, &[])
@@ -1050,7 +1039,7 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
     }
     // The file is checked as `validate` would: anything it says is import's to fix.
     if !loaded.report.diagnostics.is_empty() {
-        eprint!("{}", loaded.report.render_human(color.enabled(Stream::Err)));
+        eprint!("{}", loaded.report.render_human(ui.color.enabled(Stream::Err)));
     }
     let counts: Vec<String> = imported
         .counts
@@ -1062,11 +1051,11 @@ async fn run_import(args: &ImportArgs, color: Color) -> ExitCode {
         .collect();
     let target = args.out.as_ref().map_or("the file".to_string(), |p| p.display().to_string());
     eprintln!("Imported {}. Next: lbstack plan {target} --adopt-all", counts.join(", "));
-    if loaded.report.has_errors() { Exit::Failure.into() } else { Exit::Success.into() }
+    if loaded.report.has_errors() { Ok(Exit::Failure) } else { Ok(Exit::Success) }
 }
 
-async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
-    let Some(stack) = load_checked(&args.file, &args.vars, color) else { return Exit::Failure.into() };
+async fn run_output(args: &OutputArgs, ui: Ui) -> Outcome {
+    let stack = load_checked(&args.file, &args.vars, ui)?;
     if let Some(name) = &args.name
         && !stack.outputs.contains_key(name)
     {
@@ -1076,8 +1065,7 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
             None if known.is_empty() => "the stack declares no `outputs:`".to_string(),
             None => format!("outputs of this stack: {}", crate::diag::truncate(&known.join(", "), 200)),
         };
-        error_line!("the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60));
-        return Exit::Failure.into();
+        return Err(Failed::Line(format!("the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60))));
     }
     // Nothing to read: said, rather than an empty answer a script takes for one.
     if stack.outputs.is_empty() {
@@ -1085,36 +1073,29 @@ async fn run_output(args: &OutputArgs, color: Color) -> ExitCode {
             println!("{{}}");
         }
         eprintln!("The stack declares no `outputs:`; add them to read values such as a load balancer's DNS name (see `lbstack docs`).");
-        return Exit::Success.into();
+        return Ok(Exit::Success);
     }
-    let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let live = match crate::live::read(&clients, &stack).await {
-        Ok((_, live)) => live,
-        Err(e) => return fail(e),
-    };
+    let clients = crate::ops::connect(&args.aws.options(), Some(&stack)).await?;
+    let (_, live) = crate::live::read(&clients, &stack).await?;
     let outputs = crate::ops::outputs(&stack, &live);
     if let Some(name) = &args.name {
         let found = outputs.iter().find(|o| &o.name == name).and_then(|o| o.value.clone());
         return match (found, args.output) {
             (Some(v), Output::Human) => {
                 println!("{v}");
-                Exit::Success.into()
+                Ok(Exit::Success)
             }
             (Some(v), Output::Json) => {
                 println!("{}", serde_json::Value::from(v));
-                Exit::Success.into()
+                Ok(Exit::Success)
             }
             (None, _) => {
-                error_line!("output `{name}` has no value: `{}` does not exist\nhint: apply the stack first", stack.outputs[name].value);
-                Exit::Failure.into()
+                Err(Failed::Line(format!("output `{name}` has no value: `{}` does not exist\nhint: apply the stack first", stack.outputs[name].value)))
             }
         };
     }
     print_outputs(&outputs, args.output == Output::Json, false);
-    Exit::Success.into()
+    Ok(Exit::Success)
 }
 
 /// Outputs as `name = value` lines (after apply, under a heading), or one JSON object.
@@ -1132,21 +1113,14 @@ fn print_outputs(outputs: &[crate::ops::OutputValue], json: bool, heading: bool)
     }
 }
 
-async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
+async fn run_forget(args: &ForgetArgs, ui: Ui) -> Outcome {
     let interactive = std::io::stdin().is_terminal() && !in_ci();
     if !args.auto_approve && !interactive {
-        error_line!("not running in a terminal: pass --auto-approve to forget without a prompt");
-        return Exit::Failure.into();
+        return Err("not running in a terminal: pass --auto-approve to forget without a prompt".into());
     }
-    let Some(stack) = load_checked(&args.file, &args.vars, color) else { return Exit::Failure.into() };
-    let clients = match crate::ops::connect(&args.aws.options(), Some(&stack)).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let lock = match crate::lock::acquire(&clients, &stack.stack, "forget").await {
-        Ok(lock) => lock,
-        Err(e) => return fail(e),
-    };
+    let stack = load_checked(&args.file, &args.vars, ui)?;
+    let clients = crate::ops::connect(&args.aws.options(), Some(&stack)).await?;
+    let lock = crate::lock::acquire(&clients, &stack.stack, "forget").await?;
     let work = async {
         let (_, live) = crate::live::read(&clients, &stack).await?;
         let targets = crate::ops::forgettable(&live, &args.addresses)?;
@@ -1166,24 +1140,20 @@ async fn run_forget(args: &ForgetArgs, color: Color) -> ExitCode {
     match outcome.map_err(anyhow::Error::msg).and_then(|r| r) {
         Ok(n) => {
             eprintln!("Forgot {n} resource{}. A stack that declares them again sees conflicts it can `--adopt`.", if n == 1 { "" } else { "s" });
-            Exit::Success.into()
+            Ok(Exit::Success)
         }
-        Err(e) => fail(e),
+        Err(e) => Err(Failed::from(e)),
     }
 }
 
-async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
+async fn run_apply(args: &ApplyArgs, destroy: bool, ui: Ui) -> Outcome {
     let ApplyArgs { file, vars, aws, auto_approve, parallelism, stats, break_lock, output, adopt } = args;
     let (auto_approve, parallelism, stats) = (*auto_approve, *parallelism, *stats);
     // The event stream starts with the version (Terraform's machine UI), before any diagnostic.
-    if *output == Output::Json {
-        let version = serde_json::json!({ "lbstack": env!("CARGO_PKG_VERSION") });
-        println!("{}", progress::json_line("info", "version", &format!("lbstack {}", env!("CARGO_PKG_VERSION")), version));
-    }
+    views::apply_view(*output == Output::Json, false).start();
     let verb = if destroy { "destroy" } else { "apply" };
     if destroy && adopt.choice() != crate::live::Adopt::None {
-        error_line!("destroy does not adopt: it deletes only what the stack owns");
-        return Exit::Failure.into();
+        return Err("destroy does not adopt: it deletes only what the stack owns".into());
     }
     // A saved plan: re-plan from the same file and variables and refuse if live state moved. As
     // in Terraform, the saved plan was the approval: applying it asks nothing.
@@ -1191,52 +1161,46 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
     let auto_approve = auto_approve || saved.is_some();
     let interactive = std::io::stdin().is_terminal() && !in_ci();
     if !auto_approve && !interactive && !break_lock {
-        error_line!("not running in a terminal: pass --auto-approve to {verb} without a prompt");
-        return Exit::Failure.into();
+        return Err(Failed::Line(format!("not running in a terminal: pass --auto-approve to {verb} without a prompt")));
     }
     let (stack_file, vars) = match &saved {
         Some(s) => (PathBuf::from(s.stack_file.clone().unwrap_or_default()), s.vars.clone()),
         None => (file.to_path_buf(), vars.to_vec()),
     };
-    let Some(stack) = load_checked(&stack_file, &vars, color) else { return Exit::Failure.into() };
-    let clients = match crate::ops::connect(&aws.options(), Some(&stack)).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+    let stack = load_checked(&stack_file, &vars, ui)?;
+    let clients = crate::ops::connect(&aws.options(), Some(&stack)).await?;
     if *break_lock {
         return match crate::lock::break_lock(&clients, &stack.stack).await {
             Ok(Some(h)) => {
                 eprintln!("Removed the lock of stack `{}`, held by {h}.", stack.stack);
-                Exit::Success.into()
+                Ok(Exit::Success)
             }
             Ok(None) => {
                 eprintln!("Stack `{}` was not locked.", stack.stack);
-                Exit::Success.into()
+                Ok(Exit::Success)
             }
-            Err(e) => fail(e),
+            Err(e) => Err(Failed::from(e)),
         };
     }
     // One apply or destroy of a stack at a time: taken before the first read, released on every
     // way out, Ctrl-C included.
     let lock = match crate::lock::acquire(&clients, &stack.stack, verb).await {
         Ok(lock) => lock,
-        Err(e) => {
-            error_line!("{e}");
-            if e.is::<crate::lock::Locked>() {
-                eprintln!("hint: wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`", stack_file.display());
-            }
-            return Exit::Failure.into();
+        Err(e) if e.is::<crate::lock::Locked>() => {
+            let hint = format!("wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`", stack_file.display());
+            return Err(Failed::Line(format!("{e}\nhint: {hint}")));
         }
+        Err(e) => return Err(Failed::Line(e.to_string())),
     };
     let json = *output == Output::Json;
     let run =
-        locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { adopt: adopt.choice(), auto_approve, parallelism, stats, json }, color);
+        locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { adopt: adopt.choice(), auto_approve, parallelism, stats, json }, ui);
     let interruptible = async {
         tokio::select! {
             code = run => code,
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("\nInterrupted: steps in flight may have finished. Run {verb} again: it continues from what exists.");
-                ExitCode::from(130)
+                Ok(Exit::Interrupted)
             }
         }
     };
@@ -1245,8 +1209,7 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, color: Color) -> ExitCode {
         eprintln!("warning: {e:#}; remove the lock with `lbstack {verb} {} --break-lock`", stack_file.display());
     }
     outcome.unwrap_or_else(|panicked| {
-        error_line!("{panicked}. Hint: the lock is released; run {verb} again, it continues from what exists (and please report this)");
-        ExitCode::from(101)
+        Err(Failed::Panicked(format!("{panicked}. Hint: the lock is released; run {verb} again, it continues from what exists (and please report this)")))
     })
 }
 
@@ -1258,187 +1221,89 @@ async fn locked_apply(
     saved: Option<crate::plan::json::JsonPlan>,
     destroy: bool,
     Settings { adopt, auto_approve, parallelism, stats, json }: Settings,
-    color: Color,
-) -> ExitCode {
+    ui: Ui,
+) -> Outcome {
     let verb = if destroy { "Destroy" } else { "Apply" };
     // A saved plan adopts what it shows as adopted: read live state the way it was read then.
     let adopt = match saved.as_ref().and_then(|s| s.plan().ok()) {
         Some(p) => {
-            let asked: std::collections::BTreeSet<String> = p
-                .changes
-                .iter()
-                .filter(|c| c.reason == Some(crate::plan::Reason::Adopting) && crate::live::adoptable(c.address.kind))
-                .map(|c| c.address.to_string())
-                .collect();
+            let asked: std::collections::BTreeSet<String> =
+                p.changes.iter().filter(|c| c.adopting && c.address.kind.adoptable()).map(|c| c.address.to_string()).collect();
             if asked.is_empty() { crate::live::Adopt::None } else { crate::live::Adopt::Only(asked) }
         }
         None => adopt,
     };
     let planned = match crate::ops::plan_adopting(clients, stack, destroy, &adopt).await {
         Ok(p) => p,
-        Err(e) => return plan_failed(stack_file, vars, e, color),
+        Err(e) => return Err(plan_failed(stack_file, vars, e, ui)),
     };
     let plan = match saved {
         Some(s) if s.fingerprint != planned.fingerprint => {
-            error_line!("the plan is stale: live state changed since it was made. Run `lbstack plan` again.");
-            return Exit::Failure.into();
+            return Err("the plan is stale: live state changed since it was made. Run `lbstack plan` again.".into());
         }
         Some(s) => match s.plan() {
             Ok(p) => p,
-            Err(e) => return fail(e),
+            Err(e) => return Err(Failed::from(e)),
         },
         None => planned.plan,
     };
     let operation = verb.to_lowercase();
     let summary = plan.summary();
-    let counts = |op: &str| serde_json::json!({ "changes": { "add": summary.add, "change": summary.change, "remove": summary.destroy, "operation": op } });
-    if json {
-        for c in plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp) {
-            let change =
-                serde_json::json!({ "change": { "resource": { "addr": c.address.to_string() }, "action": c.action.json_actions(), "reason": c.reason } });
-            println!("{}", progress::json_line("info", "planned_change", &format!("{}: planned {}", c.address, c.action.json_actions().join("-")), change));
-        }
-        println!(
-            "{}",
-            progress::json_line(
-                "info",
-                "change_summary",
-                &format!("Plan: {} to add, {} to change, {} to destroy.", summary.add, summary.change, summary.destroy),
-                counts("plan")
-            )
-        );
-    } else {
-        print!("{}", crate::plan::render::human(&plan, color.enabled(Stream::Out)));
-    }
+    let view = views::apply_view(json, ui.color.enabled(Stream::Out));
+    view.plan(&plan);
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {
-        let why = format!(
-            "{verb} refused: {} name{} the stack needs {} taken; nothing was changed",
-            plan.conflicts.len(),
-            plural(plan.conflicts.len()),
-            if plan.conflicts.len() == 1 { "is" } else { "are" }
-        );
+        let n = plan.conflicts.len();
+        let why = format!("{verb} refused: {n} name{} the stack needs {} taken; nothing was changed", plural(n), if n == 1 { "is" } else { "are" });
         let hint = "delete or rename the resource holding the name, or give the stack's resource another key; resources of another stack stay theirs";
-        if json {
-            println!(
-                "{}",
-                progress::json_line(
-                    "error",
-                    "diagnostic",
-                    &why,
-                    serde_json::json!({ "diagnostic": { "severity": "error", "summary": why, "detail": hint, "conflicts": plan.conflicts } })
-                )
-            );
-        } else {
-            eprintln!("\nerror: {why} (listed above).\nhint: {hint}");
-        }
+        view.refused(&plan, &why, hint);
         if stats {
             print_stats(clients);
         }
-        return Exit::Failure.into();
+        return Ok(Exit::Failure);
     }
     if !plan.has_changes() {
         if stats {
             print_stats(clients);
         }
         if !destroy {
-            show_outputs(clients, stack, json).await;
+            show_outputs(clients, stack, view.as_ref()).await;
         }
-        return Exit::Success.into();
+        return Ok(Exit::Success);
     }
     if !auto_approve && !confirm(&format!("\nDo you want to perform these actions on stack `{}`?", stack.stack)) {
         eprintln!("{verb} cancelled.");
-        return Exit::Failure.into();
-    }
-    if !json {
-        println!();
+        return Ok(Exit::Failure);
     }
     // A live view on a terminal; lines with a heartbeat in logs; JSON events with -o json.
-    let live = !json && !crate::logging::verbose() && std::io::stderr().is_terminal() && !in_ci();
-    let view = std::sync::Arc::new(progress::View::new(json, live));
-    let shown = view.clone();
+    let live = !crate::logging::verbose() && std::io::stderr().is_terminal() && !in_ci();
+    let progress = std::sync::Arc::new(view.progress(live));
+    let shown = progress.clone();
     let outcome = crate::ops::apply(clients, stack, &plan, parallelism, move |e| shown.event(&e)).await;
     if stats {
         print_stats(clients);
     }
     if outcome.failed() {
-        if json {
-            for s in outcome.steps.iter().filter(|s| !matches!(s.status, crate::apply::StepStatus::Done)) {
-                let (level, what) = match &s.status {
-                    crate::apply::StepStatus::Failed(e) => ("error", format!("{}: {e}", s.address)),
-                    crate::apply::StepStatus::Skipped(why) => ("warn", format!("{}: skipped: {why}", s.address)),
-                    crate::apply::StepStatus::Done => continue,
-                };
-                println!(
-                    "{}",
-                    progress::json_line(
-                        level,
-                        "diagnostic",
-                        &what,
-                        serde_json::json!({ "diagnostic": { "severity": level, "summary": what, "address": s.address.to_string() } })
-                    )
-                );
-            }
-            if let Some(e) = &outcome.outputs_failed {
-                let what = format!("publishing the outputs: {e}");
-                println!(
-                    "{}",
-                    progress::json_line("error", "diagnostic", &what, serde_json::json!({ "diagnostic": { "severity": "error", "summary": what } }))
-                );
-            }
-            let mut doc = counts(&operation);
-            doc["outcome"] = serde_json::json!("failed");
-            println!("{}", progress::json_line("error", "change_summary", &format!("{verb} failed."), doc));
-            return Exit::Failure.into();
-        }
-        println!("\n{verb} failed. What happened, step by step:");
-        for s in &outcome.steps {
-            let status = match &s.status {
-                crate::apply::StepStatus::Done => "done".to_string(),
-                crate::apply::StepStatus::Failed(e) => format!("FAILED: {e}"),
-                crate::apply::StepStatus::Skipped(why) => format!("skipped: {why}"),
-            };
-            println!("  {} {:?}: {status}", s.address, s.op);
-        }
-        if let Some(e) = &outcome.outputs_failed {
-            println!("  outputs: FAILED publishing them: {e}");
-        }
-        println!("Fix the cause and run {operation} again: it continues from what exists.");
-        return Exit::Failure.into();
+        view.failed(verb, &operation, &summary, &outcome);
+        return Ok(Exit::Failure);
     }
     let done = format!("{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
-    if json {
-        let mut doc = counts(&operation);
-        doc["outcome"] = serde_json::json!("success");
-        println!("{}", progress::json_line("info", "change_summary", &done, doc));
-    } else {
-        println!("\n{done}");
-    }
+    view.done(&done, &operation, &summary);
     if !destroy {
-        show_outputs(clients, stack, json).await;
+        show_outputs(clients, stack, view.as_ref()).await;
     }
-    Exit::Success.into()
-}
-
-fn print_output_values(outputs: &[crate::ops::OutputValue], json: bool) {
-    if json {
-        let doc: serde_json::Map<String, serde_json::Value> =
-            outputs.iter().map(|o| (o.name.clone(), serde_json::json!({ "value": o.value, "description": o.description }))).collect();
-        println!("{}", progress::json_line("info", "outputs", "Outputs", serde_json::json!({ "outputs": doc })));
-    } else {
-        print_outputs(outputs, false, true);
-    }
+    Ok(Exit::Success)
 }
 
 /// After an apply that left the published outputs as they were: the stack's outputs, read from
-/// what exists (one read, only when the stack declares outputs), printed. A failed read is a
+/// what exists (one read, only when the stack declares outputs), shown. A failed read is a
 /// warning: the apply itself succeeded.
-async fn show_outputs(clients: &crate::live::Clients, stack: &crate::stack_format::Stack, json: bool) {
+async fn show_outputs(clients: &crate::live::Clients, stack: &crate::stack_format::Stack, view: &(dyn views::ApplyView + Send + Sync)) {
     if stack.outputs.is_empty() {
         return;
     }
     match crate::live::read(clients, stack).await {
-        Ok((_, live)) => print_output_values(&crate::ops::outputs(stack, &live), json),
+        Ok((_, live)) => view.outputs(&crate::ops::outputs(stack, &live)),
         Err(e) => eprintln!("warning: reading the outputs: {e:#}"),
     }
 }

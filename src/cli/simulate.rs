@@ -1,10 +1,9 @@
 //! `lbstack simulate`: flags in, the model in `crate::simulate`.
 
-use super::exit::Exit;
-use super::{Color, Output, fail, load_checked, parse_var};
+use super::exit::{Exit, Failed, Outcome};
+use super::{Output, Ui, load_checked, parse_var};
 use crate::simulate::{self, Inputs, chart, curve};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimulateArgs {
@@ -50,41 +49,42 @@ pub struct SimulateArgs {
     pub output: Output,
 }
 
-pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
-    let Some(stack) = load_checked(&a.file, &a.vars, color) else { return Exit::Failure.into() };
+pub fn run(a: &SimulateArgs, ui: Ui) -> Outcome {
+    let stack = load_checked(&a.file, &a.vars, ui)?;
     let settings = stack.simulate.clone();
     let group = match a.group.clone().or_else(|| settings.as_ref().and_then(|s| s.group.clone())) {
         Some(g) => g,
         None if stack.autoscaling_groups.len() == 1 => stack.autoscaling_groups.keys().next().cloned().unwrap_or_default(),
-        None if stack.autoscaling_groups.is_empty() => return fail(anyhow::anyhow!("stack {} has no auto-scaling group to simulate", stack.stack)),
-        None => return fail(anyhow::anyhow!("choose a group with --group (the stack has {} auto-scaling groups)", stack.autoscaling_groups.len())),
+        None if stack.autoscaling_groups.is_empty() => {
+            return Err(Failed::from(anyhow::anyhow!("stack {} has no auto-scaling group to simulate", stack.stack)));
+        }
+        None => {
+            return Err(Failed::from(anyhow::anyhow!("choose a group with --group (the stack has {} auto-scaling groups)", stack.autoscaling_groups.len())));
+        }
     };
     let start = match &a.start {
         Some(s) => match chrono::DateTime::parse_from_rfc3339(s) {
             Ok(d) => d.with_timezone(&chrono::Utc),
-            Err(e) => return fail(anyhow::anyhow!("--start `{s}`: {e}")),
+            Err(e) => return Err(Failed::from(anyhow::anyhow!("--start `{s}`: {e}"))),
         },
         None => simulate::default_start(),
     };
     let tz: chrono_tz::Tz = match a.tz.parse() {
         Ok(tz) => tz,
-        Err(_) => return fail(anyhow::anyhow!("--tz `{}` is not an IANA time zone", a.tz)),
+        Err(_) => return Err(Failed::from(anyhow::anyhow!("--tz `{}` is not an IANA time zone", a.tz))),
     };
     let clock = simulate::local_clock(start, tz);
     let curve = match curve::parse(&a.load, a.minutes, &clock) {
         Ok(c) => c,
-        Err(e) => return fail(anyhow::anyhow!("--load: {e}")),
+        Err(e) => return Err(Failed::from(anyhow::anyhow!("--load: {e}"))),
     };
     // A CPU curve is in percent of one instance: one instance serves 100 of it.
     let capacity = if curve.cpu { Some(100.0) } else { a.capacity.or(settings.as_ref().map(|s| s.capacity)) };
     let Some(capacity) = capacity.filter(|c| *c > 0.0) else {
-        return fail("how much does one instance serve? give --capacity RPS or `simulate: {capacity: RPS}` in the stack");
+        return Err(Failed::from("how much does one instance serve? give --capacity RPS or `simulate: {capacity: RPS}` in the stack"));
     };
     let price = a.price.or(settings.as_ref().and_then(|s| s.price));
-    let outcome = match simulate::run(&Inputs { stack: &stack, group: &group, capacity, price, load: &curve.load, start }) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
+    let outcome = simulate::run(&Inputs { stack: &stack, group: &group, capacity, price, load: &curve.load, start })?;
     if let Some(path) = &a.chart {
         let title = format!("{} / {}: {}", stack.stack, group, curve.description);
         let svg = chart::svg(&outcome, &title);
@@ -94,7 +94,7 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
             std::fs::write(path, svg).map_err(|e| format!("writing {}: {e}", path.display()))
         };
         if let Err(e) = written {
-            return fail(e);
+            return Err(Failed::from(e));
         }
     }
     let mut broken = Vec::new();
@@ -102,7 +102,7 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
         match simulate::threshold_broken(&outcome.summary, expr) {
             Ok((true, actual)) => broken.push(format!("{} (actual {})", expr.trim(), (actual * 100.0).round() / 100.0)),
             Ok((false, _)) => {}
-            Err(e) => return fail(anyhow::anyhow!("--fail-if {e}")),
+            Err(e) => return Err(Failed::from(anyhow::anyhow!("--fail-if {e}"))),
         }
     }
     match a.output {
@@ -114,9 +114,9 @@ pub fn run(a: &SimulateArgs, color: Color) -> ExitCode {
     }
     if !broken.is_empty() {
         eprintln!("thresholds broken: {}", broken.join("; "));
-        return Exit::Changes.into();
+        return Ok(Exit::ThresholdBroken);
     }
-    Exit::Success.into()
+    Ok(Exit::Success)
 }
 
 fn human(stack: &str, load: &str, o: &simulate::Outcome, every: Option<usize>) -> String {

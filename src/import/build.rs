@@ -4,8 +4,7 @@
 
 use super::Imported;
 use super::read::{Found, FoundGroup, FoundLb, FoundListener, FoundTemplate, FoundTg, Request, Tags};
-use crate::plan::desired::{AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, DEFAULT_SSL_POLICY, health_check_defaults};
-use crate::stack_format::attributes;
+use crate::defaults::{self, AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, attributes};
 use crate::stack_format::model::{Protocol, TargetType};
 use aws_sdk_autoscaling::types::ScalingPolicy;
 use aws_sdk_cloudwatch::types::MetricAlarm;
@@ -226,7 +225,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
 fn user_tags(tags: &Tags) -> Value {
     Value::Object(
         tags.iter()
-            .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with(crate::plan::desired::OWN_TAG_PREFIX))
+            .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with(crate::ownership::OWN_TAG_PREFIX))
             .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
             .collect(),
     )
@@ -366,7 +365,7 @@ impl Builder<'_> {
                     if let Some(rl) = st.rate_based_statement() {
                         let mut limit = Map::new();
                         limit.insert("limit".into(), Value::from(rl.limit()));
-                        if !matches!(rl.evaluation_window_sec(), 0 | 300) {
+                        if !(rl.evaluation_window_sec() == 0 || rl.evaluation_window_sec() == i64::from(defaults::WAF_RATE_WINDOW)) {
                             limit.insert("window".into(), Value::from(rl.evaluation_window_sec()));
                         }
                         if rl.aggregate_key_type().as_str() == "FORWARDED_IP" {
@@ -638,7 +637,7 @@ impl Builder<'_> {
             let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
             let certificates: Vec<String> = default.into_iter().chain(fl.extra_certificates.iter().cloned()).collect();
             put(&mut m, "certificates", Value::from(certificates));
-            if let Some(policy) = l.ssl_policy().filter(|p| *p != DEFAULT_SSL_POLICY) {
+            if let Some(policy) = l.ssl_policy().filter(|p| *p != defaults::SSL_POLICY) {
                 m.insert("ssl_policy".into(), Value::from(policy));
             }
         }
@@ -1093,7 +1092,7 @@ impl Builder<'_> {
         put(&mut m, "desired_capacity_type", json!(g.desired_capacity_type().filter(|t| *t != "units")));
         put(&mut m, "target_groups", Value::from(g.target_group_arns().iter().map(|a| self.keys.or_id(a)).collect::<Vec<_>>()));
         let elb = g.health_check_type() == Some("ELB");
-        let grace = g.health_check_grace_period().filter(|p| *p != 300);
+        let grace = g.health_check_grace_period().filter(|p| *p != defaults::HEALTH_CHECK_GRACE_PERIOD as i32);
         if elb || grace.is_some() {
             let mut hc = Map::new();
             if elb {
@@ -1329,7 +1328,7 @@ impl Builder<'_> {
                     if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
                         pr.insert("mode".into(), Value::from("forecast_and_scale"));
                     }
-                    put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != 300)));
+                    put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)));
                     m.insert("predictive".into(), Value::Object(pr));
                     if p.enabled() == Some(false) {
                         m.insert("enabled".into(), Value::from(false));
@@ -1355,7 +1354,7 @@ impl Builder<'_> {
                 if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
                     pr.insert("mode".into(), Value::from("forecast_and_scale"));
                 }
-                put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != 300)));
+                put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)));
                 if c.max_capacity_breach_behavior().map(|b| b.as_str()) == Some("IncreaseMaxCapacity") {
                     pr.insert("max_capacity_behavior".into(), Value::from("increase_max_capacity"));
                 }
@@ -1366,7 +1365,7 @@ impl Builder<'_> {
                 let mut si = Map::new();
                 put(&mut si, "adjustment_type", json!(adjustment(p.adjustment_type())));
                 si.insert("adjust".into(), json!(p.scaling_adjustment()));
-                put(&mut si, "cooldown", json!(p.cooldown().filter(|c| *c != 300)));
+                put(&mut si, "cooldown", json!(p.cooldown().filter(|c| *c != defaults::SCALING_COOLDOWN as i32)));
                 put(&mut si, "min_adjustment_magnitude", json!(p.min_adjustment_magnitude()));
                 m.insert("simple".into(), Value::Object(si));
             }
@@ -1516,7 +1515,7 @@ fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
 fn health_check(tg: &TargetGroup, protocol: Option<&str>, target_type: &str) -> Value {
     let spec_protocol = protocol.and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
     let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type)).unwrap_or(TargetType::Instance);
-    let mut defaults = serde_json::to_value(health_check_defaults(spec_protocol, spec_type)).expect("health checks serialise");
+    let mut defaults = serde_json::to_value(defaults::health_check(spec_protocol, spec_type)).expect("health checks serialise");
     let mut m = Map::new();
     if tg.health_check_enabled() == Some(false) && defaults["enabled"] == json!(true) {
         m.insert("enabled".into(), Value::from(false));

@@ -3,7 +3,8 @@
 //! policies, scheduled actions, the alarms that drive the policies). Independent reads run
 //! together; lists follow every page.
 
-use crate::live::{Clients, err};
+use crate::aws_error::err;
+use crate::live::Clients;
 use aws_sdk_autoscaling::types::{
     AutoScalingGroup, LifecycleHook, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction, WarmPoolConfiguration,
 };
@@ -475,7 +476,7 @@ async fn alarms(c: &Clients, groups: &[FoundGroup], lbs: &[FoundLb], tgs: &[Foun
     }))
     .await?;
     // An alarm another stack owns stays that stack's.
-    Ok(tagged.into_iter().filter(|(_, tags)| !tags.iter().any(|(k, _)| k == crate::plan::desired::OWNER_STACK_TAG)).collect())
+    Ok(tagged.into_iter().filter(|(_, tags)| !tags.iter().any(|(k, _)| k == crate::ownership::OWNER_STACK_TAG)).collect())
 }
 
 /// The topics no stack owns (no `lbstack:stack` tag), with their display names and subscriptions.
@@ -488,7 +489,7 @@ async fn topics(c: &Clients, arns: BTreeSet<String>) -> anyhow::Result<Vec<Found
         // A topic that is gone, or in an account this run cannot read, stays an ARN in the alarm.
         let (Ok(tags), Ok(attributes)) = (tags, attributes) else { return anyhow::Ok(None) };
         let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
-        if tags.iter().any(|(k, _)| k == crate::plan::desired::OWNER_STACK_TAG) {
+        if tags.iter().any(|(k, _)| k == crate::ownership::OWNER_STACK_TAG) {
             return Ok(None);
         }
         let subscriptions = subscriptions.map_err(|e| err(&format!("reading the subscriptions of {arn}"), e))?;
@@ -588,7 +589,7 @@ async fn records(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<Vec<(String, aw
         // A record some stack's lbstack index lists is that stack's: not imported.
         let owned = crate::live::route53::indexed_records(c, &id, &zone).await?;
         let owned_by_a_stack = |r: &aws_sdk_route53::types::ResourceRecordSet| {
-            owned.iter().any(|(_, e)| e.name.eq_ignore_ascii_case(&crate::plan::desired::fqdn(r.name())) && e.kind == r.r#type().as_str())
+            owned.iter().any(|(_, e)| e.name.eq_ignore_ascii_case(&crate::ownership::fqdn(r.name())) && e.kind == r.r#type().as_str())
         };
         Ok(out.into_iter().filter(|r| !owned_by_a_stack(r)).map(|r| (zone.clone(), r)).collect())
     }))

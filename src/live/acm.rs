@@ -3,7 +3,7 @@
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::acm::CertificateAttrs;
 use crate::attrs::{Attributes, TagMap, set_of};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint};
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint};
 use crate::plan::{Address, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_acm::types::{CertificateStatus, CertificateSummary, CertificateType};

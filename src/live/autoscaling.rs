@@ -13,9 +13,9 @@ use crate::attrs::autoscaling::{
 };
 use crate::attrs::{Attributes, Ref, RefOrId, set_of};
 use crate::aws_error::{Class, class_of};
+use crate::ownership::names;
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::autoscaling::ResolvedImage;
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
-use crate::plan::names;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::{Image, Stack};
 use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction};
@@ -158,7 +158,7 @@ fn resolved(i: &aws_sdk_ec2::types::Image) -> ResolvedImage {
 // ------------------------------------------------------------------ launch templates
 
 pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::given(stack, Kind::LaunchTemplate, k, 128), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::given(stack, Kind::LaunchTemplate, k), k.as_str())).collect();
     let owned = clients
         .ec2
         .describe_launch_templates()
@@ -323,7 +323,7 @@ fn asg_tag<'a>(g: &'a AutoScalingGroup, key: &str) -> Option<&'a str> {
 }
 
 pub async fn read_groups(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::given(stack, Kind::AutoScalingGroup, k, 255), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::given(stack, Kind::AutoScalingGroup, k), k.as_str())).collect();
     let owned = clients
         .autoscaling
         .describe_auto_scaling_groups()
@@ -433,7 +433,7 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
     };
 
     let mut out = vec![group_live(g, address.clone(), last_refresh, extras)];
-    let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k, 255), k.as_str())).collect();
+    let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k), k.as_str())).collect();
     for p in &policies {
         let Some(pname) = p.policy_name() else { continue };
         let Some(key) = owned_key(pname, &policy_keys, &prefix) else { continue };
@@ -444,8 +444,7 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             attrs: policy_attrs(p, &address),
         });
     }
-    let schedule_keys: BTreeMap<String, &str> =
-        stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k, 255), k.as_str())).collect();
+    let schedule_keys: BTreeMap<String, &str> = stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k), k.as_str())).collect();
     for a in &schedules {
         let Some(aname) = a.scheduled_action_name() else { continue };
         let Some(key) = owned_key(aname, &schedule_keys, &prefix) else { continue };
@@ -657,7 +656,7 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
                 load_balancer,
                 target: spec.and_then(|s| s.target_value()),
                 mode: c.and_then(|c| c.mode()).map(|m| m.as_str()).unwrap_or("ForecastOnly").into(),
-                buffer_time: c.and_then(|c| c.scheduling_buffer_time()).map_or(300, i64::from),
+                buffer_time: c.and_then(|c| c.scheduling_buffer_time()).map_or(i64::from(crate::defaults::PREDICTIVE_BUFFER_TIME), i64::from),
                 max_capacity_behavior: c.and_then(|c| c.max_capacity_breach_behavior()).map(|b| b.as_str()).unwrap_or("HonorMaxCapacity").into(),
                 max_capacity_buffer: c.and_then(|c| c.max_capacity_buffer()).map(i64::from),
             });
@@ -666,7 +665,7 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
             attrs.simple = Some(SimpleScaling {
                 adjustment_type: p.adjustment_type().map(str::to_string),
                 adjust: p.scaling_adjustment().map(i64::from),
-                cooldown: p.cooldown().map_or(300, i64::from),
+                cooldown: p.cooldown().map_or(i64::from(crate::defaults::SCALING_COOLDOWN), i64::from),
                 min_adjustment_magnitude: p.min_adjustment_magnitude().map(i64::from),
             });
         }

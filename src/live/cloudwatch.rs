@@ -3,8 +3,8 @@
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
 use crate::attrs::{Attributes, RefOrId, TagMap, set_of};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
-use crate::plan::names;
+use crate::ownership::names;
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, MetricAlarm};
@@ -86,7 +86,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         .keys()
         .map(|k| Address::new(Kind::Alarm, k))
         .chain(stack.composite_alarms.keys().map(|k| Address::new(Kind::CompositeAlarm, k)))
-        .map(|a| (names::given(stack, a.kind, &a.key, 255), a))
+        .map(|a| (names::given(stack, a.kind, &a.key), a))
         .collect();
     let mut live = Vec::new();
     let mut conflicts = Vec::new();

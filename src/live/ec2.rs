@@ -3,8 +3,9 @@
 use super::{Clients, err};
 use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
 use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
-use crate::plan::desired::{Context, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
-use crate::plan::names;
+use crate::ownership::names;
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
+use crate::plan::desired::Context;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_ec2::types::{Filter, IpPermission, SecurityGroup, Tag};
@@ -61,7 +62,7 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
         .send()
         .collect::<Result<Vec<_>, _>>();
     let wanted: BTreeMap<String, &str> =
-        stack.security_groups.iter().filter(|(_, g)| g.lookup.is_none()).map(|(k, _)| (names::given(stack, Kind::SecurityGroup, k, 255), k.as_str())).collect();
+        stack.security_groups.iter().filter(|(_, g)| g.lookup.is_none()).map(|(k, _)| (names::given(stack, Kind::SecurityGroup, k), k.as_str())).collect();
     let named_req = async {
         if wanted.is_empty() {
             return Ok(Vec::new());

@@ -5,14 +5,15 @@ use super::ec2::adoptable_reason;
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::elbv2::{
     Authenticate as SignIn, Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication,
-    QueryPair, RuleAttrs, SharedRulesAttrs, Target, TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
+    QueryPair, RuleAttrs, SharedListenerAttrs, Target, TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
 };
 use crate::attrs::elbv2::{JwtClaim, JwtValidation, Rewrite, RewriteRule};
 use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
-use crate::plan::desired::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG, health_check_defaults, tg_attributes, tg_sets_attributes};
-use crate::plan::names;
+use crate::defaults::attributes;
+use crate::ownership::names;
+use crate::ownership::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
+use crate::plan::desired::{tg_attributes, tg_sets_attributes};
 use crate::plan::{Address, Conflict, Kind, Live};
-use crate::stack_format::attributes;
 use crate::stack_format::model::{LbType, Protocol, Stack, TargetType};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
 use futures_util::future::try_join_all;
@@ -65,8 +66,8 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     // Tags only of what may be the stack's: every name lbstack gives starts with the stack's
     // prefix, so the rest of the account costs no tag read.
     let prefix = names::owned_prefix(&stack.stack, 32);
-    let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::elbv2_name(stack, Kind::LoadBalancer, k), k.as_str())).collect();
-    let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::elbv2_name(stack, Kind::TargetGroup, k), k.as_str())).collect();
+    let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::given(stack, Kind::LoadBalancer, k), k.as_str())).collect();
+    let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::given(stack, Kind::TargetGroup, k), k.as_str())).collect();
     // Names given with `name:` (adopted resources) are the stack's too.
     let may_own = |name: Option<&str>, wanted: &HashMap<String, &str>| name.is_some_and(|n| n.starts_with(&prefix) || wanted.contains_key(n));
     let arns: Vec<String> = lbs
@@ -160,7 +161,7 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
     // Health check, in the desired shape: the path and matcher only for HTTP(S) checks.
     let spec_protocol = protocol.as_deref().and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
     let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type.as_str())).unwrap_or(TargetType::Instance);
-    let defaults = health_check_defaults(spec_protocol, spec_type);
+    let defaults = crate::defaults::health_check(spec_protocol, spec_type);
     let mut health_check = HealthCheck { enabled: tg.health_check_enabled().unwrap_or(true), ..HealthCheck::default() };
     if spec_type != TargetType::Lambda || tg.health_check_enabled() == Some(true) {
         let hc_proto = tg.health_check_protocol().map(|p| p.as_str().to_string()).or(defaults.protocol);
@@ -280,7 +281,7 @@ async fn read_load_balancer(
         let out = clients.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send().await.map_err(|e| read_err("listener tags", e))?;
         for d in out.tag_descriptions() {
             let tag = |k: &str| d.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
-            if let (Some(arn), Some(digest)) = (d.resource_arn(), tag(crate::plan::secrets::CLIENT_SECRET_TAG)) {
+            if let (Some(arn), Some(digest)) = (d.resource_arn(), tag(crate::ownership::CLIENT_SECRET_TAG)) {
                 secrets.insert(arn.to_string(), digest.to_string());
             }
             let prefix = format!("listener.{}.", address.key);
@@ -422,7 +423,7 @@ async fn read_listener(
             .filter_map(|r| r.rule_arn().map(str::to_string))
             .collect();
         let secrets = if oidc.is_empty() { HashMap::new() } else { tags_of(clients, oidc).await? };
-        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| secrets.get(a)).and_then(|t| t.get(crate::plan::secrets::CLIENT_SECRET_TAG)).cloned();
+        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| secrets.get(a)).and_then(|t| t.get(crate::ownership::CLIENT_SECRET_TAG)).cloned();
         let mut list: Vec<RuleAttrs> = rules
             .iter()
             .filter(|r| r.is_default() != Some(true))
@@ -568,12 +569,12 @@ fn authenticate(a: &Action) -> Option<SignIn> {
         p.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>().into_iter().collect()
     };
     let text = |s: Option<&str>| s.map(str::to_string);
-    let default = |k: &str| crate::plan::desired::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v).to_string();
+    let default = |k: &str| crate::defaults::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v).to_string();
     let settings = |scope: Option<&str>, cookie: Option<&str>, timeout: Option<i64>, unauthenticated: Option<&str>, extra| {
         SignIn::session(
             text(scope).unwrap_or_else(|| default("scope")),
             text(cookie).unwrap_or_else(|| default("session_cookie")),
-            timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT as i64),
+            timeout.unwrap_or(i64::from(crate::defaults::AUTH_SESSION_TIMEOUT)),
             text(unauthenticated).unwrap_or_else(|| default("on_unauthenticated")),
             extra,
         )
@@ -722,14 +723,14 @@ pub async fn read_shared(
         let rules = rules_of(clients, &arn, &format!("reading the rules of shared listener `{key}`")).await?;
         let rules: Vec<Rule> = rules.into_iter().filter(|r| r.is_default() != Some(true)).collect();
         let tags = tags_of(clients, rules.iter().filter_map(|r| r.rule_arn().map(str::to_string)).collect()).await?;
-        let address = Address::new(Kind::SharedRules, key);
+        let address = Address::new(Kind::SharedListener, key);
         let own = address.to_string();
         let (ours, others): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| {
             let t = r.rule_arn().and_then(|a| tags.get(a));
             t.is_some_and(|t| t.get(OWNER_STACK_TAG) == Some(&stack.stack) && t.get(OWNER_ADDRESS_TAG) == Some(&own))
         });
         let priority = |r: &Rule| r.priority().and_then(|p| p.parse::<u32>().ok());
-        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(crate::plan::secrets::CLIENT_SECRET_TAG)).cloned();
+        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(crate::ownership::CLIENT_SECRET_TAG)).cloned();
         let mut list: Vec<RuleAttrs> = ours
             .iter()
             .map(|r| {
@@ -744,7 +745,7 @@ pub async fn read_shared(
             ours: ours.iter().filter_map(|r| Some((priority(r)?, conditions(r.conditions())))).collect(),
         };
         let live = (!ours.is_empty()).then(|| {
-            let attrs = SharedRulesAttrs { listener: arn.clone(), rules: list, rule_arns: Some(rule_arns(ours.iter().copied())) };
+            let attrs = SharedListenerAttrs { listener: arn.clone(), rules: list, rule_arns: Some(rule_arns(ours.iter().copied())) };
             Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: attrs.to_value() }
         });
         anyhow::Ok((key.clone(), state, live))
@@ -763,7 +764,7 @@ async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::stack
     let missing = |what: String| anyhow::anyhow!("shared listener `{key}`: {what}");
     let published = match (&shared.from_stack, &shared.output) {
         (Some(other), Some(output)) => {
-            let outputs = crate::ops::published_outputs(clients, other).await.map_err(|e| missing(format!("{e:#}")))?;
+            let outputs = super::outputs::published_outputs(clients, other).await.map_err(|e| missing(format!("{e:#}")))?;
             let value = outputs.get(output).and_then(Value::as_str).ok_or_else(|| missing(format!("stack `{other}` publishes no output `{output}`")))?;
             if !value.contains(":listener/") {
                 return Err(missing(format!("output `{output}` of stack `{other}` is not a listener ARN")));
@@ -831,7 +832,7 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
             continue;
         }
         let Some(address) = tags.get(OWNER_ADDRESS_TAG).and_then(|a| Address::parse(a)).filter(|a| a.kind == Kind::TrustStore) else { continue };
-        let attrs = TrustStoreAttrs { bundle: tags.get(crate::plan::desired::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.to_value();
+        let attrs = TrustStoreAttrs { bundle: tags.get(crate::ownership::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.to_value();
         out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
     }
     Ok(out)

@@ -11,12 +11,14 @@ pub mod cloudwatch;
 pub mod ec2;
 pub mod elbv2;
 pub mod network;
+pub mod outputs;
 pub mod route53;
 pub mod shaping;
 pub mod shield;
 pub mod sns;
 pub mod wafv2;
 
+use crate::attrs::LoadBalancerAttrs;
 use crate::plan::LiveState;
 use crate::plan::desired::Context;
 use crate::stack_format::model::Stack;
@@ -49,27 +51,6 @@ impl Adopt {
             Adopt::Only(set) => set.contains(&address.to_string()),
         }
     }
-}
-
-/// Kinds a plan can adopt: those whose ownership is only tags on the resource itself.
-pub const ADOPTABLE: &[crate::plan::Kind] = &[
-    crate::plan::Kind::LoadBalancer,
-    crate::plan::Kind::TargetGroup,
-    crate::plan::Kind::SecurityGroup,
-    crate::plan::Kind::LaunchTemplate,
-    crate::plan::Kind::AutoScalingGroup,
-    crate::plan::Kind::IpSet,
-    crate::plan::Kind::WebAcl,
-    crate::plan::Kind::Alarm,
-    crate::plan::Kind::CompositeAlarm,
-    crate::plan::Kind::Topic,
-];
-
-/// Whether `--adopt` may name a resource of this kind: those owned by their tags, records (owned
-/// through the zone's lbstack index) and Shield protections (their id is not an ARN `forget` can
-/// untag by, so they are adopted but not forgotten).
-pub fn adoptable(kind: crate::plan::Kind) -> bool {
-    ADOPTABLE.contains(&kind) || matches!(kind, crate::plan::Kind::Record | crate::plan::Kind::ShieldProtection)
 }
 
 /// A resource found by name, as `claim` sees it.
@@ -519,7 +500,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Which web ACL each owned application load balancer uses.
     let albs: Vec<(crate::plan::Address, String)> = resources
         .iter()
-        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer && r.attrs["type"] == "application")
+        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer && r.attrs_as::<LoadBalancerAttrs>().is_ok_and(|lb| lb.r#type == "application"))
         .map(|r| (r.address.clone(), r.id.clone()))
         .collect();
     let acl_ids: BTreeMap<String, String> =
@@ -527,7 +508,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     let lb_dns: BTreeMap<String, String> = resources
         .iter()
         .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)
-        .filter_map(|r| Some((r.attrs["dns_name"].as_str()?.trim_end_matches('.').to_ascii_lowercase(), r.address.to_string())))
+        .filter_map(|r| Some((r.attrs_as::<LoadBalancerAttrs>().ok()?.dns_name?.trim_end_matches('.').to_ascii_lowercase(), r.address.to_string())))
         .collect();
     // Owned target groups are referenced by the stack's rules on shared listeners.
     let tg_refs: std::collections::HashMap<String, crate::plan::Address> =

@@ -5,10 +5,10 @@
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::route53::{RawAlias, RawRecord, RecordAttrs};
 use crate::attrs::{Attributes, Ref, RefOrId};
-use crate::plan::desired::fqdn;
+use crate::ownership::fqdn;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
-use aws_sdk_route53::types::{HostedZone, ResourceRecordSet, RrType};
+use aws_sdk_route53::types::{AliasTarget, HostedZone, ResourceRecord, ResourceRecordSet, RrType};
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
 use serde_json::Value;
@@ -223,4 +223,43 @@ fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, Str
         }),
     }
     .to_value()
+}
+
+/// The id of a public hosted zone by name (a private one of the same name when there is no
+/// public one); an id is returned as it is.
+pub async fn hosted_zone_id(clients: &Clients, zone: &str) -> anyhow::Result<String> {
+    if zone.starts_with('Z') && !zone.contains('.') {
+        return Ok(zone.to_string());
+    }
+    let want = fqdn(zone);
+    let out = clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
+    out.hosted_zones()
+        .iter()
+        .find(|z| z.name().to_ascii_lowercase() == want && !z.config().is_some_and(|c| c.private_zone()))
+        .or_else(|| out.hosted_zones().iter().find(|z| z.name().to_ascii_lowercase() == want))
+        .map(|z| z.id().trim_start_matches("/hostedzone/").to_string())
+        .ok_or_else(|| anyhow::anyhow!("no Route 53 hosted zone named {zone}"))
+}
+
+/// A record set as Route 53 takes it: an alias, or values with a TTL.
+pub fn rrset(
+    name: &str,
+    kind: &str,
+    set: Option<&str>,
+    weight: Option<i64>,
+    ttl: Option<i64>,
+    values: &[String],
+    alias: Option<(String, String, bool)>,
+) -> anyhow::Result<ResourceRecordSet> {
+    let mut b = ResourceRecordSet::builder().name(name).r#type(RrType::from(kind)).set_set_identifier(set.map(str::to_string)).set_weight(weight);
+    match alias {
+        Some((zone, dns, evaluate)) => b = b.alias_target(AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(evaluate).build()?),
+        None => {
+            b = b.set_ttl(ttl);
+            for v in values {
+                b = b.resource_records(ResourceRecord::builder().value(v).build()?);
+            }
+        }
+    }
+    Ok(b.build()?)
 }

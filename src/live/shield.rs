@@ -6,7 +6,7 @@ use super::{Clients, err};
 use crate::attrs::shield::ShieldProtectionAttrs;
 use crate::attrs::{Attributes, Ref};
 use crate::aws_error::{Class, class_of};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use futures_util::future::try_join_all;

@@ -4,8 +4,8 @@
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::sns::{Subscription, TopicAttrs};
 use crate::attrs::{Attributes, set_of};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, shown_endpoint};
-use crate::plan::names;
+use crate::ownership::names;
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, shown_endpoint};
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use futures_util::future::try_join_all;
@@ -20,7 +20,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         Err(e) if stack.topics.is_empty() && super::optional_read_refused(&e) => return Ok((Vec::new(), Vec::new())),
         Err(e) => return Err(err("listing SNS topics", e)),
     };
-    let wanted: BTreeMap<String, &str> = stack.topics.keys().map(|k| (names::given(stack, Kind::Topic, k, 256), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> = stack.topics.keys().map(|k| (names::given(stack, Kind::Topic, k), k.as_str())).collect();
     let prefix = format!("{}-", stack.stack);
     // A topic's name is the last part of its ARN.
     let named: Vec<(String, String)> = topics

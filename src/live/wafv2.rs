@@ -4,8 +4,9 @@
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
 use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
-use crate::plan::desired::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
-use crate::plan::{Address, Conflict, Kind, Live, names};
+use crate::ownership::names;
+use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
+use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_wafv2::types::{Rule, Scope};
 use futures_util::future::try_join_all;
@@ -97,7 +98,7 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     let mut adopted: BTreeMap<String, Address> = BTreeMap::new();
     for (kind, found, keys) in [(Kind::IpSet, &sets, stack.ip_sets.keys().collect::<Vec<_>>()), (Kind::WebAcl, &acls, stack.web_acls.keys().collect())] {
         for key in keys {
-            let wanted = names::given(stack, kind, key, 128);
+            let wanted = names::given(stack, kind, key);
             if let Some((arn, t)) = found.iter().find(|(arn, t)| name_and_id(arn).0 == wanted && owner(stack, t).is_none()) {
                 let address = Address::new(kind, key.as_str());
                 let other = t.get(OWNER_STACK_TAG).and_then(Value::as_str);
@@ -179,7 +180,7 @@ fn rule(r: &Rule, set_refs: &BTreeMap<String, Address>) -> WafRule {
             excluded_rules: excluded,
         })
     } else if let Some(rl) = st.and_then(|s| s.rate_based_statement()) {
-        let window = if rl.evaluation_window_sec() == 0 { 300 } else { rl.evaluation_window_sec() };
+        let window = if rl.evaluation_window_sec() == 0 { i64::from(crate::defaults::WAF_RATE_WINDOW) } else { rl.evaluation_window_sec() };
         Statement::RateLimit(RateLimit { limit: rl.limit(), window, aggregate: rl.aggregate_key_type().as_str().into() })
     } else if let Some(ip) = st.and_then(|s| s.ip_set_reference_statement()) {
         Statement::IpSet(set_refs.get(ip.arn()).map(|a| RefOrId::Ref(Ref(a.clone()))).unwrap_or_else(|| RefOrId::Id(ip.arn().into())))

@@ -32,6 +32,7 @@ fn change(kind: Kind, key: &str, action: Action) -> Change {
         deps: vec![],
         parent: None,
         inputs: Default::default(),
+        adopting: false,
     }
 }
 

@@ -172,7 +172,7 @@ impl Graph {
         // Rules on listeners other stacks own: the listener as the stack names it, each rule
         // with its declared priority (or `auto`: chosen when planning).
         for (key, shared) in &s.shared_listeners {
-            let a = addr(Kind::SharedRules, key);
+            let a = addr(Kind::SharedListener, key);
             let sid = node_id(&a);
             let on = match (&shared.load_balancer, shared.port, &shared.from_stack) {
                 (Some(lb), Some(port), _) => format!("{lb}:{port}"),

@@ -1,7 +1,11 @@
 //! The one list of resource kinds. Each entry names a kind once: its address prefix in plans
 //! (`target_group.api`), the stack section that declares it (none for the kinds a plan derives:
 //! listeners' rule sets, web ACL associations), its noun in messages, the attribute paths that
-//! force a replacement (read from the kind's attribute struct in `crate::attrs`), and whether a replacement may be created before the old one goes.
+//! force a replacement (read from the kind's attribute struct in `crate::attrs`), whether a
+//! replacement may be created before the old one goes, its rank in the creation order, its prefix
+//! in `lbstack graph`, the longest name AWS takes where a name is its identity (the names lbstack
+//! gives, and a second name for a replacement that lives beside the first), whether `--adopt` can
+//! take one over, and why `forget` cannot take one out alone.
 //!
 //! The spec (sections, references, messages) and the plan (addresses, ordering, replacements)
 //! both read this table; readers and executors match on `Kind` without a wildcard, so adding an
@@ -20,7 +24,10 @@ macro_rules! kinds {
             replace: $replace:expr,
             create_before_destroy: $cbd:literal,
             rank: $rank:literal,
-            graph: $graph:literal $(,)?
+            graph: $graph:literal,
+            name_max: $name_max:expr,
+            adoptable: $adoptable:literal,
+            forget: $forget:expr $(,)?
         }
     ),* $(,)?) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -69,50 +76,288 @@ macro_rules! kinds {
             pub fn graph_prefix(self) -> &'static str {
                 match self { $(Kind::$variant => $graph,)* }
             }
+
+            /// The longest name AWS takes for one where the name is its identity in the account
+            /// (None: it has no such name, as a record or a certificate).
+            pub fn name_max(self) -> Option<usize> {
+                match self { $(Kind::$variant => $name_max,)* }
+            }
+
+            /// Whether `--adopt` can take one over: its ownership is tags on the resource itself
+            /// (or, for a record, the zone's index), so adding them is the whole take-over.
+            pub fn adoptable(self) -> bool {
+                match self { $(Kind::$variant => $adoptable,)* }
+            }
+
+            /// Why `lbstack forget` cannot take one out by itself, or None when it can.
+            pub fn not_forgettable(self) -> Option<&'static str> {
+                match self { $(Kind::$variant => $forget,)* }
+            }
         }
     };
 }
 
+/// Why scaling policies and scheduled actions cannot be forgotten alone.
+const GOES_WITH_ITS_GROUP: &str =
+    "it has no tags of its own and belongs to its auto-scaling group: forget the group (`autoscaling_group.KEY`), which takes it along";
+/// Why listeners and their rules cannot be forgotten alone.
+const LISTENER_GOES_WITH_ITS_LOAD_BALANCER: &str =
+    "a listener and its rules belong to their load balancer: forget the load balancer (`load_balancer.KEY`), which takes them along";
+
 kinds! {
-    SecurityGroup { address: "security_group", section: Some("security_groups"), noun: "security group", replace: attrs::SecurityGroupAttrs::REPLACE, create_before_destroy: true, rank: 0, graph: "sg" },
-    Certificate { address: "certificate", section: Some("certificates"), noun: "certificate", replace: attrs::CertificateAttrs::REPLACE, create_before_destroy: true, rank: 1, graph: "cert" },
-    IpSet { address: "ip_set", section: Some("ip_sets"), noun: "IP set", replace: attrs::IpSetAttrs::REPLACE, create_before_destroy: true, rank: 0, graph: "ipset" },
-    WebAcl { address: "web_acl", section: Some("web_acls"), noun: "web ACL", replace: attrs::WebAclAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "waf" },
+    SecurityGroup {
+        address: "security_group",
+        section: Some("security_groups"),
+        noun: "security group",
+        replace: attrs::SecurityGroupAttrs::REPLACE,
+        create_before_destroy: true,
+        rank: 0,
+        graph: "sg",
+        name_max: Some(255),
+        adoptable: true,
+        forget: None,
+    },
+    Certificate {
+        address: "certificate",
+        section: Some("certificates"),
+        noun: "certificate",
+        replace: attrs::CertificateAttrs::REPLACE,
+        create_before_destroy: true,
+        rank: 1,
+        graph: "cert",
+        name_max: None,
+        adoptable: false,
+        forget: None,
+    },
+    IpSet {
+        address: "ip_set",
+        section: Some("ip_sets"),
+        noun: "IP set",
+        replace: attrs::IpSetAttrs::REPLACE,
+        create_before_destroy: true,
+        rank: 0,
+        graph: "ipset",
+        name_max: Some(128),
+        adoptable: true,
+        forget: None,
+    },
+    WebAcl {
+        address: "web_acl",
+        section: Some("web_acls"),
+        noun: "web ACL",
+        replace: attrs::WebAclAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 1,
+        graph: "waf",
+        name_max: Some(128),
+        adoptable: true,
+        forget: None,
+    },
     /// CA certificates for mutual TLS, owned by tags.
-    TrustStore { address: "trust_store", section: Some("trust_stores"), noun: "trust store", replace: attrs::TrustStoreAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "truststore" },
+    TrustStore {
+        address: "trust_store",
+        section: Some("trust_stores"),
+        noun: "trust store",
+        replace: attrs::TrustStoreAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 1,
+        graph: "truststore",
+        name_max: Some(32),
+        adoptable: false,
+        forget: None,
+    },
     TargetGroup {
         address: "target_group",
         section: Some("target_groups"),
         noun: "target group",
         replace: attrs::TargetGroupAttrs::REPLACE,
-        create_before_destroy: true, rank: 1, graph: "tg",
+        create_before_destroy: true,
+        rank: 1,
+        graph: "tg",
+        name_max: Some(32),
+        adoptable: true,
+        forget: None,
     },
-    LoadBalancer { address: "load_balancer", section: Some("load_balancers"), noun: "load balancer", replace: attrs::LoadBalancerAttrs::REPLACE, create_before_destroy: true, rank: 2, graph: "lb" },
-    Listener { address: "listener", section: None, noun: "listener", replace: attrs::ListenerAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "listener" },
+    LoadBalancer {
+        address: "load_balancer",
+        section: Some("load_balancers"),
+        noun: "load balancer",
+        replace: attrs::LoadBalancerAttrs::REPLACE,
+        create_before_destroy: true,
+        rank: 2,
+        graph: "lb",
+        name_max: Some(32),
+        adoptable: true,
+        forget: None,
+    },
+    Listener {
+        address: "listener",
+        section: None,
+        noun: "listener",
+        replace: attrs::ListenerAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 3,
+        graph: "listener",
+        name_max: None,
+        adoptable: false,
+        forget: Some(LISTENER_GOES_WITH_ITS_LOAD_BALANCER),
+    },
     /// All rules of one listener, reconciled together (one SetRulePriorities for reorders).
-    ListenerRules { address: "listener_rules", section: None, noun: "listener rule set", replace: attrs::ListenerRulesAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "rules" },
+    ListenerRules {
+        address: "listener_rules",
+        section: None,
+        noun: "listener rule set",
+        replace: attrs::ListenerRulesAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 4,
+        graph: "rules",
+        name_max: None,
+        adoptable: false,
+        forget: Some(LISTENER_GOES_WITH_ITS_LOAD_BALANCER),
+    },
     /// The stack's rules on a listener it does not own (`shared_listeners`), reconciled like a
     /// listener rule set but owning only the rules tagged as its own.
-    SharedRules { address: "shared_listener", section: Some("shared_listeners"), noun: "shared listener", replace: attrs::SharedRulesAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "shared" },
+    SharedListener {
+        address: "shared_listener",
+        section: Some("shared_listeners"),
+        noun: "shared listener",
+        replace: attrs::SharedListenerAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 4,
+        graph: "shared",
+        name_max: None,
+        adoptable: false,
+        forget: None,
+    },
     /// Shield Advanced protection of a load balancer (`shield: true`), owned by its tags.
-    ShieldProtection { address: "shield_protection", section: None, noun: "Shield Advanced protection", replace: attrs::ShieldProtectionAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "shield" },
+    ShieldProtection {
+        address: "shield_protection",
+        section: None,
+        noun: "Shield Advanced protection",
+        replace: attrs::ShieldProtectionAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 3,
+        graph: "shield",
+        name_max: None,
+        adoptable: true,
+        forget: None,
+    },
     /// The link between a load balancer and its web ACL.
-    WebAclAssociation { address: "web_acl_association", section: None, noun: "web ACL association", replace: attrs::WebAclAssociationAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "wafassoc" },
+    WebAclAssociation {
+        address: "web_acl_association",
+        section: None,
+        noun: "web ACL association",
+        replace: attrs::WebAclAssociationAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 3,
+        graph: "wafassoc",
+        name_max: None,
+        adoptable: false,
+        forget: Some("an association has no tags: forget the load balancer or the web ACL, or remove `web_acl:` from the load balancer"),
+    },
     /// A Route 53 record pointing at a load balancer (owned through the zone's lbstack index).
-    Record { address: "record", section: Some("records"), noun: "record", replace: attrs::RecordAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "record" },
+    Record {
+        address: "record",
+        section: Some("records"),
+        noun: "record",
+        replace: attrs::RecordAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 3,
+        graph: "record",
+        name_max: None,
+        adoptable: true,
+        forget: None,
+    },
     /// An EC2 launch template; a change becomes a new version.
-    LaunchTemplate { address: "launch_template", section: Some("launch_templates"), noun: "launch template", replace: attrs::LaunchTemplateAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "lt" },
-    AutoScalingGroup { address: "autoscaling_group", section: Some("autoscaling_groups"), noun: "auto-scaling group", replace: attrs::AutoScalingGroupAttrs::REPLACE, create_before_destroy: false, rank: 3, graph: "asg" },
+    LaunchTemplate {
+        address: "launch_template",
+        section: Some("launch_templates"),
+        noun: "launch template",
+        replace: attrs::LaunchTemplateAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 1,
+        graph: "lt",
+        name_max: Some(128),
+        adoptable: true,
+        forget: None,
+    },
+    AutoScalingGroup {
+        address: "autoscaling_group",
+        section: Some("autoscaling_groups"),
+        noun: "auto-scaling group",
+        replace: attrs::AutoScalingGroupAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 3,
+        graph: "asg",
+        name_max: Some(255),
+        adoptable: true,
+        forget: None,
+    },
     /// A scaling policy of an owned group (policies carry no tags: the group and the name prefix own it).
-    ScalingPolicy { address: "scaling_policy", section: Some("scaling_policies"), noun: "scaling policy", replace: attrs::ScalingPolicyAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "policy" },
+    ScalingPolicy {
+        address: "scaling_policy",
+        section: Some("scaling_policies"),
+        noun: "scaling policy",
+        replace: attrs::ScalingPolicyAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 4,
+        graph: "policy",
+        name_max: Some(255),
+        adoptable: false,
+        forget: Some(GOES_WITH_ITS_GROUP),
+    },
     /// A scheduled action of an owned group (owned like policies).
-    ScheduledAction { address: "scheduled_action", section: Some("scheduled_actions"), noun: "scheduled action", replace: attrs::ScheduledActionAttrs::REPLACE, create_before_destroy: false, rank: 4, graph: "schedule" },
+    ScheduledAction {
+        address: "scheduled_action",
+        section: Some("scheduled_actions"),
+        noun: "scheduled action",
+        replace: attrs::ScheduledActionAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 4,
+        graph: "schedule",
+        name_max: Some(255),
+        adoptable: false,
+        forget: Some(GOES_WITH_ITS_GROUP),
+    },
     /// An SNS topic with its subscriptions, owned by tags.
-    Topic { address: "topic", section: Some("topics"), noun: "SNS topic", replace: attrs::TopicAttrs::REPLACE, create_before_destroy: false, rank: 1, graph: "topic" },
+    Topic {
+        address: "topic",
+        section: Some("topics"),
+        noun: "SNS topic",
+        replace: attrs::TopicAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 1,
+        graph: "topic",
+        name_max: Some(256),
+        adoptable: true,
+        forget: None,
+    },
     /// A CloudWatch metric alarm, owned by tags and the `<stack>-` name prefix.
-    Alarm { address: "alarm", section: Some("alarms"), noun: "alarm", replace: attrs::AlarmAttrs::REPLACE, create_before_destroy: false, rank: 5, graph: "alarm" },
+    Alarm {
+        address: "alarm",
+        section: Some("alarms"),
+        noun: "alarm",
+        replace: attrs::AlarmAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 5,
+        graph: "alarm",
+        name_max: Some(255),
+        adoptable: true,
+        forget: None,
+    },
     /// A CloudWatch composite alarm: a rule over the stack's alarms, owned like them.
-    CompositeAlarm { address: "composite_alarm", section: Some("composite_alarms"), noun: "composite alarm", replace: attrs::CompositeAlarmAttrs::REPLACE, create_before_destroy: false, rank: 6, graph: "composite" },
+    CompositeAlarm {
+        address: "composite_alarm",
+        section: Some("composite_alarms"),
+        noun: "composite alarm",
+        replace: attrs::CompositeAlarmAttrs::REPLACE,
+        create_before_destroy: false,
+        rank: 6,
+        graph: "composite",
+        name_max: Some(255),
+        adoptable: true,
+        forget: None,
+    },
 }
 
 impl Kind {
@@ -136,7 +381,7 @@ impl Kind {
             Kind::TargetGroup => keys(s.target_groups.keys().collect()),
             Kind::LoadBalancer => keys(s.load_balancers.keys().collect()),
             Kind::Record => keys(s.records.keys().collect()),
-            Kind::SharedRules => keys(s.shared_listeners.keys().collect()),
+            Kind::SharedListener => keys(s.shared_listeners.keys().collect()),
             Kind::Topic => keys(s.topics.keys().collect()),
             Kind::TrustStore => keys(s.trust_stores.keys().collect()),
             Kind::LaunchTemplate => keys(s.launch_templates.keys().collect()),

@@ -366,7 +366,7 @@ attributes! {
 
 attributes! {
     /// The stack's rules on a listener it does not own.
-    SharedRules => pub struct SharedRulesAttrs {
+    SharedListener => pub struct SharedListenerAttrs {
         /// The listener's ARN.
         pub listener: String => replace,
         pub rules: Vec<RuleAttrs>,
@@ -377,7 +377,7 @@ attributes! {
 
 /// What apply needs besides a shared listener's rules: the priorities others' rules hold.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SharedRulesInputs {
+pub struct SharedListenerInputs {
     pub others: Vec<i64>,
     /// The priorities the plan chose for rules declared without one: another stack may take one
     /// first, and then the rule takes the next free one instead.

@@ -21,13 +21,14 @@ pub use acm::CertificateAttrs;
 pub use autoscaling::{AutoScalingGroupAttrs, LaunchTemplateAttrs, ScalingPolicyAttrs, ScheduledActionAttrs};
 pub use cloudwatch::{AlarmAttrs, CompositeAlarmAttrs};
 pub use ec2::SecurityGroupAttrs;
-pub use elbv2::{ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, SharedRulesAttrs, TargetGroupAttrs, TrustStoreAttrs};
+pub use elbv2::{ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, SharedListenerAttrs, TargetGroupAttrs, TrustStoreAttrs};
 pub use route53::RecordAttrs;
 pub use shield::ShieldProtectionAttrs;
 pub use sns::TopicAttrs;
 pub use wafv2::{IpSetAttrs, WebAclAssociationAttrs, WebAclAttrs};
 
-use crate::plan::{Address, Change, Kind};
+use crate::kinds::Kind;
+use crate::ownership::Address;
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -97,28 +98,6 @@ pub trait Attributes: Serialize + DeserializeOwned {
     fn to_value(&self) -> Value {
         serde_json::to_value(self).expect("attribute structs serialise to JSON")
     }
-
-    /// The desired attributes of a change (creates and updates), as the plan holds them.
-    fn after(c: &Change) -> anyhow::Result<Self> {
-        let v = c.after.as_ref().ok_or_else(|| anyhow::anyhow!("{} has no desired attributes in the plan", c.address))?;
-        Self::read(c, v)
-    }
-
-    /// The live attributes of a change, when there were any.
-    fn before(c: &Change) -> anyhow::Result<Option<Self>> {
-        c.before.as_ref().map(|v| Self::read(c, v)).transpose()
-    }
-
-    /// One side of a change.
-    fn read(c: &Change, v: &Value) -> anyhow::Result<Self> {
-        serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("the plan's attributes of {} are not a {}'s: {e}", c.address, Self::KIND.noun()))
-    }
-}
-
-/// Apply-only inputs of a change (file names, the zone validating a certificate), in the form
-/// `T` gives them; kept out of the compared attributes.
-pub fn inputs_of<T: DeserializeOwned>(c: &Change) -> anyhow::Result<T> {
-    serde_json::from_value(Value::Object(c.inputs.clone())).map_err(|e| anyhow::anyhow!("the plan's apply inputs of {} do not read: {e}", c.address))
 }
 
 /// Inputs as `plan::Desired` holds them.

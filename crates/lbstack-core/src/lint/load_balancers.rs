@@ -176,7 +176,7 @@ pub const LONG_SIGN_IN_SESSION: Rule = prod(
                     );
                 for (at, auth) in actions {
                     let Some(auth) = auth else { continue };
-                    let timeout = auth.session_timeout.unwrap_or(crate::plan::desired::AUTH_SESSION_TIMEOUT);
+                    let timeout = auth.session_timeout.unwrap_or(crate::defaults::AUTH_SESSION_TIMEOUT);
                     if timeout > LONGEST_SESSION {
                         out.fire(at, format!("sign-in sessions on listener `{k}.{lk}` last {} hours", timeout / 3600));
                     }

@@ -23,7 +23,7 @@ pub const SLOW_FAILURE_DETECTION: Rule = rule(
     |s, out| {
         for (k, tg) in checked(s) {
             let hc = tg.health_check.clone().unwrap_or_default();
-            let interval = hc.interval.unwrap_or(if tg.protocol == Some(Protocol::Geneve) { 10 } else { 30 });
+            let interval = hc.interval.unwrap_or_else(|| crate::defaults::health_check_timing(tg.protocol, tg.target_type, HealthCheckProtocol::Tcp).0);
             let unhealthy = hc.unhealthy_threshold.unwrap_or(2);
             if interval * unhealthy > 60 {
                 out.fire(

@@ -2,16 +2,17 @@
 //! actions, alarms) and the plan pass that turns launch-template changes into instance refreshes
 //! and warns about capacity a change would take away.
 
-use super::desired::{Context, sg_source, tag_map};
+use super::desired::{Context, sg_source};
 use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan};
-use super::names;
 use crate::attrs::autoscaling::{
     AutoScalingGroupAttrs, CapacityReservations, CustomMetric, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LaunchTemplateInputs, LifecycleHook,
     MetricDimension, MixedInstances, Notification, PredictiveScaling, RefreshPreferences, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling,
     Spot, Step as StepBounds, StepScaling, TargetTracking, TemplateVersion, WarmPool,
 };
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
-use crate::attrs::{Attributes, Ref, RefOrId, set_of};
+use crate::attrs::{Ref, RefOrId, set_of};
+use crate::ownership::names;
+use crate::ownership::tag_map;
 use crate::stack_format::model::*;
 use serde_json::{Map, Value, json};
 
@@ -56,7 +57,7 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
     for (range, name) in c.references() {
         rule.push_str(&c.rule[last..range.start]);
         let kind = if s.composite_alarms.contains_key(&name) { Kind::CompositeAlarm } else { Kind::Alarm };
-        rule.push_str(&format!("\"{}\"", names::given(s, kind, &name, 255)));
+        rule.push_str(&format!("\"{}\"", names::given(s, kind, &name)));
         last = range.end;
         deps.push(Address::new(kind, &name));
     }
@@ -70,7 +71,7 @@ fn composite_alarm(s: &Stack, key: &str, c: &CompositeAlarm) -> Desired {
         tags: tag_map(s, &address, &c.tags),
         state: None,
     };
-    let mut d = Desired::new(address, names::given(s, Kind::CompositeAlarm, key, 255), &attrs, None);
+    let mut d = Desired::new(address, names::given(s, Kind::CompositeAlarm, key), &attrs, None);
     d.deps.extend(deps);
     d.deps.sort();
     d.deps.dedup();
@@ -187,7 +188,7 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         tags: tag_map(s, &address, &lt.tags),
         version: None,
     };
-    Ok(Desired::new(address, names::given(s, Kind::LaunchTemplate, key, 128), &attrs, None).with_inputs(&LaunchTemplateInputs { image: shown }))
+    Ok(Desired::new(address, names::given(s, Kind::LaunchTemplate, key), &attrs, None).with_inputs(&LaunchTemplateInputs { image: shown }))
 }
 
 /// Whether a launch template change makes a new version (anything but its tags).
@@ -364,7 +365,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         }),
         target_groups: set_of(g.target_groups.iter().map(|t| RefOrId::Ref(Ref::to(Kind::TargetGroup, t))).collect()),
         health_check_type: Some(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }.into()),
-        health_check_grace_period: Some(i64::from(hc.grace_period.unwrap_or(300))),
+        health_check_grace_period: Some(i64::from(hc.grace_period.unwrap_or(crate::defaults::HEALTH_CHECK_GRACE_PERIOD))),
         termination_policies,
         capacity_rebalance: g.capacity_rebalance.unwrap_or(false),
         default_instance_warmup: g.default_instance_warmup.map(i64::from),
@@ -399,7 +400,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             checkpoints: r.checkpoints.iter().map(|c| i64::from(*c)).collect(),
             checkpoint_delay: r.checkpoint_delay.map(i64::from),
             auto_rollback: r.auto_rollback,
-            alarms: r.alarms.iter().map(|a| if s.alarms.contains_key(a) { names::given(s, Kind::Alarm, a, 255) } else { a.clone() }).collect(),
+            alarms: r.alarms.iter().map(|a| if s.alarms.contains_key(a) { names::given(s, Kind::Alarm, a) } else { a.clone() }).collect(),
             scale_in_protected_instances: r.scale_in_protected_instances.map(|b| {
                 match b {
                     RefreshInstanceBehaviour::Refresh => "Refresh",
@@ -420,7 +421,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         }),
         force_delete: g.force_delete,
     };
-    Ok(Desired::new(address, names::given(s, Kind::AutoScalingGroup, key, 255), &attrs, None).with_inputs(&inputs))
+    Ok(Desired::new(address, names::given(s, Kind::AutoScalingGroup, key), &attrs, None).with_inputs(&inputs))
 }
 
 /// On a group with scheduled actions: the sizes the stack declared when lbstack last set them,
@@ -443,7 +444,7 @@ fn sizes_record(a: &AutoScalingGroupAttrs) -> String {
 pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::model::Live]) {
     for d in wanted.iter_mut().filter(|d| d.address.kind == Kind::AutoScalingGroup) {
         let Some(l) = live.iter().find(|l| l.address == d.address) else { continue };
-        let Some(record) = l.attrs["tags"][SIZES_TAG].as_str() else { continue };
+        let Some(record) = l.tags().and_then(|t| t.get(SIZES_TAG)).and_then(Value::as_str) else { continue };
         let recorded: Map<String, Value> =
             record.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null))).collect();
         let schedules: Vec<&ScheduledAction> = s.scheduled_actions.values().filter(|a| a.group == d.address.key).collect();
@@ -540,7 +541,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
         attrs.simple = Some(SimpleScaling {
             adjustment_type: Some(adjustment(si.adjustment_type).into()),
             adjust: Some(i64::from(si.adjust)),
-            cooldown: i64::from(si.cooldown.unwrap_or(300)),
+            cooldown: i64::from(si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN)),
             min_adjustment_magnitude: si.min_adjustment_magnitude.map(i64::from),
         });
     } else if let Some(pr) = &p.predictive {
@@ -560,7 +561,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             load_balancer,
             target: Some(pr.target),
             mode: if pr.mode == PredictiveMode::ForecastAndScale { "ForecastAndScale" } else { "ForecastOnly" }.into(),
-            buffer_time: i64::from(pr.buffer_time.unwrap_or(300)),
+            buffer_time: i64::from(pr.buffer_time.unwrap_or(crate::defaults::PREDICTIVE_BUFFER_TIME)),
             max_capacity_behavior: if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity {
                 "IncreaseMaxCapacity"
             } else {
@@ -570,7 +571,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             max_capacity_buffer: pr.max_capacity_buffer.map(i64::from),
         });
     }
-    Desired::new(address, names::given(s, Kind::ScalingPolicy, key, 255), &attrs, None)
+    Desired::new(address, names::given(s, Kind::ScalingPolicy, key), &attrs, None)
 }
 
 // ------------------------------------------------------------------ scheduled actions
@@ -594,7 +595,7 @@ fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired
         max: a.max.map(i64::from),
         desired: a.desired.map(i64::from),
     };
-    Ok(Desired::new(address, names::given(s, Kind::ScheduledAction, key, 255), &attrs, None))
+    Ok(Desired::new(address, names::given(s, Kind::ScheduledAction, key), &attrs, None))
 }
 
 // ------------------------------------------------------------------ alarms
@@ -730,7 +731,7 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
         tags: tag_map(s, &address, &a.tags),
         state: None,
     };
-    Desired::new(address, names::given(s, Kind::Alarm, key, 255), &attrs, None)
+    Desired::new(address, names::given(s, Kind::Alarm, key), &attrs, None)
 }
 
 // ------------------------------------------------------------------ the plan pass
@@ -749,7 +750,8 @@ pub fn annotate(plan: &mut Plan) {
         .collect();
     let mut warnings = Vec::new();
     for c in plan.changes.iter_mut().filter(|c| c.address.kind == Kind::AutoScalingGroup) {
-        let (Ok(before), Ok(after)) = (AutoScalingGroupAttrs::before(c), c.after.as_ref().map(|_| AutoScalingGroupAttrs::after(c)).transpose()) else {
+        let (Ok(before), Ok(after)) = (c.before_as::<AutoScalingGroupAttrs>(), c.after.as_ref().map(|_| c.after_as::<AutoScalingGroupAttrs>()).transpose())
+        else {
             continue;
         };
         let running = before.as_ref().and_then(|b| b.instances).unwrap_or(0);
@@ -772,10 +774,10 @@ pub fn annotate(plan: &mut Plan) {
         if c.diffs.iter().any(|d| d.path.starts_with("launch_template") || d.path.starts_with("mixed_instances")) {
             why.push("the group's launch template or instance types change".into());
         }
-        let prefs = crate::attrs::inputs_of::<GroupInputs>(c).ok().and_then(|i| i.instance_refresh).unwrap_or_default();
+        let prefs = c.inputs_as::<GroupInputs>().ok().and_then(|i| i.instance_refresh).unwrap_or_default();
         // Tags reach instances at launch: with `triggers: [tags]`, a change of the group's own
         // tags (not lbstack's) replaces them too.
-        let user_tag = |p: &str| p.strip_prefix("tags.").is_some_and(|k| !k.starts_with(crate::plan::desired::OWN_TAG_PREFIX));
+        let user_tag = |p: &str| p.strip_prefix("tags.").is_some_and(|k| !k.starts_with(crate::ownership::OWN_TAG_PREFIX));
         if prefs.on_tags && c.diffs.iter().any(|d| user_tag(&d.path)) {
             why.push("the group's tags change".into());
         }

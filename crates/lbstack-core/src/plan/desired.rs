@@ -3,19 +3,20 @@
 //! compares equal. Live readers produce the same shapes (see `src/live`).
 
 use super::model::{Address, Desired, Kind, as_reference};
-use super::names;
 use crate::attrs::acm::{CertificateAttrs, CertificateInputs};
 use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
 use crate::attrs::elbv2::{self as elb, HealthCheck, Target as Registered, TargetGroupAttrs};
 use crate::attrs::elbv2::{
     Authenticate as SignIn, Conditions, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication as MutualTls,
-    QueryPair, RuleAttrs, SecretSource, SharedRulesAttrs, SharedRulesInputs, TrustStoreAttrs, TrustStoreInputs, WeightedGroup,
+    QueryPair, RuleAttrs, SecretSource, SharedListenerAttrs, SharedListenerInputs, TrustStoreAttrs, TrustStoreInputs, WeightedGroup,
 };
 use crate::attrs::route53::RecordAttrs;
 use crate::attrs::shield::ShieldProtectionAttrs;
 use crate::attrs::sns::{Subscription, TopicAttrs};
 use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
-use crate::attrs::{AttributeMap, Ref, RefOrId, TagMap, set_of};
+use crate::attrs::{AttributeMap, Ref, RefOrId, set_of};
+use crate::defaults;
+use crate::ownership::{ATTRIBUTES_TAG, BUNDLE_TAG, fqdn, names, pem_fingerprint, shown_endpoint, tag_map};
 use crate::stack_format::model::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -53,116 +54,6 @@ pub struct SharedListenerState {
     /// priority it was given.
     pub ours: Vec<(u32, Conditions)>,
 }
-
-pub const OWNER_STACK_TAG: &str = "lbstack:stack";
-pub const OWNER_ADDRESS_TAG: &str = "lbstack:address";
-/// The tag keys the stack declares on a resource, separated by `/` (a `/` or `+` in a key is
-/// written `+/` or `++`: ELBv2, ACM and WAF take only letters, digits, spaces and `_.:/=+-@` in a
-/// tag value), continued in `lbstack:tags:2`, `:3`, ... past AWS's 256 characters per value.
-/// Without a state file this is how lbstack knows which tags are its own: those listed here or
-/// declared now. Any other tag was added by someone else and is neither shown nor removed.
-pub const MANAGED_TAGS_TAG: &str = "lbstack:tags";
-/// Tags lbstack keeps for itself; all of them are managed.
-pub const OWN_TAG_PREFIX: &str = "lbstack:";
-/// On a target group whose stack sets an attribute away from AWS's default. Only such groups (and
-/// those that carried it at the last apply, so a setting removed from the stack is put back) have
-/// their attributes read: a plan of a thousand default groups makes no call per group for them.
-pub const ATTRIBUTES_TAG: &str = "lbstack:attributes";
-
-pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
-    serde_json::to_value(tag_map(s, address, own)).expect("tags are strings")
-}
-
-/// The tags lbstack writes on a resource: the stack's and the resource's own, the record of
-/// which keys those are, and the ownership tags.
-pub fn tag_map(s: &Stack, address: &Address, own: &Tags) -> TagMap {
-    let mut m = TagMap::new();
-    for (k, v) in s.tags.iter().chain(own.iter()) {
-        m.insert(k.clone(), v.clone());
-    }
-    let mut declared: Vec<&str> = m.keys().map(String::as_str).collect();
-    declared.sort();
-    let listed = if declared.is_empty() { Vec::new() } else { managed_tag_values(&declared) };
-    for (i, value) in listed.into_iter().enumerate() {
-        let key = if i == 0 { MANAGED_TAGS_TAG.to_string() } else { format!("{MANAGED_TAGS_TAG}:{}", i + 1) };
-        m.insert(key, value);
-    }
-    m.insert(OWNER_STACK_TAG.into(), s.stack.clone());
-    m.insert(OWNER_ADDRESS_TAG.into(), address.to_string());
-    m
-}
-
-/// Declared keys as tag values of at most 256 characters, split between keys.
-fn managed_tag_values(keys: &[&str]) -> Vec<String> {
-    let mut out = vec![String::new()];
-    for k in keys {
-        let k = k.replace('+', "++").replace('/', "+/");
-        let last = out.last_mut().expect("one value at least");
-        if !last.is_empty() && last.chars().count() + 1 + k.chars().count() > 256 {
-            out.push(k);
-        } else {
-            if !last.is_empty() {
-                last.push('/');
-            }
-            last.push_str(&k);
-        }
-    }
-    out
-}
-
-/// The keys one managed-tags value lists (the inverse of `managed_tag_values`).
-fn managed_tag_keys(value: &str) -> Vec<String> {
-    let (mut keys, mut key, mut chars) = (Vec::new(), String::new(), value.chars());
-    while let Some(c) = chars.next() {
-        match c {
-            '+' => key.extend(chars.next()),
-            '/' => keys.push(std::mem::take(&mut key)),
-            c => key.push(c),
-        }
-    }
-    keys.push(key);
-    keys.retain(|k| !k.is_empty());
-    keys
-}
-
-/// The tags of a live resource as lbstack sees them: its own (`lbstack:*`), those the stack
-/// declares now, and those the managed-tags record says it declared before (so a tag removed
-/// from the stack shows as removed). Tags someone else added are left out: never shown, never
-/// removed.
-pub fn managed_view(declared: &Value, live: &Value) -> Value {
-    let Some(live) = live.as_object() else { return live.clone() };
-    let recorded: Vec<String> = live
-        .iter()
-        .filter(|(k, _)| k.as_str() == MANAGED_TAGS_TAG || k.starts_with(&format!("{MANAGED_TAGS_TAG}:")))
-        .flat_map(|(_, v)| managed_tag_keys(v.as_str().unwrap_or_default()))
-        .collect();
-    let keep = |k: &str| k.starts_with(OWN_TAG_PREFIX) || recorded.iter().any(|r| r == k) || declared.get(k).is_some();
-    Value::Object(live.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
-}
-
-/// A subscription endpoint as plans show and compare it: an HTTP(S) URL keeps its scheme and
-/// host, and its path and query (where webhook tokens live) become a short hash of the whole URL.
-pub fn shown_endpoint(protocol: &str, endpoint: &str) -> String {
-    if !matches!(protocol, "http" | "https") {
-        return endpoint.to_string();
-    }
-    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.len() == rest.len() {
-        return endpoint.to_string();
-    }
-    format!("{scheme}://{host}/… (#{})", names::hash7(endpoint))
-}
-
-/// Whether an endpoint as shown is an HTTP(S) URL cut to its host and a hash.
-pub fn is_hashed_endpoint(shown: &str) -> bool {
-    shown.contains("/… (#") && shown.ends_with(')')
-}
-
-/// On a trust store: where its CA bundle came from (`s3://bucket/key@v`), since AWS does not
-/// say; a change of bundle is a change of this tag. A location a tag value cannot hold (longer
-/// than 256 characters, or with characters ELBv2 refuses in tags) is kept as its hash.
-pub const BUNDLE_TAG: &str = "lbstack:bundle";
 
 fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     let address = Address::new(Kind::TrustStore, key);
@@ -214,7 +105,7 @@ fn topic(s: &Stack, key: &str, t: &Topic) -> Result<Desired, String> {
         tags: tag_map(s, &address, &t.tags),
         subscription_arns: None,
     };
-    Ok(Desired::new(address, names::given(s, Kind::Topic, key, 256), &attrs, None))
+    Ok(Desired::new(address, names::given(s, Kind::Topic, key), &attrs, None))
 }
 
 pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
@@ -284,11 +175,6 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     Ok(out)
 }
 
-/// `shop.example.com.`: lower case with the trailing dot, as Route 53 answers.
-pub fn fqdn(name: &str) -> String {
-    format!("{}.", name.trim_end_matches('.').to_ascii_lowercase())
-}
-
 fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     let address = Address::new(Kind::Record, key);
     let zone = if r.zone.starts_with('Z') && !r.zone.contains('.') { r.zone.clone() } else { fqdn(&r.zone) };
@@ -298,7 +184,7 @@ fn record(s: &Stack, key: &str, r: &Record) -> Desired {
         name: fqdn(&r.name),
         r#type: r.kind.as_str().into(),
         target: RefOrId::Ref(Ref::to(Kind::LoadBalancer, &r.target)),
-        ttl: cname.then(|| i64::from(r.ttl.unwrap_or(60))),
+        ttl: cname.then(|| i64::from(r.ttl.unwrap_or(defaults::CNAME_TTL))),
         evaluate_target_health: (!cname).then(|| r.evaluate_target_health.unwrap_or(true)),
         weight: r.weight.map(i64::from),
         set_identifier: r.set_identifier_for(&s.stack),
@@ -376,24 +262,10 @@ fn security_group(s: &Stack, ctx: &Context, key: &str, sg: &SecurityGroup) -> De
         tags: tag_map(s, &address, &sg.tags),
         arn: None,
     };
-    Desired::new(address, names::given(s, Kind::SecurityGroup, key, 255), &attrs, None)
+    Desired::new(address, names::given(s, Kind::SecurityGroup, key), &attrs, None)
 }
 
 // ------------------------------------------------------------------ certificates
-
-/// Identifies a PEM certificate by the base64 of its first block (FNV-1a, hex): for change
-/// detection, not security.
-pub fn pem_fingerprint(pem: &str) -> Option<String> {
-    let start = pem.find("-----BEGIN CERTIFICATE-----")? + "-----BEGIN CERTIFICATE-----".len();
-    let end = start + pem[start..].find("-----END CERTIFICATE-----")?;
-    let body: String = pem[start..end].chars().filter(|c| !c.is_whitespace()).collect();
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in body.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    Some(format!("{h:016x}"))
-}
 
 fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String> {
     let address = Address::new(Kind::Certificate, key);
@@ -435,7 +307,7 @@ fn ip_set(s: &Stack, key: &str, set: &IpSet) -> Desired {
         description: set.description.clone().unwrap_or_default(),
         tags: tag_map(s, &address, &Tags::new()),
     };
-    Desired::new(address, names::given(s, Kind::IpSet, key, 128), &attrs, None)
+    Desired::new(address, names::given(s, Kind::IpSet, key), &attrs, None)
 }
 
 fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
@@ -493,36 +365,13 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
         rules,
         tags: tag_map(s, &address, &acl.tags),
     };
-    Desired::new(address, names::given(s, Kind::WebAcl, key, 128), &attrs, None)
+    Desired::new(address, names::given(s, Kind::WebAcl, key), &attrs, None)
 }
 
 // ------------------------------------------------------------------ target groups
 
-/// AWS's health-check defaults for a target group of this protocol and type.
-pub fn health_check_defaults(protocol: Option<Protocol>, target_type: TargetType) -> HealthCheck {
-    if target_type == TargetType::Lambda {
-        return HealthCheck { enabled: false, ..HealthCheck::default() };
-    }
-    let text = |s: &str| Some(s.to_string());
-    let check = |protocol: &str, port: &str, interval: i64, timeout: i64| HealthCheck {
-        enabled: true,
-        protocol: text(protocol),
-        port: text(port),
-        interval: Some(interval),
-        timeout: Some(timeout),
-        healthy_threshold: Some(5),
-        unhealthy_threshold: Some(2),
-        ..HealthCheck::default()
-    };
-    match protocol {
-        Some(p @ (Protocol::Http | Protocol::Https)) => HealthCheck { path: text("/"), matcher: text("200"), ..check(p.as_str(), "traffic-port", 30, 5) },
-        Some(Protocol::Geneve) => check("TCP", "80", 10, 5),
-        _ => check("TCP", "traffic-port", 30, 10),
-    }
-}
-
 fn health_check(tg: &TargetGroup) -> HealthCheck {
-    let mut hc = health_check_defaults(tg.protocol, tg.target_type);
+    let mut hc = defaults::health_check(tg.protocol, tg.target_type);
     let Some(d) = &tg.health_check else { return hc };
     if let Some(p) = d.protocol {
         let name = match p {
@@ -560,7 +409,7 @@ fn health_check(tg: &TargetGroup) -> HealthCheck {
 
 /// Whether the stack sets any attribute of this group away from AWS's default.
 pub fn tg_sets_attributes(tg: &TargetGroup) -> bool {
-    tg_attributes(tg).iter().any(|(k, v)| tg_attribute_default(k) != Some(v.as_str()))
+    tg_attributes(tg).iter().any(|(k, v)| defaults::attributes::default_of(defaults::attributes::TARGET_GROUP, k) != Some(v.as_str()))
 }
 
 /// Target-group attributes lbstack manages, with AWS defaults for those not declared.
@@ -568,7 +417,7 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
     let mut m = AttributeMap::new();
     let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
     if tg.target_type != TargetType::Lambda {
-        m.insert("deregistration_delay.timeout_seconds".into(), tg.deregistration_delay.unwrap_or(300).to_string());
+        m.insert("deregistration_delay.timeout_seconds".into(), tg.deregistration_delay.unwrap_or(defaults::DEREGISTRATION_DELAY).to_string());
     }
     match &tg.stickiness {
         Some(st) => {
@@ -605,7 +454,7 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
         m.insert("load_balancing.algorithm.type".into(), algo.to_string());
     }
     let mut put = |key: &str, value: Option<String>| {
-        let value = value.unwrap_or_else(|| tg_attribute_default(key).unwrap_or_default().to_string());
+        let value = value.unwrap_or_else(|| defaults::attributes::default_of(defaults::attributes::TARGET_GROUP, key).unwrap_or_default().to_string());
         m.insert(key.to_string(), value);
     };
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
@@ -637,10 +486,6 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
         put(key, Some(value.to_string()));
     }
     m
-}
-
-pub fn tg_attribute_default(key: &str) -> Option<&'static str> {
-    crate::stack_format::attributes::default_of(crate::stack_format::attributes::TARGET_GROUP, key)
 }
 
 fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned: bool) -> Desired {
@@ -679,7 +524,7 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
         targets,
         tags,
     };
-    Desired::new(address, names::elbv2_name(s, Kind::TargetGroup, key), &attrs, None)
+    Desired::new(address, names::given(s, Kind::TargetGroup, key), &attrs, None)
 }
 
 pub fn target_type_name(t: TargetType) -> &'static str {
@@ -697,7 +542,7 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
     let a = &lb.attributes;
     let mut m = AttributeMap::new();
     let mut put = |key: &str, value: Option<String>| {
-        let value = value.unwrap_or_else(|| lb_attribute_default(key).unwrap_or_default().to_string());
+        let value = value.unwrap_or_else(|| defaults::attributes::default_of(defaults::attributes::LOAD_BALANCER, key).unwrap_or_default().to_string());
         m.insert(key.to_string(), value);
     };
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
@@ -750,10 +595,6 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
     m
 }
 
-pub fn lb_attribute_default(key: &str) -> Option<&'static str> {
-    crate::stack_format::attributes::default_of(crate::stack_format::attributes::LOAD_BALANCER, key)
-}
-
 fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Result<Desired, String> {
     let address = Address::new(Kind::LoadBalancer, key);
     let subnets = match &lb.subnets {
@@ -786,12 +627,10 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
         dns_name: None,
         canonical_zone: None,
     };
-    Ok(Desired::new(address, names::elbv2_name(s, Kind::LoadBalancer, key), &attrs, None))
+    Ok(Desired::new(address, names::given(s, Kind::LoadBalancer, key), &attrs, None))
 }
 
 // ------------------------------------------------------------------ listeners and rules
-
-pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener) -> Result<Desired, String> {
     let address = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
@@ -817,7 +656,7 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
         load_balancer: Ref(lb_addr.clone()),
         port: (!gateway).then(|| i64::from(l.port.unwrap_or(80))),
         protocol: (!gateway).then(|| l.protocol.map(Protocol::as_str).unwrap_or("HTTP").to_string()),
-        ssl_policy: tls.then(|| l.ssl_policy.clone().unwrap_or_else(|| DEFAULT_SSL_POLICY.into())),
+        ssl_policy: tls.then(|| l.ssl_policy.clone().unwrap_or_else(|| crate::defaults::SSL_POLICY.into())),
         certificate,
         extra_certificates: tls.then(|| set_of(certs.into_iter().skip(1).collect())),
         alpn_policy: (l.protocol == Some(Protocol::Tls)).then(|| l.alpn_policy.clone().unwrap_or_else(|| "None".into())),
@@ -826,10 +665,6 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
         attributes: listener_attributes(lb, l),
     };
     Ok(Desired::new(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), &attrs, Some(lb_addr)))
-}
-
-pub fn listener_attribute_default(key: &str) -> Option<&'static str> {
-    crate::stack_format::attributes::default_of(crate::stack_format::attributes::LISTENER, key)
 }
 
 /// Whether lbstack manages this listener's attributes: a network TCP listener always (its idle
@@ -845,7 +680,8 @@ fn listener_attributes(lb: &LoadBalancer, l: &Listener) -> Option<AttributeMap> 
     let mut m = AttributeMap::new();
     if lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp) {
         let key = "tcp.idle_timeout.seconds";
-        let value = l.tcp_idle_timeout.map(|n| n.to_string()).or_else(|| listener_attribute_default(key).map(str::to_string));
+        let value =
+            l.tcp_idle_timeout.map(|n| n.to_string()).or_else(|| defaults::attributes::default_of(defaults::attributes::LISTENER, key).map(str::to_string));
         m.insert(key.into(), value.unwrap_or_default());
     }
     for (k, v) in &l.attributes {
@@ -893,10 +729,6 @@ pub fn action(s: &Stack, a: &Action) -> ListenerAction {
     ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(|x| authenticate(s, x)), jwt: a.validate_jwt.as_ref().map(jwt_validation) }
 }
 
-/// AWS's defaults of an authenticate action's session settings.
-pub const AUTH_DEFAULTS: [(&str, &str); 3] = [("scope", "openid"), ("session_cookie", "AWSELBAuthSessionCookie"), ("on_unauthenticated", "authenticate")];
-pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
-
 /// An authenticate action. The client secret's source is an apply input (`_client_secret`): the
 /// secret is read to compare its keyed digest (`plan::secrets`), sent only by apply, and never
 /// stored or shown.
@@ -907,9 +739,9 @@ fn authenticate(s: &Stack, a: &Authenticate) -> SignIn {
         Unauthenticated::Deny => "deny",
     };
     let mut sign_in = SignIn::session(
-        a.scope.clone().unwrap_or_else(|| "openid".into()),
-        a.session_cookie.clone().unwrap_or_else(|| "AWSELBAuthSessionCookie".into()),
-        i64::from(a.session_timeout.unwrap_or(AUTH_SESSION_TIMEOUT)),
+        a.scope.clone().unwrap_or_else(|| defaults::AUTH_SCOPE.into()),
+        a.session_cookie.clone().unwrap_or_else(|| defaults::AUTH_SESSION_COOKIE.into()),
+        i64::from(a.session_timeout.unwrap_or(defaults::AUTH_SESSION_TIMEOUT)),
         on_unauthenticated.into(),
         a.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
     );
@@ -1086,9 +918,9 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
         rules.push(rule_attrs(s, r, priority));
     }
     rules.sort_by_key(|r| r.priority);
-    let attrs = SharedRulesAttrs { listener: state.arn.clone(), rules, rule_arns: None };
-    let inputs = SharedRulesInputs { others: state.others.iter().map(|p| i64::from(*p)).collect(), chosen: auto };
-    Ok(Desired::new(Address::new(Kind::SharedRules, key), format!("{key} rules"), &attrs, None).with_inputs(&inputs))
+    let attrs = SharedListenerAttrs { listener: state.arn.clone(), rules, rule_arns: None };
+    let inputs = SharedListenerInputs { others: state.others.iter().map(|p| i64::from(*p)).collect(), chosen: auto };
+    Ok(Desired::new(Address::new(Kind::SharedListener, key), format!("{key} rules"), &attrs, None).with_inputs(&inputs))
 }
 
 fn listener_rules(s: &Stack, lb_key: &str, key: &str, l: &Listener) -> Desired {
@@ -1108,21 +940,6 @@ mod tests {
         let loaded = crate::stack_format::load_str("test.yaml", text, None, &[]);
         assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
         loaded.stack.expect("a stack")
-    }
-
-    #[test]
-    fn the_managed_tags_record_fits_elbv2_tags_and_reads_back() {
-        let keys = ["team", "cost/center", "a+b", "kubernetes.io/cluster/x", "plain key"];
-        let values = managed_tag_values(&keys);
-        assert_eq!(values, ["team/cost+/center/a++b/kubernetes.io+/cluster+/x/plain key"]);
-        assert!(values.iter().all(|v| v.chars().all(crate::stack_format::validate::tag_char)), "{values:?}");
-        assert_eq!(values.iter().flat_map(|v| managed_tag_keys(v)).collect::<Vec<_>>(), keys);
-        // Past 256 characters the record continues in a second value, split between keys.
-        let long: Vec<String> = (0..40).map(|i| format!("key-number-{i:02}")).collect();
-        let long: Vec<&str> = long.iter().map(String::as_str).collect();
-        let values = managed_tag_values(&long);
-        assert!(values.len() > 1 && values.iter().all(|v| v.chars().count() <= 256));
-        assert_eq!(values.iter().flat_map(|v| managed_tag_keys(v)).collect::<Vec<_>>(), long);
     }
 
     const SHIELDED: &str = "version: 1\nstack: shop\ntarget_groups:\n  app: {protocol: HTTP, port: 80}\nload_balancers:\n  web:\n    shield: true\n    listeners:\n      http: {port: 80, protocol: HTTP, default_action: {forward: app}}\n";
@@ -1148,7 +965,7 @@ mod tests {
     fn priorities(s: &Stack, state: SharedListenerState) -> Result<Vec<u64>, String> {
         let ctx = Context { shared_listeners: [("edge".to_string(), state)].into_iter().collect(), ..Context::default() };
         let built = build(s, &ctx)?;
-        let rules = built.iter().find(|d| d.address.kind == Kind::SharedRules).expect("the rule set");
+        let rules = built.iter().find(|d| d.address.kind == Kind::SharedListener).expect("the rule set");
         Ok(rules.attrs["rules"].as_array().unwrap().iter().map(|r| r["priority"].as_u64().unwrap()).collect())
     }
 

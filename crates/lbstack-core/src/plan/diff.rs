@@ -34,6 +34,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                 deps: d.deps.clone(),
                 parent: d.parent.clone(),
                 inputs: d.inputs.clone(),
+                adopting: false,
             },
             Some(l) => {
                 let live_attrs = managed(&d.attrs, &l.attrs);
@@ -89,6 +90,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                     deps: d.deps.clone(),
                     parent: d.parent.clone(),
                     inputs: d.inputs.clone(),
+                    adopting: false,
                 }
             }
         };
@@ -146,6 +148,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
             deps: Vec::new(),
             parent: None,
             inputs: Default::default(),
+            adopting: false,
         })
         .collect();
     // Delete dependents before what they depend on: children (rules, listeners) before parents.
@@ -336,7 +339,7 @@ fn topological(changes: &BTreeMap<Address, Change>) -> Vec<Address> {
 fn managed(want: &Value, have: &Value) -> Value {
     let mut have = have.clone();
     if let (Some(w), Some(h)) = (want.get("tags"), have.get_mut("tags")) {
-        *h = super::desired::managed_view(w, h);
+        *h = crate::ownership::managed_view(w, h);
     }
     have
 }

@@ -161,6 +161,7 @@ impl JsonPlan {
                     deps: c.depends_on.iter().map(|d| address(d)).collect::<anyhow::Result<_>>()?,
                     parent: c.parent.as_deref().map(address).transpose()?,
                     inputs: c.inputs.clone(),
+                    adopting: c.reason == Some(Reason::Adopting),
                 })
             })
             .collect::<anyhow::Result<_>>()?;

@@ -4,15 +4,16 @@
 //! plan is the contract apply keeps: nothing is written that a change here does not show.
 
 pub mod autoscaling;
+pub mod build;
 pub mod desired;
 pub mod diff;
 pub mod json;
 pub mod model;
-pub mod names;
 pub mod outputs;
 pub mod ports;
 pub mod render;
 pub mod secrets;
 
+pub use build::{Options, build};
 pub use diff::{LiveState, diff};
 pub use model::*;

@@ -1,65 +1,14 @@
 //! Plan vocabulary: addresses, resources as normalised attribute maps, changes and plans.
 
+use crate::attrs::Attributes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// The resource kinds the plan engine manages: one table in `crate::kinds`.
 pub use crate::kinds::Kind;
-
-/// `target_group.api`, `listener.public.https`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Address {
-    pub kind: Kind,
-    pub key: String,
-}
-
-impl Address {
-    pub fn new(kind: Kind, key: impl Into<String>) -> Self {
-        Address { kind, key: key.into() }
-    }
-    pub fn parse(s: &str) -> Option<Address> {
-        let (kind, key) = s.split_once('.')?;
-        Some(Address::new(Kind::parse(kind)?, key))
-    }
-    /// The JSON form of a reference to this resource inside another's attributes.
-    pub fn reference(&self) -> Value {
-        serde_json::json!({ "$ref": self.to_string() })
-    }
-}
-
-impl fmt::Display for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.kind.as_str(), self.key)
-    }
-}
-
-impl<'de> Deserialize<'de> for Address {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Address::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("not a resource address: {s}")))
-    }
-}
-
-impl schemars::JsonSchema for Address {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Address".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "description": "`kind.key`, as `target_group.api`" })
-    }
-}
-
-impl Serialize for Address {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-/// The reference inside `{"$ref": "..."}`, if `v` is one.
-pub fn as_reference(v: &Value) -> Option<Address> {
-    v.as_object().filter(|o| o.len() == 1).and_then(|o| o.get("$ref")).and_then(Value::as_str).and_then(Address::parse)
-}
+/// Addresses and references are the ownership vocabulary (`crate::ownership`).
+pub use crate::ownership::{Address, as_reference};
 
 /// A resource as the stack wants it.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +58,18 @@ pub struct Live {
     pub id: String,
     pub name: String,
     pub attrs: Value,
+}
+
+impl Live {
+    /// Its tags, for the kinds that carry them (every attribute struct names them `tags`).
+    pub fn tags(&self) -> Option<&Map<String, Value>> {
+        self.attrs.get("tags")?.as_object()
+    }
+
+    /// The attributes as the kind's struct (what the reader built them from).
+    pub fn attrs_as<A: Attributes>(&self) -> anyhow::Result<A> {
+        serde_json::from_value(self.attrs.clone()).map_err(|e| anyhow::anyhow!("the live attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun()))
+    }
 }
 
 /// A resource that holds a name this stack would use but lacks its ownership tags.
@@ -231,6 +192,33 @@ pub struct Change {
     /// the JSON plan.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub inputs: Map<String, Value>,
+    /// It exists without lbstack's tags and this change takes it over (`--adopt`): apply adds the
+    /// tags, and a saved plan re-reads it as adopted. Shown as the reason `Adopting`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopting: bool,
+}
+
+impl Change {
+    /// The desired attributes (creates and updates) as the kind's struct.
+    pub fn after_as<A: Attributes>(&self) -> anyhow::Result<A> {
+        let v = self.after.as_ref().ok_or_else(|| anyhow::anyhow!("{} has no desired attributes in the plan", self.address))?;
+        self.side_as(v)
+    }
+
+    /// The live attributes, when there were any, as the kind's struct.
+    pub fn before_as<A: Attributes>(&self) -> anyhow::Result<Option<A>> {
+        self.before.as_ref().map(|v| self.side_as(v)).transpose()
+    }
+
+    fn side_as<A: Attributes>(&self, v: &Value) -> anyhow::Result<A> {
+        serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("the plan's attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun()))
+    }
+
+    /// Apply-only inputs (file names, the zone validating a certificate) in the form `T` gives
+    /// them; kept out of the compared attributes.
+    pub fn inputs_as<T: serde::de::DeserializeOwned>(&self) -> anyhow::Result<T> {
+        serde_json::from_value(Value::Object(self.inputs.clone())).map_err(|e| anyhow::anyhow!("the plan's apply inputs of {} do not read: {e}", self.address))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -114,6 +114,7 @@ mod tests {
             deps: vec![],
             parent: None,
             inputs: Default::default(),
+            adopting: false,
         }
     }
 

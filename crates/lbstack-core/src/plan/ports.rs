@@ -4,7 +4,6 @@
 //! of them first steps aside to a port nobody uses, and the plan says so.
 
 use super::model::{Action, Address, Change, Plan};
-use crate::attrs::Attributes;
 use crate::attrs::elbv2::ListenerAttrs;
 use crate::kinds::Kind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +22,8 @@ fn move_of(c: &Change) -> Option<Move> {
     if c.address.kind != Kind::Listener {
         return None;
     }
-    let before = ListenerAttrs::before(c).ok().flatten();
-    let after = c.after.as_ref().and_then(|_| ListenerAttrs::after(c).ok());
+    let before = c.before_as::<ListenerAttrs>().ok().flatten();
+    let after = c.after.as_ref().and_then(|_| c.after_as::<ListenerAttrs>().ok());
     let lb = after.as_ref().or(before.as_ref())?.load_balancer.0.clone();
     let to = match c.action {
         Action::Create | Action::Update => after.and_then(|a| a.port),
@@ -116,6 +115,7 @@ mod tests {
             deps: vec![],
             parent: None,
             inputs: Default::default(),
+            adopting: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Plans for people (Terraform's symbols and summary line) and for machines (versioned JSON).
 
 use super::model::*;
+use crate::attrs::autoscaling::{AutoScalingGroupAttrs, GroupInputs, LaunchTemplateInputs};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -97,7 +98,7 @@ fn empty_default(value: &str) -> bool {
 /// A comment after an attribute's value: the AMI a lookup resolved to.
 fn annotation(c: &Change, path: &str) -> String {
     match path {
-        "image" => c.inputs.get("image").and_then(Value::as_str).map(|s| format!("  # {s}")).unwrap_or_default(),
+        "image" if c.address.kind == Kind::LaunchTemplate => c.inputs_as::<LaunchTemplateInputs>().map(|i| format!("  # {}", i.image)).unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -156,7 +157,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
         out.push('\n');
         let what = match c.action {
             Action::Create => "will be created",
-            Action::Update if c.reason == Some(Reason::Adopting) => "will be adopted",
+            Action::Update if c.adopting => "will be adopted",
             Action::Update => "will be updated in-place",
             Action::Delete => "will be destroyed",
             Action::DeleteCreate | Action::CreateDelete => "must be replaced",
@@ -173,9 +174,11 @@ pub fn human(plan: &Plan, color: bool) -> String {
                 leaves("", c.after.as_ref().unwrap_or(&Value::Null), &mut ls);
                 ls.retain(|(p, v)| !internal_tag(p) && !empty_default(v));
                 // A group's capacity at creation is an input, shown because it matters.
-                let pinned = c.after.as_ref().is_some_and(|a| a.get("desired").is_some());
-                if let Some(d) = c.inputs.get("desired").filter(|_| c.address.kind == Kind::AutoScalingGroup && !pinned) {
-                    ls.push(("desired".into(), format!("{}  # at creation; scaling owns it afterwards", show(d))));
+                if c.address.kind == Kind::AutoScalingGroup
+                    && c.after_as::<AutoScalingGroupAttrs>().is_ok_and(|a| a.desired.is_none())
+                    && let Ok(inputs) = c.inputs_as::<GroupInputs>()
+                {
+                    ls.push(("desired".into(), format!("{}  # at creation; scaling owns it afterwards", show(&Value::from(inputs.desired)))));
                 }
                 for (p, v) in ls {
                     let note = annotation(c, &p);
@@ -560,6 +563,7 @@ mod tests {
                     deps: vec![],
                     parent: None,
                     inputs: Default::default(),
+                    adopting: false,
                 },
                 Change {
                     address: Address::new(Kind::Listener, "public.http"),
@@ -575,6 +579,7 @@ mod tests {
                     deps: vec![tg],
                     parent: None,
                     inputs: Default::default(),
+                    adopting: false,
                 },
                 Change {
                     address: Address::new(Kind::SecurityGroup, "old"),
@@ -588,6 +593,7 @@ mod tests {
                     deps: vec![],
                     parent: None,
                     inputs: Default::default(),
+                    adopting: false,
                 },
             ],
             conflicts: vec![Conflict {
@@ -675,6 +681,7 @@ mod tests {
             deps: vec![],
             parent: None,
             inputs: Default::default(),
+            adopting: false,
         };
         let waf_before = json!([{"name": "common", "priority": 0, "action": null, "override_action": "none", "statement": {"managed": {"name": "Common"}}}, {"name": "old", "priority": 1, "action": "block", "override_action": null, "statement": {"geo": ["CN"]}}]);
         let waf_after = json!([{"name": "common", "priority": 1, "action": null, "override_action": "count", "statement": {"managed": {"name": "Common"}}}, {"name": "limit", "priority": 0, "action": "block", "override_action": null, "statement": {"rate_limit": {"limit": 100}}}]);
@@ -704,6 +711,7 @@ mod tests {
             deps: vec![],
             parent: None,
             inputs: Default::default(),
+            adopting: false,
         };
         let plan = Plan { stack: "s".into(), changes: vec![change], conflicts: vec![], warnings: vec![], outputs: vec![] };
         let text = human(&plan, false);

@@ -10,9 +10,6 @@ use crate::attrs::elbv2::SecretSource;
 use crate::stack_format::files::FileAccess;
 use hmac::{Hmac, Mac};
 
-/// The tag that records the digest of the secret a listener or rule was sent.
-pub const CLIENT_SECRET_TAG: &str = "lbstack:client-secret";
-
 /// The secret a source names, now.
 pub fn read(source: &SecretSource, files: &FileAccess) -> anyhow::Result<String> {
     read_from(source.env.as_deref(), source.file.as_deref(), files, "the OIDC client secret")
@@ -47,7 +44,7 @@ pub fn shown_endpoints(stack: &crate::stack_format::Stack) -> std::collections::
     let mut out = std::collections::BTreeMap::new();
     for sub in stack.topics.values().flat_map(|t| &t.subscriptions) {
         if let Ok(real) = endpoint(&sub.endpoint, &stack.files) {
-            let shown = super::desired::shown_endpoint(sub.protocol.as_str(), &real);
+            let shown = crate::ownership::shown_endpoint(sub.protocol.as_str(), &real);
             if shown != real {
                 out.insert(shown, real);
             }

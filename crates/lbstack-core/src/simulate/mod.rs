@@ -83,7 +83,7 @@ pub fn run(inp: &Inputs) -> Result<Outcome, String> {
     let mut simulated = Vec::new();
     let mut not_simulated = Vec::new();
     let mut policies = Policies::of_group(s, g, inp.group, &mut simulated, &mut not_simulated);
-    let warmup = (policies.warmup_secs.unwrap_or(300) as usize).div_ceil(60).max(1);
+    let warmup = (policies.warmup_secs.unwrap_or(crate::defaults::INSTANCE_WARMUP) as usize).div_ceil(60).max(1);
     let schedules = Schedule::of_group(s, inp.group)?;
     for schedule in &schedules {
         simulated.push(format!("{}: scheduled action", schedule.key));

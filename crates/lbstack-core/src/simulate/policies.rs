@@ -174,7 +174,7 @@ impl<'a> Policies<'a> {
                         continue;
                     }
                     let n = adjusted(si.adjustment_type, si.adjust, current, si.min_adjustment_magnitude);
-                    holds.simple_until = t + (si.cooldown.unwrap_or(300) as usize).div_ceil(60);
+                    holds.simple_until = t + (si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN) as usize).div_ceil(60);
                     *want = Some((n, format!("{pk}: alarm {} ({value:.0}), adjust {}", model.name, si.adjust)));
                 } else if let Some(st) = &p.step {
                     let breach = value - model.alarm.threshold.unwrap_or_default();
@@ -198,7 +198,7 @@ impl<'a> Policies<'a> {
     /// `buffer_time` ahead; `capacity` is what one instance serves at 100% CPU.
     pub fn forecast(&self, t: usize, load: &[f64], capacity: f64, sizes: Sizes, want: &mut Want) {
         for (pk, pr) in &self.predictive {
-            let ahead = t + (pr.buffer_time.unwrap_or(300) as usize).div_ceil(60);
+            let ahead = t + (pr.buffer_time.unwrap_or(crate::defaults::PREDICTIVE_BUFFER_TIME) as usize).div_ceil(60);
             let days: Vec<f64> = (1..=2).filter_map(|d| ahead.checked_sub(d * 1440)).filter_map(|m| load.get(m).copied()).collect();
             if days.is_empty() || pr.mode != PredictiveMode::ForecastAndScale {
                 continue;

@@ -4,7 +4,6 @@
 //! It never reads the network or AWS (`validate` runs offline, on untrusted files), and the only
 //! files it reads are the stack's own, through the file fence (`files.rs`).
 
-pub mod attributes;
 pub mod check;
 pub mod constraints;
 pub mod cron;

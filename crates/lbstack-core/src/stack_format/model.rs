@@ -365,7 +365,15 @@ impl Stack {
             crate::kinds::Kind::Topic => self.topics.get(key)?.name.as_deref(),
             crate::kinds::Kind::IpSet => self.ip_sets.get(key)?.name.as_deref(),
             crate::kinds::Kind::WebAcl => self.web_acls.get(key)?.name.as_deref(),
-            _ => None,
+            // Named by lbstack alone, or not by name at all.
+            crate::kinds::Kind::Certificate
+            | crate::kinds::Kind::TrustStore
+            | crate::kinds::Kind::Listener
+            | crate::kinds::Kind::ListenerRules
+            | crate::kinds::Kind::SharedListener
+            | crate::kinds::Kind::ShieldProtection
+            | crate::kinds::Kind::WebAclAssociation
+            | crate::kinds::Kind::Record => None,
         }
     }
 }
@@ -508,7 +516,7 @@ pub struct RateLimit {
 }
 
 fn default_rate_window() -> u32 {
-    300
+    crate::defaults::WAF_RATE_WINDOW
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -2664,7 +2672,7 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
         K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic | K::TrustStore => &["id", "name", "arn"],
         K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
         K::Listener => &["id", "arn"],
-        K::ListenerRules | K::WebAclAssociation | K::SharedRules | K::ShieldProtection => &[],
+        K::ListenerRules | K::WebAclAssociation | K::SharedListener | K::ShieldProtection => &[],
     }
 }
 

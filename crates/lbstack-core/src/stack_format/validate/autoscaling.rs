@@ -519,7 +519,7 @@ impl V<'_> {
                 );
             }
             if let (Some(si), Some(g)) = (&pol.simple, group) {
-                let cooldown = si.cooldown.unwrap_or(300);
+                let cooldown = si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN);
                 let warmup = g.default_instance_warmup;
                 if let Some(w) = warmup.filter(|w| cooldown < *w) {
                     let at = if si.cooldown.is_some() { format!("{pp}/simple/cooldown") } else { format!("{pp}/simple") };

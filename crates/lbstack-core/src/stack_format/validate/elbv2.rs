@@ -139,7 +139,7 @@ impl V<'_> {
                     self.err(&format!("{tp}/{field}"), format!("`{field}` needs `count`, `percent` or both"), "");
                 }
             }
-            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, crate::stack_format::attributes::TARGET_GROUP);
+            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, crate::defaults::attributes::TARGET_GROUP);
             if let Some(ss) = tg.slow_start {
                 if ss != 0 && !(30..=900).contains(&ss) {
                     self.err(&format!("{tp}/slow_start"), format!("slow start of {ss} s is not allowed"), "0 (off) or 30–900 seconds");
@@ -245,7 +245,7 @@ impl V<'_> {
         });
         // AWS compares the timeout with the interval, each declared or AWS's default for the
         // target group: an HTTP or HTTPS group's timeout must be shorter, a network one's no longer.
-        let (default_interval, default_timeout) = health_check_defaults(tg, proto);
+        let (default_interval, default_timeout) = crate::defaults::health_check_timing(tg.protocol, tg.target_type, proto);
         let (interval, timeout) = (hc.interval.unwrap_or(default_interval), hc.timeout.unwrap_or(default_timeout));
         let strict = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) || tg.target_type == TargetType::Lambda;
         if (hc.timeout.is_some() || hc.interval.is_some()) && (timeout > interval || (strict && timeout == interval)) {
@@ -408,7 +408,7 @@ impl V<'_> {
             if a.dns_client_routing.is_some() && lb.kind != LbType::Network {
                 self.err(&format!("{ap}/dns_client_routing"), "`dns_client_routing` applies to network load balancers only", "");
             }
-            self.other_attributes(&format!("{ap}/other"), &a.other, crate::stack_format::attributes::LOAD_BALANCER);
+            self.other_attributes(&format!("{ap}/other"), &a.other, crate::defaults::attributes::LOAD_BALANCER);
             for (attr, set) in app_only {
                 if set && lb.kind != LbType::Application {
                     self.err(&format!("{ap}/{attr}"), format!("`{attr}` applies to application load balancers only"), "");
@@ -448,7 +448,7 @@ impl V<'_> {
         if l.tcp_idle_timeout.is_some() && !(lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp)) {
             self.err(&format!("{lsp}/tcp_idle_timeout"), "`tcp_idle_timeout` applies to TCP listeners of network load balancers", "");
         }
-        self.other_attributes(&format!("{lsp}/attributes"), &l.attributes, crate::stack_format::attributes::LISTENER);
+        self.other_attributes(&format!("{lsp}/attributes"), &l.attributes, crate::defaults::attributes::LISTENER);
         let gateway = lb.kind == LbType::Gateway;
         if gateway {
             if l.port.is_some() {
@@ -580,7 +580,7 @@ impl V<'_> {
                 }
                 (Some(arn), None, None) => self.arn(&format!("{sp}/listener"), arn, "elasticloadbalancing", &["listener/app/"], "an application listener ARN"),
                 (None, Some(name), Some(_)) => {
-                    let own = self.s.load_balancers.keys().any(|k| crate::plan::names::elbv2_name(self.s, K::LoadBalancer, k) == *name);
+                    let own = self.s.load_balancers.keys().any(|k| crate::ownership::names::given(self.s, K::LoadBalancer, k) == *name);
                     if own {
                         self.err(
                             &format!("{sp}/load_balancer"),
@@ -906,7 +906,7 @@ impl V<'_> {
 
     /// Pass-through attributes: AWS keys (at most 256 characters of lowercase letters, digits,
     /// dots and underscores; values at most 1024), none of them one lbstack has a field for.
-    pub(super) fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[crate::stack_format::attributes::Attribute]) {
+    pub(super) fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[crate::defaults::attributes::Attribute]) {
         for (key, value) in other {
             let kp = format!("{pointer}/{}", escape(key));
             if let Some(field) = typed.iter().find(|a| a.key == key).map(|a| a.field) {
@@ -917,20 +917,5 @@ impl V<'_> {
                 self.err(&kp, "the value is longer than 1024 characters", "");
             }
         }
-    }
-}
-
-/// AWS's default health check (interval, timeout) of a target group, in seconds (API reference,
-/// CreateTargetGroup; ALB and NLB user guides): a Lambda group 35/30, GENEVE 10/5, HTTP and HTTPS
-/// 30/5, a network group 30 with 6 for an HTTP check and 10 for TCP and HTTPS.
-pub(crate) fn health_check_defaults(tg: &TargetGroup, check: HealthCheckProtocol) -> (u32, u32) {
-    if tg.target_type == TargetType::Lambda {
-        return (35, 30);
-    }
-    match tg.protocol {
-        Some(Protocol::Geneve) => (10, 5),
-        Some(Protocol::Http | Protocol::Https) | None => (30, 5),
-        _ if check == HealthCheckProtocol::Http => (30, 6),
-        _ => (30, 10),
     }
 }

@@ -8,7 +8,7 @@ impl V<'_> {
         for (key, t) in &self.s.topics {
             let tp = p(&["topics", key]);
             self.tags(&format!("{tp}/tags"), &t.tags);
-            let name = crate::plan::names::given(self.s, K::Topic, key, 256);
+            let name = crate::ownership::names::given(self.s, K::Topic, key);
             if name.is_empty() || name.len() > 256 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 let at = if t.name.is_some() { format!("{tp}/name") } else { tp.clone() };
                 self.err(&at, format!("`{}` is not an SNS topic name", truncate(&name)), "1–256 letters, digits, hyphens and underscores");

@@ -1,11 +1,10 @@
-//! `lbstack swap` and `lbstack status`: flags in, the work in `crate::swap` and `crate::status`.
+//! `lbstack swap`: flags in, the work in `crate::swap`.
 
-use super::exit::Exit;
-use super::{AwsArgs, Color, Output, fail, load_checked, parse_var};
+use super::exit::{Exit, Failed, Outcome};
+use super::{AwsArgs, Output, Ui, load_checked, parse_var};
 use crate::swap::{self, ShiftPlan, SwapRecord};
 use clap::ValueEnum;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum RecordType {
@@ -85,26 +84,6 @@ pub struct SwapArgs {
     pub output: Output,
 }
 
-#[derive(clap::Args, Debug, Clone)]
-pub struct StatusArgs {
-    /// The stack file.
-    pub file: PathBuf,
-    /// Set a variable: `--var color=green` (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// Also show which colour a swap name points at (with `--name`).
-    #[arg(long, requires = "name")]
-    pub zone: Option<String>,
-    /// The swap name to report on (with `--zone`).
-    #[arg(long, requires = "zone")]
-    pub name: Option<String>,
-    /// human or json.
-    #[arg(long, short, value_enum, default_value_t = Output::Human)]
-    pub output: Output,
-}
-
 /// Percentages for a weighted shift (one flag value, `10,50,100`).
 #[derive(Debug, Clone)]
 pub struct Steps(pub Vec<u32>);
@@ -121,46 +100,34 @@ fn say(output: Output) -> impl Fn(String) + Send + Sync {
     }
 }
 
-pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
+pub async fn run_swap(a: &SwapArgs, ui: Ui) -> Outcome {
     let rec = a.name.record();
     let progress = say(a.output);
     if a.rollback || a.break_lock {
-        let clients = match crate::ops::connect(&a.aws.options(), None).await {
-            Ok(c) => c,
-            Err(e) => return fail(e),
-        };
+        let clients = crate::ops::connect(&a.aws.options(), None).await?;
         if a.break_lock {
             return match swap::break_lock(&clients, &rec.zone, &rec).await {
                 Ok(true) => {
                     eprintln!("lock on {} removed", rec.name);
-                    Exit::Success.into()
+                    Ok(Exit::Success)
                 }
                 Ok(false) => {
                     eprintln!("{} is not locked", rec.name);
-                    Exit::Success.into()
+                    Ok(Exit::Success)
                 }
-                Err(e) => fail(e),
+                Err(e) => Err(Failed::from(e)),
             };
         }
         return match swap::rollback(&clients, &rec, &progress).await {
-            Ok(o) => report(a.output, &serde_json::json!({ "outcome": o }), &format!("{}: live colour is {} again", rec.name, o.to.live), Exit::Success.into()),
-            Err(e) => fail(e),
+            Ok(o) => report(a.output, &serde_json::json!({ "outcome": o }), &format!("{}: live colour is {} again", rec.name, o.to.live), Exit::Success),
+            Err(e) => Err(Failed::from(e)),
         };
     }
     let file = a.file.as_ref().expect("clap requires the file");
-    let Some(stack) = load_checked(file, &a.vars, color) else { return Exit::Failure.into() };
-    let clients = match crate::ops::connect(&a.aws.options(), Some(&stack)).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let lb_key = match swap::choose_load_balancer(&stack, a.load_balancer.as_deref()) {
-        Ok(k) => k,
-        Err(e) => return fail(e),
-    };
-    let target = match swap::inspect(&clients, &stack, lb_key).await {
-        Ok(t) => t,
-        Err(e) => return fail(e),
-    };
+    let stack = load_checked(file, &a.vars, ui)?;
+    let clients = crate::ops::connect(&a.aws.options(), Some(&stack)).await?;
+    let lb_key = swap::choose_load_balancer(&stack, a.load_balancer.as_deref())?;
+    let target = swap::inspect(&clients, &stack, lb_key).await?;
     let refused = target.gate(a.min_healthy);
     let gate_json = serde_json::json!({ "passed": refused.is_empty(), "refusals": refused, "target": target });
     if a.output == Output::Human {
@@ -173,22 +140,16 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
     }
     if !refused.is_empty() {
         let text = format!("refused: nothing was changed\n{}", refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"));
-        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, Exit::Failure.into());
+        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, Exit::Failure);
     }
     let alarms: Vec<String> = a
         .rollback_alarms
         .iter()
-        .map(|n| if stack.alarms.contains_key(n) { crate::plan::names::given(&stack, crate::kinds::Kind::Alarm, n, 255) } else { n.clone() })
+        .map(|n| if stack.alarms.contains_key(n) { crate::ownership::names::given(&stack, crate::kinds::Kind::Alarm, n) } else { n.clone() })
         .collect();
     if a.dry_run {
-        let zone_id = match crate::apply::route53::hosted_zone_id(&clients, &rec.zone).await {
-            Ok(z) => z,
-            Err(e) => return fail(e),
-        };
-        let current = match swap::read_current(&clients, &zone_id, &rec).await {
-            Ok(c) => c,
-            Err(e) => return fail(e),
-        };
+        let zone_id = crate::live::route53::hosted_zone_id(&clients, &rec.zone).await?;
+        let current = swap::read_current(&clients, &zone_id, &rec).await?;
         let now = current.records.iter().map(|(_, dns, w)| format!("{dns}{}", w.map(|w| format!(" (weight {w})")).unwrap_or_default())).collect::<Vec<_>>();
         let steps = a.steps.clone().map(|s| s.0).unwrap_or_else(|| vec![100]);
         let text = format!(
@@ -201,48 +162,26 @@ pub async fn run_swap(a: &SwapArgs, color: Color) -> ExitCode {
             steps,
             if alarms.is_empty() { String::new() } else { format!(", watching {}", alarms.join(", ")) }
         );
-        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }), &text, Exit::Success.into());
+        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }), &text, Exit::Success);
     }
     let shift = a.steps.clone().map(|steps| ShiftPlan { steps: steps.0, interval: a.interval, rollback_alarms: alarms });
     match swap::swap(&clients, &rec, &target, shift.as_ref(), &progress).await {
         Ok(o) if o.rolled_back.is_some() => {
             let text = format!("rolled back: alarm {} fired; {} points at {} again", o.rolled_back.clone().unwrap_or_default(), rec.name, o.to.live);
-            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::RolledBack.into())
+            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::RolledBack)
         }
         Ok(o) => {
             let text = format!("{} now points at {} ({})", rec.name, o.to.live, o.to.target);
-            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::Success.into())
+            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::Success)
         }
-        Err(e) => fail(e),
+        Err(e) => Err(Failed::from(e)),
     }
 }
 
-fn report(output: Output, json: &serde_json::Value, text: &str, code: ExitCode) -> ExitCode {
+fn report(output: Output, json: &serde_json::Value, text: &str, code: Exit) -> Outcome {
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(json).expect("json")),
         Output::Human => println!("{text}"),
     }
-    code
-}
-
-pub async fn run_status(a: &StatusArgs, color: Color) -> ExitCode {
-    let Some(stack) = load_checked(&a.file, &a.vars, color) else { return Exit::Failure.into() };
-    let clients = match crate::ops::connect(&a.aws.options(), Some(&stack)).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let rec = match (&a.zone, &a.name) {
-        (Some(zone), Some(name)) => Some(SwapRecord { zone: zone.clone(), name: name.trim_end_matches('.').to_ascii_lowercase(), kind: "ANY".into(), ttl: 60 }),
-        _ => None,
-    };
-    match crate::status::read(&clients, &stack, rec.as_ref()).await {
-        Ok(s) => {
-            match a.output {
-                Output::Json => println!("{}", serde_json::to_string_pretty(&s).expect("json")),
-                Output::Human => print!("{}", crate::status::human(&s)),
-            }
-            Exit::Success.into()
-        }
-        Err(e) => fail(e),
-    }
+    Ok(code)
 }

@@ -31,16 +31,10 @@ pub fn replacement(stack: &str, key: &str, max: usize, current: &str, salt: &str
 /// What every name `physical` and `replacement` give for this stack starts with (a long stack
 /// name is cut to leave room for the key and a hash), so readers can skip resources whose names
 /// cannot be the stack's instead of reading their tags.
-/// The AWS name of a load balancer or target group of the stack: its `name:` when it has one
-/// (an adopted resource), else `<stack>-<key>`.
-pub fn elbv2_name(s: &crate::stack_format::model::Stack, kind: crate::kinds::Kind, key: &str) -> String {
-    given(s, kind, key, 32)
-}
-
 /// The AWS name of an entry: its `name:` when it has one (an adopted resource), else
-/// `<stack>-<key>` within `max` characters.
-pub fn given(s: &crate::stack_format::model::Stack, kind: crate::kinds::Kind, key: &str, max: usize) -> String {
-    s.given_name(kind, key).map_or_else(|| physical(&s.stack, key, max), str::to_string)
+/// `<stack>-<key>` within the kind's longest name.
+pub fn given(s: &crate::stack_format::model::Stack, kind: crate::kinds::Kind, key: &str) -> String {
+    s.given_name(kind, key).map_or_else(|| physical(&s.stack, key, kind.name_max().unwrap_or(255)), str::to_string)
 }
 
 pub fn owned_prefix(stack: &str, max: usize) -> String {
