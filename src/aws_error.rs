@@ -253,10 +253,16 @@ impl AwsError {
             NoCredentials => {
                 "no AWS credentials found: set AWS_PROFILE (for IAM Identity Center run `aws sso login --profile NAME` first), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             }
-            BadCredentials => "the credentials were refused: if they expired, sign in again (`aws sso login`), or pick others with --profile",
+            BadCredentials => {
+                "the credentials were refused: if they expired, sign in again (`aws sso login`), or pick others with --profile"
+            }
             NoRegion => "set `region:` in the stack, pass --region, or set AWS_REGION (or a region in the AWS profile)",
-            UnknownProfile => "name a profile of ~/.aws/config or ~/.aws/credentials (`aws configure list-profiles`), or unset AWS_PROFILE",
-            AccessDenied => "the credentials in use lack permission for this call: check their IAM policy, or use --profile",
+            UnknownProfile => {
+                "name a profile of ~/.aws/config or ~/.aws/credentials (`aws configure list-profiles`), or unset AWS_PROFILE"
+            }
+            AccessDenied => {
+                "the credentials in use lack permission for this call: check their IAM policy, or use --profile"
+            }
             Unreachable => {
                 "check the endpoint, the network and the region (--endpoint-url, AWS_ENDPOINT_URL, --region); is the emulator running? `bash localstack/emulator.sh start`"
             }
@@ -336,7 +342,8 @@ where
                     _ if status >= 500 => ServiceFault,
                     _ => Other,
                 };
-                let message = s.err().message().map(str::to_string).or_else(|| code.is_none().then(|| format!("HTTP {status}")));
+                let message =
+                    s.err().message().map(str::to_string).or_else(|| code.is_none().then(|| format!("HTTP {status}")));
                 (class, code, message, self.request_id().map(str::to_string))
             }
             SdkError::DispatchFailure(d) => {
@@ -378,8 +385,12 @@ where
 {
     fn describe(&self) -> (Class, Option<String>, Option<String>, Option<String>) {
         match self {
-            WaiterError::ExceededMaxWait(w) => (Timeout, None, Some(format!("gave up waiting after {} s", w.max_wait().as_secs())), None),
-            WaiterError::FailureState(_) => (Other, None, Some("the resource reached a state it cannot leave".into()), None),
+            WaiterError::ExceededMaxWait(w) => {
+                (Timeout, None, Some(format!("gave up waiting after {} s", w.max_wait().as_secs())), None)
+            }
+            WaiterError::FailureState(_) => {
+                (Other, None, Some("the resource reached a state it cannot leave".into()), None)
+            }
             WaiterError::OperationFailed(o) => o.error().describe(),
             _ => (Other, None, Some(causes(self).0), None),
         }
@@ -437,6 +448,9 @@ mod tests {
             message: Some("A target group with\nthe same name exists".into()),
             request_id: Some("abc-123".into()),
         };
-        assert_eq!(e.to_string(), "creating target group shop-api: DuplicateTargetGroupName: A target group with the same name exists (request id abc-123)");
+        assert_eq!(
+            e.to_string(),
+            "creating target group shop-api: DuplicateTargetGroupName: A target group with the same name exists (request id abc-123)"
+        );
     }
 }

@@ -13,7 +13,13 @@ use std::time::Duration;
 /// The factor every wait is multiplied by: 1 unless `LBSTACK_TIME_SCALE` says otherwise.
 pub fn scale() -> f64 {
     static SCALE: OnceLock<f64> = OnceLock::new();
-    *SCALE.get_or_init(|| std::env::var("LBSTACK_TIME_SCALE").ok().and_then(|v| v.trim().parse::<f64>().ok()).filter(|s| *s > 0.0 && *s <= 1.0).unwrap_or(1.0))
+    *SCALE.get_or_init(|| {
+        std::env::var("LBSTACK_TIME_SCALE")
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| *s > 0.0 && *s <= 1.0)
+            .unwrap_or(1.0)
+    })
 }
 
 /// A duration of AWS's clock on the clock in use.

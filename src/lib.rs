@@ -51,8 +51,11 @@ mod layers {
         if file.exists() {
             return vec![file];
         }
-        let mut out: Vec<_> =
-            std::fs::read_dir(src.join(module)).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "rs")).collect();
+        let mut out: Vec<_> = std::fs::read_dir(src.join(module))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .collect();
         out.sort();
         out
     }
@@ -65,7 +68,10 @@ mod layers {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")) {
                     for above in *never {
-                        if [format!("crate::{above}::"), format!("crate::{above};"), format!("crate::{above}::{{")].iter().any(|p| line.contains(p.as_str())) {
+                        if [format!("crate::{above}::"), format!("crate::{above};"), format!("crate::{above}::{{")]
+                            .iter()
+                            .any(|p| line.contains(p.as_str()))
+                        {
                             wrong.push(format!("{}:{}: {module} uses {above}", path.display(), n + 1));
                         }
                     }

@@ -56,11 +56,17 @@ pub fn parameter_name(stack: &str) -> String {
 }
 
 fn host() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 fn now() -> String {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now()).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
 }
 
 /// The held lock; `release` it on every way out.
@@ -99,7 +105,14 @@ pub async fn acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow:
 async fn try_acquire(clients: &Clients, stack: &str, operation: &str) -> anyhow::Result<Lock> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let token = crate::ownership::names::hash7(&format!("{nanos}|{}|{stack}", std::process::id()));
-    let me = Holder { who: actor(), host: host(), pid: std::process::id(), since: now(), operation: operation.to_string(), token: token.clone() };
+    let me = Holder {
+        who: actor(),
+        host: host(),
+        pid: std::process::id(),
+        since: now(),
+        operation: operation.to_string(),
+        token: token.clone(),
+    };
     let value = serde_json::to_string(&me).expect("holder serializes");
     let sent = clients
         .ssm
@@ -161,7 +174,10 @@ impl std::fmt::Display for Panicked {
 impl Lock {
     /// Run `work` holding the lock, then release it, on every way out: finished, failed or
     /// panicked (a panic is caught and returned, so the lock never outlives the run).
-    pub async fn around<T>(self, work: impl std::future::Future<Output = T>) -> (Result<T, Panicked>, anyhow::Result<()>) {
+    pub async fn around<T>(
+        self,
+        work: impl std::future::Future<Output = T>,
+    ) -> (Result<T, Panicked>, anyhow::Result<()>) {
         use futures_util::FutureExt;
         let outcome = std::panic::AssertUnwindSafe(work).catch_unwind().await.map_err(|payload| {
             let message = payload
@@ -187,7 +203,9 @@ impl Lock {
 /// CI's actor, else user@host.
 pub fn actor() -> String {
     // One short token: it goes into a TXT string of at most 255 characters.
-    let clean = |s: String| s.chars().map(|c| if c.is_whitespace() || c == '"' || c == '=' { '_' } else { c }).take(48).collect::<String>();
+    let clean = |s: String| {
+        s.chars().map(|c| if c.is_whitespace() || c == '"' || c == '=' { '_' } else { c }).take(48).collect::<String>()
+    };
     if let Ok(a) = std::env::var("LBSTACK_ACTOR") {
         return clean(a);
     }
@@ -195,6 +213,7 @@ pub fn actor() -> String {
         return clean(format!("github:{a}"));
     }
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    let host =
+        std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
     clean(format!("{user}@{host}"))
 }

@@ -7,7 +7,9 @@
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::{BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef};
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -19,7 +21,9 @@ use tracing::level_filters::LevelFilter;
 /// The level asked for: `LBSTACK_LOG` when set (a level name), else one step per `-v`.
 pub fn level(verbosity: u8, env: Option<&str>) -> Result<LevelFilter, String> {
     match env.map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) => v.parse::<LevelFilter>().map_err(|_| format!("LBSTACK_LOG={v} is not a level (off, error, warn, info, debug, trace)")),
+        Some(v) => v
+            .parse::<LevelFilter>()
+            .map_err(|_| format!("LBSTACK_LOG={v} is not a level (off, error, warn, info, debug, trace)")),
         None => Ok(match verbosity {
             0 => LevelFilter::OFF,
             1 => LevelFilter::DEBUG,
@@ -87,7 +91,8 @@ fn millis(d: Duration) -> u128 {
 /// What an attempt or call came to: the HTTP status and time, and for a refusal the service's
 /// error (its code and message, as the user would see them) or the transport failure.
 fn outcome(ctx: &FinalizerInterceptorContextRef<'_>, took: u128) -> String {
-    let status = ctx.response().map(|r| format!("HTTP {}", r.status().as_u16())).unwrap_or_else(|| "no response".into());
+    let status =
+        ctx.response().map(|r| format!("HTTP {}", r.status().as_u16())).unwrap_or_else(|| "no response".into());
     match ctx.output_or_error() {
         Some(Err(e)) => {
             let why = match e.as_operation_error() {
@@ -112,7 +117,11 @@ impl Storable for FailedAttempt {
 
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or_default();
-    if line.chars().count() > 200 { format!("{}…", line.chars().take(200).collect::<String>()) } else { line.to_string() }
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line.to_string()
+    }
 }
 
 impl Intercept for LogCalls {
@@ -129,7 +138,12 @@ impl Intercept for LogCalls {
         Ok(())
     }
 
-    fn read_before_transmit(&self, _ctx: &BeforeTransmitInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         let attempt = cfg.load::<RequestAttempts>().map(|a| a.attempts()).unwrap_or(1);
         if attempt > 1
             && let Some(FailedAttempt(failure)) = cfg.load::<FailedAttempt>()
@@ -140,7 +154,12 @@ impl Intercept for LogCalls {
         Ok(())
     }
 
-    fn read_after_attempt(&self, ctx: &FinalizerInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_after_attempt(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         if matches!(ctx.output_or_error(), Some(Err(_))) {
             let took = cfg.load::<AttemptStarted>().map(|s| millis(s.0.elapsed())).unwrap_or_default();
             let failure = FailedAttempt(outcome(ctx, took));
@@ -149,7 +168,12 @@ impl Intercept for LogCalls {
         Ok(())
     }
 
-    fn read_after_execution(&self, ctx: &FinalizerInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_after_execution(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         let attempts = cfg.load::<RequestAttempts>().map(|a| a.attempts()).unwrap_or(1);
         let took = cfg.load::<Started>().map(|s| millis(s.0.elapsed())).unwrap_or_default();
         let tries = if attempts > 1 { format!(" ({attempts} attempts)") } else { String::new() };

@@ -28,7 +28,8 @@ pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result
     if opts.region.is_none() {
         opts.region = stack.and_then(|s| s.region.clone());
     }
-    if let Some(profile) = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())) {
+    if let Some(profile) = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+    {
         live::check_profile(&profile).await?;
     }
     let config = live::sdk_config(&opts).await;
@@ -38,7 +39,11 @@ pub async fn connect(opts: &AwsOptions, stack: Option<&Stack>) -> anyhow::Result
     let unknown = region.as_deref().and_then(crate::stack_format::validate::region_problem);
     if let (Some((fatal, why)), None) = (&unknown, &opts.region) {
         if *fatal {
-            let e = crate::aws_error::AwsError::new("reading the region (AWS_REGION or the AWS profile)", crate::aws_error::Class::NoRegion, why.clone());
+            let e = crate::aws_error::AwsError::new(
+                "reading the region (AWS_REGION or the AWS profile)",
+                crate::aws_error::Class::NoRegion,
+                why.clone(),
+            );
             return Err(anyhow::Error::new(e));
         }
         eprintln!("warning: the region (AWS_REGION or the AWS profile): {why}");
@@ -67,8 +72,10 @@ pub async fn plan_adopting(clients: &Clients, stack: &Stack, destroy: bool, adop
         plan::build::check_adoptable(asked).map_err(anyhow::Error::msg)?;
     }
     // Boxed: the readers' futures are large, and callers' stacks are not (a test's thread).
-    let ((context, live), published) = tokio::try_join!(Box::pin(live::read_adopting(clients, stack, adopt)), read_published(clients, &stack.stack))?;
-    let plan = plan::build(stack, &context, &live, published.as_ref(), plan::Options { destroy, adopt_only }).map_err(anyhow::Error::msg)?;
+    let ((context, live), published) =
+        tokio::try_join!(Box::pin(live::read_adopting(clients, stack, adopt)), read_published(clients, &stack.stack))?;
+    let plan = plan::build(stack, &context, &live, published.as_ref(), plan::Options { destroy, adopt_only })
+        .map_err(anyhow::Error::msg)?;
     let fingerprint = fingerprint(&context, &live);
     Ok(Planned { plan, fingerprint })
 }
@@ -94,7 +101,8 @@ pub async fn apply(
     let mut outcome = crate::apply::run(planned, step_context(clients, stack), parallelism, progress).await;
     // The published outputs change last, as the plan said, once every step succeeded.
     if !outcome.failed()
-        && let Err(e) = live::STEP.scope(OUTPUTS_STEP.to_string(), Box::pin(publish_planned_outputs(clients, stack, planned))).await
+        && let Err(e) =
+            live::STEP.scope(OUTPUTS_STEP.to_string(), Box::pin(publish_planned_outputs(clients, stack, planned))).await
     {
         outcome.outputs_failed = Some(format!("{e:#}"));
     }
@@ -115,7 +123,11 @@ pub async fn publish_outputs(clients: &Clients, stack: &Stack, outputs: &[Output
         outputs.iter().filter_map(|o| Some((o.name.clone(), serde_json::Value::from(o.value.clone()?)))).collect();
     let text = serde_json::Value::Object(doc).to_string();
     // Past the standard tier's 4 KB, the advanced tier's 8 KB.
-    let tier = if text.len() > 4096 { aws_sdk_ssm::types::ParameterTier::Advanced } else { aws_sdk_ssm::types::ParameterTier::Standard };
+    let tier = if text.len() > 4096 {
+        aws_sdk_ssm::types::ParameterTier::Advanced
+    } else {
+        aws_sdk_ssm::types::ParameterTier::Standard
+    };
     clients
         .ssm
         .put_parameter()
@@ -141,9 +153,17 @@ pub async fn publish_planned_outputs(clients: &Clients, stack: &Stack, plan: &Pl
         return Ok(());
     }
     let mut doc = read_published(clients, &stack.stack).await?.unwrap_or_default();
-    let now = if plan.outputs.iter().any(|o| o.known_after_apply) { outputs(stack, &live::read(clients, stack).await?.1) } else { Vec::new() };
+    let now = if plan.outputs.iter().any(|o| o.known_after_apply) {
+        outputs(stack, &live::read(clients, stack).await?.1)
+    } else {
+        Vec::new()
+    };
     for o in &plan.outputs {
-        let value = if o.known_after_apply { now.iter().find(|v| v.name == o.name).and_then(|v| v.value.clone()) } else { o.after.clone() };
+        let value = if o.known_after_apply {
+            now.iter().find(|v| v.name == o.name).and_then(|v| v.value.clone())
+        } else {
+            o.after.clone()
+        };
         match value {
             Some(v) => doc.insert(o.name.clone(), v),
             None => doc.remove(&o.name),
@@ -152,7 +172,8 @@ pub async fn publish_planned_outputs(clients: &Clients, stack: &Stack, plan: &Pl
     if doc.is_empty() {
         return unpublish_outputs(clients, stack).await;
     }
-    let values: Vec<OutputValue> = doc.into_iter().map(|(name, value)| OutputValue { name, value: Some(value), description: None }).collect();
+    let values: Vec<OutputValue> =
+        doc.into_iter().map(|(name, value)| OutputValue { name, value: Some(value), description: None }).collect();
     publish_outputs(clients, stack, &values).await
 }
 
@@ -181,7 +202,11 @@ pub struct Forgotten {
 /// balancer takes its listeners and rules; an auto-scaling group its policies and schedules.
 pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<Forgotten>> {
     let rule_keys = || {
-        vec![crate::ownership::OWNER_STACK_TAG.to_string(), crate::ownership::OWNER_ADDRESS_TAG.to_string(), crate::ownership::CLIENT_SECRET_TAG.to_string()]
+        vec![
+            crate::ownership::OWNER_STACK_TAG.to_string(),
+            crate::ownership::OWNER_ADDRESS_TAG.to_string(),
+            crate::ownership::CLIENT_SECRET_TAG.to_string(),
+        ]
     };
     let of = |r: &plan::Live| -> Vec<Forgotten> {
         match r.address.kind {
@@ -220,12 +245,15 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
             | Kind::ScheduledAction
             | Kind::Topic
             | Kind::Alarm
-            | Kind::CompositeAlarm => vec![Forgotten { address: r.address.clone(), id: r.id.clone(), tag_keys: own_tag_keys(r) }],
+            | Kind::CompositeAlarm => {
+                vec![Forgotten { address: r.address.clone(), id: r.id.clone(), tag_keys: own_tag_keys(r) }]
+            }
         }
     };
     let mut out = Vec::new();
     for asked in addresses {
-        let address = plan::Address::parse(asked).ok_or_else(|| anyhow::anyhow!("`{asked}` is not an address (kind.key, as the plan names it)"))?;
+        let address = plan::Address::parse(asked)
+            .ok_or_else(|| anyhow::anyhow!("`{asked}` is not an address (kind.key, as the plan names it)"))?;
         if let Some(why) = Kind::not_forgettable(address.kind) {
             anyhow::bail!("cannot forget `{asked}`: {why}");
         }
@@ -248,7 +276,9 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
 }
 
 fn own_tag_keys(r: &plan::Live) -> Vec<String> {
-    r.tags().map(|t| t.keys().filter(|k| k.starts_with(crate::ownership::OWN_TAG_PREFIX)).cloned().collect()).unwrap_or_default()
+    r.tags()
+        .map(|t| t.keys().filter(|k| k.starts_with(crate::ownership::OWN_TAG_PREFIX)).cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Remove lbstack's tags (only those) from each resource, or a record's entry from the zone's
@@ -256,38 +286,103 @@ fn own_tag_keys(r: &plan::Live) -> Vec<String> {
 /// adopt.
 pub async fn forget(clients: &Clients, stack: &Stack, targets: &[Forgotten]) -> anyhow::Result<()> {
     use crate::aws_error::err;
-    for Forgotten { address, id, tag_keys: keys } in targets.iter().filter(|t| !t.tag_keys.is_empty() || t.address.kind == Kind::Record) {
+    for Forgotten { address, id, tag_keys: keys } in
+        targets.iter().filter(|t| !t.tag_keys.is_empty() || t.address.kind == Kind::Record)
+    {
         let doing = format!("removing lbstack's tags from {address}");
         match address.kind {
-            Kind::LoadBalancer | Kind::TargetGroup | Kind::Listener | Kind::ListenerRules | Kind::SharedListener | Kind::TrustStore => {
-                clients.elbv2.remove_tags().resource_arns(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+            Kind::LoadBalancer
+            | Kind::TargetGroup
+            | Kind::Listener
+            | Kind::ListenerRules
+            | Kind::SharedListener
+            | Kind::TrustStore => {
+                clients
+                    .elbv2
+                    .remove_tags()
+                    .resource_arns(id)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::SecurityGroup | Kind::LaunchTemplate => {
                 let tags = keys.iter().map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build()).collect();
-                clients.ec2.delete_tags().resources(id).set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
+                clients
+                    .ec2
+                    .delete_tags()
+                    .resources(id)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::AutoScalingGroup => {
                 let tags = keys
                     .iter()
-                    .map(|k| aws_sdk_autoscaling::types::Tag::builder().resource_id(id).resource_type("auto-scaling-group").key(k).build())
+                    .map(|k| {
+                        aws_sdk_autoscaling::types::Tag::builder()
+                            .resource_id(id)
+                            .resource_type("auto-scaling-group")
+                            .key(k)
+                            .build()
+                    })
                     .collect();
                 clients.autoscaling.delete_tags().set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
             }
             Kind::IpSet | Kind::WebAcl => {
-                clients.wafv2.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+                clients
+                    .wafv2
+                    .untag_resource()
+                    .resource_arn(id)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::Alarm | Kind::CompositeAlarm => {
-                clients.cloudwatch.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+                clients
+                    .cloudwatch
+                    .untag_resource()
+                    .resource_arn(id)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::Topic => {
-                clients.sns.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+                clients
+                    .sns
+                    .untag_resource()
+                    .resource_arn(id)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::Certificate => {
-                let tags = keys.iter().map(|k| aws_sdk_acm::types::Tag::builder().key(k).build()).collect::<Result<Vec<_>, _>>()?;
-                clients.acm.remove_tags_from_certificate().certificate_arn(id).set_tags(Some(tags)).send().await.map_err(|e| err(&doing, e))?;
+                let tags = keys
+                    .iter()
+                    .map(|k| aws_sdk_acm::types::Tag::builder().key(k).build())
+                    .collect::<Result<Vec<_>, _>>()?;
+                clients
+                    .acm
+                    .remove_tags_from_certificate()
+                    .certificate_arn(id)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::ShieldProtection => {
-                clients.shield.untag_resource().resource_arn(id).set_tag_keys(Some(keys.clone())).send().await.map_err(|e| err(&doing, e))?;
+                clients
+                    .shield
+                    .untag_resource()
+                    .resource_arn(id)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| err(&doing, e))?;
             }
             Kind::Record => {
                 crate::apply::route53::leave_index(&step_context(clients, stack), id, &address.to_string()).await?;
@@ -301,7 +396,8 @@ pub async fn forget(clients: &Clients, stack: &Stack, targets: &[Forgotten]) -> 
 }
 
 fn step_context(clients: &Clients, stack: &Stack) -> crate::apply::StepContext {
-    let force_delete = stack.autoscaling_groups.iter().filter(|(_, g)| g.force_delete).map(|(k, _)| k.clone()).collect();
+    let force_delete =
+        stack.autoscaling_groups.iter().filter(|(_, g)| g.force_delete).map(|(k, _)| k.clone()).collect();
     crate::apply::StepContext {
         clients: clients.clone(),
         ids: Default::default(),
@@ -327,8 +423,15 @@ mod tests {
     #[test]
     fn forgetting_a_load_balancer_takes_its_listeners_and_rules_and_only_lbstack_tags() {
         let tags = json!({"tags": {"lbstack:stack": "s", "lbstack:address": "x", "lbstack:tags": "team", "team": "a"}});
-        let rule_arns = [("10", "arn:rule10"), ("20", "arn:rule20")].into_iter().map(|(p, arn)| (p.to_string(), arn.to_string())).collect();
-        let rules = ListenerRulesAttrs { listener: crate::attrs::Ref::to(Kind::Listener, "web.http"), rules: Vec::new(), rule_arns: Some(rule_arns) };
+        let rule_arns = [("10", "arn:rule10"), ("20", "arn:rule20")]
+            .into_iter()
+            .map(|(p, arn)| (p.to_string(), arn.to_string()))
+            .collect();
+        let rules = ListenerRulesAttrs {
+            listener: crate::attrs::Ref::to(Kind::Listener, "web.http"),
+            rules: Vec::new(),
+            rule_arns: Some(rule_arns),
+        };
         let state = LiveState {
             resources: vec![
                 live(Kind::LoadBalancer, "web", "arn:lb", tags.clone()),

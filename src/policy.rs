@@ -102,12 +102,30 @@ const ACTIONS: &[(&str, &[&str], &[&str])] = &[
     (
         "acm",
         &["DescribeCertificate", "GetCertificate", "ListCertificates", "ListTagsForCertificate"],
-        &["RequestCertificate", "ImportCertificate", "DeleteCertificate", "AddTagsToCertificate", "RemoveTagsFromCertificate"],
+        &[
+            "RequestCertificate",
+            "ImportCertificate",
+            "DeleteCertificate",
+            "AddTagsToCertificate",
+            "RemoveTagsFromCertificate",
+        ],
     ),
-    ("route53", &["ListHostedZones", "ListHostedZonesByName", "GetHostedZone", "ListResourceRecordSets", "GetChange"], &["ChangeResourceRecordSets"]),
+    (
+        "route53",
+        &["ListHostedZones", "ListHostedZonesByName", "GetHostedZone", "ListResourceRecordSets", "GetChange"],
+        &["ChangeResourceRecordSets"],
+    ),
     (
         "wafv2",
-        &["ListWebACLs", "GetWebACL", "ListIPSets", "GetIPSet", "GetWebACLForResource", "ListTagsForResource", "ListResourcesForWebACL"],
+        &[
+            "ListWebACLs",
+            "GetWebACL",
+            "ListIPSets",
+            "GetIPSet",
+            "GetWebACLForResource",
+            "ListTagsForResource",
+            "ListResourcesForWebACL",
+        ],
         &[
             "CreateWebACL",
             "UpdateWebACL",
@@ -162,11 +180,23 @@ const ACTIONS: &[(&str, &[&str], &[&str])] = &[
             "SetInstanceProtection",
         ],
     ),
-    ("cloudwatch", &["DescribeAlarms", "ListTagsForResource"], &["PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "TagResource", "UntagResource"]),
+    (
+        "cloudwatch",
+        &["DescribeAlarms", "ListTagsForResource"],
+        &["PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "TagResource", "UntagResource"],
+    ),
     (
         "sns",
         &["ListTopics", "GetTopicAttributes", "ListSubscriptionsByTopic", "ListTagsForResource"],
-        &["CreateTopic", "DeleteTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "TagResource", "UntagResource"],
+        &[
+            "CreateTopic",
+            "DeleteTopic",
+            "SetTopicAttributes",
+            "Subscribe",
+            "Unsubscribe",
+            "TagResource",
+            "UntagResource",
+        ],
     ),
     (
         "shield",
@@ -220,7 +250,10 @@ pub fn document(stack: &Stack, purpose: PolicyFor) -> Value {
         json!({ "Sid": "ReadPublishedOutputs", "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": read_parameters }),
     ];
     if write {
-        let own = vec![parameter(&format!("/lbstack/locks/{}", stack.stack)), parameter(&format!("/lbstack/outputs/{}", stack.stack))];
+        let own = vec![
+            parameter(&format!("/lbstack/locks/{}", stack.stack)),
+            parameter(&format!("/lbstack/outputs/{}", stack.stack)),
+        ];
         statements.push(
             json!({ "Sid": "LockAndPublish", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"], "Resource": own }),
         );
@@ -238,7 +271,11 @@ pub fn document(stack: &Stack, purpose: PolicyFor) -> Value {
 
 /// Whether `document` allows `action` (`prefix:Name`) on some resource.
 pub fn allows(document: &Value, action: &str) -> bool {
-    document["Statement"].as_array().into_iter().flatten().any(|s| s["Action"].as_array().into_iter().flatten().any(|a| a.as_str() == Some(action)))
+    document["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|s| s["Action"].as_array().into_iter().flatten().any(|a| a.as_str() == Some(action)))
 }
 
 #[cfg(test)]
@@ -253,8 +290,14 @@ mod tests {
     fn plan_reads_and_apply_writes() {
         let plan = document(&stack(), PolicyFor::Plan);
         let apply = document(&stack(), PolicyFor::Apply);
-        assert!(allows(&plan, "elasticloadbalancing:DescribeLoadBalancers") && allows(&apply, "elasticloadbalancing:DescribeLoadBalancers"));
-        assert!(allows(&apply, "elasticloadbalancing:CreateLoadBalancer") && !allows(&plan, "elasticloadbalancing:CreateLoadBalancer"));
+        assert!(
+            allows(&plan, "elasticloadbalancing:DescribeLoadBalancers")
+                && allows(&apply, "elasticloadbalancing:DescribeLoadBalancers")
+        );
+        assert!(
+            allows(&apply, "elasticloadbalancing:CreateLoadBalancer")
+                && !allows(&plan, "elasticloadbalancing:CreateLoadBalancer")
+        );
         let writes = |d: &Value| {
             d["Statement"]
                 .as_array()

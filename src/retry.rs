@@ -24,7 +24,8 @@ impl Backoff {
         Backoff { first, max, limit }
     }
     /// A resource just released by another step: seconds, not minutes.
-    pub const SHORT: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), Duration::from_secs(120));
+    pub const SHORT: Backoff =
+        Backoff::new(Duration::from_millis(500), Duration::from_secs(15), Duration::from_secs(120));
     /// Lingering dependencies AWS releases on its own (network interfaces of a deleted load balancer).
     pub const LINGER: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(30), Duration::from_secs(600));
     /// A read-modify-write that lost a race: again at once, a few times.
@@ -33,7 +34,11 @@ impl Backoff {
 
 /// Run `attempt` until it succeeds, its error is not `passing`, or the backoff's limit passes
 /// (then the last error is returned).
-pub async fn retry<T, F, Fut>(backoff: Backoff, mut attempt: F, passing: impl Fn(&anyhow::Error) -> bool) -> anyhow::Result<T>
+pub async fn retry<T, F, Fut>(
+    backoff: Backoff,
+    mut attempt: F,
+    passing: impl Fn(&anyhow::Error) -> bool,
+) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,
@@ -100,7 +105,8 @@ mod tests {
         )
         .await;
         assert_eq!(r.unwrap(), 3);
-        let r: anyhow::Result<()> = retry(quick, || async { Err(anyhow::anyhow!("broken")) }, |e| e.to_string() == "busy").await;
+        let r: anyhow::Result<()> =
+            retry(quick, || async { Err(anyhow::anyhow!("broken")) }, |e| e.to_string() == "busy").await;
         assert_eq!(r.unwrap_err().to_string(), "broken");
     }
 

@@ -77,7 +77,8 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
     let (groups, _) = groups?;
     let (alarms, _) = alarms?;
 
-    let lb_arns: Vec<String> = elb.iter().filter(|r| r.address.kind == Kind::LoadBalancer).map(|r| r.id.clone()).collect();
+    let lb_arns: Vec<String> =
+        elb.iter().filter(|r| r.address.kind == Kind::LoadBalancer).map(|r| r.id.clone()).collect();
     // DescribeLoadBalancers takes at most 20 ARNs a call.
     let pages = futures_util::future::try_join_all(lb_arns.chunks(20).map(|chunk| async move {
         let out = clients.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await;
@@ -93,15 +94,21 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
             LoadBalancerStatus {
                 address: r.address.to_string(),
                 name: r.name.clone(),
-                state: d.and_then(|d| d.state()).and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or_else(|| "unknown".into()),
+                state: d
+                    .and_then(|d| d.state())
+                    .and_then(|s| s.code())
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_else(|| "unknown".into()),
                 dns: d.and_then(|d| d.dns_name()).unwrap_or_default().to_string(),
             }
         })
         .collect();
-    let target_groups = futures_util::future::try_join_all(elb.iter().filter(|r| r.address.kind == Kind::TargetGroup).map(|r| async move {
-        let targets = crate::swap::target_states(clients, &r.id).await?;
-        Ok::<_, anyhow::Error>(TargetGroupStatus { address: r.address.to_string(), name: r.name.clone(), targets })
-    }))
+    let target_groups = futures_util::future::try_join_all(
+        elb.iter().filter(|r| r.address.kind == Kind::TargetGroup).map(|r| async move {
+            let targets = crate::swap::target_states(clients, &r.id).await?;
+            Ok::<_, anyhow::Error>(TargetGroupStatus { address: r.address.to_string(), name: r.name.clone(), targets })
+        }),
+    )
     .await?;
     let autoscaling_groups = groups
         .iter()
@@ -131,7 +138,11 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
                 Kind::CompositeAlarm => r.attrs_as::<CompositeAlarmAttrs>().ok().and_then(|a| a.state),
                 _ => r.attrs_as::<AlarmAttrs>().ok().and_then(|a| a.state),
             };
-            AlarmStatus { address: r.address.to_string(), name: r.name.clone(), state: state.unwrap_or_else(|| "unknown".into()) }
+            AlarmStatus {
+                address: r.address.to_string(),
+                name: r.name.clone(),
+                state: state.unwrap_or_else(|| "unknown".into()),
+            }
         })
         .collect();
     let swap = match swap {
@@ -139,7 +150,12 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
             let zone_id = crate::live::route53::hosted_zone_id(clients, &rec.zone).await?;
             let current = crate::swap::read_current(clients, &zone_id, rec).await?;
             let live = current.live().map(|e| e.live.clone());
-            Some(SwapStatus { name: rec.name.clone(), this_stack_is_live: live.as_deref() == Some(stack.stack.as_str()), live, current })
+            Some(SwapStatus {
+                name: rec.name.clone(),
+                this_stack_is_live: live.as_deref() == Some(stack.stack.as_str()),
+                live,
+                current,
+            })
         }
         None => None,
     };
@@ -149,7 +165,11 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
 pub fn human(s: &Status) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Stack {}", s.stack);
-    if s.load_balancers.is_empty() && s.target_groups.is_empty() && s.autoscaling_groups.is_empty() && s.alarms.is_empty() {
+    if s.load_balancers.is_empty()
+        && s.target_groups.is_empty()
+        && s.autoscaling_groups.is_empty()
+        && s.alarms.is_empty()
+    {
         let _ = writeln!(out, "  nothing owned by this stack exists (not applied yet?)");
     }
     if !s.load_balancers.is_empty() {
@@ -162,7 +182,12 @@ pub fn human(s: &Status) -> String {
         let _ = writeln!(out, "\nTarget groups");
         for tg in &s.target_groups {
             let counts: Vec<String> = tg.targets.iter().map(|(k, v)| format!("{v} {k}")).collect();
-            let _ = writeln!(out, "  {:<32} {}", tg.address, if counts.is_empty() { "no targets".into() } else { counts.join(", ") });
+            let _ = writeln!(
+                out,
+                "  {:<32} {}",
+                tg.address,
+                if counts.is_empty() { "no targets".into() } else { counts.join(", ") }
+            );
         }
     }
     if !s.autoscaling_groups.is_empty() {
@@ -187,7 +212,8 @@ pub fn human(s: &Status) -> String {
         match sw.current.live() {
             Some(e) => {
                 let mark = if sw.this_stack_is_live { " (this stack)" } else { "" };
-                let _ = writeln!(out, "  live: {}{mark}, {}% since {} by {} ({})", e.live, e.weight, e.at, e.by, e.event);
+                let _ =
+                    writeln!(out, "  live: {}{mark}, {}% since {} by {} ({})", e.live, e.weight, e.at, e.by, e.event);
             }
             None => {
                 let _ = writeln!(out, "  no swap recorded");
@@ -195,7 +221,8 @@ pub fn human(s: &Status) -> String {
         }
         for (set, dns, weight) in &sw.current.records {
             let w = weight.map(|w| format!(" weight {w}")).unwrap_or_default();
-            let _ = writeln!(out, "  record -> {dns}{}{w}", set.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default());
+            let _ =
+                writeln!(out, "  record -> {dns}{}{w}", set.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default());
         }
         if sw.current.history.len() > 1 {
             let _ = writeln!(out, "  history (newest last):");

@@ -86,12 +86,20 @@ pub fn choose_load_balancer<'a>(stack: &'a Stack, key: Option<&'a str>) -> anyho
         anyhow::ensure!(stack.load_balancers.contains_key(k), "stack {} has no load balancer `{k}`", stack.stack);
         return Ok(k);
     }
-    let public: Vec<&str> =
-        stack.load_balancers.iter().filter(|(_, lb)| lb.scheme == Scheme::InternetFacing && lb.kind != LbType::Gateway).map(|(k, _)| k.as_str()).collect();
+    let public: Vec<&str> = stack
+        .load_balancers
+        .iter()
+        .filter(|(_, lb)| lb.scheme == Scheme::InternetFacing && lb.kind != LbType::Gateway)
+        .map(|(k, _)| k.as_str())
+        .collect();
     match public.as_slice() {
         [one] => Ok(one),
         [] => anyhow::bail!("stack {} has no internet-facing load balancer to swap to", stack.stack),
-        many => anyhow::bail!("stack {} has several internet-facing load balancers ({}); choose one with --load-balancer", stack.stack, many.join(", ")),
+        many => anyhow::bail!(
+            "stack {} has several internet-facing load balancers ({}); choose one with --load-balancer",
+            stack.stack,
+            many.join(", ")
+        ),
     }
 }
 
@@ -100,9 +108,17 @@ pub fn choose_load_balancer<'a>(stack: &'a Stack, key: Option<&'a str>) -> anyho
 pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::Result<Target> {
     let (owned, _) = crate::live::elbv2::read(clients, stack, &crate::live::Adopt::None).await?;
     let address = Address::new(Kind::LoadBalancer, lb_key);
-    let lb =
-        owned.iter().find(|r| r.address == address).ok_or_else(|| anyhow::anyhow!("stack {} has not been applied: {address} does not exist", stack.stack))?;
-    let out = clients.elbv2.describe_load_balancers().load_balancer_arns(&lb.id).send().await.map_err(|e| err("reading the load balancer", e))?;
+    let lb = owned
+        .iter()
+        .find(|r| r.address == address)
+        .ok_or_else(|| anyhow::anyhow!("stack {} has not been applied: {address} does not exist", stack.stack))?;
+    let out = clients
+        .elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(&lb.id)
+        .send()
+        .await
+        .map_err(|e| err("reading the load balancer", e))?;
     let desc = out.load_balancers().first().ok_or_else(|| anyhow::anyhow!("load balancer {} disappeared", lb.name))?;
     // The listeners and rules were read with the load balancer: the target groups they forward
     // to (with weight) come from their attributes, owned ones as references.
@@ -121,7 +137,9 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
     for r in owned.iter().filter(|r| r.address.key.starts_with(&prefix)) {
         match r.address.kind {
             Kind::Listener => forwarded(&r.attrs_as::<ListenerAttrs>()?.default_action),
-            Kind::ListenerRules => r.attrs_as::<ListenerRulesAttrs>()?.rules.iter().for_each(|rule| forwarded(&rule.action)),
+            Kind::ListenerRules => {
+                r.attrs_as::<ListenerRulesAttrs>()?.rules.iter().for_each(|rule| forwarded(&rule.action))
+            }
             _ => {}
         }
     }
@@ -130,8 +148,17 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
     let owned = &owned;
     let groups = futures_util::future::try_join_all(arns.iter().map(|arn| async move {
         let states = target_states(clients, arn).await?;
-        let name = owned.iter().find(|r| &r.id == arn).map(|r| r.name.clone()).unwrap_or_else(|| arn.rsplit(':').next().unwrap_or(arn).to_string());
-        Ok::<_, anyhow::Error>(GroupHealth { name, arn: arn.clone(), healthy: states.get("healthy").copied().unwrap_or(0), states })
+        let name = owned
+            .iter()
+            .find(|r| &r.id == arn)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| arn.rsplit(':').next().unwrap_or(arn).to_string());
+        Ok::<_, anyhow::Error>(GroupHealth {
+            name,
+            arn: arn.clone(),
+            healthy: states.get("healthy").copied().unwrap_or(0),
+            states,
+        })
     }))
     .await?;
     Ok(Target {
@@ -147,10 +174,20 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
 
 /// A target group's targets counted by health state (`healthy`, `unhealthy`, `draining`, ...).
 pub async fn target_states(clients: &Clients, arn: &str) -> anyhow::Result<BTreeMap<String, usize>> {
-    let health = clients.elbv2.describe_target_health().target_group_arn(arn).send().await.map_err(|e| err("reading target health", e))?;
+    let health = clients
+        .elbv2
+        .describe_target_health()
+        .target_group_arn(arn)
+        .send()
+        .await
+        .map_err(|e| err("reading target health", e))?;
     let mut states = BTreeMap::new();
     for t in health.target_health_descriptions() {
-        let s = t.target_health().and_then(|h| h.state()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into());
+        let s = t
+            .target_health()
+            .and_then(|h| h.state())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "unknown".into());
         *states.entry(s).or_insert(0) += 1;
     }
     Ok(states)
@@ -196,7 +233,9 @@ impl Entry {
 
 fn now() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    aws_smithy_types::DateTime::from_secs(secs as i64).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+    aws_smithy_types::DateTime::from_secs(secs as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
 }
 
 fn history_name(name: &str) -> String {
@@ -281,7 +320,13 @@ fn change(action: ChangeAction, set: ResourceRecordSet) -> anyhow::Result<Change
     Ok(Change::builder().action(action).resource_record_set(set).build()?)
 }
 
-fn pointing(rec: &SwapRecord, dns: &str, alias_zone: &str, set: Option<&str>, weight: Option<i64>) -> anyhow::Result<ResourceRecordSet> {
+fn pointing(
+    rec: &SwapRecord,
+    dns: &str,
+    alias_zone: &str,
+    set: Option<&str>,
+    weight: Option<i64>,
+) -> anyhow::Result<ResourceRecordSet> {
     let name = fqdn(&rec.name);
     if rec.kind == "CNAME" {
         rrset(&name, "CNAME", set, weight, Some(rec.ttl), &[dns.to_string()], None)
@@ -317,7 +362,9 @@ async fn wait_insync(clients: &Clients, change_id: &str) -> anyhow::Result<()> {
         .wait_until_resource_record_sets_changed()
         .id(change_id.trim_start_matches("/change/"))
         .wait(crate::clock::scaled(Duration::from_secs(600)));
-    crate::logging::waiting(&format!("for Route 53 change {change_id} to be INSYNC"), wait).await.map_err(|e| err("waiting for the change to be INSYNC", e))?;
+    crate::logging::waiting(&format!("for Route 53 change {change_id} to be INSYNC"), wait)
+        .await
+        .map_err(|e| err("waiting for the change to be INSYNC", e))?;
     Ok(())
 }
 
@@ -340,12 +387,22 @@ async fn point(
         for r in current.raw.iter().filter(|r| r.set_identifier().is_none()) {
             changes.push(change(ChangeAction::Delete, r.clone())?);
         }
-        changes.push(change(ChangeAction::Upsert, pointing(rec, &to.target, &to.alias_zone, Some(&to.live), Some(to.weight as i64))?)?);
+        changes.push(change(
+            ChangeAction::Upsert,
+            pointing(rec, &to.target, &to.alias_zone, Some(&to.live), Some(to.weight as i64))?,
+        )?);
         if let Some(f) = from.filter(|f| f.live != to.live) {
-            changes.push(change(ChangeAction::Upsert, pointing(rec, &f.target, &f.alias_zone, Some(&f.live), Some(100 - to.weight as i64))?)?);
+            changes.push(change(
+                ChangeAction::Upsert,
+                pointing(rec, &f.target, &f.alias_zone, Some(&f.live), Some(100 - to.weight as i64))?,
+            )?);
         }
         // Weighted records of other colours get nothing.
-        for r in current.raw.iter().filter(|r| r.set_identifier().is_some_and(|s| s != to.live && Some(s) != from.map(|f| f.live.as_str()))) {
+        for r in current
+            .raw
+            .iter()
+            .filter(|r| r.set_identifier().is_some_and(|s| s != to.live && Some(s) != from.map(|f| f.live.as_str())))
+        {
             let mut zeroed = r.clone();
             zeroed.weight = Some(0);
             changes.push(change(ChangeAction::Upsert, zeroed)?);
@@ -354,7 +411,8 @@ async fn point(
         changes.push(change(ChangeAction::Upsert, pointing(rec, &to.target, &to.alias_zone, None, None)?)?);
     }
     changes.push(history_change(rec, current, to)?);
-    let id = submit(clients, zone_id, changes, &format!("lbstack swap: {} {}% ({})", to.live, to.weight, to.event)).await?;
+    let id =
+        submit(clients, zone_id, changes, &format!("lbstack swap: {} {}% ({})", to.live, to.weight, to.event)).await?;
     wait_insync(clients, &id).await?;
     Ok(id)
 }
@@ -369,7 +427,8 @@ pub struct Lock<'a> {
 
 impl Lock<'_> {
     pub async fn release(self) -> anyhow::Result<()> {
-        submit(self.clients, &self.zone_id, vec![change(ChangeAction::Delete, self.set)?], "lbstack swap: unlock").await?;
+        submit(self.clients, &self.zone_id, vec![change(ChangeAction::Delete, self.set)?], "lbstack swap: unlock")
+            .await?;
         Ok(())
     }
 }
@@ -378,7 +437,10 @@ impl Lock<'_> {
 pub async fn lock<'a>(clients: &'a Clients, zone_id: &str, rec: &SwapRecord, what: &str) -> anyhow::Result<Lock<'a>> {
     let value = txt(&format!("at={} by={} doing={}", now(), actor(), what.replace(' ', "_")));
     let set = rrset(&fqdn(&lock_name(&rec.name)), "TXT", None, None, Some(60), &[value], None)?;
-    let batch = ChangeBatch::builder().comment("lbstack swap: lock").changes(change(ChangeAction::Create, set.clone())?).build()?;
+    let batch = ChangeBatch::builder()
+        .comment("lbstack swap: lock")
+        .changes(change(ChangeAction::Create, set.clone())?)
+        .build()?;
     match clients.route53.change_resource_record_sets().hosted_zone_id(zone_id).change_batch(batch).send().await {
         Ok(_) => Ok(Lock { clients, zone_id: zone_id.to_string(), set }),
         // A CREATE of a record that exists is an InvalidChangeBatch: the lock is held.
@@ -405,7 +467,11 @@ async fn find_lock(clients: &Clients, zone_id: &str, rec: &SwapRecord) -> anyhow
         .send()
         .await
         .map_err(|e| err("reading the lock", e))?;
-    Ok(out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type().as_str() == "TXT").cloned())
+    Ok(out
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type().as_str() == "TXT")
+        .cloned())
 }
 
 /// Who holds the lock and since when (the lock record's text).
@@ -449,7 +515,12 @@ fn previous(current: &Current) -> Option<Entry> {
         at: String::new(),
         live: set.clone().unwrap_or_else(|| "previous".into()),
         target: dns.clone(),
-        alias_zone: current.raw.first().and_then(|r| r.alias_target()).map(|a| a.hosted_zone_id().to_string()).unwrap_or_default(),
+        alias_zone: current
+            .raw
+            .first()
+            .and_then(|r| r.alias_target())
+            .map(|a| a.hosted_zone_id().to_string())
+            .unwrap_or_default(),
         weight: 100,
         by: String::new(),
         event: String::new(),
@@ -506,7 +577,9 @@ async fn run_swap(
         if let (Some(s), false) = (shift, last)
             && let Some(alarm) = watch(clients, &s.rollback_alarms, s.interval, progress).await?
         {
-            let Some(old) = from.clone() else { anyhow::bail!("alarm {alarm} fired, and there is no previous colour to return to") };
+            let Some(old) = from.clone() else {
+                anyhow::bail!("alarm {alarm} fired, and there is no previous colour to return to")
+            };
             let back = Entry { at: now(), weight: 100, by: actor(), event: format!("alarm:{alarm}"), ..old };
             point(clients, zone_id, rec, &current, &back, Some(&to), weighted).await?;
             progress(format!("{}: alarm {alarm} is in ALARM; all traffic returned to {}", rec.name, back.live));
@@ -517,7 +590,12 @@ async fn run_swap(
 }
 
 /// Wait `interval`, checking the alarms every few seconds; the first one in ALARM is returned.
-async fn watch(clients: &Clients, alarms: &[String], interval: Duration, progress: &(dyn Fn(String) + Send + Sync)) -> anyhow::Result<Option<String>> {
+async fn watch(
+    clients: &Clients,
+    alarms: &[String],
+    interval: Duration,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> anyhow::Result<Option<String>> {
     let started = std::time::Instant::now();
     let tick = interval.min(Duration::from_secs(5)).max(Duration::from_millis(100));
     if !alarms.is_empty() {
@@ -525,8 +603,13 @@ async fn watch(clients: &Clients, alarms: &[String], interval: Duration, progres
     }
     loop {
         if !alarms.is_empty() {
-            let out =
-                clients.cloudwatch.describe_alarms().set_alarm_names(Some(alarms.to_vec())).send().await.map_err(|e| err("reading the rollback alarms", e))?;
+            let out = clients
+                .cloudwatch
+                .describe_alarms()
+                .set_alarm_names(Some(alarms.to_vec()))
+                .send()
+                .await
+                .map_err(|e| err("reading the rollback alarms", e))?;
             let found: Vec<&str> = out.metric_alarms().iter().filter_map(|a| a.alarm_name()).collect();
             if let Some(missing) = alarms.iter().find(|a| !found.contains(&a.as_str())) {
                 anyhow::bail!("rollback alarm {missing} does not exist");
@@ -543,23 +626,30 @@ async fn watch(clients: &Clients, alarms: &[String], interval: Duration, progres
 }
 
 /// Return the name to the colour before the live one, at once.
-pub async fn rollback(clients: &Clients, rec: &SwapRecord, progress: &(dyn Fn(String) + Send + Sync)) -> anyhow::Result<Outcome> {
+pub async fn rollback(
+    clients: &Clients,
+    rec: &SwapRecord,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> anyhow::Result<Outcome> {
     let zone_id = hosted_zone_id(clients, &rec.zone).await?;
     let lock = lock(clients, &zone_id, rec, "rollback").await?;
     let result = async {
         let current = read_current(clients, &zone_id, rec).await?;
-        let live = current.live().cloned().ok_or_else(|| anyhow::anyhow!("{} has no swap history to roll back", rec.name))?;
-        let prev = current
-            .history
-            .iter()
-            .rev()
-            .find(|e| e.live != live.live && e.weight == 100)
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("{} has no earlier colour than {} in its history", rec.name, live.live))?;
+        let live =
+            current.live().cloned().ok_or_else(|| anyhow::anyhow!("{} has no swap history to roll back", rec.name))?;
+        let prev =
+            current.history.iter().rev().find(|e| e.live != live.live && e.weight == 100).cloned().ok_or_else(
+                || anyhow::anyhow!("{} has no earlier colour than {} in its history", rec.name, live.live),
+            )?;
         let back = Entry { at: now(), weight: 100, by: actor(), event: "rollback".into(), ..prev };
         point(clients, &zone_id, rec, &current, &back, Some(&live), current.weighted()).await?;
         progress(format!("{}: rolled back to {}", rec.name, back.live));
-        Ok::<_, anyhow::Error>(Outcome { from: Some(live), to: back, steps_done: vec![100], rolled_back: Some("requested".into()) })
+        Ok::<_, anyhow::Error>(Outcome {
+            from: Some(live),
+            to: back,
+            steps_done: vec![100],
+            rolled_back: Some("requested".into()),
+        })
     }
     .await;
     let released = lock.release().await;
@@ -570,8 +660,15 @@ pub async fn rollback(clients: &Clients, rec: &SwapRecord, progress: &(dyn Fn(St
 
 /// `10,50,100` into ascending percentages ending at 100.
 pub fn parse_steps(s: &str) -> Result<Vec<u32>, String> {
-    let steps: Vec<u32> = s.split(',').map(|x| x.trim().parse::<u32>().map_err(|_| format!("`{x}` is not a percentage"))).collect::<Result<_, _>>()?;
-    if steps.is_empty() || steps.iter().any(|s| *s == 0 || *s > 100) || !steps.windows(2).all(|w| w[0] < w[1]) || steps.last() != Some(&100) {
+    let steps: Vec<u32> = s
+        .split(',')
+        .map(|x| x.trim().parse::<u32>().map_err(|_| format!("`{x}` is not a percentage")))
+        .collect::<Result<_, _>>()?;
+    if steps.is_empty()
+        || steps.iter().any(|s| *s == 0 || *s > 100)
+        || !steps.windows(2).all(|w| w[0] < w[1])
+        || steps.last() != Some(&100)
+    {
         return Err("steps are ascending percentages from 1 to 100, ending at 100 (e.g. 10,50,100)".into());
     }
     Ok(steps)
@@ -579,7 +676,8 @@ pub fn parse_steps(s: &str) -> Result<Vec<u32>, String> {
 
 /// `5m`, `30s`, `1h`, `90` (seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.trim().len()));
+    let (num, unit) =
+        s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.trim().len()));
     let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 5m, 1h)"))?;
     let secs = match unit {
         "" | "s" => n,

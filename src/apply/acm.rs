@@ -14,7 +14,9 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_acm::client::Waiters;
 use aws_sdk_acm::primitives::Blob;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
-use aws_sdk_route53::types::{Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
+use aws_sdk_route53::types::{
+    Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
+};
 use std::time::Duration;
 
 fn tags(tags: &TagMap) -> Vec<Tag> {
@@ -66,7 +68,13 @@ pub async fn create_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     if !sans.is_empty() {
         req = req.set_subject_alternative_names(Some(std::iter::once(domain.to_string()).chain(sans).collect()));
     }
-    let arn = req.send().await.map_err(|e| err(&format!("requesting a certificate for {domain}"), e))?.certificate_arn().unwrap_or_default().to_string();
+    let arn = req
+        .send()
+        .await
+        .map_err(|e| err(&format!("requesting a certificate for {domain}"), e))?
+        .certificate_arn()
+        .unwrap_or_default()
+        .to_string();
     sc.ids.set(&c.address, arn.clone());
     let inputs: CertificateInputs = c.inputs_as()?;
     validate(sc, &arn, inputs.validation_zone.as_deref().unwrap_or_default()).await
@@ -98,13 +106,26 @@ async fn import(sc: &StepContext, c: &Change, m: &Material, tag_map: &TagMap) ->
             .map_err(|e| err("importing the certificate", e))?;
         Ok(out.certificate_arn().unwrap_or_default().to_string())
     };
-    retry::retry(Backoff::SHORT, attempt, retry::is(&[Class::Unreachable, Class::Timeout, Class::ServiceFault, Class::Throttled])).await
+    retry::retry(
+        Backoff::SHORT,
+        attempt,
+        retry::is(&[Class::Unreachable, Class::Timeout, Class::ServiceFault, Class::Throttled]),
+    )
+    .await
 }
 
 /// A certificate tagged as this change's resource, if one exists.
 async fn find_owned(sc: &StepContext, c: &Change) -> anyhow::Result<Option<String>> {
-    let all =
-        sc.clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
+    let all = sc
+        .clients
+        .acm
+        .list_certificates()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing certificates", e))?;
     for arn in all.iter().filter_map(|s| s.certificate_arn()) {
         let Ok(out) = sc.clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await else { continue };
         let t: Vec<(&str, &str)> = out.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default())).collect();
@@ -122,10 +143,23 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
         Backoff::new(Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(90)),
         &format!("waiting for ACM's DNS validation records of {arn}"),
         || async {
-            let d = sc.clients.acm.describe_certificate().certificate_arn(arn).send().await.map_err(|e| err("describing the certificate", e))?;
+            let d = sc
+                .clients
+                .acm
+                .describe_certificate()
+                .certificate_arn(arn)
+                .send()
+                .await
+                .map_err(|e| err("describing the certificate", e))?;
             let options = d.certificate().map(|c| c.domain_validation_options().to_vec()).unwrap_or_default();
             let ready = !options.is_empty() && options.iter().all(|o| o.resource_record().is_some());
-            Ok(ready.then(|| options.iter().filter_map(|o| o.resource_record()).map(|r| (r.name().to_string(), r.value().to_string())).collect()))
+            Ok(ready.then(|| {
+                options
+                    .iter()
+                    .filter_map(|o| o.resource_record())
+                    .map(|r| (r.name().to_string(), r.value().to_string()))
+                    .collect()
+            }))
         },
     )
     .await?;
@@ -154,14 +188,27 @@ async fn validate(sc: &StepContext, arn: &str, zone: &str) -> anyhow::Result<()>
         .route53
         .change_resource_record_sets()
         .hosted_zone_id(&zone_id)
-        .change_batch(ChangeBatch::builder().set_changes(Some(changes)).comment("lbstack: ACM DNS validation").build().expect("changes are set"))
+        .change_batch(
+            ChangeBatch::builder()
+                .set_changes(Some(changes))
+                .comment("lbstack: ACM DNS validation")
+                .build()
+                .expect("changes are set"),
+        )
         .send()
         .await
         .map_err(|e| err(&format!("writing validation records in {zone}"), e))?;
     let names: Vec<&str> = records.iter().map(|(n, _)| n.as_str()).collect();
     (sc.progress)(format!("  waiting for ACM to validate {arn} through CNAME {} in {zone}", names.join(", ")));
-    let wait = sc.clients.acm.wait_until_certificate_validated().certificate_arn(arn).wait(crate::clock::scaled(Duration::from_secs(45 * 60)));
-    crate::logging::waiting(&format!("for ACM to issue {arn}"), wait).await.map_err(|e| err("waiting for the certificate to be issued", e))?;
+    let wait = sc
+        .clients
+        .acm
+        .wait_until_certificate_validated()
+        .certificate_arn(arn)
+        .wait(crate::clock::scaled(Duration::from_secs(45 * 60)));
+    crate::logging::waiting(&format!("for ACM to issue {arn}"), wait)
+        .await
+        .map_err(|e| err("waiting for the certificate to be issued", e))?;
     Ok(())
 }
 
@@ -188,11 +235,25 @@ pub async fn update_certificate(sc: &StepContext, c: &Change) -> anyhow::Result<
     let (add, remove) = tags_changed(&a.tags, before_tags.as_ref());
     if !remove.is_empty() {
         let keys = remove.iter().map(|k| Tag::builder().key(k).build().expect("key is set")).collect();
-        sc.clients.acm.remove_tags_from_certificate().certificate_arn(&arn).set_tags(Some(keys)).send().await.map_err(|e| err("removing tags", e))?;
+        sc.clients
+            .acm
+            .remove_tags_from_certificate()
+            .certificate_arn(&arn)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
         let t = add.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key is set")).collect();
-        sc.clients.acm.add_tags_to_certificate().certificate_arn(&arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+        sc.clients
+            .acm
+            .add_tags_to_certificate()
+            .certificate_arn(&arn)
+            .set_tags(Some(t))
+            .send()
+            .await
+            .map_err(|e| err("tagging", e))?;
     }
     Ok(())
 }

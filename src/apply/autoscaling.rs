@@ -5,8 +5,8 @@
 use super::{StepContext, changed, id, int, set_diff, tags_changed};
 use crate::attrs::RefOrId;
 use crate::attrs::autoscaling::{
-    AutoScalingGroupAttrs, CapacityReservations, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook, Notification, RefreshPreferences,
-    ScalingPolicyAttrs, ScheduledActionAttrs,
+    AutoScalingGroupAttrs, CapacityReservations, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook,
+    Notification, RefreshPreferences, ScalingPolicyAttrs, ScheduledActionAttrs,
 };
 use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
@@ -22,12 +22,20 @@ const WAIT: Duration = Duration::from_secs(900);
 /// Waiting for instances to terminate: checks every 0.5 s at first, then every 15 s.
 const TERMINATION: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), WAIT);
 /// Instance refreshes replace instances one warmup at a time: allow hours.
-const REFRESH: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(15), Duration::from_secs(4 * 3600));
+const REFRESH: Backoff =
+    Backoff::new(Duration::from_millis(500), Duration::from_secs(15), Duration::from_secs(4 * 3600));
 
 /// Whether the group `name` still exists: a delete that failed may have found it gone (Auto
 /// Scaling answers a missing group with a ValidationError, the code of every bad request).
 async fn group_exists(sc: &StepContext, name: &str) -> anyhow::Result<bool> {
-    let out = sc.clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(name).send().await.map_err(|e| err("reading the group", e))?;
+    let out = sc
+        .clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .map_err(|e| err("reading the group", e))?;
     Ok(!out.auto_scaling_groups().is_empty())
 }
 
@@ -36,9 +44,18 @@ async fn group_exists(sc: &StepContext, name: &str) -> anyhow::Result<bool> {
 /// The template's data, its security groups as ids now.
 fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec2::RequestLaunchTemplateData> {
     let groups = sc.ids.ids_of(&a.security_groups)?;
-    let tokens = if a.imds == "optional" { ec2::LaunchTemplateHttpTokensState::Optional } else { ec2::LaunchTemplateHttpTokensState::Required };
-    let metadata_tags =
-        a.imds_tags.map(|on| if on { ec2::LaunchTemplateInstanceMetadataTagsState::Enabled } else { ec2::LaunchTemplateInstanceMetadataTagsState::Disabled });
+    let tokens = if a.imds == "optional" {
+        ec2::LaunchTemplateHttpTokensState::Optional
+    } else {
+        ec2::LaunchTemplateHttpTokensState::Required
+    };
+    let metadata_tags = a.imds_tags.map(|on| {
+        if on {
+            ec2::LaunchTemplateInstanceMetadataTagsState::Enabled
+        } else {
+            ec2::LaunchTemplateInstanceMetadataTagsState::Disabled
+        }
+    });
     let mut d = ec2::RequestLaunchTemplateData::builder()
         .set_image_id(a.image.clone())
         .set_instance_type(a.instance_type.as_deref().map(ec2::InstanceType::from))
@@ -60,12 +77,17 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
     }
     if let Some(cpu) = &a.cpu_options {
         d = d.cpu_options(
-            ec2::LaunchTemplateCpuOptionsRequest::builder().set_core_count(int(cpu.core_count)).set_threads_per_core(int(cpu.threads_per_core)).build(),
+            ec2::LaunchTemplateCpuOptionsRequest::builder()
+                .set_core_count(int(cpu.core_count))
+                .set_threads_per_core(int(cpu.threads_per_core))
+                .build(),
         );
     }
     if let Some(recovery) = &a.auto_recovery {
         let state = ec2::LaunchTemplateAutoRecoveryState::from(recovery.as_str());
-        d = d.maintenance_options(ec2::LaunchTemplateInstanceMaintenanceOptionsRequest::builder().auto_recovery(state).build());
+        d = d.maintenance_options(
+            ec2::LaunchTemplateInstanceMaintenanceOptionsRequest::builder().auto_recovery(state).build(),
+        );
     }
     if let Some(p) = &a.placement {
         d = d.placement(
@@ -79,7 +101,9 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
     if let Some(preference) = &a.capacity_reservation {
         let preference = ec2::CapacityReservationPreference::from(preference.as_str());
         d = d.capacity_reservation_specification(
-            ec2::LaunchTemplateCapacityReservationSpecificationRequest::builder().capacity_reservation_preference(preference).build(),
+            ec2::LaunchTemplateCapacityReservationSpecificationRequest::builder()
+                .capacity_reservation_preference(preference)
+                .build(),
         );
     }
     for (kind, tags) in a.resource_tags.iter().flatten() {
@@ -91,7 +115,10 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
         );
     }
     for n in a.network_interfaces.iter().flatten() {
-        let tracking = (n.tcp_established_timeout.is_some() || n.udp_timeout.is_some() || n.udp_stream_timeout.is_some()).then(|| {
+        let tracking = (n.tcp_established_timeout.is_some()
+            || n.udp_timeout.is_some()
+            || n.udp_stream_timeout.is_some())
+        .then(|| {
             ec2::ConnectionTrackingSpecificationRequest::builder()
                 .set_tcp_established_timeout(int(n.tcp_established_timeout))
                 .set_udp_timeout(int(n.udp_timeout))
@@ -120,7 +147,12 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
             .set_max_price(spot.max_price.clone())
             .instance_interruption_behavior(ec2::InstanceInterruptionBehavior::from(spot.interruption.as_str()))
             .build();
-        d = d.instance_market_options(ec2::LaunchTemplateInstanceMarketOptionsRequest::builder().market_type(ec2::MarketType::Spot).spot_options(spot).build());
+        d = d.instance_market_options(
+            ec2::LaunchTemplateInstanceMarketOptionsRequest::builder()
+                .market_type(ec2::MarketType::Spot)
+                .spot_options(spot)
+                .build(),
+        );
     }
     if let Some(rv) = &a.root_volume {
         let ebs = ec2::LaunchTemplateEbsBlockDeviceRequest::builder()
@@ -131,7 +163,9 @@ fn template_data(sc: &StepContext, a: &LaunchTemplateAttrs) -> anyhow::Result<ec
             .set_throughput(int(rv.throughput))
             .delete_on_termination(true)
             .build();
-        d = d.block_device_mappings(ec2::LaunchTemplateBlockDeviceMappingRequest::builder().set_device_name(rv.device.clone()).ebs(ebs).build());
+        d = d.block_device_mappings(
+            ec2::LaunchTemplateBlockDeviceMappingRequest::builder().set_device_name(rv.device.clone()).ebs(ebs).build(),
+        );
     }
     // Root first: the reader takes the first mapping the stack does not name as the root.
     for (device, v) in a.volumes.iter().flatten() {
@@ -166,22 +200,34 @@ pub async fn create_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         .launch_template_data(template_data(sc, &a)?)
         .set_version_description(a.description.clone())
         .tag_specifications(
-            ec2::TagSpecification::builder().resource_type(ec2::ResourceType::LaunchTemplate).set_tags(Some(super::ec2::tag_list(&a.tags))).build(),
+            ec2::TagSpecification::builder()
+                .resource_type(ec2::ResourceType::LaunchTemplate)
+                .set_tags(Some(super::ec2::tag_list(&a.tags)))
+                .build(),
         )
         .send()
         .await;
     let doing = format!("creating launch template {}", c.name);
     let id = match sent {
-        Ok(out) => {
-            out.launch_template().and_then(|t| t.launch_template_id()).ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?.to_string()
-        }
+        Ok(out) => out
+            .launch_template()
+            .and_then(|t| t.launch_template_id())
+            .ok_or_else(|| anyhow::anyhow!("CreateLaunchTemplate returned no id"))?
+            .to_string(),
         // The retry of a create whose answer was lost meets the template it made: ours by its tags.
         Err(e) if class_of(&e) == Class::AlreadyExists => {
             let failure = err(&doing, e);
-            let found =
-                sc.clients.ec2.describe_launch_templates().launch_template_names(&c.name).send().await.map_err(|e| err("looking up the launch template", e))?;
+            let found = sc
+                .clients
+                .ec2
+                .describe_launch_templates()
+                .launch_template_names(&c.name)
+                .send()
+                .await
+                .map_err(|e| err("looking up the launch template", e))?;
             let ours = found.launch_templates().iter().find(|t| {
-                let tags: Vec<(&str, &str)> = t.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+                let tags: Vec<(&str, &str)> =
+                    t.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
                 super::owned_by(&tags, &sc.stack, &c.address)
             });
             match ours.and_then(|t| t.launch_template_id()) {
@@ -216,7 +262,10 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
             .send()
             .await
             .map_err(|e| err(&format!("creating a version of launch template {}", c.name), e))?;
-        let version = out.launch_template_version().and_then(|v| v.version_number()).ok_or_else(|| anyhow::anyhow!("no version number returned"))?;
+        let version = out
+            .launch_template_version()
+            .and_then(|v| v.version_number())
+            .ok_or_else(|| anyhow::anyhow!("no version number returned"))?;
         sc.clients
             .ec2
             .modify_launch_template()
@@ -231,7 +280,14 @@ pub async fn update_template(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     let (add, remove) = tags_changed(&a.tags, before.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
         let keys = remove.into_iter().map(|k| ec2::Tag::builder().key(k).build()).collect();
-        sc.clients.ec2.delete_tags().resources(&lt).set_tags(Some(keys)).send().await.map_err(|e| err("removing tags", e))?;
+        sc.clients
+            .ec2
+            .delete_tags()
+            .resources(&lt)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
         let t = add.into_iter().map(|(k, v)| ec2::Tag::builder().key(k).value(v).build()).collect();
@@ -263,8 +319,12 @@ fn requirements(r: &crate::attrs::autoscaling::InstanceRequirements) -> asg::Ins
     let mut b = asg::InstanceRequirements::builder()
         .v_cpu_count(asg::VCpuCountRequest::builder().set_min(int(r.vcpus.0)).set_max(int(r.vcpus.1)).build())
         .memory_mib(asg::MemoryMiBRequest::builder().set_min(int(r.memory_mib.0)).set_max(int(r.memory_mib.1)).build())
-        .set_cpu_manufacturers(strings(&r.cpu_manufacturers).map(|v| v.iter().map(|m| asg::CpuManufacturer::from(m.as_str())).collect()))
-        .set_accelerator_types(strings(&r.accelerator_types).map(|v| v.iter().map(|t| asg::AcceleratorType::from(t.as_str())).collect()))
+        .set_cpu_manufacturers(
+            strings(&r.cpu_manufacturers).map(|v| v.iter().map(|m| asg::CpuManufacturer::from(m.as_str())).collect()),
+        )
+        .set_accelerator_types(
+            strings(&r.accelerator_types).map(|v| v.iter().map(|t| asg::AcceleratorType::from(t.as_str())).collect()),
+        )
         .set_burstable_performance(r.burstable.as_deref().map(asg::BurstablePerformance::from))
         .set_allowed_instance_types(strings(&r.allowed_types))
         .set_excluded_instance_types(strings(&r.excluded_types));
@@ -282,13 +342,18 @@ fn template_or_mix(
     let spec = template_spec(sc, a)?;
     let Some(m) = &a.mixed_instances else { return Ok((Some(spec), None)) };
     let weight = |t: &str| m.weighted_capacity.as_ref().and_then(|w| w.get(t)).map(|w| w.to_string());
-    let mut overrides: Vec<asg::LaunchTemplateOverrides> =
-        m.types.iter().map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).set_weighted_capacity(weight(t)).build()).collect();
+    let mut overrides: Vec<asg::LaunchTemplateOverrides> = m
+        .types
+        .iter()
+        .map(|t| asg::LaunchTemplateOverrides::builder().instance_type(t).set_weighted_capacity(weight(t)).build())
+        .collect();
     if let Some(r) = &m.requirements {
         overrides.push(asg::LaunchTemplateOverrides::builder().instance_requirements(requirements(r)).build());
     }
     let mix = asg::MixedInstancesPolicy::builder()
-        .launch_template(asg::LaunchTemplate::builder().launch_template_specification(spec).set_overrides(Some(overrides)).build())
+        .launch_template(
+            asg::LaunchTemplate::builder().launch_template_specification(spec).set_overrides(Some(overrides)).build(),
+        )
         .instances_distribution(
             asg::InstancesDistribution::builder()
                 .on_demand_base_capacity(m.on_demand_base as i32)
@@ -302,7 +367,15 @@ fn template_or_mix(
 
 fn group_tags<'a>(name: &str, tags: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<asg::Tag> {
     tags.into_iter()
-        .map(|(k, v)| asg::Tag::builder().resource_id(name).resource_type("auto-scaling-group").key(k).value(v).propagate_at_launch(true).build())
+        .map(|(k, v)| {
+            asg::Tag::builder()
+                .resource_id(name)
+                .resource_type("auto-scaling-group")
+                .key(k)
+                .value(v)
+                .propagate_at_launch(true)
+                .build()
+        })
         .collect()
 }
 
@@ -329,7 +402,9 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .set_instance_maintenance_policy(a.instance_maintenance.as_ref().map(maintenance))
         .capacity_reservation_specification(reservations(&a.capacity_reservations))
         // Hooks come with the group, so its first instances already wait at a launch hook.
-        .set_lifecycle_hook_specification_list(Some(hooks(&a.lifecycle_hooks).into_values().map(|h| h.specification).collect()))
+        .set_lifecycle_hook_specification_list(Some(
+            hooks(&a.lifecycle_hooks).into_values().map(|h| h.specification).collect(),
+        ))
         .set_tags(Some(group_tags(&c.name, &a.tags)))
         .set_launch_template(template)
         .set_mixed_instances_policy(mix)
@@ -348,7 +423,8 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| err("reading the group", e))?;
             let ours = found.auto_scaling_groups().first().is_some_and(|g| {
-                let tags: Vec<(&str, &str)> = g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+                let tags: Vec<(&str, &str)> =
+                    g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
                 super::owned_by(&tags, &sc.stack, &c.address)
             });
             if !ours {
@@ -364,8 +440,18 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         // With launches suspended the group may never reach its minimum: nothing to wait for.
         return Ok(());
     }
-    (sc.progress)(format!("{}: waiting for {} instance{} in service", c.address, a.min, if a.min == 1 { "" } else { "s" }));
-    let wait = sc.clients.autoscaling.wait_until_group_in_service().auto_scaling_group_names(&c.name).wait(crate::clock::scaled(WAIT));
+    (sc.progress)(format!(
+        "{}: waiting for {} instance{} in service",
+        c.address,
+        a.min,
+        if a.min == 1 { "" } else { "s" }
+    ));
+    let wait = sc
+        .clients
+        .autoscaling
+        .wait_until_group_in_service()
+        .auto_scaling_group_names(&c.name)
+        .wait(crate::clock::scaled(WAIT));
     crate::logging::waiting(&format!("for {}'s instances in service", c.name), wait)
         .await
         .map_err(|e| err(&format!("waiting for {} to reach its minimum size in service", c.name), e))?;
@@ -429,12 +515,9 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .max_instance_lifetime(a.max_instance_lifetime as i32)
             .capacity_reservation_specification(reservations(&a.capacity_reservations))
             // -1 and -1 clear a policy the stack no longer sets.
-            .instance_maintenance_policy(
-                a.instance_maintenance
-                    .as_ref()
-                    .map(maintenance)
-                    .unwrap_or_else(|| asg::InstanceMaintenancePolicy::builder().min_healthy_percentage(-1).max_healthy_percentage(-1).build()),
-            )
+            .instance_maintenance_policy(a.instance_maintenance.as_ref().map(maintenance).unwrap_or_else(|| {
+                asg::InstanceMaintenancePolicy::builder().min_healthy_percentage(-1).max_healthy_percentage(-1).build()
+            }))
             .set_launch_template(template)
             .set_mixed_instances_policy(mix)
             .set_desired_capacity_type(a.desired_capacity_type.clone());
@@ -452,7 +535,10 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     }
     let (add, remove) = tags_changed(&a.tags, b.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
-        let t = remove.into_iter().map(|k| asg::Tag::builder().resource_id(&name).resource_type("auto-scaling-group").key(k).build()).collect();
+        let t = remove
+            .into_iter()
+            .map(|k| asg::Tag::builder().resource_id(&name).resource_type("auto-scaling-group").key(k).build())
+            .collect();
         sc.clients.autoscaling.delete_tags().set_tags(Some(t)).send().await.map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
@@ -463,14 +549,16 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         metrics_and_processes(sc, &name, &a, b.as_ref()).await?;
     }
     if changed(c, "lifecycle_hooks") {
-        let (want, have) = (hooks(&a.lifecycle_hooks), hooks(b.as_ref().map(|b| b.lifecycle_hooks.as_slice()).unwrap_or_default()));
+        let (want, have) =
+            (hooks(&a.lifecycle_hooks), hooks(b.as_ref().map(|b| b.lifecycle_hooks.as_slice()).unwrap_or_default()));
         for (hook, h) in &want {
             if have.get(hook).is_none_or(|old| old.value != h.value) {
                 put_hook(sc, &name, &h.specification).await?;
             }
         }
         for hook in have.keys().filter(|k| !want.contains_key(*k)) {
-            let req = sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
+            let req =
+                sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
             req.send().await.map_err(|e| err(&format!("deleting lifecycle hook {hook}"), e))?;
         }
     }
@@ -488,9 +576,13 @@ fn reservations(r: &CapacityReservations) -> asg::CapacityReservationSpecificati
         .set_capacity_reservation_ids(Some(r.ids.clone()).filter(|l| !l.is_empty()))
         .set_capacity_reservation_resource_group_arns(Some(r.groups.clone()).filter(|l| !l.is_empty()))
         .build();
-    let spec =
-        asg::CapacityReservationSpecification::builder().capacity_reservation_preference(asg::CapacityReservationPreference::from(r.preference.as_str()));
-    if r.preference.starts_with("capacity-reservations") { spec.capacity_reservation_target(target).build() } else { spec.build() }
+    let spec = asg::CapacityReservationSpecification::builder()
+        .capacity_reservation_preference(asg::CapacityReservationPreference::from(r.preference.as_str()));
+    if r.preference.starts_with("capacity-reservations") {
+        spec.capacity_reservation_target(target).build()
+    } else {
+        spec.build()
+    }
 }
 
 fn maintenance(m: &InstanceMaintenance) -> asg::InstanceMaintenancePolicy {
@@ -543,7 +635,12 @@ async fn put_hook(sc: &StepContext, group: &str, h: &asg::LifecycleHookSpecifica
 }
 
 /// The warm pool (put whole, or deleted) and the SNS notifications (per topic) as the stack has them.
-async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &AutoScalingGroupAttrs, b: Option<&AutoScalingGroupAttrs>) -> anyhow::Result<()> {
+async fn warm_pool_and_notifications(
+    sc: &StepContext,
+    name: &str,
+    a: &AutoScalingGroupAttrs,
+    b: Option<&AutoScalingGroupAttrs>,
+) -> anyhow::Result<()> {
     let api = &sc.clients.autoscaling;
     let had_pool = b.and_then(|b| b.warm_pool.as_ref());
     if a.warm_pool.as_ref() != had_pool {
@@ -561,12 +658,19 @@ async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &AutoScali
                     .map_err(|e| err("putting the warm pool", e))?;
             }
             None => {
-                api.delete_warm_pool().auto_scaling_group_name(name).force_delete(true).send().await.map_err(|e| err("deleting the warm pool", e))?;
+                api.delete_warm_pool()
+                    .auto_scaling_group_name(name)
+                    .force_delete(true)
+                    .send()
+                    .await
+                    .map_err(|e| err("deleting the warm pool", e))?;
             }
         }
     }
     // Topics as ARNs now, and as they were when the plan was made.
-    let topics = |list: &[Notification], id: &dyn Fn(&RefOrId) -> anyhow::Result<String>| -> anyhow::Result<std::collections::BTreeMap<String, Vec<String>>> {
+    let topics = |list: &[Notification],
+                  id: &dyn Fn(&RefOrId) -> anyhow::Result<String>|
+     -> anyhow::Result<std::collections::BTreeMap<String, Vec<String>>> {
         list.iter().map(|n| Ok((id(&n.topic)?, n.events.clone()))).collect()
     };
     let want = topics(&a.notifications, &|t| sc.ids.id_of(t))?;
@@ -595,13 +699,22 @@ async fn warm_pool_and_notifications(sc: &StepContext, name: &str, a: &AutoScali
 
 /// The metrics a group collects and the processes it keeps suspended: two sets, each changed by
 /// what the stack adds and removes (both calls take lists, and an empty list would mean all).
-async fn metrics_and_processes(sc: &StepContext, name: &str, a: &AutoScalingGroupAttrs, b: Option<&AutoScalingGroupAttrs>) -> anyhow::Result<()> {
+async fn metrics_and_processes(
+    sc: &StepContext,
+    name: &str,
+    a: &AutoScalingGroupAttrs,
+    b: Option<&AutoScalingGroupAttrs>,
+) -> anyhow::Result<()> {
     let none = Vec::new();
     let (enable, disable) = set_diff(&a.metrics, b.map_or(&none, |b| &b.metrics));
     let (suspend, resume) = set_diff(&a.suspended_processes, b.map_or(&none, |b| &b.suspended_processes));
     let api = &sc.clients.autoscaling;
     if !enable.is_empty() {
-        let req = api.enable_metrics_collection().auto_scaling_group_name(name).granularity("1Minute").set_metrics(Some(enable));
+        let req = api
+            .enable_metrics_collection()
+            .auto_scaling_group_name(name)
+            .granularity("1Minute")
+            .set_metrics(Some(enable));
         req.send().await.map_err(|e| err("enabling group metrics", e))?;
     }
     if !disable.is_empty() {
@@ -613,10 +726,20 @@ async fn metrics_and_processes(sc: &StepContext, name: &str, a: &AutoScalingGrou
             .map_err(|e| err("disabling group metrics", e))?;
     }
     if !suspend.is_empty() {
-        api.suspend_processes().auto_scaling_group_name(name).set_scaling_processes(Some(suspend)).send().await.map_err(|e| err("suspending processes", e))?;
+        api.suspend_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(suspend))
+            .send()
+            .await
+            .map_err(|e| err("suspending processes", e))?;
     }
     if !resume.is_empty() {
-        api.resume_processes().auto_scaling_group_name(name).set_scaling_processes(Some(resume)).send().await.map_err(|e| err("resuming processes", e))?;
+        api.resume_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(resume))
+            .send()
+            .await
+            .map_err(|e| err("resuming processes", e))?;
     }
     Ok(())
 }
@@ -632,12 +755,24 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &RefreshPrefer
         .set_checkpoint_percentages(Some(checkpoints).filter(|v| !v.is_empty()))
         .set_checkpoint_delay(int(prefs.checkpoint_delay))
         .set_auto_rollback(prefs.auto_rollback)
-        .set_alarm_specification(Some(asg::AlarmSpecification::builder().set_alarms(Some(prefs.alarms.clone())).build()).filter(|_| !prefs.alarms.is_empty()))
-        .set_scale_in_protected_instances(prefs.scale_in_protected_instances.as_deref().map(asg::ScaleInProtectedInstances::from))
+        .set_alarm_specification(
+            Some(asg::AlarmSpecification::builder().set_alarms(Some(prefs.alarms.clone())).build())
+                .filter(|_| !prefs.alarms.is_empty()),
+        )
+        .set_scale_in_protected_instances(
+            prefs.scale_in_protected_instances.as_deref().map(asg::ScaleInProtectedInstances::from),
+        )
         .set_standby_instances(prefs.standby_instances.as_deref().map(asg::StandbyInstances::from))
         .build();
     let asked = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
-    let started = sc.clients.autoscaling.start_instance_refresh().auto_scaling_group_name(name).preferences(preferences).send().await;
+    let started = sc
+        .clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name(name)
+        .preferences(preferences)
+        .send()
+        .await;
     let refresh_id = match started {
         Ok(out) => out.instance_refresh_id().unwrap_or_default().to_string(),
         // A refresh that started since this step asked is the one a lost answer started.
@@ -651,9 +786,16 @@ async fn refresh(sc: &StepContext, c: &Change, name: &str, prefs: &RefreshPrefer
                 .send()
                 .await
                 .map_err(|e| err("reading instance refreshes", e))?;
-            match out.instance_refreshes().first().filter(|r| r.start_time().is_some_and(|t| t.secs() >= asked.secs())).and_then(|r| r.instance_refresh_id()) {
+            match out
+                .instance_refreshes()
+                .first()
+                .filter(|r| r.start_time().is_some_and(|t| t.secs() >= asked.secs()))
+                .and_then(|r| r.instance_refresh_id())
+            {
                 Some(id) => id.to_string(),
-                None => anyhow::bail!("an instance refresh is already running on {name}; let it finish (or cancel it) and apply again"),
+                None => anyhow::bail!(
+                    "an instance refresh is already running on {name}; let it finish (or cancel it) and apply again"
+                ),
             }
         }
         Err(e) => return Err(err(&format!("starting an instance refresh of {name}"), e)),
@@ -699,7 +841,8 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     // instances of its own: both go first.
     let before = c.before_as::<AutoScalingGroupAttrs>()?;
     for hook in hooks(before.as_ref().map(|b| b.lifecycle_hooks.as_slice()).unwrap_or_default()).keys() {
-        let req = sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
+        let req =
+            sc.clients.autoscaling.delete_lifecycle_hook().auto_scaling_group_name(&name).lifecycle_hook_name(hook);
         if let Err(e) = req.send().await
             && class_of(&e) != Class::NotFound
         {
@@ -707,13 +850,23 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         }
     }
     if before.as_ref().is_some_and(|b| b.warm_pool.is_some())
-        && let Err(e) = sc.clients.autoscaling.delete_warm_pool().auto_scaling_group_name(&name).force_delete(true).send().await
+        && let Err(e) =
+            sc.clients.autoscaling.delete_warm_pool().auto_scaling_group_name(&name).force_delete(true).send().await
         && class_of(&e) != Class::NotFound
     {
         return Err(err("deleting the warm pool", e));
     }
     if !force {
-        let scaled = sc.clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&name).min_size(0).max_size(0).desired_capacity(0).send().await;
+        let scaled = sc
+            .clients
+            .autoscaling
+            .update_auto_scaling_group()
+            .auto_scaling_group_name(&name)
+            .min_size(0)
+            .max_size(0)
+            .desired_capacity(0)
+            .send()
+            .await;
         if let Err(e) = scaled {
             let failure = err(&format!("scaling {name} to zero"), e);
             return if group_exists(sc, &name).await? { Err(failure) } else { Ok(()) };
@@ -739,12 +892,27 @@ pub async fn delete_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         })
         .await?;
     }
-    if let Err(e) = sc.clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(force).send().await {
+    if let Err(e) = sc
+        .clients
+        .autoscaling
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(&name)
+        .force_delete(force)
+        .send()
+        .await
+    {
         let failure = err(&format!("deleting auto-scaling group {name}"), e);
         return if group_exists(sc, &name).await? { Err(failure) } else { Ok(()) };
     }
-    let wait = sc.clients.autoscaling.wait_until_group_not_exists().auto_scaling_group_names(&name).wait(crate::clock::scaled(WAIT));
-    crate::logging::waiting(&format!("until {name} is deleted"), wait).await.map_err(|e| err(&format!("waiting for {name} to be deleted"), e))?;
+    let wait = sc
+        .clients
+        .autoscaling
+        .wait_until_group_not_exists()
+        .auto_scaling_group_names(&name)
+        .wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("until {name} is deleted"), wait)
+        .await
+        .map_err(|e| err(&format!("waiting for {name} to be deleted"), e))?;
     Ok(())
 }
 
@@ -759,9 +927,17 @@ fn resource_label(sc: &StepContext, lb: &Option<RefOrId>, tg: &Option<RefOrId>) 
 }
 
 /// Metric dimensions as CloudWatch takes them, a group of the stack by its name now.
-fn dimensions(sc: &StepContext, dims: &[crate::attrs::autoscaling::MetricDimension]) -> anyhow::Result<Vec<asg::MetricDimension>> {
+fn dimensions(
+    sc: &StepContext,
+    dims: &[crate::attrs::autoscaling::MetricDimension],
+) -> anyhow::Result<Vec<asg::MetricDimension>> {
     dims.iter()
-        .map(|d| Ok(asg::MetricDimension::builder().set_name(d.name.clone()).set_value(d.value.as_ref().map(|v| sc.ids.id_of(v)).transpose()?).build()))
+        .map(|d| {
+            Ok(asg::MetricDimension::builder()
+                .set_name(d.name.clone())
+                .set_value(d.value.as_ref().map(|v| sc.ids.id_of(v)).transpose()?)
+                .build())
+        })
         .collect()
 }
 
@@ -769,9 +945,17 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after_as::<ScalingPolicyAttrs>()?;
     let group = sc.ids.id_of_ref(&a.group)?;
     let warmup = a.warmup.flatten().map(|n| n as i32);
-    let mut req = sc.clients.autoscaling.put_scaling_policy().auto_scaling_group_name(&group).policy_name(&c.name).policy_type(&a.r#type).enabled(a.enabled);
+    let mut req = sc
+        .clients
+        .autoscaling
+        .put_scaling_policy()
+        .auto_scaling_group_name(&group)
+        .policy_name(&c.name)
+        .policy_type(&a.r#type)
+        .enabled(a.enabled);
     if let Some(t) = &a.target_tracking {
-        let mut conf = asg::TargetTrackingConfiguration::builder().set_target_value(t.target).disable_scale_in(t.disable_scale_in);
+        let mut conf =
+            asg::TargetTrackingConfiguration::builder().set_target_value(t.target).disable_scale_in(t.disable_scale_in);
         if let Some(metric) = &t.metric {
             conf = conf.predefined_metric_specification(
                 asg::PredefinedMetricSpecification::builder()
@@ -798,13 +982,33 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
                 .iter()
                 .map(|(id, m)| {
                     let dims = dimensions(sc, &m.dimensions)?;
-                    let metric = asg::Metric::builder().set_namespace(m.namespace.clone()).set_metric_name(m.name.clone()).set_dimensions(Some(dims)).build();
-                    let stat = asg::TargetTrackingMetricStat::builder().metric(metric).set_stat(m.statistic.clone()).set_unit(m.unit.clone()).build();
-                    Ok(asg::TargetTrackingMetricDataQuery::builder().id(id).metric_stat(stat).return_data(false).build())
+                    let metric = asg::Metric::builder()
+                        .set_namespace(m.namespace.clone())
+                        .set_metric_name(m.name.clone())
+                        .set_dimensions(Some(dims))
+                        .build();
+                    let stat = asg::TargetTrackingMetricStat::builder()
+                        .metric(metric)
+                        .set_stat(m.statistic.clone())
+                        .set_unit(m.unit.clone())
+                        .build();
+                    Ok(asg::TargetTrackingMetricDataQuery::builder()
+                        .id(id)
+                        .metric_stat(stat)
+                        .return_data(false)
+                        .build())
                 })
                 .collect::<anyhow::Result<_>>()?;
-            queries.push(asg::TargetTrackingMetricDataQuery::builder().id("tracked").expression(&math.expression).return_data(true).build());
-            conf = conf.customized_metric_specification(asg::CustomizedMetricSpecification::builder().set_metrics(Some(queries)).build());
+            queries.push(
+                asg::TargetTrackingMetricDataQuery::builder()
+                    .id("tracked")
+                    .expression(&math.expression)
+                    .return_data(true)
+                    .build(),
+            );
+            conf = conf.customized_metric_specification(
+                asg::CustomizedMetricSpecification::builder().set_metrics(Some(queries)).build(),
+            );
         }
         req = req.target_tracking_configuration(conf.build()).set_estimated_instance_warmup(warmup);
     } else if let Some(s) = &a.step {
@@ -847,22 +1051,31 @@ pub async fn put_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
                 .set_metric_name(m.name.clone())
                 .set_dimensions(Some(dimensions(sc, &m.dimensions)?))
                 .build();
-            let stat = asg::MetricStat::builder().metric(metric).set_stat(m.statistic.clone()).set_unit(m.unit.clone()).build();
+            let stat = asg::MetricStat::builder()
+                .metric(metric)
+                .set_stat(m.statistic.clone())
+                .set_unit(m.unit.clone())
+                .build();
             Ok(asg::MetricDataQuery::builder().id("metric").metric_stat(stat).return_data(true).build())
         };
         if let Some(m) = &p.scaling_metric {
-            spec =
-                spec.customized_scaling_metric_specification(asg::PredictiveScalingCustomizedScalingMetric::builder().metric_data_queries(query(m)?).build());
+            spec = spec.customized_scaling_metric_specification(
+                asg::PredictiveScalingCustomizedScalingMetric::builder().metric_data_queries(query(m)?).build(),
+            );
         }
         if let Some(m) = &p.load_metric {
-            spec = spec.customized_load_metric_specification(asg::PredictiveScalingCustomizedLoadMetric::builder().metric_data_queries(query(m)?).build());
+            spec = spec.customized_load_metric_specification(
+                asg::PredictiveScalingCustomizedLoadMetric::builder().metric_data_queries(query(m)?).build(),
+            );
         }
         let spec = spec.build();
         let conf = asg::PredictiveScalingConfiguration::builder()
             .metric_specifications(spec)
             .mode(asg::PredictiveScalingMode::from(p.mode.as_str()))
             .scheduling_buffer_time(p.buffer_time as i32)
-            .max_capacity_breach_behavior(asg::PredictiveScalingMaxCapacityBreachBehavior::from(p.max_capacity_behavior.as_str()))
+            .max_capacity_breach_behavior(asg::PredictiveScalingMaxCapacityBreachBehavior::from(
+                p.max_capacity_behavior.as_str(),
+            ))
             .set_max_capacity_buffer(int(p.max_capacity_buffer))
             .build();
         req = req.predictive_scaling_configuration(conf);
@@ -904,7 +1117,11 @@ fn group_of(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
 
 pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = group_of(sc, c)?;
-    let Err(e) = sc.clients.autoscaling.delete_policy().auto_scaling_group_name(&group).policy_name(&c.name).send().await else { return Ok(()) };
+    let Err(e) =
+        sc.clients.autoscaling.delete_policy().auto_scaling_group_name(&group).policy_name(&c.name).send().await
+    else {
+        return Ok(());
+    };
     // A retried delete (or one whose group went first) finds nothing: that is done.
     let failure = err(&format!("deleting scaling policy {}", c.name), e);
     if !group_exists(sc, &group).await? {
@@ -926,7 +1143,11 @@ pub async fn delete_policy(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 fn time(t: &Option<String>) -> anyhow::Result<Option<aws_smithy_types::DateTime>> {
     use aws_smithy_types::date_time::Format;
-    t.as_deref().map(|t| aws_smithy_types::DateTime::from_str(t, Format::DateTime).map_err(|e| anyhow::anyhow!("bad time {t}: {e}"))).transpose()
+    t.as_deref()
+        .map(|t| {
+            aws_smithy_types::DateTime::from_str(t, Format::DateTime).map_err(|e| anyhow::anyhow!("bad time {t}: {e}"))
+        })
+        .transpose()
 }
 
 pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -952,7 +1173,15 @@ pub async fn put_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 
 pub async fn delete_schedule(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = group_of(sc, c)?;
-    let Err(e) = sc.clients.autoscaling.delete_scheduled_action().auto_scaling_group_name(&group).scheduled_action_name(&c.name).send().await else {
+    let Err(e) = sc
+        .clients
+        .autoscaling
+        .delete_scheduled_action()
+        .auto_scaling_group_name(&group)
+        .scheduled_action_name(&c.name)
+        .send()
+        .await
+    else {
         return Ok(());
     };
     let failure = err(&format!("deleting scheduled action {}", c.name), e);

@@ -6,7 +6,10 @@ use crate::attrs::TagMap;
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
 use crate::aws_error::err;
 use crate::plan::{Change, Kind};
-use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension as CwDimension, Metric, MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag};
+use aws_sdk_cloudwatch::types::{
+    AlarmType, ComparisonOperator, Dimension as CwDimension, Metric, MetricDataQuery, MetricStat, StandardUnit,
+    Statistic, Tag,
+};
 
 /// CloudWatch names a load balancer `app/<name>/<id>` and a target group `targetgroup/<name>/<id>`:
 /// the tails of their ARNs. Group names and literal values pass through.
@@ -25,13 +28,19 @@ fn tag_list(tags: &TagMap) -> Vec<Tag> {
 }
 
 fn dimension_list(sc: &StepContext, dims: &[Dimension]) -> anyhow::Result<Vec<CwDimension>> {
-    dims.iter().map(|d| Ok(CwDimension::builder().name(&d.name).value(dimension_value(&sc.ids.id_of(&d.value)?)).build())).collect()
+    dims.iter()
+        .map(|d| Ok(CwDimension::builder().name(&d.name).value(dimension_value(&sc.ids.id_of(&d.value)?)).build()))
+        .collect()
 }
 
 async fn put(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow::Result<()> {
     let a = c.after_as::<AlarmAttrs>()?;
     let stat = a.statistic.as_deref().unwrap_or("Average");
-    let percentile = stat.starts_with('p') || stat.starts_with("tm") || stat.starts_with("wm") || stat.starts_with("tc") || stat.starts_with("ts");
+    let percentile = stat.starts_with('p')
+        || stat.starts_with("tm")
+        || stat.starts_with("wm")
+        || stat.starts_with("tc")
+        || stat.starts_with("ts");
     let dims = dimension_list(sc, &a.dimensions)?;
     let mut req = sc
         .clients
@@ -74,8 +83,16 @@ fn query(sc: &StepContext, q: &Query) -> anyhow::Result<MetricDataQuery> {
         return Ok(builder.set_expression(q.expression.clone()).build());
     }
     let dims = dimension_list(sc, q.dimensions.as_deref().unwrap_or_default())?;
-    let metric = Metric::builder().set_namespace(q.namespace.clone()).set_metric_name(q.metric.clone()).set_dimensions(Some(dims)).build();
-    let stat = MetricStat::builder().metric(metric).set_period(q.period.map(|n| n as i32)).set_stat(q.statistic.clone()).build();
+    let metric = Metric::builder()
+        .set_namespace(q.namespace.clone())
+        .set_metric_name(q.metric.clone())
+        .set_dimensions(Some(dims))
+        .build();
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .set_period(q.period.map(|n| n as i32))
+        .set_stat(q.statistic.clone())
+        .build();
     Ok(builder.metric_stat(stat).build())
 }
 
@@ -91,7 +108,15 @@ pub async fn create_composite_alarm(sc: &StepContext, c: &Change) -> anyhow::Res
 
 /// After a put that created an alarm: its ARN, and its tags set again on the ARN.
 async fn created(sc: &StepContext, c: &Change, kind: AlarmType) -> anyhow::Result<()> {
-    let out = sc.clients.cloudwatch.describe_alarms().alarm_names(&c.name).alarm_types(kind).send().await.map_err(|e| err("reading the alarm back", e))?;
+    let out = sc
+        .clients
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(&c.name)
+        .alarm_types(kind)
+        .send()
+        .await
+        .map_err(|e| err("reading the alarm back", e))?;
     let arn = out
         .metric_alarms()
         .iter()
@@ -103,7 +128,14 @@ async fn created(sc: &StepContext, c: &Change, kind: AlarmType) -> anyhow::Resul
     // Ownership lives in the tags. Some endpoints (LocalStack) drop the put's tags: set them
     // again on the ARN, which AWS takes as a no-op.
     let (tags, _) = alarm_tags(c)?;
-    sc.clients.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(tag_list(&tags))).send().await.map_err(|e| err("tagging the alarm", e))?;
+    sc.clients
+        .cloudwatch
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tag_list(&tags)))
+        .send()
+        .await
+        .map_err(|e| err("tagging the alarm", e))?;
     Ok(())
 }
 
@@ -131,11 +163,25 @@ async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let (want, have) = alarm_tags(c)?;
     let (add, remove) = tags_changed(&want, have.as_ref());
     if !remove.is_empty() {
-        sc.clients.cloudwatch.untag_resource().resource_arn(&arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+        sc.clients
+            .cloudwatch
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
         let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-        sc.clients.cloudwatch.tag_resource().resource_arn(&arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+        sc.clients
+            .cloudwatch
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(t))
+            .send()
+            .await
+            .map_err(|e| err("tagging", e))?;
     }
     Ok(())
 }
@@ -143,7 +189,9 @@ async fn retag(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// A metric or composite alarm's tags: desired, and live when it exists.
 fn alarm_tags(c: &Change) -> anyhow::Result<(TagMap, Option<TagMap>)> {
     Ok(match c.address.kind {
-        Kind::CompositeAlarm => (c.after_as::<CompositeAlarmAttrs>()?.tags, c.before_as::<CompositeAlarmAttrs>()?.map(|b| b.tags)),
+        Kind::CompositeAlarm => {
+            (c.after_as::<CompositeAlarmAttrs>()?.tags, c.before_as::<CompositeAlarmAttrs>()?.map(|b| b.tags))
+        }
         _ => (c.after_as::<AlarmAttrs>()?.tags, c.before_as::<AlarmAttrs>()?.map(|b| b.tags)),
     })
 }
@@ -170,6 +218,12 @@ async fn put_composite(sc: &StepContext, c: &Change, with_tags: bool) -> anyhow:
 }
 
 pub async fn delete_alarm(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
-    sc.clients.cloudwatch.delete_alarms().alarm_names(&c.name).send().await.map_err(|e| err(&format!("deleting alarm {}", c.name), e))?;
+    sc.clients
+        .cloudwatch
+        .delete_alarms()
+        .alarm_names(&c.name)
+        .send()
+        .await
+        .map_err(|e| err(&format!("deleting alarm {}", c.name), e))?;
     Ok(())
 }

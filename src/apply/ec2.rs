@@ -8,7 +8,9 @@ use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
 use crate::plan::Change;
 use crate::retry::{self, Backoff};
-use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
 
 /// EC2 tags (security groups, launch templates).
 pub(super) fn tag_list(tags: &TagMap) -> Vec<Tag> {
@@ -25,7 +27,12 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
         .group_name(&c.name)
         .description(&after.description)
         .vpc_id(vpc)
-        .tag_specifications(TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(&after.tags))).build())
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::SecurityGroup)
+                .set_tags(Some(tag_list(&after.tags)))
+                .build(),
+        )
         .send()
         .await;
     let doing = format!("creating security group {}", c.name);
@@ -44,7 +51,8 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| err("looking up the security group", e))?;
             let ours = found.security_groups().iter().find(|g| {
-                let t: Vec<(&str, &str)> = g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+                let t: Vec<(&str, &str)> =
+                    g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
                 super::owned_by(&t, &sc.stack, &c.address)
             });
             match ours.and_then(|g| g.group_id()) {
@@ -61,7 +69,13 @@ pub async fn create_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// Authorise or revoke permissions on a group. A batch that meets a rule already there (or
 /// already gone: a retried call whose first answer was lost) is applied one rule at a time, and
 /// those rules are skipped.
-async fn permissions_call(sc: &StepContext, group: &str, direction: &str, grant: bool, perms: Vec<IpPermission>) -> anyhow::Result<()> {
+async fn permissions_call(
+    sc: &StepContext,
+    group: &str,
+    direction: &str,
+    grant: bool,
+    perms: Vec<IpPermission>,
+) -> anyhow::Result<()> {
     let send = |perms: Vec<IpPermission>| async move {
         let ec2 = &sc.clients.ec2;
         match (direction, grant) {
@@ -144,7 +158,10 @@ pub async fn sync_security_group_rules(sc: &StepContext, c: &Change, fresh: bool
 }
 
 /// Permissions with their sources as ids (`id` resolves a group of the stack).
-fn resolved(perms: &[Permission], id: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<Vec<Permission<String>>> {
+fn resolved(
+    perms: &[Permission],
+    id: impl Fn(&RefOrId) -> anyhow::Result<String>,
+) -> anyhow::Result<Vec<Permission<String>>> {
     perms.iter().map(|p| Ok(p.with_source(id(&p.source)?))).collect()
 }
 
@@ -180,7 +197,8 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 /// Revoke every rule of a group about to be deleted (see Op::ClearRules).
 pub async fn clear_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let group = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let before = c.before_as::<SecurityGroupAttrs>()?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
+    let before =
+        c.before_as::<SecurityGroupAttrs>()?.ok_or_else(|| anyhow::anyhow!("{} has no live attributes", c.address))?;
     for (direction, perms) in [("ingress", &before.ingress), ("egress", &before.egress)] {
         let perms = resolved(perms, |r| sc.ids.id_before(r))?;
         if !perms.is_empty() {

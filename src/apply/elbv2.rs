@@ -2,8 +2,9 @@
 
 use super::{StepContext, changed, id, int, set_diff, tags_changed};
 use crate::attrs::elbv2::{
-    Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication, RuleAttrs,
-    SharedListenerAttrs, SharedListenerInputs, Target, TargetGroupAttrs, TrustStoreAttrs, TrustStoreInputs,
+    Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction,
+    MutualAuthentication, RuleAttrs, SharedListenerAttrs, SharedListenerInputs, Target, TargetGroupAttrs,
+    TrustStoreAttrs, TrustStoreInputs,
 };
 use crate::attrs::{AttributeMap, RefOrId, TagMap};
 use crate::aws_error::err;
@@ -13,11 +14,13 @@ use crate::plan::Kind;
 use crate::retry::{self, Backoff};
 use aws_sdk_elasticloadbalancingv2::client::Waiters;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConditionalBehaviorEnum,
-    AuthenticateOidcActionConfig, Certificate, FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
-    HttpRequestMethodConditionConfig, IpAddressType, ListenerAttribute, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
-    MutualAuthenticationAttributes, PathPatternConditionConfig, ProtocolEnum, QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig,
-    RedirectActionStatusCodeEnum, RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute,
+    Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum, AuthenticateCognitoActionConfig,
+    AuthenticateOidcActionConditionalBehaviorEnum, AuthenticateOidcActionConfig, Certificate,
+    FixedResponseActionConfig, ForwardActionConfig, HostHeaderConditionConfig, HttpHeaderConditionConfig,
+    HttpRequestMethodConditionConfig, IpAddressType, ListenerAttribute, LoadBalancerAttribute, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, Matcher, MutualAuthenticationAttributes, PathPatternConditionConfig, ProtocolEnum,
+    QueryStringConditionConfig, QueryStringKeyValuePair, RedirectActionConfig, RedirectActionStatusCodeEnum,
+    RuleCondition, RulePriorityPair, SourceIpConditionConfig, Tag, TargetDescription, TargetGroupAttribute,
     TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
 use indexmap::IndexMap;
@@ -33,7 +36,14 @@ fn tag_list(tags: &TagMap) -> Vec<Tag> {
 async fn set_tags(sc: &StepContext, arn: &str, want: &TagMap, have: Option<&TagMap>) -> anyhow::Result<()> {
     let (add, remove) = tags_changed(want, have);
     if !remove.is_empty() {
-        sc.clients.elbv2.remove_tags().resource_arns(arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+        sc.clients
+            .elbv2
+            .remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
         let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
@@ -46,8 +56,12 @@ async fn set_tags(sc: &StepContext, arn: &str, want: &TagMap, have: Option<&TagM
 /// was lost made it, and the retry that met AlreadyExists found it.
 async fn carries_our_tags(sc: &StepContext, c: &Change, arn: &str) -> anyhow::Result<bool> {
     let out = sc.clients.elbv2.describe_tags().resource_arns(arn).send().await.map_err(|e| err("reading tags", e))?;
-    let tags: Vec<(&str, &str)> =
-        out.tag_descriptions().iter().flat_map(|d| d.tags()).filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))).collect();
+    let tags: Vec<(&str, &str)> = out
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))
+        .collect();
     Ok(super::owned_by(&tags, &sc.stack, &c.address))
 }
 
@@ -72,7 +86,9 @@ where
             let failure = err(doing, e);
             match lookup().await? {
                 Some(arn) if carries_our_tags(sc, c, &arn).await? => Ok(arn),
-                _ => Err(failure.context("it exists without this stack's ownership tags (created since the plan?); run plan again")),
+                _ => Err(failure.context(
+                    "it exists without this stack's ownership tags (created since the plan?); run plan again",
+                )),
             }
         }
         Err(e) => Err(err(doing, e)),
@@ -112,14 +128,25 @@ fn attribute_changed(c: &Change, key: &str) -> bool {
 
 fn targets(list: &[Target]) -> Vec<TargetDescription> {
     list.iter()
-        .map(|t| TargetDescription::builder().id(&t.id).set_port(t.port.map(|p| p as i32)).set_availability_zone(t.availability_zone.clone()).build())
+        .map(|t| {
+            TargetDescription::builder()
+                .id(&t.id)
+                .set_port(t.port.map(|p| p as i32))
+                .set_availability_zone(t.availability_zone.clone())
+                .build()
+        })
         .collect()
 }
 
 pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after_as::<TargetGroupAttrs>()?;
-    let mut req =
-        sc.clients.elbv2.create_target_group().name(&c.name).target_type(TargetTypeEnum::from(a.target_type.as_str())).set_tags(Some(tag_list(&a.tags)));
+    let mut req = sc
+        .clients
+        .elbv2
+        .create_target_group()
+        .name(&c.name)
+        .target_type(TargetTypeEnum::from(a.target_type.as_str()))
+        .set_tags(Some(tag_list(&a.tags)));
     if let Some(p) = &a.protocol {
         req = req.protocol(ProtocolEnum::from(p.as_str())).set_port(a.port.map(|p| p as i32)).set_vpc_id(a.vpc.clone());
     }
@@ -134,19 +161,30 @@ pub async fn create_target_group(sc: &StepContext, c: &Change) -> anyhow::Result
         |out| out.target_groups().first().and_then(|t| t.target_group_arn()).map(str::to_string),
         || async {
             let found = sc.clients.elbv2.describe_target_groups().names(&c.name).send().await;
-            Ok(found.ok().and_then(|o| o.target_groups().first().and_then(|t| t.target_group_arn()).map(str::to_string)))
+            Ok(found
+                .ok()
+                .and_then(|o| o.target_groups().first().and_then(|t| t.target_group_arn()).map(str::to_string)))
         },
     )
     .await?;
     sc.ids.set(&c.address, arn.clone());
     // A new group has AWS's defaults already: only the attributes set away from them cost a call
     // (a thousand default groups apply with a thousand writes, not two thousand).
-    let away_from_default =
-        |k: &str| crate::defaults::attributes::default_of(crate::defaults::attributes::TARGET_GROUP, k) != a.attributes.get(k).map(String::as_str);
+    let away_from_default = |k: &str| {
+        crate::defaults::attributes::default_of(crate::defaults::attributes::TARGET_GROUP, k)
+            != a.attributes.get(k).map(String::as_str)
+    };
     set_tg_attributes(sc, &arn, &a.attributes, away_from_default, "setting target group attributes").await?;
     if let Some(list) = a.targets.as_ref().filter(|l| !l.is_empty()) {
         allow_invoke(sc, &a, &arn, list).await?;
-        sc.clients.elbv2.register_targets().target_group_arn(&arn).set_targets(Some(targets(list))).send().await.map_err(|e| err("registering targets", e))?;
+        sc.clients
+            .elbv2
+            .register_targets()
+            .target_group_arn(&arn)
+            .set_targets(Some(targets(list)))
+            .send()
+            .await
+            .map_err(|e| err("registering targets", e))?;
     }
     Ok(())
 }
@@ -195,15 +233,32 @@ async fn allow_invoke(sc: &StepContext, a: &TargetGroupAttrs, tg_arn: &str, list
 
 /// Take back the group's invoke permission from a function that left it (gone already is fine).
 async fn revoke_invoke(sc: &StepContext, tg_arn: &str, function: &str) -> anyhow::Result<()> {
-    match sc.clients.lambda.remove_permission().function_name(function).statement_id(invoke_statement(tg_arn)).send().await {
-        Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("removing {tg_arn}'s permission to invoke {function}"), e)),
+    match sc
+        .clients
+        .lambda
+        .remove_permission()
+        .function_name(function)
+        .statement_id(invoke_statement(tg_arn))
+        .send()
+        .await
+    {
+        Err(e) if class_of(&e) != Class::NotFound => {
+            Err(err(&format!("removing {tg_arn}'s permission to invoke {function}"), e))
+        }
         _ => Ok(()),
     }
 }
 
 /// ModifyTargetGroupAttributes with the attributes `keep` picks; no call when it picks none.
-async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &AttributeMap, keep: impl Fn(&str) -> bool, doing: &str) -> anyhow::Result<()> {
-    let picked: Vec<TargetGroupAttribute> = picked(attributes, keep).map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build()).collect();
+async fn set_tg_attributes(
+    sc: &StepContext,
+    arn: &str,
+    attributes: &AttributeMap,
+    keep: impl Fn(&str) -> bool,
+    doing: &str,
+) -> anyhow::Result<()> {
+    let picked: Vec<TargetGroupAttribute> =
+        picked(attributes, keep).map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build()).collect();
     if picked.is_empty() {
         return Ok(());
     }
@@ -214,7 +269,11 @@ async fn set_tg_attributes(sc: &StepContext, arn: &str, attributes: &AttributeMa
 
 fn matcher(a: &TargetGroupAttrs) -> Option<Matcher> {
     let m = a.health_check.matcher.as_deref()?;
-    Some(if a.protocol_version.as_deref() == Some("GRPC") { Matcher::builder().grpc_code(m).build() } else { Matcher::builder().http_code(m).build() })
+    Some(if a.protocol_version.as_deref() == Some("GRPC") {
+        Matcher::builder().grpc_code(m).build()
+    } else {
+        Matcher::builder().http_code(m).build()
+    })
 }
 
 pub async fn update_target_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
@@ -291,8 +350,12 @@ fn attributes_lb(attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> Vec<
 }
 
 /// Whether the security groups filter PrivateLink traffic, as the API takes it.
-fn privatelink(a: &LoadBalancerAttrs) -> Option<aws_sdk_elasticloadbalancingv2::types::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum> {
-    a.privatelink_inbound_rules.as_deref().map(aws_sdk_elasticloadbalancingv2::types::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum::from)
+fn privatelink(
+    a: &LoadBalancerAttrs,
+) -> Option<aws_sdk_elasticloadbalancingv2::types::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum> {
+    a.privatelink_inbound_rules
+        .as_deref()
+        .map(aws_sdk_elasticloadbalancingv2::types::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum::from)
 }
 
 /// Every subnet with the addresses the stack fixes in it; none when it fixes no address (then the
@@ -337,7 +400,9 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         |out| out.load_balancers().first().and_then(|l| l.load_balancer_arn()).map(str::to_string),
         || async {
             let found = sc.clients.elbv2.describe_load_balancers().names(&c.name).send().await;
-            Ok(found.ok().and_then(|o| o.load_balancers().first().and_then(|l| l.load_balancer_arn()).map(str::to_string)))
+            Ok(found
+                .ok()
+                .and_then(|o| o.load_balancers().first().and_then(|l| l.load_balancer_arn()).map(str::to_string)))
         },
     )
     .await?;
@@ -346,19 +411,28 @@ pub async fn create_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
     if let Some(enforce) = privatelink(&a) {
         let groups = sc.ids.ids_of(a.security_groups.as_deref().unwrap_or_default())?;
         let req = sc.clients.elbv2.set_security_groups().load_balancer_arn(&arn).set_security_groups(Some(groups));
-        req.enforce_security_group_inbound_rules_on_private_link_traffic(enforce).send().await.map_err(|e| err("setting PrivateLink inbound rules", e))?;
+        req.enforce_security_group_inbound_rules_on_private_link_traffic(enforce)
+            .send()
+            .await
+            .map_err(|e| err("setting PrivateLink inbound rules", e))?;
     }
     // The create call answers `provisioning`; wait with the SDK's waiter until it is active.
     (sc.progress)(format!("  {}: waiting until {} is active", c.address, c.name));
-    let wait = sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
-    crate::logging::waiting(&format!("until {} is active", c.name), wait).await.map_err(|e| err("waiting for the load balancer", e))?;
+    let wait =
+        sc.clients.elbv2.wait_until_load_balancer_available().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("until {} is active", c.name), wait)
+        .await
+        .map_err(|e| err("waiting for the load balancer", e))?;
     // A new load balancer has AWS's defaults: only the attributes set away from them are sent
     // (fewer keys, and endpoints that lack a newer key never meet it unless the stack sets it).
-    let away_from_default =
-        |k: &str| crate::defaults::attributes::default_of(crate::defaults::attributes::LOAD_BALANCER, k) != a.attributes.get(k).map(String::as_str);
+    let away_from_default = |k: &str| {
+        crate::defaults::attributes::default_of(crate::defaults::attributes::LOAD_BALANCER, k)
+            != a.attributes.get(k).map(String::as_str)
+    };
     let attributes = attributes_lb(&a.attributes, away_from_default);
     if !attributes.is_empty() {
-        let req = sc.clients.elbv2.modify_load_balancer_attributes().load_balancer_arn(&arn).set_attributes(Some(attributes));
+        let req =
+            sc.clients.elbv2.modify_load_balancer_attributes().load_balancer_arn(&arn).set_attributes(Some(attributes));
         req.send().await.map_err(|e| err("setting load balancer attributes", e))?;
     }
     Ok(())
@@ -417,9 +491,15 @@ pub async fn update_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
 
 pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    let protected = c.before_as::<LoadBalancerAttrs>()?.and_then(|b| b.attributes.get("deletion_protection.enabled").cloned()).as_deref() == Some("true");
+    let protected = c
+        .before_as::<LoadBalancerAttrs>()?
+        .and_then(|b| b.attributes.get("deletion_protection.enabled").cloned())
+        .as_deref()
+        == Some("true");
     if protected {
-        anyhow::bail!("deletion protection is on: set `attributes: {{deletion_protection: false}}` in the stack and apply before removing it");
+        anyhow::bail!(
+            "deletion protection is on: set `attributes: {{deletion_protection: false}}` in the stack and apply before removing it"
+        );
     }
     match sc.clients.elbv2.delete_load_balancer().load_balancer_arn(&arn).send().await {
         Ok(_) => {}
@@ -427,8 +507,11 @@ pub async fn delete_load_balancer(sc: &StepContext, c: &Change) -> anyhow::Resul
         Err(e) => return Err(err(&format!("deleting load balancer {arn}"), e)),
     }
     (sc.progress)(format!("  {}: waiting until {} is gone", c.address, c.name));
-    let wait = sc.clients.elbv2.wait_until_load_balancers_deleted().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
-    crate::logging::waiting(&format!("until {} is gone", c.name), wait).await.map_err(|e| err("waiting for the load balancer to go", e))?;
+    let wait =
+        sc.clients.elbv2.wait_until_load_balancers_deleted().load_balancer_arns(&arn).wait(crate::clock::scaled(WAIT));
+    crate::logging::waiting(&format!("until {} is gone", c.name), wait)
+        .await
+        .map_err(|e| err("waiting for the load balancer to go", e))?;
     Ok(())
 }
 
@@ -446,7 +529,8 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>,
     }
     let Some(auth) = &v.authenticate else { return Ok((vec![main], None)) };
     let mut digest = None;
-    let extra: std::collections::HashMap<String, String> = auth.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let extra: std::collections::HashMap<String, String> =
+        auth.extra_params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let first = if auth.r#type == "authenticate-cognito" {
         let cfg = AuthenticateCognitoActionConfig::builder()
             .set_user_pool_arn(auth.user_pool.clone())
@@ -455,12 +539,17 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>,
             .scope(&auth.scope)
             .session_cookie_name(&auth.session_cookie)
             .session_timeout(auth.session_timeout)
-            .on_unauthenticated_request(AuthenticateCognitoActionConditionalBehaviorEnum::from(auth.on_unauthenticated.as_str()))
+            .on_unauthenticated_request(AuthenticateCognitoActionConditionalBehaviorEnum::from(
+                auth.on_unauthenticated.as_str(),
+            ))
             .set_authentication_request_extra_params(Some(extra))
             .build();
         Action::builder().r#type(ActionTypeEnum::AuthenticateCognito).authenticate_cognito_config(cfg).order(1).build()
     } else {
-        let source = auth.client_secret.as_ref().ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source in the plan"))?;
+        let source = auth
+            .client_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("the OIDC client secret has no source in the plan"))?;
         let secret = crate::plan::secrets::read(source, &sc.files)?;
         digest = Some(crate::plan::secrets::digest(&sc.stack, &secret));
         let cfg = AuthenticateOidcActionConfig::builder()
@@ -473,7 +562,9 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>,
             .scope(&auth.scope)
             .session_cookie_name(&auth.session_cookie)
             .session_timeout(auth.session_timeout)
-            .on_unauthenticated_request(AuthenticateOidcActionConditionalBehaviorEnum::from(auth.on_unauthenticated.as_str()))
+            .on_unauthenticated_request(AuthenticateOidcActionConditionalBehaviorEnum::from(
+                auth.on_unauthenticated.as_str(),
+            ))
             .set_authentication_request_extra_params(Some(extra))
             .build();
         Action::builder().r#type(ActionTypeEnum::AuthenticateOidc).authenticate_oidc_config(cfg).order(1).build()
@@ -485,7 +576,9 @@ fn actions(sc: &StepContext, v: &ListenerAction) -> anyhow::Result<(Vec<Action>,
 
 /// JWT validation, the first action of two.
 fn jwt_validation(j: &crate::attrs::elbv2::JwtValidation) -> Action {
-    use aws_sdk_elasticloadbalancingv2::types::{JwtValidationActionAdditionalClaim, JwtValidationActionAdditionalClaimFormatEnum, JwtValidationActionConfig};
+    use aws_sdk_elasticloadbalancingv2::types::{
+        JwtValidationActionAdditionalClaim, JwtValidationActionAdditionalClaimFormatEnum, JwtValidationActionConfig,
+    };
     let claims = j
         .claims
         .iter()
@@ -497,19 +590,29 @@ fn jwt_validation(j: &crate::attrs::elbv2::JwtValidation) -> Action {
                 .build()
         })
         .collect::<Vec<_>>();
-    let cfg =
-        JwtValidationActionConfig::builder().issuer(&j.issuer).jwks_endpoint(&j.jwks_endpoint).set_additional_claims((!claims.is_empty()).then_some(claims));
+    let cfg = JwtValidationActionConfig::builder()
+        .issuer(&j.issuer)
+        .jwks_endpoint(&j.jwks_endpoint)
+        .set_additional_claims((!claims.is_empty()).then_some(claims));
     Action::builder().r#type(ActionTypeEnum::JwtValidation).jwt_validation_config(cfg.build()).order(1).build()
 }
 
 /// A rule's transforms as the API takes them (empty: none).
 fn transforms(r: Option<&crate::attrs::elbv2::Rewrite>) -> Vec<aws_sdk_elasticloadbalancingv2::types::RuleTransform> {
-    use aws_sdk_elasticloadbalancingv2::types::{HostHeaderRewriteConfig, RewriteConfig, RuleTransform, TransformTypeEnum, UrlRewriteConfig};
-    let rewrite = |x: &crate::attrs::elbv2::RewriteRule| RewriteConfig::builder().regex(&x.regex).replace(&x.replace).build();
+    use aws_sdk_elasticloadbalancingv2::types::{
+        HostHeaderRewriteConfig, RewriteConfig, RuleTransform, TransformTypeEnum, UrlRewriteConfig,
+    };
+    let rewrite =
+        |x: &crate::attrs::elbv2::RewriteRule| RewriteConfig::builder().regex(&x.regex).replace(&x.replace).build();
     let mut out = Vec::new();
     if let Some(host) = r.and_then(|r| r.host.as_ref()) {
         let cfg = HostHeaderRewriteConfig::builder().rewrites(rewrite(host)).build();
-        out.push(RuleTransform::builder().r#type(TransformTypeEnum::HostHeaderRewrite).host_header_rewrite_config(cfg).build());
+        out.push(
+            RuleTransform::builder()
+                .r#type(TransformTypeEnum::HostHeaderRewrite)
+                .host_header_rewrite_config(cfg)
+                .build(),
+        );
     }
     if let Some(url) = r.and_then(|r| r.url.as_ref()) {
         let cfg = UrlRewriteConfig::builder().rewrites(rewrite(url)).build();
@@ -536,21 +639,37 @@ fn action(sc: &StepContext, main: &MainAction) -> anyhow::Result<Action> {
             .build(),
         MainAction::FixedResponse { status, content_type, body } => Action::builder()
             .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(FixedResponseActionConfig::builder().status_code(status).content_type(content_type).message_body(body).build())
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .status_code(status)
+                    .content_type(content_type)
+                    .message_body(body)
+                    .build(),
+            )
             .build(),
         MainAction::Forward { target_groups, stickiness } => {
-            let groups = target_groups.iter().map(|g| Ok((sc.ids.id_of(&g.target_group)?, g.weight))).collect::<anyhow::Result<Vec<_>>>()?;
+            let groups = target_groups
+                .iter()
+                .map(|g| Ok((sc.ids.id_of(&g.target_group)?, g.weight)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             if let ([(arn, _)], None) = (groups.as_slice(), stickiness) {
                 return Ok(Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(arn).build());
             }
-            let tuples = groups.iter().map(|(arn, weight)| TargetGroupTuple::builder().target_group_arn(arn).weight(*weight as i32).build()).collect();
+            let tuples = groups
+                .iter()
+                .map(|(arn, weight)| TargetGroupTuple::builder().target_group_arn(arn).weight(*weight as i32).build())
+                .collect();
             let mut cfg = ForwardActionConfig::builder().set_target_groups(Some(tuples));
             if let Some(secs) = stickiness {
-                cfg = cfg.target_group_stickiness_config(TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(*secs as i32).build());
+                cfg = cfg.target_group_stickiness_config(
+                    TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(*secs as i32).build(),
+                );
             }
             Action::builder().r#type(ActionTypeEnum::Forward).forward_config(cfg.build()).build()
         }
-        MainAction::Unsupported { r#type } => anyhow::bail!("an action of type `{type}` lbstack cannot write", type = r#type),
+        MainAction::Unsupported { r#type } => {
+            anyhow::bail!("an action of type `{type}` lbstack cannot write", type = r#type)
+        }
     })
 }
 
@@ -613,9 +732,22 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         req.send().await,
         |out| out.listeners().first().and_then(|l| l.listener_arn()).map(str::to_string),
         || async {
-            let found = sc.clients.elbv2.describe_listeners().load_balancer_arn(&lb_arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+            let found = sc
+                .clients
+                .elbv2
+                .describe_listeners()
+                .load_balancer_arn(&lb_arn)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await;
             let listeners = found.unwrap_or_default();
-            Ok(listeners.iter().find(|l| l.port().map(i64::from) == port).and_then(|l| l.listener_arn()).map(str::to_string))
+            Ok(listeners
+                .iter()
+                .find(|l| l.port().map(i64::from) == port)
+                .and_then(|l| l.listener_arn())
+                .map(str::to_string))
         },
     )
     .await?;
@@ -633,16 +765,24 @@ pub async fn create_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
     }
     // A new listener has AWS's defaults: only the attributes set away from them are sent.
     if let Some(attributes) = &a.attributes {
-        let away_from_default =
-            |k: &str| crate::defaults::attributes::default_of(crate::defaults::attributes::LISTENER, k) != attributes.get(k).map(String::as_str);
+        let away_from_default = |k: &str| {
+            crate::defaults::attributes::default_of(crate::defaults::attributes::LISTENER, k)
+                != attributes.get(k).map(String::as_str)
+        };
         set_listener_attributes(sc, &arn, attributes, away_from_default).await?;
     }
     Ok(())
 }
 
 /// ModifyListenerAttributes with the attributes `keep` picks; no call when it picks none.
-async fn set_listener_attributes(sc: &StepContext, arn: &str, attributes: &AttributeMap, keep: impl Fn(&str) -> bool) -> anyhow::Result<()> {
-    let picked: Vec<ListenerAttribute> = picked(attributes, keep).map(|(k, v)| ListenerAttribute::builder().key(k).value(v).build()).collect();
+async fn set_listener_attributes(
+    sc: &StepContext,
+    arn: &str,
+    attributes: &AttributeMap,
+    keep: impl Fn(&str) -> bool,
+) -> anyhow::Result<()> {
+    let picked: Vec<ListenerAttribute> =
+        picked(attributes, keep).map(|(k, v)| ListenerAttribute::builder().key(k).value(v).build()).collect();
     if picked.is_empty() {
         return Ok(());
     }
@@ -725,8 +865,8 @@ pub async fn update_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()>
         record_secret(sc, &arn, secret, b.as_ref().and_then(|b| recorded_secret(&b.default_action))).await?;
     }
     if changed(c, "mutual_authentication") {
-        let mtls =
-            mutual_authentication(sc, a.mutual_authentication.as_ref())?.unwrap_or_else(|| MutualAuthenticationAttributes::builder().mode("off").build());
+        let mtls = mutual_authentication(sc, a.mutual_authentication.as_ref())?
+            .unwrap_or_else(|| MutualAuthenticationAttributes::builder().mode("off").build());
         sc.clients
             .elbv2
             .modify_listener()
@@ -791,25 +931,42 @@ fn condition_list(v: &Conditions) -> Vec<RuleCondition> {
     }
     if let Some(h) = &v.host {
         out.push(
-            RuleCondition::builder().field("host-header").host_header_config(HostHeaderConditionConfig::builder().set_values(Some(h.clone())).build()).build(),
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(HostHeaderConditionConfig::builder().set_values(Some(h.clone())).build())
+                .build(),
         );
     }
     for (name, values) in v.header.iter().flatten() {
         out.push(
             RuleCondition::builder()
                 .field("http-header")
-                .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(name).set_values(Some(values.clone())).build())
+                .http_header_config(
+                    HttpHeaderConditionConfig::builder()
+                        .http_header_name(name)
+                        .set_values(Some(values.clone()))
+                        .build(),
+                )
                 .build(),
         );
     }
     if let Some(pairs) = &v.query {
-        let kvs = pairs.iter().map(|p| QueryStringKeyValuePair::builder().key(&p.key).value(&p.value).build()).collect();
+        let kvs =
+            pairs.iter().map(|p| QueryStringKeyValuePair::builder().key(&p.key).value(&p.value).build()).collect();
         out.push(
-            RuleCondition::builder().field("query-string").query_string_config(QueryStringConditionConfig::builder().set_values(Some(kvs)).build()).build(),
+            RuleCondition::builder()
+                .field("query-string")
+                .query_string_config(QueryStringConditionConfig::builder().set_values(Some(kvs)).build())
+                .build(),
         );
     }
     if let Some(s) = &v.source_ip {
-        out.push(RuleCondition::builder().field("source-ip").source_ip_config(SourceIpConditionConfig::builder().set_values(Some(s.clone())).build()).build());
+        out.push(
+            RuleCondition::builder()
+                .field("source-ip")
+                .source_ip_config(SourceIpConditionConfig::builder().set_values(Some(s.clone())).build())
+                .build(),
+        );
     }
     // Regular expressions: the same condition fields, with RegexValues.
     if let Some(p) = &v.path_regex {
@@ -832,7 +989,12 @@ fn condition_list(v: &Conditions) -> Vec<RuleCondition> {
         out.push(
             RuleCondition::builder()
                 .field("http-header")
-                .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(name).set_regex_values(Some(values.clone())).build())
+                .http_header_config(
+                    HttpHeaderConditionConfig::builder()
+                        .http_header_name(name)
+                        .set_regex_values(Some(values.clone()))
+                        .build(),
+                )
                 .build(),
         );
     }
@@ -840,7 +1002,9 @@ fn condition_list(v: &Conditions) -> Vec<RuleCondition> {
         out.push(
             RuleCondition::builder()
                 .field("http-request-method")
-                .http_request_method_config(HttpRequestMethodConditionConfig::builder().set_values(Some(m.clone())).build())
+                .http_request_method_config(
+                    HttpRequestMethodConditionConfig::builder().set_values(Some(m.clone())).build(),
+                )
                 .build(),
         );
     }
@@ -892,7 +1056,9 @@ pub async fn sync_listener_rules(sc: &StepContext, c: &Change, fresh: bool) -> a
     let want = &a.rules;
     let before = if fresh { None } else { RuleSet::before(c)? };
     let have: &[RuleAttrs] = before.as_ref().map(|b| b.rules.as_slice()).unwrap_or_default();
-    let arn_of = |r: &RuleAttrs| before.as_ref().and_then(|b| b.rule_arns.get(&r.priority.unwrap_or_default().to_string())).cloned();
+    let arn_of = |r: &RuleAttrs| {
+        before.as_ref().and_then(|b| b.rule_arns.get(&r.priority.unwrap_or_default().to_string())).cloned()
+    };
     // Actions as AWS holds them, target groups as their ARNs then and now.
     let now = |r: &RuleAttrs| r.action.with_ids(|t| sc.ids.id_of(t)).map(ListenerAction::state);
     let then = |r: &RuleAttrs| r.action.with_ids(|t| sc.ids.id_before(t)).map(ListenerAction::state);
@@ -946,26 +1112,35 @@ pub async fn sync_listener_rules(sc: &StepContext, c: &Change, fresh: bool) -> a
     }
     if !moves.is_empty() {
         // On a shared listener, the priorities others' rules hold are taken too.
-        let others = if c.address.kind == Kind::SharedListener { c.inputs_as::<SharedListenerInputs>()?.others } else { Vec::new() };
+        let others = if c.address.kind == Kind::SharedListener {
+            c.inputs_as::<SharedListenerInputs>()?.others
+        } else {
+            Vec::new()
+        };
         set_priorities(sc, moves, have, &others).await?;
     }
     // On a shared listener another stack may take a priority the plan chose between plan and
     // apply: a rule declared without one then takes the lowest free priority from there on (its
     // order among this stack's rules kept, as creates go in priority order).
-    let chosen = if c.address.kind == Kind::SharedListener { c.inputs_as::<SharedListenerInputs>()?.chosen } else { Vec::new() };
+    let chosen =
+        if c.address.kind == Kind::SharedListener { c.inputs_as::<SharedListenerInputs>()?.chosen } else { Vec::new() };
     for w in creates {
         let planned = priority_of(w);
         let mut priority = planned as i32;
         for _ in 0..10 {
             match create_rule(sc, c, &listener, priority, w).await {
                 Err(e) if chosen.contains(&planned) && crate::aws_error::class(&e) == Some(Class::AlreadyExists) => {
-                    let held: Vec<i32> = crate::live::elbv2::rules_of(&sc.clients, &listener, "reading the listener's rules")
-                        .await?
-                        .iter()
-                        .filter_map(|r| r.priority()?.parse().ok())
-                        .collect();
+                    let held: Vec<i32> =
+                        crate::live::elbv2::rules_of(&sc.clients, &listener, "reading the listener's rules")
+                            .await?
+                            .iter()
+                            .filter_map(|r| r.priority()?.parse().ok())
+                            .collect();
                     let Some(free) = (priority..=50_000).find(|p| !held.contains(p)) else { return Err(e) };
-                    (sc.progress)(format!("  {}: priority {priority} was taken since the plan; the rule takes {free}", c.address));
+                    (sc.progress)(format!(
+                        "  {}: priority {priority} was taken since the plan; the rule takes {free}",
+                        c.address
+                    ));
                     priority = free;
                 }
                 Err(e) if crate::aws_error::class(&e) == Some(Class::AlreadyExists) => {
@@ -1008,7 +1183,8 @@ async fn create_rule(sc: &StepContext, c: &Change, listener: &str, priority: i32
         Err(e) if class_of(&e) == Class::AlreadyExists => {
             let failure = err(&doing, e);
             let rules = crate::live::elbv2::rules_of(&sc.clients, listener, "reading the listener's rules").await?;
-            let at = rules.iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn());
+            let at =
+                rules.iter().find(|r| r.priority() == Some(priority.to_string().as_str())).and_then(|r| r.rule_arn());
             match at {
                 // An earlier attempt made it; its answer was lost.
                 Some(arn) if carries_our_tags(sc, c, arn).await? => Ok(()),
@@ -1030,21 +1206,39 @@ async fn delete_rule(sc: &StepContext, arn: &str) -> anyhow::Result<()> {
 /// One SetRulePriorities call, which AWS validates against the final order (swaps included).
 /// Endpoints that check each new priority against the current ones (the emulator) refuse a swap
 /// with PriorityInUse; then park the moving rules on free priorities first and move them again.
-async fn set_priorities(sc: &StepContext, moves: Vec<RulePriorityPair>, have: &[RuleAttrs], others: &[i64]) -> anyhow::Result<()> {
+async fn set_priorities(
+    sc: &StepContext,
+    moves: Vec<RulePriorityPair>,
+    have: &[RuleAttrs],
+    others: &[i64],
+) -> anyhow::Result<()> {
     let elb = &sc.clients.elbv2;
     match elb.set_rule_priorities().set_rule_priorities(Some(moves.clone())).send().await {
         Ok(_) => return Ok(()),
         Err(e) if class_of(&e) == Class::AlreadyExists => {}
         Err(e) => return Err(err("reordering rules", e)),
     }
-    let taken: Vec<i64> =
-        have.iter().filter_map(|r| r.priority).chain(moves.iter().filter_map(|m| m.priority().map(i64::from))).chain(others.iter().copied()).collect();
+    let taken: Vec<i64> = have
+        .iter()
+        .filter_map(|r| r.priority)
+        .chain(moves.iter().filter_map(|m| m.priority().map(i64::from)))
+        .chain(others.iter().copied())
+        .collect();
     let mut free = (1..=50_000i64).rev().filter(|p| !taken.contains(p));
     let parked: Vec<RulePriorityPair> = moves
         .iter()
-        .map(|m| RulePriorityPair::builder().set_rule_arn(m.rule_arn().map(str::to_string)).priority(free.next().unwrap_or(50_000) as i32).build())
+        .map(|m| {
+            RulePriorityPair::builder()
+                .set_rule_arn(m.rule_arn().map(str::to_string))
+                .priority(free.next().unwrap_or(50_000) as i32)
+                .build()
+        })
         .collect();
-    elb.set_rule_priorities().set_rule_priorities(Some(parked)).send().await.map_err(|e| err("reordering rules (parking)", e))?;
+    elb.set_rule_priorities()
+        .set_rule_priorities(Some(parked))
+        .send()
+        .await
+        .map_err(|e| err("reordering rules (parking)", e))?;
     elb.set_rule_priorities().set_rule_priorities(Some(moves)).send().await.map_err(|e| err("reordering rules", e))?;
     Ok(())
 }
@@ -1058,7 +1252,10 @@ pub async fn delete_rules(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
 }
 
 /// Mutual TLS as ELBv2 takes it; None for `off` (the default, nothing to send at creation).
-fn mutual_authentication(sc: &StepContext, v: Option<&MutualAuthentication>) -> anyhow::Result<Option<MutualAuthenticationAttributes>> {
+fn mutual_authentication(
+    sc: &StepContext,
+    v: Option<&MutualAuthentication>,
+) -> anyhow::Result<Option<MutualAuthenticationAttributes>> {
     let Some(v) = v.filter(|m| m.mode != "off") else { return Ok(None) };
     let mut b = MutualAuthenticationAttributes::builder().mode(&v.mode);
     if v.mode == "verify" {
@@ -1084,7 +1281,11 @@ pub async fn create_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<
         .send()
         .await
         .map_err(|e| err(&format!("creating trust store {}", c.name), e))?;
-    let arn = sent.trust_stores().first().and_then(|t| t.trust_store_arn()).ok_or_else(|| anyhow::anyhow!("trust store {} has no ARN", c.name))?;
+    let arn = sent
+        .trust_stores()
+        .first()
+        .and_then(|t| t.trust_store_arn())
+        .ok_or_else(|| anyhow::anyhow!("trust store {} has no ARN", c.name))?;
     sc.ids.set(&c.address, arn.to_string());
     Ok(())
 }
@@ -1111,6 +1312,12 @@ pub async fn update_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<
 
 pub async fn delete_trust_store(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
-    sc.clients.elbv2.delete_trust_store().trust_store_arn(&arn).send().await.map_err(|e| err(&format!("deleting trust store {}", c.name), e))?;
+    sc.clients
+        .elbv2
+        .delete_trust_store()
+        .trust_store_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| err(&format!("deleting trust store {}", c.name), e))?;
     Ok(())
 }

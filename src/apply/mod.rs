@@ -89,7 +89,13 @@ impl Ids {
     pub fn id_before(&self, r: &RefOrId) -> anyhow::Result<String> {
         match r {
             RefOrId::Id(id) => Ok(id.clone()),
-            RefOrId::Ref(Ref(a)) => self.initial.lock().expect("ids lock").get(a).cloned().ok_or_else(|| anyhow::anyhow!("{a} has no id yet")),
+            RefOrId::Ref(Ref(a)) => self
+                .initial
+                .lock()
+                .expect("ids lock")
+                .get(a)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("{a} has no id yet")),
         }
     }
 }
@@ -137,7 +143,9 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn failed(&self) -> bool {
-        self.refused.is_some() || self.outputs_failed.is_some() || self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
+        self.refused.is_some()
+            || self.outputs_failed.is_some()
+            || self.steps.iter().any(|s| !matches!(s.status, StepStatus::Done))
     }
 }
 
@@ -194,11 +202,15 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 push(i, Op::Create);
             }
         }
-        if c.address.kind == Kind::SecurityGroup && matches!(c.action, Action::Create | Action::CreateDelete | Action::DeleteCreate) {
+        if c.address.kind == Kind::SecurityGroup
+            && matches!(c.action, Action::Create | Action::CreateDelete | Action::DeleteCreate)
+        {
             push(i, Op::SyncRules);
         }
     }
-    let op_of = |steps: &Vec<Step>, change: usize, op: Op| by_change.get(&change).into_iter().flatten().copied().find(|s| steps[*s].op == op);
+    let op_of = |steps: &Vec<Step>, change: usize, op: Op| {
+        by_change.get(&change).into_iter().flatten().copied().find(|s| steps[*s].op == op)
+    };
     // Who references whom, in live state (for deletes) and desired state (for creates).
     let live_refs: Vec<Vec<Address>> = plan
         .changes
@@ -212,8 +224,12 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
         })
         .collect();
     let port_holders = crate::plan::ports::holders(plan);
-    let all_sg_creates: Vec<usize> =
-        steps.iter().enumerate().filter(|(_, s)| s.op == Op::Create && plan.changes[s.change].address.kind == Kind::SecurityGroup).map(|(i, _)| i).collect();
+    let all_sg_creates: Vec<usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.op == Op::Create && plan.changes[s.change].address.kind == Kind::SecurityGroup)
+        .map(|(i, _)| i)
+        .collect();
     for s in 0..steps.len() {
         let (ci, op) = (steps[s].change, steps[s].op);
         let c = &plan.changes[ci];
@@ -242,15 +258,26 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // What points at a load balancer replaced create-first (a record) moves once the
                 // replacement has its listeners and rules, not when it merely exists.
                 for d in &c.deps {
-                    if let Some(&di) = index.get(d).filter(|di| create_first(&plan.changes[**di]) && !inside(plan, &index, c, &plan.changes[**di].address)) {
-                        for (oi, _) in plan.changes.iter().enumerate().filter(|(_, o)| inside(plan, &index, o, &plan.changes[di].address)) {
+                    if let Some(&di) = index.get(d).filter(|di| {
+                        create_first(&plan.changes[**di]) && !inside(plan, &index, c, &plan.changes[**di].address)
+                    }) {
+                        for (oi, _) in plan
+                            .changes
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, o)| inside(plan, &index, o, &plan.changes[di].address))
+                        {
                             deps.extend(op_of(&steps, oi, Op::Create));
                         }
                     }
                 }
                 // A listener leaving a load balancer frees its port for one arriving (a renamed
                 // key). Not when the load balancer is replaced: the new one starts empty.
-                let parent_replaced = c.parent.as_ref().and_then(|p| index.get(p)).is_some_and(|pi| plan.changes[*pi].action.is_replace());
+                let parent_replaced = c
+                    .parent
+                    .as_ref()
+                    .and_then(|p| index.get(p))
+                    .is_some_and(|pi| plan.changes[*pi].action.is_replace());
                 if c.address.kind == Kind::Listener && op == Op::Create && !parent_replaced {
                     let lb = c.after_as::<ListenerAttrs>().ok().map(|l| l.load_balancer);
                     for (oi, other) in plan.changes.iter().enumerate() {
@@ -267,7 +294,8 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // or go (AWS refuses two listeners on one port).
                 if c.address.kind == Kind::Listener && !parent_replaced {
                     for &(_, holder) in port_holders.iter().filter(|(arriving, _)| *arriving == ci) {
-                        let first = [Op::Stage, Op::Update, Op::Delete].into_iter().find_map(|o| op_of(&steps, holder, o));
+                        let first =
+                            [Op::Stage, Op::Update, Op::Delete].into_iter().find_map(|o| op_of(&steps, holder, o));
                         deps.extend(first);
                     }
                 }
@@ -293,7 +321,11 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                     // replaced user gets is made for the replacement, so its create is not waited
                     // for. Deleted before its replacement exists (`-/+`), it cannot wait for users
                     // to move: they move to the replacement after it is made.
-                    let moves = if c.action == Action::DeleteCreate { &[Op::Delete][..] } else { &[Op::Update, Op::Delete][..] };
+                    let moves = if c.action == Action::DeleteCreate {
+                        &[Op::Delete][..]
+                    } else {
+                        &[Op::Update, Op::Delete][..]
+                    };
                     match op_of(&steps, oi, Op::ClearRules) {
                         Some(clear) if group_referrer && op == Op::Delete => deps.push(clear),
                         _ if group_referrer && op == Op::ClearRules => {}
@@ -310,7 +342,11 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // The old listeners of a load balancer replaced create-first serve until what
                 // points at it (records) has moved to the replacement.
                 if op == Op::Delete && c.action == Action::CreateDelete {
-                    let lb = plan.changes.iter().find(|p| create_first(p) && inside(plan, &index, c, &p.address)).map(|p| p.address.clone());
+                    let lb = plan
+                        .changes
+                        .iter()
+                        .find(|p| create_first(p) && inside(plan, &index, c, &p.address))
+                        .map(|p| p.address.clone());
                     if let Some(lb) = lb {
                         for (oi, other) in plan.changes.iter().enumerate() {
                             if oi != ci && live_refs[oi].contains(&lb) && !inside(plan, &index, other, &lb) {
@@ -323,7 +359,9 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 // Instances keep a security group until an instance refresh replaces them: a group
                 // goes only after the auto-scaling groups' changes (refreshes included) are done.
                 if op == Op::Delete && c.address.kind == Kind::SecurityGroup {
-                    for (gi, _) in plan.changes.iter().enumerate().filter(|(_, g)| g.address.kind == Kind::AutoScalingGroup) {
+                    for (gi, _) in
+                        plan.changes.iter().enumerate().filter(|(_, g)| g.address.kind == Kind::AutoScalingGroup)
+                    {
                         for o in [Op::Update, Op::Create, Op::Delete] {
                             deps.extend(op_of(&steps, gi, o));
                         }
@@ -414,7 +452,12 @@ pub fn elapsed_text(secs: u64) -> String {
 const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Run every step of the plan. `progress` receives every event.
-pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress: impl Fn(Event) + Send + Sync + 'static) -> Outcome {
+pub async fn run(
+    plan: &Plan,
+    mut sc: StepContext,
+    parallelism: usize,
+    progress: impl Fn(Event) + Send + Sync + 'static,
+) -> Outcome {
     if !plan.applyable() {
         let names: Vec<String> = plan.conflicts.iter().map(|c| c.address.to_string()).collect();
         return Outcome {
@@ -434,7 +477,13 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
     let waits = progress.clone();
     sc.progress = Arc::new(move |message: String| {
         let address = crate::live::STEP.try_with(Clone::clone).unwrap_or_default();
-        waits(Event { kind: EventKind::Waiting, address, action: "wait", elapsed_seconds: 0.0, message: message.trim().to_string() });
+        waits(Event {
+            kind: EventKind::Waiting,
+            address,
+            action: "wait",
+            elapsed_seconds: 0.0,
+            message: message.trim().to_string(),
+        });
     });
     let changes: Arc<Vec<Change>> = Arc::new(plan.changes.clone());
     let mut started: HashMap<usize, Instant> = HashMap::new();
@@ -453,7 +502,11 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
                 if status[i].is_some() || running.contains(&i) {
                     continue;
                 }
-                if let Some(bad) = steps[i].deps.iter().find(|d| matches!(status[**d], Some(StepStatus::Failed(_) | StepStatus::Skipped(_)))) {
+                if let Some(bad) = steps[i]
+                    .deps
+                    .iter()
+                    .find(|d| matches!(status[**d], Some(StepStatus::Failed(_) | StepStatus::Skipped(_))))
+                {
                     let why = format!("{} did not complete", changes[steps[*bad].change].address);
                     status[i] = Some(StepStatus::Skipped(why));
                     changed = true;
@@ -464,7 +517,10 @@ pub async fn run(plan: &Plan, mut sc: StepContext, parallelism: usize, progress:
             if running.len() >= parallelism {
                 break;
             }
-            if status[i].is_some() || running.contains(&i) || !steps[i].deps.iter().all(|d| status[*d] == Some(StepStatus::Done)) {
+            if status[i].is_some()
+                || running.contains(&i)
+                || !steps[i].deps.iter().all(|d| status[*d] == Some(StepStatus::Done))
+            {
                 continue;
             }
             running.insert(i);
@@ -618,14 +674,17 @@ fn id(sc: &StepContext, c: &Change) -> anyhow::Result<String> {
 
 /// Whether an attribute at or under `prefix` changes.
 fn changed(c: &Change, prefix: &str) -> bool {
-    c.diffs.iter().any(|d| d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}[")))
+    c.diffs.iter().any(|d| {
+        d.path == prefix || d.path.starts_with(&format!("{prefix}.")) || d.path.starts_with(&format!("{prefix}["))
+    })
 }
 
 /// Whether tags say a resource belongs to this stack at this address: how a create whose
 /// response was lost is recognised when its retry meets AlreadyExists.
 pub(crate) fn owned_by(tags: &[(&str, &str)], stack: &str, address: &Address) -> bool {
     let get = |key: &str| tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-    get(crate::ownership::OWNER_STACK_TAG) == Some(stack) && get(crate::ownership::OWNER_ADDRESS_TAG) == Some(address.to_string().as_str())
+    get(crate::ownership::OWNER_STACK_TAG) == Some(stack)
+        && get(crate::ownership::OWNER_ADDRESS_TAG) == Some(address.to_string().as_str())
 }
 
 /// Set-difference of two lists: (to add, to remove).
@@ -721,17 +780,30 @@ mod tests {
         let steps = steps_for(&plan);
         assert!(acyclic(&steps));
         let find = |change: usize, op: Op| steps.iter().position(|s| s.change == change && s.op == op).unwrap();
-        assert!(steps[find(3, Op::Update)].deps.contains(&find(2, Op::Create)), "the record waits for the new listener");
-        assert!(steps[find(2, Op::Delete)].deps.contains(&find(3, Op::Update)), "the old listener waits for the record");
+        assert!(
+            steps[find(3, Op::Update)].deps.contains(&find(2, Op::Create)),
+            "the record waits for the new listener"
+        );
+        assert!(
+            steps[find(2, Op::Delete)].deps.contains(&find(3, Op::Update)),
+            "the old listener waits for the record"
+        );
         assert!(steps[find(1, Op::Delete)].deps.contains(&find(2, Op::Delete)), "the old load balancer goes last");
-        assert!(steps[find(0, Op::Delete)].deps.contains(&find(2, Op::Delete)), "the old target group after the old listener");
+        assert!(
+            steps[find(0, Op::Delete)].deps.contains(&find(2, Op::Delete)),
+            "the old target group after the old listener"
+        );
     }
 
     #[test]
     fn a_security_group_outlives_the_instance_refresh_that_moves_instances_off_it() {
         let old = Address::new(Kind::SecurityGroup, "app");
         let lt = Address::new(Kind::LaunchTemplate, "web");
-        let update = |kind: Kind, key: &str, before: Value| Change { action: Action::Update, after: Some(json!({})), ..delete(kind, key, before) };
+        let update = |kind: Kind, key: &str, before: Value| Change {
+            action: Action::Update,
+            after: Some(json!({})),
+            ..delete(kind, key, before)
+        };
         let plan = Plan {
             stack: "s".into(),
             changes: vec![
@@ -768,8 +840,13 @@ mod tests {
         let steps = steps_for(&plan);
         assert!(acyclic(&steps), "{steps:?}");
         let find = |change: usize, op: Op| steps.iter().position(|s| s.change == change && s.op == op).unwrap();
-        let (lb, clear_a, del_a, clear_b, del_b) =
-            (find(0, Op::Delete), find(1, Op::ClearRules), find(1, Op::Delete), find(2, Op::ClearRules), find(2, Op::Delete));
+        let (lb, clear_a, del_a, clear_b, del_b) = (
+            find(0, Op::Delete),
+            find(1, Op::ClearRules),
+            find(1, Op::Delete),
+            find(2, Op::ClearRules),
+            find(2, Op::Delete),
+        );
         // a's rules stay until the load balancer using a is gone; each group goes after the other's
         // rules that name it are cleared.
         assert!(steps[clear_a].deps.contains(&lb));

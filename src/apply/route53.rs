@@ -24,7 +24,8 @@ fn zone_lock(zone_id: &str) -> Arc<tokio::sync::Mutex<()>> {
 /// `(zone id, zone name with trailing dot)` from either.
 async fn resolve_zone(sc: &StepContext, zone: &str) -> anyhow::Result<(String, String)> {
     if zone.starts_with('Z') && !zone.contains('.') {
-        let out = sc.clients.route53.get_hosted_zone().id(zone).send().await.map_err(|e| err(&format!("zone {zone}"), e))?;
+        let out =
+            sc.clients.route53.get_hosted_zone().id(zone).send().await.map_err(|e| err(&format!("zone {zone}"), e))?;
         let name = out.hosted_zone().map(|z| fqdn(z.name())).unwrap_or_default();
         return Ok((zone.to_string(), name));
     }
@@ -38,16 +39,33 @@ fn change(action: ChangeAction, set: ResourceRecordSet) -> anyhow::Result<DnsCha
 /// The record the stack wants, pointing at its load balancer as it is now.
 async fn desired_set(sc: &StepContext, a: &RecordAttrs) -> anyhow::Result<ResourceRecordSet> {
     let lb_arn = sc.ids.id_of(&a.target)?;
-    let out = sc.clients.elbv2.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.map_err(|e| err("reading the record's load balancer", e))?;
+    let out = sc
+        .clients
+        .elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(&lb_arn)
+        .send()
+        .await
+        .map_err(|e| err("reading the record's load balancer", e))?;
     let lb = out.load_balancers().first().ok_or_else(|| anyhow::anyhow!("load balancer {lb_arn} not found"))?;
     let dns = lb.dns_name().unwrap_or_default().to_string();
-    let alias =
-        (a.r#type != "CNAME").then(|| (lb.canonical_hosted_zone_id().unwrap_or_default().to_string(), dns.clone(), a.evaluate_target_health.unwrap_or(true)));
+    let alias = (a.r#type != "CNAME").then(|| {
+        (
+            lb.canonical_hosted_zone_id().unwrap_or_default().to_string(),
+            dns.clone(),
+            a.evaluate_target_health.unwrap_or(true),
+        )
+    });
     rrset(&a.name, &a.r#type, a.set_identifier.as_deref(), a.weight, a.ttl, &[dns], alias)
 }
 
 fn entry(c: &Change, a: &RecordAttrs) -> IndexEntry {
-    IndexEntry { address: c.address.to_string(), name: a.name.clone(), kind: a.r#type.clone(), set: a.set_identifier.clone() }
+    IndexEntry {
+        address: c.address.to_string(),
+        name: a.name.clone(),
+        kind: a.r#type.clone(),
+        set: a.set_identifier.clone(),
+    }
 }
 
 /// The same record: name, type, set identifier, weight, TTL, values and alias target.
@@ -58,7 +76,9 @@ fn same_record(a: &ResourceRecordSet, b: &ResourceRecordSet) -> bool {
         v.sort();
         v
     };
-    let alias = |r: &ResourceRecordSet| r.alias_target().map(|t| (t.hosted_zone_id().to_string(), fqdn(t.dns_name()), t.evaluate_target_health()));
+    let alias = |r: &ResourceRecordSet| {
+        r.alias_target().map(|t| (t.hosted_zone_id().to_string(), fqdn(t.dns_name()), t.evaluate_target_health()))
+    };
     name(a) == name(b)
         && a.r#type() == b.r#type()
         && a.set_identifier() == b.set_identifier()
@@ -75,12 +95,17 @@ async fn still_to_do(sc: &StepContext, zone_id: &str, changes: &[DnsChange]) -> 
     let mut out = Vec::new();
     for ch in changes {
         let want = ch.resource_record_set().expect("changes carry a record");
-        let found = crate::live::route53::record_sets(&sc.clients, zone_id, &fqdn(want.name()), want.r#type().as_str()).await?;
+        let found =
+            crate::live::route53::record_sets(&sc.clients, zone_id, &fqdn(want.name()), want.r#type().as_str()).await?;
         let existing = found.iter().find(|r| r.set_identifier() == want.set_identifier());
         match (ch.action(), existing) {
             (ChangeAction::Create, Some(r)) if same_record(r, want) => {}
             (ChangeAction::Create, Some(_)) => {
-                anyhow::bail!("{} {} exists with other values and is not this stack's; run plan again", want.name(), want.r#type().as_str())
+                anyhow::bail!(
+                    "{} {} exists with other values and is not this stack's; run plan again",
+                    want.name(),
+                    want.r#type().as_str()
+                )
             }
             (ChangeAction::Delete, None) => {}
             _ => out.push(ch.clone()),
@@ -90,7 +115,12 @@ async fn still_to_do(sc: &StepContext, zone_id: &str, changes: &[DnsChange]) -> 
 }
 
 /// Submit `record_changes` with the index edited by `edit`, in one batch.
-async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edit: impl Fn(&mut Vec<IndexEntry>)) -> anyhow::Result<()> {
+async fn write(
+    sc: &StepContext,
+    zone: &str,
+    record_changes: Vec<DnsChange>,
+    edit: impl Fn(&mut Vec<IndexEntry>),
+) -> anyhow::Result<()> {
     let (zone_id, zone_name) = resolve_zone(sc, zone).await?;
     let lock = zone_lock(&zone_id);
     let _guard = lock.lock().await;
@@ -103,22 +133,30 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
         wanted.dedup();
         // After a refusal, what the batch asked may be done already (its answer was lost) or the
         // index may have moved under another writer: both show in a fresh read.
-        let mut changes =
-            if refused.load(std::sync::atomic::Ordering::SeqCst) { still_to_do(sc, &zone_id, &record_changes).await? } else { record_changes.clone() };
+        let mut changes = if refused.load(std::sync::atomic::Ordering::SeqCst) {
+            still_to_do(sc, &zone_id, &record_changes).await?
+        } else {
+            record_changes.clone()
+        };
         if wanted != entries {
             if let Some(current) = current {
                 changes.push(change(ChangeAction::Delete, current)?);
             }
             if !wanted.is_empty() {
                 let values: Vec<String> = wanted.iter().map(IndexEntry::to_txt).collect();
-                changes.push(change(ChangeAction::Create, rrset(&index_name(&sc.stack, &zone_name), "TXT", None, None, Some(300), &values, None)?)?);
+                changes.push(change(
+                    ChangeAction::Create,
+                    rrset(&index_name(&sc.stack, &zone_name), "TXT", None, None, Some(300), &values, None)?,
+                )?);
             }
         }
         if changes.is_empty() {
             return Ok(());
         }
-        let batch = ChangeBatch::builder().set_changes(Some(changes)).comment(format!("lbstack stack {}", sc.stack)).build()?;
-        let sent = sc.clients.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await;
+        let batch =
+            ChangeBatch::builder().set_changes(Some(changes)).comment(format!("lbstack stack {}", sc.stack)).build()?;
+        let sent =
+            sc.clients.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await;
         if sent.as_ref().is_err_and(|e| matches!(class_of(e), Class::Conflict | Class::Invalid)) {
             refused.store(true, std::sync::atomic::Ordering::SeqCst);
         }
@@ -127,7 +165,10 @@ async fn write(sc: &StepContext, zone: &str, record_changes: Vec<DnsChange>, edi
     // InvalidChangeBatch (the emulator: InvalidInput) when the index or a record moved: read
     // again, a few times (a refusal for a reason of its own stays refused).
     let retries = std::sync::atomic::AtomicU32::new(0);
-    let passing = |e: &anyhow::Error| retry::is(&[Class::Conflict, Class::Invalid])(e) && retries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4;
+    let passing = |e: &anyhow::Error| {
+        retry::is(&[Class::Conflict, Class::Invalid])(e)
+            && retries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4
+    };
     retry::retry(Backoff::RACE, attempt, passing).await
 }
 
@@ -145,7 +186,11 @@ pub async fn update_record(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after_as::<RecordAttrs>()?;
     // An adopted record joins the index; its values are written only when they change.
     let adopting = c.before_as::<RecordAttrs>()?.is_some_and(|b| !b.indexed);
-    let records = if c.diffs.iter().any(|d| d.path != "indexed") { vec![change(ChangeAction::Upsert, desired_set(sc, &a).await?)?] } else { Vec::new() };
+    let records = if c.diffs.iter().any(|d| d.path != "indexed") {
+        vec![change(ChangeAction::Upsert, desired_set(sc, &a).await?)?]
+    } else {
+        Vec::new()
+    };
     let e = entry(c, &a);
     write(sc, &a.zone, records, move |entries| {
         if adopting {

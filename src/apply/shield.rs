@@ -37,7 +37,13 @@ pub async fn update_protection(sc: &StepContext, c: &Change) -> anyhow::Result<(
     let (add, remove) = tags_changed(&after.tags, before.as_ref().map(|b| &b.tags));
     let shield = &sc.clients.shield;
     if !remove.is_empty() {
-        shield.untag_resource().resource_arn(&arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+        shield
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
         let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
@@ -48,6 +54,12 @@ pub async fn update_protection(sc: &StepContext, c: &Change) -> anyhow::Result<(
 
 pub async fn delete_protection(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let id = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
-    sc.clients.shield.delete_protection().protection_id(&id).send().await.map_err(|e| err(&format!("removing Shield Advanced protection {}", c.name), e))?;
+    sc.clients
+        .shield
+        .delete_protection()
+        .protection_id(&id)
+        .send()
+        .await
+        .map_err(|e| err(&format!("removing Shield Advanced protection {}", c.name), e))?;
     Ok(())
 }

@@ -40,10 +40,16 @@ pub async fn update_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     }
     let (add, remove) = tags_changed(&after.tags, before.as_ref().map(|b| &b.tags));
     if !remove.is_empty() {
-        sns.untag_resource().resource_arn(&arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+        sns.untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
-        let tags = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
+        let tags =
+            add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
         sns.tag_resource().resource_arn(&arn).set_tags(Some(tags)).send().await.map_err(|e| err("tagging", e))?;
     }
     let (want, have) = (subscriptions(Some(&after)), subscriptions(before.as_ref()));
@@ -90,6 +96,12 @@ async fn subscribe(sc: &StepContext, arn: &str, list: &[String]) -> anyhow::Resu
 pub async fn delete_topic(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = c.id.clone().ok_or_else(|| anyhow::anyhow!("{} has no id", c.address))?;
     // Deleting a topic deletes its subscriptions too.
-    sc.clients.sns.delete_topic().topic_arn(&arn).send().await.map_err(|e| err(&format!("deleting SNS topic {}", c.name), e))?;
+    sc.clients
+        .sns
+        .delete_topic()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| err(&format!("deleting SNS topic {}", c.name), e))?;
     Ok(())
 }

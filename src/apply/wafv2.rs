@@ -11,9 +11,10 @@ use crate::live::wafv2::name_and_id;
 use crate::plan::Change;
 use crate::retry::{self, Backoff};
 use aws_sdk_wafv2::types::{
-    AllowAction, BlockAction, CaptchaAction, ChallengeAction, CountAction, CountryCode, DefaultAction, ExcludedRule, FallbackBehavior, ForwardedIpConfig,
-    GeoMatchStatement, IpAddressVersion, IpSetReferenceStatement, ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement,
-    RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig,
+    AllowAction, BlockAction, CaptchaAction, ChallengeAction, CountAction, CountryCode, DefaultAction, ExcludedRule,
+    FallbackBehavior, ForwardedIpConfig, GeoMatchStatement, IpAddressVersion, IpSetReferenceStatement,
+    ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType,
+    Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig,
 };
 
 fn tags(tags: &TagMap) -> anyhow::Result<Vec<Tag>> {
@@ -29,16 +30,35 @@ fn metric_name(s: &str) -> String {
 }
 
 fn visibility(name: &str, on: bool) -> anyhow::Result<VisibilityConfig> {
-    Ok(VisibilityConfig::builder().sampled_requests_enabled(on).cloud_watch_metrics_enabled(on).metric_name(metric_name(name)).build()?)
+    Ok(VisibilityConfig::builder()
+        .sampled_requests_enabled(on)
+        .cloud_watch_metrics_enabled(on)
+        .metric_name(metric_name(name))
+        .build()?)
 }
 
 /// The ARN of this stack's IP set or web ACL named `name`, when a create met WAFDuplicateItem:
 /// an earlier attempt whose answer was lost made it (it carries this change's tags).
 async fn ours_by_name(sc: &StepContext, c: &Change, ip_set: bool) -> anyhow::Result<Option<String>> {
-    let arns: Vec<String> = crate::live::wafv2::list(&sc.clients, ip_set).await?.into_iter().filter(|(n, _)| *n == c.name).map(|(_, a)| a).collect();
+    let arns: Vec<String> = crate::live::wafv2::list(&sc.clients, ip_set)
+        .await?
+        .into_iter()
+        .filter(|(n, _)| *n == c.name)
+        .map(|(_, a)| a)
+        .collect();
     for arn in arns {
-        let out = sc.clients.wafv2.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| err("reading tags", e))?;
-        let t: Vec<(&str, &str)> = out.tag_info_for_resource().map(|i| i.tag_list().iter().map(|t| (t.key(), t.value())).collect()).unwrap_or_default();
+        let out = sc
+            .clients
+            .wafv2
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| err("reading tags", e))?;
+        let t: Vec<(&str, &str)> = out
+            .tag_info_for_resource()
+            .map(|i| i.tag_list().iter().map(|t| (t.key(), t.value())).collect())
+            .unwrap_or_default();
         if super::owned_by(&t, &sc.stack, &c.address) {
             return Ok(Some(arn));
         }
@@ -59,7 +79,8 @@ async fn created<O, E: crate::aws_error::Failure>(
         Ok(out) => Ok(arn(&out).unwrap_or_default().to_string()),
         Err(e) if class_of(&e) == Class::AlreadyExists => match ours_by_name(sc, c, ip_set).await? {
             Some(arn) => Ok(arn),
-            None => Err(err(&doing, e).context("the name is taken by a resource without this stack's ownership tags; run plan again")),
+            None => Err(err(&doing, e)
+                .context("the name is taken by a resource without this stack's ownership tags; run plan again")),
         },
         Err(e) => Err(err(&doing, e)),
     }
@@ -92,7 +113,16 @@ pub async fn update_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let a = c.after_as::<IpSetAttrs>()?;
     // WAF updates carry the lock token of a fresh read; a concurrent change makes it stale.
     let update = || async {
-        let current = sc.clients.wafv2.get_ip_set().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the IP set", e))?;
+        let current = sc
+            .clients
+            .wafv2
+            .get_ip_set()
+            .name(&name)
+            .id(&id)
+            .scope(Scope::Regional)
+            .send()
+            .await
+            .map_err(|e| err("reading the IP set", e))?;
         sc.clients
             .wafv2
             .update_ip_set()
@@ -120,7 +150,17 @@ pub async fn delete_ip_set(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             Err(e) if class_of(&e) == Class::NotFound => return Ok(()),
             Err(e) => return Err(err("reading the IP set", e)),
         };
-        match sc.clients.wafv2.delete_ip_set().name(&name).id(&id).scope(Scope::Regional).lock_token(current.lock_token().unwrap_or_default()).send().await {
+        match sc
+            .clients
+            .wafv2
+            .delete_ip_set()
+            .name(&name)
+            .id(&id)
+            .scope(Scope::Regional)
+            .lock_token(current.lock_token().unwrap_or_default())
+            .send()
+            .await
+        {
             Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting IP set {name}"), e)),
             _ => Ok(()),
         }
@@ -148,8 +188,15 @@ fn statement(st: &WafStatement, ip_set: impl Fn(&RefOrId) -> anyhow::Result<Stri
     let b = Statement::builder();
     Ok(match st {
         WafStatement::Managed(m) => {
-            let excluded = m.excluded_rules.iter().map(|n| ExcludedRule::builder().name(n).build()).collect::<Result<Vec<_>, _>>()?;
-            let mut g = ManagedRuleGroupStatement::builder().vendor_name(&m.vendor).name(&m.name).set_version(m.version.clone());
+            let excluded = m
+                .excluded_rules
+                .iter()
+                .map(|n| ExcludedRule::builder().name(n).build())
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut g = ManagedRuleGroupStatement::builder()
+                .vendor_name(&m.vendor)
+                .name(&m.name)
+                .set_version(m.version.clone());
             if !excluded.is_empty() {
                 g = g.set_excluded_rules(Some(excluded));
             }
@@ -161,11 +208,18 @@ fn statement(st: &WafStatement, ip_set: impl Fn(&RefOrId) -> anyhow::Result<Stri
                 .evaluation_window_sec(r.window)
                 .aggregate_key_type(RateBasedStatementAggregateKeyType::from(r.aggregate.as_str()));
             if r.aggregate == "FORWARDED_IP" {
-                rb = rb.forwarded_ip_config(ForwardedIpConfig::builder().header_name("X-Forwarded-For").fallback_behavior(FallbackBehavior::Match).build()?);
+                rb = rb.forwarded_ip_config(
+                    ForwardedIpConfig::builder()
+                        .header_name("X-Forwarded-For")
+                        .fallback_behavior(FallbackBehavior::Match)
+                        .build()?,
+                );
             }
             b.rate_based_statement(rb.build()?).build()
         }
-        WafStatement::IpSet(set) => b.ip_set_reference_statement(IpSetReferenceStatement::builder().arn(ip_set(set)?).build()?).build(),
+        WafStatement::IpSet(set) => {
+            b.ip_set_reference_statement(IpSetReferenceStatement::builder().arn(ip_set(set)?).build()?).build()
+        }
         WafStatement::Geo(codes) => {
             let codes = codes.iter().map(|c| CountryCode::from(c.as_str())).collect();
             b.geo_match_statement(GeoMatchStatement::builder().set_country_codes(Some(codes)).build()).build()
@@ -175,7 +229,11 @@ fn statement(st: &WafStatement, ip_set: impl Fn(&RefOrId) -> anyhow::Result<Stri
 }
 
 /// The attributes as the API's rules, default action and visibility (`ip_set` resolves IP sets).
-fn acl_parts(name: &str, a: &WebAclAttrs, ip_set: impl Fn(&RefOrId) -> anyhow::Result<String>) -> anyhow::Result<(DefaultAction, VisibilityConfig, Vec<Rule>)> {
+fn acl_parts(
+    name: &str,
+    a: &WebAclAttrs,
+    ip_set: impl Fn(&RefOrId) -> anyhow::Result<String>,
+) -> anyhow::Result<(DefaultAction, VisibilityConfig, Vec<Rule>)> {
     let default = if a.default_action == "block" {
         DefaultAction::builder().block(BlockAction::builder().build()).build()
     } else {
@@ -190,7 +248,14 @@ fn acl_parts(name: &str, a: &WebAclAttrs, ip_set: impl Fn(&RefOrId) -> anyhow::R
             .visibility_config(visibility(&format!("{name}-{}", r.name), a.metrics)?);
         if let Some(o) = &r.override_action {
             let ob = OverrideAction::builder();
-            rb = rb.override_action(if o == "count" { ob.count(CountAction::builder().build()) } else { ob.none(NoneAction::builder().build()) }.build());
+            rb = rb.override_action(
+                if o == "count" {
+                    ob.count(CountAction::builder().build())
+                } else {
+                    ob.none(NoneAction::builder().build())
+                }
+                .build(),
+            );
         } else {
             rb = rb.action(rule_action(r.action.as_deref().unwrap_or("block")));
         }
@@ -241,7 +306,16 @@ pub async fn update_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
     };
     if body_changed {
         let update = || async {
-            let current = sc.clients.wafv2.get_web_acl().name(&name).id(&id).scope(Scope::Regional).send().await.map_err(|e| err("reading the web ACL", e))?;
+            let current = sc
+                .clients
+                .wafv2
+                .get_web_acl()
+                .name(&name)
+                .id(&id)
+                .scope(Scope::Regional)
+                .send()
+                .await
+                .map_err(|e| err("reading the web ACL", e))?;
             let (default, vis, rules) = acl_parts(&name, &a, |r| sc.ids.id_of(r))?;
             sc.clients
                 .wafv2
@@ -273,7 +347,17 @@ pub async fn delete_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
             Err(e) if class_of(&e) == Class::NotFound => return Ok(()),
             Err(e) => return Err(err("reading the web ACL", e)),
         };
-        match sc.clients.wafv2.delete_web_acl().name(&name).id(&id).scope(Scope::Regional).lock_token(current.lock_token().unwrap_or_default()).send().await {
+        match sc
+            .clients
+            .wafv2
+            .delete_web_acl()
+            .name(&name)
+            .id(&id)
+            .scope(Scope::Regional)
+            .lock_token(current.lock_token().unwrap_or_default())
+            .send()
+            .await
+        {
             Err(e) if class_of(&e) != Class::NotFound => Err(err(&format!("deleting web ACL {name}"), e)),
             _ => Ok(()),
         }
@@ -284,11 +368,25 @@ pub async fn delete_web_acl(sc: &StepContext, c: &Change) -> anyhow::Result<()> 
 async fn sync_tags(sc: &StepContext, arn: &str, want: &TagMap, have: Option<&TagMap>) -> anyhow::Result<()> {
     let (add, remove) = tags_changed(want, have);
     if !remove.is_empty() {
-        sc.clients.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(|e| err("removing tags", e))?;
+        sc.clients
+            .wafv2
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| err("removing tags", e))?;
     }
     if !add.is_empty() {
         let t = add.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
-        sc.clients.wafv2.tag_resource().resource_arn(arn).set_tags(Some(t)).send().await.map_err(|e| err("tagging", e))?;
+        sc.clients
+            .wafv2
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(t))
+            .send()
+            .await
+            .map_err(|e| err("tagging", e))?;
     }
     Ok(())
 }

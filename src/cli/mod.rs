@@ -17,7 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "lbstack", version, about = "Declarative AWS load balancing and auto scaling from one YAML stack file")]
+#[command(
+    name = "lbstack",
+    version,
+    about = "Declarative AWS load balancing and auto scaling from one YAML stack file"
+)]
 pub struct Cli {
     /// Colour in human output: auto (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb;
     /// CLICOLOR_FORCE colours anywhere), always, never.
@@ -107,7 +111,9 @@ pub enum Command {
         output: PlanOutput,
     },
     /// Delete everything the stack owns, in reverse dependency order.
-    #[command(after_help = "Examples:\n  lbstack plan stack.yaml --destroy          # what destroy would delete\n  lbstack destroy stack.yaml --auto-approve")]
+    #[command(
+        after_help = "Examples:\n  lbstack plan stack.yaml --destroy          # what destroy would delete\n  lbstack destroy stack.yaml --auto-approve"
+    )]
     Destroy(ApplyArgs),
     /// Let resources leave the stack without deleting them: remove lbstack's tags (a load
     /// balancer takes its listeners and rules along), for another tool or stack to take over.
@@ -146,7 +152,9 @@ pub enum Command {
     },
     /// The least IAM policy a CI role needs to plan, or to apply, the stack (offline): print it,
     /// then attach it to the role that runs lbstack.
-    #[command(after_help = "Examples:\n  lbstack policy stack.yaml --for plan > plan-role.json\n  lbstack policy stack.yaml --for apply > apply-role.json")]
+    #[command(
+        after_help = "Examples:\n  lbstack policy stack.yaml --for plan > plan-role.json\n  lbstack policy stack.yaml --for apply > apply-role.json"
+    )]
     Policy {
         /// The stack file.
         file: PathBuf,
@@ -328,7 +336,11 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     fn options(&self) -> crate::live::AwsOptions {
-        crate::live::AwsOptions { endpoint_url: self.endpoint_url.clone(), region: self.region.clone(), profile: self.profile.clone() }
+        crate::live::AwsOptions {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        }
     }
 }
 
@@ -467,13 +479,20 @@ impl Ui {
 
     /// Before the command line parsed: plain text.
     fn of_nothing() -> Ui {
-        Ui { color: Color::Auto, json_diagnostics: false, json_stream: false, files_outside: false, max_stack_bytes: stack_format::MAX_STACK_BYTES }
+        Ui {
+            color: Color::Auto,
+            json_diagnostics: false,
+            json_stream: false,
+            files_outside: false,
+            max_stack_bytes: stack_format::MAX_STACK_BYTES,
+        }
     }
 }
 
 /// Load a stack file with this run's file access and size limit.
 fn load_file(ui: Ui, file: &std::path::Path, vars: &[(String, String)]) -> stack_format::Loaded {
-    let options = stack_format::Options { vars: vars.to_vec(), files_outside: ui.files_outside, max_bytes: ui.max_stack_bytes };
+    let options =
+        stack_format::Options { vars: vars.to_vec(), files_outside: ui.files_outside, max_bytes: ui.max_stack_bytes };
     stack_format::load_file_with(file, &options)
 }
 
@@ -481,12 +500,25 @@ fn load_file(ui: Ui, file: &std::path::Path, vars: &[(String, String)]) -> stack
 fn terraform_habit(arg: &str) -> Option<String> {
     let rest = arg.strip_prefix('-').filter(|r| !r.starts_with('-'))?;
     let name = rest.split('=').next().unwrap_or_default();
-    let known = ["var", "var-file", "auto-approve", "out", "destroy", "detailed-exitcode", "json", "parallelism", "help", "version"];
+    let known = [
+        "var",
+        "var-file",
+        "auto-approve",
+        "out",
+        "destroy",
+        "detailed-exitcode",
+        "json",
+        "parallelism",
+        "help",
+        "version",
+    ];
     if !known.contains(&name) {
         return None;
     }
     let ours = if name == "json" { "--output json".to_string() } else { format!("--{name}") };
-    Some(format!("lbstack takes `{ours}` (two dashes), not Terraform's `-{name}`\nhint: for example `lbstack plan stack.yaml --var env=prod --out plan.json`"))
+    Some(format!(
+        "lbstack takes `{ours}` (two dashes), not Terraform's `-{name}`\nhint: for example `lbstack plan stack.yaml --var env=prod --out plan.json`"
+    ))
 }
 
 pub fn main() -> ExitCode {
@@ -562,7 +594,18 @@ fn run(cli: Cli, ui: Ui) -> Outcome {
     match cli.command {
         Command::Validate { files, vars, output, strict } => validate(&files, &vars, output, strict, ui),
         Command::Plan { file, vars, aws, output, detailed_exitcode, out, destroy, stats, adopt } => {
-            runtime().block_on(run_plan(&file, &vars, &aws, output, detailed_exitcode, out.as_deref(), destroy, stats, &adopt.choice(), ui))
+            runtime().block_on(run_plan(
+                &file,
+                &vars,
+                &aws,
+                output,
+                detailed_exitcode,
+                out.as_deref(),
+                destroy,
+                stats,
+                &adopt.choice(),
+                ui,
+            ))
         }
         Command::Apply(args) => runtime().block_on(run_apply(&args, false, ui)),
         Command::Destroy(args) => runtime().block_on(run_apply(&args, true, ui)),
@@ -573,10 +616,15 @@ fn run(cli: Cli, ui: Ui) -> Outcome {
         Command::Status(args) => runtime().block_on(status::run_status(&args, ui)),
         Command::Simulate(args) => simulate::run(&args, ui),
         Command::Lint { files, vars, output, strict, rules } => lint(&files, &vars, output, strict, rules, ui),
-        Command::Graph { file, vars, format, plan, aws } => runtime().block_on(graph(&file, &vars, format, plan, &aws, ui)),
+        Command::Graph { file, vars, format, plan, aws } => {
+            runtime().block_on(graph(&file, &vars, format, plan, &aws, ui))
+        }
         Command::Policy { file, vars, purpose } => {
             let stack = load_checked(&file, &vars, ui)?;
-            println!("{}", serde_json::to_string_pretty(&crate::policy::document(&stack, purpose)).expect("policy serializes"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::policy::document(&stack, purpose)).expect("policy serializes")
+            );
             Ok(Exit::Success)
         }
         Command::Schema { plan } => {
@@ -767,7 +815,12 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
         match output {
             LintOutput::Human => {
                 print!("{}", report.render_human(use_color));
-                println!("{}: {errors} error{}, {warnings} warning{}, {silenced} silenced", file.display(), plural(errors), plural(warnings));
+                println!(
+                    "{}: {errors} error{}, {warnings} warning{}, {silenced} silenced",
+                    file.display(),
+                    plural(errors),
+                    plural(warnings)
+                );
             }
             LintOutput::Json => {
                 let mut doc = report.to_json();
@@ -778,7 +831,10 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
         }
     }
     match output {
-        LintOutput::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "format_version": "1.0", "files": docs })).expect("json")),
+        LintOutput::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "format_version": "1.0", "files": docs })).expect("json")
+        ),
         // One SARIF log with one run per file.
         LintOutput::Sarif => println!("{}", serde_json::to_string_pretty(&crate::lint::sarif_log(docs)).expect("json")),
         LintOutput::Human => {}
@@ -786,7 +842,14 @@ fn lint(files: &[PathBuf], vars: &[(String, String)], output: LintOutput, strict
     if failed { Ok(Exit::Failure) } else { Ok(Exit::Success) }
 }
 
-async fn graph(file: &std::path::Path, vars: &[(String, String)], format: GraphFormat, with_plan: bool, aws: &AwsArgs, ui: Ui) -> Outcome {
+async fn graph(
+    file: &std::path::Path,
+    vars: &[(String, String)],
+    format: GraphFormat,
+    with_plan: bool,
+    aws: &AwsArgs,
+    ui: Ui,
+) -> Outcome {
     let g = if with_plan {
         let (stack, _, planned) = load_and_plan(file, vars, aws, false, &crate::live::Adopt::None, ui).await?;
         let mut g = crate::graph::Graph::from_stack(&stack);
@@ -847,9 +910,22 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], ui: Ui) -> Re
     }
     if ui.json_diagnostics {
         let stream = ui.json_stream;
-        for d in loaded.report.to_json()["diagnostics"].as_array().into_iter().flatten().filter(|d| stream || d["severity"] == "error") {
+        for d in loaded.report.to_json()["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| stream || d["severity"] == "error")
+        {
             let level = if d["severity"] == "error" { "error" } else { "warn" };
-            println!("{}", progress::json_line(level, "diagnostic", d["summary"].as_str().unwrap_or_default(), serde_json::json!({ "diagnostic": d })));
+            println!(
+                "{}",
+                progress::json_line(
+                    level,
+                    "diagnostic",
+                    d["summary"].as_str().unwrap_or_default(),
+                    serde_json::json!({ "diagnostic": d })
+                )
+            );
         }
     }
     if errors {
@@ -909,8 +985,13 @@ async fn run_plan(
     ui: Ui,
 ) -> Outcome {
     let (_, clients, planned) = load_and_plan(file, vars, aws, destroy, adopt, ui).await?;
-    let api_calls = crate::plan::json::ApiCallCount { total: clients.calls.total(), by_operation: clients.calls.by_operation() };
-    let meta = crate::plan::json::Meta { fingerprint: planned.fingerprint.clone(), api_calls: Some(api_calls), ..Default::default() };
+    let api_calls =
+        crate::plan::json::ApiCallCount { total: clients.calls.total(), by_operation: clients.calls.by_operation() };
+    let meta = crate::plan::json::Meta {
+        fingerprint: planned.fingerprint.clone(),
+        api_calls: Some(api_calls),
+        ..Default::default()
+    };
     show_plan(&planned.plan, output, meta, ui);
     if stats {
         print_stats(&clients);
@@ -929,7 +1010,11 @@ async fn run_plan(
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&saved).expect("json")) {
             return Err(Failed::Line(format!("cannot write {}: {e}", path.display())));
         }
-        eprintln!("Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.", path.display(), path.display());
+        eprintln!(
+            "Saved the plan to {}. Run `lbstack apply {}` to perform exactly these actions.",
+            path.display(),
+            path.display()
+        );
     }
     // A plan apply would refuse is neither "in sync" nor "changes to apply" for CI.
     if detailed && !planned.plan.applyable() {
@@ -944,7 +1029,9 @@ async fn run_plan(
 fn show_plan(plan: &crate::plan::Plan, output: PlanOutput, meta: crate::plan::json::Meta, ui: Ui) {
     match output {
         PlanOutput::Human => print!("{}", crate::plan::render::human(plan, ui.color.enabled(Stream::Out))),
-        PlanOutput::Json => println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(plan, meta)).expect("json")),
+        PlanOutput::Json => {
+            println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(plan, meta)).expect("json"))
+        }
         PlanOutput::Markdown => print!("{}", crate::plan::render::markdown(plan)),
     }
 }
@@ -987,7 +1074,10 @@ async fn run_import(args: &ImportArgs, ui: Ui) -> Outcome {
     if let Some(out) = &args.out
         && out.exists()
     {
-        return Err(Failed::Line(format!("{} exists; import never overwrites a file\nhint: choose another --out, or move the file away", out.display())));
+        return Err(Failed::Line(format!(
+            "{} exists; import never overwrites a file\nhint: choose another --out, or move the file away",
+            out.display()
+        )));
     }
     let clients = crate::ops::connect(&args.aws.options(), None).await?;
     let request = crate::import::Request {
@@ -1004,7 +1094,11 @@ async fn run_import(args: &ImportArgs, ui: Ui) -> Outcome {
     let loaded = match &args.out {
         Some(out) => {
             if !imported.files.is_empty()
-                && let Some(taken) = imported.files.iter().map(|(p, _)| out.parent().unwrap_or(std::path::Path::new(".")).join(p)).find(|p| p.exists())
+                && let Some(taken) = imported
+                    .files
+                    .iter()
+                    .map(|(p, _)| out.parent().unwrap_or(std::path::Path::new(".")).join(p))
+                    .find(|p| p.exists())
             {
                 return Err(Failed::Line(format!("{} exists; import never overwrites a file", taken.display())));
             }
@@ -1065,14 +1159,19 @@ async fn run_output(args: &OutputArgs, ui: Ui) -> Outcome {
             None if known.is_empty() => "the stack declares no `outputs:`".to_string(),
             None => format!("outputs of this stack: {}", crate::diag::truncate(&known.join(", "), 200)),
         };
-        return Err(Failed::Line(format!("the stack has no output `{}`\nhint: {hint}", crate::diag::truncate(name, 60))));
+        return Err(Failed::Line(format!(
+            "the stack has no output `{}`\nhint: {hint}",
+            crate::diag::truncate(name, 60)
+        )));
     }
     // Nothing to read: said, rather than an empty answer a script takes for one.
     if stack.outputs.is_empty() {
         if args.output == Output::Json {
             println!("{{}}");
         }
-        eprintln!("The stack declares no `outputs:`; add them to read values such as a load balancer's DNS name (see `lbstack docs`).");
+        eprintln!(
+            "The stack declares no `outputs:`; add them to read values such as a load balancer's DNS name (see `lbstack docs`)."
+        );
         return Ok(Exit::Success);
     }
     let clients = crate::ops::connect(&args.aws.options(), Some(&stack)).await?;
@@ -1089,9 +1188,10 @@ async fn run_output(args: &OutputArgs, ui: Ui) -> Outcome {
                 println!("{}", serde_json::Value::from(v));
                 Ok(Exit::Success)
             }
-            (None, _) => {
-                Err(Failed::Line(format!("output `{name}` has no value: `{}` does not exist\nhint: apply the stack first", stack.outputs[name].value)))
-            }
+            (None, _) => Err(Failed::Line(format!(
+                "output `{name}` has no value: `{}` does not exist\nhint: apply the stack first",
+                stack.outputs[name].value
+            ))),
         };
     }
     print_outputs(&outputs, args.output == Output::Json, false);
@@ -1101,7 +1201,8 @@ async fn run_output(args: &OutputArgs, ui: Ui) -> Outcome {
 /// Outputs as `name = value` lines (after apply, under a heading), or one JSON object.
 fn print_outputs(outputs: &[crate::ops::OutputValue], json: bool, heading: bool) {
     if json {
-        let doc: serde_json::Map<String, serde_json::Value> = outputs.iter().map(|o| (o.name.clone(), serde_json::json!(o.value))).collect();
+        let doc: serde_json::Map<String, serde_json::Value> =
+            outputs.iter().map(|o| (o.name.clone(), serde_json::json!(o.value))).collect();
         println!("{}", serde_json::Value::Object(doc));
         return;
     }
@@ -1139,7 +1240,10 @@ async fn run_forget(args: &ForgetArgs, ui: Ui) -> Outcome {
     }
     match outcome.map_err(anyhow::Error::msg).and_then(|r| r) {
         Ok(n) => {
-            eprintln!("Forgot {n} resource{}. A stack that declares them again sees conflicts it can `--adopt`.", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "Forgot {n} resource{}. A stack that declares them again sees conflicts it can `--adopt`.",
+                if n == 1 { "" } else { "s" }
+            );
             Ok(Exit::Success)
         }
         Err(e) => Err(Failed::from(e)),
@@ -1187,14 +1291,24 @@ async fn run_apply(args: &ApplyArgs, destroy: bool, ui: Ui) -> Outcome {
     let lock = match crate::lock::acquire(&clients, &stack.stack, verb).await {
         Ok(lock) => lock,
         Err(e) if e.is::<crate::lock::Locked>() => {
-            let hint = format!("wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`", stack_file.display());
+            let hint = format!(
+                "wait for that run to finish; if it crashed, remove its lock with `lbstack {verb} {} --break-lock`",
+                stack_file.display()
+            );
             return Err(Failed::Line(format!("{e}\nhint: {hint}")));
         }
         Err(e) => return Err(Failed::Line(e.to_string())),
     };
     let json = *output == Output::Json;
-    let run =
-        locked_apply(&clients, &stack, (&stack_file, &vars), saved, destroy, Settings { adopt: adopt.choice(), auto_approve, parallelism, stats, json }, ui);
+    let run = locked_apply(
+        &clients,
+        &stack,
+        (&stack_file, &vars),
+        saved,
+        destroy,
+        Settings { adopt: adopt.choice(), auto_approve, parallelism, stats, json },
+        ui,
+    );
     let interruptible = async {
         tokio::select! {
             code = run => code,
@@ -1227,8 +1341,12 @@ async fn locked_apply(
     // A saved plan adopts what it shows as adopted: read live state the way it was read then.
     let adopt = match saved.as_ref().and_then(|s| s.plan().ok()) {
         Some(p) => {
-            let asked: std::collections::BTreeSet<String> =
-                p.changes.iter().filter(|c| c.adopting && c.address.kind.adoptable()).map(|c| c.address.to_string()).collect();
+            let asked: std::collections::BTreeSet<String> = p
+                .changes
+                .iter()
+                .filter(|c| c.adopting && c.address.kind.adoptable())
+                .map(|c| c.address.to_string())
+                .collect();
             if asked.is_empty() { crate::live::Adopt::None } else { crate::live::Adopt::Only(asked) }
         }
         None => adopt,
@@ -1254,7 +1372,11 @@ async fn locked_apply(
     // A conflict makes the plan unapplyable: nothing is written, not even what does not depend on it.
     if !plan.conflicts.is_empty() {
         let n = plan.conflicts.len();
-        let why = format!("{verb} refused: {n} name{} the stack needs {} taken; nothing was changed", plural(n), if n == 1 { "is" } else { "are" });
+        let why = format!(
+            "{verb} refused: {n} name{} the stack needs {} taken; nothing was changed",
+            plural(n),
+            if n == 1 { "is" } else { "are" }
+        );
         let hint = "delete or rename the resource holding the name, or give the stack's resource another key; resources of another stack stay theirs";
         view.refused(&plan, &why, hint);
         if stats {
@@ -1287,7 +1409,10 @@ async fn locked_apply(
         view.failed(verb, &operation, &summary, &outcome);
         return Ok(Exit::Failure);
     }
-    let done = format!("{verb} complete! Resources: {} added, {} changed, {} destroyed.", summary.add, summary.change, summary.destroy);
+    let done = format!(
+        "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
+        summary.add, summary.change, summary.destroy
+    );
     view.done(&done, &operation, &summary);
     if !destroy {
         show_outputs(clients, stack, view.as_ref()).await;
@@ -1298,7 +1423,11 @@ async fn locked_apply(
 /// After an apply that left the published outputs as they were: the stack's outputs, read from
 /// what exists (one read, only when the stack declares outputs), shown. A failed read is a
 /// warning: the apply itself succeeded.
-async fn show_outputs(clients: &crate::live::Clients, stack: &crate::stack_format::Stack, view: &(dyn views::ApplyView + Send + Sync)) {
+async fn show_outputs(
+    clients: &crate::live::Clients,
+    stack: &crate::stack_format::Stack,
+    view: &(dyn views::ApplyView + Send + Sync),
+) {
     if stack.outputs.is_empty() {
         return;
     }
@@ -1316,17 +1445,27 @@ mod tests {
     #[test]
     fn global_options_show_only_where_they_mean_something() {
         let mut cmd = command();
-        let mut help = |name: &str| cmd.find_subcommand_mut(name).unwrap_or_else(|| panic!("{name}")).render_help().to_string();
-        let shown = |text: &str, flag: &str| text.lines().any(|l| l.trim_start().starts_with(flag) || l.contains(&format!(", {flag}")));
-        let (schema, validate, plan, man, simulate) = (help("schema"), help("validate"), help("plan"), help("man"), help("simulate"));
+        let mut help =
+            |name: &str| cmd.find_subcommand_mut(name).unwrap_or_else(|| panic!("{name}")).render_help().to_string();
+        let shown = |text: &str, flag: &str| {
+            text.lines().any(|l| l.trim_start().starts_with(flag) || l.contains(&format!(", {flag}")))
+        };
+        let (schema, validate, plan, man, simulate) =
+            (help("schema"), help("validate"), help("plan"), help("man"), help("simulate"));
         for flag in ["--var-file", "--allow-files-outside", "--max-stack-bytes", "--verbose", "--color"] {
             assert!(!shown(&schema, flag) && !shown(&man, flag), "{flag} in schema's or man's help");
             assert!(shown(&plan, flag), "{flag} missing from plan's help:\n{plan}");
         }
         for flag in ["--var-file", "--max-stack-bytes", "--color"] {
-            assert!(shown(&validate, flag) && shown(&simulate, flag), "{flag} missing from validate's or simulate's help");
+            assert!(
+                shown(&validate, flag) && shown(&simulate, flag),
+                "{flag} missing from validate's or simulate's help"
+            );
         }
-        assert!(!shown(&validate, "--verbose") && !shown(&simulate, "--verbose"), "offline commands make no AWS call to log");
+        assert!(
+            !shown(&validate, "--verbose") && !shown(&simulate, "--verbose"),
+            "offline commands make no AWS call to log"
+        );
         // Hidden, not refused: a global still parses anywhere.
         assert!(command().try_get_matches_from(["lbstack", "schema", "--color", "never", "-v"]).is_ok());
         // `lbstack help plan`, as git and cargo take it.

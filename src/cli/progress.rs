@@ -13,7 +13,9 @@ pub enum View {
 }
 
 fn now() -> String {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now()).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
 }
 
 /// One line of the machine-readable stream.
@@ -30,7 +32,10 @@ impl View {
         if json {
             View::Json
         } else if live {
-            View::Live { bars: indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr()), steps: Mutex::new(HashMap::new()) }
+            View::Live {
+                bars: indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr()),
+                steps: Mutex::new(HashMap::new()),
+            }
         } else {
             View::Lines
         }
@@ -40,7 +45,10 @@ impl View {
         match self {
             View::Lines => {
                 if !e.message.is_empty() {
-                    eprintln!("{}", if e.kind == EventKind::Waiting { format!("  {}", e.message) } else { e.message.clone() });
+                    eprintln!(
+                        "{}",
+                        if e.kind == EventKind::Waiting { format!("  {}", e.message) } else { e.message.clone() }
+                    );
                 }
             }
             View::Json => {
@@ -59,14 +67,20 @@ impl View {
                 match e.kind {
                     EventKind::Started => {
                         let bar = bars.add(indicatif::ProgressBar::new_spinner());
-                        bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"));
+                        bar.set_style(
+                            indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"),
+                        );
                         bar.enable_steady_tick(std::time::Duration::from_millis(120));
                         bar.set_message(e.message.clone());
                         steps.insert(e.address.clone(), bar);
                     }
                     EventKind::Waiting => {
                         if let Some(bar) = steps.get(&e.address) {
-                            bar.set_message(format!("{}: {}", e.address, e.message.trim_start_matches(&format!("{}: ", e.address))));
+                            bar.set_message(format!(
+                                "{}: {}",
+                                e.address,
+                                e.message.trim_start_matches(&format!("{}: ", e.address))
+                            ));
                         }
                     }
                     EventKind::StillRunning => {}

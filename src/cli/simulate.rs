@@ -54,12 +54,17 @@ pub fn run(a: &SimulateArgs, ui: Ui) -> Outcome {
     let settings = stack.simulate.clone();
     let group = match a.group.clone().or_else(|| settings.as_ref().and_then(|s| s.group.clone())) {
         Some(g) => g,
-        None if stack.autoscaling_groups.len() == 1 => stack.autoscaling_groups.keys().next().cloned().unwrap_or_default(),
+        None if stack.autoscaling_groups.len() == 1 => {
+            stack.autoscaling_groups.keys().next().cloned().unwrap_or_default()
+        }
         None if stack.autoscaling_groups.is_empty() => {
             return Err(Failed::from(anyhow::anyhow!("stack {} has no auto-scaling group to simulate", stack.stack)));
         }
         None => {
-            return Err(Failed::from(anyhow::anyhow!("choose a group with --group (the stack has {} auto-scaling groups)", stack.autoscaling_groups.len())));
+            return Err(Failed::from(anyhow::anyhow!(
+                "choose a group with --group (the stack has {} auto-scaling groups)",
+                stack.autoscaling_groups.len()
+            )));
         }
     };
     let start = match &a.start {
@@ -81,7 +86,9 @@ pub fn run(a: &SimulateArgs, ui: Ui) -> Outcome {
     // A CPU curve is in percent of one instance: one instance serves 100 of it.
     let capacity = if curve.cpu { Some(100.0) } else { a.capacity.or(settings.as_ref().map(|s| s.capacity)) };
     let Some(capacity) = capacity.filter(|c| *c > 0.0) else {
-        return Err(Failed::from("how much does one instance serve? give --capacity RPS or `simulate: {capacity: RPS}` in the stack"));
+        return Err(Failed::from(
+            "how much does one instance serve? give --capacity RPS or `simulate: {capacity: RPS}` in the stack",
+        ));
     };
     let price = a.price.or(settings.as_ref().and_then(|s| s.price));
     let outcome = simulate::run(&Inputs { stack: &stack, group: &group, capacity, price, load: &curve.load, start })?;
@@ -122,7 +129,11 @@ pub fn run(a: &SimulateArgs, ui: Ui) -> Outcome {
 fn human(stack: &str, load: &str, o: &simulate::Outcome, every: Option<usize>) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "Simulating group `{}` of stack {stack}: {} requests/s per instance, load {load}", o.group, o.capacity);
+    let _ = writeln!(
+        out,
+        "Simulating group `{}` of stack {stack}: {} requests/s per instance, load {load}",
+        o.group, o.capacity
+    );
     for p in &o.simulated {
         let _ = writeln!(out, "  simulated:     {p}");
     }
@@ -139,7 +150,11 @@ fn human(stack: &str, load: &str, o: &simulate::Outcome, every: Option<usize>) -
             360
         })
         .max(1);
-    let _ = writeln!(out, "\n{:>6}  {:<17} {:>9} {:>7} {:>7} {:>7} {:>6}  events", "minute", "time", "load/s", "in svc", "pending", "desired", "cpu%");
+    let _ = writeln!(
+        out,
+        "\n{:>6}  {:<17} {:>9} {:>7} {:>7} {:>7} {:>6}  events",
+        "minute", "time", "load/s", "in svc", "pending", "desired", "cpu%"
+    );
     for m in o.timeline.iter().filter(|m| !m.events.is_empty() || m.minute % every == 0 || m.minute + 1 == n) {
         let _ = writeln!(
             out,
@@ -162,7 +177,11 @@ fn human(stack: &str, load: &str, o: &simulate::Outcome, every: Option<usize>) -
         "  {} minutes above the {}% CPU target, {} minutes under-provisioned ({:.0} requests unserved)",
         s.minutes_over_target, s.target_cpu, s.underprovisioned_minutes, s.unserved_requests
     );
-    let _ = writeln!(out, "  peak utilisation {:.1}%, peak latency x{:.2} of idle", s.peak_utilization, s.peak_latency_factor);
+    let _ = writeln!(
+        out,
+        "  peak utilisation {:.1}%, peak latency x{:.2} of idle",
+        s.peak_utilization, s.peak_latency_factor
+    );
     let cost = s.cost.map(|c| format!(", ${c:.2}")).unwrap_or_default();
     let _ = writeln!(out, "  {} scaling actions, {:.2} instance-hours{cost}", s.scaling_actions, s.instance_hours);
     out

@@ -29,7 +29,12 @@ pub async fn run_status(a: &StatusArgs, ui: Ui) -> Outcome {
     let stack = load_checked(&a.file, &a.vars, ui)?;
     let clients = crate::ops::connect(&a.aws.options(), Some(&stack)).await?;
     let rec = match (&a.zone, &a.name) {
-        (Some(zone), Some(name)) => Some(SwapRecord { zone: zone.clone(), name: name.trim_end_matches('.').to_ascii_lowercase(), kind: "ANY".into(), ttl: 60 }),
+        (Some(zone), Some(name)) => Some(SwapRecord {
+            zone: zone.clone(),
+            name: name.trim_end_matches('.').to_ascii_lowercase(),
+            kind: "ANY".into(),
+            ttl: 60,
+        }),
         _ => None,
     };
     match crate::status::read(&clients, &stack, rec.as_ref()).await {

@@ -119,7 +119,12 @@ pub async fn run_swap(a: &SwapArgs, ui: Ui) -> Outcome {
             };
         }
         return match swap::rollback(&clients, &rec, &progress).await {
-            Ok(o) => report(a.output, &serde_json::json!({ "outcome": o }), &format!("{}: live colour is {} again", rec.name, o.to.live), Exit::Success),
+            Ok(o) => report(
+                a.output,
+                &serde_json::json!({ "outcome": o }),
+                &format!("{}: live colour is {} again", rec.name, o.to.live),
+                Exit::Success,
+            ),
             Err(e) => Err(Failed::from(e)),
         };
     }
@@ -135,22 +140,39 @@ pub async fn run_swap(a: &SwapArgs, ui: Ui) -> Outcome {
         eprintln!("  load balancer {}: {}", target.load_balancer, target.state);
         for g in &target.target_groups {
             let states: Vec<String> = g.states.iter().map(|(s, n)| format!("{n} {s}")).collect();
-            eprintln!("  target group {}: {}", g.name, if states.is_empty() { "no targets".into() } else { states.join(", ") });
+            eprintln!(
+                "  target group {}: {}",
+                g.name,
+                if states.is_empty() { "no targets".into() } else { states.join(", ") }
+            );
         }
     }
     if !refused.is_empty() {
-        let text = format!("refused: nothing was changed\n{}", refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"));
+        let text = format!(
+            "refused: nothing was changed\n{}",
+            refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
+        );
         return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, Exit::Failure);
     }
     let alarms: Vec<String> = a
         .rollback_alarms
         .iter()
-        .map(|n| if stack.alarms.contains_key(n) { crate::ownership::names::given(&stack, crate::kinds::Kind::Alarm, n) } else { n.clone() })
+        .map(|n| {
+            if stack.alarms.contains_key(n) {
+                crate::ownership::names::given(&stack, crate::kinds::Kind::Alarm, n)
+            } else {
+                n.clone()
+            }
+        })
         .collect();
     if a.dry_run {
         let zone_id = crate::live::route53::hosted_zone_id(&clients, &rec.zone).await?;
         let current = swap::read_current(&clients, &zone_id, &rec).await?;
-        let now = current.records.iter().map(|(_, dns, w)| format!("{dns}{}", w.map(|w| format!(" (weight {w})")).unwrap_or_default())).collect::<Vec<_>>();
+        let now = current
+            .records
+            .iter()
+            .map(|(_, dns, w)| format!("{dns}{}", w.map(|w| format!(" (weight {w})")).unwrap_or_default()))
+            .collect::<Vec<_>>();
         let steps = a.steps.clone().map(|s| s.0).unwrap_or_else(|| vec![100]);
         let text = format!(
             "dry run: {} ({}) now points at {}; would point at {} ({}) in steps {:?}{}",
@@ -162,17 +184,38 @@ pub async fn run_swap(a: &SwapArgs, ui: Ui) -> Outcome {
             steps,
             if alarms.is_empty() { String::new() } else { format!(", watching {}", alarms.join(", ")) }
         );
-        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }), &text, Exit::Success);
+        return report(
+            a.output,
+            &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }),
+            &text,
+            Exit::Success,
+        );
     }
-    let shift = a.steps.clone().map(|steps| ShiftPlan { steps: steps.0, interval: a.interval, rollback_alarms: alarms });
+    let shift =
+        a.steps.clone().map(|steps| ShiftPlan { steps: steps.0, interval: a.interval, rollback_alarms: alarms });
     match swap::swap(&clients, &rec, &target, shift.as_ref(), &progress).await {
         Ok(o) if o.rolled_back.is_some() => {
-            let text = format!("rolled back: alarm {} fired; {} points at {} again", o.rolled_back.clone().unwrap_or_default(), rec.name, o.to.live);
-            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::RolledBack)
+            let text = format!(
+                "rolled back: alarm {} fired; {} points at {} again",
+                o.rolled_back.clone().unwrap_or_default(),
+                rec.name,
+                o.to.live
+            );
+            report(
+                a.output,
+                &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }),
+                &text,
+                Exit::RolledBack,
+            )
         }
         Ok(o) => {
             let text = format!("{} now points at {} ({})", rec.name, o.to.live, o.to.target);
-            report(a.output, &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }), &text, Exit::Success)
+            report(
+                a.output,
+                &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }),
+                &text,
+                Exit::Success,
+            )
         }
         Err(e) => Err(Failed::from(e)),
     }

@@ -91,7 +91,15 @@ impl ApplyView for JsonView {
     fn plan(&self, plan: &Plan) {
         for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
             let change = json!({ "change": { "resource": { "addr": c.address.to_string() }, "action": c.action.json_actions(), "reason": c.reason } });
-            println!("{}", json_line("info", "planned_change", &format!("{}: planned {}", c.address, c.action.json_actions().join("-")), change));
+            println!(
+                "{}",
+                json_line(
+                    "info",
+                    "planned_change",
+                    &format!("{}: planned {}", c.address, c.action.json_actions().join("-")),
+                    change
+                )
+            );
         }
         let s = plan.summary();
         let message = format!("Plan: {} to add, {} to change, {} to destroy.", s.add, s.change, s.destroy);
@@ -114,12 +122,21 @@ impl ApplyView for JsonView {
                 StepStatus::Skipped(why) => ("warn", format!("{}: skipped: {why}", s.address)),
                 StepStatus::Done => continue,
             };
-            let diagnostic = json!({ "diagnostic": { "severity": level, "summary": what, "address": s.address.to_string() } });
+            let diagnostic =
+                json!({ "diagnostic": { "severity": level, "summary": what, "address": s.address.to_string() } });
             println!("{}", json_line(level, "diagnostic", &what, diagnostic));
         }
         if let Some(e) = &outcome.outputs_failed {
             let what = format!("publishing the outputs: {e}");
-            println!("{}", json_line("error", "diagnostic", &what, json!({ "diagnostic": { "severity": "error", "summary": what } })));
+            println!(
+                "{}",
+                json_line(
+                    "error",
+                    "diagnostic",
+                    &what,
+                    json!({ "diagnostic": { "severity": "error", "summary": what } })
+                )
+            );
         }
         let mut doc = counts(summary, operation);
         doc["outcome"] = json!("failed");
@@ -133,8 +150,10 @@ impl ApplyView for JsonView {
     }
 
     fn outputs(&self, outputs: &[OutputValue]) {
-        let doc: serde_json::Map<String, serde_json::Value> =
-            outputs.iter().map(|o| (o.name.clone(), json!({ "value": o.value, "description": o.description }))).collect();
+        let doc: serde_json::Map<String, serde_json::Value> = outputs
+            .iter()
+            .map(|o| (o.name.clone(), json!({ "value": o.value, "description": o.description })))
+            .collect();
         println!("{}", json_line("info", "outputs", "Outputs", json!({ "outputs": doc })));
     }
 }

@@ -30,7 +30,8 @@ impl Keys {
                 base.push(c);
             }
         }
-        let mut base: String = base.trim_end_matches('-').chars().take(crate::stack_format::validate::MAX_KEY - 4).collect();
+        let mut base: String =
+            base.trim_end_matches('-').chars().take(crate::stack_format::validate::MAX_KEY - 4).collect();
         base = base.trim_end_matches('-').to_string();
         if base.is_empty() {
             base = section.trim_end_matches('s').replace('_', "-");
@@ -66,16 +67,25 @@ struct Builder<'a> {
 }
 
 pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported> {
-    let mut b = Builder { found, keys: Keys::default(), notes: Vec::new(), files: Vec::new(), subnet_groups: Map::new() };
+    let mut b =
+        Builder { found, keys: Keys::default(), notes: Vec::new(), files: Vec::new(), subnet_groups: Map::new() };
     // Keys first, so every reference below resolves whatever the order.
     for sg in &found.security_groups {
         b.keys.give("security_groups", sg.group_id().unwrap_or_default(), sg.group_name().unwrap_or_default());
     }
     for t in &found.target_groups {
-        b.keys.give("target_groups", t.tg.target_group_arn().unwrap_or_default(), t.tg.target_group_name().unwrap_or_default());
+        b.keys.give(
+            "target_groups",
+            t.tg.target_group_arn().unwrap_or_default(),
+            t.tg.target_group_name().unwrap_or_default(),
+        );
     }
     for l in &found.load_balancers {
-        b.keys.give("load_balancers", l.lb.load_balancer_arn().unwrap_or_default(), l.lb.load_balancer_name().unwrap_or_default());
+        b.keys.give(
+            "load_balancers",
+            l.lb.load_balancer_arn().unwrap_or_default(),
+            l.lb.load_balancer_name().unwrap_or_default(),
+        );
     }
     for t in &found.templates {
         b.keys.give("launch_templates", &t.id, &t.name);
@@ -95,7 +105,8 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     }
     // A web ACL is written out only when the stack format holds every rule of it; otherwise the
     // load balancer keeps it by ARN.
-    let web_acls: Vec<&(aws_sdk_wafv2::types::WebAcl, Tags)> = found.web_acls.iter().filter(|(acl, _)| b.waf_expressible(acl)).collect();
+    let web_acls: Vec<&(aws_sdk_wafv2::types::WebAcl, Tags)> =
+        found.web_acls.iter().filter(|(acl, _)| b.waf_expressible(acl)).collect();
     for (acl, _) in &web_acls {
         b.keys.give("web_acls", acl.arn(), acl.name());
         for r in acl.rules() {
@@ -111,7 +122,12 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         .web_acls
         .iter()
         .filter(|(acl, _)| !b.waf_expressible(acl))
-        .map(|(acl, _)| format!("web ACL `{}` has rules the stack format does not hold; the load balancer uses it by ARN", acl.name()))
+        .map(|(acl, _)| {
+            format!(
+                "web ACL `{}` has rules the stack format does not hold; the load balancer uses it by ARN",
+                acl.name()
+            )
+        })
         .collect();
     b.notes.extend(by_arn);
 
@@ -133,10 +149,14 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     let mut root = Map::new();
     root.insert("version".into(), json!(1));
     root.insert("stack".into(), json!(request.stack));
-    let security_groups: Map<String, Value> = found.security_groups.iter().map(|sg| (b.key(sg.group_id()), b.security_group(sg))).collect();
-    let target_groups: Map<String, Value> = found.target_groups.iter().map(|t| (b.key(t.tg.target_group_arn()), b.target_group(t))).collect();
-    let load_balancers: Map<String, Value> = found.load_balancers.iter().map(|l| (b.key(l.lb.load_balancer_arn()), b.load_balancer(l))).collect();
-    let launch_templates: Map<String, Value> = found.templates.iter().map(|t| (b.key(Some(&t.id)), b.launch_template(t))).collect();
+    let security_groups: Map<String, Value> =
+        found.security_groups.iter().map(|sg| (b.key(sg.group_id()), b.security_group(sg))).collect();
+    let target_groups: Map<String, Value> =
+        found.target_groups.iter().map(|t| (b.key(t.tg.target_group_arn()), b.target_group(t))).collect();
+    let load_balancers: Map<String, Value> =
+        found.load_balancers.iter().map(|l| (b.key(l.lb.load_balancer_arn()), b.load_balancer(l))).collect();
+    let launch_templates: Map<String, Value> =
+        found.templates.iter().map(|t| (b.key(Some(&t.id)), b.launch_template(t))).collect();
     let mut groups = Map::new();
     let mut policies = Map::new();
     let mut schedules = Map::new();
@@ -154,7 +174,8 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
             schedules.insert(skey, b.schedule(&key, s));
         }
     }
-    let alarms: Map<String, Value> = found.alarms.iter().filter_map(|(a, tags)| Some((b.key(a.alarm_arn()), b.alarm(a, tags)?))).collect();
+    let alarms: Map<String, Value> =
+        found.alarms.iter().filter_map(|(a, tags)| Some((b.key(a.alarm_arn()), b.alarm(a, tags)?))).collect();
     let topics: Map<String, Value> = found.topics.iter().map(|t| (b.key(Some(t.arn.as_str())), b.topic(t))).collect();
     let ip_sets: Map<String, Value> = found
         .ip_sets
@@ -169,7 +190,8 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
             Some((key, Value::Object(m)))
         })
         .collect();
-    let web_acls: Map<String, Value> = web_acls.iter().map(|(acl, tags)| (b.keys.or_id(acl.arn()), b.web_acl(acl, tags))).collect();
+    let web_acls: Map<String, Value> =
+        web_acls.iter().map(|(acl, tags)| (b.keys.or_id(acl.arn()), b.web_acl(acl, tags))).collect();
     let mut records = Map::new();
     for (zone, r) in &found.records {
         let label = r
@@ -179,7 +201,11 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
             .map(|l| l.trim_end_matches('.'))
             .filter(|l| !l.is_empty())
             .unwrap_or("apex");
-        let key = b.keys.give("records", &format!("{zone}|{}|{}|{}", r.name(), r.r#type().as_str(), r.set_identifier().unwrap_or_default()), label);
+        let key = b.keys.give(
+            "records",
+            &format!("{zone}|{}|{}|{}", r.name(), r.r#type().as_str(), r.set_identifier().unwrap_or_default()),
+            label,
+        );
         if let Some(v) = b.record(zone, r) {
             records.insert(key, v);
         }
@@ -289,8 +315,15 @@ impl Builder<'_> {
 
     /// A record pointing at an imported load balancer, as the stack writes it.
     fn record(&self, zone: &str, r: &aws_sdk_route53::types::ResourceRecordSet) -> Option<Value> {
-        let target = r.alias_target().map(|a| a.dns_name().to_string()).or_else(|| r.resource_records().first().map(|v| v.value().to_string()))?;
-        let lb = self.found.load_balancers.iter().find(|l| l.lb.dns_name().is_some_and(|d| super::read::dns_key(d) == super::read::dns_key(&target)))?;
+        let target = r
+            .alias_target()
+            .map(|a| a.dns_name().to_string())
+            .or_else(|| r.resource_records().first().map(|v| v.value().to_string()))?;
+        let lb = self
+            .found
+            .load_balancers
+            .iter()
+            .find(|l| l.lb.dns_name().is_some_and(|d| super::read::dns_key(d) == super::read::dns_key(&target)))?;
         let mut m = Map::new();
         m.insert("zone".into(), Value::from(zone.trim_end_matches('.')));
         m.insert("name".into(), Value::from(r.name().trim_end_matches('.')));
@@ -317,15 +350,19 @@ impl Builder<'_> {
         acl.rules().iter().all(|r| {
             let Some(st) = r.statement() else { return false };
             if let Some(m) = st.managed_rule_group_statement() {
-                return m.scope_down_statement().is_none() && m.rule_action_overrides().is_empty() && m.managed_rule_group_configs().is_empty();
+                return m.scope_down_statement().is_none()
+                    && m.rule_action_overrides().is_empty()
+                    && m.managed_rule_group_configs().is_empty();
             }
             if let Some(rl) = st.rate_based_statement() {
-                return rl.scope_down_statement().is_none() && matches!(rl.aggregate_key_type().as_str(), "IP" | "FORWARDED_IP");
+                return rl.scope_down_statement().is_none()
+                    && matches!(rl.aggregate_key_type().as_str(), "IP" | "FORWARDED_IP");
             }
             if let Some(set) = st.ip_set_reference_statement() {
                 let read = self.found.ip_sets.iter().find(|(s, _)| s.arn() == set.arn());
                 return set.ip_set_forwarded_ip_config().is_none()
-                    && read.is_some_and(|(s, _)| !s.addresses().is_empty() || s.ip_address_version().as_str() == "IPV4");
+                    && read
+                        .is_some_and(|(s, _)| !s.addresses().is_empty() || s.ip_address_version().as_str() == "IPV4");
             }
             st.geo_match_statement().is_some_and(|g| g.forwarded_ip_config().is_none())
         })
@@ -355,7 +392,11 @@ impl Builder<'_> {
                         managed.insert("vendor".into(), Value::from(mg.vendor_name()));
                     }
                     put(&mut managed, "version", json!(mg.version()));
-                    put(&mut managed, "excluded_rules", json!(mg.excluded_rules().iter().map(|e| e.name()).collect::<Vec<_>>()));
+                    put(
+                        &mut managed,
+                        "excluded_rules",
+                        json!(mg.excluded_rules().iter().map(|e| e.name()).collect::<Vec<_>>()),
+                    );
                     x.insert("managed".into(), Value::Object(managed));
                 } else {
                     let action = r.action().map_or("block", crate::live::wafv2::action_name);
@@ -365,7 +406,9 @@ impl Builder<'_> {
                     if let Some(rl) = st.rate_based_statement() {
                         let mut limit = Map::new();
                         limit.insert("limit".into(), Value::from(rl.limit()));
-                        if !(rl.evaluation_window_sec() == 0 || rl.evaluation_window_sec() == i64::from(defaults::WAF_RATE_WINDOW)) {
+                        if !(rl.evaluation_window_sec() == 0
+                            || rl.evaluation_window_sec() == i64::from(defaults::WAF_RATE_WINDOW))
+                        {
                             limit.insert("window".into(), Value::from(rl.evaluation_window_sec()));
                         }
                         if rl.aggregate_key_type().as_str() == "FORWARDED_IP" {
@@ -432,7 +475,8 @@ impl Builder<'_> {
             };
             let mut add = |description: Option<&str>, field: &str, source: String| {
                 let description = description.unwrap_or_default().to_string();
-                let at = rules.iter().position(|(p, ports_, d, _)| p == protocol && ports_ == &ports && d == &description);
+                let at =
+                    rules.iter().position(|(p, ports_, d, _)| p == protocol && ports_ == &ports && d == &description);
                 let at = at.unwrap_or_else(|| {
                     rules.push((protocol.to_string(), ports.clone(), description.clone(), Map::new()));
                     rules.len() - 1
@@ -475,7 +519,8 @@ impl Builder<'_> {
         let tg = &t.tg;
         let mut m = Map::new();
         put(&mut m, "name", json!(tg.target_group_name()));
-        let target_type = tg.target_type().map(|x| x.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
+        let target_type =
+            tg.target_type().map(|x| x.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
         let protocol = tg.protocol().map(|p| p.as_str().to_string());
         if target_type != "lambda" {
             put(&mut m, "protocol", json!(protocol));
@@ -484,7 +529,9 @@ impl Builder<'_> {
         if target_type != "instance" {
             m.insert("target_type".into(), Value::from(target_type.as_str()));
         }
-        if let Some(v) = tg.protocol_version().filter(|v| *v != "HTTP1" && matches!(protocol.as_deref(), Some("HTTP" | "HTTPS"))) {
+        if let Some(v) =
+            tg.protocol_version().filter(|v| *v != "HTTP1" && matches!(protocol.as_deref(), Some("HTTP" | "HTTPS")))
+        {
             m.insert("protocol_version".into(), Value::from(v));
         }
         put(&mut m, "health_check", health_check(tg, protocol.as_deref(), &target_type));
@@ -509,7 +556,11 @@ impl Builder<'_> {
     }
 
     fn tg_attributes(&self, m: &mut Map<String, Value>, a: &BTreeMap<String, String>) {
-        let changed = |key: &str| a.get(key).filter(|v| Some(v.as_str()) != attributes::default_of(attributes::TARGET_GROUP, key)).map(String::as_str);
+        let changed = |key: &str| {
+            a.get(key)
+                .filter(|v| Some(v.as_str()) != attributes::default_of(attributes::TARGET_GROUP, key))
+                .map(String::as_str)
+        };
         if let Some(v) = changed("deregistration_delay.timeout_seconds") {
             m.insert("deregistration_delay".into(), typed(v));
         }
@@ -576,27 +627,37 @@ impl Builder<'_> {
         if lb.scheme().map(|s| s.as_str()) == Some("internal") && kind != "gateway" {
             m.insert("scheme".into(), Value::from("internal"));
         }
-        let subnets: Vec<String> = lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect();
+        let subnets: Vec<String> =
+            lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect();
         let group = self.subnet_group(&key, subnets);
         m.insert("subnets".into(), Value::from(group));
         if kind != "gateway" {
-            put(&mut m, "security_groups", Value::from(lb.security_groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
+            put(
+                &mut m,
+                "security_groups",
+                Value::from(lb.security_groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()),
+            );
         }
         put(&mut m, "web_acl", json!(l.web_acl.as_ref().map(|acl| self.keys.or_id(acl.arn()))));
         // Elastic IPs are chosen, so written; addresses AWS assigned are left to it.
         let eips: Map<String, Value> = lb
             .availability_zones()
             .iter()
-            .filter_map(|z| Some((z.subnet_id()?.to_string(), json!({ "elastic_ip": z.load_balancer_addresses().first()?.allocation_id()? }))))
+            .filter_map(|z| {
+                Some((
+                    z.subnet_id()?.to_string(),
+                    json!({ "elastic_ip": z.load_balancer_addresses().first()?.allocation_id()? }),
+                ))
+            })
             .collect();
         put(&mut m, "addresses", Value::Object(eips));
         match lb.ip_address_type().map(|t| t.as_str()) {
             Some(t @ ("dualstack" | "dualstack-without-public-ipv4")) => {
                 m.insert("ip_address_type".into(), Value::from(t));
             }
-            Some(other) if other != "ipv4" => {
-                self.notes.push(format!("load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4"))
-            }
+            Some(other) if other != "ipv4" => self.notes.push(format!(
+                "load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4"
+            )),
             _ => {}
         }
         put(&mut m, "attributes", lb_attributes(kind, &l.attributes));
@@ -642,7 +703,9 @@ impl Builder<'_> {
             }
         }
         // Mutual TLS, with the trust store by ARN (trust stores are not imported).
-        if let Some(mtls) = l.mutual_authentication().filter(|x| protocol == "HTTPS" && x.mode().is_some_and(|mode| mode != "off")) {
+        if let Some(mtls) =
+            l.mutual_authentication().filter(|x| protocol == "HTTPS" && x.mode().is_some_and(|mode| mode != "off"))
+        {
             let mut v = Map::new();
             v.insert("mode".into(), json!(mtls.mode()));
             put(&mut v, "trust_store", json!(mtls.trust_store_arn()));
@@ -728,7 +791,10 @@ impl Builder<'_> {
                 Some("host-header-rewrite") => ("host", t.host_header_rewrite_config().map(|c| c.rewrites())),
                 Some("url-rewrite") => ("url", t.url_rewrite_config().map(|c| c.rewrites())),
                 other => {
-                    self.notes.push(format!("{place}: transform `{}` is not in the stack format; left out", other.unwrap_or_default()));
+                    self.notes.push(format!(
+                        "{place}: transform `{}` is not in the stack format; left out",
+                        other.unwrap_or_default()
+                    ));
                     continue;
                 }
             };
@@ -754,11 +820,21 @@ impl Builder<'_> {
                         [] => Value::from(self.keys.or_id(a.target_group_arn().unwrap_or_default())),
                         [one] => Value::from(self.keys.or_id(one.target_group_arn().unwrap_or_default())),
                         many => Value::Object(
-                            many.iter().map(|t| (self.keys.or_id(t.target_group_arn().unwrap_or_default()), Value::from(t.weight().unwrap_or(1)))).collect(),
+                            many.iter()
+                                .map(|t| {
+                                    (
+                                        self.keys.or_id(t.target_group_arn().unwrap_or_default()),
+                                        Value::from(t.weight().unwrap_or(1)),
+                                    )
+                                })
+                                .collect(),
                         ),
                     };
                     m.insert("forward".into(), forward);
-                    let sticky = a.forward_config().and_then(|f| f.target_group_stickiness_config()).filter(|s| s.enabled() == Some(true));
+                    let sticky = a
+                        .forward_config()
+                        .and_then(|f| f.target_group_stickiness_config())
+                        .filter(|s| s.enabled() == Some(true));
                     if let Some(duration) = sticky.and_then(|s| s.duration_seconds()) {
                         m.insert("stickiness".into(), Value::from(duration));
                     }
@@ -783,7 +859,11 @@ impl Builder<'_> {
                     let f = a.fixed_response_config();
                     let mut fr = Map::new();
                     fr.insert("status".into(), typed(f.and_then(|f| f.status_code()).unwrap_or("200")));
-                    put(&mut fr, "content_type", json!(f.and_then(|f| f.content_type()).filter(|c| *c != "text/plain")));
+                    put(
+                        &mut fr,
+                        "content_type",
+                        json!(f.and_then(|f| f.content_type()).filter(|c| *c != "text/plain")),
+                    );
                     put(&mut fr, "body", json!(f.and_then(|f| f.message_body()).filter(|b| !b.is_empty())));
                     m.insert("fixed_response".into(), Value::Object(fr));
                 }
@@ -820,7 +900,10 @@ impl Builder<'_> {
     fn authenticate(&mut self, place: &str, a: &Action) -> Value {
         let mut m = Map::new();
         let (scope, cookie, timeout, on_unauth, extra) = if let Some(o) = a.authenticate_oidc_config() {
-            let variable = format!("{}_CLIENT_SECRET", place.split('`').nth(1).unwrap_or("OIDC").to_ascii_uppercase().replace('-', "_"));
+            let variable = format!(
+                "{}_CLIENT_SECRET",
+                place.split('`').nth(1).unwrap_or("OIDC").to_ascii_uppercase().replace('-', "_")
+            );
             self.notes.push(format!(
                 "{place}: AWS never returns an OIDC client secret; set `{variable}` when planning and applying (or point `client_secret` at a file)"
             ));
@@ -854,7 +937,9 @@ impl Builder<'_> {
         } else {
             return Value::Null;
         };
-        for (field, value) in [("on_unauthenticated", on_unauth.as_deref()), ("scope", scope), ("session_cookie", cookie)] {
+        for (field, value) in
+            [("on_unauthenticated", on_unauth.as_deref()), ("scope", scope), ("session_cookie", cookie)]
+        {
             let default = AUTH_DEFAULTS.iter().find(|(f, _)| *f == field).map(|(_, d)| *d);
             if let Some(v) = value.filter(|v| Some(*v) != default) {
                 m.insert(field.into(), Value::from(v));
@@ -879,7 +964,11 @@ impl Builder<'_> {
         m.insert("name".into(), Value::from(t.name.as_str()));
         put(&mut m, "image", json!(d.image_id()));
         put(&mut m, "instance_type", json!(d.instance_type().map(|i| i.as_str())));
-        put(&mut m, "security_groups", Value::from(d.security_group_ids().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
+        put(
+            &mut m,
+            "security_groups",
+            Value::from(d.security_group_ids().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()),
+        );
         put(&mut m, "instance_profile", json!(d.iam_instance_profile().and_then(|p| p.name().or(p.arn()))));
         put(&mut m, "key_name", json!(d.key_name()));
         if let Some(bytes) = d.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()) {
@@ -936,7 +1025,11 @@ impl Builder<'_> {
                 put(&mut v, "network_card", json!(n.network_card_index()));
                 put(&mut v, "interface_type", json!(n.interface_type().filter(|t| *t != "interface")));
                 put(&mut v, "public_ip", json!(n.associate_public_ip_address()));
-                put(&mut v, "security_groups", Value::from(n.groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()));
+                put(
+                    &mut v,
+                    "security_groups",
+                    Value::from(n.groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()),
+                );
                 if let Some(t) = n.connection_tracking_specification() {
                     let mut ct = Map::new();
                     put(&mut ct, "tcp_established", json!(t.tcp_established_timeout()));
@@ -956,7 +1049,13 @@ impl Builder<'_> {
             put(&mut v, "threads_per_core", json!(cpu.threads_per_core()));
             put(&mut m, "cpu_options", Value::Object(v));
         }
-        put(&mut m, "auto_recovery", json!(d.maintenance_options().and_then(|o| o.auto_recovery()).map(|r| r.as_str()).filter(|r| *r != "default")));
+        put(
+            &mut m,
+            "auto_recovery",
+            json!(
+                d.maintenance_options().and_then(|o| o.auto_recovery()).map(|r| r.as_str()).filter(|r| *r != "default")
+            ),
+        );
         if let Some(p) = d.placement() {
             let mut v = Map::new();
             put(&mut v, "group", json!(p.group_name()));
@@ -967,7 +1066,12 @@ impl Builder<'_> {
         put(
             &mut m,
             "capacity_reservation",
-            json!(d.capacity_reservation_specification().and_then(|c| c.capacity_reservation_preference()).map(|p| p.as_str()).filter(|p| *p != "open")),
+            json!(
+                d.capacity_reservation_specification()
+                    .and_then(|c| c.capacity_reservation_preference())
+                    .map(|p| p.as_str())
+                    .filter(|p| *p != "open")
+            ),
         );
         put(&mut m, "imds_hop_limit", json!(d.metadata_options().and_then(|o| o.http_put_response_hop_limit())));
         if d.metadata_options().and_then(|o| o.instance_metadata_tags()).map(|t| t.as_str()) == Some("enabled") {
@@ -982,8 +1086,11 @@ impl Builder<'_> {
                 Some("spot-instances-request") => "spot_instances_request",
                 _ => continue,
             };
-            let tags: Map<String, Value> =
-                spec.tags().iter().filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value().unwrap_or_default())))).collect();
+            let tags: Map<String, Value> = spec
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value().unwrap_or_default()))))
+                .collect();
             put(&mut resource_tags, field, Value::Object(tags));
         }
         put(&mut m, "resource_tags", Value::Object(resource_tags));
@@ -1001,7 +1108,9 @@ impl Builder<'_> {
             if root.contains_key("size") {
                 m.insert("root_volume".into(), Value::Object(root));
             } else {
-                self.notes.push(format!("launch template `{key}`: a root volume without a size is not in the stack format; left out"));
+                self.notes.push(format!(
+                    "launch template `{key}`: a root volume without a size is not in the stack format; left out"
+                ));
             }
         }
         put(&mut m, "tags", user_tags(&t.tags));
@@ -1021,30 +1130,48 @@ impl Builder<'_> {
         if g.desired_capacity() != g.min_size() {
             put(&mut m, "desired", json!(g.desired_capacity()));
         }
-        let subnets: Vec<String> =
-            g.vpc_zone_identifier().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let subnets: Vec<String> = g
+            .vpc_zone_identifier()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         if !subnets.is_empty() {
             let group = self.subnet_group(&key, subnets);
             m.insert("subnets".into(), Value::from(group));
         }
         let mixed = g.mixed_instances_policy();
-        let spec = g.launch_template().or_else(|| mixed.and_then(|x| x.launch_template()).and_then(|l| l.launch_template_specification()));
+        let spec = g
+            .launch_template()
+            .or_else(|| mixed.and_then(|x| x.launch_template()).and_then(|l| l.launch_template_specification()));
         if let Some(spec) = spec {
             let template = spec
                 .launch_template_id()
                 .and_then(|id| self.keys.of(id).cloned())
-                .or_else(|| self.found.templates.iter().find(|t| Some(t.name.as_str()) == spec.launch_template_name()).map(|t| self.keys.or_id(&t.id)))
+                .or_else(|| {
+                    self.found
+                        .templates
+                        .iter()
+                        .find(|t| Some(t.name.as_str()) == spec.launch_template_name())
+                        .map(|t| self.keys.or_id(&t.id))
+                })
                 .unwrap_or_default();
             let version = match spec.version().unwrap_or("$Default") {
                 "$Latest" => Value::Null,
                 "$Default" => Value::from("default"),
                 n => n.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(n)),
             };
-            let reference = if version.is_null() { Value::from(template) } else { json!({ "name": template, "version": version }) };
+            let reference =
+                if version.is_null() { Value::from(template) } else { json!({ "name": template, "version": version }) };
             m.insert("launch_template".into(), reference);
         }
         if let Some(policy) = mixed {
-            let types: Vec<&str> = policy.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).collect()).unwrap_or_default();
+            let types: Vec<&str> = policy
+                .launch_template()
+                .map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).collect())
+                .unwrap_or_default();
             let dist = policy.instances_distribution();
             let mut mi = Map::new();
             mi.insert("types".into(), json!(types));
@@ -1053,10 +1180,14 @@ impl Builder<'_> {
                 .map(|l| l.overrides())
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|o| Some((o.instance_type()?.to_string(), Value::from(o.weighted_capacity()?.parse::<u32>().ok()?))))
+                .filter_map(|o| {
+                    Some((o.instance_type()?.to_string(), Value::from(o.weighted_capacity()?.parse::<u32>().ok()?)))
+                })
                 .collect();
             put(&mut mi, "weighted_capacity", Value::Object(weights));
-            if let Some(r) = policy.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements())) {
+            if let Some(r) =
+                policy.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements()))
+            {
                 let range = |lo: Option<i32>, hi: Option<i32>| {
                     let mut m = Map::new();
                     put(&mut m, "min", json!(lo));
@@ -1064,13 +1195,27 @@ impl Builder<'_> {
                     Value::Object(m)
                 };
                 let mut req = Map::new();
-                req.insert("vcpus".into(), range(r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())));
-                req.insert("memory_mib".into(), range(r.memory_mib().and_then(|v| v.min()), r.memory_mib().and_then(|v| v.max())));
-                put(&mut req, "cpu_manufacturers", json!(r.cpu_manufacturers().iter().map(|m| m.as_str()).collect::<Vec<_>>()));
+                req.insert(
+                    "vcpus".into(),
+                    range(r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())),
+                );
+                req.insert(
+                    "memory_mib".into(),
+                    range(r.memory_mib().and_then(|v| v.min()), r.memory_mib().and_then(|v| v.max())),
+                );
+                put(
+                    &mut req,
+                    "cpu_manufacturers",
+                    json!(r.cpu_manufacturers().iter().map(|m| m.as_str()).collect::<Vec<_>>()),
+                );
                 if let Some(a) = r.accelerator_count() {
                     req.insert("accelerator_count".into(), range(a.min(), a.max()));
                 }
-                put(&mut req, "accelerator_types", json!(r.accelerator_types().iter().map(|t| t.as_str()).collect::<Vec<_>>()));
+                put(
+                    &mut req,
+                    "accelerator_types",
+                    json!(r.accelerator_types().iter().map(|t| t.as_str()).collect::<Vec<_>>()),
+                );
                 put(&mut req, "burstable", json!(r.burstable_performance().map(|b| b.as_str())));
                 put(&mut req, "allowed_types", json!(r.allowed_instance_types()));
                 put(&mut req, "excluded_types", json!(r.excluded_instance_types()));
@@ -1086,11 +1231,18 @@ impl Builder<'_> {
                 mi.insert("on_demand_percentage".into(), Value::from(pct));
             }
             // AWS's default strategy is lowest-price; the stack format's is price-capacity-optimized.
-            mi.insert("spot_strategy".into(), Value::from(dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price")));
+            mi.insert(
+                "spot_strategy".into(),
+                Value::from(dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price")),
+            );
             m.insert("mixed_instances".into(), Value::Object(mi));
         }
         put(&mut m, "desired_capacity_type", json!(g.desired_capacity_type().filter(|t| *t != "units")));
-        put(&mut m, "target_groups", Value::from(g.target_group_arns().iter().map(|a| self.keys.or_id(a)).collect::<Vec<_>>()));
+        put(
+            &mut m,
+            "target_groups",
+            Value::from(g.target_group_arns().iter().map(|a| self.keys.or_id(a)).collect::<Vec<_>>()),
+        );
         let elb = g.health_check_type() == Some("ELB");
         let grace = g.health_check_grace_period().filter(|p| *p != defaults::HEALTH_CHECK_GRACE_PERIOD as i32);
         if elb || grace.is_some() {
@@ -1122,7 +1274,11 @@ impl Builder<'_> {
             let Some(hook_name) = h.lifecycle_hook_name() else { continue };
             let mut hm = Map::new();
             hm.insert("name".into(), Value::from(hook_name));
-            let transition = if h.lifecycle_transition() == Some("autoscaling:EC2_INSTANCE_TERMINATING") { "terminate" } else { "launch" };
+            let transition = if h.lifecycle_transition() == Some("autoscaling:EC2_INSTANCE_TERMINATING") {
+                "terminate"
+            } else {
+                "launch"
+            };
             hm.insert("transition".into(), Value::from(transition));
             put(&mut hm, "heartbeat", json!(h.heartbeat_timeout().filter(|t| *t != 3600)));
             if h.default_result() == Some("CONTINUE") {
@@ -1131,7 +1287,10 @@ impl Builder<'_> {
             put(&mut hm, "notification_target", json!(h.notification_target_arn()));
             put(&mut hm, "role", json!(h.role_arn()));
             put(&mut hm, "metadata", json!(h.notification_metadata()));
-            let key: String = hook_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+            let key: String = hook_name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+                .collect();
             hooks.insert(key, Value::Object(hm));
         }
         put(&mut m, "lifecycle_hooks", Value::Object(hooks));
@@ -1139,7 +1298,11 @@ impl Builder<'_> {
             let mut wp = Map::new();
             put(&mut wp, "min_size", json!(w.min_size().filter(|n| *n != 0)));
             put(&mut wp, "max_prepared", json!(w.max_group_prepared_capacity().filter(|n| *n >= 0)));
-            put(&mut wp, "state", json!(w.pool_state().map(|s| s.as_str().to_ascii_lowercase()).filter(|s| s != "stopped")));
+            put(
+                &mut wp,
+                "state",
+                json!(w.pool_state().map(|s| s.as_str().to_ascii_lowercase()).filter(|s| s != "stopped")),
+            );
             if w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()) == Some(true) {
                 wp.insert("reuse_on_scale_in".into(), Value::from(true));
             }
@@ -1154,10 +1317,13 @@ impl Builder<'_> {
         }
         let notifications: Vec<Value> = by_topic
             .into_iter()
-            .map(|(topic, events)| if events.len() == 4 { json!({ "topic": topic }) } else { json!({ "topic": topic, "events": events }) })
+            .map(|(topic, events)| {
+                if events.len() == 4 { json!({ "topic": topic }) } else { json!({ "topic": topic, "events": events }) }
+            })
             .collect();
         put(&mut m, "notifications", Value::from(notifications));
-        if let Some(p) = g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)) {
+        if let Some(p) = g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0))
+        {
             m.insert(
                 "instance_maintenance".into(),
                 json!({ "min_healthy_percentage": p.min_healthy_percentage(), "max_healthy_percentage": p.max_healthy_percentage() }),
@@ -1178,13 +1344,21 @@ impl Builder<'_> {
                     cr.insert("preference".into(), Value::from(name));
                 }
                 put(&mut cr, "ids", json!(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default()));
-                put(&mut cr, "groups", json!(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default()));
+                put(
+                    &mut cr,
+                    "groups",
+                    json!(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default()),
+                );
                 m.insert("capacity_reservations".into(), Value::Object(cr));
             }
         }
         let suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
         put(&mut m, "suspended_processes", json!(suspended));
-        let tags: Tags = g.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+        let tags: Tags = g
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .collect();
         put(&mut m, "tags", user_tags(&tags));
         Value::Object(m)
     }
@@ -1210,7 +1384,10 @@ impl Builder<'_> {
                         Some("ASGAverageNetworkOut") => "network_out",
                         Some("ALBRequestCountPerTarget") => "alb_requests_per_target",
                         other => {
-                            self.notes.push(format!("scaling policy `{key}`: metric `{}` is not in the stack format; left out", other.unwrap_or_default()));
+                            self.notes.push(format!(
+                                "scaling policy `{key}`: metric `{}` is not in the stack format; left out",
+                                other.unwrap_or_default()
+                            ));
                             return None;
                         }
                     };
@@ -1218,9 +1395,15 @@ impl Builder<'_> {
                     if let Some(tg) = self.label_target_group(pre.resource_label()) {
                         tt.insert("target_group".into(), Value::from(tg));
                     }
-                } else if let Some(cm) = c.customized_metric_specification().filter(|cm| cm.metric_name().is_some() && cm.namespace().is_some()) {
-                    let dims: Map<String, Value> =
-                        cm.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default()))).collect();
+                } else if let Some(cm) = c
+                    .customized_metric_specification()
+                    .filter(|cm| cm.metric_name().is_some() && cm.namespace().is_some())
+                {
+                    let dims: Map<String, Value> = cm
+                        .dimensions()
+                        .iter()
+                        .map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default())))
+                        .collect();
                     let mut custom = Map::new();
                     custom.insert("namespace".into(), json!(cm.namespace()));
                     custom.insert("name".into(), json!(cm.metric_name()));
@@ -1230,7 +1413,9 @@ impl Builder<'_> {
                     put(&mut custom, "dimensions", Value::Object(dims));
                     put(&mut custom, "unit", json!(cm.unit()));
                     tt.insert("custom".into(), Value::Object(custom));
-                } else if let Some(expression) = c.customized_metric_specification().and_then(|cm| cm.metrics().iter().find_map(|q| q.expression())) {
+                } else if let Some(expression) =
+                    c.customized_metric_specification().and_then(|cm| cm.metrics().iter().find_map(|q| q.expression()))
+                {
                     // Metric math: the queries with a metric are the inputs, by id; a group's
                     // name is written as its key when the group is imported too.
                     let mut metrics = Map::new();
@@ -1264,7 +1449,9 @@ impl Builder<'_> {
                     tt.insert("metrics".into(), Value::Object(metrics));
                 }
                 if tt.is_empty() {
-                    self.notes.push(format!("scaling policy `{key}`: this target tracking metric is not in the stack format; left out"));
+                    self.notes.push(format!(
+                        "scaling policy `{key}`: this target tracking metric is not in the stack format; left out"
+                    ));
                     return None;
                 }
                 tt.insert("target".into(), json!(c.target_value()));
@@ -1279,7 +1466,9 @@ impl Builder<'_> {
                 put(&mut st, "adjustment_type", json!(adjustment(p.adjustment_type())));
                 let mut steps: Vec<_> = p.step_adjustments().iter().collect();
                 steps.sort_by(|a, b| {
-                    a.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY).total_cmp(&b.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY))
+                    a.metric_interval_lower_bound()
+                        .unwrap_or(f64::NEG_INFINITY)
+                        .total_cmp(&b.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY))
                 });
                 let steps: Vec<Value> = steps
                     .into_iter()
@@ -1309,14 +1498,20 @@ impl Builder<'_> {
                     if let Some(s) = stat.stat().filter(|s| *s != "Average") {
                         one.insert("statistic".into(), Value::from(s));
                     }
-                    let dims: Map<String, Value> = metric.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), json!(d.value()))).collect();
+                    let dims: Map<String, Value> = metric
+                        .dimensions()
+                        .iter()
+                        .map(|d| (d.name().unwrap_or_default().to_string(), json!(d.value())))
+                        .collect();
                     put(&mut one, "dimensions", Value::Object(dims));
                     put(&mut one, "unit", json!(stat.unit()));
                     Some(Value::Object(one))
                 };
                 let Some(pair) = spec.predefined_metric_pair_specification() else {
-                    let scaling = spec.customized_scaling_metric_specification().and_then(|c| custom(c.metric_data_queries()));
-                    let load = spec.customized_load_metric_specification().and_then(|c| custom(c.metric_data_queries()));
+                    let scaling =
+                        spec.customized_scaling_metric_specification().and_then(|c| custom(c.metric_data_queries()));
+                    let load =
+                        spec.customized_load_metric_specification().and_then(|c| custom(c.metric_data_queries()));
                     let (Some(scaling), Some(load)) = (scaling, load) else {
                         self.notes.push(format!("scaling policy `{key}`: this predictive policy's metrics are not in the stack format; left out"));
                         return None;
@@ -1328,7 +1523,11 @@ impl Builder<'_> {
                     if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
                         pr.insert("mode".into(), Value::from("forecast_and_scale"));
                     }
-                    put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)));
+                    put(
+                        &mut pr,
+                        "buffer_time",
+                        json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)),
+                    );
                     m.insert("predictive".into(), Value::Object(pr));
                     if p.enabled() == Some(false) {
                         m.insert("enabled".into(), Value::from(false));
@@ -1341,7 +1540,9 @@ impl Builder<'_> {
                     "ASGNetworkOut" => "network_out",
                     "ALBRequestCount" => "alb_requests_per_target",
                     other => {
-                        self.notes.push(format!("scaling policy `{key}`: metric `{other}` is not in the stack format; left out"));
+                        self.notes.push(format!(
+                            "scaling policy `{key}`: metric `{other}` is not in the stack format; left out"
+                        ));
                         return None;
                     }
                 };
@@ -1354,7 +1555,11 @@ impl Builder<'_> {
                 if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
                     pr.insert("mode".into(), Value::from("forecast_and_scale"));
                 }
-                put(&mut pr, "buffer_time", json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)));
+                put(
+                    &mut pr,
+                    "buffer_time",
+                    json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)),
+                );
                 if c.max_capacity_breach_behavior().map(|b| b.as_str()) == Some("IncreaseMaxCapacity") {
                     pr.insert("max_capacity_behavior".into(), Value::from("increase_max_capacity"));
                 }
@@ -1386,7 +1591,9 @@ impl Builder<'_> {
 
     fn schedule(&self, group: &str, a: &aws_sdk_autoscaling::types::ScheduledUpdateGroupAction) -> Value {
         use aws_smithy_types::date_time::Format;
-        let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok());
+        let time = |t: Option<&aws_smithy_types::DateTime>| {
+            t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok())
+        };
         let mut m = Map::new();
         m.insert("name".into(), json!(a.scheduled_action_name()));
         m.insert("group".into(), Value::from(group));
@@ -1431,7 +1638,9 @@ impl Builder<'_> {
     fn alarm(&mut self, a: &MetricAlarm, tags: &Tags) -> Option<Value> {
         let key = self.key(a.alarm_arn());
         if !a.metrics().is_empty() {
-            self.notes.push(format!("alarm `{key}`: metric math alarms are not imported yet; left out (the policies it drives are imported)"));
+            self.notes.push(format!(
+                "alarm `{key}`: metric math alarms are not imported yet; left out (the policies it drives are imported)"
+            ));
             return None;
         }
         let mut m = Map::new();
@@ -1472,11 +1681,16 @@ impl Builder<'_> {
         // Always written: the default depends on the dimensions, and the file is clearer with it.
         m.insert("namespace".into(), json!(a.namespace()));
         put(&mut m, "dimensions", Value::Object(dims));
-        let statistic = a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
+        let statistic =
+            a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
         put(&mut m, "statistic", json!(statistic.filter(|s| s != "Average")));
         put(&mut m, "period", json!(a.period().filter(|p| *p != 60)));
         put(&mut m, "evaluation_periods", json!(a.evaluation_periods().filter(|p| *p != 1)));
-        put(&mut m, "datapoints_to_alarm", json!(a.datapoints_to_alarm().filter(|d| Some(*d) != a.evaluation_periods())));
+        put(
+            &mut m,
+            "datapoints_to_alarm",
+            json!(a.datapoints_to_alarm().filter(|d| Some(*d) != a.evaluation_periods())),
+        );
         m.insert("threshold".into(), json!(a.threshold()));
         let comparison = match a.comparison_operator().map(|c| c.as_str()) {
             Some("GreaterThanThreshold") => ">",
@@ -1484,7 +1698,10 @@ impl Builder<'_> {
             Some("LessThanThreshold") => "<",
             Some("LessThanOrEqualToThreshold") => "<=",
             other => {
-                self.notes.push(format!("alarm `{key}`: comparison `{}` is not imported yet; left out", other.unwrap_or_default()));
+                self.notes.push(format!(
+                    "alarm `{key}`: comparison `{}` is not imported yet; left out",
+                    other.unwrap_or_default()
+                ));
                 return None;
             }
         };
@@ -1515,7 +1732,8 @@ fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
 fn health_check(tg: &TargetGroup, protocol: Option<&str>, target_type: &str) -> Value {
     let spec_protocol = protocol.and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
     let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type)).unwrap_or(TargetType::Instance);
-    let mut defaults = serde_json::to_value(defaults::health_check(spec_protocol, spec_type)).expect("health checks serialise");
+    let mut defaults =
+        serde_json::to_value(defaults::health_check(spec_protocol, spec_type)).expect("health checks serialise");
     let mut m = Map::new();
     if tg.health_check_enabled() == Some(false) && defaults["enabled"] == json!(true) {
         m.insert("enabled".into(), Value::from(false));
@@ -1533,7 +1751,8 @@ fn health_check(tg: &TargetGroup, protocol: Option<&str>, target_type: &str) -> 
         // As the plan does: switching to HTTP(S) brings its path and matcher defaults along.
         if p != "TCP" {
             defaults["path"] = Value::from("/");
-            defaults["matcher"] = Value::from(if matches!(protocol, Some("HTTP" | "HTTPS")) { "200" } else { "200-399" });
+            defaults["matcher"] =
+                Value::from(if matches!(protocol, Some("HTTP" | "HTTPS")) { "200" } else { "200-399" });
         }
     }
     let http_check = matches!(check_protocol.or(defaults["protocol"].as_str()), Some("HTTP" | "HTTPS"));
@@ -1588,7 +1807,11 @@ fn lb_attributes(kind: &str, a: &BTreeMap<String, String>) -> Value {
             m.insert(row.field.into(), typed(v));
         }
     }
-    for (field, prefix) in [("access_logs", "access_logs.s3"), ("connection_logs", "connection_logs.s3"), ("health_check_logs", "health_check_logs.s3")] {
+    for (field, prefix) in [
+        ("access_logs", "access_logs.s3"),
+        ("connection_logs", "connection_logs.s3"),
+        ("health_check_logs", "health_check_logs.s3"),
+    ] {
         if field != "access_logs" && kind != "application" || field == "access_logs" && kind == "gateway" {
             continue;
         }

@@ -47,7 +47,9 @@ fn block(out: &mut String, indent: usize, value: &Value) {
             let pad = " ".repeat(indent);
             for item in items {
                 match (item, flow(item)) {
-                    (_, Some(text)) if indent + 2 + text.len() <= WIDTH || !is_collection(item) => out.push_str(&format!("{pad}- {text}\n")),
+                    (_, Some(text)) if indent + 2 + text.len() <= WIDTH || !is_collection(item) => {
+                        out.push_str(&format!("{pad}- {text}\n"))
+                    }
                     (Value::Object(m), _) => {
                         // `- first: ...` then the other keys under it.
                         let mut inner = String::new();
@@ -87,7 +89,8 @@ fn flow_at(v: &Value, depth: usize) -> Option<String> {
             Some(format!("[{}]", parts?.join(", ")))
         }
         Value::Object(m) => {
-            let parts: Option<Vec<String>> = m.iter().map(|(k, v)| Some(format!("{}: {}", scalar_text(k), flow_at(v, depth + 1)?))).collect();
+            let parts: Option<Vec<String>> =
+                m.iter().map(|(k, v)| Some(format!("{}: {}", scalar_text(k), flow_at(v, depth + 1)?))).collect();
             Some(format!("{{{}}}", parts?.join(", ")))
         }
     }
@@ -101,7 +104,8 @@ fn scalar_text(s: &str) -> String {
 
 fn plain_is_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else { return false };
-    const RESERVED: [&str; 16] = ["true", "false", "null", "yes", "no", "on", "off", "y", "n", "~", "=", "<<", ".inf", ".nan", "-.inf", "+.inf"];
+    const RESERVED: [&str; 16] =
+        ["true", "false", "null", "yes", "no", "on", "off", "y", "n", "~", "=", "<<", ".inf", ".nan", "-.inf", "+.inf"];
     !(first.is_ascii_digit()
         || "-+.?:,[]{}#&*!|>'\"%@` ".contains(first)
         || s.ends_with(' ')
@@ -146,11 +150,14 @@ mod tests {
         match &*node.kind {
             NodeKind::Null => Value::Null,
             NodeKind::Scalar { value, plain: false } => Value::from(value.as_str()),
-            NodeKind::Scalar { value, plain: true } => {
-                serde_json::from_str::<Value>(value).ok().filter(|v| !v.is_string()).unwrap_or(Value::from(value.as_str()))
-            }
+            NodeKind::Scalar { value, plain: true } => serde_json::from_str::<Value>(value)
+                .ok()
+                .filter(|v| !v.is_string())
+                .unwrap_or(Value::from(value.as_str())),
             NodeKind::Seq(items) => Value::Array(items.iter().map(read_back).collect()),
-            NodeKind::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), read_back(v))).collect()),
+            NodeKind::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), read_back(v))).collect())
+            }
         }
     }
 

@@ -6,7 +6,8 @@
 use crate::aws_error::err;
 use crate::live::Clients;
 use aws_sdk_autoscaling::types::{
-    AutoScalingGroup, LifecycleHook, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction, WarmPoolConfiguration,
+    AutoScalingGroup, LifecycleHook, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction,
+    WarmPoolConfiguration,
 };
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{ResponseLaunchTemplateData, SecurityGroup};
@@ -129,7 +130,8 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
     // Security groups of the load balancers and templates, and those their rules name.
     let mut sg_ids: BTreeSet<String> = lbs.iter().flat_map(|l| l.lb.security_groups().iter().cloned()).collect();
     sg_ids.extend(templates.iter().flat_map(|t| t.data.security_group_ids().iter().cloned()));
-    let (security_groups, alarms, waf, records) = tokio::join!(security_groups(c, sg_ids), alarms(c, &groups, &lbs, &tgs), waf(c, &lbs), records(c, &lbs));
+    let (security_groups, alarms, waf, records) =
+        tokio::join!(security_groups(c, sg_ids), alarms(c, &groups, &lbs, &tgs), waf(c, &lbs), records(c, &lbs));
     let (web_acls, ip_sets) = waf?;
     let alarms = alarms?;
     // Topics the alarms and the groups' notifications tell, each once.
@@ -163,15 +165,27 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
 }
 
 async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBalancer>> {
-    let (arns, names): (Vec<String>, Vec<String>) = r.load_balancers.iter().cloned().partition(|n| n.starts_with("arn:"));
+    let (arns, names): (Vec<String>, Vec<String>) =
+        r.load_balancers.iter().cloned().partition(|n| n.starts_with("arn:"));
     let mut out: Vec<LoadBalancer> = Vec::new();
     for chunk in names.chunks(20) {
-        let page = c.elbv2.describe_load_balancers().set_names(Some(chunk.to_vec())).send().await.map_err(|e| err("reading load balancers by name", e))?;
+        let page = c
+            .elbv2
+            .describe_load_balancers()
+            .set_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| err("reading load balancers by name", e))?;
         out.extend(page.load_balancers().iter().cloned());
     }
     for chunk in arns.chunks(20) {
-        let page =
-            c.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await.map_err(|e| err("reading load balancers by ARN", e))?;
+        let page = c
+            .elbv2
+            .describe_load_balancers()
+            .set_load_balancer_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| err("reading load balancers by ARN", e))?;
         out.extend(page.load_balancers().iter().cloned());
     }
     if !r.tags.is_empty() {
@@ -186,7 +200,10 @@ async fn load_balancers(c: &Clients, r: &Request) -> anyhow::Result<Vec<LoadBala
             .map_err(|e| err("listing load balancers", e))?;
         let arns: Vec<String> = all.iter().filter_map(|l| l.load_balancer_arn().map(str::to_string)).collect();
         let tags = elbv2_tags(c, &arns).await?;
-        out.extend(all.into_iter().filter(|l| l.load_balancer_arn().and_then(|a| tags.get(a)).is_some_and(|t| carries(t, &r.tags))));
+        out.extend(
+            all.into_iter()
+                .filter(|l| l.load_balancer_arn().and_then(|a| tags.get(a)).is_some_and(|t| carries(t, &r.tags))),
+        );
     }
     let mut seen = BTreeSet::new();
     out.retain(|l| seen.insert(l.load_balancer_arn().unwrap_or_default().to_string()));
@@ -198,14 +215,20 @@ fn carries(tags: &Tags, wanted: &[(String, String)]) -> bool {
 }
 
 async fn elbv2_tags(c: &Clients, arns: &[String]) -> anyhow::Result<BTreeMap<String, Tags>> {
-    let pages = try_join_all(arns.chunks(20).map(|chunk| c.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send()))
-        .await
-        .map_err(|e| err("reading tags of load balancers and target groups", e))?;
+    let pages = try_join_all(
+        arns.chunks(20).map(|chunk| c.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send()),
+    )
+    .await
+    .map_err(|e| err("reading tags of load balancers and target groups", e))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.tag_descriptions())
         .filter_map(|d| {
-            let tags = d.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+            let tags = d
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                .collect();
             Some((d.resource_arn()?.to_string(), tags))
         })
         .collect())
@@ -224,7 +247,9 @@ async fn groups(c: &Clients, r: &Request) -> anyhow::Result<Vec<AutoScalingGroup
             .collect::<Result<Vec<_>, _>>()
             .await
             .map_err(|e| err("reading auto-scaling groups by name", e))?;
-        if let Some(missing) = r.groups.iter().find(|n| !found.iter().any(|g| g.auto_scaling_group_name() == Some(n.as_str()))) {
+        if let Some(missing) =
+            r.groups.iter().find(|n| !found.iter().any(|g| g.auto_scaling_group_name() == Some(n.as_str())))
+        {
             anyhow::bail!("no auto-scaling group is named `{missing}`");
         }
         out.extend(found);
@@ -234,7 +259,13 @@ async fn groups(c: &Clients, r: &Request) -> anyhow::Result<Vec<AutoScalingGroup
         for (k, v) in &r.tags {
             req = req.filters(aws_sdk_autoscaling::types::Filter::builder().name(format!("tag:{k}")).values(v).build());
         }
-        let found = req.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing auto-scaling groups by tag", e))?;
+        let found = req
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| err("listing auto-scaling groups by tag", e))?;
         out.extend(found);
     }
     let mut seen = BTreeSet::new();
@@ -257,13 +288,21 @@ async fn load_balancer(c: &Clients, lb: LoadBalancer) -> anyhow::Result<FoundLb>
     };
     let (attributes, listeners, tags, web_acl) = tokio::join!(
         c.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
-        c.elbv2.describe_listeners().load_balancer_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>(),
+        c.elbv2
+            .describe_listeners()
+            .load_balancer_arn(&arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>(),
         elbv2_tags(c, std::slice::from_ref(&arn)),
         web_acl,
     );
     let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
     let listeners = listeners.map_err(|e| err(&format!("reading listeners of {arn}"), e))?;
-    let network_tcp = |l: &Listener| lb.r#type().is_some_and(|t| t.as_str() == "network") && l.protocol().is_some_and(|p| p.as_str() == "TCP");
+    let network_tcp = |l: &Listener| {
+        lb.r#type().is_some_and(|t| t.as_str() == "network") && l.protocol().is_some_and(|p| p.as_str() == "TCP")
+    };
     let listeners = try_join_all(listeners.into_iter().map(|l| {
         let with_attributes = network_tcp(&l);
         async move { listener(c, l, application, with_attributes).await }
@@ -282,20 +321,40 @@ fn pairs<'a>(items: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) ->
     items.filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string()))).collect()
 }
 
-async fn listener(c: &Clients, listener: Listener, application: bool, with_attributes: bool) -> anyhow::Result<FoundListener> {
+async fn listener(
+    c: &Clients,
+    listener: Listener,
+    application: bool,
+    with_attributes: bool,
+) -> anyhow::Result<FoundListener> {
     let arn = listener.listener_arn().unwrap_or_default().to_string();
     let tls = listener.protocol().is_some_and(|p| matches!(p.as_str(), "HTTPS" | "TLS"));
     let rules = async {
         if !application {
             return Ok(Vec::new());
         }
-        c.elbv2.describe_rules().listener_arn(&arn).page_size(400).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await
+        c.elbv2
+            .describe_rules()
+            .listener_arn(&arn)
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
     };
     let certificates = async {
         if !tls {
             return Ok(Vec::new());
         }
-        c.elbv2.describe_listener_certificates().listener_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await
+        c.elbv2
+            .describe_listener_certificates()
+            .listener_arn(&arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
     };
     let attributes = async {
         if !with_attributes {
@@ -304,7 +363,11 @@ async fn listener(c: &Clients, listener: Listener, application: bool, with_attri
         c.elbv2.describe_listener_attributes().listener_arn(&arn).send().await.map(Some)
     };
     let (rules, certificates, attributes) = tokio::join!(rules, certificates, attributes);
-    let rules: Vec<Rule> = rules.map_err(|e| err(&format!("reading rules of {arn}"), e))?.into_iter().filter(|r| r.is_default() != Some(true)).collect();
+    let rules: Vec<Rule> = rules
+        .map_err(|e| err(&format!("reading rules of {arn}"), e))?
+        .into_iter()
+        .filter(|r| r.is_default() != Some(true))
+        .collect();
     let default = listener.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
     let extra_certificates = certificates
         .map_err(|e| err(&format!("reading certificates of {arn}"), e))?
@@ -319,10 +382,21 @@ async fn listener(c: &Clients, listener: Listener, application: bool, with_attri
     Ok(FoundListener { listener, rules, extra_certificates, attributes })
 }
 
-async fn target_groups(c: &Clients, arns: &[String], targets: bool, filled: &BTreeSet<&String>) -> anyhow::Result<Vec<FoundTg>> {
+async fn target_groups(
+    c: &Clients,
+    arns: &[String],
+    targets: bool,
+    filled: &BTreeSet<&String>,
+) -> anyhow::Result<Vec<FoundTg>> {
     let mut tgs: Vec<TargetGroup> = Vec::new();
     for chunk in arns.chunks(20) {
-        let page = c.elbv2.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await.map_err(|e| err("reading target groups", e))?;
+        let page = c
+            .elbv2
+            .describe_target_groups()
+            .set_target_group_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| err("reading target groups", e))?;
         tgs.extend(page.target_groups().iter().cloned());
     }
     let tags = elbv2_tags(c, arns).await?;
@@ -341,8 +415,14 @@ async fn target_groups(c: &Clients, arns: &[String], targets: bool, filled: &BTr
             let (attributes, health) = tokio::join!(attributes, health);
             let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
             let health = health.map_err(|e| err(&format!("reading targets of {arn}"), e))?;
-            let targets = health.map(|h| h.target_health_descriptions().iter().filter_map(|d| d.target().cloned()).collect());
-            anyhow::Ok(FoundTg { attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))), tags, targets, tg })
+            let targets =
+                health.map(|h| h.target_health_descriptions().iter().filter_map(|d| d.target().cloned()).collect());
+            anyhow::Ok(FoundTg {
+                attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))),
+                tags,
+                targets,
+                tg,
+            })
         }
     }))
     .await
@@ -352,7 +432,9 @@ async fn target_groups(c: &Clients, arns: &[String], targets: bool, filled: &BTr
 async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<Vec<FoundTemplate>> {
     let mut wanted: BTreeMap<String, String> = BTreeMap::new();
     for g in groups {
-        let spec = g.launch_template().or_else(|| g.mixed_instances_policy().and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
+        let spec = g.launch_template().or_else(|| {
+            g.mixed_instances_policy().and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification())
+        });
         let Some(spec) = spec else {
             anyhow::bail!(
                 "auto-scaling group `{}` uses a launch configuration: lbstack manages launch templates only (migrate it first)",
@@ -379,7 +461,13 @@ async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<V
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let described = c.ec2.describe_launch_templates().set_launch_template_ids(Some(ids)).send().await.map_err(|e| err("reading launch templates", e))?;
+    let described = c
+        .ec2
+        .describe_launch_templates()
+        .set_launch_template_ids(Some(ids))
+        .send()
+        .await
+        .map_err(|e| err("reading launch templates", e))?;
     try_join_all(described.launch_templates().iter().map(|t| {
         let id = t.launch_template_id().unwrap_or_default().to_string();
         let version = wanted.get(&id).cloned().unwrap_or_else(|| "$Default".into());
@@ -398,7 +486,11 @@ async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<V
                 .and_then(|v| v.launch_template_data())
                 .cloned()
                 .unwrap_or_else(|| ResponseLaunchTemplateData::builder().build());
-            let tags = t.tags().iter().filter_map(|x| Some((x.key()?.to_string(), x.value().unwrap_or_default().to_string()))).collect();
+            let tags = t
+                .tags()
+                .iter()
+                .filter_map(|x| Some((x.key()?.to_string(), x.value().unwrap_or_default().to_string())))
+                .collect();
             anyhow::Ok(FoundTemplate { name: t.launch_template_name().unwrap_or_default().to_string(), id, data, tags })
         }
     }))
@@ -407,18 +499,42 @@ async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<V
 
 async fn group(c: &Clients, group: AutoScalingGroup) -> anyhow::Result<FoundGroup> {
     let name = group.auto_scaling_group_name().unwrap_or_default().to_string();
-    let policies = c.autoscaling.describe_policies().auto_scaling_group_name(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
-    let schedules = c.autoscaling.describe_scheduled_actions().auto_scaling_group_name(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let policies = c
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(&name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
+    let schedules = c
+        .autoscaling
+        .describe_scheduled_actions()
+        .auto_scaling_group_name(&name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
     let warm_pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&name).max_records(1).send();
-    let notifications =
-        c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let notifications = c
+        .autoscaling
+        .describe_notification_configurations()
+        .auto_scaling_group_names(&name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
     let hooks = c.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(&name).send();
-    let (policies, schedules, warm_pool, notifications, hooks) = tokio::join!(policies, schedules, warm_pool, notifications, hooks);
+    let (policies, schedules, warm_pool, notifications, hooks) =
+        tokio::join!(policies, schedules, warm_pool, notifications, hooks);
     Ok(FoundGroup {
         hooks: hooks.map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?.lifecycle_hooks().to_vec(),
         policies: policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?,
         schedules: schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?,
-        warm_pool: warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?.warm_pool_configuration().cloned(),
+        warm_pool: warm_pool
+            .map_err(|e| err(&format!("reading the warm pool of {name}"), e))?
+            .warm_pool_configuration()
+            .cloned(),
         notifications: notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?,
         group,
     })
@@ -442,41 +558,78 @@ async fn security_groups(c: &Clients, ids: BTreeSet<String>) -> anyhow::Result<V
 /// The metric alarms whose actions include a policy of an imported group, and those on an
 /// imported load balancer's, target group's or group's metrics (the ones that page people), with
 /// their tags. Target-tracking policies' own alarms are AWS's, made and removed with the policy.
-async fn alarms(c: &Clients, groups: &[FoundGroup], lbs: &[FoundLb], tgs: &[FoundTg]) -> anyhow::Result<Vec<(MetricAlarm, Tags)>> {
-    let policy_arns: BTreeSet<&str> = groups.iter().flat_map(|g| g.policies.iter().filter_map(|p| p.policy_arn())).collect();
+async fn alarms(
+    c: &Clients,
+    groups: &[FoundGroup],
+    lbs: &[FoundLb],
+    tgs: &[FoundTg],
+) -> anyhow::Result<Vec<(MetricAlarm, Tags)>> {
+    let policy_arns: BTreeSet<&str> =
+        groups.iter().flat_map(|g| g.policies.iter().filter_map(|p| p.policy_arn())).collect();
     // CloudWatch names a load balancer or target group by the end of its ARN (`app/web/123`).
     let suffix = |arn: &str| crate::plan::outputs::arn_suffix(arn).map(str::to_string);
     let mut watched: BTreeSet<(String, String)> = BTreeSet::new();
     watched.extend(lbs.iter().filter_map(|l| Some(("LoadBalancer".to_string(), suffix(l.lb.load_balancer_arn()?)?))));
     watched.extend(tgs.iter().filter_map(|t| Some(("TargetGroup".to_string(), suffix(t.tg.target_group_arn()?)?))));
-    watched.extend(groups.iter().filter_map(|g| Some(("AutoScalingGroupName".to_string(), g.group.auto_scaling_group_name()?.to_string()))));
+    watched.extend(
+        groups
+            .iter()
+            .filter_map(|g| Some(("AutoScalingGroupName".to_string(), g.group.auto_scaling_group_name()?.to_string()))),
+    );
     if policy_arns.is_empty() && watched.is_empty() {
         return Ok(Vec::new());
     }
-    let pages = c.cloudwatch.describe_alarms().into_paginator().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing alarms", e))?;
+    let pages = c
+        .cloudwatch
+        .describe_alarms()
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing alarms", e))?;
     let mut seen = BTreeSet::new();
     let on_imported = |a: &MetricAlarm| {
         !a.alarm_name().unwrap_or_default().starts_with("TargetTracking-")
-            && a.dimensions().iter().any(|d| watched.contains(&(d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())))
+            && a.dimensions().iter().any(|d| {
+                watched.contains(&(d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string()))
+            })
     };
     let wired: Vec<MetricAlarm> = pages
         .iter()
         .flat_map(|p| p.metric_alarms())
         .filter(|a| {
-            on_imported(a) || a.alarm_actions().iter().chain(a.ok_actions()).chain(a.insufficient_data_actions()).any(|x| policy_arns.contains(x.as_str()))
+            on_imported(a)
+                || a.alarm_actions()
+                    .iter()
+                    .chain(a.ok_actions())
+                    .chain(a.insufficient_data_actions())
+                    .any(|x| policy_arns.contains(x.as_str()))
         })
         .filter(|a| seen.insert(a.alarm_arn().unwrap_or_default().to_string()))
         .cloned()
         .collect();
     let tagged = try_join_all(wired.into_iter().map(|a| async move {
         let arn = a.alarm_arn().unwrap_or_default().to_string();
-        let out = c.cloudwatch.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| err(&format!("reading tags of alarm {arn}"), e))?;
-        let tags: Tags = out.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+        let out = c
+            .cloudwatch
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| err(&format!("reading tags of alarm {arn}"), e))?;
+        let tags: Tags = out
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .collect();
         anyhow::Ok((a, tags))
     }))
     .await?;
     // An alarm another stack owns stays that stack's.
-    Ok(tagged.into_iter().filter(|(_, tags)| !tags.iter().any(|(k, _)| k == crate::ownership::OWNER_STACK_TAG)).collect())
+    Ok(tagged
+        .into_iter()
+        .filter(|(_, tags)| !tags.iter().any(|(k, _)| k == crate::ownership::OWNER_STACK_TAG))
+        .collect())
 }
 
 /// The topics no stack owns (no `lbstack:stack` tag), with their display names and subscriptions.
@@ -484,7 +637,14 @@ async fn topics(c: &Clients, arns: BTreeSet<String>) -> anyhow::Result<Vec<Found
     let read = try_join_all(arns.into_iter().map(|arn| async move {
         let tags = c.sns.list_tags_for_resource().resource_arn(&arn).send();
         let attributes = c.sns.get_topic_attributes().topic_arn(&arn).send();
-        let subscriptions = c.sns.list_subscriptions_by_topic().topic_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+        let subscriptions = c
+            .sns
+            .list_subscriptions_by_topic()
+            .topic_arn(&arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>();
         let (tags, attributes, subscriptions) = tokio::join!(tags, attributes, subscriptions);
         // A topic that is gone, or in an account this run cannot read, stays an ARN in the alarm.
         let (Ok(tags), Ok(attributes)) = (tags, attributes) else { return anyhow::Ok(None) };
@@ -493,9 +653,13 @@ async fn topics(c: &Clients, arns: BTreeSet<String>) -> anyhow::Result<Vec<Found
             return Ok(None);
         }
         let subscriptions = subscriptions.map_err(|e| err(&format!("reading the subscriptions of {arn}"), e))?;
-        let display_name = attributes.attributes().and_then(|a| a.get("DisplayName")).filter(|d| !d.is_empty()).cloned();
+        let display_name =
+            attributes.attributes().and_then(|a| a.get("DisplayName")).filter(|d| !d.is_empty()).cloned();
         Ok(Some(FoundTopic {
-            subscriptions: subscriptions.iter().filter_map(|s| Some((s.protocol()?.to_string(), s.endpoint()?.to_string()))).collect(),
+            subscriptions: subscriptions
+                .iter()
+                .filter_map(|s| Some((s.protocol()?.to_string(), s.endpoint()?.to_string())))
+                .collect(),
             arn,
             display_name,
             tags,
@@ -510,12 +674,22 @@ fn waf_tags(tags: serde_json::Map<String, serde_json::Value>) -> Tags {
 }
 
 /// The attached web ACLs (each once) with their tags, and the IP sets their rules name.
-async fn waf(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<(Vec<(aws_sdk_wafv2::types::WebAcl, Tags)>, Vec<(aws_sdk_wafv2::types::IpSet, Tags)>)> {
+async fn waf(
+    c: &Clients,
+    lbs: &[FoundLb],
+) -> anyhow::Result<(Vec<(aws_sdk_wafv2::types::WebAcl, Tags)>, Vec<(aws_sdk_wafv2::types::IpSet, Tags)>)> {
     let mut seen = BTreeSet::new();
-    let acls: Vec<&aws_sdk_wafv2::types::WebAcl> = lbs.iter().filter_map(|l| l.web_acl.as_ref()).filter(|a| seen.insert(a.arn().to_string())).collect();
-    let set_arns: BTreeSet<String> =
-        acls.iter().flat_map(|a| a.rules()).filter_map(|r| r.statement().and_then(|s| s.ip_set_reference_statement()).map(|i| i.arn().to_string())).collect();
-    let acl_reads = try_join_all(acls.into_iter().map(|a| async move { anyhow::Ok((a.clone(), waf_tags(crate::live::wafv2::tags(c, a.arn()).await?))) }));
+    let acls: Vec<&aws_sdk_wafv2::types::WebAcl> =
+        lbs.iter().filter_map(|l| l.web_acl.as_ref()).filter(|a| seen.insert(a.arn().to_string())).collect();
+    let set_arns: BTreeSet<String> = acls
+        .iter()
+        .flat_map(|a| a.rules())
+        .filter_map(|r| r.statement().and_then(|s| s.ip_set_reference_statement()).map(|i| i.arn().to_string()))
+        .collect();
+    let acl_reads = try_join_all(
+        acls.into_iter()
+            .map(|a| async move { anyhow::Ok((a.clone(), waf_tags(crate::live::wafv2::tags(c, a.arn()).await?))) }),
+    );
     let set_reads = try_join_all(set_arns.iter().map(|arn| async move {
         let (name, id) = crate::live::wafv2::name_and_id(arn);
         let out = c
@@ -542,13 +716,23 @@ pub(super) fn dns_key(name: &str) -> String {
 
 /// Records pointing at the load balancers: aliases (A, AAAA) and CNAMEs to their DNS names, in
 /// every hosted zone, every page.
-async fn records(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<Vec<(String, aws_sdk_route53::types::ResourceRecordSet)>> {
+async fn records(
+    c: &Clients,
+    lbs: &[FoundLb],
+) -> anyhow::Result<Vec<(String, aws_sdk_route53::types::ResourceRecordSet)>> {
     let dns: BTreeSet<String> = lbs.iter().filter_map(|l| l.lb.dns_name()).map(dns_key).collect();
     if dns.is_empty() {
         return Ok(Vec::new());
     }
-    let zones =
-        c.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
+    let zones = c
+        .route53
+        .list_hosted_zones()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing hosted zones", e))?;
     let dns = &dns;
     let per_zone = try_join_all(zones.iter().map(|z| async move {
         let (id, zone) = (z.id().trim_start_matches("/hostedzone/").to_string(), z.name().to_string());
@@ -589,7 +773,9 @@ async fn records(c: &Clients, lbs: &[FoundLb]) -> anyhow::Result<Vec<(String, aw
         // A record some stack's lbstack index lists is that stack's: not imported.
         let owned = crate::live::route53::indexed_records(c, &id, &zone).await?;
         let owned_by_a_stack = |r: &aws_sdk_route53::types::ResourceRecordSet| {
-            owned.iter().any(|(_, e)| e.name.eq_ignore_ascii_case(&crate::ownership::fqdn(r.name())) && e.kind == r.r#type().as_str())
+            owned.iter().any(|(_, e)| {
+                e.name.eq_ignore_ascii_case(&crate::ownership::fqdn(r.name())) && e.kind == r.r#type().as_str()
+            })
         };
         Ok(out.into_iter().filter(|r| !owned_by_a_stack(r)).map(|r| (zone.clone(), r)).collect())
     }))

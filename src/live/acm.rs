@@ -12,11 +12,24 @@ use std::collections::BTreeMap;
 
 /// The certificates the stack owns, and the ARNs of those it looks up (from the same listing).
 pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>, BTreeMap<String, String>)> {
-    let summaries =
-        clients.acm.list_certificates().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing certificates", e))?;
+    let summaries = clients
+        .acm
+        .list_certificates()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing certificates", e))?;
     let lookups = lookups(stack, &summaries)?;
     let tagged = try_join_all(summaries.iter().filter_map(|s| s.certificate_arn()).map(|arn| async move {
-        let tags = clients.acm.list_tags_for_certificate().certificate_arn(arn).send().await.map_err(|e| read_err(&format!("tags of {arn}"), e));
+        let tags = clients
+            .acm
+            .list_tags_for_certificate()
+            .certificate_arn(arn)
+            .send()
+            .await
+            .map_err(|e| read_err(&format!("tags of {arn}"), e));
         let Some(tags) = skip_gone(tags)? else { return anyhow::Ok(None) };
         let map = super::tags_of(tags.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default())));
         anyhow::Ok(Some((arn.to_string(), map)))
@@ -28,8 +41,12 @@ pub async fn read(clients: &Clients, stack: &Stack) -> anyhow::Result<(Vec<Live>
         .filter(|(_, t)| t.get(OWNER_STACK_TAG) == Some(&stack.stack))
         .filter_map(|(arn, t)| Some((Address::parse(t.get(OWNER_ADDRESS_TAG)?)?, arn, t)))
         .collect();
-    let read =
-        try_join_all(owned.into_iter().map(|(address, arn, tags)| async move { skip_gone(read_certificate(clients, address, arn, tags).await) })).await?;
+    let read = try_join_all(
+        owned
+            .into_iter()
+            .map(|(address, arn, tags)| async move { skip_gone(read_certificate(clients, address, arn, tags).await) }),
+    )
+    .await?;
     Ok((read.into_iter().flatten().collect(), lookups))
 }
 
@@ -44,7 +61,10 @@ fn lookups(stack: &Stack, summaries: &[CertificateSummary]) -> anyhow::Result<BT
             .filter(|s| s.status() == Some(&CertificateStatus::Issued))
             .filter(|s| s.domain_name().is_some_and(|d| d.trim_end_matches('.').eq_ignore_ascii_case(&wanted)))
             .max_by_key(|s| {
-                (s.issued_at().or(s.imported_at()).or(s.created_at()).map(|t| (t.secs(), t.subsec_nanos())), s.certificate_arn().map(str::to_string))
+                (
+                    s.issued_at().or(s.imported_at()).or(s.created_at()).map(|t| (t.secs(), t.subsec_nanos())),
+                    s.certificate_arn().map(str::to_string),
+                )
             });
         match newest.and_then(|s| s.certificate_arn()) {
             Some(arn) => {
@@ -63,10 +83,22 @@ fn lookups(stack: &Stack, summaries: &[CertificateSummary]) -> anyhow::Result<BT
 
 async fn read_certificate(clients: &Clients, address: Address, arn: String, tags: TagMap) -> anyhow::Result<Live> {
     {
-        let d = clients.acm.describe_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate {arn}"), e))?;
+        let d = clients
+            .acm
+            .describe_certificate()
+            .certificate_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| read_err(&format!("certificate {arn}"), e))?;
         let cert = d.certificate().ok_or_else(|| anyhow::anyhow!("certificate {arn} has no details"))?;
         let attrs = if cert.r#type() == Some(&CertificateType::Imported) {
-            let pem = clients.acm.get_certificate().certificate_arn(&arn).send().await.map_err(|e| read_err(&format!("certificate body of {arn}"), e))?;
+            let pem = clients
+                .acm
+                .get_certificate()
+                .certificate_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| read_err(&format!("certificate body of {arn}"), e))?;
             CertificateAttrs {
                 r#type: "imported".into(),
                 domain: None,
@@ -77,7 +109,12 @@ async fn read_certificate(clients: &Clients, address: Address, arn: String, tags
             }
         } else {
             let domain = cert.domain_name().unwrap_or_default().to_ascii_lowercase();
-            let sans: Vec<String> = cert.subject_alternative_names().iter().map(|n| n.to_ascii_lowercase()).filter(|n| *n != domain).collect();
+            let sans: Vec<String> = cert
+                .subject_alternative_names()
+                .iter()
+                .map(|n| n.to_ascii_lowercase())
+                .filter(|n| *n != domain)
+                .collect();
             CertificateAttrs {
                 r#type: "requested".into(),
                 domain: Some(domain),

@@ -7,9 +7,10 @@
 use super::ec2::tag as ec2_tag;
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::autoscaling::{
-    AutoScalingGroupAttrs, CapacityReservations, CpuOptions, CustomMetric, ExtraVolume, InstanceMaintenance, LaunchTemplateAttrs, LifecycleHook,
-    MetricDimension, MixedInstances, NetworkInterface, Notification, Placement, PredictiveScaling, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs,
-    SimpleScaling, Spot, Step as StepBounds, StepScaling, TargetTracking, TemplateVersion, WarmPool,
+    AutoScalingGroupAttrs, CapacityReservations, CpuOptions, CustomMetric, ExtraVolume, InstanceMaintenance,
+    LaunchTemplateAttrs, LifecycleHook, MetricDimension, MixedInstances, NetworkInterface, Notification, Placement,
+    PredictiveScaling, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling, Spot, Step as StepBounds,
+    StepScaling, TargetTracking, TemplateVersion, WarmPool,
 };
 use crate::attrs::{Attributes, Ref, RefOrId, set_of};
 use crate::aws_error::{Class, class_of};
@@ -18,7 +19,9 @@ use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::autoscaling::ResolvedImage;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::{Image, Stack};
-use aws_sdk_autoscaling::types::{AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction};
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction,
+};
 use aws_sdk_ec2::types::{Filter, LaunchTemplate};
 use aws_smithy_types::date_time::Format;
 use futures_util::future::try_join_all;
@@ -42,7 +45,9 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         let mut unique: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
         unique.sort();
         unique.dedup();
-        let unknown = |e: &dyn crate::aws_error::Failure| matches!(e.describe().0, crate::aws_error::Class::NotFound | crate::aws_error::Class::Invalid);
+        let unknown = |e: &dyn crate::aws_error::Failure| {
+            matches!(e.describe().0, crate::aws_error::Class::NotFound | crate::aws_error::Class::Invalid)
+        };
         match clients.ec2.describe_images().set_image_ids(Some(unique.clone())).send().await {
             Ok(out) => Ok(out.images().to_vec()),
             // One unknown id fails the whole call: ask for each alone, so the templates whose
@@ -82,7 +87,11 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         }
         let out = req.send().await.map_err(|e| err(&format!("looking up image `{}`", l.name), e))?;
         // Newest first; the name breaks ties so the choice is stable.
-        let newest = out.images().iter().max_by(|a, b| (a.creation_date(), a.name()).cmp(&(b.creation_date(), b.name()))).map(resolved);
+        let newest = out
+            .images()
+            .iter()
+            .max_by(|a, b| (a.creation_date(), a.name()).cmp(&(b.creation_date(), b.name())))
+            .map(resolved);
         Ok::<_, anyhow::Error>((l, newest))
     }));
     // One GetParameter and one DescribeImages per distinct parameter.
@@ -102,13 +111,20 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
             Err(e) if class_of(&e) == Class::NotFound => None,
             Err(e) => return Err(err(&format!("reading SSM parameter {name}"), e)),
         };
-        let Some(id) = value else { return Ok((name, Err(format!("SSM parameter {name} does not exist in this region")))) };
+        let Some(id) = value else {
+            return Ok((name, Err(format!("SSM parameter {name} does not exist in this region"))));
+        };
         let image = match clients.ec2.describe_images().image_ids(&id).send().await {
             Ok(out) => out.images().first().map(resolved),
             Err(e) if matches!(class_of(&e), Class::NotFound | Class::Invalid) => None,
             Err(e) => return Err(err(&format!("looking up image {id} of SSM parameter {name}"), e)),
         };
-        Ok::<_, anyhow::Error>((name, image.ok_or_else(|| format!("SSM parameter {name} holds {id}, which is not an image this account can use here"))))
+        Ok::<_, anyhow::Error>((
+            name,
+            image.ok_or_else(|| {
+                format!("SSM parameter {name} holds {id}, which is not an image this account can use here")
+            }),
+        ))
     }));
     let (found, looked_up, from_parameters) = tokio::try_join!(by_id, lookups, from_parameters)?;
     let mut out = BTreeMap::new();
@@ -135,12 +151,13 @@ pub async fn resolve_images(clients: &Clients, stack: &Stack) -> anyhow::Result<
         }
         if let Image::Parameter(p) = &lt.image {
             let found = from_parameters.iter().find(|(name, _)| *name == p.ssm).map(|(_, i)| i.clone());
-            let image = found.unwrap_or_else(|| Err(format!("SSM parameter {} was not read", p.ssm))).map_err(|why| {
-                crate::stack_format::At::error(
-                    crate::stack_format::values::pointer(&["launch_templates", key, "image"]),
-                    format!("launch template `{key}`: {why}"),
-                )
-            })?;
+            let image =
+                found.unwrap_or_else(|| Err(format!("SSM parameter {} was not read", p.ssm))).map_err(|why| {
+                    crate::stack_format::At::error(
+                        crate::stack_format::values::pointer(&["launch_templates", key, "image"]),
+                        format!("launch template `{key}`: {why}"),
+                    )
+                })?;
             out.insert(key.clone(), image);
         }
     }
@@ -157,8 +174,13 @@ fn resolved(i: &aws_sdk_ec2::types::Image) -> ResolvedImage {
 
 // ------------------------------------------------------------------ launch templates
 
-pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let wanted: BTreeMap<String, &str> = stack.launch_templates.keys().map(|k| (names::given(stack, Kind::LaunchTemplate, k), k.as_str())).collect();
+pub async fn read_launch_templates(
+    clients: &Clients,
+    stack: &Stack,
+    adopt: &super::Adopt,
+) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let wanted: BTreeMap<String, &str> =
+        stack.launch_templates.keys().map(|k| (names::given(stack, Kind::LaunchTemplate, k), k.as_str())).collect();
     let owned = clients
         .ec2
         .describe_launch_templates()
@@ -174,7 +196,12 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &sup
         clients
             .ec2
             .describe_launch_templates()
-            .filters(Filter::builder().name("launch-template-name").set_values(Some(wanted.keys().cloned().collect())).build())
+            .filters(
+                Filter::builder()
+                    .name("launch-template-name")
+                    .set_values(Some(wanted.keys().cloned().collect()))
+                    .build(),
+            )
             .into_paginator()
             .items()
             .send()
@@ -184,8 +211,10 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &sup
     let (owned, named) = tokio::join!(owned, named);
     let owned = owned.map_err(|e| err("listing launch templates", e))?;
     let named = named.map_err(|e| err("looking up launch template names", e))?;
-    let mut members: Vec<(Address, &LaunchTemplate)> =
-        owned.iter().filter_map(|t| Some((ec2_tag(t.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)?, t))).collect();
+    let mut members: Vec<(Address, &LaunchTemplate)> = owned
+        .iter()
+        .filter_map(|t| Some((ec2_tag(t.tags(), OWNER_ADDRESS_TAG).and_then(Address::parse)?, t)))
+        .collect();
     let (adopted, conflicts) = super::claim(stack, Kind::LaunchTemplate, &wanted, adopt, &named, |t| super::Found {
         name: t.launch_template_name().unwrap_or_default(),
         id: t.launch_template_id().unwrap_or_default(),
@@ -193,7 +222,11 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &sup
     });
     members.extend(adopted);
     let live = try_join_all(members.into_iter().map(|(address, t)| async move {
-        let declared: Vec<&str> = stack.launch_templates.get(&address.key).map(|lt| lt.volumes.keys().map(String::as_str).collect()).unwrap_or_default();
+        let declared: Vec<&str> = stack
+            .launch_templates
+            .get(&address.key)
+            .map(|lt| lt.volumes.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         skip_gone(read_template(clients, address, t, &declared).await)
     }))
     .await?;
@@ -202,7 +235,12 @@ pub async fn read_launch_templates(clients: &Clients, stack: &Stack, adopt: &sup
 
 /// One template's latest version. `declared`: the devices the stack maps besides the root; the
 /// root volume is the first other mapping (lbstack sends it first).
-async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate, declared: &[&str]) -> anyhow::Result<Live> {
+async fn read_template(
+    clients: &Clients,
+    address: Address,
+    t: &LaunchTemplate,
+    declared: &[&str],
+) -> anyhow::Result<Live> {
     let id = t.launch_template_id().unwrap_or_default();
     let out = clients
         .ec2
@@ -215,13 +253,20 @@ async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate, 
     let version = out.launch_template_versions().first().ok_or_else(|| anyhow::Error::new(super::Gone))?;
     let empty = aws_sdk_ec2::types::ResponseLaunchTemplateData::builder().build();
     let d = version.launch_template_data().unwrap_or(&empty);
-    let user_data = d.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let user_data = d
+        .user_data()
+        .and_then(|b| aws_smithy_types::base64::decode(b).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
     let spot = d.instance_market_options().and_then(|m| m.spot_options()).map(|s| Spot {
         max_price: s.max_price().map(str::to_string),
-        interruption: s.instance_interruption_behavior().map(|b| b.as_str().to_string()).unwrap_or_else(|| "terminate".into()),
+        interruption: s
+            .instance_interruption_behavior()
+            .map(|b| b.as_str().to_string())
+            .unwrap_or_else(|| "terminate".into()),
     });
     let mappings = d.block_device_mappings();
-    let root_at = mappings.iter().position(|b| b.ebs().is_some() && !b.device_name().is_some_and(|n| declared.contains(&n)));
+    let root_at =
+        mappings.iter().position(|b| b.ebs().is_some() && !b.device_name().is_some_and(|n| declared.contains(&n)));
     let volumes: std::collections::BTreeMap<String, ExtraVolume> = mappings
         .iter()
         .enumerate()
@@ -252,9 +297,15 @@ async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate, 
             interface_type: n.interface_type().map(str::to_string),
             public_ip: n.associate_public_ip_address(),
             security_groups: set_of(n.groups().iter().map(|g| RefOrId::Id(g.clone())).collect()),
-            tcp_established_timeout: n.connection_tracking_specification().and_then(|c| c.tcp_established_timeout()).map(i64::from),
+            tcp_established_timeout: n
+                .connection_tracking_specification()
+                .and_then(|c| c.tcp_established_timeout())
+                .map(i64::from),
             udp_timeout: n.connection_tracking_specification().and_then(|c| c.udp_timeout()).map(i64::from),
-            udp_stream_timeout: n.connection_tracking_specification().and_then(|c| c.udp_stream_timeout()).map(i64::from),
+            udp_stream_timeout: n
+                .connection_tracking_specification()
+                .and_then(|c| c.udp_stream_timeout())
+                .map(i64::from),
         })
         .collect();
     let resource_tags: std::collections::BTreeMap<String, crate::attrs::TagMap> = d
@@ -295,17 +346,25 @@ async fn read_template(clients: &Clients, address: Address, t: &LaunchTemplate, 
         description: version.version_description().filter(|d| !d.is_empty()).map(str::to_string),
         ebs_optimized: d.ebs_optimized(),
         cpu_credits: d.credit_specification().and_then(|c| c.cpu_credits()).map(str::to_string),
-        cpu_options: d
-            .cpu_options()
-            .filter(|c| c.core_count().is_some() || c.threads_per_core().is_some())
-            .map(|c| CpuOptions { core_count: c.core_count().map(i64::from), threads_per_core: c.threads_per_core().map(i64::from) }),
-        auto_recovery: d.maintenance_options().and_then(|m| m.auto_recovery()).map(|r| r.as_str().to_string()),
-        placement: d.placement().filter(|p| p.group_name().is_some() || p.tenancy().is_some() || p.partition_number().is_some()).map(|p| Placement {
-            group: p.group_name().map(str::to_string),
-            tenancy: p.tenancy().map(|t| t.as_str().to_string()),
-            partition: p.partition_number().map(i64::from),
+        cpu_options: d.cpu_options().filter(|c| c.core_count().is_some() || c.threads_per_core().is_some()).map(|c| {
+            CpuOptions {
+                core_count: c.core_count().map(i64::from),
+                threads_per_core: c.threads_per_core().map(i64::from),
+            }
         }),
-        capacity_reservation: d.capacity_reservation_specification().and_then(|c| c.capacity_reservation_preference()).map(|p| p.as_str().to_string()),
+        auto_recovery: d.maintenance_options().and_then(|m| m.auto_recovery()).map(|r| r.as_str().to_string()),
+        placement: d
+            .placement()
+            .filter(|p| p.group_name().is_some() || p.tenancy().is_some() || p.partition_number().is_some())
+            .map(|p| Placement {
+                group: p.group_name().map(str::to_string),
+                tenancy: p.tenancy().map(|t| t.as_str().to_string()),
+                partition: p.partition_number().map(i64::from),
+            }),
+        capacity_reservation: d
+            .capacity_reservation_specification()
+            .and_then(|c| c.capacity_reservation_preference())
+            .map(|p| p.as_str().to_string()),
         imds_hop_limit: d.metadata_options().and_then(|m| m.http_put_response_hop_limit()).map(i64::from),
         imds_tags: d.metadata_options().and_then(|m| m.instance_metadata_tags()).map(|t| t.as_str() == "enabled"),
         resource_tags: (!resource_tags.is_empty()).then_some(resource_tags),
@@ -322,12 +381,22 @@ fn asg_tag<'a>(g: &'a AutoScalingGroup, key: &str) -> Option<&'a str> {
     g.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
-pub async fn read_groups(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let wanted: BTreeMap<String, &str> = stack.autoscaling_groups.keys().map(|k| (names::given(stack, Kind::AutoScalingGroup, k), k.as_str())).collect();
+pub async fn read_groups(
+    clients: &Clients,
+    stack: &Stack,
+    adopt: &super::Adopt,
+) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let wanted: BTreeMap<String, &str> =
+        stack.autoscaling_groups.keys().map(|k| (names::given(stack, Kind::AutoScalingGroup, k), k.as_str())).collect();
     let owned = clients
         .autoscaling
         .describe_auto_scaling_groups()
-        .filters(aws_sdk_autoscaling::types::Filter::builder().name(format!("tag:{OWNER_STACK_TAG}")).values(&stack.stack).build())
+        .filters(
+            aws_sdk_autoscaling::types::Filter::builder()
+                .name(format!("tag:{OWNER_STACK_TAG}"))
+                .values(&stack.stack)
+                .build(),
+        )
         .into_paginator()
         .items()
         .send()
@@ -357,15 +426,27 @@ pub async fn read_groups(clients: &Clients, stack: &Stack, adopt: &super::Adopt)
         super::Found { name, id: name, stack: asg_tag(g, OWNER_STACK_TAG) }
     });
     members.extend(adopted);
-    let per_group = try_join_all(members.into_iter().map(|(address, g)| read_group(clients, stack, address, g))).await?;
+    let per_group =
+        try_join_all(members.into_iter().map(|(address, g)| read_group(clients, stack, address, g))).await?;
     Ok((per_group.into_iter().flatten().collect(), conflicts))
 }
 
 /// One owned group with its policies and scheduled actions (three reads, concurrently).
-async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &AutoScalingGroup) -> anyhow::Result<Vec<Live>> {
+async fn read_group(
+    clients: &Clients,
+    stack: &Stack,
+    address: Address,
+    g: &AutoScalingGroup,
+) -> anyhow::Result<Vec<Live>> {
     let name = g.auto_scaling_group_name().unwrap_or_default();
-    let policies =
-        clients.autoscaling.describe_policies().auto_scaling_group_name(name).into_paginator().items().send().collect::<Result<Vec<ScalingPolicy>, _>>();
+    let policies = clients
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<ScalingPolicy>, _>>();
     let schedules = clients
         .autoscaling
         .describe_scheduled_actions()
@@ -385,11 +466,14 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
         .items()
         .send()
         .collect::<Result<Vec<NotificationConfiguration>, _>>();
-    let (policies, schedules, refresh, hooks, warm_pool, notifications) = tokio::join!(policies, schedules, refresh, hooks, warm_pool, notifications);
+    let (policies, schedules, refresh, hooks, warm_pool, notifications) =
+        tokio::join!(policies, schedules, refresh, hooks, warm_pool, notifications);
     let policies = policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?;
     let schedules = schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?;
     // An endpoint without instance refreshes answers an error: treat it as "none yet".
-    let last_refresh = refresh.ok().and_then(|r| r.instance_refreshes().first().and_then(|x| x.status()).map(|s| s.as_str().to_string()));
+    let last_refresh = refresh
+        .ok()
+        .and_then(|r| r.instance_refreshes().first().and_then(|x| x.status()).map(|s| s.as_str().to_string()));
     let hooks = hooks.map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?;
     let warm_pool = warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?;
     let notifications = notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?;
@@ -428,12 +512,16 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
                     by_topic.entry(topic).or_default().push(kind.to_string());
                 }
             }
-            by_topic.into_iter().map(|(topic, events)| Notification { topic: RefOrId::Id(topic.to_string()), events: set_of(events) }).collect()
+            by_topic
+                .into_iter()
+                .map(|(topic, events)| Notification { topic: RefOrId::Id(topic.to_string()), events: set_of(events) })
+                .collect()
         },
     };
 
     let mut out = vec![group_live(g, address.clone(), last_refresh, extras)];
-    let policy_keys: BTreeMap<String, &str> = stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k), k.as_str())).collect();
+    let policy_keys: BTreeMap<String, &str> =
+        stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k), k.as_str())).collect();
     for p in &policies {
         let Some(pname) = p.policy_name() else { continue };
         let Some(key) = owned_key(pname, &policy_keys, &prefix) else { continue };
@@ -444,7 +532,8 @@ async fn read_group(clients: &Clients, stack: &Stack, address: Address, g: &Auto
             attrs: policy_attrs(p, &address),
         });
     }
-    let schedule_keys: BTreeMap<String, &str> = stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k), k.as_str())).collect();
+    let schedule_keys: BTreeMap<String, &str> =
+        stack.scheduled_actions.keys().map(|k| (names::given(stack, Kind::ScheduledAction, k), k.as_str())).collect();
     for a in &schedules {
         let Some(aname) = a.scheduled_action_name() else { continue };
         let Some(key) = owned_key(aname, &schedule_keys, &prefix) else { continue };
@@ -477,14 +566,18 @@ struct GroupExtras {
 fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<String>, extras: GroupExtras) -> Live {
     let name = g.auto_scaling_group_name().unwrap_or_default();
     let mixed = g.mixed_instances_policy();
-    let spec = g.launch_template().or_else(|| mixed.and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
+    let spec = g
+        .launch_template()
+        .or_else(|| mixed.and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
     let launch_template = TemplateVersion {
         template: spec.and_then(|s| s.launch_template_id()).map(|id| RefOrId::Id(id.to_string())),
         version: spec.and_then(|s| s.version()).unwrap_or("$Default").into(),
     };
     let mixed_instances = mixed.map(|m| {
-        let types: Vec<String> =
-            m.launch_template().map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).map(str::to_string).collect()).unwrap_or_default();
+        let types: Vec<String> = m
+            .launch_template()
+            .map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).map(str::to_string).collect())
+            .unwrap_or_default();
         let dist = m.instances_distribution();
         let weights: std::collections::BTreeMap<String, i64> = m
             .launch_template()
@@ -493,30 +586,42 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
             .iter()
             .filter_map(|o| Some((o.instance_type()?.to_string(), o.weighted_capacity()?.parse().ok()?)))
             .collect();
-        let requirements = m.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements())).map(|r| {
-            let strings = |v: Vec<String>| set_of(v);
-            crate::attrs::autoscaling::InstanceRequirements {
-                vcpus: r.v_cpu_count().map_or((None, None), |v| (v.min().map(i64::from), v.max().map(i64::from))),
-                memory_mib: r.memory_mib().map_or((None, None), |v| (v.min().map(i64::from), v.max().map(i64::from))),
-                cpu_manufacturers: strings(r.cpu_manufacturers().iter().map(|m| m.as_str().to_string()).collect()),
-                accelerator_count: r.accelerator_count().map(|v| (v.min().map(i64::from), v.max().map(i64::from))),
-                accelerator_types: strings(r.accelerator_types().iter().map(|t| t.as_str().to_string()).collect()),
-                burstable: r.burstable_performance().map(|b| b.as_str().to_string()),
-                allowed_types: strings(r.allowed_instance_types().to_vec()),
-                excluded_types: strings(r.excluded_instance_types().to_vec()),
-            }
-        });
+        let requirements =
+            m.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements())).map(|r| {
+                let strings = |v: Vec<String>| set_of(v);
+                crate::attrs::autoscaling::InstanceRequirements {
+                    vcpus: r.v_cpu_count().map_or((None, None), |v| (v.min().map(i64::from), v.max().map(i64::from))),
+                    memory_mib: r
+                        .memory_mib()
+                        .map_or((None, None), |v| (v.min().map(i64::from), v.max().map(i64::from))),
+                    cpu_manufacturers: strings(r.cpu_manufacturers().iter().map(|m| m.as_str().to_string()).collect()),
+                    accelerator_count: r.accelerator_count().map(|v| (v.min().map(i64::from), v.max().map(i64::from))),
+                    accelerator_types: strings(r.accelerator_types().iter().map(|t| t.as_str().to_string()).collect()),
+                    burstable: r.burstable_performance().map(|b| b.as_str().to_string()),
+                    allowed_types: strings(r.allowed_instance_types().to_vec()),
+                    excluded_types: strings(r.excluded_instance_types().to_vec()),
+                }
+            });
         MixedInstances {
             requirements,
             weighted_capacity: (!weights.is_empty()).then_some(weights),
             types,
             on_demand_base: dist.and_then(|d| d.on_demand_base_capacity()).map_or(0, i64::from),
-            on_demand_percentage: dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).map_or(100, i64::from),
+            on_demand_percentage: dist
+                .and_then(|d| d.on_demand_percentage_above_base_capacity())
+                .map_or(100, i64::from),
             spot_strategy: dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price").into(),
         }
     });
-    let subnets: Vec<String> = g.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(|s| s.trim().to_string()).collect();
-    let in_service = g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
+    let subnets: Vec<String> = g
+        .vpc_zone_identifier()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().to_string())
+        .collect();
+    let in_service =
+        g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
     let spec = g.capacity_reservation_specification();
     let target = spec.and_then(|s| s.capacity_reservation_target());
     let attrs = AutoScalingGroupAttrs {
@@ -537,22 +642,32 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         lifecycle_hooks: set_of(extras.hooks),
         warm_pool: extras.warm_pool,
         notifications: set_of(extras.notifications),
-        instance_maintenance: g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0)).map(|p| InstanceMaintenance {
-            min_healthy_percentage: p.min_healthy_percentage().map(i64::from),
-            max_healthy_percentage: p.max_healthy_percentage().map(i64::from),
-        }),
+        instance_maintenance: g
+            .instance_maintenance_policy()
+            .filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0))
+            .map(|p| InstanceMaintenance {
+                min_healthy_percentage: p.min_healthy_percentage().map(i64::from),
+                max_healthy_percentage: p.max_healthy_percentage().map(i64::from),
+            }),
         capacity_reservations: CapacityReservations {
             preference: spec.and_then(|s| s.capacity_reservation_preference()).map_or("default", |p| p.as_str()).into(),
             ids: set_of(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default().to_vec()),
             groups: set_of(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default().to_vec()),
         },
         metrics: set_of(g.enabled_metrics().iter().filter_map(|m| m.metric()).map(str::to_string).collect()),
-        suspended_processes: set_of(g.suspended_processes().iter().filter_map(|p| p.process_name()).map(str::to_string).collect()),
+        suspended_processes: set_of(
+            g.suspended_processes().iter().filter_map(|p| p.process_name()).map(str::to_string).collect(),
+        ),
         tags: super::tags_of(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or(""))))),
         desired_capacity: g.desired_capacity().map(i64::from),
         instances: Some(g.instances().len() as u64),
         in_service: Some(in_service as u64),
-        pending: Some(g.instances().iter().filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str().starts_with("Pending"))).count() as u64),
+        pending: Some(
+            g.instances()
+                .iter()
+                .filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str().starts_with("Pending")))
+                .count() as u64,
+        ),
         last_refresh,
     };
     Live { address, id: name.to_string(), name: name.to_string(), attrs: attrs.to_value() }
@@ -590,24 +705,32 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
                 dimensions: set_of(
                     cm.dimensions()
                         .iter()
-                        .map(|d| MetricDimension { name: d.name().map(str::to_string), value: d.value().map(|v| RefOrId::Id(v.to_string())) })
+                        .map(|d| MetricDimension {
+                            name: d.name().map(str::to_string),
+                            value: d.value().map(|v| RefOrId::Id(v.to_string())),
+                        })
                         .collect(),
                 ),
                 unit: cm.unit().map(str::to_string),
             });
             // Metric math: the queries with a metric are the inputs, the one that returns data
             // (the expression) is the value tracked.
-            let queries = c.and_then(|c| c.customized_metric_specification()).map(|cm| cm.metrics()).unwrap_or_default();
-            let math = queries.iter().find(|q| q.expression().is_some()).map(|e| crate::attrs::autoscaling::MetricMath {
-                expression: e.expression().unwrap_or_default().to_string(),
-                metrics: queries
-                    .iter()
-                    .filter_map(|q| {
-                        let stat = q.metric_stat()?;
-                        Some((q.id().unwrap_or_default().to_string(), custom_metric(stat.metric()?, stat.stat(), stat.unit())))
-                    })
-                    .collect(),
-            });
+            let queries =
+                c.and_then(|c| c.customized_metric_specification()).map(|cm| cm.metrics()).unwrap_or_default();
+            let math =
+                queries.iter().find(|q| q.expression().is_some()).map(|e| crate::attrs::autoscaling::MetricMath {
+                    expression: e.expression().unwrap_or_default().to_string(),
+                    metrics: queries
+                        .iter()
+                        .filter_map(|q| {
+                            let stat = q.metric_stat()?;
+                            Some((
+                                q.id().unwrap_or_default().to_string(),
+                                custom_metric(stat.metric()?, stat.stat(), stat.unit()),
+                            ))
+                        })
+                        .collect(),
+                });
             let custom = custom.filter(|_| math.is_none());
             attrs.target_tracking = Some(TargetTracking {
                 metric: predefined.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str().to_string()),
@@ -649,15 +772,25 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
                 Some(custom_metric(stat.metric()?, stat.stat(), stat.unit()))
             };
             attrs.predictive = Some(PredictiveScaling {
-                scaling_metric: spec.and_then(|s| s.customized_scaling_metric_specification()).and_then(|c| custom(c.metric_data_queries())),
-                load_metric: spec.and_then(|s| s.customized_load_metric_specification()).and_then(|c| custom(c.metric_data_queries())),
+                scaling_metric: spec
+                    .and_then(|s| s.customized_scaling_metric_specification())
+                    .and_then(|c| custom(c.metric_data_queries())),
+                load_metric: spec
+                    .and_then(|s| s.customized_load_metric_specification())
+                    .and_then(|c| custom(c.metric_data_queries())),
                 metric: pair.and_then(|p| p.predefined_metric_type()).map(|t| t.as_str().to_string()),
                 target_group,
                 load_balancer,
                 target: spec.and_then(|s| s.target_value()),
                 mode: c.and_then(|c| c.mode()).map(|m| m.as_str()).unwrap_or("ForecastOnly").into(),
-                buffer_time: c.and_then(|c| c.scheduling_buffer_time()).map_or(i64::from(crate::defaults::PREDICTIVE_BUFFER_TIME), i64::from),
-                max_capacity_behavior: c.and_then(|c| c.max_capacity_breach_behavior()).map(|b| b.as_str()).unwrap_or("HonorMaxCapacity").into(),
+                buffer_time: c
+                    .and_then(|c| c.scheduling_buffer_time())
+                    .map_or(i64::from(crate::defaults::PREDICTIVE_BUFFER_TIME), i64::from),
+                max_capacity_behavior: c
+                    .and_then(|c| c.max_capacity_breach_behavior())
+                    .map(|b| b.as_str())
+                    .unwrap_or("HonorMaxCapacity")
+                    .into(),
                 max_capacity_buffer: c.and_then(|c| c.max_capacity_buffer()).map(i64::from),
             });
         }
@@ -674,7 +807,9 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
 }
 
 fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Value {
-    let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok());
+    let time = |t: Option<&aws_smithy_types::DateTime>| {
+        t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok())
+    };
     ScheduledActionAttrs {
         group: Ref(group.clone()),
         recurrence: a.recurrence().map(str::to_string),
@@ -719,7 +854,9 @@ pub fn link(resources: &mut [Live]) {
         } else {
             return None;
         };
-        ids.iter().find(|(id, a)| matches!(a.kind, Kind::LoadBalancer | Kind::TargetGroup) && id.ends_with(&tail)).map(|(_, a)| a.reference())
+        ids.iter()
+            .find(|(id, a)| matches!(a.kind, Kind::LoadBalancer | Kind::TargetGroup) && id.ends_with(&tail))
+            .map(|(_, a)| a.reference())
     };
     /// Whether anything inside `v` became a reference.
     fn walk(v: &mut Value, find: &dyn Fn(&str) -> Option<Value>) -> bool {
@@ -739,14 +876,22 @@ pub fn link(resources: &mut [Live]) {
                 }
                 changed
             }
-            Value::Object(m) => m.iter_mut().filter(|(k, _)| *k != "tags" && !k.starts_with('_')).fold(false, |acc, (_, x)| walk(x, find) | acc),
+            Value::Object(m) => m
+                .iter_mut()
+                .filter(|(k, _)| *k != "tags" && !k.starts_with('_'))
+                .fold(false, |acc, (_, x)| walk(x, find) | acc),
             _ => false,
         }
     }
     for r in resources.iter_mut() {
         if matches!(
             r.address.kind,
-            Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::ScalingPolicy | Kind::ScheduledAction | Kind::Alarm | Kind::CompositeAlarm
+            Kind::LaunchTemplate
+                | Kind::AutoScalingGroup
+                | Kind::ScalingPolicy
+                | Kind::ScheduledAction
+                | Kind::Alarm
+                | Kind::CompositeAlarm
         ) {
             walk(&mut r.attrs, &find);
         }

@@ -45,10 +45,18 @@ impl Found<'_> {
     }
 }
 
-pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read(
+    clients: &Clients,
+    stack: &Stack,
+    adopt: &super::Adopt,
+) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     // Metric and composite alarms, every page.
     let alarms = |req: aws_sdk_cloudwatch::operation::describe_alarms::builders::DescribeAlarmsFluentBuilder| {
-        req.alarm_types(AlarmType::MetricAlarm).alarm_types(AlarmType::CompositeAlarm).into_paginator().send().collect::<Result<Vec<_>, _>>()
+        req.alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
     };
     let prefix = format!("{}-", stack.stack);
     // Alarms kept under names of their own (`name:`, adopted) are not under the prefix: asked
@@ -61,7 +69,11 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         .filter(|n| !n.starts_with(&prefix))
         .collect();
     let listed = alarms(clients.cloudwatch.describe_alarms().alarm_name_prefix(&prefix));
-    let by_name = try_join_all(given.chunks(100).map(|names| alarms(clients.cloudwatch.describe_alarms().set_alarm_names(Some(names.to_vec())))));
+    let by_name = try_join_all(
+        given
+            .chunks(100)
+            .map(|names| alarms(clients.cloudwatch.describe_alarms().set_alarm_names(Some(names.to_vec())))),
+    );
     let (listed, by_name) = tokio::join!(listed, by_name);
     let listed = listed.map_err(|e| err("listing alarms", e))?;
     let by_name = by_name.map_err(|e| err("reading alarms by name", e))?;
@@ -77,7 +89,13 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     // The prefix also matches other stacks (`shop-` and `shop-green-`): tags decide.
     let tagged = try_join_all(found.iter().map(|a| async move {
         let arn = a.arn();
-        let out = clients.cloudwatch.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| read_err(&format!("reading tags of alarm {arn}"), e));
+        let out = clients
+            .cloudwatch
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| read_err(&format!("reading tags of alarm {arn}"), e));
         Ok::<_, anyhow::Error>(skip_gone(out)?.map(|o| (a, o.tags().to_vec())))
     }))
     .await?;
@@ -94,7 +112,8 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         let tag = |k: &str| tags.iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
         let name = a.name();
         let owner = tag(OWNER_STACK_TAG);
-        let ours = (owner == Some(stack.stack.as_str())).then(|| tag(OWNER_ADDRESS_TAG).and_then(Address::parse)).flatten();
+        let ours =
+            (owner == Some(stack.stack.as_str())).then(|| tag(OWNER_ADDRESS_TAG).and_then(Address::parse)).flatten();
         // An untagged alarm with a name the stack uses is a conflict, unless the plan adopts it.
         let claimed = wanted.get(name).filter(|w| w.kind == a.kind()).cloned();
         let address = ours.or_else(|| claimed.clone().filter(|c| owner.is_none() && adopt.wants(c)));
@@ -102,7 +121,12 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
             let tag_map = super::tags_of(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))));
             live.push(Live { address, id: a.arn().to_string(), name: name.to_string(), attrs: a.attrs(tag_map) });
         } else if let Some(address) = claimed {
-            conflicts.push(Conflict { reason: super::ec2::adoptable_reason(owner, &address), address, name: name.to_string(), id: a.arn().to_string() });
+            conflicts.push(Conflict {
+                reason: super::ec2::adoptable_reason(owner, &address),
+                address,
+                name: name.to_string(),
+                id: a.arn().to_string(),
+            });
         }
     }
     Ok((live, conflicts))
@@ -114,7 +138,14 @@ fn ids(v: &[String]) -> Vec<RefOrId> {
 }
 
 fn dimensions(dims: &[aws_sdk_cloudwatch::types::Dimension]) -> Vec<Dimension> {
-    set_of(dims.iter().map(|d| Dimension { name: d.name().unwrap_or_default().into(), value: RefOrId::Id(d.value().unwrap_or_default().into()) }).collect())
+    set_of(
+        dims.iter()
+            .map(|d| Dimension {
+                name: d.name().unwrap_or_default().into(),
+                value: RefOrId::Id(d.value().unwrap_or_default().into()),
+            })
+            .collect(),
+    )
 }
 
 fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Value {
@@ -131,7 +162,8 @@ fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Value {
 }
 
 fn attrs(a: &MetricAlarm, tags: TagMap) -> Value {
-    let statistic = a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
+    let statistic =
+        a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
     let evaluation = a.evaluation_periods();
     let mut queries: Vec<Query> = a
         .metrics()

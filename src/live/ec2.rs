@@ -26,25 +26,41 @@ pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
 
 /// The id of each security group the stack looks up: one group of the stack's VPC by name or by
 /// tags (none, or several, stop the plan at the lookup).
-pub async fn look_up_groups(clients: &Clients, stack: &Stack, vpc_id: &str) -> anyhow::Result<BTreeMap<String, String>> {
+pub async fn look_up_groups(
+    clients: &Clients,
+    stack: &Stack,
+    vpc_id: &str,
+) -> anyhow::Result<BTreeMap<String, String>> {
     let lookups = stack.security_groups.iter().filter_map(|(k, g)| Some((k, g.lookup.as_ref()?)));
     let found = futures_util::future::try_join_all(lookups.map(|(key, l)| async move {
-        let mut req = clients.ec2.describe_security_groups().filters(Filter::builder().name("vpc-id").values(vpc_id).build());
+        let mut req =
+            clients.ec2.describe_security_groups().filters(Filter::builder().name("vpc-id").values(vpc_id).build());
         if let Some(name) = &l.name {
             req = req.filters(Filter::builder().name("group-name").values(name).build());
         }
         for (k, v) in &l.tags {
             req = req.filters(Filter::builder().name(format!("tag:{k}")).values(v).build());
         }
-        let groups =
-            req.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err(&format!("looking up security group `{key}`"), e))?;
+        let groups = req
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| err(&format!("looking up security group `{key}`"), e))?;
         let at = crate::stack_format::values::pointer(&["security_groups", key, "lookup"]);
         match groups.as_slice() {
             [one] => Ok((key.clone(), one.group_id().unwrap_or_default().to_string())),
-            [] => Err(crate::stack_format::At::error(at, format!("security group `{key}`: no group of {vpc_id} matches the lookup"))),
+            [] => Err(crate::stack_format::At::error(
+                at,
+                format!("security group `{key}`: no group of {vpc_id} matches the lookup"),
+            )),
             many => Err(crate::stack_format::At::error(
                 at,
-                format!("security group `{key}`: {} groups of {vpc_id} match the lookup; add a tag that picks one", many.len()),
+                format!(
+                    "security group `{key}`: {} groups of {vpc_id} match the lookup; add a tag that picks one",
+                    many.len()
+                ),
             )),
         }
     }))
@@ -52,7 +68,12 @@ pub async fn look_up_groups(clients: &Clients, stack: &Stack, vpc_id: &str) -> a
     Ok(found.into_iter().collect())
 }
 
-pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Context, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+pub async fn read_security_groups(
+    clients: &Clients,
+    stack: &Stack,
+    ctx: &Context,
+    adopt: &super::Adopt,
+) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
     let owned_req = clients
         .ec2
         .describe_security_groups()
@@ -61,8 +82,12 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
         .items()
         .send()
         .collect::<Result<Vec<_>, _>>();
-    let wanted: BTreeMap<String, &str> =
-        stack.security_groups.iter().filter(|(_, g)| g.lookup.is_none()).map(|(k, _)| (names::given(stack, Kind::SecurityGroup, k), k.as_str())).collect();
+    let wanted: BTreeMap<String, &str> = stack
+        .security_groups
+        .iter()
+        .filter(|(_, g)| g.lookup.is_none())
+        .map(|(k, _)| (names::given(stack, Kind::SecurityGroup, k), k.as_str()))
+        .collect();
     let named_req = async {
         if wanted.is_empty() {
             return Ok(Vec::new());
@@ -91,7 +116,8 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
         stack: tag(g.tags(), OWNER_STACK_TAG),
     });
     members.extend(adopted);
-    let ids: BTreeMap<String, Address> = members.iter().filter_map(|(a, g)| Some((g.group_id()?.to_string(), a.clone()))).collect();
+    let ids: BTreeMap<String, Address> =
+        members.iter().filter_map(|(a, g)| Some((g.group_id()?.to_string(), a.clone()))).collect();
     let mut live = Vec::new();
     for (address, g) in members {
         let attrs = SecurityGroupAttrs {
@@ -103,7 +129,12 @@ pub async fn read_security_groups(clients: &Clients, stack: &Stack, ctx: &Contex
             arn: security_group_arn(clients, g),
         }
         .to_value();
-        live.push(Live { address, id: g.group_id().unwrap_or_default().to_string(), name: g.group_name().unwrap_or_default().to_string(), attrs });
+        live.push(Live {
+            address,
+            id: g.group_id().unwrap_or_default().to_string(),
+            name: g.group_name().unwrap_or_default().to_string(),
+            attrs,
+        });
     }
     Ok((live, conflicts))
 }
@@ -139,7 +170,13 @@ fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Vec
             _ => (p.from_port().unwrap_or(0) as i64, p.to_port().unwrap_or(65535) as i64),
         };
         for r in p.ip_ranges() {
-            out.push(Permission::new(proto, from, to, RefOrId::Id(format!("cidr:{}", r.cidr_ip().unwrap_or_default())), r.description().unwrap_or_default()));
+            out.push(Permission::new(
+                proto,
+                from,
+                to,
+                RefOrId::Id(format!("cidr:{}", r.cidr_ip().unwrap_or_default())),
+                r.description().unwrap_or_default(),
+            ));
         }
         for r in p.ipv6_ranges() {
             let source = RefOrId::Id(format!("cidr6:{}", r.cidr_ipv6().unwrap_or_default()));
@@ -147,7 +184,8 @@ fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Vec
         }
         for g in p.user_id_group_pairs() {
             let id = g.group_id().unwrap_or_default();
-            let source = owned.get(id).map(|a| RefOrId::Ref(Ref(a.clone()))).unwrap_or_else(|| RefOrId::Id(id.to_string()));
+            let source =
+                owned.get(id).map(|a| RefOrId::Ref(Ref(a.clone()))).unwrap_or_else(|| RefOrId::Id(id.to_string()));
             out.push(Permission::new(proto, from, to, source, g.description().unwrap_or_default()));
         }
     }

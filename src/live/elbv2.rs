@@ -4,8 +4,9 @@
 use super::ec2::adoptable_reason;
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::elbv2::{
-    Authenticate as SignIn, Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication,
-    QueryPair, RuleAttrs, SharedListenerAttrs, Target, TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
+    Authenticate as SignIn, Conditions, HealthCheck, ListenerAction, ListenerAttrs, ListenerRulesAttrs,
+    LoadBalancerAttrs, MainAction, MutualAuthentication, QueryPair, RuleAttrs, SharedListenerAttrs, Target,
+    TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
 };
 use crate::attrs::elbv2::{JwtClaim, JwtValidation, Rewrite, RewriteRule};
 use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
@@ -15,7 +16,9 @@ use crate::ownership::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::desired::{tg_attributes, tg_sets_attributes};
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::{LbType, Protocol, Stack, TargetType};
-use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup,
+};
 use futures_util::future::try_join_all;
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -25,7 +28,13 @@ type Tags = BTreeMap<String, String>;
 
 async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap<String, Tags>> {
     let describe = |chunk: Vec<String>| async move {
-        clients.elbv2.describe_tags().set_resource_arns(Some(chunk)).send().await.map_err(|e| read_err("reading load balancer tags", e))
+        clients
+            .elbv2
+            .describe_tags()
+            .set_resource_arns(Some(chunk))
+            .send()
+            .await
+            .map_err(|e| read_err("reading load balancer tags", e))
     };
     let chunks: Vec<Vec<String>> = arns.chunks(20).map(<[String]>::to_vec).collect();
     let results = try_join_all(chunks.into_iter().map(|chunk| async move {
@@ -33,7 +42,9 @@ async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap
             Ok(out) => Ok(vec![out]),
             // One ARN of the batch was deleted since the listing: ask for each on its own.
             Err(e) if e.is::<super::Gone>() => {
-                let each = try_join_all(chunk.into_iter().map(|arn| async move { skip_gone(describe(vec![arn]).await) })).await?;
+                let each =
+                    try_join_all(chunk.into_iter().map(|arn| async move { skip_gone(describe(vec![arn]).await) }))
+                        .await?;
                 Ok(each.into_iter().flatten().collect())
             }
             Err(e) => Err(e),
@@ -43,7 +54,11 @@ async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap
     let mut out = HashMap::new();
     for r in results.into_iter().flatten() {
         for TagDescription { resource_arn, tags, .. } in r.tag_descriptions().iter().cloned() {
-            let tags: Tags = tags.unwrap_or_default().into_iter().filter_map(|t| Some((t.key?, t.value.unwrap_or_default()))).collect();
+            let tags: Tags = tags
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+                .collect();
             if let Some(arn) = resource_arn {
                 out.insert(arn, tags);
             }
@@ -57,8 +72,13 @@ fn tag_map(tags: &Tags) -> TagMap {
 }
 
 /// What the stack owns (by tag) and which of the names it wants are taken by others.
-pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
-    let lbs_req = clients.elbv2.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+pub async fn read(
+    clients: &Clients,
+    stack: &Stack,
+    adopt: &super::Adopt,
+) -> anyhow::Result<(Vec<Live>, Vec<Conflict>)> {
+    let lbs_req =
+        clients.elbv2.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
     let tgs_req = clients.elbv2.describe_target_groups().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
     let (lbs, tgs) = tokio::join!(lbs_req, tgs_req);
     let lbs: Vec<LoadBalancer> = lbs.map_err(|e| err("listing load balancers", e))?;
@@ -66,15 +86,23 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
     // Tags only of what may be the stack's: every name lbstack gives starts with the stack's
     // prefix, so the rest of the account costs no tag read.
     let prefix = names::owned_prefix(&stack.stack, 32);
-    let want_lb: HashMap<String, &str> = stack.load_balancers.keys().map(|k| (names::given(stack, Kind::LoadBalancer, k), k.as_str())).collect();
-    let want_tg: HashMap<String, &str> = stack.target_groups.keys().map(|k| (names::given(stack, Kind::TargetGroup, k), k.as_str())).collect();
+    let want_lb: HashMap<String, &str> =
+        stack.load_balancers.keys().map(|k| (names::given(stack, Kind::LoadBalancer, k), k.as_str())).collect();
+    let want_tg: HashMap<String, &str> =
+        stack.target_groups.keys().map(|k| (names::given(stack, Kind::TargetGroup, k), k.as_str())).collect();
     // Names given with `name:` (adopted resources) are the stack's too.
-    let may_own = |name: Option<&str>, wanted: &HashMap<String, &str>| name.is_some_and(|n| n.starts_with(&prefix) || wanted.contains_key(n));
+    let may_own = |name: Option<&str>, wanted: &HashMap<String, &str>| {
+        name.is_some_and(|n| n.starts_with(&prefix) || wanted.contains_key(n))
+    };
     let arns: Vec<String> = lbs
         .iter()
         .filter(|l| may_own(l.load_balancer_name(), &want_lb))
         .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-        .chain(tgs.iter().filter(|t| may_own(t.target_group_name(), &want_tg)).filter_map(|t| t.target_group_arn().map(str::to_string)))
+        .chain(
+            tgs.iter()
+                .filter(|t| may_own(t.target_group_name(), &want_tg))
+                .filter_map(|t| t.target_group_arn().map(str::to_string)),
+        )
         .collect();
     let tags = tags_of(clients, arns).await?;
     let owner = |arn: Option<&str>| -> Option<(Address, &Tags)> {
@@ -107,14 +135,19 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
             id: arn.unwrap_or_default().into(),
         });
     }
-    let owner =
-        |arn: Option<&str>| -> Option<(Address, &Tags)> { owner(arn).or_else(|| Some((adopted.get(arn?)?.clone(), tags.get(arn?).unwrap_or(&NO_TAGS)))) };
+    let owner = |arn: Option<&str>| -> Option<(Address, &Tags)> {
+        owner(arn).or_else(|| Some((adopted.get(arn?)?.clone(), tags.get(arn?).unwrap_or(&NO_TAGS))))
+    };
 
-    let owned_tgs: Vec<(Address, &Tags, &TargetGroup)> = tgs.iter().filter_map(|t| owner(t.target_group_arn()).map(|(a, tags)| (a, tags, t))).collect();
-    let owned_lbs: Vec<(Address, &Tags, &LoadBalancer)> = lbs.iter().filter_map(|l| owner(l.load_balancer_arn()).map(|(a, tags)| (a, tags, l))).collect();
+    let owned_tgs: Vec<(Address, &Tags, &TargetGroup)> =
+        tgs.iter().filter_map(|t| owner(t.target_group_arn()).map(|(a, tags)| (a, tags, t))).collect();
+    let owned_lbs: Vec<(Address, &Tags, &LoadBalancer)> =
+        lbs.iter().filter_map(|l| owner(l.load_balancer_arn()).map(|(a, tags)| (a, tags, l))).collect();
     // Owned target group ARNs become references in listener actions.
-    let tg_refs: HashMap<String, Address> = owned_tgs.iter().map(|(a, _, t)| (t.target_group_arn().unwrap_or_default().to_string(), a.clone())).collect();
-    let asg_owned: Vec<&str> = stack.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
+    let tg_refs: HashMap<String, Address> =
+        owned_tgs.iter().map(|(a, _, t)| (t.target_group_arn().unwrap_or_default().to_string(), a.clone())).collect();
+    let asg_owned: Vec<&str> =
+        stack.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
 
     // Reads in proportion to what the stack declares: targets only where it lists them,
     // attributes only where it sets one (or did at the last apply); a group leaving the stack
@@ -131,9 +164,9 @@ pub async fn read(clients: &Clients, stack: &Stack, adopt: &super::Adopt) -> any
         };
         async move { skip_gone(read_target_group(clients, address.clone(), tags, tg, reads).await) }
     }));
-    let lb_reads = try_join_all(
-        owned_lbs.iter().map(|(address, tags, lb)| async { skip_gone(read_load_balancer(clients, stack, address.clone(), tags, lb, &tg_refs).await) }),
-    );
+    let lb_reads = try_join_all(owned_lbs.iter().map(|(address, tags, lb)| async {
+        skip_gone(read_load_balancer(clients, stack, address.clone(), tags, lb, &tg_refs).await)
+    }));
     let (tg_live, lb_live) = tokio::join!(tg_reads, lb_reads);
     let mut live: Vec<Live> = tg_live?.into_iter().flatten().collect();
     live.extend(lb_live?.into_iter().flatten().flatten());
@@ -148,11 +181,28 @@ struct Reads {
     defaults: Option<AttributeMap>,
 }
 
-async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg: &TargetGroup, reads: Reads) -> anyhow::Result<Live> {
+async fn read_target_group(
+    clients: &Clients,
+    address: Address,
+    tags: &Tags,
+    tg: &TargetGroup,
+    reads: Reads,
+) -> anyhow::Result<Live> {
     let arn = tg.target_group_arn().unwrap_or_default().to_string();
-    let attrs_req =
-        async { if reads.attributes { clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
-    let health_req = async { if reads.targets { clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some) } else { Ok(None) } };
+    let attrs_req = async {
+        if reads.attributes {
+            clients.elbv2.describe_target_group_attributes().target_group_arn(&arn).send().await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let health_req = async {
+        if reads.targets {
+            clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
     let (attrs_out, health_out) = tokio::join!(attrs_req, health_req);
     let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
     let target_type = tg.target_type().map(|t| t.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
@@ -160,7 +210,8 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
     let protocol = tg.protocol().map(|p| p.as_str().to_string());
     // Health check, in the desired shape: the path and matcher only for HTTP(S) checks.
     let spec_protocol = protocol.as_deref().and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
-    let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type.as_str())).unwrap_or(TargetType::Instance);
+    let spec_type =
+        serde_json::from_value::<TargetType>(Value::from(target_type.as_str())).unwrap_or(TargetType::Instance);
     let defaults = crate::defaults::health_check(spec_protocol, spec_type);
     let mut health_check = HealthCheck { enabled: tg.health_check_enabled().unwrap_or(true), ..HealthCheck::default() };
     if spec_type != TargetType::Lambda || tg.health_check_enabled() == Some(true) {
@@ -174,12 +225,17 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
             timeout: tg.health_check_timeout_seconds().map(i64::from).or(defaults.timeout),
             healthy_threshold: tg.healthy_threshold_count().map(i64::from),
             unhealthy_threshold: tg.unhealthy_threshold_count().map(i64::from),
-            matcher: http_check.then(|| tg.matcher().and_then(|m| m.http_code().or(m.grpc_code())).unwrap_or("200").to_string()),
+            matcher: http_check
+                .then(|| tg.matcher().and_then(|m| m.http_code().or(m.grpc_code())).unwrap_or("200").to_string()),
             ..health_check
         };
     }
     let mut attributes: AttributeMap = match &attrs_out {
-        Some(out) => out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string()))).collect(),
+        Some(out) => out
+            .attributes()
+            .iter()
+            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())))
+            .collect(),
         None => reads.defaults.unwrap_or_default(),
     };
     for a in attributes::TARGET_GROUP {
@@ -205,7 +261,8 @@ async fn read_target_group(clients: &Clients, address: Address, tags: &Tags, tg:
         protocol: if lambda { None } else { protocol.clone() },
         port: if lambda { None } else { tg.port().map(i64::from) },
         vpc: if lambda { None } else { tg.vpc_id().map(str::to_string) },
-        protocol_version: matches!(protocol.as_deref(), Some("HTTP" | "HTTPS")).then(|| tg.protocol_version().unwrap_or("HTTP1").to_string()),
+        protocol_version: matches!(protocol.as_deref(), Some("HTTP" | "HTTPS"))
+            .then(|| tg.protocol_version().unwrap_or("HTTP1").to_string()),
         target_type,
         health_check,
         attributes,
@@ -226,15 +283,25 @@ async fn read_load_balancer(
     let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
     let (attrs_out, listeners_out) = tokio::join!(
         clients.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
-        clients.elbv2.describe_listeners().load_balancer_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>()
+        clients
+            .elbv2
+            .describe_listeners()
+            .load_balancer_arn(&arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
     );
     let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
     let listeners: Vec<Listener> = listeners_out.map_err(|e| read_err(&format!("listeners of {arn}"), e))?;
     // The emulator reports NLB/GWLB ARNs as `app/`: trust the Type field, never the ARN.
     let kind = lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| "application".into());
     let gateway = kind == "gateway";
-    let mut attributes: AttributeMap =
-        attrs_out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string()))).collect();
+    let mut attributes: AttributeMap = attrs_out
+        .attributes()
+        .iter()
+        .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())))
+        .collect();
     for a in attributes::LOAD_BALANCER {
         if let Some(default) = a.default {
             attributes.entry(a.key.to_string()).or_insert_with(|| default.to_string());
@@ -260,8 +327,11 @@ async fn read_load_balancer(
                 .collect();
             (!found.is_empty()).then_some(found)
         },
-        security_groups: (!gateway).then(|| set_of(lb.security_groups().iter().map(|g| RefOrId::Id(g.clone())).collect())),
-        privatelink_inbound_rules: lb.enforce_security_group_inbound_rules_on_private_link_traffic().map(str::to_string),
+        security_groups: (!gateway)
+            .then(|| set_of(lb.security_groups().iter().map(|g| RefOrId::Id(g.clone())).collect())),
+        privatelink_inbound_rules: lb
+            .enforce_security_group_inbound_rules_on_private_link_traffic()
+            .map(str::to_string),
         ip_address_type: lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4").into(),
         attributes,
         tags: tag_map(tags),
@@ -269,7 +339,12 @@ async fn read_load_balancer(
         canonical_zone: lb.canonical_hosted_zone_id().map(str::to_string),
         r#type: kind.clone(),
     };
-    let mut out = vec![Live { address: address.clone(), id: arn.clone(), name: lb.load_balancer_name().unwrap_or_default().to_string(), attrs: m.to_value() }];
+    let mut out = vec![Live {
+        address: address.clone(),
+        id: arn.clone(),
+        name: lb.load_balancer_name().unwrap_or_default().to_string(),
+        attrs: m.to_value(),
+    }];
 
     // Listeners are known by their address tag (so a port change is an update); listeners without
     // one (made by earlier versions) are matched by port (gateway load balancers have one listener).
@@ -278,7 +353,13 @@ async fn read_load_balancer(
     // The digest of the OIDC client secret each listener was last sent (`plan::secrets`).
     let mut secrets: HashMap<String, String> = HashMap::new();
     for chunk in arns.chunks(20) {
-        let out = clients.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send().await.map_err(|e| read_err("listener tags", e))?;
+        let out = clients
+            .elbv2
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| read_err("listener tags", e))?;
         for d in out.tag_descriptions() {
             let tag = |k: &str| d.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
             if let (Some(arn), Some(digest)) = (d.resource_arn(), tag(crate::ownership::CLIENT_SECRET_TAG)) {
@@ -286,7 +367,8 @@ async fn read_load_balancer(
             }
             let prefix = format!("listener.{}.", address.key);
             if tag(OWNER_STACK_TAG) == Some(stack.stack.as_str())
-                && let (Some(arn), Some(key)) = (d.resource_arn(), tag(OWNER_ADDRESS_TAG).and_then(|a| a.strip_prefix(&prefix)))
+                && let (Some(arn), Some(key)) =
+                    (d.resource_arn(), tag(OWNER_ADDRESS_TAG).and_then(|a| a.strip_prefix(&prefix)))
             {
                 tagged.insert(arn.to_string(), key.to_string());
             }
@@ -295,20 +377,25 @@ async fn read_load_balancer(
     let spec_lb = stack.load_balancers.get(&address.key);
     let listener_reads = listeners.iter().map(|l| {
         let by_tag = l.listener_arn().and_then(|arn| tagged.get(arn)).cloned();
-        let key = by_tag.unwrap_or_else(|| {
-            spec_lb
-                .and_then(|slb| {
-                    slb.listeners
-                        .iter()
-                        .filter(|(k, _)| !tagged.values().any(|t| t == *k))
-                        .find(|(_, sl)| if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() })
-                        .map(|(k, _)| k.clone())
-                })
-                .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)))
-        });
+        let key =
+            by_tag.unwrap_or_else(|| {
+                spec_lb
+                    .and_then(|slb| {
+                        slb.listeners
+                            .iter()
+                            .filter(|(k, _)| !tagged.values().any(|t| t == *k))
+                            .find(|(_, sl)| {
+                                if slb.kind == LbType::Gateway { true } else { sl.port.map(|p| p as i32) == l.port() }
+                            })
+                            .map(|(k, _)| k.clone())
+                    })
+                    .unwrap_or_else(|| format!("port-{}", l.port().unwrap_or(0)))
+            });
         // Attributes are read where the stack manages them (a network TCP listener's idle timeout,
         // or keys the stack sets), not for every listener.
-        let with_attributes = spec_lb.and_then(|slb| slb.listeners.get(&key).map(|sl| crate::plan::desired::listener_has_attributes(slb, sl))).unwrap_or(false);
+        let with_attributes = spec_lb
+            .and_then(|slb| slb.listeners.get(&key).map(|sl| crate::plan::desired::listener_has_attributes(slb, sl)))
+            .unwrap_or(false);
         let (address, kind) = (&address, &kind);
         let secret = l.listener_arn().and_then(|arn| secrets.get(arn)).cloned();
         let found = FoundListener { key, with_attributes, secret };
@@ -347,13 +434,32 @@ async fn read_listener(
         if !tls {
             return Ok(None);
         }
-        clients.elbv2.describe_listener_certificates().listener_arn(&arn).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map(Some)
+        clients
+            .elbv2
+            .describe_listener_certificates()
+            .listener_arn(&arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map(Some)
     };
     let rules_req = async {
         if lb_kind != "application" {
             return Ok(None);
         }
-        clients.elbv2.describe_rules().listener_arn(&arn).page_size(400).into_paginator().items().send().collect::<Result<Vec<Rule>, _>>().await.map(Some)
+        clients
+            .elbv2
+            .describe_rules()
+            .listener_arn(&arn)
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<Rule>, _>>()
+            .await
+            .map(Some)
     };
     let attributes_req = async {
         if !with_attributes {
@@ -389,7 +495,11 @@ async fn read_listener(
         mode => MutualAuthentication { mode: mode.into(), trust_store: None, ignore_expiry: None },
     };
     let attributes = attributes.map(|out| {
-        let mut map: AttributeMap = out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string()))).collect();
+        let mut map: AttributeMap = out
+            .attributes()
+            .iter()
+            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())))
+            .collect();
         for a in attributes::LISTENER {
             if let Some(default) = a.default {
                 map.entry(a.key.to_string()).or_insert_with(|| default.to_string());
@@ -404,7 +514,8 @@ async fn read_listener(
         ssl_policy: if tls { l.ssl_policy().map(str::to_string) } else { None },
         certificate: if tls { default.map(RefOrId::Id) } else { None },
         extra_certificates: tls.then(|| set_of(extra)),
-        alpn_policy: (protocol.as_deref() == Some("TLS")).then(|| l.alpn_policy().first().map(String::as_str).unwrap_or("None").to_string()),
+        alpn_policy: (protocol.as_deref() == Some("TLS"))
+            .then(|| l.alpn_policy().first().map(String::as_str).unwrap_or("None").to_string()),
         mutual_authentication: (protocol.as_deref() == Some("HTTPS")).then_some(mutual_authentication),
         default_action: with_secret(actions(l.default_actions(), tg_refs), secret),
         attributes,
@@ -423,7 +534,9 @@ async fn read_listener(
             .filter_map(|r| r.rule_arn().map(str::to_string))
             .collect();
         let secrets = if oidc.is_empty() { HashMap::new() } else { tags_of(clients, oidc).await? };
-        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| secrets.get(a)).and_then(|t| t.get(crate::ownership::CLIENT_SECRET_TAG)).cloned();
+        let secret_of = |r: &Rule| {
+            r.rule_arn().and_then(|a| secrets.get(a)).and_then(|t| t.get(crate::ownership::CLIENT_SECRET_TAG)).cloned()
+        };
         let mut list: Vec<RuleAttrs> = rules
             .iter()
             .filter(|r| r.is_default() != Some(true))
@@ -433,7 +546,8 @@ async fn read_listener(
             })
             .collect();
         list.sort_by_key(|r| r.priority);
-        let attrs = ListenerRulesAttrs { listener: Ref(address.clone()), rules: list, rule_arns: Some(rule_arns(&rules)) };
+        let attrs =
+            ListenerRulesAttrs { listener: Ref(address.clone()), rules: list, rule_arns: Some(rule_arns(&rules)) };
         out.push(Live {
             address: Address::new(Kind::ListenerRules, address.key.clone()),
             id: arn,
@@ -454,7 +568,11 @@ fn with_secret(mut action: ListenerAction, digest: Option<String>) -> ListenerAc
 
 /// Rule ARNs by priority, for apply to modify and delete them.
 fn rule_arns<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> IndexMap<String, String> {
-    rules.into_iter().filter(|r| r.is_default() != Some(true)).filter_map(|r| Some((r.priority()?.to_string(), r.rule_arn()?.to_string()))).collect()
+    rules
+        .into_iter()
+        .filter(|r| r.is_default() != Some(true))
+        .filter_map(|r| Some((r.priority()?.to_string(), r.rule_arn()?.to_string())))
+        .collect()
 }
 
 fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> RuleAttrs {
@@ -470,12 +588,17 @@ fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> RuleAttrs {
 fn rewrite(transforms: &[aws_sdk_elasticloadbalancingv2::types::RuleTransform]) -> Option<Rewrite> {
     use aws_sdk_elasticloadbalancingv2::types::TransformTypeEnum;
     let first = |rewrites: &[aws_sdk_elasticloadbalancingv2::types::RewriteConfig]| {
-        rewrites.first().map(|r| RewriteRule { regex: r.regex().unwrap_or_default().to_string(), replace: r.replace().unwrap_or_default().to_string() })
+        rewrites.first().map(|r| RewriteRule {
+            regex: r.regex().unwrap_or_default().to_string(),
+            replace: r.replace().unwrap_or_default().to_string(),
+        })
     };
     let mut out = Rewrite::default();
     for t in transforms {
         match t.r#type() {
-            Some(TransformTypeEnum::HostHeaderRewrite) => out.host = t.host_header_rewrite_config().and_then(|c| first(c.rewrites())),
+            Some(TransformTypeEnum::HostHeaderRewrite) => {
+                out.host = t.host_header_rewrite_config().and_then(|c| first(c.rewrites()))
+            }
             Some(TransformTypeEnum::UrlRewrite) => out.url = t.url_rewrite_config().and_then(|c| first(c.rewrites())),
             _ => {}
         }
@@ -485,8 +608,9 @@ fn rewrite(transforms: &[aws_sdk_elasticloadbalancingv2::types::RuleTransform]) 
 
 fn conditions(conds: &[RuleCondition]) -> Conditions {
     let mut out = Conditions::default();
-    let values =
-        |c: &RuleCondition, nested: Option<&[String]>| -> Option<Vec<String>> { Some(set_of(nested.filter(|n| !n.is_empty()).unwrap_or(c.values()).to_vec())) };
+    let values = |c: &RuleCondition, nested: Option<&[String]>| -> Option<Vec<String>> {
+        Some(set_of(nested.filter(|n| !n.is_empty()).unwrap_or(c.values()).to_vec()))
+    };
     for c in conds {
         match c.field().unwrap_or_default() {
             // A condition matches by patterns or, with RegexValues, by regular expressions.
@@ -513,7 +637,10 @@ fn conditions(conds: &[RuleCondition]) -> Conditions {
                     .map(|q| {
                         q.values()
                             .iter()
-                            .map(|kv| QueryPair { key: kv.key().unwrap_or_default().into(), value: kv.value().unwrap_or_default().into() })
+                            .map(|kv| QueryPair {
+                                key: kv.key().unwrap_or_default().into(),
+                                value: kv.value().unwrap_or_default().into(),
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -534,8 +661,14 @@ fn tg_value(arn: &str, tg_refs: &HashMap<String, Address>) -> RefOrId {
 /// A listener's or rule's actions as the stack writes them: the final action, with the sign-in
 /// that comes before it.
 pub fn actions(list: &[Action], tg_refs: &HashMap<String, Address>) -> ListenerAction {
-    let is_auth =
-        |a: &Action| matches!(a.r#type(), Some(ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito | ActionTypeEnum::JwtValidation));
+    let is_auth = |a: &Action| {
+        matches!(
+            a.r#type(),
+            Some(
+                ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito | ActionTypeEnum::JwtValidation
+            )
+        )
+    };
     let mut ordered: Vec<&Action> = list.iter().collect();
     ordered.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
     ListenerAction {
@@ -555,7 +688,10 @@ fn jwt_validation(j: &aws_sdk_elasticloadbalancingv2::types::JwtValidationAction
             .map(|c| {
                 (
                     c.name().unwrap_or_default().to_string(),
-                    JwtClaim { format: c.format().map_or("single-string", |f| f.as_str()).to_string(), values: set_of(c.values().to_vec()) },
+                    JwtClaim {
+                        format: c.format().map_or("single-string", |f| f.as_str()).to_string(),
+                        values: set_of(c.values().to_vec()),
+                    },
                 )
             })
             .collect::<BTreeMap<_, _>>()
@@ -569,16 +705,18 @@ fn authenticate(a: &Action) -> Option<SignIn> {
         p.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>().into_iter().collect()
     };
     let text = |s: Option<&str>| s.map(str::to_string);
-    let default = |k: &str| crate::defaults::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v).to_string();
-    let settings = |scope: Option<&str>, cookie: Option<&str>, timeout: Option<i64>, unauthenticated: Option<&str>, extra| {
-        SignIn::session(
-            text(scope).unwrap_or_else(|| default("scope")),
-            text(cookie).unwrap_or_else(|| default("session_cookie")),
-            timeout.unwrap_or(i64::from(crate::defaults::AUTH_SESSION_TIMEOUT)),
-            text(unauthenticated).unwrap_or_else(|| default("on_unauthenticated")),
-            extra,
-        )
-    };
+    let default =
+        |k: &str| crate::defaults::AUTH_DEFAULTS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| *v).to_string();
+    let settings =
+        |scope: Option<&str>, cookie: Option<&str>, timeout: Option<i64>, unauthenticated: Option<&str>, extra| {
+            SignIn::session(
+                text(scope).unwrap_or_else(|| default("scope")),
+                text(cookie).unwrap_or_else(|| default("session_cookie")),
+                timeout.unwrap_or(i64::from(crate::defaults::AUTH_SESSION_TIMEOUT)),
+                text(unauthenticated).unwrap_or_else(|| default("on_unauthenticated")),
+                extra,
+            )
+        };
     if let Some(o) = a.authenticate_oidc_config() {
         let unauthenticated = o.on_unauthenticated_request().map(|u| u.as_str());
         return Some(SignIn {
@@ -588,7 +726,13 @@ fn authenticate(a: &Action) -> Option<SignIn> {
             token_endpoint: text(o.token_endpoint()),
             user_info_endpoint: text(o.user_info_endpoint()),
             client_id: text(o.client_id()),
-            ..settings(o.scope(), o.session_cookie_name(), o.session_timeout(), unauthenticated, params(o.authentication_request_extra_params()))
+            ..settings(
+                o.scope(),
+                o.session_cookie_name(),
+                o.session_timeout(),
+                unauthenticated,
+                params(o.authentication_request_extra_params()),
+            )
         });
     }
     let c = a.authenticate_cognito_config()?;
@@ -598,7 +742,13 @@ fn authenticate(a: &Action) -> Option<SignIn> {
         user_pool: text(c.user_pool_arn()),
         client_id: text(c.user_pool_client_id()),
         domain: text(c.user_pool_domain()),
-        ..settings(c.scope(), c.session_cookie_name(), c.session_timeout(), unauthenticated, params(c.authentication_request_extra_params()))
+        ..settings(
+            c.scope(),
+            c.session_cookie_name(),
+            c.session_timeout(),
+            unauthenticated,
+            params(c.authentication_request_extra_params()),
+        )
     })
 }
 
@@ -612,7 +762,10 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAct
                     f.target_groups()
                         .iter()
                         .filter_map(|t| {
-                            Some(WeightedGroup { target_group: tg_value(t.target_group_arn()?, tg_refs), weight: i64::from(t.weight().unwrap_or(1)) })
+                            Some(WeightedGroup {
+                                target_group: tg_value(t.target_group_arn()?, tg_refs),
+                                weight: i64::from(t.weight().unwrap_or(1)),
+                            })
                         })
                         .collect()
                 })
@@ -622,8 +775,11 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAct
             {
                 groups.push(WeightedGroup { target_group: tg_value(arn, tg_refs), weight: 1 });
             }
-            let stickiness =
-                a.forward_config().and_then(|f| f.target_group_stickiness_config()).filter(|s| s.enabled() == Some(true)).and_then(|s| s.duration_seconds());
+            let stickiness = a
+                .forward_config()
+                .and_then(|f| f.target_group_stickiness_config())
+                .filter(|s| s.enabled() == Some(true))
+                .and_then(|s| s.duration_seconds());
             MainAction::Forward { target_groups: set_of(groups), stickiness: stickiness.map(i64::from) }
         }
         Some(ActionTypeEnum::Redirect) => {
@@ -635,7 +791,10 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAct
                 host: text(r.and_then(|r| r.host()), "#{host}"),
                 path: text(r.and_then(|r| r.path()), "/#{path}"),
                 query: text(r.and_then(|r| r.query()), "#{query}"),
-                status: r.and_then(|r| r.status_code()).map(|s| s.as_str().to_string()).unwrap_or_else(|| "HTTP_301".into()),
+                status: r
+                    .and_then(|r| r.status_code())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_else(|| "HTTP_301".into()),
             }
         }
         Some(ActionTypeEnum::FixedResponse) => {
@@ -730,7 +889,9 @@ pub async fn read_shared(
             t.is_some_and(|t| t.get(OWNER_STACK_TAG) == Some(&stack.stack) && t.get(OWNER_ADDRESS_TAG) == Some(&own))
         });
         let priority = |r: &Rule| r.priority().and_then(|p| p.parse::<u32>().ok());
-        let secret_of = |r: &Rule| r.rule_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(crate::ownership::CLIENT_SECRET_TAG)).cloned();
+        let secret_of = |r: &Rule| {
+            r.rule_arn().and_then(|a| tags.get(a)).and_then(|t| t.get(crate::ownership::CLIENT_SECRET_TAG)).cloned()
+        };
         let mut list: Vec<RuleAttrs> = ours
             .iter()
             .map(|r| {
@@ -745,7 +906,11 @@ pub async fn read_shared(
             ours: ours.iter().filter_map(|r| Some((priority(r)?, conditions(r.conditions())))).collect(),
         };
         let live = (!ours.is_empty()).then(|| {
-            let attrs = SharedListenerAttrs { listener: arn.clone(), rules: list, rule_arns: Some(rule_arns(ours.iter().copied())) };
+            let attrs = SharedListenerAttrs {
+                listener: arn.clone(),
+                rules: list,
+                rule_arns: Some(rule_arns(ours.iter().copied())),
+            };
             Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: attrs.to_value() }
         });
         anyhow::Ok((key.clone(), state, live))
@@ -760,12 +925,20 @@ pub async fn read_shared(
     Ok((states, live))
 }
 
-async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::stack_format::model::SharedListener) -> anyhow::Result<String> {
+async fn shared_listener_arn(
+    clients: &Clients,
+    key: &str,
+    shared: &crate::stack_format::model::SharedListener,
+) -> anyhow::Result<String> {
     let missing = |what: String| anyhow::anyhow!("shared listener `{key}`: {what}");
     let published = match (&shared.from_stack, &shared.output) {
         (Some(other), Some(output)) => {
-            let outputs = super::outputs::published_outputs(clients, other).await.map_err(|e| missing(format!("{e:#}")))?;
-            let value = outputs.get(output).and_then(Value::as_str).ok_or_else(|| missing(format!("stack `{other}` publishes no output `{output}`")))?;
+            let outputs =
+                super::outputs::published_outputs(clients, other).await.map_err(|e| missing(format!("{e:#}")))?;
+            let value = outputs
+                .get(output)
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing(format!("stack `{other}` publishes no output `{output}`")))?;
             if !value.contains(":listener/") {
                 return Err(missing(format!("output `{output}` of stack `{other}` is not a listener ARN")));
             }
@@ -778,11 +951,15 @@ async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::stack
         return match found {
             Ok(out) if !out.listeners().is_empty() => Ok(arn.clone()),
             Ok(_) => Err(missing(format!("no listener has the ARN {arn}"))),
-            Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Err(missing(format!("no listener has the ARN {arn}"))),
+            Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => {
+                Err(missing(format!("no listener has the ARN {arn}")))
+            }
             Err(e) => Err(err(&format!("reading shared listener `{key}`"), e)),
         };
     }
-    let (Some(name), Some(port)) = (&shared.load_balancer, shared.port) else { return Err(missing("no `listener`, nor `load_balancer` and `port`".into())) };
+    let (Some(name), Some(port)) = (&shared.load_balancer, shared.port) else {
+        return Err(missing("no `listener`, nor `load_balancer` and `port`".into()));
+    };
     let lbs = match clients.elbv2.describe_load_balancers().names(name).send().await {
         Ok(out) => out.load_balancers().to_vec(),
         Err(e) if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound => Vec::new(),
@@ -790,7 +967,10 @@ async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::stack
     };
     let lb = lbs.first().ok_or_else(|| missing(format!("no load balancer is named `{name}`")))?;
     if lb.r#type().is_some_and(|t| t.as_str() != "application") {
-        return Err(missing(format!("`{name}` is a {} load balancer; only application load balancers have rules", lb.r#type().map_or("", |t| t.as_str()))));
+        return Err(missing(format!(
+            "`{name}` is a {} load balancer; only application load balancers have rules",
+            lb.r#type().map_or("", |t| t.as_str())
+        )));
     }
     let listeners = clients
         .elbv2
@@ -812,7 +992,8 @@ async fn shared_listener_arn(clients: &Clients, key: &str, shared: &crate::stack
 /// Owned trust stores: listed, tags read for those named like the stack's (or every one when the
 /// stack declares trust stores: they have no other name to go by).
 pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Result<Vec<Live>> {
-    let listed = clients.elbv2.describe_trust_stores().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+    let listed =
+        clients.elbv2.describe_trust_stores().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
     let stores = match listed {
         Ok(stores) => stores,
         // A stack that declares none reads them only to find ones it left behind: an endpoint
@@ -823,7 +1004,8 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
     let prefix = names::owned_prefix(&stack.stack, 32);
     let candidates: Vec<&aws_sdk_elasticloadbalancingv2::types::TrustStore> =
         stores.iter().filter(|t| t.name().is_some_and(|n| n.starts_with(&prefix))).collect();
-    let tags = tags_of(clients, candidates.iter().filter_map(|t| t.trust_store_arn().map(str::to_string)).collect()).await?;
+    let tags =
+        tags_of(clients, candidates.iter().filter_map(|t| t.trust_store_arn().map(str::to_string)).collect()).await?;
     let mut out = Vec::new();
     for t in candidates {
         let arn = t.trust_store_arn().unwrap_or_default();
@@ -831,8 +1013,13 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
         if tags.get(OWNER_STACK_TAG) != Some(&stack.stack) {
             continue;
         }
-        let Some(address) = tags.get(OWNER_ADDRESS_TAG).and_then(|a| Address::parse(a)).filter(|a| a.kind == Kind::TrustStore) else { continue };
-        let attrs = TrustStoreAttrs { bundle: tags.get(crate::ownership::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.to_value();
+        let Some(address) =
+            tags.get(OWNER_ADDRESS_TAG).and_then(|a| Address::parse(a)).filter(|a| a.kind == Kind::TrustStore)
+        else {
+            continue;
+        };
+        let attrs =
+            TrustStoreAttrs { bundle: tags.get(crate::ownership::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.to_value();
         out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
     }
     Ok(out)

@@ -80,7 +80,12 @@ pub(crate) fn claim<'a, T>(
             adopted.push((address, item));
         } else {
             let reason = ec2::adoptable_reason(found.stack, &address);
-            conflicts.push(crate::plan::Conflict { reason, address, name: found.name.to_string(), id: found.id.to_string() });
+            conflicts.push(crate::plan::Conflict {
+                reason,
+                address,
+                name: found.name.to_string(),
+                id: found.id.to_string(),
+            });
         }
     }
     (adopted, conflicts)
@@ -129,18 +134,25 @@ pub async fn check_profile(name: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     // A config file that does not parse is the SDK's to report, with its own position.
-    let Ok(set) = aws_config::profile::load(&Fs::real(), &Env::real(), &ProfileFiles::default(), None).await else { return Ok(()) };
+    let Ok(set) = aws_config::profile::load(&Fs::real(), &Env::real(), &ProfileFiles::default(), None).await else {
+        return Ok(());
+    };
     if set.get_profile(name).is_some() {
         return Ok(());
     }
     let known: Vec<&str> = set.profiles().collect();
-    let close =
-        known.iter().filter(|k| strsim::jaro_winkler(k, name) > 0.8).max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)));
+    let close = known
+        .iter()
+        .filter(|k| strsim::jaro_winkler(k, name) > 0.8)
+        .max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)));
     let message = match (close, known.is_empty()) {
         (Some(k), _) => format!("the AWS profile `{name}` is not in the AWS config files (did you mean `{k}`)"),
         (None, true) => format!("the AWS profile `{name}` is not in the AWS config files (they define no profile)"),
         (None, false) => {
-            format!("the AWS profile `{name}` is not in the AWS config files (profiles: {})", known.iter().take(10).copied().collect::<Vec<_>>().join(", "))
+            format!(
+                "the AWS profile `{name}` is not in the AWS config files (profiles: {})",
+                known.iter().take(10).copied().collect::<Vec<_>>().join(", ")
+            )
         }
     };
     Err(anyhow::Error::new(AwsError::new("reading the AWS profile", Class::UnknownProfile, message)))
@@ -167,16 +179,25 @@ pub async fn preflight(config: &SdkConfig) -> anyhow::Result<Identity> {
         // A dead endpoint fails at connect (2 s); a busy one that answers is given time (a loaded
         // CI machine's emulator took over 10 s).
         .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(30)).build(),
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
         )
         .interceptor(crate::logging::LogCalls)
         // Network timeouts are the machine's time, not AWS's: never scaled (a loaded CI machine's
         // emulator took over 0.3 s to answer when they were).
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .build();
-    let out =
-        aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await.map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;
-    Ok(Identity { account: out.account().unwrap_or_default().to_string(), arn: out.arn().unwrap_or_default().to_string() })
+    let out = aws_sdk_sts::Client::from_conf(sts)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| err("checking the credentials with STS GetCallerIdentity", e))?;
+    Ok(Identity {
+        account: out.account().unwrap_or_default().to_string(),
+        arn: out.arn().unwrap_or_default().to_string(),
+    })
 }
 
 /// For a region lbstack does not know: one cheap regional call (two attempts, seconds), so a
@@ -189,13 +210,18 @@ pub async fn probe_region(config: &SdkConfig) -> anyhow::Result<()> {
     let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
         .retry_config(RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(200)))
         .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(2)).operation_timeout(Duration::from_secs(10)).build(),
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(10))
+                .build(),
         )
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .build();
     match aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2).describe_load_balancers().page_size(1).send().await {
         Ok(_) => Ok(()),
-        Err(e) if matches!(crate::aws_error::class_of(&e), Class::ServiceFault | Class::Unreachable | Class::Timeout) => {
+        Err(e)
+            if matches!(crate::aws_error::class_of(&e), Class::ServiceFault | Class::Unreachable | Class::Timeout) =>
+        {
             let near = crate::stack_format::check::did_you_mean(&region, crate::stack_format::validate::KNOWN_REGIONS)
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
@@ -272,7 +298,9 @@ fn removed_tags(input: &aws_smithy_runtime_api::client::interceptors::context::I
     if let Some(i) = input.downcast_ref::<aws_sdk_ec2::operation::delete_tags::DeleteTagsInput>() {
         return i.tags().iter().filter_map(|t| t.key().map(str::to_string)).collect();
     }
-    if let Some(i) = input.downcast_ref::<aws_sdk_acm::operation::remove_tags_from_certificate::RemoveTagsFromCertificateInput>() {
+    if let Some(i) =
+        input.downcast_ref::<aws_sdk_acm::operation::remove_tags_from_certificate::RemoveTagsFromCertificateInput>()
+    {
         return i.tags().iter().map(|t| t.key().to_string()).collect();
     }
     if let Some(i) = input.downcast_ref::<aws_sdk_wafv2::operation::untag_resource::UntagResourceInput>() {
@@ -304,9 +332,14 @@ impl Intercept for CountCalls {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+        let op =
+            cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
         *self.0.counts.lock().expect("counter lock").entry(op.clone()).or_default() += 1;
-        let record = CallRecord { step: STEP.try_with(Clone::clone).ok(), removed_tags: removed_tags(ctx.input()), operation: op };
+        let record = CallRecord {
+            step: STEP.try_with(Clone::clone).ok(),
+            removed_tags: removed_tags(ctx.input()),
+            operation: op,
+        };
         self.0.records.lock().expect("records lock").push(record);
         Ok(())
     }
@@ -339,7 +372,10 @@ impl Clients {
         // on AWS the service's published token buckets.
         let inner = config.http_client().unwrap_or_else(shaping::default_client);
         let shaped = shaping::shaped(config.endpoint_url().is_some());
-        let gate = |published: fn() -> Arc<Gate>| Gated { inner: inner.clone(), gate: if shaped { published() } else { Gate::unshaped() } };
+        let gate = |published: fn() -> Arc<Gate>| Gated {
+            inner: inner.clone(),
+            gate: if shaped { published() } else { Gate::unshaped() },
+        };
         let elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
             .http_client(gate(Gate::elbv2))
             .interceptor(CountCalls(calls.clone()))
@@ -390,7 +426,10 @@ impl Clients {
             .interceptor(CountCalls(calls.clone()))
             .interceptor(crate::logging::LogCalls)
             .build();
-        let ssm = aws_sdk_ssm::config::Builder::from(config).interceptor(CountCalls(calls.clone())).interceptor(crate::logging::LogCalls).build();
+        let ssm = aws_sdk_ssm::config::Builder::from(config)
+            .interceptor(CountCalls(calls.clone()))
+            .interceptor(crate::logging::LogCalls)
+            .build();
         Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
@@ -435,7 +474,11 @@ impl std::error::Error for Gone {}
 
 /// Like `err`, but an error that says the resource does not exist becomes `Gone`.
 pub fn read_err(what: &str, e: impl crate::aws_error::Failure) -> anyhow::Error {
-    if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound { anyhow::Error::new(Gone) } else { err(what, e) }
+    if crate::aws_error::class_of(&e) == crate::aws_error::Class::NotFound {
+        anyhow::Error::new(Gone)
+    } else {
+        err(what, e)
+    }
 }
 
 /// Whether a read the stack does not depend on was refused for good: not allowed, not an
@@ -468,7 +511,10 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Only security groups need the network context; everything else reads beside it.
     let sgs = async {
         let mut context = network::resolve(clients, stack).await?;
-        let (sgs, looked_up) = tokio::join!(ec2::read_security_groups(clients, stack, &context, adopt), ec2::look_up_groups(clients, stack, &context.vpc_id));
+        let (sgs, looked_up) = tokio::join!(
+            ec2::read_security_groups(clients, stack, &context, adopt),
+            ec2::look_up_groups(clients, stack, &context.vpc_id)
+        );
         let sgs = sgs?;
         context.security_groups = looked_up?;
         Ok::<_, anyhow::Error>((context, sgs))
@@ -500,21 +546,38 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Which web ACL each owned application load balancer uses.
     let albs: Vec<(crate::plan::Address, String)> = resources
         .iter()
-        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer && r.attrs_as::<LoadBalancerAttrs>().is_ok_and(|lb| lb.r#type == "application"))
+        .filter(|r| {
+            r.address.kind == crate::plan::Kind::LoadBalancer
+                && r.attrs_as::<LoadBalancerAttrs>().is_ok_and(|lb| lb.r#type == "application")
+        })
         .map(|r| (r.address.clone(), r.id.clone()))
         .collect();
-    let acl_ids: BTreeMap<String, String> =
-        waf.iter().filter(|l| l.address.kind == crate::plan::Kind::WebAcl).map(|l| (l.id.clone(), l.address.to_string())).collect();
+    let acl_ids: BTreeMap<String, String> = waf
+        .iter()
+        .filter(|l| l.address.kind == crate::plan::Kind::WebAcl)
+        .map(|l| (l.id.clone(), l.address.to_string()))
+        .collect();
     let lb_dns: BTreeMap<String, String> = resources
         .iter()
         .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)
-        .filter_map(|r| Some((r.attrs_as::<LoadBalancerAttrs>().ok()?.dns_name?.trim_end_matches('.').to_ascii_lowercase(), r.address.to_string())))
+        .filter_map(|r| {
+            Some((
+                r.attrs_as::<LoadBalancerAttrs>().ok()?.dns_name?.trim_end_matches('.').to_ascii_lowercase(),
+                r.address.to_string(),
+            ))
+        })
         .collect();
     // Owned target groups are referenced by the stack's rules on shared listeners.
-    let tg_refs: std::collections::HashMap<String, crate::plan::Address> =
-        resources.iter().filter(|r| r.address.kind == crate::plan::Kind::TargetGroup).map(|r| (r.id.clone(), r.address.clone())).collect();
-    let lbs: Vec<(crate::plan::Address, String)> =
-        resources.iter().filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer).map(|r| (r.address.clone(), r.id.clone())).collect();
+    let tg_refs: std::collections::HashMap<String, crate::plan::Address> = resources
+        .iter()
+        .filter(|r| r.address.kind == crate::plan::Kind::TargetGroup)
+        .map(|r| (r.id.clone(), r.address.clone()))
+        .collect();
+    let lbs: Vec<(crate::plan::Address, String)> = resources
+        .iter()
+        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)
+        .map(|r| (r.address.clone(), r.id.clone()))
+        .collect();
     let (assoc, records, shared, shield) = tokio::join!(
         wafv2::read_associations(clients, &albs, &acl_ids),
         route53::read(clients, stack, &lb_dns, adopt),
@@ -537,7 +600,8 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Owned security groups, certificates and trust stores are named by id: map ids to addresses.
     let trust_stores = trust_stores?;
     let ids = |found: &[crate::plan::Live]| found.iter().map(|l| (l.id.clone(), l.address.clone())).collect();
-    let owned = elbv2::OwnedIds { security_groups: ids(&sgs), certificates: ids(&certs), trust_stores: ids(&trust_stores) };
+    let owned =
+        elbv2::OwnedIds { security_groups: ids(&sgs), certificates: ids(&certs), trust_stores: ids(&trust_stores) };
     for r in resources.iter_mut() {
         elbv2::link(r, &owned).map_err(|e| anyhow::anyhow!("{}: {e}", r.address))?;
     }
@@ -566,7 +630,10 @@ fn duplicates(resources: &mut Vec<crate::plan::Live>) -> Vec<crate::plan::Confli
                 address: dups[0].address.clone(),
                 name: dups[0].name.clone(),
                 id: ids.join(", "),
-                reason: format!("{} resources carry the tag lbstack:address={}: delete the extra one, or remove its lbstack tags", same, dups[0].address),
+                reason: format!(
+                    "{} resources carry the tag lbstack:address={}: delete the extra one, or remove its lbstack tags",
+                    same, dups[0].address
+                ),
             });
         } else {
             i += 1;

@@ -18,14 +18,28 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         Some(VpcRef::Id(id)) if id == "default" => default_vpc(clients).await?,
         Some(VpcRef::Id(id)) => {
             let out = ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| err(&format!("VPC {id}"), e))?;
-            out.vpcs().first().and_then(|v| v.vpc_id()).ok_or_else(|| At::error("/network/vpc", format!("VPC {id} does not exist in this region")))?.to_string()
+            out.vpcs()
+                .first()
+                .and_then(|v| v.vpc_id())
+                .ok_or_else(|| At::error("/network/vpc", format!("VPC {id} does not exist in this region")))?
+                .to_string()
         }
         Some(VpcRef::Lookup(l)) => {
-            let out = ec2.describe_vpcs().set_filters(Some(tag_filters(&l.tags))).send().await.map_err(|e| err("looking up the VPC", e))?;
+            let out = ec2
+                .describe_vpcs()
+                .set_filters(Some(tag_filters(&l.tags)))
+                .send()
+                .await
+                .map_err(|e| err("looking up the VPC", e))?;
             match out.vpcs() {
                 [one] => one.vpc_id().unwrap_or_default().to_string(),
                 [] => return Err(At::error("/network/vpc", format!("no VPC has the tags {:?}", l.tags))),
-                many => return Err(At::error("/network/vpc", format!("{} VPCs have the tags {:?}; add a tag that picks one", many.len(), l.tags))),
+                many => {
+                    return Err(At::error(
+                        "/network/vpc",
+                        format!("{} VPCs have the tags {:?}; add a tag that picks one", many.len(), l.tags),
+                    ));
+                }
             }
         }
     };
@@ -44,8 +58,10 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
     let mut groups = BTreeMap::new();
     for (name, group) in &stack.network.subnet_groups {
         let chosen: Vec<&Subnet> = if !group.ids.is_empty() {
-            let found: Vec<&Subnet> = subnets.iter().filter(|s| group.ids.iter().any(|id| Some(id.as_str()) == s.subnet_id())).collect();
-            if let Some(missing) = group.ids.iter().find(|id| !found.iter().any(|s| s.subnet_id() == Some(id.as_str()))) {
+            let found: Vec<&Subnet> =
+                subnets.iter().filter(|s| group.ids.iter().any(|id| Some(id.as_str()) == s.subnet_id())).collect();
+            if let Some(missing) = group.ids.iter().find(|id| !found.iter().any(|s| s.subnet_id() == Some(id.as_str())))
+            {
                 return Err(At::error(
                     crate::stack_format::values::pointer(&["network", "subnet_groups", name]),
                     format!("subnet group `{name}`: {missing} is not a subnet of {vpc_id}"),
@@ -53,18 +69,27 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
             }
             found
         } else {
-            let tagged = |s: &Subnet, k: &str, v: &str| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v));
-            let in_zone = |s: &Subnet, z: &String| s.availability_zone() == Some(z.as_str()) || s.availability_zone_id() == Some(z.as_str());
+            let tagged =
+                |s: &Subnet, k: &str, v: &str| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v));
+            let in_zone = |s: &Subnet, z: &String| {
+                s.availability_zone() == Some(z.as_str()) || s.availability_zone_id() == Some(z.as_str())
+            };
             let pointer = crate::stack_format::values::pointer(&["network", "subnet_groups", name]);
             // Every zone and name asked for must find a subnet: a typo is an error, not a smaller group.
             for zone in &group.zones {
                 if !subnets.iter().any(|s| in_zone(s, zone)) {
-                    return Err(At::error(pointer, format!("subnet group `{name}`: {vpc_id} has no subnet in zone {zone}")));
+                    return Err(At::error(
+                        pointer,
+                        format!("subnet group `{name}`: {vpc_id} has no subnet in zone {zone}"),
+                    ));
                 }
             }
             for wanted in &group.names {
                 if !subnets.iter().any(|s| tagged(s, "Name", wanted)) {
-                    return Err(At::error(pointer, format!("subnet group `{name}`: {vpc_id} has no subnet named `{wanted}`")));
+                    return Err(At::error(
+                        pointer,
+                        format!("subnet group `{name}`: {vpc_id} has no subnet named `{wanted}`"),
+                    ));
                 }
             }
             subnets

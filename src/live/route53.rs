@@ -25,7 +25,13 @@ pub struct IndexEntry {
 
 impl IndexEntry {
     pub fn to_txt(&self) -> String {
-        format!("\"address={} name={} type={} set={}\"", self.address, self.name, self.kind, self.set.as_deref().unwrap_or("-"))
+        format!(
+            "\"address={} name={} type={} set={}\"",
+            self.address,
+            self.name,
+            self.kind,
+            self.set.as_deref().unwrap_or("-")
+        )
     }
     fn parse(txt: &str) -> Option<IndexEntry> {
         let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
@@ -47,7 +53,12 @@ pub fn index_name(stack: &str, zone_name: &str) -> String {
 }
 
 /// The stack's index in one zone: its entries and the TXT record as it is (for an exact DELETE).
-pub async fn read_index(clients: &Clients, zone_id: &str, zone_name: &str, stack: &str) -> anyhow::Result<(Vec<IndexEntry>, Option<ResourceRecordSet>)> {
+pub async fn read_index(
+    clients: &Clients,
+    zone_id: &str,
+    zone_name: &str,
+    stack: &str,
+) -> anyhow::Result<(Vec<IndexEntry>, Option<ResourceRecordSet>)> {
     let name = index_name(stack, zone_name);
     let out = clients
         .route53
@@ -61,14 +72,21 @@ pub async fn read_index(clients: &Clients, zone_id: &str, zone_name: &str, stack
         .map_err(|e| read_err(&format!("reading the lbstack index in {zone_name}"), e));
     // A zone deleted since it was listed holds no index.
     let Some(out) = skip_gone(out)? else { return Ok((Vec::new(), None)) };
-    let Some(set) = out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type() == &RrType::Txt) else {
+    let Some(set) =
+        out.resource_record_sets().iter().find(|r| r.name().eq_ignore_ascii_case(&name) && r.r#type() == &RrType::Txt)
+    else {
         return Ok((Vec::new(), None));
     };
     let entries = set.resource_records().iter().filter_map(|r| IndexEntry::parse(r.value())).collect();
     Ok((entries, Some(set.clone())))
 }
 
-pub(crate) async fn record_sets(clients: &Clients, zone_id: &str, name: &str, kind: &str) -> anyhow::Result<Vec<ResourceRecordSet>> {
+pub(crate) async fn record_sets(
+    clients: &Clients,
+    zone_id: &str,
+    name: &str,
+    kind: &str,
+) -> anyhow::Result<Vec<ResourceRecordSet>> {
     let out = clients
         .route53
         .list_resource_record_sets()
@@ -80,7 +98,12 @@ pub(crate) async fn record_sets(clients: &Clients, zone_id: &str, name: &str, ki
         .await
         .map_err(|e| read_err(&format!("reading {name}"), e));
     let Some(out) = skip_gone(out)? else { return Ok(Vec::new()) };
-    Ok(out.resource_record_sets().iter().filter(|r| r.name().eq_ignore_ascii_case(name) && r.r#type().as_str() == kind).cloned().collect())
+    Ok(out
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.name().eq_ignore_ascii_case(name) && r.r#type().as_str() == kind)
+        .cloned()
+        .collect())
 }
 
 fn zone_key(z: &HostedZone) -> (String, String) {
@@ -96,37 +119,52 @@ pub struct Records {
 }
 
 /// Owned records and conflicts. `lb_dns`: owned load balancers' DNS names → addresses.
-pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, String>, adopt: &super::Adopt) -> anyhow::Result<Records> {
-    let zones: Vec<HostedZone> =
-        clients.route53.list_hosted_zones().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(|e| err("listing hosted zones", e))?;
+pub async fn read(
+    clients: &Clients,
+    stack: &Stack,
+    lb_dns: &BTreeMap<String, String>,
+    adopt: &super::Adopt,
+) -> anyhow::Result<Records> {
+    let zones: Vec<HostedZone> = clients
+        .route53
+        .list_hosted_zones()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| err("listing hosted zones", e))?;
     let known = |zone: &str| zones.iter().map(zone_key).any(|(id, name)| id == zone || name == fqdn(zone));
     let named = stack.records.iter().map(|(key, r)| (format!("record `{key}`"), r.zone.clone())).chain(
-        stack
-            .certificates
-            .iter()
-            .filter(|(_, c)| c.domain.is_some())
-            .filter_map(|(key, c)| Some((format!("certificate `{key}` (validation_zone)"), c.validation_zone.clone()?))),
+        stack.certificates.iter().filter(|(_, c)| c.domain.is_some()).filter_map(|(key, c)| {
+            Some((format!("certificate `{key}` (validation_zone)"), c.validation_zone.clone()?))
+        }),
     );
     let missing_zones = named.filter(|(_, zone)| !known(zone)).collect();
     // Every zone's index (one call each, 16 at a time): records removed from the file are found too.
-    let indexes: Vec<anyhow::Result<(String, String, Vec<IndexEntry>)>> = futures_util::stream::iter(zones.iter().map(zone_key))
-        .map(|(id, name)| async move {
-            let (entries, _) = read_index(clients, &id, &name, &stack.stack).await?;
-            Ok((id, name, entries))
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+    let indexes: Vec<anyhow::Result<(String, String, Vec<IndexEntry>)>> =
+        futures_util::stream::iter(zones.iter().map(zone_key))
+            .map(|(id, name)| async move {
+                let (entries, _) = read_index(clients, &id, &name, &stack.stack).await?;
+                Ok((id, name, entries))
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
     let mut owned_entries: Vec<(String, String, IndexEntry)> = Vec::new();
     for i in indexes {
         let (id, name, entries) = i?;
         owned_entries.extend(entries.into_iter().map(|e| (id.clone(), name.clone(), e)));
     }
-    let zone_of = |zone: &str| -> Option<(String, String)> { zones.iter().map(zone_key).find(|(id, name)| id == zone || *name == fqdn(zone)) };
+    let zone_of = |zone: &str| -> Option<(String, String)> {
+        zones.iter().map(zone_key).find(|(id, name)| id == zone || *name == fqdn(zone))
+    };
     // Owned records, all read at once.
     let owned = try_join_all(owned_entries.iter().map(|(zone_id, zone_name, e)| async move {
         let sets = record_sets(clients, zone_id, &e.name, &e.kind).await?;
-        let (Some(set), Some(address)) = (sets.iter().find(|r| r.set_identifier() == e.set.as_deref()), Address::parse(&e.address)) else {
+        let (Some(set), Some(address)) =
+            (sets.iter().find(|r| r.set_identifier() == e.set.as_deref()), Address::parse(&e.address))
+        else {
             return anyhow::Ok(None);
         };
         let id = format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or(""));
@@ -136,17 +174,27 @@ pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, St
     let foreign = try_join_all(stack.records.iter().filter_map(|(key, r)| {
         let (zone_id, zone_name) = zone_of(&r.zone)?;
         let (name, kind, set) = (fqdn(&r.name), r.kind.as_str(), r.set_identifier_for(&stack.stack));
-        let ours = owned_entries.iter().any(|(z, _, e)| *z == zone_id && e.name == name && e.kind == kind && e.set == set);
+        let ours =
+            owned_entries.iter().any(|(z, _, e)| *z == zone_id && e.name == name && e.kind == kind && e.set == set);
         (!ours).then_some(async move {
             let existing = record_sets(clients, &zone_id, &name, kind).await?;
             // A weighted record only collides with the same set identifier; a simple one with any.
-            let Some(found) = existing.iter().find(|x| set.is_none() || x.set_identifier() == set.as_deref()) else { return anyhow::Ok(None) };
+            let Some(found) = existing.iter().find(|x| set.is_none() || x.set_identifier() == set.as_deref()) else {
+                return anyhow::Ok(None);
+            };
             let address = Address::new(Kind::Record, key);
             // Adopted when asked, unless another stack's index lists it: it joins this stack's
             // index at apply (`indexed` goes from false to true).
-            if adopt.wants(&address) && !listed_by_another_stack(clients, &zone_id, &zone_name, &stack.stack, &name, kind).await? {
+            if adopt.wants(&address)
+                && !listed_by_another_stack(clients, &zone_id, &zone_name, &stack.stack, &name, kind).await?
+            {
                 let id = format!("{zone_id}|{name}|{kind}|{}", set.as_deref().unwrap_or(""));
-                return Ok(Some(Err(Live { address, id, name: name.clone(), attrs: attrs(&zone_name, found, lb_dns, false) })));
+                return Ok(Some(Err(Live {
+                    address,
+                    id,
+                    name: name.clone(),
+                    attrs: attrs(&zone_name, found, lb_dns, false),
+                })));
             }
             let reason = "a record with this name and type exists and is not in this stack's lbstack index".into();
             Ok(Some(Ok(Conflict { address, name, id: zone_id, reason })))
@@ -166,14 +214,28 @@ pub async fn read(clients: &Clients, stack: &Stack, lb_dns: &BTreeMap<String, St
 
 /// Whether the lbstack index of another stack in the zone lists the record (read only when a
 /// record is to be adopted).
-async fn listed_by_another_stack(clients: &Clients, zone_id: &str, zone_name: &str, stack: &str, name: &str, kind: &str) -> anyhow::Result<bool> {
+async fn listed_by_another_stack(
+    clients: &Clients,
+    zone_id: &str,
+    zone_name: &str,
+    stack: &str,
+    name: &str,
+    kind: &str,
+) -> anyhow::Result<bool> {
     let own = index_name(stack, zone_name);
-    Ok(indexed_records(clients, zone_id, zone_name).await?.into_iter().any(|(index, e)| !index.eq_ignore_ascii_case(&own) && e.name == name && e.kind == kind))
+    Ok(indexed_records(clients, zone_id, zone_name)
+        .await?
+        .into_iter()
+        .any(|(index, e)| !index.eq_ignore_ascii_case(&own) && e.name == name && e.kind == kind))
 }
 
 /// Every record some stack's lbstack index lists in the zone (its `_lbstack-*` TXT records), with
 /// the index's name.
-pub(crate) async fn indexed_records(clients: &Clients, zone_id: &str, zone_name: &str) -> anyhow::Result<Vec<(String, IndexEntry)>> {
+pub(crate) async fn indexed_records(
+    clients: &Clients,
+    zone_id: &str,
+    zone_name: &str,
+) -> anyhow::Result<Vec<(String, IndexEntry)>> {
     let start = format!("_lbstack-.{}", fqdn(zone_name));
     let out = clients
         .route53
@@ -189,7 +251,9 @@ pub(crate) async fn indexed_records(clients: &Clients, zone_id: &str, zone_name:
         .resource_record_sets()
         .iter()
         .filter(|r| r.r#type() == &RrType::Txt && r.name().starts_with("_lbstack-"))
-        .flat_map(|r| r.resource_records().iter().filter_map(|v| IndexEntry::parse(v.value())).map(|e| (r.name().to_string(), e)))
+        .flat_map(|r| {
+            r.resource_records().iter().filter_map(|v| IndexEntry::parse(v.value())).map(|e| (r.name().to_string(), e))
+        })
         .collect())
 }
 
@@ -219,7 +283,11 @@ fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, Str
         raw: Some(RawRecord {
             ttl: set.ttl(),
             values: set.resource_records().iter().map(|r| r.value().to_string()).collect(),
-            alias: alias.map(|a| RawAlias { zone: a.hosted_zone_id().into(), dns: a.dns_name().into(), evaluate: a.evaluate_target_health() }),
+            alias: alias.map(|a| RawAlias {
+                zone: a.hosted_zone_id().into(),
+                dns: a.dns_name().into(),
+                evaluate: a.evaluate_target_health(),
+            }),
         }),
     }
     .to_value()
@@ -232,7 +300,13 @@ pub async fn hosted_zone_id(clients: &Clients, zone: &str) -> anyhow::Result<Str
         return Ok(zone.to_string());
     }
     let want = fqdn(zone);
-    let out = clients.route53.list_hosted_zones_by_name().dns_name(&want).send().await.map_err(|e| err(&format!("looking up zone {zone}"), e))?;
+    let out = clients
+        .route53
+        .list_hosted_zones_by_name()
+        .dns_name(&want)
+        .send()
+        .await
+        .map_err(|e| err(&format!("looking up zone {zone}"), e))?;
     out.hosted_zones()
         .iter()
         .find(|z| z.name().to_ascii_lowercase() == want && !z.config().is_some_and(|c| c.private_zone()))
@@ -251,9 +325,17 @@ pub fn rrset(
     values: &[String],
     alias: Option<(String, String, bool)>,
 ) -> anyhow::Result<ResourceRecordSet> {
-    let mut b = ResourceRecordSet::builder().name(name).r#type(RrType::from(kind)).set_set_identifier(set.map(str::to_string)).set_weight(weight);
+    let mut b = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::from(kind))
+        .set_set_identifier(set.map(str::to_string))
+        .set_weight(weight);
     match alias {
-        Some((zone, dns, evaluate)) => b = b.alias_target(AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(evaluate).build()?),
+        Some((zone, dns, evaluate)) => {
+            b = b.alias_target(
+                AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(evaluate).build()?,
+            )
+        }
         None => {
             b = b.set_ttl(ttl);
             for v in values {

@@ -4,7 +4,9 @@
 //! those, but each refusal spends its retry quota and a second of backoff). The gate sits in the
 //! HTTP connector, so retries pass it too and no call site can forget it.
 
-use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::sync::{Arc, Mutex};
@@ -87,13 +89,19 @@ impl Gate {
     /// (ELB user guide, "Request throttling for the Elastic Load Balancing API"); target
     /// registration and other writes with smaller buckets.
     pub fn elbv2() -> Arc<Gate> {
-        Arc::new(Gate { in_flight: Semaphore::new(IN_FLIGHT), buckets: Gate::published([(40, 10.0), (20, 4.0), (20, 2.0)]) })
+        Arc::new(Gate {
+            in_flight: Semaphore::new(IN_FLIGHT),
+            buckets: Gate::published([(40, 10.0), (20, 4.0), (20, 2.0)]),
+        })
     }
 
     /// EC2's buckets (EC2 API reference, "Request throttling"): non-mutating 100 at 20 a
     /// second, mutating 200 at 5.
     pub fn ec2() -> Arc<Gate> {
-        Arc::new(Gate { in_flight: Semaphore::new(IN_FLIGHT), buckets: Gate::published([(100, 20.0), (200, 5.0), (200, 5.0)]) })
+        Arc::new(Gate {
+            in_flight: Semaphore::new(IN_FLIGHT),
+            buckets: Gate::published([(100, 20.0), (200, 5.0), (200, 5.0)]),
+        })
     }
 
     /// Buckets at 95% of AWS's figures: network jitter (two calls sent 100 ms apart can arrive
@@ -147,7 +155,10 @@ pub struct Gated {
 
 impl HttpClient for Gated {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        SharedHttpConnector::new(GatedConnector { inner: self.inner.http_connector(settings, components), gate: self.gate.clone() })
+        SharedHttpConnector::new(GatedConnector {
+            inner: self.inner.http_connector(settings, components),
+            gate: self.gate.clone(),
+        })
     }
 }
 

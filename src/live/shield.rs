@@ -19,7 +19,8 @@ pub async fn read(
     lbs: &[(Address, String)],
     adopt: &super::Adopt,
 ) -> anyhow::Result<(Vec<Live>, Vec<Conflict>, Option<bool>)> {
-    let declared: Vec<&(Address, String)> = lbs.iter().filter(|(a, _)| stack.load_balancers.get(&a.key).is_some_and(|lb| lb.shield.is_some())).collect();
+    let declared: Vec<&(Address, String)> =
+        lbs.iter().filter(|(a, _)| stack.load_balancers.get(&a.key).is_some_and(|lb| lb.shield.is_some())).collect();
     if declared.is_empty() {
         return Ok((Vec::new(), Vec::new(), None));
     }
@@ -41,8 +42,15 @@ pub async fn read(
         };
         let Some(p) = found else { return anyhow::Ok(None) };
         let protection_arn = p.protection_arn().unwrap_or_default().to_string();
-        let tags = clients.shield.list_tags_for_resource().resource_arn(&protection_arn).send().await.map_err(|e| err("reading the protection's tags", e))?;
-        let tags: Vec<(String, String)> = tags.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string()))).collect();
+        let tags = clients
+            .shield
+            .list_tags_for_resource()
+            .resource_arn(&protection_arn)
+            .send()
+            .await
+            .map_err(|e| err("reading the protection's tags", e))?;
+        let tags: Vec<(String, String)> =
+            tags.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string()))).collect();
         anyhow::Ok(Some((address.clone(), p, protection_arn, tags)))
     }));
     let (subscribed, protections) = tokio::join!(subscribed, protections);
@@ -50,7 +58,8 @@ pub async fn read(
     for (lb, p, protection_arn, tags) in protections?.into_iter().flatten() {
         let address = Address::new(Kind::ShieldProtection, &lb.key);
         let tag = |k: &str| tags.iter().find(|(tk, _)| tk == k).map(|(_, v)| v.as_str());
-        let ours = tag(OWNER_STACK_TAG) == Some(stack.stack.as_str()) && tag(OWNER_ADDRESS_TAG) == Some(address.to_string().as_str());
+        let ours = tag(OWNER_STACK_TAG) == Some(stack.stack.as_str())
+            && tag(OWNER_ADDRESS_TAG) == Some(address.to_string().as_str());
         let name = p.name().unwrap_or_default().to_string();
         let adopted = tag(OWNER_STACK_TAG).is_none() && adopt.wants(&address);
         if !(ours || adopted) {
@@ -59,7 +68,12 @@ pub async fn read(
             if stack.load_balancers.get(&lb.key).is_some_and(|l| l.shield != Some(true)) {
                 continue;
             }
-            conflicts.push(Conflict { reason: super::ec2::adoptable_reason(tag(OWNER_STACK_TAG), &address), address, name, id: protection_arn });
+            conflicts.push(Conflict {
+                reason: super::ec2::adoptable_reason(tag(OWNER_STACK_TAG), &address),
+                address,
+                name,
+                id: protection_arn,
+            });
             continue;
         }
         let attrs = ShieldProtectionAttrs {

@@ -24,7 +24,10 @@ fn enabled() -> bool {
 /// `lbstack` against the real account: the emulator's endpoint and fast clock removed.
 fn real(args: &[&str]) -> Output {
     let mut cmd: Command = lbstack();
-    cmd.env_remove("LBSTACK_ENDPOINT_URL").env_remove("AWS_ENDPOINT_URL").env_remove("LBSTACK_TIME_SCALE").env("LBSTACK_ACTOR", "acceptance");
+    cmd.env_remove("LBSTACK_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("LBSTACK_TIME_SCALE")
+        .env("LBSTACK_ACTOR", "acceptance");
     cmd.args(args).stdin(std::process::Stdio::null()).output().expect("lbstack runs")
 }
 

@@ -13,7 +13,8 @@ async fn existing_resources_are_adopted_in_place() {
     let c = clients().await;
     let name = unique("adopt");
     let subnets = crate::support::default_subnets(&c).await;
-    let lb = c.elbv2.create_load_balancer().name(format!("{name}-web")).set_subnets(Some(subnets)).send().await.unwrap();
+    let lb =
+        c.elbv2.create_load_balancer().name(format!("{name}-web")).set_subnets(Some(subnets)).send().await.unwrap();
     let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
     let vpc = lb.load_balancers()[0].vpc_id().unwrap().to_string();
     let tg = c
@@ -67,18 +68,30 @@ async fn existing_resources_are_adopted_in_place() {
 
     let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
     assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
-    let adopted: Vec<String> = p.changes.iter().filter(|ch| matches!(ch.reason, Some(Reason::Adopting))).map(|ch| ch.address.to_string()).collect();
+    let adopted: Vec<String> = p
+        .changes
+        .iter()
+        .filter(|ch| matches!(ch.reason, Some(Reason::Adopting)))
+        .map(|ch| ch.address.to_string())
+        .collect();
     assert!(
         adopted.contains(&"load_balancer.web".to_string()) && adopted.contains(&"target_group.app".to_string()),
         "{adopted:?}\n{}",
         lbstack::plan::render::human(&p, false)
     );
     assert!(
-        p.changes.iter().all(|ch| !matches!(ch.action, Action::Create | Action::Delete | Action::DeleteCreate | Action::CreateDelete)),
+        p.changes.iter().all(|ch| !matches!(
+            ch.action,
+            Action::Create | Action::Delete | Action::DeleteCreate | Action::CreateDelete
+        )),
         "adoption replaces nothing"
     );
     let rendered = lbstack::plan::render::human(&p, false);
-    assert!(rendered.contains("# target_group.app will be adopted") && rendered.contains("deregistration_delay.timeout_seconds"), "{rendered}");
+    assert!(
+        rendered.contains("# target_group.app will be adopted")
+            && rendered.contains("deregistration_delay.timeout_seconds"),
+        "{rendered}"
+    );
     let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
 
@@ -109,7 +122,12 @@ async fn existing_resources_are_adopted_in_place() {
     // The rest goes with destroy; the forgotten group is not the stack's to delete.
     let o = run_aws(&["destroy", file.to_str().unwrap(), "--auto-approve"]);
     assert!(o.status.success(), "{}", crate::support::output_text(&o));
-    c.elbv2.describe_target_groups().target_group_arns(&tg_arn).send().await.expect("the forgotten group is still there");
+    c.elbv2
+        .describe_target_groups()
+        .target_group_arns(&tg_arn)
+        .send()
+        .await
+        .expect("the forgotten group is still there");
     c.elbv2.delete_target_group().target_group_arn(&tg_arn).send().await.unwrap();
 }
 
@@ -119,7 +137,8 @@ async fn another_stacks_resource_is_never_adopted() {
     let c = clients().await;
     let name = unique("adopt2");
     // `{name}-x` with key `shared` and `{name}` with key `x-shared` want the same name.
-    let theirs = load(&format!("version: 1\nstack: {name}-x\ntarget_groups:\n  shared: {{protocol: HTTP, port: 80}}\n"));
+    let theirs =
+        load(&format!("version: 1\nstack: {name}-x\ntarget_groups:\n  shared: {{protocol: HTTP, port: 80}}\n"));
     apply_converges(&c, &theirs).await;
     let ours = load(&format!("version: 1\nstack: {name}\ntarget_groups:\n  x-shared: {{protocol: HTTP, port: 80}}\n"));
     let p = lbstack::ops::plan_adopting(&c, &ours, false, &Adopt::All).await.unwrap().plan;
@@ -161,14 +180,19 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
 
     let p = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;
     assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
-    let mut adopted: Vec<String> = p.changes.iter().filter(|ch| ch.reason == Some(Reason::Adopting)).map(|ch| ch.address.to_string()).collect();
+    let mut adopted: Vec<String> =
+        p.changes.iter().filter(|ch| ch.reason == Some(Reason::Adopting)).map(|ch| ch.address.to_string()).collect();
     adopted.sort();
     assert_eq!(adopted, ["alarm.cpu", "ip_set.blocked"]);
     let outcome = lbstack::ops::apply(&c, &s, &p, 4, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     apply_converges(&c, &s).await;
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
-    assert_eq!(live.resources.iter().find(|r| r.address.to_string() == "ip_set.blocked").map(|r| r.id.as_str()), Some(set_arn.as_str()), "adopted in place");
+    assert_eq!(
+        live.resources.iter().find(|r| r.address.to_string() == "ip_set.blocked").map(|r| r.id.as_str()),
+        Some(set_arn.as_str()),
+        "adopted in place"
+    );
 
     let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -181,7 +205,15 @@ async fn alarms_and_ip_sets_are_adopted_and_forgotten() {
 
     // Clean up what is nobody's now.
     c.cloudwatch.delete_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
-    let got = c.wafv2.get_ip_set().name(format!("{name}-blocked")).id(set.id().unwrap()).scope(Scope::Regional).send().await.unwrap();
+    let got = c
+        .wafv2
+        .get_ip_set()
+        .name(format!("{name}-blocked"))
+        .id(set.id().unwrap())
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .unwrap();
     c.wafv2
         .delete_ip_set()
         .name(format!("{name}-blocked"))
@@ -218,7 +250,13 @@ async fn resources_with_their_own_names_are_adopted_by_name() {
     let name = unique("byname");
     let legacy = format!("legacy-{}", &name[name.len() - 5..]);
     let subnets: Vec<String> = crate::support::default_subnets(&c).await.into_iter().take(2).collect();
-    let vpc = c.ec2.describe_vpcs().filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = c
+        .ec2
+        .describe_vpcs()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
     let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
     let lb = c.elbv2.create_load_balancer().name(&legacy).set_subnets(Some(subnets)).send().await.unwrap();
     let dns = lb.load_balancers()[0].dns_name().unwrap().to_string();
@@ -236,7 +274,11 @@ async fn resources_with_their_own_names_are_adopted_by_name() {
     ));
     adopt_all_by_name(&c, &s, &["load_balancer.web", "target_group.app"]).await;
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
-    assert_eq!(lbstack::ops::outputs(&s, &live)[0].value.as_deref(), Some(dns.as_str()), "the adopted load balancer keeps its DNS name");
+    assert_eq!(
+        lbstack::ops::outputs(&s, &live)[0].value.as_deref(),
+        Some(dns.as_str()),
+        "the adopted load balancer keeps its DNS name"
+    );
     crate::support::destroy_converges(&c, &s).await;
     let gone = c.elbv2.describe_load_balancers().names(&legacy).send().await;
     assert!(gone.is_err() || gone.unwrap().load_balancers().is_empty(), "destroy deletes what the stack adopted");
@@ -250,13 +292,21 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
     let c = clients().await;
     let name = unique("ec2names");
     let suffix = &name[name.len() - 5..];
-    let vpc = c.ec2.describe_vpcs().filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = c
+        .ec2
+        .describe_vpcs()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
     let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
     let sg_name = format!("legacy-sg-{suffix}");
     c.ec2.create_security_group().group_name(&sg_name).description("legacy").vpc_id(&vpc).send().await.unwrap();
     let lt_name = format!("legacy-lt-{suffix}");
-    let data =
-        aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).build();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+        .image_id("ami-12c6146b")
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .build();
     c.ec2.create_launch_template().launch_template_name(&lt_name).launch_template_data(data).send().await.unwrap();
     let asg_name = format!("legacy-asg-{suffix}");
     let subnets = crate::support::default_subnets(&c).await.join(",");
@@ -266,7 +316,12 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
         .min_size(0)
         .max_size(2)
         .vpc_zone_identifier(subnets)
-        .launch_template(aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_name(&lt_name).version("$Default").build())
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(&lt_name)
+                .version("$Default")
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -301,7 +356,9 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
         .alarm_name(&alarm_name)
         .namespace("AWS/EC2")
         .metric_name("CPUUtilization")
-        .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("AutoScalingGroupName").value(&asg_name).build())
+        .dimensions(
+            aws_sdk_cloudwatch::types::Dimension::builder().name("AutoScalingGroupName").value(&asg_name).build(),
+        )
         .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
         .period(60)
         .evaluation_periods(2)
@@ -314,7 +371,8 @@ async fn groups_and_templates_with_their_own_names_are_adopted_by_name() {
     let s = load(&format!(
         "version: 1\nstack: {name}\nsecurity_groups:\n  app: {{name: {sg_name}, description: legacy, ingress: [{{ports: 8080, cidrs: [10.0.0.0/8]}}]}}\nlaunch_templates:\n  app: {{name: {lt_name}, image: ami-12c6146b, instance_type: t3.micro, security_groups: [app]}}\nautoscaling_groups:\n  app: {{name: {asg_name}, min: 0, max: 2, launch_template: app}}\nscaling_policies:\n  out: {{name: {policy_name}, group: app, simple: {{adjust: 1, cooldown: 120}}}}\nscheduled_actions:\n  night: {{name: {schedule_name}, group: app, recurrence: '0 22 * * *', min: 0}}\nalarms:\n  cpu: {{name: {alarm_name}, metric: CPUUtilization, dimensions: {{autoscaling_group: app}}, period: 60, evaluation_periods: 2, threshold: 80, comparison: '>=', actions: [out]}}\n"
     ));
-    adopt_all_by_name(&c, &s, &["alarm.cpu", "autoscaling_group.app", "launch_template.app", "security_group.app"]).await;
+    adopt_all_by_name(&c, &s, &["alarm.cpu", "autoscaling_group.app", "launch_template.app", "security_group.app"])
+        .await;
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let names: Vec<&str> = live.resources.iter().map(|r| r.name.as_str()).collect();
     for n in [&sg_name, &lt_name, &asg_name, &policy_name, &schedule_name, &alarm_name] {
@@ -358,7 +416,9 @@ async fn certificates_and_records_are_forgotten_and_parts_say_what_to_forget() {
         assert!(output_text(&o).contains(why), "{}", output_text(&o));
     }
     let (_, before) = lbstack::live::read(&c, &s).await.unwrap();
-    let id_of = |live: &lbstack::plan::diff::LiveState, a: &str| live.resources.iter().find(|r| r.address.to_string() == a).map(|r| r.id.clone());
+    let id_of = |live: &lbstack::plan::diff::LiveState, a: &str| {
+        live.resources.iter().find(|r| r.address.to_string() == a).map(|r| r.id.clone())
+    };
     let cert_arn = id_of(&before, "certificate.site").expect("the certificate is the stack's");
     let o = run_aws(&["forget", f, "certificate.site", "record.www", "--auto-approve"]);
     assert!(o.status.success(), "{}", output_text(&o));

@@ -33,7 +33,10 @@ load_balancers:
 }
 
 fn find<'a>(p: &'a lbstack::plan::Plan, address: &str) -> &'a lbstack::plan::Change {
-    p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} is not in the plan"))
+    p.changes
+        .iter()
+        .find(|c| c.address.to_string() == address)
+        .unwrap_or_else(|| panic!("{address} is not in the plan"))
 }
 
 #[tokio::test]
@@ -75,7 +78,10 @@ async fn target_group_create_update_replace_delete() {
             .replace("protocol: HTTP\n    port: 8080", "protocol: HTTPS\n    port: 8080"),
     );
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("target_group.app".to_string(), CreateDelete), ("listener.web.http".to_string(), Update)]);
+    assert_eq!(
+        actions(&p),
+        vec![("target_group.app".to_string(), CreateDelete), ("listener.web.http".to_string(), Update)]
+    );
     let tg = find(&p, "target_group.app");
     assert!(tg.diffs.iter().any(|d| d.path == "protocol" && d.forces_replacement));
     assert_ne!(tg.name, format!("{name}-app"), "the replacement needs a second name while the first lives");
@@ -83,14 +89,21 @@ async fn target_group_create_update_replace_delete() {
     let gone = c.elbv2.describe_target_groups().target_group_arns(&old_arn).send().await;
     assert!(gone.is_err() || gone.unwrap().target_groups().is_empty(), "the old target group is deleted");
     let new = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
-    let listeners = c.elbv2.describe_listeners().load_balancer_arn(find(&plan(&c, &s).await, "load_balancer.web").id.clone().unwrap()).send().await.unwrap();
-    let forwarded = listeners.listeners()[0].default_actions()[0].target_group_arn().map(str::to_string).or_else(|| {
-        listeners.listeners()[0].default_actions()[0]
-            .forward_config()
-            .and_then(|f| f.target_groups().first())
-            .and_then(|t| t.target_group_arn())
-            .map(str::to_string)
-    });
+    let listeners = c
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(find(&plan(&c, &s).await, "load_balancer.web").id.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let forwarded =
+        listeners.listeners()[0].default_actions()[0].target_group_arn().map(str::to_string).or_else(|| {
+            listeners.listeners()[0].default_actions()[0]
+                .forward_config()
+                .and_then(|f| f.target_groups().first())
+                .and_then(|t| t.target_group_arn())
+                .map(str::to_string)
+        });
     assert_eq!(forwarded.as_deref(), Some(new.as_str()), "the listener forwards to the replacement");
 
     // Delete: the listener answers by itself and the group goes.
@@ -112,7 +125,10 @@ async fn load_balancer_and_listener_lifecycle() {
 
     // Update in place: attributes, and a second security group.
     let yaml = alb_stack(&name, "", "    attributes: {idle_timeout: 120, drop_invalid_headers: true}\n", "")
-        .replace("security_groups:\n  lb:", "security_groups:\n  extra:\n    ingress: [{ports: 81, cidrs: [10.0.0.0/8]}]\n  lb:")
+        .replace(
+            "security_groups:\n  lb:",
+            "security_groups:\n  extra:\n    ingress: [{ports: 81, cidrs: [10.0.0.0/8]}]\n  lb:",
+        )
         .replace("security_groups: [lb]", "security_groups: [lb, extra]");
     let s = load(&yaml);
     let p = plan(&c, &s).await;
@@ -143,8 +159,19 @@ async fn load_balancer_and_listener_lifecycle() {
     assert_eq!(find(&p, "load_balancer.web").action, CreateDelete);
     // Made on the replacement before the old ones go, with target groups of their own.
     assert_eq!(find(&p, "listener.web.http").action, CreateDelete);
-    assert!(p.changes.iter().filter(|ch| ch.address.kind == lbstack::plan::Kind::TargetGroup).all(|ch| ch.action == CreateDelete), "{:?}", actions(&p));
-    assert!(p.warnings.iter().any(|w| w.starts_with("load_balancer.web is replaced: traffic moves to a new DNS name")), "{:?}", p.warnings);
+    assert!(
+        p.changes
+            .iter()
+            .filter(|ch| ch.address.kind == lbstack::plan::Kind::TargetGroup)
+            .all(|ch| ch.action == CreateDelete),
+        "{:?}",
+        actions(&p)
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.starts_with("load_balancer.web is replaced: traffic moves to a new DNS name")),
+        "{:?}",
+        p.warnings
+    );
     apply_converges(&c, &s).await;
 
     // Delete everything the stack owns.
@@ -163,8 +190,9 @@ async fn listener_rules_reorder_with_one_call() {
     apply_converges(&c, &s).await;
 
     // Swap two priorities: one SetRulePriorities, no rule deleted or created.
-    let swapped =
-        rules.replace("priority: 10, path: /api/*", "priority: 20, path: /api/*").replace("priority: 20, path: /static/*", "priority: 10, path: /static/*");
+    let swapped = rules
+        .replace("priority: 10, path: /api/*", "priority: 20, path: /api/*")
+        .replace("priority: 20, path: /static/*", "priority: 10, path: /static/*");
     let s = load(&alb_stack(&name, "", "", &swapped));
     assert_eq!(actions(&plan(&c, &s).await), vec![("listener_rules.web.http".to_string(), Update)]);
     let before = c.calls.by_operation();
@@ -223,7 +251,10 @@ load_balancers:
     apply_converges(&c, &s).await;
 
     // Rule changes are made in place.
-    let s = load(&yaml.replace("ports: 80, cidrs: [0.0.0.0/0], description: web", "ports: 443, cidrs: [0.0.0.0/0], description: tls"));
+    let s = load(&yaml.replace(
+        "ports: 80, cidrs: [0.0.0.0/0], description: web",
+        "ports: 443, cidrs: [0.0.0.0/0], description: tls",
+    ));
     assert_eq!(actions(&plan(&c, &s).await), vec![("security_group.lb".to_string(), Update)]);
     apply_converges(&c, &s).await;
 
@@ -243,13 +274,19 @@ async fn network_and_gateway_load_balancers() {
     for (file, prefix) in [("examples/nlb.yaml", "nlb"), ("examples/gwlb.yaml", "gw")] {
         let text = std::fs::read_to_string(crate::support::repo_root().join(file)).unwrap();
         let name = unique(prefix);
-        let text = text.replace("stack: edge-nlb", &format!("stack: {name}")).replace("stack: inspection", &format!("stack: {name}"));
+        let text = text
+            .replace("stack: edge-nlb", &format!("stack: {name}"))
+            .replace("stack: inspection", &format!("stack: {name}"));
         // The gateway example looks its VPC and subnets up by tag; the emulator has the default VPC.
-        let text = text.replace("  vpc: {tags: {Name: security}}\n  subnet_groups:\n    appliances: {tags: {tier: inspection}}\n", "  vpc: default\n");
+        let text = text.replace(
+            "  vpc: {tags: {Name: security}}\n  subnet_groups:\n    appliances: {tags: {tier: inspection}}\n",
+            "  vpc: default\n",
+        );
         let text = text.replace("    subnets: appliances\n", "");
         // The emulator checks that listener certificates exist: use a real (self-signed) one.
         let arn = crate::support::imported_certificate(&c, "edge.example.com").await;
-        let text = text.replace("arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000", &arn);
+        let text =
+            text.replace("arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000", &arn);
         let s = load(&text);
         apply_converges(&c, &s).await;
         destroy_converges(&c, &s).await;
@@ -263,16 +300,28 @@ async fn foreign_resources_are_conflicts_and_untouched() {
     let s = load(&alb_stack(&name, "", "", ""));
     let vpc = lbstack::live::network::resolve(&c, &s).await.unwrap().vpc_id;
     // Someone else's target group holds the name lbstack would use.
-    let theirs =
-        c.elbv2.create_target_group().name(format!("{name}-app")).protocol(ProtocolEnum::Http).port(9999).vpc_id(&vpc).send().await.unwrap().target_groups()[0]
-            .target_group_arn()
-            .unwrap()
-            .to_string();
+    let theirs = c
+        .elbv2
+        .create_target_group()
+        .name(format!("{name}-app"))
+        .protocol(ProtocolEnum::Http)
+        .port(9999)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
     let p = plan(&c, &s).await;
     assert_eq!(p.conflicts.len(), 1);
     assert_eq!(p.conflicts[0].address.to_string(), "target_group.app");
     assert!(lbstack::plan::render::human(&p, false).contains("exists without lbstack ownership tags"));
-    assert!(!p.changes.iter().any(|ch| ch.address.to_string() == "target_group.app"), "no action on a conflicting name");
+    assert!(
+        !p.changes.iter().any(|ch| ch.address.to_string() == "target_group.app"),
+        "no action on a conflicting name"
+    );
     // Destroy of the stack never touches it.
     destroy_converges(&c, &s).await;
     let still = c.elbv2.describe_target_groups().target_group_arns(&theirs).send().await.unwrap();
@@ -289,12 +338,22 @@ async fn drift_is_planned_back_and_second_apply_writes_nothing() {
 
     // Someone edits the health check in the console.
     let arn = find(&plan(&c, &s).await, "target_group.app").id.clone().unwrap();
-    c.elbv2.modify_target_group().target_group_arn(&arn).health_check_interval_seconds(45).health_check_path("/other").send().await.unwrap();
+    c.elbv2
+        .modify_target_group()
+        .target_group_arn(&arn)
+        .health_check_interval_seconds(45)
+        .health_check_path("/other")
+        .send()
+        .await
+        .unwrap();
     let p = plan(&c, &s).await;
     let tg = find(&p, "target_group.app");
     assert_eq!(tg.action, Update);
     let interval = tg.diffs.iter().find(|d| d.path == "health_check.interval").expect("interval drift");
-    assert_eq!((interval.before.clone().unwrap(), interval.after.clone().unwrap()), (serde_json::json!(45), serde_json::json!(15)));
+    assert_eq!(
+        (interval.before.clone().unwrap(), interval.after.clone().unwrap()),
+        (serde_json::json!(45), serde_json::json!(15))
+    );
     apply_converges(&c, &s).await;
 
     // A second apply of an unchanged stack makes no write call at all.
@@ -327,7 +386,12 @@ async fn deletion_protection_blocks_removal_until_turned_off() {
     for (stack, destroy) in [(&s, true), (&scheme, false)] {
         let planned = lbstack::ops::plan(&c, stack, destroy).await.unwrap();
         assert!(!planned.plan.applyable());
-        let refused = planned.plan.conflicts.iter().find(|x| x.address.to_string() == "load_balancer.web").expect("the load balancer is refused");
+        let refused = planned
+            .plan
+            .conflicts
+            .iter()
+            .find(|x| x.address.to_string() == "load_balancer.web")
+            .expect("the load balancer is refused");
         assert!(refused.reason.contains("deletion protection is on"), "{}", refused.reason);
         let outcome = lbstack::ops::apply(&c, stack, &planned.plan, 4, |_| {}).await;
         assert!(outcome.failed() && outcome.steps.is_empty(), "{:?}", outcome.refused);
@@ -385,7 +449,10 @@ async fn certificates_imported_reimported_then_requested_with_dns_validation() {
     let requested = format!("    domain: www.{zone}\n    alternative_names: [api.{zone}]\n    validation_zone: {zone}");
     let s = load_in_dir(https(&requested));
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("certificate.site".to_string(), CreateDelete), ("listener.web.https".to_string(), Update)]);
+    assert_eq!(
+        actions(&p),
+        vec![("certificate.site".to_string(), CreateDelete), ("listener.web.https".to_string(), Update)]
+    );
     apply_converges(&c, &s).await;
     let gone = c.acm.describe_certificate().certificate_arn(&first_arn).send().await;
     assert!(gone.is_err(), "the imported certificate is deleted");
@@ -393,9 +460,13 @@ async fn certificates_imported_reimported_then_requested_with_dns_validation() {
     let detail = c.acm.describe_certificate().certificate_arn(&new_arn).send().await.unwrap();
     assert_eq!(detail.certificate().unwrap().status().map(|s| s.as_str()), Some("ISSUED"));
     // The validation records are in the zone.
-    let zone_id = c.route53.list_hosted_zones_by_name().dns_name(&zone).send().await.unwrap().hosted_zones()[0].id().to_string();
+    let zone_id =
+        c.route53.list_hosted_zones_by_name().dns_name(&zone).send().await.unwrap().hosted_zones()[0].id().to_string();
     let records = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
-    assert!(records.resource_record_sets().iter().any(|r| r.r#type().as_str() == "CNAME"), "validation CNAMEs were written");
+    assert!(
+        records.resource_record_sets().iter().any(|r| r.r#type().as_str() == "CNAME"),
+        "validation CNAMEs were written"
+    );
 
     // Another name on the certificate: replaced again.
     let s = load_in_dir(https(&requested.replace("[api.", "[api2.")));
@@ -473,7 +544,10 @@ load_balancers:
     // answers WAFNonexistentItemException while a new ACL propagates).
     let s = load(&waf("\"2001:db8::/32\"", 5000, "block", "    web_acl: late", "  late:\n    default_action: allow"));
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("web_acl.late".to_string(), Create), ("web_acl_association.web".to_string(), Create)]);
+    assert_eq!(
+        actions(&p),
+        vec![("web_acl.late".to_string(), Create), ("web_acl_association.web".to_string(), Create)]
+    );
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
@@ -483,7 +557,18 @@ async fn route53_records_owned_through_the_zone_index() {
     let c = clients().await;
     let name = unique("dns");
     let zone = format!("{name}.example.com");
-    let zone_id = c.route53.create_hosted_zone().name(&zone).caller_reference(&name).send().await.unwrap().hosted_zone().unwrap().id().to_string();
+    let zone_id = c
+        .route53
+        .create_hosted_zone()
+        .name(&zone)
+        .caller_reference(&name)
+        .send()
+        .await
+        .unwrap()
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .to_string();
     // Someone else's record, at a name the stack will also declare.
     c.route53
         .change_resource_record_sets()
@@ -498,7 +583,12 @@ async fn route53_records_owned_through_the_zone_index() {
                                 .name(format!("theirs.{zone}"))
                                 .r#type(aws_sdk_route53::types::RrType::Cname)
                                 .ttl(300)
-                                .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("elsewhere.example.net").build().unwrap())
+                                .resource_records(
+                                    aws_sdk_route53::types::ResourceRecord::builder()
+                                        .value("elsewhere.example.net")
+                                        .build()
+                                        .unwrap(),
+                                )
                                 .build()
                                 .unwrap(),
                         )
@@ -534,7 +624,10 @@ async fn route53_records_owned_through_the_zone_index() {
     assert_eq!(index.resource_record_sets()[0].resource_records().len(), 3, "the index lists the three records");
 
     // TTL and weight change in place; a new name replaces.
-    let changed = base.replace("ttl: 60", "ttl: 120").replace("weight: 10", "weight: 50").replace(&format!("name: app.{zone}"), &format!("name: api.{zone}"));
+    let changed = base
+        .replace("ttl: 60", "ttl: 120")
+        .replace("weight: 10", "weight: 50")
+        .replace(&format!("name: app.{zone}"), &format!("name: api.{zone}"));
     let s = load(&stack(&changed, ""));
     let p = plan(&c, &s).await;
     assert_eq!(find(&p, "record.www").action, Update);
@@ -566,7 +659,10 @@ async fn route53_records_owned_through_the_zone_index() {
     apply_converges(&c, &s).await;
     assert_eq!(lb_type().await.as_deref(), Some("dualstack-without-public-ipv4"));
     let aaaa = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
-    assert!(aaaa.resource_record_sets().iter().any(|r| r.r#type().as_str() == "AAAA" && r.alias_target().is_some()), "{aaaa:?}");
+    assert!(
+        aaaa.resource_record_sets().iter().any(|r| r.r#type().as_str() == "AAAA" && r.alias_target().is_some()),
+        "{aaaa:?}"
+    );
     let s = load(&stack(&with_v6, "    ip_address_type: dualstack\n"));
     assert_eq!(actions(&plan(&c, &s).await), vec![("load_balancer.web".to_string(), Update)]);
     apply_converges(&c, &s).await;
@@ -581,7 +677,8 @@ async fn route53_records_owned_through_the_zone_index() {
 
     destroy_converges(&c, &s).await;
     let left = c.route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
-    let kinds: Vec<String> = left.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
+    let kinds: Vec<String> =
+        left.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
     assert!(
         kinds.iter().all(|k| k.ends_with(" NS") || k.ends_with(" SOA") || k.starts_with("theirs.")),
         "only the zone's own records and theirs remain: {kinds:?}"
@@ -641,12 +738,19 @@ async fn plans_survive_resources_vanishing_while_they_read() {
                     .unwrap();
                 tokio::task::yield_now().await;
                 c.acm.delete_certificate().certificate_arn(arn).send().await.unwrap();
-                c.elbv2.delete_target_group().target_group_arn(tg.target_groups()[0].target_group_arn().unwrap()).send().await.unwrap();
+                c.elbv2
+                    .delete_target_group()
+                    .target_group_arn(tg.target_groups()[0].target_group_arn().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
             }
         })
     };
     for _ in 0..15 {
-        let p = lbstack::ops::plan(&c, &s, false).await.expect("a plan does not fail because something unrelated went away");
+        let p = lbstack::ops::plan(&c, &s, false)
+            .await
+            .expect("a plan does not fail because something unrelated went away");
         assert!(!p.plan.has_changes());
     }
     churn.await.unwrap();
@@ -658,7 +762,9 @@ async fn kitchen_sink_applies_changes_everywhere_and_converges() {
     let c = clients().await;
     let name = unique("sink");
     let read = |f: &str| {
-        std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f)).unwrap().replace("stack: sink", &format!("stack: {name}"))
+        std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f))
+            .unwrap()
+            .replace("stack: sink", &format!("stack: {name}"))
     };
     let s = load(&read("kitchen-sink.yaml"));
     apply_converges(&c, &s).await;
@@ -685,7 +791,12 @@ async fn a_foreign_web_acl_with_the_stacks_name_is_a_conflict_at_plan_time() {
     let s = load(&format!(
         "version: 1\nstack: {name}\nip_sets:\n  blocked: {{addresses: [192.0.2.0/24]}}\nweb_acls:\n  edge:\n    default_action: allow\n    rules: [{{name: bad, ip_set: blocked, action: block}}]\n"
     ));
-    let visibility = VisibilityConfig::builder().sampled_requests_enabled(false).cloud_watch_metrics_enabled(false).metric_name("x").build().unwrap();
+    let visibility = VisibilityConfig::builder()
+        .sampled_requests_enabled(false)
+        .cloud_watch_metrics_enabled(false)
+        .metric_name("x")
+        .build()
+        .unwrap();
     c.wafv2
         .create_web_acl()
         .name(format!("{name}-edge"))
@@ -698,7 +809,11 @@ async fn a_foreign_web_acl_with_the_stacks_name_is_a_conflict_at_plan_time() {
     let p = plan(&c, &s).await;
     let conflicts: Vec<String> = p.conflicts.iter().map(|x| x.address.to_string()).collect();
     assert_eq!(conflicts, ["web_acl.edge"]);
-    assert_eq!(actions(&p), vec![("ip_set.blocked".to_string(), Create)], "the IP set is still planned; the web ACL is not");
+    assert_eq!(
+        actions(&p),
+        vec![("ip_set.blocked".to_string(), Create)],
+        "the IP set is still planned; the web ACL is not"
+    );
 }
 
 #[tokio::test]
@@ -724,9 +839,15 @@ async fn listeners_swap_rotate_and_take_freed_ports() {
     let c = clients().await;
     let name = unique("swapport");
     let stack = |ports: &[(&str, u16)]| {
-        let listeners: String =
-            ports.iter().map(|(key, port)| format!("      {key}: {{port: {port}, protocol: HTTP, default_action: {{forward: app}}}}\n")).collect();
-        load(&format!("version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n{listeners}"))
+        let listeners: String = ports
+            .iter()
+            .map(|(key, port)| {
+                format!("      {key}: {{port: {port}, protocol: HTTP, default_action: {{forward: app}}}}\n")
+            })
+            .collect();
+        load(&format!(
+            "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\nload_balancers:\n  web:\n    listeners:\n{listeners}"
+        ))
     };
     apply_converges(&c, &stack(&[("a", 80), ("b", 81), ("c", 82)])).await;
     let arns = |p: &lbstack::plan::Plan| ["a", "b", "c"].map(|k| find(p, &format!("listener.web.{k}")).id.clone());
@@ -736,7 +857,11 @@ async fn listeners_swap_rotate_and_take_freed_ports() {
     let s = stack(&[("a", 81), ("b", 80), ("c", 82)]);
     let p = plan(&c, &s).await;
     assert_eq!(actions(&p), vec![("listener.web.a".to_string(), Update), ("listener.web.b".to_string(), Update)]);
-    assert!(p.warnings.iter().any(|w| w.starts_with("listener.web.a: listeners of load_balancer.web swap ports")), "{:?}", p.warnings);
+    assert!(
+        p.warnings.iter().any(|w| w.starts_with("listener.web.a: listeners of load_balancer.web swap ports")),
+        "{:?}",
+        p.warnings
+    );
     apply_converges(&c, &s).await;
     // A rotation of three.
     let s = stack(&[("a", 82), ("b", 81), ("c", 80)]);
@@ -786,7 +911,17 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     let arn_of = |s: &lbstack::stack_format::Stack, address: &str| {
         let c = &c;
         let (s, address) = (s.clone(), address.to_string());
-        async move { lbstack::live::read(c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
+        async move {
+            lbstack::live::read(c, &s)
+                .await
+                .unwrap()
+                .1
+                .resources
+                .into_iter()
+                .find(|r| r.address.to_string() == address)
+                .unwrap()
+                .id
+        }
     };
 
     let alb = "client_keep_alive: 7200, desync_mitigation: strictest, xff_header_processing: preserve, xff_client_port: true, preserve_host_header: true, tls_headers: true, waf_fail_open: true, zonal_shift: true, connection_logs: {bucket: conn-logs, prefix: web}, health_check_logs: {bucket: hc-logs, prefix: web}, other: {ipv6.deny_all_igw_traffic: true}";
@@ -839,11 +974,18 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     let p = plan(&c, &s).await;
     assert_eq!(
         actions(&p),
-        vec![("target_group.tcp".to_string(), Update), ("load_balancer.tcp".to_string(), Update), ("load_balancer.web".to_string(), Update)]
+        vec![
+            ("target_group.tcp".to_string(), Update),
+            ("load_balancer.tcp".to_string(), Update),
+            ("load_balancer.web".to_string(), Update)
+        ]
     );
     apply_converges(&c, &s).await;
     let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
-    assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("25"));
+    assert_eq!(
+        group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str),
+        Some("25")
+    );
     assert_eq!(group.get("target_health_state.unhealthy.draining_interval_seconds").map(String::as_str), Some("60"));
 
     // Left out: AWS's defaults come back.
@@ -854,11 +996,21 @@ async fn every_typed_elbv2_attribute_and_the_pass_through_round_trip() {
     assert_eq!(web.get("client_keep_alive.seconds").map(String::as_str), Some("3600"));
     assert_eq!(web.get("connection_logs.s3.enabled").map(String::as_str), Some("false"));
     assert_eq!(web.get("health_check_logs.s3.enabled").map(String::as_str), Some("false"));
-    assert_eq!(web.get("ipv6.deny_all_igw_traffic").map(String::as_str), Some("true"), "a pass-through key keeps its value");
+    assert_eq!(
+        web.get("ipv6.deny_all_igw_traffic").map(String::as_str),
+        Some("true"),
+        "a pass-through key keeps its value"
+    );
     let group = tg_attrs(arn_of(&s, "target_group.tcp").await).await;
     assert_eq!(group.get("proxy_protocol_v2.enabled").map(String::as_str), Some("false"));
-    assert_eq!(group.get("load_balancing.cross_zone.enabled").map(String::as_str), Some("use_load_balancer_configuration"));
-    assert_eq!(group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str), Some("off"));
+    assert_eq!(
+        group.get("load_balancing.cross_zone.enabled").map(String::as_str),
+        Some("use_load_balancer_configuration")
+    );
+    assert_eq!(
+        group.get("target_group_health.dns_failover.minimum_healthy_targets.percentage").map(String::as_str),
+        Some("off")
+    );
     destroy_converges(&c, &s).await;
 }
 
@@ -899,12 +1051,16 @@ async fn oidc_and_cognito_sign_in_round_trip_without_showing_the_secret() {
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let listener = live.resources.iter().find(|r| r.address.to_string() == "listener.web.https").unwrap();
     let out = c.elbv2.describe_listeners().listener_arns(&listener.id).send().await.unwrap();
-    let kinds: Vec<&str> = out.listeners()[0].default_actions().iter().filter_map(|a| a.r#type()).map(|t| t.as_str()).collect();
+    let kinds: Vec<&str> =
+        out.listeners()[0].default_actions().iter().filter_map(|a| a.r#type()).map(|t| t.as_str()).collect();
     assert_eq!(kinds, ["authenticate-oidc", "forward"]);
     let rules = c.elbv2.describe_rules().listener_arn(&listener.id).send().await.unwrap();
     let admin = rules.rules().iter().find(|r| r.is_default() == Some(false)).unwrap();
     let first = admin.actions().iter().min_by_key(|a| a.order()).unwrap();
-    assert_eq!(first.authenticate_cognito_config().and_then(|c| c.on_unauthenticated_request()).map(|u| u.as_str()), Some("deny"));
+    assert_eq!(
+        first.authenticate_cognito_config().and_then(|c| c.on_unauthenticated_request()).map(|u| u.as_str()),
+        Some("deny")
+    );
 
     // Changed in place; then no sign-in at all.
     let s = stack("            session_timeout: 3600\n", true);
@@ -919,7 +1075,8 @@ async fn oidc_and_cognito_sign_in_round_trip_without_showing_the_secret() {
     let s = stack("", true);
     // SAFETY: as above.
     unsafe { std::env::remove_var(&variable) };
-    let refused = lbstack::ops::plan(&c, &s, false).await.err().expect("a plan without the secret is refused").to_string();
+    let refused =
+        lbstack::ops::plan(&c, &s, false).await.err().expect("a plan without the secret is refused").to_string();
     assert!(refused.contains(&variable), "{refused}");
     destroy_converges(&c, &stack("", false)).await;
 }
@@ -955,7 +1112,14 @@ async fn a_rotated_oidc_secret_is_planned_and_sent_without_being_shown() {
         let out = c.elbv2.describe_tags().resource_arns(&listener).resource_arns(&rule).send().await.unwrap();
         out.tag_descriptions()
             .iter()
-            .map(|d| d.tags().iter().find(|t| t.key() == Some("lbstack:client-secret")).and_then(|t| t.value()).unwrap_or_default().to_string())
+            .map(|d| {
+                d.tags()
+                    .iter()
+                    .find(|t| t.key() == Some("lbstack:client-secret"))
+                    .and_then(|t| t.value())
+                    .unwrap_or_default()
+                    .to_string()
+            })
             .collect::<Vec<_>>()
     };
     let before = digests().await;
@@ -966,10 +1130,18 @@ async fn a_rotated_oidc_secret_is_planned_and_sent_without_being_shown() {
     // SAFETY: as above.
     unsafe { std::env::set_var(&variable, &second) };
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("listener.web.https".to_string(), Update), ("listener_rules.web.https".to_string(), Update)]);
+    assert_eq!(
+        actions(&p),
+        vec![("listener.web.https".to_string(), Update), ("listener_rules.web.https".to_string(), Update)]
+    );
     let text = lbstack::plan::render::human(&p, false);
-    let json = lbstack::plan::render::json(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() }).to_string();
-    assert!(text.contains("default_action.authenticate.client_secret (changed)") && text.contains("client_secret (changed)"), "{text}");
+    let json = lbstack::plan::render::json(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() })
+        .to_string();
+    assert!(
+        text.contains("default_action.authenticate.client_secret (changed)")
+            && text.contains("client_secret (changed)"),
+        "{text}"
+    );
     for shown in [&text, &json] {
         assert!(!shown.contains(&first) && !shown.contains(&second), "a secret reached the plan");
     }
@@ -986,11 +1158,30 @@ async fn a_rotated_oidc_secret_is_planned_and_sent_without_being_shown() {
 async fn subnet_groups_by_zone_and_by_name() {
     let c = clients().await;
     let name = unique("zones");
-    let subnets = c.ec2.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build()).send().await.unwrap();
-    let zone_of = |zone: &str| subnets.subnets().iter().find(|s| s.availability_zone() == Some(zone)).cloned().expect("a default subnet in the zone");
+    let subnets = c
+        .ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("default-for-az").values("true").build())
+        .send()
+        .await
+        .unwrap();
+    let zone_of = |zone: &str| {
+        subnets
+            .subnets()
+            .iter()
+            .find(|s| s.availability_zone() == Some(zone))
+            .cloned()
+            .expect("a default subnet in the zone")
+    };
     let (a, b) = (zone_of("us-east-1a"), zone_of("us-east-1b"));
     let tag = format!("{name}-named");
-    c.ec2.create_tags().resources(b.subnet_id().unwrap()).tags(aws_sdk_ec2::types::Tag::builder().key("Name").value(&tag).build()).send().await.unwrap();
+    c.ec2
+        .create_tags()
+        .resources(b.subnet_id().unwrap())
+        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value(&tag).build())
+        .send()
+        .await
+        .unwrap();
     let stack = |groups: &str| {
         load(&format!(
             "version: 1\nstack: {name}\nnetwork:\n  subnet_groups:\n{groups}target_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    subnets: two\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\n"
@@ -1000,20 +1191,29 @@ async fn subnet_groups_by_zone_and_by_name() {
     let s = stack(&format!("    two: {{zones: [us-east-1a, {zone_id}]}}\n    named: {{names: [{tag}]}}\n"));
     let p = apply_converges(&c, &s).await;
     let lb = p.changes.iter().find(|ch| ch.address.to_string() == "load_balancer.web").unwrap();
-    let mut chosen: Vec<&str> = lb.after.as_ref().unwrap()["subnets"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    let mut chosen: Vec<&str> =
+        lb.after.as_ref().unwrap()["subnets"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
     chosen.sort();
     let mut want = vec![a.subnet_id().unwrap(), b.subnet_id().unwrap()];
     want.sort();
     assert_eq!(chosen, want);
 
-    for (groups, says) in
-        [("    two: {zones: [us-east-1a, us-east-1z]}\n", "no subnet in zone us-east-1z"), ("    two: {names: [nothing-is-called-this]}\n", "no subnet named")]
-    {
-        let refused = lbstack::ops::plan(&c, &stack(groups), false).await.err().expect("the plan is refused").to_string();
+    for (groups, says) in [
+        ("    two: {zones: [us-east-1a, us-east-1z]}\n", "no subnet in zone us-east-1z"),
+        ("    two: {names: [nothing-is-called-this]}\n", "no subnet named"),
+    ] {
+        let refused =
+            lbstack::ops::plan(&c, &stack(groups), false).await.err().expect("the plan is refused").to_string();
         assert!(refused.contains(says), "{refused}");
     }
     destroy_converges(&c, &s).await;
-    c.ec2.delete_tags().resources(b.subnet_id().unwrap()).tags(aws_sdk_ec2::types::Tag::builder().key("Name").build()).send().await.unwrap();
+    c.ec2
+        .delete_tags()
+        .resources(b.subnet_id().unwrap())
+        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").build())
+        .send()
+        .await
+        .unwrap();
 }
 
 /// `for_each` repeats an entry: a map of colours to ports makes `api-blue` and `api-green`, each
@@ -1060,13 +1260,26 @@ async fn an_existing_certificate_is_looked_up_by_domain_and_used_as_is() {
         ))
     };
     let p = apply_converges(&c, &stack(&domain)).await;
-    assert!(p.changes.iter().all(|ch| ch.address.kind != lbstack::plan::Kind::Certificate), "a looked-up certificate is not the stack's");
-    assert_eq!(find(&p, "listener.web.https").after.as_ref().unwrap()["certificate"], newer.as_str(), "the newest of the two ({older} is older)");
-    let refused = lbstack::ops::plan(&c, &stack("nothing.example.invalid"), false).await.err().expect("refused").to_string();
+    assert!(
+        p.changes.iter().all(|ch| ch.address.kind != lbstack::plan::Kind::Certificate),
+        "a looked-up certificate is not the stack's"
+    );
+    assert_eq!(
+        find(&p, "listener.web.https").after.as_ref().unwrap()["certificate"],
+        newer.as_str(),
+        "the newest of the two ({older} is older)"
+    );
+    let refused =
+        lbstack::ops::plan(&c, &stack("nothing.example.invalid"), false).await.err().expect("refused").to_string();
     assert!(refused.contains("no issued certificate"), "{refused}");
     destroy_converges(&c, &stack(&domain)).await;
     for arn in [older, newer] {
-        c.acm.describe_certificate().certificate_arn(arn).send().await.expect("destroy leaves a looked-up certificate alone");
+        c.acm
+            .describe_certificate()
+            .certificate_arn(arn)
+            .send()
+            .await
+            .expect("destroy leaves a looked-up certificate alone");
     }
 }
 
@@ -1077,9 +1290,23 @@ async fn an_existing_certificate_is_looked_up_by_domain_and_used_as_is() {
 async fn existing_security_groups_are_looked_up_by_name_or_tags() {
     let c = clients().await;
     let name = unique("sglookup");
-    let vpc = c.ec2.describe_vpcs().filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = c
+        .ec2
+        .describe_vpcs()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
     let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
-    let platform = c.ec2.create_security_group().group_name(format!("{name}-platform")).description("platform").vpc_id(&vpc).send().await.unwrap();
+    let platform = c
+        .ec2
+        .create_security_group()
+        .group_name(format!("{name}-platform"))
+        .description("platform")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let platform = platform.group_id().unwrap().to_string();
     let tagged = c
         .ec2
@@ -1114,16 +1341,32 @@ async fn existing_security_groups_are_looked_up_by_name_or_tags() {
     let mut want = vec![platform.clone(), tagged.clone()];
     want.sort();
     assert_eq!(used, want);
-    assert!(p.changes.iter().filter(|ch| ch.address.kind == lbstack::plan::Kind::SecurityGroup).all(|ch| ch.address.key == "app"), "only `app` is the stack's");
+    assert!(
+        p.changes
+            .iter()
+            .filter(|ch| ch.address.kind == lbstack::plan::Kind::SecurityGroup)
+            .all(|ch| ch.address.key == "app"),
+        "only `app` is the stack's"
+    );
 
-    let refused = lbstack::ops::plan(&c, &stack("{name: no-such-group}"), false).await.err().expect("refused").to_string();
+    let refused =
+        lbstack::ops::plan(&c, &stack("{name: no-such-group}"), false).await.err().expect("refused").to_string();
     assert!(refused.contains("no group of"), "{refused}");
     destroy_converges(&c, &s).await;
     for id in [platform, tagged] {
-        let out = c.ec2.describe_security_groups().group_ids(&id).send().await.expect("destroy leaves looked-up groups alone");
+        let out = c
+            .ec2
+            .describe_security_groups()
+            .group_ids(&id)
+            .send()
+            .await
+            .expect("destroy leaves looked-up groups alone");
         assert_eq!(out.security_groups().len(), 1);
         // The load balancer's network interfaces hold the group for a while after it is gone.
-        crate::support::settled("deleting a looked-up group", &[lbstack::aws_error::Class::InUse], || c.ec2.delete_security_group().group_id(&id).send()).await;
+        crate::support::settled("deleting a looked-up group", &[lbstack::aws_error::Class::InUse], || {
+            c.ec2.delete_security_group().group_id(&id).send()
+        })
+        .await;
     }
 }
 
@@ -1148,13 +1391,26 @@ async fn listener_attributes_round_trip() {
     };
     let arn_of = |s: &lbstack::stack_format::Stack, address: &'static str| {
         let (c, s) = (c.clone(), s.clone());
-        async move { lbstack::live::read(&c, &s).await.unwrap().1.resources.into_iter().find(|r| r.address.to_string() == address).unwrap().id }
+        async move {
+            lbstack::live::read(&c, &s)
+                .await
+                .unwrap()
+                .1
+                .resources
+                .into_iter()
+                .find(|r| r.address.to_string() == address)
+                .unwrap()
+                .id
+        }
     };
     let s = stack(", tcp_idle_timeout: 1200", ", attributes: {routing.http.response.server.enabled: false}");
     apply_converges(&c, &s).await;
     let tcp = arn_of(&s, "listener.nlb.tcp").await;
     assert_eq!(value(tcp.clone(), "tcp.idle_timeout.seconds").await.as_deref(), Some("1200"));
-    assert_eq!(value(arn_of(&s, "listener.web.http").await, "routing.http.response.server.enabled").await.as_deref(), Some("false"));
+    assert_eq!(
+        value(arn_of(&s, "listener.web.http").await, "routing.http.response.server.enabled").await.as_deref(),
+        Some("false")
+    );
 
     let s = stack(", tcp_idle_timeout: 600", "");
     assert_eq!(actions(&plan(&c, &s).await), vec![("listener.nlb.tcp".to_string(), Update)]);
@@ -1179,7 +1435,11 @@ async fn shield_advanced_protection_comes_and_goes_with_the_setting() {
     };
     let on = stack("    shield: true\n");
     let p = crate::support::apply_converges(&c, &on).await;
-    assert!(p.changes.iter().any(|ch| ch.address.to_string() == "shield_protection.web" && ch.action == lbstack::plan::Action::Create));
+    assert!(
+        p.changes
+            .iter()
+            .any(|ch| ch.address.to_string() == "shield_protection.web" && ch.action == lbstack::plan::Action::Create)
+    );
     let lb = c.elbv2.describe_load_balancers().names(format!("{name}-web")).send().await.unwrap();
     let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
     let protection = c.shield.describe_protection().resource_arn(&lb_arn).send().await.unwrap();
@@ -1212,23 +1472,35 @@ async fn mutual_tls_with_a_trust_store_round_trips() {
             "version: 1\nstack: {name}\n{stores}target_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      https:\n        port: 443\n        protocol: HTTPS\n        certificates: [\"{cert}\"]\n{mtls}        default_action: {{forward: app}}\n"
         ))
     };
-    let store = |version: &str| format!("trust_stores:\n  clients: {{bucket: {name}-ca, key: bundle.pem, version: \"{version}\"}}\n");
+    let store = |version: &str| {
+        format!("trust_stores:\n  clients: {{bucket: {name}-ca, key: bundle.pem, version: \"{version}\"}}\n")
+    };
     let verify = "        mutual_authentication: {mode: verify, trust_store: clients}\n";
     let p = crate::support::apply_converges(&c, &stack(&store("1"), verify)).await;
     let created: Vec<String> = p.changes.iter().map(|ch| ch.address.to_string()).collect();
     assert!(created.contains(&"trust_store.clients".to_string()), "{created:?}");
     let lbs = c.elbv2.describe_load_balancers().names(format!("{name}-web")).send().await.unwrap();
-    let listeners = c.elbv2.describe_listeners().load_balancer_arn(lbs.load_balancers()[0].load_balancer_arn().unwrap()).send().await.unwrap();
+    let listeners = c
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(lbs.load_balancers()[0].load_balancer_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
     let mtls = listeners.listeners()[0].mutual_authentication().expect("mutual TLS is set");
     assert_eq!(mtls.mode(), Some("verify"));
     assert!(mtls.trust_store_arn().is_some_and(|a| a.contains(":truststore/")), "{mtls:?}");
 
     // A new bundle version: the trust store changes in place, the listener does not.
     let s = stack(&store("2"), verify);
-    assert_eq!(crate::support::actions(&crate::support::plan(&c, &s).await), vec![("trust_store.clients".to_string(), lbstack::plan::Action::Update)]);
+    assert_eq!(
+        crate::support::actions(&crate::support::plan(&c, &s).await),
+        vec![("trust_store.clients".to_string(), lbstack::plan::Action::Update)]
+    );
     crate::support::apply_converges(&c, &s).await;
 
-    crate::support::apply_converges(&c, &stack(&store("2"), "        mutual_authentication: {mode: passthrough}\n")).await;
+    crate::support::apply_converges(&c, &stack(&store("2"), "        mutual_authentication: {mode: passthrough}\n"))
+        .await;
     let p = crate::support::apply_converges(&c, &stack("", "")).await;
     let actions = crate::support::actions(&p);
     assert!(actions.contains(&("trust_store.clients".to_string(), lbstack::plan::Action::Delete)), "{actions:?}");
@@ -1271,7 +1543,10 @@ async fn regex_conditions_rewrites_and_jwt_validation_round_trip() {
     let kinds: Vec<&str> = rules[0].transforms().iter().filter_map(|t| t.r#type()).map(|t| t.as_str()).collect();
     assert_eq!(kinds, ["host-header-rewrite", "url-rewrite"]);
     let header = rules[1].conditions().iter().find_map(|c| c.http_header_config()).unwrap();
-    assert_eq!((header.http_header_name(), header.regex_values()), (Some("x-client"), ["^beta-[a-z]+$".to_string()].as_slice()));
+    assert_eq!(
+        (header.http_header_name(), header.regex_values()),
+        (Some("x-client"), ["^beta-[a-z]+$".to_string()].as_slice())
+    );
     let out = c.elbv2.describe_listeners().listener_arns(&listener).send().await.unwrap();
     let first = out.listeners()[0].default_actions().iter().min_by_key(|a| a.order()).unwrap();
     let claims = first.jwt_validation_config().map(|j| j.additional_claims().to_vec()).unwrap_or_default();
@@ -1292,11 +1567,21 @@ async fn regex_conditions_rewrites_and_jwt_validation_round_trip() {
     }
 
     // Changed in place: one update of the rules, one of the listener.
-    let s = stack("^web-[0-9]+\\.example\\.com$", &rewrite.replace("'/$1'", "'/v2/$1'"), &jwt.replace("[read, write]", "[read]"));
+    let s = stack(
+        "^web-[0-9]+\\.example\\.com$",
+        &rewrite.replace("'/$1'", "'/v2/$1'"),
+        &jwt.replace("[read, write]", "[read]"),
+    );
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("listener.web.https".to_string(), Update), ("listener_rules.web.https".to_string(), Update)]);
+    assert_eq!(
+        actions(&p),
+        vec![("listener.web.https".to_string(), Update), ("listener_rules.web.https".to_string(), Update)]
+    );
     apply_converges(&c, &s).await;
-    assert_eq!(read_rules().await[0].conditions().iter().find_map(|c| c.host_header_config()).unwrap().regex_values(), ["^web-[0-9]+\\.example\\.com$"]);
+    assert_eq!(
+        read_rules().await[0].conditions().iter().find_map(|c| c.host_header_config()).unwrap().regex_values(),
+        ["^web-[0-9]+\\.example\\.com$"]
+    );
 
     // Without rewrites and token checks: the transforms are reset, the listener forwards alone.
     let s = stack("^web-[0-9]+\\.example\\.com$", "", "");
@@ -1318,7 +1603,17 @@ async fn fixed_addresses_and_address_types_at_creation() {
     let (first, second) = (subnets[0].clone(), subnets[1].clone());
     let eip = |c: &lbstack::live::Clients| {
         let c = c.clone();
-        async move { c.ec2.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).send().await.unwrap().allocation_id().unwrap().to_string() }
+        async move {
+            c.ec2
+                .allocate_address()
+                .domain(aws_sdk_ec2::types::DomainType::Vpc)
+                .send()
+                .await
+                .unwrap()
+                .allocation_id()
+                .unwrap()
+                .to_string()
+        }
     };
     let (a, b) = (eip(&c).await, eip(&c).await);
     let stack = |addresses: &str| {
@@ -1329,17 +1624,33 @@ async fn fixed_addresses_and_address_types_at_creation() {
     let s = stack(&format!("      {first}: {{elastic_ip: {a}}}\n"));
     apply_converges(&c, &s).await;
     let read = || async {
-        let out = c.elbv2.describe_load_balancers().names(format!("{name}-nlb")).names(format!("{name}-v6")).send().await.unwrap();
+        let out = c
+            .elbv2
+            .describe_load_balancers()
+            .names(format!("{name}-nlb"))
+            .names(format!("{name}-v6"))
+            .send()
+            .await
+            .unwrap();
         out.load_balancers().to_vec()
     };
     let lbs = read().await;
     let nlb = lbs.iter().find(|l| l.load_balancer_name() == Some(&format!("{name}-nlb"))).unwrap();
-    let allocated: Vec<&str> = nlb.availability_zones().iter().flat_map(|z| z.load_balancer_addresses()).filter_map(|x| x.allocation_id()).collect();
+    let allocated: Vec<&str> = nlb
+        .availability_zones()
+        .iter()
+        .flat_map(|z| z.load_balancer_addresses())
+        .filter_map(|x| x.allocation_id())
+        .collect();
     assert_eq!(allocated, [a.as_str()]);
     let v6 = lbs.iter().find(|l| l.load_balancer_name() == Some(&format!("{name}-v6"))).unwrap();
     assert_eq!(v6.ip_address_type().map(|t| t.as_str()), Some("dualstack-without-public-ipv4"));
     let out = c.elbv2.describe_load_balancers().names(format!("{name}-pl")).send().await.unwrap();
-    assert_eq!(out.load_balancers()[0].enforce_security_group_inbound_rules_on_private_link_traffic(), Some("off"), "PrivateLink traffic passes the groups");
+    assert_eq!(
+        out.load_balancers()[0].enforce_security_group_inbound_rules_on_private_link_traffic(),
+        Some("off"),
+        "PrivateLink traffic passes the groups"
+    );
 
     // Import writes the Elastic IP back by subnet.
     let written = crate::support::imported(&name, &["--load-balancer", &format!("{name}-nlb")]);
@@ -1389,7 +1700,8 @@ async fn lambda_targets_carry_their_invoke_permission() {
     let c = clients().await;
     let name = unique("fn");
     let endpoint = crate::support::emulator_endpoint();
-    let (first, second) = (lambda_function(endpoint, &format!("{name}-a")), lambda_function(endpoint, &format!("{name}-b")));
+    let (first, second) =
+        (lambda_function(endpoint, &format!("{name}-a")), lambda_function(endpoint, &format!("{name}-b")));
     let stack = |target: &str| {
         load(&format!(
             "version: 1\nstack: {name}\ntarget_groups:\n  fn:\n    target_type: lambda\n    targets: [{{id: \"{target}\"}}]\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: fn}}}}\n"
@@ -1411,7 +1723,10 @@ async fn lambda_targets_carry_their_invoke_permission() {
     let granted = statements(&first).await;
     assert_eq!(granted.len(), 1, "{granted:?}");
     assert_eq!(granted[0]["Principal"]["Service"], "elasticloadbalancing.amazonaws.com");
-    assert!(granted[0]["Condition"]["ArnLike"]["AWS:SourceArn"].as_str().is_some_and(|a| a.contains(":targetgroup/")), "{granted:?}");
+    assert!(
+        granted[0]["Condition"]["ArnLike"]["AWS:SourceArn"].as_str().is_some_and(|a| a.contains(":targetgroup/")),
+        "{granted:?}"
+    );
 
     // Another function: registered after its permission, the first one's permission taken back.
     apply_converges(&c, &stack(&second)).await;

@@ -27,7 +27,9 @@ fn run_steps(workflow: &str) -> Vec<(String, String, String)> {
         } else if let Some(script) = text.strip_prefix("run: ") {
             if script == "|" {
                 let mut body = Vec::new();
-                while i < lines.len() && (lines[i].trim().is_empty() || lines[i].len() - lines[i].trim_start().len() > indent) {
+                while i < lines.len()
+                    && (lines[i].trim().is_empty() || lines[i].len() - lines[i].trim_start().len() > indent)
+                {
                     body.push(lines[i].get(indent + 2..).unwrap_or_default());
                     i += 1;
                 }
@@ -43,12 +45,17 @@ fn run_steps(workflow: &str) -> Vec<(String, String, String)> {
 /// How GitHub runs a `run:` step on Linux: `bash -e {0}` when no shell is named, and
 /// `bash --noprofile --norc -eo pipefail {0}` under `shell: bash` (the workflow's defaults here).
 fn shell_flags(workflow: &str) -> &'static [&'static str] {
-    if workflow.contains("defaults:\n  run:\n    shell: bash\n") { &["--noprofile", "--norc", "-eo", "pipefail", "-c"] } else { &["-e", "-c"] }
+    if workflow.contains("defaults:\n  run:\n    shell: bash\n") {
+        &["--noprofile", "--norc", "-eo", "pipefail", "-c"]
+    } else {
+        &["-e", "-c"]
+    }
 }
 
 fn run_step(dir: &Path, stack: &Path, flags: &[&str], script: &str, endpoint: &str) -> std::process::Output {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_lbstack")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}:{}", dir.join("bin").display(), bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path =
+        format!("{}:{}:{}", dir.join("bin").display(), bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     Command::new("bash")
         .args(flags)
         .arg(script)
@@ -100,7 +107,11 @@ fn the_github_actions_example_runs() {
     .unwrap();
     // `gh`: records its arguments; `--edit-last` fails as it does before the first comment.
     let gh = dir.join("bin/gh");
-    std::fs::write(&gh, "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/../gh_calls\"\ncase \"$*\" in *--edit-last*) exit 1;; esac\n").unwrap();
+    std::fs::write(
+        &gh,
+        "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/../gh_calls\"\ncase \"$*\" in *--edit-last*) exit 1;; esac\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 
     let flags = shell_flags(&workflow);
@@ -111,7 +122,11 @@ fn the_github_actions_example_runs() {
     // And the failure before any plan is an event of the JSON log too.
     let log = std::fs::read_to_string(dir.join("apply.jsonl")).unwrap();
     let event: serde_json::Value = serde_json::from_str(log.lines().last().expect("one event")).unwrap();
-    assert_eq!((event["type"].as_str(), event["diagnostic"]["severity"].as_str()), (Some("diagnostic"), Some("error")), "{log}");
+    assert_eq!(
+        (event["type"].as_str(), event["diagnostic"]["severity"].as_str()),
+        (Some("diagnostic"), Some("error")),
+        "{log}"
+    );
     assert!(event["diagnostic"]["summary"].as_str().unwrap().contains("GetCallerIdentity"), "{log}");
     for (job, step, script) in steps.iter().filter(|(_, n, _)| n != "Install lbstack") {
         let o = run_step(&dir, &stack, flags, script, emulator_endpoint());
@@ -127,7 +142,8 @@ fn the_github_actions_example_runs() {
     let saved: serde_json::Value = serde_json::from_str(&read("plan.json")).unwrap();
     assert!(saved["resource_changes"].as_array().is_some_and(|c| !c.is_empty()), "{saved}");
     assert_eq!(read("gh_calls"), "pr comment 7 --body-file plan.md --edit-last\npr comment 7 --body-file plan.md\n");
-    let events: Vec<serde_json::Value> = read("apply.jsonl").lines().map(|l| serde_json::from_str(l).expect("one JSON event per line")).collect();
+    let events: Vec<serde_json::Value> =
+        read("apply.jsonl").lines().map(|l| serde_json::from_str(l).expect("one JSON event per line")).collect();
     assert!(events.iter().any(|e| e["type"] == "apply_complete"));
     assert_eq!(events.last().unwrap()["type"], "change_summary");
 

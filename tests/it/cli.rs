@@ -7,7 +7,10 @@ use serde_json::Value;
 fn validate_exit_codes() {
     let ok = lbstack().args(["validate", "stacks/shop.yaml", "examples/nlb.yaml"]).output().unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
-    let bad = lbstack().args(["validate", "stacks/shop.yaml", "tests/fixtures/invalid/08-unknown-reference.yaml"]).output().unwrap();
+    let bad = lbstack()
+        .args(["validate", "stacks/shop.yaml", "tests/fixtures/invalid/08-unknown-reference.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     let text = String::from_utf8(bad.stdout).unwrap();
     assert!(text.contains("stacks/shop.yaml: valid"), "{text}");
@@ -17,7 +20,10 @@ fn validate_exit_codes() {
 
 #[test]
 fn validate_json_has_ranges() {
-    let out = lbstack().args(["validate", "--output", "json", "tests/fixtures/invalid/11-port-out-of-range.yaml"]).output().unwrap();
+    let out = lbstack()
+        .args(["validate", "--output", "json", "tests/fixtures/invalid/11-port-out-of-range.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(doc["valid"], false);
@@ -30,9 +36,17 @@ fn validate_json_has_ranges() {
     assert_eq!(d["code"], "schema", "the check that found it");
 
     // Every diagnostic carries a stable code: the check, or the kind of resource it is about.
-    let out = lbstack().args(["validate", "--output", "json", "tests/fixtures/invalid/85-output-names.yaml"]).output().unwrap();
+    let out = lbstack()
+        .args(["validate", "--output", "json", "tests/fixtures/invalid/85-output-names.yaml"])
+        .output()
+        .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = doc["files"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().expect("a code")).collect();
+    let codes: Vec<&str> = doc["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().expect("a code"))
+        .collect();
     assert!(codes.contains(&"output") && codes.contains(&"reference"), "{codes:?}");
 }
 
@@ -71,14 +85,21 @@ fn schema_is_valid_json_and_describes_the_format() {
 fn committed_docs_and_schema_are_current() {
     let docs = lbstack().arg("docs").output().unwrap();
     let committed = std::fs::read_to_string(repo_root().join("docs/stack-format.md")).unwrap();
-    assert!(committed == String::from_utf8(docs.stdout).unwrap(), "docs/stack-format.md is stale: run `cargo run -- docs > docs/stack-format.md`");
+    assert!(
+        committed == String::from_utf8(docs.stdout).unwrap(),
+        "docs/stack-format.md is stale: run `cargo run -- docs > docs/stack-format.md`"
+    );
     let schema = lbstack().arg("schema").output().unwrap();
     let committed = std::fs::read_to_string(repo_root().join("docs/stack-schema.json")).unwrap();
-    assert!(committed == String::from_utf8(schema.stdout).unwrap(), "docs/stack-schema.json is stale: run `cargo run -- schema > docs/stack-schema.json`");
+    assert!(
+        committed == String::from_utf8(schema.stdout).unwrap(),
+        "docs/stack-schema.json is stale: run `cargo run -- schema > docs/stack-schema.json`"
+    );
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("lbstack-cli-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir =
+        std::env::temp_dir().join(format!("lbstack-cli-{}-{:?}", std::process::id(), std::thread::current().id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -130,7 +151,10 @@ fn var_files_set_variables_and_var_wins() {
     let out = lbstack().arg("validate").arg(&stack).arg("--var-file").arg(&nested).output().unwrap();
     let text = output_text(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text.contains(&format!("{}:2:7: variable `port` is not a string, number or boolean", nested.display())), "{text}");
+    assert!(
+        text.contains(&format!("{}:2:7: variable `port` is not a string, number or boolean", nested.display())),
+        "{text}"
+    );
     assert!(!text.contains("hunter2"), "the file is never quoted: {text}");
     let out = lbstack().args(["schema", "--var-file"]).arg(&dev).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "a command without variables refuses the file");
@@ -148,7 +172,11 @@ fn terraform_habits_and_a_stack_without_outputs_are_answered_plainly() {
     }
     let o = lbstack().args(["output", "examples/minimal-alb.yaml"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("declares no `outputs:`"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("declares no `outputs:`"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// The editor schema (`lbstack schema`) agrees with `validate`, checked with a JSON Schema
@@ -174,7 +202,8 @@ fn the_editor_schema_agrees_with_validate() {
         }
     }
     for path in &valid {
-        let errors: Vec<String> = validator.iter_errors(&as_written(path)).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&as_written(path)).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{} fails the editor schema: {errors:#?}", path.display());
     }
     // Shapes validate refuses, the editor refuses too.
@@ -188,7 +217,10 @@ fn the_editor_schema_agrees_with_validate() {
         let (node, _) = lbstack::stack_format::yaml::parse(yaml);
         let doc = lbstack::stack_format::values::to_json(&node.unwrap(), &mut Default::default());
         assert!(!validator.is_valid(&doc), "the editor schema accepts:\n{yaml}");
-        assert!(lbstack::stack_format::load_str("s.yaml", yaml, None, &[]).report.has_errors(), "validate accepts:\n{yaml}");
+        assert!(
+            lbstack::stack_format::load_str("s.yaml", yaml, None, &[]).report.has_errors(),
+            "validate accepts:\n{yaml}"
+        );
     }
 }
 
@@ -197,7 +229,8 @@ fn the_editor_schema_agrees_with_validate() {
 fn help_has_examples_that_work() {
     for sub in ["validate", "plan", "apply", "destroy", "policy"] {
         let help = String::from_utf8(lbstack().args([sub, "--help"]).output().unwrap().stdout).unwrap();
-        let examples = help.split("Examples:").nth(1).unwrap_or_else(|| panic!("`lbstack {sub} --help` has no examples:\n{help}"));
+        let examples =
+            help.split("Examples:").nth(1).unwrap_or_else(|| panic!("`lbstack {sub} --help` has no examples:\n{help}"));
         for line in examples.lines().map(str::trim).filter(|l| l.starts_with("lbstack ")) {
             let words: Vec<&str> = line.split(" #").next().unwrap().split_whitespace().collect();
             let help_of = String::from_utf8(lbstack().args([words[1], "--help"]).output().unwrap().stdout).unwrap();
@@ -231,7 +264,8 @@ fn man_pages_exist_for_every_command() {
         .collect();
     assert!(commands.len() > 10, "{commands:?}");
     for sub in commands.iter().filter(|c| **c != "help") {
-        let page = std::fs::read_to_string(dir.join(format!("lbstack-{sub}.1"))).unwrap_or_else(|e| panic!("lbstack-{sub}.1: {e}"));
+        let page = std::fs::read_to_string(dir.join(format!("lbstack-{sub}.1")))
+            .unwrap_or_else(|e| panic!("lbstack-{sub}.1: {e}"));
         assert!(page.contains(".SH \"EXIT STATUS\"") && page.contains(".SH ENVIRONMENT"), "lbstack-{sub}.1");
         assert!(main.contains(&format!("lbstack\\-{sub}(1)")), "lbstack.1 names lbstack-{sub}(1)");
     }

@@ -65,10 +65,26 @@ fn plan_apply_replan_destroy() {
     // A saved plan shows and applies from any folder: it records the stack file's absolute path.
     let elsewhere = std::env::temp_dir();
     let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["show", s]).output().unwrap();
-    assert!(o.status.success() && text(&o).contains("~ attributes.idle_timeout.timeout_seconds = \"120\" -> \"90\""), "{}", text(&o));
-    let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["show", s, "-o", "markdown"]).output().unwrap();
-    assert!(text(&o).contains("**Plan: 0 to add, 1 to change, 0 to destroy.**") && text(&o).contains("```diff"), "{}", text(&o));
-    let o = crate::support::lbstack_aws(&mut lbstack()).current_dir(&elsewhere).args(["show", s, "-o", "json"]).output().unwrap();
+    assert!(
+        o.status.success() && text(&o).contains("~ attributes.idle_timeout.timeout_seconds = \"120\" -> \"90\""),
+        "{}",
+        text(&o)
+    );
+    let o = crate::support::lbstack_aws(&mut lbstack())
+        .current_dir(&elsewhere)
+        .args(["show", s, "-o", "markdown"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&o).contains("**Plan: 0 to add, 1 to change, 0 to destroy.**") && text(&o).contains("```diff"),
+        "{}",
+        text(&o)
+    );
+    let o = crate::support::lbstack_aws(&mut lbstack())
+        .current_dir(&elsewhere)
+        .args(["show", s, "-o", "json"])
+        .output()
+        .unwrap();
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((doc["format_version"].as_str(), doc["summary"]["change"].as_u64()), (Some("2.0"), Some(1)));
     // The saved plan was the approval (as Terraform's): applying it asks nothing, even in CI.
@@ -92,7 +108,12 @@ fn exit_codes_ci_can_trust() {
     assert_eq!(lbstack().args(["plan", "--help"]).output().unwrap().status.code(), Some(0));
     assert_eq!(lbstack().args(["frobnicate"]).output().unwrap().status.code(), Some(1));
     // A reader that stops early: no panic message, no error.
-    let mut child = lbstack().arg("docs").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = lbstack()
+        .arg("docs")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&o.stderr));
@@ -106,7 +127,13 @@ fn exit_codes_ci_can_trust() {
 fn an_invalid_stack_never_reaches_aws() {
     // An endpoint where nothing listens: any AWS call would fail with a connection error.
     let o = lbstack()
-        .args(["apply", "tests/fixtures/invalid/08-unknown-reference.yaml", "--auto-approve", "--endpoint-url", "http://127.0.0.1:9"])
+        .args([
+            "apply",
+            "tests/fixtures/invalid/08-unknown-reference.yaml",
+            "--auto-approve",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
@@ -158,7 +185,12 @@ fn outputs_after_apply_and_by_name() {
     let o = run(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let shown = text(&o);
-    assert!(shown.contains("Outputs:") && shown.contains("web_url = \"") && shown.contains("app_arn = \"arn:aws:elasticloadbalancing:"), "{shown}");
+    assert!(
+        shown.contains("Outputs:")
+            && shown.contains("web_url = \"")
+            && shown.contains("app_arn = \"arn:aws:elasticloadbalancing:"),
+        "{shown}"
+    );
 
     let o = run(&["output", f, "web_url"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -172,10 +204,16 @@ fn outputs_after_apply_and_by_name() {
     // What CloudWatch dimensions take, and a security group's ARN (for IAM conditions, say).
     assert!(doc["web_suffix"].as_str().is_some_and(|s| s.starts_with(&format!("app/{name}-web/"))), "{doc}");
     assert!(doc["app_suffix"].as_str().is_some_and(|s| s.starts_with(&format!("targetgroup/{name}-app/"))), "{doc}");
-    assert!(doc["sg_arn"].as_str().is_some_and(|s| s.starts_with("arn:aws:ec2:us-east-1:") && s.contains(":security-group/sg-")), "{doc}");
+    assert!(
+        doc["sg_arn"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("arn:aws:ec2:us-east-1:") && s.contains(":security-group/sg-")),
+        "{doc}"
+    );
 
     let o = run(&["apply", f, "--auto-approve", "-o", "json"]);
-    let events: Vec<Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<Value> =
+        String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let outputs = events.iter().find(|e| e["type"] == "outputs").expect("an outputs event when nothing changed");
     assert_eq!(outputs["outputs"]["web_url"]["description"], "Where users go");
 
@@ -185,7 +223,11 @@ fn outputs_after_apply_and_by_name() {
     std::fs::write(&file, format!("{declared}  app_name: {{value: target_group.app.name}}\n")).unwrap();
     let o = run(&["plan", f, "--detailed-exitcode"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains(&format!("+ app_name = \"{name}-app\"")) && text(&o).contains("no resource changes"), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("+ app_name = \"{name}-app\"")) && text(&o).contains("no resource changes"),
+        "{}",
+        text(&o)
+    );
     let o = run(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains(&format!("app_name = \"{name}-app\"")), "{}", text(&o));

@@ -12,8 +12,14 @@ async fn reference(c: &lbstack::live::Clients) -> lbstack::stack_format::Stack {
     let color = unique("f").replace('-', "");
     let zone = format!("{color}.example.com");
     c.route53.create_hosted_zone().name(&zone).caller_reference(&zone).send().await.unwrap();
-    let text = std::fs::read_to_string(repo_root().join("stacks/shop.yaml")).unwrap().replace("    allowed: [blue, green]\n", "");
-    let vars = vec![("color".to_string(), color), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
+    let text = std::fs::read_to_string(repo_root().join("stacks/shop.yaml"))
+        .unwrap()
+        .replace("    allowed: [blue, green]\n", "");
+    let vars = vec![
+        ("color".to_string(), color),
+        ("zone".to_string(), zone.clone()),
+        ("domain".to_string(), format!("shop.{zone}")),
+    ];
     let loaded = lbstack::stack_format::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     loaded.stack.unwrap()
@@ -24,11 +30,19 @@ async fn apply(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, des
     apply_with(c, s, destroy, 1).await
 }
 
-async fn apply_with(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, destroy: bool, parallelism: usize) -> Result<(), String> {
+async fn apply_with(
+    c: &lbstack::live::Clients,
+    s: &lbstack::stack_format::Stack,
+    destroy: bool,
+    parallelism: usize,
+) -> Result<(), String> {
     let planned = lbstack::ops::plan(c, s, destroy).await.map_err(|e| format!("{e:#}"))?;
     let outcome = lbstack::ops::apply(c, s, &planned.plan, parallelism, |_| {}).await;
     if outcome.failed() {
-        return Err(format!("{:#?}", outcome.steps.iter().filter(|s| s.status != lbstack::apply::StepStatus::Done).collect::<Vec<_>>()));
+        return Err(format!(
+            "{:#?}",
+            outcome.steps.iter().filter(|s| s.status != lbstack::apply::StepStatus::Done).collect::<Vec<_>>()
+        ));
     }
     Ok(())
 }
@@ -40,19 +54,33 @@ async fn lose_answer(direct: &lbstack::live::Clients, n: usize) -> (bool, bool) 
     let proxy = FaultProxy::start(crate::support::spare_emulator_endpoint(), faults::drop_nth_write(n)).await;
     let c = proxy.clients().await;
     let s = reference(direct).await;
-    let lost = |log: Vec<faults::Call>| log.into_iter().find(|x| x.fault == faults::Fault::DropAnswer).map(|x| x.operation).unwrap_or_default();
-    apply(&c, &s, false).await.unwrap_or_else(|e| panic!("apply with write {n}'s answer ({}) lost failed: {e}", lost(proxy.log())));
+    let lost = |log: Vec<faults::Call>| {
+        log.into_iter().find(|x| x.fault == faults::Fault::DropAnswer).map(|x| x.operation).unwrap_or_default()
+    };
+    apply(&c, &s, false)
+        .await
+        .unwrap_or_else(|e| panic!("apply with write {n}'s answer ({}) lost failed: {e}", lost(proxy.log())));
     let dropped = lost(proxy.log());
     let dropped_apply = !dropped.is_empty();
     let again = lbstack::ops::plan(direct, &s, false).await.unwrap();
-    assert!(!again.plan.has_changes(), "write {n} ({dropped}) lost: the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
+    assert!(
+        !again.plan.has_changes(),
+        "write {n} ({dropped}) lost: the re-plan is not empty:\n{}",
+        lbstack::plan::render::human(&again.plan, false)
+    );
     inventory::assert_clean(&inventory::of(direct, &s.stack).await, &s.stack);
     proxy.set_schedule(faults::drop_nth_write(n));
-    apply(&c, &s, true).await.unwrap_or_else(|e| panic!("destroy with write {n}'s answer ({}) lost failed: {e}", lost(proxy.log())));
+    apply(&c, &s, true)
+        .await
+        .unwrap_or_else(|e| panic!("destroy with write {n}'s answer ({}) lost failed: {e}", lost(proxy.log())));
     let dropped = lost(proxy.log());
     let dropped_destroy = !dropped.is_empty();
     let left = inventory::of(direct, &s.stack).await;
-    assert!(left.is_empty(), "write {n} ({dropped}) lost in destroy: left {:?}", left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>());
+    assert!(
+        left.is_empty(),
+        "write {n} ({dropped}) lost in destroy: left {:?}",
+        left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>()
+    );
     crate::support::drop_zone(direct, &s.records["colour"].zone).await;
     (dropped_apply, dropped_destroy)
 }
@@ -130,7 +158,13 @@ async fn tag_by_hand(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stac
         let id = r.id.as_str();
         match r.address.kind {
             lbstack::plan::Kind::SecurityGroup | lbstack::plan::Kind::LaunchTemplate => {
-                c.ec2.create_tags().resources(id).tags(aws_sdk_ec2::types::Tag::builder().key("outsider").value("hand").build()).send().await.unwrap();
+                c.ec2
+                    .create_tags()
+                    .resources(id)
+                    .tags(aws_sdk_ec2::types::Tag::builder().key("outsider").value("hand").build())
+                    .send()
+                    .await
+                    .unwrap();
             }
             lbstack::plan::Kind::TargetGroup => {
                 let t = aws_sdk_elasticloadbalancingv2::types::Tag::builder().key("outsider").value("hand").build();
@@ -141,7 +175,12 @@ async fn tag_by_hand(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stac
                 c.wafv2.tag_resource().resource_arn(id).tags(t).send().await.unwrap();
             }
             lbstack::plan::Kind::AutoScalingGroup => {
-                let t = aws_sdk_autoscaling::types::Tag::builder().resource_id(id).resource_type("auto-scaling-group").key("outsider").value("hand").build();
+                let t = aws_sdk_autoscaling::types::Tag::builder()
+                    .resource_id(id)
+                    .resource_type("auto-scaling-group")
+                    .key("outsider")
+                    .value("hand")
+                    .build();
                 c.autoscaling.create_or_update_tags().tags(t).send().await.unwrap();
             }
             lbstack::plan::Kind::Alarm => {
@@ -172,7 +211,11 @@ async fn tags_added_outside_are_never_shown_or_removed_and_removed_tags_are_show
     let tagged = p.changes.iter().filter(|c| c.action == lbstack::plan::Action::Update).count();
     assert_eq!(tagged, 6, "{text}");
     for ch in p.changes.iter().filter(|c| c.action == lbstack::plan::Action::Update) {
-        assert!(ch.diffs.iter().any(|d| d.path == "tags.env" && d.after.is_none()), "{} does not show env removed:\n{text}", ch.address);
+        assert!(
+            ch.diffs.iter().any(|d| d.path == "tags.env" && d.after.is_none()),
+            "{} does not show env removed:\n{text}",
+            ch.address
+        );
         assert!(ch.diffs.iter().all(|d| d.path != "tags.outsider"), "{text}");
     }
     assert!(text.contains("- tags.env = \"test\""), "{text}");
@@ -188,7 +231,11 @@ async fn tags_added_outside_are_never_shown_or_removed_and_removed_tags_are_show
 
 /// Changes `address` in `s` so that it must be replaced; None for kinds that are never replaced
 /// (a listener is replaced with its load balancer).
-fn force_replacement(s: &mut lbstack::stack_format::Stack, address: &lbstack::plan::Address, round: usize) -> Option<()> {
+fn force_replacement(
+    s: &mut lbstack::stack_format::Stack,
+    address: &lbstack::plan::Address,
+    round: usize,
+) -> Option<()> {
     use lbstack::plan::Kind;
     let key = address.key.as_str();
     match address.kind {
@@ -200,7 +247,11 @@ fn force_replacement(s: &mut lbstack::stack_format::Stack, address: &lbstack::pl
         }
         Kind::IpSet => {
             let set = s.ip_sets.get_mut(key)?;
-            set.addresses = if set.addresses.iter().any(|a| a.contains(':')) { vec!["203.0.113.0/24".into()] } else { vec!["2001:db8::/32".into()] };
+            set.addresses = if set.addresses.iter().any(|a| a.contains(':')) {
+                vec!["203.0.113.0/24".into()]
+            } else {
+                vec!["2001:db8::/32".into()]
+            };
         }
         Kind::TargetGroup => {
             let tg = s.target_groups.get_mut(key)?;
@@ -220,7 +271,8 @@ fn force_replacement(s: &mut lbstack::stack_format::Stack, address: &lbstack::pl
                 p.simple = Some(serde_json::from_value(serde_json::json!({"adjust": 1})).unwrap());
             } else {
                 p.simple = None;
-                p.step = Some(serde_json::from_value(serde_json::json!({"steps": [{"upper": 0, "adjust": -1}]})).unwrap());
+                p.step =
+                    Some(serde_json::from_value(serde_json::json!({"steps": [{"upper": 0, "adjust": -1}]})).unwrap());
             }
         }
         _ => return None,
@@ -261,7 +313,11 @@ async fn replacing_any_referenced_resource_reaches_every_user() {
         assert!(change.action.is_replace(), "{target} is not replaced:\n{text}");
         for user in users {
             let u = p.changes.iter().find(|x| x.address == *user).unwrap();
-            assert_ne!(u.action, Action::NoOp, "{user} refers to {target}, which is replaced, but the plan leaves it alone:\n{text}");
+            assert_ne!(
+                u.action,
+                Action::NoOp,
+                "{user} refers to {target}, which is replaced, but the plan leaves it alone:\n{text}"
+            );
         }
         crate::support::apply_converges(&c, &s).await;
         walked += 1;
@@ -285,7 +341,9 @@ async fn the_reference_stack_converges_through_throttling_errors_resets_and_lost
         apply_with(&c, &s, false, 8).await.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         eprintln!("apply through faults: {:.1?}", start.elapsed());
         let log = proxy.log();
-        for fault in [faults::Fault::Throttle, faults::Fault::ServerError, faults::Fault::Reset, faults::Fault::DropAnswer] {
+        for fault in
+            [faults::Fault::Throttle, faults::Fault::ServerError, faults::Fault::Reset, faults::Fault::DropAnswer]
+        {
             assert!(log.iter().any(|c| c.fault == fault), "seed {seed} never injected {fault:?}");
         }
         let again = lbstack::ops::plan(&direct, &s, false).await.unwrap();
@@ -334,7 +392,8 @@ async fn a_conflict_stops_apply_before_any_write() {
         .unwrap()
         .to_string();
     let o = run_aws(&["plan", f, "--output", "json"]);
-    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", output_text(&o)));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", output_text(&o)));
     assert_eq!(doc["applyable"], false);
     assert_eq!(doc["conflicts"][0]["address"], "target_group.app");
     // CI reads a refused plan as a failure: neither "in sync" (0) nor "changes to apply" (2).
@@ -343,7 +402,10 @@ async fn a_conflict_stops_apply_before_any_write() {
     let o = run_aws(&["apply", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     let text = output_text(&o);
-    assert!(text.contains("target_group.app") && text.contains("refused") && text.contains("nothing was changed"), "{text}");
+    assert!(
+        text.contains("target_group.app") && text.contains("refused") && text.contains("nothing was changed"),
+        "{text}"
+    );
     let items = inventory::of(&c, &name).await;
     assert!(items.iter().all(|i| i.id == theirs), "apply wrote something: {items:?}");
     c.elbv2.delete_target_group().target_group_arn(theirs).send().await.unwrap();
@@ -365,7 +427,10 @@ async fn a_missing_zone_fails_the_plan_before_any_write() {
         let o = run_aws(&[verb, f, "--auto-approve"][..if verb == "plan" { 2 } else { 3 }]);
         assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
         let text = output_text(&o);
-        assert!(text.contains(&format!("record `www`: no Route 53 hosted zone `{name}.invalid` in this account")), "{text}");
+        assert!(
+            text.contains(&format!("record `www`: no Route 53 hosted zone `{name}.invalid` in this account")),
+            "{text}"
+        );
     }
     assert!(inventory::of(&c, &name).await.is_empty(), "nothing was created");
     // Destroy does not need the zone.
@@ -439,10 +504,19 @@ async fn one_apply_at_a_time() {
     let f = file.to_str().unwrap();
     let held = lbstack::lock::acquire(&c, &name, "apply").await.unwrap();
     for verb in ["apply", "destroy"] {
-        let o = lbstack_aws(&mut crate::support::lbstack()).env("LBSTACK_ACTOR", "second").args([verb, f, "--auto-approve"]).output().unwrap();
+        let o = lbstack_aws(&mut crate::support::lbstack())
+            .env("LBSTACK_ACTOR", "second")
+            .args([verb, f, "--auto-approve"])
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(1));
         let text = output_text(&o);
-        assert!(text.contains(&format!("stack `{name}` is locked by")) && text.contains("(apply)") && text.contains("--break-lock"), "{text}");
+        assert!(
+            text.contains(&format!("stack `{name}` is locked by"))
+                && text.contains("(apply)")
+                && text.contains("--break-lock"),
+            "{text}"
+        );
     }
     assert!(inventory::of(&c, &name).await.is_empty(), "a refused apply wrote nothing");
     // The holder crashed: break its lock, then apply works.
@@ -452,7 +526,12 @@ async fn one_apply_at_a_time() {
     // Two at once: one applies, the other refuses or finds nothing left to do.
     let start = || {
         let mut cmd = crate::support::lbstack();
-        lbstack_aws(&mut cmd).args(["apply", f, "--auto-approve"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+        lbstack_aws(&mut cmd)
+            .args(["apply", f, "--auto-approve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     };
     let (a, b) = (start(), start());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
@@ -465,7 +544,8 @@ async fn one_apply_at_a_time() {
     // A run killed on this machine left its lock: the next run sees the process is gone and takes over.
     let mut dead = std::process::Command::new("true").spawn().unwrap();
     dead.wait().unwrap();
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    let host =
+        std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
     let stale = serde_json::json!({"who": "killed", "host": host, "pid": dead.id(), "since": "2026-01-01T00:00:00Z", "operation": "apply", "token": "old"});
     c.ssm
         .put_parameter()
@@ -476,10 +556,18 @@ async fn one_apply_at_a_time() {
         .await
         .unwrap();
     let o = crate::support::run_aws(&["apply", f, "--auto-approve"]);
-    assert!(o.status.success() && output_text(&o).contains("which no longer runs: taking it over"), "{}", output_text(&o));
+    assert!(
+        o.status.success() && output_text(&o).contains("which no longer runs: taking it over"),
+        "{}",
+        output_text(&o)
+    );
     // Nothing to do: --stats still says what reading cost.
     let o = crate::support::run_aws(&["apply", f, "--auto-approve", "--stats"]);
-    assert!(o.status.success() && output_text(&o).contains("No changes.") && output_text(&o).contains("AWS API calls:"), "{}", output_text(&o));
+    assert!(
+        o.status.success() && output_text(&o).contains("No changes.") && output_text(&o).contains("AWS API calls:"),
+        "{}",
+        output_text(&o)
+    );
     let o = crate::support::run_aws(&["destroy", f, "--auto-approve"]);
     assert!(o.status.success(), "{}", output_text(&o));
 }
@@ -518,15 +606,31 @@ async fn a_failed_destroy_is_reported_as_one() {
         .await
         .unwrap();
     let ours = ours.security_groups()[0].group_id().unwrap().to_string();
-    let theirs = c.ec2.create_security_group().group_name(format!("{name}-theirs")).description("outside the stack").vpc_id(&vpc).send().await.unwrap();
+    let theirs = c
+        .ec2
+        .create_security_group()
+        .group_name(format!("{name}-theirs"))
+        .description("outside the stack")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let theirs = theirs.group_id().unwrap().to_string();
     let pair = aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(&ours).build();
-    let rule = aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(8080).to_port(8080).user_id_group_pairs(pair).build();
+    let rule = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(8080)
+        .to_port(8080)
+        .user_id_group_pairs(pair)
+        .build();
     c.ec2.authorize_security_group_ingress().group_id(&theirs).ip_permissions(rule.clone()).send().await.unwrap();
     let o = run_aws(&["destroy", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(1));
     let text = output_text(&o);
-    assert!(text.contains("Destroy failed.") && text.contains("DependencyViolation") && text.contains("run destroy again"), "{text}");
+    assert!(
+        text.contains("Destroy failed.") && text.contains("DependencyViolation") && text.contains("run destroy again"),
+        "{text}"
+    );
     c.ec2.revoke_security_group_ingress().group_id(&theirs).ip_permissions(rule).send().await.unwrap();
     assert!(run_aws(&["destroy", f, "--auto-approve"]).status.success());
     c.ec2.delete_security_group().group_id(&theirs).send().await.unwrap();
@@ -550,13 +654,27 @@ async fn the_stacks_own_schedules_are_not_drift() {
     c.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&group).min_size(3).send().await.unwrap();
     let p = crate::support::plan(&c, &s).await;
     assert!(!p.has_changes(), "{}", lbstack::plan::render::human(&p, false));
-    let min =
-        || async { c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await.unwrap().auto_scaling_groups()[0].min_size() };
+    let min = || async {
+        c.autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(&group)
+            .send()
+            .await
+            .unwrap()
+            .auto_scaling_groups()[0]
+            .min_size()
+    };
     // The stack's min changes from 1 to 2: planned and applied.
     let s = crate::support::load(&format!("version: 1\nstack: {name}\n{}", body(2)));
     let p = crate::support::plan(&c, &s).await;
     let g = p.changes.iter().find(|x| x.address.to_string() == "autoscaling_group.app").unwrap();
-    assert!(g.diffs.iter().any(|d| d.path == "min" && d.before == Some(serde_json::json!(3)) && d.after == Some(serde_json::json!(2))), "{:?}", g.diffs);
+    assert!(
+        g.diffs.iter().any(|d| d.path == "min"
+            && d.before == Some(serde_json::json!(3))
+            && d.after == Some(serde_json::json!(2))),
+        "{:?}",
+        g.diffs
+    );
     crate::support::apply_converges(&c, &s).await;
     assert_eq!(min().await, Some(2));
     // Fires again, and a change elsewhere in the group (a tag) leaves the schedule's size alone.
@@ -585,7 +703,11 @@ async fn a_fixed_name_is_never_dropped_by_a_replacement() {
     // The port cannot change in place: refused, naming the fixed name and what to do.
     let p = crate::support::plan(&c, &stack("corp", 9090, "")).await;
     let refused = p.conflicts.iter().find(|x| x.address.to_string() == "target_group.api").expect("refused");
-    assert!(refused.reason.contains(&format!("`{name}-corp` is fixed")) && refused.reason.contains("remove `name:`"), "{}", refused.reason);
+    assert!(
+        refused.reason.contains(&format!("`{name}-corp` is fixed")) && refused.reason.contains("remove `name:`"),
+        "{}",
+        refused.reason
+    );
     assert!(!p.applyable());
 
     // A new name is the way: the replacement takes it, the listener moves, the old one goes.

@@ -27,7 +27,12 @@ fn blocks(text: &str) -> Vec<(String, usize, String)> {
         let trimmed = line.trim_start();
         match &mut open {
             None if trimmed.starts_with("```") => {
-                open = Some((trimmed.trim_start_matches('`').trim().to_string(), n + 2, Vec::new(), line.len() - trimmed.len()))
+                open = Some((
+                    trimmed.trim_start_matches('`').trim().to_string(),
+                    n + 2,
+                    Vec::new(),
+                    line.len() - trimmed.len(),
+                ))
             }
             Some((lang, start, body, _)) if trimmed.starts_with("```") => {
                 out.push((lang.clone(), *start, body.join("\n")));
@@ -79,7 +84,12 @@ fn every_stack_shown_validates() {
                 continue;
             }
             let loaded = lbstack::stack_format::load_str("shown.yaml", &body, Some(&repo_root()), &[]);
-            assert!(!loaded.report.has_errors(), "{}:{line}: the stack shown does not validate:\n{}", page.display(), loaded.report.render_short());
+            assert!(
+                !loaded.report.has_errors(),
+                "{}:{line}: the stack shown does not validate:\n{}",
+                page.display(),
+                loaded.report.render_short()
+            );
             checked += 1;
         }
     }
@@ -108,7 +118,10 @@ fn every_command_shown_exists_with_its_flags() {
             let words: Vec<&str> = command.split_whitespace().collect();
             // `plan\|apply` in a table: each alternative is a command.
             for sub in words[1].replace("\\|", "|").split('|') {
-                if sub.starts_with('-') || sub.chars().all(|c| c.is_ascii_uppercase()) || (!in_block && !subcommands.contains(&sub.to_string())) {
+                if sub.starts_with('-')
+                    || sub.chars().all(|c| c.is_ascii_uppercase())
+                    || (!in_block && !subcommands.contains(&sub.to_string()))
+                {
                     continue;
                 }
                 let text = help.entry(sub.to_string()).or_insert_with(|| {
@@ -119,7 +132,11 @@ fn every_command_shown_exists_with_its_flags() {
                 for flag in words.iter().filter(|w| w.starts_with("--")) {
                     let flag = flag.split(['=', '|', '\\', ']', ')', '`', ',']).next().unwrap();
                     if flag.len() > 2 {
-                        assert!(text.contains(flag), "{}:{line}: `{command}`: `lbstack {sub}` has no `{flag}`", page.display());
+                        assert!(
+                            text.contains(flag),
+                            "{}:{line}: `{command}`: `lbstack {sub}` has no `{flag}`",
+                            page.display()
+                        );
                     }
                 }
                 checked += 1;

@@ -11,11 +11,26 @@ use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
 async fn elbv2_and_ec2_reach_the_emulator() {
     let config = emulator_config().await;
     let clients = lbstack::live::Clients::new(&config);
-    let vpcs = clients.ec2.describe_vpcs().filters(Filter::builder().name("is-default").values("true").build()).send().await.expect("DescribeVpcs answers");
+    let vpcs = clients
+        .ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .expect("DescribeVpcs answers");
     let vpc = vpcs.vpcs()[0].vpc_id().expect("the default VPC has an id").to_string();
 
     let name = format!("smoke-{}", std::process::id());
-    clients.elbv2.create_target_group().name(&name).protocol(ProtocolEnum::Http).port(80).vpc_id(&vpc).send().await.expect("CreateTargetGroup");
+    clients
+        .elbv2
+        .create_target_group()
+        .name(&name)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("CreateTargetGroup");
     let found = clients.elbv2.describe_target_groups().names(&name).send().await.expect("DescribeTargetGroups");
     assert_eq!(found.target_groups().len(), 1);
     assert_eq!(found.target_groups()[0].port(), Some(80));
@@ -30,7 +45,9 @@ async fn elbv2_and_ec2_reach_the_emulator() {
 /// relies on (each fix is in localstack/moto_server.py).
 #[tokio::test]
 async fn repeated_creates_answer_like_aws() {
-    use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, FixedResponseActionConfig, LoadBalancerTypeEnum};
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, FixedResponseActionConfig, LoadBalancerTypeEnum,
+    };
     let clients = lbstack::live::Clients::new(&emulator_config().await);
     let name = crate::support::unique("emu");
     let subnets: Vec<String> = clients
@@ -46,16 +63,35 @@ async fn repeated_creates_answer_like_aws() {
         .map(|s| s.subnet_id().unwrap().to_string())
         .collect();
     // An identical CreateLoadBalancer returns the load balancer that exists; another type is refused.
-    let create = |kind: LoadBalancerTypeEnum| clients.elbv2.create_load_balancer().name(&name).set_subnets(Some(subnets.clone())).r#type(kind).send();
-    let first = create(LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let again = create(LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let create = |kind: LoadBalancerTypeEnum| {
+        clients.elbv2.create_load_balancer().name(&name).set_subnets(Some(subnets.clone())).r#type(kind).send()
+    };
+    let first = create(LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let again = create(LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
     assert_eq!(first, again);
     let other = create(LoadBalancerTypeEnum::Network).await.unwrap_err();
     assert_eq!(lbstack::aws_error::class_of(&other), lbstack::aws_error::Class::AlreadyExists);
     // An identical CreateListener returns the listener on that port.
-    let fixed =
-        Action::builder().r#type(ActionTypeEnum::FixedResponse).fixed_response_config(FixedResponseActionConfig::builder().status_code("404").build()).build();
-    let listener = || clients.elbv2.create_listener().load_balancer_arn(&first).port(80).protocol(ProtocolEnum::Http).default_actions(fixed.clone()).send();
+    let fixed = Action::builder()
+        .r#type(ActionTypeEnum::FixedResponse)
+        .fixed_response_config(FixedResponseActionConfig::builder().status_code("404").build())
+        .build();
+    let listener = || {
+        clients
+            .elbv2
+            .create_listener()
+            .load_balancer_arn(&first)
+            .port(80)
+            .protocol(ProtocolEnum::Http)
+            .default_actions(fixed.clone())
+            .send()
+    };
     let l1 = listener().await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
     let l2 = listener().await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
     assert_eq!(l1, l2);
@@ -91,7 +127,10 @@ async fn repeated_creates_answer_like_aws() {
         .create_launch_template()
         .launch_template_name(&name)
         .launch_template_data(
-            aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).build(),
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-12c6146b")
+                .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+                .build(),
         )
         .send()
         .await
@@ -105,19 +144,31 @@ async fn repeated_creates_answer_like_aws() {
             .min_size(0)
             .max_size(1)
             .vpc_zone_identifier(subnets[0].clone())
-            .launch_template(aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_id(&lt_id).build())
+            .launch_template(
+                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_id(&lt_id).build(),
+            )
             .send()
     };
     group().await.unwrap();
     let taken = group().await.unwrap_err();
     assert_eq!(aws_sdk_autoscaling::error::ProvideErrorMetadata::code(&taken), Some("AlreadyExists"));
-    clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(true).send().await.unwrap();
+    clients
+        .autoscaling
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(&name)
+        .force_delete(true)
+        .send()
+        .await
+        .unwrap();
     clients.ec2.delete_launch_template().launch_template_id(&lt_id).send().await.unwrap();
     // Concurrent RequestCertificate calls with one idempotency token make one certificate.
     let token = name.replace('-', "");
-    let request = || clients.acm.request_certificate().domain_name(format!("{token}.example.com")).idempotency_token(&token).send();
+    let request = || {
+        clients.acm.request_certificate().domain_name(format!("{token}.example.com")).idempotency_token(&token).send()
+    };
     let arns = futures_util::future::join_all((0..8).map(|_| request())).await;
-    let arns: std::collections::BTreeSet<String> = arns.into_iter().map(|r| r.unwrap().certificate_arn().unwrap().to_string()).collect();
+    let arns: std::collections::BTreeSet<String> =
+        arns.into_iter().map(|r| r.unwrap().certificate_arn().unwrap().to_string()).collect();
     assert_eq!(arns.len(), 1, "{arns:?}");
     clients.acm.delete_certificate().certificate_arn(arns.first().unwrap()).send().await.unwrap();
 }
@@ -131,12 +182,29 @@ async fn launch_templates_are_listed_past_fifteen() {
     let prefix = crate::support::unique("lt15");
     for i in 0..20 {
         let data = RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
-        clients.ec2.create_launch_template().launch_template_name(format!("{prefix}-{i}")).launch_template_data(data).send().await.unwrap();
+        clients
+            .ec2
+            .create_launch_template()
+            .launch_template_name(format!("{prefix}-{i}"))
+            .launch_template_data(data)
+            .send()
+            .await
+            .unwrap();
     }
     let named = Filter::builder().name("launch-template-name").values(format!("{prefix}-*")).build();
     let one_call = clients.ec2.describe_launch_templates().filters(named.clone()).send().await.unwrap();
     assert_eq!(one_call.launch_templates().len(), 20, "without MaxResults AWS answers every template at once");
-    let paged: Vec<_> = clients.ec2.describe_launch_templates().filters(named).max_results(6).into_paginator().items().send().try_collect().await.unwrap();
+    let paged: Vec<_> = clients
+        .ec2
+        .describe_launch_templates()
+        .filters(named)
+        .max_results(6)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(paged.len(), 20, "pages of 6 reach all 20");
     for i in 0..20 {
         clients.ec2.delete_launch_template().launch_template_name(format!("{prefix}-{i}")).send().await.unwrap();
@@ -146,14 +214,22 @@ async fn launch_templates_are_listed_past_fifteen() {
 // ------------------------------------------------------------------ AWS's rules (localstack/aws_rules.py)
 
 /// The AWS error code of a failed call.
-fn code<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String {
+fn code<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> String {
     aws_smithy_types::error::metadata::ProvideErrorMetadata::code(e).unwrap_or("(none)").to_string()
 }
 
 /// Two default subnets and the default VPC, for resources the emulator tests make by hand.
 async fn network(c: &lbstack::live::Clients) -> (Vec<String>, String) {
     let subnets = crate::support::default_subnets(c).await.into_iter().take(2).collect();
-    let vpcs = c.ec2.describe_vpcs().filters(Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpcs = c
+        .ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
     (subnets, vpcs.vpcs()[0].vpc_id().unwrap().to_string())
 }
 
@@ -164,7 +240,12 @@ fn forward(tg: &str) -> aws_sdk_elasticloadbalancingv2::types::Action {
 
 /// Wait until a load balancer is active, as AWS makes a caller wait (the emulator's clock is fast).
 async fn active(c: &lbstack::live::Clients, arn: &str) {
-    c.elbv2.wait_until_load_balancer_available().load_balancer_arns(arn).wait(std::time::Duration::from_secs(600)).await.unwrap();
+    c.elbv2
+        .wait_until_load_balancer_available()
+        .load_balancer_arns(arn)
+        .wait(std::time::Duration::from_secs(600))
+        .await
+        .unwrap();
 }
 
 /// Load balancers: deletion protection, one listener per port, a certificate on HTTPS, protocols
@@ -172,31 +253,62 @@ async fn active(c: &lbstack::live::Clients, arn: &str) {
 /// settings each protocol takes. Each refusal has AWS's code; what AWS accepts is accepted.
 #[tokio::test]
 async fn load_balancers_refuse_what_aws_refuses() {
-    use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, LoadBalancerTypeEnum, Matcher, ProtocolEnum, TargetGroupAttribute};
+    use aws_sdk_elasticloadbalancingv2::types::{
+        LoadBalancerAttribute, LoadBalancerTypeEnum, Matcher, ProtocolEnum, TargetGroupAttribute,
+    };
     let c = lbstack::live::Clients::new(&emulator_config().await);
     let name = crate::support::unique("rules");
     let (subnets, vpc) = network(&c).await;
     let lb = |suffix: &str, kind: LoadBalancerTypeEnum| {
-        c.elbv2.create_load_balancer().name(format!("{name}-{suffix}")).set_subnets(Some(subnets.clone())).r#type(kind).send()
+        c.elbv2
+            .create_load_balancer()
+            .name(format!("{name}-{suffix}"))
+            .set_subnets(Some(subnets.clone()))
+            .r#type(kind)
+            .send()
     };
-    let alb = lb("a", LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let other = lb("b", LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let nlb = lb("n", LoadBalancerTypeEnum::Network).await.unwrap().load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let tg =
-        |suffix: &str, protocol: ProtocolEnum| c.elbv2.create_target_group().name(format!("{name}-{suffix}")).protocol(protocol).port(80).vpc_id(&vpc).send();
+    let alb = lb("a", LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let other = lb("b", LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let nlb = lb("n", LoadBalancerTypeEnum::Network).await.unwrap().load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let tg = |suffix: &str, protocol: ProtocolEnum| {
+        c.elbv2.create_target_group().name(format!("{name}-{suffix}")).protocol(protocol).port(80).vpc_id(&vpc).send()
+    };
     let web = tg("web", ProtocolEnum::Http).await.unwrap().target_groups()[0].target_group_arn().unwrap().to_string();
     let tcp = tg("tcp", ProtocolEnum::Tcp).await.unwrap().target_groups()[0].target_group_arn().unwrap().to_string();
     let tls = tg("tls", ProtocolEnum::Tls).await.unwrap().target_groups()[0].target_group_arn().unwrap().to_string();
 
     let listener = |lb: &str, port: i32, protocol: ProtocolEnum, tg: &str| {
-        c.elbv2.create_listener().load_balancer_arn(lb).port(port).protocol(protocol).default_actions(forward(tg)).send()
+        c.elbv2
+            .create_listener()
+            .load_balancer_arn(lb)
+            .port(port)
+            .protocol(protocol)
+            .default_actions(forward(tg))
+            .send()
     };
-    let http = listener(&alb, 80, ProtocolEnum::Http, &web).await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
-    let alt = listener(&alb, 8080, ProtocolEnum::Http, &web).await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
+    let http =
+        listener(&alb, 80, ProtocolEnum::Http, &web).await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
+    let alt = listener(&alb, 8080, ProtocolEnum::Http, &web).await.unwrap().listeners()[0]
+        .listener_arn()
+        .unwrap()
+        .to_string();
     // A port another listener holds: DuplicateListener, on create (other settings) and on modify.
-    let spare = tg("spare", ProtocolEnum::Http).await.unwrap().target_groups()[0].target_group_arn().unwrap().to_string();
+    let spare =
+        tg("spare", ProtocolEnum::Http).await.unwrap().target_groups()[0].target_group_arn().unwrap().to_string();
     assert_eq!(code(&listener(&alb, 80, ProtocolEnum::Http, &spare).await.unwrap_err()), "DuplicateListener");
-    assert_eq!(code(&c.elbv2.modify_listener().listener_arn(&alt).port(80).send().await.unwrap_err()), "DuplicateListener");
+    assert_eq!(
+        code(&c.elbv2.modify_listener().listener_arn(&alt).port(80).send().await.unwrap_err()),
+        "DuplicateListener"
+    );
     // HTTPS needs a certificate; an application load balancer takes no TCP listener, and
     // forwards to no TCP target group.
     assert_eq!(code(&listener(&alb, 443, ProtocolEnum::Https, &web).await.unwrap_err()), "ValidationError");
@@ -206,7 +318,8 @@ async fn load_balancers_refuse_what_aws_refuses() {
     assert_eq!(code(&listener(&other, 80, ProtocolEnum::Http, &web).await.unwrap_err()), "TargetGroupAssociationLimit");
     // A network listener moves to TLS (with a certificate) and UDP: AWS takes both.
     let cert = crate::support::imported_certificate(&c, &format!("{name}.example.com")).await;
-    let tcp_listener = listener(&nlb, 443, ProtocolEnum::Tcp, &tcp).await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
+    let tcp_listener =
+        listener(&nlb, 443, ProtocolEnum::Tcp, &tcp).await.unwrap().listeners()[0].listener_arn().unwrap().to_string();
     let certificate = aws_sdk_elasticloadbalancingv2::types::Certificate::builder().certificate_arn(&cert).build();
     c.elbv2
         .modify_listener()
@@ -221,18 +334,32 @@ async fn load_balancers_refuse_what_aws_refuses() {
     let modify = c.elbv2.modify_target_group().target_group_arn(&web).health_check_timeout_seconds(30).send().await;
     assert_eq!(code(&modify.unwrap_err()), "ValidationError");
     // On create, against AWS's default timeout: 5 s for an HTTP group, so an interval of 5 is refused.
-    let fast = c.elbv2.create_target_group().name(format!("{name}-fast")).protocol(ProtocolEnum::Http).port(80).vpc_id(&vpc);
+    let fast =
+        c.elbv2.create_target_group().name(format!("{name}-fast")).protocol(ProtocolEnum::Http).port(80).vpc_id(&vpc);
     assert_eq!(code(&fast.health_check_interval_seconds(5).send().await.unwrap_err()), "ValidationError");
-    let modify = c.elbv2.modify_target_group().target_group_arn(&web).health_check_protocol(ProtocolEnum::Tcp).send().await;
+    let modify =
+        c.elbv2.modify_target_group().target_group_arn(&web).health_check_protocol(ProtocolEnum::Tcp).send().await;
     assert_eq!(code(&modify.unwrap_err()), "InvalidConfigurationRequest");
     // A TCP group with an HTTP check keeps its matcher.
-    let req = c.elbv2.modify_target_group().target_group_arn(&tcp).health_check_protocol(ProtocolEnum::Http).health_check_path("/health");
+    let req = c
+        .elbv2
+        .modify_target_group()
+        .target_group_arn(&tcp)
+        .health_check_protocol(ProtocolEnum::Http)
+        .health_check_path("/health");
     req.matcher(Matcher::builder().http_code("200-299").build()).send().await.unwrap();
     let read = c.elbv2.describe_target_groups().target_group_arns(&tcp).send().await.unwrap();
     assert_eq!(read.target_groups()[0].matcher().and_then(|m| m.http_code()), Some("200-299"));
     // source_ip stickiness on a TLS group.
-    let sticky = [("stickiness.enabled", "true"), ("stickiness.type", "source_ip")].map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build());
-    let attrs = c.elbv2.modify_target_group_attributes().target_group_arn(&tls).set_attributes(Some(sticky.to_vec())).send().await;
+    let sticky = [("stickiness.enabled", "true"), ("stickiness.type", "source_ip")]
+        .map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build());
+    let attrs = c
+        .elbv2
+        .modify_target_group_attributes()
+        .target_group_arn(&tls)
+        .set_attributes(Some(sticky.to_vec()))
+        .send()
+        .await;
     assert_eq!(code(&attrs.unwrap_err()), "InvalidConfigurationRequest");
 
     // Deletion protection: refused until it is turned off.
@@ -241,7 +368,10 @@ async fn load_balancers_refuse_what_aws_refuses() {
         c.elbv2.modify_load_balancer_attributes().load_balancer_arn(&alb).attributes(attr).send()
     };
     protect("true").await.unwrap();
-    assert_eq!(code(&c.elbv2.delete_load_balancer().load_balancer_arn(&alb).send().await.unwrap_err()), "OperationNotPermitted");
+    assert_eq!(
+        code(&c.elbv2.delete_load_balancer().load_balancer_arn(&alb).send().await.unwrap_err()),
+        "OperationNotPermitted"
+    );
     protect("false").await.unwrap();
     // A target group in use by a listener is refused; free once the load balancer is gone.
     assert_eq!(code(&c.elbv2.delete_target_group().target_group_arn(&web).send().await.unwrap_err()), "ResourceInUse");
@@ -252,7 +382,10 @@ async fn load_balancers_refuse_what_aws_refuses() {
     for tg in [&web, &spare, &tcp, &tls] {
         c.elbv2.delete_target_group().target_group_arn(tg).send().await.unwrap();
     }
-    crate::support::settled("deleting the certificate", &[lbstack::aws_error::Class::InUse], || c.acm.delete_certificate().certificate_arn(&cert).send()).await;
+    crate::support::settled("deleting the certificate", &[lbstack::aws_error::Class::InUse], || {
+        c.acm.delete_certificate().certificate_arn(&cert).send()
+    })
+    .await;
 }
 
 /// Resources in use: a security group a load balancer uses (and its network interfaces after it
@@ -266,16 +399,40 @@ async fn resources_in_use_are_refused_until_released() {
     let c = lbstack::live::Clients::new(&emulator_config().await);
     let name = crate::support::unique("inuse");
     let (subnets, vpc) = network(&c).await;
-    let group = |suffix: &str| c.ec2.create_security_group().group_name(format!("{name}-{suffix}")).description("test").vpc_id(&vpc).send();
+    let group = |suffix: &str| {
+        c.ec2.create_security_group().group_name(format!("{name}-{suffix}")).description("test").vpc_id(&vpc).send()
+    };
     let sg = group("lb").await.unwrap().group_id().unwrap().to_string();
     let peer = group("peer").await.unwrap().group_id().unwrap().to_string();
     // `peer` lets `sg` in: `sg` is named by a rule.
     let pair = aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(&sg).build();
-    let permission = aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(80).to_port(80).user_id_group_pairs(pair).build();
+    let permission = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(80)
+        .to_port(80)
+        .user_id_group_pairs(pair)
+        .build();
     c.ec2.authorize_security_group_ingress().group_id(&peer).ip_permissions(permission.clone()).send().await.unwrap();
-    let lb = c.elbv2.create_load_balancer().name(format!("{name}-lb")).set_subnets(Some(subnets)).security_groups(&sg).send().await.unwrap();
+    let lb = c
+        .elbv2
+        .create_load_balancer()
+        .name(format!("{name}-lb"))
+        .set_subnets(Some(subnets))
+        .security_groups(&sg)
+        .send()
+        .await
+        .unwrap();
     let lb = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let tg = c.elbv2.create_target_group().name(format!("{name}-tg")).protocol(ProtocolEnum::Http).port(80).vpc_id(&vpc).send().await.unwrap();
+    let tg = c
+        .elbv2
+        .create_target_group()
+        .name(format!("{name}-tg"))
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let tg = tg.target_groups()[0].target_group_arn().unwrap().to_string();
     let cert = crate::support::imported_certificate(&c, &format!("{name}.example.com")).await;
     let https = c
@@ -293,12 +450,24 @@ async fn resources_in_use_are_refused_until_released() {
 
     // WAF: a load balancer still provisioning is not there yet for WAF, nor a web ACL just made.
     let ip_set = crate::support::foreign_ip_set(&c, &format!("{name}-ips")).await;
-    let seen =
-        |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(false).cloud_watch_metrics_enabled(false).metric_name(metric).build().unwrap();
+    let seen = |metric: &str| {
+        VisibilityConfig::builder()
+            .sampled_requests_enabled(false)
+            .cloud_watch_metrics_enabled(false)
+            .metric_name(metric)
+            .build()
+            .unwrap()
+    };
     let block = Rule::builder()
         .name("blocklist")
         .priority(1)
-        .statement(Statement::builder().ip_set_reference_statement(IpSetReferenceStatement::builder().arn(ip_set.arn().unwrap()).build().unwrap()).build())
+        .statement(
+            Statement::builder()
+                .ip_set_reference_statement(
+                    IpSetReferenceStatement::builder().arn(ip_set.arn().unwrap()).build().unwrap(),
+                )
+                .build(),
+        )
         .action(RuleAction::builder().block(BlockAction::builder().build()).build())
         .visibility_config(seen("blocklist"))
         .build()
@@ -316,14 +485,44 @@ async fn resources_in_use_are_refused_until_released() {
         .unwrap();
     let acl = acl.summary().unwrap().clone();
     let associate = || c.wafv2.associate_web_acl().web_acl_arn(acl.arn().unwrap()).resource_arn(&lb).send();
-    assert_eq!(code(&associate().await.unwrap_err()), "WAFUnavailableEntityException", "the load balancer is provisioning");
+    assert_eq!(
+        code(&associate().await.unwrap_err()),
+        "WAFUnavailableEntityException",
+        "the load balancer is provisioning"
+    );
     active(&c, &lb).await;
     crate::support::settled("associating", &[Class::NotFound], associate).await;
-    let read = c.wafv2.get_web_acl().name(acl.name().unwrap()).id(acl.id().unwrap()).scope(Scope::Regional).send().await.unwrap();
-    let delete_acl = |token: String| c.wafv2.delete_web_acl().name(acl.name().unwrap()).id(acl.id().unwrap()).scope(Scope::Regional).lock_token(token).send();
-    assert_eq!(code(&delete_acl(read.lock_token().unwrap().to_string()).await.unwrap_err()), "WAFAssociatedItemException");
-    let delete_set =
-        || c.wafv2.delete_ip_set().name(ip_set.name().unwrap()).id(ip_set.id().unwrap()).scope(Scope::Regional).lock_token(ip_set.lock_token().unwrap()).send();
+    let read = c
+        .wafv2
+        .get_web_acl()
+        .name(acl.name().unwrap())
+        .id(acl.id().unwrap())
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .unwrap();
+    let delete_acl = |token: String| {
+        c.wafv2
+            .delete_web_acl()
+            .name(acl.name().unwrap())
+            .id(acl.id().unwrap())
+            .scope(Scope::Regional)
+            .lock_token(token)
+            .send()
+    };
+    assert_eq!(
+        code(&delete_acl(read.lock_token().unwrap().to_string()).await.unwrap_err()),
+        "WAFAssociatedItemException"
+    );
+    let delete_set = || {
+        c.wafv2
+            .delete_ip_set()
+            .name(ip_set.name().unwrap())
+            .id(ip_set.id().unwrap())
+            .scope(Scope::Regional)
+            .lock_token(ip_set.lock_token().unwrap())
+            .send()
+    };
     assert_eq!(code(&delete_set().await.unwrap_err()), "WAFAssociatedItemException");
     c.wafv2.disassociate_web_acl().resource_arn(&lb).send().await.unwrap();
     delete_acl(read.lock_token().unwrap().to_string()).await.unwrap();
@@ -371,31 +570,74 @@ async fn time_passes_as_on_aws() {
     c.elbv2.delete_load_balancer().load_balancer_arn(&lb).send().await.unwrap();
 
     // Instances: Pending, then InService.
-    let data =
-        aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).build();
-    let lt = c.ec2.create_launch_template().launch_template_name(&name).launch_template_data(data).send().await.unwrap();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+        .image_id("ami-12c6146b")
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .build();
+    let lt =
+        c.ec2.create_launch_template().launch_template_name(&name).launch_template_data(data).send().await.unwrap();
     let lt = lt.launch_template().unwrap().launch_template_id().unwrap().to_string();
-    let create = c.autoscaling.create_auto_scaling_group().auto_scaling_group_name(&name).min_size(1).max_size(1).vpc_zone_identifier(subnets[0].clone());
-    create.launch_template(LaunchTemplateSpecification::builder().launch_template_id(&lt).build()).send().await.unwrap();
+    let create = c
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&name)
+        .min_size(1)
+        .max_size(1)
+        .vpc_zone_identifier(subnets[0].clone());
+    create
+        .launch_template(LaunchTemplateSpecification::builder().launch_template_id(&lt).build())
+        .send()
+        .await
+        .unwrap();
     let states = || async {
         let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&name).send().await.unwrap();
-        out.auto_scaling_groups()[0].instances().iter().map(|i| i.lifecycle_state().unwrap().as_str().to_string()).collect::<Vec<_>>()
+        out.auto_scaling_groups()[0]
+            .instances()
+            .iter()
+            .map(|i| i.lifecycle_state().unwrap().as_str().to_string())
+            .collect::<Vec<_>>()
     };
     assert_eq!(states().await, ["Pending"]);
-    c.autoscaling.wait_until_group_in_service().auto_scaling_group_names(&name).wait(std::time::Duration::from_secs(600)).await.unwrap();
+    c.autoscaling
+        .wait_until_group_in_service()
+        .auto_scaling_group_names(&name)
+        .wait(std::time::Duration::from_secs(600))
+        .await
+        .unwrap();
     assert_eq!(states().await, ["InService"]);
     // A group with instances is deleted only with ForceDelete.
-    let delete = |force: bool| c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(force).send();
+    let delete = |force: bool| {
+        c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(force).send()
+    };
     assert_eq!(code(&delete(false).await.unwrap_err()), "ResourceInUse");
     delete(true).await.unwrap();
     c.ec2.delete_launch_template().launch_template_id(&lt).send().await.unwrap();
 
     // ACM: no validation record, no certificate.
     let domain = format!("{name}.example.com");
-    let arn = c.acm.request_certificate().domain_name(&domain).validation_method(aws_sdk_acm::types::ValidationMethod::Dns).send().await.unwrap();
+    let arn = c
+        .acm
+        .request_certificate()
+        .domain_name(&domain)
+        .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+        .send()
+        .await
+        .unwrap();
     let arn = arn.certificate_arn().unwrap().to_string();
-    let status =
-        || async { c.acm.describe_certificate().certificate_arn(&arn).send().await.unwrap().certificate().unwrap().status().unwrap().as_str().to_string() };
+    let status = || async {
+        c.acm
+            .describe_certificate()
+            .certificate_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .certificate()
+            .unwrap()
+            .status()
+            .unwrap()
+            .as_str()
+            .to_string()
+    };
     lbstack::clock::sleep(std::time::Duration::from_secs(300)).await;
     assert_eq!(status().await, "PENDING_VALIDATION", "five minutes without the record");
     let zone = c.route53.create_hosted_zone().name(&domain).caller_reference(&name).send().await.unwrap();
@@ -408,9 +650,21 @@ async fn time_passes_as_on_aws() {
         .r#type(RrType::Cname)
         .ttl(60)
         .resource_records(ResourceRecord::builder().value(record.value()).build().unwrap());
-    let change = Change::builder().action(ChangeAction::Upsert).resource_record_set(set.build().unwrap()).build().unwrap();
-    c.route53.change_resource_record_sets().hosted_zone_id(&zone).change_batch(ChangeBatch::builder().changes(change).build().unwrap()).send().await.unwrap();
-    c.acm.wait_until_certificate_validated().certificate_arn(&arn).wait(std::time::Duration::from_secs(3600)).await.unwrap();
+    let change =
+        Change::builder().action(ChangeAction::Upsert).resource_record_set(set.build().unwrap()).build().unwrap();
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(ChangeBatch::builder().changes(change).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    c.acm
+        .wait_until_certificate_validated()
+        .certificate_arn(&arn)
+        .wait(std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
     assert_eq!(status().await, "ISSUED");
     c.acm.delete_certificate().certificate_arn(&arn).send().await.unwrap();
     crate::support::drop_zone(&c, &domain).await;
@@ -461,13 +715,18 @@ async fn requests_are_checked_against_the_api_models() {
 #[tokio::test]
 async fn a_rule_can_be_turned_off_by_name() {
     let Some(endpoint) = crate::support::own_emulator_endpoint() else { return };
-    let rules: serde_json::Value = serde_json::from_str(&crate::support::emulator_control(endpoint, "GET", "/_emulator/rules", "")).unwrap();
+    let rules: serde_json::Value =
+        serde_json::from_str(&crate::support::emulator_control(endpoint, "GET", "/_emulator/rules", "")).unwrap();
     let names: Vec<&str> = rules["rules"].as_array().unwrap().iter().filter_map(|r| r.as_str()).collect();
     // The guide's table of enforced rules names exactly the emulator's rules.
     let guide = std::fs::read_to_string(crate::support::repo_root().join("docs/emulator.md")).unwrap();
     let table = guide.split("## AWS's rules and AWS's clock").nth(1).unwrap().split("\n\n").nth(2).unwrap();
-    let mut documented: Vec<&str> =
-        table.lines().skip(2).flat_map(|l| l.split('|').nth(1).unwrap_or_default().split(',')).map(|n| n.trim().trim_matches('`')).collect();
+    let mut documented: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .flat_map(|l| l.split('|').nth(1).unwrap_or_default().split(','))
+        .map(|n| n.trim().trim_matches('`'))
+        .collect();
     documented.sort();
     let mut served = names.clone();
     served.sort();
@@ -478,7 +737,10 @@ async fn a_rule_can_be_turned_off_by_name() {
     let name = crate::support::unique("lenient");
     let lb = c.elbv2.create_load_balancer().name(&name).set_subnets(Some(subnets)).send().await.unwrap();
     let lb = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let attr = aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute::builder().key("deletion_protection.enabled").value("true").build();
+    let attr = aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute::builder()
+        .key("deletion_protection.enabled")
+        .value("true")
+        .build();
     c.elbv2.modify_load_balancer_attributes().load_balancer_arn(&lb).attributes(attr.clone()).send().await.unwrap();
     crate::support::emulator_control(endpoint, "POST", "/_emulator/lenient", "deletion_protection");
     let deleted = c.elbv2.delete_load_balancer().load_balancer_arn(&lb).send().await;
@@ -510,7 +772,10 @@ async fn a_deleted_alarms_tags_go_with_it() {
     put(Some(Tag::builder().key("env").value("prod").build())).await.unwrap();
     c.cloudwatch.delete_alarms().alarm_names(&name).send().await.unwrap();
     put(None).await.unwrap();
-    let arn = c.cloudwatch.describe_alarms().alarm_names(&name).send().await.unwrap().metric_alarms()[0].alarm_arn().unwrap().to_string();
+    let arn = c.cloudwatch.describe_alarms().alarm_names(&name).send().await.unwrap().metric_alarms()[0]
+        .alarm_arn()
+        .unwrap()
+        .to_string();
     let tags = c.cloudwatch.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
     assert!(tags.tags().is_empty(), "{:?}", tags.tags());
     c.cloudwatch.delete_alarms().alarm_names(&name).send().await.unwrap();
@@ -523,10 +788,24 @@ async fn a_lambda_target_needs_its_invoke_permission_first() {
     let c = crate::support::clients().await;
     let name = crate::support::unique("fnperm");
     let function = crate::apply::lambda_function(crate::support::emulator_endpoint(), &name);
-    let tg = c.elbv2.create_target_group().name(&name).target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Lambda).send().await.unwrap();
+    let tg = c
+        .elbv2
+        .create_target_group()
+        .name(&name)
+        .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Lambda)
+        .send()
+        .await
+        .unwrap();
     let tg = tg.target_groups()[0].target_group_arn().unwrap().to_string();
     let target = aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder().id(&function).build();
-    let refused = c.elbv2.register_targets().target_group_arn(&tg).targets(target.clone()).send().await.expect_err("no permission yet");
+    let refused = c
+        .elbv2
+        .register_targets()
+        .target_group_arn(&tg)
+        .targets(target.clone())
+        .send()
+        .await
+        .expect_err("no permission yet");
     assert_eq!(code(&refused), "AccessDenied");
     c.lambda
         .add_permission()

@@ -73,7 +73,8 @@ impl FaultProxy {
                 tokio::spawn(async move {
                     let service = service_fn(move |req| handle(st.clone(), client.clone(), upstream.clone(), req));
                     // A service error closes the connection without an answer: that is the fault.
-                    let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+                    let _ =
+                        http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
                 });
             }
         });
@@ -161,7 +162,8 @@ fn operation(method: &hyper::Method, path: &str, headers: &hyper::HeaderMap, bod
         return op.to_string();
     }
     if path.starts_with("/2013-04-01/") {
-        let shape = if path.ends_with("/rrset") || path.ends_with("/rrset/") { "ChangeResourceRecordSets" } else { "Route53" };
+        let shape =
+            if path.ends_with("/rrset") || path.ends_with("/rrset/") { "ChangeResourceRecordSets" } else { "Route53" };
         return if method == hyper::Method::GET { format!("Get{shape}") } else { shape.to_string() };
     }
     let text = String::from_utf8_lossy(body);
@@ -185,7 +187,9 @@ fn refused(headers: &hyper::HeaderMap, code: &str, message: &str, status: u16) -
     } else if service(headers) == "ec2" {
         (
             "text/xml",
-            format!("<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>req-fault-1</RequestID></Response>"),
+            format!(
+                "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>req-fault-1</RequestID></Response>"
+            ),
         )
     } else {
         (
@@ -195,7 +199,12 @@ fn refused(headers: &hyper::HeaderMap, code: &str, message: &str, status: u16) -
             ),
         )
     };
-    Response::builder().status(status).header("content-type", ctype).header("x-amzn-requestid", "req-fault-1").body(Full::new(Bytes::from(body))).unwrap()
+    Response::builder()
+        .status(status)
+        .header("content-type", ctype)
+        .header("x-amzn-requestid", "req-fault-1")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
 }
 
 /// The service's throttling error in its own protocol.
@@ -242,10 +251,13 @@ async fn handle(
         Fault::Throttle if cbor => return Ok(Response::builder().status(503).body(Full::new(Bytes::new())).unwrap()),
         Fault::Throttle => return Ok(throttled(&parts.headers)),
         Fault::Refuse(code) => {
-            let status = if code.contains("Denied") || code.contains("Token") || code.contains("Auth") { 403 } else { 400 };
+            let status =
+                if code.contains("Denied") || code.contains("Token") || code.contains("Auth") { 403 } else { 400 };
             let message = match code {
                 "ExpiredToken" => "The security token included in the request is expired",
-                "AccessDenied" => "User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform this action",
+                "AccessDenied" => {
+                    "User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform this action"
+                }
                 _ => "refused by the fault proxy",
             };
             return Ok(refused(&parts.headers, code, message, status));

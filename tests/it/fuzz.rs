@@ -85,7 +85,14 @@ impl Rng {
 fn seeds() -> Vec<(String, String)> {
     let root = repo_root();
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["stacks", "examples", "tests/fixtures/invalid", "tests/fixtures/valid", "tests/fixtures/lint/fires", "tests/fixtures/fuzz"] {
+    for dir in [
+        "stacks",
+        "examples",
+        "tests/fixtures/invalid",
+        "tests/fixtures/valid",
+        "tests/fixtures/lint/fires",
+        "tests/fixtures/fuzz",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
             let p = entry.path();
             if p.extension().is_some_and(|e| e == "yaml") {
@@ -94,7 +101,10 @@ fn seeds() -> Vec<(String, String)> {
         }
     }
     files.sort();
-    files.into_iter().filter_map(|p| Some((p.strip_prefix(&root).ok()?.display().to_string(), std::fs::read_to_string(&p).ok()?))).collect()
+    files
+        .into_iter()
+        .filter_map(|p| Some((p.strip_prefix(&root).ok()?.display().to_string(), std::fs::read_to_string(&p).ok()?)))
+        .collect()
 }
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
@@ -205,7 +215,10 @@ fn mutated_stacks_never_panic_or_hang() {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(format!("crash-{state:x}.yaml"));
         std::fs::write(&file, &input).unwrap();
-        panic!("a mutation of {name} {problem}; input saved to {} (copy it to tests/fixtures/fuzz/ once fixed)", file.display());
+        panic!(
+            "a mutation of {name} {problem}; input saved to {} (copy it to tests/fixtures/fuzz/ once fixed)",
+            file.display()
+        );
     }
     eprintln!("fuzz: {runs} mutated stacks in {seconds} s (seed {seed:#x}), none failed");
     assert!(runs > 100, "only {runs} inputs in {seconds} s");

@@ -76,7 +76,8 @@ fn keys(stack: &Map<String, Value>, name: &str) -> Vec<String> {
     stack.get(name).and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
 
-const TG_PROTOCOLS: &[(&str, &[&str])] = &[("application", &["HTTP", "HTTPS"]), ("network", &["TCP", "TLS", "UDP", "TCP_UDP"]), ("gateway", &["GENEVE"])];
+const TG_PROTOCOLS: &[(&str, &[&str])] =
+    &[("application", &["HTTP", "HTTPS"]), ("network", &["TCP", "TLS", "UDP", "TCP_UDP"]), ("gateway", &["GENEVE"])];
 
 fn health_check(rng: &mut Rng, protocol: &str) -> Value {
     let mut hc = Map::new();
@@ -153,9 +154,15 @@ fn condition(rng: &mut Rng, rule: &mut Map<String, Value>, n: usize) {
         6 => {
             // Regular expressions (RegexValues) of the host or a header and the path.
             if rng.chance(50) {
-                rule.insert("host_regex".into(), json!(format!("^{}-[0-9]+{n}\\.example\\.com$", rng.pick(&["api", "web"]))));
+                rule.insert(
+                    "host_regex".into(),
+                    json!(format!("^{}-[0-9]+{n}\\.example\\.com$", rng.pick(&["api", "web"]))),
+                );
             } else {
-                rule.insert("header_regex".into(), json!({"x-client": format!("^{}{n}-[a-z]+$", rng.pick(&["beta", "canary"]))}));
+                rule.insert(
+                    "header_regex".into(),
+                    json!({"x-client": format!("^{}{n}-[a-z]+$", rng.pick(&["beta", "canary"]))}),
+                );
                 rule.insert("path_regex".into(), json!(format!("^/v[0-9]+/r{n}")));
             }
         }
@@ -185,13 +192,19 @@ fn action(rng: &mut Rng, rule: &mut Map<String, Value>, mine: &[String], with_re
             rule.insert("forward".into(), json!(rng.pick(mine)));
         }
         2 if mine.len() >= 2 => {
-            rule.insert("forward".into(), json!({ mine[0].clone(): rng.range(1, 9) * 10, mine[1].clone(): rng.range(1, 9) * 10 }));
+            rule.insert(
+                "forward".into(),
+                json!({ mine[0].clone(): rng.range(1, 9) * 10, mine[1].clone(): rng.range(1, 9) * 10 }),
+            );
         }
         4 => {
             rule.insert("redirect".into(), json!({"protocol": "HTTPS", "port": 443, "status": rng.pick(&[301, 302])}));
         }
         _ => {
-            rule.insert("fixed_response".into(), json!({"status": rng.pick(&[200, 404, 503]), "content_type": "text/plain", "body": "generated"}));
+            rule.insert(
+                "fixed_response".into(),
+                json!({"status": rng.pick(&[200, 404, 503]), "content_type": "text/plain", "body": "generated"}),
+            );
         }
     }
 }
@@ -214,10 +227,14 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
         if rng.chance(20) {
             rules.push(json!({"protocol": "icmp", "cidrs": ["192.168.0.0/16"]}));
         }
-        section(&mut s, "security_groups").insert(g.clone(), json!({"description": format!("generated {g}"), "ingress": rules}));
+        section(&mut s, "security_groups")
+            .insert(g.clone(), json!({"description": format!("generated {g}"), "ingress": rules}));
     }
     for c in certs {
-        section(&mut s, "certificates").insert(c.clone(), json!({"import": {"certificate": format!("{c}.pem"), "private_key": format!("{c}.key")}}));
+        section(&mut s, "certificates").insert(
+            c.clone(),
+            json!({"import": {"certificate": format!("{c}.pem"), "private_key": format!("{c}.key")}}),
+        );
     }
     // Load balancers first decide which target groups exist and who forwards to them.
     let lb_count = 1 + rng.below(3);
@@ -238,7 +255,10 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
             lb.insert("security_groups".into(), json!([rng.pick(&groups)]));
         }
         if kind == "application" && rng.chance(30) {
-            lb.insert("attributes".into(), json!({"idle_timeout": rng.pick(&[30, 60, 120]), "deletion_protection": false}));
+            lb.insert(
+                "attributes".into(),
+                json!({"idle_timeout": rng.pick(&[30, 60, 120]), "deletion_protection": false}),
+            );
         }
         if rng.chance(15) {
             lb.insert("name".into(), json!(format!("{name}-fixed{i}")));
@@ -251,11 +271,14 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
             "network" => {
                 for (j, tg) in mine.iter().enumerate() {
                     let tg_protocol = s["target_groups"][tg]["protocol"].as_str().unwrap_or("TCP").to_string();
-                    let protocol = if tg_protocol == "TLS" && certs.is_empty() { "TCP".to_string() } else { tg_protocol.clone() };
+                    let protocol =
+                        if tg_protocol == "TLS" && certs.is_empty() { "TCP".to_string() } else { tg_protocol.clone() };
                     if tg_protocol == "TLS" && protocol != "TLS" {
                         // A TLS target group behind a TCP listener passes TLS through.
                     }
-                    let mut l = obj(json!({"port": 1000 + 100 * i + j, "protocol": protocol, "default_action": {"forward": tg}}));
+                    let mut l = obj(
+                        json!({"port": 1000 + 100 * i + j, "protocol": protocol, "default_action": {"forward": tg}}),
+                    );
                     if protocol == "TLS" {
                         l.insert("certificates".into(), json!([certs[0].clone()]));
                     }
@@ -274,7 +297,10 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
                     condition(rng, &mut rule, n);
                     action(rng, &mut rule, &mine, true);
                     if rng.chance(25) {
-                        rule.insert("rewrite".into(), json!({"url": {"regex": "^/old/(.*)$", "replace": format!("/new{n}/$1")}}));
+                        rule.insert(
+                            "rewrite".into(),
+                            json!({"url": {"regex": "^/old/(.*)$", "replace": format!("/new{n}/$1")}}),
+                        );
                     }
                     rules.push(Value::Object(rule));
                 }
@@ -323,7 +349,8 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
         shape.tg_owner.push(("spare".into(), "none"));
     }
     // WAF on an application load balancer.
-    let albs: Vec<String> = keys(&s, "load_balancers").into_iter().filter(|k| s["load_balancers"][k]["type"] == "application").collect();
+    let albs: Vec<String> =
+        keys(&s, "load_balancers").into_iter().filter(|k| s["load_balancers"][k]["type"] == "application").collect();
     if !albs.is_empty() && rng.chance(35) {
         section(&mut s, "ip_sets").insert("blocked".into(), json!({"addresses": ["203.0.113.0/24"]}));
         let mut rules = vec![json!({"name": "blocklist", "ip_set": "blocked"})];
@@ -338,7 +365,9 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
     let instance_tgs: Vec<String> = shape
         .tg_owner
         .iter()
-        .filter(|(tg, owner)| matches!(*owner, "application" | "network") && s["target_groups"][tg].get("target_type").is_none())
+        .filter(|(tg, owner)| {
+            matches!(*owner, "application" | "network") && s["target_groups"][tg].get("target_type").is_none()
+        })
         .map(|(tg, _)| tg.clone())
         .collect();
     for g in 0..rng.below(3) {
@@ -352,9 +381,9 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
         let free: Vec<String> = instance_tgs
             .iter()
             .filter(|tg| {
-                !s.get("autoscaling_groups")
-                    .and_then(Value::as_object)
-                    .is_some_and(|gs| gs.values().any(|x| x["target_groups"].as_array().is_some_and(|a| a.contains(&json!(tg)))))
+                !s.get("autoscaling_groups").and_then(Value::as_object).is_some_and(|gs| {
+                    gs.values().any(|x| x["target_groups"].as_array().is_some_and(|a| a.contains(&json!(tg))))
+                })
             })
             .cloned()
             .collect();
@@ -365,8 +394,10 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
         let gname = format!("asg{g}");
         match rng.below(4) {
             0 => {
-                section(&mut s, "scaling_policies")
-                    .insert(format!("{gname}-cpu"), json!({"group": gname, "target_tracking": {"metric": "cpu", "target": rng.pick(&[40, 50, 70])}}));
+                section(&mut s, "scaling_policies").insert(
+                    format!("{gname}-cpu"),
+                    json!({"group": gname, "target_tracking": {"metric": "cpu", "target": rng.pick(&[40, 50, 70])}}),
+                );
             }
             1 => {
                 section(&mut s, "scaling_policies").insert(
@@ -379,20 +410,25 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
                 );
             }
             2 => {
-                section(&mut s, "scaling_policies").insert(format!("{gname}-in"), json!({"group": gname, "simple": {"adjust": -1, "cooldown": 300}}));
+                section(&mut s, "scaling_policies")
+                    .insert(format!("{gname}-in"), json!({"group": gname, "simple": {"adjust": -1, "cooldown": 300}}));
                 section(&mut s, "alarms").insert(
                     format!("{gname}-low"),
                     json!({"metric": "CPUUtilization", "dimensions": {"autoscaling_group": gname}, "period": 300, "evaluation_periods": 3, "threshold": 30, "comparison": "<", "actions": [format!("{gname}-in")]}),
                 );
             }
             _ => {
-                section(&mut s, "scaling_policies")
-                    .insert(format!("{gname}-fc"), json!({"group": gname, "predictive": {"metric": "cpu", "target": 50, "mode": "forecast_only"}}));
+                section(&mut s, "scaling_policies").insert(
+                    format!("{gname}-fc"),
+                    json!({"group": gname, "predictive": {"metric": "cpu", "target": 50, "mode": "forecast_only"}}),
+                );
             }
         }
         if rng.chance(40) {
-            section(&mut s, "scheduled_actions")
-                .insert(format!("{gname}-morning"), json!({"group": gname, "recurrence": "0 8 * * MON-FRI", "time_zone": "Europe/Paris", "min": min + 1}));
+            section(&mut s, "scheduled_actions").insert(
+                format!("{gname}-morning"),
+                json!({"group": gname, "recurrence": "0 8 * * MON-FRI", "time_zone": "Europe/Paris", "min": min + 1}),
+            );
         }
     }
     // An alarm on a load balancer, a topic for it, a record and outputs.
@@ -405,7 +441,8 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
             json!({"metric": "HTTPCode_Target_5XX_Count", "dimensions": {"load_balancer": alb}, "statistic": "Sum", "period": 60, "evaluation_periods": 5, "threshold": 50, "comparison": ">=", "missing_data": "not_breaching"}),
         );
         if rng.chance(50) {
-            section(&mut s, "topics").insert("ops".into(), json!({"subscriptions": [{"protocol": "email", "endpoint": "ops@example.com"}]}));
+            section(&mut s, "topics")
+                .insert("ops".into(), json!({"subscriptions": [{"protocol": "email", "endpoint": "ops@example.com"}]}));
             alarm.insert("actions".into(), json!(["ops"]));
         }
         section(&mut s, "alarms").insert("errors".into(), Value::Object(alarm));
@@ -414,7 +451,10 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
     if let Some(lb) = internet_facing.first()
         && rng.chance(40)
     {
-        section(&mut s, "records").insert("www".into(), json!({"zone": zone, "name": format!("www.{zone}"), "type": "CNAME", "target": lb, "ttl": 60}));
+        section(&mut s, "records").insert(
+            "www".into(),
+            json!({"zone": zone, "name": format!("www.{zone}"), "type": "CNAME", "target": lb, "ttl": 60}),
+        );
     }
     if let Some(lb) = lbs.first()
         && rng.chance(40)
@@ -424,7 +464,10 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
     // Given names on a few target groups.
     for (tg, _) in &shape.tg_owner {
         if rng.chance(10) {
-            section(&mut s, "target_groups")[tg].as_object_mut().unwrap().insert("name".into(), json!(format!("{name}-{tg}-n")));
+            section(&mut s, "target_groups")[tg]
+                .as_object_mut()
+                .unwrap()
+                .insert("name".into(), json!(format!("{name}-{tg}-n")));
         }
     }
     s
@@ -478,7 +521,11 @@ fn edit(rng: &mut Rng, s: &mut Map<String, Value>, secret_env: &str) -> String {
             4 if !lbs.is_empty() => {
                 // Rules: reordered, a path changed, one added or removed.
                 let lb = rng.pick(&lbs).clone();
-                let Some(rules) = s["load_balancers"][&lb].pointer_mut("/listeners/http/rules").and_then(Value::as_array_mut) else { continue };
+                let Some(rules) =
+                    s["load_balancers"][&lb].pointer_mut("/listeners/http/rules").and_then(Value::as_array_mut)
+                else {
+                    continue;
+                };
                 match rng.below(3) {
                     0 if rules.len() >= 2 => {
                         rules.reverse();
@@ -487,7 +534,9 @@ fn edit(rng: &mut Rng, s: &mut Map<String, Value>, secret_env: &str) -> String {
                     1 if !rules.is_empty() => {
                         let i = rng.below(rules.len());
                         let r = rules[i].as_object_mut().unwrap();
-                        r.retain(|k, _| !matches!(k.as_str(), "path" | "host" | "header" | "method" | "query" | "source_ip"));
+                        r.retain(|k, _| {
+                            !matches!(k.as_str(), "path" | "host" | "header" | "method" | "query" | "source_ip")
+                        });
                         r.insert("path".into(), json!(format!("/moved{i}/*")));
                         return format!("load balancer {lb}: rule {i}'s condition changed");
                     }
@@ -501,8 +550,12 @@ fn edit(rng: &mut Rng, s: &mut Map<String, Value>, secret_env: &str) -> String {
             5 if !lbs.is_empty() => {
                 // Listener ports: moved, or two swapped.
                 let lb = rng.pick(&lbs).clone();
-                let Some(listeners) = s["load_balancers"][&lb].get_mut("listeners").and_then(Value::as_object_mut) else { continue };
-                let with_port: Vec<String> = listeners.iter().filter(|(_, l)| l.get("port").is_some()).map(|(k, _)| k.clone()).collect();
+                let Some(listeners) = s["load_balancers"][&lb].get_mut("listeners").and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                let with_port: Vec<String> =
+                    listeners.iter().filter(|(_, l)| l.get("port").is_some()).map(|(k, _)| k.clone()).collect();
                 if with_port.len() >= 2 && rng.chance(60) {
                     let (a, b) = (with_port[0].clone(), with_port[1].clone());
                     let pa = listeners[&a]["port"].clone();
@@ -551,8 +604,12 @@ fn edit(rng: &mut Rng, s: &mut Map<String, Value>, secret_env: &str) -> String {
                 // Rename a target group nobody forwards to, or drop an unused one.
                 let used = |s: &Map<String, Value>, tg: &str| {
                     serde_json::to_string(&s["load_balancers"]).unwrap_or_default().contains(&format!("\"{tg}\""))
-                        || serde_json::to_string(s.get("autoscaling_groups").unwrap_or(&Value::Null)).unwrap_or_default().contains(&format!("\"{tg}\""))
-                        || serde_json::to_string(s.get("scaling_policies").unwrap_or(&Value::Null)).unwrap_or_default().contains(&format!("\"{tg}\""))
+                        || serde_json::to_string(s.get("autoscaling_groups").unwrap_or(&Value::Null))
+                            .unwrap_or_default()
+                            .contains(&format!("\"{tg}\""))
+                        || serde_json::to_string(s.get("scaling_policies").unwrap_or(&Value::Null))
+                            .unwrap_or_default()
+                            .contains(&format!("\"{tg}\""))
                 };
                 let Some(tg) = tgs.iter().find(|tg| !used(s, tg)).cloned() else {
                     section(s, "target_groups").insert("added".into(), json!({"protocol": "HTTP", "port": 8081}));
@@ -685,8 +742,18 @@ async fn agrees(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) ->
         want.extend(section.iter().map(|k| format!("{kind}.{k}")));
     }
     want.sort();
-    let kinds = ["load_balancer", "target_group", "security_group", "launch_template", "autoscaling_group", "ip_set", "web_acl", "alarm"];
-    let mut have: Vec<String> = items.iter().filter(|i| kinds.contains(&i.kind)).filter_map(|i| i.address().map(str::to_string)).collect();
+    let kinds = [
+        "load_balancer",
+        "target_group",
+        "security_group",
+        "launch_template",
+        "autoscaling_group",
+        "ip_set",
+        "web_acl",
+        "alarm",
+    ];
+    let mut have: Vec<String> =
+        items.iter().filter(|i| kinds.contains(&i.kind)).filter_map(|i| i.address().map(str::to_string)).collect();
     have.sort();
     if want != have {
         return Err(format!("the emulator holds {have:?}, the stack declares {want:?}"));
@@ -694,10 +761,18 @@ async fn agrees(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) ->
     for (key, lb) in &s.load_balancers {
         // Its name now (a replacement's carries a suffix).
         let address = format!("load_balancer.{key}");
-        let name = items.iter().find(|i| i.kind == "load_balancer" && i.address() == Some(address.as_str())).map(|i| i.name.clone()).unwrap_or_default();
-        let listeners = items.iter().filter(|i| i.kind == "listener" && i.name.starts_with(&format!("{name}:"))).count();
+        let name = items
+            .iter()
+            .find(|i| i.kind == "load_balancer" && i.address() == Some(address.as_str()))
+            .map(|i| i.name.clone())
+            .unwrap_or_default();
+        let listeners =
+            items.iter().filter(|i| i.kind == "listener" && i.name.starts_with(&format!("{name}:"))).count();
         if listeners != lb.listeners.len() {
-            return Err(format!("load balancer {key} has {listeners} listeners, the stack declares {}", lb.listeners.len()));
+            return Err(format!(
+                "load balancer {key} has {listeners} listeners, the stack declares {}",
+                lb.listeners.len()
+            ));
         }
     }
     Ok(())
@@ -708,7 +783,10 @@ async fn step(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, dest
     let planned = lbstack::ops::plan(c, s, destroy).await.map_err(|e| format!("plan: {e:#}"))?;
     if !planned.plan.applyable() {
         if let Some(bad) = planned.plan.conflicts.iter().find(|x| !expected_refusal(&x.reason)) {
-            return Err(format!("the plan was refused for a reason AWS would not give: {}: {}", bad.address, bad.reason));
+            return Err(format!(
+                "the plan was refused for a reason AWS would not give: {}: {}",
+                bad.address, bad.reason
+            ));
         }
         let before = c.calls.records().len();
         let outcome = lbstack::ops::apply(c, s, &planned.plan, 4, |_| {}).await;
@@ -726,10 +804,15 @@ async fn step(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, dest
             .filter(|x| matches!(x.status, lbstack::apply::StepStatus::Failed(_)))
             .map(|x| format!("{} {:?}: {:?}", x.address, x.op, x.status))
             .collect();
-        return Err(format!("apply failed:\n{}\nthe plan was:\n{}", failed.join("\n"), lbstack::plan::render::human(&planned.plan, false)));
+        return Err(format!(
+            "apply failed:\n{}\nthe plan was:\n{}",
+            failed.join("\n"),
+            lbstack::plan::render::human(&planned.plan, false)
+        ));
     }
     let calls = c.calls.records()[before..].to_vec();
-    std::panic::catch_unwind(|| audit(&planned.plan, &calls)).map_err(|e| format!("the write audit failed: {:?}", e.downcast_ref::<String>()))?;
+    std::panic::catch_unwind(|| audit(&planned.plan, &calls))
+        .map_err(|e| format!("the write audit failed: {:?}", e.downcast_ref::<String>()))?;
     let again = lbstack::ops::plan(c, s, destroy).await.map_err(|e| format!("re-plan: {e:#}"))?;
     if again.plan.has_changes() {
         return Err(format!(
@@ -741,7 +824,10 @@ async fn step(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, dest
     if destroy {
         let left = crate::inventory::of(c, &s.stack).await;
         if !left.is_empty() {
-            return Err(format!("destroy left {:?}", left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>()));
+            return Err(format!(
+                "destroy left {:?}",
+                left.iter().map(|i| format!("{} {}", i.kind, i.name)).collect::<Vec<_>>()
+            ));
         }
     } else {
         agrees(c, s).await?;
@@ -834,10 +920,18 @@ fn shrink_candidates(sc: &Scenario, failed_at: usize) -> Vec<Scenario> {
         out.push(Scenario { steps: sc.steps[..=last].to_vec(), edits: sc.edits[..=last].to_vec(), ..sc.clone() });
     }
     if last >= 2 {
-        out.push(Scenario { steps: vec![sc.steps[0].clone(), sc.steps[last].clone()], edits: vec![sc.edits[0].clone(), sc.edits[last].clone()], ..sc.clone() });
+        out.push(Scenario {
+            steps: vec![sc.steps[0].clone(), sc.steps[last].clone()],
+            edits: vec![sc.edits[0].clone(), sc.edits[last].clone()],
+            ..sc.clone()
+        });
     }
     if last >= 1 {
-        out.push(Scenario { steps: vec![sc.steps[last].clone()], edits: vec![format!("create {}", sc.edits[last])], ..sc.clone() });
+        out.push(Scenario {
+            steps: vec![sc.steps[last].clone()],
+            edits: vec![format!("create {}", sc.edits[last])],
+            ..sc.clone()
+        });
     }
     // One entry fewer, in every step.
     for sec in [
@@ -856,7 +950,8 @@ fn shrink_candidates(sc: &Scenario, failed_at: usize) -> Vec<Scenario> {
         "target_groups",
         "tags",
     ] {
-        let keys: Vec<String> = sc.steps[0].get(sec).and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        let keys: Vec<String> =
+            sc.steps[0].get(sec).and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
         for k in keys {
             let steps: Vec<Value> = sc
                 .steps
@@ -879,8 +974,10 @@ fn shrink_candidates(sc: &Scenario, failed_at: usize) -> Vec<Scenario> {
 }
 
 fn rename(sc: &Scenario, from: &str, to: &str) -> Scenario {
-    let text =
-        serde_json::to_string(&sc.steps).unwrap().replace(&format!("\"{from}\""), &format!("\"{to}\"")).replace(&format!("\"{from}-"), &format!("\"{to}-"));
+    let text = serde_json::to_string(&sc.steps)
+        .unwrap()
+        .replace(&format!("\"{from}\""), &format!("\"{to}\""))
+        .replace(&format!("\"{from}-"), &format!("\"{to}-"));
     Scenario { steps: serde_json::from_str(&text).unwrap(), ..sc.clone() }
 }
 
@@ -947,7 +1044,8 @@ async fn one(c: &lbstack::live::Clients, seed: u64, report: &mut Report, budget_
             std::fs::create_dir_all(&out).unwrap();
             let file = out.join(format!("seed-{seed}.json"));
             std::fs::write(&file, &fixture).unwrap();
-            let stacks: Vec<String> = sc.steps.iter().map(|v| lbstack::import::emit::yaml(v.as_object().unwrap())).collect();
+            let stacks: Vec<String> =
+                sc.steps.iter().map(|v| lbstack::import::emit::yaml(v.as_object().unwrap())).collect();
             report.failures.push(format!(
                 "seed {seed}: step {} ({}) failed: {}\nminimal steps ({} runs to shrink), saved to {}:\n{}",
                 f.step,
@@ -1004,14 +1102,21 @@ async fn generative_regressions_replay() {
     let dir = crate::support::repo_root().join("tests/fixtures/generative");
     let Ok(entries) = std::fs::read_dir(&dir) else { return };
     let c = clients().await;
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     files.sort();
     for file in files {
         let sc: Scenario = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let original = sc.steps[0]["stack"].as_str().unwrap().to_string();
         let name = unique("genfix");
         let env = setup_env(&c, &name).await;
-        let certs: Vec<String> = sc.steps[0].get("certificates").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        let certs: Vec<String> = sc.steps[0]
+            .get("certificates")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
         write_certificates(&env.dir, &certs, &name);
         let mut sc = rename(&sc, &original, &name);
         // The zone is the replay's own.

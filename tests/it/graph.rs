@@ -61,7 +61,8 @@ fn a_plan_marks_its_nodes() {
 
 #[test]
 fn the_cli_draws_dot() {
-    let out = lbstack().args(["graph", "stacks/shop.yaml", "--format", "dot", "--var", "color=green"]).output().unwrap();
+    let out =
+        lbstack().args(["graph", "stacks/shop.yaml", "--format", "dot", "--var", "color=green"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("digraph stack {") && text.contains("lb_public -> listener_public_https"), "{text}");

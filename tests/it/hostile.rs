@@ -18,8 +18,11 @@ fn folder(name: &str) -> PathBuf {
 /// A stack that tries every way to get the process's environment or a key into lbstack's output.
 fn leaky_stack(dir: &Path, name: &str) -> PathBuf {
     std::os::unix::fs::symlink("/proc/self/environ", dir.join("environ-link")).ok();
-    std::fs::write(dir.join("key-in-user-data.sh"), "#!/bin/sh\ncat <<K\n-----BEGIN RSA PRIVATE KEY-----\nMIIBsecret\n-----END RSA PRIVATE KEY-----\nK\n")
-        .unwrap();
+    std::fs::write(
+        dir.join("key-in-user-data.sh"),
+        "#!/bin/sh\ncat <<K\n-----BEGIN RSA PRIVATE KEY-----\nMIIBsecret\n-----END RSA PRIVATE KEY-----\nK\n",
+    )
+    .unwrap();
     let file = dir.join("stack.yaml");
     std::fs::write(
         &file,
@@ -92,7 +95,10 @@ fn no_secret_reaches_any_output() {
     // An endpoint that is down: the failure says so without a dump of the request (which would
     // carry the session token header).
     let mut cmd = lbstack();
-    lbstack_aws(&mut cmd).env("AWS_SECRET_ACCESS_KEY", CANARY_SECRET).env("AWS_SESSION_TOKEN", CANARY_TOKEN).env("LBSTACK_ENDPOINT_URL", "http://127.0.0.1:9");
+    lbstack_aws(&mut cmd)
+        .env("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
+        .env("AWS_SESSION_TOKEN", CANARY_TOKEN)
+        .env("LBSTACK_ENDPOINT_URL", "http://127.0.0.1:9");
     let o = cmd.args(["plan", "examples/minimal-alb.yaml"]).output().unwrap();
     let text = output_text(&o);
     assert!(!text.contains(CANARY_TOKEN) && !text.contains(CANARY_SECRET), "{text}");
@@ -109,7 +115,8 @@ fn no_secret_reaches_any_output() {
 /// command and reports its children's peak (RUSAGE_CHILDREN) into a file.
 fn output_and_peak_mib(cmd: &mut std::process::Command) -> (std::process::Output, u64) {
     const MEASURE: &str = "import resource, subprocess, sys\nrc = subprocess.call(sys.argv[2:])\nopen(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\nsys.exit(rc)";
-    let report = std::env::temp_dir().join(format!("lbstack-peak-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let report =
+        std::env::temp_dir().join(format!("lbstack-peak-{}-{:?}", std::process::id(), std::thread::current().id()));
     let mut measured = std::process::Command::new("python3");
     measured.arg("-c").arg(MEASURE).arg(&report).arg(cmd.get_program()).args(cmd.get_args());
     if let Some(dir) = cmd.get_current_dir() {
@@ -122,8 +129,11 @@ fn output_and_peak_mib(cmd: &mut std::process::Command) -> (std::process::Output
         };
     }
     let output = measured.output().unwrap();
-    let kib: u64 =
-        std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("the peak was not reported ({e}): {}", output_text(&output))).trim().parse().unwrap();
+    let kib: u64 = std::fs::read_to_string(&report)
+        .unwrap_or_else(|e| panic!("the peak was not reported ({e}): {}", output_text(&output)))
+        .trim()
+        .parse()
+        .unwrap();
     let _ = std::fs::remove_file(&report);
     (output, kib / 1024)
 }
@@ -141,7 +151,12 @@ fn bounded(name: &str, text: &str, limit: Duration) -> String {
     let out = output_text(&o);
     assert!(took < limit, "{name}: validate took {took:?}");
     assert!(peak_mib < 200, "{name}: validate took {peak_mib} MiB");
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{name}: exit {:?}\n{}", o.status.code(), &out[..out.len().min(2000)]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{name}: exit {:?}\n{}",
+        o.status.code(),
+        &out[..out.len().min(2000)]
+    );
     assert!(!out.contains("internal error") && !out.contains("panicked"), "{name}:\n{}", &out[..out.len().min(2000)]);
     assert!(out.len() < 256 * 1024, "{name}: {} bytes of output", out.len());
     out
@@ -211,7 +226,11 @@ fn special_files_and_oversized_stacks_are_refused_before_parsing() {
     let big = dir.join("big.yaml");
     std::fs::write(&big, format!("version: 1\nstack: s\n# {}\n", "x".repeat(5 * 1024 * 1024))).unwrap();
     let o = lbstack().args(["validate", big.to_str().unwrap()]).output().unwrap();
-    assert!(output_text(&o).contains("larger than 4194304 bytes") && output_text(&o).contains("--max-stack-bytes"), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("larger than 4194304 bytes") && output_text(&o).contains("--max-stack-bytes"),
+        "{}",
+        output_text(&o)
+    );
     let o = lbstack().args(["--max-stack-bytes", "8000000", "validate", big.to_str().unwrap()]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
 }

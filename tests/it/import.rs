@@ -42,11 +42,25 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     let c = clients().await;
     let name = unique("import");
     let tail = &name[name.len() - 5..];
-    let vpc = c.ec2.describe_vpcs().filters(ec2::Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+    let vpc = c
+        .ec2
+        .describe_vpcs()
+        .filters(ec2::Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
     let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_string();
     let subnets: Vec<String> = default_subnets(&c).await.into_iter().take(2).collect();
 
-    let lb_sg = c.ec2.create_security_group().group_name(format!("edge-{tail}")).description("edge").vpc_id(&vpc).send().await.unwrap();
+    let lb_sg = c
+        .ec2
+        .create_security_group()
+        .group_name(format!("edge-{tail}"))
+        .description("edge")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let lb_sg = lb_sg.group_id().unwrap().to_string();
     c.ec2
         .authorize_security_group_ingress()
@@ -56,7 +70,15 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .send()
         .await
         .unwrap();
-    let app_sg = c.ec2.create_security_group().group_name(format!("App Servers {tail}")).description("app").vpc_id(&vpc).send().await.unwrap();
+    let app_sg = c
+        .ec2
+        .create_security_group()
+        .group_name(format!("App Servers {tail}"))
+        .description("app")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let app_sg = app_sg.group_id().unwrap().to_string();
     let from_lb = ec2::IpPermission::builder()
         .ip_protocol("tcp")
@@ -65,7 +87,13 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .user_id_group_pairs(ec2::UserIdGroupPair::builder().group_id(&lb_sg).build())
         .build();
     c.ec2.authorize_security_group_ingress().group_id(&app_sg).ip_permissions(from_lb).send().await.unwrap();
-    c.ec2.revoke_security_group_egress().group_id(&app_sg).ip_permissions(cidr("-1", -1, -1, "0.0.0.0/0", None)).send().await.unwrap();
+    c.ec2
+        .revoke_security_group_egress()
+        .group_id(&app_sg)
+        .ip_permissions(cidr("-1", -1, -1, "0.0.0.0/0", None))
+        .send()
+        .await
+        .unwrap();
     c.ec2
         .authorize_security_group_egress()
         .group_id(&app_sg)
@@ -101,14 +129,40 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         ],
     )
     .await;
-    let api = c.elbv2.create_target_group().name(format!("api-{tail}")).protocol(elb::ProtocolEnum::Http).port(9090).vpc_id(&vpc).send().await.unwrap();
+    let api = c
+        .elbv2
+        .create_target_group()
+        .name(format!("api-{tail}"))
+        .protocol(elb::ProtocolEnum::Http)
+        .port(9090)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let api = api.target_groups()[0].target_group_arn().unwrap().to_string();
-    let tcp = c.elbv2.create_target_group().name(format!("tcp-{tail}")).protocol(elb::ProtocolEnum::Tcp).port(5000).vpc_id(&vpc).send().await.unwrap();
+    let tcp = c
+        .elbv2
+        .create_target_group()
+        .name(format!("tcp-{tail}"))
+        .protocol(elb::ProtocolEnum::Tcp)
+        .port(5000)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
     let tcp = tcp.target_groups()[0].target_group_arn().unwrap().to_string();
     tg_attributes(&c, &tcp, &[("proxy_protocol_v2.enabled", "true")]).await;
 
     let alb_name = format!("shop-{tail}");
-    let alb = c.elbv2.create_load_balancer().name(&alb_name).set_subnets(Some(subnets.clone())).security_groups(&lb_sg).send().await.unwrap();
+    let alb = c
+        .elbv2
+        .create_load_balancer()
+        .name(&alb_name)
+        .set_subnets(Some(subnets.clone()))
+        .security_groups(&lb_sg)
+        .send()
+        .await
+        .unwrap();
     let alb = alb.load_balancers()[0].clone();
     let alb_arn = alb.load_balancer_arn().unwrap().to_string();
     c.elbv2
@@ -118,14 +172,20 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .send()
         .await
         .unwrap();
-    let not_here = elb::FixedResponseActionConfig::builder().status_code("404").content_type("text/plain").message_body("not here").build();
+    let not_here = elb::FixedResponseActionConfig::builder()
+        .status_code("404")
+        .content_type("text/plain")
+        .message_body("not here")
+        .build();
     let listener = c
         .elbv2
         .create_listener()
         .load_balancer_arn(&alb_arn)
         .protocol(elb::ProtocolEnum::Http)
         .port(80)
-        .default_actions(elb::Action::builder().r#type(elb::ActionTypeEnum::FixedResponse).fixed_response_config(not_here).build())
+        .default_actions(
+            elb::Action::builder().r#type(elb::ActionTypeEnum::FixedResponse).fixed_response_config(not_here).build(),
+        )
         .send()
         .await
         .unwrap();
@@ -134,10 +194,16 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .create_rule()
         .listener_arn(&listener)
         .priority(10)
-        .conditions(condition("path-pattern").path_pattern_config(elb::PathPatternConditionConfig::builder().values("/api/*").build()).build())
+        .conditions(
+            condition("path-pattern")
+                .path_pattern_config(elb::PathPatternConditionConfig::builder().values("/api/*").build())
+                .build(),
+        )
         .conditions(
             condition("http-request-method")
-                .http_request_method_config(elb::HttpRequestMethodConditionConfig::builder().values("GET").values("POST").build())
+                .http_request_method_config(
+                    elb::HttpRequestMethodConditionConfig::builder().values("GET").values("POST").build(),
+                )
                 .build(),
         )
         .actions(forward(&api))
@@ -147,21 +213,35 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     let weighted = elb::ForwardActionConfig::builder()
         .target_groups(elb::TargetGroupTuple::builder().target_group_arn(&web).weight(80).build())
         .target_groups(elb::TargetGroupTuple::builder().target_group_arn(&api).weight(20).build())
-        .target_group_stickiness_config(elb::TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(300).build())
+        .target_group_stickiness_config(
+            elb::TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(300).build(),
+        )
         .build();
     c.elbv2
         .create_rule()
         .listener_arn(&listener)
         .priority(20)
-        .conditions(condition("host-header").host_header_config(elb::HostHeaderConditionConfig::builder().values("*.example.com").build()).build())
         .conditions(
-            condition("http-header").http_header_config(elb::HttpHeaderConditionConfig::builder().http_header_name("X-Env").values("blue").build()).build(),
+            condition("host-header")
+                .host_header_config(elb::HostHeaderConditionConfig::builder().values("*.example.com").build())
+                .build(),
+        )
+        .conditions(
+            condition("http-header")
+                .http_header_config(
+                    elb::HttpHeaderConditionConfig::builder().http_header_name("X-Env").values("blue").build(),
+                )
+                .build(),
         )
         .actions(elb::Action::builder().r#type(elb::ActionTypeEnum::Forward).forward_config(weighted).build())
         .send()
         .await
         .unwrap();
-    let to_https = elb::RedirectActionConfig::builder().protocol("HTTPS").port("443").status_code(elb::RedirectActionStatusCodeEnum::Http302).build();
+    let to_https = elb::RedirectActionConfig::builder()
+        .protocol("HTTPS")
+        .port("443")
+        .status_code(elb::RedirectActionStatusCodeEnum::Http302)
+        .build();
     c.elbv2
         .create_rule()
         .listener_arn(&listener)
@@ -169,11 +249,17 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .conditions(
             condition("query-string")
                 .query_string_config(
-                    elb::QueryStringConditionConfig::builder().values(elb::QueryStringKeyValuePair::builder().key("debug").value("1").build()).build(),
+                    elb::QueryStringConditionConfig::builder()
+                        .values(elb::QueryStringKeyValuePair::builder().key("debug").value("1").build())
+                        .build(),
                 )
                 .build(),
         )
-        .conditions(condition("source-ip").source_ip_config(elb::SourceIpConditionConfig::builder().values("10.0.0.0/8").build()).build())
+        .conditions(
+            condition("source-ip")
+                .source_ip_config(elb::SourceIpConditionConfig::builder().values("10.0.0.0/8").build())
+                .build(),
+        )
         .actions(elb::Action::builder().r#type(elb::ActionTypeEnum::Redirect).redirect_config(to_https).build())
         .send()
         .await
@@ -196,8 +282,16 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .await
         .unwrap();
     let nlb_arn = nlb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let nlb_listener =
-        c.elbv2.create_listener().load_balancer_arn(&nlb_arn).protocol(elb::ProtocolEnum::Tcp).port(5000).default_actions(forward(&tcp)).send().await.unwrap();
+    let nlb_listener = c
+        .elbv2
+        .create_listener()
+        .load_balancer_arn(&nlb_arn)
+        .protocol(elb::ProtocolEnum::Tcp)
+        .port(5000)
+        .default_actions(forward(&tcp))
+        .send()
+        .await
+        .unwrap();
     c.elbv2
         .modify_listener_attributes()
         .listener_arn(nlb_listener.listeners()[0].listener_arn().unwrap())
@@ -217,7 +311,13 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .block_device_mappings(
             ec2::LaunchTemplateBlockDeviceMappingRequest::builder()
                 .device_name(&root_device)
-                .ebs(ec2::LaunchTemplateEbsBlockDeviceRequest::builder().volume_size(20).volume_type(ec2::VolumeType::Gp3).encrypted(true).build())
+                .ebs(
+                    ec2::LaunchTemplateEbsBlockDeviceRequest::builder()
+                        .volume_size(20)
+                        .volume_type(ec2::VolumeType::Gp3)
+                        .encrypted(true)
+                        .build(),
+                )
                 .build(),
         )
         .build();
@@ -231,19 +331,44 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .max_size(4)
         .desired_capacity(2)
         .vpc_zone_identifier(subnets.join(","))
-        .launch_template(asg::LaunchTemplateSpecification::builder().launch_template_name(&lt_name).version("$Latest").build())
+        .launch_template(
+            asg::LaunchTemplateSpecification::builder().launch_template_name(&lt_name).version("$Latest").build(),
+        )
         .target_group_arns(&web)
         .health_check_type("ELB")
         .health_check_grace_period(120)
-        .tags(asg::Tag::builder().key("Team").value("payments").propagate_at_launch(true).resource_id(&group).resource_type("auto-scaling-group").build())
+        .tags(
+            asg::Tag::builder()
+                .key("Team")
+                .value("payments")
+                .propagate_at_launch(true)
+                .resource_id(&group)
+                .resource_type("auto-scaling-group")
+                .build(),
+        )
         .send()
         .await
         .unwrap();
-    c.autoscaling.enable_metrics_collection().auto_scaling_group_name(&group).metrics("GroupInServiceInstances").granularity("1Minute").send().await.unwrap();
-    c.autoscaling.suspend_processes().auto_scaling_group_name(&group).scaling_processes("AZRebalance").send().await.unwrap();
+    c.autoscaling
+        .enable_metrics_collection()
+        .auto_scaling_group_name(&group)
+        .metrics("GroupInServiceInstances")
+        .granularity("1Minute")
+        .send()
+        .await
+        .unwrap();
+    c.autoscaling
+        .suspend_processes()
+        .auto_scaling_group_name(&group)
+        .scaling_processes("AZRebalance")
+        .send()
+        .await
+        .unwrap();
     let cpu = asg::TargetTrackingConfiguration::builder()
         .predefined_metric_specification(
-            asg::PredefinedMetricSpecification::builder().predefined_metric_type(asg::MetricType::AsgAverageCpuUtilization).build(),
+            asg::PredefinedMetricSpecification::builder()
+                .predefined_metric_type(asg::MetricType::AsgAverageCpuUtilization)
+                .build(),
         )
         .target_value(50.0)
         .build();
@@ -262,8 +387,16 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .policy_name("burst")
         .policy_type("StepScaling")
         .adjustment_type("ChangeInCapacity")
-        .step_adjustments(asg::StepAdjustment::builder().metric_interval_lower_bound(0.0).metric_interval_upper_bound(20.0).scaling_adjustment(1).build())
-        .step_adjustments(asg::StepAdjustment::builder().metric_interval_lower_bound(20.0).scaling_adjustment(3).build())
+        .step_adjustments(
+            asg::StepAdjustment::builder()
+                .metric_interval_lower_bound(0.0)
+                .metric_interval_upper_bound(20.0)
+                .scaling_adjustment(1)
+                .build(),
+        )
+        .step_adjustments(
+            asg::StepAdjustment::builder().metric_interval_lower_bound(20.0).scaling_adjustment(3).build(),
+        )
         .send()
         .await
         .unwrap();
@@ -288,7 +421,16 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         .await
         .unwrap();
     let policies = c.autoscaling.describe_policies().auto_scaling_group_name(&group).send().await.unwrap();
-    let arn_of = |name: &str| policies.scaling_policies().iter().find(|p| p.policy_name() == Some(name)).unwrap().policy_arn().unwrap().to_string();
+    let arn_of = |name: &str| {
+        policies
+            .scaling_policies()
+            .iter()
+            .find(|p| p.policy_name() == Some(name))
+            .unwrap()
+            .policy_arn()
+            .unwrap()
+            .to_string()
+    };
     for (alarm, threshold, comparison, policy) in [
         ("cpu high", 75.0, aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold, "burst"),
         ("cpu low", 10.0, aws_sdk_cloudwatch::types::ComparisonOperator::LessThanOrEqualToThreshold, "trim"),
@@ -298,7 +440,9 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
             .alarm_name(format!("app-{tail} {alarm}"))
             .namespace("AWS/EC2")
             .metric_name("CPUUtilization")
-            .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("AutoScalingGroupName").value(&group).build())
+            .dimensions(
+                aws_sdk_cloudwatch::types::Dimension::builder().name("AutoScalingGroupName").value(&group).build(),
+            )
             .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
             .period(60)
             .evaluation_periods(3)
@@ -313,7 +457,8 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
 
     // What pages people: an alarm on the load balancer's metric telling a topic (an e-mail and a
     // webhook subscriber), and a lifecycle hook on the group, both made by hand.
-    let topic = c.sns.create_topic().name(format!("pager-{tail}")).send().await.unwrap().topic_arn().unwrap().to_string();
+    let topic =
+        c.sns.create_topic().name(format!("pager-{tail}")).send().await.unwrap().topic_arn().unwrap().to_string();
     c.sns.subscribe().topic_arn(&topic).protocol("email").endpoint("oncall@example.com").send().await.unwrap();
     let webhook = format!("https://hooks.example.com/services/T000/{tail}/secret-token");
     c.sns.subscribe().topic_arn(&topic).protocol("https").endpoint(&webhook).send().await.unwrap();
@@ -346,29 +491,66 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
     // A target registered by hand in a group no auto-scaling group fills.
     let groups = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await.unwrap();
     let instance = groups.auto_scaling_groups()[0].instances()[0].instance_id().unwrap().to_string();
-    c.elbv2.register_targets().target_group_arn(&api).targets(elb::TargetDescription::builder().id(&instance).port(9091).build()).send().await.unwrap();
+    c.elbv2
+        .register_targets()
+        .target_group_arn(&api)
+        .targets(elb::TargetDescription::builder().id(&instance).port(9091).build())
+        .send()
+        .await
+        .unwrap();
 
     // Import: by name, and the NLB by ARN, with registered targets.
     let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("stack.yaml");
     let f = file.to_str().unwrap();
-    let args = ["import", "--stack", &name, "--load-balancer", &alb_name, "--load-balancer", &nlb_arn, "--autoscaling-group", &group, "--targets", "--out", f];
+    let args = [
+        "import",
+        "--stack",
+        &name,
+        "--load-balancer",
+        &alb_name,
+        "--load-balancer",
+        &nlb_arn,
+        "--autoscaling-group",
+        &group,
+        "--targets",
+        "--out",
+        f,
+    ];
     let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains(&format!("Next: lbstack plan {f} --adopt-all")), "{}", text(&o));
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(written.contains(&format!("name: {alb_name}")), "{written}");
-    assert!(written.contains(&format!("groups: [edge-{tail}]")), "security groups refer to each other by key:\n{written}");
-    assert!(written.contains(&format!("web_acl: edge-{tail}")) && written.contains(&format!("ip_set: blocked-{tail}")), "{written}");
-    assert!(written.contains(&format!("name: shop.{zone}\n    target: shop-{tail}\n    ttl: 300")), "the record, by its load balancer's key:\n{written}");
+    assert!(
+        written.contains(&format!("groups: [edge-{tail}]")),
+        "security groups refer to each other by key:\n{written}"
+    );
+    assert!(
+        written.contains(&format!("web_acl: edge-{tail}")) && written.contains(&format!("ip_set: blocked-{tail}")),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!("name: shop.{zone}\n    target: shop-{tail}\n    ttl: 300")),
+        "the record, by its load balancer's key:\n{written}"
+    );
     assert!(written.contains(&format!("targets: [{{id: {instance}, port: 9091}}]")), "{written}");
-    assert_eq!(std::fs::read_to_string(dir.join(format!("files/app-{tail}-user-data.sh"))).unwrap(), "#!/bin/sh\necho ready\n");
-    assert!(written.contains(&format!("name: pager-{tail}")) && written.contains("endpoint: oncall@example.com"), "the topic:\n{written}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(format!("files/app-{tail}-user-data.sh"))).unwrap(),
+        "#!/bin/sh\necho ready\n"
+    );
+    assert!(
+        written.contains(&format!("name: pager-{tail}")) && written.contains("endpoint: oncall@example.com"),
+        "the topic:\n{written}"
+    );
     assert!(!written.contains("secret-token"), "a webhook URL is never written:\n{written}");
     assert!(written.contains(&format!("name: drain-{tail}")), "the hook, by its name:\n{written}");
-    let variable =
-        text(&o).split('`').find(|w| w.ends_with("_ENDPOINT_2") || w.ends_with("_ENDPOINT_1")).map(str::to_string).unwrap_or_else(|| panic!("{}", text(&o)));
+    let variable = text(&o)
+        .split('`')
+        .find(|w| w.ends_with("_ENDPOINT_2") || w.ends_with("_ENDPOINT_1"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{}", text(&o)));
     // SAFETY: a variable only this test reads, set before anything reads it.
     unsafe { std::env::set_var(&variable, &webhook) };
 
@@ -388,7 +570,11 @@ async fn an_account_built_by_hand_is_imported_adopted_and_plans_to_nothing() {
         let paths: Vec<&str> = change.diffs.iter().map(|d| d.path.as_str()).collect();
         // Records carry no tags: an adopted one joins the zone's lbstack index.
         let ownership = |p: &&str| p.starts_with("tags") || *p == "indexed";
-        assert!(paths.iter().all(ownership), "{}: nothing but ownership changes ({paths:?})\n{shown}\n{written}", change.address);
+        assert!(
+            paths.iter().all(ownership),
+            "{}: nothing but ownership changes ({paths:?})\n{shown}\n{written}",
+            change.address
+        );
     }
     let adopted = planned.changes.iter().filter(|c| c.reason == Some(lbstack::plan::Reason::Adopting)).count();
     // 2 security groups, 3 target groups, 2 load balancers, the web ACL and its IP set, the
@@ -416,14 +602,26 @@ async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
     let blocked = crate::support::foreign_ip_set(c, &format!("blocked-{tail}")).await;
     {
         use aws_sdk_wafv2::types::*;
-        let seen =
-            |metric: &str| VisibilityConfig::builder().sampled_requests_enabled(true).cloud_watch_metrics_enabled(true).metric_name(metric).build().unwrap();
+        let seen = |metric: &str| {
+            VisibilityConfig::builder()
+                .sampled_requests_enabled(true)
+                .cloud_watch_metrics_enabled(true)
+                .metric_name(metric)
+                .build()
+                .unwrap()
+        };
         let managed = Rule::builder()
             .name("common")
             .priority(0)
             .statement(
                 Statement::builder()
-                    .managed_rule_group_statement(ManagedRuleGroupStatement::builder().vendor_name("AWS").name("AWSManagedRulesCommonRuleSet").build().unwrap())
+                    .managed_rule_group_statement(
+                        ManagedRuleGroupStatement::builder()
+                            .vendor_name("AWS")
+                            .name("AWSManagedRulesCommonRuleSet")
+                            .build()
+                            .unwrap(),
+                    )
                     .build(),
             )
             .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build())
@@ -433,7 +631,13 @@ async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
         let block = Rule::builder()
             .name("blocklist")
             .priority(1)
-            .statement(Statement::builder().ip_set_reference_statement(IpSetReferenceStatement::builder().arn(blocked.arn().unwrap()).build().unwrap()).build())
+            .statement(
+                Statement::builder()
+                    .ip_set_reference_statement(
+                        IpSetReferenceStatement::builder().arn(blocked.arn().unwrap()).build().unwrap(),
+                    )
+                    .build(),
+            )
             .action(RuleAction::builder().block(BlockAction::builder().build()).build())
             .visibility_config(seen("blocklist"))
             .build()
@@ -452,9 +656,11 @@ async fn web_acl_on(c: &lbstack::live::Clients, tail: &str, alb_arn: &str) {
             .unwrap();
         // WAF sees a new load balancer once it is active, and a new web ACL once it propagated.
         let acl_arn = acl.summary().unwrap().arn().unwrap().to_string();
-        crate::support::settled("associating the web ACL", &[lbstack::aws_error::Class::NotReady, lbstack::aws_error::Class::NotFound], || {
-            c.wafv2.associate_web_acl().web_acl_arn(&acl_arn).resource_arn(alb_arn).send()
-        })
+        crate::support::settled(
+            "associating the web ACL",
+            &[lbstack::aws_error::Class::NotReady, lbstack::aws_error::Class::NotFound],
+            || c.wafv2.associate_web_acl().web_acl_arn(&acl_arn).resource_arn(alb_arn).send(),
+        )
         .await;
     }
 }
@@ -472,7 +678,10 @@ async fn cname_to(c: &lbstack::live::Clients, zone: &str, dns: &str) {
         .resource_records(ResourceRecord::builder().value(dns).build().unwrap())
         .build()
         .unwrap();
-    let batch = ChangeBatch::builder().changes(Change::builder().action(ChangeAction::Create).resource_record_set(cname).build().unwrap()).build().unwrap();
+    let batch = ChangeBatch::builder()
+        .changes(Change::builder().action(ChangeAction::Create).resource_record_set(cname).build().unwrap())
+        .build()
+        .unwrap();
     c.route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send().await.unwrap();
 }
 
@@ -496,7 +705,11 @@ async fn the_reference_stack_round_trips_through_import() {
     let c = clients().await;
     let zone = format!("{}.example.com", unique("shop"));
     c.route53.create_hosted_zone().name(&zone).caller_reference(&zone).send().await.unwrap();
-    let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
+    let vars = vec![
+        ("color".to_string(), "green".to_string()),
+        ("zone".to_string(), zone.clone()),
+        ("domain".to_string(), format!("shop.{zone}")),
+    ];
     let loaded = lbstack::stack_format::load_file(&crate::support::repo_root().join("stacks/shop.yaml"), &vars);
     let green = loaded.stack.unwrap();
     let leftovers = lbstack::ops::plan(&c, &green, true).await.unwrap();
@@ -507,14 +720,22 @@ async fn the_reference_stack_round_trips_through_import() {
     // that drive no policy stay (the import uses the certificate by ARN, and leaves the rest).
     let (_, live) = lbstack::live::read(&c, &green).await.unwrap();
     use lbstack::plan::Kind;
-    let wired = |key: &str| green.alarms.get(key).is_some_and(|a| a.actions.iter().any(|x| green.scaling_policies.contains_key(x)));
+    let wired = |key: &str| {
+        green.alarms.get(key).is_some_and(|a| a.actions.iter().any(|x| green.scaling_policies.contains_key(x)))
+    };
     let leaving: Vec<String> = live
         .resources
         .iter()
         .filter(|r| {
             matches!(
                 r.address.kind,
-                Kind::LoadBalancer | Kind::TargetGroup | Kind::SecurityGroup | Kind::LaunchTemplate | Kind::AutoScalingGroup | Kind::WebAcl | Kind::IpSet
+                Kind::LoadBalancer
+                    | Kind::TargetGroup
+                    | Kind::SecurityGroup
+                    | Kind::LaunchTemplate
+                    | Kind::AutoScalingGroup
+                    | Kind::WebAcl
+                    | Kind::IpSet
             ) || r.address.kind == Kind::Alarm && wired(&r.address.key)
         })
         .map(|r| r.address.to_string())
@@ -532,7 +753,11 @@ async fn the_reference_stack_round_trips_through_import() {
     let loaded = lbstack::stack_format::load_file(&file, &[]);
     assert!(loaded.report.diagnostics.is_empty(), "{}\n{written}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
-    assert_eq!((s.load_balancers.len(), s.autoscaling_groups.len(), s.scaling_policies.len(), s.scheduled_actions.len()), (2, 2, 5, 2), "{written}");
+    assert_eq!(
+        (s.load_balancers.len(), s.autoscaling_groups.len(), s.scaling_policies.len(), s.scheduled_actions.len()),
+        (2, 2, 5, 2),
+        "{written}"
+    );
     assert_eq!((s.web_acls.len(), s.ip_sets.len()), (1, 1), "the web ACL with its IP set:\n{written}");
 
     let planned = lbstack::ops::plan_adopting(&c, &s, false, &Adopt::All).await.unwrap().plan;

@@ -41,7 +41,8 @@ fn every_rule_fires_on_its_fixture_and_nothing_else_does() {
 }
 
 fn with_ignore(fixture: &str, ignore: &str) -> Vec<&'static str> {
-    let text = std::fs::read_to_string(repo_root().join(format!("tests/fixtures/lint/fires/{fixture}.yaml"))).unwrap() + ignore;
+    let text = std::fs::read_to_string(repo_root().join(format!("tests/fixtures/lint/fires/{fixture}.yaml"))).unwrap()
+        + ignore;
     let loaded = lbstack::stack_format::load_str("t.yaml", &text, None, &[]);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let stack = loaded.stack.unwrap();
@@ -51,8 +52,14 @@ fn with_ignore(fixture: &str, ignore: &str) -> Vec<&'static str> {
 
 #[test]
 fn findings_are_silenced_with_a_reason_per_rule_or_resource() {
-    assert_eq!(with_ignore("LB004", "lint:\n  ignore:\n    - {rule: LB004, reason: \"internal users only, behind a VPN\"}\n"), Vec::<&str>::new());
-    assert_eq!(with_ignore("LB004", "lint:\n  ignore:\n    - {rule: LB004, reason: test, resource: load_balancers.web}\n"), Vec::<&str>::new());
+    assert_eq!(
+        with_ignore("LB004", "lint:\n  ignore:\n    - {rule: LB004, reason: \"internal users only, behind a VPN\"}\n"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        with_ignore("LB004", "lint:\n  ignore:\n    - {rule: LB004, reason: test, resource: load_balancers.web}\n"),
+        Vec::<&str>::new()
+    );
     assert_eq!(
         with_ignore("LB004", "lint:\n  ignore:\n    - {rule: LB004, reason: test, resource: load_balancers.other}\n"),
         vec!["LB004"],
@@ -61,14 +68,29 @@ fn findings_are_silenced_with_a_reason_per_rule_or_resource() {
 
     // A silence without a reason, or of an unknown rule, is an error with a position.
     let text = std::fs::read_to_string(repo_root().join("tests/fixtures/lint/clean.yaml")).unwrap();
-    let loaded = lbstack::stack_format::load_str("t.yaml", &(text.clone() + "lint:\n  ignore:\n    - {rule: LB004, reason: \"\"}\n"), None, &[]);
+    let loaded = lbstack::stack_format::load_str(
+        "t.yaml",
+        &(text.clone() + "lint:\n  ignore:\n    - {rule: LB004, reason: \"\"}\n"),
+        None,
+        &[],
+    );
     assert!(loaded.report.has_errors(), "an empty reason is refused");
-    let loaded = lbstack::stack_format::load_str("t.yaml", &(text + "lint:\n  ignore:\n    - {rule: LB04, reason: typo}\n"), None, &[]);
+    let loaded = lbstack::stack_format::load_str(
+        "t.yaml",
+        &(text + "lint:\n  ignore:\n    - {rule: LB04, reason: typo}\n"),
+        None,
+        &[],
+    );
     let stack = loaded.stack.unwrap();
     let (_, problems, _) = lint::apply_ignores(&stack, lint::check(&stack));
     let report = lint::to_report(loaded.report.clone(), &[], problems, &loaded.index);
     let short = report.render_short();
-    assert!(short.contains("t.yaml:") && short.contains("`LB04` is not a lint rule") && short.contains("did you mean `LB004`?"), "{short}");
+    assert!(
+        short.contains("t.yaml:")
+            && short.contains("`LB04` is not a lint rule")
+            && short.contains("did you mean `LB004`?"),
+        "{short}"
+    );
 }
 
 #[test]

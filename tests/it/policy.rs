@@ -25,7 +25,9 @@ fn actions(c: &lbstack::live::Clients) -> Vec<String> {
 async fn the_policy_covers_every_call_of_plan_and_apply() {
     let name = unique("iam");
     let read = |f: &str| {
-        std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f)).unwrap().replace("stack: sink", &format!("stack: {name}"))
+        std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/valid").join(f))
+            .unwrap()
+            .replace("stack: sink", &format!("stack: {name}"))
     };
     let s = load(&read("kitchen-sink.yaml"));
     let planning = clients().await;

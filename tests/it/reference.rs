@@ -9,7 +9,11 @@ async fn reference_stack_applies_converges_and_destroys() {
     // A zone of its own, so runs against a long-lived emulator do not meet each other.
     let zone = format!("{}.example.com", crate::support::unique("shop"));
     c.route53.create_hosted_zone().name(&zone).caller_reference(&zone).send().await.unwrap();
-    let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
+    let vars = vec![
+        ("color".to_string(), "green".to_string()),
+        ("zone".to_string(), zone.clone()),
+        ("domain".to_string(), format!("shop.{zone}")),
+    ];
     let loaded = lbstack::stack_format::load_file(&repo_root().join("stacks/shop.yaml"), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
@@ -25,8 +29,13 @@ async fn reference_stack_applies_converges_and_destroys() {
     assert_eq!(summary.add, 35, "{:?}", crate::support::actions(&first.plan));
     assert_eq!((summary.change, summary.destroy), (0, 0));
     let outcome = lbstack::ops::apply(&c, &s, &first.plan, 8, |_| {}).await;
-    assert!(!outcome.failed(), "{:#?}", outcome.steps.iter().filter(|s| s.status != lbstack::apply::StepStatus::Done).collect::<Vec<_>>());
-    let groups = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names("shop-green-web").send().await.unwrap();
+    assert!(
+        !outcome.failed(),
+        "{:#?}",
+        outcome.steps.iter().filter(|s| s.status != lbstack::apply::StepStatus::Done).collect::<Vec<_>>()
+    );
+    let groups =
+        c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names("shop-green-web").send().await.unwrap();
     let web = &groups.auto_scaling_groups()[0];
     assert_eq!((web.instances().len(), web.target_group_arns().len(), web.health_check_type()), (2, 4, Some("ELB")));
 
@@ -43,6 +52,10 @@ async fn reference_stack_applies_converges_and_destroys() {
     let outcome = lbstack::ops::apply(&c, &s, &gone.plan, 8, |_| {}).await;
     assert!(!outcome.failed(), "{:#?}", outcome.steps);
     let (_, live) = lbstack::live::read(&c, &s).await.unwrap();
-    assert!(live.resources.is_empty(), "owned after destroy: {:?}", live.resources.iter().map(|r| r.address.to_string()).collect::<Vec<_>>());
+    assert!(
+        live.resources.is_empty(),
+        "owned after destroy: {:?}",
+        live.resources.iter().map(|r| r.address.to_string()).collect::<Vec<_>>()
+    );
     crate::support::drop_zone(&c, &zone).await;
 }

@@ -4,7 +4,8 @@
 //! one item on demand.
 
 use crate::support::{
-    apply_converges, clients, clients_at, destroy_converges, emulator_control, imported_certificate, load, own_emulator_endpoint, repo_root, unique,
+    apply_converges, clients, clients_at, destroy_converges, emulator_control, imported_certificate, load,
+    own_emulator_endpoint, repo_root, unique,
 };
 use aws_sdk_wafv2::types::Scope;
 use futures_util::future::join_all;
@@ -19,7 +20,14 @@ async fn second_pages_are_read() {
     let others: Vec<String> = join_all((0..51).map(|i| {
         let (c, subnets, name) = (&c, subnets.clone(), &name);
         async move {
-            let out = c.elbv2.create_load_balancer().name(format!("{name}-o{i}")).set_subnets(Some(subnets)).send().await.unwrap();
+            let out = c
+                .elbv2
+                .create_load_balancer()
+                .name(format!("{name}-o{i}"))
+                .set_subnets(Some(subnets))
+                .send()
+                .await
+                .unwrap();
             out.load_balancers()[0].load_balancer_arn().unwrap().to_string()
         }
     }))
@@ -34,18 +42,28 @@ async fn second_pages_are_read() {
     }))
     .await;
 
-    let rules: String = (1..=60).map(|i| format!("          - {{priority: {i}, path: /r{i}/*, fixed_response: {{status: 200, body: r{i}}}}}\n")).collect();
+    let rules: String = (1..=60)
+        .map(|i| format!("          - {{priority: {i}, path: /r{i}/*, fixed_response: {{status: 200, body: r{i}}}}}\n"))
+        .collect();
     let yaml = format!(
         "version: 1\nstack: {name}\nip_sets:\n  blocked: {{addresses: [198.51.100.0/24]}}\nload_balancers:\n  web:\n    listeners:\n      http:\n        port: 80\n        protocol: HTTP\n        default_action: {{fixed_response: {{status: 404}}}}\n        rules:\n{rules}"
     );
     let s = load(&yaml);
     let first = apply_converges(&c, &s).await;
-    let rules_change = first.changes.iter().find(|ch| ch.address.to_string() == "listener_rules.web.http").expect("the rules are planned");
+    let rules_change = first
+        .changes
+        .iter()
+        .find(|ch| ch.address.to_string() == "listener_rules.web.http")
+        .expect("the rules are planned");
     assert_eq!(rules_change.after.as_ref().unwrap()["rules"].as_array().unwrap().len(), 60);
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
-    let read = live.resources.iter().find(|r| r.address.to_string() == "listener_rules.web.http").expect("the rules are read");
+    let read =
+        live.resources.iter().find(|r| r.address.to_string() == "listener_rules.web.http").expect("the rules are read");
     assert_eq!(read.attrs["rules"].as_array().unwrap().len(), 60, "all 60 rules read, past the first page of 50");
-    assert!(live.resources.iter().any(|r| r.address.to_string() == "ip_set.blocked"), "the IP set on the second page is read");
+    assert!(
+        live.resources.iter().any(|r| r.address.to_string() == "ip_set.blocked"),
+        "the IP set on the second page is read"
+    );
     destroy_converges(&c, &s).await;
 
     for arn in others {
@@ -96,18 +114,36 @@ async fn every_list_is_followed_past_its_first_page() {
     }
     imported_certificate(&c, &format!("{foreign}.example.org")).await;
     crate::support::foreign_ip_set(&c, &foreign).await;
-    let visibility = VisibilityConfig::builder().sampled_requests_enabled(false).cloud_watch_metrics_enabled(false).metric_name("x").build().unwrap();
+    let visibility = VisibilityConfig::builder()
+        .sampled_requests_enabled(false)
+        .cloud_watch_metrics_enabled(false)
+        .metric_name("x")
+        .build()
+        .unwrap();
     let allow = DefaultAction::builder().allow(AllowAction::builder().build()).build();
-    c.wafv2.create_web_acl().name(&foreign).scope(Scope::Regional).default_action(allow).visibility_config(visibility).send().await.unwrap();
+    c.wafv2
+        .create_web_acl()
+        .name(&foreign)
+        .scope(Scope::Regional)
+        .default_action(allow)
+        .visibility_config(visibility)
+        .send()
+        .await
+        .unwrap();
     emulator_control(endpoint, "POST", "/_emulator/pages", "1");
 
     let shop = std::fs::read_to_string(repo_root().join("stacks/shop.yaml")).unwrap();
-    let text = shop
-        .replace("certificates: [site]", "certificates: [site, www]")
-        .replace("certificates:\n  site:", "certificates:\n  www:\n    domain: www2.${var.domain}\n    validation_zone: ${var.zone}\n  site:");
+    let text = shop.replace("certificates: [site]", "certificates: [site, www]").replace(
+        "certificates:\n  site:",
+        "certificates:\n  www:\n    domain: www2.${var.domain}\n    validation_zone: ${var.zone}\n  site:",
+    );
     assert_eq!(text.matches("www2.").count(), 1, "the reference stack's certificates moved; update this test");
     assert!(text.contains("certificates: [site, www]"), "the reference stack's listener moved; update this test");
-    let vars = vec![("color".to_string(), "green".to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), format!("shop.{zone}"))];
+    let vars = vec![
+        ("color".to_string(), "green".to_string()),
+        ("zone".to_string(), zone.clone()),
+        ("domain".to_string(), format!("shop.{zone}")),
+    ];
     let loaded = lbstack::stack_format::load_str("shop.yaml", &text, Some(&repo_root().join("stacks")), &vars);
     assert!(!loaded.report.has_errors(), "{}", loaded.report.render_short());
     let s = loaded.stack.unwrap();
@@ -115,12 +151,19 @@ async fn every_list_is_followed_past_its_first_page() {
     assert_eq!(p.summary().add, 36, "the reference stack and the second certificate");
     destroy_converges(&c, &s).await;
 
-    let continued: std::collections::BTreeMap<String, u64> = serde_json::from_str(&emulator_control(endpoint, "GET", "/_emulator/paged", "")).unwrap();
+    let continued: std::collections::BTreeMap<String, u64> =
+        serde_json::from_str(&emulator_control(endpoint, "GET", "/_emulator/paged", "")).unwrap();
     emulator_control(endpoint, "POST", "/_emulator/pages", "off");
     let made = c.calls.by_operation();
     for op in LIST_CALLS {
-        assert!(made.keys().any(|k| k.ends_with(&format!(".{op}"))), "lbstack never called {op}: this test no longer covers it");
-        assert!(continued.get(op).copied().unwrap_or(0) > 0, "{op} was never asked for a second page; the emulator saw {continued:?}");
+        assert!(
+            made.keys().any(|k| k.ends_with(&format!(".{op}"))),
+            "lbstack never called {op}: this test no longer covers it"
+        );
+        assert!(
+            continued.get(op).copied().unwrap_or(0) > 0,
+            "{op} was never asked for a second page; the emulator saw {continued:?}"
+        );
     }
     let unlisted: Vec<&String> = made
         .keys()
@@ -161,26 +204,41 @@ async fn reads_follow_what_the_stack_declares() {
     assert!(!p.has_changes());
     let after = c.calls.by_operation();
     // Operations are counted as `Service.Operation`.
-    let made = |op: &str| -> u64 { after.iter().filter(|(k, _)| k.ends_with(&format!(".{op}"))).map(|(k, n)| n - before.get(k).copied().unwrap_or(0)).sum() };
+    let made = |op: &str| -> u64 {
+        after
+            .iter()
+            .filter(|(k, _)| k.ends_with(&format!(".{op}")))
+            .map(|(k, n)| n - before.get(k).copied().unwrap_or(0))
+            .sum()
+    };
     assert_eq!(made("DescribeTargetGroupAttributes"), 1, "only the group that sets an attribute");
     assert_eq!(made("DescribeTargetHealth"), 1, "only the group that lists targets");
     // Tags of the 27 groups named like the stack's, 20 a call; the account's other load
     // balancers and groups (other tests make hundreds) cost none.
     assert_eq!(made("DescribeTags"), 2, "tags read only for names the stack could have given");
-    let per_group: u64 = after.iter().filter(|(k, _)| k.contains(".Describe")).map(|(k, n)| n - before.get(k).copied().unwrap_or(0)).sum();
+    let per_group: u64 = after
+        .iter()
+        .filter(|(k, _)| k.contains(".Describe"))
+        .map(|(k, n)| n - before.get(k).copied().unwrap_or(0))
+        .sum();
     assert!(per_group as f64 <= 1.1 * 27.0, "{per_group} describe calls for 27 groups");
 
     // The setting leaves the stack: the plan puts AWS's default back, then reads nothing more.
     let s = stack("");
     let p = apply_converges(&c, &s).await;
-    let change = p.changes.iter().find(|ch| ch.address.to_string() == "target_group.custom").expect("the group changes");
+    let change =
+        p.changes.iter().find(|ch| ch.address.to_string() == "target_group.custom").expect("the group changes");
     let rendered = lbstack::plan::render::human(&p, false);
     assert!(rendered.contains("deregistration_delay.timeout_seconds") && rendered.contains("\"300\""), "{rendered}");
     assert_eq!(change.action, lbstack::plan::Action::Update);
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let custom = live.resources.iter().find(|r| r.address.to_string() == "target_group.custom").unwrap();
     let attrs = c.elbv2.describe_target_group_attributes().target_group_arn(&custom.id).send().await.unwrap();
-    let delay = attrs.attributes().iter().find(|a| a.key() == Some("deregistration_delay.timeout_seconds")).and_then(|a| a.value());
+    let delay = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value());
     assert_eq!(delay, Some("300"));
     destroy_converges(&c, &s).await;
 }

@@ -7,7 +7,10 @@ use lbstack::plan::Action::*;
 use lbstack::plan::{Change, Plan};
 
 fn find<'a>(p: &'a Plan, address: &str) -> &'a Change {
-    p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} is not in the plan"))
+    p.changes
+        .iter()
+        .find(|c| c.address.to_string() == address)
+        .unwrap_or_else(|| panic!("{address} is not in the plan"))
 }
 
 /// A user-data file next to where `load` puts the stack (the temporary folder); its name.
@@ -48,7 +51,13 @@ autoscaling_groups:
 }
 
 async fn group(c: &lbstack::live::Clients, name: &str) -> aws_sdk_autoscaling::types::AutoScalingGroup {
-    let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("{name}-app")).send().await.unwrap();
+    let out = c
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(format!("{name}-app"))
+        .send()
+        .await
+        .unwrap();
     out.auto_scaling_groups().first().cloned().expect("the group exists")
 }
 
@@ -65,13 +74,38 @@ async fn launch_template_and_group_lifecycle() {
     let g = group(&c, &name).await;
     assert_eq!((g.min_size(), g.max_size(), g.desired_capacity(), g.instances().len()), (Some(1), Some(4), Some(2), 2));
     assert_eq!(g.target_group_arns().len(), 1);
-    let lt = &c.ec2.describe_launch_templates().launch_template_names(format!("{name}-app")).send().await.unwrap().launch_templates()[0].clone();
-    let version = c.ec2.describe_launch_template_versions().launch_template_id(lt.launch_template_id().unwrap()).versions("$Latest").send().await.unwrap();
+    let lt = &c
+        .ec2
+        .describe_launch_templates()
+        .launch_template_names(format!("{name}-app"))
+        .send()
+        .await
+        .unwrap()
+        .launch_templates()[0]
+        .clone();
+    let version = c
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(lt.launch_template_id().unwrap())
+        .versions("$Latest")
+        .send()
+        .await
+        .unwrap();
     let data = version.launch_template_versions()[0].launch_template_data().unwrap().clone();
-    assert_eq!(data.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()), Some("required"), "IMDSv2 is required by default");
+    assert_eq!(
+        data.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()),
+        Some("required"),
+        "IMDSv2 is required by default"
+    );
 
     // Scaling by hand (what a policy does) is not drift: desired is not pinned.
-    c.autoscaling.set_desired_capacity().auto_scaling_group_name(format!("{name}-app")).desired_capacity(3).send().await.unwrap();
+    c.autoscaling
+        .set_desired_capacity()
+        .auto_scaling_group_name(format!("{name}-app"))
+        .desired_capacity(3)
+        .send()
+        .await
+        .unwrap();
     assert!(!plan(&c, &s).await.has_changes(), "a scaled group must not plan a change back");
 
     // Pinned: apply enforces it, and the plan warns that capacity drops.
@@ -79,31 +113,68 @@ async fn launch_template_and_group_lifecycle() {
     let p = plan(&c, &s).await;
     let d = &find(&p, "autoscaling_group.app").diffs;
     assert!(d.iter().any(|x| x.path == "desired"), "{d:?}");
-    assert!(p.warnings.iter().any(|w| w.contains("pinned desired capacity 2 is below the current 3")), "{:?}", p.warnings);
+    assert!(
+        p.warnings.iter().any(|w| w.contains("pinned desired capacity 2 is below the current 3")),
+        "{:?}",
+        p.warnings
+    );
     apply_converges(&c, &s).await;
     assert_eq!(group(&c, &name).await.desired_capacity(), Some(2));
 
     // A new template version and an instance refresh, in one apply. The plan shows the user data
     // as a text diff and says how many instances are replaced.
-    let old_instances: Vec<String> = group(&c, &name).await.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+    let old_instances: Vec<String> =
+        group(&c, &name).await.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
     let ud2 = user_data(&name, "#!/bin/bash\necho two\nsystemctl start app\n");
-    let s = load(&group_stack(&name, "t3.small", &ud2, "    pin_desired: true\n    instance_refresh: {min_healthy_percentage: 50, instance_warmup: 30}", ""));
+    let s = load(&group_stack(
+        &name,
+        "t3.small",
+        &ud2,
+        "    pin_desired: true\n    instance_refresh: {min_healthy_percentage: 50, instance_warmup: 30}",
+        "",
+    ));
     let p = plan(&c, &s).await;
     assert_eq!(find(&p, "launch_template.app").action, Update);
     let g = find(&p, "autoscaling_group.app");
     assert_eq!(g.action, Update);
-    assert!(g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("launch_template.app gets a new version"), "{:?}", g.reason);
+    assert!(
+        g.reason
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .contains("launch_template.app gets a new version"),
+        "{:?}",
+        g.reason
+    );
     assert!(p.warnings.iter().any(|w| w.contains("an instance refresh replaces 2 instances")), "{:?}", p.warnings);
     let text = lbstack::plan::render::human(&p, false);
-    assert!(text.contains("          - echo one") && text.contains("          + echo two"), "user data is diffed as text:\n{text}");
+    assert!(
+        text.contains("          - echo one") && text.contains("          + echo two"),
+        "user data is diffed as text:\n{text}"
+    );
     assert!(!text.contains("IyEvYmlu"), "no base64 in the plan:\n{text}");
     apply_converges(&c, &s).await;
     let g = group(&c, &name).await;
     assert_eq!(g.instances().len(), 2);
-    assert!(g.instances().iter().all(|i| !old_instances.contains(&i.instance_id().unwrap().to_string())), "every instance was replaced");
+    assert!(
+        g.instances().iter().all(|i| !old_instances.contains(&i.instance_id().unwrap().to_string())),
+        "every instance was replaced"
+    );
     assert!(g.instances().iter().all(|i| i.instance_type() == Some("t3.small")));
-    let lt = &c.ec2.describe_launch_templates().launch_template_names(format!("{name}-app")).send().await.unwrap().launch_templates()[0].clone();
-    assert_eq!((lt.latest_version_number(), lt.default_version_number()), (Some(2), Some(2)), "a change is a new default version");
+    let lt = &c
+        .ec2
+        .describe_launch_templates()
+        .launch_template_names(format!("{name}-app"))
+        .send()
+        .await
+        .unwrap()
+        .launch_templates()[0]
+        .clone();
+    assert_eq!(
+        (lt.latest_version_number(), lt.default_version_number()),
+        (Some(2), Some(2)),
+        "a change is a new default version"
+    );
 
     // A refresh on the group's tags, with rollback, a stopping alarm and what to do with
     // protected and standby instances: the tags change alone starts it, with those preferences.
@@ -111,11 +182,24 @@ async fn launch_template_and_group_lifecycle() {
     let s = load(&group_stack(&name, "t3.small", &ud2, prefs, ""));
     let p = plan(&c, &s).await;
     let g = find(&p, "autoscaling_group.app");
-    assert!(g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("the group's tags change"), "{:?}", g.reason);
+    assert!(
+        g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("the group's tags change"),
+        "{:?}",
+        g.reason
+    );
     apply_converges(&c, &s).await;
-    let out = c.autoscaling.describe_instance_refreshes().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
+    let out = c
+        .autoscaling
+        .describe_instance_refreshes()
+        .auto_scaling_group_name(format!("{name}-app"))
+        .send()
+        .await
+        .unwrap();
     let sent = out.instance_refreshes()[0].preferences().cloned().expect("the preferences are kept");
-    assert_eq!((sent.auto_rollback(), sent.scale_in_protected_instances().map(|x| x.as_str())), (Some(true), Some("Ignore")));
+    assert_eq!(
+        (sent.auto_rollback(), sent.scale_in_protected_instances().map(|x| x.as_str())),
+        (Some(true), Some("Ignore"))
+    );
     assert_eq!(sent.standby_instances().map(|x| x.as_str()), Some("Wait"));
     assert_eq!(sent.alarm_specification().map(|a| a.alarms().to_vec()), Some(vec!["refresh-guard".to_string()]));
 
@@ -132,7 +216,11 @@ async fn launch_template_and_group_lifecycle() {
         .replace("target_groups: [app]", "target_groups: [app, spare]"),
     );
     let p = plan(&c, &s).await;
-    assert_eq!(actions(&p), vec![("launch_template.app".into(), Update), ("autoscaling_group.app".into(), Update)], "tags only: no new version, no refresh");
+    assert_eq!(
+        actions(&p),
+        vec![("launch_template.app".into(), Update), ("autoscaling_group.app".into(), Update)],
+        "tags only: no new version, no refresh"
+    );
     assert!(!find(&p, "autoscaling_group.app").diffs.iter().any(|d| d.path == "instance_refresh"));
     apply_converges(&c, &s).await;
     let g = group(&c, &name).await;
@@ -142,26 +230,45 @@ async fn launch_template_and_group_lifecycle() {
 
     // Mixed instances: the instance types change, so instances are refreshed.
     let s = load(
-        &group_stack(&name, "t3.small", &ud2, "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50}", "")
-            .replace("max: 4", "max: 6"),
+        &group_stack(
+            &name,
+            "t3.small",
+            &ud2,
+            "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50}",
+            "",
+        )
+        .replace("max: 4", "max: 6"),
     );
     let p = plan(&c, &s).await;
-    assert!(find(&p, "autoscaling_group.app").diffs.iter().any(|d| d.path == "instance_refresh"), "{:?}", find(&p, "autoscaling_group.app").diffs);
+    assert!(
+        find(&p, "autoscaling_group.app").diffs.iter().any(|d| d.path == "instance_refresh"),
+        "{:?}",
+        find(&p, "autoscaling_group.app").diffs
+    );
     apply_converges(&c, &s).await;
     // Weighted: each type counts as its units of capacity; then the weights are removed again.
-    let weighted =
-        "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50, weighted_capacity: {t3.small: 1, t3a.small: 2}}";
+    let weighted = "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50, weighted_capacity: {t3.small: 1, t3a.small: 2}}";
     let s = load(&group_stack(&name, "t3.small", &ud2, weighted, "").replace("max: 4", "max: 6"));
     assert_eq!(actions(&plan(&c, &s).await), vec![("autoscaling_group.app".into(), Update)]);
     apply_converges(&c, &s).await;
     let weights = |g: aws_sdk_autoscaling::types::AutoScalingGroup| -> Vec<Option<String>> {
-        let policy = g.mixed_instances_policy().and_then(|m| m.launch_template()).map(|l| l.overrides().to_vec()).unwrap_or_default();
+        let policy = g
+            .mixed_instances_policy()
+            .and_then(|m| m.launch_template())
+            .map(|l| l.overrides().to_vec())
+            .unwrap_or_default();
         policy.iter().map(|o| o.weighted_capacity().map(str::to_string)).collect()
     };
     assert_eq!(weights(group(&c, &name).await), [Some("1".to_string()), Some("2".to_string())]);
     let s = load(
-        &group_stack(&name, "t3.small", &ud2, "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50}", "")
-            .replace("max: 4", "max: 6"),
+        &group_stack(
+            &name,
+            "t3.small",
+            &ud2,
+            "    mixed_instances: {types: [t3.small, t3a.small], on_demand_base: 1, on_demand_percentage: 50}",
+            "",
+        )
+        .replace("max: 4", "max: 6"),
     );
     apply_converges(&c, &s).await;
     assert_eq!(weights(group(&c, &name).await), [None, None]);
@@ -170,12 +277,23 @@ async fn launch_template_and_group_lifecycle() {
     let before = c.calls.by_operation();
     let s = load(&format!("version: 1\nstack: {name}\n"));
     let p = apply_converges(&c, &s).await;
-    assert!(actions(&p).contains(&("autoscaling_group.app".into(), Delete)) && actions(&p).contains(&("launch_template.app".into(), Delete)));
+    assert!(
+        actions(&p).contains(&("autoscaling_group.app".into(), Delete))
+            && actions(&p).contains(&("launch_template.app".into(), Delete))
+    );
     assert!(p.warnings.iter().any(|w| w.contains("running instances will be terminated")), "{:?}", p.warnings);
     let after = c.calls.by_operation();
-    let updates = |m: &std::collections::BTreeMap<String, u64>| m.iter().filter(|(k, _)| k.ends_with("UpdateAutoScalingGroup")).map(|(_, v)| *v).sum::<u64>();
+    let updates = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter().filter(|(k, _)| k.ends_with("UpdateAutoScalingGroup")).map(|(_, v)| *v).sum::<u64>()
+    };
     assert_eq!(updates(&after) - updates(&before), 1, "scaled to zero before the delete");
-    let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("{name}-app")).send().await.unwrap();
+    let out = c
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(format!("{name}-app"))
+        .send()
+        .await
+        .unwrap();
     assert!(out.auto_scaling_groups().is_empty());
 }
 
@@ -189,7 +307,9 @@ async fn force_delete_skips_the_drain() {
     let before = c.calls.by_operation();
     destroy_converges(&c, &s).await;
     let after = c.calls.by_operation();
-    let updates = |m: &std::collections::BTreeMap<String, u64>| m.iter().filter(|(k, _)| k.ends_with("UpdateAutoScalingGroup")).map(|(_, v)| *v).sum::<u64>();
+    let updates = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter().filter(|(k, _)| k.ends_with("UpdateAutoScalingGroup")).map(|(_, v)| *v).sum::<u64>()
+    };
     assert_eq!(updates(&after), updates(&before), "no scale-to-zero with force_delete");
 }
 
@@ -208,7 +328,13 @@ async fn a_cancelled_refresh_fails_the_apply_and_the_next_plan_refreshes_again()
         let c = c.clone();
         tokio::spawn(async move {
             for _ in 0..100 {
-                let out = c.autoscaling.describe_instance_refreshes().auto_scaling_group_name(&group_name).send().await.unwrap();
+                let out = c
+                    .autoscaling
+                    .describe_instance_refreshes()
+                    .auto_scaling_group_name(&group_name)
+                    .send()
+                    .await
+                    .unwrap();
                 if out.instance_refreshes().first().and_then(|r| r.status()).map(|s| s.as_str()) == Some("InProgress") {
                     c.autoscaling.cancel_instance_refresh().auto_scaling_group_name(&group_name).send().await.unwrap();
                     return true;
@@ -220,13 +346,24 @@ async fn a_cancelled_refresh_fails_the_apply_and_the_next_plan_refreshes_again()
     };
     let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
     assert!(canceller.await.unwrap(), "the refresh was seen in progress and cancelled");
-    let failed: Vec<String> =
-        outcome.steps.iter().filter_map(|s| if let lbstack::apply::StepStatus::Failed(e) = &s.status { Some(e.clone()) } else { None }).collect();
+    let failed: Vec<String> = outcome
+        .steps
+        .iter()
+        .filter_map(|s| if let lbstack::apply::StepStatus::Failed(e) = &s.status { Some(e.clone()) } else { None })
+        .collect();
     assert!(failed.iter().any(|e| e.contains("ended Cancelled")), "{failed:?}");
 
     let p = plan(&c, &s).await;
     let g = find(&p, "autoscaling_group.app");
-    assert!(g.reason.as_ref().map(ToString::to_string).unwrap_or_default().contains("the last instance refresh ended Cancelled"), "{:?}", g.reason);
+    assert!(
+        g.reason
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .contains("the last instance refresh ended Cancelled"),
+        "{:?}",
+        g.reason
+    );
     apply_converges(&c, &s).await;
     destroy_converges(&c, &s).await;
 }
@@ -334,7 +471,9 @@ async fn every_policy_type_scheduled_actions_and_alarms() {
     let s = load(&policies_stack(&name, POLICIES_V1));
     let p = apply_converges(&c, &s).await;
     assert_eq!(p.summary().add, 16, "{:?}", actions(&p));
-    let alarm = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu-high")).send().await.unwrap().metric_alarms()[0].clone();
+    let alarm =
+        c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu-high")).send().await.unwrap().metric_alarms()[0]
+            .clone();
     let out_arn = c
         .autoscaling
         .describe_policies()
@@ -348,9 +487,15 @@ async fn every_policy_type_scheduled_actions_and_alarms() {
         .unwrap()
         .to_string();
     assert_eq!(alarm.alarm_actions(), [out_arn]);
-    let slow = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-slow")).send().await.unwrap().metric_alarms()[0].clone();
-    let dims: Vec<String> = slow.dimensions().iter().map(|d| format!("{}={}", d.name().unwrap(), d.value().unwrap())).collect();
-    assert!(dims.iter().any(|d| d.starts_with("LoadBalancer=app/") && d.contains(&format!("/{name}-web/"))), "{dims:?}");
+    let slow = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-slow")).send().await.unwrap().metric_alarms()
+        [0]
+    .clone();
+    let dims: Vec<String> =
+        slow.dimensions().iter().map(|d| format!("{}={}", d.name().unwrap(), d.value().unwrap())).collect();
+    assert!(
+        dims.iter().any(|d| d.starts_with("LoadBalancer=app/") && d.contains(&format!("/{name}-web/"))),
+        "{dims:?}"
+    );
     assert!(dims.iter().any(|d| d.starts_with("TargetGroup=targetgroup/")), "{dims:?}");
     assert_eq!(slow.extended_statistic(), Some("p99"));
     let requests = c
@@ -363,7 +508,14 @@ async fn every_policy_type_scheduled_actions_and_alarms() {
         .unwrap()
         .scaling_policies()[0]
         .clone();
-    let label = requests.target_tracking_configuration().unwrap().predefined_metric_specification().unwrap().resource_label().unwrap().to_string();
+    let label = requests
+        .target_tracking_configuration()
+        .unwrap()
+        .predefined_metric_specification()
+        .unwrap()
+        .resource_label()
+        .unwrap()
+        .to_string();
     assert!(label.starts_with("app/") && label.contains("/targetgroup/"), "{label}");
 
     // Update every kind in place.
@@ -404,7 +556,12 @@ async fn every_policy_type_scheduled_actions_and_alarms() {
         + "  queue-high:\n    metric: Backlog\n    namespace: Jobs\n    period: 60\n    threshold: 500\n    comparison: \">\"\n    actions: [queue]\n";
     let s = load(&policies_stack(&name, &v3));
     let p = plan(&c, &s).await;
-    assert_eq!(find(&p, "scaling_policy.queue").action, DeleteCreate, "type changes replace: {:?}", find(&p, "scaling_policy.queue").diffs);
+    assert_eq!(
+        find(&p, "scaling_policy.queue").action,
+        DeleteCreate,
+        "type changes replace: {:?}",
+        find(&p, "scaling_policy.queue").diffs
+    );
     assert_eq!(find(&p, "scheduled_action.launch-day").action, Delete);
     assert_eq!(find(&p, "alarm.slow").action, Delete);
     apply_converges(&c, &s).await;
@@ -413,7 +570,10 @@ async fn every_policy_type_scheduled_actions_and_alarms() {
     let p = destroy_converges(&c, &s).await;
     let order: Vec<String> = p.changes.iter().map(|c| c.address.to_string()).collect();
     let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
-    assert!(pos("alarm.cpu-high") < pos("scaling_policy.out") && pos("scaling_policy.out") < pos("autoscaling_group.app"), "{order:?}");
+    assert!(
+        pos("alarm.cpu-high") < pos("scaling_policy.out") && pos("scaling_policy.out") < pos("autoscaling_group.app"),
+        "{order:?}"
+    );
 }
 
 #[tokio::test]
@@ -426,7 +586,10 @@ async fn a_foreign_group_with_the_stacks_name_is_a_conflict() {
         .create_launch_template()
         .launch_template_name(format!("{name}-foreign"))
         .launch_template_data(
-            aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-03c3da4cfa8e8943a").instance_type("t3.micro".into()).build(),
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-03c3da4cfa8e8943a")
+                .instance_type("t3.micro".into())
+                .build(),
         )
         .send()
         .await
@@ -483,7 +646,8 @@ async fn deleting_a_group_of_protected_instances_says_why_instead_of_waiting() {
     let ud = user_data(&name, "#!/bin/bash\n");
     let s = load(&group_stack(&name, "t3.micro", &ud, "", ""));
     apply_converges(&c, &s).await;
-    let ids: Vec<String> = group(&c, &name).await.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+    let ids: Vec<String> =
+        group(&c, &name).await.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
     c.autoscaling
         .set_instance_protection()
         .auto_scaling_group_name(format!("{name}-app"))
@@ -495,8 +659,11 @@ async fn deleting_a_group_of_protected_instances_says_why_instead_of_waiting() {
 
     let planned = lbstack::ops::plan(&c, &s, true).await.unwrap();
     let outcome = lbstack::ops::apply(&c, &s, &planned.plan, 4, |_| {}).await;
-    let failed: Vec<String> =
-        outcome.steps.iter().filter_map(|s| if let lbstack::apply::StepStatus::Failed(e) = &s.status { Some(e.clone()) } else { None }).collect();
+    let failed: Vec<String> = outcome
+        .steps
+        .iter()
+        .filter_map(|s| if let lbstack::apply::StepStatus::Failed(e) = &s.status { Some(e.clone()) } else { None })
+        .collect();
     assert!(failed.iter().any(|e| e.contains("protected from scale-in") && e.contains("force_delete")), "{failed:?}");
 
     // With force_delete the stack can go.
@@ -515,15 +682,24 @@ async fn group_metrics_and_suspended_processes_are_sets_kept_in_step() {
     let alarm = "alarms:\n  crowded:\n    metric: GroupTotalInstances\n    dimensions: {autoscaling_group: app}\n    threshold: 3\n    comparison: \">\"\n";
     let stack = |extra: &str| load(&format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, extra, "")));
     let live = |g: aws_sdk_autoscaling::types::AutoScalingGroup| {
-        let mut metrics: Vec<String> = g.enabled_metrics().iter().filter_map(|m| m.metric().map(str::to_string)).collect();
-        let mut processes: Vec<String> = g.suspended_processes().iter().filter_map(|p| p.process_name().map(str::to_string)).collect();
+        let mut metrics: Vec<String> =
+            g.enabled_metrics().iter().filter_map(|m| m.metric().map(str::to_string)).collect();
+        let mut processes: Vec<String> =
+            g.suspended_processes().iter().filter_map(|p| p.process_name().map(str::to_string)).collect();
         metrics.sort();
         processes.sort();
         (metrics, processes)
     };
 
-    apply_converges(&c, &stack("    metrics: [GroupTotalInstances, GroupInServiceInstances]\n    suspended_processes: [AZRebalance]\n")).await;
-    assert_eq!(live(group(&c, &name).await), (vec!["GroupInServiceInstances".to_string(), "GroupTotalInstances".into()], vec!["AZRebalance".to_string()]));
+    apply_converges(
+        &c,
+        &stack("    metrics: [GroupTotalInstances, GroupInServiceInstances]\n    suspended_processes: [AZRebalance]\n"),
+    )
+    .await;
+    assert_eq!(
+        live(group(&c, &name).await),
+        (vec!["GroupInServiceInstances".to_string(), "GroupTotalInstances".into()], vec!["AZRebalance".to_string()])
+    );
     let alarms = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-crowded")).send().await.unwrap();
     assert_eq!(alarms.metric_alarms()[0].namespace(), Some("AWS/AutoScaling"), "a group metric is not in AWS/EC2");
 
@@ -541,9 +717,17 @@ async fn group_metrics_and_suspended_processes_are_sets_kept_in_step() {
     apply_converges(&c, &stack("    metrics: [GroupTotalInstances]\n")).await;
     assert_eq!(live(group(&c, &name).await), (vec!["GroupTotalInstances".to_string()], vec![]));
     // Off: the alarm would get no data, and validate says so.
-    let loaded =
-        lbstack::stack_format::load_str("test.yaml", &format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, "", "")), Some(&std::env::temp_dir()), &[]);
-    assert!(loaded.report.render_short().contains("does not collect GroupTotalInstances"), "{}", loaded.report.render_short());
+    let loaded = lbstack::stack_format::load_str(
+        "test.yaml",
+        &format!("{}{alarm}", group_stack(&name, "t3.micro", &ud, "", "")),
+        Some(&std::env::temp_dir()),
+        &[],
+    );
+    assert!(
+        loaded.report.render_short().contains("does not collect GroupTotalInstances"),
+        "{}",
+        loaded.report.render_short()
+    );
     apply_converges(&c, &loaded.stack.unwrap()).await;
     assert_eq!(live(group(&c, &name).await), (vec![], vec![]));
     destroy_converges(&c, &stack("")).await;
@@ -569,11 +753,18 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
         let group_name = group_name.clone();
         let c = c.clone();
         async move {
-            let out = c.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(&group_name).send().await.unwrap();
+            let out =
+                c.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(&group_name).send().await.unwrap();
             let mut hooks: Vec<(String, i32, String)> = out
                 .lifecycle_hooks()
                 .iter()
-                .map(|h| (h.lifecycle_hook_name().unwrap().to_string(), h.heartbeat_timeout().unwrap(), h.default_result().unwrap().to_string()))
+                .map(|h| {
+                    (
+                        h.lifecycle_hook_name().unwrap().to_string(),
+                        h.heartbeat_timeout().unwrap(),
+                        h.default_result().unwrap().to_string(),
+                    )
+                })
                 .collect();
             hooks.sort();
             hooks
@@ -585,7 +776,13 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
     assert_eq!((policy.min_healthy_percentage(), policy.max_healthy_percentage()), (Some(90), Some(120)));
     let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
     assert_eq!(pool.warm_pool_configuration().and_then(|w| w.min_size()), Some(1));
-    let notes = c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&group_name).send().await.unwrap();
+    let notes = c
+        .autoscaling
+        .describe_notification_configurations()
+        .auto_scaling_group_names(&group_name)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(notes.notification_configurations().len(), 2);
 
     // Another tool's hook on the group, named outside the stack's prefix: never touched.
@@ -622,12 +819,26 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
     );
     // The hook named as given is recorded on the group, so it is known as the stack's when its
     // entry goes (below) as well as while it is declared.
-    let tags = group(&c, &name).await.tags().iter().find(|t| t.key() == Some("lbstack:hooks")).and_then(|t| t.value().map(str::to_string));
+    let tags = group(&c, &name)
+        .await
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("lbstack:hooks"))
+        .and_then(|t| t.value().map(str::to_string));
     assert_eq!(tags.as_deref(), Some("ops-ready"));
     let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
     let w = pool.warm_pool_configuration().unwrap();
-    assert_eq!((w.min_size(), w.max_group_prepared_capacity(), w.pool_state().map(|s| s.as_str())), (Some(2), Some(4), Some("Hibernated")));
-    let notes = c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&group_name).send().await.unwrap();
+    assert_eq!(
+        (w.min_size(), w.max_group_prepared_capacity(), w.pool_state().map(|s| s.as_str())),
+        (Some(2), Some(4), Some("Hibernated"))
+    );
+    let notes = c
+        .autoscaling
+        .describe_notification_configurations()
+        .auto_scaling_group_names(&group_name)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(notes.notification_configurations().len(), 4, "no events listed means all four");
 
     // Removed: the stack's hooks go, the other tool's stays; no pool, no notifications, no policy.
@@ -635,7 +846,13 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
     assert_eq!(hooks(&c).await, vec![("platform-audit".to_string(), 3600, "ABANDON".to_string())]);
     let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
     assert!(pool.warm_pool_configuration().is_none());
-    let notes = c.autoscaling.describe_notification_configurations().auto_scaling_group_names(&group_name).send().await.unwrap();
+    let notes = c
+        .autoscaling
+        .describe_notification_configurations()
+        .auto_scaling_group_names(&group_name)
+        .send()
+        .await
+        .unwrap();
     assert!(notes.notification_configurations().is_empty());
     assert!(group(&c, &name).await.instance_maintenance_policy().is_none());
 
@@ -658,9 +875,16 @@ async fn metric_math_and_anomaly_band_alarms_round_trip() {
     let alarm = |suffix: &str| {
         let (c, name) = (c.clone(), name.clone());
         let suffix = suffix.to_string();
-        async move { c.cloudwatch.describe_alarms().alarm_names(format!("{name}-{suffix}")).send().await.unwrap().metric_alarms()[0].clone() }
+        async move {
+            c.cloudwatch.describe_alarms().alarm_names(format!("{name}-{suffix}")).send().await.unwrap().metric_alarms()
+                [0]
+            .clone()
+        }
     };
-    let s = stack("    expression: \"100 * errors / requests\"\n    threshold: 1\n", "    anomaly_band: 2\n    comparison: above\n");
+    let s = stack(
+        "    expression: \"100 * errors / requests\"\n    threshold: 1\n",
+        "    anomaly_band: 2\n    comparison: above\n",
+    );
     apply_converges(&c, &s).await;
     let rate = alarm("error-rate").await;
     let ids: Vec<&str> = rate.metrics().iter().filter_map(|q| q.id()).collect();
@@ -677,14 +901,23 @@ async fn metric_math_and_anomaly_band_alarms_round_trip() {
     assert_eq!(latency.metrics().iter().find_map(|q| q.expression()), Some("ANOMALY_DETECTION_BAND(m1, 2)"));
 
     // Changed in place.
-    let s = stack("    expression: \"errors / requests\"\n    threshold: 0.01\n", "    anomaly_band: 3\n    comparison: outside\n");
+    let s = stack(
+        "    expression: \"errors / requests\"\n    threshold: 0.01\n",
+        "    anomaly_band: 3\n    comparison: outside\n",
+    );
     let p = plan(&c, &s).await;
     assert_eq!(actions(&p), vec![("alarm.error-rate".to_string(), Update), ("alarm.latency".to_string(), Update)]);
     apply_converges(&c, &s).await;
-    assert_eq!(alarm("latency").await.metrics().iter().find_map(|q| q.expression()), Some("ANOMALY_DETECTION_BAND(m1, 3)"));
+    assert_eq!(
+        alarm("latency").await.metrics().iter().find_map(|q| q.expression()),
+        Some("ANOMALY_DETECTION_BAND(m1, 3)")
+    );
 
     // The band gives way to a threshold: the queries go.
-    let s = stack("    expression: \"errors / requests\"\n    threshold: 0.01\n", "    threshold: 0.5\n    comparison: \">\"\n");
+    let s = stack(
+        "    expression: \"errors / requests\"\n    threshold: 0.01\n",
+        "    threshold: 0.5\n    comparison: \">\"\n",
+    );
     apply_converges(&c, &s).await;
     let latency = alarm("latency").await;
     assert!(latency.metrics().is_empty() && latency.threshold_metric_id().is_none());
@@ -700,11 +933,21 @@ async fn an_image_from_an_ssm_parameter_follows_the_parameter() {
     let c = clients().await;
     let name = unique("paramami");
     let public = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
-    let published = c.ssm.get_parameter().name(public).send().await.unwrap().parameter().unwrap().value().unwrap().to_string();
+    let published =
+        c.ssm.get_parameter().name(public).send().await.unwrap().parameter().unwrap().value().unwrap().to_string();
     let own = format!("/{name}/ami");
-    c.ssm.put_parameter().name(&own).value(&published).r#type(aws_sdk_ssm::types::ParameterType::String).send().await.unwrap();
+    c.ssm
+        .put_parameter()
+        .name(&own)
+        .value(&published)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
     let stack = |parameter: &str| {
-        load(&format!("version: 1\nstack: {name}\nlaunch_templates:\n  web:\n    image: {{ssm: \"{parameter}\"}}\n    instance_type: t3.micro\n"))
+        load(&format!(
+            "version: 1\nstack: {name}\nlaunch_templates:\n  web:\n    image: {{ssm: \"{parameter}\"}}\n    instance_type: t3.micro\n"
+        ))
     };
     let p = apply_converges(&c, &stack(public)).await;
     assert_eq!(find(&p, "launch_template.web").after.as_ref().unwrap()["image"], published.as_str());
@@ -712,15 +955,37 @@ async fn an_image_from_an_ssm_parameter_follows_the_parameter() {
     // Another parameter, same image: nothing to do. Then the parameter moves on.
     assert!(!plan(&c, &stack(&own)).await.has_changes());
     let images = c.ec2.describe_images().owners("amazon").send().await.unwrap();
-    let other = images.images().iter().filter_map(|i| i.image_id()).find(|id| *id != published).expect("another image").to_string();
-    c.ssm.put_parameter().name(&own).value(&other).r#type(aws_sdk_ssm::types::ParameterType::String).overwrite(true).send().await.unwrap();
+    let other = images
+        .images()
+        .iter()
+        .filter_map(|i| i.image_id())
+        .find(|id| *id != published)
+        .expect("another image")
+        .to_string();
+    c.ssm
+        .put_parameter()
+        .name(&own)
+        .value(&other)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
     let p = plan(&c, &stack(&own)).await;
     let change = find(&p, "launch_template.web");
     assert_eq!(change.action, Update);
-    assert!(change.diffs.iter().any(|d| d.path == "image" && d.after.as_ref().and_then(|v| v.as_str()) == Some(other.as_str())), "{:?}", change.diffs);
+    assert!(
+        change
+            .diffs
+            .iter()
+            .any(|d| d.path == "image" && d.after.as_ref().and_then(|v| v.as_str()) == Some(other.as_str())),
+        "{:?}",
+        change.diffs
+    );
     apply_converges(&c, &stack(&own)).await;
 
-    let refused = lbstack::ops::plan(&c, &stack(&format!("/{name}/missing")), false).await.err().expect("refused").to_string();
+    let refused =
+        lbstack::ops::plan(&c, &stack(&format!("/{name}/missing")), false).await.err().expect("refused").to_string();
     assert!(refused.contains("does not exist"), "{refused}");
     destroy_converges(&c, &stack(&own)).await;
     c.ssm.delete_parameter().name(&own).send().await.unwrap();
@@ -739,8 +1004,11 @@ async fn composite_alarms_combine_the_stacks_alarms() {
             "version: 1\nstack: {name}\ntarget_groups:\n  app: {{protocol: HTTP, port: 80}}\nload_balancers:\n  web:\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}\nalarms:\n  errors: {{metric: HTTPCode_Target_5XX_Count, statistic: Sum, dimensions: {{load_balancer: web}}, threshold: 10, comparison: \">\"}}\n  latency: {{metric: TargetResponseTime, dimensions: {{load_balancer: web}}, threshold: 1, comparison: \">\"}}\n{composite}"
         ))
     };
-    let with =
-        |rule: &str| format!("composite_alarms:\n  incident:\n    rule: \"{rule}\"\n    actions: [\"{topic}\"]\n    description: one page per incident\n");
+    let with = |rule: &str| {
+        format!(
+            "composite_alarms:\n  incident:\n    rule: \"{rule}\"\n    actions: [\"{topic}\"]\n    description: one page per incident\n"
+        )
+    };
     let p = apply_converges(&c, &stack(&with("ALARM(errors) AND ALARM(latency)"))).await;
     let incident = find(&p, "composite_alarm.incident");
     assert!(incident.deps.iter().any(|d| d.to_string() == "alarm.errors"), "created after the alarms it names");
@@ -753,7 +1021,10 @@ async fn composite_alarms_combine_the_stacks_alarms() {
         .await
         .unwrap();
     let composite = read.composite_alarms().first().expect("the composite alarm exists");
-    assert_eq!(composite.alarm_rule(), Some(format!("ALARM(\"{name}-errors\") AND ALARM(\"{name}-latency\")").as_str()));
+    assert_eq!(
+        composite.alarm_rule(),
+        Some(format!("ALARM(\"{name}-errors\") AND ALARM(\"{name}-latency\")").as_str())
+    );
     assert_eq!(composite.alarm_actions(), [topic.to_string()]);
 
     let s = stack(&with("ALARM(errors) OR ALARM(latency)"));
@@ -775,12 +1046,21 @@ async fn capacity_reservations_of_a_group_round_trip() {
     let stack = |extra: &str| load(&group_stack(&name, "t3.micro", &ud, extra, ""));
     let preference = |g: aws_sdk_autoscaling::types::AutoScalingGroup| {
         let spec = g.capacity_reservation_specification().cloned();
-        let ids = spec.as_ref().and_then(|s| s.capacity_reservation_target()).map(|t| t.capacity_reservation_ids().to_vec()).unwrap_or_default();
+        let ids = spec
+            .as_ref()
+            .and_then(|s| s.capacity_reservation_target())
+            .map(|t| t.capacity_reservation_ids().to_vec())
+            .unwrap_or_default();
         (spec.and_then(|s| s.capacity_reservation_preference().map(|p| p.as_str().to_string())), ids)
     };
     apply_converges(&c, &stack("    capacity_reservations: {preference: only, ids: [cr-0123456789abcdef0]}\n")).await;
-    assert_eq!(preference(group(&c, &name).await), (Some("capacity-reservations-only".to_string()), vec!["cr-0123456789abcdef0".to_string()]));
-    let s = stack("    capacity_reservations: {groups: [\"arn:aws:resource-groups:us-east-1:123456789012:group/reserved\"]}\n");
+    assert_eq!(
+        preference(group(&c, &name).await),
+        (Some("capacity-reservations-only".to_string()), vec!["cr-0123456789abcdef0".to_string()])
+    );
+    let s = stack(
+        "    capacity_reservations: {groups: [\"arn:aws:resource-groups:us-east-1:123456789012:group/reserved\"]}\n",
+    );
     assert_eq!(actions(&plan(&c, &s).await), vec![("autoscaling_group.app".to_string(), Update)]);
     apply_converges(&c, &s).await;
     assert_eq!(preference(group(&c, &name).await).0.as_deref(), Some("capacity-reservations-first"));
@@ -811,12 +1091,23 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
     );
     let p = apply_converges(&c, &stack(&v1, true)).await;
     let shown = lbstack::plan::render::human(&p, false);
-    assert!(!shown.contains("SECRETTOKEN") && shown.contains("https://hooks.example.com/…"), "the URL's path is masked:\n{shown}");
-    let saved = lbstack::plan::json::JsonPlan::new(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() });
-    assert!(!serde_json::to_string(&saved).unwrap().contains("SECRETTOKEN"), "nor in a saved plan, apply inputs included");
+    assert!(
+        !shown.contains("SECRETTOKEN") && shown.contains("https://hooks.example.com/…"),
+        "the URL's path is masked:\n{shown}"
+    );
+    let saved =
+        lbstack::plan::json::JsonPlan::new(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() });
+    assert!(
+        !serde_json::to_string(&saved).unwrap().contains("SECRETTOKEN"),
+        "nor in a saved plan, apply inputs included"
+    );
     let topic_arn = format!("arn:aws:sns:us-east-1:000000000000:{name}-pager");
     let alarms = c.cloudwatch.describe_alarms().alarm_names(format!("{name}-cpu")).send().await.unwrap();
-    assert_eq!(alarms.metric_alarms()[0].alarm_actions(), std::slice::from_ref(&topic_arn), "the alarm acts on the topic by its ARN");
+    assert_eq!(
+        alarms.metric_alarms()[0].alarm_actions(),
+        std::slice::from_ref(&topic_arn),
+        "the alarm acts on the topic by its ARN"
+    );
     let subs = c.sns.list_subscriptions_by_topic().topic_arn(&topic_arn).send().await.unwrap();
     let mut endpoints: Vec<&str> = subs.subscriptions().iter().filter_map(|s| s.endpoint()).collect();
     endpoints.sort();
@@ -831,18 +1122,24 @@ async fn topics_are_named_by_key_and_keep_their_subscriptions_in_step() {
             "topics:\n  pager:\n    display_name: Pager\n    subscriptions:\n      - {{protocol: email, endpoint: ops@example.com}}\n      - {{protocol: https, endpoint: {{env: {v}}}}}\n"
         )
     };
-    assert!(!plan(&c, &stack(&from_env(&variable), true)).await.has_changes(), "the same URL from the environment is no change");
+    assert!(
+        !plan(&c, &stack(&from_env(&variable), true)).await.has_changes(),
+        "the same URL from the environment is no change"
+    );
     let rotated = "https://hooks.example.com/services/T000/B000/ROTATEDTOKEN";
     unsafe { std::env::set_var(&variable, rotated) };
     let p = apply_converges(&c, &stack(&from_env(&variable), true)).await;
-    let saved = serde_json::to_string(&lbstack::plan::json::JsonPlan::new(&p, lbstack::plan::json::Meta { with_inputs: true, ..Default::default() })).unwrap();
+    let saved = serde_json::to_string(&lbstack::plan::json::JsonPlan::new(
+        &p,
+        lbstack::plan::json::Meta { with_inputs: true, ..Default::default() },
+    ))
+    .unwrap();
     assert!(!saved.contains("ROTATEDTOKEN") && !saved.contains("SECRETTOKEN"), "{saved}");
     let subs = c.sns.list_subscriptions_by_topic().topic_arn(&topic_arn).send().await.unwrap();
     assert!(subs.subscriptions().iter().any(|s| s.endpoint() == Some(rotated)), "the rotated URL is subscribed");
 
     // Update in place: display name, a subscription swapped, a tag.
-    let v2 =
-        "topics:\n  pager:\n    display_name: Paging\n    subscriptions:\n      - {protocol: email, endpoint: oncall@example.com}\n    tags: {team: ops}\n";
+    let v2 = "topics:\n  pager:\n    display_name: Paging\n    subscriptions:\n      - {protocol: email, endpoint: oncall@example.com}\n    tags: {team: ops}\n";
     let s = stack(v2, true);
     assert_eq!(actions(&plan(&c, &s).await), vec![("topic.pager".to_string(), Update)]);
     apply_converges(&c, &s).await;
@@ -900,14 +1197,24 @@ async fn launch_template_fields_round_trip() {
     let data = |c: &lbstack::live::Clients| {
         let (c, template) = (c.clone(), format!("{name}-app"));
         async move {
-            let out = c.ec2.describe_launch_template_versions().launch_template_name(template).versions("$Latest").send().await.unwrap();
+            let out = c
+                .ec2
+                .describe_launch_template_versions()
+                .launch_template_name(template)
+                .versions("$Latest")
+                .send()
+                .await
+                .unwrap();
             let v = out.launch_template_versions()[0].clone();
             (v.version_description().map(str::to_string), v.launch_template_data().cloned().unwrap())
         }
     };
     let (description, d) = data(&c).await;
     assert_eq!(description.as_deref(), Some("web tier"));
-    assert_eq!((d.ebs_optimized(), d.credit_specification().and_then(|c| c.cpu_credits())), (Some(true), Some("unlimited")));
+    assert_eq!(
+        (d.ebs_optimized(), d.credit_specification().and_then(|c| c.cpu_credits())),
+        (Some(true), Some("unlimited"))
+    );
     assert_eq!(d.cpu_options().and_then(|c| c.threads_per_core()), Some(1));
     assert_eq!(d.metadata_options().and_then(|m| m.http_put_response_hop_limit()), Some(2));
     let devices: Vec<&str> = d.block_device_mappings().iter().filter_map(|b| b.device_name()).collect();
@@ -917,18 +1224,27 @@ async fn launch_template_fields_round_trip() {
     assert_eq!(interfaces.len(), 2);
     assert_eq!(interfaces[1].interface_type(), Some("efa"));
     assert_eq!(interfaces[0].connection_tracking_specification().and_then(|t| t.tcp_established_timeout()), Some(3600));
-    let kinds: Vec<&str> = d.tag_specifications().iter().filter_map(|t| t.resource_type()).map(|t| t.as_str()).collect();
+    let kinds: Vec<&str> =
+        d.tag_specifications().iter().filter_map(|t| t.resource_type()).map(|t| t.as_str()).collect();
     assert_eq!(kinds, ["instance", "volume"]);
     // `import` of the group writes the template's fields back, and what it writes validates.
     let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
-    for part in
-        ["/dev/sdg: {no_device: true}", "interface_type: efa", "cpu_credits: unlimited", "imds_hop_limit: 2", "capacity_reservation: none", "backup: daily"]
-    {
+    for part in [
+        "/dev/sdg: {no_device: true}",
+        "interface_type: efa",
+        "cpu_credits: unlimited",
+        "imds_hop_limit: 2",
+        "capacity_reservation: none",
+        "backup: daily",
+    ] {
         assert!(written.contains(part), "{part} not in:\n{written}");
     }
 
     // Changed: a new version, the group follows it.
-    let changed = full.replace("imds_hop_limit: 2", "imds_hop_limit: 3").replace("size: 100", "size: 200").replace("backup: daily", "backup: weekly");
+    let changed = full
+        .replace("imds_hop_limit: 2", "imds_hop_limit: 3")
+        .replace("size: 100", "size: 200")
+        .replace("backup: daily", "backup: weekly");
     let p = plan(&c, &stack(&changed, "")).await;
     assert!(actions(&p).contains(&("launch_template.app".to_string(), Update)), "{:?}", actions(&p));
     apply_converges(&c, &stack(&changed, "")).await;
@@ -938,7 +1254,12 @@ async fn launch_template_fields_round_trip() {
     // Trimmed back to the basics: every extra goes with the next version.
     apply_converges(&c, &stack("", "    security_groups: [app]\n")).await;
     let (description, d) = data(&c).await;
-    assert!(description.is_none() && d.network_interfaces().is_empty() && d.block_device_mappings().is_empty() && d.tag_specifications().is_empty());
+    assert!(
+        description.is_none()
+            && d.network_interfaces().is_empty()
+            && d.block_device_mappings().is_empty()
+            && d.tag_specifications().is_empty()
+    );
     destroy_converges(&c, &stack("", "    security_groups: [app]\n")).await;
 }
 
@@ -950,18 +1271,25 @@ async fn target_tracking_over_metric_math_round_trips() {
     let name = unique("ttmath");
     let ud = user_data(&name, "#!/bin/sh\n");
     let policy = |tracking: &str| {
-        load(&format!("{}scaling_policies:\n  backlog:\n    group: app\n    target_tracking:\n{tracking}", group_stack(&name, "t3.micro", &ud, "", "")))
+        load(&format!(
+            "{}scaling_policies:\n  backlog:\n    group: app\n    target_tracking:\n{tracking}",
+            group_stack(&name, "t3.micro", &ud, "", "")
+        ))
     };
     let math = "      expression: backlog / instances\n      metrics:\n        backlog: {namespace: AWS/SQS, name: ApproximateNumberOfMessagesVisible, statistic: Sum, dimensions: {QueueName: jobs}}\n        instances: {namespace: AWS/AutoScaling, name: GroupInServiceInstances, dimensions: {AutoScalingGroupName: app}}\n      target: 100\n";
     apply_converges(&c, &policy(math)).await;
     let queries = || async {
-        let out = c.autoscaling.describe_policies().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
+        let out =
+            c.autoscaling.describe_policies().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
         let tt = out.scaling_policies()[0].target_tracking_configuration().cloned().unwrap();
         tt.customized_metric_specification().map(|m| m.metrics().to_vec()).unwrap_or_default()
     };
     let sent = queries().await;
     assert_eq!(sent.len(), 3, "{sent:?}");
-    assert_eq!(sent.iter().find(|q| q.return_data() == Some(true)).and_then(|q| q.expression()), Some("backlog / instances"));
+    assert_eq!(
+        sent.iter().find(|q| q.return_data() == Some(true)).and_then(|q| q.expression()),
+        Some("backlog / instances")
+    );
     let group_dim = sent
         .iter()
         .find(|q| q.id() == Some("instances"))
@@ -970,7 +1298,11 @@ async fn target_tracking_over_metric_math_round_trips() {
         .map(|m| m.dimensions()[0].value().unwrap_or_default().to_string());
     assert_eq!(group_dim, Some(format!("{name}-app")), "the group's key is given its AWS name");
     let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
-    assert!(written.contains("expression: backlog / instances") && written.contains(&format!("AutoScalingGroupName: {name}-app")), "{written}");
+    assert!(
+        written.contains("expression: backlog / instances")
+            && written.contains(&format!("AutoScalingGroupName: {name}-app")),
+        "{written}"
+    );
 
     let s = policy(&math.replace("backlog / instances", "backlog / (instances + 1)"));
     assert_eq!(actions(&plan(&c, &s).await), vec![("scaling_policy.backlog".to_string(), Update)]);
@@ -996,18 +1328,31 @@ async fn attribute_based_instance_selection_round_trips() {
     apply_converges(&c, &s).await;
     let g = group(&c, &name).await;
     assert_eq!(g.desired_capacity_type(), Some("vcpu"));
-    let overrides = g.mixed_instances_policy().and_then(|m| m.launch_template()).map(|l| l.overrides().to_vec()).unwrap_or_default();
+    let overrides = g
+        .mixed_instances_policy()
+        .and_then(|m| m.launch_template())
+        .map(|l| l.overrides().to_vec())
+        .unwrap_or_default();
     let r = overrides[0].instance_requirements().expect("requirements, not types");
     assert_eq!((r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())), (Some(2), Some(8)));
     assert_eq!(r.memory_mib().and_then(|m| m.max()), None, "an open end stays open");
     let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-app")]);
-    assert!(written.contains("desired_capacity_type: vcpu") && written.contains("vcpus: {min: 2, max: 8}"), "{written}");
+    assert!(
+        written.contains("desired_capacity_type: vcpu") && written.contains("vcpus: {min: 2, max: 8}"),
+        "{written}"
+    );
 
     let s = load(&group_stack(&name, "t3.micro", &ud, &by_attributes.replace("max: 8", "max: 16"), ""));
     assert!(actions(&plan(&c, &s).await).contains(&("autoscaling_group.app".to_string(), Update)));
     apply_converges(&c, &s).await;
 
-    let s = load(&group_stack(&name, "t3.micro", &ud, "    desired_capacity_type: units\n    mixed_instances: {types: [t3.micro, t3a.micro]}", ""));
+    let s = load(&group_stack(
+        &name,
+        "t3.micro",
+        &ud,
+        "    desired_capacity_type: units\n    mixed_instances: {types: [t3.micro, t3a.micro]}",
+        "",
+    ));
     apply_converges(&c, &s).await;
     let g = group(&c, &name).await;
     assert_eq!(g.desired_capacity_type(), Some("units"));
@@ -1022,12 +1367,16 @@ async fn predictive_scaling_on_custom_metrics_round_trips() {
     let name = unique("predict");
     let ud = user_data(&name, "#!/bin/sh\n");
     let policy = |predictive: &str| {
-        load(&format!("{}scaling_policies:\n  forecast:\n    group: app\n    predictive:\n{predictive}", group_stack(&name, "t3.micro", &ud, "", "")))
+        load(&format!(
+            "{}scaling_policies:\n  forecast:\n    group: app\n    predictive:\n{predictive}",
+            group_stack(&name, "t3.micro", &ud, "", "")
+        ))
     };
     let custom = "      scaling_metric: {namespace: MyApp, name: RequestsPerInstance, statistic: Average, dimensions: {AutoScalingGroupName: app}}\n      load_metric: {namespace: MyApp, name: Requests, statistic: Sum}\n      target: 1000\n";
     apply_converges(&c, &policy(custom)).await;
     let spec = || async {
-        let out = c.autoscaling.describe_policies().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
+        let out =
+            c.autoscaling.describe_policies().auto_scaling_group_name(format!("{name}-app")).send().await.unwrap();
         out.scaling_policies()[0].predictive_scaling_configuration().unwrap().metric_specifications()[0].clone()
     };
     let s = spec().await;

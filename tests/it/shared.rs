@@ -10,7 +10,10 @@ fn fixed(status: &str) -> elb::Action {
 }
 
 fn path(pattern: &str) -> elb::RuleCondition {
-    elb::RuleCondition::builder().field("path-pattern").path_pattern_config(elb::PathPatternConditionConfig::builder().values(pattern).build()).build()
+    elb::RuleCondition::builder()
+        .field("path-pattern")
+        .path_pattern_config(elb::PathPatternConditionConfig::builder().values(pattern).build())
+        .build()
 }
 
 /// Priorities and paths of the rules on the listener, sorted by priority.
@@ -22,7 +25,11 @@ async fn rules_on(c: &lbstack::live::Clients, listener: &str) -> Vec<(u32, Strin
         .filter(|r| r.is_default() != Some(true))
         .map(|r| {
             let p = r.priority().unwrap().parse().unwrap();
-            let cond = r.conditions().first().map(|c| c.path_pattern_config().map(|x| x.values().join(",")).unwrap_or_default()).unwrap_or_default();
+            let cond = r
+                .conditions()
+                .first()
+                .map(|c| c.path_pattern_config().map(|x| x.values().join(",")).unwrap_or_default())
+                .unwrap_or_default();
             (p, cond)
         })
         .collect();
@@ -32,8 +39,14 @@ async fn rules_on(c: &lbstack::live::Clients, listener: &str) -> Vec<(u32, Strin
 
 /// The priorities a plan gives the rule set at `address`, in order.
 fn planned_priorities(p: &lbstack::plan::Plan, address: &str) -> Vec<u64> {
-    let change = p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} in the plan"));
-    change.after.as_ref().unwrap()["rules"].as_array().unwrap().iter().map(|r| r["priority"].as_u64().unwrap()).collect()
+    let change =
+        p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} in the plan"));
+    change.after.as_ref().unwrap()["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["priority"].as_u64().unwrap())
+        .collect()
 }
 
 /// A platform's load balancer made outside lbstack, named `name`, with an HTTP listener on port
@@ -42,8 +55,16 @@ async fn platform_listener(c: &lbstack::live::Clients, name: &str) -> (String, S
     let subnets: Vec<String> = crate::support::default_subnets(c).await.into_iter().take(2).collect();
     let lb = c.elbv2.create_load_balancer().name(name).set_subnets(Some(subnets)).send().await.unwrap();
     let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let listener =
-        c.elbv2.create_listener().load_balancer_arn(&lb_arn).protocol(elb::ProtocolEnum::Http).port(80).default_actions(fixed("404")).send().await.unwrap();
+    let listener = c
+        .elbv2
+        .create_listener()
+        .load_balancer_arn(&lb_arn)
+        .protocol(elb::ProtocolEnum::Http)
+        .port(80)
+        .default_actions(fixed("404"))
+        .send()
+        .await
+        .unwrap();
     (lb_arn, listener.listeners()[0].listener_arn().unwrap().to_string())
 }
 
@@ -56,7 +77,15 @@ async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
     let (lb_arn, listener) = platform_listener(&c, &platform).await;
     // The platform's own rules, at the lowest priorities.
     for (priority, pattern) in [(1, "/ping"), (2, "/status")] {
-        c.elbv2.create_rule().listener_arn(&listener).priority(priority).conditions(path(pattern)).actions(fixed("200")).send().await.unwrap();
+        c.elbv2
+            .create_rule()
+            .listener_arn(&listener)
+            .priority(priority)
+            .conditions(path(pattern))
+            .actions(fixed("200"))
+            .send()
+            .await
+            .unwrap();
     }
 
     let orders = |rules: &str| {
@@ -66,7 +95,11 @@ async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
     };
     let a = orders("      - {path: /orders/*, forward: orders}\n      - {path: /cart/*, forward: orders}\n");
     let plan = crate::support::plan(&c, &a).await;
-    assert_eq!(planned_priorities(&plan, "shared_listener.platform"), [3, 4], "the lowest priorities nobody holds, shown in the plan");
+    assert_eq!(
+        planned_priorities(&plan, "shared_listener.platform"),
+        [3, 4],
+        "the lowest priorities nobody holds, shown in the plan"
+    );
     crate::support::apply_converges(&c, &a).await;
 
     // The second stack names the listener by ARN, with one priority of its own choosing.
@@ -79,15 +112,24 @@ async fn two_stacks_share_a_platform_listener_and_own_only_their_rules() {
     assert!(!crate::support::plan(&c, &a).await.has_changes(), "the other stack's rules are not the first stack's");
 
     // A rule added in front takes a free priority: the rules that exist keep theirs.
-    let a = orders("      - {path: /returns/*, forward: orders}\n      - {path: /orders/*, forward: orders}\n      - {path: /cart/*, forward: orders}\n");
+    let a = orders(
+        "      - {path: /returns/*, forward: orders}\n      - {path: /orders/*, forward: orders}\n      - {path: /cart/*, forward: orders}\n",
+    );
     let plan = crate::support::plan(&c, &a).await;
     assert_eq!(planned_priorities(&plan, "shared_listener.platform"), [3, 4, 6]);
     crate::support::apply_converges(&c, &a).await;
-    let expected: Vec<(u32, String)> =
-        [(1, "/ping"), (2, "/status"), (3, "/orders/*"), (4, "/cart/*"), (5, "/billing/*"), (6, "/returns/*"), (500, "/invoices/*")]
-            .iter()
-            .map(|(p, s)| (*p, s.to_string()))
-            .collect();
+    let expected: Vec<(u32, String)> = [
+        (1, "/ping"),
+        (2, "/status"),
+        (3, "/orders/*"),
+        (4, "/cart/*"),
+        (5, "/billing/*"),
+        (6, "/returns/*"),
+        (500, "/invoices/*"),
+    ]
+    .iter()
+    .map(|(p, s)| (*p, s.to_string()))
+    .collect();
     assert_eq!(rules_on(&c, &listener).await, expected);
 
     // A priority another's rule holds is refused when planning, before anything is sent.
@@ -156,7 +198,10 @@ async fn a_listener_from_another_stacks_outputs() {
 
     let o = run(&["destroy", f, "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(c.ssm.get_parameter().name(format!("/lbstack/outputs/{platform}")).send().await.is_err(), "destroy removes the published outputs");
+    assert!(
+        c.ssm.get_parameter().name(format!("/lbstack/outputs/{platform}")).send().await.is_err(),
+        "destroy removes the published outputs"
+    );
     let missing = lbstack::ops::plan(&c, &service, false).await.err().expect("refused").to_string();
     assert!(missing.contains(&format!("stack `{platform}` has published no outputs")), "{missing}");
 }
@@ -185,7 +230,10 @@ async fn stacks_adding_rules_to_one_listener_at_once_all_succeed() {
     for p in &plans {
         assert_eq!(planned_priorities(p, "shared_listener.platform"), [1, 2], "every plan chose the same priorities");
     }
-    let outcomes = futures_util::future::join_all(stacks.iter().zip(&plans).map(|(s, p)| lbstack::ops::apply(&c, s, p, 4, |_| {}))).await;
+    let outcomes = futures_util::future::join_all(
+        stacks.iter().zip(&plans).map(|(s, p)| lbstack::ops::apply(&c, s, p, 4, |_| {})),
+    )
+    .await;
     for o in &outcomes {
         assert!(!o.failed(), "{:#?}", o.steps);
     }
@@ -203,14 +251,25 @@ async fn stacks_adding_rules_to_one_listener_at_once_all_succeed() {
     // A declared priority someone took since the plan: refused, saying so.
     let late = service(9, ", priority: 40");
     let p = lbstack::ops::plan(&c, &late, false).await.unwrap().plan;
-    c.elbv2.create_rule().listener_arn(&listener).priority(40).conditions(path("/theirs")).actions(fixed("200")).send().await.unwrap();
+    c.elbv2
+        .create_rule()
+        .listener_arn(&listener)
+        .priority(40)
+        .conditions(path("/theirs"))
+        .actions(fixed("200"))
+        .send()
+        .await
+        .unwrap();
     let o = lbstack::ops::apply(&c, &late, &p, 4, |_| {}).await;
     let failed = o.steps.iter().find_map(|s| match &s.status {
         lbstack::apply::StepStatus::Failed(e) => Some(e.clone()),
         _ => None,
     });
     let failed = failed.expect("the taken priority is refused");
-    assert!(failed.contains("priority 40 is held by a rule this stack does not own, created since the plan"), "{failed}");
+    assert!(
+        failed.contains("priority 40 is held by a rule this stack does not own, created since the plan"),
+        "{failed}"
+    );
     for s in stacks.iter().chain([&late]) {
         crate::support::destroy_converges(&c, s).await;
     }

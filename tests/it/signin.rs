@@ -21,12 +21,22 @@ fn home(config: &str) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(dir.join(".aws")).unwrap();
     std::fs::write(dir.join(".aws/config"), config).unwrap();
     let stack = dir.join("stack.yaml");
-    std::fs::write(&stack, format!("version: 1\nstack: {}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\n", unique("signin"))).unwrap();
+    std::fs::write(
+        &stack,
+        format!("version: 1\nstack: {}\ntarget_groups:\n  app: {{protocol: HTTP, port: 8080}}\n", unique("signin")),
+    )
+    .unwrap();
     (dir, stack)
 }
 
 /// `lbstack plan` as a user signed in through `profile` (none: the environment alone).
-fn plan_as(dir: &Path, stack: &Path, proxy: &FaultProxy, profile: Option<&str>, env: &[(&str, String)]) -> std::process::Output {
+fn plan_as(
+    dir: &Path,
+    stack: &Path,
+    proxy: &FaultProxy,
+    profile: Option<&str>,
+    env: &[(&str, String)],
+) -> std::process::Output {
     let mut cmd = lbstack();
     cmd.args(["plan", stack.to_str().unwrap()])
         .env("HOME", dir)
@@ -61,8 +71,11 @@ async fn a_credential_process_signs_the_calls() {
     let script = dir.join("creds.sh");
     std::fs::write(&script, "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROCESS\", \"SecretAccessKey\": \"process-secret\"}'\n").unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    std::fs::write(dir.join(".aws/config"), format!("[profile proc]\ncredential_process = {}\n", script.display())).unwrap();
-    let o = tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, Some("proc"), &[]).and_proxy(proxy)).await.unwrap();
+    std::fs::write(dir.join(".aws/config"), format!("[profile proc]\ncredential_process = {}\n", script.display()))
+        .unwrap();
+    let o = tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, Some("proc"), &[]).and_proxy(proxy))
+        .await
+        .unwrap();
     let (o, proxy) = o;
     assert!(o.status.success(), "{}", output_text(&o));
     let keys = elb_keys(&proxy);
@@ -83,8 +96,11 @@ async fn an_sso_profile_signs_the_calls() {
     std::fs::create_dir_all(dir.join(".aws/sso/cache")).unwrap();
     let token = "{\"accessToken\": \"cached-sso-token\", \"expiresAt\": \"2099-01-01T00:00:00Z\", \"region\": \"us-east-1\", \"startUrl\": \"https://corp.awsapps.com/start\"}";
     std::fs::write(dir.join(".aws/sso/cache").join(format!("{}.json", sha1_hex(b"corp"))), token).unwrap();
-    let (o, proxy) =
-        tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, Some("corp"), &[("AWS_ENDPOINT_URL_SSO", portal)]).and_proxy(proxy)).await.unwrap();
+    let (o, proxy) = tokio::task::spawn_blocking(move || {
+        plan_as(&dir, &stack, &proxy, Some("corp"), &[("AWS_ENDPOINT_URL_SSO", portal)]).and_proxy(proxy)
+    })
+    .await
+    .unwrap();
     assert!(o.status.success(), "{}", output_text(&o));
     assert_eq!(asked.lock().unwrap().as_slice(), ["role_name=Deployer&account_id=111122223333 cached-sso-token"]);
     let keys = elb_keys(&proxy);
@@ -97,12 +113,18 @@ async fn a_role_assumed_from_a_source_profile_signs_the_calls() {
     let (dir, stack) = home(
         "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = lbstack-test\n\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
     );
-    let (o, proxy) = tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, Some("deploy"), &[]).and_proxy(proxy)).await.unwrap();
+    let (o, proxy) =
+        tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, Some("deploy"), &[]).and_proxy(proxy))
+            .await
+            .unwrap();
     assert!(o.status.success(), "{}", output_text(&o));
     let log = proxy.log();
     assert!(log.iter().any(|c| c.operation == "AssumeRole" && c.access_key == "AKIDBASE"), "{log:?}");
     let keys = elb_keys(&proxy);
-    assert!(!keys.is_empty() && keys.iter().all(|k| !k.is_empty() && k != "AKIDBASE"), "calls use the role's keys: {keys:?}");
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| !k.is_empty() && k != "AKIDBASE"),
+        "calls use the role's keys: {keys:?}"
+    );
 }
 
 /// CI with OIDC (GitHub Actions' configure-aws-credentials, EKS service accounts): a web
@@ -118,7 +140,8 @@ async fn web_identity_signs_the_calls() {
         ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci".to_string()),
         ("AWS_ROLE_SESSION_NAME", "lbstack-ci".to_string()),
     ];
-    let (o, proxy) = tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, None, &env).and_proxy(proxy)).await.unwrap();
+    let (o, proxy) =
+        tokio::task::spawn_blocking(move || plan_as(&dir, &stack, &proxy, None, &env).and_proxy(proxy)).await.unwrap();
     assert!(o.status.success(), "{}", output_text(&o));
     let log = proxy.log();
     assert!(log.iter().any(|c| c.operation == "AssumeRoleWithWebIdentity"), "{log:?}");
@@ -146,11 +169,19 @@ async fn sso_portal(asked: Arc<Mutex<Vec<String>>>) -> String {
                 let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                     let asked = asked.clone();
                     async move {
-                        let token = req.headers().get("x-amz-sso_bearer_token").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                        let token = req
+                            .headers()
+                            .get("x-amz-sso_bearer_token")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string();
                         asked.lock().unwrap().push(format!("{} {token}", req.uri().query().unwrap_or_default()));
                         let body = "{\"roleCredentials\": {\"accessKeyId\": \"AKIDSSO\", \"secretAccessKey\": \"sso-secret\", \"sessionToken\": \"sso-session\", \"expiration\": 4102444800000}}";
                         Ok::<_, std::convert::Infallible>(
-                            Response::builder().header("content-type", "application/json").body(Full::new(Bytes::from(body))).unwrap(),
+                            Response::builder()
+                                .header("content-type", "application/json")
+                                .body(Full::new(Bytes::from(body)))
+                                .unwrap(),
                         )
                     }
                 });
@@ -215,5 +246,8 @@ fn a_missing_profile_is_named() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("the AWS profile `prodution` is not in the AWS config files (did you mean `production`)"), "{err}");
+    assert!(
+        err.contains("the AWS profile `prodution` is not in the AWS config files (did you mean `production`)"),
+        "{err}"
+    );
 }

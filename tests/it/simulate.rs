@@ -23,7 +23,8 @@ fn changes(o: &Outcome) -> Vec<(usize, u32)> {
     out
 }
 
-const GROUP: &str = "version: 1\nstack: sim\nlaunch_templates:\n  lt: {image: ami-0123456789abcdef0, instance_type: t3.micro}\n";
+const GROUP: &str =
+    "version: 1\nstack: sim\nlaunch_templates:\n  lt: {image: ami-0123456789abcdef0, instance_type: t3.micro}\n";
 
 #[test]
 fn target_tracking_converges_after_a_step_in_load() {
@@ -88,7 +89,12 @@ fn a_scheduled_action_fires_at_its_local_time_across_a_dst_change() {
     );
     let start = chrono::DateTime::parse_from_rfc3339("2026-03-27T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
     let o = simulate(&yaml, 100.0, &vec![10.0; 4 * 1440], start);
-    let fired: Vec<String> = o.timeline.iter().filter(|m| m.events.iter().any(|e| e.starts_with("morning"))).map(|m| m.time.clone()).collect();
+    let fired: Vec<String> = o
+        .timeline
+        .iter()
+        .filter(|m| m.events.iter().any(|e| e.starts_with("morning")))
+        .map(|m| m.time.clone())
+        .collect();
     assert_eq!(fired, ["2026-03-27T07:00Z", "2026-03-28T07:00Z", "2026-03-29T06:00Z", "2026-03-30T06:00Z"]);
 }
 
@@ -112,14 +118,26 @@ fn the_command_writes_charts_json_and_gates_on_thresholds() {
     std::fs::create_dir_all(&dir).unwrap();
     let (svg, png) = (dir.join("c.svg"), dir.join("c.png"));
     let out = lbstack()
-        .args(["simulate", "stacks/shop.yaml", "--load", "spike:base=40,peak=300,at=20,for=30", "--minutes", "90", "--chart"])
+        .args([
+            "simulate",
+            "stacks/shop.yaml",
+            "--load",
+            "spike:base=40,peak=300,at=20,for=30",
+            "--minutes",
+            "90",
+            "--chart",
+        ])
         .arg(&svg)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("polyline") && text.contains("demand (requests/s)"));
-    let out = lbstack().args(["simulate", "stacks/shop.yaml", "--load", "steady:rps=60", "--minutes", "30", "--chart"]).arg(&png).output().unwrap();
+    let out = lbstack()
+        .args(["simulate", "stacks/shop.yaml", "--load", "steady:rps=60", "--minutes", "30", "--chart"])
+        .arg(&png)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
 
@@ -142,10 +160,17 @@ fn the_command_writes_charts_json_and_gates_on_thresholds() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let actual = doc["outcome"]["summary"]["underprovisioned_minutes"].as_u64().unwrap();
     assert!(actual > 5);
-    assert_eq!(doc["failed_thresholds"][0], format!("underprovisioned_minutes > 5 (actual {actual})"), "the actual value beside the threshold");
+    assert_eq!(
+        doc["failed_thresholds"][0],
+        format!("underprovisioned_minutes > 5 (actual {actual})"),
+        "the actual value beside the threshold"
+    );
     assert_eq!(doc["outcome"]["timeline"].as_array().unwrap().len(), 90);
 
-    let out = lbstack().args(["simulate", "stacks/shop.yaml", "--load", "steady", "--fail-if", "bogus > 1"]).output().unwrap();
+    let out = lbstack()
+        .args(["simulate", "stacks/shop.yaml", "--load", "steady", "--fail-if", "bogus > 1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a summary number"));
 }
@@ -153,8 +178,21 @@ fn the_command_writes_charts_json_and_gates_on_thresholds() {
 #[test]
 fn reference_stack_and_example_outputs() {
     for (name, args) in [
-        ("shop_spike", vec!["simulate", "stacks/shop.yaml", "--load", "spike:base=40,peak=300,at=30,for=60", "--price", "0.0208"]),
-        ("asg_policies_ramp", vec!["simulate", "examples/asg-policies.yaml", "--load", "ramp:from=100,to=1500,over=60", "--minutes", "120"]),
+        (
+            "shop_spike",
+            vec!["simulate", "stacks/shop.yaml", "--load", "spike:base=40,peak=300,at=30,for=60", "--price", "0.0208"],
+        ),
+        (
+            "asg_policies_ramp",
+            vec![
+                "simulate",
+                "examples/asg-policies.yaml",
+                "--load",
+                "ramp:from=100,to=1500,over=60",
+                "--minutes",
+                "120",
+            ],
+        ),
     ] {
         let out = lbstack().args(&args).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

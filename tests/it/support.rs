@@ -88,7 +88,8 @@ pub fn emulator_control(endpoint: &str, method: &str, path: &str, body: &str) ->
     use std::io::{Read, Write};
     let address = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect to the emulator");
-    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+        .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
@@ -97,8 +98,12 @@ pub fn emulator_control(endpoint: &str, method: &str, path: &str, body: &str) ->
 }
 
 fn start_emulator(port: String) -> String {
-    let status =
-        Command::new("bash").arg(repo_root().join("localstack/emulator.sh")).arg("start").env("EMU_PORT", &port).status().expect("run localstack/emulator.sh");
+    let status = Command::new("bash")
+        .arg(repo_root().join("localstack/emulator.sh"))
+        .arg("start")
+        .env("EMU_PORT", &port)
+        .status()
+        .expect("run localstack/emulator.sh");
     assert!(status.success(), "the embedded emulator did not start; see .venv/emulator/moto-{port}.log");
     format!("http://127.0.0.1:{port}")
 }
@@ -106,7 +111,11 @@ fn start_emulator(port: String) -> String {
 /// lbstack's clients pointed at an emulator.
 pub async fn clients_at(endpoint: &str) -> lbstack::live::Clients {
     let _ = emulator_config().await; // sets the dummy credentials
-    let opts = lbstack::live::AwsOptions { endpoint_url: Some(endpoint.to_string()), region: Some("us-east-1".into()), profile: None };
+    let opts = lbstack::live::AwsOptions {
+        endpoint_url: Some(endpoint.to_string()),
+        region: Some("us-east-1".into()),
+        profile: None,
+    };
     lbstack::live::Clients::new(&lbstack::live::sdk_config(&opts).await)
 }
 
@@ -118,7 +127,11 @@ pub async fn emulator_config() -> aws_config::SdkConfig {
         std::env::set_var("AWS_ACCESS_KEY_ID", "test");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
     }
-    let opts = lbstack::live::AwsOptions { endpoint_url: Some(emulator_endpoint().to_string()), region: Some("us-east-1".into()), profile: None };
+    let opts = lbstack::live::AwsOptions {
+        endpoint_url: Some(emulator_endpoint().to_string()),
+        region: Some("us-east-1".into()),
+        profile: None,
+    };
     lbstack::live::sdk_config(&opts).await
 }
 
@@ -155,14 +168,22 @@ pub async fn destroy_converges(c: &lbstack::live::Clients, s: &lbstack::stack_fo
     apply_mode(c, s, true).await
 }
 
-async fn apply_mode(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack, destroy: bool) -> lbstack::plan::Plan {
+async fn apply_mode(
+    c: &lbstack::live::Clients,
+    s: &lbstack::stack_format::Stack,
+    destroy: bool,
+) -> lbstack::plan::Plan {
     let planned = lbstack::ops::plan(c, s, destroy).await.expect("plan");
     let before = c.calls.records().len();
     let outcome = lbstack::ops::apply(c, s, &planned.plan, 4, |_| {}).await;
     assert!(!outcome.failed(), "apply failed: {:#?}", outcome.steps);
     audit(&planned.plan, &c.calls.records()[before..]);
     let again = lbstack::ops::plan(c, s, destroy).await.expect("re-plan");
-    assert!(!again.plan.has_changes(), "the re-plan is not empty:\n{}", lbstack::plan::render::human(&again.plan, false));
+    assert!(
+        !again.plan.has_changes(),
+        "the re-plan is not empty:\n{}",
+        lbstack::plan::render::human(&again.plan, false)
+    );
     planned.plan
 }
 
@@ -175,9 +196,17 @@ pub fn audit(plan: &lbstack::plan::Plan, calls: &[lbstack::live::CallRecord]) {
             assert!(!plan.outputs.is_empty(), "{} published outputs the plan did not change", call.operation);
             continue;
         }
-        let change =
-            plan.changes.iter().find(|c| c.address.to_string() == step).unwrap_or_else(|| panic!("{} by {step}, which the plan does not hold", call.operation));
-        assert_ne!(change.action, lbstack::plan::Action::NoOp, "{} by {step}, which the plan showed unchanged", call.operation);
+        let change = plan
+            .changes
+            .iter()
+            .find(|c| c.address.to_string() == step)
+            .unwrap_or_else(|| panic!("{} by {step}, which the plan does not hold", call.operation));
+        assert_ne!(
+            change.action,
+            lbstack::plan::Action::NoOp,
+            "{} by {step}, which the plan showed unchanged",
+            call.operation
+        );
         for key in &call.removed_tags {
             let shown = change.diffs.iter().any(|d| d.path == format!("tags.{key}") && d.after.is_none());
             assert!(shown, "{} removed tag `{key}` of {step}, which the plan did not show as removed", call.operation);
@@ -186,7 +215,11 @@ pub fn audit(plan: &lbstack::plan::Plan, calls: &[lbstack::live::CallRecord]) {
 }
 
 pub fn actions(p: &lbstack::plan::Plan) -> Vec<(String, lbstack::plan::Action)> {
-    p.changes.iter().filter(|c| c.action != lbstack::plan::Action::NoOp).map(|c| (c.address.to_string(), c.action)).collect()
+    p.changes
+        .iter()
+        .filter(|c| c.action != lbstack::plan::Action::NoOp)
+        .map(|c| (c.address.to_string(), c.action))
+        .collect()
 }
 
 /// A throwaway self-signed certificate and key (PEM), made with openssl.
@@ -210,7 +243,15 @@ pub fn self_signed(domain: &str) -> (String, String) {
 /// A regional WAF IP set made outside lbstack (192.0.2.0/24); its summary (id, ARN, lock token).
 pub async fn foreign_ip_set(c: &lbstack::live::Clients, name: &str) -> aws_sdk_wafv2::types::IpSetSummary {
     use aws_sdk_wafv2::types::{IpAddressVersion, Scope};
-    let out = c.wafv2.create_ip_set().name(name).scope(Scope::Regional).ip_address_version(IpAddressVersion::Ipv4).addresses("192.0.2.0/24").send().await;
+    let out = c
+        .wafv2
+        .create_ip_set()
+        .name(name)
+        .scope(Scope::Regional)
+        .ip_address_version(IpAddressVersion::Ipv4)
+        .addresses("192.0.2.0/24")
+        .send()
+        .await;
     out.expect("CreateIPSet").summary().cloned().expect("an IP set summary")
 }
 
@@ -259,7 +300,13 @@ pub async fn drop_zone(c: &lbstack::live::Clients, name: &str) {
         .resource_record_sets()
         .iter()
         .filter(|r| !matches!(r.r#type().as_str(), "NS" | "SOA"))
-        .map(|r| aws_sdk_route53::types::Change::builder().action(aws_sdk_route53::types::ChangeAction::Delete).resource_record_set(r.clone()).build().unwrap())
+        .map(|r| {
+            aws_sdk_route53::types::Change::builder()
+                .action(aws_sdk_route53::types::ChangeAction::Delete)
+                .resource_record_set(r.clone())
+                .build()
+                .unwrap()
+        })
         .collect();
     if !changes.is_empty() {
         let batch = aws_sdk_route53::types::ChangeBatch::builder().set_changes(Some(changes)).build().unwrap();
@@ -288,22 +335,44 @@ pub async fn settled<T, E, F, Fut>(what: &str, classes: &'static [lbstack::aws_e
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>>,
+    Fut: std::future::Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                >,
+            >,
+        >,
 {
     let attempt = || {
         let fut = call();
         async move { fut.await.map_err(|e| lbstack::aws_error::err(what, e)) }
     };
-    lbstack::retry::retry(lbstack::retry::Backoff::LINGER, attempt, lbstack::retry::is(classes)).await.unwrap_or_else(|e| panic!("{e:#}"))
+    lbstack::retry::retry(lbstack::retry::Backoff::LINGER, attempt, lbstack::retry::is(classes))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// The error a call keeps failing with once it no longer fails with one of `classes` (the last
 /// refusal after AWS settled), as one line: for a test that expects a second, lasting refusal.
-pub async fn settled_error<T, E, F, Fut>(what: &str, classes: &'static [lbstack::aws_error::Class], mut call: F) -> String
+pub async fn settled_error<T, E, F, Fut>(
+    what: &str,
+    classes: &'static [lbstack::aws_error::Class],
+    mut call: F,
+) -> String
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>>,
+    Fut: std::future::Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                >,
+            >,
+        >,
 {
     let _ = classes;
     let deadline = std::time::Instant::now() + lbstack::clock::scaled(std::time::Duration::from_secs(600));

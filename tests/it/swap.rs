@@ -1,6 +1,8 @@
 //! Blue-green with `lbstack swap` and `lbstack status`, as a user runs them, on the emulator.
 
-use crate::support::{clients, lbstack, lbstack_aws as aws, load, output_text as text, repo_root, run_aws as run, unique};
+use crate::support::{
+    clients, lbstack, lbstack_aws as aws, load, output_text as text, repo_root, run_aws as run, unique,
+};
 use serde_json::Value;
 use std::process::Stdio;
 
@@ -13,12 +15,19 @@ async fn zone(c: &lbstack::live::Clients, prefix: &str) -> (String, String) {
 /// The records at `name`: (set identifier, value, weight).
 async fn records(c: &lbstack::live::Clients, zone_id: &str, name: &str) -> Vec<(Option<String>, String, Option<i64>)> {
     let want = format!("{name}.");
-    let out = c.route53.list_resource_record_sets().hosted_zone_id(zone_id).start_record_name(&want).send().await.unwrap();
+    let out =
+        c.route53.list_resource_record_sets().hosted_zone_id(zone_id).start_record_name(&want).send().await.unwrap();
     let mut v: Vec<_> = out
         .resource_record_sets()
         .iter()
         .filter(|r| r.name() == want && r.r#type().as_str() == "CNAME")
-        .map(|r| (r.set_identifier().map(str::to_string), r.resource_records()[0].value().trim_end_matches('.').to_string(), r.weight()))
+        .map(|r| {
+            (
+                r.set_identifier().map(str::to_string),
+                r.resource_records()[0].value().trim_end_matches('.').to_string(),
+                r.weight(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -48,7 +57,13 @@ async fn reference_stack_blue_green_rollback_cycle() {
     let (zone, zone_id) = zone(&c, "bg").await;
     let domain = format!("shop.{zone}");
     let shop = repo_root().join("stacks/shop.yaml").display().to_string();
-    let vars = |color: &str| vec![("color".to_string(), color.to_string()), ("zone".to_string(), zone.clone()), ("domain".to_string(), domain.clone())];
+    let vars = |color: &str| {
+        vec![
+            ("color".to_string(), color.to_string()),
+            ("zone".to_string(), zone.clone()),
+            ("domain".to_string(), domain.clone()),
+        ]
+    };
     let blue = lbstack::stack_format::load_file(std::path::Path::new(&shop), &vars("blue")).stack.unwrap();
     let green = lbstack::stack_format::load_file(std::path::Path::new(&shop), &vars("green")).stack.unwrap();
     // Both colours side by side, from one file.
@@ -59,7 +74,20 @@ async fn reference_stack_blue_green_rollback_cycle() {
     let domain_var = format!("domain={domain}");
     let swap = |color: &str| {
         let color_var = format!("color={color}");
-        run(&["swap", &shop, "--var", &color_var, "--var", &zone_var, "--var", &domain_var, "--zone", &zone, "--name", &domain])
+        run(&[
+            "swap",
+            &shop,
+            "--var",
+            &color_var,
+            "--var",
+            &zone_var,
+            "--var",
+            &domain_var,
+            "--zone",
+            &zone,
+            "--name",
+            &domain,
+        ])
     };
 
     let o = swap("blue");
@@ -67,7 +95,21 @@ async fn reference_stack_blue_green_rollback_cycle() {
     assert_eq!(records(&c, &zone_id, &domain).await, vec![(None, blue_dns.clone(), None)]);
 
     // A dry run changes nothing.
-    let o = run(&["swap", &shop, "--var", "color=green", "--var", &zone_var, "--var", &domain_var, "--zone", &zone, "--name", &domain, "--dry-run"]);
+    let o = run(&[
+        "swap",
+        &shop,
+        "--var",
+        "color=green",
+        "--var",
+        &zone_var,
+        "--var",
+        &domain_var,
+        "--zone",
+        &zone,
+        "--name",
+        &domain,
+        "--dry-run",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("dry run"), "{}", text(&o));
     assert_eq!(records(&c, &zone_id, &domain).await, vec![(None, blue_dns.clone(), None)]);
@@ -78,7 +120,22 @@ async fn reference_stack_blue_green_rollback_cycle() {
     assert_eq!(records(&c, &zone_id, &domain).await, vec![(None, green_dns.clone(), None)]);
 
     // Another machine's `status` sees which colour is live, and the history.
-    let o = run(&["status", &shop, "--var", "color=green", "--var", &zone_var, "--var", &domain_var, "--zone", &zone, "--name", &domain, "--output", "json"]);
+    let o = run(&[
+        "status",
+        &shop,
+        "--var",
+        "color=green",
+        "--var",
+        &zone_var,
+        "--var",
+        &domain_var,
+        "--zone",
+        &zone,
+        "--name",
+        &domain,
+        "--output",
+        "json",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["swap"]["live"], "shop-green");
@@ -86,18 +143,56 @@ async fn reference_stack_blue_green_rollback_cycle() {
     assert_eq!(s["swap"]["history"].as_array().unwrap().len(), 2);
     assert_eq!(s["swap"]["history"][1]["by"], "tester");
     assert_eq!(s["load_balancers"].as_array().unwrap().len(), 2);
-    assert!(s["autoscaling_groups"].as_array().unwrap().iter().any(|g| g["address"] == "autoscaling_group.web" && g["in_service"] == 2), "{s}");
+    assert!(
+        s["autoscaling_groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["address"] == "autoscaling_group.web" && g["in_service"] == 2),
+        "{s}"
+    );
     assert_eq!(s["alarms"].as_array().unwrap().len(), 5);
-    let human = run(&["status", &shop, "--var", "color=green", "--var", &zone_var, "--var", &domain_var, "--zone", &zone, "--name", &domain]);
+    let human = run(&[
+        "status",
+        &shop,
+        "--var",
+        "color=green",
+        "--var",
+        &zone_var,
+        "--var",
+        &domain_var,
+        "--zone",
+        &zone,
+        "--name",
+        &domain,
+    ]);
     assert!(text(&human).contains("live: shop-green (this stack)"), "{}", text(&human));
 
     // Rollback returns to blue at once.
     let o = run(&["swap", "--rollback", "--zone", &zone, "--name", &domain]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(records(&c, &zone_id, &domain).await, vec![(None, blue_dns.clone(), None)]);
-    let o = run(&["status", &shop, "--var", "color=blue", "--var", &zone_var, "--var", &domain_var, "--zone", &zone, "--name", &domain, "--output", "json"]);
+    let o = run(&[
+        "status",
+        &shop,
+        "--var",
+        "color=blue",
+        "--var",
+        &zone_var,
+        "--var",
+        &domain_var,
+        "--zone",
+        &zone,
+        "--name",
+        &domain,
+        "--output",
+        "json",
+    ]);
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((s["swap"]["live"].as_str(), s["swap"]["history"][2]["event"].as_str()), (Some("shop-blue"), Some("rollback")));
+    assert_eq!(
+        (s["swap"]["live"].as_str(), s["swap"]["history"][2]["event"].as_str()),
+        (Some("shop-blue"), Some("rollback"))
+    );
 
     destroy(&c, &green).await;
     destroy(&c, &blue).await;
@@ -128,7 +223,12 @@ async fn the_health_gate_refuses_a_colour_without_healthy_targets_and_changes_no
     let live = format!("www.{zone}");
     let o = run(&["swap", &file, "--zone", &zone, "--name", &live]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("refused: nothing was changed") && text(&o).contains("has 0 healthy targets (needs 1): no targets"), "{}", text(&o));
+    assert!(
+        text(&o).contains("refused: nothing was changed")
+            && text(&o).contains("has 0 healthy targets (needs 1): no targets"),
+        "{}",
+        text(&o)
+    );
     assert!(records(&c, &zone_id, &live).await.is_empty());
     // No lock was left behind: a swap with a lower bar goes through.
     let o = run(&["swap", &file, "--zone", &zone, "--name", &live, "--min-healthy", "0"]);
@@ -155,7 +255,10 @@ async fn weighted_shift_ends_at_100_and_an_alarm_rolls_it_back() {
     let o = run(&["swap", &file_b, "--zone", &zone, "--name", &live, "--steps", "10,50,100", "--interval", "200ms"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("10% of traffic") && text(&o).contains("50% of traffic"), "{}", text(&o));
-    assert_eq!(records(&c, &zone_id, &live).await, vec![(Some(a.clone()), dns_a.clone(), Some(0)), (Some(b.clone()), dns_b.clone(), Some(100))]);
+    assert_eq!(
+        records(&c, &zone_id, &live).await,
+        vec![(Some(a.clone()), dns_a.clone(), Some(0)), (Some(b.clone()), dns_b.clone(), Some(100))]
+    );
 
     // Back to A in steps, watching an alarm that goes into ALARM after the first step.
     let alarm = format!("{a}-errors");
@@ -173,7 +276,20 @@ async fn weighted_shift_ends_at_100_and_an_alarm_rolls_it_back() {
         .await
         .unwrap();
     let child = aws(&mut lbstack())
-        .args(["swap", &file_a, "--zone", &zone, "--name", &live, "--steps", "20,60,100", "--interval", "30s", "--rollback-alarm", &alarm])
+        .args([
+            "swap",
+            &file_a,
+            "--zone",
+            &zone,
+            "--name",
+            &live,
+            "--steps",
+            "20,60,100",
+            "--interval",
+            "30s",
+            "--rollback-alarm",
+            &alarm,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -191,16 +307,29 @@ async fn weighted_shift_ends_at_100_and_an_alarm_rolls_it_back() {
     let second = run(&["swap", &file_b, "--zone", &zone, "--name", &live]);
     assert_eq!(second.status.code(), Some(1), "{}", text(&second));
     assert!(text(&second).contains("another swap of") && text(&second).contains("is in progress"), "{}", text(&second));
-    c.cloudwatch.set_alarm_state().alarm_name(&alarm).state_value(aws_sdk_cloudwatch::types::StateValue::Alarm).state_reason("test").send().await.unwrap();
+    c.cloudwatch
+        .set_alarm_state()
+        .alarm_name(&alarm)
+        .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .state_reason("test")
+        .send()
+        .await
+        .unwrap();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains(&format!("alarm {alarm} is in ALARM")), "{}", text(&out));
-    assert_eq!(records(&c, &zone_id, &live).await, vec![(Some(a.clone()), dns_a.clone(), Some(0)), (Some(b.clone()), dns_b.clone(), Some(100))]);
+    assert_eq!(
+        records(&c, &zone_id, &live).await,
+        vec![(Some(a.clone()), dns_a.clone(), Some(0)), (Some(b.clone()), dns_b.clone(), Some(100))]
+    );
 
     // The lock was released: a plain swap works and keeps the weighted style.
     let o = run(&["swap", &file_a, "--zone", &zone, "--name", &live]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(records(&c, &zone_id, &live).await, vec![(Some(a.clone()), dns_a, Some(100)), (Some(b.clone()), dns_b, Some(0))]);
+    assert_eq!(
+        records(&c, &zone_id, &live).await,
+        vec![(Some(a.clone()), dns_a, Some(100)), (Some(b.clone()), dns_b, Some(0))]
+    );
     destroy(&c, &load(&body_a)).await;
     destroy(&c, &load(&body_b)).await;
     crate::support::drop_zone(&c, &zone).await;
@@ -219,10 +348,19 @@ async fn a_lock_left_by_a_crashed_swap_is_reported_and_can_be_broken() {
         .name(format!("_lbstack-swap-lock.{live}."))
         .r#type(aws_sdk_route53::types::RrType::Txt)
         .ttl(60)
-        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("\"at=2026-11-23T00:00:00Z by=crashed doing=swap\"").build().unwrap())
+        .resource_records(
+            aws_sdk_route53::types::ResourceRecord::builder()
+                .value("\"at=2026-11-23T00:00:00Z by=crashed doing=swap\"")
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
-    let change = aws_sdk_route53::types::Change::builder().action(aws_sdk_route53::types::ChangeAction::Create).resource_record_set(lock).build().unwrap();
+    let change = aws_sdk_route53::types::Change::builder()
+        .action(aws_sdk_route53::types::ChangeAction::Create)
+        .resource_record_set(lock)
+        .build()
+        .unwrap();
     c.route53
         .change_resource_record_sets()
         .hosted_zone_id(&zone_id)
@@ -252,8 +390,12 @@ async fn a_lock_left_by_a_crashed_swap_is_reported_and_can_be_broken() {
         .send()
         .await
         .unwrap();
-    let alias =
-        out.resource_record_sets().iter().find(|r| r.name() == apex && r.r#type().as_str() == "A").and_then(|r| r.alias_target()).expect("an alias A record");
+    let alias = out
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name() == apex && r.r#type().as_str() == "A")
+        .and_then(|r| r.alias_target())
+        .expect("an alias A record");
     assert_eq!(alias.dns_name().trim_end_matches('.').to_ascii_lowercase(), lb_dns(&c, &format!("{name}-web")).await);
     destroy(&c, &load(&body)).await;
     crate::support::drop_zone(&c, &zone).await;

@@ -30,7 +30,8 @@ fn reference_stack_and_examples_are_clean() {
         let loaded = stack_format::load_file(&file, &[]);
         assert!(loaded.stack.is_some(), "{} loads", file.display());
         // Only the kitchen sink may warn (it declares an unused group on purpose).
-        let errors_or_unexpected = loaded.report.diagnostics.iter().any(|d| d.is_error() || !file.to_string_lossy().contains("kitchen-sink"));
+        let errors_or_unexpected =
+            loaded.report.diagnostics.iter().any(|d| d.is_error() || !file.to_string_lossy().contains("kitchen-sink"));
         assert!(!errors_or_unexpected, "{}:\n{}", file.display(), loaded.report.render_short());
     }
 }
@@ -57,7 +58,8 @@ fn variables_keep_their_types() {
     // Inside a longer string, the value is text.
     assert_eq!(stack.stack, "v-9090");
 
-    let unquoted_in_flow = "version: 1\nstack: v\nvariables: {p: 1}\ntarget_groups:\n  a: {protocol: HTTP, port: ${var.p}}\n";
+    let unquoted_in_flow =
+        "version: 1\nstack: v\nvariables: {p: 1}\ntarget_groups:\n  a: {protocol: HTTP, port: ${var.p}}\n";
     let loaded = stack_format::load_str("flow.yaml", unquoted_in_flow, None, &[]);
     let d = &loaded.report.diagnostics[0];
     assert!(d.summary.starts_with("YAML syntax error"));

@@ -51,12 +51,24 @@ const MAX_SNIPPET_LINE: usize = 160;
 
 /// `text` cut to `max` characters, with `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max { text.to_string() } else { format!("{}…", text.chars().take(max).collect::<String>()) }
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
 }
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: truncate(&summary.into(), MAX_MESSAGE), label: None, hint: None, path: None, span: None, code: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: truncate(&summary.into(), MAX_MESSAGE),
+            label: None,
+            hint: None,
+            path: None,
+            span: None,
+            code: None,
+        }
     }
     pub fn warning(summary: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary) }
@@ -117,7 +129,13 @@ impl SourceFile {
         // Lines end at LF, CRLF or a lone CR (YAML takes all three).
         let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(bytes.iter().enumerate().filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))).map(|(i, _)| i + 1));
+        line_starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .map(|(i, _)| i + 1),
+        );
         SourceFile { name: name.into(), text, line_starts }
     }
 
@@ -192,7 +210,13 @@ impl Report {
                         // A window of a long line: the origin says where, the window shows what.
                         Some((line, column)) => {
                             windowed = true;
-                            title.element(annotate_snippets::Origin::path(self.file.name.as_str()).line(line).char_column(column)).element(snippet)
+                            title
+                                .element(
+                                    annotate_snippets::Origin::path(self.file.name.as_str())
+                                        .line(line)
+                                        .char_column(column),
+                                )
+                                .element(snippet)
                         }
                         None => title.element(snippet.path(self.file.name.as_str())),
                     }
@@ -214,7 +238,12 @@ impl Report {
             let _ = writeln!(out, "{rendered}");
         }
         if more > 0 {
-            let _ = writeln!(out, "… and {more} more diagnostic{} in {} (fix these first)", if more == 1 { "" } else { "s" }, self.file.name);
+            let _ = writeln!(
+                out,
+                "… and {more} more diagnostic{} in {} (fix these first)",
+                if more == 1 { "" } else { "s" },
+                self.file.name
+            );
         }
         out
     }
@@ -228,7 +257,11 @@ impl Report {
         let range = clamp_to_char_boundaries(text, span);
         let starts = &self.file.line_starts;
         // A span at the very end, after the final line break, belongs to the last line.
-        let anchor = if range.start == text.len() && range.start > 0 && starts.last() == Some(&range.start) { range.start - 1 } else { range.start };
+        let anchor = if range.start == text.len() && range.start > 0 && starts.last() == Some(&range.start) {
+            range.start - 1
+        } else {
+            range.start
+        };
         let line_of = |at: usize| starts.partition_point(|&s| s <= at) - 1;
         let first = line_of(anchor);
         let from = starts[first];
@@ -261,7 +294,12 @@ impl Report {
         let shift = prefix.len();
         let span_end = (range.end - from).min(end).max(offset);
         let position = self.file.position(range.start);
-        (std::borrow::Cow::Owned(window), line, offset - start + shift..span_end - start + shift, Some((position.line, position.column)))
+        (
+            std::borrow::Cow::Owned(window),
+            line,
+            offset - start + shift..span_end - start + shift,
+            Some((position.line, position.column)),
+        )
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -363,7 +401,10 @@ mod tests {
         text.push_str("  last: {protocol: HTTP, port: 80, health_check: {path: health}}\n");
         let loaded = crate::stack_format::load_str("many.yaml", &text, None, &[]);
         let short = loaded.report.render_short();
-        assert!(short.lines().next().unwrap().contains("error: health check path `health` must start with `/`"), "{short}");
+        assert!(
+            short.lines().next().unwrap().contains("error: health check path `health` must start with `/`"),
+            "{short}"
+        );
         assert!(short.contains("… and"), "{short}");
     }
 

@@ -33,10 +33,19 @@ fn section(out: &mut String, name: &str, def: &Value) {
     }
     match def.get("properties").and_then(Value::as_object) {
         Some(props) => {
-            let required: Vec<&str> = def.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let required: Vec<&str> = def
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             out.push_str("| field | type | required | description |\n|---|---|---|---|\n");
             for (field, prop) in props {
-                let desc = prop.get("description").and_then(Value::as_str).unwrap_or("").replace('\n', " ").replace('|', "\\|");
+                let desc = prop
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .replace('\n', " ")
+                    .replace('|', "\\|");
                 let default = prop.get("default").map(|d| format!(" Default: `{d}`.")).unwrap_or_default();
                 let req = if required.contains(&field.as_str()) { "yes" } else { "" };
                 let _ = writeln!(out, "| `{field}` | {} | {req} | {desc}{default} |", type_name(prop));
@@ -58,10 +67,15 @@ fn type_name(schema: &Value) -> String {
         return format!("`{c}`");
     }
     if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-        return e.iter().map(|v| format!("`{}`", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(", ");
+        return e
+            .iter()
+            .map(|v| format!("`{}`", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect::<Vec<_>>()
+            .join(", ");
     }
     if let Some(alts) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
-        let parts: Vec<String> = alts.iter().filter(|a| a.get("type") != Some(&Value::from("null"))).map(type_name).collect();
+        let parts: Vec<String> =
+            alts.iter().filter(|a| a.get("type") != Some(&Value::from("null"))).map(type_name).collect();
         return parts.join(" or ");
     }
     let types: Vec<&str> = match schema.get("type") {

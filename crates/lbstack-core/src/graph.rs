@@ -73,12 +73,18 @@ fn forward(g: &mut Graph, from: &str, a: &crate::stack_format::model::Action, la
                 crate::stack_format::model::Forward::Weighted(m) if m.len() > 1 => format!("weight {}", m[*tg]),
                 _ => String::new(),
             };
-            let text = [label, weight.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(", ");
+            let text =
+                [label, weight.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(", ");
             g.edge(from, &node_id(&addr(Kind::TargetGroup, tg)), &text, false);
         }
     } else if let Some(r) = &a.redirect {
         let rid = format!("{from}_redirect");
-        g.node(None, rid.clone(), format!("redirect {}", r.protocol.clone().unwrap_or_else(|| "same protocol".into())), Shape::Rule);
+        g.node(
+            None,
+            rid.clone(),
+            format!("redirect {}", r.protocol.clone().unwrap_or_else(|| "same protocol".into())),
+            Shape::Rule,
+        );
         g.edge(from, &rid, label, false);
     } else if let Some(fr) = &a.fixed_response {
         let rid = format!("{from}_fixed");
@@ -99,7 +105,14 @@ impl Graph {
 
     /// A resource attached to node `to` with a dashed edge: the stack's by key (`noun KEY`), or an
     /// existing one by ARN, used and not owned, so with no address (`arn_id`, `arn_label`).
-    fn attach(&mut self, kind: Kind, key_or_arn: &str, (noun, arn_id, arn_label): (&str, &str, &str), to: &str, label: &str) {
+    fn attach(
+        &mut self,
+        kind: Kind,
+        key_or_arn: &str,
+        (noun, arn_id, arn_label): (&str, &str, &str),
+        to: &str,
+        label: &str,
+    ) {
         let (address, node, text) = if key_or_arn.starts_with("arn:") {
             (None, id(arn_id, key_or_arn), arn_label.to_string())
         } else {
@@ -114,7 +127,8 @@ impl Graph {
     pub fn from_stack(s: &Stack) -> Graph {
         let mut g = Graph::default();
         let addr = |k: Kind, key: &str| Address::new(k, key);
-        let has_public = s.load_balancers.values().any(|lb| lb.scheme == Scheme::InternetFacing) || !s.records.is_empty();
+        let has_public =
+            s.load_balancers.values().any(|lb| lb.scheme == Scheme::InternetFacing) || !s.records.is_empty();
         if has_public {
             g.node(None, "client".into(), "client".into(), Shape::Client);
         }
@@ -148,12 +162,22 @@ impl Graph {
             for (lkey, l) in &lb.listeners {
                 let la = addr(Kind::Listener, &format!("{key}.{lkey}"));
                 let lid = node_id(&la);
-                let proto = l.protocol.map(|p| p.as_str()).unwrap_or(if lb.kind == LbType::Gateway { "GENEVE" } else { "HTTP" });
+                let proto = l.protocol.map(|p| p.as_str()).unwrap_or(if lb.kind == LbType::Gateway {
+                    "GENEVE"
+                } else {
+                    "HTTP"
+                });
                 let port = l.port.map(|p| format!(":{p}")).unwrap_or_default();
                 g.node(Some(la), lid.clone(), format!("{proto}{port}"), Shape::Listener);
                 g.edge(&lb_id, &lid, "", false);
                 if let Some(store) = l.mutual_authentication.as_ref().and_then(|m| m.trust_store.as_ref()) {
-                    g.attach(Kind::TrustStore, store, ("trust store", "truststorearn", "trust store (ARN)"), &lid, "mTLS");
+                    g.attach(
+                        Kind::TrustStore,
+                        store,
+                        ("trust store", "truststorearn", "trust store (ARN)"),
+                        &lid,
+                        "mTLS",
+                    );
                 }
                 for c in &l.certificates {
                     g.attach(Kind::Certificate, c, ("cert", "certarn", "certificate (ARN)"), &lid, "TLS");
@@ -162,7 +186,12 @@ impl Graph {
                     let rid = format!("{lid}_rule{}", i + 1);
                     let cond = rule_conditions(r);
                     let priority = r.priority.unwrap_or(10 * (i as u32 + 1));
-                    g.node(Some(addr(Kind::ListenerRules, &format!("{key}.{lkey}"))), rid.clone(), format!("{priority}: {cond}"), Shape::Rule);
+                    g.node(
+                        Some(addr(Kind::ListenerRules, &format!("{key}.{lkey}"))),
+                        rid.clone(),
+                        format!("{priority}: {cond}"),
+                        Shape::Rule,
+                    );
                     g.edge(&lid, &rid, "", false);
                     forward(&mut g, &rid, &r.action(), "");
                 }
@@ -191,14 +220,23 @@ impl Graph {
         }
         for (key, t) in &s.topics {
             let a = addr(Kind::Topic, key);
-            let label = if t.subscriptions.is_empty() { format!("topic {key}") } else { format!("topic {key} ({} subscribed)", t.subscriptions.len()) };
+            let label = if t.subscriptions.is_empty() {
+                format!("topic {key}")
+            } else {
+                format!("topic {key} ({} subscribed)", t.subscriptions.len())
+            };
             g.node(Some(a.clone()), node_id(&a), label, Shape::Attachment);
         }
         for (key, tg) in &s.target_groups {
             let a = addr(Kind::TargetGroup, key);
             let proto = tg.protocol.map(|p| p.as_str()).unwrap_or("");
             let port = tg.port.map(|p| format!(":{p}")).unwrap_or_default();
-            g.node(Some(a.clone()), node_id(&a), format!("TG {key} {proto}{port}").trim_end().to_string(), Shape::TargetGroup);
+            g.node(
+                Some(a.clone()),
+                node_id(&a),
+                format!("TG {key} {proto}{port}").trim_end().to_string(),
+                Shape::TargetGroup,
+            );
         }
         for (key, grp) in &s.autoscaling_groups {
             let a = addr(Kind::AutoScalingGroup, key);
@@ -210,7 +248,12 @@ impl Graph {
             let lt = grp.launch_template.name();
             let la = addr(Kind::LaunchTemplate, lt);
             let instance_type = s.launch_templates.get(lt).map(|t| t.instance_type.clone()).unwrap_or_default();
-            g.node(Some(la.clone()), node_id(&la), format!("LT {lt} {instance_type}").trim_end().to_string(), Shape::Template);
+            g.node(
+                Some(la.clone()),
+                node_id(&la),
+                format!("LT {lt} {instance_type}").trim_end().to_string(),
+                Shape::Template,
+            );
             g.edge(&gid, &node_id(&la), "launches", true);
         }
         for (key, p) in &s.scaling_policies {
@@ -236,7 +279,12 @@ impl Graph {
         for (key, al) in &s.alarms {
             let a = addr(Kind::Alarm, key);
             let aid = node_id(&a);
-            g.node(Some(a), aid.clone(), format!("alarm {key}: {}", al.metric.as_deref().or(al.expression.as_deref()).unwrap_or_default()), Shape::Alarm);
+            g.node(
+                Some(a),
+                aid.clone(),
+                format!("alarm {key}: {}", al.metric.as_deref().or(al.expression.as_deref()).unwrap_or_default()),
+                Shape::Alarm,
+            );
             let d = &al.dimensions;
             let watched = d
                 .target_group
@@ -268,8 +316,12 @@ impl Graph {
                 Action::Delete => "delete",
                 Action::DeleteCreate | Action::CreateDelete => "replace",
             };
-            let ids: Vec<String> = self.nodes.iter().filter(|n| n.address.as_ref() == Some(&c.address)).map(|n| n.id.clone()).collect();
-            if ids.is_empty() && c.action == Action::Delete && !matches!(c.address.kind, Kind::SecurityGroup | Kind::IpSet | Kind::WebAclAssociation) {
+            let ids: Vec<String> =
+                self.nodes.iter().filter(|n| n.address.as_ref() == Some(&c.address)).map(|n| n.id.clone()).collect();
+            if ids.is_empty()
+                && c.action == Action::Delete
+                && !matches!(c.address.kind, Kind::SecurityGroup | Kind::IpSet | Kind::WebAclAssociation)
+            {
                 let nid = node_id(&c.address);
                 self.node(Some(c.address.clone()), nid.clone(), format!("{} (deleted)", c.address), Shape::Attachment);
                 self.marks.insert(nid, mark);
@@ -320,8 +372,9 @@ impl Graph {
     }
 
     pub fn dot(&self) -> String {
-        let mut out =
-            String::from("digraph stack {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
+        let mut out = String::from(
+            "digraph stack {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
+        );
         for n in &self.nodes {
             let shape = match n.shape {
                 Shape::Client => "circle",

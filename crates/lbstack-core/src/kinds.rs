@@ -98,11 +98,9 @@ macro_rules! kinds {
 }
 
 /// Why scaling policies and scheduled actions cannot be forgotten alone.
-const GOES_WITH_ITS_GROUP: &str =
-    "it has no tags of its own and belongs to its auto-scaling group: forget the group (`autoscaling_group.KEY`), which takes it along";
+const GOES_WITH_ITS_GROUP: &str = "it has no tags of its own and belongs to its auto-scaling group: forget the group (`autoscaling_group.KEY`), which takes it along";
 /// Why listeners and their rules cannot be forgotten alone.
-const LISTENER_GOES_WITH_ITS_LOAD_BALANCER: &str =
-    "a listener and its rules belong to their load balancer: forget the load balancer (`load_balancer.KEY`), which takes them along";
+const LISTENER_GOES_WITH_ITS_LOAD_BALANCER: &str = "a listener and its rules belong to their load balancer: forget the load balancer (`load_balancer.KEY`), which takes them along";
 
 kinds! {
     SecurityGroup {

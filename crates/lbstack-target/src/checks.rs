@@ -39,7 +39,9 @@ impl std::str::FromStr for Check {
         } else if url.starts_with("http://") {
             Probe::Http(url.parse().map_err(|e| format!("`{url}`: {e}"))?)
         } else {
-            return Err(format!("`{url}`: checks are tcp://HOST:PORT or http://HOST:PORT/PATH (https is not supported)"));
+            return Err(format!(
+                "`{url}`: checks are tcp://HOST:PORT or http://HOST:PORT/PATH (https is not supported)"
+            ));
         };
         if name.is_empty() {
             return Err(format!("`{s}`: the check needs a name"));
@@ -113,7 +115,9 @@ impl Checker {
         let start = Instant::now();
         let outcome = tokio::time::timeout(self.timeout, async {
             match &check.probe {
-                Probe::Tcp(addr) => tokio::net::TcpStream::connect(addr.as_str()).await.map(|_| ()).map_err(|e| e.to_string()),
+                Probe::Tcp(addr) => {
+                    tokio::net::TcpStream::connect(addr.as_str()).await.map(|_| ()).map_err(|e| e.to_string())
+                }
                 Probe::Http(uri) => match self.http.get(uri.clone()).await {
                     Ok(resp) if resp.status().is_success() => Ok(()),
                     Ok(resp) => Err(format!("HTTP {}", resp.status().as_u16())),
@@ -123,7 +127,13 @@ impl Checker {
         })
         .await
         .unwrap_or_else(|_| Err(format!("timed out after {} ms", self.timeout.as_millis())));
-        CheckResult { name: check.name.clone(), required: check.required, healthy: outcome.is_ok(), latency: start.elapsed(), error: outcome.err() }
+        CheckResult {
+            name: check.name.clone(),
+            required: check.required,
+            healthy: outcome.is_ok(),
+            latency: start.elapsed(),
+            error: outcome.err(),
+        }
     }
 }
 

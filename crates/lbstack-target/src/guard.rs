@@ -63,7 +63,11 @@ pub struct Reaper {
 
 impl Reaper {
     pub fn start(header_timeout: Duration, idle_timeout: Duration) -> Arc<Reaper> {
-        let reaper = Arc::new(Reaper { clock: Arc::new(CoarseClock::default()), conns: Mutex::new(HashMap::new()), next: AtomicU64::new(1) });
+        let reaper = Arc::new(Reaper {
+            clock: Arc::new(CoarseClock::default()),
+            conns: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(1),
+        });
         let weak = Arc::downgrade(&reaper);
         let tick = (header_timeout.min(idle_timeout) / 4).clamp(Duration::from_millis(10), Duration::from_millis(250));
         let (header_ms, idle_ms) = (header_timeout.as_millis() as u64, idle_timeout.as_millis() as u64);
@@ -80,7 +84,9 @@ impl Reaper {
                 for g in conns.values().filter_map(Weak::upgrade) {
                     let receiving = g.receiving_since.load(Relaxed);
                     let stuck_in_headers = receiving != 0 && now.saturating_sub(receiving) > header_ms;
-                    let idle = g.in_flight.load(Relaxed) == 0 && receiving == 0 && now.saturating_sub(g.idle_since.load(Relaxed)) > idle_ms;
+                    let idle = g.in_flight.load(Relaxed) == 0
+                        && receiving == 0
+                        && now.saturating_sub(g.idle_since.load(Relaxed)) > idle_ms;
                     if stuck_in_headers || idle {
                         g.close.notify_one();
                     }
@@ -133,7 +139,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {

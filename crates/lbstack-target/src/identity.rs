@@ -25,10 +25,21 @@ pub struct Identity {
     pub source: &'static str,
 }
 
-pub async fn resolve(instance_id: Option<String>, az: Option<String>, mode: ImdsMode, endpoint: &str, timeout: Duration) -> Identity {
+pub async fn resolve(
+    instance_id: Option<String>,
+    az: Option<String>,
+    mode: ImdsMode,
+    endpoint: &str,
+    timeout: Duration,
+) -> Identity {
     let hostname = hostname();
     if let Some(id) = instance_id {
-        return Identity { instance_id: id, availability_zone: az.unwrap_or_else(|| "unknown".into()), hostname, source: "flag" };
+        return Identity {
+            instance_id: id,
+            availability_zone: az.unwrap_or_else(|| "unknown".into()),
+            hostname,
+            source: "flag",
+        };
     }
     let ask = match mode {
         ImdsMode::Always => true,
@@ -38,7 +49,12 @@ pub async fn resolve(instance_id: Option<String>, az: Option<String>, mode: Imds
     if ask && let Some((id, zone)) = from_imds(endpoint, timeout).await {
         return Identity { instance_id: id, availability_zone: az.unwrap_or(zone), hostname, source: "imds" };
     }
-    Identity { instance_id: hostname.clone(), availability_zone: az.unwrap_or_else(|| "unknown".into()), hostname, source: "hostname" }
+    Identity {
+        instance_id: hostname.clone(),
+        availability_zone: az.unwrap_or_else(|| "unknown".into()),
+        hostname,
+        source: "hostname",
+    }
 }
 
 fn hostname() -> String {
@@ -82,8 +98,12 @@ async fn from_imds(endpoint: &str, timeout: Duration) -> Option<(String, String)
             .ok()?,
     )
     .await?;
-    let get =
-        |path: &str| Request::builder().uri(format!("{base}/latest/meta-data/{path}")).header("X-aws-ec2-metadata-token", token.as_str()).body(Full::default());
+    let get = |path: &str| {
+        Request::builder()
+            .uri(format!("{base}/latest/meta-data/{path}"))
+            .header("X-aws-ec2-metadata-token", token.as_str())
+            .body(Full::default())
+    };
     let id = call(get("instance-id").ok()?).await?;
     let zone = call(get("placement/availability-zone").ok()?).await.unwrap_or_else(|| "unknown".into());
     Some((id, zone))

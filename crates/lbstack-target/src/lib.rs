@@ -139,8 +139,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
 
-    let identity =
-        identity::resolve(config.instance_id.clone(), config.availability_zone.clone(), config.imds, &config.imds_endpoint, Duration::from_millis(500)).await;
+    let identity = identity::resolve(
+        config.instance_id.clone(),
+        config.availability_zone.clone(),
+        config.imds,
+        &config.imds_endpoint,
+        Duration::from_millis(500),
+    )
+    .await;
     let health_tail = format!(
         ",\"instance_id\":{},\"availability_zone\":{},\"version\":\"{}\",\"uptime_seconds\":",
         serde_json::Value::from(identity.instance_id.as_str()),
@@ -153,7 +159,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         draining: AtomicBool::new(false),
         closing: AtomicBool::new(false),
         metrics: Metrics::default(),
-        checker: Checker::new(config.checks.clone(), Duration::from_millis(config.check_timeout_ms), Duration::from_millis(config.check_cache_ms)),
+        checker: Checker::new(
+            config.checks.clone(),
+            Duration::from_millis(config.check_timeout_ms),
+            Duration::from_millis(config.check_cache_ms),
+        ),
         health_path: config.health_path.clone(),
         deep_path: config.deep_path.clone(),
         health_tail,
@@ -165,7 +175,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let reaper = Reaper::start(Duration::from_millis(config.header_read_timeout_ms.max(1)), Duration::from_secs(config.idle_timeout_seconds.max(1)));
+    let reaper = Reaper::start(
+        Duration::from_millis(config.header_read_timeout_ms.max(1)),
+        Duration::from_secs(config.idle_timeout_seconds.max(1)),
+    );
 
     let first = async {
         tokio::select! {
@@ -198,7 +211,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     match tokio::time::timeout(Duration::from_secs(config.shutdown_timeout_seconds), graceful.shutdown()).await {
         Ok(()) => eprintln!("lbstack-target: all connections closed; exiting"),
-        Err(_) => eprintln!("lbstack-target: connections still open after {} s; exiting anyway", config.shutdown_timeout_seconds),
+        Err(_) => eprintln!(
+            "lbstack-target: connections still open after {} s; exiting anyway",
+            config.shutdown_timeout_seconds
+        ),
     }
     Ok(())
 }
@@ -235,7 +251,9 @@ async fn accept_until<F: std::future::Future<Output = &'static str>>(
         let service_guard = guard.clone();
         let service = service_fn(move |req| handle(conn_state.clone(), service_guard.clone(), peer, req));
         // No per-request timer: the reaper closes connections stuck in headers or idle too long.
-        let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(Watched::new(stream, guard.clone())), service);
+        let conn = http1::Builder::new()
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(Watched::new(stream, guard.clone())), service);
         let conn = graceful.watch(conn);
         let task_state = state.clone();
         task_state.metrics.connection_opened();
@@ -258,7 +276,12 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn handle(state: Arc<State>, conn: Arc<ConnGuard>, peer: SocketAddr, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    state: Arc<State>,
+    conn: Arc<ConnGuard>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let start = Instant::now();
     state.metrics.request_started();
     conn.request_started();
@@ -388,7 +411,8 @@ fn root(state: &State, peer: SocketAddr, req: &Request<Incoming>) -> Response<Fu
 
 async fn metrics_page(state: &State) -> Response<Full<Bytes>> {
     let last = state.checker.last().await;
-    let checks: Vec<(String, bool, Duration)> = last.map(|s| s.results.into_iter().map(|r| (r.name, r.healthy, r.latency)).collect()).unwrap_or_default();
+    let checks: Vec<(String, bool, Duration)> =
+        last.map(|s| s.results.into_iter().map(|r| (r.name, r.healthy, r.latency)).collect()).unwrap_or_default();
     let body = state.metrics.render(&checks, state.draining.load(Relaxed));
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
@@ -396,7 +420,13 @@ async fn metrics_page(state: &State) -> Response<Full<Bytes>> {
 }
 
 async fn work(query: Option<&str>) -> Response<Full<Bytes>> {
-    let ms = query.unwrap_or("").split('&').find_map(|kv| kv.strip_prefix("ms=")).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0).min(60_000);
+    let ms = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ms="))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(60_000);
     tokio::time::sleep(Duration::from_millis(ms)).await;
     json(StatusCode::OK, format!("{{\"slept_ms\":{ms}}}"))
 }

@@ -117,7 +117,11 @@ impl Metrics {
                 let n = self.sum(|r| r.by_status[i].load(Relaxed), route);
                 if n > 0 {
                     let status = if *status == 0 { "other".to_string() } else { status.to_string() };
-                    let _ = writeln!(out, "lbstack_target_requests_total{{path=\"{}\",status=\"{status}\"}} {n}", route.label());
+                    let _ = writeln!(
+                        out,
+                        "lbstack_target_requests_total{{path=\"{}\",status=\"{status}\"}} {n}",
+                        route.label()
+                    );
                 }
             }
         }
@@ -130,16 +134,25 @@ impl Metrics {
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 cumulative += self.sum(|r| r.buckets[i].load(Relaxed), route);
-                let _ = writeln!(out, "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"{bound}\"}} {cumulative}", route.label());
+                let _ = writeln!(
+                    out,
+                    "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"{bound}\"}} {cumulative}",
+                    route.label()
+                );
             }
-            let _ = writeln!(out, "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"+Inf\"}} {total}", route.label());
+            let _ = writeln!(
+                out,
+                "lbstack_target_request_duration_seconds_bucket{{path=\"{}\",le=\"+Inf\"}} {total}",
+                route.label()
+            );
             let _ = writeln!(
                 out,
                 "lbstack_target_request_duration_seconds_sum{{path=\"{}\"}} {}",
                 route.label(),
                 self.sum(|r| r.sum_micros.load(Relaxed), route) as f64 / 1e6
             );
-            let _ = writeln!(out, "lbstack_target_request_duration_seconds_count{{path=\"{}\"}} {total}", route.label());
+            let _ =
+                writeln!(out, "lbstack_target_request_duration_seconds_count{{path=\"{}\"}} {total}", route.label());
         }
         let _ = writeln!(
             out,
@@ -159,11 +172,17 @@ impl Metrics {
         if !checks.is_empty() {
             out.push_str("# HELP lbstack_target_dependency_up Result of the last dependency check (1 healthy).\n# TYPE lbstack_target_dependency_up gauge\n");
             for (name, ok, _) in checks {
-                let _ = writeln!(out, "lbstack_target_dependency_up{{check=\"{}\"}} {}", escape_label(name), u8::from(*ok));
+                let _ =
+                    writeln!(out, "lbstack_target_dependency_up{{check=\"{}\"}} {}", escape_label(name), u8::from(*ok));
             }
             out.push_str("# HELP lbstack_target_dependency_latency_seconds Latency of the last dependency check.\n# TYPE lbstack_target_dependency_latency_seconds gauge\n");
             for (name, _, latency) in checks {
-                let _ = writeln!(out, "lbstack_target_dependency_latency_seconds{{check=\"{}\"}} {}", escape_label(name), latency.as_secs_f64());
+                let _ = writeln!(
+                    out,
+                    "lbstack_target_dependency_latency_seconds{{check=\"{}\"}} {}",
+                    escape_label(name),
+                    latency.as_secs_f64()
+                );
             }
         }
         out

@@ -25,7 +25,8 @@ impl Target {
             .expect("start lbstack-target");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.split_whitespace().nth(3).unwrap_or_else(|| panic!("unexpected first line: {line}")).parse().unwrap();
+        let addr =
+            line.split_whitespace().nth(3).unwrap_or_else(|| panic!("unexpected first line: {line}")).parse().unwrap();
         Target { child, addr }
     }
 
@@ -68,7 +69,8 @@ fn request(addr: SocketAddr, method: &str, path: &str) -> (u16, String) {
 }
 
 fn parse_response(raw: &str) -> (u16, String) {
-    let status = raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status in {raw:?}"));
+    let status =
+        raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status in {raw:?}"));
     let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
@@ -188,7 +190,14 @@ fn optional_and_http_dependencies() {
 #[test]
 fn deep_checks_are_cached_against_storms() {
     let (port, connections) = counting_listener();
-    let t = Target::start(&["--instance-id", "i-cache", "--check", &format!("db=tcp://127.0.0.1:{port}"), "--check-cache-ms", "60000"]);
+    let t = Target::start(&[
+        "--instance-id",
+        "i-cache",
+        "--check",
+        &format!("db=tcp://127.0.0.1:{port}"),
+        "--check-cache-ms",
+        "60000",
+    ]);
     let handles: Vec<_> = (0..8)
         .map(|_| {
             let addr = t.addr;
@@ -213,18 +222,20 @@ fn identity_from_imdsv2() {
             let mut buf = [0u8; 4096];
             let n = conn.read(&mut buf).unwrap_or(0);
             let req = String::from_utf8_lossy(&buf[..n]).to_lowercase();
-            let (status, body) = if req.starts_with("put /latest/api/token") && req.contains("x-aws-ec2-metadata-token-ttl-seconds:") {
-                ("200 OK", "TOKEN123")
-            } else if !req.contains("x-aws-ec2-metadata-token: token123") {
-                ("401 Unauthorized", "")
-            } else if req.starts_with("get /latest/meta-data/instance-id") {
-                ("200 OK", "i-0fromimds")
-            } else if req.starts_with("get /latest/meta-data/placement/availability-zone") {
-                ("200 OK", "eu-west-3b")
-            } else {
-                ("404 Not Found", "")
-            };
-            let _ = write!(conn, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let (status, body) =
+                if req.starts_with("put /latest/api/token") && req.contains("x-aws-ec2-metadata-token-ttl-seconds:") {
+                    ("200 OK", "TOKEN123")
+                } else if !req.contains("x-aws-ec2-metadata-token: token123") {
+                    ("401 Unauthorized", "")
+                } else if req.starts_with("get /latest/meta-data/instance-id") {
+                    ("200 OK", "i-0fromimds")
+                } else if req.starts_with("get /latest/meta-data/placement/availability-zone") {
+                    ("200 OK", "eu-west-3b")
+                } else {
+                    ("404 Not Found", "")
+                };
+            let _ =
+                write!(conn, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
     });
     let t = Target::start(&["--imds", "always", "--imds-endpoint", &format!("http://{imds_addr}")]);
@@ -273,7 +284,8 @@ fn connection_limit_queues_extra_clients() {
 
 #[test]
 fn sigterm_drains_then_exits_after_in_flight_requests() {
-    let mut t = Target::start(&["--instance-id", "i-drain", "--drain-seconds", "2", "--shutdown-timeout-seconds", "10"]);
+    let mut t =
+        Target::start(&["--instance-id", "i-drain", "--drain-seconds", "2", "--shutdown-timeout-seconds", "10"]);
     assert_eq!(t.get("/health").0, 200);
     let addr = t.addr;
     t.sigterm();
@@ -308,5 +320,8 @@ fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
     let n = s.read(&mut buf).unwrap_or(0);
     assert_eq!(n, 0, "closed by the server");
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(3), "closed after about a second, not {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+        "closed after about a second, not {waited:?}"
+    );
 }

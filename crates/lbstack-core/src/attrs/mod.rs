@@ -21,7 +21,9 @@ pub use acm::CertificateAttrs;
 pub use autoscaling::{AutoScalingGroupAttrs, LaunchTemplateAttrs, ScalingPolicyAttrs, ScheduledActionAttrs};
 pub use cloudwatch::{AlarmAttrs, CompositeAlarmAttrs};
 pub use ec2::SecurityGroupAttrs;
-pub use elbv2::{ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, SharedListenerAttrs, TargetGroupAttrs, TrustStoreAttrs};
+pub use elbv2::{
+    ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, SharedListenerAttrs, TargetGroupAttrs, TrustStoreAttrs,
+};
 pub use route53::RecordAttrs;
 pub use shield::ShieldProtectionAttrs;
 pub use sns::TopicAttrs;
@@ -214,7 +216,11 @@ mod tests {
             matches!(&typed.main, elbv2::MainAction::Forward { target_groups, .. } if target_groups[0].target_group == RefOrId::Ref(Ref::to(Kind::TargetGroup, "api")))
         );
         assert_eq!(serde_json::to_value(&typed).unwrap(), action);
-        assert_eq!(typed.clone().state().authenticate.unwrap().client_secret, None, "the secret's source is an apply input, not state");
+        assert_eq!(
+            typed.clone().state().authenticate.unwrap().client_secret,
+            None,
+            "the secret's source is an apply input, not state"
+        );
         // An action type the stack format has no words for still reads (from AWS), keeping its name.
         let written = json!({ "type": "weighted-random-fallback", "authenticate": null, "jwt": null });
         let other: elbv2::ListenerAction = serde_json::from_value(written.clone()).unwrap();
@@ -230,7 +236,10 @@ mod tests {
         let mut with_null = base;
         with_null["warmup"] = serde_json::Value::Null;
         assert_eq!(read(with_null.clone()), Some(None));
-        assert_eq!(serde_json::from_value::<ScalingPolicyAttrs>(with_null).unwrap().to_value()["warmup"], serde_json::Value::Null);
+        assert_eq!(
+            serde_json::from_value::<ScalingPolicyAttrs>(with_null).unwrap().to_value()["warmup"],
+            serde_json::Value::Null
+        );
     }
 
     #[test]

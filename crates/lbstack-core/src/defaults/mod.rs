@@ -31,7 +31,8 @@ pub const AUTH_SESSION_COOKIE: &str = "AWSELBAuthSessionCookie";
 pub const AUTH_ON_UNAUTHENTICATED: &str = "authenticate";
 pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
 /// The same, by field name, for the readers that go field by field.
-pub const AUTH_DEFAULTS: [(&str, &str); 3] = [("scope", AUTH_SCOPE), ("session_cookie", AUTH_SESSION_COOKIE), ("on_unauthenticated", AUTH_ON_UNAUTHENTICATED)];
+pub const AUTH_DEFAULTS: [(&str, &str); 3] =
+    [("scope", AUTH_SCOPE), ("session_cookie", AUTH_SESSION_COOKIE), ("on_unauthenticated", AUTH_ON_UNAUTHENTICATED)];
 
 /// AWS's health-check defaults for a target group of this protocol and type.
 pub fn health_check(protocol: Option<Protocol>, target_type: TargetType) -> HealthCheck {
@@ -50,7 +51,9 @@ pub fn health_check(protocol: Option<Protocol>, target_type: TargetType) -> Heal
         ..HealthCheck::default()
     };
     match protocol {
-        Some(p @ (Protocol::Http | Protocol::Https)) => HealthCheck { path: text("/"), matcher: text("200"), ..check(p.as_str(), "traffic-port", 30, 5) },
+        Some(p @ (Protocol::Http | Protocol::Https)) => {
+            HealthCheck { path: text("/"), matcher: text("200"), ..check(p.as_str(), "traffic-port", 30, 5) }
+        }
         Some(Protocol::Geneve) => check("TCP", "80", 10, 5),
         _ => check("TCP", "traffic-port", 30, 10),
     }
@@ -60,7 +63,11 @@ pub fn health_check(protocol: Option<Protocol>, target_type: TargetType) -> Heal
 /// `health_check`, except where AWS's enabled defaults differ from what lbstack compares (a
 /// Lambda group's check, off unless declared, runs every 35 s with a 30 s timeout; a network
 /// group's HTTP check times out after 6 s).
-pub fn health_check_timing(protocol: Option<Protocol>, target_type: TargetType, check: HealthCheckProtocol) -> (u32, u32) {
+pub fn health_check_timing(
+    protocol: Option<Protocol>,
+    target_type: TargetType,
+    check: HealthCheckProtocol,
+) -> (u32, u32) {
     if target_type == TargetType::Lambda {
         return (35, 30);
     }

@@ -13,22 +13,37 @@ fn public_albs(s: &Stack) -> impl Iterator<Item = (&String, &LoadBalancer)> {
     albs(s).filter(|(_, lb)| lb.scheme == Scheme::InternetFacing)
 }
 
-pub const SINGLE_SUBNET: Rule =
-    rule("LB001", "single-subnet", Warning, "a load balancer or group in one subnet (one availability zone) goes down with that zone", |s, out| {
+pub const SINGLE_SUBNET: Rule = rule(
+    "LB001",
+    "single-subnet",
+    Warning,
+    "a load balancer or group in one subnet (one availability zone) goes down with that zone",
+    |s, out| {
         for (k, lb) in &s.load_balancers {
             if let Some(g) = single_subnet(s, &lb.subnets) {
-                out.fire(p(&["load_balancers", k, "subnets"]), format!("load balancer `{k}` uses subnet group `{g}`, which lists one subnet"));
+                out.fire(
+                    p(&["load_balancers", k, "subnets"]),
+                    format!("load balancer `{k}` uses subnet group `{g}`, which lists one subnet"),
+                );
             }
         }
         for (k, grp) in &s.autoscaling_groups {
             if let Some(g) = single_subnet(s, &grp.subnets) {
-                out.fire(p(&["autoscaling_groups", k, "subnets"]), format!("auto-scaling group `{k}` uses subnet group `{g}`, which lists one subnet"));
+                out.fire(
+                    p(&["autoscaling_groups", k, "subnets"]),
+                    format!("auto-scaling group `{k}` uses subnet group `{g}`, which lists one subnet"),
+                );
             }
         }
-    });
+    },
+);
 
-pub const HTTP_NOT_REDIRECTED: Rule =
-    rule("LB002", "http-not-redirected", Warning, "an HTTP listener beside HTTPS that does not redirect serves users in clear text", |s, out| {
+pub const HTTP_NOT_REDIRECTED: Rule = rule(
+    "LB002",
+    "http-not-redirected",
+    Warning,
+    "an HTTP listener beside HTTPS that does not redirect serves users in clear text",
+    |s, out| {
         for (k, lb) in albs(s) {
             if !lb.listeners.values().any(|l| l.protocol == Some(Protocol::Https)) {
                 continue;
@@ -42,14 +57,22 @@ pub const HTTP_NOT_REDIRECTED: Rule =
                 }
             }
         }
-    });
+    },
+);
 
-pub const OUTDATED_TLS_POLICY: Rule =
-    rule("LB003", "outdated-tls-policy", Warning, "TLS policies that allow TLS 1.0/1.1 or weak ciphers fail audits and expose clients", |s, out| {
+pub const OUTDATED_TLS_POLICY: Rule = rule(
+    "LB003",
+    "outdated-tls-policy",
+    Warning,
+    "TLS policies that allow TLS 1.0/1.1 or weak ciphers fail audits and expose clients",
+    |s, out| {
         for (k, lb) in &s.load_balancers {
             for (lk, l) in &lb.listeners {
                 let Some(policy) = &l.ssl_policy else { continue };
-                if ["2015", "2016", "TLS-1-0", "TLS-1-1", "2011", "FS-2018", "FS-1-1"].iter().any(|m| policy.contains(m)) {
+                if ["2015", "2016", "TLS-1-0", "TLS-1-1", "2011", "FS-2018", "FS-1-1"]
+                    .iter()
+                    .any(|m| policy.contains(m))
+                {
                     out.fire(
                         p(&["load_balancers", k, "listeners", lk, "ssl_policy"]),
                         format!("`{policy}` allows TLS 1.0/1.1 or legacy ciphers; use ELBSecurityPolicy-TLS13-1-2-2021-06 or newer"),
@@ -57,7 +80,8 @@ pub const OUTDATED_TLS_POLICY: Rule =
                 }
             }
         }
-    });
+    },
+);
 
 pub const PUBLIC_ALB_WITHOUT_WAF: Rule = rule(
     "LB004",
@@ -73,26 +97,43 @@ pub const PUBLIC_ALB_WITHOUT_WAF: Rule = rule(
     },
 );
 
-pub const DELETION_PROTECTION_OFF: Rule =
-    prod("LB005", "deletion-protection-off", Warning, "one wrong destroy or console click deletes a production load balancer and its DNS name", |s, out| {
+pub const DELETION_PROTECTION_OFF: Rule = prod(
+    "LB005",
+    "deletion-protection-off",
+    Warning,
+    "one wrong destroy or console click deletes a production load balancer and its DNS name",
+    |s, out| {
         for (k, lb) in &s.load_balancers {
             if lb.attributes.deletion_protection != Some(true) {
-                out.fire(p(&["load_balancers", k]), format!("production load balancer `{k}` has deletion protection off"));
+                out.fire(
+                    p(&["load_balancers", k]),
+                    format!("production load balancer `{k}` has deletion protection off"),
+                );
             }
         }
-    });
+    },
+);
 
-pub const NO_ACCESS_LOGS: Rule =
-    prod("LB006", "no-access-logs", Warning, "without access logs there is no record of who was served what when something goes wrong", |s, out| {
+pub const NO_ACCESS_LOGS: Rule = prod(
+    "LB006",
+    "no-access-logs",
+    Warning,
+    "without access logs there is no record of who was served what when something goes wrong",
+    |s, out| {
         for (k, lb) in s.load_balancers.iter().filter(|(_, lb)| lb.kind != LbType::Gateway) {
             if lb.attributes.access_logs.is_none() {
                 out.fire(p(&["load_balancers", k]), format!("production load balancer `{k}` writes no access logs"));
             }
         }
-    });
+    },
+);
 
-pub const INVALID_HEADERS_KEPT: Rule =
-    rule("LB007", "invalid-headers-kept", Warning, "forwarding invalid HTTP headers leaves internet-facing targets open to request smuggling", |s, out| {
+pub const INVALID_HEADERS_KEPT: Rule = rule(
+    "LB007",
+    "invalid-headers-kept",
+    Warning,
+    "forwarding invalid HTTP headers leaves internet-facing targets open to request smuggling",
+    |s, out| {
         for (k, lb) in public_albs(s) {
             if lb.attributes.drop_invalid_headers != Some(true) {
                 out.fire(
@@ -101,7 +142,8 @@ pub const INVALID_HEADERS_KEPT: Rule =
                 );
             }
         }
-    });
+    },
+);
 
 pub const DESYNC_MONITOR_ONLY: Rule = rule(
     "LB008",
@@ -120,8 +162,12 @@ pub const DESYNC_MONITOR_ONLY: Rule = rule(
     },
 );
 
-pub const WAF_FAIL_OPEN: Rule =
-    prod("LB009", "waf-fail-open", Warning, "with WAF fail-open, requests reach the targets unfiltered whenever the web ACL cannot be consulted", |s, out| {
+pub const WAF_FAIL_OPEN: Rule = prod(
+    "LB009",
+    "waf-fail-open",
+    Warning,
+    "with WAF fail-open, requests reach the targets unfiltered whenever the web ACL cannot be consulted",
+    |s, out| {
         for (k, lb) in albs(s) {
             if lb.attributes.waf_fail_open == Some(true) {
                 out.fire(
@@ -130,7 +176,8 @@ pub const WAF_FAIL_OPEN: Rule =
                 );
             }
         }
-    });
+    },
+);
 
 pub const SIGN_IN_BYPASSED: Rule = rule(
     "LB010",
@@ -167,13 +214,16 @@ pub const LONG_SIGN_IN_SESSION: Rule = prod(
     |s, out| {
         for (k, lb) in albs(s) {
             for (lk, l) in &lb.listeners {
-                let actions = std::iter::once((p(&["load_balancers", k, "listeners", lk, "default_action", "authenticate"]), &l.default_action.authenticate))
-                    .chain(
-                        l.rules
-                            .iter()
-                            .enumerate()
-                            .map(|(i, r)| (p(&["load_balancers", k, "listeners", lk, "rules", &i.to_string(), "authenticate"]), &r.authenticate)),
-                    );
+                let actions = std::iter::once((
+                    p(&["load_balancers", k, "listeners", lk, "default_action", "authenticate"]),
+                    &l.default_action.authenticate,
+                ))
+                .chain(l.rules.iter().enumerate().map(|(i, r)| {
+                    (
+                        p(&["load_balancers", k, "listeners", lk, "rules", &i.to_string(), "authenticate"]),
+                        &r.authenticate,
+                    )
+                }));
                 for (at, auth) in actions {
                     let Some(auth) = auth else { continue };
                     let timeout = auth.session_timeout.unwrap_or(crate::defaults::AUTH_SESSION_TIMEOUT);

@@ -44,11 +44,23 @@ impl Fired {
     }
 }
 
-const fn rule(id: &'static str, name: &'static str, severity: Severity, why: &'static str, check: fn(&Stack, &mut Fired)) -> Rule {
+const fn rule(
+    id: &'static str,
+    name: &'static str,
+    severity: Severity,
+    why: &'static str,
+    check: fn(&Stack, &mut Fired),
+) -> Rule {
     Rule { id, name, severity, why, production_only: false, check }
 }
 
-const fn prod(id: &'static str, name: &'static str, severity: Severity, why: &'static str, check: fn(&Stack, &mut Fired)) -> Rule {
+const fn prod(
+    id: &'static str,
+    name: &'static str,
+    severity: Severity,
+    why: &'static str,
+    check: fn(&Stack, &mut Fired),
+) -> Rule {
     Rule { id, name, severity, why, production_only: true, check }
 }
 
@@ -101,7 +113,8 @@ pub struct Finding {
 pub fn is_production(s: &Stack) -> bool {
     s.lint.production.unwrap_or_else(|| {
         s.tags.iter().any(|(k, v)| {
-            matches!(k.to_ascii_lowercase().as_str(), "environment" | "env" | "stage") && matches!(v.to_ascii_lowercase().as_str(), "production" | "prod")
+            matches!(k.to_ascii_lowercase().as_str(), "environment" | "env" | "stage")
+                && matches!(v.to_ascii_lowercase().as_str(), "production" | "prod")
         })
     })
 }
@@ -111,9 +124,8 @@ fn covers(r: &SgRule, port: u32) -> bool {
     match (r.protocol, &r.ports) {
         (SgProtocol::All, _) | (SgProtocol::Tcp, None) => true,
         (SgProtocol::Tcp, Some(Ports::One(n))) => *n as u32 == port,
-        (SgProtocol::Tcp, Some(Ports::Range(range))) => {
-            crate::stack_format::validate::parse_port_range(range).is_some_and(|(a, b)| (a as u32) <= port && port <= b as u32)
-        }
+        (SgProtocol::Tcp, Some(Ports::Range(range))) => crate::stack_format::validate::parse_port_range(range)
+            .is_some_and(|(a, b)| (a as u32) <= port && port <= b as u32),
         _ => false,
     }
 }
@@ -160,7 +172,10 @@ pub fn apply_ignores(s: &Stack, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Di
                 _ => "`lbstack lint --rules` lists them".to_string(),
             };
             problems.push(
-                Diagnostic::error(format!("`{}` is not a lint rule", ig.rule)).hint(hint).path(p(&["lint", "ignore", &i.to_string(), "rule"])).code("lint"),
+                Diagnostic::error(format!("`{}` is not a lint rule", ig.rule))
+                    .hint(hint)
+                    .path(p(&["lint", "ignore", &i.to_string(), "rule"]))
+                    .code("lint"),
             );
         }
     }
@@ -186,10 +201,13 @@ pub fn to_report(mut report: Report, findings: &[Finding], problems: Vec<Diagnos
     report.diagnostics.clear();
     for f in findings {
         let span = index.key(&f.pointer).or_else(|| index.value(&f.pointer));
-        let mut d = Diagnostic { severity: f.rule.severity, ..Diagnostic::error(format!("{} {}: {}", f.rule.id, f.rule.name, f.message)) }
-            .hint(format!("{} (silence with `lint: {{ignore: [{{rule: {}, reason: ...}}]}}`)", f.rule.why, f.rule.id))
-            .path(f.pointer.clone())
-            .code(f.rule.id);
+        let mut d = Diagnostic {
+            severity: f.rule.severity,
+            ..Diagnostic::error(format!("{} {}: {}", f.rule.id, f.rule.name, f.message))
+        }
+        .hint(format!("{} (silence with `lint: {{ignore: [{{rule: {}, reason: ...}}]}}`)", f.rule.why, f.rule.id))
+        .path(f.pointer.clone())
+        .code(f.rule.id);
         if let Some(span) = span {
             d = d.at(span);
         }

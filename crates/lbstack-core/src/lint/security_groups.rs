@@ -13,8 +13,12 @@ pub const TARGET_UNREACHABLE_FROM_LB: Rule = rule(
     |s, out| {
         for (gk, g) in &s.autoscaling_groups {
             let Some(lt) = s.launch_templates.get(g.launch_template.name()) else { continue };
-            let instance_sgs: Vec<&SecurityGroup> = lt.security_groups.iter().filter_map(|sg| s.security_groups.get(sg)).collect();
-            if instance_sgs.len() != lt.security_groups.len() || instance_sgs.is_empty() || instance_sgs.iter().any(|g| g.lookup.is_some()) {
+            let instance_sgs: Vec<&SecurityGroup> =
+                lt.security_groups.iter().filter_map(|sg| s.security_groups.get(sg)).collect();
+            if instance_sgs.len() != lt.security_groups.len()
+                || instance_sgs.is_empty()
+                || instance_sgs.iter().any(|g| g.lookup.is_some())
+            {
                 continue; // existing groups (`sg-` ids, lookups): their rules are not known offline
             }
             for tgk in &g.target_groups {
@@ -32,7 +36,12 @@ pub const TARGET_UNREACHABLE_FROM_LB: Rule = rule(
                         let admitted = instance_sgs.iter().flat_map(|sg| &sg.ingress).any(|r| {
                             covers(r, want)
                                 && (r.groups.iter().any(|g| lb.security_groups.contains(g))
-                                    || r.cidrs.iter().any(|c| c == "0.0.0.0/0" || c.starts_with("10.") || c.starts_with("172.") || c.starts_with("192.168.")))
+                                    || r.cidrs.iter().any(|c| {
+                                        c == "0.0.0.0/0"
+                                            || c.starts_with("10.")
+                                            || c.starts_with("172.")
+                                            || c.starts_with("192.168.")
+                                    }))
                         });
                         if !admitted {
                             out.fire(
@@ -48,13 +57,23 @@ pub const TARGET_UNREACHABLE_FROM_LB: Rule = rule(
     },
 );
 
-pub const SSH_OPEN_TO_WORLD: Rule =
-    rule("SG002", "ssh-open-to-world", Error, "SSH open to 0.0.0.0/0 invites brute force; use SSM Session Manager or a bastion", |s, out| {
+pub const SSH_OPEN_TO_WORLD: Rule = rule(
+    "SG002",
+    "ssh-open-to-world",
+    Error,
+    "SSH open to 0.0.0.0/0 invites brute force; use SSM Session Manager or a bastion",
+    |s, out| {
         for (k, sg) in &s.security_groups {
             for (i, r) in sg.ingress.iter().enumerate() {
-                if covers(r, 22) && (r.cidrs.iter().any(|c| c == "0.0.0.0/0") || r.ipv6_cidrs.iter().any(|c| c == "::/0")) {
-                    out.fire(p(&["security_groups", k, "ingress", &i.to_string()]), format!("security group `{k}` admits SSH (port 22) from anywhere"));
+                if covers(r, 22)
+                    && (r.cidrs.iter().any(|c| c == "0.0.0.0/0") || r.ipv6_cidrs.iter().any(|c| c == "::/0"))
+                {
+                    out.fire(
+                        p(&["security_groups", k, "ingress", &i.to_string()]),
+                        format!("security group `{k}` admits SSH (port 22) from anywhere"),
+                    );
                 }
             }
         }
-    });
+    },
+);

@@ -23,7 +23,9 @@ pub const SLOW_FAILURE_DETECTION: Rule = rule(
     |s, out| {
         for (k, tg) in checked(s) {
             let hc = tg.health_check.clone().unwrap_or_default();
-            let interval = hc.interval.unwrap_or_else(|| crate::defaults::health_check_timing(tg.protocol, tg.target_type, HealthCheckProtocol::Tcp).0);
+            let interval = hc.interval.unwrap_or_else(|| {
+                crate::defaults::health_check_timing(tg.protocol, tg.target_type, HealthCheckProtocol::Tcp).0
+            });
             let unhealthy = hc.unhealthy_threshold.unwrap_or(2);
             if interval * unhealthy > 60 {
                 out.fire(
@@ -38,17 +40,27 @@ pub const SLOW_FAILURE_DETECTION: Rule = rule(
     },
 );
 
-pub const HEALTH_CHECK_ON_ROOT: Rule =
-    rule("TG002", "health-check-on-root", Warning, "a health check on `/` tests the home page, not the service's own readiness endpoint", |s, out| {
+pub const HEALTH_CHECK_ON_ROOT: Rule = rule(
+    "TG002",
+    "health-check-on-root",
+    Warning,
+    "a health check on `/` tests the home page, not the service's own readiness endpoint",
+    |s, out| {
         for (k, tg) in checked(s).filter(|(_, tg)| tg.protocol != Some(Protocol::Geneve)) {
             let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https) | None);
             let hc = tg.health_check.clone().unwrap_or_default();
             let checks_http = hc.protocol.map_or(http, |pr| pr != HealthCheckProtocol::Tcp);
             if checks_http && hc.path.as_deref().unwrap_or("/") == "/" {
-                out.fire(health_check_at(k, tg), format!("target group `{k}` checks health on `/`; point it at a readiness endpoint such as `/health`"));
+                out.fire(
+                    health_check_at(k, tg),
+                    format!(
+                        "target group `{k}` checks health on `/`; point it at a readiness endpoint such as `/health`"
+                    ),
+                );
             }
         }
-    });
+    },
+);
 
 pub const DRAIN_LONGER_THAN_SPOT_NOTICE: Rule = rule(
     "TG003",
@@ -63,8 +75,15 @@ pub const DRAIN_LONGER_THAN_SPOT_NOTICE: Rule = rule(
                     || s.launch_templates.get(g.launch_template.name()).is_some_and(|lt| lt.spot.is_some())
             });
             if spot && delay > 120 {
-                let at = if tg.deregistration_delay.is_some() { p(&["target_groups", k, "deregistration_delay"]) } else { p(&["target_groups", k]) };
-                out.fire(at, format!("target group `{k}` drains for {delay} s, but its spot instances get a 120 s notice"));
+                let at = if tg.deregistration_delay.is_some() {
+                    p(&["target_groups", k, "deregistration_delay"])
+                } else {
+                    p(&["target_groups", k])
+                };
+                out.fire(
+                    at,
+                    format!("target group `{k}` drains for {delay} s, but its spot instances get a 120 s notice"),
+                );
             }
         }
     },
@@ -79,7 +98,10 @@ pub const STICKY_WITH_AGGRESSIVE_SCALE_IN: Rule = rule(
         for (k, _) in checked(s).filter(|(_, tg)| tg.stickiness.is_some()) {
             for (gk, _) in groups_of(s, k) {
                 let aggressive = s.scaling_policies.values().filter(|pol| pol.group == *gk).any(|pol| {
-                    let step = pol.step.as_ref().map(|st| (st.adjustment_type, st.steps.iter().map(|x| x.adjust).min().unwrap_or(0)));
+                    let step = pol
+                        .step
+                        .as_ref()
+                        .map(|st| (st.adjustment_type, st.steps.iter().map(|x| x.adjust).min().unwrap_or(0)));
                     let simple = pol.simple.as_ref().map(|si| (si.adjustment_type, si.adjust));
                     step.into_iter().chain(simple).any(|(t, adj)| match t {
                         AdjustmentType::PercentChangeInCapacity => adj <= -20,

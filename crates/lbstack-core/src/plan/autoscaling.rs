@@ -5,9 +5,10 @@
 use super::desired::{Context, sg_source};
 use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan};
 use crate::attrs::autoscaling::{
-    AutoScalingGroupAttrs, CapacityReservations, CustomMetric, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs, LaunchTemplateInputs, LifecycleHook,
-    MetricDimension, MixedInstances, Notification, PredictiveScaling, RefreshPreferences, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling,
-    Spot, Step as StepBounds, StepScaling, TargetTracking, TemplateVersion, WarmPool,
+    AutoScalingGroupAttrs, CapacityReservations, CustomMetric, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs,
+    LaunchTemplateInputs, LifecycleHook, MetricDimension, MixedInstances, Notification, PredictiveScaling,
+    RefreshPreferences, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling, Spot, Step as StepBounds,
+    StepScaling, TargetTracking, TemplateVersion, WarmPool,
 };
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
 use crate::attrs::{Ref, RefOrId, set_of};
@@ -85,9 +86,14 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
     let image = ctx.images.get(key).ok_or_else(|| format!("launch template `{key}`: its image was not resolved"))?;
     let user_data = match &lt.user_data {
         Some(file) => {
-            let bytes =
-                s.files.read(file, crate::stack_format::validate::MAX_USER_DATA).map_err(|e| format!("launch template `{key}`: user data `{file}`: {e}"))?;
-            Some(String::from_utf8(bytes).map_err(|_| format!("launch template `{key}`: user data `{file}` is not UTF-8 text"))?)
+            let bytes = s
+                .files
+                .read(file, crate::stack_format::validate::MAX_USER_DATA)
+                .map_err(|e| format!("launch template `{key}`: user data `{file}`: {e}"))?;
+            Some(
+                String::from_utf8(bytes)
+                    .map_err(|_| format!("launch template `{key}`: user data `{file}` is not UTF-8 text"))?,
+            )
         }
         None => None,
     };
@@ -148,10 +154,17 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
                 .map(|(i, n)| crate::attrs::autoscaling::NetworkInterface {
                     device_index: i64::from(n.device_index.unwrap_or(i as u32)),
                     network_card: n.network_card.map(i64::from),
-                    interface_type: n.interface_type.and_then(|t| serde_json::to_value(t).ok()).and_then(|v| v.as_str().map(str::to_string)),
+                    interface_type: n
+                        .interface_type
+                        .and_then(|t| serde_json::to_value(t).ok())
+                        .and_then(|v| v.as_str().map(str::to_string)),
                     public_ip: n.public_ip,
                     security_groups: set_of(n.security_groups.iter().map(|g| super::desired::sg_source(g)).collect()),
-                    tcp_established_timeout: n.connection_tracking.as_ref().and_then(|t| t.tcp_established).map(i64::from),
+                    tcp_established_timeout: n
+                        .connection_tracking
+                        .as_ref()
+                        .and_then(|t| t.tcp_established)
+                        .map(i64::from),
                     udp_timeout: n.connection_tracking.as_ref().and_then(|t| t.udp).map(i64::from),
                     udp_stream_timeout: n.connection_tracking.as_ref().and_then(|t| t.udp_stream).map(i64::from),
                 })
@@ -160,17 +173,21 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         description: lt.description.clone(),
         ebs_optimized: lt.ebs_optimized,
         cpu_credits: lt.cpu_credits.map(|c| if c == CpuCredits::Unlimited { "unlimited" } else { "standard" }.into()),
-        cpu_options: lt
-            .cpu_options
-            .as_ref()
-            .map(|c| crate::attrs::autoscaling::CpuOptions { core_count: c.core_count.map(i64::from), threads_per_core: c.threads_per_core.map(i64::from) }),
-        auto_recovery: lt.auto_recovery.map(|r| if r == AutoRecovery::Disabled { "disabled" } else { "default" }.into()),
+        cpu_options: lt.cpu_options.as_ref().map(|c| crate::attrs::autoscaling::CpuOptions {
+            core_count: c.core_count.map(i64::from),
+            threads_per_core: c.threads_per_core.map(i64::from),
+        }),
+        auto_recovery: lt
+            .auto_recovery
+            .map(|r| if r == AutoRecovery::Disabled { "disabled" } else { "default" }.into()),
         placement: lt.placement.as_ref().map(|p| crate::attrs::autoscaling::Placement {
             group: p.group.clone(),
             tenancy: p.tenancy.and_then(|t| serde_json::to_value(t).ok()).and_then(|v| v.as_str().map(str::to_string)),
             partition: p.partition.map(i64::from),
         }),
-        capacity_reservation: lt.capacity_reservation.map(|c| if c == CapacityReservationUse::None { "none" } else { "open" }.into()),
+        capacity_reservation: lt
+            .capacity_reservation
+            .map(|c| if c == CapacityReservationUse::None { "none" } else { "open" }.into()),
         imds_hop_limit: lt.imds_hop_limit.map(i64::from),
         imds_tags: lt.imds_tags,
         resource_tags: lt.resource_tags.as_ref().map(|r| {
@@ -188,7 +205,8 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         tags: tag_map(s, &address, &lt.tags),
         version: None,
     };
-    Ok(Desired::new(address, names::given(s, Kind::LaunchTemplate, key), &attrs, None).with_inputs(&LaunchTemplateInputs { image: shown }))
+    Ok(Desired::new(address, names::given(s, Kind::LaunchTemplate, key), &attrs, None)
+        .with_inputs(&LaunchTemplateInputs { image: shown }))
 }
 
 /// Whether a launch template change makes a new version (anything but its tags).
@@ -217,7 +235,12 @@ fn custom_metric(s: &Stack, m: &crate::stack_format::model::CustomMetric) -> Cus
         namespace: Some(m.namespace.clone()),
         name: Some(m.name.clone()),
         statistic: Some(m.statistic.clone()),
-        dimensions: set_of(m.dimensions.iter().map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) }).collect()),
+        dimensions: set_of(
+            m.dimensions
+                .iter()
+                .map(|(k, v)| MetricDimension { name: Some(k.clone()), value: Some(dimension_value(s, k, v)) })
+                .collect(),
+        ),
         unit: m.unit.clone(),
     }
 }
@@ -254,7 +277,9 @@ fn group_tags(s: &Stack, address: &Address, g: &AutoScalingGroup) -> crate::attr
 fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<Desired, String> {
     let address = Address::new(Kind::AutoScalingGroup, key);
     let subnets = match &g.subnets {
-        Some(name) => ctx.subnet_groups.get(name).cloned().ok_or_else(|| format!("subnet group `{name}` was not resolved"))?,
+        Some(name) => {
+            ctx.subnet_groups.get(name).cloned().ok_or_else(|| format!("subnet group `{name}` was not resolved"))?
+        }
         None => ctx.vpc_subnets.clone(),
     };
     let mixed_instances = g.mixed_instances.as_ref().map(|m| {
@@ -269,7 +294,8 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             on_demand_base: i64::from(m.on_demand_base),
             on_demand_percentage: i64::from(m.on_demand_percentage),
             spot_strategy: strategy.into(),
-            weighted_capacity: (!m.weighted_capacity.is_empty()).then(|| m.weighted_capacity.iter().map(|(t, w)| (t.clone(), i64::from(*w))).collect()),
+            weighted_capacity: (!m.weighted_capacity.is_empty())
+                .then(|| m.weighted_capacity.iter().map(|(t, w)| (t.clone(), i64::from(*w))).collect()),
             requirements: m.requirements.as_ref().map(|r| {
                 let range = |x: &crate::stack_format::model::Range| (x.min.map(i64::from), x.max.map(i64::from));
                 crate::attrs::autoscaling::InstanceRequirements {
@@ -289,7 +315,10 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
     let termination_policies: Vec<String> = if g.termination_policies.is_empty() {
         vec!["Default".into()]
     } else {
-        g.termination_policies.iter().filter_map(|p| serde_json::to_value(p).ok()?.as_str().map(str::to_string)).collect()
+        g.termination_policies
+            .iter()
+            .filter_map(|p| serde_json::to_value(p).ok()?.as_str().map(str::to_string))
+            .collect()
     };
     let hooks: Vec<LifecycleHook> = g
         .lifecycle_hooks
@@ -329,7 +358,10 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         .iter()
         .map(|n| {
             let events = if n.events.is_empty() { GroupEvent::ALL.to_vec() } else { n.events.clone() };
-            Notification { topic: action_target(s, &n.topic), events: set_of(events.into_iter().map(|e| e.aws_name().to_string()).collect()) }
+            Notification {
+                topic: action_target(s, &n.topic),
+                events: set_of(events.into_iter().map(|e| e.aws_name().to_string()).collect()),
+            }
         })
         .collect();
     let capacity_reservations = match &g.capacity_reservations {
@@ -339,7 +371,11 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
                 ReservationPreference::Only => "capacity-reservations-only",
                 ReservationPreference::None => "none",
             };
-            CapacityReservations { preference: preference.into(), ids: set_of(r.ids.clone()), groups: set_of(r.groups.clone()) }
+            CapacityReservations {
+                preference: preference.into(),
+                ids: set_of(r.ids.clone()),
+                groups: set_of(r.groups.clone()),
+            }
         }
         // Without a setting AWS reports the preference `default`.
         None => CapacityReservations { preference: "default".into(), ids: Vec::new(), groups: Vec::new() },
@@ -365,7 +401,9 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         }),
         target_groups: set_of(g.target_groups.iter().map(|t| RefOrId::Ref(Ref::to(Kind::TargetGroup, t))).collect()),
         health_check_type: Some(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }.into()),
-        health_check_grace_period: Some(i64::from(hc.grace_period.unwrap_or(crate::defaults::HEALTH_CHECK_GRACE_PERIOD))),
+        health_check_grace_period: Some(i64::from(
+            hc.grace_period.unwrap_or(crate::defaults::HEALTH_CHECK_GRACE_PERIOD),
+        )),
         termination_policies,
         capacity_rebalance: g.capacity_rebalance.unwrap_or(false),
         default_instance_warmup: g.default_instance_warmup.map(i64::from),
@@ -400,7 +438,11 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
             checkpoints: r.checkpoints.iter().map(|c| i64::from(*c)).collect(),
             checkpoint_delay: r.checkpoint_delay.map(i64::from),
             auto_rollback: r.auto_rollback,
-            alarms: r.alarms.iter().map(|a| if s.alarms.contains_key(a) { names::given(s, Kind::Alarm, a) } else { a.clone() }).collect(),
+            alarms: r
+                .alarms
+                .iter()
+                .map(|a| if s.alarms.contains_key(a) { names::given(s, Kind::Alarm, a) } else { a.clone() })
+                .collect(),
             scale_in_protected_instances: r.scale_in_protected_instances.map(|b| {
                 match b {
                     RefreshInstanceBehaviour::Refresh => "Refresh",
@@ -445,9 +487,13 @@ pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::mo
     for d in wanted.iter_mut().filter(|d| d.address.kind == Kind::AutoScalingGroup) {
         let Some(l) = live.iter().find(|l| l.address == d.address) else { continue };
         let Some(record) = l.tags().and_then(|t| t.get(SIZES_TAG)).and_then(Value::as_str) else { continue };
-        let recorded: Map<String, Value> =
-            record.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null))).collect();
-        let schedules: Vec<&ScheduledAction> = s.scheduled_actions.values().filter(|a| a.group == d.address.key).collect();
+        let recorded: Map<String, Value> = record
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null)))
+            .collect();
+        let schedules: Vec<&ScheduledAction> =
+            s.scheduled_actions.values().filter(|a| a.group == d.address.key).collect();
         for (field, set_by_schedule) in [
             ("min", schedules.iter().any(|a| a.min.is_some())),
             ("max", schedules.iter().any(|a| a.max.is_some())),
@@ -476,7 +522,10 @@ fn alb_forwarding_to<'a>(s: &'a Stack, tg: &str) -> Option<&'a str> {
 
 fn label_refs(s: &Stack, tg: Option<&str>) -> (Option<RefOrId>, Option<RefOrId>) {
     match tg {
-        Some(tg) => (Some(RefOrId::Ref(Ref::to(Kind::TargetGroup, tg))), alb_forwarding_to(s, tg).map(|lb| RefOrId::Ref(Ref::to(Kind::LoadBalancer, lb)))),
+        Some(tg) => (
+            Some(RefOrId::Ref(Ref::to(Kind::TargetGroup, tg))),
+            alb_forwarding_to(s, tg).map(|lb| RefOrId::Ref(Ref::to(Kind::LoadBalancer, lb))),
+        ),
         None => (None, None),
     }
 }
@@ -533,7 +582,10 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             adjustment_type: Some(adjustment(st.adjustment_type).into()),
             aggregation: st.aggregation.clone().unwrap_or_else(|| "Average".into()),
             min_adjustment_magnitude: st.min_adjustment_magnitude.map(i64::from),
-            steps: steps.iter().map(|x| StepBounds { lower: x.lower, upper: x.upper, adjust: Some(i64::from(x.adjust)) }).collect(),
+            steps: steps
+                .iter()
+                .map(|x| StepBounds { lower: x.lower, upper: x.upper, adjust: Some(i64::from(x.adjust)) })
+                .collect(),
         });
         attrs.warmup = Some(st.warmup.map(i64::from));
     } else if let Some(si) = &p.simple {
@@ -584,7 +636,9 @@ pub fn normalise_time(t: &str) -> Result<String, String> {
 
 fn scheduled_action(s: &Stack, key: &str, a: &ScheduledAction) -> Result<Desired, String> {
     let address = Address::new(Kind::ScheduledAction, key);
-    let time = |t: &Option<String>| t.as_deref().map(normalise_time).transpose().map_err(|e| format!("scheduled action `{key}`: {e}"));
+    let time = |t: &Option<String>| {
+        t.as_deref().map(normalise_time).transpose().map_err(|e| format!("scheduled action `{key}`: {e}"))
+    };
     let attrs = ScheduledActionAttrs {
         group: Ref::to(Kind::AutoScalingGroup, &a.group),
         recurrence: a.recurrence.clone(),
@@ -630,7 +684,8 @@ fn namespace_for(s: &Stack, namespace: &Option<String>, metric: &str, d: &AlarmD
 /// An alarm's dimensions, stack resources by reference.
 fn alarm_dimensions(d: &AlarmDimensions) -> Vec<Dimension> {
     let mut dims = Vec::new();
-    let of = |name: &str, kind: Kind, key: &str| Dimension { name: name.into(), value: RefOrId::Ref(Ref::to(kind, key)) };
+    let of =
+        |name: &str, kind: Kind, key: &str| Dimension { name: name.into(), value: RefOrId::Ref(Ref::to(kind, key)) };
     if let Some(lb) = &d.load_balancer {
         dims.push(of("LoadBalancer", Kind::LoadBalancer, lb));
     }
@@ -654,7 +709,13 @@ pub use crate::stack_format::model::EXPRESSION_QUERY;
 
 /// The metric queries of a math or anomaly alarm (none for a plain one), sorted by id.
 fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Query> {
-    let stat = |m: &str, namespace: &Option<String>, d: &AlarmDimensions, statistic: &Option<String>, period: u32, id: &str, returned: bool| Query {
+    let stat = |m: &str,
+                namespace: &Option<String>,
+                d: &AlarmDimensions,
+                statistic: &Option<String>,
+                period: u32,
+                id: &str,
+                returned: bool| Query {
         id: id.into(),
         expression: None,
         namespace: Some(namespace_for(s, namespace, m, d)),
@@ -678,7 +739,15 @@ fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Query> {
     if let Some(e) = &a.expression {
         queries.push(expression(EXPRESSION_QUERY, e.clone()));
         for (id, m) in &a.metrics {
-            queries.push(stat(&m.metric, &m.namespace, &m.dimensions, &m.statistic, m.period.unwrap_or(a.period), id, false));
+            queries.push(stat(
+                &m.metric,
+                &m.namespace,
+                &m.dimensions,
+                &m.statistic,
+                m.period.unwrap_or(a.period),
+                id,
+                false,
+            ));
         }
     } else if let (Some(band), Some(metric)) = (a.anomaly_band, &a.metric) {
         queries.push(stat(metric, &a.namespace, &a.dimensions, &a.statistic, a.period, BANDED_METRIC_QUERY, true));
@@ -745,19 +814,28 @@ pub fn annotate(plan: &mut Plan) {
     let new_version: Vec<Address> = plan
         .changes
         .iter()
-        .filter(|c| c.address.kind == Kind::LaunchTemplate && (c.action.is_replace() || (c.action == Action::Update && makes_new_version(&c.diffs))))
+        .filter(|c| {
+            c.address.kind == Kind::LaunchTemplate
+                && (c.action.is_replace() || (c.action == Action::Update && makes_new_version(&c.diffs)))
+        })
         .map(|c| c.address.clone())
         .collect();
     let mut warnings = Vec::new();
     for c in plan.changes.iter_mut().filter(|c| c.address.kind == Kind::AutoScalingGroup) {
-        let (Ok(before), Ok(after)) = (c.before_as::<AutoScalingGroupAttrs>(), c.after.as_ref().map(|_| c.after_as::<AutoScalingGroupAttrs>()).transpose())
-        else {
+        let (Ok(before), Ok(after)) = (
+            c.before_as::<AutoScalingGroupAttrs>(),
+            c.after.as_ref().map(|_| c.after_as::<AutoScalingGroupAttrs>()).transpose(),
+        ) else {
             continue;
         };
         let running = before.as_ref().and_then(|b| b.instances).unwrap_or(0);
         if c.action == Action::Delete {
             if running > 0 {
-                warnings.push(format!("{}: {running} running instance{} will be terminated", c.address, plural(running)));
+                warnings.push(format!(
+                    "{}: {running} running instance{} will be terminated",
+                    c.address,
+                    plural(running)
+                ));
             }
             continue;
         }
@@ -777,7 +855,8 @@ pub fn annotate(plan: &mut Plan) {
         let prefs = c.inputs_as::<GroupInputs>().ok().and_then(|i| i.instance_refresh).unwrap_or_default();
         // Tags reach instances at launch: with `triggers: [tags]`, a change of the group's own
         // tags (not lbstack's) replaces them too.
-        let user_tag = |p: &str| p.strip_prefix("tags.").is_some_and(|k| !k.starts_with(crate::ownership::OWN_TAG_PREFIX));
+        let user_tag =
+            |p: &str| p.strip_prefix("tags.").is_some_and(|k| !k.starts_with(crate::ownership::OWN_TAG_PREFIX));
         if prefs.on_tags && c.diffs.iter().any(|d| user_tag(&d.path)) {
             why.push("the group's tags change".into());
         }
@@ -785,7 +864,8 @@ pub fn annotate(plan: &mut Plan) {
             why.push(format!("the last instance refresh ended {status}"));
         }
         if !why.is_empty() && running > 0 {
-            let refresh = json!({ "replaces": running, "min_healthy_percentage": prefs.min_healthy_percentage.unwrap_or(90) });
+            let refresh =
+                json!({ "replaces": running, "min_healthy_percentage": prefs.min_healthy_percentage.unwrap_or(90) });
             c.diffs.push(AttrDiff::new("instance_refresh", None, Some(refresh)));
             let reason = super::model::Reason::InstanceRefresh { why, replaces: running };
             warnings.push(format!("{}: {reason}", c.address));

@@ -27,14 +27,23 @@ pub fn check_adoptable(asked: &BTreeSet<String>) -> Result<(), String> {
     match asked.iter().find(|a| !Address::parse(a).is_some_and(|a| a.kind.adoptable())) {
         Some(bad) => {
             let kinds: Vec<&str> = Kind::ALL.iter().filter(|k| k.adoptable()).map(|k| k.as_str()).collect();
-            Err(format!("cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)", kinds.join(", ")))
+            Err(format!(
+                "cannot adopt `{bad}`: adoption takes the address of a {} (as the plan names it)",
+                kinds.join(", ")
+            ))
         }
         None => Ok(()),
     }
 }
 
 /// The plan that makes `live` what `stack` says (or removes it all, `destroy`).
-pub fn build(stack: &Stack, context: &Context, live: &LiveState, published: Option<&BTreeMap<String, String>>, options: Options) -> Result<Plan, String> {
+pub fn build(
+    stack: &Stack,
+    context: &Context,
+    live: &LiveState,
+    published: Option<&BTreeMap<String, String>>,
+    options: Options,
+) -> Result<Plan, String> {
     let mut wanted = if options.destroy { Vec::new() } else { super::desired::build(stack, context)? };
     super::autoscaling::keep_scheduled_sizes(stack, &mut wanted, &live.resources);
     let mut plan = super::diff(&stack.stack, &wanted, live);
@@ -98,10 +107,12 @@ fn mark_adopted(plan: &mut Plan, live: &LiveState) {
 /// A replacement created before its original is deleted needs a name of its own. A fixed name
 /// (`name:`) is kept: the plan replaced it delete-first, or refused it.
 fn name_replacements(plan: &mut Plan, live: &LiveState, stack: &Stack) {
-    let generated = |c: &Change| c.action == Action::CreateDelete && stack.given_name(c.address.kind, &c.address.key).is_none();
+    let generated =
+        |c: &Change| c.action == Action::CreateDelete && stack.given_name(c.address.kind, &c.address.key).is_none();
     for c in plan.changes.iter_mut().filter(|c| generated(c)) {
         let Some(max) = c.address.kind.name_max() else { continue };
-        let current = live.resources.iter().find(|l| l.address == c.address).map(|l| l.name.as_str()).unwrap_or_default();
+        let current =
+            live.resources.iter().find(|l| l.address == c.address).map(|l| l.name.as_str()).unwrap_or_default();
         if c.name == current || names::physical(&stack.stack, &c.address.key, max) == current {
             let salt = serde_json::to_string(&c.after).unwrap_or_default();
             c.name = names::replacement(&stack.stack, &c.address.key, max, current, &salt);

@@ -7,13 +7,16 @@ use crate::attrs::acm::{CertificateAttrs, CertificateInputs};
 use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
 use crate::attrs::elbv2::{self as elb, HealthCheck, Target as Registered, TargetGroupAttrs};
 use crate::attrs::elbv2::{
-    Authenticate as SignIn, Conditions, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs, MainAction, MutualAuthentication as MutualTls,
-    QueryPair, RuleAttrs, SecretSource, SharedListenerAttrs, SharedListenerInputs, TrustStoreAttrs, TrustStoreInputs, WeightedGroup,
+    Authenticate as SignIn, Conditions, ListenerAction, ListenerAttrs, ListenerRulesAttrs, LoadBalancerAttrs,
+    MainAction, MutualAuthentication as MutualTls, QueryPair, RuleAttrs, SecretSource, SharedListenerAttrs,
+    SharedListenerInputs, TrustStoreAttrs, TrustStoreInputs, WeightedGroup,
 };
 use crate::attrs::route53::RecordAttrs;
 use crate::attrs::shield::ShieldProtectionAttrs;
 use crate::attrs::sns::{Subscription, TopicAttrs};
-use crate::attrs::wafv2::{IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs};
+use crate::attrs::wafv2::{
+    IpSetAttrs, ManagedGroup, RateLimit as WafRateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs,
+};
 use crate::attrs::{AttributeMap, Ref, RefOrId, set_of};
 use crate::defaults;
 use crate::ownership::{ATTRIBUTES_TAG, BUNDLE_TAG, fqdn, names, pem_fingerprint, shown_endpoint, tag_map};
@@ -61,7 +64,9 @@ fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     if let Some(v) = &t.version {
         location.push_str(&format!("@{v}"));
     }
-    let plain = location.chars().count() <= 256 && !t.key.contains('@') && location.chars().all(crate::stack_format::validate::tag_char);
+    let plain = location.chars().count() <= 256
+        && !t.key.contains('@')
+        && location.chars().all(crate::stack_format::validate::tag_char);
     let bundle = if plain { location } else { format!("s3://{}/sha-{}", t.bucket, names::hash7(&location)) };
     let mut tags = tag_map(s, &address, &t.tags);
     tags.insert(BUNDLE_TAG.into(), bundle.clone());
@@ -96,7 +101,10 @@ fn topic(s: &Stack, key: &str, t: &Topic) -> Result<Desired, String> {
         .iter()
         .map(|sub| {
             let real = super::secrets::endpoint(&sub.endpoint, &s.files).map_err(|e| format!("topics.{key}: {e:#}"))?;
-            Ok(Subscription { protocol: sub.protocol.as_str().into(), endpoint: shown_endpoint(sub.protocol.as_str(), &real) })
+            Ok(Subscription {
+                protocol: sub.protocol.as_str().into(),
+                endpoint: shown_endpoint(sub.protocol.as_str(), &real),
+            })
         })
         .collect::<Result<_, String>>()?;
     let attrs = TopicAttrs {
@@ -113,7 +121,9 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     if let Some((what, zone)) = ctx.missing_zones.iter().next() {
         let more = ctx.missing_zones.len() - 1;
         let others = if more > 0 { format!(" (and {more} more)") } else { String::new() };
-        return Err(format!("{what}: no Route 53 hosted zone `{zone}` in this account{others}; create the zone, or correct the name (nothing was changed)"));
+        return Err(format!(
+            "{what}: no Route 53 hosted zone `{zone}` in this account{others}; create the zone, or correct the name (nothing was changed)"
+        ));
     }
     let resolved = with_looked_up_groups(s, ctx)?;
     let s = resolved.as_ref();
@@ -136,7 +146,8 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     for (key, acl) in &s.web_acls {
         out.push(web_acl(s, key, acl));
     }
-    let asg_owned: Vec<&str> = s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
+    let asg_owned: Vec<&str> =
+        s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
     for (key, t) in &s.trust_stores {
         out.push(trust_store(s, key, t));
     }
@@ -148,8 +159,16 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
         if let Some(acl) = &lb.web_acl {
             let lb_addr = Address::new(Kind::LoadBalancer, key);
             // An ARN is a web ACL the stack uses but does not own.
-            let attrs = WebAclAssociationAttrs { load_balancer: Ref(lb_addr.clone()), web_acl: RefOrId::named(Kind::WebAcl, acl, acl.starts_with("arn:")) };
-            out.push(Desired::new(Address::new(Kind::WebAclAssociation, key), format!("{key} web ACL"), &attrs, Some(lb_addr)));
+            let attrs = WebAclAssociationAttrs {
+                load_balancer: Ref(lb_addr.clone()),
+                web_acl: RefOrId::named(Kind::WebAcl, acl, acl.starts_with("arn:")),
+            };
+            out.push(Desired::new(
+                Address::new(Kind::WebAclAssociation, key),
+                format!("{key} web ACL"),
+                &attrs,
+                Some(lb_addr),
+            ));
         }
         if lb.shield == Some(true) {
             out.push(shield_protection(s, ctx, key)?);
@@ -272,16 +291,42 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
     let tags = tag_map(s, &address, &c.tags);
     let (attrs, inputs) = if let Some(domain) = &c.domain {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        let sans: Vec<String> = c.alternative_names.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()).filter(|n| *n != domain).collect();
-        let attrs =
-            CertificateAttrs { r#type: "requested".into(), domain: Some(domain), alternative_names: Some(set_of(sans)), fingerprint: None, status: None, tags };
-        (attrs, CertificateInputs { validation_zone: Some(c.validation_zone.clone().unwrap_or_default()), ..CertificateInputs::default() })
+        let sans: Vec<String> = c
+            .alternative_names
+            .iter()
+            .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+            .filter(|n| *n != domain)
+            .collect();
+        let attrs = CertificateAttrs {
+            r#type: "requested".into(),
+            domain: Some(domain),
+            alternative_names: Some(set_of(sans)),
+            fingerprint: None,
+            status: None,
+            tags,
+        };
+        (
+            attrs,
+            CertificateInputs {
+                validation_zone: Some(c.validation_zone.clone().unwrap_or_default()),
+                ..CertificateInputs::default()
+            },
+        )
     } else if let Some(imp) = &c.import {
-        let pem =
-            s.files.read(&imp.certificate, crate::stack_format::pem::MAX_PEM_BYTES).map_err(|e| format!("certificate `{key}`: `{}`: {e}", imp.certificate))?;
-        let fingerprint =
-            pem_fingerprint(&String::from_utf8_lossy(&pem)).ok_or_else(|| format!("certificate `{key}`: `{}` holds no PEM certificate", imp.certificate))?;
-        let attrs = CertificateAttrs { r#type: "imported".into(), domain: None, alternative_names: None, fingerprint: Some(fingerprint), status: None, tags };
+        let pem = s
+            .files
+            .read(&imp.certificate, crate::stack_format::pem::MAX_PEM_BYTES)
+            .map_err(|e| format!("certificate `{key}`: `{}`: {e}", imp.certificate))?;
+        let fingerprint = pem_fingerprint(&String::from_utf8_lossy(&pem))
+            .ok_or_else(|| format!("certificate `{key}`: `{}` holds no PEM certificate", imp.certificate))?;
+        let attrs = CertificateAttrs {
+            r#type: "imported".into(),
+            domain: None,
+            alternative_names: None,
+            fingerprint: Some(fingerprint),
+            status: None,
+            tags,
+        };
         // File names as the stack gives them: apply reads them again, through the same fence.
         let inputs = CertificateInputs {
             validation_zone: None,
@@ -320,13 +365,22 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
             let statement = if let Some(m) = &r.managed {
                 let mut excluded = m.excluded_rules.clone();
                 excluded.sort();
-                Statement::Managed(ManagedGroup { vendor: m.vendor.clone(), name: m.name.clone(), version: m.version.clone(), excluded_rules: excluded })
+                Statement::Managed(ManagedGroup {
+                    vendor: m.vendor.clone(),
+                    name: m.name.clone(),
+                    version: m.version.clone(),
+                    excluded_rules: excluded,
+                })
             } else if let Some(rl) = &r.rate_limit {
                 let aggregate = match rl.aggregate_by {
                     RateAggregate::Ip => "IP",
                     RateAggregate::ForwardedIp => "FORWARDED_IP",
                 };
-                Statement::RateLimit(WafRateLimit { limit: rl.limit as i64, window: i64::from(rl.window), aggregate: aggregate.into() })
+                Statement::RateLimit(WafRateLimit {
+                    limit: rl.limit as i64,
+                    window: i64::from(rl.window),
+                    aggregate: aggregate.into(),
+                })
             } else if let Some(set) = &r.ip_set {
                 Statement::IpSet(RefOrId::Ref(Ref::to(Kind::IpSet, set)))
             } else {
@@ -350,7 +404,13 @@ fn web_acl(s: &Stack, key: &str, acl: &WebAcl) -> Desired {
                 };
                 (Some(a.to_string()), None)
             };
-            WafRule { name: r.name.clone(), priority: i64::from(r.priority.unwrap_or(i as u32)), action, override_action, statement }
+            WafRule {
+                name: r.name.clone(),
+                priority: i64::from(r.priority.unwrap_or(i as u32)),
+                action,
+                override_action,
+                statement,
+            }
         })
         .collect();
     rules.sort_by_key(|r| r.priority);
@@ -383,7 +443,9 @@ fn health_check(tg: &TargetGroup) -> HealthCheck {
         // Switching a TCP check to HTTP(S) brings the HTTP defaults along.
         if p != HealthCheckProtocol::Tcp {
             hc.path.get_or_insert_with(|| "/".into());
-            hc.matcher.get_or_insert_with(|| if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) { "200" } else { "200-399" }.into());
+            hc.matcher.get_or_insert_with(|| {
+                if matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) { "200" } else { "200-399" }.into()
+            });
         } else {
             hc.path = None;
             hc.matcher = None;
@@ -409,7 +471,9 @@ fn health_check(tg: &TargetGroup) -> HealthCheck {
 
 /// Whether the stack sets any attribute of this group away from AWS's default.
 pub fn tg_sets_attributes(tg: &TargetGroup) -> bool {
-    tg_attributes(tg).iter().any(|(k, v)| defaults::attributes::default_of(defaults::attributes::TARGET_GROUP, k) != Some(v.as_str()))
+    tg_attributes(tg)
+        .iter()
+        .any(|(k, v)| defaults::attributes::default_of(defaults::attributes::TARGET_GROUP, k) != Some(v.as_str()))
 }
 
 /// Target-group attributes lbstack manages, with AWS defaults for those not declared.
@@ -417,7 +481,10 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
     let mut m = AttributeMap::new();
     let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
     if tg.target_type != TargetType::Lambda {
-        m.insert("deregistration_delay.timeout_seconds".into(), tg.deregistration_delay.unwrap_or(defaults::DEREGISTRATION_DELAY).to_string());
+        m.insert(
+            "deregistration_delay.timeout_seconds".into(),
+            tg.deregistration_delay.unwrap_or(defaults::DEREGISTRATION_DELAY).to_string(),
+        );
     }
     match &tg.stickiness {
         Some(st) => {
@@ -454,7 +521,9 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
         m.insert("load_balancing.algorithm.type".into(), algo.to_string());
     }
     let mut put = |key: &str, value: Option<String>| {
-        let value = value.unwrap_or_else(|| defaults::attributes::default_of(defaults::attributes::TARGET_GROUP, key).unwrap_or_default().to_string());
+        let value = value.unwrap_or_else(|| {
+            defaults::attributes::default_of(defaults::attributes::TARGET_GROUP, key).unwrap_or_default().to_string()
+        });
         m.insert(key.to_string(), value);
     };
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
@@ -476,7 +545,9 @@ pub fn tg_attributes(tg: &TargetGroup) -> AttributeMap {
     }
     if tg.target_type != TargetType::Lambda && tg.protocol != Some(Protocol::Geneve) {
         put("load_balancing.cross_zone.enabled", flag(tg.cross_zone));
-        for (name, setting) in [("dns_failover", &tg.dns_failover), ("unhealthy_state_routing", &tg.unhealthy_state_routing)] {
+        for (name, setting) in
+            [("dns_failover", &tg.dns_failover), ("unhealthy_state_routing", &tg.unhealthy_state_routing)]
+        {
             let prefix = format!("target_group_health.{name}.minimum_healthy_targets");
             put(&format!("{prefix}.count"), setting.as_ref().and_then(|h| h.count).map(|n| n.to_string()));
             put(&format!("{prefix}.percentage"), setting.as_ref().and_then(|h| h.percent).map(|n| n.to_string()));
@@ -505,7 +576,11 @@ fn target_group(s: &Stack, ctx: &Context, key: &str, tg: &TargetGroup, asg_owned
         set_of(
             listed
                 .iter()
-                .map(|t| Registered { id: t.id.clone(), port: t.port.or(tg.port).map(i64::from), availability_zone: t.availability_zone.clone() })
+                .map(|t| Registered {
+                    id: t.id.clone(),
+                    port: t.port.or(tg.port).map(i64::from),
+                    availability_zone: t.availability_zone.clone(),
+                })
                 .collect(),
         )
     });
@@ -542,7 +617,9 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
     let a = &lb.attributes;
     let mut m = AttributeMap::new();
     let mut put = |key: &str, value: Option<String>| {
-        let value = value.unwrap_or_else(|| defaults::attributes::default_of(defaults::attributes::LOAD_BALANCER, key).unwrap_or_default().to_string());
+        let value = value.unwrap_or_else(|| {
+            defaults::attributes::default_of(defaults::attributes::LOAD_BALANCER, key).unwrap_or_default().to_string()
+        });
         m.insert(key.to_string(), value);
     };
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
@@ -554,14 +631,22 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
             put("routing.http2.enabled", flag(a.http2));
             put("routing.http.drop_invalid_header_fields.enabled", flag(a.drop_invalid_headers));
             put("client_keep_alive.seconds", a.client_keep_alive.map(|n| n.to_string()));
-            put("routing.http.desync_mitigation_mode", word(a.desync_mitigation.and_then(|d| serde_json::to_value(d).ok())));
-            put("routing.http.xff_header_processing.mode", word(a.xff_header_processing.and_then(|x| serde_json::to_value(x).ok())));
+            put(
+                "routing.http.desync_mitigation_mode",
+                word(a.desync_mitigation.and_then(|d| serde_json::to_value(d).ok())),
+            );
+            put(
+                "routing.http.xff_header_processing.mode",
+                word(a.xff_header_processing.and_then(|x| serde_json::to_value(x).ok())),
+            );
             put("routing.http.xff_client_port.enabled", flag(a.xff_client_port));
             put("routing.http.preserve_host_header.enabled", flag(a.preserve_host_header));
             put("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", flag(a.tls_headers));
             put("waf.fail_open.enabled", flag(a.waf_fail_open));
             put("zonal_shift.config.enabled", flag(a.zonal_shift));
-            for (prefix, logs) in [("connection_logs.s3", &a.connection_logs), ("health_check_logs.s3", &a.health_check_logs)] {
+            for (prefix, logs) in
+                [("connection_logs.s3", &a.connection_logs), ("health_check_logs.s3", &a.health_check_logs)]
+            {
                 match logs {
                     Some(logs) => {
                         put(&format!("{prefix}.enabled"), Some("true".into()));
@@ -575,7 +660,10 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
         LbType::Network => {
             put("load_balancing.cross_zone.enabled", flag(a.cross_zone));
             put("zonal_shift.config.enabled", flag(a.zonal_shift));
-            put("dns_record.client_routing_policy", word(a.dns_client_routing.and_then(|d| serde_json::to_value(d).ok())));
+            put(
+                "dns_record.client_routing_policy",
+                word(a.dns_client_routing.and_then(|d| serde_json::to_value(d).ok())),
+            );
         }
         LbType::Gateway => put("load_balancing.cross_zone.enabled", flag(a.cross_zone)),
     }
@@ -598,12 +686,17 @@ fn lb_attributes(lb: &LoadBalancer) -> AttributeMap {
 fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Result<Desired, String> {
     let address = Address::new(Kind::LoadBalancer, key);
     let subnets = match &lb.subnets {
-        Some(group) => ctx.subnet_groups.get(group).cloned().ok_or_else(|| format!("subnet group `{group}` was not resolved"))?,
+        Some(group) => {
+            ctx.subnet_groups.get(group).cloned().ok_or_else(|| format!("subnet group `{group}` was not resolved"))?
+        }
         None => ctx.vpc_subnets.clone(),
     };
     let gateway = lb.kind == LbType::Gateway;
     if let Some(subnet) = lb.addresses.keys().find(|s| !subnets.contains(s)) {
-        return Err(format!("load balancer `{key}`: `addresses` names subnet {subnet}, which is not one of its subnets ({})", subnets.join(", ")));
+        return Err(format!(
+            "load balancer `{key}`: `addresses` names subnet {subnet}, which is not one of its subnets ({})",
+            subnets.join(", ")
+        ));
     }
     let attrs = LoadBalancerAttrs {
         privatelink_inbound_rules: lb.privatelink_inbound_rules.map(|on| if on { "on" } else { "off" }.to_string()),
@@ -611,8 +704,11 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
             lb.addresses
                 .iter()
                 .map(|(subnet, a)| {
-                    let address =
-                        crate::attrs::elbv2::SubnetAddress { elastic_ip: a.elastic_ip.clone(), private_ipv4: a.private_ipv4.clone(), ipv6: a.ipv6.clone() };
+                    let address = crate::attrs::elbv2::SubnetAddress {
+                        elastic_ip: a.elastic_ip.clone(),
+                        private_ipv4: a.private_ipv4.clone(),
+                        ipv6: a.ipv6.clone(),
+                    };
                     (subnet.clone(), address)
                 })
                 .collect()
@@ -632,7 +728,14 @@ fn load_balancer(s: &Stack, ctx: &Context, key: &str, lb: &LoadBalancer) -> Resu
 
 // ------------------------------------------------------------------ listeners and rules
 
-fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str, l: &Listener) -> Result<Desired, String> {
+fn listener(
+    s: &Stack,
+    ctx: &Context,
+    lb_key: &str,
+    lb: &LoadBalancer,
+    key: &str,
+    l: &Listener,
+) -> Result<Desired, String> {
     let address = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let lb_addr = Address::new(Kind::LoadBalancer, lb_key);
     let gateway = lb.kind == LbType::Gateway;
@@ -659,12 +762,19 @@ fn listener(s: &Stack, ctx: &Context, lb_key: &str, lb: &LoadBalancer, key: &str
         ssl_policy: tls.then(|| l.ssl_policy.clone().unwrap_or_else(|| crate::defaults::SSL_POLICY.into())),
         certificate,
         extra_certificates: tls.then(|| set_of(certs.into_iter().skip(1).collect())),
-        alpn_policy: (l.protocol == Some(Protocol::Tls)).then(|| l.alpn_policy.clone().unwrap_or_else(|| "None".into())),
-        mutual_authentication: (l.protocol == Some(Protocol::Https)).then(|| mutual_authentication(&l.mutual_authentication)),
+        alpn_policy: (l.protocol == Some(Protocol::Tls))
+            .then(|| l.alpn_policy.clone().unwrap_or_else(|| "None".into())),
+        mutual_authentication: (l.protocol == Some(Protocol::Https))
+            .then(|| mutual_authentication(&l.mutual_authentication)),
         default_action: action(s, &l.default_action),
         attributes: listener_attributes(lb, l),
     };
-    Ok(Desired::new(address, format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())), &attrs, Some(lb_addr)))
+    Ok(Desired::new(
+        address,
+        format!("{lb_key}:{}", l.port.map_or("geneve".into(), |p| p.to_string())),
+        &attrs,
+        Some(lb_addr),
+    ))
 }
 
 /// Whether lbstack manages this listener's attributes: a network TCP listener always (its idle
@@ -680,8 +790,10 @@ fn listener_attributes(lb: &LoadBalancer, l: &Listener) -> Option<AttributeMap> 
     let mut m = AttributeMap::new();
     if lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp) {
         let key = "tcp.idle_timeout.seconds";
-        let value =
-            l.tcp_idle_timeout.map(|n| n.to_string()).or_else(|| defaults::attributes::default_of(defaults::attributes::LISTENER, key).map(str::to_string));
+        let value = l
+            .tcp_idle_timeout
+            .map(|n| n.to_string())
+            .or_else(|| defaults::attributes::default_of(defaults::attributes::LISTENER, key).map(str::to_string));
         m.insert(key.into(), value.unwrap_or_default());
     }
     for (k, v) in &l.attributes {
@@ -693,7 +805,8 @@ fn listener_attributes(lb: &LoadBalancer, l: &Listener) -> Option<AttributeMap> 
 /// The stack with every reference to a looked-up security group replaced by the group's id, so
 /// the rest of the plan sees an id (`sg-...`), as if the stack had written it.
 fn with_looked_up_groups<'a>(s: &'a Stack, ctx: &Context) -> Result<std::borrow::Cow<'a, Stack>, String> {
-    let looked_up: Vec<&String> = s.security_groups.iter().filter(|(_, g)| g.lookup.is_some()).map(|(k, _)| k).collect();
+    let looked_up: Vec<&String> =
+        s.security_groups.iter().filter(|(_, g)| g.lookup.is_some()).map(|(k, _)| k).collect();
     if looked_up.is_empty() {
         return Ok(std::borrow::Cow::Borrowed(s));
     }
@@ -726,7 +839,11 @@ fn with_looked_up_groups<'a>(s: &'a Stack, ctx: &Context) -> Result<std::borrow:
 
 /// A listener or rule action, with the sign-in before it.
 pub fn action(s: &Stack, a: &Action) -> ListenerAction {
-    ListenerAction { main: main_action(a), authenticate: a.authenticate.as_ref().map(|x| authenticate(s, x)), jwt: a.validate_jwt.as_ref().map(jwt_validation) }
+    ListenerAction {
+        main: main_action(a),
+        authenticate: a.authenticate.as_ref().map(|x| authenticate(s, x)),
+        jwt: a.validate_jwt.as_ref().map(jwt_validation),
+    }
 }
 
 /// An authenticate action. The client secret's source is an apply input (`_client_secret`): the
@@ -753,7 +870,8 @@ fn authenticate(s: &Stack, a: &Authenticate) -> SignIn {
         sign_in.user_info_endpoint = Some(o.user_info_endpoint.clone());
         sign_in.client_id = Some(o.client_id.clone());
         let source = SecretSource { env: o.client_secret.env.clone(), file: o.client_secret.file.clone() };
-        sign_in.client_secret_digest = super::secrets::read(&source, &s.files).ok().map(|secret| super::secrets::digest(&s.stack, &secret));
+        sign_in.client_secret_digest =
+            super::secrets::read(&source, &s.files).ok().map(|secret| super::secrets::digest(&s.stack, &secret));
         sign_in.client_secret = Some(source);
     } else if let Some(c) = &a.cognito {
         sign_in.r#type = "authenticate-cognito".into();
@@ -771,11 +889,15 @@ pub fn check_secrets(s: &Stack) -> Result<(), String> {
         lb.listeners.iter().map(move |(l_key, l)| {
             (
                 format!("load_balancers.{lb_key}.listeners.{l_key}"),
-                std::iter::once(&l.default_action.authenticate).chain(l.rules.iter().map(|r| &r.authenticate)).collect::<Vec<_>>(),
+                std::iter::once(&l.default_action.authenticate)
+                    .chain(l.rules.iter().map(|r| &r.authenticate))
+                    .collect::<Vec<_>>(),
             )
         })
     });
-    let shared = s.shared_listeners.iter().map(|(key, sl)| (format!("shared_listeners.{key}"), sl.rules.iter().map(|r| &r.authenticate).collect::<Vec<_>>()));
+    let shared = s.shared_listeners.iter().map(|(key, sl)| {
+        (format!("shared_listeners.{key}"), sl.rules.iter().map(|r| &r.authenticate).collect::<Vec<_>>())
+    });
     for (place, actions) in listeners.chain(shared) {
         {
             for oidc in actions.into_iter().flatten().filter_map(|a| a.oidc.as_ref()) {
@@ -783,10 +905,14 @@ pub fn check_secrets(s: &Stack) -> Result<(), String> {
                 if let Some(name) = &source.env
                     && std::env::var_os(name).is_none_or(|v| v.is_empty())
                 {
-                    return Err(format!("{place}: the OIDC client secret's environment variable `{name}` is not set in this run"));
+                    return Err(format!(
+                        "{place}: the OIDC client secret's environment variable `{name}` is not set in this run"
+                    ));
                 }
                 if let Some(file) = &source.file {
-                    s.files.resolve(file).map_err(|e| format!("{place}: the OIDC client secret's file `{file}`: {e}"))?;
+                    s.files
+                        .resolve(file)
+                        .map_err(|e| format!("{place}: the OIDC client secret's file `{file}`: {e}"))?;
                 }
             }
         }
@@ -799,7 +925,9 @@ fn main_action(a: &Action) -> MainAction {
     if let Some(f) = &a.forward {
         let groups: Vec<WeightedGroup> = match f {
             Forward::One(tg) => vec![WeightedGroup { target_group: tg_ref(tg), weight: 1 }],
-            Forward::Weighted(m) => m.iter().map(|(tg, w)| WeightedGroup { target_group: tg_ref(tg), weight: i64::from(*w) }).collect(),
+            Forward::Weighted(m) => {
+                m.iter().map(|(tg, w)| WeightedGroup { target_group: tg_ref(tg), weight: i64::from(*w) }).collect()
+            }
         };
         return MainAction::Forward { target_groups: set_of(groups), stickiness: a.stickiness.map(i64::from) };
     }
@@ -835,26 +963,35 @@ fn jwt_validation(j: &crate::stack_format::model::JwtValidation) -> elb::JwtVali
         claims: j
             .claims
             .iter()
-            .map(|(name, c)| (name.clone(), elb::JwtClaim { format: c.format.as_str().into(), values: set_of(c.values.to_vec()) }))
+            .map(|(name, c)| {
+                (name.clone(), elb::JwtClaim { format: c.format.as_str().into(), values: set_of(c.values.to_vec()) })
+            })
             .collect(),
     }
 }
 
 fn rewrite(r: &Rule) -> Option<elb::Rewrite> {
-    let rule =
-        |x: &Option<crate::stack_format::model::RewriteRule>| x.as_ref().map(|x| elb::RewriteRule { regex: x.regex.clone(), replace: x.replace.clone() });
+    let rule = |x: &Option<crate::stack_format::model::RewriteRule>| {
+        x.as_ref().map(|x| elb::RewriteRule { regex: x.regex.clone(), replace: x.replace.clone() })
+    };
     r.rewrite.as_ref().map(|w| elb::Rewrite { host: rule(&w.host), url: rule(&w.url) })
 }
 
 /// A rule of the stack as its listener holds it.
 fn rule_attrs(s: &Stack, r: &Rule, priority: u32) -> RuleAttrs {
-    RuleAttrs { priority: Some(i64::from(priority)), conditions: conditions(r), action: action(s, &r.action()), rewrite: rewrite(r) }
+    RuleAttrs {
+        priority: Some(i64::from(priority)),
+        conditions: conditions(r),
+        action: action(s, &r.action()),
+        rewrite: rewrite(r),
+    }
 }
 
 pub fn conditions(r: &Rule) -> Conditions {
     let list = |v: &Option<OneOrMany>| v.as_ref().map(|v| set_of(v.to_vec()));
-    let headers =
-        |h: &indexmap::IndexMap<String, OneOrMany>| (!h.is_empty()).then(|| h.iter().map(|(k, v)| (k.to_ascii_lowercase(), set_of(v.to_vec()))).collect());
+    let headers = |h: &indexmap::IndexMap<String, OneOrMany>| {
+        (!h.is_empty()).then(|| h.iter().map(|(k, v)| (k.to_ascii_lowercase(), set_of(v.to_vec()))).collect())
+    };
     Conditions {
         path_regex: list(&r.path_regex),
         host_regex: list(&r.host_regex),
@@ -862,7 +999,8 @@ pub fn conditions(r: &Rule) -> Conditions {
         path: list(&r.path),
         host: list(&r.host),
         header: headers(&r.header),
-        query: (!r.query.is_empty()).then(|| set_of(r.query.iter().map(|(k, v)| QueryPair { key: k.clone(), value: v.clone() }).collect())),
+        query: (!r.query.is_empty())
+            .then(|| set_of(r.query.iter().map(|(k, v)| QueryPair { key: k.clone(), value: v.clone() }).collect())),
         source_ip: list(&r.source_ip),
         method: list(&r.method),
     }
@@ -878,7 +1016,8 @@ fn shield_protection(s: &Stack, ctx: &Context, key: &str) -> Result<Desired, Str
     }
     let address = Address::new(Kind::ShieldProtection, key);
     let lb = Address::new(Kind::LoadBalancer, key);
-    let attrs = ShieldProtectionAttrs { load_balancer: Ref(lb.clone()), tags: tag_map(s, &address, &Tags::new()), arn: None };
+    let attrs =
+        ShieldProtectionAttrs { load_balancer: Ref(lb.clone()), tags: tag_map(s, &address, &Tags::new()), arn: None };
     Ok(Desired::new(address, names::physical(&s.stack, key, 128), &attrs, Some(lb)))
 }
 
@@ -890,7 +1029,9 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
     let mut used: std::collections::BTreeSet<u32> = state.others.iter().copied().collect();
     for p in shared.rules.iter().filter_map(|r| r.priority) {
         if used.contains(&p) {
-            return Err(format!("shared listener `{key}`: priority {p} is held by a rule this stack does not own; choose another, or leave `priority` out"));
+            return Err(format!(
+                "shared listener `{key}`: priority {p} is held by a rule this stack does not own; choose another, or leave `priority` out"
+            ));
         }
     }
     used.extend(shared.rules.iter().filter_map(|r| r.priority));
@@ -909,7 +1050,9 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
         let priority = match priority {
             Some(p) => p,
             None => {
-                let free = (1..=50_000).find(|p| !used.contains(p)).ok_or_else(|| format!("shared listener `{key}`: no rule priority is free"))?;
+                let free = (1..=50_000)
+                    .find(|p| !used.contains(p))
+                    .ok_or_else(|| format!("shared listener `{key}`: no rule priority is free"))?;
                 used.insert(free);
                 auto.push(i64::from(free));
                 free
@@ -926,7 +1069,8 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
 fn listener_rules(s: &Stack, lb_key: &str, key: &str, l: &Listener) -> Desired {
     let listener = Address::new(Kind::Listener, format!("{lb_key}.{key}"));
     let address = Address::new(Kind::ListenerRules, format!("{lb_key}.{key}"));
-    let mut rules: Vec<RuleAttrs> = l.rules.iter().enumerate().map(|(i, r)| rule_attrs(s, r, r.priority.unwrap_or(10 * (i as u32 + 1)))).collect();
+    let mut rules: Vec<RuleAttrs> =
+        l.rules.iter().enumerate().map(|(i, r)| rule_attrs(s, r, r.priority.unwrap_or(10 * (i as u32 + 1)))).collect();
     rules.sort_by_key(|r| r.priority);
     let attrs = ListenerRulesAttrs { listener: Ref(listener.clone()), rules, rule_arns: None };
     Desired::new(address, format!("{lb_key}:{key} rules"), &attrs, Some(listener))
@@ -963,7 +1107,8 @@ mod tests {
     }
 
     fn priorities(s: &Stack, state: SharedListenerState) -> Result<Vec<u64>, String> {
-        let ctx = Context { shared_listeners: [("edge".to_string(), state)].into_iter().collect(), ..Context::default() };
+        let ctx =
+            Context { shared_listeners: [("edge".to_string(), state)].into_iter().collect(), ..Context::default() };
         let built = build(s, &ctx)?;
         let rules = built.iter().find(|d| d.address.kind == Kind::SharedListener).expect("the rule set");
         Ok(rules.attrs["rules"].as_array().unwrap().iter().map(|r| r["priority"].as_u64().unwrap()).collect())
@@ -971,13 +1116,23 @@ mod tests {
 
     #[test]
     fn shared_rules_take_free_priorities_and_keep_the_ones_they_have() {
-        let s = shared("      - {path: /a/*, forward: app}\n      - {path: /b/*, forward: app}\n      - {priority: 9, path: /c/*, forward: app}\n");
-        let state = |ours: Vec<(u32, Conditions)>| SharedListenerState { arn: "arn:listener".into(), others: vec![1, 2, 4], ours };
+        let s = shared(
+            "      - {path: /a/*, forward: app}\n      - {path: /b/*, forward: app}\n      - {priority: 9, path: /c/*, forward: app}\n",
+        );
+        let state = |ours: Vec<(u32, Conditions)>| SharedListenerState {
+            arn: "arn:listener".into(),
+            others: vec![1, 2, 4],
+            ours,
+        };
         assert_eq!(priorities(&s, state(vec![])).unwrap(), [3, 5, 9], "around others' 1, 2 and 4, and the declared 9");
         // `/b/*` already holds 7: it keeps it, and `/a/*` takes the lowest free one.
         let b = conditions(&s.shared_listeners["edge"].rules[1]);
         assert_eq!(priorities(&s, state(vec![(7, b)])).unwrap(), [3, 7, 9]);
         let taken = shared("      - {priority: 4, path: /a/*, forward: app}\n");
-        assert!(priorities(&taken, state(vec![])).unwrap_err().contains("priority 4 is held by a rule this stack does not own"));
+        assert!(
+            priorities(&taken, state(vec![]))
+                .unwrap_err()
+                .contains("priority 4 is held by a rule this stack does not own")
+        );
     }
 }

@@ -77,7 +77,9 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
                 } else {
                     Action::Update
                 };
-                let reason = forces.then(|| Reason::CannotUpdate { paths: diffs.iter().filter(|x| x.forces_replacement).map(|x| x.path.clone()).collect() });
+                let reason = forces.then(|| Reason::CannotUpdate {
+                    paths: diffs.iter().filter(|x| x.forces_replacement).map(|x| x.path.clone()).collect(),
+                });
                 Change {
                     address: d.address.clone(),
                     action,
@@ -105,7 +107,8 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
         let (parent_replaced, replaced_deps) = {
             let c = &changes[addr];
             let parent_replaced = c.parent.as_ref().and_then(|p| changes.get(p)).is_some_and(|p| p.action.is_replace());
-            let replaced: Vec<Address> = c.deps.iter().filter(|d| changes.get(*d).is_some_and(|x| x.action.is_replace())).cloned().collect();
+            let replaced: Vec<Address> =
+                c.deps.iter().filter(|d| changes.get(*d).is_some_and(|x| x.action.is_replace())).cloned().collect();
             (parent_replaced, replaced)
         };
         let c = changes.get_mut(addr).expect("ordered from the same map");
@@ -170,16 +173,33 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 /// load balancer (TargetGroupAssociationLimit). Where a target group's name is fixed (`name:`)
 /// that cannot be, and its listeners go before their replacements are made, as the plan warns.
 /// Returns the parents (load balancers, and their listeners) whose children are made first.
-fn replace_load_balancers_create_first(desired: &[Desired], changes: &mut BTreeMap<Address, Change>, warnings: &mut Vec<String>) -> BTreeSet<Address> {
+fn replace_load_balancers_create_first(
+    desired: &[Desired],
+    changes: &mut BTreeMap<Address, Change>,
+    warnings: &mut Vec<String>,
+) -> BTreeSet<Address> {
     let mut first = BTreeSet::new();
-    let replaced: Vec<Address> =
-        changes.values().filter(|c| c.address.kind == Kind::LoadBalancer && c.action == Action::CreateDelete).map(|c| c.address.clone()).collect();
+    let replaced: Vec<Address> = changes
+        .values()
+        .filter(|c| c.address.kind == Kind::LoadBalancer && c.action == Action::CreateDelete)
+        .map(|c| c.address.clone())
+        .collect();
     for lb in replaced {
-        let listeners: Vec<Address> = changes.values().filter(|c| c.parent.as_ref() == Some(&lb)).map(|c| c.address.clone()).collect();
-        let inside: Vec<Address> =
-            changes.values().filter(|c| c.parent.as_ref().is_some_and(|p| *p == lb || listeners.contains(p))).map(|c| c.address.clone()).collect();
-        let groups: BTreeSet<Address> = inside.iter().flat_map(|a| changes[a].deps.iter()).filter(|d| d.kind == Kind::TargetGroup).cloned().collect();
-        let fixed: Vec<&Address> = groups.iter().filter(|g| desired.iter().any(|d| &d.address == *g && d.fixed_name)).collect();
+        let listeners: Vec<Address> =
+            changes.values().filter(|c| c.parent.as_ref() == Some(&lb)).map(|c| c.address.clone()).collect();
+        let inside: Vec<Address> = changes
+            .values()
+            .filter(|c| c.parent.as_ref().is_some_and(|p| *p == lb || listeners.contains(p)))
+            .map(|c| c.address.clone())
+            .collect();
+        let groups: BTreeSet<Address> = inside
+            .iter()
+            .flat_map(|a| changes[a].deps.iter())
+            .filter(|d| d.kind == Kind::TargetGroup)
+            .cloned()
+            .collect();
+        let fixed: Vec<&Address> =
+            groups.iter().filter(|g| desired.iter().any(|d| &d.address == *g && d.fixed_name)).collect();
         if !fixed.is_empty() {
             let names: Vec<String> = fixed.iter().map(ToString::to_string).collect();
             warnings.push(format!(
@@ -190,7 +210,9 @@ fn replace_load_balancers_create_first(desired: &[Desired], changes: &mut BTreeM
             continue;
         }
         for g in &groups {
-            if let Some(c) = changes.get_mut(g).filter(|c| matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some()) {
+            if let Some(c) =
+                changes.get_mut(g).filter(|c| matches!(c.action, Action::NoOp | Action::Update) && c.id.is_some())
+            {
                 c.action = Action::CreateDelete;
                 c.reason = Some(Reason::ServesReplacement { load_balancer: lb.to_string() });
             }
@@ -243,10 +265,16 @@ fn fixed_name_replacement(d: &Desired, l: &Live) -> Result<String, Conflict> {
 /// (removed from the stack, replaced, or destroyed): AWS would refuse the delete only after its
 /// listeners and target groups were gone.
 pub fn refuse_protected(plan: &mut Plan) {
-    for c in
-        plan.changes.iter().filter(|c| c.address.kind == Kind::LoadBalancer && matches!(c.action, Action::Delete | Action::DeleteCreate | Action::CreateDelete))
-    {
-        let protected = c.before.as_ref().and_then(|b| b.pointer("/attributes/deletion_protection.enabled")).and_then(Value::as_str) == Some("true");
+    for c in plan.changes.iter().filter(|c| {
+        c.address.kind == Kind::LoadBalancer
+            && matches!(c.action, Action::Delete | Action::DeleteCreate | Action::CreateDelete)
+    }) {
+        let protected = c
+            .before
+            .as_ref()
+            .and_then(|b| b.pointer("/attributes/deletion_protection.enabled"))
+            .and_then(Value::as_str)
+            == Some("true");
         if protected {
             plan.conflicts.push(Conflict {
                 address: c.address.clone(),
@@ -264,11 +292,17 @@ pub fn refuse_protected(plan: &mut Plan) {
 /// while `name:` stays): AWS would refuse the create, or (load balancers, target groups) hand back
 /// the existing resource, which the delete then removes. Refused in the plan.
 pub fn refuse_names_still_held(plan: &mut Plan) {
-    let deleted: Vec<(Kind, &str, &Address)> =
-        plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| (c.address.kind, c.name.as_str(), &c.address)).collect();
+    let deleted: Vec<(Kind, &str, &Address)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| (c.address.kind, c.name.as_str(), &c.address))
+        .collect();
     let mut refused = Vec::new();
     for c in plan.changes.iter().filter(|c| c.action == Action::Create) {
-        if let Some((_, _, holder)) = deleted.iter().find(|(k, n, a)| *k == c.address.kind && *n == c.name && **a != c.address) {
+        if let Some((_, _, holder)) =
+            deleted.iter().find(|(k, n, a)| *k == c.address.kind && *n == c.name && **a != c.address)
+        {
             refused.push(Conflict {
                 address: c.address.clone(),
                 name: c.name.clone(),
@@ -301,7 +335,9 @@ fn repointed(path: &str, v: &Value, replaced: &[Address], out: &mut Vec<AttrDiff
                 repointed(&format!("{path}[{i}]"), x, replaced, out);
             }
         }
-        _ if names_replaced(v) => out.push(AttrDiff { repoint: true, ..AttrDiff::new(path, Some(v.clone()), Some(v.clone())) }),
+        _ if names_replaced(v) => {
+            out.push(AttrDiff { repoint: true, ..AttrDiff::new(path, Some(v.clone()), Some(v.clone())) })
+        }
         _ => {}
     }
 }
@@ -312,7 +348,12 @@ fn topological(changes: &BTreeMap<Address, Change>) -> Vec<Address> {
     let mut state: HashMap<&Address, u8> = HashMap::new(); // 1 visiting, 2 done
     let mut keys: Vec<&Address> = changes.keys().collect();
     keys.sort_by_key(|a| (a.kind.rank(), (*a).clone()));
-    fn visit<'a>(a: &'a Address, changes: &'a BTreeMap<Address, Change>, state: &mut HashMap<&'a Address, u8>, out: &mut Vec<Address>) {
+    fn visit<'a>(
+        a: &'a Address,
+        changes: &'a BTreeMap<Address, Change>,
+        state: &mut HashMap<&'a Address, u8>,
+        out: &mut Vec<Address>,
+    ) {
         match state.get(a) {
             Some(2) => return,
             Some(1) => return, // a cycle cannot come from a validated stack; break it rather than loop
@@ -365,7 +406,11 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
         // listener rules by their conditions and WAF rules by name).
         // Lists of references (a group's target groups) are sets: compared whole, and shown as
         // elements added and removed, never as renames position by position.
-        (Value::Array(w), Some(Value::Array(h))) if path != "rules" && w.len() == h.len() && w.iter().any(|x| x.is_object() && as_reference(x).is_none()) => {
+        (Value::Array(w), Some(Value::Array(h)))
+            if path != "rules"
+                && w.len() == h.len()
+                && w.iter().any(|x| x.is_object() && as_reference(x).is_none()) =>
+        {
             for (i, (wv, hv)) in w.iter().zip(h).enumerate() {
                 compare(&format!("{path}[{i}]"), wv, Some(hv), kind, out);
             }
@@ -375,7 +420,10 @@ fn compare(path: &str, want: &Value, have: Option<&Value>, kind: Kind, out: &mut
             // (`_` keys: a sign-in's secret source) it carries for apply.
             let want = state(want);
             if !same(&want, have) {
-                out.push(AttrDiff { forces_replacement: forces(path), ..AttrDiff::new(path, have.cloned(), Some(want)) });
+                out.push(AttrDiff {
+                    forces_replacement: forces(path),
+                    ..AttrDiff::new(path, have.cloned(), Some(want))
+                });
             }
         }
     }
@@ -408,7 +456,15 @@ mod tests {
     use serde_json::json;
 
     fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Desired {
-        Desired { address: Address::new(kind, key), name: key.into(), attrs, deps: deps.to_vec(), parent, inputs: Default::default(), fixed_name: false }
+        Desired {
+            address: Address::new(kind, key),
+            name: key.into(),
+            attrs,
+            deps: deps.to_vec(),
+            parent,
+            inputs: Default::default(),
+            fixed_name: false,
+        }
     }
     fn live(kind: Kind, key: &str, attrs: Value) -> Live {
         Live { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }
@@ -465,15 +521,24 @@ mod tests {
             desired(Kind::Listener, "web.http", fwd.clone(), std::slice::from_ref(&tg), None),
         ];
         let l = LiveState {
-            resources: vec![live(Kind::TargetGroup, "api", json!({"protocol": "HTTP", "port": 8443})), live(Kind::Listener, "web.http", fwd)],
+            resources: vec![
+                live(Kind::TargetGroup, "api", json!({"protocol": "HTTP", "port": 8443})),
+                live(Kind::Listener, "web.http", fwd),
+            ],
             conflicts: vec![],
         };
         let p = diff("s", &d, &l);
         assert_eq!(p.changes[0].action, Action::CreateDelete);
-        assert_eq!(p.changes[0].reason.as_ref().map(ToString::to_string).as_deref(), Some("protocol cannot change in place"));
+        assert_eq!(
+            p.changes[0].reason.as_ref().map(ToString::to_string).as_deref(),
+            Some("protocol cannot change in place")
+        );
         assert!(p.changes[0].diffs[0].forces_replacement);
         assert_eq!(p.changes[1].action, Action::Update);
-        assert_eq!(p.changes[1].reason.as_ref().map(ToString::to_string).as_deref(), Some("repoint to the replacement of target_group.api"));
+        assert_eq!(
+            p.changes[1].reason.as_ref().map(ToString::to_string).as_deref(),
+            Some("repoint to the replacement of target_group.api")
+        );
     }
 
     /// A load balancer replaced create-first: its listeners are made on the replacement first,
@@ -521,7 +586,11 @@ mod tests {
     /// A key renamed while its fixed name stays: the create would meet the old resource.
     #[test]
     fn a_fixed_name_still_held_by_a_deleted_resource_is_refused() {
-        let d = vec![Desired { fixed_name: true, name: "corp-tg".into(), ..desired(Kind::TargetGroup, "renamed", json!({"port": 80}), &[], None) }];
+        let d = vec![Desired {
+            fixed_name: true,
+            name: "corp-tg".into(),
+            ..desired(Kind::TargetGroup, "renamed", json!({"port": 80}), &[], None)
+        }];
         let mut old = live(Kind::TargetGroup, "old", json!({"port": 80}));
         old.name = "corp-tg".into();
         let mut p = diff("s", &d, &LiveState { resources: vec![old], conflicts: vec![] });
@@ -552,7 +621,8 @@ mod tests {
     #[test]
     fn numbers_and_missing_nulls_compare_equal() {
         let d = vec![desired(Kind::TargetGroup, "a", json!({"interval": 5, "stickiness": null}), &[], None)];
-        let l = LiveState { resources: vec![live(Kind::TargetGroup, "a", json!({"interval": 5.0}))], conflicts: vec![] };
+        let l =
+            LiveState { resources: vec![live(Kind::TargetGroup, "a", json!({"interval": 5.0}))], conflicts: vec![] };
         assert_eq!(diff("s", &d, &l).changes[0].action, Action::NoOp);
     }
 }

@@ -142,7 +142,10 @@ impl JsonPlan {
     pub fn plan(&self) -> anyhow::Result<Plan> {
         let major = self.format_version.split('.').next().unwrap_or_default();
         if major != FORMAT_VERSION.split('.').next().unwrap_or_default() {
-            anyhow::bail!("this plan has format {}; this lbstack reads {FORMAT_VERSION}: make the plan again", self.format_version);
+            anyhow::bail!(
+                "this plan has format {}; this lbstack reads {FORMAT_VERSION}: make the plan again",
+                self.format_version
+            );
         }
         let address = |s: &str| Address::parse(s).ok_or_else(|| anyhow::anyhow!("`{s}` is not a resource address"));
         let changes = self
@@ -151,7 +154,8 @@ impl JsonPlan {
             .map(|c| {
                 Ok(Change {
                     address: address(&c.address)?,
-                    action: action_of(&c.actions).ok_or_else(|| anyhow::anyhow!("{}: unknown actions {:?}", c.address, c.actions))?,
+                    action: action_of(&c.actions)
+                        .ok_or_else(|| anyhow::anyhow!("{}: unknown actions {:?}", c.address, c.actions))?,
                     reason: c.reason.clone(),
                     name: c.name.clone(),
                     id: c.id.clone(),

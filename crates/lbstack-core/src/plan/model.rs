@@ -34,7 +34,12 @@ pub struct Desired {
 impl Desired {
     /// A desired resource from its typed attributes; what it references (its dependencies) is
     /// read from them.
-    pub fn new<A: crate::attrs::Attributes>(address: Address, name: String, attrs: &A, parent: Option<Address>) -> Desired {
+    pub fn new<A: crate::attrs::Attributes>(
+        address: Address,
+        name: String,
+        attrs: &A,
+        parent: Option<Address>,
+    ) -> Desired {
         let attrs = attrs.to_value();
         let mut deps = Vec::new();
         super::desired::collect_refs(&attrs, &mut deps);
@@ -68,7 +73,8 @@ impl Live {
 
     /// The attributes as the kind's struct (what the reader built them from).
     pub fn attrs_as<A: Attributes>(&self) -> anyhow::Result<A> {
-        serde_json::from_value(self.attrs.clone()).map_err(|e| anyhow::anyhow!("the live attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun()))
+        serde_json::from_value(self.attrs.clone())
+            .map_err(|e| anyhow::anyhow!("the live attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun()))
     }
 }
 
@@ -159,13 +165,21 @@ impl fmt::Display for Reason {
             Reason::ParentReplaced { parent } => write!(f, "{parent} is replaced"),
             Reason::Repoint { replaced } => write!(f, "repoint to the replacement of {}", replaced.join(", ")),
             Reason::ServesReplacement { load_balancer } => {
-                write!(f, "the replacement of {load_balancer} needs a target group of its own (a target group serves one load balancer)")
+                write!(
+                    f,
+                    "the replacement of {load_balancer} needs a target group of its own (a target group serves one load balancer)"
+                )
             }
             Reason::NotInStack => write!(f, "not in the stack any more"),
             Reason::Destroying => write!(f, "the stack is being destroyed"),
             Reason::Adopting => write!(f, "adopted: it gets the stack's ownership tags"),
             Reason::InstanceRefresh { why, replaces } => {
-                write!(f, "{}: an instance refresh replaces {replaces} instance{}", why.join("; "), if *replaces == 1 { "" } else { "s" })
+                write!(
+                    f,
+                    "{}: an instance refresh replaces {replaces} instance{}",
+                    why.join("; "),
+                    if *replaces == 1 { "" } else { "s" }
+                )
             }
         }
     }
@@ -201,7 +215,10 @@ pub struct Change {
 impl Change {
     /// The desired attributes (creates and updates) as the kind's struct.
     pub fn after_as<A: Attributes>(&self) -> anyhow::Result<A> {
-        let v = self.after.as_ref().ok_or_else(|| anyhow::anyhow!("{} has no desired attributes in the plan", self.address))?;
+        let v = self
+            .after
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("{} has no desired attributes in the plan", self.address))?;
         self.side_as(v)
     }
 
@@ -211,13 +228,16 @@ impl Change {
     }
 
     fn side_as<A: Attributes>(&self, v: &Value) -> anyhow::Result<A> {
-        serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("the plan's attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun()))
+        serde_json::from_value(v.clone()).map_err(|e| {
+            anyhow::anyhow!("the plan's attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun())
+        })
     }
 
     /// Apply-only inputs (file names, the zone validating a certificate) in the form `T` gives
     /// them; kept out of the compared attributes.
     pub fn inputs_as<T: serde::de::DeserializeOwned>(&self) -> anyhow::Result<T> {
-        serde_json::from_value(Value::Object(self.inputs.clone())).map_err(|e| anyhow::anyhow!("the plan's apply inputs of {} do not read: {e}", self.address))
+        serde_json::from_value(Value::Object(self.inputs.clone()))
+            .map_err(|e| anyhow::anyhow!("the plan's apply inputs of {} do not read: {e}", self.address))
     }
 }
 

@@ -25,7 +25,8 @@ pub fn values(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
         .iter()
         .map(|(name, out)| {
             let (kind, key, attribute) = crate::stack_format::model::output_parts(&out.value).unwrap_or_default();
-            let found = Kind::parse(kind).and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
+            let found = Kind::parse(kind)
+                .and_then(|k| live.resources.iter().find(|r| r.address.kind == k && r.address.key == key));
             let value = found.and_then(|r| match attribute {
                 "id" => Some(r.id.clone()),
                 "arn" if r.id.starts_with("arn:") => Some(r.id.clone()),
@@ -49,7 +50,13 @@ pub fn arn_suffix(arn: &str) -> Option<&str> {
 /// The published outputs as the plan leaves them, compared with what is published now (`None`:
 /// nothing is). A value whose resource this plan creates or replaces is known after apply (its
 /// name excepted: the plan chose it); an in-place update keeps ids, names and DNS names.
-pub fn changes(stack: &Stack, plan: &Plan, live: &LiveState, published: Option<&BTreeMap<String, String>>, destroy: bool) -> Vec<OutputChange> {
+pub fn changes(
+    stack: &Stack,
+    plan: &Plan,
+    live: &LiveState,
+    published: Option<&BTreeMap<String, String>>,
+    destroy: bool,
+) -> Vec<OutputChange> {
     let empty = BTreeMap::new();
     let published = published.unwrap_or(&empty);
     let mut wanted: BTreeMap<String, (Option<String>, bool)> = BTreeMap::new();
@@ -57,10 +64,13 @@ pub fn changes(stack: &Stack, plan: &Plan, live: &LiveState, published: Option<&
         let now = values(stack, live);
         for (name, out) in &stack.outputs {
             let (kind, key, attribute) = crate::stack_format::model::output_parts(&out.value).unwrap_or_default();
-            let change = Kind::parse(kind).and_then(|k| plan.changes.iter().find(|c| c.address.kind == k && c.address.key == key));
+            let change = Kind::parse(kind)
+                .and_then(|k| plan.changes.iter().find(|c| c.address.kind == k && c.address.key == key));
             let current = now.iter().find(|v| &v.name == name).and_then(|v| v.value.clone());
             let after = match change.map(|c| c.action) {
-                Some(Action::Create | Action::CreateDelete | Action::DeleteCreate) if attribute == "name" => (change.map(|c| c.name.clone()), false),
+                Some(Action::Create | Action::CreateDelete | Action::DeleteCreate) if attribute == "name" => {
+                    (change.map(|c| c.name.clone()), false)
+                }
                 Some(Action::Create | Action::CreateDelete | Action::DeleteCreate) => (None, true),
                 _ => (current, false),
             };
@@ -71,11 +81,21 @@ pub fn changes(stack: &Stack, plan: &Plan, live: &LiveState, published: Option<&
     for (name, (after, known_after_apply)) in &wanted {
         let before = published.get(name).cloned();
         if *known_after_apply || before != *after {
-            out.push(OutputChange { name: name.clone(), before, after: after.clone(), known_after_apply: *known_after_apply });
+            out.push(OutputChange {
+                name: name.clone(),
+                before,
+                after: after.clone(),
+                known_after_apply: *known_after_apply,
+            });
         }
     }
     for (name, value) in published.iter().filter(|(n, _)| !wanted.contains_key(*n)) {
-        out.push(OutputChange { name: name.clone(), before: Some(value.clone()), after: None, known_after_apply: false });
+        out.push(OutputChange {
+            name: name.clone(),
+            before: Some(value.clone()),
+            after: None,
+            known_after_apply: false,
+        });
     }
     out
 }
@@ -119,10 +139,24 @@ mod tests {
     }
 
     fn live() -> LiveState {
-        let lb =
-            Live { address: Address::new(Kind::LoadBalancer, "edge"), id: "arn:lb".into(), name: "s-edge".into(), attrs: json!({"dns_name": "edge.example"}) };
-        let api = Live { address: Address::new(Kind::TargetGroup, "api"), id: "arn:api".into(), name: "s-api".into(), attrs: json!({}) };
-        let web = Live { address: Address::new(Kind::TargetGroup, "web"), id: "arn:web".into(), name: "s-web".into(), attrs: json!({}) };
+        let lb = Live {
+            address: Address::new(Kind::LoadBalancer, "edge"),
+            id: "arn:lb".into(),
+            name: "s-edge".into(),
+            attrs: json!({"dns_name": "edge.example"}),
+        };
+        let api = Live {
+            address: Address::new(Kind::TargetGroup, "api"),
+            id: "arn:api".into(),
+            name: "s-api".into(),
+            attrs: json!({}),
+        };
+        let web = Live {
+            address: Address::new(Kind::TargetGroup, "web"),
+            id: "arn:web".into(),
+            name: "s-web".into(),
+            attrs: json!({}),
+        };
         LiveState { resources: vec![lb, api, web], conflicts: vec![] }
     }
 
@@ -148,7 +182,15 @@ mod tests {
         let out = changes(&stack(), &p, &live(), Some(&now), false);
         let row = |name: &str| out.iter().find(|c| c.name == name).cloned().unwrap();
         assert_eq!(row("dns").after.as_deref(), Some("edge.example"));
-        assert_eq!(row("api_name"), OutputChange { name: "api_name".into(), before: None, after: Some("s-api".into()), known_after_apply: false });
+        assert_eq!(
+            row("api_name"),
+            OutputChange {
+                name: "api_name".into(),
+                before: None,
+                after: Some("s-api".into()),
+                known_after_apply: false
+            }
+        );
         assert!(row("web_arn").known_after_apply, "a replaced resource's ARN is known after apply");
         assert_eq!(row("gone").after, None);
         // A replacement's name is chosen by the plan.
@@ -161,7 +203,15 @@ mod tests {
     fn destroy_removes_every_published_output() {
         let now = published(&[("dns", "edge.example")]);
         let out = changes(&stack(), &plan(vec![]), &live(), Some(&now), true);
-        assert_eq!(out, vec![OutputChange { name: "dns".into(), before: Some("edge.example".into()), after: None, known_after_apply: false }]);
+        assert_eq!(
+            out,
+            vec![OutputChange {
+                name: "dns".into(),
+                before: Some("edge.example".into()),
+                after: None,
+                known_after_apply: false
+            }]
+        );
         assert_eq!(changes(&stack(), &plan(vec![]), &live(), None, true), vec![]);
     }
 }

@@ -81,7 +81,14 @@ pub fn stage_port_swaps(plan: &mut Plan) {
     }
     for i in staged {
         let Some(m) = move_of(&plan.changes[i]) else { continue };
-        let used: BTreeSet<i64> = plan.changes.iter().filter_map(move_of).filter(|o| o.lb == m.lb).flat_map(|o| [o.from, o.to]).flatten().collect();
+        let used: BTreeSet<i64> = plan
+            .changes
+            .iter()
+            .filter_map(move_of)
+            .filter(|o| o.lb == m.lb)
+            .flat_map(|o| [o.from, o.to])
+            .flatten()
+            .collect();
         let Some(free) = (1024..=65535).rev().find(|p| !used.contains(p)) else { continue };
         let c = &mut plan.changes[i];
         c.inputs.insert(STAGE_PORT_INPUT.into(), free.into());
@@ -139,7 +146,10 @@ mod tests {
 
     #[test]
     fn a_swap_steps_one_listener_aside_to_a_free_port() {
-        let mut p = plan(vec![listener("a", Action::Update, Some(80), Some(81)), listener("b", Action::Update, Some(81), Some(80))]);
+        let mut p = plan(vec![
+            listener("a", Action::Update, Some(80), Some(81)),
+            listener("b", Action::Update, Some(81), Some(80)),
+        ]);
         assert_eq!(holders(&p), vec![(0, 1), (1, 0)]);
         stage_port_swaps(&mut p);
         assert_eq!(p.changes[0].inputs.get(STAGE_PORT_INPUT), Some(&json!(65535)));

@@ -54,7 +54,9 @@ pub fn show(v: &Value) -> String {
         Value::Array(items) if items.is_empty() => "[]".into(),
         Value::Array(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
         Value::Object(m) if m.is_empty() => "{}".into(),
-        Value::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => {
+            format!("{{{}}}", m.iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", "))
+        }
         other => other.to_string(),
     }
 }
@@ -98,7 +100,9 @@ fn empty_default(value: &str) -> bool {
 /// A comment after an attribute's value: the AMI a lookup resolved to.
 fn annotation(c: &Change, path: &str) -> String {
     match path {
-        "image" if c.address.kind == Kind::LaunchTemplate => c.inputs_as::<LaunchTemplateInputs>().map(|i| format!("  # {}", i.image)).unwrap_or_default(),
+        "image" if c.address.kind == Kind::LaunchTemplate => {
+            c.inputs_as::<LaunchTemplateInputs>().map(|i| format!("  # {}", i.image)).unwrap_or_default()
+        }
         _ => String::new(),
     }
 }
@@ -136,7 +140,11 @@ pub fn human(plan: &Plan, color: bool) -> String {
         let _ = writeln!(out, "\n{} 0 to add, 0 to change, 0 to destroy.", st.paint("1", "Plan:"));
         return out;
     }
-    let _ = writeln!(out, "lbstack will change stack `{}`. Resource actions are indicated with the following symbols:", plan.stack);
+    let _ = writeln!(
+        out,
+        "lbstack will change stack `{}`. Resource actions are indicated with the following symbols:",
+        plan.stack
+    );
     let legend = [
         (Action::Create, "create"),
         (Action::Update, "update in-place"),
@@ -178,7 +186,10 @@ pub fn human(plan: &Plan, color: bool) -> String {
                     && c.after_as::<AutoScalingGroupAttrs>().is_ok_and(|a| a.desired.is_none())
                     && let Ok(inputs) = c.inputs_as::<GroupInputs>()
                 {
-                    ls.push(("desired".into(), format!("{}  # at creation; scaling owns it afterwards", show(&Value::from(inputs.desired)))));
+                    ls.push((
+                        "desired".into(),
+                        format!("{}  # at creation; scaling owns it afterwards", show(&Value::from(inputs.desired))),
+                    ));
                 }
                 for (p, v) in ls {
                     let note = annotation(c, &p);
@@ -217,13 +228,18 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         let added: Vec<String> = a.iter().filter(|v| !b.contains(v)).map(show).collect();
                         let removed: Vec<String> = b.iter().filter(|v| !a.contains(v)).map(show).collect();
                         if !added.is_empty() || !removed.is_empty() {
-                            let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
+                            let forces = if d.forces_replacement {
+                                st.paint("31", " # forces replacement")
+                            } else {
+                                String::new()
+                            };
                             let parts: Vec<String> = removed
                                 .iter()
                                 .map(|r| format!("{} {r}", st.paint("31", "-")))
                                 .chain(added.iter().map(|x| format!("{} {x}", st.paint("32", "+"))))
                                 .collect();
-                            let _ = writeln!(out, "      {} {}: {}{forces}", st.paint("33", "~"), d.path, parts.join(", "));
+                            let _ =
+                                writeln!(out, "      {} {}: {}{forces}", st.paint("33", "~"), d.path, parts.join(", "));
                             continue;
                         }
                     }
@@ -232,29 +248,47 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         let _ = writeln!(out, "      {} {} (changed)", st.paint("33", "~"), d.path);
                         continue;
                     }
-                    let forces = if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
+                    let forces =
+                        if d.forces_replacement { st.paint("31", " # forces replacement") } else { String::new() };
                     let note = annotation(c, &d.path);
                     match (&d.before, &d.after) {
                         (Some(b), None) => {
                             let _ = writeln!(out, "      {} {} = {}{forces}", st.paint("31", "-"), d.path, show(b));
                         }
                         (None, Some(a)) if d.path.starts_with("tags.") => {
-                            let _ = writeln!(out, "      {} {} = {}{forces}{note}", st.paint("32", "+"), d.path, show(a));
+                            let _ =
+                                writeln!(out, "      {} {} = {}{forces}{note}", st.paint("32", "+"), d.path, show(a));
                         }
                         (Some(b), Some(_)) if d.repoint => {
-                            let _ = writeln!(out, "      {} {} = {} -> {} (the replacement)", st.paint("33", "~"), d.path, show(b), show(b));
+                            let _ = writeln!(
+                                out,
+                                "      {} {} = {} -> {} (the replacement)",
+                                st.paint("33", "~"),
+                                d.path,
+                                show(b),
+                                show(b)
+                            );
                         }
                         _ => {
                             let before = d.before.as_ref().map_or("null".to_string(), show);
                             let after = d.after.as_ref().map_or("null".to_string(), show);
-                            let _ = writeln!(out, "      {} {} = {before} -> {after}{forces}{note}", st.paint("33", "~"), d.path);
+                            let _ = writeln!(
+                                out,
+                                "      {} {} = {before} -> {after}{forces}{note}",
+                                st.paint("33", "~"),
+                                d.path
+                            );
                         }
                     }
                 }
                 let total = c.after.as_ref().map_or(0, count_leaves);
                 let hidden = total.saturating_sub(c.diffs.len());
                 if hidden > 0 {
-                    let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+                    let _ = writeln!(
+                        out,
+                        "        # ({hidden} unchanged attribute{} hidden)",
+                        if hidden == 1 { "" } else { "s" }
+                    );
                 }
             }
         }
@@ -263,7 +297,14 @@ pub fn human(plan: &Plan, color: bool) -> String {
     output_lines(&st, plan, &mut out);
     warnings(&st, plan, &mut out);
     let s = plan.summary();
-    let _ = writeln!(out, "\n{} {} to add, {} to change, {} to destroy.", st.paint("1", "Plan:"), s.add, s.change, s.destroy);
+    let _ = writeln!(
+        out,
+        "\n{} {} to add, {} to change, {} to destroy.",
+        st.paint("1", "Plan:"),
+        s.add,
+        s.change,
+        s.destroy
+    );
     out
 }
 
@@ -278,7 +319,9 @@ fn output_lines(st: &Style, plan: &Plan, out: &mut String) {
         let after = if o.known_after_apply { "(known after apply)".to_string() } else { shown(&o.after) };
         let _ = match (&o.before, &o.after, o.known_after_apply) {
             (None, _, _) => writeln!(out, "  {} {} = {after}", st.paint("32", "+"), o.name),
-            (Some(_), None, false) => writeln!(out, "  {} {} = {} -> null", st.paint("31", "-"), o.name, shown(&o.before)),
+            (Some(_), None, false) => {
+                writeln!(out, "  {} {} = {} -> null", st.paint("31", "-"), o.name, shown(&o.before))
+            }
             _ => writeln!(out, "  {} {} = {} -> {after}", st.paint("33", "~"), o.name, shown(&o.before)),
         };
     }
@@ -292,7 +335,13 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
     let before = d.before.as_ref().and_then(Value::as_array).unwrap_or(&empty);
     let after = d.after.as_ref().and_then(Value::as_array).unwrap_or(&empty);
     let identity = |r: &Value| if kind == Kind::WebAcl { r["name"].clone() } else { r["conditions"].clone() };
-    let label = |r: &Value| if kind == Kind::WebAcl { format!("rule {}", show(&r["name"])) } else { format!("rule {}", conditions_text(&r["conditions"])) };
+    let label = |r: &Value| {
+        if kind == Kind::WebAcl {
+            format!("rule {}", show(&r["name"]))
+        } else {
+            format!("rule {}", conditions_text(&r["conditions"]))
+        }
+    };
     let what = |r: &Value| if kind == Kind::WebAcl { waf_text(r) } else { rule_text(r) };
     // Pair after with before: same identity first, then (listener rules) same priority.
     let mut unpaired: Vec<&Value> = before.iter().collect();
@@ -320,7 +369,11 @@ fn rule_lines(st: &Style, kind: Kind, d: &AttrDiff, out: &mut String) {
             Some(b) if b != a => {
                 let mut parts = Vec::new();
                 if identity(b) != identity(a) {
-                    parts.push(format!("{} -> {}", conditions_text(&b["conditions"]), conditions_text(&a["conditions"])));
+                    parts.push(format!(
+                        "{} -> {}",
+                        conditions_text(&b["conditions"]),
+                        conditions_text(&a["conditions"])
+                    ));
                 }
                 if b["priority"] != a["priority"] {
                     parts.push(format!("priority {} -> {}", b["priority"], a["priority"]));
@@ -376,7 +429,11 @@ fn text_lines(st: &Style, path: &str, before: &str, after: &str, out: &mut Strin
 
 fn list_text(v: &Value) -> String {
     match v {
-        Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| show(i))).collect::<Vec<_>>().join("|"),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| show(i)))
+            .collect::<Vec<_>>()
+            .join("|"),
         other => other.as_str().map(str::to_string).unwrap_or_else(|| show(other)),
     }
 }
@@ -385,8 +442,12 @@ pub fn conditions_text(c: &Value) -> String {
     let mut parts = Vec::new();
     for (k, v) in c.as_object().into_iter().flatten() {
         match (k.as_str(), v) {
-            ("header", Value::Object(h)) => parts.extend(h.iter().map(|(name, vals)| format!("header {name}={}", list_text(vals)))),
-            ("query", Value::Array(q)) => parts.extend(q.iter().map(|kv| format!("query {}={}", list_text(&kv["key"]), list_text(&kv["value"])))),
+            ("header", Value::Object(h)) => {
+                parts.extend(h.iter().map(|(name, vals)| format!("header {name}={}", list_text(vals))))
+            }
+            ("query", Value::Array(q)) => {
+                parts.extend(q.iter().map(|kv| format!("query {}={}", list_text(&kv["key"]), list_text(&kv["value"]))))
+            }
             (k, v) => parts.push(format!("{k}={}", list_text(v))),
         }
     }
@@ -420,8 +481,12 @@ fn rule_text(r: &Value) -> String {
 fn main_action_text(a: &Value) -> String {
     match a["type"].as_str().unwrap_or_default() {
         "forward" => {
-            let groups: Vec<String> =
-                a["target_groups"].as_array().into_iter().flatten().map(|g| format!("{}:{}", show(&g["target_group"]), g["weight"])).collect();
+            let groups: Vec<String> = a["target_groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|g| format!("{}:{}", show(&g["target_group"]), g["weight"]))
+                .collect();
             let sticky = a["stickiness"].as_u64().map(|s| format!(" (sticky {s}s)")).unwrap_or_default();
             format!("forward {}{sticky}", groups.join(" "))
         }
@@ -446,7 +511,8 @@ fn waf_text(r: &Value) -> String {
 
 /// The machine-readable plan (see `json::JsonPlan`), without apply-only inputs.
 pub fn json(plan: &Plan, meta: super::json::Meta) -> Value {
-    serde_json::to_value(super::json::JsonPlan::new(plan, super::json::Meta { with_inputs: false, ..meta })).expect("plans serialize")
+    serde_json::to_value(super::json::JsonPlan::new(plan, super::json::Meta { with_inputs: false, ..meta }))
+        .expect("plans serialize")
 }
 
 /// The plan for a pull-request comment or `$GITHUB_STEP_SUMMARY`: the summary, a table of what
@@ -510,7 +576,11 @@ pub fn markdown(plan: &Plan) -> String {
             detail.truncate(cut);
             detail.push_str("\n… (cut to fit a comment: the JSON plan has everything)\n");
         }
-        let _ = write!(out, "\n<details><summary>Full plan</summary>\n\n```diff\n{}```\n\n</details>\n", diff_columns(&detail).replace("```", "` ` `"));
+        let _ = write!(
+            out,
+            "\n<details><summary>Full plan</summary>\n\n```diff\n{}```\n\n</details>\n",
+            diff_columns(&detail).replace("```", "` ` `")
+        );
     }
     out
 }
@@ -559,7 +629,10 @@ mod tests {
                     id: Some("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/shop-blue-api/1".into()),
                     before: Some(json!({"protocol": "HTTP", "port": 8080})),
                     after: Some(json!({"protocol": "HTTPS", "port": 8080})),
-                    diffs: vec![AttrDiff { forces_replacement: true, ..AttrDiff::new("protocol", Some(json!("HTTP")), Some(json!("HTTPS"))) }],
+                    diffs: vec![AttrDiff {
+                        forces_replacement: true,
+                        ..AttrDiff::new("protocol", Some(json!("HTTP")), Some(json!("HTTPS")))
+                    }],
                     deps: vec![],
                     parent: None,
                     inputs: Default::default(),
@@ -602,10 +675,22 @@ mod tests {
                 id: "arn:lb".into(),
                 reason: "exists without lbstack ownership tags".into(),
             }],
-            warnings: vec!["autoscaling_group.web: max 2 is below the 4 instances running now; 2 will be terminated".into()],
+            warnings: vec![
+                "autoscaling_group.web: max 2 is below the 4 instances running now; 2 will be terminated".into(),
+            ],
             outputs: vec![
-                OutputChange { name: "url".into(), before: Some("old.elb.amazonaws.com".into()), after: None, known_after_apply: true },
-                OutputChange { name: "api_group".into(), before: None, after: Some("shop-blue-api".into()), known_after_apply: false },
+                OutputChange {
+                    name: "url".into(),
+                    before: Some("old.elb.amazonaws.com".into()),
+                    after: None,
+                    known_after_apply: true,
+                },
+                OutputChange {
+                    name: "api_group".into(),
+                    before: None,
+                    after: Some("shop-blue-api".into()),
+                    known_after_apply: false,
+                },
             ],
         }
     }
@@ -645,7 +730,10 @@ mod tests {
     fn json_plans_round_trip_and_keep_inputs_only_when_saved() {
         let mut plan = sample();
         plan.changes[0].inputs.insert("certificate_file".into(), json!("site.pem"));
-        let saved = crate::plan::json::JsonPlan::new(&plan, crate::plan::json::Meta { with_inputs: true, ..Default::default() });
+        let saved = crate::plan::json::JsonPlan::new(
+            &plan,
+            crate::plan::json::Meta { with_inputs: true, ..Default::default() },
+        );
         let text = serde_json::to_string(&saved).unwrap();
         let back: crate::plan::json::JsonPlan = serde_json::from_str(&text).unwrap();
         assert_eq!(back.plan().unwrap(), plan);
@@ -713,7 +801,8 @@ mod tests {
             inputs: Default::default(),
             adopting: false,
         };
-        let plan = Plan { stack: "s".into(), changes: vec![change], conflicts: vec![], warnings: vec![], outputs: vec![] };
+        let plan =
+            Plan { stack: "s".into(), changes: vec![change], conflicts: vec![], warnings: vec![], outputs: vec![] };
         let text = human(&plan, false);
         assert!(text.contains("~ target_groups: - target_group.a, + target_group.c\n"), "{text}");
     }

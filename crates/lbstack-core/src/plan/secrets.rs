@@ -19,7 +19,10 @@ pub fn read(source: &SecretSource, files: &FileAccess) -> anyhow::Result<String>
 /// (bounded, trailing newline dropped); `what` names it in errors, which never hold its value.
 pub fn read_from(env: Option<&str>, file: Option<&str>, files: &FileAccess, what: &str) -> anyhow::Result<String> {
     if let Some(name) = env {
-        return std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or_else(|| anyhow::anyhow!("{what}'s environment variable `{name}` is not set"));
+        return std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("{what}'s environment variable `{name}` is not set"));
     }
     if let Some(file) = file {
         let bytes = files.read(file, 4096).map_err(|e| anyhow::anyhow!("{what}'s file `{file}`: {e}"))?;
@@ -33,7 +36,9 @@ pub fn read_from(env: Option<&str>, file: Option<&str>, files: &FileAccess, what
 pub fn endpoint(endpoint: &crate::stack_format::model::Endpoint, files: &FileAccess) -> anyhow::Result<String> {
     match endpoint {
         crate::stack_format::model::Endpoint::Literal(value) => Ok(value.clone()),
-        crate::stack_format::model::Endpoint::Secret(source) => read_from(source.env.as_deref(), source.file.as_deref(), files, "the subscription endpoint"),
+        crate::stack_format::model::Endpoint::Secret(source) => {
+            read_from(source.env.as_deref(), source.file.as_deref(), files, "the subscription endpoint")
+        }
     }
 }
 
@@ -55,7 +60,8 @@ pub fn shown_endpoints(stack: &crate::stack_format::Stack) -> std::collections::
 
 /// `hmac-sha256:<32 hex digits>` of `secret` under the stack's key.
 pub fn digest(stack: &str, secret: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(format!("lbstack/client-secret/{stack}").as_bytes()).expect("HMAC takes any key length");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(format!("lbstack/client-secret/{stack}").as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(secret.as_bytes());
     let bytes = mac.finalize().into_bytes();
     let hex: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();

@@ -69,8 +69,13 @@ impl<'a> AlarmModel<'a> {
         let n = self.alarm.evaluation_periods as usize;
         let m = self.alarm.datapoints_to_alarm.unwrap_or(self.alarm.evaluation_periods) as usize;
         let stat = self.alarm.statistic.as_deref().unwrap_or("Average");
-        let points: Vec<f64> = (periods.saturating_sub(n)..periods).map(|k| statistic(stat, &series[k * self.period..(k + 1) * self.period])).collect();
-        let breaching = points.iter().filter(|v| breaches(self.alarm.comparison, **v, self.alarm.threshold.unwrap_or_default())).count();
+        let points: Vec<f64> = (periods.saturating_sub(n)..periods)
+            .map(|k| statistic(stat, &series[k * self.period..(k + 1) * self.period]))
+            .collect();
+        let breaching = points
+            .iter()
+            .filter(|v| breaches(self.alarm.comparison, **v, self.alarm.threshold.unwrap_or_default()))
+            .count();
         // Missing data (the first periods) counts as not breaching.
         self.in_alarm = breaching >= m;
         self.in_alarm.then(|| *points.last().unwrap_or(&0.0))
@@ -94,7 +99,9 @@ mod tests {
 
     #[test]
     fn an_alarm_fires_on_m_of_n_periods_at_the_end_of_a_period() {
-        let a = alarm(r#"{"metric": "CPUUtilization", "period": 120, "evaluation_periods": 3, "datapoints_to_alarm": 2, "threshold": 50, "comparison": ">"}"#);
+        let a = alarm(
+            r#"{"metric": "CPUUtilization", "period": 120, "evaluation_periods": 3, "datapoints_to_alarm": 2, "threshold": 50, "comparison": ">"}"#,
+        );
         let mut model = AlarmModel::new("cpu", &a);
         let series = Series { cpu: vec![10.0, 10.0, 90.0, 90.0, 10.0, 10.0, 80.0, 80.0], ..Series::default() };
         assert_eq!(model.evaluate(0, &series), None, "mid-period: not evaluated");

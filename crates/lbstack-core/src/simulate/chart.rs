@@ -20,7 +20,10 @@ fn nice_step(max: f64, ticks: f64) -> f64 {
 
 fn polyline(points: &[(f64, f64)], color: &str, width: f64, dash: &str) -> String {
     let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-    format!("<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\"{dash} points=\"{}\"/>\n", pts.join(" "))
+    format!(
+        "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\"{dash} points=\"{}\"/>\n",
+        pts.join(" ")
+    )
 }
 
 pub fn svg(o: &Outcome, title: &str) -> String {
@@ -42,13 +45,28 @@ pub fn svg(o: &Outcome, title: &str) -> String {
     let mut v = 0.0;
     while v <= top + 1e-9 {
         let yy = y(v);
-        let _ = writeln!(s, "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#e5e5e5\"/>", W - RIGHT);
-        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#444\">{}</text>", LEFT - 8.0, yy + 4.0, v.round());
+        let _ = writeln!(
+            s,
+            "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#e5e5e5\"/>",
+            W - RIGHT
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#444\">{}</text>",
+            LEFT - 8.0,
+            yy + 4.0,
+            v.round()
+        );
         v += step;
     }
     // Right axis (CPU %).
     for pct in [0.0, 25.0, 50.0, 75.0, 100.0] {
-        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#c0661a\">{pct:.0}%</text>", W - RIGHT + 8.0, yp(pct) + 4.0);
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#c0661a\">{pct:.0}%</text>",
+            W - RIGHT + 8.0,
+            yp(pct) + 4.0
+        );
     }
     // Time axis: hours, or minutes for short runs.
     let tick = if n > 2 * 1440 {
@@ -64,11 +82,21 @@ pub fn svg(o: &Outcome, title: &str) -> String {
     while m < n {
         let xx = x(m);
         let label = if tick >= 60 { format!("{}h", m / 60) } else { format!("{m}m") };
-        let _ = writeln!(s, "<line x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>", H - BOTTOM, H - BOTTOM + 5.0);
-        let _ = writeln!(s, "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#444\">{label}</text>", H - BOTTOM + 18.0);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>",
+            H - BOTTOM,
+            H - BOTTOM + 5.0
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#444\">{label}</text>",
+            H - BOTTOM + 18.0
+        );
         m += tick;
     }
-    let _ = writeln!(s, "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#999\"/>");
+    let _ =
+        writeln!(s, "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#999\"/>");
     // Capacity as a step line, demand, utilisation.
     // Capacity changes in steps: a point pair per change. Demand and CPU are sampled to about one
     // point per pixel, so a week-long run stays a small file.
@@ -88,7 +116,12 @@ pub fn svg(o: &Outcome, title: &str) -> String {
     s.push_str(&polyline(&cap, "#2a8a2a", 2.0, ""));
     let every = o.timeline.len().div_ceil(pw as usize).max(1);
     let sampled = |f: &dyn Fn(&super::Minute) -> f64| -> Vec<(f64, f64)> {
-        o.timeline.iter().enumerate().filter(|(i, _)| i % every == 0 || i + 1 == o.timeline.len()).map(|(i, m)| (x(i), f(m))).collect()
+        o.timeline
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % every == 0 || i + 1 == o.timeline.len())
+            .map(|(i, m)| (x(i), f(m)))
+            .collect()
     };
     let load = sampled(&|m| y(m.load));
     s.push_str(&polyline(&load, "#1f5fbf", 1.6, ""));
@@ -97,8 +130,13 @@ pub fn svg(o: &Outcome, title: &str) -> String {
     // Scaling actions as ticks on the time axis (unless there are too many to tell apart).
     let eventful = o.timeline.iter().filter(|m| !m.events.is_empty()).count();
     for (i, m) in o.timeline.iter().enumerate().filter(|(_, m)| !m.events.is_empty() && eventful <= 400) {
-        let _ =
-            writeln!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#555\"><title>{}</title></circle>", x(i), H - BOTTOM, escape(&m.events.join("; ")));
+        let _ = writeln!(
+            s,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#555\"><title>{}</title></circle>",
+            x(i),
+            H - BOTTOM,
+            escape(&m.events.join("; "))
+        );
     }
     // Legend.
     let ly = H - 12.0;

@@ -106,7 +106,9 @@ fn from_csv(path: &str, minutes: Option<usize>) -> Result<Curve, String> {
             continue;
         }
         let mut cols = line.split(',').map(str::trim);
-        let (Some(a), Some(b)) = (cols.next(), cols.next()) else { return Err(format!("{path}:{}: expected `minute,load`", i + 1)) };
+        let (Some(a), Some(b)) = (cols.next(), cols.next()) else {
+            return Err(format!("{path}:{}: expected `minute,load`", i + 1));
+        };
         match (a.parse::<usize>(), b.parse::<f64>()) {
             (Ok(m), Ok(v)) if v >= 0.0 && v.is_finite() => points.push((m, v)),
             _ if points.is_empty() && a.parse::<f64>().is_err() => cpu = b.eq_ignore_ascii_case("cpu"),

@@ -78,7 +78,10 @@ pub struct Outcome {
 
 pub fn run(inp: &Inputs) -> Result<Outcome, String> {
     let s = inp.stack;
-    let g = s.autoscaling_groups.get(inp.group).ok_or_else(|| format!("stack {} has no auto-scaling group `{}`", s.stack, inp.group))?;
+    let g = s
+        .autoscaling_groups
+        .get(inp.group)
+        .ok_or_else(|| format!("stack {} has no auto-scaling group `{}`", s.stack, inp.group))?;
     let capacity = inp.capacity;
     let mut simulated = Vec::new();
     let mut not_simulated = Vec::new();
@@ -209,7 +212,10 @@ pub fn threshold_broken(summary: &Summary, expr: &str) -> Result<(bool, f64), St
     let doc = serde_json::to_value(summary).map_err(|e| e.to_string())?;
     let actual = doc.get(name).and_then(serde_json::Value::as_f64).ok_or_else(|| {
         let names: Vec<&String> = doc.as_object().map(|o| o.keys().collect()).unwrap_or_default();
-        format!("`{name}` is not a summary number; one of {}", names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+        format!(
+            "`{name}` is not a summary number; one of {}",
+            names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )
     })?;
     let v: f64 = value.parse().map_err(|_| format!("`{value}` is not a number"))?;
     let holds = match op {

@@ -54,8 +54,19 @@ pub(super) struct Holds {
 
 impl<'a> Policies<'a> {
     /// What the model simulates of `group`, saying in `simulated` and `not_simulated` (with why) which is which.
-    pub fn of_group(s: &'a Stack, g: &AutoScalingGroup, group: &str, simulated: &mut Vec<String>, not_simulated: &mut Vec<String>) -> Self {
-        let mut p = Policies { tracking: Vec::new(), predictive: Vec::new(), alarms: Vec::new(), warmup_secs: g.default_instance_warmup };
+    pub fn of_group(
+        s: &'a Stack,
+        g: &AutoScalingGroup,
+        group: &str,
+        simulated: &mut Vec<String>,
+        not_simulated: &mut Vec<String>,
+    ) -> Self {
+        let mut p = Policies {
+            tracking: Vec::new(),
+            predictive: Vec::new(),
+            alarms: Vec::new(),
+            warmup_secs: g.default_instance_warmup,
+        };
         for (name, pol) in s.scaling_policies.iter().filter(|(_, pol)| pol.group == group) {
             if pol.enabled == Some(false) {
                 not_simulated.push(format!("{name}: disabled"));
@@ -81,7 +92,11 @@ impl<'a> Policies<'a> {
                     Some(PredefinedMetric::Cpu | PredefinedMetric::AlbRequestsPerTarget) => {
                         simulated.push(format!(
                             "{name}: predictive ({})",
-                            if pr.mode == PredictiveMode::ForecastAndScale { "forecast and scale" } else { "forecast only" }
+                            if pr.mode == PredictiveMode::ForecastAndScale {
+                                "forecast and scale"
+                            } else {
+                                "forecast only"
+                            }
                         ));
                         p.predictive.push((name.as_str(), pr));
                     }
@@ -109,12 +124,19 @@ impl<'a> Policies<'a> {
                 continue;
             }
             for (pk, pol) in &driven {
-                simulated.push(format!("{pk}: {} via alarm {name}", if pol.step.is_some() { "step" } else { "simple" }));
+                simulated
+                    .push(format!("{pk}: {} via alarm {name}", if pol.step.is_some() { "step" } else { "simple" }));
             }
             p.alarms.push((AlarmModel::new(name, a), driven));
         }
-        for (name, _) in s.scaling_policies.iter().filter(|(_, pol)| pol.group == group && (pol.step.is_some() || pol.simple.is_some())) {
-            if !p.alarms.iter().any(|(_, ps)| ps.iter().any(|(k, _)| k == name)) && !not_simulated.iter().any(|x| x.starts_with(&format!("{name}:"))) {
+        for (name, _) in s
+            .scaling_policies
+            .iter()
+            .filter(|(_, pol)| pol.group == group && (pol.step.is_some() || pol.simple.is_some()))
+        {
+            if !p.alarms.iter().any(|(_, ps)| ps.iter().any(|(k, _)| k == name))
+                && !not_simulated.iter().any(|x| x.starts_with(&format!("{name}:")))
+            {
                 not_simulated.push(format!("{name}: no alarm triggers it"));
             }
         }
@@ -147,7 +169,10 @@ impl<'a> Policies<'a> {
             }
             voters += 1;
             if last(15).is_some_and(|w| w.iter().all(|v| *v < 0.9 * tt.target)) {
-                ins.push(((in_service as f64 * value / tt.target).ceil() as i64, format!("{}: {:.0} < {:.0} for 15 min", tt.name, value, 0.9 * tt.target)));
+                ins.push((
+                    (in_service as f64 * value / tt.target).ceil() as i64,
+                    format!("{}: {:.0} < {:.0} for 15 min", tt.name, value, 0.9 * tt.target),
+                ));
             }
         }
         if want.is_none() && voters > 0 && ins.len() == voters && t >= holds.scale_in_until && running == in_service {
@@ -174,11 +199,15 @@ impl<'a> Policies<'a> {
                         continue;
                     }
                     let n = adjusted(si.adjustment_type, si.adjust, current, si.min_adjustment_magnitude);
-                    holds.simple_until = t + (si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN) as usize).div_ceil(60);
+                    holds.simple_until =
+                        t + (si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN) as usize).div_ceil(60);
                     *want = Some((n, format!("{pk}: alarm {} ({value:.0}), adjust {}", model.name, si.adjust)));
                 } else if let Some(st) = &p.step {
                     let breach = value - model.alarm.threshold.unwrap_or_default();
-                    let step = st.steps.iter().find(|x| x.lower.is_none_or(|l| breach >= l) && x.upper.is_none_or(|u| breach < u));
+                    let step = st
+                        .steps
+                        .iter()
+                        .find(|x| x.lower.is_none_or(|l| breach >= l) && x.upper.is_none_or(|u| breach < u));
                     let Some(step) = step else { continue };
                     // Instances launched by an earlier step still warming up count as added.
                     if step.adjust > 0 && t < holds.step_warm_until {
@@ -199,12 +228,17 @@ impl<'a> Policies<'a> {
     pub fn forecast(&self, t: usize, load: &[f64], capacity: f64, sizes: Sizes, want: &mut Want) {
         for (pk, pr) in &self.predictive {
             let ahead = t + (pr.buffer_time.unwrap_or(crate::defaults::PREDICTIVE_BUFFER_TIME) as usize).div_ceil(60);
-            let days: Vec<f64> = (1..=2).filter_map(|d| ahead.checked_sub(d * 1440)).filter_map(|m| load.get(m).copied()).collect();
+            let days: Vec<f64> =
+                (1..=2).filter_map(|d| ahead.checked_sub(d * 1440)).filter_map(|m| load.get(m).copied()).collect();
             if days.is_empty() || pr.mode != PredictiveMode::ForecastAndScale {
                 continue;
             }
             let forecast = days.iter().sum::<f64>() / days.len() as f64;
-            let needed = if pr.metric == Some(PredefinedMetric::Cpu) { forecast / (capacity * pr.target / 100.0) } else { forecast * 60.0 / pr.target };
+            let needed = if pr.metric == Some(PredefinedMetric::Cpu) {
+                forecast / (capacity * pr.target / 100.0)
+            } else {
+                forecast * 60.0 / pr.target
+            };
             let mut cap = sizes.max as f64;
             if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity {
                 cap *= 1.0 + pr.max_capacity_buffer.unwrap_or(0) as f64 / 100.0;
@@ -246,11 +280,20 @@ mod tests {
         assert_eq!(adjusted(AdjustmentType::ExactCapacity, 7, 4, None), 7);
         assert_eq!(adjusted(AdjustmentType::PercentChangeInCapacity, 10, 4, None), 5, "0.4 rounds up to 1");
         assert_eq!(adjusted(AdjustmentType::PercentChangeInCapacity, -10, 4, None), 3);
-        assert_eq!(adjusted(AdjustmentType::PercentChangeInCapacity, 10, 4, Some(2)), 6, "at least the minimum magnitude");
+        assert_eq!(
+            adjusted(AdjustmentType::PercentChangeInCapacity, 10, 4, Some(2)),
+            6,
+            "at least the minimum magnitude"
+        );
     }
 
     fn tracking(target: f64) -> Policies<'static> {
-        Policies { tracking: vec![Tracking { name: "cpu", cpu: true, target, disable_scale_in: false }], predictive: vec![], alarms: vec![], warmup_secs: None }
+        Policies {
+            tracking: vec![Tracking { name: "cpu", cpu: true, target, disable_scale_in: false }],
+            predictive: vec![],
+            alarms: vec![],
+            warmup_secs: None,
+        }
     }
 
     #[test]
@@ -284,7 +327,9 @@ mod tests {
 
     #[test]
     fn predictive_scaling_follows_yesterday_ahead_of_time() {
-        let pr: PredictiveScaling = serde_json::from_value(serde_json::json!({ "metric": "cpu", "target": 50, "mode": "forecast_and_scale" })).unwrap();
+        let pr: PredictiveScaling =
+            serde_json::from_value(serde_json::json!({ "metric": "cpu", "target": 50, "mode": "forecast_and_scale" }))
+                .unwrap();
         let p = Policies { tracking: vec![], predictive: vec![("forecast", &pr)], alarms: vec![], warmup_secs: None };
         let mut load = vec![0.0; 1440 + 10];
         load[5 + 5] = 400.0; // yesterday, 5 minutes after minute 1440 + 5 - 1440

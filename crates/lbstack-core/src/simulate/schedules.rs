@@ -31,8 +31,18 @@ impl<'a> Schedule<'a> {
             .iter()
             .filter(|(_, a)| a.group == group)
             .map(|(k, a)| {
-                let cron = a.recurrence.as_deref().map(Cron::parse).transpose().map_err(|e| format!("scheduled action `{k}`: {e}"))?;
-                let tz: chrono_tz::Tz = a.time_zone.as_deref().unwrap_or("UTC").parse().map_err(|_| format!("scheduled action `{k}`: unknown time zone"))?;
+                let cron = a
+                    .recurrence
+                    .as_deref()
+                    .map(Cron::parse)
+                    .transpose()
+                    .map_err(|e| format!("scheduled action `{k}`: {e}"))?;
+                let tz: chrono_tz::Tz = a
+                    .time_zone
+                    .as_deref()
+                    .unwrap_or("UTC")
+                    .parse()
+                    .map_err(|_| format!("scheduled action `{k}`: unknown time zone"))?;
                 Ok(Schedule { key: k.as_str(), action: a, cron, tz })
             })
             .collect()
@@ -42,7 +52,11 @@ impl<'a> Schedule<'a> {
     pub fn due(&self, now: DateTime<Utc>) -> bool {
         let start = parse_time(&self.action.start);
         match &self.cron {
-            Some(c) => start.is_none_or(|st| now >= st) && parse_time(&self.action.end).is_none_or(|e| now < e) && c.matches(&now.with_timezone(&self.tz)),
+            Some(c) => {
+                start.is_none_or(|st| now >= st)
+                    && parse_time(&self.action.end).is_none_or(|e| now < e)
+                    && c.matches(&now.with_timezone(&self.tz))
+            }
             None => start.is_some_and(|st| st.timestamp() / 60 == now.timestamp() / 60),
         }
     }
@@ -53,7 +67,12 @@ impl<'a> Schedule<'a> {
         let (min, max) = (a.min.unwrap_or(sizes.min), a.max.unwrap_or(sizes.max));
         let desired = a.desired.unwrap_or(sizes.desired).clamp(min, max);
         let local = now.with_timezone(&self.tz);
-        let event = format!("{}: min {min} max {max} desired {desired} ({} {})", self.key, local.format("%a %H:%M"), self.tz.name());
+        let event = format!(
+            "{}: min {min} max {max} desired {desired} ({} {})",
+            self.key,
+            local.format("%a %H:%M"),
+            self.tz.name()
+        );
         (Sizes { min, max, desired }, event)
     }
 }
@@ -90,6 +109,9 @@ mod tests {
         let schedules = Schedule::of_group(&s, "app").unwrap();
         let start = Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0).unwrap();
         assert!(schedules[0].due(start) && !schedules[0].due(start + chrono::Duration::minutes(1)));
-        assert_eq!(schedules[0].run(start, Sizes { min: 1, max: 10, desired: 2 }).0, Sizes { min: 1, max: 20, desired: 12 });
+        assert_eq!(
+            schedules[0].run(start, Sizes { min: 1, max: 10, desired: 2 }).0,
+            Sizes { min: 1, max: 20, desired: 12 }
+        );
     }
 }

@@ -66,8 +66,9 @@ impl<'a> Checker<'a> {
         let schema = self.resolve(schema);
         // `port:` with nothing after it: a forgotten value, never a way to ask for the default.
         if value.is_null() && !pointer.is_empty() {
-            let mut d =
-                Diagnostic::error(format!("{} has no value", field(pointer))).path(pointer).hint("give it a value, or remove the key to use the default");
+            let mut d = Diagnostic::error(format!("{} has no value", field(pointer)))
+                .path(pointer)
+                .hint("give it a value, or remove the key to use the default");
             if let Some(span) = self.index.key(pointer) {
                 d = d.at(span);
             }
@@ -111,7 +112,11 @@ impl<'a> Checker<'a> {
                 if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
                     && len > max
                 {
-                    self.error(pointer, format!("{} is {len} characters long; the limit is {max}", field(pointer)), None);
+                    self.error(
+                        pointer,
+                        format!("{} is {len} characters long; the limit is {max}", field(pointer)),
+                        None,
+                    );
                 }
                 if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
                     && len < min
@@ -167,7 +172,8 @@ impl<'a> Checker<'a> {
         if options.contains(value) {
             return;
         }
-        let names: Vec<String> = options.iter().map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string())).collect();
+        let names: Vec<String> =
+            options.iter().map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string())).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let found = match value {
             Value::String(s) => s.clone(),
@@ -197,7 +203,9 @@ impl<'a> Checker<'a> {
         }
         let expected = types.iter().filter(|t| **t != "null").map(|t| article(t)).collect::<Vec<_>>().join(" or ");
         let hint = match (types.as_slice(), &*value) {
-            (t, Value::String(s)) if t.contains(&"boolean") && matches!(s.as_str(), "yes" | "no" | "on" | "off") => Some("write `true` or `false`".to_string()),
+            (t, Value::String(s)) if t.contains(&"boolean") && matches!(s.as_str(), "yes" | "no" | "on" | "off") => {
+                Some("write `true` or `false`".to_string())
+            }
             (t, Value::Number(_)) if t.contains(&"integer") => Some("use a whole number".to_string()),
             (_, Value::Null) => Some("the key is present but has no value".to_string()),
             _ => schema.get("description").and_then(Value::as_str).map(first_sentence),
@@ -207,7 +215,8 @@ impl<'a> Checker<'a> {
     }
 
     fn check_range(&mut self, schema: &Value, n: f64, pointer: &str) {
-        let (mut min, mut max) = (schema.get("minimum").and_then(Value::as_f64), schema.get("maximum").and_then(Value::as_f64));
+        let (mut min, mut max) =
+            (schema.get("minimum").and_then(Value::as_f64), schema.get("maximum").and_then(Value::as_f64));
         if let Some(fmt) = schema.get("format").and_then(Value::as_str) {
             let (lo, hi) = match fmt {
                 "uint8" => (0.0, u8::MAX as f64),
@@ -260,8 +269,13 @@ impl<'a> Checker<'a> {
                             None if known.is_empty() => "this object takes no keys".to_string(),
                             None => format!("known keys: {}", known.join(", ")),
                         };
-                        let mut d =
-                            Diagnostic::error(format!("unknown key `{}`{}", crate::diag::truncate(&key, 60), context(pointer))).path(child.as_str()).hint(hint);
+                        let mut d = Diagnostic::error(format!(
+                            "unknown key `{}`{}",
+                            crate::diag::truncate(&key, 60),
+                            context(pointer)
+                        ))
+                        .path(child.as_str())
+                        .hint(hint);
                         if let Some(span) = self.index.key(&child) {
                             d = d.at(span);
                         }
@@ -275,7 +289,11 @@ impl<'a> Checker<'a> {
         if let Some(required) = schema.get("required").and_then(Value::as_array) {
             for name in required.iter().filter_map(Value::as_str) {
                 if !map.contains_key(name) {
-                    let doc = props.get(name).map(|p| self.resolve(p)).and_then(|p| p.get("description")).and_then(Value::as_str);
+                    let doc = props
+                        .get(name)
+                        .map(|p| self.resolve(p))
+                        .and_then(|p| p.get("description"))
+                        .and_then(Value::as_str);
                     let summary = format!("missing required key `{name}`{}", context(pointer));
                     let mut d = Diagnostic::error(summary).path(pointer);
                     if let Some(span) = self.index.key(pointer) {
@@ -352,7 +370,9 @@ fn describe(v: &Value) -> String {
         Value::Null => "nothing".into(),
         Value::Bool(b) => format!("`{b}`"),
         Value::Number(n) => format!("`{n}`"),
-        Value::String(s) if s.chars().count() > 40 => format!("a string \"{}…\"", s.chars().take(40).collect::<String>()),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("a string \"{}…\"", s.chars().take(40).collect::<String>())
+        }
         Value::String(s) => format!("\"{s}\""),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a map".into(),

@@ -72,7 +72,8 @@ impl Cron {
         if f.len() != 5 {
             return Err(format!("{} fields instead of 5", f.len()));
         }
-        let field = |what, lo, hi, names: &'static [&'static str], first_name| Field { what, lo, hi, names, first_name };
+        let field =
+            |what, lo, hi, names: &'static [&'static str], first_name| Field { what, lo, hi, names, first_name };
         let mut dow = field("day of week", 0, 7, &DAYS, 0).parse(f[4])?;
         if dow[7] {
             dow[0] = true; // 7 is Sunday too

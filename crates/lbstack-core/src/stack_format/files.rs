@@ -35,9 +35,13 @@ impl std::fmt::Display for FileError {
         match self {
             FileError::NoFolder => write!(f, "files can only be read next to a stack file"),
             FileError::Outside { base } => write!(f, "it is outside the stack file's folder ({})", base.display()),
-            FileError::System(p) => write!(f, "{} is a system path; stacks never read /proc, /sys or /dev", p.display()),
+            FileError::System(p) => {
+                write!(f, "{} is a system path; stacks never read /proc, /sys or /dev", p.display())
+            }
             FileError::NotRegular => write!(f, "it is not a regular file"),
-            FileError::NotFound(base) => write!(f, "not found (paths are relative to the stack file's folder, {})", base.display()),
+            FileError::NotFound(base) => {
+                write!(f, "not found (paths are relative to the stack file's folder, {})", base.display())
+            }
             FileError::TooLarge { limit } => write!(f, "it holds more than {limit} bytes"),
             FileError::Unreadable(e) => write!(f, "cannot read it: {e}"),
         }
@@ -205,18 +209,33 @@ mod tests {
         std::fs::write(dir.join("sub/ud.sh"), "#!/bin/sh\n").unwrap();
         let access = FileAccess { base: Some(dir.join("sub")), outside: false };
         assert!(access.read("ud.sh", 100).is_ok());
-        assert!(matches!(access.read("x/../ud.sh", 100), Err(FileError::NotFound(_))), "`..` that stays inside is fine (x does not exist)");
-        assert!(matches!(access.read("../sub/ud.sh", 100), Err(FileError::Outside { .. })), "`..` above the folder is outside, even coming back");
+        assert!(
+            matches!(access.read("x/../ud.sh", 100), Err(FileError::NotFound(_))),
+            "`..` that stays inside is fine (x does not exist)"
+        );
+        assert!(
+            matches!(access.read("../sub/ud.sh", 100), Err(FileError::Outside { .. })),
+            "`..` above the folder is outside, even coming back"
+        );
         std::fs::write(dir.join("secret"), "x").unwrap();
         assert!(matches!(access.read("../secret", 100), Err(FileError::Outside { .. })));
-        assert!(matches!(access.read("/etc/hostname", 100), Err(FileError::Outside { .. }) | Err(FileError::NotFound(_))));
+        assert!(matches!(
+            access.read("/etc/hostname", 100),
+            Err(FileError::Outside { .. }) | Err(FileError::NotFound(_))
+        ));
         assert!(matches!(access.read("/proc/self/environ", 100), Err(FileError::System(_))));
         let open = FileAccess { base: Some(dir.join("sub")), outside: true };
-        assert!(matches!(open.read("/proc/self/environ", 100), Err(FileError::System(_))), "never /proc, even when allowed out");
+        assert!(
+            matches!(open.read("/proc/self/environ", 100), Err(FileError::System(_))),
+            "never /proc, even when allowed out"
+        );
         assert!(open.read("../secret", 100).is_ok());
         assert!(matches!(access.read("ud.sh", 3), Err(FileError::TooLarge { limit: 3 })));
         std::os::unix::fs::symlink("/proc/self/environ", dir.join("sub/link")).unwrap();
-        assert!(matches!(open.read("link", 100), Err(FileError::System(_))), "a link into /proc is followed and refused");
+        assert!(
+            matches!(open.read("link", 100), Err(FileError::System(_))),
+            "a link into /proc is followed and refused"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

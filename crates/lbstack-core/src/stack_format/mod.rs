@@ -171,15 +171,19 @@ pub fn load_file_with(path: &Path, opts: &Options) -> Loaded {
         Err(e) => return failed(&name, Diagnostic::error(format!("cannot read the file: {e}"))),
     };
     if !meta.is_file() {
-        return failed(&name, Diagnostic::error("not a regular file (a device, a pipe or a folder): lbstack reads stacks from files"));
+        return failed(
+            &name,
+            Diagnostic::error("not a regular file (a device, a pipe or a folder): lbstack reads stacks from files"),
+        );
     }
     let bytes = match files::read_bounded(path, opts.max_bytes) {
         Ok(b) => b,
         Err(files::FileError::TooLarge { limit }) => {
             return failed(
                 &name,
-                Diagnostic::error(format!("the file is larger than {limit} bytes"))
-                    .hint("a stack this large is likely not a stack; raise the limit with `--max-stack-bytes` if it is"),
+                Diagnostic::error(format!("the file is larger than {limit} bytes")).hint(
+                    "a stack this large is likely not a stack; raise the limit with `--max-stack-bytes` if it is",
+                ),
             );
         }
         Err(e) => return failed(&name, Diagnostic::error(format!("cannot read the file: {e}"))),
@@ -198,14 +202,25 @@ pub fn load_file_with(path: &Path, opts: &Options) -> Loaded {
             let text = String::from_utf8_lossy(&e.into_bytes()[..at]).into_owned();
             let file = SourceFile::new(&name, text.as_str());
             let p = file.position(at);
-            let d = Diagnostic::error(format!("the file is not UTF-8 text: invalid byte at line {}, column {} (byte {at})", p.line, p.column));
-            Loaded { stack: None, report: Report { file, diagnostics: vec![d.at(Span::new(at, at))] }, index: SpanIndex::default() }
+            let d = Diagnostic::error(format!(
+                "the file is not UTF-8 text: invalid byte at line {}, column {} (byte {at})",
+                p.line, p.column
+            ));
+            Loaded {
+                stack: None,
+                report: Report { file, diagnostics: vec![d.at(Span::new(at, at))] },
+                index: SpanIndex::default(),
+            }
         }
     }
 }
 
 fn failed(name: &str, d: Diagnostic) -> Loaded {
-    Loaded { stack: None, report: Report { file: SourceFile::new(name, ""), diagnostics: vec![d] }, index: SpanIndex::default() }
+    Loaded {
+        stack: None,
+        report: Report { file: SourceFile::new(name, ""), diagnostics: vec![d] },
+        index: SpanIndex::default(),
+    }
 }
 
 /// Load from text. `base` is the folder relative file references (user data, PEM files) resolve
@@ -221,7 +236,11 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
     if text.trim_start().starts_with("-----BEGIN ") {
         let d = Diagnostic::error("this file holds PEM material (a key or a certificate), not a stack")
             .hint("a stack names PEM files under `certificates.<key>.import`");
-        return Loaded { stack: None, report: Report { file: SourceFile::new(name, ""), diagnostics: vec![d] }, index: SpanIndex::default() };
+        return Loaded {
+            stack: None,
+            report: Report { file: SourceFile::new(name, ""), diagnostics: vec![d] },
+            index: SpanIndex::default(),
+        };
     }
     let (masked, keys) = files::mask_private_keys(text);
     let text = masked.as_str();
@@ -241,7 +260,9 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
     }
     let stack = root.and_then(|mut root| {
         if !matches!(*root.kind, yaml::NodeKind::Map(_)) {
-            diags.push(Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span));
+            diags.push(
+                Diagnostic::error("a stack file is a map of keys such as `stack:` and `load_balancers:`").at(root.span),
+            );
             return None;
         }
         // Top-level `x-` keys are the file's own (docker-compose's convention): a place to define
@@ -296,7 +317,13 @@ fn load_text(name: &str, text: &str, base: Option<&Path>, opts: &Options) -> Loa
                 match serde_json::from_value::<Stack>(value) {
                     Ok(stack) => stack,
                     Err(e) => {
-                        diags.push(Diagnostic::error(format!("the stack could not be read: {}", crate::diag::truncate(&e.to_string(), 200))).at(root.span));
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "the stack could not be read: {}",
+                                crate::diag::truncate(&e.to_string(), 200)
+                            ))
+                            .at(root.span),
+                        );
                         return None;
                     }
                 }

@@ -1803,8 +1803,17 @@ pub const GROUP_METRICS: [&str; 21] = [
 ];
 
 /// The processes of a group that can be suspended.
-pub const SCALING_PROCESSES: [&str; 9] =
-    ["Launch", "Terminate", "AddToLoadBalancer", "AlarmNotification", "AZRebalance", "HealthCheck", "InstanceRefresh", "ReplaceUnhealthy", "ScheduledActions"];
+pub const SCALING_PROCESSES: [&str; 9] = [
+    "Launch",
+    "Terminate",
+    "AddToLoadBalancer",
+    "AlarmNotification",
+    "AZRebalance",
+    "HealthCheck",
+    "InstanceRefresh",
+    "ReplaceUnhealthy",
+    "ScheduledActions",
+];
 
 fn group_metrics_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
@@ -2051,7 +2060,8 @@ pub enum GroupEvent {
 }
 
 impl GroupEvent {
-    pub const ALL: [GroupEvent; 4] = [GroupEvent::Launch, GroupEvent::LaunchError, GroupEvent::Terminate, GroupEvent::TerminateError];
+    pub const ALL: [GroupEvent; 4] =
+        [GroupEvent::Launch, GroupEvent::LaunchError, GroupEvent::Terminate, GroupEvent::TerminateError];
 
     /// The notification type's AWS name.
     pub fn aws_name(self) -> &'static str {
@@ -2577,7 +2587,11 @@ impl CompositeAlarm {
         while let Some(open) = self.rule[at..].find('(').map(|i| at + i) {
             // The function name before `(`: the run of letters and `_` that ends there (a rule is
             // untrusted text: step over characters, not bytes).
-            let word_start = self.rule[..open].char_indices().rev().find(|(_, c)| !c.is_ascii_alphabetic() && *c != '_').map_or(0, |(i, c)| i + c.len_utf8());
+            let word_start = self.rule[..open]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !c.is_ascii_alphabetic() && *c != '_')
+                .map_or(0, |(i, c)| i + c.len_utf8());
             let word = &self.rule[word_start..open];
             let Some(close) = self.rule[open..].find(')').map(|i| open + i) else { break };
             if ["ALARM", "OK", "INSUFFICIENT_DATA"].contains(&word) {
@@ -2669,7 +2683,14 @@ pub fn output_attributes(kind: crate::kinds::Kind) -> &'static [&'static str] {
         K::LoadBalancer => &["id", "name", "arn", "arn_suffix", "dns_name", "canonical_zone"],
         K::TargetGroup => &["id", "name", "arn", "arn_suffix"],
         K::SecurityGroup => &["id", "name", "arn"],
-        K::Certificate | K::IpSet | K::WebAcl | K::Alarm | K::CompositeAlarm | K::ScalingPolicy | K::Topic | K::TrustStore => &["id", "name", "arn"],
+        K::Certificate
+        | K::IpSet
+        | K::WebAcl
+        | K::Alarm
+        | K::CompositeAlarm
+        | K::ScalingPolicy
+        | K::Topic
+        | K::TrustStore => &["id", "name", "arn"],
         K::LaunchTemplate | K::AutoScalingGroup | K::ScheduledAction | K::Record => &["id", "name"],
         K::Listener => &["id", "arn"],
         K::ListenerRules | K::WebAclAssociation | K::SharedListener | K::ShieldProtection => &[],
@@ -2749,7 +2770,10 @@ mod composite_rule_tests {
 
     #[test]
     fn references_are_the_names_inside_the_state_functions() {
-        assert_eq!(refs("ALARM(errors) AND (OK(\"latency\") OR NOT INSUFFICIENT_DATA( cpu ))"), ["errors", "latency", "cpu"]);
+        assert_eq!(
+            refs("ALARM(errors) AND (OK(\"latency\") OR NOT INSUFFICIENT_DATA( cpu ))"),
+            ["errors", "latency", "cpu"]
+        );
         assert_eq!(refs("TRUE"), Vec::<String>::new());
         assert_eq!(refs("éALARM(x)"), ["x"], "a multi-byte character before a function");
         assert_eq!(refs("ALARM(unclosed"), Vec::<String>::new());

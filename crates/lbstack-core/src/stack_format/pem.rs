@@ -128,7 +128,11 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
     }
     // serial, signature, issuer, validity, subject, subjectPublicKeyInfo
     let validity = children(*fields.get(3)?);
-    Some(CertInfo { not_before: time(*validity.first()?)?, not_after: time(*validity.get(1)?)?, key: spki_key(*fields.get(5)?)? })
+    Some(CertInfo {
+        not_before: time(*validity.first()?)?,
+        not_after: time(*validity.get(1)?)?,
+        key: spki_key(*fields.get(5)?)?,
+    })
 }
 
 /// The public key a private key holds (RSA: its modulus; EC: its point, when the key includes
@@ -163,7 +167,8 @@ fn private_public_key(key: &PrivateKeyDer<'_>) -> Option<PublicKey> {
 
 /// Why ACM would refuse this certificate (PEM text), checked at `now`.
 pub fn check_certificate(pem: &[u8], now: chrono::DateTime<chrono::Utc>) -> Result<CertInfo, String> {
-    let der = CertificateDer::from_pem_slice(pem).map_err(|_| "it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_string())?;
+    let der = CertificateDer::from_pem_slice(pem)
+        .map_err(|_| "it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_string())?;
     let info = cert_info(&der).ok_or("its certificate is not valid X.509 (DER) inside the PEM armour")?;
     if info.not_after < now {
         return Err(format!("the certificate expired on {}", info.not_after.format("%Y-%m-%d")));
@@ -189,16 +194,21 @@ pub fn check_private_key(pem: &[u8], cert_key: Option<&PublicKey>) -> Result<(),
     if text.contains("ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
         return Err("the private key is encrypted; ACM imports unencrypted keys only".into());
     }
-    let key = PrivateKeyDer::from_pem_slice(pem).map_err(|_| "it holds no PEM private key (`-----BEGIN PRIVATE KEY-----`)".to_string())?;
+    let key = PrivateKeyDer::from_pem_slice(pem)
+        .map_err(|_| "it holds no PEM private key (`-----BEGIN PRIVATE KEY-----`)".to_string())?;
     match (private_public_key(&key), cert_key) {
-        (Some(mine), Some(theirs)) if mine != *theirs => Err("the private key does not belong to the certificate".into()),
+        (Some(mine), Some(theirs)) if mine != *theirs => {
+            Err("the private key does not belong to the certificate".into())
+        }
         _ => Ok(()),
     }
 }
 
 /// Why ACM would refuse this chain (PEM certificates).
 pub fn check_chain(pem: &[u8]) -> Result<(), String> {
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().map_err(|_| "the chain is not PEM certificates".to_string())?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|_| "the chain is not PEM certificates".to_string())?;
     if certs.is_empty() {
         return Err("the chain holds no PEM certificate".into());
     }
@@ -213,7 +223,10 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/invalid/files").join(name)).unwrap()
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/invalid/files").join(name),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -57,7 +57,11 @@ fn repeat(key: &Key, entry: &Node, items: &Node, diags: &mut Vec<Diagnostic>) ->
         NodeKind::Seq(list) => list.len(),
         NodeKind::Map(map) => map.len(),
         _ => {
-            diags.push(Diagnostic::error("`for_each` is a list of items or a map of keys to values").at(items.span).hint("e.g. `for_each: [blue, green]`"));
+            diags.push(
+                Diagnostic::error("`for_each` is a list of items or a map of keys to values")
+                    .at(items.span)
+                    .hint("e.g. `for_each: [blue, green]`"),
+            );
             return Vec::new();
         }
     };
@@ -66,11 +70,16 @@ fn repeat(key: &Key, entry: &Node, items: &Node, diags: &mut Vec<Diagnostic>) ->
         return Vec::new();
     }
     if pairs.is_empty() {
-        diags.push(Diagnostic::warning(format!("`for_each` of `{}` is empty, so it declares nothing", key.name)).at(items.span));
+        diags.push(
+            Diagnostic::warning(format!("`for_each` of `{}` is empty, so it declares nothing", key.name))
+                .at(items.span),
+        );
         return Vec::new();
     }
     if pairs.len() > MAX_ITEMS {
-        diags.push(Diagnostic::error(format!("`for_each` has {} items; at most {MAX_ITEMS}", pairs.len())).at(items.span));
+        diags.push(
+            Diagnostic::error(format!("`for_each` has {} items; at most {MAX_ITEMS}", pairs.len())).at(items.span),
+        );
         return Vec::new();
     }
     let body = match &*entry.kind {
@@ -83,13 +92,19 @@ fn repeat(key: &Key, entry: &Node, items: &Node, diags: &mut Vec<Diagnostic>) ->
         .filter(|(item, _)| {
             let fresh = seen.insert(item.clone());
             if !fresh {
-                diags.push(Diagnostic::error(format!("`for_each` lists `{}` twice", crate::diag::truncate(item, 60))).at(items.span));
+                diags.push(
+                    Diagnostic::error(format!("`for_each` lists `{}` twice", crate::diag::truncate(item, 60)))
+                        .at(items.span),
+                );
             }
             fresh
         })
         .map(|(item, value)| {
             let fields = body.iter().map(|(k, v)| (k.clone(), substitute(v, &item, &value))).collect();
-            (Key { name: format!("{}-{item}", key.name), span: key.span, merged: false }, Node::new(NodeKind::Map(fields), entry.span))
+            (
+                Key { name: format!("{}-{item}", key.name), span: key.span, merged: false },
+                Node::new(NodeKind::Map(fields), entry.span),
+            )
         })
         .collect()
 }
@@ -108,8 +123,13 @@ fn substitute(node: &Node, key: &str, value: &str) -> Node {
             let replaced = text.replace("${each.key}", key).replace("${each.value}", value);
             Node::new(NodeKind::Scalar { value: replaced, plain: *plain }, node.span)
         }
-        NodeKind::Seq(items) => Node::new(NodeKind::Seq(items.iter().map(|n| substitute(n, key, value)).collect()), node.span),
-        NodeKind::Map(fields) => Node::new(NodeKind::Map(fields.iter().map(|(k, n)| (k.clone(), substitute(n, key, value))).collect()), node.span),
+        NodeKind::Seq(items) => {
+            Node::new(NodeKind::Seq(items.iter().map(|n| substitute(n, key, value)).collect()), node.span)
+        }
+        NodeKind::Map(fields) => Node::new(
+            NodeKind::Map(fields.iter().map(|(k, n)| (k.clone(), substitute(n, key, value))).collect()),
+            node.span,
+        ),
         _ => Node { kind: Rc::clone(&node.kind), span: node.span },
     }
 }

@@ -80,7 +80,9 @@ fn convert(node: &Node, pointer: u64, index: &mut SpanIndex) -> Value {
         NodeKind::Null => Value::Null,
         NodeKind::Scalar { value, plain: true } => resolve_plain(value),
         NodeKind::Scalar { value, plain: false } => Value::String(value.clone()),
-        NodeKind::Seq(items) => Value::Array(items.iter().enumerate().map(|(i, item)| convert(item, child(pointer, &i.to_string()), index)).collect()),
+        NodeKind::Seq(items) => Value::Array(
+            items.iter().enumerate().map(|(i, item)| convert(item, child(pointer, &i.to_string()), index)).collect(),
+        ),
         NodeKind::Map(entries) => {
             let mut map = Map::new();
             for (key, v) in entries {
@@ -140,7 +142,9 @@ fn looks_like_float(s: &str) -> bool {
     let mut parts = mantissa.splitn(2, '.');
     let int = parts.next().unwrap_or("");
     let frac = parts.next().unwrap_or("");
-    let ok_mantissa = int.chars().all(|c| c.is_ascii_digit()) && frac.chars().all(|c| c.is_ascii_digit()) && !(int.is_empty() && frac.is_empty());
+    let ok_mantissa = int.chars().all(|c| c.is_ascii_digit())
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && !(int.is_empty() && frac.is_empty());
     let ok_exp = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['-', '+']).unwrap_or(e);
         !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())

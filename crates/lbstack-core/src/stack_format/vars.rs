@@ -44,7 +44,10 @@ pub fn apply(root: &mut Node, overrides: &[(String, String)], source: &str) -> V
                 _ => (None, vec![]), // shape errors are reported by the schema check
             };
             let value_span = default.as_ref().map_or(key.span, |(_, s)| *s);
-            declared.insert(key.name.clone(), Declared { value: default.map(|(v, _)| v), allowed, span: key.span, value_span, from_cli: false });
+            declared.insert(
+                key.name.clone(),
+                Declared { value: default.map(|(v, _)| v), allowed, span: key.span, value_span, from_cli: false },
+            );
         }
     }
     for (name, value) in overrides {
@@ -55,7 +58,10 @@ pub fn apply(root: &mut Node, overrides: &[(String, String)], source: &str) -> V
             }
             None => {
                 let known: Vec<&str> = declared.keys().map(String::as_str).collect();
-                let mut d = Diagnostic::error(format!("`--var {}=...` sets a variable the stack does not declare", crate::diag::truncate(name, 60)));
+                let mut d = Diagnostic::error(format!(
+                    "`--var {}=...` sets a variable the stack does not declare",
+                    crate::diag::truncate(name, 60)
+                ));
                 d = match super::check::did_you_mean(name, &known) {
                     Some(s) => d.hint(format!("did you mean `{s}`?")),
                     None => d.hint("declare it under `variables:` first"),
@@ -72,9 +78,12 @@ pub fn apply(root: &mut Node, overrides: &[(String, String)], source: &str) -> V
             && !d.allowed.contains(v)
         {
             diags.push(
-                Diagnostic::error(format!("variable `{name}` is `{}`, which is not allowed", crate::diag::truncate(v, 60)))
-                    .at(d.span)
-                    .hint(format!("allowed values: {}", d.allowed.join(", "))),
+                Diagnostic::error(format!(
+                    "variable `{name}` is `{}`, which is not allowed",
+                    crate::diag::truncate(v, 60)
+                ))
+                .at(d.span)
+                .hint(format!("allowed values: {}", d.allowed.join(", "))),
             );
         }
     }
@@ -90,7 +99,12 @@ struct Budget {
 
 /// Every variable's final value, its own references resolved first; a cycle is an error at
 /// each variable in it.
-fn resolve_all(declared: &BTreeMap<String, Declared>, source: &str, diags: &mut Vec<Diagnostic>, budget: &Budget) -> BTreeMap<String, Resolved> {
+fn resolve_all(
+    declared: &BTreeMap<String, Declared>,
+    source: &str,
+    diags: &mut Vec<Diagnostic>,
+    budget: &Budget,
+) -> BTreeMap<String, Resolved> {
     let mut done: BTreeMap<String, Resolved> = BTreeMap::new();
     for name in declared.keys() {
         let mut path = Vec::new();
@@ -151,7 +165,11 @@ fn resolve_one(
     let failed = used_failed.get() || local.iter().any(Diagnostic::is_error);
     diags.extend(local);
     // Part of a cycle found deeper: that variable's error says it.
-    let value = if failed || done.get(name).is_some_and(|r| matches!(r, Resolved::Failed)) { Resolved::Failed } else { Resolved::Value(value) };
+    let value = if failed || done.get(name).is_some_and(|r| matches!(r, Resolved::Failed)) {
+        Resolved::Failed
+    } else {
+        Resolved::Value(value)
+    };
     done.insert(name.to_string(), value.clone());
     value
 }
@@ -193,7 +211,14 @@ fn has_dollar(node: &Node) -> bool {
     }
 }
 
-fn substitute(node: &mut Node, vars: &BTreeMap<String, Resolved>, source: &str, diags: &mut Vec<Diagnostic>, budget: &Budget, top: bool) {
+fn substitute(
+    node: &mut Node,
+    vars: &BTreeMap<String, Resolved>,
+    source: &str,
+    diags: &mut Vec<Diagnostic>,
+    budget: &Budget,
+    top: bool,
+) {
     // Shared (aliased) nodes are copied only when something in them changes.
     if budget.exhausted.get() || !has_dollar(node) {
         return;
@@ -203,7 +228,11 @@ fn substitute(node: &mut Node, vars: &BTreeMap<String, Resolved>, source: &str, 
         NodeKind::Scalar { value, plain } => {
             // A value that is exactly one `${var.X}` takes the variable's type, quoted or not,
             // so `port: "${var.port}"` (quoting needed inside `{...}`) is still a number.
-            let whole = value.trim().strip_prefix("${").and_then(|r| r.strip_suffix('}')).is_some_and(|inner| !inner.contains(['{', '}', '$']));
+            let whole = value
+                .trim()
+                .strip_prefix("${")
+                .and_then(|r| r.strip_suffix('}'))
+                .is_some_and(|inner| !inner.contains(['{', '}', '$']));
             let mut lookup = |name: &str| vars.get(name).map_or(Lookup::Undefined, Resolved::lookup);
             let known: Vec<&str> = vars.keys().map(String::as_str).collect();
             let place = Place { span: Some(span), source, context: "", known: &known };
@@ -235,7 +264,13 @@ struct Place<'a> {
 }
 
 /// `text` with every `${var.X}` replaced.
-fn interpolate(text: &str, place: &Place<'_>, lookup: &mut dyn FnMut(&str) -> Lookup, diags: &mut Vec<Diagnostic>, budget: &Budget) -> String {
+fn interpolate(
+    text: &str,
+    place: &Place<'_>,
+    lookup: &mut dyn FnMut(&str) -> Lookup,
+    diags: &mut Vec<Diagnostic>,
+    budget: &Budget,
+) -> String {
     let Place { span, source, context, known } = *place;
     let at = |d: Diagnostic, needle: &str| match span {
         Some(s) => d.at(locate(source, s, needle)),
@@ -252,7 +287,10 @@ fn interpolate(text: &str, place: &Place<'_>, lookup: &mut dyn FnMut(&str) -> Lo
             rest = tail;
         } else if let Some(tail) = after.strip_prefix("${") {
             let Some(end) = tail.find('}') else {
-                diags.push(at(Diagnostic::error(format!("unterminated `${{`{suffix}")), after).hint("write `${var.NAME}`, or `$${` for a literal `${`"));
+                diags.push(
+                    at(Diagnostic::error(format!("unterminated `${{`{suffix}")), after)
+                        .hint("write `${var.NAME}`, or `$${` for a literal `${`"),
+                );
                 out.push_str(after);
                 return out;
             };
@@ -270,8 +308,14 @@ fn interpolate(text: &str, place: &Place<'_>, lookup: &mut dyn FnMut(&str) -> Lo
                         if v.len() > budget.left.get() {
                             budget.exhausted.set(true);
                             diags.push(
-                                at(Diagnostic::error(format!("variables expand to more than {} MiB of text{suffix}", MAX_EXPANDED_BYTES >> 20)), whole)
-                                    .hint("a stack may hold at most this much text after substituting variables"),
+                                at(
+                                    Diagnostic::error(format!(
+                                        "variables expand to more than {} MiB of text{suffix}",
+                                        MAX_EXPANDED_BYTES >> 20
+                                    )),
+                                    whole,
+                                )
+                                .hint("a stack may hold at most this much text after substituting variables"),
                             );
                             return out;
                         }
@@ -301,13 +345,28 @@ fn interpolate(text: &str, place: &Place<'_>, lookup: &mut dyn FnMut(&str) -> Lo
                             Some(s) => format!("did you mean `${{var.{s}}}`?"),
                             None => format!("declare `{}` under `variables:`", crate::diag::truncate(name, 60)),
                         };
-                        diags.push(at(Diagnostic::error(format!("undefined variable `{}`{suffix}", crate::diag::truncate(name, 60))), whole).hint(hint));
+                        diags.push(
+                            at(
+                                Diagnostic::error(format!(
+                                    "undefined variable `{}`{suffix}",
+                                    crate::diag::truncate(name, 60)
+                                )),
+                                whole,
+                            )
+                            .hint(hint),
+                        );
                     }
                 },
                 None => {
                     diags.push(
-                        at(Diagnostic::error(format!("unknown expression `${{{}}}`{suffix}", crate::diag::truncate(expr, 60))), whole)
-                            .hint("only variables can be interpolated: `${var.NAME}`"),
+                        at(
+                            Diagnostic::error(format!(
+                                "unknown expression `${{{}}}`{suffix}",
+                                crate::diag::truncate(expr, 60)
+                            )),
+                            whole,
+                        )
+                        .hint("only variables can be interpolated: `${var.NAME}`"),
                     );
                 }
             }
@@ -338,7 +397,9 @@ pub fn read_file(path: &std::path::Path, max_bytes: u64) -> Result<Vec<(String, 
         return Err(format!("{name}: not a regular file (a device, a pipe or a folder)"));
     }
     let bytes = super::files::read_bounded(path, max_bytes).map_err(|e| match e {
-        super::files::FileError::TooLarge { limit } => format!("{name}: the variables file is larger than {limit} bytes"),
+        super::files::FileError::TooLarge { limit } => {
+            format!("{name}: the variables file is larger than {limit} bytes")
+        }
         _ => format!("{name}: cannot read the variables file"),
     })?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{name}: the variables file is not UTF-8 text"))?;
@@ -362,7 +423,13 @@ pub fn read_file(path: &std::path::Path, max_bytes: u64) -> Result<Vec<(String, 
         match &*node.kind {
             NodeKind::Scalar { value, .. } => out.push((key.name.clone(), value.clone())),
             NodeKind::Null => out.push((key.name.clone(), String::new())),
-            _ => return Err(format!("{}: variable `{}` is not a string, number or boolean", at(node.span), crate::diag::truncate(&key.name, 60))),
+            _ => {
+                return Err(format!(
+                    "{}: variable `{}` is not a string, number or boolean",
+                    at(node.span),
+                    crate::diag::truncate(&key.name, 60)
+                ));
+            }
         }
     }
     Ok(out)

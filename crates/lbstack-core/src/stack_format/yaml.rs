@@ -127,7 +127,11 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                 } else {
                     "check indentation, quoting and `key: value` spacing near this point"
                 };
-                diags.push(Diagnostic::error(format!("YAML syntax error: {}", err.info())).at(Span::new(at, at + 1)).hint(hint));
+                diags.push(
+                    Diagnostic::error(format!("YAML syntax error: {}", err.info()))
+                        .at(Span::new(at, at + 1))
+                        .hint(hint),
+                );
                 return (None, diags);
             }
         };
@@ -138,7 +142,9 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                 documents += 1;
                 if documents == 2 {
                     diags.push(
-                        Diagnostic::error("a stack file holds exactly one YAML document").at(span).hint("move the second document into a file of its own"),
+                        Diagnostic::error("a stack file holds exactly one YAML document")
+                            .at(span)
+                            .hint("move the second document into a file of its own"),
                     );
                 }
                 continue;
@@ -156,17 +162,27 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                     diags.push(Diagnostic::error(format!("nesting deeper than {MAX_DEPTH} levels")).at(span));
                     return (None, diags);
                 }
-                stack.push(Frame::Map { start: span, anchor, entries: Vec::new(), positions: HashMap::new(), pending_key: None });
+                stack.push(Frame::Map {
+                    start: span,
+                    anchor,
+                    entries: Vec::new(),
+                    positions: HashMap::new(),
+                    pending_key: None,
+                });
                 continue;
             }
             Event::SequenceEnd => {
-                let Some(Frame::Seq { start, anchor, items }) = stack.pop() else { unreachable!("parser balances sequences") };
+                let Some(Frame::Seq { start, anchor, items }) = stack.pop() else {
+                    unreachable!("parser balances sequences")
+                };
                 let node = Node::new(NodeKind::Seq(items), Span::new(start.start, span.end));
                 remember(&mut anchors, anchor, &node);
                 node
             }
             Event::MappingEnd => {
-                let Some(Frame::Map { start, anchor, entries, .. }) = stack.pop() else { unreachable!("parser balances mappings") };
+                let Some(Frame::Map { start, anchor, entries, .. }) = stack.pop() else {
+                    unreachable!("parser balances mappings")
+                };
                 let node = Node::new(NodeKind::Map(entries), Span::new(start.start, span.end));
                 remember(&mut anchors, anchor, &node);
                 node
@@ -174,7 +190,11 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
             Event::Scalar(value, style, anchor, _tag) => {
                 let plain = matches!(style, ScalarStyle::Plain);
                 bytes += value.len();
-                let kind = if plain && is_null(&value) { NodeKind::Null } else { NodeKind::Scalar { value: value.into_owned(), plain } };
+                let kind = if plain && is_null(&value) {
+                    NodeKind::Null
+                } else {
+                    NodeKind::Scalar { value: value.into_owned(), plain }
+                };
                 let node = Node::new(kind, span);
                 remember(&mut anchors, anchor, &node);
                 node
@@ -192,11 +212,10 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
                         return (None, diags);
                     }
                     if bytes > MAX_EXPANDED_BYTES {
-                        diags.push(
-                            Diagnostic::error("aliases expand to too much text")
-                                .at(span)
-                                .hint(format!("a stack may hold at most {} MiB of text after expanding aliases", MAX_EXPANDED_BYTES >> 20)),
-                        );
+                        diags.push(Diagnostic::error("aliases expand to too much text").at(span).hint(format!(
+                            "a stack may hold at most {} MiB of text after expanding aliases",
+                            MAX_EXPANDED_BYTES >> 20
+                        )));
                         return (None, diags);
                     }
                     // The alias shares the anchored node's contents; only the position is its own.
@@ -239,7 +258,10 @@ fn remember(anchors: &mut HashMap<usize, (Node, Size)>, anchor: usize, node: &No
 /// Values and text of a node, once: anchors remember it, so each alias adds it in O(1).
 fn size(node: &Node) -> Size {
     match &*node.kind {
-        NodeKind::Seq(items) => items.iter().map(size).fold(Size { nodes: 1, bytes: 0 }, |a, b| Size { nodes: a.nodes + b.nodes, bytes: a.bytes + b.bytes }),
+        NodeKind::Seq(items) => items
+            .iter()
+            .map(size)
+            .fold(Size { nodes: 1, bytes: 0 }, |a, b| Size { nodes: a.nodes + b.nodes, bytes: a.bytes + b.bytes }),
         NodeKind::Map(entries) => entries.iter().fold(Size { nodes: 1, bytes: 0 }, |a, (k, v)| {
             let b = size(v);
             Size { nodes: a.nodes + 1 + b.nodes, bytes: a.bytes + k.name.len() + b.bytes }
@@ -253,7 +275,13 @@ fn is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
 }
 
-fn add_entry(entries: &mut Vec<(Key, Node)>, positions: &mut HashMap<String, usize>, key_node: Node, value: Node, diags: &mut Vec<Diagnostic>) {
+fn add_entry(
+    entries: &mut Vec<(Key, Node)>,
+    positions: &mut HashMap<String, usize>,
+    key_node: Node,
+    value: Node,
+    diags: &mut Vec<Diagnostic>,
+) {
     let name = match &*key_node.kind {
         NodeKind::Scalar { value, .. } => value.clone(),
         NodeKind::Null => {
@@ -293,7 +321,12 @@ fn add_entry(entries: &mut Vec<(Key, Node)>, positions: &mut HashMap<String, usi
             *slot = (Key { name, span: key_node.span, merged: false }, value);
         } else {
             let hint = format!("`{name}` is already set above; YAML keeps one value per key, so remove one of them");
-            diags.push(Diagnostic::error(format!("duplicate key `{name}`")).at(key_node.span).hint(hint).label("set again here"));
+            diags.push(
+                Diagnostic::error(format!("duplicate key `{name}`"))
+                    .at(key_node.span)
+                    .hint(hint)
+                    .label("set again here"),
+            );
         }
         return;
     }
@@ -341,7 +374,9 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let p = i - 1;
-            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let (_, diags) = parse(&text);
         assert!(diags.iter().any(|d| d.summary.contains("too many")), "{diags:?}");

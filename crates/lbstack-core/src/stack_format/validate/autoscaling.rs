@@ -15,18 +15,31 @@ impl V<'_> {
                         "give `ami-...`, or look one up: `{name: \"al2023-ami-*-x86_64\", owner: amazon}`",
                     );
                 }
-                Image::Lookup(l) if l.name.trim().is_empty() => self.err(&format!("{lp}/image/name"), "image name pattern is empty", ""),
-                Image::Parameter(p) if !(p.ssm.starts_with('/') || p.ssm.starts_with("arn:")) || p.ssm.len() > 2048 => self.err(
-                    &format!("{lp}/image/ssm"),
-                    format!("`{}` is not an SSM parameter name", truncate(&p.ssm)),
-                    "a path such as `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`",
-                ),
+                Image::Lookup(l) if l.name.trim().is_empty() => {
+                    self.err(&format!("{lp}/image/name"), "image name pattern is empty", "")
+                }
+                Image::Parameter(p) if !(p.ssm.starts_with('/') || p.ssm.starts_with("arn:")) || p.ssm.len() > 2048 => {
+                    self.err(
+                        &format!("{lp}/image/ssm"),
+                        format!("`{}` is not an SSM parameter name", truncate(&p.ssm)),
+                        "a path such as `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`",
+                    )
+                }
                 _ => {}
             }
             if let Some(profile) = &lt.instance_profile {
                 if profile.starts_with("arn:") {
-                    self.arn(&format!("{lp}/instance_profile"), profile, "iam", &["instance-profile/"], "an instance profile ARN");
-                } else if profile.is_empty() || profile.len() > 128 || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+                    self.arn(
+                        &format!("{lp}/instance_profile"),
+                        profile,
+                        "iam",
+                        &["instance-profile/"],
+                        "an instance profile ARN",
+                    );
+                } else if profile.is_empty()
+                    || profile.len() > 128
+                    || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+                {
                     self.err(
                         &format!("{lp}/instance_profile"),
                         format!("`{}` is not an instance profile name", truncate(profile)),
@@ -35,7 +48,11 @@ impl V<'_> {
                 }
             }
             if !is_instance_type(&lt.instance_type) {
-                self.err(&format!("{lp}/instance_type"), format!("`{}` is not an instance type", lt.instance_type), "for example `t3.micro` or `m7g.large`");
+                self.err(
+                    &format!("{lp}/instance_type"),
+                    format!("`{}` is not an instance type", lt.instance_type),
+                    "for example `t3.micro` or `m7g.large`",
+                );
             }
             for (i, sg) in lt.security_groups.iter().enumerate() {
                 self.reference_or_id(&format!("{lp}/security_groups/{i}"), K::SecurityGroup, sg, "sg-");
@@ -59,7 +76,11 @@ impl V<'_> {
                 let rp = format!("{lp}/root_volume");
                 let kind = rv.kind.as_str();
                 if !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&kind) {
-                    self.err(&format!("{rp}/type"), format!("`{}` is not an EBS volume type", rv.kind), "gp3, gp2, io1, io2, st1, sc1 or standard");
+                    self.err(
+                        &format!("{rp}/type"),
+                        format!("`{}` is not an EBS volume type", rv.kind),
+                        "gp3, gp2, io1, io2, st1, sc1 or standard",
+                    );
                 } else if matches!(kind, "io1" | "io2") && rv.iops.is_none() {
                     self.err(
                         &format!("{rp}/type"),
@@ -67,10 +88,18 @@ impl V<'_> {
                         "provisioned IOPS volumes are created with their IOPS: add `iops: 3000`, or use gp3",
                     );
                 } else if rv.iops.is_some() && !matches!(kind, "io1" | "io2" | "gp3") {
-                    self.err(&format!("{rp}/iops"), format!("`iops` does not apply to {kind} volumes"), "io1, io2 and gp3 take provisioned IOPS");
+                    self.err(
+                        &format!("{rp}/iops"),
+                        format!("`iops` does not apply to {kind} volumes"),
+                        "io1, io2 and gp3 take provisioned IOPS",
+                    );
                 }
                 if rv.throughput.is_some() && kind != "gp3" {
-                    self.err(&format!("{rp}/throughput"), format!("`throughput` does not apply to {kind} volumes"), "only gp3 takes a throughput");
+                    self.err(
+                        &format!("{rp}/throughput"),
+                        format!("`throughput` does not apply to {kind} volumes"),
+                        "only gp3 takes a throughput",
+                    );
                 }
                 if let Some(t) = rv.throughput.filter(|t| !(125..=1000).contains(t)) {
                     self.err(&format!("{rp}/throughput"), format!("{t} MiB/s is outside 125–1000"), "");
@@ -89,9 +118,20 @@ impl V<'_> {
         for (device, v) in &lt.volumes {
             let vp = format!("{lp}/volumes/{}", escape(device));
             if !device.starts_with("/dev/") && !device.starts_with("xvd") {
-                self.err_key(&vp, format!("`{}` is not a device name", truncate(device)), "for example `/dev/sdf` or `/dev/xvdb`");
+                self.err_key(
+                    &vp,
+                    format!("`{}` is not a device name", truncate(device)),
+                    "for example `/dev/sdf` or `/dev/xvdb`",
+                );
             }
-            let set = [v.size.is_some(), v.kind.is_some(), v.encrypted.is_some(), v.iops.is_some(), v.throughput.is_some(), v.snapshot.is_some()];
+            let set = [
+                v.size.is_some(),
+                v.kind.is_some(),
+                v.encrypted.is_some(),
+                v.iops.is_some(),
+                v.throughput.is_some(),
+                v.snapshot.is_some(),
+            ];
             if v.no_device && set.iter().any(|b| *b) {
                 self.err_key(&vp, "`no_device` suppresses the device: it takes no volume settings", "");
             }
@@ -100,12 +140,20 @@ impl V<'_> {
             }
             if let Some(kind) = v.kind.as_deref() {
                 if !["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&kind) {
-                    self.err(&format!("{vp}/type"), format!("`{kind}` is not an EBS volume type"), "gp3, gp2, io1, io2, st1, sc1 or standard");
+                    self.err(
+                        &format!("{vp}/type"),
+                        format!("`{kind}` is not an EBS volume type"),
+                        "gp3, gp2, io1, io2, st1, sc1 or standard",
+                    );
                 } else if matches!(kind, "io1" | "io2") && v.iops.is_none() {
                     self.err(&format!("{vp}/type"), format!("an {kind} volume needs `iops`"), "");
                 }
                 if v.throughput.is_some() && kind != "gp3" {
-                    self.err(&format!("{vp}/throughput"), format!("`throughput` does not apply to {kind} volumes"), "only gp3 takes a throughput");
+                    self.err(
+                        &format!("{vp}/throughput"),
+                        format!("`throughput` does not apply to {kind} volumes"),
+                        "only gp3 takes a throughput",
+                    );
                 }
             }
             if let Some(snap) = &v.snapshot
@@ -129,14 +177,22 @@ impl V<'_> {
                 self.err_key(&np, format!("device index {} is used twice on network card {}", index.1, index.0), "");
             }
             if n.public_ip.is_some() && index != (0, 0) {
-                self.err(&format!("{np}/public_ip"), "only the primary interface (device 0) takes a public IP address", "");
+                self.err(
+                    &format!("{np}/public_ip"),
+                    "only the primary interface (device 0) takes a public IP address",
+                    "",
+                );
             }
             for (j, sg) in n.security_groups.iter().enumerate() {
                 self.reference_or_id(&format!("{np}/security_groups/{j}"), K::SecurityGroup, sg, "sg-");
             }
         }
         if lt.cpu_credits.is_some() && !lt.instance_type.starts_with('t') {
-            self.err(&format!("{lp}/cpu_credits"), format!("CPU credits are for burstable (T) instances, not {}", lt.instance_type), "");
+            self.err(
+                &format!("{lp}/cpu_credits"),
+                format!("CPU credits are for burstable (T) instances, not {}", lt.instance_type),
+                "",
+            );
         }
         if let Some(p) = &lt.placement
             && p.partition.is_some()
@@ -166,7 +222,11 @@ impl V<'_> {
             }
             if let Some(d) = g.desired {
                 if d < g.min || d > g.max {
-                    self.err(&format!("{gp}/desired"), format!("desired ({d}) is outside min–max ({}–{})", g.min, g.max), "");
+                    self.err(
+                        &format!("{gp}/desired"),
+                        format!("desired ({d}) is outside min–max ({}–{})", g.min, g.max),
+                        "",
+                    );
                 }
             } else if g.pin_desired {
                 self.err(&format!("{gp}/pin_desired"), "`pin_desired` needs `desired`", "");
@@ -176,7 +236,11 @@ impl V<'_> {
             }
             let ltp = format!("{gp}/launch_template");
             let lt_name = g.launch_template.name().to_string();
-            let lt_pointer = if matches!(g.launch_template, LaunchTemplateRef::Versioned(_)) { format!("{ltp}/name") } else { ltp.clone() };
+            let lt_pointer = if matches!(g.launch_template, LaunchTemplateRef::Versioned(_)) {
+                format!("{ltp}/name")
+            } else {
+                ltp.clone()
+            };
             if self.reference(&lt_pointer, K::LaunchTemplate, &lt_name)
                 && let (Some(lt), Some(_)) = (self.s.launch_templates.get(&lt_name), &g.mixed_instances)
                 && lt.spot.is_some()
@@ -215,22 +279,39 @@ impl V<'_> {
                     }
                 }
                 if r.alarms.len() > 10 {
-                    self.err(&format!("{gp}/instance_refresh/alarms"), "an instance refresh is stopped by at most 10 alarms", "");
+                    self.err(
+                        &format!("{gp}/instance_refresh/alarms"),
+                        "an instance refresh is stopped by at most 10 alarms",
+                        "",
+                    );
                 }
             }
             if let Some(m) = &g.mixed_instances {
                 match (&m.requirements, m.types.len()) {
-                    (None, 0) => self.err_key(&format!("{gp}/mixed_instances"), "a mixed instances group lists `types` or gives `requirements`", ""),
-                    (Some(_), n) if n > 0 => {
-                        self.err_key(&format!("{gp}/mixed_instances/requirements"), "`requirements` choose the types: leave `types` out", "")
-                    }
-                    (None, n) if n > 40 => self.err(&format!("{gp}/mixed_instances/types"), "a mixed instances group lists 1 to 40 instance types", ""),
+                    (None, 0) => self.err_key(
+                        &format!("{gp}/mixed_instances"),
+                        "a mixed instances group lists `types` or gives `requirements`",
+                        "",
+                    ),
+                    (Some(_), n) if n > 0 => self.err_key(
+                        &format!("{gp}/mixed_instances/requirements"),
+                        "`requirements` choose the types: leave `types` out",
+                        "",
+                    ),
+                    (None, n) if n > 40 => self.err(
+                        &format!("{gp}/mixed_instances/types"),
+                        "a mixed instances group lists 1 to 40 instance types",
+                        "",
+                    ),
                     _ => {}
                 }
                 if let Some(r) = &m.requirements {
                     let rp = format!("{gp}/mixed_instances/requirements");
-                    for (field, range) in [("vcpus", Some(&r.vcpus)), ("memory_mib", Some(&r.memory_mib)), ("accelerator_count", r.accelerator_count.as_ref())]
-                    {
+                    for (field, range) in [
+                        ("vcpus", Some(&r.vcpus)),
+                        ("memory_mib", Some(&r.memory_mib)),
+                        ("accelerator_count", r.accelerator_count.as_ref()),
+                    ] {
                         if let Some(range) = range
                             && let (Some(lo), Some(hi)) = (range.min, range.max)
                             && lo > hi
@@ -242,23 +323,45 @@ impl V<'_> {
                         self.err(&rp, "`vcpus` and `memory_mib` need a `min` (AWS requires one)", "");
                     }
                     if !r.allowed_types.is_empty() && !r.excluded_types.is_empty() {
-                        self.err(&format!("{rp}/allowed_types"), "`allowed_types` and `excluded_types` do not go together", "");
+                        self.err(
+                            &format!("{rp}/allowed_types"),
+                            "`allowed_types` and `excluded_types` do not go together",
+                            "",
+                        );
                     }
                     for (field, values, allowed) in [
-                        ("cpu_manufacturers", &r.cpu_manufacturers, &["intel", "amd", "amazon-web-services", "apple"][..]),
+                        (
+                            "cpu_manufacturers",
+                            &r.cpu_manufacturers,
+                            &["intel", "amd", "amazon-web-services", "apple"][..],
+                        ),
                         ("accelerator_types", &r.accelerator_types, &["gpu", "fpga", "inference"][..]),
                     ] {
                         if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str())) {
-                            self.err(&format!("{rp}/{field}"), format!("`{}` is not one of {}", truncate(bad), allowed.join(", ")), "");
+                            self.err(
+                                &format!("{rp}/{field}"),
+                                format!("`{}` is not one of {}", truncate(bad), allowed.join(", ")),
+                                "",
+                            );
                         }
                     }
-                    if let Some(b) = r.burstable.as_deref().filter(|b| !["included", "excluded", "required"].contains(b)) {
-                        self.err(&format!("{rp}/burstable"), format!("`{}` is not included, excluded or required", truncate(b)), "");
+                    if let Some(b) =
+                        r.burstable.as_deref().filter(|b| !["included", "excluded", "required"].contains(b))
+                    {
+                        self.err(
+                            &format!("{rp}/burstable"),
+                            format!("`{}` is not included, excluded or required", truncate(b)),
+                            "",
+                        );
                     }
                 }
                 for (i, t) in m.types.iter().enumerate() {
                     if !is_instance_type(t) {
-                        self.err(&format!("{gp}/mixed_instances/types/{i}"), format!("`{t}` is not an instance type"), "");
+                        self.err(
+                            &format!("{gp}/mixed_instances/types/{i}"),
+                            format!("`{t}` is not an instance type"),
+                            "",
+                        );
                     }
                 }
                 let wp = format!("{gp}/mixed_instances/weighted_capacity");
@@ -277,15 +380,27 @@ impl V<'_> {
                 if !m.weighted_capacity.is_empty()
                     && let Some(t) = m.types.iter().find(|t| !m.weighted_capacity.contains_key(*t))
                 {
-                    self.err_key(&wp, format!("`{}` has no weight", truncate(t)), "AWS takes a weight for every type or for none");
+                    self.err_key(
+                        &wp,
+                        format!("`{}` has no weight", truncate(t)),
+                        "AWS takes a weight for every type or for none",
+                    );
                 }
             }
             for (i, tg) in g.target_groups.iter().enumerate() {
                 let tgp = format!("{gp}/target_groups/{i}");
                 // A load balancer dropped for its own mistake may be the one forwarding there.
                 let lb_dropped = self.broken.iter().any(|(section, _)| section == "load_balancers");
-                if self.reference(&tgp, K::TargetGroup, tg) && !lb_dropped && !lb_tgs.contains(tg.as_str()) && self.s.target_groups.contains_key(tg) {
-                    self.warn_key(&tgp, format!("target group `{tg}` is not forwarded to by any listener"), "its instances will receive no traffic");
+                if self.reference(&tgp, K::TargetGroup, tg)
+                    && !lb_dropped
+                    && !lb_tgs.contains(tg.as_str())
+                    && self.s.target_groups.contains_key(tg)
+                {
+                    self.warn_key(
+                        &tgp,
+                        format!("target group `{tg}` is not forwarded to by any listener"),
+                        "its instances will receive no traffic",
+                    );
                 }
             }
             if let Some(hc) = &g.health_check
@@ -302,7 +417,11 @@ impl V<'_> {
                 && life != 0
                 && !(86_400..=31_536_000).contains(&life)
             {
-                self.err(&format!("{gp}/max_instance_lifetime"), format!("{life} s is not allowed"), "0 (off) or 86400–31536000 seconds (1 to 365 days)");
+                self.err(
+                    &format!("{gp}/max_instance_lifetime"),
+                    format!("{life} s is not allowed"),
+                    "0 (off) or 86400–31536000 seconds (1 to 365 days)",
+                );
             }
             self.group_extras(&gp, name, g);
             if let Some(r) = &g.instance_refresh {
@@ -311,14 +430,23 @@ impl V<'_> {
                 {
                     self.err(
                         &format!("{gp}/instance_refresh"),
-                        format!("min_healthy_percentage {min} and max_healthy_percentage {max} are more than 100 apart"),
+                        format!(
+                            "min_healthy_percentage {min} and max_healthy_percentage {max} are more than 100 apart"
+                        ),
                         "AWS allows a spread of at most 100",
                     );
                 }
                 if !r.checkpoints.is_empty() {
                     let ascending = r.checkpoints.windows(2).all(|w| w[0] < w[1]);
-                    if !ascending || r.checkpoints.last() != Some(&100) || r.checkpoints.iter().any(|c| *c == 0 || *c > 100) {
-                        self.err(&format!("{gp}/instance_refresh/checkpoints"), "checkpoints must ascend from 1 and end at 100", "for example [20, 50, 100]");
+                    if !ascending
+                        || r.checkpoints.last() != Some(&100)
+                        || r.checkpoints.iter().any(|c| *c == 0 || *c > 100)
+                    {
+                        self.err(
+                            &format!("{gp}/instance_refresh/checkpoints"),
+                            "checkpoints must ascend from 1 and end at 100",
+                            "for example [20, 50, 100]",
+                        );
                     }
                 }
             }
@@ -342,9 +470,11 @@ impl V<'_> {
             let physical = h.name.clone().unwrap_or_else(|| format!("{}-{hook}", self.s.stack));
             let allowed = |n: &str| n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'));
             match &h.name {
-                Some(given) if !allowed(given) || given.is_empty() || given.len() > 255 => {
-                    self.err(&format!("{hp}/name"), format!("`{}` is not a hook name", truncate(given)), "letters, digits, `-`, `_` and `/`; 1–255 characters")
-                }
+                Some(given) if !allowed(given) || given.is_empty() || given.len() > 255 => self.err(
+                    &format!("{hp}/name"),
+                    format!("`{}` is not a hook name", truncate(given)),
+                    "letters, digits, `-`, `_` and `/`; 1–255 characters",
+                ),
                 None if physical.len() > 255 || !allowed(hook) => self.err_key(
                     &hp,
                     format!("hook `{hook}` cannot be named `{physical}`"),
@@ -353,7 +483,11 @@ impl V<'_> {
                 _ => {}
             }
             if let Some(first) = names.insert(physical.clone(), hook) {
-                self.err_key(&hp, format!("hooks `{first}` and `{hook}` are both named `{}`", truncate(&physical)), "a group's hook names are unique");
+                self.err_key(
+                    &hp,
+                    format!("hooks `{first}` and `{hook}` are both named `{}`", truncate(&physical)),
+                    "a group's hook names are unique",
+                );
             }
             if let Some(target) = &h.notification_target {
                 let service = target.split(':').nth(2).unwrap_or_default();
@@ -393,26 +527,37 @@ impl V<'_> {
             let np = format!("{gp}/notifications/{i}");
             self.topic_ref(&format!("{np}/topic"), &n.topic, "");
             if !topics.insert(n.topic.as_str()) {
-                self.err(&format!("{np}/topic"), format!("group `{name}` already notifies this topic"), "list every event of a topic in one entry");
+                self.err(
+                    &format!("{np}/topic"),
+                    format!("group `{name}` already notifies this topic"),
+                    "list every event of a topic in one entry",
+                );
             }
         }
         if let Some(r) = &g.capacity_reservations {
             let rp = format!("{gp}/capacity_reservations");
             for (i, id) in r.ids.iter().enumerate() {
                 if !id.starts_with("cr-") {
-                    self.err(&format!("{rp}/ids/{i}"), format!("`{}` is not a capacity reservation id", truncate(id)), "ids look like `cr-0123456789abcdef0`");
+                    self.err(
+                        &format!("{rp}/ids/{i}"),
+                        format!("`{}` is not a capacity reservation id", truncate(id)),
+                        "ids look like `cr-0123456789abcdef0`",
+                    );
                 }
             }
             for (i, arn) in r.groups.iter().enumerate() {
-                if let Some(problem) = arn_problem(arn, "resource-groups", &["group/"], self.s.region.as_deref(), false) {
+                if let Some(problem) = arn_problem(arn, "resource-groups", &["group/"], self.s.region.as_deref(), false)
+                {
                     self.err(&format!("{rp}/groups/{i}"), format!("not a resource group ARN: {problem}"), "");
                 }
             }
             let targets = !r.ids.is_empty() || !r.groups.is_empty();
             match r.preference {
-                Some(ReservationPreference::None) if targets => {
-                    self.err(&format!("{rp}/preference"), "`none` uses no reservation, so `ids` and `groups` would be ignored", "")
-                }
+                Some(ReservationPreference::None) if targets => self.err(
+                    &format!("{rp}/preference"),
+                    "`none` uses no reservation, so `ids` and `groups` would be ignored",
+                    "",
+                ),
                 Some(ReservationPreference::Only) if !targets => {
                     self.err_key(&rp, "`only` launches into reservations alone, so it needs `ids` or `groups`", "")
                 }
@@ -420,27 +565,48 @@ impl V<'_> {
             }
         }
         if let Some(m) = &g.instance_maintenance
-            && (m.max_healthy_percentage < m.min_healthy_percentage || m.max_healthy_percentage - m.min_healthy_percentage > 100)
+            && (m.max_healthy_percentage < m.min_healthy_percentage
+                || m.max_healthy_percentage - m.min_healthy_percentage > 100)
         {
-            self.err(&format!("{gp}/instance_maintenance"), "the healthy percentages are more than 100 apart", "AWS allows a spread of at most 100");
+            self.err(
+                &format!("{gp}/instance_maintenance"),
+                "the healthy percentages are more than 100 apart",
+                "AWS allows a spread of at most 100",
+            );
         }
     }
 
     pub(super) fn scaling_policies(&mut self) {
-        let triggered: HashSet<&str> =
-            self.s.alarms.values().flat_map(|a| a.actions.iter().chain(&a.ok_actions).chain(&a.insufficient_data_actions)).map(String::as_str).collect();
+        let triggered: HashSet<&str> = self
+            .s
+            .alarms
+            .values()
+            .flat_map(|a| a.actions.iter().chain(&a.ok_actions).chain(&a.insufficient_data_actions))
+            .map(String::as_str)
+            .collect();
         for (name, pol) in &self.s.scaling_policies {
             let pp = p(&["scaling_policies", name]);
             let group_ok = self.reference(&format!("{pp}/group"), K::AutoScalingGroup, &pol.group);
             let group = self.s.autoscaling_groups.get(&pol.group);
-            let kinds = [pol.target_tracking.is_some(), pol.step.is_some(), pol.simple.is_some(), pol.predictive.is_some()].iter().filter(|b| **b).count();
+            let kinds =
+                [pol.target_tracking.is_some(), pol.step.is_some(), pol.simple.is_some(), pol.predictive.is_some()]
+                    .iter()
+                    .filter(|b| **b)
+                    .count();
             if kinds != 1 {
-                self.err_key(&pp, format!("scaling policy `{name}` needs exactly one of `target_tracking`, `step`, `simple`, `predictive`"), "");
+                self.err_key(
+                    &pp,
+                    format!(
+                        "scaling policy `{name}` needs exactly one of `target_tracking`, `step`, `simple`, `predictive`"
+                    ),
+                    "",
+                );
                 continue;
             }
             if let Some(tt) = &pol.target_tracking {
                 let tp = format!("{pp}/target_tracking");
-                match [tt.metric.is_some(), tt.custom.is_some(), tt.expression.is_some()].iter().filter(|b| **b).count() {
+                match [tt.metric.is_some(), tt.custom.is_some(), tt.expression.is_some()].iter().filter(|b| **b).count()
+                {
                     0 => self.err(
                         &tp,
                         "target tracking needs `metric`, `custom` or `expression`",
@@ -450,13 +616,18 @@ impl V<'_> {
                     _ => self.err(&tp, "target tracking takes one of `metric`, `custom` or `expression`", ""),
                 }
                 if tt.expression.is_some() == tt.metrics.is_empty() {
-                    self.err(&tp, "`expression` and `metrics` go together: the expression is computed from the metrics", "");
+                    self.err(
+                        &tp,
+                        "`expression` and `metrics` go together: the expression is computed from the metrics",
+                        "",
+                    );
                 }
                 if tt.metrics.len() > 10 {
                     self.err(&format!("{tp}/metrics"), "metric math takes at most 10 metrics", "");
                 }
                 for id in tt.metrics.keys() {
-                    let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                     if !ok || id == "tracked" {
                         self.err_key(
                             &format!("{tp}/metrics/{}", escape(id)),
@@ -466,9 +637,14 @@ impl V<'_> {
                     }
                 }
                 if let Some(expr) = &tt.expression {
-                    let named = |id: &str| expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == id);
+                    let named =
+                        |id: &str| expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == id);
                     if let Some(unused) = tt.metrics.keys().find(|id| !named(id)) {
-                        self.err_key(&format!("{tp}/metrics/{}", escape(unused)), format!("`{}` is not used by the expression", truncate(unused)), "");
+                        self.err_key(
+                            &format!("{tp}/metrics/{}", escape(unused)),
+                            format!("`{}` is not used by the expression", truncate(unused)),
+                            "",
+                        );
                     }
                 }
                 if tt.metric == Some(PredefinedMetric::Cpu) && tt.target > 100.0 {
@@ -477,22 +653,40 @@ impl V<'_> {
                 if tt.target <= 0.0 {
                     self.err(&format!("{tp}/target"), "the target value must be greater than 0", "");
                 }
-                self.metric_target_group(&tp, tt.metric, tt.target_group.as_deref(), group_ok.then_some(()).and(group), &pol.group);
+                self.metric_target_group(
+                    &tp,
+                    tt.metric,
+                    tt.target_group.as_deref(),
+                    group_ok.then_some(()).and(group),
+                    &pol.group,
+                );
             }
             if let Some(pr) = &pol.predictive {
                 let tp = format!("{pp}/predictive");
                 if pr.target <= 0.0 {
                     self.err(&format!("{tp}/target"), "the target value must be greater than 0", "");
                 }
-                if pr.max_capacity_buffer.is_some() && pr.max_capacity_behavior != MaxCapacityBehavior::IncreaseMaxCapacity {
-                    self.err(&format!("{tp}/max_capacity_buffer"), "`max_capacity_buffer` needs `max_capacity_behavior: increase_max_capacity`", "");
+                if pr.max_capacity_buffer.is_some()
+                    && pr.max_capacity_behavior != MaxCapacityBehavior::IncreaseMaxCapacity
+                {
+                    self.err(
+                        &format!("{tp}/max_capacity_buffer"),
+                        "`max_capacity_buffer` needs `max_capacity_behavior: increase_max_capacity`",
+                        "",
+                    );
                 }
                 match (pr.metric.is_some(), pr.scaling_metric.is_some(), pr.load_metric.is_some()) {
                     (true, false, false) | (false, true, true) => {}
                     (true, _, _) => self.err(&tp, "predictive scaling takes a predefined `metric` or custom `scaling_metric` and `load_metric`, not both", ""),
                     _ => self.err(&tp, "predictive scaling needs `metric`, or both `scaling_metric` and `load_metric`", ""),
                 }
-                self.metric_target_group(&tp, pr.metric, pr.target_group.as_deref(), group_ok.then_some(()).and(group), &pol.group);
+                self.metric_target_group(
+                    &tp,
+                    pr.metric,
+                    pr.target_group.as_deref(),
+                    group_ok.then_some(()).and(group),
+                    &pol.group,
+                );
             }
             if let Some(st) = &pol.step {
                 let sp = format!("{pp}/step");
@@ -508,7 +702,9 @@ impl V<'_> {
                 self.err_key(
                     &pp,
                     format!("step scaling policy `{name}` has no alarm"),
-                    format!("add an alarm with `actions: [{name}]`; its threshold is what the step bounds are relative to"),
+                    format!(
+                        "add an alarm with `actions: [{name}]`; its threshold is what the step bounds are relative to"
+                    ),
                 );
             }
             if pol.simple.is_some() && !triggered.contains(name.as_str()) {
@@ -522,7 +718,8 @@ impl V<'_> {
                 let cooldown = si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN);
                 let warmup = g.default_instance_warmup;
                 if let Some(w) = warmup.filter(|w| cooldown < *w) {
-                    let at = if si.cooldown.is_some() { format!("{pp}/simple/cooldown") } else { format!("{pp}/simple") };
+                    let at =
+                        if si.cooldown.is_some() { format!("{pp}/simple/cooldown") } else { format!("{pp}/simple") };
                     self.warn_key(
                         &at,
                         format!("cooldown {cooldown} s is shorter than the {w} s instances of `{}` need to warm up", pol.group),
@@ -543,7 +740,11 @@ impl V<'_> {
     ) {
         match (metric, tg) {
             (Some(PredefinedMetric::AlbRequestsPerTarget), None) => {
-                self.err(tp, "`alb_requests_per_target` needs `target_group`", "the target group whose requests per target are tracked");
+                self.err(
+                    tp,
+                    "`alb_requests_per_target` needs `target_group`",
+                    "the target group whose requests per target are tracked",
+                );
             }
             (Some(PredefinedMetric::AlbRequestsPerTarget), Some(tg)) => {
                 let tgp = format!("{tp}/target_group");
@@ -568,7 +769,9 @@ impl V<'_> {
                     }
                 }
             }
-            (Some(_), Some(_)) => self.err(&format!("{tp}/target_group"), "`target_group` applies to `alb_requests_per_target` only", ""),
+            (Some(_), Some(_)) => {
+                self.err(&format!("{tp}/target_group"), "`target_group` applies to `alb_requests_per_target` only", "")
+            }
             _ => {}
         }
     }
@@ -602,14 +805,22 @@ impl V<'_> {
                         "each step's lower bound must equal the previous step's upper bound",
                     );
                 }
-                (None, _) => self.err(&format!("{sp}/steps/{j}"), "a step follows one that has no upper bound", "only the last step may be open upward"),
+                (None, _) => self.err(
+                    &format!("{sp}/steps/{j}"),
+                    "a step follows one that has no upper bound",
+                    "only the last step may be open upward",
+                ),
                 _ => {}
             }
         }
         if let Some(agg) = &st.aggregation
             && !["Average", "Minimum", "Maximum"].contains(&agg.as_str())
         {
-            self.err(&format!("{sp}/aggregation"), format!("`{agg}` is not a metric aggregation"), "Average, Minimum or Maximum");
+            self.err(
+                &format!("{sp}/aggregation"),
+                format!("`{agg}` is not a metric aggregation"),
+                "Average, Minimum or Maximum",
+            );
         }
     }
 
@@ -618,7 +829,11 @@ impl V<'_> {
             let ap = p(&["scheduled_actions", name]);
             self.reference(&format!("{ap}/group"), K::AutoScalingGroup, &a.group);
             if a.min.is_none() && a.max.is_none() && a.desired.is_none() {
-                self.err_key(&ap, format!("scheduled action `{name}` changes nothing"), "set at least one of `min`, `max`, `desired`");
+                self.err_key(
+                    &ap,
+                    format!("scheduled action `{name}` changes nothing"),
+                    "set at least one of `min`, `max`, `desired`",
+                );
             }
             if let (Some(min), Some(max)) = (a.min, a.max)
                 && min > max
@@ -628,10 +843,18 @@ impl V<'_> {
             if let Some(d) = a.desired
                 && (a.min.is_some_and(|m| d < m) || a.max.is_some_and(|m| d > m))
             {
-                self.err(&format!("{ap}/desired"), format!("desired ({d}) is outside the min–max this action sets"), "");
+                self.err(
+                    &format!("{ap}/desired"),
+                    format!("desired ({d}) is outside the min–max this action sets"),
+                    "",
+                );
             }
             if a.recurrence.is_none() && a.start.is_none() {
-                self.err_key(&ap, format!("scheduled action `{name}` never runs"), "give `recurrence` (cron) to repeat, or `start` to run once");
+                self.err_key(
+                    &ap,
+                    format!("scheduled action `{name}` never runs"),
+                    "give `recurrence` (cron) to repeat, or `start` to run once",
+                );
             }
             if let Some(cron) = &a.recurrence
                 && let Err(e) = check_cron(cron)
@@ -657,7 +880,11 @@ impl V<'_> {
                 if let Some(t) = v
                     && !is_iso_time(t)
                 {
-                    self.err(&format!("{ap}/{field}"), format!("`{t}` is not an ISO 8601 time"), "for example `2026-12-01T08:00:00Z`");
+                    self.err(
+                        &format!("{ap}/{field}"),
+                        format!("`{t}` is not an ISO 8601 time"),
+                        "for example `2026-12-01T08:00:00Z`",
+                    );
                 }
             }
             if let (Some(s), Some(e)) = (&a.start, &a.end)

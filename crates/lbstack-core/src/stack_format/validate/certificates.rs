@@ -7,7 +7,10 @@ impl V<'_> {
         for (name, c) in &self.s.certificates {
             let cp = p(&["certificates", name]);
             self.tags(&format!("{cp}/tags"), &c.tags);
-            let modes = [c.domain.is_some(), c.import.is_some(), c.arn.is_some(), c.lookup.is_some()].iter().filter(|b| **b).count();
+            let modes = [c.domain.is_some(), c.import.is_some(), c.arn.is_some(), c.lookup.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
             if modes != 1 {
                 self.err_key(
                     &cp,
@@ -18,7 +21,11 @@ impl V<'_> {
             }
             if let Some(domain) = &c.domain {
                 if !is_domain(domain, true) {
-                    self.err(&format!("{cp}/domain"), format!("`{domain}` is not a domain name"), "for example `shop.example.com` or `*.example.com`");
+                    self.err(
+                        &format!("{cp}/domain"),
+                        format!("`{domain}` is not a domain name"),
+                        "for example `shop.example.com` or `*.example.com`",
+                    );
                 }
                 if c.validation_zone.is_none() {
                     self.err_key(
@@ -34,10 +41,18 @@ impl V<'_> {
                 }
             } else {
                 if !c.alternative_names.is_empty() {
-                    self.err(&format!("{cp}/alternative_names"), "`alternative_names` only applies when requesting with `domain`", "");
+                    self.err(
+                        &format!("{cp}/alternative_names"),
+                        "`alternative_names` only applies when requesting with `domain`",
+                        "",
+                    );
                 }
                 if c.validation_zone.is_some() {
-                    self.err(&format!("{cp}/validation_zone"), "`validation_zone` only applies when requesting with `domain`", "");
+                    self.err(
+                        &format!("{cp}/validation_zone"),
+                        "`validation_zone` only applies when requesting with `domain`",
+                        "",
+                    );
                 }
             }
             if let Some(arn) = &c.arn {
@@ -53,18 +68,29 @@ impl V<'_> {
                 );
             }
             if c.is_existing() && !c.tags.is_empty() {
-                self.err(&format!("{cp}/tags"), "tags apply to certificates the stack owns", "an existing certificate (`arn`, `lookup`) is used as is");
+                self.err(
+                    &format!("{cp}/tags"),
+                    "tags apply to certificates the stack owns",
+                    "an existing certificate (`arn`, `lookup`) is used as is",
+                );
             }
             if let Some(imp) = &c.import {
                 // What ImportCertificate would refuse: not PEM, not X.509, expired, a key that is
                 // not a key or not this certificate's, a chain that is not certificates.
                 let ip = format!("{cp}/import");
                 let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
-                let cert = self.file(&format!("{ip}/certificate"), &imp.certificate, pem::MAX_PEM_BYTES).and_then(|bytes| {
-                    pem::check_certificate(&bytes, now)
-                        .map_err(|why| self.err(&format!("{ip}/certificate"), format!("`{}`: {why}", truncate(&imp.certificate)), ""))
-                        .ok()
-                });
+                let cert =
+                    self.file(&format!("{ip}/certificate"), &imp.certificate, pem::MAX_PEM_BYTES).and_then(|bytes| {
+                        pem::check_certificate(&bytes, now)
+                            .map_err(|why| {
+                                self.err(
+                                    &format!("{ip}/certificate"),
+                                    format!("`{}`: {why}", truncate(&imp.certificate)),
+                                    "",
+                                )
+                            })
+                            .ok()
+                    });
                 if let Some(bytes) = self.file(&format!("{ip}/private_key"), &imp.private_key, pem::MAX_PEM_BYTES)
                     && let Err(why) = pem::check_private_key(&bytes, cert.as_ref().map(|c| &c.key))
                 {

@@ -10,13 +10,21 @@ impl V<'_> {
             self.tags(&format!("{cp}/tags"), &c.tags);
             let full = format!("{}-{name}", self.s.stack);
             if full.len() > 255 || self.s.alarms.contains_key(name) {
-                let why = if full.len() > 255 { "is longer than 255 characters" } else { "is taken by an alarm of the same key" };
+                let why = if full.len() > 255 {
+                    "is longer than 255 characters"
+                } else {
+                    "is taken by an alarm of the same key"
+                };
                 self.err_key(&cp, format!("alarm name `{}` {why}", truncate(&full)), "");
             }
             let rp = format!("{cp}/rule");
             let references = c.references();
             if c.rule.trim().is_empty() || c.rule.len() > 10240 || references.is_empty() {
-                self.err(&rp, "a rule names at least one alarm, in at most 10240 characters", "e.g. `ALARM(errors) AND ALARM(latency)`");
+                self.err(
+                    &rp,
+                    "a rule names at least one alarm, in at most 10240 characters",
+                    "e.g. `ALARM(errors) AND ALARM(latency)`",
+                );
             }
             for (_, alarm) in &references {
                 if alarm == name {
@@ -25,9 +33,17 @@ impl V<'_> {
                     self.reference(&rp, K::Alarm, alarm);
                 }
             }
-            for (field, list) in [("actions", &c.actions), ("ok_actions", &c.ok_actions), ("insufficient_data_actions", &c.insufficient_data_actions)] {
+            for (field, list) in [
+                ("actions", &c.actions),
+                ("ok_actions", &c.ok_actions),
+                ("insufficient_data_actions", &c.insufficient_data_actions),
+            ] {
                 for (i, topic) in list.iter().enumerate() {
-                    self.topic_ref(&format!("{cp}/{field}/{i}"), topic, "composite alarms notify; they cannot run scaling policies");
+                    self.topic_ref(
+                        &format!("{cp}/{field}/{i}"),
+                        topic,
+                        "composite alarms notify; they cannot run scaling policies",
+                    );
                 }
             }
             if c.description.as_ref().is_some_and(|d| d.chars().count() > 1024) {
@@ -45,12 +61,20 @@ impl V<'_> {
                 self.err_key(&ap, format!("alarm name `{}` is longer than 255 characters", truncate(&full)), "");
             }
             if !(al.period == 10 || al.period == 30 || (al.period >= 60 && al.period % 60 == 0)) {
-                self.err(&format!("{ap}/period"), format!("a period of {} s is not allowed", al.period), "10, 30, or a multiple of 60 seconds");
+                self.err(
+                    &format!("{ap}/period"),
+                    format!("a period of {} s is not allowed", al.period),
+                    "10, 30, or a multiple of 60 seconds",
+                );
             }
             let window = al.period as u64 * al.evaluation_periods as u64;
             let limit = if al.period >= 3600 { 7 * 86_400 } else { 86_400 };
             if window > limit {
-                self.err(&format!("{ap}/evaluation_periods"), format!("period × evaluation_periods is {window} s; the limit is {limit} s"), "");
+                self.err(
+                    &format!("{ap}/evaluation_periods"),
+                    format!("period × evaluation_periods is {window} s; the limit is {limit} s"),
+                    "",
+                );
             }
             if let Some(d) = al.datapoints_to_alarm
                 && d > al.evaluation_periods
@@ -71,7 +95,11 @@ impl V<'_> {
                 );
             }
             self.alarm_watches(&ap, name, al);
-            for (field, list) in [("actions", &al.actions), ("ok_actions", &al.ok_actions), ("insufficient_data_actions", &al.insufficient_data_actions)] {
+            for (field, list) in [
+                ("actions", &al.actions),
+                ("ok_actions", &al.ok_actions),
+                ("insufficient_data_actions", &al.insufficient_data_actions),
+            ] {
                 for (i, act) in list.iter().enumerate() {
                     let actp = format!("{ap}/{field}/{i}");
                     if act.starts_with("arn:") {
@@ -116,9 +144,11 @@ impl V<'_> {
     /// over named metrics.
     pub(super) fn alarm_watches(&mut self, ap: &str, name: &str, al: &Alarm) {
         match (&al.metric, &al.expression) {
-            (Some(_), Some(_)) => {
-                self.err_key(ap, format!("alarm `{name}` has both `metric` and `expression`"), "watch one metric, or an expression over `metrics`")
-            }
+            (Some(_), Some(_)) => self.err_key(
+                ap,
+                format!("alarm `{name}` has both `metric` and `expression`"),
+                "watch one metric, or an expression over `metrics`",
+            ),
             (None, None) => self.err_key(ap, format!("alarm `{name}` needs a `metric` or an `expression`"), ""),
             _ => {}
         }
@@ -126,7 +156,11 @@ impl V<'_> {
             self.alarm_metric(ap, name, metric, &al.namespace, &al.dimensions);
         }
         if al.expression.is_none() && !al.metrics.is_empty() {
-            self.err(&format!("{ap}/metrics"), "`metrics` are the inputs of an `expression`", "add `expression`, e.g. `100 * errors / requests`");
+            self.err(
+                &format!("{ap}/metrics"),
+                "`metrics` are the inputs of an `expression`",
+                "add `expression`, e.g. `100 * errors / requests`",
+            );
         }
         if let Some(expression) = &al.expression {
             if al.metrics.is_empty() {
@@ -141,13 +175,22 @@ impl V<'_> {
             }
             for (id, m) in &al.metrics {
                 let mp = format!("{ap}/metrics/{}", escape(id));
-                let valid =
-                    id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && id.len() <= 255;
+                let valid = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && id.len() <= 255;
                 if !valid || id == EXPRESSION_QUERY {
-                    self.err_key(&mp, format!("`{id}` cannot name a metric"), "a lowercase letter first, then letters, digits and `_` (and not `expression`)");
+                    self.err_key(
+                        &mp,
+                        format!("`{id}` cannot name a metric"),
+                        "a lowercase letter first, then letters, digits and `_` (and not `expression`)",
+                    );
                 }
                 if !expression.contains(id.as_str()) {
-                    self.warn_key(&mp, format!("the expression does not use metric `{id}`"), "remove it, or use it in `expression`");
+                    self.warn_key(
+                        &mp,
+                        format!("the expression does not use metric `{id}`"),
+                        "remove it, or use it in `expression`",
+                    );
                 }
                 if let Some(stat) = &m.statistic
                     && !is_statistic(stat)
@@ -161,27 +204,49 @@ impl V<'_> {
                 if let Some(period) = m.period
                     && !(period == 10 || period == 30 || (period >= 60 && period % 60 == 0))
                 {
-                    self.err(&format!("{mp}/period"), format!("a period of {period} s is not allowed"), "10, 30, or a multiple of 60 seconds");
+                    self.err(
+                        &format!("{mp}/period"),
+                        format!("a period of {period} s is not allowed"),
+                        "10, 30, or a multiple of 60 seconds",
+                    );
                 }
                 self.alarm_metric(&mp, name, &m.metric, &m.namespace, &m.dimensions);
             }
         }
         match (al.anomaly_band, al.threshold, al.comparison.is_band()) {
-            (Some(_), _, _) if al.expression.is_some() => {
-                self.err(&format!("{ap}/anomaly_band"), "an anomaly band is drawn around `metric`, not an expression", "")
-            }
+            (Some(_), _, _) if al.expression.is_some() => self.err(
+                &format!("{ap}/anomaly_band"),
+                "an anomaly band is drawn around `metric`, not an expression",
+                "",
+            ),
             (Some(band), threshold, is_band) => {
                 if !(band > 0.0 && band.is_finite()) {
-                    self.err(&format!("{ap}/anomaly_band"), "the band is a positive number of standard deviations", "2 is a common start");
+                    self.err(
+                        &format!("{ap}/anomaly_band"),
+                        "the band is a positive number of standard deviations",
+                        "2 is a common start",
+                    );
                 }
                 if threshold.is_some() {
-                    self.err(&format!("{ap}/threshold"), "an anomaly alarm compares with its band, not a threshold", "remove `threshold`");
+                    self.err(
+                        &format!("{ap}/threshold"),
+                        "an anomaly alarm compares with its band, not a threshold",
+                        "remove `threshold`",
+                    );
                 }
                 if !is_band {
-                    self.err(&format!("{ap}/comparison"), "an anomaly alarm's comparison is `outside`, `above` or `below` the band", "");
+                    self.err(
+                        &format!("{ap}/comparison"),
+                        "an anomaly alarm's comparison is `outside`, `above` or `below` the band",
+                        "",
+                    );
                 }
             }
-            (None, None, _) => self.err_key(ap, format!("alarm `{name}` needs a `threshold`"), "or an `anomaly_band` around its metric"),
+            (None, None, _) => self.err_key(
+                ap,
+                format!("alarm `{name}` needs a `threshold`"),
+                "or an `anomaly_band` around its metric",
+            ),
             (None, Some(_), true) => self.err(
                 &format!("{ap}/comparison"),
                 "`outside`, `above` and `below` compare with an `anomaly_band`",
@@ -192,7 +257,14 @@ impl V<'_> {
     }
 
     /// One metric an alarm watches: its dimensions, and a namespace that can be derived.
-    pub(super) fn alarm_metric(&mut self, ap: &str, name: &str, metric: &str, namespace: &Option<String>, d: &AlarmDimensions) {
+    pub(super) fn alarm_metric(
+        &mut self,
+        ap: &str,
+        name: &str,
+        metric: &str,
+        namespace: &Option<String>,
+        d: &AlarmDimensions,
+    ) {
         let dp = format!("{ap}/dimensions");
         if let Some(lb) = &d.load_balancer {
             self.reference(&format!("{dp}/load_balancer"), K::LoadBalancer, lb);

@@ -11,7 +11,11 @@ impl V<'_> {
             && !name.ends_with('-')
             && !(kind == K::LoadBalancer && name.starts_with("internal-"));
         if !valid {
-            self.err(pointer, format!("`{}` is not a {} name", truncate(name), kind.noun()), "1–32 letters, digits and hyphens, not at either end");
+            self.err(
+                pointer,
+                format!("`{}` is not a {} name", truncate(name), kind.noun()),
+                "1–32 letters, digits and hyphens, not at either end",
+            );
         }
         let others = kind.declared(self.s).into_iter().filter(|k| self.s.given_name(kind, k) == Some(name)).count();
         if others > 1 {
@@ -21,8 +25,12 @@ impl V<'_> {
 
     pub(super) fn target_groups(&mut self) {
         let users = self.users.clone();
-        let asg_owned: HashMap<&str, &str> =
-            self.s.autoscaling_groups.iter().flat_map(|(a, g)| g.target_groups.iter().map(move |t| (t.as_str(), a.as_str()))).collect();
+        let asg_owned: HashMap<&str, &str> = self
+            .s
+            .autoscaling_groups
+            .iter()
+            .flat_map(|(a, g)| g.target_groups.iter().map(move |t| (t.as_str(), a.as_str())))
+            .collect();
         for (name, tg) in &self.s.target_groups {
             let tp = p(&["target_groups", name]);
             self.tags(&format!("{tp}/tags"), &tg.tags);
@@ -32,7 +40,11 @@ impl V<'_> {
             let lambda = tg.target_type == TargetType::Lambda;
             if lambda {
                 if tg.protocol.is_some() || tg.port.is_some() {
-                    self.err_key(&tp, format!("target group `{name}` has type lambda, which takes no `protocol` or `port`"), "remove them");
+                    self.err_key(
+                        &tp,
+                        format!("target group `{name}` has type lambda, which takes no `protocol` or `port`"),
+                        "remove them",
+                    );
                 }
             } else {
                 if tg.protocol.is_none() {
@@ -43,7 +55,11 @@ impl V<'_> {
                     );
                 }
                 if tg.port.is_none() {
-                    self.err_key(&tp, format!("target group `{name}` needs a `port`"), "the port targets receive traffic on");
+                    self.err_key(
+                        &tp,
+                        format!("target group `{name}` needs a `port`"),
+                        "the port targets receive traffic on",
+                    );
                 }
             }
             let http = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https));
@@ -58,7 +74,11 @@ impl V<'_> {
                 );
             }
             if tg.protocol_version.is_some() && !http {
-                self.err(&format!("{tp}/protocol_version"), "`protocol_version` applies to HTTP and HTTPS target groups only", "");
+                self.err(
+                    &format!("{tp}/protocol_version"),
+                    "`protocol_version` applies to HTTP and HTTPS target groups only",
+                    "",
+                );
             }
             if let Some(hc) = &tg.health_check {
                 self.health_check(&format!("{tp}/health_check"), hc, tg);
@@ -74,12 +94,20 @@ impl V<'_> {
                         );
                     }
                     StickinessType::SourceIp if http || lambda => {
-                        self.err(&format!("{sp}/type"), "`source_ip` stickiness is for network load balancer target groups", "use `lb_cookie` or `app_cookie`");
+                        self.err(
+                            &format!("{sp}/type"),
+                            "`source_ip` stickiness is for network load balancer target groups",
+                            "use `lb_cookie` or `app_cookie`",
+                        );
                     }
                     // NLB user guide: "Sticky sessions are not supported with TLS listeners and
                     // TLS target groups."
                     _ if tg.protocol == Some(Protocol::Tls) => {
-                        self.err(&sp, "TLS target groups take no stickiness", "remove `stickiness`, or use a TCP target group");
+                        self.err(
+                            &sp,
+                            "TLS target groups take no stickiness",
+                            "remove `stickiness`, or use a TCP target group",
+                        );
                     }
                     _ => {}
                 }
@@ -104,12 +132,18 @@ impl V<'_> {
                 ("target_health_state", tg.target_health_state.is_some()),
             ] {
                 if set && !network {
-                    self.err(&format!("{tp}/{field}"), format!("`{field}` applies to network load balancer target groups (TCP, TLS, UDP, TCP_UDP)"), "");
+                    self.err(
+                        &format!("{tp}/{field}"),
+                        format!("`{field}` applies to network load balancer target groups (TCP, TLS, UDP, TCP_UDP)"),
+                        "",
+                    );
                 }
             }
             if let Some(state) = &tg.target_health_state {
                 let sp = format!("{tp}/target_health_state");
-                if state.connection_termination == Some(true) && matches!(tg.protocol, Some(Protocol::Udp | Protocol::TcpUdp)) {
+                if state.connection_termination == Some(true)
+                    && matches!(tg.protocol, Some(Protocol::Udp | Protocol::TcpUdp))
+                {
                     self.err(
                         &format!("{sp}/connection_termination"),
                         "UDP and TCP_UDP target groups cannot close an unhealthy target's connections",
@@ -130,7 +164,11 @@ impl V<'_> {
                 ("unhealthy_state_routing", tg.unhealthy_state_routing.is_some()),
             ] {
                 if set && (lambda || tg.protocol == Some(Protocol::Geneve)) {
-                    self.err(&format!("{tp}/{field}"), format!("`{field}` applies to target groups of application and network load balancers"), "");
+                    self.err(
+                        &format!("{tp}/{field}"),
+                        format!("`{field}` applies to target groups of application and network load balancers"),
+                        "",
+                    );
                 }
             }
             for field in ["dns_failover", "unhealthy_state_routing"] {
@@ -139,21 +177,42 @@ impl V<'_> {
                     self.err(&format!("{tp}/{field}"), format!("`{field}` needs `count`, `percent` or both"), "");
                 }
             }
-            self.other_attributes(&format!("{tp}/other_attributes"), &tg.other_attributes, crate::defaults::attributes::TARGET_GROUP);
+            self.other_attributes(
+                &format!("{tp}/other_attributes"),
+                &tg.other_attributes,
+                crate::defaults::attributes::TARGET_GROUP,
+            );
             if let Some(ss) = tg.slow_start {
                 if ss != 0 && !(30..=900).contains(&ss) {
-                    self.err(&format!("{tp}/slow_start"), format!("slow start of {ss} s is not allowed"), "0 (off) or 30–900 seconds");
+                    self.err(
+                        &format!("{tp}/slow_start"),
+                        format!("slow start of {ss} s is not allowed"),
+                        "0 (off) or 30–900 seconds",
+                    );
                 }
                 if ss != 0 && tg.algorithm == Some(Algorithm::LeastOutstandingRequests) {
-                    self.err(&format!("{tp}/slow_start"), "slow start cannot be combined with `least_outstanding_requests`", "");
+                    self.err(
+                        &format!("{tp}/slow_start"),
+                        "slow start cannot be combined with `least_outstanding_requests`",
+                        "",
+                    );
                 }
             }
             for (i, t) in tg.targets.iter().flatten().enumerate() {
                 let ok = match tg.target_type {
                     TargetType::Instance => t.id.starts_with("i-"),
                     TargetType::Ip => t.id.parse::<IpAddr>().is_ok(),
-                    TargetType::Lambda => arn_problem(&t.id, "lambda", &["function:"], self.s.region.as_deref(), false).is_none(),
-                    TargetType::Alb => arn_problem(&t.id, "elasticloadbalancing", &["loadbalancer/app/"], self.s.region.as_deref(), false).is_none(),
+                    TargetType::Lambda => {
+                        arn_problem(&t.id, "lambda", &["function:"], self.s.region.as_deref(), false).is_none()
+                    }
+                    TargetType::Alb => arn_problem(
+                        &t.id,
+                        "elasticloadbalancing",
+                        &["loadbalancer/app/"],
+                        self.s.region.as_deref(),
+                        false,
+                    )
+                    .is_none(),
                 };
                 if !ok {
                     let want = match tg.target_type {
@@ -180,7 +239,11 @@ impl V<'_> {
                 if tg.target_type != TargetType::Instance {
                     self.err(
                         &format!("{tp}/target_type"),
-                        format!("auto-scaling group `{asg}` registers instances, but this target group takes {:?} targets", tg.target_type).to_lowercase(),
+                        format!(
+                            "auto-scaling group `{asg}` registers instances, but this target group takes {:?} targets",
+                            tg.target_type
+                        )
+                        .to_lowercase(),
                         "use `target_type: instance`",
                     );
                 }
@@ -192,7 +255,11 @@ impl V<'_> {
                     if !proto.fits(*lb_type) && reported.insert(*lb_type) {
                         self.err(
                             &format!("{tp}/protocol"),
-                            format!("target group `{name}` uses {} but listener `{listener}` is on {}", proto.as_str(), lb_phrase(*lb_type)),
+                            format!(
+                                "target group `{name}` uses {} but listener `{listener}` is on {}",
+                                proto.as_str(),
+                                lb_phrase(*lb_type)
+                            ),
                             allowed_protocols(*lb_type),
                         );
                     }
@@ -205,13 +272,23 @@ impl V<'_> {
     /// (TargetGroupAssociationLimit: a target group serves one load balancer). Protocols are
     /// checked with the listener.
     fn forward_targets(&mut self, fp: &str, lb: &LoadBalancer, f: &Forward) {
-        let this = self.s.load_balancers.iter().find(|(_, x)| std::ptr::eq(*x, lb)).map(|(k, _)| k.clone()).unwrap_or_default();
+        let this = self
+            .s
+            .load_balancers
+            .iter()
+            .find(|(_, x)| std::ptr::eq(*x, lb))
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default();
         for tg_key in f.target_groups() {
             if !self.s.target_groups.contains_key(tg_key) {
                 continue;
             }
-            let first_user =
-                self.s.load_balancers.iter().find(|(_, other)| other.listeners.values().any(|l| l.target_groups().contains(&tg_key))).map(|(k, _)| k);
+            let first_user = self
+                .s
+                .load_balancers
+                .iter()
+                .find(|(_, other)| other.listeners.values().any(|l| l.target_groups().contains(&tg_key)))
+                .map(|(k, _)| k);
             if let Some(first) = first_user.filter(|k| **k != this) {
                 self.err(
                     fp,
@@ -226,14 +303,22 @@ impl V<'_> {
     pub(super) fn secret_source(&mut self, sp: &str, source: &SecretSource, what: &str) {
         match (&source.env, &source.file) {
             (Some(name), None) => {
-                let valid =
-                    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if !valid {
-                    self.err(&format!("{sp}/env"), "not an environment variable name", "letters, digits and `_`, not starting with a digit");
+                    self.err(
+                        &format!("{sp}/env"),
+                        "not an environment variable name",
+                        "letters, digits and `_`, not starting with a digit",
+                    );
                 }
             }
             (None, Some(_)) => {}
-            _ => self.err(sp, format!("{what} comes from exactly one of `env` or `file`"), "never write the secret itself in the stack"),
+            _ => self.err(
+                sp,
+                format!("{what} comes from exactly one of `env` or `file`"),
+                "never write the secret itself in the stack",
+            ),
         }
     }
 
@@ -245,13 +330,19 @@ impl V<'_> {
         });
         // AWS compares the timeout with the interval, each declared or AWS's default for the
         // target group: an HTTP or HTTPS group's timeout must be shorter, a network one's no longer.
-        let (default_interval, default_timeout) = crate::defaults::health_check_timing(tg.protocol, tg.target_type, proto);
+        let (default_interval, default_timeout) =
+            crate::defaults::health_check_timing(tg.protocol, tg.target_type, proto);
         let (interval, timeout) = (hc.interval.unwrap_or(default_interval), hc.timeout.unwrap_or(default_timeout));
-        let strict = matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) || tg.target_type == TargetType::Lambda;
+        let strict =
+            matches!(tg.protocol, Some(Protocol::Http | Protocol::Https)) || tg.target_type == TargetType::Lambda;
         if (hc.timeout.is_some() || hc.interval.is_some()) && (timeout > interval || (strict && timeout == interval)) {
             let than = if strict { "shorter than" } else { "no longer than" };
             let (at, message, hint) = match (hc.timeout, hc.interval) {
-                (Some(t), Some(i)) => ("timeout", format!("health check timeout ({t} s) must be {than} the interval ({i} s)"), String::new()),
+                (Some(t), Some(i)) => (
+                    "timeout",
+                    format!("health check timeout ({t} s) must be {than} the interval ({i} s)"),
+                    String::new(),
+                ),
                 (Some(t), None) => (
                     "timeout",
                     format!("health check timeout ({t} s) must be {than} the default interval ({interval} s)"),
@@ -259,7 +350,9 @@ impl V<'_> {
                 ),
                 (None, Some(i)) => (
                     "interval",
-                    format!("health check interval ({i} s) must be longer than the default timeout ({timeout} s) of this target group"),
+                    format!(
+                        "health check interval ({i} s) must be longer than the default timeout ({timeout} s) of this target group"
+                    ),
                     format!("declare a `timeout:` {than} {i}"),
                 ),
                 (None, None) => unreachable!("one of them is declared"),
@@ -268,7 +361,11 @@ impl V<'_> {
         }
         if proto == HealthCheckProtocol::Tcp {
             if hc.path.is_some() {
-                self.err(&format!("{hp}/path"), "a TCP health check has no path", "set `protocol: HTTP` to check a path");
+                self.err(
+                    &format!("{hp}/path"),
+                    "a TCP health check has no path",
+                    "set `protocol: HTTP` to check a path",
+                );
             }
             if hc.matcher.is_some() {
                 self.err(&format!("{hp}/matcher"), "a TCP health check has no matcher", "");
@@ -285,7 +382,11 @@ impl V<'_> {
         if let Some(HealthCheckPort::Named(n)) = &hc.port
             && n != "traffic-port"
         {
-            self.err(&format!("{hp}/port"), format!("`{n}` is not a port"), "a port number, or `traffic-port` for the target's own port");
+            self.err(
+                &format!("{hp}/port"),
+                format!("`{n}` is not a port"),
+                "a port number, or `traffic-port` for the target's own port",
+            );
         }
         if let Some(HealthCheckPort::Port(n)) = &hc.port
             && !(1..=65535).contains(n)
@@ -323,9 +424,19 @@ impl V<'_> {
             }
             if let Some(acl) = &lb.web_acl {
                 if lb.kind != LbType::Application {
-                    self.err(&format!("{lp}/web_acl"), format!("a web ACL protects application load balancers, not {} ones", lb.kind.as_str()), "");
+                    self.err(
+                        &format!("{lp}/web_acl"),
+                        format!("a web ACL protects application load balancers, not {} ones", lb.kind.as_str()),
+                        "",
+                    );
                 } else if acl.starts_with("arn:") {
-                    self.arn(&format!("{lp}/web_acl"), acl, "wafv2", &["regional/webacl/"], "a regional WAFv2 web ACL ARN");
+                    self.arn(
+                        &format!("{lp}/web_acl"),
+                        acl,
+                        "wafv2",
+                        &["regional/webacl/"],
+                        "a regional WAFv2 web ACL ARN",
+                    );
                 } else {
                     self.reference(&format!("{lp}/web_acl"), K::WebAcl, acl);
                 }
@@ -338,7 +449,11 @@ impl V<'_> {
                 );
             }
             if lb.privatelink_inbound_rules.is_some() && (lb.kind != LbType::Network || lb.security_groups.is_empty()) {
-                self.err(&format!("{lp}/privatelink_inbound_rules"), "`privatelink_inbound_rules` applies to network load balancers with security groups", "");
+                self.err(
+                    &format!("{lp}/privatelink_inbound_rules"),
+                    "`privatelink_inbound_rules` applies to network load balancers with security groups",
+                    "",
+                );
             }
             for (subnet, a) in &lb.addresses {
                 let ap = format!("{lp}/addresses/{}", escape(subnet));
@@ -346,25 +461,45 @@ impl V<'_> {
                     self.err_key(&ap, "fixed addresses are for network load balancers", "");
                 }
                 if !subnet.starts_with("subnet-") {
-                    self.err_key(&ap, format!("`{}` is not a subnet id", truncate(subnet)), "`subnet-...`: one of the load balancer's subnets");
+                    self.err_key(
+                        &ap,
+                        format!("`{}` is not a subnet id", truncate(subnet)),
+                        "`subnet-...`: one of the load balancer's subnets",
+                    );
                 }
                 if a.elastic_ip.is_none() && a.private_ipv4.is_none() && a.ipv6.is_none() {
                     self.err_key(&ap, "an address entry needs `elastic_ip`, `private_ipv4` or `ipv6`", "");
                 }
                 if let Some(eip) = &a.elastic_ip {
                     if !eip.starts_with("eipalloc-") {
-                        self.err(&format!("{ap}/elastic_ip"), format!("`{}` is not an Elastic IP allocation id", truncate(eip)), "`eipalloc-...`");
+                        self.err(
+                            &format!("{ap}/elastic_ip"),
+                            format!("`{}` is not an Elastic IP allocation id", truncate(eip)),
+                            "`eipalloc-...`",
+                        );
                     }
                     if lb.scheme == Scheme::Internal {
-                        self.err(&format!("{ap}/elastic_ip"), "an internal load balancer takes no Elastic IP", "use `private_ipv4`");
+                        self.err(
+                            &format!("{ap}/elastic_ip"),
+                            "an internal load balancer takes no Elastic IP",
+                            "use `private_ipv4`",
+                        );
                     }
                 }
                 if let Some(ip) = &a.private_ipv4 {
                     if ip.parse::<std::net::Ipv4Addr>().is_err() {
-                        self.err(&format!("{ap}/private_ipv4"), format!("`{}` is not an IPv4 address", truncate(ip)), "");
+                        self.err(
+                            &format!("{ap}/private_ipv4"),
+                            format!("`{}` is not an IPv4 address", truncate(ip)),
+                            "",
+                        );
                     }
                     if lb.scheme != Scheme::Internal {
-                        self.err(&format!("{ap}/private_ipv4"), "a private IPv4 address is for internal load balancers", "use `elastic_ip`");
+                        self.err(
+                            &format!("{ap}/private_ipv4"),
+                            "a private IPv4 address is for internal load balancers",
+                            "use `elastic_ip`",
+                        );
                     }
                 }
                 if let Some(ip) = &a.ipv6 {
@@ -376,7 +511,9 @@ impl V<'_> {
                     }
                 }
             }
-            if lb.ip_address_type == Some(IpAddressType::DualstackWithoutPublicIpv4) && (lb.kind != LbType::Application || lb.scheme == Scheme::Internal) {
+            if lb.ip_address_type == Some(IpAddressType::DualstackWithoutPublicIpv4)
+                && (lb.kind != LbType::Application || lb.scheme == Scheme::Internal)
+            {
                 self.err(
                     &format!("{lp}/ip_address_type"),
                     "`dualstack-without-public-ipv4` is for internet-facing application load balancers",
@@ -406,12 +543,20 @@ impl V<'_> {
                 self.err(&format!("{ap}/zonal_shift"), "gateway load balancers have no zonal shift", "");
             }
             if a.dns_client_routing.is_some() && lb.kind != LbType::Network {
-                self.err(&format!("{ap}/dns_client_routing"), "`dns_client_routing` applies to network load balancers only", "");
+                self.err(
+                    &format!("{ap}/dns_client_routing"),
+                    "`dns_client_routing` applies to network load balancers only",
+                    "",
+                );
             }
             self.other_attributes(&format!("{ap}/other"), &a.other, crate::defaults::attributes::LOAD_BALANCER);
             for (attr, set) in app_only {
                 if set && lb.kind != LbType::Application {
-                    self.err(&format!("{ap}/{attr}"), format!("`{attr}` applies to application load balancers only"), "");
+                    self.err(
+                        &format!("{ap}/{attr}"),
+                        format!("`{attr}` applies to application load balancers only"),
+                        "",
+                    );
                 }
             }
             if a.cross_zone.is_some() && lb.kind == LbType::Application {
@@ -446,13 +591,21 @@ impl V<'_> {
 
     pub(super) fn listener(&mut self, lsp: &str, listener_name: &str, lb: &LoadBalancer, l: &Listener) {
         if l.tcp_idle_timeout.is_some() && !(lb.kind == LbType::Network && l.protocol == Some(Protocol::Tcp)) {
-            self.err(&format!("{lsp}/tcp_idle_timeout"), "`tcp_idle_timeout` applies to TCP listeners of network load balancers", "");
+            self.err(
+                &format!("{lsp}/tcp_idle_timeout"),
+                "`tcp_idle_timeout` applies to TCP listeners of network load balancers",
+                "",
+            );
         }
         self.other_attributes(&format!("{lsp}/attributes"), &l.attributes, crate::defaults::attributes::LISTENER);
         let gateway = lb.kind == LbType::Gateway;
         if gateway {
             if l.port.is_some() {
-                self.err(&format!("{lsp}/port"), "gateway load balancer listeners have no port", "they receive all IP traffic on GENEVE 6081; remove `port`");
+                self.err(
+                    &format!("{lsp}/port"),
+                    "gateway load balancer listeners have no port",
+                    "they receive all IP traffic on GENEVE 6081; remove `port`",
+                );
             }
             if l.protocol.is_some_and(|p| p != Protocol::Geneve) {
                 self.err(&format!("{lsp}/protocol"), "gateway load balancer listeners use GENEVE", "");
@@ -493,7 +646,11 @@ impl V<'_> {
         if let Some(policy) = &l.ssl_policy
             && !policy.starts_with("ELBSecurityPolicy-")
         {
-            self.err(&format!("{lsp}/ssl_policy"), format!("`{policy}` is not an ELB security policy"), "for example `ELBSecurityPolicy-TLS13-1-2-2021-06`");
+            self.err(
+                &format!("{lsp}/ssl_policy"),
+                format!("`{policy}` is not an ELB security policy"),
+                "for example `ELBSecurityPolicy-TLS13-1-2-2021-06`",
+            );
         }
         if let Some(alpn) = &l.alpn_policy {
             if l.protocol != Some(Protocol::Tls) {
@@ -512,17 +669,29 @@ impl V<'_> {
                 self.err(&mp, "mutual TLS is for HTTPS listeners", "");
             }
             match (m.mode, &m.trust_store) {
-                (MtlsMode::Verify, None) => {
-                    self.err(&mp, "`verify` checks client certificates against a `trust_store`", "name a trust store of the stack, or an existing one's ARN")
-                }
-                (MtlsMode::Verify, Some(store)) if store.starts_with("arn:") => {
-                    self.arn(&format!("{mp}/trust_store"), store, "elasticloadbalancing", &["truststore/"], "a trust store ARN")
-                }
+                (MtlsMode::Verify, None) => self.err(
+                    &mp,
+                    "`verify` checks client certificates against a `trust_store`",
+                    "name a trust store of the stack, or an existing one's ARN",
+                ),
+                (MtlsMode::Verify, Some(store)) if store.starts_with("arn:") => self.arn(
+                    &format!("{mp}/trust_store"),
+                    store,
+                    "elasticloadbalancing",
+                    &["truststore/"],
+                    "a trust store ARN",
+                ),
                 (MtlsMode::Verify, Some(store)) => {
                     self.reference(&format!("{mp}/trust_store"), K::TrustStore, store);
                 }
-                (MtlsMode::Passthrough, _) if m.trust_store.is_some() || m.ignore_client_certificate_expiry.is_some() => {
-                    self.err(&mp, "`passthrough` hands client certificates to the targets: it takes no trust store", "");
+                (MtlsMode::Passthrough, _)
+                    if m.trust_store.is_some() || m.ignore_client_certificate_expiry.is_some() =>
+                {
+                    self.err(
+                        &mp,
+                        "`passthrough` hands client certificates to the targets: it takes no trust store",
+                        "",
+                    );
                 }
                 (MtlsMode::Passthrough, _) => {}
             }
@@ -550,7 +719,11 @@ impl V<'_> {
                 && b.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && b.ends_with(|c: char| c.is_ascii_alphanumeric());
             if !bucket_ok {
-                self.err(&format!("{tp}/bucket"), format!("`{}` is not an S3 bucket name", truncate(b)), "3–63 lowercase letters, digits, dots and hyphens");
+                self.err(
+                    &format!("{tp}/bucket"),
+                    format!("`{}` is not an S3 bucket name", truncate(b)),
+                    "3–63 lowercase letters, digits, dots and hyphens",
+                );
             }
             if t.key.is_empty() || t.key.len() > 1024 {
                 self.err(&format!("{tp}/key"), "an S3 object key is 1–1024 bytes", "");
@@ -563,7 +736,8 @@ impl V<'_> {
     pub(super) fn shared_listeners(&mut self) {
         // What the rules are checked against: an HTTPS listener of an application load balancer
         // (sign-in needs HTTPS; the shared listener's protocol is known only when planning).
-        let lb: LoadBalancer = serde_json::from_value(serde_json::json!({ "listeners": {} })).expect("an empty load balancer");
+        let lb: LoadBalancer =
+            serde_json::from_value(serde_json::json!({ "listeners": {} })).expect("an empty load balancer");
         for (key, shared) in &self.s.shared_listeners {
             let sp = format!("/shared_listeners/{}", escape(key));
             let from_output = shared.from_stack.is_some() || shared.output.is_some();
@@ -593,7 +767,9 @@ impl V<'_> {
                     self.err_key(&sp, "a shared listener is named by `listener` (its ARN), by `load_balancer` and `port`, or by `from_stack` and `output`", "")
                 }
             }
-            let mut l: Listener = serde_json::from_value(serde_json::json!({ "protocol": "HTTPS", "default_action": {} })).expect("an empty listener");
+            let mut l: Listener =
+                serde_json::from_value(serde_json::json!({ "protocol": "HTTPS", "default_action": {} }))
+                    .expect("an empty listener");
             l.rules = shared.rules.clone();
             self.rules(&sp, key, &lb, &l, false);
         }
@@ -615,18 +791,27 @@ impl V<'_> {
             if r.priority.is_none() && priority.is_some_and(|p| p > 50_000) {
                 self.err(
                     &rp,
-                    format!("this rule gets priority {} (10 × its position), above AWS's 50000", priority.unwrap_or_default()),
+                    format!(
+                        "this rule gets priority {} (10 × its position), above AWS's 50000",
+                        priority.unwrap_or_default()
+                    ),
                     "give rules explicit `priority` values",
                 );
             }
             if let Some(priority) = priority
                 && let Some(first) = priorities.insert(priority, i)
             {
-                let explain =
-                    if r.priority.is_none() || l.rules[first].priority.is_none() { " (rules without `priority` get 10 × their position)" } else { "" };
+                let explain = if r.priority.is_none() || l.rules[first].priority.is_none() {
+                    " (rules without `priority` get 10 × their position)"
+                } else {
+                    ""
+                };
                 self.err(
                     &format!("{rp}/priority"),
-                    format!("priority {priority} is already used by rule {} of listener `{listener_name}`{explain}", first + 1),
+                    format!(
+                        "priority {priority} is already used by rule {} of listener `{listener_name}`{explain}",
+                        first + 1
+                    ),
                     "rule priorities must be unique on a listener",
                 );
             }
@@ -645,19 +830,32 @@ impl V<'_> {
                 + r.header.values().chain(r.header_regex.values()).map(|v| v.to_vec().len()).sum::<usize>()
                 + r.query.len();
             if values > 5 {
-                self.err(&rp, format!("this rule has {values} condition values; AWS allows 5"), "split it into several rules");
+                self.err(
+                    &rp,
+                    format!("this rule has {values} condition values; AWS allows 5"),
+                    "split it into several rules",
+                );
             }
             for (field, v) in [("path", &r.path), ("host", &r.host)] {
                 for (j, pat) in v.iter().flat_map(OneOrMany::to_vec).enumerate() {
                     if pat.is_empty() || pat.len() > 128 {
-                        self.err(&format!("{rp}/{field}"), format!("{field} pattern {} must be 1–128 characters", j + 1), "");
+                        self.err(
+                            &format!("{rp}/{field}"),
+                            format!("{field} pattern {} must be 1–128 characters", j + 1),
+                            "",
+                        );
                     }
                     if field == "path" && !pat.starts_with('/') && !pat.starts_with('*') {
-                        self.err(&format!("{rp}/path"), format!("path pattern `{}` must start with `/`", truncate(&pat)), "");
+                        self.err(
+                            &format!("{rp}/path"),
+                            format!("path pattern `{}` must start with `/`", truncate(&pat)),
+                            "",
+                        );
                     }
                     // ELB user guide, "Path conditions": A–Z, a–z, 0–9, _ - . $ / ~ " ' @ : + & * ?
                     if field == "path"
-                        && let Some(bad) = pat.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(*c)))
+                        && let Some(bad) =
+                            pat.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(*c)))
                     {
                         self.err(
                             &format!("{rp}/path"),
@@ -679,7 +877,11 @@ impl V<'_> {
             }
             for m in r.method.iter().flat_map(OneOrMany::to_vec) {
                 if m.is_empty() || !m.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c == '-') {
-                    self.err(&format!("{rp}/method"), format!("`{m}` is not an HTTP method"), "write methods in capitals: GET, POST, ...");
+                    self.err(
+                        &format!("{rp}/method"),
+                        format!("`{m}` is not an HTTP method"),
+                        "write methods in capitals: GET, POST, ...",
+                    );
                 }
             }
             for ip in r.source_ip.iter().flat_map(OneOrMany::to_vec) {
@@ -705,7 +907,8 @@ impl V<'_> {
                 );
             }
         }
-        let kinds = [a.forward.is_some(), a.redirect.is_some(), a.fixed_response.is_some()].iter().filter(|b| **b).count();
+        let kinds =
+            [a.forward.is_some(), a.redirect.is_some(), a.fixed_response.is_some()].iter().filter(|b| **b).count();
         if kinds != 1 {
             let what = if default { "default_action" } else { "a rule" };
             self.err(ap, format!("{what} needs exactly one of `forward`, `redirect`, `fixed_response`"), "");
@@ -725,7 +928,11 @@ impl V<'_> {
                 Forward::One(tg) => {
                     self.reference(&format!("{ap}/forward"), K::TargetGroup, tg);
                     if a.stickiness.is_some() {
-                        self.err(&format!("{ap}/stickiness"), "`stickiness` applies to weighted forwards (several target groups)", "");
+                        self.err(
+                            &format!("{ap}/stickiness"),
+                            "`stickiness` applies to weighted forwards (several target groups)",
+                            "",
+                        );
                     }
                 }
                 Forward::Weighted(map) => {
@@ -733,7 +940,11 @@ impl V<'_> {
                         self.err(&format!("{ap}/forward"), "a weighted forward needs at least one target group", "");
                     }
                     if lb.kind != LbType::Application && map.len() > 1 {
-                        self.err(&format!("{ap}/forward"), format!("a {} load balancer forwards to one target group", lb.kind.as_str()), "");
+                        self.err(
+                            &format!("{ap}/forward"),
+                            format!("a {} load balancer forwards to one target group", lb.kind.as_str()),
+                            "",
+                        );
                     }
                     if map.len() > 5 {
                         self.err(&format!("{ap}/forward"), "a forward action takes at most 5 target groups", "");
@@ -749,7 +960,11 @@ impl V<'_> {
                         }
                     }
                     if !map.is_empty() && map.values().all(|w| *w == 0) {
-                        self.err(&format!("{ap}/forward"), "every weight is 0, so no target group receives traffic", "");
+                        self.err(
+                            &format!("{ap}/forward"),
+                            "every weight is 0, so no target group receives traffic",
+                            "",
+                        );
                     }
                 }
             }
@@ -757,12 +972,20 @@ impl V<'_> {
         if let Some(r) = &a.redirect {
             let rp = format!("{ap}/redirect");
             if r.status != 301 && r.status != 302 {
-                self.err(&format!("{rp}/status"), format!("redirect status {} is not allowed", r.status), "301 (permanent) or 302 (temporary)");
+                self.err(
+                    &format!("{rp}/status"),
+                    format!("redirect status {} is not allowed", r.status),
+                    "301 (permanent) or 302 (temporary)",
+                );
             }
             if let Some(proto) = &r.protocol
                 && !["HTTP", "HTTPS", "#{protocol}"].contains(&proto.as_str())
             {
-                self.err(&format!("{rp}/protocol"), format!("`{proto}` is not a redirect protocol"), "HTTP, HTTPS or #{protocol}");
+                self.err(
+                    &format!("{rp}/protocol"),
+                    format!("`{proto}` is not a redirect protocol"),
+                    "HTTP, HTTPS or #{protocol}",
+                );
             }
             if let Some(RedirectPort::Number(n)) = &r.port
                 && !(1..=65535).contains(n)
@@ -770,16 +993,25 @@ impl V<'_> {
                 self.err(&format!("{rp}/port"), format!("port {n} is outside 1–65535"), "");
             }
             if r.protocol.is_none() && r.port.is_none() && r.host.is_none() && r.path.is_none() && r.query.is_none() {
-                self.err(&rp, "this redirect sends clients to the same URL, in a loop", "set at least one of protocol, port, host, path, query");
+                self.err(
+                    &rp,
+                    "this redirect sends clients to the same URL, in a loop",
+                    "set at least one of protocol, port, host, path, query",
+                );
             }
         }
         if let Some(fr) = &a.fixed_response {
             let fp = format!("{ap}/fixed_response");
             if !(200..=299).contains(&fr.status) && !(400..=599).contains(&fr.status) {
-                self.err(&format!("{fp}/status"), format!("fixed response status {} is not allowed", fr.status), "a 2XX, 4XX or 5XX code");
+                self.err(
+                    &format!("{fp}/status"),
+                    format!("fixed response status {} is not allowed", fr.status),
+                    "a 2XX, 4XX or 5XX code",
+                );
             }
             if let Some(ct) = &fr.content_type
-                && !["text/plain", "text/css", "text/html", "application/javascript", "application/json"].contains(&ct.as_str())
+                && !["text/plain", "text/css", "text/html", "application/javascript", "application/json"]
+                    .contains(&ct.as_str())
             {
                 self.err(
                     &format!("{fp}/content_type"),
@@ -824,7 +1056,11 @@ impl V<'_> {
         for (field, values) in fields.into_iter().map(|(f, v)| (f.to_string(), v)).chain(headers) {
             for (j, regex) in values.iter().enumerate() {
                 if regex.is_empty() || regex.chars().count() > 128 {
-                    self.err(&format!("{rp}/{field}"), format!("regular expression {} must be 1–128 characters", j + 1), "");
+                    self.err(
+                        &format!("{rp}/{field}"),
+                        format!("regular expression {} must be 1–128 characters", j + 1),
+                        "",
+                    );
                 }
             }
         }
@@ -842,12 +1078,20 @@ impl V<'_> {
             );
         }
         if j.claims.len() > 10 {
-            self.err(&format!("{jp}/claims"), format!("{} claims; AWS validates at most 10 besides the standard ones", j.claims.len()), "");
+            self.err(
+                &format!("{jp}/claims"),
+                format!("{} claims; AWS validates at most 10 besides the standard ones", j.claims.len()),
+                "",
+            );
         }
         for (name, claim) in &j.claims {
             let cp = format!("{jp}/claims/{}", escape(name));
             if ["exp", "iss", "nbf", "iat"].contains(&name.as_str()) {
-                self.err_key(&cp, format!("`{name}` is validated already"), "the load balancer checks exp, iss, nbf and iat on every token");
+                self.err_key(
+                    &cp,
+                    format!("`{name}` is validated already"),
+                    "the load balancer checks exp, iss, nbf and iat on every token",
+                );
             }
             let values = claim.values.to_vec();
             if values.is_empty() || values.len() > 10 {
@@ -873,7 +1117,9 @@ impl V<'_> {
             self.err_key(ap, "sign-in needs an HTTPS listener", "the load balancer signs users in over TLS only");
         }
         match (&a.oidc, &a.cognito) {
-            (Some(_), Some(_)) | (None, None) => self.err_key(ap, "`authenticate` takes exactly one of `oidc` or `cognito`", ""),
+            (Some(_), Some(_)) | (None, None) => {
+                self.err_key(ap, "`authenticate` takes exactly one of `oidc` or `cognito`", "")
+            }
             _ => {}
         }
         if let Some(o) = &a.oidc {
@@ -890,7 +1136,8 @@ impl V<'_> {
             self.secret_source(&format!("{ap}/oidc/client_secret"), &o.client_secret, "the client secret");
         }
         if let Some(c) = &a.cognito
-            && let Some(problem) = arn_problem(&c.user_pool, "cognito-idp", &["userpool/"], self.s.region.as_deref(), false)
+            && let Some(problem) =
+                arn_problem(&c.user_pool, "cognito-idp", &["userpool/"], self.s.region.as_deref(), false)
         {
             self.err(&format!("{ap}/cognito/user_pool"), format!("not a user pool ARN: {problem}"), "");
         }
@@ -899,20 +1146,36 @@ impl V<'_> {
         }
         for key in a.extra_params.keys() {
             if ["response_type", "client_id", "redirect_uri", "state", "scope"].contains(&key.as_str()) {
-                self.err_key(&format!("{ap}/extra_params/{}", escape(key)), format!("`{key}` is set by the load balancer"), "");
+                self.err_key(
+                    &format!("{ap}/extra_params/{}", escape(key)),
+                    format!("`{key}` is set by the load balancer"),
+                    "",
+                );
             }
         }
     }
 
     /// Pass-through attributes: AWS keys (at most 256 characters of lowercase letters, digits,
     /// dots and underscores; values at most 1024), none of them one lbstack has a field for.
-    pub(super) fn other_attributes(&mut self, pointer: &str, other: &indexmap::IndexMap<String, Scalar>, typed: &[crate::defaults::attributes::Attribute]) {
+    pub(super) fn other_attributes(
+        &mut self,
+        pointer: &str,
+        other: &indexmap::IndexMap<String, Scalar>,
+        typed: &[crate::defaults::attributes::Attribute],
+    ) {
         for (key, value) in other {
             let kp = format!("{pointer}/{}", escape(key));
             if let Some(field) = typed.iter().find(|a| a.key == key).map(|a| a.field) {
                 self.err_key(&kp, format!("`{key}` has a field of its own"), format!("set `{field}` instead"));
-            } else if key.is_empty() || key.len() > 256 || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_') {
-                self.err_key(&kp, "not an attribute key", "AWS attribute keys are lowercase words with dots and underscores, e.g. `routing.http2.enabled`");
+            } else if key.is_empty()
+                || key.len() > 256
+                || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+            {
+                self.err_key(
+                    &kp,
+                    "not an attribute key",
+                    "AWS attribute keys are lowercase words with dots and underscores, e.g. `routing.http2.enabled`",
+                );
             } else if value.to_string().len() > 1024 {
                 self.err(&kp, "the value is longer than 1024 characters", "");
             }

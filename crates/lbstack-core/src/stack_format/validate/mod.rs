@@ -144,7 +144,9 @@ impl<'a> V<'a> {
                 format!("unknown {} `{name}`", kind.noun()),
                 match did_you_mean(name, &known) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None if known.is_empty() => format!("the stack declares no {}s; add one under `{}`", kind.noun(), kind.section()),
+                    None if known.is_empty() => {
+                        format!("the stack declares no {}s; add one under `{}`", kind.noun(), kind.section())
+                    }
                     None => format!("{}s of this stack: {}", kind.noun(), known.join(", ")),
                 },
             ),
@@ -179,7 +181,11 @@ impl<'a> V<'a> {
     fn run(&mut self) {
         let s = self.s;
         if s.version != 1 {
-            self.err("/version", format!("unsupported format version {}", s.version), "this lbstack reads `version: 1`");
+            self.err(
+                "/version",
+                format!("unsupported format version {}", s.version),
+                "this lbstack reads `version: 1`",
+            );
         }
         self.stack_name();
         if let Some(region) = &s.region
@@ -221,7 +227,12 @@ impl<'a> V<'a> {
     fn stack_name(&mut self) {
         let name = &self.s.stack;
         let valid_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if name.is_empty() || !valid_chars || !name.starts_with(|c: char| c.is_ascii_alphabetic()) || name.ends_with('-') || name.contains("--") {
+        if name.is_empty()
+            || !valid_chars
+            || !name.starts_with(|c: char| c.is_ascii_alphabetic())
+            || name.ends_with('-')
+            || name.contains("--")
+        {
             self.err(
                 "/stack",
                 format!("stack name `{name}` is not valid"),
@@ -234,7 +245,11 @@ impl<'a> V<'a> {
                 "physical names are `<stack>-<key>` and load balancer names stop at 32 characters",
             );
         } else if name.to_ascii_lowercase().starts_with("internal-") {
-            self.err("/stack", format!("stack name `{name}` starts with `internal-`"), "AWS refuses load balancer names that start with `internal-`");
+            self.err(
+                "/stack",
+                format!("stack name `{name}` starts with `internal-`"),
+                "AWS refuses load balancer names that start with `internal-`",
+            );
         }
     }
 
@@ -258,7 +273,11 @@ impl<'a> V<'a> {
         for (k, v) in tags {
             let tp = format!("{pointer}/{}", escape(k));
             if k.starts_with("aws:") || k.starts_with("lbstack:") {
-                self.err_key(&tp, format!("tag key `{k}` uses a reserved prefix"), "`aws:` belongs to AWS and `lbstack:` to lbstack's ownership tags");
+                self.err_key(
+                    &tp,
+                    format!("tag key `{k}` uses a reserved prefix"),
+                    "`aws:` belongs to AWS and `lbstack:` to lbstack's ownership tags",
+                );
             } else if k.chars().count() > 128 || k.is_empty() {
                 self.err_key(&tp, format!("tag key `{}` is longer than 128 characters", truncate(k)), "");
             }
@@ -267,7 +286,10 @@ impl<'a> V<'a> {
             }
             for (what, text) in [("key", k), ("value", v)] {
                 if let Some(bad) = text.chars().find(|c| !tag_char(*c)).filter(|_| restricted) {
-                    let summary = format!("the {what} of tag `{}` has `{bad}`, which load balancing, ACM and WAF refuse in tags", truncate(k));
+                    let summary = format!(
+                        "the {what} of tag `{}` has `{bad}`, which load balancing, ACM and WAF refuse in tags",
+                        truncate(k)
+                    );
                     let hint = "tags there take letters, digits, spaces and `_ . : / = + - @`";
                     if what == "key" { self.err_key(&tp, summary, hint) } else { self.err(&tp, summary, hint) }
                 }
@@ -291,7 +313,11 @@ impl<'a> V<'a> {
                         "keys become part of AWS names: letters, digits and hyphens, not at either end",
                     );
                 } else if name.len() > MAX_KEY {
-                    self.err_key(&pointer, format!("{} key `{}` is longer than {MAX_KEY} characters", kind.noun(), truncate(&name)), "");
+                    self.err_key(
+                        &pointer,
+                        format!("{} key `{}` is longer than {MAX_KEY} characters", kind.noun(), truncate(&name)),
+                        "",
+                    );
                 }
             }
         }
@@ -300,33 +326,60 @@ impl<'a> V<'a> {
     /// `name:` of security groups, launch templates, groups, policies, scheduled actions and alarms: what EC2, Auto Scaling and CloudWatch take,
     /// and one resource per name (load balancers and target groups are checked with ELBv2's rule).
     fn given_names(&mut self) {
-        for kind in
-            [K::SecurityGroup, K::LaunchTemplate, K::AutoScalingGroup, K::ScalingPolicy, K::ScheduledAction, K::Alarm, K::CompositeAlarm, K::IpSet, K::WebAcl]
-        {
+        for kind in [
+            K::SecurityGroup,
+            K::LaunchTemplate,
+            K::AutoScalingGroup,
+            K::ScalingPolicy,
+            K::ScheduledAction,
+            K::Alarm,
+            K::CompositeAlarm,
+            K::IpSet,
+            K::WebAcl,
+        ] {
             for key in kind.declared(self.s) {
                 let Some(name) = self.s.given_name(kind, &key) else { continue };
                 let pointer = format!("{}/{}/name", Kind::from(kind).pointer(), escape(&key));
                 let problem = match kind {
-                    K::SecurityGroup if name.starts_with("sg-") => Some("a security group name cannot start with `sg-`"),
+                    K::SecurityGroup if name.starts_with("sg-") => {
+                        Some("a security group name cannot start with `sg-`")
+                    }
                     K::SecurityGroup
                         if name.is_empty()
                             || name.chars().count() > 255
-                            || !name.chars().all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c)) =>
+                            || !name
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c)) =>
                     {
                         Some("1–255 of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*")
                     }
-                    K::LaunchTemplate if !(3..=128).contains(&name.len()) || !name.chars().all(|c| c.is_ascii_alphanumeric() || "().-/_".contains(c)) => {
+                    K::LaunchTemplate
+                        if !(3..=128).contains(&name.len())
+                            || !name.chars().all(|c| c.is_ascii_alphanumeric() || "().-/_".contains(c)) =>
+                    {
                         Some("3–128 letters, digits and ().-/_")
                     }
-                    K::AutoScalingGroup if name.is_empty() || name.chars().count() > 255 || name.contains(':') => Some("1–255 characters, no `:`"),
-                    K::IpSet | K::WebAcl if name.is_empty() || name.len() > 128 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') => {
+                    K::AutoScalingGroup if name.is_empty() || name.chars().count() > 255 || name.contains(':') => {
+                        Some("1–255 characters, no `:`")
+                    }
+                    K::IpSet | K::WebAcl
+                        if name.is_empty()
+                            || name.len() > 128
+                            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+                    {
                         Some("1–128 letters, digits, `_` and `-`")
                     }
-                    K::ScalingPolicy | K::ScheduledAction if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) => {
+                    K::ScalingPolicy | K::ScheduledAction
+                        if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) =>
+                    {
                         Some("1–255 characters, no control characters")
                     }
                     // A composite rule quotes alarm names.
-                    K::Alarm | K::CompositeAlarm if name.is_empty() || name.chars().count() > 255 || name.chars().any(|c| c == '"' || c.is_control()) => {
+                    K::Alarm | K::CompositeAlarm
+                        if name.is_empty()
+                            || name.chars().count() > 255
+                            || name.chars().any(|c| c == '"' || c.is_control()) =>
+                    {
                         Some("1–255 characters, no `\"` or control characters")
                     }
                     _ => None,
@@ -356,7 +409,9 @@ impl<'a> V<'a> {
             };
             // A listener is `listener.LOAD_BALANCER.LISTENER.arn`.
             if kind == K::Listener.as_str() {
-                let found = key.split_once('.').is_some_and(|(lb, l)| self.s.load_balancers.get(lb).is_some_and(|lb| lb.listeners.contains_key(l)));
+                let found = key.split_once('.').is_some_and(|(lb, l)| {
+                    self.s.load_balancers.get(lb).is_some_and(|lb| lb.listeners.contains_key(l))
+                });
                 if !found {
                     self.err(
                         &vp,
@@ -382,7 +437,11 @@ impl<'a> V<'a> {
             }
             let attributes = output_attributes(kind);
             if !attributes.contains(&attribute) {
-                self.err(&vp, format!("a {} has no output `{attribute}`", kind.noun()), format!("one of: {}", attributes.join(", ")));
+                self.err(
+                    &vp,
+                    format!("a {} has no output `{attribute}`", kind.noun()),
+                    format!("one of: {}", attributes.join(", ")),
+                );
             }
         }
     }
@@ -598,7 +657,11 @@ fn is_cidr(c: &str, want_v6: Option<bool>) -> bool {
     let Some((addr, len)) = c.split_once('/') else { return false };
     let Ok(ip) = addr.parse::<IpAddr>() else { return false };
     // Digits only: Rust would read `+8` as 8; AWS refuses it.
-    if len.is_empty() || len.len() > 3 || !len.bytes().all(|b| b.is_ascii_digit()) || (len.len() > 1 && len.starts_with('0')) {
+    if len.is_empty()
+        || len.len() > 3
+        || !len.bytes().all(|b| b.is_ascii_digit())
+        || (len.len() > 1 && len.starts_with('0'))
+    {
         return false;
     }
     let Ok(len) = len.parse::<u8>() else { return false };
@@ -704,14 +767,19 @@ pub fn arn_problem(arn: &str, service: &str, resources: &[&str], region: Option<
         if let Some(r) = region
             && r != arn_region
         {
-            return Some(format!("it is in {arn_region}, the stack in {r}: AWS uses resources of the stack's region only"));
+            return Some(format!(
+                "it is in {arn_region}, the stack in {r}: AWS uses resources of the stack's region only"
+            ));
         }
     }
     if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
         return Some(format!("`{}` is not an account id (12 digits)", truncate(account)));
     }
     if resource.is_empty() || (!resources.is_empty() && !resources.iter().any(|r| resource.starts_with(r))) {
-        return Some(format!("the resource must be {}", resources.iter().map(|r| format!("`{r}...`")).collect::<Vec<_>>().join(" or ")));
+        return Some(format!(
+            "the resource must be {}",
+            resources.iter().map(|r| format!("`{r}...`")).collect::<Vec<_>>().join(" or ")
+        ));
     }
     None
 }

@@ -9,7 +9,11 @@ impl V<'_> {
             && id != "default"
             && !id.starts_with("vpc-")
         {
-            self.err("/network/vpc", format!("`{id}` is neither `default` nor a VPC id"), "write `default`, `vpc-0123...`, or `{tags: {Name: main}}`");
+            self.err(
+                "/network/vpc",
+                format!("`{id}` is neither `default` nor a VPC id"),
+                "write `default`, `vpc-0123...`, or `{tags: {Name: main}}`",
+            );
         }
         if let Some(VpcRef::Lookup(l)) = &net.vpc
             && l.tags.is_empty()
@@ -20,9 +24,11 @@ impl V<'_> {
             let gp = p(&["network", "subnet_groups", name]);
             let selects = !g.tags.is_empty() || !g.zones.is_empty() || !g.names.is_empty();
             match (g.ids.is_empty(), selects) {
-                (true, false) => {
-                    self.err_key(&gp, format!("subnet group `{name}` selects no subnets"), "give `ids: [subnet-...]`, or any of `tags`, `zones`, `names`")
-                }
+                (true, false) => self.err_key(
+                    &gp,
+                    format!("subnet group `{name}` selects no subnets"),
+                    "give `ids: [subnet-...]`, or any of `tags`, `zones`, `names`",
+                ),
                 (false, true) => self.err_key(
                     &gp,
                     format!("subnet group `{name}` has `ids` and selectors"),
@@ -33,11 +39,15 @@ impl V<'_> {
             for (i, zone) in g.zones.iter().enumerate() {
                 // A zone name is the region and a letter (`eu-west-1a`); a zone id `euw1-az1`.
                 let zone_id = zone.split_once("-az").is_some_and(|(head, n)| {
-                    head.len() >= 3 && head.chars().all(|c| c.is_ascii_alphanumeric()) && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                    head.len() >= 3
+                        && head.chars().all(|c| c.is_ascii_alphanumeric())
+                        && !n.is_empty()
+                        && n.chars().all(|c| c.is_ascii_digit())
                 });
                 let region = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
-                let zone_name =
-                    region.len() < zone.len() && region_problem(region).is_none_or(|(error, _)| !error) && region.ends_with(|c: char| c.is_ascii_digit());
+                let zone_name = region.len() < zone.len()
+                    && region_problem(region).is_none_or(|(error, _)| !error)
+                    && region.ends_with(|c: char| c.is_ascii_digit());
                 if !zone_id && !zone_name {
                     self.err(
                         &format!("{gp}/zones/{i}"),
@@ -48,12 +58,20 @@ impl V<'_> {
                     && let Some(own) = &self.s.region
                     && region != own
                 {
-                    self.err(&format!("{gp}/zones/{i}"), format!("zone `{zone}` is not in the stack's region {own}"), "");
+                    self.err(
+                        &format!("{gp}/zones/{i}"),
+                        format!("zone `{zone}` is not in the stack's region {own}"),
+                        "",
+                    );
                 }
             }
             for (i, id) in g.ids.iter().enumerate() {
                 if !id.starts_with("subnet-") {
-                    self.err(&format!("{gp}/ids/{i}"), format!("`{id}` is not a subnet id"), "subnet ids look like `subnet-0abc1234`");
+                    self.err(
+                        &format!("{gp}/ids/{i}"),
+                        format!("`{id}` is not a subnet id"),
+                        "subnet ids look like `subnet-0abc1234`",
+                    );
                 }
             }
         }
@@ -64,8 +82,14 @@ impl V<'_> {
     pub(super) fn sg_description(&mut self, pointer: &str, d: &str) {
         if d.chars().count() > 255 {
             self.err(pointer, format!("the description is {} characters long; EC2 takes 255", d.chars().count()), "");
-        } else if let Some(bad) = d.chars().find(|c| !(c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(*c))) {
-            self.err(pointer, format!("the description holds `{bad}`, which EC2 does not accept"), "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+        } else if let Some(bad) =
+            d.chars().find(|c| !(c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(*c)))
+        {
+            self.err(
+                pointer,
+                format!("the description holds `{bad}`, which EC2 does not accept"),
+                "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*",
+            );
         }
     }
 
@@ -76,7 +100,12 @@ impl V<'_> {
                 if l.name.is_some() != l.tags.is_empty() {
                     self.err(&format!("{sp}/lookup"), "a lookup takes exactly one of `name` or `tags`", "");
                 }
-                if sg.name.is_some() || sg.description.is_some() || !sg.ingress.is_empty() || sg.egress.is_some() || !sg.tags.is_empty() {
+                if sg.name.is_some()
+                    || sg.description.is_some()
+                    || !sg.ingress.is_empty()
+                    || sg.egress.is_some()
+                    || !sg.tags.is_empty()
+                {
                     self.err_key(
                         &sp,
                         format!("security group `{name}` is looked up, so it has no settings of its own"),
@@ -101,12 +130,21 @@ impl V<'_> {
                 match (&rule.protocol, &rule.ports) {
                     (SgProtocol::Tcp | SgProtocol::Udp, None) => self.err(
                         &rp,
-                        format!("a {} rule needs `ports`", if rule.protocol == SgProtocol::Tcp { "tcp" } else { "udp" }),
+                        format!(
+                            "a {} rule needs `ports`",
+                            if rule.protocol == SgProtocol::Tcp { "tcp" } else { "udp" }
+                        ),
                         "a port (`443`) or a range (`\"8000-8100\"`); use `\"0-65535\"` for all",
                     ),
-                    (SgProtocol::All, Some(_)) => self.err(&format!("{rp}/ports"), "`protocol: all` covers every port", "remove `ports`"),
+                    (SgProtocol::All, Some(_)) => {
+                        self.err(&format!("{rp}/ports"), "`protocol: all` covers every port", "remove `ports`")
+                    }
                     (_, Some(Ports::Range(r))) if parse_port_range(r).is_none() => {
-                        self.err(&format!("{rp}/ports"), format!("`{r}` is not a port range"), "write `\"FROM-TO\"` with 0 ≤ FROM ≤ TO ≤ 65535");
+                        self.err(
+                            &format!("{rp}/ports"),
+                            format!("`{r}` is not a port range"),
+                            "write `\"FROM-TO\"` with 0 ≤ FROM ≤ TO ≤ 65535",
+                        );
                     }
                     _ => {}
                 }
@@ -119,12 +157,20 @@ impl V<'_> {
                 }
                 for (j, c) in rule.cidrs.iter().enumerate() {
                     if !is_cidr(c, Some(false)) {
-                        self.err(&format!("{rp}/cidrs/{j}"), format!("`{c}` is not an IPv4 CIDR block"), "for example `10.0.0.0/16` or `0.0.0.0/0`");
+                        self.err(
+                            &format!("{rp}/cidrs/{j}"),
+                            format!("`{c}` is not an IPv4 CIDR block"),
+                            "for example `10.0.0.0/16` or `0.0.0.0/0`",
+                        );
                     }
                 }
                 for (j, c) in rule.ipv6_cidrs.iter().enumerate() {
                     if !is_cidr(c, Some(true)) {
-                        self.err(&format!("{rp}/ipv6_cidrs/{j}"), format!("`{c}` is not an IPv6 CIDR block"), "for example `::/0`");
+                        self.err(
+                            &format!("{rp}/ipv6_cidrs/{j}"),
+                            format!("`{c}` is not an IPv6 CIDR block"),
+                            "for example `::/0`",
+                        );
                     }
                 }
                 for (j, g) in rule.groups.iter().enumerate() {

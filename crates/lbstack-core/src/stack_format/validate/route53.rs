@@ -15,23 +15,42 @@ impl V<'_> {
             let zone_is_id = r.zone.starts_with('Z') && !r.zone.contains('.');
             if !zone_is_id {
                 if rname != zone && !rname.ends_with(&format!(".{zone}")) {
-                    self.err(&format!("{rp}/name"), format!("`{}` is not inside zone `{}`", r.name, r.zone), format!("use a name ending in `.{zone}`"));
+                    self.err(
+                        &format!("{rp}/name"),
+                        format!("`{}` is not inside zone `{}`", r.name, r.zone),
+                        format!("use a name ending in `.{zone}`"),
+                    );
                 }
                 if rname == zone && r.kind == RecordType::Cname {
-                    self.err(&format!("{rp}/type"), "a CNAME cannot sit at the zone apex", "use `type: A` (an alias to the load balancer)");
+                    self.err(
+                        &format!("{rp}/type"),
+                        "a CNAME cannot sit at the zone apex",
+                        "use `type: A` (an alias to the load balancer)",
+                    );
                 }
             }
             if r.kind != RecordType::Cname && r.ttl.is_some() {
-                self.err(&format!("{rp}/ttl"), "alias records take their TTL from the load balancer", "remove `ttl`, or use `type: CNAME`");
+                self.err(
+                    &format!("{rp}/ttl"),
+                    "alias records take their TTL from the load balancer",
+                    "remove `ttl`, or use `type: CNAME`",
+                );
             }
             if r.kind == RecordType::Cname && r.evaluate_target_health.is_some() {
-                self.err(&format!("{rp}/evaluate_target_health"), "`evaluate_target_health` applies to alias (A/AAAA) records", "");
+                self.err(
+                    &format!("{rp}/evaluate_target_health"),
+                    "`evaluate_target_health` applies to alias (A/AAAA) records",
+                    "",
+                );
             }
             // Route 53 takes an AAAA alias to any load balancer; to an IPv4-only one it answers
             // no address, which is rarely what was meant.
             if r.kind == RecordType::Aaaa
                 && let Some(lb) = self.s.load_balancers.get(&r.target)
-                && !matches!(lb.ip_address_type, Some(IpAddressType::Dualstack | IpAddressType::DualstackWithoutPublicIpv4))
+                && !matches!(
+                    lb.ip_address_type,
+                    Some(IpAddressType::Dualstack | IpAddressType::DualstackWithoutPublicIpv4)
+                )
             {
                 self.warn_key(
                     &format!("{rp}/type"),
@@ -40,7 +59,11 @@ impl V<'_> {
                 );
             }
             if r.set_identifier.is_some() && r.weight.is_none() {
-                self.err(&format!("{rp}/set_identifier"), "`set_identifier` applies to weighted records", "add `weight`");
+                self.err(
+                    &format!("{rp}/set_identifier"),
+                    "`set_identifier` applies to weighted records",
+                    "add `weight`",
+                );
             }
         }
     }

@@ -9,9 +9,16 @@ impl V<'_> {
             let tp = p(&["topics", key]);
             self.tags(&format!("{tp}/tags"), &t.tags);
             let name = crate::ownership::names::given(self.s, K::Topic, key);
-            if name.is_empty() || name.len() > 256 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if name.is_empty()
+                || name.len() > 256
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 let at = if t.name.is_some() { format!("{tp}/name") } else { tp.clone() };
-                self.err(&at, format!("`{}` is not an SNS topic name", truncate(&name)), "1–256 letters, digits, hyphens and underscores");
+                self.err(
+                    &at,
+                    format!("`{}` is not an SNS topic name", truncate(&name)),
+                    "1–256 letters, digits, hyphens and underscores",
+                );
             }
             if t.display_name.as_ref().is_some_and(|d| d.chars().count() > 100) {
                 self.err(&format!("{tp}/display_name"), "a display name is at most 100 characters", "");
@@ -27,14 +34,22 @@ impl V<'_> {
                 };
                 let problem = match s.protocol {
                     SubscriptionProtocol::Email | SubscriptionProtocol::EmailJson => {
-                        let ok = e.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace));
+                        let ok = e.split_once('@').is_some_and(|(user, domain)| {
+                            !user.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace)
+                        });
                         (!ok).then(|| "an e-mail address".to_string())
                     }
-                    SubscriptionProtocol::Https => (!e.starts_with("https://") || e.len() <= 8).then(|| "an `https://` URL".to_string()),
-                    SubscriptionProtocol::Http => (!e.starts_with("http://") || e.len() <= 7).then(|| "an `http://` URL".to_string()),
-                    SubscriptionProtocol::Sqs => arn_problem(e, "sqs", &[], self.s.region.as_deref(), false).map(|p| format!("an SQS queue ARN ({p})")),
+                    SubscriptionProtocol::Https => {
+                        (!e.starts_with("https://") || e.len() <= 8).then(|| "an `https://` URL".to_string())
+                    }
+                    SubscriptionProtocol::Http => {
+                        (!e.starts_with("http://") || e.len() <= 7).then(|| "an `http://` URL".to_string())
+                    }
+                    SubscriptionProtocol::Sqs => arn_problem(e, "sqs", &[], self.s.region.as_deref(), false)
+                        .map(|p| format!("an SQS queue ARN ({p})")),
                     SubscriptionProtocol::Lambda => {
-                        arn_problem(e, "lambda", &["function:"], self.s.region.as_deref(), false).map(|p| format!("a Lambda function ARN ({p})"))
+                        arn_problem(e, "lambda", &["function:"], self.s.region.as_deref(), false)
+                            .map(|p| format!("a Lambda function ARN ({p})"))
                     }
                     SubscriptionProtocol::Sms => {
                         let digits = e.strip_prefix('+').unwrap_or_default();
@@ -44,7 +59,11 @@ impl V<'_> {
                 };
                 if let Some(what) = problem {
                     // The endpoint is not quoted: a webhook URL may carry a token.
-                    self.err(&ep, format!("the endpoint of this `{}` subscription must be {what}", s.protocol.as_str()), "");
+                    self.err(
+                        &ep,
+                        format!("the endpoint of this `{}` subscription must be {what}", s.protocol.as_str()),
+                        "",
+                    );
                 }
                 if !seen.insert((s.protocol, e)) {
                     self.err(&ep, "this subscription is listed twice", "");

@@ -12,13 +12,21 @@ impl V<'_> {
             let mut versions = HashSet::new();
             for (i, a) in set.addresses.iter().enumerate() {
                 if !is_cidr(a, None) {
-                    self.err(&format!("{sp}/addresses/{i}"), format!("`{a}` is not a CIDR block"), "for example `203.0.113.0/24`");
+                    self.err(
+                        &format!("{sp}/addresses/{i}"),
+                        format!("`{a}` is not a CIDR block"),
+                        "for example `203.0.113.0/24`",
+                    );
                 } else {
                     versions.insert(a.contains(':'));
                 }
             }
             if versions.len() > 1 {
-                self.err(&format!("{sp}/addresses"), format!("IP set `{name}` mixes IPv4 and IPv6 addresses"), "an IP set holds one IP version; make two sets");
+                self.err(
+                    &format!("{sp}/addresses"),
+                    format!("IP set `{name}` mixes IPv4 and IPv6 addresses"),
+                    "an IP set holds one IP version; make two sets",
+                );
             }
         }
         for (name, acl) in &self.s.web_acls {
@@ -29,7 +37,11 @@ impl V<'_> {
             for (i, r) in acl.rules.iter().enumerate() {
                 let rp = format!("{ap}/rules/{i}");
                 if !rule_names.insert(&r.name) {
-                    self.err(&format!("{rp}/name"), format!("rule name `{}` is used twice in web ACL `{name}`", r.name), "");
+                    self.err(
+                        &format!("{rp}/name"),
+                        format!("rule name `{}` is used twice in web ACL `{name}`", r.name),
+                        "",
+                    );
                 }
                 let priority = r.priority.unwrap_or(i as u32);
                 if let Some(first) = priorities.insert(priority, i) {
@@ -39,9 +51,16 @@ impl V<'_> {
                         "WAF rule priorities must be unique within the ACL",
                     );
                 }
-                let kinds = [r.managed.is_some(), r.rate_limit.is_some(), r.ip_set.is_some(), r.geo.is_some()].iter().filter(|b| **b).count();
+                let kinds = [r.managed.is_some(), r.rate_limit.is_some(), r.ip_set.is_some(), r.geo.is_some()]
+                    .iter()
+                    .filter(|b| **b)
+                    .count();
                 if kinds != 1 {
-                    self.err(&rp, format!("rule `{}` needs exactly one of `managed`, `rate_limit`, `ip_set`, `geo`", r.name), "");
+                    self.err(
+                        &rp,
+                        format!("rule `{}` needs exactly one of `managed`, `rate_limit`, `ip_set`, `geo`", r.name),
+                        "",
+                    );
                     continue;
                 }
                 if r.managed.is_some() {
@@ -53,12 +72,20 @@ impl V<'_> {
                         );
                     }
                 } else if r.override_action.is_some() {
-                    self.err(&format!("{rp}/override_action"), "`override_action` only applies to managed rule groups", "use `action`");
+                    self.err(
+                        &format!("{rp}/override_action"),
+                        "`override_action` only applies to managed rule groups",
+                        "use `action`",
+                    );
                 }
                 if let Some(rl) = &r.rate_limit
                     && ![60, 120, 300, 600].contains(&rl.window)
                 {
-                    self.err(&format!("{rp}/rate_limit/window"), format!("rate window {} is not allowed", rl.window), "one of 60, 120, 300, 600 seconds");
+                    self.err(
+                        &format!("{rp}/rate_limit/window"),
+                        format!("rate window {} is not allowed", rl.window),
+                        "one of 60, 120, 300, 600 seconds",
+                    );
                 }
                 if let Some(set) = &r.ip_set {
                     self.reference(&format!("{rp}/ip_set"), K::IpSet, set);
