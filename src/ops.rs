@@ -406,6 +406,7 @@ fn step_context(clients: &Clients, stack: &Stack) -> crate::apply::StepContext {
         force_delete: std::sync::Arc::new(force_delete),
         files: stack.files.clone(),
         endpoints: std::sync::Arc::new(crate::plan::secrets::shown_endpoints(stack)),
+        zone_locks: Default::default(),
     }
 }
 

@@ -115,6 +115,8 @@ pub struct StepContext {
     pub files: crate::stack_format::files::FileAccess,
     /// Subscription endpoints plans show as a hash, by how they show them: what to send.
     pub endpoints: Arc<std::collections::BTreeMap<String, String>>,
+    /// One writer at a time per hosted zone among this run's steps (see `route53::write`).
+    pub zone_locks: route53::ZoneLocks,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,12 +13,15 @@ use crate::plan::Change;
 use crate::retry::{self, Backoff};
 use aws_sdk_route53::types::{Change as DnsChange, ChangeAction, ChangeBatch, ResourceRecordSet};
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
-static ZONE_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+/// A lock per hosted zone, shared by the steps of one run: their writes to a zone go one at a
+/// time, so they do not refuse each other's index edits (another process's writes are met by
+/// the retry on a refused batch).
+pub type ZoneLocks = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
 
-fn zone_lock(zone_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-    ZONE_LOCKS.lock().expect("zone locks").entry(zone_id.to_string()).or_default().clone()
+fn zone_lock(sc: &StepContext, zone_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+    sc.zone_locks.lock().expect("zone locks").entry(zone_id.to_string()).or_default().clone()
 }
 
 /// `(zone id, zone name with trailing dot)` from either.
@@ -122,7 +125,7 @@ async fn write(
     edit: impl Fn(&mut Vec<IndexEntry>),
 ) -> anyhow::Result<()> {
     let (zone_id, zone_name) = resolve_zone(sc, zone).await?;
-    let lock = zone_lock(&zone_id);
+    let lock = zone_lock(sc, &zone_id);
     let _guard = lock.lock().await;
     let refused = std::sync::atomic::AtomicBool::new(false);
     let attempt = || async {
