@@ -128,66 +128,88 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
     let resolved = with_looked_up_groups(s, ctx)?;
     let s = resolved.as_ref();
     let mut out = Vec::new();
-    for (key, sg) in s.security_groups.iter().filter(|(_, g)| g.lookup.is_none()) {
-        out.push(security_group(s, ctx, key, sg));
-    }
-    for (key, c) in &s.certificates {
-        // An `arn:` certificate is used, never managed.
-        if !c.is_existing() {
-            out.push(certificate(s, key, c)?);
-        }
-    }
-    for (key, set) in &s.ip_sets {
-        out.push(ip_set(s, key, set));
-    }
-    for (key, t) in &s.topics {
-        out.push(topic(s, key, t)?);
-    }
-    for (key, acl) in &s.web_acls {
-        out.push(web_acl(s, key, acl));
-    }
     let asg_owned: Vec<&str> =
         s.autoscaling_groups.values().flat_map(|g| g.target_groups.iter().map(String::as_str)).collect();
-    for (key, t) in &s.trust_stores {
-        out.push(trust_store(s, key, t));
-    }
-    for (key, tg) in &s.target_groups {
-        out.push(target_group(s, ctx, key, tg, asg_owned.contains(&key.as_str())));
-    }
-    for (key, lb) in &s.load_balancers {
-        out.push(load_balancer(s, ctx, key, lb)?);
-        if let Some(acl) = &lb.web_acl {
-            let lb_addr = Address::new(Kind::LoadBalancer, key);
-            // An ARN is a web ACL the stack uses but does not own.
-            let attrs = WebAclAssociationAttrs {
-                load_balancer: Ref(lb_addr.clone()),
-                web_acl: RefOrId::named(Kind::WebAcl, acl, acl.starts_with("arn:")),
-            };
-            out.push(Desired::new(
-                Address::new(Kind::WebAclAssociation, key),
-                format!("{key} web ACL"),
-                &attrs,
-                Some(lb_addr),
-            ));
-        }
-        if lb.shield == Some(true) {
-            out.push(shield_protection(s, ctx, key)?);
-        }
-        for (lkey, l) in &lb.listeners {
-            out.push(listener(s, ctx, key, lb, lkey, l)?);
-            // No rules, no resource: an owned rule set left in AWS then plans as a delete.
-            if lb.kind == LbType::Application && !l.rules.is_empty() {
-                out.push(listener_rules(s, key, lkey, l));
+    // Kind by kind, so a kind added to the table is a compiler error here until it is built.
+    for kind in Kind::ALL {
+        match kind {
+            Kind::SecurityGroup => {
+                for (key, sg) in s.security_groups.iter().filter(|(_, g)| g.lookup.is_none()) {
+                    out.push(security_group(s, ctx, key, sg));
+                }
             }
+            // An `arn:` certificate is used, never managed.
+            Kind::Certificate => {
+                for (key, c) in s.certificates.iter().filter(|(_, c)| !c.is_existing()) {
+                    out.push(certificate(s, key, c)?);
+                }
+            }
+            Kind::IpSet => out.extend(s.ip_sets.iter().map(|(key, set)| ip_set(s, key, set))),
+            Kind::Topic => {
+                for (key, t) in &s.topics {
+                    out.push(topic(s, key, t)?);
+                }
+            }
+            Kind::WebAcl => out.extend(s.web_acls.iter().map(|(key, acl)| web_acl(s, key, acl))),
+            Kind::TrustStore => out.extend(s.trust_stores.iter().map(|(key, t)| trust_store(s, key, t))),
+            Kind::TargetGroup => {
+                for (key, tg) in &s.target_groups {
+                    out.push(target_group(s, ctx, key, tg, asg_owned.contains(&key.as_str())));
+                }
+            }
+            Kind::LoadBalancer => {
+                for (key, lb) in &s.load_balancers {
+                    out.push(load_balancer(s, ctx, key, lb)?);
+                }
+            }
+            Kind::WebAclAssociation => {
+                for (key, acl) in s.load_balancers.iter().filter_map(|(k, lb)| Some((k, lb.web_acl.as_ref()?))) {
+                    let lb_addr = Address::new(Kind::LoadBalancer, key);
+                    // An ARN is a web ACL the stack uses but does not own.
+                    let attrs = WebAclAssociationAttrs {
+                        load_balancer: Ref(lb_addr.clone()),
+                        web_acl: RefOrId::named(Kind::WebAcl, acl, acl.starts_with("arn:")),
+                    };
+                    let address = Address::new(Kind::WebAclAssociation, key);
+                    out.push(Desired::new(address, format!("{key} web ACL"), &attrs, Some(lb_addr)));
+                }
+            }
+            Kind::ShieldProtection => {
+                for key in s.load_balancers.iter().filter(|(_, lb)| lb.shield == Some(true)).map(|(k, _)| k) {
+                    out.push(shield_protection(s, ctx, key)?);
+                }
+            }
+            Kind::Listener => {
+                for (key, lb) in &s.load_balancers {
+                    for (lkey, l) in &lb.listeners {
+                        out.push(listener(s, ctx, key, lb, lkey, l)?);
+                    }
+                }
+            }
+            // No rules, no resource: an owned rule set left in AWS then plans as a delete.
+            Kind::ListenerRules => {
+                for (key, lb) in s.load_balancers.iter().filter(|(_, lb)| lb.kind == LbType::Application) {
+                    for (lkey, l) in lb.listeners.iter().filter(|(_, l)| !l.rules.is_empty()) {
+                        out.push(listener_rules(s, key, lkey, l));
+                    }
+                }
+            }
+            Kind::SharedListener => {
+                for (key, shared) in s.shared_listeners.iter().filter(|(_, sl)| !sl.rules.is_empty()) {
+                    out.push(shared_rules(s, ctx, key, shared)?);
+                }
+            }
+            Kind::Record => out.extend(s.records.iter().map(|(key, r)| record(s, key, r))),
+            // Built together: a group's policies, schedules and alarms read its template and it.
+            Kind::LaunchTemplate
+            | Kind::AutoScalingGroup
+            | Kind::ScalingPolicy
+            | Kind::ScheduledAction
+            | Kind::Alarm
+            | Kind::CompositeAlarm => {}
         }
-    }
-    for (key, shared) in s.shared_listeners.iter().filter(|(_, sl)| !sl.rules.is_empty()) {
-        out.push(shared_rules(s, ctx, key, shared)?);
     }
     super::autoscaling::build(s, ctx, &mut out)?;
-    for (key, r) in &s.records {
-        out.push(record(s, key, r));
-    }
     for d in &mut out {
         d.fixed_name = s.given_name(d.address.kind, &d.address.key).is_some();
     }
