@@ -1,7 +1,6 @@
 //! The operations behind the commands: plan a stack against live AWS, apply a plan, destroy.
 //! The CLI parses flags and prints; this module holds the sequence.
 
-use crate::attrs::elbv2::{ListenerRulesAttrs, SharedListenerAttrs};
 use crate::attrs::{RecordAttrs, ShieldProtectionAttrs};
 use crate::live::{self, Adopt, AwsOptions, Clients};
 use crate::plan::desired::Context;
@@ -211,9 +210,10 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
     let of = |r: &plan::Live| -> Vec<Forgotten> {
         match r.address.kind {
             Kind::ListenerRules | Kind::SharedListener => {
-                let rule_arns = match r.address.kind {
-                    Kind::SharedListener => r.attrs_as::<SharedListenerAttrs>().ok().and_then(|a| a.rule_arns),
-                    _ => r.attrs_as::<ListenerRulesAttrs>().ok().and_then(|a| a.rule_arns),
+                let rule_arns = match r.typed() {
+                    Ok(plan::Attrs::ListenerRules(a)) => a.rule_arns,
+                    Ok(plan::Attrs::SharedListener(a)) => a.rule_arns,
+                    _ => None,
                 };
                 rule_arns
                     .into_iter()
@@ -428,7 +428,7 @@ mod tests {
             .into_iter()
             .map(|(p, arn)| (p.to_string(), arn.to_string()))
             .collect();
-        let rules = ListenerRulesAttrs {
+        let rules = crate::attrs::ListenerRulesAttrs {
             listener: crate::attrs::Ref::to(Kind::Listener, "web.http"),
             rules: Vec::new(),
             rule_arns: Some(rule_arns),

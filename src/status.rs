@@ -1,9 +1,10 @@
 //! `lbstack status`: how a stack is doing right now. Load balancers, target health, group
 //! capacity, alarm states, and which colour a swap name points at.
 
-use crate::attrs::{AlarmAttrs, AutoScalingGroupAttrs, CompositeAlarmAttrs};
+use crate::attrs::AutoScalingGroupAttrs;
 use crate::aws_error::err;
 use crate::live::Clients;
+use crate::plan::Attrs;
 use crate::plan::Kind;
 use crate::stack_format::model::Stack;
 use crate::swap::{Current, SwapRecord};
@@ -134,9 +135,10 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
     let alarms = alarms
         .iter()
         .map(|r| {
-            let state = match r.address.kind {
-                Kind::CompositeAlarm => r.attrs_as::<CompositeAlarmAttrs>().ok().and_then(|a| a.state),
-                _ => r.attrs_as::<AlarmAttrs>().ok().and_then(|a| a.state),
+            let state = match r.typed() {
+                Ok(Attrs::Alarm(a)) => a.state,
+                Ok(Attrs::CompositeAlarm(a)) => a.state,
+                _ => None,
             };
             AlarmStatus {
                 address: r.address.to_string(),

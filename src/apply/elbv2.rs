@@ -9,8 +9,8 @@ use crate::attrs::elbv2::{
 use crate::attrs::{AttributeMap, RefOrId, TagMap};
 use crate::aws_error::err;
 use crate::aws_error::{Class, class_of};
-use crate::plan::Change;
 use crate::plan::Kind;
+use crate::plan::{Attrs, Change};
 use crate::retry::{self, Backoff};
 use aws_sdk_elasticloadbalancingv2::client::Waiters;
 use aws_sdk_elasticloadbalancingv2::types::{
@@ -1021,16 +1021,17 @@ struct RuleSet {
 
 impl RuleSet {
     fn after(c: &Change) -> anyhow::Result<RuleSet> {
-        Ok(match c.address.kind {
-            Kind::SharedListener => c.after_as::<SharedListenerAttrs>()?.into(),
-            _ => c.after_as::<ListenerRulesAttrs>()?.into(),
-        })
+        Self::of(c.typed_after()?).ok_or_else(|| anyhow::anyhow!("{} has no rules in the plan", c.address))
     }
     fn before(c: &Change) -> anyhow::Result<Option<RuleSet>> {
-        Ok(match c.address.kind {
-            Kind::SharedListener => c.before_as::<SharedListenerAttrs>()?.map(Into::into),
-            _ => c.before_as::<ListenerRulesAttrs>()?.map(Into::into),
-        })
+        Ok(Self::of(c.typed_before()?))
+    }
+    fn of(attrs: Option<Attrs>) -> Option<RuleSet> {
+        match attrs? {
+            Attrs::ListenerRules(a) => Some(a.into()),
+            Attrs::SharedListener(a) => Some(a.into()),
+            _ => None,
+        }
     }
 }
 

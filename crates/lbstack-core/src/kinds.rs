@@ -21,7 +21,7 @@ macro_rules! kinds {
             address: $address:literal,
             section: $section:expr,
             noun: $noun:literal,
-            replace: $replace:expr,
+            attrs: $attrs:ty,
             create_before_destroy: $cbd:literal,
             rank: $rank:literal,
             graph: $graph:literal,
@@ -55,9 +55,10 @@ macro_rules! kinds {
                 match self { $(Kind::$variant => $noun,)* }
             }
 
-            /// Attribute paths whose change cannot be made in place.
+            /// Attribute paths whose change cannot be made in place (marked `=> replace` in the
+            /// kind's attribute struct).
             pub fn replace_paths(self) -> &'static [&'static str] {
-                match self { $(Kind::$variant => $replace,)* }
+                match self { $(Kind::$variant => <$attrs as Attributes>::REPLACE,)* }
             }
 
             /// Whether a replacement can create the new one before deleting the old (a second
@@ -94,6 +95,32 @@ macro_rules! kinds {
                 match self { $(Kind::$variant => $forget,)* }
             }
         }
+
+        /// A resource's attributes as its kind's struct: what the builder makes, the readers
+        /// read and the executors take, one variant per kind of the table.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Attrs {
+            $( $variant($attrs), )*
+        }
+
+        impl Attrs {
+            /// The kind whose struct this is.
+            pub fn kind(&self) -> Kind {
+                match self { $(Attrs::$variant(_) => Kind::$variant,)* }
+            }
+
+            /// The JSON the diff compares and plans carry.
+            pub fn to_value(&self) -> serde_json::Value {
+                match self { $(Attrs::$variant(a) => a.to_value(),)* }
+            }
+
+            /// The attributes of a resource of `kind` from their JSON.
+            pub fn from_value(kind: Kind, value: &serde_json::Value) -> Result<Attrs, String> {
+                match kind {
+                    $(Kind::$variant => serde_json::from_value(value.clone()).map(Attrs::$variant).map_err(|e| e.to_string()),)*
+                }
+            }
+        }
     };
 }
 
@@ -107,7 +134,7 @@ kinds! {
         address: "security_group",
         section: Some("security_groups"),
         noun: "security group",
-        replace: attrs::SecurityGroupAttrs::REPLACE,
+        attrs: attrs::SecurityGroupAttrs,
         create_before_destroy: true,
         rank: 0,
         graph: "sg",
@@ -119,7 +146,7 @@ kinds! {
         address: "certificate",
         section: Some("certificates"),
         noun: "certificate",
-        replace: attrs::CertificateAttrs::REPLACE,
+        attrs: attrs::CertificateAttrs,
         create_before_destroy: true,
         rank: 1,
         graph: "cert",
@@ -131,7 +158,7 @@ kinds! {
         address: "ip_set",
         section: Some("ip_sets"),
         noun: "IP set",
-        replace: attrs::IpSetAttrs::REPLACE,
+        attrs: attrs::IpSetAttrs,
         create_before_destroy: true,
         rank: 0,
         graph: "ipset",
@@ -143,7 +170,7 @@ kinds! {
         address: "web_acl",
         section: Some("web_acls"),
         noun: "web ACL",
-        replace: attrs::WebAclAttrs::REPLACE,
+        attrs: attrs::WebAclAttrs,
         create_before_destroy: false,
         rank: 1,
         graph: "waf",
@@ -156,7 +183,7 @@ kinds! {
         address: "trust_store",
         section: Some("trust_stores"),
         noun: "trust store",
-        replace: attrs::TrustStoreAttrs::REPLACE,
+        attrs: attrs::TrustStoreAttrs,
         create_before_destroy: false,
         rank: 1,
         graph: "truststore",
@@ -168,7 +195,7 @@ kinds! {
         address: "target_group",
         section: Some("target_groups"),
         noun: "target group",
-        replace: attrs::TargetGroupAttrs::REPLACE,
+        attrs: attrs::TargetGroupAttrs,
         create_before_destroy: true,
         rank: 1,
         graph: "tg",
@@ -180,7 +207,7 @@ kinds! {
         address: "load_balancer",
         section: Some("load_balancers"),
         noun: "load balancer",
-        replace: attrs::LoadBalancerAttrs::REPLACE,
+        attrs: attrs::LoadBalancerAttrs,
         create_before_destroy: true,
         rank: 2,
         graph: "lb",
@@ -192,7 +219,7 @@ kinds! {
         address: "listener",
         section: None,
         noun: "listener",
-        replace: attrs::ListenerAttrs::REPLACE,
+        attrs: attrs::ListenerAttrs,
         create_before_destroy: false,
         rank: 3,
         graph: "listener",
@@ -205,7 +232,7 @@ kinds! {
         address: "listener_rules",
         section: None,
         noun: "listener rule set",
-        replace: attrs::ListenerRulesAttrs::REPLACE,
+        attrs: attrs::ListenerRulesAttrs,
         create_before_destroy: false,
         rank: 4,
         graph: "rules",
@@ -219,7 +246,7 @@ kinds! {
         address: "shared_listener",
         section: Some("shared_listeners"),
         noun: "shared listener",
-        replace: attrs::SharedListenerAttrs::REPLACE,
+        attrs: attrs::SharedListenerAttrs,
         create_before_destroy: false,
         rank: 4,
         graph: "shared",
@@ -232,7 +259,7 @@ kinds! {
         address: "shield_protection",
         section: None,
         noun: "Shield Advanced protection",
-        replace: attrs::ShieldProtectionAttrs::REPLACE,
+        attrs: attrs::ShieldProtectionAttrs,
         create_before_destroy: false,
         rank: 3,
         graph: "shield",
@@ -245,7 +272,7 @@ kinds! {
         address: "web_acl_association",
         section: None,
         noun: "web ACL association",
-        replace: attrs::WebAclAssociationAttrs::REPLACE,
+        attrs: attrs::WebAclAssociationAttrs,
         create_before_destroy: false,
         rank: 3,
         graph: "wafassoc",
@@ -258,7 +285,7 @@ kinds! {
         address: "record",
         section: Some("records"),
         noun: "record",
-        replace: attrs::RecordAttrs::REPLACE,
+        attrs: attrs::RecordAttrs,
         create_before_destroy: false,
         rank: 3,
         graph: "record",
@@ -271,7 +298,7 @@ kinds! {
         address: "launch_template",
         section: Some("launch_templates"),
         noun: "launch template",
-        replace: attrs::LaunchTemplateAttrs::REPLACE,
+        attrs: attrs::LaunchTemplateAttrs,
         create_before_destroy: false,
         rank: 1,
         graph: "lt",
@@ -283,7 +310,7 @@ kinds! {
         address: "autoscaling_group",
         section: Some("autoscaling_groups"),
         noun: "auto-scaling group",
-        replace: attrs::AutoScalingGroupAttrs::REPLACE,
+        attrs: attrs::AutoScalingGroupAttrs,
         create_before_destroy: false,
         rank: 3,
         graph: "asg",
@@ -296,7 +323,7 @@ kinds! {
         address: "scaling_policy",
         section: Some("scaling_policies"),
         noun: "scaling policy",
-        replace: attrs::ScalingPolicyAttrs::REPLACE,
+        attrs: attrs::ScalingPolicyAttrs,
         create_before_destroy: false,
         rank: 4,
         graph: "policy",
@@ -309,7 +336,7 @@ kinds! {
         address: "scheduled_action",
         section: Some("scheduled_actions"),
         noun: "scheduled action",
-        replace: attrs::ScheduledActionAttrs::REPLACE,
+        attrs: attrs::ScheduledActionAttrs,
         create_before_destroy: false,
         rank: 4,
         graph: "schedule",
@@ -322,7 +349,7 @@ kinds! {
         address: "topic",
         section: Some("topics"),
         noun: "SNS topic",
-        replace: attrs::TopicAttrs::REPLACE,
+        attrs: attrs::TopicAttrs,
         create_before_destroy: false,
         rank: 1,
         graph: "topic",
@@ -335,7 +362,7 @@ kinds! {
         address: "alarm",
         section: Some("alarms"),
         noun: "alarm",
-        replace: attrs::AlarmAttrs::REPLACE,
+        attrs: attrs::AlarmAttrs,
         create_before_destroy: false,
         rank: 5,
         graph: "alarm",
@@ -348,7 +375,7 @@ kinds! {
         address: "composite_alarm",
         section: Some("composite_alarms"),
         noun: "composite alarm",
-        replace: attrs::CompositeAlarmAttrs::REPLACE,
+        attrs: attrs::CompositeAlarmAttrs,
         create_before_destroy: false,
         rank: 6,
         graph: "composite",
@@ -409,6 +436,22 @@ mod tests {
         sections.sort();
         sections.dedup();
         assert_eq!(sections.len(), Kind::ALL.iter().filter(|k| k.section().is_some()).count());
+    }
+
+    #[test]
+    fn attributes_read_back_as_the_variant_of_their_kind_only() {
+        use super::Attrs;
+        use crate::attrs::{Ref, WebAclAssociationAttrs};
+        let association = WebAclAssociationAttrs {
+            load_balancer: Ref::to(Kind::LoadBalancer, "web"),
+            web_acl: crate::attrs::RefOrId::Id("arn:acl".into()),
+        };
+        let value = Attrs::WebAclAssociation(association.clone()).to_value();
+        let back = Attrs::from_value(Kind::WebAclAssociation, &value).unwrap();
+        assert_eq!(back, Attrs::WebAclAssociation(association));
+        assert_eq!(back.kind(), Kind::WebAclAssociation);
+        // The same JSON is not another kind's attributes.
+        assert!(Attrs::from_value(Kind::ShieldProtection, &value).is_err());
     }
 
     #[test]

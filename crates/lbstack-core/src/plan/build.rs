@@ -4,9 +4,8 @@
 //! Pure: live state and the published outputs come in, a plan comes out. `ops` only reads and
 //! writes AWS around it.
 
-use super::model::{Action, Address, Change, Kind, Live, Plan, Reason};
+use super::model::{Action, Address, Attrs, Change, Kind, Live, Plan, Reason};
 use super::{LiveState, desired::Context};
-use crate::attrs::RecordAttrs;
 use crate::ownership::{OWNER_STACK_TAG, names};
 use crate::stack_format::model::Stack;
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,8 +79,8 @@ pub fn build(
 /// Whether a live resource was read as the stack's without carrying its ownership: an untagged
 /// resource `--adopt` took, or a record not yet in the zone's index.
 fn adopting(l: &Live) -> bool {
-    match l.address.kind {
-        Kind::Record => l.attrs_as::<RecordAttrs>().is_ok_and(|r| !r.indexed),
+    match l.typed() {
+        Ok(Attrs::Record(r)) => !r.indexed,
         _ => l.tags().is_some_and(|t| !t.contains_key(OWNER_STACK_TAG)),
     }
 }

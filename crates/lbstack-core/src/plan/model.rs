@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// The resource kinds the plan engine manages: one table in `crate::kinds`.
-pub use crate::kinds::Kind;
+pub use crate::kinds::{Attrs, Kind};
 /// Addresses and references are the ownership vocabulary (`crate::ownership`).
 pub use crate::ownership::{Address, as_reference};
 
@@ -69,6 +69,12 @@ impl Live {
     /// Its tags, for the kinds that carry them (every attribute struct names them `tags`).
     pub fn tags(&self) -> Option<&Map<String, Value>> {
         self.attrs.get("tags")?.as_object()
+    }
+
+    /// The attributes as the variant of their kind.
+    pub fn typed(&self) -> anyhow::Result<Attrs> {
+        Attrs::from_value(self.address.kind, &self.attrs)
+            .map_err(|e| anyhow::anyhow!("the live attributes of {}: {e}", self.address))
     }
 
     /// The attributes as the kind's struct (what the reader built them from).
@@ -213,6 +219,24 @@ pub struct Change {
 }
 
 impl Change {
+    /// The desired attributes (creates and updates) as the variant of their kind.
+    pub fn typed_after(&self) -> anyhow::Result<Option<Attrs>> {
+        self.after
+            .as_ref()
+            .map(|v| Attrs::from_value(self.address.kind, v))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("the plan's attributes of {}: {e}", self.address))
+    }
+
+    /// The live attributes, when there were any, as the variant of their kind.
+    pub fn typed_before(&self) -> anyhow::Result<Option<Attrs>> {
+        self.before
+            .as_ref()
+            .map(|v| Attrs::from_value(self.address.kind, v))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("the live attributes of {}: {e}", self.address))
+    }
+
     /// The desired attributes (creates and updates) as the kind's struct.
     pub fn after_as<A: Attributes>(&self) -> anyhow::Result<A> {
         let v = self
