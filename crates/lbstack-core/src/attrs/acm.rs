@@ -14,7 +14,7 @@ attributes! {
         /// Sorted, without the domain.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub alternative_names: Option<Vec<String>> => replace,
-        /// An imported certificate's identity: see `plan::desired::pem_fingerprint`.
+        /// An imported certificate's identity: see `ownership::pem_fingerprint`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub fingerprint: Option<String>,
         /// Read from AWS (`ISSUED`, `PENDING_VALIDATION`), never declared, so never compared.

@@ -19,7 +19,7 @@ attributes! {
 }
 
 /// A subscription as plans show it: an HTTP(S) endpoint's path and query only as a hash (see
-/// `plan::desired::shown_endpoint`).
+/// `ownership::shown_endpoint`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
     pub protocol: String,

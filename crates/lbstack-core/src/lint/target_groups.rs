@@ -69,7 +69,7 @@ pub const DRAIN_LONGER_THAN_SPOT_NOTICE: Rule = rule(
     "spot instances get a 2-minute notice; a longer deregistration delay is cut off mid-drain",
     |s, out| {
         for (k, tg) in checked(s) {
-            let delay = tg.deregistration_delay.unwrap_or(300);
+            let delay = tg.deregistration_delay.unwrap_or(crate::defaults::DEREGISTRATION_DELAY);
             let spot = groups_of(s, k).any(|(_, g)| {
                 g.mixed_instances.as_ref().is_some_and(|m| m.on_demand_percentage < 100)
                     || s.launch_templates.get(g.launch_template.name()).is_some_and(|lt| lt.spot.is_some())
