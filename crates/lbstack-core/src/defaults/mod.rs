@@ -71,9 +71,30 @@ pub fn health_check_timing(
     if target_type == TargetType::Lambda {
         return (35, 30);
     }
-    let hc = health_check(protocol, target_type);
+    // A group declared without a protocol is checked as AWS's HTTP default.
+    let hc = health_check(protocol.or(Some(Protocol::Http)), target_type);
     let seconds = |v: Option<i64>| v.and_then(|n| u32::try_from(n).ok()).unwrap_or_default();
     let network = !matches!(protocol, Some(Protocol::Http | Protocol::Https | Protocol::Geneve) | None);
     let timeout = if network && check == HealthCheckProtocol::Http { 6 } else { seconds(hc.timeout) };
     (seconds(hc.interval), timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// AWS's defaults (API reference, CreateTargetGroup; ALB and NLB user guides).
+    #[test]
+    fn health_check_timing_is_aws_default_for_each_kind_of_group() {
+        use HealthCheckProtocol as Check;
+        let timing = |p, t, c| health_check_timing(p, t, c);
+        assert_eq!(timing(None, TargetType::Lambda, Check::Http), (35, 30));
+        assert_eq!(timing(Some(Protocol::Geneve), TargetType::Ip, Check::Tcp), (10, 5));
+        for p in [Some(Protocol::Http), Some(Protocol::Https), None] {
+            assert_eq!(timing(p, TargetType::Instance, Check::Http), (30, 5), "{p:?}");
+        }
+        assert_eq!(timing(Some(Protocol::Tcp), TargetType::Instance, Check::Http), (30, 6));
+        assert_eq!(timing(Some(Protocol::Tcp), TargetType::Instance, Check::Tcp), (30, 10));
+        assert_eq!(timing(Some(Protocol::Tls), TargetType::Ip, Check::Https), (30, 10));
+    }
 }

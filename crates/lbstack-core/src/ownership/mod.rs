@@ -3,7 +3,8 @@
 //! physical names lbstack gives (`names`), and the normal forms that identify a value without
 //! holding it (DNS names, certificate fingerprints, masked endpoints).
 //!
-//! It sits at the bottom: it reads the kinds table and the stack model, and nothing else.
+//! It sits at the bottom: it reads the kinds table, the stack model and the tag map type, and
+//! nothing else.
 
 pub mod names;
 
@@ -82,10 +83,6 @@ pub const OWN_TAG_PREFIX: &str = "lbstack:";
 /// those that carried it at the last apply, so a setting removed from the stack is put back) have
 /// their attributes read: a plan of a thousand default groups makes no call per group for them.
 pub const ATTRIBUTES_TAG: &str = "lbstack:attributes";
-
-pub fn tags(s: &Stack, address: &Address, own: &Tags) -> Value {
-    serde_json::to_value(tag_map(s, address, own)).expect("tags are strings")
-}
 
 /// The tags lbstack writes on a resource: the stack's and the resource's own, the record of
 /// which keys those are, and the ownership tags.
