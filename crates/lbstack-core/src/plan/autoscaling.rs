@@ -15,7 +15,7 @@ use crate::attrs::{Ref, RefOrId, set_of};
 use crate::ownership::names;
 use crate::ownership::tag_map;
 use crate::stack_format::model::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The AMI a launch template resolved to at plan time.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -487,25 +487,36 @@ pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::mo
     for d in wanted.iter_mut().filter(|d| d.address.kind == Kind::AutoScalingGroup) {
         let Some(l) = live.iter().find(|l| l.address == d.address) else { continue };
         let Some(record) = l.tags().and_then(|t| t.get(SIZES_TAG)).and_then(Value::as_str) else { continue };
-        let recorded: Map<String, Value> = record
-            .split(',')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null)))
-            .collect();
+        let (Ok(mut want), Ok(now)) = (d.attrs_as::<AutoScalingGroupAttrs>(), l.attrs_as::<AutoScalingGroupAttrs>())
+        else {
+            continue;
+        };
+        let recorded = |field: &str| {
+            record
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == field)
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+        };
         let schedules: Vec<&ScheduledAction> =
             s.scheduled_actions.values().filter(|a| a.group == d.address.key).collect();
-        for (field, set_by_schedule) in [
-            ("min", schedules.iter().any(|a| a.min.is_some())),
-            ("max", schedules.iter().any(|a| a.max.is_some())),
-            ("desired", schedules.iter().any(|a| a.desired.is_some())),
-        ] {
-            let unchanged = d.attrs.get(field).is_some_and(|declared| recorded.get(field) == Some(declared));
-            if set_by_schedule
-                && unchanged
-                && let Some(now) = l.attrs.get(field).filter(|v| !v.is_null())
-            {
-                d.attrs[field] = now.clone();
-            }
+        let set_by_schedule = |size: fn(&ScheduledAction) -> Option<u32>| schedules.iter().any(|a| size(a).is_some());
+        let before = (want.min, want.max, want.desired);
+        if set_by_schedule(|a| a.min) && recorded("min") == Some(want.min) {
+            want.min = now.min;
+        }
+        if set_by_schedule(|a| a.max) && recorded("max") == Some(want.max) {
+            want.max = now.max;
+        }
+        if set_by_schedule(|a| a.desired)
+            && want.desired.is_some()
+            && recorded("desired") == want.desired
+            && now.desired.is_some()
+        {
+            want.desired = now.desired;
+        }
+        if (want.min, want.max, want.desired) != before {
+            d.attrs = crate::attrs::Attributes::to_value(&want);
         }
     }
 }

@@ -48,6 +48,13 @@ impl Desired {
         Desired { address, name, attrs, deps, parent, inputs: Map::new(), fixed_name: false }
     }
 
+    /// The attributes as the kind's struct.
+    pub fn attrs_as<A: crate::attrs::Attributes>(&self) -> anyhow::Result<A> {
+        serde_json::from_value(self.attrs.clone()).map_err(|e| {
+            anyhow::anyhow!("the desired attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun())
+        })
+    }
+
     /// With the apply-only inputs of its kind.
     pub fn with_inputs<I: Serialize>(mut self, inputs: &I) -> Desired {
         self.inputs = crate::attrs::inputs_map(inputs);
