@@ -103,6 +103,14 @@ macro_rules! kinds {
             $( $variant($attrs), )*
         }
 
+        $(
+            impl From<$attrs> for Attrs {
+                fn from(a: $attrs) -> Attrs {
+                    Attrs::$variant(a)
+                }
+            }
+        )*
+
         impl Attrs {
             /// The kind whose struct this is.
             pub fn kind(&self) -> Kind {

@@ -3,7 +3,7 @@
 //! and warns about capacity a change would take away.
 
 use super::desired::{Context, sg_source};
-use super::model::{Action, Address, AttrDiff, Desired, Kind, Plan};
+use super::model::{Action, Address, AttrDiff, Attrs, Desired, Kind, Plan};
 use crate::attrs::autoscaling::{
     AutoScalingGroupAttrs, CapacityReservations, CustomMetric, GroupInputs, InstanceMaintenance, LaunchTemplateAttrs,
     LaunchTemplateInputs, LifecycleHook, MetricDimension, MixedInstances, Notification, PredictiveScaling,
@@ -487,8 +487,7 @@ pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::mo
     for d in wanted.iter_mut().filter(|d| d.address.kind == Kind::AutoScalingGroup) {
         let Some(l) = live.iter().find(|l| l.address == d.address) else { continue };
         let Some(record) = l.tags().and_then(|t| t.get(SIZES_TAG)).and_then(Value::as_str) else { continue };
-        let (Ok(mut want), Ok(now)) = (d.attrs_as::<AutoScalingGroupAttrs>(), l.attrs_as::<AutoScalingGroupAttrs>())
-        else {
+        let (Attrs::AutoScalingGroup(want), Ok(now)) = (&mut d.attrs, l.attrs_as::<AutoScalingGroupAttrs>()) else {
             continue;
         };
         let recorded = |field: &str| {
@@ -501,7 +500,6 @@ pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::mo
         let schedules: Vec<&ScheduledAction> =
             s.scheduled_actions.values().filter(|a| a.group == d.address.key).collect();
         let set_by_schedule = |size: fn(&ScheduledAction) -> Option<u32>| schedules.iter().any(|a| size(a).is_some());
-        let before = (want.min, want.max, want.desired);
         if set_by_schedule(|a| a.min) && recorded("min") == Some(want.min) {
             want.min = now.min;
         }
@@ -514,9 +512,6 @@ pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::mo
             && now.desired.is_some()
         {
             want.desired = now.desired;
-        }
-        if (want.min, want.max, want.desired) != before {
-            d.attrs = crate::attrs::Attributes::to_value(&want);
         }
     }
 }

@@ -1133,7 +1133,8 @@ mod tests {
             Context { shared_listeners: [("edge".to_string(), state)].into_iter().collect(), ..Context::default() };
         let built = build(s, &ctx)?;
         let rules = built.iter().find(|d| d.address.kind == Kind::SharedListener).expect("the rule set");
-        Ok(rules.attrs["rules"].as_array().unwrap().iter().map(|r| r["priority"].as_u64().unwrap()).collect())
+        let crate::plan::Attrs::SharedListener(rules) = &rules.attrs else { panic!("a shared listener's attributes") };
+        Ok(rules.rules.iter().map(|r| r.priority.expect("a priority") as u64).collect())
     }
 
     #[test]

@@ -11,7 +11,38 @@ pub struct LiveState {
     pub conflicts: Vec<Conflict>,
 }
 
+/// The plan from what the stack wants to what AWS has. The attributes are compared as JSON
+/// leaves: this is the one place (with the serialisers) where resource values are JSON.
 pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
+    diff_wanted(stack, &desired.iter().map(Wanted::from).collect::<Vec<_>>(), live)
+}
+
+/// A desired resource as the diff compares it.
+struct Wanted {
+    address: Address,
+    name: String,
+    attrs: Value,
+    deps: Vec<Address>,
+    parent: Option<Address>,
+    inputs: serde_json::Map<String, Value>,
+    fixed_name: bool,
+}
+
+impl From<&Desired> for Wanted {
+    fn from(d: &Desired) -> Wanted {
+        Wanted {
+            address: d.address.clone(),
+            name: d.name.clone(),
+            attrs: d.attrs.to_value(),
+            deps: d.deps.clone(),
+            parent: d.parent.clone(),
+            inputs: d.inputs.clone(),
+            fixed_name: d.fixed_name,
+        }
+    }
+}
+
+fn diff_wanted(stack: &str, desired: &[Wanted], live: &LiveState) -> Plan {
     let live_by: HashMap<&Address, &Live> = live.resources.iter().map(|l| (&l.address, l)).collect();
     let conflicted: BTreeSet<&Address> = live.conflicts.iter().map(|c| &c.address).collect();
     let mut changes: BTreeMap<Address, Change> = BTreeMap::new();
@@ -174,7 +205,7 @@ pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
 /// that cannot be, and its listeners go before their replacements are made, as the plan warns.
 /// Returns the parents (load balancers, and their listeners) whose children are made first.
 fn replace_load_balancers_create_first(
-    desired: &[Desired],
+    desired: &[Wanted],
     changes: &mut BTreeMap<Address, Change>,
     warnings: &mut Vec<String>,
 ) -> BTreeSet<Address> {
@@ -242,7 +273,7 @@ fn kept_addresses(want: &Value, have: &Value) -> Vec<String> {
     values(want).into_iter().filter(|a| held.contains(a)).collect()
 }
 
-fn fixed_name_replacement(d: &Desired, l: &Live) -> Result<String, Conflict> {
+fn fixed_name_replacement(d: &Wanted, l: &Live) -> Result<String, Conflict> {
     if d.address.kind == Kind::LoadBalancer {
         return Ok(format!(
             "{}: its name `{}` is fixed (`name:`), so it is deleted before its replacement is created: it serves no traffic in between, and the replacement has a new DNS name",
@@ -455,8 +486,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Desired {
-        Desired {
+    fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Wanted {
+        Wanted {
             address: Address::new(kind, key),
             name: key.into(),
             attrs,
@@ -496,7 +527,7 @@ mod tests {
             ],
             conflicts: vec![],
         };
-        let p = diff("s", &d, &l);
+        let p = diff_wanted("s", &d, &l);
         assert_eq!(
             actions(&p),
             vec![
@@ -527,7 +558,7 @@ mod tests {
             ],
             conflicts: vec![],
         };
-        let p = diff("s", &d, &l);
+        let p = diff_wanted("s", &d, &l);
         assert_eq!(p.changes[0].action, Action::CreateDelete);
         assert_eq!(
             p.changes[0].reason.as_ref().map(ToString::to_string).as_deref(),
@@ -549,7 +580,7 @@ mod tests {
         let tg = Address::new(Kind::TargetGroup, "app");
         let d = |fixed: bool| {
             vec![
-                Desired { fixed_name: fixed, ..desired(Kind::TargetGroup, "app", json!({"port": 80}), &[], None) },
+                Wanted { fixed_name: fixed, ..desired(Kind::TargetGroup, "app", json!({"port": 80}), &[], None) },
                 desired(Kind::LoadBalancer, "web", json!({"scheme": "internal"}), &[], None),
                 desired(Kind::Listener, "web.http", json!({"port": 80}), &[lb.clone(), tg.clone()], Some(lb.clone())),
             ]
@@ -562,7 +593,7 @@ mod tests {
             ],
             conflicts: vec![],
         };
-        let p = diff("s", &d(false), &l);
+        let p = diff_wanted("s", &d(false), &l);
         let mut got = actions(&p);
         got.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
@@ -577,7 +608,7 @@ mod tests {
         assert_eq!(tg_change.reason, Some(Reason::ServesReplacement { load_balancer: "load_balancer.web".into() }));
         assert!(p.warnings[0].contains("traffic moves to a new DNS name"), "{:?}", p.warnings);
 
-        let p = diff("s", &d(true), &l);
+        let p = diff_wanted("s", &d(true), &l);
         let listener = p.changes.iter().find(|c| c.address.kind == Kind::Listener).unwrap();
         assert_eq!(listener.action, Action::DeleteCreate, "the fixed-name group stays: its listener goes first");
         assert!(p.warnings[0].contains("serves no traffic in between"), "{:?}", p.warnings);
@@ -586,14 +617,14 @@ mod tests {
     /// A key renamed while its fixed name stays: the create would meet the old resource.
     #[test]
     fn a_fixed_name_still_held_by_a_deleted_resource_is_refused() {
-        let d = vec![Desired {
+        let d = vec![Wanted {
             fixed_name: true,
             name: "corp-tg".into(),
             ..desired(Kind::TargetGroup, "renamed", json!({"port": 80}), &[], None)
         }];
         let mut old = live(Kind::TargetGroup, "old", json!({"port": 80}));
         old.name = "corp-tg".into();
-        let mut p = diff("s", &d, &LiveState { resources: vec![old], conflicts: vec![] });
+        let mut p = diff_wanted("s", &d, &LiveState { resources: vec![old], conflicts: vec![] });
         refuse_names_still_held(&mut p);
         assert_eq!(p.conflicts.len(), 1);
         assert_eq!(p.conflicts[0].address, Address::new(Kind::TargetGroup, "renamed"));
@@ -612,7 +643,7 @@ mod tests {
                 reason: "no ownership tags".into(),
             }],
         };
-        let p = diff("s", &d, &l);
+        let p = diff_wanted("s", &d, &l);
         assert!(p.changes.is_empty());
         assert_eq!(p.conflicts.len(), 1);
         assert!(!p.has_changes());
@@ -623,6 +654,6 @@ mod tests {
         let d = vec![desired(Kind::TargetGroup, "a", json!({"interval": 5, "stickiness": null}), &[], None)];
         let l =
             LiveState { resources: vec![live(Kind::TargetGroup, "a", json!({"interval": 5.0}))], conflicts: vec![] };
-        assert_eq!(diff("s", &d, &l).changes[0].action, Action::NoOp);
+        assert_eq!(diff_wanted("s", &d, &l).changes[0].action, Action::NoOp);
     }
 }

@@ -16,8 +16,8 @@ pub struct Desired {
     pub address: Address,
     /// The physical name lbstack gives it (`shop-api`), not compared: identity is the address tag.
     pub name: String,
-    /// Normalised attributes: every managed field, declared or defaulted.
-    pub attrs: Value,
+    /// Normalised attributes: every managed field, declared or defaulted, as its kind's struct.
+    pub attrs: Attrs,
     /// Resources it references (must exist before it).
     pub deps: Vec<Address>,
     /// The resource it lives inside (a listener's load balancer): replacing the parent replaces it.
@@ -34,25 +34,17 @@ pub struct Desired {
 impl Desired {
     /// A desired resource from its typed attributes; what it references (its dependencies) is
     /// read from them.
-    pub fn new<A: crate::attrs::Attributes>(
+    pub fn new<A: crate::attrs::Attributes + Clone + Into<Attrs>>(
         address: Address,
         name: String,
         attrs: &A,
         parent: Option<Address>,
     ) -> Desired {
-        let attrs = attrs.to_value();
         let mut deps = Vec::new();
-        super::desired::collect_refs(&attrs, &mut deps);
+        super::desired::collect_refs(&attrs.to_value(), &mut deps);
         deps.sort();
         deps.dedup();
-        Desired { address, name, attrs, deps, parent, inputs: Map::new(), fixed_name: false }
-    }
-
-    /// The attributes as the kind's struct.
-    pub fn attrs_as<A: crate::attrs::Attributes>(&self) -> anyhow::Result<A> {
-        serde_json::from_value(self.attrs.clone()).map_err(|e| {
-            anyhow::anyhow!("the desired attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun())
-        })
+        Desired { address, name, attrs: attrs.clone().into(), deps, parent, inputs: Map::new(), fixed_name: false }
     }
 
     /// With the apply-only inputs of its kind.
