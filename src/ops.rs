@@ -108,7 +108,7 @@ pub async fn apply(
     outcome
 }
 
-pub use crate::live::outputs::{NothingPublished, outputs_parameter, published_outputs, read_published};
+use crate::live::outputs::{outputs_parameter, read_published};
 pub use crate::plan::outputs::OutputValue;
 
 /// The stack's outputs read from what exists.

@@ -26,7 +26,7 @@ fn zone_lock(sc: &StepContext, zone_id: &str) -> Arc<tokio::sync::Mutex<()>> {
 
 /// `(zone id, zone name with trailing dot)` from either.
 async fn resolve_zone(sc: &StepContext, zone: &str) -> anyhow::Result<(String, String)> {
-    if zone.starts_with('Z') && !zone.contains('.') {
+    if crate::ownership::is_zone_id(zone) {
         let out =
             sc.clients.route53.get_hosted_zone().id(zone).send().await.map_err(|e| err(&format!("zone {zone}"), e))?;
         let name = out.hosted_zone().map(|z| fqdn(z.name())).unwrap_or_default();

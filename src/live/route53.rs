@@ -296,7 +296,7 @@ fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, Str
 /// The id of a public hosted zone by name (a private one of the same name when there is no
 /// public one); an id is returned as it is.
 pub async fn hosted_zone_id(clients: &Clients, zone: &str) -> anyhow::Result<String> {
-    if zone.starts_with('Z') && !zone.contains('.') {
+    if crate::ownership::is_zone_id(zone) {
         return Ok(zone.to_string());
     }
     let want = fqdn(zone);

@@ -178,6 +178,11 @@ pub const BUNDLE_TAG: &str = "lbstack:bundle";
 /// The tag that records the digest of the secret a listener or rule was sent.
 pub const CLIENT_SECRET_TAG: &str = "lbstack:client-secret";
 
+/// Whether a stack names a hosted zone by its id (`Z0123...`) rather than its domain.
+pub fn is_zone_id(zone: &str) -> bool {
+    zone.starts_with('Z') && !zone.contains('.')
+}
+
 /// `shop.example.com.`: lower case with the trailing dot, as Route 53 answers.
 pub fn fqdn(name: &str) -> String {
     format!("{}.", name.trim_end_matches('.').to_ascii_lowercase())

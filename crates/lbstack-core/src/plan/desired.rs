@@ -218,7 +218,7 @@ pub fn build(s: &Stack, ctx: &Context) -> Result<Vec<Desired>, String> {
 
 fn record(s: &Stack, key: &str, r: &Record) -> Desired {
     let address = Address::new(Kind::Record, key);
-    let zone = if r.zone.starts_with('Z') && !r.zone.contains('.') { r.zone.clone() } else { fqdn(&r.zone) };
+    let zone = if crate::ownership::is_zone_id(&r.zone) { r.zone.clone() } else { fqdn(&r.zone) };
     let cname = r.kind == RecordType::Cname;
     let attrs = RecordAttrs {
         zone,

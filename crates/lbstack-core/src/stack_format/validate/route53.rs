@@ -12,7 +12,7 @@ impl V<'_> {
             if !is_domain(&rname, true) {
                 self.err(&format!("{rp}/name"), format!("`{}` is not a DNS name", r.name), "");
             }
-            let zone_is_id = r.zone.starts_with('Z') && !r.zone.contains('.');
+            let zone_is_id = crate::ownership::is_zone_id(&r.zone);
             if !zone_is_id {
                 if rname != zone && !rname.ends_with(&format!(".{zone}")) {
                     self.err(
