@@ -1,7 +1,6 @@
 //! The operations behind the commands: plan a stack against live AWS, apply a plan, destroy.
 //! The CLI parses flags and prints; this module holds the sequence.
 
-use crate::attrs::{RecordAttrs, ShieldProtectionAttrs};
 use crate::live::{self, Adopt, AwsOptions, Clients};
 use crate::plan::desired::Context;
 use crate::plan::{self, Kind, LiveState, Plan};
@@ -210,9 +209,9 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
     let of = |r: &plan::Live| -> Vec<Forgotten> {
         match r.address.kind {
             Kind::ListenerRules | Kind::SharedListener => {
-                let rule_arns = match r.typed() {
-                    Ok(plan::Attrs::ListenerRules(a)) => a.rule_arns,
-                    Ok(plan::Attrs::SharedListener(a)) => a.rule_arns,
+                let rule_arns = match &r.attrs {
+                    plan::Attrs::ListenerRules(a) => a.rule_arns.clone(),
+                    plan::Attrs::SharedListener(a) => a.rule_arns.clone(),
                     _ => None,
                 };
                 rule_arns
@@ -222,12 +221,18 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
                     .collect()
             }
             Kind::ShieldProtection => {
-                let arn = r.attrs_as::<ShieldProtectionAttrs>().ok().and_then(|a| a.arn).unwrap_or_default();
+                let arn = match &r.attrs {
+                    plan::Attrs::ShieldProtection(a) => a.arn.clone().unwrap_or_default(),
+                    _ => String::new(),
+                };
                 vec![Forgotten { address: r.address.clone(), id: arn, tag_keys: own_tag_keys(r) }]
             }
             // A record is untied by its zone's index: its id here is the zone.
             Kind::Record => {
-                let zone = r.attrs_as::<RecordAttrs>().map(|a| a.zone).unwrap_or_default();
+                let zone = match &r.attrs {
+                    plan::Attrs::Record(a) => a.zone.clone(),
+                    _ => String::new(),
+                };
                 vec![Forgotten { address: r.address.clone(), id: zone, tag_keys: Vec::new() }]
             }
             Kind::SecurityGroup
@@ -418,12 +423,19 @@ mod tests {
     use serde_json::json;
 
     fn live(kind: Kind, key: &str, id: &str, attrs: serde_json::Value) -> Live {
+        let attrs = plan::Attrs::from_value(kind, &attrs).unwrap();
         Live { address: Address::new(kind, key), id: id.into(), name: key.into(), attrs }
     }
 
     #[test]
     fn forgetting_a_load_balancer_takes_its_listeners_and_rules_and_only_lbstack_tags() {
-        let tags = json!({"tags": {"lbstack:stack": "s", "lbstack:address": "x", "lbstack:tags": "team", "team": "a"}});
+        let tags = json!({"lbstack:stack": "s", "lbstack:address": "x", "lbstack:tags": "team", "team": "a"});
+        let load_balancer = json!({
+            "type": "application", "subnets": [], "ip_address_type": "ipv4", "attributes": {}, "tags": tags
+        });
+        let listener = |lb: &str| json!({ "load_balancer": { "$ref": lb }, "default_action": { "type": "forward", "target_groups": [] } });
+        let group =
+            json!({ "target_type": "instance", "health_check": { "enabled": true }, "attributes": {}, "tags": tags });
         let rule_arns = [("10", "arn:rule10"), ("20", "arn:rule20")]
             .into_iter()
             .map(|(p, arn)| (p.to_string(), arn.to_string()))
@@ -435,11 +447,11 @@ mod tests {
         };
         let state = LiveState {
             resources: vec![
-                live(Kind::LoadBalancer, "web", "arn:lb", tags.clone()),
-                live(Kind::Listener, "web.http", "arn:listener", tags.clone()),
+                live(Kind::LoadBalancer, "web", "arn:lb", load_balancer),
+                live(Kind::Listener, "web.http", "arn:listener", listener("load_balancer.web")),
                 live(Kind::ListenerRules, "web.http", "arn:listener", rules.to_value()),
-                live(Kind::Listener, "api.http", "arn:other-listener", tags.clone()),
-                live(Kind::TargetGroup, "app", "arn:tg", tags),
+                live(Kind::Listener, "api.http", "arn:other-listener", listener("load_balancer.api")),
+                live(Kind::TargetGroup, "app", "arn:tg", group),
             ],
             conflicts: Vec::new(),
         };

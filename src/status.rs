@@ -1,7 +1,6 @@
 //! `lbstack status`: how a stack is doing right now. Load balancers, target health, group
 //! capacity, alarm states, and which colour a swap name points at.
 
-use crate::attrs::AutoScalingGroupAttrs;
 use crate::aws_error::err;
 use crate::live::Clients;
 use crate::plan::Attrs;
@@ -113,8 +112,10 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
     .await?;
     let autoscaling_groups = groups
         .iter()
-        .filter(|r| r.address.kind == Kind::AutoScalingGroup)
-        .filter_map(|r| Some((r, r.attrs_as::<AutoScalingGroupAttrs>().ok()?)))
+        .filter_map(|r| match &r.attrs {
+            Attrs::AutoScalingGroup(g) => Some((r, g)),
+            _ => None,
+        })
         .map(|(r, g)| {
             let total = g.instances.unwrap_or(0) as usize;
             let in_service = g.in_service.unwrap_or(0) as usize;
@@ -128,16 +129,16 @@ pub async fn read(clients: &Clients, stack: &Stack, swap: Option<&SwapRecord>) -
                 in_service,
                 pending,
                 other: total.saturating_sub(in_service + pending),
-                last_refresh: g.last_refresh,
+                last_refresh: g.last_refresh.clone(),
             }
         })
         .collect();
     let alarms = alarms
         .iter()
         .map(|r| {
-            let state = match r.typed() {
-                Ok(Attrs::Alarm(a)) => a.state,
-                Ok(Attrs::CompositeAlarm(a)) => a.state,
+            let state = match &r.attrs {
+                Attrs::Alarm(a) => a.state.clone(),
+                Attrs::CompositeAlarm(a) => a.state.clone(),
                 _ => None,
             };
             AlarmStatus {

@@ -7,13 +7,13 @@
 //!   fails when it exists, so two machines cannot both take it) and deleted when the swap ends.
 
 use crate::attrs::RefOrId;
-use crate::attrs::elbv2::{ListenerAction, ListenerAttrs, ListenerRulesAttrs, MainAction};
+use crate::attrs::elbv2::{ListenerAction, MainAction};
 use crate::aws_error::err;
 use crate::live::Clients;
 use crate::live::route53::{hosted_zone_id, rrset};
 use crate::lock::actor;
 use crate::ownership::fqdn;
-use crate::plan::{Address, Kind};
+use crate::plan::{Address, Attrs, Kind};
 use crate::stack_format::model::{LbType, Scheme, Stack};
 use aws_sdk_route53::client::Waiters;
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet};
@@ -135,11 +135,9 @@ pub async fn inspect(clients: &Clients, stack: &Stack, lb_key: &str) -> anyhow::
         }
     };
     for r in owned.iter().filter(|r| r.address.key.starts_with(&prefix)) {
-        match r.address.kind {
-            Kind::Listener => forwarded(&r.attrs_as::<ListenerAttrs>()?.default_action),
-            Kind::ListenerRules => {
-                r.attrs_as::<ListenerRulesAttrs>()?.rules.iter().for_each(|rule| forwarded(&rule.action))
-            }
+        match &r.attrs {
+            Attrs::Listener(l) => forwarded(&l.default_action),
+            Attrs::ListenerRules(set) => set.rules.iter().for_each(|rule| forwarded(&rule.action)),
             _ => {}
         }
     }

@@ -2,7 +2,7 @@
 
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::acm::CertificateAttrs;
-use crate::attrs::{Attributes, TagMap, set_of};
+use crate::attrs::{TagMap, set_of};
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, pem_fingerprint};
 use crate::plan::{Address, Live};
 use crate::stack_format::model::Stack;
@@ -124,7 +124,7 @@ async fn read_certificate(clients: &Clients, address: Address, arn: String, tags
                 tags,
             }
         }
-        .to_value();
+        .into();
         Ok(Live { address, name: cert.domain_name().unwrap_or_default().to_string(), id: arn, attrs })
     }
 }

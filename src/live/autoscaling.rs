@@ -12,12 +12,12 @@ use crate::attrs::autoscaling::{
     PredictiveScaling, RootVolume, ScalingPolicyAttrs, ScheduledActionAttrs, SimpleScaling, Spot, Step as StepBounds,
     StepScaling, TargetTracking, TemplateVersion, WarmPool,
 };
-use crate::attrs::{Attributes, Ref, RefOrId, set_of};
+use crate::attrs::{Ref, RefOrId, set_of};
 use crate::aws_error::{Class, class_of};
 use crate::ownership::names;
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::autoscaling::ResolvedImage;
-use crate::plan::{Address, Conflict, Kind, Live};
+use crate::plan::{Address, Attrs, Conflict, Kind, Live};
 use crate::stack_format::model::{Image, Stack};
 use aws_sdk_autoscaling::types::{
     AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction,
@@ -371,7 +371,7 @@ async fn read_template(
         tags: super::ec2::tags_of(t.tags()),
         version: version.version_number(),
     }
-    .to_value();
+    .into();
     Ok(Live { address, id: id.to_string(), name: t.launch_template_name().unwrap_or_default().to_string(), attrs })
 }
 
@@ -670,7 +670,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         ),
         last_refresh,
     };
-    Live { address, id: name.to_string(), name: name.to_string(), attrs: attrs.to_value() }
+    Live { address, id: name.to_string(), name: name.to_string(), attrs: attrs.into() }
 }
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>` into the two ARN tails that `link` maps to references.
@@ -681,7 +681,7 @@ fn split_label(label: Option<&str>) -> (Option<RefOrId>, Option<RefOrId>) {
     }
 }
 
-fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
+fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Attrs {
     let kind = p.policy_type().unwrap_or("SimpleScaling");
     let mut attrs = ScalingPolicyAttrs {
         group: Ref(group.clone()),
@@ -803,10 +803,10 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Value {
             });
         }
     }
-    attrs.to_value()
+    attrs.into()
 }
 
-fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Value {
+fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Attrs {
     let time = |t: Option<&aws_smithy_types::DateTime>| {
         t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok())
     };
@@ -820,7 +820,7 @@ fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Value {
         max: a.max_size().map(i64::from),
         desired: a.desired_capacity().map(i64::from),
     }
-    .to_value()
+    .into()
 }
 
 /// A metric of a metric query (target tracking's math, predictive scaling's custom metrics).
@@ -893,7 +893,14 @@ pub fn link(resources: &mut [Live]) {
                 | Kind::Alarm
                 | Kind::CompositeAlarm
         ) {
-            walk(&mut r.attrs, &find);
+            // Walked as JSON: the ids sit in many fields of these structs. A field that only
+            // holds text (a description equal to an ARN) cannot take a reference: it stays as read.
+            let mut v = r.attrs.to_value();
+            if walk(&mut v, &find)
+                && let Ok(linked) = Attrs::from_value(r.address.kind, &v)
+            {
+                r.attrs = linked;
+            }
         }
     }
 }

@@ -2,14 +2,13 @@
 
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
-use crate::attrs::{Attributes, RefOrId, TagMap, set_of};
+use crate::attrs::{RefOrId, TagMap, set_of};
 use crate::ownership::names;
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
-use crate::plan::{Address, Conflict, Kind, Live};
+use crate::plan::{Address, Attrs, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, MetricAlarm};
 use futures_util::future::try_join_all;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A metric or composite alarm, as one listing returns both.
@@ -37,7 +36,7 @@ impl Found<'_> {
             Found::Composite(_) => Kind::CompositeAlarm,
         }
     }
-    fn attrs(&self, tags: TagMap) -> Value {
+    fn attrs(&self, tags: TagMap) -> Attrs {
         match self {
             Found::Metric(a) => attrs(a, tags),
             Found::Composite(a) => composite_attrs(a, tags),
@@ -148,7 +147,7 @@ fn dimensions(dims: &[aws_sdk_cloudwatch::types::Dimension]) -> Vec<Dimension> {
     )
 }
 
-fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Value {
+fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Attrs {
     CompositeAlarmAttrs {
         rule: a.alarm_rule().unwrap_or_default().into(),
         actions: ids(a.alarm_actions()),
@@ -158,10 +157,10 @@ fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Value {
         tags,
         state: a.state_value().map(|s| s.as_str().to_string()),
     }
-    .to_value()
+    .into()
 }
 
-fn attrs(a: &MetricAlarm, tags: TagMap) -> Value {
+fn attrs(a: &MetricAlarm, tags: TagMap) -> Attrs {
     let statistic =
         a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
     let evaluation = a.evaluation_periods();
@@ -215,5 +214,5 @@ fn attrs(a: &MetricAlarm, tags: TagMap) -> Value {
         tags,
         state: a.state_value().map(|s| s.as_str().to_string()),
     }
-    .to_value()
+    .into()
 }

@@ -2,7 +2,7 @@
 
 use super::{Clients, err};
 use crate::attrs::ec2::{Permission, SecurityGroupAttrs};
-use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
+use crate::attrs::{Ref, RefOrId, TagMap, set_of};
 use crate::ownership::names;
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::desired::Context;
@@ -128,7 +128,7 @@ pub async fn read_security_groups(
             tags: tags_of(g.tags()),
             arn: security_group_arn(clients, g),
         }
-        .to_value();
+        .into();
         live.push(Live {
             address,
             id: g.group_id().unwrap_or_default().to_string(),

@@ -9,12 +9,12 @@ use crate::attrs::elbv2::{
     TargetGroupAttrs, TrustStoreAttrs, WeightedGroup,
 };
 use crate::attrs::elbv2::{JwtClaim, JwtValidation, Rewrite, RewriteRule};
-use crate::attrs::{AttributeMap, Attributes, Ref, RefOrId, TagMap, set_of};
+use crate::attrs::{AttributeMap, Ref, RefOrId, TagMap, set_of};
 use crate::defaults::attributes;
 use crate::ownership::names;
 use crate::ownership::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::desired::{tg_attributes, tg_sets_attributes};
-use crate::plan::{Address, Conflict, Kind, Live};
+use crate::plan::{Address, Attrs, Conflict, Kind, Live};
 use crate::stack_format::model::{LbType, Protocol, Stack, TargetType};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Listener, LoadBalancer, Rule, RuleCondition, TagDescription, TargetGroup,
@@ -269,7 +269,7 @@ async fn read_target_group(
         targets,
         tags: tag_map(tags),
     };
-    Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: attrs.to_value() })
+    Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: attrs.into() })
 }
 
 async fn read_load_balancer(
@@ -343,7 +343,7 @@ async fn read_load_balancer(
         address: address.clone(),
         id: arn.clone(),
         name: lb.load_balancer_name().unwrap_or_default().to_string(),
-        attrs: m.to_value(),
+        attrs: m.into(),
     }];
 
     // Listeners are known by their address tag (so a port change is an update); listeners without
@@ -524,7 +524,7 @@ async fn read_listener(
         address: address.clone(),
         id: arn.clone(),
         name: format!("{}:{}", lb.key, l.port().map_or("geneve".into(), |p| p.to_string())),
-        attrs: m.to_value(),
+        attrs: m.into(),
     }];
     if let Some(rules) = rules.filter(|r| r.iter().any(|r| r.is_default() != Some(true))) {
         // Rules that sign users in with OIDC: the digest of the secret each was last sent.
@@ -552,7 +552,7 @@ async fn read_listener(
             address: Address::new(Kind::ListenerRules, address.key.clone()),
             id: arn,
             name: format!("{} rules", out[0].name),
-            attrs: attrs.to_value(),
+            attrs: attrs.into(),
         });
     }
     Ok(out)
@@ -828,29 +828,24 @@ fn linked(r: &RefOrId, ids: &BTreeMap<String, Address>) -> RefOrId {
 
 /// A load balancer's security groups, and a listener's certificates and trust store, as
 /// references where the stack owns them.
-pub fn link(live: &mut Live, owned: &OwnedIds) -> anyhow::Result<()> {
-    match live.address.kind {
-        Kind::LoadBalancer => {
-            let mut a: LoadBalancerAttrs = serde_json::from_value(live.attrs.clone())?;
+pub fn link(live: &mut Live, owned: &OwnedIds) {
+    match &mut live.attrs {
+        Attrs::LoadBalancer(a) => {
             if let Some(groups) = &mut a.security_groups {
                 *groups = set_of(groups.iter().map(|g| linked(g, &owned.security_groups)).collect());
             }
-            live.attrs = a.to_value();
         }
-        Kind::Listener => {
-            let mut a: ListenerAttrs = serde_json::from_value(live.attrs.clone())?;
-            a.certificate = a.certificate.map(|c| linked(&c, &owned.certificates));
+        Attrs::Listener(a) => {
+            a.certificate = a.certificate.as_ref().map(|c| linked(c, &owned.certificates));
             if let Some(extra) = &mut a.extra_certificates {
                 *extra = set_of(extra.iter().map(|c| linked(c, &owned.certificates)).collect());
             }
             if let Some(store) = a.mutual_authentication.as_mut().and_then(|m| m.trust_store.as_mut()) {
                 *store = linked(store, &owned.trust_stores);
             }
-            live.attrs = a.to_value();
         }
         _ => {}
     }
-    Ok(())
 }
 
 /// Every rule of a listener, default included, in AWS's largest pages; `doing` names the read in
@@ -911,7 +906,7 @@ pub async fn read_shared(
                 rules: list,
                 rule_arns: Some(rule_arns(ours.iter().copied())),
             };
-            Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: attrs.to_value() }
+            Live { address, id: arn.clone(), name: format!("{key} rules"), attrs: attrs.into() }
         });
         anyhow::Ok((key.clone(), state, live))
     }))
@@ -1019,7 +1014,7 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
             continue;
         };
         let attrs =
-            TrustStoreAttrs { bundle: tags.get(crate::ownership::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.to_value();
+            TrustStoreAttrs { bundle: tags.get(crate::ownership::BUNDLE_TAG).cloned(), tags: tag_map(tags) }.into();
         out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
     }
     Ok(out)

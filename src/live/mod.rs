@@ -18,7 +18,7 @@ pub mod shield;
 pub mod sns;
 pub mod wafv2;
 
-use crate::attrs::LoadBalancerAttrs;
+use crate::plan::Attrs;
 use crate::plan::LiveState;
 use crate::plan::desired::Context;
 use crate::stack_format::model::Stack;
@@ -546,10 +546,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     // Which web ACL each owned application load balancer uses.
     let albs: Vec<(crate::plan::Address, String)> = resources
         .iter()
-        .filter(|r| {
-            r.address.kind == crate::plan::Kind::LoadBalancer
-                && r.attrs_as::<LoadBalancerAttrs>().is_ok_and(|lb| lb.r#type == "application")
-        })
+        .filter(|r| matches!(&r.attrs, Attrs::LoadBalancer(lb) if lb.r#type == "application"))
         .map(|r| (r.address.clone(), r.id.clone()))
         .collect();
     let acl_ids: BTreeMap<String, String> = waf
@@ -559,12 +556,11 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
         .collect();
     let lb_dns: BTreeMap<String, String> = resources
         .iter()
-        .filter(|r| r.address.kind == crate::plan::Kind::LoadBalancer)
-        .filter_map(|r| {
-            Some((
-                r.attrs_as::<LoadBalancerAttrs>().ok()?.dns_name?.trim_end_matches('.').to_ascii_lowercase(),
-                r.address.to_string(),
-            ))
+        .filter_map(|r| match &r.attrs {
+            Attrs::LoadBalancer(lb) => {
+                Some((lb.dns_name.as_ref()?.trim_end_matches('.').to_ascii_lowercase(), r.address.to_string()))
+            }
+            _ => None,
         })
         .collect();
     // Owned target groups are referenced by the stack's rules on shared listeners.
@@ -603,7 +599,7 @@ pub async fn read_adopting(clients: &Clients, stack: &Stack, adopt: &Adopt) -> a
     let owned =
         elbv2::OwnedIds { security_groups: ids(&sgs), certificates: ids(&certs), trust_stores: ids(&trust_stores) };
     for r in resources.iter_mut() {
-        elbv2::link(r, &owned).map_err(|e| anyhow::anyhow!("{}: {e}", r.address))?;
+        elbv2::link(r, &owned);
     }
     resources.extend(trust_stores);
     resources.extend(sgs);

@@ -4,14 +4,13 @@
 
 use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::route53::{RawAlias, RawRecord, RecordAttrs};
-use crate::attrs::{Attributes, Ref, RefOrId};
+use crate::attrs::{Ref, RefOrId};
 use crate::ownership::fqdn;
-use crate::plan::{Address, Conflict, Kind, Live};
+use crate::plan::{Address, Attrs, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_route53::types::{AliasTarget, HostedZone, ResourceRecord, ResourceRecordSet, RrType};
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One owned record as listed in a zone's index.
@@ -257,7 +256,7 @@ pub(crate) async fn indexed_records(
         .collect())
 }
 
-fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>, indexed: bool) -> Value {
+fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>, indexed: bool) -> Attrs {
     let target = |dns: &str| -> RefOrId {
         let key = dns.trim_end_matches('.').to_ascii_lowercase();
         let key = key.strip_prefix("dualstack.").unwrap_or(&key).to_string();
@@ -290,7 +289,7 @@ fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, Str
             }),
         }),
     }
-    .to_value()
+    .into()
 }
 
 /// The id of a public hosted zone by name (a private one of the same name when there is no

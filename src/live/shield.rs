@@ -3,8 +3,8 @@
 //! whether the account is subscribed at all when the stack asks for protection.
 
 use super::{Clients, err};
+use crate::attrs::Ref;
 use crate::attrs::shield::ShieldProtectionAttrs;
-use crate::attrs::{Attributes, Ref};
 use crate::aws_error::{Class, class_of};
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live};
@@ -81,7 +81,7 @@ pub async fn read(
             tags: super::tags_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             arn: Some(protection_arn),
         }
-        .to_value();
+        .into();
         live.push(Live { address, id: p.id().unwrap_or_default().to_string(), name, attrs });
     }
     Ok((live, conflicts, subscribed?))

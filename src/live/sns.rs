@@ -2,8 +2,8 @@
 //! ownership is the tags. An owned topic's display name and subscriptions are read beside it.
 
 use super::{Clients, err, read_err, skip_gone};
+use crate::attrs::set_of;
 use crate::attrs::sns::{Subscription, TopicAttrs};
-use crate::attrs::{Attributes, set_of};
 use crate::ownership::names;
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG, shown_endpoint};
 use crate::plan::{Address, Conflict, Kind, Live};
@@ -102,6 +102,6 @@ async fn read_topic(
         tags: super::tags_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         subscription_arns: Some(arns),
     }
-    .to_value();
+    .into();
     Ok(Live { address, id: arn.to_string(), name: name.to_string(), attrs })
 }

@@ -5,7 +5,7 @@ use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::wafv2::{
     IpSetAttrs, ManagedGroup, RateLimit, Statement, WafRule, WebAclAssociationAttrs, WebAclAttrs,
 };
-use crate::attrs::{Attributes, Ref, RefOrId, TagMap, set_of};
+use crate::attrs::{Ref, RefOrId, TagMap, set_of};
 use crate::ownership::names;
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::{Address, Conflict, Kind, Live};
@@ -189,7 +189,7 @@ pub async fn read(
             description: set.description().unwrap_or_default().into(),
             tags: tag_map(&tags),
         }
-        .to_value();
+        .into();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let set_refs = &set_refs;
@@ -216,7 +216,7 @@ pub async fn read(
             rules,
             tags: tag_map(&tags),
         }
-        .to_value();
+        .into();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let (sets, acls) = tokio::join!(set_reads, acl_reads);
@@ -309,7 +309,7 @@ pub async fn read_associations(
             address: Address::new(Kind::WebAclAssociation, address.key.clone()),
             id: arn.clone(),
             name: format!("{} web ACL", address.key),
-            attrs: WebAclAssociationAttrs { load_balancer: Ref(address.clone()), web_acl }.to_value(),
+            attrs: WebAclAssociationAttrs { load_balancer: Ref(address.clone()), web_acl }.into(),
         }))
     }))
     .await?;

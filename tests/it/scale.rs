@@ -59,7 +59,8 @@ async fn second_pages_are_read() {
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let read =
         live.resources.iter().find(|r| r.address.to_string() == "listener_rules.web.http").expect("the rules are read");
-    assert_eq!(read.attrs["rules"].as_array().unwrap().len(), 60, "all 60 rules read, past the first page of 50");
+    let lbstack::plan::Attrs::ListenerRules(rules) = &read.attrs else { panic!("{} is not a rule set", read.address) };
+    assert_eq!(rules.rules.len(), 60, "all 60 rules read, past the first page of 50");
     assert!(
         live.resources.iter().any(|r| r.address.to_string() == "ip_set.blocked"),
         "the IP set on the second page is read"

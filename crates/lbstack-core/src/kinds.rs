@@ -109,6 +109,15 @@ macro_rules! kinds {
                     Attrs::$variant(a)
                 }
             }
+
+            impl Variant for $attrs {
+                fn of(a: &Attrs) -> Option<&Self> {
+                    match a {
+                        Attrs::$variant(x) => Some(x),
+                        _ => None,
+                    }
+                }
+            }
         )*
 
         impl Attrs {
@@ -128,8 +137,26 @@ macro_rules! kinds {
                     $(Kind::$variant => serde_json::from_value(value.clone()).map(Attrs::$variant).map_err(|e| e.to_string()),)*
                 }
             }
+
+            /// Its tags, for the kinds that carry them on the resource.
+            pub fn tags(&self) -> Option<&attrs::TagMap> {
+                match self { $(Attrs::$variant(a) => a.tags(),)* }
+            }
+        }
+
+        /// The JSON of the kind's struct, without the variant's name: the address says the kind.
+        impl serde::Serialize for Attrs {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self { $(Attrs::$variant(a) => a.serialize(s),)* }
+            }
         }
     };
+}
+
+/// A kind's struct as one variant of `Attrs`.
+pub trait Variant: Attributes + Sized {
+    /// The struct, when `a` is this kind's.
+    fn of(a: &Attrs) -> Option<&Self>;
 }
 
 /// Why scaling policies and scheduled actions cannot be forgotten alone.

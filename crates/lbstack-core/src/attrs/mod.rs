@@ -13,6 +13,8 @@ pub mod cloudwatch;
 pub mod ec2;
 pub mod elbv2;
 pub mod route53;
+#[doc(hidden)]
+pub mod sample;
 pub mod shield;
 pub mod sns;
 pub mod wafv2;
@@ -100,6 +102,9 @@ pub trait Attributes: Serialize + DeserializeOwned {
     fn to_value(&self) -> Value {
         serde_json::to_value(self).expect("attribute structs serialise to JSON")
     }
+
+    /// Its `tags` field, when the struct has one (the kinds AWS tags on the resource itself).
+    fn tags(&self) -> Option<&TagMap>;
 }
 
 /// Inputs as `plan::Desired` holds them.
@@ -132,6 +137,15 @@ pub const fn json_name(field: &'static str) -> &'static str {
 
 #[doc(hidden)]
 #[macro_export]
+macro_rules! tags_field {
+    ($self:ident, tags) => {
+        return Some(&$self.tags);
+    };
+    ($self:ident, $other:ident) => {};
+}
+
+#[doc(hidden)]
+#[macro_export]
 macro_rules! replace_path {
     (replace, $field:ident) => {
         $crate::attrs::json_name(stringify!($field))
@@ -160,6 +174,12 @@ macro_rules! attributes {
         impl $crate::attrs::Attributes for $name {
             const KIND: $crate::kinds::Kind = $crate::kinds::Kind::$kind;
             const REPLACE: &'static [&'static str] = &[ $( $( $crate::replace_path!($replace, $field), )? )* ];
+
+            #[allow(unreachable_code)]
+            fn tags(&self) -> Option<&$crate::attrs::TagMap> {
+                $( $crate::tags_field!(self, $field); )*
+                None
+            }
         }
     };
 }

@@ -15,7 +15,7 @@ use crate::attrs::{Ref, RefOrId, set_of};
 use crate::ownership::names;
 use crate::ownership::tag_map;
 use crate::stack_format::model::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The AMI a launch template resolved to at plan time.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -486,8 +486,8 @@ fn sizes_record(a: &AutoScalingGroupAttrs) -> String {
 pub fn keep_scheduled_sizes(s: &Stack, wanted: &mut [Desired], live: &[super::model::Live]) {
     for d in wanted.iter_mut().filter(|d| d.address.kind == Kind::AutoScalingGroup) {
         let Some(l) = live.iter().find(|l| l.address == d.address) else { continue };
-        let Some(record) = l.tags().and_then(|t| t.get(SIZES_TAG)).and_then(Value::as_str) else { continue };
-        let (Attrs::AutoScalingGroup(want), Ok(now)) = (&mut d.attrs, l.attrs_as::<AutoScalingGroupAttrs>()) else {
+        let Some(record) = l.tags().and_then(|t| t.get(SIZES_TAG)) else { continue };
+        let (Attrs::AutoScalingGroup(want), Attrs::AutoScalingGroup(now)) = (&mut d.attrs, &l.attrs) else {
             continue;
         };
         let recorded = |field: &str| {

@@ -79,8 +79,8 @@ pub fn build(
 /// Whether a live resource was read as the stack's without carrying its ownership: an untagged
 /// resource `--adopt` took, or a record not yet in the zone's index.
 fn adopting(l: &Live) -> bool {
-    match l.typed() {
-        Ok(Attrs::Record(r)) => !r.indexed,
+    match &l.attrs {
+        Attrs::Record(r) => !r.indexed,
         _ => l.tags().is_some_and(|t| !t.contains_key(OWNER_STACK_TAG)),
     }
 }

@@ -14,7 +14,9 @@ pub struct LiveState {
 /// The plan from what the stack wants to what AWS has. The attributes are compared as JSON
 /// leaves: this is the one place (with the serialisers) where resource values are JSON.
 pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
-    diff_wanted(stack, &desired.iter().map(Wanted::from).collect::<Vec<_>>(), live)
+    let wanted: Vec<Wanted> = desired.iter().map(Wanted::from).collect();
+    let seen: Vec<Seen> = live.resources.iter().map(Seen::from).collect();
+    diff_wanted(stack, &wanted, &seen, &live.conflicts)
 }
 
 /// A desired resource as the diff compares it.
@@ -42,9 +44,23 @@ impl From<&Desired> for Wanted {
     }
 }
 
-fn diff_wanted(stack: &str, desired: &[Wanted], live: &LiveState) -> Plan {
-    let live_by: HashMap<&Address, &Live> = live.resources.iter().map(|l| (&l.address, l)).collect();
-    let conflicted: BTreeSet<&Address> = live.conflicts.iter().map(|c| &c.address).collect();
+/// A live resource as the diff compares it.
+struct Seen {
+    address: Address,
+    id: String,
+    name: String,
+    attrs: Value,
+}
+
+impl From<&Live> for Seen {
+    fn from(l: &Live) -> Seen {
+        Seen { address: l.address.clone(), id: l.id.clone(), name: l.name.clone(), attrs: l.attrs.to_value() }
+    }
+}
+
+fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conflict]) -> Plan {
+    let live_by: HashMap<&Address, &Seen> = live.iter().map(|l| (&l.address, l)).collect();
+    let conflicted: BTreeSet<&Address> = conflicts.iter().map(|c| &c.address).collect();
     let mut changes: BTreeMap<Address, Change> = BTreeMap::new();
     let (mut refused, mut warnings) = (Vec::new(), Vec::new());
 
@@ -167,7 +183,6 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &LiveState) -> Plan {
 
     // Owned resources the stack no longer declares.
     let mut deletes: Vec<Change> = live
-        .resources
         .iter()
         .filter(|l| !changes.contains_key(&l.address))
         .map(|l| Change {
@@ -190,7 +205,7 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &LiveState) -> Plan {
 
     let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
     ordered.extend(deletes);
-    let mut conflicts = live.conflicts.clone();
+    let mut conflicts = conflicts.to_vec();
     conflicts.extend(refused);
     Plan { stack: stack.to_string(), changes: ordered, conflicts, warnings, outputs: vec![] }
 }
@@ -273,7 +288,7 @@ fn kept_addresses(want: &Value, have: &Value) -> Vec<String> {
     values(want).into_iter().filter(|a| held.contains(a)).collect()
 }
 
-fn fixed_name_replacement(d: &Wanted, l: &Live) -> Result<String, Conflict> {
+fn fixed_name_replacement(d: &Wanted, l: &Seen) -> Result<String, Conflict> {
     if d.address.kind == Kind::LoadBalancer {
         return Ok(format!(
             "{}: its name `{}` is fixed (`name:`), so it is deleted before its replacement is created: it serves no traffic in between, and the replacement has a new DNS name",
@@ -497,8 +512,8 @@ mod tests {
             fixed_name: false,
         }
     }
-    fn live(kind: Kind, key: &str, attrs: Value) -> Live {
-        Live { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }
+    fn live(kind: Kind, key: &str, attrs: Value) -> Seen {
+        Seen { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }
     }
     fn actions(p: &Plan) -> Vec<(String, Action)> {
         p.changes.iter().map(|c| (c.address.to_string(), c.action)).collect()
@@ -519,15 +534,15 @@ mod tests {
             desired(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 10}}), &[], None),
             desired(Kind::LoadBalancer, "web", json!({"type": "application"}), &[], None),
         ];
-        let l = LiveState {
-            resources: vec![
+        let l = (
+            vec![
                 live(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 30, "timeout": 5}})),
                 live(Kind::LoadBalancer, "web", json!({"type": "application", "dns": "x"})),
                 live(Kind::TargetGroup, "old", json!({"port": 81})),
             ],
-            conflicts: vec![],
-        };
-        let p = diff_wanted("s", &d, &l);
+            vec![],
+        );
+        let p = diff_wanted("s", &d, &l.0, &l.1);
         assert_eq!(
             actions(&p),
             vec![
@@ -551,14 +566,14 @@ mod tests {
             desired(Kind::TargetGroup, "api", json!({"protocol": "HTTPS", "port": 8443}), &[], None),
             desired(Kind::Listener, "web.http", fwd.clone(), std::slice::from_ref(&tg), None),
         ];
-        let l = LiveState {
-            resources: vec![
+        let l = (
+            vec![
                 live(Kind::TargetGroup, "api", json!({"protocol": "HTTP", "port": 8443})),
                 live(Kind::Listener, "web.http", fwd),
             ],
-            conflicts: vec![],
-        };
-        let p = diff_wanted("s", &d, &l);
+            vec![],
+        );
+        let p = diff_wanted("s", &d, &l.0, &l.1);
         assert_eq!(p.changes[0].action, Action::CreateDelete);
         assert_eq!(
             p.changes[0].reason.as_ref().map(ToString::to_string).as_deref(),
@@ -585,15 +600,15 @@ mod tests {
                 desired(Kind::Listener, "web.http", json!({"port": 80}), &[lb.clone(), tg.clone()], Some(lb.clone())),
             ]
         };
-        let l = LiveState {
-            resources: vec![
+        let l = (
+            vec![
                 live(Kind::TargetGroup, "app", json!({"port": 80})),
                 live(Kind::LoadBalancer, "web", json!({"scheme": "internet-facing"})),
                 live(Kind::Listener, "web.http", json!({"port": 80})),
             ],
-            conflicts: vec![],
-        };
-        let p = diff_wanted("s", &d(false), &l);
+            vec![],
+        );
+        let p = diff_wanted("s", &d(false), &l.0, &l.1);
         let mut got = actions(&p);
         got.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
@@ -608,7 +623,7 @@ mod tests {
         assert_eq!(tg_change.reason, Some(Reason::ServesReplacement { load_balancer: "load_balancer.web".into() }));
         assert!(p.warnings[0].contains("traffic moves to a new DNS name"), "{:?}", p.warnings);
 
-        let p = diff_wanted("s", &d(true), &l);
+        let p = diff_wanted("s", &d(true), &l.0, &l.1);
         let listener = p.changes.iter().find(|c| c.address.kind == Kind::Listener).unwrap();
         assert_eq!(listener.action, Action::DeleteCreate, "the fixed-name group stays: its listener goes first");
         assert!(p.warnings[0].contains("serves no traffic in between"), "{:?}", p.warnings);
@@ -624,7 +639,7 @@ mod tests {
         }];
         let mut old = live(Kind::TargetGroup, "old", json!({"port": 80}));
         old.name = "corp-tg".into();
-        let mut p = diff_wanted("s", &d, &LiveState { resources: vec![old], conflicts: vec![] });
+        let mut p = diff_wanted("s", &d, &[old], &[]);
         refuse_names_still_held(&mut p);
         assert_eq!(p.conflicts.len(), 1);
         assert_eq!(p.conflicts[0].address, Address::new(Kind::TargetGroup, "renamed"));
@@ -634,16 +649,16 @@ mod tests {
     #[test]
     fn conflicts_are_left_alone() {
         let d = vec![desired(Kind::TargetGroup, "api", json!({"port": 80}), &[], None)];
-        let l = LiveState {
-            resources: vec![],
-            conflicts: vec![Conflict {
+        let l = (
+            vec![],
+            vec![Conflict {
                 address: Address::new(Kind::TargetGroup, "api"),
                 name: "s-api".into(),
                 id: "arn:x".into(),
                 reason: "no ownership tags".into(),
             }],
-        };
-        let p = diff_wanted("s", &d, &l);
+        );
+        let p = diff_wanted("s", &d, &l.0, &l.1);
         assert!(p.changes.is_empty());
         assert_eq!(p.conflicts.len(), 1);
         assert!(!p.has_changes());
@@ -652,8 +667,7 @@ mod tests {
     #[test]
     fn numbers_and_missing_nulls_compare_equal() {
         let d = vec![desired(Kind::TargetGroup, "a", json!({"interval": 5, "stickiness": null}), &[], None)];
-        let l =
-            LiveState { resources: vec![live(Kind::TargetGroup, "a", json!({"interval": 5.0}))], conflicts: vec![] };
-        assert_eq!(diff_wanted("s", &d, &l).changes[0].action, Action::NoOp);
+        let l = [live(Kind::TargetGroup, "a", json!({"interval": 5.0}))];
+        assert_eq!(diff_wanted("s", &d, &l, &[]).changes[0].action, Action::NoOp);
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// The resource kinds the plan engine manages: one table in `crate::kinds`.
-pub use crate::kinds::{Attrs, Kind};
+pub use crate::kinds::{Attrs, Kind, Variant};
 /// Addresses and references are the ownership vocabulary (`crate::ownership`).
 pub use crate::ownership::{Address, as_reference};
 
@@ -55,31 +55,20 @@ impl Desired {
 }
 
 /// A resource as AWS has it, found through this stack's ownership tags.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Live {
     pub address: Address,
     /// ARN or id.
     pub id: String,
     pub name: String,
-    pub attrs: Value,
+    /// What the reader read, as its kind's struct.
+    pub attrs: Attrs,
 }
 
 impl Live {
-    /// Its tags, for the kinds that carry them (every attribute struct names them `tags`).
-    pub fn tags(&self) -> Option<&Map<String, Value>> {
-        self.attrs.get("tags")?.as_object()
-    }
-
-    /// The attributes as the variant of their kind.
-    pub fn typed(&self) -> anyhow::Result<Attrs> {
-        Attrs::from_value(self.address.kind, &self.attrs)
-            .map_err(|e| anyhow::anyhow!("the live attributes of {}: {e}", self.address))
-    }
-
-    /// The attributes as the kind's struct (what the reader built them from).
-    pub fn attrs_as<A: Attributes>(&self) -> anyhow::Result<A> {
-        serde_json::from_value(self.attrs.clone())
-            .map_err(|e| anyhow::anyhow!("the live attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun()))
+    /// Its tags, for the kinds that carry them.
+    pub fn tags(&self) -> Option<&crate::attrs::TagMap> {
+        self.attrs.tags()
     }
 }
 

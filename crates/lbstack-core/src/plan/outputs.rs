@@ -5,7 +5,7 @@
 
 use super::diff::LiveState;
 use super::model::{Action, OutputChange, Plan};
-use crate::kinds::Kind;
+use crate::kinds::{Attrs, Kind};
 use crate::stack_format::Stack;
 use std::collections::BTreeMap;
 
@@ -30,10 +30,20 @@ pub fn values(stack: &Stack, live: &LiveState) -> Vec<OutputValue> {
             let value = found.and_then(|r| match attribute {
                 "id" => Some(r.id.clone()),
                 "arn" if r.id.starts_with("arn:") => Some(r.id.clone()),
+                // A security group's id is not its ARN: the reader keeps the ARN beside it.
+                "arn" => match &r.attrs {
+                    Attrs::SecurityGroup(sg) => sg.arn.clone(),
+                    _ => None,
+                },
                 // What CloudWatch's LoadBalancer and TargetGroup dimensions take: `app/NAME/ID`.
                 "arn_suffix" => arn_suffix(&r.id).map(str::to_string),
                 "name" => Some(r.name.clone()),
-                other => r.attrs.get(other).and_then(|v| v.as_str()).map(str::to_string),
+                "dns_name" | "canonical_zone" => match &r.attrs {
+                    Attrs::LoadBalancer(lb) if attribute == "dns_name" => lb.dns_name.clone(),
+                    Attrs::LoadBalancer(lb) => lb.canonical_zone.clone(),
+                    _ => None,
+                },
+                _ => None,
             });
             OutputValue { name: name.clone(), value, description: out.description.clone() }
         })
@@ -138,24 +148,39 @@ mod tests {
         }
     }
 
+    fn group() -> Attrs {
+        Attrs::TargetGroup(
+            serde_json::from_value(
+                json!({"target_type": "instance", "health_check": {"enabled": true}, "attributes": {}, "tags": {}}),
+            )
+            .unwrap(),
+        )
+    }
+
     fn live() -> LiveState {
         let lb = Live {
             address: Address::new(Kind::LoadBalancer, "edge"),
             id: "arn:lb".into(),
             name: "s-edge".into(),
-            attrs: json!({"dns_name": "edge.example"}),
+            attrs: Attrs::LoadBalancer(
+                serde_json::from_value(json!({
+                    "type": "application", "subnets": [], "ip_address_type": "ipv4", "attributes": {}, "tags": {},
+                    "dns_name": "edge.example"
+                }))
+                .unwrap(),
+            ),
         };
         let api = Live {
             address: Address::new(Kind::TargetGroup, "api"),
             id: "arn:api".into(),
             name: "s-api".into(),
-            attrs: json!({}),
+            attrs: group(),
         };
         let web = Live {
             address: Address::new(Kind::TargetGroup, "web"),
             id: "arn:web".into(),
             name: "s-web".into(),
-            attrs: json!({}),
+            attrs: group(),
         };
         LiveState { resources: vec![lb, api, web], conflicts: vec![] }
     }
@@ -166,6 +191,43 @@ mod tests {
 
     fn published(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// Each attribute `output_attributes` lets a stack name has a value once its resource is read.
+    #[test]
+    fn every_attribute_an_output_may_name_is_read() {
+        use crate::attrs::sample;
+        use crate::stack_format::model::{Output, output_attributes};
+        let mut s = stack();
+        s.outputs.clear();
+        let mut resources = Vec::new();
+        for &kind in Kind::ALL {
+            let (id, fields) = match kind {
+                Kind::LoadBalancer => (
+                    "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1",
+                    json!({"dns_name": "x.elb.amazonaws.com", "canonical_zone": "Z35SXDOTRQ7X7K"}),
+                ),
+                Kind::TargetGroup => ("arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/x/1", json!({})),
+                Kind::SecurityGroup => ("sg-1", json!({"arn": "arn:aws:ec2:us-east-1:1:security-group/sg-1"})),
+                _ if output_attributes(kind).contains(&"arn") => ("arn:aws:service:us-east-1:1:x", json!({})),
+                _ => ("x-1", json!({})),
+            };
+            let key = format!("{}-x", kind.as_str());
+            resources.push(Live {
+                address: Address::new(kind, &key),
+                id: id.into(),
+                name: "s-x".into(),
+                attrs: sample::attrs(kind, fields),
+            });
+            for attribute in output_attributes(kind) {
+                let value = format!("{}.{key}.{attribute}", kind.as_str());
+                s.outputs.insert(value.clone(), Output { value, description: None });
+            }
+        }
+        let read = values(&s, &LiveState { resources, conflicts: vec![] });
+        let unread: Vec<&str> = read.iter().filter(|o| o.value.is_none()).map(|o| o.name.as_str()).collect();
+        assert!(unread.is_empty(), "no value for {unread:?}");
+        assert!(read.len() > 40, "every kind's attributes are asked: {}", read.len());
     }
 
     #[test]
