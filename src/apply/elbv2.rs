@@ -1021,15 +1021,15 @@ struct RuleSet {
 
 impl RuleSet {
     fn after(c: &Change) -> anyhow::Result<RuleSet> {
-        Self::of(c.typed_after()?).ok_or_else(|| anyhow::anyhow!("{} has no rules in the plan", c.address))
+        Self::of(c.after.as_ref()).ok_or_else(|| anyhow::anyhow!("{} has no rules in the plan", c.address))
     }
     fn before(c: &Change) -> anyhow::Result<Option<RuleSet>> {
-        Ok(Self::of(c.typed_before()?))
+        Ok(Self::of(c.before.as_ref()))
     }
-    fn of(attrs: Option<Attrs>) -> Option<RuleSet> {
+    fn of(attrs: Option<&Attrs>) -> Option<RuleSet> {
         match attrs? {
-            Attrs::ListenerRules(a) => Some(a.into()),
-            Attrs::SharedListener(a) => Some(a.into()),
+            Attrs::ListenerRules(a) => Some(a.clone().into()),
+            Attrs::SharedListener(a) => Some(a.clone().into()),
             _ => None,
         }
     }

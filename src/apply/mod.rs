@@ -220,7 +220,7 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
         .map(|c| {
             let mut v = Vec::new();
             if let Some(b) = &c.before {
-                collect_refs(b, &mut v);
+                collect_refs(&b.to_value(), &mut v);
             }
             v
         })
@@ -402,7 +402,7 @@ fn inside(plan: &Plan, index: &HashMap<&Address, usize>, c: &Change, parent: &Ad
 fn references_a_group(c: &Change) -> bool {
     let mut refs = Vec::new();
     if let Some(b) = &c.before {
-        collect_refs(b, &mut refs);
+        collect_refs(&b.to_value(), &mut refs);
     }
     refs.iter().any(|a| a.kind == Kind::SecurityGroup && *a != c.address)
 }
@@ -712,6 +712,7 @@ mod tests {
     use serde_json::json;
 
     fn delete(kind: Kind, key: &str, before: Value) -> Change {
+        let before = crate::attrs::sample::attrs(kind, before);
         Change {
             address: Address::new(kind, key),
             action: Action::Delete,
@@ -749,7 +750,7 @@ mod tests {
         let tg = Address::new(Kind::TargetGroup, "app");
         let replace = |kind: Kind, key: &str, before: Value, deps: Vec<Address>, parent: Option<Address>| Change {
             action: Action::CreateDelete,
-            after: Some(json!({})),
+            after: Some(crate::attrs::sample::attrs(kind, json!({}))),
             deps,
             parent,
             ..delete(kind, key, before)
@@ -757,13 +758,16 @@ mod tests {
         let listener = replace(
             Kind::Listener,
             "web.http",
-            json!({ "load_balancer": lb.reference(), "default_action": tg.reference() }),
+            json!({
+                "load_balancer": lb.reference(),
+                "default_action": { "type": "forward", "target_groups": [{ "target_group": tg.reference(), "weight": 1 }] }
+            }),
             vec![lb.clone(), tg.clone()],
             Some(lb.clone()),
         );
         let record = Change {
             action: Action::Update,
-            after: Some(json!({ "target": lb.reference() })),
+            after: Some(crate::attrs::sample::attrs(Kind::Record, json!({ "target": lb.reference() }))),
             deps: vec![lb.clone()],
             ..delete(Kind::Record, "www", json!({ "target": lb.reference() }))
         };
@@ -803,7 +807,7 @@ mod tests {
         let lt = Address::new(Kind::LaunchTemplate, "web");
         let update = |kind: Kind, key: &str, before: Value| Change {
             action: Action::Update,
-            after: Some(json!({})),
+            after: Some(crate::attrs::sample::attrs(kind, json!({}))),
             ..delete(kind, key, before)
         };
         let plan = Plan {
@@ -832,8 +836,16 @@ mod tests {
             stack: "s".into(),
             changes: vec![
                 delete(Kind::LoadBalancer, "web", json!({ "security_groups": [a.reference()] })),
-                delete(Kind::SecurityGroup, "a", json!({ "egress": [{ "source": b.reference() }] })),
-                delete(Kind::SecurityGroup, "b", json!({ "ingress": [{ "source": a.reference() }] })),
+                delete(
+                    Kind::SecurityGroup,
+                    "a",
+                    json!({ "egress": [{ "protocol": "tcp", "from": 443, "to": 443, "source": b.reference(), "description": "" }] }),
+                ),
+                delete(
+                    Kind::SecurityGroup,
+                    "b",
+                    json!({ "ingress": [{ "protocol": "tcp", "from": 443, "to": 443, "source": a.reference(), "description": "" }] }),
+                ),
             ],
             conflicts: vec![],
             warnings: vec![],

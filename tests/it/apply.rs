@@ -1191,8 +1191,8 @@ async fn subnet_groups_by_zone_and_by_name() {
     let s = stack(&format!("    two: {{zones: [us-east-1a, {zone_id}]}}\n    named: {{names: [{tag}]}}\n"));
     let p = apply_converges(&c, &s).await;
     let lb = p.changes.iter().find(|ch| ch.address.to_string() == "load_balancer.web").unwrap();
-    let mut chosen: Vec<&str> =
-        lb.after.as_ref().unwrap()["subnets"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    let lbstack::plan::Attrs::LoadBalancer(after) = lb.after.as_ref().unwrap() else { panic!("a load balancer") };
+    let mut chosen: Vec<&str> = after.subnets.iter().map(String::as_str).collect();
     chosen.sort();
     let mut want = vec![a.subnet_id().unwrap(), b.subnet_id().unwrap()];
     want.sort();
@@ -1229,7 +1229,7 @@ async fn for_each_repeats_an_entry_with_its_own_addresses() {
     };
     let s = stack("blue: 8080, green: 8081", "api-blue: 1, api-green: 1");
     let p = apply_converges(&c, &s).await;
-    let green = find(&p, "target_group.api-green").after.as_ref().unwrap();
+    let green = find(&p, "target_group.api-green").after.as_ref().unwrap().to_value();
     assert_eq!((green["port"].as_u64(), green["tags"]["color"].as_str()), (Some(8081), Some("green")));
 
     let s = stack("blue: 8080, green: 8081, red: 8082", "api-blue: 1, api-green: 1, api-red: 1");
@@ -1265,7 +1265,7 @@ async fn an_existing_certificate_is_looked_up_by_domain_and_used_as_is() {
         "a looked-up certificate is not the stack's"
     );
     assert_eq!(
-        find(&p, "listener.web.https").after.as_ref().unwrap()["certificate"],
+        find(&p, "listener.web.https").after.as_ref().unwrap().to_value()["certificate"],
         newer.as_str(),
         "the newest of the two ({older} is older)"
     );
@@ -1331,7 +1331,7 @@ async fn existing_security_groups_are_looked_up_by_name_or_tags() {
     };
     let s = stack(&format!("{{name: {name}-platform}}"));
     let p = apply_converges(&c, &s).await;
-    let mut used: Vec<String> = find(&p, "load_balancer.web").after.as_ref().unwrap()["security_groups"]
+    let mut used: Vec<String> = find(&p, "load_balancer.web").after.as_ref().unwrap().to_value()["security_groups"]
         .as_array()
         .unwrap()
         .iter()

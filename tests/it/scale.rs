@@ -55,7 +55,7 @@ async fn second_pages_are_read() {
         .iter()
         .find(|ch| ch.address.to_string() == "listener_rules.web.http")
         .expect("the rules are planned");
-    assert_eq!(rules_change.after.as_ref().unwrap()["rules"].as_array().unwrap().len(), 60);
+    assert_eq!(rules_change.after.as_ref().unwrap().to_value()["rules"].as_array().unwrap().len(), 60);
     let live = lbstack::live::read(&c, &s).await.unwrap().1;
     let read =
         live.resources.iter().find(|r| r.address.to_string() == "listener_rules.web.http").expect("the rules are read");

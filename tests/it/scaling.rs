@@ -950,7 +950,7 @@ async fn an_image_from_an_ssm_parameter_follows_the_parameter() {
         ))
     };
     let p = apply_converges(&c, &stack(public)).await;
-    assert_eq!(find(&p, "launch_template.web").after.as_ref().unwrap()["image"], published.as_str());
+    assert_eq!(find(&p, "launch_template.web").after.as_ref().unwrap().to_value()["image"], published.as_str());
 
     // Another parameter, same image: nothing to do. Then the parameter moves on.
     assert!(!plan(&c, &stack(&own)).await.has_changes());

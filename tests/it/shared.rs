@@ -41,7 +41,7 @@ async fn rules_on(c: &lbstack::live::Clients, listener: &str) -> Vec<(u32, Strin
 fn planned_priorities(p: &lbstack::plan::Plan, address: &str) -> Vec<u64> {
     let change =
         p.changes.iter().find(|c| c.address.to_string() == address).unwrap_or_else(|| panic!("{address} in the plan"));
-    change.after.as_ref().unwrap()["rules"]
+    change.after.as_ref().unwrap().to_value()["rules"]
         .as_array()
         .unwrap()
         .iter()

@@ -142,6 +142,10 @@ macro_rules! kinds {
             pub fn tags(&self) -> Option<&attrs::TagMap> {
                 match self { $(Attrs::$variant(a) => a.tags(),)* }
             }
+
+            pub fn tags_mut(&mut self) -> Option<&mut attrs::TagMap> {
+                match self { $(Attrs::$variant(a) => a.tags_mut(),)* }
+            }
         }
 
         /// The JSON of the kind's struct, without the variant's name: the address says the kind.

@@ -105,6 +105,8 @@ pub trait Attributes: Serialize + DeserializeOwned {
 
     /// Its `tags` field, when the struct has one (the kinds AWS tags on the resource itself).
     fn tags(&self) -> Option<&TagMap>;
+
+    fn tags_mut(&mut self) -> Option<&mut TagMap>;
 }
 
 /// Inputs as `plan::Desired` holds them.
@@ -142,6 +144,10 @@ macro_rules! tags_field {
         return Some(&$self.tags);
     };
     ($self:ident, $other:ident) => {};
+    (mut $self:ident, tags) => {
+        return Some(&mut $self.tags);
+    };
+    (mut $self:ident, $other:ident) => {};
 }
 
 #[doc(hidden)]
@@ -178,6 +184,12 @@ macro_rules! attributes {
             #[allow(unreachable_code)]
             fn tags(&self) -> Option<&$crate::attrs::TagMap> {
                 $( $crate::tags_field!(self, $field); )*
+                None
+            }
+
+            #[allow(unreachable_code)]
+            fn tags_mut(&mut self) -> Option<&mut $crate::attrs::TagMap> {
+                $( $crate::tags_field!(mut self, $field); )*
                 None
             }
         }

@@ -140,15 +140,14 @@ fn managed_tag_keys(value: &str) -> Vec<String> {
 /// declares now, and those the managed-tags record says it declared before (so a tag removed
 /// from the stack shows as removed). Tags someone else added are left out: never shown, never
 /// removed.
-pub fn managed_view(declared: &Value, live: &Value) -> Value {
-    let Some(live) = live.as_object() else { return live.clone() };
+pub fn managed_view(declared: &TagMap, live: &TagMap) -> TagMap {
     let recorded: Vec<String> = live
         .iter()
         .filter(|(k, _)| k.as_str() == MANAGED_TAGS_TAG || k.starts_with(&format!("{MANAGED_TAGS_TAG}:")))
-        .flat_map(|(_, v)| managed_tag_keys(v.as_str().unwrap_or_default()))
+        .flat_map(|(_, v)| managed_tag_keys(v))
         .collect();
-    let keep = |k: &str| k.starts_with(OWN_TAG_PREFIX) || recorded.iter().any(|r| r == k) || declared.get(k).is_some();
-    Value::Object(live.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+    let keep = |k: &str| k.starts_with(OWN_TAG_PREFIX) || recorded.iter().any(|r| r == k) || declared.contains_key(k);
+    live.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// A subscription endpoint as plans show and compare it: an HTTP(S) URL keeps its scheme and

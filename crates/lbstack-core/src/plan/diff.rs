@@ -14,53 +14,8 @@ pub struct LiveState {
 /// The plan from what the stack wants to what AWS has. The attributes are compared as JSON
 /// leaves: this is the one place (with the serialisers) where resource values are JSON.
 pub fn diff(stack: &str, desired: &[Desired], live: &LiveState) -> Plan {
-    let wanted: Vec<Wanted> = desired.iter().map(Wanted::from).collect();
-    let seen: Vec<Seen> = live.resources.iter().map(Seen::from).collect();
-    diff_wanted(stack, &wanted, &seen, &live.conflicts)
-}
-
-/// A desired resource as the diff compares it.
-struct Wanted {
-    address: Address,
-    name: String,
-    attrs: Value,
-    deps: Vec<Address>,
-    parent: Option<Address>,
-    inputs: serde_json::Map<String, Value>,
-    fixed_name: bool,
-}
-
-impl From<&Desired> for Wanted {
-    fn from(d: &Desired) -> Wanted {
-        Wanted {
-            address: d.address.clone(),
-            name: d.name.clone(),
-            attrs: d.attrs.to_value(),
-            deps: d.deps.clone(),
-            parent: d.parent.clone(),
-            inputs: d.inputs.clone(),
-            fixed_name: d.fixed_name,
-        }
-    }
-}
-
-/// A live resource as the diff compares it.
-struct Seen {
-    address: Address,
-    id: String,
-    name: String,
-    attrs: Value,
-}
-
-impl From<&Live> for Seen {
-    fn from(l: &Live) -> Seen {
-        Seen { address: l.address.clone(), id: l.id.clone(), name: l.name.clone(), attrs: l.attrs.to_value() }
-    }
-}
-
-fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conflict]) -> Plan {
-    let live_by: HashMap<&Address, &Seen> = live.iter().map(|l| (&l.address, l)).collect();
-    let conflicted: BTreeSet<&Address> = conflicts.iter().map(|c| &c.address).collect();
+    let live_by: HashMap<&Address, &Live> = live.resources.iter().map(|l| (&l.address, l)).collect();
+    let conflicted: BTreeSet<&Address> = live.conflicts.iter().map(|c| &c.address).collect();
     let mut changes: BTreeMap<Address, Change> = BTreeMap::new();
     let (mut refused, mut warnings) = (Vec::new(), Vec::new());
 
@@ -84,7 +39,8 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
                 adopting: false,
             },
             Some(l) => {
-                let live_attrs = managed(&d.attrs, &l.attrs);
+                let before = managed(&d.attrs, &l.attrs);
+                let (want, have) = (d.attrs.to_value(), before.to_value());
                 let mut diffs = Vec::new();
                 if d.fixed_name && l.name != d.name {
                     // AWS renames none of these: another name is another resource.
@@ -93,10 +49,10 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
                         ..AttrDiff::new("name", Some(Value::from(l.name.clone())), Some(Value::from(d.name.clone())))
                     });
                 }
-                compare("", &d.attrs, Some(&live_attrs), d.address.kind, &mut diffs);
+                compare("", &want, Some(&have), d.address.kind, &mut diffs);
                 let forces = diffs.iter().any(|x| x.forces_replacement);
                 let mut before_destroy = d.address.kind.create_before_destroy();
-                let kept = kept_addresses(&d.attrs, &live_attrs);
+                let kept = kept_addresses(&d.attrs, &before);
                 if forces && before_destroy && !kept.is_empty() {
                     warnings.push(format!(
                         "{}: its fixed addresses ({}) go to the replacement, so it is deleted before the replacement is created: it serves no traffic in between",
@@ -133,7 +89,7 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
                     reason,
                     name: if action.is_replace() { d.name.clone() } else { l.name.clone() },
                     id: Some(l.id.clone()),
-                    before: Some(live_attrs),
+                    before: Some(before),
                     after: Some(d.attrs.clone()),
                     diffs,
                     deps: d.deps.clone(),
@@ -170,7 +126,7 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
             // the plan, and seen by the executors that act on changed paths.
             let mut repoints = Vec::new();
             if let Some(after) = &c.after {
-                repointed("", after, &replaced_deps, &mut repoints);
+                repointed("", &after.to_value(), &replaced_deps, &mut repoints);
             }
             repoints.retain(|r| !c.diffs.iter().any(|d| d.path == r.path));
             c.diffs.extend(repoints);
@@ -183,6 +139,7 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
 
     // Owned resources the stack no longer declares.
     let mut deletes: Vec<Change> = live
+        .resources
         .iter()
         .filter(|l| !changes.contains_key(&l.address))
         .map(|l| Change {
@@ -205,7 +162,7 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
 
     let mut ordered: Vec<Change> = order.iter().map(|a| changes.remove(a).expect("present")).collect();
     ordered.extend(deletes);
-    let mut conflicts = conflicts.to_vec();
+    let mut conflicts = live.conflicts.clone();
     conflicts.extend(refused);
     Plan { stack: stack.to_string(), changes: ordered, conflicts, warnings, outputs: vec![] }
 }
@@ -220,7 +177,7 @@ fn diff_wanted(stack: &str, desired: &[Wanted], live: &[Seen], conflicts: &[Conf
 /// that cannot be, and its listeners go before their replacements are made, as the plan warns.
 /// Returns the parents (load balancers, and their listeners) whose children are made first.
 fn replace_load_balancers_create_first(
-    desired: &[Wanted],
+    desired: &[Desired],
     changes: &mut BTreeMap<Address, Change>,
     warnings: &mut Vec<String>,
 ) -> BTreeSet<Address> {
@@ -274,21 +231,22 @@ fn replace_load_balancers_create_first(
 
 /// The fixed addresses (Elastic IPs, private and IPv6 addresses) a load balancer holds now and its
 /// replacement would take: one address cannot be on both at once.
-fn kept_addresses(want: &Value, have: &Value) -> Vec<String> {
-    let values = |v: &Value| -> Vec<String> {
-        v["addresses"]
-            .as_object()
-            .into_iter()
-            .flat_map(|m| m.values())
-            .flat_map(|a| a.as_object().into_iter().flat_map(|o| o.values()))
-            .filter_map(|x| x.as_str().map(str::to_string))
+fn kept_addresses(want: &Attrs, have: &Attrs) -> Vec<String> {
+    let values = |a: &Attrs| -> Vec<String> {
+        let Attrs::LoadBalancer(lb) = a else { return Vec::new() };
+        lb.addresses
+            .iter()
+            .flat_map(|by_subnet| by_subnet.values())
+            .flat_map(|s| [&s.elastic_ip, &s.private_ipv4, &s.ipv6])
+            .flatten()
+            .cloned()
             .collect()
     };
     let held = values(have);
     values(want).into_iter().filter(|a| held.contains(a)).collect()
 }
 
-fn fixed_name_replacement(d: &Wanted, l: &Seen) -> Result<String, Conflict> {
+fn fixed_name_replacement(d: &Desired, l: &Live) -> Result<String, Conflict> {
     if d.address.kind == Kind::LoadBalancer {
         return Ok(format!(
             "{}: its name `{}` is fixed (`name:`), so it is deleted before its replacement is created: it serves no traffic in between, and the replacement has a new DNS name",
@@ -315,12 +273,8 @@ pub fn refuse_protected(plan: &mut Plan) {
         c.address.kind == Kind::LoadBalancer
             && matches!(c.action, Action::Delete | Action::DeleteCreate | Action::CreateDelete)
     }) {
-        let protected = c
-            .before
-            .as_ref()
-            .and_then(|b| b.pointer("/attributes/deletion_protection.enabled"))
-            .and_then(Value::as_str)
-            == Some("true");
+        let protected = matches!(&c.before, Some(Attrs::LoadBalancer(lb))
+            if lb.attributes.get("deletion_protection.enabled").map(String::as_str) == Some("true"));
         if protected {
             plan.conflicts.push(Conflict {
                 address: c.address.clone(),
@@ -422,10 +376,10 @@ fn topological(changes: &BTreeMap<Address, Change>) -> Vec<Address> {
     out
 }
 
-/// Live attributes with only the tags lbstack manages (see `desired::managed_view`).
-fn managed(want: &Value, have: &Value) -> Value {
+/// Live attributes with only the tags lbstack manages (see `ownership::managed_view`).
+fn managed(want: &Attrs, have: &Attrs) -> Attrs {
     let mut have = have.clone();
-    if let (Some(w), Some(h)) = (want.get("tags"), have.get_mut("tags")) {
+    if let (Some(w), Some(h)) = (want.tags(), have.tags_mut()) {
         *h = crate::ownership::managed_view(w, h);
     }
     have
@@ -501,19 +455,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Wanted {
-        Wanted {
+    use crate::attrs::sample;
+
+    fn desired(kind: Kind, key: &str, attrs: Value, deps: &[Address], parent: Option<Address>) -> Desired {
+        Desired {
             address: Address::new(kind, key),
             name: key.into(),
-            attrs,
+            attrs: sample::attrs(kind, attrs),
             deps: deps.to_vec(),
             parent,
             inputs: Default::default(),
             fixed_name: false,
         }
     }
-    fn live(kind: Kind, key: &str, attrs: Value) -> Seen {
-        Seen { address: Address::new(kind, key), id: format!("arn:{key}"), name: key.into(), attrs }
+    fn live(kind: Kind, key: &str, attrs: Value) -> Live {
+        Live {
+            address: Address::new(kind, key),
+            id: format!("arn:{key}"),
+            name: key.into(),
+            attrs: sample::attrs(kind, attrs),
+        }
+    }
+    fn state(resources: Vec<Live>, conflicts: Vec<Conflict>) -> LiveState {
+        LiveState { resources, conflicts }
     }
     fn actions(p: &Plan) -> Vec<(String, Action)> {
         p.changes.iter().map(|c| (c.address.to_string(), c.action)).collect()
@@ -527,22 +491,22 @@ mod tests {
             desired(
                 Kind::Listener,
                 "web.http",
-                json!({"port": 80, "default_action": {"target_groups": [{"target_group": tg.reference()}]}}),
+                json!({"port": 80, "default_action": {"target_groups": [{"target_group": tg.reference(), "weight": 1}]}}),
                 &[tg.clone(), lb.clone()],
                 Some(lb.clone()),
             ),
             desired(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 10}}), &[], None),
             desired(Kind::LoadBalancer, "web", json!({"type": "application"}), &[], None),
         ];
-        let l = (
+        let l = state(
             vec![
                 live(Kind::TargetGroup, "api", json!({"port": 8080, "health_check": {"interval": 30, "timeout": 5}})),
-                live(Kind::LoadBalancer, "web", json!({"type": "application", "dns": "x"})),
+                live(Kind::LoadBalancer, "web", json!({"type": "application", "dns_name": "x"})),
                 live(Kind::TargetGroup, "old", json!({"port": 81})),
             ],
             vec![],
         );
-        let p = diff_wanted("s", &d, &l.0, &l.1);
+        let p = diff("s", &d, &l);
         assert_eq!(
             actions(&p),
             vec![
@@ -566,14 +530,14 @@ mod tests {
             desired(Kind::TargetGroup, "api", json!({"protocol": "HTTPS", "port": 8443}), &[], None),
             desired(Kind::Listener, "web.http", fwd.clone(), std::slice::from_ref(&tg), None),
         ];
-        let l = (
+        let l = state(
             vec![
                 live(Kind::TargetGroup, "api", json!({"protocol": "HTTP", "port": 8443})),
                 live(Kind::Listener, "web.http", fwd),
             ],
             vec![],
         );
-        let p = diff_wanted("s", &d, &l.0, &l.1);
+        let p = diff("s", &d, &l);
         assert_eq!(p.changes[0].action, Action::CreateDelete);
         assert_eq!(
             p.changes[0].reason.as_ref().map(ToString::to_string).as_deref(),
@@ -595,12 +559,12 @@ mod tests {
         let tg = Address::new(Kind::TargetGroup, "app");
         let d = |fixed: bool| {
             vec![
-                Wanted { fixed_name: fixed, ..desired(Kind::TargetGroup, "app", json!({"port": 80}), &[], None) },
+                Desired { fixed_name: fixed, ..desired(Kind::TargetGroup, "app", json!({"port": 80}), &[], None) },
                 desired(Kind::LoadBalancer, "web", json!({"scheme": "internal"}), &[], None),
                 desired(Kind::Listener, "web.http", json!({"port": 80}), &[lb.clone(), tg.clone()], Some(lb.clone())),
             ]
         };
-        let l = (
+        let l = state(
             vec![
                 live(Kind::TargetGroup, "app", json!({"port": 80})),
                 live(Kind::LoadBalancer, "web", json!({"scheme": "internet-facing"})),
@@ -608,7 +572,7 @@ mod tests {
             ],
             vec![],
         );
-        let p = diff_wanted("s", &d(false), &l.0, &l.1);
+        let p = diff("s", &d(false), &l);
         let mut got = actions(&p);
         got.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
@@ -623,7 +587,7 @@ mod tests {
         assert_eq!(tg_change.reason, Some(Reason::ServesReplacement { load_balancer: "load_balancer.web".into() }));
         assert!(p.warnings[0].contains("traffic moves to a new DNS name"), "{:?}", p.warnings);
 
-        let p = diff_wanted("s", &d(true), &l.0, &l.1);
+        let p = diff("s", &d(true), &l);
         let listener = p.changes.iter().find(|c| c.address.kind == Kind::Listener).unwrap();
         assert_eq!(listener.action, Action::DeleteCreate, "the fixed-name group stays: its listener goes first");
         assert!(p.warnings[0].contains("serves no traffic in between"), "{:?}", p.warnings);
@@ -632,14 +596,14 @@ mod tests {
     /// A key renamed while its fixed name stays: the create would meet the old resource.
     #[test]
     fn a_fixed_name_still_held_by_a_deleted_resource_is_refused() {
-        let d = vec![Wanted {
+        let d = vec![Desired {
             fixed_name: true,
             name: "corp-tg".into(),
             ..desired(Kind::TargetGroup, "renamed", json!({"port": 80}), &[], None)
         }];
         let mut old = live(Kind::TargetGroup, "old", json!({"port": 80}));
         old.name = "corp-tg".into();
-        let mut p = diff_wanted("s", &d, &[old], &[]);
+        let mut p = diff("s", &d, &state(vec![old], vec![]));
         refuse_names_still_held(&mut p);
         assert_eq!(p.conflicts.len(), 1);
         assert_eq!(p.conflicts[0].address, Address::new(Kind::TargetGroup, "renamed"));
@@ -649,7 +613,7 @@ mod tests {
     #[test]
     fn conflicts_are_left_alone() {
         let d = vec![desired(Kind::TargetGroup, "api", json!({"port": 80}), &[], None)];
-        let l = (
+        let l = state(
             vec![],
             vec![Conflict {
                 address: Address::new(Kind::TargetGroup, "api"),
@@ -658,16 +622,21 @@ mod tests {
                 reason: "no ownership tags".into(),
             }],
         );
-        let p = diff_wanted("s", &d, &l.0, &l.1);
+        let p = diff("s", &d, &l);
         assert!(p.changes.is_empty());
         assert_eq!(p.conflicts.len(), 1);
         assert!(!p.has_changes());
     }
 
+    /// The JSON leaves of the structs compare as values: `5` and `5.0` (a threshold), a null
+    /// and a field left out.
     #[test]
     fn numbers_and_missing_nulls_compare_equal() {
-        let d = vec![desired(Kind::TargetGroup, "a", json!({"interval": 5, "stickiness": null}), &[], None)];
-        let l = [live(Kind::TargetGroup, "a", json!({"interval": 5.0}))];
-        assert_eq!(diff_wanted("s", &d, &l, &[]).changes[0].action, Action::NoOp);
+        assert!(same(&json!(5), Some(&json!(5.0))));
+        assert!(same(&Value::Null, None));
+        assert!(!same(&json!(5), None));
+        let d = vec![desired(Kind::Alarm, "a", json!({"threshold": 5.0, "datapoints_to_alarm": null}), &[], None)];
+        let l = state(vec![live(Kind::Alarm, "a", json!({"threshold": 5.0}))], vec![]);
+        assert_eq!(diff("s", &d, &l).changes[0].action, Action::NoOp);
     }
 }

@@ -112,8 +112,8 @@ impl JsonPlan {
                 actions: c.action.json_actions().iter().map(|a| a.to_string()).collect(),
                 reason_text: c.reason.as_ref().map(ToString::to_string),
                 reason: c.reason.clone(),
-                before: c.before.clone(),
-                after: c.after.clone(),
+                before: c.before.as_ref().map(Attrs::to_value),
+                after: c.after.as_ref().map(Attrs::to_value),
                 diffs: c.diffs.clone(),
                 replace_paths: c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.path.clone()).collect(),
                 depends_on: c.deps.iter().map(ToString::to_string).collect(),
@@ -152,15 +152,22 @@ impl JsonPlan {
             .resource_changes
             .iter()
             .map(|c| {
+                let at = address(&c.address)?;
+                let attrs = |side: &Option<Value>| {
+                    side.as_ref()
+                        .map(|v| Attrs::from_value(at.kind, v))
+                        .transpose()
+                        .map_err(|e| anyhow::anyhow!("{}: the plan's attributes do not read: {e}", c.address))
+                };
                 Ok(Change {
-                    address: address(&c.address)?,
+                    before: attrs(&c.before)?,
+                    after: attrs(&c.after)?,
+                    address: at.clone(),
                     action: action_of(&c.actions)
                         .ok_or_else(|| anyhow::anyhow!("{}: unknown actions {:?}", c.address, c.actions))?,
                     reason: c.reason.clone(),
                     name: c.name.clone(),
                     id: c.id.clone(),
-                    before: c.before.clone(),
-                    after: c.after.clone(),
                     diffs: c.diffs.clone(),
                     deps: c.depends_on.iter().map(|d| address(d)).collect::<anyhow::Result<_>>()?,
                     parent: c.parent.as_deref().map(address).transpose()?,

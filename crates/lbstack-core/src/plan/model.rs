@@ -1,6 +1,5 @@
 //! Plan vocabulary: addresses, resources as normalised attribute maps, changes and plans.
 
-use crate::attrs::Attributes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -179,70 +178,51 @@ impl fmt::Display for Reason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One resource's change. Its values are its kind's struct; the JSON plan (`plan::json`) is
+/// their one serialised form.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub address: Address,
     pub action: Action,
     /// Why, for replacements, deletes and dependent updates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     pub name: String,
     /// Id of the live resource (absent for creates).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// What AWS has, with only the tags lbstack manages (absent for creates).
+    pub before: Option<Attrs>,
+    /// What the stack wants (absent for deletes).
+    pub after: Option<Attrs>,
     pub diffs: Vec<AttrDiff>,
     pub deps: Vec<Address>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<Address>,
     /// Apply-only inputs of the desired resource (see `Desired::inputs`); in saved plans, not in
     /// the JSON plan.
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub inputs: Map<String, Value>,
     /// It exists without lbstack's tags and this change takes it over (`--adopt`): apply adds the
     /// tags, and a saved plan re-reads it as adopted. Shown as the reason `Adopting`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adopting: bool,
 }
 
 impl Change {
-    /// The desired attributes (creates and updates) as the variant of their kind.
-    pub fn typed_after(&self) -> anyhow::Result<Option<Attrs>> {
-        self.after
-            .as_ref()
-            .map(|v| Attrs::from_value(self.address.kind, v))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("the plan's attributes of {}: {e}", self.address))
-    }
-
-    /// The live attributes, when there were any, as the variant of their kind.
-    pub fn typed_before(&self) -> anyhow::Result<Option<Attrs>> {
-        self.before
-            .as_ref()
-            .map(|v| Attrs::from_value(self.address.kind, v))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("the live attributes of {}: {e}", self.address))
-    }
-
     /// The desired attributes (creates and updates) as the kind's struct.
-    pub fn after_as<A: Attributes>(&self) -> anyhow::Result<A> {
-        let v = self
+    pub fn after_as<A: Variant + Clone>(&self) -> anyhow::Result<A> {
+        let after = self
             .after
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("{} has no desired attributes in the plan", self.address))?;
-        self.side_as(v)
+        self.side_as(after)
     }
 
     /// The live attributes, when there were any, as the kind's struct.
-    pub fn before_as<A: Attributes>(&self) -> anyhow::Result<Option<A>> {
-        self.before.as_ref().map(|v| self.side_as(v)).transpose()
+    pub fn before_as<A: Variant + Clone>(&self) -> anyhow::Result<Option<A>> {
+        self.before.as_ref().map(|b| self.side_as(b)).transpose()
     }
 
-    fn side_as<A: Attributes>(&self, v: &Value) -> anyhow::Result<A> {
-        serde_json::from_value(v.clone()).map_err(|e| {
-            anyhow::anyhow!("the plan's attributes of {} are not a {}'s: {e}", self.address, A::KIND.noun())
-        })
+    fn side_as<A: Variant + Clone>(&self, attrs: &Attrs) -> anyhow::Result<A> {
+        A::of(attrs)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("the plan's attributes of {} are not a {}'s", self.address, A::KIND.noun()))
     }
 
     /// Apply-only inputs (file names, the zone validating a certificate) in the form `T` gives
@@ -260,17 +240,15 @@ pub struct Summary {
     pub destroy: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub stack: String,
     /// Every declared or owned resource, creates and updates in dependency order, then deletes.
     pub changes: Vec<Change>,
     pub conflicts: Vec<Conflict>,
     /// Things to know before applying (capacity that would drop, instances to be replaced).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Changes to the outputs the stack publishes (`/lbstack/outputs/<stack>`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<OutputChange>,
 }
 

@@ -108,7 +108,7 @@ mod tests {
 
     fn listener(key: &str, action: Action, from: Option<i64>, to: Option<i64>) -> Change {
         let side = |port: Option<i64>| {
-            port.map(|p| json!({"load_balancer": {"$ref": "load_balancer.web"}, "port": p, "protocol": "HTTP", "default_action": {"type": "fixed-response", "status": "404", "content_type": "text/plain", "body": "", "authenticate": null}}))
+            port.map(|p| crate::attrs::sample::attrs(Kind::Listener, json!({"load_balancer": {"$ref": "load_balancer.web"}, "port": p, "protocol": "HTTP", "default_action": {"type": "fixed-response", "status": "404", "content_type": "text/plain", "body": "", "authenticate": null}})))
         };
         Change {
             address: Address::new(Kind::Listener, format!("web.{key}")),

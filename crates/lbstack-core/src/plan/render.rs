@@ -179,7 +179,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
         match c.action {
             Action::Create => {
                 let mut ls = Vec::new();
-                leaves("", c.after.as_ref().unwrap_or(&Value::Null), &mut ls);
+                leaves("", &c.after.as_ref().map_or(Value::Null, Attrs::to_value), &mut ls);
                 ls.retain(|(p, v)| !internal_tag(p) && !empty_default(v));
                 // A group's capacity at creation is an input, shown because it matters.
                 if c.address.kind == Kind::AutoScalingGroup
@@ -281,7 +281,7 @@ pub fn human(plan: &Plan, color: bool) -> String {
                         }
                     }
                 }
-                let total = c.after.as_ref().map_or(0, count_leaves);
+                let total = c.after.as_ref().map_or(0, |a| count_leaves(&a.to_value()));
                 let hidden = total.saturating_sub(c.diffs.len());
                 if hidden > 0 {
                     let _ = writeln!(
@@ -614,6 +614,7 @@ fn diff_columns(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::sample;
     use serde_json::json;
 
     fn sample() -> Plan {
@@ -627,8 +628,8 @@ mod tests {
                     reason: Some(Reason::CannotUpdate { paths: vec!["protocol".into()] }),
                     name: "shop-blue-api-0a1b2c3".into(),
                     id: Some("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/shop-blue-api/1".into()),
-                    before: Some(json!({"protocol": "HTTP", "port": 8080})),
-                    after: Some(json!({"protocol": "HTTPS", "port": 8080})),
+                    before: Some(sample::attrs(Kind::TargetGroup, json!({"protocol": "HTTP", "port": 8080}))),
+                    after: Some(sample::attrs(Kind::TargetGroup, json!({"protocol": "HTTPS", "port": 8080}))),
                     diffs: vec![AttrDiff {
                         forces_replacement: true,
                         ..AttrDiff::new("protocol", Some(json!("HTTP")), Some(json!("HTTPS")))
@@ -645,9 +646,10 @@ mod tests {
                     name: "public:80".into(),
                     id: None,
                     before: None,
-                    after: Some(
+                    after: Some(sample::attrs(
+                        Kind::Listener,
                         json!({"load_balancer": {"$ref": "load_balancer.public"}, "port": 80, "default_action": {"type": "forward", "target_groups": [{"target_group": tg.reference(), "weight": 1}], "stickiness": null}}),
-                    ),
+                    )),
                     diffs: vec![],
                     deps: vec![tg],
                     parent: None,
@@ -660,7 +662,7 @@ mod tests {
                     reason: Some(Reason::NotInStack),
                     name: "shop-blue-old".into(),
                     id: Some("sg-0123".into()),
-                    before: Some(json!({})),
+                    before: Some(sample::attrs(Kind::SecurityGroup, json!({}))),
                     after: None,
                     diffs: vec![],
                     deps: vec![],
@@ -763,16 +765,16 @@ mod tests {
             reason: None,
             name: "x".into(),
             id: Some("arn:x".into()),
-            before: Some(json!({ "rules": before })),
-            after: Some(json!({ "rules": after })),
+            before: Some(sample::attrs(kind, json!({ "rules": before }))),
+            after: Some(sample::attrs(kind, json!({ "rules": after }))),
             diffs: vec![AttrDiff::new("rules", Some(before.clone()), Some(after.clone()))],
             deps: vec![],
             parent: None,
             inputs: Default::default(),
             adopting: false,
         };
-        let waf_before = json!([{"name": "common", "priority": 0, "action": null, "override_action": "none", "statement": {"managed": {"name": "Common"}}}, {"name": "old", "priority": 1, "action": "block", "override_action": null, "statement": {"geo": ["CN"]}}]);
-        let waf_after = json!([{"name": "common", "priority": 1, "action": null, "override_action": "count", "statement": {"managed": {"name": "Common"}}}, {"name": "limit", "priority": 0, "action": "block", "override_action": null, "statement": {"rate_limit": {"limit": 100}}}]);
+        let waf_before = json!([{"name": "common", "priority": 0, "action": null, "override_action": "none", "statement": {"managed": {"vendor": "AWS", "name": "Common", "version": null, "excluded_rules": []}}}, {"name": "old", "priority": 1, "action": "block", "override_action": null, "statement": {"geo": ["CN"]}}]);
+        let waf_after = json!([{"name": "common", "priority": 1, "action": null, "override_action": "count", "statement": {"managed": {"vendor": "AWS", "name": "Common", "version": null, "excluded_rules": []}}}, {"name": "limit", "priority": 0, "action": "block", "override_action": null, "statement": {"rate_limit": {"limit": 100, "window": 300, "aggregate": "IP"}}}]);
         let plan = Plan {
             stack: "s".into(),
             changes: vec![change(Kind::ListenerRules, before, after), change(Kind::WebAcl, waf_before, waf_after)],
@@ -793,8 +795,8 @@ mod tests {
             reason: None,
             name: "s-web".into(),
             id: Some("s-web".into()),
-            before: Some(json!({ "target_groups": before })),
-            after: Some(json!({ "target_groups": after })),
+            before: Some(sample::attrs(Kind::AutoScalingGroup, json!({ "target_groups": before }))),
+            after: Some(sample::attrs(Kind::AutoScalingGroup, json!({ "target_groups": after }))),
             diffs: vec![AttrDiff::new("target_groups", Some(before.clone()), Some(after.clone()))],
             deps: vec![],
             parent: None,
