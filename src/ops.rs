@@ -199,6 +199,7 @@ pub struct Forgotten {
 /// except the kinds that belong to another (said, with what to forget instead). A load
 /// balancer takes its listeners and rules; an auto-scaling group its policies and schedules.
 pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec<Forgotten>> {
+    // Listeners and rules carry lbstack's tags in AWS but none the stack declares: their keys are fixed.
     let rule_keys = || {
         vec![
             crate::ownership::OWNER_STACK_TAG.to_string(),
@@ -235,6 +236,7 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
                 };
                 vec![Forgotten { address: r.address.clone(), id: zone, tag_keys: Vec::new() }]
             }
+            Kind::Listener => vec![Forgotten { address: r.address.clone(), id: r.id.clone(), tag_keys: rule_keys() }],
             Kind::SecurityGroup
             | Kind::Certificate
             | Kind::IpSet
@@ -242,7 +244,6 @@ pub fn forgettable(live: &LiveState, addresses: &[String]) -> anyhow::Result<Vec
             | Kind::TrustStore
             | Kind::TargetGroup
             | Kind::LoadBalancer
-            | Kind::Listener
             | Kind::WebAclAssociation
             | Kind::LaunchTemplate
             | Kind::AutoScalingGroup
@@ -459,6 +460,11 @@ mod tests {
         let ids: Vec<&str> = got.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["arn:lb", "arn:listener", "arn:rule10", "arn:rule20"]);
         assert_eq!(got[0].tag_keys, ["lbstack:stack", "lbstack:address", "lbstack:tags"], "the team tag stays");
+        assert_eq!(
+            got[1].tag_keys,
+            ["lbstack:stack", "lbstack:address", crate::ownership::CLIENT_SECRET_TAG],
+            "a listener's own tags go, though its attributes hold none"
+        );
 
         let err = forgettable(&state, &["target_group.nope".to_string()]).unwrap_err().to_string();
         assert!(err.contains("owns no such resource"), "{err}");

@@ -742,6 +742,15 @@ async fn the_reference_stack_round_trips_through_import() {
         .collect();
     let targets = lbstack::ops::forgettable(&live, &leaving).unwrap();
     lbstack::ops::forget(&c, &green, &targets).await.unwrap();
+    // The listeners went with their load balancers: none still says it is the stack's.
+    let listeners: Vec<String> =
+        live.resources.iter().filter(|r| r.address.kind == Kind::Listener).map(|r| r.id.clone()).collect();
+    assert!(!listeners.is_empty());
+    let tags = c.elbv2.describe_tags().set_resource_arns(Some(listeners)).send().await.unwrap();
+    for d in tags.tag_descriptions() {
+        let own: Vec<&str> = d.tags().iter().filter_map(|t| t.key()).filter(|k| k.starts_with("lbstack:")).collect();
+        assert!(own.is_empty(), "{:?} kept {own:?}", d.resource_arn());
+    }
 
     let name = unique("shopimp");
     let dir = std::env::temp_dir().join(format!("lbstack-{name}"));
