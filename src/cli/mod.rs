@@ -21,7 +21,7 @@ use exit::{Exit, Failed, Outcome};
 use forget::run_forget;
 use graph::graph;
 use import::run_import;
-use outputs::{print_outputs, run_output};
+use outputs::run_output;
 use plan::{load_and_plan, plan_failed, print_stats, run_plan, saved_plan, show};
 
 use crate::stack_format;

@@ -94,13 +94,7 @@ pub(super) async fn run_plan(
 }
 
 fn show_plan(plan: &crate::plan::Plan, output: PlanOutput, meta: crate::plan::json::Meta, ui: Ui) {
-    match output {
-        PlanOutput::Human => print!("{}", crate::plan::render::human(plan, ui.color.enabled(Stream::Out))),
-        PlanOutput::Json => {
-            println!("{}", serde_json::to_string_pretty(&crate::plan::render::json(plan, meta)).expect("json"))
-        }
-        PlanOutput::Markdown => print!("{}", crate::plan::render::markdown(plan)),
-    }
+    super::views::plan::plan_view(output, ui.color.enabled(Stream::Out)).plan(plan, meta);
 }
 
 /// A plan saved with `plan --out`, if `file` is one.

@@ -1,6 +1,7 @@
 //! `lbstack swap`: flags in, the work in `crate::swap`.
 
-use super::exit::{Exit, Failed, Outcome};
+use super::exit::{Exit, Outcome};
+use super::views::swap::{Ending, Gate, swap_view};
 use super::{AwsArgs, Output, Ui, load_checked, parse_var};
 use crate::swap::{self, ShiftPlan, SwapRecord};
 use clap::ValueEnum;
@@ -92,67 +93,35 @@ fn parse_steps(s: &str) -> Result<Steps, String> {
     swap::parse_steps(s).map(Steps)
 }
 
-fn say(output: Output) -> impl Fn(String) + Send + Sync {
-    move |line| {
-        if output == Output::Human {
-            eprintln!("{line}");
-        }
-    }
-}
-
 pub async fn run_swap(a: &SwapArgs, ui: Ui) -> Outcome {
     let rec = a.name.record();
-    let progress = say(a.output);
+    let view = swap_view(a.output == Output::Json);
+    let progress = |line: String| view.progress(line);
     if a.rollback || a.break_lock {
         let clients = crate::ops::connect(&a.aws.options(), None).await?;
         if a.break_lock {
-            return match swap::break_lock(&clients, &rec.zone, &rec).await {
-                Ok(true) => {
-                    eprintln!("lock on {} removed", rec.name);
-                    Ok(Exit::Success)
-                }
-                Ok(false) => {
-                    eprintln!("{} is not locked", rec.name);
-                    Ok(Exit::Success)
-                }
-                Err(e) => Err(Failed::from(e)),
-            };
+            let removed = swap::break_lock(&clients, &rec.zone, &rec).await?;
+            eprintln!(
+                "{}",
+                if removed { format!("lock on {} removed", rec.name) } else { format!("{} is not locked", rec.name) }
+            );
+            return Ok(Exit::Success);
         }
-        return match swap::rollback(&clients, &rec, &progress).await {
-            Ok(o) => report(
-                a.output,
-                &serde_json::json!({ "outcome": o }),
-                &format!("{}: live colour is {} again", rec.name, o.to.live),
-                Exit::Success,
-            ),
-            Err(e) => Err(Failed::from(e)),
-        };
+        let outcome = swap::rollback(&clients, &rec, &progress).await?;
+        view.ended(&Ending::Returned { record: &rec, outcome: &outcome });
+        return Ok(Exit::Success);
     }
     let file = a.file.as_ref().expect("clap requires the file");
     let stack = load_checked(file, &a.vars, ui)?;
     let clients = crate::ops::connect(&a.aws.options(), Some(&stack)).await?;
     let lb_key = swap::choose_load_balancer(&stack, a.load_balancer.as_deref())?;
     let target = swap::inspect(&clients, &stack, lb_key).await?;
-    let refused = target.gate(a.min_healthy);
-    let gate_json = serde_json::json!({ "passed": refused.is_empty(), "refusals": refused, "target": target });
-    if a.output == Output::Human {
-        eprintln!("health gate for {} ({}):", target.stack, target.load_balancer);
-        eprintln!("  load balancer {}: {}", target.load_balancer, target.state);
-        for g in &target.target_groups {
-            let states: Vec<String> = g.states.iter().map(|(s, n)| format!("{n} {s}")).collect();
-            eprintln!(
-                "  target group {}: {}",
-                g.name,
-                if states.is_empty() { "no targets".into() } else { states.join(", ") }
-            );
-        }
-    }
-    if !refused.is_empty() {
-        let text = format!(
-            "refused: nothing was changed\n{}",
-            refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
-        );
-        return report(a.output, &serde_json::json!({ "gate": gate_json, "changed": false }), &text, Exit::Failure);
+    let refusals = target.gate(a.min_healthy);
+    let gate = || Gate { target: &target, refusals: &refusals };
+    view.gate(&target);
+    if !refusals.is_empty() {
+        view.ended(&Ending::Refused { gate: gate() });
+        return Ok(Exit::Failure);
     }
     let alarms: Vec<String> = a
         .rollback_alarms
@@ -168,63 +137,13 @@ pub async fn run_swap(a: &SwapArgs, ui: Ui) -> Outcome {
     if a.dry_run {
         let zone_id = crate::live::route53::hosted_zone_id(&clients, &rec.zone).await?;
         let current = swap::read_current(&clients, &zone_id, &rec).await?;
-        let now = current
-            .records
-            .iter()
-            .map(|(_, dns, w)| format!("{dns}{}", w.map(|w| format!(" (weight {w})")).unwrap_or_default()))
-            .collect::<Vec<_>>();
         let steps = a.steps.clone().map(|s| s.0).unwrap_or_else(|| vec![100]);
-        let text = format!(
-            "dry run: {} ({}) now points at {}; would point at {} ({}) in steps {:?}{}",
-            rec.name,
-            rec.kind,
-            if now.is_empty() { "nothing".into() } else { now.join(", ") },
-            target.dns,
-            target.stack,
-            steps,
-            if alarms.is_empty() { String::new() } else { format!(", watching {}", alarms.join(", ")) }
-        );
-        return report(
-            a.output,
-            &serde_json::json!({ "gate": gate_json, "changed": false, "current": current, "steps": steps }),
-            &text,
-            Exit::Success,
-        );
+        view.ended(&Ending::DryRun { gate: gate(), record: &rec, current: &current, steps: &steps, alarms: &alarms });
+        return Ok(Exit::Success);
     }
     let shift =
         a.steps.clone().map(|steps| ShiftPlan { steps: steps.0, interval: a.interval, rollback_alarms: alarms });
-    match swap::swap(&clients, &rec, &target, shift.as_ref(), &progress).await {
-        Ok(o) if o.rolled_back.is_some() => {
-            let text = format!(
-                "rolled back: alarm {} fired; {} points at {} again",
-                o.rolled_back.clone().unwrap_or_default(),
-                rec.name,
-                o.to.live
-            );
-            report(
-                a.output,
-                &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }),
-                &text,
-                Exit::RolledBack,
-            )
-        }
-        Ok(o) => {
-            let text = format!("{} now points at {} ({})", rec.name, o.to.live, o.to.target);
-            report(
-                a.output,
-                &serde_json::json!({ "gate": gate_json, "changed": true, "outcome": o }),
-                &text,
-                Exit::Success,
-            )
-        }
-        Err(e) => Err(Failed::from(e)),
-    }
-}
-
-fn report(output: Output, json: &serde_json::Value, text: &str, code: Exit) -> Outcome {
-    match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(json).expect("json")),
-        Output::Human => println!("{text}"),
-    }
-    Ok(code)
+    let outcome = swap::swap(&clients, &rec, &target, shift.as_ref(), &progress).await?;
+    view.ended(&Ending::Moved { gate: gate(), record: &rec, outcome: &outcome });
+    Ok(if outcome.rolled_back.is_some() { Exit::RolledBack } else { Exit::Success })
 }

@@ -1,6 +1,11 @@
-//! What `apply` and `destroy` show, as Terraform's command views: one interface with a human and
-//! a machine (JSON lines) implementation. The command decides what happened; the view only says
-//! it, so no command branches on the output format.
+//! What the commands show, as Terraform's command views: one interface per command with a human
+//! and a machine implementation. The command decides what happened; the view only says it, so no
+//! command branches on the output format. `apply` and `destroy` are here; `plan`, `output` and
+//! `swap` in the modules below.
+
+pub mod outputs;
+pub mod plan;
+pub mod swap;
 
 use super::progress::{self, json_line};
 use crate::apply::{Outcome, StepStatus};
@@ -78,7 +83,7 @@ impl ApplyView for HumanView {
     }
 
     fn outputs(&self, outputs: &[OutputValue]) {
-        super::print_outputs(outputs, false, true);
+        outputs::lines(outputs, true);
     }
 }
 

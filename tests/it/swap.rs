@@ -41,7 +41,7 @@ async fn lb_dns(c: &lbstack::live::Clients, name: &str) -> String {
 async fn apply(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) {
     let planned = lbstack::ops::plan(c, s, false).await.unwrap();
     let outcome = lbstack::ops::apply(c, s, &planned.plan, 8, |_| {}).await;
-    assert!(!outcome.failed(), "{:#?}", outcome.steps);
+    assert!(!outcome.failed(), "{:#?} {:?} {:?}", outcome.steps, outcome.refused, outcome.outputs_failed);
 }
 
 async fn destroy(c: &lbstack::live::Clients, s: &lbstack::stack_format::Stack) {
