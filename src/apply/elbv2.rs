@@ -818,9 +818,8 @@ fn listener_main(a: &ListenerAttrs, id: impl Fn(&RefOrId) -> anyhow::Result<Stri
 pub async fn stage_listener(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
     let arn = id(sc, c)?;
     let port = c
-        .inputs
-        .get(crate::plan::ports::STAGE_PORT_INPUT)
-        .and_then(serde_json::Value::as_i64)
+        .inputs_as::<crate::attrs::elbv2::ListenerInputs>()?
+        .stage_port
         .ok_or_else(|| anyhow::anyhow!("{} has no port to step aside to", c.address))?;
     sc.clients
         .elbv2

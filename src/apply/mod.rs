@@ -184,7 +184,7 @@ fn steps_for(plan: &Plan) -> Vec<Step> {
                 push(i, Op::Create);
             }
             Action::Update => {
-                if c.inputs.contains_key(crate::plan::ports::STAGE_PORT_INPUT) {
+                if matches!(&c.inputs, crate::plan::Inputs::Listener(i) if i.stage_port.is_some()) {
                     push(i, Op::Stage);
                 }
                 push(i, Op::Update);

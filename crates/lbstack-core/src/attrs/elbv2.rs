@@ -375,6 +375,14 @@ attributes! {
     }
 }
 
+/// What apply needs besides a listener's attributes: the free port it passes through when
+/// listeners swap ports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListenerInputs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_port: Option<i64>,
+}
+
 /// What apply needs besides a shared listener's rules: the priorities others' rules hold.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SharedListenerInputs {

@@ -109,12 +109,76 @@ pub trait Attributes: Serialize + DeserializeOwned {
     fn tags_mut(&mut self) -> Option<&mut TagMap>;
 }
 
-/// Inputs as `plan::Desired` holds them.
-pub fn inputs_map<T: Serialize>(inputs: &T) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(inputs).expect("inputs serialise to JSON") {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    }
+macro_rules! inputs {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty), )*) => {
+        /// What apply needs besides a resource's attributes, for the kinds that need anything
+        /// (file names relative to the stack, a validation zone, a group's first capacity): never
+        /// compared, never in the JSON plan, kept in saved plans.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub enum Inputs {
+            #[default]
+            None,
+            $( $(#[$doc])* $variant($ty), )*
+        }
+
+        $(
+            impl From<$ty> for Inputs {
+                fn from(i: $ty) -> Inputs {
+                    Inputs::$variant(i)
+                }
+            }
+
+            impl InputsOf for $ty {
+                fn of(i: &Inputs) -> Option<&Self> {
+                    match i {
+                        Inputs::$variant(x) => Some(x),
+                        _ => None,
+                    }
+                }
+            }
+        )*
+
+        impl Inputs {
+            /// As a saved plan keeps them: one JSON object.
+            pub fn to_map(&self) -> serde_json::Map<String, Value> {
+                let value = match self {
+                    Inputs::None => return serde_json::Map::new(),
+                    $( Inputs::$variant(i) => serde_json::to_value(i), )*
+                };
+                match value.expect("inputs serialise to JSON") {
+                    Value::Object(m) => m,
+                    _ => serde_json::Map::new(),
+                }
+            }
+
+            /// A saved plan's inputs of a resource of `kind`.
+            pub fn from_map(kind: Kind, map: &serde_json::Map<String, Value>) -> Result<Inputs, String> {
+                if map.is_empty() {
+                    return Ok(Inputs::None);
+                }
+                let value = Value::Object(map.clone());
+                match kind {
+                    $( Kind::$variant => serde_json::from_value(value).map(Inputs::$variant).map_err(|e| e.to_string()), )*
+                    _ => Err(format!("a {} takes no apply inputs", kind.noun())),
+                }
+            }
+        }
+    };
+}
+
+inputs! {
+    Certificate(acm::CertificateInputs),
+    TrustStore(elbv2::TrustStoreInputs),
+    /// Only when the plan moves it aside first (a port swap).
+    Listener(elbv2::ListenerInputs),
+    SharedListener(elbv2::SharedListenerInputs),
+    LaunchTemplate(autoscaling::LaunchTemplateInputs),
+    AutoScalingGroup(autoscaling::GroupInputs),
+}
+
+/// A kind's inputs struct as one variant of `Inputs`.
+pub trait InputsOf: DeserializeOwned + Clone {
+    fn of(i: &Inputs) -> Option<&Self>;
 }
 
 /// A list that is a set: sorted by its JSON text and without repeats, so the builder's and the

@@ -206,7 +206,7 @@ fn launch_template(s: &Stack, ctx: &Context, key: &str, lt: &LaunchTemplate) -> 
         version: None,
     };
     Ok(Desired::new(address, names::given(s, Kind::LaunchTemplate, key), &attrs, None)
-        .with_inputs(&LaunchTemplateInputs { image: shown }))
+        .with_inputs(LaunchTemplateInputs { image: shown }))
 }
 
 /// Whether a launch template change makes a new version (anything but its tags).
@@ -463,7 +463,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         }),
         force_delete: g.force_delete,
     };
-    Ok(Desired::new(address, names::given(s, Kind::AutoScalingGroup, key), &attrs, None).with_inputs(&inputs))
+    Ok(Desired::new(address, names::given(s, Kind::AutoScalingGroup, key), &attrs, None).with_inputs(inputs))
 }
 
 /// On a group with scheduled actions: the sizes the stack declared when lbstack last set them,

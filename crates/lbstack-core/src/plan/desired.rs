@@ -72,7 +72,7 @@ fn trust_store(s: &Stack, key: &str, t: &TrustStore) -> Desired {
     tags.insert(BUNDLE_TAG.into(), bundle.clone());
     let attrs = TrustStoreAttrs { bundle: Some(bundle), tags };
     let inputs = TrustStoreInputs { bucket: t.bucket.clone(), key: t.key.clone(), version: t.version.clone() };
-    Desired::new(address, names::physical(&s.stack, key, 32), &attrs, None).with_inputs(&inputs)
+    Desired::new(address, names::physical(&s.stack, key, 32), &attrs, None).with_inputs(inputs)
 }
 
 /// An HTTPS listener's mutual TLS as plans compare it (`off` when the stack sets none).
@@ -360,7 +360,7 @@ fn certificate(s: &Stack, key: &str, c: &Certificate) -> Result<Desired, String>
     } else {
         return Err(format!("certificate `{key}` has neither `domain` nor `import`"));
     };
-    Ok(Desired::new(address, names::physical(&s.stack, key, 255), &attrs, None).with_inputs(&inputs))
+    Ok(Desired::new(address, names::physical(&s.stack, key, 255), &attrs, None).with_inputs(inputs))
 }
 
 // ------------------------------------------------------------------ WAF
@@ -1085,7 +1085,7 @@ fn shared_rules(s: &Stack, ctx: &Context, key: &str, shared: &SharedListener) ->
     rules.sort_by_key(|r| r.priority);
     let attrs = SharedListenerAttrs { listener: state.arn.clone(), rules, rule_arns: None };
     let inputs = SharedListenerInputs { others: state.others.iter().map(|p| i64::from(*p)).collect(), chosen: auto };
-    Ok(Desired::new(Address::new(Kind::SharedListener, key), format!("{key} rules"), &attrs, None).with_inputs(&inputs))
+    Ok(Desired::new(Address::new(Kind::SharedListener, key), format!("{key} rules"), &attrs, None).with_inputs(inputs))
 }
 
 fn listener_rules(s: &Stack, lb_key: &str, key: &str, l: &Listener) -> Desired {

@@ -118,7 +118,7 @@ impl JsonPlan {
                 replace_paths: c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.path.clone()).collect(),
                 depends_on: c.deps.iter().map(ToString::to_string).collect(),
                 parent: c.parent.as_ref().map(ToString::to_string),
-                inputs: if meta.with_inputs { c.inputs.clone() } else { Map::new() },
+                inputs: if meta.with_inputs { c.inputs.to_map() } else { Map::new() },
             })
             .collect();
         JsonPlan {
@@ -171,7 +171,8 @@ impl JsonPlan {
                     diffs: c.diffs.clone(),
                     deps: c.depends_on.iter().map(|d| address(d)).collect::<anyhow::Result<_>>()?,
                     parent: c.parent.as_deref().map(address).transpose()?,
-                    inputs: c.inputs.clone(),
+                    inputs: Inputs::from_map(at.kind, &c.inputs)
+                        .map_err(|e| anyhow::anyhow!("{}: the plan's apply inputs do not read: {e}", c.address))?,
                     adopting: c.reason == Some(Reason::Adopting),
                 })
             })

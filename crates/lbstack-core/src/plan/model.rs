@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// The resource kinds the plan engine manages: one table in `crate::kinds`.
+pub use crate::attrs::{Inputs, InputsOf};
 pub use crate::kinds::{Attrs, Kind, Variant};
 /// Addresses and references are the ownership vocabulary (`crate::ownership`).
 pub use crate::ownership::{Address, as_reference};
@@ -24,7 +25,7 @@ pub struct Desired {
     /// What apply needs but nobody compares: file names relative to the stack, the zone that
     /// validates a certificate, the initial capacity of a group, the AMI's name. Kept out of the
     /// attributes, so they never show as state nor travel in the JSON plan.
-    pub inputs: Map<String, Value>,
+    pub inputs: Inputs,
     /// The name comes from `name:` in the stack: the user's contract. A live name that differs
     /// is drift (a replacement), and no replacement takes a generated name instead.
     pub fixed_name: bool,
@@ -43,12 +44,12 @@ impl Desired {
         super::desired::collect_refs(&attrs.to_value(), &mut deps);
         deps.sort();
         deps.dedup();
-        Desired { address, name, attrs: attrs.clone().into(), deps, parent, inputs: Map::new(), fixed_name: false }
+        Desired { address, name, attrs: attrs.clone().into(), deps, parent, inputs: Inputs::None, fixed_name: false }
     }
 
     /// With the apply-only inputs of its kind.
-    pub fn with_inputs<I: Serialize>(mut self, inputs: &I) -> Desired {
-        self.inputs = crate::attrs::inputs_map(inputs);
+    pub fn with_inputs<I: Into<Inputs>>(mut self, inputs: I) -> Desired {
+        self.inputs = inputs.into();
         self
     }
 }
@@ -198,7 +199,7 @@ pub struct Change {
     pub parent: Option<Address>,
     /// Apply-only inputs of the desired resource (see `Desired::inputs`); in saved plans, not in
     /// the JSON plan.
-    pub inputs: Map<String, Value>,
+    pub inputs: Inputs,
     /// It exists without lbstack's tags and this change takes it over (`--adopt`): apply adds the
     /// tags, and a saved plan re-reads it as adopted. Shown as the reason `Adopting`.
     pub adopting: bool,
@@ -225,11 +226,16 @@ impl Change {
             .ok_or_else(|| anyhow::anyhow!("the plan's attributes of {} are not a {}'s", self.address, A::KIND.noun()))
     }
 
-    /// Apply-only inputs (file names, the zone validating a certificate) in the form `T` gives
-    /// them; kept out of the compared attributes.
-    pub fn inputs_as<T: serde::de::DeserializeOwned>(&self) -> anyhow::Result<T> {
-        serde_json::from_value(Value::Object(self.inputs.clone()))
-            .map_err(|e| anyhow::anyhow!("the plan's apply inputs of {} do not read: {e}", self.address))
+    /// Apply-only inputs (file names, the zone validating a certificate) as the kind's struct;
+    /// none recorded reads as an empty record does (every optional input absent).
+    pub fn inputs_as<T: InputsOf>(&self) -> anyhow::Result<T> {
+        match &self.inputs {
+            Inputs::None => serde_json::from_value(Value::Object(Map::new()))
+                .map_err(|e| anyhow::anyhow!("the plan's apply inputs of {} do not read: {e}", self.address)),
+            given => T::of(given)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("the plan's apply inputs of {} are another kind's", self.address)),
+        }
     }
 }
 

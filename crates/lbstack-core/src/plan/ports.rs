@@ -4,12 +4,9 @@
 //! of them first steps aside to a port nobody uses, and the plan says so.
 
 use super::model::{Action, Address, Change, Plan};
-use crate::attrs::elbv2::ListenerAttrs;
+use crate::attrs::elbv2::{ListenerAttrs, ListenerInputs};
 use crate::kinds::Kind;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The input of a listener change that steps aside first: the free port it passes through.
-pub const STAGE_PORT_INPUT: &str = "stage_port";
 
 /// A listener change's load balancer and port, before and after.
 struct Move {
@@ -91,7 +88,7 @@ pub fn stage_port_swaps(plan: &mut Plan) {
             .collect();
         let Some(free) = (1024..=65535).rev().find(|p| !used.contains(p)) else { continue };
         let c = &mut plan.changes[i];
-        c.inputs.insert(STAGE_PORT_INPUT.into(), free.into());
+        c.inputs = ListenerInputs { stage_port: Some(free) }.into();
         plan.warnings.push(format!(
             "{}: listeners of {} swap ports: it steps aside to port {free} until the port it takes is free, then moves to {}",
             c.address,
@@ -104,6 +101,7 @@ pub fn stage_port_swaps(plan: &mut Plan) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Inputs;
     use serde_json::json;
 
     fn listener(key: &str, action: Action, from: Option<i64>, to: Option<i64>) -> Change {
@@ -152,8 +150,8 @@ mod tests {
         ]);
         assert_eq!(holders(&p), vec![(0, 1), (1, 0)]);
         stage_port_swaps(&mut p);
-        assert_eq!(p.changes[0].inputs.get(STAGE_PORT_INPUT), Some(&json!(65535)));
-        assert!(!p.changes[1].inputs.contains_key(STAGE_PORT_INPUT));
+        assert_eq!(p.changes[0].inputs, ListenerInputs { stage_port: Some(65535) }.into());
+        assert_eq!(p.changes[1].inputs, Inputs::None);
         assert_eq!(p.warnings.len(), 1);
         assert!(p.warnings[0].contains("steps aside to port 65535"), "{}", p.warnings[0]);
     }
@@ -166,7 +164,7 @@ mod tests {
             listener("c", Action::Update, Some(82), Some(80)),
         ]);
         stage_port_swaps(&mut p);
-        let staged: Vec<usize> = (0..3).filter(|i| p.changes[*i].inputs.contains_key(STAGE_PORT_INPUT)).collect();
+        let staged: Vec<usize> = (0..3).filter(|i| p.changes[*i].inputs != Inputs::None).collect();
         assert_eq!(staged, vec![0]);
     }
 }

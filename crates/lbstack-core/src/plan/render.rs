@@ -731,7 +731,24 @@ mod tests {
     #[test]
     fn json_plans_round_trip_and_keep_inputs_only_when_saved() {
         let mut plan = sample();
-        plan.changes[0].inputs.insert("certificate_file".into(), json!("site.pem"));
+        plan.changes.push(Change {
+            address: Address::new(Kind::Certificate, "site"),
+            action: Action::Create,
+            reason: None,
+            name: "site.example.com".into(),
+            id: None,
+            before: None,
+            after: Some(sample::attrs(Kind::Certificate, json!({"type": "IMPORTED"}))),
+            diffs: vec![],
+            deps: vec![],
+            parent: None,
+            inputs: crate::attrs::acm::CertificateInputs {
+                certificate_file: Some("site.pem".into()),
+                ..Default::default()
+            }
+            .into(),
+            adopting: false,
+        });
         let saved = crate::plan::json::JsonPlan::new(
             &plan,
             crate::plan::json::Meta { with_inputs: true, ..Default::default() },
