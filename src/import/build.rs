@@ -4,12 +4,13 @@
 
 use super::Imported;
 use super::read::{Found, FoundGroup, FoundLb, FoundListener, FoundTemplate, FoundTg, Request, Tags};
+use crate::attrs::elbv2::HealthCheck;
 use crate::defaults::{self, AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, attributes};
 use crate::stack_format::model::{Protocol, TargetType};
 use aws_sdk_autoscaling::types::ScalingPolicy;
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
-use aws_sdk_elasticloadbalancingv2::types::{Action, Rule, TargetGroup};
+use aws_sdk_elasticloadbalancingv2::types::{Action, Rule};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,11 +75,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         b.keys.give("security_groups", sg.group_id().unwrap_or_default(), sg.group_name().unwrap_or_default());
     }
     for t in &found.target_groups {
-        b.keys.give(
-            "target_groups",
-            t.tg.target_group_arn().unwrap_or_default(),
-            t.tg.target_group_name().unwrap_or_default(),
-        );
+        b.keys.give("target_groups", &t.arn, &t.name);
     }
     for l in &found.load_balancers {
         b.keys.give(
@@ -135,7 +132,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         .load_balancers
         .iter()
         .filter_map(|l| l.lb.vpc_id())
-        .chain(found.target_groups.iter().filter_map(|t| t.tg.vpc_id()))
+        .chain(found.target_groups.iter().filter_map(|t| t.attrs.vpc.as_deref()))
         .chain(found.security_groups.iter().filter_map(|s| s.vpc_id()))
         .collect();
     if vpcs.len() > 1 {
@@ -152,7 +149,7 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
     let security_groups: Map<String, Value> =
         found.security_groups.iter().map(|sg| (b.key(sg.group_id()), b.security_group(sg))).collect();
     let target_groups: Map<String, Value> =
-        found.target_groups.iter().map(|t| (b.key(t.tg.target_group_arn()), b.target_group(t))).collect();
+        found.target_groups.iter().map(|t| (b.key(Some(&t.arn)), b.target_group(t))).collect();
     let load_balancers: Map<String, Value> =
         found.load_balancers.iter().map(|l| (b.key(l.lb.load_balancer_arn()), b.load_balancer(l))).collect();
     let launch_templates: Map<String, Value> =
@@ -516,46 +513,41 @@ impl Builder<'_> {
     // -------------------------------------------------------------- target groups
 
     fn target_group(&self, t: &FoundTg) -> Value {
-        let tg = &t.tg;
+        let a = &t.attrs;
         let mut m = Map::new();
-        put(&mut m, "name", json!(tg.target_group_name()));
-        let target_type =
-            tg.target_type().map(|x| x.as_str().to_ascii_lowercase()).unwrap_or_else(|| "instance".into());
-        let protocol = tg.protocol().map(|p| p.as_str().to_string());
-        if target_type != "lambda" {
-            put(&mut m, "protocol", json!(protocol));
-            put(&mut m, "port", json!(tg.port()));
+        put(&mut m, "name", json!(t.name));
+        if a.target_type != "lambda" {
+            put(&mut m, "protocol", json!(a.protocol));
+            put(&mut m, "port", json!(a.port));
         }
-        if target_type != "instance" {
-            m.insert("target_type".into(), Value::from(target_type.as_str()));
+        if a.target_type != "instance" {
+            m.insert("target_type".into(), Value::from(a.target_type.as_str()));
         }
-        if let Some(v) =
-            tg.protocol_version().filter(|v| *v != "HTTP1" && matches!(protocol.as_deref(), Some("HTTP" | "HTTPS")))
-        {
+        if let Some(v) = a.protocol_version.as_deref().filter(|v| *v != "HTTP1") {
             m.insert("protocol_version".into(), Value::from(v));
         }
-        put(&mut m, "health_check", health_check(tg, protocol.as_deref(), &target_type));
-        self.tg_attributes(&mut m, &t.attributes);
-        if let Some(targets) = &t.targets {
+        put(&mut m, "health_check", health_check(&a.health_check, a.protocol.as_deref(), &a.target_type));
+        self.tg_attributes(&mut m, &a.attributes);
+        if let Some(targets) = &a.targets {
             let list: Vec<Value> = targets
                 .iter()
                 .map(|x| {
                     let mut t = Map::new();
-                    t.insert("id".into(), json!(x.id()));
-                    if tg.port() != x.port() {
-                        put(&mut t, "port", json!(x.port()));
+                    t.insert("id".into(), json!(x.id));
+                    if a.port != x.port {
+                        put(&mut t, "port", json!(x.port));
                     }
-                    put(&mut t, "availability_zone", json!(x.availability_zone()));
+                    put(&mut t, "availability_zone", json!(x.availability_zone));
                     Value::Object(t)
                 })
                 .collect();
             m.insert("targets".into(), Value::from(list));
         }
-        put(&mut m, "tags", user_tags(&t.tags));
+        put(&mut m, "tags", user_tags(&a.tags.clone().into_iter().collect()));
         Value::Object(m)
     }
 
-    fn tg_attributes(&self, m: &mut Map<String, Value>, a: &BTreeMap<String, String>) {
+    fn tg_attributes(&self, m: &mut Map<String, Value>, a: &crate::attrs::AttributeMap) {
         let changed = |key: &str| {
             a.get(key)
                 .filter(|v| Some(v.as_str()) != attributes::default_of(attributes::TARGET_GROUP, key))
@@ -1585,7 +1577,7 @@ impl Builder<'_> {
     /// when imported, else the label's tail.
     fn label_target_group(&self, label: Option<&str>) -> Option<String> {
         let tail = format!("targetgroup/{}", label?.split_once("/targetgroup/")?.1);
-        let arn = self.found.target_groups.iter().filter_map(|t| t.tg.target_group_arn()).find(|a| a.ends_with(&tail));
+        let arn = self.found.target_groups.iter().map(|t| t.arn.as_str()).find(|a| a.ends_with(&tail));
         Some(arn.map_or(tail, |a| self.keys.or_id(a)))
     }
 
@@ -1667,7 +1659,7 @@ impl Builder<'_> {
                     .found
                     .target_groups
                     .iter()
-                    .filter_map(|t| t.tg.target_group_arn())
+                    .map(|t| t.arn.as_str())
                     .find(|arn| arn.ends_with(value))
                     .map(|arn| ("target_group", self.keys.or_id(arn))),
                 _ => None,
@@ -1728,54 +1720,52 @@ fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
     tags.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect()
 }
 
-/// A target group's health check: only what differs from AWS's defaults for its protocol.
-fn health_check(tg: &TargetGroup, protocol: Option<&str>, target_type: &str) -> Value {
+/// A target group's health check as the plan reads it, written with only what differs from
+/// AWS's defaults for its protocol.
+fn health_check(hc: &HealthCheck, protocol: Option<&str>, target_type: &str) -> Value {
     let spec_protocol = protocol.and_then(|p| serde_json::from_value::<Protocol>(Value::from(p)).ok());
     let spec_type = serde_json::from_value::<TargetType>(Value::from(target_type)).unwrap_or(TargetType::Instance);
-    let mut defaults =
-        serde_json::to_value(defaults::health_check(spec_protocol, spec_type)).expect("health checks serialise");
+    let mut defaults = defaults::health_check(spec_protocol, spec_type);
     let mut m = Map::new();
-    if tg.health_check_enabled() == Some(false) && defaults["enabled"] == json!(true) {
+    if !hc.enabled && defaults.enabled {
         m.insert("enabled".into(), Value::from(false));
         return Value::Object(m);
     }
-    if spec_type == TargetType::Lambda && tg.health_check_enabled() != Some(true) {
+    if spec_type == TargetType::Lambda && !hc.enabled {
         return Value::Null;
     }
     if spec_type == TargetType::Lambda {
         m.insert("enabled".into(), Value::from(true));
     }
-    let check_protocol = tg.health_check_protocol().map(|p| p.as_str());
-    if let Some(p) = check_protocol.filter(|p| Some(*p) != defaults["protocol"].as_str()) {
+    if let Some(p) = hc.protocol.as_deref().filter(|p| *p != defaults.protocol.as_deref().unwrap_or_default()) {
         m.insert("protocol".into(), Value::from(p));
         // As the plan does: switching to HTTP(S) brings its path and matcher defaults along.
         if p != "TCP" {
-            defaults["path"] = Value::from("/");
-            defaults["matcher"] =
-                Value::from(if matches!(protocol, Some("HTTP" | "HTTPS")) { "200" } else { "200-399" });
+            defaults.path = Some("/".into());
+            defaults.matcher = Some(if matches!(protocol, Some("HTTP" | "HTTPS")) { "200" } else { "200-399" }.into());
         }
     }
-    let http_check = matches!(check_protocol.or(defaults["protocol"].as_str()), Some("HTTP" | "HTTPS"));
-    let differs = |field: &str, value: Value| (value != defaults[field] && !value.is_null()).then_some(value);
+    let http_check = matches!(hc.protocol.as_deref().or(defaults.protocol.as_deref()), Some("HTTP" | "HTTPS"));
+    let text = |field: &str, value: &Option<String>, default: &Option<String>, m: &mut Map<String, Value>| {
+        if value.is_some() && value != default {
+            m.insert(field.into(), json!(value));
+        }
+    };
     if http_check {
-        if let Some(v) = differs("path", json!(tg.health_check_path())) {
-            m.insert("path".into(), v);
-        }
-        if let Some(v) = differs("matcher", json!(tg.matcher().and_then(|x| x.http_code().or(x.grpc_code())))) {
-            m.insert("matcher".into(), v);
-        }
+        text("path", &hc.path, &defaults.path, &mut m);
+        text("matcher", &hc.matcher, &defaults.matcher, &mut m);
     }
-    if let Some(port) = tg.health_check_port().filter(|p| Some(*p) != defaults["port"].as_str()) {
+    if let Some(port) = hc.port.as_deref().filter(|p| Some(*p) != defaults.port.as_deref()) {
         m.insert("port".into(), port.parse::<u32>().map(Value::from).unwrap_or_else(|_| Value::from(port)));
     }
-    for (field, value) in [
-        ("interval", tg.health_check_interval_seconds()),
-        ("timeout", tg.health_check_timeout_seconds()),
-        ("healthy_threshold", tg.healthy_threshold_count()),
-        ("unhealthy_threshold", tg.unhealthy_threshold_count()),
+    for (field, value, default) in [
+        ("interval", hc.interval, defaults.interval),
+        ("timeout", hc.timeout, defaults.timeout),
+        ("healthy_threshold", hc.healthy_threshold, defaults.healthy_threshold),
+        ("unhealthy_threshold", hc.unhealthy_threshold, defaults.unhealthy_threshold),
     ] {
-        if let Some(v) = differs(field, json!(value)) {
-            m.insert(field.into(), v);
+        if value.is_some() && value != default {
+            m.insert(field.into(), json!(value));
         }
     }
     Value::Object(m)

@@ -11,7 +11,7 @@ use aws_sdk_autoscaling::types::{
 };
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{ResponseLaunchTemplateData, SecurityGroup};
-use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, Rule, TargetDescription, TargetGroup};
+use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, Rule, TargetGroup};
 use futures_util::future::try_join_all;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,10 +74,10 @@ pub(super) struct FoundListener {
 }
 
 pub(super) struct FoundTg {
-    pub tg: TargetGroup,
-    pub attributes: BTreeMap<String, String>,
-    pub tags: Tags,
-    pub targets: Option<Vec<TargetDescription>>,
+    pub arn: String,
+    pub name: String,
+    /// As the plan reads it: AWS's defaults filled in, every tag.
+    pub attrs: crate::attrs::TargetGroupAttrs,
 }
 
 pub(super) struct FoundTemplate {
@@ -214,24 +214,10 @@ fn carries(tags: &Tags, wanted: &[(String, String)]) -> bool {
     wanted.iter().all(|(k, v)| tags.iter().any(|(tk, tv)| tk == k && tv == v))
 }
 
+/// Tags by ARN, as the plan's reader reads them.
 async fn elbv2_tags(c: &Clients, arns: &[String]) -> anyhow::Result<BTreeMap<String, Tags>> {
-    let pages = try_join_all(
-        arns.chunks(20).map(|chunk| c.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send()),
-    )
-    .await
-    .map_err(|e| err("reading tags of load balancers and target groups", e))?;
-    Ok(pages
-        .iter()
-        .flat_map(|p| p.tag_descriptions())
-        .filter_map(|d| {
-            let tags = d
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-                .collect();
-            Some((d.resource_arn()?.to_string(), tags))
-        })
-        .collect())
+    let tags = crate::live::elbv2::tags_of(c, arns.to_vec()).await?;
+    Ok(tags.into_iter().map(|(arn, t)| (arn, t.into_iter().collect())).collect())
 }
 
 async fn groups(c: &Clients, r: &Request) -> anyhow::Result<Vec<AutoScalingGroup>> {
@@ -382,6 +368,7 @@ async fn listener(
     Ok(FoundListener { listener, rules, extra_certificates, attributes })
 }
 
+/// The target groups by ARN, read as the plan reads them (`live::elbv2::read_target_group`).
 async fn target_groups(
     c: &Clients,
     arns: &[String],
@@ -399,30 +386,20 @@ async fn target_groups(
             .map_err(|e| err("reading target groups", e))?;
         tgs.extend(page.target_groups().iter().cloned());
     }
-    let tags = elbv2_tags(c, arns).await?;
-    try_join_all(tgs.into_iter().map(|tg| {
+    let tags = crate::live::elbv2::tags_of(c, arns.to_vec()).await?;
+    try_join_all(tgs.iter().map(|tg| {
         let arn = tg.target_group_arn().unwrap_or_default().to_string();
+        let name = tg.target_group_name().unwrap_or_default();
+        let reads =
+            crate::live::elbv2::Reads { targets: targets && !filled.contains(&arn), attributes: true, defaults: None };
+        let address = crate::plan::Address::new(crate::plan::Kind::TargetGroup, name);
         let tags = tags.get(&arn).cloned().unwrap_or_default();
-        let read_targets = targets && !filled.contains(&arn);
         async move {
-            let attributes = c.elbv2.describe_target_group_attributes().target_group_arn(&arn).send();
-            let health = async {
-                if !read_targets {
-                    return Ok(None);
-                }
-                c.elbv2.describe_target_health().target_group_arn(&arn).send().await.map(Some)
+            let read = crate::live::elbv2::read_target_group(c, address, &tags, tg, reads).await?;
+            let crate::plan::Attrs::TargetGroup(attrs) = read.attrs else {
+                anyhow::bail!("{arn} did not read as a target group")
             };
-            let (attributes, health) = tokio::join!(attributes, health);
-            let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
-            let health = health.map_err(|e| err(&format!("reading targets of {arn}"), e))?;
-            let targets =
-                health.map(|h| h.target_health_descriptions().iter().filter_map(|d| d.target().cloned()).collect());
-            anyhow::Ok(FoundTg {
-                attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))),
-                tags,
-                targets,
-                tg,
-            })
+            anyhow::Ok(FoundTg { arn, name: read.name, attrs })
         }
     }))
     .await
@@ -570,7 +547,7 @@ async fn alarms(
     let suffix = |arn: &str| crate::plan::outputs::arn_suffix(arn).map(str::to_string);
     let mut watched: BTreeSet<(String, String)> = BTreeSet::new();
     watched.extend(lbs.iter().filter_map(|l| Some(("LoadBalancer".to_string(), suffix(l.lb.load_balancer_arn()?)?))));
-    watched.extend(tgs.iter().filter_map(|t| Some(("TargetGroup".to_string(), suffix(t.tg.target_group_arn()?)?))));
+    watched.extend(tgs.iter().filter_map(|t| Some(("TargetGroup".to_string(), suffix(&t.arn)?))));
     watched.extend(
         groups
             .iter()

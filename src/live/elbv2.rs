@@ -24,9 +24,10 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
-type Tags = BTreeMap<String, String>;
+pub type Tags = BTreeMap<String, String>;
 
-async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap<String, Tags>> {
+/// The tags of load balancers, target groups, listeners or rules by ARN, twenty at a time.
+pub async fn tags_of(clients: &Clients, arns: Vec<String>) -> anyhow::Result<HashMap<String, Tags>> {
     let describe = |chunk: Vec<String>| async move {
         clients
             .elbv2
@@ -174,14 +175,15 @@ pub async fn read(
 }
 
 /// What a target group's reading needs beyond its description and tags.
-struct Reads {
-    targets: bool,
-    attributes: bool,
+pub struct Reads {
+    pub targets: bool,
+    pub attributes: bool,
     /// The attributes taken as live when they are not read: the defaults the stack declares.
-    defaults: Option<AttributeMap>,
+    pub defaults: Option<AttributeMap>,
 }
 
-async fn read_target_group(
+/// A target group as its struct, from its description and tags: the plan's reader, and import's.
+pub async fn read_target_group(
     clients: &Clients,
     address: Address,
     tags: &Tags,
