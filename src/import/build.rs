@@ -4,12 +4,14 @@
 
 use super::Imported;
 use super::read::{Found, FoundGroup, FoundLb, FoundListener, FoundTemplate, FoundTg, Request, Tags};
+use crate::attrs::RefOrId;
+use crate::attrs::ec2::Permission;
 use crate::attrs::elbv2::HealthCheck;
 use crate::defaults::{self, AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, attributes};
 use crate::stack_format::model::{Protocol, TargetType};
 use aws_sdk_autoscaling::types::ScalingPolicy;
 use aws_sdk_cloudwatch::types::MetricAlarm;
-use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
+use aws_sdk_ec2::types::SecurityGroup;
 use aws_sdk_elasticloadbalancingv2::types::{Action, Rule};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -433,64 +435,49 @@ impl Builder<'_> {
     // -------------------------------------------------------------- security groups
 
     fn security_group(&self, sg: &SecurityGroup) -> Value {
+        // As the plan reads them: one permission per source, other groups by id.
+        let read = |perms| crate::live::ec2::permissions(perms, &BTreeMap::new());
+        let (ingress, egress) = (read(sg.ip_permissions()), read(sg.ip_permissions_egress()));
         let mut m = Map::new();
         put(&mut m, "name", json!(sg.group_name()));
         put(&mut m, "description", json!(sg.description()));
-        put(&mut m, "ingress", Value::from(self.sg_rules(sg.ip_permissions())));
-        let egress = sg.ip_permissions_egress();
-        let allow_all = egress.len() == 1
-            && egress[0].ip_protocol() == Some("-1")
-            && egress[0].ip_ranges().len() == 1
-            && egress[0].ip_ranges()[0].cidr_ip() == Some("0.0.0.0/0")
-            && egress[0].ip_ranges()[0].description().is_none_or(str::is_empty)
-            && egress[0].ipv6_ranges().is_empty()
-            && egress[0].user_id_group_pairs().is_empty();
-        if !allow_all {
+        put(&mut m, "ingress", Value::from(self.sg_rules(&ingress)));
+        let allow_all = Permission::new("all", 0, 65535, RefOrId::Id("cidr:0.0.0.0/0".into()), "");
+        if egress != [allow_all] {
             // Written even when empty: `egress: []` is "no outbound traffic", unlike omitting it.
-            m.insert("egress".into(), Value::from(self.sg_rules(egress)));
+            m.insert("egress".into(), Value::from(self.sg_rules(&egress)));
         }
         put(&mut m, "tags", user_tags(&ec2_tags(sg.tags())));
         Value::Object(m)
     }
 
-    /// AWS's permissions as the stack's rules: one per protocol, ports and description, with
-    /// every source of that combination.
-    fn sg_rules(&self, permissions: &[IpPermission]) -> Vec<Value> {
+    /// Permissions as the stack's rules: one per protocol, ports and description, with every
+    /// source of that combination.
+    fn sg_rules(&self, permissions: &[Permission]) -> Vec<Value> {
         let mut rules: Vec<(String, Value, String, Map<String, Value>)> = Vec::new();
-        for p in permissions {
-            let protocol = match p.ip_protocol().unwrap_or("-1") {
-                "-1" | "all" => "all",
-                "6" | "tcp" => "tcp",
-                "17" | "udp" => "udp",
-                "1" | "icmp" => "icmp",
-                _ => continue,
-            };
-            let ports = match (protocol, p.from_port(), p.to_port()) {
-                ("tcp" | "udp", Some(from), Some(to)) if from == to => json!(from),
-                ("tcp" | "udp", Some(from), Some(to)) if !(from == 0 && to == 65535) => json!(format!("{from}-{to}")),
+        for p in permissions.iter().filter(|p| matches!(p.protocol.as_str(), "all" | "tcp" | "udp" | "icmp")) {
+            let ports = match (p.protocol.as_str(), p.from, p.to) {
+                ("tcp" | "udp", from, to) if from == to => json!(from),
+                ("tcp" | "udp", from, to) if !(from == 0 && to == 65535) => json!(format!("{from}-{to}")),
                 _ => Value::Null,
             };
-            let mut add = |description: Option<&str>, field: &str, source: String| {
-                let description = description.unwrap_or_default().to_string();
-                let at =
-                    rules.iter().position(|(p, ports_, d, _)| p == protocol && ports_ == &ports && d == &description);
-                let at = at.unwrap_or_else(|| {
-                    rules.push((protocol.to_string(), ports.clone(), description.clone(), Map::new()));
-                    rules.len() - 1
-                });
-                let list = rules[at].3.entry(field).or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(items) = list {
-                    items.push(Value::from(source));
-                }
+            let (field, source) = match &p.source {
+                RefOrId::Id(s) => match (s.strip_prefix("cidr:"), s.strip_prefix("cidr6:")) {
+                    (Some(cidr), _) => ("cidrs", cidr.to_string()),
+                    (_, Some(cidr)) => ("ipv6_cidrs", cidr.to_string()),
+                    _ => ("groups", self.keys.or_id(s)),
+                },
+                RefOrId::Ref(r) => ("groups", r.0.key.clone()),
             };
-            for r in p.ip_ranges() {
-                add(r.description(), "cidrs", r.cidr_ip().unwrap_or_default().to_string());
-            }
-            for r in p.ipv6_ranges() {
-                add(r.description(), "ipv6_cidrs", r.cidr_ipv6().unwrap_or_default().to_string());
-            }
-            for g in p.user_id_group_pairs() {
-                add(g.description(), "groups", self.keys.or_id(g.group_id().unwrap_or_default()));
+            let at = rules.iter().position(|(protocol, ports_, d, _)| {
+                *protocol == p.protocol && *ports_ == ports && *d == p.description
+            });
+            let at = at.unwrap_or_else(|| {
+                rules.push((p.protocol.clone(), ports.clone(), p.description.clone(), Map::new()));
+                rules.len() - 1
+            });
+            if let Value::Array(items) = rules[at].3.entry(field).or_insert_with(|| Value::Array(Vec::new())) {
+                items.push(Value::from(source));
             }
         }
         rules

@@ -155,7 +155,8 @@ pub fn adoptable_reason(owner: Option<&str>, address: &Address) -> String {
 }
 
 /// AWS groups sources under one permission; lbstack compares one entry per (ports, source).
-fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Vec<Permission> {
+/// Groups in `owned` become references; others keep their id.
+pub fn permissions(perms: &[IpPermission], owned: &BTreeMap<String, Address>) -> Vec<Permission> {
     let mut out = Vec::new();
     for p in perms {
         let proto = match p.ip_protocol().unwrap_or("-1") {
