@@ -1614,22 +1614,28 @@ impl Builder<'_> {
         Value::Object(m)
     }
 
-    fn alarm(&mut self, a: &MetricAlarm, tags: &Tags) -> Option<Value> {
-        let key = self.key(a.alarm_arn());
-        if !a.metrics().is_empty() {
+    fn alarm(&mut self, alarm: &MetricAlarm, tags: &Tags) -> Option<Value> {
+        let key = self.key(alarm.alarm_arn());
+        // As the plan reads it: AWS's defaults filled in, dimensions and actions by id.
+        let tag_map = tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let a = crate::live::cloudwatch::alarm_attrs(alarm, tag_map);
+        if !a.queries.is_empty() {
             self.notes.push(format!(
                 "alarm `{key}`: metric math alarms are not imported yet; left out (the policies it drives are imported)"
             ));
             return None;
         }
         let mut m = Map::new();
-        m.insert("name".into(), json!(a.alarm_name()));
-        m.insert("metric".into(), json!(a.metric_name()));
+        m.insert("name".into(), json!(alarm.alarm_name()));
+        m.insert("metric".into(), json!(a.metric));
         let mut dims = Map::new();
         let mut other = Map::new();
-        for d in a.dimensions() {
-            let (name, value) = (d.name().unwrap_or_default(), d.value().unwrap_or_default());
-            let reference = match name {
+        for d in &a.dimensions {
+            let value = match &d.value {
+                RefOrId::Id(v) => v.as_str(),
+                RefOrId::Ref(r) => r.0.key.as_str(),
+            };
+            let reference = match d.name.as_str() {
                 "AutoScalingGroupName" => self
                     .keys
                     .of(value)
@@ -1653,25 +1659,19 @@ impl Builder<'_> {
             };
             match reference {
                 Some((field, k)) => dims.insert(field.into(), Value::from(k)),
-                None => other.insert(name.to_string(), Value::from(value)),
+                None => other.insert(d.name.clone(), Value::from(value)),
             };
         }
         put(&mut dims, "other", Value::Object(other));
         // Always written: the default depends on the dimensions, and the file is clearer with it.
-        m.insert("namespace".into(), json!(a.namespace()));
+        m.insert("namespace".into(), json!(a.namespace));
         put(&mut m, "dimensions", Value::Object(dims));
-        let statistic =
-            a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
-        put(&mut m, "statistic", json!(statistic.filter(|s| s != "Average")));
-        put(&mut m, "period", json!(a.period().filter(|p| *p != 60)));
-        put(&mut m, "evaluation_periods", json!(a.evaluation_periods().filter(|p| *p != 1)));
-        put(
-            &mut m,
-            "datapoints_to_alarm",
-            json!(a.datapoints_to_alarm().filter(|d| Some(*d) != a.evaluation_periods())),
-        );
-        m.insert("threshold".into(), json!(a.threshold()));
-        let comparison = match a.comparison_operator().map(|c| c.as_str()) {
+        put(&mut m, "statistic", json!(a.statistic.filter(|s| s != "Average")));
+        put(&mut m, "period", json!(a.period.filter(|p| *p != 60)));
+        put(&mut m, "evaluation_periods", json!(Some(a.evaluation_periods).filter(|p| *p > 1)));
+        put(&mut m, "datapoints_to_alarm", json!(a.datapoints_to_alarm.filter(|d| *d != a.evaluation_periods)));
+        m.insert("threshold".into(), json!(a.threshold));
+        let comparison = match a.comparison.as_deref() {
             Some("GreaterThanThreshold") => ">",
             Some("GreaterThanOrEqualToThreshold") => ">=",
             Some("LessThanThreshold") => "<",
@@ -1685,19 +1685,25 @@ impl Builder<'_> {
             }
         };
         m.insert("comparison".into(), Value::from(comparison));
-        let missing = match a.treat_missing_data() {
-            Some("breaching") => Some("breaching"),
-            Some("notBreaching") => Some("not_breaching"),
-            Some("ignore") => Some("ignore"),
+        let missing = match a.missing_data.as_str() {
+            "breaching" => Some("breaching"),
+            "notBreaching" => Some("not_breaching"),
+            "ignore" => Some("ignore"),
             _ => None,
         };
         put(&mut m, "missing_data", json!(missing));
-        let actions = |list: &[String]| Value::from(list.iter().map(|x| self.keys.or_id(x)).collect::<Vec<_>>());
-        put(&mut m, "actions", actions(a.alarm_actions()));
-        put(&mut m, "ok_actions", actions(a.ok_actions()));
-        put(&mut m, "insufficient_data_actions", actions(a.insufficient_data_actions()));
-        put(&mut m, "description", json!(a.alarm_description().filter(|d| !d.is_empty())));
-        put(&mut m, "unit", json!(a.unit().map(|u| u.as_str())));
+        let actions = |list: &[RefOrId]| {
+            let keys = list.iter().map(|x| match x {
+                RefOrId::Id(id) => self.keys.or_id(id),
+                RefOrId::Ref(r) => r.0.key.clone(),
+            });
+            Value::from(keys.collect::<Vec<_>>())
+        };
+        put(&mut m, "actions", actions(&a.actions));
+        put(&mut m, "ok_actions", actions(&a.ok_actions));
+        put(&mut m, "insufficient_data_actions", actions(&a.insufficient_data_actions));
+        put(&mut m, "description", json!(Some(&a.description).filter(|d| !d.is_empty())));
+        put(&mut m, "unit", json!(a.unit));
         put(&mut m, "tags", user_tags(tags));
         Some(Value::Object(m))
     }

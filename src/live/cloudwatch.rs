@@ -38,7 +38,7 @@ impl Found<'_> {
     }
     fn attrs(&self, tags: TagMap) -> Attrs {
         match self {
-            Found::Metric(a) => attrs(a, tags),
+            Found::Metric(a) => alarm_attrs(a, tags).into(),
             Found::Composite(a) => composite_attrs(a, tags),
         }
     }
@@ -160,7 +160,8 @@ fn composite_attrs(a: &CompositeAlarm, tags: TagMap) -> Attrs {
     .into()
 }
 
-fn attrs(a: &MetricAlarm, tags: TagMap) -> Attrs {
+/// A metric alarm as its struct, from its description and tags: the plan's reader, and import's.
+pub fn alarm_attrs(a: &MetricAlarm, tags: TagMap) -> AlarmAttrs {
     let statistic =
         a.extended_statistic().map(str::to_string).or_else(|| a.statistic().map(|s| s.as_str().to_string()));
     let evaluation = a.evaluation_periods();
@@ -214,5 +215,4 @@ fn attrs(a: &MetricAlarm, tags: TagMap) -> Attrs {
         tags,
         state: a.state_value().map(|s| s.as_str().to_string()),
     }
-    .into()
 }
