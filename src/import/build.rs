@@ -314,27 +314,30 @@ impl Builder<'_> {
 
     /// A record pointing at an imported load balancer, as the stack writes it.
     fn record(&self, zone: &str, r: &aws_sdk_route53::types::ResourceRecordSet) -> Option<Value> {
-        let target = r
-            .alias_target()
-            .map(|a| a.dns_name().to_string())
-            .or_else(|| r.resource_records().first().map(|v| v.value().to_string()))?;
-        let lb = self
+        // As the plan reads it: the target a reference when it is one of the imported load balancers.
+        let lb_dns: BTreeMap<String, String> = self
             .found
             .load_balancers
             .iter()
-            .find(|l| l.lb.dns_name().is_some_and(|d| super::read::dns_key(d) == super::read::dns_key(&target)))?;
+            .filter_map(|l| {
+                let key = self.keys.of(l.lb.load_balancer_arn()?)?;
+                let address = crate::plan::Address::new(crate::plan::Kind::LoadBalancer, key);
+                Some((super::read::dns_key(l.lb.dns_name()?), address.to_string()))
+            })
+            .collect();
+        let a = crate::live::route53::record_attrs(zone.trim_end_matches('.'), r, &lb_dns, false);
+        let RefOrId::Ref(lb) = &a.target else { return None };
         let mut m = Map::new();
-        m.insert("zone".into(), Value::from(zone.trim_end_matches('.')));
-        m.insert("name".into(), Value::from(r.name().trim_end_matches('.')));
-        let kind = r.r#type().as_str();
-        if kind != "CNAME" {
-            m.insert("type".into(), Value::from(kind));
+        m.insert("zone".into(), Value::from(a.zone.as_str()));
+        m.insert("name".into(), Value::from(a.name.trim_end_matches('.')));
+        if a.r#type != "CNAME" {
+            m.insert("type".into(), Value::from(a.r#type.as_str()));
         }
-        m.insert("target".into(), Value::from(self.keys.or_id(lb.lb.load_balancer_arn().unwrap_or_default())));
-        put(&mut m, "ttl", json!(r.ttl().filter(|t| kind == "CNAME" && *t != 60)));
-        put(&mut m, "weight", json!(r.weight()));
-        put(&mut m, "set_identifier", json!(r.set_identifier()));
-        if r.alias_target().is_some_and(|a| !a.evaluate_target_health()) {
+        m.insert("target".into(), Value::from(lb.0.key.as_str()));
+        put(&mut m, "ttl", json!(a.ttl.filter(|t| a.r#type == "CNAME" && *t != i64::from(defaults::CNAME_TTL))));
+        put(&mut m, "weight", json!(a.weight));
+        put(&mut m, "set_identifier", json!(a.set_identifier));
+        if a.evaluate_target_health == Some(false) {
             m.insert("evaluate_target_health".into(), Value::from(false));
         }
         Some(Value::Object(m))
@@ -1568,24 +1571,22 @@ impl Builder<'_> {
         Some(arn.map_or(tail, |a| self.keys.or_id(a)))
     }
 
-    fn schedule(&self, group: &str, a: &aws_sdk_autoscaling::types::ScheduledUpdateGroupAction) -> Value {
-        use aws_smithy_types::date_time::Format;
-        let time = |t: Option<&aws_smithy_types::DateTime>| {
-            t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok())
-        };
+    fn schedule(&self, group: &str, action: &aws_sdk_autoscaling::types::ScheduledUpdateGroupAction) -> Value {
+        let address = crate::plan::Address::new(crate::plan::Kind::AutoScalingGroup, group);
+        let a = crate::live::autoscaling::schedule_attrs(action, &address);
         let mut m = Map::new();
-        m.insert("name".into(), json!(a.scheduled_action_name()));
+        m.insert("name".into(), json!(action.scheduled_action_name()));
         m.insert("group".into(), Value::from(group));
-        put(&mut m, "recurrence", json!(a.recurrence()));
-        put(&mut m, "time_zone", json!(a.time_zone()));
+        put(&mut m, "recurrence", json!(a.recurrence));
+        put(&mut m, "time_zone", json!(a.time_zone));
         // For a recurring action AWS reports its next run as the start time: not the stack's.
-        if a.recurrence().is_none() {
-            put(&mut m, "start", json!(time(a.start_time())));
+        if a.recurrence.is_none() {
+            put(&mut m, "start", json!(a.start));
         }
-        put(&mut m, "end", json!(time(a.end_time())));
-        put(&mut m, "min", json!(a.min_size()));
-        put(&mut m, "max", json!(a.max_size()));
-        put(&mut m, "desired", json!(a.desired_capacity()));
+        put(&mut m, "end", json!(a.end));
+        put(&mut m, "min", json!(a.min));
+        put(&mut m, "max", json!(a.max));
+        put(&mut m, "desired", json!(a.desired));
         Value::Object(m)
     }
 

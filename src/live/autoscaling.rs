@@ -541,7 +541,7 @@ async fn read_group(
             address: Address::new(Kind::ScheduledAction, key),
             id: aname.to_string(),
             name: aname.to_string(),
-            attrs: schedule_attrs(a, &address),
+            attrs: schedule_attrs(a, &address).into(),
         });
     }
     Ok(out)
@@ -806,7 +806,8 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Attrs {
     attrs.into()
 }
 
-fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Attrs {
+/// A scheduled action as its struct: the plan's reader, and import's.
+pub fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> ScheduledActionAttrs {
     let time = |t: Option<&aws_smithy_types::DateTime>| {
         t.and_then(|t| aws_smithy_types::DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok())
     };
@@ -820,7 +821,6 @@ fn schedule_attrs(a: &ScheduledUpdateGroupAction, group: &Address) -> Attrs {
         max: a.max_size().map(i64::from),
         desired: a.desired_capacity().map(i64::from),
     }
-    .into()
 }
 
 /// A metric of a metric query (target tracking's math, predictive scaling's custom metrics).

@@ -6,7 +6,7 @@ use super::{Clients, err, read_err, skip_gone};
 use crate::attrs::route53::{RawAlias, RawRecord, RecordAttrs};
 use crate::attrs::{Ref, RefOrId};
 use crate::ownership::fqdn;
-use crate::plan::{Address, Attrs, Conflict, Kind, Live};
+use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_route53::types::{AliasTarget, HostedZone, ResourceRecord, ResourceRecordSet, RrType};
 use futures_util::StreamExt;
@@ -167,7 +167,7 @@ pub async fn read(
             return anyhow::Ok(None);
         };
         let id = format!("{zone_id}|{}|{}|{}", e.name, e.kind, e.set.as_deref().unwrap_or(""));
-        Ok(Some(Live { address, id, name: e.name.clone(), attrs: attrs(zone_name, set, lb_dns, true) }))
+        Ok(Some(Live { address, id, name: e.name.clone(), attrs: record_attrs(zone_name, set, lb_dns, true).into() }))
     }));
     // Declared records at a name that exists but is not in this stack's index are someone else's.
     let foreign = try_join_all(stack.records.iter().filter_map(|(key, r)| {
@@ -192,7 +192,7 @@ pub async fn read(
                     address,
                     id,
                     name: name.clone(),
-                    attrs: attrs(&zone_name, found, lb_dns, false),
+                    attrs: record_attrs(&zone_name, found, lb_dns, false).into(),
                 })));
             }
             let reason = "a record with this name and type exists and is not in this stack's lbstack index".into();
@@ -256,7 +256,14 @@ pub(crate) async fn indexed_records(
         .collect())
 }
 
-fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, String>, indexed: bool) -> Attrs {
+/// A record set as its struct: its target a load balancer of `lb_dns` (by DNS name, without a
+/// trailing dot or `dualstack.`) as a reference, else the DNS name. The plan's reader, and import's.
+pub fn record_attrs(
+    zone_name: &str,
+    set: &ResourceRecordSet,
+    lb_dns: &BTreeMap<String, String>,
+    indexed: bool,
+) -> RecordAttrs {
     let target = |dns: &str| -> RefOrId {
         let key = dns.trim_end_matches('.').to_ascii_lowercase();
         let key = key.strip_prefix("dualstack.").unwrap_or(&key).to_string();
@@ -289,7 +296,6 @@ fn attrs(zone_name: &str, set: &ResourceRecordSet, lb_dns: &BTreeMap<String, Str
             }),
         }),
     }
-    .into()
 }
 
 /// The id of a public hosted zone by name (a private one of the same name when there is no
