@@ -1345,230 +1345,162 @@ impl Builder<'_> {
         Value::Object(m)
     }
 
-    fn policy(&mut self, group: &str, p: &ScalingPolicy) -> Option<Value> {
-        let key = self.key(p.policy_arn());
+    fn policy(&mut self, group: &str, policy: &ScalingPolicy) -> Option<Value> {
+        let key = self.key(policy.policy_arn());
+        // As the plan reads it: AWS's defaults filled in, a target group by its label's tail.
+        let address = crate::plan::Address::new(crate::plan::Kind::AutoScalingGroup, group);
+        let p = crate::live::autoscaling::policy_attrs(policy, &address);
         let mut m = Map::new();
-        m.insert("name".into(), json!(p.policy_name()));
+        m.insert("name".into(), json!(policy.policy_name()));
         m.insert("group".into(), Value::from(group));
-        let adjustment = |t: Option<&str>| match t {
+        let adjustment = |t: &Option<String>| match t.as_deref() {
             Some("PercentChangeInCapacity") => Some("percent_change_in_capacity"),
             Some("ExactCapacity") => Some("exact_capacity"),
             _ => None,
         };
-        match p.policy_type().unwrap_or("SimpleScaling") {
-            "TargetTrackingScaling" => {
-                let c = p.target_tracking_configuration()?;
-                let mut tt = Map::new();
-                if let Some(pre) = c.predefined_metric_specification() {
-                    let metric = match pre.predefined_metric_type().map(|t| t.as_str()) {
-                        Some("ASGAverageCPUUtilization") => "cpu",
-                        Some("ASGAverageNetworkIn") => "network_in",
-                        Some("ASGAverageNetworkOut") => "network_out",
-                        Some("ALBRequestCountPerTarget") => "alb_requests_per_target",
-                        other => {
-                            self.notes.push(format!(
-                                "scaling policy `{key}`: metric `{}` is not in the stack format; left out",
-                                other.unwrap_or_default()
-                            ));
-                            return None;
-                        }
+        let unsupported = |this: &mut Self, what: &str| {
+            this.notes.push(format!("scaling policy `{key}`: {what} is not in the stack format; left out"));
+            None
+        };
+        if let Some(tt) = &p.target_tracking {
+            let mut t = Map::new();
+            if let Some(metric) = &tt.metric {
+                let name = match metric.as_str() {
+                    "ASGAverageCPUUtilization" => "cpu",
+                    "ASGAverageNetworkIn" => "network_in",
+                    "ASGAverageNetworkOut" => "network_out",
+                    "ALBRequestCountPerTarget" => "alb_requests_per_target",
+                    other => return unsupported(self, &format!("metric `{other}`")),
+                };
+                t.insert("metric".into(), Value::from(name));
+                if let Some(tg) = self.tail_target_group(tt.target_group.as_ref()) {
+                    t.insert("target_group".into(), Value::from(tg));
+                }
+            } else if let Some(c) = tt.custom.as_ref().filter(|c| c.name.is_some() && c.namespace.is_some()) {
+                t.insert("custom".into(), self.custom_metric(c, false));
+            } else if let Some(math) = &tt.math {
+                // Metric math: the queries with a metric are the inputs, by id; a group's name is
+                // written as its key when the group is imported too.
+                let metrics: Map<String, Value> =
+                    math.metrics.iter().map(|(id, c)| (id.clone(), self.custom_metric(c, true))).collect();
+                t.insert("expression".into(), Value::from(math.expression.as_str()));
+                t.insert("metrics".into(), Value::Object(metrics));
+            } else {
+                return unsupported(self, "this target tracking metric");
+            }
+            t.insert("target".into(), json!(tt.target));
+            if tt.disable_scale_in {
+                t.insert("disable_scale_in".into(), Value::from(true));
+            }
+            put(&mut t, "warmup", json!(p.warmup.flatten()));
+            m.insert("target_tracking".into(), Value::Object(t));
+        } else if let Some(st) = &p.step {
+            let mut t = Map::new();
+            put(&mut t, "adjustment_type", json!(adjustment(&st.adjustment_type)));
+            let steps: Vec<Value> = st
+                .steps
+                .iter()
+                .map(|s| {
+                    let mut x = Map::new();
+                    put(&mut x, "lower", json!(s.lower));
+                    put(&mut x, "upper", json!(s.upper));
+                    x.insert("adjust".into(), json!(s.adjust));
+                    Value::Object(x)
+                })
+                .collect();
+            t.insert("steps".into(), Value::from(steps));
+            put(&mut t, "aggregation", json!(Some(&st.aggregation).filter(|a| *a != "Average")));
+            put(&mut t, "min_adjustment_magnitude", json!(st.min_adjustment_magnitude));
+            put(&mut t, "warmup", json!(p.warmup.flatten()));
+            m.insert("step".into(), Value::Object(t));
+        } else if let Some(pr) = &p.predictive {
+            let mut t = Map::new();
+            match (&pr.metric, &pr.scaling_metric, &pr.load_metric) {
+                (Some(metric), _, _) => {
+                    let name = match metric.as_str() {
+                        "ASGCPUUtilization" => "cpu",
+                        "ASGNetworkIn" => "network_in",
+                        "ASGNetworkOut" => "network_out",
+                        "ALBRequestCount" => "alb_requests_per_target",
+                        other => return unsupported(self, &format!("metric `{other}`")),
                     };
-                    tt.insert("metric".into(), Value::from(metric));
-                    if let Some(tg) = self.label_target_group(pre.resource_label()) {
-                        tt.insert("target_group".into(), Value::from(tg));
+                    t.insert("metric".into(), Value::from(name));
+                    if let Some(tg) = self.tail_target_group(pr.target_group.as_ref()) {
+                        t.insert("target_group".into(), Value::from(tg));
                     }
-                } else if let Some(cm) = c
-                    .customized_metric_specification()
-                    .filter(|cm| cm.metric_name().is_some() && cm.namespace().is_some())
-                {
-                    let dims: Map<String, Value> = cm
-                        .dimensions()
-                        .iter()
-                        .map(|d| (d.name().unwrap_or_default().to_string(), Value::from(d.value().unwrap_or_default())))
-                        .collect();
-                    let mut custom = Map::new();
-                    custom.insert("namespace".into(), json!(cm.namespace()));
-                    custom.insert("name".into(), json!(cm.metric_name()));
-                    if let Some(s) = cm.statistic().map(|s| s.as_str()).filter(|s| *s != "Average") {
-                        custom.insert("statistic".into(), Value::from(s));
-                    }
-                    put(&mut custom, "dimensions", Value::Object(dims));
-                    put(&mut custom, "unit", json!(cm.unit()));
-                    tt.insert("custom".into(), Value::Object(custom));
-                } else if let Some(expression) =
-                    c.customized_metric_specification().and_then(|cm| cm.metrics().iter().find_map(|q| q.expression()))
-                {
-                    // Metric math: the queries with a metric are the inputs, by id; a group's
-                    // name is written as its key when the group is imported too.
-                    let mut metrics = Map::new();
-                    for q in c.customized_metric_specification().map(|cm| cm.metrics()).unwrap_or_default() {
-                        let (Some(id), Some(stat)) = (q.id(), q.metric_stat()) else { continue };
-                        let Some(metric) = stat.metric() else { continue };
-                        let dims: Map<String, Value> = metric
-                            .dimensions()
-                            .iter()
-                            .map(|d| {
-                                let value = d.value().unwrap_or_default();
-                                let value = if d.name() == Some("AutoScalingGroupName") {
-                                    self.keys.of(value).cloned().unwrap_or_else(|| value.to_string())
-                                } else {
-                                    value.to_string()
-                                };
-                                (d.name().unwrap_or_default().to_string(), Value::from(value))
-                            })
-                            .collect();
-                        let mut one = Map::new();
-                        one.insert("namespace".into(), json!(metric.namespace()));
-                        one.insert("name".into(), json!(metric.metric_name()));
-                        if let Some(s) = stat.stat().filter(|s| *s != "Average") {
-                            one.insert("statistic".into(), Value::from(s));
-                        }
-                        put(&mut one, "dimensions", Value::Object(dims));
-                        put(&mut one, "unit", json!(stat.unit()));
-                        metrics.insert(id.to_string(), Value::Object(one));
-                    }
-                    tt.insert("expression".into(), Value::from(expression));
-                    tt.insert("metrics".into(), Value::Object(metrics));
                 }
-                if tt.is_empty() {
-                    self.notes.push(format!(
-                        "scaling policy `{key}`: this target tracking metric is not in the stack format; left out"
-                    ));
-                    return None;
+                (None, Some(scaling), Some(load)) => {
+                    t.insert("scaling_metric".into(), self.custom_metric(scaling, false));
+                    t.insert("load_metric".into(), self.custom_metric(load, false));
                 }
-                tt.insert("target".into(), json!(c.target_value()));
-                if c.disable_scale_in() == Some(true) {
-                    tt.insert("disable_scale_in".into(), Value::from(true));
-                }
-                put(&mut tt, "warmup", json!(p.estimated_instance_warmup()));
-                m.insert("target_tracking".into(), Value::Object(tt));
+                _ => return unsupported(self, "this predictive policy's metrics"),
             }
-            "StepScaling" => {
-                let mut st = Map::new();
-                put(&mut st, "adjustment_type", json!(adjustment(p.adjustment_type())));
-                let mut steps: Vec<_> = p.step_adjustments().iter().collect();
-                steps.sort_by(|a, b| {
-                    a.metric_interval_lower_bound()
-                        .unwrap_or(f64::NEG_INFINITY)
-                        .total_cmp(&b.metric_interval_lower_bound().unwrap_or(f64::NEG_INFINITY))
-                });
-                let steps: Vec<Value> = steps
-                    .into_iter()
-                    .map(|s| {
-                        let mut x = Map::new();
-                        put(&mut x, "lower", json!(s.metric_interval_lower_bound()));
-                        put(&mut x, "upper", json!(s.metric_interval_upper_bound()));
-                        x.insert("adjust".into(), json!(s.scaling_adjustment()));
-                        Value::Object(x)
-                    })
-                    .collect();
-                st.insert("steps".into(), Value::from(steps));
-                put(&mut st, "aggregation", json!(p.metric_aggregation_type().filter(|a| *a != "Average")));
-                put(&mut st, "min_adjustment_magnitude", json!(p.min_adjustment_magnitude()));
-                put(&mut st, "warmup", json!(p.estimated_instance_warmup()));
-                m.insert("step".into(), Value::Object(st));
+            t.insert("target".into(), json!(pr.target));
+            if pr.mode == "ForecastAndScale" {
+                t.insert("mode".into(), Value::from("forecast_and_scale"));
             }
-            "PredictiveScaling" => {
-                let c = p.predictive_scaling_configuration()?;
-                let spec = c.metric_specifications().first()?;
-                let custom = |queries: &[aws_sdk_autoscaling::types::MetricDataQuery]| -> Option<Value> {
-                    let stat = queries.iter().find_map(|q| q.metric_stat())?;
-                    let metric = stat.metric()?;
-                    let mut one = Map::new();
-                    one.insert("namespace".into(), json!(metric.namespace()));
-                    one.insert("name".into(), json!(metric.metric_name()));
-                    if let Some(s) = stat.stat().filter(|s| *s != "Average") {
-                        one.insert("statistic".into(), Value::from(s));
-                    }
-                    let dims: Map<String, Value> = metric
-                        .dimensions()
-                        .iter()
-                        .map(|d| (d.name().unwrap_or_default().to_string(), json!(d.value())))
-                        .collect();
-                    put(&mut one, "dimensions", Value::Object(dims));
-                    put(&mut one, "unit", json!(stat.unit()));
-                    Some(Value::Object(one))
-                };
-                let Some(pair) = spec.predefined_metric_pair_specification() else {
-                    let scaling =
-                        spec.customized_scaling_metric_specification().and_then(|c| custom(c.metric_data_queries()));
-                    let load =
-                        spec.customized_load_metric_specification().and_then(|c| custom(c.metric_data_queries()));
-                    let (Some(scaling), Some(load)) = (scaling, load) else {
-                        self.notes.push(format!("scaling policy `{key}`: this predictive policy's metrics are not in the stack format; left out"));
-                        return None;
-                    };
-                    let mut pr = Map::new();
-                    pr.insert("scaling_metric".into(), scaling);
-                    pr.insert("load_metric".into(), load);
-                    pr.insert("target".into(), json!(spec.target_value()));
-                    if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
-                        pr.insert("mode".into(), Value::from("forecast_and_scale"));
-                    }
-                    put(
-                        &mut pr,
-                        "buffer_time",
-                        json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)),
-                    );
-                    m.insert("predictive".into(), Value::Object(pr));
-                    if p.enabled() == Some(false) {
-                        m.insert("enabled".into(), Value::from(false));
-                    }
-                    return Some(Value::Object(m));
-                };
-                let metric = match pair.predefined_metric_type().map(|t| t.as_str()).unwrap_or_default() {
-                    "ASGCPUUtilization" => "cpu",
-                    "ASGNetworkIn" => "network_in",
-                    "ASGNetworkOut" => "network_out",
-                    "ALBRequestCount" => "alb_requests_per_target",
-                    other => {
-                        self.notes.push(format!(
-                            "scaling policy `{key}`: metric `{other}` is not in the stack format; left out"
-                        ));
-                        return None;
-                    }
-                };
-                let mut pr = Map::new();
-                pr.insert("metric".into(), Value::from(metric));
-                if let Some(tg) = self.label_target_group(pair.resource_label()) {
-                    pr.insert("target_group".into(), Value::from(tg));
+            let buffer = Some(pr.buffer_time).filter(|b| *b != i64::from(defaults::PREDICTIVE_BUFFER_TIME));
+            put(&mut t, "buffer_time", json!(buffer));
+            if pr.metric.is_some() {
+                if pr.max_capacity_behavior == "IncreaseMaxCapacity" {
+                    t.insert("max_capacity_behavior".into(), Value::from("increase_max_capacity"));
                 }
-                pr.insert("target".into(), json!(spec.target_value()));
-                if c.mode().map(|m| m.as_str()) == Some("ForecastAndScale") {
-                    pr.insert("mode".into(), Value::from("forecast_and_scale"));
-                }
-                put(
-                    &mut pr,
-                    "buffer_time",
-                    json!(c.scheduling_buffer_time().filter(|b| *b != defaults::PREDICTIVE_BUFFER_TIME as i32)),
-                );
-                if c.max_capacity_breach_behavior().map(|b| b.as_str()) == Some("IncreaseMaxCapacity") {
-                    pr.insert("max_capacity_behavior".into(), Value::from("increase_max_capacity"));
-                }
-                put(&mut pr, "max_capacity_buffer", json!(c.max_capacity_buffer()));
-                m.insert("predictive".into(), Value::Object(pr));
+                put(&mut t, "max_capacity_buffer", json!(pr.max_capacity_buffer));
             }
-            _ => {
-                let mut si = Map::new();
-                put(&mut si, "adjustment_type", json!(adjustment(p.adjustment_type())));
-                si.insert("adjust".into(), json!(p.scaling_adjustment()));
-                put(&mut si, "cooldown", json!(p.cooldown().filter(|c| *c != defaults::SCALING_COOLDOWN as i32)));
-                put(&mut si, "min_adjustment_magnitude", json!(p.min_adjustment_magnitude()));
-                m.insert("simple".into(), Value::Object(si));
-            }
+            m.insert("predictive".into(), Value::Object(t));
+        } else if let Some(si) = &p.simple {
+            let mut t = Map::new();
+            put(&mut t, "adjustment_type", json!(adjustment(&si.adjustment_type)));
+            t.insert("adjust".into(), json!(si.adjust));
+            let cooldown = Some(si.cooldown).filter(|c| *c != i64::from(defaults::SCALING_COOLDOWN));
+            put(&mut t, "cooldown", json!(cooldown));
+            put(&mut t, "min_adjustment_magnitude", json!(si.min_adjustment_magnitude));
+            m.insert("simple".into(), Value::Object(t));
         }
-        if p.enabled() == Some(false) {
+        if !p.enabled {
             m.insert("enabled".into(), Value::from(false));
         }
         Some(Value::Object(m))
     }
 
-    /// The target group a resource label (`app/<lb>/<id>/targetgroup/<tg>/<id>`) names: its key
-    /// when imported, else the label's tail.
-    fn label_target_group(&self, label: Option<&str>) -> Option<String> {
-        let tail = format!("targetgroup/{}", label?.split_once("/targetgroup/")?.1);
-        let arn = self.found.target_groups.iter().map(|t| t.arn.as_str()).find(|a| a.ends_with(&tail));
-        Some(arn.map_or(tail, |a| self.keys.or_id(a)))
+    /// A metric of a custom or math policy: its statistic when not `Average`, its dimensions by
+    /// name (a group's name as its key when the group is imported too and `group_keys`).
+    fn custom_metric(&self, c: &crate::attrs::autoscaling::CustomMetric, group_keys: bool) -> Value {
+        let dims: Map<String, Value> = c
+            .dimensions
+            .iter()
+            .map(|d| {
+                let value = match &d.value {
+                    Some(RefOrId::Id(v)) => v.clone(),
+                    Some(RefOrId::Ref(r)) => r.0.key.clone(),
+                    None => String::new(),
+                };
+                let name = d.name.clone().unwrap_or_default();
+                let value = if group_keys && name == "AutoScalingGroupName" {
+                    self.keys.of(&value).cloned().unwrap_or(value)
+                } else {
+                    value
+                };
+                (name, Value::from(value))
+            })
+            .collect();
+        let mut one = Map::new();
+        one.insert("namespace".into(), json!(c.namespace));
+        one.insert("name".into(), json!(c.name));
+        if let Some(s) = c.statistic.as_deref().filter(|s| *s != "Average") {
+            one.insert("statistic".into(), Value::from(s));
+        }
+        put(&mut one, "dimensions", Value::Object(dims));
+        put(&mut one, "unit", json!(c.unit));
+        Value::Object(one)
+    }
+
+    /// The target group a resource label names (the plan reads its tail, `targetgroup/<tg>/<id>`):
+    /// its key when imported, else the tail.
+    fn tail_target_group(&self, tail: Option<&RefOrId>) -> Option<String> {
+        let Some(RefOrId::Id(tail)) = tail else { return None };
+        let arn = self.found.target_groups.iter().map(|t| t.arn.as_str()).find(|a| a.ends_with(tail.as_str()));
+        Some(arn.map_or_else(|| tail.clone(), |a| self.keys.or_id(a)))
     }
 
     fn schedule(&self, group: &str, action: &aws_sdk_autoscaling::types::ScheduledUpdateGroupAction) -> Value {
@@ -1807,4 +1739,119 @@ fn lb_attributes(kind: &str, a: &BTreeMap<String, String>) -> Value {
         }
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_autoscaling::types as asg;
+
+    fn builder(found: &Found) -> Builder<'_> {
+        let mut b =
+            Builder { found, keys: Keys::default(), notes: Vec::new(), files: Vec::new(), subnet_groups: Map::new() };
+        b.keys.give("autoscaling_groups", "shop-web", "web");
+        b.keys.give("scaling_policies", "arn:policy", "p");
+        b
+    }
+
+    fn metric(id: &str, dimension: Option<(&str, &str)>) -> asg::Metric {
+        let mut metric = asg::Metric::builder().namespace("App").metric_name(id);
+        if let Some((name, value)) = dimension {
+            metric = metric.dimensions(asg::MetricDimension::builder().name(name).value(value).build());
+        }
+        metric.build()
+    }
+
+    fn query(id: &str) -> asg::MetricDataQuery {
+        let stat = asg::MetricStat::builder().metric(metric(id, None)).stat("Sum").build();
+        asg::MetricDataQuery::builder().id(id).metric_stat(stat).build()
+    }
+
+    fn tracked(
+        id: &str,
+        dimension: Option<(&str, &str)>,
+        expression: Option<&str>,
+    ) -> asg::TargetTrackingMetricDataQuery {
+        let q = asg::TargetTrackingMetricDataQuery::builder().id(id);
+        let q = match expression {
+            Some(e) => q.expression(e),
+            None => q.metric_stat(
+                asg::TargetTrackingMetricStat::builder().metric(metric(id, dimension)).stat("Sum").build(),
+            ),
+        };
+        q.build()
+    }
+
+    /// Metric math and custom predictive metrics are written from the plan's struct: the inputs
+    /// by id with a group's name as its key, statistics other than Average, AWS's defaults left out.
+    #[test]
+    fn math_and_custom_metric_policies_are_written_as_the_stack_declares_them() {
+        let found = Found::default();
+        let mut b = builder(&found);
+        let math = asg::CustomizedMetricSpecification::builder()
+            .metrics(tracked("busy", Some(("AutoScalingGroupName", "shop-web")), None))
+            .metrics(tracked("e", None, Some("busy / 2")))
+            .build();
+        let tracking = ScalingPolicy::builder()
+            .policy_arn("arn:policy")
+            .policy_name("shop-web-math")
+            .policy_type("TargetTrackingScaling")
+            .target_tracking_configuration(
+                asg::TargetTrackingConfiguration::builder()
+                    .customized_metric_specification(math)
+                    .target_value(10.0)
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            b.policy("web", &tracking).unwrap(),
+            json!({
+                "name": "shop-web-math", "group": "web",
+                "target_tracking": {
+                    "expression": "busy / 2",
+                    "metrics": { "busy": { "namespace": "App", "name": "busy", "statistic": "Sum", "dimensions": { "AutoScalingGroupName": "web" } } },
+                    "target": 10.0
+                }
+            })
+        );
+        let scale =
+            asg::PredictiveScalingCustomizedScalingMetric::builder().metric_data_queries(query("scale")).build();
+        let load = asg::PredictiveScalingCustomizedLoadMetric::builder().metric_data_queries(query("load")).build();
+        let spec = asg::PredictiveScalingMetricSpecification::builder()
+            .target_value(40.0)
+            .customized_scaling_metric_specification(scale)
+            .customized_load_metric_specification(load)
+            .build();
+        let predictive = ScalingPolicy::builder()
+            .policy_arn("arn:policy")
+            .policy_name("shop-web-forecast")
+            .policy_type("PredictiveScaling")
+            .enabled(false)
+            .predictive_scaling_configuration(
+                asg::PredictiveScalingConfiguration::builder()
+                    .metric_specifications(spec)
+                    .scheduling_buffer_time(300)
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            b.policy("web", &predictive).unwrap(),
+            json!({
+                "name": "shop-web-forecast", "group": "web", "enabled": false,
+                "predictive": {
+                    "scaling_metric": { "namespace": "App", "name": "scale", "statistic": "Sum" },
+                    "load_metric": { "namespace": "App", "name": "load", "statistic": "Sum" },
+                    "target": 40.0
+                }
+            })
+        );
+        let unknown = ScalingPolicy::builder()
+            .policy_arn("arn:policy")
+            .policy_name("shop-web-odd")
+            .policy_type("TargetTrackingScaling")
+            .target_tracking_configuration(asg::TargetTrackingConfiguration::builder().target_value(1.0).build())
+            .build();
+        assert_eq!(b.policy("web", &unknown), None);
+        assert!(b.notes[0].contains("this target tracking metric is not in the stack format"), "{:?}", b.notes);
+    }
 }

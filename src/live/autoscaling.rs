@@ -529,7 +529,7 @@ async fn read_group(
             address: Address::new(Kind::ScalingPolicy, key),
             id: p.policy_arn().unwrap_or_default().to_string(),
             name: pname.to_string(),
-            attrs: policy_attrs(p, &address),
+            attrs: policy_attrs(p, &address).into(),
         });
     }
     let schedule_keys: BTreeMap<String, &str> =
@@ -681,7 +681,8 @@ fn split_label(label: Option<&str>) -> (Option<RefOrId>, Option<RefOrId>) {
     }
 }
 
-fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Attrs {
+/// A scaling policy as its struct: the plan's reader, and import's.
+pub fn policy_attrs(p: &ScalingPolicy, group: &Address) -> ScalingPolicyAttrs {
     let kind = p.policy_type().unwrap_or("SimpleScaling");
     let mut attrs = ScalingPolicyAttrs {
         group: Ref(group.clone()),
@@ -803,7 +804,7 @@ fn policy_attrs(p: &ScalingPolicy, group: &Address) -> Attrs {
             });
         }
     }
-    attrs.into()
+    attrs
 }
 
 /// A scheduled action as its struct: the plan's reader, and import's.
