@@ -941,154 +941,130 @@ impl Builder<'_> {
 
     fn launch_template(&mut self, t: &FoundTemplate) -> Value {
         let key = self.keys.or_id(&t.id);
-        let d = &t.data;
+        // As the plan reads it; the user data is written from its bytes, as they are.
+        let tags = t.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let a = crate::live::autoscaling::template_attrs(&t.data, tags, &[]);
+        let group_keys = |groups: &[RefOrId]| {
+            let keys = groups.iter().map(|g| match g {
+                RefOrId::Id(id) => self.keys.or_id(id),
+                RefOrId::Ref(r) => r.0.key.clone(),
+            });
+            Value::from(keys.collect::<Vec<_>>())
+        };
         let mut m = Map::new();
         m.insert("name".into(), Value::from(t.name.as_str()));
-        put(&mut m, "image", json!(d.image_id()));
-        put(&mut m, "instance_type", json!(d.instance_type().map(|i| i.as_str())));
-        put(
-            &mut m,
-            "security_groups",
-            Value::from(d.security_group_ids().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()),
-        );
-        put(&mut m, "instance_profile", json!(d.iam_instance_profile().and_then(|p| p.name().or(p.arn()))));
-        put(&mut m, "key_name", json!(d.key_name()));
-        if let Some(bytes) = d.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()) {
+        put(&mut m, "image", json!(a.image));
+        put(&mut m, "instance_type", json!(a.instance_type));
+        put(&mut m, "security_groups", group_keys(&a.security_groups));
+        put(&mut m, "instance_profile", json!(a.instance_profile));
+        put(&mut m, "key_name", json!(a.key_name));
+        if let Some(bytes) = t.data.user_data().and_then(|b| aws_smithy_types::base64::decode(b).ok()) {
             let path = format!("files/{key}-user-data.sh");
             m.insert("user_data".into(), Value::from(path.as_str()));
             self.files.push((path, bytes));
         }
-        if d.metadata_options().and_then(|o| o.http_tokens()).map(|t| t.as_str()) != Some("required") {
+        if a.imds != "required" {
             m.insert("imds".into(), Value::from("optional"));
         }
-        if let Some(s) = d.instance_market_options().and_then(|o| o.spot_options()) {
+        if let Some(s) = &a.spot {
             let mut spot = Map::new();
-            put(&mut spot, "max_price", json!(s.max_price()));
-            if let Some(b) = s.instance_interruption_behavior().map(|b| b.as_str()).filter(|b| *b != "terminate") {
-                spot.insert("interruption".into(), Value::from(b));
+            put(&mut spot, "max_price", json!(s.max_price));
+            if s.interruption != "terminate" {
+                spot.insert("interruption".into(), Value::from(s.interruption.as_str()));
             }
             m.insert("spot".into(), Value::Object(spot));
         }
-        if d.monitoring().and_then(|x| x.enabled()) == Some(true) {
+        if a.monitoring {
             m.insert("monitoring".into(), Value::from(true));
         }
-        // The first mapping with a volume is the root (as lbstack writes templates); the others are
-        // `volumes` by device.
-        let root_at = d.block_device_mappings().iter().position(|b| b.ebs().is_some());
         let mut volumes = Map::new();
-        for (_, b) in d.block_device_mappings().iter().enumerate().filter(|(i, _)| Some(*i) != root_at) {
-            let Some(device) = b.device_name() else { continue };
-            let mut v = Map::new();
-            if b.no_device().is_some() {
-                v.insert("no_device".into(), Value::from(true));
-            } else if let Some(ebs) = b.ebs() {
-                put(&mut v, "size", json!(ebs.volume_size()));
-                put(&mut v, "type", json!(ebs.volume_type().map(|t| t.as_str()).filter(|t| *t != "gp3")));
-                if ebs.encrypted() == Some(false) {
-                    v.insert("encrypted".into(), Value::from(false));
+        for (device, v) in a.volumes.iter().flatten() {
+            let mut x = Map::new();
+            if v.no_device {
+                x.insert("no_device".into(), Value::from(true));
+            } else {
+                put(&mut x, "size", json!(v.size));
+                put(&mut x, "type", json!(v.r#type.as_deref().filter(|t| *t != "gp3")));
+                if v.encrypted == Some(false) {
+                    x.insert("encrypted".into(), Value::from(false));
                 }
-                put(&mut v, "iops", json!(ebs.iops()));
-                put(&mut v, "throughput", json!(ebs.throughput()));
-                put(&mut v, "snapshot", json!(ebs.snapshot_id()));
-                if ebs.delete_on_termination() == Some(false) {
-                    v.insert("delete_on_termination".into(), Value::from(false));
+                put(&mut x, "iops", json!(v.iops));
+                put(&mut x, "throughput", json!(v.throughput));
+                put(&mut x, "snapshot", json!(v.snapshot));
+                if v.delete_on_termination == Some(false) {
+                    x.insert("delete_on_termination".into(), Value::from(false));
                 }
             }
-            volumes.insert(device.into(), Value::Object(v));
+            volumes.insert(device.clone(), Value::Object(x));
         }
         put(&mut m, "volumes", Value::Object(volumes));
-        let interfaces: Vec<Value> = d
-            .network_interfaces()
+        let interfaces: Vec<Value> = a
+            .network_interfaces
             .iter()
+            .flatten()
             .enumerate()
             .map(|(i, n)| {
                 let mut v = Map::new();
-                put(&mut v, "device_index", json!(n.device_index().filter(|d| *d as usize != i)));
-                put(&mut v, "network_card", json!(n.network_card_index()));
-                put(&mut v, "interface_type", json!(n.interface_type().filter(|t| *t != "interface")));
-                put(&mut v, "public_ip", json!(n.associate_public_ip_address()));
-                put(
-                    &mut v,
-                    "security_groups",
-                    Value::from(n.groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()),
-                );
-                if let Some(t) = n.connection_tracking_specification() {
-                    let mut ct = Map::new();
-                    put(&mut ct, "tcp_established", json!(t.tcp_established_timeout()));
-                    put(&mut ct, "udp", json!(t.udp_timeout()));
-                    put(&mut ct, "udp_stream", json!(t.udp_stream_timeout()));
-                    put(&mut v, "connection_tracking", Value::Object(ct));
-                }
+                put(&mut v, "device_index", json!(Some(n.device_index).filter(|d| *d as usize != i)));
+                put(&mut v, "network_card", json!(n.network_card));
+                put(&mut v, "interface_type", json!(n.interface_type.as_deref().filter(|t| *t != "interface")));
+                put(&mut v, "public_ip", json!(n.public_ip));
+                put(&mut v, "security_groups", group_keys(&n.security_groups));
+                let mut ct = Map::new();
+                put(&mut ct, "tcp_established", json!(n.tcp_established_timeout));
+                put(&mut ct, "udp", json!(n.udp_timeout));
+                put(&mut ct, "udp_stream", json!(n.udp_stream_timeout));
+                put(&mut v, "connection_tracking", Value::Object(ct));
                 Value::Object(v)
             })
             .collect();
         put(&mut m, "network_interfaces", Value::from(interfaces));
-        put(&mut m, "ebs_optimized", json!(d.ebs_optimized().filter(|e| *e)));
-        put(&mut m, "cpu_credits", json!(d.credit_specification().and_then(|c| c.cpu_credits())));
-        if let Some(cpu) = d.cpu_options() {
+        put(&mut m, "ebs_optimized", json!(a.ebs_optimized.filter(|e| *e)));
+        put(&mut m, "cpu_credits", json!(a.cpu_credits));
+        if let Some(cpu) = &a.cpu_options {
             let mut v = Map::new();
-            put(&mut v, "core_count", json!(cpu.core_count()));
-            put(&mut v, "threads_per_core", json!(cpu.threads_per_core()));
+            put(&mut v, "core_count", json!(cpu.core_count));
+            put(&mut v, "threads_per_core", json!(cpu.threads_per_core));
             put(&mut m, "cpu_options", Value::Object(v));
         }
-        put(
-            &mut m,
-            "auto_recovery",
-            json!(
-                d.maintenance_options().and_then(|o| o.auto_recovery()).map(|r| r.as_str()).filter(|r| *r != "default")
-            ),
-        );
-        if let Some(p) = d.placement() {
+        put(&mut m, "auto_recovery", json!(a.auto_recovery.as_deref().filter(|r| *r != "default")));
+        if let Some(p) = &a.placement {
             let mut v = Map::new();
-            put(&mut v, "group", json!(p.group_name()));
-            put(&mut v, "tenancy", json!(p.tenancy().map(|t| t.as_str()).filter(|t| *t != "default")));
-            put(&mut v, "partition", json!(p.partition_number()));
+            put(&mut v, "group", json!(p.group));
+            put(&mut v, "tenancy", json!(p.tenancy.as_deref().filter(|t| *t != "default")));
+            put(&mut v, "partition", json!(p.partition));
             put(&mut m, "placement", Value::Object(v));
         }
-        put(
-            &mut m,
-            "capacity_reservation",
-            json!(
-                d.capacity_reservation_specification()
-                    .and_then(|c| c.capacity_reservation_preference())
-                    .map(|p| p.as_str())
-                    .filter(|p| *p != "open")
-            ),
-        );
-        put(&mut m, "imds_hop_limit", json!(d.metadata_options().and_then(|o| o.http_put_response_hop_limit())));
-        if d.metadata_options().and_then(|o| o.instance_metadata_tags()).map(|t| t.as_str()) == Some("enabled") {
+        put(&mut m, "capacity_reservation", json!(a.capacity_reservation.as_deref().filter(|p| *p != "open")));
+        put(&mut m, "imds_hop_limit", json!(a.imds_hop_limit));
+        if a.imds_tags == Some(true) {
             m.insert("imds_tags".into(), Value::from(true));
         }
         let mut resource_tags = Map::new();
-        for spec in d.tag_specifications() {
-            let field = match spec.resource_type().map(|t| t.as_str()) {
-                Some("instance") => "instance",
-                Some("volume") => "volume",
-                Some("network-interface") => "network_interface",
-                Some("spot-instances-request") => "spot_instances_request",
+        for (kind, tags) in a.resource_tags.iter().flatten() {
+            let field = match kind.as_str() {
+                "instance" => "instance",
+                "volume" => "volume",
+                "network-interface" => "network_interface",
+                "spot-instances-request" => "spot_instances_request",
                 _ => continue,
             };
-            let tags: Map<String, Value> = spec
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value().unwrap_or_default()))))
-                .collect();
-            put(&mut resource_tags, field, Value::Object(tags));
+            put(&mut resource_tags, field, json!(tags));
         }
         put(&mut m, "resource_tags", Value::Object(resource_tags));
-        if let Some(ebs) = root_at.and_then(|i| d.block_device_mappings()[i].ebs()) {
-            let mut root = Map::new();
-            put(&mut root, "size", json!(ebs.volume_size()));
-            if let Some(kind) = ebs.volume_type().map(|v| v.as_str()).filter(|v| *v != "gp3") {
-                root.insert("type".into(), Value::from(kind));
+        if let Some(root) = &a.root_volume {
+            let mut r = Map::new();
+            put(&mut r, "size", json!(root.size));
+            if let Some(kind) = root.r#type.as_deref().filter(|v| *v != "gp3") {
+                r.insert("type".into(), Value::from(kind));
             }
-            if ebs.encrypted() != Some(true) {
-                root.insert("encrypted".into(), Value::from(false));
+            if !root.encrypted {
+                r.insert("encrypted".into(), Value::from(false));
             }
-            put(&mut root, "iops", json!(ebs.iops()));
-            put(&mut root, "throughput", json!(ebs.throughput()));
-            if root.contains_key("size") {
-                m.insert("root_volume".into(), Value::Object(root));
+            put(&mut r, "iops", json!(root.iops));
+            put(&mut r, "throughput", json!(root.throughput));
+            if r.contains_key("size") {
+                m.insert("root_volume".into(), Value::Object(r));
             } else {
                 self.notes.push(format!(
                     "launch template `{key}`: a root volume without a size is not in the stack format; left out"

@@ -253,6 +253,21 @@ async fn read_template(
     let version = out.launch_template_versions().first().ok_or_else(|| anyhow::Error::new(super::Gone))?;
     let empty = aws_sdk_ec2::types::ResponseLaunchTemplateData::builder().build();
     let d = version.launch_template_data().unwrap_or(&empty);
+    let mut attrs = template_attrs(d, super::ec2::tags_of(t.tags()), declared);
+    attrs.description = version.version_description().filter(|d| !d.is_empty()).map(str::to_string);
+    attrs.version = version.version_number();
+    let name = t.launch_template_name().unwrap_or_default().to_string();
+    Ok(Live { address, id: id.to_string(), name, attrs: attrs.into() })
+}
+
+/// A launch template version's data as its struct (without the version's number and
+/// description), its root volume the first volume on a device the stack does not list in
+/// `declared`: the plan's reader, and import's.
+pub fn template_attrs(
+    d: &aws_sdk_ec2::types::ResponseLaunchTemplateData,
+    tags: crate::attrs::TagMap,
+    declared: &[&str],
+) -> LaunchTemplateAttrs {
     let user_data = d
         .user_data()
         .and_then(|b| aws_smithy_types::base64::decode(b).ok())
@@ -330,7 +345,7 @@ async fn read_template(
         Some("required") => "required",
         _ => "optional",
     };
-    let attrs = LaunchTemplateAttrs {
+    LaunchTemplateAttrs {
         image: d.image_id().map(str::to_string),
         instance_type: d.instance_type().map(|t| t.as_str().to_string()),
         security_groups: set_of(d.security_group_ids().iter().map(|s| RefOrId::Id(s.clone())).collect()),
@@ -343,7 +358,7 @@ async fn read_template(
         root_volume,
         volumes: (!volumes.is_empty()).then_some(volumes),
         network_interfaces: (!interfaces.is_empty()).then_some(interfaces),
-        description: version.version_description().filter(|d| !d.is_empty()).map(str::to_string),
+        description: None,
         ebs_optimized: d.ebs_optimized(),
         cpu_credits: d.credit_specification().and_then(|c| c.cpu_credits()).map(str::to_string),
         cpu_options: d.cpu_options().filter(|c| c.core_count().is_some() || c.threads_per_core().is_some()).map(|c| {
@@ -368,11 +383,9 @@ async fn read_template(
         imds_hop_limit: d.metadata_options().and_then(|m| m.http_put_response_hop_limit()).map(i64::from),
         imds_tags: d.metadata_options().and_then(|m| m.instance_metadata_tags()).map(|t| t.as_str() == "enabled"),
         resource_tags: (!resource_tags.is_empty()).then_some(resource_tags),
-        tags: super::ec2::tags_of(t.tags()),
-        version: version.version_number(),
+        tags,
+        version: None,
     }
-    .into();
-    Ok(Live { address, id: id.to_string(), name: t.launch_template_name().unwrap_or_default().to_string(), attrs })
 }
 
 // ------------------------------------------------------------------ groups, policies, schedules
