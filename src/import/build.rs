@@ -8,7 +8,7 @@ use crate::attrs::RefOrId;
 use crate::attrs::ec2::Permission;
 use crate::attrs::elbv2::HealthCheck;
 use crate::defaults::{self, AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, attributes};
-use crate::stack_format::model::{Protocol, TargetType};
+use crate::stack_format::model::{PredefinedMetric, Protocol, TargetType};
 use aws_sdk_autoscaling::types::ScalingPolicy;
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::SecurityGroup;
@@ -1341,14 +1341,10 @@ impl Builder<'_> {
         if let Some(tt) = &p.target_tracking {
             let mut t = Map::new();
             if let Some(metric) = &tt.metric {
-                let name = match metric.as_str() {
-                    "ASGAverageCPUUtilization" => "cpu",
-                    "ASGAverageNetworkIn" => "network_in",
-                    "ASGAverageNetworkOut" => "network_out",
-                    "ALBRequestCountPerTarget" => "alb_requests_per_target",
-                    other => return unsupported(self, &format!("metric `{other}`")),
+                let Some(known) = PredefinedMetric::ALL.into_iter().find(|m| m.tracking_name() == metric) else {
+                    return unsupported(self, &format!("metric `{metric}`"));
                 };
-                t.insert("metric".into(), Value::from(name));
+                t.insert("metric".into(), Value::from(known.key()));
                 if let Some(tg) = self.tail_target_group(tt.target_group.as_ref()) {
                     t.insert("target_group".into(), Value::from(tg));
                 }
@@ -1393,14 +1389,10 @@ impl Builder<'_> {
             let mut t = Map::new();
             match (&pr.metric, &pr.scaling_metric, &pr.load_metric) {
                 (Some(metric), _, _) => {
-                    let name = match metric.as_str() {
-                        "ASGCPUUtilization" => "cpu",
-                        "ASGNetworkIn" => "network_in",
-                        "ASGNetworkOut" => "network_out",
-                        "ALBRequestCount" => "alb_requests_per_target",
-                        other => return unsupported(self, &format!("metric `{other}`")),
+                    let Some(known) = PredefinedMetric::ALL.into_iter().find(|m| m.predictive_name() == metric) else {
+                        return unsupported(self, &format!("metric `{metric}`"));
                     };
-                    t.insert("metric".into(), Value::from(name));
+                    t.insert("metric".into(), Value::from(known.key()));
                     if let Some(tg) = self.tail_target_group(pr.target_group.as_ref()) {
                         t.insert("target_group".into(), Value::from(tg));
                     }

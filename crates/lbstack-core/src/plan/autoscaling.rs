@@ -557,12 +557,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
         warmup: None,
     };
     if let Some(tt) = &p.target_tracking {
-        let metric = tt.metric.map(|m| match m {
-            PredefinedMetric::Cpu => "ASGAverageCPUUtilization",
-            PredefinedMetric::NetworkIn => "ASGAverageNetworkIn",
-            PredefinedMetric::NetworkOut => "ASGAverageNetworkOut",
-            PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
-        });
+        let metric = tt.metric.map(PredefinedMetric::tracking_name);
         let (target_group, load_balancer) = label_refs(s, tt.target_group.as_deref());
         let custom = tt.custom.as_ref().map(|c| custom_metric(s, c));
         let math = tt.expression.as_ref().map(|expression| crate::attrs::autoscaling::MetricMath {
@@ -603,12 +598,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             min_adjustment_magnitude: si.min_adjustment_magnitude.map(i64::from),
         });
     } else if let Some(pr) = &p.predictive {
-        let metric = pr.metric.map(|m| match m {
-            PredefinedMetric::Cpu => "ASGCPUUtilization",
-            PredefinedMetric::NetworkIn => "ASGNetworkIn",
-            PredefinedMetric::NetworkOut => "ASGNetworkOut",
-            PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
-        });
+        let metric = pr.metric.map(PredefinedMetric::predictive_name);
         let (target_group, load_balancer) = label_refs(s, pr.target_group.as_deref());
         attrs.r#type = "PredictiveScaling".into();
         attrs.predictive = Some(PredictiveScaling {

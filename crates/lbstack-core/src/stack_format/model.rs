@@ -2206,6 +2206,45 @@ pub enum PredefinedMetric {
     AlbRequestsPerTarget,
 }
 
+impl PredefinedMetric {
+    pub const ALL: [PredefinedMetric; 4] = [
+        PredefinedMetric::Cpu,
+        PredefinedMetric::NetworkIn,
+        PredefinedMetric::NetworkOut,
+        PredefinedMetric::AlbRequestsPerTarget,
+    ];
+
+    /// Its name in a target tracking policy.
+    pub fn tracking_name(self) -> &'static str {
+        match self {
+            PredefinedMetric::Cpu => "ASGAverageCPUUtilization",
+            PredefinedMetric::NetworkIn => "ASGAverageNetworkIn",
+            PredefinedMetric::NetworkOut => "ASGAverageNetworkOut",
+            PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
+        }
+    }
+
+    /// Its name in a predictive policy's metric pair.
+    pub fn predictive_name(self) -> &'static str {
+        match self {
+            PredefinedMetric::Cpu => "ASGCPUUtilization",
+            PredefinedMetric::NetworkIn => "ASGNetworkIn",
+            PredefinedMetric::NetworkOut => "ASGNetworkOut",
+            PredefinedMetric::AlbRequestsPerTarget => "ALBRequestCount",
+        }
+    }
+
+    /// How the stack format writes it (`cpu`).
+    pub fn key(self) -> &'static str {
+        match self {
+            PredefinedMetric::Cpu => "cpu",
+            PredefinedMetric::NetworkIn => "network_in",
+            PredefinedMetric::NetworkOut => "network_out",
+            PredefinedMetric::AlbRequestsPerTarget => "alb_requests_per_target",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TargetTracking {
@@ -2778,5 +2817,22 @@ mod composite_rule_tests {
         assert_eq!(refs("éALARM(x)"), ["x"], "a multi-byte character before a function");
         assert_eq!(refs("ALARM(unclosed"), Vec::<String>::new());
         assert_eq!(refs("FOO(a) ALARM(b)"), ["b"], "only ALARM, OK and INSUFFICIENT_DATA name alarms");
+    }
+}
+
+#[cfg(test)]
+mod predefined_metric_tests {
+    use super::PredefinedMetric;
+
+    /// The key import writes is the one the stack format reads, and AWS's names are distinct.
+    #[test]
+    fn each_metric_reads_back_from_its_key_and_has_its_own_aws_names() {
+        for m in PredefinedMetric::ALL {
+            assert_eq!(serde_json::from_value::<PredefinedMetric>(m.key().into()).unwrap(), m);
+            let same = |f: fn(PredefinedMetric) -> &'static str| {
+                PredefinedMetric::ALL.iter().filter(|o| f(**o) == f(m)).count()
+            };
+            assert_eq!((same(PredefinedMetric::tracking_name), same(PredefinedMetric::predictive_name)), (1, 1));
+        }
     }
 }
