@@ -1495,23 +1495,24 @@ impl Builder<'_> {
     fn topic(&mut self, t: &super::read::FoundTopic) -> Value {
         let key = self.key(Some(t.arn.as_str()));
         let mut m = Map::new();
-        m.insert("name".into(), Value::from(t.arn.rsplit(':').next().unwrap_or_default()));
-        put(&mut m, "display_name", json!(t.display_name));
+        m.insert("name".into(), Value::from(t.name.as_str()));
+        put(&mut m, "display_name", json!(Some(&t.attrs.display_name).filter(|d| !d.is_empty())));
         let mut subscriptions = Vec::new();
-        for (i, (protocol, endpoint)) in t.subscriptions.iter().enumerate() {
-            let endpoint = if matches!(protocol.as_str(), "http" | "https") {
+        for (i, s) in t.attrs.subscriptions.iter().enumerate() {
+            let endpoint = if matches!(s.protocol.as_str(), "http" | "https") {
                 let variable = format!("{}_ENDPOINT_{}", key.to_ascii_uppercase().replace(['-', '.'], "_"), i + 1);
                 self.notes.push(format!(
-                    "topic `{key}`: an {protocol} subscription's URL is never written into the file; set `{variable}` when planning and applying"
+                    "topic `{key}`: an {} subscription's URL is never written into the file; set `{variable}` when planning and applying",
+                    s.protocol
                 ));
                 json!({ "env": variable })
             } else {
-                Value::from(endpoint.as_str())
+                Value::from(s.endpoint.as_str())
             };
-            subscriptions.push(json!({ "protocol": protocol, "endpoint": endpoint }));
+            subscriptions.push(json!({ "protocol": s.protocol, "endpoint": endpoint }));
         }
         put(&mut m, "subscriptions", Value::from(subscriptions));
-        put(&mut m, "tags", user_tags(&t.tags));
+        put(&mut m, "tags", user_tags(&t.attrs.tags.clone().into_iter().collect()));
         Value::Object(m)
     }
 

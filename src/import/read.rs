@@ -51,10 +51,9 @@ pub(super) struct Found {
 
 pub(super) struct FoundTopic {
     pub arn: String,
-    pub display_name: Option<String>,
-    /// (protocol, endpoint) of each subscription.
-    pub subscriptions: Vec<(String, String)>,
-    pub tags: Tags,
+    pub name: String,
+    /// As the plan reads it: HTTP(S) endpoints masked (import never writes them), every tag.
+    pub attrs: crate::attrs::TopicAttrs,
 }
 
 pub(super) struct FoundLb {
@@ -610,37 +609,21 @@ async fn alarms(
 }
 
 /// The topics no stack owns (no `lbstack:stack` tag), with their display names and subscriptions.
+/// The topics no stack owns, read as the plan reads them (`live::sns::read_topic`).
 async fn topics(c: &Clients, arns: BTreeSet<String>) -> anyhow::Result<Vec<FoundTopic>> {
     let read = try_join_all(arns.into_iter().map(|arn| async move {
-        let tags = c.sns.list_tags_for_resource().resource_arn(&arn).send();
-        let attributes = c.sns.get_topic_attributes().topic_arn(&arn).send();
-        let subscriptions = c
-            .sns
-            .list_subscriptions_by_topic()
-            .topic_arn(&arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>();
-        let (tags, attributes, subscriptions) = tokio::join!(tags, attributes, subscriptions);
         // A topic that is gone, or in an account this run cannot read, stays an ARN in the alarm.
-        let (Ok(tags), Ok(attributes)) = (tags, attributes) else { return anyhow::Ok(None) };
-        let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
-        if tags.iter().any(|(k, _)| k == crate::ownership::OWNER_STACK_TAG) {
+        let Ok(tags) = c.sns.list_tags_for_resource().resource_arn(&arn).send().await else { return anyhow::Ok(None) };
+        let tags: BTreeMap<String, String> =
+            tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+        if tags.contains_key(crate::ownership::OWNER_STACK_TAG) {
             return Ok(None);
         }
-        let subscriptions = subscriptions.map_err(|e| err(&format!("reading the subscriptions of {arn}"), e))?;
-        let display_name =
-            attributes.attributes().and_then(|a| a.get("DisplayName")).filter(|d| !d.is_empty()).cloned();
-        Ok(Some(FoundTopic {
-            subscriptions: subscriptions
-                .iter()
-                .filter_map(|s| Some((s.protocol()?.to_string(), s.endpoint()?.to_string())))
-                .collect(),
-            arn,
-            display_name,
-            tags,
-        }))
+        let name = arn.rsplit(':').next().unwrap_or_default().to_string();
+        let address = crate::plan::Address::new(crate::plan::Kind::Topic, &name);
+        let Ok(read) = crate::live::sns::read_topic(c, address, &name, &arn, &tags).await else { return Ok(None) };
+        let crate::plan::Attrs::Topic(attrs) = read.attrs else { return Ok(None) };
+        Ok(Some(FoundTopic { arn, name, attrs }))
     }))
     .await?;
     Ok(read.into_iter().flatten().collect())

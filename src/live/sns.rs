@@ -67,7 +67,9 @@ pub async fn read(
     Ok((live.into_iter().flatten().collect(), conflicts))
 }
 
-async fn read_topic(
+/// A topic as its struct, with its subscriptions (HTTP(S) endpoints masked): the plan's reader,
+/// and import's.
+pub async fn read_topic(
     clients: &Clients,
     address: Address,
     name: &str,
