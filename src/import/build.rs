@@ -600,49 +600,47 @@ impl Builder<'_> {
     fn load_balancer(&mut self, l: &FoundLb) -> Value {
         let lb = &l.lb;
         let key = self.key(lb.load_balancer_arn());
-        let kind = lb.r#type().map_or("application", |t| t.as_str());
+        // As the plan reads it: AWS's defaults filled in, sets sorted, groups by id.
+        let attributes = l.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let tags = l.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let a = crate::live::elbv2::load_balancer_attrs(lb, attributes, tags);
+        let kind = a.r#type.as_str();
         let mut m = Map::new();
         put(&mut m, "name", json!(lb.load_balancer_name()));
         if kind != "application" {
             m.insert("type".into(), Value::from(kind));
         }
-        if lb.scheme().map(|s| s.as_str()) == Some("internal") && kind != "gateway" {
+        if a.scheme.as_deref() == Some("internal") {
             m.insert("scheme".into(), Value::from("internal"));
         }
-        let subnets: Vec<String> =
-            lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect();
-        let group = self.subnet_group(&key, subnets);
+        let group = self.subnet_group(&key, a.subnets.clone());
         m.insert("subnets".into(), Value::from(group));
-        if kind != "gateway" {
-            put(
-                &mut m,
-                "security_groups",
-                Value::from(lb.security_groups().iter().map(|g| self.keys.or_id(g)).collect::<Vec<_>>()),
-            );
+        if let Some(groups) = &a.security_groups {
+            let keys = groups.iter().map(|g| match g {
+                RefOrId::Id(id) => self.keys.or_id(id),
+                RefOrId::Ref(r) => r.0.key.clone(),
+            });
+            put(&mut m, "security_groups", Value::from(keys.collect::<Vec<_>>()));
         }
         put(&mut m, "web_acl", json!(l.web_acl.as_ref().map(|acl| self.keys.or_id(acl.arn()))));
         // Elastic IPs are chosen, so written; addresses AWS assigned are left to it.
-        let eips: Map<String, Value> = lb
-            .availability_zones()
+        let eips: Map<String, Value> = a
+            .addresses
             .iter()
-            .filter_map(|z| {
-                Some((
-                    z.subnet_id()?.to_string(),
-                    json!({ "elastic_ip": z.load_balancer_addresses().first()?.allocation_id()? }),
-                ))
-            })
+            .flatten()
+            .filter_map(|(subnet, at)| Some((subnet.clone(), json!({ "elastic_ip": at.elastic_ip.as_ref()? }))))
             .collect();
         put(&mut m, "addresses", Value::Object(eips));
-        match lb.ip_address_type().map(|t| t.as_str()) {
-            Some(t @ ("dualstack" | "dualstack-without-public-ipv4")) => {
+        match a.ip_address_type.as_str() {
+            t @ ("dualstack" | "dualstack-without-public-ipv4") => {
                 m.insert("ip_address_type".into(), Value::from(t));
             }
-            Some(other) if other != "ipv4" => self.notes.push(format!(
+            "ipv4" => {}
+            other => self.notes.push(format!(
                 "load balancer `{key}`: IP address type `{other}` has no field in the stack format; written as ipv4"
             )),
-            _ => {}
         }
-        put(&mut m, "attributes", lb_attributes(kind, &l.attributes));
+        put(&mut m, "attributes", lb_attributes(kind, &a.attributes));
         let mut listeners = Map::new();
         let mut taken = BTreeSet::new();
         for fl in &l.listeners {
@@ -1667,7 +1665,7 @@ fn health_check(hc: &HealthCheck, protocol: Option<&str>, target_type: &str) -> 
 }
 
 /// Load balancer attributes away from AWS's defaults, as the fields the stack has for its type.
-fn lb_attributes(kind: &str, a: &BTreeMap<String, String>) -> Value {
+fn lb_attributes(kind: &str, a: &crate::attrs::AttributeMap) -> Value {
     let fields: &[&str] = match kind {
         "application" => &[
             "deletion_protection",

@@ -274,42 +274,18 @@ pub async fn read_target_group(
     Ok(Live { address, id: arn, name: tg.target_group_name().unwrap_or_default().to_string(), attrs: attrs.into() })
 }
 
-async fn read_load_balancer(
-    clients: &Clients,
-    stack: &Stack,
-    address: Address,
-    tags: &Tags,
-    lb: &LoadBalancer,
-    tg_refs: &HashMap<String, Address>,
-) -> anyhow::Result<Vec<Live>> {
-    let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
-    let (attrs_out, listeners_out) = tokio::join!(
-        clients.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
-        clients
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(&arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-    );
-    let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
-    let listeners: Vec<Listener> = listeners_out.map_err(|e| read_err(&format!("listeners of {arn}"), e))?;
+/// A load balancer as its struct, from its description, its attributes as AWS answers them (the
+/// ones it leaves out take their defaults) and its tags: the plan's reader, and import's.
+pub fn load_balancer_attrs(lb: &LoadBalancer, mut attributes: AttributeMap, tags: TagMap) -> LoadBalancerAttrs {
     // The emulator reports NLB/GWLB ARNs as `app/`: trust the Type field, never the ARN.
     let kind = lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| "application".into());
     let gateway = kind == "gateway";
-    let mut attributes: AttributeMap = attrs_out
-        .attributes()
-        .iter()
-        .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())))
-        .collect();
     for a in attributes::LOAD_BALANCER {
         if let Some(default) = a.default {
             attributes.entry(a.key.to_string()).or_insert_with(|| default.to_string());
         }
     }
-    let m = LoadBalancerAttrs {
+    LoadBalancerAttrs {
         // AWS always reports the scheme; an endpoint that leaves it out means the default.
         scheme: (!gateway).then(|| lb.scheme().map_or("internet-facing", |s| s.as_str()).to_string()),
         subnets: set_of(lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect()),
@@ -336,11 +312,41 @@ async fn read_load_balancer(
             .map(str::to_string),
         ip_address_type: lb.ip_address_type().map(|t| t.as_str()).unwrap_or("ipv4").into(),
         attributes,
-        tags: tag_map(tags),
+        tags,
         dns_name: lb.dns_name().map(str::to_string),
         canonical_zone: lb.canonical_hosted_zone_id().map(str::to_string),
-        r#type: kind.clone(),
-    };
+        r#type: kind,
+    }
+}
+
+async fn read_load_balancer(
+    clients: &Clients,
+    stack: &Stack,
+    address: Address,
+    tags: &Tags,
+    lb: &LoadBalancer,
+    tg_refs: &HashMap<String, Address>,
+) -> anyhow::Result<Vec<Live>> {
+    let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+    let (attrs_out, listeners_out) = tokio::join!(
+        clients.elbv2.describe_load_balancer_attributes().load_balancer_arn(&arn).send(),
+        clients
+            .elbv2
+            .describe_listeners()
+            .load_balancer_arn(&arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+    );
+    let attrs_out = attrs_out.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
+    let listeners: Vec<Listener> = listeners_out.map_err(|e| read_err(&format!("listeners of {arn}"), e))?;
+    let pairs = attrs_out
+        .attributes()
+        .iter()
+        .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())));
+    let m = load_balancer_attrs(lb, pairs.collect(), tag_map(tags));
+    let kind = m.r#type.clone();
     let mut out = vec![Live {
         address: address.clone(),
         id: arn.clone(),
