@@ -314,19 +314,12 @@ async fn listener(
 ) -> anyhow::Result<FoundListener> {
     let arn = listener.listener_arn().unwrap_or_default().to_string();
     let tls = listener.protocol().is_some_and(|p| matches!(p.as_str(), "HTTPS" | "TLS"));
+    let doing = format!("reading rules of {arn}");
     let rules = async {
         if !application {
             return Ok(Vec::new());
         }
-        c.elbv2
-            .describe_rules()
-            .listener_arn(&arn)
-            .page_size(400)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
+        crate::live::elbv2::rules_of(c, &arn, &doing).await
     };
     let certificates = async {
         if !tls {
@@ -348,11 +341,7 @@ async fn listener(
         c.elbv2.describe_listener_attributes().listener_arn(&arn).send().await.map(Some)
     };
     let (rules, certificates, attributes) = tokio::join!(rules, certificates, attributes);
-    let rules: Vec<Rule> = rules
-        .map_err(|e| err(&format!("reading rules of {arn}"), e))?
-        .into_iter()
-        .filter(|r| r.is_default() != Some(true))
-        .collect();
+    let rules: Vec<Rule> = rules?.into_iter().filter(|r| r.is_default() != Some(true)).collect();
     let default = listener.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
     let extra_certificates = certificates
         .map_err(|e| err(&format!("reading certificates of {arn}"), e))?
