@@ -6,13 +6,12 @@ use super::Imported;
 use super::read::{Found, FoundGroup, FoundLb, FoundListener, FoundTemplate, FoundTg, Request, Tags};
 use crate::attrs::RefOrId;
 use crate::attrs::ec2::Permission;
-use crate::attrs::elbv2::HealthCheck;
+use crate::attrs::elbv2::{Authenticate as SignIn, HealthCheck, ListenerAction, MainAction, RuleAttrs};
 use crate::defaults::{self, AUTH_DEFAULTS, AUTH_SESSION_TIMEOUT, attributes};
 use crate::stack_format::model::{PredefinedMetric, Protocol, TargetType};
 use aws_sdk_autoscaling::types::ScalingPolicy;
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::SecurityGroup;
-use aws_sdk_elasticloadbalancingv2::types::{Action, Rule};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -616,10 +615,7 @@ impl Builder<'_> {
         let group = self.subnet_group(&key, a.subnets.clone());
         m.insert("subnets".into(), Value::from(group));
         if let Some(groups) = &a.security_groups {
-            let keys = groups.iter().map(|g| match g {
-                RefOrId::Id(id) => self.keys.or_id(id),
-                RefOrId::Ref(r) => r.0.key.clone(),
-            });
+            let keys = groups.iter().map(|g| self.keys.or_id(g.as_str()));
             put(&mut m, "security_groups", Value::from(keys.collect::<Vec<_>>()));
         }
         put(&mut m, "web_acl", json!(l.web_acl.as_ref().map(|acl| self.keys.or_id(acl.arn()))));
@@ -659,10 +655,9 @@ impl Builder<'_> {
     }
 
     fn listener(&mut self, lb_key: &str, lb_kind: &str, fl: &FoundListener) -> (String, Value) {
-        let l = &fl.listener;
-        let protocol = l.protocol().map(|p| p.as_str().to_string()).unwrap_or_default();
-        let port = l.port();
-        let key = match (lb_kind, protocol.as_str(), port) {
+        let l = &fl.attrs;
+        let protocol = l.protocol.clone().unwrap_or_default();
+        let key = match (lb_kind, protocol.as_str(), l.port) {
             ("gateway", _, _) => "geneve".to_string(),
             (_, "HTTP", Some(80)) => "http".into(),
             (_, "HTTPS", Some(443)) => "https".into(),
@@ -671,215 +666,157 @@ impl Builder<'_> {
         };
         let mut m = Map::new();
         if lb_kind != "gateway" {
-            put(&mut m, "port", json!(port));
+            put(&mut m, "port", json!(l.port));
             put(&mut m, "protocol", json!(protocol));
         }
-        if matches!(protocol.as_str(), "HTTPS" | "TLS") {
-            let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
-            let certificates: Vec<String> = default.into_iter().chain(fl.extra_certificates.iter().cloned()).collect();
-            put(&mut m, "certificates", Value::from(certificates));
-            if let Some(policy) = l.ssl_policy().filter(|p| *p != defaults::SSL_POLICY) {
-                m.insert("ssl_policy".into(), Value::from(policy));
-            }
+        // Certificates by ARN (certificates are not imported), the default one first.
+        let certificates: Vec<&str> =
+            l.certificate.iter().chain(l.extra_certificates.iter().flatten()).map(RefOrId::as_str).collect();
+        put(&mut m, "certificates", json!(certificates));
+        if let Some(policy) = l.ssl_policy.as_deref().filter(|p| *p != defaults::SSL_POLICY) {
+            m.insert("ssl_policy".into(), Value::from(policy));
         }
         // Mutual TLS, with the trust store by ARN (trust stores are not imported).
-        if let Some(mtls) =
-            l.mutual_authentication().filter(|x| protocol == "HTTPS" && x.mode().is_some_and(|mode| mode != "off"))
-        {
+        if let Some(mtls) = l.mutual_authentication.as_ref().filter(|x| x.mode != "off") {
             let mut v = Map::new();
-            v.insert("mode".into(), json!(mtls.mode()));
-            put(&mut v, "trust_store", json!(mtls.trust_store_arn()));
-            if mtls.ignore_client_certificate_expiry() == Some(true) {
+            v.insert("mode".into(), Value::from(mtls.mode.as_str()));
+            put(&mut v, "trust_store", json!(mtls.trust_store.as_ref().map(RefOrId::as_str)));
+            if mtls.ignore_expiry == Some(true) {
                 v.insert("ignore_client_certificate_expiry".into(), Value::from(true));
             }
             m.insert("mutual_authentication".into(), Value::Object(v));
         }
-        if protocol == "TLS"
-            && let Some(alpn) = l.alpn_policy().first().filter(|a| a.as_str() != "None")
-        {
-            m.insert("alpn_policy".into(), Value::from(alpn.as_str()));
+        if let Some(alpn) = l.alpn_policy.as_deref().filter(|a| *a != "None") {
+            m.insert("alpn_policy".into(), Value::from(alpn));
         }
-        if let Some(v) = fl
+        let idle_timeout = "tcp.idle_timeout.seconds";
+        if let Some(v) = l
             .attributes
-            .get("tcp.idle_timeout.seconds")
-            .filter(|v| Some(v.as_str()) != attributes::default_of(attributes::LISTENER, "tcp.idle_timeout.seconds"))
+            .as_ref()
+            .and_then(|a| a.get(idle_timeout))
+            .filter(|v| Some(v.as_str()) != attributes::default_of(attributes::LISTENER, idle_timeout))
         {
             m.insert("tcp_idle_timeout".into(), typed(v));
         }
         let place = format!("load balancer `{lb_key}`, listener `{key}`");
-        m.insert("default_action".into(), Value::Object(self.actions(&place, l.default_actions())));
-        let mut rules: Vec<&Rule> = fl.rules.iter().collect();
-        rules.sort_by_key(|r| r.priority().and_then(|p| p.parse::<u32>().ok()).unwrap_or(u32::MAX));
-        let rules: Vec<Value> = rules.into_iter().map(|r| self.rule(&place, r)).collect();
+        m.insert("default_action".into(), Value::Object(self.actions(&place, &l.default_action)));
+        let rules: Vec<Value> = fl.rules.iter().map(|(r, left_out)| self.rule(&place, r, left_out)).collect();
         put(&mut m, "rules", Value::from(rules));
         (key, Value::Object(m))
     }
 
-    fn rule(&mut self, place: &str, r: &Rule) -> Value {
+    fn rule(&mut self, place: &str, r: &RuleAttrs, left_out: &[String]) -> Value {
+        for what in left_out {
+            self.notes.push(format!("{place}: {what} is not in the stack format; left out"));
+        }
         let mut m = Map::new();
-        put(&mut m, "priority", r.priority().and_then(|p| p.parse::<u32>().ok()).map_or(Value::Null, Value::from));
-        let mut header = Map::new();
-        let mut header_regex = Map::new();
-        let mut query = Map::new();
-        for c in r.conditions() {
-            let values = |v: Option<&[String]>| one_or_many(v.unwrap_or(c.values()));
-            match c.field().unwrap_or_default() {
-                // By regular expressions (RegexValues) or by patterns.
-                "path-pattern" => match c.path_pattern_config().map(|x| x.regex_values()).filter(|r| !r.is_empty()) {
-                    Some(regex) => _ = m.insert("path_regex".into(), one_or_many(regex)),
-                    None => _ = m.insert("path".into(), values(c.path_pattern_config().map(|x| x.values()))),
-                },
-                "host-header" => match c.host_header_config().map(|x| x.regex_values()).filter(|r| !r.is_empty()) {
-                    Some(regex) => _ = m.insert("host_regex".into(), one_or_many(regex)),
-                    None => _ = m.insert("host".into(), values(c.host_header_config().map(|x| x.values()))),
-                },
-                "http-request-method" => {
-                    m.insert("method".into(), values(c.http_request_method_config().map(|x| x.values())));
-                }
-                "source-ip" => {
-                    m.insert("source_ip".into(), values(c.source_ip_config().map(|x| x.values())));
-                }
-                "http-header" => {
-                    if let Some(h) = c.http_header_config() {
-                        let name = h.http_header_name().unwrap_or_default().to_string();
-                        match h.regex_values() {
-                            [] => header.insert(name, one_or_many(h.values())),
-                            regex => header_regex.insert(name, one_or_many(regex)),
-                        };
-                    }
-                }
-                "query-string" => {
-                    for pair in c.query_string_config().map(|q| q.values()).unwrap_or_default() {
-                        match pair.key() {
-                            Some(k) => {
-                                query.insert(k.to_string(), Value::from(pair.value().unwrap_or_default()));
-                            }
-                            None => self.notes.push(format!("{place}: a query-string condition on a value without a key is not in the stack format; left out")),
-                        }
-                    }
-                }
-                other => self.notes.push(format!("{place}: condition `{other}` is not in the stack format; left out")),
+        put(&mut m, "priority", json!(r.priority));
+        let c = &r.conditions;
+        for (field, values) in [
+            ("path", &c.path),
+            ("path_regex", &c.path_regex),
+            ("host", &c.host),
+            ("host_regex", &c.host_regex),
+            ("method", &c.method),
+            ("source_ip", &c.source_ip),
+        ] {
+            if let Some(values) = values {
+                m.insert(field.into(), one_or_many(values));
             }
         }
-        put(&mut m, "header", Value::Object(header));
-        put(&mut m, "header_regex", Value::Object(header_regex));
-        put(&mut m, "query", Value::Object(query));
-        m.extend(self.actions(place, r.actions()));
+        for (field, headers) in [("header", &c.header), ("header_regex", &c.header_regex)] {
+            let headers = headers.iter().flatten().map(|(name, values)| (name.clone(), one_or_many(values)));
+            put(&mut m, field, Value::Object(headers.collect()));
+        }
+        let query = c.query.iter().flatten().filter(|p| !p.key.is_empty());
+        put(&mut m, "query", Value::Object(query.map(|p| (p.key.clone(), Value::from(p.value.as_str()))).collect()));
+        m.extend(self.actions(place, &r.action));
         let mut rewrite = Map::new();
-        for t in r.transforms() {
-            let (part, rewrites) = match t.r#type().map(|t| t.as_str()) {
-                Some("host-header-rewrite") => ("host", t.host_header_rewrite_config().map(|c| c.rewrites())),
-                Some("url-rewrite") => ("url", t.url_rewrite_config().map(|c| c.rewrites())),
-                other => {
-                    self.notes.push(format!(
-                        "{place}: transform `{}` is not in the stack format; left out",
-                        other.unwrap_or_default()
-                    ));
-                    continue;
-                }
-            };
-            if let Some(first) = rewrites.and_then(<[_]>::first) {
-                rewrite.insert(part.into(), json!({ "regex": first.regex(), "replace": first.replace() }));
+        for (part, rule) in r.rewrite.iter().flat_map(|x| [("host", &x.host), ("url", &x.url)]) {
+            if let Some(rule) = rule {
+                rewrite.insert(part.into(), json!({ "regex": rule.regex, "replace": rule.replace }));
             }
         }
         put(&mut m, "rewrite", Value::Object(rewrite));
         Value::Object(m)
     }
 
-    /// A listener's or rule's actions as the stack's fields: an optional `authenticate`, then one
-    /// of `forward` (with `stickiness`), `redirect` or `fixed_response`.
-    fn actions(&mut self, place: &str, actions: &[Action]) -> Map<String, Value> {
-        let mut actions: Vec<&Action> = actions.iter().collect();
-        actions.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
+    /// A listener's or rule's actions as the stack's fields: an optional `authenticate` or
+    /// `validate_jwt`, then one of `forward` (with `stickiness`), `redirect` or `fixed_response`.
+    fn actions(&mut self, place: &str, a: &ListenerAction) -> Map<String, Value> {
         let mut m = Map::new();
-        for a in actions {
-            match a.r#type().map(|t| t.as_str()).unwrap_or_default() {
-                "forward" => {
-                    let tuples = a.forward_config().map(|f| f.target_groups()).unwrap_or_default();
-                    let forward = match tuples {
-                        [] => Value::from(self.keys.or_id(a.target_group_arn().unwrap_or_default())),
-                        [one] => Value::from(self.keys.or_id(one.target_group_arn().unwrap_or_default())),
-                        many => Value::Object(
-                            many.iter()
-                                .map(|t| {
-                                    (
-                                        self.keys.or_id(t.target_group_arn().unwrap_or_default()),
-                                        Value::from(t.weight().unwrap_or(1)),
-                                    )
-                                })
-                                .collect(),
-                        ),
-                    };
-                    m.insert("forward".into(), forward);
-                    let sticky = a
-                        .forward_config()
-                        .and_then(|f| f.target_group_stickiness_config())
-                        .filter(|s| s.enabled() == Some(true));
-                    if let Some(duration) = sticky.and_then(|s| s.duration_seconds()) {
-                        m.insert("stickiness".into(), Value::from(duration));
-                    }
+        if let Some(sign_in) = &a.authenticate {
+            m.insert("authenticate".into(), self.authenticate(place, sign_in));
+        }
+        if let Some(j) = &a.jwt {
+            let claims = j.claims.iter().map(|(name, claim)| {
+                let mut c = Map::new();
+                if claim.format != "single-string" {
+                    c.insert("format".into(), Value::from(claim.format.as_str()));
                 }
-                "redirect" => {
-                    let r = a.redirect_config();
-                    let mut red = Map::new();
-                    let part = |v: Option<&str>, default: &str| v.filter(|v| *v != default).map(str::to_string);
-                    put(&mut red, "protocol", json!(part(r.and_then(|r| r.protocol()), "#{protocol}")));
-                    if let Some(port) = part(r.and_then(|r| r.port()), "#{port}") {
-                        red.insert("port".into(), port.parse::<u32>().map(Value::from).unwrap_or(Value::from(port)));
-                    }
-                    put(&mut red, "host", json!(part(r.and_then(|r| r.host()), "#{host}")));
-                    put(&mut red, "path", json!(part(r.and_then(|r| r.path()), "/#{path}")));
-                    put(&mut red, "query", json!(part(r.and_then(|r| r.query()), "#{query}")));
-                    if r.and_then(|r| r.status_code()).map(|s| s.as_str()) == Some("HTTP_302") {
-                        red.insert("status".into(), Value::from(302));
-                    }
-                    m.insert("redirect".into(), Value::Object(red));
-                }
-                "fixed-response" => {
-                    let f = a.fixed_response_config();
-                    let mut fr = Map::new();
-                    fr.insert("status".into(), typed(f.and_then(|f| f.status_code()).unwrap_or("200")));
-                    put(
-                        &mut fr,
-                        "content_type",
-                        json!(f.and_then(|f| f.content_type()).filter(|c| *c != "text/plain")),
+                c.insert("values".into(), one_or_many(&claim.values));
+                (name.clone(), Value::Object(c))
+            });
+            let mut v = Map::new();
+            v.insert("issuer".into(), Value::from(j.issuer.as_str()));
+            v.insert("jwks_endpoint".into(), Value::from(j.jwks_endpoint.as_str()));
+            put(&mut v, "claims", Value::Object(claims.collect()));
+            m.insert("validate_jwt".into(), Value::Object(v));
+        }
+        match &a.main {
+            MainAction::Forward { target_groups, stickiness } => {
+                let forward = match target_groups.as_slice() {
+                    [] => Value::Null,
+                    [one] => Value::from(self.keys.or_id(one.target_group.as_str())),
+                    many => Value::Object(
+                        many.iter()
+                            .map(|t| (self.keys.or_id(t.target_group.as_str()), Value::from(t.weight)))
+                            .collect(),
+                    ),
+                };
+                put(&mut m, "forward", forward);
+                put(&mut m, "stickiness", json!(stickiness));
+            }
+            MainAction::Redirect { protocol, port, host, path, query, status } => {
+                let mut red = Map::new();
+                let part = |v: &str, default: &str| (v != default).then(|| Value::from(v));
+                put(&mut red, "protocol", json!(part(protocol, "#{protocol}")));
+                if port != "#{port}" {
+                    red.insert(
+                        "port".into(),
+                        port.parse::<u32>().map_or_else(|_| Value::from(port.as_str()), Value::from),
                     );
-                    put(&mut fr, "body", json!(f.and_then(|f| f.message_body()).filter(|b| !b.is_empty())));
-                    m.insert("fixed_response".into(), Value::Object(fr));
                 }
-                "authenticate-oidc" | "authenticate-cognito" => {
-                    m.insert("authenticate".into(), self.authenticate(place, a));
+                put(&mut red, "host", json!(part(host, "#{host}")));
+                put(&mut red, "path", json!(part(path, "/#{path}")));
+                put(&mut red, "query", json!(part(query, "#{query}")));
+                if status == "HTTP_302" {
+                    red.insert("status".into(), Value::from(302));
                 }
-                "jwt-validation" => {
-                    let j = a.jwt_validation_config();
-                    let mut v = Map::new();
-                    v.insert("issuer".into(), json!(j.and_then(|j| j.issuer())));
-                    v.insert("jwks_endpoint".into(), json!(j.and_then(|j| j.jwks_endpoint())));
-                    let claims: Map<String, Value> = j
-                        .map(|j| j.additional_claims())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|c| {
-                            let mut claim = Map::new();
-                            if let Some(format) = c.format().map(|f| f.as_str()).filter(|f| *f != "single-string") {
-                                claim.insert("format".into(), Value::from(format));
-                            }
-                            claim.insert("values".into(), one_or_many(c.values()));
-                            (c.name().unwrap_or_default().to_string(), Value::Object(claim))
-                        })
-                        .collect();
-                    put(&mut v, "claims", Value::Object(claims));
-                    m.insert("validate_jwt".into(), Value::Object(v));
+                m.insert("redirect".into(), Value::Object(red));
+            }
+            MainAction::FixedResponse { status, content_type, body } => {
+                let mut fr = Map::new();
+                fr.insert("status".into(), typed(status));
+                if content_type != "text/plain" {
+                    fr.insert("content_type".into(), Value::from(content_type.as_str()));
                 }
-                other => self.notes.push(format!("{place}: action `{other}` is not in the stack format; left out")),
+                if !body.is_empty() {
+                    fr.insert("body".into(), Value::from(body.as_str()));
+                }
+                m.insert("fixed_response".into(), Value::Object(fr));
+            }
+            MainAction::Unsupported { r#type } if r#type.is_empty() => {}
+            MainAction::Unsupported { r#type } => {
+                self.notes.push(format!("{place}: action `{type}` is not in the stack format; left out"))
             }
         }
         m
     }
 
-    fn authenticate(&mut self, place: &str, a: &Action) -> Value {
+    fn authenticate(&mut self, place: &str, a: &SignIn) -> Value {
         let mut m = Map::new();
-        let (scope, cookie, timeout, on_unauth, extra) = if let Some(o) = a.authenticate_oidc_config() {
+        if a.r#type == "authenticate-oidc" {
             let variable = format!(
                 "{}_CLIENT_SECRET",
                 place.split('`').nth(1).unwrap_or("OIDC").to_ascii_uppercase().replace('-', "_")
@@ -890,48 +827,32 @@ impl Builder<'_> {
             m.insert(
                 "oidc".into(),
                 json!({
-                    "issuer": o.issuer(),
-                    "authorization_endpoint": o.authorization_endpoint(),
-                    "token_endpoint": o.token_endpoint(),
-                    "user_info_endpoint": o.user_info_endpoint(),
-                    "client_id": o.client_id(),
+                    "issuer": a.issuer,
+                    "authorization_endpoint": a.authorization_endpoint,
+                    "token_endpoint": a.token_endpoint,
+                    "user_info_endpoint": a.user_info_endpoint,
+                    "client_id": a.client_id,
                     "client_secret": { "env": variable },
                 }),
             );
-            (
-                o.scope(),
-                o.session_cookie_name(),
-                o.session_timeout(),
-                o.on_unauthenticated_request().map(|x| x.as_str().to_string()),
-                o.authentication_request_extra_params(),
-            )
-        } else if let Some(c) = a.authenticate_cognito_config() {
-            m.insert("cognito".into(), json!({ "user_pool": c.user_pool_arn(), "client_id": c.user_pool_client_id(), "domain": c.user_pool_domain() }));
-            (
-                c.scope(),
-                c.session_cookie_name(),
-                c.session_timeout(),
-                c.on_unauthenticated_request().map(|x| x.as_str().to_string()),
-                c.authentication_request_extra_params(),
-            )
         } else {
-            return Value::Null;
-        };
+            m.insert(
+                "cognito".into(),
+                json!({ "user_pool": a.user_pool, "client_id": a.client_id, "domain": a.domain }),
+            );
+        }
         for (field, value) in
-            [("on_unauthenticated", on_unauth.as_deref()), ("scope", scope), ("session_cookie", cookie)]
+            [("on_unauthenticated", &a.on_unauthenticated), ("scope", &a.scope), ("session_cookie", &a.session_cookie)]
         {
             let default = AUTH_DEFAULTS.iter().find(|(f, _)| *f == field).map(|(_, d)| *d);
-            if let Some(v) = value.filter(|v| Some(*v) != default) {
-                m.insert(field.into(), Value::from(v));
+            if Some(value.as_str()) != default {
+                m.insert(field.into(), Value::from(value.as_str()));
             }
         }
-        if let Some(t) = timeout.filter(|t| *t != i64::from(AUTH_SESSION_TIMEOUT)) {
-            m.insert("session_timeout".into(), Value::from(t));
+        if a.session_timeout != i64::from(AUTH_SESSION_TIMEOUT) {
+            m.insert("session_timeout".into(), Value::from(a.session_timeout));
         }
-        if let Some(extra) = extra.filter(|e| !e.is_empty()) {
-            let sorted: BTreeMap<&String, &String> = extra.iter().collect();
-            m.insert("extra_params".into(), json!(sorted));
-        }
+        put(&mut m, "extra_params", json!(a.extra_params));
         Value::Object(m)
     }
 
@@ -943,10 +864,7 @@ impl Builder<'_> {
         let tags = t.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let a = crate::live::autoscaling::template_attrs(&t.data, tags, &[]);
         let group_keys = |groups: &[RefOrId]| {
-            let keys = groups.iter().map(|g| match g {
-                RefOrId::Id(id) => self.keys.or_id(id),
-                RefOrId::Ref(r) => r.0.key.clone(),
-            });
+            let keys = groups.iter().map(|g| self.keys.or_id(g.as_str()));
             Value::from(keys.collect::<Vec<_>>())
         };
         let mut m = Map::new();
@@ -1436,11 +1354,7 @@ impl Builder<'_> {
             .dimensions
             .iter()
             .map(|d| {
-                let value = match &d.value {
-                    Some(RefOrId::Id(v)) => v.clone(),
-                    Some(RefOrId::Ref(r)) => r.0.key.clone(),
-                    None => String::new(),
-                };
+                let value = d.value.as_ref().map_or_else(String::new, |v| v.as_str().to_string());
                 let name = d.name.clone().unwrap_or_default();
                 let value = if group_keys && name == "AutoScalingGroupName" {
                     self.keys.of(&value).cloned().unwrap_or(value)
@@ -1531,10 +1445,7 @@ impl Builder<'_> {
         let mut dims = Map::new();
         let mut other = Map::new();
         for d in &a.dimensions {
-            let value = match &d.value {
-                RefOrId::Id(v) => v.as_str(),
-                RefOrId::Ref(r) => r.0.key.as_str(),
-            };
+            let value = d.value.as_str();
             let reference = match d.name.as_str() {
                 "AutoScalingGroupName" => self
                     .keys
@@ -1593,10 +1504,7 @@ impl Builder<'_> {
         };
         put(&mut m, "missing_data", json!(missing));
         let actions = |list: &[RefOrId]| {
-            let keys = list.iter().map(|x| match x {
-                RefOrId::Id(id) => self.keys.or_id(id),
-                RefOrId::Ref(r) => r.0.key.clone(),
-            });
+            let keys = list.iter().map(|x| self.keys.or_id(x.as_str()));
             Value::from(keys.collect::<Vec<_>>())
         };
         put(&mut m, "actions", actions(&a.actions));

@@ -11,7 +11,7 @@ use aws_sdk_autoscaling::types::{
 };
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{ResponseLaunchTemplateData, SecurityGroup};
-use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, Rule, TargetGroup};
+use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, TargetGroup};
 use futures_util::future::try_join_all;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,11 +65,10 @@ pub(super) struct FoundLb {
 }
 
 pub(super) struct FoundListener {
-    pub listener: Listener,
-    pub rules: Vec<Rule>,
-    /// Certificates beside the default one.
-    pub extra_certificates: Vec<String>,
-    pub attributes: BTreeMap<String, String>,
+    /// As the plan reads it, target groups, certificates and trust stores by ARN.
+    pub attrs: crate::attrs::elbv2::ListenerAttrs,
+    /// By priority, each with what the stack format cannot hold of it (`live::elbv2::left_out`).
+    pub rules: Vec<(crate::attrs::elbv2::RuleAttrs, Vec<String>)>,
 }
 
 pub(super) struct FoundTg {
@@ -107,11 +106,10 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
     let mut tg_arns: BTreeSet<String> = BTreeSet::new();
     for lb in &lbs {
         for l in &lb.listeners {
-            let actions = l.listener.default_actions().iter().chain(l.rules.iter().flat_map(|r| r.actions()));
-            for a in actions {
-                tg_arns.extend(a.target_group_arn().map(str::to_string));
-                let tuples = a.forward_config().map(|f| f.target_groups()).unwrap_or_default();
-                tg_arns.extend(tuples.iter().filter_map(|t| t.target_group_arn()).map(str::to_string));
+            for a in std::iter::once(&l.attrs.default_action).chain(l.rules.iter().map(|(r, _)| &r.action)) {
+                if let crate::attrs::elbv2::MainAction::Forward { target_groups, .. } = &a.main {
+                    tg_arns.extend(target_groups.iter().map(|g| g.target_group.as_str().to_string()));
+                }
             }
         }
     }
@@ -285,14 +283,7 @@ async fn load_balancer(c: &Clients, lb: LoadBalancer) -> anyhow::Result<FoundLb>
     );
     let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
     let listeners = listeners.map_err(|e| err(&format!("reading listeners of {arn}"), e))?;
-    let network_tcp = |l: &Listener| {
-        lb.r#type().is_some_and(|t| t.as_str() == "network") && l.protocol().is_some_and(|p| p.as_str() == "TCP")
-    };
-    let listeners = try_join_all(listeners.into_iter().map(|l| {
-        let with_attributes = network_tcp(&l);
-        async move { listener(c, l, application, with_attributes).await }
-    }))
-    .await?;
+    let listeners = try_join_all(listeners.into_iter().map(|l| listener(c, &lb, l))).await?;
     Ok(FoundLb {
         attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))),
         tags: tags?.remove(&arn).unwrap_or_default(),
@@ -306,54 +297,31 @@ fn pairs<'a>(items: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) ->
     items.filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string()))).collect()
 }
 
-async fn listener(
-    c: &Clients,
-    listener: Listener,
-    application: bool,
-    with_attributes: bool,
-) -> anyhow::Result<FoundListener> {
-    let arn = listener.listener_arn().unwrap_or_default().to_string();
-    let tls = listener.protocol().is_some_and(|p| matches!(p.as_str(), "HTTPS" | "TLS"));
-    let doing = format!("reading rules of {arn}");
-    let rules = async {
-        if !application {
-            return Ok(Vec::new());
-        }
-        crate::live::elbv2::rules_of(c, &arn, &doing).await
-    };
-    let certificates = async {
-        if !tls {
-            return Ok(Vec::new());
-        }
-        c.elbv2
-            .describe_listener_certificates()
-            .listener_arn(&arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-    };
-    let attributes = async {
-        if !with_attributes {
-            return Ok(None);
-        }
-        c.elbv2.describe_listener_attributes().listener_arn(&arn).send().await.map(Some)
-    };
-    let (rules, certificates, attributes) = tokio::join!(rules, certificates, attributes);
-    let rules: Vec<Rule> = rules?.into_iter().filter(|r| r.is_default() != Some(true)).collect();
-    let default = listener.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
-    let extra_certificates = certificates
-        .map_err(|e| err(&format!("reading certificates of {arn}"), e))?
+/// A listener and its rules, read and shaped as the plan reads them (`live::elbv2::listener_reads`,
+/// `listener_attrs`, `rule_attrs`), with what each rule holds that the stack format does not.
+async fn listener(c: &Clients, lb: &LoadBalancer, listener: Listener) -> anyhow::Result<FoundListener> {
+    use crate::live::elbv2;
+    let kind = lb.r#type().map_or("application", |t| t.as_str());
+    // A network TCP listener's idle timeout is the one listener attribute the stack format has.
+    let with_attributes = kind == "network" && listener.protocol().is_some_and(|p| p.as_str() == "TCP");
+    let reads = elbv2::listener_reads(c, &listener, kind, with_attributes)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading listener {}: {e}", listener.listener_arn().unwrap_or_default()))?;
+    // Import refers by ARN; the keys are given when the stack is written.
+    let by_arn = std::collections::HashMap::new();
+    let lb_address =
+        crate::plan::Address::new(crate::plan::Kind::LoadBalancer, lb.load_balancer_name().unwrap_or_default());
+    let attrs =
+        elbv2::listener_attrs(&lb_address, kind, &listener, &reads.certificates, reads.attributes.as_deref(), &by_arn);
+    let mut rules: Vec<(crate::attrs::elbv2::RuleAttrs, Vec<String>)> = reads
+        .rules
+        .unwrap_or_default()
         .iter()
-        .filter(|c| c.is_default() != Some(true))
-        .filter_map(|c| c.certificate_arn())
-        .filter(|a| Some(*a) != default.as_deref())
-        .map(str::to_string)
+        .filter(|r| r.is_default() != Some(true))
+        .map(|r| (elbv2::rule_attrs(r, &by_arn), elbv2::left_out(r)))
         .collect();
-    let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
-    let attributes = attributes.map(|a| pairs(a.attributes().iter().map(|x| (x.key(), x.value())))).unwrap_or_default();
-    Ok(FoundListener { listener, rules, extra_certificates, attributes })
+    rules.sort_by_key(|(r, _)| r.priority.unwrap_or(i64::MAX));
+    Ok(FoundListener { attrs, rules })
 }
 
 /// The target groups by ARN, read as the plan reads them (`live::elbv2::read_target_group`).

@@ -435,99 +435,11 @@ async fn read_listener(
 ) -> anyhow::Result<Vec<Live>> {
     let FoundListener { key, with_attributes, secret } = found;
     let arn = l.listener_arn().unwrap_or_default().to_string();
-    let protocol = l.protocol().map(|p| p.as_str().to_string());
-    let tls = matches!(protocol.as_deref(), Some("HTTPS" | "TLS"));
-    // Both lists are paged (the emulator and AWS page rules at 50 by default): follow every page.
-    let certs_req = async {
-        if !tls {
-            return Ok(None);
-        }
-        clients
-            .elbv2
-            .describe_listener_certificates()
-            .listener_arn(&arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map(Some)
-    };
-    let rules_req = async {
-        if lb_kind != "application" {
-            return Ok(None);
-        }
-        clients
-            .elbv2
-            .describe_rules()
-            .listener_arn(&arn)
-            .page_size(400)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<Rule>, _>>()
-            .await
-            .map(Some)
-    };
-    let attributes_req = async {
-        if !with_attributes {
-            return Ok(None);
-        }
-        clients.elbv2.describe_listener_attributes().listener_arn(&arn).send().await.map(Some)
-    };
-    let (certs, rules, attributes) = tokio::join!(certs_req, rules_req, attributes_req);
-    let attributes = attributes.map_err(|e| read_err(&format!("attributes of {arn}"), e))?;
-    let certs = certs.map_err(|e| read_err(&format!("certificates of {arn}"), e))?;
-    let rules = rules.map_err(|e| read_err(&format!("rules of {arn}"), e))?;
+    let ListenerReads { certificates, rules, attributes } =
+        listener_reads(clients, l, lb_kind, with_attributes).await?;
     let address = Address::new(Kind::Listener, format!("{}.{key}", lb.key));
-    let gateway = lb_kind == "gateway";
-    let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
-    let extra: Vec<RefOrId> = certs
-        .map(|c| {
-            c.iter()
-                .filter(|c| c.is_default() != Some(true))
-                .filter_map(|c| c.certificate_arn())
-                .filter(|a| Some(*a) != default.as_deref())
-                .map(|a| RefOrId::Id(a.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    // An endpoint that leaves mutual TLS out means off, as AWS reports it.
-    let mtls = l.mutual_authentication();
-    let mutual_authentication = match mtls.and_then(|x| x.mode()).unwrap_or("off") {
-        "verify" => MutualAuthentication {
-            mode: "verify".into(),
-            trust_store: mtls.and_then(|x| x.trust_store_arn()).map(|a| RefOrId::Id(a.to_string())),
-            ignore_expiry: Some(mtls.and_then(|x| x.ignore_client_certificate_expiry()).unwrap_or(false)),
-        },
-        mode => MutualAuthentication { mode: mode.into(), trust_store: None, ignore_expiry: None },
-    };
-    let attributes = attributes.map(|out| {
-        let mut map: AttributeMap = out
-            .attributes()
-            .iter()
-            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())))
-            .collect();
-        for a in attributes::LISTENER {
-            if let Some(default) = a.default {
-                map.entry(a.key.to_string()).or_insert_with(|| default.to_string());
-            }
-        }
-        map
-    });
-    let m = ListenerAttrs {
-        load_balancer: Ref(lb.clone()),
-        port: if gateway { None } else { l.port().map(i64::from) },
-        protocol: if gateway { None } else { protocol.clone() },
-        ssl_policy: if tls { l.ssl_policy().map(str::to_string) } else { None },
-        certificate: if tls { default.map(RefOrId::Id) } else { None },
-        extra_certificates: tls.then(|| set_of(extra)),
-        alpn_policy: (protocol.as_deref() == Some("TLS"))
-            .then(|| l.alpn_policy().first().map(String::as_str).unwrap_or("None").to_string()),
-        mutual_authentication: (protocol.as_deref() == Some("HTTPS")).then_some(mutual_authentication),
-        default_action: with_secret(actions(l.default_actions(), tg_refs), secret),
-        attributes,
-    };
+    let mut m = listener_attrs(lb, lb_kind, l, &certificates, attributes.as_deref(), tg_refs);
+    m.default_action = with_secret(m.default_action, secret);
     let mut out = vec![Live {
         address: address.clone(),
         id: arn.clone(),
@@ -549,7 +461,7 @@ async fn read_listener(
             .iter()
             .filter(|r| r.is_default() != Some(true))
             .map(|r| {
-                let read = rule(r, tg_refs);
+                let read = rule_attrs(r, tg_refs);
                 RuleAttrs { action: with_secret(read.action, secret_of(r)), ..read }
             })
             .collect();
@@ -564,6 +476,133 @@ async fn read_listener(
         });
     }
     Ok(out)
+}
+
+/// What a listener has beside its description, each a call of its own: a TLS listener's
+/// certificates, an application listener's rules (the default one included), and its attributes
+/// where asked. Every list follows every page; a listener gone meanwhile is `Gone`.
+pub struct ListenerReads {
+    pub certificates: Vec<aws_sdk_elasticloadbalancingv2::types::Certificate>,
+    pub rules: Option<Vec<Rule>>,
+    pub attributes: Option<Vec<aws_sdk_elasticloadbalancingv2::types::ListenerAttribute>>,
+}
+
+/// The reads of `ListenerReads`, at once: the plan's and import's.
+pub async fn listener_reads(
+    clients: &Clients,
+    l: &Listener,
+    lb_kind: &str,
+    with_attributes: bool,
+) -> anyhow::Result<ListenerReads> {
+    let arn = l.listener_arn().unwrap_or_default();
+    let tls = l.protocol().is_some_and(|p| matches!(p.as_str(), "HTTPS" | "TLS"));
+    let certificates = async {
+        if !tls {
+            return Ok(Vec::new());
+        }
+        clients
+            .elbv2
+            .describe_listener_certificates()
+            .listener_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+    };
+    let rules = async {
+        if lb_kind != "application" {
+            return Ok(None);
+        }
+        // AWS and the emulator page rules at 50 by default.
+        clients
+            .elbv2
+            .describe_rules()
+            .listener_arn(arn)
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<Rule>, _>>()
+            .await
+            .map(Some)
+    };
+    let attributes = async {
+        if !with_attributes {
+            return Ok(None);
+        }
+        clients
+            .elbv2
+            .describe_listener_attributes()
+            .listener_arn(arn)
+            .send()
+            .await
+            .map(|out| Some(out.attributes.unwrap_or_default()))
+    };
+    let (certificates, rules, attributes) = tokio::join!(certificates, rules, attributes);
+    Ok(ListenerReads {
+        certificates: certificates.map_err(|e| read_err(&format!("certificates of {arn}"), e))?,
+        rules: rules.map_err(|e| read_err(&format!("rules of {arn}"), e))?,
+        attributes: attributes.map_err(|e| read_err(&format!("attributes of {arn}"), e))?,
+    })
+}
+
+/// A listener as its struct, from its description, its certificates (TLS listeners) and its
+/// attributes (where read): the plan's reader, and import's.
+pub fn listener_attrs(
+    lb: &Address,
+    lb_kind: &str,
+    l: &Listener,
+    certificates: &[aws_sdk_elasticloadbalancingv2::types::Certificate],
+    attributes: Option<&[aws_sdk_elasticloadbalancingv2::types::ListenerAttribute]>,
+    tg_refs: &HashMap<String, Address>,
+) -> ListenerAttrs {
+    let protocol = l.protocol().map(|p| p.as_str().to_string());
+    let tls = matches!(protocol.as_deref(), Some("HTTPS" | "TLS"));
+    let gateway = lb_kind == "gateway";
+    let default = l.certificates().first().and_then(|c| c.certificate_arn()).map(str::to_string);
+    let extra: Vec<RefOrId> = certificates
+        .iter()
+        .filter(|c| c.is_default() != Some(true))
+        .filter_map(|c| c.certificate_arn())
+        .filter(|a| Some(*a) != default.as_deref())
+        .map(|a| RefOrId::Id(a.to_string()))
+        .collect();
+    // An endpoint that leaves mutual TLS out means off, as AWS reports it.
+    let mtls = l.mutual_authentication();
+    let mutual_authentication = match mtls.and_then(|x| x.mode()).unwrap_or("off") {
+        "verify" => MutualAuthentication {
+            mode: "verify".into(),
+            trust_store: mtls.and_then(|x| x.trust_store_arn()).map(|a| RefOrId::Id(a.to_string())),
+            ignore_expiry: Some(mtls.and_then(|x| x.ignore_client_certificate_expiry()).unwrap_or(false)),
+        },
+        mode => MutualAuthentication { mode: mode.into(), trust_store: None, ignore_expiry: None },
+    };
+    let attributes = attributes.map(|read| {
+        let mut map: AttributeMap = read
+            .iter()
+            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or_default().to_string())))
+            .collect();
+        for a in attributes::LISTENER {
+            if let Some(default) = a.default {
+                map.entry(a.key.to_string()).or_insert_with(|| default.to_string());
+            }
+        }
+        map
+    });
+    ListenerAttrs {
+        load_balancer: Ref(lb.clone()),
+        port: if gateway { None } else { l.port().map(i64::from) },
+        protocol: if gateway { None } else { protocol.clone() },
+        ssl_policy: if tls { l.ssl_policy().map(str::to_string) } else { None },
+        certificate: if tls { default.map(RefOrId::Id) } else { None },
+        extra_certificates: tls.then(|| set_of(extra)),
+        alpn_policy: (protocol.as_deref() == Some("TLS"))
+            .then(|| l.alpn_policy().first().map(String::as_str).unwrap_or("None").to_string()),
+        mutual_authentication: (protocol.as_deref() == Some("HTTPS")).then_some(mutual_authentication),
+        default_action: actions(l.default_actions(), tg_refs),
+        attributes,
+    }
 }
 
 /// An action read from AWS with the digest of the OIDC client secret it was last sent.
@@ -583,13 +622,41 @@ fn rule_arns<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> IndexMap<String, 
         .collect()
 }
 
-fn rule(r: &Rule, tg_refs: &HashMap<String, Address>) -> RuleAttrs {
+/// A rule as its struct: the plan's reader, and import's. What the struct has no field for is
+/// named by `left_out`.
+pub fn rule_attrs(r: &Rule, tg_refs: &HashMap<String, Address>) -> RuleAttrs {
     RuleAttrs {
         priority: r.priority().and_then(|p| p.parse::<i64>().ok()),
         conditions: conditions(r.conditions()),
         action: actions(r.actions(), tg_refs),
         rewrite: rewrite(r.transforms()),
     }
+}
+
+/// What of a rule `rule_attrs` leaves out because the stack format has no words for it: a
+/// condition or transform type newer than lbstack, a query-string value without a key.
+pub fn left_out(r: &Rule) -> Vec<String> {
+    use aws_sdk_elasticloadbalancingv2::types::TransformTypeEnum;
+    let mut out = Vec::new();
+    for c in r.conditions() {
+        match c.field().unwrap_or_default() {
+            "path-pattern" | "host-header" | "http-header" | "source-ip" | "http-request-method" => {}
+            "query-string" => {
+                let pairs = c.query_string_config().map(|q| q.values()).unwrap_or_default();
+                if pairs.iter().any(|p| p.key().is_none_or(str::is_empty)) {
+                    out.push("a query-string condition on a value without a key".to_string());
+                }
+            }
+            other => out.push(format!("condition `{other}`")),
+        }
+    }
+    for t in r.transforms() {
+        match t.r#type() {
+            Some(TransformTypeEnum::HostHeaderRewrite | TransformTypeEnum::UrlRewrite) => {}
+            other => out.push(format!("transform `{}`", other.map_or("", |t| t.as_str()))),
+        }
+    }
+    out
 }
 
 /// A rule's transforms as the stack writes them: one rewrite each of the host and the URL.
@@ -898,7 +965,7 @@ pub async fn read_shared(
         let mut list: Vec<RuleAttrs> = ours
             .iter()
             .map(|r| {
-                let read = rule(r, tg_refs);
+                let read = rule_attrs(r, tg_refs);
                 RuleAttrs { action: with_secret(read.action, secret_of(r)), ..read }
             })
             .collect();
@@ -1026,4 +1093,41 @@ pub async fn read_trust_stores(clients: &Clients, stack: &Stack) -> anyhow::Resu
         out.push(Live { address, id: arn.to_string(), name: t.name().unwrap_or_default().to_string(), attrs });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_elasticloadbalancingv2::types::{
+        QueryStringConditionConfig, QueryStringKeyValuePair, RuleTransform, TransformTypeEnum,
+    };
+
+    #[test]
+    fn what_the_rule_struct_cannot_hold_is_named() {
+        let query = |key: Option<&str>| {
+            let pair = QueryStringKeyValuePair::builder().set_key(key.map(str::to_string)).value("v").build();
+            RuleCondition::builder()
+                .field("query-string")
+                .query_string_config(QueryStringConditionConfig::builder().values(pair).build())
+                .build()
+        };
+        let plain = Rule::builder().priority("1").conditions(query(Some("k"))).build();
+        assert_eq!(left_out(&plain), Vec::<String>::new());
+        assert_eq!(rule_attrs(&plain, &HashMap::new()).conditions.query.map(|q| q.len()), Some(1));
+
+        let odd = Rule::builder()
+            .priority("2")
+            .conditions(query(None))
+            .conditions(RuleCondition::builder().field("tls-version").values("1.3").build())
+            .transforms(RuleTransform::builder().r#type(TransformTypeEnum::from("header-insert")).build())
+            .build();
+        assert_eq!(
+            left_out(&odd),
+            [
+                "a query-string condition on a value without a key",
+                "condition `tls-version`",
+                "transform `header-insert`",
+            ]
+        );
+    }
 }

@@ -90,6 +90,14 @@ impl RefOrId {
     pub fn named(kind: Kind, name: &str, looks_like_id: bool) -> RefOrId {
         if looks_like_id { RefOrId::Id(name.to_string()) } else { RefOrId::Ref(Ref::to(kind, name)) }
     }
+
+    /// The id, or the referenced resource's key.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefOrId::Id(id) => id,
+            RefOrId::Ref(r) => &r.0.key,
+        }
+    }
 }
 
 /// A kind's attribute struct.
