@@ -181,10 +181,13 @@ pub(super) fn stack(request: &Request, found: &Found) -> anyhow::Result<Imported
         // IP sets carry only the stack's tags in the stack format; others stay as they are.
         .filter_map(|(set, _)| {
             let key = b.keys.of(set.arn())?.clone();
+            let a = crate::live::wafv2::ip_set_attrs(set, Default::default());
             let mut m = Map::new();
             m.insert("name".into(), Value::from(set.name()));
-            m.insert("addresses".into(), json!(set.addresses()));
-            put(&mut m, "description", json!(set.description().filter(|d| !d.is_empty())));
+            m.insert("addresses".into(), json!(a.addresses));
+            if !a.description.is_empty() {
+                m.insert("description".into(), Value::from(a.description));
+            }
             Some((key, Value::Object(m)))
         })
         .collect();
@@ -370,66 +373,59 @@ impl Builder<'_> {
     }
 
     fn web_acl(&self, acl: &aws_sdk_wafv2::types::WebAcl, tags: &Tags) -> Value {
+        use crate::attrs::wafv2::Statement;
+        let tag_map = tags.iter().cloned().collect();
+        let a = crate::live::wafv2::web_acl_attrs(acl, tag_map, &BTreeMap::new());
         let mut m = Map::new();
         m.insert("name".into(), Value::from(acl.name()));
-        let block = acl.default_action().and_then(|d| d.block()).is_some();
-        m.insert("default_action".into(), Value::from(if block { "block" } else { "allow" }));
-        let mut rules: Vec<&aws_sdk_wafv2::types::Rule> = acl.rules().iter().collect();
-        rules.sort_by_key(|r| r.priority());
-        let rules: Vec<Value> = rules
-            .into_iter()
-            .map(|r| {
-                let mut x = Map::new();
-                x.insert("name".into(), Value::from(r.name()));
-                x.insert("priority".into(), Value::from(r.priority()));
-                let st = r.statement().expect("checked by waf_expressible");
-                if let Some(mg) = st.managed_rule_group_statement() {
-                    if r.override_action().and_then(|o| o.count()).is_some() {
-                        x.insert("override_action".into(), Value::from("count"));
-                    }
-                    let mut managed = Map::new();
-                    managed.insert("name".into(), Value::from(mg.name()));
-                    if mg.vendor_name() != "AWS" {
-                        managed.insert("vendor".into(), Value::from(mg.vendor_name()));
-                    }
-                    put(&mut managed, "version", json!(mg.version()));
-                    put(
-                        &mut managed,
-                        "excluded_rules",
-                        json!(mg.excluded_rules().iter().map(|e| e.name()).collect::<Vec<_>>()),
-                    );
-                    x.insert("managed".into(), Value::Object(managed));
-                } else {
-                    let action = r.action().map_or("block", crate::live::wafv2::action_name);
-                    if action != "block" {
-                        x.insert("action".into(), Value::from(action));
-                    }
-                    if let Some(rl) = st.rate_based_statement() {
-                        let mut limit = Map::new();
-                        limit.insert("limit".into(), Value::from(rl.limit()));
-                        if !(rl.evaluation_window_sec() == 0
-                            || rl.evaluation_window_sec() == i64::from(defaults::WAF_RATE_WINDOW))
-                        {
-                            limit.insert("window".into(), Value::from(rl.evaluation_window_sec()));
-                        }
-                        if rl.aggregate_key_type().as_str() == "FORWARDED_IP" {
-                            limit.insert("aggregate_by".into(), Value::from("forwarded_ip"));
-                        }
-                        x.insert("rate_limit".into(), Value::Object(limit));
-                    } else if let Some(set) = st.ip_set_reference_statement() {
-                        x.insert("ip_set".into(), Value::from(self.keys.or_id(set.arn())));
-                    } else if let Some(g) = st.geo_match_statement() {
-                        x.insert("geo".into(), json!(g.country_codes().iter().map(|c| c.as_str()).collect::<Vec<_>>()));
-                    }
+        m.insert("default_action".into(), Value::from(a.default_action.as_str()));
+        let rules = a.rules.iter().map(|r| {
+            let mut x = Map::new();
+            x.insert("name".into(), Value::from(r.name.as_str()));
+            x.insert("priority".into(), Value::from(r.priority));
+            if let Statement::Managed(group) = &r.statement {
+                if r.override_action.as_deref() == Some("count") {
+                    x.insert("override_action".into(), Value::from("count"));
                 }
-                Value::Object(x)
-            })
-            .collect();
-        put(&mut m, "rules", Value::from(rules));
-        if acl.visibility_config().is_some_and(|v| !v.cloud_watch_metrics_enabled()) {
+                let mut managed = Map::new();
+                managed.insert("name".into(), Value::from(group.name.as_str()));
+                if group.vendor != "AWS" {
+                    managed.insert("vendor".into(), Value::from(group.vendor.as_str()));
+                }
+                put(&mut managed, "version", json!(group.version));
+                put(&mut managed, "excluded_rules", json!(group.excluded_rules));
+                x.insert("managed".into(), Value::Object(managed));
+                return Value::Object(x);
+            }
+            if let Some(action) = r.action.as_deref().filter(|a| *a != "block") {
+                x.insert("action".into(), Value::from(action));
+            }
+            match &r.statement {
+                Statement::RateLimit(rl) => {
+                    let mut limit = Map::new();
+                    limit.insert("limit".into(), Value::from(rl.limit));
+                    if rl.window != i64::from(defaults::WAF_RATE_WINDOW) {
+                        limit.insert("window".into(), Value::from(rl.window));
+                    }
+                    if rl.aggregate == "FORWARDED_IP" {
+                        limit.insert("aggregate_by".into(), Value::from("forwarded_ip"));
+                    }
+                    x.insert("rate_limit".into(), Value::Object(limit));
+                }
+                Statement::IpSet(set) => _ = x.insert("ip_set".into(), Value::from(self.keys.or_id(set.as_str()))),
+                Statement::Geo(codes) => _ = x.insert("geo".into(), json!(codes)),
+                // `waf_expressible` let only the statements above through.
+                Statement::Managed(_) | Statement::Unsupported(_) => {}
+            }
+            Value::Object(x)
+        });
+        put(&mut m, "rules", Value::from(rules.collect::<Vec<_>>()));
+        if !a.metrics {
             m.insert("metrics".into(), Value::from(false));
         }
-        put(&mut m, "description", json!(acl.description().filter(|d| !d.is_empty())));
+        if !a.description.is_empty() {
+            m.insert("description".into(), Value::from(a.description));
+        }
         put(&mut m, "tags", user_tags(tags));
         Value::Object(m)
     }
@@ -994,45 +990,23 @@ impl Builder<'_> {
     // -------------------------------------------------------------- groups and scaling
 
     fn group(&mut self, fg: &FoundGroup) -> Value {
-        let g = &fg.group;
-        let name = g.auto_scaling_group_name().unwrap_or_default();
+        let g = &fg.attrs;
+        let name = fg.group.auto_scaling_group_name().unwrap_or_default();
         let key = self.keys.or_id(name);
         let mut m = Map::new();
         m.insert("name".into(), Value::from(name));
-        m.insert("min".into(), json!(g.min_size()));
-        m.insert("max".into(), json!(g.max_size()));
-        if g.desired_capacity() != g.min_size() {
-            put(&mut m, "desired", json!(g.desired_capacity()));
+        m.insert("min".into(), Value::from(g.min));
+        m.insert("max".into(), Value::from(g.max));
+        if g.desired != Some(g.min) {
+            put(&mut m, "desired", json!(g.desired));
         }
-        let subnets: Vec<String> = g
-            .vpc_zone_identifier()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        if !subnets.is_empty() {
-            let group = self.subnet_group(&key, subnets);
+        if !g.subnets.is_empty() {
+            let group = self.subnet_group(&key, g.subnets.clone());
             m.insert("subnets".into(), Value::from(group));
         }
-        let mixed = g.mixed_instances_policy();
-        let spec = g
-            .launch_template()
-            .or_else(|| mixed.and_then(|x| x.launch_template()).and_then(|l| l.launch_template_specification()));
-        if let Some(spec) = spec {
-            let template = spec
-                .launch_template_id()
-                .and_then(|id| self.keys.of(id).cloned())
-                .or_else(|| {
-                    self.found
-                        .templates
-                        .iter()
-                        .find(|t| Some(t.name.as_str()) == spec.launch_template_name())
-                        .map(|t| self.keys.or_id(&t.id))
-                })
-                .unwrap_or_default();
-            let version = match spec.version().unwrap_or("$Default") {
+        if let Some(template) = &g.launch_template.template {
+            let template = self.keys.or_id(template.as_str());
+            let version = match g.launch_template.version.as_str() {
                 "$Latest" => Value::Null,
                 "$Default" => Value::from("default"),
                 n => n.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(n)),
@@ -1041,84 +1015,45 @@ impl Builder<'_> {
                 if version.is_null() { Value::from(template) } else { json!({ "name": template, "version": version }) };
             m.insert("launch_template".into(), reference);
         }
-        if let Some(policy) = mixed {
-            let types: Vec<&str> = policy
-                .launch_template()
-                .map(|l| l.overrides().iter().filter_map(|o| o.instance_type()).collect())
-                .unwrap_or_default();
-            let dist = policy.instances_distribution();
+        if let Some(mixed) = &g.mixed_instances {
             let mut mi = Map::new();
-            mi.insert("types".into(), json!(types));
-            let weights: Map<String, Value> = policy
-                .launch_template()
-                .map(|l| l.overrides())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|o| {
-                    Some((o.instance_type()?.to_string(), Value::from(o.weighted_capacity()?.parse::<u32>().ok()?)))
-                })
-                .collect();
-            put(&mut mi, "weighted_capacity", Value::Object(weights));
-            if let Some(r) =
-                policy.launch_template().and_then(|l| l.overrides().iter().find_map(|o| o.instance_requirements()))
-            {
-                let range = |lo: Option<i32>, hi: Option<i32>| {
+            put(&mut mi, "types", json!(mixed.types));
+            put(&mut mi, "weighted_capacity", json!(mixed.weighted_capacity));
+            if let Some(r) = &mixed.requirements {
+                let range = |(lo, hi): (Option<i64>, Option<i64>)| {
                     let mut m = Map::new();
                     put(&mut m, "min", json!(lo));
                     put(&mut m, "max", json!(hi));
                     Value::Object(m)
                 };
                 let mut req = Map::new();
-                req.insert(
-                    "vcpus".into(),
-                    range(r.v_cpu_count().and_then(|v| v.min()), r.v_cpu_count().and_then(|v| v.max())),
-                );
-                req.insert(
-                    "memory_mib".into(),
-                    range(r.memory_mib().and_then(|v| v.min()), r.memory_mib().and_then(|v| v.max())),
-                );
-                put(
-                    &mut req,
-                    "cpu_manufacturers",
-                    json!(r.cpu_manufacturers().iter().map(|m| m.as_str()).collect::<Vec<_>>()),
-                );
-                if let Some(a) = r.accelerator_count() {
-                    req.insert("accelerator_count".into(), range(a.min(), a.max()));
+                req.insert("vcpus".into(), range(r.vcpus));
+                req.insert("memory_mib".into(), range(r.memory_mib));
+                put(&mut req, "cpu_manufacturers", json!(r.cpu_manufacturers));
+                if let Some(count) = r.accelerator_count {
+                    req.insert("accelerator_count".into(), range(count));
                 }
-                put(
-                    &mut req,
-                    "accelerator_types",
-                    json!(r.accelerator_types().iter().map(|t| t.as_str()).collect::<Vec<_>>()),
-                );
-                put(&mut req, "burstable", json!(r.burstable_performance().map(|b| b.as_str())));
-                put(&mut req, "allowed_types", json!(r.allowed_instance_types()));
-                put(&mut req, "excluded_types", json!(r.excluded_instance_types()));
+                put(&mut req, "accelerator_types", json!(r.accelerator_types));
+                put(&mut req, "burstable", json!(r.burstable));
+                put(&mut req, "allowed_types", json!(r.allowed_types));
+                put(&mut req, "excluded_types", json!(r.excluded_types));
                 mi.insert("requirements".into(), Value::Object(req));
-                if types.is_empty() {
-                    mi.remove("types");
-                }
             }
-            if let Some(base) = dist.and_then(|d| d.on_demand_base_capacity()).filter(|b| *b != 0) {
-                mi.insert("on_demand_base".into(), Value::from(base));
+            if mixed.on_demand_base != 0 {
+                mi.insert("on_demand_base".into(), Value::from(mixed.on_demand_base));
             }
-            if let Some(pct) = dist.and_then(|d| d.on_demand_percentage_above_base_capacity()).filter(|p| *p != 100) {
-                mi.insert("on_demand_percentage".into(), Value::from(pct));
+            if mixed.on_demand_percentage != 100 {
+                mi.insert("on_demand_percentage".into(), Value::from(mixed.on_demand_percentage));
             }
             // AWS's default strategy is lowest-price; the stack format's is price-capacity-optimized.
-            mi.insert(
-                "spot_strategy".into(),
-                Value::from(dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price")),
-            );
+            mi.insert("spot_strategy".into(), Value::from(mixed.spot_strategy.as_str()));
             m.insert("mixed_instances".into(), Value::Object(mi));
         }
-        put(&mut m, "desired_capacity_type", json!(g.desired_capacity_type().filter(|t| *t != "units")));
-        put(
-            &mut m,
-            "target_groups",
-            Value::from(g.target_group_arns().iter().map(|a| self.keys.or_id(a)).collect::<Vec<_>>()),
-        );
-        let elb = g.health_check_type() == Some("ELB");
-        let grace = g.health_check_grace_period().filter(|p| *p != defaults::HEALTH_CHECK_GRACE_PERIOD as i32);
+        put(&mut m, "desired_capacity_type", json!(g.desired_capacity_type.as_deref().filter(|t| *t != "units")));
+        let target_groups: Vec<String> = g.target_groups.iter().map(|t| self.keys.or_id(t.as_str())).collect();
+        put(&mut m, "target_groups", json!(target_groups));
+        let elb = g.health_check_type.as_deref() == Some("ELB");
+        let grace = g.health_check_grace_period.filter(|p| *p != i64::from(defaults::HEALTH_CHECK_GRACE_PERIOD));
         if elb || grace.is_some() {
             let mut hc = Map::new();
             if elb {
@@ -1127,40 +1062,38 @@ impl Builder<'_> {
             put(&mut hc, "grace_period", json!(grace));
             m.insert("health_check".into(), Value::Object(hc));
         }
-        let policies = g.termination_policies();
-        if !(policies.is_empty() || policies == ["Default"]) {
-            m.insert("termination_policies".into(), json!(policies));
+        if !(g.termination_policies.is_empty() || g.termination_policies == ["Default"]) {
+            m.insert("termination_policies".into(), json!(g.termination_policies));
         }
-        if g.capacity_rebalance() == Some(true) {
+        if g.capacity_rebalance {
             m.insert("capacity_rebalance".into(), Value::from(true));
         }
-        put(&mut m, "default_instance_warmup", json!(g.default_instance_warmup().filter(|w| *w >= 0)));
-        put(&mut m, "max_instance_lifetime", json!(g.max_instance_lifetime().filter(|l| *l != 0)));
-        let metrics: BTreeSet<&str> = g.enabled_metrics().iter().filter_map(|x| x.metric()).collect();
-        if metrics.len() == crate::stack_format::model::GROUP_METRICS.len() {
+        put(&mut m, "default_instance_warmup", json!(g.default_instance_warmup.filter(|w| *w >= 0)));
+        if g.max_instance_lifetime != 0 {
+            m.insert("max_instance_lifetime".into(), Value::from(g.max_instance_lifetime));
+        }
+        if g.metrics.len() == crate::stack_format::model::GROUP_METRICS.len() {
             m.insert("metrics".into(), Value::from("all"));
-        } else if !metrics.is_empty() {
-            m.insert("metrics".into(), json!(metrics));
+        } else {
+            put(&mut m, "metrics", json!(g.metrics));
         }
         // Hooks keep their names (`name:`), keyed by a form of it the stack format takes.
         let mut hooks = Map::new();
-        for h in &fg.hooks {
-            let Some(hook_name) = h.lifecycle_hook_name() else { continue };
+        for h in &g.lifecycle_hooks {
+            let Some(hook_name) = h.name.as_deref() else { continue };
             let mut hm = Map::new();
             hm.insert("name".into(), Value::from(hook_name));
-            let transition = if h.lifecycle_transition() == Some("autoscaling:EC2_INSTANCE_TERMINATING") {
-                "terminate"
-            } else {
-                "launch"
-            };
-            hm.insert("transition".into(), Value::from(transition));
-            put(&mut hm, "heartbeat", json!(h.heartbeat_timeout().filter(|t| *t != 3600)));
-            if h.default_result() == Some("CONTINUE") {
+            let terminating = h.transition.as_deref() == Some("autoscaling:EC2_INSTANCE_TERMINATING");
+            hm.insert("transition".into(), Value::from(if terminating { "terminate" } else { "launch" }));
+            if h.heartbeat != 3600 {
+                hm.insert("heartbeat".into(), Value::from(h.heartbeat));
+            }
+            if h.default_result == "CONTINUE" {
                 hm.insert("default_result".into(), Value::from("continue"));
             }
-            put(&mut hm, "notification_target", json!(h.notification_target_arn()));
-            put(&mut hm, "role", json!(h.role_arn()));
-            put(&mut hm, "metadata", json!(h.notification_metadata()));
+            put(&mut hm, "notification_target", json!(h.notification_target));
+            put(&mut hm, "role", json!(h.role));
+            put(&mut hm, "metadata", json!(h.metadata));
             let key: String = hook_name
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
@@ -1168,71 +1101,63 @@ impl Builder<'_> {
             hooks.insert(key, Value::Object(hm));
         }
         put(&mut m, "lifecycle_hooks", Value::Object(hooks));
-        if let Some(w) = &fg.warm_pool {
+        if let Some(w) = &g.warm_pool {
             let mut wp = Map::new();
-            put(&mut wp, "min_size", json!(w.min_size().filter(|n| *n != 0)));
-            put(&mut wp, "max_prepared", json!(w.max_group_prepared_capacity().filter(|n| *n >= 0)));
-            put(
-                &mut wp,
-                "state",
-                json!(w.pool_state().map(|s| s.as_str().to_ascii_lowercase()).filter(|s| s != "stopped")),
-            );
-            if w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()) == Some(true) {
+            if w.min_size != 0 {
+                wp.insert("min_size".into(), Value::from(w.min_size));
+            }
+            if w.max_prepared >= 0 {
+                wp.insert("max_prepared".into(), Value::from(w.max_prepared));
+            }
+            if w.state != "Stopped" {
+                wp.insert("state".into(), Value::from(w.state.to_ascii_lowercase()));
+            }
+            if w.reuse_on_scale_in {
                 wp.insert("reuse_on_scale_in".into(), Value::from(true));
             }
             m.insert("warm_pool".into(), Value::Object(wp));
         }
-        let mut by_topic: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-        for n in &fg.notifications {
-            if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
-                let event = crate::stack_format::model::GroupEvent::ALL.iter().find(|e| e.aws_name() == kind);
-                by_topic.entry(topic).or_default().extend(event.and_then(|e| serde_json::to_value(e).ok()));
-            }
-        }
-        let notifications: Vec<Value> = by_topic
-            .into_iter()
-            .map(|(topic, events)| {
+        let notifications: Vec<Value> = g
+            .notifications
+            .iter()
+            .map(|n| {
+                let events: Vec<Value> = n
+                    .events
+                    .iter()
+                    .filter_map(|kind| {
+                        crate::stack_format::model::GroupEvent::ALL.iter().find(|e| e.aws_name() == kind)
+                    })
+                    .filter_map(|e| serde_json::to_value(e).ok())
+                    .collect();
+                let topic = n.topic.as_str();
                 if events.len() == 4 { json!({ "topic": topic }) } else { json!({ "topic": topic, "events": events }) }
             })
             .collect();
         put(&mut m, "notifications", Value::from(notifications));
-        if let Some(p) = g.instance_maintenance_policy().filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0))
-        {
+        if let Some(p) = &g.instance_maintenance {
             m.insert(
                 "instance_maintenance".into(),
-                json!({ "min_healthy_percentage": p.min_healthy_percentage(), "max_healthy_percentage": p.max_healthy_percentage() }),
+                json!({ "min_healthy_percentage": p.min_healthy_percentage, "max_healthy_percentage": p.max_healthy_percentage }),
             );
         }
-        if let Some(spec) = g.capacity_reservation_specification() {
-            let preference = spec.capacity_reservation_preference().map(|p| p.as_str()).unwrap_or("default");
-            let target = spec.capacity_reservation_target();
-            let name = match preference {
-                "capacity-reservations-only" => Some("only"),
-                "none" => Some("none"),
-                "capacity-reservations-first" => Some("first"),
-                _ => None,
-            };
-            if let Some(name) = name {
-                let mut cr = Map::new();
-                if name != "first" {
-                    cr.insert("preference".into(), Value::from(name));
-                }
-                put(&mut cr, "ids", json!(target.map(|t| t.capacity_reservation_ids()).unwrap_or_default()));
-                put(
-                    &mut cr,
-                    "groups",
-                    json!(target.map(|t| t.capacity_reservation_resource_group_arns()).unwrap_or_default()),
-                );
-                m.insert("capacity_reservations".into(), Value::Object(cr));
+        let reservations = &g.capacity_reservations;
+        let preference = match reservations.preference.as_str() {
+            "capacity-reservations-only" => Some("only"),
+            "none" => Some("none"),
+            "capacity-reservations-first" => Some("first"),
+            _ => None,
+        };
+        if let Some(preference) = preference {
+            let mut cr = Map::new();
+            if preference != "first" {
+                cr.insert("preference".into(), Value::from(preference));
             }
+            put(&mut cr, "ids", json!(reservations.ids));
+            put(&mut cr, "groups", json!(reservations.groups));
+            m.insert("capacity_reservations".into(), Value::Object(cr));
         }
-        let suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
-        put(&mut m, "suspended_processes", json!(suspended));
-        let tags: Tags = g
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-            .collect();
+        put(&mut m, "suspended_processes", json!(g.suspended_processes));
+        let tags: Tags = g.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         put(&mut m, "tags", user_tags(&tags));
         Value::Object(m)
     }
@@ -1728,5 +1653,225 @@ mod tests {
             .build();
         assert_eq!(b.policy("web", &unknown), None);
         assert!(b.notes[0].contains("this target tracking metric is not in the stack format"), "{:?}", b.notes);
+    }
+
+    /// A rule's conditions, sign-in, rewrite and weighted forward come through the plan's struct
+    /// into the stack's words, AWS's defaults left out; what the format lacks becomes a note.
+    #[test]
+    fn rules_with_sign_in_and_token_checks_are_written_as_the_stack_declares_them() {
+        use aws_sdk_elasticloadbalancingv2::types as elb;
+        let found = Found::default();
+        let mut b = builder(&found);
+        b.keys.give("target_groups", "arn:tg/blue", "blue");
+        let oidc = elb::AuthenticateOidcActionConfig::builder()
+            .issuer("https://id.example.com")
+            .authorization_endpoint("https://id.example.com/auth")
+            .token_endpoint("https://id.example.com/token")
+            .user_info_endpoint("https://id.example.com/me")
+            .client_id("shop")
+            .scope("openid email")
+            .authentication_request_extra_params("prompt", "login")
+            .build();
+        let tuple = |arn: &str, weight| elb::TargetGroupTuple::builder().target_group_arn(arn).weight(weight).build();
+        let forward = elb::ForwardActionConfig::builder()
+            .target_groups(tuple("arn:tg/blue", 90))
+            .target_groups(tuple("arn:tg/other", 10))
+            .target_group_stickiness_config(
+                elb::TargetGroupStickinessConfig::builder().enabled(true).duration_seconds(600).build(),
+            )
+            .build();
+        let rewrite = elb::RewriteConfig::builder().regex("^/v1/(.*)$").replace("/$1").build();
+        let header = elb::HttpHeaderConditionConfig::builder().http_header_name("X-Env").values("blue").build();
+        let no_key = elb::QueryStringKeyValuePair::builder().value("debug").build();
+        let signed_in = elb::Rule::builder()
+            .priority("10")
+            .conditions(elb::RuleCondition::builder().field("path-pattern").values("/v1/*").build())
+            .conditions(elb::RuleCondition::builder().field("http-header").http_header_config(header).build())
+            .conditions(
+                elb::RuleCondition::builder()
+                    .field("query-string")
+                    .query_string_config(elb::QueryStringConditionConfig::builder().values(no_key).build())
+                    .build(),
+            )
+            .transforms(
+                elb::RuleTransform::builder()
+                    .r#type(elb::TransformTypeEnum::UrlRewrite)
+                    .url_rewrite_config(elb::UrlRewriteConfig::builder().rewrites(rewrite).build())
+                    .build(),
+            )
+            .actions(
+                elb::Action::builder()
+                    .r#type(elb::ActionTypeEnum::AuthenticateOidc)
+                    .order(1)
+                    .authenticate_oidc_config(oidc)
+                    .build(),
+            )
+            .actions(
+                elb::Action::builder().r#type(elb::ActionTypeEnum::Forward).order(2).forward_config(forward).build(),
+            )
+            .build();
+        let read = crate::live::elbv2::rule_attrs(&signed_in, &Default::default());
+        let left_out = crate::live::elbv2::left_out(&signed_in);
+        assert_eq!(
+            b.rule("load balancer `web`, listener `https`", &read, &left_out),
+            json!({
+                "priority": 10,
+                "path": "/v1/*",
+                "header": { "x-env": "blue" },
+                "authenticate": {
+                    "oidc": {
+                        "issuer": "https://id.example.com",
+                        "authorization_endpoint": "https://id.example.com/auth",
+                        "token_endpoint": "https://id.example.com/token",
+                        "user_info_endpoint": "https://id.example.com/me",
+                        "client_id": "shop",
+                        "client_secret": { "env": "WEB_CLIENT_SECRET" }
+                    },
+                    "scope": "openid email",
+                    "extra_params": { "prompt": "login" }
+                },
+                "forward": { "blue": 90, "arn:tg/other": 10 },
+                "stickiness": 600,
+                "rewrite": { "url": { "regex": "^/v1/(.*)$", "replace": "/$1" } }
+            })
+        );
+        assert_eq!(
+            b.notes,
+            [
+                "load balancer `web`, listener `https`: a query-string condition on a value without a key is not in the stack format; left out",
+                "load balancer `web`, listener `https`: AWS never returns an OIDC client secret; set `WEB_CLIENT_SECRET` when planning and applying (or point `client_secret` at a file)",
+            ]
+        );
+
+        let claim = elb::JwtValidationActionAdditionalClaim::builder()
+            .name("scope")
+            .format(elb::JwtValidationActionAdditionalClaimFormatEnum::SpaceSeparatedValues)
+            .values("read")
+            .values("write")
+            .build();
+        let jwt = elb::JwtValidationActionConfig::builder()
+            .issuer("https://id.example.com")
+            .jwks_endpoint("https://id.example.com/jwks")
+            .additional_claims(claim)
+            .build();
+        let not_found = elb::FixedResponseActionConfig::builder()
+            .status_code("404")
+            .content_type("application/json")
+            .message_body("{}")
+            .build();
+        let checked = elb::Rule::builder()
+            .priority("20")
+            .conditions(elb::RuleCondition::builder().field("host-header").values("api.example.com").build())
+            .actions(
+                elb::Action::builder()
+                    .r#type(elb::ActionTypeEnum::JwtValidation)
+                    .order(1)
+                    .jwt_validation_config(jwt)
+                    .build(),
+            )
+            .actions(
+                elb::Action::builder()
+                    .r#type(elb::ActionTypeEnum::FixedResponse)
+                    .order(2)
+                    .fixed_response_config(not_found)
+                    .build(),
+            )
+            .build();
+        let read = crate::live::elbv2::rule_attrs(&checked, &Default::default());
+        assert_eq!(
+            b.rule("load balancer `web`, listener `https`", &read, &[]),
+            json!({
+                "priority": 20,
+                "host": "api.example.com",
+                "validate_jwt": {
+                    "issuer": "https://id.example.com",
+                    "jwks_endpoint": "https://id.example.com/jwks",
+                    "claims": { "scope": { "format": "space-separated-values", "values": ["read", "write"] } }
+                },
+                "fixed_response": { "status": 404, "content_type": "application/json", "body": "{}" }
+            })
+        );
+    }
+
+    /// A group's mixed instances, hooks (every one, not only a stack's), warm pool and
+    /// notifications come through the plan's struct, AWS's defaults left out.
+    #[test]
+    fn a_group_is_written_from_the_plan_struct_with_every_hook() {
+        let template =
+            asg::LaunchTemplateSpecification::builder().launch_template_id("lt-1").version("$Latest").build();
+        let overrides =
+            |t: &str, w: &str| asg::LaunchTemplateOverrides::builder().instance_type(t).weighted_capacity(w).build();
+        let mixed = asg::MixedInstancesPolicy::builder()
+            .launch_template(
+                asg::LaunchTemplate::builder()
+                    .launch_template_specification(template)
+                    .overrides(overrides("m7g.large", "1"))
+                    .overrides(overrides("m7g.xlarge", "2"))
+                    .build(),
+            )
+            .instances_distribution(
+                asg::InstancesDistribution::builder()
+                    .on_demand_base_capacity(1)
+                    .on_demand_percentage_above_base_capacity(25)
+                    .spot_allocation_strategy("price-capacity-optimized")
+                    .build(),
+            )
+            .build();
+        let group = asg::AutoScalingGroup::builder()
+            .auto_scaling_group_name("shop-web")
+            .min_size(2)
+            .max_size(6)
+            .desired_capacity(2)
+            .mixed_instances_policy(mixed)
+            .health_check_type("ELB")
+            .health_check_grace_period(300)
+            .tags(asg::TagDescription::builder().key("team").value("web").build())
+            .tags(asg::TagDescription::builder().key("lbstack:stack").value("shop").build())
+            .build();
+        let hook = asg::LifecycleHook::builder()
+            .lifecycle_hook_name("other-tool drain")
+            .lifecycle_transition("autoscaling:EC2_INSTANCE_TERMINATING")
+            .heartbeat_timeout(600)
+            .default_result("CONTINUE")
+            .build();
+        let pool = asg::WarmPoolConfiguration::builder().min_size(1).pool_state(asg::WarmPoolState::Hibernated).build();
+        let notification = |kind: &str| {
+            asg::NotificationConfiguration::builder()
+                .topic_arn("arn:aws:sns:eu-west-1:1:ops")
+                .notification_type(kind)
+                .build()
+        };
+        let notifications = [notification("autoscaling:EC2_INSTANCE_LAUNCH_ERROR")];
+        let attrs = crate::live::autoscaling::group_attrs(&group, &[hook], Some(&pool), &notifications, None);
+        let found = Found {
+            groups: vec![FoundGroup { group, attrs, policies: Vec::new(), schedules: Vec::new() }],
+            ..Found::default()
+        };
+        let mut b = builder(&found);
+        b.keys.give("launch_templates", "lt-1", "web");
+        let written = b.group(&found.groups[0]);
+        assert_eq!(
+            written,
+            json!({
+                "name": "shop-web", "min": 2, "max": 6,
+                "launch_template": "web",
+                "mixed_instances": {
+                    "types": ["m7g.large", "m7g.xlarge"],
+                    "weighted_capacity": { "m7g.large": 1, "m7g.xlarge": 2 },
+                    "on_demand_base": 1,
+                    "on_demand_percentage": 25,
+                    "spot_strategy": "price-capacity-optimized"
+                },
+                "health_check": { "type": "elb" },
+                "lifecycle_hooks": {
+                    "other-tool-drain": {
+                        "name": "other-tool drain", "transition": "terminate", "heartbeat": 600, "default_result": "continue"
+                    }
+                },
+                "warm_pool": { "min_size": 1, "state": "hibernated" },
+                "notifications": [{ "topic": "arn:aws:sns:eu-west-1:1:ops", "events": ["launch_error"] }],
+                "tags": { "team": "web" }
+            })
+        );
     }
 }

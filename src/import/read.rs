@@ -5,10 +5,7 @@
 
 use crate::aws_error::err;
 use crate::live::Clients;
-use aws_sdk_autoscaling::types::{
-    AutoScalingGroup, LifecycleHook, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction,
-    WarmPoolConfiguration,
-};
+use aws_sdk_autoscaling::types::{AutoScalingGroup, ScalingPolicy, ScheduledUpdateGroupAction};
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_ec2::types::{ResponseLaunchTemplateData, SecurityGroup};
 use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, TargetGroup};
@@ -87,11 +84,10 @@ pub(super) struct FoundTemplate {
 
 pub(super) struct FoundGroup {
     pub group: AutoScalingGroup,
+    /// As the plan reads it, with every hook (not only a stack's), ids and ARNs as they are.
+    pub attrs: crate::attrs::AutoScalingGroupAttrs,
     pub policies: Vec<ScalingPolicy>,
     pub schedules: Vec<ScheduledUpdateGroupAction>,
-    pub warm_pool: Option<WarmPoolConfiguration>,
-    pub notifications: Vec<NotificationConfiguration>,
-    pub hooks: Vec<LifecycleHook>,
 }
 
 pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
@@ -144,7 +140,7 @@ pub(super) async fn read(c: &Clients, r: &Request) -> anyhow::Result<Found> {
         );
     }
     for g in &groups {
-        topic_arns.extend(g.notifications.iter().filter_map(|n| n.topic_arn()).map(str::to_string));
+        topic_arns.extend(g.attrs.notifications.iter().map(|n| n.topic.as_str().to_string()));
     }
     let topics = topics(c, topic_arns).await?;
     Ok(Found {
@@ -430,47 +426,18 @@ async fn templates(c: &Clients, groups: &[AutoScalingGroup]) -> anyhow::Result<V
     .await
 }
 
+/// A group with its policies and scheduled actions, read as the plan reads them
+/// (`live::autoscaling::group_reads`, `group_attrs`), every lifecycle hook kept.
 async fn group(c: &Clients, group: AutoScalingGroup) -> anyhow::Result<FoundGroup> {
-    let name = group.auto_scaling_group_name().unwrap_or_default().to_string();
-    let policies = c
-        .autoscaling
-        .describe_policies()
-        .auto_scaling_group_name(&name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>();
-    let schedules = c
-        .autoscaling
-        .describe_scheduled_actions()
-        .auto_scaling_group_name(&name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>();
-    let warm_pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&name).max_records(1).send();
-    let notifications = c
-        .autoscaling
-        .describe_notification_configurations()
-        .auto_scaling_group_names(&name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>();
-    let hooks = c.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(&name).send();
-    let (policies, schedules, warm_pool, notifications, hooks) =
-        tokio::join!(policies, schedules, warm_pool, notifications, hooks);
-    Ok(FoundGroup {
-        hooks: hooks.map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?.lifecycle_hooks().to_vec(),
-        policies: policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?,
-        schedules: schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?,
-        warm_pool: warm_pool
-            .map_err(|e| err(&format!("reading the warm pool of {name}"), e))?
-            .warm_pool_configuration()
-            .cloned(),
-        notifications: notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?,
-        group,
-    })
+    let reads = crate::live::autoscaling::group_reads(c, group.auto_scaling_group_name().unwrap_or_default()).await?;
+    let attrs = crate::live::autoscaling::group_attrs(
+        &group,
+        &reads.hooks,
+        reads.warm_pool.as_ref(),
+        &reads.notifications,
+        None,
+    );
+    Ok(FoundGroup { group, attrs, policies: reads.policies, schedules: reads.schedules })
 }
 
 async fn security_groups(c: &Clients, ids: BTreeSet<String>) -> anyhow::Result<Vec<SecurityGroup>> {

@@ -20,7 +20,7 @@ use crate::plan::autoscaling::ResolvedImage;
 use crate::plan::{Address, Attrs, Conflict, Kind, Live};
 use crate::stack_format::model::{Image, Stack};
 use aws_sdk_autoscaling::types::{
-    AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction,
+    AutoScalingGroup, NotificationConfiguration, ScalingPolicy, ScheduledUpdateGroupAction, WarmPoolConfiguration,
 };
 use aws_sdk_ec2::types::{Filter, LaunchTemplate};
 use aws_smithy_types::date_time::Format;
@@ -452,44 +452,8 @@ async fn read_group(
     g: &AutoScalingGroup,
 ) -> anyhow::Result<Vec<Live>> {
     let name = g.auto_scaling_group_name().unwrap_or_default();
-    let policies = clients
-        .autoscaling
-        .describe_policies()
-        .auto_scaling_group_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<ScalingPolicy>, _>>();
-    let schedules = clients
-        .autoscaling
-        .describe_scheduled_actions()
-        .auto_scaling_group_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<ScheduledUpdateGroupAction>, _>>();
-    let refresh = clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(name).max_records(1).send();
-    let hooks = clients.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(name).send();
-    let warm_pool = clients.autoscaling.describe_warm_pool().auto_scaling_group_name(name).max_records(1).send();
-    let notifications = clients
-        .autoscaling
-        .describe_notification_configurations()
-        .auto_scaling_group_names(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<NotificationConfiguration>, _>>();
-    let (policies, schedules, refresh, hooks, warm_pool, notifications) =
-        tokio::join!(policies, schedules, refresh, hooks, warm_pool, notifications);
-    let policies = policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?;
-    let schedules = schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?;
-    // An endpoint without instance refreshes answers an error: treat it as "none yet".
-    let last_refresh = refresh
-        .ok()
-        .and_then(|r| r.instance_refreshes().first().and_then(|x| x.status()).map(|s| s.as_str().to_string()));
-    let hooks = hooks.map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?;
-    let warm_pool = warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?;
-    let notifications = notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?;
+    let GroupReads { policies, schedules, last_refresh, hooks, warm_pool, notifications } =
+        group_reads(clients, name).await?;
     let prefix = format!("{}-", stack.stack);
     // Hooks named like the stack's are its own, and so are those it names (`name:`), now or at the
     // last apply (the group's `lbstack:hooks` tag); others (another tool's) are left alone.
@@ -497,42 +461,13 @@ async fn read_group(
     if let Some(declared) = stack.autoscaling_groups.get(&address.key) {
         given.extend(declared.lifecycle_hooks.values().filter_map(|h| h.name.clone()));
     }
-    let extras = GroupExtras {
-        hooks: hooks
-            .lifecycle_hooks()
-            .iter()
-            .filter(|h| h.lifecycle_hook_name().is_some_and(|n| n.starts_with(&prefix) || given.iter().any(|g| g == n)))
-            .map(|h| LifecycleHook {
-                name: h.lifecycle_hook_name().map(str::to_string),
-                transition: h.lifecycle_transition().map(str::to_string),
-                heartbeat: h.heartbeat_timeout().map_or(3600, i64::from),
-                default_result: h.default_result().unwrap_or("ABANDON").into(),
-                notification_target: h.notification_target_arn().map(str::to_string),
-                role: h.role_arn().map(str::to_string),
-                metadata: h.notification_metadata().map(str::to_string),
-            })
-            .collect(),
-        warm_pool: warm_pool.warm_pool_configuration().map(|w| WarmPool {
-            min_size: w.min_size().map_or(0, i64::from),
-            max_prepared: w.max_group_prepared_capacity().map_or(-1, i64::from),
-            state: w.pool_state().map_or("Stopped", |s| s.as_str()).into(),
-            reuse_on_scale_in: w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()).unwrap_or(false),
-        }),
-        notifications: {
-            let mut by_topic: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-            for n in &notifications {
-                if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
-                    by_topic.entry(topic).or_default().push(kind.to_string());
-                }
-            }
-            by_topic
-                .into_iter()
-                .map(|(topic, events)| Notification { topic: RefOrId::Id(topic.to_string()), events: set_of(events) })
-                .collect()
-        },
-    };
-
-    let mut out = vec![group_live(g, address.clone(), last_refresh, extras)];
+    let hooks: Vec<_> = hooks
+        .into_iter()
+        .filter(|h| h.lifecycle_hook_name().is_some_and(|n| n.starts_with(&prefix) || given.iter().any(|g| g == n)))
+        .collect();
+    let attrs = group_attrs(g, &hooks, warm_pool.as_ref(), &notifications, last_refresh);
+    let mut out =
+        vec![Live { address: address.clone(), id: name.to_string(), name: name.to_string(), attrs: attrs.into() }];
     let policy_keys: BTreeMap<String, &str> =
         stack.scaling_policies.keys().map(|k| (names::given(stack, Kind::ScalingPolicy, k), k.as_str())).collect();
     for p in &policies {
@@ -569,15 +504,102 @@ fn owned_key(name: &str, declared: &BTreeMap<String, &str>, prefix: &str) -> Opt
     name.strip_prefix(prefix).filter(|k| !k.is_empty()).map(str::to_string)
 }
 
-/// What a group has beside its own description: each read with a call of its own.
-struct GroupExtras {
-    hooks: Vec<LifecycleHook>,
-    warm_pool: Option<WarmPool>,
-    notifications: Vec<Notification>,
+/// What a group has beside its description, each a call of its own: the plan's and import's.
+pub struct GroupReads {
+    pub policies: Vec<ScalingPolicy>,
+    pub schedules: Vec<ScheduledUpdateGroupAction>,
+    /// The status of the latest instance refresh.
+    pub last_refresh: Option<String>,
+    /// Every hook on the group, the stack's or not.
+    pub hooks: Vec<aws_sdk_autoscaling::types::LifecycleHook>,
+    pub warm_pool: Option<WarmPoolConfiguration>,
+    pub notifications: Vec<NotificationConfiguration>,
 }
 
-fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<String>, extras: GroupExtras) -> Live {
-    let name = g.auto_scaling_group_name().unwrap_or_default();
+/// The reads of `GroupReads`, at once; lists follow every page.
+pub async fn group_reads(clients: &Clients, name: &str) -> anyhow::Result<GroupReads> {
+    let policies = clients
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<ScalingPolicy>, _>>();
+    let schedules = clients
+        .autoscaling
+        .describe_scheduled_actions()
+        .auto_scaling_group_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<ScheduledUpdateGroupAction>, _>>();
+    let refresh = clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(name).max_records(1).send();
+    let hooks = clients.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(name).send();
+    let warm_pool = clients.autoscaling.describe_warm_pool().auto_scaling_group_name(name).max_records(1).send();
+    let notifications = clients
+        .autoscaling
+        .describe_notification_configurations()
+        .auto_scaling_group_names(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<NotificationConfiguration>, _>>();
+    let (policies, schedules, refresh, hooks, warm_pool, notifications) =
+        tokio::join!(policies, schedules, refresh, hooks, warm_pool, notifications);
+    Ok(GroupReads {
+        policies: policies.map_err(|e| err(&format!("reading scaling policies of {name}"), e))?,
+        schedules: schedules.map_err(|e| err(&format!("reading scheduled actions of {name}"), e))?,
+        // An endpoint without instance refreshes answers an error: treat it as "none yet".
+        last_refresh: refresh
+            .ok()
+            .and_then(|r| r.instance_refreshes().first().and_then(|x| x.status()).map(|s| s.as_str().to_string())),
+        hooks: hooks
+            .map_err(|e| err(&format!("reading lifecycle hooks of {name}"), e))?
+            .lifecycle_hooks
+            .unwrap_or_default(),
+        warm_pool: warm_pool.map_err(|e| err(&format!("reading the warm pool of {name}"), e))?.warm_pool_configuration,
+        notifications: notifications.map_err(|e| err(&format!("reading notifications of {name}"), e))?,
+    })
+}
+
+/// A group as its struct, with the hooks given (the plan passes only the stack's own): the
+/// plan's reader, and import's.
+pub fn group_attrs(
+    g: &AutoScalingGroup,
+    hooks: &[aws_sdk_autoscaling::types::LifecycleHook],
+    warm_pool: Option<&WarmPoolConfiguration>,
+    notifications: &[NotificationConfiguration],
+    last_refresh: Option<String>,
+) -> AutoScalingGroupAttrs {
+    let hooks = hooks
+        .iter()
+        .map(|h| LifecycleHook {
+            name: h.lifecycle_hook_name().map(str::to_string),
+            transition: h.lifecycle_transition().map(str::to_string),
+            heartbeat: h.heartbeat_timeout().map_or(3600, i64::from),
+            default_result: h.default_result().unwrap_or("ABANDON").into(),
+            notification_target: h.notification_target_arn().map(str::to_string),
+            role: h.role_arn().map(str::to_string),
+            metadata: h.notification_metadata().map(str::to_string),
+        })
+        .collect();
+    let warm_pool = warm_pool.map(|w| WarmPool {
+        min_size: w.min_size().map_or(0, i64::from),
+        max_prepared: w.max_group_prepared_capacity().map_or(-1, i64::from),
+        state: w.pool_state().map_or("Stopped", |s| s.as_str()).into(),
+        reuse_on_scale_in: w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()).unwrap_or(false),
+    });
+    let mut by_topic: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for n in notifications {
+        if let (Some(topic), Some(kind)) = (n.topic_arn(), n.notification_type()) {
+            by_topic.entry(topic).or_default().push(kind.to_string());
+        }
+    }
+    let notifications = by_topic
+        .into_iter()
+        .map(|(topic, events)| Notification { topic: RefOrId::Id(topic.to_string()), events: set_of(events) })
+        .collect();
     let mixed = g.mixed_instances_policy();
     let spec = g
         .launch_template()
@@ -637,7 +659,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         g.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
     let spec = g.capacity_reservation_specification();
     let target = spec.and_then(|s| s.capacity_reservation_target());
-    let attrs = AutoScalingGroupAttrs {
+    AutoScalingGroupAttrs {
         min: g.min_size().map_or(0, i64::from),
         max: g.max_size().map_or(0, i64::from),
         desired: g.desired_capacity().map(i64::from),
@@ -652,9 +674,9 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
         capacity_rebalance: g.capacity_rebalance().unwrap_or(false),
         default_instance_warmup: g.default_instance_warmup().map(i64::from),
         max_instance_lifetime: g.max_instance_lifetime().map_or(0, i64::from),
-        lifecycle_hooks: set_of(extras.hooks),
-        warm_pool: extras.warm_pool,
-        notifications: set_of(extras.notifications),
+        lifecycle_hooks: set_of(hooks),
+        warm_pool,
+        notifications: set_of(notifications),
         instance_maintenance: g
             .instance_maintenance_policy()
             .filter(|p| p.min_healthy_percentage().is_some_and(|n| n >= 0))
@@ -682,8 +704,7 @@ fn group_live(g: &AutoScalingGroup, address: Address, last_refresh: Option<Strin
                 .count() as u64,
         ),
         last_refresh,
-    };
-    Live { address, id: name.to_string(), name: name.to_string(), attrs: attrs.into() }
+    }
 }
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>` into the two ARN tails that `link` maps to references.

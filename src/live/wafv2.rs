@@ -183,13 +183,7 @@ pub async fn read(
             .map_err(|e| read_err(&format!("IP set {name}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let set = out.ip_set().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
-        let attrs = IpSetAttrs {
-            ip_version: set.ip_address_version().as_str().into(),
-            addresses: set_of(set.addresses().to_vec()),
-            description: set.description().unwrap_or_default().into(),
-            tags: tag_map(&tags),
-        }
-        .into();
+        let attrs = ip_set_attrs(set, tag_map(&tags)).into();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let set_refs = &set_refs;
@@ -206,23 +200,41 @@ pub async fn read(
             .map_err(|e| read_err(&format!("web ACL {name}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let acl = out.web_acl().ok_or_else(|| anyhow::anyhow!("web ACL {name} has no body"))?;
-        let mut rules: Vec<WafRule> = acl.rules().iter().map(|r| rule(r, set_refs)).collect();
-        rules.sort_by_key(|r| r.priority);
-        let attrs = WebAclAttrs {
-            default_action: if acl.default_action().and_then(|d| d.block()).is_some() { "block" } else { "allow" }
-                .into(),
-            description: acl.description().unwrap_or_default().into(),
-            metrics: acl.visibility_config().map(|v| v.cloud_watch_metrics_enabled()).unwrap_or(true),
-            rules,
-            tags: tag_map(&tags),
-        }
-        .into();
+        let attrs = web_acl_attrs(acl, tag_map(&tags), set_refs).into();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let (sets, acls) = tokio::join!(set_reads, acl_reads);
     let mut out: Vec<Live> = sets?.into_iter().flatten().collect();
     out.extend(acls?.into_iter().flatten());
     Ok((out, conflicts))
+}
+
+/// An IP set as its struct: the plan's reader, and import's.
+pub fn ip_set_attrs(set: &aws_sdk_wafv2::types::IpSet, tags: TagMap) -> IpSetAttrs {
+    IpSetAttrs {
+        ip_version: set.ip_address_version().as_str().into(),
+        addresses: set_of(set.addresses().to_vec()),
+        description: set.description().unwrap_or_default().into(),
+        tags,
+    }
+}
+
+/// A web ACL as its struct, its rules by priority and IP sets of the stack as references: the
+/// plan's reader, and import's.
+pub fn web_acl_attrs(
+    acl: &aws_sdk_wafv2::types::WebAcl,
+    tags: TagMap,
+    set_refs: &BTreeMap<String, Address>,
+) -> WebAclAttrs {
+    let mut rules: Vec<WafRule> = acl.rules().iter().map(|r| rule(r, set_refs)).collect();
+    rules.sort_by_key(|r| r.priority);
+    WebAclAttrs {
+        default_action: if acl.default_action().and_then(|d| d.block()).is_some() { "block" } else { "allow" }.into(),
+        description: acl.description().unwrap_or_default().into(),
+        metrics: acl.visibility_config().map(|v| v.cloud_watch_metrics_enabled()).unwrap_or(true),
+        rules,
+        tags,
+    }
 }
 
 /// A rule's action as the stack names it.
