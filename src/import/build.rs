@@ -747,7 +747,7 @@ impl Builder<'_> {
         if let Some(j) = &a.jwt {
             let claims = j.claims.iter().map(|(name, claim)| {
                 let mut c = Map::new();
-                if claim.format != "single-string" {
+                if claim.format != defaults::JWT_CLAIM_FORMAT {
                     c.insert("format".into(), Value::from(claim.format.as_str()));
                 }
                 c.insert("values".into(), one_or_many(&claim.values));
@@ -776,16 +776,16 @@ impl Builder<'_> {
             MainAction::Redirect { protocol, port, host, path, query, status } => {
                 let mut red = Map::new();
                 let part = |v: &str, default: &str| (v != default).then(|| Value::from(v));
-                put(&mut red, "protocol", json!(part(protocol, "#{protocol}")));
-                if port != "#{port}" {
+                put(&mut red, "protocol", json!(part(protocol, defaults::REDIRECT_PROTOCOL)));
+                if port != defaults::REDIRECT_PORT {
                     red.insert(
                         "port".into(),
                         port.parse::<u32>().map_or_else(|_| Value::from(port.as_str()), Value::from),
                     );
                 }
-                put(&mut red, "host", json!(part(host, "#{host}")));
-                put(&mut red, "path", json!(part(path, "/#{path}")));
-                put(&mut red, "query", json!(part(query, "#{query}")));
+                put(&mut red, "host", json!(part(host, defaults::REDIRECT_HOST)));
+                put(&mut red, "path", json!(part(path, defaults::REDIRECT_PATH)));
+                put(&mut red, "query", json!(part(query, defaults::REDIRECT_QUERY)));
                 if status == "HTTP_302" {
                     red.insert("status".into(), Value::from(302));
                 }
@@ -794,7 +794,7 @@ impl Builder<'_> {
             MainAction::FixedResponse { status, content_type, body } => {
                 let mut fr = Map::new();
                 fr.insert("status".into(), typed(status));
-                if content_type != "text/plain" {
+                if content_type != defaults::FIXED_RESPONSE_CONTENT_TYPE {
                     fr.insert("content_type".into(), Value::from(content_type.as_str()));
                 }
                 if !body.is_empty() {
@@ -1008,7 +1008,7 @@ impl Builder<'_> {
             let template = self.keys.or_id(template.as_str());
             let version = match g.launch_template.version.as_str() {
                 "$Latest" => Value::Null,
-                "$Default" => Value::from("default"),
+                defaults::TEMPLATE_VERSION => Value::from("default"),
                 n => n.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(n)),
             };
             let reference =
@@ -1042,7 +1042,7 @@ impl Builder<'_> {
             if mixed.on_demand_base != 0 {
                 mi.insert("on_demand_base".into(), Value::from(mixed.on_demand_base));
             }
-            if mixed.on_demand_percentage != 100 {
+            if mixed.on_demand_percentage != i64::from(defaults::ON_DEMAND_PERCENTAGE) {
                 mi.insert("on_demand_percentage".into(), Value::from(mixed.on_demand_percentage));
             }
             // AWS's default strategy is lowest-price; the stack format's is price-capacity-optimized.
@@ -1085,7 +1085,7 @@ impl Builder<'_> {
             hm.insert("name".into(), Value::from(hook_name));
             let terminating = h.transition.as_deref() == Some("autoscaling:EC2_INSTANCE_TERMINATING");
             hm.insert("transition".into(), Value::from(if terminating { "terminate" } else { "launch" }));
-            if h.heartbeat != 3600 {
+            if h.heartbeat != i64::from(defaults::HOOK_HEARTBEAT) {
                 hm.insert("heartbeat".into(), Value::from(h.heartbeat));
             }
             if h.default_result == "CONTINUE" {
@@ -1109,7 +1109,7 @@ impl Builder<'_> {
             if w.max_prepared >= 0 {
                 wp.insert("max_prepared".into(), Value::from(w.max_prepared));
             }
-            if w.state != "Stopped" {
+            if w.state != defaults::WARM_POOL_STATE {
                 wp.insert("state".into(), Value::from(w.state.to_ascii_lowercase()));
             }
             if w.reuse_on_scale_in {

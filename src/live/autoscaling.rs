@@ -14,6 +14,7 @@ use crate::attrs::autoscaling::{
 };
 use crate::attrs::{Ref, RefOrId, set_of};
 use crate::aws_error::{Class, class_of};
+use crate::defaults;
 use crate::ownership::names;
 use crate::ownership::{OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::autoscaling::ResolvedImage;
@@ -577,8 +578,8 @@ pub fn group_attrs(
         .map(|h| LifecycleHook {
             name: h.lifecycle_hook_name().map(str::to_string),
             transition: h.lifecycle_transition().map(str::to_string),
-            heartbeat: h.heartbeat_timeout().map_or(3600, i64::from),
-            default_result: h.default_result().unwrap_or("ABANDON").into(),
+            heartbeat: h.heartbeat_timeout().map_or(i64::from(defaults::HOOK_HEARTBEAT), i64::from),
+            default_result: h.default_result().unwrap_or(defaults::HOOK_DEFAULT_RESULT).into(),
             notification_target: h.notification_target_arn().map(str::to_string),
             role: h.role_arn().map(str::to_string),
             metadata: h.notification_metadata().map(str::to_string),
@@ -587,7 +588,7 @@ pub fn group_attrs(
     let warm_pool = warm_pool.map(|w| WarmPool {
         min_size: w.min_size().map_or(0, i64::from),
         max_prepared: w.max_group_prepared_capacity().map_or(-1, i64::from),
-        state: w.pool_state().map_or("Stopped", |s| s.as_str()).into(),
+        state: w.pool_state().map_or(defaults::WARM_POOL_STATE, |s| s.as_str()).into(),
         reuse_on_scale_in: w.instance_reuse_policy().and_then(|p| p.reuse_on_scale_in()).unwrap_or(false),
     });
     let mut by_topic: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -606,7 +607,7 @@ pub fn group_attrs(
         .or_else(|| mixed.and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
     let launch_template = TemplateVersion {
         template: spec.and_then(|s| s.launch_template_id()).map(|id| RefOrId::Id(id.to_string())),
-        version: spec.and_then(|s| s.version()).unwrap_or("$Default").into(),
+        version: spec.and_then(|s| s.version()).unwrap_or(defaults::TEMPLATE_VERSION).into(),
     };
     let mixed_instances = mixed.map(|m| {
         let types: Vec<String> = m
@@ -644,8 +645,8 @@ pub fn group_attrs(
             on_demand_base: dist.and_then(|d| d.on_demand_base_capacity()).map_or(0, i64::from),
             on_demand_percentage: dist
                 .and_then(|d| d.on_demand_percentage_above_base_capacity())
-                .map_or(100, i64::from),
-            spot_strategy: dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or("lowest-price").into(),
+                .map_or(i64::from(defaults::ON_DEMAND_PERCENTAGE), i64::from),
+            spot_strategy: dist.and_then(|d| d.spot_allocation_strategy()).unwrap_or(defaults::SPOT_STRATEGY).into(),
         }
     });
     let subnets: Vec<String> = g

@@ -10,7 +10,7 @@ use crate::attrs::elbv2::{
 };
 use crate::attrs::elbv2::{JwtClaim, JwtValidation, Rewrite, RewriteRule};
 use crate::attrs::{AttributeMap, Ref, RefOrId, TagMap, set_of};
-use crate::defaults::attributes;
+use crate::defaults::{self, attributes};
 use crate::ownership::names;
 use crate::ownership::{ATTRIBUTES_TAG, OWNER_ADDRESS_TAG, OWNER_STACK_TAG};
 use crate::plan::desired::{tg_attributes, tg_sets_attributes};
@@ -764,7 +764,7 @@ fn jwt_validation(j: &aws_sdk_elasticloadbalancingv2::types::JwtValidationAction
                 (
                     c.name().unwrap_or_default().to_string(),
                     JwtClaim {
-                        format: c.format().map_or("single-string", |f| f.as_str()).to_string(),
+                        format: c.format().map_or(defaults::JWT_CLAIM_FORMAT, |f| f.as_str()).to_string(),
                         values: set_of(c.values().to_vec()),
                     },
                 )
@@ -861,22 +861,22 @@ pub fn action(a: Option<&Action>, tg_refs: &HashMap<String, Address>) -> MainAct
             let r = a.redirect_config();
             let text = |v: Option<&str>, default: &str| v.unwrap_or(default).to_string();
             MainAction::Redirect {
-                protocol: text(r.and_then(|r| r.protocol()), "#{protocol}"),
-                port: text(r.and_then(|r| r.port()), "#{port}"),
-                host: text(r.and_then(|r| r.host()), "#{host}"),
-                path: text(r.and_then(|r| r.path()), "/#{path}"),
-                query: text(r.and_then(|r| r.query()), "#{query}"),
+                protocol: text(r.and_then(|r| r.protocol()), defaults::REDIRECT_PROTOCOL),
+                port: text(r.and_then(|r| r.port()), defaults::REDIRECT_PORT),
+                host: text(r.and_then(|r| r.host()), defaults::REDIRECT_HOST),
+                path: text(r.and_then(|r| r.path()), defaults::REDIRECT_PATH),
+                query: text(r.and_then(|r| r.query()), defaults::REDIRECT_QUERY),
                 status: r
                     .and_then(|r| r.status_code())
                     .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|| "HTTP_301".into()),
+                    .unwrap_or_else(|| defaults::REDIRECT_STATUS.into()),
             }
         }
         Some(ActionTypeEnum::FixedResponse) => {
             let f = a.fixed_response_config();
             MainAction::FixedResponse {
                 status: f.and_then(|f| f.status_code()).unwrap_or("200").into(),
-                content_type: f.and_then(|f| f.content_type()).unwrap_or("text/plain").into(),
+                content_type: f.and_then(|f| f.content_type()).unwrap_or(defaults::FIXED_RESPONSE_CONTENT_TYPE).into(),
                 body: f.and_then(|f| f.message_body()).unwrap_or("").into(),
             }
         }

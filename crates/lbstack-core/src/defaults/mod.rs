@@ -34,6 +34,29 @@ pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
 pub const AUTH_DEFAULTS: [(&str, &str); 3] =
     [("scope", AUTH_SCOPE), ("session_cookie", AUTH_SESSION_COOKIE), ("on_unauthenticated", AUTH_ON_UNAUTHENTICATED)];
 
+/// A lifecycle hook's `HeartbeatTimeout`, in seconds, and its `DefaultResult`.
+pub const HOOK_HEARTBEAT: u32 = 3600;
+pub const HOOK_DEFAULT_RESULT: &str = "ABANDON";
+/// A redirect's parts left out keep the request's own; a redirect moves permanently.
+pub const REDIRECT_PROTOCOL: &str = "#{protocol}";
+pub const REDIRECT_PORT: &str = "#{port}";
+pub const REDIRECT_HOST: &str = "#{host}";
+pub const REDIRECT_PATH: &str = "/#{path}";
+pub const REDIRECT_QUERY: &str = "#{query}";
+pub const REDIRECT_STATUS: &str = "HTTP_301";
+/// A fixed response's `ContentType`.
+pub const FIXED_RESPONSE_CONTENT_TYPE: &str = "text/plain";
+/// A token check's claim `Format`.
+pub const JWT_CLAIM_FORMAT: &str = "single-string";
+/// A mixed-instances group's distribution: all on demand above the base, spot by lowest price
+/// (the stack format's own default strategy is `price-capacity-optimized`).
+pub const ON_DEMAND_PERCENTAGE: u32 = 100;
+pub const SPOT_STRATEGY: &str = "lowest-price";
+/// A warm pool's `PoolState`.
+pub const WARM_POOL_STATE: &str = "Stopped";
+/// The launch template version a group runs when it names none.
+pub const TEMPLATE_VERSION: &str = "$Default";
+
 /// AWS's health-check defaults for a target group of this protocol and type.
 pub fn health_check(protocol: Option<Protocol>, target_type: TargetType) -> HealthCheck {
     if target_type == TargetType::Lambda {

@@ -12,6 +12,7 @@ use crate::attrs::autoscaling::{
 };
 use crate::attrs::cloudwatch::{AlarmAttrs, CompositeAlarmAttrs, Dimension, Query};
 use crate::attrs::{Ref, RefOrId, set_of};
+use crate::defaults;
 use crate::ownership::names;
 use crate::ownership::tag_map;
 use crate::stack_format::model::*;
@@ -222,7 +223,7 @@ pub fn version_of(r: &LaunchTemplateRef) -> String {
         LaunchTemplateRef::Versioned(v) => match &v.version {
             None => "$Latest".into(),
             Some(Scalar::String(s)) if s == "latest" => "$Latest".into(),
-            Some(Scalar::String(s)) if s == "default" => "$Default".into(),
+            Some(Scalar::String(s)) if s == "default" => defaults::TEMPLATE_VERSION.into(),
             Some(other) => other.to_string(),
         },
     }
@@ -332,8 +333,13 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
                 }
                 .into(),
             ),
-            heartbeat: i64::from(h.heartbeat.unwrap_or(3600)),
-            default_result: if h.default_result == Some(HookResult::Continue) { "CONTINUE" } else { "ABANDON" }.into(),
+            heartbeat: i64::from(h.heartbeat.unwrap_or(defaults::HOOK_HEARTBEAT)),
+            default_result: if h.default_result == Some(HookResult::Continue) {
+                "CONTINUE"
+            } else {
+                defaults::HOOK_DEFAULT_RESULT
+            }
+            .into(),
             notification_target: h.notification_target.clone(),
             role: h.role.clone(),
             metadata: h.metadata.clone(),
@@ -401,9 +407,7 @@ fn group(s: &Stack, ctx: &Context, key: &str, g: &AutoScalingGroup) -> Result<De
         }),
         target_groups: set_of(g.target_groups.iter().map(|t| RefOrId::Ref(Ref::to(Kind::TargetGroup, t))).collect()),
         health_check_type: Some(if hc.kind == AsgHealthCheckType::Elb { "ELB" } else { "EC2" }.into()),
-        health_check_grace_period: Some(i64::from(
-            hc.grace_period.unwrap_or(crate::defaults::HEALTH_CHECK_GRACE_PERIOD),
-        )),
+        health_check_grace_period: Some(i64::from(hc.grace_period.unwrap_or(defaults::HEALTH_CHECK_GRACE_PERIOD))),
         termination_policies,
         capacity_rebalance: g.capacity_rebalance.unwrap_or(false),
         default_instance_warmup: g.default_instance_warmup.map(i64::from),
@@ -594,7 +598,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
         attrs.simple = Some(SimpleScaling {
             adjustment_type: Some(adjustment(si.adjustment_type).into()),
             adjust: Some(i64::from(si.adjust)),
-            cooldown: i64::from(si.cooldown.unwrap_or(crate::defaults::SCALING_COOLDOWN)),
+            cooldown: i64::from(si.cooldown.unwrap_or(defaults::SCALING_COOLDOWN)),
             min_adjustment_magnitude: si.min_adjustment_magnitude.map(i64::from),
         });
     } else if let Some(pr) = &p.predictive {
@@ -609,7 +613,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
             load_balancer,
             target: Some(pr.target),
             mode: if pr.mode == PredictiveMode::ForecastAndScale { "ForecastAndScale" } else { "ForecastOnly" }.into(),
-            buffer_time: i64::from(pr.buffer_time.unwrap_or(crate::defaults::PREDICTIVE_BUFFER_TIME)),
+            buffer_time: i64::from(pr.buffer_time.unwrap_or(defaults::PREDICTIVE_BUFFER_TIME)),
             max_capacity_behavior: if pr.max_capacity_behavior == MaxCapacityBehavior::IncreaseMaxCapacity {
                 "IncreaseMaxCapacity"
             } else {

@@ -957,21 +957,21 @@ fn main_action(a: &Action) -> MainAction {
         let port = match &r.port {
             Some(RedirectPort::Number(n)) => n.to_string(),
             Some(RedirectPort::Text(t)) => t.clone(),
-            None => "#{port}".into(),
+            None => defaults::REDIRECT_PORT.into(),
         };
         return MainAction::Redirect {
-            protocol: r.protocol.clone().unwrap_or_else(|| "#{protocol}".into()),
+            protocol: r.protocol.clone().unwrap_or_else(|| defaults::REDIRECT_PROTOCOL.into()),
             port,
-            host: r.host.clone().unwrap_or_else(|| "#{host}".into()),
-            path: r.path.clone().unwrap_or_else(|| "/#{path}".into()),
-            query: r.query.clone().unwrap_or_else(|| "#{query}".into()),
-            status: if r.status == 302 { "HTTP_302" } else { "HTTP_301" }.into(),
+            host: r.host.clone().unwrap_or_else(|| defaults::REDIRECT_HOST.into()),
+            path: r.path.clone().unwrap_or_else(|| defaults::REDIRECT_PATH.into()),
+            query: r.query.clone().unwrap_or_else(|| defaults::REDIRECT_QUERY.into()),
+            status: if r.status == 302 { "HTTP_302" } else { defaults::REDIRECT_STATUS }.into(),
         };
     }
     if let Some(fr) = &a.fixed_response {
         return MainAction::FixedResponse {
             status: fr.status.to_string(),
-            content_type: fr.content_type.clone().unwrap_or_else(|| "text/plain".into()),
+            content_type: fr.content_type.clone().unwrap_or_else(|| defaults::FIXED_RESPONSE_CONTENT_TYPE.into()),
             body: fr.body.clone().unwrap_or_default(),
         };
     }

@@ -1876,7 +1876,7 @@ pub struct MixedInstances {
     #[serde(default)]
     pub on_demand_base: u32,
     /// Share of on-demand above the base, in percent (0–100; 100 = no spot).
-    #[serde(default = "hundred")]
+    #[serde(default = "on_demand_percentage")]
     #[schemars(range(max = 100))]
     pub on_demand_percentage: u32,
     #[serde(default)]
@@ -1923,8 +1923,8 @@ pub struct Range {
     pub max: Option<u32>,
 }
 
-fn hundred() -> u32 {
-    100
+fn on_demand_percentage() -> u32 {
+    crate::defaults::ON_DEMAND_PERCENTAGE
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
