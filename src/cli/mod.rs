@@ -802,22 +802,14 @@ fn load_checked(file: &std::path::Path, vars: &[(String, String)], ui: Ui) -> Re
     }
     if ui.json_diagnostics {
         let stream = ui.json_stream;
-        for d in loaded.report.to_json()["diagnostics"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|d| stream || d["severity"] == "error")
-        {
-            let level = if d["severity"] == "error" { "error" } else { "warn" };
-            println!(
-                "{}",
-                progress::json_line(
-                    level,
-                    "diagnostic",
-                    d["summary"].as_str().unwrap_or_default(),
-                    serde_json::json!({ "diagnostic": d })
-                )
-            );
+        for (d, json) in loaded.report.shown_json() {
+            let error = d.severity == crate::diag::Severity::Error;
+            if stream || error {
+                let level = if error { "error" } else { "warn" };
+                let line =
+                    progress::json_line(level, "diagnostic", &d.summary, serde_json::json!({ "diagnostic": json }));
+                println!("{line}");
+            }
         }
     }
     if errors {

@@ -302,29 +302,33 @@ impl Report {
         )
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
-        let (shown, more) = self.shown();
-        let diagnostics: Vec<_> = shown
-            .iter()
-            .map(|d| {
-                let range = d.span.map(|s| {
-                    serde_json::json!({
-                        "filename": self.file.name,
-                        "start": self.file.position(s.start),
-                        "end": self.file.position(s.end),
-                    })
-                });
+    /// The diagnostics shown (errors first when there are more than `MAX_SHOWN`), each with its
+    /// JSON form.
+    pub fn shown_json(&self) -> Vec<(&Diagnostic, serde_json::Value)> {
+        let json = |d: &Diagnostic| {
+            let range = d.span.map(|s| {
                 serde_json::json!({
-                    "severity": d.severity,
-                    "code": d.code,
-                    "summary": d.summary,
-                    "detail": d.label,
-                    "hint": d.hint,
-                    "path": d.path,
-                    "range": range,
+                    "filename": self.file.name,
+                    "start": self.file.position(s.start),
+                    "end": self.file.position(s.end),
                 })
+            });
+            serde_json::json!({
+                "severity": d.severity,
+                "code": d.code,
+                "summary": d.summary,
+                "detail": d.label,
+                "hint": d.hint,
+                "path": d.path,
+                "range": range,
             })
-            .collect();
+        };
+        self.shown().0.into_iter().map(|d| (d, json(d))).collect()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let more = self.shown().1;
+        let diagnostics: Vec<_> = self.shown_json().into_iter().map(|(_, json)| json).collect();
         serde_json::json!({
             "file": self.file.name,
             "valid": !self.has_errors(),
