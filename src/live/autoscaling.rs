@@ -26,7 +26,6 @@ use aws_sdk_autoscaling::types::{
 use aws_sdk_ec2::types::{Filter, LaunchTemplate};
 use aws_smithy_types::date_time::Format;
 use futures_util::future::try_join_all;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The AMI of every launch template: ids are checked to exist, name lookups take the newest match.
@@ -879,9 +878,9 @@ fn custom_metric(m: &aws_sdk_autoscaling::types::Metric, statistic: Option<&str>
 /// ARN tails CloudWatch dimensions and resource labels use (`app/...`, `targetgroup/...`).
 pub fn link(resources: &mut [Live]) {
     let ids: Vec<(String, Address)> = resources.iter().map(|r| (r.id.clone(), r.address.clone())).collect();
-    let find = |s: &str| -> Option<Value> {
+    let find = |s: &str| -> Option<Address> {
         if let Some((_, a)) = ids.iter().find(|(id, _)| id == s) {
-            return Some(a.reference());
+            return Some(a.clone());
         }
         let tail = if s.starts_with("app/") || s.starts_with("net/") || s.starts_with("gwy/") {
             format!("loadbalancer/{s}")
@@ -892,51 +891,127 @@ pub fn link(resources: &mut [Live]) {
         };
         ids.iter()
             .find(|(id, a)| matches!(a.kind, Kind::LoadBalancer | Kind::TargetGroup) && id.ends_with(&tail))
-            .map(|(_, a)| a.reference())
+            .map(|(_, a)| a.clone())
     };
-    /// Whether anything inside `v` became a reference.
-    fn walk(v: &mut Value, find: &dyn Fn(&str) -> Option<Value>) -> bool {
-        match v {
-            Value::String(s) => match find(s) {
-                Some(r) => {
-                    *v = r;
-                    true
-                }
-                None => false,
-            },
-            Value::Array(items) => {
-                let changed = items.iter_mut().fold(false, |acc, x| walk(x, find) | acc);
-                // These lists are sets sorted by text, and a reference sorts apart from the id it replaced.
-                if changed {
-                    items.sort_by_key(|x| x.to_string());
-                }
-                changed
+    let one = |r: &mut RefOrId| {
+        if let RefOrId::Id(id) = r
+            && let Some(address) = find(id)
+        {
+            *r = RefOrId::Ref(Ref(address));
+        }
+    };
+    let maybe = |r: &mut Option<RefOrId>| r.iter_mut().for_each(one);
+    // Sets are sorted by their text, and a reference sorts apart from the id it replaced.
+    let set = |list: &mut Vec<RefOrId>| {
+        list.iter_mut().for_each(one);
+        *list = set_of(std::mem::take(list));
+    };
+    let metric = |m: &mut CustomMetric| {
+        m.dimensions.iter_mut().for_each(|d| maybe(&mut d.value));
+        m.dimensions = set_of(std::mem::take(&mut m.dimensions));
+    };
+    let dimensions = |list: &mut Vec<crate::attrs::cloudwatch::Dimension>| {
+        list.iter_mut().for_each(|d| one(&mut d.value));
+        *list = set_of(std::mem::take(list));
+    };
+    for r in resources.iter_mut() {
+        match &mut r.attrs {
+            Attrs::LaunchTemplate(t) => {
+                set(&mut t.security_groups);
+                t.network_interfaces.iter_mut().flatten().for_each(|i| set(&mut i.security_groups));
             }
-            Value::Object(m) => m
-                .iter_mut()
-                .filter(|(k, _)| *k != "tags" && !k.starts_with('_'))
-                .fold(false, |acc, (_, x)| walk(x, find) | acc),
-            _ => false,
+            Attrs::AutoScalingGroup(g) => {
+                maybe(&mut g.launch_template.template);
+                set(&mut g.target_groups);
+                g.notifications.iter_mut().for_each(|n| one(&mut n.topic));
+                g.notifications = set_of(std::mem::take(&mut g.notifications));
+            }
+            Attrs::ScalingPolicy(p) => {
+                if let Some(t) = &mut p.target_tracking {
+                    maybe(&mut t.target_group);
+                    maybe(&mut t.load_balancer);
+                    t.custom.iter_mut().for_each(metric);
+                    t.math.iter_mut().flat_map(|m| m.metrics.values_mut()).for_each(metric);
+                }
+                if let Some(f) = &mut p.predictive {
+                    maybe(&mut f.target_group);
+                    maybe(&mut f.load_balancer);
+                    f.scaling_metric.iter_mut().chain(f.load_metric.iter_mut()).for_each(metric);
+                }
+            }
+            Attrs::Alarm(a) => {
+                dimensions(&mut a.dimensions);
+                a.queries.iter_mut().filter_map(|q| q.dimensions.as_mut()).for_each(dimensions);
+                for actions in [&mut a.actions, &mut a.ok_actions, &mut a.insufficient_data_actions] {
+                    set(actions);
+                }
+            }
+            Attrs::CompositeAlarm(a) => {
+                for actions in [&mut a.actions, &mut a.ok_actions, &mut a.insufficient_data_actions] {
+                    set(actions);
+                }
+            }
+            _ => {}
         }
     }
-    for r in resources.iter_mut() {
-        if matches!(
-            r.address.kind,
-            Kind::LaunchTemplate
-                | Kind::AutoScalingGroup
-                | Kind::ScalingPolicy
-                | Kind::ScheduledAction
-                | Kind::Alarm
-                | Kind::CompositeAlarm
-        ) {
-            // Walked as JSON: the ids sit in many fields of these structs. A field that only
-            // holds text (a description equal to an ARN) cannot take a reference: it stays as read.
-            let mut v = r.attrs.to_value();
-            if walk(&mut v, &find)
-                && let Ok(linked) = Attrs::from_value(r.address.kind, &v)
-            {
-                r.attrs = linked;
-            }
-        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::sample::attrs;
+    use serde_json::json;
+
+    fn live(kind: Kind, key: &str, id: &str, fields: serde_json::Value) -> Live {
+        Live { address: Address::new(kind, key), id: id.into(), name: key.into(), attrs: attrs(kind, fields) }
+    }
+
+    /// Ids become references field by field: a text field that happens to hold an owned id stays
+    /// text, and does not stop the resource's other ids from linking.
+    #[test]
+    fn owned_ids_become_references_and_text_stays_text() {
+        let tg_arn = "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/shop-web/abc";
+        let topic_arn = "arn:aws:sns:eu-west-1:1:shop-ops";
+        let mut resources = vec![
+            live(Kind::TargetGroup, "web", tg_arn, json!({})),
+            live(Kind::Topic, "ops", topic_arn, json!({})),
+            live(
+                Kind::Alarm,
+                "slow",
+                "arn:alarm",
+                json!({
+                    "dimensions": [{ "name": "TargetGroup", "value": "targetgroup/shop-web/abc" }, { "name": "AvailabilityZone", "value": "eu-west-1a" }],
+                    "actions": [topic_arn, "arn:aws:sns:eu-west-1:1:elsewhere"],
+                    "description": topic_arn
+                }),
+            ),
+            live(
+                Kind::AutoScalingGroup,
+                "web",
+                "shop-web",
+                json!({
+                    "launch_template": { "template": "lt-1", "version": "$Latest" },
+                    "target_groups": [tg_arn],
+                    "lifecycle_hooks": [{ "name": "drain", "transition": null, "heartbeat": 3600, "default_result": "ABANDON",
+                        "notification_target": topic_arn, "role": null, "metadata": null }],
+                    "notifications": [{ "topic": topic_arn, "events": ["autoscaling:EC2_INSTANCE_LAUNCH"] }]
+                }),
+            ),
+        ];
+        link(&mut resources);
+        let reference = |kind: Kind, key: &str| RefOrId::Ref(Ref(Address::new(kind, key)));
+        let Attrs::Alarm(alarm) = &resources[2].attrs else { unreachable!() };
+        assert_eq!(alarm.dimensions[1].value, reference(Kind::TargetGroup, "web"), "{:?}", alarm.dimensions);
+        assert_eq!(alarm.dimensions[0].value, RefOrId::Id("eu-west-1a".into()));
+        assert_eq!(
+            alarm.actions,
+            [RefOrId::Id("arn:aws:sns:eu-west-1:1:elsewhere".into()), reference(Kind::Topic, "ops")]
+        );
+        assert_eq!(alarm.description, topic_arn);
+        let Attrs::AutoScalingGroup(group) = &resources[3].attrs else { unreachable!() };
+        assert_eq!(group.target_groups, [reference(Kind::TargetGroup, "web")]);
+        assert_eq!(group.notifications[0].topic, reference(Kind::Topic, "ops"));
+        assert_eq!(group.lifecycle_hooks[0].notification_target.as_deref(), Some(topic_arn));
+        assert_eq!(group.launch_template.template, Some(RefOrId::Id("lt-1".into())));
     }
 }
