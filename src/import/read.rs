@@ -553,8 +553,8 @@ async fn topics(c: &Clients, arns: BTreeSet<String>) -> anyhow::Result<Vec<Found
     Ok(read.into_iter().flatten().collect())
 }
 
-fn waf_tags(tags: serde_json::Map<String, serde_json::Value>) -> Tags {
-    tags.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect()
+fn waf_tags(tags: crate::attrs::TagMap) -> Tags {
+    tags.into_iter().collect()
 }
 
 /// The attached web ACLs (each once) with their tags, and the IP sets their rules name.

@@ -9,12 +9,7 @@ use crate::plan::desired::Context;
 use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_ec2::types::{Filter, IpPermission, SecurityGroup, Tag};
-use serde_json::Value;
 use std::collections::BTreeMap;
-
-pub fn tags_json(tags: &[Tag]) -> Value {
-    serde_json::to_value(tags_of(tags)).expect("tags are strings")
-}
 
 pub fn tags_of(tags: &[Tag]) -> TagMap {
     super::tags_of(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))))

@@ -447,12 +447,7 @@ impl Clients {
     }
 }
 
-/// Tags as the desired state holds them: sorted by key, without AWS's own `aws:` tags.
-pub fn tag_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> serde_json::Value {
-    serde_json::to_value(tags_of(pairs)).expect("tags are strings")
-}
-
-/// `tag_map` as the attribute structs hold tags.
+/// Tags as the attribute structs hold them: sorted by key, without AWS's own `aws:` tags.
 pub fn tags_of<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> crate::attrs::TagMap {
     let mut pairs: Vec<(&str, &str)> = pairs.into_iter().filter(|(k, _)| !k.starts_with("aws:")).collect();
     pairs.sort();

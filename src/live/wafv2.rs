@@ -12,7 +12,6 @@ use crate::plan::{Address, Conflict, Kind, Live};
 use crate::stack_format::model::Stack;
 use aws_sdk_wafv2::types::{Rule, Scope};
 use futures_util::future::try_join_all;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// `(name, id)` from `arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/NAME/ID`.
@@ -23,7 +22,8 @@ pub fn name_and_id(arn: &str) -> (String, String) {
     (name, id)
 }
 
-pub async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Value>> {
+/// A WAF resource's tags (one call each), as the attribute structs hold them.
+pub async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<TagMap> {
     let out = clients
         .wafv2
         .list_tags_for_resource()
@@ -31,26 +31,13 @@ pub async fn tags(clients: &Clients, arn: &str) -> anyhow::Result<Map<String, Va
         .send()
         .await
         .map_err(|e| read_err(&format!("tags of {arn}"), e))?;
-    Ok(out
-        .tag_info_for_resource()
-        .map(|t| {
-            t.tag_list()
-                .iter()
-                .filter(|t| !t.key().starts_with("aws:"))
-                .map(|t| (t.key().to_string(), Value::from(t.value())))
-                .collect()
-        })
-        .unwrap_or_default())
+    let list = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
+    Ok(super::tags_of(list.iter().map(|t| (t.key(), t.value()))))
 }
 
-/// Tags as the attribute structs hold them.
-fn tag_map(tags: &Map<String, Value>) -> TagMap {
-    tags.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
-}
-
-fn owner(stack: &Stack, tags: &Map<String, Value>) -> Option<Address> {
-    (tags.get(OWNER_STACK_TAG).and_then(Value::as_str) == Some(stack.stack.as_str())).then_some(())?;
-    Address::parse(tags.get(OWNER_ADDRESS_TAG)?.as_str()?)
+fn owner(stack: &Stack, tags: &TagMap) -> Option<Address> {
+    (tags.get(OWNER_STACK_TAG) == Some(&stack.stack)).then_some(())?;
+    Address::parse(tags.get(OWNER_ADDRESS_TAG)?)
 }
 
 /// `(name, ARN)` of every regional IP set (`ip_sets`) or web ACL, following the markers.
@@ -149,7 +136,7 @@ pub async fn read(
                 found.iter().find(|(arn, t)| name_and_id(arn).0 == wanted && owner(stack, t).is_none())
             {
                 let address = Address::new(kind, key.as_str());
-                let other = t.get(OWNER_STACK_TAG).and_then(Value::as_str);
+                let other = t.get(OWNER_STACK_TAG).map(String::as_str);
                 if other.is_none() && adopt.wants(&address) {
                     adopted.insert(arn.clone(), address);
                     continue;
@@ -163,10 +150,10 @@ pub async fn read(
             }
         }
     }
-    let member = |arn: &String, t: &Map<String, Value>| owner(stack, t).or_else(|| adopted.get(arn).cloned());
-    let owned_sets: Vec<(Address, String, Map<String, Value>)> =
+    let member = |arn: &String, t: &TagMap| owner(stack, t).or_else(|| adopted.get(arn).cloned());
+    let owned_sets: Vec<(Address, String, TagMap)> =
         sets.into_iter().filter_map(|(arn, t)| Some((member(&arn, &t)?, arn, t))).collect();
-    let owned_acls: Vec<(Address, String, Map<String, Value>)> =
+    let owned_acls: Vec<(Address, String, TagMap)> =
         acls.into_iter().filter_map(|(arn, t)| Some((member(&arn, &t)?, arn, t))).collect();
     let set_refs: BTreeMap<String, Address> = owned_sets.iter().map(|(a, arn, _)| (arn.clone(), a.clone())).collect();
 
@@ -183,7 +170,7 @@ pub async fn read(
             .map_err(|e| read_err(&format!("IP set {name}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let set = out.ip_set().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
-        let attrs = ip_set_attrs(set, tag_map(&tags)).into();
+        let attrs = ip_set_attrs(set, tags).into();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let set_refs = &set_refs;
@@ -200,7 +187,7 @@ pub async fn read(
             .map_err(|e| read_err(&format!("web ACL {name}"), e));
         let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
         let acl = out.web_acl().ok_or_else(|| anyhow::anyhow!("web ACL {name} has no body"))?;
-        let attrs = web_acl_attrs(acl, tag_map(&tags), set_refs).into();
+        let attrs = web_acl_attrs(acl, tags, set_refs).into();
         anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
     }));
     let (sets, acls) = tokio::join!(set_reads, acl_reads);
