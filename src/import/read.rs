@@ -279,7 +279,8 @@ async fn load_balancer(c: &Clients, lb: LoadBalancer) -> anyhow::Result<FoundLb>
     );
     let attributes = attributes.map_err(|e| err(&format!("reading attributes of {arn}"), e))?;
     let listeners = listeners.map_err(|e| err(&format!("reading listeners of {arn}"), e))?;
-    let listeners = try_join_all(listeners.into_iter().map(|l| listener(c, &lb, l))).await?;
+    let listeners =
+        try_join_all(listeners.into_iter().map(|l| listener(c, &lb, l))).await?.into_iter().flatten().collect();
     Ok(FoundLb {
         attributes: pairs(attributes.attributes().iter().map(|a| (a.key(), a.value()))),
         tags: tags?.remove(&arn).unwrap_or_default(),
@@ -295,14 +296,15 @@ fn pairs<'a>(items: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) ->
 
 /// A listener and its rules, read and shaped as the plan reads them (`live::elbv2::listener_reads`,
 /// `listener_attrs`, `rule_attrs`), with what each rule holds that the stack format does not.
-async fn listener(c: &Clients, lb: &LoadBalancer, listener: Listener) -> anyhow::Result<FoundListener> {
+/// A listener deleted while import reads it is left out, as the plan leaves it out.
+async fn listener(c: &Clients, lb: &LoadBalancer, listener: Listener) -> anyhow::Result<Option<FoundListener>> {
     use crate::live::elbv2;
     let kind = lb.r#type().map_or("application", |t| t.as_str());
     // A network TCP listener's idle timeout is the one listener attribute the stack format has.
     let with_attributes = kind == "network" && listener.protocol().is_some_and(|p| p.as_str() == "TCP");
-    let reads = elbv2::listener_reads(c, &listener, kind, with_attributes)
-        .await
-        .map_err(|e| anyhow::anyhow!("reading listener {}: {e}", listener.listener_arn().unwrap_or_default()))?;
+    let Some(reads) = crate::live::skip_gone(elbv2::listener_reads(c, &listener, kind, with_attributes).await)? else {
+        return Ok(None);
+    };
     // Import refers by ARN; the keys are given when the stack is written.
     let by_arn = std::collections::HashMap::new();
     let lb_address =
@@ -317,7 +319,7 @@ async fn listener(c: &Clients, lb: &LoadBalancer, listener: Listener) -> anyhow:
         .map(|r| (elbv2::rule_attrs(r, &by_arn), elbv2::left_out(r)))
         .collect();
     rules.sort_by_key(|(r, _)| r.priority.unwrap_or(i64::MAX));
-    Ok(FoundListener { attrs, rules })
+    Ok(Some(FoundListener { attrs, rules }))
 }
 
 /// The target groups by ARN, read as the plan reads them (`live::elbv2::read_target_group`).
