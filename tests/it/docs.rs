@@ -1,6 +1,6 @@
 //! The README and the guide are tested like code: every whole stack they show validates, every
 //! `lbstack` command they show names a real subcommand and real flags, and every relative link
-//! points at a file that exists.
+//! points at a file that exists; every path the architecture page names exists.
 
 use crate::support::{lbstack, repo_root};
 use std::collections::BTreeMap;
@@ -176,4 +176,30 @@ fn regex_lite_links(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The contributor's map names files and folders; each named by a path (one with a `/`, not a
+/// `<service>` pattern) exists, under the repository, one of the crates' `src/`, or the folder
+/// its table row is about.
+#[test]
+fn every_path_the_architecture_page_names_exists() {
+    let root = repo_root();
+    let text = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+    let bases = [root.clone(), root.join("src"), root.join("crates/lbstack-core/src")];
+    let (mut named, mut missing) = (0, Vec::new());
+    for line in text.lines() {
+        let quoted: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
+        let row = line.starts_with("| `").then(|| quoted.first().copied()).flatten().filter(|r| r.ends_with('/'));
+        for path in quoted.into_iter().filter(|t| {
+            t.contains('/') && !t.contains(['<', '*', ' ', ':']) && (t.ends_with(".rs") || t.ends_with('/'))
+        }) {
+            named += 1;
+            let under_row = row.is_some_and(|r| root.join(r).join(path).exists());
+            if !under_row && !bases.iter().any(|b| b.join(path).exists()) {
+                missing.push(path);
+            }
+        }
+    }
+    assert!(named > 40, "the page names fewer paths than it did: {named}");
+    assert!(missing.is_empty(), "docs/architecture.md names paths that do not exist: {missing:?}");
 }
