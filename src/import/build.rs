@@ -1,4 +1,5 @@
-//! AWS descriptions into the stack format (pure). Every resource keeps its AWS name (`name:`), so
+//! The plan's structs (and, for names, ids and what the structs do not hold, AWS's descriptions)
+//! into the stack format (pure). Every resource keeps its AWS name (`name:`), so
 //! `--adopt-all` finds it; values equal to AWS's defaults are left out; resources refer to each
 //! other by key where both are imported, by id or ARN otherwise.
 

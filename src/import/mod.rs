@@ -2,10 +2,10 @@
 //! already run, so they come under a stack with `--adopt-all` and plan to nothing but the tags
 //! adoption adds. It only reads: it never tags, changes or deletes anything in AWS.
 //!
-//! Reads are in `read.rs` (by name or ARN, the way an operator names what they run), the stack
-//! format is built in `build.rs` (pure: AWS descriptions in, stack values out, AWS's defaults
-//! left out, references by key wherever the referenced resource is imported too) and written as
-//! YAML by `emit.rs`.
+//! Reads are in `read.rs` (found by name, ARN or tag, the way an operator names what they run;
+//! read and shaped by the plan's own readers, `live::*`), the stack format is built in `build.rs`
+//! (pure: the plan's structs in, stack values out, AWS's defaults left out, references by key
+//! wherever the referenced resource is imported too) and written as YAML by `emit.rs`.
 
 mod build;
 pub mod emit;

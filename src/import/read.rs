@@ -1,7 +1,9 @@
 //! What `import` reads: the load balancers and groups asked for by name, ARN or tag, and
 //! everything they use (listeners, rules, target groups, security groups, launch templates,
-//! policies, scheduled actions, the alarms that drive the policies). Independent reads run
-//! together; lists follow every page.
+//! policies, scheduled actions, the alarms that drive the policies). What a resource has beyond
+//! its description is read, and shaped into the struct a plan compares, by the plan's readers
+//! (`live::elbv2::listener_reads`, `live::autoscaling::group_reads`, the `*_attrs` conversions).
+//! Independent reads run together; lists follow every page.
 
 use crate::aws_error::err;
 use crate::live::Clients;
