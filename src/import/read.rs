@@ -579,18 +579,8 @@ async fn waf(
             .map(|a| async move { anyhow::Ok((a.clone(), waf_tags(crate::live::wafv2::tags(c, a.arn()).await?))) }),
     );
     let set_reads = try_join_all(set_arns.iter().map(|arn| async move {
-        let (name, id) = crate::live::wafv2::name_and_id(arn);
-        let out = c
-            .wafv2
-            .get_ip_set()
-            .name(&name)
-            .id(&id)
-            .scope(aws_sdk_wafv2::types::Scope::Regional)
-            .send()
-            .await
-            .map_err(|e| err(&format!("reading IP set {name}"), e))?;
-        let set = out.ip_set().cloned().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
-        anyhow::Ok((set, waf_tags(crate::live::wafv2::tags(c, arn).await?)))
+        let (set, tags) = tokio::try_join!(crate::live::wafv2::read_ip_set(c, arn), crate::live::wafv2::tags(c, arn))?;
+        anyhow::Ok((set, waf_tags(tags)))
     }));
     let (acls, sets) = tokio::join!(acl_reads, set_reads);
     Ok((acls?, sets?))

@@ -158,20 +158,9 @@ pub async fn read(
     let set_refs: BTreeMap<String, Address> = owned_sets.iter().map(|(a, arn, _)| (arn.clone(), a.clone())).collect();
 
     let set_reads = try_join_all(owned_sets.into_iter().map(|(address, arn, tags)| async move {
-        let (name, id) = name_and_id(&arn);
-        let got = clients
-            .wafv2
-            .get_ip_set()
-            .name(&name)
-            .id(&id)
-            .scope(Scope::Regional)
-            .send()
-            .await
-            .map_err(|e| read_err(&format!("IP set {name}"), e));
-        let Some(out) = skip_gone(got)? else { return anyhow::Ok(None) };
-        let set = out.ip_set().ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))?;
-        let attrs = ip_set_attrs(set, tags).into();
-        anyhow::Ok(Some(Live { address, id: arn, name, attrs }))
+        let Some(set) = skip_gone(read_ip_set(clients, &arn).await)? else { return anyhow::Ok(None) };
+        let name = name_and_id(&arn).0;
+        anyhow::Ok(Some(Live { address, id: arn, name, attrs: ip_set_attrs(&set, tags).into() }))
     }));
     let set_refs = &set_refs;
     let acl_reads = try_join_all(owned_acls.into_iter().map(|(address, arn, tags)| async move {
@@ -194,6 +183,21 @@ pub async fn read(
     let mut out: Vec<Live> = sets?.into_iter().flatten().collect();
     out.extend(acls?.into_iter().flatten());
     Ok((out, conflicts))
+}
+
+/// A regional IP set by ARN; one deleted meanwhile is `Gone`. The plan's read, and import's.
+pub async fn read_ip_set(clients: &Clients, arn: &str) -> anyhow::Result<aws_sdk_wafv2::types::IpSet> {
+    let (name, id) = name_and_id(arn);
+    let out = clients
+        .wafv2
+        .get_ip_set()
+        .name(&name)
+        .id(&id)
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .map_err(|e| read_err(&format!("IP set {name}"), e))?;
+    out.ip_set.ok_or_else(|| anyhow::anyhow!("IP set {name} has no body"))
 }
 
 /// An IP set as its struct: the plan's reader, and import's.
