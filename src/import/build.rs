@@ -1223,7 +1223,7 @@ impl Builder<'_> {
                 })
                 .collect();
             t.insert("steps".into(), Value::from(steps));
-            put(&mut t, "aggregation", json!(Some(&st.aggregation).filter(|a| *a != "Average")));
+            put(&mut t, "aggregation", json!(Some(&st.aggregation).filter(|a| *a != defaults::STATISTIC)));
             put(&mut t, "min_adjustment_magnitude", json!(st.min_adjustment_magnitude));
             put(&mut t, "warmup", json!(p.warmup.flatten()));
             m.insert("step".into(), Value::Object(t));
@@ -1293,7 +1293,7 @@ impl Builder<'_> {
         let mut one = Map::new();
         one.insert("namespace".into(), json!(c.namespace));
         one.insert("name".into(), json!(c.name));
-        if let Some(s) = c.statistic.as_deref().filter(|s| *s != "Average") {
+        if let Some(s) = c.statistic.as_deref().filter(|s| *s != defaults::STATISTIC) {
             one.insert("statistic".into(), Value::from(s));
         }
         put(&mut one, "dimensions", Value::Object(dims));
@@ -1403,8 +1403,8 @@ impl Builder<'_> {
         // Always written: the default depends on the dimensions, and the file is clearer with it.
         m.insert("namespace".into(), json!(a.namespace));
         put(&mut m, "dimensions", Value::Object(dims));
-        put(&mut m, "statistic", json!(a.statistic.filter(|s| s != "Average")));
-        put(&mut m, "period", json!(a.period.filter(|p| *p != 60)));
+        put(&mut m, "statistic", json!(a.statistic.filter(|s| s != defaults::STATISTIC)));
+        put(&mut m, "period", json!(a.period.filter(|p| *p != i64::from(defaults::ALARM_PERIOD))));
         put(&mut m, "evaluation_periods", json!(Some(a.evaluation_periods).filter(|p| *p > 1)));
         put(&mut m, "datapoints_to_alarm", json!(a.datapoints_to_alarm.filter(|d| *d != a.evaluation_periods)));
         m.insert("threshold".into(), json!(a.threshold));

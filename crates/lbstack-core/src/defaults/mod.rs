@@ -34,6 +34,11 @@ pub const AUTH_SESSION_TIMEOUT: u32 = 604_800;
 pub const AUTH_DEFAULTS: [(&str, &str); 3] =
     [("scope", AUTH_SCOPE), ("session_cookie", AUTH_SESSION_COOKIE), ("on_unauthenticated", AUTH_ON_UNAUTHENTICATED)];
 
+/// The statistic of an alarm or custom metric that names none, and a step policy's
+/// `MetricAggregationType`.
+pub const STATISTIC: &str = "Average";
+/// An alarm's period when the stack names none (the stack format's choice; AWS requires one).
+pub const ALARM_PERIOD: u32 = 60;
 /// A lifecycle hook's `HeartbeatTimeout`, in seconds, and its `DefaultResult`.
 pub const HOOK_HEARTBEAT: u32 = 3600;
 pub const HOOK_DEFAULT_RESULT: &str = "ABANDON";

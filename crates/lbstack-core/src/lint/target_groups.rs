@@ -26,7 +26,11 @@ pub const SLOW_FAILURE_DETECTION: Rule = rule(
             let interval = hc.interval.unwrap_or_else(|| {
                 crate::defaults::health_check_timing(tg.protocol, tg.target_type, HealthCheckProtocol::Tcp).0
             });
-            let unhealthy = hc.unhealthy_threshold.unwrap_or(2);
+            // AWS's threshold for the protocol; a Lambda target's check, off by default, uses 2 too.
+            let unhealthy = hc.unhealthy_threshold.unwrap_or_else(|| {
+                let aws = crate::defaults::health_check(tg.protocol, tg.target_type).unhealthy_threshold;
+                aws.and_then(|n| u32::try_from(n).ok()).unwrap_or(2)
+            });
             if interval * unhealthy > 60 {
                 out.fire(
                     health_check_at(k, tg),

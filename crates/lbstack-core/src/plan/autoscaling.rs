@@ -585,7 +585,7 @@ fn policy(s: &Stack, key: &str, p: &ScalingPolicy) -> Desired {
         attrs.r#type = "StepScaling".into();
         attrs.step = Some(StepScaling {
             adjustment_type: Some(adjustment(st.adjustment_type).into()),
-            aggregation: st.aggregation.clone().unwrap_or_else(|| "Average".into()),
+            aggregation: st.aggregation.clone().unwrap_or_else(|| defaults::STATISTIC.into()),
             min_adjustment_magnitude: st.min_adjustment_magnitude.map(i64::from),
             steps: steps
                 .iter()
@@ -721,7 +721,7 @@ fn alarm_queries(s: &Stack, a: &Alarm) -> Vec<Query> {
         namespace: Some(namespace_for(s, namespace, m, d)),
         metric: Some(m.into()),
         dimensions: Some(alarm_dimensions(d)),
-        statistic: Some(statistic.clone().unwrap_or_else(|| "Average".into())),
+        statistic: Some(statistic.clone().unwrap_or_else(|| defaults::STATISTIC.into())),
         period: Some(i64::from(period)),
         returned,
     };
@@ -782,7 +782,7 @@ fn alarm(s: &Stack, key: &str, a: &Alarm) -> Desired {
     let attrs = AlarmAttrs {
         namespace: metric.map(|m| namespace_for(s, &a.namespace, m, &a.dimensions)),
         metric: metric.map(str::to_string),
-        statistic: metric.map(|_| a.statistic.clone().unwrap_or_else(|| "Average".into())),
+        statistic: metric.map(|_| a.statistic.clone().unwrap_or_else(|| defaults::STATISTIC.into())),
         dimensions: if plain { alarm_dimensions(&a.dimensions) } else { Vec::new() },
         period: metric.map(|_| i64::from(a.period)),
         queries: alarm_queries(s, a),

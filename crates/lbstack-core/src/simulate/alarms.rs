@@ -68,7 +68,7 @@ impl<'a> AlarmModel<'a> {
         let periods = (t + 1) / self.period;
         let n = self.alarm.evaluation_periods as usize;
         let m = self.alarm.datapoints_to_alarm.unwrap_or(self.alarm.evaluation_periods) as usize;
-        let stat = self.alarm.statistic.as_deref().unwrap_or("Average");
+        let stat = self.alarm.statistic.as_deref().unwrap_or(crate::defaults::STATISTIC);
         let points: Vec<f64> = (periods.saturating_sub(n)..periods)
             .map(|k| statistic(stat, &series[k * self.period..(k + 1) * self.period]))
             .collect();

@@ -2289,7 +2289,7 @@ pub struct CustomMetric {
 }
 
 fn average() -> String {
-    "Average".into()
+    crate::defaults::STATISTIC.into()
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -2524,7 +2524,7 @@ pub struct Alarm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistic: Option<String>,
     /// Seconds: 10, 30, or a multiple of 60.
-    #[serde(default = "sixty")]
+    #[serde(default = "alarm_period")]
     pub period: u32,
     #[serde(default = "one")]
     #[schemars(range(min = 1))]
@@ -2559,8 +2559,8 @@ pub struct Alarm {
     pub tags: Tags,
 }
 
-fn sixty() -> u32 {
-    60
+fn alarm_period() -> u32 {
+    crate::defaults::ALARM_PERIOD
 }
 fn one() -> u32 {
     1
