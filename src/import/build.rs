@@ -1875,4 +1875,148 @@ mod tests {
             })
         );
     }
+
+    /// A TLS listener and an HTTPS one with mutual TLS come through the plan's struct: the
+    /// default certificate first, AWS's policy and ALPN defaults left out, the trust store by ARN.
+    #[test]
+    fn listeners_are_written_from_the_plan_struct() {
+        use aws_sdk_elasticloadbalancingv2::types as elb;
+        let found = Found::default();
+        let mut b = builder(&found);
+        b.keys.give("target_groups", "arn:tg/api", "api");
+        let lb = crate::plan::Address::new(crate::plan::Kind::LoadBalancer, "edge");
+        let forward =
+            elb::Action::builder().r#type(elb::ActionTypeEnum::Forward).target_group_arn("arn:tg/api").build();
+        let cert =
+            |arn: &str, default: bool| elb::Certificate::builder().certificate_arn(arn).is_default(default).build();
+        let tls = elb::Listener::builder()
+            .port(8443)
+            .protocol(elb::ProtocolEnum::Tls)
+            .ssl_policy(defaults::SSL_POLICY)
+            .certificates(cert("arn:cert/a", true))
+            .alpn_policy("HTTP2Only")
+            .default_actions(forward.clone())
+            .build();
+        let listed = [cert("arn:cert/a", true), cert("arn:cert/b", false)];
+        let attrs = crate::live::elbv2::listener_attrs(&lb, "network", &tls, &listed, None, &Default::default());
+        let (key, written) = b.listener("edge", "network", &FoundListener { attrs, rules: Vec::new() });
+        assert_eq!(key, "tls-8443");
+        assert_eq!(
+            written,
+            json!({
+                "port": 8443, "protocol": "TLS",
+                "certificates": ["arn:cert/a", "arn:cert/b"],
+                "alpn_policy": "HTTP2Only",
+                "default_action": { "forward": "api" }
+            })
+        );
+        let mtls = elb::MutualAuthenticationAttributes::builder()
+            .mode("verify")
+            .trust_store_arn("arn:truststore/corp")
+            .ignore_client_certificate_expiry(false)
+            .build();
+        let https = elb::Listener::builder()
+            .port(443)
+            .protocol(elb::ProtocolEnum::Https)
+            .ssl_policy("ELBSecurityPolicy-FS-1-2-Res-2020-10")
+            .certificates(cert("arn:cert/a", true))
+            .mutual_authentication(mtls)
+            .default_actions(forward)
+            .build();
+        let attrs = crate::live::elbv2::listener_attrs(&lb, "application", &https, &[], None, &Default::default());
+        let (key, written) = b.listener("edge", "application", &FoundListener { attrs, rules: Vec::new() });
+        assert_eq!(key, "https");
+        assert_eq!(
+            written,
+            json!({
+                "port": 443, "protocol": "HTTPS",
+                "certificates": ["arn:cert/a"],
+                "ssl_policy": "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+                "mutual_authentication": { "mode": "verify", "trust_store": "arn:truststore/corp" },
+                "default_action": { "forward": "api" }
+            })
+        );
+    }
+
+    /// A web ACL comes through the plan's struct: managed groups with their vendor when not AWS,
+    /// rate limits without AWS's window, IP sets by key, countries; AWS's defaults left out.
+    #[test]
+    fn a_web_acl_is_written_from_the_plan_struct() {
+        use aws_sdk_wafv2::types as waf;
+        let found = Found::default();
+        let mut b = builder(&found);
+        b.keys.give("ip_sets", "arn:ipset/blocked/1", "blocked");
+        let visibility = waf::VisibilityConfig::builder()
+            .sampled_requests_enabled(true)
+            .cloud_watch_metrics_enabled(false)
+            .metric_name("edge")
+            .build()
+            .unwrap();
+        let rule = |name: &str, priority: i32, statement: waf::Statement| {
+            waf::Rule::builder()
+                .name(name)
+                .priority(priority)
+                .statement(statement)
+                .visibility_config(visibility.clone())
+        };
+        let block = waf::RuleAction::builder().block(waf::BlockAction::builder().build()).build();
+        let count = waf::RuleAction::builder().count(waf::CountAction::builder().build()).build();
+        let managed = waf::ManagedRuleGroupStatement::builder().vendor_name("F5").name("Bots").build().unwrap();
+        let rate = waf::RateBasedStatement::builder()
+            .limit(2000)
+            .evaluation_window_sec(300)
+            .aggregate_key_type(waf::RateBasedStatementAggregateKeyType::ForwardedIp)
+            .build()
+            .unwrap();
+        let ip_set = waf::IpSetReferenceStatement::builder().arn("arn:ipset/blocked/1").build().unwrap();
+        let geo = waf::GeoMatchStatement::builder().country_codes(waf::CountryCode::Ru).build();
+        let acl = waf::WebAcl::builder()
+            .name("edge")
+            .id("1")
+            .arn("arn:webacl/edge/1")
+            .default_action(waf::DefaultAction::builder().allow(waf::AllowAction::builder().build()).build())
+            .visibility_config(visibility.clone())
+            .rules(
+                rule("bots", 0, waf::Statement::builder().managed_rule_group_statement(managed).build())
+                    .override_action(waf::OverrideAction::builder().count(waf::CountAction::builder().build()).build())
+                    .build()
+                    .unwrap(),
+            )
+            .rules(
+                rule("flood", 1, waf::Statement::builder().rate_based_statement(rate).build())
+                    .action(block.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .rules(
+                rule("deny", 2, waf::Statement::builder().ip_set_reference_statement(ip_set).build())
+                    .action(block)
+                    .build()
+                    .unwrap(),
+            )
+            .rules(
+                rule("watch", 3, waf::Statement::builder().geo_match_statement(geo).build())
+                    .action(count)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let tags = vec![("team".to_string(), "edge".to_string())];
+        assert_eq!(
+            b.web_acl(&acl, &tags),
+            json!({
+                "name": "edge",
+                "default_action": "allow",
+                "rules": [
+                    { "name": "bots", "priority": 0, "override_action": "count", "managed": { "name": "Bots", "vendor": "F5" } },
+                    { "name": "flood", "priority": 1, "rate_limit": { "limit": 2000, "aggregate_by": "forwarded_ip" } },
+                    { "name": "deny", "priority": 2, "ip_set": "blocked" },
+                    { "name": "watch", "priority": 3, "action": "count", "geo": ["RU"] }
+                ],
+                "metrics": false,
+                "tags": { "team": "edge" }
+            })
+        );
+    }
 }
