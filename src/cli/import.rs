@@ -74,8 +74,13 @@ pub(super) async fn run_import(args: &ImportArgs, ui: Ui) -> Outcome {
         .counts
         .iter()
         .map(|(section, n)| {
-            let noun = crate::kinds::Kind::of_section(section).map_or(section.as_str(), |k| k.noun());
-            format!("{n} {noun}{}", if *n == 1 { "" } else { "s" })
+            let kind = crate::kinds::Kind::of_section(section);
+            let noun = match kind {
+                Some(k) if *n != 1 => k.nouns(),
+                Some(k) => k.noun().to_string(),
+                None => section.clone(),
+            };
+            format!("{n} {noun}")
         })
         .collect();
     let target = args.out.as_ref().map_or("the file".to_string(), |p| p.display().to_string());

@@ -425,6 +425,15 @@ kinds! {
 }
 
 impl Kind {
+    /// How messages name several: `target groups`, `scaling policies`.
+    pub fn nouns(self) -> String {
+        let noun = self.noun();
+        match noun.strip_suffix('y') {
+            Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
+            _ => format!("{noun}s"),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
@@ -462,6 +471,16 @@ impl Kind {
 #[cfg(test)]
 mod tests {
     use super::Kind;
+
+    #[test]
+    fn several_of_a_kind_are_named_in_english() {
+        assert_eq!(Kind::ScalingPolicy.nouns(), "scaling policies");
+        assert_eq!(Kind::TargetGroup.nouns(), "target groups");
+        assert_eq!(Kind::WebAclAssociation.nouns(), format!("{}s", Kind::WebAclAssociation.noun()));
+        for k in Kind::ALL {
+            assert!(!k.nouns().ends_with("ys"), "{}", k.nouns());
+        }
+    }
 
     #[test]
     fn names_and_sections_are_unique_and_round_trip() {

@@ -19,7 +19,7 @@ impl V<'_> {
         }
         let others = kind.declared(self.s).into_iter().filter(|k| self.s.given_name(kind, k) == Some(name)).count();
         if others > 1 {
-            self.err(pointer, format!("two {}s of the stack are named `{}`", kind.noun(), truncate(name)), "");
+            self.err(pointer, format!("two {} of the stack are named `{}`", kind.nouns(), truncate(name)), "");
         }
     }
 

@@ -49,6 +49,12 @@ impl Kind {
             Kind::Of(k) => k.noun(),
         }
     }
+    fn nouns(self) -> String {
+        match self {
+            Kind::SubnetGroup => "subnet groups".into(),
+            Kind::Of(k) => k.nouns(),
+        }
+    }
     fn section(self) -> &'static str {
         match self {
             Kind::SubnetGroup => "network.subnet_groups",
@@ -137,7 +143,7 @@ impl<'a> V<'a> {
                 match did_you_mean(name, &known) {
                     Some(s) => format!("did you mean the {} `{s}`?", kind.noun()),
                     None if known.is_empty() => format!("declare a {} under `{}`", kind.noun(), kind.section()),
-                    None => format!("{}s of this stack: {}", kind.noun(), known.join(", ")),
+                    None => format!("{} of this stack: {}", kind.nouns(), known.join(", ")),
                 },
             ),
             None => (
@@ -145,9 +151,9 @@ impl<'a> V<'a> {
                 match did_you_mean(name, &known) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if known.is_empty() => {
-                        format!("the stack declares no {}s; add one under `{}`", kind.noun(), kind.section())
+                        format!("the stack declares no {}; add one under `{}`", kind.nouns(), kind.section())
                     }
-                    None => format!("{}s of this stack: {}", kind.noun(), known.join(", ")),
+                    None => format!("{} of this stack: {}", kind.nouns(), known.join(", ")),
                 },
             ),
         };
@@ -389,7 +395,7 @@ impl<'a> V<'a> {
                     self.err(&pointer, format!("`{}` is not {article} {} name", truncate(name), kind.noun()), why);
                 }
                 if kind.declared(self.s).iter().filter(|k| self.s.given_name(kind, k) == Some(name)).count() > 1 {
-                    self.err(&pointer, format!("two {}s of the stack are named `{}`", kind.noun(), truncate(name)), "");
+                    self.err(&pointer, format!("two {} of the stack are named `{}`", kind.nouns(), truncate(name)), "");
                 }
             }
         }
