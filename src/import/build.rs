@@ -1130,7 +1130,7 @@ impl Builder<'_> {
                     })
                     .filter_map(|e| serde_json::to_value(e).ok())
                     .collect();
-                let topic = n.topic.as_str();
+                let topic = self.keys.or_id(n.topic.as_str());
                 if events.len() == 4 { json!({ "topic": topic }) } else { json!({ "topic": topic, "events": events }) }
             })
             .collect();
@@ -1850,6 +1850,8 @@ mod tests {
         };
         let mut b = builder(&found);
         b.keys.give("launch_templates", "lt-1", "web");
+        // The topic is imported too: the group names it by key, as the plan links it.
+        b.keys.give("topics", "arn:aws:sns:eu-west-1:1:ops", "ops");
         let written = b.group(&found.groups[0]);
         assert_eq!(
             written,
@@ -1870,7 +1872,7 @@ mod tests {
                     }
                 },
                 "warm_pool": { "min_size": 1, "state": "hibernated" },
-                "notifications": [{ "topic": "arn:aws:sns:eu-west-1:1:ops", "events": ["launch_error"] }],
+                "notifications": [{ "topic": "ops", "events": ["launch_error"] }],
                 "tags": { "team": "web" }
             })
         );
