@@ -6,6 +6,7 @@ AWS behaviour it restores; everything else is moto as pinned in requirements-mot
 
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -16,7 +17,7 @@ from datetime import datetime, timezone
 
 from moto.acm.models import AWSCertificateManagerBackend
 from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
-from moto.autoscaling.models import AutoScalingBackend, LifecycleHook
+from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup, LifecycleHook
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 from moto.core.types import Base64EncodedString
@@ -445,6 +446,26 @@ def disable_metrics_collection(self):
     unwanted = self._get_param("Metrics") or _GROUP_METRICS
     group.metrics = [m for m in group.metrics if m not in unwanted]
     return ActionResult({})
+
+
+# A mixed-instances group launches its whole desired capacity, On-Demand and Spot together (EC2
+# Auto Scaling user guide, "Auto Scaling groups with multiple instance types and purchase
+# options"). moto rounded the two shares down apart: a base of 1 and 50 % On-Demand above it made
+# 1 + int(0.5) + int(0.5) = 1 instance of 2, so the group never reached its size. The first
+# override's weight counts, as moto assumes the prioritized strategy.
+_set_desired_capacity = FakeAutoScalingGroup.set_desired_capacity
+
+
+def set_desired_capacity(self, new_capacity):
+    _set_desired_capacity(self, new_capacity)
+    overrides = ((self.mixed_instances_policy or {}).get("LaunchTemplate") or {}).get("Overrides") or []
+    if not overrides:
+        return
+    weight = str(overrides[0].get("WeightedCapacity", "1"))
+    weight = int(weight) if weight.isdigit() and int(weight) > 0 else 1
+    missing = math.ceil((self.desired_capacity or 0) / weight) - len(self.active_instances())
+    if missing > 0:
+        self.replace_autoscaling_group_instances(missing, self.get_propagated_tags())
 
 
 # Instance refreshes (moto has none). A refresh replaces the instances that were in the group when
@@ -982,6 +1003,7 @@ AutoScalingResponse.start_instance_refresh = start_instance_refresh
 AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
 AutoScalingResponse.enable_metrics_collection = enable_metrics_collection
+FakeAutoScalingGroup.set_desired_capacity = set_desired_capacity
 AutoScalingResponse.disable_metrics_collection = disable_metrics_collection
 AutoScalingResponse.put_lifecycle_hook = put_lifecycle_hook
 AutoScalingResponse.put_notification_configuration = put_notification_configuration

@@ -820,3 +820,54 @@ async fn a_lambda_target_needs_its_invoke_permission_first() {
     c.elbv2.register_targets().target_group_arn(&tg).targets(target).send().await.expect("registered once permitted");
     c.elbv2.delete_target_group().target_group_arn(&tg).send().await.unwrap();
 }
+
+/// A mixed-instances group launches its whole desired capacity, On-Demand and Spot together,
+/// whatever the split (moto rounded the shares down apart and launched 1 of 2).
+#[tokio::test]
+async fn a_mixed_instances_group_launches_its_whole_capacity() {
+    use aws_sdk_autoscaling::types as asg;
+    let c = lbstack::live::Clients::new(&emulator_config().await);
+    let name = crate::support::unique("mixed");
+    let (subnets, _) = network(&c).await;
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
+    let lt =
+        c.ec2.create_launch_template().launch_template_name(&name).launch_template_data(data).send().await.unwrap();
+    let lt = lt.launch_template().unwrap().launch_template_id().unwrap().to_string();
+    let overrides = |t: &str| asg::LaunchTemplateOverrides::builder().instance_type(t).build();
+    let policy = asg::MixedInstancesPolicy::builder()
+        .launch_template(
+            asg::LaunchTemplate::builder()
+                .launch_template_specification(
+                    asg::LaunchTemplateSpecification::builder().launch_template_id(&lt).build(),
+                )
+                .overrides(overrides("m7g.large"))
+                .overrides(overrides("m6g.large"))
+                .build(),
+        )
+        .instances_distribution(
+            asg::InstancesDistribution::builder()
+                .on_demand_base_capacity(1)
+                .on_demand_percentage_above_base_capacity(50)
+                .build(),
+        )
+        .build();
+    c.autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&name)
+        .min_size(2)
+        .max_size(6)
+        .vpc_zone_identifier(subnets.join(","))
+        .mixed_instances_policy(policy)
+        .send()
+        .await
+        .unwrap();
+    let count = || async {
+        let out = c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&name).send().await.unwrap();
+        out.auto_scaling_groups()[0].instances().len()
+    };
+    assert_eq!(count().await, 2);
+    c.autoscaling.set_desired_capacity().auto_scaling_group_name(&name).desired_capacity(5).send().await.unwrap();
+    assert_eq!(count().await, 5);
+    c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(true).send().await.unwrap();
+    c.ec2.delete_launch_template().launch_template_id(&lt).send().await.unwrap();
+}
