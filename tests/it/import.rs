@@ -792,3 +792,85 @@ async fn the_reference_stack_round_trips_through_import() {
     crate::support::destroy_converges(&c, &green).await;
     crate::support::drop_zone(&c, &zone).await;
 }
+
+/// A group with what the reference stack lacks (mixed instances, lifecycle hooks, a warm pool,
+/// notifications to a topic, instance maintenance, suspended processes, every metric) is applied,
+/// forgotten, imported by name, and adopted with nothing but tags changing; it then re-plans empty.
+#[tokio::test]
+async fn a_group_with_hooks_a_warm_pool_and_notifications_round_trips_through_import() {
+    let c = clients().await;
+    let name = unique("grp");
+    let stack = crate::support::load(&format!(
+        r#"
+version: 1
+stack: {name}
+network: {{vpc: default}}
+security_groups:
+  app: {{ingress: [{{ports: 8080, cidrs: [10.0.0.0/8]}}]}}
+target_groups:
+  app: {{protocol: HTTP, port: 8080, health_check: {{path: /health}}}}
+load_balancers:
+  front: {{listeners: {{http: {{port: 80, protocol: HTTP, default_action: {{forward: app}}}}}}}}
+launch_templates:
+  worker: {{image: ami-12c6146b, instance_type: m7g.large, security_groups: [app]}}
+topics:
+  ops: {{display_name: Ops}}
+autoscaling_groups:
+  workers:
+    min: 2
+    max: 6
+    launch_template: worker
+    target_groups: [app]
+    mixed_instances: {{types: [m7g.large, m6g.large], on_demand_base: 1, on_demand_percentage: 50}}
+    health_check: {{type: elb, grace_period: 120}}
+    metrics: all
+    lifecycle_hooks:
+      drain: {{transition: terminate, heartbeat: 600, default_result: continue}}
+    warm_pool: {{min_size: 1, state: hibernated, reuse_on_scale_in: true}}
+    notifications:
+      - {{topic: ops, events: [launch_error, terminate_error]}}
+    instance_maintenance: {{min_healthy_percentage: 90, max_healthy_percentage: 120}}
+    suspended_processes: [AZRebalance]
+    tags: {{team: workers}}
+scaling_policies:
+  cpu: {{group: workers, target_tracking: {{metric: cpu, target: 55}}}}
+"#
+    ));
+    crate::support::apply_converges(&c, &stack).await;
+    let (_, live) = lbstack::live::read(&c, &stack).await.unwrap();
+    // The load balancer stays in the first stack: the group brings its target group, not the
+    // load balancer forwarding to it.
+    use lbstack::plan::Kind;
+    let leaving: Vec<String> = live
+        .resources
+        .iter()
+        .filter(|r| !matches!(r.address.kind, Kind::ScalingPolicy | Kind::LoadBalancer | Kind::Listener))
+        .map(|r| r.address.to_string())
+        .collect();
+    let targets = lbstack::ops::forgettable(&live, &leaving).unwrap();
+    lbstack::ops::forget(&c, &stack, &targets).await.unwrap();
+
+    let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-workers")]);
+    let copy = crate::support::load(&written);
+    let group = copy.autoscaling_groups.values().next().expect("the group is written");
+    assert_eq!(group.lifecycle_hooks.len(), 1, "{written}");
+    assert!(group.warm_pool.is_some() && group.mixed_instances.is_some(), "{written}");
+    assert_eq!(copy.topics.len(), 1, "the topic the group notifies comes along:\n{written}");
+    let planned = lbstack::ops::plan_adopting(&c, &copy, false, &Adopt::All).await.unwrap().plan;
+    let shown = lbstack::plan::render::human(&planned, false);
+    for change in &planned.changes {
+        let paths: Vec<&str> = change.diffs.iter().map(|d| d.path.as_str()).collect();
+        assert!(
+            matches!(change.action, lbstack::plan::Action::Update | lbstack::plan::Action::NoOp)
+                && paths.iter().all(|p| p.starts_with("tags")),
+            "{}: {paths:?}\n{shown}\n{written}",
+            change.address
+        );
+    }
+    assert!(!lbstack::ops::apply(&c, &copy, &planned, 8, |_| {}).await.failed());
+    let again = crate::support::plan(&c, &copy).await;
+    assert!(!again.has_changes(), "{}\n{written}", lbstack::plan::render::human(&again, false));
+    // The load balancer first: its listener uses the target group the copy now owns.
+    crate::support::destroy_converges(&c, &stack).await;
+    crate::support::destroy_converges(&c, &copy).await;
+}
