@@ -643,6 +643,33 @@ def _group_in_use(request):
         raise Refusal("ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances or pending Spot instance request(s) still in the group.")
 
 
+def _requests_spot(group):
+    template = getattr(group, "ec2_launch_template", None)
+    if template is None:
+        return False
+    try:
+        data = template.get_version(group.launch_template_version).data or {}
+    except Exception:
+        return False
+    return (data.get("InstanceMarketOptions") or {}).get("MarketType") == "spot"
+
+
+@rule("warm_pool_on_demand", "autoscaling", "PutWarmPool", "UpdateAutoScalingGroup")
+def _warm_pool_on_demand(request):
+    # API reference, PutWarmPool: "This operation cannot be called on an Auto Scaling group that
+    # has a mixed instances policy or a launch template or launch configuration that requests Spot
+    # Instances" (ValidationError); nor does a group with a warm pool take a mixed instances policy.
+    group = request.autoscaling().autoscaling_groups.get(request.get("AutoScalingGroupName"))
+    if group is None:
+        return
+    if request.operation == "PutWarmPool":
+        refused = group.mixed_instances_policy or _requests_spot(group)
+    else:
+        refused = request.get("MixedInstancesPolicy") and getattr(group, "warm_pool", None) is not None
+    if refused:
+        raise Refusal("ValidationError", "You can't add a warm pool to an Auto Scaling group that has a mixed instances policy or a launch template or launch configuration that requests Spot Instances.")
+
+
 @rule("scaling_quotas", "autoscaling", "PutScalingPolicy", "PutScheduledUpdateGroupAction", "PutLifecycleHook")
 def _scaling_quotas(request):
     # EC2 Auto Scaling quotas: 50 scaling policies, 125 scheduled actions and 50 lifecycle hooks

@@ -822,7 +822,8 @@ async fn a_lambda_target_needs_its_invoke_permission_first() {
 }
 
 /// A mixed-instances group launches its whole desired capacity, On-Demand and Spot together,
-/// whatever the split (moto rounded the shares down apart and launched 1 of 2).
+/// whatever the split (moto rounded the shares down apart and launched 1 of 2), and takes no warm
+/// pool.
 #[tokio::test]
 async fn a_mixed_instances_group_launches_its_whole_capacity() {
     use aws_sdk_autoscaling::types as asg;
@@ -868,6 +869,9 @@ async fn a_mixed_instances_group_launches_its_whole_capacity() {
     assert_eq!(count().await, 2);
     c.autoscaling.set_desired_capacity().auto_scaling_group_name(&name).desired_capacity(5).send().await.unwrap();
     assert_eq!(count().await, 5);
+    // API reference, PutWarmPool: never on a group with a mixed instances policy.
+    let pool = c.autoscaling.put_warm_pool().auto_scaling_group_name(&name).min_size(1).send().await;
+    assert_eq!(code(&pool.unwrap_err()), "ValidationError");
     c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(true).send().await.unwrap();
     c.ec2.delete_launch_template().launch_template_id(&lt).send().await.unwrap();
 }
