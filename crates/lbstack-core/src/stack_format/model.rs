@@ -1751,7 +1751,8 @@ pub struct AutoScalingGroup {
     /// timeout) completes them: `drain: {transition: terminate, heartbeat: 300, default_result: continue}`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub lifecycle_hooks: IndexMap<String, LifecycleHook>,
-    /// Pre-initialised instances kept beside the group, so scaling out starts faster.
+    /// Pre-initialised instances kept beside the group, so scaling out starts faster. Not with
+    /// `mixed_instances` or a launch template that requests spot instances (AWS refuses both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_pool: Option<WarmPool>,
     /// SNS topics told about launches and terminations.

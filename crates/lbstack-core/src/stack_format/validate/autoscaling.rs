@@ -516,6 +516,24 @@ impl V<'_> {
                 self.err(&format!("{hp}/metadata"), "metadata is at most 1023 characters", "");
             }
         }
+        // API reference, PutWarmPool: "This operation cannot be called on an Auto Scaling group that
+        // has a mixed instances policy or a launch template ... that requests Spot Instances."
+        if g.warm_pool.is_some() {
+            let spot_template =
+                self.s.launch_templates.get(g.launch_template.name()).is_some_and(|lt| lt.spot.is_some());
+            if g.mixed_instances.is_some() || spot_template {
+                let why = if g.mixed_instances.is_some() {
+                    "`mixed_instances`"
+                } else {
+                    "a launch template that requests Spot Instances"
+                };
+                self.err(
+                    &format!("{gp}/warm_pool"),
+                    format!("group `{name}` has a warm pool and {why}; AWS refuses a warm pool on such a group"),
+                    "keep the warm pool on a group of On-Demand instances of one launch template, or drop it",
+                );
+            }
+        }
         if let Some(w) = &g.warm_pool
             && let Some(max) = w.max_prepared
             && max < w.min_size.unwrap_or(0)
