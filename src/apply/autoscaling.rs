@@ -494,6 +494,17 @@ pub async fn update_group(sc: &StepContext, c: &Change) -> anyhow::Result<()> {
             .await
             .map_err(|e| err("attaching target groups", e))?;
     }
+    // A warm pool leaves before the group changes: AWS refuses a mixed instances policy beside one.
+    if a.warm_pool.is_none() && b.as_ref().is_some_and(|b| b.warm_pool.is_some()) {
+        sc.clients
+            .autoscaling
+            .delete_warm_pool()
+            .auto_scaling_group_name(&name)
+            .force_delete(true)
+            .send()
+            .await
+            .map_err(|e| err("deleting the warm pool", e))?;
+    }
     if GROUP_SETTINGS.iter().any(|p| changed(c, p)) {
         let (template, mix) = template_or_mix(sc, &a)?;
         let req = sc
@@ -634,7 +645,7 @@ async fn put_hook(sc: &StepContext, group: &str, h: &asg::LifecycleHookSpecifica
     Ok(())
 }
 
-/// The warm pool (put whole, or deleted) and the SNS notifications (per topic) as the stack has them.
+/// The warm pool (put whole) and the SNS notifications (per topic) as the stack has them.
 async fn warm_pool_and_notifications(
     sc: &StepContext,
     name: &str,
@@ -642,30 +653,18 @@ async fn warm_pool_and_notifications(
     b: Option<&AutoScalingGroupAttrs>,
 ) -> anyhow::Result<()> {
     let api = &sc.clients.autoscaling;
-    let had_pool = b.and_then(|b| b.warm_pool.as_ref());
-    if a.warm_pool.as_ref() != had_pool {
-        match &a.warm_pool {
-            Some(pool) => {
-                let reuse = asg::InstanceReusePolicy::builder().reuse_on_scale_in(pool.reuse_on_scale_in).build();
-                api.put_warm_pool()
-                    .auto_scaling_group_name(name)
-                    .min_size(pool.min_size as i32)
-                    .max_group_prepared_capacity(pool.max_prepared as i32)
-                    .pool_state(asg::WarmPoolState::from(pool.state.as_str()))
-                    .instance_reuse_policy(reuse)
-                    .send()
-                    .await
-                    .map_err(|e| err("putting the warm pool", e))?;
-            }
-            None => {
-                api.delete_warm_pool()
-                    .auto_scaling_group_name(name)
-                    .force_delete(true)
-                    .send()
-                    .await
-                    .map_err(|e| err("deleting the warm pool", e))?;
-            }
-        }
+    // A pool removed was deleted before the group changed (`update_group`).
+    if let Some(pool) = a.warm_pool.as_ref().filter(|pool| b.and_then(|b| b.warm_pool.as_ref()) != Some(*pool)) {
+        let reuse = asg::InstanceReusePolicy::builder().reuse_on_scale_in(pool.reuse_on_scale_in).build();
+        api.put_warm_pool()
+            .auto_scaling_group_name(name)
+            .min_size(pool.min_size as i32)
+            .max_group_prepared_capacity(pool.max_prepared as i32)
+            .pool_state(asg::WarmPoolState::from(pool.state.as_str()))
+            .instance_reuse_policy(reuse)
+            .send()
+            .await
+            .map_err(|e| err("putting the warm pool", e))?;
     }
     // Topics as ARNs now, and as they were when the plan was made.
     let topics = |list: &[Notification],

@@ -842,7 +842,11 @@ async fn hooks_warm_pool_notifications_and_maintenance_round_trip() {
     assert_eq!(notes.notification_configurations().len(), 4, "no events listed means all four");
 
     // Removed: the stack's hooks go, the other tool's stays; no pool, no notifications, no policy.
-    apply_converges(&c, &stack("")).await;
+    // Spot capacity arrives in the same apply: AWS refuses a mixed instances policy beside a warm
+    // pool, so the pool leaves first.
+    apply_converges(&c, &stack("    mixed_instances: {types: [t3.micro, t3a.micro], on_demand_percentage: 50}\n"))
+        .await;
+    assert!(group(&c, &name).await.mixed_instances_policy().is_some());
     assert_eq!(hooks(&c).await, vec![("platform-audit".to_string(), 3600, "ABANDON".to_string())]);
     let pool = c.autoscaling.describe_warm_pool().auto_scaling_group_name(&group_name).send().await.unwrap();
     assert!(pool.warm_pool_configuration().is_none());
