@@ -793,11 +793,11 @@ async fn the_reference_stack_round_trips_through_import() {
     crate::support::drop_zone(&c, &zone).await;
 }
 
-/// A group with what the reference stack lacks (mixed instances, lifecycle hooks, a warm pool,
-/// notifications to a topic, instance maintenance, suspended processes, every metric) is applied,
-/// forgotten, imported by name, and adopted with nothing but tags changing; it then re-plans empty.
+/// Groups with what the reference stack lacks (mixed instances, lifecycle hooks, a warm pool,
+/// notifications to a topic, instance maintenance, suspended processes, every metric) are applied,
+/// forgotten, imported by name, and adopted with nothing but tags changing; they then re-plan empty.
 #[tokio::test]
-async fn a_group_with_hooks_a_warm_pool_and_notifications_round_trips_through_import() {
+async fn groups_with_hooks_a_warm_pool_and_notifications_round_trip_through_import() {
     let c = clients().await;
     let name = unique("grp");
     let stack = crate::support::load(&format!(
@@ -826,12 +826,19 @@ autoscaling_groups:
     metrics: all
     lifecycle_hooks:
       drain: {{transition: terminate, heartbeat: 600, default_result: continue}}
-    warm_pool: {{min_size: 1, state: hibernated, reuse_on_scale_in: true}}
     notifications:
       - {{topic: ops, events: [launch_error, terminate_error]}}
     instance_maintenance: {{min_healthy_percentage: 90, max_healthy_percentage: 120}}
     suspended_processes: [AZRebalance]
     tags: {{team: workers}}
+  # AWS takes a warm pool only on a group of On-Demand instances of one template.
+  pool:
+    min: 1
+    max: 3
+    launch_template: worker
+    lifecycle_hooks:
+      warm: {{transition: launch}}
+    warm_pool: {{min_size: 1, state: hibernated, reuse_on_scale_in: true}}
 scaling_policies:
   cpu: {{group: workers, target_tracking: {{metric: cpu, target: 55}}}}
 "#
@@ -850,11 +857,13 @@ scaling_policies:
     let targets = lbstack::ops::forgettable(&live, &leaving).unwrap();
     lbstack::ops::forget(&c, &stack, &targets).await.unwrap();
 
-    let written = crate::support::imported(&name, &["--autoscaling-group", &format!("{name}-workers")]);
+    let (workers, pool) = (format!("{name}-workers"), format!("{name}-pool"));
+    let written = crate::support::imported(&name, &["--autoscaling-group", &workers, "--autoscaling-group", &pool]);
     let copy = crate::support::load(&written);
-    let group = copy.autoscaling_groups.values().next().expect("the group is written");
-    assert_eq!(group.lifecycle_hooks.len(), 1, "{written}");
-    assert!(group.warm_pool.is_some() && group.mixed_instances.is_some(), "{written}");
+    let group = |n: &str| copy.autoscaling_groups.values().find(|g| g.name.as_deref() == Some(n)).expect("written");
+    assert_eq!(group(&workers).lifecycle_hooks.len(), 1, "{written}");
+    assert!(group(&workers).mixed_instances.is_some() && !group(&workers).notifications.is_empty(), "{written}");
+    assert!(group(&pool).warm_pool.is_some(), "{written}");
     assert_eq!(copy.topics.len(), 1, "the topic the group notifies comes along:\n{written}");
     let planned = lbstack::ops::plan_adopting(&c, &copy, false, &Adopt::All).await.unwrap().plan;
     let shown = lbstack::plan::render::human(&planned, false);
