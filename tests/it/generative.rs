@@ -390,6 +390,28 @@ fn stack(rng: &mut Rng, name: &str, certs: &[String], secret_env: &str, zone: &s
         if !free.is_empty() && rng.chance(60) {
             group.insert("target_groups".into(), json!([rng.pick(&free)]));
         }
+        // Spot capacity or a warm pool (AWS takes a warm pool only on an On-Demand group), and hooks.
+        match rng.below(4) {
+            0 => {
+                let split = json!({
+                    "types": ["t3.micro", "t3a.micro", "t3.small"],
+                    "on_demand_base": rng.range(0, 2),
+                    "on_demand_percentage": rng.pick(&[0, 25, 50, 100]),
+                    "spot_strategy": rng.pick(&["price-capacity-optimized", "lowest-price", "capacity-optimized"]),
+                });
+                group.insert("mixed_instances".into(), split);
+            }
+            1 => {
+                let pool =
+                    json!({"min_size": rng.range(0, 2), "state": rng.pick(&["stopped", "hibernated", "running"])});
+                group.insert("warm_pool".into(), pool);
+            }
+            _ => {}
+        }
+        if rng.chance(30) {
+            let hooks = json!({"drain": {"transition": "terminate", "heartbeat": rng.pick(&[60, 300]), "default_result": "continue"}});
+            group.insert("lifecycle_hooks".into(), hooks);
+        }
         section(&mut s, "autoscaling_groups").insert(format!("asg{g}"), Value::Object(group));
         let gname = format!("asg{g}");
         match rng.below(4) {
@@ -632,6 +654,20 @@ fn edit(rng: &mut Rng, s: &mut Map<String, Value>, secret_env: &str) -> String {
                 let groups = keys(s, "autoscaling_groups");
                 let g = rng.pick(&groups).clone();
                 let group = s["autoscaling_groups"][&g].as_object_mut().unwrap();
+                // Spot capacity for a warm pool, or back, in one apply.
+                if rng.chance(30) {
+                    if group.remove("warm_pool").is_some() {
+                        group.insert(
+                            "mixed_instances".into(),
+                            json!({"types": ["t3.micro", "t3a.micro"], "on_demand_percentage": 50}),
+                        );
+                        return format!("group {g}: spot capacity for its warm pool");
+                    }
+                    if group.remove("mixed_instances").is_some() {
+                        group.insert("warm_pool".into(), json!({"min_size": 1}));
+                        return format!("group {g}: a warm pool for its spot capacity");
+                    }
+                }
                 let max = group["max"].as_i64().unwrap_or(2);
                 group.insert("max".into(), json!(max + 1));
                 return format!("group {g}: max {}", max + 1);
