@@ -670,6 +670,27 @@ def _warm_pool_on_demand(request):
         raise Refusal("ValidationError", "You can't add a warm pool to an Auto Scaling group that has a mixed instances policy or a launch template or launch configuration that requests Spot Instances.")
 
 
+@rule("schedule_in_the_past", "autoscaling", "PutScheduledUpdateGroupAction")
+def _schedule_in_the_past(request):
+    # API reference, PutScheduledUpdateGroupAction: "If you try to schedule your action in the past,
+    # Amazon EC2 Auto Scaling returns an error message" (ValidationError).
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    for field, word in (("StartTime", "start"), ("EndTime", "end")):
+        value = request.get(field)
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            if value < now:
+                raise Refusal("ValidationError", f"Given {word} time is in the past")
+
+
 @rule("scaling_quotas", "autoscaling", "PutScalingPolicy", "PutScheduledUpdateGroupAction", "PutLifecycleHook")
 def _scaling_quotas(request):
     # EC2 Auto Scaling quotas: 50 scaling policies, 125 scheduled actions and 50 lifecycle hooks

@@ -875,3 +875,40 @@ async fn a_mixed_instances_group_launches_its_whole_capacity() {
     c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(true).send().await.unwrap();
     c.ec2.delete_launch_template().launch_template_id(&lt).send().await.unwrap();
 }
+
+/// AWS refuses to schedule an action in the past (PutScheduledUpdateGroupAction).
+#[tokio::test]
+async fn a_scheduled_action_in_the_past_is_refused() {
+    use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+    let c = lbstack::live::Clients::new(&emulator_config().await);
+    let name = crate::support::unique("past");
+    let (subnets, _) = network(&c).await;
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
+    let lt =
+        c.ec2.create_launch_template().launch_template_name(&name).launch_template_data(data).send().await.unwrap();
+    let lt = lt.launch_template().unwrap().launch_template_id().unwrap().to_string();
+    c.autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&name)
+        .min_size(0)
+        .max_size(1)
+        .vpc_zone_identifier(subnets[0].clone())
+        .launch_template(LaunchTemplateSpecification::builder().launch_template_id(&lt).build())
+        .send()
+        .await
+        .unwrap();
+    let at = |t: &str| aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).unwrap();
+    let put = |start: &str| {
+        c.autoscaling
+            .put_scheduled_update_group_action()
+            .auto_scaling_group_name(&name)
+            .scheduled_action_name("launch-day")
+            .start_time(at(start))
+            .min_size(1)
+            .send()
+    };
+    assert_eq!(code(&put("2020-01-15T08:00:00Z").await.unwrap_err()), "ValidationError");
+    put("2099-01-15T08:00:00Z").await.unwrap();
+    c.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(&name).force_delete(true).send().await.unwrap();
+    c.ec2.delete_launch_template().launch_template_id(&lt).send().await.unwrap();
+}
