@@ -2405,9 +2405,11 @@ pub struct ScheduledAction {
     /// IANA time zone of the recurrence, e.g. `Europe/Paris` (default UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
-    /// ISO 8601 time of the first (or only) run, e.g. `2026-12-01T08:00:00Z`.
+    /// ISO 8601 time of the first (or only) run, e.g. `2027-12-01T08:00:00Z`; not in the past
+    /// (AWS refuses it, so a one-time action that has run is removed from the stack).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    /// ISO 8601 time a recurrence stops; not in the past.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -894,15 +894,28 @@ impl V<'_> {
                     );
                 }
             }
+            // API reference, PutScheduledUpdateGroupAction: "If you try to schedule your action in the
+            // past, Amazon EC2 Auto Scaling returns an error message." A one-time action that has run
+            // is gone from AWS, so its entry can never be made again.
+            let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
             for (field, v) in [("start", &a.start), ("end", &a.end)] {
-                if let Some(t) = v
-                    && !is_iso_time(t)
-                {
-                    self.err(
+                let Some(t) = v else { continue };
+                match chrono::DateTime::parse_from_rfc3339(t) {
+                    Err(_) => self.err(
                         &format!("{ap}/{field}"),
                         format!("`{t}` is not an ISO 8601 time"),
-                        "for example `2026-12-01T08:00:00Z`",
-                    );
+                        "for example `2027-12-01T08:00:00Z`",
+                    ),
+                    Ok(at) if at < now => self.err(
+                        &format!("{ap}/{field}"),
+                        format!("`{field}` {t} is in the past; AWS refuses to schedule an action in the past"),
+                        match (field, a.recurrence.is_some()) {
+                            ("end", _) => "move `end` ahead, or leave it out",
+                            (_, true) => "leave `start` out (the schedule starts now) or move it ahead",
+                            (_, false) => "a one-time action that has run is done: remove it, or move it ahead",
+                        },
+                    ),
+                    Ok(_) => {}
                 }
             }
             if let (Some(s), Some(e)) = (&a.start, &a.end)
