@@ -378,6 +378,29 @@ def _lambda_target_permission(request):
             )
 
 
+@rule("two_zones", "elbv2", "CreateLoadBalancer", "SetSubnets")
+def _two_zones(request):
+    # ALB user guide, "Availability Zones and subnets": an application load balancer needs subnets in
+    # at least two Availability Zones (ValidationError, "At least two subnets in two different
+    # Availability Zones must be specified").
+    if request.operation == "CreateLoadBalancer":
+        if (request.get("Type") or "application") != "application":
+            return
+    else:
+        balancer = next((b for b in request.elbv2().load_balancers.values() if b.arn == request.get("LoadBalancerArn")), None)
+        if balancer is None or getattr(balancer, "type", "application") != "application":
+            return
+    ids = list(request.get("Subnets") or []) + [m.get("SubnetId") for m in request.get("SubnetMappings") or [] if isinstance(m, dict)]
+    zones = set()
+    for subnet in ids:
+        try:
+            zones.add(request.ec2().get_subnet(subnet).availability_zone)
+        except Exception:
+            return
+    if ids and len(zones) < 2:
+        raise Refusal("ValidationError", "At least two subnets in two different Availability Zones must be specified")
+
+
 @rule("too_many_rules", "elbv2", "CreateRule")
 def _too_many_rules(request):
     # Application Load Balancer quotas: 100 rules per load balancer, default rules excluded

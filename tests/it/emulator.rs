@@ -271,6 +271,18 @@ async fn load_balancers_refuse_what_aws_refuses() {
         .load_balancer_arn()
         .unwrap()
         .to_string();
+    // An application load balancer needs subnets in two Availability Zones; a network one does not.
+    let one_zone = |kind: LoadBalancerTypeEnum, suffix: &str| {
+        c.elbv2.create_load_balancer().name(format!("{name}-{suffix}")).subnets(&subnets[0]).r#type(kind).send()
+    };
+    assert_eq!(code(&one_zone(LoadBalancerTypeEnum::Application, "z").await.unwrap_err()), "ValidationError");
+    let nlb = one_zone(LoadBalancerTypeEnum::Network, "n").await.unwrap();
+    c.elbv2
+        .delete_load_balancer()
+        .load_balancer_arn(nlb.load_balancers()[0].load_balancer_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
     let other = lb("b", LoadBalancerTypeEnum::Application).await.unwrap().load_balancers()[0]
         .load_balancer_arn()
         .unwrap()
