@@ -3,7 +3,7 @@
 use super::{Clients, err};
 use crate::plan::desired::Context;
 use crate::stack_format::At;
-use crate::stack_format::model::{Stack, Tags, VpcRef};
+use crate::stack_format::model::{LbType, Stack, Tags, VpcRef};
 use aws_sdk_ec2::types::{Filter, Subnet};
 use std::collections::BTreeMap;
 
@@ -108,7 +108,28 @@ pub async fn resolve(clients: &Clients, stack: &Stack) -> anyhow::Result<Context
         groups.insert(name.clone(), one_per_zone(&chosen));
     }
     let all: Vec<&Subnet> = subnets.iter().collect();
-    Ok(Context { vpc_id, vpc_subnets: one_per_zone(&all), subnet_groups: groups, ..Default::default() })
+    let vpc_subnets = one_per_zone(&all);
+    // ALB user guide: an application load balancer needs subnets in at least two Availability
+    // Zones; the resolved subnets are one per zone, so they count the zones.
+    for (key, lb) in stack.load_balancers.iter().filter(|(_, lb)| lb.kind == LbType::Application) {
+        let (zones, pointer, whose) = match &lb.subnets {
+            Some(group) => (
+                groups.get(group).map_or(0, Vec::len),
+                crate::stack_format::values::pointer(&["load_balancers", key, "subnets"]),
+                format!("subnet group `{group}`"),
+            ),
+            None => (vpc_subnets.len(), crate::stack_format::values::pointer(&["load_balancers", key]), vpc_id.clone()),
+        };
+        if zones < 2 {
+            return Err(At::error(
+                pointer,
+                format!(
+                    "load balancer `{key}`: an application load balancer needs subnets in two Availability Zones; {whose} has them in {zones}"
+                ),
+            ));
+        }
+    }
+    Ok(Context { vpc_id, vpc_subnets, subnet_groups: groups, ..Default::default() })
 }
 
 async fn default_vpc(clients: &Clients) -> anyhow::Result<String> {

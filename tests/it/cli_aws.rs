@@ -163,6 +163,17 @@ fn plan_time_errors_point_at_the_value() {
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
     assert!(t.contains("image ami-0123456789abcdef0 does not exist") && t.contains("stack.yaml:5:12"), "{t}");
+
+    // An application load balancer in one Availability Zone: AWS refuses it, the plan says so first.
+    std::fs::write(
+        &file,
+        format!("version: 1\nstack: {name}\nnetwork:\n  subnet_groups:\n    one: {{zones: [us-east-1a]}}\nload_balancers:\n  web:\n    subnets: one\n    listeners:\n      http: {{port: 80, protocol: HTTP, default_action: {{fixed_response: {{status: 404}}}}}}\n"),
+    )
+    .unwrap();
+    let o = run(&["plan", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("needs subnets in two Availability Zones") && t.contains("stack.yaml:8:14"), "{t}");
 }
 
 /// Outputs: printed after apply (and after an apply with nothing to do), one value alone for
