@@ -233,6 +233,13 @@ async fn network(c: &lbstack::live::Clients) -> (Vec<String>, String) {
     (subnets, vpcs.vpcs()[0].vpc_id().unwrap().to_string())
 }
 
+/// A launch template of one AMI, by id.
+async fn launch_template(c: &lbstack::live::Clients, name: &str) -> String {
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
+    let lt = c.ec2.create_launch_template().launch_template_name(name).launch_template_data(data).send().await.unwrap();
+    lt.launch_template().unwrap().launch_template_id().unwrap().to_string()
+}
+
 fn forward(tg: &str) -> aws_sdk_elasticloadbalancingv2::types::Action {
     use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum};
     Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).build()
@@ -842,10 +849,7 @@ async fn a_mixed_instances_group_launches_its_whole_capacity() {
     let c = lbstack::live::Clients::new(&emulator_config().await);
     let name = crate::support::unique("mixed");
     let (subnets, _) = network(&c).await;
-    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
-    let lt =
-        c.ec2.create_launch_template().launch_template_name(&name).launch_template_data(data).send().await.unwrap();
-    let lt = lt.launch_template().unwrap().launch_template_id().unwrap().to_string();
+    let lt = launch_template(&c, &name).await;
     let overrides = |t: &str| asg::LaunchTemplateOverrides::builder().instance_type(t).build();
     let policy = asg::MixedInstancesPolicy::builder()
         .launch_template(
@@ -895,10 +899,7 @@ async fn a_scheduled_action_in_the_past_is_refused() {
     let c = lbstack::live::Clients::new(&emulator_config().await);
     let name = crate::support::unique("past");
     let (subnets, _) = network(&c).await;
-    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id("ami-12c6146b").build();
-    let lt =
-        c.ec2.create_launch_template().launch_template_name(&name).launch_template_data(data).send().await.unwrap();
-    let lt = lt.launch_template().unwrap().launch_template_id().unwrap().to_string();
+    let lt = launch_template(&c, &name).await;
     c.autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(&name)
