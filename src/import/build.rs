@@ -375,8 +375,8 @@ impl Builder<'_> {
 
     fn web_acl(&self, acl: &aws_sdk_wafv2::types::WebAcl, tags: &Tags) -> Value {
         use crate::attrs::wafv2::Statement;
-        let tag_map = tags.iter().cloned().collect();
-        let a = crate::live::wafv2::web_acl_attrs(acl, tag_map, &BTreeMap::new());
+        // Tags are written from `tags` (without lbstack's), not from the struct.
+        let a = crate::live::wafv2::web_acl_attrs(acl, Default::default(), &BTreeMap::new());
         let mut m = Map::new();
         m.insert("name".into(), Value::from(acl.name()));
         m.insert("default_action".into(), Value::from(a.default_action.as_str()));
